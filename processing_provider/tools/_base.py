@@ -209,10 +209,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     STACK_PARAMETERS = False
     MINTPY = False
 
-    # the parameter IDs several tools share (inputs/ids.py); a tool names only its own, once, in ``IDS``
-    #: the tool's own parameter and output IDs, space separated: each becomes a class attribute of that name
-    #: (used as ``self.X`` everywhere but the class body and ``@tool``, which run before it is made)
-    IDS: str = ""
+    # the parameter IDs several tools share (inputs/ids.py); a tool writes only its own, each once, as a class
+    # constant named as its value (``WINDOW_DAYS = "WINDOW_DAYS"``), and uses ``self.X`` in its methods
     ASC_HEADING = ids.ASC_HEADING
     ASC_INCIDENCE = ids.ASC_INCIDENCE
     BASELINES = ids.BASELINES
@@ -317,10 +315,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         parts = cls.__module__.split(".")
         if "tools" in parts[:-2]:
             cls.FAMILY = cls.GROUP_ID = parts[parts.index("tools") + 1]
-        for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
-            for name in klass.__dict__.get("IDS", "").split():
-                if not hasattr(cls, name):
-                    setattr(cls, name, name)
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):

@@ -1,10 +1,12 @@
-"""A tool file names each parameter and output ID once: its own in the class's ``IDS``, the shared ones in
+"""A tool file names each parameter and output ID once: its own as a class constant named as its value
+(``WINDOW_DAYS = "WINDOW_DAYS"``, as QGIS's own algorithms do), the shared ones in
 ``processing_provider/inputs/ids.py``; everywhere else (initAlgorithm, checks, process, results) it uses the
-constant (``self.X``, ``alg.X`` in a family helper, ``ids.X``), so a typo is a NameError, not a silent miss.
+constant (``self.X``, ``alg.X`` in a family helper, ``ids.X``), so a typo is an error a linter or the first run
+shows, not a silent miss.
 
-The class body and the ``@tool`` decorator run before ``IDS`` makes its attributes: there a shared ID is
-``ids.X`` and a tool's own ID may be spelled, and then it must be one the tool declares (``OVERLAP``,
-``MULTIBAND_INPUTS``, ``main=`` ... naming an undeclared ID would be a guard that never fires).
+In the class body and the ``@tool`` decorator a shared ID is ``ids.X`` and a tool's own ID may be spelled, and then
+it must be one the tool declares (``OVERLAP``, ``MULTIBAND_INPUTS``, ``main=`` ... naming an undeclared ID would be a
+guard that never fires).
 """
 
 import ast
@@ -17,8 +19,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(ROOT, "processing_provider", "tools")
 ID_LIKE = re.compile(r"[A-Z][A-Z0-9_]+")
 
-#: files another change is editing right now; they are next
-NOT_YET = {"formats/loadegms.py", "corrections/unwrapclosurecorrection.py"}
 #: a literal that equals an ID but is not one: (file, value) -> what it is
 NOT_AN_ID = {("corrections/referencepoint.py", "COHERENCE"): "a field of the output layer"}
 #: the class-level guard lists whose entries are parameter or output IDs
@@ -32,14 +32,23 @@ def _shared():
     return {v for k, v in vars(ids).items() if k.isupper() and isinstance(v, str)}
 
 
+def _own_ids(cls):
+    """The IDs a tool class declares (its mixins' included): its upper-case string class constants whose value is
+    their name, the base class's shared ones left out."""
+    from insar_geohazards.processing_provider.tools._base import GeohazardAlgorithm
+
+    return {name for k in cls.__mro__ if k not in GeohazardAlgorithm.__mro__ for name, value in vars(k).items()
+            if name.isupper() and value == name}
+
+
 def _declared():
-    """{file relative to tools/: the IDs its classes declare in IDS (mixins' included)}, family ``_common.py``
+    """{file relative to tools/: the IDs its classes declare (mixins' included)}, family ``_common.py``
     files: those of every tool of the family."""
     from insar_geohazards.processing_provider.provider import algorithm_classes
 
     out = {}
     for cls in algorithm_classes():
-        own = {w for k in cls.__mro__ for w in str(k.__dict__.get("IDS", "")).split()}
+        own = _own_ids(cls)
         parts = cls.__module__.split(".")
         family, name = parts[-2], parts[-1]
         out.setdefault(f"{family}/{name}.py", set()).update(own)
@@ -78,12 +87,15 @@ def _in_function(node, parents):
 
 
 def _declarations(tree):
-    """The string nodes that are declarations, not uses: a class's ``IDS``, a former ID (``Alias(old, new)``) and
-    an attribute name given to ``getattr``."""
+    """The string nodes that are declarations, not uses: a class constant named as its value (``X = "X"``), a
+    former ID (``Alias(old, new)``) and an attribute name given to ``getattr``."""
     out = set()
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        for item in cls.body:
+            if isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name) \
+                    and isinstance(item.value, ast.Constant) and item.value.value == item.targets[0].id:
+                out.add(item.value)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["IDS"]:
-            out.update(n for n in ast.walk(node.value) if isinstance(n, ast.Constant))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Alias" and node.args:
             out.add(node.args[0])
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr" and len(node.args) > 1:
@@ -118,7 +130,7 @@ def _problems(rel, declared, shared, source=None):
                 continue
             if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str) \
                     and ID_LIKE.fullmatch(args[0].value):
-                problems.append(f"{rel}:{node.lineno} declares {args[0].value!r} as a literal: name it in IDS")
+                problems.append(f"{rel}:{node.lineno} declares {args[0].value!r} as a literal: give it a constant")
     return problems
 
 
@@ -143,7 +155,7 @@ def _class_level_ids(tree):
 
 def test_tool_files_spell_no_id_outside_its_declaration(qgis_app):
     declared, shared = _declared(), _shared()
-    files = [f for f in _tool_files() if f not in NOT_YET]
+    files = list(_tool_files())
     assert len(files) >= 40
     problems = [p for f in files for p in _problems(f, declared.get(f, set()), shared)]
     assert not problems, f"{len(problems)} IDs spelled as literals:\n" + "\n".join(problems)
@@ -152,7 +164,7 @@ def test_tool_files_spell_no_id_outside_its_declaration(qgis_app):
 def test_class_level_id_lists_name_declared_ids(qgis_app):
     declared, shared = _declared(), _shared()
     problems = []
-    for rel in (f for f in _tool_files() if f not in NOT_YET):
+    for rel in _tool_files():
         tree = ast.parse(_read(rel))
         for line, value in _class_level_ids(tree):
             if value not in declared.get(rel, set()) | shared:
@@ -161,13 +173,33 @@ def test_class_level_id_lists_name_declared_ids(qgis_app):
 
 
 @pytest.mark.parametrize("source, expected", [
-    ('class T:\n    IDS = "MINE"\n    def f(self, p):\n        return p.get("MINE")\n', 1),
-    ('class T:\n    IDS = "MINE"\n    def f(self, p):\n        return p.get(self.MINE)\n', 0),
+    ('class T:\n    MINE = "MINE"\n    def f(self, p):\n        return p.get("MINE")\n', 1),
+    ('class T:\n    MINE = "MINE"\n    def f(self, p):\n        return p.get(self.MINE)\n', 0),
     ('class T:\n    def f(self):\n        self.addParameter(declare.raster("NEW", "x"))\n', 1),
-    ('class T:\n    OVERLAP = (("INPUT", "MINE"),)\n    IDS = "MINE"\n', 1),  # a shared ID in the class body
-    ('class T:\n    OVERLAP = ((ids.INPUT, "MINE"),)\n    IDS = "MINE"\n', 0),
+    ('class T:\n    OVERLAP = (("INPUT", "MINE"),)\n    MINE = "MINE"\n', 1),  # a shared ID in the class body
+    ('class T:\n    OVERLAP = ((ids.INPUT, "MINE"),)\n    MINE = "MINE"\n', 0),
 ])
 def test_the_check_finds_a_literal_id(source, expected):
     """The scan itself: a literal own ID in a method, an undeclared literal given to ``declare``, a shared ID spelled
     in the class body are each found; the constants are not."""
     assert len(_problems("fam/t.py", {"MINE"}, {"INPUT"}, source)) == expected
+
+
+def test_every_parameter_and_output_has_its_constant(qgis_app):
+    """Each parameter and output a tool shows is one of its own class constants or a shared ID (a run-wide knob, the
+    layers output of a set of rasters and the hidden aliases of former IDs aside): an ID typed only where it is
+    declared would have no constant to read it with."""
+    from insar_geohazards.processing_provider.inputs import knobs
+    from insar_geohazards.processing_provider.provider import algorithm_classes
+
+    shared = _shared() | set(knobs.RUN_WIDE)
+    problems = []
+    for cls in algorithm_classes():
+        alg = cls()
+        alg.initAlgorithm()
+        known = _own_ids(cls) | shared
+        former = {a.old_id for a in cls.FORMER_IDS}
+        names = [d.name() for d in alg.parameterDefinitions()] + [d.name() for d in alg.outputDefinitions()]
+        known |= {f"{k}_LAYERS" for k in known}  # the layers output of a set of rasters (declare.raster_folder_out)
+        problems += [f"{cls.NAME}: {n}" for n in names if n not in known and n not in former]
+    assert not problems, "IDs without a constant:\n" + "\n".join(sorted(set(problems)))

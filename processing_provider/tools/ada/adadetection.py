@@ -87,8 +87,17 @@ class AdaDetection(GeohazardAlgorithm):
 
     #: a file of several point layers given by its path is read layer by layer (no "left out" warning)
     EVERY_LAYER_INPUTS = (ids.INPUT,)
-    IDS = ("USE_TIME_SERIES N_SIGMA MIN_SNR RADIUS MIN_NEIGHBOURS MIN_ACTIVE_FRACTION Z_MAX MIN_POINTS "
-           "OUTLINE_MARGIN MIN_CONTRAST THRESHOLD_SIGMA")
+    USE_TIME_SERIES = "USE_TIME_SERIES"
+    N_SIGMA = "N_SIGMA"
+    MIN_SNR = "MIN_SNR"
+    RADIUS = "RADIUS"
+    MIN_NEIGHBOURS = "MIN_NEIGHBOURS"
+    MIN_ACTIVE_FRACTION = "MIN_ACTIVE_FRACTION"
+    Z_MAX = "Z_MAX"
+    MIN_POINTS = "MIN_POINTS"
+    OUTLINE_MARGIN = "OUTLINE_MARGIN"
+    MIN_CONTRAST = "MIN_CONTRAST"
+    THRESHOLD_SIGMA = "THRESHOLD_SIGMA"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))

@@ -32,7 +32,8 @@ class FaultProximity(GeohazardAlgorithm):
         "printed in the log and returned (share within each band)."
     )
 
-    IDS = "BANDS OUTPUT_CHART"
+    BANDS = "BANDS"
+    OUTPUT_CHART = "OUTPUT_CHART"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "ADAs or landslides"))

@@ -46,7 +46,8 @@ class LandslideActivity(GeohazardAlgorithm):
         "(MAX_MEMORY_MB is still accepted from scripts and models, and ignored)."
     )
 
-    IDS = "ADAS OUTPUT_CANDIDATES"
+    ADAS = "ADAS"
+    OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon"))

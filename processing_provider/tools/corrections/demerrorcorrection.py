@@ -71,8 +71,15 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "stay without one; the log gives the window and the median reduction of the standard error."
     )
 
-    IDS = ("SLANT_RANGE_RASTER POLY_ORDER STEP_DATES FILTER_WINDOW OUTPUT_DEM_ERROR OUTPUT_RESIDUAL "
-           "OUTPUT_VELOCITY OUTPUT_VELOCITY_STD OUTPUT_VELOCITY_UNFILTERED")
+    SLANT_RANGE_RASTER = "SLANT_RANGE_RASTER"
+    POLY_ORDER = "POLY_ORDER"
+    STEP_DATES = "STEP_DATES"
+    FILTER_WINDOW = "FILTER_WINDOW"
+    OUTPUT_DEM_ERROR = "OUTPUT_DEM_ERROR"
+    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
+    OUTPUT_VELOCITY_UNFILTERED = "OUTPUT_VELOCITY_UNFILTERED"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))

@@ -52,7 +52,13 @@ class ModifyNetwork(StackAlgorithm):
         + declare.layers_help(ids.OUTPUT, "Kept interferograms (layers)")
     )
 
-    IDS = "EXCLUDE_DATES START_DATE END_DATE MAX_LOOP_MISFIT LOOP_COHERENCE KEEP_CONNECTED ALLOW_DISCONNECTED"
+    EXCLUDE_DATES = "EXCLUDE_DATES"
+    START_DATE = "START_DATE"
+    END_DATE = "END_DATE"
+    MAX_LOOP_MISFIT = "MAX_LOOP_MISFIT"
+    LOOP_COHERENCE = "LOOP_COHERENCE"
+    KEEP_CONNECTED = "KEEP_CONNECTED"
+    ALLOW_DISCONNECTED = "ALLOW_DISCONNECTED"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.files(self.BASELINES,

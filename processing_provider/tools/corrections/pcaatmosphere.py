@@ -26,7 +26,11 @@ class PcaAtmosphere(GeohazardAlgorithm):
     MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
     MM_INPUTS = (ids.INPUT,)
     HELP = (
-        "Removes tropospheric artefacts from a displacement time series with principal components computed block "
+        "Removes tropospheric artefacts (delays white in time) from a displacement time series and keeps the "
+        "deformation that follows a smooth model. It needs the time series (mm, one band per date). It gives the "
+        "corrected time series, optionally the estimated atmospheric delay (mm) and the components removed per "
+        "tile.\n\n"
+        "<b>Method</b>: it removes them with principal components computed block "
         "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "
         "early warning). In each square tile (tiles overlap by half and are blended, so no seam shows) the series is "
         "decomposed into principal components (SVD about its temporal mean, from the dates' Gram matrix); for "
@@ -50,7 +54,13 @@ class PcaAtmosphere(GeohazardAlgorithm):
         "optional number of components removed per tile."
     )
 
-    IDS = "TILE_PIXELS MAX_AUTOCORR POLY_ORDER ANNUAL STEP_DATES OUTPUT_ATMOSPHERE OUTPUT_COMPONENTS"
+    TILE_PIXELS = "TILE_PIXELS"
+    MAX_AUTOCORR = "MAX_AUTOCORR"
+    POLY_ORDER = "POLY_ORDER"
+    ANNUAL = "ANNUAL"
+    STEP_DATES = "STEP_DATES"
+    OUTPUT_ATMOSPHERE = "OUTPUT_ATMOSPHERE"
+    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))

@@ -65,7 +65,14 @@ class RampRemoval(StackAlgorithm):
         "1.6.4 deramp (docs/corrections.md)."
     )
 
-    IDS = "RAMP_TYPE MODE EXTRAPOLATION MAX_GRADIENT_MM_KM DEFORMING_AREAS TREND_GUARD MASK MIN_PIXELS"
+    RAMP_TYPE = "RAMP_TYPE"
+    MODE = "MODE"
+    EXTRAPOLATION = "EXTRAPOLATION"
+    MAX_GRADIENT_MM_KM = "MAX_GRADIENT_MM_KM"
+    DEFORMING_AREAS = "DEFORMING_AREAS"
+    TREND_GUARD = "TREND_GUARD"
+    MASK = "MASK"
+    MIN_PIXELS = "MIN_PIXELS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.RAMP_TYPE, "Ramp", ["Linear", "Quadratic"]))

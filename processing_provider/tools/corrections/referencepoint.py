@@ -24,7 +24,12 @@ reference = lazy_module("....algorithms.corrections.reference", __package__)  # 
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(StackAlgorithm):
     HELP = (
-        "Chooses the reference point of a time series by the rule the SBAS tool and the stacking velocity use when "
+        "Chooses the reference point of an interferogram stack as the SBAS tool and the stacking velocity do, so "
+        "that a model's reference step and those tools pick the same pixel. It needs the unwrapped interferograms "
+        "(coherence, a stable area or a mask optional). It gives the point (row, column, mean coherence) and, "
+        "optionally, a CSV of the candidates.\n\n"
+        "<b>Method</b>: the reference point of a time series is chosen by the rule the SBAS tool and the stacking "
+        "velocity use when "
         "their REFERENCE is empty, so that a model's reference step and those tools pick the same pixel: a MintPy "
         "stack's own REF_Y/REF_X when that pixel has data in every interferogram, else the largest consistent "
         "ground: pixels with data in every interferogram whose loop closures are small (RMS of the triplets' "
@@ -44,7 +49,10 @@ class ReferencePoint(StackAlgorithm):
         "model, and a CSV of the best candidates by the same rule."
     )
 
-    IDS = "WINDOW STABILITY MASK REFERENCE_POINT"
+    WINDOW = "WINDOW"
+    STABILITY = "STABILITY"
+    MASK = "MASK"
+    REFERENCE_POINT = "REFERENCE_POINT"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.integer(self.WINDOW, "Window (pixels; coherence-only choice)", 5, 1, 51))

@@ -88,8 +88,17 @@ class TroposphericCorrection(StackAlgorithm):
         "km of height) or the removed delay's spatial standard deviation (delay maps)."
     )
 
-    IDS = ("METHOD MODE WINDOW CORRELATION_THRESHOLD FILTER_PIXELS TREND_GUARD DEFORMING_AREAS LATERAL_VARIATION "
-           "DELAYS MASK MIN_PIXELS")
+    METHOD = "METHOD"
+    MODE = "MODE"
+    WINDOW = "WINDOW"
+    CORRELATION_THRESHOLD = "CORRELATION_THRESHOLD"
+    FILTER_PIXELS = "FILTER_PIXELS"
+    TREND_GUARD = "TREND_GUARD"
+    DEFORMING_AREAS = "DEFORMING_AREAS"
+    LATERAL_VARIATION = "LATERAL_VARIATION"
+    DELAYS = "DELAYS"
+    MASK = "MASK"
+    MIN_PIXELS = "MIN_PIXELS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.METHOD, "Method", TROPO_METHODS))

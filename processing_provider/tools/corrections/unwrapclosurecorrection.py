@@ -26,12 +26,21 @@ closure = lazy_module("....algorithms.corrections.closure", __package__)
       main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
 class UnwrapClosureCorrection(StackAlgorithm):
-    IDS = "MAX_CYCLES LOOP_THRESHOLD_RAD MAX_RESIDUAL_RAD OUTPUT_CYCLES OUTPUT_NONCLOSING OUTPUT_STATS OUTPUT_LOOPS"
-    OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
+    MAX_CYCLES = "MAX_CYCLES"
+    LOOP_THRESHOLD_RAD = "LOOP_THRESHOLD_RAD"
+    MAX_RESIDUAL_RAD = "MAX_RESIDUAL_RAD"
+    OUTPUT_CYCLES = "OUTPUT_CYCLES"
+    OUTPUT_NONCLOSING = "OUTPUT_NONCLOSING"
+    OUTPUT_STATS = "OUTPUT_STATS"
+    OUTPUT_LOOPS = "OUTPUT_LOOPS"
+    OVERLAP = ((ids.INTERFEROGRAMS, ids.COHERENCE),)
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
         "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
-        "statistics. Method of MintPy's unwrap_error_phase_closure (Yunjun et al. 2019, "
+        "statistics. It needs the unwrapped interferograms (coherence optional). It gives the corrected "
+        "interferograms, the cycles corrected and the loops that do not close per pixel, and the statistics per "
+        "interferogram and per loop.\n\n"
+        "<b>Method</b>: that of MintPy's unwrap_error_phase_closure (Yunjun et al. 2019, "
         "doi:10.1016/j.cageo.2019.104331): the integer closure ambiguities K = round(C phi / 2 pi) of a pixel are "
         "explained by the sparsest integer cycles U added to the interferograms, min sum|C U + K| + alpha sum|U|, "
         "solved exactly (mixed-integer programme, scipy HiGHS) once per distinct closure pattern.\n\n"
@@ -62,7 +71,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
         "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
         "interferograms, pixels, RMS closure, shares before and after, bad).\n"
-        + declare.layers_help("OUTPUT", "Corrected interferograms (layers)") +
+        + declare.layers_help(ids.OUTPUT, "Corrected interferograms (layers)") +
         "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
         "fit in it, and GDAL's cache is held to half of it while the tool runs."
     )

@@ -45,7 +45,11 @@ COULOMB_UNITS_HELP = (
 class _FaultSourceMixin:
     """Parameters and reading of source faults shared by forward and Coulomb tools."""
 
-    IDS = "COULOMB_INP TOP_DEPTH_KM BOTTOM_DEPTH_KM SLIP RAKE"
+    COULOMB_INP = "COULOMB_INP"
+    TOP_DEPTH_KM = "TOP_DEPTH_KM"
+    BOTTOM_DEPTH_KM = "BOTTOM_DEPTH_KM"
+    SLIP = "SLIP"
+    RAKE = "RAKE"
     #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
     #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): their FORMER_IDS)
     DEPTH_UNIT = "m"
@@ -240,7 +244,12 @@ def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
 
 
 class _CoulombParams:
-    IDS = "DEPTHS RECEIVER_STRIKE RECEIVER_DIP RECEIVER_RAKE FRICTION UNITS"
+    DEPTHS = "DEPTHS"
+    RECEIVER_STRIKE = "RECEIVER_STRIKE"
+    RECEIVER_DIP = "RECEIVER_DIP"
+    RECEIVER_RAKE = "RECEIVER_RAKE"
+    FRICTION = "FRICTION"
+    UNITS = "UNITS"
 
     def add_coulomb_parameters(self, strike=True):
         self.addParameter(declare.text(self.DEPTHS, "Calculation depths (km, comma separated)", "10"))

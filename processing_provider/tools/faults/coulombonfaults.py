@@ -19,7 +19,8 @@ from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNIT
       former=aliases.DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
-        "Coulomb failure stress change resolved on every segment of a receiver fault inventory.\n\n"
+        "Coulomb failure stress change from source fault slip, resolved on every segment of a receiver fault "
+        "inventory.\n\n"
         + COMMON_SOURCE_HELP +
         "<b>Receiver faults</b>: a line layer (same projected CRS family); strike comes from each segment's "
         "direction (fault dipping to the right), dip and rake from the fields dip_deg / rake_deg when present, "
@@ -44,7 +45,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "-0.1 bar.\n"
         "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
     )
-    IDS = "RECEIVERS"
+    RECEIVERS = "RECEIVERS"
     DEPTH_UNIT = "km"
 
     def initAlgorithm(self, config=None):

@@ -35,7 +35,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
         "that differs is used, with a warning naming both); the regional stress is reported in the log.\n"
         "Reference: Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
     )
-    IDS = "OUTPUT_SOURCES OUTPUT_RECEIVERS"
+    OUTPUT_SOURCES = "OUTPUT_SOURCES"
+    OUTPUT_RECEIVERS = "OUTPUT_RECEIVERS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.file(self.INPUT, "Coulomb input file", extension="inp"))

@@ -23,7 +23,8 @@ grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
       engine=True)
 class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
-        "Surface displacement of rectangular dislocations in an elastic half-space (Okada 1985/1992) on a "
+        "Surface displacement from fault slip on rectangular dislocations in an elastic half-space (Okada "
+        "1985/1992) on a "
         "regular grid: east, north, up and line-of-sight (LOS) bands, in mm.\n\n" + COMMON_SOURCE_HELP +
         "<b>Extent</b>, <b>pixel size</b> (m): the output grid, in the faults' CRS.\n"
         "<b>Incidence</b>, <b>heading</b> (degrees): LOS geometry (heading clockwise from north, right-looking "

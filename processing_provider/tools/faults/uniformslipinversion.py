@@ -53,15 +53,33 @@ class UniformSlipInversion(GeohazardAlgorithm):
         "QUADTREE_STD. Progress is reported per optimiser generation and Cancel stops the search.\n"
         "References: Storn & Price (1997) doi:10.1023/A:1008202821328; Okada (1992) doi:10.1785/BSSA0820021018."
     )
-    #: the search box, one parameter per axis (their IDs are declared here): ID, label, default (None = optional)
-    RANGES = (("EAST_RANGE", "Top-edge centre easting range (m)", None),
-              ("NORTH_RANGE", "Top-edge centre northing range (m)", None),
-              ("STRIKE_RANGE", "Strike range (degrees)", "0,180"), ("DIP_RANGE", "Dip range (degrees)", "20,89"),
-              ("TOP_RANGE", "Top depth range (m)", "0,10000"), ("LENGTH_RANGE", "Length range (m)", "2000,60000"),
-              ("WIDTH_RANGE", "Width range (m)", "2000,30000"))
+    EAST_RANGE = "EAST_RANGE"
+    NORTH_RANGE = "NORTH_RANGE"
+    STRIKE_RANGE = "STRIKE_RANGE"
+    DIP_RANGE = "DIP_RANGE"
+    TOP_RANGE = "TOP_RANGE"
+    LENGTH_RANGE = "LENGTH_RANGE"
+    WIDTH_RANGE = "WIDTH_RANGE"
+    #: the search box, one parameter per axis: ID, label, default (None = optional)
+    RANGES = ((EAST_RANGE, "Top-edge centre easting range (m)", None),
+              (NORTH_RANGE, "Top-edge centre northing range (m)", None),
+              (STRIKE_RANGE, "Strike range (degrees)", "0,180"), (DIP_RANGE, "Dip range (degrees)", "20,89"),
+              (TOP_RANGE, "Top depth range (m)", "0,10000"), (LENGTH_RANGE, "Length range (m)", "2000,60000"),
+              (WIDTH_RANGE, "Width range (m)", "2000,30000"))
 
-    IDS = ("N_MONTE_CARLO MAX_ITERATIONS SEED OUTPUT_FAULT OUTPUT_TABLE RAKE_MIN RAKE_MAX MAX_SLIP QUADTREE_STD M0 "
-           "MW RMS_MM VARIANCE_REDUCTION")
+    N_MONTE_CARLO = "N_MONTE_CARLO"
+    MAX_ITERATIONS = "MAX_ITERATIONS"
+    SEED = "SEED"
+    OUTPUT_FAULT = "OUTPUT_FAULT"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    RAKE_MIN = "RAKE_MIN"
+    RAKE_MAX = "RAKE_MAX"
+    MAX_SLIP = "MAX_SLIP"
+    QUADTREE_STD = "QUADTREE_STD"
+    M0 = "M0"
+    MW = "MW"
+    RMS_MM = "RMS_MM"
+    VARIANCE_REDUCTION = "VARIANCE_REDUCTION"
 
     def initAlgorithm(self, config=None):
         declare.add_los_pair(self)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from ....io import styles
-from ...inputs import declare, knobs
+from ...inputs import declare, ids, knobs
 from ...inputs.ada import egms_tiles
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -19,8 +19,9 @@ egms = lazy_module("....io.egms", __package__)
       tags="EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points,tiles",
       page="ada", kernels=("formats.egms_tiles",))
 class LoadEgms(GeohazardAlgorithm):
-    KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
-    IDS = "INPUTS SERIES_STORAGE"
+    KEY_OUTPUT_FIELDS = {ids.OUTPUT: ("mean_velocity",)}
+    INPUTS = "INPUTS"
+    SERIES_STORAGE = "SERIES_STORAGE"
     SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (about 7x the CSV)",
                       "Series table in the GeoPackage (about 1.8x)",
                       "None (attributes and velocities only; about 1x)",

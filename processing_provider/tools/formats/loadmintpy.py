@@ -20,7 +20,8 @@ mintpy_io = lazy_module("....io.mintpy", __package__)
       tags="MintPy,HDF5,timeseries.h5,velocity.h5,geometryGeo.h5,maskTempCoh.h5,import,time series,velocity,SBAS",
       page="mintpy", main=(ids.OUTPUT, ids.OUTPUT_POINTS))
 class LoadMintpy(GeohazardAlgorithm):
-    IDS = "DATASET MASK"
+    DATASET = "DATASET"
+    MASK = "MASK"
     KEY_OUTPUT_FIELDS = {ids.OUTPUT_POINTS: ("VEL",)}
     HELP = (
         "Opens a MintPy HDF5 result (Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331) as a georeferenced, "

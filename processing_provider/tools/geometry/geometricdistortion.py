@@ -63,8 +63,17 @@ class GeometricDistortion(GeohazardAlgorithm):
         "doi:10.5194/nhess-14-2373-2014; Kropatsch & Strobl (1990) doi:10.1109/36.58986."
     )
 
-    IDS = ("HEADING_2 INCIDENCE_2 INCIDENCE_RASTER_2 STRONG_RATIO MODERATE_RATIO FLAT_SLOPE OUTPUT_CLASSES "
-           "OUTPUT_RINDEX OUTPUT_VISIBILITY OUTPUT_TABLE OUTPUT_COMBINED")
+    HEADING_2 = "HEADING_2"
+    INCIDENCE_2 = "INCIDENCE_2"
+    INCIDENCE_RASTER_2 = "INCIDENCE_RASTER_2"
+    STRONG_RATIO = "STRONG_RATIO"
+    MODERATE_RATIO = "MODERATE_RATIO"
+    FLAT_SLOPE = "FLAT_SLOPE"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
+    OUTPUT_RINDEX = "OUTPUT_RINDEX"
+    OUTPUT_VISIBILITY = "OUTPUT_VISIBILITY"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_COMBINED = "OUTPUT_COMBINED"
     LOOKS = ["right", "left"]
     #: the arrays written and their GeoTIFF dtypes (blocks computed elsewhere carry only these back)
     WRITTEN = {"classes": None, "rindex": np.float32, "visibility": None}

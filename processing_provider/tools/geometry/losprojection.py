@@ -56,7 +56,8 @@ class LosProjection(GeohazardAlgorithm):
         "doi:10.1080/01431161.2014.894528."
     )
 
-    IDS = "OUTPUT_VERTICAL OUTPUT_DOWNSLOPE"
+    OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
+    OUTPUT_DOWNSLOPE = "OUTPUT_DOWNSLOPE"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "LOS velocity raster", optional=True))

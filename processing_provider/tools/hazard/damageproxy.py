@@ -22,8 +22,14 @@ io_damage = lazy_module("....io.damage", __package__)
       main=(ids.OUTPUT, "OUTPUT_AREAS"), engine=True)
 class DamageProxy(GeohazardAlgorithm):
     COHERENCE_INPUTS = ("PRE_COHERENCE", "CO_COHERENCE")
-    IDS = ("PRE_COHERENCE CO_COHERENCE EVENT_DATE STD_FLOOR MIN_AREA_M2 OUTPUT_AREAS OUTPUT_MEAN_COHERENCE "
-           "OUTPUT_CLASSES")
+    PRE_COHERENCE = "PRE_COHERENCE"
+    CO_COHERENCE = "CO_COHERENCE"
+    EVENT_DATE = "EVENT_DATE"
+    STD_FLOOR = "STD_FLOOR"
+    MIN_AREA_M2 = "MIN_AREA_M2"
+    OUTPUT_AREAS = "OUTPUT_AREAS"
+    OUTPUT_MEAN_COHERENCE = "OUTPUT_MEAN_COHERENCE"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
     HELP = (
         "Maps where the coherence dropped across an event more than it varies without one: the damage proxy of "
         "emergency response. It needs coherence rasters of pairs before the event and of pairs spanning it, and the "

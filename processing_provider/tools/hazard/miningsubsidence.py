@@ -22,9 +22,28 @@ POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
 class MiningSubsidence(GeohazardAlgorithm):
     MM_INPUTS = (ids.INPUT, "INPUT_2")
     OVERLAP = ((ids.INPUT, "PANELS"), ("INPUT_2", "PANELS"))
-    IDS = ("MODE PANELS DEPTH_M THICKNESS_M SUBSIDENCE_FACTOR TAN_BETA PROPAGATION_ANGLE SHIFT_AZIMUTH OFFSET_M "
-           "HORIZONTAL_FACTOR INPUT_2 INCIDENCE_2 HEADING_2 FIT_POSITION RAMP MAX_SAMPLES OUTPUT_VERTICAL "
-           "OUTPUT_EAST OUTPUT_NORTH OUTPUT_LOS OUTPUT_PARAMETERS OUTPUT_PANEL")
+    MODE = "MODE"
+    PANELS = "PANELS"
+    DEPTH_M = "DEPTH_M"
+    THICKNESS_M = "THICKNESS_M"
+    SUBSIDENCE_FACTOR = "SUBSIDENCE_FACTOR"
+    TAN_BETA = "TAN_BETA"
+    PROPAGATION_ANGLE = "PROPAGATION_ANGLE"
+    SHIFT_AZIMUTH = "SHIFT_AZIMUTH"
+    OFFSET_M = "OFFSET_M"
+    HORIZONTAL_FACTOR = "HORIZONTAL_FACTOR"
+    INPUT_2 = "INPUT_2"
+    INCIDENCE_2 = "INCIDENCE_2"
+    HEADING_2 = "HEADING_2"
+    FIT_POSITION = "FIT_POSITION"
+    RAMP = "RAMP"
+    MAX_SAMPLES = "MAX_SAMPLES"
+    OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
+    OUTPUT_EAST = "OUTPUT_EAST"
+    OUTPUT_NORTH = "OUTPUT_NORTH"
+    OUTPUT_LOS = "OUTPUT_LOS"
+    OUTPUT_PARAMETERS = "OUTPUT_PARAMETERS"
+    OUTPUT_PANEL = "OUTPUT_PANEL"
     HELP = (
         "The final surface basin of mined panels by the probability-integral method (Knothe, Liu Baocheng), or "
         "the method's parameters and the goaf's position fitted to InSAR line-of-sight displacement. It needs the "

@@ -22,8 +22,21 @@ CLASSES = ((1, "very low", "#1a9641"), (2, "low", "#a6d96a"), (3, "moderate", "#
       tags="susceptibility,landslide,hazard,frequency ratio,logistic regression,random forest,inventory,AUC,ROC",
       page="hazard", main=(ids.OUTPUT, "OUTPUT_CLASSES"), engine=True)
 class Susceptibility(GeohazardAlgorithm):
-    IDS = ("FACTORS CATEGORICAL_FACTORS METHOD BLOCK_SIZE_M ABSENCE_BUFFER_M FOLDS SEED MAX_SAMPLES FR_CLASSES TREES "
-           "MIN_LEAF MODEL OUTPUT_CLASSES OUTPUT_MODEL AUC")
+    FACTORS = "FACTORS"
+    CATEGORICAL_FACTORS = "CATEGORICAL_FACTORS"
+    METHOD = "METHOD"
+    BLOCK_SIZE_M = "BLOCK_SIZE_M"
+    ABSENCE_BUFFER_M = "ABSENCE_BUFFER_M"
+    FOLDS = "FOLDS"
+    SEED = "SEED"
+    MAX_SAMPLES = "MAX_SAMPLES"
+    FR_CLASSES = "FR_CLASSES"
+    TREES = "TREES"
+    MIN_LEAF = "MIN_LEAF"
+    MODEL = "MODEL"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    AUC = "AUC"
     HELP = (
         "Maps where events such as landslides are likely, from controlling factors (slope, lithology, land use, "
         "rainfall, distance to faults ...) weighed against an inventory of known events. It needs the factor rasters "

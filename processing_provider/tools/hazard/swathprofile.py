@@ -20,7 +20,11 @@ from .._base import GeohazardAlgorithm, tool
       main=(ids.OUTPUT,), page="hazard", engine=True)
 class SwathProfile(GeohazardAlgorithm):
     MULTIBAND_INPUTS = (ids.INPUT,)
-    IDS = "FIELD LINE WIDTH STEP OUTPUT_CHART"
+    FIELD = "FIELD"
+    LINE = "LINE"
+    WIDTH = "WIDTH"
+    STEP = "STEP"
+    OUTPUT_CHART = "OUTPUT_CHART"
     HELP = (
         "Draws swath profiles along lines: the pixels or points within a band of the given width along each line, "
         "binned by their distance along it, with each bin's count, mean, standard deviation, median and 5th/95th "

@@ -22,7 +22,13 @@ class InterferogramFilter(GeohazardAlgorithm):
     FOLDER_INPUTS = (ids.INPUT,)
     COMPLEX_INPUTS = (ids.INPUT,)
     input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
-    IDS = "METHOD ALPHA PATCH_SIZE GAUSSIAN_SIGMA LOOKS_Y LOOKS_X OUTPUT_COHERENCE"
+    METHOD = "METHOD"
+    ALPHA = "ALPHA"
+    PATCH_SIZE = "PATCH_SIZE"
+    GAUSSIAN_SIGMA = "GAUSSIAN_SIGMA"
+    LOOKS_Y = "LOOKS_Y"
+    LOOKS_X = "LOOKS_X"
+    OUTPUT_COHERENCE = "OUTPUT_COHERENCE"
     METHODS = ["Goldstein adaptive", "Gaussian", "None (multilook only)"]
     HELP = LazyText(lambda: (
         "Filters wrapped interferograms against decorrelation noise (Goldstein & Werner's adaptive filter or a "

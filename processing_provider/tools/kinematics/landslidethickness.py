@@ -23,7 +23,10 @@ class LandslideThickness(GeohazardAlgorithm):
         "ALPHA": "a dimensionless smoothing weight, 0.3 by default; at most 0.1 times the landslide's radius in cells, "
                  "above it the smoothing flattens the thickness toward 0"}
     HELP = (
-        "Thickness h (m) of a landslide from its 3-D surface velocity by volume conservation (Booth et al. 2013): "
+        "Estimates the thickness h (m) of a landslide from its 3-D surface velocity by volume conservation (Booth "
+        "et al. 2013). It needs the 3-D velocity (E, N, U in mm/yr, e.g. landslide3d's), a DEM and optionally the "
+        "landslide outline. It gives the thickness (m) and a quality raster (dz/dt, mass-balance residual, flags)."
+        "\n\n<b>Method</b>: "
         "dz/dt = -div(f h u_s), with u_s = (E, N) the surface velocity, f the rheology factor (depth-averaged / "
         "surface velocity: 1 = sliding block, 2/3 = viscous flow without basal slip; h scales as 1/f) and dz/dt "
         "= U - E dz/dx - N dz/dy the height change at a fixed place. Solved on the grid by least squares with "
@@ -50,7 +53,13 @@ class LandslideThickness(GeohazardAlgorithm):
         "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) JGR Solid Earth 121; "
         "Hu et al. (2018) doi:10.1002/2017GL076623.")
 
-    IDS = "VELOCITY LANDSLIDE_OUTLINE TIME_SERIES_3D OUTPUT_QUALITY RHEOLOGY_FACTOR ALPHA MIN_SPEED"
+    VELOCITY = "VELOCITY"
+    LANDSLIDE_OUTLINE = "LANDSLIDE_OUTLINE"
+    TIME_SERIES_3D = "TIME_SERIES_3D"
+    OUTPUT_QUALITY = "OUTPUT_QUALITY"
+    RHEOLOGY_FACTOR = "RHEOLOGY_FACTOR"
+    ALPHA = "ALPHA"
+    MIN_SPEED = "MIN_SPEED"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.VELOCITY, "3-D velocity (E, N, U mm/yr)"))

@@ -71,8 +71,15 @@ class OffsetTimeSeries(GeohazardAlgorithm):
         "Reference: Altena et al. (2019) doi:10.5194/tc-13-795-2019 (pair networks of glacier offsets)."
     )
 
-    IDS = ("INPUTS COMPONENTS WEIGHT_BAND K_MAD MIN_REJECT OUTPUT_SIGMA OUTPUT_VELOCITY OUTPUT_COMPONENTS "
-           "OUTPUT_UNCHECKED")
+    INPUTS = "INPUTS"
+    COMPONENTS = "COMPONENTS"
+    WEIGHT_BAND = "WEIGHT_BAND"
+    K_MAD = "K_MAD"
+    MIN_REJECT = "MIN_REJECT"
+    OUTPUT_SIGMA = "OUTPUT_SIGMA"
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
+    OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUTS, "Offset rasters (dates in the names)"))

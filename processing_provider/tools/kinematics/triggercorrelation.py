@@ -24,7 +24,11 @@ class TriggerCorrelation(GeohazardAlgorithm):
     CRS_FREE_INPUTS = (ids.INPUT,)  # the geometry is copied, never used
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     HELP = (
-        "Relates deformation time series to a driver series from a CSV (columns date,value): rainfall (flux, "
+        "Relates deformation time series to a driver (rainfall or a water level) by lagged correlation. It needs "
+        "the deformation (points or ADA polygons with dated fields, or a raster with dated bands; mm) and the "
+        "driver as a CSV (date,value). It gives, per feature or cell, the best lag with its signed correlation and "
+        "p-values, trend and seasonal terms per feature, and an optional plot.\n\n"
+        "<b>Method</b>: the deformation is related to a driver series from a CSV (columns date,value): rainfall (flux, "
         "summed per step; with TAU_DAYS > 0 the antecedent index A_t = k A_(t-1) + R_t, k = exp(-1/TAU_DAYS)) or "
         "a level (state, interpolated). Deformation: INPUT, points or ADA polygons with dated fields "
         "YYYYMMDD/DYYYYMMDD (mm), or INPUT_RASTER, a multi-band raster whose band descriptions are dates (mm).\n"
@@ -46,7 +50,15 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
         "TAU_DAYS 0 (plain rainfall sums per step).")
 
-    IDS = "INPUT_RASTER DRIVER_CSV DRIVER_KIND RESPONSE OUTPUT_RASTER OUTPUT_PLOT STEP_DAYS TAU_DAYS MAX_LAG_DAYS"
+    INPUT_RASTER = "INPUT_RASTER"
+    DRIVER_CSV = "DRIVER_CSV"
+    DRIVER_KIND = "DRIVER_KIND"
+    RESPONSE = "RESPONSE"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
+    OUTPUT_PLOT = "OUTPUT_PLOT"
+    STEP_DAYS = "STEP_DAYS"
+    TAU_DAYS = "TAU_DAYS"
+    MAX_LAG_DAYS = "MAX_LAG_DAYS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Deformation (dated fields)", "table", optional=True))

@@ -52,8 +52,21 @@ class ValidateInsar(GeohazardAlgorithm):
         "doi:10.1109/JSTARS.2022.3171517 (statistics as in the authors' MATLAB code, "
         "github.com/marianavarro27/ValInSAR, B01_ValidateTwobyTwo.m).")
 
-    IDS = ("INSAR INSAR_RASTER STATIONS_CSV STATIONS_TABLE STATIONS NAME_FIELD REFERENCE_STATION MAX_GAP_DAYS "
-           "OUTPUT_TABLE RADIUS WINDOW_DAYS MAX_NRMSE MIN_R2 MAX_DV MAX_RMSE")
+    INSAR = "INSAR"
+    INSAR_RASTER = "INSAR_RASTER"
+    STATIONS_CSV = "STATIONS_CSV"
+    STATIONS_TABLE = "STATIONS_TABLE"
+    STATIONS = "STATIONS"
+    NAME_FIELD = "NAME_FIELD"
+    REFERENCE_STATION = "REFERENCE_STATION"
+    MAX_GAP_DAYS = "MAX_GAP_DAYS"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    RADIUS = "RADIUS"
+    WINDOW_DAYS = "WINDOW_DAYS"
+    MAX_NRMSE = "MAX_NRMSE"
+    MIN_R2 = "MIN_R2"
+    MAX_DV = "MAX_DV"
+    MAX_RMSE = "MAX_RMSE"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INSAR, "InSAR points (dated fields)", "point", optional=True))

@@ -64,8 +64,16 @@ class InverseVelocity(GeohazardAlgorithm):
         "Berti et al. (2013) doi:10.5194/nhess-13-1945-2013; Bovenga et al. (2021) doi:10.3390/rs13122302."
     )
 
-    IDS = ("SMOOTH_WINDOW FIT_WINDOW CONFIDENCE SIGNIFICANCE MIN_VELOCITY RED_DAYS ORANGE_DAYS DIRECTION NOW_DATE "
-           "MAX_PLOTS")
+    SMOOTH_WINDOW = "SMOOTH_WINDOW"
+    FIT_WINDOW = "FIT_WINDOW"
+    CONFIDENCE = "CONFIDENCE"
+    SIGNIFICANCE = "SIGNIFICANCE"
+    MIN_VELOCITY = "MIN_VELOCITY"
+    RED_DAYS = "RED_DAYS"
+    ORANGE_DAYS = "ORANGE_DAYS"
+    DIRECTION = "DIRECTION"
+    NOW_DATE = "NOW_DATE"
+    MAX_PLOTS = "MAX_PLOTS"
     DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
 
     def initAlgorithm(self, config=None):

@@ -32,7 +32,12 @@ class TimeSeriesModels(GeohazardAlgorithm):
     MM_INPUTS = ("INPUT_RASTER",)
     CRS_FREE_INPUTS = (ids.INPUT,)
     HELP = (
-        "Fits temporal models to the displacement history of every point or polygon (vector layer with "
+        "Fits temporal models (linear, seasonal, acceleration, logarithmic ...) to the displacement history of "
+        "every point, polygon or pixel and keeps the best by an information criterion, optionally with a "
+        "breakpoint. It needs a vector layer with dated fields or a time-series raster (mm). It gives the model "
+        "parameters as points or as a raster.\n\n"
+        "<b>Method</b>: it fits temporal models to the displacement history of every point or polygon (vector "
+        "layer with "
         "dated fields DYYYYMMDD, as our outputs, PS products and SARvey exports, EGMS YYYYMMDD or SARscape "
         "D_YYYYMMDD) or every pixel (time-series "
         "raster with one band per date and the ISO date as band description, in mm: a MintPy timeseries.h5 is read "
@@ -62,7 +67,14 @@ class TimeSeriesModels(GeohazardAlgorithm):
         "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
     )
 
-    IDS = "INPUT_RASTER MODELS CRITERION ORIGIN_DATE PRIMARY_END_DAYS BREAKPOINTS MIN_DELTA_BIC OUTPUT_RASTER"
+    INPUT_RASTER = "INPUT_RASTER"
+    MODELS = "MODELS"
+    CRITERION = "CRITERION"
+    ORIGIN_DATE = "ORIGIN_DATE"
+    PRIMARY_END_DAYS = "PRIMARY_END_DAYS"
+    BREAKPOINTS = "BREAKPOINTS"
+    MIN_DELTA_BIC = "MIN_DELTA_BIC"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
     CRITERIA = ["AIC", "AICc", "BIC"]
     #: the most points / raster rows of one block (fits take tens of microseconds a series: the progress moves
     #: and a cancel is seen between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller

@@ -39,7 +39,10 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         "Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR interferometry, "
         "IEEE TGRS 39(1), doi:10.1109/36.898661."
     )
-    IDS = "CALIBRATE OUTPUT_MEAN_AMPLITUDE OUTPUT_DISPERSION OUTPUT_PS_MASK"
+    CALIBRATE = "CALIBRATE"
+    OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
+    OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
+    OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))

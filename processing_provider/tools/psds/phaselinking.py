@@ -26,7 +26,11 @@ class PhaseLinking(GeohazardAlgorithm):
     input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     OVERLAP = ((ids.INPUT, "PS_MASK"),)
     HELP = (
-        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
+        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack: one consistent phase per date for "
+        "every pixel from its statistically homogeneous neighbours. It needs the SLC stack (complex rasters) and "
+        "optionally a PS mask. It gives the linked phase, the temporal coherence (0-1), the count of homogeneous "
+        "pixels and a folder of wrapped interferograms.\n\n"
+        "<b>Method</b>: for each pixel the "
         "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "
         "test or a GLRT on their amplitude time series (significance level alpha); their sample coherence "
         "matrix G gives N linked phases by EMI (Ansari et al. 2018), EVD (principal eigenvector) or "
@@ -46,8 +50,17 @@ class PhaseLinking(GeohazardAlgorithm):
         "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
         "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
     )
-    IDS = ("WINDOW_ROWS WINDOW_COLS SHP_METHOD ALPHA METHOD PS_MASK OUTPUT_FORMAT NETWORK "
-           "OUTPUT_TEMPORAL_COHERENCE OUTPUT_SHP_COUNT OUTPUT_INTERFEROGRAMS")
+    WINDOW_ROWS = "WINDOW_ROWS"
+    WINDOW_COLS = "WINDOW_COLS"
+    SHP_METHOD = "SHP_METHOD"
+    ALPHA = "ALPHA"
+    METHOD = "METHOD"
+    PS_MASK = "PS_MASK"
+    OUTPUT_FORMAT = "OUTPUT_FORMAT"
+    NETWORK = "NETWORK"
+    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
+    OUTPUT_SHP_COUNT = "OUTPUT_SHP_COUNT"
+    OUTPUT_INTERFEROGRAMS = "OUTPUT_INTERFEROGRAMS"
     SHP_CODES = ["glrt", "ks", "rect"]
     SHP_NAMES = ["GLRT (Parizzi & Brcic)", "Kolmogorov-Smirnov", "None (rectangular window)"]
     METHOD_CODES = ["emi", "evd", "cevd"]

@@ -33,7 +33,11 @@ class PsTimeSeries(GeohazardAlgorithm):
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
     OVERLAP = ((ids.INPUT, "DISPERSION"), (ids.INPUT, "TEMPORAL_COHERENCE"))
     HELP = (
-        "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
+        "Point time series without 2-D unwrapping (the classic PSI route) from a phase stack. It needs the "
+        "linked phase or SLCs, the amplitude dispersion and/or temporal coherence that select PS and DS points, "
+        "and the perpendicular baselines. It gives PS/DS points with velocity, DEM error and displacement "
+        "series.\n\n"
+        "<b>Method</b>: PS points (amplitude "
         "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "
         "Delaunay arc network; on each arc the velocity and DEM-error differences are found by a "
         "periodogram over the interferometric phases (maximum arc temporal coherence); incoherent arcs "
@@ -58,8 +62,16 @@ class PsTimeSeries(GeohazardAlgorithm):
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
-    IDS = ("DISPERSION TEMPORAL_COHERENCE ARC_COHERENCE MAX_VELOCITY MAX_HEIGHT_ERROR MAX_ARC_LENGTH "
-           "REFERENCE_ROW REFERENCE_COL LATITUDE LONGITUDE")
+    DISPERSION = "DISPERSION"
+    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
+    ARC_COHERENCE = "ARC_COHERENCE"
+    MAX_VELOCITY = "MAX_VELOCITY"
+    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
+    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
+    REFERENCE_ROW = "REFERENCE_ROW"
+    REFERENCE_COL = "REFERENCE_COL"
+    LATITUDE = "LATITUDE"
+    LONGITUDE = "LONGITUDE"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Phase stack (linked phase or SLCs)"))

@@ -24,9 +24,12 @@ RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",
 class MultisensorTimeSeries(GeohazardAlgorithm):
     MULTIBAND_INPUTS = (ms_in.SERIES, ms_in.MANIFEST)
     HELP = (
-        "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have: "
-        "ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending, each with its own "
-        "wavelength, geometry, dates and reference, across the gaps between missions. All stacks are solved "
+        "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have "
+        "(ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending), across the gaps "
+        "between missions. It needs the LOS series rasters or a stack manifest, with each stack's geometry (typed "
+        "or from its metadata). It gives the up and east series and their 1-sigma (mm), velocities (mm/yr), "
+        "quality, the displacement across each gap and a per-stack report.\n\n"
+        "<b>Method</b>: each stack has its own wavelength, geometry, dates and reference. All stacks are solved "
         "together, pixel by pixel, on the union of their dates (not by combining finished per-stack results): "
         "the motion is piecewise linear between knots at least 12 days apart, with a velocity random walk whose "
         "density comes from each pixel's own data shrunk toward the scene's (estimated first from a fixed "
@@ -116,7 +119,30 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "(smoothing spline as a Bayesian estimate)."
     )
 
-    IDS = " ".join(ms_in.IDS)
+    # its own parameter and output IDs, written once in inputs/multisensor.py (the shared ones are on the base)
+    SERIES = ms_in.SERIES
+    MANIFEST = ms_in.MANIFEST
+    INCIDENCES = ms_in.INCIDENCES
+    HEADINGS = ms_in.HEADINGS
+    INCIDENCE_RASTERS = ms_in.INCIDENCE_RASTERS
+    HEADING_RASTERS = ms_in.HEADING_RASTERS
+    WAVELENGTHS = ms_in.WAVELENGTHS
+    REFERENCE_DATE = ms_in.REFERENCE_DATE
+    NORTH = ms_in.NORTH
+    NORTH_VELOCITY = ms_in.NORTH_VELOCITY
+    NORTH_RASTER = ms_in.NORTH_RASTER
+    NORTH_SIGMA = ms_in.NORTH_SIGMA
+    GAP_DAYS = ms_in.GAP_DAYS
+    MAX_BRIDGE_YEARS = ms_in.MAX_BRIDGE_YEARS
+    TEMPLATE = ms_in.TEMPLATE
+    RESAMPLING = ms_in.RESAMPLING
+    OUTPUT_UP = ms_in.OUTPUT_UP
+    OUTPUT_EAST = ms_in.OUTPUT_EAST
+    OUTPUT_SIGMA_UP = ms_in.OUTPUT_SIGMA_UP
+    OUTPUT_SIGMA_EAST = ms_in.OUTPUT_SIGMA_EAST
+    OUTPUT_VELOCITY = ms_in.OUTPUT_VELOCITY
+    OUTPUT_QUALITY = ms_in.OUTPUT_QUALITY
+    OUTPUT_GAPS = ms_in.OUTPUT_GAPS
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.SERIES, "LOS series (this or a manifest needed)",

@@ -40,7 +40,8 @@ class PhaseGradientStacking(StackAlgorithm):
         "row (azimuth) components, signed, LOS positive toward the satellite."
     )
 
-    IDS = "OUTPUT_RANGE OUTPUT_AZIMUTH"
+    OUTPUT_RANGE = "OUTPUT_RANGE"
+    OUTPUT_AZIMUTH = "OUTPUT_AZIMUTH"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INTERFEROGRAMS, "Wrapped interferograms (rasters, or a folder)"))

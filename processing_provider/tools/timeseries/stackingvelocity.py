@@ -38,7 +38,9 @@ class StackingVelocity(StackAlgorithm):
         "number of interferograms used."
     )
 
-    IDS = "OUTPUT_VELOCITY OUTPUT_VELOCITY_STD OUTPUT_COUNT"
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
+    OUTPUT_COUNT = "OUTPUT_COUNT"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.point(self.REFERENCE, "Reference point (empty: automatic)", optional=True))

@@ -83,7 +83,12 @@ class Unwrap(GeohazardAlgorithm):
         "doi:10.3390/rs15184573."
 
     ))
-    IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE PRIOR PRIOR_UNITS"
+    MASK = "MASK"
+    BACKEND = "BACKEND"
+    MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
+    OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
+    PRIOR = "PRIOR"
+    PRIOR_UNITS = "PRIOR_UNITS"
     COMPLEX_INPUTS = (ids.INPUT,)  # a wrapped interferogram may be complex (a + ib)
     input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
     BACKENDS = ["builtin", "snaphu"]

@@ -1,0 +1,111 @@
+"""Every tool's and shipped model's help opens with what it does, what it needs and what it gives, in at most three
+sentences a person reads at a glance (about 70 words); the inputs (``<b>...</b>``), the method and the references
+follow. The opening is the text before the first blank line or the first ``<b>``."""
+
+import os
+import re
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAX_SENTENCES, MAX_WORDS = 3, 80
+#: abbreviations whose full stop ends no sentence
+ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|vs|cf|approx|etc|Fig|No|resp)\.", re.IGNORECASE)
+#: an opening says what the tool needs (its input: "from", "->", "given" ...) ...
+NEEDS = re.compile(r"->|\b(from|needs?|takes?|reads?|given|opens?|compares?|between|of|in|on|onto|into)\b",
+                   re.IGNORECASE)
+#: ... and what it gives: a verb of making, or "<what it gives> from <what it needs>"
+GIVES = re.compile(r"->|\w.*\b(from|into|onto)\b|\b(gives?|writes?|returns?|produces?|outputs?|maps?|makes?|"
+                   r"creates?|opens?|draws?|lists?|flags?|classif(y|ies)|estimates?|computes?|projects?|fits?|"
+                   r"inverts?|corrects?|removes?|converts?|imports?|finds?|detects?|chooses?|measures?|forecasts?|"
+                   r"reports?|turns?|reveals?)\b", re.IGNORECASE)
+#: where the inputs' detail starts: a bold label or a line "Inputs:"
+INPUTS = re.compile(r"<b>|^Inputs?:", re.MULTILINE)
+
+
+def opening(text: str) -> str:
+    """The text before the first blank line or the first ``<b>``, stripped."""
+    return re.split(r"\n\s*\n|<b>", text, maxsplit=1)[0].strip()
+
+
+def words(text: str) -> list:
+    return re.sub(r"<[^>]+>", " ", text).split()
+
+
+def sentences(text: str) -> list:
+    """The sentences of ``text``: split after ``.``, ``!`` or ``?`` followed by a space or the end (abbreviations and
+    decimal points end none)."""
+    text = ABBREVIATIONS.sub(lambda m: m.group(0)[:-1], text.strip())
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
+def problems(text: str) -> list:
+    """What is wrong with the opening of ``text`` (empty: nothing)."""
+    head = opening(text)
+    out = []
+    if not head:
+        out.append("no opening before the inputs")
+    if len(sentences(head)) > MAX_SENTENCES:
+        out.append(f"{len(sentences(head))} sentences (at most {MAX_SENTENCES})")
+    if len(words(head)) > MAX_WORDS:
+        out.append(f"{len(words(head))} words (at most {MAX_WORDS})")
+    if not NEEDS.search(head):
+        out.append("names no input")
+    if not GIVES.search(head):
+        out.append("names no output")
+    before = words(INPUTS.split(text, maxsplit=1)[0])
+    if len(before) > MAX_WORDS and len(words(head)) <= MAX_WORDS:
+        out.append(f"{len(before)} words before the inputs (at most {MAX_WORDS}: the method follows them)")
+    return out
+
+
+def _helps():
+    from insar_geohazards.processing_provider.provider import algorithm_classes
+
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    try:
+        import build_models
+    finally:
+        sys.path.remove(os.path.join(ROOT, "models"))
+    tools = [(cls.NAME, cls.HELP) for cls in algorithm_classes()]
+    models = [(build_models.MODEL_NAME, build_models.HELP), (build_models.SLC_MODEL_NAME, build_models.SLC_HELP),
+              (build_models.CORR_MODEL_NAME, build_models.CORR_HELP)]
+    return tools, models
+
+
+def test_every_help_opens_with_what_the_tool_needs_and_gives(qgis_app):
+    tools, models = _helps()
+    assert len(tools) >= 40 and len(models) == 3
+    bad = [f"{name}: {'; '.join(problems(text))}\n    {opening(text)[:200]}" for name, text in tools + models
+           if problems(text)]
+    assert not bad, f"{len(bad)} helps open with more than a glance:\n" + "\n".join(bad)
+
+
+def test_the_shipped_models_carry_that_help(qgis_app):
+    """The .model3 files hold the help of the build script (the opening a person reads in the modeler)."""
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    _, models = _helps()
+    files = {m: os.path.join(ROOT, "models", f) for m, f in (
+        ("sbastolandslideactivity", "sbas_to_landslide_activity.model3"),
+        ("slcstacktotimeseries", "slc_stack_to_time_series.model3"), ("correctedsbas", "corrected_sbas.model3"))}
+    for name, text in models:
+        model = QgsProcessingModelAlgorithm()
+        assert model.fromFile(files[name]), files[name]
+        assert model.helpContent()["ALG_DESC"] == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Maps ground motion from a velocity raster. Writes classes.\n\n<b>Input</b>: ...", []),
+    ("Maps ground motion from a velocity raster, e.g. EGMS. Writes classes (mm/yr, 0.5 steps). <b>Input</b>", []),
+    ("One. Two. Three. Four from a raster, writes x.\n\nMore.", ["4 sentences (at most 3)"]),
+    ("Maps " + "word " * 90 + "from x.", ["93 words (at most 80)"]),
+    ("\n\n<b>Input</b>: a raster", ["no opening before the inputs", "names no input", "names no output"]),
+    ("Maps x from y.\n\n" + "word " * 90 + "\nInputs: a raster", ["94 words before the inputs (at most 80: the "
+                                                                  "method follows them)"]),
+], ids=["short", "abbreviations", "four sentences", "long opening", "no opening", "long before the inputs"])
+def test_the_check_counts_sentences_and_words(text, expected):
+    """The check itself: abbreviations and decimal points end no sentence, the opening stops at the first blank line
+    or ``<b>``, an empty opening is found."""
+    assert problems(text) == expected
