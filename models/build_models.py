@@ -329,10 +329,11 @@ def build_slc():
         group="psds")
     m.inputs([(QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
                                                     QgsProcessing.SourceType.TypeRaster), 120),
-              (QgsProcessingParameterMultipleLayers("PRIOR", "Prior model for unwrapping (optional)",
+              (QgsProcessingParameterMultipleLayers("PRIOR", "Prior model for unwrapping",
                                                     QgsProcessing.SourceType.TypeRaster, optional=True), 380),
-              (QgsProcessingParameterEnum("PRIOR_UNITS", "Prior units", ["rad", "mm", "mm/yr"], defaultValue=0,
-                                          optional=True), 640)])
+              (QgsProcessingParameterEnum("PRIOR_UNITS", "Prior units",
+                                          ["Radians (as the interferograms)", "Millimetres (LOS)",
+                                           "Millimetres a year (LOS velocity)"], defaultValue=0, optional=True), 640)])
     m.child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
             {"INPUT": m.param("SLC")},
             {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
