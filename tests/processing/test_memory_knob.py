@@ -56,6 +56,9 @@ CASES = {
     "adadetection": ("adadetection", "det", {}, 0.04),
     "multisensortimeseries": ("multisensortimeseries", "det", {}, 2.0),
     "unwrap": ("unwrap", "custom", {}, 6.0),
+    # the detector's blocks carry a halo of the top level's windows (48 rows here): 3 MiB is two blocks of its rows
+    "basindetection": ("basindetection", "hostile:interferograms", {}, 3.0),
+    "targetsuitability": ("targetsuitability", "hostile:interferograms", {}, 0.01),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}

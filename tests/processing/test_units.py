@@ -17,6 +17,7 @@ from testutils_faults import DATA, read_features, read_raster, write_lines
 LENGTHS = {
     "adaclassification": {"DEM": "m", "SINKHOLE_MAX_AREA": "m2", "SETTLEMENT_MAX_AREA": "m2"},
     "adadetection": {"RADIUS": "m", "OUTLINE_MARGIN": "m"},
+    "basindetection": {"MIN_SIZE_M": "m"},
     "ascdescdecomposition": {"PIXEL_SIZE": "m", "CELL_SIZE": "m", "ORIGIN_X": "m", "ORIGIN_Y": "m"},
     "coulombonfaults": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",
                         "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km"},
@@ -67,7 +68,7 @@ FORMER = {"coulombstress": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH
 
 #: IDs that look like lengths but are not (angles, velocities).
 NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "NORTH_RASTER", "NORTH_SIGMA", "NORTH", "ORIGIN_DATE",
-               "STABLE_AREA", "DEFORMING_AREAS"}  # STABLE_AREA: polygons
+               "STABLE_AREA", "DEFORMING_AREAS", "AREAS"}  # STABLE_AREA, AREAS: polygons
 LENGTH_ID = re.compile(r"DEPTH|SIZE|RADIUS|LENGTH|WIDTH|DIST(?!ORT)|MARGIN|BANDS|EAST|NORTH|ORIGIN|AREA|HEIGHT|SLANT|"
                        r"WAVELENGTH|PERP|^DEM$|^SLIP$|_RANGE$")
 #: unit tokens a description may carry -> the unit they name
