@@ -60,8 +60,7 @@ class TargetSuitability(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.LAND_COVER, "Land cover (class codes)"))
         self.addParameter(declare.enum(self.LAND_COVER_CODES, "Land-cover codes", self.CODE_KINDS))
-        self.addParameter(declare.file(self.DENSITIES,
-                                       "Densities (CSV class,density[,label]: targets per square kilometre)",
+        self.addParameter(declare.file(self.DENSITIES, "Target densities (CSV: class,density[,label])",
                                        file_filter="CSV files (*.csv *.txt)"))
         self.addParameter(declare.raster(self.R_INDEX, "R-index (from geometricdistortion)"))
         self.addParameter(declare.raster(self.DISTORTION, "Distortion classes (from geometricdistortion)",
