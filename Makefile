@@ -66,7 +66,8 @@ demo: deps link
 package:
 	@rm -rf .build/package dist && mkdir -p .build/package/insar_geohazards dist
 	git archive --format=tar HEAD | tar -x -C .build/package/insar_geohazards
-	cd .build/package/insar_geohazards && rm -rf tests benchmarks scripts .ci demo docs/*.ipynb Makefile pyproject.toml .gitignore .gitattributes BENCHMARKS.md
+	cd .build/package/insar_geohazards && rm -rf tests benchmarks scripts .ci demo docs/*.ipynb Makefile pyproject.toml .gitignore .gitattributes BENCHMARKS.md \
+	    models/detector/train_basin_detector.py
 	$(PY) .build/package/insar_geohazards/docs/build_help.py .build/package/insar_geohazards/docs
 	cd .build/package && zip -qr $(ROOT)/dist/insar_geohazards.zip insar_geohazards
 	@echo "Built dist/insar_geohazards.zip"

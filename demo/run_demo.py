@@ -321,6 +321,13 @@ def _correction_steps(out: str) -> list[dict]:
                        "OUTPUT_PLOTS": os.path.join(out, "inverse_velocity_plots")},
             "load": ["OUTPUT"],
         },
+        {
+            "title": "Mexico City, 30 Sentinel-1 interferograms (unwrapped phase wrapped again): subsidence basins "
+                     "outlined by the learned detector, one polygon per pair that shows one",
+            "alg": "geohazard:basindetection", "group": "Mexico City: basin detection",
+            "params": {"INPUT": mexico, "OUTPUT": os.path.join(out, "mexico_basins.gpkg")},
+            "load": ["OUTPUT"],
+        },
     ]
 
 

@@ -562,6 +562,8 @@ def test_tests_import_the_plugin_by_its_package_name():
 TESTED_THROUGH = {
     "io/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
                "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
+    "io/basins": (("tests/processing/test_basindetection.py", "tests/hostile/test_hostile_interferograms.py"),
+                  "the basin detector's model, phase checks, block runs and polygons, only reached through the tool"),
     "io/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
                    "tests/processing/test_memory_knob.py"),
                   "the block runner: every engine test runs through it, the knob test plans through it"),
@@ -601,6 +603,8 @@ TESTED_THROUGH = {
     "io/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
                "SLC stacks through the PS/DS engine tests"),
     "io/stack_reference": (("tests/processing/test_engine_sbas.py",), "the automatic reference of SBAS stacks"),
+    "io/targets": (("tests/processing/test_targetsuitability.py", "tests/hostile/test_hostile_interferograms.py"),
+                   "the target-suitability table, grids and polygon totals, only reached through the tool"),
     "io/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
                   "stack inputs through the stack engine tests"),
     "io/styles": (("tests/processing/test_styles_models.py",), "styles and shipped models, one subject"),

@@ -5,6 +5,7 @@ refusals."""
 import os
 
 import numpy as np
+import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -45,7 +46,74 @@ def _filter_recipe(tmp):
 
 
 #: tool -> builder of its small valid run ``recipe(tmp)`` (the other tools of the family add theirs)
-RECIPES = {"interferogramfilter": _filter_recipe}
+def _wrapped(path, *, gt=hk.GT, epsg=32633, nan=False, seed=0, degrees=False):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:40, 0:48]
+    phase = np.angle(np.exp(1j * (0.3 * xx + 0.2 * yy + 0.3 * rng.standard_normal((40, 48)))))
+    if degrees:
+        phase = np.degrees(phase)
+    return write_geotiff(path, np.full((40, 48), np.nan) if nan else phase, geotransform=gt, epsg=epsg)
+
+
+def _wrapped_folder(folder, **kw):
+    os.makedirs(folder, exist_ok=True)
+    for i, pair in enumerate(("20200101_20200113", "20200113_20200125")):
+        _wrapped(os.path.join(folder, f"{pair}.wrapped.tif"), seed=i, **kw)
+    return folder
+
+
+def _land_cover(path, *, gt=hk.GT, epsg=32633, nan=False, shape=(24, 28)):
+    lc = np.where(np.arange(shape[1])[None, :] < shape[1] // 2, 111.0, 311.0) * np.ones(shape)
+    return write_geotiff(path, np.full(shape, np.nan) if nan else lc, geotransform=gt, epsg=epsg)
+
+
+def _densities(path, rows=("111,1000,town", "311,2.5,forest")):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("class,density,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _detect_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    if tool == "basindetection":
+        folder = _wrapped_folder(j(tmp, "ifgs"))
+        params = {"INPUT": folder, "MIN_SIZE_M": 0.0, "OUTPUT": j(out, "basins.gpkg")}
+
+        def spoil(kind, where):
+            if kind == "truncated":
+                f = _wrapped_folder(j(where, "trunc_ifgs"))
+                hk.truncate(j(f, "20200101_20200113.wrapped.tif"))
+                return {"INPUT": f}, "20200101_20200113"
+            if kind == "nan":
+                return {"INPUT": _wrapped_folder(j(where, "nan_ifgs"), nan=True)}, "no valid pixel|nodata|NoData"
+            return {"INPUT": _wrapped_folder(j(where, "nocrs_ifgs"), epsg=None, gt=None)}, \
+                "coordinate reference system"
+
+        return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, raster="INPUT", nocrs="refuse")
+    lc = _land_cover(j(tmp, "lc.tif"))
+    r = write_geotiff(j(tmp, "r.tif"), np.full((24, 28), 0.6))
+    params = {"LAND_COVER": lc, "DENSITIES": _densities(j(tmp, "d.csv")), "R_INDEX": r,
+              "OUTPUT": j(out, "targets.tif")}
+
+    def spoil(kind, where):
+        if kind == "truncated":
+            return {"LAND_COVER": hk.truncate(_land_cover(j(where, "trunc_lc.tif")))}, "trunc_lc"
+        if kind == "nan":
+            return {"LAND_COVER": _land_cover(j(where, "nan_lc.tif"), nan=True)}, "no valid pixel|nodata|NoData"
+        # radar geometry: the land cover and the R-index pixel for pixel, neither georeferenced
+        return {"LAND_COVER": _land_cover(j(where, "nocrs_lc.tif"), epsg=None, gt=None),
+                "R_INDEX": write_geotiff(j(where, "nocrs_r.tif"), np.full((24, 28), 0.6), geotransform=None,
+                                         epsg=None)}, None
+
+    far = write_geotiff(j(tmp, "r_far.tif"), np.full((24, 28), 0.6), geotransform=hk.FAR_GT)
+    return hk.Recipe(params, ["OUTPUT"], ("LAND_COVER", "OUTPUT"), spoil, raster="LAND_COVER", nocrs="accept",
+                     overlap={"R_INDEX": far})
+
+
+RECIPES = {"interferogramfilter": _filter_recipe,
+           "basindetection": lambda tmp: _detect_recipe("basindetection", tmp),
+           "targetsuitability": lambda tmp: _detect_recipe("targetsuitability", tmp)}
 
 
 def recipe(tool, tmp):
@@ -95,3 +163,48 @@ def test_interferograms_on_different_grids_are_refused(qgis_app, tmp_path):
     hk.expect_refusal("interferogramfilter", {"INPUT": files + far, "OUTPUT": str(tmp_path / "flt")},
                       "not on the same grid")
     _nothing_written(tmp_path)
+
+
+def test_basindetection_refuses_phase_in_degrees(qgis_app, tmp_path):
+    folder = _wrapped_folder(str(tmp_path / "deg"), degrees=True)
+    msg = hk.expect_refusal("basindetection", {"INPUT": folder, "OUTPUT": str(tmp_path / "b.gpkg")}, "degrees")
+    assert "INPUT" in msg and "radians" in msg
+
+
+def test_basindetection_refuses_complex_data_given_as_a_velocity_or_gradient_map(qgis_app, tmp_path):
+    from osgeo import gdal, osr
+
+    path = str(tmp_path / "complex.tif")
+    ds = gdal.GetDriverByName("GTiff").Create(path, 20, 16, 1, gdal.GDT_CFloat32)
+    ds.SetGeoTransform(hk.GT)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(np.exp(1j * np.linspace(0, 3, 320)).reshape(16, 20).astype(np.complex64))
+    ds = None
+    for kind in (1, 2):
+        msg = hk.expect_refusal("basindetection", {"INPUT": [path], "INPUT_TYPE": kind,
+                                                   "OUTPUT": str(tmp_path / f"b{kind}.gpkg")}, "complex")
+        assert "INPUT" in msg
+
+
+def test_targetsuitability_lists_unknown_land_cover_codes(qgis_app, tmp_path):
+    lc = _land_cover(str(tmp_path / "lc.tif"))
+    r = write_geotiff(str(tmp_path / "r.tif"), np.full((24, 28), 0.6))
+    msg = hk.expect_refusal("targetsuitability", {"LAND_COVER": lc, "R_INDEX": r,
+                                                  "DENSITIES": _densities(str(tmp_path / "d.csv"), ("111,1000",)),
+                                                  "OUTPUT": str(tmp_path / "t.tif")}, "no density")
+    assert "LAND_COVER" in msg and "311 (broad-leaved forest)" in msg
+    assert not os.path.exists(tmp_path / "t.tif")
+
+
+@pytest.mark.parametrize("text, match", [("class;value\n111;2\n", "class,density"),
+                                         ("class,density\n111,-1\n", ">= 0")])
+def test_targetsuitability_refuses_a_bad_density_table(qgis_app, tmp_path, text, match):
+    lc = _land_cover(str(tmp_path / "lc.tif"))
+    r = write_geotiff(str(tmp_path / "r.tif"), np.full((24, 28), 0.6))
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    msg = hk.expect_refusal("targetsuitability", {"LAND_COVER": lc, "R_INDEX": r, "DENSITIES": str(path),
+                                                  "OUTPUT": str(tmp_path / "t.tif")}, match)
+    assert "DENSITIES" in msg

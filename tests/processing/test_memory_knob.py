@@ -63,6 +63,9 @@ CASES = {
     "swathprofile": ("swathprofile", "hostile:hazard", {}, 0.009),
     # the Goldstein patches of one block (fixed) and a halo of a patch above and below come first
     "interferogramfilter": ("interferogramfilter", "det", {}, 0.25),
+    # the detector's blocks carry a halo of the top level's windows (48 rows here): 3 MiB is two blocks of its rows
+    "basindetection": ("basindetection", "hostile:interferograms", {}, 3.0),
+    "targetsuitability": ("targetsuitability", "hostile:interferograms", {}, 0.01),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}

@@ -87,6 +87,9 @@ def test_make_package_builds_installable_zip(tmp_path):
     assert "insar_geohazards/metadata.txt" in names
     assert "insar_geohazards/__init__.py" in names
     assert "insar_geohazards/processing_provider/provider.py" in names
+    # the basin detector's model ships, the script that trained it does not
+    assert "insar_geohazards/models/detector/basin_detector.json" in names
+    assert "insar_geohazards/models/detector/train_basin_detector.py" not in names
     assert not [n for n in names if n.startswith(("insar_geohazards/tests/", "insar_geohazards/benchmarks/",
                                                   "insar_geohazards/.ci/", "insar_geohazards/scripts/"))]
     assert not [n for n in names if n.endswith(".py.in")]  # the generator and its templates stay out

@@ -19,6 +19,7 @@ LENGTHS = {
     "damageproxy": {"MIN_AREA_M2": "m2"},
     "miningsubsidence": {"DEPTH_M": "m", "THICKNESS_M": "m", "OFFSET_M": "m", "PIXEL_SIZE": "m"},
     "adadetection": {"RADIUS": "m", "OUTLINE_MARGIN": "m"},
+    "basindetection": {"MIN_SIZE_M": "m"},
     "ascdescdecomposition": {"PIXEL_SIZE": "m", "CELL_SIZE": "m", "ORIGIN_X": "m", "ORIGIN_Y": "m"},
     "coulombonfaults": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",
                         "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km"},
@@ -73,7 +74,7 @@ FORMER = {"coulombstress": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH
 
 #: IDs that look like lengths but are not (angles, velocities).
 NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "NORTH_RASTER", "NORTH_SIGMA", "NORTH", "ORIGIN_DATE",
-               "STABLE_AREA", "DEFORMING_AREAS",  # STABLE_AREA: polygons
+               "STABLE_AREA", "DEFORMING_AREAS", "AREAS",  # STABLE_AREA, AREAS: polygons
                "PATCH_SIZE"}  # interferogramfilter's Goldstein patch: pixels, not a length on the ground
 LENGTH_ID = re.compile(r"DEPTH|SIZE|RADIUS|LENGTH|WIDTH|DIST(?!ORT)|MARGIN|BANDS|EAST|NORTH|ORIGIN|AREA|HEIGHT|SLANT|"
                        r"WAVELENGTH|PERP|^DEM$|^SLIP$|_RANGE$")

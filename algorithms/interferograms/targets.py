@@ -1,0 +1,204 @@
+"""Radar-target suitability: expected measurement points per km2 from land cover and the R-index.
+
+The map of the British nationwide feasibility study (Cigna et al. 2014, doi:10.3390/rs6053698): each land-cover class
+has an expected density of radar targets (targets per km2 for one band and processing), and the terrain decides how
+much of it the satellite sees. Here
+
+    expected (per km2) = density(class) x clip(R, 0, 1),   0 in layover and shadow,
+
+with ``R = sin(incidence - alpha)`` the R-index of :mod:`..geometry.distortion` (alpha the slope along range,
+positive facing the sensor): R <= 0 is active layover, NaN active shadow; the passive layover and shadow of the
+distortion classes (when given) are set to 0 as well. The expected number of points in an area is the integral of
+that density over its surface (a sum of pixel values times pixel areas).
+
+The densities are the user's table (``class,density[,label]``), read by :func:`parse_densities`; a land-cover code
+the table does not hold is refused, listed with its pixel count (:func:`missing_codes_message`), never taken as 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+#: The 44 classes of CORINE Land Cover in the order of the Copernicus GeoTIFF's grid codes 1..44 (the raster the
+#: Copernicus Land Monitoring Service distributes stores 1..44 and lists the three-digit codes in its attribute
+#: table; 48 is its "no data").
+CORINE_CODES = (111, 112, 121, 122, 123, 124, 131, 132, 133, 141, 142, 211, 212, 213, 221, 222, 223, 231, 241, 242,
+                243, 244, 311, 312, 313, 321, 322, 323, 324, 331, 332, 333, 334, 335, 411, 412, 421, 422, 423, 511,
+                512, 521, 522, 523)
+#: Short names of the CORINE classes (level 3 of the nomenclature), for the messages and the table's labels.
+CORINE_NAMES = {
+    111: "continuous urban fabric", 112: "discontinuous urban fabric", 121: "industrial or commercial units",
+    122: "road and rail networks", 123: "port areas", 124: "airports", 131: "mineral extraction sites",
+    132: "dump sites", 133: "construction sites", 141: "green urban areas", 142: "sport and leisure facilities",
+    211: "non-irrigated arable land", 212: "permanently irrigated land", 213: "rice fields", 221: "vineyards",
+    222: "fruit trees and berry plantations", 223: "olive groves", 231: "pastures",
+    241: "annual crops with permanent crops", 242: "complex cultivation patterns",
+    243: "agriculture with natural vegetation", 244: "agro-forestry areas", 311: "broad-leaved forest",
+    312: "coniferous forest", 313: "mixed forest", 321: "natural grasslands", 322: "moors and heathland",
+    323: "sclerophyllous vegetation", 324: "transitional woodland-shrub", 331: "beaches, dunes, sands",
+    332: "bare rocks", 333: "sparsely vegetated areas", 334: "burnt areas", 335: "glaciers and perpetual snow",
+    411: "inland marshes", 412: "peat bogs", 421: "salt marshes", 422: "salines", 423: "intertidal flats",
+    511: "water courses", 512: "water bodies", 521: "coastal lagoons", 522: "estuaries", 523: "sea and ocean",
+}
+#: The Copernicus GeoTIFF's "no data" grid code.
+CORINE_GRID_NODATA = 48
+
+#: Classes of the distortion raster of ``geometricdistortion`` where the ground is not seen (active and passive
+#: layover, active and passive shadow: :data:`..geometry.distortion.DISTORTION_CLASSES` 1-4).
+HIDDEN_CLASSES = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class DensityTable:
+    """Expected targets per km2 by land-cover code: ``codes`` sorted (int64), ``density`` (float64), labels."""
+
+    codes: np.ndarray
+    density: np.ndarray
+    labels: tuple
+
+    def label(self, code: int) -> str:
+        i = int(np.searchsorted(self.codes, code))
+        if i < len(self.codes) and self.codes[i] == code and self.labels[i]:
+            return self.labels[i]
+        return CORINE_NAMES.get(int(code), "")
+
+
+def parse_densities(text: str, *, name: str = "DENSITIES") -> DensityTable:
+    """The table ``class,density[,label]`` (a header row naming the columns; comma or semicolon separated).
+
+    Parameters
+    ----------
+    text : str
+        The CSV text.
+    name : str
+        The parameter named in the errors.
+
+    Returns
+    -------
+    DensityTable
+        ``density`` in targets per km2 (>= 0), one row per integer class code.
+    """
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise GeohazardError(f"{name}: the table is empty; expected a CSV with the columns class,density[,label]")
+    dialect = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=dialect))
+    header = [h.strip().lower() for h in rows[0]]
+    if "class" not in header or "density" not in header:
+        raise GeohazardError(f"{name}: the first row must name the columns class,density (optionally label); got "
+                             f"{','.join(rows[0])!r}")
+    ic, idn = header.index("class"), header.index("density")
+    il = header.index("label") if "label" in header else None
+    table: dict = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) <= max(ic, idn):
+            raise GeohazardError(f"{name}: row {n} ({','.join(row)!r}) has no {header[max(ic, idn)]} value")
+        try:
+            code_f = float(row[ic])
+            dens = float(row[idn])
+        except ValueError:
+            raise GeohazardError(f"{name}: row {n} ({','.join(row)!r}): class and density must be numbers") from None
+        if not code_f.is_integer():
+            raise GeohazardError(f"{name}: row {n}: class {row[ic]!r} is not an integer land-cover code")
+        if not math.isfinite(dens) or dens < 0:
+            raise GeohazardError(f"{name}: row {n}: density {row[idn]!r} must be a finite number >= 0 "
+                                 "(targets per km2)")
+        code = int(code_f)
+        if code in table:
+            raise GeohazardError(f"{name}: class {code} is given twice (rows {table[code][2]} and {n})")
+        label = row[il].strip() if il is not None and il < len(row) else ""
+        table[code] = (dens, label, n)
+    if not table:
+        raise GeohazardError(f"{name}: the table has a header but no class")
+    codes = np.array(sorted(table), dtype=np.int64)
+    return DensityTable(codes, np.array([table[c][0] for c in codes], dtype=np.float64),
+                        tuple(table[c][1] for c in codes))
+
+
+def grid_codes_to_corine(values: np.ndarray) -> np.ndarray:
+    """The Copernicus GeoTIFF's grid codes (1..44) as three-digit CORINE codes (float64, NaN for its no-data 48 and
+    NaN); another value stays as it is, so that it is reported as a code the table lacks."""
+    v = np.asarray(values, dtype=np.float64)
+    out = v.copy()
+    ok = np.isfinite(v) & (v >= 1) & (v <= len(CORINE_CODES)) & (v == np.round(v))
+    out[ok] = np.asarray(CORINE_CODES, dtype=np.float64)[v[ok].astype(np.int64) - 1]
+    out[v == CORINE_GRID_NODATA] = np.nan
+    return out
+
+
+def class_counts_block(block, inputs, *, grid_codes: bool = False) -> dict:
+    """The land-cover codes of a block and their pixel counts: ``{"codes": int64, "counts": int64}``.
+
+    Codes that are not integers are counted as themselves (float), so that they are named in the message."""
+    lc = np.asarray(inputs["land_cover"], dtype=np.float64)
+    if grid_codes:
+        lc = grid_codes_to_corine(lc)
+    v = lc[np.isfinite(lc)]
+    codes, counts = np.unique(v, return_counts=True)
+    return {"codes": codes, "counts": counts.astype(np.int64)}
+
+
+def missing_codes_message(codes: np.ndarray, counts: np.ndarray, table: DensityTable, *,
+                          land_cover: str = "LAND_COVER", densities: str = "DENSITIES") -> str:
+    """The codes of the land cover that the table has no density for, each with its pixel count and CORINE name
+    (empty string when none is missing)."""
+    codes = np.asarray(codes, dtype=np.float64)
+    known = np.isin(codes, table.codes.astype(np.float64))
+    if known.all():
+        return ""
+    items = []
+    for c, n in zip(codes[~known], np.asarray(counts)[~known]):
+        text = f"{int(c)}" if float(c).is_integer() else f"{c:g}"
+        name = CORINE_NAMES.get(int(c), "") if float(c).is_integer() else ""
+        items.append(f"{text}{' (' + name + ')' if name else ''}: {int(n)} px")
+    return (f"{land_cover} has {len(items)} class code(s) with no density in {densities}: " + "; ".join(items)
+            + f". Add a row class,density for each (0 where no target is expected) or set them to no-data in "
+            f"{land_cover}; a missing class is not taken as 0.")
+
+
+def suitability_block(block, inputs, *, table: DensityTable, grid_codes: bool = False) -> dict:
+    """Expected targets per km2 of one block (float32, NaN where the land cover or the R-index is no-data).
+
+    ``inputs``: ``land_cover`` (class codes), ``rindex`` (the R-index, NaN in active shadow and outside the DEM),
+    optionally ``classes`` (the distortion classes of ``geometricdistortion``: 1-4 layover and shadow, 0 or NaN no
+    data). Without ``classes``, a NaN R-index counts as active shadow (0). Codes absent from ``table`` raise (they
+    are checked over the whole raster first, :func:`missing_codes_message`)."""
+    lc = np.asarray(inputs["land_cover"], dtype=np.float64)
+    if grid_codes:
+        lc = grid_codes_to_corine(lc)
+    r = np.asarray(inputs["rindex"], dtype=np.float64)
+    valid = np.isfinite(lc)
+    idx = np.searchsorted(table.codes.astype(np.float64), np.where(valid, lc, table.codes[0]))
+    idx = np.minimum(idx, len(table.codes) - 1)
+    found = table.codes[idx].astype(np.float64) == np.where(valid, lc, table.codes[0])
+    if not found.all():
+        bad = np.unique(lc[~found])
+        raise GeohazardError(f"land cover code(s) {', '.join(f'{c:g}' for c in bad[:10])} have no density")
+    dens = table.density[idx]
+    seen = np.clip(np.where(np.isfinite(r), r, 0.0), 0.0, 1.0)
+    out = dens * seen
+    if "classes" in inputs and inputs["classes"] is not None:
+        cls = np.asarray(inputs["classes"], dtype=np.float64)
+        hidden = np.isin(cls, HIDDEN_CLASSES)
+        out = np.where(hidden, 0.0, out)
+        # outside the DEM the distortion map has no class and the R-index no value: no-data, not shadow
+        valid &= np.isfinite(r) | hidden
+    return {"density": np.where(valid, out, np.nan).astype(np.float32)}
+
+
+def expected_points(density_km2: np.ndarray, pixel_area_km2: np.ndarray, inside: np.ndarray) -> tuple:
+    """Expected points in an area and its surface: (sum of density x pixel area over the pixels whose centre is
+    inside, area in km2 of those pixels, area in km2 with a density value). ``pixel_area_km2`` broadcasts against
+    the window (one value per row for a geographic grid)."""
+    d = np.asarray(density_km2, dtype=np.float64)
+    a = np.broadcast_to(np.asarray(pixel_area_km2, dtype=np.float64), d.shape)
+    m = np.asarray(inside, dtype=bool)
+    ok = m & np.isfinite(d)
+    return float(np.sum(d[ok] * a[ok])), float(np.sum(a[m])), float(np.sum(a[ok]))

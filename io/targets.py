@@ -1,0 +1,150 @@
+"""IO of the target-suitability tool: the density table, the land-cover codes of a raster, rasters put on the
+land-cover grid, expected points per polygon written as a GeoPackage."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tempfile
+
+import numpy as np
+from osgeo import gdal, ogr
+
+from ..algorithms.errors import GeohazardError
+from ..algorithms.interferograms import targets
+from ..algorithms.progress import check_canceled
+from . import blocks, vector
+from .geometry import metric_pixel_size
+from .raster import RasterInfo, raster_info
+from .rasterize import burn_polygons
+
+gdal.UseExceptions()
+
+
+def read_density_table(path: str, name: str = "DENSITIES") -> targets.DensityTable:
+    """The CSV ``class,density[,label]`` at ``path`` (UTF-8, a byte-order mark allowed)."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GeohazardError(f"{name}: cannot read {path!r} as a UTF-8 CSV table ({exc})") from None
+    return targets.parse_densities(text, name=name)
+
+
+def class_counts(info: RasterInfo, run, progress, *, grid_codes: bool, name: str) -> tuple:
+    """Every land-cover code of ``info`` and its pixel count (one pass over the raster on the block engine)."""
+    import functools
+
+    totals: dict = {}
+
+    def collect(block, out):
+        for c, n in zip(out["codes"].tolist(), out["counts"].tolist()):
+            totals[c] = totals.get(c, 0) + int(n)
+
+    blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=32.0),
+                      functools.partial(targets.class_counts_block, grid_codes=grid_codes), collect,
+                      sources={"land_cover": blocks.raster_source(info.path, dtype=np.float64, name=name)},
+                      run=run, progress=progress)
+    codes = np.array(sorted(totals), dtype=np.float64)
+    return codes, np.array([totals[c] for c in sorted(totals)], dtype=np.int64)
+
+
+def on_grid(ref: RasterInfo, path: str, name: str, *, resampling: str, folder: str) -> tuple:
+    """``path`` on the grid of ``ref``: itself when it is on that grid already, else a VRT in ``folder`` warped with
+    ``resampling`` (float32, NaN outside). Returns ``(path, text for the log or "")``."""
+    info = raster_info(path, name)
+    if info.same_grid(ref):
+        return path, ""
+    if not info.crs_wkt or not ref.crs_wkt:
+        raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the LAND_COVER grid and one of the two has "
+                             "no CRS to resample it with; give both with their CRS, or on one grid")
+    gt = ref.geotransform
+    xs, ys = [gt[0], gt[0] + ref.width * gt[1]], [gt[3], gt[3] + ref.height * gt[5]]
+    dst = os.path.join(folder, f"{name.lower()}_on_land_cover.vrt")
+    opts = gdal.WarpOptions(format="VRT", outputBounds=(min(xs), min(ys), max(xs), max(ys)), width=ref.width,
+                            height=ref.height, dstSRS=ref.crs_wkt, resampleAlg=resampling, dstNodata=float("nan"),
+                            outputType=gdal.GDT_Float32, multithread=False)
+    ds = gdal.Warp(dst, path, options=opts)
+    if ds is None:
+        raise GeohazardError(f"{name}: {os.path.basename(path)} could not be resampled onto the LAND_COVER grid")
+    ds = None
+    return dst, (f"{name}: resampled onto the land-cover grid ({ref.height} x {ref.width} px) with {resampling} "
+                 f"interpolation ({os.path.basename(path)} has {info.height} x {info.width} px)")
+
+
+def scratch_folder() -> str:
+    """A folder for the run's VRTs in the system's temporary folder (never beside an input)."""
+    return tempfile.mkdtemp(prefix="geohazard_targets_")
+
+
+def pixel_areas_km2(info: RasterInfo, name: str) -> np.ndarray:
+    """Area of the pixels of each row (km2; one value per row, geographic grids on the WGS84 ellipsoid)."""
+    dx_rows, dy = metric_pixel_size(info, name)
+    return np.asarray(dx_rows, dtype=np.float64) * float(dy) / 1e6
+
+
+def polygons_of(source, crs_wkt: str, transform_context, name: str) -> list:
+    """``[(feature id, WKB in crs_wkt)]`` of a polygon source (empty geometries left out)."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
+
+    dest = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else source.sourceCrs()
+    xform = None
+    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
+        xform = QgsCoordinateTransform(source.sourceCrs(), dest, transform_context)
+    out = []
+    for feat in source.getFeatures():
+        geom = feat.geometry()
+        if geom is None or geom.isNull() or geom.isEmpty():
+            continue
+        if xform is not None:
+            geom.transform(xform)
+        out.append((int(feat.id()), bytes(geom.asWkb())))
+    if not out:
+        raise GeohazardError(f"{name}: the layer has no polygon")
+    return out
+
+
+def _window(info: RasterInfo, wkb: bytes):
+    """The pixel window ``(r0, r1, c0, c1)`` of a polygon's envelope on the grid (None when outside)."""
+    x0, x1, y0, y1 = ogr.CreateGeometryFromWkb(wkb).GetEnvelope()
+    rows, cols = info.world_to_pixel(np.array([x0, x0, x1, x1]), np.array([y0, y1, y0, y1]))
+    r0, r1 = max(int(math.floor(rows.min())), 0), min(int(math.ceil(rows.max())), info.height)
+    c0, c1 = max(int(math.floor(cols.min())), 0), min(int(math.ceil(cols.max())), info.width)
+    return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
+
+
+def points_per_polygon(density_path: str, info: RasterInfo, polygons: list, progress=None) -> dict:
+    """Expected points, area and mean density of each polygon over the density raster (``info``'s grid), pixels
+    counted when their centre is inside. Columns ``AREA_FID, AREA_KM2, COVERED_KM2, EXPECTED_POINTS, POINTS_KM2``."""
+    areas = pixel_areas_km2(info, "LAND_COVER")
+    ds = gdal.Open(density_path)
+    band = ds.GetRasterBand(1)
+    cols = {k: [] for k in ("AREA_FID", "AREA_KM2", "COVERED_KM2", "EXPECTED_POINTS", "POINTS_KM2")}
+    gt = info.geotransform
+    for n, (fid, wkb) in enumerate(polygons):
+        if n % 200 == 0:
+            check_canceled(progress)
+        win = _window(info, wkb)
+        points = area = covered = 0.0
+        if win is not None:
+            r0, r1, c0, c1 = win
+            sub = dataclasses.replace(info, width=c1 - c0, height=r1 - r0,
+                                      geotransform=(gt[0] + c0 * gt[1] + r0 * gt[2], gt[1], gt[2],
+                                                    gt[3] + c0 * gt[4] + r0 * gt[5], gt[4], gt[5]))
+            inside = burn_polygons([wkb], sub).astype(bool)
+            dens = band.ReadAsArray(c0, r0, c1 - c0, r1 - r0).astype(np.float64)
+            points, area, covered = targets.expected_points(dens, areas[r0:r1, None], inside)
+        cols["AREA_FID"].append(fid)
+        cols["AREA_KM2"].append(area)
+        cols["COVERED_KM2"].append(covered)
+        cols["EXPECTED_POINTS"].append(points)
+        cols["POINTS_KM2"].append(points / covered if covered > 0 else float("nan"))
+    ds = None
+    return {k: np.asarray(v, dtype=np.int64 if k == "AREA_FID" else np.float64) for k, v in cols.items()}
+
+
+def write_points_table(path: str, table: dict, polygons: list, crs_wkt: str) -> str:
+    """The polygons with their expected points as a GeoPackage layer (polygon geometry in the land-cover CRS)."""
+    multi = [bytes(ogr.ForceToMultiPolygon(ogr.CreateGeometryFromWkb(w)).ExportToWkb()) for _f, w in polygons]
+    return vector.write_vector(path, table, crs_wkt=crs_wkt, wkb=multi, geometry_type=ogr.wkbMultiPolygon)

@@ -1,0 +1,184 @@
+"""Train the basin detector of ``geohazard:basindetection`` and write ``basin_detector.json`` beside this script.
+
+Run from the repository (after ``make link``, which puts the plugin on ``.build/plugins``)::
+
+    nice /usr/bin/python3 models/detector/train_basin_detector.py
+
+Recipe (every number here is the shipped model's):
+
+* frames: 128 x 128 px simulated wrapped interferograms of
+  ``algorithms/interferograms/basin_sim.py`` (probability-integral panels and Gaussian bowls of 6-40 px radius and
+  2-6 fringes, power-law atmosphere beta = 8/3, topographic stratification, one-fringe ramps, single-fringe
+  atmospheric blobs, decorrelated patches, pixel noise); seeds 0 .. TRAIN-1 train the network, seeds 100000 ..
+  choose the threshold, seeds 200000 .. are the held-out frames of the figures recorded in the file (and in
+  BENCHMARKS.md); the unit test draws its own held-out frames from seeds 300000 ..;
+* windows: every window of :func:`algorithms.interferograms.detection.frame_windows`; a window is a basin when its
+  centre is within 0.35 x the basin's radius (at least one lattice step) and its radius 0.65-1.5 x the basin's; it is
+  no basin when it does not overlap any basin (centre farther than the two radii) or when it is centred on a basin at
+  a wrong scale (radius below 0.45 or above 2.2 x the basin's), or when its centre is farther than 0.6 x the basin's
+  radius (1.5 lattice steps); other windows are left out. Three rounds over thirds of the training frames: the
+  first takes ten random negatives per positive; each next one three random negatives per positive and every
+  negative the previous model scores 0.1 or more (hard negatives), and the model is fitted again on all so far;
+* model: scikit-learn StandardScaler statistics and MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3,
+  max_iter=400, random_state=SEED); the threshold maximises the smaller of precision and recall of the detections
+  (after non-maximum suppression) on the threshold frames, a detection being true when its centre is within half a
+  basin's radius (detection.match).
+
+The JSON holds no code: feature means and scales, the layers' weights and biases, the threshold, the recipe, the
+seed, the scikit-learn version and this command. Licence: the model is generated data of this repository, under
+the repository's licence (GPL-2.0-or-later, as the plugin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+
+from insar_geohazards.algorithms.interferograms import basin_sim, detection  # noqa: E402
+
+SEED = 20240611
+TRAIN, THRESHOLD_FRAMES, HELD_OUT = 600, 120, 300
+THRESHOLD_SEED0, HELD_OUT_SEED0 = 100000, 200000
+FRAME = 128
+ROUNDS = 3
+OUT = os.path.join(HERE, "basin_detector.json")
+
+
+def frame_windows(phase):
+    """Features, levels, radii, rows, cols of every window of one whole frame."""
+    lv = detection.n_levels(phase.shape)
+    halo = detection.halo_px(lv)
+    z, pad = detection.pad_frame(phase, levels=lv, halo_top=halo, halo_bottom=halo)
+    f, lev, rad, rows, cols = detection.frame_windows(z, levels=lv, rows0=-halo, row_range=(0, phase.shape[0]),
+                                                      col_range=(pad, pad + phase.shape[1]))
+    return f, lev, rad, rows - halo, cols - pad
+
+
+def labels(rad, rows, cols, truth, levels):
+    """1 basin window, 0 no basin, -1 left out."""
+    lab = np.zeros(len(rad), dtype=np.int8)
+    step = detection.STRIDE * 2.0 ** np.asarray(levels)
+    for r, c, rt in truth:
+        d = np.hypot(rows - r, cols - c)
+        ratio = rad / rt
+        centred = d <= np.maximum(0.35 * rt, step)
+        pos = centred & (ratio >= 0.65) & (ratio <= 1.5)
+        # between a centred window and an offset one, or a little off the scale: neither
+        unsure = (d <= np.maximum(0.6 * rt, 1.5 * step)) & ~pos & (ratio >= 0.45) & (ratio <= 2.2)
+        lab[unsure & (lab == 0)] = -1
+        lab[pos] = 1
+    return lab
+
+
+def dataset(seeds, rng, model=None, per_positive=10, hard=0.1):
+    """Windows of the frames of ``seeds``: every basin window and ``per_positive`` random others per basin window;
+    with ``model``, also every other window it scores at least ``hard`` (the hard negatives)."""
+    xs, ys = [], []
+    for s in seeds:
+        fr = basin_sim.simulate_frame(int(s), size=FRAME)
+        f, lev, rad, rows, cols = frame_windows(fr.phase)
+        lab = labels(rad, rows, cols, fr.truth, lev)
+        pos, neg = np.flatnonzero(lab == 1), np.flatnonzero(lab == 0)
+        n_neg = min(len(neg), max(per_positive * len(pos), 40))
+        picked = rng.choice(neg, size=n_neg, replace=False) if n_neg < len(neg) else neg
+        if model is not None and len(neg):
+            picked = np.union1d(picked, neg[detection.score(f[neg], model) >= hard])
+        idx = np.sort(np.concatenate([pos, picked]))
+        xs.append(f[idx])
+        ys.append((lab[idx] == 1).astype(np.int8))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def fit(x, y):
+    from sklearn.neural_network import MLPClassifier
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3, max_iter=400, random_state=SEED)
+    clf.fit((x - mean) / scale, y)
+    print(f"  fitted on {len(y)} windows ({int(y.sum())} basin windows): {clf.n_iter_} iterations, "
+          f"training accuracy {clf.score((x - mean) / scale, y):.3f}")
+    return clf, mean, scale
+
+
+def evaluate(model, seeds, thresholds):
+    """{threshold: (tp, fp, fn)} over the frames of ``seeds``."""
+    counts = {t: np.zeros(3, dtype=np.int64) for t in thresholds}
+    for s in seeds:
+        fr = basin_sim.simulate_frame(int(s), size=FRAME)
+        f, lev, rad, rows, cols = frame_windows(fr.phase)
+        sc = detection.score(f, model)
+        for t in thresholds:
+            dets = detection.suppress(sc, rows, cols, rad, lev, threshold=t)
+            counts[t] += detection.match(dets, fr.truth)
+    return counts
+
+
+def rates(c):
+    tp, fp, fn = (int(v) for v in c)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def main(argv=None):
+    import sklearn
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--train", type=int, default=TRAIN, help="training frames (a quick trial: fewer)")
+    ap.add_argument("--threshold-frames", type=int, default=THRESHOLD_FRAMES)
+    ap.add_argument("--held-out", type=int, default=HELD_OUT)
+    args = ap.parse_args(argv)
+    n_train, n_thr, n_held = args.train, args.threshold_frames, args.held_out
+    t0 = time.time()
+    rng = np.random.default_rng(SEED)
+    cuts = [n_train * k // ROUNDS for k in range(ROUNDS + 1)]
+    x, y = dataset(range(cuts[0], cuts[1]), rng)
+    clf, mean, scale = fit(x, y)
+    for k in range(1, ROUNDS):
+        previous = detection.check_model(detection.mlp_to_dict(clf, mean, scale, threshold=0.5, info={}))
+        xk, yk = dataset(range(cuts[k], cuts[k + 1]), rng, model=previous, per_positive=3)
+        x, y = np.concatenate([x, xk]), np.concatenate([y, yk])
+        clf, mean, scale = fit(x, y)
+    print(f"{n_train} frames in {ROUNDS} rounds (each adds the previous model's hard negatives), "
+          f"{time.time() - t0:.0f} s")
+    info = {"recipe": "see models/detector/train_basin_detector.py (docstring) and "
+                      "algorithms/interferograms/basin_sim.py",
+            "seed": SEED, "frames": {"train": [0, n_train], "threshold": [THRESHOLD_SEED0, THRESHOLD_SEED0 + n_thr],
+                                     "held_out": [HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held], "size_px": FRAME},
+            "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
+            "command": "nice /usr/bin/python3 models/detector/train_basin_detector.py",
+            "licence": "GPL-2.0-or-later (generated data of the InSAR Geohazards repository)"}
+    model = detection.mlp_to_dict(clf, mean, scale, threshold=0.5, info=info)
+    checked = detection.check_model(model)
+    grid = [round(t, 2) for t in np.arange(0.30, 0.96, 0.05)] + [0.97, 0.98, 0.99]
+    counts = evaluate(checked, range(THRESHOLD_SEED0, THRESHOLD_SEED0 + n_thr), grid)
+    # both precision and recall are wanted: the threshold where the smaller of the two is largest
+    best = max(grid, key=lambda t: (round(min(rates(counts[t])[:2]), 4), t))
+    for t in grid:
+        print(f"  threshold {t:.2f}: precision {rates(counts[t])[0]:.3f} recall {rates(counts[t])[1]:.3f}")
+    model["threshold"] = checked["threshold"] = float(best)
+    held = evaluate(checked, range(HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held), [best])[best]
+    p, r, f1 = rates(held)
+    model["held_out"] = {"true_positives": int(held[0]), "false_positives": int(held[1]), "missed": int(held[2]),
+                         "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+    print(f"threshold {best}: held-out precision {p:.3f}, recall {r:.3f} (tp {held[0]}, fp {held[1]}, "
+          f"missed {held[2]}), {time.time() - t0:.0f} s")
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(model, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""``geohazard:basindetection``. Basin detection: subsidence basins outlined in wrapped interferograms or velocity
+maps by a learned detector, anomalies outlined on phase-gradient maps."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.interferograms.detection import circle
+from ....io import basins, styles
+from ....io.raster import raster_info
+from ...inputs import declare, ids, knobs, stacks
+from ...inputs.feedback import FeedbackProgress
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("basindetection", "Basin detection (subsidence basins in interferograms, anomalies on gradient maps)",
+      tags="detection,subsidence,basin,mining,landslide,wrapped,interferogram,phase gradient,machine learning",
+      page="interferograms", engine=True)
+class BasinDetection(GeohazardAlgorithm):
+    HELP = (
+        "Outlines subsidence basins in wrapped interferograms (or in a velocity map, wrapped for the purpose) with "
+        "a detector learned from simulated basins, and anomalies on a phase-gradient map (landslides) by a robust "
+        "threshold. It needs the interferograms or the map and gives polygons with a score, the date pair and the "
+        "diameter.\n\n"
+        "<b>Input</b>: wrapped interferograms (phase in radians -pi..pi, or complex; unwrapped phase is wrapped "
+        "again, phase in degrees is refused), rasters or a folder, each named with its date pair (YYYYMMDD_YYYYMMDD), "
+        "or a product as delivered (LiCSAR, HyP3 ...: docs/products.md); or one velocity raster (mm/yr) or one "
+        "phase-gradient map (the output of phasegradientstacking), chosen in <b>Input type</b>.\n"
+        "<b>Smallest feature</b> (MIN_SIZE_M, m): the diameter of the smallest basin or anomaly reported (windows "
+        "smaller are not scored).\n"
+        "<b>Fringe of a velocity map</b> (mm/yr): a velocity raster is wrapped at this rate per fringe (28 mm/yr: "
+        "about Sentinel-1's half wavelength over a year) and searched like an interferogram.\n"
+        "<b>Anomaly threshold</b> (gradient maps): pixels above the median + k x 1.4826 MAD are joined.\n\n"
+        "<b>Output</b>: polygons with SCORE (the detector's probability 0-1; for a gradient map the share of the "
+        "map's pixels below the anomaly's median), PAIR (the interferogram's date pair YYYYMMDD_YYYYMMDD, NULL for "
+        "a velocity or gradient map) and DIAMETER_M (m).\n\n"
+        "Method: the phasors are averaged into a pyramid (2 x 2 complex means); windows of 4 and 6 pixels at each "
+        "level are described by rotation-invariant features of the wrapped phase gradient (fringe rate, radial "
+        "and tangential shares, depth, anisotropy, roughness, contrast with the ring around, radial symmetry over "
+        "eight sectors) and scored by a small "
+        "neural network (scikit-learn MLPClassifier) trained by models/detector/train_basin_detector.py on "
+        "simulated probability-integral and Gaussian basins among power-law atmosphere, topographic "
+        "stratification, decorrelated patches, one-fringe ramps and single-fringe atmospheric blobs; the shipped "
+        "model (models/detector/basin_detector.json: weights, scaling, threshold, seed, recipe) runs with numpy "
+        "alone. Non-maximum suppression keeps the best window of each basin, outlined as a circle of its radius. "
+        "Precision and recall on held-out simulated frames: BENCHMARKS.md and docs/interferograms.md.\n"
+        "References: probability-integral method, Knothe S. (1957), as used by Yang Z. et al. (2018) "
+        "doi:10.3390/rs10030372; phase-gradient maps, Fu Y. et al. (2022) doi:10.3389/fenvs.2022.963322."
+    )
+    INPUT_TYPE = "INPUT_TYPE"
+    MIN_SIZE_M = "MIN_SIZE_M"
+    FRINGE_MM = "FRINGE_MM"
+    ANOMALY_SIGMAS = "ANOMALY_SIGMAS"
+    FOLDER_INPUTS = (ids.INPUT,)
+    COMPLEX_INPUTS = (ids.INPUT,)
+    MULTIBAND_INPUTS = ()
+    KINDS = ["Wrapped interferograms (radians or complex)", "Velocity (mm/yr)", "Phase-gradient map"]
+    input_raster_files = stacks.wrapped_raster_files
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.INPUT, "Interferograms, velocity or phase-gradient map"))
+        self.addParameter(declare.enum(self.INPUT_TYPE, "Input type", self.KINDS))
+        self.addParameter(declare.number(self.MIN_SIZE_M, "Smallest feature (diameter, m)", 250.0, 0.0))
+        self.addParameter(declare.number(self.FRINGE_MM, "Fringe of a velocity map (mm/yr)", 28.0, 0.1,
+                                         advanced=True))
+        self.addParameter(declare.number(self.ANOMALY_SIGMAS, "Anomaly threshold of a gradient map (robust sigmas)",
+                                         3.0, 0.5, advanced=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Detected basins and anomalies", "polygon"))
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        v = self.values(parameters, context, self.INPUT_TYPE, self.MIN_SIZE_M, self.FRINGE_MM, self.ANOMALY_SIGMAS)
+        if v.INPUT_TYPE == 0:
+            stack = stacks.wrapped_stack(self, parameters, context, feedback=feedback)
+            paths, pairs, info = stack.paths, stack.pairs, stack.info
+        else:
+            paths = stacks.raster_list_paths(self, parameters, self.INPUT, context)
+            if len(paths) != 1:
+                raise GeohazardError(f"{self.INPUT}: give one {self.KINDS[v.INPUT_TYPE].lower()} raster, got "
+                                     f"{len(paths)}")
+            pairs, info = [None], raster_info(paths[0], self.INPUT)
+            basins.check_real_map(paths[0], self.INPUT, self.KINDS[v.INPUT_TYPE].lower())
+        pixel_m = basins.pixel_size_m(info, self.INPUT)
+        if v.INPUT_TYPE == 2:
+            outlines = basins.gradient_outlines(paths[0], self.INPUT, k=v.ANOMALY_SIGMAS,
+                                                min_pixels=int(math.pi * (v.MIN_SIZE_M / 2 / pixel_m) ** 2))
+            items = [(ring, s, None, 2.0 * math.sqrt(n / math.pi)) for ring, s, n in outlines]
+        else:
+            kinds = {p: basins.phase_kind(p, self.INPUT) for p in paths} if v.INPUT_TYPE == 0 else {}
+            rewrapped = [os.path.basename(p) for p, k in kinds.items() if k == "unwrapped"]
+            if rewrapped:
+                feedback.pushInfo(f"{self.INPUT}: unwrapped phase, wrapped again: " + ", ".join(rewrapped[:6])
+                                  + (" ..." if len(rewrapped) > 6 else ""))
+            found = basins.detect_pairs(paths, pairs, info, basins.load_model(), run=run, progress=progress,
+                                        name=self.INPUT, min_radius_px=v.MIN_SIZE_M / 2 / pixel_m,
+                                        fringe_mm=v.FRINGE_MM if v.INPUT_TYPE == 1 else 0.0)
+            items = [(circle(d), d.score, pair, 2 * d.radius_px) for pair, ds in found for d in ds]
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        basins.write_outlines(out, info, items, pixel_m=pixel_m)
+        feedback.pushInfo(self.note(f"{len(items)} feature(s) in {len(paths)} raster(s)"))
+        styles.style_vector_graduated(out, "SCORE", context=context, vmin=0.0, vmax=1.0, ramp_name="Reds", decimals=2)
+        return {self.OUTPUT: out}

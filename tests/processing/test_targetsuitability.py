@@ -1,0 +1,163 @@
+"""geohazard:targetsuitability — parameters, a hand-computed map, polygon totals against area x density, unknown
+codes listed, R-index on another grid, the same bytes at any block size."""
+
+import hashlib
+import os
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from testutils import read_array, vector_features, write_geotiff
+
+NAME = "targetsuitability"
+GT = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)  # 100 m pixels: 0.01 km2 each
+
+
+def _csv(path, rows, header="class,density,label"):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header + "\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    lc = np.array([[111, 111, 211, 211], [111, 512, 211, 311], [311, 311, 512, -1]], dtype=float)
+    r = np.array([[0.5, 1.2, 0.8, -0.3], [np.nan, 0.6, 0.25, 0.9], [0.7, 0.1, 0.4, 0.5]])
+    dens = _csv(tmp_path / "d.csv", ["111,1000,town", "211,40,arable", "311,2.5,forest", "512,0"])
+    return (write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT, nodata=-1),
+            write_geotiff(tmp_path / "r.tif", r, geotransform=GT), dens, lc, r)
+
+
+def test_parameters(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    assert ids[:8] == ["LAND_COVER", "LAND_COVER_CODES", "DENSITIES", "R_INDEX", "DISTORTION", "AREAS", "OUTPUT",
+                       "OUTPUT_TABLE"]
+    assert "MAX_MEMORY_MB" in ids
+    assert "doi:10.3390/rs6053698" in a.shortHelpString()
+    assert a.group() == "Interferograms"
+
+
+def test_hand_computed_map(run_alg, tmp_path, inputs):
+    lc_path, r_path, dens, _lc, _r = inputs
+    out = run_alg(NAME, {"LAND_COVER": lc_path, "DENSITIES": dens, "R_INDEX": r_path,
+                         "OUTPUT": str(tmp_path / "t.tif")})["OUTPUT"]
+    # density x clip(R, 0, 1); R <= 0 layover and NaN active shadow give 0; land-cover no-data stays no-data
+    expected = np.array([[1000 * 0.5, 1000 * 1.0, 40 * 0.8, 0.0],
+                         [0.0, 0.0, 40 * 0.25, 2.5 * 0.9],
+                         [2.5 * 0.7, 2.5 * 0.1, 0.0, np.nan]])
+    np.testing.assert_allclose(read_array(out), expected, rtol=1e-6)
+
+
+def test_distortion_classes_zero_passive_shadow_and_nodata_outside(run_alg, tmp_path, inputs):
+    lc_path, r_path, dens, _lc, _r = inputs
+    cls = np.zeros((3, 4))
+    cls[0, 0] = 4  # passive shadow: its R-index is positive, nothing is seen all the same
+    cls[0, 1] = 2  # passive layover
+    r = read_array(r_path).astype(float)
+    r[2, 0] = np.nan  # outside the DEM: no class, no R-index
+    cls[2, 0] = np.nan
+    r_path2 = write_geotiff(tmp_path / "r2.tif", r, geotransform=GT)
+    out = run_alg(NAME, {"LAND_COVER": lc_path, "DENSITIES": dens, "R_INDEX": r_path2,
+                         "DISTORTION": write_geotiff(tmp_path / "c.tif", cls, geotransform=GT),
+                         "OUTPUT": str(tmp_path / "t.tif")})["OUTPUT"]
+    arr = read_array(out)
+    assert arr[0, 0] == 0 and arr[0, 1] == 0
+    assert np.isnan(arr[2, 0])
+    assert arr[0, 2] == pytest.approx(32.0)
+
+
+def test_polygon_totals_equal_area_times_density(run_alg, tmp_path):
+    # one class at 250 targets per km2, R = 1 everywhere: a polygon of n whole pixels expects 250 x n x 0.01 points
+    lc = np.full((20, 30), 111.0)
+    r = np.ones((20, 30))
+    dens = _csv(tmp_path / "d.csv", ["111,250"], header="class,density")
+    polys = hk.polygon_layer(str(tmp_path / "areas.gpkg"),
+                             [hk.square(500200.0, 4098200.0, 600.0), hk.square(501000.0, 4099000.0, 300.0)])
+    res = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
+                         "DENSITIES": dens, "R_INDEX": write_geotiff(tmp_path / "r.tif", r, geotransform=GT),
+                         "AREAS": polys, "OUTPUT": str(tmp_path / "t.tif"),
+                         "OUTPUT_TABLE": str(tmp_path / "table.gpkg")})
+    names, rows = vector_features(res["OUTPUT_TABLE"])
+    assert names == ["AREA_FID", "AREA_KM2", "COVERED_KM2", "EXPECTED_POINTS", "POINTS_KM2"]
+    side_km = [0.6, 0.3]
+    for row, s in zip(rows, side_km):
+        assert row["AREA_KM2"] == pytest.approx(s * s, rel=1e-9)
+        assert row["EXPECTED_POINTS"] == pytest.approx(250.0 * s * s, rel=1e-9)
+        assert row["POINTS_KM2"] == pytest.approx(250.0, rel=1e-9)
+
+
+def test_geographic_grid_uses_ellipsoidal_pixel_areas(run_alg, tmp_path):
+    # 0.01 deg pixels at 45 N: the pixel area on the WGS84 ellipsoid (closed form of the authalic strip) x density
+    gt = (10.0, 0.01, 0.0, 45.05, 0.0, -0.01)
+    lc = np.full((10, 10), 111.0)
+    dens = _csv(tmp_path / "d.csv", ["111,100"], header="class,density")
+    polys = hk.polygon_layer(str(tmp_path / "a.gpkg"), ["POLYGON((9.9 44.9,10.2 44.9,10.2 45.2,9.9 45.2,9.9 44.9))"],
+                             epsg=4326)
+    res = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=gt, epsg=4326),
+                         "DENSITIES": dens, "R_INDEX": write_geotiff(tmp_path / "r.tif", np.ones((10, 10)),
+                                                                     geotransform=gt, epsg=4326),
+                         "AREAS": polys, "OUTPUT": str(tmp_path / "t.tif"),
+                         "OUTPUT_TABLE": str(tmp_path / "table.gpkg")})
+    _, rows = vector_features(res["OUTPUT_TABLE"])
+    a, e2 = 6378137.0, 6.69437999014e-3
+    e = np.sqrt(e2)
+
+    def q(phi):  # authalic function: area between the equator and phi is pi a^2 (1 - e2) q(phi) / pi per radian
+        s = np.sin(np.radians(phi))
+        return s / (1 - e2 * s * s) - np.log((1 - e * s) / (1 + e * s)) / (2 * e)
+
+    area_km2 = 0.5 * a * a * (1 - e2) * np.radians(0.1) * (q(45.05) - q(44.95)) / 1e6
+    # the pixels covered: the grid's 10 x 10 (0.1 deg x 0.1 deg) lie inside the polygon
+    assert rows[0]["AREA_KM2"] == pytest.approx(area_km2, rel=2e-3)
+    assert rows[0]["EXPECTED_POINTS"] == pytest.approx(100 * area_km2, rel=2e-3)
+
+
+def test_unknown_codes_are_listed(run_alg, tmp_path, inputs):
+    lc_path, r_path, _dens, _lc, _r = inputs
+    dens = _csv(tmp_path / "d.csv", ["111,1000", "211,40"])
+    with pytest.raises(Exception) as err:
+        run_alg(NAME, {"LAND_COVER": lc_path, "DENSITIES": dens, "R_INDEX": r_path,
+                       "OUTPUT": str(tmp_path / "t.tif")})
+    msg = str(err.value)
+    assert "311 (broad-leaved forest): 3 px" in msg and "512 (water bodies): 2 px" in msg
+    assert "not taken as 0" in msg
+    assert not os.path.exists(tmp_path / "t.tif")
+
+
+def test_corine_grid_codes(run_alg, tmp_path):
+    grid = np.array([[1, 12, 23, 41], [48, 1, 1, 12]], dtype=float)  # 111, 211, 311, 512; 48 no data
+    dens = _csv(tmp_path / "d.csv", ["111,1000", "211,40", "311,2.5", "512,0"])
+    out = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", grid, geotransform=GT),
+                         "LAND_COVER_CODES": 1, "DENSITIES": dens,
+                         "R_INDEX": write_geotiff(tmp_path / "r.tif", np.ones((2, 4)), geotransform=GT),
+                         "OUTPUT": str(tmp_path / "t.tif")})["OUTPUT"]
+    np.testing.assert_allclose(read_array(out), [[1000, 40, 2.5, 0], [np.nan, 1000, 1000, 40]])
+
+
+def test_r_index_on_another_grid_is_resampled(run_alg, tmp_path):
+    lc = np.full((6, 8), 111.0)
+    dens = _csv(tmp_path / "d.csv", ["111,100"], header="class,density")
+    coarse = (500000.0, 200.0, 0.0, 4100000.0, 0.0, -200.0)  # R-index at twice the pixel size, constant 0.5
+    out = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
+                         "DENSITIES": dens,
+                         "R_INDEX": write_geotiff(tmp_path / "r.tif", np.full((3, 4), 0.5), geotransform=coarse),
+                         "OUTPUT": str(tmp_path / "t.tif")})["OUTPUT"]
+    np.testing.assert_allclose(read_array(out), 50.0, rtol=1e-6)
+
+
+def test_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch):
+    rng = np.random.default_rng(4)
+    lc = rng.choice([111.0, 211.0, 311.0, 512.0], size=(300, 170))
+    r = rng.uniform(-0.3, 1.2, size=(300, 170))
+    r[rng.random(r.shape) < 0.05] = np.nan
+    dens = _csv(tmp_path / "d.csv", ["111,1000", "211,40", "311,2.5", "512,0"])
+    lc_p = write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT)
+    r_p = write_geotiff(tmp_path / "r.tif", r, geotransform=GT)
+    digests = []
+    for mb in ("512", "0.05"):  # one block, then blocks of a few rows
+        monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", mb)
+        out = run_alg(NAME, {"LAND_COVER": lc_p, "DENSITIES": dens, "R_INDEX": r_p,
+                             "OUTPUT": str(tmp_path / f"t{mb}.tif")})["OUTPUT"]
+        digests.append(hashlib.sha256(read_array(out).tobytes()).hexdigest())
+    assert digests[0] == digests[1]
