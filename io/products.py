@@ -84,7 +84,7 @@ class ProductStack:
                 any(line.startswith("the pairs cover different areas") for line in self.info_lines):
             return None
         r, c = next(iter(refs))
-        return r, c, "row {r}, column {c}: corrections/reference_point of the DISP-S1 files (OPERA's reference point)"
+        return r, c, "corrections/reference_point of the DISP-S1 files (OPERA's reference point)"
 
     def close(self) -> None:
         """Remove the VRTs from GDAL's memory file system (the datasets already open keep working)."""

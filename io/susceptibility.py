@@ -207,7 +207,7 @@ def save_model(path: str, model) -> str:
     return path
 
 
-def load_model(path: str, name: str = "MODEL"):
+def load_model(path: str, name: str = "SAVED_MODEL"):
     """A model saved by :func:`save_model`; a random forest saved by another scikit-learn is refused."""
     try:
         with zipfile.ZipFile(path) as z:
@@ -233,7 +233,7 @@ def load_model(path: str, name: str = "MODEL"):
     return models.model_from_dict(d, forest, name=name)
 
 
-def check_model_factors(model, names, categorical, name: str = "MODEL") -> None:
+def check_model_factors(model, names, categorical, name: str = "SAVED_MODEL") -> None:
     """The factors given match the model's (count and kind, in order); other file names are only noted."""
     kinds = [f.categorical for f in model.factors]
     if len(kinds) != len(categorical) or sum(kinds) != sum(categorical):
@@ -285,7 +285,7 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
     loaded = load_model(job.model_in) if job.model_in else None
     if loaded is not None:
         check_model_factors(loaded, job.names, job.categorical)
-        info(progress, f"MODEL: {models.describe(loaded)}; METHOD and the fitting parameters are not used")
+        info(progress, f"SAVED_MODEL: {models.describe(loaded)}; METHOD and the fitting parameters are not used")
     with tempfile.TemporaryDirectory(prefix="geohazard_susceptibility_") as tmp:
         paths = align_factors(job.factors, job.names, job.categorical, tmp, progress)
         inv_path = os.path.join(tmp, "inventory.tif")

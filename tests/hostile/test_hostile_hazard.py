@@ -368,12 +368,12 @@ def test_a_model_applied_to_other_factors_is_refused_naming_it(qgis_app, tmp_pat
     hk.run("susceptibility", {**params, "OUTPUT_MODEL": model})
     for name in os.listdir(tmp_path / "out"):
         os.remove(tmp_path / "out" / name)
-    msg = _expect({"FACTORS": params["FACTORS"], "MODEL": model, "OUTPUT": params["OUTPUT"]}, tmp_path,
-                  r"MODEL: the model takes 2 continuous and 1 categorical factor\(s\)")
+    msg = _expect({"FACTORS": params["FACTORS"], "SAVED_MODEL": model, "OUTPUT": params["OUTPUT"]}, tmp_path,
+                  r"SAVED_MODEL: the model takes 2 continuous and 1 categorical factor\(s\)")
     assert "lithology (classes)" in msg
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"PK not really")
-    _expect({**params, "MODEL": str(junk)}, tmp_path, "MODEL: junk.zip is not a susceptibility model")
+    _expect({**params, "SAVED_MODEL": str(junk)}, tmp_path, "SAVED_MODEL: junk.zip is not a susceptibility model")
 
 
 def test_displacementforecast_date_before_the_last_is_refused_and_nothing_written(qgis_app, tmp_path):

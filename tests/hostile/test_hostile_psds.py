@@ -97,5 +97,5 @@ def test_pstimeseries_baselines_without_a_geometry_are_refused(qgis_app, tmp_pat
     (tmp_path / "b.txt").write_text("".join(f"{d:%Y%m%d} {20.0 * (-1) ** i * i:.1f}\n"
                                             for i, d in enumerate(sim.dates)))
     hk.expect_refusal("pstimeseries", {"INPUT": files, "DISPERSION": da, "BASELINES": str(tmp_path / "b.txt"),
-                                       "OUTPUT": str(tmp_path / "p.gpkg")}, r"SLANT_RANGE: the inputs carry no slant")
+                                       "OUTPUT": str(tmp_path / "p.gpkg")}, r"SLANT_RANGE_M: the inputs carry no slant")
     assert not (tmp_path / "p.gpkg").exists()

@@ -153,7 +153,7 @@ def test_dock_session_in_qgis_desktop(qgis_app, tmp_path):
         assert 'id="sbasinversion"' in fh.read()
     # one icon per family, drawn and standing out from the window in the light and the dark theme
     families = {"timeseries", "psds", "unwrap", "corrections", "ada", "formats", "geometry", "kinematics", "faults",
-                "models"}
+                "models", "hazard", "interferograms"}
     light, dark = report["icons"]["default"], report["icons"]["Night Mapping"]
     assert set(light) == set(dark) == families
     assert light["ada"]["background"] != dark["ada"]["background"]  # the theme did change

@@ -117,10 +117,10 @@ def test_a_forest_from_another_scikit_learn_is_refused(qgis_app, tmp_path):
     with zipfile.ZipFile(other, "w") as z:
         z.writestr("model.json", json.dumps(d))
         z.writestr("forest.joblib", forest)
-    with pytest.raises(GeohazardError, match="MODEL: its random forest was saved with scikit-learn 0.24.2"):
+    with pytest.raises(GeohazardError, match="SAVED_MODEL: its random forest was saved with scikit-learn 0.24.2"):
         sio.load_model(other)
     junk = tmp_path / "junk.zip"
     junk.write_text("not a zip")
-    with pytest.raises(GeohazardError, match="MODEL: junk.zip is not a susceptibility model"):
+    with pytest.raises(GeohazardError, match="SAVED_MODEL: junk.zip is not a susceptibility model"):
         sio.load_model(str(junk))
     assert os.path.exists(other)

@@ -122,7 +122,8 @@ def test_opera_folder_gives_the_planted_velocity_with_its_own_reference(run_alg,
     np.testing.assert_allclose(series[-1], t.disp_mm(t.dates[-1]), atol=2e-3)
     text = fb.text
     assert "OPERA DISP-S1: 6 file(s) of frame F11116" in text and "2 reference date(s)" in text
-    assert "the stack's own reference: row 25, column 30: corrections/reference_point" in text
+    assert "REFERENCE: row 25, column 30 (" in text
+    assert "the stack's own reference, corrections/reference_point" in text
     assert f"-4 pi / wavelength {S1_WAVELENGTH_M:.8g} m, identification/radar_wavelength" in text
 
 

@@ -102,12 +102,12 @@ def test_saved_model_applies_to_another_area(run_alg, world, tmp_path):
         os.makedirs(tmp_path / sub)
     res = run_alg(NAME, _params(paths, inv, str(tmp_path / "a"), OUTPUT_MODEL=str(tmp_path / "m.zip")))
     assert os.path.exists(res["OUTPUT_MODEL"])
-    again = run_alg(NAME, _params(paths, None, str(tmp_path / "b"), MODEL=res["OUTPUT_MODEL"]))
+    again = run_alg(NAME, _params(paths, None, str(tmp_path / "b"), SAVED_MODEL=res["OUTPUT_MODEL"]))
     assert np.array_equal(read_array(again["OUTPUT"]), read_array(res["OUTPUT"]), equal_nan=True)
     assert "AUC" not in again
     other = make_world((80, 100), seed=11)
     opaths, oinv = write_world(str(tmp_path / "other"), other)
-    there = run_alg(NAME, _params(opaths, oinv, str(tmp_path / "c"), MODEL=res["OUTPUT_MODEL"]))
+    there = run_alg(NAME, _params(opaths, oinv, str(tmp_path / "c"), SAVED_MODEL=res["OUTPUT_MODEL"]))
     assert there["AUC"] > 0.7
 
 

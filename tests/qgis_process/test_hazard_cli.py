@@ -35,7 +35,7 @@ def test_susceptibility_on_the_ustica_adas_as_the_demo_runs_it(tmp_path):
     assert 0.5 < res["AUC"] < 1.0
     assert gdal.Open(res["OUTPUT"]).GetGeoTransform() == gdal.Open(slope).GetGeoTransform()
     assert os.path.exists(res["OUTPUT_REPORT"]) and os.path.exists(res["OUTPUT_MODEL"])
-    again = run_json("susceptibility", dict(FACTORS=[slope, height], MODEL=res["OUTPUT_MODEL"],
+    again = run_json("susceptibility", dict(FACTORS=[slope, height], SAVED_MODEL=res["OUTPUT_MODEL"],
                                             OUTPUT=tmp_path / "s2.tif"))
     a, b = gdal.Open(res["OUTPUT"]).ReadAsArray(), gdal.Open(again["OUTPUT"]).ReadAsArray()
     assert a.tobytes() == b.tobytes()

@@ -178,7 +178,7 @@ def _jsonable(value):
     return value
 
 
-def model_from_dict(d: dict, forest=None, *, name: str = "MODEL") -> SusceptibilityModel:
+def model_from_dict(d: dict, forest=None, *, name: str = "SAVED_MODEL") -> SusceptibilityModel:
     """A model saved by :meth:`SusceptibilityModel.to_dict` (and its forest); refused naming ``name`` when the
     layout is not one this version reads."""
     if not isinstance(d, dict) or d.get("format") != "insar-geohazards susceptibility model":

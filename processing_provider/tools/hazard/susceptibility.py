@@ -33,7 +33,7 @@ class Susceptibility(GeohazardAlgorithm):
     FR_CLASSES = "FR_CLASSES"
     TREES = "TREES"
     MIN_LEAF = "MIN_LEAF"
-    MODEL = "MODEL"
+    SAVED_MODEL = "SAVED_MODEL"
     OUTPUT_CLASSES = "OUTPUT_CLASSES"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     AUC = "AUC"
@@ -102,7 +102,7 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.TREES, "Random forest: trees", 100, 10, 2000, advanced=True))
         self.addParameter(declare.integer(self.MIN_LEAF, "Random forest: samples in a leaf at least", 5, 2, 1000,
                                           advanced=True))
-        self.addParameter(declare.file(self.MODEL, "Saved model to apply (from OUTPUT_MODEL)", extension="zip",
+        self.addParameter(declare.file(self.SAVED_MODEL, "Saved model to apply (from OUTPUT_MODEL)", extension="zip",
                                        optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Susceptibility (0-1)"))
         self.addParameter(declare.raster_out(self.OUTPUT_CLASSES, "Susceptibility classes", optional=True))
@@ -114,9 +114,9 @@ class Susceptibility(GeohazardAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.AUC, self.tr("AUC (out-of-fold, spatial blocks)")))
 
     def check(self, parameters, context):
-        if not parameters.get(self.INVENTORY) and not parameters.get(self.MODEL):
+        if not parameters.get(self.INVENTORY) and not parameters.get(self.SAVED_MODEL):
             raise GeohazardError(f"{self.INVENTORY}: give an inventory of events to learn from (or a saved "
-                                 f"{self.MODEL})")
+                                 f"{self.SAVED_MODEL})")
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.METHOD, self.BLOCK_SIZE_M, self.ABSENCE_BUFFER_M, self.FOLDS,
@@ -133,7 +133,7 @@ class Susceptibility(GeohazardAlgorithm):
         job = sus_io.SusceptibilityJob(
             cont + cats, [False] * len(cont) + [True] * len(cats), inventory, METHOD_NAMES[v.METHOD], v.BLOCK_SIZE_M,
             v.ABSENCE_BUFFER_M, v.FOLDS, v.SEED, v.MAX_SAMPLES, v.FR_CLASSES, v.TREES, v.MIN_LEAF,
-            parameters.get(self.MODEL) or "", paths[self.OUTPUT], paths.get(self.OUTPUT_CLASSES, ""),
+            parameters.get(self.SAVED_MODEL) or "", paths[self.OUTPUT], paths.get(self.OUTPUT_CLASSES, ""),
             out[self.OUTPUT_REPORT], out[self.OUTPUT_MODEL])
         res = sus_io.run_susceptibility(job, run=knobs.run_settings(self, parameters, context),
                                         progress=FeedbackProgress(feedback))
