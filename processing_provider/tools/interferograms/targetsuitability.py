@@ -25,10 +25,10 @@ _targets = lazy_module("....algorithms.interferograms.targets", __package__)
 class TargetSuitability(GeohazardAlgorithm):
     HELP = (
         "Predicts, before any radar data are bought or processed, how many measurement points (radar targets) to "
-        "expect per km2: the density of each land-cover class times the visibility of the terrain (the R-index "
-        "clipped to 0..1, 0 in layover and shadow), and the expected number of points in each polygon of an "
-        "optional layer (\"will this slope have enough points?\"). It needs a land-cover raster, a table of "
-        "densities per class and the R-index of the geometric distortion tool.\n\n"
+        "expect per km2. It needs a land-cover raster, a table of densities per class and the R-index of the "
+        "geometric distortion tool. It gives a raster of expected targets per km2 (class density times the R-index "
+        "clipped to 0..1, 0 in layover and shadow) and, for an optional polygon layer, a table of expected points "
+        "(\"will this slope have enough points?\").\n\n"
         "<b>Land cover</b>: class codes, CORINE three-digit codes by default (111 continuous urban fabric ... 523 "
         "sea and ocean); the Copernicus CORINE GeoTIFF stores grid codes 1-44 (48 no data): choose that in "
         "<b>Land-cover codes</b> and they are read as the three-digit codes. Its grid is the output's grid.\n"
@@ -60,16 +60,16 @@ class TargetSuitability(GeohazardAlgorithm):
     AREAS = "AREAS"
     OUTPUT_TABLE = "OUTPUT_TABLE"
     OVERLAP = (("LAND_COVER", "R_INDEX"),)
-    CODE_KINDS = ["CORINE three-digit codes (111-523) or the table's own codes",
-                  "Copernicus CORINE GeoTIFF grid codes (1-44, 48 = no data)"]
+    CODE_KINDS = ["CORINE codes (111-523) or the table's own",
+                  "CORINE GeoTIFF grid codes (1-44, 48 = no data)"]
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.LAND_COVER, "Land cover (class codes)"))
         self.addParameter(declare.enum(self.LAND_COVER_CODES, "Land-cover codes", self.CODE_KINDS))
-        self.addParameter(declare.file(self.DENSITIES, "Target densities (CSV: class,density[,label])",
+        self.addParameter(declare.file(self.DENSITIES, "Densities (CSV: class,density[,label])",
                                        file_filter="CSV files (*.csv *.txt)"))
         self.addParameter(declare.raster(self.R_INDEX, "R-index (from geometricdistortion)"))
-        self.addParameter(declare.raster(self.DISTORTION, "Distortion classes (from geometricdistortion)",
+        self.addParameter(declare.raster(self.DISTORTION, "Distortion classes (geometricdistortion)",
                                          optional=True))
         self.addParameter(declare.features(self.AREAS, "Areas (polygons)", "polygon", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Expected targets (per km2)"))
