@@ -46,8 +46,10 @@ def test_every_registered_tool_is_in_the_frozen_public_face():
 
 def test_every_entry_names_parameters_the_tool_has(provider_tools):
     bad = []
-    for tool, entry in registry.TOOLS.items():
-        alg = provider_tools[tool]
+    for tool, entry in sorted(registry.TOOLS.items()):
+        alg = provider_tools.get(tool)
+        if alg is None:
+            continue  # said by test_every_registered_tool_has_an_entry_and_every_entry_a_tool
         named = {**{p: "lengths" for p in entry.lengths}, **{p: "not_lengths" for p in entry.not_lengths},
                  **{p: "secondary_outputs" for p in entry.secondary_outputs}}
         for case, det in entry.determinism.items():
