@@ -21,6 +21,8 @@ field                  read by
                        MAX_MEMORY_MB has at least one (empty: the tool hides the knob or has none)
 ``block_memory``       ``tests/core/test_engine_block_memory.py``: case -> (builder of that file, its arguments):
                        the tool's bytes-per-pixel model bounds what a block allocates
+``no_determinism``     ``tests/processing/test_registry.py``: a tool of the block engine (it takes DASK_SCHEDULER)
+                       has determinism cases, or says here why they are elsewhere
 =====================  ==================================================================================
 
 Add a tool: add its entry here (copy the entry of a tool of its kind), keyed by its tool ID, in its family's
@@ -74,6 +76,7 @@ class Tool:
     determinism: dict = field(default_factory=dict)
     knob: dict = field(default_factory=dict)
     block_memory: dict = field(default_factory=dict)
+    no_determinism: str = ""                  # why a tool of the block engine has no determinism case here
 
 
 #: tool ID -> its registration, by toolbox family (processing_provider/tools/<family>/)
@@ -340,6 +343,8 @@ TOOLS = {
         not_lengths=("STABLE_AREA",),
         # the budget pays for one batch of patches first (48 MiB), then for the rows
         knob={"offsettracking": Knob(48.8, run="hostile:kinematics")},
+        no_determinism="its blocks are multiples of its step, set by its memory budget: "
+                       "tests/core/test_engine_determinism.py runs it with several budgets",
     ),
     "triggercorrelation": Tool(
         hostile=("kinematics", "recipe_motion"),

@@ -93,3 +93,20 @@ def test_every_entry_names_recipes_and_builders_that_exist():
             if f"\ndef {builder}(" not in block_text:
                 bad.append(f"{tool} block_memory {case}: no {builder}() in tests/core/test_engine_block_memory.py")
     assert not bad, f"tests/registry.py: {bad}"
+
+
+def test_every_tool_of_the_block_engine_has_determinism_cases(provider_tools):
+    """A tool that takes the engine's run-wide knobs (DASK_SCHEDULER) gives the same bytes under other blocks, one
+    numba thread and Dask: it has ``determinism`` cases, or its ``no_determinism`` says where that is tested; a tool
+    with such cases takes DASK_SCHEDULER (the Dask run of the harness sets it)."""
+    bad = []
+    for tool, entry in sorted(registry.TOOLS.items()):
+        alg = provider_tools.get(tool)
+        if alg is None:
+            continue  # said by test_every_registered_tool_has_an_entry_and_every_entry_a_tool
+        engine = alg.parameterDefinition("DASK_SCHEDULER") is not None
+        if engine and not entry.determinism and not entry.no_determinism:
+            bad.append(f"{tool} takes DASK_SCHEDULER and has no determinism case")
+        if not engine and (entry.determinism or entry.no_determinism):
+            bad.append(f"{tool} has determinism cases (or no_determinism) and does not take DASK_SCHEDULER")
+    assert not bad, f"tests/registry.py: {bad}"
