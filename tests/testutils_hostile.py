@@ -512,14 +512,3 @@ def folders(tmp) -> tuple:
     out = os.path.join(str(tmp), "out")
     os.makedirs(out, exist_ok=True)
     return str(tmp), out
-
-
-def recipes(*families):
-    """``(tools, recipe)`` of a test file holding several families' recipes: ``families`` are ``(tools, recipe)``
-    pairs; the recipe returned calls the one of the tool's family."""
-    tools = [t for ts, _ in families for t in ts]
-
-    def recipe(tool, tmp):
-        return next(r for ts, r in families if tool in ts)(tool, tmp)
-
-    return tools, recipe

@@ -16,6 +16,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import registry
 
 from insar_geohazards.algorithms import engine as eng
 
@@ -171,16 +172,15 @@ def _interferogram_filter():
         func, {"rows": (16, 64), "n_cols": 200, "halo": filtering.filter_halo("goldstein")}
 
 
-CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_coulomb, 1),
-         "coulombstress_3_depths": functools.partial(_coulomb, 3),
-         "timeseriesmodels_linear_20": functools.partial(_models, 20, ("linear",), False),
-         "timeseriesmodels_afterslip_breaks_40": functools.partial(_models, 40, ("seasonal", "afterslip"), True),
-         "displacementforecast_linear_30": functools.partial(_forecast, 30, "linear", 0),
-         "displacementforecast_best_60_holdout": functools.partial(_forecast, 60, "best", 6),
-         "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca,
-         **{f"susceptibility_{m}": functools.partial(_susceptibility, m) for m in
-            ("scan", "frequency_ratio", "logistic_regression", "random_forest")},
-         "interferogramfilter": _interferogram_filter}
+def _case(tool, builder, *args):
+    if builder not in globals():
+        raise KeyError(f"tests/registry.py: {tool}'s block_memory case names {builder}, not a builder of {__file__}")
+    return functools.partial(globals()[builder], *args)
+
+
+#: case -> its builder ``() -> (model bytes per pixel, make_inputs(rows), block function, bytes_per_pixel options)``,
+#: from the ``block_memory`` cases of tests/registry.py (``(builder of this file, its arguments)``)
+CASES = {case: _case(tool, *spec) for case, (tool, spec) in registry.cases("block_memory").items()}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

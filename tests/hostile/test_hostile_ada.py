@@ -4,9 +4,10 @@ faultproximity."""
 import os
 
 import numpy as np
+import registry
 import testutils_hostile as hk
 
-TOOLS = ["adadetection", "adaclassification", "landslideactivity", "faultproximity"]
+TOOLS = registry.hostile_tools("ada")  # the tools whose hostile family is "ada" in tests/registry.py
 X0, Y0 = 500000.0, 4099300.0
 
 

@@ -5,10 +5,10 @@ import datetime as dt
 import os
 
 import numpy as np
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 
-TOOLS_STACK = ["modifynetwork", "referencepoint", "rampremoval", "troposphericcorrection"]
 OUTPUT = {"referencepoint": ("OUTPUT", "ref.gpkg")}
 
 
@@ -43,15 +43,10 @@ def recipe_stack(tool, tmp):
                      overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
 
 
-
-
 def test_dem_far_away_is_refused(qgis_app, tmp_path):
     r = recipe_stack("troposphericcorrection", tmp_path)
     far = hk.dem_raster(str(tmp_path / "far_dem.tif"), shape=(20, 22), gt=hk.FAR_GT)
     hk.expect_refusal("troposphericcorrection", dict(r.params, DEM=far), "DEM")
-
-
-TOOLS_SERIES = ["unwrapclosurecorrection", "demerrorcorrection", "pcaatmosphere"]
 
 
 def _ts(path, *, gt=hk.GT, epsg=32633, nan=False, n=12, shape=(16, 18)):
@@ -111,9 +106,8 @@ def recipe_series(tool, tmp):
                      nocrs="accept", overlap={"INCIDENCE_RASTER": inc}, implausible={"INCIDENCE": 95.0})
 
 
-
-
-TOOLS, recipe = hk.recipes((TOOLS_STACK, recipe_stack), (TOOLS_SERIES, recipe_series))
+#: the tools of the family and the recipe (recipe_stack or recipe_series) tests/registry.py names for each
+TOOLS, recipe = registry.hostile_family("corrections", globals())
 test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 

@@ -5,11 +5,12 @@ import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 from testutils_faults import DATA
 
-TOOLS = ["okadaforward", "coulombstress", "coulombonfaults", "slipinversion", "uniformslipinversion"]
+TOOLS = registry.hostile_tools("faults")  # the tools whose hostile family is "faults" in tests/registry.py
 E0, N0 = 500000.0, 4100000.0
 INP = os.path.join(DATA, "Example-1.inp")
 LOS_GT = (E0 - 30e3, 1500.0, 0.0, N0 + 30e3, 0.0, -1500.0)

@@ -8,10 +8,11 @@ import subprocess
 import time
 
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils_cli import QGIS_PROCESS, ROOT, requires_qgis_process
 
-TOOLS = ["loadegms", "importcoulombinput"]
+TOOLS = registry.hostile_tools("formats")  # the tools whose hostile family is "formats" in tests/registry.py
 EGMS_CSV = os.path.join(hk.DATA, "egms_ustica", "asc_117_first20.csv")
 INP = os.path.join(hk.DATA, "coulomb_inputs", "Example-1.inp")
 

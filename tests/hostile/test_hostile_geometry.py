@@ -5,10 +5,11 @@ import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 
-TOOLS = ["losvelocitytovertical", "geometricdistortion", "losprojection", "ascdescdecomposition"]
+TOOLS = registry.hostile_tools("geometry")  # the tools whose hostile family is "geometry" in tests/registry.py
 
 
 def recipe(tool, tmp):

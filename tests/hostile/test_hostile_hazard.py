@@ -1,11 +1,12 @@
 """Hostile inputs for the hazard-map tools: susceptibility, miningsubsidence, damageproxy, displacementforecast,
-swathprofile (each family's recipe below; the hazard tools share this file through ``hk.recipes``)."""
+swathprofile (each tool's recipe below, named by its entry in tests/registry.py)."""
 
 import datetime as dt
 import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 from testutils_ada import write_wkt_layer
@@ -15,7 +16,6 @@ E0, N0 = 500000.0, 4100000.0
 
 
 # ------------------------------------------------------------------------------------------- miningsubsidence
-MINING_TOOLS = ["miningsubsidence"]
 MINING_GT = (E0 - 450.0, 30.0, 0.0, N0 + 600.0, 0.0, -30.0)
 
 
@@ -114,7 +114,6 @@ def test_mining_forward_los_without_a_geometry_is_refused(qgis_app, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ damageproxy
-DAMAGE_TOOLS = ["damageproxy"]
 PRE = ["20200101_20200113", "20200113_20200125", "20200125_20200206"]
 CO = ["20200206_20200301"]
 
@@ -258,12 +257,8 @@ def swath_recipe(tool, tmp):
                      nocrs="refuse", overlap={"LINE": profile_line(j(tmp, "far.gpkg"), far=True)})
 
 
-#: (tools, recipe) of each hazard tool; TOOLS and recipe serve every hostile case of the family
-
-
-TOOLS, recipe = hk.recipes((["susceptibility"], susceptibility_recipe), (MINING_TOOLS, mining_recipe),
-                           (DAMAGE_TOOLS, damage_recipe),
-                           (["displacementforecast"], forecast_recipe), (["swathprofile"], swath_recipe))
+#: the tools of the family and the recipe tests/registry.py names for each; they serve every hostile case
+TOOLS, recipe = registry.hostile_family("hazard", globals())
 test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 

@@ -1,11 +1,12 @@
 """Hostile inputs for the Interferograms tools (``geohazard:interferogramfilter``): the shared cases of
-tests/testutils_hostile.py on each tool's small valid run (``RECIPES``, one builder per tool), then the family's own
-refusals."""
+tests/testutils_hostile.py on each tool's small valid run (the recipe its entry in tests/registry.py names), then the
+family's own refusals."""
 
 import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -26,8 +27,8 @@ def wrapped_files(folder, *, gt=hk.GT, epsg=32633, value=None, seed=0, pairs=PAI
     return files
 
 
-def _filter_recipe(tmp):
-    j = os.path.join
+def filter_recipe(tool, tmp):
+    tmp, j = str(tmp), os.path.join
     os.makedirs(j(tmp, "out"), exist_ok=True)
     params = {"INPUT": wrapped_files(j(tmp, "ifgs")), "LOOKS_Y": 2, "LOOKS_X": 2, "OUTPUT": j(tmp, "out", "flt"),
               "OUTPUT_COHERENCE": j(tmp, "out", "coh")}
@@ -45,7 +46,6 @@ def _filter_recipe(tmp):
                      nocrs="accept")
 
 
-#: tool -> builder of its small valid run ``recipe(tmp)`` (the other tools of the family add theirs)
 def _wrapped(path, *, gt=hk.GT, epsg=32633, nan=False, seed=0, degrees=False):
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:40, 0:48]
@@ -73,7 +73,7 @@ def _densities(path, rows=("111,1000,town", "311,2.5,forest")):
     return path
 
 
-def _detect_recipe(tool, tmp):
+def detect_recipe(tool, tmp):
     tmp, out = hk.folders(tmp)
     j = os.path.join
     if tool == "basindetection":
@@ -111,16 +111,9 @@ def _detect_recipe(tool, tmp):
                      overlap={"R_INDEX": far})
 
 
-RECIPES = {"interferogramfilter": _filter_recipe,
-           "basindetection": lambda tmp: _detect_recipe("basindetection", tmp),
-           "targetsuitability": lambda tmp: _detect_recipe("targetsuitability", tmp)}
-
-
-def recipe(tool, tmp):
-    return RECIPES[tool](str(tmp))
-
-
-test_hostile = hk.hostile_cases(sorted(RECIPES), recipe)
+#: the tools of the family and the recipe tests/registry.py names for each (the other tools of the family add theirs)
+TOOLS, recipe = registry.hostile_family("interferograms", globals())
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def _nothing_written(tmp_path, name="flt"):

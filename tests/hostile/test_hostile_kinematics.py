@@ -6,11 +6,10 @@ import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 import testutils_kinematics as kt
 from testutils import write_geotiff
-
-TOOLS_MOTION = ["landslide3d", "landslidethickness", "validateinsar", "triggercorrelation"]
 
 
 def _csv(path, text):
@@ -154,7 +153,6 @@ def test_landslidethickness_absurd_smoothing_or_rheology_is_refused(qgis_app, tm
     assert not any("ALPHA" in w for w in fb.warnings), fb.warnings
 
 
-TOOLS_OFFSETS = ["offsettracking", "offsettimeseries"]
 SHAPE = (64, 72)
 
 
@@ -235,7 +233,8 @@ def test_pair_names_without_dates_are_refused(qgis_app, tmp_path):
                                            "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "INPUTS")
 
 
-TOOLS, recipe = hk.recipes((TOOLS_MOTION, recipe_motion), (TOOLS_OFFSETS, recipe_offsets))
+#: the tools of the family and the recipe (recipe_motion or recipe_offsets) tests/registry.py names for each
+TOOLS, recipe = registry.hostile_family("kinematics", globals())
 test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 

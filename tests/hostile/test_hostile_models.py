@@ -3,9 +3,10 @@
 import os
 
 import numpy as np
+import registry
 import testutils_hostile as hk
 
-TOOLS = ["timeseriesmodels", "inversevelocity"]
+TOOLS = registry.hostile_tools("models")  # the tools whose hostile family is "models" in tests/registry.py
 
 
 def recipe(tool, tmp):

@@ -7,10 +7,11 @@ import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils_multisensor import GT, scene, write_raster
 
-TOOLS = ["multisensortimeseries"]
+TOOLS = registry.hostile_tools("multisensor")  # the tools whose hostile family is "multisensor" in tests/registry.py
 OUTPUTS = ["OUTPUT_UP", "OUTPUT_EAST", "OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST", "OUTPUT_VELOCITY", "OUTPUT_REPORT"]
 
 

@@ -3,10 +3,11 @@
 import os
 
 import numpy as np
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 
-TOOLS = ["amplitudedispersion", "phaselinking", "pstimeseries"]
+TOOLS = registry.hostile_tools("psds")  # the tools whose hostile family is "psds" in tests/registry.py
 
 
 def recipe(tool, tmp):

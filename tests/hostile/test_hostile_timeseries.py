@@ -3,9 +3,10 @@
 import os
 
 import numpy as np
+import registry
 import testutils_hostile as hk
 
-TOOLS = ["sbasinversion", "stackingvelocity", "phasegradientstacking"]
+TOOLS = registry.hostile_tools("timeseries")  # the tools whose hostile family is "timeseries" in tests/registry.py
 OUTPUTS = {
     "sbasinversion": ["OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
                       "OUTPUT_COHCOUNT"],

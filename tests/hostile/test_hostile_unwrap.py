@@ -4,10 +4,11 @@ import os
 
 import numpy as np
 import pytest
+import registry
 import testutils_hostile as hk
 from testutils import write_geotiff
 
-TOOL = "unwrap"
+(TOOL,) = registry.hostile_tools("unwrap")  # the one tool of the family (tests/registry.py)
 SHAPE = (24, 28)
 PAIRS = ["20200101_20200113", "20200113_20200125", "20200101_20200125"]
 

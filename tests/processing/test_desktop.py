@@ -9,25 +9,15 @@ import textwrap
 
 import numpy as np
 import pytest
+import registry
 from testutils import recording_feedback, write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_ID = "geohazard:sbastolandslideactivity"
 
-#: Outputs a user may leave out (createByDefault stays on in the dialog).
-SECONDARY_OUTPUTS = {
-    "sbasinversion": ("OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT"),
-    "stackingvelocity": ("OUTPUT_VELOCITY_STD",),
-    "amplitudedispersion": ("OUTPUT_MEAN_AMPLITUDE",),
-    "phaselinking": ("OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_SHP_COUNT"),
-    "geometricdistortion": ("OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE"),
-    "ascdescdecomposition": ("OUTPUT_QUALITY",),
-    "faultproximity": ("OUTPUT_CHART",),
-    "swathprofile": ("OUTPUT_CHART",),
-    "adadetection": ("OUTPUT_POINTS",),
-    "landslideactivity": ("OUTPUT_CANDIDATES",),
-}
+#: Outputs a user may leave out (createByDefault stays on in the dialog): ``secondary_outputs`` of tests/registry.py.
+SECONDARY_OUTPUTS = {tool: entry.secondary_outputs for tool, entry in registry.TOOLS.items() if entry.secondary_outputs}
 
 #: Parameters whose value is a count (or whole days / MB): Integer spin boxes, not "0.000000".
 COUNTS = {"LOOKS", "MIN_COUNT", "MIN_NEIGHBOURS", "MIN_POINTS", "SMOOTH_WINDOW", "FIT_WINDOW",

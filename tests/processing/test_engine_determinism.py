@@ -1,7 +1,8 @@
 """Same input, same bytes, through Processing: each block-engine tool under forced block layouts, one or two
 numba threads and an embedded Dask LocalCluster.
 
-Every tool runs its small valid run of the hostile-input kit (``recipe`` in tests/hostile/), with the engine's
+Every case (the ``determinism`` cases of tests/registry.py) runs its small valid run of the hostile-input kit
+(``recipe`` in tests/hostile/), with the engine's
 planners forced to other layouts: one-row blocks, blocks that do not divide the image, the tool's own
 plan, and for the stack corrections row blocks instead of blocks of whole interferograms (and single
 interferograms). The outputs (raster values and band names, vector attributes and geometries, CSV tables)
@@ -24,63 +25,19 @@ import sys
 
 import numpy as np
 import pytest
+import registry
 
 HOSTILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hostile")
 
-TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here, parameters changed); "@x.csv":
-    # an extra output (reports print every coefficient in full: they show a last-bit change the float32 rasters hide)
-    "sbasinversion": ("sbasinversion", "timeseries", {"OUTPUT_VELOCITY_STD": "@vstd.tif", "OUTPUT_POINTS": "@p.gpkg",
-                                                      "OUTPUT_TEMPORAL_COHERENCE": "@tc.tif"}),
-    "stackingvelocity": ("stackingvelocity", "timeseries", {"OUTPUT_VELOCITY_STD": "@vstd.tif"}),
-    "phasegradientstacking": ("phasegradientstacking", "timeseries", {"OUTPUT_RANGE": "@r.tif"}),
-    "amplitudedispersion": ("amplitudedispersion", "psds", {"OUTPUT_MEAN_AMPLITUDE": "@m.tif"}),
-    "phaselinking": ("phaselinking", "psds", {}),
-    "rampremoval": ("rampremoval", "corrections", {"OUTPUT_REPORT": "@r.csv"}),
-    "rampremoval_per_date": ("rampremoval", "corrections", {"MODE": 1, "RAMP_TYPE": 1, "OUTPUT_REPORT": "@r.csv"}),
-    "troposphericcorrection": ("troposphericcorrection", "corrections", {"OUTPUT_REPORT": "@r.csv"}),
-    "troposphericcorrection_windows": ("troposphericcorrection", "corrections",
-                                       {"WINDOW": 7, "MIN_PIXELS": 12, "OUTPUT_REPORT": "@r.csv"}),
-    "modifynetwork": ("modifynetwork", "corrections", {"MAX_LOOP_MISFIT": 3.0, "OUTPUT_REPORT": "@r.csv"}),
-    "referencepoint": ("referencepoint", "corrections", {"OUTPUT_REPORT": "@r.csv"}),
-    "unwrapclosurecorrection": ("unwrapclosurecorrection", "corrections", {"OUTPUT_STATS": "@s.csv",
-                                                                              "OUTPUT_LOOPS": "@l.csv"}),
-    "demerrorcorrection": ("demerrorcorrection", "corrections", {"OUTPUT_DEM_ERROR": "@d.tif",
-                                                                    "OUTPUT_RESIDUAL": "@r.tif"}),
-    # the noise-adaptive velocity filter reads a halo: its windows must not depend on where the blocks end
-    "demerrorcorrection_filter": ("demerrorcorrection", "corrections", {
-        "FILTER_WINDOW": 5, "OUTPUT_VELOCITY": "@v.tif", "OUTPUT_VELOCITY_STD": "@vs.tif",
-        "OUTPUT_VELOCITY_UNFILTERED": "@vu.tif"}),
-    "pcaatmosphere": ("pcaatmosphere", "corrections", {"OUTPUT_ATMOSPHERE": "@a.tif"}),
-    "okadaforward": ("okadaforward", "faults", {}),
-    "coulombstress": ("coulombstress", "faults", {}),
-    "coulombstress_optimal": ("coulombstress", "coulomb_optimal", {}),
-    "losprojection": ("losprojection", "geometry", {}),
-    "losvelocitytovertical": ("losvelocitytovertical", "geometry", {}),
-    "geometricdistortion": ("geometricdistortion", "geometry", {}),
-    "basindetection": ("basindetection", "interferograms", {}),
-    "targetsuitability": ("targetsuitability", "interferograms", {}),
-    "landslide3d": ("landslide3d", "kinematics", {}),
-    "triggercorrelation_raster": ("triggercorrelation", "trigger_raster", {}),
-    "timeseriesmodels": ("timeseriesmodels", "models", {}),
-    "timeseriesmodels_raster": ("timeseriesmodels", "models_raster", {}),
-    "offsettimeseries": ("offsettimeseries", "kinematics", {}),
-    "adadetection": ("adadetection", "ada", {}),
-    "landslideactivity": ("landslideactivity", "ada", {}),
-    "unwrap": ("unwrap", "unwrap", {}),
-    "multisensortimeseries": ("multisensortimeseries", "multisensor", {"OUTPUT_QUALITY": "@q.tif"}),
-    "susceptibility": ("susceptibility", "hazard", {}),
-    "susceptibility_forest": ("susceptibility", "hazard", {"METHOD": 2, "OUTPUT_CLASSES": "@c.tif"}),
-    "miningsubsidence": ("miningsubsidence", "hazard", {"OUTPUT_EAST": "@e.tif", "OUTPUT_NORTH": "@n.tif",
-                                                        "OUTPUT_LOS": "@los.tif"}),
-    "damageproxy": ("damageproxy", "hazard", {"OUTPUT_MEAN_COHERENCE": "@m.tif", "OUTPUT_CLASSES": "@c.tif"}),
-    "displacementforecast": ("displacementforecast", "hazard", {}),
-    "swathprofile": ("swathprofile", "hazard", {}),
-    "interferogramfilter": ("interferogramfilter", "interferograms", {}),
-}
-NO_FORCED_LAYOUT = {"unwrap"}
-FILE_GROUPS = {"rampremoval", "rampremoval_per_date", "troposphericcorrection", "troposphericcorrection_windows"}
+#: case -> (tool, hostile family holding its recipe or a builder here, parameters changed), from the ``determinism``
+#: cases of tests/registry.py; "@x.csv": an extra output (reports print every coefficient in full: they show a
+#: last-bit change the float32 rasters hide)
+TOOLS = {case: (tool, det.recipe, det.changed) for case, (tool, det) in registry.cases("determinism").items()}
+_LAYOUT = {case: det.layout for case, (_, det) in registry.cases("determinism").items()}
+NO_FORCED_LAYOUT = {case for case, layout in _LAYOUT.items() if layout == "none"}
+FILE_GROUPS = {case for case, layout in _LAYOUT.items() if layout == "files"}
 #: Point tools: their blocks are groups of points, not rows (``points_layout``).
-POINT_TOOLS = {"adadetection", "landslideactivity", "timeseriesmodels"}
+POINT_TOOLS = {case for case, layout in _LAYOUT.items() if layout == "points"}
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 
 
@@ -120,9 +77,11 @@ def _custom_recipe(kind, tmp):
         with open(j(tmp, "rain.csv"), "w", encoding="utf-8") as fh:
             fh.write("date,rain\n" + "\n".join(rows) + "\n")
         params = {"INPUT_RASTER": path, "DRIVER_CSV": j(tmp, "rain.csv"), "OUTPUT_RASTER": j(out, "t.tif")}
-    else:  # models_raster
+    elif kind == "models_raster":
         path, _ = _dated_raster(j(tmp, "series.tif"))
         params = {"INPUT_RASTER": path, "OUTPUT_RASTER": j(out, "m.tif")}
+    else:
+        raise KeyError(f"tests/registry.py: determinism recipe {kind} is neither a hostile family nor a builder here")
     outputs = [k for k in params if k.startswith("OUTPUT")]
     return Recipe(params, outputs, (None, None), lambda *a: None)
 

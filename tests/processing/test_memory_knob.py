@@ -22,53 +22,17 @@ import sys
 
 import numpy as np
 import pytest
+import registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOSTILE = os.path.join(os.path.dirname(HERE), "hostile")
 
 #: case -> (tool, where its run comes from: a case of the determinism harness, "hostile:<family>" or "custom",
-#: extra parameters, the budget in MiB under which it takes several blocks)
-CASES = {
-    "sbasinversion": ("sbasinversion", "det", {}, 0.04),
-    "stackingvelocity": ("stackingvelocity", "det", {}, 0.02),
-    "phasegradientstacking": ("phasegradientstacking", "det", {}, 0.04),
-    "amplitudedispersion": ("amplitudedispersion", "det", {}, 0.04),
-    "phaselinking": ("phaselinking", "det", {}, 0.05),
-    "rampremoval": ("rampremoval", "det", {}, 0.02),
-    "troposphericcorrection": ("troposphericcorrection", "det", {}, 0.04),
-    "modifynetwork": ("modifynetwork", "det", {}, 0.02),
-    "referencepoint": ("referencepoint", "det", {}, 0.02),
-    "unwrapclosurecorrection": ("unwrapclosurecorrection", "det", {}, 0.02),
-    "demerrorcorrection": ("demerrorcorrection", "det", {}, 0.04),
-    "pcaatmosphere": ("pcaatmosphere", "custom", {}, 0.25),
-    "okadaforward": ("okadaforward", "det", {}, 0.002),
-    "coulombstress": ("coulombstress", "det", {}, 0.01),
-    "losprojection": ("losprojection", "det", {}, 0.04),
-    "losvelocitytovertical": ("losvelocitytovertical", "det", {}, 0.01),
-    "geometricdistortion": ("geometricdistortion", "custom", {}, 0.2),
-    "landslide3d": ("landslide3d", "det", {}, 0.1),
-    "offsettimeseries": ("offsettimeseries", "det", {}, 0.1),
-    # the budget pays for one batch of patches first (48 MiB), then for the rows
-    "offsettracking": ("offsettracking", "hostile:kinematics", {}, 48.8),
-    "triggercorrelation": ("triggercorrelation", "det:triggercorrelation_raster", {}, 0.1),
-    "timeseriesmodels": ("timeseriesmodels", "det", {}, 0.005),
-    "timeseriesmodels_raster": ("timeseriesmodels", "det", {}, 0.3),
-    "adadetection": ("adadetection", "det", {}, 0.04),
-    "multisensortimeseries": ("multisensortimeseries", "det", {}, 2.0),
-    "unwrap": ("unwrap", "custom", {}, 6.0),
-    "susceptibility": ("susceptibility", "hostile:hazard", {"METHOD": 2}, 0.1),
-    "miningsubsidence": ("miningsubsidence", "det", {}, 0.03),
-    "damageproxy": ("damageproxy", "det", {}, 0.02),
-    "displacementforecast": ("displacementforecast", "hostile:hazard", {}, 0.3),
-    "swathprofile": ("swathprofile", "hostile:hazard", {}, 0.009),
-    # the Goldstein patches of one block (fixed) and a halo of a patch above and below come first
-    "interferogramfilter": ("interferogramfilter", "det", {}, 0.25),
-    # the detector's blocks carry a halo of the top level's windows (48 rows here): 3 MiB is two blocks of its rows
-    "basindetection": ("basindetection", "hostile:interferograms", {}, 3.0),
-    "targetsuitability": ("targetsuitability", "hostile:interferograms", {}, 0.01),
-}
-#: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
-PLAN_ONLY = {"unwrap"}
+#: extra parameters, the budget in MiB under which it takes several blocks), from the ``knob`` cases of
+#: tests/registry.py
+CASES = {case: (tool, k.run, k.extra, k.budget_mb) for case, (tool, k) in registry.cases("knob").items()}
+#: tiles are the unwrapper's method: its plan follows the knob, its bytes may not (docs/unwrap.md)
+PLAN_ONLY = {case for case, (_, k) in registry.cases("knob").items() if not k.same_bytes}
 
 
 def _det():
@@ -102,13 +66,15 @@ def _custom(tool, tmp):
         params = {"DEM": dem_raster(j(tmp, "dem.tif"), shape=(100, 60)), "HEADING": -12.0, "INCIDENCE": 37.0,
                   "OUTPUT_CLASSES": j(out, "cls.tif"), "OUTPUT_RINDEX": j(out, "r.tif"),
                   "OUTPUT_VISIBILITY": j(out, "vis.tif"), "OUTPUT_TABLE": j(out, "t.csv")}
-    else:  # unwrap
+    elif tool == "unwrap":
         from testutils_unwrap import synthetic_interferogram
 
         d = synthetic_interferogram(800, 80, seed=6, bowls=((0.3, 0.5, -40.0, 15.0), (0.75, 0.4, 30.0, 12.0)))
         params = {"INPUT": [write_geotiff(j(tmp, "20200101_20200113.wrapped.tif"), d["wrapped"])],
                   "COHERENCE": [write_geotiff(j(tmp, "coh.tif"), d["coherence"])], "OUTPUT": j(out, "unw"),
                   "OUTPUT_REPORT": j(out, "r.csv")}
+    else:
+        raise KeyError(f"tests/registry.py: a custom knob run of {tool}, which has no builder here")
     return Recipe(params, [k for k in params if k.startswith("OUTPUT")], (None, None), lambda *a: None)
 
 
@@ -175,7 +141,8 @@ def _run(det, case, recipe, folder, mb, monkeypatch):
 
 
 def test_every_tool_that_shows_the_knob_is_here(qgis_app):
-    """A tool that shows MAX_MEMORY_MB is in CASES (a new one must show that the knob moves its blocks)."""
+    """A tool that shows MAX_MEMORY_MB has ``knob`` cases in tests/registry.py (a new one must show that the knob
+    moves its blocks), and a tool with such cases shows it."""
     from qgis.core import QgsApplication, QgsProcessingParameterDefinition
 
     shown = set()
@@ -185,7 +152,9 @@ def test_every_tool_that_shows_the_knob_is_here(qgis_app):
         d = alg.parameterDefinition("MAX_MEMORY_MB")
         if d is not None and not d.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden:
             shown.add(alg.name())
-    assert shown == {tool for tool, *_ in CASES.values()}
+    listed = {tool for tool, *_ in CASES.values()}
+    assert not shown - listed, f"tests/registry.py: no knob case for {sorted(shown - listed)}, which show MAX_MEMORY_MB"
+    assert not listed - shown, f"tests/registry.py: knob cases for {sorted(listed - shown)}, which hide MAX_MEMORY_MB"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -32,7 +32,8 @@ def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     for pid in ("INVENTORY", "FACTORS", "CATEGORICAL_FACTORS", "METHOD", "OUTPUT", "OUTPUT_REPORT", "BLOCK_SIZE_M",
-                "ABSENCE_BUFFER_M", "SEED", "SAVED_MODEL", "OUTPUT_CLASSES", "OUTPUT_MODEL", "MAX_MEMORY_MB", "THREADS"):
+                "ABSENCE_BUFFER_M", "SEED", "SAVED_MODEL", "OUTPUT_CLASSES", "OUTPUT_MODEL", "MAX_MEMORY_MB",
+                "THREADS"):
         assert pid in ids, pid
     assert a.parameterDefinition("METHOD").options() == ["Frequency ratio", "Logistic regression", "Random forest"]
     assert "AUC" in [o.name() for o in a.outputDefinitions()]

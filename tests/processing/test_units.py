@@ -1,8 +1,8 @@
 """Length units in the dialogs (never metres and kilometres mixed in one dialog).
 
-Every length parameter of every tool is listed below with its unit; the tests check that the
-description states it, that no parameter speaking of a length is missing from the table, and
-that no dialog shows both metres and kilometres except where EXCEPTIONS says why. The former
+Every length parameter of every tool is listed with its unit (``lengths`` in tests/registry.py); the tests check
+that the description states it, that no parameter speaking of a length is missing from the table, and that no dialog
+shows both metres and kilometres except where EXCEPTIONS says why. The former
 metre IDs of the Coulomb tools (now in km) are proven to give the same results."""
 
 import os
@@ -10,53 +10,13 @@ import re
 
 import numpy as np
 import pytest
+import registry
 from testutils import one_step_model
 from testutils_faults import DATA, read_features, read_raster, write_lines
 
-#: tool -> {parameter ID: unit of its value (or of a raster's content)}; hidden former IDs included.
-LENGTHS = {
-    "adaclassification": {"DEM": "m", "SINKHOLE_MAX_AREA": "m2", "SETTLEMENT_MAX_AREA": "m2"},
-    "damageproxy": {"MIN_AREA_M2": "m2"},
-    "miningsubsidence": {"DEPTH_M": "m", "THICKNESS_M": "m", "OFFSET_M": "m", "PIXEL_SIZE": "m"},
-    "adadetection": {"RADIUS": "m", "OUTLINE_MARGIN": "m"},
-    "basindetection": {"MIN_SIZE_M": "m"},
-    "ascdescdecomposition": {"PIXEL_SIZE": "m", "CELL_SIZE": "m", "ORIGIN_X": "m", "ORIGIN_Y": "m"},
-    "coulombonfaults": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",
-                        "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km"},
-    "coulombstress": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",
-                      "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km", "PIXEL_SIZE_KM": "km",
-                      "PIXEL_SIZE": "m"},
-    "faultproximity": {"BANDS": "m"},
-    "susceptibility": {"BLOCK_SIZE_M": "m", "ABSENCE_BUFFER_M": "m"},
-    "displacementforecast": {"THICKNESS": "m"},
-    "swathprofile": {"WIDTH": "m", "STEP": "m"},
-    "demerrorcorrection": {"SLANT_RANGE_M": "m", "SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
-    "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
-    "modifynetwork": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m"},
-    "rampremoval": {"WAVELENGTH_M": "m"},
-    "referencepoint": {"WAVELENGTH_M": "m"},
-    "troposphericcorrection": {"WAVELENGTH_M": "m", "DEM": "m", "DELAYS": "m"},
-    "geometricdistortion": {"DEM": "m"},
-    "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
-    "landslide3d": {"DEM": "m", "CELL_SIZE": "m"},
-    "multisensortimeseries": {"WAVELENGTHS": "m", "DEM": "m"},
-    "landslideactivity": {"DEM": "m"},
-    "landslidethickness": {"DEM": "m"},
-    "losprojection": {"DEM": "m"},
-    "offsettracking": {"RANGE_SPACING": "m", "AZIMUTH_SPACING": "m"},
-    "okadaforward": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m",
-                     "PIXEL_SIZE": "m"},
-    "phasegradientstacking": {"WAVELENGTH_M": "m"},
-    "pstimeseries": {"WAVELENGTH_M": "m", "WAVELENGTH": "m", "SLANT_RANGE_M": "m", "SLANT_RANGE": "m",
-                     "MAX_HEIGHT_ERROR": "m", "MAX_ARC_LENGTH": "m"},
-    "sbasinversion": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m", "DEM": "m"},
-    "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m",
-                      "MAX_SLIP": "m"},
-    "stackingvelocity": {"WAVELENGTH_M": "m"},
-    "validateinsar": {"RADIUS": "m"},
-    "uniformslipinversion": {"EAST_RANGE": "m", "NORTH_RANGE": "m", "TOP_RANGE": "m", "LENGTH_RANGE": "m",
-                             "WIDTH_RANGE": "m", "MAX_SLIP": "m"},
-}
+#: tool -> {parameter ID: unit of its value (or of a raster's content)}; hidden former IDs included: the ``lengths``
+#: of tests/registry.py
+LENGTHS = {tool: entry.lengths for tool, entry in registry.TOOLS.items() if entry.lengths}
 
 #: Parameters in m shown in a km dialog, and why (docs/architecture.md, "Units in the dialogs").
 _COULOMB_EXCEPTIONS = {
@@ -72,10 +32,9 @@ FORMER = {"coulombstress": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH
                             "PIXEL_SIZE": ("PIXEL_SIZE_KM", 1000.0)},
           "coulombonfaults": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH": ("BOTTOM_DEPTH_KM", 1000.0)}}
 
-#: IDs that look like lengths but are not (angles, velocities).
-NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "NORTH_RASTER", "NORTH_SIGMA", "NORTH", "ORIGIN_DATE",
-               "STABLE_AREA", "DEFORMING_AREAS", "AREAS",  # STABLE_AREA, AREAS: polygons
-               "PATCH_SIZE"}  # interferogramfilter's Goldstein patch: pixels, not a length on the ground
+#: tool -> IDs that look like lengths but are not (angles, velocities, dates, polygons, pixels): the ``not_lengths`` of
+#: tests/registry.py
+NOT_LENGTHS = {tool: set(entry.not_lengths) for tool, entry in registry.TOOLS.items() if entry.not_lengths}
 LENGTH_ID = re.compile(r"DEPTH|SIZE|RADIUS|LENGTH|WIDTH|DIST(?!ORT)|MARGIN|BANDS|EAST|NORTH|ORIGIN|AREA|HEIGHT|SLANT|"
                        r"WAVELENGTH|PERP|^DEM$|^SLIP$|_RANGE$")
 #: unit tokens a description may carry -> the unit they name
@@ -128,17 +87,18 @@ def test_every_length_parameter_states_its_unit(qgis_app, tool, pid, unit):
 
 
 def test_no_length_parameter_is_missing_from_the_table(qgis_app):
-    """A parameter whose description names a length unit, or whose ID reads like a length, is in LENGTHS
-    (so a new length parameter must state its unit and is checked for mixing)."""
+    """A parameter whose description names a length unit, or whose ID reads like a length, is in the tool's
+    ``lengths`` of tests/registry.py, or its ``not_lengths`` (so a new length parameter must state its unit and is
+    checked for mixing)."""
     missing = []
     for tool, alg in sorted(_tools().items()):
         for d in _inputs(alg):
             listed = d.name() in LENGTHS.get(tool, {})
             looks = (bool(_units_in(d.description())) or bool(LENGTH_ID.search(d.name()))) \
-                and d.name() not in NOT_LENGTHS
+                and d.name() not in NOT_LENGTHS.get(tool, ())
             if looks and not listed:
                 missing.append((tool, d.name(), d.description()))
-    assert not missing, missing
+    assert not missing, f"tests/registry.py: lengths missing (tool, ID, label): {missing}"
 
 
 @pytest.mark.parametrize("tool", sorted(LENGTHS))

@@ -1,10 +1,12 @@
-"""The plugin loads in headless ``qgis_process`` and its public IDs work end to end."""
+"""The plugin loads in headless ``qgis_process`` (every tool of tests/registry.py listed) and its public IDs work end
+to end."""
 
 import glob
 import json
 import os
 
 import numpy as np
+import registry
 from testutils_cli import qgis_process, requires_qgis_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -15,7 +17,9 @@ def test_provider_lists_algorithms():
     out = qgis_process("list")
     assert out.returncode == 0, out.stderr
     assert "InSAR Geohazards" in out.stdout
-    assert "geohazard:losvelocitytovertical" in out.stdout
+    listed = {word for word in out.stdout.split() if word.startswith("geohazard:")}
+    missing = sorted(set(registry.TOOLS) - {word.partition(":")[2] for word in listed})
+    assert not missing, f"tools of tests/registry.py that qgis_process does not list: {missing}"
 
 
 def test_run_json_on_real_interferogram(tmp_path):
