@@ -168,8 +168,13 @@ def _importance(model, x, y, names, *, seed: int, threads: int, repeats: int) ->
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_auc_score
 
-    class _Scored:  # what permutation_importance hands to the scorer
-        pass
+    class _Scored:  # what permutation_importance hands to the scorer: an estimator already fitted (newer
+        # scikit-learn checks that it has ``fit``)
+        def fit(self, x, y=None):
+            return self
+
+        def get_params(self, deep=True):
+            return {}
 
     def scorer(_est, xv, yv):
         p = model.predict(xv)
