@@ -10,7 +10,8 @@ that a tool's run is compiling at the same moment (the per-family lock beside th
 compiled twice. Imports no QGIS: usable before ``qgis_process`` runs, in a script, and by the test runner.
 
 ``--one FAMILY`` (what each child process runs) prints one JSON line: CPU seconds, kernels compiled, input bytes;
-``--python`` runs the family's kernels as plain Python instead (the numpy path), ``--scale`` enlarges its inputs.
+``--python`` runs the family's kernels as plain Python instead (the numpy path); ``--scale S`` times the warm-up at
+scale 1 and S (inputs S times larger per side) after an untimed one: the CPU per MB of input.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
     compiled = []
     t0 = time.process_time()
     modules = family.modules()
+    if scale > 1:  # the cost per MB: scale 1 once untimed (loads), then timed at scale 1 and at ``scale``
+        import contextlib
+
+        with _numba.python_kernels(modules) if python else contextlib.nullcontext():
+            family.warm(1)
+            t1 = time.process_time()
+            small = family.warm(1)
+            t2 = time.process_time()
+            big = family.warm(scale)
+            t3 = time.process_time()
+        return {"family": name, "python": python, "small_s": t2 - t1, "small_bytes": int(small), "big_s": t3 - t2,
+                "big_bytes": int(big), "cpu_s": t3 - t0, "compiled": 0, "bytes": int(big)}
     if python:
         with _numba.python_kernels(modules):
             nbytes = family.warm(scale)

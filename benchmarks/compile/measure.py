@@ -6,10 +6,12 @@ Per family (:mod:`algorithms.kernel_families`), each in its own process (``warm_
 * cold: the family's warm-up with an empty ``NUMBA_CACHE_DIR`` of its own (every kernel compiles), then the same
   again on that cache (warm: loads); compile CPU = cold - warm (user + sys of the whole process, so imports and
   the interpreter's start cancel);
-* numpy: the warm-up with the kernels run as Python (``--python``) at scale 1 and at a larger scale (``BIG``);
-  seconds per MB of input = the difference of their in-process CPU over the difference of their input bytes
-  (fixed costs cancel); numba's the same way on the warm cache (the slowdown without numba is their ratio).
+* numpy: the warm-up with the kernels run as Python (``--python --scale``): after an untimed run, timed at scale 1
+  and at a larger scale (``BIG``); seconds per MB of input = the difference of their CPU over the difference of
+  their input bytes (fixed costs cancel); numba's the same way on the warm cache (the slowdown without numba is
+  their ratio). ``--compile-from TABLE`` keeps TABLE's compile columns and measures only these.
 
+    PYTHONPATH=.build/plugins /usr/bin/python3 -m insar_geohazards.warm_kernels   # the costs per MB load from it
     /usr/bin/python3 benchmarks/compile/measure.py [--jobs 2] [--out algorithms/compile_costs.json] [FAMILY ...]
 """
 
@@ -31,38 +33,47 @@ from insar_geohazards.algorithms import kernel_families as kf  # noqa: E402
 BIG = {"phase_linking": 2, "multisensor": 4}
 
 
+def per_mb(res) -> float:
+    return max(0.0, (res["big_s"] - res["small_s"]) / max(1e-9, (res["big_bytes"] - res["small_bytes"]) / 2**20))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("families", nargs="*")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "algorithms", "compile_costs.json"))
+    ap.add_argument("--compile-from", help="take the compile columns from this table (measure only the costs per MB)")
     args = ap.parse_args()
     names = args.families or [f.name for f in kf.FAMILIES]
     table = {}
+    old = {}
+    if args.compile_from:
+        with open(args.compile_from, encoding="utf-8") as fh:
+            old = json.load(fh)["families"]
     with tempfile.TemporaryDirectory(prefix="compile_costs_") as tmp:
         def env_for(name):
             folder = os.path.join(tmp, name)
             os.makedirs(folder, exist_ok=True)
             return dict(os.environ, NUMBA_CACHE_DIR=folder)
 
-        cold = {r["family"]: r for r in _each(names, env_for, (), args.jobs)}
-        warm = {r["family"]: r for r in _each(names, env_for, (), args.jobs)}
-        small = {r["family"]: r for r in _each(names, env_for, ("--python",), args.jobs)}
-        big, big_numba = {}, {}
+        todo = [n for n in names if n not in old]
+        cold = {r["family"]: r for r in _each(todo, env_for, (), args.jobs)}
+        warm = {r["family"]: r for r in _each(todo, env_for, (), args.jobs)}
         for name in names:
+            if name in old:
+                continue
+            c, w = cold[name], warm[name]
+            old[name] = {"compile_cpu_s": round(c["process_cpu_s"] - w["process_cpu_s"], 1), "kernels": c["compiled"],
+                         "cold_wall_s": round(c["wall_s"], 1)}
+        for name in names:  # one at a time, on the project's cache (warm it first: python3 -m ...warm_kernels)
             scale = ("--scale", str(BIG.get(name, 3)))
-            big.update({r["family"]: r for r in _each([name], env_for, ("--python",) + scale, 1)})
-            big_numba.update({r["family"]: r for r in _each([name], env_for, scale, 1)})
-    for name in names:
-        c, w, s, b = cold[name], warm[name], small[name], big[name]
-        mb = max(1e-9, (b["bytes"] - s["bytes"]) / 2**20)
-        per_mb = (b["cpu_s"] - s["cpu_s"]) / mb
-        numba_per_mb = (big_numba[name]["cpu_s"] - w["cpu_s"]) / mb
-        table[name] = {"compile_cpu_s": round(c["process_cpu_s"] - w["process_cpu_s"], 1), "kernels": c["compiled"],
-                       "numpy_cpu_s_per_mb": round(max(per_mb, 0.0), 2),
-                       "numba_cpu_s_per_mb": round(max(numba_per_mb, 0.0), 3),
-                       "numpy_cpu_s_small": round(s["cpu_s"], 3), "cold_wall_s": round(c["wall_s"], 1)}
-        print(name, table[name], flush=True)
+            py = _each([name], lambda n: dict(os.environ), ("--python",) + scale, 1)[0]
+            nb = _each([name], lambda n: dict(os.environ), scale, 1)[0]
+            row = {k: old[name][k] for k in ("compile_cpu_s", "kernels", "cold_wall_s")}
+            row.update(numpy_cpu_s_per_mb=round(per_mb(py), 3), numba_cpu_s_per_mb=round(per_mb(nb), 4),
+                       numpy_cpu_s_small=round(py["small_s"], 3), numba_cpu_s_small=round(nb["small_s"], 4))
+            table[name] = row
+            print(name, row, flush=True)
     import numba
     doc = {"numba": numba.__version__, "python": platform.python_version(), "machine": platform.machine(),
            "measured": datetime.date.today().isoformat(),

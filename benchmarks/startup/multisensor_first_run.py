@@ -30,7 +30,7 @@ def run(out: str, scene: dict, cache: str) -> dict:
         f"MANIFEST={scene['manifest']}", "INCIDENCES=36,41", "HEADINGS=-12,192",
         f"OUTPUT_UP={out}/up.tif", f"OUTPUT_EAST={out}/east.tif", f"OUTPUT_SIGMA_UP={out}/sup.tif",
         f"OUTPUT_SIGMA_EAST={out}/se.tif", f"OUTPUT_VELOCITY={out}/v.tif", f"OUTPUT_REPORT={out}/r.csv"]
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NUMBA_CACHE_DIR": cache,
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NUMBA_CACHE_DIR": cache, "INSAR_GEOHAZARDS_COMPILE": "always",
            "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
