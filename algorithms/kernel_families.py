@@ -250,7 +250,7 @@ def warm_psi(scale: int = 1) -> int:
     x, y = xx.ravel() * 3.0 + 0.5, yy.ravel() * 3.0 + 0.5
     t = np.array([(d - D0).days / 365.25 for d in dates])[:, None]
     v = rng.normal(0, 5, x.size)[None, :]
-    phase = np.angle(np.exp(1j * (-4 * np.pi / 55.5 * v * t + rng.normal(0, 0.2, (n_dates, x.size)))))
+    phase = np.angle(np.exp(1j * (-0.2 * v * t + rng.normal(0, 0.2, (n_dates, x.size)))))  # rad: ~mm/yr x 0.23
     bperp = rng.normal(0, 80, n_dates)
     ps_time_series(phase, x, y, dates, bperp_m=bperp, wavelength_m=0.0555, quality=-np.hypot(x - side, y - side))
     ps_time_series(phase, x, y, dates, wavelength_m=0.0555)
