@@ -32,8 +32,11 @@ for p in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
     if os.path.isdir(p) and p not in sys.path:
         sys.path.append(p)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# no background warm-up in the desktop sessions of the tests (the runner warms the cache itself)
+# no background warm-up in the desktop sessions of the tests (the runner warms the cache itself); a tool run whose
+# kernels are not compiled compiles them, whatever its size, so the tests run the numba kernels (the numpy path of
+# small first runs has its own tests: tests/processing/test_compile_plan.py)
 os.environ.setdefault("INSAR_GEOHAZARDS_WARM_UP", "0")
+os.environ.setdefault("INSAR_GEOHAZARDS_COMPILE", "always")
 
 
 _SESSION: dict = {}
