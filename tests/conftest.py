@@ -70,8 +70,9 @@ def pytest_configure(config):
         def on_end(self, event):
             func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
             if func is not None and (func.__module__ or "").startswith("insar_geohazards."):
+                args = ", ".join(str(a) for a in (event.data or {}).get("args", ()))
                 with open(path, "a", encoding="utf-8") as fh:
-                    fh.write(f"{func.__module__}.{func.__qualname__} ({_CURRENT['test']})\n")
+                    fh.write(f"{func.__module__}.{func.__qualname__}({args}) ({_CURRENT['test']})\n")
 
     event.register("numba:compile", Compiled())
 
