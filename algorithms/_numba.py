@@ -315,6 +315,13 @@ def family_kernels(modules) -> list:
     return list(seen.values())
 
 
+def uses_numba(kernel) -> bool:
+    """True when ``kernel`` runs compiled: numba is there and no run on the numpy path runs it as Python now
+    (:func:`python_kernels`). Plain code that calls a kernel only where numba pays (one parallel pass instead
+    of numpy's) tests this rather than ``HAVE_NUMBA``, so a run on the numpy path takes the numpy code."""
+    return HAVE_NUMBA and not (_PYTHON_MODE and id(kernel) in _PYTHON_MODE)
+
+
 @contextlib.contextmanager
 def python_kernels(modules):
     """While the block runs, the kernels of ``modules`` and every kernel they call run as plain Python (the
