@@ -211,7 +211,7 @@ def warm_offset_series(scale: int = 1) -> int:
 
 
 def warm_unwrap(scale: int = 1) -> int:
-    from .timeseries.unwrap import unwrap_interferogram
+    from .timeseries.unwrap import closure_cycles, unwrap_interferogram
     from .timeseries.unwrap_tiles import unwrap_array_tiled
 
     rng = np.random.default_rng(7)
@@ -223,6 +223,9 @@ def warm_unwrap(scale: int = 1) -> int:
     coh[rows // 2:rows // 2 + 2] = 0.05
     unwrap_interferogram(wrapped, coh, min_component_size=5)
     unwrap_array_tiled(wrapped, coh, min_component_size=5)
+    tiles = [unwrap_array_tiled(np.angle(np.exp(1j * (k * truth))).astype(np.float32), coh, min_component_size=5,
+                                tile_rows=max(4, rows // 3))[:2] for k in (1.0, 0.5, 1.5)]  # row tiles, seams
+    closure_cycles(tiles[0][0], tiles[1][0], tiles[2][0], tiles[0][1], tiles[1][1], tiles[2][1])  # the report
     return wrapped.nbytes + coh.nbytes
 
 
@@ -287,12 +290,14 @@ def warm_offsets(scale: int = 1) -> int:
     from .kinematics.offsets import offset_field
 
     rng = np.random.default_rng(11)
-    n = 40 * scale
+    n = 100 * scale
     img = rng.normal(0, 1, (n + 4, n + 4))
     ref = img[2:-2, 2:-2].astype(np.float32)
     sec = (img[1:-3, 3:-1] + rng.normal(0, 0.05, (n, n))).astype(np.float32)
-    for subpixel, highpass in (("dft", 4.0), ("parabolic", 0.0), ("gaussian", 0.0)):
-        offset_field(ref, sec, window=12, search=4, step=6, subpixel=subpixel, highpass_px=highpass)
+    # the tool's default window, search and step (the shared-tile search) and a small one; each sub-pixel method
+    for window, search, step, subpixel, highpass in ((32, 6, 16, "dft", 4.0), (32, 6, 16, "parabolic", 0.0),
+                                                     (32, 4, 16, "gaussian", 0.0), (12, 4, 6, "dft", 0.0)):
+        offset_field(ref, sec, window=window, search=search, step=step, subpixel=subpixel, highpass_px=highpass)
     return ref.nbytes + sec.nbytes
 
 
