@@ -215,16 +215,16 @@ def warm_unwrap(scale: int = 1) -> int:
     from .timeseries.unwrap_tiles import unwrap_array_tiled
 
     rng = np.random.default_rng(7)
-    rows, cols = 16 * scale, 15 * scale
+    rows, cols = 40 * scale, 37 * scale  # a low-coherence band splits it: the sets are joined by their votes
     yy, xx = np.mgrid[0:rows, 0:cols]
-    truth = 25.0 * np.exp(-((yy - rows / 2) ** 2 + (xx - cols / 2) ** 2) / (rows * cols / 3.0))
+    truth = 25.0 * np.exp(-((yy - rows / 2) ** 2 + (xx - cols / 2) ** 2) / (rows * cols / 12.0))
     wrapped = np.angle(np.exp(1j * (truth + rng.normal(0, 0.3, truth.shape)))).astype(np.float32)
     coh = np.clip(rng.normal(0.7, 0.2, truth.shape), 0, 1).astype(np.float32)
     coh[rows // 2:rows // 2 + 2] = 0.05
     unwrap_interferogram(wrapped, coh, min_component_size=5)
     unwrap_array_tiled(wrapped, coh, min_component_size=5)
     tiles = [unwrap_array_tiled(np.angle(np.exp(1j * (k * truth))).astype(np.float32), coh, min_component_size=5,
-                                tile_rows=max(4, rows // 3))[:2] for k in (1.0, 0.5, 1.5)]  # row tiles, seams
+                                tile_rows=max(8, rows // 3), halo=4)[:2] for k in (1.0, 0.5, 1.5)]  # row tiles, seams
     closure_cycles(tiles[0][0], tiles[1][0], tiles[2][0], tiles[0][1], tiles[1][1], tiles[2][1])  # the report
     return wrapped.nbytes + coh.nbytes
 
