@@ -42,6 +42,12 @@ class Family:
 
         return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels + self.calls]
 
+    def kernel_modules(self) -> list:
+        """The family's own kernel modules (a tool's ``KERNELS``), imported."""
+        import importlib
+
+        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels]
+
 
 class _Block:
     """An engine block over a whole small array (the fields block functions read)."""

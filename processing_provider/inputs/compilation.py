@@ -46,11 +46,13 @@ def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
     modules = _kernel_modules(kernels)
     if not modules or not _numba.HAVE_NUMBA:
         return CompilePlan("ready")
-    todo = _numba.kernels_to_compile(modules)
-    if not todo:
+    # a family counts as compiled once one of its kernels is (in this process or the cache): the warm-up and a run
+    # compile a family's entry points together, and helpers compiled inside them get no cache entry of their own
+    families = [f for f in kernel_families.families_of(kernels) if _numba.first_compilation(f.kernel_modules())]
+    if not families:
         return CompilePlan("ready")
+    todo = _numba.kernels_to_compile(modules)
     table = (kernel_families.measured_costs() if costs is None else costs).get("families", {})
-    families = [f for f in kernel_families.families_of(kernels) if _numba.kernels_to_compile(f.modules())]
     compile_s = sum(float(table.get(f.name, {}).get("compile_cpu_s", 0.0)) for f in families)
     mb = (work_bytes or 0) / 2**20
     numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb

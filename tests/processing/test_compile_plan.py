@@ -172,3 +172,19 @@ def test_without_numba_each_run_says_how_to_install_it(tmp_path):
     assert "numba is not installed" in res["log"], res["log"]
     assert "apt install python3-numba" in res["log"] or "pip install numba" in res["log"], res["log"]
     assert np.isfinite(read_array(tmp_path / "v.tif")).any()
+
+
+def test_a_warmed_family_is_ready_though_its_inner_helpers_have_no_cache_entry(qgis_app, monkeypatch):
+    """SBAS's helpers compiled inside its kernels (Cholesky steps, lane operations) get no cache entry of their own:
+    once the family's warm-up ran, a run loads the family (no numpy path, no compile notice)."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from insar_geohazards.algorithms import _numba, kernel_families
+    from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
+
+    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
+    for name in ("sbas", "ground_reference"):
+        kernel_families.BY_NAME[name].warm(1)  # compiled, or loaded from the cache the test runner warmed
+    # as where the helpers were never called from Python: kernels without a cache entry of their own
+    monkeypatch.setattr(_numba, "kernels_to_compile",
+                        lambda modules: ["insar_geohazards.algorithms.timeseries.sbas._chol_subst"])
+    assert plan_compilation(SBAS, 2**20, TABLE).mode == "ready"
