@@ -3,7 +3,12 @@
 #
 #   .ci/run_tests.sh [pytest arguments ...]      # default: tests
 #
-# Two pytest runs, one after the other:
+# First the warm-up: every numba kernel family compiled once into the cache beside the sources, one family per
+# process, TEST_JOBS at a time (`python3 -m insar_geohazards.warm_kernels`: a tiny synthetic run of each family's
+# core functions); the workers then load the kernels instead of compiling each family in each worker. A family
+# already cached loads in a second. The workers list any kernel they still compiled (a warm-up that missed a
+# signature the tools use) at the end: "[tests] compiled after the warm-up: ...". GEOHAZARD_WARM_UP=0 skips it.
+# Then two pytest runs, one after the other:
 #   1. every test not marked `serial`, spread over TEST_JOBS worker processes (pytest-xdist, default: the
 #      number of cores), one test file per worker at a time (--dist loadfile: a file's module fixtures and
 #      shared set-ups are made once, in one worker); a worker that dies (a crash in native code) ends the run
@@ -40,9 +45,21 @@ if [ $parallel = 0 ]; then
   exit $?
 fi
 
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COMPILED_LOG="$ROOT/.build/compiled_after_warm_up"
+if [ "${GEOHAZARD_WARM_UP:-1}" != 0 ]; then
+  echo "[tests] warm-up: each numba kernel family compiled once, $JOBS at a time" >&2
+  PYTHONPATH="$ROOT/.build/plugins${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m insar_geohazards.warm_kernels --jobs "$JOBS" >&2
+  rm -rf "$COMPILED_LOG" && mkdir -p "$COMPILED_LOG"
+  export GEOHAZARD_COMPILED_LOG="$COMPILED_LOG"
+fi
 echo "[tests] $JOBS workers: the tests not marked serial" >&2
 "$PY" -m pytest -q -ra -n "$JOBS" --dist loadfile --max-worker-restart=0 -m "not serial" "${ARGS[@]}"
 rc1=$?
+if [ -n "${GEOHAZARD_COMPILED_LOG:-}" ] && [ -n "$(cat "$COMPILED_LOG"/* 2>/dev/null)" ]; then
+  echo "[tests] compiled after the warm-up (add them to algorithms/kernel_families.py):" >&2
+  sort "$COMPILED_LOG"/* | uniq -c | sort -rn | head -40 >&2
+fi
 case $rc1 in
   2 | 4) exit $rc1 ;;
 esac

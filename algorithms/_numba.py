@@ -209,11 +209,145 @@ def _jit(fn, kwargs):
             raise
         dispatcher = _numba.njit(**{**kwargs, "cache": False})(fn)
     _save_in_order(dispatcher)
+    _switchable(dispatcher)
     if slp:
         dispatcher = _with_slp(dispatcher)
     if kwargs.get("parallel") and not threadsafe_layer():
         dispatcher = _serialized(dispatcher)
     return dispatcher
+
+
+_SWITCHABLE_CLASSES: dict = {}
+#: id(dispatcher) -> runs on the numpy path now using it (:func:`python_kernels`)
+_PYTHON_MODE: dict = {}
+_PYTHON_LOCK = None
+#: id(object) -> what a kernel run as Python uses instead (:func:`python_equivalent`)
+_EQUIVALENTS: dict = {}
+_TWINS: dict = {}
+_TWIN_GLOBALS: dict = {}
+
+
+def _switchable(dispatcher):
+    """``dispatcher`` whose calls from Python run its plain Python twin (:func:`_python_twin`) while a run on the
+    numpy path uses its family (:func:`python_kernels`); otherwise numba's own call. The class only adds that
+    test, so kernels calling it and numba's cache see the same kernel."""
+    base = type(dispatcher)
+    cls = _SWITCHABLE_CLASSES.get(base)
+    if cls is None:
+        def call(self, *args, **kwargs):
+            if _PYTHON_MODE and id(self) in _PYTHON_MODE:
+                return _python_twin(self)(*args, **kwargs)
+            return base.__call__(self, *args, **kwargs)
+
+        cls = _SWITCHABLE_CLASSES[base] = type("Switchable" + base.__name__, (base,), {"__call__": call})
+    dispatcher.__class__ = cls
+    return dispatcher
+
+
+def python_equivalent(obj, replacement) -> None:
+    """In kernels run as Python on a numba machine (:func:`python_kernels`), ``replacement`` stands for ``obj``:
+    for what a module defines differently with numba (an LLVM intrinsic, a typed index helper), the definition
+    the module makes without numba."""
+    _EQUIVALENTS[id(obj)] = replacement
+
+
+def _is_kernel(obj) -> bool:
+    return isinstance(obj, tuple(_SWITCHABLE_CLASSES.values()))
+
+
+def _twin_value(value):
+    if id(value) in _EQUIVALENTS:
+        return _EQUIVALENTS[id(value)]
+    if _is_kernel(value):
+        return _python_twin(value)
+    return value
+
+
+def _twin_globals(module_globals: dict) -> dict:
+    """A copy of a kernel module's globals as the module would define them without numba: every kernel its
+    plain Python twin, ``HAVE_NUMBA`` False, registered equivalents in place (made once per module)."""
+    key = id(module_globals)
+    g = _TWIN_GLOBALS.get(key)
+    if g is None:
+        g = _TWIN_GLOBALS[key] = dict(module_globals)  # registered first: kernels calling each other find it
+        for name, value in module_globals.items():
+            g[name] = False if name == "HAVE_NUMBA" else _twin_value(value)
+    return g
+
+
+def _python_twin(dispatcher):
+    """The kernel's Python function bound to :func:`_twin_globals` (made once): nested kernel calls run as Python
+    too, never compiled."""
+    import types
+
+    twin = _TWINS.get(id(dispatcher))
+    if twin is None:
+        fn = dispatcher.py_func
+        closure = fn.__closure__
+        if closure:
+            closure = tuple(types.CellType(_twin_value(c.cell_contents)) for c in closure)
+        twin = types.FunctionType(fn.__code__, _twin_globals(fn.__globals__), fn.__name__, fn.__defaults__, closure)
+        twin.__kwdefaults__ = fn.__kwdefaults__
+        _TWINS[id(dispatcher)] = twin
+    return twin
+
+
+def family_kernels(modules) -> list:
+    """Every kernel of ``modules`` and every kernel they reach (called by name, through another module's
+    attribute, or from a closure), transitively."""
+    todo = [obj for m in modules for obj in vars(m).values() if _is_kernel(obj)]
+    seen: dict = {}
+    while todo:
+        d = todo.pop()
+        if id(d) in seen:
+            continue
+        seen[id(d)] = d
+        fn = d.py_func
+        codes, names = [fn.__code__], set()
+        while codes:
+            code = codes.pop()
+            names.update(code.co_names)
+            codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+        values = [fn.__globals__.get(n) for n in names]
+        values += [getattr(v, n, None) for v in list(values) if type(v).__name__ == "module" for n in names]
+        values += [c.cell_contents for c in (fn.__closure__ or ())]
+        todo.extend(v for v in values if _is_kernel(v) and id(v) not in seen)
+    return list(seen.values())
+
+
+def uses_numba(kernel) -> bool:
+    """True when ``kernel`` runs compiled: numba is there and no run on the numpy path runs it as Python now
+    (:func:`python_kernels`). Plain code that calls a kernel only where numba pays (one parallel pass instead
+    of numpy's) tests this rather than ``HAVE_NUMBA``, so a run on the numpy path takes the numpy code."""
+    return HAVE_NUMBA and not (_PYTHON_MODE and id(kernel) in _PYTHON_MODE)
+
+
+@contextlib.contextmanager
+def python_kernels(modules):
+    """While the block runs, the kernels of ``modules`` and every kernel they call run as plain Python (the
+    numpy path: the functions the kernels are made of, the same bytes), compiling nothing: a small run whose
+    kernels are not compiled yet. Other kernels of the process keep numba. Nothing to do without numba."""
+    global _PYTHON_LOCK
+    if not HAVE_NUMBA:
+        yield
+        return
+    import threading
+
+    if _PYTHON_LOCK is None:
+        _PYTHON_LOCK = threading.Lock()
+    kernels = family_kernels(modules)
+    with _PYTHON_LOCK:
+        for d in kernels:
+            _python_twin(d)
+            _PYTHON_MODE[id(d)] = _PYTHON_MODE.get(id(d), 0) + 1
+    try:
+        yield
+    finally:
+        with _PYTHON_LOCK:
+            for d in kernels:
+                left = _PYTHON_MODE.pop(id(d)) - 1
+                if left:
+                    _PYTHON_MODE[id(d)] = left
 
 
 @contextlib.contextmanager
@@ -249,6 +383,20 @@ def _file_lock(path: str):
                 handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
             # fcntl's lock goes with the file's closing
+
+
+def family_lock(name: str, modules):
+    """The cross-process lock of a kernel family (a lock file beside its kernels' cache, one per family and cache
+    folder): held while the family compiles, by the warm-up and by a run that compiles it, so no two processes
+    compile one family at once; a run needing it waits for that compilation only, then loads from the cache."""
+    import tempfile
+
+    folder = next((f for f in (cache_folder(m) for m in modules) if f), "") or tempfile.gettempdir()
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        folder = tempfile.gettempdir()
+    return _file_lock(os.path.join(folder, f".geohazard-compile-{name}.lock"))
 
 
 _ORDERED_CACHE_FILE = None

@@ -32,6 +32,11 @@ for p in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
     if os.path.isdir(p) and p not in sys.path:
         sys.path.append(p)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# no background warm-up in the desktop sessions of the tests (the runner warms the cache itself); a tool run whose
+# kernels are not compiled compiles them, whatever its size, so the tests run the numba kernels (the numpy path of
+# small first runs has its own tests: tests/processing/test_compile_plan.py)
+os.environ.setdefault("INSAR_GEOHAZARDS_WARM_UP", "0")
+os.environ.setdefault("INSAR_GEOHAZARDS_COMPILE", "always")
 
 
 _SESSION: dict = {}
@@ -39,6 +44,42 @@ _SESSION: dict = {}
 # Tests that compile kernel families from an empty cache on purpose (a first run, other CPU targets): minutes of
 # CPU each on two cores. `make test-full` (and `.ci/run_tests.sh` with GEOHAZARD_HEAVY_TESTS=1) runs them.
 HEAVY = os.environ.get("GEOHAZARD_HEAVY_TESTS", "") not in ("", "0")
+
+
+# After the test runner's warm-up (.ci/run_tests.sh): each plugin kernel this process still compiles, by test, into
+# GEOHAZARD_COMPILED_LOG (one file per process), so the runner lists what the warm-up missed.
+COMPILED_LOG = os.environ.get("GEOHAZARD_COMPILED_LOG", "")
+_CURRENT = {"test": ""}
+
+
+def pytest_configure(config):
+    if not COMPILED_LOG:
+        return
+    from insar_geohazards.algorithms import _numba  # its numba settings before numba's import
+
+    if not _numba.HAVE_NUMBA:
+        return
+    from numba.core import event
+
+    path = os.path.join(COMPILED_LOG, f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}.txt")
+
+    class Compiled(event.Listener):
+        def on_start(self, event):
+            pass
+
+        def on_end(self, event):
+            func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
+            if func is not None and (func.__module__ or "").startswith("insar_geohazards."):
+                args = ", ".join(str(a) for a in (event.data or {}).get("args", ()))
+                with open(path, "a", encoding="utf-8") as fh:
+                    fh.write(f"{func.__module__}.{func.__qualname__}({args}) ({_CURRENT['test']})\n")
+
+    event.register("numba:compile", Compiled())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _CURRENT["test"] = item.nodeid
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,7 +7,8 @@ A GUI part is a class taking ``iface`` with ``init_gui()`` and ``unload()``; lis
 
 def gui_parts() -> list:
     """Classes of the GUI parts the plugin installs, in order."""
+    from .kernels import KernelsPart
     from .temporal import TemporalBandsPart
     from .timeseries_viewer import TimeSeriesViewerPart
 
-    return [TimeSeriesViewerPart, TemporalBandsPart]
+    return [TimeSeriesViewerPart, TemporalBandsPart, KernelsPart]

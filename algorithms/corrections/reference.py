@@ -32,7 +32,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange
+from .._numba import HAVE_NUMBA, njit, prange, uses_numba
 from ..errors import GeohazardError
 from ..ordered import sum_first_axis
 
@@ -56,7 +56,7 @@ def reference_sums_block(block, inputs: dict, *, span_years: np.ndarray, signs: 
     s = np.ones(m) if signs is None else np.asarray(signs, np.float64)
     dt = np.asarray(span_years, np.float64)
     coh = inputs.get("coherence")
-    if HAVE_NUMBA and m:
+    if HAVE_NUMBA and uses_numba(_stacking_sums_kernel) and m:
         # the same sums in the same order, one pass over the block without float64 copies of it (13 CPU-s of
         # numpy temporaries for the three passes of Corrected SBAS over 84 interferograms of 0.5 Mpx)
         data = np.ascontiguousarray(inputs["stack"], np.float32)

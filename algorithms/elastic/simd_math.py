@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit
+from .._numba import HAVE_NUMBA, njit, python_equivalent
 
 LN2_HI = 6.93147180369123816490e-01  # upper 32 bits of ln 2 (fdlibm): e * LN2_HI is exact for |e| < 2^11
 LN2_LO = 1.90821492927058770002e-10
@@ -48,12 +48,21 @@ if HAVE_NUMBA:
         def codegen(context, builder, signature, args):
             return builder.bitcast(args[0], _ir.DoubleType())
         return _types.float64(_types.int64), codegen
-else:
-    def _f2i(x):
-        return int(np.array(x, np.float64).view(np.int64))
 
-    def _i2f(x):
-        return float(np.array(x, np.int64).view(np.float64))
+
+def _f2i_python(x):
+    return int(np.array(x, np.float64).view(np.int64))
+
+
+def _i2f_python(x):
+    return float(np.array(x, np.int64).view(np.float64))
+
+
+if HAVE_NUMBA:  # kernels run as Python on a numba machine (a run on the numpy path) use the Python bitcasts
+    python_equivalent(_f2i, _f2i_python)
+    python_equivalent(_i2f, _i2f_python)
+else:
+    _f2i, _i2f = _f2i_python, _i2f_python
 
 
 @njit(error_model="numpy")

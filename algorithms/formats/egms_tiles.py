@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit
+from .._numba import HAVE_NUMBA, njit, uses_numba
 from ..errors import GeohazardError
 from . import egms
 
@@ -290,7 +290,7 @@ def parse_chunk(data: bytes, head: TileHeader, first_line: int, *, dates: bool =
     ncol = len(head.header)
     b = np.frombuffer(data, np.uint8)
     trailing = bool(head.date_columns) and head.date_columns == list(range(head.date_columns[0], ncol))
-    if HAVE_NUMBA:
+    if HAVE_NUMBA and uses_numba(_parse_kernel):
         nparse = head.date_columns[0] if not dates and trailing else ncol
         ok, raw, table, n_lines = _parse_kernel(b, ncol, nparse, _POW10)
         if ok:

@@ -331,15 +331,23 @@ def plan_range_scan(n_rows: int, n_cols: int, *, heading_deg: float, dx_m: float
 def _heights(dem_m) -> np.ndarray:
     """C-contiguous heights for the kernels: float32 kept as is (exact in float64), else float64."""
     a = np.asarray(dem_m)
-    return np.ascontiguousarray(a, dtype=np.float32 if a.dtype == np.float32 else np.float64)
+    a = np.ascontiguousarray(a, dtype=np.float32 if a.dtype == np.float32 else np.float64)
+    return a if a.flags.writeable else a.copy()  # one array type per dtype: one compilation of each kernel
 
 
 def _per_pixel(values, shape) -> np.ndarray:
-    """A float64 array of ``shape``, or ``(1, 1)`` when ``values`` is a single number."""
+    """A writeable C-contiguous float64 array of ``shape``, or ``(1, 1)`` when ``values`` is a single number.
+    Always writeable (numba compiles a kernel again for a read-only array: a broadcast view of a row)."""
     a = np.asarray(values, dtype=np.float64)
     if a.size == 1:
-        return a.reshape(1, 1)
-    return np.ascontiguousarray(np.broadcast_to(a, shape))
+        return _writeable(a.reshape(1, 1))
+    return _writeable(np.broadcast_to(a, shape))
+
+
+def _writeable(a) -> np.ndarray:
+    """``a`` as a writeable C-contiguous float64 array (a copy only when it is not one already)."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    return a if a.flags.writeable else a.copy()
 
 
 class RangeScanner:
@@ -392,7 +400,7 @@ class RangeScanner:
         if dem.ndim != 2 or dem.shape[1] != self.plan.n_cols:
             raise GeohazardError(f"dem block has shape {dem.shape}, expected (rows, {self.plan.n_cols})")
         inc = _per_pixel(incidence_deg, dem.shape)
-        dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (dem.shape[0],)))
+        dxr = _writeable(np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (dem.shape[0],)))
         flags = np.zeros(dem.shape, dtype=np.uint8)
         fn = kernel or _scan_block_kernel
         fn(dem, inc, dxr, self.dy_m, int(row0), self.plan.shift, self.plan.step_cols, self.plan.cos_phi,
@@ -765,7 +773,7 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
         raise GeohazardError(f"rindex_dtype must be float64 or float32, got {ri.dtype}")
     sens = np.empty((rows, cols) if sensitivity else (1, 1))
     inc = _per_pixel(incidence_deg, (rows, cols))
-    dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
+    dxr = _writeable(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
     fn = kernel or _classify_block_kernel
     phi = _per_pixel(look_azimuth_deg(check_heading(heading_deg), look=look), (rows, cols))
     fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8), phi, method == "notti",

@@ -40,7 +40,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange
+from .._numba import HAVE_NUMBA, njit, prange, uses_numba
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from ..ordered import columnwise_matmul
@@ -938,7 +938,8 @@ class SbasSolver:
         d = np.asarray(ifg_mm, dtype=np.float64).reshape(m, -1)
         if reference_mm is not None:
             d = d - np.asarray(reference_mm, float).reshape(m, 1)
-        if HAVE_NUMBA and coherence is None:  # one parallel pass instead of isfinite + sum (same values)
+        # one parallel pass instead of isfinite + sum (same values)
+        if HAVE_NUMBA and uses_numba(_finite_count) and coherence is None:
             valid = np.empty(d.shape, bool)
             count = np.zeros(d.shape[1], np.int32)
             _finite_count(d, valid, count)
@@ -990,7 +991,8 @@ class SbasSolver:
             full, idx = idx[every], idx[~every]
         groups, small = [], []
         if idx.size:
-            if HAVE_NUMBA:  # the bytes of np.packbits(valid[:, idx], axis=0).T, in one parallel pass
+            # the bytes of np.packbits(valid[:, idx], axis=0).T, in one parallel pass
+            if HAVE_NUMBA and uses_numba(_pack_columns):
                 packed = np.zeros((idx.size, (m + 7) // 8), np.uint8)
                 _pack_columns(valid, idx, packed)
             else:
@@ -1033,7 +1035,7 @@ class SbasSolver:
             rows = np.flatnonzero(vmask)
             op = np.ascontiguousarray(self._pattern_operator(key, vmask))
             x = np.empty((op.shape[0], pix.size))
-            if HAVE_NUMBA:
+            if HAVE_NUMBA and uses_numba(_apply_operator):
                 _apply_operator(op, d, rows, pix, x)
             else:
                 x[:] = columnwise_matmul(op, d[rows][:, pix])

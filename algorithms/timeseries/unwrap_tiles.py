@@ -279,7 +279,9 @@ class SeamMerger:
         accepted = (e[:, 3] >= MIN_SEAM_VOTES) & (e[:, 3] >= MIN_SEAM_AGREEMENT * e[:, 4])
         acc = e[accepted]
         acc = acc[np.argsort(-acc[:, 3], kind="stable")]
-        root, offset, conflicts = _join_sets(self.n_nodes, sizes, acc[:, 0], acc[:, 1], acc[:, 2])
+        # contiguous columns: the kernel compiled for the global unwrapper's arrays serves (one specialisation)
+        a, b, k = (np.ascontiguousarray(acc[:, j]) for j in range(3))
+        root, offset, conflicts = _join_sets(self.n_nodes, sizes, a, b, k)
         total = np.bincount(root, weights=sizes, minlength=self.n_nodes).astype(np.int64) if self.n_nodes \
             else np.zeros(0, np.int64)
         big = np.flatnonzero(total >= max(1, int(min_component_size)))

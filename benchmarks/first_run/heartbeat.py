@@ -64,7 +64,7 @@ def run_once(script, root, case, platform="offscreen"):
         path = os.path.join(tmp, "first_run.py")
         with open(path, "w") as f:
             f.write(script)
-        env = dict(os.environ, QT_QPA_PLATFORM=platform, NUMBA_CACHE_DIR=cache,
+        env = dict(os.environ, QT_QPA_PLATFORM=platform, NUMBA_CACHE_DIR=cache, INSAR_GEOHAZARDS_COMPILE="always",
                    QGIS_PLUGINPATH=os.path.join(root, ".build", "plugins"))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([sys.executable, path, tmp, case], env=env, capture_output=True, text=True, timeout=1800)

@@ -4,12 +4,19 @@ kernels compile, and Python's garbage collector kept off the compiler's heap mea
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
+from dataclasses import dataclass, field
+from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication
 
 from .feedback import CompilationShare, compilation_share
 
+#: ``auto`` (default): a small run whose kernels are not compiled takes the numpy path, a large one compiles;
+#: ``always``: every run compiles what it needs (benchmarks, a batch of large runs); ``never``: kernels not
+#: compiled yet always run as Python
+POLICY_ENV = "INSAR_GEOHAZARDS_COMPILE"
 
 def core_modules(kernels) -> list:
     """The core modules ``kernels`` names (under ``algorithms``), a package standing for its modules: a kernel is
@@ -28,10 +35,49 @@ def core_modules(kernels) -> list:
     return list(dict.fromkeys(out))
 
 
-def announce_compilation(kernels, feedback) -> list:
+@dataclass
+class CompilePlan:
+    """What a run does about its kernels: ``ready`` (compiled or cached, or no numba), ``numpy`` (run them as
+    Python), ``compile``; the families concerned, the table's compile seconds and the estimated numpy seconds."""
+    mode: str
+    families: list = field(default_factory=list)
+    compile_s: float = 0.0
+    numpy_s: float = 0.0
+    todo: list = field(default_factory=list)
+
+
+def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
+    """Compile or run as Python: the numpy path when the run's kernels are not compiled (not in this process, not
+    in the on-disk cache), the measured numpy cost of its input size (``work_bytes``; None: unknown, compile) is
+    below the measured compile cost of its families (``algorithms/compile_costs.json``) and every family that
+    compiles can run as Python for this input (:attr:`~algorithms.kernel_families.Family.by_input_size`)."""
+    from ...algorithms import _numba, kernel_families
+
+    modules = core_modules(kernels)
+    if not modules or not _numba.HAVE_NUMBA:
+        return CompilePlan("ready")
+    # a family counts as compiled once one of its kernels is (in this process or the cache): the warm-up and a run
+    # compile a family's entry points together, and helpers compiled inside them get no cache entry of their own
+    families = [f for f in kernel_families.families_of(kernels) if _numba.first_compilation(f.kernel_modules())]
+    if not families:
+        return CompilePlan("ready")
+    todo = _numba.kernels_to_compile(modules)
+    table = (kernel_families.measured_costs() if costs is None else costs).get("families", {})
+    compile_s = sum(float(table.get(f.name, {}).get("compile_cpu_s", 0.0)) for f in families)
+    mb = (work_bytes or 0) / 2**20
+    numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb
+                  + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
+    policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
+    known = bool(families) and all(f.name in table for f in families)
+    fits = known and all(f.by_input_size for f in families) and work_bytes is not None and numpy_s < compile_s
+    numpy = known and (policy == "never" or (policy != "always" and fits))
+    return CompilePlan("numpy" if numpy else "compile", families, compile_s, numpy_s, todo)
+
+
+def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) -> list:
     """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
-    a machine: tens of seconds before the first block's progress); returns the kernels it compiles (names
-    ``module.function``), empty when it compiles none."""
+    a machine: seconds to a minute before the first block's progress, the table's measured estimate); returns the
+    kernels it compiles (names ``module.function``), empty when it compiles none."""
     from ...algorithms import _numba
 
     modules = core_modules(kernels)
@@ -41,12 +87,27 @@ def announce_compilation(kernels, feedback) -> list:
     if feedback is None:
         return todo
     folder = _numba.cache_folder(modules[0])
+    plan = plan or plan_compilation(kernels)
+    estimate = f", ~{max(1, round(plan.compile_s))} s" if plan.compile_s > 0 else ""
     feedback.setProgressText(QCoreApplication.translate("GeohazardAlgorithm",
                                                         "Compiling fast kernels, first run only..."))
-    feedback.pushInfo(f"Compiling fast kernels (numba, {len(todo)} functions), first run only: this run takes "
-                      "up to a minute longer; later runs load them from the cache"
-                      + (f" ({folder})" if folder else "") + ".")
+    feedback.pushInfo(f"Compiling kernels (once per machine{estimate}): numba, {len(todo)} functions, first run "
+                      "only; later runs load them from the cache" + (f" ({folder})" if folder else "") + ". "
+                      + WARM_HINT)
     return todo
+
+
+#: how to compile every family ahead of the runs (docs/desktop.md)
+WARM_HINT = "`python3 -m insar_geohazards.warm_kernels` compiles every tool's kernels ahead (docs/desktop.md)."
+
+
+def announce_numpy_path(plan: CompilePlan, feedback) -> None:
+    if feedback is None:
+        return
+    names = ", ".join(f.name for f in plan.families)
+    feedback.pushInfo(f"Kernels not compiled yet ({names}); this run is small (~{plan.numpy_s:.1f} CPU-s as plain "
+                      f"Python against ~{plan.compile_s:.0f} s to compile them once per machine), so it runs them "
+                      "as Python: the same results. A larger run compiles them. " + WARM_HINT)
 
 
 _FROZEN = {"runs": 0, "enabled": True}
@@ -116,12 +177,38 @@ def kernel_weights(names) -> dict:
 
 
 @contextlib.contextmanager
-def compilation_progress(kernels, feedback):
-    """While the block runs: announce a first-run compilation (:func:`announce_compilation`), count the kernels
-    compiled so far in the progress text and give the compilation a share of the progress bar
-    (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run moving while the first block
-    compiles; the heap is frozen meanwhile (:func:`frozen_heap`)."""
-    todo = announce_compilation(kernels, feedback)
+def compilation_progress(kernels, feedback, work_bytes=None):
+    """While the block runs: on a run whose kernels are not compiled, either the numpy path
+    (:func:`plan_compilation`: a small run, its kernels run as Python, said in the log) or the compilation,
+    announced (:func:`announce_compilation`) with the family's lock held (:func:`~algorithms._numba.family_lock`:
+    the desktop's warm-up or another run compiling the same family is waited for, then the cache is read). While
+    compiling, the progress text counts the kernels compiled so far and the compilation gets a share of the
+    progress bar (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run moving while the
+    first block compiles; the heap is frozen meanwhile (:func:`frozen_heap`). Without numba the log says so."""
+    from ...algorithms import _numba, kernel_families
+
+    if kernels and not _numba.HAVE_NUMBA and feedback is not None:
+        if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") in ("1", "true", "yes"):
+            feedback.pushInfo("numba is turned off (INSAR_GEOHAZARDS_DISABLE_NUMBA): the kernels run as plain Python.")
+        else:
+            feedback.pushInfo(kernel_families.numba_missing_message(kernel_families.measured_slowdown(kernels)))
+    plan = plan_compilation(kernels, work_bytes)
+    if plan.mode == "numpy":
+        announce_numpy_path(plan, feedback)
+        modules = [m for f in plan.families for m in f.modules()]
+        with _numba.python_kernels(modules):
+            yield
+        return
+    with contextlib.ExitStack() as locks:
+        for family in sorted(plan.families, key=lambda f: f.name) if plan.mode == "compile" else ():
+            locks.enter_context(_numba.family_lock(family.name, family.modules()))
+        with _compiling(kernels, feedback, plan if plan.mode == "compile" else None):
+            yield
+
+
+@contextlib.contextmanager
+def _compiling(kernels, feedback, plan):
+    todo = announce_compilation(kernels, feedback, plan) if plan is not None else []
     if not todo or feedback is None:
         yield
         return

@@ -411,7 +411,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
                 early_kernels.join(kernels_starting)
-                with compilation_progress(self.KERNELS, feedback):
+                with compilation_progress(self.KERNELS, feedback, self.work_bytes(params, context)):
                     results = self.process(params, context, feedback)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
@@ -464,6 +464,19 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             early_kernels.join(kernels_starting)  # a refused run ends with no thread of its own left
             self._geohazard_input_files = None  # the listing check_before kept for this run (guard.input_files)
             self._geohazard_products = None
+
+    def work_bytes(self, parameters, context) -> int | None:
+        """The size of this run's work for the choice between compiling its kernels and running them as Python
+        (:func:`~..inputs.compilation.plan_compilation`): the bytes of its input files (None: no kernels)."""
+        if not self.KERNELS:
+            return None
+        total = 0
+        for path in input_files(self, parameters, context):
+            try:
+                total += os.path.getsize(path) if os.path.isfile(path) else 0
+            except OSError:
+                continue
+        return total
 
     def carry_geometry(self, **values) -> None:
         """Record acquisition geometry this run used (``INCIDENCE_DEG=...``, ``pairs={(d1, d2): m}``,

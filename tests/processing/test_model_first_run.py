@@ -160,8 +160,10 @@ SCRIPT = textwrap.dedent(r"""
 
 
 def run_case(tmp_path, case, *extra):
+    # a first run that compiles (a small run would take the numpy path: tests/processing/test_compile_plan.py)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"),
-               QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"), FIRST_RUN_ORDER="1")
+               QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"), FIRST_RUN_ORDER="1",
+               INSAR_GEOHAZARDS_COMPILE="always")
     os.makedirs(env["NUMBA_CACHE_DIR"], exist_ok=True)
     script = tmp_path / "first_run.py"
     script.write_text(SCRIPT)

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import HAVE_NUMBA, HELPER_INLINE, njit_slp
+from ..._numba import HAVE_NUMBA, HELPER_INLINE, njit_slp, python_equivalent
 
 if HAVE_NUMBA:
     @njit_slp(inline="always")
     def _u(i):
         return np.uint64(i)
+    python_equivalent(_u, int)  # the same as Python (a run on the numpy path)
 else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
     _u = int
 

@@ -1,0 +1,432 @@
+"""The numba kernel families, each with a small synthetic run of its core entry points (the warm-up).
+
+A family is the set of core modules a tool lists in its ``KERNELS`` (``processing_provider/tools``); its warm-up
+calls the same core functions the tools call (block functions, solvers), on tiny synthetic inputs of the dtypes
+the tools hand them, through every branch that compiles its own kernels (methods, weighting, optional inputs).
+Run once per machine (``python3 -m insar_geohazards.warm_kernels``, :mod:`warm_kernels`), it leaves every kernel a
+tool calls in numba's on-disk cache; run with the kernels as plain Python (:func:`algorithms._numba.python_kernels`)
+it measures the numpy path's cost (``benchmarks/compile/measure.py``).
+
+``warm(scale)`` returns the bytes of the arrays it fed the kernels: ``scale`` enlarges the inputs (1: the
+warm-up's own tiny size) so the numpy cost per megabyte can be measured away from fixed costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+D0 = dt.date(2020, 1, 1)
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    #: core modules under ``algorithms`` (a tool's ``KERNELS`` names one of these tuples, or part of one)
+    kernels: tuple
+    warm: Callable[[int], int]
+    #: other kernel modules the family's plain Python code calls (they run as Python with it on the numpy path)
+    calls: tuple = ()
+    #: whether the size of a run's input files tells its work (False: the work is an output grid or sample the
+    #: inputs do not show, e.g. Okada's; such a family always compiles)
+    by_input_size: bool = True
+
+    def modules(self) -> list:
+        """The family's kernel modules and those it calls, imported."""
+        import importlib
+
+        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels + self.calls]
+
+    def kernel_modules(self) -> list:
+        """The family's own kernel modules (a tool's ``KERNELS``), imported."""
+        import importlib
+
+        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels]
+
+
+class _Block:
+    """An engine block over a whole small array (the fields block functions read)."""
+
+    def __init__(self, rows: int, cols: int, halo: int = 0):
+        self.index, self.row0, self.row1, self.read0, self.read1 = 0, 0, rows, 0, rows
+        self.n_rows_total, self.n_cols, self.files, self.halo = rows, cols, None, halo
+        self.rows = rows
+        self.core = slice(0, rows)
+        self.shape = (rows, cols)
+
+
+def _dates(n: int, days: int = 12) -> list:
+    return [D0 + dt.timedelta(days=days * k) for k in range(n)]
+
+
+def _network(n: int):
+    from .timeseries.network import build_network
+
+    dates = _dates(n)
+    return build_network([(dates[i], dates[j]) for i in range(n) for j in (i + 1, i + 2, i + 3) if j < n])
+
+
+def warm_sbas(scale: int = 1) -> int:
+    from .timeseries.sbas import SbasSolver, linear_velocity
+
+    rng = np.random.default_rng(1)
+    net = _network(8)
+    ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))  # the stacks' reader gives float64 mm
+    ifg[:, 0, :3] = np.nan
+    coh = rng.uniform(0.1, 0.95, ifg.shape).astype(np.float32)
+    SbasSolver(net, min_count=4).solve(ifg)  # without coherence: the valid counts in one parallel pass
+    for kw in ({"min_count": 4}, {"min_count": 4, "group_min_pixels": 1},
+               {"weighting": "variance", "min_count": 4, "coherence_threshold": 0.2}):
+        res = SbasSolver(net, **kw).solve(ifg, coherence=coh)
+    years = np.array([(d - D0).days / 365.25 for d in net.dates])
+    linear_velocity(res.timeseries_mm, years)
+    return ifg.nbytes + coh.nbytes
+
+
+def warm_ground_reference(scale: int = 1) -> int:
+    from .corrections.closure import network_triplets
+    from .timeseries.ground_reference import closure_offsets, ground_sums_block
+
+    rng = np.random.default_rng(2)
+    net = _network(8)
+    tri = network_triplets(net.pairs)
+    ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))
+    ifg[1, 2, :4] = np.nan
+    span = np.array([(b - a).days / 365.25 for a, b in net.pairs])
+    table = tri.index
+    offsets = closure_offsets(ifg, table)
+    for off in (None, offsets):
+        ground_sums_block(ifg, span_years=span, triplets=table, offsets=off)
+    return ifg.nbytes
+
+
+def warm_reference(scale: int = 1) -> int:
+    from .corrections.reference import reference_sums_block
+
+    rng = np.random.default_rng(14)
+    net = _network(7)
+    ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))
+    ifg[0, 1, :3] = np.nan
+    coh = rng.uniform(0.1, 0.95, ifg.shape).astype(np.float32)
+    span = np.array([(b - a).days / 365.25 for a, b in net.pairs])
+    signs = np.where(np.arange(net.n_pairs) % 2 == 0, 1.0, -1.0)
+    block = _Block(ifg.shape[1], ifg.shape[2])
+    reference_sums_block(block, {"stack": ifg}, span_years=span)
+    reference_sums_block(block, {"stack": ifg, "coherence": coh}, span_years=span, signs=signs)
+    return ifg.nbytes + coh.nbytes
+
+
+def warm_phase_linking(scale: int = 1) -> int:
+    from .timeseries.phase_linking import phase_link_block
+
+    rng = np.random.default_rng(3)
+    n, rows, cols = 6, 9 * scale, 11 * scale
+    ph = rng.uniform(-np.pi, np.pi, (1, rows, cols)) + np.cumsum(rng.normal(0, 0.4, (n, rows, cols)), axis=0)
+    slc = (rng.rayleigh(1.0, (n, rows, cols)) * np.exp(1j * ph)).astype(np.complex64)
+    ps = (rng.random((rows, cols)) < 0.05).astype(np.float32)
+    block = _Block(rows, cols, halo=2)
+    for method in ("emi", "evd", "cevd"):
+        for shp in ("glrt", "ks", "rect"):
+            inputs = {"slc": slc, "ps_mask": ps} if shp == "glrt" else {"slc": slc}
+            phase_link_block(block, inputs, window=(5, 5), method=method, shp_method=shp, alpha=0.05)
+    return slc.nbytes
+
+
+def warm_okada(scale: int = 1) -> int:
+    from .elastic.faults import Faults
+    from .elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+    from .elastic.okada import okada_greens
+
+    f = Faults.create(east_m=[0.0, 6e3], north_m=[0.0, -3e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
+                      length_m=[8e3, 5e3], top_m=[0.0, 1e3], bottom_m=[6e3, 5e3], strike_slip_m=[0.5, -1.0],
+                      dip_slip_m=[1.0, 0.3], opening_m=[0.0, 0.1])
+    table = f.table()
+    rows, cols = 5 * scale, 7 * scale
+    gt = (-10e3, 20e3 / cols, 0.0, 10e3, 0.0, -20e3 / rows)
+    block = _Block(rows, cols)
+    okada_grid_block(block, {}, geotransform=gt, table=table, poisson=0.25, los_vec=(0.6, -0.1, 0.79))
+    common = dict(geotransform=gt, table=table, depths_m=[0.0, 5e3], shear_modulus_pa=3e10, poisson=0.25,
+                  friction=0.4, scale_pa=1e5)
+    coulomb_grid_block(block, {}, regional=None, receiver={"strike_deg": 30.0, "dip_deg": 60.0, "rake_deg": 90.0},
+                       **common)
+    coulomb_grid_block(block, {}, regional=np.diag([-1e6, 0.0, 1e6]), receiver={}, **common)
+    e = np.linspace(-8e3, 8e3, 9 * scale)
+    okada_greens(e, e[::-1].copy(), table, poisson=0.25)
+    return rows * cols * 8 * 2
+
+
+def warm_closure(scale: int = 1) -> int:
+    from .corrections.closure import correct_closure_block, network_triplets
+
+    rng = np.random.default_rng(4)
+    dates = _dates(7)
+    pairs = [(dates[i], dates[j]) for i in range(7) for j in (i + 1, i + 2) if j < 7]
+    tri = network_triplets(pairs)
+    x = rng.normal(0, 3, (len(pairs), 7 * scale, 9 * scale))
+    x += 27.75 * (rng.random(x.shape) < 0.05) * rng.choice([-1, 1], x.shape)
+    x[2, 3, :4] = np.nan
+    coh = rng.uniform(0.1, 0.9, x.shape).astype(np.float32)
+    correct_closure_block(x, tri, cycle_mm=27.75)
+    correct_closure_block(x, tri, cycle_mm=27.75, coherence=coh, min_coherence=0.3)
+    return x.nbytes
+
+
+def warm_distortion(scale: int = 1) -> int:
+    from .geometry.distortion import AcquisitionGeometry, distortion_map
+
+    rng = np.random.default_rng(5)
+    rows, cols = 13 * scale, 11 * scale
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    dem = (600 * np.exp(-((yy - rows / 2) ** 2 + (xx - cols / 2) ** 2) / (3.0 * rows))
+           + rng.normal(0, 3, (rows, cols))).astype(np.float32)
+    geoms = [AcquisitionGeometry(heading_deg=-170.0, incidence_deg=37.0),
+             AcquisitionGeometry(heading_deg=-10.0, incidence_deg=41.0)]
+    tool_outputs = {"classes": None, "rindex": np.float32, "visibility": None}  # geometricdistortion's
+    # heights read as float32, or as float64 where float32 would not hold the DEM's values exactly
+    for method, outputs, heights in (("exact", tool_outputs, dem), ("exact", tool_outputs, dem.astype(np.float64)),
+                                     ("exact", None, dem), ("exact", None, dem.astype(np.float64)),
+                                     ("notti", tool_outputs, dem)):
+        distortion_map(lambda r0, r1, h=heights: h[r0:r1], lambda r0, r1, i, a: None, n_rows=rows, n_cols=cols,
+                       geometries=geoms, dx_rows_m=np.full(rows, 20.0), dy_m=20.0, block_rows=rows,
+                       background_write=False, method=method, outputs=outputs)
+    return dem.nbytes
+
+
+def warm_offset_series(scale: int = 1) -> int:
+    from .kinematics.offset_timeseries import offset_ts_block
+
+    rng = np.random.default_rng(6)
+    n = 6
+    t = np.arange(n) * 0.1
+    pi = np.array([i for i in range(n) for j in (1, 2, 3) if i + j < n])
+    pj = np.array([i + j for i in range(n) for j in (1, 2, 3) if i + j < n])
+    rows, cols = 3 * scale, 8 * scale
+    obs = [(rng.normal(0, 5, (1, rows, cols)) * (t[pj] - t[pi])[:, None, None]
+            + rng.normal(0, 0.05, (pi.size, rows, cols))).astype(np.float32) for _ in range(2)]
+    obs[1][2, 0, :3] = np.nan
+    rho = rng.uniform(0.2, 1.0, (pi.size, rows, cols)).astype(np.float32)
+    block = _Block(rows, cols)
+    offset_ts_block(block, {"c0": obs[0], "c1": obs[1]}, pi=pi, pj=pj, t_years=t)
+    offset_ts_block(block, {"c0": obs[0], "c1": obs[1], "rho": rho}, pi=pi, pj=pj, t_years=t, use_weights=True)
+    return 3 * rho.nbytes
+
+
+def warm_unwrap(scale: int = 1) -> int:
+    from .timeseries.unwrap import closure_cycles, unwrap_interferogram
+    from .timeseries.unwrap_tiles import unwrap_array_tiled
+
+    rng = np.random.default_rng(7)
+    rows, cols = 40 * scale, 37 * scale  # a low-coherence band splits it: the sets are joined by their votes
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    truth = 25.0 * np.exp(-((yy - rows / 2) ** 2 + (xx - cols / 2) ** 2) / (rows * cols / 12.0))
+    wrapped = np.angle(np.exp(1j * (truth + rng.normal(0, 0.3, truth.shape)))).astype(np.float32)
+    coh = np.clip(rng.normal(0.7, 0.2, truth.shape), 0, 1).astype(np.float32)
+    coh[rows // 2:rows // 2 + 2] = 0.05
+    unwrap_interferogram(wrapped, coh, min_component_size=5)
+    unwrap_array_tiled(wrapped, coh, min_component_size=5)
+    tiles = [unwrap_array_tiled(np.angle(np.exp(1j * (k * truth))).astype(np.float32), coh, min_component_size=5,
+                                tile_rows=max(8, rows // 3), halo=4)[:2] for k in (1.0, 0.5, 1.5)]  # row tiles, seams
+    closure_cycles(tiles[0][0], tiles[1][0], tiles[2][0], tiles[0][1], tiles[1][1], tiles[2][1])  # the report
+    return wrapped.nbytes + coh.nbytes
+
+
+def warm_multisensor(scale: int = 1) -> int:
+    from .geometry.los import los_unit_vector
+    from .timeseries import multisensor as ms
+
+    rng = np.random.default_rng(8)
+    shape = (2 * scale, 3 * scale)
+    stacks, nbytes = [], 0
+    for name, geom, start in (("asc", (39.0, -12.0), D0), ("desc", (41.0, 192.0), D0 + dt.timedelta(days=6))):
+        dates = [start + dt.timedelta(days=12 * k) for k in range(24)]
+        t = np.array([(d - D0).days / 365.25 for d in dates])[:, None, None]
+        e, _, u = (float(v) for v in los_unit_vector(*geom))
+        los = (e * 6.0 * t + u * (-20.0 * t + 4.0 * np.sin(2 * np.pi * t))) * np.ones(shape)[None]
+        los = (los + rng.normal(0, 1.0, los.shape)).astype(np.float32)
+        los -= los[0]
+        nbytes += los.nbytes
+        stacks.append(ms.Stack(name, dates=dates, values=los, incidence_deg=geom[0], heading_deg=geom[1]))
+    ms.solve_multisensor(stacks, min_sigma_mm=0.5)
+    # an interferogram stack in place of the ascending series: the network solve and its residual statistics
+    asc = stacks[0]
+    pairs = [(asc.dates[i], asc.dates[j]) for i in range(len(asc.dates)) for j in range(i + 1, min(len(asc.dates),
+                                                                                                  i + 4))]
+    idx = {d: i for i, d in enumerate(asc.dates)}
+    ifg = np.stack([asc.values[idx[b]] - asc.values[idx[a]] for a, b in pairs])
+    ms.solve_multisensor([ms.Stack("asc", pairs=pairs, values=ifg, incidence_deg=39.0, heading_deg=-12.0),
+                          stacks[1]], min_sigma_mm=0.5)
+    return nbytes + ifg.nbytes
+
+
+def warm_dense(scale: int = 1) -> int:
+    from .dense import pinv_tall, scaled_gram, sym_eig
+
+    rng = np.random.default_rng(9)
+    n = 12 * scale
+    a = rng.normal(size=(n, n))
+    lam, vec = sym_eig(a + a.T)
+    scaled_gram(vec[:, 1:], 1.0 / (np.abs(lam[1:]) + 1.0))
+    pinv_tall(rng.normal(size=(n, 4)))
+    return a.nbytes
+
+
+def warm_psi(scale: int = 1) -> int:
+    from .timeseries.psi import ps_time_series
+
+    rng = np.random.default_rng(10)
+    n_dates, side = 12, 5 * scale
+    dates = _dates(n_dates)
+    yy, xx = np.mgrid[0:side, 0:side]
+    x, y = xx.ravel() * 3.0 + 0.5, yy.ravel() * 3.0 + 0.5
+    t = np.array([(d - D0).days / 365.25 for d in dates])[:, None]
+    v = rng.normal(0, 5, x.size)[None, :]
+    phase = np.angle(np.exp(1j * (-0.2 * v * t + rng.normal(0, 0.2, (n_dates, x.size)))))  # rad: ~mm/yr x 0.23
+    bperp = rng.normal(0, 80, n_dates)
+    ps_time_series(phase, x, y, dates, bperp_m=bperp, wavelength_m=0.0555, quality=-np.hypot(x - side, y - side))
+    ps_time_series(phase, x, y, dates, wavelength_m=0.0555)
+    return phase.nbytes
+
+
+def warm_offsets(scale: int = 1) -> int:
+    from .kinematics.offsets import offset_field
+
+    rng = np.random.default_rng(11)
+    n = 100 * scale
+    img = rng.normal(0, 1, (n + 4, n + 4))
+    ref = img[2:-2, 2:-2].astype(np.float32)
+    sec = (img[1:-3, 3:-1] + rng.normal(0, 0.05, (n, n))).astype(np.float32)
+    # the tool's default window, search and step (the shared-tile search) and a small one; each sub-pixel method
+    for window, search, step, subpixel, highpass in ((32, 6, 16, "dft", 4.0), (32, 6, 16, "parabolic", 0.0),
+                                                     (32, 4, 16, "gaussian", 0.0), (12, 4, 6, "dft", 0.0)):
+        offset_field(ref, sec, window=window, search=search, step=step, subpixel=subpixel, highpass_px=highpass)
+    return ref.nbytes + sec.nbytes
+
+
+def warm_activity(scale: int = 1) -> int:
+    from .ada.activity import landslide_activity, points_in_polygons_blocks
+
+    rng = np.random.default_rng(12)
+    n = 200 * scale
+    x, y = rng.uniform(0, 100, n), rng.uniform(0, 100, n)
+    square = np.array([[10.0, 10.0], [60.0, 10.0], [60.0, 60.0], [10.0, 60.0], [10.0, 10.0]])
+    hole = np.array([[20.0, 20.0], [30.0, 20.0], [30.0, 30.0], [20.0, 20.0]])
+    points_in_polygons_blocks(x, y, [[square, hole], [square + 30.0]])
+    poly = rng.integers(-1, 6, n)
+    v = rng.normal(0, 8, n)
+    area = rng.uniform(0.01, 1.0, 6)
+    landslide_activity(poly, v, area, threshold_mm_yr=2.5)
+    landslide_activity(poly, v, area, threshold_mm_yr=2.5, v_slope_mm_yr=v * 1.3)
+    return v.nbytes + x.nbytes + y.nbytes
+
+
+EGMS_HEADER = ("pid,mp_type,latitude,longitude,easting,northing,height_ortho,height_ellipse,line,pixel,rmse_ts,"
+               "temporal_coherence,amplitude_dispersion,incidence_angle,track_angle,los_east,los_north,los_up,"
+               "mean_velocity,mean_velocity_std,acceleration,acceleration_std,seasonality,seasonality_std,"
+               "gnss_velocity")
+
+
+def warm_egms_tiles(scale: int = 1) -> int:
+    import tempfile
+
+    from .formats.egms_tiles import parse_chunk, read_header
+
+    rng = np.random.default_rng(13)
+    dates = [d.strftime("%Y%m%d") for d in _dates(8, 6)]
+    lines = [EGMS_HEADER + "," + ",".join(dates)]
+    for k in range(40 * scale):
+        attrs = [f"1A{k:08d}", "0", "38.7", "13.1", f"{4300000 + k}.5", f"{1800000 + k}.25", "12.1", "55.0", "10",
+                 "20", "1.2", "0.8", "0.5", "38.1", "-10.2", "0.6", "-0.1", "0.78", "-1.5", "0.3", "0.01", "0.02",
+                 "1.1", "0.2", "0.0"]
+        lines.append(",".join(attrs + [f"{v:.1f}" for v in rng.normal(0, 3, len(dates))]))
+    text = ("\n".join(lines) + "\n").encode()
+    with tempfile.TemporaryDirectory(prefix="geohazard_warm_") as tmp:
+        path = os.path.join(tmp, "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.csv")
+        with open(path, "wb") as fh:
+            fh.write(text)
+        head = read_header(path)
+        body = text[text.index(b"\n") + 1:]
+        for with_dates in (True, False):
+            parse_chunk(body, head, 1, dates=with_dates)
+    return len(text)
+
+
+#: most used first: the order of the warm-up
+FAMILIES = (
+    Family("sbas", ("timeseries.sbas",), warm_sbas),
+    Family("ground_reference", ("timeseries.ground_reference",), warm_ground_reference),
+    Family("closure", ("corrections.closure",), warm_closure),
+    Family("reference", ("corrections.reference",), warm_reference),
+    Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),
+    Family("unwrap", ("timeseries.unwrap", "timeseries.unwrap_tiles"), warm_unwrap),
+    Family("okada", ("elastic.okada", "elastic.okada_planes"), warm_okada, by_input_size=False),
+    Family("multisensor", ("timeseries.multisensor.kernels", "timeseries.multisensor.lanes",
+                           "timeseries.multisensor.batch"), warm_multisensor,
+           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense")),
+    Family("distortion", ("geometry.distortion",), warm_distortion),
+    Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series),
+    Family("psi", ("timeseries.psi",), warm_psi),
+    Family("offsets", ("kinematics.offsets.matching", "kinematics.offsets.search", "kinematics.offsets.levels",
+                       "kinematics.offsets.field"), warm_offsets),
+    Family("egms_tiles", ("formats.egms_tiles",), warm_egms_tiles),
+    Family("activity", ("ada.activity",), warm_activity),
+    Family("dense", ("dense",), warm_dense),
+)
+
+BY_NAME = {f.name: f for f in FAMILIES}
+
+
+def families_of(kernels) -> list:
+    """The families whose modules a tool's ``KERNELS`` names (in the warm-up's order)."""
+    wanted = set(kernels)
+    return [f for f in FAMILIES if wanted & set(f.kernels)]
+
+
+COSTS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compile_costs.json")
+
+
+def measured_costs() -> dict:
+    """The measured cost table (``compile_costs.json``, written by ``benchmarks/compile/measure.py``): per
+    family its compile CPU seconds from an empty cache and its numpy path's seconds per megabyte of input; {}
+    when the file is missing or unreadable."""
+    try:
+        with open(COSTS_FILE, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return {}
+
+
+def numba_missing_message(slowdown: Optional[float] = None) -> str:
+    """The one-line install of numba for this platform, and what its absence costs (the measured slowdown)."""
+    import platform
+
+    system = platform.system()
+    if system == "Windows":
+        how = "in the OSGeo4W Shell: python -m pip install numba"
+    elif system == "Darwin":
+        how = "in Terminal: /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install numba"
+    elif os.path.exists("/etc/debian_version"):
+        how = "on Debian/Ubuntu: sudo apt install python3-numba"
+    else:
+        how = "with the package manager (python3-numba) or python3 -m pip install numba"
+    cost = f"about {slowdown:.0f}x slower (median over the kernel families, measured)" if slowdown else \
+        "many times slower"
+    return (f"numba is not installed: the InSAR Geohazards kernels run as plain Python, {cost}; a whole run on a large "
+            f"input is slower by less, reading and writing being the same (the same results). Install it {how}, "
+            "then restart QGIS.")
+
+
+def measured_slowdown(kernels=None) -> Optional[float]:
+    """The median ratio of the numpy path's to numba's CPU per MB in the measured table (the families of
+    ``kernels``, or all); None without a table."""
+    import statistics
+
+    table = measured_costs().get("families", {})
+    names = [f.name for f in families_of(kernels)] if kernels else list(table)
+    ratios = [table[n]["numpy_cpu_s_per_mb"] / table[n]["numba_cpu_s_per_mb"] for n in names
+              if n in table and table[n].get("numba_cpu_s_per_mb", 0) > 0]
+    return statistics.median(ratios) if ratios else None

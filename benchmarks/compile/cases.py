@@ -1,0 +1,14 @@
+"""Compile CPU per kernel family from an empty numba cache, and the numpy path's cost per MB of input: the table
+(algorithms/compile_costs.json) a first run reads to choose between compiling and running its kernels as Python."""
+
+ABOUT = "compile CPU per kernel family and the numpy path's cost (algorithms/compile_costs.json)"
+
+CASES = [
+    dict(name="compile_costs", measures="each kernel family from an empty NUMBA_CACHE_DIR, then on that cache",
+         peer="none: the table the first run reads", table=None,
+         run='"$PY" "$HERE/measure.py" --jobs 2 --out "$OUT/compile_costs.json"'),
+    dict(name="warm_up", measures="python3 -m insar_geohazards.warm_kernels --jobs 2 from an empty cache",
+         peer="none", table=None,
+         run='NUMBA_CACHE_DIR="$OUT/cache" PYTHONPATH="$BUILD/plugins" /usr/bin/time -v "$PY" -m '
+             'insar_geohazards.warm_kernels --jobs 2'),
+]

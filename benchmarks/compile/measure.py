@@ -1,0 +1,111 @@
+"""Compile CPU per numba kernel family, from an empty cache, and the numpy path's cost per megabyte of input:
+the table ``algorithms/compile_costs.json`` that a run reads to choose between compiling and the numpy path
+(:mod:`processing_provider.inputs.compilation`) and to say how long its compilation takes.
+
+Per family (:mod:`algorithms.kernel_families`), each in its own process (``warm_kernels.py --one``):
+* cold: the family's warm-up with an empty ``NUMBA_CACHE_DIR`` of its own (every kernel compiles), then the same
+  again on that cache (warm: loads); compile CPU = cold - warm (user + sys of the whole process, so imports and
+  the interpreter's start cancel);
+* numpy: the warm-up with the kernels run as Python (``--python --scale``): after an untimed run, timed at scale 1
+  and at a larger scale (``BIG``); seconds per MB of input = the difference of their CPU over the difference of
+  their input bytes (fixed costs cancel); numba's the same way on the warm cache (the slowdown without numba is
+  their ratio). ``--compile-from TABLE`` keeps TABLE's compile columns and measures only these.
+
+    PYTHONPATH=.build/plugins /usr/bin/python3 -m insar_geohazards.warm_kernels   # the costs per MB load from it
+    /usr/bin/python3 benchmarks/compile/measure.py [--jobs 2] [--out algorithms/compile_costs.json] [FAMILY ...]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+
+from insar_geohazards import warm_kernels  # noqa: E402
+from insar_geohazards.algorithms import kernel_families as kf  # noqa: E402
+
+#: inputs enlarged this much (per side) for the numpy cost: seconds of pure Python, not milliseconds
+BIG = {"phase_linking": 2, "multisensor": 4}
+
+
+def per_mb(res) -> float:
+    return max(0.0, (res["big_s"] - res["small_s"]) / max(1e-9, (res["big_bytes"] - res["small_bytes"]) / 2**20))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("families", nargs="*")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(ROOT, "algorithms", "compile_costs.json"))
+    ap.add_argument("--compile-from", help="take the compile columns from this table (measure only the costs per MB)")
+    args = ap.parse_args()
+    names = args.families or [f.name for f in kf.FAMILIES]
+    table = {}
+    old = {}
+    if args.compile_from:
+        with open(args.compile_from, encoding="utf-8") as fh:
+            old = json.load(fh)["families"]
+    with tempfile.TemporaryDirectory(prefix="compile_costs_") as tmp:
+        def env_for(name):
+            folder = os.path.join(tmp, name)
+            os.makedirs(folder, exist_ok=True)
+            return dict(os.environ, NUMBA_CACHE_DIR=folder)
+
+        todo = [n for n in names if n not in old]
+        cold = {r["family"]: r for r in _each(todo, env_for, (), args.jobs)}
+        warm = {r["family"]: r for r in _each(todo, env_for, (), args.jobs)}
+        for name in names:
+            if name in old:
+                continue
+            c, w = cold[name], warm[name]
+            old[name] = {"compile_cpu_s": round(c["process_cpu_s"] - w["process_cpu_s"], 1), "kernels": c["compiled"],
+                         "cold_wall_s": round(c["wall_s"], 1)}
+        for name in names:  # one at a time, on the project's cache (warm it first: python3 -m ...warm_kernels)
+            scale = ("--scale", str(BIG.get(name, 3)))
+            py = _each([name], lambda n: dict(os.environ), ("--python",) + scale, 1)[0]
+            nb = _each([name], lambda n: dict(os.environ), scale, 1)[0]
+            row = {k: old[name][k] for k in ("compile_cpu_s", "kernels", "cold_wall_s")}
+            row.update(numpy_cpu_s_per_mb=round(per_mb(py), 3), numba_cpu_s_per_mb=round(per_mb(nb), 4),
+                       numpy_cpu_s_small=round(py["small_s"], 3), numba_cpu_s_small=round(nb["small_s"], 4))
+            table[name] = row
+            print(name, row, flush=True)
+    import numba
+    doc = {"numba": numba.__version__, "python": platform.python_version(), "machine": platform.machine(),
+           "measured": datetime.date.today().isoformat(),
+           "how": "benchmarks/compile/measure.py (empty NUMBA_CACHE_DIR per family)", "families": table}
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+def _each(names, env_for, extra, jobs):
+    """Each family in its own process with its own cache folder, ``jobs`` at a time."""
+    import threading
+
+    out, lock, pending = [], threading.Lock(), list(names)
+
+    def worker():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                name = pending.pop(0)
+            res = warm_kernels.warm([name], jobs=1, extra=extra, env=env_for(name))
+            with lock:
+                out.extend(res)
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The kernel families: every module a tool lists in ``KERNELS`` has a warm-up, and a family's kernels run as plain
+Python for one run (the numpy path of a small first run) give numba's bytes and compile nothing, helpers called
+from other kernels and other modules included."""
+
+import glob
+import os
+import re
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms import _numba, kernel_families
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: nothing compiles")
+
+
+def _tool_kernel_modules() -> set:
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "processing_provider", "tools", "**", "*.py"), recursive=True):
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        for group in re.findall(r"(?:kernels=|OKADA_KERNELS = )\(([^)]*)\)", text):
+            names.update(re.findall(r"\"([a-z_.]+)\"", group))
+    return names
+
+
+def test_every_kernel_module_a_tool_names_has_a_warm_up():
+    modules = _tool_kernel_modules()
+    assert len(modules) >= 15, modules  # the listing found the tools' KERNELS
+    covered = {m for f in kernel_families.FAMILIES for m in f.kernels}
+    assert modules <= covered, f"no family warms {sorted(modules - covered)}: add it to algorithms/kernel_families.py"
+
+
+class _Compiled:
+    """The plugin kernels numba compiles while the block runs."""
+
+    def __enter__(self):
+        from numba.core import event
+
+        names = self.names = []
+
+        class Listener(event.Listener):
+            def on_start(self, e):
+                pass
+
+            def on_end(self, e):
+                func = getattr((e.data or {}).get("dispatcher"), "py_func", None)
+                names.append(getattr(func, "__qualname__", "?"))
+
+        self._cm = event.install_listener("numba:compile", Listener())
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def _both_ways(family: str, run):
+    """``run()`` with numba (compiled or loaded), then with the family's kernels as Python; returns both results and
+    the kernels compiled during the second."""
+    fam = kernel_families.BY_NAME[family]
+    compiled = run()
+    with _Compiled() as seen, _numba.python_kernels(fam.modules()):
+        python = run()
+    return compiled, python, seen.names
+
+
+def _same_bytes(a, b):
+    for x, y in zip(a, b):
+        x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+
+
+@needs_numba
+def test_closure_family_as_python_gives_numbas_bytes():
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import correct_closure_block, network_triplets
+
+    rng = np.random.default_rng(4)
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * k) for k in range(7)]
+    pairs = [(dates[i], dates[j]) for i in range(7) for j in (i + 1, i + 2) if j < 7]
+    tri = network_triplets(pairs)
+    x = rng.normal(0, 3, (len(pairs), 6, 7))
+    x += 27.75 * (rng.random(x.shape) < 0.08) * rng.choice([-1, 1], x.shape)
+    x[2, 3, :4] = np.nan
+
+    def run():
+        r = correct_closure_block(x, tri, cycle_mm=27.75)
+        return [r["corrected_mm"], r["cycles"], r["n_nonclosing_after"], r["loop_sum_sq_rad"]]
+
+    compiled, python, seen = _both_ways("closure", run)
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+
+
+@needs_numba
+def test_okada_family_as_python_uses_the_python_bitcasts_and_gives_numbas_bytes():
+    """Okada's kernels call LLVM intrinsics (bit casts) under numba: as Python they use the module's Python ones."""
+    from insar_geohazards.algorithms.elastic.faults import Faults
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+
+    f = Faults.create(east_m=[0.0], north_m=[0.0], strike_deg=[30.0], dip_deg=[55.0], length_m=[8e3], top_m=[0.0],
+                      bottom_m=[6e3], strike_slip_m=[0.5], dip_slip_m=[1.0], opening_m=[0.0])
+    e = np.linspace(-9e3, 9e3, 11)
+
+    def run():
+        return list(okada_displacement(e, e[::-1].copy(), f.table(), up_m=-2e3, gradients=True))
+
+    compiled, python, seen = _both_ways("okada", run)
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+
+
+@needs_numba
+def test_phase_linking_family_as_python_gives_numbas_bytes():
+    from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
+
+    rng = np.random.default_rng(3)
+    n, rows, cols = 5, 6, 7
+    ph = rng.uniform(-np.pi, np.pi, (1, rows, cols)) + np.cumsum(rng.normal(0, 0.4, (n, rows, cols)), axis=0)
+    slc = (rng.rayleigh(1.0, (n, rows, cols)) * np.exp(1j * ph)).astype(np.complex64)
+
+    def run():
+        r = phase_link(slc, window=(3, 5), method="emi", shp_method="glrt")
+        return [r.phase, r.temporal_coherence, r.shp_count]
+
+    compiled, python, seen = _both_ways("phase_linking", run)
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+
+
+@needs_numba
+def test_python_kernels_end_with_the_block():
+    from insar_geohazards.algorithms import dense
+
+    fam = kernel_families.BY_NAME["dense"]
+    with _numba.python_kernels(fam.modules()):
+        assert id(dense._scaled_gram) in _numba._PYTHON_MODE
+    assert id(dense._scaled_gram) not in _numba._PYTHON_MODE

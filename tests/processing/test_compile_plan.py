@@ -1,0 +1,192 @@
+"""Compile or run as Python: a run whose kernels are not compiled and whose input is small takes the numpy path
+(the kernels run as Python, the same bytes, nothing compiled, said in the log); a large run compiles and says how
+long, from the measured table (algorithms/compile_costs.json); without numba the log says how to install it."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from testutils import read_array, recording_feedback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TABLE = {"families": {"sbas": {"compile_cpu_s": 14.0, "numpy_cpu_s_per_mb": 2.0, "numpy_cpu_s_small": 0.1,
+                               "numba_cpu_s_per_mb": 0.1},
+                      "ground_reference": {"compile_cpu_s": 1.5, "numpy_cpu_s_per_mb": 0.5, "numpy_cpu_s_small": 0.0,
+                                           "numba_cpu_s_per_mb": 0.05},
+                      "okada": {"compile_cpu_s": 30.0, "numpy_cpu_s_per_mb": 1.0, "numpy_cpu_s_small": 0.0,
+                                "numba_cpu_s_per_mb": 0.1}}}
+SBAS = ("timeseries.sbas", "timeseries.ground_reference")
+
+
+@pytest.fixture
+def cold(monkeypatch):
+    """Every kernel reads as not compiled (neither in this process nor in the cache)."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from insar_geohazards.algorithms import _numba
+
+    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["some.kernel"])
+    monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
+    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
+
+
+def test_small_cold_run_takes_the_numpy_path_and_a_large_one_compiles(qgis_app, cold):
+    from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
+
+    small = plan_compilation(SBAS, 2**20, TABLE)  # 1 MB: 2.6 s as Python against 15.5 s of compiling
+    assert small.mode == "numpy" and [f.name for f in small.families] == ["sbas", "ground_reference"]
+    assert small.compile_s == pytest.approx(15.5) and small.numpy_s == pytest.approx(2.6)
+    large = plan_compilation(SBAS, 10 * 2**20, TABLE)  # 26 s as Python: compiling pays
+    assert large.mode == "compile" and large.compile_s == pytest.approx(15.5)
+    assert plan_compilation(SBAS, None, TABLE).mode == "compile"  # the size unknown: compile
+    # Okada's work is its output grid, not its input files: it always compiles
+    assert plan_compilation(("elastic.okada", "elastic.okada_planes"), 1, TABLE).mode == "compile"
+    assert plan_compilation(SBAS, 2**20, {}).mode == "compile"  # no measured table: compile as before
+
+
+def test_the_policy_setting_forces_either_path(qgis_app, cold, monkeypatch):
+    from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
+
+    monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "always")
+    assert plan_compilation(SBAS, 1, TABLE).mode == "compile"
+    monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "never")
+    assert plan_compilation(SBAS, 100 * 2**20, TABLE).mode == "numpy"
+
+
+def test_a_compiling_run_announces_the_tables_estimate(qgis_app, cold):
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    fb = recording_feedback()
+    plan = compilation.plan_compilation(SBAS, 10 * 2**20, TABLE)
+    assert compilation.announce_compilation(SBAS, fb, plan) == ["some.kernel"]
+    assert "Compiling kernels (once per machine, ~16 s)" in fb.text, fb.text
+    assert "warm_kernels" in fb.text
+
+
+def test_the_shipped_table_names_every_family_with_measured_costs():
+    from insar_geohazards.algorithms import kernel_families
+
+    table = kernel_families.measured_costs()
+    assert table.get("families"), "algorithms/compile_costs.json is missing: run benchmarks/compile/measure.py"
+    assert set(table["families"]) == set(kernel_families.BY_NAME)
+    for name, row in table["families"].items():
+        assert row["compile_cpu_s"] > 0 and row["kernels"] > 0, name
+        assert row["numpy_cpu_s_per_mb"] >= 0 and row["numba_cpu_s_per_mb"] >= 0, name
+
+
+def test_without_numba_the_message_names_the_install_for_each_platform(monkeypatch):
+    import platform
+
+    from insar_geohazards.algorithms import kernel_families as compilation
+
+    for system, expected in (("Windows", "OSGeo4W Shell: python -m pip install numba"),
+                             ("Darwin", "QGIS.app/Contents/MacOS/bin/python3 -m pip install numba")):
+        monkeypatch.setattr(platform, "system", lambda s=system: s)
+        text = compilation.numba_missing_message(17.0)
+        assert expected in text and "about 17x slower" in text, text
+    monkeypatch.setattr(platform, "system", lambda: "Linux")
+    monkeypatch.setattr(os.path, "exists", lambda p: p == "/etc/debian_version")
+    assert "sudo apt install python3-numba" in compilation.numba_missing_message(None)
+
+
+SCRIPT = textwrap.dedent(r"""
+    import json, os, sys
+    if os.environ.get("HIDE_NUMBA"):  # as on a machine without numba: its import fails
+        sys.modules["numba"] = None
+    sys.path[:0] = [os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests"),
+                    "/usr/share/qgis/python/plugins", "/usr/share/qgis/python"]
+    from qgis.core import QgsApplication, QgsProcessingContext
+    app = QgsApplication([], False)
+    app.initQgis()
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    from insar_geohazards.plugin import InsarGeohazardsPlugin
+    plugin = InsarGeohazardsPlugin(None)
+    plugin.initProcessing()
+    import processing
+    from testutils import recording_feedback
+    compiled = []
+    from insar_geohazards.algorithms import _numba
+    if _numba.HAVE_NUMBA:
+        from numba.core import event
+
+        class Compiled(event.Listener):
+            def on_start(self, e):
+                pass
+
+            def on_end(self, e):
+                compiled.append(e.data["dispatcher"].py_func.__qualname__)
+
+        event.register("numba:compile", Compiled())
+    fb = recording_feedback()
+    params = json.loads(sys.argv[1])
+    processing.run("geohazard:sbasinversion", params, context=QgsProcessingContext(), feedback=fb)
+    print("RESULT " + json.dumps({"log": fb.text, "compiled": compiled}), flush=True)
+    os._exit(0)
+""").replace("ROOT", repr(ROOT))
+
+
+def _run_cold(tmp_path, params, **env):
+    cache = tmp_path / "numba_cache"
+    cache.mkdir(exist_ok=True)
+    script = tmp_path / "cold_run.py"
+    script.write_text(SCRIPT)
+    full = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(cache), **env)
+    full.pop("INSAR_GEOHAZARDS_COMPILE", None)
+    out = subprocess.run([sys.executable, str(script), json.dumps(params)], env=full, capture_output=True,
+                         text=True, timeout=900)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    assert line is not None, f"exit {out.returncode}; stdout: {out.stdout[-1500:]}; stderr: {out.stderr[-3000:]}"
+    return json.loads(line[len("RESULT "):])
+
+
+@pytest.mark.slow
+def test_a_cold_small_run_compiles_nothing_and_gives_the_numba_paths_bytes(qgis_app, run_alg, tmp_path):
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    import testutils_hostile as hk
+
+    files, coh = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=8, shape=(20, 22), coherence=True)
+
+    def params(tag):
+        return {"INTERFEROGRAMS": files, "COHERENCE": coh, "WEIGHTING": 1,
+                "OUTPUT_TIMESERIES": str(tmp_path / f"ts_{tag}.tif"), "OUTPUT_VELOCITY": str(tmp_path / f"v_{tag}.tif")}
+
+    cold = _run_cold(tmp_path, params("cold"))  # an empty numba cache: a first run on this machine
+    assert "runs them as Python" in cold["log"], cold["log"]
+    assert cold["compiled"] == [], cold["compiled"]  # not one kernel compiled, not even a helper
+    run_alg("sbasinversion", params("numba"))  # this process: the kernels compiled or loaded from the cache
+    for name in ("ts", "v"):
+        a, b = read_array(tmp_path / f"{name}_cold.tif"), read_array(tmp_path / f"{name}_numba.tif")
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
+
+
+@pytest.mark.slow
+def test_without_numba_each_run_says_how_to_install_it(tmp_path):
+    import testutils_hostile as hk
+
+    files = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6, shape=(8, 9))
+    res = _run_cold(tmp_path, {"INTERFEROGRAMS": files, "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, HIDE_NUMBA="1")
+    assert "numba is not installed" in res["log"], res["log"]
+    assert "apt install python3-numba" in res["log"] or "pip install numba" in res["log"], res["log"]
+    assert np.isfinite(read_array(tmp_path / "v.tif")).any()
+
+
+def test_a_warmed_family_is_ready_though_its_inner_helpers_have_no_cache_entry(qgis_app, monkeypatch):
+    """SBAS's helpers compiled inside its kernels (Cholesky steps, lane operations) get no cache entry of their own:
+    once the family's warm-up ran, a run loads the family (no numpy path, no compile notice)."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from insar_geohazards.algorithms import _numba, kernel_families
+    from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
+
+    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
+    for name in ("sbas", "ground_reference"):
+        kernel_families.BY_NAME[name].warm(1)  # compiled, or loaded from the cache the test runner warmed
+    # as where the helpers were never called from Python: kernels without a cache entry of their own
+    real = _numba.kernels_to_compile
+    helper = "insar_geohazards.algorithms.timeseries.sbas._chol_subst"
+    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: real(modules) + (
+        [helper] if any(m.__name__.endswith("timeseries.sbas") for m in modules) else []))
+    assert plan_compilation(SBAS, 2**20, TABLE).mode == "ready"
