@@ -231,6 +231,8 @@ def _switchable(dispatcher):
     """``dispatcher`` whose calls from Python run its plain Python twin (:func:`_python_twin`) while a run on the
     numpy path uses its family (:func:`python_kernels`); otherwise numba's own call. The class only adds that
     test, so kernels calling it and numba's cache see the same kernel."""
+    if not hasattr(dispatcher, "py_func"):  # not a numba dispatcher (a stand-in): nothing to switch
+        return dispatcher
     base = type(dispatcher)
     cls = _SWITCHABLE_CLASSES.get(base)
     if cls is None:
