@@ -662,23 +662,28 @@ def ustica_terrain(points: str, out: str, cell_m: float = 40.0, radius_m: float 
         dst = None
         paths.append(path)
     return paths
-def mexico_profile_line(path: str) -> str:
-    """A west-east line across the Mexico City crop at latitude 19.41 (EPSG:4326), from the stable western strip
-    into the subsidence bowl: the profile of the demo's swath step."""
+def line_gpkg(path: str, wkt: str, epsg: int, name: str = "profile") -> str:
+    """A GeoPackage of one line (``wkt``, x then y, in EPSG ``epsg``) at ``path`` (replaced if it exists)."""
     from osgeo import ogr, osr
 
     if os.path.exists(path):
         os.remove(path)
     srs = osr.SpatialReference()
-    srs.ImportFromEPSG(4326)
+    srs.ImportFromEPSG(epsg)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    layer = ds.CreateLayer("profile", srs, ogr.wkbLineString)
+    layer = ds.CreateLayer(name, srs, ogr.wkbLineString)
     feature = ogr.Feature(layer.GetLayerDefn())
-    feature.SetGeometry(ogr.CreateGeometryFromWkt("LINESTRING(-99.185 19.41,-99.06 19.41)"))
+    feature.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
     layer.CreateFeature(feature)
     ds = None
     return path
+
+
+def mexico_profile_line(path: str) -> str:
+    """A west-east line across the Mexico City crop at latitude 19.41 (EPSG:4326), from the stable western strip
+    into the subsidence bowl: the profile of the demo's swath step."""
+    return line_gpkg(path, "LINESTRING(-99.185 19.41,-99.06 19.41)", 4326)
 
 
 def first_pair(folder: str, *suffixes: str) -> list[str]:

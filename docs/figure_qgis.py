@@ -94,6 +94,20 @@ def text(p, x: float, y: float, s: str, px: int = 13, bold: bool = False, align:
     p.drawText(QPointF(x0, y), s)
 
 
+def page(width: int, height: int, title: str, subtitle: str):
+    """A white figure of ``width`` x ``height`` pixels with its title (bold) and subtitle at the top left; returns
+    the image and its painter (the caller ends the painter and saves the image)."""
+    from qgis.PyQt.QtGui import QColor, QImage, QPainter
+
+    out = QImage(width, height, QImage.Format.Format_ARGB32)
+    out.fill(QColor("white"))
+    p = QPainter(out)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    text(p, 20, 28, title, 17, bold=True)
+    text(p, 20, 50, subtitle, 13)
+    return out, p
+
+
 def map_panel(p, image, x: int, y: int, title: str) -> None:
     """A rendered map at (``x``, ``y``) with a frame and its title above it."""
     from qgis.PyQt.QtCore import QRectF

@@ -12,12 +12,13 @@ on the strip).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import figure_common
+
+ROOT = figure_common.ROOT
 IMG = os.path.join(ROOT, "docs", "img", "corrections_mexico_city.png")
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs")
 
@@ -34,13 +35,6 @@ def _read(path):
     if nodata is not None and np.isfinite(nodata):
         arr[arr == nodata] = np.nan
     return arr
-
-
-def _demo():
-    spec = importlib.util.spec_from_file_location("run_demo", os.path.join(ROOT, "demo", "run_demo.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _tilt(diff):
@@ -86,7 +80,7 @@ def main(work: str) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    demo = _demo()
+    demo = figure_common.load_demo()
     os.makedirs(work, exist_ok=True)
     step = next(s for s in demo.steps(work) if s["alg"] == "geohazard:correctedsbas")
     step["prepare"]()

@@ -1,7 +1,6 @@
 """Screenshots of the time-series dock (docs/desktop.md), taken in the real QGIS desktop.
 
-Run as docs/make_desktop_first_hour.py says (the same throw-away profile), with
-``--code docs/make_desktop_dock.py``.
+Run from the repository root (after `make link`): ``docs/run_in_desktop.sh docs/make_desktop_dock.py``.
 
 With the bundled RADARSAT PS of Boissano (real data) it clicks two PS and draws a polygon with
 the mouse, chooses the quadratic model and breakpoints, and saves the desktop
@@ -29,6 +28,9 @@ from qgis.PyQt.QtCore import QPoint, Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface, plugins
+
+sys.path.insert(0, os.path.join(os.getcwd(), "docs"))  # run by qgis --code from the repository root
+import desktop_common  # noqa: E402
 
 ROOT = os.getcwd()
 IMG = os.path.join(ROOT, "docs", "img")
@@ -59,11 +61,7 @@ def dock():
 
 
 def ps_session():
-    window = iface.mainWindow()
-    window.resize(1560, 960)
-    for d in window.findChildren(QDockWidget):
-        if d.objectName() == "Browser":
-            d.setVisible(False)
+    window = desktop_common.main_window(1560, 960)
     layer = QgsVectorLayer(PS, "RADARSAT PS", "ogr")
     velocity_style(layer)
     QgsProject.instance().addMapLayer(layer)

@@ -1,13 +1,9 @@
 """Screenshots of the desktop first hour (docs/desktop.md), taken in the real QGIS desktop.
 
-Run from the repository root (after `make link`); a throw-away profile enables the plugin:
+Run from the repository root (after `make link`; docs/run_in_desktop.sh makes the throw-away profile that
+enables the plugin):
 
-    mkdir -p .build/qgis-profile/profiles/default/QGIS
-    printf '[PythonPlugins]\\ninsar_geohazards=true\\nprocessing=true\\n' \\
-        > .build/qgis-profile/profiles/default/QGIS/QGIS3.ini
-    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        qgis --nologo --noversioncheck --profiles-path .build/qgis-profile \\
-        --code docs/make_desktop_first_hour.py
+    docs/run_in_desktop.sh docs/make_desktop_first_hour.py
 
 It opens the shipped model in the Graphical Modeler and validates it, opens the SBAS dialog
 on the bundled Sentinel-1 Mexico City folder, runs the tool as the dialog does (outputs loaded
@@ -15,12 +11,16 @@ into the project) and saves docs/img/desktop_*.png, then quits QGIS.
 """
 
 import os
+import sys
 import tempfile
 
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
-from qgis.PyQt.QtCore import Qt, QTimer
-from qgis.PyQt.QtWidgets import QAction, QDockWidget
+from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtWidgets import QAction
 from qgis.utils import iface
+
+sys.path.insert(0, os.path.join(os.getcwd(), "docs"))  # run by qgis --code from the repository root
+import desktop_common  # noqa: E402
 
 ROOT = os.getcwd()
 IMG = os.path.join(ROOT, "docs", "img")
@@ -62,17 +62,8 @@ def sbas_dialog():
     # what "Add Directory..." of the multiple-layer widget puts in the list: every file of the folder
     files = sorted(os.path.join(MEXICO, f) for f in os.listdir(MEXICO))
     dlg = createAlgorithmDialog("geohazard:sbasinversion", {"INTERFEROGRAMS": files, "COHERENCE": files})
-    dlg.show()
-    dlg.resize(1200, 980)  # after show(): the dialog restores its last size when shown
-    STATE["dialog"] = dlg
-    QTimer.singleShot(2500, save_dialog)
-
-
-def save_dialog():
-    dlg = STATE.pop("dialog")
-    dlg.grab().save(os.path.join(IMG, "desktop_sbas_dialog.png"))
-    dlg.close()
-    QTimer.singleShot(500, run_sbas)
+    desktop_common.grab_dialog(dlg, (1200, 980), os.path.join(IMG, "desktop_sbas_dialog.png"), 2500,
+                               lambda: QTimer.singleShot(500, run_sbas))
 
 
 def run_sbas():
@@ -89,13 +80,7 @@ def run_sbas():
         params[key] = os.path.join(OUT, key.lower()[7:] + ".tif")
     processing.runAndLoadResults("geohazard:sbasinversion", params, context=context,
                                  feedback=QgsProcessingFeedback())
-    window = iface.mainWindow()
-    window.resize(1500, 900)
-    for dock in window.findChildren(QDockWidget):
-        if dock.objectName() == "Browser":
-            dock.setVisible(False)
-        if dock.objectName() == "Layers":  # wide enough for the names (quantity (unit), dates)
-            window.resizeDocks([dock], [470], Qt.Orientation.Horizontal)
+    desktop_common.main_window(1500, 900, layers_width=470)
     for node in project.layerTreeRoot().findLayers():
         node.setExpanded(node.layer().name().startswith("Velocity ("))
     layers = [lay for lay in project.mapLayers().values() if lay.name().startswith("Velocity (mm/yr)")]

@@ -1,13 +1,9 @@
 """Screenshots of the three things most users do (docs/desktop.md), each after its run in the real QGIS desktop.
 
-Run from the repository root (after `make link`); a throw-away profile enables the plugin:
+Run from the repository root (after `make link`; docs/run_in_desktop.sh makes the throw-away profile that
+enables the plugin):
 
-    mkdir -p .build/qgis-profile/profiles/default/QGIS
-    printf '[PythonPlugins]\\ninsar_geohazards=true\\nprocessing=true\\n' \\
-        > .build/qgis-profile/profiles/default/QGIS/QGIS3.ini
-    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        qgis --nologo --noversioncheck --profiles-path .build/qgis-profile \\
-        --code docs/make_desktop_scenarios.py
+    docs/run_in_desktop.sh docs/make_desktop_scenarios.py
 
 For each scenario it clears the project, runs the steps on the bundled real data as the dialog does (each run's
 results loaded in a group of their own on top, the main product checked), zooms to the main product and saves
@@ -17,22 +13,23 @@ quits QGIS. The steps and their parameters are the demo's
 """
 
 import glob
-import importlib.util
 import os
+import sys
 import tempfile
 
 from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
-from qgis.PyQt.QtCore import Qt, QTimer
-from qgis.PyQt.QtWidgets import QDockWidget
+from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface
+
+sys.path.insert(0, os.path.join(os.getcwd(), "docs"))  # run by qgis --code from the repository root
+import desktop_common  # noqa: E402
+import figure_common  # noqa: E402
 
 ROOT = os.getcwd()
 IMG = os.path.join(ROOT, "docs", "img")
 OUT = tempfile.mkdtemp(prefix="insar_geohazards_scenarios_")
 
-spec = importlib.util.spec_from_file_location("run_demo", os.path.join(ROOT, "demo", "run_demo.py"))
-demo = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(demo)
+demo = figure_common.load_demo()
 STEPS = demo.steps(OUT)
 
 #: name -> (the demo steps run, in order, the output zoomed to)
@@ -62,17 +59,7 @@ def run(alg):
 
 
 def arrange():
-    window = iface.mainWindow()
-    window.resize(1500, 950)
-    layers = None
-    for dock in window.findChildren(QDockWidget):
-        if dock.objectName() in ("Browser", "PythonConsole"):
-            dock.setVisible(False)
-        if dock.objectName() == "Layers":
-            dock.setVisible(True)
-            layers = dock
-    if layers is not None:  # wide enough for the layer names (quantity (unit), dates)
-        window.resizeDocks([layers], [470], Qt.Orientation.Horizontal)
+    desktop_common.main_window(1500, 950, layers_width=470)
     QTimer.singleShot(1000, next_scenario)
 
 

@@ -2,29 +2,27 @@
 
 Run after `make demo`, from the repository root:
 
-    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \
-        qgis --nologo --noversioncheck --project demo_output/demo.qgz --code docs/make_desktop_screenshot.py
+    docs/run_in_desktop.sh docs/make_desktop_screenshot.py --project demo_output/demo.qgz
 
 It shows the main job's velocity map, the layer groups of every demo step and the plugin's
 tools expanded in the Processing toolbox, saves the picture and quits QGIS.
 """
 
 import os
+import sys
 
 from qgis.core import QgsProject
 from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface
+
+sys.path.insert(0, os.path.join(os.getcwd(), "docs"))  # run by qgis --code from the repository root
+import desktop_common  # noqa: E402
 
 OUT = os.path.join(os.getcwd(), "docs", "img", "qgis_desktop_demo.png")
 
 
 def arrange():
-    window = iface.mainWindow()
-    window.resize(1500, 900)
-    for dock in window.findChildren(QDockWidget):
-        if dock.objectName() == "Browser":
-            dock.setVisible(False)
+    window = desktop_common.main_window(1500, 900)
     root = QgsProject.instance().layerTreeRoot()
     # demo.qgz opens with the main job's points and velocity checked on top; show the velocity's legend
     for node in root.findLayers():

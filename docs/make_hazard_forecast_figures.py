@@ -10,46 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.append("/usr/share/qgis/python/plugins")
+import figure_common
+
+ROOT = figure_common.ROOT
 IMG = os.path.join(ROOT, "docs", "img")
 USTICA = os.path.join(ROOT, "tests", "data", "egms_ustica", "asc_117_subset.gpkg")
 
 
-def _line(path):
-    """A profile across the Ustica subset, west to east (EPSG:3035)."""
-    from osgeo import ogr, osr
-
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(3035)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    lyr = ds.CreateLayer("line", srs, ogr.wkbLineString)
-    f = ogr.Feature(lyr.GetLayerDefn())
-    f.SetGeometry(ogr.CreateGeometryFromWkt("LINESTRING(4598610 1741450, 4598850 1741600, 4599090 1741600)"))
-    lyr.CreateFeature(f)
-    ds = None
-    return path
-
-
 def main():
     import numpy as np
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+    app, _plugin, processing = figure_common.start_processing()
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    import processing
-
-    from insar_geohazards.plugin import InsarGeohazardsPlugin
-
-    plugin = InsarGeohazardsPlugin(None)
-    plugin.initProcessing()
     os.makedirs(IMG, exist_ok=True)
     tmp = tempfile.mkdtemp()
 
@@ -57,7 +31,9 @@ def main():
         return processing.run(f"geohazard:{alg}", params, context=QgsProcessingContext(),
                               feedback=QgsProcessingFeedback())
 
-    line = _line(os.path.join(tmp, "line.gpkg"))
+    # a profile across the Ustica subset, west to east (EPSG:3035)
+    line = figure_common.load_demo().line_gpkg(
+        os.path.join(tmp, "line.gpkg"), "LINESTRING(4598610 1741450, 4598850 1741600, 4599090 1741600)", 3035, "line")
     run("swathprofile", {"INPUT": USTICA, "FIELD": "mean_velocity", "LINE": line, "WIDTH": 200.0, "STEP": 40.0,
                          "OUTPUT": os.path.join(tmp, "p.gpkg"), "OUTPUT_CHART": os.path.join(IMG, "hazard_swath.png")})
     run("swathprofile", {"INPUT": USTICA, "LINE": line, "WIDTH": 200.0, "STEP": 40.0,

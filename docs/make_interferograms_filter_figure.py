@@ -8,11 +8,12 @@ Writes docs/img/interferograms_filter.png.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import figure_common
+
+ROOT = figure_common.ROOT
 IMG = os.path.join(ROOT, "docs", "img", "interferograms_filter.png")
 ALG = "geohazard:interferogramfilter"
 PAIR = "20180106_20180412"
@@ -51,11 +52,7 @@ def main(work: str) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    spec = importlib.util.spec_from_file_location("run_demo", os.path.join(ROOT, "demo", "run_demo.py"))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    os.makedirs(work, exist_ok=True)
-    demo.run_step(next(s for s in demo.steps(work) if s["alg"] == ALG))
+    figure_common.run_demo_step(work, ALG)
     real = [_read(os.path.join(work, folder, f"{PAIR}.{kind}.tif")) for folder, kind in (
         ("mexico_wrapped", "wrapped"), ("mexico_filtered", "wrapped"), ("mexico_filtered_coherence", "coh"))]
     clean, noisy, flt, truth, z, filtered = simulated()
@@ -74,12 +71,7 @@ def main(work: str) -> str:
         (flt, cyc, f"filtered, alpha 0.8: {err(filtered):.2f} rad RMS"),
         (clean, cyc, "SIMULATED noise-free phase"),
     ]
-    for ax, (arr, style, title) in zip(axes.ravel(), panels):
-        im = ax.imshow(arr, **style)
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        fig.colorbar(im, ax=ax, shrink=0.75)
+    figure_common.image_panels(fig, axes.ravel(), panels, shrink=0.75)
     fig.suptitle("geohazard:interferogramfilter: a real interferogram (top), a SIMULATED one with its truth "
                  "(bottom)", fontsize=10)
     fig.tight_layout()

@@ -194,7 +194,7 @@ def draw(work: str) -> None:
     from osgeo import gdal
     from qgis.core import QgsRectangle
     from qgis.PyQt.QtCore import Qt
-    from qgis.PyQt.QtGui import QColor, QImage, QPainter
+    from qgis.PyQt.QtGui import QColor
 
     ts = fq.raster(os.path.join(work, "ts_mm.tif"))
     pts = fq.vector(os.path.join(work, "ts_points.gpkg"))
@@ -216,14 +216,9 @@ def draw(work: str) -> None:
     img_b, ms_b = fq.render([pts], extent, (mw, mh))
 
     W, H = 1150, 410
-    out = QImage(W, H, QImage.Format.Format_ARGB32)
-    out.fill(QColor("white"))
-    p = QPainter(out)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    fq.text(p, 20, 28, "MintPy's timeseries_demErr.h5 and maskTempCoh.h5 loaded by geohazard:loadmintpy", 17,
-            bold=True)
-    fq.text(p, 20, 50, "Mexico City, Sentinel-1, 30 interferograms, 13 dates of 2018, MintPy 1.6 smallbaselineApp. "
-                       "Triangle: MintPy's reference pixel; circles: the two points charted", 13)
+    out, p = fq.page(W, H, "MintPy's timeseries_demErr.h5 and maskTempCoh.h5 loaded by geohazard:loadmintpy",
+                     "Mexico City, Sentinel-1, 30 interferograms, 13 dates of 2018, MintPy 1.6 smallbaselineApp. "
+                     "Triangle: MintPy's reference pixel; circles: the two points charted")
     ox, oy = 20, 100
     fq.map_panel(p, img_a, ox, oy, f"ts_mm.tif: {last} (band {band}), mm")
     fq.colour_bar(p, ts, ox + 20, oy + mh + 12, mw - 80, "mm", [-150, -75, 0, 75, 150])

@@ -8,30 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.append("/usr/share/qgis/python/plugins")
+import figure_common
+
+ROOT = figure_common.ROOT
 IMG = os.path.join(ROOT, "docs", "img")
 
 
 def main():
     import numpy as np
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
+    app, plugin, processing = figure_common.start_processing(gui=True)
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
 
-    app = QgsApplication([], True)
-    app.initQgis()
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    import processing
-
-    from insar_geohazards.plugin import InsarGeohazardsPlugin
-
-    plugin = InsarGeohazardsPlugin(None)
-    plugin.initProcessing()
     shp = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
     os.makedirs(IMG, exist_ok=True)
 

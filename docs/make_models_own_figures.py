@@ -1,13 +1,8 @@
 """Pictures of the two worked models of docs/models_own.md in the QGIS desktop's Graphical Modeler.
 
-Run from the repository root (after `make link` and docs/make_models_own.py); a throw-away profile enables the plugin:
+Run from the repository root (after `make link` and docs/make_models_own.py):
 
-    mkdir -p .build/qgis-profile/profiles/default/QGIS
-    printf '[PythonPlugins]\\ninsar_geohazards=true\\nprocessing=true\\n[qgis]\\nshowTips=false\\n' \\
-        > .build/qgis-profile/profiles/default/QGIS/QGIS3.ini
-    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        qgis --nologo --noversioncheck --profiles-path .build/qgis-profile \\
-        --code docs/make_models_own_figures.py
+    docs/run_in_desktop.sh docs/make_models_own_figures.py
 
 Each model file of docs/models_own/ is opened in the model designer as *Processing > Graphical Modeler > Open
 Model...* does, and the step whose dialog the page shows is opened as a double click does; the pictures are saved to
@@ -15,11 +10,15 @@ docs/img/models_own_*.png, then QGIS quits.
 """
 
 import os
+import sys
 
 from qgis.core import QgsProcessingModelAlgorithm
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QAction
 from qgis.utils import iface
+
+sys.path.insert(0, os.path.join(os.getcwd(), "docs"))  # run by qgis --code from the repository root
+import desktop_common  # noqa: E402
 
 ROOT = os.getcwd()
 IMG = os.path.join(ROOT, "docs", "img")
@@ -73,17 +72,7 @@ def open_step():
     model = dlg.model()
     child = model.childAlgorithm(STATE["step"])
     step = ModelerParametersDialog(child.algorithm(), model, STATE["step"], child.configuration())
-    step.show()
-    step.resize(1000, 560)  # after show(): the dialog restores its last size when shown
-    STATE["step_dialog"] = step
-    QTimer.singleShot(1500, save_step)
-
-
-def save_step():
-    step = STATE.pop("step_dialog")
-    step.grab().save(os.path.join(IMG, STATE["step_picture"]))
-    step.reject()
-    close_model()
+    desktop_common.grab_dialog(step, (1000, 560), os.path.join(IMG, STATE["step_picture"]), 1500, close_model)
 
 
 def close_model():

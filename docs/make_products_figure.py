@@ -76,8 +76,6 @@ def main():
 
 
 def draw(work: str) -> None:
-    from qgis.PyQt.QtGui import QColor, QImage, QPainter
-
     with open(os.path.join(work, "shares.csv"), newline="") as fh:
         shares = {(r["classification"], r["name"]): float(r["share_pct"]) for r in csv.DictReader(fh)}
     height, stats = dem_layer(work)
@@ -92,14 +90,9 @@ def draw(work: str) -> None:
     images = [fq.render(layers, e, (mw, mh))[0] for layers, _ in panels]
 
     W, H, gap = 1110, mh + 260, 50
-    out = QImage(W, H, QImage.Format.Format_ARGB32)
-    out.fill(QColor("white"))
-    p = QPainter(out)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    fq.text(p, 20, 28, "A GAMMA DEM as GAMMA writes it, read as delivered by geohazard:geometricdistortion", 17,
-            bold=True)
-    fq.text(p, 20, 50, "Envisat, PyRate's sample: 20060619_utm.dem (headerless) on the grid of 20060619_utm_dem.par; "
-                       "heading 193.2 and incidence 23.0 deg from 20060619_slc.par", 13)
+    out, p = fq.page(W, H, "A GAMMA DEM as GAMMA writes it, read as delivered by geohazard:geometricdistortion",
+                     "Envisat, PyRate's sample: 20060619_utm.dem (headerless) on the grid of 20060619_utm_dem.par; "
+                     "heading 193.2 and incidence 23.0 deg from 20060619_slc.par")
     oy = 100
     for i, (image, (_, title)) in enumerate(zip(images, panels)):
         ox = 20 + i * (mw + gap)

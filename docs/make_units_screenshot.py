@@ -1,11 +1,8 @@
 """Screenshot of a Coulomb dialog in km (docs/img/desktop_coulomb_dialog_km.png, docs/desktop.md).
 
-Run from the repository root (after `make link`), with the throw-away profile of
-make_desktop_first_hour.py:
+Run from the repository root (after `make link`):
 
-    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        qgis --nologo --noversioncheck --profiles-path .build/qgis-profile \\
-        --code docs/make_units_screenshot.py
+    docs/run_in_desktop.sh docs/make_units_screenshot.py
 
 It opens geohazard:coulombstress with a bundled Coulomb 3 file and saves the dialog, then quits QGIS.
 """

@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import glob
-import importlib.util
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import figure_common
+
+ROOT = figure_common.ROOT
 IMG = os.path.join(ROOT, "docs", "img", "unwrap_simulated_slc_model.png")
 ALG = "geohazard:slcstacktotimeseries"
 
@@ -46,11 +47,7 @@ def main(work: str) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    spec = importlib.util.spec_from_file_location("run_demo", os.path.join(ROOT, "demo", "run_demo.py"))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    os.makedirs(work, exist_ok=True)
-    demo.run_step(next(s for s in demo.steps(work) if s["alg"] == ALG))
+    demo = figure_common.run_demo_step(work, ALG)
 
     # the longest interferogram (most fringes); among equals, the fewest residues
     with open(os.path.join(work, "simulated_unwrap_report.csv"), encoding="utf-8") as fh:
