@@ -31,7 +31,7 @@ from qgis.core import (
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.progress import check_canceled, info
-from .vector import staged_file, write_vector
+from .vector import gpkg_spatial_index, staged_file, write_vector
 
 ogr.UseExceptions()
 
@@ -403,11 +403,7 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
         con.commit()
         con.close()
         if n <= spatial_index_max:
-            ds = ogr.Open(tmp, 1)
-            res = ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{lname}', 'geom')")
-            if res is not None:
-                ds.ReleaseResultSet(res)
-            ds = None
+            gpkg_spatial_index(tmp, lname)
         elif progress is not None:
             info(progress, f"{os.path.basename(path)}: {n} points written without a spatial index (QGIS builds one "
                            "on demand: Layer Properties > Source > Create spatial index)")

@@ -44,7 +44,7 @@ from ..algorithms.formats import egms_tiles as tiles
 from ..algorithms.progress import check_canceled, info, warn
 from . import series_nc, sqlite_bulk
 from .ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
-from .vector import staged_file, write_vector
+from .vector import gpkg_spatial_index, staged_file, write_vector
 
 ogr.UseExceptions()
 
@@ -480,11 +480,7 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
         report.level = next(iter(groups.values())).level
         for name, n in report.layers.items():
             if n <= spatial_index_max:
-                ds = ogr.Open(tmp, 1)
-                res = ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{name}', 'geom')")
-                if res is not None:
-                    ds.ReleaseResultSet(res)
-                ds = None
+                gpkg_spatial_index(tmp, name)
             else:
                 info(progress, f"{name}: {n} points written without a spatial index (QGIS builds one on demand: "
                                "Layer Properties > Source > Create spatial index)")

@@ -12,7 +12,7 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
 from . import styles
 from .raster import write_raster
-from .vector import write_vector
+from .vector import geometries, write_vector
 
 FIELD_ALIASES = {
     "dip": ("dip_deg", "dip"),
@@ -136,12 +136,7 @@ def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
     fields = source.fields()
     traces, attrs, names = [], {k: [] for k in FIELD_ALIASES}, []
     name_idx = fields.lookupField("name")
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull() or geom.isEmpty():
-            continue
-        if transform is not None:
-            geom.transform(transform)
+    for feat, geom in geometries(source, transform):
         parts = geom.asMultiPolyline() if geom.isMultipart() else [geom.asPolyline()]
         for part in parts:
             traces.append(np.array([[p.x(), p.y()] for p in part]))

@@ -57,12 +57,7 @@ def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Opt
     fields = source.fields()
     i_depth, i_thick = fields.lookupField(DEPTH_FIELD), fields.lookupField(THICKNESS_FIELD)
     panels = []
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull() or geom.isEmpty():
-            continue
-        if transform is not None:
-            geom.transform(transform)
+    for feat, geom in vector.geometries(source, transform):
         depth = _value(feat, i_depth, depth_m, DEPTH_FIELD, name, feat.id())
         thick = _value(feat, i_thick, thickness_m, THICKNESS_FIELD, name, feat.id())
         parts = geom.asMultiPolygon() if geom.isMultipart() else [geom.asPolygon()]

@@ -86,20 +86,7 @@ def pixel_areas_km2(info: RasterInfo, name: str) -> np.ndarray:
 
 def polygons_of(source, crs_wkt: str, transform_context, name: str) -> list:
     """``[(feature id, WKB in crs_wkt)]`` of a polygon source (empty geometries left out)."""
-    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
-
-    dest = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else source.sourceCrs()
-    xform = None
-    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
-        xform = QgsCoordinateTransform(source.sourceCrs(), dest, transform_context)
-    out = []
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom is None or geom.isNull() or geom.isEmpty():
-            continue
-        if xform is not None:
-            geom.transform(xform)
-        out.append((int(feat.id()), bytes(geom.asWkb())))
+    out = vector.polygons_wkb(source, crs_wkt, transform_context)
     if not out:
         raise GeohazardError(f"{name}: the layer has no polygon")
     return out

@@ -44,6 +44,37 @@ def wkt_of(crs) -> str:
     return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT_PREFERRED)
 
 
+def geometries(source, transform=None):
+    """``(feature, geometry)`` of each feature of ``source`` that has a geometry (null and empty ones passed
+    over), the geometry transformed by ``transform`` when given."""
+    for feat in source.getFeatures():
+        geom = feat.geometry()
+        if geom is None or geom.isNull() or geom.isEmpty():
+            continue
+        if transform is not None:
+            geom.transform(transform)
+        yield feat, geom
+
+
+def gpkg_spatial_index(path: str, layer: str) -> None:
+    """Build the R-tree spatial index of ``layer`` (geometry column ``geom``) in the GeoPackage ``path``."""
+    ds = ogr.Open(path, 1)
+    res = ds.ExecuteSQL(f"SELECT CreateSpatialIndex('{layer}', 'geom')")
+    if res is not None:
+        ds.ReleaseResultSet(res)
+    ds = None
+
+
+def polygons_wkb(source, crs_wkt: str, transform_context) -> list:
+    """``[(feature id, WKB in crs_wkt)]`` of the features of a polygon source that have a geometry (``crs_wkt``
+    empty: the source's own CRS)."""
+    dest = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else source.sourceCrs()
+    xform = None
+    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
+        xform = QgsCoordinateTransform(source.sourceCrs(), dest, transform_context)
+    return [(int(feat.id()), bytes(geom.asWkb())) for feat, geom in geometries(source, xform)]
+
+
 @dataclass
 class PointData:
     """Coordinates and attributes of a point layer as arrays."""

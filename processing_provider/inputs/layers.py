@@ -11,8 +11,6 @@ import os
 
 import numpy as np
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsRasterLayer,
@@ -20,6 +18,7 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics.validation import Station, read_station_csv
+from ...io import vector
 from ...io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
 from ...io.blocks import raster_source
 from ...io.kinematics import table_as_csv
@@ -64,19 +63,7 @@ def polygons_wkb(alg, parameters, name: str, context, crs_wkt: str) -> list:
     source = alg.parameterAsSource(parameters, name, context)
     if source is None:
         raise GeohazardError(f"{name}: not a polygon layer QGIS can read")
-    dest = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else source.sourceCrs()
-    xform = None
-    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
-        xform = QgsCoordinateTransform(source.sourceCrs(), dest, context.transformContext())
-    out = []
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom is None or geom.isNull() or geom.isEmpty():
-            continue
-        if xform is not None:
-            geom.transform(xform)
-        out.append(bytes(geom.asWkb()))
-    return out
+    return [wkb for _, wkb in vector.polygons_wkb(source, crs_wkt, context.transformContext())]
 
 
 def fit_mask(alg, parameters, context, info):
