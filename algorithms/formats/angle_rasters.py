@@ -31,6 +31,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GeohazardError
+from ..geometry.los import finite_vectors
 
 #: Contents of an incidence raster, index = the INCIDENCE_UNITS option (algorithms/geometry/los_blocks.py).
 INCIDENCE_CONTENTS = ("incidence_deg", "incidence_rad", "elevation_deg", "elevation_rad", "up_component")
@@ -196,12 +197,10 @@ def check_los_vector(east, north, up, *, label: str, tolerance: float = 0.02) ->
     GeohazardError
         Naming ``label``, the largest departure from unit length or the share pointing down.
     """
-    e, n, u = (np.asarray(a, np.float64).ravel() for a in (east, north, up))
-    ok = np.isfinite(e) & np.isfinite(n) & np.isfinite(u)
-    if not ok.any():
+    found = finite_vectors(east, north, up)
+    if found is None:
         return
-    e, n, u = e[ok], n[ok], u[ok]
-    norm = np.sqrt(e * e + n * n + u * u)
+    e, n, u, norm = found
     worst = float(np.max(np.abs(norm - 1.0)))
     if worst > tolerance:
         k = int(np.argmax(np.abs(norm - 1.0)))

@@ -78,16 +78,46 @@ class EgmsData:
         return int(self.x.size)
 
 
+def zip_csv(path: str):
+    """``(name, binary stream)`` of the first CSV inside the zip ``path``; None when ``path`` is not a zip."""
+    if not zipfile.is_zipfile(path):
+        return None
+    zf = zipfile.ZipFile(path)
+    members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
+    if not members:
+        raise GeohazardError(f"EGMS zip {path!r} holds no .csv file (found {zf.namelist()[:5]})")
+    return os.path.splitext(os.path.basename(members[0]))[0], zf.open(members[0])
+
+
+def coordinate_columns(header: list, path: str) -> tuple:
+    """``(epsg, x column, y column)`` of an EGMS CSV header: easting/northing (EPSG:3035) or longitude/latitude
+    (EPSG:4326)."""
+    if "easting" in header and "northing" in header:
+        return 3035, "easting", "northing"
+    if "longitude" in header and "latitude" in header:
+        return 4326, "longitude", "latitude"
+    raise GeohazardError(f"{path!r}: no easting/northing nor longitude/latitude columns")
+
+
+def date_columns(header: list, path: str) -> tuple:
+    """The indices of the displacement columns of an EGMS CSV header (named YYYYMMDD) and their dates."""
+    date_idx = [i for i, h in enumerate(header) if re.fullmatch(r"\d{8}", h)]
+    dates = []
+    for i in date_idx:
+        try:
+            dates.append(_dt.datetime.strptime(header[i], "%Y%m%d").date())
+        except ValueError:
+            raise GeohazardError(f"{path!r}: column {header[i]!r} looks like a date but is not one") from None
+    return date_idx, dates
+
+
 def _open_text(path: str):
     """Return ``(name, text stream)`` of the CSV inside ``path`` (plain or zip)."""
     if not os.path.exists(path):
         raise GeohazardError(f"EGMS file {path!r} does not exist")
-    if zipfile.is_zipfile(path):
-        zf = zipfile.ZipFile(path)
-        members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
-        if not members:
-            raise GeohazardError(f"EGMS zip {path!r} holds no .csv file (found {zf.namelist()[:5]})")
-        return os.path.splitext(os.path.basename(members[0]))[0], io.TextIOWrapper(zf.open(members[0]), "utf-8")
+    member = zip_csv(path)
+    if member is not None:
+        return member[0], io.TextIOWrapper(member[1], "utf-8")
     if not path.lower().endswith((".csv", ".txt")):
         raise GeohazardError(f"EGMS file {path!r} is neither a .csv nor a .zip holding one")
     return os.path.splitext(os.path.basename(path))[0], open(path, encoding="utf-8")
@@ -125,20 +155,9 @@ def read_egms(path: str) -> EgmsData:
         header = [h.strip() for h in fh.readline().strip().split(",")]
         if "pid" not in header:
             raise GeohazardError(f"{path!r} is not an EGMS CSV: no 'pid' column in header {header[:6]}")
-        if "easting" in header and "northing" in header:
-            epsg, xcol, ycol = 3035, "easting", "northing"
-        elif "longitude" in header and "latitude" in header:
-            epsg, xcol, ycol = 4326, "longitude", "latitude"
-        else:
-            raise GeohazardError(f"{path!r}: no easting/northing nor longitude/latitude columns")
+        epsg, xcol, ycol = coordinate_columns(header, path)
         level = _level(name, header)
-        date_idx = [i for i, h in enumerate(header) if re.fullmatch(r"\d{8}", h)]
-        dates = []
-        for i in date_idx:
-            try:
-                dates.append(_dt.datetime.strptime(header[i], "%Y%m%d").date())
-            except ValueError:
-                raise GeohazardError(f"{path!r}: column {header[i]!r} looks like a date but is not one") from None
+        date_idx, dates = date_columns(header, path)
         ncol = len(header)
         text_idx = [i for i, h in enumerate(header) if h in TEXT_COLUMNS]
         attr_idx = [i for i in range(ncol) if i not in text_idx and i not in date_idx]

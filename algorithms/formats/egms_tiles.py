@@ -22,7 +22,6 @@ read wins, tiles in the order given (a folder is read in file-name order) and ro
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import io
 import os
@@ -83,12 +82,9 @@ def _member(path: str):
     """``(name, binary stream)`` of the CSV in ``path`` (zip or plain)."""
     if not os.path.isfile(path):
         raise GeohazardError(f"EGMS file {path!r} does not exist")
-    if zipfile.is_zipfile(path):
-        zf = zipfile.ZipFile(path)
-        members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
-        if not members:
-            raise GeohazardError(f"EGMS zip {path!r} holds no .csv file (found {zf.namelist()[:5]})")
-        return os.path.splitext(os.path.basename(members[0]))[0], zf.open(members[0])
+    member = egms.zip_csv(path)
+    if member is not None:
+        return member
     if path.lower().endswith(".zip"):
         raise zipfile.BadZipFile(f"{os.path.basename(path)} is not a readable zip archive")
     if not path.lower().endswith((".csv", ".txt")):
@@ -126,20 +122,9 @@ def read_header(path: str) -> TileHeader:
         first = text.readline().strip().split(",")
     if "pid" not in header or header[0] != "pid":
         raise GeohazardError(f"{path!r} is not an EGMS CSV: no leading 'pid' column in header {header[:6]}")
-    if "easting" in header and "northing" in header:
-        epsg, xcol, ycol = 3035, "easting", "northing"
-    elif "longitude" in header and "latitude" in header:
-        epsg, xcol, ycol = 4326, "longitude", "latitude"
-    else:
-        raise GeohazardError(f"{path!r}: no easting/northing nor longitude/latitude columns")
+    epsg, xcol, ycol = egms.coordinate_columns(header, path)
     level = egms._level(name, header)
-    date_idx = [i for i, h in enumerate(header) if re.fullmatch(r"\d{8}", h)]
-    dates = []
-    for i in date_idx:
-        try:
-            dates.append(_dt.datetime.strptime(header[i], "%Y%m%d").date())
-        except ValueError:
-            raise GeohazardError(f"{path!r}: column {header[i]!r} looks like a date but is not one") from None
+    date_idx, dates = egms.date_columns(header, path)
     attrs = [h for i, h in enumerate(header) if i not in date_idx]
     return TileHeader(path=path, name=name, level=level, epsg=epsg, header=header, date_columns=date_idx,
                       dates=dates, xcol=xcol, ycol=ycol, group=group_name(level, name, header, first),

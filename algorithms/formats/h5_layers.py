@@ -28,16 +28,8 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     GeohazardError
         The file is missing, not HDF5 (a download cut short), or of no producer this reader knows, naming it.
     """
-    h5py = mintpy._h5py()
     label = name or os.path.basename(path)
-    if not os.path.isfile(path):
-        raise GeohazardError(f"{label}: the file {path!r} does not exist")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise GeohazardError(f"{label} is not an HDF5 file h5py can open ({exc}); a copy or download may be "
-                             "incomplete") from None
-    with f:
+    with mintpy.open_h5(path, label) as f:
         try:
             attrs = {k: mintpy._text(v) for k, v in f.attrs.items()}
             found = mintpy._root_datasets(f)

@@ -52,6 +52,19 @@ def _h5py():
     return h5py
 
 
+def open_h5(path: str, label: str):
+    """``path`` opened read-only with h5py; a GeohazardError naming ``label`` when it is missing or not HDF5 (a
+    download cut short)."""
+    h5py = _h5py()
+    if not os.path.isfile(path):
+        raise GeohazardError(f"{label}: the file {path!r} does not exist")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise GeohazardError(f"{label} is not an HDF5 file h5py can open ({exc}); a copy or download may be "
+                             "incomplete") from None
+
+
 def _date(token) -> _dt.date:
     text = token.decode() if isinstance(token, bytes) else str(token)
     return _dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
@@ -499,16 +512,8 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     GeohazardError
         Not an HDF5 file, not MintPy's, an interferogram stack, radar coordinates, an unknown dataset or unit.
     """
-    h5py = _h5py()
     label = name or os.path.basename(path)
-    if not os.path.isfile(path):
-        raise GeohazardError(f"{label}: the file {path!r} does not exist")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise GeohazardError(f"{label} is not an HDF5 file h5py can open ({exc}); a copy or download may be "
-                             "incomplete") from None
-    with f:
+    with open_h5(path, label) as f:
         attrs = {k: _text(v) for k, v in f.attrs.items()}
         file_type = attrs.get("FILE_TYPE", "")
         found = _root_datasets(f)

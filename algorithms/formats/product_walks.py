@@ -207,14 +207,7 @@ def _endian(spec: StackSpec) -> str:
 
 
 def _finish(spec: StackSpec, left: OrderedDict, coh_name: str) -> None:
-    spec.pairs.sort(key=lambda p: p.pair)
-    no_coh = [p.name for p in spec.pairs if p.coh is None]
-    if no_coh:
-        if len(no_coh) < len(spec.pairs):
-            spec.warnings.append(f"{len(no_coh)} pair(s) have no {coh_name}, e.g. {no_coh[0]}: the coherence of "
-                                 "the stack is not used")
-        for p in spec.pairs:
-            p.coh = None
+    spec.sort_pairs(coh_name)
     spec.left_out = [(rel, why) for why, rels in left.items() for rel in rels]
 
 

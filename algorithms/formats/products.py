@@ -320,14 +320,7 @@ def licsar_stack(entries: list, roots: list, wrapped: bool = False) -> StackSpec
         spec.pairs.append(PairSpec(d["pair"], d["unw"].path, d["cc"].path if "cc" in d else None, label=d["rel"]))
     if not spec.pairs:
         raise GeohazardError(f"the LiCSAR folder holds no pair folder with a <date1>_<date2>{main}")
-    spec.pairs.sort(key=lambda p: p.pair)
-    no_cc = [p.name for p in spec.pairs if p.coh is None]
-    if no_cc and len(no_cc) < len(spec.pairs):
-        spec.warnings.append(f"{len(no_cc)} pair folder(s) have no .geo.cc.tif (coherence), e.g. {no_cc[0]}: the "
-                             "coherence of the stack is not used")
-    if no_cc:
-        for p in spec.pairs:
-            p.coh = None
+    spec.sort_pairs(".geo.cc.tif (coherence)", "pair folder(s)")
     for key, e in scene.items():
         spec.scene[key] = e.path
     if spec.frame and scene and not any(spec.frame in e.name for e in scene.values()):
@@ -519,14 +512,8 @@ def hyp3_stack(entries: list, wrapped: bool = False) -> StackSpec:
         (a, fa), (b, fb) = list(orbits.items())[:2]
         raise GeohazardError(f"two tracks are mixed: {fa} (relative orbit {a[0]}, {a[1] or '?'}) and {fb} (relative "
                              f"orbit {b[0]}, {b[1] or '?'}); a stack is one track, give its products apart")
-    spec.pairs.sort(key=lambda p: p.pair)
-    no_coh = [p for p in spec.pairs if p.coh is None]
-    if no_coh:
-        if len(no_coh) < len(spec.pairs):
-            spec.warnings.append(f"{len(no_coh)} product(s) have no _corr.tif (coherence), e.g. {no_coh[0].label}: "
-                                 "the coherence of the stack is not used")
-        for p in spec.pairs:
-            p.coh = None
+    n_coh = sum(p.coh is not None for p in spec.pairs)
+    spec.sort_pairs("_corr.tif (coherence)", "product(s)", by_label=True)
     if no_baseline:
         spec.warnings.append(f"{len(no_baseline)} product(s) carry no 'Baseline:' in their .txt, e.g. "
                              f"{no_baseline[0]}: the products' baselines are not used")
@@ -537,7 +524,7 @@ def hyp3_stack(entries: list, wrapped: bool = False) -> StackSpec:
     orbit = next(iter(orbits), (None, None))
     spec.frame = f"relative orbit {orbit[0]}" if orbit[0] is not None else ""
     spec.taken = [f"HyP3 InSAR products ({spec.layout}): {len(spec.pairs)} interferograms "
-                  f"({spec.pairs[0].name} .. {spec.pairs[-1].name}), {len(spec.pairs) - len(no_coh)} coherence rasters"
+                  f"({spec.pairs[0].name} .. {spec.pairs[-1].name}), {n_coh} coherence rasters"
                   + (f", {spec.frame} {orbit[1].lower()}" if spec.frame and orbit[1] else "")]
     clipped = sum(hyp3.is_clipped(os.path.basename(p.unw)) for p in spec.pairs)
     if clipped:

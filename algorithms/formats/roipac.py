@@ -121,14 +121,7 @@ def roipac_stack(entries: list) -> StackSpec:
             spec.bands[cor.path] = 2
     if not spec.pairs:
         raise GeohazardError("the ROI_PAC folder holds no <date1>-<date2>.unw with its .rsc")
-    spec.pairs.sort(key=lambda p: p.pair)
-    no_coh = [p.name for p in spec.pairs if p.coh is None]
-    if no_coh and len(no_coh) < len(spec.pairs):
-        spec.warnings.append(f"{len(no_coh)} pair(s) have no .cor (correlation), e.g. {no_coh[0]}: the coherence of "
-                             "the stack is not used")
-    if no_coh:
-        for p in spec.pairs:
-            p.coh = None
+    spec.sort_pairs(".cor (correlation)")
     spec.left_out = [(rel, why) for why, rels in left.items() for rel in rels]
     if wavelengths:
         ref, where = wavelengths[0]

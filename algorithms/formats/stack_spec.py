@@ -84,6 +84,20 @@ class StackSpec:
     def dates(self) -> list:
         return sorted({d for p in self.pairs for d in p.pair})
 
+    def sort_pairs(self, missing: str, what: str = "pair(s)", *, by_label: bool = False) -> None:
+        """The pairs in date order. When some have no coherence, none keeps its own (the stack's pairs are weighed
+        alike) and a warning names one: "<n> ``what`` have no ``missing``, e.g. <its name, or label>"."""
+        self.pairs.sort(key=lambda p: p.pair)
+        no_coh = [p for p in self.pairs if p.coh is None]
+        if not no_coh:
+            return
+        if len(no_coh) < len(self.pairs):
+            example = no_coh[0].label if by_label else no_coh[0].name
+            self.warnings.append(f"{len(no_coh)} {what} have no {missing}, e.g. {example}: the coherence of the stack "
+                                 "is not used")
+        for p in self.pairs:
+            p.coh = None
+
     def source_files(self) -> list:
         """Every file of the product this spec reads (interferograms, coherence, the pairs' other files, the scene's
         rasters and text files, lookup tables, delay maps; a zip member as its zip), as given: what no output may

@@ -139,6 +139,17 @@ def heading_from_azimuth(values, kind: str = "heading_deg", *, look: str = "righ
     return (az_sat + (90.0 if look == "right" else -90.0)) % 360.0
 
 
+def finite_vectors(east, north, up):
+    """The (east, north, up) components whose three values are finite, flattened, and their lengths:
+    ``(e, n, u, norm)``; None when no vector is finite."""
+    e, n, u = (np.asarray(a, np.float64).ravel() for a in (east, north, up))
+    ok = np.isfinite(e) & np.isfinite(n) & np.isfinite(u)
+    if not ok.any():
+        return None
+    e, n, u = e[ok], n[ok], u[ok]
+    return e, n, u, np.sqrt(e * e + n * n + u * u)
+
+
 class LosVectorCheck:
     """Whether per-pixel ``(east, north, up)`` rasters hold the ground-to-satellite unit vector (norm 1, up > 0, the
     convention of this module and of EGMS's ``los_east/los_north/los_up``), summed block by block.
@@ -153,13 +164,11 @@ class LosVectorCheck:
         self.norm_min, self.norm_max = math.inf, -math.inf
 
     def add(self, east, north, up) -> None:
-        e, n, u = (np.asarray(a, np.float64).ravel() for a in (east, north, up))
-        ok = np.isfinite(e) & np.isfinite(n) & np.isfinite(u)
-        if not ok.any():
+        found = finite_vectors(east, north, up)
+        if found is None:
             return
-        e, n, u = e[ok], n[ok], u[ok]
-        norm = np.sqrt(e * e + n * n + u * u)
-        self.valid += int(ok.sum())
+        e, n, u, norm = found
+        self.valid += int(u.size)
         self.not_unit += int((np.abs(norm - 1.0) > self.tol).sum())
         self.down += int((u <= 0).sum())
         self.norm_min = min(self.norm_min, float(norm.min()))

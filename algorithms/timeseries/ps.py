@@ -53,17 +53,8 @@ def amplitude_row_sums(amplitude) -> tuple[np.ndarray, np.ndarray]:
 
 
 def amplitude_date_sums(amplitude) -> tuple[np.ndarray, np.ndarray]:
-    """Per-date sum and count of finite, non-zero amplitudes of a stack (rows added in row order).
-
-    Parameters
-    ----------
-    amplitude : ndarray, shape (n_dates, rows, cols)
-        Amplitudes ``|slc|`` (NaN or 0 = no data).
-
-    Returns
-    -------
-    sums, counts : ndarray, shape (n_dates,)
-    """
+    """Per-date sum and count (each of shape ``(n_dates,)``) of the finite, non-zero amplitudes of a whole stack:
+    :func:`amplitude_row_sums` of the same ``amplitude`` added in row order."""
     sums, counts = amplitude_row_sums(amplitude)
     return add_rows(None, sums), add_rows(None, counts)
 
