@@ -11,7 +11,7 @@ export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
 
-.PHONY: help deps link test test-full test-core test-processing test-matrix test-trixie test-sid demo package lint generate bench bench-tables clean
+.PHONY: help deps link test test-full test-core test-processing test-matrix test-trixie test-sid demo package lint generate bench bench-tables duplicates clean
 
 help:
 	@echo "make test     install QGIS 3.22 + core packages if missing, run all test layers (on all cores)"
@@ -21,6 +21,7 @@ help:
 	@echo "make demo     run the main job headless on bundled real data (outputs: $(DEMO_OUT))"
 	@echo "make package  build dist/insar_geohazards.zip (installable plugin, help rendered to HTML)"
 	@echo "make lint     ruff (config in pyproject.toml)"
+	@echo "make duplicates [SKIP=benchmarks]  repeated code, generated modules left out (scripts/count_duplicates.sh)"
 	@echo "make generate  write the generated modules from their sources (scripts/generate)"
 	@echo "make bench FAMILY=x [CASE=y]  side-by-side benchmarks of a family (benchmarks/x/cases.py; peers in their own venv)"
 	@echo "make bench-tables  BENCHMARKS.md's tables from the latest recorded results"
@@ -80,6 +81,11 @@ generate:
 lint:
 	@[ -x .build/venv-lint/bin/ruff ] || { $(PY) -m venv .build/venv-lint && .build/venv-lint/bin/pip install -q ruff; }
 	.build/venv-lint/bin/ruff check .
+
+# Repeated code as docs/architecture.md counts it: `duplicates` over the tracked files less the generated modules
+# (and the folders named in SKIP).
+duplicates:
+	scripts/count_duplicates.sh $(foreach d,$(SKIP),--skip $(d))
 
 # One family (a folder of benchmarks/ with a cases.py), one case of it, or every family: benchmarks/run.py.
 bench: deps link
