@@ -153,6 +153,17 @@ def run_alg(qgis_app):
 
 
 @pytest.fixture
+def project(qgis_app):
+    """QGIS's project; the layers a test adds to it are removed after the test."""
+    from qgis.core import QgsProject
+
+    proj = QgsProject.instance()
+    before = set(proj.mapLayers())
+    yield proj
+    proj.removeMapLayers([i for i in proj.mapLayers() if i not in before])
+
+
+@pytest.fixture
 def alg(qgis_app):
     """Factory for a registered algorithm instance: ``alg("losvelocitytovertical")``."""
     from qgis.core import QgsApplication

@@ -8,15 +8,17 @@ import numpy as np
 
 
 def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0), epsg=32633,
-                  nodata=None, descriptions=None, metadata=None):
-    """Write a float32 GeoTIFF (2-D or 3-D array) with GDAL, dataset ``metadata`` (values as str); returns
-    ``path``."""
+                  nodata=None, descriptions=None, metadata=None, dtype="float32"):
+    """Write a GeoTIFF (2-D or 3-D array) in ``dtype`` (``"float32"``, ``"uint8"``, ``"complex64"``) with GDAL,
+    dataset ``metadata`` (values as str), its folder made if missing; returns ``path``."""
     from osgeo import gdal, osr
 
-    arr = np.asarray(array, dtype=np.float32)
+    types = {"float32": gdal.GDT_Float32, "uint8": gdal.GDT_Byte, "complex64": gdal.GDT_CFloat32}
+    arr = np.asarray(array, dtype=dtype)
     if arr.ndim == 2:
         arr = arr[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
+    os.makedirs(os.path.dirname(str(path)) or ".", exist_ok=True)
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], types[dtype])
     if geotransform is not None:
         ds.SetGeoTransform(geotransform)
     if epsg is not None:
@@ -34,6 +36,18 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
         band.WriteArray(arr[i])
     ds = None
     return str(path)
+
+
+def epsg_transform(src_epsg: int, dst_epsg: int):
+    """An OSR coordinate transformation between two EPSG codes, x then y (longitude then latitude) on both sides."""
+    from osgeo import osr
+
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(src_epsg)
+    dst.ImportFromEPSG(dst_epsg)
+    for srs in (src, dst):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return osr.CoordinateTransformation(src, dst)
 
 
 def recording_feedback():

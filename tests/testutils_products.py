@@ -27,6 +27,7 @@ import shutil
 import zipfile
 
 import numpy as np
+from testutils import write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs
 
 S1_WAVELENGTH_M = 299792458.0 / 5.405e9
@@ -35,24 +36,19 @@ FRAME = "124D_05291_131313"
 
 def write_tif(path, array, *, geotransform, epsg=4326, dtype="float32", nodata=None, metadata=None):
     """A one-band GeoTIFF of ``array`` in ``dtype`` (``"float32"``, ``"uint8"``); returns ``path``."""
-    from osgeo import gdal, osr
+    return write_geotiff(path, array, geotransform=geotransform, epsg=epsg, nodata=nodata, metadata=metadata,
+                         dtype=dtype)
 
-    types = {"float32": gdal.GDT_Float32, "uint8": gdal.GDT_Byte}
-    arr = np.asarray(array)
-    os.makedirs(os.path.dirname(str(path)) or ".", exist_ok=True)
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[1], arr.shape[0], 1, types[dtype])
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    if metadata:
-        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
-    band = ds.GetRasterBand(1)
-    if nodata is not None:
-        band.SetNoDataValue(nodata)
-    band.WriteArray(arr.astype(dtype))
-    ds = None
-    return str(path)
+
+def output_files(folder, keys) -> dict:
+    """``{key: <folder>/<key in lower case>.tif}`` for the output ``keys`` of a run, ``folder`` made."""
+    os.makedirs(folder, exist_ok=True)
+    return {k: os.path.join(str(folder), f"{k.lower()}.tif") for k in keys}
+
+
+def pair_shifts(truth) -> dict:
+    """Pair -> (row, column) shift of its product's crop, -1..1 and -2..2 pixels, varied over the pairs."""
+    return {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(truth.pairs)}
 
 
 class Truth:

@@ -90,16 +90,8 @@ test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_complex_raster_is_refused_not_cast(qgis_app, tmp_path):
-    from osgeo import gdal, osr
-
-    path = str(tmp_path / "ifg_complex.tif")
-    ds = gdal.GetDriverByName("GTiff").Create(path, 10, 8, 1, gdal.GDT_CFloat32)
-    ds.SetGeoTransform(hk.GT)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    ds.GetRasterBand(1).WriteArray(np.full((8, 10), 3 + 4j, np.complex64))
-    ds = None
+    path = write_geotiff(tmp_path / "ifg_complex.tif", np.full((8, 10), 3 + 4j), geotransform=hk.GT,
+                         dtype="complex64")
     msg = hk.expect_refusal("losvelocitytovertical", {"INPUT": path, "OUTPUT": str(tmp_path / "v.tif")}, "complex")
     assert "ifg_complex.tif" in msg and not (tmp_path / "v.tif").exists()
 

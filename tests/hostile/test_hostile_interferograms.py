@@ -165,16 +165,8 @@ def test_basindetection_refuses_phase_in_degrees(qgis_app, tmp_path):
 
 
 def test_basindetection_refuses_complex_data_given_as_a_velocity_or_gradient_map(qgis_app, tmp_path):
-    from osgeo import gdal, osr
-
-    path = str(tmp_path / "complex.tif")
-    ds = gdal.GetDriverByName("GTiff").Create(path, 20, 16, 1, gdal.GDT_CFloat32)
-    ds.SetGeoTransform(hk.GT)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    ds.GetRasterBand(1).WriteArray(np.exp(1j * np.linspace(0, 3, 320)).reshape(16, 20).astype(np.complex64))
-    ds = None
+    path = write_geotiff(tmp_path / "complex.tif", np.exp(1j * np.linspace(0, 3, 320)).reshape(16, 20),
+                         geotransform=hk.GT, dtype="complex64")
     for kind in (1, 2):
         msg = hk.expect_refusal("basindetection", {"INPUT": [path], "INPUT_TYPE": kind,
                                                    "OUTPUT": str(tmp_path / f"b{kind}.gpkg")}, "complex")

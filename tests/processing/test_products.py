@@ -24,6 +24,8 @@ from testutils_products import (
     hyp3_incidence,
     hyp3_products,
     licsar_frame,
+    output_files,
+    pair_shifts,
 )
 
 OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY")
@@ -31,13 +33,8 @@ LICSAR_REF = "25.0335,39.9955 [EPSG:4326]"  # row 4, column 33: still ground
 HYP3_REF = "394960,3960720 [EPSG:32611]"  # inside every product, still ground
 
 
-def _outs(d):
-    os.makedirs(d, exist_ok=True)
-    return {k: os.path.join(str(d), f"{k.lower()}.tif") for k in OUTS}
-
-
-def _shifts(truth):
-    return {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(truth.pairs)}
+def _outs(folder):
+    return output_files(folder, OUTS)
 
 
 # ------------------------------------------------------------------ LiCSAR
@@ -163,7 +160,7 @@ def test_a_typed_wavelength_wins_with_a_warning_naming_both(run_alg, tmp_path):
 # ------------------------------------------------------------------ HyP3
 def test_hyp3_zips_and_folders_equal_the_products_clipped_by_hand_and_the_truth(run_alg, tmp_path):
     t = Truth()
-    shifts = _shifts(t)
+    shifts = pair_shifts(t)
     prods = hyp3_products(tmp_path / "hyp3", t, zipped=t.pairs[:6], shifts=shifts)
     flat = flatten_hyp3(prods, tmp_path / "flat", t, shifts)
     common = {"REFERENCE": HYP3_REF, "WEIGHTING": 1, "MIN_TEMPORAL_COHERENCE": 0}
@@ -191,7 +188,7 @@ def test_hyp3_zips_and_folders_equal_the_products_clipped_by_hand_and_the_truth(
 
 def test_hyp3_union_extent_keeps_every_pairs_area(run_alg, tmp_path):
     t = Truth()
-    shifts = _shifts(t)
+    shifts = pair_shifts(t)
     hyp3_products(tmp_path / "hyp3", t, zipped=t.pairs[::2], shifts=shifts)
     common = {"INTERFEROGRAMS": str(tmp_path / "hyp3"), "REFERENCE": HYP3_REF, "MIN_TEMPORAL_COHERENCE": 0}
     inter = run_alg("stackingvelocity", {**common, "OUTPUT_VELOCITY": str(tmp_path / "i.tif")})
@@ -214,7 +211,7 @@ def test_hyp3_union_extent_keeps_every_pairs_area(run_alg, tmp_path):
                                        ("phasegradientstacking", "OUTPUT")])
 def test_hyp3_products_go_into_the_other_stack_tools(run_alg, tmp_path, tool, out):
     t = Truth()
-    hyp3_products(tmp_path / "hyp3", t, zipped=t.pairs[:3], shifts=_shifts(t))
+    hyp3_products(tmp_path / "hyp3", t, zipped=t.pairs[:3], shifts=pair_shifts(t))
     dest = str(tmp_path / ("o.gpkg" if tool == "referencepoint" else "o" if tool == "unwrapclosurecorrection"
                            else "o.tif"))
     res = run_alg(tool, {"INTERFEROGRAMS": str(tmp_path / "hyp3"), out: dest})
@@ -285,7 +282,7 @@ def test_troposphere_takes_the_products_heights_when_dem_is_empty(run_alg, tmp_p
     """HyP3's _dem.tif of every product (mosaicked on the stack's grid) against one product's DEM clipped by hand;
     LiCSAR's .geo.hgt.tif against the same file given as DEM."""
     t = Truth()
-    shifts = _shifts(t)
+    shifts = pair_shifts(t)
     prods = hyp3_products(tmp_path / "hyp3", t, zipped=t.pairs[:4], shifts=shifts)
     flat = flatten_hyp3(prods, tmp_path / "flat", t, shifts)
     fb = recording_feedback()

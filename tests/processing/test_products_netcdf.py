@@ -14,20 +14,15 @@ import numpy as np
 import pytest
 import testutils_netcdf_products as tn
 from testutils import read_raster, recording_feedback
-from testutils_products import S1_WAVELENGTH_M, Truth
+from testutils_products import S1_WAVELENGTH_M, Truth, output_files, pair_shifts
 
 pytest.importorskip("h5py", reason="h5py is not installed")
 OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY")
 ARIA_REF = "-118.9695,33.9745 [EPSG:4326]"  # row 25, column 30 of the truth grid: still ground
 
 
-def _outs(d):
-    os.makedirs(d, exist_ok=True)
-    return {k: os.path.join(str(d), f"{k.lower()}.tif") for k in OUTS}
-
-
-def _shifts(truth):
-    return {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(truth.pairs)}
+def _outs(folder):
+    return output_files(folder, OUTS)
 
 
 def _common(truth, shifts):
@@ -40,7 +35,7 @@ def _common(truth, shifts):
 # ------------------------------------------------------------------ ARIA GUNW
 def test_gunw_folder_gives_the_planted_velocity_on_the_common_area(run_alg, tmp_path):
     t = Truth()
-    shifts = _shifts(t)
+    shifts = pair_shifts(t)
     tn.gunw_folder(tmp_path / "gunw", t, shifts=shifts)
     fb = recording_feedback()
     res = run_alg("sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "gunw"), "REFERENCE": ARIA_REF,
@@ -65,7 +60,7 @@ def test_gunw_folder_gives_the_planted_velocity_on_the_common_area(run_alg, tmp_
 
 def test_gunw_union_extent_and_a_list_of_files(run_alg, tmp_path):
     t = Truth()
-    shifts = _shifts(t)
+    shifts = pair_shifts(t)
     files = sorted(tn.gunw_folder(tmp_path / "gunw", t, shifts=shifts).values())
     res = run_alg("stackingvelocity", {"INTERFEROGRAMS": files, "REFERENCE": ARIA_REF, "STACK_EXTENT": 1,
                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})

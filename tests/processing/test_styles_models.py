@@ -4,23 +4,12 @@ import os
 
 import numpy as np
 from testutils import write_geotiff
+from testutils_hostile import write_layer
 
 
 def _line_layer(path):
-    from osgeo import ogr, osr
-
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
-    layer = ds.CreateLayer("faults", srs, ogr.wkbLineString)
-    layer.CreateField(ogr.FieldDefn("CFS_BAR", ogr.OFTReal))
-    for i, v in enumerate([-2.0, -0.1, 0.3, 1.5]):
-        f = ogr.Feature(layer.GetLayerDefn())
-        f.SetGeometry(ogr.CreateGeometryFromWkt(f"LINESTRING({i} 0, {i} 10)"))
-        f["CFS_BAR"] = v
-        layer.CreateFeature(f)
-    ds = None
-    return str(path)
+    return write_layer(path, [f"LINESTRING({i} 0, {i} 10)" for i in range(4)], {"CFS_BAR": [-2.0, -0.1, 0.3, 1.5]},
+                       layer="faults")
 
 
 def test_classified_raster_graduated_lines_points_and_categories(qgis_app, tmp_path):

@@ -17,16 +17,6 @@ def _range(day, days=1):
     return QgsDateTimeRange(start, start.addDays(days))
 
 
-@pytest.fixture
-def project(qgis_app):
-    from qgis.core import QgsProject
-
-    proj = QgsProject.instance()
-    before = set(proj.mapLayers())
-    yield proj
-    proj.removeMapLayers([i for i in proj.mapLayers() if i not in before])
-
-
 def test_series_raster_draws_the_band_of_the_controllers_time(project, tmp_path):
     from qgis.core import QgsRasterLayer
 

@@ -12,16 +12,6 @@ from testutils_models import RADARSAT_SHP
 
 
 @pytest.fixture
-def project(qgis_app):
-    from qgis.core import QgsProject
-
-    proj = QgsProject.instance()
-    before = set(proj.mapLayers())
-    yield proj
-    proj.removeMapLayers([i for i in proj.mapLayers() if i not in before])
-
-
-@pytest.fixture
 def canvas(qgis_app):
     from qgis.gui import QgsMapCanvas
 
