@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from qgis.core import (
+    QgsProcessingOutputNumber,
     QgsWkbTypes,
 )
 
@@ -241,6 +242,25 @@ def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
                              f"use a coarser pixel")
     gt = (extent.xMinimum(), px, 0.0, extent.yMaximum(), 0.0, -px)
     return gt, nrows, ncols
+
+
+class _FitOutputs:
+    """The numbers both slip inversions give (moment, magnitude, fit), declared and returned alike."""
+
+    M0 = "M0"
+    MW = "MW"
+    RMS_MM = "RMS_MM"
+    VARIANCE_REDUCTION = "VARIANCE_REDUCTION"
+
+    def add_fit_outputs(self):
+        for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
+                           (self.VARIANCE_REDUCTION, "Variance reduction (0-1)")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def fit_results(self, res) -> dict:
+        """The outputs of an inversion result (``m0_nm``, ``mw``, ``rms_mm``, ``variance_reduction``)."""
+        return {self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
+                self.VARIANCE_REDUCTION: res.variance_reduction}
 
 
 class _CoulombParams:

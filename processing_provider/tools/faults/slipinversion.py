@@ -14,7 +14,7 @@ from ...inputs import aliases, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import OKADA_KERNELS, RAKE_HELP, add_rake_parameters, rake_range
+from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, rake_range
 
 faults = lazy_module("....algorithms.elastic.faults", __package__)
 inversion = lazy_module("....algorithms.elastic.inversion", __package__)
@@ -23,7 +23,7 @@ inversion = lazy_module("....algorithms.elastic.inversion", __package__)
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)",
       tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
       kernels=OKADA_KERNELS, page="faults", former=aliases.LOS_PAIR_ALIASES)
-class SlipInversion(GeohazardAlgorithm):
+class SlipInversion(_FitOutputs, GeohazardAlgorithm):
     OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC), (ids.LOS_ASC, "FAULT", 1.0))
     HELP = (
         "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
@@ -61,10 +61,6 @@ class SlipInversion(GeohazardAlgorithm):
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
     OUTPUT_LCURVE = "OUTPUT_LCURVE"
-    M0 = "M0"
-    MW = "MW"
-    RMS_MM = "RMS_MM"
-    VARIANCE_REDUCTION = "VARIANCE_REDUCTION"
 
     def initAlgorithm(self, config=None):
 
@@ -90,11 +86,7 @@ class SlipInversion(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_MODEL, "Model LOS (mm)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_RESIDUAL, "Residual LOS (mm)", optional=True))
         self.addParameter(declare.file_out(self.OUTPUT_LCURVE, "L-curve", "PNG files (*.png)", optional=True))
-        from qgis.core import QgsProcessingOutputNumber
-
-        for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
-                           (self.VARIANCE_REDUCTION, "Variance reduction (0-1)")):
-            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+        self.add_fit_outputs()
 
     def check(self, parameters, context):
         if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
@@ -161,6 +153,4 @@ class SlipInversion(GeohazardAlgorithm):
         paths["lcurve"] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
         written = write_slip_outputs(res, samples, patches, index, datasets[0], wkt_of(crs), paths,
                                      model_options=opts, context=context, log=FeedbackProgress(feedback))
-        return {self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
-                self.VARIANCE_REDUCTION: res.variance_reduction,
-                **{k: written[n] for k, n in names.items() if n in written}}
+        return {**self.fit_results(res), **{k: written[n] for k, n in names.items() if n in written}}

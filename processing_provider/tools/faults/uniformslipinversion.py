@@ -12,7 +12,7 @@ from ...inputs import aliases, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import OKADA_KERNELS, RAKE_HELP, add_rake_parameters, rake_range
+from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, rake_range
 
 faults = lazy_module("....io.faults", __package__)
 
@@ -31,7 +31,7 @@ def _range(alg, parameters, pid, context):
 @tool("uniformslipinversion", "Uniform-slip fault inversion from InSAR (global search)",
       tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=OKADA_KERNELS,
       page="faults", former=aliases.LOS_PAIR_ALIASES)
-class UniformSlipInversion(GeohazardAlgorithm):
+class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
     OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC),)
     HELP = (
         "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
@@ -76,10 +76,6 @@ class UniformSlipInversion(GeohazardAlgorithm):
     RAKE_MAX = "RAKE_MAX"
     MAX_SLIP = "MAX_SLIP"
     QUADTREE_STD = "QUADTREE_STD"
-    M0 = "M0"
-    MW = "MW"
-    RMS_MM = "RMS_MM"
-    VARIANCE_REDUCTION = "VARIANCE_REDUCTION"
 
     def initAlgorithm(self, config=None):
         declare.add_los_pair(self)
@@ -95,11 +91,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.SEED, "Random seed", 0, 0))
         self.addParameter(declare.vector_out(self.OUTPUT_FAULT, "Best fault", "line"))
         self.addParameter(declare.vector_out(self.OUTPUT_TABLE, "Monte-Carlo table", "table", optional=True))
-        from qgis.core import QgsProcessingOutputNumber
-
-        for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
-                           (self.VARIANCE_REDUCTION, "Variance reduction (0-1)")):
-            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+        self.add_fit_outputs()
 
     def check(self, parameters, context):
         for pid, _, _ in self.RANGES:
@@ -149,8 +141,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
         fields["mw"] = np.array([res.mw])
         vector.write_vector(out, fields, crs_wkt=info.crs_wkt, wkb=faults.trace_wkb(f, 0.0, 0.0),
                             geometry_type=ogr.wkbLineString)
-        results = {self.OUTPUT_FAULT: out, self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
-                   self.VARIANCE_REDUCTION: res.variance_reduction}
+        results = {self.OUTPUT_FAULT: out, **self.fit_results(res)}
         if parameters.get(self.OUTPUT_TABLE) and len(res.realisations):
             tab = self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE, context)
             cols = {"realisation": np.arange(1, len(res.realisations) + 1, dtype=np.int64)}
