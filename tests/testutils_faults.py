@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 
 from testutils import vector_features
@@ -10,6 +11,16 @@ from testutils import vector_features
 E0, N0 = 500000.0, 4100000.0
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "coulomb_inputs")
+
+
+def coulomb34_receiver() -> dict:
+    """Coulomb 3.4's values on the benchmark's receiver (fault 2 of simple_receiver_bm.inp), bar / degrees (see
+    tests/data/coulomb_inputs/PROVENANCE.md)."""
+    with open(os.path.join(DATA, "Coulomb34_benchmark_outs.csv")) as fh:
+        rows = [r for r in csv.reader(fh) if r and r[0].strip()[:1].isdigit()]
+    head = ["fault", "x", "y", "z", "length", "strike", "dip", "lat_slip", "dip_slip", "sig_right", "sig_reverse",
+            "normal", "coul_right", "coul_reverse", "opt_rake", "opt_coul", "spec_rake", "spec_coul"]
+    return dict(zip(head, (float(v) for v in rows[1])))
 
 
 def write_lines(path, lines, *, epsg=32633, fields=None):

@@ -360,12 +360,18 @@ def test_phase_in_radians_with_wavelength_equals_millimetres():
 
 
 # --------------------------------------------------------------------------- gaps
+def _envisat_then_s1(s1_start_days: int, n_envisat: int, n_s1: int) -> list:
+    """Four tracks ``(name, (incidence, heading), first date, step days, n dates)``: Envisat ascending and descending
+    every 35 days from D0, then Sentinel-1 ascending and descending every 12 days from ``s1_start_days`` after D0."""
+    return [("ENV-asc", (23.0, -13.0), D0, 35, n_envisat),
+            ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, n_envisat),
+            ("S1-asc", ASC, D0 + dt.timedelta(days=s1_start_days), 12, n_s1),
+            ("S1-desc", DESC, D0 + dt.timedelta(days=s1_start_days + 6), 12, n_s1)]
+
+
 def _gap_stacks(rng, shape, noise=2.0, acc=0.0):
     out = []
-    for name, geom, start, step, n in (("ENV-asc", (23.0, -13.0), D0, 35, 40),
-                                       ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 40),
-                                       ("S1-asc", ASC, D0 + dt.timedelta(days=2200), 12, 120),
-                                       ("S1-desc", DESC, D0 + dt.timedelta(days=2206), 12, 120)):
+    for name, geom, start, step, n in _envisat_then_s1(2200, 40, 120):
         dates = dates_every(step, n, start)
         e, u = truth(dates, D0, shape, acc=acc)
         out.append(series_stack(name, geom, dates, e, u, noise=noise, rng=rng))
@@ -913,10 +919,7 @@ def test_scene_prior_keeps_the_density_of_pixels_whose_velocity_wanders():
     vel = np.cumsum(rng.normal(0.0, np.sqrt(300.0 * dt_y), (1400,) + shape), axis=0)
     disp = np.cumsum(vel, axis=0) * dt_y * wander[None]
     stacks = []
-    for name, geom, start, step, n in (("ENV-asc", (23.0, -13.0), D0, 35, 60),
-                                       ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 60),
-                                       ("S1-asc", ASC, D0 + dt.timedelta(days=3400), 12, 150),
-                                       ("S1-desc", DESC, D0 + dt.timedelta(days=3406), 12, 150)):
+    for name, geom, start, step, n in _envisat_then_s1(3400, 60, 150):
         dates = dates_every(step, n, start)
         e, u = truth(dates, D0, shape)
         t = years(dates, D0)

@@ -365,6 +365,14 @@ def _desc(sc):
     return dates, vals, [d.isoformat() for d in dates]
 
 
+def _second_stack_in_manifest(folder, params, sc, name, columns, values):
+    """The second series of ``sc`` given in a manifest (``folder/m.csv``: name, path, ``columns`` = ``values``) and
+    the first as SERIES with its typed geometry."""
+    m = folder / "m.csv"
+    m.write_text(f"name,path,{columns}\n{name},{sc['series'][1]},{values}\n", encoding="utf-8")
+    params.update({"SERIES": [sc["series"][0]], "INCIDENCES": "36", "HEADINGS": "-12", "MANIFEST": str(m)})
+
+
 def _series_limit(case, sc, tmp_path, params):
     """Spoil the descending series (or its geometry) for ``case``; returns the regex of the refusal."""
     dates, vals, desc = _desc(sc)
@@ -408,9 +416,7 @@ def _series_limit(case, sc, tmp_path, params):
         return r"HEADING_RASTERS: h1.tif has no valid pixel"
     if case == "incidence_and_heading_one_raster":
         both = write_raster(folder / "both.tif", np.full(sc["shape"], 41.0))
-        m = folder / "m.csv"
-        m.write_text(f"name,path,incidence_deg,heading_deg\ndesc,{sc['series'][1]},{both},{both}\n", encoding="utf-8")
-        params.update({"SERIES": [sc["series"][0]], "INCIDENCES": "36", "HEADINGS": "-12", "MANIFEST": str(m)})
+        _second_stack_in_manifest(folder, params, sc, "desc", "incidence_deg,heading_deg", f"{both},{both}")
         return r"stack 'desc': its incidence and heading are the same raster \(both.tif\)"
     if case == "two_band_raster_as_the_three_los_components":
         two = write_raster(folder / "two.tif", np.ones((2,) + sc["shape"]) * 0.5)
@@ -484,16 +490,10 @@ def _inconsistent(case, sc, tmp_path, params):
         params["MANIFEST"] = sc["manifest"]
         return r"stack 'tsx_asc': its interferogram network is split into 2 subsets"
     if case == "declared_geometry_of_the_other_track":
-        m = folder / "m.csv"
-        m.write_text(f"name,path,incidence_deg,heading_deg\ndesc_as_asc,{sc['series'][1]},36,-12\n",
-                     encoding="utf-8")
-        params.update({"SERIES": [sc["series"][0]], "INCIDENCES": "36", "HEADINGS": "-12", "MANIFEST": str(m)})
+        _second_stack_in_manifest(folder, params, sc, "desc_as_asc", "incidence_deg,heading_deg", "36,-12")
         return r"every stack looks at the ground along one line of sight"
     if case == "look_up":
-        m = folder / "m.csv"
-        m.write_text(f"name,path,incidence_deg,heading_deg,look\ndesc,{sc['series'][1]},41,192,up\n",
-                     encoding="utf-8")
-        params.update({"SERIES": [sc["series"][0]], "INCIDENCES": "36", "HEADINGS": "-12", "MANIFEST": str(m)})
+        _second_stack_in_manifest(folder, params, sc, "desc", "incidence_deg,heading_deg,look", "41,192,up")
         return r"stack 'desc': look must be 'right' or 'left', got 'up'"
     raise AssertionError(case)
 

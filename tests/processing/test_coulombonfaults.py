@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 from testutils import recording_feedback
-from testutils_faults import DATA, read_features, write_lines
+from testutils_faults import DATA, coulomb34_receiver, read_features, write_lines
 
 NAME = "coulombonfaults"
 INP = os.path.join(DATA, "simple_receiver_bm.inp")
@@ -20,21 +20,10 @@ def test_parameters(alg):
     assert "RECEIVER_STRIKE" not in ids  # strike comes from each segment
 
 
-def _coulomb34_receiver():
-    """Coulomb 3.4's values for the benchmark's receiver (fault 2), bar / degrees (see PROVENANCE.md)."""
-    import csv
-
-    with open(os.path.join(DATA, "Coulomb34_benchmark_outs.csv")) as fh:
-        rows = [r for r in csv.reader(fh) if r and r[0].strip()[:1].isdigit()]
-    head = ["fault", "x", "y", "z", "length", "strike", "dip", "lat_slip", "dip_slip", "sig_right", "sig_reverse",
-            "normal", "coul_right", "coul_reverse", "opt_rake", "opt_coul", "spec_rake", "spec_coul"]
-    return dict(zip(head, (float(v) for v in rows[1])))
-
-
 def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_path):
     """End to end: importcoulombinput writes the receiver as its top edge at top_m = 5 km;
     coulombonfaults at its mid-depth (5.5 km, Coulomb's element centre) gives Coulomb 3.4's values."""
-    ref = _coulomb34_receiver()
+    ref = coulomb34_receiver()
     imp = run_alg("importcoulombinput", {"INPUT": INP, "CRS": "EPSG:32610", "OUTPUT_SOURCES": str(tmp_path / "s.gpkg"),
                                          "OUTPUT_RECEIVERS": str(tmp_path / "r.gpkg")})
     rec = imp["OUTPUT_RECEIVERS"]
@@ -77,7 +66,7 @@ def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_
 
 def test_receivers_without_depth_fields_are_surface_traces(run_alg, tmp_path):
     """Without top_m the line is the surface trace: the point at depth d lies d / tan(dip) down-dip."""
-    ref = _coulomb34_receiver()
+    ref = coulomb34_receiver()
     shift = 5000.0 / np.tan(np.radians(65.9))  # surface trace of the benchmark receiver's plane
     rec = write_lines(tmp_path / "r.gpkg", [[(-1000.0, -10000.0 + shift), (1000.0, -10000.0 + shift)],
                                             [(20e3, 20e3), (20e3, 30e3)]],
@@ -138,7 +127,7 @@ def test_the_coulomb_files_constants_travel_with_the_imported_layers(run_alg, tm
     friction 0.4 on Coulomb's normal stress of -5.39 bar). A typed friction wins, with a warning naming both.
     Coulomb 3.4's values: Coulomb34_benchmark_outs.csv (shear and normal do not depend on friction; dCFS =
     shear + mu' normal, Toda et al. 2011, doi:10.3133/ofr20111060)."""
-    ref = _coulomb34_receiver()
+    ref = coulomb34_receiver()
     inp = _inp_with(tmp_path, "fric0.inp", FRIC=0.0)
     imp = run_alg("importcoulombinput", {"INPUT": inp, "CRS": "EPSG:32610", "OUTPUT_SOURCES": str(tmp_path / "s.gpkg"),
                                          "OUTPUT_RECEIVERS": str(tmp_path / "r.gpkg")})

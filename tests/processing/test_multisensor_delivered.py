@@ -44,6 +44,21 @@ def _same_outputs(a, b, atol=0.0):
             np.testing.assert_array_equal(va, vb, err_msg=key)
 
 
+#: The columns of a manifest row that types an interferogram stack by hand.
+STACK_COLUMNS = ["name", "path", "kind", "units", "wavelength_m", "incidence_deg", "heading_deg"]
+
+
+def _delivered_as_by_hand(run_alg, tmp_path, delivered, header, rows):
+    """Run the tool on the ``delivered`` manifest and on the manifest of ``rows`` typed by hand; both give the same
+    outputs. Returns the two runs' results and the feedback of the first."""
+    by_hand = _manifest(tmp_path / "by_hand.csv", header, rows)
+    fb = recording_feedback()
+    a = run_alg(NAME, {"MANIFEST": delivered, **_outputs(str(tmp_path / "out_a"))}, fb)
+    b = run_alg(NAME, {"MANIFEST": by_hand, **_outputs(str(tmp_path / "out_b"))})
+    _same_outputs(a, b)
+    return a, b, fb
+
+
 def test_licsar_frames_as_delivered_equal_the_same_files_flattened_and_typed_by_hand(run_alg, tmp_path):
     """Two LiCSAR frames (ascending and descending) as LiCSBAS downloads them, one manifest row each with nothing
     but the folder: the run reads them through the stack tools' product reader (the log says which files, the
@@ -70,12 +85,7 @@ def test_licsar_frames_as_delivered_equal_the_same_files_flattened_and_typed_by_
                 os.remove(os.path.join(flat, f))
         rows.append((k, flat, "interferograms", "rad", repr(product.spec.wavelength[1]),
                      repr(product.geometry[gm.INCIDENCE_KEY][0]), repr(product.geometry[gm.HEADING_KEY][0])))
-    by_hand = _manifest(tmp_path / "by_hand.csv", ["name", "path", "kind", "units", "wavelength_m", "incidence_deg",
-                                                   "heading_deg"], rows)
-    fb = recording_feedback()
-    a = run_alg(NAME, {"MANIFEST": delivered, **_outputs(str(tmp_path / "out_a"))}, fb)
-    b = run_alg(NAME, {"MANIFEST": by_hand, **_outputs(str(tmp_path / "out_b"))})
-    _same_outputs(a, b)
+    fb = _delivered_as_by_hand(run_alg, tmp_path, delivered, STACK_COLUMNS, rows)[2]
     assert "stack 'asc': " in fb.text and "LiCSAR" in fb.text
     assert "mean of the frame's E/N/U rasters" in fb.text
     assert "tied to the ground every stack covers" in fb.text  # each pair unwrapped from its own reference
@@ -109,12 +119,7 @@ def test_hyp3_products_as_delivered_equal_the_same_files_clipped_and_typed_by_ha
         rows.append((k, flat, "interferograms", "rad", repr(product.spec.wavelength[1]),
                      repr(product.geometry[gm.INCIDENCE_KEY][0]), repr(product.geometry[gm.HEADING_KEY][0])))
         assert abs(product.geometry[gm.HEADING_KEY][0] - {"asc": 347.5, "desc": 192.5}[k]) < 1e-6
-    by_hand = _manifest(tmp_path / "by_hand.csv", ["name", "path", "kind", "units", "wavelength_m", "incidence_deg",
-                                                   "heading_deg"], rows)
-    fb = recording_feedback()
-    a = run_alg(NAME, {"MANIFEST": delivered, **_outputs(str(tmp_path / "out_a"))}, fb)
-    b = run_alg(NAME, {"MANIFEST": by_hand, **_outputs(str(tmp_path / "out_b"))})
-    _same_outputs(a, b)
+    fb = _delivered_as_by_hand(run_alg, tmp_path, delivered, STACK_COLUMNS, rows)[2]
     assert "stack 'asc': " in fb.text and "HyP3" in fb.text and "4 zip(s) read in place" in fb.text
     assert sorted(os.listdir(tmp_path / "asc")) == sorted(os.path.basename(p) for p in tracks["asc"][1].values())
 
@@ -201,11 +206,8 @@ def test_egms_points_as_downloaded_equal_the_points_gridded_by_hand(run_alg, tmp
             ds = None
             paths.append(p)
         rows.append((f"t{k}", paths[0], paths[1], paths[1], paths[1]))
-    by_hand = _manifest(tmp_path / "by_hand.csv", ["name", "path", "los_east", "los_north", "los_up"], rows)
-    fb = recording_feedback()
-    a = run_alg(NAME, {"MANIFEST": delivered, **_outputs(str(tmp_path / "out_a"))}, fb)
-    b = run_alg(NAME, {"MANIFEST": by_hand, **_outputs(str(tmp_path / "out_b"))})
-    _same_outputs(a, b)
+    a, _, fb = _delivered_as_by_hand(run_alg, tmp_path, delivered, ["name", "path", "los_east", "los_north", "los_up"],
+                                     rows)
     _, ds = _read(a["OUTPUT_UP"])
     assert ds.GetGeoTransform()[1] == 100.0 and "3035" in ds.GetProjection()
     assert "east, north and up read from its bands 1, 2 and 3" in fb.text

@@ -2,8 +2,8 @@
 
 import numpy as np
 import testutils_kinematics as kt
+from testutils import epsg_transform, write_geotiff
 from testutils import read_bands as _read
-from testutils import write_geotiff
 from testutils_offsets import GT, _pair
 
 
@@ -43,16 +43,10 @@ def test_stable_mask_removes_bias(run_alg, tmp_path):
 
 def test_stable_polygon_in_another_crs_removes_bias(run_alg, tmp_path):
     import testutils_hostile as hk
-    from osgeo import osr
 
     ref, sec = _pair(tmp_path, dy=-0.5, dx=0.25)
     # the left half of the image (x 500000-500960 m, y 4098400-4100000 m), given in WGS 84
-    src, dst = osr.SpatialReference(), osr.SpatialReference()
-    src.ImportFromEPSG(32633)
-    dst.ImportFromEPSG(4326)
-    for s_ in (src, dst):
-        s_.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    tr = osr.CoordinateTransformation(src, dst)
+    tr = epsg_transform(32633, 4326)
     ring = [tr.TransformPoint(x, y)[:2] for x, y in ((500000, 4098400), (500960, 4098400), (500960, 4100000),
                                                       (500000, 4100000), (500000, 4098400))]
     wkt = "POLYGON((" + ",".join(f"{x:.9f} {y:.9f}" for x, y in ring) + "))"

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from testutils import read_array, recording_feedback
+from testutils import epsg_transform, read_array, recording_feedback
 from testutils_susceptibility import make_world, write_world
 
 NAME = "susceptibility"
@@ -145,17 +145,12 @@ def test_same_bytes_whatever_the_memory_budget_and_threads(run_alg, world, tmp_p
 def test_an_inventory_in_another_crs_is_reprojected_onto_the_grid(run_alg, world, tmp_path):
     """The same events as WGS 84 points: reprojected onto the factors' grid, they give the map of the same events
     given in the grid's CRS (each point falls in the same pixel)."""
-    from osgeo import ogr, osr
+    from osgeo import ogr
     from testutils_ada import write_wkt_layer
 
     w, paths, _ = world
     rows, cols = w["events"]
-    src, dst = osr.SpatialReference(), osr.SpatialReference()
-    src.ImportFromEPSG(32633)
-    dst.ImportFromEPSG(4326)
-    for s in (src, dst):
-        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    xf = osr.CoordinateTransformation(src, dst)
+    xf = epsg_transform(32633, 4326)
     utm, geo = [], []
     for r, c in zip(rows, cols):
         x, y = 500000.0 + (c + 0.5) * 30.0, 4100000.0 - (r + 0.5) * 30.0

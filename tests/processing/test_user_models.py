@@ -11,12 +11,12 @@ against a truth.
 A report linked to a stack input is refused naming the report, the tool that wrote it and the output to link.
 """
 
-import csv
 import os
 
 import numpy as np
 import pytest
 from testutils import box, read_array, read_bands, recording_feedback, vector_features
+from testutils_faults import coulomb34_receiver
 from testutils_modeler import UserModel, accepted, docs_models, offered, run_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -263,20 +263,11 @@ def test_egms_ada_classification_activity_fault_proximity(qgis_app, tmp_path):
 
 
 # ------------------------------------------------------------------ (c) Coulomb input -> Okada / Coulomb
-def _coulomb34_receiver():
-    """Coulomb 3.4's values on the benchmark's receiver (fault 2 of simple_receiver_bm.inp), bar / degrees."""
-    with open(os.path.join(COULOMB, "Coulomb34_benchmark_outs.csv")) as fh:
-        rows = [r for r in csv.reader(fh) if r and r[0].strip()[:1].isdigit()]
-    head = ["fault", "x", "y", "z", "length", "strike", "dip", "lat_slip", "dip_slip", "sig_right", "sig_reverse",
-            "normal", "coul_right", "coul_reverse", "opt_rake", "opt_coul", "spec_rake", "spec_coul"]
-    return dict(zip(head, (float(v) for v in rows[1])))
-
-
 def test_coulomb_input_okada_coulomb_and_faults(qgis_app, tmp_path):
     from qgis.core import QgsProcessingParameterFile
 
     inp = os.path.join(COULOMB, "simple_receiver_bm.inp")
-    ref = _coulomb34_receiver()
+    ref = coulomb34_receiver()
     y0 = ref["y"] * 1000.0  # the receiver element's centre (m), in the file's frame placed at 0, 0
     crs = "EPSG:32610"
     wide = f"-20000,20000,-20000,20000 [{crs}]"
