@@ -17,6 +17,7 @@ import os
 import numpy as np
 import pytest
 from testutils import read_array, vector_features, write_geotiff
+from testutils_hostile import write_layer
 from testutils_modeler import UserModel, run_model
 
 PIXEL = 30.0
@@ -170,21 +171,12 @@ def _failing_scene(tmp_path):
 
 def _zones(path):
     """Two polygons: the steady strip's columns 8-13 and the failing slope's 17-22, all rows (cell edges)."""
-    from osgeo import ogr, osr
-
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
-    layer = ds.CreateLayer("zones", srs, ogr.wkbPolygon)
-    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
-    for name, (c0, c1) in (("steady", (8, 14)), ("failing", (17, 23))):
-        f = ogr.Feature(layer.GetLayerDefn())
+    zones = {"steady": (8, 14), "failing": (17, 23)}
+    wkts = []
+    for c0, c1 in zones.values():
         x0, x1, y0, y1 = X0 + c0 * PIXEL, X0 + c1 * PIXEL, Y0 - SHAPE[0] * PIXEL, Y0
-        f.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"))
-        f["name"] = name
-        layer.CreateFeature(f)
-    ds = None
-    return str(path), {"steady": (8, 14), "failing": (17, 23)}
+        wkts.append(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))")
+    return write_layer(path, wkts, {"name": list(zones)}, layer="zones", text_fields=("name",)), zones
 
 
 def test_sbas_models_inverse_velocity_zonal_statistics_contours(qgis_app, tmp_path):
