@@ -12,7 +12,6 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.geometry.distortion import (
     DISTORTION_CLASSES,
     VISIBILITY_CLASSES,
@@ -20,6 +19,7 @@ from insar_geohazards.algorithms.geometry.distortion import (
     _heights,
     _RowStore,
     _table,
+    check_map_options,
     class_rows,
     classify_block,
     combine_best_geometry,
@@ -33,48 +33,12 @@ def distortion_map_frozen(read_dem, write, *, n_rows: int, n_cols: int, geometri
                    flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
                    method: str = "exact", progress=None, workdir: Optional[str] = None,
                    background_write: bool = True):
-    """Distortion classes, R-index and visibility of a DEM of any size, block by block.
-
-    Parameters
-    ----------
-    read_dem : callable ``(r0, r1) -> ndarray (r1 - r0, n_cols)``
-        Heights in metres (NaN = no data) of rows ``r0:r1``, float32 or float64 (the
-        arithmetic is float64 either way). Each row is read once per geometry: the
-        backward scan keeps a raw copy of the heights for the second pass.
-    write : callable ``(r0, r1, index, arrays: dict) -> None``
-        Receives, for geometry ``index``, ``classes``, ``rindex``, ``visibility``,
-        ``sensitivity`` of rows ``r0:r1``; with two geometries also ``index = -1`` with
-        ``best`` and ``source`` (see :func:`combine_best_geometry`).
-    geometries : sequence of :class:`AcquisitionGeometry`
-    dx_rows_m : float or ndarray (n_rows,)
-        Metric pixel width per row; ``dy_m`` the metric pixel height.
-    block_rows : int
-        Rows per block: memory is a few arrays of ``block_rows x n_cols``; the backward-scan
-        flags (and, with two geometries, the classes) take one byte per pixel and the raw
-        heights 4 or 8 bytes per pixel in temporary files in ``workdir`` (read back row
-        block by row block, never held whole in memory).
-    background_write : bool
-        Call ``write`` from one background thread, in block order, while the next block
-        is computed (GeoTIFF compression overlaps the scans; at most two blocks wait).
-        ``write`` is never called concurrently with itself and every call has returned
-        when this function returns; an error raised by ``write`` is raised here.
-
-    Returns
-    -------
-    list of dict
-        Per geometry: ``distortion`` and ``visibility`` share tables (:func:`class_shares`).
-    """
+    """Distortion classes, R-index and visibility of a DEM of any size, block by block: the parameters and results
+    of :func:`insar_geohazards.algorithms.geometry.distortion.distortion_map`, computed without the block engine
+    (row blocks in a Python loop, the scans' flags and raw heights in temporary files)."""
 
 
-    if not geometries:
-        raise GeohazardError("at least one acquisition geometry is needed")
-    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
-        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
-                             f"moderate_ratio={moderate_ratio!r}")
-    if not 0.0 < min_sensitivity <= 1.0:
-        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
-    if block_rows < 3:
-        raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
+    check_map_options(geometries, strong_ratio, moderate_ratio, min_sensitivity, block_rows)
     dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
     blocks = [(r, min(r + block_rows, n_rows)) for r in range(0, n_rows, block_rows)]
     n_geo = len(geometries)
@@ -306,7 +270,10 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
     """The raster loop of ``timeseriesmodels`` before the engine; returns (names, (bands, rows, cols) float32)."""
     from insar_geohazards.algorithms.progress import SubProgress, iter_blocks
     from insar_geohazards.algorithms.timeseries.breakpoints import detect_breakpoints
-    from insar_geohazards.algorithms.timeseries.model_blocks import model_columns  # moved verbatim from the tool
+    from insar_geohazards.algorithms.timeseries.model_blocks import (  # moved verbatim from the tool
+        breakpoint_bands,
+        model_columns,
+    )
     from insar_geohazards.algorithms.timeseries.models import fit_models
     from insar_geohazards.io.raster import DEFAULT_BLOCK_ROWS, raster_info, read_bands
 
@@ -320,12 +287,7 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
         bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": sel.best_rms(), **cols}
         if breaks:
             brk = detect_breakpoints(flat, dates, min_delta_bic=min_dbic, progress=SubProgress(None, 80, 100))
-            bands["BRK_KIND"] = brk.kind.astype(np.float64)
-            bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
-            bands["BRK_STEP"] = brk.step_mm
-            bands["BRK_V1"] = brk.velocity_before_mm_yr
-            bands["BRK_V2"] = brk.velocity_after_mm_yr
-            bands["BRK_DBIC"] = brk.delta_bic
+            bands.update(breakpoint_bands(brk))
         names = names or list(bands)
         parts.append(np.stack([bands[k] for k in names]).reshape(len(names), r1 - r0, info.width))
     return names, np.concatenate(parts, axis=1).astype(np.float32)

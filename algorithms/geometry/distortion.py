@@ -291,6 +291,21 @@ class ScanPlan:
         return self.n_rows + int(self.shift.max() - self.shift.min())
 
 
+def check_map_options(geometries, strong_ratio: float, moderate_ratio: float, min_sensitivity: float,
+                      block_rows: int) -> None:
+    """The options of a distortion map that need no data: at least one geometry, ratio thresholds and minimum
+    sensitivity in range, blocks of at least 3 rows (the scans' one-row halo)."""
+    if not geometries:
+        raise GeohazardError("at least one acquisition geometry is needed")
+    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
+        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
+                             f"moderate_ratio={moderate_ratio!r}")
+    if not 0.0 < min_sensitivity <= 1.0:
+        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
+    if block_rows < 3:
+        raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
+
+
 def plan_range_scan(n_rows: int, n_cols: int, *, heading_deg: float, dx_m: float, dy_m: float,
                     look: str = "right", forward: bool = True) -> ScanPlan:
     """Plan the march of range lines across a north-up grid, one pixel per column.
@@ -881,15 +896,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     from ..engine import CallableSource, plan_blocks, process_blocks
     from ..progress import SubProgress
 
-    if not geometries:
-        raise GeohazardError("at least one acquisition geometry is needed")
-    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
-        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
-                             f"moderate_ratio={moderate_ratio!r}")
-    if not 0.0 < min_sensitivity <= 1.0:
-        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
-    if block_rows < 3:
-        raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
+    check_map_options(geometries, strong_ratio, moderate_ratio, min_sensitivity, block_rows)
     dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
     plan = plan_blocks(n_rows, n_cols, halo=1, block_rows=block_rows)
     scan_plan = plan_blocks(n_rows, n_cols, block_rows=block_rows)  # same rows, no halo: the scans read no context

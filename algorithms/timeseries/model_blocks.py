@@ -100,6 +100,15 @@ def models_points_block(block, inputs, *, dates, opts: dict, breaks: bool = Fals
     return {"head": head, "columns": cols, "breakpoints": brk, "messages": sink.messages}
 
 
+def breakpoint_bands(brk) -> dict:
+    """The bands of the breakpoints of a block (float64, one value a pixel): ``BRK_KIND``, ``BRK_INDEX`` (1-based
+    first date after the break, 0 = none), ``BRK_STEP`` (mm), ``BRK_V1``, ``BRK_V2`` (mm/yr), ``BRK_DBIC``."""
+    return {"BRK_KIND": brk.kind.astype(np.float64),
+            "BRK_INDEX": np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64),
+            "BRK_STEP": brk.step_mm, "BRK_V1": brk.velocity_before_mm_yr, "BRK_V2": brk.velocity_after_mm_yr,
+            "BRK_DBIC": brk.delta_bic}
+
+
 def models_raster_block(block, inputs, *, dates, opts: dict, breaks: bool = False, min_dbic: float = 10.0) -> dict:
     """Fit every pixel of a block: ``stack`` ``(n_bands, rows, cols)`` float64 and the band ``names``.
 
@@ -113,12 +122,7 @@ def models_raster_block(block, inputs, *, dates, opts: dict, breaks: bool = Fals
     sel, head, cols, brk = fit_series(flat, dates, opts, breaks, min_dbic, None)
     bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": head["RMS_MM"], **cols}
     if brk is not None:
-        bands["BRK_KIND"] = brk.kind.astype(np.float64)
-        bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
-        bands["BRK_STEP"] = brk.step_mm
-        bands["BRK_V1"] = brk.velocity_before_mm_yr
-        bands["BRK_V2"] = brk.velocity_after_mm_yr
-        bands["BRK_DBIC"] = brk.delta_bic
+        bands.update(breakpoint_bands(brk))
     names = list(bands)
     return {"stack": np.stack([bands[k] for k in names]).reshape(len(names), block.rows, series.shape[2]),
             "names": names}
