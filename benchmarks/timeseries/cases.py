@@ -28,9 +28,6 @@ CASES = [
          peer="none: local", run='SHIPPED=0 KEEP=1 bash "$HERE/run_dask_scale.sh"'),
     dict(name="dask_10mpx", table="dask", measures="SBAS 10 Mpx x 300 ifgs", peer="none: local",
          setup="enable_plugin", run='ROWS_LIST=0 DASK_ROWS=0 KEEP=1 bash "$HERE/run_scale.sh"'),
-    dict(name="figures", table=None, peer="none", setup="enable_plugin",
-         measures="the figures of docs/timeseries.md: the time-series tools on the bundled real data",
-         run='"$PY" "$HERE/make_figures.py" "$OUT"'),
     dict(name="stack_small", quick=True, measures="the stack generator alone, 60 x 60 px x 60 dates (a check)",
          peer="none", run='"$PY" "$HERE/make_stack.py" "$OUT/stack" 60 60 60'),
 ]

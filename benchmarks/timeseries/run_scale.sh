@@ -7,7 +7,7 @@
 #     on the first DASK_ROWS rows (default 800), outputs compared byte for byte with the local run.
 # Results: benchmarks/results/sbas/results_scale.json (one JSON line per run). KEEP=1 keeps the stack
 # and the outputs (.build/bigts); otherwise they are removed at the end.
-# CACHE_TEST=1 adds read_tile_rows.py (GDAL cache 1200 vs 400 MB). Variables: ROWS_LIST (default "800 1600 0", 0 = whole stack), DASK_ROWS (800), WORKERS_LIST ("1 2").
+# Variables: ROWS_LIST (default "800 1600 0", 0 = whole stack), DASK_ROWS (800), WORKERS_LIST ("1 2").
 set -euo pipefail
 source "$(dirname "$0")/../setup_env.sh"
 enable_plugin
@@ -31,15 +31,10 @@ DR="${DASK_ROWS:-800}"
 [ -d "$RUNS/local_$DR" ] || run "local_$DR" --rows "$DR" --label "local, rows $DR"
 for w in ${WORKERS_LIST:-1 2}; do
   run "dask${w}_$DR" --rows "$DR" --workers "$w" --label "dask $w worker process(es), rows $DR"
-  /usr/bin/python3 "$HERE/compare_outputs.py" "$RUNS/local_$DR" "$RUNS/dask${w}_$DR"
   for f in "$RUNS/local_$DR"/output_*.tif; do
     cmp -s "$f" "$RUNS/dask${w}_$DR/$(basename "$f")" && echo "file bytes identical: $(basename "$f")" \
       || echo "file bytes DIFFER: $(basename "$f")"
   done
 done
-# GDAL's cache and blocks shorter than the tiles (CACHE_TEST=1; ~100 CPU-s for the small cache)
-if [ "${CACHE_TEST:-0}" = 1 ] && [ -d "$STACK" ]; then
-  for mb in 1200 400; do /usr/bin/python3 "$HERE/read_tile_rows.py" "$STACK" "$mb" 8; done
-fi
 uptime
 [ "${KEEP:-0}" = 1 ] || rm -rf "$BIG"
