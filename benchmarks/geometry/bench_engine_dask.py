@@ -13,10 +13,6 @@ import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis (its start_qgis sets QGIS's paths)
-ROOT = os.path.dirname(os.path.dirname(HERE))
-
 
 def main():
     dem, out = sys.argv[1], sys.argv[2]

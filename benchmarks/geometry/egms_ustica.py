@@ -18,11 +18,11 @@ import time
 
 import numpy as np
 
+from insar_geohazards.algorithms.geometry import decomposition as dc
+from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv  # noqa: E402
 
 
 def main():

@@ -19,16 +19,12 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))  # the plugin package (run.sh links it there)
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from insar_geohazards.algorithms.geometry import distortion as dist  # noqa: E402
-from insar_geohazards.io import geometry, raster  # noqa: E402
-from insar_geohazards.io.blocks import RunSettings  # noqa: E402
-from insar_geohazards.io.writers import compression_threads, exact_float_dtype  # noqa: E402
+from insar_geohazards.algorithms.geometry import distortion as dist
+from insar_geohazards.io import geometry, raster
+from insar_geohazards.io.blocks import RunSettings
+from insar_geohazards.io.writers import compression_threads, exact_float_dtype
 
 
 def cpu():

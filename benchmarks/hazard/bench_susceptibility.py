@@ -19,9 +19,6 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis
-
 GT0 = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
 
 

@@ -21,9 +21,6 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
 
 def cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)

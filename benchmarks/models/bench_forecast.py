@@ -20,10 +20,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
-from bench_qgis import start_qgis  # noqa: E402
+from bench_qgis import start_qgis
 
 
 def cpu() -> float:

@@ -30,21 +30,17 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-
-from insar_geohazards.algorithms.engine import CallableSource, plan_blocks, process_blocks  # noqa: E402
-from insar_geohazards.algorithms.geometry.decomposition import (  # noqa: E402
+from insar_geohazards.algorithms.engine import CallableSource, plan_blocks, process_blocks
+from insar_geohazards.algorithms.geometry.decomposition import (
     common_dates,
     decompose_los,
     interpolate_to_dates,
     velocity_from_series,
 )
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
-from insar_geohazards.algorithms.timeseries.multisensor import MultisensorProblem, Stack  # noqa: E402
-from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
-from insar_geohazards.algorithms.timeseries.sbas import SbasSolver  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.timeseries.multisensor import MultisensorProblem, Stack
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import SbasSolver
 
 GEOMS = ((-12.0, 38.0, 0), (192.0, 41.0, 2), (-10.0, 28.0, 4), (190.0, 33.0, 5))
 D0 = dt.date(2019, 1, 1)

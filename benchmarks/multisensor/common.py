@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, Stack, solve_multisensor  # noqa: E402
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, Stack, solve_multisensor
 
 
 def to_stacks(gen: dict) -> list:

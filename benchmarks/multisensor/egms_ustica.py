@@ -21,13 +21,11 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
+from insar_geohazards.algorithms.geometry import decomposition as dc
+from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv
+from insar_geohazards.algorithms.timeseries.multisensor import Stack, grid_points_to_stack, solve_multisensor
 
-from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv  # noqa: E402
-from insar_geohazards.algorithms.timeseries.multisensor import Stack, grid_points_to_stack, solve_multisensor  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-import _path  # noqa: F401
 import common
 import honesty
 import numpy as np

@@ -16,19 +16,14 @@ Usage: /usr/bin/python3 honesty.py OUT_JSON [scenario ...] [--seeds 0,1,2,3,4,5]
 from __future__ import annotations
 
 import json
-import os
 import sys
 
+import common
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import common  # noqa: E402
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries import multisensor as ms  # noqa: E402
-from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
+from insar_geohazards.algorithms.timeseries import multisensor as ms
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
 
 #: motions whose north component is no steady velocity (a GNSS velocity model cannot give it): their north
 #: motion is taken out of the inputs instead, as a perfect north model would

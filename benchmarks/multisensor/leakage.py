@@ -11,18 +11,13 @@ Usage: /usr/bin/python3 leakage.py [OUT_JSON]
 from __future__ import annotations
 
 import json
-import os
 import sys
 
+import common
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-import common  # noqa: E402
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
 PAIRS = [
     ("Sentinel-1 asc (39 deg, -12) + desc (41 deg, 192)", [(39.0, -12.0), (41.0, 192.0)]),

@@ -21,16 +21,12 @@ import os
 import sys
 import time
 
+import baselines as bl
+import common
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import baselines as bl  # noqa: E402
-import common  # noqa: E402
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
 
 
 def series_rms(dates, est_e, est_u, sc, lo, hi, mask):

@@ -62,24 +62,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-
-from insar_geohazards.algorithms.conventions import (  # noqa: E402
+from insar_geohazards.algorithms.conventions import (
     ALOS_WAVELENGTH_M,
     ENVISAT_WAVELENGTH_M,
     ERS_WAVELENGTH_M,
     RADARSAT_WAVELENGTH_M,
     SENTINEL1_WAVELENGTH_M,
 )
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
 TSX_WAVELENGTH_M = 299_792_458.0 / 9.65e9
 CSK_WAVELENGTH_M = 299_792_458.0 / 9.6e9

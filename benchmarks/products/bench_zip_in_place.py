@@ -22,11 +22,10 @@ import subprocess
 import sys
 import time
 
+import testutils_products as tp
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.join(ROOT, ".build", "plugins")]
-
-import testutils_products as tp  # noqa: E402
 
 
 def build(work: str, n_pairs: int, size: int) -> dict:

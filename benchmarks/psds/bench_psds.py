@@ -14,11 +14,10 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", ".build", "plugins"))
+from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
+from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
 
-from insar_geohazards.algorithms.timeseries.phase_linking import phase_link  # noqa: E402
-from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 SHAPE = (int(os.environ.get("BENCH_ROWS", 200)), int(os.environ.get("BENCH_COLS", 240)))
 N_DATES = int(os.environ.get("BENCH_DATES", 30))

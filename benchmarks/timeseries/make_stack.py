@@ -20,11 +20,8 @@ import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", ".build", "plugins"))
-
-from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
-from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight  # noqa: E402
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight
 
 WAVELENGTH_M = 0.05546576
 LOOKS = 10

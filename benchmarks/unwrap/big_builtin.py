@@ -10,15 +10,10 @@ import sys
 import time
 
 import numpy as np
+from testutils_unwrap import correct_share, synthetic_interferogram
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))  # `make link` / run.sh link the plugin there
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-
-from testutils_unwrap import correct_share, synthetic_interferogram  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled  # noqa: E402
+from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare.py")) as fh:
     _src = fh.read()

@@ -9,21 +9,15 @@ each method unwrapped ("of unw"), components, seconds; and
 whether our SNAPHU backend gives the same bytes as snaphu-py called directly.
 """
 
-import os
 import sys
 import time
 
 import numpy as np
+import snaphu
+from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))  # run.sh links the plugin there
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-
-import snaphu  # noqa: E402
-from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled  # noqa: E402
+from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
 
 CASES = BENCH_CASES
 #: a raster where tiling matters (--big): 2000 x 2000, six bowls of 2.4-4.6 fringes per 10 px,
