@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import sys
 
-import common
 import numpy as np
 import scenarios as scn
 
@@ -32,7 +31,7 @@ UNSTEADY_NORTH = ("decay",)
 
 def generate(name, seed):
     motions = scn.SCENARIOS[name].motions
-    return common.generate_seeded(name, seed, north_removed=any(m in motions for m in UNSTEADY_NORTH))
+    return scn.generate_seeded(name, seed, north_removed=any(m in motions for m in UNSTEADY_NORTH))
 
 
 def north_model(gen):
@@ -47,8 +46,8 @@ def run(name, seed, options):
     gen = generate(name, seed)
     sc = gen["scenario"]
     nm = north_model(gen)
-    res = solve_multisensor(common.to_stacks(gen), north=nm, **options)
-    z = common.zscores(res, sc)
+    res = solve_multisensor(scn.to_stacks(gen), north=nm, **options)
+    z = scn.zscores(res, sc)
     rec = {"scenario": name, "seed": seed, "north": nm.mode,
            "z": {c: {"n": int(v.size), "ms": float(np.mean(v ** 2)), "mean": float(v.mean()),
                      "within2": float(np.mean(np.abs(v) < 2))} for c, v in z.items()},
@@ -101,7 +100,7 @@ def table(recs):
 def main():
     out = sys.argv[1]
     names = [a for a in sys.argv[2:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
-    seeds, options = common.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
+    seeds, options = scn.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
     if "--gap-noise-share" in sys.argv:
         # how many times the variance of the gap's velocity change is subtracted from its square (docs/multisensor.md)
         ms._GAP_NOISE_SHARE = float(sys.argv[sys.argv.index("--gap-noise-share") + 1])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sys
 
-import common
 import numpy as np
 import scenarios as scn
 
@@ -42,8 +41,8 @@ def closed_form(geoms):
 def landslide():
     gen = scn.generate("landslide")
     sc = gen["scenario"]
-    zero = common.run_ours(gen)
-    slope = common.run_ours(gen, north="slope")
+    zero = scn.run_ours(gen)
+    slope = scn.run_ours(gen, north="slope")
     r0, r1, c0, c1 = scn.terrain(sc.shape)[2]
     body = np.zeros(sc.shape, bool)
     body[r0 + 2:r1 - 2, c0 + 2:c1 - 2] = True
