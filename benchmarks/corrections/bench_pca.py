@@ -18,7 +18,7 @@ import sys
 import time
 
 import numpy as np
-from synthetic_atmosphere import atmosphere_stack, velocity
+from testutils_atmosphere import atmosphere_stack, velocity
 
 from insar_geohazards.algorithms.corrections.pca import pca_block, phase_elevation_block, smooth_model
 

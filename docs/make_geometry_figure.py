@@ -1,6 +1,7 @@
 """Figure of geometricdistortion outputs (synthetic fractal DEM window) for docs/geometry.md.
 
-Usage: /usr/bin/python3 plot_distortion.py DEM.tif OUT_DIR_OF_BENCH_RUN
+Run: `make bench FAMILY=geometry CASE=dem_100mp`, then /usr/bin/python3 docs/make_geometry_figure.py
+.build/bench-geometry/fractal_10000x10000.tif .build/bench-geometry/out_10000x10000
 """
 
 import os
@@ -15,7 +16,7 @@ from matplotlib.colors import ListedColormap
 from osgeo import gdal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
 NAMES = ["active layover", "passive layover", "active shadow", "passive shadow", "strong foreshort.",
          "moderate foreshort.", "good visibility"]
 COLOURS = ["#d7191c", "#fdae61", "#2b2b2b", "#7f7f7f", "#abd9e9", "#74add1", "#1a9641"]
