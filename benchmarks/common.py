@@ -98,6 +98,33 @@ def read_tif(path, dtype="float64"):
     return gdal.Open(path).ReadAsArray().astype(dtype)
 
 
+def write_tif(path, arr, *, gt=(500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0), epsg=32633, dtype=None, options=(),
+              descriptions=None, nodata=None):
+    """A GeoTIFF of a 2-D or (bands, rows, cols) array (``dtype``: a GDAL data type, default Float32, or
+    CFloat32 for complex values); ``options``: GDAL creation options. Returns ``path``."""
+    import numpy as np
+    from osgeo import gdal, osr
+
+    arr = np.asarray(arr)
+    arr = arr[None] if arr.ndim == 2 else arr
+    if dtype is None:
+        dtype = gdal.GDT_CFloat32 if np.iscomplexobj(arr) else gdal.GDT_Float32
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], dtype, list(options))
+    ds.SetGeoTransform(gt)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds.SetProjection(srs.ExportToWkt())
+    for i in range(arr.shape[0]):
+        band = ds.GetRasterBand(i + 1)
+        if nodata is not None:
+            band.SetNoDataValue(nodata)
+        if descriptions:
+            band.SetDescription(descriptions[i])
+        band.WriteArray(arr[i])
+    ds = None
+    return str(path)
+
+
 def option(argv, name, default=None, cast=str):
     """The value after ``--name`` in ``argv``, cast, or ``default``."""
     return cast(argv[argv.index(name) + 1]) if name in argv else default
