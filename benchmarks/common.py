@@ -93,9 +93,11 @@ def warm(paths):
 
 
 def read_tif(path, dtype="float64"):
+    """Every band of ``path`` (as ``dtype``; None: as stored)."""
     from osgeo import gdal
 
-    return gdal.Open(path).ReadAsArray().astype(dtype)
+    arr = gdal.Open(path).ReadAsArray()
+    return arr if dtype is None else arr.astype(dtype)
 
 
 def write_tif(path, arr, *, gt=(500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0), epsg=32633, dtype=None, options=(),
