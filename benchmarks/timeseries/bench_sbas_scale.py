@@ -1,7 +1,7 @@
 """SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on (the first ROWS rows of) a big
 stack from make_big_stack.py, in this process or on a Dask cluster of worker processes.
 
-Usage (run_scale.sh, run_dask_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N] [--memory-mb M]
+Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N] [--memory-mb M]
        [--results FILE] [--label TEXT]
 
 --rows R: the first R rows only, through one VRT per interferogram (OUT_DIR/../rows_R, cheap) so the

@@ -1,7 +1,7 @@
 """Write a large synthetic SBAS stack quickly: ROWS x COLS px, N_DATES dates (88 dates give 300
 interferograms), tiled ZSTD GeoTIFFs, unwrapped phase only (no coherence: the unweighted run).
 
-Usage (run_scale.sh, run_dask_scale.sh): make_big_stack.py OUT_DIR [ROWS COLS N_DATES]   (default 3200 3200 88)
+Usage (run_scale.sh): make_big_stack.py OUT_DIR [ROWS COLS N_DATES]   (default 3200 3200 88)
 
 Same truth and network as make_stack.py (a -80 mm/yr Gaussian bowl, +2 mm/yr elsewhere, a 4 mm
 annual term; each date with its next 1, 2, 3 dates and every other date with its 4th neighbour),
