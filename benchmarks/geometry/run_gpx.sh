@@ -17,7 +17,8 @@ rm -f "$OUT"/*.tif "$OUT"/*.csv
 echo "--- qgis_process run geohazard:geometricdistortion, ${ROWS} x ${COLS}, default parameters (heading -12, incidence 37)"
 echo "before: $(stamp)"
 /usr/bin/time -v qgis_process.bin run \
-  geohazard:geometricdistortion -- DEM="$DEM" HEADING=-12 INCIDENCE=37 OUTPUT_CLASSES="$OUT/classes.tif" OUTPUT_RINDEX="$OUT/rindex.tif" \
+  geohazard:geometricdistortion -- DEM="$DEM" HEADING=-12 INCIDENCE=37 OUTPUT_CLASSES="$OUT/classes.tif" \
+  OUTPUT_RINDEX="$OUT/rindex.tif" \
   OUTPUT_VISIBILITY="$OUT/visibility.tif" OUTPUT_TABLE="$OUT/shares.csv" >"$OUT/stdout.log" 2>"$OUT/time.log"
 grep -E "User time|System time|Elapsed|Maximum resident|Percent of CPU" "$OUT/time.log"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
