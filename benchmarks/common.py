@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,13 @@ def qgis_cmd(tool, params):
 def qgis_run(tool, params, *, env=None, **kw):
     """One whole ``qgis_process run geohazard:TOOL`` timed (see :func:`time_v`)."""
     return time_v(qgis_cmd(tool, params), env=env or qgis_env(), **kw)
+
+
+def cpu_s(children=False):
+    """User + system CPU seconds of this process so far, every thread (numba's and GDAL's included); with
+    ``children``, of the child processes it waited for instead."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def loadavg():

@@ -22,12 +22,11 @@ import datetime as dt
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
-from common import ROOT, write_tif
+from common import ROOT, cpu_s, write_tif
 
 SIZES = {  # per size: DEM side, Okada grid side and sources, SLC stack (dates, rows, cols), series (dates, rows, cols)
     "tiny": {"dem": 300, "okada": (200, 5), "slc": (8, 64, 100), "series": (20, 64, 100)},
@@ -131,12 +130,6 @@ def child(tool: str, params: dict, budget: str, out_dir: str) -> None:
                       "peak_rss_mb": vm_hwm_mb(),
                       "blocks": [len(p) for p in plans], "rows": max((max(p) for p in plans if p), default=0),
                       "digest": digest([v for k, v in res.items() if isinstance(v, str) and v.endswith(".tif")])}))
-
-
-def cpu_s() -> float:
-    """User + system CPU seconds of this process, every thread (numba's and GDAL's included)."""
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def vm_hwm_mb() -> float:

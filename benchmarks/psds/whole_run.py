@@ -17,13 +17,12 @@ Steps (the psds family's whole_run case calls them):
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
-from common import loadavg, qgis_env
+from common import cpu_s, loadavg, qgis_env
 
 HALF = (5, 5)
 REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
@@ -47,11 +46,6 @@ def prepare(stack_path, work):
     ds = None
 
 
-def _cpu_children():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def qgis_command(work, extra=()):
     files = sorted(os.path.join(work, "slc", f) for f in os.listdir(os.path.join(work, "slc")) if f.endswith(".tif"))
     return ["qgis_process.bin", "run", "geohazard:phaselinking", "--"] + [f"INPUT={f}" for f in files] + [
@@ -62,9 +56,9 @@ def qgis_command(work, extra=()):
 
 
 def _timed(cmd, env):
-    c0, t0 = _cpu_children(), time.perf_counter()
+    c0, t0 = cpu_s(children=True), time.perf_counter()
     subprocess.run(cmd, env=env, capture_output=True, check=True)
-    return time.perf_counter() - t0, _cpu_children() - c0
+    return time.perf_counter() - t0, cpu_s(children=True) - c0
 
 
 def ours(work, out_json):
