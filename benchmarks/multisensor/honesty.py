@@ -52,11 +52,9 @@ def run(name, seed, options):
            "z": {c: {"n": int(v.size), "ms": float(np.mean(v ** 2)), "mean": float(v.mean()),
                      "within2": float(np.mean(np.abs(v) < 2))} for c, v in z.items()},
            "gaps": []}
-    for gi, gp in enumerate(res.gaps):
-        te, _, tu = scn.truth_at(sc, [gp.last_before, gp.first_after])
-        g = {"from": str(gp.last_before), "to": str(gp.first_after), "days": gp.days}
-        for ci, (c, t) in enumerate((("east", te), ("up", tu))):
-            zz = (res["gap_displacement"][gi, ci] - (t[1] - t[0])) / res["gap_sigma"][gi, ci]
+    for g, parts in scn.gap_errors(res, sc):
+        for c, (err, sig) in parts.items():
+            zz = err / sig
             zz = zz[np.isfinite(zz)]
             g[c] = {"n": int(zz.size), "within2": float(np.mean(np.abs(zz) < 2)), "ms": float(np.mean(zz ** 2)),
                     "mean": float(zz.mean())}

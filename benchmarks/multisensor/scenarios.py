@@ -491,3 +491,13 @@ def zscores(res, sc, *, observed_only=True, comps=("east", "up")):
         z = (est[keep] - t[keep]) / sig[keep]
         out[c] = z[np.isfinite(z)]
     return out
+
+
+def gap_errors(res, sc):
+    """Per gap of a solution: its {from, to, days} and, per component (east, up), the error of the displacement
+    across it against the truth and its stated sigma (rows, cols)."""
+    for gi, gp in enumerate(res.gaps):
+        te, _, tu = truth_at(sc, [gp.last_before, gp.first_after])
+        info = {"from": str(gp.last_before), "to": str(gp.first_after), "days": gp.days}
+        yield info, {c: (res["gap_displacement"][gi, ci] - (t[1] - t[0]), res["gap_sigma"][gi, ci])
+                     for ci, (c, t) in enumerate((("east", te), ("up", tu)))}
