@@ -38,6 +38,8 @@ import subprocess
 import sys
 import time
 
+from common import cpu_model
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CELLS = ("peer", "ours", "ratio", "accuracy", "floor", "peak_rss", "cpu", "date")
@@ -92,17 +94,6 @@ def script(family, case):
                       case.get("setup", ""), case["run"]])
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
-
 def _commit():
     try:
         return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -136,7 +127,7 @@ def run_case(family, case, record=True):
     rc = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
     measured = {"ours": f"{wall:.1f} s / {cpu:.1f} CPU-s (whole case)",
-                "peak_rss": f"{usage.ru_maxrss / 1024:.0f} MB", "cpu": _cpu_model(),
+                "peak_rss": f"{usage.ru_maxrss / 1024:.0f} MB", "cpu": cpu_model(),
                 "date": f"{datetime.date.today().isoformat()}, load {load_before:.1f}"}
     recs = []
     for name in [case["name"]] + [n for n in stated if n != case["name"]]:

@@ -1,7 +1,8 @@
 # The one set-up every benchmark shares. Sourced by benchmarks/run.py before a case's commands, and by the few
 # shell scripts a case calls: `source "$(dirname "$0")/../setup_env.sh"`.
 # Gives: ROOT (the repository), PY (QGIS's Python), HERE (the calling script's folder, or the family's when run.py
-# sources it), BUILD (ROOT/.build), VENV (the peers' venv, .build/venv-bench, Python 3.11), the plugin link QGIS loads, and:
+# sources it), BUILD (ROOT/.build), VENV (the peers' venv, .build/venv-bench, Python 3.11), the plugin link QGIS loads,
+# PYTHONPATH (benchmarks/ for common.py, tests/ for the synthetic-data helpers, the plugin link), and:
 #   peers PACKAGE ...      the peers' venv with these packages (installed when the first does not import)
 #   peers_gdal             GDAL's Python bindings in that venv, built against the system GDAL (dolphin needs them)
 #   peers_okada            cutde and okada_wrapper (gfortran) in that venv
@@ -15,6 +16,7 @@ PY=/usr/bin/python3  # QGIS's Python: the plugin, numpy 1.24, numba 0.56
 VENV="$BUILD/venv-bench"
 PEER_PYTHON="${PEER_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3}"
 export QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH="$BUILD/plugins"
+export PYTHONPATH="$ROOT/benchmarks:$ROOT/tests:$BUILD/plugins${PYTHONPATH:+:$PYTHONPATH}"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/runtime-$(id -u)}"
 mkdir -p "$BUILD/plugins" "$XDG_RUNTIME_DIR"
 [ -e "$BUILD/plugins/insar_geohazards" ] || ln -s ../.. "$BUILD/plugins/insar_geohazards"

@@ -2,7 +2,7 @@
 
 Usage: /usr/bin/python3 docs/make_corrections_b_figure.py   (writes docs/img/corrections_closure.png and
 docs/img/corrections_pca.png; the closure figure uses the Mexico City stack of tests/data with cycle
-slips planted in three interferograms, the PCA figure the synthetic stacks of benchmarks/corrections).
+slips planted in three interferograms, the PCA figure the synthetic stacks of tests/testutils_atmosphere.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.insert(0, os.path.join(ROOT, "benchmarks", "corrections"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 PLANTED = {"cropA_20180307-20180506_VV_8rlks_eqa_unw.tif": (slice(10, 25), slice(60, 80), 1),
            "cropA_20180319-20180331_VV_8rlks_eqa_unw.tif": (slice(30, 45), slice(20, 35), -2),
@@ -79,7 +79,7 @@ def pca_figure(path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from synthetic_atmosphere import atmosphere_stack
+    from testutils_atmosphere import atmosphere_stack
 
     from insar_geohazards.algorithms.corrections.pca import pca_block, phase_elevation_block, smooth_model
 

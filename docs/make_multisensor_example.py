@@ -32,8 +32,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BENCH = os.path.join(ROOT, "benchmarks", "multisensor")
-sys.path.insert(0, BENCH)
-import _path  # noqa: E402,F401 - the plugin as the package insar_geohazards
+sys.path[:0] = [BENCH, os.path.join(ROOT, ".build", "plugins")]
 from osgeo import gdal, osr  # noqa: E402
 
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
@@ -124,12 +123,11 @@ def egms_example(out_dir: str) -> dict:
 
 def scenario_example(out_dir: str, name: str = "gap_env_s1") -> dict:
     """Example 2: a benchmark scenario written as files, the tool, the truth and the core."""
-    import common
     import scenarios as scn
 
     folder = os.path.join(out_dir, name)
     os.makedirs(folder, exist_ok=True)
-    gen = common.generate_seeded(name, 0)
+    gen = scn.generate_seeded(name, 0)
     sc = gen["scenario"]
     gt, epsg = (500000.0, scn.PIXEL_M, 0.0, 4100000.0, 0.0, -scn.PIXEL_M), 32633
     rows = ["name,path,kind,units,wavelength_m,incidence_deg,heading_deg"]
@@ -163,7 +161,7 @@ def scenario_example(out_dir: str, name: str = "gap_env_s1") -> dict:
     sig = {c: gdal.Open(outs[f"OUTPUT_SIGMA_{c.upper()}"]).ReadAsArray() for c in ("east", "up")}
     from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
 
-    core = solve_multisensor(common.to_stacks(gen), north=NorthModel("given", velocity_mm_yr=north))
+    core = solve_multisensor(scn.to_stacks(gen), north=NorthModel("given", velocity_mm_yr=north))
     out = {"stacks": [st["sensor"].name for st in gen["stacks"]], "dates": len(dates), "periods": [],
            "north_velocity_mm_yr_median": float(np.median(north)),
            "tool_minus_core_mm_median_max": [float(np.nanmedian(np.abs(est["up"] - core["up"]))),
@@ -175,7 +173,7 @@ def scenario_example(out_dir: str, name: str = "gap_env_s1") -> dict:
         te, _, tu = scn.truth_at(sc, [dates[i] for i in sel])
         # the pixels every geometry sees (the shadow, seen by the ascending stacks alone, has its own large sigma)
         seen = ~gen["shadow"]
-        rms = [float(np.sqrt(np.nanmean(common.demeaned_rms(est[c][sel], t)[seen] ** 2))) for c, t in
+        rms = [float(np.sqrt(np.nanmean(scn.demeaned_rms(est[c][sel], t)[seen] ** 2))) for c, t in
                (("east", te), ("up", tu))]
         out["periods"].append({"stacks": [gen["stacks"][i]["sensor"].name for i in grp], "window": [str(lo), str(hi)],
                                "rms_east_up_mm": rms})

@@ -60,7 +60,7 @@ def correct_share(unwrapped, components, truth, region) -> float:
     return good / max(1, int(region.sum()))
 
 
-# The synthetic cases of the unwrapping benchmarks (benchmarks/unwrap: compare.py, tiles.py).
+# The synthetic cases of the unwrapping benchmarks (benchmarks/unwrap: compare.py, tiles.py, speed_2000.py).
 # max gradient of a Gaussian bowl = peak / (radius sqrt(e)) rad/px; 2 pi rad = 1 fringe; beyond pi rad/px
 # (5 fringes per 10 px) the steepest ring is aliased: no unwrapper can get it right
 BENCH_CASES = {
@@ -72,6 +72,12 @@ BENCH_CASES = {
     "low coherence 0.2-0.6, 4 looks": dict(rows=300, cols=300, bowls=((0.5, 0.5, -50.0, 20.0),),
                                            coh_range=(0.2, 0.6), looks=4),
 }
+#: a raster where tiling matters: 2000 x 2000, six bowls of 2.4-4.6 fringes per 10 px, holes, water, coherence
+#: 0.2-0.95, 4 looks
+BENCH_BIG = dict(rows=2000, cols=2000, looks=4, bowls=((0.2, 0.25, -60.0, 24.0), (0.25, 0.7, 80.0, 20.0),
+                                                       (0.5, 0.5, -120.0, 40.0), (0.7, 0.2, 50.0, 12.0),
+                                                       (0.8, 0.75, -90.0, 19.0), (0.45, 0.85, 70.0, 15.0)),
+                 holes=((0.35, 0.4, 0.04), (0.6, 0.65, 0.05), (0.9, 0.4, 0.03)))
 
 
 #: Sentinel-1 C band wavelength (m) and a descending right-looking geometry for the rupture cases.

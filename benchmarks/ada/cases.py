@@ -1,8 +1,8 @@
 """Active deformation areas (adadetection) against scikit-learn DBSCAN + convex hull on synthetic points with
-planted areas (make_synthetic.py, generators.py), and on real EGMS data (real_data.py)."""
+planted areas (make_synthetic.py, tests/testutils_ada_generators.py)."""
 
 ABOUT = "ADA detection against DBSCAN on planted areas"
-_GEN = ('[ -f "$OUT/urban_rural_1000000.gpkg" ] || "$PY" "$HERE/make_generated.py" "$OUT" urban_rural 1000000\n'
+_GEN = ('[ -f "$OUT/urban_rural_1000000.gpkg" ] || "$PY" "$HERE/make_synthetic.py" "$OUT" 1000000 urban_rural\n'
         '/usr/bin/time -f "%e s wall, %U+%S s CPU, %M KB peak RSS" qgis_process.bin run geohazard:adadetection -- '
         'INPUT="$OUT/urban_rural_1000000.gpkg" OUTPUT="$OUT/ur.gpkg"')
 
@@ -19,6 +19,4 @@ CASES = [
     dict(name="generators", quick=True, peer="none: planted truth",
          measures="5 generators x 2-3 noise levels (11 rows), seeds 0-3, core with defaults",
          run='"$PY" "$HERE/bench_generators.py" --scale "${SCALE:-1}"'),
-    dict(name="real_ustica", peer="none: the EGMS data as delivered", setup="enable_plugin",
-         measures="real EGMS Ustica through every ADA tool", run='"$PY" "$HERE/real_data.py" "$OUT"'),
 ]

@@ -1,6 +1,6 @@
 """Score polygons against the planted areas: precision/recall by overlap, area error.
 
-Usage: /usr/bin/python3 evaluate.py TRUTH.npz ours.gpkg|baseline.json [...]
+Usage (dbscan_1m.sh): evaluate.py TRUTH.npz ours.gpkg|baseline.json [...]
 A polygon is a true detection when >= 50 % of its area lies in one planted ellipse; a
 planted area is recalled when a true detection lies in it. Recall is given for all planted
 areas and for the areas that exceed the threshold with >= 10 points (resolvable).
@@ -9,14 +9,11 @@ its area, median and share within 30 %, over recalled areas.
 """
 
 import json
-import os
 import sys
 
 import numpy as np
 from osgeo import ogr
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tests"))
-from testutils_ada import inside_ellipse as inside  # noqa: E402
+from testutils_ada import inside_ellipse as inside
 
 ogr.UseExceptions()
 

@@ -3,7 +3,7 @@ start-up, reading 202 GeoTIFFs, fitting pass, correcting pass, writing 202 GeoTI
 equivalents in the same session (reading unwrapPhase from ifgramStack.h5, mintpy.objects.ramp.deramp /
 tropo_phase_elevation's estimate + delay on the 3-D stack, writing the corrected stack to HDF5).
 
-    /usr/bin/python3 benchmarks/corrections/bench_1mpx.py STACK_FOLDER VENV_PYTHON [--threads 2]
+    make bench FAMILY=corrections CASE=ramp_1mpx   (bench_1mpx.py STACK_FOLDER VENV_PYTHON [--threads 2])
 
 STACK_FOLDER is the benchmark stack of benchmarks/timeseries/make_stack.py (tif/ and ifgramStack.h5); a
 synthetic DEM on its grid is written to a temporary folder. Outputs go to a temporary folder and are removed.
@@ -15,11 +15,9 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import loadavg, qgis_env, qgis_run, time_v
 
 MINTPY = r'''
 import sys, time, json
@@ -73,29 +71,15 @@ def make_dem(stack: str, path: str) -> str:
 
 
 def ours(alg: str, params: dict, threads: int) -> float:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
-           "NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads), "GDAL_NUM_THREADS": str(threads)}
-    args = ["qgis_process.bin", "--json", "run", f"geohazard:{alg}", "--"] + [f"{k}={v}" for k, v in params.items()]
-    t0 = time.time()
-    proc = subprocess.run(args, capture_output=True, text=True, env=env)
-    dt = time.time() - t0
-    if proc.returncode:
-        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return dt
+    return qgis_run(alg, params, env=qgis_env(GDAL_NUM_THREADS=threads, NUMBA_NUM_THREADS=threads,
+                                              OMP_NUM_THREADS=threads))["wall_s"]
 
 
 def mintpy(python: str, task: str, stack: str, dem: str, out: str, threads: int) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
            "MKL_NUM_THREADS": str(threads)}
-    t0 = time.time()
-    proc = subprocess.run([python, "-c", MINTPY, task, os.path.join(stack, "ifgramStack.h5"), dem, out, str(threads)],
-                          capture_output=True, text=True, env=env)
-    wall = time.time() - t0
-    if proc.returncode:
-        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
-    res = json.loads(proc.stdout.strip().splitlines()[-1])
-    res["wall_s"] = wall
-    return res
+    run = time_v([python, "-c", MINTPY, task, os.path.join(stack, "ifgramStack.h5"), dem, out, threads], env=env)
+    return {**json.loads(run["stdout"].strip().splitlines()[-1]), "wall_s": run["wall_s"]}
 
 
 def main():
@@ -108,7 +92,7 @@ def main():
     try:
         dem = make_dem(a.stack, os.path.join(tmp, "dem.tif"))
         tif = os.path.join(a.stack, "tif")
-        print(f"load before: {os.getloadavg()}")
+        print(f"load before: {loadavg()}")
         r = {}
         r["ours_rampremoval_s"] = ours("rampremoval", {"INTERFEROGRAMS": tif, "OUTPUT": os.path.join(tmp, "ramp")},
                                        a.threads)
@@ -120,7 +104,7 @@ def main():
         shutil.rmtree(os.path.join(tmp, "tropo"), ignore_errors=True)
         r["mintpy_phase_elevation"] = mintpy(a.python, "tropo", a.stack, dem, os.path.join(tmp, "m_tropo.h5"),
                                              a.threads)
-        print(f"load after: {os.getloadavg()}")
+        print(f"load after: {loadavg()}")
         print(json.dumps(r, indent=1))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -22,16 +22,10 @@ import sys
 import time
 
 import numpy as np
+from testutils_corrections import CYCLE_MM, S1_WAVELENGTH_M, planted_stack
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-
-from testutils_corrections import CYCLE_MM, S1_WAVELENGTH_M, planted_stack  # noqa: E402
-
-from insar_geohazards.algorithms.corrections.closure import correct_closure_block, network_triplets  # noqa: E402
-from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack  # noqa: E402
+from insar_geohazards.algorithms.corrections.closure import correct_closure_block, network_triplets
+from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
 
 CASES = [
     dict(name="3 neighbours, 30 % hit", n_dates=16, neighbours=3, shape=(60, 80), noise_mm=1.0, share=0.3, seed=0),

@@ -1,7 +1,7 @@
 """geohazard:demerrorcorrection vs MintPy 1.6.4 dem_error.py on the same synthetic time series.
 
-Usage: /usr/bin/python3 bench_dem_error.py WORK_DIR MINTPY_PYTHON OUT_JSON [--rows R --cols C --dates N]
-       [--geometry 2d|0d] [--threads T]
+Usage (make bench FAMILY=corrections CASE=dem_error): bench_dem_error.py WORK_DIR MINTPY_PYTHON OUT_JSON
+       [--rows R --cols C --dates N] [--geometry 2d|0d] [--threads T]
 
 Writes a time series with known DEM error, deformation (linear + quadratic) and noise as a GeoTIFF
 (ours) and a MintPy timeseries.h5 (+ geometryRadar.h5 with per-pixel incidence and slant range for
@@ -17,23 +17,16 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
 
 import numpy as np
+from common import loadavg, option, qgis_env, qgis_run, read_tif, time_v, write_tif
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def arg(name, default, cast=str):
-    return cast(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+GT = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
 
 
 def make(work, rows, cols, n, geometry, seed=0):
     import h5py
-    from osgeo import gdal, osr
 
     rng = np.random.default_rng(seed)
     dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n)]
@@ -56,30 +49,15 @@ def make(work, rows, cols, n, geometry, seed=0):
     defo = (vel[None] * t[:, None, None] + 4 * t[:, None, None] ** 2).astype(np.float32)
     os.makedirs(work, exist_ok=True)
     # ours: GeoTIFF + CSV
-    tif = os.path.join(work, "ts.tif")
-    drv = gdal.GetDriverByName("GTiff")
     # band-interleaved, as sbasinversion writes its time series
-    ds = drv.Create(tif, cols, rows, n, gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=YES",
-                                                           "INTERLEAVE=BAND", "PREDICTOR=3", "ZLEVEL=1"])
-    ds.SetGeoTransform((500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32614)
-    ds.SetProjection(srs.ExportToWkt())
-    for i in range(n):
-        b = ds.GetRasterBand(i + 1)
-        b.SetDescription(dates[i].isoformat())
-        b.WriteArray(ts[i])
-    ds = None
+    tif = write_tif(os.path.join(work, "ts.tif"), ts, gt=GT, epsg=32614, descriptions=[d.isoformat() for d in dates],
+                    options=["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=YES", "INTERLEAVE=BAND", "PREDICTOR=3",
+                             "ZLEVEL=1"])
     with open(os.path.join(work, "bperp.csv"), "w") as fh:
         fh.write("date,bperp_m\n" + "".join(f"{d.isoformat()},{b:.6f}\n" for d, b in zip(dates, bperp)))
-    inc_tif = os.path.join(work, "inc.tif")
-    rng_tif = os.path.join(work, "range.tif")
-    for path, arr in ((inc_tif, inc), (rng_tif, rng_m)):
-        ds = drv.Create(path, cols, rows, 1, gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE"])
-        ds.SetGeoTransform((500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0))
-        ds.SetProjection(srs.ExportToWkt())
-        ds.GetRasterBand(1).WriteArray(arr)
-        ds = None
+    inc_tif, rng_tif = (write_tif(os.path.join(work, name), arr, gt=GT, epsg=32614,
+                                  options=["TILED=YES", "COMPRESS=DEFLATE"])
+                        for name, arr in (("inc.tif", inc), ("range.tif", rng_m)))
     # MintPy: timeseries.h5 in metres (+ geometry)
     attrs = {"FILE_TYPE": "timeseries", "LENGTH": rows, "WIDTH": cols, "UNIT": "m", "REF_DATE": f"{dates[0]:%Y%m%d}",
              "REF_Y": 0, "REF_X": 0, "WAVELENGTH": 0.05546576, "PLATFORM": "Sen", "CENTER_LINE_UTC": 0,
@@ -115,24 +93,19 @@ def rms(a):
 
 def main():
     work, venv_py, out_json = (os.path.abspath(a) for a in sys.argv[1:4])
-    rows, cols, n = arg("--rows", 200, int), arg("--cols", 250, int), arg("--dates", 30, int)
-    geometry = arg("--geometry", "2d")
-    threads = arg("--threads", 2, int)
+    rows, cols, n = (option(sys.argv, f"--{k}", d, int) for k, d in (("rows", 200), ("cols", 250), ("dates", 30)))
+    geometry = option(sys.argv, "--geometry", "2d")
+    threads = option(sys.argv, "--threads", 2, int)
     env_threads = {"OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads),
                    "MKL_NUM_THREADS": str(threads), "NUMBA_NUM_THREADS": str(threads)}
     if os.path.isdir(work):
         shutil.rmtree(work)
     d = make(work, rows, cols, n, geometry)
-    from osgeo import gdal
-
-    res = {"size": [rows, cols, n], "geometry": geometry, "threads": threads, "load_before": os.getloadavg()}
+    res = {"size": [rows, cols, n], "geometry": geometry, "threads": threads, "load_before": loadavg()}
     # MintPy whole run
     cmd = [venv_py, "-m", "mintpy.cli.dem_error", d["h5"], "-p", "2", "-o", os.path.join(work, "ts_demErr.h5"),
            "--dem-err-file", os.path.join(work, "demErr.h5")] + (["-g", d["geom"]] if d["geom"] else [])
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env={**os.environ, **env_threads})
-    res["mintpy_s"] = time.perf_counter() - t0
-    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    res["mintpy_s"] = time_v(cmd, cwd=work, env={**os.environ, **env_threads})["wall_s"]
     # ours whole run
     params = {"INPUT": d["tif"], "BASELINES": d["csv"], "OUTPUT": os.path.join(work, "ours_ts.tif"),
               "OUTPUT_DEM_ERROR": os.path.join(work, "ours_dz.tif")}
@@ -140,25 +113,15 @@ def main():
         params.update({"INCIDENCE_RASTER": d["inc_tif"], "SLANT_RANGE_RASTER": d["range_tif"]})
     else:
         params.update({"INCIDENCE": 39.0, "SLANT_RANGE": 850000.0})
-    env = {**os.environ, **env_threads, "QT_QPA_PLATFORM": "offscreen",
-           "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
-    t0 = time.perf_counter()
-    p = subprocess.run(["qgis_process.bin", "--json", "run", "geohazard:demerrorcorrection", "--"]
-                       + [f"{k}={v}" for k, v in params.items()], capture_output=True, text=True, env=env)
-    res["ours_s"] = time.perf_counter() - t0
-    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
-    res["load_after"] = os.getloadavg()
+    res["ours_s"] = qgis_run("demerrorcorrection", params, env=qgis_env(threads, MKL_NUM_THREADS=threads))["wall_s"]
+    res["load_after"] = loadavg()
     import h5py
 
     with h5py.File(os.path.join(work, "demErr.h5")) as f:
         dz_m = f["dem"][:].astype(np.float64)
     with h5py.File(os.path.join(work, "ts_demErr.h5")) as f:
         ts_m = f["timeseries"][:].astype(np.float64) * 1000
-    ds = gdal.Open(params["OUTPUT_DEM_ERROR"])
-    dz_o = ds.ReadAsArray().astype(np.float64)
-    ds = gdal.Open(params["OUTPUT"])
-    ts_o = ds.ReadAsArray().astype(np.float64)
-    ds = None
+    dz_o, ts_o = read_tif(params["OUTPUT_DEM_ERROR"]), read_tif(params["OUTPUT"])
     res.update({
         "dz_max_abs_diff_m": float(np.nanmax(np.abs(dz_o - dz_m))), "dz_rms_diff_m": rms(dz_o - dz_m),
         "ts_max_abs_diff_mm": float(np.nanmax(np.abs(ts_o - ts_m))), "ts_rms_diff_mm": rms(ts_o - ts_m),

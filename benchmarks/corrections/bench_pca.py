@@ -18,15 +18,9 @@ import sys
 import time
 
 import numpy as np
+from testutils_atmosphere import atmosphere_stack, velocity
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.insert(0, HERE)
-
-from synthetic_atmosphere import atmosphere_stack, velocity  # noqa: E402
-
-from insar_geohazards.algorithms.corrections.pca import pca_block, phase_elevation_block, smooth_model  # noqa: E402
+from insar_geohazards.algorithms.corrections.pca import pca_block, phase_elevation_block, smooth_model
 
 SCENARIOS = [
     ("turbulent", dict(strat_mm_per_km=2, turb_mm=6)),

@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import glob
 import os
-import sys
 import tempfile
 
 import numpy as np
+from chain_ours import read_tif  # the same reader as our side (it puts ROOT on sys.path: ``algorithms``)
+from common import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chain_ours import read_tif  # noqa: E402 - the same reader as our side
 
 
 def read(path):

@@ -21,17 +21,13 @@ import glob
 import json
 import os
 import shutil
-import sys
 
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "geohazard_bench_numba"))
+import chain_ours  # first: it sets the numba cache and puts ROOT on sys.path (``algorithms``)
 import numpy as np
+import world_compare
+from common import ROOT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path[:0] = [HERE, ROOT]
-
-import chain_ours  # noqa: E402
-import world_compare  # noqa: E402
 
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
 INCIDENCE_DEG = 39.7036

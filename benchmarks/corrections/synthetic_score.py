@@ -11,18 +11,11 @@ arbitrary), in mm/yr.
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
+from testutils_corrections import synthetic_stack, velocity_from_ifgs
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
-
-from testutils_corrections import synthetic_stack, velocity_from_ifgs  # noqa: E402
-
-from algorithms.corrections.ramps import remove_ramps  # noqa: E402
-from algorithms.corrections.troposphere import correct_phase_elevation  # noqa: E402
+from insar_geohazards.algorithms.corrections.ramps import remove_ramps
+from insar_geohazards.algorithms.corrections.troposphere import correct_phase_elevation
 
 CASES = {
     "A 60x80, 12 dates, strat 10 mm/km, ramps 8 mm, turbulence 2 mm": dict(

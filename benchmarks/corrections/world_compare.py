@@ -1,8 +1,8 @@
 """Corrected SBAS against MintPy's matching smallbaselineApp steps, step by step, on the scenarios of chain_world.py
 (and the eight stacks of chain_stacks.py), with each stack's floor.
 
-    /usr/bin/python3 benchmarks/corrections/world_compare.py [--work DIR] [--stacks W01_flat_city,...|tuning|holdout|
-        old|all] [--reuse-mintpy] [--out JSON] [--variant chain]
+    make bench FAMILY=corrections CASE=world   (world_compare.py [--work DIR] [--stacks W01_flat_city,...|tuning|
+        holdout|old|all] [--reuse-mintpy] [--same-ramp-order] [--out JSON])
 
 Both sides get the same stable area: ours as the model's ``STABLE_AREA`` (reference chosen inside; ramps fitted on it
 when it surrounds the scene), MintPy (``chain_mintpy.py`` with ``mintpy_chain.cfg``: phase-elevation troposphere
@@ -36,19 +36,14 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "geohazard_bench_numba"))
+import chain_ours
+import chain_stacks
+import chain_world
 import numpy as np
+from common import ROOT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path[:0] = [HERE, ROOT]
-
-import chain_ours  # noqa: E402
-import chain_stacks  # noqa: E402
-import chain_world  # noqa: E402
-
 VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
 STEPS = ("closure", "troposphere", "ramps", "dem_error")
 #: The true parts each step's ideal still holds (the steps so far have not removed them).
@@ -114,12 +109,12 @@ def mintpy_run(sdir, work, setup, ramp, reuse):
     return out, info
 
 
-def our_run(d, variant_kw, *, quick=False):
-    """Our chain with its per-step series (mm) and velocities (``quick``: the final series only)."""
+def our_run(d, variant_kw):
+    """Our chain with its per-step series (mm) and velocities."""
     out = chain_ours.chain(d, True, stages=True, **variant_kw)
     net, coh, ref = out["network"], out["stage_coherence"], out["reference_px"]
     series = {}
-    for step in () if quick else ("closure", "troposphere"):
+    for step in ("closure", "troposphere"):
         res = chain_ours._reference_and_sbas(out["stage_ifg"][step], net, coh, None, d["wavelength_m"],
                                              reference=ref, weighting="variance", coherence=coh)
         series[step] = res.timeseries_mm
@@ -131,7 +126,7 @@ def our_run(d, variant_kw, *, quick=False):
 def oracle(d, stack, ref):
     """The floor: the stack without its tropospheric delay, ramps, DEM-error term and cycles, through our weighted
     SBAS (full network, the chain's reference pixel): series (mm) and velocity (mm/yr)."""
-    from algorithms.timeseries.sbas import linear_velocity
+    from algorithms.timeseries.sbas import linear_velocity  # as chain_ours imports the plugin: from ROOT
 
     p = true_parts(stack)
     parts = p["strat"] + p["ramp"] + p["dem"]
@@ -174,32 +169,8 @@ def run_stack(name, args, variant_kw):
     d = chain_ours.load(sdir)
     if args.same_ramp_order:  # the ramp order MintPy is given (a user who knows the data), not the model's linear
         variant_kw = {**variant_kw, "ramp_kind": stack["mintpy_ramp"]}
-    ours, out, ref = our_run(d, variant_kw, quick=args.quick)
+    ours, out, ref = our_run(d, variant_kw)
     floor_ts, floor_v = oracle(d, stack, ref)
-    if args.ours_only:  # our side only (MintPy's figures do not change with our code): a before / after of ours
-        vel = {"ours": out["velocity_unfiltered"], "ours_filtered": out["velocity"], "floor": floor_v}
-        common = np.logical_and.reduce([np.isfinite(x) for x in vel.values()])
-        for ts in list(ours.values()) + [floor_ts]:
-            common &= np.all(np.isfinite(ts), axis=0)
-        sel = common & (stack["mean_coherence"] >= 0.3)
-        p = true_parts(stack)
-        steps = {step: series_rms(ours[step], p["defo"] + sum((p[k] for k in LEFT[step]), np.zeros_like(p["defo"])),
-                                  stack["stable"], sel) for step in STEPS}
-        return {"stack": name, "held_out": name in chain_world.HOLDOUT, "pixels": int(sel.sum()),
-                "velocity_rms": {k: round(chain_stacks.score(v, stack, common=common)["rms"], 3)
-                                 for k, v in vel.items()},
-                "series_rms": {k: round(v, 3) for k, v in steps.items()},
-                "details": {k: v for k, v in out.items() if isinstance(v, (int, float, str, list)) or v is None}}
-    if args.quick:  # the final velocity only, against MintPy's from the work folder
-        mint = {k: mintpy_run(sdir, os.path.join(args.work, "mintpy", name, k), k, stack["mintpy_ramp"], True)[0]
-                for k in MINTPY_SETUPS}
-        vel = {"ours": out["velocity_unfiltered"], "ours_filtered": out["velocity"], "floor": floor_v,
-               **{f"mintpy_{k}": m["velocity"] for k, m in mint.items()}}
-        common = np.logical_and.reduce([np.isfinite(x) for x in vel.values()])
-        sc = {k: round(chain_stacks.score(v, stack, common=common)["rms"], 3) for k, v in vel.items()}
-        return {"stack": name, "held_out": name in chain_world.HOLDOUT, "velocity_rms": sc,
-                "ratio_best": round(sc["ours"] / min(sc["mintpy_stable"], sc["mintpy_ref"]), 3),
-                "details": {k: v for k, v in out.items() if isinstance(v, (int, float, str, list)) or v is None}}
     mint = {}
     for setup in MINTPY_SETUPS:
         mint[setup], _ = mintpy_run(sdir, os.path.join(args.work, "mintpy", name, setup), setup,
@@ -266,44 +237,22 @@ def main():
     ap.add_argument("--reuse-mintpy", action="store_true")
     ap.add_argument("--same-ramp-order", action="store_true",
                     help="our ramps of the order MintPy is given (quadratic where the stack has quadratic ramps)")
-    ap.add_argument("--quick", action="store_true",
-                    help="the final velocity only (no per-step series), MintPy's from the work folder")
-    ap.add_argument("--ours-only", action="store_true",
-                    help="our chain and the floor only, no MintPy (a before / after of a change of ours)")
-    ap.add_argument("--variant", default="{}", help="JSON keyword arguments of chain_ours.chain")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "corrections",
                                                   "world_vs_mintpy.json"))
     args = ap.parse_args()
-    variant_kw = json.loads(args.variant)
+    variant_kw = {}
     rows = []
     for name in stack_names(args.stacks):
         r = run_stack(name, args, variant_kw)
         rows.append(r)
         v = r["velocity_rms"]
-        if args.ours_only:
-            s = r["series_rms"]
-            print(f"{name:24s} ours {v['ours']:6.3f} (filtered {v['ours_filtered']:6.3f})  floor {v['floor']:6.3f}  "
-                  + "  ".join(f"{k} {s[k]:.3f}" for k in STEPS) + f"  [{r['pixels']} px]", flush=True)
-            continue
-        if args.quick:
-            print(f"{name:24s} ours {v['ours']:6.2f} (filtered {v['ours_filtered']:5.2f})  MintPy stable "
-                  f"{v['mintpy_stable']:6.2f} ref {v['mintpy_ref']:6.2f}  ratio {r['ratio_best']:.2f}  floor "
-                  f"{v['floor']:5.2f}  {r['details']}", flush=True)
-            continue
         print(f"{name:24s} ours {v['ours']:6.2f} (filtered {v['ours_filtered']:5.2f})  MintPy stable "
               f"{v['mintpy_stable']:6.2f} ref {v['mintpy_ref']:6.2f}  ratio {r['ratio_best']:.2f}  plain "
               f"{v['plain']:6.2f}  floor {v['floor']:5.2f}  [{r['pixels']} px]", flush=True)
         s = r["series_rms"]
         print(" " * 24 + "  ".join(f"{k} {s[k]['ours']:.2f}/{s[k]['mintpy_stable']:.2f}/{s[k]['mintpy_ref']:.2f}"
                                    for k in STEPS) + f"  floor {s['floor']:.2f}", flush=True)
-    if args.ours_only:
-        pass
-    elif not args.quick:
-        print_rows(rows)
-    else:
-        ratios = np.array([r["ratio_best"] for r in rows])
-        print(f"ratio to the better MintPy: max {ratios.max():.2f}, <= 0.9 on {(ratios <= 0.9).sum()} of "
-              f"{ratios.size}, geometric mean {np.exp(np.log(ratios).mean()):.3f}")
+    print_rows(rows)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"variant": variant_kw, "rows": rows}, f, indent=1, default=str)

@@ -18,8 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _paths():
-    for p in (os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests"),
-              os.path.join(ROOT, "benchmarks", "ada")):  # the ADA cases' point generators
+    for p in (os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests")):
         sys.path.insert(0, p)
 
 

@@ -28,10 +28,7 @@ import argparse
 import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests"))
-
-from testutils_egms import write_tiles  # noqa: E402
+from testutils_egms import write_tiles
 
 
 def main(argv=None):

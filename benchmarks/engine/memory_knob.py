@@ -26,9 +26,7 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from common import ROOT, cpu_s, write_tif
 
 SIZES = {  # per size: DEM side, Okada grid side and sources, SLC stack (dates, rows, cols), series (dates, rows, cols)
     "tiny": {"dem": 300, "okada": (200, 5), "slc": (8, 64, 100), "series": (20, 64, 100)},
@@ -39,26 +37,8 @@ GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
 
 
 # --------------------------------------------------------------------------- inputs (parent)
-def _write(path, arr, *, descriptions=None, complex_=False):
-    import numpy as np
-    from osgeo import gdal, osr
-
-    arr = np.asarray(arr)
-    arr = arr[None] if arr.ndim == 2 else arr
-    drv = gdal.GetDriverByName("GTiff")
-    ds = drv.Create(path, arr.shape[2], arr.shape[1], arr.shape[0],
-                    gdal.GDT_CFloat32 if complex_ else gdal.GDT_Float32, ["TILED=YES", "COMPRESS=NONE"])
-    ds.SetGeoTransform(GT)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    for i in range(arr.shape[0]):
-        band = ds.GetRasterBand(i + 1)
-        band.WriteArray(arr[i])
-        if descriptions:
-            band.SetDescription(descriptions[i])
-    ds = None
-    return path
+def _write(path, arr, *, descriptions=None):
+    return write_tif(path, arr, gt=GT, options=["TILED=YES", "COMPRESS=NONE"], descriptions=descriptions)
 
 
 def make_inputs(size: str) -> dict:
@@ -101,7 +81,7 @@ def make_inputs(size: str) -> dict:
         os.makedirs(slc_dir)
         sim = simulate_slc_stack(shape=(rows, cols), n_dates=n_dates, seed=1)
         for i, d in enumerate(sim.dates):
-            _write(j(slc_dir, f"slc_{d:%Y%m%d}.tif"), sim.slc[i], complex_=True)
+            _write(j(slc_dir, f"slc_{d:%Y%m%d}.tif"), sim.slc[i])
     n_dates, rows, cols = s["series"]
     if not os.path.exists(j(folder, "series.tif")):
         dates = [dt.date(2019, 1, 4) + dt.timedelta(days=12 * k) for k in range(n_dates)]
@@ -152,14 +132,6 @@ def child(tool: str, params: dict, budget: str, out_dir: str) -> None:
                       "digest": digest([v for k, v in res.items() if isinstance(v, str) and v.endswith(".tif")])}))
 
 
-def cpu_s() -> float:
-    """User + system CPU seconds of this process, every thread (numba's and GDAL's included)."""
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
 def vm_hwm_mb() -> float:
     """Peak resident set of this process since it started (exec), MB."""
     with open("/proc/self/status", encoding="ascii") as fh:
@@ -203,7 +175,6 @@ def main() -> None:
     ap.add_argument("--budgets", default="512,8", help="MiB, comma separated ('' = the default)")
     ap.add_argument("--tools", default="geometricdistortion,okadaforward,phaselinking,timeseriesmodels")
     a = ap.parse_args()
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     inputs = make_inputs(a.size)
     rows = []
     for tool in a.tools.split(","):

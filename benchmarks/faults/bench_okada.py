@@ -8,9 +8,8 @@ per rectangle, counted as one pair). The machine is shared, so absolute numbers 
 in one run are the meaningful figures.
 
 ``grid`` (Coulomb map, 1,000 patches, 500 x 500 nodes at 10 km depth) reads the environment:
-``GRID_ROWS`` (rows timed, default 50; 500 = the full grid), ``GRID_SLIP`` (``uniform`` or
-``variable``: a different slip on every patch), ``GRID_SHARE`` (``0`` = per-patch DC3D path)
-and ``GRID_SAVE`` (``.npy`` path for the dCFS map, to compare paths).
+``GRID_ROWS`` (rows timed, default 50; 500 = the full grid) and ``GRID_SLIP`` (``uniform`` or
+``variable``: a different slip on every patch).
 """
 
 import os
@@ -19,12 +18,10 @@ import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 N_POINTS = 10_000
 
 
 def make_input(path):
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces
 
     f = faults_from_traces([np.array([[-20e3, -5e3], [20e3, 5e3]])], dip_deg=45.0, top_m=1e3, bottom_m=15e3,
@@ -47,7 +44,6 @@ def _best(fn, repeat=3):
 
 
 def ours(path):
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     from insar_geohazards.algorithms.elastic.okada import okada_displacement
 
     d = np.load(path)
@@ -145,29 +141,22 @@ def grid_source(mode):
 
 
 def grid():
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
 
     mode = os.environ.get("GRID_SLIP", "uniform")
     table, _, xx, yy = grid_source(mode)
     n_patches = len(table)
-    share = os.environ.get("GRID_SHARE", "1") != "0"
-    coulomb_at_points(xx[:2, :2], yy[:2, :2], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0,
-                      share_corners=share)
+    coulomb_at_points(xx[:2, :2], yy[:2, :2], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0)
     rows = int(os.environ.get("GRID_ROWS", "50"))  # GRID_ROWS=500: the full grid
     t = time.perf_counter()
     c = time.process_time()
-    res = coulomb_at_points(xx[:rows], yy[:rows], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0,
-                            share_corners=share)
+    coulomb_at_points(xx[:rows], yy[:rows], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0)
     dc = time.process_time() - c
     dt = time.perf_counter() - t
-    print(f"Coulomb map ({mode} slip, share_corners={share}): {n_patches} patches onto {rows}x500 of a 500x500 "
+    print(f"Coulomb map ({mode} slip): {n_patches} patches onto {rows}x500 of a 500x500 "
           f"grid at 10 km depth: {dt:.1f} s -> full grid {dt * 500 / rows:.1f} s "
           f"({rows * 500 * n_patches / dt / 1e6:.3f} M point-patch pairs/s); CPU {dc * 500 / rows:.1f} s "
           f"(user+sys, full grid)")
-    out = os.environ.get("GRID_SAVE")
-    if out:
-        np.save(out, res["dcfs_pa"])
 
 
 def _subset(xx, yy, k):
@@ -179,7 +168,6 @@ def grid_input(path):
     """Ours (QGIS's Python): the variable-slip grid problem for the peers, with our displacement gradients at
     every ``GRID_PEER_STEP``-th node (default 125: 2,000 nodes) and our timings on them and on the full grid
     (wall and CPU seconds, all threads)."""
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     from insar_geohazards.algorithms.elastic.okada import okada_gradients
 
     table, corners, xx, yy = grid_source("variable")
@@ -206,6 +194,16 @@ def _rotate_grad(g_ok, phi):
     return r @ g_ok @ r.T
 
 
+def _tensor(s6):
+    """cutde's six strain components (xx, yy, zz, xy, xz, yz) as (n, 3, 3) tensors."""
+    out = np.empty((len(s6), 3, 3))
+    out[:, 0, 0], out[:, 1, 1], out[:, 2, 2] = s6[:, 0], s6[:, 1], s6[:, 2]
+    out[:, 0, 1] = out[:, 1, 0] = s6[:, 3]
+    out[:, 0, 2] = out[:, 2, 0] = s6[:, 4]
+    out[:, 1, 2] = out[:, 2, 1] = s6[:, 5]
+    return out
+
+
 def _cutde_strain(table, corners, e, n, grad):
     """cutde's strain_free on the nodes, timed (CPU seconds), and its difference from ours."""
     import cutde.halfspace as hs
@@ -226,12 +224,7 @@ def _cutde_strain(table, corners, e, n, grad):
         slip[:, 0] = sgn[0] * np.repeat(table[:, 7], 2)
         slip[:, 1] = sgn[1] * np.repeat(table[:, 8], 2)
         k = min(200, e.size)
-        s6 = hs.strain_free(obs[:k], tri, slip, 0.25)
-        cs = np.empty((k, 3, 3))
-        cs[:, 0, 0], cs[:, 1, 1], cs[:, 2, 2] = s6[:, 0], s6[:, 1], s6[:, 2]
-        cs[:, 0, 1] = cs[:, 1, 0] = s6[:, 3]
-        cs[:, 0, 2] = cs[:, 2, 0] = s6[:, 4]
-        cs[:, 1, 2] = cs[:, 2, 1] = s6[:, 5]
+        cs = _tensor(hs.strain_free(obs[:k], tri, slip, 0.25))
         err = np.nanmax(np.abs(cs - ours_strain[:k])) / np.nanmax(np.abs(ours_strain[:k]))
         if best is None or err < best[0]:
             best = (err, slip, sgn)
@@ -239,11 +232,7 @@ def _cutde_strain(table, corners, e, n, grad):
     t, cpu = time.perf_counter(), time.process_time()
     s6 = hs.strain_free(obs, tri, slip, 0.25)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-    cs = np.empty((e.size, 3, 3))
-    cs[:, 0, 0], cs[:, 1, 1], cs[:, 2, 2] = s6[:, 0], s6[:, 1], s6[:, 2]
-    cs[:, 0, 1] = cs[:, 1, 0] = s6[:, 3]
-    cs[:, 0, 2] = cs[:, 2, 0] = s6[:, 4]
-    cs[:, 1, 2] = cs[:, 2, 1] = s6[:, 5]
+    cs = _tensor(s6)
     ok = np.all(np.isfinite(cs), axis=(1, 2)) & np.all(np.isfinite(ours_strain), axis=(1, 2))
     err = np.abs(cs[ok] - ours_strain[ok]).max() / np.abs(ours_strain[ok]).max()
     print(f"cutde strain_free, {e.size} nodes x {len(table)} rectangles (= {len(tri)} triangles): {wall:.2f} s wall, "

@@ -20,9 +20,6 @@ CASES = [
     dict(name="egms_ustica", measures="EGMS Ustica L2b asc + desc (23,349 points) to 100 m east/up, 640 cells",
          peer="the EGMS L3 Ortho route (6-day interpolation, per-date least squares, velocity fit), written here",
          run='"$PY" "$HERE/egms_ustica.py" tests/data/egms_ustica "$OUT"', quick=True),
-    dict(name="figure", table=None, peer="none", measures="the figure of docs/geometry.md (after dem_100mp)",
-         run='"$PY" "$HERE/plot_distortion.py" "$BUILD/bench-geometry/fractal_10000x10000.tif" '
-             '"$BUILD/bench-geometry/out_10000x10000"'),
     dict(name="engine_dask", table="dask", peer="none: this process",
          measures="`geometricdistortion`, 100 MP, embedded cluster (2 worker threads)",
          run="set -- 10000 10000\n" + _DEM + '\nGDAL_CACHEMAX=256 "$PY" "$HERE/bench_engine_dask.py" '

@@ -13,9 +13,7 @@ import time
 import numpy as np
 from osgeo import gdal
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), ".build", "plugins"))
-from insar_geohazards.algorithms.geometry.terrain import slope_aspect_metric  # noqa: E402
+from insar_geohazards.algorithms.geometry.terrain import slope_aspect_metric
 
 
 def main():

@@ -4,10 +4,10 @@
 2. EGMS L3 Ortho route (as in the open reference implementation): each point's series
    interpolated onto a 6-day cadence (gaps up to 90 days), per-cell least squares per date,
    then the velocity fitted to the east/up series (linear + annual term).
-Prints agreement statistics as JSON; writes docs/img/geometry_egms_ustica.png when
-matplotlib is available.
+Prints agreement statistics as JSON and keeps both routes' grids in OUT_DIR/ustica_decomposition.npz (the figure
+of docs/geometry.md: docs/make_geometry_figure.py).
 
-Usage: /usr/bin/python3 egms_ustica.py EGMS_DIR OUT_DIR
+Usage (make bench FAMILY=geometry CASE=egms_ustica): egms_ustica.py EGMS_DIR OUT_DIR
 """
 
 import glob
@@ -18,11 +18,8 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv  # noqa: E402
+from insar_geohazards.algorithms.geometry import decomposition as dc
+from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv
 
 
 def main():
@@ -58,33 +55,6 @@ def main():
     print(json.dumps(stats))
     np.savez_compressed(os.path.join(out, "ustica_decomposition.npz"), up=up_ts, east=east_ts, up_v=up_v,
                         east_v=east_v, geotransform=np.array(grid.geotransform))
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
-    ext = [grid.x0, grid.x0 + grid.n_cols * 100, grid.y0 - grid.n_rows * 100, grid.y0]
-    fig, ax = plt.subplots(1, 3, figsize=(13, 4.2))
-    for a, arr, title in ((ax[0], up_ts, "Up (mm/yr), EGMS L3 route"), (ax[1], east_ts, "East (mm/yr), EGMS L3 route")):
-        im = a.imshow(arr, extent=ext, cmap="RdBu", vmin=-4, vmax=4)
-        a.set_title(title, fontsize=10)
-        a.set_xlabel("easting EPSG:3035 (m)", fontsize=8)
-        a.tick_params(labelsize=7)
-        fig.colorbar(im, ax=a, shrink=0.8)
-    ax[2].plot(up_v[ok], up_ts[ok], ".", ms=3, label="up")
-    ax[2].plot(east_v[ok], east_ts[ok], ".", ms=3, label="east")
-    lim = [-5, 5]
-    ax[2].plot(lim, lim, "k-", lw=0.5)
-    ax[2].set_xlabel("velocity-level decomposition (mm/yr)", fontsize=8)
-    ax[2].set_ylabel("time-series decomposition + fit (mm/yr)", fontsize=8)
-    ax[2].set_title("Ustica 100 m cells: the two routes", fontsize=10)
-    ax[2].legend(fontsize=8)
-    fig.tight_layout()
-    img = os.path.join(ROOT, "docs", "img")
-    os.makedirs(img, exist_ok=True)
-    fig.savefig(os.path.join(img, "geometry_egms_ustica.png"), dpi=90)
 
 
 if __name__ == "__main__":

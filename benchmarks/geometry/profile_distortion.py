@@ -19,21 +19,13 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))  # the plugin package (run.sh links it there)
+import numpy as np
+from common import cpu_s
 
-import numpy as np  # noqa: E402
-
-from insar_geohazards.algorithms.geometry import distortion as dist  # noqa: E402
-from insar_geohazards.io import geometry, raster  # noqa: E402
-from insar_geohazards.io.blocks import RunSettings  # noqa: E402
-from insar_geohazards.io.writers import compression_threads, exact_float_dtype  # noqa: E402
-
-
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+from insar_geohazards.algorithms.geometry import distortion as dist
+from insar_geohazards.io import geometry, raster
+from insar_geohazards.io.blocks import RunSettings
+from insar_geohazards.io.writers import compression_threads, exact_float_dtype
 
 
 def main():
@@ -50,9 +42,9 @@ def main():
                            "temp_store", "write_classes", "write_rindex", "write_visibility"], 0.0)
 
     def timed(key, fn, *a, **k):
-        c = cpu()
+        c = cpu_s()
         r = fn(*a, **k)
-        parts[key] += cpu() - c
+        parts[key] += cpu_s() - c
         return r
 
     # compile the kernels outside the timings (the tool's numba cache does the same after the first run)
@@ -60,7 +52,7 @@ def main():
     dist.classify_block(z, dx_rows[1:2], dy, inc, np.zeros((1, cols), np.uint8), heading_deg=heading,
                         rindex_dtype=np.float32, sensitivity=False)
     dist.class_rows(np.zeros((1, cols), np.uint8), dx_rows[:1], dy)
-    t0, c0 = time.perf_counter(), cpu()
+    t0, c0 = time.perf_counter(), cpu_s()
     kw = dict(heading_deg=heading, dx_m=float(np.nanmean(dx_rows)), dy_m=dy)
     back = dist.RangeScanner(rows, cols, forward=False, **kw)
     fwd = dist.RangeScanner(rows, cols, forward=True, **kw)
@@ -91,7 +83,7 @@ def main():
                 timed("write_" + k, writers[k].write, a, row=r0)
         for k, w in writers.items():
             timed("write_" + k, w.commit)
-    total = cpu() - c0
+    total = cpu_s() - c0
     floor = parts["decode"] + parts["write_classes"] + parts["write_rindex"] + parts["write_visibility"]
     print(json.dumps({"rows": rows, "cols": cols, "block_rows": block_rows, "cpu_s": round(total, 1),
                       "wall_s": round(time.perf_counter() - t0, 1), "load_avg_1min": round(os.getloadavg()[0], 1),

@@ -18,9 +18,7 @@ import sys
 import time
 
 import numpy as np
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis
+from common import write_tif
 
 GT0 = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
 
@@ -34,18 +32,10 @@ def _field(rng, rows, cols, coarse=16):
 
 
 def _write(path, arr, dtype=None):
-    from osgeo import gdal, osr
+    from osgeo import gdal
 
-    gdal.UseExceptions()
-    gtype = gdal.GDT_Byte if dtype == "byte" else gdal.GDT_Float32
-    ds = gdal.GetDriverByName("GTiff").Create(path, arr.shape[1], arr.shape[0], 1, gtype,
-                                              ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"])
-    ds.SetGeoTransform(GT0)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    ds.GetRasterBand(1).WriteArray(arr)
-    ds = None
+    write_tif(path, arr, gt=GT0, dtype=gdal.GDT_Byte if dtype == "byte" else None,
+              options=["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"])
 
 
 def make(folder, rows, cols, seed=0):

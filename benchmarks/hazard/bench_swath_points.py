@@ -14,20 +14,12 @@ CPU seconds of this process (user + sys) compare on a shared machine.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import tempfile
 import time
 
 import numpy as np
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+from common import cpu_s
 
 
 def cloud(n, seed=0):
@@ -46,11 +38,11 @@ def core(n):
 
     x, y, v = cloud(n)
     line = pr.Line(np.array(LINE))
-    c0, w0 = cpu(), time.time()
+    c0, w0 = cpu_s(), time.time()
     keep, along = pr.in_swath(x, y, line, 2000.0)
-    c1, w1 = cpu(), time.time()
+    c1, w1 = cpu_s(), time.time()
     st = pr.bin_statistics(along, v[keep], line.length, 250.0)
-    c2, w2 = cpu(), time.time()
+    c2, w2 = cpu_s(), time.time()
     print(f"core, {n:,} points, line {line.length / 1000:.1f} km, {keep.size:,} in the 2 km swath, "
           f"{st['distance_m'].size} bins:")
     print(f"  projection {w1 - w0:.2f} s wall ({c1 - c0:.2f} CPU-s), statistics {w2 - w1:.2f} s ({c2 - c1:.2f} CPU-s),"
@@ -89,11 +81,11 @@ def tool(n):
     f.SetGeometry(ogr.CreateGeometryFromWkt("LINESTRING(" + ", ".join(f"{a} {b}" for a, b in LINE) + ")"))
     ll.CreateFeature(f)
     ld = None
-    c0, w0 = cpu(), time.time()
+    c0, w0 = cpu_s(), time.time()
     processing.run("geohazard:swathprofile", {"INPUT": pts, "FIELD": "mean_velocity", "LINE": line_path,
                                              "WIDTH": 2000.0, "STEP": 250.0, "OUTPUT": os.path.join(tmp, "p.gpkg")},
                    context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
-    print(f"tool, {n:,} points in a GeoPackage: {time.time() - w0:.2f} s wall ({cpu() - c0:.2f} CPU-s)")
+    print(f"tool, {n:,} points in a GeoPackage: {time.time() - w0:.2f} s wall ({cpu_s() - c0:.2f} CPU-s)")
 
 
 def main():

@@ -4,17 +4,12 @@ Run:  /usr/bin/python3 benchmarks/kinematics/bench_landslide3d.py   (one process
 """
 
 import functools
-import os
-import sys
 import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-
-from insar_geohazards.algorithms.engine import map_blocks  # noqa: E402
-from insar_geohazards.algorithms.kinematics import motion3d as m3  # noqa: E402
+from insar_geohazards.algorithms.engine import map_blocks
+from insar_geohazards.algorithms.kinematics import motion3d as m3
 
 N = 500
 rng = np.random.default_rng(0)

@@ -5,19 +5,13 @@ Run:  .build/venv-bench/bin/python benchmarks/kinematics/huber_vs_statsmodels.py
 1/sigma and RLM's scale is fixed at 1 (update_scale=False), k = 1.345.
 """
 
-import os
-import sys
 import time
 
 import numpy as np
+import statsmodels.api as sm
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-
-import statsmodels.api as sm  # noqa: E402
-
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
-from insar_geohazards.algorithms.kinematics import motion3d as m3  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.kinematics import motion3d as m3
 
 n = 2000
 rng = np.random.default_rng(0)

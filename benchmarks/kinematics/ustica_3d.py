@@ -12,39 +12,32 @@ tiles, no GNSS), so the checks are:
    cannot see): the residual of (dE, N, dU) against both cell-mean LOS vectors is printed;
 3. the size of the horizontal motion the constraint creates on an island that is not a landslide.
 
-Usage: /usr/bin/python3 benchmarks/kinematics/ustica_3d.py OUT_DIR [DATA_DIR]
+Usage (make bench FAMILY=kinematics CASE=ustica_3d): ustica_3d.py OUT_DIR [DATA_DIR]
 (DATA_DIR holds the two EGMS zips; default tests/data/egms_ustica). Runs every tool through
-qgis_process (QGIS_PLUGINPATH=.build/plugins, `make link` first); prints JSON.
+qgis_process (tests/testutils_cli.py); prints JSON.
 """
 
 import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from testutils_cli import ROOT, qgis_process, results
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 ZIPS = {"asc": "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "desc": "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"}
 GEOMETRIES = "-8.9,39;-171.5,36.5"  # only used for the condition number: the points carry their LOS vectors
 
 
 def run(alg, expect_error=False, **params):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
-    args = ["qgis_process.bin", "--json", "run", f"geohazard:{alg}", "--"]
-    for k, v in params.items():  # a list: the parameter repeated (multiple layers)
-        args += [f"{k}={x}" for x in (v if isinstance(v, list) else [v])]
+    """``qgis_process --json run`` (a list value repeats the parameter): {results, wall_s}, or with
+    ``expect_error`` (exit status, its text)."""
+    args = [f"{k}={x}" for k, v in params.items() for x in (v if isinstance(v, list) else [v])]
     t0 = time.time()
-    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    p = qgis_process("--json", "run", f"geohazard:{alg}", "--", *args)
     if expect_error:
         return p.returncode, p.stdout + p.stderr
-    if p.returncode != 0:
-        raise SystemExit(f"{alg} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    out = json.loads(p.stdout[p.stdout.index("{"):])
-    out["wall_s"] = time.time() - t0
-    return out
+    return {"results": results(p), "wall_s": time.time() - t0}
 
 
 def points(path):

@@ -15,20 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import resource
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
-from bench_qgis import start_qgis  # noqa: E402
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+from bench_qgis import start_qgis
+from common import cpu_s
 
 
 def stack(path, rows, cols, n):
@@ -70,9 +62,9 @@ def main():
     fdates = f"{last + dt.timedelta(days=365)},{last + dt.timedelta(days=730)}"
 
     def run(alg, params):
-        c0, w0 = cpu(), time.time()
+        c0, w0 = cpu_s(), time.time()
         processing.run(f"geohazard:{alg}", params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
-        return cpu() - c0, time.time() - w0
+        return cpu_s() - c0, time.time() - w0
 
     jobs = [
         ("timeseriesmodels, six models", "timeseriesmodels", {"INPUT_RASTER": path, "MODELS": [0, 1, 2, 3, 4, 5]}),

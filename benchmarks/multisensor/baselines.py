@@ -25,19 +25,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-
-from insar_geohazards.algorithms.conventions import phase_to_los_mm  # noqa: E402
-from insar_geohazards.algorithms.geometry.decomposition import common_dates, decompose_los, interpolate_to_dates  # noqa: E402
-from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
-from insar_geohazards.algorithms.timeseries.sbas import SbasSolver  # noqa: E402
+from insar_geohazards.algorithms.conventions import phase_to_los_mm
+from insar_geohazards.algorithms.geometry.decomposition import common_dates, decompose_los, interpolate_to_dates
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import SbasSolver
 
 
 def _los_mm(st):

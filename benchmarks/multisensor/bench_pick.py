@@ -32,15 +32,10 @@ import tempfile
 import time
 
 import numpy as np
+from osgeo import gdal
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import _path  # noqa: E402,F401 - the plugin as the package insar_geohazards
-from osgeo import gdal  # noqa: E402
-
-from insar_geohazards.io.raster import RasterWriter  # noqa: E402
-from insar_geohazards.io.series_tiles import series_tile_size  # noqa: E402
+from insar_geohazards.io.raster import RasterWriter
+from insar_geohazards.io.series_tiles import series_tile_size
 
 PICKS = 9
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)

@@ -8,14 +8,13 @@ written (outputs are dropped), so the numbers are the methods' compute and memor
 
 * ``ours``: :class:`algorithms.timeseries.multisensor.MultisensorProblem` as the block function (east, up and
   their sigma on 400 dates, velocities, residuals ...), calibrated first as the Processing tool does (the scene's
-  density priors; ``--fixed-floors``: not calibrated, each pixel's own density above the floors).
+  density priors).
 * ``baseline``: per stack :class:`algorithms.timeseries.sbas.SbasSolver` (interferograms only), then the
   time-series route of ``ascdescdecomposition`` (:func:`interpolate_to_dates` onto 6-day dates over the
   period every stack covers, :func:`decompose_los` with the four geometries, velocities fitted).
 * ``gen``: the source alone (the cost both runs share).
 
-Usage: /usr/bin/python3 bench_speed.py METHOD INPUT [--rows 1000] [--cols 1000] [--json out.json] [--fixed-floors]
-       [--option name=value ...]
+Usage (make bench FAMILY=multisensor CASE=speed_ifg): bench_speed.py METHOD INPUT [--rows 1000] [--json out.json]
 METHOD in {ours, baseline, gen}; INPUT in {ifg, series}. CPU seconds = user + sys of the process.
 """
 
@@ -23,28 +22,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import resource
 import sys
 import time
 
 import numpy as np
+from common import loadavg, option
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-
-from insar_geohazards.algorithms.engine import CallableSource, plan_blocks, process_blocks  # noqa: E402
-from insar_geohazards.algorithms.geometry.decomposition import (  # noqa: E402
+from insar_geohazards.algorithms.engine import CallableSource, plan_blocks, process_blocks
+from insar_geohazards.algorithms.geometry.decomposition import (
     common_dates,
     decompose_los,
     interpolate_to_dates,
     velocity_from_series,
 )
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
-from insar_geohazards.algorithms.timeseries.multisensor import MultisensorProblem, Stack  # noqa: E402
-from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
-from insar_geohazards.algorithms.timeseries.sbas import SbasSolver  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.timeseries.multisensor import MultisensorProblem, Stack
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import SbasSolver
 
 GEOMS = ((-12.0, 38.0, 0), (192.0, 41.0, 2), (-10.0, 28.0, 4), (190.0, 33.0, 5))
 D0 = dt.date(2019, 1, 1)
@@ -99,16 +94,6 @@ def problem(kind, rows, cols, **options):
     return MultisensorProblem(stacks, shape=(rows, cols), **options)
 
 
-def one_block_from_argv(argv, default_reps, cols=1000):
-    """``(kind, rows, reps, problem, inputs)`` of the per-stage benchmarks: ``argv`` = [ifg|series] [ROWS] [REPS];
-    one block of ROWS x ``cols`` px generated as the whole-run benchmark generates its rows."""
-    kind = argv[1] if len(argv) > 1 else "ifg"
-    rows = int(argv[2]) if len(argv) > 2 else 10
-    reps = int(argv[3]) if len(argv) > 3 else default_reps
-    inputs = {f"s{si}": RowSource(si, kind, cols)(0, rows) for si in range(len(GEOMS))}
-    return kind, rows, reps, problem(kind, rows, cols), inputs
-
-
 class Baseline:
     """Per-stack SBAS (interferograms) and the ascdescdecomposition time-series route with four geometries."""
 
@@ -138,16 +123,10 @@ def touch(block, inputs):
 
 def main():
     method, kind = sys.argv[1], sys.argv[2]
-    rows = int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else 1000
-    cols = int(sys.argv[sys.argv.index("--cols") + 1]) if "--cols" in sys.argv else 1000
-    out_json = sys.argv[sys.argv.index("--json") + 1] if "--json" in sys.argv else None
+    rows, cols = option(sys.argv, "--rows", 1000, int), 1000
+    out_json = option(sys.argv, "--json")
     sources = {f"s{si}": CallableSource(RowSource(si, kind, cols)) for si in range(len(GEOMS))}
-    options = {}
-    for i, a in enumerate(sys.argv):
-        if a == "--option":
-            k, v = sys.argv[i + 1].split("=")
-            options[k] = float(v)
-    prob = problem(kind, rows, cols, **options)
+    prob = problem(kind, rows, cols)
     if method == "ours":
         func, bpp = prob, prob.bytes_per_pixel()
         # compile the kernels on a tiny grid first (cached on disk afterwards)
@@ -161,7 +140,7 @@ def main():
     plan = plan_blocks(rows, cols, bytes_per_pixel=bpp)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     w0 = time.time()
-    if method == "ours" and "--fixed-floors" not in sys.argv:
+    if method == "ours":
         # the scene's density priors from the fixed pixel sample, before the blocks, as the Processing tool does
         prob.calibrate(sources)
     process_blocks(plan, func, lambda b, o: None, sources=sources)
@@ -170,7 +149,7 @@ def main():
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     res = {"method": method, "input": kind, "rows": rows, "cols": cols, "blocks": len(plan),
            "dates": len(prob.dates), "knots": len(prob.knot_dates), "cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
-           "peak_rss_mb": round(cpu1.ru_maxrss / 1024.0), "load": [round(x, 2) for x in os.getloadavg()]}
+           "peak_rss_mb": round(cpu1.ru_maxrss / 1024.0), "load": loadavg()}
     if method == "baseline":
         res["common_dates"] = len(func.common)
     print(json.dumps(res))

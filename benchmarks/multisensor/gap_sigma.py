@@ -18,8 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-import _path  # noqa: F401
-import common
 import honesty
 import numpy as np
 import scenarios as scn
@@ -91,7 +89,7 @@ def scenario_rows(names, seeds):
                     e, _, u = scn.truth_at(sc, [a, b])
                     return e[1] - e[0], u[1] - u[0]
 
-                res = _solve(common.to_stacks(gen), honesty.north_model(gen), variant)
+                res = _solve(scn.to_stacks(gen), honesty.north_model(gen), variant)
                 for gi, (span, zs) in enumerate(_gap_z(res, truth)):
                     pooled.setdefault(gi, [span, [], []])
                     for ci in (0, 1):

@@ -16,19 +16,13 @@ Usage: /usr/bin/python3 honesty.py OUT_JSON [scenario ...] [--seeds 0,1,2,3,4,5]
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import common  # noqa: E402
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries import multisensor as ms  # noqa: E402
-from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
+from insar_geohazards.algorithms.timeseries import multisensor as ms
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
 
 #: motions whose north component is no steady velocity (a GNSS velocity model cannot give it): their north
 #: motion is taken out of the inputs instead, as a perfect north model would
@@ -37,7 +31,7 @@ UNSTEADY_NORTH = ("decay",)
 
 def generate(name, seed):
     motions = scn.SCENARIOS[name].motions
-    return common.generate_seeded(name, seed, north_removed=any(m in motions for m in UNSTEADY_NORTH))
+    return scn.generate_seeded(name, seed, north_removed=any(m in motions for m in UNSTEADY_NORTH))
 
 
 def north_model(gen):
@@ -52,17 +46,15 @@ def run(name, seed, options):
     gen = generate(name, seed)
     sc = gen["scenario"]
     nm = north_model(gen)
-    res = solve_multisensor(common.to_stacks(gen), north=nm, **options)
-    z = common.zscores(res, sc)
+    res = solve_multisensor(scn.to_stacks(gen), north=nm, **options)
+    z = scn.zscores(res, sc)
     rec = {"scenario": name, "seed": seed, "north": nm.mode,
            "z": {c: {"n": int(v.size), "ms": float(np.mean(v ** 2)), "mean": float(v.mean()),
                      "within2": float(np.mean(np.abs(v) < 2))} for c, v in z.items()},
            "gaps": []}
-    for gi, gp in enumerate(res.gaps):
-        te, _, tu = scn.truth_at(sc, [gp.last_before, gp.first_after])
-        g = {"from": str(gp.last_before), "to": str(gp.first_after), "days": gp.days}
-        for ci, (c, t) in enumerate((("east", te), ("up", tu))):
-            zz = (res["gap_displacement"][gi, ci] - (t[1] - t[0])) / res["gap_sigma"][gi, ci]
+    for g, parts in scn.gap_errors(res, sc):
+        for c, (err, sig) in parts.items():
+            zz = err / sig
             zz = zz[np.isfinite(zz)]
             g[c] = {"n": int(zz.size), "within2": float(np.mean(np.abs(zz) < 2)), "ms": float(np.mean(zz ** 2)),
                     "mean": float(zz.mean())}
@@ -106,7 +98,7 @@ def table(recs):
 def main():
     out = sys.argv[1]
     names = [a for a in sys.argv[2:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
-    seeds, options = common.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
+    seeds, options = scn.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
     if "--gap-noise-share" in sys.argv:
         # how many times the variance of the gap's velocity change is subtracted from its square (docs/multisensor.md)
         ms._GAP_NOISE_SHARE = float(sys.argv[sys.argv.index("--gap-noise-share") + 1])

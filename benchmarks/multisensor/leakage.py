@@ -11,18 +11,12 @@ Usage: /usr/bin/python3 leakage.py [OUT_JSON]
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-import common  # noqa: E402
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
 PAIRS = [
     ("Sentinel-1 asc (39 deg, -12) + desc (41 deg, 192)", [(39.0, -12.0), (41.0, 192.0)]),
@@ -47,8 +41,8 @@ def closed_form(geoms):
 def landslide():
     gen = scn.generate("landslide")
     sc = gen["scenario"]
-    zero = common.run_ours(gen)
-    slope = common.run_ours(gen, north="slope")
+    zero = scn.run_ours(gen)
+    slope = scn.run_ours(gen, north="slope")
     r0, r1, c0, c1 = scn.terrain(sc.shape)[2]
     body = np.zeros(sc.shape, bool)
     body[r0 + 2:r1 - 2, c0 + 2:c1 - 2] = True

@@ -21,16 +21,11 @@ import os
 import sys
 import time
 
+import baselines as bl
 import numpy as np
+import scenarios as scn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-import baselines as bl  # noqa: E402
-import common  # noqa: E402
-import scenarios as scn  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
 
 
 def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
@@ -39,17 +34,17 @@ def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
     te, _, tu = scn.truth_at(sc, ds)
     out = []
     for est, t in ((est_e, te), (est_u, tu)):
-        r = common.demeaned_rms(np.asarray(est)[sel], t)
+        r = scn.demeaned_rms(np.asarray(est)[sel], t)
         out.append(float(np.sqrt(np.nanmean(r[mask] ** 2))))
     return out
 
 
 def run(name, seed_offset=0, north_removed=False):
     sc = scn.SCENARIOS[name]
-    gen = common.generate_seeded(name, seed_offset, north_removed=north_removed)
+    gen = scn.generate_seeded(name, seed_offset, north_removed=north_removed)
     rec = {"scenario": name, "seed": seed_offset, "north_removed": north_removed, "periods": []}
     t0 = time.time()
-    ours = common.run_ours(gen)
+    ours = scn.run_ours(gen)
     rec["ours_s"] = round(time.time() - t0, 1)
     t0 = time.time()
     ts = bl.ts_route(gen)
@@ -61,7 +56,7 @@ def run(name, seed_offset=0, north_removed=False):
         def oracle(dates, e, u, cols, lo=lo, hi=hi):
             sel = [i for i, d in enumerate(dates) if lo <= d <= hi]
             te, _, tu = scn.truth_at(sc, [dates[i] for i in sel])
-            err = [common.demeaned_rms(np.asarray(x)[sel], t[:, :, cols]) for x, t in ((e, te), (u, tu))]
+            err = [scn.demeaned_rms(np.asarray(x)[sel], t[:, :, cols]) for x, t in ((e, te), (u, tu))]
             return float(np.nanmean(err[0] ** 2) + np.nanmean(err[1] ** 2))
         both = bl.msbas(gen, oracle=oracle, periods_only=[pi])[0]
         ms.append(both[0])
@@ -89,21 +84,18 @@ def run(name, seed_offset=0, north_removed=False):
         nm = NorthModel("slope", slope_deg=gen["slope"], aspect_deg=gen["aspect"])
     else:
         nm = NorthModel("given", velocity_mm_yr=scn.steady_north(gen))
-    hon = solve_multisensor(common.to_stacks(gen), north=nm)
-    z = common.zscores(hon, sc)
+    hon = solve_multisensor(scn.to_stacks(gen), north=nm)
+    z = scn.zscores(hon, sc)
     rec["z"] = {c: {"std": float(v.std()), "rms": float(np.sqrt(np.mean(v ** 2))), "mean": float(v.mean()),
                     "within2": float(np.mean(np.abs(v) < 2)), "n": int(v.size)} for c, v in z.items()}
     rec["gaps"] = []
-    for gi, gp in enumerate(hon.gaps):
-        te, _, tu = scn.truth_at(sc, [gp.last_before, gp.first_after])
-        g = {"from": str(gp.last_before), "to": str(gp.first_after), "days": gp.days}
-        for ci, (c, t) in enumerate((("east", te), ("up", tu))):
-            zz = (hon["gap_displacement"][gi, ci] - (t[1] - t[0])) / hon["gap_sigma"][gi, ci]
+    for g, parts in scn.gap_errors(hon, sc):
+        for c, (err, sig) in parts.items():
+            zz = err / sig
             zz = zz[np.isfinite(zz)]
             g[c] = {"within2": float(np.mean(np.abs(zz) < 2)), "z_std": float(zz.std()), "n": int(zz.size),
-                    "ms": float(np.mean(zz ** 2)), "mean": float(zz.mean()),
-                    "sigma_median": float(np.nanmedian(hon["gap_sigma"][gi, ci])),
-                    "abs_err_median": float(np.nanmedian(np.abs(hon["gap_displacement"][gi, ci] - (t[1] - t[0]))))}
+                    "ms": float(np.mean(zz ** 2)), "mean": float(zz.mean()), "sigma_median": float(np.nanmedian(sig)),
+                    "abs_err_median": float(np.nanmedian(np.abs(err)))}
         rec["gaps"].append(g)
     rec["status"] = np.bincount(hon["status"].ravel(), minlength=4).tolist()
     return rec

@@ -1,85 +1,31 @@
-"""Synthetic multi-sensor scenarios with known truth (east, north, up) for the joint east/up solver.
+"""Synthetic multi-sensor scenarios with known truth (east, north, up) for the joint east/up solver, and what the
+multi-sensor benchmarks share (our solver on a scenario, error statistics).
 
-Fixed list (written before any tuning; seeds fixed):
-
-* ``overlap4``    2017-2019: Sentinel-1 asc (6 d) + desc (12 d), TerraSAR-X asc (11 d), COSMO-SkyMed
-                  desc (11 d), interferograms; subsidence bowl with radial horizontal motion, seasonal
-                  aquifer, accelerating patch.
-* ``gap_env_s1``  Envisat asc + desc (35 d) 2003-2010, a 4.4-year gap, Sentinel-1 asc + desc (12 d)
-                  2015-2021, interferograms; bowl, seasonal, accelerating patch, a patch whose
-                  velocity changes inside the gap.
-* ``landslide``   2018-2021: Sentinel-1 asc (6 d) + desc (12 d) series and TerraSAR-X asc (11 d)
-                  interferograms; a translational landslide moving NNE (strong north component)
-                  down a 20-degree slope (DEM given), seasonal elsewhere.
-* ``alos_mixed``  Envisat desc (35 d, interferograms, 2004-2010), ALOS asc (46 d, L-band phase in
-                  radians, 2007-2011), a 4.3-year gap, Sentinel-1 asc + desc (12 d series, 2015-2020);
-                  accelerating subsidence and seasonal.
-* ``ps_series``   2019-2022: Sentinel-1 asc + desc per-date PS-like series (white noise + atmosphere,
-                  5 % missing dates), bowl + seasonal + landslide.
-
-Hold-outs, added after the model was fixed (different sensors, gaps and motions, to check that nothing was
-tuned to the five above; not used to choose any setting):
-
-* ``ers_csk_s1``  ERS asc + desc per-date PS-like series (35 d, 1995-2000), a 10.6-year gap, COSMO-SkyMed
-                  asc + desc (16 d, X-band, interferograms 2011-2014), a 2.4-year gap, Sentinel-1 desc (12 d
-                  series, 2017-2020); a volcanic inflation decaying exponentially (tau 6 years) and a
-                  landslide reactivated inside the first gap (velocity jump, then a decay).
-* ``rsat_tsx_gap`` RADARSAT-2 desc (24 d, C-band interferograms in radians, 2009-2013, 10 % missing), TerraSAR-X
-                  asc (11 d series, 2012-2015), a 3.5-year gap, Sentinel-1 asc + desc (6 d / 12 d interferograms,
-                  2019-2021); subsidence that slows inside the gap (pumping stopped), seasonal.
-* ``rs2_csk_cycle`` RADARSAT-2 asc (24 d series, 2010-2014, 10 % missing) and COSMO-SkyMed desc (16 d
-                  interferograms, 2011-2014), a 3.0-year gap, Sentinel-1 asc + desc (12 d series, 2017-2022); a
-                  multi-year aquifer cycle (7-year period: the velocity itself wanders, on both sides and inside
-                  the gap), an uplift that starts smoothly inside the gap (logistic, 1-year width), a steady bowl,
-                  seasonal. Written to check the gap's sigma on motions its settings were not chosen on.
-
-Added 2026-11-24 with the spatially varying density prior, to check it beyond the scenarios above (never used to
-choose a setting before its first run; ``NEW``):
-
-* ``env_tsx_slide`` Envisat asc + desc (35 d interferograms, 2004-2009), a 5.6-year gap, TerraSAR-X asc (11 d
-                  series) and COSMO-SkyMed desc (16 d interferograms) 2015-2019: a steady bowl, seasonal, and a
-                  small patch in the south-east sliding east whose velocity doubles inside the gap (the wander in
-                  east, in one corner: the rest of the scene does not wander).
-* ``s1_rw_short_gap`` Sentinel-1 asc + desc (12 d series, 2015-2018), a 1.6-year gap, Sentinel-1 asc + desc
-                  (2020-2023): the velocity wanders as an integrated random walk (up 30, east 10 mm^2/yr^3; one
-                  fixed draw per column) over the north third of the scene, a steady bowl in the south; a short gap.
-
-Added 2026-11-24 with the grid (nonparametric) density prior, never used to choose a setting (``NEW``):
-
-* ``env_s1_blobs`` Envisat asc + desc (35 d interferograms, 2003-2010, 10 % missing), a 6.7-year gap, Sentinel-1
-                  asc + desc (12 d series, 2017-2022): the velocity wanders (integrated random walk, up 20, east 6
-                  mm^2/yr^3, one draw per spot) in five small spots scattered over the scene (about 8 % of it), the
-                  rest does not wander; a steady bowl, seasonal.
-
-Noise: every acquisition carries an atmospheric screen (a smooth random field with a
-per-date standard deviation drawn from 2-7 mm, differenced to the reference pixel); every
-interferogram adds decorrelation phase noise (0.35 rad, i.e. 1.5 mm C-band, 0.9 mm X-band,
-6.6 mm L-band); per-date series add 1.5 mm of white noise. A rectangle is invisible from the
-descending geometries (shadow), so only one geometry covers it.
+The scenarios, their sensors, motions and noise are described in docs/multisensor.md, "Benchmarks". ``ORDER``
+(five, written before any tuning) and ``HOLDOUT`` (added after the model was fixed, never used to choose a
+setting) are fixed with their seeds; ``NEW`` were added with the spatially varying and the grid density priors
+and never used to choose a setting before their first run. Noise: an atmospheric screen per acquisition (a smooth
+random field, 2-7 mm, differenced to the reference pixel), 0.35 rad of decorrelation phase per interferogram,
+1.5 mm of white noise on per-date series; a rectangle invisible from the descending geometries (shadow).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
-
-from insar_geohazards.algorithms.conventions import (  # noqa: E402
+from insar_geohazards.algorithms.conventions import (
     ALOS_WAVELENGTH_M,
     ENVISAT_WAVELENGTH_M,
     ERS_WAVELENGTH_M,
     RADARSAT_WAVELENGTH_M,
     SENTINEL1_WAVELENGTH_M,
 )
-from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, Stack, solve_multisensor
 
 TSX_WAVELENGTH_M = 299_792_458.0 / 9.65e9
 CSK_WAVELENGTH_M = 299_792_458.0 / 9.6e9
@@ -185,7 +131,7 @@ SCENARIOS = {
         Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2017, 6, 8), D(2022, 3, 26),
                kind="series", shadow=True),
     ], motions=("cycle", "onset", "bowl", "seasonal"), seed=18),
-    # new, 2026-11-24 (see the module notes)
+    # new (see the module notes)
     "env_tsx_slide": Scenario("env_tsx_slide", [
         Sensor("ENV-asc", ENVISAT_WAVELENGTH_M, -13.0, (22.8, 23.0), 35, D(2004, 3, 1), D(2009, 9, 20),
                missing=0.1),
@@ -475,3 +421,83 @@ def steady_north(gen: dict) -> float:
     a, b = D(2020, 1, 1), D(2021, 1, 1)
     tn = truth_at(gen["scenario"], [a, b])[1]
     return (tn[1] - tn[0]) * 365.25 / (b - a).days
+
+
+# ---- what the multi-sensor benchmarks share: our solver on a scenario, error statistics
+
+def to_stacks(gen: dict) -> list:
+    out = []
+    for st in gen["stacks"]:
+        s = st["sensor"]
+        out.append(Stack(name=s.name, dates=st["dates"] if st["pairs"] is None else None, pairs=st["pairs"],
+                         values=st["values"], units=s.units if st["pairs"] is not None else "mm",
+                         wavelength_m=s.wavelength_m, incidence_deg=st["incidence"], heading_deg=st["heading"],
+                         reference_rc=REF_RC))
+    return out
+
+
+def generate_seeded(name: str, seed_offset: int = 0, *, north_removed: bool = False) -> dict:
+    """Scenario ``name`` drawn with its seed shifted by ``1000 x seed_offset`` (the seeds of every table)."""
+    sc = SCENARIOS[name]
+    base = sc.seed
+    sc.seed = base + 1000 * seed_offset
+    try:
+        return generate(name, north_removed=north_removed)
+    finally:
+        sc.seed = base
+
+
+def seeds_and_options(argv, default_seeds) -> tuple:
+    """``--seeds 0,1,...`` (else ``default_seeds``) and the solver options ``--option key=value`` (floats)."""
+    seeds = list(default_seeds)
+    if "--seeds" in argv:
+        seeds = [int(x) for x in argv[argv.index("--seeds") + 1].split(",")]
+    options = {}
+    for i, a in enumerate(argv):
+        if a == "--option":
+            k, v = argv[i + 1].split("=")
+            options[k] = float(v)
+    return seeds, options
+
+
+def run_ours(gen: dict, *, north: str = "zero", **options):
+    nm = NorthModel()
+    if north == "slope":
+        nm = NorthModel("slope", slope_deg=gen["slope"], aspect_deg=gen["aspect"])
+    return solve_multisensor(to_stacks(gen), north=nm, **options)
+
+
+def demeaned_rms(est, truth, mask_dates=None):
+    """Per-pixel RMS over dates of the error with its temporal mean removed (datum-free), (rows, cols)."""
+    err = np.asarray(est, float) - np.asarray(truth, float)
+    if mask_dates is not None:
+        err = err[mask_dates]
+    err = err - np.nanmean(err, axis=0, keepdims=True)
+    return np.sqrt(np.nanmean(err ** 2, axis=0))
+
+
+def zscores(res, sc, *, observed_only=True, comps=("east", "up")):
+    """z = (estimate - truth relative to the reference date) / sigma over dates and pixels, per component."""
+    dates = [d for d, o in zip(res.dates, res.observed) if o or not observed_only]
+    sel = np.array([o or not observed_only for o in res.observed])
+    te, tn, tu = truth_at(sc, dates, res.reference_date)
+    out = {}
+    for c, t in (("east", te), ("up", tu), ("north", tn)):
+        if c not in comps or c not in res.arrays:
+            continue
+        est = res[c][sel]
+        sig = res["sigma_" + c][sel]
+        keep = [d != res.reference_date for d in dates]
+        z = (est[keep] - t[keep]) / sig[keep]
+        out[c] = z[np.isfinite(z)]
+    return out
+
+
+def gap_errors(res, sc):
+    """Per gap of a solution: its {from, to, days} and, per component (east, up), the error of the displacement
+    across it against the truth and its stated sigma (rows, cols)."""
+    for gi, gp in enumerate(res.gaps):
+        te, _, tu = truth_at(sc, [gp.last_before, gp.first_after])
+        info = {"from": str(gp.last_before), "to": str(gp.first_after), "days": gp.days}
+        yield info, {c: (res["gap_displacement"][gi, ci] - (t[1] - t[0]), res["gap_sigma"][gi, ci])
+                     for ci, (c, t) in enumerate((("east", te), ("up", tu)))}

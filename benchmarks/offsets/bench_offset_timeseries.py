@@ -32,22 +32,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+from common import loadavg, option, qgis_cmd, qgis_env, read_tif, time_v
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
-
-
-def arg(name, default, cast=str):
-    return cast(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
 
 
 def network(n_dates, span):
@@ -164,40 +157,24 @@ def score(est, truth, mask=None):
 def main():
     pos = [a for a in sys.argv[1:] if not a.startswith("--") and sys.argv[sys.argv.index(a) - 1][:2] != "--"]
     work = pos[0] if pos else tempfile.mkdtemp(prefix="bench_ots_")
-    size, n_dates, span = arg("--size", 500, int), arg("--dates", 40, int), arg("--span", 4, int)
-    threads, step = arg("--threads", 1, int), arg("--baseline-step", 1, int)
+    size, n_dates, span, threads, step = (option(sys.argv, f"--{k}", d, int) for k, d in (
+        ("size", 500), ("dates", 40), ("span", 4), ("threads", 1), ("baseline-step", 1)))
     for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[v] = str(threads)
     os.makedirs(work, exist_ok=True)
     dates, pairs, groups, truth, n_gross, paths = make(work, size, n_dates, span)
-    res = {"size": size, "dates": n_dates, "pairs": len(pairs), "threads": threads,
-           "load_before": os.getloadavg()}
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    res = {"size": size, "dates": n_dates, "pairs": len(pairs), "threads": threads, "load_before": loadavg()}
     out_d, out_v = os.path.join(work, "ours_disp.tif"), os.path.join(work, "ours_vel.tif")
     out_c = os.path.join(work, "ours_components.tif")
     out_u = os.path.join(work, "ours_unchecked.tif")
-    args = [f"INPUTS={p}" for p in paths] + ["COMPONENTS=1,2", f"OUTPUT={out_d}", f"OUTPUT_VELOCITY={out_v}",
-                                             f"OUTPUT_COMPONENTS={out_c}", f"OUTPUT_UNCHECKED={out_u}"]
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    p = subprocess.run(["qgis_process.bin", "--json", "run", "geohazard:offsettimeseries", "--"] + args,
-                       capture_output=True, text=True, env=env)
-    res["ours_wall_s"] = time.perf_counter() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    res["ours_cpu_s"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    res["load_after_ours"] = os.getloadavg()
-    from osgeo import gdal
-
-    ds = gdal.Open(out_d)
-    est = ds.ReadAsArray().astype(np.float64).reshape(2, n_dates, size, size)
-    ds = gdal.Open(out_v)
-    vel = ds.ReadAsArray().astype(np.float64)
-    ds = gdal.Open(out_c)
-    labels = ds.ReadAsArray().astype(np.int64).reshape(n_dates, -1)
-    ds = gdal.Open(out_u)
-    unchecked = ds.ReadAsArray().reshape(n_dates, size, size)
-    ds = None
+    cmd = qgis_cmd("offsettimeseries", {"COMPONENTS": "1,2", "OUTPUT": out_d, "OUTPUT_VELOCITY": out_v,
+                                        "OUTPUT_COMPONENTS": out_c, "OUTPUT_UNCHECKED": out_u})
+    ours = time_v(cmd + [f"INPUTS={p}" for p in paths], env=qgis_env())
+    res["ours_wall_s"], res["ours_cpu_s"], res["load_after_ours"] = ours["wall_s"], ours["cpu_s"], loadavg()
+    est = read_tif(out_d).reshape(2, n_dates, size, size)
+    vel = read_tif(out_v)
+    labels = read_tif(out_c, "int64").reshape(n_dates, -1)
+    unchecked = read_tif(out_u, None).reshape(n_dates, size, size)
     # the truth referenced as the tool references its output: per pixel and network component
     truth_px = referenced(truth.reshape(2, n_dates, -1), labels).reshape(truth.shape)
     hit = n_gross > 0
@@ -232,7 +209,7 @@ def main():
     res["baseline_rms_gross_px_m"] = score(disp, tr, hit.ravel()[pix])[0]
     res["baseline_rms_clean_px_m"] = score(disp, tr, ~hit.ravel()[pix])[0]
     res["ours_rms_same_px_m"] = score(est.reshape(2, n_dates, -1)[:, :, pix], tr)[0]
-    res["load_after"] = os.getloadavg()
+    res["load_after"] = loadavg()
     print(json.dumps(res, indent=1))
     if not pos:
         shutil.rmtree(work, ignore_errors=True)

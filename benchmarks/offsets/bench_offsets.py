@@ -16,18 +16,12 @@ or `make bench FAMILY=offsets CASE=tracking`.
 """
 
 import os
-import sys
 import time
 
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_v, "1")  # before numpy/numba load: one thread each, CPU time comparable
 
 import numpy as np  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path[:0] = [os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests")]  # `make link` first
-
 import testutils_kinematics as kt  # noqa: E402
 from skimage.registration import phase_cross_correlation  # noqa: E402
 

@@ -16,17 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.join(ROOT, ".build", "plugins")]
-
-import testutils_products as tp  # noqa: E402
+import testutils_products as tp
+from common import ROOT, loadavg, qgis_run
 
 
 def build(work: str, n_pairs: int, size: int) -> dict:
@@ -57,26 +51,15 @@ def build(work: str, n_pairs: int, size: int) -> dict:
 
 
 def run(kind: str, folder: str, out: str) -> dict:
-    exe = shutil.which("qgis_process.bin")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     if os.path.exists(out):
         os.remove(out)
-    params = [f"INTERFEROGRAMS={folder}", f"OUTPUT_VELOCITY={out}", "WEIGHTING=1",
-              f"REFERENCE={tp.HYP3_ORIGIN[0] + 200:.0f},{tp.HYP3_ORIGIN[1] - 200:.0f} [EPSG:32611]"]
+    params = {"INTERFEROGRAMS": folder, "OUTPUT_VELOCITY": out, "WEIGHTING": 1,
+              "REFERENCE": f"{tp.HYP3_ORIGIN[0] + 200:.0f},{tp.HYP3_ORIGIN[1] - 200:.0f} [EPSG:32611]"}
     if kind == "flat":
-        params.append(f"COHERENCE={folder}")
-    t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", exe, "run", "geohazard:stackingvelocity", "--", *params],
-                          capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
-        raise SystemExit(f"{kind} failed")
-    user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
-    syst = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024.0
-    return {"kind": kind, "wall_s": round(wall, 2), "cpu_s": round(user + syst, 2), "rss_mb": round(rss),
-            "load": os.getloadavg()[0], "utc": dt.datetime.utcnow().strftime("%H:%M:%S")}
+        params["COHERENCE"] = folder
+    r = qgis_run("stackingvelocity", params)
+    return {"kind": kind, "wall_s": round(r["wall_s"], 2), "cpu_s": r["cpu_s"], "rss_mb": round(r["peak_rss_mb"]),
+            "load": loadavg()[0], "utc": dt.datetime.utcnow().strftime("%H:%M:%S")}
 
 
 def main():

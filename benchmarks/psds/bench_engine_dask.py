@@ -16,11 +16,6 @@ import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis (its start_qgis sets QGIS's paths)
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-
 BLOCK_TIMES: dict = {}
 
 
@@ -38,13 +33,12 @@ def main():
     out = sys.argv[1]
     rows, cols, n_dates, repeat = (int(v) for v in (sys.argv[2:6] + ["240", "400", "30", "3"][len(sys.argv[2:6]):]))
     os.makedirs(out, exist_ok=True)
-    from bench_qgis import start_qgis
+    from bench_qgis import local_against_cluster, start_qgis
 
     app, plugin = start_qgis()
     import pathlib
 
     import processing
-    from osgeo import gdal
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
     from testutils_psds import write_slc_files
 
@@ -69,11 +63,8 @@ def main():
         else:
             params = {"INPUT": files, "DASK_SCHEDULER": sched, "OUTPUT_MEAN_AMPLITUDE": f"{d}/m.tif",
                       "OUTPUT_DISPERSION": f"{d}/da.tif", "OUTPUT_PS_MASK": f"{d}/ps.tif"}
-        load = os.getloadavg()[0]
-        t0 = time.perf_counter()
-        res = processing.run(f"geohazard:{tool}", params, context=QgsProcessingContext(),
-                             feedback=QgsProcessingFeedback())
-        return time.perf_counter() - t0, load, res
+        return processing.run(f"geohazard:{tool}", params, context=QgsProcessingContext(),
+                              feedback=QgsProcessingFeedback())
 
     report = {"rows": rows, "cols": cols, "dates": n_dates, "cpus": os.cpu_count(),
               "block_rows_phaselinking": slc_block_rows(SlcStack(files), cap=64, copies=5),
@@ -81,32 +72,14 @@ def main():
     for tool in ("phaselinking", "amplitudedispersion"):
         run(tool, "", f"warm_{tool}")  # numba compilation / cache load outside the timings
         BLOCK_TIMES.clear()
-        times = {"": [], "local": []}
-        loads = {"": [], "local": []}
-        results = {}
-        for i in range(repeat):
-            for sched in ("", "local"):
-                dt, load, res = run(tool, sched, f"{tool}_{sched or 'here'}{i}")
-                times[sched].append(round(dt, 2))
-                loads[sched].append(round(load, 1))
-                results[sched] = res
-        identical = True
-        for k, v in results[""].items():
-            a, b = gdal.Open(v), gdal.Open(results["local"][k])
-            identical &= a.ReadAsArray().tobytes() == b.ReadAsArray().tobytes()
-            a = b = None
-        med = {k: statistics.median(v) for k, v in times.items()}
+        report[tool] = local_against_cluster(lambda sched, tag, t=tool: run(t, sched, f"{t}_{tag}"), repeat)
         blocks = BLOCK_TIMES.get(tool, [])
         px = [r * c for _, r, _, c in blocks]
-        report[tool] = {
-            "local_s": times[""], "localcluster_s": times["local"], "median_local_s": med[""],
-            "median_localcluster_s": med["local"], "overhead_pct": round(100.0 * (med["local"] / med[""] - 1.0), 1),
-            "load_1min_local": loads[""], "load_1min_localcluster": loads["local"], "identical": bool(identical),
+        report[tool].update({
             "blocks_per_run": len(blocks) // repeat,
             "block_compute_s_median": round(statistics.median(t for t, *_ in blocks), 4) if blocks else None,
             "compute_us_per_pixel_median": round(statistics.median(1e6 * t / p for (t, *_), p in zip(blocks, px)), 2)
-            if blocks else None,
-        }
+            if blocks else None})
     print(json.dumps(report))
 
 

@@ -17,15 +17,13 @@ Steps (the psds family's whole_run case calls them):
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
+from common import cpu_s, loadavg, qgis_env
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 HALF = (5, 5)
 REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
 
@@ -48,11 +46,6 @@ def prepare(stack_path, work):
     ds = None
 
 
-def _cpu_children():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def qgis_command(work, extra=()):
     files = sorted(os.path.join(work, "slc", f) for f in os.listdir(os.path.join(work, "slc")) if f.endswith(".tif"))
     return ["qgis_process.bin", "run", "geohazard:phaselinking", "--"] + [f"INPUT={f}" for f in files] + [
@@ -63,13 +56,13 @@ def qgis_command(work, extra=()):
 
 
 def _timed(cmd, env):
-    c0, t0 = _cpu_children(), time.perf_counter()
+    c0, t0 = cpu_s(children=True), time.perf_counter()
     subprocess.run(cmd, env=env, capture_output=True, check=True)
-    return time.perf_counter() - t0, _cpu_children() - c0
+    return time.perf_counter() - t0, cpu_s(children=True) - c0
 
 
 def ours(work, out_json):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    env = qgis_env()
     cmd = qgis_command(work)
     _timed(cmd, env)  # warm-up: numba's on-disk cache, the file system cache
     # the fixed cost: the same process listing the provider's algorithms (start-up, plugin load, no work)
@@ -78,7 +71,7 @@ def ours(work, out_json):
     res = {"runs_wall_cpu_s": runs, "startup_list_wall_cpu_s": startup,
            "wall_s": min(r[0] for r in runs), "cpu_s": min(r[1] for r in runs),
            "startup_wall_s": min(s[0] for s in startup), "startup_cpu_s": min(s[1] for s in startup),
-           "load_average": [round(x, 2) for x in os.getloadavg()]}
+           "load_average": loadavg()}
     with open(out_json, "w") as fh:
         json.dump(res, fh, indent=2)
     print(json.dumps(res))
@@ -132,18 +125,14 @@ def dolphin(stack_path, out_json):
     phase = np.angle(cpx_phase * np.conj(cpx_phase[0])).astype(np.float32)
     np.save(out_json.replace(".json", "_phase.npy"), phase)
     out = {"version": _d.__version__, "block_rows": step, "runs_wall_cpu_s": runs, "wall_s": min(r[0] for r in runs),
-           "cpu_s": min(r[1] for r in runs), "load_average": [round(x, 2) for x in os.getloadavg()]}
+           "cpu_s": min(r[1] for r in runs), "load_average": loadavg()}
     with open(out_json, "w") as fh:
         json.dump(out, fh, indent=2)
     print(json.dumps(out))
 
 
-def _rms_err(phase, truth, mask):
-    e = np.angle(np.exp(1j * (phase[1:] - truth[1:])))
-    return float(np.sqrt(np.nanmean(e[:, mask] ** 2)))
-
-
 def report(ours_json, dolphin_json, stack_path, work, out_json):
+    from bench_psds import _rms_err
     from osgeo import gdal
 
     a = json.load(open(ours_json))

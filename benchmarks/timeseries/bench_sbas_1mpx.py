@@ -1,8 +1,8 @@
 """SBAS side by side in one run: geohazard:sbasinversion (whole qgis_process run) vs MintPy
 ``ifgram_inversion.py`` (whole run), plus the I/O floor, one after the other.
 
-Usage: /usr/bin/python3 bench_sbas_1mpx.py STACK_DIR MINTPY_BIN_DIR OUT_JSON [--repeat N] [--threads N]
-       [--weight no|var] [--no-floor] [--variants]
+Usage (make bench FAMILY=timeseries CASE=mintpy_1mpx): bench_sbas_1mpx.py STACK_DIR MINTPY_BIN_DIR OUT_JSON
+       [--repeat N] [--threads N] [--weight no|var] [--no-floor] [--variants]
 
 Both tools get the same number of cores (default 2). Ours: numba threads. MintPy as its documentation
 runs it in parallel: one OpenBLAS/OpenMP thread per process (MintPy asks for 1 itself, but too late for
@@ -22,33 +22,74 @@ import platform
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+import numpy as np
+from common import ROOT, fresh, loadavg, option, qgis_env, qgis_run, read_tif, time_v, warm
 
-import bench_sbas as bs  # noqa: E402
-import numpy as np  # noqa: E402
+from insar_geohazards.algorithms.timeseries.sbas import linear_velocity
 
-
-def loadavg():
-    return [round(x, 2) for x in os.getloadavg()]
+OUTPUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
+           "OUTPUT_COHCOUNT")
 
 
-def warm(paths):
-    """Read ``paths`` once (into the page cache), then write back whatever the previous run left dirty: the
-    kernel would otherwise flush the last tool's outputs (MintPy's HDF5 files, hundreds of MB) during the next
-    timed run and bill it to whichever tool runs next."""
-    for p in paths:
-        with open(p, "rb") as fh:
-            while fh.read(1 << 24):
-                pass
-    os.sync()
+def sbas_params(tif, meta, out, *, weighted=False, memory_mb=512):
+    """geohazard:sbasinversion's parameters for a stack of make_stack.py / make_big_stack.py."""
+    x, y = meta["ref_xy"]
+    params = {"INTERFEROGRAMS": tif, "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]",
+              "WAVELENGTH_M": meta["wavelength_m"], "ISBAS_MIN_COUNT": 1, "MIN_TEMPORAL_COHERENCE": 0,
+              "MAX_MEMORY_MB": memory_mb, "WEIGHTING": 1 if weighted else 0, "LOOKS": meta.get("looks", 10)}
+    if weighted:
+        params["COHERENCE"] = tif
+    params.update({k: os.path.join(out, k.lower() + ".tif") for k in OUTPUTS})
+    return params
+
+
+def ours(tif, meta, out, *, weighted, threads):
+    """The whole qgis_process run into an empty folder (replacing the previous run's outputs, tens of MB freed by
+    the file system inside the run, would cost either side ~0.3 CPU-s)."""
+    return qgis_run("sbasinversion", sbas_params(tif, meta, fresh(out), weighted=weighted),
+                    env=qgis_env(threads))
+
+
+def mintpy(stack_dir, bindir, *, weight, out, blas_threads=1, workers=2):
+    """MintPy's whole ``ifgram_inversion.py`` run. ``blas_threads``: OpenBLAS/OpenMP threads; ``workers`` > 1:
+    MintPy's own parallelism, ``-c local --num-worker N`` (a Dask LocalCluster of processes). The defaults are
+    the baseline of every SBAS ratio (one OpenBLAS thread per process, 2 workers for 2 cores)."""
+    cmd = [os.path.join(bindir, "ifgram_inversion.py"), os.path.join(stack_dir, "ifgramStack.h5"), "-w", weight,
+           "-o", "timeseries.h5", "temporalCoherence.h5", "numInvIfgram.h5", "--ram", "4"]
+    if workers > 1:
+        cmd += ["-c", "local", "--num-worker", str(workers)]
+    env = {**os.environ, **{k: str(blas_threads) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                          "MKL_NUM_THREADS")}}
+    return time_v(cmd, cwd=fresh(out), env=env)
+
+
+def compare(our_dir, mp_dir, truth):
+    """Ours against MintPy on the time series and the temporal coherence, and both velocities against the truth."""
+    import h5py
+
+    ts_ours = read_tif(os.path.join(our_dir, "output_timeseries.tif"))
+    v_ours = read_tif(os.path.join(our_dir, "output_velocity.tif"))
+    tc_ours = read_tif(os.path.join(our_dir, "output_temporal_coherence.tif"))
+    with h5py.File(os.path.join(mp_dir, "timeseries.h5")) as f:
+        ts_mp = f["timeseries"][:].astype(np.float64) * 1000.0
+        dates = np.array([np.datetime64(f"{d[:4]}-{d[4:6]}-{d[6:]}") for d in (x.decode() for x in f["date"][:])])
+    with h5py.File(os.path.join(mp_dir, "temporalCoherence.h5")) as f:
+        tc_mp = f["temporalCoherence"][:].astype(np.float64)
+    v_mp, _ = linear_velocity(ts_mp, (dates - dates[0]).astype(int) / 365.25)
+    ok = np.isfinite(ts_ours).all(axis=0) & np.isfinite(ts_mp).all(axis=0)
+    diff = np.abs(ts_ours - ts_mp)[:, ok]
+    return {"velocity_rms_error_ours_mm_yr": float(np.sqrt(np.nanmean((v_ours - truth) ** 2))),
+            "velocity_rms_error_mintpy_mm_yr": float(np.sqrt(np.nanmean((v_mp - truth) ** 2))),
+            "pixels_compared": int(ok.sum()), "ts_max_abs_diff_mm": float(diff.max()),
+            "ts_p99_9_abs_diff_mm": float(np.percentile(diff, 99.9)),
+            "ts_max_abs_mm": float(np.abs(ts_mp[:, ok]).max()),
+            "tcoh_max_abs_diff": float(np.nanmax(np.abs(tc_ours - tc_mp)[ok]))}
 
 
 def main():
     stack_dir, bindir, out_json = (os.path.abspath(a) for a in sys.argv[1:4])
-    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
-    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
-    weight = sys.argv[sys.argv.index("--weight") + 1] if "--weight" in sys.argv else "no"
+    repeat, threads = option(sys.argv, "--repeat", 1, int), option(sys.argv, "--threads", 2, int)
+    weight = option(sys.argv, "--weight", "no")
     with_floor = "--no-floor" not in sys.argv
     # (name, OpenBLAS threads, MintPy workers): the first is the baseline of the ratio
     configs = [(f"mintpy_{weight}", 1, threads)]
@@ -71,10 +112,9 @@ def main():
            "peer_configs": [{"name": n, "blas_threads": b, "workers": w} for n, b, w in configs],
            "weight": weight, "load_before": loadavg(), "runs": []}
     # numba kernels compile on the first run after a change (cached on disk afterwards): warm up
-    mex = os.path.join(bs.ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs")
+    mex = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs")
     wmeta = {"ref_xy": [-99.178, 19.44], "epsg": 4326, "wavelength_m": meta["wavelength_m"], "looks": 10}
-    os.makedirs(os.path.join(work, "warmup"), exist_ok=True)
-    bs.ours(os.path.dirname(mex), wmeta, weighted=False, out=os.path.join(work, "warmup"), threads=threads, tif=mex)
+    ours(mex, wmeta, os.path.join(work, "warmup"), weighted=False, threads=threads)
     npx = meta["rows"] * meta["cols"]
     tifs = [os.path.join(stack_dir, "tif", f) for f in sorted(os.listdir(os.path.join(stack_dir, "tif")))]
     for _ in range(repeat):
@@ -83,30 +123,28 @@ def main():
         # reads would favour whichever tool runs second
         warm(tifs)
         our_dir = os.path.join(work, f"ours_{weight}")
-        st = {}
-        wall, rss, _ = bs.ours(stack_dir, meta, weighted=weight == "var", out=our_dir, threads=threads, stats=st)
-        run["ours"] = {"wall_s": round(wall, 2), "cpu_s": st["cpu_s"], "px_per_s": round(npx / wall),
-                       "peak_rss_mb": round(rss)}
+        t = ours(os.path.join(stack_dir, "tif"), meta, our_dir, weighted=weight == "var", threads=threads)
+        run["ours"] = {"wall_s": t["wall_s"], "cpu_s": t["cpu_s"], "px_per_s": round(npx / t["wall_s"]),
+                       "peak_rss_mb": t["peak_rss_mb"]}
         for name, blas, workers in configs:
             warm([os.path.join(stack_dir, "ifgramStack.h5")])
-            st = {}
-            wall, rss = bs.mintpy(stack_dir, bindir, weight=weight, out=os.path.join(work, name),
-                                  blas_threads=blas, workers=workers, stats=st)
-            run[name] = {"wall_s": round(wall, 2), "cpu_s": st["cpu_s"], "px_per_s": round(npx / wall),
-                         "peak_rss_mb": round(rss), "blas_threads": blas, "workers": workers}
-            run[f"ratio_{name}_over_ours"] = round(wall / run["ours"]["wall_s"], 2)
-            run[f"cpu_ratio_{name}_over_ours"] = round(st["cpu_s"] / run["ours"]["cpu_s"], 2)
+            t = mintpy(stack_dir, bindir, weight=weight, out=os.path.join(work, name), blas_threads=blas,
+                       workers=workers)
+            run[name] = {"wall_s": t["wall_s"], "cpu_s": t["cpu_s"], "px_per_s": round(npx / t["wall_s"]),
+                         "peak_rss_mb": t["peak_rss_mb"], "blas_threads": blas, "workers": workers}
+            run[f"ratio_{name}_over_ours"] = round(t["wall_s"] / run["ours"]["wall_s"], 2)
+            run[f"cpu_ratio_{name}_over_ours"] = round(t["cpu_s"] / run["ours"]["cpu_s"], 2)
         if with_floor:
-            fl = subprocess.run([sys.executable, os.path.join(HERE, "io_floor.py"), stack_dir, our_dir],
-                                capture_output=True, text=True, check=True).stdout
+            floor = os.path.join(os.path.dirname(__file__), "io_floor.py")
+            fl = subprocess.run([sys.executable, floor, stack_dir, our_dir], capture_output=True, text=True,
+                                check=True).stdout
             run["io_floor"] = json.loads(fl)
             run["ours_over_floor_gdal_default"] = round(run["ours"]["wall_s"] / run["io_floor"]["gdal_default_s"], 2)
             run["ours_over_floor_our_options"] = round(run["ours"]["wall_s"] / run["io_floor"]["our_options_s"], 2)
         run["load_end"] = loadavg()
         print(json.dumps(run), flush=True)
         res["runs"].append(run)
-    res[f"compare_{weight}"] = bs.compare(meta, os.path.join(work, f"ours_{weight}"),
-                                          os.path.join(work, configs[0][0]), truth)
+    res[f"compare_{weight}"] = compare(os.path.join(work, f"ours_{weight}"), os.path.join(work, configs[0][0]), truth)
     res["load_after"] = loadavg()
     print(json.dumps({f"compare_{weight}": res[f"compare_{weight}"]}), flush=True)
     os.makedirs(os.path.dirname(out_json), exist_ok=True)

@@ -1,7 +1,7 @@
 """SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on (the first ROWS rows of) a big
 stack from make_big_stack.py, in this process or on a Dask cluster of worker processes.
 
-Usage: /usr/bin/python3 bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N] [--memory-mb M]
+Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N] [--memory-mb M]
        [--results FILE] [--label TEXT]
 
 --rows R: the first R rows only, through one VRT per interferogram (OUT_DIR/../rows_R, cheap) so the
@@ -23,13 +23,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
+from bench_sbas_1mpx import sbas_params
+from common import ROOT, parse_time_v, qgis_cmd, qgis_env, read_tif, time_v
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 
 def row_subset(stack_dir: str, rows: int, where: str) -> str:
@@ -45,14 +45,6 @@ def row_subset(stack_dir: str, rows: int, where: str) -> str:
             ds = gdal.Open(os.path.join(src, f))
             gdal.Translate(out, ds, format="VRT", srcWin=[0, 0, ds.RasterXSize, rows])
     return dst
-
-
-def parse_time_v(text: str) -> dict:
-    def grab(pattern, cast=float):
-        m = re.search(pattern, text)
-        return cast(m.group(1)) if m else None
-    return {"user_s": grab(r"User time \(seconds\): ([\d.]+)"), "sys_s": grab(r"System time \(seconds\): ([\d.]+)"),
-            "peak_rss_mb": grab(r"Maximum resident set size \(kbytes\): (\d+)", int) / 1024.0}
 
 
 def start_cluster(n: int, out_dir: str):
@@ -93,43 +85,27 @@ def main():
     rows = a.rows or meta["rows"]
     os.makedirs(a.out, exist_ok=True)
     tif = row_subset(a.stack, rows, os.path.dirname(os.path.abspath(a.out))) if a.rows else os.path.join(a.stack, "tif")
-    x, y = meta["ref_xy"]
-    params = {"INTERFEROGRAMS": tif, "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]",
-              "WAVELENGTH_M": meta["wavelength_m"],
-              "ISBAS_MIN_COUNT": 1, "MIN_TEMPORAL_COHERENCE": 0, "MAX_MEMORY_MB": a.memory_mb, "WEIGHTING": 0}
-    for k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
-              "OUTPUT_COHCOUNT"):
-        params[k] = os.path.join(a.out, k.lower() + ".tif")
+    params = sbas_params(tif, meta, a.out, memory_mb=a.memory_mb)
     # GDAL keeps at most 100 VRT sources open by default: with 300 it closes and re-opens them block after
     # block, dropping their decoded tiles (the row-subset runs read ~2x the CPU of the whole stack)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
-           "GDAL_MAX_DATASET_POOL_SIZE": str(max(450, meta["n_ifgs"] + 50))}
+    env = qgis_env(GDAL_MAX_DATASET_POOL_SIZE=max(450, meta["n_ifgs"] + 50))
     cluster, cluster_stats = None, None
     if a.workers:
         cluster, address = start_cluster(a.workers, a.out)
         params["DASK_SCHEDULER"] = address
     uptime_before = open("/proc/loadavg").read().split()[:3]
     try:
-        cmd = ["/usr/bin/time", "-v", "qgis_process.bin", "run", "geohazard:sbasinversion", "--"] + \
-              [f"{k}={v}" for k, v in params.items()]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        wall = time.perf_counter() - t0
+        run = time_v(qgis_cmd("sbasinversion", params), env=env)
     finally:
         if cluster is not None:
             cluster_stats = stop_cluster(cluster, a.out)
     with open(os.path.join(a.out, "log.txt"), "w") as fh:
-        fh.write(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
-        raise SystemExit("the tool failed")
-    blocks = [ln.strip() for ln in proc.stdout.splitlines() if re.search(r"block (pass|\d+/\d+)", ln)]
-    from osgeo import gdal
-
+        fh.write(run["stdout"] + run["stderr"])
+    blocks = [ln.strip() for ln in run["stdout"].splitlines() if re.search(r"block (pass|\d+/\d+)", ln)]
     truth = np.load(os.path.join(a.stack, "truth_velocity.npy"), mmap_mode="r")[:rows]
-    vel = gdal.Open(params["OUTPUT_VELOCITY"]).ReadAsArray().astype(np.float64)
+    vel = read_tif(params["OUTPUT_VELOCITY"])
     res = {"label": a.label, "rows": rows, "cols": meta["cols"], "n_ifgs": meta["n_ifgs"], "workers": a.workers,
-           "memory_mb": a.memory_mb, "wall_s": round(wall, 2), **parse_time_v(proc.stderr),
+           "memory_mb": a.memory_mb, **{k: run[k] for k in ("wall_s", "user_s", "sys_s", "peak_rss_mb")},
            "cluster": cluster_stats, "load_before": uptime_before,
            "load_after": open("/proc/loadavg").read().split()[:3],
            "velocity_rms_error_mm_yr": float(np.sqrt(np.nanmean((vel - truth) ** 2))),

@@ -1,11 +1,6 @@
 """SBAS 1 Mpx against its I/O floor, alternated round by round, with the parts of each side.
 
-Usage: /usr/bin/python3 floor_1mpx.py STACK_DIR OUT_JSON [--rounds N] [--threads N] [--work DIR]
-       [--before PLUGINS_DIR]
-
-``--before``: a folder holding another version of the plugin (``insar_geohazards``, e.g. a ``git archive`` of
-main); it runs in every round too, beside ours (same order rule), and its outputs are compared byte for byte
-with ours.
+Usage (make bench FAMILY=timeseries CASE=floor_1mpx): floor_1mpx.py STACK_DIR OUT_JSON [--rounds N] [--threads N]
 
 Each round runs, in an order that alternates from round to round (ours first on odd rounds, the floor
 first on even ones, so neither always follows the other's write-back or page-cache churn):
@@ -45,31 +40,17 @@ import subprocess
 import sys
 import time
 
+from bench_sbas_1mpx import sbas_params
+from common import cpu_model, fresh, loadavg, option, qgis_cmd, qgis_env, warm
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-KEYS = ("ours", "before", "floor", "floor_our_options", "startup")
-NAMES = ("output_timeseries", "output_velocity", "output_velocity_std", "output_temporal_coherence",
-         "output_cohcount")
-
-
-def loadavg():
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def warm(paths):
-    for p in paths:
-        with open(p, "rb") as fh:
-            while fh.read(1 << 24):
-                pass
+KEYS = ("ours", "floor", "floor_our_options", "startup")
 
 
 def prepare(inputs, out_dir=None):
     """Untimed: remove the previous outputs, write back every dirty page, read every input once."""
-    if out_dir and os.path.isdir(out_dir):
-        shutil.rmtree(out_dir)
     if out_dir:
-        os.makedirs(out_dir)
-    os.sync()
+        fresh(out_dir)
     warm(inputs)
 
 
@@ -97,16 +78,9 @@ def run_timed(cmd, env=None, marks=()):
 
 
 def ours(stack_dir, meta, out_dir, env):
-    x, y = meta["ref_xy"]
-    params = {"INTERFEROGRAMS": os.path.join(stack_dir, "tif"), "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]",
-              "WAVELENGTH_M": meta["wavelength_m"], "ISBAS_MIN_COUNT": 1, "MIN_TEMPORAL_COHERENCE": 0,
-              "MAX_MEMORY_MB": 512, "WEIGHTING": 0, "LOOKS": meta["looks"]}
-    for name in NAMES:
-        params[name.upper()] = os.path.join(out_dir, name + ".tif")
     # stdbuf: qgis_process writes through C stdio, block-buffered into a pipe; line-buffered, each line is
     # time-stamped when printed
-    cmd = ["stdbuf", "-oL", "qgis_process.bin", "run", "geohazard:sbasinversion", "--"] + [
-        f"{k}={v}" for k, v in params.items()]
+    cmd = ["stdbuf", "-oL"] + qgis_cmd("sbasinversion", sbas_params(os.path.join(stack_dir, "tif"), meta, out_dir))
     marks = ("Inputs", "Reference pixel", "block pass:", "Results")
     res, text, seen = run_timed(cmd, env=env, marks=marks)
     if set(marks[:2] + marks[3:]) - set(seen):
@@ -154,27 +128,19 @@ def summary(runs, key):
 
 def main():
     stack_dir, out_json = (os.path.abspath(a) for a in sys.argv[1:3])
-    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
-    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
-    work = os.path.abspath(sys.argv[sys.argv.index("--work") + 1]) if "--work" in sys.argv else \
-        os.path.join(stack_dir, "runs_floor")
+    rounds = option(sys.argv, "--rounds", 5, int)
+    threads = option(sys.argv, "--threads", 2, int)
+    work = os.path.join(stack_dir, "runs_floor")
     with open(os.path.join(stack_dir, "stack.json")) as fh:
         meta = json.load(fh)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
-           "NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+    env = qgis_env(threads)
     tif = os.path.join(stack_dir, "tif")
     inputs = [os.path.join(tif, f) for f in sorted(os.listdir(tif)) if f.endswith("_unw.tif")]
     our_dir = os.path.join(work, "ours")
-    before = os.path.abspath(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else None
-    before_dir = os.path.join(work, "before")
-    env_before = {**env, "QGIS_PLUGINPATH": before} if before else None
-    res = {"stack": meta, "threads": threads, "machine": platform.node(), "cpu": _cpu_model(),
+    res = {"stack": meta, "threads": threads, "machine": platform.node(), "cpu": cpu_model(),
            "cpus": os.cpu_count(), "rounds": rounds, "load_before": loadavg(), "runs": []}
     prepare(inputs, our_dir)
     ours(stack_dir, meta, our_dir, env)  # warm-up: numba's cache, the values the floor writes
-    if before:
-        prepare(inputs, before_dir)
-        ours(stack_dir, meta, before_dir, env_before)
     floor_values = os.path.join(work, "floor_values")
     if os.path.isdir(floor_values):
         shutil.rmtree(floor_values)
@@ -185,18 +151,12 @@ def main():
                  ("floor", lambda: floor(stack_dir, floor_values, "gdal_default")),
                  ("startup", lambda: run_timed(["qgis_process.bin", "list"], env=env)[0]),
                  ("floor_our_options", lambda: floor(stack_dir, floor_values, "our_options"))]
-        if before:
-            steps.insert(2, ("before", lambda: ours(stack_dir, meta, before_dir, env_before)))
         if i % 2:
             steps = steps[::-1]
         for name, step in steps:
-            prepare(inputs, {"ours": our_dir, "before": before_dir}.get(name))
+            prepare(inputs, our_dir if name == "ours" else None)
             run[name] = step()
         run["ours_over_floor"] = round(run["ours"]["wall_s"] / run["floor"]["wall_s"], 3)
-        if before:
-            run["before_over_floor"] = round(run["before"]["wall_s"] / run["floor"]["wall_s"], 3)
-            run["same_bytes_as_before"] = all(_same(os.path.join(our_dir, n + ".tif"),
-                                                    os.path.join(before_dir, n + ".tif")) for n in NAMES)
         run["load_end"] = loadavg()
         print(json.dumps({k: run[k] for k in ("round", "load_start", "ours_over_floor")} | {
             k: {f: run[k][f] for f in ("wall_s", "cpu_s")} for k in KEYS if k in run}),
@@ -204,11 +164,7 @@ def main():
         res["runs"].append(run)
     runs = res["runs"]
     res["summary"] = {k: summary(runs, k) for k in KEYS if k in runs[0]}
-    for k in ("ours_over_floor", "before_over_floor"):
-        if k in runs[0]:
-            res["summary"][k] = spread([r[k] for r in runs])
-    if before:
-        res["summary"]["same_bytes_as_before"] = all(r["same_bytes_as_before"] for r in runs)
+    res["summary"]["ours_over_floor"] = spread([r["ours_over_floor"] for r in runs])
     res["summary"]["ours_over_floor_of_medians"] = round(
         res["summary"]["ours"]["wall_s"]["median"] / res["summary"]["floor"]["wall_s"]["median"], 3)
     res["summary"]["ours_minus_startup_over_floor"] = round(
@@ -238,34 +194,10 @@ def report(res) -> str:
         for group in ("parts", "block_stages_s"):
             if group in s:
                 lines.append("    " + ", ".join(f"{k} {f(v)}" for k, v in s[group].items()))
-    if "before_over_floor" in sm:
-        lines.append(f"before / floor: per round {f(sm['before_over_floor'])}; outputs of ours and before "
-                     f"byte-identical in every round: {sm['same_bytes_as_before']}")
     lines.append(f"ours / floor: per round {f(sm['ours_over_floor'])}, of the medians "
                  f"{sm['ours_over_floor_of_medians']}; ours minus start-up / floor "
                  f"{sm['ours_minus_startup_over_floor']}")
     return "\n".join(lines)
-
-
-def _same(a: str, b: str) -> bool:
-    with open(a, "rb") as fa, open(b, "rb") as fb:
-        while True:
-            x, y = fa.read(1 << 24), fb.read(1 << 24)
-            if x != y:
-                return False
-            if not x:
-                return True
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ from __future__ import annotations
 import glob
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
 
+from common import cpu_s
 from osgeo import gdal
 
 gdal.UseExceptions()
@@ -31,7 +31,7 @@ NAMES = ("output_timeseries", "output_velocity", "output_velocity_std", "output_
 
 def floor(stack_dir, values, options, tmp, overrides=None):
     files = sorted(glob.glob(os.path.join(stack_dir, "tif", "*_unw.tif")))
-    t0, c0 = time.perf_counter(), _cpu()
+    t0, c0 = time.perf_counter(), cpu_s()
     total = 0.0
     for f in files:
         ds = gdal.Open(f)
@@ -49,13 +49,7 @@ def floor(stack_dir, values, options, tmp, overrides=None):
         ds = None
     wall = time.perf_counter() - t0
     return {"read_s": round(t_read, 3), "write_s": round(wall - t_read, 3), "total_s": round(wall, 3),
-            "cpu_s": round(_cpu() - c0, 3), "n_inputs": len(files)}
-
-
-def _cpu():
-    """CPU seconds of this process so far (user + sys, GDAL's compression threads included)."""
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
+            "cpu_s": round(cpu_s() - c0, 3), "n_inputs": len(files)}
 
 
 def main():

@@ -1,7 +1,7 @@
 """Write a large synthetic SBAS stack quickly: ROWS x COLS px, N_DATES dates (88 dates give 300
 interferograms), tiled ZSTD GeoTIFFs, unwrapped phase only (no coherence: the unweighted run).
 
-Usage: /usr/bin/python3 make_big_stack.py OUT_DIR [ROWS COLS N_DATES]   (default 3200 3200 88)
+Usage (run_scale.sh): make_big_stack.py OUT_DIR [ROWS COLS N_DATES]   (default 3200 3200 88)
 
 Same truth and network as make_stack.py (a -80 mm/yr Gaussian bowl, +2 mm/yr elsewhere, a 4 mm
 annual term; each date with its next 1, 2, 3 dates and every other date with its 4th neighbour),
@@ -23,23 +23,14 @@ OUT_DIR/truth_velocity.npy (float32, referenced). The generation runs in row ban
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 import time
 
 import numpy as np
+from make_stack import GT, WAVELENGTH_M, bowl, finish, pairs_for
 
-WAVELENGTH_M = 0.05546576
-LOOKS = 10
-GT = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
 TILE = 256
-
-
-def pairs_for(n):
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(i + 4, n))]
-    pairs += [(i, i + 4) for i in range(0, n - 4, 2)]
-    return sorted(pairs)
 
 
 def round_mantissa(a: np.ndarray, keep_bits: int = 12) -> None:
@@ -61,7 +52,7 @@ def main():
     os.makedirs(os.path.join(out, "tif"), exist_ok=True)
     t0 = time.perf_counter()
     dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n_dates)]
-    pairs = pairs_for(n_dates)
+    pairs = pairs_for(list(range(n_dates)))
     m = len(pairs)
     years = np.array([(d - dates[0]).days / 365.25 for d in dates], np.float32)
     ref = (rows // 5, cols // 5)
@@ -85,12 +76,10 @@ def main():
     xx = np.arange(cols, dtype=np.float32)
     truth = np.empty((rows, cols), np.float32)
     seasonal = (4.0 * np.sin(2 * np.pi * years)).astype(np.float32)
-    vel_ref = None
     for r0 in range(0, rows, TILE):
         r1 = min(rows, r0 + TILE)
         yy = np.arange(r0, r1, dtype=np.float32)[:, None]
-        vel = (-82.0 * np.exp(-((yy - rows * 0.4) ** 2 + (xx[None] - cols * 0.6) ** 2)
-                              / (2 * (0.15 * rows) ** 2)) + 2.0).astype(np.float32)
+        vel = bowl(yy, xx[None], rows, cols).astype(np.float32)
         truth[r0:r1] = vel
         ts = vel[None] * years[:, None, None] + seasonal[:, None, None]  # (n_dates, r, c) mm
         miss = rng.random((r1 - r0, cols)) < 0.03
@@ -114,12 +103,7 @@ def main():
         sys.stdout.write(f"\rrows {r1}/{rows}  {time.perf_counter() - t0:.0f} s")
         sys.stdout.flush()
     ds_list = None
-    vel_ref = truth[ref]
-    np.save(os.path.join(out, "truth_velocity.npy"), truth - vel_ref)
-    rx, ry = GT[0] + (ref[1] + 0.5) * GT[1], GT[3] + (ref[0] + 0.5) * GT[5]
-    with open(os.path.join(out, "stack.json"), "w") as fh:
-        json.dump({"rows": rows, "cols": cols, "n_dates": n_dates, "n_ifgs": m, "ref_yx": list(ref),
-                   "ref_xy": [rx, ry], "epsg": 32614, "wavelength_m": WAVELENGTH_M, "looks": LOOKS}, fh, indent=1)
+    finish(out, truth, ref, rows=rows, cols=cols, n_dates=n_dates, n_ifgs=m)
     size = sum(os.path.getsize(os.path.join(out, "tif", f)) for f in os.listdir(os.path.join(out, "tif")))
     print(f"\nstack: {rows}x{cols} px, {n_dates} dates, {m} interferograms, {size / 1e9:.2f} GB on disk "
           f"({size / (rows * cols * m * 4):.2f} of float32), {time.perf_counter() - t0:.0f} s -> {out}")

@@ -20,11 +20,8 @@ import sys
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", ".build", "plugins"))
-
-from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
-from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight  # noqa: E402
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight
 
 WAVELENGTH_M = 0.05546576
 LOOKS = 10
@@ -32,10 +29,25 @@ GT = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
 
 
 def pairs_for(dates):
+    """Each date with its next 1, 2, 3 dates and every other date with its 4th neighbour."""
     n = len(dates)
     pairs = [(dates[i], dates[j]) for i in range(n) for j in range(i + 1, min(i + 4, n))]
     pairs += [(dates[i], dates[i + 4]) for i in range(0, n - 4, 2)]
     return sorted(pairs)
+
+
+def bowl(yy, xx, rows, cols):
+    """The true velocity, mm/yr: a Gaussian bowl, -80 mm/yr at its centre, +2 mm/yr elsewhere."""
+    return -82.0 * np.exp(-((yy - rows * 0.4) ** 2 + (xx - cols * 0.6) ** 2) / (2 * (0.15 * rows) ** 2)) + 2.0
+
+
+def finish(out, truth, ref, **meta):
+    """The referenced truth (truth_velocity.npy) and stack.json (sizes, reference pixel and point, wavelength)."""
+    np.save(os.path.join(out, "truth_velocity.npy"), (truth - truth[ref]).astype(np.float32))
+    rx, ry = GT[0] + (ref[1] + 0.5) * GT[1], GT[3] + (ref[0] + 0.5) * GT[5]
+    with open(os.path.join(out, "stack.json"), "w") as fh:
+        json.dump({**meta, "ref_yx": list(ref), "ref_xy": [rx, ry], "epsg": 32614, "wavelength_m": WAVELENGTH_M,
+                   "looks": LOOKS}, fh, indent=1)
 
 
 def main():
@@ -50,7 +62,7 @@ def main():
     m = net.n_pairs
     years = net.years
     yy, xx = np.mgrid[0:rows, 0:cols]
-    vel = -82.0 * np.exp(-((yy - rows * 0.4) ** 2 + (xx - cols * 0.6) ** 2) / (2 * (0.15 * rows) ** 2)) + 2.0
+    vel = bowl(yy, xx, rows, cols)
     ref = (rows // 5, cols // 5)
     rng = np.random.default_rng(42)
     miss_pix = rng.random((rows, cols)) < 0.03
@@ -109,12 +121,7 @@ def main():
             coh_ds[k].GetRasterBand(1).WriteArray(coh[k], 0, r0)
     h5.close()
     unw_ds = coh_ds = None
-    rx, ry = GT[0] + (ref[1] + 0.5) * GT[1], GT[3] + (ref[0] + 0.5) * GT[5]
-    np.save(os.path.join(out, "truth_velocity.npy"), (vel - vel[ref]).astype(np.float32))
-    with open(os.path.join(out, "stack.json"), "w") as fh:
-        json.dump({"rows": rows, "cols": cols, "n_dates": n_dates, "n_ifgs": m, "ref_yx": list(ref),
-                   "ref_xy": [rx, ry], "epsg": 32614, "wavelength_m": WAVELENGTH_M, "looks": LOOKS,
-                   "pixels_with_missing": int(miss_pix.sum())}, fh, indent=1)
+    finish(out, vel, ref, rows=rows, cols=cols, n_dates=n_dates, n_ifgs=m, pixels_with_missing=int(miss_pix.sum()))
     print(f"stack: {rows}x{cols} px, {n_dates} dates, {m} interferograms, {int(miss_pix.sum())} pixels with "
           f"missing interferograms -> {out}")
 

@@ -19,12 +19,11 @@ import time
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+from insar_geohazards.algorithms.engine import CallableSource
+from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_tiled
 
-from insar_geohazards.algorithms.engine import CallableSource  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_tiled  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def rss_mb():

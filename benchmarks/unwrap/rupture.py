@@ -23,19 +23,13 @@ with its own connected components. Prints one row per case (ours, SNAPHU, the di
 share each leaves out, components, seconds) and the worst difference.
 """
 
-import os
 import sys
 import time
 
 import numpy as np
+from testutils_unwrap import correct_share, rupture_interferogram
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))  # run.sh / `make link` link the plugin there
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-
-from testutils_unwrap import correct_share, rupture_interferogram  # noqa: E402
-
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
+from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
 
 #: hidden-like coherence beside the rupture: it falls towards 0.25 over 40 px with pixel-scale patchiness,
 #: so the ground beside the strip is a lace of coherent patches around the 0.3 threshold

@@ -5,20 +5,13 @@ Prints the correct-cycle share (compare.py's score, SNAPHU with its own componen
 the wall and CPU seconds (user + sys, this process and its children) of the unwrapping call.
 """
 
-import os
 import resource
 import sys
 import time
 
 import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from big_builtin import KW  # noqa: E402  (compare.py's BIG case)
-from testutils_unwrap import correct_share, synthetic_interferogram  # noqa: E402
+from testutils_unwrap import BENCH_BIG as KW
+from testutils_unwrap import correct_share, synthetic_interferogram
 
 
 def main(method, seed):

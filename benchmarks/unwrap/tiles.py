@@ -14,18 +14,14 @@ import os
 import sys
 
 import numpy as np
+from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram
+
+from insar_geohazards.algorithms.formats.dates import parse_date_pair
+from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-sys.path.insert(0, HERE)
-
-from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram  # noqa: E402
-
-from insar_geohazards.algorithms.formats.dates import parse_date_pair  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled  # noqa: E402
 
 CASES = BENCH_CASES
 #: (tile rows, halo rows) tried on the 300-row synthetic rasters

@@ -3,18 +3,16 @@
 # interferogram with its coherence (GeoTIFFs made by memory.py's generator), with the default
 # MAX_MEMORY_MB (512) or the one given. Usage: benchmarks/unwrap/tool_memory.sh [N] [MAX_MEMORY_MB]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$(dirname "$0")/../setup_env.sh"
 N="${1:-5000}"
 MEM="${2:-512}"
-DIR="$ROOT/.build/unwrap_tool_mem_$N"
+DIR="$BUILD/unwrap_tool_mem_$N"
 mkdir -p "$DIR"
-make -s -C "$ROOT" link
 if [ ! -e "$DIR/20200101_20200113.wrapped.tif" ]; then
-  /usr/bin/python3 - "$N" "$DIR" <<'PY'
+  PYTHONPATH="$HERE:$PYTHONPATH" /usr/bin/python3 - "$N" "$DIR" <<'PY'
 import sys
 import numpy as np
 from osgeo import gdal
-sys.path.insert(0, sys.argv[2] + "/../../benchmarks/unwrap")
 from memory import rows_of
 n, d = int(sys.argv[1]), sys.argv[2]
 drv = gdal.GetDriverByName("GTiff")
@@ -34,7 +32,7 @@ PY
 fi
 rm -rf "$DIR/unw"
 uptime
-QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH="$ROOT/.build/plugins" /usr/bin/time -v qgis_process.bin run geohazard:unwrap -- \
+/usr/bin/time -v qgis_process.bin run geohazard:unwrap -- \
   INPUT="$DIR/20200101_20200113.wrapped.tif" COHERENCE="$DIR/coh.tif" MAX_MEMORY_MB="$MEM" OUTPUT="$DIR/unw" \
   2> "$DIR/time.txt" | grep -E "unwrapped in|tiles" || true
 grep -E "Elapsed|Maximum resident" "$DIR/time.txt"

@@ -1,22 +1,18 @@
 """ADA detection defaults on point clouds unlike the project's own planted_field: dense towns in
 sparse countryside (50-100x density contrast), elongated tapered landslides on patchy slopes,
-PS along roads, Gaussian bowls with correlated noise (benchmarks/ada/generators.py).
+PS along roads, Gaussian bowls with correlated noise (tests/testutils_ada_generators.py, shared with
+benchmarks/ada).
 
 Truth: the planted areas. An area is detectable when its peak is >= 2x the stability threshold
 and >= 10 points carry a noise-free signal above it (generators.score). Seeds 5-7 are not the
 ones the benchmark in BENCHMARKS.md reports (0-3)."""
 
-import os
-import sys
 
 import numpy as np
 import pytest
+import testutils_ada_generators as gen
 
 from insar_geohazards.algorithms.ada import detection as det
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                "benchmarks", "ada"))
-import generators as gen  # noqa: E402
 
 SEEDS = (5, 6, 7)
 

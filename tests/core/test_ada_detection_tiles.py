@@ -2,21 +2,16 @@
 this process and on a 2-worker Dask LocalCluster; the halo bound it relies on; the local
 contrast test and the stable-points threshold against synthetic truth."""
 
-import os
-import sys
 
 import numpy as np
 import pytest
+import testutils_ada_generators as gen
 from scipy.spatial import cKDTree
 
 from insar_geohazards.algorithms import engine as eng
 from insar_geohazards.algorithms.ada import activity as act
 from insar_geohazards.algorithms.ada import detection as det
 from insar_geohazards.algorithms.ada import neighbourhood as nbh
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                "benchmarks", "ada"))
-import generators as gen  # noqa: E402
 
 
 def same_result(a, b):

@@ -1,5 +1,6 @@
 """The benchmarks are a harness plus cases: every family's cases load, every script is reachable from a case, no
-page names a benchmark file that is gone, and BENCHMARKS.md's tables are what the recorded results give."""
+page names a benchmark file that is gone, BENCHMARKS.md's tables are what the recorded results give, and
+benchmarks/ stays under its size limit."""
 
 import os
 import re
@@ -18,6 +19,23 @@ def _scripts():
     out = subprocess.run(["git", "-C", ROOT, "ls-files", "-co", "--exclude-standard", "benchmarks"],
                          capture_output=True, text=True, check=True).stdout.split()
     return [p for p in out if p.endswith((".py", ".sh"))]
+
+
+MAX_LINES = 10_000  # BENCHMARKS.md, "Run them", gives the command that counts them
+
+
+def test_benchmarks_stay_under_their_line_limit():
+    """The .py, .sh and .cfg files git tracks under benchmarks/ (results.json files are data), lines as ``wc -l``
+    counts them (newline characters)."""
+    out = subprocess.run(["git", "-C", ROOT, "ls-files", "benchmarks"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    files = [p for p in out if p.endswith((".py", ".sh", ".cfg")) and os.path.isfile(os.path.join(ROOT, p))]
+    assert files, "no benchmark script found"
+    lines = {p: open(os.path.join(ROOT, p), "rb").read().count(b"\n") for p in files}
+    biggest = sorted(lines, key=lines.get, reverse=True)[:5]
+    assert sum(lines.values()) <= MAX_LINES, (
+        f"benchmarks/ holds {sum(lines.values())} lines (at most {MAX_LINES}); the largest: "
+        + ", ".join(f"{p} {lines[p]}" for p in biggest))
 
 
 def test_every_family_declares_its_cases():

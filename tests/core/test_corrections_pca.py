@@ -1,16 +1,12 @@
 """Block-based PCA atmosphere correction on synthetic stacks with known deformation and atmosphere."""
 
-import os
-import sys
 
 import numpy as np
 import pytest
+from testutils_atmosphere import atmosphere_stack, velocity
 
 from insar_geohazards.algorithms.corrections.pca import pca_block, phase_elevation_block, smooth_model
 from insar_geohazards.algorithms.errors import GeohazardError
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "corrections"))
-from synthetic_atmosphere import atmosphere_stack, velocity  # noqa: E402
 
 
 def _rms(a):

@@ -684,12 +684,7 @@ def _unwrap(rng):
 
 # --------------------------------------------------------------------------- points
 def _points(rng, n=6000):
-    import os
-    import sys
-
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                    "benchmarks", "ada"))
-    import generators as gen
+    import testutils_ada_generators as gen
 
     return gen.landslides(n=n, seed=int(rng.integers(1000)))
 

@@ -9,10 +9,7 @@ from testutils import write_geotiff
 
 
 def test_pca_atmosphere_run(run_alg, tmp_path):
-    import sys
-
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "corrections"))
-    from synthetic_atmosphere import atmosphere_stack
+    from testutils_atmosphere import atmosphere_stack
 
     s = atmosphere_stack(shape=(40, 56), n_dates=30, strat_mm_per_km=5, turb_mm=5, seed=8)
     path = write_geotiff(tmp_path / "ts.tif", s["series_mm"], descriptions=[d.isoformat() for d in s["dates"]])

@@ -1,7 +1,7 @@
 """Run every ADA tool through qgis_process on the bundled real data and draw the maps
 used in docs/ada.md.
 
-Usage: /usr/bin/python3 benchmarks/ada/real_data.py [OUT_DIR]
+Run: `make link` then /usr/bin/python3 docs/make_ada_figures.py [OUT_DIR]
 Ustica (EGMS L2b asc + desc): loadegms -> adadetection -> adaclassification; landslide
 activity of the descending ADAs judged with the ascending points (a cross-track check;
 ascending ADAs outside every descending ADA are the candidates); fault proximity against
@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, "tests", "data")
 
 

@@ -7,7 +7,7 @@ decomposed by the EGMS L3 Ortho route of ``ascdescdecomposition`` (6-day interpo
 squares, velocity fitted afterwards) for comparison. Prints statistics as JSON; with ``--figure PNG`` draws
 one cell's input LOS series and its east and up histories (the docs' figure).
 
-Usage: /usr/bin/python3 egms_ustica.py [EGMS_DIR] [--json OUT] [--figure PNG]
+Run: `make link` then /usr/bin/python3 docs/make_multisensor_egms_figure.py [EGMS_DIR] [--json OUT] [--figure PNG]
 (EGMS_DIR defaults to the bundled tests/data/egms_ustica.)
 """
 
@@ -22,14 +22,12 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import _path  # noqa: E402,F401
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
 from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv  # noqa: E402
 from insar_geohazards.algorithms.timeseries.multisensor import Stack, grid_points_to_stack, solve_multisensor  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def load(src):

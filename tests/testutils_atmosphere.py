@@ -1,6 +1,6 @@
 """Synthetic stacks with known deformation, stratified and turbulent atmosphere (no QGIS import).
 
-Used by the PCA benchmark (bench_pca_vs_phase_elevation.py) and the tests.
+Used by the PCA tests, the PCA benchmark (benchmarks/corrections/bench_pca.py) and docs/make_corrections_b_figure.py.
 """
 
 from __future__ import annotations

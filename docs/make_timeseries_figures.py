@@ -1,7 +1,7 @@
 """Run the time-series tools on the bundled real data through qgis_process and draw the
 figures of docs/timeseries.md (docs/img/timeseries_*.png).
 
-Usage: /usr/bin/python3 benchmarks/timeseries/make_figures.py [WORK_DIR]
+Run: `make link` then /usr/bin/python3 docs/make_timeseries_figures.py [WORK_DIR]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, "tests", "data")
 IMG = os.path.join(ROOT, "docs", "img")
 MEX = os.path.join(DATA, "sentinel1_mexico_city")

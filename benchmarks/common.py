@@ -1,0 +1,140 @@
+"""What the benchmark scripts share (importable as ``common``: setup_env.sh puts benchmarks/, tests/ and the plugin
+link on PYTHONPATH): the paths, a command or a ``qgis_process`` run timed under ``/usr/bin/time -v``, the load and
+the CPU, inputs read into the page cache, GeoTIFFs read whole, and a command line's ``--name value`` options."""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLUGINS = os.path.join(ROOT, ".build", "plugins")
+_TIME_V = {"user_s": r"User time \(seconds\): ([\d.]+)", "sys_s": r"System time \(seconds\): ([\d.]+)",
+           "peak_rss_mb": r"Maximum resident set size \(kbytes\): (\d+)",
+           "major_faults": r"Major \(requiring I/O\) page faults: (\d+)"}
+
+
+def parse_time_v(text):
+    """{user_s, sys_s, cpu_s, peak_rss_mb, major_faults} from what ``/usr/bin/time -v`` wrote."""
+    out = {}
+    for key, pattern in _TIME_V.items():
+        m = re.search(pattern, text)
+        out[key] = float(m.group(1)) if m else float("nan")
+    out["peak_rss_mb"] = round(out["peak_rss_mb"] / 1024.0, 1)
+    out["cpu_s"] = round(out["user_s"] + out["sys_s"], 2)
+    return out
+
+
+def time_v(cmd, *, env=None, cwd=None, check=True):
+    """Run ``cmd`` under ``/usr/bin/time -v``: {wall_s, rc, stdout, stderr} and :func:`parse_time_v`'s figures
+    (CPU of its waited-for children included, peak RSS of its largest process); a failure ends the benchmark."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, env=env, cwd=cwd)
+    out = {"wall_s": round(time.perf_counter() - t0, 3), "rc": proc.returncode, "stdout": proc.stdout,
+           "stderr": proc.stderr, **parse_time_v(proc.stderr)}
+    if check and proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, cmd[:4]))}")
+    return out
+
+
+def qgis_env(threads=None, **extra):
+    """The environment of a headless ``qgis_process`` with this checkout's plugin; ``threads`` caps numba, OpenMP
+    and OpenBLAS."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=PLUGINS)
+    if threads:
+        env.update({k: str(threads) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+    return {**env, **{k: str(v) for k, v in extra.items()}}
+
+
+def qgis_cmd(tool, params):
+    return ["qgis_process.bin", "run", f"geohazard:{tool}", "--"] + [f"{k}={v}" for k, v in params.items()]
+
+
+def qgis_run(tool, params, *, env=None, **kw):
+    """One whole ``qgis_process run geohazard:TOOL`` timed (see :func:`time_v`)."""
+    return time_v(qgis_cmd(tool, params), env=env or qgis_env(), **kw)
+
+
+def cpu_s(children=False):
+    """User + system CPU seconds of this process so far, every thread (numba's and GDAL's included); with
+    ``children``, of the child processes it waited for instead."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def loadavg():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def fresh(folder):
+    """An empty folder (the previous run's outputs removed untimed)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    return folder
+
+
+def warm(paths):
+    """Write back what the previous run left dirty (not billed to the next), then read ``paths`` once so both
+    sides start with their inputs in the page cache."""
+    os.sync()
+    for p in paths:
+        with open(p, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
+def read_tif(path, dtype="float64"):
+    """Every band of ``path`` (as ``dtype``; None: as stored)."""
+    from osgeo import gdal
+
+    arr = gdal.Open(path).ReadAsArray()
+    return arr if dtype is None else arr.astype(dtype)
+
+
+def write_tif(path, arr, *, gt=(500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0), epsg=32633, dtype=None, options=(),
+              descriptions=None, nodata=None):
+    """A GeoTIFF of a 2-D or (bands, rows, cols) array (``dtype``: a GDAL data type, default Float32, or
+    CFloat32 for complex values); ``options``: GDAL creation options. Returns ``path``."""
+    import numpy as np
+    from osgeo import gdal, osr
+
+    arr = np.asarray(arr)
+    arr = arr[None] if arr.ndim == 2 else arr
+    if dtype is None:
+        dtype = gdal.GDT_CFloat32 if np.iscomplexobj(arr) else gdal.GDT_Float32
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], dtype, list(options))
+    ds.SetGeoTransform(gt)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds.SetProjection(srs.ExportToWkt())
+    for i in range(arr.shape[0]):
+        band = ds.GetRasterBand(i + 1)
+        if nodata is not None:
+            band.SetNoDataValue(nodata)
+        if descriptions:
+            band.SetDescription(descriptions[i])
+        band.WriteArray(arr[i])
+    ds = None
+    return str(path)
+
+
+def option(argv, name, default=None, cast=str):
+    """The value after ``--name`` in ``argv``, cast, or ``default``."""
+    return cast(argv[argv.index(name) + 1]) if name in argv else default
