@@ -37,16 +37,28 @@ class Family:
     by_input_size: bool = True
 
     def modules(self) -> list:
-        """The family's kernel modules and those it calls, imported."""
-        import importlib
-
-        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels + self.calls]
+        """The family's kernel modules and those it calls, imported (a package with its modules)."""
+        return _imported(self.kernels + self.calls)
 
     def kernel_modules(self) -> list:
-        """The family's own kernel modules (a tool's ``KERNELS``), imported."""
-        import importlib
+        """The family's own kernel modules (a tool's ``KERNELS``), imported (a package with its modules)."""
+        return _imported(self.kernels)
 
-        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels]
+
+def _imported(names) -> list:
+    """The core modules ``names`` (under ``algorithms``) imported, a package followed by its modules: a package's
+    ``__init__`` re-exports its plain functions, the kernels they call live in its modules."""
+    import importlib
+    import pkgutil
+
+    out = []
+    for name in names:
+        module = importlib.import_module(f"{__package__}.{name}")
+        out.append(module)
+        if hasattr(module, "__path__"):
+            out += [importlib.import_module(f"{module.__name__}.{sub.name}")
+                    for sub in pkgutil.iter_modules(module.__path__)]
+    return list(dict.fromkeys(out))
 
 
 class _Block:

@@ -139,3 +139,47 @@ def test_python_kernels_end_with_the_block():
     with _numba.python_kernels(fam.modules()):
         assert id(dense._scaled_gram) in _numba._PYTHON_MODE
     assert id(dense._scaled_gram) not in _numba._PYTHON_MODE
+
+
+#: kernels no tool calls, so no warm-up compiles them: Okada's own DC3D/DC3D0 argument lists (the published
+#: routines' interface, for scripts and the tests against Okada's tables; the tools use the source table's kernels)
+NOT_WARMED = {"elastic.okada_dc3d._dc3d_many", "elastic.okada_dc3d._dc3d0_many"}
+
+
+def _every_kernel() -> dict:
+    """Every numba kernel defined in ``algorithms`` (name under ``algorithms`` -> kernel), every module imported."""
+    import importlib
+    import pkgutil
+
+    from insar_geohazards import algorithms
+
+    found = {}
+    for info in pkgutil.walk_packages(algorithms.__path__, algorithms.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if _numba._is_kernel(obj) and obj.py_func.__module__ == module.__name__:
+                found[f"{module.__name__[len(algorithms.__name__) + 1:]}.{name}"] = obj
+    return found
+
+
+@needs_numba
+def test_the_warm_up_reaches_every_kernel_a_tool_can_compile():
+    """After the warm-up every first run is a warm run: each kernel of the core belongs to a family (defined in its
+    modules or called, transitively, by its kernels), so the family's warm-up compiles it and the family's numpy
+    path runs it as Python. A kernel outside every family would compile on a tool's first run after the warm-up."""
+    kernels = _every_kernel()
+    assert len(kernels) > 200, len(kernels)  # the walk found the kernels
+    reached = {id(k) for k in _numba.family_kernels([m for f in kernel_families.FAMILIES for m in f.modules()])}
+    missing = sorted(name for name, k in kernels.items() if id(k) not in reached and name not in NOT_WARMED)
+    assert missing == [], f"kernels in no family (algorithms/kernel_families.py): {missing}"
+    assert NOT_WARMED <= set(kernels), sorted(NOT_WARMED - set(kernels))  # the exceptions still exist
+
+
+@needs_numba
+def test_a_package_in_a_family_brings_its_modules_kernels():
+    """Phase linking's family names its package: the kernels of its modules (the main kernel in ``.kernel``, the
+    lanes in ``.rows``) run as Python on the numpy path, not compiled."""
+    from insar_geohazards.algorithms.timeseries.phase_linking import kernel, rows
+
+    reached = {id(k) for k in _numba.family_kernels(kernel_families.BY_NAME["phase_linking"].modules())}
+    assert id(kernel._phase_link_kernel) in reached and id(rows._row_abs8) in reached
