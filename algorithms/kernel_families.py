@@ -24,6 +24,16 @@ import numpy as np
 D0 = dt.date(2020, 1, 1)
 
 
+#: bytes of work per evaluation of Okada's solution at one grid point for one source plane (:class:`OutputWork`)
+OKADA_BYTES = 8
+
+
+class OutputWork(int):
+    """A run's work counted from what it computes rather than from its input files' bytes (the unit of its family's
+    warm-up): a grid tool of a family whose work the inputs do not show (``by_input_size`` False), e.g. Okada's
+    grid points x source planes x depths x :data:`OKADA_BYTES`. Such a run can take the numpy path too."""
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -169,7 +179,9 @@ def warm_okada(scale: int = 1) -> int:
     coulomb_grid_block(block, {}, regional=np.diag([-1e6, 0.0, 1e6]), receiver={}, **common)
     e = np.linspace(-8e3, 8e3, 9 * scale)
     okada_greens(e, e[::-1].copy(), table, poisson=0.25)
-    return rows * cols * 8 * 2
+    # the work as the grid tools count it (:class:`OutputWork`): one displacement and four stress evaluations
+    # (two receivers at two depths) per pixel and source plane
+    return OKADA_BYTES * rows * cols * len(table) * (1 + 2 * 2)
 
 
 def warm_closure(scale: int = 1) -> int:

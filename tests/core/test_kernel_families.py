@@ -114,6 +114,34 @@ def test_okada_family_as_python_uses_the_python_bitcasts_and_gives_numbas_bytes(
 
 
 @needs_numba
+def test_okada_grid_blocks_as_python_give_numbas_bytes():
+    """The grid tools' numpy path (okadaforward, coulombstress on a small grid): displacement and Coulomb stress
+    (a fixed receiver, and optimally oriented planes in a regional stress) the same bytes as numba's."""
+    from insar_geohazards.algorithms.elastic.faults import Faults
+    from insar_geohazards.algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+
+    f = Faults.create(east_m=[0.0, 6e3], north_m=[0.0, -3e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
+                      length_m=[8e3, 5e3], top_m=[0.0, 1e3], bottom_m=[6e3, 5e3], strike_slip_m=[0.5, -1.0],
+                      dip_slip_m=[1.0, 0.3], opening_m=[0.0, 0.1])
+    rows, cols = 5, 7
+    gt = (-10e3, 20e3 / cols, 0.0, 10e3, 0.0, -20e3 / rows)
+    block = kernel_families._Block(rows, cols)
+    common = dict(geotransform=gt, table=f.table(), depths_m=[0.0, 5e3], shear_modulus_pa=3e10, poisson=0.25,
+                  friction=0.4, scale_pa=1e5)
+
+    def run():
+        fixed = coulomb_grid_block(block, {}, regional=None, receiver={"strike_deg": 30.0, "dip_deg": 60.0,
+                                                                       "rake_deg": 90.0}, **common)
+        optimal = coulomb_grid_block(block, {}, regional=np.diag([-1e6, 0.0, 1e6]), receiver={}, **common)
+        disp = okada_grid_block(block, {}, geotransform=gt, table=f.table(), poisson=0.25, los_vec=(0.6, -0.1, 0.79))
+        return [fixed["stress"], optimal["stress"], disp["displacement"]]
+
+    compiled, python, seen = _both_ways("okada", run)
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+
+
+@needs_numba
 def test_phase_linking_family_as_python_gives_numbas_bytes():
     from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
 
