@@ -390,7 +390,7 @@ FAMILIES = (
     Family("okada", ("elastic.okada", "elastic.okada_planes"), warm_okada, by_input_size=False),
     Family("multisensor", ("timeseries.multisensor.kernels", "timeseries.multisensor.lanes",
                            "timeseries.multisensor.batch"), warm_multisensor,
-           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense")),
+           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense", "timeseries.sbas")),
     Family("distortion", ("geometry.distortion",), warm_distortion),
     Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series),
     Family("psi", ("timeseries.psi",), warm_psi),

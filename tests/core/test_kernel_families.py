@@ -211,3 +211,23 @@ def test_a_package_in_a_family_brings_its_modules_kernels():
 
     reached = {id(k) for k in _numba.family_kernels(kernel_families.BY_NAME["phase_linking"].modules())}
     assert id(kernel._phase_link_kernel) in reached and id(rows._row_abs8) in reached
+
+
+@needs_numba
+@pytest.mark.parametrize("family", [f.name for f in kernel_families.FAMILIES])
+def test_a_familys_numpy_path_calls_no_compiled_kernel(family, monkeypatch):
+    """A small first run on the numpy path compiles nothing: the family's warm-up (its core entry points) with its
+    kernels as Python calls no kernel outside the family from Python (which would compile, or load, it)."""
+    fam = kernel_families.BY_NAME[family]
+    fam.modules()  # imported: every kernel's class made
+    called = []
+    for cls in set(_numba._SWITCHABLE_CLASSES.values()):
+        def spy(self, *args, _call=cls.__call__, **kwargs):
+            if id(self) not in _numba._PYTHON_MODE:
+                called.append(f"{self.py_func.__module__}.{self.py_func.__qualname__}")
+            return _call(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__call__", spy)
+    with _numba.python_kernels(fam.modules()):
+        fam.warm(1)
+    assert sorted(set(called)) == [], f"add their modules to the family's calls: {sorted(set(called))}"
