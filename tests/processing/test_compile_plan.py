@@ -233,3 +233,35 @@ def test_a_warmed_family_is_ready_though_its_inner_helpers_have_no_cache_entry(q
     monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: real(modules) + (
         [helper] if any(m.__name__.endswith("timeseries.sbas") for m in modules) else []))
     assert plan_compilation(SBAS, 2**20, TABLE).mode == "ready"
+
+
+def test_okadas_grid_and_receiver_tools_count_their_points_planes_and_depths(qgis_app):
+    """okadaforward, coulombstress and coulombonfaults give their work as Okada evaluations (points x source planes x
+    depths, 8 bytes each), the unit of the okada family's measured numpy cost; an input not readable yet: None."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    from insar_geohazards.algorithms.kernel_families import OKADA_BYTES, OutputWork
+    from insar_geohazards.processing_provider.tools.faults._common import _grid
+
+    reg, ctx = QgsApplication.processingRegistry(), QgsProcessingContext()
+    inp = os.path.join(ROOT, "tests", "data", "coulomb_inputs", "Example-2_CSZ_LL.inp")
+    common = {"COULOMB_INP": inp, "CRS": "EPSG:32610", "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
+              "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]"}  # 240 km square
+    okada = reg.createAlgorithmById("geohazard:okadaforward")
+    faults, crs, _ = okada.read_sources(common, ctx)
+    planes = len(faults)
+    assert planes >= 1
+
+    def points(px_m):  # the output grid the tool writes
+        _, rows, cols = _grid(okada, {**common, "PIXEL_SIZE": px_m}, ctx, crs, "EXTENT", "PIXEL_SIZE")
+        assert abs(rows - 240e3 / px_m) <= 1 and abs(cols - 240e3 / px_m) <= 1
+        return rows * cols
+
+    work = okada.work_bytes({**common, "PIXEL_SIZE": 2000.0}, ctx)
+    assert isinstance(work, OutputWork) and work == OKADA_BYTES * points(2000.0) * planes
+    coulomb = reg.createAlgorithmById("geohazard:coulombstress")
+    work = coulomb.work_bytes({**common, "PIXEL_SIZE_KM": 4.0, "DEPTHS": "5,10"}, ctx)
+    assert isinstance(work, OutputWork) and work == OKADA_BYTES * points(4000.0) * planes * 2
+    assert okada.work_bytes({**common, "COULOMB_INP": inp + ".missing", "PIXEL_SIZE": 2000.0}, ctx) is None
+    # the plain input-size count of the other fault tools: none (they compile)
+    assert reg.createAlgorithmById("geohazard:slipinversion").work_bytes({}, ctx) is None
