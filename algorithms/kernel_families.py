@@ -24,6 +24,16 @@ import numpy as np
 D0 = dt.date(2020, 1, 1)
 
 
+#: bytes of work per evaluation of Okada's solution at one grid point for one source plane (:class:`OutputWork`)
+OKADA_BYTES = 8
+
+
+class OutputWork(int):
+    """A run's work counted from what it computes rather than from its input files' bytes (the unit of its family's
+    warm-up): a grid tool of a family whose work the inputs do not show (``by_input_size`` False), e.g. Okada's
+    grid points x source planes x depths x :data:`OKADA_BYTES`. Such a run can take the numpy path too."""
+
+
 @dataclass(frozen=True)
 class Family:
     name: str
@@ -37,16 +47,28 @@ class Family:
     by_input_size: bool = True
 
     def modules(self) -> list:
-        """The family's kernel modules and those it calls, imported."""
-        import importlib
-
-        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels + self.calls]
+        """The family's kernel modules and those it calls, imported (a package with its modules)."""
+        return _imported(self.kernels + self.calls)
 
     def kernel_modules(self) -> list:
-        """The family's own kernel modules (a tool's ``KERNELS``), imported."""
-        import importlib
+        """The family's own kernel modules (a tool's ``KERNELS``), imported (a package with its modules)."""
+        return _imported(self.kernels)
 
-        return [importlib.import_module(f"{__package__}.{m}") for m in self.kernels]
+
+def _imported(names) -> list:
+    """The core modules ``names`` (under ``algorithms``) imported, a package followed by its modules: a package's
+    ``__init__`` re-exports its plain functions, the kernels they call live in its modules."""
+    import importlib
+    import pkgutil
+
+    out = []
+    for name in names:
+        module = importlib.import_module(f"{__package__}.{name}")
+        out.append(module)
+        if hasattr(module, "__path__"):
+            out += [importlib.import_module(f"{module.__name__}.{sub.name}")
+                    for sub in pkgutil.iter_modules(module.__path__)]
+    return list(dict.fromkeys(out))
 
 
 class _Block:
@@ -157,7 +179,9 @@ def warm_okada(scale: int = 1) -> int:
     coulomb_grid_block(block, {}, regional=np.diag([-1e6, 0.0, 1e6]), receiver={}, **common)
     e = np.linspace(-8e3, 8e3, 9 * scale)
     okada_greens(e, e[::-1].copy(), table, poisson=0.25)
-    return rows * cols * 8 * 2
+    # the work as the grid tools count it (:class:`OutputWork`): one displacement and four stress evaluations
+    # (two receivers at two depths) per pixel and source plane
+    return OKADA_BYTES * rows * cols * len(table) * (1 + 2 * 2)
 
 
 def warm_closure(scale: int = 1) -> int:
@@ -366,7 +390,7 @@ FAMILIES = (
     Family("okada", ("elastic.okada", "elastic.okada_planes"), warm_okada, by_input_size=False),
     Family("multisensor", ("timeseries.multisensor.kernels", "timeseries.multisensor.lanes",
                            "timeseries.multisensor.batch"), warm_multisensor,
-           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense")),
+           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense", "timeseries.sbas")),
     Family("distortion", ("geometry.distortion",), warm_distortion),
     Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series),
     Family("psi", ("timeseries.psi",), warm_psi),

@@ -13,6 +13,8 @@ Per family (:mod:`algorithms.kernel_families`), each in its own process (``warm_
 
     PYTHONPATH=.build/plugins /usr/bin/python3 -m insar_geohazards.warm_kernels   # the costs per MB load from it
     /usr/bin/python3 benchmarks/compile/measure.py [--jobs 2] [--out algorithms/compile_costs.json] [FAMILY ...]
+    .build/venv-numba/bin/python benchmarks/compile/measure.py --compile-only --out .build/compile_costs_pip.json
+      (pip's numba in a venv: ``python3 -m venv .build/venv-numba && .build/venv-numba/bin/pip install numba scipy``)
 """
 
 import argparse
@@ -43,6 +45,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "algorithms", "compile_costs.json"))
     ap.add_argument("--compile-from", help="take the compile columns from this table (measure only the costs per MB)")
+    ap.add_argument("--compile-only", action="store_true",
+                    help="only the compile columns (another numba in a venv: the costs per MB are the shipped table's)")
     args = ap.parse_args()
     names = args.families or [f.name for f in kf.FAMILIES]
     table = {}
@@ -65,7 +69,7 @@ def main():
             c, w = cold[name], warm[name]
             old[name] = {"compile_cpu_s": round(c["process_cpu_s"] - w["process_cpu_s"], 1), "kernels": c["compiled"],
                          "cold_wall_s": round(c["wall_s"], 1)}
-        for name in names:  # one at a time, on the project's cache (warm it first: python3 -m ...warm_kernels)
+        for name in [] if args.compile_only else names:  # one at a time, on the project's cache (warm it first)
             scale = ("--scale", str(BIG.get(name, 3)))
             py = _each([name], lambda n: dict(os.environ), ("--python",) + scale, 1)[0]
             nb = _each([name], lambda n: dict(os.environ), scale, 1)[0]
@@ -74,6 +78,9 @@ def main():
                        numpy_cpu_s_small=round(py["small_s"], 3), numba_cpu_s_small=round(nb["small_s"], 4))
             table[name] = row
             print(name, row, flush=True)
+        if args.compile_only:
+            table = {name: dict(old[name]) for name in names}
+            print(json.dumps(table), flush=True)
     import numba
     doc = {"numba": numba.__version__, "python": platform.python_version(), "machine": platform.machine(),
            "measured": datetime.date.today().isoformat(),

@@ -16,16 +16,22 @@ CASES = [
     dict(name="timeline_idle", peer="none: back to back", setup="enable_plugin",
          measures="the same run after 80 s of idle",
          run='"$PY" "$HERE/run_timeline.py" --idle 80 --repeat 3 phaselinking "$BUILD/plugins"'),
-    _cold("cold_coulomb", "coulombonfaults coulombstress",
-          "first run, `coulombonfaults` / `coulombstress` (24 kernels)"),
-    _cold("cold_okada", "okadaforward", "first run, `okadaforward` (17 kernels)"),
-    _cold("cold_offsets", "offsettracking", "first run, `offsettracking` (31 kernels)"),
-    _cold("cold_sbas", "sbasinversion", "first run, `sbasinversion` (12 kernels)"),
-    _cold("cold_distortion_unwrap", "geometricdistortion unwrap",
-          "first run, `geometricdistortion` (4) / `unwrap` (15)"),
-    _cold("cold_small_tools", "unwrapclosurecorrection pstimeseries loadegms landslideactivity",
-          "first run, `unwrapclosurecorrection`, `pstimeseries`, `loadegms`, `landslideactivity`"),
-    _cold("cold_models", "slcstacktotimeseries correctedsbas sbastolandslideactivity",
-          "first run, models: SLC stack to time series (75 kernels) / Corrected SBAS (15) / SBAS to landslide "
-          "activity (17)"),
+    _cold("cold_sbas", "sbasinversion", "first / second run, `sbasinversion`: Mexico City (30 interferograms + "
+          "coherence, 60 x 100 px) / the SIMULATED LiCSAR frame (15 pairs, 30 x 36 px)"),
+    _cold("cold_phaselinking", "phaselinking", "first / second run, `phaselinking` (the demo's SIMULATED SLC stack, "
+          "16 dates x 60 x 80 px)"),
+    _cold("cold_multisensor", "multisensortimeseries", "first / second run, `multisensortimeseries` (the tests' "
+          "SIMULATED scene: 2 Sentinel-1 series of 70 / 68 dates and a TerraSAR-X stack, 24 x 22 px)"),
+    _cold("cold_okada", "okadaforward coulombstress coulombonfaults", "first / second run, `okadaforward` / "
+          "`coulombstress` / `coulombonfaults` (the demo's Coulomb example: 1 source plane, 120 x 120 grid)"),
+    _cold("cold_offsets", "offsettracking", "first / second run, `offsettracking` (Mexico City coherence 100 x 60 "
+          "px against a copy moved by (2, -1) px)"),
+    _cold("cold_models", "correctedsbas", "first / second run, the Corrected SBAS model (Mexico City)"),
+    _cold("cold_small_tools", "geometricdistortion unwrapclosurecorrection stackingvelocity loadegms "
+          "landslideactivity", "first / second run, `geometricdistortion`, `unwrapclosurecorrection`, "
+          "`stackingvelocity`, `loadegms`, `landslideactivity` (the demo's inputs)"),
+    dict(name="compile_estimate", measures="the log's \"Compiling kernels (once per machine, ~N s)\" against the "
+         "measured compile (first - second run CPU-s, INSAR_GEOHAZARDS_COMPILE=always)", peer="none: goal within 30 %",
+         setup="enable_plugin", run='COLD_WARM_COMPILE=always "$PY" "$HERE/cold_warm.py" "$OUT/cold_warm_always.json" '
+         'sbasinversion offsettracking okadaforward coulombstress multisensortimeseries phaselinking'),
 ]

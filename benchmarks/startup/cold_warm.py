@@ -20,6 +20,7 @@ import glob
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: INSAR_GEOHAZARDS_COMPILE of the runs ("" the user's default, auto): ``always`` measures every tool's compilation
+#: against the log's estimate ("Compiling kernels (once per machine, ~N s)")
+POLICY = os.environ.get("COLD_WARM_COMPILE", "")
 DATA = os.path.join(ROOT, "tests", "data")
 sys.path.insert(0, os.path.join(ROOT, "demo"))
 import run_demo  # noqa: E402  (the demo's jobs on bundled data, with their parameters)
@@ -112,8 +116,28 @@ def slc_steps(out: str) -> list[dict]:
     ]
 
 
+def multisensor_steps(out: str) -> list[dict]:
+    """Multi-sensor time series of the tests' SIMULATED three-stack scene (two Sentinel-1 per-date series, 70 and 68
+    dates, and a TerraSAR-X interferogram stack, 24 x 22 px)."""
+    folder = os.path.join(out, "multisensor")
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from testutils_multisensor import scene
+
+    state = {}
+
+    def prepare():
+        state.update(scene(folder))
+
+    return [{"alg": "geohazard:multisensortimeseries", "prepare": prepare,
+             "params": {"SERIES": lambda: state["series"], "MANIFEST": lambda: state["manifest"],
+                        "INCIDENCES": "36,41", "HEADINGS": "-12,192", "OUTPUT_UP": os.path.join(out, "ms_up.tif"),
+                        "OUTPUT_EAST": os.path.join(out, "ms_east.tif"),
+                        "OUTPUT_VELOCITY": os.path.join(out, "ms_v.tif")}}]
+
+
 def jobs(out: str) -> list[dict]:
-    return run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out) + activity_steps(out)
+    return (run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out) + activity_steps(out)
+            + multisensor_steps(out))
 
 
 def nb_files(folder: str, pattern: str) -> list[str]:
@@ -129,6 +153,8 @@ def run(job: dict, cache: str) -> dict:
         args += [f"{key}={v}" for v in (value if isinstance(value, (list, tuple)) else [value])]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NUMBA_CACHE_DIR": cache,
            "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    if POLICY:
+        env["INSAR_GEOHAZARDS_COMPILE"] = POLICY
     stats = tempfile.NamedTemporaryFile(suffix=".time", delete=False).name
     load = os.getloadavg()[0]
     t0 = time.monotonic()
@@ -139,7 +165,10 @@ def run(job: dict, cache: str) -> dict:
         fields = f.read().split()[-4:]
     os.remove(stats)
     _, user, system, rss_kb = (float(v) for v in fields)
+    log = proc.stdout + proc.stderr
+    estimates = [int(n) for n in re.findall(r"Compiling kernels \(once per machine, ~(\d+) s\)", log)]
     return {"ok": proc.returncode == 0, "wall_s": round(wall, 2), "cpu_s": round(user + system, 2),
+            "estimate_s": sum(estimates) if estimates else None, "numpy_path": "runs them as Python" in log,
             "peak_rss_mib": round(rss_kb / 1024.0), "load_1min": round(load, 2),
             "log_tail": "" if proc.returncode == 0 else (proc.stdout[-800:] + proc.stderr[-800:])}
 
@@ -168,7 +197,8 @@ def main() -> None:
                "compile_cpu_s": round(cold["cpu_s"] - warm["cpu_s"], 2)}
         rows.append(row)
         print(f"{alg}: {kernels} kernels, cold {cold['wall_s']} s / {cold['cpu_s']} CPU-s, warm {warm['wall_s']} s /"
-              f" {warm['cpu_s']} CPU-s, load {cold['load_1min']}" + ("" if cold["ok"] and warm["ok"] else " FAILED"),
+              f" {warm['cpu_s']} CPU-s, load {cold['load_1min']}, log's estimate {cold['estimate_s']} s, numpy path "
+              f"{cold['numpy_path']}" + ("" if cold["ok"] and warm["ok"] else " FAILED " + cold["log_tail"]),
               flush=True)
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo", encoding="utf-8")
                 if ln.startswith("model name")), platform.processor())

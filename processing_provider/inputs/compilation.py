@@ -50,7 +50,8 @@ def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
     """Compile or run as Python: the numpy path when the run's kernels are not compiled (not in this process, not
     in the on-disk cache), the measured numpy cost of its input size (``work_bytes``; None: unknown, compile) is
     below the measured compile cost of its families (``algorithms/compile_costs.json``) and every family that
-    compiles can run as Python for this input (:attr:`~algorithms.kernel_families.Family.by_input_size`)."""
+    compiles can run as Python for this input (:attr:`~algorithms.kernel_families.Family.by_input_size`, or the
+    tool counted its work itself: :class:`~algorithms.kernel_families.OutputWork`)."""
     from ...algorithms import _numba, kernel_families
 
     modules = core_modules(kernels)
@@ -69,7 +70,8 @@ def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
                   + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
     known = bool(families) and all(f.name in table for f in families)
-    fits = known and all(f.by_input_size for f in families) and work_bytes is not None and numpy_s < compile_s
+    sized = isinstance(work_bytes, kernel_families.OutputWork) or all(f.by_input_size for f in families)
+    fits = known and sized and work_bytes is not None and numpy_s < compile_s
     numpy = known and (policy == "never" or (policy != "always" and fits))
     return CompilePlan("numpy" if numpy else "compile", families, compile_s, numpy_s, todo)
 

@@ -467,8 +467,11 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def work_bytes(self, parameters, context) -> int | None:
         """The size of this run's work for the choice between compiling its kernels and running them as Python
-        (:func:`~..inputs.compilation.plan_compilation`): the bytes of its input files (None: no kernels)."""
-        if not self.KERNELS:
+        (:func:`~..inputs.compilation.plan_compilation`): the bytes of its input files (None: no kernels, or a
+        kernel family whose work the input files do not show, unless the tool counts it: ``OutputWork``)."""
+        from ...algorithms.kernel_families import families_of
+
+        if not self.KERNELS or not all(f.by_input_size for f in families_of(self.KERNELS)):
             return None
         total = 0
         for path in input_files(self, parameters, context):

@@ -114,6 +114,34 @@ def test_okada_family_as_python_uses_the_python_bitcasts_and_gives_numbas_bytes(
 
 
 @needs_numba
+def test_okada_grid_blocks_as_python_give_numbas_bytes():
+    """The grid tools' numpy path (okadaforward, coulombstress on a small grid): displacement and Coulomb stress
+    (a fixed receiver, and optimally oriented planes in a regional stress) the same bytes as numba's."""
+    from insar_geohazards.algorithms.elastic.faults import Faults
+    from insar_geohazards.algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+
+    f = Faults.create(east_m=[0.0, 6e3], north_m=[0.0, -3e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
+                      length_m=[8e3, 5e3], top_m=[0.0, 1e3], bottom_m=[6e3, 5e3], strike_slip_m=[0.5, -1.0],
+                      dip_slip_m=[1.0, 0.3], opening_m=[0.0, 0.1])
+    rows, cols = 5, 7
+    gt = (-10e3, 20e3 / cols, 0.0, 10e3, 0.0, -20e3 / rows)
+    block = kernel_families._Block(rows, cols)
+    common = dict(geotransform=gt, table=f.table(), depths_m=[0.0, 5e3], shear_modulus_pa=3e10, poisson=0.25,
+                  friction=0.4, scale_pa=1e5)
+
+    def run():
+        fixed = coulomb_grid_block(block, {}, regional=None, receiver={"strike_deg": 30.0, "dip_deg": 60.0,
+                                                                       "rake_deg": 90.0}, **common)
+        optimal = coulomb_grid_block(block, {}, regional=np.diag([-1e6, 0.0, 1e6]), receiver={}, **common)
+        disp = okada_grid_block(block, {}, geotransform=gt, table=f.table(), poisson=0.25, los_vec=(0.6, -0.1, 0.79))
+        return [fixed["stress"], optimal["stress"], disp["displacement"]]
+
+    compiled, python, seen = _both_ways("okada", run)
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+
+
+@needs_numba
 def test_phase_linking_family_as_python_gives_numbas_bytes():
     from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
 
@@ -139,3 +167,67 @@ def test_python_kernels_end_with_the_block():
     with _numba.python_kernels(fam.modules()):
         assert id(dense._scaled_gram) in _numba._PYTHON_MODE
     assert id(dense._scaled_gram) not in _numba._PYTHON_MODE
+
+
+#: kernels no tool calls, so no warm-up compiles them: Okada's own DC3D/DC3D0 argument lists (the published
+#: routines' interface, for scripts and the tests against Okada's tables; the tools use the source table's kernels)
+NOT_WARMED = {"elastic.okada_dc3d._dc3d_many", "elastic.okada_dc3d._dc3d0_many"}
+
+
+def _every_kernel() -> dict:
+    """Every numba kernel defined in ``algorithms`` (name under ``algorithms`` -> kernel), every module imported."""
+    import importlib
+    import pkgutil
+
+    from insar_geohazards import algorithms
+
+    found = {}
+    for info in pkgutil.walk_packages(algorithms.__path__, algorithms.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if _numba._is_kernel(obj) and obj.py_func.__module__ == module.__name__:
+                found[f"{module.__name__[len(algorithms.__name__) + 1:]}.{name}"] = obj
+    return found
+
+
+@needs_numba
+def test_the_warm_up_reaches_every_kernel_a_tool_can_compile():
+    """After the warm-up every first run is a warm run: each kernel of the core belongs to a family (defined in its
+    modules or called, transitively, by its kernels), so the family's warm-up compiles it and the family's numpy
+    path runs it as Python. A kernel outside every family would compile on a tool's first run after the warm-up."""
+    kernels = _every_kernel()
+    assert len(kernels) > 200, len(kernels)  # the walk found the kernels
+    reached = {id(k) for k in _numba.family_kernels([m for f in kernel_families.FAMILIES for m in f.modules()])}
+    missing = sorted(name for name, k in kernels.items() if id(k) not in reached and name not in NOT_WARMED)
+    assert missing == [], f"kernels in no family (algorithms/kernel_families.py): {missing}"
+    assert NOT_WARMED <= set(kernels), sorted(NOT_WARMED - set(kernels))  # the exceptions still exist
+
+
+@needs_numba
+def test_a_package_in_a_family_brings_its_modules_kernels():
+    """Phase linking's family names its package: the kernels of its modules (the main kernel in ``.kernel``, the
+    lanes in ``.rows``) run as Python on the numpy path, not compiled."""
+    from insar_geohazards.algorithms.timeseries.phase_linking import kernel, rows
+
+    reached = {id(k) for k in _numba.family_kernels(kernel_families.BY_NAME["phase_linking"].modules())}
+    assert id(kernel._phase_link_kernel) in reached and id(rows._row_abs8) in reached
+
+
+@needs_numba
+@pytest.mark.parametrize("family", [f.name for f in kernel_families.FAMILIES])
+def test_a_familys_numpy_path_calls_no_compiled_kernel(family, monkeypatch):
+    """A small first run on the numpy path compiles nothing: the family's warm-up (its core entry points) with its
+    kernels as Python calls no kernel outside the family from Python (which would compile, or load, it)."""
+    fam = kernel_families.BY_NAME[family]
+    fam.modules()  # imported: every kernel's class made
+    called = []
+    for cls in set(_numba._SWITCHABLE_CLASSES.values()):
+        def spy(self, *args, _call=cls.__call__, **kwargs):
+            if id(self) not in _numba._PYTHON_MODE:
+                called.append(f"{self.py_func.__module__}.{self.py_func.__qualname__}")
+            return _call(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__call__", spy)
+    with _numba.python_kernels(fam.modules()):
+        fam.warm(1)
+    assert sorted(set(called)) == [], f"add their modules to the family's calls: {sorted(set(called))}"

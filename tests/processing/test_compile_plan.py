@@ -42,8 +42,14 @@ def test_small_cold_run_takes_the_numpy_path_and_a_large_one_compiles(qgis_app, 
     large = plan_compilation(SBAS, 10 * 2**20, TABLE)  # 26 s as Python: compiling pays
     assert large.mode == "compile" and large.compile_s == pytest.approx(15.5)
     assert plan_compilation(SBAS, None, TABLE).mode == "compile"  # the size unknown: compile
-    # Okada's work is its output grid, not its input files: it always compiles
-    assert plan_compilation(("elastic.okada", "elastic.okada_planes"), 1, TABLE).mode == "compile"
+    # Okada's work is its output grid, not its input files: a size from the input files compiles, the grid tools'
+    # own count of grid points x planes x depths may take the numpy path
+    from insar_geohazards.algorithms.kernel_families import OutputWork
+
+    okada = ("elastic.okada", "elastic.okada_planes")
+    assert plan_compilation(okada, 1, TABLE).mode == "compile"
+    assert plan_compilation(okada, OutputWork(2**20), TABLE).mode == "numpy"  # 1 CPU-s as Python against 30
+    assert plan_compilation(okada, OutputWork(40 * 2**20), TABLE).mode == "compile"
     assert plan_compilation(SBAS, 2**20, {}).mode == "compile"  # no measured table: compile as before
 
 
@@ -64,6 +70,43 @@ def test_a_compiling_run_announces_the_tables_estimate(qgis_app, cold):
     assert compilation.announce_compilation(SBAS, fb, plan) == ["some.kernel"]
     assert "Compiling kernels (once per machine, ~16 s)" in fb.text, fb.text
     assert "warm_kernels" in fb.text
+
+
+def test_each_tools_estimate_sums_the_shipped_table_over_exactly_the_families_it_compiles(qgis_app, cold):
+    """The "~N s" a first run announces is the measured compile CPU (algorithms/compile_costs.json) summed over the
+    families of the tool's KERNELS (those whose kernels are not compiled yet), nothing else."""
+    from qgis.core import QgsApplication
+
+    from insar_geohazards.algorithms import kernel_families
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    table = kernel_families.measured_costs()["families"]
+    tools = {a.name(): a.KERNELS for a in QgsApplication.processingRegistry().providerById("geohazard").algorithms()
+             if getattr(a, "KERNELS", ())}
+    assert {"sbasinversion", "phaselinking", "okadaforward", "multisensortimeseries", "offsettracking"} <= set(tools)
+    for name, kernels in tools.items():
+        families = [f.name for f in kernel_families.families_of(kernels)]
+        assert families, name  # every tool with kernels has a family
+        plan = compilation.plan_compilation(kernels, None)  # the size unknown: compiles
+        assert plan.mode == "compile" and [f.name for f in plan.families] == families, name
+        assert plan.compile_s == pytest.approx(sum(table[f]["compile_cpu_s"] for f in families)), name
+        fb = recording_feedback()
+        compilation.announce_compilation(kernels, fb, plan)
+        assert f"once per machine, ~{max(1, round(plan.compile_s))} s)" in fb.text, (name, fb.text)
+
+
+def test_a_family_already_compiled_is_left_out_of_the_estimate(qgis_app, monkeypatch):
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
+
+    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
+    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["some.kernel"])
+    # the SBAS family compiled (the warm-up ran it), the ground reference's not
+    monkeypatch.setattr(_numba, "first_compilation",
+                        lambda modules: not any(m.__name__.endswith("timeseries.sbas") for m in modules))
+    plan = plan_compilation(SBAS, None, TABLE)
+    assert [f.name for f in plan.families] == ["ground_reference"] and plan.compile_s == pytest.approx(1.5)
 
 
 def test_the_shipped_table_names_every_family_with_measured_costs():
@@ -190,3 +233,35 @@ def test_a_warmed_family_is_ready_though_its_inner_helpers_have_no_cache_entry(q
     monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: real(modules) + (
         [helper] if any(m.__name__.endswith("timeseries.sbas") for m in modules) else []))
     assert plan_compilation(SBAS, 2**20, TABLE).mode == "ready"
+
+
+def test_okadas_grid_and_receiver_tools_count_their_points_planes_and_depths(qgis_app):
+    """okadaforward, coulombstress and coulombonfaults give their work as Okada evaluations (points x source planes x
+    depths, 8 bytes each), the unit of the okada family's measured numpy cost; an input not readable yet: None."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    from insar_geohazards.algorithms.kernel_families import OKADA_BYTES, OutputWork
+    from insar_geohazards.processing_provider.tools.faults._common import _grid
+
+    reg, ctx = QgsApplication.processingRegistry(), QgsProcessingContext()
+    inp = os.path.join(ROOT, "tests", "data", "coulomb_inputs", "Example-2_CSZ_LL.inp")
+    common = {"COULOMB_INP": inp, "CRS": "EPSG:32610", "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
+              "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]"}  # 240 km square
+    okada = reg.createAlgorithmById("geohazard:okadaforward")
+    faults, crs, _ = okada.read_sources(common, ctx)
+    planes = len(faults)
+    assert planes >= 1
+
+    def points(px_m):  # the output grid the tool writes
+        _, rows, cols = _grid(okada, {**common, "PIXEL_SIZE": px_m}, ctx, crs, "EXTENT", "PIXEL_SIZE")
+        assert abs(rows - 240e3 / px_m) <= 1 and abs(cols - 240e3 / px_m) <= 1
+        return rows * cols
+
+    work = okada.work_bytes({**common, "PIXEL_SIZE": 2000.0}, ctx)
+    assert isinstance(work, OutputWork) and work == OKADA_BYTES * points(2000.0) * planes
+    coulomb = reg.createAlgorithmById("geohazard:coulombstress")
+    work = coulomb.work_bytes({**common, "PIXEL_SIZE_KM": 4.0, "DEPTHS": "5,10"}, ctx)
+    assert isinstance(work, OutputWork) and work == OKADA_BYTES * points(4000.0) * planes * 2
+    assert okada.work_bytes({**common, "COULOMB_INP": inp + ".missing", "PIXEL_SIZE": 2000.0}, ctx) is None
+    # the plain input-size count of the other fault tools: none (they compile)
+    assert reg.createAlgorithmById("geohazard:slipinversion").work_bytes({}, ctx) is None

@@ -20,7 +20,8 @@ corrections = lazy_module("....io.corrections", __package__)
 
 @tool("demerrorcorrection", "DEM-error correction of a time series",
       tags="DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy", page="corrections",
-      main=("OUTPUT_VELOCITY",), former=(Alias("SLANT_RANGE", ids.SLANT_RANGE_M),), engine=True)
+      main=("OUTPUT_VELOCITY",), former=(Alias("SLANT_RANGE", ids.SLANT_RANGE_M),), kernels=("timeseries.sbas",),
+      engine=True)
 class DemErrorCorrection(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
     OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER), (ids.INPUT, "SLANT_RANGE_RASTER"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from qgis.core import (
+    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsWkbTypes,
 )
@@ -54,6 +55,27 @@ class _FaultSourceMixin:
     #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
     #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): their FORMER_IDS)
     DEPTH_UNIT = "m"
+
+    def grid_work(self, parameters, context, pixel_id, px=None, evaluations=1):
+        """This run's work for the choice between compiling Okada's kernels and running them as Python (a small first
+        run): grid points x source planes x ``evaluations`` per point and plane (depths); None (compile) when the
+        sources or the grid cannot be read yet: the run reports that itself."""
+        def points(crs):
+            _, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, pixel_id, px=px)
+            return nrows * ncols
+
+        return self.okada_work(parameters, context, points, evaluations)
+
+    def okada_work(self, parameters, context, points, evaluations=1):
+        """:meth:`grid_work` for ``points(crs)`` points where Okada's solution is evaluated."""
+        from ....algorithms.kernel_families import OKADA_BYTES, OutputWork
+
+        try:
+            faults, crs, _ = self.read_sources(parameters, context)
+            n = points(crs)
+        except (ValueError, OSError, RuntimeError, QgsProcessingException):
+            return None
+        return OutputWork(OKADA_BYTES * n * len(faults) * evaluations)
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""

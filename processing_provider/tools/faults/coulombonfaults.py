@@ -76,6 +76,21 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             raise GeohazardError(f"{self.DEPTHS}: give one or more depths >= 0 km (or 'mid'), got {text!r}")
         return out
 
+    def work_bytes(self, parameters, context):
+        source = self.parameterAsSource(parameters, self.RECEIVERS, context)
+        try:
+            depths = self.receiver_depths(parameters, context)
+        except ValueError:
+            return None
+        if source is None:
+            return None
+
+        def segments(crs):
+            return sum(max(1, f.geometry().constGet().nCoordinates() - 1) for f in source.getFeatures()
+                       if f.hasGeometry())
+
+        return self.okada_work(parameters, context, segments, evaluations=len(depths))
+
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
         from ....io.faults import read_fault_lines, segment_wkb

@@ -72,6 +72,14 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             raise GeohazardError(self.tr("OPTIMAL needs a regional stress: give it through COULOMB_INP (S1..S3 "
                                          "lines)."))
 
+    def work_bytes(self, parameters, context):
+        try:
+            depths = self.depths_m(parameters, context)
+        except ValueError:
+            return None
+        px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
+        return self.grid_work(parameters, context, self.PIXEL_SIZE_KM, px=px_m, evaluations=len(depths))
+
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)

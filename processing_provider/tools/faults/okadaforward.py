@@ -44,6 +44,9 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         self.addParameter(declare.number(self.HEADING, "Satellite heading (degrees from north)", -12.0, -360.0, 360.0))
         self.addParameter(declare.raster_out(self.OUTPUT, "Displacement (mm)"))
 
+    def work_bytes(self, parameters, context):
+        return self.grid_work(parameters, context, self.PIXEL_SIZE)
+
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.faults import moment
 
