@@ -182,9 +182,9 @@ def opera_name(ref, sec, frame=OPERA_FRAME, made=dt.date(2025, 3, 18)) -> str:
 
 
 def write_opera(path, truth, ref, sec, *, wavelength=None, gt=OPERA_GT0, units="meters", drop=(),
-                name_dates=None) -> str:
+                name_dates=None, mask=None) -> str:
     """A DISP-S1 file of ``truth`` (displacement from ``ref`` to ``sec``, metres toward the satellite) on the truth
-    grid in UTM 11N."""
+    grid in UTM 11N; ``mask`` its recommended_mask (uint8: 1 good, 0 bad, 255 fill; all 1 by default)."""
     from testutils_products import S1_WAVELENGTH_M
 
     gdal = _gdal()
@@ -212,8 +212,10 @@ def write_opera(path, truth, ref, sec, *, wavelength=None, gt=OPERA_GT0, units="
     for name, (arr, unit, fill) in layers.items():
         if name not in drop:
             w.var(root, name, [dy, dx], arr, F32, {"grid_mapping": "spatial_ref", "units": unit}, fill=fill)
-    w.var(root, "recommended_mask", [dy, dx], np.ones((rows, cols), np.uint8), gdal.GDT_Byte,
-          {"grid_mapping": "spatial_ref", "units": "unitless"}, fill=255)
+    if "recommended_mask" not in drop:
+        keep = np.ones((rows, cols), np.uint8) if mask is None else np.asarray(mask, np.uint8)
+        w.var(root, "recommended_mask", [dy, dx], keep, gdal.GDT_Byte,
+              {"grid_mapping": "spatial_ref", "units": "unitless"}, fill=255)
     ident = root.CreateGroup("identification")
     _string_var(w, ident, "frame_id", OPERA_FRAME)
     rd, sd = name_dates or (ref, sec)

@@ -76,6 +76,7 @@ class StackSpec:
     crs_if_missing: str = ""  # the CRS of rasters that name none (GMTSAR's _ll.grd: longitude/latitude)
     bands: dict = field(default_factory=dict)  # path -> the band holding the data when not 1 (ROI_PAC .unw: 2)
     unw_scale: Optional[float] = None  # multiplies the stored values into radians growing with the range (OPERA)
+    masks: dict = field(default_factory=dict)  # interferogram path -> raster whose 0 marks pixels to drop (OPERA)
     taken: list = field(default_factory=list)
     left_out: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -89,6 +90,7 @@ class StackSpec:
         rasters and text files, lookup tables, delay maps; a zip member as its zip), as given: what no output may
         overwrite."""
         paths = [p for pair in self.pairs for p in (pair.unw, pair.coh, *pair.extras.values())]
+        paths += list(self.masks.values())
         paths += list(self.scene.values()) + list(self.lookup.values()) + list(self.gacos.values()) + list(self.raw)
         out = []
         for p in paths:

@@ -231,3 +231,47 @@ def test_a_gunw_folder_and_a_licsbas_cum_h5_in_one_multisensor_manifest(run_alg,
     ok = np.isfinite(v[1])
     assert ok.mean() > 0.5
     np.testing.assert_allclose(v[1][ok], truth[ok], atol=0.05)
+
+
+def test_opera_recommended_mask_sets_its_bad_pixels_to_no_data(run_alg, tmp_path):
+    """OPERA's product specification (disp-s1 product_info.py): recommended_mask 0 marks a bad pixel (water,
+    connected component 0, low temporal coherence and phase similarity), 1 a good one, 255 is the fill. Planted: a
+    block of 0 in every file, a block of 255 in every file, and one pixel bad in one file only; the velocity is no
+    data where the files are masked, the planted one elsewhere, and the log counts the pixels dropped."""
+    t = Truth()
+    rows, cols = t.shape
+    mask = np.ones((rows, cols), np.uint8)
+    mask[0:4, 0:6] = 0  # "water"
+    mask[26:30, 0:3] = 255  # fill
+    pairs = tn.opera_pairs(t)
+    os.makedirs(tmp_path / "opera")
+    for k, p in enumerate(pairs):
+        m = mask.copy()
+        if k == 2:
+            m[10, 20] = 0  # low coherence in this file only: the pixel keeps its other pairs
+        tn.write_opera(tmp_path / "opera" / tn.opera_name(*p), t, *p, mask=m)
+    fb = recording_feedback()
+    res = run_alg("sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "opera"), "MIN_TEMPORAL_COHERENCE": 0,
+                                    **_outs(tmp_path / "o")}, feedback=fb)
+    vel, _ = read_raster(res["OUTPUT_VELOCITY"])
+    masked = mask != 1
+    n_files, n_px = len(pairs), rows * cols
+    dropped = n_files * int(masked.sum()) + 1
+    assert np.isnan(vel[masked]).all()
+    # without that pair the pixel's network falls in two: no velocity there, rather than an invented one
+    assert np.isnan(vel[10, 20])
+    masked[10, 20] = True
+    np.testing.assert_allclose(vel[~masked], t.velocity[~masked], atol=2e-3)
+    assert (f"recommended_mask applied to {n_files} of {n_files} file(s): {dropped} of {n_files * n_px} "
+            "displacement pixels") in fb.text
+
+
+def test_opera_without_recommended_mask_keeps_every_pixel(run_alg, tmp_path):
+    t = Truth()
+    tn.opera_folder(tmp_path / "opera", t, drop=("recommended_mask",))
+    fb = recording_feedback()
+    res = run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "opera"),
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, feedback=fb)
+    vel, _ = read_raster(res["OUTPUT_VELOCITY"])
+    assert np.isfinite(vel).all()
+    assert "none of the 6 DISP-S1 file(s) has a recommended_mask: every displacement pixel is kept" in fb.text
