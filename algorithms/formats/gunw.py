@@ -61,8 +61,9 @@ def refuse_nisar(basename: str) -> None:
     polarisation groups, a centre frequency instead of a wavelength)."""
     if NISAR_NAME.match(basename):
         raise GeohazardError(f"{basename} is a NISAR GUNW product, which this reader does not read yet: turn the "
-                             "stack into a MintPy ifgramStack.h5 (ARIA-tools ariaTSsetup.py, then MintPy "
-                             "prep_aria.py) and give that file to INTERFEROGRAMS")
+                             "GUNW files into a MintPy stack with MintPy's prep_nisar.py (it writes "
+                             "inputs/ifgramStack.h5 and inputs/geometryGeo.h5) and give inputs/ifgramStack.h5 to "
+                             "INTERFEROGRAMS")
 
 
 def subdataset(path: str, layer: str) -> str:

@@ -184,9 +184,12 @@ def test_a_nisar_gunw_is_named_and_refused_with_the_way_on(run_alg, tmp_path):
     name = ("NISAR_L2_PR_GUNW_001_005_A_219_220_4020_SH_20081012T060910_20081012T060926_20081127T060959_"
             "20081127T061015_P01101_M_F_J_001.h5")
     (tmp_path / name).write_bytes(b"\x89HDF\r\n\x1a\n")
-    with pytest.raises(QgsProcessingException, match="is a NISAR GUNW product, which this reader does not read yet"):
+    with pytest.raises(QgsProcessingException, match="is a NISAR GUNW product, which this reader does not read yet") \
+            as err:
         run_alg("stackingvelocity", {"INTERFEROGRAMS": [str(tmp_path / name)],
                                      "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    # the way on is MintPy's NISAR reader (ARIA-tools reads Sentinel-1 GUNWs only)
+    assert "MintPy's prep_nisar.py" in str(err.value) and "ariaTSsetup" not in str(err.value)
 
 
 def test_one_opera_file_in_a_raster_parameter(run_alg, tmp_path):
