@@ -503,6 +503,8 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
     gdal.Mkdir(folder, 0o755)
     if spec.raw:
         spec = product_sources.raw_as_vrt(spec, folder)
+    if spec.georef:
+        spec = product_sources.georeferenced(spec, folder)
     if spec.lookup:
         spec = product_sources.geocoded(spec, folder)
     labels = [p.label for p in spec.pairs]

@@ -77,6 +77,7 @@ class StackSpec:
     bands: dict = field(default_factory=dict)  # path -> the band holding the data when not 1 (ROI_PAC .unw: 2)
     unw_scale: Optional[float] = None  # multiplies the stored values into radians growing with the range (OPERA)
     masks: dict = field(default_factory=dict)  # interferogram path -> raster whose 0 marks pixels to drop (OPERA)
+    georef: dict = field(default_factory=dict)  # path -> (geotransform, EPSG, (width, height)) GDAL lacks (NISAR)
     taken: list = field(default_factory=list)
     left_out: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
