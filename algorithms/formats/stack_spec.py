@@ -4,6 +4,7 @@ each interferogram (:class:`PairSpec`) and the stack (:class:`StackSpec`)."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -91,7 +92,7 @@ class StackSpec:
         rasters and text files, lookup tables, delay maps; a zip member as its zip), as given: what no output may
         overwrite."""
         paths = [p for pair in self.pairs for p in (pair.unw, pair.coh, *pair.extras.values())]
-        paths += list(self.masks.values())
+        paths += list(self.masks.values()) + list(self.georef)
         paths += list(self.scene.values()) + list(self.lookup.values()) + list(self.gacos.values()) + list(self.raw)
         out = []
         for p in paths:
@@ -99,9 +100,16 @@ class StackSpec:
                 continue
             if p.startswith("/vsizip/"):
                 p = next((z for z in _zip_of(p)), p)
+            m = _SUBDATASET.match(p)
+            if m is not None:  # a dataset of a netCDF or HDF5 file (OPERA, ARIA, NISAR): the file
+                p = m.group(1)
             if p not in out:
                 out.append(p)
         return out
+
+
+#: GDAL's name of a dataset of a netCDF or HDF5 file: ``NETCDF:"<file>":<dataset>``, ``HDF5:"<file>":<dataset>``.
+_SUBDATASET = re.compile(r'^(?:NETCDF|HDF5):"([^"]+)":')
 
 
 def _zip_of(vsi_path: str):
