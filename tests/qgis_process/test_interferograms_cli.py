@@ -70,6 +70,6 @@ def test_targetsuitability_table_and_map(tmp_path):
     r = write_geotiff(tmp_path / "r.tif", np.array([[0.5, 1.0], [1.0, -0.2]]), geotransform=gt)
     csv = tmp_path / "d.csv"
     csv.write_text("class,density,label\n111,1000,town\n211,40,arable\n311,2.5,forest\n")
-    res = run_json("geohazard:targetsuitability", {"LAND_COVER": lc, "DENSITIES": str(csv), "BAND": 2, "R_INDEX": r,
+    res = run_json("geohazard:targetsuitability", {"LAND_COVER": lc, "DENSITIES": str(csv), "R_INDEX": r,
                                                     "OUTPUT": str(tmp_path / "t.tif")})
     np.testing.assert_allclose(gdal.Open(res["OUTPUT"]).ReadAsArray(), [[500.0, 40.0], [2.5, 0.0]])
