@@ -22,46 +22,14 @@ from .rasterize import burn_polygons
 gdal.UseExceptions()
 
 
-#: The plugin's tables of expected targets per km2 by CORINE class, one per radar band (their sources in the
-#: folder's README.md).
-TABLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "target_density")
-BAND_TABLES = {"X": "x_band.csv", "C": "c_band.csv", "L": "l_band.csv"}
-
-
-def read_density_table(path: str, name: str = "DENSITIES", *, sourced: bool = False) -> targets.DensityTable:
-    """The CSV ``class,density[,label]`` at ``path`` (UTF-8, a byte-order mark allowed; ``sourced``: a band's
-    table, ``class,density,label,source``)."""
+def read_density_table(path: str, name: str = "DENSITIES") -> targets.DensityTable:
+    """The CSV ``class,density[,label]`` at ``path`` (UTF-8, a byte-order mark allowed)."""
     try:
         with open(path, encoding="utf-8-sig") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise GeohazardError(f"{name}: cannot read {path!r} as a UTF-8 CSV table ({exc})") from None
-    return targets.parse_densities(text, name=name, sourced=sourced)
-
-
-def band_table(band: str) -> targets.DensityTable:
-    """The plugin's table of ``band`` ("X", "C" or "L")."""
-    return read_density_table(os.path.join(TABLE_DIR, BAND_TABLES[band]), f"{band}-band defaults", sourced=True)
-
-
-def density_table(path: str, band: str, name: str = "DENSITIES") -> tuple:
-    """``(table, line for the log)``: the user's table at ``path`` ("" for none) over the plugin's table of
-    ``band`` ("" for none)."""
-    if not path and not band:
-        raise GeohazardError(f"{name}: give a table of densities (class,density) or choose a band whose defaults "
-                             "to take (BAND)")
-    defaults = band_table(band) if band else None
-    user = read_density_table(path, name) if path else None
-    table = targets.merge_tables(defaults, user, user_source=name)
-    parts = []
-    if defaults is not None:
-        n = int(np.isfinite(defaults.density).sum())
-        parts.append(f"{band}-band defaults ({BAND_TABLES[band]}): {n} of {len(defaults.codes)} CORINE classes with "
-                     "a published value")
-    if user is not None:
-        parts.append(f"{name} ({os.path.basename(path)}): {len(user.codes)} class(es)"
-                     + (", replacing or completing the defaults" if defaults is not None else ""))
-    return table, "densities: " + "; ".join(parts)
+    return targets.parse_densities(text, name=name)
 
 
 def class_counts(info: RasterInfo, run, progress, *, grid_codes: bool, name: str) -> tuple:

@@ -11,10 +11,8 @@ positive facing the sensor): R <= 0 is active layover, NaN active shadow; the pa
 distortion classes (when given) are set to 0 as well. The expected number of points in an area is the integral of
 that density over its surface (a sum of pixel values times pixel areas).
 
-The densities are the user's table (``class,density[,label]``), read by :func:`parse_densities`, and/or the
-plugin's table of a radar band (``class,density,label,source``: every row names its source, an empty density where no
-published value was found), the user's rows replacing the band's (:func:`merge_tables`). A land-cover code without a
-density is refused, listed with its pixel count (:func:`missing_codes_message`), never taken as 0.
+The densities are the user's table (``class,density[,label]``), read by :func:`parse_densities`; a land-cover code
+the table does not hold is refused, listed with its pixel count (:func:`missing_codes_message`), never taken as 0.
 """
 
 from __future__ import annotations
@@ -59,13 +57,11 @@ HIDDEN_CLASSES = (1, 2, 3, 4)
 
 @dataclass(frozen=True)
 class DensityTable:
-    """Expected targets per km2 by land-cover code: ``codes`` sorted (int64), ``density`` (float64; NaN where a
-    band's table has no published value), labels, and the source of each row (empty for a user's table)."""
+    """Expected targets per km2 by land-cover code: ``codes`` sorted (int64), ``density`` (float64), labels."""
 
     codes: np.ndarray
     density: np.ndarray
     labels: tuple
-    sources: tuple = ()
 
     def label(self, code: int) -> str:
         i = int(np.searchsorted(self.codes, code))
@@ -74,9 +70,8 @@ class DensityTable:
         return CORINE_NAMES.get(int(code), "")
 
 
-def parse_densities(text: str, *, name: str = "DENSITIES", sourced: bool = False) -> DensityTable:
-    """The table ``class,density[,label]`` (a header row naming the columns; comma or semicolon separated; lines
-    starting with ``#`` are comments).
+def parse_densities(text: str, *, name: str = "DENSITIES") -> DensityTable:
+    """The table ``class,density[,label]`` (a header row naming the columns; comma or semicolon separated).
 
     Parameters
     ----------
@@ -84,9 +79,6 @@ def parse_densities(text: str, *, name: str = "DENSITIES", sourced: bool = False
         The CSV text.
     name : str
         The parameter named in the errors.
-    sourced : bool
-        A band's table: a ``source`` column is required and filled on every row; an empty density means that no
-        published value was found (NaN).
 
     Returns
     -------
@@ -104,54 +96,30 @@ def parse_densities(text: str, *, name: str = "DENSITIES", sourced: bool = False
                              f"{','.join(rows[0])!r}")
     ic, idn = header.index("class"), header.index("density")
     il = header.index("label") if "label" in header else None
-    if sourced and "source" not in header:
-        raise GeohazardError(f"{name}: a band's table needs a source column (class,density,label,source)")
-    isrc = header.index("source") if sourced else None
     table: dict = {}
     for n, row in enumerate(rows[1:], start=2):
         if len(row) <= max(ic, idn):
             raise GeohazardError(f"{name}: row {n} ({','.join(row)!r}) has no {header[max(ic, idn)]} value")
-        source = row[isrc].strip() if isrc is not None and isrc < len(row) else ""
-        if sourced and not source:
-            raise GeohazardError(f"{name}: row {n} ({','.join(row)!r}) names no source")
         try:
             code_f = float(row[ic])
-            dens = float("nan") if sourced and not row[idn].strip() else float(row[idn])
+            dens = float(row[idn])
         except ValueError:
             raise GeohazardError(f"{name}: row {n} ({','.join(row)!r}): class and density must be numbers") from None
         if not code_f.is_integer():
             raise GeohazardError(f"{name}: row {n}: class {row[ic]!r} is not an integer land-cover code")
-        if not (sourced and math.isnan(dens)) and (not math.isfinite(dens) or dens < 0):
+        if not math.isfinite(dens) or dens < 0:
             raise GeohazardError(f"{name}: row {n}: density {row[idn]!r} must be a finite number >= 0 "
                                  "(targets per km2)")
         code = int(code_f)
         if code in table:
             raise GeohazardError(f"{name}: class {code} is given twice (rows {table[code][2]} and {n})")
         label = row[il].strip() if il is not None and il < len(row) else ""
-        table[code] = (dens, label, n, source)
+        table[code] = (dens, label, n)
     if not table:
         raise GeohazardError(f"{name}: the table has a header but no class")
     codes = np.array(sorted(table), dtype=np.int64)
     return DensityTable(codes, np.array([table[c][0] for c in codes], dtype=np.float64),
-                        tuple(table[c][1] for c in codes), tuple(table[c][3] for c in codes))
-
-
-def merge_tables(band: "DensityTable | None", user: "DensityTable | None", *, user_source: str = "DENSITIES") \
-        -> DensityTable:
-    """The band's table with the user's rows replacing or completing it (either may be None, not both); the user's
-    rows get ``user_source`` as their source."""
-    rows: dict = {}
-    if band is not None:
-        for i, c in enumerate(band.codes.tolist()):
-            rows[c] = (band.density[i], band.labels[i], band.sources[i] if band.sources else "")
-    if user is not None:
-        for i, c in enumerate(user.codes.tolist()):
-            rows[c] = (user.density[i], user.labels[i] or (rows.get(c, (0, "", ""))[1]), user_source)
-    if not rows:
-        raise GeohazardError("no density table: give DENSITIES or choose a band")
-    codes = np.array(sorted(rows), dtype=np.int64)
-    return DensityTable(codes, np.array([rows[c][0] for c in codes], dtype=np.float64),
-                        tuple(rows[c][1] for c in codes), tuple(rows[c][2] for c in codes))
+                        tuple(table[c][1] for c in codes))
 
 
 def grid_codes_to_corine(values: np.ndarray) -> np.ndarray:
@@ -178,25 +146,21 @@ def class_counts_block(block, inputs, *, grid_codes: bool = False) -> dict:
 
 
 def missing_codes_message(codes: np.ndarray, counts: np.ndarray, table: DensityTable, *,
-                          land_cover: str = "LAND_COVER", densities: str = "DENSITIES", band: str = "") -> str:
+                          land_cover: str = "LAND_COVER", densities: str = "DENSITIES") -> str:
     """The codes of the land cover that the table has no density for, each with its pixel count and CORINE name
-    (empty string when none is missing); ``band`` names the band's table the user's rows completed, whose classes
-    without a published value are said to be so."""
+    (empty string when none is missing)."""
     codes = np.asarray(codes, dtype=np.float64)
-    known = np.isin(codes, table.codes[np.isfinite(table.density)].astype(np.float64))
+    known = np.isin(codes, table.codes.astype(np.float64))
     if known.all():
         return ""
-    unpublished = set(table.codes[~np.isfinite(table.density)].tolist())
     items = []
     for c, n in zip(codes[~known], np.asarray(counts)[~known]):
         text = f"{int(c)}" if float(c).is_integer() else f"{c:g}"
         name = CORINE_NAMES.get(int(c), "") if float(c).is_integer() else ""
-        why = f", no published {band} value" if float(c).is_integer() and int(c) in unpublished else ""
-        items.append(f"{text}{' (' + name + why + ')' if name or why else ''}: {int(n)} px")
-    where = f"{densities} or the {band} defaults" if band else densities
-    return (f"{land_cover} has {len(items)} class code(s) with no density in {where}: " + "; ".join(items)
-            + f". Add a row class,density for each to {densities} (0 where no target is expected) or set them to "
-            f"no-data in {land_cover}; a missing class is not taken as 0.")
+        items.append(f"{text}{' (' + name + ')' if name else ''}: {int(n)} px")
+    return (f"{land_cover} has {len(items)} class code(s) with no density in {densities}: " + "; ".join(items)
+            + f". Add a row class,density for each (0 where no target is expected) or set them to no-data in "
+            f"{land_cover}; a missing class is not taken as 0.")
 
 
 def suitability_block(block, inputs, *, table: DensityTable, grid_codes: bool = False) -> dict:

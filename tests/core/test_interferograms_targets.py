@@ -63,30 +63,3 @@ def test_expected_points_is_density_times_area():
     points, area, covered = targets.expected_points(dens, np.array([[0.01], [0.02]]), inside)
     assert points == pytest.approx(100 * 0.01 + 50 * 0.02)
     assert area == pytest.approx(0.01 + 0.02 + 0.02) and covered == pytest.approx(0.03)
-
-
-def test_a_band_table_needs_a_source_on_every_row_and_leaves_unpublished_values_empty():
-    band = targets.parse_densities("class,density,label,source\n111,,town,none published\n211,40,arable,"
-                                   "\"A. B. (2000) doi:10/x, Table 2\"\n", sourced=True)
-    assert np.isnan(band.density[0]) and band.density[1] == 40.0
-    assert band.sources == ("none published", "A. B. (2000) doi:10/x, Table 2")
-    with pytest.raises(GeohazardError, match="names no source"):
-        targets.parse_densities("class,density,label,source\n111,5,town,\n", sourced=True)
-    with pytest.raises(GeohazardError, match="needs a source column"):
-        targets.parse_densities("class,density\n111,5\n", sourced=True)
-    with pytest.raises(GeohazardError, match="must be numbers"):  # an empty density is a band table's only
-        targets.parse_densities("class,density\n111,\n")
-
-
-def test_the_users_rows_replace_and_complete_a_band_table_and_unpublished_classes_are_named():
-    band = targets.parse_densities("class,density,label,source\n111,,town,none published\n211,40,arable,T2\n",
-                                   sourced=True)
-    user = targets.parse_densities("class,density\n211,55\n311,2.5\n")
-    merged = targets.merge_tables(band, user)
-    assert merged.codes.tolist() == [111, 211, 311]
-    assert np.isnan(merged.density[0]) and merged.density[1:].tolist() == [55.0, 2.5]
-    assert merged.sources == ("none published", "DENSITIES", "DENSITIES")
-    msg = targets.missing_codes_message(np.array([111.0, 211.0, 512.0]), np.array([3, 4, 5]), merged, band="C-band")
-    assert "111 (continuous urban fabric, no published C-band value): 3 px" in msg
-    assert "512 (water bodies): 5 px" in msg and "211" not in msg
-    assert "no density in DENSITIES or the C-band defaults" in msg

@@ -1,7 +1,5 @@
 """geohazard:targetsuitability — parameters, a hand-computed map, polygon totals against area x density, unknown
-codes listed, R-index on another grid, the same bytes at any block size; the band tables shipped in
-models/target_density/ (every CORINE class, every row with its source, no value without one) and the user's rows
-over them."""
+codes listed, R-index on another grid, the same bytes at any block size."""
 
 import hashlib
 import os
@@ -9,7 +7,7 @@ import os
 import numpy as np
 import pytest
 import testutils_hostile as hk
-from testutils import read_array, recording_feedback, vector_features, write_geotiff
+from testutils import read_array, vector_features, write_geotiff
 
 NAME = "targetsuitability"
 GT = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)  # 100 m pixels: 0.01 km2 each
@@ -33,13 +31,10 @@ def inputs(tmp_path):
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids[:9] == ["LAND_COVER", "LAND_COVER_CODES", "DENSITIES", "BAND", "R_INDEX", "DISTORTION", "AREAS",
-                       "OUTPUT", "OUTPUT_TABLE"]
+    assert ids[:8] == ["LAND_COVER", "LAND_COVER_CODES", "DENSITIES", "R_INDEX", "DISTORTION", "AREAS", "OUTPUT",
+                       "OUTPUT_TABLE"]
     assert "MAX_MEMORY_MB" in ids
-    help_text = a.shortHelpString()
-    for doi in ("10.3390/rs6053698", "10.1016/j.rse.2014.06.025", "10.3390/geosciences7020019",
-                "10.1016/j.isprsjprs.2013.09.001"):
-        assert f"doi:{doi}" in help_text
+    assert "doi:10.3390/rs6053698" in a.shortHelpString()
     assert a.group() == "Interferograms"
 
 
@@ -166,55 +161,3 @@ def test_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch):
                              "OUTPUT": str(tmp_path / f"t{mb}.tif")})["OUTPUT"]
         digests.append(hashlib.sha256(read_array(out).tobytes()).hexdigest())
     assert digests[0] == digests[1]
-
-
-# ------------------------------------------------------------------ the band tables
-@pytest.mark.parametrize("band", ["X", "C", "L"])
-def test_band_tables_load_and_every_row_names_its_source(band):
-    from insar_geohazards.algorithms.interferograms.targets import CORINE_CODES, CORINE_NAMES
-    from insar_geohazards.io import targets as io_targets
-
-    table = io_targets.band_table(band)
-    assert table.codes.tolist() == sorted(CORINE_CODES)  # the 44 classes, each once
-    assert all(s.strip() for s in table.sources)
-    assert [table.label(int(c)) for c in table.codes] == [CORINE_NAMES[int(c)] for c in table.codes]
-    ok = np.isfinite(table.density)
-    assert (table.density[ok] >= 0).all()
-    # a value is shipped only with its publication: a DOI and the table it comes from
-    for d, s in zip(table.density, table.sources):
-        if np.isfinite(d):
-            assert "doi:" in s and "Table" in s, s
-        else:
-            assert "none published" in s, s
-
-
-def test_a_band_without_densities_names_the_classes_without_a_published_value(run_alg, tmp_path, inputs):
-    lc_path, r_path, _dens, _lc, _r = inputs
-    fb = recording_feedback()
-    with pytest.raises(Exception) as err:
-        run_alg(NAME, {"LAND_COVER": lc_path, "BAND": 2, "R_INDEX": r_path, "OUTPUT": str(tmp_path / "t.tif")},
-                feedback=fb)
-    msg = str(err.value)
-    assert "no density in DENSITIES or the C-band defaults" in msg
-    assert "111 (continuous urban fabric, no published C-band value): 3 px" in msg
-    assert "C-band defaults (c_band.csv): 0 of 44 CORINE classes with a published value" in fb.text
-    assert not os.path.exists(tmp_path / "t.tif")
-
-
-def test_the_users_rows_complete_a_band_table(run_alg, tmp_path, inputs):
-    lc_path, r_path, dens, _lc, _r = inputs
-    fb = recording_feedback()
-    out = run_alg(NAME, {"LAND_COVER": lc_path, "DENSITIES": dens, "BAND": 1, "R_INDEX": r_path,
-                         "OUTPUT": str(tmp_path / "t.tif")}, feedback=fb)["OUTPUT"]
-    expected = np.array([[1000 * 0.5, 1000 * 1.0, 40 * 0.8, 0.0],
-                         [0.0, 0.0, 40 * 0.25, 2.5 * 0.9],
-                         [2.5 * 0.7, 2.5 * 0.1, 0.0, np.nan]])
-    np.testing.assert_allclose(read_array(out), expected, rtol=1e-6)
-    assert "DENSITIES (d.csv): 4 class(es), replacing or completing the defaults" in fb.text
-
-
-def test_neither_densities_nor_a_band_is_refused(run_alg, tmp_path, inputs):
-    lc_path, r_path, _dens, _lc, _r = inputs
-    with pytest.raises(Exception, match="DENSITIES: give a table of densities .* or choose a band"):
-        run_alg(NAME, {"LAND_COVER": lc_path, "R_INDEX": r_path, "OUTPUT": str(tmp_path / "t.tif")})
-    assert not os.path.exists(tmp_path / "t.tif")

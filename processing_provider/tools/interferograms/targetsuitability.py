@@ -32,17 +32,10 @@ class TargetSuitability(GeohazardAlgorithm):
         "<b>Land cover</b>: class codes, CORINE three-digit codes by default (111 continuous urban fabric ... 523 "
         "sea and ocean); the Copernicus CORINE GeoTIFF stores grid codes 1-44 (48 no data): choose that in "
         "<b>Land-cover codes</b> and they are read as the three-digit codes. Its grid is the output's grid.\n"
-        "<b>Densities</b> (optional with a band): CSV with the columns class,density[,label]: expected targets per "
-        "km2 for the band and processing you plan (e.g. from a PSI or ISBAS result over similar land cover). Every "
-        "code of the land cover must have a density: codes without one are listed (with their pixel counts and "
-        "CORINE names) and the run stops; a missing class is never taken as 0.\n"
-        "<b>Band defaults</b>: X, C or L band: the plugin's table of densities per CORINE class for that band "
-        "(models/target_density/, each row with its source); the rows of Densities replace or complete it. A "
-        "class the literature gives no value for is named as such in the message and must come from Densities. "
-        "The sources: Cigna et al. (2014) doi:10.1016/j.rse.2014.06.025 (ERS/Envisat), Novellino et al. (2017) "
-        "doi:10.3390/geosciences7020019 (Sentinel-1), Plank et al. (2013) doi:10.1016/j.isprsjprs.2013.09.001; "
-        "their per-class values are not in the shipped tables yet (the folder's README.md says why), so today every "
-        "class present needs a row in Densities.\n"
+        "<b>Densities</b>: CSV with the columns class,density[,label]: expected targets per km2 for the band and "
+        "processing you plan (e.g. from a PSI or ISBAS result over similar land cover). Every code of the land "
+        "cover must have a row: codes without one are listed (with their pixel counts and CORINE names) and the "
+        "run stops; a missing class is never taken as 0.\n"
         "<b>R-index</b>: the R-index output of geometricdistortion (R = sin(incidence - slope along range); <= 0 "
         "layover, NaN active shadow, taken as 0). On another grid it is resampled onto the land-cover grid "
         "(bilinear) and the log says so.\n"
@@ -62,8 +55,6 @@ class TargetSuitability(GeohazardAlgorithm):
     LAND_COVER = "LAND_COVER"
     LAND_COVER_CODES = "LAND_COVER_CODES"
     DENSITIES = "DENSITIES"
-    BAND = "BAND"
-    BANDS = ("", "X", "C", "L")
     R_INDEX = "R_INDEX"
     DISTORTION = "DISTORTION"
     AREAS = "AREAS"
@@ -76,11 +67,7 @@ class TargetSuitability(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.LAND_COVER, "Land cover (class codes)"))
         self.addParameter(declare.enum(self.LAND_COVER_CODES, "Land-cover codes", self.CODE_KINDS))
         self.addParameter(declare.file(self.DENSITIES, "Densities (CSV: class,density[,label])",
-                                       file_filter="CSV files (*.csv *.txt)", optional=True))
-        self.addParameter(declare.enum(self.BAND, "Band defaults", ["None (the Densities table only)",
-                                                                    "X band (TerraSAR-X, COSMO-SkyMed)",
-                                                                    "C band (ERS, Envisat, Sentinel-1)",
-                                                                    "L band (ALOS, SAOCOM, NISAR)"]))
+                                       file_filter="CSV files (*.csv *.txt)"))
         self.addParameter(declare.raster(self.R_INDEX, "R-index (from geometricdistortion)"))
         self.addParameter(declare.raster(self.DISTORTION, "Distortion classes (geometricdistortion)",
                                          optional=True))
@@ -93,11 +80,9 @@ class TargetSuitability(GeohazardAlgorithm):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         info = self.raster_info(parameters, self.LAND_COVER, context)
         grid_codes = self.parameterAsEnum(parameters, self.LAND_COVER_CODES, context) == 1
-        band = self.BANDS[self.parameterAsEnum(parameters, self.BAND, context)]
-        table, note = io_targets.density_table(self.parameterAsFile(parameters, self.DENSITIES, context), band)
-        feedback.pushInfo(note)
+        table = io_targets.read_density_table(self.parameterAsFile(parameters, self.DENSITIES, context))
         codes, counts = io_targets.class_counts(info, run, progress, grid_codes=grid_codes, name=self.LAND_COVER)
-        problem = _targets.missing_codes_message(codes, counts, table, band=f"{band}-band" if band else "")
+        problem = _targets.missing_codes_message(codes, counts, table)
         if problem:
             raise GeohazardError(problem)
         folder = io_targets.scratch_folder()
@@ -131,9 +116,6 @@ class TargetSuitability(GeohazardAlgorithm):
         return results
 
     def check(self, parameters, context):
-        if not parameters.get(self.DENSITIES) and not self.parameterAsEnum(parameters, self.BAND, context):
-            raise GeohazardError(f"{self.DENSITIES}: give a table of densities (class,density) or choose a band "
-                                 f"whose defaults to take ({self.BAND})")
         if parameters.get(self.OUTPUT_TABLE) and not parameters.get(self.AREAS):
             raise GeohazardError(f"{self.OUTPUT_TABLE} needs {self.AREAS}: give the polygons to count "
                                           "the expected points in")
