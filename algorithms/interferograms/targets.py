@@ -1,6 +1,6 @@
 """Radar-target suitability: expected measurement points per km2 from land cover and the R-index.
 
-The map of the British nationwide feasibility study (Cigna et al. 2014, doi:10.3390/rs6053698): each land-cover class
+The map of the British nationwide feasibility study (Cigna et al. 2014, doi:10.1016/j.rse.2014.06.025): each land-cover class
 has an expected density of radar targets (targets per km2 for one band and processing), and the terrain decides how
 much of it the satellite sees. Here
 

@@ -34,7 +34,7 @@ def test_parameters(alg):
     assert ids[:8] == ["LAND_COVER", "LAND_COVER_CODES", "DENSITIES", "R_INDEX", "DISTORTION", "AREAS", "OUTPUT",
                        "OUTPUT_TABLE"]
     assert "MAX_MEMORY_MB" in ids
-    assert "doi:10.3390/rs6053698" in a.shortHelpString()
+    assert "doi:10.1016/j.rse.2014.06.025" in a.shortHelpString()
     assert a.group() == "Interferograms"
 
 

@@ -49,7 +49,7 @@ class TargetSuitability(GeohazardAlgorithm):
         "(the integral of the density over the polygon: sum of density x pixel area, pixel areas on the WGS84 "
         "ellipsoid for a geographic grid) and POINTS_KM2.\n\n"
         "Method: the target-suitability map of the British nationwide feasibility study, Cigna F., Bateson L., "
-        "Jordan C., Dashwood C. (2014) doi:10.3390/rs6053698; R-index after Notti D. et al. (2014) "
+        "Jordan C., Dashwood C. (2014) doi:10.1016/j.rse.2014.06.025; R-index after Notti D. et al. (2014) "
         "doi:10.1080/01431161.2014.894528."
     )
     LAND_COVER = "LAND_COVER"
