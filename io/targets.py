@@ -181,13 +181,14 @@ def points_on_grid(info: RasterInfo, x, y, crs_wkt: str, name: str) -> tuple:
 
         x, y = Transformer.from_crs(crs_wkt, info.crs_wkt, always_xy=True).transform(x, y)
         x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    row, col = info.world_to_pixel(x, y)
+    with np.errstate(invalid="ignore", over="ignore"):  # a point the transformation cannot place is infinite
+        row, col = info.world_to_pixel(x, y)
     ok = np.isfinite(row) & np.isfinite(col)
     r, c = np.floor(np.where(ok, row, -1)).astype(np.int64), np.floor(np.where(ok, col, -1)).astype(np.int64)
     on = ok & (r >= 0) & (r < info.height) & (c >= 0) & (c < info.width)
     if not on.any():
         gt = info.geotransform
-        span = (f"x {np.nanmin(x):.6g}..{np.nanmax(x):.6g}, y {np.nanmin(y):.6g}..{np.nanmax(y):.6g}"
+        span = (f"x {x[ok].min():.6g}..{x[ok].max():.6g}, y {y[ok].min():.6g}..{y[ok].max():.6g}"
                 if ok.any() else "no finite coordinate")
         raise GeohazardError(f"{name}: none of its {len(x)} point(s) falls on LAND_COVER (the points span {span} in "
                              f"the land cover's CRS, the land cover x {gt[0]:.6g}..{gt[0] + info.width * gt[1]:.6g}, "
