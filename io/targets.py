@@ -271,7 +271,9 @@ def measure_densities(info: RasterInfo, sources: dict, points: tuple, area, run,
     if area:
         area_name, wkbs = "CALIBRATION_AREA", [w for _f, w in area]
     else:
-        area_name, wkbs = "the convex hull of CALIBRATION_POINTS", [hull_polygon(x, y, "CALIBRATION_POINTS")]
+        fin = np.isfinite(x) & np.isfinite(y)
+        area_name, wkbs = "the convex hull of CALIBRATION_POINTS", [hull_polygon(x[fin], y[fin],
+                                                                                 "CALIBRATION_POINTS")]
     cal, left = calibrate(info, sources, flat, wkbs, run, progress, grid_codes=grid_codes, area_name=area_name)
     lines, small = targets.calibration_report(cal)
     summary = (f"densities measured on {area_name}: {cal.points.sum():.0f} of {len(x)} points on "

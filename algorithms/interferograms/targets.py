@@ -239,7 +239,8 @@ def calibration_block(block, inputs, *, pixel_area_km2: np.ndarray, grid_codes: 
     ``inputs``: ``land_cover``, ``inside`` (1 in the calibration area), ``points`` (points per pixel,
     :func:`points_grid`), optionally ``rindex`` and ``classes`` as in :func:`suitability_block`.
     ``pixel_area_km2``: the area of the pixels of each row of the whole grid (km2). Returns ``codes`` (float64),
-    ``area_km2``, ``seen_km2``, ``points`` (one value per code) and ``left_out`` (a count)."""
+    ``area_km2``, ``seen_km2``, ``points`` (``(codes, rows)``: the sums of each code over each row of the block, so
+    that the totals, summed exactly by :func:`add_calibration`, do not depend on the blocks) and ``left_out``."""
     lc = np.asarray(inputs["land_cover"], dtype=np.float64)
     if grid_codes:
         lc = grid_codes_to_corine(lc)
@@ -249,10 +250,13 @@ def calibration_block(block, inputs, *, pixel_area_km2: np.ndarray, grid_codes: 
     rows = slice(block.row0, block.row1) if block is not None else slice(0, lc.shape[0])
     area = np.broadcast_to(np.asarray(pixel_area_km2, dtype=np.float64)[rows][:, None], lc.shape)
     codes, inv = np.unique(lc[use], return_inverse=True)
-    n = len(codes)
-    return {"codes": codes, "area_km2": np.bincount(inv, weights=area[use], minlength=n),
-            "seen_km2": np.bincount(inv, weights=(area * seen)[use], minlength=n),
-            "points": np.bincount(inv, weights=pts[use], minlength=n),
+    n, rows_n = len(codes), lc.shape[0]
+    key = inv * rows_n + np.nonzero(use)[0]  # one bin per code and row, filled in column order
+
+    def sums(w):
+        return np.bincount(key, weights=w[use], minlength=n * rows_n).reshape(n, rows_n)
+
+    return {"codes": codes, "area_km2": sums(area), "seen_km2": sums(area * seen), "points": sums(pts),
             "left_out": float(pts.sum() - pts[use].sum())}
 
 
@@ -284,25 +288,44 @@ class Calibration:
                             tuple(CORINE_NAMES.get(int(c), "") for c in codes))
 
 
+def _add_exact(partials: list, x: float) -> None:
+    """Add ``x`` to the exact sum held by ``partials`` (non-overlapping floats, Shewchuk's algorithm as in
+    ``math.fsum``): ``math.fsum(partials)`` is then the correctly rounded sum, whatever the order of the values."""
+    i = 0
+    for y in partials:
+        if abs(x) < abs(y):
+            x, y = y, x
+        hi = x + y
+        lo = y - (hi - x)
+        if lo:
+            partials[i] = lo
+            i += 1
+        x = hi
+    partials[i:] = [x]
+
+
 def add_calibration(totals: dict, out: dict) -> dict:
-    """``totals`` (code -> [area, seen, points]) plus one block's :func:`calibration_block` result (in place)."""
-    for c, a, s, p in zip(out["codes"].tolist(), out["area_km2"].tolist(), out["seen_km2"].tolist(),
-                          out["points"].tolist()):
-        row = totals.setdefault(c, [0.0, 0.0, 0.0])
-        row[0] += a
-        row[1] += s
-        row[2] += p
+    """``totals`` (code -> three exact sums: area, seen area, points, :func:`_add_exact`) plus one block's
+    :func:`calibration_block` result (in place): the same totals whatever the blocks and their order."""
+    for i, c in enumerate(out["codes"].tolist()):
+        row = totals.setdefault(c, ([], [], []))
+        for k, key in enumerate(("area_km2", "seen_km2", "points")):
+            for v in np.asarray(out[key])[i].tolist():
+                if v:
+                    _add_exact(row[k], v)
     return totals
 
 
 def derive_densities(totals: dict, *, min_km2: float = MIN_CALIBRATION_KM2) -> Calibration:
-    """Each class's density from its totals (code -> [area km2, seen km2, points]): points / seen area, which is the
+    """Each class's density from its totals (code -> area km2, seen km2, points: numbers, or the exact sums of
+    :func:`add_calibration`): points / seen area, which is the
     points per km2 of the class divided by its mean clipped R-index (area-weighted), so that density x clip(R, 0, 1)
     summed over the calibration pixels gives back the points counted. NaN below ``min_km2`` of seen area.
 
     Cigna et al. (2014) doi:10.1016/j.rse.2014.06.025 derive their class densities from PSI results the same way."""
     codes = np.array(sorted(totals), dtype=np.float64)
-    vals = np.array([totals[c] for c in sorted(totals)], dtype=np.float64).reshape(-1, 3)
+    vals = np.array([[math.fsum(v) if isinstance(v, list) else v for v in totals[c]] for c in sorted(totals)],
+                    dtype=np.float64).reshape(-1, 3)
     area, seen, points = vals[:, 0], vals[:, 1], vals[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         density = np.where(seen >= min_km2, points / seen, np.nan)

@@ -239,6 +239,27 @@ def test_calibration_hull_of_the_points_by_default(run_alg, tmp_path, calibratio
     assert os.path.exists(res["OUTPUT_DENSITIES"])
 
 
+def test_calibration_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch):
+    rng = np.random.default_rng(11)
+    lc = rng.choice([111.0, 211.0, 311.0], size=(240, 130))
+    r = rng.uniform(-0.2, 1.2, size=lc.shape)
+    n = rng.poisson(np.where(lc == 111, 0.6, np.where(lc == 211, 0.2, 0.02)) * np.clip(r, 0, 1))
+    rows, cols = np.nonzero(n)
+    rows, cols = np.repeat(rows, n[rows, cols]), np.repeat(cols, n[rows, cols])
+    x = GT[0] + (cols + rng.uniform(0.05, 0.95, rows.size)) * 100
+    y = GT[3] - (rows + rng.uniform(0.05, 0.95, rows.size)) * 100
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({a!r} {b!r})" for a, b in zip(x, y)], layer="points")
+    params = {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
+              "R_INDEX": write_geotiff(tmp_path / "r.tif", r, geotransform=GT), "CALIBRATION_POINTS": pts}
+    got = []
+    for mb in ("512", "0.05"):  # one block, then blocks of a few rows
+        monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", mb)
+        res = run_alg(NAME, dict(params, OUTPUT=str(tmp_path / f"t{mb}.tif"),
+                                 OUTPUT_DENSITIES=str(tmp_path / f"d{mb}.csv")))
+        got.append((open(res["OUTPUT_DENSITIES"]).read(), read_array(res["OUTPUT"]).tobytes()))
+    assert got[0] == got[1]
+
+
 def _egms_points(path):
     """The descending EGMS burst over Ustica (EPSG:3035) as a point layer, and its coordinates."""
     import csv
