@@ -260,6 +260,34 @@ def test_calibration_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch
     assert got[0] == got[1]
 
 
+def test_calibration_on_a_geographic_grid_uses_ellipsoidal_pixel_areas(run_alg, tmp_path):
+    # 0.01 deg pixels at 45 N, 5 points at each pixel centre, R = 1: density = 500 / the WGS84 area of the
+    # 0.1 x 0.1 deg strip (closed form of the authalic latitude, as in the polygon test above)
+    gt = (10.0, 0.01, 0.0, 45.05, 0.0, -0.01)
+    cx, cy = np.meshgrid(10.005 + 0.01 * np.arange(10), 45.045 - 0.01 * np.arange(10))
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({a!r} {b!r})" for a, b in
+                                                    zip(np.repeat(cx.ravel(), 5), np.repeat(cy.ravel(), 5))],
+                         epsg=4326, layer="points")
+    area = hk.polygon_layer(str(tmp_path / "a.gpkg"), ["POLYGON((9.9 44.9,10.2 44.9,10.2 45.2,9.9 45.2,9.9 44.9))"],
+                            epsg=4326)
+    res = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", np.full((10, 10), 111.0), geotransform=gt,
+                                                     epsg=4326),
+                         "R_INDEX": write_geotiff(tmp_path / "r.tif", np.ones((10, 10)), geotransform=gt, epsg=4326),
+                         "CALIBRATION_POINTS": pts, "CALIBRATION_AREA": area, "OUTPUT": str(tmp_path / "t.tif"),
+                         "OUTPUT_DENSITIES": str(tmp_path / "m.csv")})
+    a, e2 = 6378137.0, 6.69437999014e-3
+    e = np.sqrt(e2)
+
+    def q(phi):
+        s = np.sin(np.radians(phi))
+        return s / (1 - e2 * s * s) - np.log((1 - e * s) / (1 + e * s)) / (2 * e)
+
+    area_km2 = 0.5 * a * a * (1 - e2) * np.radians(0.1) * (q(45.05) - q(44.95)) / 1e6
+    row = open(res["OUTPUT_DENSITIES"]).read().splitlines()[2].split(",")
+    assert int(row[3]) == 500 and float(row[4]) == pytest.approx(area_km2, rel=2e-3)
+    assert float(row[1]) == pytest.approx(500 / area_km2, rel=2e-3)
+
+
 def _egms_points(path):
     """The descending EGMS burst over Ustica (EPSG:3035) as a point layer, and its coordinates."""
     import csv
