@@ -222,8 +222,9 @@ def test_calibration_by_hand_with_points_in_another_crs(run_alg, tmp_path, calib
 
 def test_calibration_names_small_classes_and_densities_win(run_alg, tmp_path, calibration):
     with pytest.raises(Exception) as err:  # 512 has no measured density and no row: refused, named
-        run_alg(NAME, calibration)
-    assert "512 (water bodies): 1 px" in str(err.value)
+        run_alg(NAME, dict(calibration, OUTPUT_DENSITIES=str(tmp_path / "m.csv")))
+    assert "no density in CALIBRATION_POINTS: 512 (water bodies): 1 px" in str(err.value)
+    assert not os.path.exists(tmp_path / "m.csv") and not os.path.exists(tmp_path / "t.tif")
     res = run_alg(NAME, dict(calibration, DENSITIES=_csv(tmp_path / "d.csv", ["111,7", "512,0"],
                                                          header="class,density")))
     dens = read_array(res["OUTPUT"])

@@ -116,7 +116,8 @@ class TargetSuitability(GeohazardAlgorithm):
                 table = _targets.merge_tables(table, self._measured(parameters, context, feedback, info, sources,
                                                                      run, progress, grid_codes, results))
             codes, counts = io_targets.class_counts(info, run, progress, grid_codes=grid_codes, name=self.LAND_COVER)
-            problem = _targets.missing_codes_message(codes, counts, table)
+            problem = _targets.missing_codes_message(codes, counts, table, densities=" or ".join(
+                pid for pid in (self.DENSITIES, self.CALIBRATION_POINTS) if parameters.get(pid)))
             if problem:
                 raise GeohazardError(problem)
             out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
