@@ -228,6 +228,10 @@ def test_targetsuitability_calibration_points_off_the_land_cover(qgis_app, tmp_p
                             "CALIBRATION_POINTS: none of its 400 point")
     assert "falls on LAND_COVER" in msg
     assert not os.path.exists(tmp_path / "t.tif")
+    nocrs = hk.points_layer(str(tmp_path / "nocrs.gpkg"), x0=hk.GT[0], y0=hk.GT[3] - 700.0, epsg=None)
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=nocrs),
+                            "CALIBRATION_POINTS")
+    assert "coordinate reference system" in msg or "CRS" in msg
     mislabelled = hk.points_layer(str(tmp_path / "deg.gpkg"), epsg=4326)
     hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=mislabelled),
                       "CALIBRATION_POINTS: none of its 400 point")
