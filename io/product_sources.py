@@ -34,6 +34,35 @@ def raw_as_vrt(spec: StackSpec, folder: str) -> StackSpec:
     return dataclasses.replace(spec, pairs=pairs, scene=scene)
 
 
+def georeferenced(spec: StackSpec, folder: str) -> StackSpec:
+    """The spec with the rasters GDAL opens without their grid (NISAR's HDF5 datasets) seen through VRTs in
+    ``folder`` (GDAL's memory) that carry the product's geotransform and CRS (:attr:`StackSpec.georef`)."""
+    from xml.sax.saxutils import escape
+
+    from osgeo import osr
+
+    made: dict = {}
+
+    def vrt(path):
+        if path is None or path not in spec.georef:
+            return path
+        if path not in made:
+            gt, epsg, (width, height) = spec.georef[path]
+            srs = osr.SpatialReference()
+            srs.ImportFromEPSG(int(epsg))
+            made[path] = f"{folder}/georef_{len(made)}.vrt"
+            text = (f"<VRTDataset rasterXSize=\"{width}\" rasterYSize=\"{height}\"><SRS>{escape(srs.ExportToWkt())}"
+                    f"</SRS><GeoTransform>{','.join(repr(float(v)) for v in gt)}</GeoTransform>"
+                    f"<VRTRasterBand dataType=\"Float32\" band=\"1\"><NoDataValue>nan</NoDataValue><ComplexSource>"
+                    f"<SourceFilename relativeToVRT=\"0\">{escape(path)}</SourceFilename><SourceBand>1</SourceBand>"
+                    "</ComplexSource></VRTRasterBand></VRTDataset>")
+            gdal.FileFromMemBuffer(made[path], text.encode("utf-8"))
+        return made[path]
+
+    pairs = [dataclasses.replace(p, unw=vrt(p.unw), coh=vrt(p.coh)) for p in spec.pairs]
+    return dataclasses.replace(spec, pairs=pairs)
+
+
 def geocoded(spec: StackSpec, folder: str) -> StackSpec:
     """The spec with its radar-coordinate rasters (ISCE2) seen geocoded: each through a VRT naming the lookup
     tables as its geolocation arrays (pixel centres), warped (nearest neighbour, as ``gdalwarp -geoloc``) onto the

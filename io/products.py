@@ -272,6 +272,26 @@ def vrt_text(src: str, grid: RasterInfo, window: tuple, src_size: tuple, *, src_
                                    scale=scale, band=band)], grid, metadata)
 
 
+def masked_vrt_text(src: str, mask: str, grid: RasterInfo, window: tuple, src_size: tuple, *, src_type: str,
+                    src_nodata=None, scale: Optional[float] = None, metadata: Optional[dict] = None) -> str:
+    """:func:`vrt_text` of ``src`` with the pixels where the byte raster ``mask`` (on ``src``'s grid) is not 1 set
+    to no-data (NaN): GDAL's ``mul`` pixel function of the values and the mask looked up as 1 (kept) or NaN (0,
+    fill 255 and any other value)."""
+    values = _source_xml(src, grid, window, src_size, src_type=src_type, src_nodata=src_nodata, scale=scale)
+    values = values.replace("<SimpleSource>", "<ComplexSource>").replace("</SimpleSource>", "</ComplexSource>")
+    keep = _source_xml(mask, grid, window, src_size, src_type="Byte")
+    keep = keep.replace("<SimpleSource>", "<ComplexSource>").replace(
+        "</SimpleSource>", "<LUT>0:nan,1:1,255:nan</LUT></ComplexSource>")
+    gt = ",".join(repr(float(v)) for v in grid.geotransform)
+    md = "".join(f'<MDI key="{escape(str(k))}">{escape(str(v))}</MDI>' for k, v in (metadata or {}).items())
+    srs = f"<SRS>{escape(grid.crs_wkt)}</SRS>" if grid.crs_wkt else ""
+    return (f"<VRTDataset rasterXSize=\"{grid.width}\" rasterYSize=\"{grid.height}\">{srs}<GeoTransform>{gt}"
+            f"</GeoTransform><Metadata>{md}</Metadata><VRTRasterBand dataType=\"Float32\" band=\"1\" "
+            f"subClass=\"VRTDerivedRasterBand\"><NoDataValue>nan</NoDataValue><PixelFunctionType>mul"
+            f"</PixelFunctionType><SourceTransferType>Float64</SourceTransferType>{values}{keep}</VRTRasterBand>"
+            "</VRTDataset>")
+
+
 def vrt_mosaic(sources: list, grid: RasterInfo, metadata: Optional[dict] = None, *, nodata: float = float("nan")) \
         -> str:
     """A one-band Float32 VRT on ``grid`` of the source elements ``sources`` (:func:`_source_xml`; a later source
@@ -483,6 +503,8 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
     gdal.Mkdir(folder, 0o755)
     if spec.raw:
         spec = product_sources.raw_as_vrt(spec, folder)
+    if spec.georef:
+        spec = product_sources.georeferenced(spec, folder)
     if spec.lookup:
         spec = product_sources.geocoded(spec, folder)
     labels = [p.label for p in spec.pairs]
@@ -523,9 +545,15 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
         if nodata is None and spec.zero_is_nodata:
             nodata, zero_noted = 0.0, True
         path = f"{folder}/{pair.name}.{kind}.vrt"
-        _write_vsimem(path, vrt_text(pair.unw, grid, window, (info.width, info.height),
-                                     src_type=_GDAL_TYPES.get(dtype, "Float32"), src_nodata=nodata,
-                                     scale=spec.unw_scale, metadata=md, band=spec.bands.get(pair.unw, 1)))
+        src_type = _GDAL_TYPES.get(dtype, "Float32")
+        if spec.masks.get(pair.unw):
+            _write_vsimem(path, masked_vrt_text(pair.unw, spec.masks[pair.unw], grid, window,
+                                                (info.width, info.height), src_type=src_type, src_nodata=nodata,
+                                                scale=spec.unw_scale, metadata=md))
+        else:
+            _write_vsimem(path, vrt_text(pair.unw, grid, window, (info.width, info.height), src_type=src_type,
+                                         src_nodata=nodata, scale=spec.unw_scale, metadata=md,
+                                         band=spec.bands.get(pair.unw, 1)))
         out.ifg_paths.append(path)
         if pair.coh is not None:
             cinfo, ctype, cnodata = _header(pair.coh, pair.label)

@@ -73,6 +73,19 @@ def on_grid(ref: RasterInfo, path: str, name: str, *, resampling: str, folder: s
                  f"interpolation ({os.path.basename(path)} has {info.height} x {info.width} px)")
 
 
+def grid_sources(info: RasterInfo, land_cover: str, paths: dict, folder: str) -> tuple:
+    """Engine sources on the land-cover grid: ``land_cover`` and, of ``paths`` (parameter ID -> path or ""), the
+    R-index (bilinear) and the distortion classes (nearest). Returns ``(sources, notes for the log)``."""
+    sources = {"land_cover": blocks.raster_source(info.path, dtype=np.float64, name=land_cover)}
+    notes = []
+    for (key, how), (pid, path) in zip((("rindex", "bilinear"), ("classes", "near")), paths.items()):
+        if path:
+            path, note = on_grid(info, path, pid, resampling=how, folder=folder)
+            sources[key] = blocks.raster_source(path, dtype=np.float64, name=pid)
+            notes += [note] if note else []
+    return sources, notes
+
+
 def scratch_folder() -> str:
     """A folder for the run's VRTs in the system's temporary folder (never beside an input)."""
     return tempfile.mkdtemp(prefix="geohazard_targets_")
@@ -135,3 +148,124 @@ def write_points_table(path: str, table: dict, polygons: list, crs_wkt: str) -> 
     """The polygons with their expected points as a GeoPackage layer (polygon geometry in the land-cover CRS)."""
     multi = [bytes(ogr.ForceToMultiPolygon(ogr.CreateGeometryFromWkb(w)).ExportToWkb()) for _f, w in polygons]
     return vector.write_vector(path, table, crs_wkt=crs_wkt, wkb=multi, geometry_type=ogr.wkbMultiPolygon)
+
+
+def points_on_grid(info: RasterInfo, x, y, crs_wkt: str, name: str) -> tuple:
+    """Points given in ``crs_wkt`` on the grid of ``info`` (reprojected when the CRS differs): ``(x, y in the
+    grid's CRS, sorted flat pixel indices of those on the grid, count of those off it)``."""
+    if not info.crs_wkt or not info.has_georef:
+        raise GeohazardError(f"{name}: LAND_COVER has no coordinate reference system, so the points cannot be "
+                             "placed on it; give the land cover with its CRS")
+    if not crs_wkt:
+        raise GeohazardError(f"{name}: the layer has no coordinate reference system; give it one")
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    from osgeo import osr
+
+    src = osr.SpatialReference()
+    src.ImportFromWkt(crs_wkt)
+    if info.srs is None or not src.IsSame(info.srs):
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs(crs_wkt, info.crs_wkt, always_xy=True).transform(x, y)
+        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # a point the transformation cannot place is infinite
+        row, col = info.world_to_pixel(x, y)
+    ok = np.isfinite(row) & np.isfinite(col)
+    r, c = np.floor(np.where(ok, row, -1)).astype(np.int64), np.floor(np.where(ok, col, -1)).astype(np.int64)
+    on = ok & (r >= 0) & (r < info.height) & (c >= 0) & (c < info.width)
+    if not on.any():
+        gt = info.geotransform
+        span = (f"x {x[ok].min():.6g}..{x[ok].max():.6g}, y {y[ok].min():.6g}..{y[ok].max():.6g}"
+                if ok.any() else "no finite coordinate")
+        raise GeohazardError(f"{name}: none of its {len(x)} point(s) falls on LAND_COVER (the points span {span} in "
+                             f"the land cover's CRS, the land cover x {gt[0]:.6g}..{gt[0] + info.width * gt[1]:.6g}, "
+                             f"y {gt[3] + info.height * gt[5]:.6g}..{gt[3]:.6g}); give points over the land cover")
+    return x, y, np.sort(r[on] * info.width + c[on]), int((~on).sum())
+
+
+def hull_polygon(x, y, name: str) -> bytes:
+    """The convex hull of the points (grid CRS) as polygon WKB."""
+    ring = targets.hull_ring(x, y, name=name)
+    return bytes(ogr.CreateGeometryFromWkt("POLYGON((" + ",".join(f"{a!r} {b!r}" for a, b in ring) + "))")
+                 .ExportToWkb())
+
+
+def _mask_reader(info: RasterInfo, wkbs):
+    """``read(r0, r1)``: the calibration polygons burnt on the rows ``r0:r1`` of the grid (1 inside)."""
+    gt = info.geotransform
+    envs = [ogr.CreateGeometryFromWkb(bytes(w)).GetEnvelope() for w in wkbs]
+    rows = [info.world_to_pixel(np.array([e[0], e[1]]), np.array([e[3], e[2]]))[0] for e in envs]
+    top, bottom = min(float(np.min(r)) for r in rows), max(float(np.max(r)) for r in rows)
+
+    def read(r0, r1):
+        if r1 <= top - 1 or r0 >= bottom + 1:
+            return np.zeros((r1 - r0, info.width), dtype=np.uint8)
+        sub = dataclasses.replace(info, height=r1 - r0, geotransform=(gt[0] + r0 * gt[2], gt[1], gt[2],
+                                                                      gt[3] + r0 * gt[5], gt[4], gt[5]))
+        return burn_polygons(wkbs, sub)
+
+    return read
+
+
+def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress, *, grid_codes: bool,
+              area_name: str) -> tuple:
+    """Per land-cover class, the points of a calibration result on its pixels inside the calibration polygons
+    ``wkbs`` (grid CRS) and its area and seen area there (one pass on the block engine, ``sources`` the land cover
+    and, when given, the R-index and distortion classes on its grid). Returns ``(Calibration, points left out)``;
+    raises naming ``area_name`` when the area holds no land-cover pixel or no point."""
+    import functools
+
+    from ..algorithms.engine import CallableSource
+
+    totals: dict = {}
+    left = [0.0]
+
+    def collect(block, out):
+        targets.add_calibration(totals, out)
+        left[0] += out["left_out"]
+
+    srcs = dict(sources, inside=CallableSource(_mask_reader(info, wkbs)),
+                points=CallableSource(lambda r0, r1: targets.points_grid(flat_points, r0, r1, info.width)))
+    func = functools.partial(targets.calibration_block, pixel_area_km2=pixel_areas_km2(info, "LAND_COVER"),
+                             grid_codes=grid_codes)
+    blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=80.0), func, collect, sources=srcs,
+                      run=run, progress=progress)
+    if not totals:
+        raise GeohazardError(f"{area_name} covers no pixel of LAND_COVER with a class (and a value of R_INDEX "
+                             "when DISTORTION is given); give an area over the land cover")
+    cal = targets.derive_densities(totals)
+    if cal.points.sum() == 0:
+        raise GeohazardError(f"CALIBRATION_POINTS: no point falls inside {area_name} on a land-cover pixel; give "
+                             "the points of a result over that area")
+    return cal, int(round(left[0]))
+
+
+def write_calibration(path: str, cal) -> str:
+    """The derived densities as the CSV that DENSITIES reads (:func:`..algorithms.interferograms.targets.
+    format_calibration`)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(targets.format_calibration(cal))
+    return path
+
+
+def measure_densities(info: RasterInfo, sources: dict, points: tuple, area, run, progress, *, grid_codes: bool,
+                      out_path: str = "") -> tuple:
+    """Densities per class measured on a calibration result: ``points`` ``(x, y, CRS WKT)`` (CALIBRATION_POINTS),
+    ``area`` the ``[(fid, WKB in the grid's CRS)]`` of CALIBRATION_AREA or None (the convex hull of the points).
+    Writes the CSV to ``out_path`` when given. Returns ``(density table of the derived classes, lines for the log
+    (a summary first), the warning naming the classes left without a density or "")``."""
+    x, y, flat, off = points_on_grid(info, points[0], points[1], points[2], "CALIBRATION_POINTS")
+    if area:
+        area_name, wkbs = "CALIBRATION_AREA", [w for _f, w in area]
+    else:
+        fin = np.isfinite(x) & np.isfinite(y)
+        area_name, wkbs = "the convex hull of CALIBRATION_POINTS", [hull_polygon(x[fin], y[fin],
+                                                                                 "CALIBRATION_POINTS")]
+    cal, left = calibrate(info, sources, flat, wkbs, run, progress, grid_codes=grid_codes, area_name=area_name)
+    lines, small = targets.calibration_report(cal)
+    summary = (f"densities measured on {area_name}: {cal.points.sum():.0f} of {len(x)} points on "
+               f"{cal.area_km2.sum():.4g} km2 of land cover ({off + left} off the land cover, outside the area or on "
+               "no-data)")
+    if out_path:
+        write_calibration(out_path, cal)
+    return cal.table(), [summary] + lines, small

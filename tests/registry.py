@@ -330,7 +330,7 @@ TOOLS = {
     ),
     "targetsuitability": Tool(
         hostile=("interferograms", "detect_recipe"),
-        not_lengths=("AREAS",),
+        not_lengths=("AREAS", "CALIBRATION_AREA"),
         determinism={"targetsuitability": Det("interferograms")},
         knob={"targetsuitability": Knob(0.01, run="hostile:interferograms")},
     ),

@@ -182,9 +182,9 @@ def opera_name(ref, sec, frame=OPERA_FRAME, made=dt.date(2025, 3, 18)) -> str:
 
 
 def write_opera(path, truth, ref, sec, *, wavelength=None, gt=OPERA_GT0, units="meters", drop=(),
-                name_dates=None) -> str:
+                name_dates=None, mask=None) -> str:
     """A DISP-S1 file of ``truth`` (displacement from ``ref`` to ``sec``, metres toward the satellite) on the truth
-    grid in UTM 11N."""
+    grid in UTM 11N; ``mask`` its recommended_mask (uint8: 1 good, 0 bad, 255 fill; all 1 by default)."""
     from testutils_products import S1_WAVELENGTH_M
 
     gdal = _gdal()
@@ -212,8 +212,10 @@ def write_opera(path, truth, ref, sec, *, wavelength=None, gt=OPERA_GT0, units="
     for name, (arr, unit, fill) in layers.items():
         if name not in drop:
             w.var(root, name, [dy, dx], arr, F32, {"grid_mapping": "spatial_ref", "units": unit}, fill=fill)
-    w.var(root, "recommended_mask", [dy, dx], np.ones((rows, cols), np.uint8), gdal.GDT_Byte,
-          {"grid_mapping": "spatial_ref", "units": "unitless"}, fill=255)
+    if "recommended_mask" not in drop:
+        keep = np.ones((rows, cols), np.uint8) if mask is None else np.asarray(mask, np.uint8)
+        w.var(root, "recommended_mask", [dy, dx], keep, gdal.GDT_Byte,
+              {"grid_mapping": "spatial_ref", "units": "unitless"}, fill=255)
     ident = root.CreateGroup("identification")
     _string_var(w, ident, "frame_id", OPERA_FRAME)
     rd, sd = name_dates or (ref, sec)
@@ -250,3 +252,62 @@ def opera_pairs(truth, reset_every=3) -> list:
 def opera_folder(root, truth, **kw) -> dict:
     os.makedirs(str(root), exist_ok=True)
     return {p: write_opera(os.path.join(str(root), opera_name(*p)), truth, *p, **kw) for p in opera_pairs(truth)}
+
+
+# ------------------------------------------------------------------ NISAR GUNW (HDF5)
+#: NISAR's L-band centre frequency (Hz) and a UTM 11N grid of 80 m pixels (the GUNW's unwrapped-phase posting).
+NISAR_FC, NISAR_GT0, NISAR_EPSG, NISAR_INCIDENCE = 1257.5e6, (400000.0, 80.0, 0.0, 3750000.0, 0.0, -80.0), 32611, 37.0
+
+
+def nisar_name(ref, sec, track="005", direction="A") -> str:
+    """The name of NISAR's GUNW of (reference, secondary): ``..._<ref start>_<ref end>_<sec start>_<sec end>_...``."""
+    return (f"NISAR_L2_PR_GUNW_001_{track}_{direction}_219_220_4020_SH_{ref:%Y%m%d}T060910_{ref:%Y%m%d}T060926_"
+            f"{sec:%Y%m%d}T060959_{sec:%Y%m%d}T061015_P01101_M_F_J_001.h5")
+
+
+def write_nisar(path, truth, pair, *, pol="HH", fc=NISAR_FC, drop=(), ident_pair=None) -> str:
+    """One NISAR GUNW of ``truth`` for ``pair`` (reference, secondary) laid out as the product specification gives it
+    (JPL D-102272 as isce-framework/nisarqa ``src/nisarqa/product_specs/1.4.0/nisar_L2_GUNW.xml`` encodes it):
+    ``/science/LSAR/GUNW/grids/frequencyA/{centerFrequency, unwrappedInterferogram/<pol>/{unwrappedPhase (radians,
+    NaN fill), coherenceMagnitude, connectedComponents, xCoordinates, yCoordinates, xCoordinateSpacing,
+    yCoordinateSpacing, projection}}``, ``/science/LSAR/GUNW/metadata/radarGrid/{incidenceAngle,
+    perpendicularBaseline}`` cubes and ``/science/LSAR/identification/{reference,secondary}ZeroDopplerStartTime``.
+    The phase is the pair's reference x conj(secondary) phase (isce3's Crossmul): radians growing with the range."""
+    import h5py
+
+    wl = 299792458.0 / fc
+    rows, cols = truth.shape
+    gt = NISAR_GT0
+    phase = truth.pair_phase(tuple(pair), wavelength=wl).astype(np.float32)
+    with h5py.File(str(path), "w") as f:
+        grids = f.create_group("/science/LSAR/GUNW/grids/frequencyA")
+        if "centerFrequency" not in drop:
+            grids.create_dataset("centerFrequency", data=np.float64(fc)).attrs["units"] = "hertz"
+        g = grids.create_group(f"unwrappedInterferogram/{pol}")
+        if "unwrappedPhase" not in drop:
+            d = g.create_dataset("unwrappedPhase", data=phase, fillvalue=np.float32(np.nan))
+            d.attrs["units"] = "radians"
+        g.create_dataset("coherenceMagnitude", data=truth.coherence(tuple(sorted(pair))).astype(np.float32),
+                         fillvalue=np.float32(np.nan))
+        g.create_dataset("connectedComponents", data=np.ones((rows, cols), np.uint16))
+        g.create_dataset("xCoordinates", data=gt[0] + gt[1] * (np.arange(cols) + 0.5)).attrs["units"] = "meters"
+        g.create_dataset("yCoordinates", data=gt[3] + gt[5] * (np.arange(rows) + 0.5)).attrs["units"] = "meters"
+        g.create_dataset("xCoordinateSpacing", data=np.float64(gt[1]))
+        g.create_dataset("yCoordinateSpacing", data=np.float64(gt[5]))
+        g.create_dataset("projection", data=np.uint32(NISAR_EPSG)).attrs["epsg_code"] = NISAR_EPSG
+        rg = f.create_group("/science/LSAR/GUNW/metadata/radarGrid")
+        spread = np.linspace(-0.3, 0.3, 3)[None, None, :] * np.ones((4, 3, 3))
+        rg.create_dataset("incidenceAngle", data=(NISAR_INCIDENCE + spread).astype(np.float32))
+        rg.create_dataset("perpendicularBaseline",
+                          data=np.full((4, 3, 3), truth.bperp[pair[1]] - truth.bperp[pair[0]], np.float32))
+        ident = f.create_group("/science/LSAR/identification")
+        rd, sd = ident_pair or pair
+        ident.create_dataset("referenceZeroDopplerStartTime", data=np.bytes_(f"{rd:%Y-%m-%d}T06:09:10.000000000"))
+        ident.create_dataset("secondaryZeroDopplerStartTime", data=np.bytes_(f"{sd:%Y-%m-%d}T06:09:59.000000000"))
+    return str(path)
+
+
+def nisar_folder(root, truth, **kw) -> dict:
+    """One NISAR GUNW per pair of ``truth`` (the earlier date the reference, as NISAR pairs are made)."""
+    os.makedirs(str(root), exist_ok=True)
+    return {p: write_nisar(os.path.join(str(root), nisar_name(*p)), truth, p, **kw) for p in truth.pairs}

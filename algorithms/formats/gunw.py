@@ -43,8 +43,7 @@ from .stack_spec import reason as _reason
 
 NAME = re.compile(r"^S1-GUNW-(?P<direction>[AD])-(?P<look>[RL])-(?P<track>\d{3})-tops-(?P<d1>\d{8})_(?P<d2>\d{8})-"
                   r"(?P<time>\d{6})-.*\.nc$", re.I)
-#: NISAR's GUNW (HDF5, ``NISAR_L2_PR_GUNW_<cycle>_<track>_<dir>_..._<ref start>_<ref end>_<sec start>_<sec end>
-#: _...h5``): recognised, and refused with the way on until its phase sign is pinned down from a producer's file.
+#: A name that says NISAR GUNW (read by :mod:`.nisar` when it is the name NISAR delivers).
 NISAR_NAME = re.compile(r"^NISAR_L2_\w+_GUNW_.*\.h5$", re.I)
 DATA = "/science/grids/data"
 CUBES = "/science/grids/imagingGeometry"
@@ -57,12 +56,13 @@ def is_gunw_name(basename: str) -> bool:
 
 
 def refuse_nisar(basename: str) -> None:
-    """A NISAR GUNW is named for what it is, with the way on (its layout differs: UTM grid, frequency and
-    polarisation groups, a centre frequency instead of a wavelength)."""
+    """A file named as a NISAR GUNW but not with the name NISAR delivers (:data:`.nisar.NAME`, which gives its track
+    and dates) is refused, naming it."""
     if NISAR_NAME.match(basename):
-        raise GeohazardError(f"{basename} is a NISAR GUNW product, which this reader does not read yet: turn the "
-                             "stack into a MintPy ifgramStack.h5 (ARIA-tools ariaTSsetup.py, then MintPy "
-                             "prep_aria.py) and give that file to INTERFEROGRAMS")
+        raise GeohazardError(f"{basename} is named as a NISAR GUNW product but not as NISAR names them "
+                             "(NISAR_L2_PR_GUNW_<cycle>_<track>_<A|D>_<frame>_..._<reference start>_<reference end>_"
+                             "<secondary start>_<secondary end>_....h5, which gives its track and dates): give the "
+                             "file under the name it was delivered with")
 
 
 def subdataset(path: str, layer: str) -> str:

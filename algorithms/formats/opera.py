@@ -8,7 +8,10 @@ Layout, from the producer's code (github.com/opera-adt/disp-s1, ``src/disp_s1/pr
     apparent motion towards the platform" (this project's sign); NaN = no data. ``short_wavelength_displacement``
     likewise, long wavelengths removed.
 ``temporal_coherence``, ``estimated_phase_quality``, ``phase_similarity`` (0-1, NaN fill); ``recommended_mask``,
-``water_mask``, ``persistent_scatterer_mask`` (uint8, 255 fill); ``connected_component_labels``
+``water_mask``, ``persistent_scatterer_mask`` (uint8, 255 fill); ``connected_component_labels``. The
+``recommended_mask`` is "0 a bad pixel, 1 a good pixel": 0 where the pixel is water, in connected component 0, or
+of low temporal coherence and low phase similarity (``product_info.py``); a stack's displacements are read with
+it applied (0 and the fill 255 as no-data, :attr:`StackSpec.masks`), the pixels it drops counted for the log.
 ``x``, ``y``
     pixel centres (m) of a UTM grid; ``spatial_ref`` holds the CRS (CF ``crs_wkt``) and ``GeoTransform`` (the
     upper-left corner, as GDAL's).
@@ -163,7 +166,7 @@ def opera_stack(entries: list) -> StackSpec:
     """DISP-S1 files of one frame as a :class:`StackSpec` of (reference, secondary) pairs. Each file's displacement
     (metres, positive toward the satellite) is read as the phase the stack tools take, radians growing with the
     range: ``phase = -4 pi / wavelength x displacement`` (:attr:`StackSpec.unw_scale`); its coherence is
-    ``temporal_coherence``.
+    ``temporal_coherence``; its ``recommended_mask`` is applied (:attr:`StackSpec.masks`).
 
     Raises
     ------
@@ -177,7 +180,7 @@ def opera_stack(entries: list) -> StackSpec:
     spec = StackSpec("OPERA", "OPERA DISP-S1 netCDF files (OPERA_L3_DISP-S1_*.nc)", [])
     left: OrderedDict = OrderedDict()
     frames: OrderedDict = OrderedDict()
-    seen, waves, incs, baselines = {}, [], [], {}
+    seen, waves, incs, baselines, counts = {}, [], [], {}, []
     for e in entries:
         parts = name_parts(e.name)
         if parts is None:
@@ -196,6 +199,7 @@ def opera_stack(entries: list) -> StackSpec:
             with h5py.File(e.path, "r") as f:
                 meta = read_meta(f, e.rel, parts)
                 georeference(f, e.rel)
+                masked = _masked_pixels(f, e.rel)
         except OSError as exc:
             raise GeohazardError(f"{e.rel} is not a netCDF-4 file that can be read ({exc}); a download cut short?") \
                 from None
@@ -207,6 +211,9 @@ def opera_stack(entries: list) -> StackSpec:
         spec.pairs.append(PairSpec(pair, subdataset(e.path, "displacement"), subdataset(e.path, "temporal_coherence"),
                                    label=e.rel, extras={m: subdataset(e.path, m) for m in MASKS},
                                    meta={"reference": meta.get("reference")}))
+        if masked is not None:
+            spec.masks[spec.pairs[-1].unw] = subdataset(e.path, "recommended_mask")
+            counts.append((e.rel, *masked))
     if len(frames) > 1:
         (a, fa), (b, fb) = list(frames.items())[:2]
         raise GeohazardError(f"the DISP-S1 files are of two frames: F{a} ({fa}) and F{b} ({fb}); one stack is one "
@@ -231,9 +238,44 @@ def opera_stack(entries: list) -> StackSpec:
                       f"date(s) ({', '.join(d.isoformat() for d in refs[:4])}{' ...' if len(refs) > 4 else ''})")
     spec.taken.append(f"displacement (metres, positive toward the satellite) read as phase growing with the range: "
                       f"x {spec.unw_scale:.6g} rad/m (-4 pi / wavelength {w0:.8g} m, identification/radar_wavelength)"
-                      "; coherence: temporal_coherence; recommended_mask is not applied (give it as a mask)")
+                      "; coherence: temporal_coherence")
+    spec.taken.append(_mask_note(counts, len(spec.pairs)))
     spec.left_out = [(rel, why) for why, rels in left.items() for rel in rels]
     return spec
+
+
+def _masked_pixels(f, label: str) -> Optional[tuple]:
+    """``(pixels set to no-data, pixels with a displacement)`` by the file's ``recommended_mask`` (the pixels with
+    a finite displacement where the mask is not 1: 0 marks a bad pixel, 255 is its fill), read in row blocks; None
+    when the file has no recommended_mask."""
+    if "recommended_mask" not in f:
+        return None
+    m, d = f["recommended_mask"], f["displacement"]
+    if m.shape != d.shape:
+        raise GeohazardError(f"{label}: recommended_mask {m.shape} is not on the displacement's grid {d.shape}")
+    dropped = valid = 0
+    step = max(1, 4_000_000 // max(1, d.shape[1]))
+    for r in range(0, d.shape[0], step):
+        ok = np.isfinite(np.asarray(d[r:r + step], np.float32))
+        dropped += int(np.count_nonzero(ok & (np.asarray(m[r:r + step]) != 1)))
+        valid += int(np.count_nonzero(ok))
+    return dropped, valid
+
+
+def _mask_note(counts: list, n_files: int) -> str:
+    """The log line of the recommended masks applied to the stack."""
+    if not counts:
+        return f"none of the {n_files} DISP-S1 file(s) has a recommended_mask: every displacement pixel is kept"
+    dropped = sum(c[1] for c in counts)
+    valid = sum(c[2] for c in counts)
+    worst = max(counts, key=lambda c: c[1] / c[2] if c[2] else 0.0)
+    share = 100.0 * dropped / valid if valid else 0.0
+    head = (f"recommended_mask applied to {len(counts)} of {n_files} file(s): {dropped} of {valid} displacement "
+            f"pixels ({share:.1f} %) set to no data (0 = a bad pixel by OPERA's product specification: water, "
+            "connected component 0, or low temporal coherence and phase similarity)")
+    if dropped and worst[2]:
+        head += f"; most in {worst[0]} ({100.0 * worst[1] / worst[2]:.1f} %)"
+    return head
 
 
 def is_opera(f, basename: str) -> bool:

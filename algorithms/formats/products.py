@@ -112,16 +112,16 @@ def gamma_par(basename: str) -> bool:
 
 
 def producer_of(entries: list) -> Optional[str]:
-    """``"LiCSAR"``, ``"HyP3"``, ``"ARIA"`` (GUNW), ``"OPERA"`` (DISP-S1), ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"``,
-    ``"GAMMA"`` or ``"ROI_PAC"`` when the entries hold that producer's stack files, None for plain rasters (a GAMMA
-    stack needs a DEM/MAP or image parameter file).
+    """``"LiCSAR"``, ``"HyP3"``, ``"ARIA"`` (GUNW), ``"NISAR"`` (GUNW), ``"OPERA"`` (DISP-S1), ``"ISCE2"``,
+    ``"GMTSAR"``, ``"SNAP"``, ``"GAMMA"`` or ``"ROI_PAC"`` when the entries hold that producer's stack files, None
+    for plain rasters (a GAMMA stack needs a DEM/MAP or image parameter file).
 
     Raises
     ------
     GeohazardError
         When the entries mix two producers' products (both named).
     """
-    from . import gunw, opera
+    from . import gunw, nisar, opera
     from . import product_walks as walks
     from .roipac import is_roipac_unw
 
@@ -136,6 +136,8 @@ def producer_of(entries: list) -> Optional[str]:
             found.setdefault("HyP3", e.rel)
         elif gunw.is_gunw_name(e.name):
             found.setdefault("ARIA", e.rel)
+        elif nisar.NAME.match(e.name):
+            found.setdefault("NISAR", e.rel)
         elif e.name.upper().startswith("NISAR_"):
             gunw.refuse_nisar(e.name)
         elif opera.name_parts(e.name) is not None:
@@ -180,13 +182,14 @@ def read_stack_items(items, *, name: str = "INTERFEROGRAMS", wrapped: bool = Fal
         kind = producer_of(entries)
         spec = licsar_stack(entries, roots, wrapped) if kind == "LiCSAR" else \
             hyp3_stack(entries, wrapped) if kind == "HyP3" else None
-        if kind in ("ARIA", "OPERA"):
+        if kind in ("ARIA", "OPERA", "NISAR"):
             if wrapped:
                 raise GeohazardError(f"{kind} products hold unwrapped phase or displacement, no wrapped phase: give "
                                      "them to the stack tools' INTERFEROGRAMS")
-            from . import gunw, opera
+            from . import gunw, nisar, opera
 
-            spec = gunw.gunw_stack(entries) if kind == "ARIA" else opera.opera_stack(entries)
+            spec = gunw.gunw_stack(entries) if kind == "ARIA" else opera.opera_stack(entries) \
+                if kind == "OPERA" else nisar.nisar_stack(entries)
         if kind == "ISCE2":
             from .product_walks import isce_stack
 

@@ -4,6 +4,7 @@ each interferogram (:class:`PairSpec`) and the stack (:class:`StackSpec`)."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class StackSpec:
     crs_if_missing: str = ""  # the CRS of rasters that name none (GMTSAR's _ll.grd: longitude/latitude)
     bands: dict = field(default_factory=dict)  # path -> the band holding the data when not 1 (ROI_PAC .unw: 2)
     unw_scale: Optional[float] = None  # multiplies the stored values into radians growing with the range (OPERA)
+    masks: dict = field(default_factory=dict)  # interferogram path -> raster whose 0 marks pixels to drop (OPERA)
+    georef: dict = field(default_factory=dict)  # path -> (geotransform, EPSG, (width, height)) GDAL lacks (NISAR)
     taken: list = field(default_factory=list)
     left_out: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -103,6 +106,7 @@ class StackSpec:
         rasters and text files, lookup tables, delay maps; a zip member as its zip), as given: what no output may
         overwrite."""
         paths = [p for pair in self.pairs for p in (pair.unw, pair.coh, *pair.extras.values())]
+        paths += list(self.masks.values()) + list(self.georef)
         paths += list(self.scene.values()) + list(self.lookup.values()) + list(self.gacos.values()) + list(self.raw)
         out = []
         for p in paths:
@@ -110,9 +114,16 @@ class StackSpec:
                 continue
             if p.startswith("/vsizip/"):
                 p = next((z for z in _zip_of(p)), p)
+            m = _SUBDATASET.match(p)
+            if m is not None:  # a dataset of a netCDF or HDF5 file (OPERA, ARIA, NISAR): the file
+                p = m.group(1)
             if p not in out:
                 out.append(p)
         return out
+
+
+#: GDAL's name of a dataset of a netCDF or HDF5 file: ``NETCDF:"<file>":<dataset>``, ``HDF5:"<file>":<dataset>``.
+_SUBDATASET = re.compile(r'^(?:NETCDF|HDF5):"([^"]+)":')
 
 
 def _zip_of(vsi_path: str):

@@ -1,8 +1,8 @@
 """Radar-target suitability: expected measurement points per km2 from land cover and the R-index.
 
-The map of the British nationwide feasibility study (Cigna et al. 2014, doi:10.3390/rs6053698): each land-cover class
-has an expected density of radar targets (targets per km2 for one band and processing), and the terrain decides how
-much of it the satellite sees. Here
+The map of the British nationwide feasibility study (Cigna et al. 2014, doi:10.1016/j.rse.2014.06.025): each
+land-cover class has an expected density of radar targets (targets per km2 for one band and processing), and the
+terrain decides how much of it the satellite sees. Here
 
     expected (per km2) = density(class) x clip(R, 0, 1),   0 in layover and shadow,
 
@@ -11,8 +11,10 @@ positive facing the sensor): R <= 0 is active layover, NaN active shadow; the pa
 distortion classes (when given) are set to 0 as well. The expected number of points in an area is the integral of
 that density over its surface (a sum of pixel values times pixel areas).
 
-The densities are the user's table (``class,density[,label]``), read by :func:`parse_densities`; a land-cover code
-the table does not hold is refused, listed with its pixel count (:func:`missing_codes_message`), never taken as 0.
+The densities are the user's table (``class,density[,label]``), read by :func:`parse_densities`, or measured on an
+existing result as the study did from its PSI results (:func:`calibration_block`, :func:`derive_densities`): the
+points on each class's pixels over the area the radar sees of them. A land-cover code the table does not hold is
+refused, listed with its pixel count (:func:`missing_codes_message`), never taken as 0.
 """
 
 from __future__ import annotations
@@ -173,7 +175,6 @@ def suitability_block(block, inputs, *, table: DensityTable, grid_codes: bool = 
     lc = np.asarray(inputs["land_cover"], dtype=np.float64)
     if grid_codes:
         lc = grid_codes_to_corine(lc)
-    r = np.asarray(inputs["rindex"], dtype=np.float64)
     valid = np.isfinite(lc)
     idx = np.searchsorted(table.codes.astype(np.float64), np.where(valid, lc, table.codes[0]))
     idx = np.minimum(idx, len(table.codes) - 1)
@@ -181,16 +182,25 @@ def suitability_block(block, inputs, *, table: DensityTable, grid_codes: bool = 
     if not found.all():
         bad = np.unique(lc[~found])
         raise GeohazardError(f"land cover code(s) {', '.join(f'{c:g}' for c in bad[:10])} have no density")
-    dens = table.density[idx]
-    seen = np.clip(np.where(np.isfinite(r), r, 0.0), 0.0, 1.0)
-    out = dens * seen
-    if "classes" in inputs and inputs["classes"] is not None:
-        cls = np.asarray(inputs["classes"], dtype=np.float64)
-        hidden = np.isin(cls, HIDDEN_CLASSES)
-        out = np.where(hidden, 0.0, out)
-        # outside the DEM the distortion map has no class and the R-index no value: no-data, not shadow
-        valid &= np.isfinite(r) | hidden
+    seen, valid = visibility(inputs, valid)
+    out = table.density[idx] * seen
     return {"density": np.where(valid, out, np.nan).astype(np.float32)}
+
+
+def visibility(inputs, valid: np.ndarray) -> tuple:
+    """The share of each pixel the radar sees, clip(R, 0, 1) (0 in layover and shadow), and the pixels with a
+    value: ``valid`` less, when the distortion classes are given, the pixels outside the DEM (no class and no
+    R-index). Without ``rindex`` in ``inputs`` every pixel is seen whole (1)."""
+    if inputs.get("rindex") is None:
+        return np.ones(valid.shape), valid
+    r = np.asarray(inputs["rindex"], dtype=np.float64)
+    seen = np.clip(np.where(np.isfinite(r), r, 0.0), 0.0, 1.0)
+    if inputs.get("classes") is not None:
+        hidden = np.isin(np.asarray(inputs["classes"], dtype=np.float64), HIDDEN_CLASSES)
+        seen = np.where(hidden, 0.0, seen)
+        # outside the DEM the distortion map has no class and the R-index no value: no-data, not shadow
+        valid = valid & (np.isfinite(r) | hidden)
+    return seen, valid
 
 
 def expected_points(density_km2: np.ndarray, pixel_area_km2: np.ndarray, inside: np.ndarray) -> tuple:
@@ -202,3 +212,185 @@ def expected_points(density_km2: np.ndarray, pixel_area_km2: np.ndarray, inside:
     m = np.asarray(inside, dtype=bool)
     ok = m & np.isfinite(d)
     return float(np.sum(d[ok] * a[ok])), float(np.sum(a[m])), float(np.sum(a[ok]))
+
+
+# ---- densities measured on an existing result (the feasibility study's own way) --------------------------------
+
+#: The least area of a class (km2) for its density to be derived from a calibration result: its area in the
+#: calibration area times its mean clipped R-index (the area the radar sees of it). Below it the count of points is
+#: too small to say anything (a class of 1 km2 seen at 5 points per km2 gives 5 +- 2.2 points).
+MIN_CALIBRATION_KM2 = 1.0
+
+
+def points_grid(flat_sorted: np.ndarray, row0: int, row1: int, width: int) -> np.ndarray:
+    """Points per pixel of the rows ``row0:row1`` of a grid ``width`` columns wide (float64), from the sorted flat
+    pixel indices ``row * width + col`` of the points (one entry per point)."""
+    flat = np.asarray(flat_sorted, dtype=np.int64)
+    lo, hi = np.searchsorted(flat, [row0 * width, row1 * width])
+    counts = np.bincount(flat[lo:hi] - row0 * width, minlength=(row1 - row0) * width)
+    return counts.reshape(row1 - row0, width).astype(np.float64)
+
+
+def calibration_block(block, inputs, *, pixel_area_km2: np.ndarray, grid_codes: bool = False) -> dict:
+    """Per land-cover code of one block: the area (km2) of its pixels in the calibration area, the area the radar
+    sees of it (sum of clip(R, 0, 1) x pixel area, 0 in layover and shadow: :func:`visibility`) and the points on
+    them; with the points of the block left out (outside the calibration area or on no-data).
+
+    ``inputs``: ``land_cover``, ``inside`` (1 in the calibration area), ``points`` (points per pixel,
+    :func:`points_grid`), optionally ``rindex`` and ``classes`` as in :func:`suitability_block`.
+    ``pixel_area_km2``: the area of the pixels of each row of the whole grid (km2). Returns ``codes`` (float64),
+    ``area_km2``, ``seen_km2``, ``points`` (``(codes, rows)``: the sums of each code over each row of the block, so
+    that the totals, summed exactly by :func:`add_calibration`, do not depend on the blocks) and ``left_out``."""
+    lc = np.asarray(inputs["land_cover"], dtype=np.float64)
+    if grid_codes:
+        lc = grid_codes_to_corine(lc)
+    pts = np.asarray(inputs["points"], dtype=np.float64)
+    seen, valid = visibility(inputs, np.isfinite(lc))
+    use = valid & (np.asarray(inputs["inside"]) > 0)
+    rows = slice(block.row0, block.row1) if block is not None else slice(0, lc.shape[0])
+    area = np.broadcast_to(np.asarray(pixel_area_km2, dtype=np.float64)[rows][:, None], lc.shape)
+    codes, inv = np.unique(lc[use], return_inverse=True)
+    n, rows_n = len(codes), lc.shape[0]
+    key = inv * rows_n + np.nonzero(use)[0]  # one bin per code and row, filled in column order
+
+    def sums(w):
+        return np.bincount(key, weights=w[use], minlength=n * rows_n).reshape(n, rows_n)
+
+    return {"codes": codes, "area_km2": sums(area), "seen_km2": sums(area * seen), "points": sums(pts),
+            "left_out": float(pts.sum() - pts[use].sum())}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Densities measured on a calibration result: per land-cover code (sorted), the points on its pixels, its
+    area and seen area (km2) in the calibration area, its density (targets per km2 of seen area; NaN when the
+    class is too small, :data:`MIN_CALIBRATION_KM2`)."""
+
+    codes: np.ndarray
+    points: np.ndarray
+    area_km2: np.ndarray
+    seen_km2: np.ndarray
+    density: np.ndarray
+
+    @property
+    def derived(self) -> np.ndarray:
+        return np.isfinite(self.density)
+
+    def table(self) -> DensityTable:
+        """The derived rows as a density table (CORINE names as labels)."""
+        ok = self.derived & (self.codes == np.round(self.codes))
+        if not ok.any():
+            raise GeohazardError("CALIBRATION_POINTS: no land-cover class has the "
+                                 f"{MIN_CALIBRATION_KM2:g} km2 seen by the radar in the calibration area that a "
+                                 "density needs; give a larger calibration area or result")
+        codes = self.codes[ok].astype(np.int64)
+        return DensityTable(codes, self.density[ok].astype(np.float64),
+                            tuple(CORINE_NAMES.get(int(c), "") for c in codes))
+
+
+def _add_exact(partials: list, x: float) -> None:
+    """Add ``x`` to the exact sum held by ``partials`` (non-overlapping floats, Shewchuk's algorithm as in
+    ``math.fsum``): ``math.fsum(partials)`` is then the correctly rounded sum, whatever the order of the values."""
+    i = 0
+    for y in partials:
+        if abs(x) < abs(y):
+            x, y = y, x
+        hi = x + y
+        lo = y - (hi - x)
+        if lo:
+            partials[i] = lo
+            i += 1
+        x = hi
+    partials[i:] = [x]
+
+
+def add_calibration(totals: dict, out: dict) -> dict:
+    """``totals`` (code -> three exact sums: area, seen area, points, :func:`_add_exact`) plus one block's
+    :func:`calibration_block` result (in place): the same totals whatever the blocks and their order."""
+    for i, c in enumerate(out["codes"].tolist()):
+        row = totals.setdefault(c, ([], [], []))
+        for k, key in enumerate(("area_km2", "seen_km2", "points")):
+            for v in np.asarray(out[key])[i].tolist():
+                if v:
+                    _add_exact(row[k], v)
+    return totals
+
+
+def derive_densities(totals: dict, *, min_km2: float = MIN_CALIBRATION_KM2) -> Calibration:
+    """Each class's density from its totals (code -> area km2, seen km2, points: numbers, or the exact sums of
+    :func:`add_calibration`): points / seen area, which is the
+    points per km2 of the class divided by its mean clipped R-index (area-weighted), so that density x clip(R, 0, 1)
+    summed over the calibration pixels gives back the points counted. NaN below ``min_km2`` of seen area.
+
+    Cigna et al. (2014) doi:10.1016/j.rse.2014.06.025 derive their class densities from PSI results the same way."""
+    codes = np.array(sorted(totals), dtype=np.float64)
+    vals = np.array([[math.fsum(v) if isinstance(v, list) else v for v in totals[c]] for c in sorted(totals)],
+                    dtype=np.float64).reshape(-1, 3)
+    area, seen, points = vals[:, 0], vals[:, 1], vals[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(seen >= min_km2, points / seen, np.nan)
+    return Calibration(codes, points, area, seen, density)
+
+
+def calibration_report(cal: Calibration, *, min_km2: float = MIN_CALIBRATION_KM2) -> tuple:
+    """``(lines for the log, one per class with its points, areas and density +- its Poisson standard error;
+    the message naming the classes left without a value, or "")``."""
+    lines, small = [], []
+    for c, p, a, s, d in zip(cal.codes, cal.points, cal.area_km2, cal.seen_km2, cal.density):
+        name = CORINE_NAMES.get(int(c), "") if float(c).is_integer() else ""
+        what = f"class {c:g}{' (' + name + ')' if name else ''}"
+        mean_r = s / a if a > 0 else float("nan")
+        if np.isfinite(d):
+            lines.append(f"{what}: {p:.0f} points on {a:.3f} km2 (mean clipped R-index {mean_r:.3f}): "
+                         f"{d:.4g} +- {math.sqrt(p) / s:.2g} targets per km2")
+        else:
+            small.append(f"{what} ({a:.3f} km2, {s:.3f} km2 seen)")
+    msg = ""
+    if small:
+        msg = (f"CALIBRATION_POINTS: {len(small)} class(es) with less than {min_km2:g} km2 seen by the radar in the "
+               f"calibration area get no density: " + "; ".join(small))
+    return lines, msg
+
+
+def merge_tables(given, derived: DensityTable) -> DensityTable:
+    """The derived rows with the rows of ``given`` (the user's DENSITIES, or None) put over them: a class the user
+    lists keeps the user's density."""
+    if given is None:
+        return derived
+    rows = {int(c): (float(d), lab) for c, d, lab in zip(derived.codes, derived.density, derived.labels)}
+    rows.update({int(c): (float(d), lab) for c, d, lab in zip(given.codes, given.density, given.labels)})
+    codes = np.array(sorted(rows), dtype=np.int64)
+    return DensityTable(codes, np.array([rows[c][0] for c in codes], dtype=np.float64),
+                        tuple(rows[c][1] for c in codes))
+
+
+def format_calibration(cal: Calibration, *, min_km2: float = MIN_CALIBRATION_KM2) -> str:
+    """The derived densities as the CSV ``class,density,label,points,area_km2`` that DENSITIES reads (the classes
+    left without a value as ``#`` comment lines, which the reader skips)."""
+    out = ["# targets per km2 of seen area, measured on a calibration result (points / (area x mean clipped R))",
+           "class,density,label,points,area_km2"]
+    for c, p, a, s, d in zip(cal.codes, cal.points, cal.area_km2, cal.seen_km2, cal.density):
+        label = CORINE_NAMES.get(int(c), "").replace(",", " ") if float(c).is_integer() else ""
+        if np.isfinite(d) and float(c).is_integer():
+            out.append(f"{int(c)},{d:.10g},{label},{p:.0f},{a:.10g}")
+        else:
+            out.append(f"# {c:g},,{label},{p:.0f},{a:.6g}: less than {min_km2:g} km2 seen ({s:.4g}), no density")
+    return "\n".join(out) + "\n"
+
+
+def hull_ring(x: np.ndarray, y: np.ndarray, *, name: str = "CALIBRATION_POINTS") -> np.ndarray:
+    """The convex hull of points as a closed ring ``(n + 1, 2)`` (counter-clockwise); raises naming ``name`` when
+    the points span no area (fewer than three, or all on one line)."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    xy = np.unique(np.column_stack([np.asarray(x, np.float64), np.asarray(y, np.float64)]), axis=0)
+    if len(xy) < 3:
+        raise GeohazardError(f"{name}: {len(xy)} distinct point(s) span no area; give CALIBRATION_AREA, the polygon "
+                             "where the result is complete")
+    try:
+        hull = ConvexHull(xy)
+    except QhullError:
+        raise GeohazardError(f"{name}: the points lie on one line and span no area; give CALIBRATION_AREA, the "
+                             "polygon where the result is complete") from None
+    ring = xy[hull.vertices]
+    return np.vstack([ring, ring[:1]])

@@ -241,3 +241,18 @@ def test_plain_rasters_are_not_a_product_and_product_files_are_named(tmp_path):
     with pytest.raises(GeohazardError, match="124D_05291_131313.geo.E.tif is a file of LiCSAR frame "
                                              "124D_05291_131313: the east component"):
         parse_date_pairs(["20200101_20200113.unw.tif", "124D_05291_131313.geo.E.tif"], name="INTERFEROGRAMS")
+
+
+def test_source_files_name_the_files_of_netcdf_and_hdf5_datasets(tmp_path):
+    """The files a product's stack reads, as the outputs must not overwrite them: a netCDF or HDF5 dataset
+    (``NETCDF:"<file>":<dataset>``, ``HDF5:"<file>":<dataset>``) is its file, once."""
+    from insar_geohazards.algorithms.formats.stack_spec import PairSpec, StackSpec
+
+    nc, h5 = str(tmp_path / "a.nc"), str(tmp_path / "b.h5")
+    pair = (dt.date(2020, 1, 1), dt.date(2020, 1, 13))
+    spec = StackSpec("X", "test", [PairSpec(pair, f'NETCDF:"{nc}":/displacement', f'NETCDF:"{nc}":/temporal_coherence'),
+                                   PairSpec(pair, "/vsimem/x/georef_0.vrt", None)],
+                     masks={f'NETCDF:"{nc}":/displacement': f'NETCDF:"{nc}":/recommended_mask'},
+                     georef={f'HDF5:"{h5}"://science/LSAR/GUNW/grids/frequencyA/unwrappedInterferogram/HH/'
+                             'unwrappedPhase': ((0, 1, 0, 0, 0, -1), 32611, (2, 2))})
+    assert spec.source_files() == [nc, h5]

@@ -193,3 +193,67 @@ def test_targetsuitability_refuses_a_bad_density_table(qgis_app, tmp_path, text,
     msg = hk.expect_refusal("targetsuitability", {"LAND_COVER": lc, "R_INDEX": r, "DENSITIES": str(path),
                                                   "OUTPUT": str(tmp_path / "t.tif")}, match)
     assert "DENSITIES" in msg
+
+
+def _calibration_run(tmp_path, **extra):
+    """A valid targetsuitability run on the hostile land cover (30 m pixels, 24 x 28) but for ``extra``."""
+    params = {"LAND_COVER": _land_cover(str(tmp_path / "lc.tif")),
+              "R_INDEX": write_geotiff(str(tmp_path / "r.tif"), np.full((24, 28), 0.6)),
+              "OUTPUT": str(tmp_path / "t.tif")}
+    params.update(extra)
+    return params
+
+
+def test_targetsuitability_needs_densities_or_calibration_points(qgis_app, tmp_path):
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(tmp_path), "DENSITIES")
+    assert "CALIBRATION_POINTS" in msg and "no densities of its own" in msg
+    area = hk.polygon_layer(str(tmp_path / "a.gpkg"), [hk.square(hk.GT[0], hk.GT[3] - 300.0, 300.0)])
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(
+        tmp_path, DENSITIES=_densities(str(tmp_path / "d.csv")), CALIBRATION_AREA=area), "CALIBRATION_AREA needs")
+    assert "CALIBRATION_POINTS" in msg
+
+
+def test_targetsuitability_calibration_points_off_the_land_cover(qgis_app, tmp_path):
+    # the points 1000 km away, and points whose coordinates are metres but whose layer says degrees
+    far = hk.points_layer(str(tmp_path / "far.gpkg"), x0=hk.FAR_GT[0], y0=hk.FAR_GT[3] - 700.0)
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=far),
+                            "CALIBRATION_POINTS: none of its 400 point")
+    assert "falls on LAND_COVER" in msg
+    assert not os.path.exists(tmp_path / "t.tif")
+    nocrs = hk.points_layer(str(tmp_path / "nocrs.gpkg"), x0=hk.GT[0], y0=hk.GT[3] - 700.0, epsg=None)
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=nocrs),
+                            "CALIBRATION_POINTS")
+    assert "coordinate reference system" in msg or "CRS" in msg
+    mislabelled = hk.points_layer(str(tmp_path / "deg.gpkg"), epsg=4326)
+    hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=mislabelled),
+                      "CALIBRATION_POINTS: none of its 400 point")
+
+
+def test_targetsuitability_calibration_area_without_overlap(qgis_app, tmp_path):
+    pts = hk.points_layer(str(tmp_path / "pts.gpkg"), x0=hk.GT[0], y0=hk.GT[3] - 700.0)
+    area = hk.polygon_layer(str(tmp_path / "a.gpkg"), [hk.square(hk.FAR_GT[0], hk.FAR_GT[3] - 900.0, 900.0)])
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=pts,
+                                                                  CALIBRATION_AREA=area), "CALIBRATION_AREA")
+    assert "covers no pixel of LAND_COVER" in msg
+    assert not os.path.exists(tmp_path / "t.tif")
+
+
+def test_targetsuitability_calibration_too_small_or_on_a_line(qgis_app, tmp_path):
+    # 24 x 28 pixels of 30 m: 0.6 km2 of land cover, seen at R 0.6: no class reaches 1 km2 seen
+    pts = hk.points_layer(str(tmp_path / "pts.gpkg"), x0=hk.GT[0], y0=hk.GT[3] - 700.0)
+    msg = hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=pts),
+                            "no land-cover class has the 1 km2")
+    assert "CALIBRATION_POINTS" in msg
+    line = hk.write_layer(str(tmp_path / "line.gpkg"), [f"POINT({hk.GT[0] + 30 * k} {hk.GT[3] - 30 * k})"
+                                                         for k in range(1, 9)], layer="points")
+    hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, CALIBRATION_POINTS=line),
+                      "one line and span no area; give CALIBRATION_AREA")
+
+
+def test_targetsuitability_calibration_needs_a_georeferenced_land_cover(qgis_app, tmp_path):
+    lc = _land_cover(str(tmp_path / "radar_lc.tif"), epsg=None, gt=None)
+    r = write_geotiff(str(tmp_path / "radar_r.tif"), np.full((24, 28), 0.6), geotransform=None, epsg=None)
+    pts = hk.points_layer(str(tmp_path / "pts.gpkg"), x0=hk.GT[0], y0=hk.GT[3] - 700.0)
+    hk.expect_refusal("targetsuitability", _calibration_run(tmp_path, LAND_COVER=lc, R_INDEX=r,
+                                                            CALIBRATION_POINTS=pts),
+                      "LAND_COVER has no coordinate reference system")

@@ -173,15 +173,66 @@ def test_opera_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
     assert not os.path.exists(tmp_path / "v.tif")
 
 
-def test_a_nisar_gunw_is_named_and_refused_with_the_way_on(run_alg, tmp_path):
+# ------------------------------------------------------------------ NISAR GUNW
+NISAR_REF = "402440,3747960 [EPSG:32611]"  # row 25, column 30 of the truth grid: still ground
+
+
+def test_nisar_gunw_folder_gives_the_planted_velocity(run_alg, tmp_path):
+    """NISAR GUNW files laid out as the product specification gives them (tests/testutils_netcdf_products.py
+    write_nisar): the L-band phase of each (reference, secondary) pair, radians growing with the range, on a UTM
+    grid; the SBAS tool gives the planted velocity, the grid, the wavelength c / centerFrequency, the incidence and
+    the baselines of the files."""
+    t = Truth()
+    tn.nisar_folder(tmp_path / "nisar", t)
+    fb = recording_feedback()
+    res = run_alg("sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "nisar"), "REFERENCE": NISAR_REF,
+                                    "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path / "o")}, feedback=fb)
+    vel, ds = read_raster(res["OUTPUT_VELOCITY"])
+    np.testing.assert_allclose(vel, t.velocity, atol=2e-3)
+    assert ds.GetGeoTransform() == pytest.approx(tn.NISAR_GT0) and "UTM zone 11N" in ds.GetProjection()
+    assert float(ds.GetMetadata()["INCIDENCE_DEG"]) == pytest.approx(tn.NISAR_INCIDENCE, abs=1e-4)
+    ts = read_raster(res["OUTPUT_TIMESERIES"])[1].GetMetadata()
+    bperp = [float(v) for v in ts["PERPENDICULAR_BASELINES_M"].split(",")]
+    np.testing.assert_allclose(bperp, [t.bperp[d] - t.bperp[t.dates[0]] for d in t.dates], atol=1e-3)
+    text = fb.text
+    assert "NISAR GUNW: 15 pair(s) of track 005 A read through GDAL's HDF5 driver" in text
+    assert f"wavelength {299792458.0 / tn.NISAR_FC:.8g} m: c / /science/LSAR/GUNW/grids/frequencyA/centerFrequency" \
+        in text
+
+
+@pytest.mark.parametrize("case, message", [
+    ("cut_short", "is not an HDF5 file that can be read"),
+    ("renamed", "its identification dates .* contradict its name"),
+    ("no_frequency", "has no /science/LSAR/GUNW/grids/frequencyA/centerFrequency: its wavelength is unknown"),
+    ("khz", "is not a radar frequency in Hz"),
+    ("two_tracks", "the NISAR GUNW files are of two tracks"),
+    ("bad_name", "is named as a NISAR GUNW product but not as NISAR names them"),
+])
+def test_nisar_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
     from qgis.core import QgsProcessingException
 
-    name = ("NISAR_L2_PR_GUNW_001_005_A_219_220_4020_SH_20081012T060910_20081012T060926_20081127T060959_"
-            "20081127T061015_P01101_M_F_J_001.h5")
-    (tmp_path / name).write_bytes(b"\x89HDF\r\n\x1a\n")
-    with pytest.raises(QgsProcessingException, match="is a NISAR GUNW product, which this reader does not read yet"):
-        run_alg("stackingvelocity", {"INTERFEROGRAMS": [str(tmp_path / name)],
+    t = Truth()
+    files = tn.nisar_folder(tmp_path / "nisar", t)
+    pair = t.pairs[1]
+    victim = files[pair]
+    if case == "cut_short":
+        with open(victim, "r+b") as fh:
+            fh.truncate(400)
+    elif case == "renamed":
+        tn.write_nisar(victim, t, pair, ident_pair=t.pairs[2])
+    elif case == "no_frequency":
+        tn.write_nisar(victim, t, pair, drop=("centerFrequency",))
+    elif case == "khz":
+        tn.write_nisar(victim, t, pair, fc=tn.NISAR_FC / 1000.0)
+    elif case == "two_tracks":
+        os.rename(victim, tmp_path / "nisar" / tn.nisar_name(*pair, track="012"))
+    else:
+        os.rename(victim, tmp_path / "nisar" / "NISAR_L2_PR_GUNW_renamed.h5")
+    with pytest.raises(QgsProcessingException, match=message) as err:
+        run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "nisar"),
                                      "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    assert "NISAR_L2_PR_GUNW_" in str(err.value)
+    assert not os.path.exists(tmp_path / "v.tif")
 
 
 def test_one_opera_file_in_a_raster_parameter(run_alg, tmp_path):
@@ -226,3 +277,47 @@ def test_a_gunw_folder_and_a_licsbas_cum_h5_in_one_multisensor_manifest(run_alg,
     ok = np.isfinite(v[1])
     assert ok.mean() > 0.5
     np.testing.assert_allclose(v[1][ok], truth[ok], atol=0.05)
+
+
+def test_opera_recommended_mask_sets_its_bad_pixels_to_no_data(run_alg, tmp_path):
+    """OPERA's product specification (disp-s1 product_info.py): recommended_mask 0 marks a bad pixel (water,
+    connected component 0, low temporal coherence and phase similarity), 1 a good one, 255 is the fill. Planted: a
+    block of 0 in every file, a block of 255 in every file, and one pixel bad in one file only; the velocity is no
+    data where the files are masked, the planted one elsewhere, and the log counts the pixels dropped."""
+    t = Truth()
+    rows, cols = t.shape
+    mask = np.ones((rows, cols), np.uint8)
+    mask[0:4, 0:6] = 0  # "water"
+    mask[26:30, 0:3] = 255  # fill
+    pairs = tn.opera_pairs(t)
+    os.makedirs(tmp_path / "opera")
+    for k, p in enumerate(pairs):
+        m = mask.copy()
+        if k == 2:
+            m[10, 20] = 0  # low coherence in this file only: the pixel keeps its other pairs
+        tn.write_opera(tmp_path / "opera" / tn.opera_name(*p), t, *p, mask=m)
+    fb = recording_feedback()
+    res = run_alg("sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "opera"), "MIN_TEMPORAL_COHERENCE": 0,
+                                    **_outs(tmp_path / "o")}, feedback=fb)
+    vel, _ = read_raster(res["OUTPUT_VELOCITY"])
+    masked = mask != 1
+    n_files, n_px = len(pairs), rows * cols
+    dropped = n_files * int(masked.sum()) + 1
+    assert np.isnan(vel[masked]).all()
+    # without that pair the pixel's network falls in two: no velocity there, rather than an invented one
+    assert np.isnan(vel[10, 20])
+    masked[10, 20] = True
+    np.testing.assert_allclose(vel[~masked], t.velocity[~masked], atol=2e-3)
+    assert (f"recommended_mask applied to {n_files} of {n_files} file(s): {dropped} of {n_files * n_px} "
+            "displacement pixels") in fb.text
+
+
+def test_opera_without_recommended_mask_keeps_every_pixel(run_alg, tmp_path):
+    t = Truth()
+    tn.opera_folder(tmp_path / "opera", t, drop=("recommended_mask",))
+    fb = recording_feedback()
+    res = run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "opera"),
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, feedback=fb)
+    vel, _ = read_raster(res["OUTPUT_VELOCITY"])
+    assert np.isfinite(vel).all()
+    assert "none of the 6 DISP-S1 file(s) has a recommended_mask: every displacement pixel is kept" in fb.text

@@ -1,5 +1,6 @@
 """geohazard:targetsuitability — parameters, a hand-computed map, polygon totals against area x density, unknown
-codes listed, R-index on another grid, the same bytes at any block size."""
+codes listed, R-index on another grid, the same bytes at any block size; densities measured on calibration points
+(a 4 x 4 case by hand, points in another CRS, real EGMS points over Ustica)."""
 
 import hashlib
 import os
@@ -31,10 +32,10 @@ def inputs(tmp_path):
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids[:8] == ["LAND_COVER", "LAND_COVER_CODES", "DENSITIES", "R_INDEX", "DISTORTION", "AREAS", "OUTPUT",
-                       "OUTPUT_TABLE"]
+    assert ids[:11] == ["LAND_COVER", "LAND_COVER_CODES", "DENSITIES", "R_INDEX", "DISTORTION", "AREAS",
+                        "CALIBRATION_POINTS", "CALIBRATION_AREA", "OUTPUT", "OUTPUT_TABLE", "OUTPUT_DENSITIES"]
     assert "MAX_MEMORY_MB" in ids
-    assert "doi:10.3390/rs6053698" in a.shortHelpString()
+    assert "doi:10.1016/j.rse.2014.06.025" in a.shortHelpString()
     assert a.group() == "Interferograms"
 
 
@@ -161,3 +162,181 @@ def test_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch):
                              "OUTPUT": str(tmp_path / f"t{mb}.tif")})["OUTPUT"]
         digests.append(hashlib.sha256(read_array(out).tobytes()).hexdigest())
     assert digests[0] == digests[1]
+
+
+# ---- densities measured on calibration points ------------------------------------------------------------------
+KM = (500000.0, 1000.0, 0.0, 4100000.0, 0.0, -1000.0)  # 1 km pixels: 1 km2 each
+CAL_LC = np.array([[111, 111, 211, 211], [111, 111, 211, 211], [311, 311, 311, 512], [311, 311, 311, 311]], float)
+CAL_R = np.array([[1.0, 0.5, 0.8, 0.8], [1.2, -0.1, 0.8, 0.8], [0.6, 0.6, np.nan, 0.9], [0.6, 0.6, 0.6, 0.6]])
+#: points per pixel: 10 on 111, 8 on 211, 9 on 311, 2 on 512
+CAL_N = np.array([[4, 3, 2, 2], [2, 1, 2, 2], [2, 1, 3, 2], [1, 1, 1, 0]])
+
+
+def _calibration_points(path, epsg=4326, seed=0):
+    """CAL_N points in each pixel, spread inside it (at least 100 m from its edges), written in ``epsg``."""
+    from pyproj import Transformer
+
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for (r, c), n in np.ndenumerate(CAL_N):
+        xs += list(KM[0] + c * 1000 + rng.uniform(100, 900, n))
+        ys += list(KM[3] - r * 1000 - rng.uniform(100, 900, n))
+    x, y = Transformer.from_crs("EPSG:32633", f"EPSG:{epsg}", always_xy=True).transform(xs, ys)
+    return hk.write_layer(str(path), [f"POINT({a!r} {b!r})" for a, b in zip(x, y)], epsg=epsg, layer="points")
+
+
+@pytest.fixture
+def calibration(tmp_path):
+    return {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", CAL_LC, geotransform=KM),
+            "R_INDEX": write_geotiff(tmp_path / "r.tif", CAL_R, geotransform=KM),
+            "CALIBRATION_POINTS": _calibration_points(tmp_path / "pts.gpkg"),
+            "CALIBRATION_AREA": hk.polygon_layer(str(tmp_path / "cal.gpkg"), [hk.square(500000.0, 4096000.0, 4000.0)]),
+            "OUTPUT": str(tmp_path / "t.tif")}
+
+
+def test_calibration_by_hand_with_points_in_another_crs(run_alg, tmp_path, calibration):
+    # seen km2 = sum of clip(R, 0, 1) x 1 km2: 111 2.5 (R 1.2 -> 1, -0.1 -> 0), 211 3.2, 311 3.6 (NaN -> 0),
+    # 512 0.9 (< 1 km2: no density); densities = points / seen km2: 10 / 2.5, 8 / 3.2, 9 / 3.6
+    params = dict(calibration, DENSITIES=_csv(tmp_path / "d.csv", ["512,0"], header="class,density"),
+                  OUTPUT_DENSITIES=str(tmp_path / "measured.csv"))
+    res = run_alg(NAME, params)
+    text = open(res["OUTPUT_DENSITIES"], encoding="utf-8").read()
+    rows = [ln.split(",") for ln in text.splitlines() if ln and not ln.startswith("#")]
+    assert rows[0] == ["class", "density", "label", "points", "area_km2"]
+    got = {int(r[0]): (float(r[1]), int(r[3]), float(r[4])) for r in rows[1:]}
+    assert got == {111: (4.0, 10, 4.0), 211: (pytest.approx(2.5, rel=1e-7), 8, 4.0),  # R 0.8 as float32
+                   311: (pytest.approx(2.5, rel=1e-7), 9, 7.0)}
+    assert "# 512,,water bodies,2,1" in text
+    dens = read_array(res["OUTPUT"])
+    expected = np.array([4.0, 2.5, 2.5, 0.0])[np.searchsorted([111, 211, 311, 512], CAL_LC)] * \
+        np.clip(np.nan_to_num(CAL_R), 0, 1)
+    np.testing.assert_allclose(dens, expected, rtol=1e-6)
+    for code, n in ((111, 10), (211, 8), (311, 9)):  # density x R gives back the points counted
+        assert dens[CAL_LC == code].sum() == pytest.approx(n, rel=1e-6)
+    # the table measured is what DENSITIES reads: the same map from it
+    (tmp_path / "d2.csv").write_text(text + "512,0,water\n", encoding="utf-8")
+    again = run_alg(NAME, {"LAND_COVER": calibration["LAND_COVER"], "R_INDEX": calibration["R_INDEX"],
+                           "DENSITIES": str(tmp_path / "d2.csv"), "OUTPUT": str(tmp_path / "t2.tif")})
+    np.testing.assert_allclose(read_array(again["OUTPUT"]), dens, rtol=1e-7)
+
+
+def test_calibration_names_small_classes_and_densities_win(run_alg, tmp_path, calibration):
+    with pytest.raises(Exception) as err:  # 512 has no measured density and no row: refused, named
+        run_alg(NAME, dict(calibration, OUTPUT_DENSITIES=str(tmp_path / "m.csv")))
+    assert "no density in CALIBRATION_POINTS: 512 (water bodies): 1 px" in str(err.value)
+    assert not os.path.exists(tmp_path / "m.csv") and not os.path.exists(tmp_path / "t.tif")
+    res = run_alg(NAME, dict(calibration, DENSITIES=_csv(tmp_path / "d.csv", ["111,7", "512,0"],
+                                                         header="class,density")))
+    dens = read_array(res["OUTPUT"])
+    assert dens[0, 0] == pytest.approx(7.0) and dens[0, 2] == pytest.approx(2.5 * 0.8)
+
+
+def test_calibration_hull_of_the_points_by_default(run_alg, tmp_path, calibration):
+    # without CALIBRATION_AREA the area is the convex hull of the points: the pixels whose centre is inside it
+    params = {k: v for k, v in calibration.items() if k != "CALIBRATION_AREA"}
+    params.update(DENSITIES=_csv(tmp_path / "d.csv", ["512,0"], header="class,density"),
+                  OUTPUT_DENSITIES=str(tmp_path / "m.csv"))
+    res = run_alg(NAME, params)
+    assert os.path.exists(res["OUTPUT_DENSITIES"])
+
+
+def test_calibration_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch):
+    rng = np.random.default_rng(11)
+    lc = rng.choice([111.0, 211.0, 311.0], size=(240, 130))
+    r = rng.uniform(-0.2, 1.2, size=lc.shape)
+    n = rng.poisson(np.where(lc == 111, 0.6, np.where(lc == 211, 0.2, 0.02)) * np.clip(r, 0, 1))
+    rows, cols = np.nonzero(n)
+    rows, cols = np.repeat(rows, n[rows, cols]), np.repeat(cols, n[rows, cols])
+    x = GT[0] + (cols + rng.uniform(0.05, 0.95, rows.size)) * 100
+    y = GT[3] - (rows + rng.uniform(0.05, 0.95, rows.size)) * 100
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({a!r} {b!r})" for a, b in zip(x, y)], layer="points")
+    params = {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
+              "R_INDEX": write_geotiff(tmp_path / "r.tif", r, geotransform=GT), "CALIBRATION_POINTS": pts}
+    got = []
+    for mb in ("512", "0.05"):  # one block, then blocks of a few rows
+        monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", mb)
+        res = run_alg(NAME, dict(params, OUTPUT=str(tmp_path / f"t{mb}.tif"),
+                                 OUTPUT_DENSITIES=str(tmp_path / f"d{mb}.csv")))
+        got.append((open(res["OUTPUT_DENSITIES"]).read(), read_array(res["OUTPUT"]).tobytes()))
+    assert got[0] == got[1]
+
+
+def test_calibration_on_a_geographic_grid_uses_ellipsoidal_pixel_areas(run_alg, tmp_path):
+    # 0.01 deg pixels at 45 N, 5 points at each pixel centre, R = 1: density = 500 / the WGS84 area of the
+    # 0.1 x 0.1 deg strip (closed form of the authalic latitude, as in the polygon test above)
+    gt = (10.0, 0.01, 0.0, 45.05, 0.0, -0.01)
+    cx, cy = np.meshgrid(10.005 + 0.01 * np.arange(10), 45.045 - 0.01 * np.arange(10))
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({a!r} {b!r})" for a, b in
+                                                    zip(np.repeat(cx.ravel(), 5), np.repeat(cy.ravel(), 5))],
+                         epsg=4326, layer="points")
+    area = hk.polygon_layer(str(tmp_path / "a.gpkg"), ["POLYGON((9.9 44.9,10.2 44.9,10.2 45.2,9.9 45.2,9.9 44.9))"],
+                            epsg=4326)
+    res = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", np.full((10, 10), 111.0), geotransform=gt,
+                                                     epsg=4326),
+                         "R_INDEX": write_geotiff(tmp_path / "r.tif", np.ones((10, 10)), geotransform=gt, epsg=4326),
+                         "CALIBRATION_POINTS": pts, "CALIBRATION_AREA": area, "OUTPUT": str(tmp_path / "t.tif"),
+                         "OUTPUT_DENSITIES": str(tmp_path / "m.csv")})
+    a, e2 = 6378137.0, 6.69437999014e-3
+    e = np.sqrt(e2)
+
+    def q(phi):
+        s = np.sin(np.radians(phi))
+        return s / (1 - e2 * s * s) - np.log((1 - e * s) / (1 + e * s)) / (2 * e)
+
+    area_km2 = 0.5 * a * a * (1 - e2) * np.radians(0.1) * (q(45.05) - q(44.95)) / 1e6
+    row = open(res["OUTPUT_DENSITIES"]).read().splitlines()[2].split(",")
+    assert int(row[3]) == 500 and float(row[4]) == pytest.approx(area_km2, rel=2e-3)
+    assert float(row[1]) == pytest.approx(500 / area_km2, rel=2e-3)
+
+
+def _egms_points(path):
+    """The descending EGMS burst over Ustica (EPSG:3035) as a point layer, and its coordinates."""
+    import csv
+    import io
+    import zipfile
+
+    here = os.path.join(os.path.dirname(__file__), "..", "data", "egms_ustica",
+                        "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip")
+    with zipfile.ZipFile(here) as z:
+        name = [n for n in z.namelist() if n.endswith(".csv")][0]
+        rows = csv.reader(io.TextIOWrapper(z.open(name), encoding="utf-8"))
+        head = next(rows)
+        ie, iN = head.index("easting"), head.index("northing")
+        xy = np.array([(float(r[ie]), float(r[iN])) for r in rows])
+    hk.write_layer(str(path), [f"POINT({a!r} {b!r})" for a, b in xy], epsg=3035, layer="egms")
+    return str(path), xy
+
+
+def test_calibration_on_real_egms_points(run_alg, tmp_path):
+    # real points (EGMS L2b, Ustica, 11,590), a land cover we made: there is no real land-cover map of the island
+    # here, so two 1 km x 2 km halves (classes 1 and 2) of a UTM 33N square in the middle of the island, R = 1.
+    # Expected: the points falling in each half, counted here from their coordinates (pyproj), per km2.
+    from pyproj import Transformer
+
+    pts, xy = _egms_points(tmp_path / "egms.gpkg")
+    x, y = Transformer.from_crs("EPSG:3035", "EPSG:32633", always_xy=True).transform(xy[:, 0], xy[:, 1])
+    x0, y1 = np.floor(np.median(x) / 100) * 100 - 1000, np.floor(np.median(y) / 100) * 100 + 1000
+    gt = (x0, 100.0, 0.0, y1, 0.0, -100.0)
+    lc = np.where(np.arange(20)[None, :] < 10, 1.0, 2.0) * np.ones((20, 1))
+    res = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=gt),
+                         "R_INDEX": write_geotiff(tmp_path / "r.tif", np.ones((20, 20)), geotransform=gt),
+                         "CALIBRATION_POINTS": pts, "OUTPUT": str(tmp_path / "t.tif"),
+                         "OUTPUT_DENSITIES": str(tmp_path / "m.csv")})
+    # the calibration area is the convex hull of the points: the pixels whose centre is inside it (scipy's
+    # Delaunay triangulation of the points decides here), 0.01 km2 each
+    from scipy.spatial import Delaunay
+
+    row, col = np.floor((y1 - y) / 100).astype(int), np.floor((x - x0) / 100).astype(int)
+    cr, cc = np.mgrid[0:20, 0:20]
+    hull = (Delaunay(np.column_stack([x, y])).find_simplex(np.column_stack([(x0 + 50 + 100 * cc).ravel(),
+                                                                            (y1 - 50 - 100 * cr).ravel()])) >= 0)
+    hull = hull.reshape(20, 20)
+    on = (row >= 0) & (row < 20) & (col >= 0) & (col < 20)
+    on[on] &= hull[row[on], col[on]]
+    rows = [ln.split(",") for ln in open(res["OUTPUT_DENSITIES"]).read().splitlines()[2:]]
+    got = {int(r[0]): (float(r[1]), int(r[3]), float(r[4])) for r in rows}
+    for code, half in ((1, col < 10), (2, col >= 10)):
+        n = int((on & half).sum())
+        area = 0.01 * (hull & ((cc < 10) if code == 1 else (cc >= 10))).sum()
+        assert n > 500
+        assert got[code] == (pytest.approx(n / area, rel=1e-5), n, pytest.approx(area, rel=1e-6))

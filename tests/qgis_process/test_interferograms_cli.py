@@ -73,3 +73,29 @@ def test_targetsuitability_table_and_map(tmp_path):
     res = run_json("geohazard:targetsuitability", {"LAND_COVER": lc, "DENSITIES": str(csv), "R_INDEX": r,
                                                     "OUTPUT": str(tmp_path / "t.tif")})
     np.testing.assert_allclose(gdal.Open(res["OUTPUT"]).ReadAsArray(), [[500.0, 40.0], [2.5, 0.0]])
+
+
+def test_targetsuitability_densities_measured_on_points(tmp_path):
+    # 2 x 2 pixels of 1 km2 in UTM 33N, R = 0.5 on the left, 1 on the right; 3 calibration points on each of the
+    # left pixels, 2 on each of the right ones, given in WGS84: 111 -> 6 / (2 x 0.5), 211 -> 4 / (2 x 1)
+    from osgeo import gdal
+    from pyproj import Transformer
+    from testutils_hostile import write_layer
+
+    gt = (500000.0, 1000.0, 0.0, 4100000.0, 0.0, -1000.0)
+    lc = write_geotiff(tmp_path / "lc.tif", np.array([[111.0, 211.0], [111.0, 211.0]]), geotransform=gt)
+    r = write_geotiff(tmp_path / "r.tif", np.array([[0.5, 1.0], [0.5, 1.0]]), geotransform=gt)
+    xs = [500300.0, 500500.0, 500700.0] * 2 + [501400.0, 501600.0] * 2
+    ys = [4099500.0] * 3 + [4098500.0] * 3 + [4099500.0] * 2 + [4098500.0] * 2
+    lon, lat = Transformer.from_crs("EPSG:32633", "EPSG:4326", always_xy=True).transform(xs, ys)
+    pts = write_layer(str(tmp_path / "pts.gpkg"), [f"POINT({a!r} {b!r})" for a, b in zip(lon, lat)], epsg=4326,
+                      layer="points")
+    area = write_layer(str(tmp_path / "area.gpkg"), ["POLYGON((500000 4098000,502000 4098000,502000 4100000,"
+                                                     "500000 4100000,500000 4098000))"])
+    res = run_json("geohazard:targetsuitability", {"LAND_COVER": lc, "R_INDEX": r, "CALIBRATION_POINTS": pts,
+                                                    "CALIBRATION_AREA": area, "OUTPUT": str(tmp_path / "t.tif"),
+                                                    "OUTPUT_DENSITIES": str(tmp_path / "measured.csv")})
+    lines = open(res["OUTPUT_DENSITIES"], encoding="utf-8").read().splitlines()
+    assert lines[1:] == ["class,density,label,points,area_km2", "111,6,continuous urban fabric,6,2",
+                         "211,2,non-irrigated arable land,4,2"]
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT"]).ReadAsArray(), [[3.0, 2.0], [3.0, 2.0]])

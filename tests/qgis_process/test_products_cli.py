@@ -255,6 +255,25 @@ def test_aria_gunw_folder(tmp_path):
     np.testing.assert_allclose(vel, t.velocity[rw, cw], atol=2e-3)
 
 
+def test_nisar_gunw_folder(tmp_path):
+    """NISAR GUNW files laid out as the product specification gives them (tests/testutils_netcdf_products.py
+    write_nisar: HDF5, L band, UTM grid) into sbasinversion: the velocity equals the planted one."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_netcdf_products as tn
+    from osgeo import gdal
+
+    t = Truth()
+    tn.nisar_folder(tmp_path / "nisar", t)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "nisar"),
+                                               "REFERENCE": "402440,3747960 [EPSG:32611]",
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    ds = gdal.Open(res["OUTPUT_VELOCITY"])
+    np.testing.assert_allclose(ds.ReadAsArray(), t.velocity, atol=2e-3)
+    assert ds.GetGeoTransform() == pytest.approx(tn.NISAR_GT0)
+
+
 def test_opera_disp_s1_folder(tmp_path):
     """OPERA DISP-S1 files as disp-s1 writes them (tests/testutils_netcdf_products.py), two reference dates, into
     sbasinversion with nothing typed: the velocity equals the planted one (the files' own reference point)."""

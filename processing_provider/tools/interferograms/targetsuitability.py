@@ -6,8 +6,6 @@ from __future__ import annotations
 import functools
 import shutil
 
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
 from ....io import blocks, raster, styles
 from ....io import targets as io_targets
@@ -25,10 +23,10 @@ _targets = lazy_module("....algorithms.interferograms.targets", __package__)
 class TargetSuitability(GeohazardAlgorithm):
     HELP = (
         "Predicts, before any radar data are bought or processed, how many measurement points (radar targets) to "
-        "expect per km2. It needs a land-cover raster, a table of densities per class and the R-index of the "
-        "geometric distortion tool. It gives a raster of expected targets per km2 (class density times the R-index "
-        "clipped to 0..1, 0 in layover and shadow) and, for an optional polygon layer, a table of expected points "
-        "(\"will this slope have enough points?\").\n\n"
+        "expect per km2. It needs a land-cover raster, densities per class (a table, or an existing InSAR result "
+        "to measure them on) and the R-index of geometricdistortion. It gives a raster of expected targets per "
+        "km2 (class density times the R-index clipped to 0..1, 0 in layover and shadow) and, for optional "
+        "polygons, the expected points of each (\"will this slope have enough points?\").\n\n"
         "<b>Land cover</b>: class codes, CORINE three-digit codes by default (111 continuous urban fabric ... 523 "
         "sea and ocean); the Copernicus CORINE GeoTIFF stores grid codes 1-44 (48 no data): choose that in "
         "<b>Land-cover codes</b> and they are read as the three-digit codes. Its grid is the output's grid.\n"
@@ -36,6 +34,18 @@ class TargetSuitability(GeohazardAlgorithm):
         "processing you plan (e.g. from a PSI or ISBAS result over similar land cover). Every code of the land "
         "cover must have a row: codes without one are listed (with their pixel counts and CORINE names) and the "
         "run stops; a missing class is never taken as 0.\n"
+        "<b>Calibration points</b> (instead of, or with, Densities): the points of an existing result in the same "
+        "band over similar land cover (EGMS points for C-band in Europe, a PS or SBAS export, pstimeseries' "
+        "output), in any CRS (reprojected onto the land cover, which must cover them). The density of a class is "
+        "the number of points on its pixels in the calibration area divided by its area there (km2, pixel areas on "
+        "the ellipsoid for a geographic grid) and by the mean clipped R-index of those pixels, so that density x "
+        "R gives back the points counted: the way the feasibility study derived its densities from PSI results. A "
+        "class with less than 1 km2 seen by the radar there (area x mean clipped R) gets no density and is named "
+        "in the log. With Densities too, the classes Densities lists keep its values; the others take the measured "
+        "ones.\n"
+        "<b>Calibration area</b> (optional): polygons where the calibration result is complete (its processed "
+        "footprint). Without it, the convex hull of the points: too large where the result has holes or does not "
+        "fill its hull (then the densities come out too low), so give the footprint when you have it.\n"
         "<b>R-index</b>: the R-index output of geometricdistortion (R = sin(incidence - slope along range); <= 0 "
         "layover, NaN active shadow, taken as 0). On another grid it is resampled onto the land-cover grid "
         "(bilinear) and the log says so.\n"
@@ -47,9 +57,11 @@ class TargetSuitability(GeohazardAlgorithm):
         "<b>Expected points per area</b> (optional, with Areas): the polygons with AREA_FID (the input feature id), "
         "AREA_KM2 (of the pixels whose centre is inside), COVERED_KM2 (of those with a value), EXPECTED_POINTS "
         "(the integral of the density over the polygon: sum of density x pixel area, pixel areas on the WGS84 "
-        "ellipsoid for a geographic grid) and POINTS_KM2.\n\n"
+        "ellipsoid for a geographic grid) and POINTS_KM2. <b>Measured densities</b> (optional, with Calibration "
+        "points): the CSV class,density,label,points,area_km2 (classes without a density as # lines), which "
+        "Densities reads: keep it to plan another area.\n\n"
         "Method: the target-suitability map of the British nationwide feasibility study, Cigna F., Bateson L., "
-        "Jordan C., Dashwood C. (2014) doi:10.3390/rs6053698; R-index after Notti D. et al. (2014) "
+        "Jordan C., Dashwood C. (2014) doi:10.1016/j.rse.2014.06.025; R-index after Notti D. et al. (2014) "
         "doi:10.1080/01431161.2014.894528."
     )
     LAND_COVER = "LAND_COVER"
@@ -58,7 +70,10 @@ class TargetSuitability(GeohazardAlgorithm):
     R_INDEX = "R_INDEX"
     DISTORTION = "DISTORTION"
     AREAS = "AREAS"
+    CALIBRATION_POINTS = "CALIBRATION_POINTS"
+    CALIBRATION_AREA = "CALIBRATION_AREA"
     OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_DENSITIES = "OUTPUT_DENSITIES"
     OVERLAP = (("LAND_COVER", "R_INDEX"),)
     CODE_KINDS = ["CORINE codes (111-523) or the table's own",
                   "CORINE GeoTIFF grid codes (1-44, 48 = no data)"]
@@ -67,34 +82,44 @@ class TargetSuitability(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.LAND_COVER, "Land cover (class codes)"))
         self.addParameter(declare.enum(self.LAND_COVER_CODES, "Land-cover codes", self.CODE_KINDS))
         self.addParameter(declare.file(self.DENSITIES, "Densities (CSV: class,density[,label])",
-                                       file_filter="CSV files (*.csv *.txt)"))
+                                       file_filter="CSV files (*.csv *.txt)", optional=True))
         self.addParameter(declare.raster(self.R_INDEX, "R-index (from geometricdistortion)"))
         self.addParameter(declare.raster(self.DISTORTION, "Distortion classes (geometricdistortion)",
                                          optional=True))
         self.addParameter(declare.features(self.AREAS, "Areas (polygons)", "polygon", optional=True))
+        self.addParameter(declare.features(self.CALIBRATION_POINTS, "Calibration points (InSAR result)",
+                                           "point", optional=True))
+        self.addParameter(declare.features(self.CALIBRATION_AREA, "Calibration area (polygons)",
+                                           "polygon", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Expected targets (per km2)"))
         self.addParameter(declare.vector_out(self.OUTPUT_TABLE, "Expected points per area", "polygon",
                                              optional=True, create=False))
+        self.addParameter(declare.file_out(self.OUTPUT_DENSITIES, "Measured densities (CSV)", "CSV files (*.csv)",
+                                           optional=True, create=False))
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         info = self.raster_info(parameters, self.LAND_COVER, context)
         grid_codes = self.parameterAsEnum(parameters, self.LAND_COVER_CODES, context) == 1
-        table = io_targets.read_density_table(self.parameterAsFile(parameters, self.DENSITIES, context))
-        codes, counts = io_targets.class_counts(info, run, progress, grid_codes=grid_codes, name=self.LAND_COVER)
-        problem = _targets.missing_codes_message(codes, counts, table)
-        if problem:
-            raise GeohazardError(problem)
+        given = parameters.get(self.DENSITIES) and io_targets.read_density_table(
+            self.parameterAsFile(parameters, self.DENSITIES, context))
         folder = io_targets.scratch_folder()
+        results = {}
         try:
-            sources = {"land_cover": blocks.raster_source(info.path, dtype=np.float64, name=self.LAND_COVER)}
-            for key, pid, how in (("rindex", self.R_INDEX, "bilinear"), ("classes", self.DISTORTION, "near")):
-                if parameters.get(pid):
-                    path, note = io_targets.on_grid(info, self.raster_path(parameters, pid, context), pid,
-                                                    resampling=how, folder=folder)
-                    sources[key] = blocks.raster_source(path, dtype=np.float64, name=pid)
-                    if note:
-                        feedback.pushInfo(note)
+            paths = {pid: parameters.get(pid) and self.raster_path(parameters, pid, context)
+                     for pid in (self.R_INDEX, self.DISTORTION)}
+            sources, notes = io_targets.grid_sources(info, self.LAND_COVER, paths, folder)
+            for note in notes:
+                feedback.pushInfo(note)
+            table = given or None
+            if parameters.get(self.CALIBRATION_POINTS):
+                table = _targets.merge_tables(table, self._measured(parameters, context, feedback, info, sources,
+                                                                     run, progress, grid_codes, results))
+            codes, counts = io_targets.class_counts(info, run, progress, grid_codes=grid_codes, name=self.LAND_COVER)
+            problem = _targets.missing_codes_message(codes, counts, table, densities=" or ".join(
+                pid for pid in (self.DENSITIES, self.CALIBRATION_POINTS) if parameters.get(pid)))
+            if problem:
+                raise GeohazardError(problem)
             out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
             func = functools.partial(_targets.suitability_block, table=table, grid_codes=grid_codes)
             blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=72.0), func, sources=sources,
@@ -104,7 +129,7 @@ class TargetSuitability(GeohazardAlgorithm):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         styles.style_raster_sequential(out, context=context, ramp_name="Viridis")
-        results = {self.OUTPUT: out}
+        results[self.OUTPUT] = out
         table_path = layers.optional_file(self, parameters, self.OUTPUT_TABLE, context)
         if table_path and parameters.get(self.AREAS):
             polys = io_targets.polygons_of(layers.feature_source(self, parameters, self.AREAS, context),
@@ -115,7 +140,34 @@ class TargetSuitability(GeohazardAlgorithm):
             feedback.pushInfo(self.note(f"{len(polys)} area(s): {total:.0f} expected points"))
         return results
 
+    def _measured(self, parameters, context, feedback, info, sources, run, progress, grid_codes, results):
+        """The densities measured on CALIBRATION_POINTS (written to OUTPUT_DENSITIES when asked), logged."""
+        pts = layers.read_point_table(self, parameters, self.CALIBRATION_POINTS, context, ())
+        area = parameters.get(self.CALIBRATION_AREA) and io_targets.polygons_of(
+            layers.feature_source(self, parameters, self.CALIBRATION_AREA, context), info.crs_wkt,
+            context.transformContext(), self.CALIBRATION_AREA)
+        path = layers.optional_file(self, parameters, self.OUTPUT_DENSITIES, context)
+        table, lines, small = io_targets.measure_densities(
+            info, sources, (pts.x, pts.y, pts.crs.toWkt() if pts.crs else ""), area or None, run, progress,
+            grid_codes=grid_codes, out_path=path)
+        feedback.pushInfo(self.note(lines[0]))
+        for line in lines[1:]:
+            feedback.pushInfo(line)
+        if small:
+            feedback.pushWarning(small)
+        if path:
+            results[self.OUTPUT_DENSITIES] = path
+        return table
+
     def check(self, parameters, context):
         if parameters.get(self.OUTPUT_TABLE) and not parameters.get(self.AREAS):
             raise GeohazardError(f"{self.OUTPUT_TABLE} needs {self.AREAS}: give the polygons to count "
                                           "the expected points in")
+        if not parameters.get(self.DENSITIES) and not parameters.get(self.CALIBRATION_POINTS):
+            raise GeohazardError(f"give {self.DENSITIES} (a CSV class,density) or {self.CALIBRATION_POINTS} (an "
+                                 "existing InSAR result to measure the densities on): the tool has no densities "
+                                 "of its own")
+        for pid in (self.CALIBRATION_AREA, self.OUTPUT_DENSITIES):
+            if parameters.get(pid) and not parameters.get(self.CALIBRATION_POINTS):
+                raise GeohazardError(f"{pid} needs {self.CALIBRATION_POINTS}: give the points of the result to "
+                                     "measure the densities on")
