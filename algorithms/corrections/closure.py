@@ -22,7 +22,10 @@ their pattern, so one solve serves a whole patch.
 interferogram found in one triplet only is indistinguishable from the two others of that
 triplet. Where the optimum is not unique the pixel is left as it is (counted as *detected,
 not corrected*): a second solve that makes the chosen interferograms dearer looks for another
-correction of the same cost; when it finds one, the correction is ambiguous and not applied.
+correction of the same cost; when it finds one, the correction is ambiguous and not applied. A value
+changes only where the closures force it: every loop of a corrected interferogram closes after the
+correction on every value with data (incoherent ones too), and a correction that is part of a date's
+shift leaves at least twice as many of the shifted interferograms as it corrects.
 
 Units: the interferograms enter as LOS millimetres (any sign convention applied consistently);
 one cycle is ``wavelength / 2`` of LOS (``cycle_mm``). The closure statistics are in radians.
