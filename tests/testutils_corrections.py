@@ -168,3 +168,109 @@ def gap_belt_stack(*, seed=0, cycle=CYCLE_MM):
     for (i, j), n in (((6, 7), 1), ((6, 8), -1), ((6, 9), 1)):
         planted[pairs.index((i, j)), :45] = n
     return pairs, clean, planted, coh
+
+
+# ---------------------------------------------------------------- scenarios with planted errors of every kind
+
+def _smooth(rng, shape, scale):
+    from scipy.ndimage import gaussian_filter
+
+    f = gaussian_filter(rng.standard_normal(shape), scale, mode="wrap")
+    return f / (f.std() or 1.0)
+
+
+def _pairs(n, network, rng):
+    kind = network[0]
+    k = network[1]
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + 1 + k))]
+    if kind == "redundant":  # plus yearly-ish long pairs
+        pairs += [(i, i + 10) for i in range(0, n - 10, 3)]
+    if kind == "sparse":  # drop a share of the pairs that skip dates, keep the sequential chain
+        drop = network[2]
+        pairs = [p for p in pairs if p[1] - p[0] == 1 or rng.random() >= drop]
+    return sorted(set(pairs))
+
+
+def _loop_counts(pairs):
+    where = {p: k for k, p in enumerate(pairs)}
+    deg = np.zeros(len(pairs), int)
+    for (i, j), a in where.items():
+        for (j2, k), b in where.items():
+            if j2 == j and (i, k) in where:
+                deg[[a, b, where[(i, k)]]] += 1
+    return deg
+
+
+def closure_scenario(s: dict) -> dict:
+    """A stack with planted whole-cycle errors from a spec (``shape``, ``n_dates``, ``network`` ("seq", k) /
+    ("redundant", k) / ("sparse", k, drop share), ``noise`` ("gauss", sd mm) / ("correlated", sd mm) / ("patches",
+    sd mm, share), ``seed``, ``errors`` dict: ``patches``, ``sizes``, ``cycles`` and the shares ``shared``,
+    ``overlap``, ``edges``, ``few_loops``). Returns ``dates``, ``pairs`` (index pairs), ``clean_mm`` (M, rows,
+    cols; the noise is part of it), ``planted`` (M, rows, cols) int16, ``coherence`` (M, rows, cols) float32
+    (0.8-0.9; 0.1-0.2 in decorrelated patches) and ``loops`` (M,) triplets per interferogram."""
+    rng = np.random.default_rng(s["seed"])
+    h, w = s["shape"]
+    n = s["n_dates"]
+    dates = [dt.date(2021, 1, 2) + dt.timedelta(days=12 * i) for i in range(n)]
+    pairs = _pairs(n, s["network"], rng)
+    m = len(pairs)
+    years = np.arange(n) * 12 / 365.25
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    bowl = np.exp(-(((xx - 0.4 * w) / (0.15 * w)) ** 2 + ((yy - 0.55 * h) / (0.2 * h)) ** 2))
+    ts = -50.0 * years[:, None, None] * bowl[None] + np.stack([6.0 * _smooth(rng, (h, w), 12) for _ in range(n)])
+    ts -= ts[0]
+    clean = np.stack([ts[j] - ts[i] for i, j in pairs])
+    coh = np.full((m, h, w), 0.8, np.float32) + 0.1 * rng.random((m, h, w)).astype(np.float32)
+    kind = s["noise"][0]
+    sd = s["noise"][1]
+    if kind == "gauss":
+        clean += rng.normal(0.0, sd, clean.shape)
+    elif kind == "correlated":
+        clean += np.stack([sd * (0.7 * _smooth(rng, (h, w), 3) + 0.3 * rng.standard_normal((h, w)))
+                           for _ in range(m)])
+    else:  # decorrelated patches: a share of the scene, per interferogram, with low coherence and strong noise
+        clean += rng.normal(0.0, sd, clean.shape)
+        share = s["noise"][2]
+        for k in range(m):
+            bad = _smooth(np.random.default_rng(s["seed"] * 1000 + k), (h, w), 6)
+            bad = bad > np.quantile(bad, 1 - share)
+            clean[k][bad] += rng.normal(0.0, 4 * CYCLE_MM / 6, int(bad.sum()))  # near-uniform phase
+            coh[k][bad] = 0.1 + 0.1 * rng.random(int(bad.sum()))
+    loops = _loop_counts(pairs)
+    planted = np.zeros((m, h, w), np.int16)
+    e = s["errors"]
+    few = np.flatnonzero(loops <= 1)
+    for _ in range(e["patches"]):
+        if few.size and rng.random() < e.get("few_loops", 0.0):
+            k = int(rng.choice(few))
+        else:
+            k = int(rng.integers(m))
+        ph, pw = rng.integers(e["sizes"][0], e["sizes"][1], size=2)
+        if rng.random() < e.get("edges", 0.0):
+            r0 = 0 if rng.random() < 0.5 else h - ph
+            c0 = int(rng.integers(0, w - pw))
+        else:
+            r0, c0 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
+        n_cyc = int(rng.choice(e["cycles"]))
+        targets = [k]
+        if rng.random() < e.get("shared", 0.0):  # a second patch on the same interferogram, elsewhere
+            r1, c1 = int(rng.integers(0, h - ph)), int(rng.integers(0, w - pw))
+            planted[k, r1:r1 + ph, c1:c1 + pw] = int(rng.choice(e["cycles"]))
+        if rng.random() < e.get("overlap", 0.0):  # the same patch also on another interferogram
+            targets.append(int(rng.integers(m)))
+        for t in targets:
+            planted[t, r0:r0 + ph, c0:c0 + pw] = n_cyc
+    return {"dates": dates, "pairs": pairs, "clean_mm": clean, "planted": planted, "coherence": coh,
+            "loops": loops}
+
+
+def scenario_counts(planted, cycles, loops) -> dict:
+    """fixed, left, new (changed where nothing was planted, or a planted error moved to another wrong multiple),
+    no_loop (planted values on interferograms in no loop)."""
+    err = planted.astype(np.int64) + cycles
+    was = planted != 0
+    return {"planted": int(was.sum()), "fixed": int((was & (err == 0)).sum()),
+            "left": int((was & (cycles == 0)).sum()),
+            "new": int(((~was) & (cycles != 0)).sum() + (was & (cycles != 0) & (err != 0)).sum()),
+            "new_clean_pixels": int(((~was) & (cycles != 0)).sum()),
+            "no_loop": int((was & (loops[:, None, None] == 0)).sum())}

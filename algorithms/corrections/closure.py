@@ -22,7 +22,10 @@ their pattern, so one solve serves a whole patch.
 interferogram found in one triplet only is indistinguishable from the two others of that
 triplet. Where the optimum is not unique the pixel is left as it is (counted as *detected,
 not corrected*): a second solve that makes the chosen interferograms dearer looks for another
-correction of the same cost; when it finds one, the correction is ambiguous and not applied.
+correction of the same cost; when it finds one, the correction is ambiguous and not applied. A value
+changes only where the closures force it: every loop of a corrected interferogram closes after the
+correction on every value with data (incoherent ones too), and a correction that is part of a date's
+shift leaves at least twice as many of the shifted interferograms as it corrects.
 
 Units: the interferograms enter as LOS millimetres (any sign convention applied consistently);
 one cycle is ``wavelength / 2`` of LOS (``cycle_mm``). The closure statistics are in radians.
@@ -49,6 +52,14 @@ from ..errors import GeohazardError
 from ..ordered import add_rows
 
 TWO_PI = 2.0 * np.pi
+#: A correction is not applied when shifting a run of dates by whole cycles gives one that changes fewer than this many
+#: times as many interferograms (both explain the closures alike: the sparser is only trusted by a clear majority).
+DATE_SHIFT_FACTOR = 2
+#: Mean improvement (cycles) of the loops of every corrected interferogram at a pixel, over its loops with data.
+MIN_MEAN_GAIN = 0.5
+#: The same for a region's cycles at one of its pixels (decided by the region's majority; the pixel must agree).
+REGION_MIN_GAIN = 0.25
+CLOSED_AFTER = 0.4
 #: Sentinel of a triplet not usable at a pixel (one of its interferograms has no data).
 _MISSING = np.int16(-32768)
 
@@ -250,9 +261,10 @@ class _Solver:
         k = np.where(valid, key, 0)
         if not (k != 0).any():
             return np.zeros(m, np.int16), True
+        seen = np.abs(self.triplets.matrix[valid]).sum(axis=0) > 0  # interferograms in a usable loop
         fast = self._fast(k, valid)
         if fast is not None:
-            if fast[1] and self._date_shift_tie(fast[0]):
+            if fast[1] and self._date_shift_tie(fast[0], seen):
                 return np.zeros(m, np.int16), False
             return fast
         c = self.triplets.matrix[valid]
@@ -277,11 +289,11 @@ class _Solver:
         if u1 is None or not unique:
             return out, False
         out[used] = u1
-        if self._date_shift_tie(out):
+        if self._date_shift_tie(out, seen):
             return np.zeros(m, np.int16), False
         return out, True
 
-    def _date_shift_tie(self, u: np.ndarray) -> bool:
+    def _date_shift_tie(self, u: np.ndarray, seen: np.ndarray | None = None) -> bool:
         """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u``.
 
         Such a shift leaves every closure unchanged (``C A theta = 0``), so closures cannot choose
@@ -295,9 +307,21 @@ class _Solver:
         rows = np.flatnonzero((self.shifts[:, supp] != 0).any(axis=1))  # only these can lower the cost
         if rows.size == 0:
             return False
-        base = np.abs(u).sum()
-        cand = np.abs(u[None, :].astype(np.int64) + self.shifts[rows]).sum(axis=1)
-        return bool((cand <= base).any())
+        uu = u[None, :].astype(np.int64)
+        shifts = self.shifts[rows] if seen is None else np.where(seen, self.shifts[rows], 0)
+        if (np.abs(uu + shifts).sum(axis=1) <= np.abs(u).sum()).any():
+            return True  # as sparse: a tie
+        # on the interferograms a shift moves, a correction not much smaller (cycles) whose corrected interferograms
+        # are not a clear minority (fewer than half as many as the shifted one's) is no better supported
+        moved = shifts != 0
+        base_n = np.count_nonzero(moved & (uu != 0), axis=1)
+        base_l1 = np.abs(np.where(moved, uu, 0)).sum(axis=1)
+        for n in range(1, self.max_cycles + 1):
+            alt = np.where(moved, uu + n * shifts, 0)
+            if ((np.count_nonzero(alt, axis=1) < DATE_SHIFT_FACTOR * base_n)
+                    & (np.abs(alt).sum(axis=1) <= 1.5 * base_l1)).any():
+                return True
+        return False
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + 1.(s + r)  s.t.  C (p - q) - s + r = -K;  p, q integer in [0, max_cycles]."""
@@ -498,16 +522,19 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     loop_nonclosing_after = loop_nonclosing.copy()
     changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
     if changed_px.size:
-        # every loop of a corrected interferogram, trusted or not, must get closer to closing on
-        # average by a quarter cycle: a slip moves its loops by a whole cycle, while an interferogram
-        # whose noise is near half a cycle only swaps which of its loops round the wrong way
-        sub = closure_phase(xm[:, changed_px] * scale, triplets) - offset[:, None]
+        # checked on every value with data, incoherent ones too: every loop of a corrected interferogram must
+        # close after the correction, and its loops must get closer to closing on average by half a cycle (a slip
+        # moves its loops by a whole cycle, while an interferogram whose noise is near half a cycle only swaps
+        # which of its loops round the wrong way); a loop left open by an incoherent value means the pixel's
+        # coherent loops alone chose between histories that the closures cannot tell apart
+        sub = closure_phase(x.reshape(m, p)[:, changed_px] * scale, triplets) - offset[:, None]
         valid = np.isfinite(sub)
         shift = closure_phase(u[:, changed_px].astype(np.float64), triplets)
         gain = np.where(valid, np.abs(sub) - np.abs(sub + shift), 0.0)
         inc = _incidence(triplets)
         mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
-        weak = ((u[:, changed_px] != 0) & (mean_gain < 0.25)).any(axis=0)
+        weak = ((u[:, changed_px] != 0) & (mean_gain < MIN_MEAN_GAIN)).any(axis=0) | ~_closes_after(
+            sub, shift, valid, u[:, changed_px], inc, CLOSED_AFTER)
         if weak.any():
             u[:, changed_px[weak]] = 0
             ambiguous[changed_px[weak]] = True
@@ -531,6 +558,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             base = np.abs(kc + closure_phase(own.astype(np.float64), triplets).astype(np.int64))
             new = np.abs(kc + closure_phase(comb.astype(np.float64), triplets).astype(np.int64))
             ok = ~(trusted & (new > base)).any(axis=0) & (comb != own).any(axis=0)
+            ok &= _region_seen(x.reshape(m, p)[:, cand] * scale, offset, comb, own, triplets)
             region_px = cand[ok]
             u[:, region_px] = comb[:, ok]
             ambiguous[region_px] = False
@@ -581,6 +609,41 @@ def coherence_tenths(coherence: np.ndarray, values: np.ndarray) -> np.ndarray:
         use = np.isfinite(v) & np.isfinite(c)
         counts += np.bincount(np.clip(np.floor(c[use] * 10.0), 0, 10).astype(np.int64), minlength=11)
     return counts
+
+
+def _region_seen(cycles: np.ndarray, offset: np.ndarray, comb: np.ndarray, own: np.ndarray,
+                 triplets: Triplets) -> np.ndarray:
+    """Per pixel (columns of ``cycles`` (M, P), the values with data in cycles, incoherent ones too): the region's
+    cycles ``comb`` are seen at the pixel itself. Every interferogram they change from ``own`` is in a loop with
+    data here, the loops of every interferogram ``comb`` corrects get closer to closing by :data:`REGION_MIN_GAIN`
+    cycle on average, and the loops touched close in all at least as well as with ``own``: the pixel's own
+    closures then ask for the change (one noisy loop may not; the region's majority already chose the cycles,
+    the pixel only has to agree). A pixel where they cannot
+    say (no loop with data) or say otherwise is left as its own loops decided."""
+    inc = _incidence(triplets)
+    sub = closure_phase(cycles, triplets) - offset[:, None]
+    valid = np.isfinite(sub)
+    sub = np.where(valid, sub, 0.0)
+    after = np.abs(sub + closure_phase(comb.astype(np.float64), triplets))
+    gain = np.where(valid, np.abs(sub) - after, 0.0)
+    n_loops = inc @ valid.astype(np.float64)
+    mean_gain = (inc @ gain) / np.maximum(n_loops, 1.0)
+    changed = comb != own
+    # against the pixel's own correction: the loops either touches close at least as well with the region's
+    touched = valid & ((inc.T @ (changed | (own != 0)).astype(np.int32)) > 0)
+    own_after = np.abs(sub + closure_phase(own.astype(np.float64), triplets))
+    better = np.where(touched, after - own_after, 0.0).sum(axis=0) <= 1e-9
+    return better & ~(changed & ((n_loops == 0) | ((comb != 0) & (mean_gain < REGION_MIN_GAIN)))).any(axis=0)
+
+
+def _closes_after(sub, shift, valid, u, inc, tol: float) -> np.ndarray:
+    """Per pixel (columns): every loop with data that holds a corrected interferogram closes after the correction,
+    within ``tol`` cycle of 0 (the bound a loop is trusted by), trusted or not. A slip, once corrected, leaves its
+    loops closed; a correction that leaves one of them open or half-open explains the closures no better than
+    noise does, and is not applied."""
+    touched = (inc.T @ (u != 0).astype(np.int32)) > 0  # (T, pixels)
+    open_after = valid & (np.abs(np.where(valid, sub + shift, 0.0)) > tol)
+    return ~(touched & open_after).any(axis=0)
 
 
 def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:

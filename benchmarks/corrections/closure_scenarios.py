@@ -1,0 +1,160 @@
+"""Phase-closure unwrapping-error correction on stacks with planted whole-cycle errors: fixed, left, new.
+
+Each scenario is a small-baseline stack (LOS mm) built from a deformation bowl, a smooth troposphere per date and
+per-interferogram noise of one kind (Gaussian, spatially correlated, or decorrelated patches with low coherence),
+with whole-cycle errors planted in patches of chosen interferograms (one interferogram per patch, several patches on
+one interferogram, patches overlapping on several interferograms, patches touching the edges, +-1 and +-2 cycles,
+on interferograms in many, few or no loops). The noise is part of the "clean" stack: the error of a value after
+correction is exactly ``planted + cycles added``, an integer, so nothing is left to rounding.
+
+Counts per scenario (interferogram values):
+* ``fixed``: planted error, brought to 0;
+* ``left``: planted error, left as it was;
+* ``new``: a value changed where nothing was planted, or a planted error changed to another wrong multiple;
+* ``no_loop``: planted values on interferograms in no closure loop (nothing can tell them: they stay).
+
+The step's core runs as the tool runs it in the Corrected SBAS model (coherence given, COHERENCE_THRESHOLD 0.3: the
+region pass then the per-pixel pass; ``--no-coherence`` runs without coherence). The scenarios marked ``holdout``
+were written with the others and never used to tune the step.
+
+    python3 benchmarks/corrections/closure_scenarios.py [--only NAME,...] [--root PLUGINS_DIR] [--json OUT]
+    python3 benchmarks/corrections/closure_scenarios.py --write-mintpy NAME DIR   (an ifgramStack.h5 for MintPy)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from testutils_corrections import CYCLE_MM, closure_scenario, scenario_counts  # noqa: E402
+
+WAVELENGTH_M = 0.05546576
+
+# every scenario: shape, dates, network, noise, errors; fixed before the step was changed
+SCENARIOS = {
+    "S01_seq3_gauss": dict(shape=(60, 60), n_dates=15, network=("seq", 3), noise=("gauss", 2.0), seed=1,
+                           errors=dict(patches=10, sizes=(4, 14), cycles=(-1, 1))),
+    "S02_seq2_gauss": dict(shape=(80, 80), n_dates=20, network=("seq", 2), noise=("gauss", 2.5), seed=2,
+                           errors=dict(patches=14, sizes=(5, 16), cycles=(-1, 1, 2))),
+    "S03_redundant_corr": dict(shape=(100, 100), n_dates=25, network=("redundant", 5), noise=("correlated", 3.0),
+                               seed=3, errors=dict(patches=30, sizes=(6, 20), cycles=(-2, -1, 1, 2), shared=0.4)),
+    "S04_sparse_gauss": dict(shape=(80, 100), n_dates=30, network=("sparse", 3, 0.35), noise=("gauss", 2.0), seed=4,
+                             errors=dict(patches=25, sizes=(5, 18), cycles=(-1, 1), few_loops=0.5)),
+    "S05_seq3_patches": dict(shape=(120, 120), n_dates=29, network=("seq", 3), noise=("patches", 2.0, 0.2), seed=5,
+                             errors=dict(patches=30, sizes=(8, 30), cycles=(-2, -1, 1, 2), overlap=0.3)),
+    "S06_edges_4pi": dict(shape=(90, 90), n_dates=18, network=("seq", 3), noise=("gauss", 1.5), seed=6,
+                          errors=dict(patches=20, sizes=(6, 25), cycles=(-2, 2), edges=0.7)),
+    "S07_big_corr": dict(shape=(220, 220), n_dates=29, network=("seq", 3), noise=("correlated", 4.0), seed=7,
+                         errors=dict(patches=40, sizes=(10, 50), cycles=(-1, 1, 2), shared=0.3, overlap=0.2)),
+    "S08_noisy_gauss": dict(shape=(80, 80), n_dates=20, network=("seq", 3), noise=("gauss", 5.0), seed=8,
+                            errors=dict(patches=15, sizes=(6, 20), cycles=(-1, 1))),
+    # held out: written with the others, never looked at while the step was changed
+    "H01_sparse_patches": dict(shape=(150, 150), n_dates=35, network=("sparse", 3, 0.3), noise=("patches", 2.5, 0.25),
+                               seed=11, holdout=True,
+                               errors=dict(patches=35, sizes=(8, 40), cycles=(-2, -1, 1, 2), few_loops=0.4,
+                                           edges=0.3)),
+    "H02_redundant_noisy": dict(shape=(100, 120), n_dates=40, network=("redundant", 4), noise=("gauss", 4.0),
+                                seed=12, holdout=True,
+                                errors=dict(patches=40, sizes=(5, 25), cycles=(-1, 1, 2), shared=0.5, overlap=0.3)),
+    "H03_seq2_corr_edges": dict(shape=(70, 90), n_dates=24, network=("seq", 2), noise=("correlated", 3.5), seed=13,
+                                holdout=True, errors=dict(patches=20, sizes=(5, 30), cycles=(-2, -1, 1), edges=0.5)),
+}
+
+
+def make_scenario(name):
+    return closure_scenario(SCENARIOS[name])
+
+
+def run_step(sc, *, coherence=True, block_rows=None):
+    """Cycles (M, rows, cols) the step adds, run as the tool runs it (offsets, regions, blocks)."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    if os.environ.get("CLOSURE_MARGIN") and hasattr(cl, "FORCED_MARGIN"):
+        cl.FORCED_MARGIN = float(os.environ["CLOSURE_MARGIN"])
+    pairs = [(sc["dates"][i], sc["dates"][j]) for i, j in sc["pairs"]]
+    tri = cl.network_triplets(pairs)
+    x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+    off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
+    coh = sc["coherence"] if coherence else None
+    min_coh = 0.3 if coherence else 0.0
+    labels = region = None
+    if coherence:
+        labels, region = cl.region_cycles_of_stack(x, coh, tri, cycle_mm=CYCLE_MM, min_coherence=min_coh,
+                                                   closure_offset=off)
+    rows = x.shape[1]
+    step = block_rows or rows
+    out = np.zeros(x.shape, np.int16)
+    for r0 in range(0, rows, step):
+        r1 = min(rows, r0 + step)
+        inputs = {"stack": x[:, r0:r1].copy()}
+        if coherence:
+            inputs["coherence"] = coh[:, r0:r1]
+            inputs["labels"] = labels[r0:r1]
+        res = cl.closure_block(None, inputs, triplets=tri, cycle_mm=CYCLE_MM, closure_offset=off,
+                               min_coherence=min_coh, region_cycles=region)
+        out[:, r0:r1] = np.rint((res["corrected_mm"] - x[:, r0:r1]) / CYCLE_MM).astype(np.int16)
+    return out
+
+
+def write_mintpy(name, folder):
+    """The scenario as a MintPy ifgramStack.h5 (radians, MintPy's sign) with its coherence, for
+    ``unwrap_error_phase_closure.py``; the truth beside it as npz."""
+    from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
+
+    sc = make_scenario(name)
+    os.makedirs(folder, exist_ok=True)
+    x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+    rad = -x * 4 * np.pi / (WAVELENGTH_M * 1000)
+    pairs = [(sc["dates"][i], sc["dates"][j]) for i, j in sc["pairs"]]
+    path = os.path.join(folder, "ifgramStack.h5")
+    write_ifgram_stack(path, rad.astype(np.float32), pairs, coherence=sc["coherence"], wavelength_m=WAVELENGTH_M)
+    np.savez_compressed(os.path.join(folder, "truth.npz"), planted=sc["planted"], loops=sc["loops"],
+                        rad=rad.astype(np.float32))
+    return path
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
+    ap.add_argument("--root", default=os.path.join(ROOT, ".build", "plugins"),
+                    help="folder holding the insar_geohazards package to measure")
+    ap.add_argument("--no-coherence", action="store_true")
+    ap.add_argument("--json", default="")
+    ap.add_argument("--write-mintpy", nargs=2, metavar=("NAME", "DIR"))
+    a = ap.parse_args(argv)
+    sys.path.insert(0, a.root)
+    if a.write_mintpy:
+        print(write_mintpy(*a.write_mintpy))
+        return 0
+    names = [n for n in a.only.split(",") if n] or list(SCENARIOS)
+    rows = {}
+    print(f"{'scenario':24s} {'ifgs':>4s} {'planted':>8s} {'fixed':>7s} {'left':>6s} {'new':>5s} {'new@clean':>9s} "
+          f"{'no loop':>7s} {'s':>5s}")
+    for name in names:
+        sc = make_scenario(name)
+        t0 = time.time()
+        c = scenario_counts(sc["planted"], run_step(sc, coherence=not a.no_coherence).astype(np.int64), sc["loops"])
+        c["seconds"] = round(time.time() - t0, 1)
+        rows[name] = c
+        tag = " (held out)" if SCENARIOS[name].get("holdout") else ""
+        print(f"{name:24s} {len(sc['pairs']):4d} {c['planted']:8d} {c['fixed']:7d} {c['left']:6d} {c['new']:5d} "
+              f"{c['new_clean_pixels']:9d} {c['no_loop']:7d} {c['seconds']:5.1f}{tag}", flush=True)
+    tot = {k: sum(r[k] for r in rows.values()) for k in ("planted", "fixed", "left", "new", "no_loop")}
+    print(f"{'total':24s} {'':4s} {tot['planted']:8d} {tot['fixed']:7d} {tot['left']:6d} {tot['new']:5d}")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
