@@ -146,9 +146,9 @@ def model_algorithms() -> list:
             try:
                 # QGIS loads each step's raster inputs as layers of the run's context, with a default renderer
                 # whose statistics GDAL would save beside each input when the context ends: opened with GDAL's
-                # side-car files off, as every tool reads its inputs; the model's raster inputs kept as layers of
-                # the run, so the steps' variables find them (model_checks.keep_rasters)
-                model_checks.keep_rasters(context, [v for d in self.parameterDefinitions() if not d.isDestination()
+                # side-car files off, as every tool reads its inputs; the model's single raster inputs kept as
+                # layers of the run, so the steps' variables find them (model_checks.keep_rasters)
+                model_checks.keep_rasters(context, [v for d in self.parameterDefinitions() if d.type() == "raster"
                                                     for v in _paths(parameters.get(d.name()))])
                 with quiet_gdal_reads(), model_checks.shipped_model_run():
                     results = super().processAlgorithm(parameters, context, feedback)
