@@ -223,8 +223,14 @@ ALL = {**SCENARIOS, **HOLDOUT}
 
 
 def spec(name: str) -> dict:
-    """Every parameter of scenario ``name`` (defaults filled in)."""
-    return {**DEFAULTS, **ALL[name]}
+    """Every parameter of scenario ``name`` (defaults filled in); ``NAME@ROWSxCOLSxDATES`` is scenario NAME on
+    another grid and number of dates (the speed benchmark's sizes)."""
+    base, _, size = name.partition("@")
+    out = {**DEFAULTS, **ALL[base]}
+    if size:
+        rows, cols, n_dates = (int(x) for x in size.split("x"))
+        out.update(shape=(rows, cols), n_dates=n_dates)
+    return out
 
 
 def powerlaw_field(rng, shape, pixel_km, beta, outer_km) -> np.ndarray:
