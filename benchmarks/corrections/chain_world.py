@@ -484,13 +484,7 @@ def _slips(s, rng, pairs, days, defo, belt, stable):
     if where == "steep":
         cand = np.flatnonzero(span >= np.percentile(span, 70))
     elif where == "few_loops":
-        idx = {p: k for k, p in enumerate(pairs)}
-        loops = np.zeros(m, int)
-        for (i, j), k in idx.items():
-            for (a, b), k2 in idx.items():
-                if a == j and (i, b) in idx:
-                    loops[[k, k2, idx[(i, b)]]] += 1
-        cand = np.flatnonzero(loops == loops.min())
+        cand = chain_stacks.fewest_loops(pairs)
     else:
         cand = np.arange(m)
     chosen = rng.choice(cand, max(1, int(round(share * len(cand)))), replace=False)
