@@ -16,7 +16,7 @@ CASES = [
              '--work "$OUT"'),
     dict(name="chain_speed_400", part_of="chain_speed_220", peer=_CHAIN_PEER,
          measures="the same on 400 x 400 px, 144 ifgs, 50 dates"),
-    dict(name="chain_speed_700", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
+    dict(name="chain_speed_700", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER, table=None,
          measures="the same on S4's scenario (`chain_stacks.py`) on 700 x 700 px, 84 ifgs, 30 dates",
          run='"$PY" "$HERE/chain_speed.py" --stack S4_volcano --sizes 700x700x30 --repeat 1 --work "$OUT"'),
     dict(name="world", setup=_MINTPY,
