@@ -331,6 +331,55 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
     return {"valid": valid, "band": idx, "bands": ds.RasterCount, "header": header}
 
 
+#: The probes of a model run, shared by its steps (``{(path, file signature, options): result}``); None outside.
+_MODEL_PROBES: contextvars.ContextVar = contextvars.ContextVar("geohazard_model_probes", default=None)
+
+
+@contextlib.contextmanager
+def shared_probes():
+    """For the duration of a model run: a raster that one step probed and nothing changed since (the same file, size,
+    modification and change times) is not opened again by the next steps, which get the same answer (the six
+    steps of Corrected SBAS read one stack's coherence). A probe that refused its file is not kept."""
+    token = _MODEL_PROBES.set({})
+    try:
+        yield
+    finally:
+        _MODEL_PROBES.reset(token)
+
+
+def _signature(path: str):
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def probe_rasters(jobs: list, *, threads: int = 4) -> list:
+    """:func:`probe_raster` of each ``(name, path, options)`` of ``jobs``, in order (several files side by side on
+    ``threads`` threads: GDAL releases the GIL); the first refusal in list order is raised. Within a model run
+    (:func:`shared_probes`) a file an earlier step probed with the same options is not probed again."""
+    shared = _MODEL_PROBES.get()
+    keys = [(path, _signature(path), tuple(sorted(opts.items()))) if shared is not None else None
+            for _, path, opts in jobs]
+    todo = [i for i, k in enumerate(keys) if k is None or k[1] is None or k not in shared]
+
+    def one(i):
+        name, path, opts = jobs[i]
+        return probe_raster(name, path, **opts)
+
+    if len(todo) > 8:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads, thread_name_prefix="geohazard-probe") as ex:
+            done = dict(zip(todo, ex.map(one, todo)))
+    else:
+        done = {i: one(i) for i in todo}
+    if shared is not None:
+        shared.update({keys[i]: info for i, info in done.items() if keys[i][1] is not None})
+    return [done[i] if i in done else shared[keys[i]] for i in range(len(jobs))]
+
+
 @contextlib.contextmanager
 def _sidecars_by_name():
     """GDAL looks for a file's side-cars (world file, ``.tab``, mask) by their names, not in a listing of its folder.

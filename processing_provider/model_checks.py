@@ -193,10 +193,28 @@ def in_shipped_model() -> bool:
     return getattr(_MODEL_RUN, "depth", 0) > 0
 
 
-def raster_layer(context, path: str):
+#: The custom property holding a kept layer's real file path (a store of hundreds of layers is looked up by it, not
+#: by resolving every layer's source again).
+REAL_PATH = "geohazard_real_path"
+
+
+def _raster_index(store) -> dict:
+    """``{real file path: raster layer}`` of the layers in ``store``."""
+    from qgis.core import QgsRasterLayer
+
+    index = {}
+    for layer in store.mapLayers().values():
+        if isinstance(layer, QgsRasterLayer):
+            real = layer.customProperty(REAL_PATH) or os.path.realpath(layer.source().split("|")[0])
+            index.setdefault(real, layer)
+    return index
+
+
+def raster_layer(context, path: str, index: dict | None = None):
     """The raster file ``path`` as a layer of ``context``'s layer store, opened as a raster with GDAL's side-car
     files off (added when not there yet); None when GDAL does not open it as a raster. QGIS's own loader of a
-    path with no layer type tries its OGR provider first ("[OGR] Cannot open <file>.tif" in the log)."""
+    path with no layer type tries its OGR provider first ("[OGR] Cannot open <file>.tif" in the log).
+    ``index``: the store's :func:`_raster_index`, kept up to date here (several paths looked up in one pass)."""
     from qgis.core import QgsRasterLayer
 
     from ..io.probe import quiet_gdal_reads
@@ -205,27 +223,35 @@ def raster_layer(context, path: str):
     if store is None or not isinstance(path, str) or not os.path.isfile(path):
         return None
     real = os.path.realpath(path)
-    for layer in store.mapLayers().values():
-        if isinstance(layer, QgsRasterLayer) and os.path.realpath(layer.source().split("|")[0]) == real:
-            return layer
+    index = _raster_index(store) if index is None else index
+    if real in index:
+        return index[real]
     with quiet_gdal_reads():
         layer = QgsRasterLayer(path, os.path.splitext(os.path.basename(path))[0], "gdal",
                                QgsRasterLayer.LayerOptions(False))
     if not layer.isValid():
         return None
     layer.setCustomProperty(QUIET_MARK, True)
+    layer.setCustomProperty(REAL_PATH, real)
     store.addMapLayer(layer)
+    index[real] = layer
     return layer
 
 
 def keep_rasters(context, paths) -> int:
     """Open the raster files ``paths`` as layers of ``context``'s layer store (:func:`raster_layer`).
 
-    Before each step a model makes the step's variables (``@<step>_<output>_minx`` ...) from the model's inputs
-    and the earlier steps' results, loading each with no layer type, so QGIS's OGR provider tries a GeoTIFF first
-    and logs "[OGR] Cannot open <file>" for each, at each step; a layer already in the store is found by its
-    source instead. Returns the number of rasters kept."""
+    Before each step a model makes the step's variables (``@<step>_<output>_minx`` ...) from the model's single
+    raster inputs and the earlier steps' single raster results, loading each with no layer type, so QGIS's OGR
+    provider tries a GeoTIFF first and logs "[OGR] Cannot open <file>" for each, at each step; a layer already in
+    the store is found by its source instead. The callers give those rasters only: the files of a folder output
+    or of a list input are no step's variables (opening each of them as a layer cost more than the chain's own
+    work on a small stack). Returns the number of rasters kept."""
     from ..io.raster import RASTER_EXT
 
-    return sum(raster_layer(context, p) is not None for p in paths
-               if isinstance(p, str) and p.lower().endswith(RASTER_EXT))
+    paths = [p for p in paths if isinstance(p, str) and p.lower().endswith(RASTER_EXT)]
+    store = context.temporaryLayerStore() if context is not None and paths else None
+    if store is None:
+        return 0
+    index = _raster_index(store)
+    return sum(raster_layer(context, p, index) is not None for p in paths)

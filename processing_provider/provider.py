@@ -136,7 +136,7 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from ..io.probe import quiet_gdal_reads
+            from ..io.probe import quiet_gdal_reads, shared_probes
             from ..io.transaction import OutputTransaction
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters, keep_products=True))
@@ -146,11 +146,11 @@ def model_algorithms() -> list:
             try:
                 # QGIS loads each step's raster inputs as layers of the run's context, with a default renderer
                 # whose statistics GDAL would save beside each input when the context ends: opened with GDAL's
-                # side-car files off, as every tool reads its inputs; the model's raster inputs kept as layers of
-                # the run, so the steps' variables find them (model_checks.keep_rasters)
-                model_checks.keep_rasters(context, [v for d in self.parameterDefinitions() if not d.isDestination()
+                # side-car files off, as every tool reads its inputs; the model's single raster inputs kept as
+                # layers of the run, so the steps' variables find them (model_checks.keep_rasters)
+                model_checks.keep_rasters(context, [v for d in self.parameterDefinitions() if d.type() == "raster"
                                                     for v in _paths(parameters.get(d.name()))])
-                with quiet_gdal_reads(), model_checks.shipped_model_run():
+                with quiet_gdal_reads(), model_checks.shipped_model_run(), shared_probes():
                     results = super().processAlgorithm(parameters, context, feedback)
             except BaseException:
                 run.rollback()

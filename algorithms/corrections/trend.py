@@ -135,9 +135,14 @@ def student_quantile(z: float, dof: int) -> float:
     itself when ``z`` is 0 or infinite, or ``dof < 1``)."""
     if not np.isfinite(z) or z == 0 or dof < 1:
         return float(z)
-    from scipy.stats import norm, t
+    # scipy.stats' t.ppf(norm.cdf(z), dof), from the functions it calls (the same values; importing scipy.stats
+    # costs more than a small run's whole correction step)
+    from scipy.special import ndtr, stdtrit
 
-    return float(t.ppf(norm.cdf(z), dof))
+    p = float(ndtr(z))
+    if p in (0.0, 1.0):
+        return -np.inf if p == 0.0 else np.inf
+    return float(stdtrit(dof, p))
 
 
 def span_correlation(coef_ifg: np.ndarray, span_days: np.ndarray) -> float:

@@ -220,12 +220,12 @@ def lateral_reliability(per_date: np.ndarray, per_date_a: np.ndarray, per_date_b
     variation the data do not resolve is not removed, and its estimation noise does not enter the series and the
     velocity.
     """
-    from scipy.stats import f as f_dist
+    from scipy.special import fdtri  # scipy.stats' f.ppf, without importing scipy.stats
 
     full = np.asarray(per_date, np.float64)
     diff = np.asarray(per_date_a, np.float64) - np.asarray(per_date_b, np.float64)
     n = full.shape[0]
-    q = float(f_dist.ppf(0.95, max(n - 1, 1), max(n - 1, 1)))
+    q = float(fdtri(max(n - 1, 1), max(n - 1, 1), 0.95))
     total = full.var(axis=0)
     noise = diff.var(axis=0) / 4.0
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -2,16 +2,23 @@
 
 ABOUT = "corrections and the Corrected SBAS chain against MintPy 1.6.4"
 _MINTPY = 'peers --check mintpy "mintpy==1.6.4" rasterio h5py'
+_CHAIN_PEER = "MintPy 1.6.4's eight matching smallbaselineApp steps in one process (`mintpy_chain.cfg`)"
 _BIG = ('[ -f "$BUILD/bench_ts/big/stack.json" ] || '
         '"$PY" benchmarks/timeseries/make_stack.py "$BUILD/bench_ts/big" 1000 1000 60')
 
 CASES = [
-    dict(name="chain_speed", setup=_MINTPY + "; enable_plugin",
-         measures="Corrected SBAS chain, the shipped model `geohazard:correctedsbas` (numba warm) through "
-                  "`qgis_process run` / `processing.run`, S4's scenario on 700 x 700 px, 84 ifgs, 30 dates",
-         peer="MintPy 1.6.4's eight matching smallbaselineApp steps in one process (`mintpy_chain.cfg`)",
-         run='"$PY" "$HERE/chain_speed.py" --stack S4_volcano --size "${SIZE:-700}" --repeat 1 '
-             '--json "$OUT/speed.json"'),
+    dict(name="chain_speed_200", part_of="chain_speed_220", peer=_CHAIN_PEER,
+         measures="Corrected SBAS chain, the shipped model `geohazard:correctedsbas` through `qgis_process run`, "
+                  "W04's scenario (`chain_world.py`) on 200 x 200 px, 84 ifgs, 30 dates"),
+    dict(name="chain_speed_220", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
+         measures="the same on 220 x 220 px, 81 ifgs, 29 dates (first run also from an empty numba cache)",
+         run='"$PY" "$HERE/chain_speed.py" --sizes 200x200x30,220x220x29,400x400x50 --cold 220x220x29 '
+             '--work "$OUT"'),
+    dict(name="chain_speed_400", part_of="chain_speed_220", peer=_CHAIN_PEER,
+         measures="the same on 400 x 400 px, 144 ifgs, 50 dates"),
+    dict(name="chain_speed_700", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER, table=None,
+         measures="the same on S4's scenario (`chain_stacks.py`) on 700 x 700 px, 84 ifgs, 30 dates",
+         run='"$PY" "$HERE/chain_speed.py" --stack S4_volcano --sizes 700x700x30 --repeat 1 --work "$OUT"'),
     dict(name="world", setup=_MINTPY,
          measures="the chain's per-pixel final velocity RMS vs truth on 25 synthetic stacks (12 tuning, 5 held out, "
                   "8 earlier; `chain_world.py`), the same stable area on both sides",

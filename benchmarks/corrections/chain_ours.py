@@ -1,8 +1,8 @@
 """The Corrected SBAS chain run with the core functions only (no QGIS), on a stack written by chain_stacks.py
-or on a real stack: plain SBAS, the chain as the model ran it before this benchmark existed ("before"), and
-the chain as the model runs it now ("chain").
+or on a real stack: plain SBAS and the chain as the model runs it ("chain"; "unfiltered": before the final
+velocity's filter).
 
-    /usr/bin/python3 benchmarks/corrections/chain_ours.py STACK_DIR [--stable] [--variant chain|before|plain]
+    /usr/bin/python3 benchmarks/corrections/chain_ours.py STACK_DIR [--stable] [--variant chain|unfiltered|plain]
 
 The Processing tools run the same core functions on the block engine (tests/processing show them equal).
 """
@@ -131,58 +131,6 @@ def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, *, reference=None, w
     res = sbas_inversion(ifg, net2, reference_mm=ifg[:, reference[0], reference[1]], wavelength_m=wavelength_m,
                          min_temporal_coherence=0.7, **sbas_options)
     return (res, reference) if with_reference else res
-
-
-def before(d: dict, stable: bool) -> dict:
-    """The model as shipped before: network (loop misfit 1.5 rad, kept connected) -> closure (all pixels) ->
-    phase-elevation (linear, per date, stable area) -> linear ramps (per date, stable area) -> reference point ->
-    SBAS -> DEM error (850 km, 39 deg); its velocity is the final series' linear rate."""
-    from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
-    from algorithms.corrections.dem_error import dem_error_block, design_matrix
-    from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
-    from algorithms.corrections.ramps import remove_ramps, sum_rows
-    from algorithms.corrections.troposphere import correct_phase_elevation
-    from algorithms.timeseries.sbas import linear_velocity
-
-    net, ifg, coh = d["net"], d["ifg_mm"], d["coherence"]
-    times = {}
-    t0 = time.process_time()
-    tri = closure_triplets(net)
-    sums = sum_rows(closure_sums_block(None, {"stack": ifg}, triplets=tri, signs=np.ones(net.n_pairs),
-                                       to_radians=radians_per_mm(d["wavelength_m"])))
-    edit = modify_network(net, triplets=tri, loop_misfit_rad=closure_misfit(sums), max_loop_misfit_rad=1.5,
-                          keep_connected=True, mean_coherence=np.nanmean(coh.reshape(net.n_pairs, -1), axis=1))
-    keep = edit.keep
-    net2 = net.subset(keep)
-    ifg, coh = ifg[keep], coh[keep]
-    times["network"] = time.process_time() - t0
-    t0 = time.process_time()
-    cycle = d["wavelength_m"] * 1000 / 2
-    trip = network_triplets(net2.pairs)
-    rows = np.unique(np.linspace(0, ifg.shape[1] - 1, min(ifg.shape[1], 64)).astype(int))
-    off = closure_offsets(ifg[:, rows], trip, cycle_mm=cycle)
-    ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off)["corrected_mm"]
-    times["closure"] = time.process_time() - t0
-    mask = d["stable"] if stable else None
-    per_date = (net2.ref_index, net2.sec_index, net2.n_dates, None)
-    t0 = time.process_time()
-    ifg, _ = correct_phase_elevation(ifg, d["dem"], order=1, mask=mask, coherence=coh, coherence_threshold=0.3,
-                                     per_date=per_date)
-    times["troposphere"] = time.process_time() - t0
-    t0 = time.process_time()
-    ifg, _ = remove_ramps(ifg, kind="linear", mask=mask, coherence=coh, coherence_threshold=0.3, per_date=per_date)
-    times["ramps"] = time.process_time() - t0
-    t0 = time.process_time()
-    res = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"])
-    times["sbas"] = time.process_time() - t0
-    t0 = time.process_time()
-    g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
-                      poly_order=2)
-    dem = dem_error_block(res.timeseries_mm, g, range_sin_inc_m=850e3 * np.sin(np.radians(39.0)))
-    vel, vstd = linear_velocity(dem["corrected_mm"], net2.years)
-    times["dem_error"] = time.process_time() - t0
-    return {"velocity": vel.reshape(ifg.shape[1:]), "velocity_std": vstd.reshape(ifg.shape[1:]),
-            "sbas_velocity": res.velocity_mm_yr, "times": times, "kept": int(keep.sum()), "pairs": int(keep.size)}
 
 
 def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
@@ -361,7 +309,7 @@ def joint_correction(ifg, coh, net, d, quiet, *, ramp="linear", height=("h",), z
     return ifg - np.stack([surf[j] - surf[i] for i, j in zip(net.ref_index, net.sec_index)])
 
 
-VARIANTS = {"plain": lambda d, stable: plain(d), "before": before, "chain": chain,
+VARIANTS = {"plain": lambda d, stable: plain(d), "chain": chain,
             "unfiltered": functools.partial(chain, velocity_window_px=0)}
 
 

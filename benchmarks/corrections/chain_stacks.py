@@ -216,6 +216,17 @@ def make_stack(name: str) -> dict:
             "mean_coherence": coh.mean(axis=0)}
 
 
+def fewest_loops(pairs) -> np.ndarray:
+    """Indices of the pairs in the fewest closure loops (triplets) of the network."""
+    loops = np.zeros(len(pairs), int)
+    idx = {p: k for k, p in enumerate(pairs)}
+    for (i, j), k in idx.items():
+        for (a, b), k2 in idx.items():
+            if a == j and (i, b) in idx:
+                loops[[k, k2, idx[(i, b)]]] += 1
+    return np.flatnonzero(loops == loops.min())
+
+
 def _plant_slips(s, rng, pairs, days, rate, belt, stable, coh):
     """Integer cycles (M, rows, cols) in patches, placed as ``s["slips"] = (where, share)`` says."""
     where, share = s["slips"]
@@ -226,13 +237,7 @@ def _plant_slips(s, rng, pairs, days, rate, belt, stable, coh):
     if where == "bowl_long":
         cand = np.flatnonzero(span == span.max())
     elif where == "few_loops":
-        loops = np.zeros(m, int)
-        idx = {p: k for k, p in enumerate(pairs)}
-        for (i, j), k in idx.items():
-            for (a, b), k2 in idx.items():
-                if a == j and (i, b) in idx:
-                    loops[[k, k2, idx[(i, b)]]] += 1
-        cand = np.flatnonzero(loops == loops.min())
+        cand = fewest_loops(pairs)
     else:
         cand = np.arange(m)
     chosen = rng.choice(cand, max(1, int(round(share * len(cand)))), replace=False)

@@ -223,8 +223,14 @@ ALL = {**SCENARIOS, **HOLDOUT}
 
 
 def spec(name: str) -> dict:
-    """Every parameter of scenario ``name`` (defaults filled in)."""
-    return {**DEFAULTS, **ALL[name]}
+    """Every parameter of scenario ``name`` (defaults filled in); ``NAME@ROWSxCOLSxDATES`` is scenario NAME on
+    another grid and number of dates (the speed benchmark's sizes)."""
+    base, _, size = name.partition("@")
+    out = {**DEFAULTS, **ALL[base]}
+    if size:
+        rows, cols, n_dates = (int(x) for x in size.split("x"))
+        out.update(shape=(rows, cols), n_dates=n_dates)
+    return out
 
 
 def powerlaw_field(rng, shape, pixel_km, beta, outer_km) -> np.ndarray:
@@ -478,13 +484,7 @@ def _slips(s, rng, pairs, days, defo, belt, stable):
     if where == "steep":
         cand = np.flatnonzero(span >= np.percentile(span, 70))
     elif where == "few_loops":
-        idx = {p: k for k, p in enumerate(pairs)}
-        loops = np.zeros(m, int)
-        for (i, j), k in idx.items():
-            for (a, b), k2 in idx.items():
-                if a == j and (i, b) in idx:
-                    loops[[k, k2, idx[(i, b)]]] += 1
-        cand = np.flatnonzero(loops == loops.min())
+        cand = chain_stacks.fewest_loops(pairs)
     else:
         cand = np.arange(m)
     chosen = rng.choice(cand, max(1, int(round(share * len(cand)))), replace=False)

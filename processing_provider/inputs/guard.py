@@ -52,7 +52,7 @@ from ...io.probe import (
     VECTOR_OUT_EXT,
     check_writable_folder,
     open_problem,
-    probe_raster,
+    probe_rasters,
     remember_header,
     strip_uri,
 )
@@ -207,19 +207,9 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
     coherence = set(getattr(alg, "COHERENCE_INPUTS", ("COHERENCE",)))
     by_param: dict = {}
     items = _raster_items(alg, parameters, context)
-
-    def probe(item):
-        name, path = item
-        return probe_raster(name, path, complex_ok=name in complex_ok, multiband_ok=name in multiband,
-                            coherence=name in coherence)
-
-    if len(items) > 8:  # stacks: files probed side by side (GDAL releases the GIL); first problem in list order
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(4, thread_name_prefix="geohazard-probe") as ex:
-            infos = list(ex.map(probe, items))
-    else:
-        infos = [probe(item) for item in items]
+    # stacks: files probed side by side; first problem in list order
+    infos = probe_rasters([(name, path, {"complex_ok": name in complex_ok, "multiband_ok": name in multiband,
+                                         "coherence": name in coherence}) for name, path in items])
     for (name, path), info in zip(items, infos):
         remember_header(path, info["header"])
         by_param.setdefault(name, []).append((path, info))

@@ -430,8 +430,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                                    {**stacks.opened_product_geometry(self), **run.geometry},
                                    log=FeedbackProgress(feedback))
             run.commit()
-            if model_checks.in_shipped_model():  # the next steps' variables find the rasters as layers
-                model_checks.keep_rasters(context, run.written_files())
+            if model_checks.in_shipped_model():  # the next steps' variables find the single rasters as layers
+                model_checks.keep_rasters(context, [p for p in run.written_files() if os.path.realpath(p) in files])
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)
                 remember_reports(self, results)

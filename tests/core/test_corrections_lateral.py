@@ -114,6 +114,38 @@ def test_lateral_reliability_is_the_signal_share():
         e1, e2 = np.random.default_rng(seed).normal(0, 1.0, (2, 16, 2))
         kept.append(lateral_reliability((e1 + e2) / 2, e1, e2) > 0)
     assert 0.02 < np.mean(kept) < 0.08
+    # the quantile to the bit: few dates, where it matters most
+    for m in (2, 3, 5, 16, 29):
+        e1, e2 = np.random.default_rng(m).normal(0, 1.0, (2, m, 2))
+        full = (e1 + e2) / 2 + np.random.default_rng(m + 100).normal(0, 3.0, (m, 2))
+        q = f_dist.ppf(0.95, max(m - 1, 1), max(m - 1, 1))
+        expected = np.clip(1.0 - q * (e1 - e2).var(axis=0) / 4.0 / full.var(axis=0), 0.0, 1.0)
+        assert np.array_equal(lateral_reliability(full, e1, e2), expected)
+
+
+def test_correction_tools_run_without_scipy_stats():
+    """The trend guard's and the lateral share's quantiles come from scipy.special: a run of the troposphere or
+    ramp steps never imports scipy.stats (0.1-0.3 CPU-s, more than a small stack's whole step)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    plugins = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".build",
+                           "plugins")
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        from insar_geohazards.algorithms.corrections.trend import split_trend
+        from insar_geohazards.algorithms.corrections.troposphere import lateral_reliability
+        rng = np.random.default_rng(1)
+        split_trend(rng.normal(size=(12, 3)), np.arange(12) / 30.0, z=2.0)
+        lateral_reliability(rng.normal(size=(12, 2)), rng.normal(size=(12, 2)), rng.normal(size=(12, 2)))
+        print("scipy.stats" in sys.modules)
+        """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": plugins})
+    assert out.returncode == 0 and out.stdout.strip() == "False", (out.stdout, out.stderr)
 
 
 def test_lateral_normals_do_not_depend_on_the_blocks():

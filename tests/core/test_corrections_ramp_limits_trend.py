@@ -75,6 +75,16 @@ def test_student_quantile_grows_with_few_dates():
     assert span_correlation(np.array([1.0, 2.0, 3.0, 4.0]), np.array([12, 24, 36, 48])) == pytest.approx(1.0)
 
 
+def test_student_quantile_is_scipy_stats_t_at_the_normal_probability():
+    """The same values as scipy.stats' ``t.ppf(norm.cdf(z), dof)`` (the library's own composition), to the bit,
+    the tails whose normal probability rounds to 0 or 1 included (the quantile is then infinite)."""
+    from scipy.stats import norm, t
+
+    for z in (-40.0, -9.0, -2.5, -1e-3, 0.5, 1.0, 1.96, 2.0, 2.5, 3.0, 8.2, 8.5, 12.0, 40.0):
+        for dof in (1, 2, 3, 8, 28, 57, 1000, 10_000):
+            assert student_quantile(z, dof) == float(t.ppf(norm.cdf(z), dof)), (z, dof)
+
+
 # ------------------------------------------------------------------------------------------- phase-elevation
 def _height_deformation_stack(seed=3, n_dates=30, strat_mm_per_km=8.0, uplift_mm_yr=120.0):
     """Uplift of a volcano's edifice (smooth, correlation > 0.9 with the height) plus a random stratified delay

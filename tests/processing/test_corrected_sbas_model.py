@@ -99,6 +99,11 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
             "demerror:TIMESERIES": str(tmp_path / "ts_dem.tif"), "demerror:DEM_ERROR": str(tmp_path / "dz.tif"),
             "demerror:VELOCITY": str(tmp_path / "vf.tif"), "demerror:VELOCITY_UNFILTERED": str(tmp_path / "vu.tif")},
             context=context, feedback=fb)
+    # the run kept its single rasters as layers (the steps' variables), not the interferograms of each step (one
+    # is opened for the extent check of the inputs)
+    kept = [layer.source() for layer in context.temporaryLayerStore().mapLayers().values()]
+    assert len([k for k in kept if k in files]) <= 1, kept
+    assert not [k for k in kept if k.startswith(str(tmp_path / "corrected"))], kept
     group = QgsProject.instance().layerTreeRoot().children()[0]  # the run's group on top, the final velocity first
     first = group.findLayers()[0]
     assert first.itemVisibilityChecked() and first.layer().source() == out["demerror:VELOCITY"], first.layer().name()

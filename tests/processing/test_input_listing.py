@@ -128,6 +128,46 @@ def test_crs_text_shared_by_identical_geokeys_is_gdals(tmp_path, qgis_app, optio
     assert crs_wkt(gdal.Open(str(tmp_path / "pam.tif"))) == gdal_text
 
 
+def test_model_steps_share_the_probes_of_unchanged_files(tmp_path, qgis_app, monkeypatch):
+    """Within a model run a raster an earlier step probed, with the same options and unchanged since, is not opened
+    again (Corrected SBAS's six steps read one coherence stack); a changed file, other options, a refused file and
+    a run outside a model are probed again, and the answers and the first refusal are the ones of a fresh probe."""
+    import time
+
+    from insar_geohazards.algorithms.errors import GeohazardError
+    from insar_geohazards.io import probe
+
+    os.makedirs(tmp_path / "coh")
+    paths = [str(tmp_path / "coh" / f"202001{k + 10}_202002{k + 10}.cc.tif") for k in range(12)]
+    for k, path in enumerate(paths):
+        write_raster(path, np.full((4, 5), k / 12, np.float32))
+    (tmp_path / "broken.tif").write_bytes(b"II*\x00 not a raster")
+    opened = []
+    real = probe.probe_raster
+    monkeypatch.setattr(probe, "probe_raster", lambda name, path, **kw: opened.append(path) or real(name, path, **kw))
+    kw = {"complex_ok": False, "multiband_ok": False, "coherence": True}
+    jobs = [("COHERENCE", p, kw) for p in paths]
+    first = probe.probe_rasters(jobs)
+    fresh = repr(first)  # compared as text: a header's nodata may be NaN
+    assert repr(probe.probe_rasters(jobs)) == fresh and len(opened) == 24  # outside a model: every run probes
+    with probe.shared_probes():
+        opened.clear()
+        assert repr(probe.probe_rasters(jobs)) == fresh and len(opened) == 12
+        assert repr(probe.probe_rasters(jobs)) == fresh and len(opened) == 12  # the next step: nothing opened
+        assert repr(probe.probe_rasters([("INPUT", paths[0], {**kw, "coherence": False})])) \
+            == repr(probe.probe_rasters(jobs[:1]))
+        assert len(opened) == 13  # other options: probed
+        time.sleep(0.01)
+        write_raster(paths[3], np.full((4, 5), 0.5, np.float32))  # changed since
+        again = probe.probe_rasters(jobs)
+        assert opened[13:] == [paths[3]]
+        assert repr(again[:3] + again[4:]) == repr(first[:3] + first[4:])
+        for _ in range(2):  # a refusal is never kept; the first in list order is the one raised
+            with pytest.raises(GeohazardError, match="broken.tif"):
+                probe.probe_rasters(jobs[:5] + [("COHERENCE", str(tmp_path / "broken.tif"), kw)] + jobs[5:])
+    assert opened.count(str(tmp_path / "broken.tif")) == 2
+
+
 def test_probe_finds_valid_pixels_away_from_the_rows_it_reads(tmp_path, qgis_app):
     """A raster whose first and last rows are all no-data is still searched whole before it is called empty;
     a float32 nodata is matched as GDAL matches it (rounded to float32)."""

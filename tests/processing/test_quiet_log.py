@@ -92,6 +92,30 @@ def test_model_inputs_keep_their_order_and_become_path_lists(qgis_app):
     assert all(isinstance(d, PathList) for d in model.createInstance().parameterDefinitions()[:3])
 
 
+def test_kept_rasters_open_once_and_are_found_by_their_real_path(qgis_app, tmp_path):
+    """A model keeps its single rasters as layers of the run (the steps' variables find them there instead of
+    QGIS's loader trying OGR first); each file is opened once, found again under another name of the same file
+    (a link), and what is no raster file is left alone."""
+    from qgis.core import QgsProcessingContext
+    from testutils_corrections import write_tif
+
+    from insar_geohazards.processing_provider.model_checks import keep_rasters
+
+    paths = [str(tmp_path / f"{i}.tif") for i in range(3)]
+    for i, path in enumerate(paths):
+        write_tif(path, np.full((4, 5), float(i)), "", (500000.0, 10.0, 0.0, 4000000.0, 0.0, -10.0))
+    os.symlink(paths[0], tmp_path / "link.tif")
+    (tmp_path / "report.csv").write_text("a,b\n")
+    context = QgsProcessingContext()
+    assert keep_rasters(context, paths + [str(tmp_path / "report.csv"), None]) == 3
+    store = context.temporaryLayerStore()
+    assert store.count() == 3
+    first = {layer.source(): layer for layer in store.mapLayers().values()}[paths[0]]
+    assert keep_rasters(context, [str(tmp_path / "link.tif")] + paths) == 4
+    assert store.count() == 3 and first.id() in store.mapLayers()
+    assert keep_rasters(None, paths) == 0 and keep_rasters(context, []) == 0
+
+
 def test_constant_band_gets_statistics_qgis_can_histogram(tmp_path):
     """The reference date of a time series is all zeros: QGIS stretches a new layer's colours from a histogram
     between the band's minimum and maximum, which GDAL 3.10 refuses when they are equal ("ERROR 5: dfMax should
