@@ -167,8 +167,10 @@ def run(job: dict, cache: str) -> dict:
     _, user, system, rss_kb = (float(v) for v in fields)
     log = proc.stdout + proc.stderr
     estimates = [int(n) for n in re.findall(r"Compiling kernels \(once per machine, ~(\d+) s\)", log)]
+    entries = re.findall(r"Compile cost row ([\w:]+)", log)
     return {"ok": proc.returncode == 0, "wall_s": round(wall, 2), "cpu_s": round(user + system, 2),
-            "estimate_s": sum(estimates) if estimates else None, "numpy_path": "runs them as Python" in log,
+            "estimate_s": sum(estimates) if estimates else None, "entry": entries[0] if entries else "",
+            "numpy_path": "runs them as Python" in log,
             "peak_rss_mib": round(rss_kb / 1024.0), "load_1min": round(load, 2),
             "log_tail": "" if proc.returncode == 0 else (proc.stdout[-800:] + proc.stderr[-800:])}
 

@@ -122,6 +122,14 @@ class SbasInversion(StackAlgorithm):
                                            "HTML (*.html)", optional=True))
         self.addOutput(declare.report_output(self.OUTPUT_NETWORK_PNG, self.tr("Network plot (PNG)")))
 
+    COMPILE_VARIANTS = ("", "nocoherence")  # without coherence rasters the solver compiles about half as much
+
+    def compile_variant(self, parameters, context) -> str:
+        if stacks.mintpy_stack_path(self, parameters, context) or \
+                stacks.expand_raster_inputs(self, parameters, ids.COHERENCE, context, want="coh"):
+            return ""
+        return "nocoherence"
+
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, feedback=feedback)
