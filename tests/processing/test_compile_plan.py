@@ -132,15 +132,19 @@ def test_every_tools_declared_rows_are_in_the_shipped_table(qgis_app):
 
 
 def test_sbas_without_coherence_uses_its_own_row(qgis_app, tmp_path):
-    """sbasinversion compiles about half as much without coherence rasters: such a run reads its ``nocoherence``
-    row; with COHERENCE given, its plain row."""
+    """sbasinversion's solver compiles about half as much when it reads no coherence: such a run (no COHERENCE, or
+    COHERENCE given with neither weighting nor a coherence threshold) reads its ``nocoherence`` row; a run weighting
+    by coherence or thresholding it, its plain row."""
     import testutils_hostile as hk
     from qgis.core import QgsApplication, QgsProcessingContext
 
     files, coh = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=5, shape=(6, 7), coherence=True)
     alg, ctx = QgsApplication.processingRegistry().createAlgorithmById("geohazard:sbasinversion"), \
         QgsProcessingContext()
-    assert alg.compile_entry({"INTERFEROGRAMS": files, "COHERENCE": coh}, ctx) == "sbasinversion"
+    both = {"INTERFEROGRAMS": files, "COHERENCE": coh}
+    assert alg.compile_entry({**both, "WEIGHTING": 1}, ctx) == "sbasinversion"
+    assert alg.compile_entry({**both, "COHERENCE_THRESHOLD": 0.3}, ctx) == "sbasinversion"
+    assert alg.compile_entry(both, ctx) == "sbasinversion:nocoherence"  # given, but the solver does not read it
     assert alg.compile_entry({"INTERFEROGRAMS": files}, ctx) == "sbasinversion:nocoherence"
 
 

@@ -122,11 +122,15 @@ class SbasInversion(StackAlgorithm):
                                            "HTML (*.html)", optional=True))
         self.addOutput(declare.report_output(self.OUTPUT_NETWORK_PNG, self.tr("Network plot (PNG)")))
 
-    COMPILE_VARIANTS = ("", "nocoherence")  # without coherence rasters the solver compiles about half as much
+    #: a solver that reads no coherence (none given, or neither weighting nor a coherence threshold) compiles about
+    #: half as much
+    COMPILE_VARIANTS = ("", "nocoherence")
 
     def compile_variant(self, parameters, context) -> str:
-        if stacks.mintpy_stack_path(self, parameters, context) or \
-                stacks.expand_raster_inputs(self, parameters, ids.COHERENCE, context, want="coh"):
+        v = self.values(parameters, context, ids.WEIGHTING, ids.COHERENCE_THRESHOLD)
+        if (v.WEIGHTING or v.COHERENCE_THRESHOLD > 0) and (
+                stacks.mintpy_stack_path(self, parameters, context)
+                or stacks.expand_raster_inputs(self, parameters, ids.COHERENCE, context, want="coh")):
             return ""
         return "nocoherence"
 
