@@ -123,14 +123,15 @@ def tool_rows(cold_warm_json, out):
     with open(cold_warm_json, encoding="utf-8") as fh:
         machine = json.load(fh)["machine"]
     loads = [r["cold"]["load_1min"] for r in runs]
-    doc["tools_how"] = (f"benchmarks/startup/cold_warm.py, COLD_WARM_COMPILE=always: first - second run CPU-s, "
-                        f"{machine['date']}, load {min(loads):.1f}-{max(loads):.1f}")
+    how = doc["tools_how"] = doc.get("tools_how") if isinstance(doc.get("tools_how"), dict) else {}
     for entry, values in sorted(measured.items()):
         alg = entry.split(":", 1)[0]
         families = _families_of_tool(alg)
         whole = {f: doc["families"][f]["compile_cpu_s"] for f in families}
         total = statistics.median(values)
         tools[entry] = {f: round(total * w / max(1e-9, sum(whole.values())), 2) for f, w in whole.items()}
+        how[entry] = (f"benchmarks/startup/cold_warm.py, COLD_WARM_COMPILE=always: first - second run CPU-s, "
+                      f"{machine['date']}, load {min(loads):.1f}-{max(loads):.1f}")
         print(entry, tools[entry], flush=True)
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True)

@@ -127,8 +127,8 @@ def test_every_tools_declared_rows_are_in_the_shipped_table(qgis_app):
             assert entry in rows, f"{entry}: run benchmarks/compile/measure.py --tools"
             assert set(rows[entry]) == families and all(v > 0 for v in rows[entry].values()), (entry, rows[entry])
     assert set(rows) == declared
-    assert {"sbasinversion", "sbasinversion:nocoherence", "okadaforward", "coulombstress", "phaselinking",
-            "offsettracking", "multisensortimeseries"} <= declared
+    assert {"sbasinversion", "sbasinversion:nocoherence", "okadaforward", "coulombstress", "coulombonfaults",
+            "phaselinking", "offsettracking", "multisensortimeseries"} <= declared
 
 
 def test_sbas_without_coherence_uses_its_own_row(qgis_app, tmp_path):
