@@ -14,6 +14,13 @@ Per family (:mod:`algorithms.kernel_families`), each in its own process (``warm_
     PYTHONPATH=.build/plugins /usr/bin/python3 -m insar_geohazards.warm_kernels   # the costs per MB load from it
     /usr/bin/python3 benchmarks/compile/measure.py [--jobs 2] [--out algorithms/compile_costs.json] [FAMILY ...]
     .build/venv-numba/bin/python benchmarks/compile/measure.py --compile-only --out .build/compile_costs_pip.json
+    /usr/bin/python3 benchmarks/compile/measure.py --tools COLD_WARM.json   # the per-tool rows, below
+
+Per tool (``tools``): what a tool's first run compiles, often a part of its families (Okada's displacement alone,
+SBAS without coherence). ``--tools`` reads ``benchmarks/startup/cold_warm.py``'s output, run with
+``COLD_WARM_COMPILE=always`` (each run on an empty cache; compile = first - second run's CPU-s), and writes each
+run's row (its log names it: ``Compile cost row <id>[:<variant>]``) into the table, keeping the families' columns;
+a tool compiling several families has its measured compile shared among them as their whole warm-ups are.
       (pip's numba in a venv: ``python3 -m venv .build/venv-numba && .build/venv-numba/bin/pip install numba scipy``)
 """
 
@@ -47,7 +54,10 @@ def main():
     ap.add_argument("--compile-from", help="take the compile columns from this table (measure only the costs per MB)")
     ap.add_argument("--compile-only", action="store_true",
                     help="only the compile columns (another numba in a venv: the costs per MB are the shipped table's)")
+    ap.add_argument("--tools", help="cold_warm.py's JSON (COLD_WARM_COMPILE=always): the per-tool rows from it")
     args = ap.parse_args()
+    if args.tools:
+        return tool_rows(args.tools, args.out)
     names = args.families or [f.name for f in kf.FAMILIES]
     table = {}
     old = {}
@@ -85,9 +95,75 @@ def main():
     doc = {"numba": numba.__version__, "python": platform.python_version(), "machine": platform.machine(),
            "measured": datetime.date.today().isoformat(),
            "how": "benchmarks/compile/measure.py (empty NUMBA_CACHE_DIR per family)", "families": table}
+    try:  # the per-tool rows (--tools) are kept
+        with open(args.out, encoding="utf-8") as fh:
+            doc["tools"] = json.load(fh).get("tools", {})
+    except (OSError, ValueError):
+        pass
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True)
         fh.write("\n")
+
+
+def tool_rows(cold_warm_json, out):
+    """The table at ``out`` with its ``tools`` rows measured by ``cold_warm.py`` (a row per tool and variant: the
+    compile CPU-s per family of the tool's families; the median where a row was run several times)."""
+    import statistics
+
+    with open(out, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    with open(cold_warm_json, encoding="utf-8") as fh:
+        runs = json.load(fh)["tools"]
+    measured = {}
+    for r in runs:
+        entry = r["cold"].get("entry") or r.get("entry")
+        if entry and r["cold"]["ok"] and r["warm"]["ok"]:
+            measured.setdefault(entry, []).append(max(0.0, r["compile_cpu_s"]))
+    tools = doc.setdefault("tools", {})
+    with open(cold_warm_json, encoding="utf-8") as fh:
+        machine = json.load(fh)["machine"]
+    loads = [r["cold"]["load_1min"] for r in runs]
+    how = doc["tools_how"] = doc.get("tools_how") if isinstance(doc.get("tools_how"), dict) else {}
+    for entry, values in sorted(measured.items()):
+        alg = entry.split(":", 1)[0]
+        families = _families_of_tool(alg)
+        whole = {f: doc["families"][f]["compile_cpu_s"] for f in families}
+        total = statistics.median(values)
+        tools[entry] = {f: round(total * w / max(1e-9, sum(whole.values())), 2) for f, w in whole.items()}
+        how[entry] = (f"benchmarks/startup/cold_warm.py, COLD_WARM_COMPILE=always: first - second run CPU-s, "
+                      f"{machine['date']}, load {min(loads):.1f}-{max(loads):.1f}")
+        print(entry, tools[entry], flush=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+def _families_of_tool(alg: str) -> list:
+    """The kernel families a tool's ``kernels=(...)`` names (read from its source: no QGIS needed here)."""
+    import ast
+    import glob
+
+    for path in glob.glob(os.path.join(ROOT, "processing_provider", "tools", "*", f"{alg}.py")):
+        tree = ast.parse(open(path, encoding="utf-8").read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "kernels":
+                kernels = _kernels_value(node.value, path)
+                return [f.name for f in kf.families_of(kernels)]
+    raise SystemExit(f"{alg}: no tool file with kernels=(...) under processing_provider/tools")
+
+
+def _kernels_value(node, path):
+    """A ``kernels=`` value: a literal tuple, or a name bound to one in the tool's family (``_common.py``)."""
+    import ast
+
+    if isinstance(node, ast.Name):
+        for source in (path, os.path.join(os.path.dirname(path), "_common.py")):
+            tree = ast.parse(open(source, encoding="utf-8").read())
+            for stmt in tree.body:
+                if isinstance(stmt, ast.Assign) and any(getattr(t, "id", "") == node.id for t in stmt.targets):
+                    return ast.literal_eval(stmt.value)
+        raise SystemExit(f"{path}: {node.id} not found")
+    return ast.literal_eval(node)
 
 
 def _each(names, env_for, extra, jobs):

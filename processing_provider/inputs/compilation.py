@@ -44,14 +44,22 @@ class CompilePlan:
     compile_s: float = 0.0
     numpy_s: float = 0.0
     todo: list = field(default_factory=list)
+    #: the run's row of measured costs per tool (``compile_costs.json``'s ``tools``; "": none) and whether the table
+    #: has it (else the estimate is the families' whole warm-ups)
+    entry: str = ""
+    measured: bool = False
 
 
-def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
+def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> CompilePlan:
     """Compile or run as Python: the numpy path when the run's kernels are not compiled (not in this process, not
     in the on-disk cache), the measured numpy cost of its input size (``work_bytes``; None: unknown, compile) is
     below the measured compile cost of its families (``algorithms/compile_costs.json``) and every family that
     compiles can run as Python for this input (:attr:`~algorithms.kernel_families.Family.by_input_size`, or the
-    tool counted its work itself: :class:`~algorithms.kernel_families.OutputWork`)."""
+    tool counted its work itself: :class:`~algorithms.kernel_families.OutputWork`).
+
+    The compile cost is the sum, over the families still to compile, of the tool's own measured cost of each
+    (``entry``: its row in the table's ``tools``, what a first run of the tool compiles, often a part of a
+    family), else of the family's whole warm-up (``families``)."""
     from ...algorithms import _numba, kernel_families
 
     modules = core_modules(kernels)
@@ -63,8 +71,9 @@ def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
     if not families:
         return CompilePlan("ready")
     todo = _numba.kernels_to_compile(modules)
-    table = (kernel_families.measured_costs() if costs is None else costs).get("families", {})
-    compile_s = sum(float(table.get(f.name, {}).get("compile_cpu_s", 0.0)) for f in families)
+    costs = kernel_families.measured_costs() if costs is None else costs
+    table = costs.get("families", {})
+    compile_s = sum(family_compile_s(costs, f.name, entry) for f in families)
     mb = (work_bytes or 0) / 2**20
     numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb
                   + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
@@ -73,7 +82,17 @@ def plan_compilation(kernels, work_bytes=None, costs=None) -> CompilePlan:
     sized = isinstance(work_bytes, kernel_families.OutputWork) or all(f.by_input_size for f in families)
     fits = known and sized and work_bytes is not None and numpy_s < compile_s
     numpy = known and (policy == "never" or (policy != "always" and fits))
-    return CompilePlan("numpy" if numpy else "compile", families, compile_s, numpy_s, todo)
+    return CompilePlan("numpy" if numpy else "compile", families, compile_s, numpy_s, todo, entry or "",
+                       bool(entry) and entry in costs.get("tools", {}))
+
+
+def family_compile_s(costs: dict, family: str, entry=None) -> float:
+    """The compile CPU seconds of ``family`` for a run of the tool row ``entry`` (``costs["tools"][entry]``, the
+    part of the family the tool compiles, measured per tool) or, without that row, of the family's whole warm-up."""
+    row = costs.get("tools", {}).get(entry or "", {})
+    if family in row:
+        return float(row[family])
+    return float(costs.get("families", {}).get(family, {}).get("compile_cpu_s", 0.0))
 
 
 def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) -> list:
@@ -95,6 +114,8 @@ def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) 
                                                         "Compiling fast kernels, first run only..."))
     feedback.pushInfo(f"Compiling kernels (once per machine{estimate}): numba, {len(todo)} functions, first run "
                       "only; later runs load them from the cache" + (f" ({folder})" if folder else "") + ". "
+                      + (f"Compile cost row {plan.entry}" + ("" if plan.measured else " (not measured yet)") + ". "
+                         if plan.entry else "")
                       + WARM_HINT)
     return todo
 
@@ -179,7 +200,7 @@ def kernel_weights(names) -> dict:
 
 
 @contextlib.contextmanager
-def compilation_progress(kernels, feedback, work_bytes=None):
+def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     """While the block runs: on a run whose kernels are not compiled, either the numpy path
     (:func:`plan_compilation`: a small run, its kernels run as Python, said in the log) or the compilation,
     announced (:func:`announce_compilation`) with the family's lock held (:func:`~algorithms._numba.family_lock`:
@@ -194,7 +215,7 @@ def compilation_progress(kernels, feedback, work_bytes=None):
             feedback.pushInfo("numba is turned off (INSAR_GEOHAZARDS_DISABLE_NUMBA): the kernels run as plain Python.")
         else:
             feedback.pushInfo(kernel_families.numba_missing_message(kernel_families.measured_slowdown(kernels)))
-    plan = plan_compilation(kernels, work_bytes)
+    plan = plan_compilation(kernels, work_bytes, entry=entry)
     if plan.mode == "numpy":
         announce_numpy_path(plan, feedback)
         modules = [m for f in plan.families for m in f.modules()]

@@ -200,6 +200,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     TAGS = ""
     MAIN_OUTPUTS: tuple = ()
     KERNELS: tuple = ()
+    #: the tool's own measured compile costs (``compile_costs.json``'s ``tools``, :meth:`compile_entry`): "" its
+    #: run, another name a variant that compiles a different part of its families (:meth:`compile_variant`); empty:
+    #: the estimate is its families' whole warm-up
+    COMPILE_VARIANTS: tuple = ()
     HELP_PAGE = ""
     FORMER_IDS: tuple = ()
     ENGINE: tuple = ()
@@ -411,7 +415,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
                 early_kernels.join(kernels_starting)
-                with compilation_progress(self.KERNELS, feedback, self.work_bytes(params, context)):
+                with compilation_progress(self.KERNELS, feedback, self.work_bytes(params, context),
+                                          self.compile_entry(params, context)):
                     results = self.process(params, context, feedback)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
@@ -480,6 +485,18 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             except OSError:
                 continue
         return total
+
+    def compile_variant(self, parameters, context) -> str:
+        """Which of :attr:`COMPILE_VARIANTS` this run is ("": the tool's plain run)."""
+        return ""
+
+    def compile_entry(self, parameters, context) -> str | None:
+        """This run's row of measured compile costs per family (``compile_costs.json``'s ``tools``: ``<id>`` or
+        ``<id>:<variant>``), what its first run compiles; None: the families' whole warm-up."""
+        if not self.KERNELS or not self.COMPILE_VARIANTS:
+            return None
+        variant = self.compile_variant(parameters, context)
+        return self.name() + (f":{variant}" if variant else "")
 
     def carry_geometry(self, **values) -> None:
         """Record acquisition geometry this run used (``INCIDENCE_DEG=...``, ``pairs={(d1, d2): m}``,

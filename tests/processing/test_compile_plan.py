@@ -51,6 +51,12 @@ def test_small_cold_run_takes_the_numpy_path_and_a_large_one_compiles(qgis_app, 
     assert plan_compilation(okada, OutputWork(2**20), TABLE).mode == "numpy"  # 1 CPU-s as Python against 30
     assert plan_compilation(okada, OutputWork(40 * 2**20), TABLE).mode == "compile"
     assert plan_compilation(SBAS, 2**20, {}).mode == "compile"  # no measured table: compile as before
+    # the tool's own measured row replaces the families' whole warm-ups, in the choice too: 2.6 s as Python
+    # against 2.0 s of compiling what this tool compiles
+    rows = {**TABLE, "tools": {"sbasinversion:nocoherence": {"sbas": 1.9, "ground_reference": 0.1}}}
+    own = plan_compilation(SBAS, 2**20, rows, entry="sbasinversion:nocoherence")
+    assert own.mode == "compile" and own.compile_s == pytest.approx(2.0)
+    assert plan_compilation(SBAS, 2**20, rows, entry="sbasinversion").compile_s == pytest.approx(15.5)  # no row
 
 
 def test_the_policy_setting_forces_either_path(qgis_app, cold, monkeypatch):
@@ -72,27 +78,74 @@ def test_a_compiling_run_announces_the_tables_estimate(qgis_app, cold):
     assert "warm_kernels" in fb.text
 
 
-def test_each_tools_estimate_sums_the_shipped_table_over_exactly_the_families_it_compiles(qgis_app, cold):
-    """The "~N s" a first run announces is the measured compile CPU (algorithms/compile_costs.json) summed over the
-    families of the tool's KERNELS (those whose kernels are not compiled yet), nothing else."""
+def _tool_kernels():
     from qgis.core import QgsApplication
 
+    return {a.name(): a for a in QgsApplication.processingRegistry().providerById("geohazard").algorithms()
+            if getattr(a, "KERNELS", ())}
+
+
+def test_each_tools_estimate_sums_its_declared_rows_over_exactly_the_families_it_compiles(qgis_app, cold):
+    """The "~N s" a first run announces is the compile CPU measured for that tool (and variant) in
+    algorithms/compile_costs.json's ``tools``, summed over the families of its KERNELS still to compile; a tool
+    without a row of its own: its families' whole warm-ups. Nothing else goes into it."""
     from insar_geohazards.algorithms import kernel_families
     from insar_geohazards.processing_provider.inputs import compilation
 
-    table = kernel_families.measured_costs()["families"]
-    tools = {a.name(): a.KERNELS for a in QgsApplication.processingRegistry().providerById("geohazard").algorithms()
-             if getattr(a, "KERNELS", ())}
+    costs = kernel_families.measured_costs()
+    tools = _tool_kernels()
     assert {"sbasinversion", "phaselinking", "okadaforward", "multisensortimeseries", "offsettracking"} <= set(tools)
-    for name, kernels in tools.items():
-        families = [f.name for f in kernel_families.families_of(kernels)]
+    for name, alg in tools.items():
+        families = [f.name for f in kernel_families.families_of(alg.KERNELS)]
         assert families, name  # every tool with kernels has a family
-        plan = compilation.plan_compilation(kernels, None)  # the size unknown: compiles
-        assert plan.mode == "compile" and [f.name for f in plan.families] == families, name
-        assert plan.compile_s == pytest.approx(sum(table[f]["compile_cpu_s"] for f in families)), name
-        fb = recording_feedback()
-        compilation.announce_compilation(kernels, fb, plan)
-        assert f"once per machine, ~{max(1, round(plan.compile_s))} s)" in fb.text, (name, fb.text)
+        for entry in [name + (f":{v}" if v else "") for v in alg.COMPILE_VARIANTS] or [None]:
+            row = costs["tools"][entry] if entry else {}
+            expected = sum(row[f] if entry else costs["families"][f]["compile_cpu_s"] for f in families)
+            plan = compilation.plan_compilation(alg.KERNELS, None, entry=entry)  # the size unknown: compiles
+            assert plan.mode == "compile" and [f.name for f in plan.families] == families, entry
+            assert plan.compile_s == pytest.approx(expected), entry
+            fb = recording_feedback()
+            compilation.announce_compilation(alg.KERNELS, fb, plan)
+            assert f"once per machine, ~{max(1, round(expected))} s)" in fb.text, (entry, fb.text)
+            assert (f"Compile cost row {entry}." in fb.text) == bool(entry), (entry, fb.text)
+
+
+def test_every_tools_declared_rows_are_in_the_shipped_table(qgis_app):
+    """Each row a tool declares (its id, and ``<id>:<variant>`` per variant) is measured in compile_costs.json, for
+    exactly the families its KERNELS name, with a positive CPU; the table has no row of a tool that does not
+    declare it; the tools whose family warm-up missed their compile most declare theirs."""
+    from insar_geohazards.algorithms import kernel_families
+
+    rows = kernel_families.measured_costs().get("tools", {})
+    tools = _tool_kernels()
+    declared = set()
+    for name, alg in tools.items():
+        families = {f.name for f in kernel_families.families_of(alg.KERNELS)}
+        for variant in alg.COMPILE_VARIANTS:
+            entry = name + (f":{variant}" if variant else "")
+            declared.add(entry)
+            assert entry in rows, f"{entry}: run benchmarks/compile/measure.py --tools"
+            assert set(rows[entry]) == families and all(v > 0 for v in rows[entry].values()), (entry, rows[entry])
+    assert set(rows) == declared
+    assert {"sbasinversion", "sbasinversion:nocoherence", "okadaforward", "coulombstress", "coulombonfaults",
+            "phaselinking", "offsettracking", "multisensortimeseries"} <= declared
+
+
+def test_sbas_without_coherence_uses_its_own_row(qgis_app, tmp_path):
+    """sbasinversion's solver compiles about half as much when it reads no coherence: such a run (no COHERENCE, or
+    COHERENCE given with neither weighting nor a coherence threshold) reads its ``nocoherence`` row; a run weighting
+    by coherence or thresholding it, its plain row."""
+    import testutils_hostile as hk
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    files, coh = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=5, shape=(6, 7), coherence=True)
+    alg, ctx = QgsApplication.processingRegistry().createAlgorithmById("geohazard:sbasinversion"), \
+        QgsProcessingContext()
+    both = {"INTERFEROGRAMS": files, "COHERENCE": coh}
+    assert alg.compile_entry({**both, "WEIGHTING": 1}, ctx) == "sbasinversion"
+    assert alg.compile_entry({**both, "COHERENCE_THRESHOLD": 0.3}, ctx) == "sbasinversion"
+    assert alg.compile_entry(both, ctx) == "sbasinversion:nocoherence"  # given, but the solver does not read it
+    assert alg.compile_entry({"INTERFEROGRAMS": files}, ctx) == "sbasinversion:nocoherence"
 
 
 def test_a_family_already_compiled_is_left_out_of_the_estimate(qgis_app, monkeypatch):
@@ -107,6 +160,10 @@ def test_a_family_already_compiled_is_left_out_of_the_estimate(qgis_app, monkeyp
                         lambda modules: not any(m.__name__.endswith("timeseries.sbas") for m in modules))
     plan = plan_compilation(SBAS, None, TABLE)
     assert [f.name for f in plan.families] == ["ground_reference"] and plan.compile_s == pytest.approx(1.5)
+    # a tool's own row: its cost of the family still to compile only
+    rows = {**TABLE, "tools": {"sbasinversion": {"sbas": 9.0, "ground_reference": 0.25}}}
+    plan = plan_compilation(SBAS, None, rows, entry="sbasinversion")
+    assert plan.compile_s == pytest.approx(0.25) and plan.entry == "sbasinversion" and plan.measured
 
 
 def test_the_shipped_table_names_every_family_with_measured_costs():

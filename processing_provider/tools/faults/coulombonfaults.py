@@ -48,6 +48,8 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     RECEIVERS = "RECEIVERS"
     DEPTH_UNIT = "km"
 
+    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
         self.addParameter(declare.features(self.RECEIVERS, "Receiver faults (line layer)", "line"))

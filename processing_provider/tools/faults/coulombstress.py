@@ -56,6 +56,8 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     OPTIMAL = "OPTIMAL"
     DEPTH_UNIT = "km"
 
+    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
         self.add_coulomb_parameters()

@@ -105,6 +105,8 @@ class OffsetTracking(GeohazardAlgorithm):
     OUTPUT_QUALITY = "OUTPUT_QUALITY"
     GEOMETRIES = ["map (east / north from the georeferencing)", "radar (range / azimuth from pixel spacings)"]
 
+    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.REFERENCE_IMAGE, "Reference image (earlier)"))
         self.addParameter(declare.raster(self.SECONDARY, "Secondary image (later)"))

@@ -71,6 +71,8 @@ class PhaseLinking(GeohazardAlgorithm):
     #: between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller
     BLOCK_ROWS = 64
 
+    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))
         self.addParameter(declare.integer(self.WINDOW_ROWS, "Window rows (odd)", 5, 1, 101))

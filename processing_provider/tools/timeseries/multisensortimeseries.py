@@ -144,6 +144,8 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
     OUTPUT_QUALITY = ms_in.OUTPUT_QUALITY
     OUTPUT_GAPS = ms_in.OUTPUT_GAPS
 
+    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.SERIES, "LOS series (this or a manifest needed)",
                                           optional=True))

@@ -122,6 +122,18 @@ class SbasInversion(StackAlgorithm):
                                            "HTML (*.html)", optional=True))
         self.addOutput(declare.report_output(self.OUTPUT_NETWORK_PNG, self.tr("Network plot (PNG)")))
 
+    #: a solver that reads no coherence (none given, or neither weighting nor a coherence threshold) compiles about
+    #: half as much
+    COMPILE_VARIANTS = ("", "nocoherence")
+
+    def compile_variant(self, parameters, context) -> str:
+        v = self.values(parameters, context, ids.WEIGHTING, ids.COHERENCE_THRESHOLD)
+        if (v.WEIGHTING or v.COHERENCE_THRESHOLD > 0) and (
+                stacks.mintpy_stack_path(self, parameters, context)
+                or stacks.expand_raster_inputs(self, parameters, ids.COHERENCE, context, want="coh")):
+            return ""
+        return "nocoherence"
+
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, feedback=feedback)
