@@ -606,7 +606,7 @@ def parallel_threading_layer() -> str:
 
 def thread_count() -> int:
     """Threads a kernel called from this thread may use: numba's count for this thread (what the run's threads
-    setting chose, :mod:`io.blocks`); 1 without numba (plain Python kernels hold the GIL: threads would only
+    setting chose, :mod:`fileio.base.blocks`); 1 without numba (plain Python kernels hold the GIL: threads would only
     take turns)."""
     if HAVE_NUMBA:
         return max(1, int(_numba.get_num_threads()))

@@ -787,7 +787,7 @@ def write_project(out: str, layers: list[tuple], main_group: str) -> str:
     app = QgsApplication([], False)
     app.initQgis()
     titles = _titles(layers)
-    from insar_geohazards.io.arrange import date_span, layer_title
+    from insar_geohazards.fileio.display.arrange import date_span, layer_title
 
     project = QgsProject.instance()
     root = project.layerTreeRoot()

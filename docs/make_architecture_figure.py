@@ -20,7 +20,7 @@ LAYERS = [
     ("ui", "ui/"),
     ("tools", "processing_provider/tools/"),
     ("inputs", "processing_provider/inputs/"),
-    ("io", "io/"),
+    ("fileio", "fileio/"),
     ("provider", "processing_provider/"),
     ("core", "algorithms/"),
 ]
@@ -30,7 +30,7 @@ PLACE = {
     "provider": (3.5, 5.0, "provider.py\nwalks tools/, loads models/"),
     "tools": (2.0, 3.7, "tools/<family>/<tool ID>.py\none class per tool (+ _base.py)"),
     "inputs": (0.5, 2.2, "inputs/\nparameters -> values, file lists"),
-    "io": (3.5, 2.2, "io/ (shared)\nfiles <-> numpy, styles"),
+    "fileio": (3.5, 2.2, "fileio/ (shared)\nfiles <-> numpy, styles"),
     "core": (2.0, 0.7, "algorithms/\nthe pure core (numpy in, numpy out)"),
 }
 
@@ -43,7 +43,7 @@ def layer_of(rel: str) -> str | None:
 
 
 def python_files():
-    for folder in ("ui", "processing_provider", "io", "algorithms"):
+    for folder in ("ui", "processing_provider", "fileio", "algorithms"):
         for dp, _, files in os.walk(os.path.join(ROOT, folder)):
             for f in files:
                 if f.endswith(".py"):
@@ -97,7 +97,7 @@ def draw(lines: dict, edges: dict) -> None:
 
     fig, ax = plt.subplots(figsize=(9.0, 6.6))
     w, h = 2.3, 0.8
-    colours = {"core": "#dbe9f6", "io": "#fde9d0", "inputs": "#e4f2dc", "tools": "#efe3f6", "ui": "#eeeeee",
+    colours = {"core": "#dbe9f6", "fileio": "#fde9d0", "inputs": "#e4f2dc", "tools": "#efe3f6", "ui": "#eeeeee",
                "provider": "#eeeeee"}
     for name, (x, y, text) in PLACE.items():
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=colours[name],
@@ -122,7 +122,7 @@ def draw(lines: dict, edges: dict) -> None:
     provider = sum(lines.get(k, 0) for k in ("provider", "tools", "inputs"))
     ax.set_title(f"Imports between the layers (number = modules importing; red would point upward)\n"
                  f"processing_provider {provider:,} lines = {100 * provider / core:.0f} % of the core's {core:,}; "
-                 f"io {lines.get('io', 0):,}", fontsize=10)
+                 f"fileio {lines.get('fileio', 0):,}", fontsize=10)
     ax.set_xlim(-1.0, 5.0)
     ax.set_ylim(0.0, 5.7)
     ax.axis("off")

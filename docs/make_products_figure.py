@@ -44,7 +44,7 @@ def dem_layer(work: str):
     )
     from qgis.PyQt.QtGui import QColor
 
-    from insar_geohazards.io import gamma
+    from insar_geohazards.fileio.formats import gamma
 
     vrt, _ = gamma.as_vrt(os.path.join(work, "gamma_obs", "20060619_utm.dem"), work)
     height = fq.raster(vrt, "height")

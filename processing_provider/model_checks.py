@@ -43,7 +43,7 @@ def _quiet(name, original):
     def method(self, *args, **kwargs):
         if not _uses_our_tools(self):
             return original(self, *args, **kwargs)
-        from ..io.probe import quiet_gdal_reads
+        from ..fileio.base.probe import quiet_gdal_reads
 
         context = args[1] if len(args) > 1 else kwargs.get("context")
         before = _layer_ids(context)
@@ -106,7 +106,7 @@ def mark_quiet(context, before: set) -> None:
 
 
 def _file_of(layer) -> str:
-    from ..io.probe import strip_uri
+    from ..fileio.base.probe import strip_uri
 
     return strip_uri(layer.source())
 
@@ -217,7 +217,7 @@ def raster_layer(context, path: str, index: dict | None = None):
     ``index``: the store's :func:`_raster_index`, kept up to date here (several paths looked up in one pass)."""
     from qgis.core import QgsRasterLayer
 
-    from ..io.probe import quiet_gdal_reads
+    from ..fileio.base.probe import quiet_gdal_reads
 
     store = context.temporaryLayerStore() if context is not None else None
     if store is None or not isinstance(path, str) or not os.path.isfile(path):
@@ -247,7 +247,7 @@ def keep_rasters(context, paths) -> int:
     the store is found by its source instead. The callers give those rasters only: the files of a folder output
     or of a list input are no step's variables (opening each of them as a layer cost more than the chain's own
     work on a small stack). Returns the number of rasters kept."""
-    from ..io.raster import RASTER_EXT
+    from ..fileio.base.raster import RASTER_EXT
 
     paths = [p for p in paths if isinstance(p, str) and p.lower().endswith(RASTER_EXT)]
     store = context.temporaryLayerStore() if context is not None and paths else None

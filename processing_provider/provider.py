@@ -136,8 +136,8 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from ..io.probe import quiet_gdal_reads, shared_probes
-            from ..io.transaction import OutputTransaction
+            from ..fileio.base.probe import quiet_gdal_reads, shared_probes
+            from ..fileio.base.transaction import OutputTransaction
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters, keep_products=True))
             run = OutputTransaction().begin({})
@@ -161,7 +161,7 @@ def model_algorithms() -> list:
             if feedback is not None and run.notes:
                 feedback.pushInfo("Summary of the steps:\n" + "\n".join(f"  {n}" for n in run.notes))
             run.commit()
-            from ..io.arrange import arrange_model_outputs
+            from ..fileio.display.arrange import arrange_model_outputs
             from .tools._base import run_title
 
             arrange_model_outputs(self.name(), run_title(self, parameters, context), context, results or {},
@@ -268,7 +268,7 @@ def expand_model_folders(model, parameters, *, keep_products: bool = False) -> d
     from qgis.core import QgsProcessing
 
     from ..algorithms.errors import GeohazardError
-    from ..io.stacks import filter_stack_files
+    from ..fileio.insar.stacks import filter_stack_files
 
     out = dict(parameters)
     for d in model.parameterDefinitions():

@@ -126,8 +126,8 @@ def los_projection_frozen(info, *, dem=None, inc_path=None, inc_kind=0, read_hea
     from insar_geohazards.algorithms.geometry.los import check_incidence, los_unit_vector
     from insar_geohazards.algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
     from insar_geohazards.algorithms.progress import iter_blocks
-    from insar_geohazards.io.geometry import incidence_to_degrees, metric_pixel_size
-    from insar_geohazards.io.raster import DEFAULT_BLOCK_ROWS, read_band
+    from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, read_band
+    from insar_geohazards.fileio.motion.geometry import incidence_to_degrees, metric_pixel_size
 
     out = {}
     if vertical:
@@ -161,7 +161,7 @@ def los_to_vertical_frozen(info, *, inc_path=None, inc_value=37.0, in_radians=Fa
     """The loop of ``losvelocitytovertical`` before the engine; returns ``(bands, rows, cols)`` float32."""
     from insar_geohazards.algorithms.geometry.los import check_incidence, los_to_vertical
     from insar_geohazards.algorithms.progress import iter_blocks
-    from insar_geohazards.io.raster import DEFAULT_BLOCK_ROWS, read_band
+    from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, read_band
 
     out = np.empty((info.count, info.height, info.width), np.float32)
     for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS):
@@ -203,7 +203,7 @@ def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
 
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.algorithms.timeseries.phase_gradient import phase_gradient_stack
-    from insar_geohazards.io.raster import read_band
+    from insar_geohazards.fileio.base.raster import read_band
 
     def read_wrapped(path, rr, sgn):
         a = read_band(path, rows=rr, name=os.path.basename(path), dtype=np.float64)
@@ -275,7 +275,7 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
         model_columns,
     )
     from insar_geohazards.algorithms.timeseries.models import fit_models
-    from insar_geohazards.io.raster import DEFAULT_BLOCK_ROWS, raster_info, read_bands
+    from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, raster_info, read_bands
 
     info = raster_info(path)
     parts, names = [], None
@@ -303,7 +303,7 @@ def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold
         calibration_factors,
         ps_candidates,
     )
-    from insar_geohazards.io.raster import RasterWriter
+    from insar_geohazards.fileio.base.raster import RasterWriter
 
     info = stack.info
     cal = None
@@ -332,7 +332,7 @@ def phase_linking_frozen(stack, block_rows, outs, *, window, method, shp, alpha,
     import os
 
     from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_stack
-    from insar_geohazards.io.raster import RasterWriter, read_band
+    from insar_geohazards.fileio.base.raster import RasterWriter, read_band
 
     info = stack.info
     n = len(stack)

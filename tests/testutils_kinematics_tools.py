@@ -63,7 +63,7 @@ def _egms_cells(path, gt, shape):
 def _validation_inputs(tmp_path):
     from qgis.core import QgsFeature, QgsField, QgsFields, QgsGeometry, QgsPointXY, QgsVectorFileWriter, QgsVectorLayer
 
-    from insar_geohazards.io.compat import FIELD_DOUBLE
+    from insar_geohazards.fileio.base.compat import FIELD_DOUBLE
 
     rng = np.random.default_rng(3)
     gd = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(2 * 365)]
@@ -108,7 +108,7 @@ def _validation_inputs(tmp_path):
 def _trigger_layer(days, idx, columns):
     from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
 
-    from insar_geohazards.io.compat import FIELD_DOUBLE
+    from insar_geohazards.fileio.base.compat import FIELD_DOUBLE
 
     layer = QgsVectorLayer("Point?crs=EPSG:32633", "defo", "memory")
     layer.dataProvider().addAttributes([QgsField("D" + days[i].strftime("%Y%m%d"), FIELD_DOUBLE) for i in idx])

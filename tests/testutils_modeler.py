@@ -24,7 +24,7 @@ def _dialog_class():
 
 def source_meaning(source) -> tuple:
     """Where one value of a step comes from: ("static", value), ("input", name), ("step", child, output) ..."""
-    from insar_geohazards.io import compat  # the enum moved to Qgis in 3.30
+    from insar_geohazards.fileio.base import compat  # the enum moved to Qgis in 3.30
 
     kind = source.source()
     if kind == compat.MODEL_SOURCE_STATIC_VALUE:

@@ -1,12 +1,12 @@
 """The Temporal Controller on QGIS before 3.38: the map draws, for each time-series raster of a run
-(:func:`io.temporal.make_temporal`), the band of the controller's current time (QGIS 3.38 and later do it
+(:func:`fileio.display.temporal.make_temporal`), the band of the controller's current time (QGIS 3.38 and later do it
 themselves from the ranges per band). With the controller off, each raster draws the band its style names."""
 
 from __future__ import annotations
 
 from qgis.core import QgsProject, QgsRasterLayer
 
-from ..io.temporal import DATES_KEY, band_at, has_ranges_per_band
+from ..fileio.display.temporal import DATES_KEY, band_at, has_ranges_per_band
 
 #: the band the layer's style draws, kept while the controller moves it
 STYLE_BAND_KEY = "insar_geohazards/style_band"

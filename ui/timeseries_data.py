@@ -35,9 +35,9 @@ from qgis.core import (
 )
 
 from ..algorithms.errors import GeohazardError
-from ..io.points import date_fields_of, raster_dates
-from ..io.probe import gdal_thread_options
-from ..io.raster import open_raster, raster_info
+from ..fileio.base.probe import gdal_thread_options
+from ..fileio.base.raster import open_raster, raster_info
+from ..fileio.motion.points import date_fields_of, raster_dates
 
 #: Fields naming a point, first found wins (PS products, EGMS, our outputs).
 LABEL_FIELDS = ("CODE", "code", "pid", "PID", "ID", "id", "name", "NAME")
@@ -199,8 +199,8 @@ def read_pixel(path: str, x: float, y: float, name: str):
 
 def _decode_threads(path: str):
     """``ALL_CPUS`` for a file whose one-pixel read decodes more than a pick's budget (a series written in large
-    tiles, before the series layout of :mod:`io.series_tiles`): GDAL then decodes its tiles on every core."""
-    from ..io.series_tiles import SERIES_PICK_BYTES
+    tiles, before the series layout of :mod:`fileio.base.series_tiles`): GDAL then decodes its tiles on every core."""
+    from ..fileio.base.series_tiles import SERIES_PICK_BYTES
 
     try:
         ds = open_raster(path, os.path.basename(path))
@@ -279,7 +279,7 @@ def is_timeseries_points(layer) -> bool:
 def _series_table(layer) -> Optional[tuple]:
     """``(path, layer name, dates)`` of a GeoPackage point layer keeping its series in a netCDF series file or a
     compressed series table (EGMS loads at national scale), else None."""
-    from ..io.egms import series_layer
+    from ..fileio.formats.egms import series_layer
 
     if not isinstance(layer, QgsVectorLayer) or layer.providerType() != "ogr":
         return None
@@ -292,7 +292,7 @@ def _label_field(layer) -> Optional[str]:
 
 
 def _feature_values(layer, feats):
-    from ..io.egms import read_series
+    from ..fileio.formats.egms import read_series
 
     try:
         pairs = date_fields_of(layer, layer.name())

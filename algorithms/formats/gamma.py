@@ -18,7 +18,7 @@ layouts MintPy's ``prep_gamma.py`` reads and PyRate's ``tests/test_data/small_te
 * ``lv_theta`` is the look vector's elevation angle and ``inc`` the incidence angle (GAMMA ``look_vector`` and
   ``gc_map``); their unit is checked from their values (:mod:`.angle_rasters`).
 
-Pure Python: which files, what grid, which values; ``io/gamma.py`` writes the VRTs GDAL reads them through.
+Pure Python: which files, what grid, which values; ``fileio/formats/gamma.py`` writes the VRTs GDAL reads them through.
 """
 
 from __future__ import annotations

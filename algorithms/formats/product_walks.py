@@ -19,7 +19,7 @@
   products, geocoded by *Terrain Correction* (the ``.hdr`` has a ``map info``); the ``.dim``'s abstracted metadata
   gives the radar frequency (MHz), the incidence (``incidence_near``/``incidence_far``) and ``centre_heading``.
 
-Pure Python: names, text and XML; ``io/products.py`` opens the rasters.
+Pure Python: names, text and XML; ``fileio/formats/products.py`` opens the rasters.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ product, or None when they are plain rasters (read as before, by their names). Z
 files read here with :mod:`zipfile`; their rasters are named as GDAL virtual paths (``/vsizip/<zip>/<member>``)
 that the readers open in place: nothing is extracted. The layouts are those of :mod:`.licsar` and :mod:`.hyp3`.
 
-Pure Python (no GDAL): the rasters' grids, data types and E/N/U values are read by ``io/products.py``.
+Pure Python (no GDAL): the rasters' grids, data types and E/N/U values are read by ``fileio/formats/products.py``.
 """
 
 from __future__ import annotations

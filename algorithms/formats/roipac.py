@@ -16,7 +16,7 @@ phase in radians), and the correlation ``.cor`` alike (band 2 the coherence).
 * The wavelength: ``WAVELENGTH`` (metres; a unit written after the number is read as such), checked against
   ``PLATFORM``'s band (:func:`~.wavelength.header_wavelength`).
 
-Pure Python: names and text; ``io/products.py`` opens the rasters.
+Pure Python: names and text; ``fileio/formats/products.py`` opens the rasters.
 """
 
 from __future__ import annotations

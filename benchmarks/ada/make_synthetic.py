@@ -15,7 +15,7 @@ from osgeo import osr
 from testutils_ada import planted_field
 from testutils_ada_generators import GENERATORS
 
-from insar_geohazards.io.ada import write_points_gpkg
+from insar_geohazards.fileio.motion.ada import write_points_gpkg
 
 X0, Y0 = 400_000.0, 4_500_000.0
 

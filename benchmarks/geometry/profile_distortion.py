@@ -3,7 +3,7 @@
 Usage: /usr/bin/python3 profile_distortion.py DEM.tif OUT_DIR [HEADING]
 
 Runs the tool's steps one after the other in this thread, with the tool's block height
-(``io.geometry.distortion_block_rows``) and writers (DEFLATE level 1, GDAL compression
+(``fileio.motion.geometry.distortion_block_rows``) and writers (DEFLATE level 1, GDAL compression
 threads), and adds the process CPU seconds (user + sys, every thread: numba's and GDAL's
 workers included) of each step: DEM decode, the two range scans, the classification kernel,
 the class counts, the temporary stores, the GeoTIFF writes of classes / R-index / visibility.
@@ -23,9 +23,10 @@ import numpy as np
 from common import cpu_s
 
 from insar_geohazards.algorithms.geometry import distortion as dist
-from insar_geohazards.io import geometry, raster
-from insar_geohazards.io.blocks import RunSettings
-from insar_geohazards.io.writers import compression_threads, exact_float_dtype
+from insar_geohazards.fileio.base import raster
+from insar_geohazards.fileio.base.blocks import RunSettings
+from insar_geohazards.fileio.base.writers import compression_threads, exact_float_dtype
+from insar_geohazards.fileio.motion import geometry
 
 
 def main():

@@ -1,10 +1,10 @@
 """What the time-series dock's pick of one pixel on every date costs, by grid size and tile layout.
 
 For each size (rows x cols x dates), a series raster (float32, smooth random walks as a multi-sensor run writes them,
-NaN nowhere) is written twice through :class:`io.raster.RasterWriter`: the layout of the series outputs before (the
-default 256 x 256 tiles: 256 columns, rows by the tile-row budget; DEFLATE) and now (square tiles of
-:func:`io.series_tiles.series_tile_size`, ZSTD). Each is then read as its users read it, every read on a freshly opened
-dataset (GDAL's block cache empty; the files sit in the page cache, as after the map has drawn them):
+NaN nowhere) is written twice through :class:`fileio.base.raster.RasterWriter`: the layout of the series outputs before
+(the default 256 x 256 tiles: 256 columns, rows by the tile-row budget; DEFLATE) and now (square tiles of
+:func:`fileio.base.series_tiles.series_tile_size`, ZSTD). Each is then read as its users read it, every read on a
+freshly opened dataset (GDAL's block cache empty; the files sit in the page cache, as after the map has drawn them):
 
 * pick: one pixel on every band (``ReadAsArray(col, row, 1, 1)``, what ``ui.timeseries_data.read_pixel`` does), the
   median over ``PICKS`` pixels spread over the grid, CPU and wall seconds; before, also the wall seconds with GDAL's
@@ -34,8 +34,8 @@ import time
 import numpy as np
 from osgeo import gdal
 
-from insar_geohazards.io.raster import RasterWriter
-from insar_geohazards.io.series_tiles import series_tile_size
+from insar_geohazards.fileio.base.raster import RasterWriter
+from insar_geohazards.fileio.base.series_tiles import series_tile_size
 
 PICKS = 9
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)

@@ -13,5 +13,5 @@
 ``guard``     the checks every run passes before computing (outputs, inputs, ranges, overlaps)
 ``feedback``  QgsProcessingFeedback -> the core's progress protocol
 
-It imports ``io`` (files <-> arrays), never a tool; ``io`` never imports it.
+It imports ``fileio`` (files <-> arrays), never a tool; ``fileio`` never imports it.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from ...algorithms.formats.geometry_meta import Choice
-from ...io.metadata import geometry_choice
+from ...fileio.base.metadata import geometry_choice
 from .aliases import given
 from .feedback import FeedbackProgress
 

@@ -11,13 +11,13 @@ from ...algorithms.ada import classification
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
-from ...io import ada, geometry, points
-from ...io.vector import as_number, wkt_of
+from ...fileio.base.vector import as_number, wkt_of
+from ...fileio.motion import ada, geometry, points
 from ..lazy import lazy_module
 from . import layers
 from .values import values
 
-features = lazy_module("...io.features", __package__)
+features = lazy_module("...fileio.motion.features", __package__)
 zonal = lazy_module("...algorithms.ada.zonal", __package__)
 
 

@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 from ...algorithms.errors import GeohazardError
-from ...io.probe import band_min_max
+from ...fileio.base.probe import band_min_max
 
 
 def _content_setting(alg, parameters, context, units_pid: str) -> tuple:
@@ -91,6 +91,6 @@ def check_heading_raster(alg, parameters, context, name: str, paths) -> None:
 
 
 def _metadata(path: str) -> dict:
-    from ...io.metadata import geotiff_metadata
+    from ...fileio.base.metadata import geotiff_metadata
 
     return next(geotiff_metadata([path]))[1]

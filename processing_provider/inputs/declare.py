@@ -104,10 +104,10 @@ class QuietRaster(QgsProcessingParameterRasterLayer):
     QGIS checks a file path (``qgis_process`` every parameter, before the run) by loading it as a layer; the layer's
     default renderer computes band statistics, which GDAL saves as ``<file>.aux.xml`` beside the input. Here that
     layer is opened with GDAL's side-car files off, as the tools read their inputs
-    (:func:`..io.probe.quiet_gdal_reads`); the answer and the layer are QGIS's."""
+    (:func:`..fileio.base.probe.quiet_gdal_reads`); the answer and the layer are QGIS's."""
 
     def checkValueIsAcceptable(self, value, context=None):
-        from ...io.probe import quiet_gdal_reads
+        from ...fileio.base.probe import quiet_gdal_reads
         from ..model_checks import _layer_ids, mark_quiet
         from .delivered import is_gamma
 
@@ -185,8 +185,8 @@ class PathList(QgsProcessingParameterMultipleLayers):
             return False
         from osgeo import gdal
 
-        from ...io.mintpy import parse_source
-        from ...io.probe import quiet_gdal_reads
+        from ...fileio.base.probe import quiet_gdal_reads
+        from ...fileio.formats.mintpy import parse_source
 
         hdf5 = [parse_source(i) for i in items]  # MintPy results: read (and named when wrong) by .delivered
         if not all(os.path.isfile(h[0] if h else i) for h, i in zip(hdf5, items)):
@@ -483,7 +483,7 @@ def add_los_pair(alg) -> None:
 
 
 #: The grid of a stack whose pairs cover different areas (HyP3 products): options of STACK_EXTENT, in the order of
-#: :data:`..io.products.EXTENTS`.
+#: :data:`..fileio.formats.products.EXTENTS`.
 STACK_EXTENTS = ("Common area of all pairs (intersection)", "Every pair's area (union; no-data outside a pair)")
 
 

@@ -4,14 +4,14 @@ rasters in metres.
 * A raster parameter given a MintPy HDF5 result (``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5``,
   ``maskTempCoh.h5``, ``temporalCoherence.h5`` ...; or ``HDF5:"file.h5"://dataset`` for one dataset, the name
   QGIS gives a dataset picked in its dialog) is read through a GeoTIFF in mm / mm/yr / degrees, on the file's grid
-  and CRS, dated, carrying the reference and scene values (:func:`io.mintpy.as_geotiff`). It is written once per
-  version of the file into QGIS's processing temporary folder, never beside the input. Which dataset of a geometry
+  and CRS, dated, carrying the reference and scene values (:func:`fileio.formats.mintpy.as_geotiff`). It is written once
+  per version of the file into QGIS's processing temporary folder, never beside the input. Which dataset of a geometry
   file is read follows the parameter: an incidence raster reads ``incidenceAngle``, a heading raster
   ``azimuthAngle``, a DEM ``height``, a slant-range raster ``slantRangeDistance``.
 * A raster parameter given a GAMMA raster as GAMMA writes it (``20060619_utm.dem``, ``.inc``, ``.lv_theta``, a
   geocoded ``.unw`` ...: no header, big-endian) beside the DEM/MAP parameter file of its grid is read through a raw
   VRT on that grid (EQA or UTM), carrying the scene values of the image parameter files beside it (``*_slc.par``:
-  incidence, heading, slant range, wavelength), so the geometry rule finds them (:mod:`...io.gamma`).
+  incidence, heading, slant range, wavelength), so the geometry rule finds them (:mod:`...fileio.formats.gamma`).
 * A displacement or velocity input of a tool (its ``MM_INPUTS``) whose metadata says m, m/yr, cm ... is read as
   millimetres through a scaled VRT in the same folder; one that declares no unit and whose values cannot be mm
   (:func:`~algorithms.formats.units.not_millimetres`) is warned about by name.
@@ -29,9 +29,9 @@ from typing import Optional
 from qgis.core import QgsProcessingUtils, QgsRasterLayer
 
 from ...algorithms.formats.units import not_millimetres
-from ...io import gamma as gamma_io
-from ...io import mintpy as mintpy_io
-from ...io import units as units_io
+from ...fileio.formats import gamma as gamma_io
+from ...fileio.formats import mintpy as mintpy_io
+from ...fileio.formats import units as units_io
 
 #: What a raster parameter is for, by ID (the dataset of a MintPy geometry file it reads).
 PURPOSES = {"INCIDENCE_RASTER": "incidence", "INCIDENCE_RASTER_2": "incidence", "INCIDENCE_RASTERS": "incidence",
@@ -137,8 +137,8 @@ def content_view(alg, parameters, context, name: str, path: str, notes: Optional
     if d is None or not path or not os.path.isfile(path):
         return path
     from ...algorithms.formats.angle_rasters import HEADING_CONTENTS, content_band
-    from ...io.probe import band_view
-    from ...io.raster import raster_info
+    from ...fileio.base.probe import band_view
+    from ...fileio.base.raster import raster_info
 
     content = HEADING_CONTENTS[alg.parameterAsEnum(parameters, option, context)]
     try:
@@ -155,7 +155,7 @@ def content_view(alg, parameters, context, name: str, path: str, notes: Optional
 
 
 def _dated(path: str) -> bool:
-    from ...io.raster import raster_info
+    from ...fileio.base.raster import raster_info
 
     try:
         info = raster_info(path, "raster")

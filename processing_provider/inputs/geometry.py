@@ -18,7 +18,8 @@ from ...algorithms.formats.dates import dated_fields, is_date, parse_date
 from ...algorithms.geometry import decomposition as _dec
 from ...algorithms.geometry import los
 from ...algorithms.progress import SubProgress
-from ...io import blocks, geometry, raster, vector
+from ...fileio.base import blocks, raster, vector
+from ...fileio.motion import geometry
 from ..lazy import lazy_module
 from . import values as _values
 from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value, user_number

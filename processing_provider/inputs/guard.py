@@ -1,9 +1,9 @@
 """The guard layer: checks every tool runs before and after its computation.
 
 :class:`..tools._base.GeohazardAlgorithm` calls :func:`check_before` before ``process`` and
-:func:`..io.probe.degenerate_outputs` on the results, so a tool declares what is special about it (class
+:func:`..fileio.base.probe.degenerate_outputs` on the results, so a tool declares what is special about it (class
 attributes, see ``tools/_base.py``) instead of repeating checks; the files themselves are opened by
-:mod:`..io.probe`:
+:mod:`..fileio.base.probe`:
 
 * outputs: each destination is a new file, never an input of the run or a side-car of
   one (``.aux.xml``, ``.dbf``, ``-wal`` ...), compared by real path, including the files
@@ -46,7 +46,7 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.plausibility import BY_PARAMETER, DATE_PARAMETERS, check_date, check_scalar
-from ...io.probe import (
+from ...fileio.base.probe import (
     NOT_DATA,
     RASTER_OUT_EXT,
     VECTOR_OUT_EXT,
@@ -56,7 +56,7 @@ from ...io.probe import (
     remember_header,
     strip_uri,
 )
-from ...io.raster import RASTER_EXT
+from ...fileio.base.raster import RASTER_EXT
 from . import delivered
 from .angles import check_heading_raster, check_incidence_raster
 from .listing import _item_paths, _real, input_files, product_files, remember_input_files  # noqa: F401 (the guard's API)
@@ -259,7 +259,7 @@ def sibling_layers(layer) -> tuple:
     ``("", [])`` otherwise (a layer chosen with ``|layername=``, a single layer, a memory layer)."""
     from qgis.core import QgsProviderRegistry
 
-    from ...io.vector import file_layers
+    from ...fileio.base.vector import file_layers
 
     if layer is None or layer.providerType() != "ogr":
         return "", []

@@ -4,7 +4,7 @@ bytes (the file's own dates say when)."""
 
 from __future__ import annotations
 
-from ...io.metadata import inherited_history, plugin_version
+from ...fileio.base.metadata import inherited_history, plugin_version
 from . import knobs
 from .guard import input_files
 

@@ -7,7 +7,7 @@ import os
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import date_to_str, parse_date_pairs
-from ...io import raster
+from ...fileio.base import raster
 from ..lazy import lazy_module
 from .stacks import expand_raster_inputs
 from .values import values

@@ -1,7 +1,7 @@
 """Run-wide knobs, declared once here and given to every tool that runs on the block engine.
 
 ``MAX_MEMORY_MB``: memory one block may use, in MiB (2**20 bytes): each tool plans its blocks (rows, points or
-tiles) from it through the run settings (:meth:`..io.blocks.RunSettings.plan`, ``rows``, ``plan_files``, or
+tiles) from it through the run settings (:meth:`..fileio.base.blocks.RunSettings.plan`, ``rows``, ``plan_files``, or
 ``run.max_memory_mb`` handed to a core planner) with a model of its memory per pixel;
 ``DASK_SCHEDULER``: where the blocks run; ``THREADS``: compute and compression threads of this process. All three are
 advanced and optional; an empty value takes, in order, the QGIS setting ``insar_geohazards/<knob in lower case>``
@@ -26,7 +26,7 @@ from qgis.core import (
 
 from ...algorithms.engine import DEFAULT_MAX_MEMORY_MB, ENV_MAX_MEMORY, ENV_SCHEDULER, scheduler_from
 from ...algorithms.errors import GeohazardError
-from ...io.blocks import RunSettings
+from ...fileio.base.blocks import RunSettings
 from .aliases import given
 
 MAX_MEMORY_MB, DASK_SCHEDULER, THREADS = "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"

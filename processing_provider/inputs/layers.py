@@ -1,7 +1,7 @@
 """Layer and output parameters into plain values: file paths, point tables, chosen fields.
 
 A raster parameter becomes a GDAL file path (:func:`raster_path`), a point layer a
-:class:`..io.ada.PointTable` of arrays (:func:`read_point_table`), a destination a path or nothing when the
+:class:`..fileio.motion.ada.PointTable` of arrays (:func:`read_point_table`), a destination a path or nothing when the
 user left an optional output out (:func:`output_paths`).
 """
 
@@ -18,13 +18,20 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics.validation import Station, read_station_csv
-from ...io import vector
-from ...io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
-from ...io.blocks import raster_source
-from ...io.kinematics import table_as_csv
-from ...io.raster import check_same_grid, raster_info
-from ...io.rasterize import burn_polygons
-from ...io.vector import read_points
+from ...fileio.base import vector
+from ...fileio.base.blocks import raster_source
+from ...fileio.base.raster import check_same_grid, raster_info
+from ...fileio.base.rasterize import burn_polygons
+from ...fileio.base.vector import read_points
+from ...fileio.motion.ada import (
+    HEIGHT_CANDIDATES,
+    STD_CANDIDATES,
+    VELOCITY_CANDIDATES,
+    PointTable,
+    find_field,
+    point_layer_table,
+)
+from ...fileio.motion.kinematics import table_as_csv
 from . import delivered
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC
 
@@ -68,7 +75,7 @@ def polygons_wkb(alg, parameters, name: str, context, crs_wkt: str) -> list:
 
 def fit_mask(alg, parameters, context, info):
     """The fit mask on the grid of ``info`` (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
-    from ...io.corrections import mask_raster
+    from ...fileio.insar.corrections import mask_raster
 
     mask = mask_raster(raster_path(alg, parameters, "MASK", context), info) if parameters.get("MASK") else None
     if parameters.get("STABLE_AREA"):
@@ -107,8 +114,8 @@ def check_shapes(alg, parameters, context, names, shape, *, like: str = "INPUT")
 
 def dated_source(alg, parameters, name, context) -> tuple:
     """``(feature source, OGR source of its layer or '')`` of a parameter whose dated series may be in a netCDF
-    series file (loadegms): the readers of io/ look for the file through the second."""
-    from ...io.points import source_uri
+    series file (loadegms): the readers of fileio/ look for the file through the second."""
+    from ...fileio.motion.points import source_uri
 
     return (alg.parameterAsSource(parameters, name, context),
             source_uri(alg.parameterAsVectorLayer(parameters, name, context)))
@@ -197,7 +204,7 @@ def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
                      for pid, key, hint in ((iid, gm.INCIDENCE_KEY, incidence_hint), (hid, gm.HEADING_KEY,
                                                                                       heading_hint)))
         items.append((lid, path, inc, head))
-    from ...io.faults import read_los_datasets
+    from ...fileio.hazard.faults import read_los_datasets
 
     return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))
 

@@ -10,7 +10,7 @@ from typing import Optional
 
 from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
 
-from ...io.probe import SIDECARS, strip_uri
+from ...fileio.base.probe import SIDECARS, strip_uri
 
 _PARAM_INPUT_TYPES = ("raster", "multilayer", "source", "vector", "file", "layer", "mesh", "pointcloud")
 

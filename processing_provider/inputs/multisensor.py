@@ -2,8 +2,8 @@
 
 Stacks come from SERIES (one raster of per-date LOS series per stack) and from a MANIFEST (CSV or JSON, one row
 per stack; interferogram stacks enter there). Per stack, a value given to the tool wins over the file's metadata
-(:mod:`..io.multisensor`), and a contradiction is warned about naming both; a stack left without a geometry, a
-date or a needed wavelength is refused, naming it.
+(:mod:`..fileio.multisensor.multisensor`), and a contradiction is warned about naming both; a stack left without a
+geometry, a date or a needed wavelength is refused, naming it.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date
 from ...algorithms.formats.wavelength import choose_wavelength
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, angle_raster_problem, check_scalar
-from ...io import multisensor as ms_io
-from ...io.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
+from ...fileio.multisensor import multisensor as ms_io
+from ...fileio.multisensor.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
 from . import delivered, ids
 from .aliases import given
 from .stacks import product_stack, raster_list_paths
@@ -223,9 +223,9 @@ def _egms_tracks(rows: list):
     one point layer per track) given once per track: named ``<name>:<layer>`` (``<layer>`` without a name), its path
     ``file.gpkg|layername=<layer>``. A row that names one layer (``|layername=``) or a GeoPackage of one point layer
     stays one stack; one whose GeoPackage has no such layer is refused naming the layers it has."""
-    from ...io import multisensor_products as ms_prod
-    from ...io.series_nc import split_source
-    from ...io.vector import file_layers
+    from ...fileio.base.vector import file_layers
+    from ...fileio.motion.series_nc import split_source
+    from ...fileio.multisensor import multisensor_products as ms_prod
 
     for i, r in enumerate(rows):
         kind = str(r.get("kind") or "").lower()
@@ -254,8 +254,8 @@ def _delivered_row(alg, context, r: dict, i: int, name: str, kind: str):
     """The stack of a manifest row given as its producer delivers it, or None (plain rasters): a LiCSAR frame or HyP3
     products (through the stack-spec reader of every stack tool, :func:`.stacks.product_stack`), a MintPy
     ``timeseries.h5`` (read through its GeoTIFF, :mod:`.delivered`), EGMS L2a/L2b points (gridded,
-    :func:`~io.multisensor_products.egms_file`)."""
-    from ...io import multisensor_products as ms_prod
+    :func:`~fileio.multisensor.multisensor_products.egms_file`)."""
+    from ...fileio.multisensor import multisensor_products as ms_prod
 
     paths, where = r["path"], f"{MANIFEST} row {i + 1} ({name!r})"
     if kind in ("", "points") and len(paths) == 1 and ms_prod.is_egms_file(paths[0]):
@@ -560,8 +560,8 @@ def model_dates_estimate(entries: list, gap_days: float, bridge_step_days: float
 
 
 def check_grid_size(entries: list, grid: ms_io.Grid, *, gap_days: float, max_memory_mb, dest: dict) -> int:
-    """Refuse a grid the run cannot handle (:func:`~io.multisensor.grid_size_problem`) before anything is read;
-    returns the number of model dates."""
+    """Refuse a grid the run cannot handle (:func:`~fileio.multisensor.multisensor.grid_size_problem`) before anything
+    is read; returns the number of model dates."""
     from ...algorithms.timeseries.multisensor import block_bytes_per_pixel
 
     k = model_dates_estimate(entries, gap_days)

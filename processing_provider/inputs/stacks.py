@@ -1,13 +1,14 @@
-"""Stack inputs: the stack tools' parameters into plain file lists and an opened :class:`..io.stacks.StackInput`.
+"""Stack inputs: the stack tools' parameters into plain file lists and an opened
+:class:`..fileio.insar.stacks.StackInput`.
 
 The one stack-spec reader of every stack tool. INTERFEROGRAMS takes a product as its producer delivers it (a LiCSAR
 frame: LiCSBAS's ``GEOC/`` or the portal's frame folder; HyP3 zips or their folders; the list the dialog's "Add
 Directory..." makes of such a tree): :func:`product_stack` walks the producer's layout
 (:mod:`..algorithms.formats.products`), puts the pairs on one grid (STACK_EXTENT) and hands the tools the product's
 coherence, wavelength, geometry and baselines, the log saying what was taken, what was left out and why
-(:mod:`..io.products`). Otherwise a raster-list parameter takes plain rasters and folders: a folder's files, or a
-list the dialog's "Add Directory..." made, are filtered to the stack's rasters (interferograms or coherence) as
-:func:`..io.stacks.filter_stack_files` does; a MintPy ``ifgramStack.h5`` may stand as the one item of
+(:mod:`..fileio.formats.products`). Otherwise a raster-list parameter takes plain rasters and folders: a folder's files,
+or a list the dialog's "Add Directory..." made, are filtered to the stack's rasters (interferograms or coherence) as
+:func:`..fileio.insar.stacks.filter_stack_files` does; a MintPy ``ifgramStack.h5`` may stand as the one item of
 INTERFEROGRAMS.
 """
 
@@ -28,10 +29,10 @@ from ...algorithms.formats.dates import parse_date_pair, parse_date_pairs
 from ...algorithms.formats.product_files import date_pair_problem
 from ...algorithms.formats.products import read_stack_items
 from ...algorithms.formats.slc import SLC_EXT, slc_folder_files, slc_list_files
-from ...io.products import EXTENTS, ProductStack, open_product
-from ...io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
-from ...io.slc import SlcStack
-from ...io.stacks import (
+from ...fileio.base.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
+from ...fileio.formats.products import EXTENTS, ProductStack, open_product
+from ...fileio.insar.slc import SlcStack
+from ...fileio.insar.stacks import (
     StackInput,
     filter_stack_files,
     has_date_pair,
@@ -83,7 +84,8 @@ def raw_list(value) -> list:
 
 
 def stack_extent(alg, parameters, context) -> str:
-    """STACK_EXTENT as :data:`..io.products.EXTENTS` names it ("common" when the tool has no such parameter)."""
+    """STACK_EXTENT as :data:`..fileio.formats.products.EXTENTS` names it ("common" when the tool has no such
+    parameter)."""
     if alg.parameterDefinition(STACK_EXTENT) is None or parameters.get(STACK_EXTENT) in (None, ""):
         return EXTENTS[0]
     return EXTENTS[alg.parameterAsEnum(parameters, STACK_EXTENT, context)]
@@ -115,7 +117,7 @@ def product_stack(alg, parameters, context, name: str = INTERFEROGRAMS, *,
 def opened_product_geometry(alg) -> dict:
     """What the products this run opened say of the acquisition (``{INCIDENCE_DEG | HEADING_DEG | SLANT_RANGE_M:
     value}`` and ``pairs``: ``{(earlier, later): perpendicular baseline m}``), for the run's outputs to carry on
-    (:func:`~...io.metadata.stamp_geometry`): a product's scene values are in its own files (metadata.txt, the
+    (:func:`~...fileio.base.metadata.stamp_geometry`): a product's scene values are in its own files (metadata.txt, the
     .txt beside each pair), not in the rasters the run lists."""
     out: dict = {}
     for product in (getattr(alg, "_geohazard_products", None) or {}).values():
@@ -426,7 +428,7 @@ def slc_raster_files(alg, parameters, context) -> dict:
 
 
 def slc_stack(alg, parameters, context, need_complex=True, feedback=None) -> SlcStack:
-    """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names); the
+    """The SLC rasters of INPUT as an :class:`..fileio.insar.slc.SlcStack` (dates from band descriptions or names); the
     files of a list left out are named on ``feedback``."""
     ignored: list = []
     paths = slc_paths(alg, parameters, context, ignored)
@@ -572,8 +574,8 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):
     """The stack of a correction tool (rasters, not a MintPy file) in network order, read within the run's
-    memory budget (:class:`..io.corrections.Stack`)."""
-    from ...io.corrections import Stack as CorrectionStack
+    memory budget (:class:`..fileio.insar.corrections.Stack`)."""
+    from ...fileio.insar.corrections import Stack as CorrectionStack
 
     return CorrectionStack(gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines,
                                         feedback=feedback), run)

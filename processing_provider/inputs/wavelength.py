@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from ...algorithms.formats.wavelength import WavelengthChoice
-from ...io.metadata import wavelength_choice
+from ...fileio.base.metadata import wavelength_choice
 from .aliases import given
 from .feedback import FeedbackProgress
 

@@ -27,7 +27,7 @@ core's message; a cancel request becomes a clean stop with no output left behind
     ``icons/families/<FAMILY>.svg``.
 
 Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
-run-level transaction (:mod:`..io.transaction`): outputs are published together or not at all. A tool
+run-level transaction (:mod:`..fileio.base.transaction`): outputs are published together or not at all. A tool
 tunes the guard with class attributes:
 
 ``COMPLEX_INPUTS``
@@ -58,12 +58,12 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
-from ...io.arrange import arrange_outputs
-from ...io.metadata import stamp_geometry, stamp_history
-from ...io.overviews import build_overviews
-from ...io.probe import degenerate_outputs, quiet_gdal_reads
-from ...io.raster import RasterInfo, raster_info
-from ...io.transaction import OutputTransaction, disk_full
+from ...fileio.base.metadata import stamp_geometry, stamp_history
+from ...fileio.base.overviews import build_overviews
+from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads
+from ...fileio.base.raster import RasterInfo, raster_info
+from ...fileio.base.transaction import OutputTransaction, disk_full
+from ...fileio.display.arrange import arrange_outputs
 from .. import early_kernels, model_checks
 from ..inputs import declare, delivered, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
@@ -394,7 +394,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...io.probe import run_headers
+        from ...fileio.base.probe import run_headers
 
         run = self._run = OutputTransaction()
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
@@ -500,7 +500,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def carry_geometry(self, **values) -> None:
         """Record acquisition geometry this run used (``INCIDENCE_DEG=...``, ``pairs={(d1, d2): m}``,
-        ``dates={date: m}``): its raster outputs carry it (:func:`~io.metadata.stamp_geometry`), over the
+        ``dates={date: m}``): its raster outputs carry it (:func:`~fileio.base.metadata.stamp_geometry`), over the
         inputs' metadata."""
         run = getattr(self, "_run", None)
         if run is not None:

@@ -59,7 +59,7 @@ def test_the_core_imports_dask_only_inside_functions():
 
 def _imports_anywhere(path):
     """``(line, name, relative)`` of every import of ``path``, those inside functions and classes included:
-    relative imports resolved below the plugin folder (``io.raster``), absolute ones as written."""
+    relative imports resolved below the plugin folder (``fileio.base.raster``), absolute ones as written."""
     package = os.path.relpath(os.path.dirname(path), ROOT).split(os.sep)
     with open(path) as f:
         tree = ast.parse(f.read())
@@ -94,7 +94,7 @@ def test_the_core_imports_no_qgis_gdal_io_or_provider_even_inside_functions():
 
 # ------------------------------------------------------------------ the provider: three layers, one room per tool
 PROVIDER = os.path.join(ROOT, "processing_provider")
-IO = os.path.join(ROOT, "io")
+IO = os.path.join(ROOT, "fileio")
 TOOLS = os.path.join(PROVIDER, "tools")
 MAX_FILE_LINES = 600
 MAX_ADAPTER_LINES = 60
@@ -183,9 +183,9 @@ def _tool_classes(tree):
 
 
 def test_io_never_sees_the_parameter_layer_or_a_tool():
-    """io/ (files <-> numpy, shared by the provider and the dock) imports nothing of the provider or the dock and no
-    io function takes a tool or its parameters (``alg``, ``parameters``); inputs/ imports no tool; the dock reads
-    files through io/, not through the provider."""
+    """fileio/ (files <-> numpy, shared by the provider and the dock) imports nothing of the provider or the dock and no
+    fileio function takes a tool or its parameters (``alg``, ``parameters``); inputs/ imports no tool; the dock reads
+    files through fileio/, not through the provider."""
     bad = []
     for path in _py_files(IO):
         tree = _tree(path)
@@ -208,8 +208,8 @@ def test_io_never_sees_the_parameter_layer_or_a_tool():
     assert not bad, bad
 
 
-#: What io/ may import of QGIS: the core library (CRS, features, layers, styles) and Qt's non-widget types (colours,
-#: QMetaType). io/ is shared by the provider and the dock: no widget, no Processing framework, no tool.
+#: What fileio/ may import of QGIS: the core library (CRS, features, layers, styles) and Qt's non-widget types (colours,
+#: QMetaType). fileio/ is shared by the provider and the dock: no widget, no Processing framework, no tool.
 IO_QGIS_ALLOWED = ("qgis.core", "qgis.PyQt.QtCore", "qgis.PyQt.QtGui")
 
 
@@ -226,9 +226,31 @@ def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_fu
             elif not relative and top in ("processing", "PyQt5", "PyQt6"):
                 bad.append(where)
             elif not relative and mod.startswith("insar_geohazards.") and \
-                    not mod.startswith(("insar_geohazards.io", "insar_geohazards.algorithms")):
+                    not mod.startswith(("insar_geohazards.fileio", "insar_geohazards.algorithms")):
                 bad.append(where)
     assert not bad, bad
+
+
+#: The floors of fileio/, lowest first (fileio/__init__.py): a module imports the core, its own floor and lower
+#: ones, never a higher one, so each floor can be read knowing only those below it.
+FILEIO_FLOORS = ("base", "display", "motion", "formats", "insar", "hazard", "multisensor")
+
+
+def test_fileio_floors_import_only_lower_floors():
+    bad = []
+    for path in _py_files(IO):
+        where = os.path.relpath(path, IO).split(os.sep)
+        if len(where) == 1:
+            assert where == ["__init__.py"], f"{path}: a module of fileio/ belongs to a floor"
+            continue
+        assert where[0] in FILEIO_FLOORS, f"{path}: floor {where[0]!r} is not in FILEIO_FLOORS"
+        for m in _imported_modules(_tree(path), path):
+            parts = m.removeprefix("insar_geohazards.").split(".")
+            if parts[0] == "fileio" and len(parts) > 1 and parts[1] in FILEIO_FLOORS and \
+                    FILEIO_FLOORS.index(parts[1]) > FILEIO_FLOORS.index(where[0]):
+                bad.append(f"{os.path.relpath(path, ROOT)} imports {m}, a higher floor")
+    assert not bad, bad
+
 
 def test_one_room_per_tool_named_after_its_id():
     """Each tool module holds one tool class whose NAME is the file's name, and its identity on the class; its
@@ -314,7 +336,7 @@ def adapter_lines(family: str, path: str) -> dict:
 
 def test_adapters_are_at_most_60_lines():
     """A tool's process() reads parameters, calls the core, writes outputs: at most 60 lines with the helpers
-    only it calls (readers and writers belong in io/, parameter handling shared by tools in inputs/, science in
+    only it calls (readers and writers belong in fileio/, parameter handling shared by tools in inputs/, science in
     algorithms/)."""
     long = {}
     for family, _, path in _tool_files():
@@ -325,11 +347,12 @@ def test_adapters_are_at_most_60_lines():
 
 
 def test_one_block_loop():
-    """Only the runner of io/blocks.py calls the engine's process_blocks; engine tools hand it a block function
+    """Only the runner of fileio/base/blocks.py calls the engine's process_blocks; engine tools hand it a block function
     (or call a core driver built on the engine) and never loop over row blocks themselves."""
     bad = []
     for path in [*_py_files(PROVIDER), *_py_files(IO)]:
-        if path.endswith(os.path.join("io", "blocks.py")) or path.endswith(os.path.join("io", "geometry.py")):
+        if path.endswith(os.path.join("fileio", "base", "blocks.py")) or \
+                path.endswith(os.path.join("fileio", "motion", "geometry.py")):
             continue
         if "process_blocks" in _calls(_tree(path)):
             bad.append(os.path.relpath(path, ROOT))
@@ -341,7 +364,7 @@ def test_one_block_loop():
             it = loop.iter
             is_range = isinstance(it, ast.Call) and getattr(it.func, "id", "") == "range"
             assert not (is_range and isinstance(loop.target, ast.Name) and loop.target.id in ("r0", "row")), path
-    assert not bad, f"block loops outside io/blocks.py: {bad}"
+    assert not bad, f"block loops outside fileio/base/blocks.py: {bad}"
 
 
 def test_run_wide_knobs_are_declared_once():
@@ -358,7 +381,7 @@ def test_run_wide_knobs_are_declared_once():
 
 def test_tools_plan_their_blocks_through_the_run_settings():
     """A tool's blocks come from the run's settings (MAX_MEMORY_MB): ``run.plan``, ``run.rows``, ``run.plan_files``
-    (io/blocks.py), or a core planner handed ``run.max_memory_mb``; no tool file calls the engine's planners or
+    (fileio/base/blocks.py), or a core planner handed ``run.max_memory_mb``; no tool file calls the engine's planners or
     turns the budget into bytes itself (tests/processing/test_memory_knob.py checks that the knob moves the blocks)."""
     bad = []
     for _, tool_id, path in _tool_files():
@@ -381,7 +404,7 @@ def test_tools_do_not_import_each_other_and_ui_imports_no_tool():
 
 
 def test_tool_modules_hold_algorithm_classes_and_no_gdal_calls():
-    """Readers and writers live in io/: no GDAL/OGR/OSR call and no class but the tool (and its family's
+    """Readers and writers live in fileio/: no GDAL/OGR/OSR call and no class but the tool (and its family's
     parameter mixins) in a tool module."""
     bad = []
     for _, _, path in list(_tool_files()):
@@ -412,7 +435,7 @@ def test_one_home_per_module_and_per_constant():
 
 def test_no_hand_written_writer_aborts():
     """No ``except BaseException: w.abort()`` in the provider: writers are context managers, published together
-    by io.writers.all_or_none (the runner of io/blocks.py enters them)."""
+    by fileio.base.writers.all_or_none (the runner of fileio/base/blocks.py enters them)."""
     bad = []
     for path in [*_py_files(PROVIDER), *_py_files(IO)]:
         for n in ast.walk(_tree(path)):
@@ -480,7 +503,7 @@ def test_no_issue_numbers_or_project_history_in_the_code():
 
     pattern = re.compile(r"\bissue[s]? ?#?\d+|\bpart [AB]\b|\bformer place of\b", re.I)
     bad = []
-    for folder in ("algorithms", "processing_provider", "io", "ui", "tests", "models", "demo"):
+    for folder in ("algorithms", "processing_provider", "fileio", "ui", "tests", "models", "demo"):
         for path in _py_files(os.path.join(ROOT, folder)):
             if os.path.abspath(path) == os.path.abspath(__file__):
                 continue  # the pattern itself
@@ -513,9 +536,9 @@ def test_phase_to_mm_only_in_conventions():
 
 def test_no_import_cycles_in_the_core_the_io_the_provider_or_the_dock():
     """Imports form no cycle, counting those inside functions too (an import put in a function to hide a circle
-    is still a circle) and the modules bound lazily; ``algorithms``, ``io``, ``processing_provider`` and ``ui``."""
+    is still a circle) and the modules bound lazily; ``algorithms``, ``fileio``, ``processing_provider`` and ``ui``."""
     graph = {}
-    for folder in ("algorithms", "io", "processing_provider", "ui"):
+    for folder in ("algorithms", "fileio", "processing_provider", "ui"):
         for path in _py_files(os.path.join(ROOT, folder)):
             name = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".").removesuffix(".__init__")
             graph[name] = {m for m in _imported_modules(_tree(path), path)}
@@ -555,81 +578,98 @@ def test_tests_import_the_plugin_by_its_package_name():
     assert not bad, bad
 
 
-# ------------------------------------------------------------------ io/ and inputs/: a test file each, or the reason
-#: io/ and inputs/ modules without a test file of their own (tests/<layer>/test_io_<module>.py,
+# ------------------------------------------------------------------ fileio/ and inputs/: a test file each, or the
+# reason
+#: fileio/ and inputs/ modules without a test file of their own (tests/<layer>/test_io_<module>.py,
 #: test_inputs_<module>.py), each with the tests that exercise it and why those are its tests. A new module gets its
 #: own test file; this list only shrinks.
 TESTED_THROUGH = {
-    "io/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
-               "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
-    "io/basins": (("tests/processing/test_basindetection.py", "tests/hostile/test_hostile_interferograms.py"),
-                  "the basin detector's model, phase checks, block runs and polygons, only reached through the tool"),
-    "io/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
-                   "tests/processing/test_memory_knob.py"),
-                  "the block runner: every engine test runs through it, the knob test plans through it"),
-    "io/compat": (("tests/processing/test_compat.py",), "QGIS-version shims, named after their subject"),
-    "io/corrections": (("tests/processing/test_demerrorcorrection.py", "tests/processing/test_referencepoint.py",
-                        "tests/processing/test_unwrapclosurecorrection.py"),
-                       "the stack corrections' readers and writers, only reached through those tools"),
-    "io/egms": (("tests/processing/test_loadegms.py",), "the EGMS loader's file side, tested with the loader"),
-    "io/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
-                   "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
-    "io/features": (("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
-                     "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
-    "io/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
-    "io/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
-                    "geometry rasters through the geometry engine tests"),
-    "io/kinematics": (("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
-                       "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),
-    "io/metadata": (("tests/processing/test_input_listing.py", "tests/processing/test_wavelength_rule.py",
-                     "tests/processing/test_processing_history.py"),
-                    "the metadata rule (wavelength, listing, history), each a subject of its own"),
-    "io/mintpy": (("tests/processing/test_loadmintpy.py", "tests/processing/test_mintpy_inputs.py"),
-                  "MintPy files in and out, tested as the MintPy subject"),
-    "io/multisensor": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's file side"),
-    "io/multisensor_datum": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's datum"),
-    "io/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's grid"),
-    "io/offsets": (("tests/processing/test_offsettracking.py", "tests/processing/test_offsettimeseries.py"),
-                   "the offset tools' block streams"),
-    "io/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
-                   "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
-    "io/probe": (("tests/processing/test_input_listing.py", "tests/processing/test_engine_sbas.py"),
-                 "the quiet GDAL probes behind the input guard"),
-    "io/products": (("tests/processing/test_products.py",), "product layouts as delivered, their own subject"),
-    "io/ramps": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),
-    "io/raster": (("tests/processing/test_raster_io_tiles.py", "tests/processing/test_engine_sbas.py"),
-                  "rasters in and out: the tile test and every engine test"),
-    "io/rasterize": (("tests/processing/test_offsettracking.py",), "stable polygons burnt for offset tracking"),
-    "io/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
-               "SLC stacks through the PS/DS engine tests"),
-    "io/stack_reference": (("tests/processing/test_engine_sbas.py",), "the automatic reference of SBAS stacks"),
-    "io/targets": (("tests/processing/test_targetsuitability.py", "tests/hostile/test_hostile_interferograms.py"),
-                   "the target-suitability table, grids and polygon totals, only reached through the tool"),
-    "io/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
-                  "stack inputs through the stack engine tests"),
-    "io/styles": (("tests/processing/test_styles_models.py",), "styles and shipped models, one subject"),
-    "io/timeseries": (("tests/processing/test_sbasinversion.py",), "the SBAS tool's time-series outputs"),
-    "io/transaction": (("tests/processing/test_engine_determinism.py",
-                        "tests/processing/test_losvelocitytovertical.py"),
-                       "outputs written whole or not at all, checked where a run is cancelled or fails"),
-    "io/troposphere": (("tests/processing/test_troposphericcorrection.py",), "the troposphere tool's file side"),
-    "io/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
-    "io/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),
-                   "where a run's results land in the project: a desktop session's layer tree"),
-    "io/overviews": (("tests/processing/test_output_overviews.py",), "overviews of large raster outputs"),
-    "io/temporal": (("tests/processing/test_temporal.py",), "result layers the Temporal Controller animates"),
-    "io/gamma": (("tests/processing/test_gamma.py", "tests/qgis_process/test_products_cli.py"),
-                 "GAMMA's headerless rasters, read in any raster parameter"),
-    "io/multisensor_products": (("tests/processing/test_multisensor_delivered.py",),
-                                "the multi-sensor tool's stacks as delivered"),
-    "io/product_sources": (("tests/processing/test_product_walks.py", "tests/qgis_process/test_products_cli.py"),
-                           "product files made readable before the grid rule (GAMMA, ISCE2, GMTSAR)"),
-    "io/series_nc": (("tests/processing/test_loadegms_netcdf.py",),
-                     "the EGMS series as a netCDF-4 file: written by loadegms, read by the dated-field tools"),
-    "io/vector": (("tests/processing/test_importcoulombinput.py", "tests/processing/test_adadetection.py"),
-                  "vector layers written by the tools"),
-    "io/writers": (("tests/processing/test_ascdescdecomposition.py", "tests/processing/test_unwrap.py"),
-                   "the raster writers of the tools that write whole grids"),
+    "fileio/motion/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
+                          "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
+    "fileio/insar/basins": (
+        ("tests/processing/test_basindetection.py", "tests/hostile/test_hostile_interferograms.py"),
+        "the basin detector's model, phase checks, block runs and polygons, only reached through the tool"),
+    "fileio/base/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
+                            "tests/processing/test_memory_knob.py"),
+                           "the block runner: every engine test runs through it, the knob test plans through it"),
+    "fileio/base/compat": (("tests/processing/test_compat.py",), "QGIS-version shims, named after their subject"),
+    "fileio/insar/corrections": (("tests/processing/test_demerrorcorrection.py",
+                                  "tests/processing/test_referencepoint.py",
+                                  "tests/processing/test_unwrapclosurecorrection.py"),
+                                 "the stack corrections' readers and writers, only reached through those tools"),
+    "fileio/formats/egms": (("tests/processing/test_loadegms.py",),
+                            "the EGMS loader's file side, tested with the loader"),
+    "fileio/hazard/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
+                              "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
+    "fileio/motion/features": (
+        ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
+         "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
+    "fileio/motion/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
+    "fileio/motion/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
+                               "geometry rasters through the geometry engine tests"),
+    "fileio/motion/kinematics": (
+        ("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
+         "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),
+    "fileio/base/metadata": (("tests/processing/test_input_listing.py", "tests/processing/test_wavelength_rule.py",
+                              "tests/processing/test_processing_history.py"),
+                             "the metadata rule (wavelength, listing, history), each a subject of its own"),
+    "fileio/formats/mintpy": (("tests/processing/test_loadmintpy.py", "tests/processing/test_mintpy_inputs.py"),
+                              "MintPy files in and out, tested as the MintPy subject"),
+    "fileio/multisensor/multisensor": (("tests/processing/test_multisensortimeseries.py",),
+                                       "the multi-sensor tool's file side"),
+    "fileio/multisensor/multisensor_datum": (("tests/processing/test_multisensortimeseries.py",),
+                                             "the multi-sensor tool's datum"),
+    "fileio/multisensor/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",),
+                                            "the multi-sensor tool's grid"),
+    "fileio/insar/offsets": (("tests/processing/test_offsettracking.py", "tests/processing/test_offsettimeseries.py"),
+                             "the offset tools' block streams"),
+    "fileio/motion/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
+                              "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
+    "fileio/base/probe": (("tests/processing/test_input_listing.py", "tests/processing/test_engine_sbas.py"),
+                          "the quiet GDAL probes behind the input guard"),
+    "fileio/formats/products": (("tests/processing/test_products.py",),
+                                "product layouts as delivered, their own subject"),
+    "fileio/insar/ramps": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),
+    "fileio/base/raster": (("tests/processing/test_raster_io_tiles.py", "tests/processing/test_engine_sbas.py"),
+                           "rasters in and out: the tile test and every engine test"),
+    "fileio/base/rasterize": (("tests/processing/test_offsettracking.py",),
+                              "stable polygons burnt for offset tracking"),
+    "fileio/insar/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
+                         "SLC stacks through the PS/DS engine tests"),
+    "fileio/insar/stack_reference": (("tests/processing/test_engine_sbas.py",),
+                                     "the automatic reference of SBAS stacks"),
+    "fileio/insar/targets": (("tests/processing/test_targetsuitability.py",
+                              "tests/hostile/test_hostile_interferograms.py"),
+                             "the target-suitability table, grids and polygon totals, only reached through the tool"),
+    "fileio/insar/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
+                            "stack inputs through the stack engine tests"),
+    "fileio/display/styles": (("tests/processing/test_styles_models.py",), "styles and shipped models, one subject"),
+    "fileio/insar/timeseries": (("tests/processing/test_sbasinversion.py",), "the SBAS tool's time-series outputs"),
+    "fileio/base/transaction": (("tests/processing/test_engine_determinism.py",
+                                 "tests/processing/test_losvelocitytovertical.py"),
+                                "outputs written whole or not at all, checked where a run is cancelled or fails"),
+    "fileio/insar/troposphere": (("tests/processing/test_troposphericcorrection.py",),
+                                 "the troposphere tool's file side"),
+    "fileio/insar/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
+    "fileio/display/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),
+                               "where a run's results land in the project: a desktop session's layer tree"),
+    "fileio/base/overviews": (("tests/processing/test_output_overviews.py",), "overviews of large raster outputs"),
+    "fileio/display/temporal": (("tests/processing/test_temporal.py",),
+                                "result layers the Temporal Controller animates"),
+    "fileio/formats/gamma": (("tests/processing/test_gamma.py", "tests/qgis_process/test_products_cli.py"),
+                             "GAMMA's headerless rasters, read in any raster parameter"),
+    "fileio/multisensor/multisensor_products": (("tests/processing/test_multisensor_delivered.py",),
+                                                "the multi-sensor tool's stacks as delivered"),
+    "fileio/formats/product_sources": (("tests/processing/test_product_walks.py",
+                                        "tests/qgis_process/test_products_cli.py"),
+                                       "product files made readable before the grid rule (GAMMA, ISCE2, GMTSAR)"),
+    "fileio/motion/series_nc": (
+        ("tests/processing/test_loadegms_netcdf.py",),
+        "the EGMS series as a netCDF-4 file: written by loadegms, read by the dated-field tools"),
+    "fileio/base/vector": (("tests/processing/test_importcoulombinput.py", "tests/processing/test_adadetection.py"),
+                           "vector layers written by the tools"),
+    "fileio/base/writers": (("tests/processing/test_ascdescdecomposition.py", "tests/processing/test_unwrap.py"),
+                            "the raster writers of the tools that write whole grids"),
     "inputs/acquisition": (("tests/processing/test_losprojection.py", "tests/processing/test_losvelocitytovertical.py"),
                            "acquisition geometry parameters, read only for a tool"),
     "inputs/ada": (("tests/processing/test_adadetection.py", "tests/processing/test_adaclassification.py"),
@@ -665,16 +705,20 @@ TESTED_THROUGH = {
     "inputs/wavelength": (("tests/processing/test_wavelength_rule.py",), "the wavelength rule, its subject"),
 }
 
+#: The name of a module's own test file, before the module's name (a fileio/ module's keeps the short one).
+OWN_TEST = {"fileio": "test_io_", "inputs": "test_inputs_"}
+
 
 def test_every_io_and_inputs_module_has_a_test_file_or_a_listed_reason():
     missing, stale = [], []
-    for folder, prefix in ((IO, "io"), (os.path.join(PROVIDER, "inputs"), "inputs")):
-        for name in sorted(os.listdir(folder)):
-            if not name.endswith(".py") or name == "__init__.py":
+    for folder, prefix in ((IO, "fileio"), (os.path.join(PROVIDER, "inputs"), "inputs")):
+        for name in sorted(os.path.relpath(path, folder) for path in _py_files(folder)):
+            if not name.endswith(".py") or os.path.basename(name) == "__init__.py":
                 continue
             key = f"{prefix}/{name[:-3]}"
+            own_name = f"{OWN_TEST[prefix]}{os.path.basename(name)[:-3]}.py"
             own = [layer for layer in ("core", "processing", "hostile", "qgis_process")
-                   if os.path.exists(os.path.join(ROOT, "tests", layer, f"test_{prefix}_{name[:-3]}.py"))]
+                   if os.path.exists(os.path.join(ROOT, "tests", layer, own_name))]
             if own and key in TESTED_THROUGH:
                 stale.append(f"{key} has its own test file now: drop it from TESTED_THROUGH")
             if not own and key not in TESTED_THROUGH:
@@ -682,8 +726,8 @@ def test_every_io_and_inputs_module_has_a_test_file_or_a_listed_reason():
     for key, (files, reason) in TESTED_THROUGH.items():
         assert reason and files, key
         stale += [f"{key}: {f} does not exist" for f in files if not os.path.exists(os.path.join(ROOT, f))]
-        prefix, mod = key.split("/")
-        folder = IO if prefix == "io" else os.path.join(PROVIDER, "inputs")
+        prefix, mod = key.split("/", 1)
+        folder = IO if prefix == "fileio" else os.path.join(PROVIDER, "inputs")
         if not os.path.exists(os.path.join(folder, f"{mod}.py")):
             stale.append(f"{key}: no such module")
     assert not missing, f"modules with neither a test file nor a listed reason: {missing}"

@@ -78,7 +78,7 @@ def test_every_script_is_reachable_from_a_case():
 def test_no_page_names_a_benchmark_file_that_is_gone():
     cited = re.compile(r"benchmarks/(?!x/)[\w/]+\.(?:py|sh|cfg)\b")  # benchmarks/x/: the pages' placeholder family
     missing = set()
-    for top in ("docs", "tests", "algorithms", "io", "processing_provider", "ui", "demo", "benchmarks"):
+    for top in ("docs", "tests", "algorithms", "fileio", "processing_provider", "ui", "demo", "benchmarks"):
         for folder, _dirs, files in os.walk(os.path.join(ROOT, top)):
             for name in files:
                 if name.endswith((".md", ".py", ".sh")):

@@ -112,7 +112,7 @@ def _slc(rows):
 
 def _amplitude():
     from insar_geohazards.algorithms.timeseries import ps
-    from insar_geohazards.io.slc import SLC_BYTES_PER_PIXEL_DATE
+    from insar_geohazards.fileio.insar.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)
     func = functools.partial(ps.amplitude_dispersion_block, calibration=None, threshold=0.25)
@@ -121,7 +121,7 @@ def _amplitude():
 
 def _phase_linking():
     from insar_geohazards.algorithms.timeseries.phase_linking import phase_link_block
-    from insar_geohazards.io.slc import SLC_BYTES_PER_PIXEL_DATE
+    from insar_geohazards.fileio.insar.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)
     func = functools.partial(phase_link_block, window=(5, 7))
@@ -194,7 +194,7 @@ def test_the_block_memory_model_bounds_what_a_block_allocates(case):
 def test_the_distortion_pass_stays_within_its_model():
     """The whole distortion pass (scans, classification, the engine's read-ahead) per pixel of a block."""
     from insar_geohazards.algorithms.geometry.distortion import AcquisitionGeometry, distortion_map
-    from insar_geohazards.io.geometry import DISTORTION_BYTES_PER_PIXEL
+    from insar_geohazards.fileio.motion.geometry import DISTORTION_BYTES_PER_PIXEL
 
     rows, cols = 256, 400
     yy, xx = np.mgrid[0:rows, 0:cols]

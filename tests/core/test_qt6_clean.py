@@ -28,7 +28,7 @@ SKIP_DIRS = {".build", ".git", "dist", "demo_output", "__pycache__", ".pytest_ca
 # Capitalised attributes of Q*/Qgs* names that are classes or enum types, not enum values.
 ALLOWED: set = set()
 
-# Nested enums that newer QGIS no longer has in Python (use io/compat.py).
+# Nested enums that newer QGIS no longer has in Python (use fileio/base/compat.py).
 REMOVED = {
     ("QgsProcessingModelChildParameterSource", "Source"):
         "gone on QGIS 3.40 (Qgis.ProcessingModelChildParameterSource)",
@@ -144,7 +144,7 @@ def test_repository_is_qt6_gdal38_numpy2_clean():
     for path in _python_files():
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
-        compat = os.path.relpath(path, ROOT) == os.path.join("io", "compat.py")
+        compat = os.path.relpath(path, ROOT) == os.path.join("fileio", "base", "compat.py")
         for line, msg in check_source(text, compat_module=compat):
             problems.append(f"{os.path.relpath(path, ROOT)}:{line}: {msg}")
     assert not problems, "\n".join(problems)

@@ -8,7 +8,7 @@ import numpy as np
 def test_write_points_gpkg_types_nulls_dates(qgis_app, tmp_path):
     from osgeo import ogr, osr
 
-    from insar_geohazards.io.ada import write_points_gpkg
+    from insar_geohazards.fileio.motion.ada import write_points_gpkg
 
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(3035)
@@ -33,7 +33,7 @@ def test_write_points_gpkg_types_nulls_dates(qgis_app, tmp_path):
 def test_parse_point_wkb_2d_3d_and_fallback(qgis_app):
     from osgeo import ogr
 
-    from insar_geohazards.io.ada import _parse_point_wkb
+    from insar_geohazards.fileio.motion.ada import _parse_point_wkb
 
     pts = [ogr.CreateGeometryFromWkt(w).ExportToIsoWkb() for w in ("POINT (1 2)", "POINT (3 4)")]
     arr = np.array([bytes(p) for p in pts], dtype="V21")
@@ -49,7 +49,7 @@ def test_parse_point_wkb_2d_3d_and_fallback(qgis_app):
 def test_closing_outline_equals_buffer_of_the_multipoint(qgis_app):
     """Per-point discs + cascaded union give the polygon GEOS makes by buffering the whole
     MultiPoint (the slower route used before), for one point, a pair, and scattered clusters."""
-    from insar_geohazards.io.ada import closing_outline, multipoint
+    from insar_geohazards.fileio.motion.ada import closing_outline, multipoint
 
     rng = np.random.default_rng(3)
     cases = [(np.array([5.0]), np.array([7.0])), (np.array([0.0, 20.0]), np.array([0.0, 0.0]))]
@@ -71,7 +71,7 @@ def test_merge_layers_of_two_tracks_with_their_own_dates(qgis_app):
     import pytest
 
     from insar_geohazards.algorithms.errors import GeohazardError
-    from insar_geohazards.io.ada import epsg_wkt, merge_layers
+    from insar_geohazards.fileio.motion.ada import epsg_wkt, merge_layers
 
     wkt = epsg_wkt(3035)
 

@@ -1,4 +1,4 @@
-"""io/compat.py: the same behaviour on QGIS 3.22 and on 3.38+/Qt6."""
+"""fileio/base/compat.py: the same behaviour on QGIS 3.22 and on 3.38+/Qt6."""
 
 import numpy as np
 from testutils import write_geotiff
@@ -7,7 +7,7 @@ from testutils import write_geotiff
 def test_field_types_make_fields_of_the_right_type(qgis_app):
     from qgis.core import QgsField, QgsFields, QgsMemoryProviderUtils
 
-    from insar_geohazards.io.compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
+    from insar_geohazards.fileio.base.compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
 
     fields = QgsFields()
     for name, ftype in (("d", FIELD_DOUBLE), ("i", FIELD_INT), ("s", FIELD_STRING), ("b", FIELD_BOOL)):
@@ -19,7 +19,7 @@ def test_field_types_make_fields_of_the_right_type(qgis_app):
 
 
 def test_band_min_max_ignores_nodata_and_matches_numpy(qgis_app, tmp_path):
-    from insar_geohazards.io.compat import band_min_max
+    from insar_geohazards.fileio.base.compat import band_min_max
 
     rng = np.random.default_rng(3)
     a = rng.normal(0, 5, (2, 40, 30)).astype(np.float32)

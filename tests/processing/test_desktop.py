@@ -52,7 +52,7 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     """Every child parameter the model does not wire carries the tool's own default."""
     from qgis.core import QgsApplication
 
-    from insar_geohazards.io.compat import MODEL_SOURCE_STATIC_VALUE
+    from insar_geohazards.fileio.base.compat import MODEL_SOURCE_STATIC_VALUE
     from insar_geohazards.processing_provider.inputs import knobs
 
     reg = QgsApplication.processingRegistry()

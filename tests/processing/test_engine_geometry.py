@@ -51,7 +51,7 @@ def _outputs(res):
 
 def test_geometricdistortion_outputs_equal_the_frozen_loop(run_alg, inputs, tmp_path):
     from insar_geohazards.algorithms.geometry import distortion as dist
-    from insar_geohazards.io.raster import DEFAULT_BLOCK_ROWS, raster_info, read_band
+    from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, raster_info, read_band
 
     res = run_alg(NAME, _params(inputs, tmp_path))
     got = _outputs(res)
@@ -133,7 +133,7 @@ def _los_ref(los_inputs, **kw):
     from engine_reference import los_projection_frozen
 
     from insar_geohazards.algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth
-    from insar_geohazards.io.raster import raster_info, read_band
+    from insar_geohazards.fileio.base.raster import raster_info, read_band
 
     read_heading = None
     if kw.pop("heading_raster", False):
@@ -165,7 +165,7 @@ def test_losprojection_rasters_equal_the_frozen_loop(run_alg, los_inputs, tmp_pa
 def test_losvelocitytovertical_equals_the_frozen_loop(run_alg, los_inputs, tmp_path):
     from engine_reference import los_to_vertical_frozen
 
-    from insar_geohazards.io.raster import raster_info
+    from insar_geohazards.fileio.base.raster import raster_info
 
     info = raster_info(los_inputs["los"])
     res = run_alg("losvelocitytovertical", {"INPUT": los_inputs["los"], "INCIDENCE": 41.0,
@@ -217,8 +217,8 @@ def test_cancel_mid_way_leaves_no_output(qgis_app, run_alg, inputs, tmp_path, sc
 def test_scene_heading_equals_the_frozen_loop():
     """The circular mean of a heading raster (range-scan heading) sums blocks in the same order as before."""
     from insar_geohazards.algorithms.progress import iter_blocks
-    from insar_geohazards.io.geometry import scene_heading
-    from insar_geohazards.io.raster import DEFAULT_BLOCK_ROWS
+    from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS
+    from insar_geohazards.fileio.motion.geometry import scene_heading
 
     h = -12.0 + np.random.default_rng(30).normal(0.0, 2.0, (777, 31))
     h[::50, 3] = np.nan

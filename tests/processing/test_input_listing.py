@@ -60,8 +60,8 @@ def test_listing_is_made_once_per_run(tmp_path, sbas):
 
 
 def test_raster_info_reuses_the_guards_header_within_a_run(tmp_path, qgis_app):
-    from insar_geohazards.io.probe import remember_header, run_headers
-    from insar_geohazards.io.raster import raster_info
+    from insar_geohazards.fileio.base.probe import remember_header, run_headers
+    from insar_geohazards.fileio.base.raster import raster_info
 
     path = _stack(str(tmp_path / "ifg"), n=1)[0]
     fresh = raster_info(path)
@@ -78,7 +78,7 @@ def test_raster_info_reuses_the_guards_header_within_a_run(tmp_path, qgis_app):
 
 
 def test_header_cache_is_found_through_links_and_relative_paths(tmp_path, qgis_app, monkeypatch):
-    from insar_geohazards.io.probe import known_header, remember_header, run_headers
+    from insar_geohazards.fileio.base.probe import known_header, remember_header, run_headers
 
     path = _stack(str(tmp_path / "ifg"), n=1)[0]
     os.symlink(tmp_path / "ifg", tmp_path / "link")
@@ -97,7 +97,7 @@ def test_crs_text_shared_by_identical_geokeys_is_gdals(tmp_path, qgis_app, optio
     for each of them, whatever the CRS, the TIFF flavour (BigTIFF, big-endian) or the GeoTIFF version."""
     from osgeo import gdal, osr
 
-    from insar_geohazards.io.probe import _WKT_BY_GEOKEYS, crs_wkt, quiet_gdal_reads
+    from insar_geohazards.fileio.base.probe import _WKT_BY_GEOKEYS, crs_wkt, quiet_gdal_reads
 
     specs = ["EPSG:4326", "EPSG:32614", "EPSG:3035", "EPSG:4326+5773", "ESRI:54009",
              "+proj=tmerc +lat_0=1 +lon_0=12 +k=0.9 +x_0=5 +y_0=7 +ellps=GRS80 +units=m", ""]
@@ -135,7 +135,7 @@ def test_model_steps_share_the_probes_of_unchanged_files(tmp_path, qgis_app, mon
     import time
 
     from insar_geohazards.algorithms.errors import GeohazardError
-    from insar_geohazards.io import probe
+    from insar_geohazards.fileio.base import probe
 
     os.makedirs(tmp_path / "coh")
     paths = [str(tmp_path / "coh" / f"202001{k + 10}_202002{k + 10}.cc.tif") for k in range(12)]
@@ -171,7 +171,7 @@ def test_model_steps_share_the_probes_of_unchanged_files(tmp_path, qgis_app, mon
 def test_probe_finds_valid_pixels_away_from_the_rows_it_reads(tmp_path, qgis_app):
     """A raster whose first and last rows are all no-data is still searched whole before it is called empty;
     a float32 nodata is matched as GDAL matches it (rounded to float32)."""
-    from insar_geohazards.io.probe import probe_raster
+    from insar_geohazards.fileio.base.probe import probe_raster
 
     a = np.full((6, 5), np.nan, np.float32)
     a[3, 2] = 1.5
@@ -180,7 +180,7 @@ def test_probe_finds_valid_pixels_away_from_the_rows_it_reads(tmp_path, qgis_app
     kw = {"complex_ok": False, "multiband_ok": False, "coherence": False}
     assert probe_raster("INPUT", str(tmp_path / "middle.tif"), **kw)["valid"]
     assert not probe_raster("INPUT", str(tmp_path / "empty.tif"), **kw)["valid"]
-    from insar_geohazards.io.probe import _rows_have_valid
+    from insar_geohazards.fileio.base.probe import _rows_have_valid
 
     row = np.array([[np.float32(0.1), np.nan, np.inf]], np.float32)
     assert not _rows_have_valid([row], 0.1)  # 0.1 as a double is not the float32 pixel, GDAL still matches it
@@ -191,7 +191,7 @@ def test_probe_finds_valid_pixels_away_from_the_rows_it_reads(tmp_path, qgis_app
 
 
 def test_geometry_reads_each_input_once(tmp_path, qgis_app, monkeypatch):
-    from insar_geohazards.io import metadata
+    from insar_geohazards.fileio.base import metadata
 
     paths = _stack(str(tmp_path / "ifg"))
     listed = [str(tmp_path / "ifg")] + paths + [p + ".aux.xml" for p in paths]
@@ -207,8 +207,8 @@ def test_geometry_looks_up_absent_side_cars_in_one_listing(tmp_path, qgis_app, m
     """A run's input listing names every possible side-car of every input (most absent): the rasters among it are
     found without a stat of each absent name, and a side-car that exists, a folder (also with a trailing
     separator) and a relative path are still taken as before."""
-    from insar_geohazards.io import metadata
-    from insar_geohazards.io.probe import SIDECARS
+    from insar_geohazards.fileio.base import metadata
+    from insar_geohazards.fileio.base.probe import SIDECARS
 
     paths = _stack(str(tmp_path / "ifg"), n=6)
     other = _stack(str(tmp_path / "more"), n=2)

@@ -1,4 +1,4 @@
-"""io/displacement_forecast.py: the metadata the forecast rasters carry, the point table, the block writer's
+"""fileio/motion/displacement_forecast.py: the metadata the forecast rasters carry, the point table, the block writer's
 hold-out sums (the same for any block layout)."""
 
 import datetime as dt
@@ -10,7 +10,7 @@ FDATES = [dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
 
 
 def test_metadata_is_carried_and_the_acquisition_dates_replaced(qgis_app, tmp_path):
-    from insar_geohazards.io.displacement_forecast import carried_metadata
+    from insar_geohazards.fileio.motion.displacement_forecast import carried_metadata
 
     path = write_geotiff(tmp_path / "ts.tif", np.zeros((2, 3, 3)), descriptions=["2020-01-01", "2020-02-01"],
                          metadata={"REFERENCE_DATE": "2020-01-01", "SIGN": "LOS positive toward the satellite",
@@ -24,8 +24,8 @@ def test_metadata_is_carried_and_the_acquisition_dates_replaced(qgis_app, tmp_pa
 
 def test_point_fields_keep_attributes_and_drop_the_acquisitions(qgis_app):
     from insar_geohazards.algorithms.hazard.forecast import Forecast
-    from insar_geohazards.io.displacement_forecast import point_fields
-    from insar_geohazards.io.points import DatedFeatures
+    from insar_geohazards.fileio.motion.displacement_forecast import point_fields
+    from insar_geohazards.fileio.motion.points import DatedFeatures
 
     data = DatedFeatures([dt.date(2020, 1, 1)], ["D20200101"], np.zeros((1, 2)), {"PID": np.array([7, 8])})
     res = Forecast(np.array([[1.0, np.nan], [2.0, np.nan]]), np.array([[0.5, np.nan], [0.7, np.nan]]),
@@ -37,8 +37,8 @@ def test_point_fields_keep_attributes_and_drop_the_acquisitions(qgis_app):
 
 
 def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
-    from insar_geohazards.io.displacement_forecast import RasterOutputs
-    from insar_geohazards.io.raster import raster_info
+    from insar_geohazards.fileio.base.raster import raster_info
+    from insar_geohazards.fileio.motion.displacement_forecast import RasterOutputs
 
     info = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((6, 4))))
     rng = np.random.default_rng(0)

@@ -1,4 +1,5 @@
-"""io/file_parts.py: a block's files split into contiguous parts, each read once, on threads only when worth it."""
+"""fileio/base/file_parts.py: a block's files split into contiguous parts, each read once, on threads only when worth
+it."""
 
 import threading
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from insar_geohazards.io import file_parts
+from insar_geohazards.fileio.base import file_parts
 
 
 def test_enough_files_and_new_tile_rows():

@@ -1,9 +1,9 @@
-"""io/series_tiles.py: the tiles of a time series keep one pixel's read of every date bounded."""
+"""fileio/base/series_tiles.py: the tiles of a time series keep one pixel's read of every date bounded."""
 
 import pytest
 
 from insar_geohazards.algorithms.engine import TILE_SIZE
-from insar_geohazards.io.series_tiles import SERIES_PICK_BYTES, series_tile_size
+from insar_geohazards.fileio.base.series_tiles import SERIES_PICK_BYTES, series_tile_size
 
 
 @pytest.mark.parametrize("count", [1, 16, 100, 783, 5000])

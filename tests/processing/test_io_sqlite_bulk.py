@@ -5,7 +5,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from insar_geohazards.io import sqlite_bulk
+from insar_geohazards.fileio.base import sqlite_bulk
 
 SQL = "INSERT INTO t (fid, geom, pid, a, k, d0, d1) VALUES (?, ?, ?, ?, ?, ?, ?)"
 

@@ -1,5 +1,5 @@
-"""io/susceptibility: the inventory burnt on the grid, factors put on one grid, saved models read back (and a forest
-from another scikit-learn refused)."""
+"""fileio/hazard/susceptibility: the inventory burnt on the grid, factors put on one grid, saved models read back (and a
+forest from another scikit-learn refused)."""
 
 import json
 import os
@@ -21,8 +21,8 @@ def _wkb(wkt):
 def test_inventory_codes_polygon_centres_centroids_points_and_buffer(qgis_app, tmp_path):
     from osgeo import gdal
 
-    from insar_geohazards.io import susceptibility as sio
-    from insar_geohazards.io.raster import raster_info
+    from insar_geohazards.fileio.base.raster import raster_info
+    from insar_geohazards.fileio.hazard import susceptibility as sio
 
     grid = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((20, 20)), geotransform=GT), "g")
     x0, y0 = GT[0], GT[3]
@@ -45,8 +45,8 @@ def test_inventory_codes_polygon_centres_centroids_points_and_buffer(qgis_app, t
 
 def test_inventory_off_the_grid_is_refused_naming_it(qgis_app, tmp_path):
     from insar_geohazards.algorithms.errors import GeohazardError
-    from insar_geohazards.io import susceptibility as sio
-    from insar_geohazards.io.raster import raster_info
+    from insar_geohazards.fileio.base.raster import raster_info
+    from insar_geohazards.fileio.hazard import susceptibility as sio
 
     grid = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((20, 20)), geotransform=GT), "g")
     with pytest.raises(GeohazardError, match="INVENTORY: none of its 1 features lies on the factors' grid"):
@@ -56,7 +56,7 @@ def test_inventory_off_the_grid_is_refused_naming_it(qgis_app, tmp_path):
 def test_factors_on_the_grid_are_read_in_place_others_warped(qgis_app, tmp_path):
     from osgeo import gdal
 
-    from insar_geohazards.io import susceptibility as sio
+    from insar_geohazards.fileio.hazard import susceptibility as sio
 
     rng = np.random.default_rng(0)
     a = write_geotiff(tmp_path / "a.tif", rng.normal(size=(30, 40)), geotransform=GT)
@@ -85,7 +85,7 @@ def _lr_model():
 
 @pytest.mark.parametrize("method", ["frequency_ratio", "logistic_regression", "random_forest"])
 def test_a_saved_model_reads_back_and_predicts_the_same(qgis_app, tmp_path, method):
-    from insar_geohazards.io import susceptibility as sio
+    from insar_geohazards.fileio.hazard import susceptibility as sio
 
     models, f, pres, absn = _lr_model()
     m = models.fit_model(method, f, pres, absn, np.concatenate([pres, absn]), trees=20)
@@ -105,7 +105,7 @@ def test_a_saved_model_reads_back_and_predicts_the_same(qgis_app, tmp_path, meth
 
 def test_a_forest_from_another_scikit_learn_is_refused(qgis_app, tmp_path):
     from insar_geohazards.algorithms.errors import GeohazardError
-    from insar_geohazards.io import susceptibility as sio
+    from insar_geohazards.fileio.hazard import susceptibility as sio
 
     models, f, pres, absn = _lr_model()
     path = sio.save_model(str(tmp_path / "m.zip"), models.fit_model("random_forest", f, pres, absn, pres, trees=5))

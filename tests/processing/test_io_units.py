@@ -1,11 +1,12 @@
-"""io/units.py: a raster's declared unit, the |value| percentile sample, a metre raster read as millimetres."""
+"""fileio/formats/units.py: a raster's declared unit, the |value| percentile sample, a metre raster read as
+millimetres."""
 
 import os
 
 import numpy as np
 from osgeo import gdal
 
-from insar_geohazards.io import units
+from insar_geohazards.fileio.formats import units
 
 
 def _tif(path, arr, unit=None, band_unit=None, nodata=None):

@@ -164,7 +164,7 @@ def test_every_tile_damaged_is_an_error_naming_them(run_alg, tmp_path, tiles):
 def test_series_table_same_values_smaller_and_the_dock_reads_it(run_alg, tmp_path, tiles):
     from qgis.core import QgsVectorLayer
 
-    from insar_geohazards.io.egms import read_series
+    from insar_geohazards.fileio.formats.egms import read_series
     from insar_geohazards.ui.timeseries_data import feature_series, is_timeseries_points
 
     root, _, _ = tiles
@@ -198,7 +198,7 @@ def test_same_bytes_whatever_the_chunk_size(tmp_path, tiles, qgis_app):
 
     from osgeo import gdal
 
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
 
     root, truth, _ = tiles
     files = [str(root / "good" / f) for f in truth["files"]]
@@ -217,7 +217,7 @@ def test_same_bytes_whatever_the_chunk_size(tmp_path, tiles, qgis_app):
 def test_a_track_whose_tiles_are_all_damaged_leaves_no_layer(tmp_path, qgis_app):
     from testutils_egms import write_tiles
 
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
 
     truth = write_tiles(str(tmp_path / "t"), points=2000, tiles=4, corrupt=2, seed=9)
     files = [str(tmp_path / "t" / f) for f in truth["files"]]
@@ -240,7 +240,7 @@ def test_same_bytes_whatever_the_worker_count(tmp_path, tiles, qgis_app, series)
 
     from osgeo import gdal
 
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
 
     root, _, bad = tiles
     files = [str(root / "bad" / f) for f in bad["files"]]  # the last one damaged half-way
@@ -280,7 +280,8 @@ def _typed_rows(path):
 @pytest.mark.parametrize("series", ["none", "table", "fields"])
 def test_compiled_inserts_write_the_values_executemany_writes(tmp_path, tiles, data_dir, qgis_app, monkeypatch,
                                                               series):
-    from insar_geohazards.io import egms, sqlite_bulk
+    from insar_geohazards.fileio.base import sqlite_bulk
+    from insar_geohazards.fileio.formats import egms
 
     root, _, bad = tiles
     files = sorted(str(p) for p in (root / "bad").glob("*.zip"))  # the last one damaged half-way: rolled back
@@ -317,7 +318,7 @@ def test_the_output_is_a_valid_geopackage(tmp_path, data_dir, qgis_app, series):
 
     from osgeo import ogr
 
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
 
     try:
         from osgeo_utils.samples import validate_gpkg

@@ -14,7 +14,7 @@ USTICA = ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_
 @pytest.fixture(scope="module")
 def loads(tmp_path_factory, data_dir, qgis_app):
     """The real Ustica asc + desc tiles loaded twice: dated fields and netCDF files."""
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
 
     root = tmp_path_factory.mktemp("egms_nc")
     files = [os.path.join(data_dir, "egms_ustica", f) for f in USTICA]
@@ -44,7 +44,7 @@ def _fields(path, layer):
 def test_netcdf_holds_the_dated_fields_values_and_gdal_reads_it(loads):
     from osgeo import gdal
 
-    from insar_geohazards.io import series_nc
+    from insar_geohazards.fileio.motion import series_nc
 
     fpath, _ = loads["fields"]
     npath, report = loads["netcdf"]
@@ -133,8 +133,8 @@ def test_ada_and_the_dock_read_the_netcdf(loads, run_alg, tmp_path):
 
 def test_missing_or_foreign_netcdf_refused_naming_the_file(loads, tmp_path, data_dir, qgis_app):
     from insar_geohazards.algorithms.errors import GeohazardError
-    from insar_geohazards.io import series_nc
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
+    from insar_geohazards.fileio.motion import series_nc
 
     npath, report = loads["netcdf"]
     work = tmp_path / "copy"
@@ -160,7 +160,7 @@ def test_missing_or_foreign_netcdf_refused_naming_the_file(loads, tmp_path, data
 
 
 def test_automatic_form_by_size_and_said_in_the_log(tmp_path, data_dir, qgis_app, monkeypatch):
-    from insar_geohazards.io import egms
+    from insar_geohazards.fileio.formats import egms
     from insar_geohazards.processing_provider.tools.formats.loadegms import LoadEgms
 
     files = [os.path.join(data_dir, "egms_ustica", USTICA[0])]
@@ -182,8 +182,8 @@ def test_same_bytes_whatever_the_worker_count_with_a_tile_rolled_back(tmp_path, 
 
     from testutils_egms import write_tiles
 
-    from insar_geohazards.io import series_nc
-    from insar_geohazards.io.egms import load_tiles
+    from insar_geohazards.fileio.formats.egms import load_tiles
+    from insar_geohazards.fileio.motion import series_nc
 
     truth = write_tiles(str(tmp_path / "t"), points=3000, tiles=4, overlap=0.1, seed=5, corrupt=1)
     files = [str(tmp_path / "t" / f) for f in truth["files"]]
@@ -201,11 +201,12 @@ def test_same_bytes_whatever_the_worker_count_with_a_tile_rolled_back(tmp_path, 
 
 
 def test_the_feature_readers_give_the_same_series(loads, qgis_app):
-    """io.points.read_dated_features (timeseriesmodels, inversevelocity) and io.kinematics.dated_features
-    (triggercorrelation) give from the netCDF file what they give from the dated fields."""
+    """fileio.motion.points.read_dated_features (timeseriesmodels, inversevelocity) and
+    fileio.motion.kinematics.dated_features (triggercorrelation) give from the netCDF file what they give from the dated
+    fields."""
     from qgis.core import QgsProcessingContext, QgsVectorLayer
 
-    from insar_geohazards.io import kinematics, points
+    from insar_geohazards.fileio.motion import kinematics, points
 
     fpath, _ = loads["fields"]
     npath, _ = loads["netcdf"]

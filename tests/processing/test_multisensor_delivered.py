@@ -69,7 +69,7 @@ def test_licsar_frames_as_delivered_equal_the_same_files_flattened_and_typed_by_
 
     from insar_geohazards.algorithms.formats import geometry_meta as gm
     from insar_geohazards.algorithms.formats.products import read_stack_items
-    from insar_geohazards.io.products import open_product
+    from insar_geohazards.fileio.formats.products import open_product
 
     truth = Truth(shape=(24, 30), n_dates=10)
     other = Truth(shape=(24, 30), n_dates=10, seed=2, rate_mm_yr=-45.0)  # its own pairs' constants and motion
@@ -100,7 +100,7 @@ def test_hyp3_products_as_delivered_equal_the_same_files_clipped_and_typed_by_ha
 
     from insar_geohazards.algorithms.formats import geometry_meta as gm
     from insar_geohazards.algorithms.formats.products import read_stack_items
-    from insar_geohazards.io.products import open_product
+    from insar_geohazards.fileio.formats.products import open_product
 
     asc = Truth(shape=(24, 30), n_dates=10)
     desc = Truth(shape=(24, 30), n_dates=10, seed=2, rate_mm_yr=-45.0)
@@ -234,7 +234,7 @@ def test_egms_tracks_loaded_into_a_geopackage_equal_the_files_they_were_loaded_f
     load whose series went to a netCDF file beside the GeoPackage is that track alone, and so is a track reprojected
     to EPSG:4326 (taken back to EPSG:3035 for the cells). Before, a GeoPackage was refused (not an EGMS point
     file)."""
-    from insar_geohazards.io.vector import file_layers
+    from insar_geohazards.fileio.base.vector import file_layers
 
     data = os.path.join(ROOT, "tests", "data", "egms_ustica")
     box = (4598000.0, 4599200.0, 1740500.0, 1741500.0)

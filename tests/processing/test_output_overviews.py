@@ -6,7 +6,7 @@ from testutils import recording_feedback, write_geotiff
 
 
 def test_overview_levels():
-    from insar_geohazards.io.overviews import MIN_SIDE_PX, overview_levels
+    from insar_geohazards.fileio.base.overviews import MIN_SIDE_PX, overview_levels
 
     assert overview_levels(MIN_SIDE_PX, 100) == []
     assert overview_levels(MIN_SIDE_PX + 1, 3) == [2, 4, 8]
@@ -24,7 +24,7 @@ def _run(run_alg, tmp_path, name, data):
 def test_large_output_gets_overviews_and_the_same_data(run_alg, tmp_path, monkeypatch):
     from osgeo import gdal
 
-    from insar_geohazards.io import overviews
+    from insar_geohazards.fileio.base import overviews
 
     rng = np.random.default_rng(5)
     data = rng.normal(size=(3, overviews.MIN_SIDE_PX + 100)).astype(np.float32)

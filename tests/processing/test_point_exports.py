@@ -41,7 +41,7 @@ def test_exports_as_delivered_equal_renamed_by_hand_and_the_truth(run_alg, tmp_p
 def test_the_docks_reader_takes_the_exports_dates(qgis_app, tmp_path, writer, suffix):
     from qgis.core import QgsVectorLayer
 
-    from insar_geohazards.io.points import date_fields_of
+    from insar_geohazards.fileio.motion.points import date_fields_of
 
     layer = QgsVectorLayer(writer(tmp_path / f"export{suffix}", _series()), "export", "ogr")
     assert layer.isValid()

@@ -1,4 +1,5 @@
-"""Products as delivered into the stack tools (inputs/stacks.product_stack, io/products.py): the oracle per product.
+"""Products as delivered into the stack tools (inputs/stacks.product_stack, fileio/formats/products.py): the oracle per
+product.
 
 The result from the product as delivered equals, value for value, the result from the same data flattened and typed
 by hand (as a user had to: one folder, no-data and coherence scale set, products clipped to their common area), and

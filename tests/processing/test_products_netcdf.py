@@ -1,6 +1,6 @@
-"""netCDF products as delivered into the stack tools (inputs/stacks.product_stack, io/products.py): ARIA Sentinel-1
-GUNW files and OPERA DISP-S1 files, read through GDAL's netCDF subdatasets onto one grid (STACK_EXTENT), their
-wavelength, baselines, geometry and dates from the files.
+"""netCDF products as delivered into the stack tools (inputs/stacks.product_stack, fileio/formats/products.py): ARIA
+Sentinel-1 GUNW files and OPERA DISP-S1 files, read through GDAL's netCDF subdatasets onto one grid (STACK_EXTENT),
+their wavelength, baselines, geometry and dates from the files.
 
 Samples laid out as the producers write them (tests/testutils_netcdf_products.py cites ARIA-tools' product.py,
 MintPy's prep_aria.py and opera-adt/disp-s1's product.py). Truths: the planted velocity of tests/testutils_products

@@ -123,7 +123,7 @@ def test_constant_band_gets_statistics_qgis_can_histogram(tmp_path):
     stay zero."""
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import RasterWriter
+    from insar_geohazards.fileio.base.raster import RasterWriter
 
     rng = np.random.default_rng(3)
     cube = rng.normal(size=(3, 40, 50)).astype(np.float32)

@@ -89,7 +89,7 @@ def test_one_read_and_two_pass_paths_write_the_same(qgis_app, tmp_path, monkeypa
         assert outs["dask"][0].tobytes() == outs["one"][0].tobytes()
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import gtiff_has_zstd
+    from insar_geohazards.fileio.base.raster import gtiff_has_zstd
 
     ds = gdal.Open(str(tmp_path / "one" / os.path.basename(files[0])))
     assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
@@ -108,7 +108,7 @@ def test_a_temporary_output_is_written_uncompressed_with_the_same_values(qgis_ap
     back than ZSTD; the values are the same bytes as in a folder the user chose, which stays ZSTD."""
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import gtiff_has_zstd
+    from insar_geohazards.fileio.base.raster import gtiff_has_zstd
 
     s, files, dem = _stack(str(tmp_path), shape=(45, 70), seed=23, strat_mm_per_km=10.0, ramp_mm=20.0)
     extra = {"DEM": dem} if tool == "troposphericcorrection" else {}

@@ -24,14 +24,14 @@ def tiny_gdal_cache():
 
 
 def _writer(path, shape, count, **kw):
-    from insar_geohazards.io.raster import RasterWriter
+    from insar_geohazards.fileio.base.raster import RasterWriter
 
     return RasterWriter(str(path), width=shape[1], height=shape[0], geotransform=(0, 1, 0, 0, 0, -1),
                         crs_wkt="", count=count, **kw)
 
 
 def test_block_rows_line_up_with_tiles(qgis_app):
-    from insar_geohazards.io.raster import aligned_block_rows, output_tile_rows
+    from insar_geohazards.fileio.base.raster import aligned_block_rows, output_tile_rows
 
     assert [aligned_block_rows(r, 256) for r in (13, 52, 100, 255, 256, 300, 700)] == [8, 32, 64, 128, 256, 256, 512]
     assert aligned_block_rows(1, 256) == 1 and aligned_block_rows(5, 48) == 4
@@ -133,7 +133,7 @@ def test_sbas_output_size_sane_with_tiny_gdal_cache(qgis_app, run_alg, tmp_path)
     np.testing.assert_array_equal(values["tiny"], values["default"])
     assert sizes["tiny"] <= 1.02 * sizes["default"], sizes
     assert sizes["tiny"] < 1.1 * values["tiny"].nbytes
-    from insar_geohazards.io.raster import gtiff_has_zstd
+    from insar_geohazards.fileio.base.raster import gtiff_has_zstd
 
     ds = gdal.Open(str(tmp_path / "tiny" / "ts.tif"))  # the time series is ZSTD (tool help), the others DEFLATE
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
@@ -148,7 +148,7 @@ def test_zstd_writer_is_lossless_tiled_and_opens_in_qgis(qgis_app, tmp_path, mon
     from osgeo import gdal
     from qgis.core import QgsRasterLayer
 
-    from insar_geohazards.io import raster as raster_io
+    from insar_geohazards.fileio.base import raster as raster_io
 
     rng = np.random.default_rng(2)
     data = rng.normal(0.0, 10.0, (4, 300, 280)).astype(np.float32)
@@ -208,7 +208,7 @@ def test_gdal_cache_limit_lowers_and_restores(qgis_app):
     smallest active cap and the last one out restores the original."""
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import gdal_cache_limit
+    from insar_geohazards.fileio.base.raster import gdal_cache_limit
 
     old = gdal.GetCacheMax()
     try:
@@ -234,7 +234,7 @@ def test_gdal_cache_at_least_raises_within_a_share_of_the_ram_warns_and_restores
     warning when the share is too small) and put back afterwards."""
     from osgeo import gdal
 
-    from insar_geohazards.io.stacks import gdal_cache_at_least
+    from insar_geohazards.fileio.insar.stacks import gdal_cache_at_least
 
     class Log:
         def __init__(self):
@@ -265,7 +265,7 @@ def test_gdal_cache_at_least_raises_within_a_share_of_the_ram_warns_and_restores
 def test_stack_tile_row_bytes_counts_a_row_of_tiles_of_every_file_read(qgis_app, tmp_path, rows, tile):
     from osgeo import gdal
 
-    from insar_geohazards.io.stacks import open_stack
+    from insar_geohazards.fileio.insar.stacks import open_stack
 
     paths, coh = [], []
     for a, b in (("20200101", "20200113"), ("20200113", "20200125"), ("20200101", "20200125")):
@@ -296,8 +296,8 @@ def test_direct_reads_give_the_cached_reads_values(qgis_app, tmp_path, dtype, ba
     every window a block pass or a reference pixel asks for, in any byte order, interleave, type, compression."""
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import open_raster
-    from insar_geohazards.io.stacks import open_raster_direct
+    from insar_geohazards.fileio.base.raster import open_raster
+    from insar_geohazards.fileio.insar.stacks import open_raster_direct
 
     rng = np.random.default_rng(3)
     path = str(tmp_path / "f.tif")
@@ -328,8 +328,8 @@ def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, 
     inputs and blocks inside a row of tiles already decoded stay on the caller's thread."""
     from osgeo import gdal
 
-    from insar_geohazards.io import file_parts
-    from insar_geohazards.io.stacks import open_stack
+    from insar_geohazards.fileio.base import file_parts
+    from insar_geohazards.fileio.insar.stacks import open_stack
 
     rng = np.random.default_rng(11)
     dates = [f"2020{m:02d}{d:02d}" for m in range(1, 8) for d in (1, 15)][:12]

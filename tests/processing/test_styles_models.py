@@ -16,7 +16,7 @@ def test_classified_raster_graduated_lines_points_and_categories(qgis_app, tmp_p
     from qgis.core import QgsRasterLayer, QgsVectorLayer
     from testutils_models import RADARSAT_SHP
 
-    from insar_geohazards.io import styles
+    from insar_geohazards.fileio.display import styles
 
     cls = write_geotiff(tmp_path / "classes.tif", np.array([[0, 1], [2, 3]], float))
     qml = styles.style_raster_classified(cls, [(v, lab, styles.ALERT_COLOURS[v]) for v, lab in

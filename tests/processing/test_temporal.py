@@ -20,7 +20,7 @@ def _range(day, days=1):
 def test_series_raster_draws_the_band_of_the_controllers_time(project, tmp_path):
     from qgis.core import QgsRasterLayer
 
-    from insar_geohazards.io import styles, temporal
+    from insar_geohazards.fileio.display import styles, temporal
 
     cube = np.arange(len(DATES), dtype=np.float32)[:, None, None] * np.ones((len(DATES), 3, 4), np.float32)
     path = write_series_raster(tmp_path / "ts.tif", cube)
@@ -42,7 +42,7 @@ def test_series_raster_draws_the_band_of_the_controllers_time(project, tmp_path)
 
 def _follow_the_canvas(project, layer):
     """QGIS < 3.38: the GUI part switches the drawn band as the canvas's temporal range moves."""
-    from insar_geohazards.io import temporal
+    from insar_geohazards.fileio.display import temporal
     from insar_geohazards.ui.temporal import TemporalBandsPart, show_time
 
     assert temporal.band_at(DATES, DATES[5] + dt.timedelta(days=3)) == 6
@@ -101,7 +101,7 @@ def test_dated_points_take_the_colour_of_the_controllers_time(project, tmp_path)
     from osgeo import ogr
     from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextScope, QgsVectorLayer
 
-    from insar_geohazards.io import styles, temporal
+    from insar_geohazards.fileio.display import styles, temporal
 
     path = write_points_source(tmp_path / "pts.gpkg", np.array([500045.0]), np.array([4099955.0]))
     ds = ogr.Open(path, 1)

@@ -465,8 +465,8 @@ def test_a_pick_reads_off_the_gui_thread_about_one_tile_per_band(dock, canvas, p
     from qgis.core import QgsPointXY
 
     import insar_geohazards.ui.timeseries_data as tsd
-    from insar_geohazards.io.raster import RasterWriter
-    from insar_geohazards.io.series_tiles import series_tile_size
+    from insar_geohazards.fileio.base.raster import RasterWriter
+    from insar_geohazards.fileio.base.series_tiles import series_tile_size
 
     if not os.path.exists("/proc/thread-self/io"):
         pytest.skip("per-thread I/O counters need Linux /proc/thread-self/io")

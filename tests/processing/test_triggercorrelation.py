@@ -14,7 +14,7 @@ def test_triggercorrelation_points(run_alg, tmp_path, geom):
     from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
 
     from insar_geohazards.algorithms.kinematics import triggers as tr
-    from insar_geohazards.io.compat import FIELD_DOUBLE
+    from insar_geohazards.fileio.base.compat import FIELD_DOUBLE
 
     rng = np.random.default_rng(5)
     days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]

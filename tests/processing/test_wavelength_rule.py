@@ -43,7 +43,7 @@ def test_every_wavelength_parameter_is_optional_and_empty(alg):
 def test_mexico_metadata_is_read_and_logged():
     """The real GeoTIFFs carry WAVELENGTH_METRES; the helper finds the same value in all 30."""
     from insar_geohazards.algorithms.formats.wavelength import choose_wavelength, collect
-    from insar_geohazards.io.metadata import geotiff_metadata
+    from insar_geohazards.fileio.base.metadata import geotiff_metadata
 
     here = os.path.join(os.path.dirname(__file__), "..", "data", "sentinel1_mexico_city", "geotiffs")
     files = sorted(os.path.join(here, f) for f in os.listdir(here) if f.endswith("_unw.tif"))

@@ -34,7 +34,7 @@ if _OUT:
                                                  ("GeohazardAlgorithm", "processAlgorithm")],
         _P + "processing_provider.early_kernels": [(None, "join"), (None, "_start")],
         _P + "processing_provider.inputs.guard": [(None, "check_before")],
-        _P + "io.blocks": [(None, "run_blocks")],
+        _P + "fileio.base.blocks": [(None, "run_blocks")],
         _P + "algorithms.engine": [("BackgroundWriter", "stop")],
         "processing": [],
     }

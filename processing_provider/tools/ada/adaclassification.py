@@ -11,8 +11,10 @@ from qgis.core import QgsProcessingParameterNumber
 from ....algorithms.ada import classification
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import check_canceled
-from ....io import ada, compat, styles
-from ....io.vector import as_number
+from ....fileio.base import compat
+from ....fileio.base.vector import as_number
+from ....fileio.display import styles
+from ....fileio.motion import ada
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
@@ -20,7 +22,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....io.features", __package__)
+features = lazy_module("....fileio.motion.features", __package__)
 
 
 @tool("adaclassification", "ADA classification (active deformation areas)",

@@ -7,7 +7,9 @@ from osgeo import ogr
 
 from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
-from ....io import ada, styles, vector
+from ....fileio.base import vector
+from ....fileio.display import styles
+from ....fileio.motion import ada
 from ...inputs import ada as ada_inputs
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress

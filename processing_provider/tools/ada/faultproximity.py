@@ -7,13 +7,13 @@ import numpy as np
 
 from ....algorithms.ada.faults import distance_bands, distance_chart
 from ....algorithms.errors import GeohazardError
-from ....io import compat
+from ....fileio.base import compat
 from ...inputs import declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....io.features", __package__)
+features = lazy_module("....fileio.motion.features", __package__)
 
 
 @tool("faultproximity", "Distance to faults (ADAs, landslides)",

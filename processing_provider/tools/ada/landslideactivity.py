@@ -7,14 +7,15 @@ import numpy as np
 
 from ....algorithms.ada import detection
 from ....algorithms.progress import SubProgress
-from ....io import compat, styles
+from ....fileio.base import compat
+from ....fileio.display import styles
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....io.features", __package__)
+features = lazy_module("....fileio.motion.features", __package__)
 activity = lazy_module("....algorithms.ada.activity", __package__)
 
 

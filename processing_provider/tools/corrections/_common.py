@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from ....algorithms.formats import dates
-from ....io import writers
+from ....fileio.base import writers
 from ...inputs import declare, ids, layers
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
 
@@ -56,10 +56,10 @@ def output_folder(alg, label: str, layers_label: str) -> None:
 def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
     """The codec of the corrected stack written to ``name``: uncompressed to a temporary destination (a model's
     intermediate step, read by the next step and deleted by QGIS; a run left to the temporary folder), ZSTD to a
-    folder the user chose (:func:`...io.corrections.stack_codec`)."""
+    folder the user chose (:func:`...fileio.insar.corrections.stack_codec`)."""
     from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProcessingUtils
 
-    from ....io.corrections import stack_codec
+    from ....fileio.insar.corrections import stack_codec
 
     value = parameters.get(name)
     if isinstance(value, QgsProcessingOutputLayerDefinition):
@@ -73,7 +73,7 @@ def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
 
 def corrected_files(stack, out_dir: str) -> list:
     """The corrected interferograms a correction writes into ``out_dir``: one per input, under its name."""
-    from ....io.corrections import output_names
+    from ....fileio.insar.corrections import output_names
 
     return [os.path.join(out_dir, n) for n in output_names(stack.paths)]
 

@@ -7,7 +7,9 @@ import functools
 
 from ....algorithms.corrections import dem_error, velocity_filter
 from ....algorithms.formats import geometry_meta as gm
-from ....io import metadata, points, styles
+from ....fileio.base import metadata
+from ....fileio.display import styles
+from ....fileio.motion import points
 from ...inputs import acquisition, declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
@@ -15,7 +17,7 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
 
-corrections = lazy_module("....io.corrections", __package__)
+corrections = lazy_module("....fileio.insar.corrections", __package__)
 
 
 @tool("demerrorcorrection", "DEM-error correction of a time series",

@@ -16,7 +16,7 @@ from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP, folder_and_report
 
-corrections = lazy_module("....io.corrections", __package__)
+corrections = lazy_module("....fileio.insar.corrections", __package__)
 
 
 @tool("modifynetwork", "Modify network (drop interferograms)",

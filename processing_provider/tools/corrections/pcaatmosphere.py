@@ -8,14 +8,15 @@ import functools
 import numpy as np
 
 from ....algorithms.corrections import pca
-from ....io import points, styles
+from ....fileio.display import styles
+from ....fileio.motion import points
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
 
-corrections = lazy_module("....io.corrections", __package__)
+corrections = lazy_module("....fileio.insar.corrections", __package__)
 
 
 @tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)",

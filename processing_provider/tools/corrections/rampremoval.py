@@ -20,7 +20,7 @@ from ._common import (
     output_folder,
 )
 
-ramps_io = lazy_module("....io.ramps", __package__)
+ramps_io = lazy_module("....fileio.insar.ramps", __package__)
 
 EXTRAPOLATION = ["Every coherent pixel (trend guarded)",
                  "Fit on the mask, capped at the largest gradient", "Refuse"]

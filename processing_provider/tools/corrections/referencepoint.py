@@ -7,7 +7,7 @@ import numpy as np
 from qgis.core import QgsProcessingOutputString
 
 from ....algorithms.progress import SubProgress
-from ....io import vector
+from ....fileio.base import vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.reference import automatic_reference, map_text
@@ -15,8 +15,8 @@ from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
-corrections = lazy_module("....io.corrections", __package__)
-io_stacks = lazy_module("....io.stacks", __package__)
+corrections = lazy_module("....fileio.insar.corrections", __package__)
+io_stacks = lazy_module("....fileio.insar.stacks", __package__)
 reference = lazy_module("....algorithms.corrections.reference", __package__)  # numba: loaded when a run starts
 
 

@@ -22,7 +22,7 @@ from ._common import (
     output_folder,
 )
 
-troposphere = lazy_module("....io.troposphere", __package__)
+troposphere = lazy_module("....fileio.insar.troposphere", __package__)
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
                  "Zenith delay maps (GACOS .ztd or GeoTIFF)"]

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from ....io import styles
+from ....fileio.display import styles
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
@@ -17,7 +17,7 @@ from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import output_codec
 
-corrections = lazy_module("....io.corrections", __package__)
+corrections = lazy_module("....fileio.insar.corrections", __package__)
 closure = lazy_module("....algorithms.corrections.closure", __package__)
 
 

@@ -124,7 +124,7 @@ class _FaultSourceMixin:
         """-> (Faults, crs, coulomb input or None)."""
         from ....algorithms.elastic import coulomb_inp
         from ....algorithms.elastic.faults import faults_from_traces
-        from ....io.faults import (
+        from ....fileio.hazard.faults import (
             frame_on_earth,
             read_fault_lines,
             read_patch_polygons,
@@ -170,7 +170,7 @@ class _FaultSourceMixin:
         shear_modulus_pa / poisson / friction that importcoulombinput writes on its layers, read from FAULTS and
         RECEIVERS) > the parameter's default. A typed value that contradicts the file's is a warning naming both;
         the values and where each came from are logged."""
-        from ....io.faults import carried_constants
+        from ....fileio.hazard.faults import carried_constants
         from ...inputs.acquisition import user_number
 
         carried = {}  # field -> (value, where)

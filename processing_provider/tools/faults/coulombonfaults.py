@@ -7,7 +7,8 @@ import numpy as np
 from osgeo import ogr
 
 from ....algorithms.errors import GeohazardError
-from ....io import styles, vector
+from ....fileio.base import vector
+from ....fileio.display import styles
 from ...inputs import aliases, declare
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -95,7 +96,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
-        from ....io.faults import read_fault_lines, segment_wkb
+        from ....fileio.hazard.faults import read_fault_lines, segment_wkb
 
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)

@@ -7,7 +7,8 @@ import functools
 
 from ....algorithms.elastic import stress
 from ....algorithms.errors import GeohazardError
-from ....io import blocks, raster, styles
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
 from ...inputs import aliases, declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.declare import km_parameter

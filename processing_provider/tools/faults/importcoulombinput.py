@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from osgeo import ogr
 
-from ....io import vector
+from ....fileio.base import vector
 from ...inputs import declare
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -47,7 +47,7 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_RECEIVERS, "Receiver faults", "line", optional=True))
 
     def process(self, parameters, context, feedback):
-        from ....io.faults import (
+        from ....fileio.hazard.faults import (
             constant_fields,
             fault_fields,
             frame_on_earth,

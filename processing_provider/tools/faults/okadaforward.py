@@ -8,7 +8,8 @@ import functools
 import numpy as np
 
 from ....algorithms.geometry import los as los_mod
-from ....io import blocks, raster, styles
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 
-from ....io import styles
+from ....fileio.display import styles
 from ...inputs import declare, ids, knobs
 from ...inputs.ada import egms_tiles
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-egms = lazy_module("....io.egms", __package__)
+egms = lazy_module("....fileio.formats.egms", __package__)
 
 
 @tool("loadegms", "Load EGMS product (L2a / L2b / L3 CSV)",

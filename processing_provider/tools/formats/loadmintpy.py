@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 
 from ....algorithms.errors import GeohazardError
-from ....io import styles
+from ....fileio.display import styles
 from ...inputs import declare, delivered, ids
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 h5_layers = lazy_module("....algorithms.formats.h5_layers", __package__)
-mintpy_io = lazy_module("....io.mintpy", __package__)
+mintpy_io = lazy_module("....fileio.formats.mintpy", __package__)
 
 
 @tool("loadmintpy", "Load MintPy result (timeseries.h5, velocity.h5, geometry, mask)",

@@ -7,8 +7,9 @@ import numpy as np
 
 from ....algorithms.geometry import decomposition as _dec
 from ....algorithms.progress import SubProgress, check_canceled
-from ....io import blocks, raster, styles
-from ....io.writers import all_or_none
+from ....fileio.base import blocks, raster
+from ....fileio.base.writers import all_or_none
+from ....fileio.display import styles
 from ...inputs import declare, ids
 from ...inputs import geometry as pair
 from ...inputs.aliases import Alias

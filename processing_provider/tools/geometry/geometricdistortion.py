@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....io import blocks, geometry, raster, styles
-from ....io.writers import all_or_none, compression_threads, exact_float_dtype
+from ....fileio.base import blocks, raster
+from ....fileio.base.writers import all_or_none, compression_threads, exact_float_dtype
+from ....fileio.display import styles
+from ....fileio.motion import geometry
 from ...inputs import declare, ids, knobs, layers
 from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress

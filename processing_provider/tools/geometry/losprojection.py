@@ -9,7 +9,9 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import los_blocks as _losb
-from ....io import blocks, geometry, raster, styles
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
+from ....fileio.motion import geometry
 from ...inputs import acquisition, angles, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module

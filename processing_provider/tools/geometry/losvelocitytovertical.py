@@ -13,7 +13,9 @@ from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
-from ....io import blocks, geometry, raster, styles
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
+from ....fileio.motion import geometry
 from ...inputs import acquisition, angles, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -78,7 +80,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
             raster.check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
 
     def process(self, parameters, context, feedback):
-        from ....io.metadata import non_los_component, vertical_metadata
+        from ....fileio.base.metadata import non_los_component, vertical_metadata
 
         info = self.raster_info(parameters, self.INPUT, context)
         component = non_los_component(info.path)

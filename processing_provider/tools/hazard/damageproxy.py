@@ -14,7 +14,7 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 damage = lazy_module("....algorithms.hazard.damage", __package__)
-io_damage = lazy_module("....io.damage", __package__)
+io_damage = lazy_module("....fileio.hazard.damage", __package__)
 
 
 @tool("damageproxy", "Damage proxy map (coherence change)", page="hazard",

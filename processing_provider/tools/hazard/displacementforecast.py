@@ -6,8 +6,9 @@ from __future__ import annotations
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.hazard import forecast as fc
-from ....io import displacement_forecast as io_fc
-from ....io import points, raster
+from ....fileio.base import raster
+from ....fileio.motion import displacement_forecast as io_fc
+from ....fileio.motion import points
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

@@ -10,7 +10,7 @@ from .._base import GeohazardAlgorithm, tool
 
 mining = lazy_module("....algorithms.hazard.mining", __package__)
 mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
-io_mining = lazy_module("....io.mining", __package__)
+io_mining = lazy_module("....fileio.hazard.mining", __package__)
 
 POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
              "Plan fixed (fit the propagation angle instead)")

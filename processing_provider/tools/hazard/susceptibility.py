@@ -9,8 +9,8 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-sus_io = lazy_module("....io.susceptibility", __package__)
-styles = lazy_module("....io.styles", __package__)
+sus_io = lazy_module("....fileio.hazard.susceptibility", __package__)
+styles = lazy_module("....fileio.display.styles", __package__)
 
 METHODS = ("Frequency ratio", "Logistic regression", "Random forest")
 METHOD_NAMES = ("frequency_ratio", "logistic_regression", "random_forest")

@@ -7,9 +7,10 @@ from qgis.core import QgsProcessing, QgsProcessingParameterMapLayer, QgsRasterLa
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.hazard import profiles as pr
-from ....io import styles, swath
-from ....io.points import source_uri
-from ....io.vector import wkt_of
+from ....fileio.base.vector import wkt_of
+from ....fileio.display import styles
+from ....fileio.motion import swath
+from ....fileio.motion.points import source_uri
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

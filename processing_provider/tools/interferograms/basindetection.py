@@ -8,8 +8,9 @@ import os
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.interferograms.detection import circle
-from ....io import basins, styles
-from ....io.raster import raster_info
+from ....fileio.base.raster import raster_info
+from ....fileio.display import styles
+from ....fileio.insar import basins
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

@@ -11,7 +11,7 @@ from ...lazy import LazyText, lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 filtering = lazy_module("....algorithms.interferograms.filtering", __package__)
-ifg_io = lazy_module("....io.interferograms", __package__)
+ifg_io = lazy_module("....fileio.insar.interferograms", __package__)
 
 
 @tool("interferogramfilter", "Filter and multilook interferograms",

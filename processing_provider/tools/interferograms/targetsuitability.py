@@ -7,8 +7,9 @@ import functools
 import shutil
 
 from ....algorithms.errors import GeohazardError
-from ....io import blocks, raster, styles
-from ....io import targets as io_targets
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
+from ....fileio.insar import targets as io_targets
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module

@@ -7,7 +7,7 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics.thickness import ALPHA_RANGE, RHEOLOGY_RANGE
-from ....io import kinematics as kio
+from ....fileio.motion import kinematics as kio
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -75,7 +75,7 @@ class LandslideThickness(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         from ....algorithms.kinematics import thickness as _th
-        from ....io.raster import check_same_grid, read_band, read_bands, write_raster
+        from ....fileio.base.raster import check_same_grid, read_band, read_bands, write_raster
 
         vel = self.raster_info(parameters, self.VELOCITY, context)
         dem = self.raster_info(parameters, self.DEM, context)

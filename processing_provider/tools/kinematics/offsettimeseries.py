@@ -8,13 +8,13 @@ import functools
 import numpy as np
 
 from ....algorithms.formats.dates import date_to_str, decimal_years
-from ....io import blocks, raster
+from ....fileio.base import blocks, raster
 from ...inputs import declare, kinematics, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-offsets = lazy_module("....io.offsets", __package__)
+offsets = lazy_module("....fileio.insar.offsets", __package__)
 _ots = lazy_module("....algorithms.kinematics.offset_timeseries", __package__)
 
 

@@ -10,14 +10,15 @@ import tempfile
 from qgis.core import QgsProcessingUtils
 
 from ....algorithms.progress import SubProgress
-from ....io import blocks, raster, rasterize, styles
+from ....fileio.base import blocks, raster, rasterize
+from ....fileio.display import styles
 from ...inputs import declare, ids, kinematics, knobs, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-offsets = lazy_module("....io.offsets", __package__)
+offsets = lazy_module("....fileio.insar.offsets", __package__)
 _off = lazy_module("....algorithms.kinematics.offsets", __package__)
 
 

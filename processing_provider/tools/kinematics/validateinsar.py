@@ -8,8 +8,8 @@ import os
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
-from ....io import kinematics as kio
-from ....io.vector import wkt_of
+from ....fileio.base.vector import wkt_of
+from ....fileio.motion import kinematics as kio
 from ...inputs import acquisition, declare, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

@@ -7,7 +7,9 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries import inverse_velocity
-from ....io import forecast, points, styles, vector
+from ....fileio.base import vector
+from ....fileio.display import styles
+from ....fileio.motion import forecast, points
 from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress

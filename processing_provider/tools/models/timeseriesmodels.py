@@ -12,7 +12,9 @@ from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import model_blocks
 from ....algorithms.timeseries.models import MODELS
-from ....io import blocks, points, styles, vector, writers
+from ....fileio.base import blocks, vector, writers
+from ....fileio.display import styles
+from ....fileio.motion import points
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

@@ -10,7 +10,9 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import ps
-from ....io import blocks, raster, slc, styles
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
+from ....fileio.insar import slc
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress

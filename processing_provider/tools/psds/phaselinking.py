@@ -9,7 +9,9 @@ import os
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....io import blocks, metadata, raster, slc, styles
+from ....fileio.base import blocks, metadata, raster
+from ....fileio.display import styles
+from ....fileio.insar import slc
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module

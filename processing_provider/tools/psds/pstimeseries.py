@@ -9,7 +9,8 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
-from ....io import slc, styles
+from ....fileio.display import styles
+from ....fileio.insar import slc
 from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter

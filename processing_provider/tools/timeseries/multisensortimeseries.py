@@ -3,8 +3,8 @@ stack a user holds, across mission gaps."""
 
 from __future__ import annotations
 
-from ....io import multisensor as ms_io
-from ....io.blocks import run_blocks
+from ....fileio.base.blocks import run_blocks
+from ....fileio.multisensor import multisensor as ms_io
 from ...inputs import declare, knobs
 from ...inputs import multisensor as ms_in
 from ...inputs.aliases import given

@@ -6,8 +6,9 @@ from __future__ import annotations
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, warn
 from ....algorithms.timeseries import network
-from ....io import raster, timeseries
-from ....io import stacks as io_stacks
+from ....fileio.base import raster
+from ....fileio.insar import stacks as io_stacks
+from ....fileio.insar import timeseries
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING

@@ -10,8 +10,9 @@ import numpy as np
 from ....algorithms import engine
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import network
-from ....io import blocks, raster, styles
-from ....io import stacks as io_stacks
+from ....fileio.base import blocks, raster
+from ....fileio.display import styles
+from ....fileio.insar import stacks as io_stacks
 from ...inputs import declare, knobs, stacks
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress

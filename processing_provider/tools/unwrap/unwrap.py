@@ -8,14 +8,14 @@ import os
 
 from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
-from ....io import writers
+from ....fileio.base import writers
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import LazyText, lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-unwrap_io = lazy_module("....io.unwrap", __package__)
+unwrap_io = lazy_module("....fileio.insar.unwrap", __package__)
 unwrap = lazy_module("....algorithms.timeseries.unwrap", __package__)
 unwrap_tiles = lazy_module("....algorithms.timeseries.unwrap_tiles", __package__)
 unwrap_prior = lazy_module("....algorithms.timeseries.unwrap_prior", __package__)

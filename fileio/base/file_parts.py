@@ -1,0 +1,57 @@
+"""Reading the files of one block on several threads: stacks of compressed rasters (``fileio.insar.stacks.StackInput``).
+
+A block of a stack reads the same rows of every file. Compressed files are decoded when a block first reaches a
+row of their tiles (every 32 blocks of 8 rows for 256-row tiles), and decoding 300 such files on one thread was
+most of the 10-Mpx SBAS run (docs/timeseries.md, Performance notes). Those blocks split the files into
+contiguous parts, each file in one part: one dataset is never read by two threads at once, and each file fills
+its own slice of the block, so the values are those of one thread. Uncompressed files are copied straight into
+the block and rows already decoded come from GDAL's cache: one thread reads those as fast (the 1-Mpx SBAS read on
+threads every block: 4.64 -> 4.90 s), so they stay on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+
+#: Threads reading a block's files (every CPU, at most 4) and the fewest files a part of them is worth a thread.
+READ_THREADS = max(1, min(4, os.cpu_count() or 1))
+FILES_PER_PART = 16
+
+
+def enough_files(m: int) -> bool:
+    """Whether ``m`` files make at least two parts."""
+    return READ_THREADS > 1 and m >= 2 * FILES_PER_PART
+
+
+def compressed(ds) -> bool:
+    """Whether the GDAL dataset ``ds`` stores compressed tiles or strips."""
+    method = (ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") or "NONE").upper()
+    return method not in ("", "NONE")
+
+
+def new_tile_row(r0: int, r1: int, tile_rows: int) -> bool:
+    """Whether rows ``r0:r1`` start a row of tiles ``tile_rows`` high or reach into the next one."""
+    return r0 % tile_rows == 0 or r0 // tile_rows != (r1 - 1) // tile_rows
+
+
+def each_part(holder: dict, fn, m: int) -> None:
+    """``fn(ks)`` over the file indices ``0 .. m-1`` in contiguous parts, the first on this thread, the others on
+    ``holder["pool"]`` (made on first use; it goes with the holder). Returns when every part is done; raises the
+    first part's error."""
+    parts = min(READ_THREADS, m // FILES_PER_PART)
+    if parts <= 1:
+        fn(range(m))
+        return
+    pool = holder.get("pool")
+    if pool is None:
+        pool = holder["pool"] = concurrent.futures.ThreadPoolExecutor(
+            max_workers=READ_THREADS, thread_name_prefix="geohazard-stack-read")
+    bounds = [m * p // parts for p in range(parts + 1)]
+    futures = [pool.submit(fn, range(bounds[p], bounds[p + 1])) for p in range(1, parts)]
+    try:
+        fn(range(bounds[0], bounds[1]))
+    finally:  # no part left writing into the block when this returns or raises
+        concurrent.futures.wait(futures)
+    for f in futures:
+        f.result()

@@ -1,0 +1,1 @@
+"""How results look and land in a QGIS project: styles, temporal layers, the layer tree."""

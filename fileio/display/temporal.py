@@ -1,0 +1,203 @@
+"""Time on the map: result layers that QGIS's Temporal Controller animates.
+
+* A time-series raster (one band per date, dates as band descriptions): QGIS 3.38 and later have a temporal range
+  per band, and draw the band of the controller's current time; older QGIS get the whole span as the layer's range
+  and :func:`band_at` picks the band for a time (the GUI switches the drawn band as the controller moves,
+  :mod:`ui.temporal`).
+* A point layer with dated displacement fields (``DYYYYMMDD`` / ``YYYYMMDD``): its symbols take the colour of the
+  displacement at the controller's current time (``@map_start_time``: the latest date on or before it) on the
+  layer's diverging ramp; with the controller off the layer keeps its classes.
+
+The dates are kept on the layer as a custom property (:data:`DATES_KEY`, ISO dates in band or field order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from qgis.core import QgsDateTimeRange, QgsRasterLayer, QgsVectorLayer
+from qgis.PyQt.QtCore import QDate, QDateTime, QTime
+
+from ...algorithms.formats.dates import parse_date
+
+DATES_KEY = "insar_geohazards/dates"
+FIELDS_KEY = "insar_geohazards/date_fields"
+
+
+def _qdt(day: dt.date) -> QDateTime:
+    return QDateTime(QDate(day.year, day.month, day.day), QTime(0, 0, 0))
+
+
+def _dates(names) -> list:
+    out = []
+    for name in names:
+        text = str(name or "").strip()
+        if len(text) not in (8, 9, 10) or not text.lstrip("Dd").replace("-", "").isdigit():
+            return []
+        try:
+            out.append(parse_date(text))
+        except (ValueError, TypeError):
+            return []
+    return out if len(out) >= 2 else []
+
+
+def raster_dates(layer) -> list:
+    """The dates of a time-series raster's bands (band descriptions), [] when not every band is a date."""
+    provider = layer.dataProvider()
+    names = []
+    from osgeo import gdal
+
+    ds = gdal.OpenEx(layer.source().split("|")[0], gdal.OF_RASTER)
+    if ds is None:
+        return []
+    names = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+    ds = None
+    return _dates(names) if provider is not None and len(names) == provider.bandCount() else []
+
+
+def point_date_fields(layer) -> list:
+    """``[(date, field name)]`` of a layer's dated displacement fields in date order ([] when fewer than two)."""
+    pairs = []
+    for f in layer.fields():
+        name = f.name()
+        if not f.isNumeric() or len(name) not in (8, 9) or not name.lstrip("Dd").isdigit():
+            continue
+        if len(name) == 9 and name[0] not in "Dd":
+            continue
+        try:
+            pairs.append((parse_date(name), name))
+        except (ValueError, TypeError):
+            continue
+    pairs.sort()
+    return pairs if len(pairs) >= 2 else []
+
+
+def band_at(dates: list, when) -> int:
+    """1-based band of the latest date on or before ``when`` (a date, datetime or QDateTime); the first band
+    before the first date."""
+    if isinstance(when, QDateTime):
+        when = when.date().toPyDate()
+    elif isinstance(when, dt.datetime):
+        when = when.date()
+    best = 1
+    for i, day in enumerate(dates):
+        if day <= when:
+            best = i + 1
+    return best
+
+
+def has_ranges_per_band() -> bool:
+    """QGIS 3.38 and later: a raster's temporal range per band."""
+    from qgis.core import Qgis
+
+    modes = getattr(Qgis, "RasterTemporalMode", None)
+    return modes is not None and hasattr(modes, "FixedRangePerBand")
+
+
+def _band_ranges(dates: list) -> list:
+    ends = dates[1:] + [dates[-1] + dt.timedelta(days=1)]
+    return [QgsDateTimeRange(_qdt(a), _qdt(b), True, False) for a, b in zip(dates, ends)]
+
+
+def make_temporal(layer) -> bool:
+    """Let the Temporal Controller animate ``layer`` (a time-series raster or a dated point layer); False when it
+    carries no dates."""
+    if isinstance(layer, QgsRasterLayer):
+        return _raster_temporal(layer)
+    if isinstance(layer, QgsVectorLayer):
+        return _points_temporal(layer)
+    return False
+
+
+def _raster_temporal(layer) -> bool:
+    dates = raster_dates(layer)
+    if not dates:
+        return False
+    layer.setCustomProperty(DATES_KEY, [d.isoformat() for d in dates])
+    props = layer.temporalProperties()
+    if has_ranges_per_band():
+        from qgis.core import Qgis
+
+        props.setMode(Qgis.RasterTemporalMode.FixedRangePerBand)
+        props.setFixedRangePerBand({i + 1: r for i, r in enumerate(_band_ranges(dates))})
+    else:  # QGIS < 3.38: the whole span; the GUI draws the band of the controller's time (ui.temporal)
+        props.setMode(_fixed_range_mode(props, "Raster"))
+    props.setFixedTemporalRange(QgsDateTimeRange(_qdt(dates[0]), _qdt(dates[-1] + dt.timedelta(days=1))))
+    props.setIsActive(True)
+    return True
+
+
+def time_expression(pairs: list) -> str:
+    """The displacement at the map's current time: the field of the latest date on or before
+    ``@map_start_time`` (NULL without a time)."""
+    cases = " ".join(f"WHEN @map_start_time >= to_datetime('{day.isoformat()}T00:00:00') THEN \"{name}\""
+                     for day, name in reversed(pairs))
+    return f"CASE WHEN @map_start_time IS NULL THEN NULL {cases} ELSE \"{pairs[0][1]}\" END"
+
+
+def _points_temporal(layer) -> bool:
+    pairs = point_date_fields(layer)
+    if not pairs:
+        return False
+    from qgis.core import QgsProperty, QgsSymbolLayer
+
+    layer.setCustomProperty(DATES_KEY, [d.isoformat() for d, _ in pairs])
+    layer.setCustomProperty(FIELDS_KEY, [n for _, n in pairs])
+    value = time_expression(pairs)
+    import numpy as np
+    from qgis.core import QgsFeatureRequest
+
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry).setSubsetOfAttributes(
+        [pairs[-1][1]], layer.fields())
+    vals = []
+    for feat in layer.getFeatures(request):
+        v = feat[pairs[-1][1]]
+        if isinstance(v, (int, float)):
+            vals.append(abs(float(v)))
+    vmax = float(np.percentile(vals, 98)) if vals else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+    colour = (f"CASE WHEN @map_start_time IS NULL THEN @symbol_color ELSE coalesce(ramp_color('RdBu', "
+              f"scale_linear({value}, {-vmax:.6g}, {vmax:.6g}, 0, 1)), @symbol_color) END")
+    renderer = layer.renderer()
+    if renderer is None:
+        return False
+    if hasattr(renderer, "ranges"):  # a graduated renderer: its symbols are copies, set them one by one
+        for i, r in enumerate(renderer.ranges()):
+            symbol = r.symbol().clone()
+            _data_defined_colour(symbol, colour, QgsProperty, QgsSymbolLayer)
+            renderer.updateRangeSymbol(i, symbol)
+    elif hasattr(renderer, "symbol") and renderer.symbol() is not None:
+        _data_defined_colour(renderer.symbol(), colour, QgsProperty, QgsSymbolLayer)
+    else:
+        return False
+    props = layer.temporalProperties()
+    props.setMode(_fixed_range_mode(props, "Vector"))
+    props.setFixedTemporalRange(QgsDateTimeRange(_qdt(pairs[0][0]), _qdt(pairs[-1][0] + dt.timedelta(days=1))))
+    props.setIsActive(True)
+    return True
+
+
+def _enum(owner, *names):
+    """The first of ``names`` (dotted paths under ``owner``) that this QGIS has."""
+    for name in names:
+        value = owner
+        try:
+            for part in name.split("."):
+                value = getattr(value, part)
+        except AttributeError:
+            continue
+        return value
+    raise AttributeError(names[0])
+
+
+def _fixed_range_mode(props, kind: str):
+    import qgis.core as core
+
+    return _enum(core, f"Qgis.{kind}TemporalMode.FixedTemporalRange",
+                 f"Qgs{kind}LayerTemporalProperties.ModeFixedTemporalRange")
+
+
+def _data_defined_colour(symbol, expression: str, QgsProperty, QgsSymbolLayer) -> None:  # noqa: N803
+    key = _enum(QgsSymbolLayer, "Property.FillColor", "Property.PropertyFillColor", "PropertyFillColor")
+    for i in range(symbol.symbolLayerCount()):
+        symbol.symbolLayer(i).setDataDefinedProperty(key, QgsProperty.fromExpression(expression))

@@ -1,0 +1,1 @@
+"""Products as delivered: a product's pairs on one grid, GAMMA, MintPy, EGMS tiles, units."""

@@ -1,0 +1,1 @@
+"""Hazard maps: faults and slip, mining subsidence, damage proxy, susceptibility."""

@@ -1,0 +1,199 @@
+"""Files of the mining-subsidence tool: mine-plan polygons in, LOS samples in, the PIM grids, the parameter table
+and the fitted panels out (:mod:`..algorithms.hazard.mining`, :mod:`..algorithms.hazard.mining_fit`)."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+from osgeo import ogr
+from qgis.core import QgsCoordinateTransform, QgsProject, QgsWkbTypes
+
+from ...algorithms.errors import GeohazardError
+from ...algorithms.geometry import los as los_mod
+from ...algorithms.hazard.mining import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
+from ...algorithms.hazard.mining_fit import LosSamples
+from ..base import blocks, raster, vector
+from ..display import styles
+from .faults import require_projected_crs
+
+#: The fields of a panel layer that give each panel its depth and thickness (m); typed values fill in for absent
+#: fields or NULLs.
+DEPTH_FIELD, THICKNESS_FIELD = "DEPTH_M", "THICKNESS_M"
+
+#: The rasters of a PIM grid: output key -> (band description, COMPONENT metadata).
+COMPONENTS = {"vertical": ("up_mm", "VERTICAL"), "east": ("east_mm", "EAST"), "north": ("north_mm", "NORTH"),
+              "los": ("los_mm", "LOS")}
+
+
+def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid) -> float:
+    value = feat.attributes()[index] if index >= 0 else None
+    number = vector.as_number(value) if value is not None else math.nan
+    if math.isfinite(number):
+        return number
+    if typed is not None:
+        return float(typed)
+    where = f"feature {fid} has no {what}" if index >= 0 else f"the layer has no field {what}"
+    raise GeohazardError(f"{name}: {where} and no {what} was typed; add the field {what} (m) to the panels or "
+                         f"type {what}")
+
+
+def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Optional[float], dest_crs=None,
+                context=None) -> tuple:
+    """Panels of a polygon source: ``(panels, crs)``. Each part of a multipolygon is a panel; depth and thickness
+    come from the fields DEPTH_M / THICKNESS_M, the typed values where a field is absent or NULL. Coordinates are
+    transformed to ``dest_crs`` when given; the CRS must be projected (m)."""
+    if source is None:
+        raise GeohazardError(f"{name}: the layer could not be loaded")
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.PolygonGeometry:
+        raise GeohazardError(f"{name} must be a polygon layer (the mined panels), got "
+                             f"{QgsWkbTypes.displayString(source.wkbType())}")
+    crs = dest_crs if dest_crs is not None and dest_crs.isValid() else source.sourceCrs()
+    require_projected_crs(crs, name)
+    transform = None
+    if source.sourceCrs() != crs:
+        ctx = context.transformContext() if context is not None else QgsProject.instance().transformContext()
+        transform = QgsCoordinateTransform(source.sourceCrs(), crs, ctx)
+    fields = source.fields()
+    i_depth, i_thick = fields.lookupField(DEPTH_FIELD), fields.lookupField(THICKNESS_FIELD)
+    panels = []
+    for feat, geom in vector.geometries(source, transform):
+        depth = _value(feat, i_depth, depth_m, DEPTH_FIELD, name, feat.id())
+        thick = _value(feat, i_thick, thickness_m, THICKNESS_FIELD, name, feat.id())
+        parts = geom.asMultiPolygon() if geom.isMultipart() else [geom.asPolygon()]
+        for k, part in enumerate(parts):
+            rings = [[(p.x(), p.y()) for p in ring] for ring in part]
+            label = f"{feat.id()}" if len(parts) == 1 else f"{feat.id()}.{k + 1}"
+            panels.append(Panel.from_vertices(rings[0], depth, thick, holes=rings[1:], name=label))
+    if not panels:
+        raise GeohazardError(f"{name} has no polygon features")
+    return panels, crs
+
+
+def grid_of_extent(extent: tuple, pixel_m: float, name: str, pixel_name: str) -> tuple:
+    """``(geotransform, rows, cols)`` of the north-up grid of ``extent = (xmin, xmax, ymin, ymax)``."""
+    xmin, xmax, ymin, ymax = (float(v) for v in extent)
+    if not (xmax > xmin and ymax > ymin):
+        raise GeohazardError(f"{name}: an extent with a non-zero width and height is needed")
+    cols, rows = int(math.ceil((xmax - xmin) / pixel_m)), int(math.ceil((ymax - ymin) / pixel_m))
+    if rows * cols > 25_000_000:
+        raise GeohazardError(f"{pixel_name}: a pixel of {pixel_m:g} m over this extent gives {rows} x {cols} "
+                             "pixels; use a coarser pixel")
+    return (xmin, float(pixel_m), 0.0, ymax, 0.0, -float(pixel_m)), rows, cols
+
+
+def los_vector(incidence_deg: float, heading_deg: float) -> tuple:
+    """The ground-to-satellite unit vector ``(e, n, u)`` of a geometry (degrees)."""
+    return tuple(float(v) for v in np.array(los_mod.los_unit_vector(incidence_deg, heading_deg), float).ravel())
+
+
+def read_los_datasets(items, max_samples: int) -> list:
+    """``[(LosSamples, RasterInfo)]`` of LOS rasters ``[(parameter, path, incidence_deg, heading_deg)]``, all in
+    one projected CRS."""
+    out = [read_los_samples(path, name, inc, head, max_samples) for name, path, inc, head in items]
+    if len(out) == 2 and not out[1][1].srs.IsSame(out[0][1].srs):
+        raise GeohazardError(f"{items[1][0]} is not in the same CRS as {items[0][0]}; reproject one of them first")
+    return out
+
+
+def read_los_samples(path: str, name: str, incidence_deg: float, heading_deg: float, max_samples: int) -> tuple:
+    """``(LosSamples, RasterInfo)`` of a LOS raster (mm): its valid pixels, taken every k-th row and column so that
+    at most ``max_samples`` remain (the same samples at every run)."""
+    info = raster.raster_info(path, name)
+    raster.require_projected(info, name)
+    data = raster.read_band(info.path, name=name, dtype=np.float64)
+    n_valid = int(np.isfinite(data).sum())
+    if n_valid == 0:
+        raise GeohazardError(f"{name} has no valid pixel")
+    step = max(1, int(math.ceil(math.sqrt(n_valid / max(int(max_samples), 1)))))
+    sub = data[step // 2::step, step // 2::step]
+    rows, cols = np.nonzero(np.isfinite(sub))
+    rows, cols = rows * step + step // 2, cols * step + step // 2
+    x, y = info.pixel_centres(rows, cols)
+    return LosSamples(x, y, data[rows, cols], los_vector(incidence_deg, heading_deg), name), info
+
+
+def write_pim_grids(paths: dict, *, geotransform, rows: int, cols: int, crs_wkt: str, panels, params, los_vector,
+                    run, progress) -> dict:
+    """The PIM's rasters asked for (``paths``: key of :data:`COMPONENTS` -> path or ""), block by block through the
+    engine; returns ``{key: path}`` of those written."""
+    import functools
+
+    wanted = {k: p for k, p in paths.items() if p}
+    writers = {}
+    for key, path in wanted.items():
+        desc, comp = COMPONENTS[key]
+        meta = {"UNIT": "mm", "COMPONENT": comp, "MODEL": "probability-integral method (mining subsidence)",
+                "SIGN": "positive toward the satellite" if key == "los" else
+                "up positive (subsidence negative)" if key == "vertical" else f"{key} positive"}
+        writers[key] = raster.RasterWriter(path, width=cols, height=rows, geotransform=geotransform,
+                                           crs_wkt=crs_wkt, descriptions=[desc], metadata=meta)
+    func = functools.partial(pim_grid_block, geotransform=tuple(geotransform), panels=list(panels), params=params,
+                             los_vector=None if los_vector is None else tuple(los_vector))
+    blocks.run_blocks(run.plan(rows, cols, bytes_per_pixel=PIM_BYTES_PER_PIXEL), func, sources={}, run=run,
+                      progress=progress, writers=writers, background_write=True)
+    return wanted
+
+
+def panel_wkb(panel: Panel) -> bytes:
+    """Polygon WKB of a panel (its rings as given)."""
+    poly = ogr.Geometry(ogr.wkbPolygon)
+    for ring in panel.rings:
+        r = ogr.Geometry(ogr.wkbLinearRing)
+        pts = np.asarray(ring, float)
+        for x, y in list(pts) + [pts[0]]:
+            r.AddPoint_2D(float(x), float(y))
+        poly.AddGeometry(r)
+    return poly.ExportToWkb()
+
+
+def write_panels(path: str, panels, params, crs_wkt: str) -> str:
+    """The panels as polygons with panel, depth_m, thickness_m, radius_m (r = H / tan(beta)) and w_max_mm."""
+    fields = {"panel": np.array([p.name or str(i + 1) for i, p in enumerate(panels)], dtype=object),
+              "depth_m": np.array([p.depth_m for p in panels]),
+              "thickness_m": np.array([p.thickness_m for p in panels]),
+              "radius_m": np.array([p.depth_m / params.tan_beta for p in panels]),
+              "w_max_mm": np.array([params.subsidence_factor * p.thickness_m * 1000.0 for p in panels])}
+    return vector.write_vector(path, fields, crs_wkt=crs_wkt, wkb=[panel_wkb(p) for p in panels],
+                               geometry_type=ogr.wkbPolygon)
+
+
+def write_table(path: str, table: dict) -> str:
+    """A table without geometry (GeoPackage or CSV by the extension)."""
+    n = len(next(iter(table.values())))
+    return vector.write_vector(path, table, wkb=[None] * n, geometry_type=ogr.wkbNone)
+
+
+#: The outputs of a run, in the order the tool gives them: the four grids, the parameter table, the panels.
+OUTPUT_KINDS = ("vertical", "east", "north", "los", "parameters", "panel")
+
+
+def write_results(outs: dict, *, grid: tuple, crs_wkt: str, panels, params, table: dict, los_vector, run, progress,
+                  context=None) -> dict:
+    """Every output asked for (``outs``: kind of :data:`OUTPUT_KINDS` -> ``(output ID, path or "")``): the grids
+    through the engine, styled, the parameter table and the panels; returns ``{output ID: path}``."""
+    check_panels(panels)
+    params.check()
+    gt, rows, cols = grid
+    x0, x1 = sorted((gt[0], gt[0] + cols * gt[1]))
+    y0, y1 = sorted((gt[3], gt[3] + rows * gt[5]))
+    bx0, bx1, by0, by1 = basin_bounds(panels, params)
+    if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+        raise GeohazardError(f"{outs['vertical'][0]}: the basin of the panels (x {bx0:.0f}-{bx1:.0f}, y {by0:.0f}-"
+                             f"{by1:.0f} m) lies outside the grid (x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f} m): the "
+                             "map would hold zeros only; give an extent over the panels")
+    if outs["los"][1] and los_vector is None:
+        raise GeohazardError(f"{outs['los'][0]} needs a line of sight: type INCIDENCE and HEADING")
+    written = write_pim_grids({k: outs[k][1] for k in COMPONENTS}, geotransform=grid[0], rows=grid[1], cols=grid[2],
+                              crs_wkt=crs_wkt, panels=panels, params=params, los_vector=los_vector, run=run,
+                              progress=progress)
+    results = {}
+    for key, path in written.items():
+        styles.style_raster_diverging(path, context=context)
+        results[outs[key][0]] = path
+    if outs["parameters"][1]:
+        results[outs["parameters"][0]] = write_table(outs["parameters"][1], table)
+    if outs["panel"][1]:
+        results[outs["panel"][0]] = write_panels(outs["panel"][1], panels, params, crs_wkt)
+    return results

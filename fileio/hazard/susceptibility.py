@@ -1,0 +1,356 @@
+"""The files of a susceptibility run: factors put on one grid, the inventory burnt on it, the two passes over the
+grid (samples, then prediction), the report and the saved model.
+
+A run (:func:`run_susceptibility`) reads the factors on the grid of the first one: a factor on another grid or in
+another CRS is warped there in GDAL's virtual format (bilinear for a continuous factor, nearest neighbour for class
+codes, which must not be averaged), the log naming each. The inventory becomes a temporary byte raster on that
+grid (1 = inventory pixel: a polygon's pixels whose centre is inside and the pixel of its centroid, a point's pixel;
+2 = within the absence buffer; 0 = absence candidate). The core (:mod:`..algorithms.hazard.susceptibility`) draws
+the samples in a first pass, fits and validates, and its block function writes the probability and the classes in
+a second pass.
+
+A saved model is one ZIP file: ``model.json`` (method, factors and their classes, frequency-ratio tables or
+logistic coefficients with their standard errors, class limits: readable anywhere) and, for a random forest,
+``forest.joblib`` (scikit-learn's trees, pickled) with the scikit-learn version in the JSON: another version refuses
+to load it rather than unpickle trees whose layout may have changed. Unpickling runs code: load only models you or
+someone you trust made.
+"""
+
+from __future__ import annotations
+
+import functools
+import io as _io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+
+from ...algorithms.errors import GeohazardError
+from ...algorithms.hazard.susceptibility import models, report, sampling, validation
+from ..base.blocks import raster_source, run_blocks
+from ..base.raster import RasterWriter, open_raster, raster_info, require_projected
+
+gdal.UseExceptions()
+
+METHOD_OPTIONS = ("Frequency ratio", "Logistic regression", "Random forest")
+#: samples of each kind kept at most (inventory, absences, area)
+MAX_SAMPLES = 10000
+MIN_PRESENCES = 20
+MAX_CLASSES = 50
+#: the longest side of the decimated factor a correlation range is measured on (pixels)
+CORRELOGRAM_SIDE = 256
+
+
+@dataclass
+class SusceptibilityJob:
+    """A run's plain values (the tool reads them from its parameters)."""
+
+    factors: list
+    categorical: list
+    inventory: object = None          # WKB of the inventory's features in the first factor's CRS, or None
+    method: str = "logistic_regression"
+    block_size_m: float = 0.0         # 0 = automatic
+    buffer_m: float = 0.0
+    folds: int = 5
+    seed: int = 0
+    max_samples: int = MAX_SAMPLES
+    n_bins: int = 10
+    trees: int = 100
+    min_leaf: int = 5
+    model_in: str = ""
+    output: str = ""
+    output_classes: str = ""
+    output_report: str = ""
+    output_model: str = ""
+    names: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.names:
+            self.names = [os.path.splitext(os.path.basename(p))[0] for p in self.factors]
+
+
+# ------------------------------------------------------------------------------------------------ grid
+def _same_crs(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not a or not b:
+        return False
+    sa, sb = osr.SpatialReference(), osr.SpatialReference()
+    sa.ImportFromWkt(a)
+    sb.ImportFromWkt(b)
+    return bool(sa.IsSame(sb))
+
+
+def _crs_name(wkt: str) -> str:
+    if not wkt:
+        return "no CRS"
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt)
+    srs.AutoIdentifyEPSG()
+    code = srs.GetAuthorityCode(None)
+    return f"EPSG:{code}" if code else (srs.GetName() or "a custom CRS")
+
+
+def align_factors(paths, names, categorical, folder: str, log=None) -> list:
+    """The factors on the grid of the first: the path itself when it is on that grid, else a VRT warped there
+    (bilinear for continuous factors, nearest neighbour for class codes) in ``folder``; the log says which."""
+    ref = raster_info(paths[0], names[0])
+    require_projected(ref, f"FACTORS ({names[0]}, whose grid the susceptibility is computed on)")
+    xmin, ymax = ref.geotransform[0], ref.geotransform[3]
+    xmax, ymin = xmin + ref.width * ref.geotransform[1], ymax + ref.height * ref.geotransform[5]
+    out, said = [], []
+    for i, (path, name, cat) in enumerate(zip(paths, names, categorical)):
+        info = raster_info(path, name)
+        if i == 0 or (info.same_grid(ref) and info.shape == ref.shape):
+            out.append(path)
+            continue
+        if not info.crs_wkt:
+            raise GeohazardError(f"{'CATEGORICAL_FACTORS' if cat else 'FACTORS'}: {name} has no CRS and is not on "
+                                 f"the grid of {names[0]}: it cannot be put there; give it with its CRS")
+        dst = os.path.join(folder, f"factor_{i}.vrt")
+        alg = "near" if cat else "bilinear"
+        opts = gdal.WarpOptions(format="VRT", outputBounds=(xmin, ymin, xmax, ymax), width=ref.width,
+                                height=ref.height, dstSRS=ref.crs_wkt, resampleAlg=alg, dstNodata=float("nan"),
+                                outputType=gdal.GDT_Float64 if cat else gdal.GDT_Float32, multithread=False)
+        ds = gdal.Warp(dst, path, options=opts)
+        if ds is None:
+            raise GeohazardError(f"FACTORS: {name} could not be put on the grid of {names[0]}")
+        ds = None
+        other = "" if _same_crs(info.crs_wkt, ref.crs_wkt) else f" from {_crs_name(info.crs_wkt)}"
+        said.append(f"{name} ({'nearest neighbour: class codes' if cat else 'bilinear'}{other})")
+        out.append(dst)
+    if log is not None:
+        log.push_info(f"Factors on the grid of {names[0]} ({ref.width} x {ref.height} px of "
+                      f"{ref.pixel_size[0]:g} m, {_crs_name(ref.crs_wkt)}); resampled onto it: "
+                      + (", ".join(said) if said else "none"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ inventory
+def _geometries(wkbs) -> list:
+    geoms = []
+    for w in wkbs or ():
+        g = ogr.CreateGeometryFromWkb(bytes(w))
+        if g is not None and not g.IsEmpty():
+            geoms.append(g)
+    return geoms
+
+
+def inventory_raster(wkbs, grid, path: str, *, buffer_m: float, log=None) -> float:
+    """Burn the inventory on ``grid`` into the byte GeoTIFF ``path`` (module docstring codes); returns the mean
+    feature size (m: square root of a polygon's area, 0 for points). Refuses an inventory off the grid."""
+    geoms = _geometries(wkbs)
+    if not geoms:
+        raise GeohazardError("INVENTORY: the layer has no feature with a geometry")
+    gt = grid.geotransform
+    xmin, ymax = gt[0], gt[3]
+    xmax, ymin = xmin + grid.width * gt[1], ymax + grid.height * gt[5]
+    box = ogr.CreateGeometryFromWkt(f"POLYGON(({xmin} {ymin},{xmax} {ymin},{xmax} {ymax},{xmin} {ymax},"
+                                    f"{xmin} {ymin}))")
+    inside = [g for g in geoms if g.Intersects(box)]
+    if not inside:
+        env = np.array([g.GetEnvelope() for g in geoms])
+        raise GeohazardError(
+            f"INVENTORY: none of its {len(geoms)} features lies on the factors' grid (features x {env[:, 0].min():.0f}"
+            f"..{env[:, 1].max():.0f}, y {env[:, 2].min():.0f}..{env[:, 3].max():.0f}; factors x {xmin:.0f}..{xmax:.0f}"
+            f", y {ymin:.0f}..{ymax:.0f} in their CRS): the inventory and the factors do not overlap")
+    if len(inside) < len(geoms) and log is not None:
+        log.push_warning(f"INVENTORY: {len(geoms) - len(inside)} of {len(geoms)} features lie off the factors' grid "
+                         "and are not used")
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(grid.crs_wkt)
+    drv = ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")
+    vds = drv.CreateDataSource("inventory")
+    layers = {}
+    for name in ("buffer", "features", "centroids"):
+        layers[name] = vds.CreateLayer(name, srs, ogr.wkbUnknown)
+    sizes = []
+    for g in inside:
+        for name, geom in (("features", g), ("centroids", g.Centroid()),
+                           ("buffer", g.Buffer(float(buffer_m), 8) if buffer_m > 0 else None)):
+            if geom is None:
+                continue
+            f = ogr.Feature(layers[name].GetLayerDefn())
+            f.SetGeometry(geom)
+            layers[name].CreateFeature(f)
+        area = g.GetArea() if g.GetDimension() == 2 else 0.0
+        sizes.append(math.sqrt(area) if area > 0 else 0.0)
+    ds = gdal.GetDriverByName("GTiff").Create(path, grid.width, grid.height, 1, gdal.GDT_Byte,
+                                              ["TILED=YES", "COMPRESS=DEFLATE"])
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(grid.crs_wkt)
+    if buffer_m > 0:
+        gdal.RasterizeLayer(ds, [1], layers["buffer"], burn_values=[sampling.BUFFER])
+    for name in ("features", "centroids"):
+        gdal.RasterizeLayer(ds, [1], layers[name], burn_values=[sampling.PRESENCE])
+    ds.FlushCache()
+    ds = None
+    return float(np.mean(sizes)) if sizes else 0.0
+
+
+# ------------------------------------------------------------------------------------------------ model files
+def save_model(path: str, model) -> str:
+    """The model as a ZIP: ``model.json``, and ``forest.joblib`` for a random forest (module docstring)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("model.json", json.dumps(model.to_dict(), indent=1))
+        if model.forest is not None:
+            import joblib
+
+            buf = _io.BytesIO()
+            joblib.dump(model.forest, buf, compress=3)
+            z.writestr("forest.joblib", buf.getvalue())
+    return path
+
+
+def load_model(path: str, name: str = "SAVED_MODEL"):
+    """A model saved by :func:`save_model`; a random forest saved by another scikit-learn is refused."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            d = json.loads(z.read("model.json").decode("utf-8"))
+            forest = None
+            if d.get("method") == "random_forest":
+                import sklearn
+
+                saved = d.get("params", {}).get("sklearn_version")
+                if saved != sklearn.__version__:
+                    raise GeohazardError(
+                        f"{name}: its random forest was saved with scikit-learn {saved}; this QGIS has "
+                        f"{sklearn.__version__}. Trees pickled by one version are not safe to read with another: fit "
+                        "the model again with this QGIS (or use a frequency-ratio or logistic model, stored as JSON)")
+                import joblib
+
+                forest = joblib.load(_io.BytesIO(z.read("forest.joblib")))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        if isinstance(exc, GeohazardError):
+            raise
+        raise GeohazardError(f"{name}: {os.path.basename(path)} is not a susceptibility model saved by this tool "
+                             f"({exc})") from None
+    return models.model_from_dict(d, forest, name=name)
+
+
+def check_model_factors(model, names, categorical, name: str = "SAVED_MODEL") -> None:
+    """The factors given match the model's (count and kind, in order); other file names are only noted."""
+    kinds = [f.categorical for f in model.factors]
+    if len(kinds) != len(categorical) or sum(kinds) != sum(categorical):
+        want = ", ".join(f.name + (" (classes)" if f.categorical else "") for f in model.factors)
+        raise GeohazardError(f"{name}: the model takes {sum(not k for k in kinds)} continuous and {sum(kinds)} "
+                             f"categorical factor(s), in this order: {want}; got {len(categorical) - sum(categorical)}"
+                             f" and {sum(categorical)}")
+
+
+# ------------------------------------------------------------------------------------------------ the run
+def _ranges(paths, names, categorical, pixel_m: float) -> list:
+    """Correlation range (m) of each continuous factor, measured on a decimated read of its grid."""
+    out = []
+    for path, cat in zip(paths, categorical):
+        if cat:
+            continue
+        ds = open_raster(path)
+        w, h = ds.RasterXSize, ds.RasterYSize
+        f = max(1.0, max(w, h) / CORRELOGRAM_SIDE)
+        bw, bh = max(1, int(round(w / f))), max(1, int(round(h / f)))
+        band = ds.GetRasterBand(1)
+        arr = band.ReadAsArray(buf_xsize=bw, buf_ysize=bh, resample_alg=gdal.GRIORA_Average).astype(np.float64)
+        nd = band.GetNoDataValue()
+        if nd is not None and not math.isnan(nd):
+            arr[arr == nd] = np.nan
+        out.append(validation.correlation_range_m(arr, pixel_m * w / bw))
+    return out
+
+
+def _scan(job, paths, inv_path, grid, run, progress) -> sampling.Samples:
+    n = len(paths)
+    collector = sampling.ScanCollector(n, job.categorical, job.max_samples, MAX_CLASSES, grid.width)
+    sources = {f"f{i}": raster_source(p, dtype=np.float64, name=job.names[i]) for i, p in enumerate(paths)}
+    sources["inventory"] = raster_source(inv_path, dtype=np.float32, name="INVENTORY")
+    func = functools.partial(sampling.scan_block, n_factors=n, categorical=tuple(job.categorical), seed=job.seed,
+                             k=job.max_samples, max_classes=MAX_CLASSES)
+    plan = run.plan(grid.height, grid.width, bytes_per_pixel=sampling.scan_bytes_per_pixel(n))
+    run_blocks(plan, func, collector, sources=sources, run=run, progress=progress)
+    return collector.samples()
+
+
+def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
+    """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run.
+
+    Returns ``{"auc": float or None, "result": SusceptibilityResult or None, "model": SusceptibilityModel}``."""
+    from ...algorithms.progress import SubProgress, info
+
+    grid = raster_info(job.factors[0], job.names[0])
+    loaded = load_model(job.model_in) if job.model_in else None
+    if loaded is not None:
+        check_model_factors(loaded, job.names, job.categorical)
+        info(progress, f"SAVED_MODEL: {models.describe(loaded)}; METHOD and the fitting parameters are not used")
+    with tempfile.TemporaryDirectory(prefix="geohazard_susceptibility_") as tmp:
+        paths = align_factors(job.factors, job.names, job.categorical, tmp, progress)
+        inv_path = os.path.join(tmp, "inventory.tif")
+        feature_m = 0.0
+        if job.inventory is not None:
+            feature_m = inventory_raster(job.inventory, grid, inv_path, buffer_m=job.buffer_m, log=progress)
+        else:
+            ds = gdal.GetDriverByName("GTiff").Create(inv_path, grid.width, grid.height, 1, gdal.GDT_Byte,
+                                                      ["TILED=YES", "COMPRESS=DEFLATE"])
+            ds.SetGeoTransform(grid.geotransform)
+            ds = None
+        samples = _scan(job, paths, inv_path, grid, run, SubProgress(progress, 0, 30))
+        sampling.check_samples(samples, job.names, min_presences=MIN_PRESENCES, max_classes=MAX_CLASSES,
+                               check_inventory=job.inventory is not None)
+        factors = [models.FactorSpec(nm, bool(c), tuple(float(v) for v in samples.classes.get(i, ())))
+                   for i, (nm, c) in enumerate(zip(job.names, job.categorical))]
+        result = None
+        if loaded is not None:
+            model = loaded
+            _note_unknown_classes(model, factors, progress)
+            if job.inventory is not None:
+                result = validation.evaluate(samples, model)
+        else:
+            threads = max(1, run.threads or os.cpu_count() or 1)
+            size, why = job.block_size_m, None
+            if not size:
+                ranges = _ranges(paths, job.names, job.categorical, grid.pixel_size[0])
+                size, why = validation.automatic_block_size(ranges, feature_m, grid.pixel_size[0])
+            result = validation.susceptibility(
+                samples, factors, job.method, geotransform=grid.geotransform, block_size_m=size, auto_note=why,
+                folds=job.folds, seed=job.seed, threads=threads, n_bins=job.n_bins, trees=job.trees,
+                min_leaf=job.min_leaf, progress=SubProgress(progress, 30, 60))
+            model = result.model
+        _predict(job, model, paths, grid, run, SubProgress(progress, 60, 100))
+    if job.output_model:
+        save_model(job.output_model, model)
+    if job.output_report:
+        with open(job.output_report, "w", encoding="utf-8") as fh:
+            fh.write(report.html_report(model, result, factor_files=job.factors))
+    return {"auc": None if result is None else result.auc, "result": result, "model": model}
+
+
+def _note_unknown_classes(model, factors, log) -> None:
+    for saved, here in zip(model.factors, factors):
+        new = sorted(set(here.classes) - set(saved.classes)) if saved.categorical else []
+        if new and log is not None:
+            log.push_warning(f"CATEGORICAL_FACTORS: {here.name} holds class code(s) {', '.join(f'{c:g}' for c in new)} "
+                             f"that the model never saw (its {saved.name} had {len(saved.classes)} classes): those "
+                             "pixels get no value")
+
+
+def _predict(job, model, paths, grid, run, progress) -> None:
+    threads = max(1, run.threads or os.cpu_count() or 1)
+    n_cols = model.n_columns()
+    plan = run.plan(grid.height, grid.width,
+                    bytes_per_pixel=models.bytes_per_pixel(len(paths), model.method, n_cols, threads))
+    func = functools.partial(models.predict_block, model=model, threads=threads)
+    sources = {f"f{i}": raster_source(p, dtype=np.float64, name=job.names[i]) for i, p in enumerate(paths)}
+    meta = {"QUANTITY": "susceptibility, 0 (least) to 1 (most), dimensionless", "METHOD": model.method,
+            "FACTORS": ", ".join(job.names)}
+    writers = {"probability": RasterWriter.like(job.output, grid, dtype=np.float32, metadata=meta,
+                                                descriptions=["susceptibility"])}
+    if job.output_classes:
+        writers["classes"] = RasterWriter.like(job.output_classes, grid, dtype=np.uint8, nodata=0,
+                                               descriptions=["susceptibility class"],
+                                               metadata={**meta, "CLASSES": "1 very low, 2 low, 3 moderate, 4 high, "
+                                                                            "5 very high"})
+    run_blocks(plan, func, sources=sources, writers=writers, run=run, progress=progress, background_write=True)

@@ -1,0 +1,1 @@
+"""Interferogram and SLC stacks: corrections, unwrapping, SBAS outputs, offsets, interferogram tools."""

@@ -1,0 +1,500 @@
+"""IO of the stack corrections: the stack in network order, fit masks, DEM height range, delay maps resampled
+onto the grid, block passes that sum fits or write one corrected GeoTIFF per interferogram, CSV reports, and
+the block loops of the closure and time-series corrections.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from typing import Optional
+
+import numpy as np
+
+from ...algorithms.conventions import phase_to_los_mm
+from ...algorithms.corrections.closure import (
+    ClosureStats,
+    closure_offsets,
+    loop_statistics,
+    loop_table,
+)
+from ...algorithms.corrections.ramps import FitSums
+from ...algorithms.engine import CallableSource, StackSource, max_memory_bytes
+from ...algorithms.errors import GeohazardError
+from ...algorithms.formats import gacos
+from ...algorithms.progress import SubProgress
+from ..base.blocks import GdalOpener, RunSettings, raster_source, run_blocks
+from ..base.raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
+from ..base.writers import write_csv
+from .stacks import StackInput
+
+#: What a fit mask is made of, named when an interferogram has too few pixels in it.
+MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
+
+
+def output_name(path: str) -> str:
+    """The input's file name, as a GeoTIFF (``.tif`` replaces another extension)."""
+    base = os.path.basename(path)
+    stem, ext = os.path.splitext(base)
+    return base if ext.lower() in (".tif", ".tiff") else stem + ".tif"
+
+
+def output_names(paths: list) -> list:
+    """Output file names: the input's name, ``.tif`` for inputs in another format; unique."""
+    names = [output_name(p) for p in paths]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise GeohazardError(f"INTERFEROGRAMS: two inputs would be written as {dup[0]} in the output folder "
+                             "(same file name in different folders); rename one")
+    return names
+
+
+#: Modelled memory of one block of whole interferograms (:meth:`Stack.group_plan`), MB: about two
+#: 1-Mpx interferograms per block, so reading, fitting and compressing the output overlap.
+GROUP_MB = 64.0
+#: Codec of the corrected stacks (RasterWriter ``compress``): ZSTD level 1 with the float predictor is
+#: lossless like DEFLATE, about the same size and half the CPU time (the 1-Mpx, 202-interferogram
+#: ramp removal: 10.5 vs 15.4 CPU-s for the whole run); GDAL-based software reads it (QGIS, MintPy,
+#: rasterio; GDAL >= 2.3). DEFLATE where this GDAL has no ZSTD.
+CODEC = "ZSTD"
+#: Codec of a corrected stack written to a temporary destination (a model's intermediate step, which the next step
+#: reads and QGIS deletes with the session): uncompressed, 5 x cheaper to write and 12 x cheaper to read back than
+#: ZSTD on a 0.5-Mpx float32 interferogram (noisy phase compresses to ~65 % only); :func:`stack_codec`.
+CODEC_TEMPORARY = "NONE"
+
+
+def stack_codec(temporary: bool) -> str:
+    """The codec of a corrected stack: :data:`CODEC_TEMPORARY` for a temporary destination, else :data:`CODEC`."""
+    return CODEC_TEMPORARY if temporary else CODEC
+
+
+class Stack:
+    """The stack in network order: files, orientation, coherence and the output names."""
+
+    def __init__(self, inp: StackInput, run: Optional[RunSettings] = None):
+        self.inp = inp
+        self.run = run or RunSettings()  # the run's knobs: its blocks fit MAX_MEMORY_MB
+        order = list(inp.order)
+        self.network = inp.network
+        self.info = inp.info
+        self.paths = [inp.paths[i] for i in order]
+        self.coh_paths = None if inp.coh_paths is None else [inp.coh_paths[i] for i in order]
+        self.signs = np.asarray(inp.signs, np.float64)
+        self.names = list(self.network.names)
+        self.units = inp.units
+        self.wavelength_m = inp.wavelength_m
+        ref, sec = self.network.ref_index, self.network.sec_index
+        # dates of each file in the order its name gives them: the file holds second minus first
+        self.first = np.where(self.signs > 0, ref, sec)
+        self.second = np.where(self.signs > 0, sec, ref)
+        self.codec = CODEC  # of the corrected stack written (stack_codec: uncompressed to a temporary destination)
+
+    @property
+    def m(self) -> int:
+        return len(self.paths)
+
+    def sources(self, *, coherence: bool) -> dict:
+        src = {"stack": StackSource(self.paths, GdalOpener(), dtype=np.float32, names=self.names)}
+        if coherence and self.coh_paths is not None:
+            src["coherence"] = StackSource(self.coh_paths, GdalOpener(), dtype=np.float32)
+        return src
+
+    def file_bytes(self, copies: float = 4.0) -> float:
+        """Memory model of one pixel of one interferogram in a block (its data and copies, its coherence)."""
+        return 8.0 * copies + (4.0 if self.coh_paths is not None else 0.0)
+
+    def plan(self, copies: float = 4.0, halo: int = 0):
+        """Row blocks of the run's memory budget (every interferogram: ``copies`` of its data and its coherence)."""
+        return self.run.plan(self.info.height, self.info.width, bytes_per_pixel=self.m * self.file_bytes(copies),
+                             halo=halo)
+
+    def group_plan(self, copies: float = 4.0, shared_bytes: float = 0.0):
+        """Blocks of whole interferograms (one read per file, :func:`plan_file_groups`), or None when one
+        whole interferogram does not fit the memory budget (then: a fitting pass and a correcting pass
+        over row blocks, :meth:`plan`)."""
+        return self.run.plan_files(self.m, self.info.height, self.info.width,
+                                   bytes_per_file_pixel=self.file_bytes(copies), bytes_per_pixel=shared_bytes,
+                                   group_mb=GROUP_MB)
+
+
+def mask_raster(path: str, info) -> np.ndarray:
+    """A mask raster on the grid of ``info`` as uint8 (1 = use: finite, non-zero, not nodata)."""
+    minfo = raster_info(path, "MASK")
+    if not minfo.same_grid(info):
+        raise GeohazardError(f"MASK: {os.path.basename(path)} is not on the interferograms' grid ({info.height} "
+                             f"rows x {info.width} columns, same origin, pixel size and CRS)")
+    ds = open_raster(path, "MASK")
+    band = ds.GetRasterBand(1)
+    arr = band.ReadAsArray()
+    nd = band.GetNoDataValue()
+    ok = np.isfinite(arr) & (arr != 0)
+    if nd is not None:
+        ok &= arr != nd
+    return ok.astype(np.uint8)
+
+
+def mask_sources(mask) -> dict:
+    return {} if mask is None else {"mask": mask}
+
+
+def stacking_sums(stack: Stack, run: RunSettings, progress) -> dict:
+    """One block pass: per pixel the valid interferograms (``count``), the stacking-rate sums ``sdt``, ``dt2``
+    (:func:`~..algorithms.corrections.reference.reference_sums_block`) and, with coherence, its mean ``coh``."""
+    from ...algorithms.corrections.reference import reference_sums_block
+
+    h, w = stack.info.shape
+    maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
+    if stack.coh_paths is not None:
+        maps["coh"] = np.zeros((h, w))
+    span = stack.network.temporal_baseline_days / 365.25
+
+    def put(block, out):
+        for k, v in out.items():
+            maps[k][block.row0:block.row1] = v
+
+    run_blocks(stack.plan(copies=3.0), functools.partial(reference_sums_block, span_years=span, signs=stack.signs),
+               put, sources=stack.sources(coherence=True), run=run, progress=progress)
+    return maps
+
+
+def describe_plan(plan, *, one_read: bool) -> str:
+    """The log line saying how the stack is read: blocks of whole interferograms read once (fit, correct,
+    write), or twice (fit all, then correct), or two passes over row blocks."""
+    if plan is None:
+        return "two passes over row blocks (one whole interferogram does not fit the memory budget)"
+    k = plan[0].files[1] - plan[0].files[0]
+    what = f"{len(plan)} block(s) of up to {k} whole interferogram(s)"
+    return f"each interferogram read once: {what} (fit, correct, write)" if one_read else \
+        f"two passes (every fit before any correction) over {what}"
+
+
+def fit_pass(stack: Stack, func, *, sources, run: RunSettings, progress, plan=None, n_window_rows: int = 1) -> dict:
+    """Run a fitting block function over the stack and add its per-row sums (normal equations) in row order
+    (:class:`~...algorithms.corrections.ramps.FitSums`: the same totals for any block layout); with blocks of
+    whole interferograms (``plan`` from :meth:`Stack.group_plan`) each block's totals are those of its files."""
+    total = FitSums(stack.m, n_window_rows)
+    run_blocks(plan or stack.plan(), func, total, sources=sources, run=run, progress=progress)
+    return total.result()
+
+
+def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, progress,
+                    metadata: dict, plan=None, collect=()) -> tuple:
+    """Run a correcting block function and write one GeoTIFF per interferogram into ``out_dir``.
+
+    ``plan``: row blocks (default :meth:`Stack.plan`) or blocks of whole interferograms
+    (:meth:`Stack.group_plan`). ``collect``: names of per-interferogram outputs of the block function
+    (first axis = the block's files) gathered in file order. Returns ``(paths, {name: array})``.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    names = output_names(stack.paths)
+    paths = [os.path.join(out_dir, n) for n in names]
+    got = {k: [None] * stack.m for k in collect}
+    writers = [RasterWriter.like(p, stack.info, descriptions=[nm], compress=stack.codec,
+                                 metadata={**metadata, "PAIR": nm})
+               for p, nm in zip(paths, stack.names)]
+
+
+    def write(block, out):
+        f0, f1 = block.files if block.files is not None else (0, stack.m)
+        for w, arr in zip(writers[f0:f1], out["corrected"]):
+            w.write(arr, row=block.row0)
+            if block.files is not None:  # whole interferograms: this file is complete
+                w.finish()
+        for k in collect:
+            got[k][f0:f1] = list(out[k])
+
+    run_blocks(plan or stack.plan(), func, write, sources=sources, run=run, progress=progress, writers=writers,
+               background_write=True)
+    return paths, {k: np.stack(v) for k, v in got.items()}
+
+
+def mean_coherence(stack: Stack, run: RunSettings, progress) -> np.ndarray:
+    """Spatial mean coherence of each interferogram (NaN where it has no valid value)."""
+    from ...algorithms.corrections import network_mod
+
+    src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
+    sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums["s"] / sums["n"]
+
+
+def loop_misfit(stack: Stack, triplets, *, coherence_threshold: float, run: RunSettings, progress) -> np.ndarray:
+    """Loop-closure misfit (radians) of each triplet over the pixels at least ``coherence_threshold`` coherent in
+    its three interferograms (every pixel without coherence rasters)."""
+    from ...algorithms.conventions import radians_per_m
+    from ...algorithms.corrections import network_mod
+
+    to_rad = 1.0 if stack.units < 2 else radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
+    loop_coh = coherence_threshold if stack.coh_paths is not None else 0.0
+    sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets, signs=stack.signs,
+                                             to_radians=to_rad, coherence_threshold=loop_coh),
+                    sources=stack.sources(coherence=loop_coh > 0), run=run, progress=progress)
+    return network_mod.closure_misfit(sums)
+
+
+def unit_meta(stack: Stack) -> dict:
+    """What a corrected interferogram carries for the next step: its unit and sign and the wavelength the
+    stack was read with (so a later tool converting phase to mm uses the same one, not a default)."""
+    meta = {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
+                     "m (LOS, positive toward the satellite)", "mm (LOS, positive toward the satellite)"][stack.units]}
+    if getattr(stack, "wavelength_m", None):
+        meta["WAVELENGTH_M"] = f"{stack.wavelength_m:.10g}"
+    return meta
+
+
+def warp_delay(path: str, info, out: str) -> str:
+    """A delay map (GACOS ``.ztd`` or a GeoTIFF, metres) resampled bilinearly onto the grid of ``info``."""
+    from osgeo import gdal, osr
+
+    name = os.path.basename(path)
+    if path.lower().endswith(".ztd"):
+        arr, gt = gacos.read_ztd(path)
+        src = gdal.GetDriverByName("MEM").Create("", arr.shape[1], arr.shape[0], 1, gdal.GDT_Float32)
+        src.SetGeoTransform(gt)
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(4326)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        src.SetProjection(srs.ExportToWkt())
+        src.GetRasterBand(1).WriteArray(arr)
+        src.GetRasterBand(1).SetNoDataValue(0.0)  # GACOS fills outside its area with 0
+    else:
+        src = open_raster(path, f"DELAYS ({name})")
+        if not src.GetProjection():
+            raise GeohazardError(f"DELAYS: {name} has no CRS; a delay map must be georeferenced")
+    gt = info.geotransform
+    bounds = (gt[0], gt[3] + gt[5] * info.height, gt[0] + gt[1] * info.width, gt[3])
+    ds = gdal.Warp(out, src, format="GTiff", outputBounds=bounds, width=info.width, height=info.height,
+                   dstSRS=info.crs_wkt or None, resampleAlg="bilinear", dstNodata=float("nan"),
+                   outputType=gdal.GDT_Float32)
+    if ds is None:
+        raise GeohazardError(f"DELAYS: {name} could not be resampled onto the interferograms' grid")
+    arr = ds.GetRasterBand(1).ReadAsArray()
+    ds = None
+    if not np.isfinite(arr).any():
+        raise GeohazardError(f"DELAYS: {name} does not cover the interferograms (no value on their grid)")
+    return out
+
+
+def link_or_copy(src: str, dst: str) -> str:
+    """A hard link to ``src`` at ``dst`` (no bytes copied), or a copy across file systems; a GDAL virtual file (a
+    product's interferogram seen through a VRT, a zip member) is written as a GeoTIFF named
+    :func:`output_name`. Returns the path written."""
+    if src.startswith("/vsi"):
+        from osgeo import gdal
+
+        dst = os.path.join(os.path.dirname(dst), output_name(dst))
+        ds = gdal.Translate(dst, src, format="GTiff", creationOptions=["COMPRESS=DEFLATE", "TILED=YES"])
+        if ds is None:
+            raise GeohazardError(f"{os.path.basename(src)} could not be written to {dst}")
+        ds = None
+        return dst
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+    return dst
+
+
+def dem_height_sd(path: str) -> float:
+    """Spatial standard deviation of the DEM's heights (metres, no-data left out)."""
+    ds = open_raster(path, "DEM")
+    stats = ds.GetRasterBand(1).ComputeStatistics(False)
+    ds = None
+    return float(stats[3])
+
+
+def mm_per_unit(stack) -> float:
+    """Millimetres of LOS per unit of the stack's files (size only: radians give wavelength / 4 pi)."""
+    from ...algorithms.conventions import radians_per_mm
+
+    return (1.0 / radians_per_mm(stack.wavelength_m), 1.0 / radians_per_mm(stack.wavelength_m), 1000.0,
+            1.0)[stack.units]
+
+
+def dem_height_range(path: str, info) -> tuple:
+    """``(lowest, highest)`` height of the DEM at ``path`` (metres), refused when not on the grid of ``info``."""
+    dinfo = raster_info(path, "DEM")
+    if not dinfo.same_grid(info):
+        crs = "another CRS" if (dinfo.srs is None) != (info.srs is None) or (
+            dinfo.srs is not None and not dinfo.srs.IsSame(info.srs)) else "another grid"
+        raise GeohazardError(
+            f"DEM: {os.path.basename(path)} is on {crs} ({dinfo.height} x {dinfo.width} px) than the "
+            f"interferograms ({info.height} x {info.width} px); resample it onto their grid first "
+            "(Raster > Projections > Warp with the interferograms' extent, size and CRS)")
+    ds = open_raster(path, "DEM")
+    band = ds.GetRasterBand(1)
+    nd = band.GetNoDataValue()
+    lo, hi = band.ComputeRasterMinMax(False)
+    if nd is not None and (lo == nd or hi == nd):  # min/max may be the nodata value on some drivers
+        arr = band.ReadAsArray().astype(float)
+        arr[arr == nd] = np.nan
+        lo, hi = np.nanmin(arr), np.nanmax(arr)
+    return lo, hi
+
+
+# ----------------------------------------------------------------------------- closure and time-series corrections
+
+
+def mm_per_file_unit(stack, k: int) -> float:
+    """LOS mm (network orientation) per unit of the file of network interferogram ``k``."""
+    if stack.units in (0, 1):
+        f = float(phase_to_los_mm(np.array([1.0]), stack.wavelength_m, phase_sign=-1 if stack.units == 0 else 1)[0])
+    else:
+        f = 1000.0 if stack.units == 2 else 1.0
+    return f * float(stack.signs[k])
+
+
+def corrected_paths(stack, out_dir: str) -> list:
+    """Output file of each network interferogram: the input's name in ``out_dir`` (refused: the input folder,
+    two inputs of the same name)."""
+    real = os.path.realpath(out_dir)
+    for p in stack.paths:
+        if os.path.realpath(os.path.dirname(p)) == real:
+            raise GeohazardError(f"OUTPUT: the folder {out_dir!r} holds the input interferograms; the corrected ones "
+                                 "keep the same file names, so choose another (empty) folder")
+    out = [os.path.join(out_dir, output_name(stack.paths[i])) for i in stack.order]
+    if len(set(out)) != len(out):
+        raise GeohazardError("INTERFEROGRAMS: two interferograms have the same file name (in different folders); "
+                             "the corrected ones are written under the input names into one folder")
+    return out
+
+
+def network_closure_offsets(stack, triplets, cycle_mm: float) -> np.ndarray:
+    """Closure common to the network from ~20 000 pixels of up to 64 rows spread over the image."""
+    info = stack.info
+    rows = np.unique(np.linspace(0, info.height - 1, min(info.height, 64)).astype(int))
+    step = max(1, info.width * rows.size // 20000)
+    sample = np.concatenate([stack.read(int(r), int(r) + 1)[0][:, :, ::step] for r in rows], axis=1)
+    return closure_offsets(sample, triplets, cycle_mm=cycle_mm)
+
+
+def read_coherence(stack, r0: int, r1: int) -> np.ndarray:
+    """Coherence ``(M, r1-r0, cols)`` float32 of the network's interferograms, without reading them again."""
+    if stack.mintpy is not None:
+        return stack.read(r0, r1, coherence=True)[1]
+    coh = np.empty((stack.network.n_pairs, r1 - r0, stack.info.width), np.float32)
+    for k, i in enumerate(stack.order):
+        coh[k] = stack._read_rows(stack.coh_paths[i], r0, r1, np.float32, (0, stack.info.width))
+    return coh
+
+
+#: GDAL's block cache during the run, as a share of the block budget: enough for the decoded tiles of the
+#: inputs that the next block reads again (a row of 256-row input tiles of 202 files 1000 px wide is 207 MB).
+CACHE_SHARE = 0.5
+
+
+def closure_cache_limit(max_memory_mb):
+    """Context: GDAL's cache at most :data:`CACHE_SHARE` of the budget for the whole run (the sample of rows
+    the closure offsets are taken from, then the blocks), restored after."""
+    return gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20)
+
+
+def closure_regions(stack, triplets, plan, *, cycle_mm: float, closure_offset, min_coherence: float,
+                    max_cycles: int, run: RunSettings, progress) -> tuple:
+    """``(labels, region_cycles)`` of unwrapclosurecorrection's two first passes: the mean coherence of every pixel
+    (a pass over the coherence), the connected regions at least ``min_coherence`` coherent labelled on the whole
+    grid (int32, 4 bytes a pixel, held for the run), then per region and loop the whole-cycle closures of every
+    value with data (a pass over the stack; integer counts) and the cycles each region decides. Same result for
+    any block layout."""
+    from ...algorithms.corrections import closure as closure_mod
+
+    info = stack.info
+    mean = np.full((info.height, info.width), np.nan, np.float32)
+
+    def keep_mean(block, out):
+        mean[block.row0:block.row0 + out["mean_coherence"].shape[0]] = out["mean_coherence"]
+
+    run_blocks(plan, closure_mod.coherence_mean_block, keep_mean,
+               sources={"coherence": CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))}, run=run,
+               progress=SubProgress(progress, 0, 2))
+    labels, n = closure_mod.region_labels(mean, min_coherence)
+    if n == 0:
+        return labels, np.zeros((1, stack.network.n_pairs), np.int16)
+    total = {}
+
+    def add(block, out):
+        total["counts"] = out["counts"] if "counts" not in total else total["counts"] + out["counts"]
+
+    run_blocks(plan, functools.partial(closure_mod.region_counts_block, triplets=triplets, cycle_mm=cycle_mm,
+                                       n_regions=n, closure_offset=closure_offset, max_cycles=max_cycles), add,
+               sources={"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
+                        "labels": CallableSource(lambda r0, r1: labels[r0:r1])},
+               run=run, progress=SubProgress(progress, 2, 5))
+    return labels, closure_mod.region_decisions(total["counts"], triplets, max_cycles=max_cycles)
+
+
+def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: dict, csv_paths: dict,
+                           threshold: float, coherence: bool, *, run: RunSettings, progress,
+                           tile_rows=None, compress: str = CODEC, labels=None) -> ClosureStats:
+    """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
+    rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
+    (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none."""
+    info, net = stack.info, stack.network
+    stats = ClosureStats(triplets.n)
+    meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)", "WAVELENGTH_M": f"{stack.wavelength_m:.10g}"}
+    writers = [RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta, compress=compress,
+                                 tile_rows=tile_rows) for k, p in enumerate(out_paths)]
+    w_cyc = RasterWriter.like(extra["OUTPUT_CYCLES"], info, dtype=np.int16, nodata=-1) \
+        if "OUTPUT_CYCLES" in extra else None
+    w_nc = RasterWriter.like(extra["OUTPUT_NONCLOSING"], info, count=2, dtype=np.int16, nodata=-1,
+                             descriptions=["before", "after"]) if "OUTPUT_NONCLOSING" in extra else None
+
+    def write(block, out):
+        corr = out["corrected"]  # float32, the files' units (closure_block's mm_per_unit)
+        for k, w in enumerate(writers):
+            w.write(corr[k], row=block.row0)
+        none = out["n_loops"] == 0
+        if w_cyc is not None:
+            w_cyc.write(np.where(none, -1, out["n_cycles"]).astype(np.int16), row=block.row0)
+        if w_nc is not None:
+            w_nc.write(np.stack([np.where(none, -1, out["n_nonclosing"]),
+                                 np.where(none, -1, out["n_nonclosing_after"])]).astype(np.int16), row=block.row0)
+        stats.add(out)
+
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
+    if coherence:
+        sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
+    if labels is not None:
+        sources["labels"] = CallableSource(lambda r0, r1: labels[r0:r1])
+    run_blocks(plan, func, write, sources=sources, run=run, progress=SubProgress(progress, 5, 100),
+               writers=writers + [w for w in (w_cyc, w_nc) if w is not None], background_write=True)
+    names = list(net.names)
+    if csv_paths.get("OUTPUT_STATS"):
+        write_csv(csv_paths["OUTPUT_STATS"], loop_statistics(stats, triplets, names, loop_threshold_rad=threshold),
+                  digits=6)
+    if csv_paths.get("OUTPUT_LOOPS"):
+        write_csv(csv_paths["OUTPUT_LOOPS"], loop_table(stats, triplets, names, loop_threshold_rad=threshold), digits=6)
+    return stats
+
+
+def series_metadata(path: str, extra: dict) -> dict:
+    """The input series' metadata that later steps need (reference ``REFERENCE_*``, unit and sign, wavelength)
+    plus ``extra``."""
+    from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
+
+    ds = open_raster(path, "INPUT")
+    meta = {k: v for k, v in (ds.GetMetadata() or {}).items()
+            if k.startswith("REFERENCE") or k in ("UNIT", "SIGN") + WAVELENGTH_METADATA_KEYS}
+    ds = None
+    meta.update(extra)
+    return meta
+
+
+def run_series_blocks(info, dates, plan, func, outputs: dict, *, run: RunSettings, progress, sources=None,
+                      meta: dict, dtype=np.float64, on_block=None) -> dict:
+    """Run a time-series block function over the input series and write ``outputs``: ``{path: (key of the block
+    result, "series" | "band")}``; a "series" output has one band per date (ISO date descriptions and ``meta``).
+    ``on_block(block, result)`` (optional) sees every block's result, in row order, before it is written."""
+    desc = [d.isoformat() for d in dates]
+    srcs = {"series": raster_source(info.path, bands=None, dtype=dtype, name="INPUT"), **(sources or {})}
+    writers = {path: RasterWriter.like(path, info, count=len(dates), descriptions=desc, metadata=meta, compress=CODEC)
+               if kind == "series" else RasterWriter.like(path, info) for path, (_, kind) in outputs.items()}
+
+    def write(block, out):
+        if on_block is not None:
+            on_block(block, out)
+        for path, w in writers.items():
+            w.write(np.asarray(out[outputs[path][0]], np.float32), row=block.row0)
+
+    run_blocks(plan, func, write, sources=srcs, run=run, progress=progress, writers=writers, background_write=True)
