@@ -2,13 +2,11 @@
 chain_stacks.py (known truth): final velocity RMS error (mm/yr, referenced to the stable area, pixels of mean
 coherence >= 0.3 where every compared result has a value).
 
-    /usr/bin/python3 benchmarks/corrections/chain_compare.py [--work DIR] [--stacks S1_redundant,...] [--no-mintpy]
-        [--reuse-mintpy]
+    /usr/bin/python3 benchmarks/corrections/chain_compare.py [--work DIR] [--stacks S1_redundant,...]
 
 For each stack and for both set-ups - with the stable area (ramps fitted on it by both, our phase-elevation on
 it too, reference inside it) and with the defaults (no stable area: MintPy's maskTempCoh.h5, automatic
-reference) - it runs MintPy (``.build/venv-bench``, chain_mintpy.py; its velocity is kept in the work folder and
-``--reuse-mintpy`` takes it from there instead of running MintPy again), our chain (chain_ours.py: "chain" = the
+reference) - it runs MintPy (``.build/venv-bench``, chain_mintpy.py), our chain (chain_ours.py: "chain" = the
 model, with its filtered final velocity, "unfiltered" = the same before the velocity filter) and plain SBAS,
 prints a table and writes ``benchmarks/results/corrections/chain_vs_mintpy.json``. Besides the RMS over every
 scored pixel it gives the RMS over the deforming pixels only (truth |rate| > 10 mm/yr) and their peak rate (99th
@@ -35,15 +33,12 @@ sys.path[:0] = [HERE, ROOT]
 
 import chain_ours  # noqa: E402
 import chain_stacks  # noqa: E402
+import world_compare  # noqa: E402
 
 VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
 
 
-def mintpy_velocity(stack_dir, work, stable, quadratic, reuse=False):
-    cache = os.path.join(work, "velocity_mm_yr.npy")
-    if reuse and os.path.exists(cache):
-        with open(os.path.join(work, "info.json")) as f:
-            return np.load(cache), {**json.load(f), "reused": True}
+def mintpy_velocity(stack_dir, work, stable, quadratic):
     cmd = [VENV, os.path.join(HERE, "chain_mintpy.py"), stack_dir, work] + (["--stable"] if stable else []) \
         + (["--quadratic"] if quadratic else [])
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -53,9 +48,6 @@ def mintpy_velocity(stack_dir, work, stable, quadratic, reuse=False):
     with h5py.File(info["velocity"], "r") as f:
         v = f["velocity"][:].astype(np.float64) * 1000.0
     v[v == 0] = np.nan  # MintPy: 0 where nothing was inverted
-    np.save(cache, v)
-    with open(os.path.join(work, "info.json"), "w") as f:
-        json.dump(info, f)
     return v, info
 
 
@@ -78,9 +70,6 @@ def main():
     ap.add_argument("--work", default="/tmp/geohazard_chain")
     ap.add_argument("--stacks", default=",".join(chain_stacks.ALL_SPECS))
     ap.add_argument("--variants", default="chain,unfiltered")
-    ap.add_argument("--setups", default="stable,defaults")
-    ap.add_argument("--no-mintpy", action="store_true")
-    ap.add_argument("--reuse-mintpy", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "corrections",
                                                   "chain_vs_mintpy.json"))
     args = ap.parse_args()
@@ -96,14 +85,12 @@ def main():
         pl = chain_ours.plain(d)
         # what perfect corrections would leave (turbulence, decorrelation noise): the stack without its
         # stratified delay, ramps, DEM-error term and planted cycles, through the same plain SBAS
-        parts = stack["strat_mm"] + stack["ramp_mm"]
-        dem_term = stack["bperp_m"][:, None, None] * (stack["dz_m"] / (stack["slant_range_m"] * np.sin(
-            np.radians(stack["incidence_deg"]))))[None] * 1000.0
-        parts = parts + dem_term
+        true = world_compare.true_parts(stack)
+        parts = true["strat"] + true["ramp"] + true["dem"]
         clean = d["ifg_mm"] - np.stack([parts[j] - parts[i] for i, j in stack["pairs"]]) \
             - stack["cycles"] * chain_stacks.CYCLE_MM
         floor = chain_ours.plain({**d, "ifg_mm": clean})["velocity"]
-        for setup in args.setups.split(","):
+        for setup in ("stable", "defaults"):
             stable = setup == "stable"
             vel = {"plain": pl["velocity"]}
             extra = {}
@@ -111,9 +98,8 @@ def main():
                 out = chain_ours.VARIANTS[v](d, stable)
                 vel[v] = out["velocity"]
                 extra[v] = {k: x for k, x in out.items() if not isinstance(x, np.ndarray)}
-            if not args.no_mintpy:
-                vel["mintpy"], extra["mintpy"] = mintpy_velocity(sdir, os.path.join(args.work, "mintpy", name, setup),
-                                                                 stable, quadratic, reuse=args.reuse_mintpy)
+            vel["mintpy"], extra["mintpy"] = mintpy_velocity(sdir, os.path.join(args.work, "mintpy", name, setup),
+                                                             stable, quadratic)
             common = np.logical_and.reduce([np.isfinite(x) for x in vel.values()])
             scores = {k: chain_stacks.score(x, stack, common=common) for k, x in vel.items()}
             scores["floor"] = chain_stacks.score(floor, stack, common=common & np.isfinite(floor))
@@ -130,13 +116,12 @@ def main():
                    "rms_own_pixels": {k: round(s["rms"], 3) for k, s in own.items()},
                    "deforming_pixels": int(sel.sum()), "rms_deforming_mm_yr": {k: x[0] for k, x in deform.items()},
                    "peak_mm_yr": {**{k: x[1] for k, x in deform.items()}, "truth": truth_peak}, "details": extra}
-            if "mintpy" in vel:
-                row["ratio_to_mintpy"] = {k: round(scores[k]["rms"] / scores["mintpy"]["rms"], 3)
-                                          for k in vel if k != "mintpy"}
+            row["ratio_to_mintpy"] = {k: round(scores[k]["rms"] / scores["mintpy"]["rms"], 3)
+                                      for k in vel if k != "mintpy"}
             results.append(row)
             print(f"{name:18s} {setup:8s} " + "  ".join(f"{k} {s['rms']:6.2f}" for k, s in scores.items())
-                  + (f"   ratio chain/MintPy {row['ratio_to_mintpy'].get(variants[0], float('nan')):.2f}"
-                     if "ratio_to_mintpy" in row else "") + f"   ({row['pixels']} px)", flush=True)
+                  + f"   ratio chain/MintPy {row['ratio_to_mintpy'].get(variants[0], float('nan')):.2f}"
+                  + f"   ({row['pixels']} px)", flush=True)
             if truth_peak is not None:
                 print(f"{'':27s}deforming ({row['deforming_pixels']} px) rms "
                       + "  ".join(f"{k} {x[0]:.2f}" for k, x in deform.items() if x[0] is not None)

@@ -2,7 +2,7 @@
 per stack size.
 
     /usr/bin/python3 benchmarks/corrections/chain_speed.py [--stack W04_volcano_uplift]
-        [--sizes 200x200x30,220x220x29,400x400x50] [--cold 220x220x29] [--repeat 2] [--work DIR] [--no-mintpy]
+        [--sizes 200x200x30,220x220x29,400x400x50] [--cold 220x220x29] [--repeat 2] [--work DIR]
 
 Each size (rows x columns x dates) is the scenario ``--stack`` of chain_world.py on that grid (a name of
 chain_stacks.py, e.g. S4_volcano, is that stack on the grid with its own network), written once. Ours: the shipped
@@ -46,7 +46,7 @@ def write_stack(name: str, size: str, folder: str) -> None:
     if os.path.exists(os.path.join(folder, "truth.npz")):
         return
     if name in chain_world.ALL:
-        chain_world.write_stack(chain_world.make_stack(f"{name}@{size}"), folder)
+        chain_stacks.write_stack(chain_world.make_stack(f"{name}@{size}"), folder)
         return
     rows, cols, _ = (int(x) for x in size.split("x"))
     key = f"{name}@{size}"
@@ -156,7 +156,6 @@ def main():
     ap.add_argument("--cold", default="", help="sizes whose first run is timed from an empty numba cache")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--work", default=os.path.join(ROOT, ".build", "bench", "chain_speed"))
-    ap.add_argument("--no-mintpy", action="store_true")
     args = ap.parse_args()
     fl = floor()
     print(json.dumps({"floor": fl}), flush=True)
@@ -166,9 +165,8 @@ def main():
         r = {"stack": f"{args.stack}@{size}", "interferograms": len(glob.glob(os.path.join(sdir, "ifg", "*.tif"))),
              "load_before": os.getloadavg()[0]}
         r.update(ours(sdir, os.path.join(args.work, size), args.repeat, size in args.cold.split(",")))
-        if not args.no_mintpy:
-            r.update(mintpy(sdir, os.path.join(args.work, size), args.repeat))
-            r["ratio_ours_over_mintpy"] = round(r["warm_cpu_s"] / r["mintpy_cpu_s"], 3)
+        r.update(mintpy(sdir, os.path.join(args.work, size), args.repeat))
+        r["ratio_ours_over_mintpy"] = round(r["warm_cpu_s"] / r["mintpy_cpu_s"], 3)
         r["load_after"] = os.getloadavg()[0]
         print(json.dumps(r), flush=True)
         print(json.dumps(bench_row(size, r, fl)), flush=True)

@@ -509,12 +509,6 @@ def _slips(s, rng, pairs, days, defo, belt, stable):
     return out
 
 
-def write_stack(stack: dict, folder: str) -> dict:
-    """As chain_stacks.write_stack (the same files) with this scenario's pixel size; the stable area polygons are
-    the stable mask polygonised."""
-    return chain_stacks.write_stack(stack, folder)
-
-
 def describe(names=None):
     for name in names or ALL:
         s = make_stack(name)
@@ -533,7 +527,7 @@ def main(argv):
     out = argv[0]
     for name in argv[1:] or list(ALL):
         s = make_stack(name)
-        write_stack(s, os.path.join(out, name))
+        chain_stacks.write_stack(s, os.path.join(out, name))
         print(f"{name}: {len(s['pairs'])} interferograms, {len(s['dates'])} dates, {s['dem'].shape}")
 
 

@@ -14,11 +14,10 @@ Counts per scenario (interferogram values):
 * ``no_loop``: planted values on interferograms in no closure loop (nothing can tell them: they stay).
 
 The step's core runs as the tool runs it in the Corrected SBAS model (coherence given, COHERENCE_THRESHOLD 0.3: the
-region pass then the per-pixel pass; ``--no-coherence`` runs without coherence). The scenarios marked ``holdout``
-were written with the others and never used to tune the step.
+region pass then the per-pixel pass). The scenarios marked ``holdout`` were written with the others and never used
+to tune the step.
 
-    python3 benchmarks/corrections/closure_scenarios.py [--only NAME,...] [--root PLUGINS_DIR] [--json OUT]
-    python3 benchmarks/corrections/closure_scenarios.py --write-mintpy NAME DIR   (an ifgramStack.h5 for MintPy)
+    python3 benchmarks/corrections/closure_scenarios.py [--root PLUGINS_DIR] [--json OUT]
 """
 
 from __future__ import annotations
@@ -36,8 +35,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from testutils_corrections import CYCLE_MM, closure_scenario, scenario_counts  # noqa: E402
-
-WAVELENGTH_M = 0.05546576
 
 # every scenario: shape, dates, network, noise, errors; fixed before the step was changed
 SCENARIOS = {
@@ -74,75 +71,37 @@ def make_scenario(name):
     return closure_scenario(SCENARIOS[name])
 
 
-def run_step(sc, *, coherence=True, block_rows=None):
-    """Cycles (M, rows, cols) the step adds, run as the tool runs it (offsets, regions, blocks)."""
+def run_step(sc):
+    """Cycles (M, rows, cols) the step adds, run as the tool runs it in the model (offsets, regions, coherence
+    0.3), the whole stack one block."""
     from insar_geohazards.algorithms.corrections import closure as cl
 
-    if os.environ.get("CLOSURE_MARGIN") and hasattr(cl, "FORCED_MARGIN"):
-        cl.FORCED_MARGIN = float(os.environ["CLOSURE_MARGIN"])
     pairs = [(sc["dates"][i], sc["dates"][j]) for i, j in sc["pairs"]]
     tri = cl.network_triplets(pairs)
     x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
     off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
-    coh = sc["coherence"] if coherence else None
-    min_coh = 0.3 if coherence else 0.0
-    labels = region = None
-    if coherence:
-        labels, region = cl.region_cycles_of_stack(x, coh, tri, cycle_mm=CYCLE_MM, min_coherence=min_coh,
-                                                   closure_offset=off)
-    rows = x.shape[1]
-    step = block_rows or rows
-    out = np.zeros(x.shape, np.int16)
-    for r0 in range(0, rows, step):
-        r1 = min(rows, r0 + step)
-        inputs = {"stack": x[:, r0:r1].copy()}
-        if coherence:
-            inputs["coherence"] = coh[:, r0:r1]
-            inputs["labels"] = labels[r0:r1]
-        res = cl.closure_block(None, inputs, triplets=tri, cycle_mm=CYCLE_MM, closure_offset=off,
-                               min_coherence=min_coh, region_cycles=region)
-        out[:, r0:r1] = np.rint((res["corrected_mm"] - x[:, r0:r1]) / CYCLE_MM).astype(np.int16)
-    return out
-
-
-def write_mintpy(name, folder):
-    """The scenario as a MintPy ifgramStack.h5 (radians, MintPy's sign) with its coherence, for
-    ``unwrap_error_phase_closure.py``; the truth beside it as npz."""
-    from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
-
-    sc = make_scenario(name)
-    os.makedirs(folder, exist_ok=True)
-    x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
-    rad = -x * 4 * np.pi / (WAVELENGTH_M * 1000)
-    pairs = [(sc["dates"][i], sc["dates"][j]) for i, j in sc["pairs"]]
-    path = os.path.join(folder, "ifgramStack.h5")
-    write_ifgram_stack(path, rad.astype(np.float32), pairs, coherence=sc["coherence"], wavelength_m=WAVELENGTH_M)
-    np.savez_compressed(os.path.join(folder, "truth.npz"), planted=sc["planted"], loops=sc["loops"],
-                        rad=rad.astype(np.float32))
-    return path
+    coh = sc["coherence"]
+    labels, region = cl.region_cycles_of_stack(x, coh, tri, cycle_mm=CYCLE_MM, min_coherence=0.3, closure_offset=off)
+    res = cl.closure_block(None, {"stack": x.copy(), "coherence": coh, "labels": labels}, triplets=tri,
+                           cycle_mm=CYCLE_MM, closure_offset=off, min_coherence=0.3, region_cycles=region)
+    return np.rint((res["corrected_mm"] - x) / CYCLE_MM).astype(np.int16)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
     ap.add_argument("--root", default=os.path.join(ROOT, ".build", "plugins"),
                     help="folder holding the insar_geohazards package to measure")
-    ap.add_argument("--no-coherence", action="store_true")
     ap.add_argument("--json", default="")
-    ap.add_argument("--write-mintpy", nargs=2, metavar=("NAME", "DIR"))
     a = ap.parse_args(argv)
     sys.path.insert(0, a.root)
-    if a.write_mintpy:
-        print(write_mintpy(*a.write_mintpy))
-        return 0
-    names = [n for n in a.only.split(",") if n] or list(SCENARIOS)
+    names = list(SCENARIOS)
     rows = {}
     print(f"{'scenario':24s} {'ifgs':>4s} {'planted':>8s} {'fixed':>7s} {'left':>6s} {'new':>5s} {'new@clean':>9s} "
           f"{'no loop':>7s} {'s':>5s}")
     for name in names:
         sc = make_scenario(name)
         t0 = time.time()
-        c = scenario_counts(sc["planted"], run_step(sc, coherence=not a.no_coherence).astype(np.int64), sc["loops"])
+        c = scenario_counts(sc["planted"], run_step(sc).astype(np.int64), sc["loops"])
         c["seconds"] = round(time.time() - t0, 1)
         rows[name] = c
         tag = " (held out)" if SCENARIOS[name].get("holdout") else ""

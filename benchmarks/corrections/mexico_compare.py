@@ -3,7 +3,7 @@ the Corrected SBAS chain and MintPy's matching smallbaselineApp steps, side by s
 reported is each side's velocity (peak subsidence, the stable strip's scatter, the velocity's correlation with the
 DEM) and their agreement (RMS difference, correlation, the difference's plane and height term), step by step.
 
-    /usr/bin/python3 benchmarks/corrections/mexico_compare.py [--work DIR] [--reuse-mintpy]
+    /usr/bin/python3 benchmarks/corrections/mexico_compare.py [--work DIR]
 
 Both sides get the same stable area (the demo's western strip, columns < 15: lon -99.191..-99.170) and the same
 geometry: incidence 39.7036 deg and slant range 878 314.5 m, the scene values of the GAMMA MLI header
@@ -104,8 +104,6 @@ def agreement(a, b, stable, dem, sel):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default="/tmp/geohazard_mexico")
-    ap.add_argument("--reuse-mintpy", action="store_true")
-    ap.add_argument("--variant", default="{}", help="JSON keyword arguments of chain_ours.chain")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "corrections",
                                                   "mexico_vs_mintpy.json"))
     args = ap.parse_args()
@@ -116,9 +114,9 @@ def main():
     h, w = d["dem"].shape
     d["incidence_deg"] = np.full((h, w), INCIDENCE_DEG)
     d["slant_range_m"] = np.full((h, w), SLANT_RANGE_M)
-    series, out, ref = world_compare.our_run(d, json.loads(args.variant))
-    mint = {s: world_compare.mintpy_run(sdir, os.path.join(args.work, "mintpy", s), s, "linear",
-                                        args.reuse_mintpy)[0] for s in world_compare.MINTPY_SETUPS}
+    series, out, ref = world_compare.our_run(d, {})
+    mint = {s: world_compare.mintpy_run(sdir, os.path.join(args.work, "mintpy", s), s, "linear")[0]
+            for s in world_compare.MINTPY_SETUPS}
     plain = chain_ours.plain(d)["velocity"]
     stable, dem = d["stable"], d["dem"]
     sel = (d["coherence"].mean(axis=0) >= 0.3) & np.isfinite(dem)

@@ -2,7 +2,7 @@
 (and the eight stacks of chain_stacks.py), with each stack's floor.
 
     make bench FAMILY=corrections CASE=world   (world_compare.py [--work DIR] [--stacks W01_flat_city,...|tuning|
-        holdout|old|all] [--reuse-mintpy] [--same-ramp-order] [--out JSON])
+        holdout|old|all] [--same-ramp-order] [--out JSON])
 
 Both sides get the same stable area: ours as the model's ``STABLE_AREA`` (reference chosen inside; ramps fitted on it
 when it surrounds the scene), MintPy (``chain_mintpy.py`` with ``mintpy_chain.cfg``: phase-elevation troposphere
@@ -77,13 +77,8 @@ def true_parts(stack: dict) -> dict:
     return {k: v - v[:1] for k, v in out.items()}
 
 
-def mintpy_run(sdir, work, setup, ramp, reuse):
+def mintpy_run(sdir, work, setup, ramp):
     """MintPy's series after each step and its velocity (mm, mm/yr; NaN where nothing was inverted)."""
-    cache = os.path.join(work, "steps.npz")
-    if reuse and os.path.exists(cache):
-        z = np.load(cache)
-        with open(os.path.join(work, "info.json")) as f:
-            return {k: z[k] for k in z.files}, {**json.load(f), "reused": True}
     cmd = [VENV, os.path.join(HERE, "chain_mintpy.py"), sdir, work] + MINTPY_SETUPS[setup] \
         + (["--quadratic"] if ramp == "quadratic" else [])
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -103,9 +98,6 @@ def mintpy_run(sdir, work, setup, ramp, reuse):
     out["velocity"] = v
     for step in info["series"]:
         out[step][:, dead] = np.nan
-    np.savez_compressed(cache, **out)
-    with open(os.path.join(work, "info.json"), "w") as f:
-        json.dump(info, f)
     return out, info
 
 
@@ -161,20 +153,19 @@ def deforming_mask(stack):
     return truth > min(10.0, 0.5 * peak)
 
 
-def run_stack(name, args, variant_kw):
+def run_stack(name, args):
     sdir = os.path.join(args.work, "stacks", name)
     stack = make(name)
     if not os.path.exists(os.path.join(sdir, "truth.npz")):
         chain_stacks.write_stack(stack, sdir)
     d = chain_ours.load(sdir)
-    if args.same_ramp_order:  # the ramp order MintPy is given (a user who knows the data), not the model's linear
-        variant_kw = {**variant_kw, "ramp_kind": stack["mintpy_ramp"]}
-    ours, out, ref = our_run(d, variant_kw)
+    # with --same-ramp-order: the ramp order MintPy is given (a user who knows the data), not the model's linear
+    ours, out, ref = our_run(d, {"ramp_kind": stack["mintpy_ramp"]} if args.same_ramp_order else {})
     floor_ts, floor_v = oracle(d, stack, ref)
     mint = {}
     for setup in MINTPY_SETUPS:
         mint[setup], _ = mintpy_run(sdir, os.path.join(args.work, "mintpy", name, setup), setup,
-                                    stack["mintpy_ramp"], args.reuse_mintpy)
+                                    stack["mintpy_ramp"])
     plain = chain_ours.plain(d)["velocity"]
     p = true_parts(stack)
     stable = stack["stable"]
@@ -234,16 +225,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default="/tmp/geohazard_world")
     ap.add_argument("--stacks", default="tuning")
-    ap.add_argument("--reuse-mintpy", action="store_true")
     ap.add_argument("--same-ramp-order", action="store_true",
                     help="our ramps of the order MintPy is given (quadratic where the stack has quadratic ramps)")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "corrections",
                                                   "world_vs_mintpy.json"))
     args = ap.parse_args()
-    variant_kw = {}
     rows = []
     for name in stack_names(args.stacks):
-        r = run_stack(name, args, variant_kw)
+        r = run_stack(name, args)
         rows.append(r)
         v = r["velocity_rms"]
         print(f"{name:24s} ours {v['ours']:6.2f} (filtered {v['ours_filtered']:5.2f})  MintPy stable "
@@ -255,7 +244,7 @@ def main():
     print_rows(rows)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"variant": variant_kw, "rows": rows}, f, indent=1, default=str)
+        json.dump({"rows": rows}, f, indent=1, default=str)
 
 
 if __name__ == "__main__":
