@@ -2,11 +2,11 @@
 runs for the first time on a fresh install (empty numba cache), as a background task the way the dialog runs it.
 
 Runs the first-run test's script (``tests/processing/test_model_first_run.py``) of the plugin folder ``--root``
-(another checkout gives the before-version) ``--repeats`` times per case, optionally with ``--load`` busy Python
-processes beside it, and prints per run the longest heartbeat gap, the longest time the progress bar stood
-still, the wall and CPU seconds (user+sys of the run's process) and a digest of the output rasters.
+(another checkout gives the before-version) ``--repeats`` times per case, and prints per run the longest heartbeat
+gap, the longest time the progress bar stood still, the wall and CPU seconds (user+sys of the run's process) and a
+digest of the output rasters.
 
-Usage: /usr/bin/python3 benchmarks/first_run/heartbeat.py [--root DIR] [--repeats 5] [--load 0]
+Usage: /usr/bin/python3 benchmarks/first_run/heartbeat.py [--root DIR] [--repeats 5]
        [--case sbastolandslideactivity --case phaselinking] [--json OUT]
 """
 
@@ -57,14 +57,14 @@ def raster_digest(folder):
     return h.hexdigest()[:16]
 
 
-def run_once(script, root, case, platform="offscreen"):
+def run_once(script, root, case):
     with tempfile.TemporaryDirectory() as tmp:
         cache = os.path.join(tmp, "numba_cache")
         os.makedirs(cache)
         path = os.path.join(tmp, "first_run.py")
         with open(path, "w") as f:
             f.write(script)
-        env = dict(os.environ, QT_QPA_PLATFORM=platform, NUMBA_CACHE_DIR=cache, INSAR_GEOHAZARDS_COMPILE="always",
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=cache, INSAR_GEOHAZARDS_COMPILE="always",
                    QGIS_PLUGINPATH=os.path.join(root, ".build", "plugins"))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([sys.executable, path, tmp, case], env=env, capture_output=True, text=True, timeout=1800)
@@ -82,30 +82,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", action="append", help="plugin folder (repeat it to compare checkouts, interleaved)")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--load", type=int, default=0, help="busy Python processes running beside the runs")
     ap.add_argument("--case", action="append")
     ap.add_argument("--json")
-    ap.add_argument("--platform", default="offscreen",
-                    help="Qt platform of the runs: 'xcb' under xvfb-run measures an X11 desktop's event loop")
     args = ap.parse_args()
     cases = args.case or ["sbastolandslideactivity", "phaselinking"]
     roots = [os.path.abspath(r) for r in (args.root or [os.path.dirname(os.path.dirname(HERE))])]
     scripts = {root: load_script(root) for root in roots}
-    busy = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(args.load)]
     results = []
-    try:
-        for _ in range(args.repeats):
-            for root in roots:
-                for case in cases:
-                    r = dict(run_once(scripts[root], root, case, args.platform), root=root)
-                    results.append(r)
-                    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()
-                                      if k not in ("compiled", "errors", "longest_gaps")}), flush=True)
-    finally:
-        for p in busy:  # only the processes started here
-            p.kill()
-            p.wait()
-    print(f"{args.load} busy processes beside the runs, load average at the end {os.getloadavg()[0]:.1f}")
+    for _ in range(args.repeats):
+        for root in roots:
+            for case in cases:
+                r = dict(run_once(scripts[root], root, case), root=root)
+                results.append(r)
+                print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()
+                                  if k not in ("compiled", "errors", "longest_gaps")}), flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     for root in roots:
         for case in cases:
             runs = [r for r in results if r["root"] == root and r["case"] == case and "max_gap" in r]
@@ -119,7 +110,7 @@ def main():
                   f"digests {sorted({r['digest'] for r in runs})}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"roots": roots, "load": args.load, "runs": results}, f, indent=1)
+            json.dump({"roots": roots, "runs": results}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on (the first ROWS rows of) a big
 stack from make_big_stack.py, in this process or on a Dask cluster of worker processes.
 
-Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N] [--memory-mb M]
+Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N]
        [--results FILE] [--label TEXT]
 
 --rows R: the first R rows only, through one VRT per interferogram (OUT_DIR/../rows_R, cheap) so the
@@ -77,7 +77,6 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--rows", type=int, default=0)
     ap.add_argument("--workers", type=int, default=0)
-    ap.add_argument("--memory-mb", type=int, default=512)
     ap.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "sbas", "results_scale.json"))
     ap.add_argument("--label", default="")
     a = ap.parse_args()
@@ -85,7 +84,7 @@ def main():
     rows = a.rows or meta["rows"]
     os.makedirs(a.out, exist_ok=True)
     tif = row_subset(a.stack, rows, os.path.dirname(os.path.abspath(a.out))) if a.rows else os.path.join(a.stack, "tif")
-    params = sbas_params(tif, meta, a.out, memory_mb=a.memory_mb)
+    params = sbas_params(tif, meta, a.out, memory_mb=512)
     # GDAL keeps at most 100 VRT sources open by default: with 300 it closes and re-opens them block after
     # block, dropping their decoded tiles (the row-subset runs read ~2x the CPU of the whole stack)
     env = qgis_env(GDAL_MAX_DATASET_POOL_SIZE=max(450, meta["n_ifgs"] + 50))
@@ -105,7 +104,7 @@ def main():
     truth = np.load(os.path.join(a.stack, "truth_velocity.npy"), mmap_mode="r")[:rows]
     vel = read_tif(params["OUTPUT_VELOCITY"])
     res = {"label": a.label, "rows": rows, "cols": meta["cols"], "n_ifgs": meta["n_ifgs"], "workers": a.workers,
-           "memory_mb": a.memory_mb, **{k: run[k] for k in ("wall_s", "user_s", "sys_s", "peak_rss_mb")},
+           "memory_mb": 512, **{k: run[k] for k in ("wall_s", "user_s", "sys_s", "peak_rss_mb")},
            "cluster": cluster_stats, "load_before": uptime_before,
            "load_after": open("/proc/loadavg").read().split()[:3],
            "velocity_rms_error_mm_yr": float(np.sqrt(np.nanmean((vel - truth) ** 2))),
