@@ -1,18 +1,7 @@
-"""Synthetic interferogram stacks with a known truth for the whole correction chain (no QGIS import).
-
-Each stack is a small-baseline network of unwrapped interferograms made of: deformation (bowls, an
-uplifting summit, a landslide, a seasonal term), a DEM with relief, a stratified troposphere
-``k(t) (h - h_min)`` (random per date, optionally seasonal), a turbulent troposphere (random fields at two
-scales per date), orbital / ionospheric ramps per date (linear or quadratic), a DEM error
-(``B_perp(t) dz / (R sin(incidence))`` with per-column slant range and incidence), decorrelation noise
-whose size follows the coherence of each pair (Cramer-Rao bound with a few looks), and integer cycles
-(unwrapping errors) planted in patches of some interferograms. The stacks differ in size, network
-(redundant, sparse, with a gap bridged by long pairs), atmosphere strength, ramps, DEM error and where the
-unwrapping errors fall. ``SPECS`` were fixed before any correction was tuned on them.
-
-The score (:func:`score`) is the RMS of the velocity error against the truth's linear rate, both referenced
-to the stable area (its mean removed), over the pixels of mean coherence >= 0.3 where every compared result
-has a value.
+"""Synthetic interferogram stacks with a known truth for the whole correction chain (no QGIS import): deformation,
+relief, a stratified and a turbulent troposphere, ramps, a DEM error, decorrelation noise from each pair's coherence
+and planted unwrapping errors. docs/corrections.md, "The whole chain against MintPy on eight synthetic stacks",
+describes each stack (``SPECS``, fixed before any tuning; ``HOLDOUT``) and the score (:func:`score`).
 
     /usr/bin/python3 benchmarks/corrections/chain_stacks.py OUT_DIR [NAME ...]   # writes the stacks
 

@@ -1,39 +1,11 @@
-"""A wider world for the Corrected SBAS chain: a scenario generator of synthetic interferogram stacks with a known
-truth, physically parametrised (no QGIS import).
+"""A wider world for the Corrected SBAS chain: synthetic interferogram stacks with a known truth drawn from physical
+models (relief, the delay's hydrostatic and wet profiles, power-law turbulence, deformation following height or
+not, ramps, slips, DEM errors, coherence and networks; no QGIS import). docs/corrections.md, "The chain on a wider
+world, against MintPy's same steps", says what each part is and why, with its references.
 
-The eight stacks of chain_stacks.py hold one kind of troposphere (a delay linear in height, random per date)
-and one kind of turbulence. Here each part of a stack is drawn from a physical model whose parameters span
-what real scenes show:
-
-* **Relief** from flat (a coastal city, 10-20 m of texture) to 3 km (alpine ridge, volcano), on a base height
-  (a plateau at 2.5 km has little wet air above it): a large-scale form (ridge, cone, valley, escarpment,
-  hills) plus a fractal texture (power-law spectrum).
-* **Troposphere**, the vertical profile of the delay: zenith hydrostatic delay ``2.2768 mm/hPa * P(t)``
-  decaying with height as ``exp(-h / 8 km)`` (Saastamoinen 1972; Hanssen 2001, ch. 4), the pressure varying
-  from day to day; zenith wet delay ``Zw(t) exp(-h / Hw(t))`` with a seasonal cycle and day-to-day variation of
-  both its size and its scale height ``Hw`` (1-3 km), and a lateral gradient of ``Zw`` across the scene that
-  changes per date (Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010: the delay-height relation is not
-  linear, and varies in space and time). Mapped to the line of sight by ``1 / cos(incidence)``.
-* **Turbulence**: per date a random field with a power-law spectrum ``(k^2 + k0^2)^(-beta/2)`` (beta 5/3 to
-  11/3, outer scale ``1 / k0`` 2-30 km; Hanssen 2001, doi:10.1007/0-306-47633-9), its size varying per date
-  (log-normal) and with the season's wet delay.
-* **Deformation** and how strongly it follows elevation: subsidence bowls, an aquifer under a valley floor
-  (rate growing with depth below the valley's rim, with a seasonal recharge term), a volcano whose uplift grows
-  with height (Mogi source under the summit), landslides on slopes, fault creep, accelerating motion, or
-  none.
-* **Ramps** (orbits, ionosphere) of order 0, 1 or 2, drawn for a share of the dates.
-* **Unwrapping errors** (integer cycles in patches of some pairs), **DEM errors** (a smooth field plus
-  buildings / voids, scaled by the perpendicular baselines), decorrelation noise from each pair's coherence
-  (Cramer-Rao bound, few looks; coherence from land cover, temporal decorrelation and winter snow above a
-  snow line), and the **network**: dates, revisit, neighbours in time, random drops, gaps, baseline limits.
-* A **stable area** (corner, edge strip, frame around the scene or scattered patches) chosen where the
-  deformation is small; the deformation is tapered to 0 inside it.
-
-``SCENARIOS`` (tuning) and ``HOLDOUT`` (held out: made with the tuning ones, before any tuning, never looked at
-until the end) fix every parameter and seed. :func:`make_stack` returns the same dictionary as
-chain_stacks.make_stack (so chain_ours, chain_mintpy and the scoring read either), with every part kept for the
-per-step scores (``strat_mm`` is the whole deterministic tropospheric delay: what a perfect weather model would
-remove).
+``SCENARIOS`` (tuning) and ``HOLDOUT`` (fixed with them, never tuned on) fix every parameter and seed.
+:func:`make_stack` returns the dictionary of chain_stacks.make_stack (so chain_ours, chain_mintpy and the scoring
+read either), every part kept for the per-step scores (``strat_mm``: the whole deterministic tropospheric delay).
 
     /usr/bin/python3 benchmarks/corrections/chain_world.py OUT_DIR [NAME ...]   # writes the stacks
     /usr/bin/python3 benchmarks/corrections/chain_world.py --describe            # one line per scenario

@@ -1,31 +1,10 @@
 """Corrected SBAS against MintPy's matching smallbaselineApp steps, step by step, on the scenarios of chain_world.py
-(and the eight stacks of chain_stacks.py), with each stack's floor.
+(and the eight stacks of chain_stacks.py), with each stack's floor (an oracle: the stack without its tropospheric
+delay, ramps, DEM-error term and slips through the same weighted SBAS). docs/corrections.md, "How it is scored"
+and "Per step", says what both sides run and how each figure is counted.
 
     make bench FAMILY=corrections CASE=world   (world_compare.py [--work DIR] [--stacks W01_flat_city,...|tuning|
         holdout|old|all] [--same-ramp-order] [--out JSON])
-
-Both sides get the same stable area: ours as the model's ``STABLE_AREA`` (reference chosen inside; ramps fitted on it
-when it surrounds the scene), MintPy (``chain_mintpy.py`` with ``mintpy_chain.cfg``: phase-elevation troposphere
-``height_correlation`` order 1, its default ``var`` weighting, DEM error order 2 with the per-pixel geometry) with its
-reference point inside it and either the stable area as ``deramp.maskFile`` ("MintPy stable") or its default
-``maskTempCoh.h5`` ("MintPy ref"): both are run and reported. MintPy's ramps are quadratic where the scenario holds
-quadratic ramps (what a user who knows the data would choose), ours are the model's (linear).
-
-**Per step**: the time series after the closure (and network) step, after the troposphere, after the ramps and after
-the DEM error, from each side (MintPy: ``timeseries.h5``, ``timeseries_tropHgt.h5``, ``..._ramp.h5``,
-``..._ramp_demErr.h5``; ours: our weighted SBAS of the interferograms after each of our steps, with the chain's
-reference pixel; after the DEM error, the model's series) against the ideal of that step: the true deformation plus
-the true parts the steps so far do not remove (after the troposphere: ramps + DEM-error term; after the ramps: the
-DEM-error term). Error: RMS over the dates and the common pixels (mean coherence >= 0.3, a value on every side), both
-referenced to the stable area's mean at every date. **Floor**: the same error of an oracle - the stack with its
-tropospheric delay (the whole deterministic profile), ramps, DEM-error term and planted cycles removed exactly,
-through the same weighted SBAS: what is left is the unmodelled turbulence and decorrelation noise. A step below the
-floor has also removed part of the turbulence.
-
-**Velocity**: RMS of the final velocity against the truth's linear rate (chain_stacks.score), per pixel (ours
-unfiltered = ``demerror:VELOCITY_UNFILTERED``; MintPy's ``velocity.h5``), ours filtered (the model's
-``demerror:VELOCITY``), plain SBAS and the oracle's; on the deforming pixels too (|truth| > min(10, half the peak)
-mm/yr).
 
 Writes ``benchmarks/results/corrections/world_vs_mintpy.json`` and prints the tables.
 """
