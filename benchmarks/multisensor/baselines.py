@@ -1,25 +1,10 @@
-"""Baselines of the multi-sensor benchmark, run side by side with the joint solver.
-
-(a) what users of the field's tools do today:
-    * ``ts_route``: each interferogram stack inverted on its own (SBAS, :class:`SbasSolver`), then the
-      time-series route of ``geohazard:ascdescdecomposition`` generalised to every stack of a period:
-      each series interpolated linearly onto 6-day dates over the period all of them cover (no value
-      across gaps longer than 90 days), decomposed date by date with every geometry (north = 0);
-    * ``nearest``: decomposition of the acquisitions nearest in time, as MintPy users do with
-      ``asc_desc2horz_vert.py`` on pairs of dates: every stack referenced to its date nearest the start of
-      the common period, then for each date of the densest stack the nearest date of every other stack
-      (within half its repeat cycle + 6 days) decomposed together.
-(b) MSBAS-2D written from Samsonov & d'Oreye (2012, GJI 191, doi:10.1111/j.1365-246X.2012.05564.x, eqs. 4-8
-    for two components) and Samsonov & d'Oreye (2017, Can. J. Remote Sens. 43,
-    doi:10.1080/07038992.2017.1344926): unknowns are the east and up velocities on the intervals between
-    consecutive dates of all stacks over the period where the geometries overlap; every interferogram ``i``
-    of stack ``s`` spanning dates ``a..b`` gives ``sum_{k=a}^{b-1} dt_k (e_s vE_k + u_s vU_k) = d_i``; first-
-    order Tikhonov regularisation ``lambda (v_{k+1} - v_k) = 0`` per component; least squares; displacement
-    = cumulative sum. ``lambda`` from the corner of the L-curve (maximum curvature of log residual norm vs
-    log solution roughness over a log grid), as the MSBAS manual advises. Per-date series (PS, EGMS) enter
-    MSBAS as the small-baseline network of their differences (each date with its next three).
-    No worked example with numbers is published in these papers or the MSBAS documentation we could find;
-    :func:`check_msbas` checks the implementation against closed-form cases instead.
+"""Baselines of the multi-sensor benchmark, run side by side with the joint solver: (a) what users of the field's
+tools do today, ``ts_route`` (per-stack SBAS, then ``geohazard:ascdescdecomposition``'s time-series route over the
+common period) and ``nearest`` (nearest-date decomposition, as MintPy's ``asc_desc2horz_vert.py`` on pairs of
+dates); (b) MSBAS-2D written from Samsonov & d'Oreye (2012, GJI 191, doi:10.1111/j.1365-246X.2012.05564.x, eqs. 4-8;
+2017, doi:10.1080/07038992.2017.1344926), ``lambda`` from the L-curve corner. docs/multisensor.md, "Benchmarks",
+says what each does; :func:`check_msbas` checks MSBAS against closed-form cases (no worked example with numbers is
+published).
 """
 
 from __future__ import annotations

@@ -1,26 +1,15 @@
 """Built-in unwrapper vs SNAPHU on co-seismic interferograms cut by a decorrelated surface rupture.
 
-Usage: python rupture.py [--coherence true|estimated] [--only NAME_PART] [--no-snaphu] [--seed-offset N]
-(numpy, scipy, numba and snaphu 0.4.1; run by run.sh with .build/venv-unwrap; no QGIS)
+Usage: python rupture.py [--coherence true|estimated] [--seed-offset N]
+(numpy, scipy, numba and snaphu 0.4.1; make bench FAMILY=unwrap CASE=rupture, in .build/venv-unwrap; no QGIS)
 
-The case family (:data:`CASES`, fixed seeds) comes from ``tests/testutils_unwrap.py``
-(:func:`rupture_interferogram`): Okada rectangles (``algorithms/elastic/okada.py``) reaching the
-surface, strike-slip, thrust and normal, 0.5-3 m of slip over 12-20 km depth, C band, 300 x 300
-pixels of 90 m, whose traces are straight, curved, two overlapping en-echelon segments, or end
-inside the raster (``partial``: the two sides meet around the tip); a decorrelated strip of 1-10
-pixels along the trace (coherence 0-0.1), coherence falling towards 0.22-0.3 beside it over 12-40
-pixels with smooth or pixel-scale patchiness, a background of 0.45-0.95 or 0.2-0.95, phase noise
-of 4, 9 or 20 looks. Both unwrappers get the wrapped phase and the same coherence: the true one
-(default) or the multilooked estimate of the simulated samples (``--coherence estimated``, biased
-high where the ground is decorrelated: a 0.3 floor no longer isolates the strip). ``--seed-offset``
-draws other noise and coherence fields for the same cases (held-out checks of the defaults).
-
-Score, as the outside check: the share of the coherent region (land outside the strip, true
-coherence >= 0.3) within half a cycle of the truth after one integer-cycle offset per connected
-component, pixels left out (NaN or component 0) counting as wrong. SNAPHU: snaphu-py 0.4.1,
-``cost="smooth", init="mcf"``, its defaults otherwise, ``nlooks`` the simulated looks, scored
-with its own connected components. Prints one row per case (ours, SNAPHU, the difference, the
-share each leaves out, components, seconds) and the worst difference.
+The cases (:data:`CASES`, fixed seeds; :func:`rupture_interferogram` of ``tests/testutils_unwrap.py``) and the score
+are described in docs/unwrap.md, "Co-seismic interferograms cut by a surface rupture". Both unwrappers get the
+wrapped phase and the same coherence: the true one (default) or the multilooked estimate of the simulated samples
+(``--coherence estimated``). ``--seed-offset`` draws other noise and coherence fields for the same cases (held-out
+checks of the defaults). SNAPHU: snaphu-py 0.4.1, ``cost="smooth", init="mcf"``, ``nlooks`` the simulated looks,
+scored with its own connected components. Prints one row per case (ours, SNAPHU, the difference, the share each
+leaves out, components, seconds) and the worst difference.
 """
 
 import sys
@@ -80,14 +69,12 @@ def snaphu_run(d, coherence, looks):
     return np.where(cc > 0, unw, np.nan), cc, time.perf_counter() - t
 
 
-def main(coherence="true", only=None, with_snaphu=True, seed_offset=0):
+def main(coherence="true", seed_offset=0):
     print(f"coherence given to both: {coherence}; seeds: the case list's + {seed_offset}")
     print(f"{'case':50s} {'ours %':>7s} {'SNAPHU %':>8s} {'diff':>6s} {'out ours':>8s} {'out SN':>6s} "
           f"{'comp':>4s} {'SN':>3s} {'s ours':>6s} {'s SN':>5s}")
     diffs, ours_all = [], []
     for name, kw in CASES.items():
-        if only and only not in name:
-            continue
         d = rupture_interferogram(**{**kw, "seed": kw["seed"] + seed_offset})
         region = d["land"] & (d["coherence"] >= 0.3)
         coh = d["coherence"] if coherence == "true" else d["estimated_coherence"]
@@ -98,24 +85,18 @@ def main(coherence="true", only=None, with_snaphu=True, seed_offset=0):
         out = (region & (r.components == 0)).sum() / region.sum()
         ncomp = len(np.unique(r.components[r.components > 0]))
         ours_all.append(ours)
-        if with_snaphu:
-            su, sc, ssec = snaphu_run(d, coh, kw.get("looks", 9))
-            sn = correct_share(su, sc, d["truth"], region)
-            sout = (region & (sc == 0)).sum() / region.sum()
-            diffs.append(ours - sn)
-            print(f"{name:50s} {100 * ours:7.2f} {100 * sn:8.2f} {100 * (ours - sn):+6.2f} {100 * out:8.2f} "
-                  f"{100 * sout:6.2f} {ncomp:4d} {len(np.unique(sc[sc > 0])):3d} {sec:6.2f} {ssec:5.2f}", flush=True)
-        else:
-            print(f"{name:50s} {100 * ours:7.2f} {'':8s} {'':6s} {100 * out:8.2f} {'':6s} {ncomp:4d} {'':3s} "
-                  f"{sec:6.2f}", flush=True)
+        su, sc, ssec = snaphu_run(d, coh, kw.get("looks", 9))
+        sn = correct_share(su, sc, d["truth"], region)
+        sout = (region & (sc == 0)).sum() / region.sum()
+        diffs.append(ours - sn)
+        print(f"{name:50s} {100 * ours:7.2f} {100 * sn:8.2f} {100 * (ours - sn):+6.2f} {100 * out:8.2f} "
+              f"{100 * sout:6.2f} {ncomp:4d} {len(np.unique(sc[sc > 0])):3d} {sec:6.2f} {ssec:5.2f}", flush=True)
     print(f"mean ours {100 * np.mean(ours_all):.2f} %, worst {100 * np.min(ours_all):.2f} %")
-    if diffs:
-        print(f"ours - SNAPHU: worst {100 * min(diffs):+.2f} points, mean {100 * np.mean(diffs):+.2f}")
+    print(f"ours - SNAPHU: worst {100 * min(diffs):+.2f} points, mean {100 * np.mean(diffs):+.2f}")
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     coh = args[args.index("--coherence") + 1] if "--coherence" in args else "true"
-    only = args[args.index("--only") + 1] if "--only" in args else None
     offset = int(args[args.index("--seed-offset") + 1]) if "--seed-offset" in args else 0
-    main(coh, only, "--no-snaphu" not in args, offset)
+    main(coh, offset)
