@@ -27,8 +27,9 @@ import os
 import subprocess
 import sys
 
+from common import ROOT, qgis_env, time_v
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [HERE]
 VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
 #: The kernel families of the chain's steps (algorithms/kernel_families.py).
@@ -65,21 +66,12 @@ def model_args(sdir: str, out: str) -> list:
 
 def timed(cmd: list, env=None) -> dict:
     """One command under ``/usr/bin/time``: CPU seconds (user + system of it and its children), wall, peak RSS."""
-    import tempfile
-
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%U %S %e %M", "-o", t.name, *cmd], env=env,
-                              capture_output=True, text=True)
-        if proc.returncode:
-            raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}")
-        user, system, wall, rss = t.read().split()[-4:]
-    return {"cpu_s": round(float(user) + float(system), 2), "wall_s": float(wall),
-            "peak_rss_mib": round(int(rss) / 1024), "stdout": proc.stdout}
+    r = time_v(cmd, env=env)
+    return {"cpu_s": r["cpu_s"], "wall_s": r["wall_s"], "peak_rss_mib": round(r["peak_rss_mb"]), "stdout": r["stdout"]}
 
 
 def qgis_process(args: list) -> dict:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
-    return timed(["qgis_process.bin", *args], env)
+    return timed(["qgis_process.bin", *args], qgis_env())
 
 
 def empty_numba_cache() -> int:

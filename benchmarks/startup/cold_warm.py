@@ -19,10 +19,8 @@ from __future__ import annotations
 import glob
 import json
 import os
-import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +32,7 @@ POLICY = os.environ.get("COLD_WARM_COMPILE", "")
 DATA = os.path.join(ROOT, "tests", "data")
 sys.path.insert(0, os.path.join(ROOT, "demo"))
 import run_demo  # noqa: E402  (the demo's jobs on bundled data, with their parameters)
+from common import cpu_model, time_v  # noqa: E402
 
 
 def extra_steps(out: str) -> list[dict]:
@@ -155,24 +154,16 @@ def run(job: dict, cache: str) -> dict:
            "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     if POLICY:
         env["INSAR_GEOHAZARDS_COMPILE"] = POLICY
-    stats = tempfile.NamedTemporaryFile(suffix=".time", delete=False).name
     load = os.getloadavg()[0]
-    t0 = time.monotonic()
-    proc = subprocess.run(["/usr/bin/time", "-o", stats, "-f", "%e %U %S %M", *args], env=env,
-                          capture_output=True, text=True)
-    wall = time.monotonic() - t0
-    with open(stats, encoding="utf-8") as f:
-        fields = f.read().split()[-4:]
-    os.remove(stats)
-    _, user, system, rss_kb = (float(v) for v in fields)
-    log = proc.stdout + proc.stderr
+    proc = time_v(args, env=env, check=False)
+    log = proc["stdout"] + proc["stderr"]
     estimates = [int(n) for n in re.findall(r"Compiling kernels \(once per machine, ~(\d+) s\)", log)]
     entries = re.findall(r"Compile cost row ([\w:]+)", log)
-    return {"ok": proc.returncode == 0, "wall_s": round(wall, 2), "cpu_s": round(user + system, 2),
+    return {"ok": proc["rc"] == 0, "wall_s": round(proc["wall_s"], 2), "cpu_s": proc["cpu_s"],
             "estimate_s": sum(estimates) if estimates else None, "entry": entries[0] if entries else "",
             "numpy_path": "runs them as Python" in log,
-            "peak_rss_mib": round(rss_kb / 1024.0), "load_1min": round(load, 2),
-            "log_tail": "" if proc.returncode == 0 else (proc.stdout[-800:] + proc.stderr[-800:])}
+            "peak_rss_mib": round(proc["peak_rss_mb"]), "load_1min": round(load, 2),
+            "log_tail": "" if proc["rc"] == 0 else log[-1600:]}
 
 
 def main() -> None:
@@ -202,9 +193,7 @@ def main() -> None:
               f" {warm['cpu_s']} CPU-s, load {cold['load_1min']}, log's estimate {cold['estimate_s']} s, numpy path "
               f"{cold['numpy_path']}" + ("" if cold["ok"] and warm["ok"] else " FAILED " + cold["log_tail"]),
               flush=True)
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo", encoding="utf-8")
-                if ln.startswith("model name")), platform.processor())
-    meta = {"cpu": cpu, "cores": os.cpu_count(), "numba": _numba_version(),
+    meta = {"cpu": cpu_model(), "cores": os.cpu_count(), "numba": _numba_version(),
             "command": "benchmarks/startup/cold_warm.py",
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     if only and os.path.exists(out_json):  # a partial run replaces its tools' rows, keeps the others
