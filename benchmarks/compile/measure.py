@@ -9,7 +9,7 @@ Per family (:mod:`algorithms.kernel_families`), each in its own process (``warm_
 * numpy: the warm-up with the kernels run as Python (``--python --scale``): after an untimed run, timed at scale 1
   and at a larger scale (``BIG``); seconds per MB of input = the difference of their CPU over the difference of
   their input bytes (fixed costs cancel); numba's the same way on the warm cache (the slowdown without numba is
-  their ratio). ``--compile-from TABLE`` keeps TABLE's compile columns and measures only these.
+  their ratio).
 
     PYTHONPATH=.build/plugins /usr/bin/python3 -m insar_geohazards.warm_kernels   # the costs per MB load from it
     /usr/bin/python3 benchmarks/compile/measure.py [--jobs 2] [--out algorithms/compile_costs.json] [FAMILY ...]
@@ -51,7 +51,6 @@ def main():
     ap.add_argument("families", nargs="*")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "algorithms", "compile_costs.json"))
-    ap.add_argument("--compile-from", help="take the compile columns from this table (measure only the costs per MB)")
     ap.add_argument("--compile-only", action="store_true",
                     help="only the compile columns (another numba in a venv: the costs per MB are the shipped table's)")
     ap.add_argument("--tools", help="cold_warm.py's JSON (COLD_WARM_COMPILE=always): the per-tool rows from it")
@@ -61,21 +60,15 @@ def main():
     names = args.families or [f.name for f in kf.FAMILIES]
     table = {}
     old = {}
-    if args.compile_from:
-        with open(args.compile_from, encoding="utf-8") as fh:
-            old = json.load(fh)["families"]
     with tempfile.TemporaryDirectory(prefix="compile_costs_") as tmp:
         def env_for(name):
             folder = os.path.join(tmp, name)
             os.makedirs(folder, exist_ok=True)
             return dict(os.environ, NUMBA_CACHE_DIR=folder)
 
-        todo = [n for n in names if n not in old]
-        cold = {r["family"]: r for r in _each(todo, env_for, (), args.jobs)}
-        warm = {r["family"]: r for r in _each(todo, env_for, (), args.jobs)}
+        cold = {r["family"]: r for r in _each(names, env_for, (), args.jobs)}
+        warm = {r["family"]: r for r in _each(names, env_for, (), args.jobs)}
         for name in names:
-            if name in old:
-                continue
             c, w = cold[name], warm[name]
             old[name] = {"compile_cpu_s": round(c["process_cpu_s"] - w["process_cpu_s"], 1), "kernels": c["compiled"],
                          "cold_wall_s": round(c["wall_s"], 1)}

@@ -1,6 +1,6 @@
 """Built-in unwrapper vs SNAPHU (our backend) vs snaphu-py run directly, on synthetic truth.
 
-Usage: python compare.py [N_SEEDS] [--big]   (needs numpy, scipy, numba, snaphu; no QGIS)
+Usage: python compare.py [N_SEEDS]   (needs numpy, scipy, numba, snaphu; no QGIS)
 Prints one row per case and method (the built-in backend global and tiled: 128-row tiles with
 the default 64-row overlap, so the 300-row rasters are cut in three): share of pixels of the
 connected coherent area (land, true coherence >= 0.3) unwrapped to the correct integer cycle relative to the most common
@@ -14,14 +14,12 @@ import time
 
 import numpy as np
 import snaphu
-from testutils_unwrap import BENCH_BIG, BENCH_CASES, correct_share, synthetic_interferogram
+from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram
 
 from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
 from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
 
 CASES = BENCH_CASES
-#: a raster where tiling matters (--big), tiled at the default 256-row tiles (engine budget 64 MB)
-BIG = {"big 2000x2000, 6 bowls 2.4-4.6 fr/10px": BENCH_BIG}
 TILED = {"tile_rows": 128}
 
 
@@ -38,16 +36,13 @@ def main(n_seeds=3, cases=CASES):
             runs["builtin"] = unwrap_interferogram(d["wrapped"], d["coherence"])
             runs["builtin"].seconds = time.perf_counter() - t
             t = time.perf_counter()
-            u, c, _ = unwrap_array_tiled(d["wrapped"], d["coherence"], **(TILED if kw["rows"] < 1000
-                                                                          else {"max_memory_mb": 64}))
+            u, c, _ = unwrap_array_tiled(d["wrapped"], d["coherence"], **TILED)
             runs["builtin tiled"] = type("R", (), {"unwrapped": u, "components": c,
                                                    "seconds": time.perf_counter() - t})
-            big = kw["rows"] >= 1000  # our SNAPHU backend is checked on the small cases (same bytes)
-            if not big:
-                t = time.perf_counter()
-                runs["snaphu backend"] = unwrap_interferogram(d["wrapped"], d["coherence"], backend="snaphu",
-                                                              min_coherence=0.0, nlooks=looks)
-                runs["snaphu backend"].seconds = time.perf_counter() - t
+            t = time.perf_counter()
+            runs["snaphu backend"] = unwrap_interferogram(d["wrapped"], d["coherence"], backend="snaphu",
+                                                          min_coherence=0.0, nlooks=looks)
+            runs["snaphu backend"].seconds = time.perf_counter() - t
             t = time.perf_counter()
             unw, cc = snaphu.unwrap(np.exp(1j * d["wrapped"]).astype(np.complex64), d["coherence"], nlooks=looks,
                                     cost="smooth", init="mcf")
@@ -57,8 +52,8 @@ def main(n_seeds=3, cases=CASES):
             runs["snaphu-py direct"] = direct
             runs["snaphu-py, conncomp ignored"] = type("R", (), {"unwrapped": unw, "seconds": sec,
                                                                  "components": np.ones(unw.shape, np.uint16)})
-            mine = runs.get("snaphu backend")
-            same = mine is not None and bool(np.array_equal(mine.components, cc.astype(np.uint16))
+            mine = runs["snaphu backend"]
+            same = bool(np.array_equal(mine.components, cc.astype(np.uint16))
                                              and np.array_equal(mine.unwrapped[cc > 0], unw[cc > 0].astype(np.float32)))
             for name, r in runs.items():
                 share = correct_share(r.unwrapped, r.components, d["truth"], region)
@@ -68,8 +63,7 @@ def main(n_seeds=3, cases=CASES):
                 rows_out.append((case, seed, name, share))
                 print(f"{case:38s} {seed:4d} {name:28s} {100 * share:9.2f} {100 * of_done:9.2f} {ncomp:5d} "
                       f"{r.seconds:6.2f}")
-            if not big:
-                print(f"{'':38s} {seed:4d} snaphu backend == snaphu-py direct: {same}")
+            print(f"{'':38s} {seed:4d} snaphu backend == snaphu-py direct: {same}")
     print("\nmean correct % per case: built-in / built-in tiled / snaphu-py direct (built-in - snaphu, points) / "
           "snaphu-py with its conncomp ignored (built-in - it)")
     for case in cases:
@@ -79,5 +73,4 @@ def main(n_seeds=3, cases=CASES):
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--big"]
-    main(int(args[0]) if args else 3, BIG if "--big" in sys.argv else CASES)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
