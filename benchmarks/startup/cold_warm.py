@@ -9,7 +9,7 @@ serve a cold run. The kernels a tool compiled are counted from the index files (
 written into its cache: a tool that writes none has no numba kernel on that path.
 
 Per run: wall s, CPU s (user + sys of qgis_process and its children, from ``/usr/bin/time``), peak RSS (MiB),
-the 1-minute load before the run. Writes JSON (argument 1) and prints a Markdown table.
+the 1-minute load before the run. Writes JSON (argument 1) and prints a line per tool.
 
     /usr/bin/python3 benchmarks/startup/cold_warm.py [JSON] [TOOL ...]   (make bench FAMILY=startup)
 """
@@ -203,7 +203,6 @@ def main() -> None:
     os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
     with open(out_json, "w", encoding="utf-8") as f:
         json.dump({"machine": meta, "tools": rows}, f, indent=1)
-    print(table(rows))
     if POLICY == "always":
         print(json.dumps({"bench": estimate_cells(rows)}), flush=True)
     shutil.rmtree(work, ignore_errors=True)
@@ -238,18 +237,6 @@ def _numba_version() -> str:
         return numba.__version__
     except ImportError:
         return ""
-
-
-def table(rows: list[dict]) -> str:
-    lines = ["| tool | kernels compiled | cold wall s | cold CPU-s | warm wall s | warm CPU-s | compile CPU-s |"
-             " peak RSS MiB (cold) | load |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        c, w = r["cold"], r["warm"]
-        flag = "" if c["ok"] and w["ok"] else " (failed)"
-        lines.append(f"| `{r['tool']}`{flag} | {r['kernels_compiled']} | {c['wall_s']:.1f} | {c['cpu_s']:.1f} |"
-                     f" {w['wall_s']:.1f} | {w['cpu_s']:.1f} | {r['compile_cpu_s']:.1f} | {c['peak_rss_mib']} |"
-                     f" {c['load_1min']:.1f} |")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
