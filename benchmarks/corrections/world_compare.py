@@ -6,7 +6,8 @@ and "Per step", says what both sides run and how each figure is counted.
     make bench FAMILY=corrections CASE=world   (world_compare.py [--work DIR] [--stacks W01_flat_city,...|tuning|
         holdout|old|all] [--same-ramp-order] [--out JSON])
 
-Writes ``benchmarks/results/corrections/world_vs_mintpy.json`` and prints the tables.
+Writes ``benchmarks/results/corrections/world_vs_mintpy.json`` and prints two lines per stack (velocities; series
+after each step: ours / MintPy stable / MintPy ref).
 """
 
 from __future__ import annotations
@@ -182,24 +183,6 @@ def run_stack(name, args):
     return row
 
 
-def print_rows(rows):
-    print("\n| stack | per-pixel velocity: ours / MintPy stable / MintPy ref / ratio to the better | filtered | plain "
-          "| floor |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        v = r["velocity_rms"]
-        mark = " (held out)" if r["held_out"] else ""
-        print(f"| {r['stack']}{mark} | {v['ours']:.2f} / {v['mintpy_stable']:.2f} / {v['mintpy_ref']:.2f} / "
-              f"{r['ratio_best']:.2f} | {v['ours_filtered']:.2f} | {v['plain']:.2f} | {v['floor']:.2f} |")
-    print("\n| stack | side | closure | troposphere | ramps | DEM error | floor (mm) |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        s = r["series_rms"]
-        for side in ("ours", "mintpy_stable", "mintpy_ref"):
-            print(f"| {r['stack']} | {side} | " + " | ".join(f"{s[k][side]:.2f}" for k in STEPS)
-                  + f" | {s['floor']:.2f} |")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default="/tmp/geohazard_world")
@@ -220,7 +203,6 @@ def main():
         s = r["series_rms"]
         print(" " * 24 + "  ".join(f"{k} {s[k]['ours']:.2f}/{s[k]['mintpy_stable']:.2f}/{s[k]['mintpy_ref']:.2f}"
                                    for k in STEPS) + f"  floor {s['floor']:.2f}", flush=True)
-    print_rows(rows)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"rows": rows}, f, indent=1, default=str)
