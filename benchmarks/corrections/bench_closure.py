@@ -1,7 +1,7 @@
 """Unwrapping-error correction by phase closure vs MintPy 1.6.4 on the same stacks.
 
 Usage (MintPy's Python, which also imports this plugin's pure core):
-  .build/venv-bench/bin/python bench_closure.py WORK_DIR OUT_JSON [--samples N]
+  .build/venv-bench/bin/python bench_closure.py WORK_DIR OUT_JSON
 
 1. Synthetic SBAS stacks (several networks, noise levels, shares of interferograms hit) with integer
    cycles planted as rectangles, written as a MintPy ifgramStack.h5:
@@ -10,7 +10,7 @@ Usage (MintPy's Python, which also imports this plugin's pure core):
      pixel: equal pixel for pixel?
    * MintPy's per-pixel solver (``l1regls(-C, K, alpha=1e-2)`` then rounding, the kernel of its
      phase-closure correction) vs ours on the pixels with non-closing loops (all of them, or a random
-     sample of ``--samples``): share of planted cycles fixed and of new errors made, per method.
+     sample of 1,500): share of planted cycles fixed and of new errors made, per method.
 2. Truth scoring: velocity RMS (SBAS least squares) before / after our correction.
 """
 
@@ -121,7 +121,7 @@ def run_case(case, work, samples, rng):
 
 def main():
     work, out_json = (os.path.abspath(a) for a in sys.argv[1:3])
-    samples = int(sys.argv[sys.argv.index("--samples") + 1]) if "--samples" in sys.argv else 1500
+    samples = 1500
     rng = np.random.default_rng(0)
     os.makedirs(work, exist_ok=True)
     import mintpy

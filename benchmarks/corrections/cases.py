@@ -44,7 +44,8 @@ CASES = [
          measures="unwrapping errors by phase closure, 1 Mpx x 202 ifgs, 256 loops",
          peer="MintPy's closure-count pass alone (no correction, which would rewrite the stack)",
          run=_BIG + '\n"$PY" "$HERE/bench_closure_1mpx.py" "$BUILD/bench_ts/big" "$VENV/bin/python" "$OUT" '
-                    '"$OUT/closure.json"\n"$VENV/bin/python" "$HERE/bench_closure.py"'),
+                    '"$OUT/closure.json"\n"$VENV/bin/python" "$HERE/bench_closure.py" "$OUT/cases" '
+                    '"$OUT/closure_cases.json"'),
     dict(name="closure_scenarios", peer="none: the planted errors are the truth",
          measures="unwrapping errors by phase closure on 11 planted stacks (8 tuning, 3 held out), as the Corrected "
                   "SBAS model runs the step: planted errors fixed, left, and new errors created",
