@@ -1,22 +1,20 @@
 """geohazard:offsettimeseries on a synthetic redundant pair network vs a plain per-pixel numpy ``lstsq``.
 
 Usage: /usr/bin/python3 benchmarks/offsets/bench_offset_timeseries.py [WORK_DIR] [--size N] [--dates D]
-       [--span K] [--threads T] [--baseline-step S]
 
 Synthetic truth (seeded): an N x N raster (default 500) of glacier-like east/north motion (a Gaussian
 flow band up to 120 m/yr with a +-30 % seasonal speed-up, stable ground around it), D dates (default 40)
 every 12 days in **two disconnected groups** (D/2 dates each, a 96-day gap that no pair crosses), each date
-paired with the next K dates of its group (default 4: ~4 pairs per date). Each pair raster holds the east
+paired with the next 4 dates of its group (~4 pairs per date). Each pair raster holds the east
 and north displacement between its dates plus Gaussian noise (0.3 m, ~1/30 px of 10 m Sentinel-2 offsets),
 5 % of the (pair, pixel) values missing (NaN, failed correlation) and 3 % of the others with gross errors
 (+-10..50 m on both components, mismatches). Written as one 2-band GeoTIFF per pair (``off_YYYYMMDD_YYYYMMDD.tif``).
 
 Ours: the whole ``qgis_process run geohazard:offsettimeseries`` (read, two-step robust least squares
 per pixel and connected component, write), timed as wall clock and CPU (user + sys of the child
-process), NUMBA/OMP/OPENBLAS_NUM_THREADS=T (default 1). Baseline: per pixel and per component of the
-full network, ``numpy.linalg.lstsq`` on the pairs with data (no gross-error rejection), the first date of
-each component fixed to 0 (the same datum as ours), one thread, on every S-th pixel (default 1 = all;
-its time is scaled to all pixels when S > 1).
+process), NUMBA/OMP/OPENBLAS_NUM_THREADS=1. Baseline: per pixel and per component of the full network,
+``numpy.linalg.lstsq`` on the pairs with data (no gross-error rejection), the first date of each component fixed
+to 0 (the same datum as ours), one thread, on every pixel.
 
 Scores (against the truth referenced, per pixel, to the first date of each network component the
 tool reports in ``OUTPUT_COMPONENTS``; the same reference for the baseline): RMS and median / 99th
@@ -157,8 +155,8 @@ def score(est, truth, mask=None):
 def main():
     pos = [a for a in sys.argv[1:] if not a.startswith("--") and sys.argv[sys.argv.index(a) - 1][:2] != "--"]
     work = pos[0] if pos else tempfile.mkdtemp(prefix="bench_ots_")
-    size, n_dates, span, threads, step = (option(sys.argv, f"--{k}", d, int) for k, d in (
-        ("size", 500), ("dates", 40), ("span", 4), ("threads", 1), ("baseline-step", 1)))
+    size, n_dates = option(sys.argv, "--size", 500, int), option(sys.argv, "--dates", 40, int)
+    span, threads, step = 4, 1, 1
     for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[v] = str(threads)
     os.makedirs(work, exist_ok=True)
