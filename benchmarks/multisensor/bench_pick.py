@@ -19,7 +19,7 @@ Times are CPU seconds of this process (medians; the other load of a shared machi
 is the time the dock's reader thread works, the others what a render or a tool spends reading.
 
 Usage: /usr/bin/python3 bench_pick.py [OUT_DIR] [SIZES]   SIZES: e.g. 40x40x783,200x200x400,600x600x400 (default)
-Prints one JSON line per size and layout, then a markdown table.
+Prints one JSON line per size and layout.
 """
 
 from __future__ import annotations
@@ -111,7 +111,6 @@ def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="bench_pick_")
     sizes = sys.argv[2] if len(sys.argv) > 2 else "40x40x783,200x200x400,600x600x400"
     os.makedirs(out_dir, exist_ok=True)
-    recs = []
     for size in sizes.split(","):
         rows, cols, dates = (int(x) for x in size.split("x"))
         for layout, edge in (("before", None), ("now", series_tile_size(cols, rows, dates))):
@@ -129,16 +128,7 @@ def main():
             if layout == "before":
                 rec["pick_wall_threads_s"] = round(pick_times(path, rows, cols, threads=True)[1], 4)
             print(json.dumps(rec), flush=True)
-            recs.append(rec)
             os.remove(path)
-    print("\n| grid (rows x cols x dates) | layout (tile) | file MB | write CPU-s | pick CPU-s (wall s; wall with "
-          "GDAL_NUM_THREADS) | band 1:1 CPU-s | band 1:4 CPU-s | all bands, 256-row blocks CPU-s |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in recs:
-        threads = f"; {r['pick_wall_threads_s']}" if "pick_wall_threads_s" in r else ""
-        print(f"| {r['size']} | {r['layout']} ({r['tile'][0]} x {r['tile'][1]}) | {r['mb']} | {r['write_s']} | "
-              f"{r['pick_s']} ({r['pick_wall_s']}{threads}) | {r['band_full_s']} | {r['band_quarter_s']} | "
-              f"{r['chain_s']} |")
 
 
 if __name__ == "__main__":
