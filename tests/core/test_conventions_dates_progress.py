@@ -135,50 +135,51 @@ def test_subprogress_maps_range():
     check_canceled(sub)
 
 
-def test_numba_shim_fallback(monkeypatch):
-    import importlib
+def _shim_copy():
+    """A separate copy of the numba shim, imported anew (its import-time choices made again under the test's
+    environment). Reloading the shared module instead would empty its registry of kernel classes, which the
+    kernels imported before the reload still belong to, for every later test in the process."""
+    import importlib.util
 
     import insar_geohazards.algorithms._numba as shim
 
+    spec = importlib.util.spec_from_file_location("insar_geohazards.algorithms._numba_copy", shim.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_numba_shim_fallback(monkeypatch):
     monkeypatch.setenv("INSAR_GEOHAZARDS_DISABLE_NUMBA", "1")
-    fallback = importlib.reload(shim)
-    try:
-        assert not fallback.HAVE_NUMBA
-        assert fallback.prange is range
+    fallback = _shim_copy()
+    assert not fallback.HAVE_NUMBA
+    assert fallback.prange is range
 
-        @fallback.njit(parallel=True)
-        def f(x):
-            return x + 1
+    @fallback.njit(parallel=True)
+    def f(x):
+        return x + 1
 
-        assert f(1) == 2
-    finally:
-        monkeypatch.delenv("INSAR_GEOHAZARDS_DISABLE_NUMBA")
-        importlib.reload(shim)
+    assert f(1) == 2
 
 
 def test_numba_shim_shortens_openmp_spinning_unless_the_user_chose(monkeypatch):
     """libgomp's idle workers spin 300,000 iterations by default (CPU taken from the reader and compression
     threads); the shim asks for 10,000 before libgomp loads, and keeps a policy or count the user set."""
-    import importlib
-
-    import insar_geohazards.algorithms._numba as shim
-
     try:
         for var in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
             monkeypatch.delenv(var, raising=False)
-        importlib.reload(shim)
+        _shim_copy()
         assert os.environ.get("GOMP_SPINCOUNT") == "10000" and "OMP_WAIT_POLICY" not in os.environ
         monkeypatch.delenv("GOMP_SPINCOUNT")
         monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-        importlib.reload(shim)
+        _shim_copy()
         assert "GOMP_SPINCOUNT" not in os.environ
         monkeypatch.delenv("OMP_WAIT_POLICY")
         monkeypatch.setenv("GOMP_SPINCOUNT", "500")
-        importlib.reload(shim)
+        _shim_copy()
         assert os.environ["GOMP_SPINCOUNT"] == "500"
     finally:
         monkeypatch.undo()
-        importlib.reload(shim)
 
 
 def test_numba_shim_tunes_for_a_cpu_llvm_misnames_unless_the_user_chose(monkeypatch):
