@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-#: target pixels per chunk of :func:`phase_link_arrays` (a few MB of window sums and products)
+#: target pixels per tile of :func:`phase_link_arrays` (fewer with many dates: a tile's matrices stay ~8 MB each)
 CHUNK_PIXELS = 4096
 #: elements of one broadcast comparison block of the KS test
 KS_ELEMENTS = 2**22
@@ -469,18 +469,18 @@ def _homogeneous(shp, p, q, cand):
     return cand[d <= threshold]
 
 
-def _products(slc_t, r0, r1):
-    """The packed upper triangles of ``s s^H`` (:func:`.covariance._outer_packed`) of rows ``r0 .. r1``:
-    ``(r1 - r0, cols, n (n + 1) / 2)`` real and imaginary parts."""
+def _products(slc_t, r0, r1, c0, c1):
+    """The packed upper triangles of ``s s^H`` (:func:`.covariance._outer_packed`) of rows ``r0 .. r1``, columns
+    ``c0 .. c1``: ``(r1 - r0, c1 - c0, n (n + 1) / 2)`` real and imaginary parts."""
     n = slc_t.shape[2]
     iu, ju = np.triu_indices(n)
-    s = slc_t[r0:r1]
+    s = slc_t[r0:r1, c0:c1]
     sr, si = s.real.astype(np.float64), s.imag.astype(np.float64)
     a, b, c, d = sr[..., iu], si[..., iu], sr[..., ju], si[..., ju]
     return a * c + b * d, b * c - a * d
 
 
-def _window_sums(image, shp, targets, hr, hc, nr0, prod):
+def _window_sums(image, shp, targets, hr, hc, origin, prod):
     """``sum_k s_k s_k^H`` (packed) over each target's accepted neighbours in window order, and their number."""
     slc_t, usable, ps, ps_neighbours = image
     rows, cols = usable.shape
@@ -504,7 +504,7 @@ def _window_sums(image, shp, targets, hr, hc, nr0, prod):
                 cand = _homogeneous(shp, targets, rr * cols + cc, cand)
             else:
                 cand = cand[keep]
-            pr, pc = rr[cand] - nr0, cc[cand]
+            pr, pc = rr[cand] - origin[0], cc[cand] - origin[1]
             acc_r[cand] = acc_r[cand] + prod[0][pr, pc]
             acc_i[cand] = acc_i[cand] + prod[1][pr, pc]
             count[cand] += 1
@@ -536,12 +536,13 @@ def _write_phases(out_phase, ro, c, vr, vi):
     out_phase[:, ro, c] = _libm_map(math.atan2, im, re)
 
 
-def _chunk(image, shp, hr, hc, method, beta, row0, ra, rb, out):
-    """Outputs of the image rows ``ra .. rb``."""
+def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
+    """Outputs of the image rows ``ra .. rb``, columns ``ca .. cb``."""
     slc_t, usable, ps, _ = image
     out_phase, out_tcoh, out_count = out
     rows, cols, n = slc_t.shape
-    r, c = np.divmod(np.arange(ra * cols, rb * cols), cols)
+    r, c = np.divmod(np.arange((rb - ra) * (cb - ca)), cb - ca)
+    r, c = r + ra, c + ca
     ro = r - row0
     u, p = usable[r, c], ps[r, c]
     none = ~u
@@ -559,9 +560,9 @@ def _chunk(image, shp, hr, hc, method, beta, row0, ra, rb, out):
     lk = np.flatnonzero(u & ~p)
     if not lk.size:
         return
-    nr0, nr1 = max(0, ra - hr), min(rows, rb + hr)
+    nr0, nr1, nc0, nc1 = max(0, ra - hr), min(rows, rb + hr), max(0, ca - hc), min(cols, cb + hc)
     targets = r[lk] * cols + c[lk]
-    acc_r, acc_i, count = _window_sums(image, shp, targets, hr, hc, nr0, _products(slc_t, nr0, nr1))
+    acc_r, acc_i, count = _window_sums(image, shp, targets, hr, hc, (nr0, nc0), _products(slc_t, nr0, nr1, nc0, nc1))
     gr, gi, ok = _coherence(acc_r, acc_i, n)
     lo, lc = ro[lk], c[lk]
     out_count[lo, lc] = count
@@ -579,15 +580,17 @@ def _chunk(image, shp, hr, hc, method, beta, row0, ra, rb, out):
 def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, shp_method, threshold, hr, hc, method, beta, row0,
                       row1, out_phase, out_tcoh, out_count, ps_neighbours):
     """:func:`.kernel._phase_link_kernel` with numpy (its arguments but the log-means, the chunks and tiles; the
-    same bytes): the rows ``row0 .. row1``, a chunk of rows at a time."""
+    same bytes): the rows ``row0 .. row1``, a tile of rows and columns at a time."""
     rows, cols, n = slc_t.shape
     lmean = log_mean(mean_int) if shp_method == 0 else None
     shp = (shp_method, threshold, sorted_amp, mean_int, lmean, float(n))
     image = (slc_t, usable, ps, bool(ps_neighbours))
-    m = n * (n + 1) // 2
-    pixels = max(64, min(CHUNK_PIXELS, 2**21 // m))
-    step = max(1, pixels // max(1, cols))
+    pixels = max(64, min(CHUNK_PIXELS, 2**20 // (n * n)))
+    side = math.isqrt(pixels)
+    tile_cols = cols if cols <= 2 * side else side
+    tile_rows = max(1, pixels // tile_cols)
     with np.errstate(all="ignore"):
-        for ra in range(row0, row1, step):
-            _chunk(image, shp, hr, hc, method, beta, row0, ra, min(row1, ra + step),
-                   (out_phase, out_tcoh, out_count))
+        for ra in range(row0, row1, tile_rows):
+            for ca in range(0, cols, tile_cols):
+                _tile(image, shp, hr, hc, method, beta, row0, ra, min(row1, ra + tile_rows), ca,
+                      min(cols, ca + tile_cols), (out_phase, out_tcoh, out_count))

@@ -1,0 +1,129 @@
+"""DS phase linking's numpy path (``phase_linking.vectorised``: the pixels on an array axis, taken by a run whose
+kernels are not compiled and without numba) gives the compiled kernel's bytes: every output, each estimator and
+homogeneous-pixel test, no-data pixels, PS, row blocks; and each EMI path of the per-pixel code (``|G|`` not
+positive definite, the shift 0.99 refused, the re-shifts) pixel for pixel."""
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms import _numba, kernel_families
+from insar_geohazards.algorithms.timeseries.phase_linking import phase_link, phase_link_stack, vectorised
+from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
+
+needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: only the numpy path exists")
+FAMILY = kernel_families.BY_NAME["phase_linking"]
+
+
+def _stack(n=9, rows=13, cols=17, seed=1):
+    """Speckled SLCs of two amplitude classes over a drifting phase, with no-data: a pixel NaN on every date, one
+    NaN on one date, one all zero."""
+    rng = np.random.default_rng(seed)
+    ph = rng.uniform(-np.pi, np.pi, (1, rows, cols)) + np.cumsum(rng.normal(0, 0.4, (n, rows, cols)), axis=0)
+    amp = rng.rayleigh(1.0, (n, rows, cols)) * np.where(rng.random((1, rows, cols)) < 0.3, 3.0, 1.0)
+    slc = (amp * np.exp(1j * ph)).astype(np.complex64)
+    slc[:, 2, 3] = np.nan
+    slc[3, 5, 1] = np.nan
+    slc[:, 0, 0] = 0
+    ps = rng.random((rows, cols)) < 0.06
+    return slc, ps
+
+
+def _outputs(res):
+    return [res.phase, res.temporal_coherence, res.shp_count]
+
+
+def _same_bytes(a, b):
+    for x, y in zip(a, b):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        assert x.tobytes() == y.tobytes(), np.argwhere(x.view(np.uint8) != y.view(np.uint8))[:5]
+
+
+@needs_numba
+@pytest.mark.parametrize("method, shp, window, with_ps, ps_neighbours", [
+    ("emi", "glrt", (5, 11), True, True),
+    ("emi", "ks", (3, 5), True, False),
+    ("evd", "rect", (5, 5), False, True),
+    ("cevd", "ks", (3, 7), True, True),
+])
+def test_numpy_path_gives_the_kernels_bytes(method, shp, window, with_ps, ps_neighbours):
+    slc, ps = _stack()
+    kw = dict(window=window, method=method, shp_method=shp, ps_mask=ps if with_ps else None,
+              ps_neighbours=ps_neighbours)
+    compiled = phase_link(slc, **kw)
+    assert np.isnan(compiled.phase[:, 2, 3]).all() and compiled.shp_count[0, 0] == 0  # the no-data pixels
+    if with_ps:
+        assert (compiled.temporal_coherence[ps & ~np.isnan(slc).any(0)] == 1).all()
+    with _numba.python_kernels(FAMILY.modules()):
+        numpy = phase_link(slc, **kw)
+    _same_bytes(_outputs(compiled), _outputs(numpy))
+
+
+@needs_numba
+def test_numpy_path_in_row_blocks_gives_the_whole_compiled_images_bytes(monkeypatch):
+    """Row blocks of 4 rows with the window's halo, in the numpy path's smallest tiles (64 pixels: 8 x 8, the
+    17 columns in three tiles, :data:`vectorised.CHUNK_PIXELS`), against the whole image compiled."""
+    slc, ps = _stack(n=12, rows=14, cols=17, seed=2)
+    kw = dict(window=(5, 7), method="emi", shp_method="glrt")
+    whole = phase_link(slc, ps_mask=ps, **kw)
+    got = [np.empty_like(a) for a in _outputs(whole)]
+
+    def write(res, a, b):
+        got[0][:, a:b], got[1][a:b], got[2][a:b] = res.phase, res.temporal_coherence, res.shp_count
+
+    monkeypatch.setattr(vectorised, "CHUNK_PIXELS", 1)
+    with _numba.python_kernels(FAMILY.modules()):
+        phase_link_stack(lambda a, b: slc[:, a:b], write, shape=slc.shape[1:], n_dates=slc.shape[0],
+                         read_ps_rows=lambda a, b: ps[a:b], block_rows=4, **kw)
+    _same_bytes(_outputs(whole), got)
+
+
+def _coherence(rng, n, looks, coherence):
+    """A sample coherence matrix of ``looks`` samples of ``n`` dates sharing a phase history at ``coherence``."""
+    common = np.exp(1j * rng.uniform(-np.pi, np.pi, n))[:, None]
+    noise = (rng.standard_normal((n, looks)) + 1j * rng.standard_normal((n, looks))) / np.sqrt(2)
+    x = np.sqrt(coherence) * common * np.exp(1j * rng.uniform(-np.pi, np.pi, looks)) + np.sqrt(1 - coherence) * noise
+    c = x @ x.conj().T
+    d = np.sqrt(np.diag(c).real)
+    return c / np.outer(d, d)
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [7, 20])
+def test_linking_many_pixels_gives_the_per_pixel_bits_on_every_emi_path(n):
+    beta = 0.01
+    rng = np.random.default_rng(n)
+    pool = [_coherence(rng, n, looks, coh) for looks, coh in ((3 * n, 0.9), (2 * n, 0.5), (n, 0.3), (n + 2, 0.1),
+                                                              (n // 2, 0.6), (2, 0.5), (3, 0.2), (n, 0.97))
+            for _ in range(6)]
+    # the paths (numpy's eigenvalues): |G| regularised positive definite or not, M - 0.99 I positive definite or not
+    paths = set()
+    for g in pool:
+        a = (1.0 - beta) * np.abs(g)
+        np.fill_diagonal(a, 1.0)
+        spd = np.linalg.eigvalsh(a)[0] > 0
+        paths.add((bool(spd), bool(spd and np.linalg.eigvalsh(np.linalg.inv(a) * g)[0] > 0.99)))
+    assert paths == {(False, False), (True, False), (True, True)}, paths
+    g = np.stack(pool, -1)
+    npad = plp._padded(n)
+    for method in (0, 1, 2):
+        with np.errstate(all="ignore"):
+            vr, vi, tc = vectorised.link(np.ascontiguousarray(g.real), np.ascontiguousarray(g.imag), method, beta)
+        for q, m in enumerate(pool):
+            gr, gi, gtr, gti = (np.zeros((n, npad)) for _ in range(4))
+            gr[:, :n], gi[:, :n], gtr[:, :n], gti[:, :n] = m.real, m.imag, m.real.T, m.imag.T
+            w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
+            want = plp._link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
+            assert w8[0, :n].tobytes() == vr[:, q].tobytes() and w8[1, :n].tobytes() == vi[:, q].tobytes(), (method, q)
+            assert np.float64(want).tobytes() == np.float64(tc[q]).tobytes(), (method, q)
+
+
+def test_ks_distance_is_the_two_sample_statistic_times_n():
+    """The numpy path's KS distance, with ties, against scipy's two-sample statistic."""
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(0)
+    a = np.sort(rng.integers(0, 6, (200, 9)).astype(np.float32), axis=1)  # many ties
+    b = np.sort(rng.integers(0, 6, (200, 9)).astype(np.float32), axis=1)
+    got = vectorised._ks_distance(a, b) / 9
+    want = [ks_2samp(x, y).statistic for x, y in zip(a, b)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
