@@ -117,14 +117,14 @@ class _Live:
         self.live = np.ones(size, bool)
         self.arrays = list(arrays)
 
-    def compact(self):
+    def compact(self) -> None:
+        """Keep only the running pixels' columns once at most half of them still run (each pixel's values are
+        the same wherever its column is)."""
         if self.live.sum() * 2 <= self.live.size and self.live.size > 16:
             keep = self.live
             self.idx = self.idx[keep]
             self.arrays = [a[..., keep] for a in self.arrays]
             self.live = np.ones(self.idx.size, bool)
-            return keep
-        return None
 
 
 def _matvec_add(atr, ati, vr, vi):
