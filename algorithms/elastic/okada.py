@@ -62,7 +62,7 @@ from .okada_dc3d import (  # noqa: F401 - dc3d, dc3d0, the source table's column
     dc3d0,
 )
 from .okada_planes import _near_plane, plane_groups
-from .okada_sources import _add_sources, _one_source, _rotate_into
+from .okada_sources import _add_sources, _one_rectangle, _rotate_into
 
 
 @njit(parallel=True)
@@ -103,14 +103,14 @@ def _sum_sources_kernel(alpha, e, n, z, sources, groups, cstart, corners, mstart
 
 
 def _greens_body(alpha, e, n, z, sources, out):
-    """Per-source displacement (n_points, n_sources, 3) in east/north/up."""
+    """Per-source displacement (n_points, n_sources, 3) in east/north/up, rectangular sources only."""
     for i in prange(e.shape[0]):
         buf = np.zeros(12)
         acc = np.zeros(12)
         scratch = np.empty((3, 12))
         for s in range(sources.shape[0]):
             src = sources[s]
-            iret = _one_source(alpha, e[i], n[i], z[i], src, False, buf, scratch)
+            iret = _one_rectangle(alpha, e[i], n[i], z[i], src, False, buf, scratch)
             for k in range(3):
                 acc[k] = 0.0
             if iret != 0:
@@ -234,9 +234,13 @@ def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, 
 def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
     """Per-source surface displacement, shape (n_points, n_sources, 3), map frame (east, north, up).
 
-    Same conventions as :func:`okada_displacement`; used to build design matrices.
+    Same conventions as :func:`okada_displacement`; used to build design matrices, of rectangular sources only
+    (point sources: :func:`okada_displacement`, one source at a time).
     """
     sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    if np.any(sources[:, 10] == KIND_POINT):
+        raise GeohazardError("okada_greens: point sources (DC3D0) are not taken; the design matrices of the slip "
+                             "inversions hold rectangular patches only")
     _, (e, n, z) = _check_points(east_m, north_m, up_m)
     out = np.empty((e.size, sources.shape[0], 3))
     kernel = _greens_serial if e.size * sources.shape[0] < 20_000 else _greens_kernel

@@ -14,22 +14,34 @@ from .okada_dc3d import KIND_POINT, _dc3d0_one, _dc3d_one, _dip_constants
 @njit
 def _one_source(alpha, e, n, z, src, grad, buf, scratch):
     """Displacement (+gradients) in east/north/up of one source at one station into ``buf``."""
+    if src[10] != KIND_POINT:
+        return _one_rectangle(alpha, e, n, z, src, grad, buf, scratch)
+    x, y = _source_frame(e, n, src)
+    sd, cd = _dip_constants(src[4])
+    # point source: strike/dip/tensile potencies in m^3 stored in the slip columns
+    return _dc3d0_one(alpha, x, y, z, src[2], sd, cd, src[7], src[8], src[9], 0.0, buf,
+                      scratch[0], scratch[1], scratch[2])
+
+
+@njit
+def _one_rectangle(alpha, e, n, z, src, grad, buf, scratch):
+    """:func:`_one_source` for a rectangular source (DC3D): the design matrices of the inversions hold only
+    rectangles, so their kernels compile without DC3D0's code (a first run compiles about a third less)."""
+    x, y = _source_frame(e, n, src)
+    sd, cd = _dip_constants(src[4])
+    return _dc3d_one(alpha, x, y, z, src[2], sd, cd, 0.0, src[5], 0.0, src[6], src[7], src[8], src[9], grad, buf,
+                     scratch[0], scratch[1], scratch[2])
+
+
+@njit
+def _source_frame(e, n, src):
+    """A station's (x, y) in the frame of the source ``src``: x along strike, y across it."""
     phi = math.radians(src[3])
     sp = math.sin(phi)
     cp = math.cos(phi)
     de = e - src[0]
     dn = n - src[1]
-    x = de * sp + dn * cp
-    y = -de * cp + dn * sp
-    sd, cd = _dip_constants(src[4])
-    if src[10] == KIND_POINT:
-        # point source: strike/dip/tensile potencies in m^3 stored in the slip columns
-        iret = _dc3d0_one(alpha, x, y, z, src[2], sd, cd, src[7], src[8], src[9], 0.0, buf,
-                          scratch[0], scratch[1], scratch[2])
-    else:
-        iret = _dc3d_one(alpha, x, y, z, src[2], sd, cd, 0.0, src[5], 0.0, src[6], src[7], src[8], src[9], grad, buf,
-                         scratch[0], scratch[1], scratch[2])
-    return iret
+    return de * sp + dn * cp, -de * cp + dn * sp
 
 
 @njit

@@ -22,8 +22,10 @@ CASES = [
           "16 dates x 60 x 80 px)"),
     _cold("cold_multisensor", "multisensortimeseries", "first / second run, `multisensortimeseries` (the tests' "
           "SIMULATED scene: 2 Sentinel-1 series of 70 / 68 dates and a TerraSAR-X stack, 24 x 22 px)"),
-    _cold("cold_okada", "okadaforward coulombstress coulombonfaults", "first / second run, `okadaforward` / "
-          "`coulombstress` / `coulombonfaults` (the demo's Coulomb example: 1 source plane, 120 x 120 grid)"),
+    _cold("cold_okada", "okadaforward coulombstress coulombonfaults slipinversion uniformslipinversion",
+          "first / second run, `okadaforward` / `coulombstress` / `coulombonfaults` (the demo's Coulomb example: 1 "
+          "source plane, 120 x 120 grid), `slipinversion` / `uniformslipinversion` (the tests' SIMULATED Mw 6.5 "
+          "thrust: ascending and descending LOS, 80 x 80 px)"),
     _cold("cold_offsets", "offsettracking", "first / second run, `offsettracking` (Mexico City coherence 100 x 60 "
           "px against a copy moved by (2, -1) px)"),
     _cold("cold_models", "correctedsbas", "first / second run, the Corrected SBAS model (Mexico City)"),
@@ -33,5 +35,6 @@ CASES = [
     dict(name="compile_estimate", measures="the log's \"Compiling kernels (once per machine, ~N s)\" against the "
          "measured compile (first - second run CPU-s, INSAR_GEOHAZARDS_COMPILE=always)", peer="none: goal within 30 %",
          setup="enable_plugin", run='COLD_WARM_COMPILE=always "$PY" "$HERE/cold_warm.py" "$OUT/cold_warm_always.json" '
-         'sbasinversion offsettracking okadaforward coulombstress multisensortimeseries phaselinking'),
+         'sbasinversion offsettracking okadaforward coulombstress multisensortimeseries phaselinking '
+         'slipinversion uniformslipinversion'),
 ]

@@ -134,9 +134,42 @@ def multisensor_steps(out: str) -> list[dict]:
                         "OUTPUT_VELOCITY": os.path.join(out, "ms_v.tif")}}]
 
 
+def slip_steps(out: str) -> list[dict]:
+    """The two slip inversions on the tests' SIMULATED thrust (Mw 6.52, rake 75 degrees on a 50-degree plane):
+    ascending and descending LOS rasters of 80 x 80 px at 1 km (3 mm noise) and the fault's trace."""
+    folder = os.path.join(out, "quake")
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "processing"))
+    from testutils_faults import E0, N0
+
+    def prepare():
+        if not os.path.isdir(folder):
+            import pathlib
+
+            from test_slipinversion import _synthetic
+
+            os.makedirs(folder)
+            _synthetic(pathlib.Path(folder))
+
+    los = {"LOS_ASC": os.path.join(folder, "asc.tif"), "ASC_INCIDENCE": 34, "ASC_HEADING": -12,
+           "LOS_DESC": os.path.join(folder, "desc.tif"), "DESC_INCIDENCE": 39, "DESC_HEADING": 192}
+    return [
+        {"alg": "geohazard:slipinversion", "prepare": prepare,
+         "params": {**los, "FAULT": os.path.join(folder, "trace.gpkg"), "DIP": 50, "TOP_DEPTH": 500,
+                    "BOTTOM_DEPTH": 11000, "PATCH_LENGTH": 3000, "PATCH_WIDTH": 2750,
+                    "OUTPUT_PATCHES": os.path.join(out, "patches.gpkg")}},
+        {"alg": "geohazard:uniformslipinversion", "prepare": prepare,
+         "params": {**los, "EAST_RANGE": f"{E0 - 8e3},{E0 + 8e3}", "NORTH_RANGE": f"{N0 - 8e3},{N0 + 8e3}",
+                    "STRIKE_RANGE": "80,140", "DIP_RANGE": "30,80", "TOP_RANGE": "0,5000",
+                    "LENGTH_RANGE": "8000,25000", "WIDTH_RANGE": "4000,15000", "QUADTREE_STD": 3,
+                    "N_MONTE_CARLO": 2, "MAX_ITERATIONS": 30, "SEED": 1,
+                    "OUTPUT_FAULT": os.path.join(out, "uniform.gpkg")}},
+    ]
+
+
 def jobs(out: str) -> list[dict]:
     return (run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out) + activity_steps(out)
-            + multisensor_steps(out))
+            + multisensor_steps(out) + slip_steps(out))
 
 
 def nb_files(folder: str, pattern: str) -> list[str]:

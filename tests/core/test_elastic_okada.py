@@ -153,6 +153,27 @@ def test_map_frame_gradients_match_finite_differences_and_dc3d():
     np.testing.assert_allclose(greens[0, 0], d, rtol=1e-12)
 
 
+def test_greens_columns_are_each_source_alone_and_refuse_point_sources():
+    """The design-matrix kernel (rectangles only, DC3D0 not compiled) gives each source's displacement to the bit,
+    as the general station-by-station sum does for that source alone; a point source is refused, not mixed in."""
+    f = Faults.create(east_m=[0.0, 6e3, -2e3], north_m=[0.0, -3e3, 4e3], strike_deg=[30.0, 115.0, 270.0],
+                      dip_deg=[55.0, 85.0, 20.0], length_m=[8e3, 5e3, 3e3], top_m=[0.0, 1e3, 2e3],
+                      bottom_m=[6e3, 5e3, 3e3], strike_slip_m=[0.5, -1.0, 0.2], dip_slip_m=[1.0, 0.3, -0.7],
+                      opening_m=[0.0, 0.1, 0.0])
+    table = f.table()
+    rng = np.random.default_rng(7)
+    e, n = rng.uniform(-15e3, 15e3, 40), rng.uniform(-15e3, 15e3, 40)
+    e[0], n[0] = 0.0, 0.0  # on the first trace: a singular station
+    greens = okada.okada_greens(e, n, table)
+    for s in range(len(table)):
+        alone = okada.okada_displacement(e, n, table[s:s + 1], share_corners=False)
+        np.testing.assert_array_equal(greens[:, s], alone)
+    point = table[:1].copy()
+    point[0, 10] = okada.KIND_POINT
+    with pytest.raises(GeohazardError, match="point sources"):
+        okada.okada_greens(e, n, np.vstack([table, point]))
+
+
 def test_bad_inputs_raise_clear_errors():
     f = Faults.create(east_m=0.0, north_m=0.0, strike_deg=0.0, dip_deg=45.0, length_m=1e3, top_m=0.0, bottom_m=1e3,
                       strike_slip_m=1.0)

@@ -25,6 +25,7 @@ inversion = lazy_module("....algorithms.elastic.inversion", __package__)
       kernels=OKADA_KERNELS, page="faults", former=aliases.LOS_PAIR_ALIASES)
 class SlipInversion(_FitOutputs, GeohazardAlgorithm):
     OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC), (ids.LOS_ASC, "FAULT", 1.0))
+    COMPILE_VARIANTS = ("",)  # its first run compiles the design matrix's kernels: measured (compile_costs.json)
     HELP = (
         "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
         "elastic half-space (Okada 1992).\n\n"

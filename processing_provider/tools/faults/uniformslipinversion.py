@@ -33,6 +33,7 @@ def _range(alg, parameters, pid, context):
       page="faults", former=aliases.LOS_PAIR_ALIASES)
 class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
     OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC),)
+    COMPILE_VARIANTS = ("",)  # its first run compiles the design matrix's kernels: measured (compile_costs.json)
     HELP = (
         "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
         "global search (differential evolution) over location, strike, dip, top depth, length and width "
