@@ -138,74 +138,22 @@ def _matvec_add(atr, ati, vr, vi):
     return wr, wi
 
 
-def _power_iteration(atr, ati, vr, vi, max_iter, tol):
-    """:func:`.pixel._power_iteration_t` per pixel (``A`` transposed in ``atr + i ati``): the final vectors."""
+def _iterate(mr, mi, vr, vi, max_iter, tol, apply):
+    """The iteration of :func:`.pixel._power_iteration_t` (``apply``: :func:`_matvec_add`) and of
+    :func:`.pixel._inverse_iteration_t` (:func:`_chol_solve`) per pixel: ``w = apply(M, v)`` normalised until
+    ``1 - |<v, w>| < tol``; a zero ``w`` stops with ``v`` as it is, not converged. The final vectors and whether
+    each converged."""
     vr, vi, _ = _normalise(vr, vi)
-    out_r, out_i = vr.copy(), vi.copy()
-    lv = _Live(vr.shape[1], (atr, ati, vr, vi))
+    vr, vi = vr.copy(), vi.copy()
+    conv_out = np.zeros(vr.shape[1], bool)
+    lv = _Live(vr.shape[1], (mr, mi, vr, vi))
     for _ in range(max_iter):
         if not lv.live.any():
             break
         ar, ai, cr, ci = lv.arrays
-        wr, wi = _matvec_add(ar, ai, cr, ci)
+        wr, wi = apply(ar, ai, cr, ci)
         wr, wi, s = _normalise(wr, wi)
-        zero = lv.live & (s == 0.0)  # stops with v as it is
-        step = lv.live & ~zero
-        conv = step & _converged(cr, ci, wr, wi, tol)
-        cr = np.where(step, wr, cr)
-        ci = np.where(step, wi, ci)
-        out_r[:, lv.idx[step]] = cr[:, step]
-        out_i[:, lv.idx[step]] = ci[:, step]
-        lv.live &= ~(zero | conv)
-        lv.arrays[2:] = [cr, ci]
-        lv.compact()
-    return out_r, out_i
-
-
-def _chol_solve(tr, ti, br, bi):
-    """:func:`.pixel._chol_solve_t` per pixel: ``L L^H x = b``, the factor ``L`` transposed in ``tr + i ti``."""
-    n = br.shape[0]
-    yr, yi = br.copy(), bi.copy()
-    xr, xi = np.empty_like(br), np.empty_like(bi)
-    for k in range(n):  # forward: L z = b
-        d = tr[k, k]
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        a, b = yr[k], yi[k]
-        cr = (a + b * ratio) / den
-        ci = (b - a * ratio) / den
-        xr[k], xi[k] = cr, ci
-        lre, lim = tr[k, k + 1:], ti[k, k + 1:]
-        yr[k + 1:] = yr[k + 1:] - (lre * cr - lim * ci)
-        yi[k + 1:] = yi[k + 1:] - (lre * ci + lim * cr)
-    yr, yi = xr.copy(), xi.copy()
-    for i in range(n - 1, -1, -1):  # backward: L^H x = z; row i of L is column i of the transposed storage
-        d = tr[i, i]
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        a, b = yr[i], yi[i]
-        cr = (a + b * ratio) / den
-        ci = (b - a * ratio) / den
-        xr[i], xi[i] = cr, ci
-        lre, lim = tr[:i, i], -ti[:i, i]
-        yr[:i] = yr[:i] - (lre * cr - lim * ci)
-        yi[:i] = yi[:i] - (lre * ci + lim * cr)
-    return xr, xi
-
-
-def _inverse_iteration(tr, ti, vr, vi, max_iter, tol):
-    """:func:`.pixel._inverse_iteration_t` per pixel (factor ``tr + i ti``): the vectors and whether each converged."""
-    vr, vi, _ = _normalise(vr, vi)
-    vr, vi = vr.copy(), vi.copy()
-    conv_out = np.zeros(vr.shape[1], bool)
-    lv = _Live(vr.shape[1], (tr, ti, vr, vi))
-    for _ in range(max_iter):
-        if not lv.live.any():
-            break
-        fr, fi, cr, ci = lv.arrays
-        wr, wi = _chol_solve(fr, fi, cr, ci)
-        wr, wi, s = _normalise(wr, wi)
-        zero = lv.live & (s == 0.0)  # stops, not converged, v as it is
+        zero = lv.live & (s == 0.0)
         step = lv.live & ~zero
         conv = step & _converged(cr, ci, wr, wi, tol)
         cr = np.where(step, wr, cr)
@@ -217,6 +165,47 @@ def _inverse_iteration(tr, ti, vr, vi, max_iter, tol):
         lv.arrays[2:] = [cr, ci]
         lv.compact()
     return vr, vi, conv_out
+
+
+def _power_iteration(atr, ati, vr, vi, max_iter, tol):
+    """:func:`.pixel._power_iteration_t` per pixel (``A`` transposed in ``atr + i ati``): the final vectors."""
+    return _iterate(atr, ati, vr, vi, max_iter, tol, _matvec_add)[:2]
+
+
+def _over_real(a, b, d):
+    """``(a + ib) / (d + 0i)`` as numba divides a complex by a real (Smith's formula with a zero imaginary part):
+    the real and imaginary parts."""
+    ratio = 0.0 / d
+    den = d + 0.0 * ratio
+    return (a + b * ratio) / den, (b - a * ratio) / den
+
+
+def _chol_solve(tr, ti, br, bi):
+    """:func:`.pixel._chol_solve_t` per pixel: ``L L^H x = b``, the factor ``L`` transposed in ``tr + i ti``."""
+    n = br.shape[0]
+    yr, yi = br.copy(), bi.copy()
+    xr, xi = np.empty_like(br), np.empty_like(bi)
+    for k in range(n):  # forward: L z = b
+        d = tr[k, k]
+        cr, ci = _over_real(yr[k], yi[k], d)
+        xr[k], xi[k] = cr, ci
+        lre, lim = tr[k, k + 1:], ti[k, k + 1:]
+        yr[k + 1:] = yr[k + 1:] - (lre * cr - lim * ci)
+        yi[k + 1:] = yi[k + 1:] - (lre * ci + lim * cr)
+    yr, yi = xr.copy(), xi.copy()
+    for i in range(n - 1, -1, -1):  # backward: L^H x = z; row i of L is column i of the transposed storage
+        d = tr[i, i]
+        cr, ci = _over_real(yr[i], yi[i], d)
+        xr[i], xi[i] = cr, ci
+        lre, lim = tr[:i, i], -ti[:i, i]
+        yr[:i] = yr[:i] - (lre * cr - lim * ci)
+        yi[:i] = yi[:i] - (lre * ci + lim * cr)
+    return xr, xi
+
+
+def _inverse_iteration(tr, ti, vr, vi, max_iter, tol):
+    """:func:`.pixel._inverse_iteration_t` per pixel (factor ``tr + i ti``): the vectors and whether each converged."""
+    return _iterate(tr, ti, vr, vi, max_iter, tol, _chol_solve)
 
 
 # ------------------------------------------------------------------------------------------------ factors, EMI
@@ -237,11 +226,7 @@ def _cholesky(tr, ti):
         bad = s <= 0.0
         ok &= ~bad
         d = np.sqrt(np.where(bad, 1.0, s))  # a failed pixel's later values are never read
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        a, c = tr[j, j:].copy(), ti[j, j:].copy()
-        tr[j, j:] = (a + c * ratio) / den
-        ti[j, j:] = (c - a * ratio) / den
+        tr[j, j:], ti[j, j:] = _over_real(tr[j, j:].copy(), ti[j, j:].copy(), d)
         tr[j, j] = d
         ti[j, j] = 0.0
     return ok
@@ -406,10 +391,7 @@ def _temporal_coherence(gr, gi, vr, vi):
         ga, gc = gr[i, i + 1:], gi[i, i + 1:]
         ag = np.sqrt(ga * ga + gc * gc)
         d = np.where(ag != 0, ag, 1.0)
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        qr = (ga + gc * ratio) / den
-        qi = (gc - ga * ratio) / den
+        qr, qi = _over_real(ga, gc, d)
         sr = qr * cr - qi * ci
         si = qr * ci + qi * cr
         term = np.where(ag != 0, sr * pr[i + 1:] - si * pim[i + 1:], 0.0)
