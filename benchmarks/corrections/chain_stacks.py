@@ -1,21 +1,17 @@
 """Synthetic interferogram stacks with a known truth for the whole correction chain (no QGIS import): deformation,
 relief, a stratified and a turbulent troposphere, ramps, a DEM error, decorrelation noise from each pair's coherence
-and planted unwrapping errors. docs/corrections.md, "The whole chain against MintPy on eight synthetic stacks",
-describes each stack (``SPECS``, fixed before any tuning; ``HOLDOUT``) and the score (:func:`score`).
-
-    /usr/bin/python3 benchmarks/corrections/chain_stacks.py OUT_DIR [NAME ...]   # writes the stacks
-
-writes per stack ``OUT_DIR/NAME/``: ``ifg/YYYYMMDD_YYYYMMDD.unw.tif`` (radians growing with range, as GAMMA /
-ISCE / MintPy), ``coh/YYYYMMDD_YYYYMMDD.cc.tif``, ``dem.tif``, ``incidence.tif`` (deg), ``slant_range.tif`` (m),
-``bperp.csv`` (``date,bperp_m``), ``stable.tif`` (1 in the stable area), ``stable_area.gpkg`` (its polygon,
-when OGR is there) and ``truth.npz``.
+and planted unwrapping errors. docs/corrections.md, "Eight synthetic stacks", describes each stack (``SPECS``,
+fixed before any tuning; ``HOLDOUT``) and the score (:func:`score`). :func:`write_stack` writes per stack
+``OUT_DIR/NAME/``: ``ifg/YYYYMMDD_YYYYMMDD.unw.tif`` (radians growing with range, as GAMMA / ISCE / MintPy),
+``coh/YYYYMMDD_YYYYMMDD.cc.tif``, ``dem.tif``, ``incidence.tif`` (deg), ``slant_range.tif`` (m), ``bperp.csv``
+(``date,bperp_m``), ``stable.tif`` (1 in the stable area), ``stable_area.gpkg`` (its polygon, when OGR is there) and
+``truth.npz``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 
 import numpy as np
 
@@ -325,17 +321,3 @@ def write_stack(stack: dict, folder: str) -> dict:
     np.savez_compressed(os.path.join(folder, "truth.npz"), truth_rate_mm_yr=stack["truth_rate_mm_yr"],
                         stable=stack["stable"], mean_coherence=stack["mean_coherence"], cycles=stack["cycles"])
     return out
-
-
-def main(argv):
-    out = argv[0]
-    names = argv[1:] or list(ALL_SPECS)
-    for name in names:
-        s = make_stack(name)
-        write_stack(s, os.path.join(out, name))
-        print(f"{name}: {len(s['pairs'])} interferograms, {len(s['dates'])} dates, {s['dem'].shape}; "
-              f"slipped values {int((s['cycles'] != 0).sum())}")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

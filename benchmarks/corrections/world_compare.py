@@ -83,7 +83,7 @@ def mintpy_run(sdir, work, setup, ramp):
 
 def our_run(d, variant_kw):
     """Our chain with its per-step series (mm) and velocities."""
-    out = chain_ours.chain(d, True, stages=True, **variant_kw)
+    out = chain_ours.chain(d, **variant_kw)
     net, coh, ref = out["network"], out["stage_coherence"], out["reference_px"]
     series = {}
     for step in ("closure", "troposphere"):
