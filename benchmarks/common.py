@@ -1,9 +1,11 @@
 """What the benchmark scripts share (importable as ``common``: setup_env.sh puts benchmarks/, tests/ and the plugin
 link on PYTHONPATH): the paths, a command or a ``qgis_process`` run timed under ``/usr/bin/time -v``, the load and
-the CPU, inputs read into the page cache, GeoTIFFs read whole, and a command line's ``--name value`` options."""
+the CPU, inputs read into the page cache, GeoTIFFs read and written, result JSON written, and a command line's
+step and ``--name value`` options."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -133,6 +135,22 @@ def write_tif(path, arr, *, gt=(500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0), eps
         band.WriteArray(arr[i])
     ds = None
     return str(path)
+
+
+def save_json(path, obj, **kw):
+    """``obj`` as indented JSON at ``path`` (its folder made)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, **{"indent": 1, **kw})
+
+
+def steps(doc, **functions):
+    """Run the step the command line names (``SCRIPT STEP ARG ...``, ``-`` for ``_`` in the name) with its arguments;
+    without a known step, ``doc`` (the script's usage)."""
+    name = sys.argv[1].replace("-", "_") if len(sys.argv) > 1 else ""
+    if name not in functions:
+        raise SystemExit(doc)
+    functions[name](*sys.argv[2:])
 
 
 def option(argv, name, default=None, cast=str):

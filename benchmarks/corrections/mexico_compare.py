@@ -25,7 +25,7 @@ import shutil
 import chain_ours  # first: it sets the numba cache and puts ROOT on sys.path (``algorithms``)
 import numpy as np
 import world_compare
-from common import ROOT
+from common import ROOT, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -139,9 +139,7 @@ def main():
                                 2) for k, m in mint.items()}
     result["series_rms_difference_mm"] = steps
     print(json.dumps(result, indent=1))
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
+    save_json(args.out, result)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,10 @@ ABOUT = "EGMS loading at scale, series storage forms, ADA on 10 M points"
 
 CASES = [
     dict(name="scale_10m", measures="10 M points in 100 tiles (4,386 MB zipped), `SERIES_STORAGE=fields`",
-         peer="none: the zips", run='bash "$HERE/run_scale.sh" 10000000 100 "2 1"'),
+         peer="none: the zips", run='SCALE=1 bash "$HERE/series_forms.sh" 10000000 100 "2 1"'),
     dict(name="scale_10m_table", part_of="scale_10m", measures="the same, compressed series table", peer="none"),
     dict(name="scale_1m_dated", measures="1 M points in 10 tiles, dated fields `DYYYYMMDD`", peer="none",
-         run='bash "$HERE/run_scale.sh" 1000000 10 0'),
+         run='SCALE=1 bash "$HERE/series_forms.sh" 1000000 10 0'),
     dict(name="series_forms_1m",
          measures="1 M points in 10 tiles (436 MB zipped, 436 B a point), every `SERIES_STORAGE`",
          peer="none: the zips", run='bash "$HERE/series_forms.sh" 1000000 10 "3 0 1 2"'),
@@ -18,7 +18,7 @@ CASES = [
          run='"$PY" "$HERE/spatial_index.py" "$BUILD/egms/scale_5000000.gpkg"'),
     dict(name="ada_10m", table="ada", peer="none",
          measures="10 M points: two 5 M-point EGMS-like track layers, velocities only",
-         run='[ -f "$BUILD/egms/scale_10000000.gpkg" ] || bash "$HERE/run_scale.sh" 10000000 100 2\n'
+         run='[ -f "$BUILD/egms/scale_10000000.gpkg" ] || SCALE=1 bash "$HERE/series_forms.sh" 10000000 100 2\n'
              'bash "$HERE/ada_dask.sh" 10000000 2'),
     dict(name="ada_dask", table="dask", part_of="ada_10m", peer="none: local",
          measures="ADA, 10 M points (two layers), 2 worker processes"),

@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 
+from common import save_json
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -109,8 +111,7 @@ def main():
                   f"worst {still[-1]:.1f}; CPU s median {statistics.median(r['cpu_s'] for r in runs):.1f}; "
                   f"digests {sorted({r['digest'] for r in runs})}")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"roots": roots, "runs": results}, f, indent=1)
+        save_json(args.json, {"roots": roots, "runs": results})
 
 
 if __name__ == "__main__":

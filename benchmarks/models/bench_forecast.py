@@ -1,6 +1,6 @@
 """displacementforecast against timeseriesmodels on the same time-series raster (run with QGIS's Python):
 
-    PYTHONPATH=.build/plugins /usr/bin/python3 benchmarks/models/bench_forecast.py [ROWSxCOLSxDATES] [REPEATS]
+    make bench FAMILY=models CASE=forecast [SIZE=ROWSxCOLSxDATES] [REPEATS=N]   (bench_forecast.py SIZE REPEATS)
 
 Default 100x100x200 (10,000 pixels; the goal is 1 Mpx x 200 dates within 2x timeseriesmodels' time: the fits are
 per pixel, so the time scales with the pixels). Each pair runs in this process, one after the other, through

@@ -18,7 +18,7 @@ CASES = [
          peer="MintPy `-w var`, 1 thread, 2 workers", setup=_MINTPY,
          run=f'set -- s300 300; {_STACK}\n'
              '"$PY" "$HERE/bench_sbas_1mpx.py" "$BUILD/bench_ts/s300" "$VENV/bin" "$OUT/results.json" '
-             '--repeat "${REPEAT:-2}" --threads 2 --weight var --no-floor --variants'),
+             '--repeat "${REPEAT:-2}" --threads 2 --weight var --variants'),
     dict(name="scale_10mpx", measures="10 Mpx (3200 x 3200) x 300 ifgs, 88 dates, 7.61 GB ZSTD tiles",
          peer="none: floor only", setup="enable_plugin",
          run='ROWS_LIST=0 DASK_ROWS=0 KEEP=1 bash "$HERE/run_scale.sh"\n'

@@ -1,5 +1,5 @@
 """Phase unwrapping (unwrap): the built-in backend against SNAPHU (snaphu-py 0.4.1) on interferograms with known
-truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py, tool_memory.sh)."""
+truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py)."""
 
 ABOUT = "phase unwrapping, built-in against SNAPHU, and peak memory"
 _QUIET = ('| grep -v -E "^(snaphu v|[0-9]+ parameters|Reading|No weight|Calculating|Initializing|Running|Maximum|'
@@ -24,7 +24,7 @@ CASES = [
     dict(name="memory_10000", peer="none", measures="10 000 x 10 000, built-in, tiled at 512 MB (40 tiles of 256 rows)",
          run='"$PY" "$HERE/memory.py" 10000 tiled 512'),
     dict(name="tool_memory", peer="none", measures="5000 x 5000, the whole tool (GeoTIFF in and out)",
-         setup="enable_plugin", run='bash "$HERE/tool_memory.sh" 5000'),
+         setup="enable_plugin", run='"$PY" "$HERE/memory.py" 5000 tool'),
     dict(name="memory_small", quick=True, peer="none", measures="500 x 500, built-in, tiled at 64 MB (a check)",
          run='"$PY" "$HERE/memory.py" 500 tiled 64'),
 ]
