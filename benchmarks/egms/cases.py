@@ -7,8 +7,6 @@ CASES = [
     dict(name="scale_10m", measures="10 M points in 100 tiles (4,386 MB zipped), `SERIES_STORAGE=fields`",
          peer="none: the zips", run='SCALE=1 bash "$HERE/series_forms.sh" 10000000 100 "2 1"'),
     dict(name="scale_10m_table", part_of="scale_10m", measures="the same, compressed series table", peer="none"),
-    dict(name="scale_1m_dated", measures="1 M points in 10 tiles, dated fields `DYYYYMMDD`", peer="none",
-         run='SCALE=1 bash "$HERE/series_forms.sh" 1000000 10 0'),
     dict(name="series_forms_1m",
          measures="1 M points in 10 tiles (436 MB zipped, 436 B a point), every `SERIES_STORAGE`",
          peer="none: the zips", run='bash "$HERE/series_forms.sh" 1000000 10 "3 0 1 2"'),

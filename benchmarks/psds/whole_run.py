@@ -76,22 +76,14 @@ def ours(work, out_json):
 
 
 def dolphin(stack_path, out_json):
-    from dolphin import shp
-    from dolphin._types import HalfWindow, Strides
-    from dolphin.phase_link import run_phase_linking
-    from dolphin.shp import ShpMethod
+    from bench_dolphin import glrt_link
 
     d = np.load(stack_path)
     slc, ps = d["slc"], d["ps_mask"]
-    n = slc.shape[0]
     hr, hc = HALF
 
     def run(block, psm):
-        amp = np.abs(block)
-        nbr = shp.estimate_neighbors(halfwin_rowcol=(hr, hc), alpha=0.05, strides=Strides(1, 1),
-                                     mean=amp.mean(axis=0), var=amp.var(axis=0), nslc=n, method=ShpMethod.GLRT)
-        return run_phase_linking(block, half_window=HalfWindow(hr, hc), strides=Strides(1, 1), use_evd=False,
-                                 beta=0.01, ps_mask=psm, neighbor_arrays=nbr, compute_crlb=False)
+        return glrt_link(block, psm, hr, hc)
 
     rows = slc.shape[1]
     # dolphin's own workflow goes in blocks with a halo; a whole 1 Mpx stack at once asks JAX for ~70 GB. Blocks of
