@@ -75,14 +75,13 @@ def loadavg():
 
 
 def cpu_model():
+    """The CPU's model name as /proc/cpuinfo gives it."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
     except OSError:
-        pass
-    return "unknown CPU"
+        names = []
+    return names[0] if names else "unknown CPU"
 
 
 def fresh(folder):
