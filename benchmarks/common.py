@@ -109,29 +109,42 @@ def read_tif(path, dtype="float64"):
     return arr if dtype is None else arr.astype(dtype)
 
 
-def write_tif(path, arr, *, gt=(500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0), epsg=32633, dtype=None, options=(),
-              descriptions=None, nodata=None):
-    """A GeoTIFF of a 2-D or (bands, rows, cols) array (``dtype``: a GDAL data type, default Float32, or
-    CFloat32 for complex values); ``options``: GDAL creation options. Returns ``path``."""
-    import numpy as np
+GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)  # 20 m pixels in UTM 33N: the synthetic rasters' default
+
+
+def create_tif(path, rows, cols, bands=1, *, gt=GT, epsg=32633, dtype=None, options=(), nodata=None):
+    """An empty GeoTIFF, open, to write band by band or in strips (``dtype``: a GDAL data type, default Float32;
+    ``epsg``: an EPSG code or a WKT; ``options``: GDAL creation options; ``nodata`` set on every band)."""
     from osgeo import gdal, osr
+
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), cols, rows, bands, dtype or gdal.GDT_Float32, list(options))
+    ds.SetGeoTransform(gt)
+    srs = osr.SpatialReference()
+    if isinstance(epsg, int):
+        srs.ImportFromEPSG(epsg)
+    else:
+        srs.ImportFromWkt(epsg)
+    ds.SetProjection(srs.ExportToWkt())
+    for i in range(bands if nodata is not None else 0):
+        ds.GetRasterBand(i + 1).SetNoDataValue(nodata)
+    return ds
+
+
+def write_tif(path, arr, *, dtype=None, descriptions=None, **kw):
+    """A GeoTIFF of a 2-D or (bands, rows, cols) array (Float32, or CFloat32 for complex values, unless ``dtype``
+    says); the other keywords as :func:`create_tif`'s. Returns ``path``."""
+    import numpy as np
+    from osgeo import gdal
 
     arr = np.asarray(arr)
     arr = arr[None] if arr.ndim == 2 else arr
     if dtype is None:
         dtype = gdal.GDT_CFloat32 if np.iscomplexobj(arr) else gdal.GDT_Float32
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], dtype, list(options))
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
+    ds = create_tif(path, arr.shape[1], arr.shape[2], arr.shape[0], dtype=dtype, **kw)
     for i in range(arr.shape[0]):
-        band = ds.GetRasterBand(i + 1)
-        if nodata is not None:
-            band.SetNoDataValue(nodata)
         if descriptions:
-            band.SetDescription(descriptions[i])
-        band.WriteArray(arr[i])
+            ds.GetRasterBand(i + 1).SetDescription(descriptions[i])
+        ds.GetRasterBand(i + 1).WriteArray(arr[i])
     ds = None
     return str(path)
 
