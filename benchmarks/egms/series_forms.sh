@@ -3,7 +3,7 @@
 # whole qgis_process runs with each SERIES_STORAGE form, timed by /usr/bin/time (wall, CPU, peak RSS), with the
 # output's bytes a point (GeoPackage + netCDF files) and its ratio to the zipped tiles. Then the same on the real
 # Ustica tiles (tests/data), or with SCALE=1 the last output kept as .build/egms/scale_POINTS.gpkg (what
-# spatial_index.py and the ADA cases read) and the cost of its spatial index.
+# spatial_index.py and the ADA cases read).
 # Usage: bash benchmarks/egms/series_forms.sh [POINTS] [TILES] [MODES]   (POINTS default 1000000, TILES 10 per
 # million, MODES default "3 0 1 2": netcdf, fields, table, none)
 set -uo pipefail
@@ -38,9 +38,7 @@ print(f'$label ${NAMES[$m]} (load $load): $(tail -1 "$dir/time"); GeoPackage {g 
 }
 ZIPPED=$(du -cb "$TILES"/*.zip | tail -1 | cut -f1)
 for m in $MODES; do run "synthetic $N" "$TILES" "$ZIPPED" "$N" "$m"; done
-if [ "${SCALE:-0}" = 1 ]; then
-  exec /usr/bin/python3 "$HERE/spatial_index.py" "$OUT/scale_$N.gpkg"  # R-tree: its cost, what a window query gains
-fi
+[ "${SCALE:-0}" = 1 ] && exit 0
 U="$OUT/ustica_zips"  # the two real tiles alone (the data folder also holds CSV extracts)
 mkdir -p "$U" && ln -sf "$ROOT"/tests/data/egms_ustica/*.zip "$U"/
 UZ=$(du -cbL "$U"/*.zip | tail -1 | cut -f1)
