@@ -8,7 +8,8 @@ pixels every method solved. Methods: ``ours`` (north neglected, as the baselines
 
 The honesty of the stated sigma (north handled) is honesty.py's.
 
-Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2]   (default: every scenario and hold-out)
+Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2] [--option name=value ...]
+(default: every scenario and hold-out; options: the solver's, as honesty.py takes them)
 Writes OUT_DIR/accuracy.json and prints the markdown tables of docs/multisensor.md.
 """
 
@@ -22,7 +23,7 @@ import time
 import baselines as bl
 import numpy as np
 import scenarios as scn
-from common import option, save_json
+from common import save_json
 
 
 def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
@@ -36,12 +37,12 @@ def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
     return out
 
 
-def run(name, seed_offset=0, north_removed=False):
+def run(name, seed_offset=0, north_removed=False, **options):
     sc = scn.SCENARIOS[name]
     gen = scn.generate_seeded(name, seed_offset, north_removed=north_removed)
     rec = {"scenario": name, "seed": seed_offset, "north_removed": north_removed, "periods": []}
     t0 = time.time()
-    ours = scn.run_ours(gen)
+    ours = scn.run_ours(gen, **options)
     rec["ours_s"] = round(time.time() - t0, 1)
     t0 = time.time()
     ts = bl.ts_route(gen)
@@ -118,12 +119,12 @@ def table(recs):
 def main():
     out_dir = sys.argv[1]
     names = [a for a in sys.argv[2:] if not a.startswith("--") and a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
-    seeds = [int(x) for x in option(sys.argv, "--seeds", "0").split(",")]
+    seeds, options = scn.seeds_and_options(sys.argv, [0])
     recs = []
     for name in names:
         for sd in seeds:
             for removed in (False, True):
-                rec = run(name, sd, removed)
+                rec = run(name, sd, removed, **options)
                 recs.append(rec)
                 print(json.dumps(rec), flush=True)
     save_json(os.path.join(out_dir, "accuracy.json"), recs)
