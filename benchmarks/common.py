@@ -1,9 +1,11 @@
 """What the benchmark scripts share (importable as ``common``: setup_env.sh puts benchmarks/, tests/ and the plugin
 link on PYTHONPATH): the paths, a command or a ``qgis_process`` run timed under ``/usr/bin/time -v``, the load and
-the CPU, inputs read into the page cache, GeoTIFFs read whole, and a command line's ``--name value`` options."""
+the CPU, inputs read into the page cache, GeoTIFFs read and written, result JSON written, and a command line's
+step and ``--name value`` options."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -73,14 +75,13 @@ def loadavg():
 
 
 def cpu_model():
+    """The CPU's model name as /proc/cpuinfo gives it."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
     except OSError:
-        pass
-    return "unknown CPU"
+        names = []
+    return names[0] if names else "unknown CPU"
 
 
 def fresh(folder):
@@ -108,31 +109,60 @@ def read_tif(path, dtype="float64"):
     return arr if dtype is None else arr.astype(dtype)
 
 
-def write_tif(path, arr, *, gt=(500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0), epsg=32633, dtype=None, options=(),
-              descriptions=None, nodata=None):
-    """A GeoTIFF of a 2-D or (bands, rows, cols) array (``dtype``: a GDAL data type, default Float32, or
-    CFloat32 for complex values); ``options``: GDAL creation options. Returns ``path``."""
-    import numpy as np
+GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)  # 20 m pixels in UTM 33N: the synthetic rasters' default
+
+
+def create_tif(path, rows, cols, bands=1, *, gt=GT, epsg=32633, dtype=None, options=(), nodata=None):
+    """An empty GeoTIFF, open, to write band by band or in strips (``dtype``: a GDAL data type, default Float32;
+    ``epsg``: an EPSG code or a WKT; ``options``: GDAL creation options; ``nodata`` set on every band)."""
     from osgeo import gdal, osr
+
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), cols, rows, bands, dtype or gdal.GDT_Float32, list(options))
+    ds.SetGeoTransform(gt)
+    srs = osr.SpatialReference()
+    if isinstance(epsg, int):
+        srs.ImportFromEPSG(epsg)
+    else:
+        srs.ImportFromWkt(epsg)
+    ds.SetProjection(srs.ExportToWkt())
+    for i in range(bands if nodata is not None else 0):
+        ds.GetRasterBand(i + 1).SetNoDataValue(nodata)
+    return ds
+
+
+def write_tif(path, arr, *, dtype=None, descriptions=None, **kw):
+    """A GeoTIFF of a 2-D or (bands, rows, cols) array (Float32, or CFloat32 for complex values, unless ``dtype``
+    says); the other keywords as :func:`create_tif`'s. Returns ``path``."""
+    import numpy as np
+    from osgeo import gdal
 
     arr = np.asarray(arr)
     arr = arr[None] if arr.ndim == 2 else arr
     if dtype is None:
         dtype = gdal.GDT_CFloat32 if np.iscomplexobj(arr) else gdal.GDT_Float32
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], dtype, list(options))
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
+    ds = create_tif(path, arr.shape[1], arr.shape[2], arr.shape[0], dtype=dtype, **kw)
     for i in range(arr.shape[0]):
-        band = ds.GetRasterBand(i + 1)
-        if nodata is not None:
-            band.SetNoDataValue(nodata)
         if descriptions:
-            band.SetDescription(descriptions[i])
-        band.WriteArray(arr[i])
+            ds.GetRasterBand(i + 1).SetDescription(descriptions[i])
+        ds.GetRasterBand(i + 1).WriteArray(arr[i])
     ds = None
     return str(path)
+
+
+def save_json(path, obj, **kw):
+    """``obj`` as indented JSON at ``path`` (its folder made)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, **{"indent": 1, **kw})
+
+
+def steps(doc, **functions):
+    """Run the step the command line names (``SCRIPT STEP ARG ...``, ``-`` for ``_`` in the name) with its arguments;
+    without a known step, ``doc`` (the script's usage)."""
+    name = sys.argv[1].replace("-", "_") if len(sys.argv) > 1 else ""
+    if name not in functions:
+        raise SystemExit(doc)
+    functions[name](*sys.argv[2:])
 
 
 def option(argv, name, default=None, cast=str):

@@ -22,7 +22,7 @@ work folder of its own (``.build/bench/FAMILY/CASE``). The runner measures the w
 of every child, the largest child's peak RSS) and keeps the lines of its output of the form
 ``{"bench": {...}}``: the cells a script states itself (``ours``, ``ratio``, ``accuracy``, ``floor``, ``peak_rss``,
 ``peer``); a script that measures several rows adds ``"case": NAME`` for the others (cases declared with
-``part_of``: rows of another case's run, never run alone). The records are appended to
+``part_of``: rows of another case's run; naming one runs that case). The records are appended to
 ``benchmarks/FAMILY/results.json``; ``benchmarks/render.py`` writes BENCHMARKS.md's tables from the latest record
 of each case.
 """
@@ -161,7 +161,9 @@ def main(argv=None):
         unknown = [n for n in args.cases if n not in known]
         if unknown:
             raise SystemExit(f"{family}: no case {', '.join(unknown)}; cases: {', '.join(known)}")
-        cases = [known[n] for n in args.cases] if args.cases else list(module.CASES)
+        # a case measured as part of another (part_of) runs as that one
+        names = [known[n].get("part_of", n) for n in args.cases] or [c["name"] for c in module.CASES]
+        cases = [known[n] for n in dict.fromkeys(names)]
         if args.quick:
             cases = [c for c in cases if c.get("quick")]
         if not args.list:

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 
-from common import loadavg, qgis_env, qgis_run, time_v
+from common import loadavg, qgis_env, qgis_run, time_v, write_tif
 
 MINTPY = r'''
 import sys, time, json
@@ -62,12 +62,8 @@ def make_dem(stack: str, path: str) -> str:
     h, w = src.RasterYSize, src.RasterXSize
     yy, xx = np.mgrid[0:h, 0:w]
     dem = 800 + 600 * np.exp(-(((xx - 0.6 * w) / (0.3 * w)) ** 2 + ((yy - 0.4 * h) / (0.3 * h)) ** 2)) + 0.05 * xx
-    ds = gdal.GetDriverByName("GTiff").Create(path, w, h, 1, gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE"])
-    ds.SetGeoTransform(src.GetGeoTransform())
-    ds.SetProjection(src.GetProjection())
-    ds.GetRasterBand(1).WriteArray(dem.astype(np.float32))
-    ds = None
-    return path
+    return write_tif(path, dem, gt=src.GetGeoTransform(), epsg=src.GetProjection(),
+                     options=["TILED=YES", "COMPRESS=DEFLATE"])
 
 
 def ours(alg: str, params: dict, threads: int) -> float:

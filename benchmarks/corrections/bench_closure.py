@@ -22,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+from common import save_json
 from testutils_corrections import CYCLE_MM, S1_WAVELENGTH_M, planted_stack
 
 from insar_geohazards.algorithms.corrections.closure import correct_closure_block, network_triplets
@@ -132,9 +133,7 @@ def main():
         print(json.dumps(r, indent=1))
         out["cases"].append(r)
     out["load_after"] = os.getloadavg()
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
-    with open(out_json, "w") as fh:
-        json.dump(out, fh, indent=1)
+    save_json(out_json, out)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 
-from common import fresh, loadavg, option, qgis_cmd, qgis_env, time_v
+from common import fresh, loadavg, option, qgis_cmd, qgis_env, save_json, time_v
 
 
 def main():
@@ -36,9 +36,7 @@ def main():
             "update_mode=False)")
     res["mintpy_closure_pass_s"] = time_v([venv_py, "-c", code], cwd=work, env=env)["wall_s"]
     res["load_after"] = loadavg()
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
-    with open(out_json, "w") as fh:
-        json.dump(res, fh, indent=1)
+    save_json(out_json, res)
     print(json.dumps(res, indent=1))
 
 

@@ -20,7 +20,7 @@ import shutil
 import sys
 
 import numpy as np
-from common import loadavg, option, qgis_env, qgis_run, read_tif, time_v, write_tif
+from common import loadavg, option, qgis_env, qgis_run, read_tif, save_json, time_v, write_tif
 
 GT = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
 
@@ -134,9 +134,7 @@ def main():
         "ts_rms_vs_truth_mm": {"before": rms(d["ts"] - d["defo"]), "ours": rms(ts_o - d["defo"]),
                                "mintpy": rms(ts_m - d["defo"])},
     })
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
-    with open(out_json, "w") as fh:
-        json.dump(res, fh, indent=1, default=float)
+    save_json(out_json, res, default=float)
     print(json.dumps(res, indent=1, default=float))
 
 

@@ -12,12 +12,12 @@ date and pixel) and of the linear velocity (mm/yr).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
 import numpy as np
+from common import save_json
 from testutils_atmosphere import atmosphere_stack, velocity
 
 from insar_geohazards.algorithms.corrections.pca import pca_block, phase_elevation_block, smooth_model
@@ -59,9 +59,7 @@ def main():
         rows.append(row)
         print(f"{name:26s} ts RMS " + "  ".join(f"{k} {v:5.2f}" for k, v in row["ts_rms_mm"].items())
               + " | vel RMS " + "  ".join(f"{v:5.2f}" for v in row["velocity_rms_mm_yr"].values()))
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
-    with open(out_json, "w") as fh:
-        json.dump({"load": os.getloadavg(), "rows": rows}, fh, indent=1)
+    save_json(out_json, {"load": os.getloadavg(), "rows": rows})
 
 
 if __name__ == "__main__":

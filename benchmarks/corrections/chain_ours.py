@@ -1,18 +1,11 @@
 """The Corrected SBAS chain run with the core functions only (no QGIS), on a stack written by chain_stacks.py
-or on a real stack: plain SBAS and the chain as the model runs it ("chain"; "unfiltered": before the final
-velocity's filter).
-
-    /usr/bin/python3 benchmarks/corrections/chain_ours.py STACK_DIR [--stable] [--variant chain|unfiltered|plain]
-
+or on a real stack: plain SBAS and the chain as the model runs it (world_compare.py and mexico_compare.py drive it).
 The Processing tools run the same core functions on the block engine (tests/processing show them equal).
 """
 
 from __future__ import annotations
 
-import argparse
-import functools
 import glob
-import json
 import os
 import re
 import sys
@@ -133,26 +126,16 @@ def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, *, reference=None, w
     return (res, reference) if with_reference else res
 
 
-def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
-          filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "variance",
-          tropo_z=None, ramp_z=None, ramp_power=None, quiet: bool = True, dem_error: bool = True,
-          tropo: bool = True, ramp: bool = True, tropo_quiet: bool = True, areas_fn=None,
-          velocity_window_px: int = None, velocity_weighting: str = "mean", stages: bool = False,
-          ramp_kind: str = "linear", ramp_cap_mm_km=None, joint=None, tropo_window: int = 0,
-          tropo_order: int = 1, lateral: bool = True, closure_regions: bool = True) -> dict:
-    """The model now: unwrapping errors by closure (coherent values; with ``closure_regions`` the decision of each
-    connected coherent region where a pixel's own loops cannot see it) -> network (loops still misfitting over
-    coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, the slope's
-    lateral variation as far as the data resolve it, trend guarded, outside the deforming areas) -> ramps of
-    ``ramp_kind`` (per date on the stable area unless it extrapolates, outside the deforming areas, trend guarded;
-    no per-date limit unless ``ramp_cap_mm_km``) -> reference point (stable area) -> SBAS -> DEM error with
-    the per-pixel geometry -> final velocity, noise-adaptive filter of ``velocity_window_px`` (default: the
-    model's; 0 = off; ``velocity_unfiltered`` is the velocity before it). ``z`` is the phase-elevation's guard;
-    ``ramp_z`` / ``ramp_power`` (default the ramp removal's) the ramps'. ``stages``: also the interferograms
-    after the closure and network steps and after the troposphere (``stage_ifg``), the kept network
-    (``network``), their coherence and the reference pixel, for the per-step scores. ``tropo_window``,
-    ``tropo_order``, ``lateral`` are the phase-elevation's WINDOW, order and LATERAL_VARIATION; ``joint``: the
-    keyword arguments of :func:`joint_correction` instead of the two steps (an experiment)."""
+def chain(d: dict, *, ramp_kind: str = "linear") -> dict:
+    """The model on the stable area: unwrapping errors by closure (coherent values; the decision of each connected
+    coherent region where a pixel's own loops cannot see it) -> network (loops still misfitting over coherent pixels,
+    culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, the slope's lateral variation
+    as far as the data resolve it, trend guarded, outside the deforming areas) -> ramps of ``ramp_kind`` (per date on
+    the stable area unless it extrapolates, outside the deforming areas, trend guarded) -> reference point (stable
+    area) -> SBAS -> DEM error with the per-pixel geometry -> final velocity with the model's noise-adaptive filter
+    (``velocity_unfiltered``: before it). Also the interferograms after the closure and network steps and after the
+    troposphere (``stage_ifg``), the kept network (``network``), their coherence and the reference pixel, for the
+    per-step scores."""
     from algorithms.corrections.closure import (
         closure_offsets,
         correct_closure_block,
@@ -162,11 +145,7 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     from algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION, deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
-    from algorithms.corrections.ramp_limits import (
-        RAMP_GUARD_POWER,
-        RAMP_Z_DEFAULT,
-        guarded_ramps,
-    )
+    from algorithms.corrections.ramp_limits import RAMP_GUARD_POWER, RAMP_Z_DEFAULT, guarded_ramps
     from algorithms.corrections.ramps import ramp_apply_block, ramp_normal_block, sum_rows
     from algorithms.corrections.reference import reference_sums_block, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
@@ -180,151 +159,66 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     trip = network_triplets(net.pairs)
     rows = np.unique(np.linspace(0, ifg.shape[1] - 1, min(ifg.shape[1], 64)).astype(int))
     off = closure_offsets(ifg[:, rows], trip, cycle_mm=cycle)
-    labels = region_cycles = None
-    if closure_regions and closure_coherence > 0:
-        labels, region_cycles = region_cycles_of_stack(ifg, coh, trip, cycle_mm=cycle, min_coherence=closure_coherence,
-                                                       closure_offset=off)
-    ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off, coherence=coh,
-                                min_coherence=closure_coherence, labels=labels,
-                                region_cycles=region_cycles)["corrected_mm"]
+    labels, region_cycles = region_cycles_of_stack(ifg, coh, trip, cycle_mm=cycle, min_coherence=0.3,
+                                                   closure_offset=off)
+    ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off, coherence=coh, min_coherence=0.3,
+                                labels=labels, region_cycles=region_cycles)["corrected_mm"]
     times["closure"] = time.process_time() - t0
     t0 = time.process_time()
     tri = closure_triplets(net)
     sums = sum_rows(closure_sums_block(None, {"stack": ifg, "coherence": coh}, triplets=tri, signs=np.ones(net.n_pairs),
                                        to_radians=radians_per_mm(d["wavelength_m"]), coherence_threshold=0.3))
-    edit = modify_network(net, triplets=tri, loop_misfit_rad=closure_misfit(sums), max_loop_misfit_rad=loop_misfit_rad,
+    edit = modify_network(net, triplets=tri, loop_misfit_rad=closure_misfit(sums), max_loop_misfit_rad=1.5,
                           keep_connected=True, mean_coherence=np.nanmean(coh.reshape(net.n_pairs, -1), axis=1))
     keep = edit.keep
     net2 = net.subset(keep)
     ifg, coh = ifg[keep], coh[keep]
     times["network"] = time.process_time() - t0
     per_date = (net2.ref_index, net2.sec_index, net2.n_dates, None)
-    stage_ifg = {"closure": ifg.copy()} if stages else None
-    t0 = time.process_time()
-    tmask = None
-    if tropo_quiet:
-        h0_, w0_ = ifg.shape[1:]
-        s0 = reference_sums_block(Block(0, 0, h0_, 0, h0_, h0_, w0_), {"stack": ifg, "coherence": coh},
-                                  span_years=net2.temporal_baseline_days / 365.25)
-        a0 = (areas_fn or functools.partial(deforming_areas, grow_px=GROW_PX_PHASE_ELEVATION))(
-            stacking_rate(s0["sdt"], s0["dt2"]), s0["coh"] >= 0.3)
-        tmask = a0.quiet if a0.applied else None
-    if joint is not None:  # experiment: troposphere and ramps estimated together (joint_correction)
-        ifg = joint_correction(ifg, coh, net2, d, tmask, **joint)
-        tropo = ramp = False
-    if tropo:
-        ifg, _ = correct_phase_elevation(ifg, d["dem"], order=tropo_order, window=tropo_window, coherence=coh,
-                                         coherence_threshold=0.3, mask=tmask,
-                                         per_date=per_date, filter_px=filter_px, years=net2.years, lateral=lateral,
-                                         z=z if tropo_z is None else tropo_z)
-    times["troposphere"] = time.process_time() - t0
-    if stages:
-        stage_ifg["troposphere"] = ifg.copy()
+    stage_ifg = {"closure": ifg.copy()}
     t0 = time.process_time()
     h, w = ifg.shape[1:]
     blk = Block(0, 0, h, 0, h, h, w)
-    mask = d["stable"] if stable else None
-    inputs = {"stack": ifg, "mask": mask, "coherence": coh}
-    areas = None
-    if quiet:
-        sums = reference_sums_block(blk, {"stack": ifg, "coherence": coh}, span_years=net2.temporal_baseline_days
-                                    / 365.25)
-        areas = (areas_fn or deforming_areas)(stacking_rate(sums["sdt"], sums["dt2"]), sums["coh"] >= 0.3)
-        if areas.applied:
-            inputs["quiet"] = areas.quiet
+    span = net2.temporal_baseline_days / 365.25
+    s0 = reference_sums_block(blk, {"stack": ifg, "coherence": coh}, span_years=span)
+    a0 = deforming_areas(stacking_rate(s0["sdt"], s0["dt2"]), s0["coh"] >= 0.3, grow_px=GROW_PX_PHASE_ELEVATION)
+    ifg, _ = correct_phase_elevation(ifg, d["dem"], order=1, window=0, coherence=coh, coherence_threshold=0.3,
+                                     mask=a0.quiet if a0.applied else None, per_date=per_date, filter_px=3.0,
+                                     years=net2.years, lateral=True, z=2.0)
+    times["troposphere"] = time.process_time() - t0
+    stage_ifg["troposphere"] = ifg.copy()
+    t0 = time.process_time()
+    inputs = {"stack": ifg, "mask": d["stable"], "coherence": coh}
+    sums = reference_sums_block(blk, {"stack": ifg, "coherence": coh}, span_years=span)
+    areas = deforming_areas(stacking_rate(sums["sdt"], sums["dt2"]), sums["coh"] >= 0.3)
+    if areas.applied:
+        inputs["quiet"] = areas.quiet
     normals = sum_rows(ramp_normal_block(blk, inputs, kind=ramp_kind, coherence_threshold=0.3, with_all=True))
     coef, report = guarded_ramps(normals, kind=ramp_kind, names=list(net2.names), shape=(h, w),
                                  pixel_km=(d["pixel_m"][0] / 1000, d["pixel_m"][1] / 1000), per_date=per_date,
-                                 years=net2.years, z=RAMP_Z_DEFAULT if ramp_z is None else ramp_z,
-                                 power=RAMP_GUARD_POWER if ramp_power is None else ramp_power,
-                                 max_gradient_per_km=ramp_cap_mm_km or None, extrapolation=extrapolation)
-    if ramp:
-        ifg = ramp_apply_block(blk, {"stack": ifg}, kind=ramp_kind, coef=coef)["corrected"].astype(np.float64)
+                                 years=net2.years, z=RAMP_Z_DEFAULT, power=RAMP_GUARD_POWER, max_gradient_per_km=None,
+                                 extrapolation="all")
+    ifg = ramp_apply_block(blk, {"stack": ifg}, kind=ramp_kind, coef=coef)["corrected"].astype(np.float64)
     times["ramps"] = time.process_time() - t0
     t0 = time.process_time()
-    res, ref_px = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"], weighting=weighting,
-                                      coherence=coh if weighting != "none" else None, with_reference=True)
+    res, ref_px = _reference_and_sbas(ifg, net2, coh, d["stable"], d["wavelength_m"], weighting="variance",
+                                      coherence=coh, with_reference=True)
     times["sbas"] = time.process_time() - t0
-    if stages:
-        stage_ifg["ramps"] = ifg
+    stage_ifg["ramps"] = ifg
     t0 = time.process_time()
     g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
                       poly_order=2)
     geo = 850e3 * np.sin(np.radians(39.0)) if d["slant_range_m"] is None else \
         d["slant_range_m"] * np.sin(np.radians(d["incidence_deg"]))
     dem = dem_error_block(res.timeseries_mm, g, range_sin_inc_m=geo)
-    if not dem_error:
-        dem["corrected_mm"] = res.timeseries_mm
-    vel, vstd = linear_velocity(dem["corrected_mm"], net2.years)
-    vel, vstd = vel.reshape(h, w), vstd.reshape(h, w)
-    raw, raw_std = vel, vstd
-    window = MODEL_VELOCITY_WINDOW_PX if velocity_window_px is None else velocity_window_px
-    if window > 1:
-        f = adaptive_velocity_filter(vel, vstd, window_px=window, weighting=velocity_weighting)
-        vel, vstd = f["velocity_mm_yr"], f["velocity_std_mm_yr"]
+    raw, raw_std = (x.reshape(h, w) for x in linear_velocity(dem["corrected_mm"], net2.years))
+    f = adaptive_velocity_filter(raw, raw_std, window_px=MODEL_VELOCITY_WINDOW_PX, weighting="mean")
     times["dem_error"] = time.process_time() - t0
-    extra = {"stage_ifg": stage_ifg, "network": net2, "stage_coherence": coh, "reference_px": ref_px,
-             "sbas_timeseries": res.timeseries_mm} if stages else {}
-    return {**extra, "velocity": vel, "velocity_std": vstd, "velocity_unfiltered": raw,
-            "velocity_std_unfiltered": raw_std, "sbas_velocity": res.velocity_mm_yr,
-            "dem_error_m": dem["dem_error_m"], "timeseries": dem["corrected_mm"], "times": times,
-            "kept": int(keep.sum()), "pairs": int(keep.size),
+    return {"stage_ifg": stage_ifg, "network": net2, "stage_coherence": coh, "reference_px": ref_px,
+            "sbas_timeseries": res.timeseries_mm, "velocity": f["velocity_mm_yr"],
+            "velocity_std": f["velocity_std_mm_yr"], "velocity_unfiltered": raw, "velocity_std_unfiltered": raw_std,
+            "sbas_velocity": res.velocity_mm_yr, "dem_error_m": dem["dem_error_m"],
+            "timeseries": dem["corrected_mm"], "times": times, "kept": int(keep.sum()), "pairs": int(keep.size),
             "ramp_fit": report.fitted_on, "ramp_leverage": round(report.leverage, 1),
-            "quiet_share": None if areas is None else round(areas.share, 3),
+            "quiet_share": round(areas.share, 3),
             "ramp_trend_t": None if report.split is None else [round(float(t), 2) for t in report.split.t]}
-
-
-def joint_correction(ifg, coh, net, d, quiet, *, ramp="linear", height=("h",), z_ramp=3.0, power_ramp=6.0,
-                     z_height=2.0):
-    """Experiment (world_compare.py variants "joint"): per interferogram, ramp terms and height terms (``h`` =
-    scaled height + 1, ``hh``, ``xh``, ``yh``) fitted together by least squares, without a high-pass, on the coherent
-    pixels outside the deforming areas, inverted per date, each term's trend guarded (the ramps' as the ramp
-    removal's, the heights' as the phase-elevation's), removed. Measured against the sequential chain in
-    docs/corrections.md; not what the model does."""
-    from algorithms.corrections.ramps import per_date_coefficients
-    from algorithms.corrections.trend import split_trend
-    from algorithms.corrections.troposphere import height_scaling
-
-    m, h, w = ifg.shape
-    x = np.broadcast_to(np.linspace(-1, 1, w)[None, :], (h, w))
-    y = np.broadcast_to(np.linspace(-1, 1, h)[:, None], (h, w))
-    h0, hs_ = height_scaling(np.nanmin(d["dem"]), np.nanmax(d["dem"]))
-    hs = (d["dem"] - h0) / hs_
-    cols = {"1": np.ones((h, w)), "x": x, "y": y, "xx": x * x, "yy": y * y, "xy": x * y,
-            "h": hs + 1.0, "hh": hs * hs - 1.0, "xh": x * (hs + 1.0), "yh": y * (hs + 1.0)}
-    rterms = ["1"] if ramp == "none" else ["1", "x", "y"] + (["xx", "yy", "xy"] if ramp == "quadratic" else [])
-    names = rterms + list(height)
-    g = np.stack([cols[k] for k in names], axis=-1)
-    base = np.isfinite(hs) if quiet is None else np.isfinite(hs) & quiet
-    coef = np.zeros((m, len(names)))
-    for i in range(m):
-        use = base & np.isfinite(ifg[i]) & (coh[i] >= 0.3)
-        coef[i] = np.linalg.lstsq(g[use], ifg[i][use], rcond=None)[0]
-    pd = per_date_coefficients(coef, net.ref_index, net.sec_index, net.n_dates)[0]
-    nr = len(rterms)
-    pd_r = split_trend(pd[:, 1:nr], net.years, z=z_ramp, power=power_ramp)[0] if nr > 1 else pd[:, 1:nr]
-    pd_h, _ = split_trend(pd[:, nr:], net.years, z=z_height)
-    pd = np.concatenate([np.zeros((net.n_dates, 1)), pd_r, pd_h], axis=1)
-    surf = np.einsum("hwk,nk->nhw", np.nan_to_num(g), pd)
-    return ifg - np.stack([surf[j] - surf[i] for i, j in zip(net.ref_index, net.sec_index)])
-
-
-VARIANTS = {"plain": lambda d, stable: plain(d), "chain": chain,
-            "unfiltered": functools.partial(chain, velocity_window_px=0)}
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("stack")
-    ap.add_argument("--stable", action="store_true")
-    ap.add_argument("--variant", default="chain", choices=sorted(VARIANTS))
-    args = ap.parse_args()
-    d = load(args.stack)
-    t0, c0 = time.perf_counter(), time.process_time()
-    out = VARIANTS[args.variant](d, args.stable)
-    print(json.dumps({"variant": args.variant, "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
-                      **{k: v for k, v in out.items() if not isinstance(v, np.ndarray)}}))
-
-
-if __name__ == "__main__":
-    main()

@@ -23,7 +23,6 @@ to tune the step.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
+from common import save_json  # noqa: E402
 from testutils_corrections import CYCLE_MM, closure_scenario, scenario_counts  # noqa: E402
 
 # every scenario: shape, dates, network, noise, errors; fixed before the step was changed
@@ -110,8 +110,7 @@ def main(argv=None):
     tot = {k: sum(r[k] for r in rows.values()) for k in ("planted", "fixed", "left", "new", "no_loop")}
     print(f"{'total':24s} {'':4s} {tot['planted']:8d} {tot['fixed']:7d} {tot['left']:6d} {tot['new']:5d}")
     if a.json:
-        with open(a.json, "w") as fh:
-            json.dump(rows, fh, indent=1)
+        save_json(a.json, rows)
     return 0
 
 

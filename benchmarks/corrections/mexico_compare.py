@@ -25,7 +25,7 @@ import shutil
 import chain_ours  # first: it sets the numba cache and puts ROOT on sys.path (``algorithms``)
 import numpy as np
 import world_compare
-from common import ROOT
+from common import ROOT, save_json, write_tif
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,11 +59,8 @@ def write_stack_dir(folder: str) -> None:
     h, w = dem.RasterYSize, dem.RasterXSize
 
     def const(name, value):
-        ds = gdal.GetDriverByName("GTiff").Create(os.path.join(folder, name), w, h, 1, gdal.GDT_Float32)
-        ds.SetGeoTransform(dem.GetGeoTransform())
-        ds.SetProjection(dem.GetProjection())
-        ds.GetRasterBand(1).WriteArray(value(np.zeros((h, w), np.float32)))
-        ds = None
+        write_tif(os.path.join(folder, name), value(np.zeros((h, w), np.float32)), gt=dem.GetGeoTransform(),
+                  epsg=dem.GetProjection())
 
     const("incidence.tif", lambda z: z + INCIDENCE_DEG)
     const("slant_range.tif", lambda z: z + SLANT_RANGE_M)
@@ -139,9 +136,7 @@ def main():
                                 2) for k, m in mint.items()}
     result["series_rms_difference_mm"] = steps
     print(json.dumps(result, indent=1))
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
+    save_json(args.out, result)
 
 
 if __name__ == "__main__":

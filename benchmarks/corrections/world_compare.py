@@ -21,7 +21,7 @@ import chain_ours
 import chain_stacks
 import chain_world
 import numpy as np
-from common import ROOT
+from common import ROOT, save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
@@ -83,7 +83,7 @@ def mintpy_run(sdir, work, setup, ramp):
 
 def our_run(d, variant_kw):
     """Our chain with its per-step series (mm) and velocities."""
-    out = chain_ours.chain(d, True, stages=True, **variant_kw)
+    out = chain_ours.chain(d, **variant_kw)
     net, coh, ref = out["network"], out["stage_coherence"], out["reference_px"]
     series = {}
     for step in ("closure", "troposphere"):
@@ -203,9 +203,7 @@ def main():
         s = r["series_rms"]
         print(" " * 24 + "  ".join(f"{k} {s[k]['ours']:.2f}/{s[k]['mintpy_stable']:.2f}/{s[k]['mintpy_ref']:.2f}"
                                    for k in STEPS) + f"  floor {s['floor']:.2f}", flush=True)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"rows": rows}, f, indent=1, default=str)
+    save_json(args.out, {"rows": rows}, default=str)
 
 
 if __name__ == "__main__":

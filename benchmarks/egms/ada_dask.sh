@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# adadetection on each track layer of a loadegms output (run_scale.sh POINTS writes it), in this process and on a
+# adadetection on each track layer of a loadegms output (SCALE=1 series_forms.sh POINTS writes it), in this process and on a
 # real Dask cluster: a LocalCluster of WORKERS worker processes (one thread each) started outside the tool by
 # benchmarks/timeseries/dask_cluster.py, its tcp:// address given as DASK_SCHEDULER, as a cluster is used. Per run:
 # wall, CPU-s of the tool (/usr/bin/time) and of the cluster (scheduler, nannies, workers: /proc before and after),

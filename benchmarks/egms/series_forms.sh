@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# loadegms: the series forms side by side on disk and in time: netCDF-4 files beside the GeoPackage, dated fields,
-# the compressed series table, none; bytes a point and the ratio to the zipped tiles (GeoPackage + .nc files), wall,
-# CPU and peak RSS of whole qgis_process runs (/usr/bin/time). Then the same on the real Ustica tiles (tests/data).
+# loadegms on EGMS-like tiles (make_tiles.py: two tracks, 5 % overlapping bursts, one damaged zip), made when missing:
+# whole qgis_process runs with each SERIES_STORAGE form, timed by /usr/bin/time (wall, CPU, peak RSS), with the
+# output's bytes a point (GeoPackage + netCDF files) and its ratio to the zipped tiles. Then the same on the real
+# Ustica tiles (tests/data), or with SCALE=1 the last output kept as .build/egms/scale_POINTS.gpkg (what
+# spatial_index.py and the ADA cases read).
 # Usage: bash benchmarks/egms/series_forms.sh [POINTS] [TILES] [MODES]   (POINTS default 1000000, TILES 10 per
-# million, MODES default "3 0 1 2": netcdf, fields, table, none; the tiles are made by make_tiles.py when missing)
+# million, MODES default "3 0 1 2": netcdf, fields, table, none)
 set -uo pipefail
 source "$(dirname "$0")/../setup_env.sh"
 N="${1:-1000000}"
@@ -31,10 +33,12 @@ run() {  # run LABEL INPUTS ZIPPED_BYTES POINTS MODE
 g, n, z, p = $gpkg, $nc, $zipped, $points
 print(f'$label ${NAMES[$m]} (load $load): $(tail -1 "$dir/time"); GeoPackage {g / 1e6:.1f} MB + netCDF {n / 1e6:.1f} MB'
       f' = {(g + n) / p:.0f} B a point (series file {n / p:.0f} B), {(g + n) / z:.2f}x the zips ({z / p:.0f} B a point)')"
-  grep -h "Series written\|SQLite rows" "$dir/log" "$dir/time" | sed 's/^/  /' | cut -c1-220 | head -2
+  grep -h "Series written\|SQLite rows\|skipped\|repeated" "$dir/log" "$dir/time" | sed 's/^/  /' | cut -c1-220 | head -3
+  if [ "${SCALE:-0}" = 1 ]; then mv "$dir/out.gpkg" "$OUT/scale_$points.gpkg"; fi
 }
 ZIPPED=$(du -cb "$TILES"/*.zip | tail -1 | cut -f1)
 for m in $MODES; do run "synthetic $N" "$TILES" "$ZIPPED" "$N" "$m"; done
+[ "${SCALE:-0}" = 1 ] && exit 0
 U="$OUT/ustica_zips"  # the two real tiles alone (the data folder also holds CSV extracts)
 mkdir -p "$U" && ln -sf "$ROOT"/tests/data/egms_ustica/*.zip "$U"/
 UZ=$(du -cbL "$U"/*.zip | tail -1 | cut -f1)

@@ -1,6 +1,6 @@
 """Peak memory of whole tool runs under two memory budgets (MAX_MEMORY_MB): what the knob buys.
 
-Usage: /usr/bin/python3 benchmarks/engine/memory_knob.py [--size tiny|modest|large] [--budgets 512,8] [--tools a,b]
+Usage: /usr/bin/python3 benchmarks/engine/memory_knob.py [--size tiny|modest] [--budgets 512,8] [--tools a,b]
 
 Makes the inputs once (in .build/bench_memory_knob/<size>), then runs each tool once per budget, each run in a fresh
 process that starts QGIS headless, registers the provider and calls ``processing.run`` with ``MAX_MEMORY_MB`` set
@@ -31,7 +31,6 @@ from common import ROOT, cpu_s, write_tif
 SIZES = {  # per size: DEM side, Okada grid side and sources, SLC stack (dates, rows, cols), series (dates, rows, cols)
     "tiny": {"dem": 300, "okada": (200, 5), "slc": (8, 64, 100), "series": (20, 64, 100)},
     "modest": {"dem": 2000, "okada": (1200, 40), "slc": (20, 400, 800), "series": (60, 400, 1000)},
-    "large": {"dem": 6000, "okada": (3000, 100), "slc": (30, 1000, 1500), "series": (90, 1000, 2000)},
 }
 GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
 

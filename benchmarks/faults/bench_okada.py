@@ -13,10 +13,10 @@ in one run are the meaningful figures.
 """
 
 import os
-import sys
 import time
 
 import numpy as np
+from common import steps
 
 N_POINTS = 10_000
 
@@ -32,6 +32,12 @@ def make_input(path):
     n = rng.uniform(-50e3, 50e3, N_POINTS)
     np.savez(path, e=e, n=n, table=p.table(), corners=p.corners())
     print(f"input: {N_POINTS} points x {len(p)} patches")
+
+
+def _triangles(corners):
+    """cutde's two triangles a rectangle: vertices in map coordinates, up +z."""
+    c = corners * np.array([1.0, 1.0, -1.0])
+    return np.stack([c[:, [0, 1, 2]], c[:, [0, 2, 3]]], axis=1).reshape(-1, 3, 3)
 
 
 def _best(fn, repeat=3):
@@ -102,12 +108,8 @@ def peers(path):
     # --- cutde CPU: two triangles per rectangle, slip in each triangle's own frame
     import cutde.halfspace as hs
 
-    tri = np.empty((2 * len(table), 3, 3))
+    tri = _triangles(corners)
     obs = np.stack([e, n, np.zeros_like(e)], axis=1)
-    c = corners.copy()
-    c[..., 2] *= -1.0  # depth -> up
-    tri[0::2] = c[:, [0, 1, 2]]
-    tri[1::2] = c[:, [0, 2, 3]]
     slip = np.zeros((tri.shape[0], 3))
     slip[:, 0] = np.repeat(table[:, 7], 2)
     slip[:, 1] = np.repeat(table[:, 8], 2)
@@ -210,12 +212,7 @@ def _cutde_strain(table, corners, e, n, grad):
 
     pairs = e.size * len(table)
     ours_strain = 0.5 * (grad + np.swapaxes(grad, -1, -2))
-    # cutde: up is +z, vertices in map coordinates; slip (strike, dip, tensile) in each triangle's frame
-    c = corners.copy()
-    c[..., 2] *= -1.0
-    tri = np.empty((2 * len(table), 3, 3))
-    tri[0::2] = c[:, [0, 1, 2]]
-    tri[1::2] = c[:, [0, 2, 3]]
+    tri = _triangles(corners)  # slip (strike, dip, tensile) in each triangle's frame
     obs = np.stack([e, n, np.full_like(e, -10e3)], axis=1)
     hs.strain_free(obs[:4], tri, np.zeros((len(tri), 3)), 0.25)
     best = None
@@ -280,16 +277,5 @@ def grid_peers(path):
 
 
 if __name__ == "__main__":
-    cmd = sys.argv[1]
-    if cmd == "make-input":
-        make_input(sys.argv[2])
-    elif cmd == "ours":
-        ours(sys.argv[2])
-    elif cmd == "peers":
-        peers(sys.argv[2])
-    elif cmd == "grid-input":
-        grid_input(sys.argv[2])
-    elif cmd == "grid-peers":
-        grid_peers(sys.argv[2])
-    else:
-        grid()
+    steps(__doc__, make_input=make_input, ours=ours, peers=peers, grid=grid, grid_input=grid_input,
+          grid_peers=grid_peers)

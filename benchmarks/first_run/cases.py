@@ -4,9 +4,6 @@
 ABOUT = "the desktop's event loop during a first run"
 
 CASES = [
-    dict(name="phaselinking", table="startup", peer="none",
-         measures="first run, `phaselinking` (320 x 48 px x 12 dates, the first-run test's case)",
-         run='"$PY" "$HERE/heartbeat.py" --root . --repeats 1 --case phaselinking'),
     dict(name="heartbeat", table="startup", peer="none: goal < 1 s",
          measures="the desktop's event loop (20 ms timer) during a first run: DS phase linking 320 x 48 x 12 / "
                   "SBAS to landslide activity model",

@@ -6,8 +6,8 @@ Runs the first-run test's script (``tests/processing/test_model_first_run.py``) 
 gap, the longest time the progress bar stood still, the wall and CPU seconds (user+sys of the run's process) and a
 digest of the output rasters.
 
-Usage: /usr/bin/python3 benchmarks/first_run/heartbeat.py [--root DIR] [--repeats 5]
-       [--case sbastolandslideactivity --case phaselinking] [--json OUT]
+Usage: /usr/bin/python3 benchmarks/first_run/heartbeat.py [--root DIR] [--repeats 5] [--json OUT]
+(cases: the SBAS to landslide activity model, phase linking)
 """
 
 import argparse
@@ -21,6 +21,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+
+from common import save_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -82,10 +84,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", action="append", help="plugin folder (repeat it to compare checkouts, interleaved)")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--case", action="append")
     ap.add_argument("--json")
     args = ap.parse_args()
-    cases = args.case or ["sbastolandslideactivity", "phaselinking"]
+    cases = ["sbastolandslideactivity", "phaselinking"]
     roots = [os.path.abspath(r) for r in (args.root or [os.path.dirname(os.path.dirname(HERE))])]
     scripts = {root: load_script(root) for root in roots}
     results = []
@@ -109,8 +110,7 @@ def main():
                   f"worst {still[-1]:.1f}; CPU s median {statistics.median(r['cpu_s'] for r in runs):.1f}; "
                   f"digests {sorted({r['digest'] for r in runs})}")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"roots": roots, "runs": results}, f, indent=1)
+        save_json(args.json, {"roots": roots, "runs": results})
 
 
 if __name__ == "__main__":

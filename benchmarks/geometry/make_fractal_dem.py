@@ -10,7 +10,7 @@ import os
 import sys
 
 import numpy as np
-from osgeo import gdal, osr
+from common import create_tif
 
 
 def fractal_tile(n, beta=3.2, seed=0):
@@ -31,13 +31,9 @@ def main():
     relief = float(sys.argv[5]) if len(sys.argv) > 5 else 2500.0
     tile = fractal_tile(4096) * relief
     mirrored = np.block([[tile, tile[:, ::-1]], [tile[::-1], tile[::-1, ::-1]]])
-    ds = gdal.GetDriverByName("GTiff").Create(out, cols, rows, 1, gdal.GDT_Float32,
-                                              ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "BIGTIFF=YES",
-                                               "NUM_THREADS=ALL_CPUS", "ZLEVEL=" + os.environ.get("DEM_ZLEVEL", "6")])
-    ds.SetGeoTransform((4000000.0, pixel, 0.0, 3000000.0, 0.0, -pixel))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(3035)
-    ds.SetProjection(srs.ExportToWkt())
+    ds = create_tif(out, rows, cols, gt=(4000000.0, pixel, 0.0, 3000000.0, 0.0, -pixel), epsg=3035,
+                    options=["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "BIGTIFF=YES", "NUM_THREADS=ALL_CPUS",
+                             "ZLEVEL=" + os.environ.get("DEM_ZLEVEL", "6")])
     band = ds.GetRasterBand(1)
     period = mirrored.shape[0]
     for r0 in range(0, rows, 1024):

@@ -1,9 +1,7 @@
 """Susceptibility with random forest on a large grid of 8 factors: wall and CPU time, peak memory.
 
-Usage (from the repository root, after `make link`):
-  /usr/bin/python3 benchmarks/hazard/bench_susceptibility.py make DIR ROWS COLS   # the world's 8 factors + inventory
-  /usr/bin/python3 benchmarks/hazard/bench_susceptibility.py run DIR OUT [MAX_MEMORY_MB] [THREADS]
-The issue's size is 10 Mpx (3163 x 3163); `run.sh` makes and runs a size given in its arguments. The world: six
+Steps (make bench FAMILY=hazard CASE=susceptibility_forest [SIZES=ROWSxCOLS ...] runs them; default 3163 x 3163,
+10 Mpx): ``make DIR ROWS COLS`` (the world's 8 factors + inventory), ``run DIR OUT [MAX_MEMORY_MB] [THREADS]``. Six
 continuous factors (one drives the events through a logistic law, one is correlated with it at 0.6, four are
 independent noise) and two categorical factors of 4 and 12 classes (one with an effect), fields made of coarse white
 noise smoothed and interpolated up (a correlation length of about 40 px); events are 4 x 4-px squares drawn on a

@@ -1,6 +1,6 @@
 """Swath profile through millions of EGMS-like points (run with QGIS's Python):
 
-    PYTHONPATH=.build/plugins /usr/bin/python3 benchmarks/hazard/bench_swath_points.py [N_POINTS] [TOOL_POINTS]
+    make bench FAMILY=hazard CASE=swath_points [POINTS=N] [TOOL_POINTS=N]   (bench_swath_points.py N TOOL_N)
 
 1. The core on N_POINTS synthetic points (default 10,000,000) spread over 60 x 40 km (EGMS L2b density is a few
    thousand points per km^2 in towns): a 3-vertex profile 50 km long, a 2 km swath, 250 m bins; the projection of

@@ -16,5 +16,5 @@ CASES = [
          setup="enable_plugin", table=None, run="SIZES=500x500\n" + _SUSC),
     dict(name="swath_points", measures="swath profile through 10 M points (core and tool)",
          peer="none: the 30 s goal", table=None,
-         run='PYTHONPATH="$BUILD/plugins" "$PY" "$HERE/bench_swath_points.py" 10000000 10000000'),
+         run='"$PY" "$HERE/bench_swath_points.py" ${POINTS:-10000000} ${TOOL_POINTS:-10000000}'),
 ]

@@ -23,6 +23,7 @@ import sys
 import time
 
 import numpy as np
+from common import write_tif
 from testutils_cli import ROOT, qgis_process, results
 
 ZIPS = {"asc": "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "desc": "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"}
@@ -88,8 +89,6 @@ def read(path):
 
 def write_dem(path, pts, cell=100.0):
     """Cell-mean orthometric height of both point sets on the EGMS L3 grid (edges on multiples of cell)."""
-    from osgeo import gdal, osr
-
     x = np.concatenate([p["x"] for p in pts])
     y = np.concatenate([p["y"] for p in pts])
     x0, y1 = np.floor(x.min() / cell) * cell - cell, np.ceil(y.max() / cell) * cell + cell
@@ -98,16 +97,7 @@ def write_dem(path, pts, cell=100.0):
     gt = (x0, cell, 0.0, y1, 0.0, -cell)
     allp = {k: np.concatenate([p[k] for p in pts]) for k in ("x", "y", "h")}
     dem = cell_mean(allp, "h", cell_index(allp, gt, (nr, nc)), nr * nc).reshape(nr, nc)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(3035)
-    ds = gdal.GetDriverByName("GTiff").Create(path, nc, nr, 1, gdal.GDT_Float32)
-    ds.SetGeoTransform(gt)
-    ds.SetProjection(srs.ExportToWkt())
-    band = ds.GetRasterBand(1)
-    band.SetNoDataValue(-9999.0)
-    band.WriteArray(np.where(np.isfinite(dem), dem, -9999.0))
-    ds = None
-    return path
+    return write_tif(path, np.where(np.isfinite(dem), dem, -9999.0), gt=gt, epsg=3035, nodata=-9999.0)
 
 
 def main(out, data):

@@ -1,6 +1,6 @@
 """displacementforecast against timeseriesmodels on the same time-series raster (run with QGIS's Python):
 
-    PYTHONPATH=.build/plugins /usr/bin/python3 benchmarks/models/bench_forecast.py [ROWSxCOLSxDATES] [REPEATS]
+    make bench FAMILY=models CASE=forecast [SIZE=ROWSxCOLSxDATES] [REPEATS=N]   (bench_forecast.py SIZE REPEATS)
 
 Default 100x100x200 (10,000 pixels; the goal is 1 Mpx x 200 dates within 2x timeseriesmodels' time: the fits are
 per pixel, so the time scales with the pixels). Each pair runs in this process, one after the other, through
@@ -20,22 +20,15 @@ import tempfile
 import time
 
 from bench_qgis import start_qgis
-from common import cpu_s
+from common import cpu_s, create_tif
 
 
 def stack(path, rows, cols, n):
     import numpy as np
-    from osgeo import gdal, osr
-
     rng = np.random.default_rng(0)
     dates = [dt.date(2019, 1, 3) + dt.timedelta(days=6 * k) for k in range(n)]
     t = np.arange(n) * 6 / 365.25
-    ds = gdal.GetDriverByName("GTiff").Create(path, cols, rows, n, gdal.GDT_Float32,
-                                              ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "INTERLEAVE=BAND"])
-    ds.SetGeoTransform((500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
+    ds = create_tif(path, rows, cols, n, options=["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "INTERLEAVE=BAND"])
     vel = rng.normal(-10, 8, (rows, cols))
     amp = rng.uniform(0, 4, (rows, cols))
     for k in range(n):

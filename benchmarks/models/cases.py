@@ -20,5 +20,5 @@ CASES = [
     dict(name="iv_speed", table="models_iv", part_of="iv_alerts", measures="20,000 points x 100 dates", peer="none"),
     dict(name="forecast", measures="displacementforecast core against timeseriesmodels' fits, 100 x 100 px x 200 dates",
          peer="timeseriesmodels (same stack)", table=None,
-         run='PYTHONPATH="$BUILD/plugins" "$PY" "$HERE/bench_forecast.py" ${SIZE:-100x100x200} 2'),
+         run='"$PY" "$HERE/bench_forecast.py" ${SIZE:-100x100x200} ${REPEATS:-2}'),
 ]

@@ -146,9 +146,7 @@ def white_noise_rows(seeds):
 def main():
     names = [a for a in sys.argv[1:] if a in scn.SCENARIOS] or ["gap_env_s1", "alos_mixed", "ers_csk_s1",
                                                                  "rsat_tsx_gap", "rs2_csk_cycle"]
-    seeds = [0, 1, 2, 3, 4, 5]
-    if "--seeds" in sys.argv:
-        seeds = [int(v) for v in sys.argv[sys.argv.index("--seeds") + 1].split(",")]
+    seeds, _ = scn.seeds_and_options(sys.argv, range(6))
     print("| scene | gap | variant | z rms E / U | within 2 sigma E / U |\n|---|---|---|---|---|")
     white_noise_rows(seeds[:2])
     scenario_rows(names, seeds)

@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 import scenarios as scn
+from common import save_json
 
 from insar_geohazards.algorithms.timeseries import multisensor as ms
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
@@ -108,8 +109,7 @@ def main():
             rec = run(name, sd, options)
             recs.append(rec)
             print(json.dumps(rec), flush=True)
-    with open(out, "w") as fh:
-        json.dump({"options": options, "records": recs}, fh, indent=1)
+    save_json(out, {"options": options, "records": recs})
     print(table(recs))
 
 

@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 import scenarios as scn
+from common import save_json
 
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
@@ -92,8 +93,7 @@ def main():
     ls = landslide()
     print(json.dumps(ls, indent=1))
     if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as fh:
-            json.dump({"closed_form": rows, "landslide": ls}, fh, indent=1)
+        save_json(sys.argv[1], {"closed_form": rows, "landslide": ls})
 
 
 if __name__ == "__main__":

@@ -6,11 +6,10 @@ RMS of the error with its temporal mean removed (the series' datum is arbitrary)
 pixels every method solved. Methods: ``ours`` (north neglected, as the baselines), ``ts_route`` and
 ``nearest`` (baseline a), ``msbas`` (baseline b).
 
-Honesty (``ours`` with north handled: the true steady north velocity given as a GNSS model would give it,
-or the slope constraint in the landslide scenario): z = (estimate - truth) / sigma over every date after
-the reference date and every solved pixel, and, per gap, the gap displacement against its 2-sigma.
+The honesty of the stated sigma (north handled) is honesty.py's.
 
-Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2]   (default: every scenario and hold-out)
+Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2] [--option name=value ...]
+(default: every scenario and hold-out; options: the solver's, as honesty.py takes them)
 Writes OUT_DIR/accuracy.json and prints the markdown tables of docs/multisensor.md.
 """
 
@@ -24,8 +23,7 @@ import time
 import baselines as bl
 import numpy as np
 import scenarios as scn
-
-from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
+from common import save_json
 
 
 def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
@@ -39,12 +37,12 @@ def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
     return out
 
 
-def run(name, seed_offset=0, north_removed=False):
+def run(name, seed_offset=0, north_removed=False, **options):
     sc = scn.SCENARIOS[name]
     gen = scn.generate_seeded(name, seed_offset, north_removed=north_removed)
     rec = {"scenario": name, "seed": seed_offset, "north_removed": north_removed, "periods": []}
     t0 = time.time()
-    ours = scn.run_ours(gen)
+    ours = scn.run_ours(gen, **options)
     rec["ours_s"] = round(time.time() - t0, 1)
     t0 = time.time()
     ts = bl.ts_route(gen)
@@ -77,27 +75,6 @@ def run(name, seed_offset=0, north_removed=False):
         for m, (dates, e, u) in methods.items():
             row[m] = series_rms(dates, e, u, sc, lo, hi, mask)
         rec["periods"].append(row)
-    if north_removed:
-        return rec
-    # honesty: north handled
-    if name in ("landslide",):
-        nm = NorthModel("slope", slope_deg=gen["slope"], aspect_deg=gen["aspect"])
-    else:
-        nm = NorthModel("given", velocity_mm_yr=scn.steady_north(gen))
-    hon = solve_multisensor(scn.to_stacks(gen), north=nm)
-    z = scn.zscores(hon, sc)
-    rec["z"] = {c: {"std": float(v.std()), "rms": float(np.sqrt(np.mean(v ** 2))), "mean": float(v.mean()),
-                    "within2": float(np.mean(np.abs(v) < 2)), "n": int(v.size)} for c, v in z.items()}
-    rec["gaps"] = []
-    for g, parts in scn.gap_errors(hon, sc):
-        for c, (err, sig) in parts.items():
-            zz = err / sig
-            zz = zz[np.isfinite(zz)]
-            g[c] = {"within2": float(np.mean(np.abs(zz) < 2)), "z_std": float(zz.std()), "n": int(zz.size),
-                    "ms": float(np.mean(zz ** 2)), "mean": float(zz.mean()), "sigma_median": float(np.nanmedian(sig)),
-                    "abs_err_median": float(np.nanmedian(np.abs(err)))}
-        rec["gaps"].append(g)
-    rec["status"] = np.bincount(hon["status"].ravel(), minlength=4).tolist()
     return rec
 
 
@@ -106,7 +83,7 @@ def _mean(vals):
 
 
 def table(recs):
-    """Markdown tables: RMS (mean over seeds) per scenario and period, for north neglected and removed; z."""
+    """Markdown tables: RMS (mean over seeds) per scenario and period, for north neglected and removed."""
     lines = []
     for removed in (False, True):
         sub = [r for r in recs if r["north_removed"] == removed]
@@ -136,62 +113,21 @@ def table(recs):
                          + f" | {100 * (1 - m['ours'][0] / best[0]):.0f} % / "
                          f"{100 * (1 - m['ours'][1] / best[1]):.0f} % | {100 * (1 - m['ours'][0] / orc[0]):.0f} % / "
                          f"{100 * (1 - m['ours'][1] / orc[1]):.0f} % |")
-    hon = [r for r in recs if "z" in r]
-    if hon:
-        lines += ["", "Honesty (north handled; pooled over seeds):", "",
-                  "| scenario | seeds | z east std / rms / within 2 sigma | z up std / rms / within 2 sigma | gaps: "
-                  "within 2 sigma E / U (z pooled over seeds: std and rms E / U; mean of the seeds' own std) |",
-                  "|---|---|---|---|---|"]
-        for name in dict.fromkeys(r["scenario"] for r in hon):
-            rs = [r for r in hon if r["scenario"] == name]
-            z = {}
-            for c in ("east", "up"):
-                n = np.array([r["z"][c]["n"] for r in rs], float)
-                ms2 = np.array([r["z"][c]["rms"] ** 2 for r in rs])
-                mean = np.array([r["z"][c]["mean"] for r in rs])
-                w2 = np.array([r["z"][c]["within2"] for r in rs])
-                rms = float(np.sqrt(np.sum(n * ms2) / n.sum()))
-                mu = float(np.sum(n * mean) / n.sum())
-                z[c] = (float(np.sqrt(max(rms ** 2 - mu ** 2, 0))), rms, float(np.sum(n * w2) / n.sum()))
-            gaps = []
-            for gi in range(len(rs[0]["gaps"])):
-                g = [r["gaps"][gi] for r in rs]
-                # pooled over seeds like the series: a seed's errors share its atmosphere (a common offset over
-                # the smooth screens), so each seed's own standard deviation would drop that part of the error
-                pz = {}
-                for c in ("east", "up"):
-                    n = np.array([x[c]["n"] for x in g], float)
-                    ms2 = float(np.sum(n * np.array([x[c]["ms"] for x in g])) / n.sum())
-                    mu = float(np.sum(n * np.array([x[c]["mean"] for x in g])) / n.sum())
-                    pz[c] = (float(np.sqrt(max(ms2 - mu * mu, 0.0))), float(np.sqrt(ms2)))
-                gaps.append(f"{g[0]['from'][:7]}..{g[0]['to'][:7]}: "
-                            f"{100 * _mean([x['east']['within2'] for x in g]):.1f} / "
-                            f"{100 * _mean([x['up']['within2'] for x in g]):.1f} % "
-                            f"(z std {pz['east'][0]:.2f} / {pz['up'][0]:.2f}, rms {pz['east'][1]:.2f} / "
-                            f"{pz['up'][1]:.2f}; per seed std {_mean([x['east']['z_std'] for x in g]):.2f} / "
-                            f"{_mean([x['up']['z_std'] for x in g]):.2f})")
-            lines.append(f"| {name} | {len(rs)} | {z['east'][0]:.2f} / {z['east'][1]:.2f} / "
-                         f"{100 * z['east'][2]:.1f} % | "
-                         f"{z['up'][0]:.2f} / {z['up'][1]:.2f} / {100 * z['up'][2]:.1f} % | {'; '.join(gaps) or '-'} |")
     return "\n".join(lines)
 
 
 def main():
     out_dir = sys.argv[1]
     names = [a for a in sys.argv[2:] if not a.startswith("--") and a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
-    seeds = [0]
-    if "--seeds" in sys.argv:
-        seeds = [int(x) for x in sys.argv[sys.argv.index("--seeds") + 1].split(",")]
-    os.makedirs(out_dir, exist_ok=True)
+    seeds, options = scn.seeds_and_options(sys.argv, [0])
     recs = []
     for name in names:
         for sd in seeds:
             for removed in (False, True):
-                rec = run(name, sd, removed)
+                rec = run(name, sd, removed, **options)
                 recs.append(rec)
                 print(json.dumps(rec), flush=True)
-    with open(os.path.join(out_dir, "accuracy.json"), "w") as fh:
-        json.dump(recs, fh, indent=1)
+    save_json(os.path.join(out_dir, "accuracy.json"), recs)
     print(table(recs))
 
 

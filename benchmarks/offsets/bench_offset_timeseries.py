@@ -36,7 +36,7 @@ import tempfile
 import time
 
 import numpy as np
-from common import loadavg, option, qgis_cmd, qgis_env, read_tif, time_v
+from common import loadavg, option, qgis_cmd, qgis_env, read_tif, time_v, write_tif
 
 GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
 
@@ -53,7 +53,6 @@ def network(n_dates, span):
 
 
 def make(work, size, n_dates, span, seed=0):
-    from osgeo import gdal, osr
 
     rng = np.random.default_rng(seed)
     dates, pairs, groups = network(n_dates, span)
@@ -66,9 +65,6 @@ def make(work, size, n_dates, span, seed=0):
     ve, vn = speed * np.cos(ang), -speed * np.sin(ang)
     season = t + 0.3 / (2 * np.pi) * (1 - np.cos(2 * np.pi * t))  # speed x (1 + 0.3 sin)
     truth = np.stack([ve[None] * season[:, None, None], vn[None] * season[:, None, None]])  # (2, D, N, N)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    drv = gdal.GetDriverByName("GTiff")
     n_gross = np.zeros((size, size), np.int32)
     paths = []
     for i, j in pairs:
@@ -80,14 +76,7 @@ def make(work, size, n_dates, span, seed=0):
         obs[:, gross] += rng.choice([-1, 1], (2, int(gross.sum()))) * rng.uniform(10, 50, (2, int(gross.sum())))
         obs[:, missing] = np.nan
         path = os.path.join(work, f"off_{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}.tif")
-        ds = drv.Create(path, size, size, 2, gdal.GDT_Float32, ["TILED=YES"])
-        ds.SetGeoTransform(GT)
-        ds.SetProjection(srs.ExportToWkt())
-        for b in range(2):
-            band = ds.GetRasterBand(b + 1)
-            band.SetNoDataValue(float("nan"))
-            band.WriteArray(obs[b].astype(np.float32))
-        ds = None
+        write_tif(path, obs, gt=GT, options=["TILED=YES"], nodata=float("nan"))
         paths.append(path)
     return dates, pairs, groups, truth, n_gross, paths
 

@@ -13,19 +13,24 @@ from dolphin.phase_link import run_phase_linking
 from dolphin.shp import ShpMethod
 
 
+def glrt_link(block, psm, hr, hc, use_evd=False):
+    """dolphin's GLRT neighbours (alpha 0.05) and phase linking (beta 0.01, PS mask, no CRLB) in a
+    (2 hr + 1) x (2 hc + 1) window; whole_run.py times the same call."""
+    amp = np.abs(block)
+    nbr = shp.estimate_neighbors(halfwin_rowcol=(hr, hc), alpha=0.05, strides=Strides(1, 1), mean=amp.mean(axis=0),
+                                 var=amp.var(axis=0), nslc=block.shape[0], method=ShpMethod.GLRT)
+    return run_phase_linking(block, half_window=HalfWindow(hr, hc), strides=Strides(1, 1), use_evd=use_evd,
+                             beta=0.01, ps_mask=psm, neighbor_arrays=nbr, compute_crlb=False)
+
+
 def main(stack_path, out_path, hr, hc):
     data = np.load(stack_path)
     slc = data["slc"]
     ps = data["ps_mask"]
-    n = slc.shape[0]
     hw = HalfWindow(hr, hc)
 
     def run(block, psm, use_evd):
-        amp = np.abs(block)
-        nbr = shp.estimate_neighbors(halfwin_rowcol=(hr, hc), alpha=0.05, strides=Strides(1, 1),
-                                     mean=amp.mean(axis=0), var=amp.var(axis=0), nslc=n, method=ShpMethod.GLRT)
-        return run_phase_linking(block, half_window=hw, strides=Strides(1, 1), use_evd=use_evd, beta=0.01,
-                                 ps_mask=psm, neighbor_arrays=nbr, compute_crlb=False)
+        return glrt_link(block, psm, hr, hc, use_evd)
 
     # warm-up (JAX/numba compilation) on a small crop with the same window
     for use_evd in (False, True):

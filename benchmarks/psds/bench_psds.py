@@ -9,11 +9,10 @@ Steps (make bench FAMILY=psds CASE=core_emi runs them in order, with bench_dolph
 
 import json
 import os
-import sys
 import time
 
 import numpy as np
-from common import loadavg
+from common import loadavg, save_json, steps
 
 from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
@@ -105,18 +104,9 @@ def compare(stack_path, ours_path, dolphin_path, json_path):
             "dolphin_rms_rad": _rms_err(b[f"mode_{mode}_phase"], truth, ds),
             "ours_seconds": float(a[f"mode_{mode}_seconds"]), "dolphin_seconds": float(b[f"mode_{mode}_seconds"])}
     res["load_average"] = loadavg()
-    with open(json_path, "w") as fh:
-        json.dump(res, fh, indent=2)
+    save_json(json_path, res)
     print(json.dumps(res, indent=2))
 
 
 if __name__ == "__main__":
-    cmd = sys.argv[1]
-    if cmd == "simulate":
-        simulate(sys.argv[2])
-    elif cmd == "ours":
-        ours(sys.argv[2], sys.argv[3])
-    elif cmd == "compare":
-        compare(*sys.argv[2:6])
-    else:
-        raise SystemExit(__doc__)
+    steps(__doc__, simulate=simulate, ours=ours, compare=compare)

@@ -18,11 +18,10 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 import time
 
 import numpy as np
-from common import cpu_s, loadavg, qgis_env
+from common import cpu_s, loadavg, qgis_env, save_json, steps
 
 HALF = (5, 5)
 REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
@@ -72,28 +71,19 @@ def ours(work, out_json):
            "wall_s": min(r[0] for r in runs), "cpu_s": min(r[1] for r in runs),
            "startup_wall_s": min(s[0] for s in startup), "startup_cpu_s": min(s[1] for s in startup),
            "load_average": loadavg()}
-    with open(out_json, "w") as fh:
-        json.dump(res, fh, indent=2)
+    save_json(out_json, res)
     print(json.dumps(res))
 
 
 def dolphin(stack_path, out_json):
-    from dolphin import shp
-    from dolphin._types import HalfWindow, Strides
-    from dolphin.phase_link import run_phase_linking
-    from dolphin.shp import ShpMethod
+    from bench_dolphin import glrt_link
 
     d = np.load(stack_path)
     slc, ps = d["slc"], d["ps_mask"]
-    n = slc.shape[0]
     hr, hc = HALF
 
     def run(block, psm):
-        amp = np.abs(block)
-        nbr = shp.estimate_neighbors(halfwin_rowcol=(hr, hc), alpha=0.05, strides=Strides(1, 1),
-                                     mean=amp.mean(axis=0), var=amp.var(axis=0), nslc=n, method=ShpMethod.GLRT)
-        return run_phase_linking(block, half_window=HalfWindow(hr, hc), strides=Strides(1, 1), use_evd=False,
-                                 beta=0.01, ps_mask=psm, neighbor_arrays=nbr, compute_crlb=False)
+        return glrt_link(block, psm, hr, hc)
 
     rows = slc.shape[1]
     # dolphin's own workflow goes in blocks with a halo; a whole 1 Mpx stack at once asks JAX for ~70 GB. Blocks of
@@ -126,8 +116,7 @@ def dolphin(stack_path, out_json):
     np.save(out_json.replace(".json", "_phase.npy"), phase)
     out = {"version": _d.__version__, "block_rows": step, "runs_wall_cpu_s": runs, "wall_s": min(r[0] for r in runs),
            "cpu_s": min(r[1] for r in runs), "load_average": loadavg()}
-    with open(out_json, "w") as fh:
-        json.dump(out, fh, indent=2)
+    save_json(out_json, out)
     print(json.dumps(out))
 
 
@@ -154,20 +143,9 @@ def report(ours_json, dolphin_json, stack_path, work, out_json):
            "ours_rms_rad": _rms_err(phase, truth, ds_px), "dolphin_rms_rad": _rms_err(peer, truth, ds_px),
            "ours_minus_dolphin_rms_rad": _rms_err(phase, peer, ds_px),
            "load_average_ours_dolphin": [a["load_average"], b["load_average"]]}
-    with open(out_json, "w") as fh:
-        json.dump(res, fh, indent=2)
+    save_json(out_json, res)
     print(json.dumps(res, indent=2))
 
 
 if __name__ == "__main__":
-    step = sys.argv[1] if len(sys.argv) > 1 else ""
-    if step == "prepare":
-        prepare(*sys.argv[2:4])
-    elif step == "ours":
-        ours(*sys.argv[2:4])
-    elif step == "dolphin":
-        dolphin(*sys.argv[2:4])
-    elif step == "report":
-        report(*sys.argv[2:7])
-    else:
-        raise SystemExit(__doc__)
+    steps(__doc__, prepare=prepare, ours=ours, dolphin=dolphin, report=report)

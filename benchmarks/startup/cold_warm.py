@@ -32,7 +32,7 @@ POLICY = os.environ.get("COLD_WARM_COMPILE", "")
 DATA = os.path.join(ROOT, "tests", "data")
 sys.path.insert(0, os.path.join(ROOT, "demo"))
 import run_demo  # noqa: E402  (the demo's jobs on bundled data, with their parameters)
-from common import cpu_model, time_v  # noqa: E402
+from common import cpu_model, save_json, time_v  # noqa: E402
 
 
 def extra_steps(out: str) -> list[dict]:
@@ -233,9 +233,7 @@ def main() -> None:
         with open(out_json, encoding="utf-8") as f:
             kept = [r for r in json.load(f)["tools"] if r["tool"] not in {r["tool"] for r in rows}]
         rows = kept + rows
-    os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
-    with open(out_json, "w", encoding="utf-8") as f:
-        json.dump({"machine": meta, "tools": rows}, f, indent=1)
+    save_json(out_json, {"machine": meta, "tools": rows})
     if POLICY == "always":
         print(json.dumps({"bench": estimate_cells(rows)}), flush=True)
     shutil.rmtree(work, ignore_errors=True)

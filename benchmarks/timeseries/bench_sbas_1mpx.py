@@ -1,17 +1,17 @@
 """SBAS side by side in one run: geohazard:sbasinversion (whole qgis_process run) vs MintPy
-``ifgram_inversion.py`` (whole run), plus the I/O floor, one after the other.
+``ifgram_inversion.py`` (whole run), one after the other (the I/O floor: floor_1mpx.py).
 
 Usage (make bench FAMILY=timeseries CASE=mintpy_1mpx): bench_sbas_1mpx.py STACK_DIR MINTPY_BIN_DIR OUT_JSON
-       [--repeat N] [--threads N] [--weight no|var] [--no-floor] [--variants]
+       [--repeat N] [--threads N] [--weight no|var] [--variants]
 
 Both tools get the same number of cores (default 2). Ours: numba threads. MintPy as its documentation
 runs it in parallel: one OpenBLAS/OpenMP thread per process (MintPy asks for 1 itself, but too late for
 OpenBLAS, which reads the variable when numpy is imported) and ``-c local --num-worker N``. Per-pixel
 least squares on a 202 x 59 matrix is 9x slower in CPU with 2 OpenBLAS threads than with 1 on this loaded
 machine, so "OpenBLAS N threads, no workers" (``--variants`` runs it, and the 1-thread, 1-process run)
-measures OpenBLAS's thread overhead, not MintPy. Each repeat runs ours, MintPy and the floor back to
-back; the JSON keeps every repeat (wall and CPU seconds), the load average before and after, versions
-and thread settings, and ours vs MintPy on the time series.
+measures OpenBLAS's thread overhead, not MintPy. Each repeat runs ours and MintPy back to back; the JSON keeps
+every repeat (wall and CPU seconds), the load average before and after, versions and thread settings, and ours vs
+MintPy on the time series.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 import numpy as np
-from common import ROOT, fresh, loadavg, option, qgis_env, qgis_run, read_tif, time_v, warm
+from common import ROOT, fresh, loadavg, option, qgis_env, qgis_run, read_tif, save_json, time_v, warm
 
 from insar_geohazards.algorithms.timeseries.sbas import linear_velocity
 
@@ -90,7 +90,6 @@ def main():
     stack_dir, bindir, out_json = (os.path.abspath(a) for a in sys.argv[1:4])
     repeat, threads = option(sys.argv, "--repeat", 1, int), option(sys.argv, "--threads", 2, int)
     weight = option(sys.argv, "--weight", "no")
-    with_floor = "--no-floor" not in sys.argv
     # (name, OpenBLAS threads, MintPy workers): the first is the baseline of the ratio
     configs = [(f"mintpy_{weight}", 1, threads)]
     if "--variants" in sys.argv:
@@ -134,22 +133,13 @@ def main():
                          "peak_rss_mb": t["peak_rss_mb"], "blas_threads": blas, "workers": workers}
             run[f"ratio_{name}_over_ours"] = round(t["wall_s"] / run["ours"]["wall_s"], 2)
             run[f"cpu_ratio_{name}_over_ours"] = round(t["cpu_s"] / run["ours"]["cpu_s"], 2)
-        if with_floor:
-            floor = os.path.join(os.path.dirname(__file__), "io_floor.py")
-            fl = subprocess.run([sys.executable, floor, stack_dir, our_dir], capture_output=True, text=True,
-                                check=True).stdout
-            run["io_floor"] = json.loads(fl)
-            run["ours_over_floor_gdal_default"] = round(run["ours"]["wall_s"] / run["io_floor"]["gdal_default_s"], 2)
-            run["ours_over_floor_our_options"] = round(run["ours"]["wall_s"] / run["io_floor"]["our_options_s"], 2)
         run["load_end"] = loadavg()
         print(json.dumps(run), flush=True)
         res["runs"].append(run)
     res[f"compare_{weight}"] = compare(os.path.join(work, f"ours_{weight}"), os.path.join(work, configs[0][0]), truth)
     res["load_after"] = loadavg()
     print(json.dumps({f"compare_{weight}": res[f"compare_{weight}"]}), flush=True)
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
-    with open(out_json, "w") as fh:
-        json.dump(res, fh, indent=1)
+    save_json(out_json, res)
 
 
 if __name__ == "__main__":

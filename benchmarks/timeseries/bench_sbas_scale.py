@@ -1,18 +1,15 @@
-"""SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on (the first ROWS rows of) a big
-stack from make_big_stack.py, in this process or on a Dask cluster of worker processes.
+"""SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on a big stack from make_big_stack.py, in
+this process or on a Dask cluster of worker processes.
 
-Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N]
-       [--results FILE] [--label TEXT]
+Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--workers N] [--results FILE] [--label TEXT]
 
---rows R: the first R rows only, through one VRT per interferogram (OUT_DIR/../rows_R, cheap) so the
-          same files feed every size; 0 (default) = the whole stack, read directly.
 --workers N: 0 (default) = blocks in this process (numba on 2 threads); N >= 1 = a LocalCluster of N
           worker processes with one thread each (dask_cluster.py), started before and stopped after
           the run, the tool given its tcp:// address as DASK_SCHEDULER. The cluster's own CPU
           seconds and peak RSS (its largest process) are measured with /usr/bin/time around it.
 Prints and appends one JSON line: wall, user+sys CPU seconds, peak RSS of the tool process (and of
 the cluster), the tool's per-block log (read / compute / write per block, projected time), and the
-velocity error against the synthetic truth over the rows run.
+velocity error against the synthetic truth.
 """
 
 from __future__ import annotations
@@ -30,21 +27,6 @@ from bench_sbas_1mpx import sbas_params
 from common import ROOT, parse_time_v, qgis_cmd, qgis_env, read_tif, time_v
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def row_subset(stack_dir: str, rows: int, where: str) -> str:
-    from osgeo import gdal
-
-    gdal.UseExceptions()
-    src = os.path.join(stack_dir, "tif")
-    dst = os.path.join(where, f"rows_{rows}")
-    os.makedirs(dst, exist_ok=True)
-    for f in sorted(os.listdir(src)):
-        out = os.path.join(dst, f[:-4] + ".vrt")
-        if not os.path.exists(out):
-            ds = gdal.Open(os.path.join(src, f))
-            gdal.Translate(out, ds, format="VRT", srcWin=[0, 0, ds.RasterXSize, rows])
-    return dst
 
 
 def start_cluster(n: int, out_dir: str):
@@ -75,18 +57,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("stack")
     ap.add_argument("out")
-    ap.add_argument("--rows", type=int, default=0)
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "sbas", "results_scale.json"))
     ap.add_argument("--label", default="")
     a = ap.parse_args()
     meta = json.load(open(os.path.join(a.stack, "stack.json")))
-    rows = a.rows or meta["rows"]
+    rows = meta["rows"]
     os.makedirs(a.out, exist_ok=True)
-    tif = row_subset(a.stack, rows, os.path.dirname(os.path.abspath(a.out))) if a.rows else os.path.join(a.stack, "tif")
-    params = sbas_params(tif, meta, a.out, memory_mb=512)
-    # GDAL keeps at most 100 VRT sources open by default: with 300 it closes and re-opens them block after
-    # block, dropping their decoded tiles (the row-subset runs read ~2x the CPU of the whole stack)
+    params = sbas_params(os.path.join(a.stack, "tif"), meta, a.out, memory_mb=512)
+    # GDAL keeps at most 100 datasets open by default: with 300 inputs it would close and re-open them
     env = qgis_env(GDAL_MAX_DATASET_POOL_SIZE=max(450, meta["n_ifgs"] + 50))
     cluster, cluster_stats = None, None
     if a.workers:
@@ -101,7 +80,7 @@ def main():
     with open(os.path.join(a.out, "log.txt"), "w") as fh:
         fh.write(run["stdout"] + run["stderr"])
     blocks = [ln.strip() for ln in run["stdout"].splitlines() if re.search(r"block (pass|\d+/\d+)", ln)]
-    truth = np.load(os.path.join(a.stack, "truth_velocity.npy"), mmap_mode="r")[:rows]
+    truth = np.load(os.path.join(a.stack, "truth_velocity.npy"), mmap_mode="r")
     vel = read_tif(params["OUTPUT_VELOCITY"])
     res = {"label": a.label, "rows": rows, "cols": meta["cols"], "n_ifgs": meta["n_ifgs"], "workers": a.workers,
            "memory_mb": 512, **{k: run[k] for k in ("wall_s", "user_s", "sys_s", "peak_rss_mb")},

@@ -18,16 +18,15 @@ CASES = [
          peer="MintPy `-w var`, 1 thread, 2 workers", setup=_MINTPY,
          run=f'set -- s300 300; {_STACK}\n'
              '"$PY" "$HERE/bench_sbas_1mpx.py" "$BUILD/bench_ts/s300" "$VENV/bin" "$OUT/results.json" '
-             '--repeat "${REPEAT:-2}" --threads 2 --weight var --no-floor --variants'),
+             '--repeat "${REPEAT:-2}" --threads 2 --weight var --variants'),
     dict(name="scale_10mpx", measures="10 Mpx (3200 x 3200) x 300 ifgs, 88 dates, 7.61 GB ZSTD tiles",
          peer="none: floor only", setup="enable_plugin",
-         run='ROWS_LIST=0 DASK_ROWS=0 KEEP=1 bash "$HERE/run_scale.sh"\n'
-             '"$PY" "$HERE/bench_sbas_scale.py" "$BUILD/bigts/stack3200" "$OUT" --rows 0'),
+         run='KEEP=1 bash "$HERE/run_scale.sh"\n"$PY" "$HERE/bench_sbas_scale.py" "$BUILD/bigts/stack3200" "$OUT"'),
     dict(name="dask_1600", table="dask", setup="enable_plugin",
          measures="SBAS 1600 x 1600 x 300 ifgs (1.8 GB ZSTD), workers read their own rows, blocks pinned to a worker",
-         peer="none: local", run='SIZE=1600 ROWS_LIST=0 DASK_ROWS=0 KEEP=1 bash "$HERE/run_scale.sh"'),
+         peer="none: local", run='SIZE=1600 KEEP=1 bash "$HERE/run_scale.sh"'),
     dict(name="dask_10mpx", table="dask", measures="SBAS 10 Mpx x 300 ifgs", peer="none: local",
-         setup="enable_plugin", run='ROWS_LIST=0 DASK_ROWS=0 KEEP=1 bash "$HERE/run_scale.sh"'),
+         setup="enable_plugin", run='KEEP=1 bash "$HERE/run_scale.sh"'),
     dict(name="stack_small", quick=True, measures="the stack generator alone, 60 x 60 px x 60 dates (a check)",
          peer="none", run='"$PY" "$HERE/make_stack.py" "$OUT/stack" 60 60 60'),
 ]

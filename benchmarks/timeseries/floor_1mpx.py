@@ -41,7 +41,7 @@ import sys
 import time
 
 from bench_sbas_1mpx import sbas_params
-from common import cpu_model, fresh, loadavg, option, qgis_cmd, qgis_env, warm
+from common import cpu_model, fresh, loadavg, option, qgis_cmd, qgis_env, save_json, warm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS = ("ours", "floor", "floor_our_options", "startup")
@@ -171,9 +171,7 @@ def main():
         (res["summary"]["ours"]["wall_s"]["median"] - res["summary"]["startup"]["wall_s"]["median"])
         / res["summary"]["floor"]["wall_s"]["median"], 3)
     res["load_after"] = loadavg()
-    os.makedirs(os.path.dirname(out_json), exist_ok=True)
-    with open(out_json, "w") as fh:
-        json.dump(res, fh, indent=1)
+    save_json(out_json, res)
     print(report(res), flush=True)
 
 

@@ -6,7 +6,7 @@ Usage: /usr/bin/python3 io_floor.py STACK_DIR OUR_OUTPUT_DIR [--only gdal_defaul
 Prints one JSON object with two floors (or the one ``--only`` names), each with its parts: ``read_s`` (open,
 read and decode every input), ``write_s`` (create and write the five outputs, closed) and ``total_s``:
   * ``gdal_default_s``: outputs as GDAL writes them by default for our layout (256-px tiles,
-    DEFLATE level 6, predictor 3, one thread), the floor the issue measured;
+    DEFLATE level 6, predictor 3, one thread);
   * ``our_options_s``: the creation options our writer uses (DEFLATE level 1, predictor 3,
     GDAL worker threads for compression; the time series ZSTD level 1, predictor 3).
 Inputs are read whole, one file at a time (the fastest way GDAL reads them).

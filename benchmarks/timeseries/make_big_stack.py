@@ -28,6 +28,7 @@ import sys
 import time
 
 import numpy as np
+from common import create_tif
 from make_stack import GT, WAVELENGTH_M, bowl, finish, pairs_for
 
 TILE = 256
@@ -46,9 +47,6 @@ def round_mantissa(a: np.ndarray, keep_bits: int = 12) -> None:
 def main():
     out = sys.argv[1]
     rows, cols, n_dates = (int(v) for v in (sys.argv[2:5] if len(sys.argv) > 4 else (3200, 3200, 88)))
-    from osgeo import gdal, osr
-
-    gdal.UseExceptions()
     os.makedirs(os.path.join(out, "tif"), exist_ok=True)
     t0 = time.perf_counter()
     dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n_dates)]
@@ -59,20 +57,10 @@ def main():
     rng = np.random.default_rng(42)
     sigma_rad = rng.uniform(0.3, 1.2, m).astype(np.float32)
     mm_to_rad = np.float32(-4 * np.pi / (WAVELENGTH_M * 1000.0))  # phase grows with range: -LOS
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32614)
-    wkt = srs.ExportToWkt()
-    drv = gdal.GetDriverByName("GTiff")
     opts = ["TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=ZSTD", "ZSTD_LEVEL=1",
             "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
-    ds_list = []
-    for a, b in pairs:
-        ds = drv.Create(os.path.join(out, "tif", f"{dates[a]:%Y%m%d}-{dates[b]:%Y%m%d}_unw.tif"), cols, rows, 1,
-                        gdal.GDT_Float32, opts)
-        ds.SetGeoTransform(GT)
-        ds.SetProjection(wkt)
-        ds.GetRasterBand(1).SetNoDataValue(float("nan"))
-        ds_list.append(ds)
+    ds_list = [create_tif(os.path.join(out, "tif", f"{dates[a]:%Y%m%d}-{dates[b]:%Y%m%d}_unw.tif"), rows, cols,
+                          gt=GT, epsg=32614, options=opts, nodata=float("nan")) for a, b in pairs]
     xx = np.arange(cols, dtype=np.float32)
     truth = np.empty((rows, cols), np.float32)
     seasonal = (4.0 * np.sin(2 * np.pi * years)).astype(np.float32)

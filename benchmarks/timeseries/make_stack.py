@@ -14,11 +14,11 @@ gain. 3 % of the pixels miss 1..10 random interferograms (NaN), as ISBAS stacks 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 
 import numpy as np
+from common import create_tif, save_json
 
 from insar_geohazards.algorithms.timeseries.network import build_network
 from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight
@@ -45,9 +45,8 @@ def finish(out, truth, ref, **meta):
     """The referenced truth (truth_velocity.npy) and stack.json (sizes, reference pixel and point, wavelength)."""
     np.save(os.path.join(out, "truth_velocity.npy"), (truth - truth[ref]).astype(np.float32))
     rx, ry = GT[0] + (ref[1] + 0.5) * GT[1], GT[3] + (ref[0] + 0.5) * GT[5]
-    with open(os.path.join(out, "stack.json"), "w") as fh:
-        json.dump({**meta, "ref_yx": list(ref), "ref_xy": [rx, ry], "epsg": 32614, "wavelength_m": WAVELENGTH_M,
-                   "looks": LOOKS}, fh, indent=1)
+    save_json(os.path.join(out, "stack.json"), {**meta, "ref_yx": list(ref), "ref_xy": [rx, ry], "epsg": 32614,
+                                                "wavelength_m": WAVELENGTH_M, "looks": LOOKS})
 
 
 def main():
@@ -55,7 +54,6 @@ def main():
     rows, cols, n_dates = (int(v) for v in (sys.argv[2:5] if len(sys.argv) > 4 else (1000, 1000, 60)))
     os.makedirs(os.path.join(out, "tif"), exist_ok=True)
     import h5py
-    from osgeo import gdal, osr
 
     dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n_dates)]
     net = build_network(pairs_for(dates))
@@ -67,8 +65,6 @@ def main():
     rng = np.random.default_rng(42)
     miss_pix = rng.random((rows, cols)) < 0.03
     miss_pix[ref] = False
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32614)
     mm_to_rad = -4 * np.pi / (WAVELENGTH_M * 1000.0)  # phase grows with range: -LOS
     h5 = h5py.File(os.path.join(out, "ifgramStack.h5"), "w")
     chunks = (m, min(rows, 128), min(cols, 128))
@@ -84,17 +80,11 @@ def main():
              "X_UNIT": "meters", "Y_UNIT": "meters", "PROCESSOR": "synthetic", "PLATFORM": "Sen"}
     for k, v in attrs.items():
         h5.attrs[k] = v
-    drv = gdal.GetDriverByName("GTiff")
-    opts = ["TILED=YES", "COMPRESS=NONE"]
     unw_ds, coh_ds = [], []
     for a, b in net.pairs:
         for kind, lst in (("unw", unw_ds), ("cc", coh_ds)):
-            ds = drv.Create(os.path.join(out, "tif", f"{a:%Y%m%d}-{b:%Y%m%d}_{kind}.tif"), cols, rows, 1,
-                            gdal.GDT_Float32, opts)
-            ds.SetGeoTransform(GT)
-            ds.SetProjection(srs.ExportToWkt())
-            ds.GetRasterBand(1).SetNoDataValue(float("nan"))
-            lst.append(ds)
+            lst.append(create_tif(os.path.join(out, "tif", f"{a:%Y%m%d}-{b:%Y%m%d}_{kind}.tif"), rows, cols, gt=GT,
+                                  epsg=32614, options=["TILED=YES", "COMPRESS=NONE"], nodata=float("nan")))
     block = 100
     # reference pixel noise: the same series everywhere is removed by referencing, so draw
     # noise at the reference pixel first and keep it

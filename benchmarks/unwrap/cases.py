@@ -1,9 +1,15 @@
 """Phase unwrapping (unwrap): the built-in backend against SNAPHU (snaphu-py 0.4.1) on interferograms with known
-truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py, tool_memory.sh)."""
+truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py)."""
 
 ABOUT = "phase unwrapping, built-in against SNAPHU, and peak memory"
 _QUIET = ('| grep -v -E "^(snaphu v|[0-9]+ parameters|Reading|No weight|Calculating|Initializing|Running|Maximum|'
           'Flow|Found|Growing|Writing|Total|Integrating|Program|Elapsed|$)"')
+
+
+def _memory(name, args, measures, **kw):
+    """Peak memory of memory.py ARGS (N, then global, tiled BUDGET_MB or tool)."""
+    return dict(name=name, peer="none", measures=measures, run=f'"$PY" "$HERE/memory.py" {args}', **kw)
+
 
 CASES = [
     dict(name="synthetic", setup="snaphu_venv", peer="SNAPHU 2.0.7 (snaphu-py 0.4.1), `cost=smooth`, `init=mcf`",
@@ -19,12 +25,8 @@ CASES = [
          measures="21 co-seismic interferograms cut by a surface rupture (Okada sources, 300 x 300, 4-20 looks), "
                   "true coherence",
          run=f'for c in true estimated; do "$SNAPHU_PY" "$HERE/rupture.py" --coherence $c 2>/dev/null {_QUIET}; done'),
-    dict(name="memory_5000", peer="none", measures="5000 x 5000, built-in, tiled at the default 512 MB",
-         run='"$PY" "$HERE/memory.py" 5000 tiled 512'),
-    dict(name="memory_10000", peer="none", measures="10 000 x 10 000, built-in, tiled at 512 MB (40 tiles of 256 rows)",
-         run='"$PY" "$HERE/memory.py" 10000 tiled 512'),
-    dict(name="tool_memory", peer="none", measures="5000 x 5000, the whole tool (GeoTIFF in and out)",
-         setup="enable_plugin", run='bash "$HERE/tool_memory.sh" 5000'),
-    dict(name="memory_small", quick=True, peer="none", measures="500 x 500, built-in, tiled at 64 MB (a check)",
-         run='"$PY" "$HERE/memory.py" 500 tiled 64'),
+    _memory("memory_5000", "5000 tiled 512", "5000 x 5000, built-in, tiled at the default 512 MB"),
+    _memory("memory_10000", "10000 tiled 512", "10 000 x 10 000, built-in, tiled at 512 MB (40 tiles of 256 rows)"),
+    _memory("tool_memory", "5000 tool", "5000 x 5000, the whole tool (GeoTIFF in and out)", setup="enable_plugin"),
+    _memory("memory_small", "500 tiled 64", "500 x 500, built-in, tiled at 64 MB (a check)", quick=True),
 ]

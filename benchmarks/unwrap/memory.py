@@ -1,6 +1,6 @@
 """Peak memory of the built-in unwrapper on an N x N interferogram (default 5000).
 
-Usage: python memory.py N [global | tiled [MAX_MEMORY_MB]]
+Usage: python memory.py N [global | tiled [MAX_MEMORY_MB] | tool [MAX_MEMORY_MB]]
 
 ``global``: the whole interferogram in memory (wrapped phase and coherence, float32) and
 unwrapped at once; prints the resident set before the call and the peak during it
@@ -9,15 +9,19 @@ unwrapped at once; prints the resident set before the call and the peak during i
 in memory), then unwrapped in row tiles by ``unwrap_tiled`` with the engine budget
 ``MAX_MEMORY_MB`` (default 512), reading rows from the files and writing the result to raw
 files; the peak is that of the whole process (Python, numpy, numba included).
+``tool``: the whole ``qgis_process run geohazard:unwrap`` (built-in backend, GeoTIFF in and out, the
+interferogram and its coherence written once), timed by ``/usr/bin/time -v``.
 """
 
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
 
 import numpy as np
+from common import qgis_run, write_tif
 
 from insar_geohazards.algorithms.engine import CallableSource
 from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
@@ -99,10 +103,30 @@ def main_tiled(n, budget_mb):
           f"{stats['seam_conflicts']}")
 
 
+def main_tool(n, budget_mb):
+    folder = os.path.join(ROOT, ".build", f"unwrap_tool_mem_{n}")
+    phase, coh = os.path.join(folder, "20200101_20200113.wrapped.tif"), os.path.join(folder, "coh.tif")
+    if not os.path.exists(phase):
+        os.makedirs(folder, exist_ok=True)
+        rng = np.random.default_rng(0)
+        strips = [rows_of(n, r0, min(n, r0 + 250), rng) for r0 in range(0, n, 250)]
+        for path, k in ((phase, 0), (coh, 1)):
+            write_tif(path, np.concatenate([s[k] for s in strips]),
+                      options=["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"])
+    shutil.rmtree(os.path.join(folder, "unw"), ignore_errors=True)
+    r = qgis_run("unwrap", {"INPUT": phase, "COHERENCE": coh, "MAX_MEMORY_MB": budget_mb,
+                            "OUTPUT": os.path.join(folder, "unw")})
+    print(f"tool {n} x {n}, budget {budget_mb} MB: {r['wall_s']:.1f} s, {r['cpu_s']:.1f} CPU-s, "
+          f"peak RSS {r['peak_rss_mb']:.0f} MB; load {os.getloadavg()[0]:.1f}")
+
+
 if __name__ == "__main__":
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     mode = sys.argv[2] if len(sys.argv) > 2 else "global"
+    budget = sys.argv[3] if len(sys.argv) > 3 else "512"
     if mode == "tiled":
-        main_tiled(size, float(sys.argv[3]) if len(sys.argv) > 3 else 512)
+        main_tiled(size, float(budget))
+    elif mode == "tool":
+        main_tool(size, budget)
     else:
         main_global(size)

@@ -1,6 +1,6 @@
 """The benchmarks are a harness plus cases: every family's cases load, every script is reachable from a case, no
-page names a benchmark file that is gone, BENCHMARKS.md's tables are what the recorded results give, and
-benchmarks/ stays under its size limit."""
+page names a benchmark file that is gone or a family or case that is not there, BENCHMARKS.md's tables are what the
+recorded results give, and benchmarks/ stays under its size limit."""
 
 import os
 import re
@@ -21,7 +21,7 @@ def _scripts():
     return [p for p in out if p.endswith((".py", ".sh"))]
 
 
-MAX_LINES = 11_250  # a ceiling that only comes down (the aim is 10,000); BENCHMARKS.md, "Run them", gives the command
+MAX_LINES = 10_720  # a ceiling that only comes down (the aim is 10,000); BENCHMARKS.md, "Run them", gives the command
 
 
 def test_benchmarks_stay_under_their_line_limit():
@@ -88,6 +88,21 @@ def test_no_page_names_a_benchmark_file_that_is_gone():
         text = open(os.path.join(ROOT, name), encoding="utf-8").read()
         missing |= {m for m in cited.findall(text) if not os.path.exists(os.path.join(ROOT, m))}
     assert sorted(missing) == []
+
+
+def test_every_make_bench_command_names_a_family_and_its_case():
+    """``make bench FAMILY=x [CASE=y]`` on BENCHMARKS.md and the docs pages: x has a cases.py and y is one of its
+    cases (a case measured as part of another runs that one)."""
+    docs = os.path.join(ROOT, "docs")
+    pages = [os.path.join(docs, n) for n in os.listdir(docs) if n.endswith(".md")]
+    pages.append(os.path.join(ROOT, "BENCHMARKS.md"))
+    fams = run.families()
+    wrong = set()
+    for page in pages:
+        for family, case in re.findall(r"make bench FAMILY=(\w+)(?: CASE=(\w+))?", open(page, encoding="utf-8").read()):
+            if family not in fams or case and case not in {c["name"] for c in run.load(family).CASES}:
+                wrong.add((os.path.basename(page), family, case))
+    assert sorted(wrong) == []
 
 
 def test_benchmarks_page_tables_are_the_recorded_results():

@@ -151,7 +151,7 @@ def test_phase_elevation_keeps_height_correlated_uplift_and_says_the_slope_grows
 def test_a_subsiding_valley_floor_is_left_out_of_the_phase_elevation_fit(qgis_app, tmp_path, small_blocks):
     """Subsidence confined to the low ground, linear in the height there: the valley is found from the stacking
     rate and left out of the fit (the log says so), and the valley's velocity keeps its truth (the benchmark
-    stacks with stronger stratification, benchmarks/corrections/chain_compare.py, show the gain)."""
+    stacks with stronger stratification, benchmarks/corrections/world_compare.py, show the gain)."""
     s = synthetic_stack(shape=(60, 80), n_dates=24, seed=37, bowl_mm_yr=0.0, strat_mm_per_km=4.0, turb_mm=0.5,
                         day_step=12)
     low = np.clip(1.0 - (s["dem"] - s["dem"].min()) / (0.35 * np.ptp(s["dem"])), 0.0, 1.0)
