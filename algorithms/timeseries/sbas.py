@@ -340,34 +340,21 @@ def _apply_operator(op, d, rows, pix, x):
 
 @njit(cache=True)
 def _build_normal(d, w, p, ref, sec, lap, r):
-    """Phase normal equations ``A^T W A`` (a weighted graph Laplacian) and ``A^T W d`` of pixel ``p``."""
+    """Phase normal equations ``A^T W A`` (a weighted graph Laplacian) and ``A^T W d`` of pixel ``p``: the lower
+    triangle built by :func:`_build_normal_lower` over the whole matrix, mirrored onto the upper one."""
     n = r.size
+    _build_normal_lower(d, w, p, ref, sec, np.zeros(n, np.int64), lap, r)
     for i in range(n):
-        r[i] = 0.0
-        for j in range(n):
-            lap[i, j] = 0.0
-    for i in range(ref.size):
-        wi = w[i, p]
-        di = d[i, p]
-        if not (wi > 0) or di != di:
-            continue
-        a = ref[i] - 1
-        b = sec[i] - 1
-        lap[b, b] += wi
-        r[b] += wi * di
-        if a >= 0:
-            lap[a, a] += wi
-            lap[a, b] -= wi
-            lap[b, a] -= wi
-            r[a] -= wi * di
+        for j in range(i + 1, n):
+            lap[i, j] = lap[j, i]
 
 
 @njit(cache=True)
 def _build_normal_lower(d, w, p, ref, sec, first, lap, r):
-    """:func:`_build_normal` restricted to what :func:`_chol_solve` reads: the lower triangle inside the
-    envelope ``first`` (every ``(sec, ref)`` entry lies there), the rest of ``lap`` left as it was. Same
-    sums in the same order, so the factor has the same bits; zeroing the whole ``(n, n)`` matrix per
-    pixel cost more than the envelope factorisation and evicted the pixel's columns from the L1 cache."""
+    """The phase normal equations of pixel ``p`` where :func:`_chol_solve` reads them: the lower triangle inside
+    the envelope ``first`` (every ``(sec, ref)`` entry lies there), the rest of ``lap`` left as it was; zeroing
+    the whole ``(n, n)`` matrix per pixel cost more than the envelope factorisation and evicted the pixel's
+    columns from the L1 cache."""
     n = r.size
     for i in range(n):
         r[i] = 0.0
