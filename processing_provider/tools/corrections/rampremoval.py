@@ -30,6 +30,14 @@ EXTRAPOLATION = ["Every coherent pixel (trend guarded)",
       tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
       engine=True)
 class RampRemoval(StackAlgorithm):
+    RAMP_TYPE = "RAMP_TYPE"
+    MODE = "MODE"
+    EXTRAPOLATION = "EXTRAPOLATION"
+    MAX_GRADIENT_MM_KM = "MAX_GRADIENT_MM_KM"
+    DEFORMING_AREAS = "DEFORMING_AREAS"
+    TREND_GUARD = "TREND_GUARD"
+    MASK = "MASK"
+    MIN_PIXELS = "MIN_PIXELS"
     HELP = (
         "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
         "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "
@@ -64,15 +72,6 @@ class RampRemoval(StackAlgorithm):
         "pixels used, RMS on the mask before and after the fitted surface (input unit). Checked against MintPy "
         "1.6.4 deramp (docs/corrections.md)."
     )
-
-    RAMP_TYPE = "RAMP_TYPE"
-    MODE = "MODE"
-    EXTRAPOLATION = "EXTRAPOLATION"
-    MAX_GRADIENT_MM_KM = "MAX_GRADIENT_MM_KM"
-    DEFORMING_AREAS = "DEFORMING_AREAS"
-    TREND_GUARD = "TREND_GUARD"
-    MASK = "MASK"
-    MIN_PIXELS = "MIN_PIXELS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.RAMP_TYPE, "Ramp", ["Linear", "Quadratic"]))

@@ -33,6 +33,17 @@ TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (D
             "MintPy,LiCSBAS"),
       page="corrections", former=(Alias("INCIDENCE_ANGLE", ids.INCIDENCE),), engine=True)
 class TroposphericCorrection(StackAlgorithm):
+    METHOD = "METHOD"
+    MODE = "MODE"
+    WINDOW = "WINDOW"
+    CORRELATION_THRESHOLD = "CORRELATION_THRESHOLD"
+    FILTER_PIXELS = "FILTER_PIXELS"
+    TREND_GUARD = "TREND_GUARD"
+    DEFORMING_AREAS = "DEFORMING_AREAS"
+    LATERAL_VARIATION = "LATERAL_VARIATION"
+    DELAYS = "DELAYS"
+    MASK = "MASK"
+    MIN_PIXELS = "MIN_PIXELS"
     HELP = (
         "Removes the tropospheric delay from unwrapped interferograms.\n\n"
         "<b>Phase-elevation</b> (stratified troposphere; Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010; "
@@ -87,18 +98,6 @@ class TroposphericCorrection(StackAlgorithm):
         "<b>Report</b> (CSV): per interferogram the coefficients (phase-elevation: per window: mm or radians per "
         "km of height) or the removed delay's spatial standard deviation (delay maps)."
     )
-
-    METHOD = "METHOD"
-    MODE = "MODE"
-    WINDOW = "WINDOW"
-    CORRELATION_THRESHOLD = "CORRELATION_THRESHOLD"
-    FILTER_PIXELS = "FILTER_PIXELS"
-    TREND_GUARD = "TREND_GUARD"
-    DEFORMING_AREAS = "DEFORMING_AREAS"
-    LATERAL_VARIATION = "LATERAL_VARIATION"
-    DELAYS = "DELAYS"
-    MASK = "MASK"
-    MIN_PIXELS = "MIN_PIXELS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.METHOD, "Method", TROPO_METHODS))
