@@ -497,7 +497,8 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
 
 @njit(cache=True, inline="always")
 def _lut_weight(c, inv_var, c_first, c_last, step, eps, top):
-    """``1 / var`` of one coherence value: the arithmetic of :func:`_weights_from_lut` for one cell."""
+    """``1 / var`` of one coherence value ``c`` from the table ``inv_var`` (nearest lower cell of ``c`` raised to
+    ``eps`` and clipped to the table); :func:`_weights_from_lut` and :func:`wls_variance_kernel` share it."""
     if not (c >= eps):
         c = eps
     if c < c_first:
@@ -712,15 +713,7 @@ def _weights_from_lut(coh, valid, inv_var, c_first, step, eps):
         for p in range(n_pix):
             if not valid[i, p]:
                 continue
-            c = coh[i, p]
-            if not (c >= eps):
-                c = eps
-            if c < c_first:
-                c = c_first
-            if c > c_last:
-                c = c_last
-            k = int((c - c_first) / step)
-            w[i, p] = inv_var[min(k, top)]
+            w[i, p] = _lut_weight(coh[i, p], inv_var, c_first, c_last, step, eps, top)
     return w
 
 
