@@ -376,6 +376,17 @@ def _build_normal_lower(d, w, p, ref, sec, first, lap, r):
 
 
 @njit(cache=True)
+def _suffix_sums_times(a, dt, out):
+    """``out[i, k] = dt[k] * sum(a[i, k:])``, each sum taken from the last column."""
+    n = dt.size
+    for i in range(a.shape[0]):
+        s = 0.0
+        for k in range(n - 1, -1, -1):
+            s += a[i, k]
+            out[i, k] = s * dt[k]
+
+
+@njit(cache=True)
 def _min_norm_velocity(lap, r, dt, rcond, x):
     """Minimum-norm velocity solution from the phase normal equations (``lap``, ``r``).
 
@@ -384,17 +395,9 @@ def _min_norm_velocity(lap, r, dt, rcond, x):
     """
     n = dt.size
     lt = np.empty((n, n))
-    for i in range(n):
-        s = 0.0
-        for k in range(n - 1, -1, -1):
-            s += lap[i, k]
-            lt[i, k] = s * dt[k]
+    _suffix_sums_times(lap, dt, lt)
     nv = np.empty((n, n))
-    for l in range(n):
-        s = 0.0
-        for k in range(n - 1, -1, -1):
-            s += lt[k, l]
-            nv[k, l] = s * dt[k]
+    _suffix_sums_times(lt.T, dt, nv.T)
     rv = np.empty(n)
     s = 0.0
     for k in range(n - 1, -1, -1):
