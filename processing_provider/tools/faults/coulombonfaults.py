@@ -47,8 +47,6 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "-0.1 bar.\n"
         "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
     )
-    DEPTH_UNIT = "km"
-    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
