@@ -134,9 +134,7 @@ class AdaDetection(GeohazardAlgorithm):
                                              optional=True))
 
     def check(self, parameters, context):
-        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
-        if layer is not None:
-            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        layers.check_velocity_field(self, parameters, self.INPUT, self.VELOCITY_FIELD, context)
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)

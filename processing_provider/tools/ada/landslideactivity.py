@@ -69,9 +69,7 @@ class LandslideActivity(GeohazardAlgorithm):
                                            optional=True))
 
     def check(self, parameters, context):
-        layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
-        if layer is not None:
-            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        layers.check_velocity_field(self, parameters, self.POINTS, self.VELOCITY_FIELD, context)
 
     #: the attributes added to each landslide, from :func:`~algorithms.ada.activity.landslide_activity`
     ACTIVITY_FIELDS = [("area_km2", compat.FIELD_DOUBLE), ("n_points", compat.FIELD_INT),
