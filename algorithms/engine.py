@@ -417,7 +417,18 @@ def apply_block(func: Callable, block: Block, inputs: dict, extra: Optional[dict
 
 
 # --------------------------------------------------------------------------- executors
-class LocalExecutor:
+class ClosedOnExit:
+    """``with x:`` calls ``x.close()`` on leaving the block, whatever happened there."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class LocalExecutor(ClosedOnExit):
     """Blocks run one after the other in the calling thread (kernels parallelise inside)."""
 
     distributed = False
@@ -429,13 +440,6 @@ class LocalExecutor:
 
     def close(self):
         pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 class _Done:
@@ -527,7 +531,7 @@ class _Pinned(_DaskTask):
         return self._fut.result()
 
 
-class DaskExecutor:
+class DaskExecutor(ClosedOnExit):
     """Blocks as tasks on a ``dask.distributed`` cluster (``scheduler``: ``"local"`` or an address).
 
     ``"local"`` starts an embedded ``LocalCluster`` whose workers are threads of this
@@ -606,13 +610,6 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 def task_threads() -> int:

@@ -82,6 +82,18 @@ def check_scalar(name: str, value: Optional[float], rule: Optional[Plausible] = 
             f"({rule.usual}); check the value and its unit")
 
 
+def header_number(raw: str, name: str, entry: str, low: float, high: float) -> float:
+    """The number a product's header gives (``raw``), refused unless it is a finite number within ``low..high``:
+    the message names the file (``name``) and the entry as the file writes it (``entry``)."""
+    try:
+        val = float(raw)
+    except ValueError:
+        raise GeohazardError(f"{name}: {entry} is not a number") from None
+    if not (math.isfinite(val) and low <= val <= high):
+        raise GeohazardError(f"{name}: {entry} is outside {low:g}..{high:g}")
+    return val
+
+
 def check_date(name: str, value: _dt.date, *, today: Optional[_dt.date] = None) -> None:
     """Raise when a date lies before the first SAR acquisition or more than 50 years ahead."""
     today = today or _dt.date.today()

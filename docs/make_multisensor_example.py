@@ -32,8 +32,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BENCH = os.path.join(ROOT, "benchmarks", "multisensor")
-sys.path[:0] = [BENCH, os.path.join(ROOT, ".build", "plugins")]
-from osgeo import gdal, osr  # noqa: E402
+sys.path[:0] = [BENCH, os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests")]
+from osgeo import gdal  # noqa: E402
+from testutils import write_geotiff  # noqa: E402
 
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
 from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv  # noqa: E402
@@ -43,24 +44,9 @@ S1_WAVELENGTH_M = 0.05546576
 
 
 def write_tif(path, arr, gt, epsg, *, descriptions=None, metadata=None):
-    arr = np.asarray(arr, np.float32)
-    arr = arr[None] if arr.ndim == 2 else arr
-    ds = gdal.GetDriverByName("GTiff").Create(path, arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32,
-                                              ["COMPRESS=DEFLATE", "TILED=YES"])
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    if metadata:
-        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
-    for i in range(arr.shape[0]):
-        b = ds.GetRasterBand(i + 1)
-        b.SetNoDataValue(float("nan"))
-        if descriptions:
-            b.SetDescription(descriptions[i])
-        b.WriteArray(arr[i])
-    ds = None
-    return path
+    """A float32 GeoTIFF, NaN = no data, as the tests write theirs (tests/testutils.py)."""
+    return write_geotiff(path, arr, geotransform=gt, epsg=epsg, nodata=float("nan"), descriptions=descriptions,
+                         metadata=metadata)
 
 
 def qgis_process(params: dict, log_path: str) -> dict:

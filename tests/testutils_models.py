@@ -91,3 +91,43 @@ def rebuilt_model(main: str, path):
     fresh = QgsProcessingModelAlgorithm()
     assert fresh.fromFile(getattr(build_models_module(), main)(str(path)))
     return fresh
+
+
+def drawn_model(name, inputs, steps, *, group="tests", after=None):
+    """A model as a user draws it in the modeler: ``inputs``, QGIS parameter definitions, each a model input of
+    its own name; ``steps``, ``(child id, algorithm id, {parameter: source}, {model output: (child output,
+    description)})`` in order; a source is the name of a model input (a string), ``(child id, its output)`` or a
+    static value (a number); ``after``, child id -> the child ids it waits for."""
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildDependency,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+    )
+
+    def _source(spec):
+        if isinstance(spec, str):
+            return QgsProcessingModelChildParameterSource.fromModelParameter(spec)
+        if isinstance(spec, tuple):
+            return QgsProcessingModelChildParameterSource.fromChildOutput(*spec)
+        return QgsProcessingModelChildParameterSource.fromStaticValue(spec)
+
+    model = QgsProcessingModelAlgorithm(name, group, group)
+    for definition in inputs:
+        model.addModelParameter(definition, QgsProcessingModelParameter(definition.name()))
+    for child_id, alg_id, sources, outputs in steps:
+        child = QgsProcessingModelChildAlgorithm(alg_id)
+        child.setChildId(child_id)
+        for key, source in sources.items():
+            child.addParameterSources(key, [_source(source)])
+        kept = {}
+        for out_name, (child_output, description) in outputs.items():
+            kept[out_name] = QgsProcessingModelOutput(out_name, description)
+            kept[out_name].setChildId(child_id)
+            kept[out_name].setChildOutputName(child_output)
+        child.setModelOutputs(kept)
+        child.setDependencies([QgsProcessingModelChildDependency(c) for c in (after or {}).get(child_id, ())])
+        model.addChildAlgorithm(child)
+    return model

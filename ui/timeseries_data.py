@@ -35,7 +35,7 @@ from qgis.core import (
 )
 
 from ..algorithms.errors import GeohazardError
-from ..fileio.base.probe import gdal_thread_options
+from ..fileio.base.probe import distinct_files, gdal_thread_options
 from ..fileio.base.raster import open_raster, raster_info
 from ..fileio.motion.points import date_fields_of, raster_dates
 
@@ -448,13 +448,7 @@ def _candidate_rasters(path: str, view: ProjectView) -> list:
     for nm in names[:2000]:
         if nm.lower().endswith(RASTER_EXTENSIONS):
             out.append(os.path.join(folder, nm))
-    seen, unique = set(), []
-    for p in out:
-        k = os.path.abspath(p)
-        if k not in seen:
-            seen.add(k)
-            unique.append(p)
-    return unique
+    return distinct_files(out)
 
 
 def component_group(path: str, project=None) -> Optional[ComponentGroup]:

@@ -38,8 +38,7 @@ from ..errors import GeohazardError
 from ..geometry.los import heading_from_azimuth
 from . import geometry_meta as gm
 from .licsar import circular_mean_deg
-from .stack_spec import PairSpec, StackSpec
-from .stack_spec import reason as _reason
+from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
 NAME = re.compile(r"^S1-GUNW-(?P<direction>[AD])-(?P<look>[RL])-(?P<track>\d{3})-tops-(?P<d1>\d{8})_(?P<d2>\d{8})-"
                   r"(?P<time>\d{6})-.*\.nc$", re.I)
@@ -157,14 +156,7 @@ def gunw_stack(entries: list) -> StackSpec:
     left: OrderedDict = OrderedDict()
     tracks: OrderedDict = OrderedDict()
     waves, baselines, seen = [], {}, {}
-    for e in entries:
-        m = NAME.match(e.name)
-        if m is None:
-            _reason(left, "not an ARIA GUNW file", e)
-            continue
-        if e.zip:
-            raise GeohazardError(f"{e.rel}: a GUNW inside a zip cannot be read through GDAL's netCDF driver; extract "
-                                 "it")
+    for e, m in product_files(entries, NAME.match, left, "an ARIA GUNW file", "netCDF"):
         tracks.setdefault((m.group("direction").upper(), m.group("track")), e.rel)
         pair = (_date(m.group("d1"), e.rel), _date(m.group("d2"), e.rel))
         key = tuple(sorted(pair))
@@ -187,17 +179,10 @@ def gunw_stack(entries: list) -> StackSpec:
                 where = f"{RADAR}/slantRangeStart and End" if k == "slant_range" else \
                     f"{CUBES}/{'incidenceAngle' if k == 'incidence' else 'azimuthAngle'} (cube mean)"
                 spec.geometry.setdefault(q, []).append((f"mean over the GUNW files of {where}", meta[k]))
-    if len(tracks) > 1:
-        (a, fa), (b, fb) = list(tracks.items())[:2]
-        raise GeohazardError(f"the GUNW files are of two tracks: {a[0]} {a[1]} ({fa}) and {b[0]} {b[1]} ({fb}); "
-                             "one stack is one track: give them apart")
+    one_group(tracks, "GUNW files", "track")
     if not spec.pairs:
         return spec
-    w0 = waves[0][1]
-    odd = next(((r, w) for r, w in waves if abs(w - w0) > 1e-6 * w0), None)
-    if odd is not None:
-        raise GeohazardError(f"{waves[0][0]} and {odd[0]} give wavelengths {w0:g} m and {odd[1]:g} m in "
-                             f"{RADAR}/wavelength: one stack is one sensor")
+    w0 = one_wavelength(waves, f" in {RADAR}/wavelength")
     spec.wavelength = (f"{RADAR}/wavelength of the GUNW files", w0)
     spec.frame = "{} track {}".format(*next(iter(tracks)))
     if baselines:

@@ -29,6 +29,7 @@ from typing import Mapping, Optional
 
 from ..conventions import SENTINEL1_WAVELENGTH_M
 from ..errors import GeohazardError
+from ..plausibility import header_number
 
 _GAMMA = r"S1[ABCD]{2}_\d{8}T\d{6}_\d{8}T\d{6}_(?:VV|HH|VH|HV)[PRO]\d{3,4}_INT\d{2}_G_[uw][ec][123F]_[0-9A-F]{4}"
 _BURST = r"S1_\d{6}_IW[123]_\d{8}_\d{8}_(?:VV|HH)_INT\d{2}_[0-9A-F]{4}"
@@ -101,13 +102,7 @@ def parse_parameters(text: str, name: str = "product .txt") -> dict:
 def _number(meta: Mapping[str, str], key: str, name: str, lo: float, hi: float) -> Optional[float]:
     if key not in meta or meta[key] in ("", "None"):
         return None
-    try:
-        val = float(meta[key])
-    except ValueError:
-        raise GeohazardError(f"{name}: '{key}: {meta[key]}' is not a number") from None
-    if not (math.isfinite(val) and lo <= val <= hi):
-        raise GeohazardError(f"{name}: '{key}: {meta[key]}' is outside {lo:g}..{hi:g}")
-    return val
+    return header_number(meta[key], name, f"'{key}: {meta[key]}'", lo, hi)
 
 
 def parameters_geometry(meta: Mapping[str, str], name: str = "product .txt") -> dict:

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..conventions import SENTINEL1_WAVELENGTH_M
 from ..errors import GeohazardError
+from ..plausibility import header_number
 
 FRAME_RE = re.compile(r"(?<![0-9A-Za-z])(\d{3}[AD]_\d{5}_\d{6})(?![0-9])")
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
@@ -108,13 +109,7 @@ def metadata_geometry(meta: Mapping[str, str], name: str = "metadata.txt") -> di
     for key, (qkey, (lo, hi)) in _GEOMETRY_KEYS.items():
         if key not in meta:
             continue
-        try:
-            val = float(meta[key])
-        except ValueError:
-            raise GeohazardError(f"{name}: {key}={meta[key]!r} is not a number") from None
-        if not (math.isfinite(val) and lo <= val <= hi):
-            raise GeohazardError(f"{name}: {key}={meta[key]!r} is outside {lo:g}..{hi:g}")
-        out[qkey] = val
+        out[qkey] = header_number(meta[key], name, f"{key}={meta[key]!r}", lo, hi)
     return out
 
 

@@ -37,8 +37,7 @@ import numpy as np
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
-from .stack_spec import PairSpec, StackSpec
-from .stack_spec import reason as _reason
+from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
 NAME = re.compile(r"^NISAR_L2_\w+?_GUNW_(?P<cycle>\d+)_(?P<track>\d+)_(?P<dir>[AD])_(?P<frame>\d+)_.*?_"
                   r"(?P<ref>\d{8})T\d{6}_\d{8}T\d{6}_(?P<sec>\d{8})T\d{6}_\d{8}T\d{6}_.*\.h5$", re.I)
@@ -139,14 +138,7 @@ def nisar_stack(entries: list) -> StackSpec:
     left: OrderedDict = OrderedDict()
     tracks: OrderedDict = OrderedDict()
     seen, waves, epsgs, baselines = {}, [], {}, {}
-    for e in entries:
-        m = NAME.match(e.name)
-        if m is None:
-            _reason(left, "not a NISAR GUNW file", e)
-            continue
-        if e.zip:
-            raise GeohazardError(f"{e.rel}: a NISAR GUNW inside a zip cannot be read through GDAL's HDF5 driver; "
-                                 "extract it")
+    for e, m in product_files(entries, NAME.match, left, "a NISAR GUNW file", "HDF5"):
         tracks.setdefault((m.group("track"), m.group("dir").upper()), e.rel)
         name_pair = tuple(_dt.datetime.strptime(m.group(k), "%Y%m%d").date() for k in ("ref", "sec"))
         try:
@@ -173,20 +165,13 @@ def nisar_stack(entries: list) -> StackSpec:
         if meta["incidence"] is not None:
             spec.geometry.setdefault(gm.INCIDENCE_KEY, []).append(
                 (f"mean over the GUNW files of {RADAR_GRID}/incidenceAngle (cube mean)", meta["incidence"]))
-    if len(tracks) > 1:
-        (a, fa), (b, fb) = list(tracks.items())[:2]
-        raise GeohazardError(f"the NISAR GUNW files are of two tracks: {a[0]} {a[1]} ({fa}) and {b[0]} {b[1]} "
-                             f"({fb}); one stack is one track: give them apart")
+    one_group(tracks, "NISAR GUNW files", "track")
     if len(epsgs) > 1:
         (a, fa), (b, fb) = list(epsgs.items())[:2]
         raise GeohazardError(f"the NISAR GUNW files are on two projections: EPSG:{a} ({fa}) and EPSG:{b} ({fb})")
     if not spec.pairs:
         return spec
-    w0 = waves[0][1]
-    odd = next(((r, w) for r, w in waves if abs(w - w0) > 1e-6 * w0), None)
-    if odd is not None:
-        raise GeohazardError(f"{waves[0][0]} and {odd[0]} give wavelengths {w0:g} m and {odd[1]:g} m: one stack is "
-                             "one sensor and one frequency")
+    w0 = one_wavelength(waves, one="one sensor and one frequency")
     spec.wavelength = (f"c / {FREQ}/centerFrequency of the GUNW files", w0)
     spec.frame = "track {} {}".format(*next(iter(tracks)))
     if baselines:

@@ -40,8 +40,7 @@ from ..conventions import radians_per_m
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
-from .stack_spec import PairSpec, StackSpec
-from .stack_spec import reason as _reason
+from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
 NAME = re.compile(r"^OPERA_L3_DISP-S1_(?P<mode>[A-Z]{2})_F(?P<frame>\d+)_(?P<pol>[A-Z]{2})_"
                   r"(?P<ref>\d{8})T\d{6}Z_(?P<sec>\d{8})T\d{6}Z_v(?P<version>[\d.]+)_(?P<made>\d{8})T\d{6}Z"
@@ -181,14 +180,7 @@ def opera_stack(entries: list) -> StackSpec:
     left: OrderedDict = OrderedDict()
     frames: OrderedDict = OrderedDict()
     seen, waves, incs, baselines, counts = {}, [], [], {}, []
-    for e in entries:
-        parts = name_parts(e.name)
-        if parts is None:
-            _reason(left, "not an OPERA DISP-S1 file", e)
-            continue
-        if e.zip:
-            raise GeohazardError(f"{e.rel}: a DISP-S1 file inside a zip cannot be read through GDAL's netCDF driver; "
-                                 "extract it")
+    for e, parts in product_files(entries, name_parts, left, "an OPERA DISP-S1 file", "netCDF"):
         frames.setdefault(parts["frame"], e.rel)
         pair = (parts["ref"], parts["sec"])
         if pair in seen:
@@ -214,17 +206,10 @@ def opera_stack(entries: list) -> StackSpec:
         if masked is not None:
             spec.masks[spec.pairs[-1].unw] = subdataset(e.path, "recommended_mask")
             counts.append((e.rel, *masked))
-    if len(frames) > 1:
-        (a, fa), (b, fb) = list(frames.items())[:2]
-        raise GeohazardError(f"the DISP-S1 files are of two frames: F{a} ({fa}) and F{b} ({fb}); one stack is one "
-                             "frame: give them apart")
+    one_group(frames, "DISP-S1 files", "frame", show="F{}".format)
     if not spec.pairs:
         return spec
-    w0 = waves[0][1]
-    odd = next(((r, w) for r, w in waves if abs(w - w0) > 1e-6 * w0), None)
-    if odd is not None:
-        raise GeohazardError(f"{waves[0][0]} and {odd[0]} give radar wavelengths {w0:g} m and {odd[1]:g} m: one "
-                             "stack is one sensor")
+    w0 = one_wavelength(waves)
     spec.frame = f"F{next(iter(frames))}"
     spec.wavelength = ("identification/radar_wavelength of the DISP-S1 files", w0)
     spec.unw_scale = radians_per_m(w0, phase_sign=-1)  # phase = -4 pi / wavelength x displacement

@@ -34,7 +34,7 @@ from typing import Optional
 from ..errors import GeohazardError
 from . import gamma
 from .dates import parse_date_pair
-from .stack_spec import Entry, PairSpec, StackSpec
+from .stack_spec import Entry, PairSpec, StackSpec, one_wavelength
 from .stack_spec import reason as _reason
 
 C_M_S = 299_792_458.0
@@ -302,11 +302,8 @@ def gmtsar_stack(entries: list) -> StackSpec:
         raise GeohazardError("the GMTSAR folder holds no <yyyyddd>_<yyyyddd>/unwrap_ll.grd")
     _finish(spec, left, "corr_ll.grd")
     if wavelengths:
-        ws = sorted({round(w, 9) for w, _ in wavelengths})
-        if ws[-1] - ws[0] > 1e-6 * ws[0]:
-            raise GeohazardError(f"two radar wavelengths in the .PRM files ({ws[0]} m, {ws[-1]} m): one stack is one "
-                                 "sensor")
-        spec.wavelength = (f"radar_wavelength of the pairs' .PRM files ({wavelengths[0][1]} ...)", wavelengths[0][0])
+        w0 = one_wavelength([(rel, w) for w, rel in wavelengths], " in radar_wavelength of their .PRM files")
+        spec.wavelength = (f"radar_wavelength of the pairs' .PRM files ({wavelengths[0][1]} ...)", w0)
     spec.crs_if_missing = "EPSG:4326"  # GMT grids carry no CRS; *_ll.grd are longitude/latitude
     spec.taken = [f"GMTSAR stack: {len(spec.pairs)} geocoded interferograms ({spec.pairs[0].name} .. "
                   f"{spec.pairs[-1].name}), {sum(p.coh is not None for p in spec.pairs)} coherence rasters; dates from "
@@ -430,11 +427,8 @@ def _snap_values(spec: StackSpec, metas: list) -> None:
                               unit=m["_units"].get("radar_frequency", ""), sensor=m.get("MISSION")), rel)
            for m, rel in metas if num(m, "radar_frequency")]
     if wls:
-        ws = sorted({round(w, 12) for w, _ in wls})
-        if ws[-1] - ws[0] > 1e-6 * ws[0]:
-            raise GeohazardError(f"two radar frequencies in the products' .dim ({wls[0][1]} and {wls[-1][1]}): one "
-                                 "stack is one sensor")
-        spec.wavelength = (f"radar_frequency of {wls[0][1]}", wls[0][0])
+        w0 = one_wavelength([(rel, w) for w, rel in wls], " from radar_frequency of their .dim")
+        spec.wavelength = (f"radar_frequency of {wls[0][1]}", w0)
     for m, rel in metas[:1]:
         near, far = num(m, "incidence_near"), num(m, "incidence_far")
         if near is not None and far is not None and 0.5 <= near <= 89.5 and 0.5 <= far <= 89.5:

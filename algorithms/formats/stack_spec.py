@@ -10,6 +10,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..errors import GeohazardError
+
 
 @dataclass
 class Entry:
@@ -138,3 +140,38 @@ def _zip_of(vsi_path: str):
 
 def reason(counts: OrderedDict, why: str, e: Entry) -> None:
     counts.setdefault(why, []).append(e.rel)
+
+
+def product_files(entries, match, left: OrderedDict, product: str, driver: str):
+    """``(entry, what match found in its name)`` of each of ``entries`` whose file name ``match`` takes for a
+    ``product`` file (e.g. "an ARIA GUNW file"); the others are left in ``left`` with the reason. One inside a zip
+    is refused: GDAL's ``driver`` driver reads it from a folder only."""
+    for e in entries:
+        m = match(e.name)
+        if m is None:
+            reason(left, f"not {product}", e)
+            continue
+        if e.zip:
+            raise GeohazardError(f"{e.rel}: {product} inside a zip cannot be read through GDAL's {driver} driver; "
+                                 "extract it")
+        yield e, m
+
+
+def one_group(found: OrderedDict, files: str, group: str, show=" ".join) -> None:
+    """Refuses a stack whose ``files`` are of two tracks or frames (``group``): ``found`` maps each one met, in order,
+    to its first file; ``show`` writes one for the message."""
+    if len(found) > 1:
+        (a, fa), (b, fb) = list(found.items())[:2]
+        raise GeohazardError(f"the {files} are of two {group}s: {show(a)} ({fa}) and {show(b)} ({fb}); one stack is "
+                             f"one {group}: give them apart")
+
+
+def one_wavelength(waves: list, where: str = "", one: str = "one sensor") -> float:
+    """The wavelength (m) of every file of a stack (``waves``: (file, wavelength) in order), refusing two that
+    differ by more than one part in a million; ``where`` says where the product holds it."""
+    w0 = waves[0][1]
+    odd = next(((r, w) for r, w in waves if abs(w - w0) > 1e-6 * w0), None)
+    if odd is not None:
+        raise GeohazardError(f"{waves[0][0]} and {odd[0]} give wavelengths {w0:g} m and {odd[1]:g} m{where}: one "
+                             f"stack is {one}")
+    return w0

@@ -391,10 +391,7 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
     m = idx.size
     if nu < 1 or 2 * (m - nu) <= m:
         return 0  # a robust fit zeroes about one residual per unknown: with half of them zero the MAD is 0
-    yc = np.empty((n_comp, m))
-    for q in range(m):
-        for k in range(n_comp):
-            yc[k, q] = y[k, idx[q]]
+    yc = y[:, idx]  # the component's pairs, gathered (a copy)
     wr = np.ones(m)
     res = np.empty(m)
     N = np.empty((nu, nu))

@@ -103,37 +103,19 @@ def _arc_power(z, i, a, kappa, v, h):
 
 
 @njit(parallel=True)
-def _periodogram_kernel(z, a, kappa, v_grid, h_grid, out_v, out_h, out_g):
-    n_arcs, n = z.shape
-    for i in prange(n_arcs):
-        best = -1.0
-        bv = 0.0
-        bh = 0.0
-        for ih in range(h_grid.shape[0]):
-            h = h_grid[ih]
-            for iv in range(v_grid.shape[0]):
-                v = v_grid[iv]
-                g = _arc_power(z, i, a, kappa, v, h)
-                if g > best:
-                    best = g
-                    bv = v
-                    bh = h
-        out_v[i] = bv
-        out_h[i] = bh
-        out_g[i] = np.sqrt(best) / n
-
-
-@njit(parallel=True)
-def _refine_kernel(z, a, kappa, centre_v, centre_h, dv, dh, nv, nh, out_v, out_h, out_g):
+def _periodogram_kernel(z, a, kappa, centre_v, centre_h, v_steps, h_steps, out_v, out_h, out_g):
+    """Grid search of every arc ``i``: the velocity ``centre_v[i] + v_steps`` and DEM-error ``centre_h[i] + h_steps``
+    of largest arc power (the coarse search: centres 0 and the whole grids as steps; a zoom: the previous
+    answers and a finer grid about 0)."""
     n_arcs, n = z.shape
     for i in prange(n_arcs):
         best = -1.0
         bv = centre_v[i]
         bh = centre_h[i]
-        for ih in range(-nh, nh + 1):
-            h = centre_h[i] + ih * dh
-            for iv in range(-nv, nv + 1):
-                v = centre_v[i] + iv * dv
+        for ih in range(h_steps.shape[0]):
+            h = centre_h[i] + h_steps[ih]
+            for iv in range(v_steps.shape[0]):
+                v = centre_v[i] + v_steps[iv]
                 g = _arc_power(z, i, a, kappa, v, h)
                 if g > best:
                     best = g
@@ -193,11 +175,13 @@ def arc_periodogram(dphase, time_yr, *, kappa_per_m=None, wavelength_m: float = 
     z = np.exp(1j * dphase)
     m = dphase.shape[0]
     v0, h0, g0 = np.empty(m), np.empty(m), np.empty(m)
-    _periodogram_kernel(z, a, kappa, v_grid, h_grid, v0, h0, g0)
-    for _ in range(3):  # three zooms: the final step is 1/2048 of the ambiguity
+    _periodogram_kernel(z, a, kappa, np.zeros(m), np.zeros(m), v_grid, h_grid, v0, h0, g0)
+    for _ in range(3):  # three zooms of 8 steps either side: the final step is 1/2048 of the ambiguity
         dv, dh = dv / 8.0, dh / 8.0
         v1, h1, g1 = np.empty(m), np.empty(m), np.empty(m)
-        _refine_kernel(z, a, kappa, v0, h0, dv, dh, 8, 8 if dh > 0 else 0, v1, h1, g1)
+        v_steps = np.arange(-8, 9) * dv
+        h_steps = np.arange(-8, 9) * dh if dh > 0 else np.zeros(1)
+        _periodogram_kernel(z, a, kappa, v0, h0, v_steps, h_steps, v1, h1, g1)
         v0, h0, g0 = v1, h1, g1
     return v0, h0, g0
 

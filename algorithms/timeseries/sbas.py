@@ -340,34 +340,21 @@ def _apply_operator(op, d, rows, pix, x):
 
 @njit(cache=True)
 def _build_normal(d, w, p, ref, sec, lap, r):
-    """Phase normal equations ``A^T W A`` (a weighted graph Laplacian) and ``A^T W d`` of pixel ``p``."""
+    """Phase normal equations ``A^T W A`` (a weighted graph Laplacian) and ``A^T W d`` of pixel ``p``: the lower
+    triangle built by :func:`_build_normal_lower` over the whole matrix, mirrored onto the upper one."""
     n = r.size
+    _build_normal_lower(d, w, p, ref, sec, np.zeros(n, np.int64), lap, r)
     for i in range(n):
-        r[i] = 0.0
-        for j in range(n):
-            lap[i, j] = 0.0
-    for i in range(ref.size):
-        wi = w[i, p]
-        di = d[i, p]
-        if not (wi > 0) or di != di:
-            continue
-        a = ref[i] - 1
-        b = sec[i] - 1
-        lap[b, b] += wi
-        r[b] += wi * di
-        if a >= 0:
-            lap[a, a] += wi
-            lap[a, b] -= wi
-            lap[b, a] -= wi
-            r[a] -= wi * di
+        for j in range(i + 1, n):
+            lap[i, j] = lap[j, i]
 
 
 @njit(cache=True)
 def _build_normal_lower(d, w, p, ref, sec, first, lap, r):
-    """:func:`_build_normal` restricted to what :func:`_chol_solve` reads: the lower triangle inside the
-    envelope ``first`` (every ``(sec, ref)`` entry lies there), the rest of ``lap`` left as it was. Same
-    sums in the same order, so the factor has the same bits; zeroing the whole ``(n, n)`` matrix per
-    pixel cost more than the envelope factorisation and evicted the pixel's columns from the L1 cache."""
+    """The phase normal equations of pixel ``p`` where :func:`_chol_solve` reads them: the lower triangle inside
+    the envelope ``first`` (every ``(sec, ref)`` entry lies there), the rest of ``lap`` left as it was; zeroing
+    the whole ``(n, n)`` matrix per pixel cost more than the envelope factorisation and evicted the pixel's
+    columns from the L1 cache."""
     n = r.size
     for i in range(n):
         r[i] = 0.0
@@ -389,6 +376,17 @@ def _build_normal_lower(d, w, p, ref, sec, first, lap, r):
 
 
 @njit(cache=True)
+def _suffix_sums_times(a, dt, out):
+    """``out[i, k] = dt[k] * sum(a[i, k:])``, each sum taken from the last column."""
+    n = dt.size
+    for i in range(a.shape[0]):
+        s = 0.0
+        for k in range(n - 1, -1, -1):
+            s += a[i, k]
+            out[i, k] = s * dt[k]
+
+
+@njit(cache=True)
 def _min_norm_velocity(lap, r, dt, rcond, x):
     """Minimum-norm velocity solution from the phase normal equations (``lap``, ``r``).
 
@@ -397,17 +395,9 @@ def _min_norm_velocity(lap, r, dt, rcond, x):
     """
     n = dt.size
     lt = np.empty((n, n))
-    for i in range(n):
-        s = 0.0
-        for k in range(n - 1, -1, -1):
-            s += lap[i, k]
-            lt[i, k] = s * dt[k]
+    _suffix_sums_times(lap, dt, lt)
     nv = np.empty((n, n))
-    for l in range(n):
-        s = 0.0
-        for k in range(n - 1, -1, -1):
-            s += lt[k, l]
-            nv[k, l] = s * dt[k]
+    _suffix_sums_times(lt.T, dt, nv.T)
     rv = np.empty(n)
     s = 0.0
     for k in range(n - 1, -1, -1):
@@ -510,7 +500,8 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
 
 @njit(cache=True, inline="always")
 def _lut_weight(c, inv_var, c_first, c_last, step, eps, top):
-    """``1 / var`` of one coherence value: the arithmetic of :func:`_weights_from_lut` for one cell."""
+    """``1 / var`` of one coherence value ``c`` from the table ``inv_var`` (nearest lower cell of ``c`` raised to
+    ``eps`` and clipped to the table); :func:`_weights_from_lut` and :func:`wls_variance_kernel` share it."""
     if not (c >= eps):
         c = eps
     if c < c_first:
@@ -725,15 +716,7 @@ def _weights_from_lut(coh, valid, inv_var, c_first, step, eps):
         for p in range(n_pix):
             if not valid[i, p]:
                 continue
-            c = coh[i, p]
-            if not (c >= eps):
-                c = eps
-            if c < c_first:
-                c = c_first
-            if c > c_last:
-                c = c_last
-            k = int((c - c_first) / step)
-            w[i, p] = inv_var[min(k, top)]
+            w[i, p] = _lut_weight(coh[i, p], inv_var, c_first, c_last, step, eps, top)
     return w
 
 

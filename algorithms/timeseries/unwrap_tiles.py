@@ -41,7 +41,7 @@ from functools import partial
 
 import numpy as np
 
-from ..engine import CallableSource, LocalExecutor, plan_blocks, process_blocks
+from ..engine import CallableSource, ClosedOnExit, LocalExecutor, plan_blocks, process_blocks
 from ..errors import GeohazardError
 from ..progress import SubProgress, check_canceled, ensure
 from .unwrap import (
@@ -179,7 +179,7 @@ def _label_tile(roots: np.ndarray, min_size: int, top: int, bottom: int) -> np.n
 
 
 # --------------------------------------------------------------------------- scratch rows
-class RowScratch:
+class RowScratch(ClosedOnExit):
     """Unwrapped phase (float32) and node ids (int32) of the tiles' own rows, in raw files on disk.
 
     Rows are appended in order and read back by range; nothing stays in memory. The files
@@ -213,13 +213,6 @@ class RowScratch:
         for fh in self._files.values():
             fh.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 # --------------------------------------------------------------------------- pass 1: seams

@@ -62,6 +62,16 @@ def quiet_gdal_reads():
         yield
 
 
+@contextlib.contextmanager
+def _fresh(var: contextvars.ContextVar):
+    """``var`` holds a new empty dict for the duration of the block (of this thread or task), then what it held."""
+    token = var.set({})
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
 #: Headers of the inputs the guard opened in this run (``{file key: header}``, :func:`_file_key`; None outside a run).
 _RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_headers", default=None)
 
@@ -176,16 +186,11 @@ def raster_metadata(ds) -> dict:
     return md
 
 
-@contextlib.contextmanager
 def run_headers():
-    """For the duration of a tool run: the headers the input guard read are reused (``known_header``)
-    instead of each input being opened again to read its grid and CRS. Inputs are never written during a
-    run (the guard refuses an output that is an input), so a header stays true until the run ends."""
-    token = _RUN_HEADERS.set({})
-    try:
-        yield
-    finally:
-        _RUN_HEADERS.reset(token)
+    """For the duration of a tool run (``with run_headers():``): the headers the input guard read are reused
+    (``known_header``) instead of each input being opened again to read its grid and CRS. Inputs are never written
+    during a run (the guard refuses an output that is an input), so a header stays true until the run ends."""
+    return _fresh(_RUN_HEADERS)
 
 
 def _file_key(path: str):
@@ -197,6 +202,17 @@ def _file_key(path: str):
     except (OSError, ValueError):
         return os.path.abspath(path)
     return (st.st_dev, st.st_ino)
+
+
+def distinct_files(paths) -> list:
+    """``paths`` without the later spellings of a file already listed (:func:`_file_key`), in their order."""
+    seen, out = set(), []
+    for p in paths:
+        key = _file_key(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def remember_header(path: str, header: dict) -> None:
@@ -335,16 +351,12 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
 _MODEL_PROBES: contextvars.ContextVar = contextvars.ContextVar("geohazard_model_probes", default=None)
 
 
-@contextlib.contextmanager
 def shared_probes():
-    """For the duration of a model run: a raster that one step probed and nothing changed since (the same file, size,
-    modification and change times) is not opened again by the next steps, which get the same answer (the six
-    steps of Corrected SBAS read one stack's coherence). A probe that refused its file is not kept."""
-    token = _MODEL_PROBES.set({})
-    try:
-        yield
-    finally:
-        _MODEL_PROBES.reset(token)
+    """For the duration of a model run (``with shared_probes():``): a raster that one step probed and nothing changed
+    since (the same file, size, modification and change times) is not opened again by the next steps, which get the
+    same answer (the six steps of Corrected SBAS read one stack's coherence). A probe that refused its file is not
+    kept."""
+    return _fresh(_MODEL_PROBES)
 
 
 def _signature(path: str):

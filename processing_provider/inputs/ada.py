@@ -11,6 +11,7 @@ from ...algorithms.ada import classification
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
+from ...fileio.base.probe import distinct_files
 from ...fileio.base.vector import as_number, wkt_of
 from ...fileio.motion import ada, geometry, points
 from ..lazy import lazy_module
@@ -213,10 +214,4 @@ def egms_tiles(alg, parameters, context) -> list:
     if not out:
         raise GeohazardError(f"{alg.INPUT} or {alg.INPUTS}: give an EGMS .zip or .csv file, several, or a folder "
                              "of them")
-    seen, unique = set(), []
-    for p in out:
-        key = os.path.realpath(p)
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique
+    return distinct_files(out)

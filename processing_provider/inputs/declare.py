@@ -300,6 +300,15 @@ def file(pid, label, *, extension="", file_filter="", folder=False, optional=Fal
     return cls(pid, label, behavior, extension, optional=optional, fileFilter=file_filter)
 
 
+def _same_settings(definition, copy):
+    """``copy`` (a new parameter built from ``definition``'s arguments) given its flags, metadata and help: what
+    QGIS's ``clone`` of our parameter subclasses keeps."""
+    copy.setFlags(definition.flags())
+    copy.setMetadata(definition.metadata())
+    copy.setHelp(definition.help())
+    return copy
+
+
 class FileOrFolder(QgsProcessingParameterFile):
     """A file input whose value may also be a folder (read by the tool for the files it takes): QGIS's own check
     refuses a folder when the parameter has a file filter."""
@@ -310,13 +319,9 @@ class FileOrFolder(QgsProcessingParameterFile):
         return super().checkValueIsAcceptable(value, context)
 
     def clone(self):
-        copy = FileOrFolder(self.name(), self.description(), self.behavior(), self.extension(), self.defaultValue(),
-                            bool(self.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional),
-                            self.fileFilter())
-        copy.setFlags(self.flags())
-        copy.setMetadata(self.metadata())
-        copy.setHelp(self.help())
-        return copy
+        return _same_settings(self, FileOrFolder(
+            self.name(), self.description(), self.behavior(), self.extension(), self.defaultValue(),
+            bool(self.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional), self.fileFilter()))
 
 
 def raster_out(pid, label, *, optional=False, create=True):
@@ -359,13 +364,9 @@ class ReportDestination(QgsProcessingParameterFileDestination):
         return ReportOutput(self.name(), self.description())
 
     def clone(self):
-        copy = ReportDestination(self.name(), self.description(), self.fileFilter(), self.defaultValue(),
-                                 bool(self.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional),
-                                 self.createByDefault())
-        copy.setFlags(self.flags())
-        copy.setMetadata(self.metadata())
-        copy.setHelp(self.help())
-        return copy
+        return _same_settings(self, ReportDestination(
+            self.name(), self.description(), self.fileFilter(), self.defaultValue(),
+            bool(self.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional), self.createByDefault()))
 
 
 def file_out(pid, label, file_filter, *, optional=False, create=True):

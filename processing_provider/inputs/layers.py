@@ -164,6 +164,14 @@ def read_point_table(alg, parameters, name, context, field_names, progress=None)
     return PointTable(pts.x, pts.y, pts.attributes, pts.fids, source.sourceCrs())
 
 
+def check_velocity_field(alg, parameters, layer_name, name, context) -> None:
+    """A tool's ``check``: the velocity field ``name`` of the point layer given in ``layer_name`` (when one is given
+    and loads), as :func:`velocity_field` reads it."""
+    layer = alg.parameterAsVectorLayer(parameters, layer_name, context)
+    if layer is not None:
+        velocity_field(alg, parameters, name, layer, context)
+
+
 def velocity_field(alg, parameters, name, layer, context, *, required=True, candidates=VELOCITY_CANDIDATES):
     """The velocity field chosen in ``name`` (checked numeric), else the first of ``candidates`` the layer has."""
     chosen = alg.parameterAsString(parameters, name, context)

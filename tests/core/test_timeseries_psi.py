@@ -71,8 +71,9 @@ def test_periodogram_kernel_numba_equals_python():
     vg, hg = np.linspace(-10, 10, 9), np.linspace(-20, 20, 5)
     o1 = [np.empty(3) for _ in range(3)]
     o2 = [np.empty(3) for _ in range(3)]
-    psi._periodogram_kernel(z, a, k, vg, hg, *o1)
-    psi._periodogram_kernel.py_func(z, a, k, vg, hg, *o2)
+    centre = np.array([0.0, 1.5, -2.0])
+    psi._periodogram_kernel(z, a, k, centre, -centre, vg, hg, *o1)
+    psi._periodogram_kernel.py_func(z, a, k, centre, -centre, vg, hg, *o2)
     for x, y in zip(o1, o2):
         np.testing.assert_allclose(x, y, atol=1e-12)
 

@@ -306,7 +306,8 @@ def test_velocity_kernel_equals_a_pixel_by_pixel_loop(n, n_pix):
 
 def test_envelope_normal_equations_equal_the_full_ones_bit_for_bit(net):
     """The weighted kernel builds each pixel's normal matrix only where the envelope Cholesky reads it: those
-    entries and the right-hand side must be the full build's, bit for bit, whatever the upper part holds."""
+    entries and the right-hand side must be the full build's, bit for bit, whatever the upper part holds. The full
+    build is numpy's ``A^T W A`` and ``A^T W d`` (incidence matrix of the network, unusable pairs weighted 0)."""
     rng = np.random.default_rng(5)
     _, ifg, _ = synthetic_stack(net, shape=(3, 4), noise_mm=1.0, missing_fraction=0.3, seed=4)
     d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
@@ -321,6 +322,12 @@ def test_envelope_normal_equations_equal_the_full_ones_bit_for_bit(net):
         lap_e, r_e = np.full((n, n), 7.0), np.empty(n)  # garbage outside the envelope stays garbage
         sbas._build_normal_lower(d, w, p, net.ref_index, net.sec_index, first, lap_e, r_e)
         assert np.array_equal(lap_e[lower], lap[lower]) and np.array_equal(r_e, r)
+        wp = np.where(np.isfinite(d[:, p]) & (w[:, p] > 0), w[:, p], 0.0)
+        design = np.zeros((net.n_pairs, n))
+        design[np.arange(net.n_pairs), net.sec_index - 1] = 1.0
+        design[np.arange(net.n_pairs)[net.ref_index > 0], net.ref_index[net.ref_index > 0] - 1] = -1.0
+        np.testing.assert_allclose(lap, design.T @ (wp[:, None] * design), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(r, design.T @ (wp * np.nan_to_num(d[:, p])), rtol=1e-12, atol=1e-12)
         assert np.all(lap[~lower & (np.arange(n)[None, :] < np.arange(n)[:, None])] == 0.0)  # nothing outside
 
 

@@ -198,37 +198,18 @@ def test_cli_sigterm_leaves_no_part_file(tmp_path):
 def _user_model(path=None):
     """A model a user draws: a multiple-raster input (interferograms) -> sbasinversion, a raster-layer input (a LOS
     velocity) -> losvelocitytovertical; written to ``path`` when given (for qgis_process)."""
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-        QgsProcessingParameterRasterLayer,
-    )
-    from testutils_models import build_models_module
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer
+    from testutils_models import build_models_module, drawn_model
 
-    model = QgsProcessingModelAlgorithm("user model", "tests", "tests")
-    model.addModelParameter(QgsProcessingParameterMultipleLayers("IFGS", "Interferograms",
-                                                                 QgsProcessing.SourceType.TypeRaster),
-                            QgsProcessingModelParameter("IFGS"))
-    model.addModelParameter(QgsProcessingParameterRasterLayer("VEL", "LOS velocity"),
-                            QgsProcessingModelParameter("VEL"))
-    for cid, alg, key, source, out_name, out_id in (
-            ("sbas", "geohazard:sbasinversion", "INTERFEROGRAMS", "IFGS", "V", "OUTPUT_VELOCITY"),
-            ("vert", "geohazard:losvelocitytovertical", "INPUT", "VEL", "U", "OUTPUT")):
-        child = QgsProcessingModelChildAlgorithm(alg)
-        child.setChildId(cid)
-        child.addParameterSources(key, [QgsProcessingModelChildParameterSource.fromModelParameter(source)])
-        if cid == "vert":  # the geometry is the user's to give (none is assumed)
-            child.addParameterSources("INCIDENCE", [QgsProcessingModelChildParameterSource.fromStaticValue(39.0)])
-        out = QgsProcessingModelOutput(out_name, out_name)
-        out.setChildId(cid)
-        out.setChildOutputName(out_id)
-        child.setModelOutputs({out_name: out})
-        model.addChildAlgorithm(child)
+    model = drawn_model("user model", [
+        QgsProcessingParameterMultipleLayers("IFGS", "Interferograms", QgsProcessing.SourceType.TypeRaster),
+        QgsProcessingParameterRasterLayer("VEL", "LOS velocity"),
+    ], [
+        ("sbas", "geohazard:sbasinversion", {"INTERFEROGRAMS": "IFGS"}, {"V": ("OUTPUT_VELOCITY", "V")}),
+        # the geometry is the user's to give (none is assumed)
+        ("vert", "geohazard:losvelocitytovertical", {"INPUT": "VEL", "INCIDENCE": 39.0},
+         {"U": ("OUTPUT", "U")}),
+    ])
     model = build_models_module().pin_output_names(model)  # "sbas:V", "vert:U" on every QGIS version
     if path is not None:
         assert model.toFile(str(path))

@@ -14,42 +14,49 @@ def _vel(tmp_path, name="v.tif"):
     return {"OUTPUT_VELOCITY": str(tmp_path / name)}
 
 
-def test_a_gamma_interferogram_cut_short_is_named(qgis_app, tmp_path):
-    t = Truth(n_dates=4)
-    root = gamma_stack(tmp_path / "g", t)
+def _gamma_unw_cut_short(root, t):
     pair = f"{t.pairs[1][0]:%Y%m%d}_{t.pairs[1][1]:%Y%m%d}"
-    path = os.path.join(root, "interferograms", pair, pair + ".unw")
-    with open(path, "r+b") as fh:
+    with open(os.path.join(root, "interferograms", pair, pair + ".unw"), "r+b") as fh:
         fh.truncate(1000)
-    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)},
-                      rf"INTERFEROGRAMS: g/interferograms/{pair}/{pair}.unw \(1,000 bytes\) fits none of the DEM/MAP "
-                      r"grids \(dem_seg.par 36 x 30; 4 bytes a pixel\): cut short")
+    return (rf"INTERFEROGRAMS: g/interferograms/{pair}/{pair}.unw \(1,000 bytes\) fits none of the DEM/MAP grids "
+            r"\(dem_seg.par 36 x 30; 4 bytes a pixel\): cut short")
 
 
-def test_snap_products_not_terrain_corrected_are_refused_as_radar_coordinates(qgis_app, tmp_path):
-    t = Truth(n_dates=4)
-    root = snap_products(tmp_path / "s", t)
+def _snap_not_terrain_corrected(root, t):
     for dirpath, _, files in os.walk(root):
         for f in files:
             if f.endswith(".hdr"):
                 p = os.path.join(dirpath, f)
                 text = open(p).read().split("map info")[0]
                 open(p, "w").write(text)
-    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)},
-                      r"INTERFEROGRAMS: .*Unw_Phase_ifg_IW2_VV_.*\.img has no map georeference: the stack is in radar "
-                      r"coordinates; apply SNAP's Radar > Geometric > Terrain Correction")
+    return (r"INTERFEROGRAMS: .*Unw_Phase_ifg_IW2_VV_.*\.img has no map georeference: the stack is in radar "
+            r"coordinates; apply SNAP's Radar > Geometric > Terrain Correction")
 
 
-def test_a_snap_header_cut_short_and_two_producers_mixed_are_named(qgis_app, tmp_path):
-    t = Truth(n_dates=4)
-    root = snap_products(tmp_path / "s", t)
+def _snap_header_cut_short(root, t):
     dim = sorted(f for f in os.listdir(root) if f.endswith(".dim"))[0]
     with open(os.path.join(root, dim), "r+b") as fh:
         fh.truncate(200)
-    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)},
-                      rf"INTERFEROGRAMS: s/{dim} is not a readable BEAM-DIMAP header .*cut short")
-    g = gmtsar_stack(tmp_path / "m", t)
-    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": [g, root], **_vel(tmp_path, "w.tif")},
+    return rf"INTERFEROGRAMS: s/{dim} is not a readable BEAM-DIMAP header .*cut short"
+
+
+@pytest.mark.parametrize("folder, stack, damage", [
+    ("g", gamma_stack, _gamma_unw_cut_short),
+    ("s", snap_products, _snap_not_terrain_corrected),
+    ("s", snap_products, _snap_header_cut_short),
+])
+def test_a_damaged_stack_is_refused_naming_the_file(qgis_app, tmp_path, folder, stack, damage):
+    """A GAMMA interferogram cut short, SNAP products left in radar coordinates (no Terrain Correction), a SNAP
+    header cut short: each refused, naming the file and what was expected."""
+    t = Truth(n_dates=4)
+    root = stack(tmp_path / folder, t)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)}, damage(root, t))
+
+
+def test_two_producers_mixed_are_named(qgis_app, tmp_path):
+    t = Truth(n_dates=4)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": [gmtsar_stack(tmp_path / "m", t),
+                                                              snap_products(tmp_path / "s", t)], **_vel(tmp_path)},
                       r"INTERFEROGRAMS: the inputs mix products of two producers: GMTSAR .* and SNAP")
 
 

@@ -210,34 +210,16 @@ def test_streamed_series_equal_the_whole_read(run_alg, tmp_path, data_dir):
 
 def _egms_to_ada_model():
     """A user's model: EGMS tiles -> loadegms -> adadetection (its points output kept), as drawn in the modeler."""
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-    )
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
+    from testutils_models import build_models_module, drawn_model
 
-    model = QgsProcessingModelAlgorithm("EGMS to ADA", "tests", "tests")
-    tiles = QgsProcessingParameterMultipleLayers("TILES", "EGMS tiles", QgsProcessing.SourceType.TypeFile)
-    model.addModelParameter(tiles, QgsProcessingModelParameter("TILES"))
-    load = QgsProcessingModelChildAlgorithm("geohazard:loadegms")
-    load.setChildId("load")
-    load.addParameterSources("INPUTS", [QgsProcessingModelChildParameterSource.fromModelParameter("TILES")])
-    load.addParameterSources("SERIES_STORAGE", [QgsProcessingModelChildParameterSource.fromStaticValue(2)])
-    model.addChildAlgorithm(load)
-    ada = QgsProcessingModelChildAlgorithm("geohazard:adadetection")
-    ada.setChildId("ada")
-    ada.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("load", "OUTPUT")])
-    out = QgsProcessingModelOutput("POINTS", "ADA points")
-    out.setChildId("ada")
-    out.setChildOutputName("OUTPUT_POINTS")
-    ada.setModelOutputs({"POINTS": out})
-    model.addChildAlgorithm(ada)
-    from testutils_models import build_models_module
-
+    model = drawn_model("EGMS to ADA", [
+        QgsProcessingParameterMultipleLayers("TILES", "EGMS tiles", QgsProcessing.SourceType.TypeFile),
+    ], [
+        ("load", "geohazard:loadegms", {"INPUTS": "TILES", "SERIES_STORAGE": 2}, {}),
+        ("ada", "geohazard:adadetection", {"INPUT": ("load", "OUTPUT")},
+         {"POINTS": ("OUTPUT_POINTS", "ADA points")}),
+    ])
     return build_models_module().pin_output_names(model)  # "ada:POINTS" on every QGIS version
 
 

@@ -73,6 +73,19 @@ def _band(path):
     return arr
 
 
+def _geometry(path) -> tuple:
+    """(incidence, heading, slant range) a raster carries in its metadata."""
+    md = _meta(path)
+    return float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])
+
+
+def _dem_error_correlation(dem_error_path) -> float:
+    """Correlation of the estimated DEM error with the truth's bumps, over the pixels estimated."""
+    est, truth = _band(dem_error_path), _dz()
+    ok = np.isfinite(est)
+    return float(np.corrcoef(est[ok], truth[ok])[0, 1])
+
+
 def _dem_error_ratio(dem_error_path):
     """Median of estimated / true DEM error where the truth is over 5 m (the truth relative to the reference
     pixel, row 1 column 1: SBAS references every date there, its DEM-error term with it)."""
@@ -198,22 +211,16 @@ def test_the_geometry_survives_every_stack_tool_of_the_chain(qgis_app, tmp_path)
                                     "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
                                     "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
     for out in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY"):
-        md = _meta(sbas[out])
-        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
-            (INC, HEAD, RANGE), out
+        assert _geometry(sbas[out]) == (INC, HEAD, RANGE), out
     carried = [float(v) for v in _meta(sbas["OUTPUT_TIMESERIES"])["PERPENDICULAR_BASELINES_M"].split(",")]
     np.testing.assert_allclose(carried, BPERP - BPERP[0], atol=2e-3)
     dem_step = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
                                              "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
                                              "OUTPUT_VELOCITY": str(tmp_path / "vf.tif")})
     for out in ("OUTPUT", "OUTPUT_DEM_ERROR", "OUTPUT_VELOCITY"):
-        md = _meta(dem_step[out])
-        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
-            (INC, HEAD, RANGE), out
+        assert _geometry(dem_step[out]) == (INC, HEAD, RANGE), out
     # the DEM error through the whole chain: the bumps survive (no plane to take), scaled by the carried geometry
-    est, truth = _band(dem_step["OUTPUT_DEM_ERROR"]), _dz()
-    ok = np.isfinite(est)
-    assert np.corrcoef(est[ok], truth[ok])[0, 1] > 0.95
+    assert _dem_error_correlation(dem_step["OUTPUT_DEM_ERROR"]) > 0.95
 
 
 def test_inputs_of_different_geometries_are_not_carried_and_are_refused_where_used(qgis_app, tmp_path):
@@ -253,12 +260,8 @@ def test_the_corrected_sbas_model_takes_its_geometry_from_the_files(qgis_app, tm
     assert "incidence angle 34 deg: from the inputs' metadata" in fb.text
     assert "perpendicular baselines: from the inputs' metadata" in fb.text
     for out in ("demerror:VELOCITY", "demerror:DEM_ERROR"):
-        md = _meta(res[out])
-        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
-            (INC, HEAD, RANGE), out
-    est, truth = _band(res["demerror:DEM_ERROR"]), _dz()
-    ok = np.isfinite(est)
-    assert np.corrcoef(est[ok], truth[ok])[0, 1] > 0.95
+        assert _geometry(res[out]) == (INC, HEAD, RANGE), out
+    assert _dem_error_correlation(res["demerror:DEM_ERROR"]) > 0.95
     plain = _stack(str(tmp_path / "plain"), tag=False)
     errors = []
 

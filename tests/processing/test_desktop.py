@@ -554,33 +554,6 @@ def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
     assert not compilation.announce_compilation(SbasInversion.KERNELS, fb) and fb.text == ""
 
 
-def test_first_run_counts_the_kernels_compiled_in_the_progress_text(qgis_app, monkeypatch):
-    numba = pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
-    from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider.inputs import compilation
-    from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
-
-    @numba.njit
-    def first_run_probe(x):
-        return x + 1
-
-    @numba.njit
-    def after_the_run(x):
-        return x - 1
-
-    func = first_run_probe.py_func
-    monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
-    monkeypatch.setattr(_numba, "kernels_to_compile",
-                        lambda modules: [f"{func.__module__}.{func.__name__}", "elsewhere.kernel"])
-    fb = recording_feedback()
-    with compilation.compilation_progress(SbasInversion.KERNELS, fb):
-        assert first_run_probe(1) == 2
-        assert first_run_probe(2) == 3  # compiled once, counted once
-    assert fb.progress_texts == ["Compiling fast kernels, first run only...",
-                                 "Compiling fast kernels, first run only: 1 of 2..."]
-    assert after_the_run(1) == 0 and len(fb.progress_texts) == 2  # the counter ends with the run
-
-
 def test_kernels_are_cached_on_disk_in_numba_cache_dir(tmp_path):
     """A kernel compiled once is found in the cache by the next process (what a read-only plugin
     folder relies on: numba then writes to NUMBA_CACHE_DIR or the user's cache folder)."""

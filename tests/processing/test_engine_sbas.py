@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from engine_reference import sbas_scan_frozen, sbas_solve_frozen
 from testutils import read_raster as _read
-from testutils import write_geotiff
+from testutils import recording_feedback, write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT")
@@ -160,7 +160,6 @@ def test_sbas_on_the_engine_equals_the_frozen_loop_mexico_city(alg, run_alg, tmp
 def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_alg, tmp_path, monkeypatch):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     pytest.importorskip("h5py", reason="h5py is not installed")
-    from qgis.core import QgsProcessingFeedback
 
     from insar_geohazards.algorithms import engine
     from insar_geohazards.fileio.insar import stacks as tt
@@ -169,24 +168,19 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)  # the embedded LocalCluster: 2 workers
 
-    class Log(QgsProcessingFeedback):
-        lines: list = []
-
-        def pushInfo(self, info):
-            self.lines.append(info)
-
-    got = []
+    got, logs = [], []
     for sched in ("", "local"):
         d = tmp_path / (sched or "here")
         d.mkdir()
-        log = Log()
+        log = recording_feedback()
+        logs.append(log)
         res = run_alg("sbasinversion", {"INTERFEROGRAMS": folder, "COHERENCE": folder, "INPUT_UNITS": 3,
                                         "WEIGHTING": 1, "ISBAS_MIN_COUNT": 20, "DASK_SCHEDULER": sched,
                                         **_all_outputs(d)}, feedback=log)
         got.append([_read(res[k])[0].tobytes() for k in OUTS] + [_points(res["OUTPUT_POINTS"])[1].tobytes(),
                    _h5(res["OUTPUT_MINTPY_TIMESERIES"], "timeseries").tobytes(),
                    _h5(res["OUTPUT_MINTPY_VELOCITY"], "velocity").tobytes()])
-    assert any("2 worker thread(s)" in line for line in Log.lines)
+    assert any("2 worker thread(s)" in line for log in logs for line in log.info)
     assert got[0] == got[1]
 
 
@@ -197,7 +191,6 @@ def test_sbas_dask_workers_read_their_own_rows_and_equal_the_local_run(run_alg, 
     process and shipped. Every output is the local run's, byte for byte."""
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     from osgeo import gdal
-    from qgis.core import QgsProcessingFeedback
 
     from insar_geohazards.algorithms import engine
     from insar_geohazards.fileio.insar import stacks as tt
@@ -210,24 +203,16 @@ def test_sbas_dask_workers_read_their_own_rows_and_equal_the_local_run(run_alg, 
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)  # the embedded LocalCluster: 2 workers
 
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, info):
-            self.lines.append(info)
-
     def run(name, inputs, sched):
         d = tmp_path / name
         d.mkdir()
-        log = Log()
+        log = recording_feedback()
         outs = {k: str(d / f"{k.lower()}.tif") for k in OUTS}
         res = run_alg("sbasinversion", {"INTERFEROGRAMS": inputs, "COHERENCE": inputs, "INPUT_UNITS": 3,
                                         "WEIGHTING": 1, "ISBAS_MIN_COUNT": 20, "DASK_SCHEDULER": sched,
                                         "OUTPUT_POINTS": str(d / "pts.gpkg"), **outs}, feedback=log)
         got = [_read(res[k])[0].tobytes() for k in OUTS] + [_points(res["OUTPUT_POINTS"])[1].tobytes()]
-        return got, log.lines
+        return got, log.info
 
     local, _ = run("here", folder, "")
     monkeypatch.setenv("INSAR_GEOHAZARDS_DASK_PROCESSES", processes)

@@ -1,4 +1,5 @@
-"""The progress bar moves while a first run compiles the numba kernels, and never moves backwards."""
+"""The progress bar moves while a first run compiles the numba kernels, and never moves backwards; the progress text
+counts the kernels compiled."""
 
 import gc
 
@@ -35,6 +36,7 @@ def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_
     with compilation.compilation_progress(SbasInversion.KERNELS, fb):
         progress.set_progress(0.0)  # the first block starts: the tool reports nothing more while it compiles
         assert probe_a(1) == 2
+        assert probe_a(2) == 3  # compiled once, counted once
         after_a = bar[-1]
         assert after_a > 0, bar  # compiling one kernel moved the bar
         assert probe_b(1) == 3
@@ -45,11 +47,14 @@ def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_
         progress.set_progress(60.0)
         progress.set_progress(100.0)
     assert gc.get_freeze_count() == 0 and gc.isenabled()  # given back to the collector when the run ends
+    assert fb.progress_texts == ["Compiling fast kernels, first run only...",  # the kernels compiled, counted
+                                 "Compiling fast kernels, first run only: 1 of 3...",
+                                 "Compiling fast kernels, first run only: 2 of 3..."]
     assert bar == sorted(bar) and bar[-1] == pytest.approx(100.0), bar
     assert all(0.0 <= v <= 100.0 for v in bar), bar
     # after the run, the tool's progress goes to the bar unchanged
     fb2 = recording_feedback()
-    assert after_the_run(1) == 0
+    assert after_the_run(1) == 0 and len(fb.progress_texts) == 3  # the counter ends with the run
     plain = []
     fb2.progressChanged.connect(plain.append)
     FeedbackProgress(fb2).set_progress(30.0)

@@ -203,3 +203,33 @@ def test_every_parameter_and_output_has_its_constant(qgis_app):
         known |= {f"{k}_LAYERS" for k in known}  # the layers output of a set of rasters (declare.raster_folder_out)
         problems += [f"{cls.NAME}: {n}" for n in names if n not in known and n not in former]
     assert not problems, "IDs without a constant:\n" + "\n".join(sorted(set(problems)))
+
+
+def _header_rank(item) -> int:
+    """0 for an ID (``X = "X"``, or a shared one ``X = ids.X``), 1 for ``HELP``, 2 for any other class constant."""
+    if isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
+        name, value = item.targets[0].id, item.value
+        if (isinstance(value, ast.Constant) and value.value == name) or getattr(value, "attr", None) == name:
+            return 0
+        if name == "HELP":
+            return 1
+    return 2
+
+
+def test_every_tool_class_declares_its_ids_then_help_then_its_tables():
+    """One class layout in every tool file: the parameter and output IDs, then HELP, then the other class constants
+    (the guard lists and flags, the choice tables initAlgorithm offers), then the methods."""
+    problems = []
+    for rel in _tool_files():
+        for cls in (n for n in ast.parse(_read(rel)).body if isinstance(n, ast.ClassDef)):
+            header = []
+            for item in cls.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    break
+                if not (isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)):  # a docstring
+                    header.append(item)
+            ranks = [_header_rank(item) for item in header]
+            if ranks != sorted(ranks):
+                first = next(i for i in range(1, len(ranks)) if ranks[i] < ranks[i - 1])
+                problems.append(f"{rel}:{header[first].lineno} {cls.name}: IDs, then HELP, then the other constants")
+    assert not problems, "\n".join(problems)

@@ -147,29 +147,21 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     outs = _outputs(tmp_path)
     with pytest.raises(QgsProcessingException, match="REFERENCE: the point .* is outside"):
         run_alg(NAME, {"INTERFEROGRAMS": str(folder), "REFERENCE": "0,0 [EPSG:32633]", **outs})
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    write_geotiff(bad / "20200101_20200113_unw.tif", np.ones((4, 4)))
-    write_geotiff(bad / "20200113_20200125_unw.tif", np.ones((5, 4)))
-    with pytest.raises(QgsProcessingException, match="20200113_20200125_unw.tif has 5 rows x 4 columns"):
-        run_alg(NAME, {"INTERFEROGRAMS": str(bad), **outs})
-    nodate = tmp_path / "nodate"
-    nodate.mkdir()
-    write_geotiff(nodate / "ifg_unw.tif", np.ones((4, 4)))
-    with pytest.raises(QgsProcessingException, match="no date pair found in the file name 'ifg_unw.tif'"):
-        run_alg(NAME, {"INTERFEROGRAMS": str(nodate), **outs})
-    dup = tmp_path / "dup"
-    dup.mkdir()
-    write_geotiff(dup / "20200101_20200113_unw.tif", np.ones((4, 4)))
-    write_geotiff(dup / "20200113-20200101_unw.tif", np.ones((4, 4)))
-    with pytest.raises(QgsProcessingException, match="duplicate interferogram 20200101-20200113"):
-        run_alg(NAME, {"INTERFEROGRAMS": str(dup), **outs})
-    nan = tmp_path / "nan"
-    nan.mkdir()
-    for a, b in [("20200101", "20200113"), ("20200113", "20200125")]:
-        write_geotiff(nan / f"{a}_{b}_unw.tif", np.full((4, 4), -9999.0), nodata=-9999.0)
-    with pytest.raises(QgsProcessingException, match="every pixel is no-data"):
-        run_alg(NAME, {"INTERFEROGRAMS": str(nan), **outs})
+    folders = {  # a folder of interferograms (file name -> values, -9999 = no data) -> what the refusal says
+        "bad": ({"20200101_20200113_unw.tif": np.ones((4, 4)), "20200113_20200125_unw.tif": np.ones((5, 4))},
+                "20200113_20200125_unw.tif has 5 rows x 4 columns"),
+        "nodate": ({"ifg_unw.tif": np.ones((4, 4))}, "no date pair found in the file name 'ifg_unw.tif'"),
+        "dup": ({"20200101_20200113_unw.tif": np.ones((4, 4)), "20200113-20200101_unw.tif": np.ones((4, 4))},
+                "duplicate interferogram 20200101-20200113"),
+        "nan": ({"20200101_20200113_unw.tif": np.full((4, 4), -9999.0),
+                 "20200113_20200125_unw.tif": np.full((4, 4), -9999.0)}, "every pixel is no-data"),
+    }
+    for name, (files, message) in folders.items():
+        (tmp_path / name).mkdir()
+        for file_name, values in files.items():
+            write_geotiff(tmp_path / name / file_name, values, nodata=-9999.0)
+        with pytest.raises(QgsProcessingException, match=message):
+            run_alg(NAME, {"INTERFEROGRAMS": str(tmp_path / name), **outs})
     with pytest.raises(QgsProcessingException, match="COHERENCE"):
         run_alg(NAME, {"INTERFEROGRAMS": str(folder), "WEIGHTING": 1, **outs})
     hole = tmp_path / "hole"

@@ -54,45 +54,18 @@ def _user_model(path, *, distortion_after_sbas):
     """A model as a user draws it in the modeler: QGIS's own input types (multiple raster layers, a raster layer),
     a stack step (sbasinversion on INTERFEROGRAMS) and a geometricdistortion step on DEM with no heading, which
     the DEM does not carry: the step refuses, asking for it."""
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-        QgsProcessingParameterRasterLayer,
-    )
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer
+    from testutils_models import drawn_model
 
-    model = QgsProcessingModelAlgorithm("user model", "mine", "mine")
-    for d in (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "ifgs", QgsProcessing.SourceType.TypeRaster),
-              QgsProcessingParameterRasterLayer("DEM", "dem")):
-        model.addModelParameter(d, QgsProcessingModelParameter(d.name()))
-    src = QgsProcessingModelChildParameterSource.fromModelParameter
-    sbas = QgsProcessingModelChildAlgorithm("geohazard:sbasinversion")
-    sbas.setChildId("sbas")
-    sbas.addParameterSources("INTERFEROGRAMS", [src("INTERFEROGRAMS")])
-    sbas.addParameterSources("MIN_TEMPORAL_COHERENCE", [QgsProcessingModelChildParameterSource.fromStaticValue(0)])
-    for out in ("OUTPUT_VELOCITY", "OUTPUT_TIMESERIES"):
-        o = QgsProcessingModelOutput(out)
-        o.setChildId("sbas")
-        o.setChildOutputName(out)
-        sbas.setModelOutputs({**sbas.modelOutputs(), out: o})
-    dist = QgsProcessingModelChildAlgorithm("geohazard:geometricdistortion")
-    dist.setChildId("dist")
-    dist.addParameterSources("DEM", [src("DEM")])
-    for out in ("OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE"):
-        o = QgsProcessingModelOutput(out)
-        o.setChildId("dist")
-        o.setChildOutputName(out)
-        dist.setModelOutputs({**dist.modelOutputs(), out: o})
-    if distortion_after_sbas:
-        from qgis.core import QgsProcessingModelChildDependency
-
-        dist.setDependencies([QgsProcessingModelChildDependency("sbas")])
-    model.addChildAlgorithm(sbas)
-    model.addChildAlgorithm(dist)
+    model = drawn_model("user model", [
+        QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "ifgs", QgsProcessing.SourceType.TypeRaster),
+        QgsProcessingParameterRasterLayer("DEM", "dem"),
+    ], [
+        ("sbas", "geohazard:sbasinversion", {"INTERFEROGRAMS": "INTERFEROGRAMS", "MIN_TEMPORAL_COHERENCE": 0},
+         {out: (out, "") for out in ("OUTPUT_VELOCITY", "OUTPUT_TIMESERIES")}),
+        ("dist", "geohazard:geometricdistortion", {"DEM": "DEM"},
+         {out: (out, "") for out in ("OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE")}),
+    ], group="mine", after={"dist": ("sbas",)} if distortion_after_sbas else None)
     assert model.toFile(str(path))
     return str(path)
 

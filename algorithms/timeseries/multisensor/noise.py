@@ -86,9 +86,18 @@ def _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d
         ks += 1.0 + (h1 * h1 + h2 * h2) / (s * s)
     for i in range(n - 2):
         z[i] = abs(z[i])
-    mad = 1.482602218505602 * np.median(z[:n - 2])
+    _pixel_noise(p, np.median(z[:n - 2]), ks / (n - 2), coef, kl_cols, g_irw, h_noise, d_net, d_lag1, sigma_net,
+                 sigma, q, coef_out)
+
+
+@njit(cache=True, inline="always")
+def _pixel_noise(p, median_abs, lag1_factor, coef, kl_cols, g_irw, h_noise, d_net, d_lag1, sigma_net, sigma, q,
+                 coef_out):
+    """``sigma[p]``, ``q[p]`` and ``coef_out[:, p]`` of pixel ``p`` from the median of its absolute lag-one
+    residuals, their variance factor (``ks / (n - 2)``) and its fitted coefficients ``coef``."""
+    mad = 1.482602218505602 * median_abs
     sn2 = sigma_net[p] * sigma_net[p]
-    s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n - 2))
+    s2 = max(mad * mad - sn2 * d_lag1, 0.0) / lag1_factor
     num = 0.0
     den = 0.0
     for j in range(kl_cols.size):
@@ -191,19 +200,8 @@ def _series_statistics_chunks(c0, c1, t_years, basis, pinv, kl_cols, g_irw, h_no
                 for i in range(n_t - 2):
                     zc[i] = z[i, qq]
                 med[qq] = np.median(zc)
-            mad = 1.482602218505602 * med[qq]
-            sn2 = sigma_net[p] * sigma_net[p]
-            s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n_t - 2))
-            num = 0.0
-            den = 0.0
-            for j in range(kl_cols.size):
-                ck = coef[kl_cols[j], qq]
-                num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
-                den += g_irw[j]
-                if j < coef_out.shape[0]:
-                    coef_out[j, p] = ck
-            sigma[p] = math.sqrt(s2)
-            q[p] = num / den if den > 0 else 0.0
+            _pixel_noise(p, med[qq], ks / (n_t - 2), coef[:, qq], kl_cols, g_irw, h_noise, d_net, d_lag1, sigma_net,
+                         sigma, q, coef_out)
 
 
 def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net, sigma, q,

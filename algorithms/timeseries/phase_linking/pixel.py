@@ -174,6 +174,21 @@ def _lower_rows(tr, ti, lr, li, n):
             li[i, k] = ti[k, i]
 
 
+@njit_slp(error_model="numpy", inline="always")
+def _div_diagonal(yr, yi, d, k, xr, xi):
+    """``x[k] = y[k] / d`` for the real diagonal ``d`` of the factor, as numba divides a complex by a real;
+    returns ``x[k]``."""
+    ratio = 0.0 / d
+    den = d + 0.0 * ratio
+    a = yr[k]
+    b = yi[k]
+    cr = (a + b * ratio) / den
+    ci = (b - a * ratio) / den
+    xr[k] = cr
+    xi[k] = ci
+    return cr, ci
+
+
 @njit_slp(error_model="numpy")
 def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
     """Solve ``L L^H x = b`` (factor transposed in ``tr + i ti``, row-major in ``lr + i li``, zero above its
@@ -183,30 +198,14 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         yr[i] = br[i]
         yi[i] = bi[i]
     for k in range(n):  # forward: L z = b, z into x
-        d = tr[k, k]
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        a = yr[k]
-        b = yi[k]
-        cr = (a + b * ratio) / den
-        ci = (b - a * ratio) / den
-        xr[k] = cr
-        xi[k] = ci
+        cr, ci = _div_diagonal(yr, yi, tr[k, k], k, xr, xi)
         # entries up to k are consumed: the block holding k + 1 on (row k of the factor from its diagonal's block)
         _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, (k + 1) // 8 * 8, npad)
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
     for i in range(n - 1, -1, -1):  # backward: L^H x = z
-        d = tr[i, i]
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        a = yr[i]
-        b = yi[i]
-        cr = (a + b * ratio) / den
-        ci = (b - a * ratio) / den
-        xr[i] = cr
-        xi[i] = ci
+        cr, ci = _div_diagonal(yr, yi, tr[i, i], i, xr, xi)
         _vec_sub_conj_cmul8(yr, yi, lr, li, i, cr, ci, (i + 7) // 8 * 8)  # entries from i on are consumed
 
 

@@ -29,7 +29,21 @@ features = lazy_module("....fileio.motion.features", __package__)
       tags="ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement", page="ada",
       former=(Alias("LANDSLIDES", ids.INVENTORY),))
 class AdaClassification(GeohazardAlgorithm):
-    OVERLAP = ((ids.INPUT, ids.DEM), (ids.INPUT, "DISTORTION"), (ids.INPUT, ids.INVENTORY))
+    GEOLOGY = "GEOLOGY"
+    GEOLOGY_FIELD = "GEOLOGY_FIELD"
+    LAND_USE = "LAND_USE"
+    LAND_USE_FIELD = "LAND_USE_FIELD"
+    DISTORTION = "DISTORTION"
+    DROP_DISTORTED = "DROP_DISTORTED"
+    SLOPE_GATE = "SLOPE_GATE"
+    THERMAL_RATIO = "THERMAL_RATIO"
+    MIN_SEASONAL = "MIN_SEASONAL"
+    SINKHOLE_MAX_AREA = "SINKHOLE_MAX_AREA"
+    SINKHOLE_MIN_SPEED = "SINKHOLE_MIN_SPEED"
+    SETTLEMENT_MAX_AREA = "SETTLEMENT_MAX_AREA"
+    MAX_DISTORTED_SHARE = "MAX_DISTORTED_SHARE"
+    KARST_KEYWORDS = "KARST_KEYWORDS"
+    URBAN_KEYWORDS = "URBAN_KEYWORDS"
     HELP = (
         "Classifies active deformation areas (polygons, e.g. from 'ADA detection') into the likely "
         "process: landslide, subsidence, sinkhole_collapse, settlement (of structures), "
@@ -51,22 +65,7 @@ class AdaClassification(GeohazardAlgorithm):
         "References: Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Barra A. et al. (2017), "
         "doi:10.3390/rs9101002."
     )
-
-    GEOLOGY = "GEOLOGY"
-    GEOLOGY_FIELD = "GEOLOGY_FIELD"
-    LAND_USE = "LAND_USE"
-    LAND_USE_FIELD = "LAND_USE_FIELD"
-    DISTORTION = "DISTORTION"
-    DROP_DISTORTED = "DROP_DISTORTED"
-    SLOPE_GATE = "SLOPE_GATE"
-    THERMAL_RATIO = "THERMAL_RATIO"
-    MIN_SEASONAL = "MIN_SEASONAL"
-    SINKHOLE_MAX_AREA = "SINKHOLE_MAX_AREA"
-    SINKHOLE_MIN_SPEED = "SINKHOLE_MIN_SPEED"
-    SETTLEMENT_MAX_AREA = "SETTLEMENT_MAX_AREA"
-    MAX_DISTORTED_SHARE = "MAX_DISTORTED_SHARE"
-    KARST_KEYWORDS = "KARST_KEYWORDS"
-    URBAN_KEYWORDS = "URBAN_KEYWORDS"
+    OVERLAP = ((ids.INPUT, ids.DEM), (ids.INPUT, "DISTORTION"), (ids.INPUT, ids.INVENTORY))
 
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber

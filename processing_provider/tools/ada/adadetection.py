@@ -24,6 +24,17 @@ MAX_SERIES_VALUES = 100_000_000
       tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
       main=(ids.OUTPUT,), page="ada", engine=True)
 class AdaDetection(GeohazardAlgorithm):
+    USE_TIME_SERIES = "USE_TIME_SERIES"
+    N_SIGMA = "N_SIGMA"
+    MIN_SNR = "MIN_SNR"
+    RADIUS = "RADIUS"
+    MIN_NEIGHBOURS = "MIN_NEIGHBOURS"
+    MIN_ACTIVE_FRACTION = "MIN_ACTIVE_FRACTION"
+    Z_MAX = "Z_MAX"
+    MIN_POINTS = "MIN_POINTS"
+    OUTLINE_MARGIN = "OUTLINE_MARGIN"
+    MIN_CONTRAST = "MIN_CONTRAST"
+    THRESHOLD_SIGMA = "THRESHOLD_SIGMA"
     HELP = (
         "Finds active deformation areas (ADA) in a layer of InSAR measurement points (PS, SBAS, "
         "EGMS ...): the polygons where the ground moves, how fast and how reliably.\n\n"
@@ -86,20 +97,8 @@ class AdaDetection(GeohazardAlgorithm):
         "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Tomas R. et al. (2019), "
         "doi:10.3390/rs11141675 (2-sigma threshold from the stable points)."
     )
-
     #: a file of several point layers given by its path is read layer by layer (no "left out" warning)
     EVERY_LAYER_INPUTS = (ids.INPUT,)
-    USE_TIME_SERIES = "USE_TIME_SERIES"
-    N_SIGMA = "N_SIGMA"
-    MIN_SNR = "MIN_SNR"
-    RADIUS = "RADIUS"
-    MIN_NEIGHBOURS = "MIN_NEIGHBOURS"
-    MIN_ACTIVE_FRACTION = "MIN_ACTIVE_FRACTION"
-    Z_MAX = "Z_MAX"
-    MIN_POINTS = "MIN_POINTS"
-    OUTLINE_MARGIN = "OUTLINE_MARGIN"
-    MIN_CONTRAST = "MIN_CONTRAST"
-    THRESHOLD_SIGMA = "THRESHOLD_SIGMA"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))
@@ -135,9 +134,7 @@ class AdaDetection(GeohazardAlgorithm):
                                              optional=True))
 
     def check(self, parameters, context):
-        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
-        if layer is not None:
-            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        layers.check_velocity_field(self, parameters, self.INPUT, self.VELOCITY_FIELD, context)
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)

@@ -19,7 +19,8 @@ features = lazy_module("....fileio.motion.features", __package__)
 @tool("faultproximity", "Distance to faults (ADAs, landslides)",
       tags="fault,distance,landslide,ADA,active deformation areas", page="ada")
 class FaultProximity(GeohazardAlgorithm):
-    OVERLAP = ((ids.INPUT, ids.FAULTS, 1.0),)
+    BANDS = "BANDS"
+    OUTPUT_CHART = "OUTPUT_CHART"
     HELP = (
         "Distance from each feature (active deformation areas, landslides, points) to the nearest "
         "fault line, and the distribution of the features by distance band.\n\n"
@@ -31,9 +32,7 @@ class FaultProximity(GeohazardAlgorithm):
         "PNG bar chart of the share of features per band with the cumulative share; the table is also "
         "printed in the log and returned (share within each band)."
     )
-
-    BANDS = "BANDS"
-    OUTPUT_CHART = "OUTPUT_CHART"
+    OVERLAP = ((ids.INPUT, ids.FAULTS, 1.0),)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "ADAs or landslides"))

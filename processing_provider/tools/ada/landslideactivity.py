@@ -23,7 +23,8 @@ activity = lazy_module("....algorithms.ada.activity", __package__)
       tags="landslide,activity,inventory,IFFI,velocity,state of activity", kernels=("ada.activity",), page="ada",
       engine=(knobs.DASK_SCHEDULER, knobs.THREADS))
 class LandslideActivity(GeohazardAlgorithm):
-    OVERLAP = ((ids.INVENTORY, ids.POINTS), (ids.INVENTORY, ids.DEM), (ids.INVENTORY, "ADAS"))
+    ADAS = "ADAS"
+    OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
     HELP = (
         "State of activity of mapped landslides from InSAR points, and candidate new landslides.\n\n"
         "<b>Inventory</b>: landslide polygons. <b>Points</b>: InSAR points with a LOS velocity field "
@@ -46,9 +47,7 @@ class LandslideActivity(GeohazardAlgorithm):
         "a block takes about 8 MB, small next to the points the tool reads, so the tool has no memory setting "
         "(MAX_MEMORY_MB is still accepted from scripts and models, and ignored)."
     )
-
-    ADAS = "ADAS"
-    OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
+    OVERLAP = ((ids.INVENTORY, ids.POINTS), (ids.INVENTORY, ids.DEM), (ids.INVENTORY, "ADAS"))
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon"))
@@ -70,9 +69,7 @@ class LandslideActivity(GeohazardAlgorithm):
                                            optional=True))
 
     def check(self, parameters, context):
-        layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
-        if layer is not None:
-            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        layers.check_velocity_field(self, parameters, self.POINTS, self.VELOCITY_FIELD, context)
 
     #: the attributes added to each landslide, from :func:`~algorithms.ada.activity.landslide_activity`
     ACTIVITY_FIELDS = [("area_km2", compat.FIELD_DOUBLE), ("n_points", compat.FIELD_INT),

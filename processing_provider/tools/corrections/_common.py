@@ -8,8 +8,10 @@ import numpy as np
 
 from ....algorithms.formats import dates
 from ....fileio.base import writers
-from ...inputs import declare, ids, layers
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
+from ...inputs.feedback import FeedbackProgress
+from .._base import StackAlgorithm
 
 STACK_HELP = (
     "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
@@ -37,20 +39,6 @@ MASK_HELP = (
 
 
 MODES = ["Per interferogram", "Per date (inverted on the network)"]
-
-
-def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
-    alg.addParameter(declare.vector_layer(alg.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
-    alg.addParameter(declare.raster(alg.MASK, "Mask raster (non-zero = use, same grid)", optional=True))
-    alg.addParameter(declare.number(alg.COHERENCE_THRESHOLD, "Coherence threshold of the fitted pixels",
-                                    coherence_default, 0.0, 1.0))
-    alg.addParameter(declare.integer(alg.MIN_PIXELS, "Minimum usable pixels per interferogram (count)", 100, 3))
-
-
-def output_folder(alg, label: str, layers_label: str) -> None:
-    """OUTPUT (the folder of corrected interferograms, also as the layers OUTPUT_LAYERS) and OUTPUT_REPORT."""
-    declare.raster_folder_out(alg, alg.OUTPUT, label, layers_label)
-    alg.addParameter(declare.file_out(alg.OUTPUT_REPORT, "Report (CSV)", "CSV files (*.csv)", optional=True))
 
 
 def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
@@ -89,6 +77,39 @@ def folder_and_report(alg, parameters, context, out_dir: str, files, rows) -> di
     if rep:
         result[alg.OUTPUT_REPORT] = writers.write_csv(rep, rows)
     return result
+
+
+class MaskedCorrection(StackAlgorithm):
+    """A correction fitted on a stable mask and removed from every interferogram of the stack (rampremoval,
+    troposphericcorrection): its mask parameters (:data:`MASK_HELP`), its output folder and report
+    (:data:`OUTPUT_HELP`), the stack a run reads and what it returns."""
+
+    MASK = "MASK"
+    MIN_PIXELS = "MIN_PIXELS"
+
+    def add_mask_inputs(self) -> None:
+        self.addParameter(declare.vector_layer(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
+        self.addParameter(declare.raster(self.MASK, "Mask raster (non-zero = use, same grid)", optional=True))
+        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Coherence threshold of the fitted pixels", 0.3,
+                                         0.0, 1.0))
+        self.addParameter(declare.integer(self.MIN_PIXELS, "Minimum usable pixels per interferogram (count)", 100, 3))
+
+    def add_output_folder(self, label: str, layers_label: str) -> None:
+        """OUTPUT (the folder of corrected interferograms, also as the layers OUTPUT_LAYERS) and OUTPUT_REPORT."""
+        declare.raster_folder_out(self, self.OUTPUT, label, layers_label)
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Report (CSV)", "CSV files (*.csv)", optional=True))
+
+    def corrected_stack(self, parameters, context, feedback):
+        """``(stack, out_dir, run, progress)`` of a run: the stack read (its output codec set), the output folder,
+        the run's settings (block size, threads) and its progress."""
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run)
+        stack.codec = output_codec(self, parameters, context)
+        return stack, self.parameterAsString(parameters, self.OUTPUT, context), run, progress
+
+    def corrected_results(self, parameters, context, stack, out_dir: str, rows) -> dict:
+        """The results of a run that wrote every interferogram of ``stack`` corrected into ``out_dir``."""
+        return folder_and_report(self, parameters, context, out_dir, corrected_files(stack, out_dir), rows)
 
 
 def _median(rows, key):

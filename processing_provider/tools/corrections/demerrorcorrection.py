@@ -25,10 +25,15 @@ corrections = lazy_module("....fileio.insar.corrections", __package__)
       main=("OUTPUT_VELOCITY",), former=(Alias("SLANT_RANGE", ids.SLANT_RANGE_M),), kernels=("timeseries.sbas",),
       engine=True)
 class DemErrorCorrection(GeohazardAlgorithm):
-    CARRIES_GEOMETRY = True
-    OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER), (ids.INPUT, "SLANT_RANGE_RASTER"))
-    MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
-    MM_INPUTS = (ids.INPUT,)
+    SLANT_RANGE_RASTER = "SLANT_RANGE_RASTER"
+    POLY_ORDER = "POLY_ORDER"
+    STEP_DATES = "STEP_DATES"
+    FILTER_WINDOW = "FILTER_WINDOW"
+    OUTPUT_DEM_ERROR = "OUTPUT_DEM_ERROR"
+    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
+    OUTPUT_VELOCITY_UNFILTERED = "OUTPUT_VELOCITY_UNFILTERED"
     HELP = (
         "Estimates the DEM error (topographic residual) of every pixel and removes its effect from a displacement "
         "time series (Fattahi & Amelung 2013, doi:10.1109/TGRS.2012.2227761; as MintPy dem_error.py): per pixel, "
@@ -73,16 +78,10 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "unfiltered final velocity is the optional <b>unfiltered velocity</b> output; pixels without a velocity "
         "stay without one; the log gives the window and the median reduction of the standard error."
     )
-
-    SLANT_RANGE_RASTER = "SLANT_RANGE_RASTER"
-    POLY_ORDER = "POLY_ORDER"
-    STEP_DATES = "STEP_DATES"
-    FILTER_WINDOW = "FILTER_WINDOW"
-    OUTPUT_DEM_ERROR = "OUTPUT_DEM_ERROR"
-    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
-    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
-    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
-    OUTPUT_VELOCITY_UNFILTERED = "OUTPUT_VELOCITY_UNFILTERED"
+    CARRIES_GEOMETRY = True
+    OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER), (ids.INPUT, "SLANT_RANGE_RASTER"))
+    MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
+    MM_INPUTS = (ids.INPUT,)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))

@@ -23,6 +23,13 @@ corrections = lazy_module("....fileio.insar.corrections", __package__)
       tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
       main=(ids.OUTPUT_REPORT,), page="corrections", engine=True)
 class ModifyNetwork(StackAlgorithm):
+    EXCLUDE_DATES = "EXCLUDE_DATES"
+    START_DATE = "START_DATE"
+    END_DATE = "END_DATE"
+    MAX_LOOP_MISFIT = "MAX_LOOP_MISFIT"
+    LOOP_COHERENCE = "LOOP_COHERENCE"
+    KEEP_CONNECTED = "KEEP_CONNECTED"
+    ALLOW_DISCONNECTED = "ALLOW_DISCONNECTED"
     HELP = (
         "Chooses the interferograms that go into the time series and says why the others were dropped, as "
         "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "
@@ -51,14 +58,6 @@ class ModifyNetwork(StackAlgorithm):
         "interferogram with baselines, mean coherence, worst loop misfit, kept or not and why.\n"
         + declare.layers_help(ids.OUTPUT, "Kept interferograms (layers)")
     )
-
-    EXCLUDE_DATES = "EXCLUDE_DATES"
-    START_DATE = "START_DATE"
-    END_DATE = "END_DATE"
-    MAX_LOOP_MISFIT = "MAX_LOOP_MISFIT"
-    LOOP_COHERENCE = "LOOP_COHERENCE"
-    KEEP_CONNECTED = "KEEP_CONNECTED"
-    ALLOW_DISCONNECTED = "ALLOW_DISCONNECTED"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.files(self.BASELINES,

@@ -23,9 +23,13 @@ corrections = lazy_module("....fileio.insar.corrections", __package__)
       tags="PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
       page="corrections", engine=True)
 class PcaAtmosphere(GeohazardAlgorithm):
-    CARRIES_GEOMETRY = True
-    MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
-    MM_INPUTS = (ids.INPUT,)
+    TILE_PIXELS = "TILE_PIXELS"
+    MAX_AUTOCORR = "MAX_AUTOCORR"
+    POLY_ORDER = "POLY_ORDER"
+    ANNUAL = "ANNUAL"
+    STEP_DATES = "STEP_DATES"
+    OUTPUT_ATMOSPHERE = "OUTPUT_ATMOSPHERE"
+    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
     HELP = (
         "Removes tropospheric artefacts (delays white in time) from a displacement time series and keeps the "
         "deformation that follows a smooth model. It needs the time series (mm, one band per date). It gives the "
@@ -54,14 +58,9 @@ class PcaAtmosphere(GeohazardAlgorithm):
         "<b>Outputs</b>: corrected time series (same layout), optional estimated atmospheric delay per date (mm), "
         "optional number of components removed per tile."
     )
-
-    TILE_PIXELS = "TILE_PIXELS"
-    MAX_AUTOCORR = "MAX_AUTOCORR"
-    POLY_ORDER = "POLY_ORDER"
-    ANNUAL = "ANNUAL"
-    STEP_DATES = "STEP_DATES"
-    OUTPUT_ATMOSPHERE = "OUTPUT_ATMOSPHERE"
-    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
+    CARRIES_GEOMETRY = True
+    MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
+    MM_INPUTS = (ids.INPUT,)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))

@@ -4,21 +4,10 @@ each unwrapped interferogram."""
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
-from ...inputs import declare, ids, knobs, layers, stacks
-from ...inputs.feedback import FeedbackProgress
+from ...inputs import declare, ids, layers
 from ...lazy import lazy_module
-from .._base import StackAlgorithm, tool
-from ._common import (
-    MASK_HELP,
-    MODES,
-    OUTPUT_HELP,
-    STACK_HELP,
-    corrected_files,
-    folder_and_report,
-    mask_inputs,
-    output_codec,
-    output_folder,
-)
+from .._base import tool
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
 
 ramps_io = lazy_module("....fileio.insar.ramps", __package__)
 
@@ -29,7 +18,13 @@ EXTRAPOLATION = ["Every coherent pixel (trend guarded)",
 @tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)",
       tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
       engine=True)
-class RampRemoval(StackAlgorithm):
+class RampRemoval(MaskedCorrection):
+    RAMP_TYPE = "RAMP_TYPE"
+    MODE = "MODE"
+    EXTRAPOLATION = "EXTRAPOLATION"
+    MAX_GRADIENT_MM_KM = "MAX_GRADIENT_MM_KM"
+    DEFORMING_AREAS = "DEFORMING_AREAS"
+    TREND_GUARD = "TREND_GUARD"
     HELP = (
         "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
         "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "
@@ -65,19 +60,10 @@ class RampRemoval(StackAlgorithm):
         "1.6.4 deramp (docs/corrections.md)."
     )
 
-    RAMP_TYPE = "RAMP_TYPE"
-    MODE = "MODE"
-    EXTRAPOLATION = "EXTRAPOLATION"
-    MAX_GRADIENT_MM_KM = "MAX_GRADIENT_MM_KM"
-    DEFORMING_AREAS = "DEFORMING_AREAS"
-    TREND_GUARD = "TREND_GUARD"
-    MASK = "MASK"
-    MIN_PIXELS = "MIN_PIXELS"
-
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.RAMP_TYPE, "Ramp", ["Linear", "Quadratic"]))
         self.addParameter(declare.enum(self.MODE, "Fit", MODES))
-        mask_inputs(self)
+        self.add_mask_inputs()
         self.addParameter(declare.enum(self.EXTRAPOLATION, "When the mask does not surround the scene", EXTRAPOLATION))
         self.addParameter(declare.number(self.MAX_GRADIENT_MM_KM,
                                          "Largest ramp gradient of one date (mm/km, 0 = auto)", 0.0, 0.0))
@@ -85,18 +71,15 @@ class RampRemoval(StackAlgorithm):
                                           "Leave the deforming areas out of the fit (per date)", True))
         self.addParameter(declare.number(self.TREND_GUARD, "Trend guard (standard errors, per date; 0 = off)",
                                          ramp_limits.RAMP_Z_DEFAULT, 0.0, 100.0))
-        output_folder(self, "Interferograms without ramps (folder)", "Interferograms without ramps (layers)")
+        self.add_output_folder("Interferograms without ramps (folder)", "Interferograms without ramps (layers)")
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = stacks.correction_stack(self, parameters, context, feedback, run)
+        stack, out_dir, run, progress = self.corrected_stack(parameters, context, feedback)
         v = self.values(parameters, context, self.RAMP_TYPE, self.COHERENCE_THRESHOLD, self.MODE, self.MIN_PIXELS,
                         self.TREND_GUARD, self.MAX_GRADIENT_MM_KM, self.EXTRAPOLATION, self.DEFORMING_AREAS)
-        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        stack.codec = output_codec(self, parameters, context)
         rows = ramps_io.remove_ramps(
             stack, kind=ramps.RAMP_KINDS[v.RAMP_TYPE], mask=layers.fit_mask(self, parameters, context, stack.info),
             coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
             trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
             deforming_areas=v.DEFORMING_AREAS, out_dir=out_dir, run=run, progress=progress)
-        return folder_and_report(self, parameters, context, out_dir, corrected_files(stack, out_dir), rows)
+        return self.corrected_results(parameters, context, stack, out_dir, rows)

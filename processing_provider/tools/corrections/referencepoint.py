@@ -23,6 +23,10 @@ reference = lazy_module("....algorithms.corrections.reference", __package__)  # 
 @tool("referencepoint", "Reference point (coherent and stable)",
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(StackAlgorithm):
+    WINDOW = "WINDOW"
+    STABILITY = "STABILITY"
+    MASK = "MASK"
+    REFERENCE_POINT = "REFERENCE_POINT"
     HELP = (
         "Chooses the reference point of an interferogram stack as the SBAS tool and the stacking velocity do, so "
         "that a model's reference step and those tools pick the same pixel. It needs the unwrapped interferograms "
@@ -48,11 +52,6 @@ class ReferencePoint(StackAlgorithm):
         "with Stability off)), REFERENCE_POINT as text 'x,y [CRS]' to wire into the SBAS tool's REFERENCE in a "
         "model, and a CSV of the best candidates by the same rule."
     )
-
-    WINDOW = "WINDOW"
-    STABILITY = "STABILITY"
-    MASK = "MASK"
-    REFERENCE_POINT = "REFERENCE_POINT"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.integer(self.WINDOW, "Window (pixels; coherence-only choice)", 5, 1, 51))

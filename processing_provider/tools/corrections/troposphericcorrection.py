@@ -5,22 +5,11 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ...inputs import acquisition, declare, ids, knobs, layers, stacks
+from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
-from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
-from .._base import StackAlgorithm, tool
-from ._common import (
-    MASK_HELP,
-    MODES,
-    OUTPUT_HELP,
-    STACK_HELP,
-    corrected_files,
-    folder_and_report,
-    mask_inputs,
-    output_codec,
-    output_folder,
-)
+from .._base import tool
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
 
 troposphere = lazy_module("....fileio.insar.troposphere", __package__)
 
@@ -32,7 +21,16 @@ TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (D
       tags=("troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,correction,interferogram,"
             "MintPy,LiCSBAS"),
       page="corrections", former=(Alias("INCIDENCE_ANGLE", ids.INCIDENCE),), engine=True)
-class TroposphericCorrection(StackAlgorithm):
+class TroposphericCorrection(MaskedCorrection):
+    METHOD = "METHOD"
+    MODE = "MODE"
+    WINDOW = "WINDOW"
+    CORRELATION_THRESHOLD = "CORRELATION_THRESHOLD"
+    FILTER_PIXELS = "FILTER_PIXELS"
+    TREND_GUARD = "TREND_GUARD"
+    DEFORMING_AREAS = "DEFORMING_AREAS"
+    LATERAL_VARIATION = "LATERAL_VARIATION"
+    DELAYS = "DELAYS"
     HELP = (
         "Removes the tropospheric delay from unwrapped interferograms.\n\n"
         "<b>Phase-elevation</b> (stratified troposphere; Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010; "
@@ -88,18 +86,6 @@ class TroposphericCorrection(StackAlgorithm):
         "km of height) or the removed delay's spatial standard deviation (delay maps)."
     )
 
-    METHOD = "METHOD"
-    MODE = "MODE"
-    WINDOW = "WINDOW"
-    CORRELATION_THRESHOLD = "CORRELATION_THRESHOLD"
-    FILTER_PIXELS = "FILTER_PIXELS"
-    TREND_GUARD = "TREND_GUARD"
-    DEFORMING_AREAS = "DEFORMING_AREAS"
-    LATERAL_VARIATION = "LATERAL_VARIATION"
-    DELAYS = "DELAYS"
-    MASK = "MASK"
-    MIN_PIXELS = "MIN_PIXELS"
-
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.METHOD, "Method", TROPO_METHODS))
         self.addParameter(declare.raster(self.DEM, "DEM (m, same grid; phase-elevation)", optional=True))
@@ -116,7 +102,7 @@ class TroposphericCorrection(StackAlgorithm):
                                           "Leave the deforming areas out of the fit (per date)", True))
         self.addParameter(declare.boolean(self.LATERAL_VARIATION,
                                           "Slope varying linearly across the scene", False))
-        mask_inputs(self)
+        self.add_mask_inputs()
         self.addParameter(declare.file(self.DELAYS,
                                        "Zenith delay maps (m; a folder)",
                                        folder=True, optional=True))
@@ -125,8 +111,8 @@ class TroposphericCorrection(StackAlgorithm):
         self.addParameter(declare.number(ids.INCIDENCE,
                                          "Incidence angle (degrees; 0 = not given)", 0.0,
                                          0.0, 80.0))
-        output_folder(self, "Tropospheric-corrected interferograms (folder)",
-                      "Tropospheric-corrected interferograms (layers)")
+        self.add_output_folder("Tropospheric-corrected interferograms (folder)",
+                               "Tropospheric-corrected interferograms (layers)")
 
     def check(self, parameters, context):
         super().check(parameters, context)
@@ -158,11 +144,8 @@ class TroposphericCorrection(StackAlgorithm):
         return dict(product.spec.gacos) if product is not None else {}
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = stacks.correction_stack(self, parameters, context, feedback, run)
+        stack, out_dir, run, progress = self.corrected_stack(parameters, context, feedback)
         method = self.parameterAsEnum(parameters, self.METHOD, context)
-        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        stack.codec = output_codec(self, parameters, context)
         if method == 2 and not parameters.get(self.DELAYS):
             rows = troposphere.correct_with_licsar_delays(stack, self._product_gacos(parameters, context),
                                                           out_dir=out_dir, run=run, progress=progress)
@@ -192,4 +175,4 @@ class TroposphericCorrection(StackAlgorithm):
                 correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
                 deforming_areas=v.DEFORMING_AREAS, lateral=v.LATERAL_VARIATION, out_dir=out_dir, run=run,
                 progress=progress)
-        return folder_and_report(self, parameters, context, out_dir, corrected_files(stack, out_dir), rows)
+        return self.corrected_results(parameters, context, stack, out_dir, rows)

@@ -33,7 +33,6 @@ class UnwrapClosureCorrection(StackAlgorithm):
     OUTPUT_NONCLOSING = "OUTPUT_NONCLOSING"
     OUTPUT_STATS = "OUTPUT_STATS"
     OUTPUT_LOOPS = "OUTPUT_LOOPS"
-    OVERLAP = ((ids.INTERFEROGRAMS, ids.COHERENCE),)
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
         "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
@@ -78,6 +77,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
         "fit in it, and GDAL's cache is held to half of it while the tool runs."
     )
+    OVERLAP = ((ids.INTERFEROGRAMS, ids.COHERENCE),)
 
     def input_raster_files(self, parameters, context):
         return stacks.stack_raster_files(self, parameters, context)

@@ -52,9 +52,10 @@ class _FaultSourceMixin:
     BOTTOM_DEPTH_KM = "BOTTOM_DEPTH_KM"
     SLIP = "SLIP"
     RAKE = "RAKE"
-    #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
+    #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, by _CoulombParams, whose
     #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): their FORMER_IDS)
     DEPTH_UNIT = "m"
+    COMPILE_VARIANTS = ("",)  # the first run's compile of each tool measured (compile_costs.json)
 
     def grid_work(self, parameters, context, pixel_id, px=None, evaluations=1):
         """This run's work for the choice between compiling Okada's kernels and running them as Python (a small first
@@ -273,6 +274,8 @@ class _FitOutputs:
     MW = "MW"
     RMS_MM = "RMS_MM"
     VARIANCE_REDUCTION = "VARIANCE_REDUCTION"
+    #: their first run compiles the rectangle kernel of the design matrix: measured per tool (compile_costs.json)
+    COMPILE_VARIANTS = ("",)
 
     def add_fit_outputs(self):
         for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
@@ -286,12 +289,15 @@ class _FitOutputs:
 
 
 class _CoulombParams:
+    """Receiver planes, friction and stress unit of the Coulomb tools, their depths in km."""
+
     DEPTHS = "DEPTHS"
     RECEIVER_STRIKE = "RECEIVER_STRIKE"
     RECEIVER_DIP = "RECEIVER_DIP"
     RECEIVER_RAKE = "RECEIVER_RAKE"
     FRICTION = "FRICTION"
     UNITS = "UNITS"
+    DEPTH_UNIT = "km"
 
     def add_coulomb_parameters(self, strike=True):
         self.addParameter(declare.text(self.DEPTHS, "Calculation depths (km, comma separated)", "10"))

@@ -19,6 +19,7 @@ from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNIT
       tags="Coulomb,stress,CFS,receiver faults,earthquake,triggering", kernels=OKADA_KERNELS, page="faults",
       former=aliases.DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
+    RECEIVERS = "RECEIVERS"
     HELP = (
         "Coulomb failure stress change from source fault slip, resolved on every segment of a receiver fault "
         "inventory.\n\n"
@@ -46,10 +47,6 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "-0.1 bar.\n"
         "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
     )
-    RECEIVERS = "RECEIVERS"
-    DEPTH_UNIT = "km"
-
-    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()

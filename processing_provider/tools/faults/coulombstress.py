@@ -34,6 +34,7 @@ grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
                                                old_minimum=0.01),),
       engine=True)
 class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
+    OPTIMAL = "OPTIMAL"
     HELP = (
         "Coulomb failure stress change (dCFS), shear and normal stress change on receiver faults, mapped at one "
         "or several depths, from source fault slip (Okada 1992 half-space).\n\n" + COMMON_SOURCE_HELP +
@@ -54,10 +55,6 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
         "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
     )
-    OPTIMAL = "OPTIMAL"
-    DEPTH_UNIT = "km"
-
-    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()

@@ -18,6 +18,8 @@ okada = lazy_module("....algorithms.elastic.okada", __package__)
 @tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", tags="Coulomb,.inp,fault,import",
       main=("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"), page="faults")
 class ImportCoulombInput(GeohazardAlgorithm):
+    OUTPUT_SOURCES = "OUTPUT_SOURCES"
+    OUTPUT_RECEIVERS = "OUTPUT_RECEIVERS"
     HELP = (
         "Reads a Coulomb 3.x input file and writes its faults as line layers (top edges, start -> finish, the "
         "fault dipping to the right), so Coulomb users can use them in the other fault tools.\n\n"
@@ -35,8 +37,6 @@ class ImportCoulombInput(GeohazardAlgorithm):
         "that differs is used, with a warning naming both); the regional stress is reported in the log.\n"
         "Reference: Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
     )
-    OUTPUT_SOURCES = "OUTPUT_SOURCES"
-    OUTPUT_RECEIVERS = "OUTPUT_RECEIVERS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.file(self.INPUT, "Coulomb input file", extension="inp"))

@@ -37,8 +37,6 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         "Reference: Okada Y. (1992) BSSA 82(2) 1018-1040, doi:10.1785/BSSA0820021018."
     )
 
-    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
-
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
         self.addParameter(declare.extent(self.EXTENT, "Output extent"))

@@ -24,8 +24,21 @@ inversion = lazy_module("....algorithms.elastic.inversion", __package__)
       tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
       kernels=OKADA_KERNELS, page="faults", former=aliases.LOS_PAIR_ALIASES)
 class SlipInversion(_FitOutputs, GeohazardAlgorithm):
-    OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC), (ids.LOS_ASC, "FAULT", 1.0))
-    COMPILE_VARIANTS = ("",)  # its first run compiles the design matrix's kernels: measured (compile_costs.json)
+    FAULT = "FAULT"
+    PATCH_LENGTH = "PATCH_LENGTH"
+    PATCH_WIDTH = "PATCH_WIDTH"
+    RAKE_MIN = "RAKE_MIN"
+    RAKE_MAX = "RAKE_MAX"
+    SMOOTHING = "SMOOTHING"
+    QUADTREE_STD = "QUADTREE_STD"
+    RAMP = "RAMP"
+    MAX_SLIP = "MAX_SLIP"
+    DIP_SEARCH = "DIP_SEARCH"
+    OUTPUT_PATCHES = "OUTPUT_PATCHES"
+    OUTPUT_SAMPLES = "OUTPUT_SAMPLES"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
+    OUTPUT_LCURVE = "OUTPUT_LCURVE"
     HELP = (
         "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
         "elastic half-space (Okada 1992).\n\n"
@@ -47,21 +60,7 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
         "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
         "doi:10.1785/BSSA0820021018."
     )
-    FAULT = "FAULT"
-    PATCH_LENGTH = "PATCH_LENGTH"
-    PATCH_WIDTH = "PATCH_WIDTH"
-    RAKE_MIN = "RAKE_MIN"
-    RAKE_MAX = "RAKE_MAX"
-    SMOOTHING = "SMOOTHING"
-    QUADTREE_STD = "QUADTREE_STD"
-    RAMP = "RAMP"
-    MAX_SLIP = "MAX_SLIP"
-    DIP_SEARCH = "DIP_SEARCH"
-    OUTPUT_PATCHES = "OUTPUT_PATCHES"
-    OUTPUT_SAMPLES = "OUTPUT_SAMPLES"
-    OUTPUT_MODEL = "OUTPUT_MODEL"
-    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
-    OUTPUT_LCURVE = "OUTPUT_LCURVE"
+    OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC), (ids.LOS_ASC, "FAULT", 1.0))
 
     def initAlgorithm(self, config=None):
 

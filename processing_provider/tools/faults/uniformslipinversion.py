@@ -32,8 +32,22 @@ def _range(alg, parameters, pid, context):
       tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=OKADA_KERNELS,
       page="faults", former=aliases.LOS_PAIR_ALIASES)
 class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
-    OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC),)
-    COMPILE_VARIANTS = ("",)  # its first run compiles the design matrix's kernels: measured (compile_costs.json)
+    EAST_RANGE = "EAST_RANGE"
+    NORTH_RANGE = "NORTH_RANGE"
+    STRIKE_RANGE = "STRIKE_RANGE"
+    DIP_RANGE = "DIP_RANGE"
+    TOP_RANGE = "TOP_RANGE"
+    LENGTH_RANGE = "LENGTH_RANGE"
+    WIDTH_RANGE = "WIDTH_RANGE"
+    N_MONTE_CARLO = "N_MONTE_CARLO"
+    MAX_ITERATIONS = "MAX_ITERATIONS"
+    SEED = "SEED"
+    OUTPUT_FAULT = "OUTPUT_FAULT"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    RAKE_MIN = "RAKE_MIN"
+    RAKE_MAX = "RAKE_MAX"
+    MAX_SLIP = "MAX_SLIP"
+    QUADTREE_STD = "QUADTREE_STD"
     HELP = (
         "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
         "global search (differential evolution) over location, strike, dip, top depth, length and width "
@@ -54,29 +68,13 @@ class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
         "QUADTREE_STD. Progress is reported per optimiser generation and Cancel stops the search.\n"
         "References: Storn & Price (1997) doi:10.1023/A:1008202821328; Okada (1992) doi:10.1785/BSSA0820021018."
     )
-    EAST_RANGE = "EAST_RANGE"
-    NORTH_RANGE = "NORTH_RANGE"
-    STRIKE_RANGE = "STRIKE_RANGE"
-    DIP_RANGE = "DIP_RANGE"
-    TOP_RANGE = "TOP_RANGE"
-    LENGTH_RANGE = "LENGTH_RANGE"
-    WIDTH_RANGE = "WIDTH_RANGE"
+    OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC),)
     #: the search box, one parameter per axis: ID, label, default (None = optional)
     RANGES = ((EAST_RANGE, "Top-edge centre easting range (m)", None),
               (NORTH_RANGE, "Top-edge centre northing range (m)", None),
               (STRIKE_RANGE, "Strike range (degrees)", "0,180"), (DIP_RANGE, "Dip range (degrees)", "20,89"),
               (TOP_RANGE, "Top depth range (m)", "0,10000"), (LENGTH_RANGE, "Length range (m)", "2000,60000"),
               (WIDTH_RANGE, "Width range (m)", "2000,30000"))
-
-    N_MONTE_CARLO = "N_MONTE_CARLO"
-    MAX_ITERATIONS = "MAX_ITERATIONS"
-    SEED = "SEED"
-    OUTPUT_FAULT = "OUTPUT_FAULT"
-    OUTPUT_TABLE = "OUTPUT_TABLE"
-    RAKE_MIN = "RAKE_MIN"
-    RAKE_MAX = "RAKE_MAX"
-    MAX_SLIP = "MAX_SLIP"
-    QUADTREE_STD = "QUADTREE_STD"
 
     def initAlgorithm(self, config=None):
         declare.add_los_pair(self)

@@ -19,14 +19,8 @@ egms = lazy_module("....fileio.formats.egms", __package__)
       tags="EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points,tiles",
       page="ada", kernels=("formats.egms_tiles",))
 class LoadEgms(GeohazardAlgorithm):
-    KEY_OUTPUT_FIELDS = {ids.OUTPUT: ("mean_velocity",)}
     INPUTS = "INPUTS"
     SERIES_STORAGE = "SERIES_STORAGE"
-    SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (about 7x the CSV)",
-                      "Series table in the GeoPackage (about 1.8x)",
-                      "None (attributes and velocities only; about 1x)",
-                      "netCDF-4 file per track beside it (about 1.8x)",
-                      "Auto: netCDF past 256 MB, dated fields below")
     HELP = (
         "Opens European Ground Motion Service (EGMS) point products — L2a Basic, L2b Calibrated or L3 "
         "Ortho — as point layers in one step. <b>Input</b>: one CSV as downloaded, plain or zipped (the .zip "
@@ -72,6 +66,12 @@ class LoadEgms(GeohazardAlgorithm):
         "up to 2,000,000 points (about 12 s of CPU per million points; QGIS builds one on demand for larger ones).\n"
         "Reference: EGMS Product Description Document, Copernicus Land Monitoring Service."
     )
+    KEY_OUTPUT_FIELDS = {ids.OUTPUT: ("mean_velocity",)}
+    SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (about 7x the CSV)",
+                      "Series table in the GeoPackage (about 1.8x)",
+                      "None (attributes and velocities only; about 1x)",
+                      "netCDF-4 file per track beside it (about 1.8x)",
+                      "Auto: netCDF past 256 MB, dated fields below")
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.file(self.INPUT, "EGMS CSV or ZIP file (or a folder of them)",

@@ -22,7 +22,6 @@ mintpy_io = lazy_module("....fileio.formats.mintpy", __package__)
 class LoadMintpy(GeohazardAlgorithm):
     DATASET = "DATASET"
     MASK = "MASK"
-    KEY_OUTPUT_FIELDS = {ids.OUTPUT_POINTS: ("VEL",)}
     HELP = (
         "Opens a MintPy HDF5 result (Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331) as a georeferenced, "
         "dated, styled layer that every tool and the time-series dock read: <b>timeseries.h5</b> (and "
@@ -59,6 +58,7 @@ class LoadMintpy(GeohazardAlgorithm):
         "HDFEOS/GRIDS/timeseries/observation/displacement (m to mm) and its geometry and quality groups; an "
         "<b>OPERA DISP-S1</b> .nc its displacement (m to mm) from the reference to the secondary date of its name."
     )
+    KEY_OUTPUT_FIELDS = {ids.OUTPUT_POINTS: ("VEL",)}
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.file(self.INPUT, "MintPy HDF5 file",

@@ -22,9 +22,26 @@ from .._base import GeohazardAlgorithm, tool
       page="geometry", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("CELL_SIZE",
                                                                                  ids.PIXEL_SIZE)))
 class AscDescDecomposition(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("ASC_RASTER", "DESC_RASTER")
-    MM_INPUTS = ("ASC_RASTER", "DESC_RASTER")
-    OVERLAP = (("ASC_RASTER", "DESC_RASTER"), ("ASC_POINTS", "DESC_POINTS"))
+    ASC_RASTER = "ASC_RASTER"
+    DESC_RASTER = "DESC_RASTER"
+    ASC_SIGMA = "ASC_SIGMA"
+    DESC_SIGMA = "DESC_SIGMA"
+    ASC_POINTS = "ASC_POINTS"
+    DESC_POINTS = "DESC_POINTS"
+    GRID_CRS = "GRID_CRS"
+    TEMPLATE = "TEMPLATE"
+    ORIGIN_X = "ORIGIN_X"
+    ORIGIN_Y = "ORIGIN_Y"
+    NORTH_VELOCITY = "NORTH_VELOCITY"
+    MAX_CONDITION = "MAX_CONDITION"
+    TIME_SERIES = "TIME_SERIES"
+    SPACING_DAYS = "SPACING_DAYS"
+    MAX_GAP_DAYS = "MAX_GAP_DAYS"
+    OUTPUT_EAST = "OUTPUT_EAST"
+    OUTPUT_UP = "OUTPUT_UP"
+    OUTPUT_QUALITY = "OUTPUT_QUALITY"
+    OUTPUT_EAST_TS = "OUTPUT_EAST_TS"
+    OUTPUT_UP_TS = "OUTPUT_UP_TS"
     HELP = (
         "Combines ascending and descending LOS velocities (or displacement time series) into east-west and "
         "vertical motion by least squares per cell: d_i - n_i N = e_i E + u_i U for every observation i of the "
@@ -60,27 +77,9 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "References: Manzo M. et al. (2006) doi:10.1016/j.jvolgeores.2005.11.010; Copernicus EGMS L3 Ortho "
         "product description."
     )
-
-    ASC_RASTER = "ASC_RASTER"
-    DESC_RASTER = "DESC_RASTER"
-    ASC_SIGMA = "ASC_SIGMA"
-    DESC_SIGMA = "DESC_SIGMA"
-    ASC_POINTS = "ASC_POINTS"
-    DESC_POINTS = "DESC_POINTS"
-    GRID_CRS = "GRID_CRS"
-    TEMPLATE = "TEMPLATE"
-    ORIGIN_X = "ORIGIN_X"
-    ORIGIN_Y = "ORIGIN_Y"
-    NORTH_VELOCITY = "NORTH_VELOCITY"
-    MAX_CONDITION = "MAX_CONDITION"
-    TIME_SERIES = "TIME_SERIES"
-    SPACING_DAYS = "SPACING_DAYS"
-    MAX_GAP_DAYS = "MAX_GAP_DAYS"
-    OUTPUT_EAST = "OUTPUT_EAST"
-    OUTPUT_UP = "OUTPUT_UP"
-    OUTPUT_QUALITY = "OUTPUT_QUALITY"
-    OUTPUT_EAST_TS = "OUTPUT_EAST_TS"
-    OUTPUT_UP_TS = "OUTPUT_UP_TS"
+    MULTIBAND_INPUTS = ("ASC_RASTER", "DESC_RASTER")
+    MM_INPUTS = ("ASC_RASTER", "DESC_RASTER")
+    OVERLAP = (("ASC_RASTER", "DESC_RASTER"), ("ASC_POINTS", "DESC_POINTS"))
     WEIGHTINGS = ["unit weights (EGMS L3)", "inverse variance (needs standard deviations)"]
 
     def initAlgorithm(self, config=None):

@@ -23,7 +23,17 @@ _dist = lazy_module("....algorithms.geometry.distortion", __package__)
       tags="layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM",
       kernels=("geometry.distortion",), page="geometry", engine=True)
 class GeometricDistortion(GeohazardAlgorithm):
-    OVERLAP = ((ids.DEM, ids.INCIDENCE_RASTER), (ids.DEM, ids.HEADING_RASTER), (ids.DEM, "INCIDENCE_RASTER_2"))
+    HEADING_2 = "HEADING_2"
+    INCIDENCE_2 = "INCIDENCE_2"
+    INCIDENCE_RASTER_2 = "INCIDENCE_RASTER_2"
+    STRONG_RATIO = "STRONG_RATIO"
+    MODERATE_RATIO = "MODERATE_RATIO"
+    FLAT_SLOPE = "FLAT_SLOPE"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
+    OUTPUT_RINDEX = "OUTPUT_RINDEX"
+    OUTPUT_VISIBILITY = "OUTPUT_VISIBILITY"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_COMBINED = "OUTPUT_COMBINED"
     HELP = (
         "Maps where a SAR geometry can see the ground: active and passive layover, active and passive "
         "shadow, strong and moderate foreshortening and good visibility; the R-index; and the visibility/"
@@ -64,18 +74,7 @@ class GeometricDistortion(GeohazardAlgorithm):
         "References: Notti D. et al. (2014) doi:10.1080/01431161.2014.894528; Cigna F. et al. (2014) "
         "doi:10.5194/nhess-14-2373-2014; Kropatsch & Strobl (1990) doi:10.1109/36.58986."
     )
-
-    HEADING_2 = "HEADING_2"
-    INCIDENCE_2 = "INCIDENCE_2"
-    INCIDENCE_RASTER_2 = "INCIDENCE_RASTER_2"
-    STRONG_RATIO = "STRONG_RATIO"
-    MODERATE_RATIO = "MODERATE_RATIO"
-    FLAT_SLOPE = "FLAT_SLOPE"
-    OUTPUT_CLASSES = "OUTPUT_CLASSES"
-    OUTPUT_RINDEX = "OUTPUT_RINDEX"
-    OUTPUT_VISIBILITY = "OUTPUT_VISIBILITY"
-    OUTPUT_TABLE = "OUTPUT_TABLE"
-    OUTPUT_COMBINED = "OUTPUT_COMBINED"
+    OVERLAP = ((ids.DEM, ids.INCIDENCE_RASTER), (ids.DEM, ids.HEADING_RASTER), (ids.DEM, "INCIDENCE_RASTER_2"))
     LOOKS = ["right", "left"]
     #: the arrays written and their GeoTIFF dtypes (blocks computed elsewhere carry only these back)
     WRITTEN = {"classes": None, "rindex": np.float32, "visibility": None}

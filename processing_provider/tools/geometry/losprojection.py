@@ -24,8 +24,8 @@ _dist = lazy_module("....algorithms.geometry.distortion", __package__)
       tags="LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence",
       main=("OUTPUT_VERTICAL", ids.OUTPUT_POINTS), page="geometry", engine=True)
 class LosProjection(GeohazardAlgorithm):
-    OVERLAP = ((ids.INPUT, ids.DEM), (ids.POINTS, ids.DEM), (ids.INPUT, ids.INCIDENCE_RASTER))
-    MM_INPUTS = (ids.INPUT,)
+    OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
+    OUTPUT_DOWNSLOPE = "OUTPUT_DOWNSLOPE"
     HELP = (
         "Projects line-of-sight (LOS) velocities onto the vertical (v_vert = v_los / u_up, i.e. / cos(incidence)) "
         "and onto the steepest-descent direction of the terrain (V_SLOPE = V_LOS / C, C the cosine between the "
@@ -57,9 +57,8 @@ class LosProjection(GeohazardAlgorithm):
         "References: Cigna F. et al. (2012) doi:10.1016/j.rse.2011.03.004; Notti D. et al. (2014) "
         "doi:10.1080/01431161.2014.894528."
     )
-
-    OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
-    OUTPUT_DOWNSLOPE = "OUTPUT_DOWNSLOPE"
+    OVERLAP = ((ids.INPUT, ids.DEM), (ids.POINTS, ids.DEM), (ids.INPUT, ids.INCIDENCE_RASTER))
+    MM_INPUTS = (ids.INPUT,)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "LOS velocity raster", optional=True))

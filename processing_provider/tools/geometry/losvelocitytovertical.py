@@ -32,9 +32,6 @@ def _is_date(text) -> bool:
 @tool("losvelocitytovertical", "LOS velocity to vertical",
       tags="LOS,line of sight,vertical,velocity,subsidence,incidence", page="geometry", engine=True)
 class LosVelocityToVertical(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = (ids.INPUT,)
-    MM_INPUTS = (ids.INPUT,)
-    OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER),)
     HELP = (
         "Projects line-of-sight (LOS) velocity or displacement onto the vertical, assuming the "
         "ground moves only up or down (subsidence, uplift): v_vert = v_los / cos(incidence).\n\n"
@@ -64,6 +61,9 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         "Valid only where horizontal motion is negligible; on slopes use the downslope "
         "projection. Reference: Notti D. et al. (2014), doi:10.1080/01431161.2014.894528."
     )
+    MULTIBAND_INPUTS = (ids.INPUT,)
+    MM_INPUTS = (ids.INPUT,)
+    OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER),)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Input LOS raster (positive toward the satellite)"))

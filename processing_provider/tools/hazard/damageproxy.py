@@ -21,7 +21,6 @@ io_damage = lazy_module("....fileio.hazard.damage", __package__)
       tags="damage,damage proxy,DPM,coherence,coherence change,earthquake,collapse,emergency,active,stagnant",
       main=(ids.OUTPUT, "OUTPUT_AREAS"), engine=True)
 class DamageProxy(GeohazardAlgorithm):
-    COHERENCE_INPUTS = ("PRE_COHERENCE", "CO_COHERENCE")
     PRE_COHERENCE = "PRE_COHERENCE"
     CO_COHERENCE = "CO_COHERENCE"
     EVENT_DATE = "EVENT_DATE"
@@ -58,6 +57,7 @@ class DamageProxy(GeohazardAlgorithm):
         "similar spans and seasons before and across the event make the proxy meaningful.\n"
         "Reference: Yun S.-H. et al. (2015) Seismol. Res. Lett. 86(6) 1549-1556, doi:10.1785/0220150103."
     )
+    COHERENCE_INPUTS = ("PRE_COHERENCE", "CO_COHERENCE")
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.PRE_COHERENCE, "Coherence of pairs before the event"))

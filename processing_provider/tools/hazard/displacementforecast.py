@@ -22,10 +22,6 @@ MODEL_LABELS = ["Best by information criterion", "Linear", "Linear + annual", "Q
             "subsidence,landslide,mine,waste dump,uncertainty"),
       main=("OUTPUT_RASTER", ids.OUTPUT), page="hazard", engine=True)
 class DisplacementForecast(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("INPUT_RASTER",)
-    MM_INPUTS = ("INPUT_RASTER",)
-    CRS_FREE_INPUTS = (ids.INPUT,)
-    OVERLAP = (("INPUT_RASTER", "THICKNESS"),)
     INPUT_RASTER = "INPUT_RASTER"
     MODEL = "MODEL"
     CRITERION = "CRITERION"
@@ -38,7 +34,6 @@ class DisplacementForecast(GeohazardAlgorithm):
     OUTPUT_SIGMA = "OUTPUT_SIGMA"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     HOLDOUT_RMSE_MM = "HOLDOUT_RMSE_MM"
-    CRITERIA = ["AIC", "AICc", "BIC"]
     HELP = (
         "Forecasts the displacement of every point or pixel at future dates: fits a temporal model to its history "
         "(the models and fitting of timeseriesmodels), evaluates it at the forecast dates with the 1-sigma of a "
@@ -75,6 +70,11 @@ class DisplacementForecast(GeohazardAlgorithm):
         "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Savage & Langbein (2008) "
         "doi:10.1029/2008JB005723; Buisman (1936), secondary consolidation."
     )
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    MM_INPUTS = ("INPUT_RASTER",)
+    CRS_FREE_INPUTS = (ids.INPUT,)
+    OVERLAP = (("INPUT_RASTER", "THICKNESS"),)
+    CRITERIA = ["AIC", "AICc", "BIC"]
 
     def initAlgorithm(self, config=None):
         from qgis.core import QgsProcessingOutputNumber

@@ -20,8 +20,6 @@ POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
       tags="mining,subsidence,probability integral,PIM,Knothe,goaf,coal,longwall,panel,inversion",
       main=("OUTPUT_VERTICAL", "OUTPUT_PANEL"), engine=True)
 class MiningSubsidence(GeohazardAlgorithm):
-    MM_INPUTS = (ids.INPUT, "INPUT_2")
-    OVERLAP = ((ids.INPUT, "PANELS"), ("INPUT_2", "PANELS"))
     MODE = "MODE"
     PANELS = "PANELS"
     DEPTH_M = "DEPTH_M"
@@ -76,6 +74,8 @@ class MiningSubsidence(GeohazardAlgorithm):
         "References: Zhang W. et al. (2021) Remote Sensing 13(16) 3204, doi:10.3390/rs13163204; Owen D.B. (1956) "
         "doi:10.1214/aoms/1177728074."
     )
+    MM_INPUTS = (ids.INPUT, "INPUT_2")
+    OVERLAP = ((ids.INPUT, "PANELS"), ("INPUT_2", "PANELS"))
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.MODE, "Mode", ["Forward (basin from the plan)", "Invert (fit to InSAR)"]))

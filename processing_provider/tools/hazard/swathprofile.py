@@ -20,7 +20,6 @@ from .._base import GeohazardAlgorithm, tool
       tags="profile,swath,cross-section,transect,fault,landslide,basin,velocity,time series,EGMS,points",
       main=(ids.OUTPUT,), page="hazard", engine=True)
 class SwathProfile(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = (ids.INPUT,)
     FIELD = "FIELD"
     LINE = "LINE"
     WIDTH = "WIDTH"
@@ -53,6 +52,7 @@ class SwathProfile(GeohazardAlgorithm):
         "References: Armijo et al. (1986) doi:10.1029/JB091iB14p13803; Telbisz et al. (2013) "
         "doi:10.1127/0372-8854/2013/0110."
     )
+    MULTIBAND_INPUTS = (ids.INPUT,)
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMapLayer(

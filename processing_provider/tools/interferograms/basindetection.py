@@ -20,6 +20,10 @@ from .._base import GeohazardAlgorithm, tool
       tags="detection,subsidence,basin,mining,landslide,wrapped,interferogram,phase gradient,machine learning",
       page="interferograms", engine=True)
 class BasinDetection(GeohazardAlgorithm):
+    INPUT_TYPE = "INPUT_TYPE"
+    MIN_SIZE_M = "MIN_SIZE_M"
+    FRINGE_MM = "FRINGE_MM"
+    ANOMALY_SIGMAS = "ANOMALY_SIGMAS"
     HELP = (
         "Outlines subsidence basins in wrapped interferograms (or in a velocity map, wrapped for the purpose) with "
         "a detector learned from simulated basins, and anomalies on a phase-gradient map (landslides) by a robust "
@@ -50,15 +54,11 @@ class BasinDetection(GeohazardAlgorithm):
         "References: probability-integral method, Knothe S. (1957), as used by Yang Z. et al. (2018) "
         "doi:10.3390/rs10030372; phase-gradient maps, Fu Y. et al. (2022) doi:10.3389/fenvs.2022.963322."
     )
-    INPUT_TYPE = "INPUT_TYPE"
-    MIN_SIZE_M = "MIN_SIZE_M"
-    FRINGE_MM = "FRINGE_MM"
-    ANOMALY_SIGMAS = "ANOMALY_SIGMAS"
     FOLDER_INPUTS = (ids.INPUT,)
     COMPLEX_INPUTS = (ids.INPUT,)
     MULTIBAND_INPUTS = ()
-    KINDS = ["Wrapped interferograms (radians or complex)", "Velocity (mm/yr)", "Phase-gradient map"]
     input_raster_files = stacks.wrapped_raster_files
+    KINDS = ["Wrapped interferograms (radians or complex)", "Velocity (mm/yr)", "Phase-gradient map"]
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Interferograms, velocity or phase-gradient map"))

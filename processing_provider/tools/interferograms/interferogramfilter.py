@@ -18,10 +18,6 @@ ifg_io = lazy_module("....fileio.insar.interferograms", __package__)
       tags="Goldstein,filter,multilook,looks,interferogram,wrapped,coherence,Gaussian,noise", page="interferograms",
       engine=True)
 class InterferogramFilter(GeohazardAlgorithm):
-    CARRIES_GEOMETRY = True
-    FOLDER_INPUTS = (ids.INPUT,)
-    COMPLEX_INPUTS = (ids.INPUT,)
-    input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
     METHOD = "METHOD"
     ALPHA = "ALPHA"
     PATCH_SIZE = "PATCH_SIZE"
@@ -29,7 +25,6 @@ class InterferogramFilter(GeohazardAlgorithm):
     LOOKS_Y = "LOOKS_Y"
     LOOKS_X = "LOOKS_X"
     OUTPUT_COHERENCE = "OUTPUT_COHERENCE"
-    METHODS = ["Goldstein adaptive", "Gaussian", "None (multilook only)"]
     HELP = LazyText(lambda: (
         "Filters wrapped interferograms against decorrelation noise (Goldstein & Werner's adaptive filter or a "
         "Gaussian) and multilooks them, before unwrapping. It needs wrapped interferograms named by their date pair "
@@ -54,6 +49,11 @@ class InterferogramFilter(GeohazardAlgorithm):
         + declare.layers_help(ids.OUTPUT, "Filtered interferograms (layers)") + "\n"
         "Reference: Goldstein R.M., Werner C.L. (1998), Radar interferogram filtering for geophysical applications, "
         "Geophys. Res. Lett. 25(21), doi:10.1029/1998GL900033."))
+    CARRIES_GEOMETRY = True
+    FOLDER_INPUTS = (ids.INPUT,)
+    COMPLEX_INPUTS = (ids.INPUT,)
+    input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
+    METHODS = ["Goldstein adaptive", "Gaussian", "None (multilook only)"]
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Wrapped interferograms (complex or rad)"))

@@ -22,6 +22,16 @@ _targets = lazy_module("....algorithms.interferograms.targets", __package__)
       tags="target density,persistent scatterers,PS density,land cover,CORINE,R-index,feasibility,ISBAS",
       page="interferograms", main=(ids.OUTPUT, "OUTPUT_TABLE"), engine=True)
 class TargetSuitability(GeohazardAlgorithm):
+    LAND_COVER = "LAND_COVER"
+    LAND_COVER_CODES = "LAND_COVER_CODES"
+    DENSITIES = "DENSITIES"
+    R_INDEX = "R_INDEX"
+    DISTORTION = "DISTORTION"
+    AREAS = "AREAS"
+    CALIBRATION_POINTS = "CALIBRATION_POINTS"
+    CALIBRATION_AREA = "CALIBRATION_AREA"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_DENSITIES = "OUTPUT_DENSITIES"
     HELP = (
         "Predicts, before any radar data are bought or processed, how many measurement points (radar targets) to "
         "expect per km2. It needs a land-cover raster, densities per class (a table, or an existing InSAR result "
@@ -65,16 +75,6 @@ class TargetSuitability(GeohazardAlgorithm):
         "Jordan C., Dashwood C. (2014) doi:10.1016/j.rse.2014.06.025; R-index after Notti D. et al. (2014) "
         "doi:10.1080/01431161.2014.894528."
     )
-    LAND_COVER = "LAND_COVER"
-    LAND_COVER_CODES = "LAND_COVER_CODES"
-    DENSITIES = "DENSITIES"
-    R_INDEX = "R_INDEX"
-    DISTORTION = "DISTORTION"
-    AREAS = "AREAS"
-    CALIBRATION_POINTS = "CALIBRATION_POINTS"
-    CALIBRATION_AREA = "CALIBRATION_AREA"
-    OUTPUT_TABLE = "OUTPUT_TABLE"
-    OUTPUT_DENSITIES = "OUTPUT_DENSITIES"
     OVERLAP = (("LAND_COVER", "R_INDEX"),)
     CODE_KINDS = ["CORINE codes (111-523) or the table's own",
                   "CORINE GeoTIFF grid codes (1-44, 48 = no data)"]

@@ -24,7 +24,19 @@ CONSTRAINT_LABELS = {"auto": "Only where the geometry is ill-conditioned",
       page="kinematics", engine=True,
       former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES)))
 class Landslide3D(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("RASTERS",)
+    RASTERS = "RASTERS"
+    POINT_LAYERS = "POINT_LAYERS"
+    GEOMETRIES = "GEOMETRIES"
+    METHOD = "METHOD"
+    CONSTRAINT = "CONSTRAINT"
+    VALUE_FIELD = "VALUE_FIELD"
+    TIME_SERIES = "TIME_SERIES"
+    SPACING_DAYS = "SPACING_DAYS"
+    OUTPUT_QUALITY = "OUTPUT_QUALITY"
+    MAX_CONDITION = "MAX_CONDITION"
+    SIGMA_GEOMETRY = "SIGMA_GEOMETRY"
+    CELL_SIZE = "CELL_SIZE"
+    MIN_SLOPE = "MIN_SLOPE"
     HELP = (
         "East, north and up motion per cell from two or more SAR geometries: LOS velocities or time series "
         "(ascending/descending, C- and L-band) and optional azimuth offsets. Each observation is d = e E + n N + u U "
@@ -51,20 +63,7 @@ class Landslide3D(GeohazardAlgorithm):
         "grid), MIN_SLOPE 5 degrees, SPACING_DAYS 6 (the Sentinel-1 repeat, as EGMS L3).\nReferences: Wright et al. "
         "(2004) doi:10.1029/2003GL018827; Joughin, Kwok & Fahnestock (1998) IEEE TGRS 36; Huber (1964) "
         "doi:10.1214/aoms/1177703732.")
-
-    RASTERS = "RASTERS"
-    POINT_LAYERS = "POINT_LAYERS"
-    GEOMETRIES = "GEOMETRIES"
-    METHOD = "METHOD"
-    CONSTRAINT = "CONSTRAINT"
-    VALUE_FIELD = "VALUE_FIELD"
-    TIME_SERIES = "TIME_SERIES"
-    SPACING_DAYS = "SPACING_DAYS"
-    OUTPUT_QUALITY = "OUTPUT_QUALITY"
-    MAX_CONDITION = "MAX_CONDITION"
-    SIGMA_GEOMETRY = "SIGMA_GEOMETRY"
-    CELL_SIZE = "CELL_SIZE"
-    MIN_SLOPE = "MIN_SLOPE"
+    MULTIBAND_INPUTS = ("RASTERS",)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.RASTERS, "LOS / azimuth rasters", optional=True))

@@ -16,12 +16,13 @@ from .._base import GeohazardAlgorithm, tool
 @tool("landslidethickness", "Landslide thickness (mass conservation)",
       tags="landslide,thickness,depth,volume,mass conservation,flux,rheology,3-D", page="kinematics")
 class LandslideThickness(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("VELOCITY", "TIME_SERIES_3D")
-    RANGE_HINTS = {
-        "RHEOLOGY_FACTOR": "1 a block sliding on a basal shear zone, 2/3 Newtonian flow without basal slip, 1/2 the "
-                           "floor of any gravity-driven shear flow; Booth et al. 2013, doi:10.1002/grl.50828",
-        "ALPHA": "a dimensionless smoothing weight, 0.3 by default; at most 0.1 times the landslide's radius in cells, "
-                 "above it the smoothing flattens the thickness toward 0"}
+    VELOCITY = "VELOCITY"
+    LANDSLIDE_OUTLINE = "LANDSLIDE_OUTLINE"
+    TIME_SERIES_3D = "TIME_SERIES_3D"
+    OUTPUT_QUALITY = "OUTPUT_QUALITY"
+    RHEOLOGY_FACTOR = "RHEOLOGY_FACTOR"
+    ALPHA = "ALPHA"
+    MIN_SPEED = "MIN_SPEED"
     HELP = (
         "Estimates the thickness h (m) of a landslide from its 3-D surface velocity by volume conservation (Booth "
         "et al. 2013). It needs the 3-D velocity (E, N, U in mm/yr, e.g. landslide3d's), a DEM and optionally the "
@@ -52,14 +53,12 @@ class LandslideThickness(GeohazardAlgorithm):
         "largest plausible value; one above 0.1 N runs with a warning.\n"
         "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) JGR Solid Earth 121; "
         "Hu et al. (2018) doi:10.1002/2017GL076623.")
-
-    VELOCITY = "VELOCITY"
-    LANDSLIDE_OUTLINE = "LANDSLIDE_OUTLINE"
-    TIME_SERIES_3D = "TIME_SERIES_3D"
-    OUTPUT_QUALITY = "OUTPUT_QUALITY"
-    RHEOLOGY_FACTOR = "RHEOLOGY_FACTOR"
-    ALPHA = "ALPHA"
-    MIN_SPEED = "MIN_SPEED"
+    MULTIBAND_INPUTS = ("VELOCITY", "TIME_SERIES_3D")
+    RANGE_HINTS = {
+        "RHEOLOGY_FACTOR": "1 a block sliding on a basal shear zone, 2/3 Newtonian flow without basal slip, 1/2 the "
+                           "floor of any gravity-driven shear flow; Booth et al. 2013, doi:10.1002/grl.50828",
+        "ALPHA": "a dimensionless smoothing weight, 0.3 by default; at most 0.1 times the landslide's radius in cells, "
+                 "above it the smoothing flattens the thickness toward 0"}
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.VELOCITY, "3-D velocity (E, N, U mm/yr)"))

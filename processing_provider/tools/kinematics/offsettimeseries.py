@@ -22,9 +22,15 @@ _ots = lazy_module("....algorithms.kinematics.offset_timeseries", __package__)
       tags="offset tracking,time series,glacier,landslide,velocity,network,least squares", main=("OUTPUT_VELOCITY",),
       kernels=("kinematics.offset_timeseries",), page="kinematics", engine=True)
 class OffsetTimeSeries(GeohazardAlgorithm):
-    FOLDER_INPUTS = ("INPUTS",)
-    input_raster_files = kinematics.offset_files
-    MULTIBAND_INPUTS = ("INPUTS",)
+    INPUTS = "INPUTS"
+    COMPONENTS = "COMPONENTS"
+    WEIGHT_BAND = "WEIGHT_BAND"
+    K_MAD = "K_MAD"
+    MIN_REJECT = "MIN_REJECT"
+    OUTPUT_SIGMA = "OUTPUT_SIGMA"
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
+    OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
     HELP = (
         "Displacement time series from a redundant set of offset-tracking pairs (e.g. 'Offset tracking' outputs of "
         "Sentinel-1 or Sentinel-2 pairs of a glacier or landslide), by two-step least squares per connected "
@@ -70,16 +76,9 @@ class OffsetTimeSeries(GeohazardAlgorithm):
         "the full network and the number of pixel-dates resting on a single pair.\n"
         "Reference: Altena et al. (2019) doi:10.5194/tc-13-795-2019 (pair networks of glacier offsets)."
     )
-
-    INPUTS = "INPUTS"
-    COMPONENTS = "COMPONENTS"
-    WEIGHT_BAND = "WEIGHT_BAND"
-    K_MAD = "K_MAD"
-    MIN_REJECT = "MIN_REJECT"
-    OUTPUT_SIGMA = "OUTPUT_SIGMA"
-    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
-    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
-    OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
+    FOLDER_INPUTS = ("INPUTS",)
+    input_raster_files = kinematics.offset_files
+    MULTIBAND_INPUTS = ("INPUTS",)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUTS, "Offset rasters (dates in the names)"))

@@ -34,9 +34,25 @@ SUBPIXEL_LABELS = {"dft": "Upsampled DFT (most accurate)", "parabolic": "Parabol
                "kinematics.offsets.field"), page="kinematics", former=(Alias("STABLE_POLYGONS", ids.STABLE_AREA),),
       engine=True)
 class OffsetTracking(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
-    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", ids.STABLE_AREA),
-               ("REFERENCE_IMAGE", "STABLE_MASK"))
+    REFERENCE_IMAGE = "REFERENCE_IMAGE"
+    SECONDARY = "SECONDARY"
+    BAND_REFERENCE = "BAND_REFERENCE"
+    BAND_SECONDARY = "BAND_SECONDARY"
+    RESAMPLE = "RESAMPLE"
+    WINDOW = "WINDOW"
+    SEARCH = "SEARCH"
+    STEP = "STEP"
+    SUBPIXEL = "SUBPIXEL"
+    HIGHPASS = "HIGHPASS"
+    MIN_NCC = "MIN_NCC"
+    MIN_PEAK_RATIO = "MIN_PEAK_RATIO"
+    MEDIAN_TEST = "MEDIAN_TEST"
+    MEDIAN_THRESHOLD = "MEDIAN_THRESHOLD"
+    STABLE_MASK = "STABLE_MASK"
+    GEOMETRY = "GEOMETRY"
+    RANGE_SPACING = "RANGE_SPACING"
+    AZIMUTH_SPACING = "AZIMUTH_SPACING"
+    OUTPUT_QUALITY = "OUTPUT_QUALITY"
     HELP = (
         "Measures the displacement between two co-registered images (SAR amplitude, or optical GeoTIFF such as "
         "Sentinel-2 band 8 or a hillshade) by normalised cross-correlation (NCC) of windows: fast landslides, "
@@ -84,29 +100,11 @@ class OffsetTracking(GeohazardAlgorithm):
         "References: Lewis (1995) fast normalized cross-correlation; Debella-Gilo & Kaab (2011) "
         "doi:10.1016/j.rse.2010.08.012."
     )
-
-    REFERENCE_IMAGE = "REFERENCE_IMAGE"
-    SECONDARY = "SECONDARY"
-    BAND_REFERENCE = "BAND_REFERENCE"
-    BAND_SECONDARY = "BAND_SECONDARY"
-    RESAMPLE = "RESAMPLE"
-    WINDOW = "WINDOW"
-    SEARCH = "SEARCH"
-    STEP = "STEP"
-    SUBPIXEL = "SUBPIXEL"
-    HIGHPASS = "HIGHPASS"
-    MIN_NCC = "MIN_NCC"
-    MIN_PEAK_RATIO = "MIN_PEAK_RATIO"
-    MEDIAN_TEST = "MEDIAN_TEST"
-    MEDIAN_THRESHOLD = "MEDIAN_THRESHOLD"
-    STABLE_MASK = "STABLE_MASK"
-    GEOMETRY = "GEOMETRY"
-    RANGE_SPACING = "RANGE_SPACING"
-    AZIMUTH_SPACING = "AZIMUTH_SPACING"
-    OUTPUT_QUALITY = "OUTPUT_QUALITY"
-    GEOMETRIES = ["map (east / north from the georeferencing)", "radar (range / azimuth from pixel spacings)"]
-
+    MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
+    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", ids.STABLE_AREA),
+               ("REFERENCE_IMAGE", "STABLE_MASK"))
     COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+    GEOMETRIES = ["map (east / north from the georeferencing)", "radar (range / azimuth from pixel spacings)"]
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.REFERENCE_IMAGE, "Reference image (earlier)"))

@@ -20,9 +20,15 @@ RESPONSE_LABELS = {"rate": "Displacement rate", "detrended": "Detrended displace
       tags="rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide", page="kinematics",
       engine=True)
 class TriggerCorrelation(GeohazardAlgorithm):
-    KEY_OUTPUT_FIELDS = {ids.OUTPUT: ("best_r",)}
-    CRS_FREE_INPUTS = (ids.INPUT,)  # the geometry is copied, never used
-    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    INPUT_RASTER = "INPUT_RASTER"
+    DRIVER_CSV = "DRIVER_CSV"
+    DRIVER_KIND = "DRIVER_KIND"
+    RESPONSE = "RESPONSE"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
+    OUTPUT_PLOT = "OUTPUT_PLOT"
+    STEP_DAYS = "STEP_DAYS"
+    TAU_DAYS = "TAU_DAYS"
+    MAX_LAG_DAYS = "MAX_LAG_DAYS"
     HELP = (
         "Relates deformation time series to a driver (rainfall or a water level) by lagged correlation. It needs "
         "the deformation (points or ADA polygons with dated fields, or a raster with dated bands; mm) and the "
@@ -49,16 +55,9 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "mean series (OUTPUT_PLOT).\n"
         "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
         "TAU_DAYS 0 (plain rainfall sums per step).")
-
-    INPUT_RASTER = "INPUT_RASTER"
-    DRIVER_CSV = "DRIVER_CSV"
-    DRIVER_KIND = "DRIVER_KIND"
-    RESPONSE = "RESPONSE"
-    OUTPUT_RASTER = "OUTPUT_RASTER"
-    OUTPUT_PLOT = "OUTPUT_PLOT"
-    STEP_DAYS = "STEP_DAYS"
-    TAU_DAYS = "TAU_DAYS"
-    MAX_LAG_DAYS = "MAX_LAG_DAYS"
+    KEY_OUTPUT_FIELDS = {ids.OUTPUT: ("best_r",)}
+    CRS_FREE_INPUTS = (ids.INPUT,)  # the geometry is copied, never used
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Deformation (dated fields)", "table", optional=True))

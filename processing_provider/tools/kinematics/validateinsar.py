@@ -18,9 +18,21 @@ from .._base import GeohazardAlgorithm, tool
 @tool("validateinsar", "Validate InSAR against GNSS / levelling",
       tags="validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth", page="kinematics")
 class ValidateInsar(GeohazardAlgorithm):
-    CRS_FREE_INPUTS = ("STATIONS_TABLE",)
-    MULTIBAND_INPUTS = ("INSAR_RASTER",)  # one dated band per InSAR date: every band is read
-    MM_INPUTS = ("INSAR_RASTER",)
+    INSAR = "INSAR"
+    INSAR_RASTER = "INSAR_RASTER"
+    STATIONS_CSV = "STATIONS_CSV"
+    STATIONS_TABLE = "STATIONS_TABLE"
+    STATIONS = "STATIONS"
+    NAME_FIELD = "NAME_FIELD"
+    REFERENCE_STATION = "REFERENCE_STATION"
+    MAX_GAP_DAYS = "MAX_GAP_DAYS"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    RADIUS = "RADIUS"
+    WINDOW_DAYS = "WINDOW_DAYS"
+    MAX_NRMSE = "MAX_NRMSE"
+    MIN_R2 = "MIN_R2"
+    MAX_DV = "MAX_DV"
+    MAX_RMSE = "MAX_RMSE"
     HELP = (
         "Compares InSAR time series (INSAR points with dated fields YYYYMMDD/DYYYYMMDD, or INSAR_RASTER with dated "
         "band descriptions; mm, LOS positive toward the satellite; LOS vectors from los_east/los_north/los_up "
@@ -51,22 +63,9 @@ class ValidateInsar(GeohazardAlgorithm):
         "Reference: Navarro-Hernandez et al. (2022) ValInSAR, IEEE JSTARS 15, 3650-3671, "
         "doi:10.1109/JSTARS.2022.3171517 (statistics as in the authors' MATLAB code, "
         "github.com/marianavarro27/ValInSAR, B01_ValidateTwobyTwo.m).")
-
-    INSAR = "INSAR"
-    INSAR_RASTER = "INSAR_RASTER"
-    STATIONS_CSV = "STATIONS_CSV"
-    STATIONS_TABLE = "STATIONS_TABLE"
-    STATIONS = "STATIONS"
-    NAME_FIELD = "NAME_FIELD"
-    REFERENCE_STATION = "REFERENCE_STATION"
-    MAX_GAP_DAYS = "MAX_GAP_DAYS"
-    OUTPUT_TABLE = "OUTPUT_TABLE"
-    RADIUS = "RADIUS"
-    WINDOW_DAYS = "WINDOW_DAYS"
-    MAX_NRMSE = "MAX_NRMSE"
-    MIN_R2 = "MIN_R2"
-    MAX_DV = "MAX_DV"
-    MAX_RMSE = "MAX_RMSE"
+    CRS_FREE_INPUTS = ("STATIONS_TABLE",)
+    MULTIBAND_INPUTS = ("INSAR_RASTER",)  # one dated band per InSAR date: every band is read
+    MM_INPUTS = ("INSAR_RASTER",)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INSAR, "InSAR points (dated fields)", "point", optional=True))

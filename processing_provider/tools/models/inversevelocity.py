@@ -20,7 +20,16 @@ from .._base import GeohazardAlgorithm, tool
       tags="inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert", page="models",
       former=(Alias("PLOT_FOLDER", ids.OUTPUT_PLOTS),))
 class InverseVelocity(GeohazardAlgorithm):
-    CRS_FREE_INPUTS = (ids.INPUT,)
+    SMOOTH_WINDOW = "SMOOTH_WINDOW"
+    FIT_WINDOW = "FIT_WINDOW"
+    CONFIDENCE = "CONFIDENCE"
+    SIGNIFICANCE = "SIGNIFICANCE"
+    MIN_VELOCITY = "MIN_VELOCITY"
+    RED_DAYS = "RED_DAYS"
+    ORANGE_DAYS = "ORANGE_DAYS"
+    DIRECTION = "DIRECTION"
+    NOW_DATE = "NOW_DATE"
+    MAX_PLOTS = "MAX_PLOTS"
     HELP = (
         "Forecasts the failure time of accelerating points or active deformation areas with the "
         "inverse-velocity method (Fukuzono 1985; Voight 1988): before failure by tertiary creep 1/v falls "
@@ -65,17 +74,7 @@ class InverseVelocity(GeohazardAlgorithm):
         "et al. (2019) doi:10.1016/j.earscirev.2019.03.019; Carla et al. (2017) doi:10.1007/s10346-016-0731-5; "
         "Berti et al. (2013) doi:10.5194/nhess-13-1945-2013; Bovenga et al. (2021) doi:10.3390/rs13122302."
     )
-
-    SMOOTH_WINDOW = "SMOOTH_WINDOW"
-    FIT_WINDOW = "FIT_WINDOW"
-    CONFIDENCE = "CONFIDENCE"
-    SIGNIFICANCE = "SIGNIFICANCE"
-    MIN_VELOCITY = "MIN_VELOCITY"
-    RED_DAYS = "RED_DAYS"
-    ORANGE_DAYS = "ORANGE_DAYS"
-    DIRECTION = "DIRECTION"
-    NOW_DATE = "NOW_DATE"
-    MAX_PLOTS = "MAX_PLOTS"
+    CRS_FREE_INPUTS = (ids.INPUT,)
     DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
 
     def initAlgorithm(self, config=None):

@@ -30,9 +30,14 @@ MODEL_LABELS = {"linear": "Linear", "seasonal": "Seasonal (linear + annual and s
             "landslide,model fitting"),
       main=(ids.OUTPUT, "OUTPUT_RASTER"), page="models", engine=True)
 class TimeSeriesModels(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("INPUT_RASTER",)
-    MM_INPUTS = ("INPUT_RASTER",)
-    CRS_FREE_INPUTS = (ids.INPUT,)
+    INPUT_RASTER = "INPUT_RASTER"
+    MODELS = "MODELS"
+    CRITERION = "CRITERION"
+    ORIGIN_DATE = "ORIGIN_DATE"
+    PRIMARY_END_DAYS = "PRIMARY_END_DAYS"
+    BREAKPOINTS = "BREAKPOINTS"
+    MIN_DELTA_BIC = "MIN_DELTA_BIC"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
     HELP = (
         "Fits temporal models (linear, seasonal, acceleration, logarithmic ...) to the displacement history of "
         "every point, polygon or pixel and keeps the best by an information criterion, optionally with a "
@@ -68,15 +73,9 @@ class TimeSeriesModels(GeohazardAlgorithm):
         "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Marone et al. (1991) "
         "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
     )
-
-    INPUT_RASTER = "INPUT_RASTER"
-    MODELS = "MODELS"
-    CRITERION = "CRITERION"
-    ORIGIN_DATE = "ORIGIN_DATE"
-    PRIMARY_END_DAYS = "PRIMARY_END_DAYS"
-    BREAKPOINTS = "BREAKPOINTS"
-    MIN_DELTA_BIC = "MIN_DELTA_BIC"
-    OUTPUT_RASTER = "OUTPUT_RASTER"
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    MM_INPUTS = ("INPUT_RASTER",)
+    CRS_FREE_INPUTS = (ids.INPUT,)
     CRITERIA = ["AIC", "AICc", "BIC"]
     #: the most points / raster rows of one block (fits take tens of microseconds a series: the progress moves
     #: and a cancel is seen between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller

@@ -23,8 +23,10 @@ from .._base import GeohazardAlgorithm, tool
       tags="PS,persistent scatterers,amplitude dispersion,SLC", main=("OUTPUT_PS_MASK",), page="psds",
       former=(Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),), engine=True)
 class AmplitudeDispersion(GeohazardAlgorithm):
-    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
-    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
+    CALIBRATE = "CALIBRATE"
+    OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
+    OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
+    OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
     HELP = (
         "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
         "dispersion index D_A = sigma_A / mean_A and the PS-candidate mask D_A <= threshold.\n\n"
@@ -41,10 +43,8 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         "Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR interferometry, "
         "IEEE TGRS 39(1), doi:10.1109/36.898661."
     )
-    CALIBRATE = "CALIBRATE"
-    OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
-    OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
-    OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
+    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))

@@ -24,9 +24,17 @@ phase_linking = lazy_module("....algorithms.timeseries.phase_linking", __package
       tags="DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
       kernels=("timeseries.phase_linking.shp", "timeseries.phase_linking"), page="psds", engine=True)
 class PhaseLinking(GeohazardAlgorithm):
-    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
-    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
-    OVERLAP = ((ids.INPUT, "PS_MASK"),)
+    WINDOW_ROWS = "WINDOW_ROWS"
+    WINDOW_COLS = "WINDOW_COLS"
+    SHP_METHOD = "SHP_METHOD"
+    ALPHA = "ALPHA"
+    METHOD = "METHOD"
+    PS_MASK = "PS_MASK"
+    OUTPUT_FORMAT = "OUTPUT_FORMAT"
+    NETWORK = "NETWORK"
+    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
+    OUTPUT_SHP_COUNT = "OUTPUT_SHP_COUNT"
+    OUTPUT_INTERFEROGRAMS = "OUTPUT_INTERFEROGRAMS"
     HELP = (
         "Distributed-scatterer (DS) phase linking of a coregistered SLC stack: one consistent phase per date for "
         "every pixel from its statistically homogeneous neighbours. It needs the SLC stack (complex rasters) and "
@@ -52,28 +60,19 @@ class PhaseLinking(GeohazardAlgorithm):
         "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
         "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
     )
-    WINDOW_ROWS = "WINDOW_ROWS"
-    WINDOW_COLS = "WINDOW_COLS"
-    SHP_METHOD = "SHP_METHOD"
-    ALPHA = "ALPHA"
-    METHOD = "METHOD"
-    PS_MASK = "PS_MASK"
-    OUTPUT_FORMAT = "OUTPUT_FORMAT"
-    NETWORK = "NETWORK"
-    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
-    OUTPUT_SHP_COUNT = "OUTPUT_SHP_COUNT"
-    OUTPUT_INTERFEROGRAMS = "OUTPUT_INTERFEROGRAMS"
+    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
+    OVERLAP = ((ids.INPUT, "PS_MASK"),)
+    #: the most rows of one block (EMI takes tens of microseconds a pixel: the progress moves and a cancel is seen
+    #: between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller
+    BLOCK_ROWS = 64
+    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
     SHP_CODES = ["glrt", "ks", "rect"]
     SHP_NAMES = ["GLRT (Parizzi & Brcic)", "Kolmogorov-Smirnov", "None (rectangular window)"]
     METHOD_CODES = ["emi", "evd", "cevd"]
     METHOD_NAMES = ["EMI", "EVD", "Coherence-weighted EVD"]
     FORMATS = ["Phase (radians, Float32)", "Unit complex (CFloat32)"]
     NETWORKS = ["Single reference (first date)", "Nearest 3 dates"]
-    #: the most rows of one block (EMI takes tens of microseconds a pixel: the progress moves and a cancel is seen
-    #: between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller
-    BLOCK_ROWS = 64
-
-    COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))

@@ -28,11 +28,16 @@ psi = lazy_module("....algorithms.timeseries.psi", __package__)
       former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("SLANT_RANGE", ids.SLANT_RANGE_M),
               Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE)))
 class PsTimeSeries(GeohazardAlgorithm):
-    CARRIES_GEOMETRY = True
-    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
-    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
-    COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
-    OVERLAP = ((ids.INPUT, "DISPERSION"), (ids.INPUT, "TEMPORAL_COHERENCE"))
+    DISPERSION = "DISPERSION"
+    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
+    ARC_COHERENCE = "ARC_COHERENCE"
+    MAX_VELOCITY = "MAX_VELOCITY"
+    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
+    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
+    REFERENCE_ROW = "REFERENCE_ROW"
+    REFERENCE_COL = "REFERENCE_COL"
+    LATITUDE = "LATITUDE"
+    LONGITUDE = "LONGITUDE"
     HELP = (
         "Point time series without 2-D unwrapping (the classic PSI route) from a phase stack. It needs the "
         "linked phase or SLCs, the amplitude dispersion and/or temporal coherence that select PS and DS points, "
@@ -63,16 +68,11 @@ class PsTimeSeries(GeohazardAlgorithm):
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
-    DISPERSION = "DISPERSION"
-    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
-    ARC_COHERENCE = "ARC_COHERENCE"
-    MAX_VELOCITY = "MAX_VELOCITY"
-    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
-    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
-    REFERENCE_ROW = "REFERENCE_ROW"
-    REFERENCE_COL = "REFERENCE_COL"
-    LATITUDE = "LATITUDE"
-    LONGITUDE = "LONGITUDE"
+    CARRIES_GEOMETRY = True
+    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
+    COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
+    OVERLAP = ((ids.INPUT, "DISPERSION"), (ids.INPUT, "TEMPORAL_COHERENCE"))
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Phase stack (linked phase or SLCs)"))

@@ -22,7 +22,30 @@ RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",
       main=("OUTPUT_UP", "OUTPUT_EAST"), page="multisensor", engine=True,
       kernels=("timeseries.multisensor.kernels", "timeseries.multisensor.lanes", "timeseries.multisensor.batch"))
 class MultisensorTimeSeries(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = (ms_in.SERIES, ms_in.MANIFEST)
+    # its own parameter and output IDs, written once in inputs/multisensor.py (the shared ones are on the base)
+    SERIES = ms_in.SERIES
+    MANIFEST = ms_in.MANIFEST
+    INCIDENCES = ms_in.INCIDENCES
+    HEADINGS = ms_in.HEADINGS
+    INCIDENCE_RASTERS = ms_in.INCIDENCE_RASTERS
+    HEADING_RASTERS = ms_in.HEADING_RASTERS
+    WAVELENGTHS = ms_in.WAVELENGTHS
+    REFERENCE_DATE = ms_in.REFERENCE_DATE
+    NORTH = ms_in.NORTH
+    NORTH_VELOCITY = ms_in.NORTH_VELOCITY
+    NORTH_RASTER = ms_in.NORTH_RASTER
+    NORTH_SIGMA = ms_in.NORTH_SIGMA
+    GAP_DAYS = ms_in.GAP_DAYS
+    MAX_BRIDGE_YEARS = ms_in.MAX_BRIDGE_YEARS
+    TEMPLATE = ms_in.TEMPLATE
+    RESAMPLING = ms_in.RESAMPLING
+    OUTPUT_UP = ms_in.OUTPUT_UP
+    OUTPUT_EAST = ms_in.OUTPUT_EAST
+    OUTPUT_SIGMA_UP = ms_in.OUTPUT_SIGMA_UP
+    OUTPUT_SIGMA_EAST = ms_in.OUTPUT_SIGMA_EAST
+    OUTPUT_VELOCITY = ms_in.OUTPUT_VELOCITY
+    OUTPUT_QUALITY = ms_in.OUTPUT_QUALITY
+    OUTPUT_GAPS = ms_in.OUTPUT_GAPS
     HELP = (
         "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have "
         "(ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending), across the gaps "
@@ -118,32 +141,7 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "doi:10.1016/j.cageo.2017.08.008 (MSBAS); Wahba G. (1978) doi:10.1111/j.2517-6161.1978.tb01050.x "
         "(smoothing spline as a Bayesian estimate)."
     )
-
-    # its own parameter and output IDs, written once in inputs/multisensor.py (the shared ones are on the base)
-    SERIES = ms_in.SERIES
-    MANIFEST = ms_in.MANIFEST
-    INCIDENCES = ms_in.INCIDENCES
-    HEADINGS = ms_in.HEADINGS
-    INCIDENCE_RASTERS = ms_in.INCIDENCE_RASTERS
-    HEADING_RASTERS = ms_in.HEADING_RASTERS
-    WAVELENGTHS = ms_in.WAVELENGTHS
-    REFERENCE_DATE = ms_in.REFERENCE_DATE
-    NORTH = ms_in.NORTH
-    NORTH_VELOCITY = ms_in.NORTH_VELOCITY
-    NORTH_RASTER = ms_in.NORTH_RASTER
-    NORTH_SIGMA = ms_in.NORTH_SIGMA
-    GAP_DAYS = ms_in.GAP_DAYS
-    MAX_BRIDGE_YEARS = ms_in.MAX_BRIDGE_YEARS
-    TEMPLATE = ms_in.TEMPLATE
-    RESAMPLING = ms_in.RESAMPLING
-    OUTPUT_UP = ms_in.OUTPUT_UP
-    OUTPUT_EAST = ms_in.OUTPUT_EAST
-    OUTPUT_SIGMA_UP = ms_in.OUTPUT_SIGMA_UP
-    OUTPUT_SIGMA_EAST = ms_in.OUTPUT_SIGMA_EAST
-    OUTPUT_VELOCITY = ms_in.OUTPUT_VELOCITY
-    OUTPUT_QUALITY = ms_in.OUTPUT_QUALITY
-    OUTPUT_GAPS = ms_in.OUTPUT_GAPS
-
+    MULTIBAND_INPUTS = (ms_in.SERIES, ms_in.MANIFEST)
     COMPILE_VARIANTS = ("",)  # its first run's compile measured (compile_costs.json)
 
     def initAlgorithm(self, config=None):

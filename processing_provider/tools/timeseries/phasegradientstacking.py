@@ -24,7 +24,8 @@ stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)",
       tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
 class PhaseGradientStacking(StackAlgorithm):
-    STACK_PARAMETERS = False  # wrapped interferograms: its own labels, no unit
+    OUTPUT_RANGE = "OUTPUT_RANGE"
+    OUTPUT_AZIMUTH = "OUTPUT_AZIMUTH"
     HELP = (
         "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
         "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "
@@ -40,9 +41,7 @@ class PhaseGradientStacking(StackAlgorithm):
         "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
         "row (azimuth) components, signed, LOS positive toward the satellite."
     )
-
-    OUTPUT_RANGE = "OUTPUT_RANGE"
-    OUTPUT_AZIMUTH = "OUTPUT_AZIMUTH"
+    STACK_PARAMETERS = False  # wrapped interferograms: its own labels, no unit
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INTERFEROGRAMS, "Wrapped interferograms (rasters, or a folder)"))

@@ -29,8 +29,13 @@ SBAS_WEIGHTING = WEIGHTING + ["Phase variance from COHERENCE"]
       page="timeseries",
       former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
 class SbasInversion(StackAlgorithm):
-    MINTPY = True
-    WEIGHTED = True
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
+    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
+    OUTPUT_COHCOUNT = "OUTPUT_COHCOUNT"
+    OUTPUT_MINTPY_TIMESERIES = "OUTPUT_MINTPY_TIMESERIES"
+    OUTPUT_MINTPY_VELOCITY = "OUTPUT_MINTPY_VELOCITY"
+    OUTPUT_NETWORK_PNG = "OUTPUT_NETWORK_PNG"
     HELP = (
         "Displacement time series and velocity from a network of unwrapped interferograms by "
         "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "
@@ -75,21 +80,14 @@ class SbasInversion(StackAlgorithm):
         "interferograms by path, the blocks of one row of the inputs' tiles on one worker (VRT, MintPy HDF5 and "
         "/vsi inputs are read by this process and sent with each block; the log says which)."
     )
-
+    MINTPY = True
+    WEIGHTED = True
     #: raster outputs by the block result they hold (the first two always written), file outputs by name
     RASTERS = {ids.OUTPUT_TIMESERIES: "timeseries", "OUTPUT_VELOCITY": "velocity",
                "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence",
                "OUTPUT_COHCOUNT": "count"}
     FILES = {ids.OUTPUT_POINTS: "points", "OUTPUT_MINTPY_TIMESERIES": "mintpy_timeseries",
              "OUTPUT_MINTPY_VELOCITY": "mintpy_velocity"}
-
-    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
-    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
-    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
-    OUTPUT_COHCOUNT = "OUTPUT_COHCOUNT"
-    OUTPUT_MINTPY_TIMESERIES = "OUTPUT_MINTPY_TIMESERIES"
-    OUTPUT_MINTPY_VELOCITY = "OUTPUT_MINTPY_VELOCITY"
-    OUTPUT_NETWORK_PNG = "OUTPUT_NETWORK_PNG"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.files(self.BASELINES,

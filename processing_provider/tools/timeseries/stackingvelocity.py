@@ -26,7 +26,9 @@ stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__
       tags="stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
       main=("OUTPUT_VELOCITY",), kernels=("timeseries.ground_reference",), page="timeseries", engine=True)
 class StackingVelocity(StackAlgorithm):
-    WEIGHTED = True
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
+    OUTPUT_COUNT = "OUTPUT_COUNT"
     HELP = (
         "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
         "v = sum(w d dt) / sum(w dt^2) per pixel, with its standard error from the scatter of the "
@@ -38,10 +40,7 @@ class StackingVelocity(StackAlgorithm):
         "<b>Outputs</b>: velocity (mm/yr, LOS positive toward the satellite), standard error (mm/yr), "
         "number of interferograms used."
     )
-
-    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
-    OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
-    OUTPUT_COUNT = "OUTPUT_COUNT"
+    WEIGHTED = True
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.point(self.REFERENCE, "Reference point (empty: automatic)", optional=True))

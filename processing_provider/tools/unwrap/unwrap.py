@@ -26,8 +26,12 @@ unwrap_prior = lazy_module("....algorithms.timeseries.unwrap_prior", __package__
       main=(ids.OUTPUT_REPORT,), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
 class Unwrap(GeohazardAlgorithm):
-    CARRIES_GEOMETRY = True
-    FOLDER_INPUTS = (ids.INPUT, ids.COHERENCE)
+    MASK = "MASK"
+    BACKEND = "BACKEND"
+    MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
+    OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
+    PRIOR = "PRIOR"
+    PRIOR_UNITS = "PRIOR_UNITS"
     HELP = LazyText(lambda: (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
         "phase grows with range for the phase linking tool's interferograms) and connected components, "
@@ -81,14 +85,9 @@ class Unwrap(GeohazardAlgorithm):
         "named in a warning. A prior on another grid is refused. Method: 'An InSAR deformation phase retrieval "
         "method combined with reference phase in mining areas', Remote Sens. 15(18), 4573 (2023), "
         "doi:10.3390/rs15184573."
-
     ))
-    MASK = "MASK"
-    BACKEND = "BACKEND"
-    MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
-    OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
-    PRIOR = "PRIOR"
-    PRIOR_UNITS = "PRIOR_UNITS"
+    CARRIES_GEOMETRY = True
+    FOLDER_INPUTS = (ids.INPUT, ids.COHERENCE)
     COMPLEX_INPUTS = (ids.INPUT,)  # a wrapped interferogram may be complex (a + ib)
     input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
     BACKENDS = ["builtin", "snaphu"]
