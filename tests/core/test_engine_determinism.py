@@ -655,7 +655,7 @@ def _closure(rng):
         def both(block, out):
             write(block, out)
             stats.add(out)
-        eng.process_blocks(plan(rows), func, both,
+        eng.process_blocks(plan(rows, halo=1), func, both,
                            sources={"stack": eng.CallableSource(lambda r0, r1: ifg[:, r0:r1].copy()),
                                     "coherence": coh}, executor=ex)
         return {**got, **{k: np.asarray(getattr(stats, k)) for k in ("pixels", "sum_sq_rad", "nonclosing",
