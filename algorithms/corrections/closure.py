@@ -535,11 +535,18 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         ambiguous[region_px] = False
     all_px = np.union1d(changed_px, region_px)
     if all_px.size:
-        # the neighbours (halo rows too) judge every change: a slip is shared by a patch, noise is not
-        lone = _lone_corrections(u, all_px, key, x.reshape(m, p), xm, scale, triplets, cols, (c0 * cols, c1 * cols))
+        # the neighbours judge every change: a slip is shared by a patch, noise is not (on every row of the block;
+        # a row at the block's edge is judged without its outer neighbours, and the halo keeps it out of the result)
+        lone = _lone_corrections(u, all_px, key, x.reshape(m, p), xm, scale, triplets, cols, (0, p))
         u[:, all_px[lone]] = 0
         ambiguous[all_px[lone]] = True
         all_px = all_px[~lone]
+        for _ in range(FILL_STEPS):
+            filled = _fill_from_neighbours(u, x.reshape(m, p), xm, scale, offset, triplets, cols)
+            if not filled.size:
+                break
+            ambiguous[filled] = False
+            all_px = np.union1d(all_px, filled)
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
     loop_nonclosing_after = loop_nonclosing.copy()
@@ -595,8 +602,9 @@ def _weak_corrections(sub: np.ndarray, u: np.ndarray, triplets: Triplets) -> np.
     gain = np.where(valid, np.abs(sub) - np.abs(sub + shift), 0.0)
     inc = _incidence(triplets)
     mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
-    return ((u != 0) & (mean_gain < MIN_MEAN_GAIN)).any(axis=0) | ~_closes_after(sub, shift, valid, u, inc,
-                                                                                  CLOSED_AFTER)
+    del gain  # (T, P) float64: freed before the next temporaries
+    weak = ((u != 0) & (mean_gain < MIN_MEAN_GAIN)).any(axis=0)
+    return weak | ~_closes_after(sub, shift, valid, u, inc, CLOSED_AFTER)
 
 
 def _apply_regions(u: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, offset: np.ndarray, labels,
@@ -627,8 +635,17 @@ def _apply_regions(u: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, 
     return cand[ok]
 
 
-#: Rows of neighbours a block reads above and below its own (:func:`_lone_corrections`).
-HALO_ROWS = 1
+#: Rings of pixels a patch's corrections are extended by, to its pixels that their own loops left unchanged
+#: (:func:`_fill_from_neighbours`).
+FILL_STEPS = 3
+#: Rows of neighbours a block reads above and below its own: one for the check of the corrections
+#: (:func:`_lone_corrections`), one per ring of the extension.
+HALO_ROWS = 1 + FILL_STEPS
+#: A value takes its corrected neighbours' cycles when it is within this much (cycles) of their corrected values
+#: with them, and not nearer without them.
+FILL_TOLERANCE = 0.3
+#: Neighbours (of 8) that must carry the same correction for a pixel to take it.
+FILL_NEIGHBOURS = 3
 #: Neighbours (of 8) that must share a correction: carry the same cycles on the interferogram, or show the same
 #: slip in its loops.
 MIN_NEIGHBOURS_AGREE = 2
@@ -718,6 +735,73 @@ def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndar
         bad = (support < MIN_NEIGHBOURS_AGREE) | farther
         lone[j[bad]] = True
     return lone
+
+
+def _neighbour_sum(img: np.ndarray) -> np.ndarray:
+    """Sum over the 8 neighbours of every pixel of a (rows, cols) array (0 beyond the edges)."""
+    pad = np.pad(img, 1)
+    h, w = img.shape
+    return sum(pad[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr, dc in _NEIGHBOURS)
+
+
+def _fill_from_neighbours(u: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float, offset: np.ndarray,
+                          triplets: Triplets, cols: int) -> np.ndarray:
+    """Pixels (flat indices) whose values take the correction of their neighbours, ``u`` (M, P) updated in place.
+
+    A pixel inside a slipped patch whose own loops could not decide (a noisy or incoherent value in one of them,
+    a tie) keeps its slip while its neighbours are corrected. Its value of interferogram ``i`` (used, ``xm`` finite)
+    takes the cycles ``v`` of ``i`` that at least :data:`FILL_NEIGHBOURS` of its 8 neighbours carry (the most
+    common; none on a tie) when, with them, it lies within :data:`FILL_TOLERANCE` cycle of those neighbours'
+    corrected values (median) and nearer than without, and when its own closures, over every value with data,
+    ask for the change as for a correction of its own (:func:`_weak_corrections`). A value beside a patch that did
+    not slip is a whole cycle off the patch's corrected values, and is left."""
+    m, p = u.shape
+    n_rows = p // cols
+    cand_px, cand_i, cand_v = [], [], []
+    for i in range(m):
+        ui = u[i].reshape(n_rows, cols)
+        if not ui.any():
+            continue
+        used = np.isfinite(xm[i]).reshape(n_rows, cols)
+        best = np.zeros((n_rows, cols), np.int16)
+        best_n = np.zeros((n_rows, cols), np.int64)
+        tie = np.zeros((n_rows, cols), bool)
+        for v in np.unique(ui[ui != 0]):
+            n = _neighbour_sum((ui == v).astype(np.int64))
+            tie |= (n == best_n) & (n > 0)
+            more = n > best_n
+            tie &= ~more
+            best = np.where(more, v, best)
+            best_n = np.where(more, n, best_n)
+        pix = np.flatnonzero((ui == 0) & used & ~tie & (best_n >= FILL_NEIGHBOURS))
+        if not pix.size:
+            continue
+        v = best.reshape(-1)[pix].astype(np.int64)
+        r, c = pix // cols, pix % cols
+        diffs = np.full((pix.size, len(_NEIGHBOURS)), np.nan)
+        for k, (dr, dc) in enumerate(_NEIGHBOURS):
+            rr, cc = r + dr, c + dc
+            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+            q = np.where(inb, rr * cols + cc, 0)
+            same = inb & (u[i, q] == v) & np.isfinite(xm[i, q])
+            diffs[:, k] = np.where(same, (x[i, pix] - np.where(same, x[i, q], 0.0)) * scale - v, np.nan)
+        med = _row_median(diffs)  # the pixel's value against its corrected neighbours', before its correction
+        ok = (np.abs(med + v) <= FILL_TOLERANCE) & (np.abs(med + v) < np.abs(med))
+        cand_px.append(pix[ok])
+        cand_i.append(np.full(int(ok.sum()), i))
+        cand_v.append(v[ok])
+    if not cand_px:
+        return np.zeros(0, np.int64)
+    px_all = np.concatenate(cand_px)
+    if not px_all.size:
+        return px_all
+    pixels, where = np.unique(px_all, return_inverse=True)
+    comb = u[:, pixels].copy()
+    comb[np.concatenate(cand_i), where.reshape(-1)] = np.concatenate(cand_v)
+    sub = closure_phase(x[:, pixels] * scale, triplets) - offset[:, None]
+    ok = ~_weak_corrections(sub, comb, triplets)
+    u[:, pixels[ok]] = comb[:, ok]
+    return pixels[ok]
 
 
 def coherence_tenths(coherence: np.ndarray, values: np.ndarray) -> np.ndarray:

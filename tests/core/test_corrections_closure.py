@@ -6,6 +6,7 @@ from testutils_corrections import CYCLE_MM, error_counts, planted_stack
 
 from insar_geohazards.algorithms.corrections.closure import (
     ClosureStats,
+    closure_phase,
     correct_closure_block,
     loop_statistics,
     network_triplets,
@@ -180,7 +181,13 @@ def test_a_lone_noisy_value_is_left_while_a_slipped_patch_is_fixed():
     clean[noisy, 4, 11] += 0.85 * CYCLE_MM  # in the "clean" stack: not an unwrapping error
     planted = np.zeros(clean.shape, np.int16)
     planted[slipped, 8:14, 2:8] = 1
+    # inside the patch, three of the slipped pair's loops are off whole cycles by 0.35 cycle (1.5 rad < 2.2 rad):
+    # the one loop left cannot decide alone, and the pixel takes its neighbours' correction
+    clean[[pairs.index((1, 3)), pairs.index((2, 4)), pairs.index((2, 5))], 10, 4] += 0.35 * CYCLE_MM
     out = correct_closure_block(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
     assert out["n_nonclosing"][4, 11] >= 2  # the lone value breaks its loops like a slip
     assert out["cycles"][noisy, 4, 11] == 0 and out["ambiguous"][4, 11]
     np.testing.assert_array_equal(out["cycles"], -planted)
+    # the patch's pixel with the noisy loops: one loop of the slipped pair within 1.5 rad of a whole cycle
+    clo = closure_phase((clean + planted * CYCLE_MM)[:, 10, 4] / CYCLE_MM, tri)[tri.loops_of(slipped)]
+    assert clo.size == 4 and (np.abs(clo - np.rint(clo)) * 2 * np.pi <= 1.5).sum() == 1
