@@ -64,6 +64,13 @@ SCENARIOS = {
                                 errors=dict(patches=40, sizes=(5, 25), cycles=(-1, 1, 2), shared=0.5, overlap=0.3)),
     "H03_seq2_corr_edges": dict(shape=(70, 90), n_dates=24, network=("seq", 2), noise=("correlated", 3.5), seed=13,
                                 holdout=True, errors=dict(patches=20, sizes=(5, 30), cycles=(-2, -1, 1), edges=0.5)),
+    # held out as well, written after the neighbour check: a fast landslide (steep deformation gradients) under
+    # strong noise, and many small patches in a correlated noise
+    "H04_landslide_noisy": dict(shape=(220, 220), n_dates=29, network=("seq", 3), noise=("gauss", 4.5), seed=14,
+                                landslide=(-900.0, 9.0), holdout=True,
+                                errors=dict(patches=45, sizes=(4, 40), cycles=(-1, 1, 2), shared=0.3, overlap=0.2)),
+    "H05_small_patches": dict(shape=(120, 150), n_dates=26, network=("redundant", 4), noise=("correlated", 5.0),
+                              seed=15, holdout=True, errors=dict(patches=80, sizes=(3, 9), cycles=(-1, 1))),
 }
 
 
