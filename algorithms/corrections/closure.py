@@ -737,13 +737,6 @@ def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndar
     return lone
 
 
-def _neighbour_sum(img: np.ndarray) -> np.ndarray:
-    """Sum over the 8 neighbours of every pixel of a (rows, cols) array (0 beyond the edges)."""
-    pad = np.pad(img, 1)
-    h, w = img.shape
-    return sum(pad[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr, dc in _NEIGHBOURS)
-
-
 def _fill_from_neighbours(u: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float, offset: np.ndarray,
                           triplets: Triplets, cols: int) -> np.ndarray:
     """Pixels (flat indices) whose values take the correction of their neighbours, ``u`` (M, P) updated in place.
@@ -759,24 +752,41 @@ def _fill_from_neighbours(u: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: f
     n_rows = p // cols
     cand_px, cand_i, cand_v = [], [], []
     for i in range(m):
-        ui = u[i].reshape(n_rows, cols)
-        if not ui.any():
+        done = np.flatnonzero(u[i])
+        if not done.size:
             continue
-        used = np.isfinite(xm[i]).reshape(n_rows, cols)
-        best = np.zeros((n_rows, cols), np.int16)
-        best_n = np.zeros((n_rows, cols), np.int64)
-        tie = np.zeros((n_rows, cols), bool)
-        for v in np.unique(ui[ui != 0]):
-            n = _neighbour_sum((ui == v).astype(np.int64))
+        # the work follows the corrected values: only their neighbours can take a correction
+        r, c = done // cols, done % cols
+        near = []
+        for dr, dc in _NEIGHBOURS:
+            rr, cc = r + dr, c + dc
+            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+            near.append(rr[inb] * cols + cc[inb])
+        pix = np.unique(np.concatenate(near))
+        pix = pix[(u[i, pix] == 0) & np.isfinite(xm[i, pix])]
+        if not pix.size:
+            continue
+        r, c = pix // cols, pix % cols
+        around = np.zeros((pix.size, len(_NEIGHBOURS)), np.int64)  # the neighbours' cycles of i (0 off the grid)
+        for k, (dr, dc) in enumerate(_NEIGHBOURS):
+            rr, cc = r + dr, c + dc
+            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+            around[:, k] = np.where(inb, u[i, np.where(inb, rr * cols + cc, 0)], 0)
+        best = np.zeros(pix.size, np.int64)
+        best_n = np.zeros(pix.size, np.int64)
+        tie = np.zeros(pix.size, bool)
+        for v in np.unique(around[around != 0]):
+            n = (around == v).sum(axis=1)
             tie |= (n == best_n) & (n > 0)
             more = n > best_n
             tie &= ~more
             best = np.where(more, v, best)
             best_n = np.where(more, n, best_n)
-        pix = np.flatnonzero((ui == 0) & used & ~tie & (best_n >= FILL_NEIGHBOURS))
+        keep = ~tie & (best_n >= FILL_NEIGHBOURS)
+        pix, best = pix[keep], best[keep]
         if not pix.size:
             continue
-        v = best.reshape(-1)[pix].astype(np.int64)
+        v = best
         r, c = pix // cols, pix % cols
         diffs = np.full((pix.size, len(_NEIGHBOURS)), np.nan)
         for k, (dr, dc) in enumerate(_NEIGHBOURS):
