@@ -737,6 +737,58 @@ def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndar
     return lone
 
 
+def _fill_candidates(u, x, xm, scale: float, i: int, done: np.ndarray, cols: int, found: tuple) -> None:
+    """The values of interferogram ``i`` next to its corrected values ``done`` (flat indices) whose own values agree
+    with their corrected neighbours' (:func:`_fill_from_neighbours`): appended to ``found`` (pixels,
+    interferograms, cycles)."""
+    n_rows = u.shape[1] // cols
+    # the work follows the corrected values: only their neighbours can take a correction
+    r, c = done // cols, done % cols
+    near = []
+    for dr, dc in _NEIGHBOURS:
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        near.append(rr[inb] * cols + cc[inb])
+    pix = np.unique(np.concatenate(near))
+    pix = pix[(u[i, pix] == 0) & np.isfinite(xm[i, pix])]
+    if not pix.size:
+        return
+    r, c = pix // cols, pix % cols
+    around = np.zeros((pix.size, len(_NEIGHBOURS)), np.int64)  # the neighbours' cycles of i (0 off the grid)
+    for k, (dr, dc) in enumerate(_NEIGHBOURS):
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        around[:, k] = np.where(inb, u[i, np.where(inb, rr * cols + cc, 0)], 0)
+    best = np.zeros(pix.size, np.int64)
+    best_n = np.zeros(pix.size, np.int64)
+    tie = np.zeros(pix.size, bool)
+    for v in np.unique(around[around != 0]):
+        n = (around == v).sum(axis=1)
+        tie |= (n == best_n) & (n > 0)
+        more = n > best_n
+        tie &= ~more
+        best = np.where(more, v, best)
+        best_n = np.where(more, n, best_n)
+    keep = ~tie & (best_n >= FILL_NEIGHBOURS)
+    pix, best = pix[keep], best[keep]
+    if not pix.size:
+        return
+    v = best
+    r, c = pix // cols, pix % cols
+    diffs = np.full((pix.size, len(_NEIGHBOURS)), np.nan)
+    for k, (dr, dc) in enumerate(_NEIGHBOURS):
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        q = np.where(inb, rr * cols + cc, 0)
+        same = inb & (u[i, q] == v) & np.isfinite(xm[i, q])
+        diffs[:, k] = np.where(same, (x[i, pix] - np.where(same, x[i, q], 0.0)) * scale - v, np.nan)
+    med = _row_median(diffs)  # the pixel's value against its corrected neighbours', before its correction
+    ok = (np.abs(med + v) <= FILL_TOLERANCE) & (np.abs(med + v) < np.abs(med))
+    found[0].append(pix[ok])
+    found[1].append(np.full(int(ok.sum()), i))
+    found[2].append(v[ok])
+
+
 def _fill_from_neighbours(u: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float, offset: np.ndarray,
                           triplets: Triplets, cols: int) -> np.ndarray:
     """Pixels (flat indices) whose values take the correction of their neighbours, ``u`` (M, P) updated in place.
@@ -749,57 +801,12 @@ def _fill_from_neighbours(u: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: f
     ask for the change as for a correction of its own (:func:`_weak_corrections`). A value beside a patch that did
     not slip is a whole cycle off the patch's corrected values, and is left."""
     m, p = u.shape
-    n_rows = p // cols
     cand_px, cand_i, cand_v = [], [], []
+    step = max(256, p // 64)  # corrected values visited at a time: temporaries of a few bytes a pixel
     for i in range(m):
-        done = np.flatnonzero(u[i])
-        if not done.size:
-            continue
-        # the work follows the corrected values: only their neighbours can take a correction
-        r, c = done // cols, done % cols
-        near = []
-        for dr, dc in _NEIGHBOURS:
-            rr, cc = r + dr, c + dc
-            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
-            near.append(rr[inb] * cols + cc[inb])
-        pix = np.unique(np.concatenate(near))
-        pix = pix[(u[i, pix] == 0) & np.isfinite(xm[i, pix])]
-        if not pix.size:
-            continue
-        r, c = pix // cols, pix % cols
-        around = np.zeros((pix.size, len(_NEIGHBOURS)), np.int64)  # the neighbours' cycles of i (0 off the grid)
-        for k, (dr, dc) in enumerate(_NEIGHBOURS):
-            rr, cc = r + dr, c + dc
-            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
-            around[:, k] = np.where(inb, u[i, np.where(inb, rr * cols + cc, 0)], 0)
-        best = np.zeros(pix.size, np.int64)
-        best_n = np.zeros(pix.size, np.int64)
-        tie = np.zeros(pix.size, bool)
-        for v in np.unique(around[around != 0]):
-            n = (around == v).sum(axis=1)
-            tie |= (n == best_n) & (n > 0)
-            more = n > best_n
-            tie &= ~more
-            best = np.where(more, v, best)
-            best_n = np.where(more, n, best_n)
-        keep = ~tie & (best_n >= FILL_NEIGHBOURS)
-        pix, best = pix[keep], best[keep]
-        if not pix.size:
-            continue
-        v = best
-        r, c = pix // cols, pix % cols
-        diffs = np.full((pix.size, len(_NEIGHBOURS)), np.nan)
-        for k, (dr, dc) in enumerate(_NEIGHBOURS):
-            rr, cc = r + dr, c + dc
-            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
-            q = np.where(inb, rr * cols + cc, 0)
-            same = inb & (u[i, q] == v) & np.isfinite(xm[i, q])
-            diffs[:, k] = np.where(same, (x[i, pix] - np.where(same, x[i, q], 0.0)) * scale - v, np.nan)
-        med = _row_median(diffs)  # the pixel's value against its corrected neighbours', before its correction
-        ok = (np.abs(med + v) <= FILL_TOLERANCE) & (np.abs(med + v) < np.abs(med))
-        cand_px.append(pix[ok])
-        cand_i.append(np.full(int(ok.sum()), i))
-        cand_v.append(v[ok])
+        all_done = np.flatnonzero(u[i])
+        for s0 in range(0, all_done.size, step):
+            _fill_candidates(u, x, xm, scale, i, all_done[s0:s0 + step], cols, (cand_px, cand_i, cand_v))
     if not cand_px:
         return np.zeros(0, np.int64)
     px_all = np.concatenate(cand_px)
