@@ -203,11 +203,12 @@ def _loop_counts(pairs):
 
 def closure_scenario(s: dict) -> dict:
     """A stack with planted whole-cycle errors from a spec (``shape``, ``n_dates``, ``network`` ("seq", k) /
-    ("redundant", k) / ("sparse", k, drop share), ``noise`` ("gauss", sd mm) / ("correlated", sd mm) / ("patches",
-    sd mm, share), ``seed``, ``errors`` dict: ``patches``, ``sizes``, ``cycles`` and the shares ``shared``,
-    ``overlap``, ``edges``, ``few_loops``). Returns ``dates``, ``pairs`` (index pairs), ``clean_mm`` (M, rows,
-    cols; the noise is part of it), ``planted`` (M, rows, cols) int16, ``coherence`` (M, rows, cols) float32
-    (0.8-0.9; 0.1-0.2 in decorrelated patches) and ``loops`` (M,) triplets per interferogram."""
+    ("redundant", k) / ("sparse", k, drop share), optional ``landslide`` (rate mm/yr, width px), ``noise``
+    ("gauss", sd mm) / ("correlated", sd mm) / ("patches", sd mm, share), ``seed``, ``errors`` dict: ``patches``,
+    ``sizes``, ``cycles`` and the shares ``shared``, ``overlap``, ``edges``, ``few_loops``). Returns ``dates``,
+    ``pairs`` (index pairs), ``clean_mm`` (M, rows, cols; the noise is part of it), ``planted`` (M, rows, cols)
+    int16, ``coherence`` (M, rows, cols) float32 (0.8-0.9; 0.1-0.2 in decorrelated patches) and ``loops`` (M,)
+    triplets per interferogram."""
     rng = np.random.default_rng(s["seed"])
     h, w = s["shape"]
     n = s["n_dates"]
@@ -218,6 +219,10 @@ def closure_scenario(s: dict) -> dict:
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
     bowl = np.exp(-(((xx - 0.4 * w) / (0.15 * w)) ** 2 + ((yy - 0.55 * h) / (0.2 * h)) ** 2))
     ts = -50.0 * years[:, None, None] * bowl[None] + np.stack([6.0 * _smooth(rng, (h, w), 12) for _ in range(n)])
+    if s.get("landslide"):  # a small, fast landslide: strong deformation gradients (mm/yr, width px)
+        rate, width = s["landslide"]
+        slide = np.exp(-(((xx - 0.7 * w) / width) ** 2 + ((yy - 0.3 * h) / (1.5 * width)) ** 2))
+        ts = ts + rate * years[:, None, None] * slide[None]
     ts -= ts[0]
     clean = np.stack([ts[j] - ts[i] for i, j in pairs])
     coh = np.full((m, h, w), 0.8, np.float32) + 0.1 * rng.random((m, h, w)).astype(np.float32)

@@ -178,18 +178,17 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
 
 
 @njit(parallel=True)
-def _loop_sums_kernel(x, scale, idx, offset, n_cols, pixels, sum_sq, nonclosing):
-    """Per loop, over the pixels: pixels with data, |closure| > pi, and the sum of squared closures
-    (cycles^2) of each row (``sum_sq`` ``(T, rows)``: added in row order by :class:`ClosureStats`, so the
-    totals do not depend on the block layout)."""
+def _loop_sums_kernel(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
+    """Per loop, over the pixels of the ``n_rows`` rows from ``row0``: pixels with data, |closure| > pi, and the
+    sum of squared closures (cycles^2) of each row (``sum_sq`` ``(T, rows)``: added in row order by
+    :class:`ClosureStats`, so the totals do not depend on the block layout)."""
     n_t = idx.shape[0]
-    n_rows = x.shape[1] // n_cols
     for t in prange(n_t):
         n = 0.0
         nz = 0.0
         for r in range(n_rows):
             s2 = 0.0
-            for p in range(r * n_cols, (r + 1) * n_cols):
+            for p in range((row0 + r) * n_cols, (row0 + r + 1) * n_cols):
                 c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
                 if np.isfinite(c):
                     n += 1.0
@@ -419,7 +418,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                           alpha: float = 1.5, max_cycles: int = 3,
                           max_residual_rad: float = 1.5, inplace: bool = False,
                           solver: _Solver | None = None, labels: np.ndarray | None = None,
-                          region_cycles: np.ndarray | None = None) -> dict:
+                          region_cycles: np.ndarray | None = None, core: slice | None = None) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Parameters
@@ -456,6 +455,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         The connected region of each pixel (0: none; :func:`region_labels`) and the cycles decided for each
         region (:func:`region_decisions`; row 0 zeros). A pixel that its own loops leave unchanged takes its
         region's cycles on its values with data, unless one of its own trusted loops would then close worse.
+    core : slice, optional
+        The rows of the block that are its own (default all); the others are neighbours read for the check of
+        :func:`_lone_corrections` (every correction must be shared by neighbouring pixels) and are not returned.
 
     Returns
     -------
@@ -478,9 +480,10 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     p = rows * cols
     xm = x.reshape(m, p)
     coherence_counts = None
+    c0, c1 = (0, rows) if core is None else (core.start or 0, rows if core.stop is None else core.stop)
     if coherence is not None and min_coherence > 0:
         coh = np.asarray(coherence).reshape(m, p)
-        coherence_counts = coherence_tenths(coh, xm)
+        coherence_counts = coherence_tenths(coh[:, c0 * cols:c1 * cols], xm[:, c0 * cols:c1 * cols])
         xm = np.where(coh >= min_coherence, xm, np.nan)
     xm = np.ascontiguousarray(xm)
     scale = 1.0 / cycle_mm
@@ -498,9 +501,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # cycles; a noisy loop (closure near +-pi) says nothing reliable about which way to round
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
     loop_pixels = np.empty(t)
-    loop_sum_sq = np.empty((t, rows))
+    loop_sum_sq = np.empty((t, c1 - c0))
     loop_nonclosing = np.empty(t)
-    _loop_sums_kernel(xm, scale, idx, offset, cols, loop_pixels, loop_sum_sq, loop_nonclosing)
+    _loop_sums_kernel(xm, scale, idx, offset, cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
     todo = np.flatnonzero(todo_flag)
@@ -518,51 +521,35 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         u[:, todo] = sols[:, inverse]
         ambiguous[todo] = ~uniq[inverse]
         u[:, todo] = np.where(np.isfinite(xm[:, todo]), u[:, todo], 0)
-    n_nonclosing_after = n_nonclosing.copy()
-    loop_nonclosing_after = loop_nonclosing.copy()
     changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
     if changed_px.size:
-        # checked on every value with data, incoherent ones too: every loop of a corrected interferogram must
-        # close after the correction, and its loops must get closer to closing on average by half a cycle (a slip
-        # moves its loops by a whole cycle, while an interferogram whose noise is near half a cycle only swaps
-        # which of its loops round the wrong way); a loop left open by an incoherent value means the pixel's
-        # coherent loops alone chose between histories that the closures cannot tell apart
-        sub = closure_phase(x.reshape(m, p)[:, changed_px] * scale, triplets) - offset[:, None]
-        valid = np.isfinite(sub)
-        shift = closure_phase(u[:, changed_px].astype(np.float64), triplets)
-        gain = np.where(valid, np.abs(sub) - np.abs(sub + shift), 0.0)
-        inc = _incidence(triplets)
-        mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
-        weak = ((u[:, changed_px] != 0) & (mean_gain < MIN_MEAN_GAIN)).any(axis=0) | ~_closes_after(
-            sub, shift, valid, u[:, changed_px], inc, CLOSED_AFTER)
+        weak = _weak_corrections(closure_phase(x.reshape(m, p)[:, changed_px] * scale, triplets) - offset[:, None],
+                                 u[:, changed_px], triplets)
         if weak.any():
             u[:, changed_px[weak]] = 0
             ambiguous[changed_px[weak]] = True
         changed_px = changed_px[~weak]
     region_px = np.zeros(0, np.int64)
     if labels is not None and region_cycles is not None:
-        # the pixel takes its region's decision (as MintPy's per connected component) on the interferograms the
-        # region decided, on its values with data, unless one of its own trusted loops then closes worse than with
-        # its own correction: the region saw the loops this pixel cannot (incoherent here, averaged over it), and
-        # two corrections that close the pixel's loops alike differ by what they cannot see (a date of its usable
-        # network shifted as a whole)
-        lab = np.asarray(labels).reshape(p)
-        rc = np.asarray(region_cycles, np.int16)
-        cand = np.flatnonzero((rc != 0).any(axis=1)[lab])
-        if cand.size:
-            own = u[:, cand]
-            ur = rc[lab[cand]].T
-            comb = np.where((ur != 0) & np.isfinite(x.reshape(m, p)[:, cand]), ur, own).astype(np.int16)
-            kc = key[:, cand].astype(np.int64)
-            trusted = kc != _MISSING
-            base = np.abs(kc + closure_phase(own.astype(np.float64), triplets).astype(np.int64))
-            new = np.abs(kc + closure_phase(comb.astype(np.float64), triplets).astype(np.int64))
-            ok = ~(trusted & (new > base)).any(axis=0) & (comb != own).any(axis=0)
-            ok &= _region_seen(x.reshape(m, p)[:, cand] * scale, offset, comb, own, triplets)
-            region_px = cand[ok]
-            u[:, region_px] = comb[:, ok]
-            ambiguous[region_px] = False
+        region_px = _apply_regions(u, key, x.reshape(m, p), scale, offset, labels, region_cycles, triplets)
+        ambiguous[region_px] = False
     all_px = np.union1d(changed_px, region_px)
+    if all_px.size:
+        # the neighbours judge every change: a slip is shared by a patch, noise is not (on every row of the block;
+        # a row at the block's edge is judged without its outer neighbours, and the halo keeps it out of the result)
+        lone = _lone_corrections(u, all_px, key, x.reshape(m, p), xm, scale, triplets, cols, (0, p))
+        u[:, all_px[lone]] = 0
+        ambiguous[all_px[lone]] = True
+        all_px = all_px[~lone]
+        for _ in range(FILL_STEPS):
+            filled = _fill_from_neighbours(u, x.reshape(m, p), xm, scale, offset, triplets, cols)
+            if not filled.size:
+                break
+            ambiguous[filled] = False
+            all_px = np.union1d(all_px, filled)
+    all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
+    n_nonclosing_after = n_nonclosing.copy()
+    loop_nonclosing_after = loop_nonclosing.copy()
     if all_px.size:
         sub = closure_phase(xm[:, all_px] * scale, triplets) - offset[:, None]
         valid = np.isfinite(sub)
@@ -580,14 +567,17 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     changed = uc != 0  # u is 0 outside changed_px
     n_cycles = np.zeros(p, np.int32)
     n_cycles[changed_px] = np.abs(uc).sum(axis=0)
+    rows_ = slice(c0, c1)
+    u = u.reshape(m, rows, cols)[:, rows_]
+    ambiguous = ambiguous.reshape(rows, cols)[rows_]
     return {
-        "corrected_mm": corrected,
-        "cycles": u.reshape(m, rows, cols),
-        "n_cycles": n_cycles.reshape(rows, cols),
-        "n_nonclosing": n_nonclosing.reshape(rows, cols),
-        "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols),
-        "n_loops": n_loops.reshape(rows, cols),
-        "ambiguous": ambiguous.reshape(rows, cols),
+        "corrected_mm": corrected[:, rows_],
+        "cycles": u,
+        "n_cycles": n_cycles.reshape(rows, cols)[rows_],
+        "n_nonclosing": n_nonclosing.reshape(rows, cols)[rows_],
+        "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols)[rows_],
+        "n_loops": n_loops.reshape(rows, cols)[rows_],
+        "ambiguous": ambiguous,
         "loop_pixels": loop_pixels,
         "loop_sum_sq_rad": loop_sum_sq * TWO_PI ** 2,
         "loop_nonclosing": loop_nonclosing,
@@ -597,6 +587,238 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _weak_corrections(sub: np.ndarray, u: np.ndarray, triplets: Triplets) -> np.ndarray:
+    """Per pixel (columns of ``sub`` (T, P), the closures of its values with data in cycles, incoherent ones too,
+    network offset removed, and of its own correction ``u``): True where the correction is not forced by the
+    closures. Every loop of a corrected interferogram must close after the correction, and its loops must get
+    closer to closing on average by half a cycle (a slip moves its loops by a whole cycle, while an interferogram
+    whose noise is near half a cycle only swaps which of its loops round the wrong way); a loop left open by an
+    incoherent value means the pixel's coherent loops alone chose between histories that the closures cannot tell
+    apart."""
+    valid = np.isfinite(sub)
+    shift = closure_phase(u.astype(np.float64), triplets)
+    gain = np.where(valid, np.abs(sub) - np.abs(sub + shift), 0.0)
+    inc = _incidence(triplets)
+    mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
+    del gain  # (T, P) float64: freed before the next temporaries
+    weak = ((u != 0) & (mean_gain < MIN_MEAN_GAIN)).any(axis=0)
+    return weak | ~_closes_after(sub, shift, valid, u, inc, CLOSED_AFTER)
+
+
+def _apply_regions(u: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, offset: np.ndarray, labels,
+                   region_cycles, triplets: Triplets) -> np.ndarray:
+    """The pixels (flat indices) that take their region's decision, ``u`` (M, P) updated in place.
+
+    The pixel takes its region's cycles (as MintPy's per connected component) on the interferograms the region
+    decided, on its values with data (``x`` (M, P) mm), unless one of its own trusted loops then closes worse than
+    with its own correction: the region saw the loops this pixel cannot (incoherent here, averaged over it), and
+    two corrections that close the pixel's loops alike differ by what they cannot see (a date of its usable
+    network shifted as a whole)."""
+    m, p = u.shape
+    lab = np.asarray(labels).reshape(p)
+    rc = np.asarray(region_cycles, np.int16)
+    cand = np.flatnonzero((rc != 0).any(axis=1)[lab])
+    if not cand.size:
+        return cand
+    own = u[:, cand]
+    ur = rc[lab[cand]].T
+    comb = np.where((ur != 0) & np.isfinite(x[:, cand]), ur, own).astype(np.int16)
+    kc = key[:, cand].astype(np.int64)
+    trusted = kc != _MISSING
+    base = np.abs(kc + closure_phase(own.astype(np.float64), triplets).astype(np.int64))
+    new = np.abs(kc + closure_phase(comb.astype(np.float64), triplets).astype(np.int64))
+    ok = ~(trusted & (new > base)).any(axis=0) & (comb != own).any(axis=0)
+    ok &= _region_seen(x[:, cand] * scale, offset, comb, own, triplets)
+    u[:, cand[ok]] = comb[:, ok]
+    return cand[ok]
+
+
+#: Rings of pixels a patch's corrections are extended by, to its pixels that their own loops left unchanged
+#: (:func:`_fill_from_neighbours`).
+FILL_STEPS = 3
+#: Rows of neighbours a block reads above and below its own: one for the check of the corrections
+#: (:func:`_lone_corrections`), one per ring of the extension.
+HALO_ROWS = 1 + FILL_STEPS
+#: A value takes its corrected neighbours' cycles when it is within this much (cycles) of their corrected values
+#: with them, and not nearer without them.
+FILL_TOLERANCE = 0.3
+#: Neighbours (of 8) that must carry the same correction for a pixel to take it.
+FILL_NEIGHBOURS = 3
+#: Neighbours (of 8) that must share a correction: carry the same cycles on the interferogram, or show the same
+#: slip in its loops.
+MIN_NEIGHBOURS_AGREE = 2
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _loops_by_ifg(triplets: Triplets) -> tuple:
+    """``(loops, signs)`` (M, L): the loops of each interferogram and its sign in them, padded with loop 0, sign 0."""
+    m = triplets.matrix.shape[1]
+    lists = [triplets.loops_of(k) for k in range(m)]
+    width = max(1, max(len(v) for v in lists))
+    loops = np.zeros((m, width), np.int64)
+    signs = np.zeros((m, width), np.int64)
+    for k, v in enumerate(lists):
+        loops[k, :v.size] = v
+        signs[k, :v.size] = triplets.matrix[v, k]
+    return loops, signs
+
+
+def _row_median(d: np.ndarray) -> np.ndarray:
+    """Median of the finite values of each row of ``d`` (NaN where none)."""
+    n = np.isfinite(d).sum(axis=1)
+    srt = np.sort(d, axis=1)  # NaN last
+    lo = np.clip((n - 1) // 2, 0, None)
+    hi = np.clip(n // 2, 0, d.shape[1] - 1)
+    rows = np.arange(d.shape[0])
+    return np.where(n > 0, 0.5 * (srt[rows, lo] + srt[rows, hi]), np.nan)
+
+
+def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float,
+                      triplets: Triplets, cols: int, core: tuple) -> np.ndarray:
+    """Per pixel of ``px`` (flat indices into the block's ``rows x cols`` grid, halo rows included): True where a
+    correction of the pixel is not shared by its neighbours (8-connected, within the grid).
+
+    An unwrapping error is a patch: the unwrapper carried one wrong cycle over a connected area. A value whose
+    noise is beyond half a cycle closes its loops exactly as a slip does, and only its neighbours tell the two
+    apart. A correction of interferogram ``i`` at pixel ``p`` is kept when
+
+    * at least :data:`MIN_NEIGHBOURS_AGREE` neighbours with data in ``i`` share it: their own correction of ``i`` is
+      the same, or their trusted loops of ``i`` (``key``) close better by half a cycle on average with it (a patch
+      whose pixels were left ambiguous still shows its slip);
+    * it brings ``p`` closer to its neighbours' values of ``i`` after their own corrections (the median difference
+      over the neighbours whose value of ``i`` is used, ``xm`` finite; none: nothing to compare): a pixel beside a
+      corrected patch, outside it, is not pulled into it.
+
+    Only the pixels of the block's own rows (flat ``core`` range) are judged; the neighbours' corrections are those
+    of their own loops and regions, so a pixel's verdict is the same for any block layout (one halo row read)."""
+    m, p = u.shape
+    n_rows = p // cols
+    lone = np.zeros(px.size, bool)
+    own = np.flatnonzero((px >= core[0]) & (px < core[1]))
+    loops, signs = _loops_by_ifg(triplets)
+    # candidates (interferogram, pixel) in groups of at most ``chunk``: temporaries of a few hundred bytes each
+    chunk = max(256, p // 8)
+    per_px = np.zeros(own.size, np.int64)
+    for k in range(m):
+        per_px += u[k, px[own]] != 0
+    group = np.cumsum(per_px) // chunk
+    for g in np.unique(group):
+        sel = own[group == g]
+        ii, jj = np.nonzero(u[:, px[sel]])
+        i, j = ii, sel[jj]
+        pp = px[j]
+        uu = u[i, pp].astype(np.int64)
+        r, c = pp // cols, pp % cols
+        lp, sg = loops[i], signs[i]
+        support = np.zeros(i.size, np.int64)
+        diffs = np.full((i.size, len(_NEIGHBOURS)), np.nan)
+        for n, (dr, dc) in enumerate(_NEIGHBOURS):
+            rr, cc = r + dr, c + dc
+            inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+            q = np.where(inb, rr * cols + cc, 0)
+            xq = np.where(inb, x[i, q], np.nan)
+            data = np.isfinite(xq)
+            uq = u[i, q].astype(np.int64)
+            kq = key[lp, q[:, None]].astype(np.int64)
+            trusted = (sg != 0) & (kq != _MISSING)
+            gain = np.where(trusted, np.abs(kq) - np.abs(kq + sg * uu[:, None]), 0).sum(axis=1)
+            seen = trusted.sum(axis=1)
+            support += data & ((uq == uu) | ((seen >= 2) & (gain >= MIN_MEAN_GAIN * seen)))
+            # compared with: neighbours whose value of i is settled (corrected, or its trusted loops of i close)
+            closed = (seen > 0) & ~(trusted & (kq != 0)).any(axis=1)
+            used = data & np.isfinite(np.where(inb, xm[i, q], np.nan)) & ((uq != 0) | closed)
+            diffs[:, n] = np.where(used, x[i, pp] * scale - (np.where(used, xq, 0.0) * scale + uq), np.nan)
+        med = _row_median(diffs)
+        farther = ~(np.abs(med + uu) < np.abs(med))  # NaN (no settled neighbour): not shown
+        bad = (support < MIN_NEIGHBOURS_AGREE) | farther
+        lone[j[bad]] = True
+    return lone
+
+
+def _fill_candidates(u, x, xm, scale: float, i: int, done: np.ndarray, cols: int, found: tuple) -> None:
+    """The values of interferogram ``i`` next to its corrected values ``done`` (flat indices) whose own values agree
+    with their corrected neighbours' (:func:`_fill_from_neighbours`): appended to ``found`` (pixels,
+    interferograms, cycles)."""
+    n_rows = u.shape[1] // cols
+    # the work follows the corrected values: only their neighbours can take a correction
+    r, c = done // cols, done % cols
+    near = []
+    for dr, dc in _NEIGHBOURS:
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        near.append(rr[inb] * cols + cc[inb])
+    pix = np.unique(np.concatenate(near))
+    pix = pix[(u[i, pix] == 0) & np.isfinite(xm[i, pix])]
+    if not pix.size:
+        return
+    r, c = pix // cols, pix % cols
+    around = np.zeros((pix.size, len(_NEIGHBOURS)), np.int64)  # the neighbours' cycles of i (0 off the grid)
+    for k, (dr, dc) in enumerate(_NEIGHBOURS):
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        around[:, k] = np.where(inb, u[i, np.where(inb, rr * cols + cc, 0)], 0)
+    best = np.zeros(pix.size, np.int64)
+    best_n = np.zeros(pix.size, np.int64)
+    tie = np.zeros(pix.size, bool)
+    for v in np.unique(around[around != 0]):
+        n = (around == v).sum(axis=1)
+        tie |= (n == best_n) & (n > 0)
+        more = n > best_n
+        tie &= ~more
+        best = np.where(more, v, best)
+        best_n = np.where(more, n, best_n)
+    keep = ~tie & (best_n >= FILL_NEIGHBOURS)
+    pix, best = pix[keep], best[keep]
+    if not pix.size:
+        return
+    v = best
+    r, c = pix // cols, pix % cols
+    diffs = np.full((pix.size, len(_NEIGHBOURS)), np.nan)
+    for k, (dr, dc) in enumerate(_NEIGHBOURS):
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        q = np.where(inb, rr * cols + cc, 0)
+        same = inb & (u[i, q] == v) & np.isfinite(xm[i, q])
+        diffs[:, k] = np.where(same, (x[i, pix] - np.where(same, x[i, q], 0.0)) * scale - v, np.nan)
+    med = _row_median(diffs)  # the pixel's value against its corrected neighbours', before its correction
+    ok = (np.abs(med + v) <= FILL_TOLERANCE) & (np.abs(med + v) < np.abs(med))
+    found[0].append(pix[ok])
+    found[1].append(np.full(int(ok.sum()), i))
+    found[2].append(v[ok])
+
+
+def _fill_from_neighbours(u: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float, offset: np.ndarray,
+                          triplets: Triplets, cols: int) -> np.ndarray:
+    """Pixels (flat indices) whose values take the correction of their neighbours, ``u`` (M, P) updated in place.
+
+    A pixel inside a slipped patch whose own loops could not decide (a noisy or incoherent value in one of them,
+    a tie) keeps its slip while its neighbours are corrected. Its value of interferogram ``i`` (used, ``xm`` finite)
+    takes the cycles ``v`` of ``i`` that at least :data:`FILL_NEIGHBOURS` of its 8 neighbours carry (the most
+    common; none on a tie) when, with them, it lies within :data:`FILL_TOLERANCE` cycle of those neighbours'
+    corrected values (median) and nearer than without, and when its own closures, over every value with data,
+    ask for the change as for a correction of its own (:func:`_weak_corrections`). A value beside a patch that did
+    not slip is a whole cycle off the patch's corrected values, and is left."""
+    m, p = u.shape
+    cand_px, cand_i, cand_v = [], [], []
+    step = max(256, p // 64)  # corrected values visited at a time: temporaries of a few bytes a pixel
+    for i in range(m):
+        all_done = np.flatnonzero(u[i])
+        for s0 in range(0, all_done.size, step):
+            _fill_candidates(u, x, xm, scale, i, all_done[s0:s0 + step], cols, (cand_px, cand_i, cand_v))
+    if not cand_px:
+        return np.zeros(0, np.int64)
+    px_all = np.concatenate(cand_px)
+    if not px_all.size:
+        return px_all
+    pixels, where = np.unique(px_all, return_inverse=True)
+    comb = u[:, pixels].copy()
+    comb[np.concatenate(cand_i), where.reshape(-1)] = np.concatenate(cand_v)
+    sub = closure_phase(x[:, pixels] * scale, triplets) - offset[:, None]
+    ok = ~_weak_corrections(sub, comb, triplets)
+    u[:, pixels[ok]] = comb[:, ok]
+    return pixels[ok]
 
 
 def coherence_tenths(coherence: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -807,16 +1029,18 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
     """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``
     and, with ``region_cycles``, ``inputs["labels"]`` (the region decision of :func:`correct_closure_block`).
 
-    With ``mm_per_unit`` (M,) the block returns ``corrected`` (M, rows, cols) float32 in the files' units
-    (``corrected_mm / mm_per_unit``) instead of ``corrected_mm`` and ``cycles``: a block waiting to be written
-    then holds 4 bytes a value instead of 10, and the float64 stack is freed as soon as it is computed.
+    The block is read with :data:`HALO_ROWS` rows above and below (the neighbours its pixels are checked against);
+    only its own rows (``block.core``) are returned. With ``mm_per_unit`` (M,) the block returns ``corrected``
+    (M, rows, cols) float32 in the files' units (``corrected_mm / mm_per_unit``) instead of ``corrected_mm`` and
+    ``cycles``: a block waiting to be written then holds 4 bytes a value instead of 10, and the float64 stack is
+    freed as soon as it is computed.
     """
     out = correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
                                 closure_offset=closure_offset, coherence=inputs.get("coherence"),
                                 min_coherence=min_coherence, inplace=True,
                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
                                 solver=_solver_for(triplets, alpha, max_cycles), labels=inputs.get("labels"),
-                                region_cycles=region_cycles)
+                                region_cycles=region_cycles, core=None if block is None else block.core)
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
         del out["cycles"]
@@ -919,11 +1143,22 @@ def closure_plan(height: int, width: int, n_ifgs: int, n_loops: int, coherence: 
     completes one row of tiles of every file
     (written and flushed at once: nothing of the 202 files waits in buffers or in GDAL's cache)."""
     bpp = closure_pixel_bytes(n_ifgs, n_loops, coherence)
-    fit = int(max_memory_bytes(max_memory_mb) // (bpp * width))
+    fit = int(max_memory_bytes(max_memory_mb) // (bpp * width)) - 2 * HALO_ROWS  # each block reads its halo too
     if fit >= TILE_SIZE or fit >= height:
-        return plan_blocks(height, width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb), None
+        # sized with the halo, given without it: the passes before the last one read no neighbours
+        return with_halo(plan_blocks(height, width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb,
+                                     halo=HALO_ROWS), 0), None
     rows = max(1, fit // 16 * 16) if fit >= 16 else max(1, fit)
     return plan_blocks(height, width, block_rows=rows), max(16, rows // 16 * 16)
+
+
+def with_halo(plan: list, rows: int = HALO_ROWS) -> list:
+    """The blocks of ``plan`` read with ``rows`` more rows above and below (clipped at the grid's edges): the pass
+    that corrects reads the neighbours its pixels are checked against (:func:`closure_block`)."""
+    import dataclasses
+
+    return [dataclasses.replace(b, read0=max(0, b.row0 - rows), read1=min(b.n_rows_total, b.row1 + rows))
+            for b in plan]
 
 
 def regions_summary(region_cycles: np.ndarray, min_coherence: float) -> str:

@@ -17,7 +17,8 @@ The step's core runs as the tool runs it in the Corrected SBAS model (coherence 
 region pass then the per-pixel pass). The scenarios marked ``holdout`` were written with the others and never used
 to tune the step.
 
-    python3 benchmarks/corrections/closure_scenarios.py [--root PLUGINS_DIR] [--json OUT]
+    python3 benchmarks/corrections/closure_scenarios.py [--root PLUGINS_DIR] [--json OUT] [--only NAMES]
+        [--rules all|no-extension|own-closures]
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ SCENARIOS = {
                                 errors=dict(patches=40, sizes=(5, 25), cycles=(-1, 1, 2), shared=0.5, overlap=0.3)),
     "H03_seq2_corr_edges": dict(shape=(70, 90), n_dates=24, network=("seq", 2), noise=("correlated", 3.5), seed=13,
                                 holdout=True, errors=dict(patches=20, sizes=(5, 30), cycles=(-2, -1, 1), edges=0.5)),
+    # held out as well, written after the neighbour check: a fast landslide (steep deformation gradients) under
+    # strong noise, and many small patches in a correlated noise
+    "H04_landslide_noisy": dict(shape=(220, 220), n_dates=29, network=("seq", 3), noise=("gauss", 4.5), seed=14,
+                                landslide=(-900.0, 9.0), holdout=True,
+                                errors=dict(patches=45, sizes=(4, 40), cycles=(-1, 1, 2), shared=0.3, overlap=0.2)),
+    "H05_small_patches": dict(shape=(120, 150), n_dates=26, network=("redundant", 4), noise=("correlated", 5.0),
+                              seed=15, holdout=True, errors=dict(patches=80, sizes=(3, 9), cycles=(-1, 1))),
 }
 
 
@@ -92,9 +100,19 @@ def main(argv=None):
     ap.add_argument("--root", default=os.path.join(ROOT, ".build", "plugins"),
                     help="folder holding the insar_geohazards package to measure")
     ap.add_argument("--json", default="")
+    ap.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
+    ap.add_argument("--rules", choices=("all", "no-extension", "own-closures"), default="all",
+                    help="no-extension: without extending corrected patches to their undecided pixels; own-closures: "
+                         "each pixel on its own closures (neither the neighbour check nor the extension)")
     a = ap.parse_args(argv)
     sys.path.insert(0, a.root)
-    names = list(SCENARIOS)
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    if a.rules != "all":
+        cl.FILL_STEPS = 0
+    if a.rules == "own-closures":
+        cl._lone_corrections = lambda u, px, *args, **kw: np.zeros(px.size, bool)
+    names = a.only.split(",") if a.only else list(SCENARIOS)
     rows = {}
     print(f"{'scenario':24s} {'ifgs':>4s} {'planted':>8s} {'fixed':>7s} {'left':>6s} {'new':>5s} {'new@clean':>9s} "
           f"{'no loop':>7s} {'s':>5s}")

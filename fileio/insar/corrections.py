@@ -18,6 +18,7 @@ from ...algorithms.corrections.closure import (
     closure_offsets,
     loop_statistics,
     loop_table,
+    with_halo,
 )
 from ...algorithms.corrections.ramps import FitSums
 from ...algorithms.engine import CallableSource, StackSource, max_memory_bytes
@@ -457,7 +458,7 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
         sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
     if labels is not None:
         sources["labels"] = CallableSource(lambda r0, r1: labels[r0:r1])
-    run_blocks(plan, func, write, sources=sources, run=run, progress=SubProgress(progress, 5, 100),
+    run_blocks(with_halo(plan), func, write, sources=sources, run=run, progress=SubProgress(progress, 5, 100),
                writers=writers + [w for w in (w_cyc, w_nc) if w is not None], background_write=True)
     names = list(net.names)
     if csv_paths.get("OUTPUT_STATS"):

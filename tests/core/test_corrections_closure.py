@@ -6,6 +6,7 @@ from testutils_corrections import CYCLE_MM, error_counts, planted_stack
 
 from insar_geohazards.algorithms.corrections.closure import (
     ClosureStats,
+    closure_phase,
     correct_closure_block,
     loop_statistics,
     network_triplets,
@@ -54,18 +55,24 @@ def test_noise_alone_is_not_corrected():
 
 
 def test_hand_case_one_triplet_pair():
-    """4 dates, all 6 pairs: a +1 slip in 0-1 breaks loops (0,1,2) and (0,1,3) and is fixed."""
+    """4 dates, all 6 pairs: a +1 slip in 0-1 over a 3 x 3 patch breaks loops (0,1,2) and (0,1,3) and is fixed; the
+    same slip on one pixel alone (its neighbours clean) is what a value's noise beyond half a cycle looks like, and
+    is left."""
     import datetime as dt
 
     d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(4)]
     pairs = [(d[i], d[j]) for i in range(4) for j in range(i + 1, 4)]
     tri = network_triplets(pairs)
     assert tri.n == 4
-    x = np.zeros((6, 1, 1))
+    x = np.zeros((6, 3, 3))
     x[0] = CYCLE_MM  # pair 0-1
     out = correct_closure_block(x, tri, cycle_mm=CYCLE_MM)
-    assert out["cycles"][:, 0, 0].tolist() == [-1, 0, 0, 0, 0, 0]
-    assert int(out["n_nonclosing"][0, 0]) == 2 and int(out["n_nonclosing_after"][0, 0]) == 0
+    assert (out["cycles"][:, 1, 1].tolist() == [-1, 0, 0, 0, 0, 0]) and (out["cycles"][0] == -1).all()
+    assert int(out["n_nonclosing"][1, 1]) == 2 and int(out["n_nonclosing_after"][1, 1]) == 0
+    x[0] = 0.0
+    x[0, 1, 1] = CYCLE_MM
+    out = correct_closure_block(x, tri, cycle_mm=CYCLE_MM)
+    assert not out["cycles"].any() and out["ambiguous"][1, 1]
 
 
 def test_nan_and_statistics():
@@ -156,3 +163,31 @@ def test_no_new_errors_where_closures_do_not_force_a_change(seed):
     c = scenario_counts(sc["planted"], out["cycles"].astype(np.int64), sc["loops"])
     assert c["new"] == 0, c
     assert c["fixed"] > 0.08 * c["planted"], c
+
+
+def test_a_lone_noisy_value_is_left_while_a_slipped_patch_is_fixed():
+    """One value 0.85 cycle off its neighbours (noise beyond half a cycle) closes its loops exactly as a +1 slip
+    whose value is 0.15 cycle short would, so its own closures ask for a -1 correction; its 8 neighbours carry no
+    slip and ask for none, and it is left. A 6 x 6 patch slipped by +1 on another interferogram is fixed, edges
+    and corners included (every pixel of it has neighbours with the same correction)."""
+    import datetime as dt
+
+    rng = np.random.default_rng(3)
+    d = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(10)]
+    pairs = [(i, j) for i in range(10) for j in range(i + 1, min(10, i + 4))]  # each pair in 2 to 4 loops
+    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
+    clean = rng.normal(0.0, 0.02 * CYCLE_MM, (len(pairs), 16, 16))
+    noisy, slipped = pairs.index((4, 6)), pairs.index((2, 3))
+    clean[noisy, 4, 11] += 0.85 * CYCLE_MM  # in the "clean" stack: not an unwrapping error
+    planted = np.zeros(clean.shape, np.int16)
+    planted[slipped, 8:14, 2:8] = 1
+    # inside the patch, three of the slipped pair's loops are off whole cycles by 0.35 cycle (1.5 rad < 2.2 rad):
+    # the one loop left cannot decide alone, and the pixel takes its neighbours' correction
+    clean[[pairs.index((1, 3)), pairs.index((2, 4)), pairs.index((2, 5))], 10, 4] += 0.35 * CYCLE_MM
+    out = correct_closure_block(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
+    assert out["n_nonclosing"][4, 11] >= 2  # the lone value breaks its loops like a slip
+    assert out["cycles"][noisy, 4, 11] == 0 and out["ambiguous"][4, 11]
+    np.testing.assert_array_equal(out["cycles"], -planted)
+    # the patch's pixel with the noisy loops: one loop of the slipped pair within 1.5 rad of a whole cycle
+    clo = closure_phase((clean + planted * CYCLE_MM)[:, 10, 4] / CYCLE_MM, tri)[tri.loops_of(slipped)]
+    assert clo.size == 4 and (np.abs(clo - np.rint(clo)) * 2 * np.pi <= 1.5).sum() == 1

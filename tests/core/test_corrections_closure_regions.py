@@ -58,10 +58,13 @@ def test_region_decision_same_bytes_for_any_blocks():
                                          triplets=tri, cycle_mm=CYCLE, n_regions=n)["counts"]
                      for r in range(0, 100, rows))
         rc = region_decisions(counts, tri)
-        corrected = np.concatenate([
-            correct_closure_block(bad[:, r:r + rows], tri, cycle_mm=CYCLE, coherence=coh[:, r:r + rows],
-                                  min_coherence=0.3, labels=labels[r:r + rows], region_cycles=rc)["corrected_mm"]
-            for r in range(0, 100, rows)], axis=1)
+        parts = []
+        for r in range(0, 100, rows):  # each block read with one row of neighbours above and below
+            a, b = max(0, r - 1), min(100, r + rows + 1)
+            parts.append(correct_closure_block(bad[:, a:b], tri, cycle_mm=CYCLE, coherence=coh[:, a:b],
+                                               min_coherence=0.3, labels=labels[a:b], region_cycles=rc,
+                                               core=slice(r - a, min(r + rows, 100) - a))["corrected_mm"])
+        corrected = np.concatenate(parts, axis=1)
         results.append((rc.tobytes(), corrected.tobytes()))
     assert results[0] == results[1] == results[2]
     assert (np.rint((np.frombuffer(results[0][1]).reshape(bad.shape) - clean) / CYCLE) == 0).all()

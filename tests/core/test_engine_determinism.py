@@ -632,17 +632,22 @@ def _reference(rng):
 @case("unwrapclosurecorrection")
 def _closure(rng):
     from insar_geohazards.algorithms.corrections.closure import (
+        HALO_ROWS,
         ClosureStats,
         closure_block,
         closure_offsets,
         network_triplets,
     )
+    from insar_geohazards.algorithms.timeseries.network import build_network
 
-    net = _network()
+    d = dates_every(9)  # 3 neighbours: every pair in 2 loops or more, so that slips can be corrected
+    net = build_network([(d[i], d[j]) for i in range(9) for j in (i + 1, i + 2, i + 3) if j < 9])
     ifg, coh = _ifg_stack(rng, net, disconnect=False)
     cycle = 27.75
     jumps = rng.random(ifg.shape) < 0.04
     ifg = ifg + cycle * jumps * rng.choice([-1, 1], ifg.shape)
+    ifg[4, 4:15, 3:12] += cycle  # slipped patches across the blocks' edges: the neighbour check reads the halo
+    ifg[8, 9:21, 6:16] -= 2 * cycle
     tri = network_triplets(net.pairs)
     off = closure_offsets(ifg[:, ::4], tri, cycle_mm=cycle)
     func = functools.partial(closure_block, triplets=tri, cycle_mm=cycle, closure_offset=off, min_coherence=0.2,
@@ -655,7 +660,7 @@ def _closure(rng):
         def both(block, out):
             write(block, out)
             stats.add(out)
-        eng.process_blocks(plan(rows), func, both,
+        eng.process_blocks(plan(rows, halo=HALO_ROWS), func, both,
                            sources={"stack": eng.CallableSource(lambda r0, r1: ifg[:, r0:r1].copy()),
                                     "coherence": coh}, executor=ex)
         return {**got, **{k: np.asarray(getattr(stats, k)) for k in ("pixels", "sum_sq_rad", "nonclosing",
