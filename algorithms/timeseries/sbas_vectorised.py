@@ -23,11 +23,6 @@ import numpy as np
 CHUNK_PIXELS = 8192
 
 
-def _plain(kernel):
-    """The Python function of a kernel (itself without numba)."""
-    return getattr(kernel, "py_func", kernel)
-
-
 def _tiles(n_pix: int, rows: int):
     step = max(1, min(CHUNK_PIXELS, 2**20 // max(1, rows)))
     for p0 in range(0, n_pix, step):
@@ -124,12 +119,78 @@ def group_temporal_coherence(d, x, ref, sec, rows, pix, mm_to_rad, out) -> None:
     out[pix] = np.sqrt(sc * sc + ss * ss) / nr
 
 
-def _envelope_start(first: np.ndarray) -> np.ndarray:
-    n = first.size
+def _envelope(ref, sec, n: int) -> tuple:
+    """:func:`.sbas.envelope` (the first possibly non-zero column of each row of the phase normal matrix) and where
+    each row of the lower envelope starts in the row-after-row storage."""
+    first = np.arange(n)
+    for a, b in zip(ref, sec):
+        if a >= 1 and a - 1 < first[b - 1]:
+            first[b - 1] = a - 1
     start = np.zeros(n + 1, np.int64)  # row i of the envelope: entries start[i] .. start[i + 1] - 1
     for i in range(n):
         start[i + 1] = start[i] + i - first[i] + 1
-    return start
+    return first, start
+
+
+def min_norm_velocity(db, wb, dt, ref, sec, rcond) -> np.ndarray:
+    """:func:`.sbas._build_normal` then :func:`.sbas._min_norm_velocity` for the pixels of ``db``, ``wb`` (M, K)
+    (values and weights, 0 where not used): the minimum-norm velocity solution ``x`` (N-1, K) of each pixel.
+
+    The normal matrices, their suffix sums and symmetrisation over all pixels at once; the eigen-decomposition
+    (LAPACK's, as numba's ``np.linalg.eigh``) and the projections pixel by pixel, in the kernel's order."""
+    m, k = db.shape
+    n = dt.size
+    lap = np.zeros((n, n, k))
+    r = np.zeros((n, k))
+    for i in range(m):
+        a = ref[i] - 1
+        b = sec[i] - 1
+        lap[b, b] += wb[i]
+        r[b] += wb[i] * db[i]
+        if a >= 0:
+            lap[a, a] += wb[i]
+            lap[a, b] -= wb[i]
+            lap[b, a] -= wb[i]
+            r[a] -= wb[i] * db[i]
+    lt = np.empty((n, n, k))
+    s = np.zeros((n, k))
+    for c in range(n - 1, -1, -1):
+        s += lap[:, c]
+        lt[:, c] = s * dt[c]
+    nv = np.empty((n, n, k))
+    s = np.zeros((n, k))
+    for c in range(n - 1, -1, -1):
+        s += lt[c]
+        nv[c] = s * dt[c]
+    rv = np.empty((n, k))
+    s = np.zeros(k)
+    for c in range(n - 1, -1, -1):
+        s += r[c]
+        rv[c] = s * dt[c]
+    for i in range(n):  # symmetrise round-off
+        for j in range(i + 1, n):
+            mean = 0.5 * (nv[i, j] + nv[j, i])
+            nv[i, j] = mean
+            nv[j, i] = mean
+    x = np.empty((n, k))
+    for p in range(k):
+        lam, vec = np.linalg.eigh(np.ascontiguousarray(nv[:, :, p]))
+        lam, vec, rvp = lam.tolist(), vec.tolist(), rv[:, p].tolist()
+        cut = rcond * rcond * lam[n - 1]
+        v = [0.0] * n
+        for q in range(n):
+            if lam[q] > cut and lam[q] > 0:
+                proj = 0.0
+                for i in range(n):
+                    proj += vec[i][q] * rvp[i]
+                proj /= lam[q]
+                for i in range(n):
+                    v[i] += vec[i][q] * proj
+        acc = 0.0
+        for j in range(n):
+            acc += float(dt[j]) * v[j]
+            x[j, p] = acc
+    return x
 
 
 def _solve_tile(db, wb, used, todo, count, ref, sec, dt, first, start, mm_to_rad, rcond, min_norm):
@@ -137,8 +198,6 @@ def _solve_tile(db, wb, used, todo, count, ref, sec, dt, first, start, mm_to_rad
     weights and 1.0 / 0.0 of the used interferograms (0 elsewhere), ``todo`` the pixels to solve. Returns
     ``(xs (N, P), tcoh (P,), solved (P,), deficient (P,))``; the disconnected pixels get the minimum-norm velocity
     solution (:func:`.sbas._min_norm_velocity`) when ``min_norm``, else are not solved."""
-    from .sbas import _build_normal, _min_norm_velocity
-
     m, nb = db.shape
     n = dt.size
     diag = start[:-1] + np.arange(n) - first
@@ -185,15 +244,8 @@ def _solve_tile(db, wb, used, todo, count, ref, sec, dt, first, start, mm_to_rad
     deficient = todo & ~ok
     solved = todo & ok
     if min_norm and deficient.any():
-        build, min_norm_velocity = _plain(_build_normal), _plain(_min_norm_velocity)
-        lap = np.empty((n, n))
-        r = np.empty(n)
-        x = np.zeros(n)
-        for q in np.flatnonzero(deficient):  # a disconnected network: the minimum-norm velocity solution
-            x[:] = 0.0
-            build(db, wb, q, ref, sec, lap, r)
-            min_norm_velocity(lap, r, dt, rcond, x)
-            xs[1:, q] = x
+        qs = np.flatnonzero(deficient)  # a disconnected network: the minimum-norm velocity solution
+        xs[1:, qs] = min_norm_velocity(db[:, qs], wb[:, qs], dt, ref, sec, rcond)
         solved = todo
     xs[:, ~solved] = 0.0  # every residual phase below finite
     sc = np.zeros(nb)
@@ -212,10 +264,7 @@ def wls_arrays(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True) -
     int32, deficient (P,) bool)``, the kernel's outputs."""
     m, n_pix = d.shape
     n = dt.size
-    from .sbas import envelope
-
-    first = np.asarray(_plain(envelope)(ref, sec, n))
-    start = _envelope_start(first)
+    first, start = _envelope(ref, sec, n)
     ts = np.full((n_pix, n + 1), np.nan)
     tcoh = np.full(n_pix, np.nan)
     count = np.zeros(n_pix, np.int32)
@@ -256,10 +305,7 @@ def wls_variance_arrays(d, coh, valid, count, inv_var, c_first, step, eps, ref, 
     (> 0), written into ``ts`` (N, P), ``tcoh`` (P,) and ``deficient`` (P,)."""
     m, n_pix = d.shape
     n = dt.size
-    from .sbas import envelope
-
-    first = np.asarray(_plain(envelope)(ref, sec, n))
-    start = _envelope_start(first)
+    first, start = _envelope(ref, sec, n)
     top = inv_var.size - 1
     c_last = c_first + step * top
     for p0, p1 in _tiles(n_pix, start[n] + 4 * m):
@@ -277,4 +323,4 @@ def wls_variance_arrays(d, coh, valid, count, inv_var, c_first, step, eps, ref, 
 
 
 __all__ = ["CHUNK_PIXELS", "sincos", "velocity_arrays", "solve_shared_factor", "group_temporal_coherence",
-           "wls_arrays", "wls_variance_arrays", "lut_weights"]
+           "wls_arrays", "wls_variance_arrays", "lut_weights", "min_norm_velocity"]
