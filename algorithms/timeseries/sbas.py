@@ -44,6 +44,7 @@ from .._numba import HAVE_NUMBA, njit, prange, uses_numba
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from ..ordered import columnwise_matmul
+from . import sbas_vectorised
 from .network import Network
 
 WEIGHTINGS = ("none", "variance")
@@ -745,7 +746,10 @@ def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, n
     vel = np.full(y.shape[1], np.nan)
     std = np.full(y.shape[1], np.nan)
     if sxx > 0:
-        _velocity_kernel(y, tc, sxx, vel, std)
+        if uses_numba(_velocity_kernel):
+            _velocity_kernel(y, tc, sxx, vel, std)
+        else:  # the numpy path (no numba, or kernels not compiled): the same bytes
+            sbas_vectorised.velocity_arrays(y, tc, sxx, vel, std)
     return vel.reshape(shape), std.reshape(shape)
 
 
@@ -951,8 +955,9 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            wls_variance_kernel(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref,
-                                self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
+            solve = wls_variance_kernel if uses_numba(wls_variance_kernel) else sbas_vectorised.wls_variance_arrays
+            solve(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref, self._sec, self._dt,
+                  self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
@@ -989,20 +994,22 @@ class SbasSolver:
                 groups.append((np.packbits(np.ones(m, bool)).tobytes(), full))
             else:
                 small.append(full)
+        compiled = uses_numba(_solve_shared_factor)  # else the numpy path (numpy twins: the same bytes)
+        shared = _solve_shared_factor if compiled else sbas_vectorised.solve_shared_factor
         deficient = []  # (key, pixels) whose network is disconnected: solved by their pattern's operator
         for key, pix in groups:
             rows = np.flatnonzero(valid[:, pix[0]])
             fac = self._pattern_factor(key, rows)
             if fac is not None:
-                _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad,
-                                     ts, tcoh)
+                shared(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad, ts, tcoh)
             else:
                 deficient.append((key, pix))
         rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
             w = valid[:, rest].astype(np.float64)
-            t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
-                                      self.min_count, self._mm_to_rad, self.rcond, False)
+            wls = wls_kernel if uses_numba(wls_kernel) else sbas_vectorised.wls_arrays
+            t, tc, _, df = wls(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt, self.min_count,
+                               self._mm_to_rad, self.rcond, False)
             ts[:, rest] = t.T
             tcoh[rest] = tc
             if df.any():
@@ -1024,7 +1031,8 @@ class SbasSolver:
                 x[:] = columnwise_matmul(op, d[rows][:, pix])
             ts[0, pix] = 0.0
             ts[1:, pix] = x
-            _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
+            coherence = _group_temporal_coherence if compiled else sbas_vectorised.group_temporal_coherence
+            coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
             disc[pix] = True
 
 
