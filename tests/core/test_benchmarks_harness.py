@@ -90,6 +90,34 @@ def test_no_page_names_a_benchmark_file_that_is_gone():
     assert sorted(missing) == []
 
 
+#: Other tools' scripts the pages name (MintPy, LiCSBAS, GDAL, ISCE): not benchmark files.
+OTHER_TOOLS = {"gdal_edit.py", "geocode.py", "geocodeGdal.py", "ifgram_inversion.py", "invers_disp2coef.py",
+               "LiCSBAS01_get_geotiff.py", "LiCSBAS13_sb_inv.py", "LiCSBAS16_filt_ts.py", "modify_network.py",
+               "prep_aria.py", "prep_nisar.py", "save_gdal.py", "save_hdfeos5.py", "timeseries2velocity.py"}
+
+
+def test_no_page_cites_a_benchmark_script_that_is_gone():
+    """A script cited in backticks on BENCHMARKS.md or a docs page as ``FAMILY/name.py`` (FAMILY a benchmarks
+    family, with or without ``benchmarks/``; not a path of the product such as ``timeseries/ps.py``) is that
+    family's file; a bare ``name.py`` is a file of the repository or another tool's script (:data:`OTHER_TOOLS`)."""
+    tracked = subprocess.run(["git", "-C", ROOT, "ls-files"], capture_output=True, text=True,
+                             check=True).stdout.split()
+    bases, fams = {os.path.basename(p) for p in tracked}, run.families()
+    docs = os.path.join(ROOT, "docs")
+    pages = [os.path.join(docs, n) for n in os.listdir(docs) if n.endswith(".md")]
+    missing = set()
+    for page in pages + [os.path.join(ROOT, "BENCHMARKS.md")]:
+        text = open(page, encoding="utf-8").read()
+        for cited in re.findall(r"`(?:benchmarks/)?([\w/.-]*?[\w-]+\.py)(?![\w.])[^`]*`", text):
+            folder, name = os.path.split(cited)
+            elsewhere = any(p == cited or p.endswith("/" + cited) for p in tracked)
+            if folder in fams and not elsewhere and not os.path.isfile(os.path.join(BENCH, cited)):
+                missing.add((os.path.basename(page), cited))
+            elif not folder and name not in bases | OTHER_TOOLS:
+                missing.add((os.path.basename(page), cited))
+    assert sorted(missing) == []
+
+
 def test_every_make_bench_command_names_a_family_and_its_case():
     """``make bench FAMILY=x [CASE=y]`` on BENCHMARKS.md and the docs pages: x has a cases.py and y is one of its
     cases (a case measured as part of another runs that one)."""
