@@ -1,11 +1,8 @@
 """Score polygons against the planted areas: precision/recall by overlap, area error.
 
 Usage (dbscan_1m.sh): evaluate.py TRUTH.npz ours.gpkg|baseline.json [...]
-A polygon is a true detection when >= 50 % of its area lies in one planted ellipse; a
-planted area is recalled when a true detection lies in it. Recall is given for all planted
-areas and for the areas that exceed the threshold with >= 10 points (resolvable).
-Area error: |sum of the areas of the detections matched to a planted area - its area| /
-its area, median and share within 30 %, over recalled areas.
+A detection is true when >= 50 % of its area lies in one planted ellipse; recall over all planted areas and over the
+resolvable ones (above the threshold with >= 10 points); area error |matched area - planted area| / planted area.
 """
 
 import json

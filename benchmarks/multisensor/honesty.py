@@ -1,13 +1,6 @@
-"""Honesty of the joint east/up solver's 1-sigma over many seeds: every date, and the displacement across gaps.
-
-For each scenario and seed, the solver runs with north handled (the true steady north velocity given, as a
-GNSS model would give it; the slope constraint where the scenario has a DEM) and is compared with the truth:
-
-* per date: z = (estimate - truth) / sigma over every date after the reference date and every solved pixel;
-* per gap: the displacement across the gap against its stated sigma (fraction within 2 sigma, spread of z).
-
-The atmospheric screens are smooth over the grid, so one seed's pixels share one draw of each date's
-atmosphere: the fractions are pooled over seeds (the per-seed values are in the JSON).
+"""Honesty of the joint east/up solver's 1-sigma over many seeds: every date, and the displacement across gaps
+(north handled: the true steady north velocity given, the slope constraint where there is a DEM). One seed's pixels
+share one draw of the atmosphere, so the fractions are pooled over seeds.
 
 Usage: /usr/bin/python3 honesty.py OUT_JSON [scenario ...] [--seeds 0,1,2,3,4,5] [--option name=value ...]
        [--gap-noise-share K]  (K times the variance of the gap's velocity change subtracted from its square; 2)

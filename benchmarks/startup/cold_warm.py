@@ -1,15 +1,7 @@
-"""First run on a fresh install, per tool: each Processing tool and shipped model run twice through
-``qgis_process.bin run`` on the bundled data (the jobs of ``demo/run_demo.py`` plus the stack tools the demo
-does not run), first with an empty numba cache (cold: the kernels compile), then again with that cache (warm).
-
-Each tool gets its own empty ``NUMBA_CACHE_DIR``, so its cold run compiles every kernel it uses, none warmed by
-an earlier tool. numba consults ``NUMBA_CACHE_DIR`` before the folder next to the code, and the script refuses
-to start when the plugin tree holds numba cache files (``*.nbi``/``*.nbc``), so no stale in-tree cache can
-serve a cold run. The kernels a tool compiled are counted from the index files (``*.nbi``, one per kernel)
-written into its cache: a tool that writes none has no numba kernel on that path.
-
-Per run: wall s, CPU s (user + sys of qgis_process and its children, from ``/usr/bin/time``), peak RSS (MiB),
-the 1-minute load before the run. Writes JSON (argument 1) and prints a line per tool.
+"""First run on a fresh install, per tool: each tool and shipped model run twice through ``qgis_process.bin run`` on
+the bundled data (``demo/run_demo.py``'s jobs and the stack tools the demo does not run), first with an empty numba
+cache of its own (cold), then with that cache (warm); the kernels compiled counted from its ``*.nbi`` files. Refuses
+to start when the plugin tree holds numba cache files.
 
     /usr/bin/python3 benchmarks/startup/cold_warm.py [JSON] [TOOL ...]   (make bench FAMILY=startup)
 """

@@ -4,14 +4,9 @@
 Usage (make bench FAMILY=timeseries CASE=mintpy_1mpx): bench_sbas_1mpx.py STACK_DIR MINTPY_BIN_DIR OUT_JSON
        [--repeat N] [--threads N] [--weight no|var] [--variants]
 
-Both tools get the same number of cores (default 2). Ours: numba threads. MintPy as its documentation
-runs it in parallel: one OpenBLAS/OpenMP thread per process (MintPy asks for 1 itself, but too late for
-OpenBLAS, which reads the variable when numpy is imported) and ``-c local --num-worker N``. Per-pixel
-least squares on a 202 x 59 matrix is 9x slower in CPU with 2 OpenBLAS threads than with 1 on this loaded
-machine, so "OpenBLAS N threads, no workers" (``--variants`` runs it, and the 1-thread, 1-process run)
-measures OpenBLAS's thread overhead, not MintPy. Each repeat runs ours and MintPy back to back; the JSON keeps
-every repeat (wall and CPU seconds), the load average before and after, versions and thread settings, and ours vs
-MintPy on the time series.
+Both get the same cores: ours numba threads, MintPy one OpenBLAS thread per process and ``-c local --num-worker N``
+(as its documentation runs it); ``--variants`` adds MintPy on N OpenBLAS threads and on one process, which measure
+OpenBLAS's thread overhead rather than MintPy.
 """
 
 from __future__ import annotations

@@ -1,31 +1,15 @@
-"""SBAS 1 Mpx against its I/O floor, alternated round by round, with the parts of each side.
+"""SBAS 1 Mpx against its I/O floor, alternated round by round (ours first on odd rounds, the floor on even ones).
 
 Usage (make bench FAMILY=timeseries CASE=floor_1mpx): floor_1mpx.py STACK_DIR OUT_JSON [--rounds N] [--threads N]
 
-Each round runs, in an order that alternates from round to round (ours first on odd rounds, the floor
-first on even ones, so neither always follows the other's write-back or page-cache churn):
-
-* **ours**: the whole ``qgis_process.bin run geohazard:sbasinversion`` (the 1000 x 1000 px,
-  202-interferogram stack, unweighted, the reference given, 2 threads), its five outputs on the
-  same disk as the floor's. Its stdout is line-buffered and time-stamped, which splits the wall
-  time into: start-up (QGIS, the providers, the plugin: until the run echoes its inputs),
-  guard and stack (input checks and probe of every file, stack gathered, reference values: until
-  "Reference pixel"), block pass (until the engine's "block pass" summary, whose read, compute and
-  write totals are kept: stage seconds of overlapping threads, not wall slices), finish (styles,
-  metadata, publishing the outputs: until "Results") and exit.
-* **start-up alone**: ``qgis_process.bin list`` (QGIS and every provider loaded, nothing run).
-* **floor**: ``io_floor.py --only gdal_default``: GDAL opens, reads and decodes every input once
-  (whole files, the fastest way), then writes the five outputs (the values of our last run, loaded
-  before the clock) with GDAL's default compression for our layout (DEFLATE level 6, predictor 3,
-  256-px tiles, one thread); its parts read and write; and the same with our creation options
-  (``--only our_options``: ZSTD 1 for the series, DEFLATE 1 for the rest, GDAL worker threads).
-
-Before every timed run: ``sync`` (the previous run's dirty pages are written back and not billed to
-the next one), the previous outputs removed (untimed) and every input read once (both sides start
-with the inputs in the page cache). A warm-up run of ours first (numba's cache, the floor's values)
-is not counted. Wall seconds, CPU seconds (user + sys of the process and its children) and peak RSS
-of every run; medians and spread (min, max) over the rounds; the ratio ours / floor per round and of
-the medians. Load averages before and after.
+* ours: the whole ``qgis_process.bin run geohazard:sbasinversion``, its wall time split by the time-stamped lines of
+  its output into start-up, guard and stack, block pass (with the engine's read / compute / write totals), finish
+  and exit;
+* start-up alone: ``qgis_process.bin list``;
+* floor: io_floor.py, GDAL reading every input once and writing our last run's five outputs, with GDAL's default
+  options and with ours.
+Before every timed run: ``sync``, the previous outputs removed and every input read once (untimed). Medians and
+spread over the rounds, and the ratio ours / floor.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
-"""I/O floor of the SBAS run: GDAL alone reads every input interferogram and writes the five outputs
-(the values of a finished run of ours, loaded before the clock starts), nothing computed.
+"""I/O floor of the SBAS run: GDAL alone reads every input interferogram and writes the five outputs (a finished
+run's values, loaded before the clock), nothing computed.
 
 Usage: /usr/bin/python3 io_floor.py STACK_DIR OUR_OUTPUT_DIR [--only gdal_default|our_options]
 
-Prints one JSON object with two floors (or the one ``--only`` names), each with its parts: ``read_s`` (open,
-read and decode every input), ``write_s`` (create and write the five outputs, closed) and ``total_s``:
-  * ``gdal_default_s``: outputs as GDAL writes them by default for our layout (256-px tiles,
-    DEFLATE level 6, predictor 3, one thread);
-  * ``our_options_s``: the creation options our writer uses (DEFLATE level 1, predictor 3,
-    GDAL worker threads for compression; the time series ZSTD level 1, predictor 3).
-Inputs are read whole, one file at a time (the fastest way GDAL reads them).
+Prints per floor ``read_s``, ``write_s`` and ``total_s``: with GDAL's default options for our layout (256-px tiles,
+DEFLATE 6, predictor 3, one thread) and with our writer's (DEFLATE 1, ZSTD 1 for the series, worker threads).
 """
 
 from __future__ import annotations

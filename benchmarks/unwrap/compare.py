@@ -1,12 +1,8 @@
-"""Built-in unwrapper vs SNAPHU (our backend) vs snaphu-py run directly, on synthetic truth.
+"""Built-in unwrapper (global and tiled) vs SNAPHU (our backend) vs snaphu-py run directly, on synthetic truth.
 
 Usage: python compare.py [N_SEEDS]   (needs numpy, scipy, numba, snaphu; no QGIS)
-Prints one row per case and method (the built-in backend global and tiled: 128-row tiles with
-the default 64-row overlap, so the 300-row rasters are cut in three): share of pixels of the
-connected coherent area (land, true coherence >= 0.3) unwrapped to the correct integer cycle relative to the most common
-offset of their component (left-out pixels count as wrong), the same share among the pixels
-each method unwrapped ("of unw"), components, seconds; and
-whether our SNAPHU backend gives the same bytes as snaphu-py called directly.
+Per case and method: the share of the connected coherent area on the right cycle (left-out pixels wrong), the same
+among the pixels it unwrapped, components, seconds; and whether our SNAPHU backend gives snaphu-py's bytes.
 """
 
 import sys
