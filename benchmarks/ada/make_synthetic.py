@@ -1,10 +1,8 @@
 """Write a synthetic point field (GeoPackage, field VEL, UTM 33N) and its truth (npz).
 
 Usage (dbscan_1m.sh, cases.py): make_synthetic.py OUT_DIR [N_POINTS] [GENERATOR]
-Without GENERATOR: tests/testutils_ada.py's planted field, 1,000,000 points over 40 x 40 km (625 points/km2,
-EGMS-like density), 80 planted elliptical areas 100 m - 1 km across moving 5-25 mm/yr (1 in 5 uplift), 40 noisy
-stable patches (zero-mean, 4 mm/yr scatter), background noise 1 mm/yr, seed 42: synthetic_<N>.gpkg/.npz.
-With GENERATOR (a name of tests/testutils_ada_generators.py, seed 0): <GENERATOR>_<N>.gpkg only.
+Without GENERATOR: tests/testutils_ada.py's planted field (seed 42): synthetic_<N>.gpkg/.npz. With GENERATOR (a
+name of tests/testutils_ada_generators.py, seed 0): <GENERATOR>_<N>.gpkg only.
 """
 
 import os

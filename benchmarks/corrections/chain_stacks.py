@@ -1,11 +1,7 @@
-"""Synthetic interferogram stacks with a known truth for the whole correction chain (no QGIS import): deformation,
-relief, a stratified and a turbulent troposphere, ramps, a DEM error, decorrelation noise from each pair's coherence
-and planted unwrapping errors. docs/corrections.md, "Eight synthetic stacks", describes each stack (``SPECS``,
-fixed before any tuning; ``HOLDOUT``) and the score (:func:`score`). :func:`write_stack` writes per stack
-``OUT_DIR/NAME/``: ``ifg/YYYYMMDD_YYYYMMDD.unw.tif`` (radians growing with range, as GAMMA / ISCE / MintPy),
-``coh/YYYYMMDD_YYYYMMDD.cc.tif``, ``dem.tif``, ``incidence.tif`` (deg), ``slant_range.tif`` (m), ``bperp.csv``
-(``date,bperp_m``), ``stable.tif`` (1 in the stable area), ``stable_area.gpkg`` (its polygon, when OGR is there) and
-``truth.npz``.
+"""Synthetic interferogram stacks with a known truth for the whole correction chain (no QGIS import).
+docs/corrections.md, "Eight synthetic stacks", describes each stack (``SPECS``, fixed before any tuning; ``HOLDOUT``)
+and the score (:func:`score`). :func:`write_stack` writes ``ifg/*.unw.tif`` (radians growing with range, as GAMMA /
+ISCE / MintPy), ``coh/*.cc.tif``, the DEM, geometry, ``bperp.csv``, the stable area and ``truth.npz``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""A wider world for the Corrected SBAS chain: synthetic interferogram stacks with a known truth drawn from physical
-models (relief, the delay's hydrostatic and wet profiles, power-law turbulence, deformation following height or
-not, ramps, slips, DEM errors, coherence and networks; no QGIS import). docs/corrections.md, "The chain on a wider
-world, against MintPy's same steps", says what each part is and why, with its references.
-
-``SCENARIOS`` (tuning) and ``HOLDOUT`` (fixed with them, never tuned on) fix every parameter and seed.
-:func:`make_stack` returns the dictionary of chain_stacks.make_stack (so chain_ours, chain_mintpy and the scoring
-read either), every part kept for the per-step scores (``strat_mm``: the whole deterministic tropospheric delay).
+"""A wider world for the Corrected SBAS chain: synthetic stacks with a known truth drawn from physical models (no
+QGIS import). docs/corrections.md, "The chain on a wider world, against MintPy's same steps", says what each part is
+and why. ``SCENARIOS`` (tuning) and ``HOLDOUT`` (never tuned on) fix every parameter and seed; :func:`make_stack`
+returns chain_stacks.make_stack's dictionary with every part kept for the per-step scores.
 
     /usr/bin/python3 benchmarks/corrections/chain_world.py OUT_DIR [NAME ...]   # writes the stacks
     /usr/bin/python3 benchmarks/corrections/chain_world.py --describe            # one line per scenario

@@ -1,8 +1,7 @@
-"""CPU seconds (user + sys) and peak RSS of a process and all its live descendants, from /proc (Linux).
+"""CPU seconds and peak RSS (VmHWM) of a process and its live descendants, from /proc: ada_dask.sh reads it before
+and after a run to charge the cluster's CPU to it.
 
-Usage: /usr/bin/python3 proc_tree.py PID
-Prints one line: ``cpu_s=<total> rss_mb=<pid>:<VmHWM MB>,...`` (VmHWM: each process's peak resident
-set since it started). ada_dask.sh reads it before and after a run to charge the cluster's CPU to it.
+Usage: /usr/bin/python3 proc_tree.py PID   ->  ``cpu_s=<total> rss_mb=<pid>:<VmHWM MB>,...``
 """
 
 import os

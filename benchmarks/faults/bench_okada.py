@@ -2,14 +2,8 @@
 
 Usage (cases.py): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``;
 ``grid-input FILE`` (QGIS Python) | ``grid-peers FILE`` (bench venv): the Coulomb grid's gradients against cutde's
-``strain_free`` and DC3D (cases.py, coulomb_peers).
-Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
-per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
-in one run are the meaningful figures.
-
-``grid`` (Coulomb map, 1,000 patches, 500 x 500 nodes at 10 km depth) reads the environment:
-``GRID_ROWS`` (rows timed, default 50; 500 = the full grid) and ``GRID_SLIP`` (``uniform`` or
-``variable``: a different slip on every patch).
+``strain_free`` and DC3D. Rates are point-patch pairs per second (cutde's two triangles a rectangle count as one).
+``grid`` (1,000 patches onto 500 x 500 nodes at 10 km) reads ``GRID_ROWS`` (rows timed) and ``GRID_SLIP``.
 """
 
 import os

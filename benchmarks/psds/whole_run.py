@@ -1,11 +1,8 @@
 """Whole ``qgis_process run geohazard:phaselinking`` against dolphin's net phase linking, same stack, same run.
 
-The figure of the DS phase-linking row: EMI, GLRT SHP (alpha 0.05), 11 x 11 window, beta 0.01, PS mask given,
-30 dates x 200 x 200 px from our simulator (``bench_psds.py simulate``). Ours is timed from outside: process
-start, QGIS and provider start-up, reading 30 CFloat32 GeoTIFFs and the PS mask, SHP, covariances, EMI, writing
-the three outputs. dolphin is timed inside its Python process around ``run_phase_linking`` only (its net time,
-arrays already in memory, JAX compiled on a crop first). Both report wall and CPU seconds (user + sys: the
-figure to compare on a shared machine).
+EMI, GLRT SHP (alpha 0.05), 11 x 11 window, PS mask given, 30 dates x 200 x 200 px (``bench_psds.py simulate``).
+Ours timed from outside (start-up, reading, SHP, EMI, writing); dolphin inside its process around
+``run_phase_linking`` only (arrays in memory, JAX compiled on a crop first). Wall and CPU seconds.
 
 Steps (the psds family's whole_run case calls them):
   prepare STACK.npz DIR            GeoTIFFs of the stack (system Python, GDAL)

@@ -1,8 +1,7 @@
-"""Speed and peak memory on compare.py's 2000 x 2000 case: built-in backend vs snaphu-py, one process each.
+"""Speed and peak memory on compare.py's 2000 x 2000 case, built-in backend vs snaphu-py, one process each: the
+correct-cycle share, components, wall and CPU seconds of the unwrapping call.
 
-Usage: python speed_2000.py builtin|tiled|snaphu [SEED]   (case unwrap/speed_2000; snaphu: .build/venv-unwrap)
-Prints the correct-cycle share (compare.py's score, SNAPHU with its own components), the components,
-the wall and CPU seconds (user + sys, this process and its children) of the unwrapping call.
+Usage: python speed_2000.py builtin|tiled|snaphu [SEED]   (snaphu: .build/venv-unwrap)
 """
 
 import resource
