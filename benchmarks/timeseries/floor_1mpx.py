@@ -6,14 +6,16 @@ Usage (make bench FAMILY=timeseries CASE=floor_1mpx): floor_1mpx.py STACK_DIR OU
   its output into start-up, guard and stack, block pass (with the engine's read / compute / write totals), finish
   and exit;
 * start-up alone: ``qgis_process.bin list``;
-* floor: io_floor.py, GDAL reading every input once and writing our last run's five outputs, with GDAL's default
-  options and with ours.
+* floor (``--io-floor``, its own process): GDAL alone reads every input once and writes our last run's five outputs,
+  nothing computed, with GDAL's default options for our layout (256-px tiles, DEFLATE 6, predictor 3, one thread)
+  and with our writer's (DEFLATE 1, ZSTD 1 for the series, worker threads).
 Before every timed run: ``sync``, the previous outputs removed and every input read once (untimed). Medians and
 spread over the rounds, and the ratio ours / floor.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
@@ -22,10 +24,10 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
-from bench_sbas_1mpx import sbas_params
-from common import cpu_model, fresh, loadavg, option, qgis_cmd, qgis_env, save_json, warm
+from common import cpu_model, cpu_s, fresh, loadavg, option, qgis_cmd, qgis_env, save_json, warm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS = ("ours", "floor", "floor_our_options", "startup")
@@ -62,6 +64,8 @@ def run_timed(cmd, env=None, marks=()):
 
 
 def ours(stack_dir, meta, out_dir, env):
+    from bench_sbas_1mpx import sbas_params  # here: the floor's process imports nothing of the plugin
+
     # stdbuf: qgis_process writes through C stdio, block-buffered into a pipe; line-buffered, each line is
     # time-stamped when printed
     cmd = ["stdbuf", "-oL"] + qgis_cmd("sbasinversion", sbas_params(os.path.join(stack_dir, "tif"), meta, out_dir))
@@ -86,11 +90,49 @@ def ours(stack_dir, meta, out_dir, env):
 def floor(stack_dir, our_dir, which):
     """The floor's own clock and CPU (from its first open to its last output closed): the process's start,
     ``import osgeo`` and the loading of the values it writes are left out."""
-    proc, text, _ = run_timed([sys.executable, os.path.join(HERE, "io_floor.py"), stack_dir, our_dir,
-                               "--only", which])
-    parts = json.loads(text.strip().splitlines()[-1])[which]
+    proc, text, _ = run_timed([sys.executable, os.path.abspath(__file__), "--io-floor", stack_dir, our_dir, which])
+    parts = json.loads(text.strip().splitlines()[-1])
     return {"wall_s": parts["total_s"], "cpu_s": parts["cpu_s"], "peak_rss_mb": proc["peak_rss_mb"],
             "parts": {"read_s": parts["read_s"], "write_s": parts["write_s"]}, "process_wall_s": proc["wall_s"]}
+
+
+def io_floor(stack_dir, our_dir, which):
+    """Print the floor ``which`` (gdal_default or our_options) as JSON: read_s, write_s, total_s, cpu_s."""
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    values = {}
+    for name in ("output_timeseries", "output_velocity", "output_velocity_std", "output_temporal_coherence",
+                 "output_cohcount"):
+        ds = gdal.Open(os.path.join(our_dir, name + ".tif"))
+        values[name] = (ds.ReadAsArray(), ds.GetRasterBand(1).DataType)
+    base = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
+    options, overrides = base + ["NUM_THREADS=1"], {}
+    if which == "our_options":
+        options = base + ["ZLEVEL=1", "NUM_THREADS=ALL_CPUS"]
+        overrides["output_timeseries"] = [o for o in options if o not in ("COMPRESS=DEFLATE", "ZLEVEL=1")] + [
+            "COMPRESS=ZSTD", "ZSTD_LEVEL=1"]
+    files = sorted(glob.glob(os.path.join(stack_dir, "tif", "*_unw.tif")))
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(our_dir))) as tmp:
+        t0, c0 = time.perf_counter(), cpu_s()
+        total = 0.0
+        for f in files:
+            ds = gdal.Open(f)
+            total += float(ds.GetRasterBand(1).ReadAsArray()[0, 0])
+        t_read = time.perf_counter() - t0
+        for name, (arr, gtype) in values.items():
+            n = arr.shape[0] if arr.ndim == 3 else 1
+            opts = list(overrides.get(name, options)) + (["INTERLEAVE=BAND"] if n > 1 else [])
+            if gtype == gdal.GDT_Int16:
+                opts = [o for o in opts if not o.startswith("PREDICTOR")]
+            ds = gdal.GetDriverByName("GTiff").Create(os.path.join(tmp, name + ".tif"), arr.shape[-1], arr.shape[-2],
+                                                      n, gtype, opts)
+            for i in range(n):
+                ds.GetRasterBand(i + 1).WriteArray(arr[i] if arr.ndim == 3 else arr)
+            ds = None
+        wall = time.perf_counter() - t0
+    print(json.dumps({"read_s": round(t_read, 3), "write_s": round(wall - t_read, 3), "total_s": round(wall, 3),
+                      "cpu_s": round(cpu_s() - c0, 3), "n_inputs": len(files)}))
 
 
 def spread(values):
@@ -183,4 +225,7 @@ def report(res) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--io-floor"]:
+        io_floor(*sys.argv[2:5])
+    else:
+        main()
