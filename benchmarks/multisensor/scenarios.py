@@ -185,13 +185,16 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
     e = np.zeros((t.shape[0], rows, cols))
     n = np.zeros_like(e)
     u = np.zeros_like(e)
+
+    def blob(fy, fx, frac):  # a Gaussian centred at (rows fy, cols fx), standard deviation rows frac
+        return np.exp(-((yy - rows * fy) ** 2 + (xx - cols * fx) ** 2) / (2 * (rows * frac) ** 2))
     # fixed epochs of the scenario (not of the dates asked for): the truth is one function of time
     t_first = float(years([min(s.start for s in sc.sensors)])[0])
     t_mid = 0.5 * (t_first + float(years([max(s.end for s in sc.sensors)])[0]))
     for m in sc.motions:
         if m in ("bowl", "bowl_accel"):
             cy, cx, rad = rows * 0.55, cols * 0.4, rows * 0.22
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            g = blob(0.55, 0.4, 0.22)
             rate = -35.0 * g
             lin = rate * (t - t_mid)
             u += lin + ((-1.5 * g) * (t - t_mid) ** 2 if m == "bowl_accel" else 0.0)
@@ -199,26 +202,24 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             e += 0.18 * (xx - cx) / rad * lin
             n += 0.18 * -(yy - cy) / rad * lin
         elif m == "seasonal":
-            amp = 6.0 * np.exp(-((yy - rows * 0.25) ** 2 + (xx - cols * 0.7) ** 2) / (2 * (rows * 0.2) ** 2)) + 1.0
+            amp = 6.0 * blob(0.25, 0.7, 0.2) + 1.0
             ph = 0.5 + 0.02 * xx
             u += amp * np.sin(2 * math.pi * t + ph)
             e += 0.25 * amp * np.sin(2 * math.pi * t + ph + 0.7)
         elif m == "accelerating":
-            cy, cx = rows * 0.25, cols * 0.25
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.1) ** 2))
+            g = blob(0.25, 0.25, 0.1)
             tt = t - t_first
             u += g * (-4.0 * tt - 3.0 * tt ** 2)
             e += g * (2.0 * tt + 1.5 * tt ** 2)
         elif m == "changepoint":
-            cy, cx = rows * 0.8, cols * 0.75
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.1) ** 2))
+            g = blob(0.8, 0.75, 0.1)
             tc = sc.extra.get("t_change", 12.5)  # mid-2012, inside the gap
             u += g * (-8.0 * (t - t_mid) - 12.0 * np.maximum(t - tc, 0.0))
             e += g * (5.0 * np.maximum(t - tc, 0.0))
         elif m == "decay":
             # inflation source slowing down: u = A (1 - exp(-(t - t0) / tau)), radial horizontal outward
             cy, cx, rad = rows * 0.45, cols * 0.55, rows * 0.25
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            g = blob(0.45, 0.55, 0.25)
             amp = 150.0 * (1.0 - np.exp(-np.maximum(t - t_first, 0.0) / 6.0))
             u += g * amp
             e += 0.3 * (xx - cx) / rad * g * amp
@@ -236,7 +237,7 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
         elif m == "slowing":
             # subsidence of 40 mm/yr until mid-2016, then slowing to 10 mm/yr over two years (smooth)
             cy, cx, rad = rows * 0.5, cols * 0.5, rows * 0.3
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            g = blob(0.5, 0.5, 0.3)
             ts_ = sc.extra.get("t_slowing", 16.5)
             rate_after = 10.0
             tt = t - t_first
@@ -251,23 +252,20 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             e += g * 3.0 * np.sin(w * (t - 11.0) + 0.4)
         elif m == "onset":
             # uplift starting inside the gap (logistic, centred mid-2015, 1-year width): 0 to 9 mm/yr up, 4 west
-            cy, cx = rows * 0.2, cols * 0.8
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.12) ** 2))
+            g = blob(0.2, 0.8, 0.12)
             tc, wd = sc.extra.get("t_onset", 15.5), 0.25
             ramp = wd * np.logaddexp(0.0, (t - tc) / wd)  # integral of the logistic: displacement of a unit rate
             u += g * 9.0 * ramp
             e += g * -4.0 * ramp
         elif m == "eastslide":
             # a patch in the south-east sliding east at 6 mm/yr, doubling smoothly around 2012.5 (inside the gap)
-            cy, cx = rows * 0.75, cols * 0.78
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.09) ** 2))
+            g = blob(0.75, 0.78, 0.09)
             tc, wd = sc.extra.get("t_eastslide", 12.5), 0.5
             ramp = wd * np.logaddexp(0.0, (t - tc) / wd)
             e += g * (6.0 * (t - t_mid) + 6.0 * ramp)
             u += g * -1.0 * (t - t_mid)
         elif m == "bowl_south":
-            cy, cx, rad = rows * 0.75, cols * 0.5, rows * 0.18
-            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            g = blob(0.75, 0.5, 0.18)
             u += -20.0 * g * (t - t_mid)
         elif m == "rw_north":
             # the velocity wanders over the north third (a smooth taper), one fixed independent draw per column
