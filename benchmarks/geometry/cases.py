@@ -1,7 +1,5 @@
-"""Geometry and distortion (geometricdistortion, decomposition) on synthetic fractal DEMs of make_fractal_dem.py
-(20 m, 2500 m relief), default parameters, all four outputs; slope/aspect against gdaldem; EGMS Ustica."""
-
-ABOUT = "geometric distortion at 100 Mpx-1 Gpx, slope against gdaldem, EGMS Ustica decomposition"
+"""Geometric distortion at 100 Mpx-1 Gpx (fractal DEMs), slope against gdaldem, EGMS Ustica decomposition."""
+ABOUT = __doc__
 _DEM = '[ -f "$BUILD/bench-geometry/fractal_$1x$2.tif" ] || DEM_ZLEVEL=1 "$PY" "$HERE/make_fractal_dem.py" ' \
        '"$BUILD/bench-geometry/fractal_$1x$2.tif" $1 $2 20 2500'
 _GPX = _DEM + '\nbash "$HERE/run_gpx.sh" $1 $2'

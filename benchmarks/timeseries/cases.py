@@ -1,6 +1,5 @@
-"""SBAS / ISBAS (sbasinversion) against MintPy 1.6.4 on the synthetic stacks of make_stack.py, and at scale."""
-
-ABOUT = "SBAS / ISBAS time series against MintPy 1.6.4 and the I/O floor"
+"""SBAS / ISBAS time series against MintPy 1.6.4 and the I/O floor, and at scale."""
+ABOUT = __doc__
 _STACK = '[ -f "$BUILD/bench_ts/$1/stack.json" ] || "$PY" "$HERE/make_stack.py" "$BUILD/bench_ts/$1" $2 $2 60'
 _MINTPY = 'peers --check mintpy "mintpy==1.6.4"; enable_plugin'
 

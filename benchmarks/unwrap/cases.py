@@ -1,7 +1,5 @@
-"""Phase unwrapping (unwrap): the built-in backend against SNAPHU (snaphu-py 0.4.1) on interferograms with known
-truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py)."""
-
-ABOUT = "phase unwrapping, built-in against SNAPHU, and peak memory"
+"""Phase unwrapping: the built-in backend against SNAPHU (snaphu-py 0.4.1), and its peak memory."""
+ABOUT = __doc__
 _QUIET = ('| grep -v -E "^(snaphu v|[0-9]+ parameters|Reading|No weight|Calculating|Initializing|Running|Maximum|'
           'Flow|Found|Growing|Writing|Total|Integrating|Program|Elapsed|$)"')
 
