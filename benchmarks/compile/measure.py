@@ -81,9 +81,7 @@ def main():
             doc["tools"] = json.load(fh).get("tools", {})
     except (OSError, ValueError):
         pass
-    with open(args.out, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, sort_keys=True)
-        fh.write("\n")
+    _write(doc, args.out)
 
 
 def tool_rows(cold_warm_json, out):
@@ -94,15 +92,14 @@ def tool_rows(cold_warm_json, out):
     with open(out, encoding="utf-8") as fh:
         doc = json.load(fh)
     with open(cold_warm_json, encoding="utf-8") as fh:
-        runs = json.load(fh)["tools"]
+        cold_warm = json.load(fh)
+    runs, machine = cold_warm["tools"], cold_warm["machine"]
     measured = {}
     for r in runs:
         entry = r["cold"].get("entry") or r.get("entry")
         if entry and r["cold"]["ok"] and r["warm"]["ok"]:
             measured.setdefault(entry, []).append(max(0.0, r["compile_cpu_s"]))
     tools = doc.setdefault("tools", {})
-    with open(cold_warm_json, encoding="utf-8") as fh:
-        machine = json.load(fh)["machine"]
     loads = [r["cold"]["load_1min"] for r in runs]
     how = doc["tools_how"] = doc.get("tools_how") if isinstance(doc.get("tools_how"), dict) else {}
     for entry, values in sorted(measured.items()):
@@ -114,6 +111,10 @@ def tool_rows(cold_warm_json, out):
         how[entry] = (f"benchmarks/startup/cold_warm.py, COLD_WARM_COMPILE=always: first - second run CPU-s, "
                       f"{machine['date']}, load {min(loads):.1f}-{max(loads):.1f}")
         print(entry, tools[entry], flush=True)
+    _write(doc, out)
+
+
+def _write(doc, out):
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True)
         fh.write("\n")
@@ -149,26 +150,11 @@ def _kernels_value(node, path):
 
 def _each(names, env_for, extra, jobs):
     """Each family in its own process with its own cache folder, ``jobs`` at a time."""
-    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
-    out, lock, pending = [], threading.Lock(), list(names)
-
-    def worker():
-        while True:
-            with lock:
-                if not pending:
-                    return
-                name = pending.pop(0)
-            res = warm_kernels.warm([name], jobs=1, extra=extra, env=env_for(name))
-            with lock:
-                out.extend(res)
-
-    threads = [threading.Thread(target=worker) for _ in range(max(1, jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        runs = pool.map(lambda name: warm_kernels.warm([name], jobs=1, extra=extra, env=env_for(name)), names)
+        return [r for res in runs for r in res]
 
 
 if __name__ == "__main__":
