@@ -38,7 +38,6 @@ def network(n_dates, span):
 
 
 def make(work, size, n_dates, span, seed=0):
-
     rng = np.random.default_rng(seed)
     dates, pairs, groups = network(n_dates, span)
     t = np.array([(d - dates[0]).days for d in dates]) / 365.25
@@ -64,17 +63,6 @@ def make(work, size, n_dates, span, seed=0):
         write_tif(path, obs, gt=GT, options=["TILED=YES"], nodata=float("nan"))
         paths.append(path)
     return dates, pairs, groups, truth, n_gross, paths
-
-
-def read_stack(paths):
-    from osgeo import gdal
-
-    out = []
-    for p in paths:
-        ds = gdal.Open(p)
-        out.append(ds.ReadAsArray().astype(np.float64))
-        ds = None
-    return np.stack(out, axis=1)  # (2, pairs, N, N)
 
 
 def baseline(obs, pairs, groups, n_dates, step):
@@ -172,7 +160,7 @@ def main():
                                                     / (len(pairs) * size * size - n_gross.sum()))
     res["networks_per_pixel"] = np.unique(vel[-3], return_counts=True)[0].tolist()
     # baseline
-    obs = read_stack(paths)
+    obs = np.stack([read_tif(p) for p in paths], axis=1)  # (2, pairs, N, N)
     disp, pix, cpu = baseline(obs, pairs, groups, n_dates, step)
     tr = truth_px.reshape(2, n_dates, -1)[:, :, pix]
     res["baseline_cpu_s"] = cpu * step
