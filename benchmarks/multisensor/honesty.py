@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import scenarios as scn
-from common import save_json
+from common import option, save_json
 
 from insar_geohazards.algorithms.timeseries import multisensor as ms
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
@@ -93,9 +93,8 @@ def main():
     out = sys.argv[1]
     names = [a for a in sys.argv[2:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
     seeds, options = scn.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
-    if "--gap-noise-share" in sys.argv:
-        # how many times the variance of the gap's velocity change is subtracted from its square (docs/multisensor.md)
-        ms._GAP_NOISE_SHARE = float(sys.argv[sys.argv.index("--gap-noise-share") + 1])
+    if "--gap-noise-share" in sys.argv:  # set where the gap's estimate (solve) and its likelihood (density) read it
+        ms.solve._GAP_NOISE_SHARE = ms.density._GAP_NOISE_SHARE = option(sys.argv, "--gap-noise-share", cast=float)
     recs = []
     for name in names:
         for sd in seeds:
