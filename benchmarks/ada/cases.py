@@ -1,6 +1,6 @@
 """ADA detection (adadetection) against scikit-learn DBSCAN + convex hull on synthetic points with planted areas."""
 ABOUT = __doc__
-_GEN = ('[ -f "$OUT/urban_rural_1000000.gpkg" ] || "$PY" "$HERE/make_synthetic.py" "$OUT" 1000000 urban_rural\n'
+_GEN = ('[ -f "$OUT/urban_rural_1000000.gpkg" ] || "$PY" "$HERE/synthetic.py" make "$OUT" 1000000 urban_rural\n'
         '/usr/bin/time -f "%e s wall, %U+%S s CPU, %M KB peak RSS" qgis_process.bin run geohazard:adadetection -- '
         'INPUT="$OUT/urban_rural_1000000.gpkg" OUTPUT="$OUT/ur.gpkg"')
 

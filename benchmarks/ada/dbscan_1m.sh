@@ -7,7 +7,7 @@ source "$(dirname "$0")/../setup_env.sh"
 N="${1:-1000000}"
 OUT="$ROOT/.build/bench-ada"
 mkdir -p "$OUT"
-[ -f "$OUT/synthetic_$N.gpkg" ] || /usr/bin/python3 "$HERE/make_synthetic.py" "$OUT" "$N"
+[ -f "$OUT/synthetic_$N.gpkg" ] || /usr/bin/python3 "$HERE/synthetic.py" make "$OUT" "$N"
 echo "== ours: qgis_process geohazard:adadetection, polygons only (reading + writing included)"
 rm -f "$OUT/ours.gpkg" "$OUT/ours_points.gpkg"
 /usr/bin/time -v qgis_process.bin run geohazard:adadetection -- INPUT="$OUT/synthetic_$N.gpkg" \
@@ -15,8 +15,8 @@ rm -f "$OUT/ours.gpkg" "$OUT/ours_points.gpkg"
 grep -E "Elapsed|Maximum resident" "$OUT/time_ours.txt"
 echo "== peer: scikit-learn DBSCAN + convex hull (in-memory arrays, no file reading/writing)"
 for EPS in 25 50; do
-  "$VENV/bin/python" "$HERE/baseline_dbscan.py" "$OUT/synthetic_$N.npz" "$EPS" "$OUT/dbscan_$EPS.json"
+  "$VENV/bin/python" "$HERE/synthetic.py" dbscan "$OUT/synthetic_$N.npz" "$EPS" "$OUT/dbscan_$EPS.json"
 done
 echo "== quality against the planted areas"
-/usr/bin/python3 "$HERE/evaluate.py" "$OUT/synthetic_$N.npz" "$OUT/ours.gpkg" \
+/usr/bin/python3 "$HERE/synthetic.py" score "$OUT/synthetic_$N.npz" "$OUT/ours.gpkg" \
   "$OUT/dbscan_25.json" "$OUT/dbscan_50.json"

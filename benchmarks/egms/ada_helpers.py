@@ -5,7 +5,7 @@
                                                       geometry blob and attributes, byte for byte; exit 1 if not)
     ada_helpers.py score TRUTH.json POINTS.gpkg LAYER ADA.gpkg
                                                       the ADAs of one track layer against make_tiles.py's planted
-                                                      areas, with benchmarks/ada/evaluate.py's rules
+                                                      areas, with benchmarks/ada/synthetic.py's rules
     ada_helpers.py proc-tree PID                      CPU seconds and peak RSS (VmHWM) of a process and its live
                                                       descendants: ``cpu_s=<total> rss_mb=<pid>:<MB>,...``
 """
@@ -51,8 +51,8 @@ def score(truth, points, layer, ada):
     import numpy as np
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ada"))
-    from evaluate import load
-    from evaluate import score as evaluate
+    from synthetic import load
+    from synthetic import score as evaluate
 
     areas = np.array(json.load(open(truth))["areas"], float)
     con = sqlite3.connect(points)
