@@ -71,12 +71,6 @@ def _field(rng, shape, scale_px):
     return f / (f.std() or 1.0)
 
 
-def _pairs(n_dates, neighbours, gap=None):
-    """Small-baseline pairs; with ``gap = (first date after the gap, days)`` the dates after it are shifted and
-    the gap is bridged only by pairs of up to ``neighbours`` dates."""
-    return [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 1 + neighbours))]
-
-
 def make_stack(name: str) -> dict:
     """The arrays of stack ``name`` (see :data:`SPECS`): interferograms (LOS mm), coherence, DEM, geometry,
     baselines, the truth and the parts."""
@@ -125,7 +119,8 @@ def make_stack(name: str) -> dict:
         g0 = np.where(belt, 0.08, g0)
     g0[stable] = np.maximum(g0[stable], 0.8)
     tau_d = 90.0
-    pairs = _pairs(n, s["neighbours"], s.get("gap"))
+    # each date with its next ``neighbours`` (across a gap too: the long pairs that bridge it)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + 1 + s["neighbours"]))]
     m = len(pairs)
     coh = np.empty((m, h, w))
     for k, (i, j) in enumerate(pairs):

@@ -96,8 +96,6 @@ def row_name(kind, truth, days, step_days, years, by_cell):
 def run(n_per_cell=100, seeds=(0,), steps=(6, 12), spans=(0.5, 1.0, 2.0, 3.0), by_cell=False, **kwargs):
     """Counts per family (per due level for voight_after; per sampling and span when ``by_cell``)."""
     rows = {}
-    passed_code = getattr(iv, "PASSED", None)
-    judged_states = getattr(iv, "REASON_NO_DATA", None) is not None
     for seed in seeds:
         for k_index, kind in enumerate(FAMILIES):
             for step_days in steps:
@@ -115,8 +113,8 @@ def run(n_per_cell=100, seeds=(0,), steps=(6, 12), spans=(0.5, 1.0, 2.0, 3.0), b
                         tally["orange+"] += a >= 2
                         tally["red"] += a == 3
                         tally["red_past"] += a == 3 and fc.days_to_failure[j] < 0
-                        tally["passed"] += passed_code is not None and a == passed_code
-                        tally["not_judged"] += judged_states and a == iv.NOT_JUDGED
+                        tally["passed"] += a == iv.PASSED
+                        tally["not_judged"] += a == iv.NOT_JUDGED
                         if kind == "voight_after" and a > 0:
                             tally["tf_err"].append(fc.failure_day[j] - truth["tf"])
                             want = {"red": 3, "orange": 2, "yellow": 1}[horizon_class(truth["tf"] - days[-1])]

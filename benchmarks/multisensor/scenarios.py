@@ -418,14 +418,8 @@ def generate_seeded(name: str, seed_offset: int = 0, *, north_removed: bool = Fa
 
 def seeds_and_options(argv, default_seeds) -> tuple:
     """``--seeds 0,1,...`` (else ``default_seeds``) and the solver options ``--option key=value`` (floats)."""
-    seeds = list(default_seeds)
-    if "--seeds" in argv:
-        seeds = [int(x) for x in argv[argv.index("--seeds") + 1].split(",")]
-    options = {}
-    for i, a in enumerate(argv):
-        if a == "--option":
-            k, v = argv[i + 1].split("=")
-            options[k] = float(v)
+    seeds = [int(x) for x in argv[argv.index("--seeds") + 1].split(",")] if "--seeds" in argv else list(default_seeds)
+    options = {k: float(v) for k, v in (argv[i + 1].split("=") for i, a in enumerate(argv) if a == "--option")}
     return seeds, options
 
 
