@@ -1,4 +1,4 @@
-"""The synthetic ADA benchmark's steps (dbscan_1m.sh, cases.py):
+"""The synthetic ADA benchmark's steps (cases.py runs them):
 
     synthetic.py make OUT_DIR [N_POINTS] [GENERATOR]   a point field (GeoPackage, field VEL, UTM 33N): without GENERATOR
         tests/testutils_ada.py's planted field (seed 42), synthetic_<N>.gpkg and its truth .npz; with GENERATOR (a
