@@ -18,13 +18,12 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, cpu_s, write_tif
+from common import GT, ROOT, cpu_s, write_tif
 
 SIZES = {  # per size: DEM side, Okada grid side and sources, SLC stack (dates, rows, cols), series (dates, rows, cols)
     "tiny": {"dem": 300, "okada": (200, 5), "slc": (8, 64, 100), "series": (20, 64, 100)},
     "modest": {"dem": 2000, "okada": (1200, 40), "slc": (20, 400, 800), "series": (60, 400, 1000)},
 }
-GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
 
 
 # --------------------------------------------------------------------------- inputs (parent)
