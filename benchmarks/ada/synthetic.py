@@ -1,13 +1,11 @@
 """The synthetic ADA benchmark's steps (cases.py runs them):
 
-    synthetic.py make OUT_DIR [N_POINTS] [GENERATOR]   a point field (GeoPackage, field VEL, UTM 33N): without GENERATOR
-        tests/testutils_ada.py's planted field (seed 42), synthetic_<N>.gpkg and its truth .npz; with GENERATOR (a
-        name of tests/testutils_ada_generators.py, seed 0), <GENERATOR>_<N>.gpkg only
-    synthetic.py dbscan TRUTH.npz EPS_M OUT.json       the peer (bench venv): active points (|v| >= 2 sigma) ->
-        scikit-learn DBSCAN -> convex hulls, their WKT and the time of DBSCAN + hulls
-    synthetic.py score TRUTH.npz ours.gpkg|dbscan.json ...   precision / recall against the planted areas: a
-        detection is true when >= 50 % of its area lies in one planted ellipse; recall over all planted areas and
-        the resolvable ones (above the threshold with >= 10 points); area error |matched - planted| / planted
+    synthetic.py make OUT_DIR [N_POINTS] [GENERATOR]   tests/testutils_ada.py's planted field (seed 42): a GeoPackage
+        (field VEL, UTM 33N) and its truth .npz; with GENERATOR (tests/testutils_ada_generators.py) the GeoPackage only
+    synthetic.py dbscan TRUTH.npz EPS_M OUT.json       the peer: points with |v| >= 2 sigma -> scikit-learn DBSCAN ->
+        convex hulls (WKT) and the time of DBSCAN + hulls
+    synthetic.py score TRUTH.npz ours.gpkg|dbscan.json ...   a detection is true when >= 50 % of it lies in one planted
+        ellipse; recall over all planted and the resolvable areas (>= 10 points above the threshold); area error
 """
 
 import json

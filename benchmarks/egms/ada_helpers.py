@@ -1,13 +1,11 @@
 """What ada_dask.sh asks between its runs:
 
-    ada_helpers.py layers GPKG                        the feature layers of a GeoPackage, on one line
-    ada_helpers.py same A.gpkg B.gpkg                 are two adadetection outputs the same ADAs? (every feature row,
-                                                      geometry blob and attributes, byte for byte; exit 1 if not)
-    ada_helpers.py score TRUTH.json POINTS.gpkg LAYER ADA.gpkg
-                                                      the ADAs of one track layer against make_tiles.py's planted
-                                                      areas, with benchmarks/ada/synthetic.py's rules
-    ada_helpers.py proc-tree PID                      CPU seconds and peak RSS (VmHWM) of a process and its live
-                                                      descendants: ``cpu_s=<total> rss_mb=<pid>:<MB>,...``
+    ada_helpers.py layers GPKG                  the feature layers of a GeoPackage, on one line
+    ada_helpers.py same A.gpkg B.gpkg           the same ADAs? (every feature row byte for byte; exit 1 if not)
+    ada_helpers.py score TRUTH.json POINTS.gpkg LAYER ADA.gpkg   a track layer's ADAs against make_tiles.py's
+                                                planted areas, with benchmarks/ada/synthetic.py's rules
+    ada_helpers.py proc-tree PID                CPU seconds and peak RSS (VmHWM) of a process and its live
+                                                descendants: ``cpu_s=<total> rss_mb=<pid>:<MB>,...``
 """
 
 import json

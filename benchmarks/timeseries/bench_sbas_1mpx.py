@@ -5,18 +5,13 @@ Usage (make bench FAMILY=timeseries CASE=mintpy_1mpx, CASE=floor_1mpx):
     bench_sbas_1mpx.py STACK_DIR MINTPY_BIN_DIR OUT_JSON [--repeat N] [--threads N] [--weight no|var] [--variants]
     bench_sbas_1mpx.py floor STACK_DIR OUT_JSON [--rounds N] [--threads N]
 
-MintPy: both get the same cores, ours numba threads, MintPy one OpenBLAS thread per process and ``-c local
---num-worker N`` (as its documentation runs it); ``--variants`` adds MintPy on N OpenBLAS threads and on one
-process, which measure OpenBLAS's thread overhead rather than MintPy. Each repeat runs both back to back.
-
-Floor, alternated round by round (ours first on odd rounds):
-* ours: the whole run, its wall time split by the time-stamped lines of its output into start-up, guard and stack,
-  block pass (with the engine's read / compute / write totals), finish and exit;
-* start-up alone: ``qgis_process.bin list``;
-* floor (``io-floor``, its own process): GDAL alone reads every input once and writes our last run's five outputs,
-  nothing computed, with GDAL's default options for our layout (256-px tiles, DEFLATE 6, predictor 3, one thread)
-  and with our writer's (DEFLATE 1, ZSTD 1 for the series, worker threads).
-Before every timed run: ``sync``, the previous outputs removed and every input read once (untimed).
+MintPy gets the same cores as ours (numba threads): one OpenBLAS thread per process and ``-c local --num-worker N``,
+as its documentation runs it (``--variants``: on N OpenBLAS threads and on one process, OpenBLAS's overhead).
+The floor, alternated round by round with ours (its wall time split by the time-stamped lines of its output) and
+``qgis_process.bin list`` (start-up alone): GDAL alone reading every input once and writing our last run's five
+outputs (``io-floor``, its own process) with GDAL's default options for our layout (256-px tiles, DEFLATE 6,
+predictor 3, one thread) and with our writer's (DEFLATE 1, ZSTD 1 for the series, worker threads). Before every
+timed run: ``sync``, the previous outputs removed and every input read once (untimed).
 """
 
 from __future__ import annotations
