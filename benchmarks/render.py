@@ -1,11 +1,9 @@
 """Write BENCHMARKS.md's tables from the latest recorded result of each case (benchmarks/FAMILY/results.json).
 
 Usage: python3 benchmarks/render.py [--check]
-Each table stands between ``<!-- table: NAME -->`` and ``<!-- end table -->``; it lists, in the order of the
-families' cases.py, every case whose table is NAME (a case's table is its family unless it says otherwise) and
-that has a record. The prose around the tables is written by hand and kept as it is. A cell over 400 characters
-is refused (the history of a figure lives in git, not in its cell). ``--check`` writes nothing and exits 1 when
-BENCHMARKS.md is not what the results give.
+Each table stands between ``<!-- table: NAME -->`` and ``<!-- end table -->`` and lists, in cases.py order, every
+case whose table is NAME and that has a record; the prose around is kept. A cell over 400 characters is refused.
+``--check`` writes nothing and exits 1 when BENCHMARKS.md is not what the results give.
 """
 
 from __future__ import annotations

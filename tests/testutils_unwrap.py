@@ -60,7 +60,7 @@ def correct_share(unwrapped, components, truth, region) -> float:
     return good / max(1, int(region.sum()))
 
 
-# The synthetic cases of the unwrapping benchmarks (benchmarks/unwrap: compare.py, tiles.py, speed_2000.py).
+# The synthetic cases of the unwrapping benchmarks (benchmarks/unwrap: compare.py and its speed step, tiles.py).
 # max gradient of a Gaussian bowl = peak / (radius sqrt(e)) rad/px; 2 pi rad = 1 fringe; beyond pi rad/px
 # (5 fringes per 10 px) the steepest ring is aliased: no unwrapper can get it right
 BENCH_CASES = {

@@ -1,10 +1,7 @@
-"""Recall/precision of ADA detection defaults on the synthetic generators of generators.py.
+"""Recall/precision of ADA detection defaults on tests/testutils_ada_generators.py's generators (core
+``detect_ada``, no QGIS), at their default size times ``--scale``, seeds 0-3; one JSON line per case.
 
 Usage (make bench FAMILY=ada CASE=generators): bench_generators.py [--scale S] [--seeds 0,1,2,3] [NAME ...]
-Runs the core ``detect_ada`` with default parameters (in one process, no QGIS) on each generator of
-tests/testutils_ada_generators.py at its default size times ``--scale`` for the seeds 0-3 and the noise levels
-listed below, and prints one JSON line per case: precision, recall of the detectable areas
-(peak >= 2x threshold, >= 10 points above it), recall of all areas, ADAs, core seconds.
 """
 
 import argparse

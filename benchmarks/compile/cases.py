@@ -1,7 +1,5 @@
-"""Compile CPU per kernel family from an empty numba cache, and the numpy path's cost per MB of input: the table
-(algorithms/compile_costs.json) a first run reads to choose between compiling and running its kernels as Python."""
-
-ABOUT = "compile CPU per kernel family and the numpy path's cost (algorithms/compile_costs.json)"
+"""Compile CPU per numba kernel family and the numpy path's cost per MB (algorithms/compile_costs.json)."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="compile_costs", measures="each kernel family from an empty NUMBA_CACHE_DIR, then on that cache",

@@ -1,27 +1,15 @@
-"""Compile CPU per numba kernel family, from an empty cache, and the numpy path's cost per megabyte of input:
-the table ``algorithms/compile_costs.json`` that a run reads to choose between compiling and the numpy path
-(:mod:`processing_provider.inputs.compilation`) and to say how long its compilation takes.
+"""Compile CPU per numba kernel family from an empty cache, and the numpy path's cost per MB of input: the table
+``algorithms/compile_costs.json`` a run reads to choose between compiling and the numpy path and to say how long
+compiling takes (docs/architecture.md explains the choice).
 
-Per family (:mod:`algorithms.kernel_families`), each in its own process (``warm_kernels.py --one``):
-* cold: the family's warm-up with an empty ``NUMBA_CACHE_DIR`` of its own (every kernel compiles), then the same
-  again on that cache (warm: loads); compile CPU = cold - warm (user + sys of the whole process, so imports and
-  the interpreter's start cancel);
-* numpy: the warm-up with the kernels run as Python (``--python --scale``): after an untimed run, timed at scale 1
-  and at a larger scale (``BIG``); seconds per MB of input = the difference of their CPU over the difference of
-  their input bytes (fixed costs cancel); numba's the same way on the warm cache (the slowdown without numba is
-  their ratio).
+Per family, each in its own process (``warm_kernels.py --one``): compile CPU = a warm-up on an empty cache minus the
+same on that cache; seconds per MB = the CPU difference of the numpy-path warm-up at two scales over their input
+bytes. ``--tools COLD_WARM.json`` writes the per-tool rows from ``benchmarks/startup/cold_warm.py``'s output
+(run with ``COLD_WARM_COMPILE=always``), keeping the families' columns.
 
-    PYTHONPATH=.build/plugins /usr/bin/python3 -m insar_geohazards.warm_kernels   # the costs per MB load from it
     /usr/bin/python3 benchmarks/compile/measure.py [--jobs 2] [--out algorithms/compile_costs.json] [FAMILY ...]
     .build/venv-numba/bin/python benchmarks/compile/measure.py --compile-only --out .build/compile_costs_pip.json
-    /usr/bin/python3 benchmarks/compile/measure.py --tools COLD_WARM.json   # the per-tool rows, below
-
-Per tool (``tools``): what a tool's first run compiles, often a part of its families (Okada's displacement alone,
-SBAS without coherence). ``--tools`` reads ``benchmarks/startup/cold_warm.py``'s output, run with
-``COLD_WARM_COMPILE=always`` (each run on an empty cache; compile = first - second run's CPU-s), and writes each
-run's row (its log names it: ``Compile cost row <id>[:<variant>]``) into the table, keeping the families' columns;
-a tool compiling several families has its measured compile shared among them as their whole warm-ups are.
-      (pip's numba in a venv: ``python3 -m venv .build/venv-numba && .build/venv-numba/bin/pip install numba scipy``)
+    /usr/bin/python3 benchmarks/compile/measure.py --tools COLD_WARM.json
 """
 
 import argparse
@@ -93,9 +81,7 @@ def main():
             doc["tools"] = json.load(fh).get("tools", {})
     except (OSError, ValueError):
         pass
-    with open(args.out, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, sort_keys=True)
-        fh.write("\n")
+    _write(doc, args.out)
 
 
 def tool_rows(cold_warm_json, out):
@@ -106,15 +92,14 @@ def tool_rows(cold_warm_json, out):
     with open(out, encoding="utf-8") as fh:
         doc = json.load(fh)
     with open(cold_warm_json, encoding="utf-8") as fh:
-        runs = json.load(fh)["tools"]
+        cold_warm = json.load(fh)
+    runs, machine = cold_warm["tools"], cold_warm["machine"]
     measured = {}
     for r in runs:
         entry = r["cold"].get("entry") or r.get("entry")
         if entry and r["cold"]["ok"] and r["warm"]["ok"]:
             measured.setdefault(entry, []).append(max(0.0, r["compile_cpu_s"]))
     tools = doc.setdefault("tools", {})
-    with open(cold_warm_json, encoding="utf-8") as fh:
-        machine = json.load(fh)["machine"]
     loads = [r["cold"]["load_1min"] for r in runs]
     how = doc["tools_how"] = doc.get("tools_how") if isinstance(doc.get("tools_how"), dict) else {}
     for entry, values in sorted(measured.items()):
@@ -126,6 +111,10 @@ def tool_rows(cold_warm_json, out):
         how[entry] = (f"benchmarks/startup/cold_warm.py, COLD_WARM_COMPILE=always: first - second run CPU-s, "
                       f"{machine['date']}, load {min(loads):.1f}-{max(loads):.1f}")
         print(entry, tools[entry], flush=True)
+    _write(doc, out)
+
+
+def _write(doc, out):
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True)
         fh.write("\n")
@@ -161,26 +150,11 @@ def _kernels_value(node, path):
 
 def _each(names, env_for, extra, jobs):
     """Each family in its own process with its own cache folder, ``jobs`` at a time."""
-    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
-    out, lock, pending = [], threading.Lock(), list(names)
-
-    def worker():
-        while True:
-            with lock:
-                if not pending:
-                    return
-                name = pending.pop(0)
-            res = warm_kernels.warm([name], jobs=1, extra=extra, env=env_for(name))
-            with lock:
-                out.extend(res)
-
-    threads = [threading.Thread(target=worker) for _ in range(max(1, jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        runs = pool.map(lambda name: warm_kernels.warm([name], jobs=1, extra=extra, env=env_for(name)), names)
+        return [r for res in runs for r in res]
 
 
 if __name__ == "__main__":

@@ -1,12 +1,9 @@
-"""Speed at 1 Mpx x 202 interferograms: our rampremoval / troposphericcorrection (whole qgis_process runs:
-start-up, reading 202 GeoTIFFs, fitting pass, correcting pass, writing 202 GeoTIFFs) against MintPy 1.6.4's
-equivalents in the same session (reading unwrapPhase from ifgramStack.h5, mintpy.objects.ramp.deramp /
-tropo_phase_elevation's estimate + delay on the 3-D stack, writing the corrected stack to HDF5).
+"""Speed at 1 Mpx x 202 interferograms: rampremoval / troposphericcorrection (whole qgis_process runs) against
+MintPy 1.6.4's ``deramp`` / ``tropo_phase_elevation`` (reading and writing ifgramStack.h5) in the same session.
 
     make bench FAMILY=corrections CASE=ramp_1mpx   (bench_1mpx.py STACK_FOLDER VENV_PYTHON [--threads 2])
 
-STACK_FOLDER is the benchmark stack of benchmarks/timeseries/make_stack.py (tif/ and ifgramStack.h5); a
-synthetic DEM on its grid is written to a temporary folder. Outputs go to a temporary folder and are removed.
+STACK_FOLDER: benchmarks/timeseries/make_stack.py's stack; a synthetic DEM and the outputs go to a temporary folder.
 """
 
 from __future__ import annotations

@@ -1,17 +1,11 @@
-"""Unwrapping-error correction by phase closure vs MintPy 1.6.4 on the same stacks.
+"""Unwrapping-error correction by phase closure vs MintPy 1.6.4 on the same synthetic stacks (planted cycles).
 
 Usage (MintPy's Python, which also imports this plugin's pure core):
   .build/venv-bench/bin/python bench_closure.py WORK_DIR OUT_JSON
 
-1. Synthetic SBAS stacks (several networks, noise levels, shares of interferograms hit) with integer
-   cycles planted as rectangles, written as a MintPy ifgramStack.h5:
-   * MintPy ``calc_num_triplet_with_nonzero_integer_ambiguity`` (the per-pixel count of triplets with a
-     non-zero integer closure, Yunjun et al. 2019 eq. 8-9) vs our ``n_nonclosing`` with the same reference
-     pixel: equal pixel for pixel?
-   * MintPy's per-pixel solver (``l1regls(-C, K, alpha=1e-2)`` then rounding, the kernel of its
-     phase-closure correction) vs ours on the pixels with non-closing loops (all of them, or a random
-     sample of 1,500): share of planted cycles fixed and of new errors made, per method.
-2. Truth scoring: velocity RMS (SBAS least squares) before / after our correction.
+Compares MintPy's per-pixel count of non-closing triplets with ours (pixel for pixel) and its per-pixel solver
+(``l1regls`` then rounding) with ours (planted cycles fixed, new errors made), then the velocity RMS against the
+truth before and after our correction. docs/corrections.md reads the figures.
 """
 
 from __future__ import annotations

@@ -1,14 +1,11 @@
-"""Speed at 1 Mpx: geohazard:unwrapclosurecorrection (whole qgis_process run: read, closures, integer
-solves, 202 corrected GeoTIFFs, statistics) vs MintPy 1.6.4's per-pixel closure pass
-(``calc_num_triplet_with_nonzero_integer_ambiguity``: read, reference, closures, integer ambiguity count,
-one output) on the same 1000 x 1000 px, 202-interferogram stack, one after the other, same threads.
+"""Speed at 1 Mpx: geohazard:unwrapclosurecorrection (whole qgis_process run) vs MintPy 1.6.4's per-pixel closure
+pass (``calc_num_triplet_with_nonzero_integer_ambiguity``) on the same 202-interferogram stack, same threads.
 
 Usage (make bench FAMILY=corrections CASE=closure_1mpx):
   bench_closure_1mpx.py STACK_DIR MINTPY_PYTHON WORK_DIR OUT_JSON [--threads 2]
 
-STACK_DIR holds ``tif/*_unw.tif`` and ``ifgramStack.h5`` (benchmarks/timeseries/make_stack.py). MintPy's
-correcting action needs connected components, which this stack has not: its closure pass is the part of
-MintPy's method that runs per pixel, and a lower bound of its cost.
+MintPy's correction needs connected components, which this stack has not: its closure pass is a lower bound of its
+cost.
 """
 
 from __future__ import annotations

@@ -3,12 +3,9 @@
 Usage (make bench FAMILY=corrections CASE=dem_error): bench_dem_error.py WORK_DIR MINTPY_PYTHON OUT_JSON
        [--rows R --cols C --dates N] [--geometry 2d|0d] [--threads T]
 
-Writes a time series with known DEM error, deformation (linear + quadratic) and noise as a GeoTIFF
-(ours) and a MintPy timeseries.h5 (+ geometryRadar.h5 with per-pixel incidence and slant range for
-``--geometry 2d``; centre values in the metadata for ``0d``), runs both whole (ours through
-``qgis_process``, MintPy ``python -m mintpy.cli.dem_error -p 2``), times them one after the other
-with the same thread count, and compares DEM error and corrected series with each other and with
-the truth.
+A series with a known DEM error, linear + quadratic deformation and noise, as a GeoTIFF and as MintPy's
+timeseries.h5 (per-pixel geometry with ``2d``, centre values with ``0d``); both run whole, one after the other;
+DEM error and corrected series compared with each other and the truth.
 """
 
 from __future__ import annotations

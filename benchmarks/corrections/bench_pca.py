@@ -2,12 +2,8 @@
 
 Usage: /usr/bin/python3 bench_pca.py OUT_JSON [--tile 64]
 
-Scenarios (128 x 128 px, 40 dates unless said): turbulent delay, randomly stratified delay, both,
-a stratified delay that follows the seasons, a landslide surge outside the temporal model (with and
-without its date declared), few dates (16). Methods: none, the PCA correction
-(``algorithms/corrections/pca.py``), a linear phase-elevation fit per date (per tile of the same
-size, and over the whole image). Scores against the truth: RMS of the time-series error (mm, every
-date and pixel) and of the linear velocity (mm/yr).
+Scenarios of turbulent and stratified delays, a surge outside the temporal model, few dates; methods: none, PCA, a
+phase-elevation fit per tile and over the image; RMS of the series (mm) and velocity (mm/yr) errors.
 """
 
 from __future__ import annotations

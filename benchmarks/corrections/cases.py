@@ -1,6 +1,5 @@
 """Corrections and the Corrected SBAS chain against MintPy 1.6.4's own steps on the same values."""
-
-ABOUT = "corrections and the Corrected SBAS chain against MintPy 1.6.4"
+ABOUT = __doc__
 _MINTPY = 'peers --check mintpy "mintpy==1.6.4" rasterio h5py'
 _CHAIN_PEER = "MintPy 1.6.4's eight matching smallbaselineApp steps in one process (`mintpy_chain.cfg`)"
 _BIG = ('[ -f "$BUILD/bench_ts/big/stack.json" ] || '

@@ -1,19 +1,12 @@
 """MintPy 1.6's smallbaselineApp steps matching the Corrected SBAS chain, on a stack written by chain_stacks.py.
 
-Run with the benchmark venv (MintPy + rasterio + h5py):
-
     .build/venv-bench/bin/python benchmarks/corrections/chain_mintpy.py STACK_DIR WORK_DIR [--stable] [--repeat N]
 
-The stack's GeoTIFFs become MintPy's ``inputs/ifgramStack.h5`` and ``inputs/geometryGeo.h5`` (height, incidence,
-slant range) directly, so that ``load_data`` is not timed; then, in one process, the steps ``modify_network``,
-``reference_point``, ``correct_unwrap_error`` (phase closure), ``invert_network``, ``correct_troposphere``
-(height correlation), ``deramp`` (linear, or quadratic with ``--quadratic``), ``correct_topography`` and
-``velocity`` run with the template ``mintpy_chain.cfg`` (kept next to this script). ``--stable``: the ramps are
-fitted on the stable area (``stable.tif``, MintPy ``mintpy.deramp.maskFile``) and the reference point is the
-stable area's centre, as our chain with a STABLE_AREA; otherwise MintPy's defaults (maskTempCoh.h5, automatic
-reference); ``--stable --stable-reference-only``: the reference in the stable area, the ramps on MintPy's default
-mask. Prints one JSON line: per-step wall and CPU seconds, the velocity file, the time series after each step
-(:data:`SERIES`) and the load average.
+The GeoTIFFs become ``inputs/ifgramStack.h5`` and ``inputs/geometryGeo.h5`` directly (``load_data`` untimed), then
+in one process the steps of ``mintpy_chain.cfg`` (kept next to this script) from ``modify_network`` to
+``velocity``. ``--stable``: ramps fitted on ``stable.tif`` and the reference point at its centre, as our chain
+with a STABLE_AREA (``--stable-reference-only``: only the reference). Prints one JSON line: per-step wall and CPU
+seconds, the velocity file, the series after each step (:data:`SERIES`).
 """
 
 from __future__ import annotations

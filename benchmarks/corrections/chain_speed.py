@@ -1,20 +1,12 @@
-"""CPU of the whole Corrected SBAS chain through ``qgis_process`` against MintPy's matching smallbaselineApp steps,
-per stack size.
+"""CPU of the whole Corrected SBAS chain through ``qgis_process`` against MintPy's matching steps, per stack size.
 
     /usr/bin/python3 benchmarks/corrections/chain_speed.py [--stack W04_volcano_uplift]
         [--sizes 200x200x30,220x220x29,400x400x50] [--cold 220x220x29] [--repeat 2] [--work DIR]
 
-Each size (rows x columns x dates) is the scenario ``--stack`` of chain_world.py on that grid (a name of
-chain_stacks.py, e.g. S4_volcano, is that stack on the grid with its own network), written once. Ours: the shipped
-model ``geohazard:correctedsbas`` run by ``qgis_process.bin run`` as a batch user runs it; CPU = user + system and
-peak RSS from ``/usr/bin/time``. The first run is not timed, except at the sizes of ``--cold``, where this
-checkout's numba cache is emptied before it (a user's first run after installing, without the warm-up); then the
-chain's kernels are compiled into the cache as ``python3 -m insar_geohazards.warm_kernels`` does (not timed) and
-the warm runs are timed, best of ``--repeat``. The floor: an empty ``qgis_process`` run of a trivial native
-algorithm (QGIS, its providers and this plugin loaded). MintPy: chain_mintpy.py in the benchmark venv (its eight
-steps in one process; the import and the HDF5 inputs not timed), best of ``--repeat``. CPU seconds are what
-compare on a shared machine; the load average is printed with them. Prints one JSON line per size and the
-``{"bench": ...}`` rows (case ``chain_speed_<rows>``). Run: make bench FAMILY=corrections CASE=chain_speed_220.
+Each size is chain_world.py's scenario (or a chain_stacks.py stack) on that grid. Ours: the shipped model
+``geohazard:correctedsbas`` by ``qgis_process.bin run``, warm runs best of ``--repeat`` (at the ``--cold`` sizes the
+first run also from an empty numba cache); the floor: an empty ``qgis_process`` run; MintPy: chain_mintpy.py, best
+of ``--repeat``. Prints one JSON line per size and the ``{"bench": ...}`` rows (case ``chain_speed_<rows>``).
 """
 
 from __future__ import annotations

@@ -1,21 +1,8 @@
 """Phase-closure unwrapping-error correction on stacks with planted whole-cycle errors: fixed, left, new.
 
-Each scenario is a small-baseline stack (LOS mm) built from a deformation bowl, a smooth troposphere per date and
-per-interferogram noise of one kind (Gaussian, spatially correlated, or decorrelated patches with low coherence),
-with whole-cycle errors planted in patches of chosen interferograms (one interferogram per patch, several patches on
-one interferogram, patches overlapping on several interferograms, patches touching the edges, +-1 and +-2 cycles,
-on interferograms in many, few or no loops). The noise is part of the "clean" stack: the error of a value after
-correction is exactly ``planted + cycles added``, an integer, so nothing is left to rounding.
-
-Counts per scenario (interferogram values):
-* ``fixed``: planted error, brought to 0;
-* ``left``: planted error, left as it was;
-* ``new``: a value changed where nothing was planted, or a planted error changed to another wrong multiple;
-* ``no_loop``: planted values on interferograms in no closure loop (nothing can tell them: they stay).
-
-The step's core runs as the tool runs it in the Corrected SBAS model (coherence given, COHERENCE_THRESHOLD 0.3: the
-region pass then the per-pixel pass). The scenarios marked ``holdout`` were written with the others and never used
-to tune the step.
+The scenarios and the counts (``fixed``, ``left``, ``new``, ``no_loop``) are described in docs/corrections.md; the
+error of a value after correction is exactly ``planted + cycles added``, an integer. The step runs as the Corrected
+SBAS model runs it (coherence given, threshold 0.3); the ``holdout`` scenarios were never used to tune it.
 
     python3 benchmarks/corrections/closure_scenarios.py [--root PLUGINS_DIR] [--json OUT] [--only NAMES]
         [--rules all|no-extension|own-closures]

@@ -1,10 +1,7 @@
-"""Side by side with MintPy 1.6.4 on the real Mexico City Sentinel-1 stack (tests/data): network modification,
-ramp removal and phase-elevation correction. Run with the benchmark venv (MintPy + GDAL):
+"""Side by side with MintPy 1.6.4 on the real Mexico City stack (tests/data): network modification, ramp removal
+and phase-elevation correction; ours is the pure core (equal to the tools' output: test_troposphericcorrection.py).
 
     .build/venv-bench/bin/python benchmarks/corrections/compare_mintpy.py
-
-Our side is the pure core (algorithms/corrections), which tests/processing/test_troposphericcorrection.py shows equal to
-the Processing tools' block-engine output (to float32 rounding).
 """
 
 from __future__ import annotations

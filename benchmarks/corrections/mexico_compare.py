@@ -1,17 +1,12 @@
-"""The real Mexico City Sentinel-1 stack (tests/data, GAMMA, 30 interferograms, 13 dates of 2018, 100 x 60 px) through
-the Corrected SBAS chain and MintPy's matching smallbaselineApp steps, side by side. There is no truth: what is
-reported is each side's velocity (peak subsidence, the stable strip's scatter, the velocity's correlation with the
-DEM) and their agreement (RMS difference, correlation, the difference's plane and height term), step by step.
+"""The real Mexico City stack (tests/data, 30 interferograms) through the Corrected SBAS chain and MintPy's
+matching steps, side by side, step by step: no truth, so each side's velocity (peak subsidence, the stable strip's
+scatter, correlation with the DEM) and their agreement.
 
     /usr/bin/python3 benchmarks/corrections/mexico_compare.py [--work DIR]
 
-Both sides get the same stable area (the demo's western strip, columns < 15: lon -99.191..-99.170) and the same
-geometry: incidence 39.7036 deg and slant range 878 314.5 m, the scene values of the GAMMA MLI header
-``r20180106_VV_8rlks_mli.par`` (``incidence_angle``, ``center_range_slc``) of the upstream PyRate test data
-(GeoscienceAustralia/PyRate, tests/test_data/cropA); they only scale the DEM error, not the corrected series.
-MintPy 1.6.4 runs with ``mintpy_chain.cfg`` (height_correlation order 1, deramp linear, ``var`` weighting, DEM error
-order 2) in the benchmark venv (chain_mintpy.py), with its reference point in the strip and either the strip as
-``deramp.maskFile`` ("stable") or its default ``maskTempCoh.h5`` ("ref").
+Both sides: the demo's western strip as the stable area, incidence 39.7036 deg and slant range 878 314.5 m (the GAMMA
+MLI header of the upstream PyRate test data; they only scale the DEM error). MintPy 1.6.4 runs chain_mintpy.py with
+``mintpy_chain.cfg``, the strip as ``deramp.maskFile`` ("stable") or its ``maskTempCoh.h5`` ("ref").
 """
 
 from __future__ import annotations

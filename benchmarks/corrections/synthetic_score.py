@@ -2,11 +2,8 @@
 
     /usr/bin/python3 benchmarks/corrections/synthetic_score.py
 
-Generators (tests/testutils_corrections.synthetic_stack): a subsidence bowl, a DEM (mountain + rolling
-terrain), a stratified troposphere k_date * h (optionally varying across the scene), a turbulent troposphere,
-orbital ramps; a small-baseline network (3 neighbours). The velocity comes from a plain least-squares SBAS and
-a linear fit; the score is the RMS of (velocity - true velocity) after removing its median (the reference is
-arbitrary), in mm/yr.
+Stacks of tests/testutils_corrections.synthetic_stack; a plain least-squares SBAS and a linear fit; RMS of the
+velocity error after removing its median (mm/yr).
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
-"""Corrected SBAS against MintPy's matching smallbaselineApp steps, step by step, on the scenarios of chain_world.py
-(and the eight stacks of chain_stacks.py), with each stack's floor (an oracle: the stack without its tropospheric
-delay, ramps, DEM-error term and slips through the same weighted SBAS). docs/corrections.md, "How it is scored"
-and "Per step", says what both sides run and how each figure is counted.
+"""Corrected SBAS against MintPy's matching smallbaselineApp steps, step by step, on chain_world.py's scenarios (and
+chain_stacks.py's stacks), with each stack's oracle floor. docs/corrections.md, "How it is scored" and "Per step",
+says what both sides run and how each figure is counted.
 
     make bench FAMILY=corrections CASE=world   (world_compare.py [--work DIR] [--stacks W01_flat_city,...|tuning|
         holdout|old|all] [--same-ramp-order] [--out JSON])
-
-Writes ``benchmarks/results/corrections/world_vs_mintpy.json`` and prints two lines per stack (velocities; series
-after each step: ours / MintPy stable / MintPy ref).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""The same bytes on every CPU target: the numba kernels and BLAS under other targets (cross_target.sh)."""
-
-ABOUT = "same bytes across numba, OpenBLAS and numpy CPU targets"
+"""The same bytes on every CPU target: numba kernels, OpenBLAS and numpy under other targets."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="cross_target", peer="none: the host's bytes",

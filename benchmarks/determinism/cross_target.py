@@ -1,10 +1,8 @@
-"""Every case of the determinism harness once (whole image, this process); outputs pickled or compared.
+"""Every case of tests/core/test_engine_determinism.py once (whole image, this process); outputs pickled or compared.
 
-``python cross_target.py build CASES.pkl`` builds the inputs of every case of
-tests/core/test_engine_determinism.py once; ``python cross_target.py run CASES.pkl OUT.pkl`` runs them and
-pickles their outputs; ``python cross_target.py compare A.pkl B.pkl ...`` prints, per case, whether the other
-runs gave the same bytes as the first. cross_target.sh runs it under several CPU targets (numba's
-NUMBA_CPU_NAME, OpenBLAS's OPENBLAS_CORETYPE, numpy's NPY_DISABLE_CPU_FEATURES) and compares.
+    python cross_target.py build CASES.pkl | run CASES.pkl OUT.pkl | compare A.pkl B.pkl ...
+
+cross_target.sh runs it under several CPU targets (NUMBA_CPU_NAME, OPENBLAS_CORETYPE, NPY_DISABLE_CPU_FEATURES).
 """
 
 import os

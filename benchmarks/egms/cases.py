@@ -1,7 +1,5 @@
-"""EGMS loading (loadegms) on EGMS-L2b-like zipped tiles of make_tiles.py and the real Ustica tiles, and ADA on
-10 M loaded points (also on a Dask cluster)."""
-
-ABOUT = "EGMS loading at scale, series storage forms, ADA on 10 M points"
+"""EGMS loading at scale (synthetic L2b tiles, real Ustica), series storage forms, ADA on 10 M points."""
+ABOUT = __doc__
 
 
 

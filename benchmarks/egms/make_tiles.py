@@ -2,25 +2,11 @@
 
 Usage: /usr/bin/python3 make_tiles.py OUT_DIR [--points N] [--tiles K] [--corrupt C] [--seed S] [--jobs J]
 
-The column layout is the real EGMS L2b tile's (the bundled Ustica product: pid, mp_type, latitude,
-longitude, easting, northing, heights, line, pixel, rmse_ts, temporal_coherence, amplitude_dispersion,
-incidence_angle, track_angle, los_east/north/up, mean_velocity(_std), acceleration(_std),
-seasonality(_std), gnss_velocity, then one column YYYYMMDD per date, displacement in mm with one
-decimal), with the decimals of each column as the real file writes them.
-
-N unique points over K tiles, half the tiles ascending track 117 (dates every 6 days from
-2020-01-03, 207 of them), half descending track 022 (every 6 days from 2020-01-06, 210 of them). Each
-tile is a burst (a stripe of northing); 5 % of a tile's points are repeated in the next tile of
-the same track (same pid and position, the copy's values processed again: other noise), as
-EGMS bursts overlap. Velocities: 1 mm/yr noise with planted areas (ellipses 100 m - 1 km
-across moving 5-25 mm/yr, one in five uplift, as the ADA benchmark's planted field); series =
-velocity x time + a seasonal term + 2 mm noise, rounded to 0.1 mm. C tiles (the last ones) are
-damaged: their compressed data is overwritten half-way, so the header reads and the CRC fails later.
-Deterministic for a seed (tile by tile).
-
-Writes OUT_DIR/EGMS_L2b_<track>_<burst>_IW2_VV_2020_2024_1.zip and OUT_DIR/truth.json (planted areas,
-tiles, duplicates, damaged tiles). The text is formatted by numpy (digits written into a byte
-matrix, then the unused bytes dropped), zipped with deflate level 1 (fast; 6 is EGMS's).
+The real L2b tile's columns and decimals (the bundled Ustica product); half the tiles ascending track 117, half
+descending 022 (6-day dates); each tile a burst whose last 5 % of points repeat in the next tile (other noise);
+velocities: 1 mm/yr noise with planted areas moving 5-25 mm/yr (as the ADA benchmark's); the last C tiles' data
+overwritten half-way (the header reads, the CRC fails). Deterministic for a seed. Writes the zips and
+OUT_DIR/truth.json.
 """
 
 import argparse

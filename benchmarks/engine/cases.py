@@ -1,6 +1,5 @@
-"""The memory knob (MAX_MEMORY_MB): peak RSS of whole runs at three budgets, the outputs the same bytes."""
-
-ABOUT = "the block engine's memory knob"
+"""The block engine's memory knob (MAX_MEMORY_MB): peak RSS of whole runs per budget, the same bytes."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="memory_knob", table="engine", measures="geometricdistortion, DEM 2000 x 2000", peer="none",

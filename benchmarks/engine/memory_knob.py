@@ -2,17 +2,9 @@
 
 Usage: /usr/bin/python3 benchmarks/engine/memory_knob.py [--size tiny|modest] [--budgets 512,8] [--tools a,b]
 
-Makes the inputs once (in .build/bench_memory_knob/<size>), then runs each tool once per budget, each run in a fresh
-process that starts QGIS headless, registers the provider and calls ``processing.run`` with ``MAX_MEMORY_MB`` set
-(the run-wide knob; an empty value is the default, 512 MiB). The child reports its peak resident set (``VmHWM`` of
-/proc/self/status after the run: QGIS, Python, numba and GDAL included; not ``ru_maxrss`` from ``wait4``, which on
-Linux keeps the high-water mark of the parent it was forked from), the blocks the engine was handed (every
-``process_blocks`` call: blocks, rows of the tallest) and the CPU (every thread) and wall time of
-``processing.run``. One JSON line per run, then a table with each budget's peak beside the first budget's.
-
-Tools: geometricdistortion on a DEM, okadaforward on a grid (a raster tool each), phaselinking on an SLC stack and
-timeseriesmodels on a time-series raster (two stack tools). Outputs are compared between the budgets (sha1 of every
-band's values): the same bytes whatever the knob.
+Each tool runs once per budget in a fresh headless QGIS process; the child reports its ``VmHWM`` after the run (not
+``ru_maxrss``, which keeps the forking parent's mark), the blocks the engine was handed and the CPU and wall time of
+``processing.run``. The outputs must be the same bytes whatever the budget.
 """
 
 from __future__ import annotations
@@ -26,13 +18,12 @@ import subprocess
 import sys
 import time
 
-from common import ROOT, cpu_s, write_tif
+from common import GT, ROOT, cpu_s, write_tif
 
 SIZES = {  # per size: DEM side, Okada grid side and sources, SLC stack (dates, rows, cols), series (dates, rows, cols)
     "tiny": {"dem": 300, "okada": (200, 5), "slc": (8, 64, 100), "series": (20, 64, 100)},
     "modest": {"dem": 2000, "okada": (1200, 40), "slc": (20, 400, 800), "series": (60, 400, 1000)},
 }
-GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
 
 
 # --------------------------------------------------------------------------- inputs (parent)

@@ -2,14 +2,8 @@
 
 Usage (cases.py): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``;
 ``grid-input FILE`` (QGIS Python) | ``grid-peers FILE`` (bench venv): the Coulomb grid's gradients against cutde's
-``strain_free`` and DC3D (cases.py, coulomb_peers).
-Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
-per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
-in one run are the meaningful figures.
-
-``grid`` (Coulomb map, 1,000 patches, 500 x 500 nodes at 10 km depth) reads the environment:
-``GRID_ROWS`` (rows timed, default 50; 500 = the full grid) and ``GRID_SLIP`` (``uniform`` or
-``variable``: a different slip on every patch).
+``strain_free`` and DC3D. Rates are point-patch pairs per second (cutde's two triangles a rectangle count as one).
+``grid`` (1,000 patches onto 500 x 500 nodes at 10 km) reads ``GRID_ROWS`` (rows timed) and ``GRID_SLIP``.
 """
 
 import os
@@ -76,27 +70,10 @@ def peers(path):
     d = np.load(path)
     e, n, table, corners = d["e"], d["n"], d["table"], d["corners"]
     pairs = e.size * table.shape[0]
-    # --- okada_wrapper DC3D, Python loop (timed on 1,000 points, rate per pair)
-    from okada_wrapper import dc3dwrapper
-
-    m = 1000
-    alpha = 2.0 / 3.0
+    m = 1000  # okada_wrapper's DC3D in a Python loop, timed on 1,000 points (rate per pair)
 
     def loop():
-        out = np.zeros((m, 3))
-        for s in table:
-            phi = np.radians(s[3])
-            de = e[:m] - s[0]
-            dn = n[:m] - s[1]
-            x = de * np.sin(phi) + dn * np.cos(phi)
-            y = -de * np.cos(phi) + dn * np.sin(phi)
-            for i in range(m):
-                ok, u, _ = dc3dwrapper(alpha, [x[i], y[i], 0.0], s[2], s[4], [0.0, s[5]], [0.0, s[6]],
-                                       [s[7], s[8], s[9]])
-                out[i, 0] += u[0] * np.sin(phi) - u[1] * np.cos(phi)
-                out[i, 1] += u[0] * np.cos(phi) + u[1] * np.sin(phi)
-                out[i, 2] += u[2]
-        return out
+        return _dc3d(table, e[:m], n[:m])
 
     t, ref = _best(loop, repeat=1)
     print(f"okada_wrapper DC3D loop: {m * table.shape[0] / t / 1e6:.3f} M pairs/s ({m} points)")
@@ -189,6 +166,25 @@ def grid_input(path):
           f"= {xx.size * len(table) / full_cpu / 1e6:.1f} M pairs per CPU-s")
 
 
+def _dc3d(table, e, n, z=0.0, gradients=False):
+    """okada_wrapper's DC3D in a Python loop over patches and points (alpha 2/3), in east/north/up: displacements
+    (n, 3) or, with ``gradients``, the 9 gradients (n, 3, 3)."""
+    from okada_wrapper import dc3dwrapper
+
+    out = np.zeros((e.size, 3, 3) if gradients else (e.size, 3))
+    for s in table:
+        phi = np.radians(s[3])
+        sp, cp = np.sin(phi), np.cos(phi)
+        x, y = (e - s[0]) * sp + (n - s[1]) * cp, -(e - s[0]) * cp + (n - s[1]) * sp
+        for i in range(e.size):
+            _, u, g = dc3dwrapper(2.0 / 3.0, [x[i], y[i], z], s[2], s[4], [0.0, s[5]], [0.0, s[6]], [s[7], s[8], s[9]])
+            if gradients:
+                out[i] += _rotate_grad(np.asarray(g).T, phi)  # okada_wrapper gives g[j][i] = du_i/dx_j
+            else:
+                out[i] += (u[0] * sp - u[1] * cp, u[0] * cp + u[1] * sp, u[2])
+    return out
+
+
 def _rotate_grad(g_ok, phi):
     """Okada-frame gradient (DC3D order: d/dx, d/dy, d/dz columns of u) -> east/north/up."""
     sp, cp = np.sin(phi), np.cos(phi)
@@ -250,26 +246,14 @@ def grid_peers(path):
     else:
         _cutde_strain(table, corners, e, n, grad)
     try:
-        from okada_wrapper import dc3dwrapper
+        import okada_wrapper  # noqa: F401
     except ImportError:
         print("okada_wrapper not importable here: DC3D comparison skipped")
         return
     m = int(os.environ.get("GRID_DC3D_NODES", "200"))
-    step = max(1, e.size // m)
-    sel = np.arange(0, e.size, step)[:m]
-    alpha = 2.0 / 3.0
-    ref = np.zeros((sel.size, 3, 3))
+    sel = np.arange(0, e.size, max(1, e.size // m))[:m]
     t = time.process_time()
-    for s in table:
-        phi = np.radians(s[3])
-        de = e[sel] - s[0]
-        dn = n[sel] - s[1]
-        x = de * np.sin(phi) + dn * np.cos(phi)
-        y = -de * np.cos(phi) + dn * np.sin(phi)
-        for i in range(sel.size):
-            ok_, _, g = dc3dwrapper(alpha, [x[i], y[i], -10e3], s[2], s[4], [0.0, s[5]], [0.0, s[6]],
-                                    [s[7], s[8], s[9]])
-            ref[i] += _rotate_grad(np.asarray(g).T, phi)  # okada_wrapper gives g[j][i] = du_i/dx_j
+    ref = _dc3d(table, e[sel], n[sel], -10e3, gradients=True)
     cpu = time.process_time() - t
     err = np.abs(grad[sel] - ref).max() / np.abs(ref).max()
     print(f"okada_wrapper DC3D loop: {sel.size * len(table) / cpu / 1e6:.3f} M pairs per CPU-s ({sel.size} nodes); "

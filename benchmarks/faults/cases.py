@@ -1,7 +1,5 @@
-"""Okada and Coulomb (okadaforward, coulombstress): ours (numba) against cutde (CPU) and a Python loop over
-okada_wrapper's DC3D on the same points and patches (bench_okada.py)."""
-
-ABOUT = "Okada displacement and Coulomb maps against cutde and DC3D"
+"""Okada displacement and Coulomb maps (okadaforward, coulombstress) against cutde and DC3D."""
+ABOUT = __doc__
 
 
 def _grid(name, rows, measures, slip="uniform", **kw):

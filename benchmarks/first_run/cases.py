@@ -1,7 +1,5 @@
-"""The desktop during a first run: how long QGIS's event loop stands still while the numba kernels compile
-(heartbeat.py: a QGIS application, the first run as a background task on an empty numba cache)."""
-
-ABOUT = "the desktop's event loop during a first run"
+"""The desktop's event loop during a first run (kernels compiling into an empty numba cache)."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="heartbeat", table="startup", peer="none: goal < 1 s",

@@ -1,13 +1,10 @@
-"""Longest pause of the desktop's event loop (a 20 ms QTimer heartbeat in the main thread) while a tool or model
-runs for the first time on a fresh install (empty numba cache), as a background task the way the dialog runs it.
-
-Runs the first-run test's script (``tests/processing/test_model_first_run.py``) of the plugin folder ``--root``
-(another checkout gives the before-version) ``--repeats`` times per case, and prints per run the longest heartbeat
-gap, the longest time the progress bar stood still, the wall and CPU seconds (user+sys of the run's process) and a
-digest of the output rasters.
+"""Longest pause of the desktop's event loop (a 20 ms QTimer heartbeat) while a tool or model runs for the first time
+(empty numba cache) as a background task, as the dialog runs it.
 
 Usage: /usr/bin/python3 benchmarks/first_run/heartbeat.py [--root DIR] [--repeats 5] [--json OUT]
-(cases: the SBAS to landslide activity model, phase linking)
+
+Runs ``tests/processing/test_model_first_run.py``'s script of the plugin folder ``--root`` per case; prints per run
+the longest heartbeat gap and progress stall, wall and CPU seconds, and a digest of the output rasters.
 """
 
 import argparse

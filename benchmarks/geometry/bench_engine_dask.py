@@ -1,10 +1,7 @@
-"""Dask overhead of the block engine on one machine: geometricdistortion local vs embedded LocalCluster.
+"""Dask overhead of the block engine on one machine: geometricdistortion local vs embedded LocalCluster
+(bench_qgis.local_against_cluster), one JSON line.
 
 Usage: /usr/bin/python3 bench_engine_dask.py DEM.tif OUT_DIR [REPEAT]
-Runs the tool alternately with DASK_SCHEDULER "" (this process) and "local" (a LocalCluster
-started by the tool, its start-up included) REPEAT times each in one QGIS session, checks
-that the outputs are byte-identical and prints one JSON line with every wall time, the
-medians, the overhead and the 1-minute load average before each run.
 """
 
 import json

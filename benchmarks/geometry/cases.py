@@ -1,10 +1,15 @@
-"""Geometry and distortion (geometricdistortion, decomposition) on synthetic fractal DEMs of make_fractal_dem.py
-(20 m, 2500 m relief), default parameters, all four outputs; slope/aspect against gdaldem; EGMS Ustica."""
-
-ABOUT = "geometric distortion at 100 Mpx-1 Gpx, slope against gdaldem, EGMS Ustica decomposition"
-_DEM = '[ -f "$BUILD/bench-geometry/fractal_$1x$2.tif" ] || DEM_ZLEVEL=1 "$PY" "$HERE/make_fractal_dem.py" ' \
-       '"$BUILD/bench-geometry/fractal_$1x$2.tif" $1 $2 20 2500'
-_GPX = _DEM + '\nbash "$HERE/run_gpx.sh" $1 $2'
+"""Geometric distortion at 100 Mpx-1 Gpx (fractal DEMs), slope against gdaldem, EGMS Ustica decomposition."""
+ABOUT = __doc__
+_DEM = 'mkdir -p "$BUILD/bench-geometry"; [ -f "$BUILD/bench-geometry/fractal_$1x$2.tif" ] || DEM_ZLEVEL=1 "$PY" ' \
+       '"$HERE/make_fractal_dem.py" "$BUILD/bench-geometry/fractal_$1x$2.tif" $1 $2 20 2500'
+# the distortion tool on the DEM under /usr/bin/time -v, then the CPU of each part and the GDAL read + write floor
+_GPX = _DEM + ('\nrm -f "$OUT"/*.tif "$OUT"/*.csv; stamp\n'
+               '/usr/bin/time -v qgis_process.bin run geohazard:geometricdistortion -- HEADING=-12 INCIDENCE=37 '
+               'DEM="$BUILD/bench-geometry/fractal_$1x$2.tif" OUTPUT_CLASSES="$OUT/classes.tif" '
+               'OUTPUT_RINDEX="$OUT/rindex.tif" OUTPUT_VISIBILITY="$OUT/visibility.tif" OUTPUT_TABLE="$OUT/shares.csv" '
+               '> "$OUT/stdout.log" 2> "$OUT/time.log"\n'
+               'grep -E "User time|System time|Elapsed|Maximum resident|Percent of CPU" "$OUT/time.log"; stamp\n'
+               '"$PY" "$HERE/profile_distortion.py" "$BUILD/bench-geometry/fractal_$1x$2.tif" "$OUT/profile"')
 
 CASES = [
     dict(name="gpx", measures="1 Gpx DEM, 31623 x 31623", peer="none: floor only", setup="enable_plugin",

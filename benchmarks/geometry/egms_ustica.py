@@ -1,11 +1,6 @@
-"""EGMS Ustica ascending + descending -> 100 m east/up (EPSG:3035), two routes, plus a figure.
-
-1. velocity level: every point's mean_velocity with its own LOS vector, per-cell least squares;
-2. EGMS L3 Ortho route (as in the open reference implementation): each point's series
-   interpolated onto a 6-day cadence (gaps up to 90 days), per-cell least squares per date,
-   then the velocity fitted to the east/up series (linear + annual term).
-Prints agreement statistics as JSON and keeps both routes' grids in OUT_DIR/ustica_decomposition.npz (the figure
-of docs/geometry.md: docs/make_geometry_figure.py).
+"""EGMS Ustica ascending + descending -> 100 m east/up (EPSG:3035) by two routes (per-cell least squares of the mean
+velocities; EGMS L3 Ortho's per-date route), their agreement as JSON and both grids in
+OUT_DIR/ustica_decomposition.npz (docs/geometry.md's figure: docs/make_geometry_figure.py).
 
 Usage (make bench FAMILY=geometry CASE=egms_ustica): egms_ustica.py EGMS_DIR OUT_DIR
 """

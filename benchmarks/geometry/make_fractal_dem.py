@@ -1,9 +1,7 @@
-"""Write a synthetic fractal DEM (spectral synthesis, beta = 3.2) as a tiled GeoTIFF.
+"""Write a synthetic fractal DEM (spectral synthesis, beta = 3.2) as a tiled GeoTIFF: a 4096 x 4096 tile mirrored
+to fill the grid, so memory stays small up to a gigapixel; ``DEM_ZLEVEL`` sets the DEFLATE level (default 6).
 
 Usage: python3 make_fractal_dem.py OUT.tif N_ROWS N_COLS [PIXEL_M] [RELIEF_M]
-A 4096 x 4096 fractal tile is mirrored to fill the grid (continuous across tiles), so
-memory stays small while the size grows to a gigapixel. ``DEM_ZLEVEL`` (default 6) sets the
-DEFLATE level; compression runs on every core (same pixel values whatever the level).
 """
 
 import os

@@ -2,14 +2,9 @@
 
 Usage: /usr/bin/python3 profile_distortion.py DEM.tif OUT_DIR [HEADING]
 
-Runs the tool's steps one after the other in this thread, with the tool's block height
-(``fileio.motion.geometry.distortion_block_rows``) and writers (DEFLATE level 1, GDAL compression
-threads), and adds the process CPU seconds (user + sys, every thread: numba's and GDAL's
-workers included) of each step: DEM decode, the two range scans, the classification kernel,
-the class counts, the temporary stores, the GeoTIFF writes of classes / R-index / visibility.
-Decode + writes is the floor of any tool that reads this DEM and writes these rasters with
-GDAL. Prints one JSON line. Nothing overlaps here (no reader or writer thread), so the sum is
-the tool's CPU time less its QGIS start-up and thread hand-offs.
+The tool's steps one after the other in this thread, with its block height and writers; process CPU seconds per
+step (decode, range scans, classification, counts, stores, writes). Decode + writes is the floor of any tool that
+reads this DEM and writes these rasters. Prints one JSON line.
 """
 
 import json

@@ -1,12 +1,9 @@
 """Susceptibility with random forest on a large grid of 8 factors: wall and CPU time, peak memory.
 
-Steps (make bench FAMILY=hazard CASE=susceptibility_forest [SIZES=ROWSxCOLS ...] runs them; default 3163 x 3163,
-10 Mpx): ``make DIR ROWS COLS`` (the world's 8 factors + inventory), ``run DIR OUT [MAX_MEMORY_MB] [THREADS]``. Six
-continuous factors (one drives the events through a logistic law, one is correlated with it at 0.6, four are
-independent noise) and two categorical factors of 4 and 12 classes (one with an effect), fields made of coarse white
-noise smoothed and interpolated up (a correlation length of about 40 px); events are 4 x 4-px squares drawn on a
-4-px lattice. `run` prints one JSON line: megapixels, seconds, CPU seconds, peak RSS before and after the run, AUC.
-Run `make` and `run` in separate processes: `run`'s peak RSS is then the tool's (plus QGIS's start).
+Steps (make bench FAMILY=hazard CASE=susceptibility_forest [SIZES=ROWSxCOLS ...]; default 3163 x 3163):
+``make DIR ROWS COLS`` (six continuous factors, one driving the events through a logistic law, and two categorical
+ones; smooth fields; 4 x 4-px events) and ``run DIR OUT [MAX_MEMORY_MB] [THREADS]`` (one JSON line: megapixels,
+seconds, CPU seconds, peak RSS, AUC), each in its own process so ``run``'s peak RSS is the tool's.
 """
 
 import json

@@ -2,13 +2,8 @@
 
     make bench FAMILY=hazard CASE=swath_points [POINTS=N] [TOOL_POINTS=N]   (bench_swath_points.py N TOOL_N)
 
-1. The core on N_POINTS synthetic points (default 10,000,000) spread over 60 x 40 km (EGMS L2b density is a few
-   thousand points per km^2 in towns): a 3-vertex profile 50 km long, a 2 km swath, 250 m bins; the projection of
-   every point onto the line (vectorised, one pass per segment) and the statistics of the points in the swath.
-   Goal: under 30 s for 10 M points.
-2. The whole tool (processing.run) on a GeoPackage of TOOL_POINTS points (default 1,000,000; 0 = skip) with a
-   velocity field: GDAL's Arrow stream reads the coordinates and the field, then the same core.
-CPU seconds of this process (user + sys) compare on a shared machine.
+The core on N synthetic points over 60 x 40 km (a 50 km profile, 2 km swath, 250 m bins), then the whole tool
+(processing.run) on a GeoPackage of TOOL_N points (0: skip). CPU seconds of this process.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""Hazard maps: susceptibility (random forest, 8 factors) in bounded memory, and swath profiles through EGMS-sized
-point layers."""
-
-ABOUT = "susceptibility in bounded memory; swath profiles of millions of points"
+"""Susceptibility (random forest, 8 factors) in bounded memory; swath profiles through millions of points."""
+ABOUT = __doc__
 
 _SUSC = ('for size in ${SIZES:-3163x3163}; do R=${size%x*}; C=${size#*x}\n'
          '  W="$OUT/world_$size"\n'

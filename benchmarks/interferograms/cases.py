@@ -1,7 +1,5 @@
-"""Interferograms: Goldstein filtering, ours against dolphin's goldstein on the same simulated interferograms
-(goldstein_compare.py): phase error against the noise-free phase and CPU seconds of the filter call."""
-
-ABOUT = "Goldstein filtering against dolphin's"
+"""Goldstein filtering against dolphin's on the same simulated interferograms."""
+ABOUT = __doc__
 
 _RUN = ('OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_compare.py" simulate "$OUT" ${SIZE:-1024}\n'
         'for alpha in 0.5 0.8; do\n'

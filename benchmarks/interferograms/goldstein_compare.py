@@ -1,19 +1,13 @@
 """Goldstein filtering side by side with dolphin's ``goldstein`` on the same simulated interferograms.
 
-Each interferogram: fringes (a deformation bowl of up to ~1 fringe per 6 px at its centre plus a ramp) and
-decorrelation noise of one coherence, made from two correlated circular Gaussian SLCs (single look: the
-interferogram's phase noise is that of real speckle); the phase is kept (unit magnitude, as LiCSAR and HyP3 deliver
-wrapped phase). Score: RMS of the wrapped difference between the filtered and the noise-free phase (radians) over
-every pixel, and the CPU seconds of the filter call alone (process time, one thread).
-
-Three steps, each in its own Python (dolphin runs in its own virtual environment, ours in the system Python):
+Each: fringes (a bowl and a ramp) with the decorrelation noise of one coherence, from two correlated single-look
+SLCs, unit magnitude. Score: RMS of the wrapped difference from the noise-free phase, and the filter call's CPU
+seconds (one thread). Steps, each in its own Python (cases.py runs them):
 
     python3 goldstein_compare.py simulate DIR [SIZE]         # writes DIR/cases.npz
     PEER_PYTHON goldstein_compare.py dolphin DIR ALPHA       # dolphin.goldstein.goldstein(psize=32)
     python3 goldstein_compare.py ours DIR ALPHA [STEP]       # algorithms.interferograms.filtering
     python3 goldstein_compare.py table DIR ALPHA [STEP]      # the scores side by side
-
-``run.sh`` beside this file does all four.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""3-D motion (landslide3d, solve_3d) against statsmodels' robust regression, and EGMS Ustica through the tools."""
-
-ABOUT = "3-D motion: Huber IRLS against statsmodels, the raster route, EGMS Ustica"
+"""3-D motion: Huber IRLS against statsmodels, the raster route, EGMS Ustica through the tools."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="huber", setup="peers --check statsmodels numpy scipy statsmodels",

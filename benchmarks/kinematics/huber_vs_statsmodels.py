@@ -1,8 +1,7 @@
-"""landslide3d's Huber IRLS against statsmodels RLM (HuberT) on the same weighted 3-D systems.
+"""landslide3d's Huber IRLS against statsmodels RLM (HuberT, k = 1.345, scale fixed at 1 on rows whitened by their
+known sigmas) on the same weighted 3-D systems.
 
 Run:  .build/venv-bench/bin/python benchmarks/kinematics/huber_vs_statsmodels.py
-(statsmodels installed in that venv). Both use known observation sigmas: the rows are whitened by
-1/sigma and RLM's scale is fixed at 1 (update_scale=False), k = 1.345.
 """
 
 import time

@@ -1,20 +1,10 @@
-"""Real 3-D run of landslide3d on the EGMS Ustica asc/desc points, checked cell by cell against
-ascdescdecomposition (the east + up route with its own test against the EGMS L3 gridding) and
-against the physics of a two-geometry problem.
-
-No independent 3-D reference exists for Ustica in the project data (no official EGMS L3 east/up
-tiles, no GNSS), so the checks are:
-1. without a DEM the asc + desc geometry is rank-deficient: the run is refused with a message that
-   names the cause and the remedies, and nothing is written - north is never invented;
-2. with a DEM (cell mean of the points' orthometric heights, the only elevation data shipped with
-   the points) the surface-parallel cells reproduce both LOS cell means, and differ from the east +
-   up product only along the null vector of the 2 x 3 geometry (the one direction two LOS views
-   cannot see): the residual of (dE, N, dU) against both cell-mean LOS vectors is printed;
-3. the size of the horizontal motion the constraint creates on an island that is not a landslide.
+"""Real 3-D run of landslide3d on the EGMS Ustica asc/desc points, checked against ascdescdecomposition and the
+physics of a two-geometry problem (there is no independent 3-D reference): without a DEM the run is refused (north
+is never invented); with one, the cells reproduce both LOS means and differ from east + up only along the geometry's
+null vector; and the horizontal motion the constraint creates where nothing slides.
 
 Usage (make bench FAMILY=kinematics CASE=ustica_3d): ustica_3d.py OUT_DIR [DATA_DIR]
-(DATA_DIR holds the two EGMS zips; default tests/data/egms_ustica). Runs every tool through
-qgis_process (tests/testutils_cli.py); prints JSON.
+(DATA_DIR holds the two EGMS zips; default tests/data/egms_ustica). Runs every tool through qgis_process.
 """
 
 import json

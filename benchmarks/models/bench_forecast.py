@@ -2,13 +2,8 @@
 
     make bench FAMILY=models CASE=forecast [SIZE=ROWSxCOLSxDATES] [REPEATS=N]   (bench_forecast.py SIZE REPEATS)
 
-Default 100x100x200 (10,000 pixels; the goal is 1 Mpx x 200 dates within 2x timeseriesmodels' time: the fits are
-per pixel, so the time scales with the pixels). Each pair runs in this process, one after the other, through
-processing.run; CPU seconds of this process (user + sys, every thread) compare on a shared machine. Pairs:
-* MODEL 0 (the six forecast models, best by BIC, two with a time constant) vs timeseriesmodels with its six models
-  (afterslip has a time constant);
-* MODEL 1 (linear) vs timeseriesmodels with the linear model only;
-* MODEL 0 with HOLDOUT 20 (two fits).
+Pairs through processing.run in this process (CPU seconds of every thread): MODEL 0 (six models, best by BIC) vs
+timeseriesmodels' six, MODEL 1 (linear) vs its linear model, MODEL 0 with HOLDOUT 20.
 """
 
 from __future__ import annotations

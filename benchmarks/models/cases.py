@@ -1,7 +1,5 @@
-"""Time-series models (timeseriesmodels core): batched weighted least squares against statsmodels OLS and
-scipy.optimize.curve_fit per series on the same synthetic series with known truth; the IV alert's confusion."""
-
-ABOUT = "time-series models against statsmodels and scipy, and the alert's confusion"
+"""Time-series models against statsmodels OLS and scipy curve_fit; the inverse-velocity alert's confusion."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="linear", measures="linear", peer="statsmodels OLS per series",

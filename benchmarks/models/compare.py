@@ -1,9 +1,6 @@
-"""Accuracy and speed of our temporal models against statsmodels OLS and scipy curve_fit.
-
-Same synthetic series for everybody: 100 dates every 12 days, Gaussian noise 1 mm, 10 % gaps,
-known truth. Reports, per model: RMS error of the recovered parameters vs the truth, the
-largest difference ours - peer (estimates and 1-sigma), and wall time (same process, same
-input; the machine is shared, so ratios mean more than absolute times).
+"""Accuracy and speed of our temporal models against statsmodels OLS and scipy curve_fit on the same synthetic
+series (100 dates every 12 days, 1 mm noise, 10 % gaps): parameter RMS error against the truth, the largest
+difference from the peer, and wall time.
 """
 
 from __future__ import annotations

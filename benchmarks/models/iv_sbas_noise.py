@@ -1,11 +1,6 @@
-"""False alerts of the inverse-velocity forecast on steady series whose noise is an SBAS inversion's.
-
-An SBAS inversion of interferograms whose noise is independent from one interferogram to the next (decorrelation)
-gives displacement errors that wander from date to date (each date is a sum of interferograms along the network):
-the acceleration test, sized for white noise with a lag-1 correction, sees their bends as accelerations. Steady
-series (5-100 mm/yr away from the satellite) plus the least-squares SBAS solution of a network of each date's
-``neighbours`` nearest later dates with 1 mm of independent noise per interferogram, against the same series with
-white noise of the same standard deviation; ``forecast_failure`` with the tool's defaults.
+"""False alerts of the inverse-velocity forecast on steady series whose noise is an SBAS inversion's (wandering
+from date to date) against the same series with white noise of the same size; ``forecast_failure`` with the tool's
+defaults.
 
 Run: ``PYTHONPATH=.build/plugins /usr/bin/python3 benchmarks/models/iv_sbas_noise.py [n_series] [neighbours]``
 """

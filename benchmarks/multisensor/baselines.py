@@ -1,10 +1,7 @@
-"""Baselines of the multi-sensor benchmark, run side by side with the joint solver: (a) what users of the field's
-tools do today, ``ts_route`` (per-stack SBAS, then ``geohazard:ascdescdecomposition``'s time-series route over the
-common period) and ``nearest`` (nearest-date decomposition, as MintPy's ``asc_desc2horz_vert.py`` on pairs of
-dates); (b) MSBAS-2D written from Samsonov & d'Oreye (2012, GJI 191, doi:10.1111/j.1365-246X.2012.05564.x, eqs. 4-8;
-2017, doi:10.1080/07038992.2017.1344926), ``lambda`` from the L-curve corner. docs/multisensor.md, "Benchmarks",
-says what each does; :func:`check_msbas` checks MSBAS against closed-form cases (no worked example with numbers is
-published).
+"""Baselines of the multi-sensor benchmark: (a) ``ts_route`` (per-stack SBAS, then ascdescdecomposition's
+time-series route) and ``nearest`` (nearest-date decomposition, as MintPy's ``asc_desc2horz_vert.py``); (b) MSBAS-2D
+from Samsonov & d'Oreye (2012, doi:10.1111/j.1365-246X.2012.05564.x, eqs. 4-8), ``lambda`` from the L-curve corner.
+docs/multisensor.md, "Benchmarks", says what each does; :func:`check_msbas` checks MSBAS against closed forms.
 """
 
 from __future__ import annotations

@@ -1,25 +1,12 @@
 """What the time-series dock's pick of one pixel on every date costs, by grid size and tile layout.
 
-For each size (rows x cols x dates), a series raster (float32, smooth random walks as a multi-sensor run writes them,
-NaN nowhere) is written twice through :class:`fileio.base.raster.RasterWriter`: the layout of the series outputs before
-(the default 256 x 256 tiles: 256 columns, rows by the tile-row budget; DEFLATE) and now (square tiles of
-:func:`fileio.base.series_tiles.series_tile_size`, ZSTD). Each is then read as its users read it, every read on a
-freshly opened dataset (GDAL's block cache empty; the files sit in the page cache, as after the map has drawn them):
-
-* pick: one pixel on every band (``ReadAsArray(col, row, 1, 1)``, what ``ui.timeseries_data.read_pixel`` does), the
-  median over ``PICKS`` pixels spread over the grid, CPU and wall seconds; before, also the wall seconds with GDAL's
-  multi-threaded decoding (``GDAL_NUM_THREADS=ALL_CPUS``: GDAL >= 3.6 decodes the tiles of one request in parallel,
-  as the dock's reader thread does for files written before);
-* band: one whole band at full resolution (a render at 1:1 without overviews), and decimated to a quarter of its
-  width and height (a render zoomed out), median of 3 bands;
-* chain: every band in blocks of 256 rows (a tool reading the series as its input), once;
-* write: the writer's own time (the solve's blocks of 64 rows) and the file's size.
-
-Times are CPU seconds of this process (medians; the other load of a shared machine does not count): the pick's
-is the time the dock's reader thread works, the others what a render or a tool spends reading.
-
 Usage: /usr/bin/python3 bench_pick.py [OUT_DIR] [SIZES]   SIZES: e.g. 40x40x783,200x200x400,600x600x400 (default)
-Prints one JSON line per size and layout.
+
+Each size's series raster is written through ``RasterWriter`` in the former layout (256 x 256 tiles, DEFLATE) and in
+the current one (``series_tile_size``'s square tiles, ZSTD), then read on freshly opened datasets: a pick (one pixel
+on every band, as ``ui.timeseries_data.read_pixel``; also with GDAL's multi-threaded decoding), a whole band and a
+decimated one (a render), every band in 256-row blocks (a tool), and the write itself. Medians of this process's CPU
+seconds; one JSON line per size and layout.
 """
 
 from __future__ import annotations

@@ -1,21 +1,9 @@
 """Speed and memory: 1 Mpx x 4 stacks x 400 dates, the joint solver against baseline (a), on the block engine.
 
-Four interferogram stacks (100 dates each, 7-day cadence, dates offset by 0/2/4/5 days: 400 dates in
-all over 1.9 years; every date paired with its next 3, 294 interferograms per stack, 1176 in all) or
-the same four stacks as per-date LOS series. The blocks are generated row by row from fixed seeds
-(identical for every method and block layout) by a source read where the block runs; nothing is
-written (outputs are dropped), so the numbers are the methods' compute and memory, not the disk's.
-
-* ``ours``: :class:`algorithms.timeseries.multisensor.MultisensorProblem` as the block function (east, up and
-  their sigma on 400 dates, velocities, residuals ...), calibrated first as the Processing tool does (the scene's
-  density priors).
-* ``baseline``: per stack :class:`algorithms.timeseries.sbas.SbasSolver` (interferograms only), then the
-  time-series route of ``ascdescdecomposition`` (:func:`interpolate_to_dates` onto 6-day dates over the
-  period every stack covers, :func:`decompose_los` with the four geometries, velocities fitted).
-* ``gen``: the source alone (the cost both runs share).
-
 Usage (make bench FAMILY=multisensor CASE=speed_ifg): bench_speed.py METHOD INPUT [--rows 1000] [--json out.json]
-METHOD in {ours, baseline, gen}; INPUT in {ifg, series}. CPU seconds = user + sys of the process.
+METHOD: ``ours`` (MultisensorProblem, calibrated as the tool does), ``baseline`` (SbasSolver per stack, then
+``ascdescdecomposition``'s time-series route) or ``gen`` (the source alone); INPUT: ``ifg`` (four stacks of 294
+interferograms) or ``series``. Blocks are generated where they run from fixed seeds; nothing is written.
 """
 
 from __future__ import annotations

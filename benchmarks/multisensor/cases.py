@@ -1,7 +1,5 @@
-"""Multi-sensor east/up time series (multisensortimeseries core) against two baselines and MSBAS-2D, on the
-scenarios of scenarios.py (fixed before any tuning) and on EGMS Ustica; speed on 1 Mpx x 4 stacks x 400 dates."""
-
-ABOUT = "multi-sensor east/up: accuracy, honesty of the sigma, leakage, speed"
+"""Multi-sensor east/up: accuracy against baselines and MSBAS-2D, honesty of the sigma, leakage, speed."""
+ABOUT = __doc__
 _SPEED = ('for kind in ifg series; do for method in gen baseline ours; do\n'
           '  "$PY" "$HERE/bench_speed.py" "$method" "$kind" --rows "${ROWS:-1000}" --json "$OUT/speed.jsonl"\n'
           'done; done')

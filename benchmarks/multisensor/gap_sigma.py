@@ -1,14 +1,6 @@
-"""Where the stated sigma of the displacement across a gap comes from: each part forced away in turn.
-
-Runs the joint solver as it is (each density shrunk toward the scene's prior), with the fixed floors instead (the
-segments' density floor at 1 or lowered, down to 10^-4 with and without the acceleration term), the gap's density
-forced to (almost) zero in the final pass, the grid (nonparametric) priors, and compares the displacement across each
-multi-year gap with the truth:
-
-* on the gap scenarios of ``scenarios.py`` (north handled as in ``honesty.py``), z pooled over seeds
-  (rms and fraction within 2 sigma);
-* on a white-noise scene with no velocity wander (Envisat asc + desc 35 d, a short ALOS-like stack, a 3.6-year
-  gap, Sentinel-1 asc + desc 12 d; linear + annual motion; 10 x 20 independent pixels), per seed.
+"""Where the stated sigma of the displacement across a gap comes from: each part forced away in turn (:data:`VARIANTS`),
+on the gap scenarios of ``scenarios.py`` (north handled as in ``honesty.py``; z pooled over seeds) and on a
+white-noise scene with no velocity wander (per seed).
 
 Usage: /usr/bin/python3 gap_sigma.py [scenario ...] [--seeds 0,1,2,3,4,5]
 """

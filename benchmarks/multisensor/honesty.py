@@ -1,13 +1,6 @@
-"""Honesty of the joint east/up solver's 1-sigma over many seeds: every date, and the displacement across gaps.
-
-For each scenario and seed, the solver runs with north handled (the true steady north velocity given, as a
-GNSS model would give it; the slope constraint where the scenario has a DEM) and is compared with the truth:
-
-* per date: z = (estimate - truth) / sigma over every date after the reference date and every solved pixel;
-* per gap: the displacement across the gap against its stated sigma (fraction within 2 sigma, spread of z).
-
-The atmospheric screens are smooth over the grid, so one seed's pixels share one draw of each date's
-atmosphere: the fractions are pooled over seeds (the per-seed values are in the JSON).
+"""Honesty of the joint east/up solver's 1-sigma over many seeds: every date, and the displacement across gaps
+(north handled: the true steady north velocity given, the slope constraint where there is a DEM). One seed's pixels
+share one draw of the atmosphere, so the fractions are pooled over seeds.
 
 Usage: /usr/bin/python3 honesty.py OUT_JSON [scenario ...] [--seeds 0,1,2,3,4,5] [--option name=value ...]
        [--gap-noise-share K]  (K times the variance of the gap's velocity change subtracted from its square; 2)
@@ -20,7 +13,7 @@ import sys
 
 import numpy as np
 import scenarios as scn
-from common import save_json
+from common import option, save_json
 
 from insar_geohazards.algorithms.timeseries import multisensor as ms
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor
@@ -100,9 +93,8 @@ def main():
     out = sys.argv[1]
     names = [a for a in sys.argv[2:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
     seeds, options = scn.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
-    if "--gap-noise-share" in sys.argv:
-        # how many times the variance of the gap's velocity change is subtracted from its square (docs/multisensor.md)
-        ms._GAP_NOISE_SHARE = float(sys.argv[sys.argv.index("--gap-noise-share") + 1])
+    if "--gap-noise-share" in sys.argv:  # set where the gap's estimate (solve) and its likelihood (density) read it
+        ms.solve._GAP_NOISE_SHARE = ms.density._GAP_NOISE_SHARE = option(sys.argv, "--gap-noise-share", cast=float)
     recs = []
     for name in names:
         for sd in seeds:

@@ -1,9 +1,6 @@
-"""North motion leaking into east and up when it is neglected: closed form per geometry pair, the joint
-solver's own response, and the landslide scenario with north neglected / along the slope.
-
-Closed form: a north velocity ``vN`` seen in stack ``s`` as ``n_s vN`` is read by the decomposition of
-two geometries as ``[dE, dU] = A^-1 n vN`` (``A`` rows ``(e_s, u_s)``); more geometries with weights ``W``:
-``(A^T W A)^-1 A^T W n``. Its size is bounded by ``|n| / s_min(A)`` (smallest singular value).
+"""North motion leaking into east and up when it is neglected: the closed form per geometry pair (``[dE, dU] =
+A^-1 n vN``, bounded by ``|n| / s_min(A)``), the joint solver's own response, and the landslide scenario with north
+neglected / along the slope.
 
 Usage: /usr/bin/python3 leakage.py [OUT_JSON]
 """

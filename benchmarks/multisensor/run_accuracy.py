@@ -1,16 +1,9 @@
-"""Accuracy and honesty of the joint east/up solver against the baselines, on every scenario.
-
-For each scenario (``scenarios.ORDER``) and each period where geometries overlap, the east and up series
-of every method are compared with the truth on the method's own dates inside that period: per pixel the
-RMS of the error with its temporal mean removed (the series' datum is arbitrary), then the RMS over the
-pixels every method solved. Methods: ``ours`` (north neglected, as the baselines), ``ts_route`` and
-``nearest`` (baseline a), ``msbas`` (baseline b).
-
-The honesty of the stated sigma (north handled) is honesty.py's.
+"""Accuracy of the joint east/up solver against the baselines, on every scenario (the honesty of the sigma:
+honesty.py).
 
 Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2] [--option name=value ...]
-(default: every scenario and hold-out; options: the solver's, as honesty.py takes them)
-Writes OUT_DIR/accuracy.json and prints the markdown tables of docs/multisensor.md.
+Per scenario and period where geometries overlap: the RMS over pixels of each method's per-pixel error with its
+temporal mean removed. Writes OUT_DIR/accuracy.json and prints the tables of docs/multisensor.md.
 """
 
 from __future__ import annotations

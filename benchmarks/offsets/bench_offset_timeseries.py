@@ -2,27 +2,12 @@
 
 Usage: /usr/bin/python3 benchmarks/offsets/bench_offset_timeseries.py [WORK_DIR] [--size N] [--dates D]
 
-Synthetic truth (seeded): an N x N raster (default 500) of glacier-like east/north motion (a Gaussian
-flow band up to 120 m/yr with a +-30 % seasonal speed-up, stable ground around it), D dates (default 40)
-every 12 days in **two disconnected groups** (D/2 dates each, a 96-day gap that no pair crosses), each date
-paired with the next 4 dates of its group (~4 pairs per date). Each pair raster holds the east
-and north displacement between its dates plus Gaussian noise (0.3 m, ~1/30 px of 10 m Sentinel-2 offsets),
-5 % of the (pair, pixel) values missing (NaN, failed correlation) and 3 % of the others with gross errors
-(+-10..50 m on both components, mismatches). Written as one 2-band GeoTIFF per pair (``off_YYYYMMDD_YYYYMMDD.tif``).
-
-Ours: the whole ``qgis_process run geohazard:offsettimeseries`` (read, two-step robust least squares
-per pixel and connected component, write), timed as wall clock and CPU (user + sys of the child
-process), NUMBA/OMP/OPENBLAS_NUM_THREADS=1. Baseline: per pixel and per component of the full network,
-``numpy.linalg.lstsq`` on the pairs with data (no gross-error rejection), the first date of each component fixed
-to 0 (the same datum as ours), one thread, on every pixel.
-
-Scores (against the truth referenced, per pixel, to the first date of each network component the
-tool reports in ``OUTPUT_COMPONENTS``; the same reference for the baseline): RMS and median / 99th
-percentile absolute error of the per-date displacements over all pixels, dates and both components,
-the RMS also on the pixels hit by at least one gross error and on the others, and inside / outside the
-pixel-dates flagged in ``OUTPUT_UNCHECKED`` (resting on a single pair); the share of gross
-errors rejected, counted per pixel as min(rejected, injected) / injected, and the excess rejections
-(rejected beyond the injected count) per clean pair.
+Truth: glacier-like east/north motion (a flow band up to 120 m/yr, +-30 % seasonal) on N x N px, D dates in two
+groups no pair connects, each date paired with the next 4 of its group; per pair 0.3 m of noise, 5 % of the values
+missing and 3 % gross errors (+-10..50 m). Ours: the whole ``qgis_process`` run on one thread; baseline: ``lstsq``
+per pixel and component, no rejection, the same datum (the first date of each network component). Scores against
+the truth: RMS and median / 99th percentile error (also on the pixels hit by a gross error, and inside / outside
+``OUTPUT_UNCHECKED``), the share of gross errors rejected and the excess rejections per clean pair.
 """
 
 from __future__ import annotations
@@ -53,7 +38,6 @@ def network(n_dates, span):
 
 
 def make(work, size, n_dates, span, seed=0):
-
     rng = np.random.default_rng(seed)
     dates, pairs, groups = network(n_dates, span)
     t = np.array([(d - dates[0]).days for d in dates]) / 365.25
@@ -79,17 +63,6 @@ def make(work, size, n_dates, span, seed=0):
         write_tif(path, obs, gt=GT, options=["TILED=YES"], nodata=float("nan"))
         paths.append(path)
     return dates, pairs, groups, truth, n_gross, paths
-
-
-def read_stack(paths):
-    from osgeo import gdal
-
-    out = []
-    for p in paths:
-        ds = gdal.Open(p)
-        out.append(ds.ReadAsArray().astype(np.float64))
-        ds = None
-    return np.stack(out, axis=1)  # (2, pairs, N, N)
 
 
 def baseline(obs, pairs, groups, n_dates, step):
@@ -187,7 +160,7 @@ def main():
                                                     / (len(pairs) * size * size - n_gross.sum()))
     res["networks_per_pixel"] = np.unique(vel[-3], return_counts=True)[0].tolist()
     # baseline
-    obs = read_stack(paths)
+    obs = np.stack([read_tif(p) for p in paths], axis=1)  # (2, pairs, N, N)
     disp, pix, cpu = baseline(obs, pairs, groups, n_dates, step)
     tr = truth_px.reshape(2, n_dates, -1)[:, :, pix]
     res["baseline_cpu_s"] = cpu * step

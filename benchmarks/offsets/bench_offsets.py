@@ -1,16 +1,9 @@
 """Offset tracking vs scikit-image ``phase_cross_correlation``: accuracy and speed on the same patches.
 
-Synthetic 1024 x 1024 textured images (three generators of tests/testutils_kinematics.py) moved by a
-known sub-pixel translation (Fourier shift) and by a rotation + translation (cubic spline warp).
-Both methods see the same cells: a 64 x 64 window every 16 px; ours searches +-16 px, scikit-image
-correlates the two 64 x 64 windows (it finds shifts up to +-32 px, cyclically) with
-``upsample_factor=50`` (our default). Accuracy is the RMS of the offset error over cells both
-methods return; time is the CPU time (process_time) of the whole field, every library on one thread (the
-machine is shared; numba kernels compiled and both methods run once on a full-size pair beforehand, so the
-first timed row does not pay for first-touch page faults of the large buffers or FFT plans).
+Synthetic 1024 x 1024 textures (tests/testutils_kinematics.py) moved by a sub-pixel translation and by a rotation +
+translation; 64 x 64 windows every 16 px (ours searches +-16 px; scikit-image ``upsample_factor=50``). RMS of the
+offset error on the cells both return; CPU time of the whole field, one thread, after an untimed full-size run.
 
-Run (every library on one thread; ours with scipy.fft workers=1 via INSAR_GEOHAZARDS_FFT_WORKERS=1), from the
-repository root after `make link` (scikit-image in the bench venv):
   INSAR_GEOHAZARDS_FFT_WORKERS=1 .build/venv-bench/bin/python benchmarks/offsets/bench_offsets.py
 or `make bench FAMILY=offsets CASE=tracking`.
 """

@@ -1,7 +1,5 @@
-"""Offset tracking (offsettracking) against scikit-image's phase_cross_correlation, and the offset time series
-(offsettimeseries) against per-pixel least squares."""
-
-ABOUT = "offset tracking against scikit-image, offset time series"
+"""Offset tracking against scikit-image's phase_cross_correlation; offset time series against lstsq."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="tracking", table="kinematics", setup="peers scikit-image",

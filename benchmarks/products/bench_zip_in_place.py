@@ -1,11 +1,6 @@
-"""Products read in place: 300 HyP3 zips against the same products extracted and against a flat folder of GeoTIFFs.
-
-Builds N HyP3 INSAR_GAMMA products of S x S pixels (tests/testutils_products.py: ``_unw_phase.tif``, ``_corr.tif``,
-``_lv_theta.tif``, ``_lv_phi.tif``, ``_dem.tif``, ``.txt``, as hyp3-gamma packages them) three ways: zipped
-(``<name>.zip`` holding ``<name>/``, read through /vsizip/), extracted (``<name>/``), and flattened by hand (one
-folder of ``_unw_phase_flat.tif`` and ``_corr_flat.tif``, the plain path). Each is given to
-``geohazard:stackingvelocity`` (REFERENCE given, weighting by coherence) in a whole ``qgis_process`` run; wall and
-CPU seconds (user + sys) of each, and the velocities compared byte for byte.
+"""Products read in place: N HyP3 zips against the same products extracted and against a flat folder of GeoTIFFs
+(tests/testutils_products.py), each given to ``geohazard:stackingvelocity`` in a whole ``qgis_process`` run; wall and
+CPU seconds, and the velocities compared byte for byte.
 
 Usage: /usr/bin/python3 benchmarks/products/bench_zip_in_place.py [WORK_DIR] [N_PAIRS] [SIZE] [REPEAT]
 (defaults .build/bench_products, 300, 256, 2). Prints one JSON line per run.

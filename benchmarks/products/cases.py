@@ -1,6 +1,5 @@
-"""Products read as delivered (product_stack): stackingvelocity on synthetic HyP3 INSAR_GAMMA packages."""
-
-ABOUT = "products read in place (zips, folders) against the flat folder"
+"""Products read in place (HyP3 zips, folders) against the flat folder of GeoTIFFs."""
+ABOUT = __doc__
 
 CASES = [
     dict(name="zip_in_place", measures="300 HyP3 zips read in place (`/vsizip/`, nothing extracted)",

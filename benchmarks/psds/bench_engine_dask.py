@@ -1,13 +1,8 @@
 """Block engine on the PS/DS tools: per-block costs and the Dask overhead on one machine.
 
 Usage: /usr/bin/python3 bench_engine_dask.py OUT_DIR [ROWS COLS DATES REPEAT]
-Writes a simulated SLC stack (one CFloat32 GeoTIFF per date, our simulator), then in one
-QGIS session: one warm-up run, and `geohazard:phaselinking` (EMI, GLRT, 5 x 11 window) and
-`geohazard:amplitudedispersion` alternately with DASK_SCHEDULER "" (this process) and
-"local" (an embedded LocalCluster started by the tool, start-up included), REPEAT times
-each. The block functions are wrapped to time every block of the local runs (compute only;
-Dask ships a copy of the wrapper, so its blocks are not counted).
-Checks that the outputs are byte-identical and prints one JSON line.
+In one QGIS session, phase linking and amplitude dispersion alternately in this process and on an embedded
+LocalCluster (start-up included), REPEAT times each, every local block timed; the outputs must be byte-identical.
 """
 
 import json

@@ -1,8 +1,7 @@
 """PS/DS phase-linking benchmark, ours vs dolphin, on one simulated stack with known truth.
 
 Steps (make bench FAMILY=psds CASE=core_emi runs them in order, with bench_dolphin.py):
-  simulate STACK.npz             our simulator (circular Gaussian speckle, exponential + seasonal
-                                 decorrelation, PS, deformation, DEM error x baseline, atmosphere)
+  simulate STACK.npz             our simulator (speckle, decorrelation, PS, deformation, DEM error, atmosphere)
   ours STACK.npz OUT.npz         GLRT SHP + EMI / EVD, same window, numba warmed up first
   compare STACK.npz OURS.npz DOLPHIN.npz   phase error vs truth, temporal coherence, pixels/s
 """

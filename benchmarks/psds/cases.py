@@ -1,6 +1,5 @@
-"""PS / DS phase linking (phaselinking) against dolphin on stacks of our simulator (bench_psds.py simulate)."""
-
-ABOUT = "PS/DS phase linking against dolphin (isce-framework)"
+"""PS/DS phase linking against dolphin (isce-framework) on stacks of our simulator."""
+ABOUT = __doc__
 _DOLPHIN = "peers dolphin; peers_gdal; enable_plugin"
 _WHOLE = ('BENCH_ROWS=$1 BENCH_COLS=$1 "$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
           '"$PY" "$HERE/whole_run.py" prepare "$OUT/stack.npz" "$OUT/tifs"\n'

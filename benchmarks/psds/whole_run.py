@@ -1,11 +1,8 @@
 """Whole ``qgis_process run geohazard:phaselinking`` against dolphin's net phase linking, same stack, same run.
 
-The figure of the DS phase-linking row: EMI, GLRT SHP (alpha 0.05), 11 x 11 window, beta 0.01, PS mask given,
-30 dates x 200 x 200 px from our simulator (``bench_psds.py simulate``). Ours is timed from outside: process
-start, QGIS and provider start-up, reading 30 CFloat32 GeoTIFFs and the PS mask, SHP, covariances, EMI, writing
-the three outputs. dolphin is timed inside its Python process around ``run_phase_linking`` only (its net time,
-arrays already in memory, JAX compiled on a crop first). Both report wall and CPU seconds (user + sys: the
-figure to compare on a shared machine).
+EMI, GLRT SHP (alpha 0.05), 11 x 11 window, PS mask given, 30 dates x 200 x 200 px (``bench_psds.py simulate``).
+Ours timed from outside (start-up, reading, SHP, EMI, writing); dolphin inside its process around
+``run_phase_linking`` only (arrays in memory, JAX compiled on a crop first). Wall and CPU seconds.
 
 Steps (the psds family's whole_run case calls them):
   prepare STACK.npz DIR            GeoTIFFs of the stack (system Python, GDAL)
@@ -81,10 +78,6 @@ def dolphin(stack_path, out_json):
     d = np.load(stack_path)
     slc, ps = d["slc"], d["ps_mask"]
     hr, hc = HALF
-
-    def run(block, psm):
-        return glrt_link(block, psm, hr, hc)
-
     rows = slc.shape[1]
     # dolphin's own workflow goes in blocks with a halo; a whole 1 Mpx stack at once asks JAX for ~70 GB. Blocks of
     # one shape (the last one shifted up to fit) so that JAX compiles once.
@@ -93,18 +86,18 @@ def dolphin(stack_path, out_json):
 
     def run_blocks():
         if height >= rows:
-            return run(slc, ps).cpx_phase
+            return glrt_link(slc, ps, hr, hc).cpx_phase
         out = np.empty(slc.shape, np.complex64)
         for r0 in range(0, rows, step):
             r1 = min(r0 + step, rows)
             top = min(max(r0 - hr, 0), rows - height)
-            cpx = run(slc[:, top:top + height], ps[top:top + height]).cpx_phase
+            cpx = glrt_link(slc[:, top:top + height], ps[top:top + height], hr, hc).cpx_phase
             out[:, r0:r1] = cpx[:, r0 - top:r1 - top]
         return out
 
-    run(slc[:, :height, :40], ps[:height, :40])  # JAX / numba compilation
+    glrt_link(slc[:, :height, :40], ps[:height, :40], hr, hc)  # JAX / numba compilation
     if height < rows:
-        run(slc[:, :height], ps[:height])  # and at the blocks' shape
+        glrt_link(slc[:, :height], ps[:height], hr, hc)  # and at the blocks' shape
     runs = []
     for _ in range(REPEAT):
         c0, t0 = time.process_time(), time.perf_counter()

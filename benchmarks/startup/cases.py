@@ -1,7 +1,5 @@
-"""Start-up and first run: a whole run part by part (run_timeline.py), and the first run on a fresh install
-(numba kernels compile into an empty cache) against the second, per tool and shipped model (cold_warm.py)."""
-
-ABOUT = "QGIS and plugin start-up, first runs cold against warm"
+"""QGIS and plugin start-up part by part; first runs on an empty numba cache against the second."""
+ABOUT = __doc__
 
 
 def _cold(name, tools, measures):

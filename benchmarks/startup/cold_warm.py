@@ -1,21 +1,14 @@
-"""First run on a fresh install, per tool: each Processing tool and shipped model run twice through
-``qgis_process.bin run`` on the bundled data (the jobs of ``demo/run_demo.py`` plus the stack tools the demo
-does not run), first with an empty numba cache (cold: the kernels compile), then again with that cache (warm).
-
-Each tool gets its own empty ``NUMBA_CACHE_DIR``, so its cold run compiles every kernel it uses, none warmed by
-an earlier tool. numba consults ``NUMBA_CACHE_DIR`` before the folder next to the code, and the script refuses
-to start when the plugin tree holds numba cache files (``*.nbi``/``*.nbc``), so no stale in-tree cache can
-serve a cold run. The kernels a tool compiled are counted from the index files (``*.nbi``, one per kernel)
-written into its cache: a tool that writes none has no numba kernel on that path.
-
-Per run: wall s, CPU s (user + sys of qgis_process and its children, from ``/usr/bin/time``), peak RSS (MiB),
-the 1-minute load before the run. Writes JSON (argument 1) and prints a line per tool.
+"""First run on a fresh install, per tool: each tool and shipped model run twice through ``qgis_process.bin run`` on
+the bundled data (``demo/run_demo.py``'s jobs and the stack tools the demo does not run), first with an empty numba
+cache of its own (cold), then with that cache (warm); the kernels compiled counted from its ``*.nbi`` files. Refuses
+to start when the plugin tree holds numba cache files.
 
     /usr/bin/python3 benchmarks/startup/cold_warm.py [JSON] [TOOL ...]   (make bench FAMILY=startup)
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
@@ -37,22 +30,16 @@ from common import cpu_model, save_json, time_v  # noqa: E402
 
 def extra_steps(out: str) -> list[dict]:
     """Stack tools the demo does not run, on the bundled Mexico City folder (30 interferograms, 60 x 100 px)."""
-    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    mexico, o = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"), functools.partial(os.path.join, out)
+    both = {"INTERFEROGRAMS": mexico, "COHERENCE": mexico}
     return [
-        {"alg": "geohazard:stackingvelocity",
-         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico,
-                    "OUTPUT_VELOCITY": os.path.join(out, "stack_v.tif")}},
-        {"alg": "geohazard:modifynetwork",
-         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "MAX_TEMPORAL_BASELINE": 60,
-                    "KEEP_CONNECTED": "true", "OUTPUT": os.path.join(out, "net"),
-                    "OUTPUT_REPORT": os.path.join(out, "net.csv")}},
-        {"alg": "geohazard:referencepoint",
-         "params": {"INTERFEROGRAMS": mexico, "OUTPUT": os.path.join(out, "ref.gpkg")}},
-        {"alg": "geohazard:unwrapclosurecorrection",
-         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "OUTPUT": os.path.join(out, "closure")}},
+        {"alg": "geohazard:stackingvelocity", "params": {**both, "OUTPUT_VELOCITY": o("stack_v.tif")}},
+        {"alg": "geohazard:modifynetwork", "params": {**both, "MAX_TEMPORAL_BASELINE": 60, "KEEP_CONNECTED": "true",
+                                                      "OUTPUT": o("net"), "OUTPUT_REPORT": o("net.csv")}},
+        {"alg": "geohazard:referencepoint", "params": {"INTERFEROGRAMS": mexico, "OUTPUT": o("ref.gpkg")}},
+        {"alg": "geohazard:unwrapclosurecorrection", "params": {**both, "OUTPUT": o("closure")}},
         {"alg": "geohazard:troposphericcorrection",
-         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "DEM": os.path.join(mexico, "cropA_T005A_dem.tif"),
-                    "OUTPUT": os.path.join(out, "tropo")}},
+         "params": {**both, "DEM": os.path.join(mexico, "cropA_T005A_dem.tif"), "OUTPUT": o("tropo")}},
     ]
 
 
@@ -80,16 +67,15 @@ def offset_steps(out: str) -> list[dict]:
 
 def activity_steps(out: str) -> list[dict]:
     """Landslide activity of the demo's EGMS Ustica points inside the demo's ADA polygons (as the inventory)."""
-    return [{"alg": "geohazard:landslideactivity",
-             "params": {"INVENTORY": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
-                        "POINTS": os.path.join(out, "egms_ustica_asc.gpkg"),
-                        "OUTPUT": os.path.join(out, "activity.gpkg")}}]
+    o = functools.partial(os.path.join, out)
+    return [{"alg": "geohazard:landslideactivity", "params": {
+        "INVENTORY": o("egms_ustica_asc_ada.gpkg"), "POINTS": o("egms_ustica_asc.gpkg"), "OUTPUT": o("activity.gpkg")}}]
 
 
 def slc_steps(out: str) -> list[dict]:
     """The PS/DS tools on the demo's simulated SLC stack (16 dates, 60 x 80 px): amplitude dispersion, phase
     linking, then unwrapping of the linked interferograms."""
-    folder = os.path.join(out, "slc")
+    folder, o = os.path.join(out, "slc"), functools.partial(os.path.join, out)
 
     def prepare():
         if not os.path.isdir(folder):
@@ -99,26 +85,23 @@ def slc_steps(out: str) -> list[dict]:
         return sorted(glob.glob(os.path.join(folder, "slc_*.tif")))
 
     return [
-        {"alg": "geohazard:amplitudedispersion", "prepare": prepare,
-         "params": {"INPUT": slcs, "OUTPUT_DISPERSION": os.path.join(out, "da.tif"),
-                    "OUTPUT_MEAN_AMPLITUDE": os.path.join(out, "amp.tif"),
-                    "OUTPUT_PS_MASK": os.path.join(out, "ps.tif")}},
-        {"alg": "geohazard:phaselinking", "prepare": prepare,
-         "params": {"INPUT": slcs, "OUTPUT": os.path.join(out, "ph.tif"),
-                    "OUTPUT_TEMPORAL_COHERENCE": os.path.join(out, "tc.tif"),
-                    "OUTPUT_INTERFEROGRAMS": os.path.join(out, "linked")}},
-        {"alg": "geohazard:pstimeseries",
-         "params": {"INPUT": os.path.join(out, "ph.tif"), "DISPERSION": os.path.join(out, "da.tif"),
-                    "TEMPORAL_COHERENCE": os.path.join(out, "tc.tif"), "OUTPUT": os.path.join(out, "ps.gpkg")}},
-        {"alg": "geohazard:unwrap",
-         "params": {"INPUT": os.path.join(out, "linked"), "OUTPUT": os.path.join(out, "unwrapped")}},
+        {"alg": "geohazard:amplitudedispersion", "prepare": prepare, "params": {
+            "INPUT": slcs, "OUTPUT_DISPERSION": o("da.tif"), "OUTPUT_MEAN_AMPLITUDE": o("amp.tif"),
+            "OUTPUT_PS_MASK": o("ps.tif")}},
+        {"alg": "geohazard:phaselinking", "prepare": prepare, "params": {
+            "INPUT": slcs, "OUTPUT": o("ph.tif"), "OUTPUT_TEMPORAL_COHERENCE": o("tc.tif"),
+            "OUTPUT_INTERFEROGRAMS": o("linked")}},
+        {"alg": "geohazard:pstimeseries", "params": {
+            "INPUT": o("ph.tif"), "DISPERSION": o("da.tif"), "TEMPORAL_COHERENCE": o("tc.tif"),
+            "OUTPUT": o("ps.gpkg")}},
+        {"alg": "geohazard:unwrap", "params": {"INPUT": o("linked"), "OUTPUT": o("unwrapped")}},
     ]
 
 
 def multisensor_steps(out: str) -> list[dict]:
     """Multi-sensor time series of the tests' SIMULATED three-stack scene (two Sentinel-1 per-date series, 70 and 68
     dates, and a TerraSAR-X interferogram stack, 24 x 22 px)."""
-    folder = os.path.join(out, "multisensor")
+    folder, o = os.path.join(out, "multisensor"), functools.partial(os.path.join, out)
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     from testutils_multisensor import scene
 
@@ -129,17 +112,15 @@ def multisensor_steps(out: str) -> list[dict]:
 
     return [{"alg": "geohazard:multisensortimeseries", "prepare": prepare,
              "params": {"SERIES": lambda: state["series"], "MANIFEST": lambda: state["manifest"],
-                        "INCIDENCES": "36,41", "HEADINGS": "-12,192", "OUTPUT_UP": os.path.join(out, "ms_up.tif"),
-                        "OUTPUT_EAST": os.path.join(out, "ms_east.tif"),
-                        "OUTPUT_VELOCITY": os.path.join(out, "ms_v.tif")}}]
+                        "INCIDENCES": "36,41", "HEADINGS": "-12,192", "OUTPUT_UP": o("ms_up.tif"),
+                        "OUTPUT_EAST": o("ms_east.tif"), "OUTPUT_VELOCITY": o("ms_v.tif")}}]
 
 
 def slip_steps(out: str) -> list[dict]:
     """The two slip inversions on the tests' SIMULATED thrust (Mw 6.52, rake 75 degrees on a 50-degree plane):
     ascending and descending LOS rasters of 80 x 80 px at 1 km (3 mm noise) and the fault's trace."""
     folder = os.path.join(out, "quake")
-    sys.path.insert(0, os.path.join(ROOT, "tests"))
-    sys.path.insert(0, os.path.join(ROOT, "tests", "processing"))
+    sys.path[:0] = [os.path.join(ROOT, "tests", "processing"), os.path.join(ROOT, "tests")]
     from testutils_faults import E0, N0
 
     def prepare():

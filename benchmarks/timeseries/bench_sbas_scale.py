@@ -1,15 +1,8 @@
 """SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on a big stack from make_big_stack.py, in
-this process or on a Dask cluster of worker processes.
+this process or on a Dask cluster of worker processes (dask_cluster.py, measured with /usr/bin/time around it).
 
 Usage (run_scale.sh): bench_sbas_scale.py STACK_DIR OUT_DIR [--workers N] [--results FILE] [--label TEXT]
-
---workers N: 0 (default) = blocks in this process (numba on 2 threads); N >= 1 = a LocalCluster of N
-          worker processes with one thread each (dask_cluster.py), started before and stopped after
-          the run, the tool given its tcp:// address as DASK_SCHEDULER. The cluster's own CPU
-          seconds and peak RSS (its largest process) are measured with /usr/bin/time around it.
-Prints and appends one JSON line: wall, user+sys CPU seconds, peak RSS of the tool process (and of
-the cluster), the tool's per-block log (read / compute / write per block, projected time), and the
-velocity error against the synthetic truth.
+Appends one JSON line: wall, CPU, peak RSS (of the cluster too), the per-block log and the velocity error.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""SBAS / ISBAS (sbasinversion) against MintPy 1.6.4 on the synthetic stacks of make_stack.py, and at scale."""
-
-ABOUT = "SBAS / ISBAS time series against MintPy 1.6.4 and the I/O floor"
+"""SBAS / ISBAS time series against MintPy 1.6.4 and the I/O floor, and at scale."""
+ABOUT = __doc__
 _STACK = '[ -f "$BUILD/bench_ts/$1/stack.json" ] || "$PY" "$HERE/make_stack.py" "$BUILD/bench_ts/$1" $2 $2 60'
 _MINTPY = 'peers --check mintpy "mintpy==1.6.4"; enable_plugin'
 
@@ -13,7 +12,8 @@ CASES = [
     dict(name="floor_1mpx", measures="1 Mpx x 202 ifgs, against its I/O floor, 3 alternated rounds",
          peer="none: floor only", setup="enable_plugin",
          run=f'set -- big 1000; {_STACK}\n'
-             '"$PY" "$HERE/floor_1mpx.py" "$BUILD/bench_ts/big" "$OUT/floor.json" --rounds "${ROUNDS:-3}" --threads 2'),
+             '"$PY" "$HERE/bench_sbas_1mpx.py" floor "$BUILD/bench_ts/big" "$OUT/floor.json" --rounds "${ROUNDS:-3}" '
+             '--threads 2'),
     dict(name="mintpy_300_var", measures="300 x 300 px x 202 ifgs, weighted (`WEIGHTING=1`, coherence variance)",
          peer="MintPy `-w var`, 1 thread, 2 workers", setup=_MINTPY,
          run=f'set -- s300 300; {_STACK}\n'

@@ -1,11 +1,7 @@
-"""Start a dask.distributed LocalCluster of worker processes for the SBAS scale benchmark and keep it up.
+"""Start a dask.distributed LocalCluster of N single-thread worker processes for the SBAS scale benchmark and keep it
+up until SIGTERM or SIGINT; the scheduler's tcp:// address goes to ADDRESS_FILE (the tool's DASK_SCHEDULER).
 
 Usage: /usr/bin/python3 dask_cluster.py N_WORKERS ADDRESS_FILE
-
-N_WORKERS processes, one thread each (numba limited to one thread per worker); the scheduler's
-tcp:// address is written to ADDRESS_FILE, which the tool takes as DASK_SCHEDULER. The workers
-import the plugin from .build/plugins (PYTHONPATH), as any worker of a real cluster must. Stops on
-SIGTERM or SIGINT.
 """
 
 from __future__ import annotations

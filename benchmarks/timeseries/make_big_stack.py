@@ -1,23 +1,12 @@
-"""Write a large synthetic SBAS stack quickly: ROWS x COLS px, N_DATES dates (88 dates give 300
-interferograms), tiled ZSTD GeoTIFFs, unwrapped phase only (no coherence: the unweighted run).
+"""Write a large synthetic SBAS stack quickly: ROWS x COLS px, N_DATES dates (88 dates give 300 interferograms),
+tiled ZSTD GeoTIFFs, unwrapped phase only (no coherence: the unweighted run).
 
 Usage (run_scale.sh): make_big_stack.py OUT_DIR [ROWS COLS N_DATES]   (default 3200 3200 88)
 
-Same truth and network as make_stack.py (a -80 mm/yr Gaussian bowl, +2 mm/yr elsewhere, a 4 mm
-annual term; each date with its next 1, 2, 3 dates and every other date with its 4th neighbour),
-built for speed and disk rather than for the MintPy comparison:
-
-* the phase noise is Gaussian with one sigma per interferogram (0.3..1.2 rad, as coherence
-  0.95..0.3 gives with 10 looks) instead of one per pixel, and no coherence rasters are written;
-* the phase is rounded to 12 mantissa bits (relative 2.4e-4, i.e. < 0.001 rad on +-4 rad,
-  far below the noise) so that ZSTD with the floating-point predictor stores it in ~half the
-  float32 bytes, as it does real unwrapped interferograms;
-* 3 % of the pixels miss ~2 % of their interferograms (NaN), as ISBAS stacks do;
-* the reference pixel (rows/5, cols/5) carries no noise.
-
-Writes OUT_DIR/tif/YYYYMMDD-YYYYMMDD_unw.tif (256 x 256 tiles), OUT_DIR/stack.json and
-OUT_DIR/truth_velocity.npy (float32, referenced). The generation runs in row bands of 256 rows
-(one tile row): memory ~ N_DATES x 256 x COLS x 4 B plus one interferogram band.
+make_stack.py's truth and network, built for speed and disk: one noise sigma per interferogram (0.3..1.2 rad), the
+phase rounded to 12 mantissa bits (far below the noise; ZSTD then stores it in half the bytes, as it does real
+unwrapped phase), 3 % of the pixels missing ~2 % of their interferograms, a noise-free reference pixel. Writes
+OUT_DIR/tif/, OUT_DIR/stack.json and OUT_DIR/truth_velocity.npy, in bands of 256 rows.
 """
 
 from __future__ import annotations

@@ -1,14 +1,11 @@
-"""Write a synthetic SBAS stack with known truth twice: as GeoTIFFs (ours) and as a MintPy
-ifgramStack.h5 (MintPy), with identical values. Runs with QGIS's Python (GDAL + h5py).
+"""Write a synthetic SBAS stack with known truth twice, as GeoTIFFs (ours) and as MintPy's ifgramStack.h5, with
+identical values (QGIS's Python: GDAL + h5py).
 
 Usage: /usr/bin/python3 make_stack.py OUT_DIR [ROWS COLS N_DATES]
 
-Truth: per-pixel linear velocity (a Gaussian bowl, -80 mm/yr at its centre, +2 mm/yr
-elsewhere) plus a 4 mm annual term. Interferograms: each date with its next 1, 2, 3 dates
-and every other date with its 4th neighbour (202 pairs for 60 dates). Coherence is random
-per interferogram and pixel (0.2..0.95) and the phase noise is drawn with the variance that
-coherence implies for 10 looks (Tough et al. 1995), so variance weighting has something to
-gain. 3 % of the pixels miss 1..10 random interferograms (NaN), as ISBAS stacks do.
+Truth: a -80 mm/yr bowl, +2 mm/yr elsewhere, a 4 mm annual term; each date paired with its next 1-3 dates and
+every other date with its 4th (202 pairs for 60 dates); random coherence per pair and pixel with its 10-look phase
+noise (Tough et al. 1995); 3 % of the pixels missing 1-10 interferograms.
 """
 
 from __future__ import annotations

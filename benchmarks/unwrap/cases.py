@@ -1,7 +1,5 @@
-"""Phase unwrapping (unwrap): the built-in backend against SNAPHU (snaphu-py 0.4.1) on interferograms with known
-truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py)."""
-
-ABOUT = "phase unwrapping, built-in against SNAPHU, and peak memory"
+"""Phase unwrapping: the built-in backend against SNAPHU (snaphu-py 0.4.1), and its peak memory."""
+ABOUT = __doc__
 _QUIET = ('| grep -v -E "^(snaphu v|[0-9]+ parameters|Reading|No weight|Calculating|Initializing|Running|Maximum|'
           'Flow|Found|Growing|Writing|Total|Integrating|Program|Elapsed|$)"')
 
@@ -18,9 +16,9 @@ CASES = [
          run=f'"$SNAPHU_PY" "$HERE/compare.py" 3 2>/dev/null {_QUIET}\n"$PY" "$HERE/tiles.py" 3'),
     dict(name="speed_2000", setup="snaphu_venv", peer="snaphu-py direct",
          measures="2000 x 2000, six bowls of 2.4-4.6 fringes / 10 px, 4 looks, seed 0",
-         run='"$PY" "$HERE/speed_2000.py" builtin 0 > /dev/null  # numba\'s cache, once\n'
-             'for m in builtin tiled; do "$PY" "$HERE/speed_2000.py" $m 0; done\n'
-             '"$SNAPHU_PY" "$HERE/speed_2000.py" snaphu 0 2>/dev/null | grep -E "^snaphu +seed"'),
+         run='"$PY" "$HERE/compare.py" speed builtin 0 > /dev/null  # numba\'s cache, once\n'
+             'for m in builtin tiled; do "$PY" "$HERE/compare.py" speed $m 0; done\n'
+             '"$SNAPHU_PY" "$HERE/compare.py" speed snaphu 0 2>/dev/null | grep -E "^snaphu +seed"'),
     dict(name="rupture", setup="snaphu_venv", peer="SNAPHU as above, its components",
          measures="21 co-seismic interferograms cut by a surface rupture (Okada sources, 300 x 300, 4-20 looks), "
                   "true coherence",

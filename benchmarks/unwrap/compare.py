@@ -1,29 +1,31 @@
-"""Built-in unwrapper vs SNAPHU (our backend) vs snaphu-py run directly, on synthetic truth.
+"""Built-in unwrapper (global and tiled) vs SNAPHU (our backend) vs snaphu-py run directly, on synthetic truth.
 
 Usage: python compare.py [N_SEEDS]   (needs numpy, scipy, numba, snaphu; no QGIS)
-Prints one row per case and method (the built-in backend global and tiled: 128-row tiles with
-the default 64-row overlap, so the 300-row rasters are cut in three): share of pixels of the
-connected coherent area (land, true coherence >= 0.3) unwrapped to the correct integer cycle relative to the most common
-offset of their component (left-out pixels count as wrong), the same share among the pixels
-each method unwrapped ("of unw"), components, seconds; and
-whether our SNAPHU backend gives the same bytes as snaphu-py called directly.
+Per case and method: the share of the connected coherent area on the right cycle (left-out pixels wrong), the same
+among the pixels it unwrapped, components, seconds; and whether our SNAPHU backend gives snaphu-py's bytes.
+
+       python compare.py speed builtin|tiled|snaphu [SEED]   (snaphu: .build/venv-unwrap)
+The 2000 x 2000 case (``BENCH_BIG``), one method a process: the correct-cycle share, components, wall and CPU
+seconds of the unwrapping call and the peak RSS.
 """
 
+import resource
 import sys
 import time
 
 import numpy as np
-import snaphu
-from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram
-
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+from testutils_unwrap import BENCH_BIG, BENCH_CASES, correct_share, synthetic_interferogram
 
 CASES = BENCH_CASES
 TILED = {"tile_rows": 128}
 
 
 def main(n_seeds=3, cases=CASES):
+    import snaphu
+
+    from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+    from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+
     rows_out = []
     print(f"{'case':38s} {'seed':>4s} {'method':28s} {'correct %':>9s} {'of unw %':>9s} {'comp':>5s} {'s':>6s}")
     for case, kw in cases.items():
@@ -72,5 +74,42 @@ def main(n_seeds=3, cases=CASES):
         print(f"{case:38s} {b:7.2f} {bt:7.2f} {s:7.2f} ({b - s:+6.2f}) {a:7.2f} ({b - a:+6.2f})")
 
 
+def speed(method, seed):
+    d = synthetic_interferogram(seed=seed, **BENCH_BIG)
+    region = d["land"] & (d["coherence"] >= 0.3)
+    cpu0 = _cpu()
+    t = time.perf_counter()
+    if method == "snaphu":
+        import snaphu
+
+        unw, cc = snaphu.unwrap(np.exp(1j * d["wrapped"]).astype(np.complex64), d["coherence"],
+                                nlooks=float(BENCH_BIG["looks"]), cost="smooth", init="mcf")
+        unw = np.where(cc > 0, unw, np.nan)
+    elif method == "tiled":
+        from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+
+        unw, cc, _ = unwrap_array_tiled(d["wrapped"], d["coherence"], max_memory_mb=64)
+    else:
+        from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+
+        r = unwrap_interferogram(d["wrapped"], d["coherence"])
+        unw, cc = r.unwrapped, r.components
+    sec = time.perf_counter() - t
+    cpu = _cpu() - cpu0
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    print(f"{method:8s} seed {seed}: correct {100 * correct_share(unw, cc, d['truth'], region):.2f} %, "
+          f"{len(np.unique(cc[cc > 0]))} component(s), unwrapping {sec:.1f} s wall, {cpu:.1f} CPU-s (user + sys, "
+          f"child processes included: snaphu-py runs SNAPHU as one), peak RSS of the largest process "
+          f"{peak / 1024:.0f} MB (the synthetic case's generator included)", flush=True)
+
+
+def _cpu():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    if sys.argv[1:2] == ["speed"]:
+        speed(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

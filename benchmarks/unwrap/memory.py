@@ -2,15 +2,9 @@
 
 Usage: python memory.py N [global | tiled [MAX_MEMORY_MB] | tool [MAX_MEMORY_MB]]
 
-``global``: the whole interferogram in memory (wrapped phase and coherence, float32) and
-unwrapped at once; prints the resident set before the call and the peak during it
-(``ru_maxrss``), so the unwrapper's own share is the difference.
-``tiled``: the inputs are written to raw files in row chunks first (nothing of them stays
-in memory), then unwrapped in row tiles by ``unwrap_tiled`` with the engine budget
-``MAX_MEMORY_MB`` (default 512), reading rows from the files and writing the result to raw
-files; the peak is that of the whole process (Python, numpy, numba included).
-``tool``: the whole ``qgis_process run geohazard:unwrap`` (built-in backend, GeoTIFF in and out, the
-interferogram and its coherence written once), timed by ``/usr/bin/time -v``.
+``global``: everything in memory (the resident set before and the peak during the call); ``tiled``: inputs in raw
+files, ``unwrap_tiled`` under the budget, the whole process's peak; ``tool``: a whole ``qgis_process run
+geohazard:unwrap`` under ``/usr/bin/time -v``.
 """
 
 import os

@@ -3,13 +3,9 @@
 Usage: python rupture.py [--coherence true|estimated] [--seed-offset N]
 (numpy, scipy, numba and snaphu 0.4.1; make bench FAMILY=unwrap CASE=rupture, in .build/venv-unwrap; no QGIS)
 
-The cases (:data:`CASES`, fixed seeds; :func:`rupture_interferogram` of ``tests/testutils_unwrap.py``) and the score
-are described in docs/unwrap.md, "Co-seismic interferograms cut by a surface rupture". Both unwrappers get the
-wrapped phase and the same coherence: the true one (default) or the multilooked estimate of the simulated samples
-(``--coherence estimated``). ``--seed-offset`` draws other noise and coherence fields for the same cases (held-out
-checks of the defaults). SNAPHU: snaphu-py 0.4.1, ``cost="smooth", init="mcf"``, ``nlooks`` the simulated looks,
-scored with its own connected components. Prints one row per case (ours, SNAPHU, the difference, the share each
-leaves out, components, seconds) and the worst difference.
+The cases (:data:`CASES`) and the score: docs/unwrap.md, "Co-seismic interferograms cut by a surface rupture". Both
+get the same coherence, true or estimated; ``--seed-offset`` draws other fields for the same cases. SNAPHU:
+snaphu-py 0.4.1, ``cost="smooth", init="mcf"``, scored with its own connected components.
 """
 
 import sys

@@ -1,12 +1,7 @@
-"""Tiled vs global built-in unwrapping: correct-cycle share on synthetic truth and real data.
+"""Tiled vs global built-in unwrapping: correct-cycle share on compare.py's synthetic cases and on re-wrapped real
+interferograms of tests/data, with tile heights and overlaps forced small.
 
 Usage: /usr/bin/python3 benchmarks/unwrap/tiles.py [N_SEEDS]   (numpy, scipy, numba, GDAL; no QGIS)
-For each synthetic case of compare.py (steep bowls, holes, water, low coherence) and for the
-re-wrapped real interferograms of tests/data (Mexico City Sentinel-1 GAMMA, Envisat), prints
-the share of the connected coherent area unwrapped to the right cycle (relative to the most
-common offset of its component, left-out pixels count as wrong) by the global run and by
-the tiled run at several tile heights and overlaps (rows), forced small so that the small
-rasters are cut into several tiles.
 """
 
 import glob
