@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._numba import njit, prange
+from .._numba import njit, prange, uses_numba
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
@@ -133,7 +133,7 @@ def closure_phase(cycles: np.ndarray, triplets: Triplets) -> np.ndarray:
     """Closure of every triplet, in cycles, ``(T, ...)`` from ``cycles`` ``(M, ...)`` (NaN where any is missing)."""
     x = np.ascontiguousarray(np.asarray(cycles, np.float64).reshape(cycles.shape[0], -1))
     out = np.empty((triplets.index.shape[0], x.shape[1]))
-    _closure_kernel(x, np.ascontiguousarray(triplets.index), out)
+    (_closure_kernel if uses_numba(_closure_kernel) else _closure_arrays)(x, np.ascontiguousarray(triplets.index), out)
     return out.reshape((out.shape[0],) + tuple(cycles.shape[1:]))
 
 
@@ -198,6 +198,44 @@ def _loop_sums_kernel(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_s
             sum_sq[t, r] = s2
         pixels[t] = n
         nonclosing[t] = nz
+
+
+# The numpy path of the three kernels above (a run whose kernels are not compiled, or no numba): a loop at a time
+# over every pixel, each element's operations in the kernels' order, so the same bytes; the row sums of squares are
+# sequential (cumulative sums), as the kernel adds them.
+def _loop_closure(x, idx, t, scale, offset, cols=slice(None)):
+    return (x[idx[t, 0], cols] + x[idx[t, 1], cols] - x[idx[t, 2], cols]) * scale - offset[t]
+
+
+def _closure_arrays(x, idx, out):
+    for t in range(idx.shape[0]):
+        out[t] = x[idx[t, 0]] + x[idx[t, 1]] - x[idx[t, 2]]
+
+
+def _classify_arrays(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo):
+    n_loops[:] = 0
+    n_nonclosing[:] = 0
+    todo[:] = False
+    for t in range(idx.shape[0]):
+        c = _loop_closure(x, idx, t, scale, offset)
+        finite = np.isfinite(c)
+        k = np.rint(np.where(finite, c, 0.0))
+        trusted = finite & (np.abs(c - k) <= max_frac)
+        n_loops += finite
+        n_nonclosing += finite & (k != 0)
+        key[t] = np.where(trusted, k, -32768).astype(np.int16)
+        todo |= trusted & (k != 0)
+
+
+def _loop_sums_arrays(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
+    cols = slice(row0 * n_cols, (row0 + n_rows) * n_cols)
+    for t in range(idx.shape[0]):
+        c = _loop_closure(x, idx, t, scale, offset, cols)
+        finite = np.isfinite(c)
+        squares = np.where(finite, c * c, 0.0).reshape(n_rows, n_cols)
+        sum_sq[t, :n_rows] = np.cumsum(squares, axis=1)[:, -1] if n_cols else 0.0
+        pixels[t] = float(np.count_nonzero(finite))
+        nonclosing[t] = float(np.count_nonzero(finite & (np.rint(np.where(finite, c, 0.0)) != 0)))
 
 
 def _incidence(triplets: Triplets):
@@ -499,11 +537,13 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     todo_flag = np.empty(p, np.bool_)
     # a loop is trusted at a pixel when its closure is within max_residual_rad of a whole number of
     # cycles; a noisy loop (closure near +-pi) says nothing reliable about which way to round
-    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
+    classify = _classify_kernel if uses_numba(_classify_kernel) else _classify_arrays
+    classify(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
     loop_pixels = np.empty(t)
     loop_sum_sq = np.empty((t, c1 - c0))
     loop_nonclosing = np.empty(t)
-    _loop_sums_kernel(xm, scale, idx, offset, cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
+    loop_sums = _loop_sums_kernel if uses_numba(_loop_sums_kernel) else _loop_sums_arrays
+    loop_sums(xm, scale, idx, offset, cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
     todo = np.flatnonzero(todo_flag)
