@@ -12,6 +12,7 @@ import functools
 import glob
 import json
 import os
+import pathlib
 import re
 import shutil
 import sys
@@ -117,35 +118,26 @@ def multisensor_steps(out: str) -> list[dict]:
 
 
 def slip_steps(out: str) -> list[dict]:
-    """The two slip inversions on the tests' SIMULATED thrust (Mw 6.52, rake 75 degrees on a 50-degree plane):
-    ascending and descending LOS rasters of 80 x 80 px at 1 km (3 mm noise) and the fault's trace."""
-    folder = os.path.join(out, "quake")
+    """The two slip inversions on the tests' SIMULATED Mw 6.52 thrust (ascending and descending LOS, 80 x 80 px)."""
+    q = functools.partial(os.path.join, out, "quake")
     sys.path[:0] = [os.path.join(ROOT, "tests", "processing"), os.path.join(ROOT, "tests")]
-    from testutils_faults import E0, N0
+    from test_slipinversion import E0, N0, _synthetic
 
     def prepare():
-        if not os.path.isdir(folder):
-            import pathlib
+        if not os.path.isdir(q()):
+            os.makedirs(q())
+            _synthetic(pathlib.Path(q()))
 
-            from test_slipinversion import _synthetic
-
-            os.makedirs(folder)
-            _synthetic(pathlib.Path(folder))
-
-    los = {"LOS_ASC": os.path.join(folder, "asc.tif"), "ASC_INCIDENCE": 34, "ASC_HEADING": -12,
-           "LOS_DESC": os.path.join(folder, "desc.tif"), "DESC_INCIDENCE": 39, "DESC_HEADING": 192}
-    return [
-        {"alg": "geohazard:slipinversion", "prepare": prepare,
-         "params": {**los, "FAULT": os.path.join(folder, "trace.gpkg"), "DIP": 50, "TOP_DEPTH": 500,
-                    "BOTTOM_DEPTH": 11000, "PATCH_LENGTH": 3000, "PATCH_WIDTH": 2750,
-                    "OUTPUT_PATCHES": os.path.join(out, "patches.gpkg")}},
-        {"alg": "geohazard:uniformslipinversion", "prepare": prepare,
-         "params": {**los, "EAST_RANGE": f"{E0 - 8e3},{E0 + 8e3}", "NORTH_RANGE": f"{N0 - 8e3},{N0 + 8e3}",
-                    "STRIKE_RANGE": "80,140", "DIP_RANGE": "30,80", "TOP_RANGE": "0,5000",
-                    "LENGTH_RANGE": "8000,25000", "WIDTH_RANGE": "4000,15000", "QUADTREE_STD": 3,
-                    "N_MONTE_CARLO": 2, "MAX_ITERATIONS": 30, "SEED": 1,
-                    "OUTPUT_FAULT": os.path.join(out, "uniform.gpkg")}},
-    ]
+    los = {"LOS_ASC": q("asc.tif"), "ASC_INCIDENCE": 34, "ASC_HEADING": -12, "LOS_DESC": q("desc.tif"),
+           "DESC_INCIDENCE": 39, "DESC_HEADING": 192}
+    return [{"alg": "geohazard:slipinversion", "prepare": prepare, "params": {
+                **los, "FAULT": q("trace.gpkg"), "DIP": 50, "TOP_DEPTH": 500, "BOTTOM_DEPTH": 11000,
+                "PATCH_LENGTH": 3000, "PATCH_WIDTH": 2750, "OUTPUT_PATCHES": q("patches.gpkg")}},
+            {"alg": "geohazard:uniformslipinversion", "prepare": prepare, "params": {
+                **los, "EAST_RANGE": f"{E0 - 8e3},{E0 + 8e3}", "NORTH_RANGE": f"{N0 - 8e3},{N0 + 8e3}",
+                "STRIKE_RANGE": "80,140", "DIP_RANGE": "30,80", "TOP_RANGE": "0,5000", "LENGTH_RANGE": "8000,25000",
+                "WIDTH_RANGE": "4000,15000", "QUADTREE_STD": 3, "N_MONTE_CARLO": 2, "MAX_ITERATIONS": 30, "SEED": 1,
+                "OUTPUT_FAULT": q("uniform.gpkg")}}]
 
 
 def jobs(out: str) -> list[dict]:
@@ -200,9 +192,8 @@ def main() -> None:
         cold = run(cold_job, cache)
         kernels = len(nb_files(cache, "*.nbi"))
         warm = run(warm_job, cache)
-        row = {"tool": alg, "kernels_compiled": kernels, "cold": cold, "warm": warm,
-               "compile_cpu_s": round(cold["cpu_s"] - warm["cpu_s"], 2)}
-        rows.append(row)
+        rows.append({"tool": alg, "kernels_compiled": kernels, "cold": cold, "warm": warm,
+                     "compile_cpu_s": round(cold["cpu_s"] - warm["cpu_s"], 2)})
         print(f"{alg}: {kernels} kernels, cold {cold['wall_s']} s / {cold['cpu_s']} CPU-s, warm {warm['wall_s']} s /"
               f" {warm['cpu_s']} CPU-s, load {cold['load_1min']}, log's estimate {cold['estimate_s']} s, numpy path "
               f"{cold['numpy_path']}" + ("" if cold["ok"] and warm["ok"] else " FAILED " + cold["log_tail"]),
@@ -243,12 +234,9 @@ def _needed_by(jobs_, i, only):
 
 
 def _numba_version() -> str:
-    try:
-        import numba
+    import importlib.util
 
-        return numba.__version__
-    except ImportError:
-        return ""
+    return __import__("numba").__version__ if importlib.util.find_spec("numba") else ""
 
 
 if __name__ == "__main__":
