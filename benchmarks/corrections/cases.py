@@ -43,7 +43,7 @@ CASES = [
                     '"$OUT/closure.json"\n"$VENV/bin/python" "$HERE/bench_closure.py" "$OUT/cases" '
                     '"$OUT/closure_cases.json"'),
     dict(name="closure_scenarios", peer="none: the planted errors are the truth",
-         measures="unwrapping errors by phase closure on 11 planted stacks (8 tuning, 3 held out), as the Corrected "
+         measures="unwrapping errors by phase closure on 13 planted stacks (8 tuning, 5 held out), as the Corrected "
                   "SBAS model runs the step: planted errors fixed, left, and new errors created",
          run='"$PY" "$HERE/closure_scenarios.py" --json "$OUT/closure_scenarios.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",

@@ -19,7 +19,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.dirname(HERE)]  # the tests' generator, common.py
 
 from common import save_json  # noqa: E402
 from testutils_corrections import CYCLE_MM, closure_scenario, scenario_counts  # noqa: E402
