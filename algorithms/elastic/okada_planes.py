@@ -162,9 +162,7 @@ def _near_plane(x, y, z, depth, sd, cd, grp, surface_disp_only):
     """True when, for the real or the image source, the station is close enough to the plane
     (``q^2 <= 1e-6 R^2 + 4 _ok.EPS R + _ok.EPS^2`` with R the distance to the plane's farthest corner)
     that DC3D could take its singular branches or lose digits in ``R + xi``/``R + eta``."""
-    for image in range(2):
-        if image == 0 and surface_disp_only:
-            continue
+    for image in range(1 if surface_disp_only else 0, 2):  # 0: the real source, 1: its image
         dd = depth + z if image == 0 else depth - z
         p = y * cd + dd * sd
         q = y * sd - dd * cd
