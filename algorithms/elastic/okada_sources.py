@@ -55,14 +55,26 @@ def _rotate_into(buf, sp, cp, grad, acc, w):
         g00, g10, g20 = buf[3], buf[4], buf[5]
         g01, g11, g21 = buf[6], buf[7], buf[8]
         g02, g12, g22 = buf[9], buf[10], buf[11]
-        # A = R G, a row at a time
-        a0 = (sp * g00 - cp * g10, sp * g01 - cp * g11, sp * g02 - cp * g12)
-        a1 = (cp * g00 + sp * g10, cp * g01 + sp * g11, cp * g02 + sp * g12)
+        # A = R G
+        a00 = sp * g00 - cp * g10
+        a01 = sp * g01 - cp * g11
+        a02 = sp * g02 - cp * g12
+        a10 = cp * g00 + sp * g10
+        a11 = cp * g01 + sp * g11
+        a12 = cp * g02 + sp * g12
+        a20 = g20
+        a21 = g21
+        a22 = g22
         # acc[3 + 3*i + j] = (A R^T)[i, j], R^T[:, 0] = (sp, -cp, 0), [:, 1] = (cp, sp, 0)
-        for i, a in enumerate((a0, a1, (g20, g21, g22))):
-            acc[3 + 3 * i] += w * (a[0] * sp - a[1] * cp)
-            acc[4 + 3 * i] += w * (a[0] * cp + a[1] * sp)
-            acc[5 + 3 * i] += w * a[2]
+        acc[3] += w * (a00 * sp - a01 * cp)
+        acc[4] += w * (a00 * cp + a01 * sp)
+        acc[5] += w * a02
+        acc[6] += w * (a10 * sp - a11 * cp)
+        acc[7] += w * (a10 * cp + a11 * sp)
+        acc[8] += w * a12
+        acc[9] += w * (a20 * sp - a21 * cp)
+        acc[10] += w * (a20 * cp + a21 * sp)
+        acc[11] += w * a22
 
 
 @njit
