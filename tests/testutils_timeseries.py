@@ -68,3 +68,13 @@ def min_norm_velocity_reference(network, d, w=None, rcond=1e-5):
         ts[0, k] = 0.0
         ts[1:, k] = np.cumsum(v * dt_)
     return ts
+
+
+def sample_coherence(rng, n, looks, coherence):
+    """A sample coherence matrix of ``looks`` samples of ``n`` dates sharing a phase history at ``coherence``."""
+    common = np.exp(1j * rng.uniform(-np.pi, np.pi, n))[:, None]
+    noise = (rng.standard_normal((n, looks)) + 1j * rng.standard_normal((n, looks))) / np.sqrt(2)
+    x = np.sqrt(coherence) * common * np.exp(1j * rng.uniform(-np.pi, np.pi, looks)) + np.sqrt(1 - coherence) * noise
+    c = x @ x.conj().T
+    d = np.sqrt(np.diag(c).real)
+    return c / np.outer(d, d)

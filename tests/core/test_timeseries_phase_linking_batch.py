@@ -9,6 +9,7 @@ each batch here mixes matrices that take all these paths, in batches of 1 to 8, 
 
 import numpy as np
 import pytest
+from testutils_timeseries import sample_coherence
 
 from insar_geohazards.algorithms.timeseries import phase_linking as pl
 from insar_geohazards.algorithms.timeseries.phase_linking import batch as plb
@@ -18,23 +19,13 @@ from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
 BETA = 0.01
 
 
-def _coherence(rng, n, looks, coherence):
-    """A sample coherence matrix of ``looks`` samples of ``n`` dates sharing a phase history at ``coherence``."""
-    common = np.exp(1j * rng.uniform(-np.pi, np.pi, n))[:, None]
-    noise = (rng.standard_normal((n, looks)) + 1j * rng.standard_normal((n, looks))) / np.sqrt(2)
-    x = np.sqrt(coherence) * common * np.exp(1j * rng.uniform(-np.pi, np.pi, looks)) + np.sqrt(1 - coherence) * noise
-    c = x @ x.conj().T
-    d = np.sqrt(np.diag(c).real)
-    return c / np.outer(d, d)
-
-
 def _pool(rng, n):
     """Coherence matrices of every EMI path, with what the path is: (|G| regularised is positive definite,
     |G|^-1 o G - 0.99 I is positive definite)."""
     pool = []
     for looks, coherence in ((3 * n, 0.9), (2 * n, 0.5), (n, 0.3), (n + 2, 0.1), (n // 2, 0.6), (2, 0.5), (3, 0.2)):
         for _ in range(4):
-            g = _coherence(rng, n, looks, coherence)
+            g = sample_coherence(rng, n, looks, coherence)
             a = (1.0 - BETA) * np.abs(g)
             np.fill_diagonal(a, 1.0)
             spd = np.linalg.eigvalsh(a)[0] > 0

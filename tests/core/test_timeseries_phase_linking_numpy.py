@@ -5,6 +5,7 @@ positive definite, the shift 0.99 refused, the re-shifts) pixel for pixel."""
 
 import numpy as np
 import pytest
+from testutils_timeseries import sample_coherence
 
 from insar_geohazards.algorithms import _numba, kernel_families
 from insar_geohazards.algorithms.timeseries.phase_linking import phase_link, phase_link_stack, vectorised
@@ -77,22 +78,12 @@ def test_numpy_path_in_row_blocks_gives_the_whole_compiled_images_bytes(monkeypa
     _same_bytes(_outputs(whole), got)
 
 
-def _coherence(rng, n, looks, coherence):
-    """A sample coherence matrix of ``looks`` samples of ``n`` dates sharing a phase history at ``coherence``."""
-    common = np.exp(1j * rng.uniform(-np.pi, np.pi, n))[:, None]
-    noise = (rng.standard_normal((n, looks)) + 1j * rng.standard_normal((n, looks))) / np.sqrt(2)
-    x = np.sqrt(coherence) * common * np.exp(1j * rng.uniform(-np.pi, np.pi, looks)) + np.sqrt(1 - coherence) * noise
-    c = x @ x.conj().T
-    d = np.sqrt(np.diag(c).real)
-    return c / np.outer(d, d)
-
-
 @needs_numba
 @pytest.mark.parametrize("n", [7, 20])
 def test_linking_many_pixels_gives_the_per_pixel_bits_on_every_emi_path(n):
     beta = 0.01
     rng = np.random.default_rng(n)
-    pool = [_coherence(rng, n, looks, coh) for looks, coh in ((3 * n, 0.9), (2 * n, 0.5), (n, 0.3), (n + 2, 0.1),
+    pool = [sample_coherence(rng, n, looks, coh) for looks, coh in ((3 * n, 0.9), (2 * n, 0.5), (n, 0.3), (n + 2, 0.1),
                                                               (n // 2, 0.6), (2, 0.5), (3, 0.2), (n, 0.97))
             for _ in range(6)]
     # the paths (numpy's eigenvalues): |G| regularised positive definite or not, M - 0.99 I positive definite or not
