@@ -549,12 +549,11 @@ class DaskExecutor(ClosedOnExit):
 
     def __init__(self, scheduler: str = "local", *, n_workers: Optional[int] = None, processes: Optional[bool] = None,
                  threads_per_worker: int = 1, connect_timeout: str = "20s"):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise GeohazardError(
-                "a Dask scheduler was requested but dask.distributed is not installed "
-                "(Debian/Ubuntu: apt install python3-dask python3-distributed; pip: pip install distributed)") from None
+        from .optional import require
+
+        require("dask", "A Dask scheduler (DASK_SCHEDULER)")
+        require("distributed", "A Dask scheduler (DASK_SCHEDULER)")
+        from distributed import Client, LocalCluster
         self.cluster = None
         if scheduler == "local":
             if processes is None:

@@ -424,24 +424,27 @@ def measured_costs() -> dict:
         return {}
 
 
-def numba_missing_message(slowdown: Optional[float] = None) -> str:
-    """The one-line install of numba for this platform, and what its absence costs (the measured slowdown)."""
-    import platform
+def numba_missing_message(slowdown: Optional[float] = None, *, kernels=None) -> str:
+    """The one-line install of numba for this platform, and what its absence costs: with ``kernels`` (a tool's
+    ``KERNELS``), the measured slowdown of each kernel family the tool uses; else ``slowdown`` (a ratio) when
+    given."""
+    from .optional import install_line
 
-    system = platform.system()
-    if system == "Windows":
-        how = "in the OSGeo4W Shell: python -m pip install numba"
-    elif system == "Darwin":
-        how = "in Terminal: /Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install numba"
-    elif os.path.exists("/etc/debian_version"):
-        how = "on Debian/Ubuntu: sudo apt install python3-numba"
+    costs = measured_costs().get("families", {})
+    parts = []
+    for family in families_of(kernels) if kernels else ():
+        row = costs.get(family.name, {})
+        if row.get("numba_cpu_s_per_mb", 0) > 0 and row.get("numpy_cpu_s_per_mb", 0) > 0:
+            ratio = row["numpy_cpu_s_per_mb"] / row["numba_cpu_s_per_mb"]
+            parts.append(f"{family.name}: about {ratio:.0f}x" if ratio >= 10 else f"{family.name}: about {ratio:.1f}x")
+    if parts:
+        cost = f"this tool's kernels run as plain Python ({', '.join(parts)} slower per MB of input, measured)"
+    elif slowdown:
+        cost = f"the InSAR Geohazards kernels run as plain Python, about {slowdown:.0f}x slower (measured)"
     else:
-        how = "with the package manager (python3-numba) or python3 -m pip install numba"
-    cost = f"about {slowdown:.0f}x slower (median over the kernel families, measured)" if slowdown else \
-        "many times slower"
-    return (f"numba is not installed: the InSAR Geohazards kernels run as plain Python, {cost}; a whole run on a large "
-            f"input is slower by less, reading and writing being the same (the same results). Install it {how}, "
-            "then restart QGIS.")
+        cost = "the InSAR Geohazards kernels run as plain Python, many times slower"
+    return (f"numba is not installed: {cost}; a whole run on a large input is slower by less, reading and writing "
+            f"being the same (the same results). Install it {install_line('numba')}, then restart QGIS.")
 
 
 def measured_slowdown(kernels=None) -> Optional[float]:

@@ -79,3 +79,65 @@ def require(name: str, purpose: str):
 def missing_packages() -> list[str]:
     """The optional packages (import names) this Python lacks, in the order of :data:`PACKAGES`."""
     return [name for name in PACKAGES if not available(name)]
+
+
+# import name -> what a user without it loses (the notice)
+COSTS = {
+    "numba": "every tool still runs and gives the same results, its kernels as plain Python: {numba_range} slower "
+             "by kernel family (measured per MB of input; a whole run slows down less)",
+    "sklearn": "susceptibility refuses to run (its spatially blocked validation, ROC/AUC, logistic regression and "
+               "random forest come from scikit-learn)",
+    "h5py": "MintPy, LiCSBAS, OPERA/NISAR HDF5 and EGMS netCDF-4 series cannot be read or written (the tools that "
+            "need them say so)",
+    "matplotlib": "charts (network plots, swath profiles, ROC and L-curves, forecast and validation plots) are "
+                  "skipped with a warning, reports keep their tables, and the time-series dock does not open",
+    "dask": "DASK_SCHEDULER (a Dask cluster) is refused; every tool runs in QGIS's process",
+}
+
+_NOTICE = {"given": False}
+
+
+def _numba_range() -> str:
+    """The smallest and largest numpy/numba CPU ratio of the measured table (kernel_families.COSTS_FILE, read
+    here without importing the kernel registry: it imports this module)."""
+    import json
+
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "compile_costs.json"),
+                  encoding="utf-8") as fh:
+            table = json.load(fh).get("families", {})
+    except (OSError, ValueError):
+        table = {}
+    ratios = [row["numpy_cpu_s_per_mb"] / row["numba_cpu_s_per_mb"] for row in table.values()
+              if row.get("numba_cpu_s_per_mb", 0) > 0 and row.get("numpy_cpu_s_per_mb", 0) > 0]
+    return f"{min(ratios):.1f}x to {max(ratios):.0f}x" if ratios else "many times"
+
+
+def notice(missing=None) -> str:
+    """One paragraph for the user: each optional package this Python lacks (or ``missing``), what that costs and
+    its install line; "" when none is missing."""
+    missing = missing_packages() if missing is None else list(missing)
+    if not missing:
+        return ""
+    parts = []
+    for name in missing:
+        cost = COSTS.get(name, PACKAGES.get(name, ("", "", "used by some tools"))[2])
+        if "{numba_range}" in cost:
+            cost = cost.format(numba_range=_numba_range())
+        parts.append(f"{PACKAGES.get(name, (name,))[0]}: {cost}; install it {install_line(name)}.")
+    return ("InSAR Geohazards: optional Python packages missing from QGIS's Python (every tool is listed; restart "
+            "QGIS after installing). " + " ".join(parts))
+
+
+def notice_once() -> str:
+    """:func:`notice` the first time it is asked for in this process (the desktop's message bar marks it given
+    with :func:`mark_notice_given`), then ""."""
+    if _NOTICE["given"]:
+        return ""
+    _NOTICE["given"] = True
+    return notice()
+
+
+def mark_notice_given() -> None:
+    """The notice was shown (or is not to be shown again) in this process."""
+    _NOTICE["given"] = True

@@ -23,6 +23,7 @@ from insar_geohazards.algorithms.geometry.terrain import slope_aspect  # noqa: E
 from insar_geohazards.algorithms.kinematics import motion3d as m3  # noqa: E402
 from insar_geohazards.algorithms.kinematics import triggers as tr  # noqa: E402
 from insar_geohazards.algorithms.kinematics import validation as va  # noqa: E402
+from insar_geohazards.fileio.display import charts  # noqa: E402
 
 IMG = os.path.join(ROOT, "docs", "img")
 S1 = m3.parse_geometries("-8.94,38.97;-171.5,36.5", 2)
@@ -111,8 +112,8 @@ def validation():
           f" max {np.max(np.abs(errs)):.2f} mm/yr")
     stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar(0)
     res, info = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
-    va.plot_station({r.name: r for r in res}["B"], os.path.join(IMG, "kinematics_validation_station.png"))
-    va.plot_summary(res, os.path.join(IMG, "kinematics_validation_summary.png"), network=info["network"])
+    charts.station({r.name: r for r in res}["B"], os.path.join(IMG, "kinematics_validation_station.png"))
+    charts.velocity_summary(res, os.path.join(IMG, "kinematics_validation_summary.png"), network=info["network"])
     vel, ser = info["network"]["velocity"], info["network"]["series_mean"]
     print(f"validateinsar network (seed 0, stations B, C, D): velocities RMSE {vel['rmse']:.2f} mm/yr, "
           f"NRMSE_range {vel['nrmse_range']:.3f}, NRMSE_mean {vel['nrmse_mean']:.3f}, R2 {vel['r2']:.3f}, "
@@ -132,8 +133,8 @@ def trigger():
     print(f"triggercorrelation: lag error over 4 lags x 5 seeds (6-day bins): max {np.max(np.abs(got)):.0f} days")
     days, rain, sdates, series = _rain_and_response(36, 3)
     r = tr.correlate_with_driver(sdates, series, days, rain, step_days=6, tau_days=30, max_lag_days=180)
-    tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger.png"), title="synthetic: velocity = 2 + 0.3 x "
-                        "antecedent rain (tau 30 d) 36 days earlier", series=(sdates, series[:, 0]))
+    charts.correlation(r, os.path.join(IMG, "kinematics_trigger.png"), title="synthetic: velocity = 2 + 0.3 x "
+                       "antecedent rain (tau 30 d) 36 days earlier", series=(sdates, series[:, 0]))
     # responses of either sign with the defaults (STEP_DAYS 12, TAU_DAYS 0)
     from test_kinematics_motion3d_validation_triggers import _rain_responses
 
@@ -143,9 +144,9 @@ def trigger():
     print("triggercorrelation, 6 rising + 6 falling series (defaults): lags", r["best_lag_days"].astype(int).tolist(),
           "signs", r["sign"].tolist(), "r", np.round(r["best_r"], 2).tolist(),
           f"largest corrected p {np.max(r['p_corrected']):.1e}")
-    tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger_negative.png"), column=9,
-                        title="synthetic: LOS velocity falls with the 12-day rain 72 days earlier (defaults)",
-                        series=(sdates, y[:, 9]))
+    charts.correlation(r, os.path.join(IMG, "kinematics_trigger_negative.png"), column=9,
+                       title="synthetic: LOS velocity falls with the 12-day rain 72 days earlier (defaults)",
+                       series=(sdates, y[:, 9]))
 
 
 def thickness():

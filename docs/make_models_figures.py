@@ -69,14 +69,15 @@ def main():
     fig.savefig(os.path.join(IMG, "models_radarsat.png"))
 
     # 2. inverse velocity on a synthetic failure with known time (1/v = A (tf - t))
-    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure, plot_forecast
+    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure
+    from insar_geohazards.fileio.display.charts import forecast as plot_forecast
 
     days = np.arange(0, 372, 6.0)
     dates = [dt.date(2020, 1, 1) + dt.timedelta(days=int(t)) for t in days]
     d = (1 / 0.1826) * np.log((400.0 - days) / 400.0) + np.random.default_rng(5).normal(0, 0.1, days.size)
     fc = forecast_failure(d, dates)
     plot_forecast(os.path.join(IMG, "models_inverse_velocity.png"),
-                          "synthetic tertiary creep, true failure 2021-02-04", dates, d, fc, 0)
+                  "synthetic tertiary creep, true failure 2021-02-04", dates, d, fc, 0)
     print("figures in", IMG)
     app.processEvents()
     plugin.unload()

@@ -8,7 +8,8 @@ A GUI part is a class taking ``iface`` with ``init_gui()`` and ``unload()``; lis
 def gui_parts() -> list:
     """Classes of the GUI parts the plugin installs, in order."""
     from .kernels import KernelsPart
+    from .optional_notice import OptionalPackagesPart
     from .temporal import TemporalBandsPart
     from .timeseries_viewer import TimeSeriesViewerPart
 
-    return [TimeSeriesViewerPart, TemporalBandsPart, KernelsPart]
+    return [TimeSeriesViewerPart, TemporalBandsPart, KernelsPart, OptionalPackagesPart]

@@ -1,7 +1,7 @@
 """The numba kernels in the desktop: a message when numba is missing, and the background warm-up.
 
-* Without numba: one message-bar message at plugin load (not a dialog), with the install line for the platform and
-  the measured slowdown (:func:`~processing_provider.inputs.compilation.numba_missing_message`).
+* Without numba: nothing to warm up; the optional packages' notice (:mod:`.optional_notice`) says it once, with
+  the install line and the measured slowdown.
 * After an install or an upgrade (the plugin's version differs from the one last warmed up): a low-priority
   background task compiles the kernel families into numba's cache, one family at a time, most used first, each in
   its own Python process at the lowest CPU priority (``python -m insar_geohazards.warm_kernels --one FAMILY``),
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from qgis.core import Qgis, QgsApplication, QgsTask
+from qgis.core import QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QSettings, QTimer
 
 SETTINGS_KEY = "insar_geohazards/kernels_warmed_version"
@@ -98,7 +98,6 @@ class KernelsPart:
 
     def init_gui(self) -> None:
         if importlib.util.find_spec("numba") is None:
-            self._say_numba_missing()
             return
         if os.environ.get("INSAR_GEOHAZARDS_WARM_UP", "1") == "0" or not self.needs_warm_up():
             return
@@ -106,14 +105,6 @@ class KernelsPart:
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.start_warm_up)
         self._timer.start(START_DELAY_MS)
-
-    def _say_numba_missing(self) -> None:
-        from ..algorithms.kernel_families import measured_slowdown, numba_missing_message
-
-        bar = getattr(self.iface, "messageBar", None)
-        if bar is not None:
-            bar().pushMessage("InSAR Geohazards", numba_missing_message(measured_slowdown()), Qgis.MessageLevel.Warning,
-                              0)
 
     @staticmethod
     def needs_warm_up() -> bool:

@@ -983,18 +983,13 @@ class PolygonTool(QgsMapTool):
         super().deactivate()
 
 
-#: Python packages the dock needs beyond QGIS's own, with the Debian/Ubuntu package that provides each.
-DOCK_PACKAGES = {"matplotlib": "python3-matplotlib"}
-
-
 def missing_package_message(exc: ImportError) -> str:
-    """What to install when the dock cannot be built because ``exc`` (an import) failed."""
+    """What to install when the dock cannot be built because ``exc`` (an import) failed: the package, the install
+    line for this platform (:mod:`algorithms.optional`)."""
+    from ..algorithms.optional import missing_message
+
     name = (getattr(exc, "name", None) or str(exc)).split(".")[0]
-    debian = DOCK_PACKAGES.get(name, f"python3-{name}")
-    return (f"The InSAR time-series viewer needs the Python package {name}, which this QGIS cannot import "
-            f"({exc}). Install it (Debian/Ubuntu: sudo apt install {debian}; Windows: the OSGeo4W Shell, "
-            f"python -m pip install {name}; macOS: QGIS's Python, python3 -m pip install {name}) and restart "
-            "QGIS. The Processing tools work without it.")
+    return missing_message(name, "The InSAR time-series viewer") + " The Processing tools work without it."
 
 
 class TimeSeriesViewerPart:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..errors import GeohazardError
@@ -38,31 +36,3 @@ def distance_bands(distance_m, bands_m):
     share = count / d.size if d.size else np.zeros(count.size)
     return {"lower_m": edges[:-1], "upper_m": edges[1:], "count": count.astype(np.int64), "share": share,
             "cumulative_share": np.cumsum(share)}
-
-
-def distance_chart(path, labels, table, *, title):
-    """Bar chart (PNG) of the share of features per distance band, with the cumulative share."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
-    pos = np.arange(len(labels))
-    ax.bar(pos, 100 * table["share"], color="#4393c3", label="share in band")
-    ax.plot(pos, 100 * table["cumulative_share"], "o-", color="#b2182b", label="cumulative share")
-    for p_, c in zip(pos, table["count"]):
-        ax.annotate(str(int(c)), (p_, 0), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
-    ax.set_xticks(pos)
-    ax.set_xticklabels(labels, rotation=20)
-    ax.set_ylabel("features (%)")
-    ax.set_xlabel("distance to the nearest fault")
-    ax.set_ylim(0, 105)
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GeohazardError(f"OUTPUT_CHART: folder {folder!r} does not exist")
-    fig.savefig(path)
-    plt.close(fig)

@@ -214,7 +214,9 @@ def _read_csv(path: str) -> dict:
 
 def _read_h5(path: str) -> tuple[dict, dict]:
     """MintPy timeseries.h5 (``date``, ``bperp`` per date) or ifgramStack.h5 (``date``, ``bperp`` per pair)."""
-    import h5py
+    from ..optional import require
+
+    h5py = require("h5py", "BASELINES: reading a MintPy HDF5 file")
 
     with h5py.File(path, "r") as f:
         if "bperp" not in f or "date" not in f:

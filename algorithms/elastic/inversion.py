@@ -397,31 +397,6 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
     return SlipResult(out, s, m[2 * n:], lam, curve, model_mm, rms, vr, m0, mw)
 
 
-def plot_lcurve(result: SlipResult, path: str) -> str:
-    """L-curve PNG (misfit vs roughness, chosen corner marked)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
-    c = result.lcurve
-    if c.size:
-        ax.loglog(c[:, 2], c[:, 1], "o-", color="0.3")
-        k = int(np.argmin(np.abs(c[:, 0] - result.smoothing)))
-        ax.loglog(c[k, 2], c[k, 1], "o", color="crimson", ms=10, label=f"lambda = {result.smoothing:.3g}")
-        for lam, mis, rough in c:
-            ax.annotate(f"{lam:.2g}", (rough, mis), fontsize=6, alpha=0.6)
-        ax.legend()
-    ax.set_xlabel("roughness ||L m|| (m)")
-    ax.set_ylabel("weighted misfit ||W(Gm - d)|| (m)")
-    ax.set_title("L-curve")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
 # --------------------------------------------------------------------------- uniform slip
 UNIFORM_PARAMETERS = ("east_m", "north_m", "strike_deg", "dip_deg", "top_m", "length_m", "width_m")
 

@@ -45,11 +45,9 @@ from .units import length_unit
 
 
 def _h5py():
-    try:
-        import h5py
-    except ImportError:  # h5py ships with QGIS on most platforms; say so when it does not
-        raise GeohazardError("reading/writing MintPy HDF5 files needs the Python package h5py") from None
-    return h5py
+    from ..optional import require
+
+    return require("h5py", "Reading or writing MintPy (and other HDF5) files")
 
 
 def open_h5(path: str, label: str):

@@ -273,64 +273,6 @@ def table_columns(profiles: Sequence[Profile], suffixes: Sequence[str], to_input
     return out
 
 
-def plot_profiles(path: str, profiles: Sequence[Profile], *, labels: Sequence[str], unit: str,
-                  samples: Optional[dict] = None, dates: Optional[Sequence] = None) -> str:
-    """A chart of the profiles (PNG, or HTML with the PNG inline): for one band, the mean +- std band over the
-    cloud of samples (``samples[pid] = (along, values)``); for a series (``dates``), an image of the mean with
-    distance across and date down, one panel per profile."""
-    import base64
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = list(profiles)[:MAX_CHARTED]
-    n = len(shown)
-    fig, axes = plt.subplots(n, 1, figsize=(9, 3.2 * n), squeeze=False)
-    for ax, p, label in zip(axes[:, 0], shown, labels):
-        d = p.stats["distance_m"]
-        if dates is None:
-            if samples and p.pid in samples:
-                s_along, s_val = samples[p.pid]
-                ax.plot(s_along, s_val, ".", ms=1.5, color="0.6", alpha=0.5, label="samples", rasterized=True)
-            m, s = p.stats["mean"][:, 0], p.stats["std"][:, 0]
-            ax.fill_between(d, m - s, m + s, color="tab:blue", alpha=0.3, label="mean +- std")
-            ax.plot(d, m, color="tab:blue", lw=1.5, label="mean")
-            ax.set_ylabel(unit)
-            ax.legend(loc="best", fontsize=7)
-        else:
-            num = matplotlib.dates.date2num(list(dates))
-            lim = float(np.nanmax(np.abs(p.stats["mean"]))) if np.isfinite(p.stats["mean"]).any() else 1.0
-            mesh = ax.pcolormesh(d, num, p.stats["mean"].T, shading="nearest", cmap="RdBu", vmin=-lim, vmax=lim)
-            ax.yaxis_date()
-            fig.colorbar(mesh, ax=ax, label=f"mean ({unit})")
-            ax.set_ylabel("date")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("distance along the profile (m)")
-    fig.tight_layout()
-    if path.lower().endswith(".png"):
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        return path
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    rows = "".join(f"<tr><td>{lab}</td><td>{p.line.length:.1f}</td><td>{p.n_samples}</td>"
-                   f"<td>{int((p.stats['count'][:, 0] == 0).sum())} of {p.stats['count'].shape[0]}</td></tr>"
-                   for p, lab in zip(profiles, labels))
-    more = f"<p>The chart draws the first {MAX_CHARTED} of {len(profiles)} profiles; the table holds every one.</p>" \
-        if len(profiles) > MAX_CHARTED else ""
-    html = ("<html><head><meta charset='utf-8'><title>Swath profiles</title></head><body>"
-            "<h1>Swath profiles</h1><table border='1' cellpadding='3'><tr><th>profile</th><th>length (m)</th>"
-            f"<th>samples</th><th>empty bins</th></tr>{rows}</table>{more}"
-            f"<p><img src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'></p></body></html>")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(html)
-    return path
-
-
 def transformer(src_wkt: str, dst_wkt: str):
     """``f(x, y) -> (x, y)`` from ``src_wkt`` to ``dst_wkt`` (pyproj, x = easting / longitude first)."""
     return _transformer(src_wkt, dst_wkt)

@@ -328,40 +328,6 @@ def network_report_html(network: Network, *, png_name: Optional[str] = None, **k
             f"<body><h2>Interferogram network</h2>{img}<pre>{body}</pre></body></html>\n")
 
 
-def plot_network(network: Network, path: str, *, title: str = "Interferogram network") -> str:
-    """Save a PNG of the network: time vs perpendicular baseline when known, else time vs
-    date index; one colour per connected subset."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    dbp = network.date_bperp_m()
-    yv = dbp if dbp is not None else np.arange(network.n_dates, dtype=float)
-    comps = network.components()
-    colour = np.zeros(network.n_dates, int)
-    for k, c in enumerate(comps):
-        colour[c] = k
-    cmap = plt.get_cmap("tab10")
-    dnum = np.array([np.datetime64(d) for d in network.dates])
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
-    for r, s in zip(network.ref_index, network.sec_index):
-        ax.plot([dnum[r], dnum[s]], [yv[r], yv[s]], "-", color=cmap(colour[r] % 10), lw=0.8, alpha=0.7)
-    for k, c in enumerate(comps):
-        ax.plot(dnum[c], yv[c], "o", color=cmap(k % 10), ms=5, label=f"subset {k + 1} ({len(c)} dates)")
-    ax.set_ylabel("perpendicular baseline (m)" if dbp is not None else "date index")
-    ax.set_xlabel("date")
-    ax.set_title(f"{title}: {network.n_pairs} interferograms, {network.n_dates} dates")
-    if len(comps) > 1:
-        ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
 def disconnection_note(network: Network) -> str:
     """Empty for a connected network, else its subsets (dates and counts) and how they are solved."""
     subsets = network.components()

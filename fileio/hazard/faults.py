@@ -12,7 +12,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import los as los_mod
 from ..base.raster import write_raster
 from ..base.vector import geometries, write_vector
-from ..display import styles
+from ..display import charts, styles
 
 FIELD_ALIASES = {
     "dip": ("dip_deg", "dip"),
@@ -334,7 +334,9 @@ def write_slip_outputs(res, samples, patches, index, dataset, crs_wkt: str, path
                 styles.style_raster_diverging(out[key], context=context)
     if paths.get("lcurve"):
         if res.lcurve.size:
-            out["lcurve"] = inversion.plot_lcurve(res, paths["lcurve"])
+            drawn = charts.lcurve(res, paths["lcurve"], log=log)
+            if drawn:
+                out["lcurve"] = drawn
         elif log is not None:
             log.push_info("Fixed smoothing: no L-curve computed")
     return out

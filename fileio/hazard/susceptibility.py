@@ -279,8 +279,10 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
     """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run.
 
     Returns ``{"auc": float or None, "result": SusceptibilityResult or None, "model": SusceptibilityModel}``."""
+    from ...algorithms.optional import require
     from ...algorithms.progress import SubProgress, info
 
+    require("sklearn", "Susceptibility (its validation, logistic regression and random forest)")
     grid = raster_info(job.factors[0], job.names[0])
     loaded = load_model(job.model_in) if job.model_in else None
     if loaded is not None:
@@ -323,8 +325,12 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
     if job.output_model:
         save_model(job.output_model, model)
     if job.output_report:
+        from ..display import charts
+
         with open(job.output_report, "w", encoding="utf-8") as fh:
-            fh.write(report.html_report(model, result, factor_files=job.factors))
+            fh.write(report.html_report(model, result, factor_files=job.factors,
+                                        images=charts.susceptibility_images(result, log=progress),
+                                        missing_chart=charts.missing_note("Chart")))
     return {"auc": None if result is None else result.auc, "result": result, "model": model}
 
 

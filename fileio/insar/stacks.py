@@ -433,16 +433,19 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
     return stack
 
 
-def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc) -> dict:
-    """Network report: HTML at ``path`` (+ PNG + text next to it); ``{output ID: path}`` written."""
+def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc, log=None) -> dict:
+    """Network report: HTML at ``path`` (+ PNG + text next to it; no PNG without matplotlib, said on ``log``)."""
+    from ..display import charts
+
     base = os.path.splitext(path)[0]
-    png = nw.plot_network(net, base + ".png")
-    extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
+    png = charts.network(net, base + ".png", log=log)
+    extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"] + ([] if png else [charts.missing_note("Plot")])
     with open(base + ".txt", "w", encoding="utf-8") as fh:
         fh.write(nw.network_report_text(net, full=full, dropped=flt, extra=extra))
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(nw.network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
-    return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
+        fh.write(nw.network_report_html(net, png_name=png and os.path.basename(png), full=full, dropped=flt,
+                                        extra=extra))
+    return {"OUTPUT_REPORT": path, **({"OUTPUT_NETWORK_PNG": png} if png else {})}
 
 
 # ------------------------------------------------------------------ block passes over a stack

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...algorithms.progress import check_canceled
 from ...algorithms.timeseries import inverse_velocity as iv
+from ..display import charts
 from .points import object_array
 
 #: The order plots are written in: the most urgent first ("passed" right after red: it needs a look).
@@ -75,9 +76,11 @@ def note(fc, j: int) -> str:
             f"{fc.days_to_failure[j]:.0f} days")
 
 
-def plot_alerts(folder: str, data, fc, max_plots: int, progress) -> int:
+def plot_alerts(folder: str, data, fc, max_plots: int, progress) -> int | None:
     """PNG plots of the alerted features and those whose failure time passed (red first, then passed, orange,
-    yellow), at most ``max_plots``; returns how many."""
+    yellow), at most ``max_plots``; returns how many (None, with a warning on ``progress``, without matplotlib)."""
+    if not charts.can_draw("OUTPUT_PLOTS (inverse-velocity plots)", progress):
+        return None
     os.makedirs(folder, exist_ok=True)
     rank = np.array([PLOT_ORDER.get(int(a), len(PLOT_ORDER)) for a in fc.alert])
     order = np.argsort(rank, kind="stable")
@@ -88,6 +91,6 @@ def plot_alerts(folder: str, data, fc, max_plots: int, progress) -> int:
         progress.set_progress(100 * n / max(len(shown), 1))
         label = str(data.attributes[label_field][j]) if label_field else f"feature {j + 1}"
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
-        iv.plot_forecast(os.path.join(folder, f"iv_{fc.level(j)}_{safe}.png"), f"{label}: inverse velocity",
-                         data.dates, data.displacement_mm[:, j], fc, j)
+        charts.forecast(os.path.join(folder, f"iv_{fc.level(j)}_{safe}.png"), f"{label}: inverse velocity",
+                        data.dates, data.displacement_mm[:, j], fc, j)
     return len(shown)

@@ -22,6 +22,7 @@ from ..base.blocks import RunSettings, raster_source, run_blocks
 from ..base.raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
 from ..base.vector import as_number, read_points, wkt_of, write_vector
 from ..base.writers import all_or_none
+from ..display import charts
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
@@ -373,8 +374,9 @@ def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, 
         with np.errstate(invalid="ignore"):
             avg = np.nanmean(series, axis=1)
         mean = _tr.correlate_with_driver(dates, avg, ddates, dvals, **kw)
-        result["OUTPUT_PLOT"] = _tr.plot_correlation(mean, plot_path, title="mean of all features",
-                                                     series=(dates, avg))
+        drawn = charts.correlation(mean, plot_path, title="mean of all features", series=(dates, avg), log=progress)
+        if drawn:
+            result["OUTPUT_PLOT"] = drawn
     return result
 
 

@@ -48,11 +48,9 @@ _EPOCH = _dt.date(1970, 1, 1)
 
 
 def _h5py():
-    try:
-        import h5py
-    except ImportError:  # pragma: no cover - h5py is a dependency of the plugin
-        raise GeohazardError("the netCDF series file needs the Python package h5py (see the README)") from None
-    return h5py
+    from ...algorithms.optional import require
+
+    return require("h5py", "The EGMS time series kept in a netCDF-4 file")
 
 
 def file_name(gpkg_path: str, layer: str) -> str:

@@ -18,7 +18,7 @@ from ...algorithms.progress import SubProgress, check_canceled, warn
 from ..base import blocks, vector
 from ..base.blocks import GdalOpener
 from ..base.vector import wkt_of
-from ..display import styles
+from ..display import charts, styles
 
 #: most rows of one block of the raster window (a cancel is seen within a second or two)
 BLOCK_ROWS = 256
@@ -219,8 +219,9 @@ def band_suffixes(descriptions, count: int) -> tuple:
 
 
 def write_outputs(profiles, samples: dict, suffixes, dates, *, out: str, chart: str, input_wkt: str, metric: str,
-                  unit: str, context=None, progress=None) -> None:
-    """The table (a point per bin at its centre on the line, in the input's CRS) and the chart (PNG or HTML)."""
+                  unit: str, context=None, progress=None) -> bool:
+    """The table (a point per bin at its centre on the line, in the input's CRS) and the chart (PNG or HTML);
+    False when the chart was asked for and could not be written (matplotlib missing: a warning in the log)."""
     to_input = pr.transformer(metric, input_wkt) if input_wkt and metric != input_wkt else None
     n_fields = 4 + len(pr.STATS) * len(suffixes)
     if n_fields > GPKG_MAX_FIELDS and not out.lower().endswith(".csv"):
@@ -235,7 +236,9 @@ def write_outputs(profiles, samples: dict, suffixes, dates, *, out: str, chart: 
     if chart:
         labels = [f"profile {p.pid}: {p.line.length:.0f} m, {p.n_samples} samples" for p in profiles]
         cloud = {pid: pr.sample_subset(a, v[:, 0]) for pid, (a, v) in samples.items()} if dates is None else None
-        pr.plot_profiles(chart, profiles, labels=labels, unit=unit or "value", samples=cloud, dates=dates)
+        return charts.profiles(chart, profiles, labels=labels, unit=unit or "value", samples=cloud, dates=dates,
+                               max_charted=pr.MAX_CHARTED, log=progress) is not None
+    return True
 
 
 def point_values(layer, table, field: str, name: str, uri: str) -> tuple:

@@ -214,7 +214,7 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
         if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") in ("1", "true", "yes"):
             feedback.pushInfo("numba is turned off (INSAR_GEOHAZARDS_DISABLE_NUMBA): the kernels run as plain Python.")
         else:
-            feedback.pushInfo(kernel_families.numba_missing_message(kernel_families.measured_slowdown(kernels)))
+            feedback.pushInfo(kernel_families.numba_missing_message(kernels=kernels))
     plan = plan_compilation(kernels, work_bytes, entry=entry)
     if plan.mode == "numpy":
         announce_numpy_path(plan, feedback)

@@ -377,11 +377,13 @@ def _product_input(alg, parameters, context, product: ProductStack, *, units: in
     return stack
 
 
-def write_report(alg, parameters, context, net, full, flt, ref_rc) -> dict:
-    """The network report asked for as OUTPUT_REPORT (HTML, with PNG and text next to it)."""
+def write_report(alg, parameters, context, net, full, flt, ref_rc, log=None) -> dict:
+    """The network report asked for as OUTPUT_REPORT (HTML, with PNG and text next to it; the PNG left out with a
+    warning on ``log`` when matplotlib is missing)."""
     if not parameters.get(OUTPUT_REPORT):
         return {}
-    return write_network_report(alg.parameterAsFileOutput(parameters, OUTPUT_REPORT, context), net, full, flt, ref_rc)
+    return write_network_report(alg.parameterAsFileOutput(parameters, OUTPUT_REPORT, context), net, full, flt, ref_rc,
+                                log=log)
 
 
 def raster_list_paths(alg, parameters, name: str, context) -> list[str]:

@@ -58,6 +58,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
+from ...algorithms.optional import notice_once
 from ...fileio.base.metadata import stamp_geometry, stamp_history
 from ...fileio.base.overviews import build_overviews
 from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads
@@ -400,6 +401,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
         targets: dict = {}
         kernels_starting = early_kernels.start(self.KERNELS)
+        missing = notice_once()  # the optional packages missing, in the first run's log (the desktop: message bar)
+        if missing and feedback is not None:
+            feedback.pushInfo(missing)
         try:
             with quiet_gdal_reads(), run_headers():
                 # the layers QGIS loaded for the whole run (a model's inputs), watched before this step may refuse

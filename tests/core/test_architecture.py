@@ -92,6 +92,38 @@ def test_the_core_imports_no_qgis_gdal_io_or_provider_even_inside_functions():
                     bad.append(f"{os.path.relpath(path, ROOT)}:{line} imports {mod}")
     assert not bad, bad
 
+
+def test_the_core_imports_no_matplotlib_and_the_plugin_never_touches_pyplot():
+    """Charts live in fileio/display/charts.py: the core returns arrays and tables and imports matplotlib nowhere
+    (not even inside a function); no module the QGIS process loads imports pyplot or calls ``matplotlib.use``
+    (either would switch the backend of the QGIS process and close the figures of other plugins and the console)."""
+    core, pyplot = [], []
+    for folder in ("algorithms", "fileio", "processing_provider", "ui"):
+        for dirpath, _, files in os.walk(os.path.join(ROOT, folder)):
+            for name in sorted(files):
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, ROOT)
+                for line, mod, relative in _imports_anywhere(path):
+                    if relative:
+                        continue
+                    if folder == "algorithms" and mod.split(".")[0] == "matplotlib":
+                        core.append(f"{rel}:{line} imports {mod}")
+                    if mod.startswith("matplotlib.pyplot") or mod == "pylab":
+                        pyplot.append(f"{rel}:{line} imports {mod}")
+                tree = _tree(path)
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ImportFrom) and node.module == "matplotlib" \
+                            and any(a.name == "pyplot" for a in node.names):
+                        pyplot.append(f"{rel}:{node.lineno} imports matplotlib.pyplot")
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                            and node.func.attr in ("use", "switch_backend") \
+                            and isinstance(node.func.value, ast.Name) and node.func.value.id in ("matplotlib", "plt"):
+                        pyplot.append(f"{rel}:{node.lineno} calls {node.func.value.id}.{node.func.attr}")
+    assert not core, f"algorithms/ imports matplotlib (draw in fileio/display/charts.py): {core}"
+    assert not pyplot, f"pyplot state in the QGIS process: {pyplot}"
+
 # ------------------------------------------------------------------ the provider: three layers, one room per tool
 PROVIDER = os.path.join(ROOT, "processing_provider")
 IO = os.path.join(ROOT, "fileio")

@@ -19,7 +19,6 @@ from insar_geohazards.algorithms.elastic.inversion import (
     concat_samples,
     invert_slip,
     laplacian,
-    plot_lcurve,
     quadtree_sample,
     slip_basis,
 )
@@ -65,9 +64,6 @@ def test_synthetic_asc_desc_earthquake_recovered(tmp_path):
     big = true > 1.5
     rake = np.degrees(np.arctan2(res.patches.dip_slip_m[big], res.patches.strike_slip_m[big]))
     assert np.all(np.abs(rake - 75.0) < 20.0)
-    png = plot_lcurve(res, str(tmp_path / "lcurve.png"))
-    with open(png, "rb") as fh:
-        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 def test_quadtree_splits_where_signal_varies_and_drops_nodata():

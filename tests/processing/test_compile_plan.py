@@ -182,7 +182,8 @@ def test_without_numba_the_message_names_the_install_for_each_platform(monkeypat
 
     from insar_geohazards.algorithms import kernel_families as compilation
 
-    for system, expected in (("Windows", "OSGeo4W Shell: python -m pip install numba"),
+    for system, expected in (("Windows", "OSGeo4W Shell (Start menu, as administrator) and run: python -m pip install "
+                                         "numba"),
                              ("Darwin", "QGIS.app/Contents/MacOS/bin/python3 -m pip install numba")):
         monkeypatch.setattr(platform, "system", lambda s=system: s)
         text = compilation.numba_missing_message(17.0)
@@ -190,6 +191,25 @@ def test_without_numba_the_message_names_the_install_for_each_platform(monkeypat
     monkeypatch.setattr(platform, "system", lambda: "Linux")
     monkeypatch.setattr(os.path, "exists", lambda p: p == "/etc/debian_version")
     assert "sudo apt install python3-numba" in compilation.numba_missing_message(None)
+
+
+def test_without_numba_the_slowdown_is_the_tools_own_families():
+    """Each tool's message gives the measured ratio of the families it uses (compile_costs.json read here by
+    hand), not one figure for every tool: okada ~464x, phase linking ~5x, SBAS ~1.5x."""
+    import json
+
+    from insar_geohazards.algorithms import kernel_families as kf
+
+    with open(kf.COSTS_FILE, encoding="utf-8") as fh:
+        table = json.load(fh)["families"]
+    texts = {}
+    for family, kernels in (("okada", ("elastic.okada",)), ("phase_linking", ("timeseries.phase_linking",)),
+                            ("sbas", ("timeseries.sbas",))):
+        ratio = table[family]["numpy_cpu_s_per_mb"] / table[family]["numba_cpu_s_per_mb"]
+        texts[family] = kf.numba_missing_message(kernels=kernels)
+        shown = f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+        assert f"{family}: about {shown} slower" in texts[family], texts[family]
+    assert len(set(texts.values())) == 3
 
 
 SCRIPT = textwrap.dedent(r"""

@@ -68,10 +68,18 @@ def test_metadata_mandatory_keys():
     # QGIS 4 (Qt6) lists the plugin only with these two keys (no maximum means 3.99)
     assert general["qgisMaximumVersion"] == "4.99"
     assert general["supportsQt6"] == "True"
-    for package in ("numpy", "scipy", "h5py", "pyproj", "numba"):
-        assert package in general["about"]
-    # only the benchmarks and one peer-comparison test use scikit-learn: users need not install it
-    assert "scikit-learn" not in general["about"] and "sklearn" not in general["about"]
+    from insar_geohazards.algorithms.optional import PACKAGES
+    from insar_geohazards.processing_provider.tools._base import GROUPS
+
+    about = general["about"]
+    # every package a tool needs, with what it is for (scikit-learn: the susceptibility tool)
+    for package in ("numpy", "scipy", "pyproj") + tuple(p for name in PACKAGES for p in PACKAGES[name][0].split()):
+        assert package in about, package
+    assert "scikit-learn (the susceptibility tool" in about
+    for group in GROUPS.values():  # every toolbox group, the hazard maps and interferograms included
+        assert group.split(" (")[0].lower() in about.lower(), group
+    version = tuple(int(v) for v in general["version"].split("."))
+    assert version > (0, 2, 0) and general["changelog"].lstrip().startswith(general["version"])
 
 
 def test_make_package_builds_installable_zip(tmp_path):

@@ -1,10 +1,9 @@
-"""The HTML report of a susceptibility run: validation, curves (PNG charts embedded), the factors' weights."""
+"""The HTML report of a susceptibility run: validation, curves (PNG charts drawn by the caller and embedded), the
+factors' weights."""
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import os
 
 import numpy as np
@@ -14,52 +13,6 @@ from .validation import CLASS_NAMES
 _STYLE = ("body{font-family:sans-serif;max-width:60em;margin:1em auto;color:#222}table{border-collapse:collapse;"
           "margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:2px 8px;text-align:right}th{background:#eee}"
           "td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:90%}")
-
-
-def _png(fig) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _curves_png(result) -> str:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9.6, 4.2))
-    ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    fpr, tpr, auc = result.roc
-    ax1.plot(fpr, tpr, color="#b2182b", label=f"out-of-fold, AUC {auc:.3f}")
-    ax1.plot([0, 1], [0, 1], ":", color="#888")
-    ax1.set_xlabel("false positive rate (absence samples)")
-    ax1.set_ylabel("true positive rate (inventory samples)")
-    ax1.set_title("ROC curve", fontsize=10)
-    ax1.legend(loc="lower right", fontsize=8)
-    for (x, y, a), label, colour in ((result.success, "success rate", "#2166ac"),
-                                     (result.prediction, "prediction rate", "#d6604d")):
-        ax2.plot(100 * np.asarray(x), 100 * np.asarray(y), color=colour, label=f"{label}, AUC {a:.3f}")
-    ax2.plot([0, 100], [0, 100], ":", color="#888")
-    ax2.set_xlabel("area ranked by susceptibility, most susceptible first (%)")
-    ax2.set_ylabel("inventory (%)")
-    ax2.set_title("Success and prediction rates", fontsize=10)
-    ax2.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return _png(fig)
-
-
-def _importance_png(imp) -> str:
-    from matplotlib.figure import Figure
-
-    order = np.argsort(imp["mean"])
-    fig = Figure(figsize=(6.4, 0.5 + 0.35 * len(order)))
-    ax = fig.add_subplot(1, 1, 1)
-    ax.barh([imp["names"][i] for i in order], [imp["mean"][i] for i in order],
-            xerr=[imp["std"][i] for i in order], color="#4393c3")
-    ax.set_xlabel("AUC lost when the factor is permuted (held-out blocks)")
-    fig.tight_layout()
-    return _png(fig)
 
 
 def _table(head, rows) -> str:
@@ -103,8 +56,17 @@ def _lr_table(model) -> str:
     return _table(["term", "coefficient", "standard error", "z"], rows)
 
 
-def html_report(model, result, *, factor_files=()) -> str:
-    """The report page (a string): what was fitted, how it was validated, curves, classes and weights."""
+def _picture(images, key: str, alt: str, missing: str) -> str:
+    if images and images.get(key):
+        return f"<img src='{images[key]}' alt='{html.escape(alt)}'>"
+    return f"<p class='note'>{html.escape(missing)}</p>" if missing else ""
+
+
+def html_report(model, result, *, factor_files=(), images=None, missing_chart: str = "") -> str:
+    """The report page (a string): what was fitted, how it was validated, curves, classes and weights.
+
+    ``images`` holds the charts as ``data:`` URIs, ``"curves"`` (ROC, success and prediction rates) and
+    ``"importance"`` (permutation importance); where one is absent the page says ``missing_chart`` instead."""
     name = model.method.replace("_", " ")
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Susceptibility ({name})</title>"
            f"<style>{_STYLE}</style></head><body><h1>Susceptibility: {name}</h1>"]
@@ -123,7 +85,7 @@ def html_report(model, result, *, factor_files=()) -> str:
                                                                          f"{c['presence_valid']}"),
             ("samples: inventory, absence, area", f"{c['presence']}, {c['absence']}, {c['area']}"),
             ("valid pixels", c["valid_pixels"])]))
-        out.append(f"<img src='{_curves_png(result)}' alt='ROC, success and prediction rate curves'>")
+        out.append(_picture(images, "curves", "ROC, success and prediction rate curves", missing_chart))
         out.append("<p class='note'>ROC: inventory against absence samples, each predicted by the model of the fold "
                    "that did not see its block. Success rate: the final model (fitted on every sample) on the "
                    "inventory against the whole area; prediction rate: the same with out-of-fold predictions.</p>")
@@ -146,7 +108,7 @@ def html_report(model, result, *, factor_files=()) -> str:
                    f"balanced classes, seed {p['seed']} (scikit-learn {p['sklearn_version']}).</p>")
     imp = None if result is None else result.importance
     if imp:
-        out.append("<h3>Permutation importance</h3>" + f"<img src='{_importance_png(imp)}' alt='importance'>" + _table(
-            ["factor", "mean AUC lost", "std"], list(zip(imp["names"], imp["mean"], imp["std"]))))
+        out.append("<h3>Permutation importance</h3>" + _picture(images, "importance", "importance", missing_chart)
+                   + _table(["factor", "mean AUC lost", "std"], list(zip(imp["names"], imp["mean"], imp["std"]))))
     out.append("</body></html>")
     return "".join(out)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....algorithms.ada.faults import distance_bands, distance_chart
+from ....algorithms.ada.faults import distance_bands
 from ....algorithms.errors import GeohazardError
 from ....fileio.base import compat
+from ....fileio.display import charts
 from ...inputs import declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -79,6 +80,7 @@ class FaultProximity(GeohazardAlgorithm):
         result = {self.OUTPUT: dest, "SHARE_BY_BAND": {lab: float(s) for lab, s in zip(labels, table["share"])}}
         if parameters.get(self.OUTPUT_CHART):  # optional: no chart when left out
             chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
-            distance_chart(chart, labels, table, title=f"{source.sourceName()} vs {faults.sourceName()}")
-            result[self.OUTPUT_CHART] = chart
+            if charts.fault_distance(chart, labels, table, title=f"{source.sourceName()} vs {faults.sourceName()}",
+                                     log=progress):
+                result[self.OUTPUT_CHART] = chart
         return result

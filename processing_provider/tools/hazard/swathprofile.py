@@ -98,6 +98,6 @@ class SwathProfile(GeohazardAlgorithm):
         pr.report(profiles, self.INPUT, progress)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         chart = layers.optional_file(self, parameters, self.OUTPUT_CHART, context)
-        swath.write_outputs(profiles, samples, suffixes, dates, out=out, chart=chart, input_wkt=crs, metric=metric,
-                            unit=unit, context=context, progress=progress)
-        return {self.OUTPUT: out, **({self.OUTPUT_CHART: chart} if chart else {})}
+        charted = swath.write_outputs(profiles, samples, suffixes, dates, out=out, chart=chart, input_wkt=crs,
+                                      metric=metric, unit=unit, context=context, progress=progress)
+        return {self.OUTPUT: out, **({self.OUTPUT_CHART: chart} if chart and charted else {})}

@@ -9,6 +9,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
 from ....fileio.base.vector import wkt_of
+from ....fileio.display import charts
 from ....fileio.motion import kinematics as kio
 from ...inputs import acquisition, declare, layers
 from ...inputs.feedback import FeedbackProgress
@@ -144,12 +145,12 @@ class ValidateInsar(GeohazardAlgorithm):
                                                                                            context),
                                    self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context), network=net)
         result = {self.OUTPUT: out["layer"], self.OUTPUT_TABLE: out["table"]}
-        if parameters.get(self.OUTPUT_PLOTS):
+        if parameters.get(self.OUTPUT_PLOTS) and charts.can_draw("OUTPUT_PLOTS (station plots)", progress):
             folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
             os.makedirs(folder, exist_ok=True)
             for r in res:
                 if r.insar is not None:
-                    _va.plot_station(r, os.path.join(folder, f"station_{r.name}.png"))
-            _va.plot_summary(res, os.path.join(folder, "velocities.png"), network=net)
+                    charts.station(r, os.path.join(folder, f"station_{r.name}.png"))
+            charts.velocity_summary(res, os.path.join(folder, "velocities.png"), network=net)
             result[self.OUTPUT_PLOTS] = folder
         return result

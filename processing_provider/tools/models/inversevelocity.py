@@ -156,6 +156,7 @@ class InverseVelocity(GeohazardAlgorithm):
             folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
             n = forecast.plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
                                      SubProgress(progress, 70, 100))
-            feedback.pushInfo(f"{n} plots written to {folder}")
-            results[self.OUTPUT_PLOTS] = folder
+            if n is not None:
+                feedback.pushInfo(f"{n} plots written to {folder}")
+                results[self.OUTPUT_PLOTS] = folder
         return results

@@ -178,5 +178,5 @@ class SbasInversion(StackAlgorithm):
                 rasters={self.RASTERS[k]: p for k, p in out.items()}, files=files, dem_path=dem, run=run, executor=ex)
         timeseries.style_sbas(written, ranges, net, context)
         out.update({key: written[name] for key, name in self.FILES.items() if name in written})
-        out.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc))
+        out.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc, log=progress))
         return out
