@@ -16,7 +16,7 @@ from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
 
-@tool("swathprofile", "Swath profile (raster, time series or points along lines)",
+@tool("swathprofile", "Swath profile",
       tags="profile,swath,cross-section,transect,fault,landslide,basin,velocity,time series,EGMS,points",
       main=(ids.OUTPUT,), page="hazard", engine=True)
 class SwathProfile(GeohazardAlgorithm):
