@@ -139,3 +139,19 @@ def test_help_pages_link_only_to_what_the_installed_plugin_holds():
     page = build_help.render("# T\n\nSee [the table](../BENCHMARKS.md#interferograms) and [SBAS](timeseries.md#x).")
     assert f'href="{build_help.REPOSITORY}/blob/main/BENCHMARKS.md#interferograms"' in page
     assert 'href="timeseries.html#x"' in page
+
+
+def test_a_parameters_help_calls_one_choice_the_default(qgis_app):
+    """Within one parameter's part of a help (from its ``<b>label</b>`` to the next, or a paragraph), at most one
+    choice is "(default)": the loadegms help called both the dated fields and Automatic so; the default is
+    Automatic (which writes dated fields below 256 MB)."""
+    tools, models = _helps()
+    bad = [(name, part[:120]) for name, text in tools + models
+           for part in re.split(r"\n\s*\n|<b>", text) if part.count("(default)") > 1]
+    assert bad == []
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("geohazard:loadegms")
+    series = alg.parameterDefinition("SERIES_STORAGE")
+    assert series.options()[series.defaultValue()].startswith("Auto")
+    assert "<i>Automatic</i> (default)" in alg.shortHelpString()
