@@ -24,6 +24,8 @@ _SCRIPT = textwrap.dedent(r"""
     logged = []
     QgsApplication.messageLog().messageReceived.connect(lambda *a: logged.append(a[0]))
     from osgeo import gdal, osr
+    # GDAL's messages to Python, process-wide, as a session whose GDAL handler writes to a log with Python slots
+    gdal.SetErrorHandler(lambda level, number, text: logged.append(text))
     from insar_geohazards.algorithms.errors import GeohazardError
     from insar_geohazards.fileio.base import probe
 
