@@ -6,7 +6,7 @@ PLUGINS := $(ROOT)/.build/plugins
 DEMO_OUT ?= $(ROOT)/demo_output
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-numpy python3-scipy python3-sklearn \
-	python3-numba python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-matplotlib python3-dask python3-distributed python3-markdown-it xvfb xauth zip
+	python3-numba python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-pytest-timeout python3-matplotlib python3-dask python3-distributed python3-markdown-it xvfb xauth zip
 export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
@@ -27,7 +27,7 @@ help:
 	@echo "make bench-tables  BENCHMARKS.md's tables from the latest recorded results"
 
 deps:
-	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, xdist, matplotlib, dask.distributed, markdown_it" 2>/dev/null \
+	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, xdist, pytest_timeout, matplotlib, dask.distributed, markdown_it" 2>/dev/null \
 	    || ! command -v xvfb-run >/dev/null || ! command -v zip >/dev/null; then \
 	  echo "Installing QGIS and the core Python packages from Debian ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \

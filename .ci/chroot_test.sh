@@ -27,7 +27,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 PACKAGES="qgis python3-qgis qgis-providers python3-numpy python3-scipy python3-sklearn python3-numba \
-python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-matplotlib python3-dask python3-distributed python3-markdown-it xvfb xauth zip make git \
+python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-pytest-timeout python3-matplotlib python3-dask python3-distributed python3-markdown-it xvfb xauth zip make git \
 ca-certificates locales-all"
 
 log() { printf '[chroot %s %(%H:%M:%S)T] %s\n' "$SUITE" -1 "$*" >&2; }

@@ -8,7 +8,8 @@ markdown-it-py (CommonMark with GitHub's pipe tables: the pages read the same he
 * a heading naming a tool (``geohazard:<id>`` or a code span holding one word) also gets the tool's ID as an
   anchor, which the tools' ``helpUrl`` points at; a tool named in no heading is anchored at the first table row
   whose first cell names it (a page's table of tools);
-* links to ``page.md`` become links to ``page.html``;
+* links to ``page.md`` become links to ``page.html``; links to files outside ``docs/`` (``../BENCHMARKS.md``) become
+  links to them in the source repository (the installed plugin holds no rendered copy);
 * a code span naming a file of the source repository that the installed plugin does not hold (``benchmarks/``,
   ``tests/``, ``demo/``, ``scripts/``, ``.ci/``, ``BENCHMARKS.md``: the commands behind a page's figures, the
   generator of the generated modules) is marked, and the page
@@ -53,9 +54,16 @@ def slug(text: str) -> str:
 
 
 def _link_target(url: str) -> str:
+    """Where a link of a page points in the installed help: ``page.md`` -> ``page.html``; a file of the source
+    repository the installed plugin does not hold (``../BENCHMARKS.md``, ``../benchmarks/...``) -> that file in the
+    repository (the help has no rendered copy of it)."""
     if re.match(r"^[\w-]+:", url) or url.startswith("#"):
         return url
     page, _, fragment = url.partition("#")
+    if page.startswith("../"):
+        in_repo = os.path.normpath(page[3:]).replace(os.sep, "/")
+        if not in_repo.startswith(".."):
+            return f"{REPOSITORY}/blob/main/{in_repo}" + ("#" + fragment if fragment else "")
     if page.endswith(".md"):
         page = page[:-3] + ".html"
     return page + ("#" + fragment if fragment else "")

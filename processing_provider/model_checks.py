@@ -48,6 +48,7 @@ def _quiet(name, original):
         context = args[1] if len(args) > 1 else kwargs.get("context")
         before = _layer_ids(context)
         with quiet_gdal_reads():
+            preload_raster_lists(self, args[0] if args else kwargs.get("parameters"), context)
             result = original(self, *args, **kwargs)
         mark_quiet(context, before)
         return result
@@ -56,6 +57,42 @@ def _quiet(name, original):
     method.__doc__ = original.__doc__
     method._geohazard_quiet = True
     return method
+
+
+def preload_raster_lists(model, parameters, context) -> int:
+    """The files given to the model's raster-list inputs (QGIS's multiple-layer input) loaded as raster layers into
+    ``context``'s layer store before QGIS checks them; returns how many were loaded.
+
+    QGIS finds a list item by its source among the context's layers; one it has not loaded yet it tries as a vector
+    layer first, and the OGR provider logs "[OGR] Cannot open <file>" for each raster (once per context: the
+    dialog's check, the run, the history), before its GDAL provider opens it. Loaded here with the GDAL provider
+    as QGIS loads them (no default style, no CRS prompt), the same layers, without the lines."""
+    from qgis.core import QgsProcessing, QgsProject, QgsRasterLayer
+
+    from ..fileio.base.probe import NOT_DATA
+
+    store = _store(context)
+    if store is None or not isinstance(parameters, dict):
+        return 0
+    known = {os.path.realpath(_file_of(layer)) for layer in store.mapLayers().values()}
+    options = QgsRasterLayer.LayerOptions()
+    options.loadDefaultStyle = False
+    options.skipCrsValidation = True
+    loaded = 0
+    for d in model.parameterDefinitions():
+        if d.type() != "multilayer" or d.layerType() != QgsProcessing.SourceType.TypeRaster:
+            continue
+        value = parameters.get(d.name())
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if not isinstance(item, str) or not os.path.isfile(item) or item.lower().endswith(NOT_DATA) \
+                    or os.path.realpath(item) in known or QgsProject.instance().mapLayer(item) is not None:
+                continue
+            layer = QgsRasterLayer(item, os.path.basename(item).split(".")[0], "gdal", options)
+            if layer.isValid():
+                store.addMapLayer(layer)
+                known.add(os.path.realpath(item))
+                loaded += 1
+    return loaded
 
 
 def install() -> None:

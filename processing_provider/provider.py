@@ -276,6 +276,9 @@ def expand_model_folders(model, parameters, *, keep_products: bool = False) -> d
             continue
         value = out.get(d.name())
         items = value if isinstance(value, (list, tuple)) else [value] if value else []
+        if any(_side_car(i) for i in items):
+            # "Add Directory..." lists the .aux.xml files QGIS writes next to rasters: left out, as the tools do
+            items = out[d.name()] = [i for i in items if not _side_car(i)]
         if not any(isinstance(i, str) and os.path.isdir(i) for i in items):
             continue
         if keep_products and _is_product(items, d.name()):
@@ -292,6 +295,13 @@ def expand_model_folders(model, parameters, *, keep_products: bool = False) -> d
                 files.append(item)
         out[d.name()] = files
     return out
+
+
+def _side_car(item) -> bool:
+    """Whether ``item`` is a path to a file that is never data itself (``.aux.xml``, ``.ovr`` ...)."""
+    from ..fileio.base.probe import NOT_DATA
+
+    return isinstance(item, str) and item.lower().endswith(NOT_DATA) and os.path.isfile(item)
 
 
 def _is_product(items, name: str) -> bool:

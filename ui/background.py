@@ -36,8 +36,11 @@ class BackgroundReads(QObject):
         return token
 
     def _run(self, token: int, read) -> None:
+        from ..fileio.base.probe import c_error_handler
+
         try:
-            result, error = read(), None
+            with c_error_handler():  # GDAL's messages of this thread never enter QGIS's handler (and its log's slots)
+                result, error = read(), None
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, which shows or raises it
             result, error = None, exc
         self.finished.emit(token, result, error)

@@ -35,6 +35,21 @@ def _label(item: str) -> str:
     return layer.name() if layer is not None else os.path.basename(item.split("|")[0].rstrip("/\\")) or item
 
 
+#: the size the selection dialog opens at (px): a stack's file names and its buttons whole, some twenty rows at once
+CHOOSER_SIZE = (760, 520)
+
+
+def chooser_size(dialog) -> tuple:
+    """``(width, height)`` of the selection dialog: at least :data:`CHOOSER_SIZE` (Qt's own size for it, 436 x 251,
+    shows eight rows and cuts the names), within the screen it opens on."""
+    width, height = max(dialog.width(), CHOOSER_SIZE[0]), max(dialog.height(), CHOOSER_SIZE[1])
+    screen = dialog.screen() if hasattr(dialog, "screen") else None
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width()), min(height, room.height())
+    return width, height
+
+
 class PathListPanel(QWidget):
     """A read-only summary ("30 inputs selected") and a "..." button opening QGIS's multiple-input dialog."""
 
@@ -65,6 +80,7 @@ class PathListPanel(QWidget):
             dialog.setProject(QgsProject.instance())
         if hasattr(dialog, "setValueFormatter"):
             dialog.setValueFormatter(lambda v: _label(str(v)))
+        dialog.resize(*chooser_size(dialog))
         if dialog.exec():
             self.set_items(_items(dialog.selectedOptions()))
 

@@ -5,13 +5,25 @@ Geometry (in a metric frame, metres): each sample is projected onto the polyline
 (vectorised over the samples: a loop over the segments, never over the points); its distance along the line
 ``s`` is that of its nearest point on the line, its distance across ``c`` the signed distance to it (positive
 to the left of the line's direction). A sample belongs to the swath when ``|c| <= W / 2`` and its foot lies on
-the line (not beyond either end). At a bend, the samples on the outer side whose nearest point is the vertex
-take the vertex's distance; those on the inner side go to the nearer segment.
+the line (not beyond either end). Each sample goes to one segment, the nearest, and is counted once.
+
+Bends. On the inner side of a bend the two segments' rectangles overlap: a sample there goes to the nearer
+segment, i.e. the bisector of the bend splits the overlap. On the outer side lies a wedge that projects onto
+neither segment (its nearest point on the line is the vertex; in the swath when within ``W / 2`` of the vertex,
+a round corner): the same bisector splits it, and each half continues its own segment past the vertex, ``s``
+measured along that segment's extension (``c`` is the distance to the vertex). No sample is lumped at the
+vertex's distance (which put the whole outer wedge in the vertex's bin: 889 pixels against 291 and 345 at a
+turn of 112 degrees) or counted twice. The swath near a bend is still a fan, not a rectangle: with ``W`` = 500 m,
+bins of 100 m and a turn of 68 degrees, the two bins at the vertex hold 25 % fewer samples than a straight bin
+and the next ones 18 % more (the inner side is compressed at the vertex, the outer halves spread over ``W / 2``
+each side). The bins within ``W / 2 tan(theta / 2)`` of a vertex where the line turns by ``theta`` are therefore
+flagged ``bend`` (:func:`bin_flags`).
 
 Bins of ``STEP`` metres from the start: bin ``i`` covers ``[i STEP, min((i + 1) STEP, L))`` (the last one
 includes ``L``) and is reported at its centre. Per bin and per band (or date): the number of valid samples, their
 mean, standard deviation (``ddof = 1``), median and 5th / 95th percentiles (numpy's linear interpolation); an
-empty bin (off the data, or all no-data) has count 0 and NaN statistics.
+empty bin (off the data, or all no-data) has count 0 and NaN statistics. Each bin carries a flag saying why it
+is unusual (:func:`bin_flags`): ``bend``, ``edge``, ``nodata``, ``few``, ``empty``, or nothing.
 
 References
 ----------
@@ -38,6 +50,12 @@ STATS = ("count", "mean", "std", "median", "p05", "p95")
 CHUNK = 1_000_000
 #: the most profiles a chart draws (one panel each); the table holds every profile
 MAX_CHARTED = 12
+#: a vertex where the line turns by at least this many degrees makes a bend (its bins are flagged)
+BEND_DEG = 10.0
+#: a bin with fewer valid samples per metre of its length than this fraction of the profile's median is "few"
+FEW_FRACTION = 0.5
+#: a bin with fewer valid samples than this is "few" whatever the others hold (its std and percentiles are weak)
+FEW_SAMPLES = 3
 
 
 def densify(xy, max_step: float) -> np.ndarray:
@@ -99,7 +117,9 @@ def project(x, y, line: Line) -> tuple:
     whether its foot lies on the line (False for samples beyond either end): ``(along, across, on_line)``.
 
     Vectorised over the samples (chunks of :data:`CHUNK`), one pass per segment keeping each sample's nearest
-    segment (ties: the first segment)."""
+    segment (ties: the first segment). A sample whose nearest point is an inner vertex (the outer wedge of a bend)
+    goes to the segment whose line is nearer (the bend's bisector; ties: the first), ``along`` measured along that
+    segment's extension, ``across`` its distance to the vertex with the side of the line."""
     x = np.asarray(x, np.float64).reshape(-1)
     y = np.asarray(y, np.float64).reshape(-1)
     along = np.empty(x.size)
@@ -108,13 +128,13 @@ def project(x, y, line: Line) -> tuple:
     xy, cum = line.xy, line.cumulative
     seg = np.diff(xy, axis=0)
     seg_len2 = np.sum(seg * seg, axis=1)
+    seg_len = np.sqrt(seg_len2)
     last = seg.shape[0] - 1
     for c0 in range(0, x.size, CHUNK):
         px, py = x[c0:c0 + CHUNK], y[c0:c0 + CHUNK]
         best = np.full(px.size, np.inf)
-        b_along = np.zeros(px.size)
-        b_cross = np.zeros(px.size)
-        b_on = np.zeros(px.size, bool)
+        b_seg = np.zeros(px.size, np.int64)
+        b_traw = np.zeros(px.size)
         for k in range(seg.shape[0]):
             dx, dy = px - xy[k, 0], py - xy[k, 1]
             t_raw = (dx * seg[k, 0] + dy * seg[k, 1]) / seg_len2[k]
@@ -123,15 +143,28 @@ def project(x, y, line: Line) -> tuple:
             d2 = ex * ex + ey * ey
             better = d2 < best
             best = np.where(better, d2, best)
-            cross = (seg[k, 0] * dy - seg[k, 1] * dx) / np.sqrt(seg_len2[k])
-            # at a vertex (t clamped) the signed distance is that to the vertex, with the side of the segment
-            dist = np.sqrt(d2)
-            signed = np.where((t_raw >= 0.0) & (t_raw <= 1.0), cross, np.copysign(dist, cross))
-            inside = ~(((k == 0) & (t_raw < 0.0)) | ((k == last) & (t_raw > 1.0)))
-            b_along = np.where(better, cum[k] + t * np.sqrt(seg_len2[k]), b_along)
-            b_cross = np.where(better, signed, b_cross)
-            b_on = np.where(better, inside, b_on)
-        along[c0:c0 + px.size], across[c0:c0 + px.size], on_line[c0:c0 + px.size] = b_along, b_cross, b_on
+            b_seg = np.where(better, k, b_seg)
+            b_traw = np.where(better, t_raw, b_traw)
+        # the outer wedge of a bend: the nearest point is vertex j between segments j - 1 and j
+        wedge = ((b_traw > 1.0) & (b_seg < last)) | ((b_traw < 0.0) & (b_seg > 0))
+        j = np.where(b_traw > 1.0, b_seg + 1, b_seg)[wedge]
+        k0, k1 = j - 1, j
+        wx, wy = px[wedge], py[wedge]
+        c_0 = (seg[k0, 0] * (wy - xy[k0, 1]) - seg[k0, 1] * (wx - xy[k0, 0])) / seg_len[k0]
+        c_1 = (seg[k1, 0] * (wy - xy[k1, 1]) - seg[k1, 1] * (wx - xy[k1, 0])) / seg_len[k1]
+        first = np.abs(c_0) <= np.abs(c_1)
+        k_w = np.where(first, k0, k1)
+        t_w = ((wx - xy[k_w, 0]) * seg[k_w, 0] + (wy - xy[k_w, 1]) * seg[k_w, 1]) / seg_len2[k_w]
+        # elsewhere: the foot on the nearest segment (clamped at the line's two ends, which leave the swath)
+        k_b = b_seg
+        t_b = np.clip(b_traw, 0.0, 1.0)
+        a = cum[k_b] + t_b * seg_len[k_b]
+        cross = (seg[k_b, 0] * (py - xy[k_b, 1]) - seg[k_b, 1] * (px - xy[k_b, 0])) / seg_len[k_b]
+        signed = np.where((b_traw >= 0.0) & (b_traw <= 1.0), cross, np.copysign(np.sqrt(best), cross))
+        a[wedge] = cum[k_w] + t_w * seg_len[k_w]
+        signed[wedge] = np.copysign(np.sqrt(best[wedge]), np.where(first, c_0, c_1))
+        inside = ~(((b_seg == 0) & (b_traw < 0.0)) | ((b_seg == last) & (b_traw > 1.0)))
+        along[c0:c0 + px.size], across[c0:c0 + px.size], on_line[c0:c0 + px.size] = a, signed, inside
     return along, across, on_line
 
 
@@ -164,7 +197,7 @@ def bin_statistics(along, values, length_m: float, step_m: float) -> dict:
     _, centres = bin_edges(length_m, step_m)
     nb = centres.size
     idx = np.clip(np.floor(along / step_m).astype(np.int64), 0, nb - 1)
-    out = {"distance_m": centres}
+    out = {"distance_m": centres, "samples": np.bincount(idx, minlength=nb)}
     out.update({k: np.full((nb, v.shape[1]), np.nan) for k in STATS})
     for b in range(v.shape[1]):
         col = v[:, b]
@@ -189,6 +222,51 @@ def bin_statistics(along, values, length_m: float, step_m: float) -> dict:
     return out
 
 
+def turns(line: Line) -> tuple:
+    """``(distance along the line (m), turn (degrees, 0-180))`` of each inner vertex of ``line``."""
+    seg = np.diff(line.xy, axis=0)
+    heading = np.arctan2(seg[:, 1], seg[:, 0])
+    turn = np.abs((np.diff(heading) + np.pi) % (2.0 * np.pi) - np.pi)
+    return line.cumulative[1:-1], np.degrees(turn)
+
+
+def bin_flags(stats: dict, line: Line, width_m: float, step_m: float) -> np.ndarray:
+    """Why each bin of :func:`bin_statistics` is unusual, comma separated ("" when it is not):
+
+    * ``bend``: the bin reaches within ``W / 2 tan(theta / 2)`` of a vertex where the line turns by ``theta`` >=
+      :data:`BEND_DEG` degrees: its swath is a fan, not a rectangle (module docstring);
+    * ``edge``: the last bin, shorter than ``step_m``;
+    * ``nodata``: some of the bin's samples are no-data (the swath crosses a gap or the data's edge);
+    * ``few``: fewer than :data:`FEW_SAMPLES` valid samples, or fewer per metre than :data:`FEW_FRACTION` of the
+      profile's median (a swath partly off the data, sparse points);
+    * ``empty``: no valid sample.
+    """
+    left, centres = bin_edges(line.length, step_m)
+    right = np.minimum(left + step_m, line.length)
+    count = np.asarray(stats["count"]).max(axis=1) if np.ndim(stats["count"]) == 2 else np.asarray(stats["count"])
+    fewest = np.asarray(stats["count"]).min(axis=1) if np.ndim(stats["count"]) == 2 else count
+    flags = [[] for _ in centres]
+    at, turn = turns(line)
+    for s_v, theta in zip(at, turn):
+        if theta >= BEND_DEG:
+            reach = 0.5 * width_m * np.tan(np.radians(min(theta, 170.0)) / 2.0)
+            for b in np.flatnonzero((right >= s_v - reach) & (left <= s_v + reach)):
+                if "bend" not in flags[b]:
+                    flags[b].append("bend")
+    if centres.size > 1 and right[-1] - left[-1] < step_m * (1.0 - 1e-9):
+        flags[-1].append("edge")
+    for b in np.flatnonzero((np.asarray(stats.get("samples", fewest)) > fewest) & (count > 0)):
+        flags[b].append("nodata")
+    density = count / np.maximum(right - left, 1e-12)
+    typical = np.median(density[count > 0]) if (count > 0).any() else 0.0
+    for b in range(centres.size):
+        if count[b] == 0:
+            flags[b].append("empty")
+        elif count[b] < FEW_SAMPLES or density[b] < FEW_FRACTION * typical:
+            flags[b].append("few")
+    return np.array([",".join(f) for f in flags], dtype=object)
+
+
 def _sorted_quantile(val, start, count, q: float) -> np.ndarray:
     """Quantile ``q`` of each group of the sorted ``val`` (group ``i``: ``count[i]`` values from ``start[i]``),
     numpy's linear interpolation; NaN for empty groups."""
@@ -211,6 +289,7 @@ class Profile:
     line: Line
     stats: dict
     n_samples: int
+    flags: Optional[np.ndarray] = None
 
 
 def profile_of(pid: int, line: Line, x, y, values, *, width_m: float, step_m: float) -> Profile:
@@ -218,7 +297,13 @@ def profile_of(pid: int, line: Line, x, y, values, *, width_m: float, step_m: fl
     keep, along = in_swath(x, y, line, width_m)
     vals = np.asarray(values)
     vals = vals[keep] if vals.ndim == 1 else vals[keep, :]
-    return Profile(pid, line, bin_statistics(along, vals, line.length, step_m), int(keep.size))
+    return profile_from(pid, line, along, vals, width_m=width_m, step_m=step_m)
+
+
+def profile_from(pid: int, line: Line, along, values, *, width_m: float, step_m: float) -> Profile:
+    """The profile of samples already in the swath (``along`` from :func:`in_swath`), with its bins' flags."""
+    stats = bin_statistics(along, values, line.length, step_m)
+    return Profile(pid, line, stats, int(np.asarray(along).size), bin_flags(stats, line, width_m, step_m))
 
 
 def report(profiles: Sequence[Profile], name: str, progress=None) -> None:
@@ -232,6 +317,11 @@ def report(profiles: Sequence[Profile], name: str, progress=None) -> None:
         empty = int((count.max(axis=1) == 0).sum())
         info(progress, f"profile {p.pid}: {p.line.length:.1f} m, {p.n_samples} samples, {empty} of "
                        f"{count.shape[0]} bins empty")
+        if p.flags is not None:
+            flagged = {f: int(sum(f in x.split(",") for x in p.flags)) for f in ("bend", "few", "nodata")}
+            said = ", ".join(f"{n} {f}" for f, n in flagged.items() if n)
+            if said:
+                info(progress, f"profile {p.pid}: bins flagged {said} (the table's flag field)")
         if not count.any():
             warn(progress, f"profile {p.pid}: every sample of {name} in its swath is no-data")
         valid += int(count.sum())
@@ -249,9 +339,9 @@ def check_width_step(width_m: float, step_m: float) -> None:
 
 def table_columns(profiles: Sequence[Profile], suffixes: Sequence[str], to_input=None) -> dict:
     """The output table: ``profile``, ``distance_m``, ``x``, ``y`` (the bin centre on the line, in the input's CRS
-    through ``to_input(x, y)``; metric when None) and, per band, the :data:`STATS` columns named
-    ``<stat>`` (one band) or ``<stat>_<suffix>``."""
-    cols = {"profile": [], "distance_m": [], "x": [], "y": []}
+    through ``to_input(x, y)``; metric when None), ``flag`` (:func:`bin_flags`) and, per band, the :data:`STATS`
+    columns named ``<stat>`` (one band) or ``<stat>_<suffix>``."""
+    cols = {"profile": [], "distance_m": [], "x": [], "y": [], "flag": []}
     names = [(k, k if len(suffixes) == 1 else f"{k}_{s}", b) for b, s in enumerate(suffixes) for k in STATS]
     for _, name, _ in names:
         cols[name] = []
@@ -264,6 +354,7 @@ def table_columns(profiles: Sequence[Profile], suffixes: Sequence[str], to_input
         cols["distance_m"].append(d)
         cols["x"].append(np.asarray(x, np.float64))
         cols["y"].append(np.asarray(y, np.float64))
+        cols["flag"].append(p.flags if p.flags is not None else np.full(d.size, "", dtype=object))
         for key, name, b in names:
             cols[name].append(p.stats[key][:, b])
     out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}

@@ -27,7 +27,7 @@ from ...algorithms.engine import (
     register_thread_context,
 )
 from ...algorithms.errors import GeohazardError
-from .probe import data_band_index
+from .probe import c_error_handler, data_band_index
 from .raster import _to_float, open_raster
 from .writers import all_or_none
 
@@ -65,6 +65,10 @@ class GdalOpener:
     """
 
     def __call__(self, request) -> np.ndarray:
+        with c_error_handler():  # also on the engine's reading thread: QGIS's GDAL handler is never entered there
+            return self._read(request)
+
+    def _read(self, request) -> np.ndarray:
         ds = open_raster(request.path, request.name)
         r0, r1, c0, c1 = request.window
         bands = request.bands or tuple(range(1, ds.RasterCount + 1))

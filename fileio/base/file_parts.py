@@ -14,6 +14,8 @@ from __future__ import annotations
 import concurrent.futures
 import os
 
+from .probe import c_error_handler
+
 #: Threads reading a block's files (every CPU, at most 4) and the fewest files a part of them is worth a thread.
 READ_THREADS = max(1, min(4, os.cpu_count() or 1))
 FILES_PER_PART = 16
@@ -38,7 +40,8 @@ def new_tile_row(r0: int, r1: int, tile_rows: int) -> bool:
 def each_part(holder: dict, fn, m: int) -> None:
     """``fn(ks)`` over the file indices ``0 .. m-1`` in contiguous parts, the first on this thread, the others on
     ``holder["pool"]`` (made on first use; it goes with the holder). Returns when every part is done; raises the
-    first part's error."""
+    first part's error. Each part sends GDAL's messages to GDAL's own quiet handler (``probe.c_error_handler``):
+    QGIS's handler, entered from a reading thread inside GDAL, would need the interpreter's lock."""
     parts = min(READ_THREADS, m // FILES_PER_PART)
     if parts <= 1:
         fn(range(m))
@@ -48,10 +51,15 @@ def each_part(holder: dict, fn, m: int) -> None:
         pool = holder["pool"] = concurrent.futures.ThreadPoolExecutor(
             max_workers=READ_THREADS, thread_name_prefix="geohazard-stack-read")
     bounds = [m * p // parts for p in range(parts + 1)]
-    futures = [pool.submit(fn, range(bounds[p], bounds[p + 1])) for p in range(1, parts)]
+    futures = [pool.submit(_quietly, fn, range(bounds[p], bounds[p + 1])) for p in range(1, parts)]
     try:
         fn(range(bounds[0], bounds[1]))
     finally:  # no part left writing into the block when this returns or raises
         concurrent.futures.wait(futures)
     for f in futures:
         f.result()
+
+
+def _quietly(fn, ks):
+    with c_error_handler():
+        return fn(ks)

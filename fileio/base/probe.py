@@ -49,6 +49,21 @@ def gdal_thread_options(**options):
 
 
 @contextlib.contextmanager
+def c_error_handler():
+    """GDAL's messages of this thread go to GDAL's own quiet handler (C) for the duration of the block.
+
+    Without it a warning raised inside GDAL, possibly while GDAL holds one of its mutexes, goes to the handler QGIS
+    installs, which writes to QGIS's message log, whose Python slots need the interpreter's lock: a thread holding
+    that lock and waiting for the same mutex would deadlock with it. Errors still become Python exceptions
+    (``gdal.UseExceptions``) with GDAL's message."""
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
+
+
+@contextlib.contextmanager
 def quiet_gdal_reads():
     """GDAL reads that never write next to the file: no ``.aux.xml``, no gzip index ``.properties``.
 
@@ -305,7 +320,7 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
     """
     base = os.path.basename(path)
     label = f"{name}: {base}"
-    with quiet_gdal_reads(), _sidecars_by_name():
+    with c_error_handler(), quiet_gdal_reads(), _sidecars_by_name():
         try:
             ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
         except RuntimeError as exc:
@@ -342,7 +357,7 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
             problem = coherence_scale_problem(*mm) if mm else None
             if problem:
                 raise GeohazardError(f"{label}: {problem}")
-    with _sidecars_by_name():
+    with c_error_handler(), _sidecars_by_name():
         header = {**raster_header(ds), "metadata": raster_metadata(ds)}
     return {"valid": valid, "band": idx, "bands": ds.RasterCount, "header": header}
 
@@ -367,26 +382,23 @@ def _signature(path: str):
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
-def probe_rasters(jobs: list, *, threads: int = 4) -> list:
-    """:func:`probe_raster` of each ``(name, path, options)`` of ``jobs``, in order (several files side by side on
-    ``threads`` threads: GDAL releases the GIL); the first refusal in list order is raised. Within a model run
-    (:func:`shared_probes`) a file an earlier step probed with the same options is not probed again."""
+def probe_rasters(jobs: list) -> list:
+    """:func:`probe_raster` of each ``(name, path, options)`` of ``jobs``, in order, in the calling thread; the first
+    refusal in list order is raised. Within a model run (:func:`shared_probes`) a file an earlier step probed with
+    the same options is not probed again.
+
+    No worker threads: GDAL called from several Python threads, with QGIS's error handler installed, can deadlock
+    between GDAL's mutexes and the interpreter's lock, and threads bought nothing here (300 rasters of 100 x 100:
+    0.147 s wall in one thread, 0.154 s on four; 30 of 3,000 x 3,000: 0.723 s both;
+    ``benchmarks/probe/measure_probe.py``)."""
     shared = _MODEL_PROBES.get()
     keys = [(path, _signature(path), tuple(sorted(opts.items()))) if shared is not None else None
             for _, path, opts in jobs]
-    todo = [i for i, k in enumerate(keys) if k is None or k[1] is None or k not in shared]
-
-    def one(i):
-        name, path, opts = jobs[i]
-        return probe_raster(name, path, **opts)
-
-    if len(todo) > 8:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(threads, thread_name_prefix="geohazard-probe") as ex:
-            done = dict(zip(todo, ex.map(one, todo)))
-    else:
-        done = {i: one(i) for i in todo}
+    done = {}
+    for i, k in enumerate(keys):
+        if k is None or k[1] is None or k not in shared:
+            name, path, opts = jobs[i]
+            done[i] = probe_raster(name, path, **opts)
     if shared is not None:
         shared.update({keys[i]: info for i, info in done.items() if keys[i][1] is not None})
     return [done[i] if i in done else shared[keys[i]] for i in range(len(jobs))]

@@ -241,6 +241,42 @@ def write_outputs(profiles, samples: dict, suffixes, dates, *, out: str, chart: 
     return True
 
 
+#: units a field's name may end with (``vel_mm_yr``, ``disp_cm``), longest first
+_NAME_UNITS = (("_mm_yr", "mm/yr"), ("_mmyr", "mm/yr"), ("_mm_y", "mm/yr"), ("_cm_yr", "cm/yr"), ("_m_yr", "m/yr"),
+               ("_mm", "mm"), ("_cm", "cm"), ("_deg", "degrees"), ("_m", "m"))
+
+
+def check_numeric_field(layer, field: str, name: str, layer_name: str) -> None:
+    """Refuse a ``field`` the point layer does not have or that is not numeric, naming both parameters."""
+    idx = layer.fields().lookupField(field)
+    if idx < 0:
+        raise GeohazardError(f"{name}: {layer_name} has no field {field!r}")
+    f = layer.fields().at(idx)
+    if not f.isNumeric():
+        raise GeohazardError(f"{name}: field {field!r} of {layer_name} holds {f.typeName() or 'text'} values; a swath "
+                             "profile needs a numeric field (a velocity, a displacement, a height ...)")
+
+
+def field_unit(layer, field: str, name: str, typed: str, progress=None) -> str:
+    """The unit of a point field's values: ``typed`` (the UNIT parameter), else the one its alias or comment gives
+    in brackets ("velocity (mm/yr)"), else the one its name ends with (:data:`_NAME_UNITS`), else "" (said in the
+    log: the table and chart then carry no unit)."""
+    if typed:
+        return typed.strip()
+    idx = layer.fields().lookupField(field)
+    f = layer.fields().at(idx) if idx >= 0 else None
+    for text in ((f.alias(), f.comment()) if f is not None else ()):
+        if text and "(" in text and text.rstrip().endswith(")"):
+            return text.rstrip()[text.rindex("(") + 1:-1].strip()
+    low = field.lower()
+    for end, unit in _NAME_UNITS:
+        if low.endswith(end):
+            return unit
+    warn(progress, f"{name}: field {field!r} names no unit (UNIT is empty, the field's name and alias give none): the "
+                   "profile carries none; set UNIT (e.g. mm/yr)")
+    return ""
+
+
 def point_values(layer, table, field: str, name: str, uri: str) -> tuple:
     """``(read_values(rows) -> (rows, k), column suffixes, dates or None)`` of a point layer read as ``table``
     (:func:`..inputs.layers.read_point_table`): the numeric ``field``, else its dated fields (DYYYYMMDD, EGMS

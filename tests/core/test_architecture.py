@@ -657,8 +657,6 @@ TESTED_THROUGH = {
                              "the offset tools' block streams"),
     "fileio/motion/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
                               "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
-    "fileio/base/probe": (("tests/processing/test_input_listing.py", "tests/processing/test_engine_sbas.py"),
-                          "the quiet GDAL probes behind the input guard"),
     "fileio/formats/products": (("tests/processing/test_products.py",),
                                 "product layouts as delivered, their own subject"),
     "fileio/insar/ramps": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),

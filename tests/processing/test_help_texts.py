@@ -109,3 +109,49 @@ def test_the_check_counts_sentences_and_words(text, expected):
     """The check itself: abbreviations and decimal points end no sentence, the opening stops at the first blank line
     or ``<b>``, an empty opening is found."""
     assert problems(text) == expected
+
+
+def test_help_pages_link_only_to_what_the_installed_plugin_holds():
+    """Every relative link of every rendered help page reaches a file the installed plugin holds (another page, an
+    image); a link to a file of the source repository only (BENCHMARKS.md) goes to the repository instead of to an
+    ``../BENCHMARKS.html`` no install has."""
+    pytest.importorskip("markdown_it", reason="docs/build_help.py needs markdown-it-py (python3-markdown-it)")
+    sys.path.insert(0, os.path.join(ROOT, "docs"))
+    try:
+        import build_help
+    finally:
+        sys.path.pop(0)
+    docs = os.path.join(ROOT, "docs")
+    pages = sorted(n[:-3] for n in os.listdir(docs) if n.endswith(".md"))
+    broken = []
+    for name in pages:
+        with open(os.path.join(docs, name + ".md"), encoding="utf-8") as fh:
+            page = build_help.render(fh.read(), name, tuple(pages))
+        for href in re.findall(r'(?:href|src)="([^"]+)"', page):
+            target = href.split("#")[0]
+            if not target or re.match(r"^[\w-]+:", target):
+                continue
+            shipped = os.path.join(docs, target[:-5] + ".md") if target.endswith(".html") else \
+                os.path.join(docs, target)
+            if target.startswith("..") or not os.path.exists(shipped):
+                broken.append((name, href))
+    assert broken == []
+    page = build_help.render("# T\n\nSee [the table](../BENCHMARKS.md#interferograms) and [SBAS](timeseries.md#x).")
+    assert f'href="{build_help.REPOSITORY}/blob/main/BENCHMARKS.md#interferograms"' in page
+    assert 'href="timeseries.html#x"' in page
+
+
+def test_a_parameters_help_calls_one_choice_the_default(qgis_app):
+    """Within one parameter's part of a help (from its ``<b>label</b>`` to the next, or a paragraph), at most one
+    choice is "(default)": the loadegms help called both the dated fields and Automatic so; the default is
+    Automatic (which writes dated fields below 256 MB)."""
+    tools, models = _helps()
+    bad = [(name, part[:120]) for name, text in tools + models
+           for part in re.split(r"\n\s*\n|<b>", text) if part.count("(default)") > 1]
+    assert bad == []
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("geohazard:loadegms")
+    series = alg.parameterDefinition("SERIES_STORAGE")
+    assert series.options()[series.defaultValue()].startswith("Auto")
+    assert "<i>Automatic</i> (default)" in alg.shortHelpString()

@@ -30,7 +30,9 @@ def _plane(tmp_path, a=0.02, b=-0.01, c=3.0):
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids[:7] == ["INPUT", "FIELD", "LINE", "WIDTH", "STEP", "OUTPUT", "OUTPUT_CHART"]
+    assert ids[:9] == ["INPUT", "POINTS", "FIELD", "UNIT", "LINE", "WIDTH", "STEP", "OUTPUT", "OUTPUT_CHART"]
+    # the field's parent takes points only (a parent that accepts rasters crashes QGIS 3.22's field widget)
+    assert a.parameterDefinition("FIELD").parentLayerParameterName() == "POINTS"
     assert a.group() == "Hazard maps"
 
 
@@ -42,8 +44,9 @@ def test_plane_raster_mean_along_a_horizontal_line_is_the_hand_computed_one(run_
     res = run_alg(NAME, {"INPUT": path, "LINE": lines, "WIDTH": 100.0, "STEP": 50.0,
                          "OUTPUT": str(tmp_path / "p.gpkg"), "OUTPUT_CHART": str(tmp_path / "p.html")})
     names, rows = read_layer(res["OUTPUT"])
-    assert names[:4] == ["profile", "distance_m", "x", "y"] and "p95" in names
+    assert names[:5] == ["profile", "distance_m", "x", "y", "flag"] and "p95" in names
     assert len(rows) == 12  # 590 m in 50 m bins: 11 whole and one of 40 m
+    assert [r["flag"] for r in rows] == [""] * 11 + ["edge"]  # the last bin, 40 m, is short
     inside = (np.abs(y - 4099700.0) <= 50.0) & (x >= 500105.0) & (x <= 500695.0)
     along = x[inside] - 500105.0
     zz = z[inside]
@@ -179,8 +182,77 @@ def test_csv_table_and_too_many_dates_for_a_geopackage(run_alg, tmp_path, monkey
     res = run_alg(NAME, {"INPUT": path, "LINE": lines, "WIDTH": 100.0, "STEP": 50.0,
                          "OUTPUT": str(tmp_path / "p.csv")})
     header = open(res["OUTPUT"]).readline().strip().split(",")
-    assert header[-8:] == ["distance_m", "x", "y", "count", "mean", "std", "median", "p05", "p95"][-8:]
+    assert header[-9:] == ["x", "y", "flag", "count", "mean", "std", "median", "p05", "p95"]
     monkeypatch.setattr(swath, "GPKG_MAX_FIELDS", 9)
     with pytest.raises(QgsProcessingException, match="more than a GeoPackage holds"):
         run_alg(NAME, {"INPUT": path, "LINE": lines, "WIDTH": 100.0, "STEP": 50.0, "OUTPUT": str(tmp_path / "q.gpkg")})
     assert not os.path.exists(tmp_path / "q.gpkg")
+
+
+def test_points_given_in_points_with_a_unit_match_the_former_input_and_field(run_alg, tmp_path):
+    """POINTS + FIELD (the dialog's way) and INPUT + FIELD (scripts and models written before POINTS) give the same
+    table; the unit comes from UNIT, else from the field's name, else the log says there is none."""
+    from testutils import recording_feedback
+
+    rng = np.random.default_rng(3)
+    xs = rng.uniform(500000.0, 501000.0, 500)
+    ys = 4099500.0 + rng.uniform(-60.0, 60.0, 500)
+    v = rng.normal(0, 2.0, 500)
+    pts = write_layer(tmp_path / "pts.gpkg", [f"POINT({a} {b})" for a, b in zip(xs, ys)], {"VEL": v, "vel_mm_yr": v})
+    lines = line_layer(tmp_path / "l.gpkg", ["LINESTRING(500100 4099500, 500900 4099500)"])
+    common = {"LINE": lines, "WIDTH": 80.0, "STEP": 200.0}
+    old = run_alg(NAME, {"INPUT": pts, "FIELD": "VEL", **common, "OUTPUT": str(tmp_path / "a.gpkg")})
+    fb = recording_feedback()
+    new = run_alg(NAME, {"POINTS": pts, "FIELD": "VEL", **common, "OUTPUT": str(tmp_path / "b.gpkg")}, fb)
+    assert read_layer(old["OUTPUT"])[1] == read_layer(new["OUTPUT"])[1]
+    assert any("names no unit" in w and "UNIT" in w for w in fb.warnings), fb.warnings
+    for params in ({"FIELD": "VEL", "UNIT": "mm/yr"}, {"FIELD": "vel_mm_yr"}):
+        fb = recording_feedback()
+        res = run_alg(NAME, {"POINTS": pts, **params, **common, "OUTPUT": str(tmp_path / "c.gpkg")}, fb)
+        assert not any("unit" in w for w in fb.warnings)
+        from qgis.core import QgsVectorLayer
+
+        layer = QgsVectorLayer(res["OUTPUT"], "t", "ogr")
+        labels = [r.label() for r in layer.renderer().ranges()] if hasattr(layer.renderer(), "ranges") else []
+        assert labels and all(lab.endswith(" mm/yr") for lab in labels), labels  # the legend says the unit
+
+
+def test_a_text_field_and_a_missing_input_are_refused_with_what_is_expected(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    pts = write_layer(tmp_path / "pts.gpkg", ["POINT(500200 4099500)", "POINT(500300 4099500)"],
+                      {"NAME": ["a", "b"], "VEL": [1.0, 2.0]}, text_fields=("NAME",))
+    lines = line_layer(tmp_path / "l.gpkg", ["LINESTRING(500100 4099500, 500900 4099500)"])
+    common = {"LINE": lines, "WIDTH": 80.0, "STEP": 200.0, "OUTPUT": str(tmp_path / "a.gpkg")}
+    for key in ("POINTS", "INPUT"):
+        with pytest.raises(QgsProcessingException, match="FIELD: field 'NAME' .* numeric field"):
+            run_alg(NAME, {key: pts, "FIELD": "NAME", **common})
+    with pytest.raises(QgsProcessingException, match="INPUT.*POINTS.*needed"):
+        run_alg(NAME, common)
+    with pytest.raises(QgsProcessingException, match="not both"):
+        run_alg(NAME, {"INPUT": pts, "POINTS": pts, "FIELD": "VEL", **common})
+    assert not os.path.exists(tmp_path / "a.gpkg")
+
+
+def test_a_bend_on_a_raster_spreads_the_outer_wedge_and_flags_the_bins(run_alg, tmp_path):
+    """A line turning by 112 degrees over a 10 m raster, swath 300 m, bins of 50 m: the vertex's bin held the whole
+    outer wedge (307 pixels against 83 and 101 beside it, 150 in a straight bin); now the two bins at the vertex
+    hold fewer than a straight bin and none more than 1.25 times one, and the bins within W / 2 tan(56 deg) = 222 m
+    of the vertex are flagged bend."""
+    gt = (500000.0, 10.0, 0.0, 4101000.0, 0.0, -10.0)
+    z = np.arange(100 * 100, dtype=np.float64).reshape(100, 100)
+    path = write_geotiff(tmp_path / "dem.tif", z, geotransform=gt, metadata={"UNIT": "m"})
+    vx, vy = 500400.0, 4100400.0
+    bx, by = vx + 500.0 * np.cos(np.radians(112.0)), vy + 500.0 * np.sin(np.radians(112.0))
+    lines = line_layer(tmp_path / "l.gpkg", [f"LINESTRING(500000 4100400, {vx} {vy}, {bx} {by})"])
+    res = run_alg(NAME, {"INPUT": path, "LINE": lines, "WIDTH": 300.0, "STEP": 50.0,
+                         "OUTPUT": str(tmp_path / "p.gpkg")})
+    _, rows = read_layer(res["OUTPUT"])
+    counts = np.array([r["count"] for r in rows])
+    straight = 300.0 * 50.0 / 100.0  # pixels of 100 m2 in a straight bin
+    assert counts[0] == straight and counts.max() < 1.25 * straight
+    assert counts[7] < straight and counts[8] < straight  # the bins either side of the vertex, at 400 m
+    reach = 150.0 * np.tan(np.radians(56.0))
+    for r in rows:
+        near = abs(r["distance_m"] - 400.0) <= 25.0 + reach
+        assert ("bend" in (r["flag"] or "")) == near, r

@@ -38,7 +38,7 @@ class LoadEgms(GeohazardAlgorithm):
         "only are written in EPSG:4326) with typed fields: pid (text), mp_type/line/pixel (integer), all "
         "other attributes real (mean_velocity and mean_velocity_std mm/yr, LOS positive toward the "
         "satellite; los_east/los_north/los_up unit vector; heights m), date_first/date_last (date).\n\n"
-        "<b>Series</b>: <i>fields</i> (default) writes one displacement field per acquisition DYYYYMMDD "
+        "<b>Series</b>: <i>fields</i> writes one displacement field per acquisition DYYYYMMDD "
         "(mm), the name the time-series, model and ADA tools read (on the real Ustica tiles 6.7x the zipped "
         "CSV on disk); "
         "<i>compressed table</i> keeps the series in the same GeoPackage as blocks of 1,024 points in 0.1 mm "

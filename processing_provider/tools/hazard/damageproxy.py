@@ -17,7 +17,7 @@ damage = lazy_module("....algorithms.hazard.damage", __package__)
 io_damage = lazy_module("....fileio.hazard.damage", __package__)
 
 
-@tool("damageproxy", "Damage proxy map (coherence change)", page="hazard",
+@tool("damageproxy", "Damage proxy map", page="hazard",
       tags="damage,damage proxy,DPM,coherence,coherence change,earthquake,collapse,emergency,active,stagnant",
       main=(ids.OUTPUT, "OUTPUT_AREAS"), engine=True)
 class DamageProxy(GeohazardAlgorithm):

@@ -17,7 +17,7 @@ MODEL_LABELS = ["Best by information criterion", "Linear", "Linear + annual", "Q
                 "Logarithmic creep", "Secondary consolidation", "Exponential decay"]
 
 
-@tool("displacementforecast", "Displacement forecast (future dates, with uncertainty)",
+@tool("displacementforecast", "Displacement forecast",
       tags=("forecast,prediction,future,time series,consolidation,creep,logarithmic,exponential,decay,hold-out,"
             "subsidence,landslide,mine,waste dump,uncertainty"),
       main=("OUTPUT_RASTER", ids.OUTPUT), page="hazard", engine=True)

@@ -16,7 +16,7 @@ POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
              "Plan fixed (fit the propagation angle instead)")
 
 
-@tool("miningsubsidence", "Mining subsidence (probability-integral method)", page="hazard",
+@tool("miningsubsidence", "Mining subsidence (PIM)", page="hazard",
       tags="mining,subsidence,probability integral,PIM,Knothe,goaf,coal,longwall,panel,inversion",
       main=("OUTPUT_VERTICAL", "OUTPUT_PANEL"), engine=True)
 class MiningSubsidence(GeohazardAlgorithm):

@@ -18,7 +18,7 @@ CLASSES = ((1, "very low", "#1a9641"), (2, "low", "#a6d96a"), (3, "moderate", "#
            (5, "very high", "#d7191c"))
 
 
-@tool("susceptibility", "Susceptibility from controlling factors (frequency ratio, logistic regression, random forest)",
+@tool("susceptibility", "Susceptibility map",
       tags="susceptibility,landslide,hazard,frequency ratio,logistic regression,random forest,inventory,AUC,ROC",
       page="hazard", main=(ids.OUTPUT, "OUTPUT_CLASSES"), engine=True)
 class Susceptibility(GeohazardAlgorithm):

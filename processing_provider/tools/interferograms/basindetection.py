@@ -16,7 +16,7 @@ from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
 
-@tool("basindetection", "Basin detection (subsidence basins in interferograms, anomalies on gradient maps)",
+@tool("basindetection", "Subsidence basin detection",
       tags="detection,subsidence,basin,mining,landslide,wrapped,interferogram,phase gradient,machine learning",
       page="interferograms", engine=True)
 class BasinDetection(GeohazardAlgorithm):

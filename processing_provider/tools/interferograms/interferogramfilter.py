@@ -14,7 +14,7 @@ filtering = lazy_module("....algorithms.interferograms.filtering", __package__)
 ifg_io = lazy_module("....fileio.insar.interferograms", __package__)
 
 
-@tool("interferogramfilter", "Filter and multilook interferograms",
+@tool("interferogramfilter", "Filter and multilook",
       tags="Goldstein,filter,multilook,looks,interferogram,wrapped,coherence,Gaussian,noise", page="interferograms",
       engine=True)
 class InterferogramFilter(GeohazardAlgorithm):

@@ -18,7 +18,7 @@ from .._base import GeohazardAlgorithm, tool
 _targets = lazy_module("....algorithms.interferograms.targets", __package__)
 
 
-@tool("targetsuitability", "Target suitability (expected points per km2 from land cover and R-index)",
+@tool("targetsuitability", "Target suitability",
       tags="target density,persistent scatterers,PS density,land cover,CORINE,R-index,feasibility,ISBAS",
       page="interferograms", main=(ids.OUTPUT, "OUTPUT_TABLE"), engine=True)
 class TargetSuitability(GeohazardAlgorithm):
