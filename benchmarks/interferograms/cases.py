@@ -4,8 +4,10 @@ ABOUT = __doc__
 _RUN = ('OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_compare.py" simulate "$OUT" ${SIZE:-1024}\n'
         'for alpha in 0.5 0.8; do\n'
         '  OMP_NUM_THREADS=1 "$VENV/bin/python" "$HERE/goldstein_compare.py" dolphin "$OUT" "$alpha"\n'
-        '  OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_compare.py" ours "$OUT" "$alpha"\n'
-        '  "$PY" "$HERE/goldstein_compare.py" table "$OUT" "$alpha"\n'
+        '  for smooth in default 0; do\n'
+        '    OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_compare.py" ours "$OUT" "$alpha" 16 "$smooth"\n'
+        '    "$PY" "$HERE/goldstein_compare.py" table "$OUT" "$alpha" 16 "$smooth"\n'
+        '  done\n'
         'done')
 
 _REGIMES = ('OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_regimes.py" frames "$OUT" ${SIZE:-512}\n'
