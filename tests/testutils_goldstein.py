@@ -40,9 +40,16 @@ def classic_goldstein(z, alpha=0.5, patch=32, step=16, smooth=3):
     return res
 
 
-def windowed_goldstein(z, alpha=0.5, patch=32, step=16, smooth=3):
-    """The plugin's variant of the filter (sine-window estimate, boxcar smoothing, Hann overlap-add), one patch at a
-    time, complex128 out."""
+def fringe_quality(p):
+    """sqrt(|mean e^(i dx)| |mean e^(i dy)|) of one patch's unit phasors (no-data as 0)."""
+    mag = np.abs(p)
+    u = np.divide(p, mag, out=np.zeros_like(p), where=mag > 0)
+    return np.sqrt(abs(np.mean(u[:, 1:] * np.conj(u[:, :-1]))) * abs(np.mean(u[1:, :] * np.conj(u[:-1, :]))))
+
+
+def windowed_goldstein(z, alpha=0.5, patch=32, step=16, smooth=3, smooth_quality=0.0):
+    """The plugin's variant of the filter (sine-window estimate, boxcar smoothing of the patches whose fringe
+    quality reaches ``smooth_quality``, Hann overlap-add), one patch at a time, complex128 out."""
     rows, cols = z.shape
     off = patch - step
     data = np.where(np.isfinite(z), z, 0).astype(complex)
@@ -57,7 +64,7 @@ def windowed_goldstein(z, alpha=0.5, patch=32, step=16, smooth=3):
         for j in range(n_c):
             p = padded[k * step:k * step + patch, j * step:j * step + patch]
             mag = np.abs(np.fft.fft2(p * sine))
-            if smooth > 1:
+            if smooth > 1 and fringe_quality(p) >= smooth_quality:
                 mag = ndimage.uniform_filter(mag, smooth, mode="wrap")
             out[k * step:k * step + patch, j * step:j * step + patch] += hann * np.fft.ifft2(np.fft.fft2(p)
                                                                                            * mag ** alpha)

@@ -11,7 +11,10 @@ Three filters of the complex interferogram ``z`` (a phase-only raster is ``exp(i
     added to the output (overlap-add). ``alpha`` 0 leaves the input as it is; 1 filters most. Fringes keep their
     peak in the spectrum while the spread of decorrelation noise is damped. Unsmoothed weights follow the peak
     more narrowly: best on single-look decorrelation noise; the smoothed ones keep more of curved, steep fringes:
-    best on multilooked real fringes (benchmarks/interferograms/goldstein_regimes.py; docs/interferograms.md).
+    best on multilooked real fringes (benchmarks/interferograms/goldstein_regimes.py; docs/interferograms.md). So
+    the smoothing is applied to the patches whose fringe quality (:func:`patch_quality`: 1 for clean fringes of any
+    rate, near 0 for noise) reaches ``smooth_quality``; noisier patches keep the unsmoothed weights (0 smooths every
+    patch, as Goldstein & Werner do).
 ``gaussian``
     The complex values smoothed by a Gaussian of ``sigma`` pixels (truncated at 4 sigma), real and imaginary parts
     alike: the phase of the local complex mean.
@@ -39,9 +42,12 @@ from ..errors import GeohazardError
 METHODS = ("goldstein", "gaussian", "none")
 #: A wrapped phase may exceed pi by rounding or resampling; beyond this it is not a wrapped phase in radians.
 WRAP_TOLERANCE = 0.05
-#: Width (frequencies) of the boxcar smoothing the Goldstein spectrum by default: the one setting that left no more
-#: residues and no larger phase error than Goldstein & Werner's classic filter in every regime measured.
+#: Width (frequencies) of the boxcar smoothing the Goldstein spectrum by default, and the fringe quality from which
+#: a patch gets it: below 0.7 (decorrelation noise) the unsmoothed weights left the fewest residues, above it (clean
+#: or multilooked fringes, the real Mexico City pairs) the smoothed ones; together no more residues and no larger
+#: phase error than Goldstein & Werner's classic filter in every regime measured (docs/interferograms.md).
 SMOOTH_DEFAULT = 3
+SMOOTH_QUALITY_DEFAULT = 0.7
 #: A real raster whose values stay within one of these ranges (with WRAP_TOLERANCE) and that jumps by most of its
 #: range between neighbours (fringes) holds a phase in cycles, not radians.
 CYCLE_RANGES = ((-0.5, 0.5), (0.0, 1.0))
@@ -53,7 +59,8 @@ COHERENCE_HALF = 1
 
 # --------------------------------------------------------------------------- checks
 def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0,
-                  looks_y: int = 1, looks_x: int = 1, smooth: int = SMOOTH_DEFAULT, shape=None) -> None:
+                  looks_y: int = 1, looks_x: int = 1, smooth: int = SMOOTH_DEFAULT,
+                  smooth_quality: float = SMOOTH_QUALITY_DEFAULT, shape=None) -> None:
     """Refuse options no interferogram can be filtered with, naming the option and its value.
 
     ``shape`` (rows, columns of the input) also refuses looks larger than the raster and, for the Goldstein filter,
@@ -69,6 +76,8 @@ def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int
     if int(smooth) != smooth or smooth < 0 or (smooth and smooth % 2 == 0) or smooth > patch // 2:
         raise GeohazardError(f"SMOOTH_PX must be 0 (no smoothing) or an odd number of frequencies from 1 to half "
                              f"the patch ({patch // 2}), got {smooth!r}")
+    if not 0.0 <= float(smooth_quality) <= 1.0:  # NaN fails too
+        raise GeohazardError(f"SMOOTH_QUALITY must be in 0-1 (0: smooth every patch), got {smooth_quality!r}")
     if not 0.0 < float(sigma) <= 1000.0:
         raise GeohazardError(f"GAUSSIAN_SIGMA must be > 0 pixels, got {sigma!r}")
     for name, value in (("LOOKS_Y", looks_y), ("LOOKS_X", looks_x)):
@@ -239,8 +248,20 @@ def smooth_spectra(mag: np.ndarray, width: int) -> np.ndarray:
     return mag / mag.dtype.type(w * w)
 
 
+def patch_quality(patches: np.ndarray) -> np.ndarray:
+    """Fringe quality of each patch of a batch ``(n, patch, patch)``: ``sqrt(|mean u_x| |mean u_y|)`` of the
+    products of neighbouring unit phasors along rows and columns (``u_x = e^{i (phi[r, c+1] - phi[r, c])}``; no-data
+    counts as 0). 1 for fringes of any constant rate without noise, about the coherence squared for single-look
+    decorrelation noise, 0 for pure noise."""
+    u = patches / np.maximum(np.abs(patches), np.float32(1e-30))  # 0 stays 0
+    dx = np.abs(np.mean(u[:, :, 1:] * np.conj(u[:, :, :-1]), axis=(1, 2)))
+    dy = np.abs(np.mean(u[:, 1:, :] * np.conj(u[:, :-1, :]), axis=(1, 2)))
+    return np.sqrt(dx * dy)
+
+
 def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, *, alpha: float,
-                   patch: int = 32, step: int = 16, smooth: int = SMOOTH_DEFAULT) -> np.ndarray:
+                   patch: int = 32, step: int = 16, smooth: int = SMOOTH_DEFAULT,
+                   smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> np.ndarray:
     """Goldstein-filtered complex values of rows ``row0:row1`` of the raster.
 
     Parameters
@@ -257,6 +278,8 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
     smooth : int
         Width (frequencies, odd) of the boxcar smoothing the magnitude spectrum before it is raised to ``alpha``
         (Goldstein & Werner's ``S{}``); 0 leaves it unsmoothed.
+    smooth_quality : float
+        The smoothing applies to the patches whose :func:`patch_quality` is at least this (0: every patch).
 
     Returns
     -------
@@ -304,7 +327,12 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
         patches = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(band, patch, axis=1)[:, ::step]
                                        .transpose(1, 0, 2))
         mag = np.abs(sfft.fft2(patches * analysis, axes=(1, 2), overwrite_x=True))
-        weights = _spectral_weights(smooth_spectra(mag, smooth), alpha)
+        if smooth > 1 and smooth_quality > 0:
+            keep = (patch_quality(patches) < smooth_quality)[:, None, None]
+            mag = np.where(keep, mag, smooth_spectra(mag.copy(), smooth))
+        else:
+            mag = smooth_spectra(mag, smooth)
+        weights = _spectral_weights(mag, alpha)
         spec = sfft.fft2(patches, axes=(1, 2), overwrite_x=True)
         spec *= weights
         filt = sfft.ifft2(spec, axes=(1, 2), overwrite_x=True)
@@ -368,10 +396,11 @@ def patch_bytes(patch: int, n_cols: int) -> float:
 
 def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, method: str, *,
                 alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0,
-                smooth: int = SMOOTH_DEFAULT) -> np.ndarray:
+                smooth: int = SMOOTH_DEFAULT, smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> np.ndarray:
     """Rows ``row0:row1`` of the raster filtered by ``method`` (complex64; NaN where ``z`` has no value)."""
     if method == "goldstein":
-        return goldstein_rows(z, row0, row1, top, n_rows_total, alpha=alpha, patch=patch, step=step, smooth=smooth)
+        return goldstein_rows(z, row0, row1, top, n_rows_total, alpha=alpha, patch=patch, step=step, smooth=smooth,
+                              smooth_quality=smooth_quality)
     if method == "gaussian":
         return gaussian_rows(z, row0, row1, top, sigma=sigma)
     out = z[row0 - top:row1 - top].astype(np.complex64)
@@ -381,7 +410,8 @@ def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int
 
 def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch: int = 32, step: int = 16,
                  sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram",
-                 as_phase: bool = False, smooth: int = SMOOTH_DEFAULT) -> dict:
+                 as_phase: bool = False, smooth: int = SMOOTH_DEFAULT,
+                 smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> dict:
     """Block function of the engine: one block of the filtered grid (``block`` in its rows, read with the halo of
     :func:`filter_halo`) from ``inputs["z"]``, the input rows ``read0 * looks_y : read1 * looks_y`` (complex or
     wrapped phase in radians).
@@ -396,12 +426,12 @@ def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch:
     r0, r1 = block.row0, block.row1
     if looked_coh is not None:
         filtered = filter_rows(z, r0, r1, block.read0, block.n_rows_total, method, alpha=alpha, patch=patch,
-                               step=step, sigma=sigma, smooth=smooth)
+                               step=step, sigma=sigma, smooth=smooth, smooth_quality=smooth_quality)
         coherence = looked_coh[r0 - block.read0:r1 - block.read0, :block.n_cols]
     else:  # the 3 x 3 window of the output: filter one more row on each side where the raster has one
         e0, e1 = max(r0 - COHERENCE_HALF, 0), min(r1 + COHERENCE_HALF, block.n_rows_total)
         wide = filter_rows(z, e0, e1, block.read0, block.n_rows_total, method, alpha=alpha, patch=patch,
-                           step=step, sigma=sigma, smooth=smooth)
+                           step=step, sigma=sigma, smooth=smooth, smooth_quality=smooth_quality)
         coherence = window_coherence(wide)[r0 - e0:r1 - e0]
         filtered = wide[r0 - e0:r1 - e0]
     filtered = np.ascontiguousarray(filtered)
@@ -412,16 +442,16 @@ def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch:
 
 def filter_array(data, *, method: str = "goldstein", alpha: float = 0.5, patch: int = 32, step: int = 16,
                  sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram",
-                 smooth: int = SMOOTH_DEFAULT) -> tuple:
+                 smooth: int = SMOOTH_DEFAULT, smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> tuple:
     """One whole interferogram filtered in memory (a script's entry, the tests' reference): ``(filtered complex64,
     coherence float32)`` on the looked grid. The tool runs :func:`filter_block` on the block engine instead."""
     from ..engine import Block
 
     arr = np.asarray(data)
     check_options(method, alpha=alpha, patch=patch, step=step, sigma=sigma, looks_y=looks_y, looks_x=looks_x,
-                  smooth=smooth, shape=arr.shape)
+                  smooth=smooth, smooth_quality=smooth_quality, shape=arr.shape)
     rows, cols = arr.shape[0] // looks_y, arr.shape[1] // looks_x
     out = filter_block(Block(0, 0, rows, 0, rows, rows, cols), {"z": arr}, method=method, alpha=alpha, patch=patch,
                        step=step, sigma=sigma, looks_y=looks_y, looks_x=looks_x, name=name,
-                       smooth=smooth)
+                       smooth=smooth, smooth_quality=smooth_quality)
     return out["filtered"], out["coherence"]

@@ -13,7 +13,8 @@ _RUN = ('OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_compare.py" simulate "$OUT" ${
 _REGIMES = ('OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_regimes.py" frames "$OUT" ${SIZE:-512}\n'
             'OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_regimes.py" classic "$OUT"\n'
             'OMP_NUM_THREADS=1 "$VENV/bin/python" "$HERE/goldstein_regimes.py" dolphin "$OUT"\n'
-            'for s in 0 3 5; do OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_regimes.py" ours "$OUT" "$s"; done\n'
+            'for s in 0 3 5; do OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_regimes.py" ours "$OUT" "$s" 0; done\n'
+            'OMP_NUM_THREADS=1 "$PY" "$HERE/goldstein_regimes.py" ours "$OUT" 3\n'
             '"$PY" "$HERE/goldstein_regimes.py" table "$OUT"')
 _SETUP = "peers dolphin; peers_gdal; enable_plugin"  # the peers' venv: dolphin 0.42.9 on numpy 2.4.6
 CASES = [

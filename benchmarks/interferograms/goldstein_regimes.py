@@ -11,7 +11,8 @@ its own Python (cases.py runs them):
     python3 goldstein_regimes.py frames DIR [SIZE]           # DIR/frames.npz
     python3 goldstein_regimes.py classic DIR                 # the independent classic filter (3 x 3 smoothing)
     PEER_PYTHON goldstein_regimes.py dolphin DIR             # dolphin.goldstein.goldstein(psize=32)
-    python3 goldstein_regimes.py ours DIR SMOOTH             # algorithms.interferograms.filtering, SMOOTH_PX
+    python3 goldstein_regimes.py ours DIR SMOOTH [QUALITY]   # algorithms.interferograms.filtering, SMOOTH_PX and
+                                                             # SMOOTH_QUALITY (the default when left out)
     python3 goldstein_regimes.py table DIR                   # everything found in DIR, side by side
 """
 
@@ -121,8 +122,10 @@ def main(argv):
         sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
         from insar_geohazards.algorithms.interferograms import filtering
 
-        _run(folder, f"ours_s{smooth}", lambda z: filtering.filter_array(
-            z, method="goldstein", alpha=ALPHA, patch=PATCH, step=PATCH // 2, smooth=smooth)[0])
+        quality = float(argv[4]) if len(argv) > 4 else filtering.SMOOTH_QUALITY_DEFAULT
+        _run(folder, f"ours_s{smooth}_q{quality:g}", lambda z: filtering.filter_array(
+            z, method="goldstein", alpha=ALPHA, patch=PATCH, step=PATCH // 2, smooth=smooth,
+            smooth_quality=quality)[0])
     elif mode == "table":
         table(folder)
     else:

@@ -160,7 +160,7 @@ def test_unwrapped_phase_is_refused():
     ({"looks_y": 30}, "larger than the interferogram"), ({"looks_x": 0}, "LOOKS_X"), ({"alpha": 1.5}, "ALPHA"),
     ({"patch": 30}, "PATCH_SIZE"), ({"method": "median"}, "method"), ({"sigma": 0.0}, "GAUSSIAN_SIGMA"),
     ({"smooth": 2, "patch": 16, "step": 8}, "SMOOTH_PX"), ({"smooth": 11, "patch": 16, "step": 8}, "SMOOTH_PX"),
-    ({"smooth": -1, "patch": 16, "step": 8}, "SMOOTH_PX"),
+    ({"smooth": -1, "patch": 16, "step": 8}, "SMOOTH_PX"), ({"smooth_quality": 1.5}, "SMOOTH_QUALITY"),
 ])
 def test_impossible_options_are_refused(kw, match):
     with pytest.raises(GeohazardError, match=match):
@@ -195,21 +195,23 @@ def test_a_small_radian_phase_without_fringes_is_not_taken_for_cycles():
     assert np.isfinite(got).all()
 
 
-@pytest.mark.parametrize("smooth", [0, 3, 5])
-def test_goldstein_matches_the_variant_written_patch_by_patch(smooth):
+@pytest.mark.parametrize("smooth,quality,coherence", [(0, 0.0, 0.5), (3, 0.0, 0.5), (5, 0.0, 0.5), (3, 0.7, 0.5),
+                                                      (3, 0.7, 0.85), (3, 0.3, 0.85)])
+def test_goldstein_matches_the_variant_written_patch_by_patch(smooth, quality, coherence):
     """The batched, block-anchored filter against the same definition written independently one patch at a time
-    (tests/testutils_goldstein.windowed_goldstein: numpy's FFT, scipy's wrapped boxcar, numpy's reflect padding)."""
+    (tests/testutils_goldstein.windowed_goldstein: numpy's FFT, scipy's wrapped boxcar, numpy's reflect padding,
+    the fringe quality of each patch in float64)."""
     from testutils_goldstein import windowed_goldstein
 
-    z, _ = _noisy((90, 70), coherence=0.5, seed=7)
-    got, _ = flt.filter_array(z, alpha=0.6, smooth=smooth)
-    ref = windowed_goldstein(z, 0.6, smooth=smooth)
+    z, _ = _noisy((90, 70), coherence=coherence, seed=7)
+    got, _ = flt.filter_array(z, alpha=0.6, smooth=smooth, smooth_quality=quality)
+    ref = windowed_goldstein(z, 0.6, smooth=smooth, smooth_quality=quality)
     np.testing.assert_allclose(got, ref, atol=2e-5 * np.abs(ref).max())
 
 
 def test_smoothing_gives_the_same_bytes_for_any_block_layout():
     z, _ = _noisy((100, 60), coherence=0.5, seed=2)
-    kw = {"method": "goldstein", "alpha": 0.5, "patch": 16, "step": 8, "smooth": 5}
+    kw = {"method": "goldstein", "alpha": 0.5, "patch": 16, "step": 8, "smooth": 5, "smooth_quality": 0.5}
     whole = _blocked(z, 100, **kw)
     for rows in (7, 33):
         part = _blocked(z, rows, **kw)
@@ -260,3 +262,18 @@ def test_the_default_adds_fewer_residues_than_the_classic_filter_on_real_steep_f
             counts[key] += residue_count(np.where(np.isfinite(unw), out, np.nan))
     assert counts["default"] <= counts["classic"] < counts["unsmoothed"], counts
     assert counts["default"] - counts["input"] < counts["classic"] - counts["input"], counts
+
+
+def test_the_smoothing_goes_to_clean_fringes_and_not_to_decorrelation_noise():
+    """By default the spectrum is smoothed only in patches whose fringe quality reaches 0.7: single-look noise of
+    coherence 0.5 (quality about 0.25) comes out as unsmoothed, byte for byte; noise-free fringes (quality 1) as
+    smoothed in every patch."""
+    from testutils_goldstein import fringe_quality
+
+    z, _ = _noisy((96, 96), coherence=0.5, seed=3)
+    assert fringe_quality(z[:32, :32]) < 0.4
+    assert flt.filter_array(z)[0].tobytes() == flt.filter_array(z, smooth=0)[0].tobytes()
+    y, x = np.mgrid[0:96, 0:96].astype(float)
+    clean = np.exp(1j * (0.9 * x - 0.4 * y + 8 * np.exp(-((y - 48) ** 2 + (x - 48) ** 2) / 400.0)))
+    assert flt.filter_array(clean)[0].tobytes() == flt.filter_array(clean, smooth_quality=0.0)[0].tobytes()
+    assert flt.filter_array(clean)[0].tobytes() != flt.filter_array(clean, smooth=0)[0].tobytes()

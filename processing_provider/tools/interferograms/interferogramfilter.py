@@ -22,6 +22,7 @@ class InterferogramFilter(GeohazardAlgorithm):
     ALPHA = "ALPHA"
     PATCH_SIZE = "PATCH_SIZE"
     SMOOTH_PX = "SMOOTH_PX"
+    SMOOTH_QUALITY = "SMOOTH_QUALITY"
     GAUSSIAN_SIGMA = "GAUSSIAN_SIGMA"
     LOOKS_Y = "LOOKS_Y"
     LOOKS_X = "LOOKS_X"
@@ -39,11 +40,14 @@ class InterferogramFilter(GeohazardAlgorithm):
         "weighted by S{|Z_w|}^ALPHA (Z_w: the spectrum of the patch tapered by a sine window; S: a SMOOTH_PX x "
         "SMOOTH_PX boxcar over frequencies, Goldstein & Werner's smoothing), transformed back, tapered and added up "
         "(ALPHA 0 = no filtering, 1 = strongest; 0.5 is usual). A patch larger than the raster is refused.\n"
-        "<b>Spectrum smoothing</b> (SMOOTH_PX, default 3): 3 left no more residues and no larger phase error than the "
-        "classic filter in every regime measured (gentle or steep fringes, coherence 0.3-0.9, real multilooked "
-        "fringes); 0 (unsmoothed) follows the fringes' peak more narrowly and is best on single-look decorrelation "
-        "noise (about half the classic filter's residues) but adds residues on steep multilooked real fringes; 5 "
-        "adds fewest there. Report the value with ALPHA and PATCH_SIZE (each output carries them).\n"
+        "<b>Spectrum smoothing</b> (SMOOTH_PX, default 3; 0 = none) and the patches it applies to (SMOOTH_QUALITY, "
+        "default 0.7: the patches whose fringe quality, sqrt(|mean e^(i dx)| |mean e^(i dy)|), 1 for clean fringes "
+        "of any rate and near 0 for noise, reaches it; 0 = every patch, Goldstein & Werner's classic smoothing). "
+        "Unsmoothed weights follow the fringes' peak narrowly and are best on decorrelation noise; smoothed ones keep "
+        "more of steep, curved, clean fringes (multilooked products). The default takes each where it is best: no "
+        "more residues and no larger phase error than the classic filter in every regime measured (gentle or steep "
+        "fringes, coherence 0.3-0.9, the real Mexico City pairs). Report SMOOTH_PX and SMOOTH_QUALITY with ALPHA "
+        "and PATCH_SIZE (each output carries them).\n"
         "Gaussian: the complex values smoothed "
         "by a Gaussian of GAUSSIAN_SIGMA pixels; None: multilooking only.\n"
         "<b>Looks</b> (LOOKS_Y rows x LOOKS_X columns): the complex mean of each window, taken before the filter; "
@@ -72,6 +76,8 @@ class InterferogramFilter(GeohazardAlgorithm):
                                           256, advanced=True))
         self.addParameter(declare.integer(self.SMOOTH_PX, "Goldstein spectrum smoothing (frequencies, 0 = none, odd)",
                                           filtering.SMOOTH_DEFAULT, 0, 15, advanced=True))
+        self.addParameter(declare.number(self.SMOOTH_QUALITY, "Smooth patches of fringe quality from (0-1, 0 = all)",
+                                         filtering.SMOOTH_QUALITY_DEFAULT, 0.0, 1.0, advanced=True))
         self.addParameter(declare.number(self.GAUSSIAN_SIGMA, "Gaussian sigma (pixels)", 1.0, 0.1, 100.0))
         self.addParameter(declare.integer(self.LOOKS_Y, "Looks in rows (azimuth)", 1, 1))
         self.addParameter(declare.integer(self.LOOKS_X, "Looks in columns (range)", 1, 1))
@@ -90,10 +96,10 @@ class InterferogramFilter(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         stack = stacks.wrapped_stack(self, parameters, context, feedback=feedback)
         v = self.values(parameters, context, self.METHOD, self.ALPHA, self.PATCH_SIZE, self.SMOOTH_PX,
-                        self.GAUSSIAN_SIGMA, self.LOOKS_Y, self.LOOKS_X)
+                        self.SMOOTH_QUALITY, self.GAUSSIAN_SIGMA, self.LOOKS_Y, self.LOOKS_X)
         opts = {"method": filtering.METHODS[v.METHOD], "alpha": v.ALPHA, "patch": v.PATCH_SIZE,
                 "step": v.PATCH_SIZE // 2, "sigma": v.GAUSSIAN_SIGMA, "looks_y": v.LOOKS_Y, "looks_x": v.LOOKS_X,
-                "smooth": v.SMOOTH_PX}
+                "smooth": v.SMOOTH_PX, "smooth_quality": v.SMOOTH_QUALITY}
         filtering.check_options(**opts, shape=stack.info.shape)
         out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
         coh_dir = layers.optional_file(self, parameters, self.OUTPUT_COHERENCE, context)
