@@ -462,3 +462,14 @@ def test_measured_densities_link_to_densities_in_the_modeler(qgis_app, tmp_path,
     same = CAL_LC != 512
     np.testing.assert_allclose(planned[same], measured[same], rtol=1e-6)
     assert np.isfinite(planned).sum() == np.isfinite(measured).sum()
+
+
+def test_the_flat_ground_reference_without_typed_densities_is_refused(run_alg, tmp_path, calibration):
+    """Measured densities are per unit R-index: a flat-ground reference with no DENSITIES to apply it to stops."""
+    from qgis.core import QgsProcessingException
+
+    params = dict(calibration, DENSITY_REFERENCE=1, INCIDENCE=35.0)
+    params.pop("CALIBRATION_AREA")
+    with pytest.raises(QgsProcessingException, match="DENSITY_REFERENCE 'flat open ground'.*leave it at 0"):
+        run_alg(NAME, params)
+    assert not os.path.exists(calibration["OUTPUT"])

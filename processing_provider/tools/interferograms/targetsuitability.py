@@ -188,6 +188,10 @@ class TargetSuitability(GeohazardAlgorithm):
             raise GeohazardError(f"give {self.DENSITIES} (a CSV class,density) or {self.CALIBRATION_POINTS} (an "
                                  "existing InSAR result to measure the densities on): the tool has no densities "
                                  "of its own")
+        if parameters.get(self.DENSITY_REFERENCE) in (1, "1") and not parameters.get(self.DENSITIES):
+            raise GeohazardError(f"{self.DENSITY_REFERENCE} 'flat open ground' says how the densities of "
+                                 f"{self.DENSITIES} were given; without {self.DENSITIES} there are only measured "
+                                 "densities, which are per unit R-index: leave it at 0")
         for pid in (self.CALIBRATION_AREA, self.OUTPUT_DENSITIES):
             if parameters.get(pid) and not parameters.get(self.CALIBRATION_POINTS):
                 raise GeohazardError(f"{pid} needs {self.CALIBRATION_POINTS}: give the points of the result to "
