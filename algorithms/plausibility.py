@@ -107,9 +107,14 @@ def check_date(name: str, value: _dt.date, *, today: Optional[_dt.date] = None) 
 def coherence_scale_problem(vmin: float, vmax: float) -> Optional[str]:
     """Why a coherence raster with values in ``[vmin, vmax]`` is not on the 0-1 scale (None when it is)."""
     if vmax > 1.0 + 1e-3:
-        scale = "0-255 (8-bit)" if vmax <= 255.0 else "an unknown scale"
-        return (f"values reach {vmax:g}; coherence must be 0-1 (this looks like {scale}: "
-                f"divide by {255 if vmax <= 255.0 else vmax:g} first, e.g. with the Raster calculator)")
+        if 10.0 < vmax <= 100.0 + 1e-3:
+            advice = "this looks like a percentage (0-100): divide by 100 first"
+        elif 100.0 < vmax <= 255.0 + 1e-3:
+            advice = "this looks like bytes (0-255): divide by 255 first"
+        else:
+            advice = ("neither a percentage (0-100) nor bytes (0-255): check that the raster is a coherence and "
+                      "find its scale in the product's documentation")
+        return (f"values reach {vmax:g}; coherence must be 0-1 ({advice}, e.g. with the Raster calculator)")
     if vmin < -1e-3:
         return f"values go down to {vmin:g}; coherence must be 0-1"
     return None

@@ -398,6 +398,7 @@ def _interferogram_steps(out: str) -> list[dict]:
             "alg": "geohazard:interferogramfilter", "group": "Mexico City: filtered interferograms",
             "prepare": lambda: write_rewrapped(mexico, os.path.join(out, "mexico_wrapped"), 3),
             "params": {"INPUT": os.path.join(out, "mexico_wrapped"), "ALPHA": 0.6, "LOOKS_Y": 2, "LOOKS_X": 2,
+                       "PATCH_SIZE": 16,  # the looked frame is 30 x 50 pixels: a patch must fit in it
                        "OUTPUT": os.path.join(out, "mexico_filtered"),
                        "OUTPUT_COHERENCE": os.path.join(out, "mexico_filtered_coherence")},
             "load": [],

@@ -317,8 +317,9 @@ TOOLS = {
         hostile=("interferograms", "filter_recipe"),
         not_lengths=("PATCH_SIZE",),
         determinism={"interferogramfilter": Det("interferograms")},
-        # the Goldstein patches of one block (fixed) and a halo of a patch above and below come first
-        knob={"interferogramfilter": Knob(0.25)},
+        # the Goldstein patches of one block (fixed) and a halo of a patch above and below come first; the recipe's
+        # 8-pixel patches on its 12 x 14 looked grid: 0.1 MiB holds the whole grid, 0.04 a few rows
+        knob={"interferogramfilter": Knob(0.08)},
         block_memory={"interferogramfilter": ("_interferogram_filter",)},
     ),
     "basindetection": Tool(

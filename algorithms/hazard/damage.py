@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -79,8 +80,32 @@ def _mean_std(stack: np.ndarray):
     return n, mean, std
 
 
+def parse_class_values(text: str, name: str = "MASK_VALUES") -> np.ndarray:
+    """The class values to keep, from ``"111, 112; 121-124"`` (numbers separated by commas, semicolons or spaces;
+    ``a-b`` a range of whole numbers) as sorted float64; raises naming ``name`` when none can be read."""
+    items = [t for t in re.split(r"[,;\s]+", str(text or "").strip()) if t]
+    values = []
+    for item in items:
+        m = re.fullmatch(r"(-?\d+)-(-?\d+)", item)
+        try:
+            if m:
+                lo, hi = int(m.group(1)), int(m.group(2))
+                if hi < lo or hi - lo > 100000:
+                    raise ValueError
+                values += list(range(lo, hi + 1))
+            else:
+                values.append(float(item))
+        except ValueError:
+            raise GeohazardError(f"{name}: {item!r} is not a class value or a range a-b of whole numbers; give the "
+                                 "classes to keep, e.g. 111, 112 (CORINE's urban fabric) or 1-3") from None
+    if not values:
+        raise GeohazardError(f"{name}: no class value given; with a classes raster as MASK give the values to keep, "
+                             "e.g. 111, 112 (CORINE's urban fabric) or 50 (ESA WorldCover's built-up)")
+    return np.unique(np.asarray(values, dtype=np.float64))
+
+
 def damage_proxy(pre: np.ndarray, co: np.ndarray, *, threshold: float = 3.0, std_floor: float = 0.05,
-                 min_mean_coherence: float = 0.3) -> dict:
+                 min_mean_coherence: float = 0.3, keep=None) -> dict:
     """Damage proxy, mean pre-event coherence and classes of a block.
 
     Parameters
@@ -93,6 +118,9 @@ def damage_proxy(pre: np.ndarray, co: np.ndarray, *, threshold: float = 3.0, std
         Smallest pre-event standard deviation divided by (coherence units).
     min_mean_coherence : float
         Mean pre-event coherence below which the ground is always decorrelated (masked, class 1).
+    keep : ndarray of bool, (rows, cols), optional
+        The pixels to keep (a land-cover class, polygons): elsewhere no proxy and class 0, as no data; the mean
+        coherence is kept everywhere.
 
     Returns
     -------
@@ -105,6 +133,8 @@ def damage_proxy(pre: np.ndarray, co: np.ndarray, *, threshold: float = 3.0, std
     n_pre, mean_pre, std_pre = _mean_std(np.asarray(pre, dtype=np.float64))
     n_co, mean_co, _ = _mean_std(np.asarray(co, dtype=np.float64))
     has = (n_pre > 0) & (n_co > 0)
+    if keep is not None:
+        has &= np.asarray(keep, dtype=bool)
     decorrelated = has & (mean_pre < min_mean_coherence)
     usable = has & ~decorrelated
     with np.errstate(invalid="ignore"):
@@ -116,10 +146,17 @@ def damage_proxy(pre: np.ndarray, co: np.ndarray, *, threshold: float = 3.0, std
     return {"proxy": proxy, "mean_coherence": np.where(n_pre > 0, mean_pre, np.nan), "classes": classes}
 
 
-def damage_block(block, inputs, *, threshold: float, std_floor: float, min_mean_coherence: float) -> dict:
-    """Block function of the engine: ``inputs["pre"]`` and ``inputs["co"]`` ``(n_pairs, rows, cols)``."""
+def damage_block(block, inputs, *, threshold: float, std_floor: float, min_mean_coherence: float,
+                 keep_values=None) -> dict:
+    """Block function of the engine: ``inputs["pre"]`` and ``inputs["co"]`` ``(n_pairs, rows, cols)``; optionally
+    ``inputs["mask"]`` ``(rows, cols)``: the classes of a classes raster (the pixels whose class is one of
+    ``keep_values`` kept) or, without ``keep_values``, 1 where polygons cover a pixel."""
+    keep = None
+    if inputs.get("mask") is not None:
+        m = np.asarray(inputs["mask"], dtype=np.float64)
+        keep = np.isin(m, keep_values) if keep_values is not None else m > 0
     return damage_proxy(inputs["pre"], inputs["co"], threshold=threshold, std_floor=std_floor,
-                        min_mean_coherence=min_mean_coherence)
+                        min_mean_coherence=min_mean_coherence, keep=keep)
 
 
 def row_pixel_areas_m2(geotransform, n_rows: int, *, geographic: bool, semi_major_m: float = 6378137.0,

@@ -5,10 +5,16 @@ Three filters of the complex interferogram ``z`` (a phase-only raster is ``exp(i
 ``goldstein``
     The adaptive power-spectrum filter of Goldstein & Werner (1998), doi:10.1029/1998GL900033. The interferogram is
     cut into square patches of ``patch`` pixels overlapping by ``patch - step`` (half a patch by default); each
-    patch's spectrum ``Z`` is weighted by ``H = |Z_w| ** alpha``, the magnitude of the spectrum of the patch tapered
-    by a sine window, transformed back, tapered by a Hann window and added to the output (overlap-add). ``alpha`` 0
-    leaves the input as it is; 1 filters most. Fringes keep their peak in the spectrum while the spread of
-    decorrelation noise is damped.
+    patch's spectrum ``Z`` is weighted by ``H = S{|Z_w|} ** alpha``, the magnitude of the spectrum of the patch
+    tapered by a sine window, smoothed by ``S``, a ``smooth x smooth`` boxcar over frequencies (Goldstein & Werner's
+    smoothing of the spectrum; ``smooth`` 0 leaves it unsmoothed), transformed back, tapered by a Hann window and
+    added to the output (overlap-add). ``alpha`` 0 leaves the input as it is; 1 filters most. Fringes keep their
+    peak in the spectrum while the spread of decorrelation noise is damped. Unsmoothed weights follow the peak
+    more narrowly: best on single-look decorrelation noise; the smoothed ones keep more of curved, steep fringes:
+    best on multilooked real fringes (benchmarks/interferograms/goldstein_regimes.py; docs/interferograms.md). So
+    the smoothing is applied to the patches whose fringe quality (:func:`patch_quality`: 1 for clean fringes of any
+    rate, near 0 for noise) reaches ``smooth_quality``; noisier patches keep the unsmoothed weights (0 smooths every
+    patch, as Goldstein & Werner do).
 ``gaussian``
     The complex values smoothed by a Gaussian of ``sigma`` pixels (truncated at 4 sigma), real and imaginary parts
     alike: the phase of the local complex mean.
@@ -36,6 +42,15 @@ from ..errors import GeohazardError
 METHODS = ("goldstein", "gaussian", "none")
 #: A wrapped phase may exceed pi by rounding or resampling; beyond this it is not a wrapped phase in radians.
 WRAP_TOLERANCE = 0.05
+#: Width (frequencies) of the boxcar smoothing the Goldstein spectrum by default, and the fringe quality from which
+#: a patch gets it: below 0.7 (decorrelation noise) the unsmoothed weights left the fewest residues, above it (clean
+#: or multilooked fringes, the real Mexico City pairs) the smoothed ones; together no more residues and no larger
+#: phase error than Goldstein & Werner's classic filter in every regime measured (docs/interferograms.md).
+SMOOTH_DEFAULT = 3
+SMOOTH_QUALITY_DEFAULT = 0.7
+#: A real raster whose values stay within one of these ranges (with WRAP_TOLERANCE) and that jumps by most of its
+#: range between neighbours (fringes) holds a phase in cycles, not radians.
+CYCLE_RANGES = ((-0.5, 0.5), (0.0, 1.0))
 #: Gaussian kernels are truncated at this many sigmas.
 GAUSSIAN_TRUNCATE = 4.0
 #: Half-width (pixels) of the coherence window of the output when no looks are taken (3 x 3).
@@ -44,10 +59,12 @@ COHERENCE_HALF = 1
 
 # --------------------------------------------------------------------------- checks
 def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0,
-                  looks_y: int = 1, looks_x: int = 1, shape=None) -> None:
+                  looks_y: int = 1, looks_x: int = 1, smooth: int = SMOOTH_DEFAULT,
+                  smooth_quality: float = SMOOTH_QUALITY_DEFAULT, shape=None) -> None:
     """Refuse options no interferogram can be filtered with, naming the option and its value.
 
-    ``shape`` (rows, columns of the input) also refuses looks larger than the raster."""
+    ``shape`` (rows, columns of the input) also refuses looks larger than the raster and, for the Goldstein filter,
+    a patch larger than the looked raster (its spectrum would be mostly mirrored copies)."""
     if method not in METHODS:
         raise GeohazardError(f"method must be one of {METHODS}, got {method!r}")
     if not 0.0 <= float(alpha) <= 1.0:  # NaN fails too
@@ -56,6 +73,11 @@ def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int
         raise GeohazardError(f"PATCH_SIZE must be a whole number of pixels >= 4 and a multiple of 4, got {patch!r}")
     if int(step) != step or step < 1 or (patch // 2) % step:
         raise GeohazardError(f"the patch step must divide half the patch size ({patch // 2}), got {step!r}")
+    if int(smooth) != smooth or smooth < 0 or (smooth and smooth % 2 == 0) or smooth > patch // 2:
+        raise GeohazardError(f"SMOOTH_PX must be 0 (no smoothing) or an odd number of frequencies from 1 to half "
+                             f"the patch ({patch // 2}), got {smooth!r}")
+    if not 0.0 <= float(smooth_quality) <= 1.0:  # NaN fails too
+        raise GeohazardError(f"SMOOTH_QUALITY must be in 0-1 (0: smooth every patch), got {smooth_quality!r}")
     if not 0.0 < float(sigma) <= 1000.0:
         raise GeohazardError(f"GAUSSIAN_SIGMA must be > 0 pixels, got {sigma!r}")
     for name, value in (("LOOKS_Y", looks_y), ("LOOKS_X", looks_x)):
@@ -67,6 +89,12 @@ def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int
             raise GeohazardError(
                 f"looks of {int(looks_y)} x {int(looks_x)} (LOOKS_Y x LOOKS_X) are larger than the interferogram "
                 f"({rows} rows x {cols} columns): no whole look window fits")
+        looked = (rows // int(looks_y), cols // int(looks_x))
+        if method == "goldstein" and patch > min(looked):
+            raise GeohazardError(
+                f"PATCH_SIZE {int(patch)} is larger than the interferogram ({looked[0]} rows x {looked[1]} columns"
+                + (" after the looks" if (looks_y, looks_x) != (1, 1) else "")
+                + f"): choose a patch of at most {min(looked) // 4 * 4} pixels (32 is usual)")
 
 
 def complex_values(data, name: str = "interferogram") -> np.ndarray:
@@ -82,6 +110,11 @@ def complex_values(data, name: str = "interferogram") -> np.ndarray:
     finite = np.isfinite(arr)
     if finite.any():
         lo, hi = float(arr[finite].min()), float(arr[finite].max())
+        if looks_like_cycles(arr, lo, hi):
+            raise GeohazardError(
+                f"{name}: values range from {lo:.4g} to {hi:.4g} and jump by about 1 between neighbours: this looks "
+                "like a wrapped phase in cycles, not radians; convert it to radians (x 2 pi, e.g. the raster "
+                "calculator's \"A\" * 6.283185307) or give the complex interferogram")
         if lo < -np.pi - WRAP_TOLERANCE or hi > np.pi + WRAP_TOLERANCE:
             degrees = lo >= -180.5 and hi <= 180.5 and hi - lo > 180.0  # wrapped degrees fill -180..180
             raise GeohazardError(
@@ -91,6 +124,22 @@ def complex_values(data, name: str = "interferogram") -> np.ndarray:
     out = np.exp(1j * np.where(finite, arr, 0.0).astype(np.float64))
     out[~finite] = np.nan
     return out
+
+
+def looks_like_cycles(arr: np.ndarray, lo: float, hi: float) -> bool:
+    """Whether a real raster (its finite minimum ``lo`` and maximum ``hi``) holds a wrapped phase in cycles: its
+    values fill most of one of :data:`CYCLE_RANGES` and neighbours jump by most of a cycle (fringes) at least 0.1 %
+    of the time. A phase in radians this confined has no such jumps (it would be a fringe-free, noise-free pair)."""
+    tol = WRAP_TOLERANCE / (2 * np.pi)
+    if hi - lo < 0.8 or not any(lo >= a - tol and hi <= b + tol for a, b in CYCLE_RANGES):
+        return False
+    a = np.asarray(arr, dtype=np.float64)
+    jumps = checked = 0
+    for d in (np.diff(a, axis=0), np.diff(a, axis=1)):
+        d = np.abs(d[np.isfinite(d)])
+        jumps += int(np.count_nonzero(d > 0.6))
+        checked += d.size
+    return checked > 0 and jumps >= max(2, 0.001 * checked)
 
 
 # --------------------------------------------------------------------------- multilooking
@@ -173,9 +222,9 @@ def reflect_index(index: np.ndarray, n: int) -> np.ndarray:
     return np.where(r > n - 1, period - r, r)
 
 
-def _spectral_weights(spec: np.ndarray, alpha: float) -> np.ndarray:
-    """``|Z| ** alpha`` of a batch of spectra (``sqrt`` for 0.5, the common choice, which is faster than ``power``)."""
-    mag = np.abs(spec)
+def _spectral_weights(mag: np.ndarray, alpha: float) -> np.ndarray:
+    """``mag ** alpha`` of a batch of magnitude spectra, in place (``sqrt`` for 0.5, the common choice, which is
+    faster than ``power``)."""
     if alpha == 0.5:
         return np.sqrt(mag, out=mag)
     if alpha == 1.0:
@@ -183,8 +232,36 @@ def _spectral_weights(spec: np.ndarray, alpha: float) -> np.ndarray:
     return np.power(mag, np.float32(alpha), out=mag)
 
 
+def smooth_spectra(mag: np.ndarray, width: int) -> np.ndarray:
+    """Boxcar mean of ``width x width`` frequencies of a batch of magnitude spectra ``(n, patch, patch)``, circular
+    (the spectrum is periodic), summed in a fixed order; ``width`` 0 or 1 returns ``mag`` itself."""
+    w = int(width)
+    if w <= 1:
+        return mag
+    half = w // 2
+    out = np.zeros_like(mag)
+    for axis in (1, 2):
+        out[:] = 0
+        for d in range(-half, w - half):
+            out += np.roll(mag, d, axis=axis)
+        mag, out = out, mag
+    return mag / mag.dtype.type(w * w)
+
+
+def patch_quality(patches: np.ndarray) -> np.ndarray:
+    """Fringe quality of each patch of a batch ``(n, patch, patch)``: ``sqrt(|mean u_x| |mean u_y|)`` of the
+    products of neighbouring unit phasors along rows and columns (``u_x = e^{i (phi[r, c+1] - phi[r, c])}``; no-data
+    counts as 0). 1 for fringes of any constant rate without noise, about the coherence squared for single-look
+    decorrelation noise, 0 for pure noise."""
+    u = patches / np.maximum(np.abs(patches), np.float32(1e-30))  # 0 stays 0
+    dx = np.abs(np.mean(u[:, :, 1:] * np.conj(u[:, :, :-1]), axis=(1, 2)))
+    dy = np.abs(np.mean(u[:, 1:, :] * np.conj(u[:, :-1, :]), axis=(1, 2)))
+    return np.sqrt(dx * dy)
+
+
 def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, *, alpha: float,
-                   patch: int = 32, step: int = 16) -> np.ndarray:
+                   patch: int = 32, step: int = 16, smooth: int = SMOOTH_DEFAULT,
+                   smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> np.ndarray:
     """Goldstein-filtered complex values of rows ``row0:row1`` of the raster.
 
     Parameters
@@ -198,6 +275,11 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
         Filter strength, 0-1.
     patch, step : int
         Patch side and the step between patches (``step`` divides ``patch``).
+    smooth : int
+        Width (frequencies, odd) of the boxcar smoothing the magnitude spectrum before it is raised to ``alpha``
+        (Goldstein & Werner's ``S{}``); 0 leaves it unsmoothed.
+    smooth_quality : float
+        The smoothing applies to the patches whose :func:`patch_quality` is at least this (0: every patch).
 
     Returns
     -------
@@ -208,7 +290,8 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
     Patch ``(k, j)`` covers rows ``k step - (patch - step)`` and columns ``j step - (patch - step)`` onwards, so
     every pixel lies under ``(patch / step)**2`` patches; beyond the raster's edges the values are mirrored about
     the first and last row and column. The weights of each patch ``p`` come from its spectrum estimated through a
-    sine window, ``H = |FFT(sqrt(w) p)|**alpha`` with ``w = t t^T`` (:func:`taper`, Hann): the window keeps the
+    sine window, ``H = S{|FFT(sqrt(w) p)|}**alpha`` with ``S`` the boxcar of ``smooth`` and ``w = t t^T``
+    (:func:`taper`, Hann): the window keeps the
     spectrum from leaking across frequencies, so ``H`` picks the fringes' peak more sharply than the spectrum of a
     patch cut square, and a sine window keeps more of the patch's samples (a steadier estimate at low coherence)
     than a Hann window. ``H`` is applied to the spectrum of the patch itself, ``IFFT(H FFT(p))``, tapered by ``w``
@@ -243,7 +326,13 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
         # the row of patches, (nc, patch, patch): every patch of the row in one batch
         patches = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(band, patch, axis=1)[:, ::step]
                                        .transpose(1, 0, 2))
-        weights = _spectral_weights(sfft.fft2(patches * analysis, axes=(1, 2), overwrite_x=True), alpha)
+        mag = np.abs(sfft.fft2(patches * analysis, axes=(1, 2), overwrite_x=True))
+        if smooth > 1 and smooth_quality > 0:
+            keep = (patch_quality(patches) < smooth_quality)[:, None, None]
+            mag = np.where(keep, mag, smooth_spectra(mag.copy(), smooth))
+        else:
+            mag = smooth_spectra(mag, smooth)
+        weights = _spectral_weights(mag, alpha)
         spec = sfft.fft2(patches, axes=(1, 2), overwrite_x=True)
         spec *= weights
         filt = sfft.ifft2(spec, axes=(1, 2), overwrite_x=True)
@@ -306,10 +395,12 @@ def patch_bytes(patch: int, n_cols: int) -> float:
 
 
 def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, method: str, *,
-                alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0) -> np.ndarray:
+                alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0,
+                smooth: int = SMOOTH_DEFAULT, smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> np.ndarray:
     """Rows ``row0:row1`` of the raster filtered by ``method`` (complex64; NaN where ``z`` has no value)."""
     if method == "goldstein":
-        return goldstein_rows(z, row0, row1, top, n_rows_total, alpha=alpha, patch=patch, step=step)
+        return goldstein_rows(z, row0, row1, top, n_rows_total, alpha=alpha, patch=patch, step=step, smooth=smooth,
+                              smooth_quality=smooth_quality)
     if method == "gaussian":
         return gaussian_rows(z, row0, row1, top, sigma=sigma)
     out = z[row0 - top:row1 - top].astype(np.complex64)
@@ -319,7 +410,8 @@ def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int
 
 def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch: int = 32, step: int = 16,
                  sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram",
-                 as_phase: bool = False) -> dict:
+                 as_phase: bool = False, smooth: int = SMOOTH_DEFAULT,
+                 smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> dict:
     """Block function of the engine: one block of the filtered grid (``block`` in its rows, read with the halo of
     :func:`filter_halo`) from ``inputs["z"]``, the input rows ``read0 * looks_y : read1 * looks_y`` (complex or
     wrapped phase in radians).
@@ -334,12 +426,12 @@ def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch:
     r0, r1 = block.row0, block.row1
     if looked_coh is not None:
         filtered = filter_rows(z, r0, r1, block.read0, block.n_rows_total, method, alpha=alpha, patch=patch,
-                               step=step, sigma=sigma)
+                               step=step, sigma=sigma, smooth=smooth, smooth_quality=smooth_quality)
         coherence = looked_coh[r0 - block.read0:r1 - block.read0, :block.n_cols]
     else:  # the 3 x 3 window of the output: filter one more row on each side where the raster has one
         e0, e1 = max(r0 - COHERENCE_HALF, 0), min(r1 + COHERENCE_HALF, block.n_rows_total)
         wide = filter_rows(z, e0, e1, block.read0, block.n_rows_total, method, alpha=alpha, patch=patch,
-                           step=step, sigma=sigma)
+                           step=step, sigma=sigma, smooth=smooth, smooth_quality=smooth_quality)
         coherence = window_coherence(wide)[r0 - e0:r1 - e0]
         filtered = wide[r0 - e0:r1 - e0]
     filtered = np.ascontiguousarray(filtered)
@@ -349,15 +441,17 @@ def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch:
 
 
 def filter_array(data, *, method: str = "goldstein", alpha: float = 0.5, patch: int = 32, step: int = 16,
-                 sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram") -> tuple:
+                 sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram",
+                 smooth: int = SMOOTH_DEFAULT, smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> tuple:
     """One whole interferogram filtered in memory (a script's entry, the tests' reference): ``(filtered complex64,
     coherence float32)`` on the looked grid. The tool runs :func:`filter_block` on the block engine instead."""
     from ..engine import Block
 
     arr = np.asarray(data)
     check_options(method, alpha=alpha, patch=patch, step=step, sigma=sigma, looks_y=looks_y, looks_x=looks_x,
-                  shape=arr.shape)
+                  smooth=smooth, smooth_quality=smooth_quality, shape=arr.shape)
     rows, cols = arr.shape[0] // looks_y, arr.shape[1] // looks_x
     out = filter_block(Block(0, 0, rows, 0, rows, rows, cols), {"z": arr}, method=method, alpha=alpha, patch=patch,
-                       step=step, sigma=sigma, looks_y=looks_y, looks_x=looks_x, name=name)
+                       step=step, sigma=sigma, looks_y=looks_y, looks_x=looks_x, name=name,
+                       smooth=smooth, smooth_quality=smooth_quality)
     return out["filtered"], out["coherence"]

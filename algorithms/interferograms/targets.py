@@ -57,6 +57,16 @@ CORINE_GRID_NODATA = 48
 HIDDEN_CLASSES = (1, 2, 3, 4)
 
 
+#: What a typed density counts (DENSITY_REFERENCE): targets per km2 per unit of the clipped R-index (the map is
+#: density x clip(R, 0, 1), as the measured densities are), or targets per km2 on flat open ground at the scene's
+#: incidence (where R = sin(incidence): the density is divided by it first, so flat ground gives it back).
+DENSITY_REFERENCES = ("per unit R-index", "flat open ground")
+#: An R-index is a sine: values beyond 1 by more than this (rounding, resampling) are clipped with a warning; by
+#: more than RINDEX_REFUSED, refused (an angle, not a sine).
+RINDEX_TOLERANCE = 0.01
+RINDEX_REFUSED = 0.5
+
+
 @dataclass(frozen=True)
 class DensityTable:
     """Expected targets per km2 by land-cover code: ``codes`` sorted (int64), ``density`` (float64), labels."""
@@ -122,6 +132,59 @@ def parse_densities(text: str, *, name: str = "DENSITIES") -> DensityTable:
     codes = np.array(sorted(table), dtype=np.int64)
     return DensityTable(codes, np.array([table[c][0] for c in codes], dtype=np.float64),
                         tuple(table[c][1] for c in codes))
+
+
+def per_unit_r(table: DensityTable, incidence_deg: float) -> DensityTable:
+    """A table of densities on flat open ground (targets per km2 where the slope along range is 0) as densities per
+    unit R-index: each divided by the flat ground's R-index, ``sin(incidence)`` (Notti et al. 2014,
+    doi:10.1080/01431161.2014.894528: ``R = sin(incidence - slope)``), so that the map gives them back on flat
+    ground."""
+    inc = float(incidence_deg)
+    if not (math.isfinite(inc) and 0.0 < inc < 90.0):
+        raise GeohazardError(f"the incidence must be 0-90 degrees from the vertical, got {incidence_deg!r}")
+    return DensityTable(table.codes, table.density / math.sin(math.radians(inc)), table.labels)
+
+
+def rindex_problem(vmin: float, vmax: float, name: str = "R_INDEX") -> tuple:
+    """``(error, warning)`` for a raster whose values span ``vmin..vmax`` given as an R-index (a sine, -1..1): an
+    error when it goes beyond by more than :data:`RINDEX_REFUSED` (values reaching tens look like an angle in
+    degrees: the incidence minus the slope, or the slope itself), a warning when by more than
+    :data:`RINDEX_TOLERANCE` (clipped to -1..1); empty strings when it is one."""
+    lo, hi = float(vmin), float(vmax)
+    if lo >= -1.0 - RINDEX_TOLERANCE and hi <= 1.0 + RINDEX_TOLERANCE:
+        return "", ""
+    if lo >= -1.0 - RINDEX_REFUSED and hi <= 1.0 + RINDEX_REFUSED:
+        return "", (f"{name}: values range from {lo:.4g} to {hi:.4g}, beyond the -1..1 of an R-index (a sine); "
+                    "clipped to 0..1 as the map does")
+    what = ("this looks like an angle in degrees (the R-index is its sine: sin(incidence - slope along range))"
+            if -90.5 <= lo and hi <= 180.5 and max(abs(lo), abs(hi)) > 3.0 else
+            "this is not an R-index")
+    return (f"{name}: values range from {lo:.4g} to {hi:.4g}, expected the R-index, a sine within -1..1 "
+            f"(geometricdistortion's R-index output); {what}. Clipped to 1 it would be taken as seen whole"), ""
+
+
+def sufficient(expected: np.ndarray, min_points: float) -> np.ndarray:
+    """Per area, whether its expected points reach ``min_points`` (object array of bool; None where the area has no
+    expected value)."""
+    e = np.asarray(expected, dtype=np.float64)
+    return np.array([None if not np.isfinite(v) else bool(v >= min_points) for v in e], dtype=object)
+
+
+def areas_summary(rows: dict, min_points: float, *, areas: str = "AREAS", land_cover: str = "LAND_COVER",
+                  min_name: str = "MIN_POINTS") -> tuple:
+    """``(the log's summary of the areas' expected points, the warning naming the areas off the land cover or "")``
+    of the table of :func:`expected_points` rows (``AREA_FID``, ``EXPECTED_POINTS``, ``sufficient``)."""
+    expected = np.asarray(rows["EXPECTED_POINTS"], dtype=np.float64)
+    off = np.asarray(rows["AREA_FID"])[~np.isfinite(expected)]
+    enough = sum(1 for v in rows["sufficient"] if v)
+    summary = (f"{len(expected)} area(s): {np.nansum(expected):.0f} expected points; {enough} with at least "
+               f"{min_points:g} ({min_name})")
+    warning = ""
+    if off.size:
+        warning = (f"{areas}: {off.size} area(s) have no pixel of {land_cover} with a value (off its extent or over "
+                   "its no-data) and get no expected points (NULL): AREA_FID "
+                   + ", ".join(str(int(f)) for f in off[:10]) + (" ..." if off.size > 10 else ""))
+    return summary, warning
 
 
 def grid_codes_to_corine(values: np.ndarray) -> np.ndarray:

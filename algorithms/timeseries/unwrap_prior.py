@@ -53,6 +53,36 @@ def prior_scale(units: str, *, wavelength_m=None, span_years=None) -> float:
     return per_mm * float(span_years)
 
 
+#: A prior in radians whose values stay within -pi..pi (this much beyond, for rounding) and jump by more than pi
+#: between neighbours in at least this share of the pairs of neighbours is a wrapped phase, not a model.
+WRAPPED_PRIOR_TOLERANCE = 0.05
+WRAPPED_PRIOR_JUMPS = 0.001
+
+
+def wrapped_prior_problem(prior_rad, name: str = "PRIOR") -> str:
+    """Why ``prior_rad`` (a sample of rows of a prior in radians, NaN without value) cannot be a prior: a wrapped
+    phase, confined to (-pi, pi] with fringes (jumps of more than pi between neighbours), would come back as the
+    "unwrapped" output, since the residual wrap(phi - prior) is then flat. "" when it can."""
+    a = np.asarray(prior_rad, dtype=np.float64)
+    finite = np.isfinite(a)
+    if not finite.any():
+        return ""
+    lo, hi = float(a[finite].min()), float(a[finite].max())
+    if lo < -np.pi - WRAPPED_PRIOR_TOLERANCE or hi > np.pi + WRAPPED_PRIOR_TOLERANCE:
+        return ""
+    jumps = checked = 0
+    for d in (np.diff(a, axis=0), np.diff(a, axis=1)):
+        d = np.abs(d[np.isfinite(d)])
+        jumps += int(np.count_nonzero(d > np.pi))
+        checked += d.size
+    if checked == 0 or jumps < max(2, WRAPPED_PRIOR_JUMPS * checked):
+        return ""
+    return (f"{name}: values stay within {lo:.3g}..{hi:.3g} rad and jump by more than pi between neighbours "
+            f"{jumps} times: this is a wrapped phase, not a prior model. A prior must be unwrapped (the expected "
+            "phase, e.g. a modelled basin or another result's unwrapped phase, or a displacement in mm with "
+            "PRIOR_UNITS); a wrapped one would come back as the output unchanged")
+
+
 def wrapped_phase_of(data) -> np.ndarray:
     """Wrapped phase (float64, NaN without value) of complex or phase rows."""
     arr = np.asarray(data)

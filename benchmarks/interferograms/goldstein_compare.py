@@ -6,8 +6,9 @@ seconds (one thread). Steps, each in its own Python (cases.py runs them):
 
     python3 goldstein_compare.py simulate DIR [SIZE]         # writes DIR/cases.npz
     PEER_PYTHON goldstein_compare.py dolphin DIR ALPHA       # dolphin.goldstein.goldstein(psize=32)
-    python3 goldstein_compare.py ours DIR ALPHA [STEP]       # algorithms.interferograms.filtering
-    python3 goldstein_compare.py table DIR ALPHA [STEP]      # the scores side by side
+    python3 goldstein_compare.py ours DIR ALPHA [STEP [SMOOTH]]   # algorithms.interferograms.filtering (SMOOTH_PX:
+                                                                  # the default when left out)
+    python3 goldstein_compare.py table DIR ALPHA [STEP [SMOOTH]]  # the scores side by side
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def main(argv):
         return
     alpha = float(argv[3])
     step = int(argv[4]) if len(argv) > 4 else PATCH // 2
+    smooth = argv[5] if len(argv) > 5 else "default"
     if mode == "dolphin":
         from dolphin.goldstein import goldstein
 
@@ -80,14 +82,15 @@ def main(argv):
         sys.path.insert(0, os.path.join(root, ".build", "plugins"))
         from insar_geohazards.algorithms.interferograms import filtering
 
-        _run(folder, f"ours_{alpha}_{step}", lambda z: filtering.filter_array(
-            z, method="goldstein", alpha=alpha, patch=PATCH, step=step)[0])
+        kw = {} if smooth == "default" else {"smooth": int(smooth)}
+        _run(folder, f"ours_{alpha}_{step}_{smooth}", lambda z: filtering.filter_array(
+            z, method="goldstein", alpha=alpha, patch=PATCH, step=step, **kw)[0])
     elif mode == "table":
         cases = np.load(os.path.join(folder, "cases.npz"))
         d = np.load(os.path.join(folder, f"dolphin_{alpha}.npz"))
-        o = np.load(os.path.join(folder, f"ours_{alpha}_{step}.npz"))
+        o = np.load(os.path.join(folder, f"ours_{alpha}_{step}_{smooth}.npz"))
         truth = cases["truth"]
-        print(f"alpha {alpha}, patch {PATCH}; ours step {step}, dolphin step {PATCH // 2}; "
+        print(f"alpha {alpha}, patch {PATCH}; ours step {step}, SMOOTH_PX {smooth}, dolphin step {PATCH // 2}; "
               f"{truth.shape[0]} x {truth.shape[1]} px; mean of seeds {SEEDS} (min-max); CPU best of {REPEAT}, "
               "mean over the seeds")
         print("coherence  unfiltered  dolphin_rad             ours_rad                dolphin_cpu_s  ours_cpu_s")

@@ -195,6 +195,8 @@ def _ogr_type(values: np.ndarray):
     if arr.dtype.kind == "f":
         return ogr.OFTReal, ogr.OFSTNone
     sample = next((v for v in arr if v is not None), None)
+    if isinstance(sample, (bool, np.bool_)):  # booleans with NULLs (None)
+        return ogr.OFTInteger, ogr.OFSTBoolean
     if isinstance(sample, _dt.date):
         return ogr.OFTDate, ogr.OFSTNone
     return ogr.OFTString, ogr.OFSTNone

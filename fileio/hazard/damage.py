@@ -11,12 +11,13 @@ import os
 import numpy as np
 from osgeo import gdal, ogr, osr
 
-from ...algorithms.engine import StackSource
+from ...algorithms.engine import CallableSource, StackSource
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.licsar import CC_SUFFIX
 from ...algorithms.hazard import damage
 from ..base import blocks, raster, vector
 from ..base.blocks import GdalOpener
+from ..base.rasterize import polygon_rows_reader
 from ..display import styles
 from ..formats.products import vrt_text
 
@@ -57,11 +58,43 @@ def _grid_areas(info) -> np.ndarray:
                                      unit_m=srs.GetLinearUnits() or 1.0)
 
 
+def classes_on_grid(info, path: str, name: str) -> str:
+    """A classes raster on the coherence grid ``info``: itself when on it, else a VRT in GDAL's memory warped with
+    the nearest neighbour (float32, NaN outside)."""
+    other = raster.raster_info(path, name)
+    if other.same_grid(info):
+        return path
+    if not other.crs_wkt or not info.crs_wkt:
+        raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the coherence grid and one of the two has "
+                             "no CRS to resample it with; give both with their CRS, or on one grid")
+    gt = info.geotransform
+    xs, ys = [gt[0], gt[0] + info.width * gt[1]], [gt[3], gt[3] + info.height * gt[5]]
+    st = os.stat(path)
+    key = hashlib.sha1(f"{os.path.realpath(path)}|{st.st_mtime_ns}|{gt}|{info.width}x{info.height}".encode())
+    dst = f"/vsimem/geohazard_damage/{key.hexdigest()[:16]}/mask_on_grid.vrt"
+    opts = gdal.WarpOptions(format="VRT", outputBounds=(min(xs), min(ys), max(xs), max(ys)), width=info.width,
+                            height=info.height, dstSRS=info.crs_wkt, resampleAlg="near", dstNodata=float("nan"),
+                            outputType=gdal.GDT_Float32, multithread=False)
+    if gdal.Warp(dst, path, options=opts) is None:
+        raise GeohazardError(f"{name}: {os.path.basename(path)} could not be resampled onto the coherence grid")
+    return dst
+
+
+def mask_source(info, mask, name: str):
+    """The engine source of MASK on the coherence grid and the class values to keep: ``mask`` is ``("classes",
+    path, values)`` or ``("polygons", [WKB in the grid's CRS])``. Returns ``(source, keep_values or None)``."""
+    if mask[0] == "classes":
+        return blocks.raster_source(classes_on_grid(info, mask[1], name), dtype=np.float32, name=name), mask[2]
+    return CallableSource(polygon_rows_reader(info, mask[1])), None
+
+
 def run_damage(pre: list, co: list, outs: dict, *, names: tuple, threshold: float, std_floor: float,
-               min_mean_coherence: float, min_area_m2: float, run, progress, context=None) -> tuple:
+               min_mean_coherence: float, min_area_m2: float, run, progress, context=None, mask=None,
+               mask_name: str = "MASK") -> tuple:
     """The proxy (and the mean coherence and classes asked for) through the engine, then the areas of significant
-    loss; ``outs``: kind of :data:`OUTPUT_KINDS` -> ``(output ID, path or "")``. Returns ``({output ID: path},
-    areas table)``."""
+    loss; ``outs``: kind of :data:`OUTPUT_KINDS` -> ``(output ID, path or "")``; ``mask`` (optional, see
+    :func:`mask_source`): what to keep. Returns ``({output ID: path}, areas table)``; raises when the mask keeps no
+    pixel with a proxy."""
     infos = [raster.raster_info(p, names[0]) for p in pre] + [raster.raster_info(p, names[1]) for p in co]
     raster.check_same_grid(infos, [names[0]] * len(pre) + [names[1]] * len(co))
     info = infos[0]
@@ -76,10 +109,15 @@ def run_damage(pre: list, co: list, outs: dict, *, names: tuple, threshold: floa
     writers = {k: raster.RasterWriter.like(outs[k][1], info, descriptions=[desc], dtype=dt, metadata=md,
                                            **({"nodata": 0} if dt == np.uint8 else {}))
                for k, (desc, dt, md) in specs.items() if outs[k][1]}
-    func = functools.partial(damage.damage_block, threshold=threshold, std_floor=std_floor,
-                             min_mean_coherence=min_mean_coherence)
     sources = {"pre": StackSource(pre, GdalOpener(), dtype=np.float32),
                "co": StackSource(co, GdalOpener(), dtype=np.float32)}
+    keep_values = None
+    if mask is not None:
+        sources["mask"], keep_values = mask_source(info, mask, mask_name)
+        meta["MASK"] = (f"classes {', '.join(f'{v:g}' for v in keep_values)} of {os.path.basename(mask[1])}"
+                        if mask[0] == "classes" else f"{len(mask[1])} polygon(s)")
+    func = functools.partial(damage.damage_block, threshold=threshold, std_floor=std_floor,
+                             min_mean_coherence=min_mean_coherence, keep_values=keep_values)
     blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=damage.bytes_per_pixel(len(pre) + len(co))),
                       func, sources=sources, run=run, progress=progress, writers=writers, background_write=True)
     results = {outs[k][0]: outs[k][1] for k in writers}
@@ -91,6 +129,11 @@ def run_damage(pre: list, co: list, outs: dict, *, names: tuple, threshold: floa
         styles.style_raster_classified(outs["classes"][1], styles.palette(damage.CLASSES, _COLOURS),
                                        context=context)
     proxy = raster.read_band(outs["proxy"][1], name=outs["proxy"][0], dtype=np.float32)
+    if mask is not None and not np.isfinite(proxy).any():
+        what = (f"no pixel of the classes {', '.join(f'{v:g}' for v in keep_values)}" if mask[0] == "classes"
+                else "no pixel inside its polygons")
+        raise GeohazardError(f"{mask_name} keeps {what} with a proxy (coherent before the event) on the coherence "
+                             "grid: check the class values and that the mask covers the coherence rasters")
     classes = np.where(np.isfinite(proxy), np.where(proxy >= np.float32(threshold), 3, 2), 0).astype(np.uint8)
     labels, table = damage.significant_areas(proxy.astype(np.float64), classes, _grid_areas(info),
                                              min_area_m2=min_area_m2)

@@ -69,6 +69,35 @@ def check_real_map(path: str, name: str, what: str) -> None:
                              "values); give complex interferograms with the input type 'Wrapped interferograms'")
 
 
+#: The largest typical |velocity| (99th percentile, the map's own unit) below which a velocity map in mm/yr that
+#: holds no basin may be in m/yr (or m): ground motion worth mapping reaches millimetres a year.
+METRE_SUSPECT = 0.5
+
+
+def velocity_unit_hint(path: str, name: str) -> str:
+    """A hint (or "") for a velocity map in which nothing was found: its 99th percentile of |value| (read on at most
+    1024 x 1024 samples) below :data:`METRE_SUSPECT` suggests metres per year (or metres), wrapped at FRINGE_MM as
+    if millimetres and so showing no fringe."""
+    ds = open_raster(path, name)
+    band = ds.GetRasterBand(1)
+    step = max(1, math.ceil(max(ds.RasterXSize, ds.RasterYSize) / 1024))
+    arr = band.ReadAsArray(buf_xsize=max(1, ds.RasterXSize // step),
+                           buf_ysize=max(1, ds.RasterYSize // step)).astype(np.float64)
+    nodata = band.GetNoDataValue()
+    ds = None
+    if nodata is not None:
+        arr[arr == nodata] = np.nan
+    v = np.abs(arr[np.isfinite(arr)])
+    if not v.size:
+        return ""
+    p99 = float(np.percentile(v, 99))
+    if 0 < p99 < METRE_SUSPECT:
+        return (f"{name}: nothing found, and 99 % of the velocities are below {p99:.3g} in magnitude: the map is "
+                "read in mm/yr (wrapped at FRINGE_MM per fringe); if it is in m/yr (or a displacement in m), "
+                "multiply it by 1000 (Raster calculator) and run again")
+    return ""
+
+
 def pixel_size_m(info: RasterInfo, name: str) -> float:
     """Geometric mean of a pixel's two sides in metres (WGS84 at the scene's rows for a geographic grid)."""
     if not info.crs_wkt:

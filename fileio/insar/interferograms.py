@@ -61,7 +61,9 @@ def carried_metadata(path: str, opts: dict) -> dict:
     md.pop(HISTORY_KEY, None)
     md.update({"FILTER_METHOD": opts["method"], "FILTER_LOOKS": f"{opts['looks_y']}x{opts['looks_x']}"})
     if opts["method"] == "goldstein":
-        md.update({"FILTER_ALPHA": f"{opts['alpha']:g}", "FILTER_PATCH_SIZE": str(opts["patch"])})
+        md.update({"FILTER_ALPHA": f"{opts['alpha']:g}", "FILTER_PATCH_SIZE": str(opts["patch"]),
+                   "FILTER_SMOOTH_PX": str(opts.get("smooth", filtering.SMOOTH_DEFAULT)),
+                   "FILTER_SMOOTH_QUALITY": f"{opts.get('smooth_quality', filtering.SMOOTH_QUALITY_DEFAULT):g}"})
     elif opts["method"] == "gaussian":
         md["FILTER_SIGMA_PIXELS"] = f"{opts['sigma']:g}"
     return md
@@ -85,7 +87,9 @@ def filter_files(stack, out_dir: str, coh_dir, opts: dict, *, run, executor, pro
     """Filter every interferogram of ``stack`` (:class:`..processing_provider.inputs.stacks.WrappedStack`-like:
     ``paths``, ``pairs``, ``info``) into ``out_dir`` (complex in, complex out; phase in, phase out) and, when
     ``coh_dir`` is given, its coherence estimate ``<pair>.coh.tif`` there. ``opts``: ``method``, ``alpha``,
-    ``patch``, ``step``, ``sigma``, ``looks_y``, ``looks_x``. Returns the filtered files."""
+    ``patch``, ``step``, ``sigma``, ``looks_y``, ``looks_x``, ``smooth`` and ``smooth_quality`` (the Goldstein
+    spectrum's smoothing and the patch quality from which it applies; the core's defaults when left out). Returns
+    the filtered files."""
     ly, lx = opts["looks_y"], opts["looks_x"]
     grid = looked_info(stack.info, ly, lx)
     halo = filtering.filter_halo(opts["method"], patch=opts["patch"], step=opts["step"], sigma=opts["sigma"])
@@ -107,7 +111,9 @@ def filter_files(stack, out_dir: str, coh_dir, opts: dict, *, run, executor, pro
                                                 metadata={"units": "coherence (0-1)"})
         func = functools.partial(filtering.filter_block, method=opts["method"], alpha=opts["alpha"],
                                  patch=opts["patch"], step=opts["step"], sigma=opts["sigma"], looks_y=ly, looks_x=lx,
-                                 name=name, as_phase=not cplx)
+                                 name=name, as_phase=not cplx,
+                                 smooth=opts.get("smooth", filtering.SMOOTH_DEFAULT),
+                                 smooth_quality=opts.get("smooth_quality", filtering.SMOOTH_QUALITY_DEFAULT))
         source = LookedSource(path, ly, lx, dtype=np.complex64 if cplx else np.float32, name=name)
         run_blocks(plan, func, sources={"z": source}, run=run, executor=executor, writers=writers,
                    progress=SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n), background_write=True)

@@ -16,7 +16,7 @@ from ...algorithms.interferograms import targets
 from ...algorithms.progress import check_canceled
 from ..base import blocks, vector
 from ..base.raster import RasterInfo, raster_info
-from ..base.rasterize import burn_polygons
+from ..base.rasterize import burn_polygons, polygon_rows_reader
 from ..motion.geometry import metric_pixel_size
 
 gdal.UseExceptions()
@@ -50,6 +50,19 @@ def class_counts(info: RasterInfo, run, progress, *, grid_codes: bool, name: str
     return codes, np.array([totals[c] for c in sorted(totals)], dtype=np.int64)
 
 
+def value_range(path: str, name: str) -> tuple:
+    """The exact minimum and maximum of band 1 (its no-data left out); ``(nan, nan)`` when it has no value."""
+    ds = gdal.Open(path)
+    if ds is None:
+        raise GeohazardError(f"{name}: cannot open {path!r}")
+    try:
+        lo, hi = ds.GetRasterBand(1).ComputeRasterMinMax(False)
+    except RuntimeError:  # every pixel no-data
+        lo = hi = float("nan")
+    ds = None
+    return float(lo), float(hi)
+
+
 def on_grid(ref: RasterInfo, path: str, name: str, *, resampling: str, folder: str) -> tuple:
     """``path`` on the grid of ``ref``: itself when it is on that grid already, else a VRT in ``folder`` warped with
     ``resampling`` (float32, NaN outside). Returns ``(path, text for the log or "")``."""
@@ -73,17 +86,20 @@ def on_grid(ref: RasterInfo, path: str, name: str, *, resampling: str, folder: s
                  f"interpolation ({os.path.basename(path)} has {info.height} x {info.width} px)")
 
 
-def grid_sources(info: RasterInfo, land_cover: str, paths: dict, folder: str) -> tuple:
+def grid_sources(info: RasterInfo, land_cover: str, paths: dict, folder: str, log) -> dict:
     """Engine sources on the land-cover grid: ``land_cover`` and, of ``paths`` (parameter ID -> path or ""), the
-    R-index (bilinear) and the distortion classes (nearest). Returns ``(sources, notes for the log)``."""
+    R-index (checked: :func:`check_rindex`; bilinear) and the distortion classes (nearest), the resamplings said on
+    ``log`` (``push_info``, ``push_warning``)."""
     sources = {"land_cover": blocks.raster_source(info.path, dtype=np.float64, name=land_cover)}
-    notes = []
     for (key, how), (pid, path) in zip((("rindex", "bilinear"), ("classes", "near")), paths.items()):
         if path:
+            if key == "rindex":
+                check_rindex(path, pid, log)
             path, note = on_grid(info, path, pid, resampling=how, folder=folder)
             sources[key] = blocks.raster_source(path, dtype=np.float64, name=pid)
-            notes += [note] if note else []
-    return sources, notes
+            if note:
+                log.push_info(note)
+    return sources
 
 
 def scratch_folder() -> str:
@@ -138,7 +154,7 @@ def points_per_polygon(density_path: str, info: RasterInfo, polygons: list, prog
         cols["AREA_FID"].append(fid)
         cols["AREA_KM2"].append(area)
         cols["COVERED_KM2"].append(covered)
-        cols["EXPECTED_POINTS"].append(points)
+        cols["EXPECTED_POINTS"].append(points if covered > 0 else float("nan"))  # off the land cover: no value
         cols["POINTS_KM2"].append(points / covered if covered > 0 else float("nan"))
     ds = None
     return {k: np.asarray(v, dtype=np.int64 if k == "AREA_FID" else np.float64) for k, v in cols.items()}
@@ -148,6 +164,37 @@ def write_points_table(path: str, table: dict, polygons: list, crs_wkt: str) -> 
     """The polygons with their expected points as a GeoPackage layer (polygon geometry in the land-cover CRS)."""
     multi = [bytes(ogr.ForceToMultiPolygon(ogr.CreateGeometryFromWkb(w)).ExportToWkb()) for _f, w in polygons]
     return vector.write_vector(path, table, crs_wkt=crs_wkt, wkb=multi, geometry_type=ogr.wkbMultiPolygon)
+
+
+def check_rindex(path: str, name: str, log) -> None:
+    """Refuse a raster that is no R-index (an angle in degrees), warn on one slightly beyond -1..1
+    (:func:`..algorithms.interferograms.targets.rindex_problem`); ``log`` has ``push_warning``."""
+    problem, doubt = targets.rindex_problem(*value_range(path, name), name)
+    if problem:
+        raise GeohazardError(problem)
+    if doubt:
+        log.push_warning(doubt)
+
+
+def flat_ground_densities(table: targets.DensityTable, incidence_deg: float, log, name: str = "DENSITIES"):
+    """Densities given on flat open ground as densities per unit R-index (divided by sin(incidence)), logged."""
+    log.push_info(f"{name}: densities on flat open ground at {incidence_deg:.4g} deg incidence, divided by "
+                  f"sin(incidence) = {math.sin(math.radians(incidence_deg)):.4f} (per unit R-index)")
+    return targets.per_unit_r(table, incidence_deg)
+
+
+def area_table(path: str, density_path: str, info: RasterInfo, polygons: list, min_points: float, log, *,
+               names=("AREAS", "LAND_COVER", "MIN_POINTS")) -> tuple:
+    """The expected points of each polygon (:func:`points_per_polygon`) with ``sufficient`` (expected points >=
+    ``min_points``; NULL off the land cover, warned on ``log``), written to ``path``. Returns ``(path, summary for
+    the log)``."""
+    rows = points_per_polygon(density_path, info, polygons, log)
+    rows["sufficient"] = targets.sufficient(rows["EXPECTED_POINTS"], min_points)
+    written = write_points_table(path, rows, polygons, info.crs_wkt)
+    summary, off = targets.areas_summary(rows, min_points, areas=names[0], land_cover=names[1], min_name=names[2])
+    if off:
+        log.push_warning(off)
+    return written, summary
 
 
 def points_on_grid(info: RasterInfo, x, y, crs_wkt: str, name: str) -> tuple:
@@ -190,23 +237,6 @@ def hull_polygon(x, y, name: str) -> bytes:
                  .ExportToWkb())
 
 
-def _mask_reader(info: RasterInfo, wkbs):
-    """``read(r0, r1)``: the calibration polygons burnt on the rows ``r0:r1`` of the grid (1 inside)."""
-    gt = info.geotransform
-    envs = [ogr.CreateGeometryFromWkb(bytes(w)).GetEnvelope() for w in wkbs]
-    rows = [info.world_to_pixel(np.array([e[0], e[1]]), np.array([e[3], e[2]]))[0] for e in envs]
-    top, bottom = min(float(np.min(r)) for r in rows), max(float(np.max(r)) for r in rows)
-
-    def read(r0, r1):
-        if r1 <= top - 1 or r0 >= bottom + 1:
-            return np.zeros((r1 - r0, info.width), dtype=np.uint8)
-        sub = dataclasses.replace(info, height=r1 - r0, geotransform=(gt[0] + r0 * gt[2], gt[1], gt[2],
-                                                                      gt[3] + r0 * gt[5], gt[4], gt[5]))
-        return burn_polygons(wkbs, sub)
-
-    return read
-
-
 def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress, *, grid_codes: bool,
               area_name: str) -> tuple:
     """Per land-cover class, the points of a calibration result on its pixels inside the calibration polygons
@@ -224,7 +254,7 @@ def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress,
         targets.add_calibration(totals, out)
         left[0] += out["left_out"]
 
-    srcs = dict(sources, inside=CallableSource(_mask_reader(info, wkbs)),
+    srcs = dict(sources, inside=CallableSource(polygon_rows_reader(info, wkbs)),
                 points=CallableSource(lambda r0, r1: targets.points_grid(flat_points, r0, r1, info.width)))
     func = functools.partial(targets.calibration_block, pixel_area_km2=pixel_areas_km2(info, "LAND_COVER"),
                              grid_codes=grid_codes)
@@ -249,11 +279,12 @@ def write_calibration(path: str, cal) -> str:
 
 
 def measure_densities(info: RasterInfo, sources: dict, points: tuple, area, run, progress, *, grid_codes: bool,
-                      out_path: str = "") -> tuple:
+                      log, out_path: str = "") -> tuple:
     """Densities per class measured on a calibration result: ``points`` ``(x, y, CRS WKT)`` (CALIBRATION_POINTS),
     ``area`` the ``[(fid, WKB in the grid's CRS)]`` of CALIBRATION_AREA or None (the convex hull of the points).
-    Writes the CSV to ``out_path`` when given. Returns ``(density table of the derived classes, lines for the log
-    (a summary first), the warning naming the classes left without a density or "")``."""
+    Writes the CSV to ``out_path`` when given; each class's line goes to ``log`` (``push_info``) and the classes
+    left without a density to its ``push_warning``. Returns ``(density table of the derived classes, the summary
+    line)``."""
     x, y, flat, off = points_on_grid(info, points[0], points[1], points[2], "CALIBRATION_POINTS")
     if area:
         area_name, wkbs = "CALIBRATION_AREA", [w for _f, w in area]
@@ -268,4 +299,8 @@ def measure_densities(info: RasterInfo, sources: dict, points: tuple, area, run,
                "no-data)")
     if out_path:
         write_calibration(out_path, cal)
-    return cal.table(), [summary] + lines, small
+    for line in lines:
+        log.push_info(line)
+    if small:
+        log.push_warning(small)
+    return cal.table(), summary

@@ -61,6 +61,54 @@ class ResidualRows:
                                              self.name)
 
 
+PRIOR_EXTENSIONS = (".tif", ".tiff", ".vrt", ".img")
+
+
+def prior_paths(items: list) -> list:
+    """The PRIOR files of the parameter's items when every item is a file or a folder (a folder gives its rasters,
+    :data:`PRIOR_EXTENSIONS`, sorted; one holding none is refused, never dropped); ``[]`` when some item is
+    something else (a layer), for QGIS to resolve."""
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            return []
+        if os.path.isdir(item):
+            found = sorted(os.path.join(item, f) for f in os.listdir(item)
+                           if f.lower().endswith(PRIOR_EXTENSIONS) and os.path.isfile(os.path.join(item, f)))
+            if not found:
+                raise GeohazardError(f"PRIOR: the folder {item!r} holds no raster ({', '.join(PRIOR_EXTENSIONS)}); "
+                                     "give one prior raster, or a folder or list of one per pair named "
+                                     "YYYYMMDD_YYYYMMDD")
+            out += found
+        elif os.path.isfile(item):
+            out.append(item)
+        else:
+            return []
+    return out
+
+
+def _sample_rows(path: str, rows_per_strip: int = 64, strips: int = 8) -> np.ndarray:
+    """Up to ``strips`` strips of ``rows_per_strip`` whole rows, evenly spread over the raster and stacked (each
+    strip's rows NaN-separated from the next), band 1 as float64 with its no-data as NaN."""
+    ds = open_raster(path, "PRIOR")
+    band = ds.GetRasterBand(1)
+    height, width = ds.RasterYSize, ds.RasterXSize
+    nodata = band.GetNoDataValue()
+    if height <= rows_per_strip * strips:
+        starts = [0]
+        rows_per_strip = height
+    else:
+        starts = [int(k * (height - rows_per_strip) / (strips - 1)) for k in range(strips)]
+    parts = []
+    for r0 in starts:
+        a = band.ReadAsArray(0, r0, width, rows_per_strip).astype(np.float64)
+        if nodata is not None:
+            a[a == nodata] = np.nan
+        parts += [a, np.full((1, width), np.nan)]
+    ds = None
+    return np.vstack(parts[:-1])
+
+
 def match_priors(paths: list, pairs: list, info, units: str, *, log=None, wavelength_paths=()) -> dict:
     """``{pair: PriorRows}`` of the PRIOR rasters: one raster for every pair, or one per pair matched by the date
     pair in its name (``units``: ``rad``, ``mm`` or ``mm/yr``; a velocity in mm/yr is one raster, scaled by each
@@ -72,6 +120,11 @@ def match_priors(paths: list, pairs: list, info, units: str, *, log=None, wavele
         if other.shape != info.shape or other.other_grid(info):
             raise GeohazardError(f"PRIOR: {os.path.basename(p)} is not on the interferograms' grid ({info.height} "
                                  f"rows x {info.width} columns, same origin, pixel size and CRS): resample it first")
+    if units == "rad":
+        for p in paths:
+            problem = unwrap_prior.wrapped_prior_problem(_sample_rows(p), f"PRIOR: {os.path.basename(p)}")
+            if problem:
+                raise GeohazardError(problem)
     if len(paths) == 1:
         by_pair = {pair: paths[0] for pair in pairs}
     elif units == "mm/yr":

@@ -37,6 +37,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterPoint,
@@ -258,6 +259,13 @@ def files(pid, label, *, optional=False):
     return PathList(pid, label, QgsProcessing.SourceType.TypeFile, optional=optional)
 
 
+def raster_or_polygons(pid, label, *, optional=False):
+    """One layer, a raster or a polygon layer (a mask given either way: classes to keep, or areas)."""
+    return QgsProcessingParameterMapLayer(pid, label, optional=optional,
+                                          types=[QgsProcessing.SourceType.TypeRaster,
+                                                 QgsProcessing.SourceType.TypeVectorPolygon])
+
+
 def features(pid, label, geometry="any", *, optional=False):
     """A vector layer read feature by feature (honours "selected features only"); ``geometry`` one name of
     :data:`GEOMETRY` or a tuple of them ("table": any layer, with or without geometry)."""
@@ -372,6 +380,13 @@ class ReportDestination(QgsProcessingParameterFileDestination):
 def file_out(pid, label, file_filter, *, optional=False, create=True):
     """A report (CSV, PNG, HDF5, HTML), written where the user asks: :class:`ReportDestination`."""
     return ReportDestination(pid, label, file_filter, optional=optional, createByDefault=create)
+
+
+def table_out(pid, label, file_filter, *, optional=False, create=True):
+    """A table (CSV) another tool's file input reads, written where the user asks: QGIS's own file destination,
+    whose output (``outputFile``) the modeler offers to file inputs, so a model links it to the next step."""
+    return QgsProcessingParameterFileDestination(pid, label, file_filter, optional=optional,
+                                                 createByDefault=create)
 
 
 def report_output(pid, label):

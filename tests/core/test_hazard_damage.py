@@ -139,3 +139,26 @@ def test_the_block_memory_model_bounds_what_a_block_allocates(n_pre, n_co):
     measured = (peak(64) - peak(16)) / (48 * 300)
     model = dpm.bytes_per_pixel(n_pre + n_co)
     assert measured <= model <= 3.0 * measured, (measured, model)
+
+
+def test_class_values_to_keep_are_read_with_ranges_and_refused_when_unreadable():
+    from insar_geohazards.algorithms.hazard.damage import parse_class_values
+
+    np.testing.assert_array_equal(parse_class_values("111, 112; 121-124 50"), [50, 111, 112, 121, 122, 123, 124])
+    for bad in ("", "urban", "5-2"):
+        with pytest.raises(GeohazardError, match="MASK_VALUES"):
+            parse_class_values(bad)
+
+
+def test_a_keep_mask_leaves_the_kept_pixels_as_they_are_and_the_others_without_proxy():
+    from insar_geohazards.algorithms.hazard.damage import damage_proxy
+
+    rng = np.random.default_rng(3)
+    pre = np.clip(rng.normal(0.7, 0.05, (4, 6, 7)), 0, 1)
+    co = np.clip(rng.normal(0.5, 0.05, (2, 6, 7)), 0, 1)
+    keep = np.zeros((6, 7), bool)
+    keep[1:4, 2:6] = True
+    whole, kept = damage_proxy(pre, co), damage_proxy(pre, co, keep=keep)
+    np.testing.assert_array_equal(kept["proxy"][keep], whole["proxy"][keep])
+    assert np.isnan(kept["proxy"][~keep]).all() and (kept["classes"][~keep] == 0).all()
+    np.testing.assert_array_equal(kept["mean_coherence"], whole["mean_coherence"])

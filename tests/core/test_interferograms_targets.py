@@ -152,3 +152,29 @@ def test_hull_ring_and_degenerate_points():
         targets.hull_ring(np.array([0.0, 1, 2]), np.array([0.0, 1, 2]))
     with pytest.raises(GeohazardError, match="2 distinct"):
         targets.hull_ring(np.array([0.0, 1, 1]), np.array([0.0, 1, 1]))
+
+
+def test_flat_ground_densities_come_back_on_flat_ground():
+    """A density on flat open ground divided by sin(incidence), the flat ground's R-index (Notti et al. 2014): times
+    R = sin(incidence - 0) it gives the density back (the ISBAS study's 8,000 points per km2 on flat urban ground)."""
+    import math
+
+    table = targets.parse_densities("class,density\n111,8000\n311,25\n")
+    per_r = targets.per_unit_r(table, 23.0)
+    np.testing.assert_allclose(per_r.density * math.sin(math.radians(23.0)), [8000.0, 25.0], rtol=1e-12)
+    for bad in (0.0, 90.0, float("nan")):
+        with pytest.raises(GeohazardError, match="incidence"):
+            targets.per_unit_r(table, bad)
+
+
+def test_an_r_index_in_degrees_is_an_error_and_one_slightly_beyond_1_a_warning():
+    assert targets.rindex_problem(-1.0, 1.0) == ("", "")
+    err, warn = targets.rindex_problem(-12.0, 66.0)
+    assert "angle in degrees" in err and warn == ""
+    err, warn = targets.rindex_problem(-0.3, 1.2)
+    assert err == "" and "beyond the -1..1" in warn
+
+
+def test_sufficient_compares_with_min_points_and_leaves_no_value_without_one():
+    got = targets.sufficient(np.array([90.0, 4.99, 5.0, np.nan]), 5.0)
+    assert list(got) == [True, False, True, None]

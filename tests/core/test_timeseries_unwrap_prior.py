@@ -86,3 +86,15 @@ def test_snaphu_with_a_prior_reaches_99_percent(basin):
     res = unwrap_prior.unwrap_with_prior(wrapped, 0.8 * truth, unwrap.unwrap_interferogram, backend="snaphu",
                                          min_component_size=10)
     assert _share(res, truth) >= 0.99
+
+
+def test_a_wrapped_phase_is_not_a_prior_but_a_small_unwrapped_one_is():
+    """The bowl of 0-70 rad wrapped (confined to -pi..pi, jumps of 2 pi) is named as wrapped; the same bowl scaled to
+    2.5 rad (within -pi..pi, no jump) and the unwrapped bowl itself are priors."""
+    y, x = np.mgrid[0:80, 0:80].astype(float)
+    bowl = -70.0 * np.exp(-((y - 40) ** 2 + (x - 40) ** 2) / (2 * 15.0 ** 2))
+    msg = unwrap_prior.wrapped_prior_problem(np.angle(np.exp(1j * bowl)), "PRIOR: model.tif")
+    assert msg.startswith("PRIOR: model.tif: values stay within") and "wrapped phase, not a prior model" in msg
+    assert unwrap_prior.wrapped_prior_problem(bowl * 2.5 / 70.0) == ""
+    assert unwrap_prior.wrapped_prior_problem(bowl) == ""
+    assert unwrap_prior.wrapped_prior_problem(np.full((5, 5), np.nan)) == ""

@@ -30,7 +30,8 @@ def wrapped_files(folder, *, gt=hk.GT, epsg=32633, value=None, seed=0, pairs=PAI
 def filter_recipe(tool, tmp):
     tmp, j = str(tmp), os.path.join
     os.makedirs(j(tmp, "out"), exist_ok=True)
-    params = {"INPUT": wrapped_files(j(tmp, "ifgs")), "LOOKS_Y": 2, "LOOKS_X": 2, "OUTPUT": j(tmp, "out", "flt"),
+    params = {"INPUT": wrapped_files(j(tmp, "ifgs")), "LOOKS_Y": 2, "LOOKS_X": 2, "PATCH_SIZE": 8,
+              "OUTPUT": j(tmp, "out", "flt"),
               "OUTPUT_COHERENCE": j(tmp, "out", "coh")}
 
     def spoil(kind, folder):
@@ -123,7 +124,8 @@ def _nothing_written(tmp_path, name="flt"):
 
 def test_phase_in_degrees_is_refused_naming_degrees(qgis_app, tmp_path):
     files = wrapped_files(str(tmp_path / "ifgs"), degrees=True)
-    msg = hk.expect_refusal("interferogramfilter", {"INPUT": files, "OUTPUT": str(tmp_path / "flt")}, "degrees")
+    msg = hk.expect_refusal("interferogramfilter", {"INPUT": files, "PATCH_SIZE": 16, "OUTPUT": str(tmp_path / "flt")},
+                            "degrees")
     assert PAIRS[0] in msg or PAIRS[1] in msg
     _nothing_written(tmp_path)
 
@@ -131,7 +133,8 @@ def test_phase_in_degrees_is_refused_naming_degrees(qgis_app, tmp_path):
 def test_an_unwrapped_interferogram_is_refused(qgis_app, tmp_path):
     r, c = np.mgrid[0:SHAPE[0], 0:SHAPE[1]].astype(float)
     unw = write_geotiff(str(tmp_path / f"{PAIRS[0]}.unw.tif"), 2.0 * c + r, geotransform=hk.GT)
-    hk.expect_refusal("interferogramfilter", {"INPUT": [unw], "OUTPUT": str(tmp_path / "flt")}, "already unwrapped")
+    hk.expect_refusal("interferogramfilter", {"INPUT": [unw], "PATCH_SIZE": 16, "OUTPUT": str(tmp_path / "flt")},
+                      "already unwrapped")
     _nothing_written(tmp_path)
 
 
@@ -147,6 +150,27 @@ def test_a_patch_size_not_a_multiple_of_four_is_refused(qgis_app, tmp_path):
     files = wrapped_files(str(tmp_path / "ifgs"))
     hk.expect_refusal("interferogramfilter", {"INPUT": files, "PATCH_SIZE": 30, "OUTPUT": str(tmp_path / "flt")},
                       "PATCH_SIZE")
+    _nothing_written(tmp_path)
+
+
+def test_phase_in_cycles_is_refused_saying_how_to_convert(qgis_app, tmp_path):
+    r, c = np.mgrid[0:SHAPE[0], 0:SHAPE[1]].astype(float)
+    cycles = np.angle(np.exp(1j * (0.9 * c + 0.3 * r))) / (2 * np.pi)  # -0.5..0.5 with fringes
+    src = write_geotiff(str(tmp_path / f"{PAIRS[0]}.wrapped.tif"), cycles, geotransform=hk.GT)
+    msg = hk.expect_refusal("interferogramfilter", {"INPUT": [src], "PATCH_SIZE": 16, "OUTPUT": str(tmp_path / "flt")},
+                            "cycles")
+    assert "2 pi" in msg and PAIRS[0] in msg
+    _nothing_written(tmp_path)
+
+
+def test_a_patch_larger_than_the_raster_is_refused_naming_its_size(qgis_app, tmp_path):
+    rng = np.random.default_rng(1)
+    r, c = np.mgrid[0:64, 0:64].astype(float)
+    src = write_geotiff(str(tmp_path / f"{PAIRS[0]}.wrapped.tif"),
+                        np.angle(np.exp(1j * (0.5 * c + rng.normal(0, 0.5, c.shape)))), geotransform=hk.GT)
+    msg = hk.expect_refusal("interferogramfilter", {"INPUT": [src], "PATCH_SIZE": 256, "OUTPUT": str(tmp_path / "flt")},
+                            "PATCH_SIZE")
+    assert "64 rows x 64 columns" in msg
     _nothing_written(tmp_path)
 
 

@@ -89,6 +89,27 @@ def test_velocity_map_bowl(run_alg, tmp_path):
     assert 0.5 * 1200.0 <= rows[0]["DIAMETER_M"] <= 2.0 * 1200.0  # radius 2 sigma = 20 px = 600 m
 
 
+def test_a_velocity_map_in_metres_per_year_that_holds_nothing_gets_the_unit_hint(run_alg, tmp_path):
+    """The same bowl in m/yr (-0.11 m/yr) wraps to no fringe at 28 mm per fringe: nothing is found, and the log says
+    the map may be in m/yr; the bowl in mm/yr (found) and a flat map in mm/yr (nothing, values of millimetres) get
+    no such warning."""
+    from testutils import recording_feedback
+
+    shape = (120, 120)
+    v = basin_sim.gaussian_bowl(shape, 60.0, 64.0, sx=10.0, sy=10.0, angle=0.0, depth=-110.0)
+    v += np.random.default_rng(0).normal(0.0, 2.0, shape)
+    flat = np.random.default_rng(1).normal(0.0, 3.0, shape)
+    for name, arr, hint in (("m_yr", v / 1000.0, True), ("mm_yr", v, False), ("flat", flat, False)):
+        src = write_geotiff(tmp_path / f"{name}.tif", arr, geotransform=GT)
+        fb = recording_feedback()
+        res = run_alg(NAME, {"INPUT": [src], "INPUT_TYPE": 1, "FRINGE_MM": 28.0, "MIN_SIZE_M": 200.0,
+                             "OUTPUT": str(tmp_path / f"{name}.gpkg")}, feedback=fb)
+        warned = [w for w in fb.warnings if "m/yr" in w and "1000" in w]
+        assert bool(warned) == hint, (name, fb.warnings)
+        if hint:
+            assert _polygons(res["OUTPUT"]) == []
+
+
 def test_gradient_map_anomalies(run_alg, tmp_path):
     g = np.random.default_rng(1).gamma(2.0, 2.0, (80, 90))
     g[20:32, 30:45] += 40.0

@@ -126,6 +126,22 @@ def test_byte_coherence_is_refused_unless_the_product_says_so(run_alg, tmp_path)
     assert sorted(os.listdir(folder)) == sorted(os.path.basename(p) for p in paths)  # nothing written beside
 
 
+@pytest.mark.parametrize("scale,advice", [(100.0, "percentage (0-100): divide by 100"),
+                                          (255.0, "bytes (0-255): divide by 255"),
+                                          (1.6, "neither a percentage (0-100) nor bytes (0-255)")])
+def test_coherence_off_the_0_1_scale_gets_the_advice_of_its_scale(run_alg, tmp_path, scale, advice):
+    """Coherence in percent is divided by 100, bytes by 255; another scale is named as unknown (never 255)."""
+    from qgis.core import QgsProcessingException
+
+    pre_paths, co_paths, _, _ = town(str(tmp_path / "in"), scale=scale)
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg(NAME, {"PRE_COHERENCE": pre_paths, "CO_COHERENCE": co_paths, "EVENT_DATE": EVENT,
+                       "OUTPUT": str(tmp_path / "o.tif")})
+    assert advice in str(err.value) and "coherence must be 0-1" in str(err.value), str(err.value)
+    if scale != 255.0:
+        assert "255 first" not in str(err.value)
+
+
 def test_mexico_city_coherence(run_alg, tmp_path):
     files = sorted(f for f in os.listdir(MEXICO) if f.endswith("_cc.tif"))
     pre = [os.path.join(MEXICO, f) for f in files if f[15:23] < "20180510"]
@@ -138,3 +154,65 @@ def test_mexico_city_coherence(run_alg, tmp_path):
     ds = ogr.Open(res["OUTPUT_AREAS"])
     for f in ds.GetLayer(0):
         assert f["area_m2"] >= 2000.0 and f["mean_proxy"] >= 3.0
+
+
+# ------------------------------------------------------------------ MASK: keep one land-cover class, or polygons
+def _hand_proxy(pre, co, floor=0.05, min_mean=0.3):
+    hand = (pre.mean(0) - co.mean(0)) / np.maximum(pre.std(0, ddof=1), floor)
+    return np.where(pre.mean(0) >= min_mean, hand, np.nan)
+
+
+def test_a_classes_mask_keeps_the_built_up_class_only(run_alg, tmp_path):
+    """A land cover of 60 m pixels (twice the coherence's) with built-up (50, ESA WorldCover's code) over the
+    north half, where the damaged block is: the proxy there is the hand formula's, elsewhere no data (class 0), and
+    the one area of loss is kept."""
+    pre_paths, co_paths, pre, co = town(str(tmp_path / "in"))
+    lc = np.full((20, 25), 10.0)  # tree cover
+    lc[:10, :] = 50.0
+    lc_gt = (GT[0], 60.0, 0.0, GT[3], 0.0, -60.0)
+    lc_path = write_geotiff(tmp_path / "worldcover.tif", lc, geotransform=lc_gt)
+    res = run_alg(NAME, {"PRE_COHERENCE": pre_paths, "CO_COHERENCE": co_paths, "EVENT_DATE": EVENT,
+                         "MASK": lc_path, "MASK_VALUES": "50", "MIN_AREA_M2": 5000.0,
+                         "OUTPUT": str(tmp_path / "dpm.tif"), "OUTPUT_AREAS": str(tmp_path / "areas.gpkg"),
+                         "OUTPUT_CLASSES": str(tmp_path / "c.tif")})
+    proxy = gdal.Open(res["OUTPUT"]).ReadAsArray().astype(float)
+    hand = _hand_proxy(pre, co)
+    built = np.zeros(proxy.shape, bool)
+    built[:20, :] = True  # 10 land-cover rows of 60 m = 20 coherence rows of 30 m
+    np.testing.assert_allclose(proxy[built], hand[built], rtol=2e-6)
+    assert np.isnan(proxy[~built]).all()
+    classes = gdal.Open(res["OUTPUT_CLASSES"]).ReadAsArray()
+    assert (classes[~built] == 0).all() and (classes[5:12, 30:41] == 3).all()
+    assert len(list(ogr.Open(res["OUTPUT_AREAS"]).GetLayer(0))) == 1
+
+
+def test_a_polygon_mask_keeps_what_is_inside(run_alg, tmp_path):
+    import testutils_hostile as hk
+
+    pre_paths, co_paths, pre, co = town(str(tmp_path / "in"))
+    # the block's pixels 5:12 x 30:41 (30 m pixels from the origin), and a margin of one pixel
+    x0, y0 = GT[0] + 29 * 30.0, GT[3] - 13 * 30.0
+    poly = hk.polygon_layer(str(tmp_path / "keep.gpkg"), [hk.square(x0, y0, 13 * 30.0)])
+    res = run_alg(NAME, {"PRE_COHERENCE": pre_paths, "CO_COHERENCE": co_paths, "EVENT_DATE": EVENT,
+                         "MASK": poly, "OUTPUT": str(tmp_path / "dpm.tif")})
+    proxy = gdal.Open(res["OUTPUT"]).ReadAsArray().astype(float)
+    inside = np.zeros(proxy.shape, bool)
+    inside[0:13, 29:42] = True
+    np.testing.assert_allclose(proxy[inside], _hand_proxy(pre, co)[inside], rtol=2e-6)
+    assert np.isnan(proxy[~inside]).all()
+
+
+def test_a_mask_that_keeps_nothing_or_lacks_its_values_is_refused(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    pre_paths, co_paths, _, _ = town(str(tmp_path / "in"))
+    lc_path = write_geotiff(tmp_path / "lc.tif", np.full((40, 50), 10.0), geotransform=GT)
+    base = {"PRE_COHERENCE": pre_paths, "CO_COHERENCE": co_paths, "EVENT_DATE": EVENT, "MASK": lc_path,
+            "OUTPUT": str(tmp_path / "o.tif")}
+    with pytest.raises(QgsProcessingException, match=r"MASK_VALUES: no class value given"):
+        run_alg(NAME, base)
+    with pytest.raises(QgsProcessingException, match=r"MASK keeps no pixel of the classes 50"):
+        run_alg(NAME, dict(base, MASK_VALUES="50"))
+    with pytest.raises(QgsProcessingException, match=r"MASK_VALUES: 'urban' is not a class value"):
+        run_alg(NAME, dict(base, MASK_VALUES="urban"))
+    assert not os.path.exists(tmp_path / "o.tif")

@@ -126,7 +126,7 @@ def test_a_licsar_frame_as_delivered_is_filtered_with_its_metadata(run_alg, tmp_
 
     t = Truth(n_dates=4)
     geoc = licsar_frame(tmp_path / "work", t)
-    res = run_alg(NAME, {"INPUT": geoc, "OUTPUT": str(tmp_path / "flt")})
+    res = run_alg(NAME, {"INPUT": geoc, "PATCH_SIZE": 16, "OUTPUT": str(tmp_path / "flt")})
     names = sorted(os.listdir(res["OUTPUT"]))
     assert names == sorted(f"{a:%Y%m%d}_{b:%Y%m%d}.wrapped.tif" for a, b in t.pairs)
     ds = gdal.Open(os.path.join(res["OUTPUT"], names[0]))
@@ -134,3 +134,24 @@ def test_a_licsar_frame_as_delivered_is_filtered_with_its_metadata(run_alg, tmp_
     ds = None
     assert float(md["WAVELENGTH_M"]) == pytest.approx(0.0555, abs=2e-4)
     assert "INCIDENCE_DEG" in md and "HEADING_DEG" in md
+
+
+@pytest.mark.parametrize("smooth", [0, 5])
+def test_smooth_px_reaches_the_core_and_is_recorded(run_alg, tmp_path, noisy, smooth):
+    """SMOOTH_PX is the Goldstein spectrum's smoothing: the tool's output is the core's (compared with the filter
+    written patch by patch in tests/testutils_goldstein.py) and carries the value."""
+    from testutils_goldstein import windowed_goldstein
+
+    src = write_geotiff(tmp_path / f"{PAIR}.wrapped.tif", noisy["wrapped"], descriptions=[PAIR])
+    res = run_alg(NAME, {"INPUT": [src], "METHOD": 0, "ALPHA": 0.5, "SMOOTH_PX": smooth,
+                         "OUTPUT": str(tmp_path / "flt")})
+    out = os.path.join(res["OUTPUT"], f"{PAIR}.wrapped.tif")
+    ref = np.angle(windowed_goldstein(np.exp(1j * noisy["wrapped"].astype(np.float64)), 0.5, smooth=smooth,
+                                      smooth_quality=0.7))
+    got = read_array(out)
+    assert float(np.max(np.abs(np.angle(np.exp(1j * (got - ref)))))) < 1e-3
+    from osgeo import gdal
+
+    ds = gdal.Open(out)
+    assert ds.GetMetadata()["FILTER_SMOOTH_PX"] == str(smooth) and ds.GetMetadata()["FILTER_SMOOTH_QUALITY"] == "0.7"
+    ds = None

@@ -80,7 +80,7 @@ def test_polygon_totals_equal_area_times_density(run_alg, tmp_path):
                          "AREAS": polys, "OUTPUT": str(tmp_path / "t.tif"),
                          "OUTPUT_TABLE": str(tmp_path / "table.gpkg")})
     names, rows = vector_features(res["OUTPUT_TABLE"])
-    assert names == ["AREA_FID", "AREA_KM2", "COVERED_KM2", "EXPECTED_POINTS", "POINTS_KM2"]
+    assert names == ["AREA_FID", "AREA_KM2", "COVERED_KM2", "EXPECTED_POINTS", "POINTS_KM2", "sufficient"]
     side_km = [0.6, 0.3]
     for row, s in zip(rows, side_km):
         assert row["AREA_KM2"] == pytest.approx(s * s, rel=1e-9)
@@ -340,3 +340,136 @@ def test_calibration_on_real_egms_points(run_alg, tmp_path):
         area = 0.01 * (hull & ((cc < 10) if code == 1 else (cc >= 10))).sum()
         assert n > 500
         assert got[code] == (pytest.approx(n / area, rel=1e-5), n, pytest.approx(area, rel=1e-6))
+
+
+# ------------------------------------------------------------------ density reference, enough points, R-index checks
+ISBAS_URBAN = 8000.0  # points per km2 on flat urban ground (Cigna et al. 2014, doi:10.1016/j.rse.2014.06.025)
+
+
+def _flat_town(tmp_path, incidence_deg, *, slope_deg=0.0, r_metadata=None):
+    """Flat continuous urban fabric (CORINE 111), its R-index sin(incidence - slope along range) (Notti et al. 2014)
+    written from the formula; 100 m pixels."""
+    lc = np.full((10, 12), 111.0)
+    r = np.full((10, 12), np.sin(np.radians(incidence_deg)))
+    r[:, 6:] = np.sin(np.radians(incidence_deg - slope_deg))  # the east half slopes toward the sensor
+    return (write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
+            write_geotiff(tmp_path / "r.tif", r, geotransform=GT, metadata=r_metadata),
+            _csv(tmp_path / "d.csv", [f"111,{ISBAS_URBAN:g}"], header="class,density"))
+
+
+def test_the_isbas_flat_urban_density_comes_back_with_the_flat_ground_reference(run_alg, tmp_path):
+    """8,000 points per km2 on flat urban ground: per unit R-index (the default) the map gives 8,000 x sin(23 deg)
+    on flat ground; with the flat-ground reference and the scene's incidence it gives 8,000 back there, and on a
+    slope of 10 deg toward the sensor 8,000 x sin(13 deg) / sin(23 deg)."""
+    import math
+
+    lc, r, dens = _flat_town(tmp_path, 23.0, slope_deg=10.0)
+    per_r = read_array(run_alg(NAME, {"LAND_COVER": lc, "R_INDEX": r, "DENSITIES": dens,
+                                      "OUTPUT": str(tmp_path / "a.tif")})["OUTPUT"])
+    np.testing.assert_allclose(per_r[:, :6], ISBAS_URBAN * math.sin(math.radians(23.0)), rtol=1e-6)
+    flat = read_array(run_alg(NAME, {"LAND_COVER": lc, "R_INDEX": r, "DENSITIES": dens, "DENSITY_REFERENCE": 1,
+                                     "INCIDENCE": 23.0, "OUTPUT": str(tmp_path / "b.tif")})["OUTPUT"])
+    np.testing.assert_allclose(flat[:, :6], ISBAS_URBAN, rtol=1e-6)
+    np.testing.assert_allclose(flat[:, 6:], ISBAS_URBAN * math.sin(math.radians(13.0)) / math.sin(math.radians(23.0)),
+                               rtol=1e-6)
+
+
+def test_the_flat_ground_reference_takes_the_incidence_the_r_index_carries_or_stops(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    lc, r, dens = _flat_town(tmp_path, 38.0, r_metadata={"INCIDENCE_DEG": "38.0"})
+    flat = read_array(run_alg(NAME, {"LAND_COVER": lc, "R_INDEX": r, "DENSITIES": dens, "DENSITY_REFERENCE": 1,
+                                     "OUTPUT": str(tmp_path / "b.tif")})["OUTPUT"])
+    np.testing.assert_allclose(flat, ISBAS_URBAN, rtol=1e-6)
+    (tmp_path / "bare").mkdir()
+    lc, r, dens = _flat_town(tmp_path / "bare", 38.0)
+    with pytest.raises(QgsProcessingException, match="INCIDENCE"):
+        run_alg(NAME, {"LAND_COVER": lc, "R_INDEX": r, "DENSITIES": dens, "DENSITY_REFERENCE": 1,
+                       "OUTPUT": str(tmp_path / "c.tif")})
+    assert not (tmp_path / "c.tif").exists()
+
+
+def test_sufficient_per_area_and_no_value_for_an_area_off_the_land_cover(run_alg, tmp_path):
+    """250 targets per km2 seen whole: 0.36 km2 expects 90 points (enough at MIN_POINTS 50), 0.09 km2 22.5 (not
+    enough); an area 90 km off the land cover gets NULL in EXPECTED_POINTS and sufficient, with a warning."""
+    from testutils import recording_feedback
+
+    lc = np.full((20, 30), 111.0)
+    polys = hk.polygon_layer(str(tmp_path / "areas.gpkg"),
+                             [hk.square(500200.0, 4098200.0, 600.0), hk.square(501000.0, 4099000.0, 300.0),
+                              hk.square(590000.0, 4098200.0, 600.0)])
+    fb = recording_feedback()
+    res = run_alg(NAME, {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
+                         "DENSITIES": _csv(tmp_path / "d.csv", ["111,250"], header="class,density"),
+                         "R_INDEX": write_geotiff(tmp_path / "r.tif", np.ones((20, 30)), geotransform=GT),
+                         "AREAS": polys, "MIN_POINTS": 50, "OUTPUT": str(tmp_path / "t.tif"),
+                         "OUTPUT_TABLE": str(tmp_path / "table.gpkg")}, feedback=fb)
+    _names, rows = vector_features(res["OUTPUT_TABLE"])
+    assert [r["EXPECTED_POINTS"] for r in rows[:2]] == [pytest.approx(90.0), pytest.approx(22.5)]
+    assert [r["sufficient"] for r in rows] == [True, False, None]
+    assert rows[2]["EXPECTED_POINTS"] is None and rows[2]["POINTS_KM2"] is None
+    assert any("no expected points (NULL)" in w and "AREA_FID" in w for w in fb.warnings), fb.warnings
+
+
+def test_an_r_index_in_degrees_is_refused_and_one_slightly_beyond_1_is_warned(run_alg, tmp_path, inputs):
+    from qgis.core import QgsProcessingException
+    from testutils import recording_feedback
+
+    lc_path, _r_path, dens, _lc, _r = inputs
+    degrees = write_geotiff(tmp_path / "r_deg.tif", np.degrees(np.arcsin(np.clip(np.nan_to_num(_r), -1, 1))) + 30.0,
+                            geotransform=GT)
+    with pytest.raises(QgsProcessingException, match=r"R_INDEX: values range from .*angle in degrees"):
+        run_alg(NAME, {"LAND_COVER": lc_path, "DENSITIES": dens, "R_INDEX": degrees,
+                       "OUTPUT": str(tmp_path / "deg.tif")})
+    assert not (tmp_path / "deg.tif").exists()
+    fb = recording_feedback()
+    run_alg(NAME, {"LAND_COVER": lc_path, "DENSITIES": dens, "R_INDEX": _r_path, "OUTPUT": str(tmp_path / "ok.tif")},
+            feedback=fb)
+    assert any("beyond the -1..1 of an R-index" in w for w in fb.warnings), fb.warnings  # the fixture's 1.2
+
+
+def test_measured_densities_link_to_densities_in_the_modeler(qgis_app, tmp_path, calibration):
+    """OUTPUT_DENSITIES of one step is offered to DENSITIES of the next and the model runs: the second step's map
+    is the first one's (the same densities, per unit R-index)."""
+    from qgis.core import QgsProcessingParameterFeatureSource, QgsProcessingParameterRasterLayer
+    from testutils_modeler import UserModel, offered, run_model
+
+    m = UserModel("measure then plan")
+    m.input(QgsProcessingParameterRasterLayer("LC", "Land cover"))
+    m.input(QgsProcessingParameterRasterLayer("R", "R-index"))
+    m.input(QgsProcessingParameterFeatureSource("PTS", "Calibration points"))
+    m.input(QgsProcessingParameterFeatureSource("CAL", "Calibration area"))
+    # class 512 has too little area for a density of its own: the measuring step gets it typed
+    dens = _csv(tmp_path / "d512.csv", ["512,0"], header="class,density")
+    m.step("measure", "geohazard:targetsuitability", "Measure densities",
+           {"LAND_COVER": ("input", "LC"), "R_INDEX": ("input", "R"), "CALIBRATION_POINTS": ("input", "PTS"),
+            "CALIBRATION_AREA": ("input", "CAL"), "DENSITIES": dens}, {"MEASURED": "OUTPUT", "CSV": "OUTPUT_DENSITIES"})
+    m.input(QgsProcessingParameterRasterLayer("LC2", "Land cover of the area planned"))
+    m.step("plan", "geohazard:targetsuitability", "Plan with them",
+           {"LAND_COVER": ("input", "LC2"), "R_INDEX": ("input", "R"),
+            "DENSITIES": ("step", "measure", "OUTPUT_DENSITIES")}, {"PLANNED": "OUTPUT"})
+    model = m.done()
+    assert ("measure", "OUTPUT_DENSITIES") in offered(model, "plan", "DENSITIES")
+    lc2 = CAL_LC.copy()
+    lc2[lc2 == 512] = 311  # the measured table has no density for 512 (too small to measure)
+    got = run_model(model, {"LC": calibration["LAND_COVER"], "R": calibration["R_INDEX"],
+                            "LC2": write_geotiff(tmp_path / "lc2.tif", lc2, geotransform=KM),
+                            "PTS": calibration["CALIBRATION_POINTS"], "CAL": calibration["CALIBRATION_AREA"],
+                            "measure:MEASURED": str(tmp_path / "m.tif"), "measure:CSV": str(tmp_path / "m.csv"),
+                            "plan:PLANNED": str(tmp_path / "p.tif")})
+    assert os.path.exists(tmp_path / "m.csv")
+    planned, measured = read_array(got["plan:PLANNED"]), read_array(got["measure:MEASURED"])
+    same = CAL_LC != 512
+    np.testing.assert_allclose(planned[same], measured[same], rtol=1e-6)
+    assert np.isfinite(planned).sum() == np.isfinite(measured).sum()
+
+
+def test_the_flat_ground_reference_without_typed_densities_is_refused(run_alg, tmp_path, calibration):
+    """Measured densities are per unit R-index: a flat-ground reference with no DENSITIES to apply it to stops."""
+    from qgis.core import QgsProcessingException
+
+    params = dict(calibration, DENSITY_REFERENCE=1, INCIDENCE=35.0)
+    params.pop("CALIBRATION_AREA")
+    with pytest.raises(QgsProcessingException, match="DENSITY_REFERENCE 'flat open ground'.*leave it at 0"):
+        run_alg(NAME, params)
+    assert not os.path.exists(calibration["OUTPUT"])

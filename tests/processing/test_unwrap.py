@@ -324,3 +324,39 @@ def test_one_prior_per_pair_is_matched_by_its_name(run_alg, tmp_path):
     prior = write_geotiff(tmp_path / "priors" / "20200101_20200113.model.tif", 0.8 * truth)
     res = run_alg(NAME, {"INPUT": [src], "PRIOR": [prior], "OUTPUT": str(tmp_path / "u"), "MIN_COMPONENT_PIXELS": 10})
     assert _unwrapped_share(res["OUTPUT"], truth) >= 0.99
+
+
+def test_a_wrapped_phase_given_as_prior_is_refused_and_no_output_calls_it_good(run_alg, tmp_path):
+    """The wrapped interferogram itself (or any phase confined to -pi..pi with fringes) as PRIOR would make the
+    residual flat and come back as the "unwrapped" output: refused, saying it is wrapped. A small unwrapped prior
+    within -pi..pi (no jumps) stays accepted."""
+    from qgis.core import QgsProcessingException
+    from testutils import write_geotiff
+
+    src, truth = _steep_basin_files(tmp_path)
+    wrapped_prior = write_geotiff(tmp_path / "wrapped_prior.tif", np.angle(np.exp(1j * 0.8 * truth)))
+    with pytest.raises(QgsProcessingException, match=r"wrapped phase, not a prior model"):
+        run_alg(NAME, {"INPUT": [src], "PRIOR": [wrapped_prior], "OUTPUT": str(tmp_path / "w"),
+                       "OUTPUT_REPORT": str(tmp_path / "w.csv"), "MIN_COMPONENT_PIXELS": 10})
+    assert not (tmp_path / "w.csv").exists()
+    assert not (tmp_path / "w").exists() or not os.listdir(tmp_path / "w")
+    small = write_geotiff(tmp_path / "small_prior.tif", truth * (2.5 / np.nanmax(np.abs(truth))))
+    run_alg(NAME, {"INPUT": [src], "PRIOR": [small], "OUTPUT": str(tmp_path / "s"), "MIN_COMPONENT_PIXELS": 10})
+
+
+def test_a_prior_given_as_a_folder_is_used_or_refused_never_dropped(run_alg, tmp_path):
+    """A folder as PRIOR gives its rasters (here one per pair, matched by name): the steep basin unwraps as with the
+    file; an empty folder is refused, named."""
+    from qgis.core import QgsProcessingException
+    from testutils import write_geotiff
+
+    src, truth = _steep_basin_files(tmp_path)
+    (tmp_path / "priors").mkdir()
+    write_geotiff(tmp_path / "priors" / "20200101_20200113.model.tif", 0.8 * truth)
+    res = run_alg(NAME, {"INPUT": [src], "PRIOR": str(tmp_path / "priors"), "OUTPUT": str(tmp_path / "u"),
+                         "MIN_COMPONENT_PIXELS": 10})
+    assert _unwrapped_share(res["OUTPUT"], truth) >= 0.99
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(QgsProcessingException, match=r"PRIOR: the folder .*empty.* holds no raster"):
+        run_alg(NAME, {"INPUT": [src], "PRIOR": str(tmp_path / "empty"), "OUTPUT": str(tmp_path / "e"),
+                       "MIN_COMPONENT_PIXELS": 10})

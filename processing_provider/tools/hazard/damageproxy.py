@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 
+from qgis.core import QgsRasterLayer
+
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date, parse_date_pairs
 from ....algorithms.plausibility import check_date
+from ....fileio.base import vector
+from ....fileio.base.raster import raster_info
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -26,6 +30,8 @@ class DamageProxy(GeohazardAlgorithm):
     EVENT_DATE = "EVENT_DATE"
     STD_FLOOR = "STD_FLOOR"
     MIN_AREA_M2 = "MIN_AREA_M2"
+    MASK = "MASK"
+    MASK_VALUES = "MASK_VALUES"
     OUTPUT_AREAS = "OUTPUT_AREAS"
     OUTPUT_MEAN_COHERENCE = "OUTPUT_MEAN_COHERENCE"
     OUTPUT_CLASSES = "OUTPUT_CLASSES"
@@ -39,14 +45,20 @@ class DamageProxy(GeohazardAlgorithm):
         "before and one after it (several are averaged). Dates are read from the file names (20200101_20200113, "
         "LiCSAR, HyP3 ...): a pre-event pair that does not end before the event, a co-event pair that does not span "
         "it, or a pair acquired on the event's day is refused, named. All rasters share one grid. Coherence stored "
-        "as 0-255 is refused (divide by 255 first), except LiCSAR's .geo.cc.tif bytes, read as value / 255 with 0 as "
-        "no data, as the product defines.\n"
+        "in percent (0-100) or as bytes (0-255) is refused, saying which (divide by 100 or by 255 first), except "
+        "LiCSAR's .geo.cc.tif bytes, read as value / 255 with 0 as no data, as the product defines.\n"
         "<b>Event date</b>: YYYY-MM-DD.\n"
         "<b>Threshold</b> (default 3): the proxy at and above which the loss is significant. <b>Floor on the "
         "pre-event spread</b> (STD_FLOOR, coherence units, default 0.05). <b>Minimum mean coherence</b> (default "
         "0.3): ground whose mean pre-event coherence is lower is always decorrelated (water, forest, fields, a "
         "working dump face): it never had coherence to lose, so it is not damage; it gets no proxy and the class "
-        "'always decorrelated'. <b>Minimum area</b> (m2): smaller areas are left out of the polygons.\n\n"
+        "'always decorrelated'. <b>Minimum area</b> (m2): smaller areas are left out of the polygons.\n"
+        "<b>Mask</b> (optional, MASK): what to keep, as damage-proxy practice keeps the built-up land: a classes "
+        "raster (land cover, e.g. CORINE or ESA WorldCover; resampled onto the coherence grid with the nearest "
+        "neighbour when on another grid) with the class values to keep in MASK_VALUES (e.g. 111, 112, 121 for "
+        "CORINE's urban fabric and industrial units; 50 for WorldCover's built-up; ranges a-b), or polygons of what "
+        "to keep (building footprints, the town's outline). Elsewhere the proxy and the classes are no data and "
+        "there are no areas; the mean coherence is kept everywhere. A mask that keeps no pixel is refused.\n\n"
         "<b>Outputs</b>: OUTPUT, the proxy (mean_pre - mean_co) / max(std_pre, STD_FLOOR), positive = coherence "
         "loss, in pre-event standard deviations; OUTPUT_AREAS, polygons of 8-connected pixels at or above the "
         "threshold with area_m2 (on the ellipsoid for a geographic grid), mean_proxy, max_proxy, n_pixels; "
@@ -69,6 +81,10 @@ class DamageProxy(GeohazardAlgorithm):
                                          1.0, advanced=True))
         self.addParameter(declare.number(self.MIN_MEAN_COHERENCE, "Minimum mean pre-event coherence", 0.3, 0.0, 1.0))
         self.addParameter(declare.number(self.MIN_AREA_M2, "Minimum area of a polygon (m2)", 2000.0, 0.0))
+        self.addParameter(declare.raster_or_polygons(self.MASK, "Mask: classes raster or polygons to keep",
+                                                     optional=True))
+        self.addParameter(declare.text(self.MASK_VALUES, "Class values to keep (with a classes raster as mask)",
+                                       optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Damage proxy (pre-event standard deviations)"))
         self.addParameter(declare.vector_out(self.OUTPUT_AREAS, "Areas of significant coherence loss", "polygon",
                                              optional=True))
@@ -93,6 +109,33 @@ class DamageProxy(GeohazardAlgorithm):
         pairs = [parse_date_pairs(p, name=pid) for p, pid in zip(paths, (self.PRE_COHERENCE, self.CO_COHERENCE))]
         damage.check_pair_dates(pairs[0], pairs[1], event, pre_names=[os.path.basename(p) for p in paths[0]],
                                 co_names=[os.path.basename(p) for p in paths[1]])
+        self._mask(parameters, context, None)
+
+    def _mask(self, parameters, context, crs_wkt):
+        """MASK as ``("classes", path, values)`` or ``("polygons", [WKB in crs_wkt])`` (None without MASK; the
+        polygons are read only when ``crs_wkt`` is given)."""
+        values_text = self.parameterAsString(parameters, self.MASK_VALUES, context).strip() \
+            if parameters.get(self.MASK_VALUES) else ""
+        if not parameters.get(self.MASK):
+            if values_text:
+                raise GeohazardError(f"{self.MASK_VALUES} needs {self.MASK}: give the classes raster whose values "
+                                     "to keep")
+            return None
+        layer = self.parameterAsLayer(parameters, self.MASK, context)
+        if layer is None or not layer.isValid():
+            raise GeohazardError(f"{self.MASK}: cannot open {parameters.get(self.MASK)!r} as a raster or a polygon "
+                                 "layer")
+        if isinstance(layer, QgsRasterLayer):
+            return "classes", layer.source().split("|")[0], damage.parse_class_values(values_text, self.MASK_VALUES)
+        if values_text:
+            raise GeohazardError(f"{self.MASK_VALUES}: {self.MASK} is a polygon layer (what to keep is inside its "
+                                 f"polygons); class values go with a classes raster: leave {self.MASK_VALUES} empty")
+        if crs_wkt is None:
+            return "polygons", []
+        polys = vector.polygons_wkb(layer, crs_wkt, context.transformContext())
+        if not polys:
+            raise GeohazardError(f"{self.MASK}: the layer has no polygon to keep")
+        return "polygons", [w for _f, w in polys]
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.THRESHOLD, self.STD_FLOOR, self.MIN_MEAN_COHERENCE, self.MIN_AREA_M2)
@@ -108,11 +151,14 @@ class DamageProxy(GeohazardAlgorithm):
         outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
                 for k, pid in zip(io_damage.OUTPUT_KINDS, (self.OUTPUT, self.OUTPUT_MEAN_COHERENCE,
                                                            self.OUTPUT_CLASSES, self.OUTPUT_AREAS))}
+        crs = raster_info(read[self.PRE_COHERENCE][0][0], self.PRE_COHERENCE).crs_wkt
+        mask = self._mask(parameters, context, crs)
         results, table = io_damage.run_damage(
             [p for p, _ in read[self.PRE_COHERENCE]], [p for p, _ in read[self.CO_COHERENCE]], outs,
             names=(self.PRE_COHERENCE, self.CO_COHERENCE), threshold=v.THRESHOLD, std_floor=v.STD_FLOOR,
             min_mean_coherence=v.MIN_MEAN_COHERENCE, min_area_m2=v.MIN_AREA_M2,
-            run=knobs.run_settings(self, parameters, context), progress=FeedbackProgress(feedback), context=context)
+            run=knobs.run_settings(self, parameters, context), progress=FeedbackProgress(feedback), context=context,
+            mask=mask, mask_name=self.MASK)
         feedback.pushInfo(self.note(f"{len(table['label'])} area(s) of significant loss, "
                                     f"{float(table['area_m2'].sum()):.0f} m2 in all"))
         return results

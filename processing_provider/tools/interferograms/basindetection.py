@@ -32,7 +32,8 @@ class BasinDetection(GeohazardAlgorithm):
         "<b>Input</b>: wrapped interferograms (phase in radians -pi..pi, or complex; unwrapped phase is wrapped "
         "again, phase in degrees is refused), rasters or a folder, each named with its date pair (YYYYMMDD_YYYYMMDD), "
         "or a product as delivered (LiCSAR, HyP3 ...: docs/products.md); or one velocity raster (mm/yr) or one "
-        "phase-gradient map (the output of phasegradientstacking), chosen in <b>Input type</b>.\n"
+        "phase-gradient map (the output of phasegradientstacking), chosen in <b>Input type</b>. A velocity map in "
+        "which nothing is found and whose values stay below 0.5 gets a warning: it may be in m/yr.\n"
         "<b>Smallest feature</b> (MIN_SIZE_M, m): the diameter of the smallest basin or anomaly reported (windows "
         "smaller are not scored).\n"
         "<b>Fringe of a velocity map</b> (mm/yr): a velocity raster is wrapped at this rate per fringe (28 mm/yr: "
@@ -98,6 +99,10 @@ class BasinDetection(GeohazardAlgorithm):
                                         name=self.INPUT, min_radius_px=v.MIN_SIZE_M / 2 / pixel_m,
                                         fringe_mm=v.FRINGE_MM if v.INPUT_TYPE == 1 else 0.0)
             items = [(circle(d), d.score, pair, 2 * d.radius_px) for pair, ds in found for d in ds]
+        if not items and v.INPUT_TYPE == 1:
+            hint = basins.velocity_unit_hint(paths[0], self.INPUT)
+            if hint:
+                feedback.pushWarning(hint)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         basins.write_outlines(out, info, items, pixel_m=pixel_m)
         feedback.pushInfo(self.note(f"{len(items)} feature(s) in {len(paths)} raster(s)"))

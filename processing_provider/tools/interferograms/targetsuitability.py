@@ -7,10 +7,11 @@ import functools
 import shutil
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import geometry_meta as gm
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
 from ....fileio.insar import targets as io_targets
-from ...inputs import declare, ids, knobs, layers
+from ...inputs import acquisition, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -32,12 +33,16 @@ class TargetSuitability(GeohazardAlgorithm):
     CALIBRATION_AREA = "CALIBRATION_AREA"
     OUTPUT_TABLE = "OUTPUT_TABLE"
     OUTPUT_DENSITIES = "OUTPUT_DENSITIES"
+    DENSITY_REFERENCE = "DENSITY_REFERENCE"
+    INCIDENCE = ids.INCIDENCE
+    MIN_POINTS = "MIN_POINTS"
     HELP = (
         "Predicts, before any radar data are bought or processed, how many measurement points (radar targets) to "
         "expect per km2. It needs a land-cover raster, densities per class (a table, or an existing InSAR result "
         "to measure them on) and the R-index of geometricdistortion. It gives a raster of expected targets per "
         "km2 (class density times the R-index clipped to 0..1, 0 in layover and shadow) and, for optional "
-        "polygons, the expected points of each (\"will this slope have enough points?\").\n\n"
+        "polygons, the expected points of each and whether they are enough (\"will this slope have enough "
+        "points?\").\n\n"
         "<b>Land cover</b>: class codes, CORINE three-digit codes by default (111 continuous urban fabric ... 523 "
         "sea and ocean); the Copernicus CORINE GeoTIFF stores grid codes 1-44 (48 no data): choose that in "
         "<b>Land-cover codes</b> and they are read as the three-digit codes. Its grid is the output's grid.\n"
@@ -45,6 +50,13 @@ class TargetSuitability(GeohazardAlgorithm):
         "processing you plan (e.g. from a PSI or ISBAS result over similar land cover). Every code of the land "
         "cover must have a row: codes without one are listed (with their pixel counts and CORINE names) and the "
         "run stops; a missing class is never taken as 0.\n"
+        "<b>Density reference</b> (DENSITY_REFERENCE, default: per unit R-index): what a typed density counts. "
+        "<i>Per unit R-index</i>: the map is density x clip(R, 0, 1), so on flat ground (R = sin(incidence), about "
+        "0.4-0.7) it gives less than the typed value; the densities measured on Calibration points are always of "
+        "this kind. <i>Flat open ground at the scene's incidence</i>: the density a study reports for flat ground "
+        "(e.g. 8,000 points per km2 on flat urban ground): it is divided by sin(incidence) first, so flat ground "
+        "gives it back and slopes facing the sensor less. It needs the scene's incidence: INCIDENCE (degrees from "
+        "the vertical), else the INCIDENCE_DEG the R-index or land cover carries, else the run stops.\n"
         "<b>Calibration points</b> (instead of, or with, Densities): the points of an existing result in the same "
         "band over similar land cover (EGMS points for C-band in Europe, a PS or SBAS export, pstimeseries' "
         "output), in any CRS (reprojected onto the land cover, which must cover them). The density of a class is "
@@ -58,8 +70,8 @@ class TargetSuitability(GeohazardAlgorithm):
         "footprint). Without it, the convex hull of the points: too large where the result has holes or does not "
         "fill its hull (then the densities come out too low), so give the footprint when you have it.\n"
         "<b>R-index</b>: the R-index output of geometricdistortion (R = sin(incidence - slope along range); <= 0 "
-        "layover, NaN active shadow, taken as 0). On another grid it is resampled onto the land-cover grid "
-        "(bilinear) and the log says so.\n"
+        "layover, NaN active shadow, taken as 0): a sine, -1..1; a raster beyond 1.5 (an angle in degrees) is "
+        "refused. On another grid it is resampled onto the land-cover grid (bilinear) and the log says so.\n"
         "<b>Distortion classes</b> (optional): the class output of geometricdistortion; its passive layover and "
         "shadow (classes 2 and 4), which the R-index does not show, are set to 0 too (resampled with nearest "
         "neighbour when on another grid). With it, pixels outside the DEM are no-data instead of shadow.\n"
@@ -68,14 +80,19 @@ class TargetSuitability(GeohazardAlgorithm):
         "<b>Expected points per area</b> (optional, with Areas): the polygons with AREA_FID (the input feature id), "
         "AREA_KM2 (of the pixels whose centre is inside), COVERED_KM2 (of those with a value), EXPECTED_POINTS "
         "(the integral of the density over the polygon: sum of density x pixel area, pixel areas on the WGS84 "
-        "ellipsoid for a geographic grid) and POINTS_KM2. <b>Measured densities</b> (optional, with Calibration "
-        "points): the CSV class,density,label,points,area_km2 (classes without a density as # lines), which "
-        "Densities reads: keep it to plan another area.\n\n"
+        "ellipsoid for a geographic grid), POINTS_KM2 and sufficient (EXPECTED_POINTS >= MIN_POINTS, default 5). "
+        "An area with no pixel of the land cover (off its extent, or over its no-data) gets no value (NULL) in "
+        "EXPECTED_POINTS, POINTS_KM2 and sufficient, and a warning names it. <b>Measured densities</b> (optional, "
+        "with Calibration points): the CSV class,density,label,points,area_km2 (classes without a density as # "
+        "lines), which Densities reads (per unit R-index): keep it to plan another area, or link it to Densities "
+        "in a model.\n\n"
         "Method: the target-suitability map of the British nationwide feasibility study, Cigna F., Bateson L., "
         "Jordan C., Dashwood C. (2014) doi:10.1016/j.rse.2014.06.025; R-index after Notti D. et al. (2014) "
         "doi:10.1080/01431161.2014.894528."
     )
     OVERLAP = (("LAND_COVER", "R_INDEX"),)
+    FLAT_NEEDS = ("DENSITY_REFERENCE 'flat open ground' divides the densities by the flat ground's R-index, "
+                  "sin(incidence): " + acquisition.incidence_hint(ids.INCIDENCE))
     CODE_KINDS = ["CORINE codes (111-523) or the table's own",
                   "CORINE GeoTIFF grid codes (1-44, 48 = no data)"]
 
@@ -95,8 +112,13 @@ class TargetSuitability(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT, "Expected targets (per km2)"))
         self.addParameter(declare.vector_out(self.OUTPUT_TABLE, "Expected points per area", "polygon",
                                              optional=True, create=False))
-        self.addParameter(declare.file_out(self.OUTPUT_DENSITIES, "Measured densities (CSV)", "CSV files (*.csv)",
-                                           optional=True, create=False))
+        self.addParameter(declare.table_out(self.OUTPUT_DENSITIES, "Measured densities (CSV)", "CSV files (*.csv)",
+                                            optional=True, create=False))
+        self.addParameter(declare.enum(self.DENSITY_REFERENCE, "Densities count targets per km2",
+                                       ["per unit R-index (default)", "on flat open ground at the scene's incidence"]))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence for flat ground (degrees from the vertical)",
+                                         None, 0.001, 89.999, optional=True))
+        self.addParameter(declare.number(self.MIN_POINTS, "Enough points per area (sufficient)", 5.0, 0.0))
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
@@ -104,14 +126,16 @@ class TargetSuitability(GeohazardAlgorithm):
         grid_codes = self.parameterAsEnum(parameters, self.LAND_COVER_CODES, context) == 1
         given = parameters.get(self.DENSITIES) and io_targets.read_density_table(
             self.parameterAsFile(parameters, self.DENSITIES, context))
+        paths = {pid: parameters.get(pid) and self.raster_path(parameters, pid, context)
+                 for pid in (self.R_INDEX, self.DISTORTION)}
+        if given and self.parameterAsEnum(parameters, self.DENSITY_REFERENCE, context) == 1:
+            given = io_targets.flat_ground_densities(given, acquisition.resolve_geometry(
+                self, parameters, self.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, carried=False,
+                rasters=[paths[self.R_INDEX], info.path], why_needed=self.FLAT_NEEDS).value, progress, self.DENSITIES)
         folder = io_targets.scratch_folder()
         results = {}
         try:
-            paths = {pid: parameters.get(pid) and self.raster_path(parameters, pid, context)
-                     for pid in (self.R_INDEX, self.DISTORTION)}
-            sources, notes = io_targets.grid_sources(info, self.LAND_COVER, paths, folder)
-            for note in notes:
-                feedback.pushInfo(note)
+            sources = io_targets.grid_sources(info, self.LAND_COVER, paths, folder, progress)
             table = given or None
             if parameters.get(self.CALIBRATION_POINTS):
                 table = _targets.merge_tables(table, self._measured(parameters, context, feedback, info, sources,
@@ -135,10 +159,10 @@ class TargetSuitability(GeohazardAlgorithm):
         if table_path and parameters.get(self.AREAS):
             polys = io_targets.polygons_of(layers.feature_source(self, parameters, self.AREAS, context),
                                            info.crs_wkt, context.transformContext(), self.AREAS)
-            rows = io_targets.points_per_polygon(out, info, polys, progress)
-            results[self.OUTPUT_TABLE] = io_targets.write_points_table(table_path, rows, polys, info.crs_wkt)
-            total = rows["EXPECTED_POINTS"].sum()
-            feedback.pushInfo(self.note(f"{len(polys)} area(s): {total:.0f} expected points"))
+            results[self.OUTPUT_TABLE], summary = io_targets.area_table(
+                table_path, out, info, polys, self.parameterAsDouble(parameters, self.MIN_POINTS, context), progress,
+                names=(self.AREAS, self.LAND_COVER, self.MIN_POINTS))
+            feedback.pushInfo(self.note(summary))
         return results
 
     def _measured(self, parameters, context, feedback, info, sources, run, progress, grid_codes, results):
@@ -148,14 +172,10 @@ class TargetSuitability(GeohazardAlgorithm):
             layers.feature_source(self, parameters, self.CALIBRATION_AREA, context), info.crs_wkt,
             context.transformContext(), self.CALIBRATION_AREA)
         path = layers.optional_file(self, parameters, self.OUTPUT_DENSITIES, context)
-        table, lines, small = io_targets.measure_densities(
+        table, summary = io_targets.measure_densities(
             info, sources, (pts.x, pts.y, pts.crs.toWkt() if pts.crs else ""), area or None, run, progress,
-            grid_codes=grid_codes, out_path=path)
-        feedback.pushInfo(self.note(lines[0]))
-        for line in lines[1:]:
-            feedback.pushInfo(line)
-        if small:
-            feedback.pushWarning(small)
+            grid_codes=grid_codes, out_path=path, log=progress)
+        feedback.pushInfo(self.note(summary))
         if path:
             results[self.OUTPUT_DENSITIES] = path
         return table
@@ -168,6 +188,10 @@ class TargetSuitability(GeohazardAlgorithm):
             raise GeohazardError(f"give {self.DENSITIES} (a CSV class,density) or {self.CALIBRATION_POINTS} (an "
                                  "existing InSAR result to measure the densities on): the tool has no densities "
                                  "of its own")
+        if parameters.get(self.DENSITY_REFERENCE) in (1, "1") and not parameters.get(self.DENSITIES):
+            raise GeohazardError(f"{self.DENSITY_REFERENCE} 'flat open ground' says how the densities of "
+                                 f"{self.DENSITIES} were given; without {self.DENSITIES} there are only measured "
+                                 "densities, which are per unit R-index: leave it at 0")
         for pid in (self.CALIBRATION_AREA, self.OUTPUT_DENSITIES):
             if parameters.get(pid) and not parameters.get(self.CALIBRATION_POINTS):
                 raise GeohazardError(f"{pid} needs {self.CALIBRATION_POINTS}: give the points of the result to "

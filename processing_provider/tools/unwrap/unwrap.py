@@ -132,7 +132,9 @@ class Unwrap(GeohazardAlgorithm):
         self._priors(parameters, context, stacks.wrapped_stack(self, parameters, context))
 
     def _priors(self, parameters, context, stack, log=None) -> dict:
-        paths = stacks.raster_list_paths(self, parameters, self.PRIOR, context) if parameters.get(self.PRIOR) else []
+        paths = unwrap_io.prior_paths(stacks.raw_list(parameters.get(self.PRIOR))) if parameters.get(self.PRIOR) else []
+        if parameters.get(self.PRIOR) and not paths:
+            paths = stacks.raster_list_paths(self, parameters, self.PRIOR, context)
         units = unwrap_prior.UNITS[self.parameterAsEnum(parameters, self.PRIOR_UNITS, context)]
         return unwrap_io.match_priors(paths, stack.pairs, stack.info, units, log=log, wavelength_paths=stack.paths)
 
