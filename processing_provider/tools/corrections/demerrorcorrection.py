@@ -9,6 +9,7 @@ from ....algorithms.corrections import dem_error, velocity_filter
 from ....algorithms.formats import geometry_meta as gm
 from ....fileio.base import metadata
 from ....fileio.display import styles
+from ....fileio.formats import baseline_geometry
 from ....fileio.motion import points
 from ...inputs import acquisition, declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
@@ -132,6 +133,7 @@ class DemErrorCorrection(GeohazardAlgorithm):
         dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
         geometry = {}
+        stated = baseline_geometry.baselines_geometry(files) if files else []
         for key, pid, by_raster in ((gm.SLANT_RANGE_KEY, self.SLANT_RANGE_M, self.SLANT_RANGE_RASTER),
                                     (gm.INCIDENCE_KEY, self.INCIDENCE, self.INCIDENCE_RASTER)):
             if parameters.get(by_raster):
@@ -139,6 +141,7 @@ class DemErrorCorrection(GeohazardAlgorithm):
                 continue
             geometry[key] = acquisition.scene_value(
                 self, parameters, pid, context, feedback, key, needed=True, rasters=[info.path],
+                attributes=acquisition.product_values(stated, key, [info.path], self.BASELINES),
                 hint=acquisition.slant_range_hint(pid, by_raster) if key == gm.SLANT_RANGE_KEY
                 else acquisition.incidence_hint(pid, by_raster))
         window = self._window(parameters, context)
