@@ -15,7 +15,6 @@ import importlib
 import importlib.util
 import os
 import platform
-import sys
 
 from .errors import GeohazardError
 
@@ -34,9 +33,8 @@ class MissingPackageError(GeohazardError):
 
 
 def available(name: str) -> bool:
-    """True when the package ``name`` (its import name) can be imported, without importing it."""
-    if name in sys.modules:
-        return sys.modules[name] is not None
+    """True when the package ``name`` (its import name) can be imported, without importing it (a package blocked
+    with a ``None`` entry among the loaded modules counts as missing: :func:`importlib.util.find_spec` says so)."""
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
