@@ -128,3 +128,15 @@ def sum_first_axis(a) -> np.ndarray:
 
 
 __all__ = ["row_sums", "add_rows", "RowSums", "columnwise_matmul", "sum_first_axis"]
+
+
+def canonical_nan(a: np.ndarray) -> np.ndarray:
+    """``a`` with every NaN made the one quiet NaN of positive sign, in place; returns ``a``.
+
+    A NaN's sign and payload carry no meaning but differ by path: a negation flips the sign bit of a NaN, an operation
+    on two NaNs returns one of them by operand order, which a compiler may swap (``a - b`` as ``a + (-b)``) and
+    numpy's vector and scalar loops order differently (which elements take which loop depends on the array's
+    alignment in memory). Canonical NaNs keep "same input, same bytes" where results hold NaN (a singular station
+    of an elastic model, a pixel without data)."""
+    np.copyto(a, np.nan, where=np.isnan(a))
+    return a

@@ -300,7 +300,8 @@ def _date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarr
             found.update({k: v for k, v in _read_isce(p).items() if tuple(sorted(k)) not in found})
             if not found:
                 raise GeohazardError(f"BASELINES: the folder {p!r} holds no GAMMA *_bperp.par / *_base.par, ISCE, "
-                                     "LiCSAR (baselines) or HyP3 (<product>.txt) baseline files")
+                                     "LiCSAR (baselines) or HyP3 (<product>.txt, loose or in the products' zips) "
+                                     "baseline files")
             per_pair.update({tuple(sorted(k)): v for k, v in found.items()})
         elif is_hyp3_parameters(p) or os.path.basename(p) == "baselines":
             per_pair.update({tuple(sorted(k)): v for k, v in read_baselines([p]).items()})

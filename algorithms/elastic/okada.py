@@ -48,6 +48,7 @@ import numpy as np
 
 from .._numba import njit, prange
 from ..errors import GeohazardError
+from ..ordered import canonical_nan
 from .okada_block import _gradients_kernel
 from .okada_corners import _plane_corners
 from .okada_dc3d import (  # noqa: F401 - dc3d, dc3d0, the source table's columns: public here too
@@ -228,7 +229,8 @@ def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, 
         else:
             _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
                                 members, rest, bool(gradients), bool(share_corners), out[i0:i1])
-    return out, shape
+    return canonical_nan(out), shape
+
 
 
 def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
@@ -245,4 +247,4 @@ def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
     out = np.empty((e.size, sources.shape[0], 3))
     kernel = _greens_serial if e.size * sources.shape[0] < 20_000 else _greens_kernel
     kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
-    return out
+    return canonical_nan(out)

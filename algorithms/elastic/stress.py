@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import canonical_nan
 
 
 def lame_lambda(shear_modulus_pa: float, poisson: float) -> float:
@@ -330,9 +331,12 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
         dcfs, st, dp, rk = optimal_planes(sig, regional, friction=friction)
         n, r = receiver_vectors(st, dp, rk)
         t = np.einsum("...ij,...j->...i", sig, n)
-        return {"dcfs_pa": dcfs, "shear_pa": np.einsum("...i,...i->...", t, r),
-                "normal_pa": np.einsum("...i,...i->...", t, n), "strike_deg": st, "dip_deg": dp, "rake_deg": rk}
-    dcfs, shear, normal = resolve_on_planes(sig, strike_deg, dip_deg, rake_deg, friction=friction)
-    opt_rake, opt_dcfs = optimal_rake_on_planes(sig, strike_deg, dip_deg, friction=friction)
-    return {"dcfs_pa": dcfs, "shear_pa": shear, "normal_pa": normal, "opt_rake_deg": opt_rake,
-            "opt_dcfs_pa": opt_dcfs}
+        out = {"dcfs_pa": dcfs, "shear_pa": np.einsum("...i,...i->...", t, r),
+               "normal_pa": np.einsum("...i,...i->...", t, n), "strike_deg": st, "dip_deg": dp, "rake_deg": rk}
+    else:
+        dcfs, shear, normal = resolve_on_planes(sig, strike_deg, dip_deg, rake_deg, friction=friction)
+        opt_rake, opt_dcfs = optimal_rake_on_planes(sig, strike_deg, dip_deg, friction=friction)
+        out = {"dcfs_pa": dcfs, "shear_pa": shear, "normal_pa": normal, "opt_rake_deg": opt_rake,
+               "opt_dcfs_pa": opt_dcfs}
+    # a singular station's NaN runs through negations and products whose order differs by path: one NaN
+    return {k: canonical_nan(np.array(v, dtype=float)) for k, v in out.items()}

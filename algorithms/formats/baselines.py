@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import GeohazardError
 from . import hyp3, licsar
+from .baseline_geometry import hyp3_parameter_texts
 from .dates import parse_date_pair
 
 _NUM = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
@@ -82,12 +83,14 @@ def read_gamma_base_par(path: str) -> float:
 
 
 def read_baselines(paths: Iterable[str]) -> dict:
-    """Perpendicular baselines by date pair from GAMMA files or folders of them.
+    """Perpendicular baselines by date pair from GAMMA files, LiCSAR ``baselines``, HyP3 ``<name>.txt`` (loose or
+    inside the products' zips), or folders of them.
 
     Parameters
     ----------
     paths : iterable of str
-        Files (``*_bperp.par``, ``*_base.par``) and/or folders (searched for both).
+        Files (``*_bperp.par``, ``*_base.par``, ``baselines``, HyP3 ``.txt`` or ``.zip``) and/or folders
+        (searched for all of them, HyP3 products one level down).
 
     Returns
     -------
@@ -95,30 +98,30 @@ def read_baselines(paths: Iterable[str]) -> dict:
         ``{(date, date): bperp_m}``; ``*_bperp.par`` wins over ``*_base.par`` for the same pair.
     """
     files = []
+    zips = []
     for p in paths:
         if os.path.isdir(p):
             files += sorted(f for pat in ("*_bperp.par", "*_bperp.par.gz", "*_base.par", "*_base.par.gz", "baselines")
                             for f in glob.glob(os.path.join(p, pat)))
             files += sorted(f for pat in ("*.txt", "*/*.txt") for f in glob.glob(os.path.join(p, pat))
                             if is_hyp3_parameters(f))
+            zips += sorted(glob.glob(os.path.join(p, "*.zip")))
+        elif p and p.lower().endswith(".zip"):
+            zips.append(p)
         elif p:
             files.append(p)
     out: dict = {}
     exact: set = set()
+    for z in zips:
+        for name, text in hyp3_parameter_texts(z):
+            _hyp3_pair(out, exact, name, text)
     for f in files:
         if os.path.basename(f) == "baselines":
             out.update(_licsar_pairs(f))
             continue
         if is_hyp3_parameters(f):
             with _open_text(f) as fh:
-                meta = hyp3.parse_parameters(fh.read(), os.path.basename(f))
-            value = hyp3.parameters_baseline(meta, os.path.basename(f))
-            if value is None:
-                raise GeohazardError(f"baseline file {os.path.basename(f)!r}: the HyP3 parameter file has no "
-                                     "'Baseline:' value")
-            d1, d2 = parse_date_pair(f)
-            out[tuple(sorted((d1, d2)))] = value if d1 <= d2 else -value
-            exact.add(tuple(sorted((d1, d2))))
+                _hyp3_pair(out, exact, os.path.basename(f), fh.read())
             continue
         pair = tuple(sorted(parse_date_pair(f)))
         if f.endswith(("_bperp.par", "_bperp.par.gz")):
@@ -127,6 +130,16 @@ def read_baselines(paths: Iterable[str]) -> dict:
         elif pair not in exact:
             out[pair] = read_gamma_base_par(f)
     return out
+
+
+def _hyp3_pair(out: dict, exact: set, name: str, text: str) -> None:
+    """The ``Baseline:`` of one HyP3 ``<name>.txt`` into ``out`` (``{(earlier, later): bperp_m}``)."""
+    value = hyp3.parameters_baseline(hyp3.parse_parameters(text, name), name)
+    if value is None:
+        raise GeohazardError(f"baseline file {name!r}: the HyP3 parameter file has no 'Baseline:' value")
+    d1, d2 = parse_date_pair(name)
+    out[tuple(sorted((d1, d2)))] = value if d1 <= d2 else -value
+    exact.add(tuple(sorted((d1, d2))))
 
 
 def is_hyp3_parameters(path: str) -> bool:

@@ -417,6 +417,10 @@ class RasterWriter:
 
     def _gdal_write(self, band: int, arr: np.ndarray, row: int) -> None:
         arr = arr.astype(self.dtype, copy=False)
+        if self.dtype.kind == "f" and arr.size:
+            nan = np.isnan(arr)
+            if nan.any():  # one NaN: its sign and payload depend on operand order, not on the data (same bytes)
+                arr = np.where(nan, self.dtype.type(np.nan), arr)
         if self.dtype.kind in "fiu" and arr.size:
             self._lo[band - 1] = np.fmin(self._lo[band - 1], np.fmin.reduce(arr, axis=None))
             self._hi[band - 1] = np.fmax(self._hi[band - 1], np.fmax.reduce(arr, axis=None))

@@ -583,3 +583,4 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
                               "choice)")
     out.info_lines += summarise_left_out(spec.left_out)
     return out
+

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.geometry_meta import Choice
-from ...fileio.base.metadata import geometry_choice
+from ...fileio.base.metadata import geometry_choice, geotiff_metadata
 from .aliases import given
 from .feedback import FeedbackProgress
 
@@ -85,14 +86,25 @@ def heading_hint(pid: str, raster: str = "") -> str:
 
 
 def scene_value(alg, parameters, pid: str, context, feedback, key: str, *, needed: bool, rasters: Iterable[str] = (),
-                hint: str = "", carried: bool = True) -> float:
-    """The geometry rule with no default (:func:`resolve_geometry`): the typed value, else the inputs' metadata,
-    else a refusal ending with ``hint``; NaN when the run does not need the value (``needed`` False: a raster or the
+                hint: str = "", carried: bool = True, attributes: Iterable = ()) -> float:
+    """The geometry rule with no default (:func:`resolve_geometry`): the typed value, else the inputs' metadata
+    (``rasters``, then ``attributes``: ``(label, mapping)`` pairs such as what a BASELINES product states), else a
+    refusal ending with ``hint``; NaN when the run does not need the value (``needed`` False: a raster or the
     points' own LOS fields give it)."""
     if not needed:
         return float("nan")
     return float(resolve_geometry(alg, parameters, pid, context, feedback, key, rasters=rasters,
-                                  why_needed=hint, carried=carried).value)
+                                  attributes=attributes, why_needed=hint, carried=carried).value)
+
+
+def product_values(stated: Iterable, key: str, rasters: Iterable[str], parameter: str = "BASELINES") -> list:
+    """The ``(label, metadata)`` pairs of ``stated`` (what a product given as ``parameter`` states of its geometry,
+    :func:`...fileio.formats.baseline_geometry.baselines_geometry`) that give the scene value ``key``, for the geometry
+    rule's ``attributes``; none when ``rasters`` carry it themselves (the inputs' own metadata comes first)."""
+    q = gm.QUANTITIES[key]
+    if gm.collect(q, geotiff_metadata(list(rasters)))[0]:
+        return []
+    return [(f"{parameter} {label}", md) for label, md in stated if any(k in md for k in q.keys)]
 
 
 #: Point fields that give each point its own line of sight (EGMS los_east/los_north/los_up; incidence_angle with
@@ -113,8 +125,6 @@ def heading_and_incidence(alg, parameters, context, feedback, *, need_heading: b
                           heading_raster: str = "", incidence_raster: str = "", hint_prefix: str = "") -> tuple:
     """``(heading, incidence)`` degrees by :func:`scene_value` (NaN where not needed): typed > the metadata of
     ``rasters`` > refusal naming the parameter and, when given, the raster that can replace it."""
-    from ...algorithms.formats import geometry_meta as gm
-
     rasters = list(rasters)
     head = scene_value(alg, parameters, heading_pid, context, feedback, gm.HEADING_KEY, needed=need_heading,
                        rasters=rasters, hint=hint_prefix + heading_hint(heading_pid, heading_raster))

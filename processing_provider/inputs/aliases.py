@@ -63,7 +63,7 @@ def alias_definition(alg, definition, alias: Alias):
     label = definition.description()
     if alias.old_unit and label.endswith(")") and "(" in label:
         label = label[:label.rindex("(")].rstrip()
-    old.setDescription(alg.tr(f"{label} ({unit}former ID of {alias.new_id})"))
+    old.setDescription(alg.tr("{label} ({unit}former ID of {new})").format(label=label, unit=unit, new=alias.new_id))
     old.setDefaultValue(None)
     old.setFlags(old.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden
                  | QgsProcessingParameterDefinition.Flag.FlagOptional)

@@ -441,7 +441,7 @@ def km_parameter(alg, pid, label, default, *, minimum, maximum=None) -> QgsProce
     kwargs = {"minValue": minimum}
     if maximum is not None:
         kwargs["maxValue"] = maximum
-    p = QgsProcessingParameterNumber(pid, alg.tr(f"{label} (km)"), QgsProcessingParameterNumber.Type.Double,
+    p = QgsProcessingParameterNumber(pid, alg.tr(label) + " (km)", QgsProcessingParameterNumber.Type.Double,
                                      default, **kwargs)
     p.setMetadata({"widget_wrapper": {"decimals": 3}})
     return p
@@ -491,11 +491,13 @@ def add_los_pair(alg) -> None:
     num = QgsProcessingParameterNumber.Type.Double
     for los, inc, head, n, optional in ((LOS_ASC, ASC_INCIDENCE, ASC_HEADING, 1, False),
                                         (LOS_DESC, DESC_INCIDENCE, DESC_HEADING, 2, True)):
-        alg.addParameter(QuietRaster(los, alg.tr(f"LOS displacement {n} (mm)"), optional=optional))
-        alg.addParameter(QgsProcessingParameterNumber(inc, alg.tr(f"Incidence {n} (degrees; empty = metadata)"), num,
-                                                      None, True, minValue=0.001, maxValue=89.999))
-        alg.addParameter(QgsProcessingParameterNumber(head, alg.tr(f"Heading {n} (degrees; empty = metadata)"), num,
-                                                      None, True, minValue=-360.0, maxValue=360.0))
+        alg.addParameter(QuietRaster(los, alg.tr("LOS displacement {n} (mm)").format(n=n), optional=optional))
+        inc_label = alg.tr("Incidence {n} (degrees; empty = metadata)").format(n=n)
+        head_label = alg.tr("Heading {n} (degrees; empty = metadata)").format(n=n)
+        alg.addParameter(QgsProcessingParameterNumber(inc, inc_label, num, None, True, minValue=0.001,
+                                                      maxValue=89.999))
+        alg.addParameter(QgsProcessingParameterNumber(head, head_label, num, None, True, minValue=-360.0,
+                                                      maxValue=360.0))
 
 
 #: The grid of a stack whose pairs cover different areas (HyP3 products): options of STACK_EXTENT, in the order of

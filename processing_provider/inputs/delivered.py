@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-from qgis.core import QgsProcessingUtils, QgsRasterLayer
+from qgis.core import QgsProcessing, QgsProcessingUtils, QgsRasterLayer
 
 from ...algorithms.formats.units import not_millimetres
 from ...fileio.formats import gamma as gamma_io
@@ -173,6 +173,9 @@ def announce(alg, parameters, feedback, context=None) -> None:
     for d in alg.parameterDefinitions():
         if d.isDestination() or d.type() not in ("raster", "multilayer") or d.name() in own:
             continue
+        if d.type() == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeFile:
+            continue  # plain files (BASELINES: a MintPy .h5 of baselines), read by the tool, never as a raster
+
         value = parameters.get(d.name())
         if d.type() == "multilayer":
             for item in value if isinstance(value, (list, tuple)) else [value]:

@@ -72,7 +72,7 @@ def add_run_parameters(alg, used=RUN_WIDE) -> None:
     ignored: a script or a model that sets them still runs)."""
     num = QgsProcessingParameterNumber
     memory = _advanced(num(
-        MAX_MEMORY_MB, alg.tr(f"Memory for one block (MiB; empty = {DEFAULT_MAX_MEMORY_MB})"),
+        MAX_MEMORY_MB, alg.tr("Memory for one block (MiB; empty = {mb})").format(mb=DEFAULT_MAX_MEMORY_MB),
         num.Type.Integer, defaultValue=None, optional=True, minValue=1))
     if MAX_MEMORY_MB not in used:
         memory.setFlags(memory.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)

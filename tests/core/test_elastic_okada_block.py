@@ -212,3 +212,26 @@ def test_station_loops_are_simd(tmp_path, cpu):
     counts = json.loads(r.stdout.strip().splitlines()[-1])
     for name, (packed_div, packed_sqrt) in counts.items():
         assert packed_div > 0 and packed_sqrt > 0, (cpu, name, counts)
+
+
+def test_singular_stations_give_one_nan_whatever_the_path():
+    """A station on a source edge is NaN in every output, the one positive quiet NaN (``ordered.canonical_nan``):
+    the Coulomb stress resolved from it runs the NaN through negations and products whose operand order differs
+    between numba and numpy's vector and scalar loops, which would flip its sign bit and change the bytes."""
+    from insar_geohazards.algorithms.elastic import stress
+    from insar_geohazards.algorithms.ordered import canonical_nan
+
+    rng = np.random.default_rng(3)
+    t, _ = _mesh(rng)
+    # the first patch's lower-edge start (its reference point) at its own depth: singular
+    e, n, z = np.array([t[0, 0], t[0, 0] + 9e3]), np.array([t[0, 1], t[0, 1] - 7e3]), np.array([t[0, 2], 2e3])
+    canonical = np.array(np.nan).view(np.uint64)
+    for share in (True, False):
+        d, g = okada.okada_displacement(e, n, t, up_m=-z, gradients=True, share_corners=share)
+        assert np.isnan(d[0]).all() and np.isfinite(d[1]).all()
+        assert np.all(g.view(np.uint64)[np.isnan(g)] == canonical)
+    res = stress.coulomb_at_points(e, n, z, t, strike_deg=30.0, dip_deg=60.0, rake_deg=90.0)
+    for key, v in res.items():
+        assert np.isnan(v[0]) and np.all(v.view(np.uint64)[np.isnan(v)] == canonical), key
+    neg = -np.full(3, np.nan)  # a negated NaN: sign bit set
+    assert np.signbit(neg).all() and not np.signbit(canonical_nan(neg)).any()

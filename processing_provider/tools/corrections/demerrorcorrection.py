@@ -9,6 +9,7 @@ from ....algorithms.corrections import dem_error, velocity_filter
 from ....algorithms.formats import geometry_meta as gm
 from ....fileio.base import metadata
 from ....fileio.display import styles
+from ....fileio.formats import baseline_geometry
 from ....fileio.motion import points
 from ...inputs import acquisition, declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
@@ -51,7 +52,9 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "<b>Slant range</b> (SLANT_RANGE_M, m; the former ID SLANT_RANGE still works) and <b>incidence</b> "
         "(degrees): rasters on the grid (MintPy's geometryGeo.h5 "
         "gives its slantRangeDistance and incidenceAngle), or constants. Empty (the default): the value the time "
-        "series carries (SLANT_RANGE_M, INCIDENCE_DEG; MintPy's timeseries.h5 with its work folder's geometry); a "
+        "series carries (SLANT_RANGE_M, INCIDENCE_DEG; MintPy's timeseries.h5 with its work folder's geometry), else "
+        "what the product given as BASELINES states (LiCSAR's metadata.txt, HyP3's .txt 'Slant range center' and "
+        "lv_theta, ISCE2's reference/IW*.xml and los.rdr, MintPy's geometry file or attributes); a "
         "value you type is used, with a warning naming both when the metadata says otherwise; the log says which "
         "value was used and where it came from. With neither, the tool stops and says what to type (it no longer "
         "assumes the middle of a Sentinel-1 IW swath, 850 km and 39 deg). They scale the DEM error (by "
@@ -132,6 +135,7 @@ class DemErrorCorrection(GeohazardAlgorithm):
         dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
         geometry = {}
+        stated = baseline_geometry.baselines_geometry(files) if files else []
         for key, pid, by_raster in ((gm.SLANT_RANGE_KEY, self.SLANT_RANGE_M, self.SLANT_RANGE_RASTER),
                                     (gm.INCIDENCE_KEY, self.INCIDENCE, self.INCIDENCE_RASTER)):
             if parameters.get(by_raster):
@@ -139,6 +143,7 @@ class DemErrorCorrection(GeohazardAlgorithm):
                 continue
             geometry[key] = acquisition.scene_value(
                 self, parameters, pid, context, feedback, key, needed=True, rasters=[info.path],
+                attributes=acquisition.product_values(stated, key, [info.path], self.BASELINES),
                 hint=acquisition.slant_range_hint(pid, by_raster) if key == gm.SLANT_RANGE_KEY
                 else acquisition.incidence_hint(pid, by_raster))
         window = self._window(parameters, context)

@@ -75,8 +75,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
                 continue
             points = mask & (cin.faults.kind == okada.KIND_POINT)
             if points.any():
-                feedback.pushWarning(self.tr(f"{int(points.sum())} Kode 400 point source(s) are not written as lines; "
-                                             f"use the .inp file directly in the fault tools (COULOMB_INP)"))
+                feedback.pushWarning(self.tr("{n} Kode 400 point source(s) are not written as lines; use the .inp file "
+                                             "directly in the fault tools (COULOMB_INP)").format(n=int(points.sum())))
             mask = mask & ~points
             f = cin.faults.subset(mask)
             out = self.parameterAsOutputLayer(parameters, key, context)
@@ -88,5 +88,6 @@ class ImportCoulombInput(GeohazardAlgorithm):
             results[key] = out
             if key == self.OUTPUT_SOURCES and len(f):
                 m0, mw = faults.moment(f, shear_modulus_pa=cin.shear_modulus_pa)
-                feedback.pushInfo(self.tr(f"{len(f)} sources: M0 = {m0:.4g} N m, Mw = {mw:.2f}"))
+                feedback.pushInfo(self.tr("{n} sources: M0 = {m0} N m, Mw = {mw}").format(
+                    n=len(f), m0=f"{m0:.4g}", mw=f"{mw:.2f}"))
         return results

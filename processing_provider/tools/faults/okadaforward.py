@@ -70,5 +70,6 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
                                                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"])})
         styles.style_raster_diverging(out_path, context=context, band=4)
         m0, mw = moment(faults)
-        feedback.pushInfo(self.tr(f"{len(faults)} source planes; M0 = {m0:.4g} N m, Mw = {mw:.2f} (mu = 3.2e10 Pa)"))
+        feedback.pushInfo(self.tr("{n} source planes; M0 = {m0} N m, Mw = {mw} (mu = 3.2e10 Pa)").format(
+            n=len(faults), m0=f"{m0:.4g}", mw=f"{mw:.2f}"))
         return {self.OUTPUT: out_path}

@@ -134,7 +134,8 @@ class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
             for k, nm in enumerate(names):
                 col = res.realisations[:, k]
                 sd = col.std(ddof=1) if len(col) > 1 else 0.0
-                feedback.pushInfo(self.tr(f"{nm}: mean {col.mean():.4g}, std {sd:.3g}"))
+                feedback.pushInfo(self.tr("{name}: mean {mean}, std {sd}").format(name=nm, mean=f"{col.mean():.4g}",
+                                                                           sd=f"{sd:.3g}"))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_FAULT, context)
         fields = faults.fault_fields(f, np.array([100]))
         fields["mw"] = np.array([res.mw])

@@ -10,6 +10,7 @@ from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
 from ....fileio.display import styles
+from ....fileio.formats import baseline_geometry
 from ....fileio.insar import slc
 from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
@@ -138,15 +139,17 @@ class PsTimeSeries(GeohazardAlgorithm):
             progress=SubProgress(progress, 0, 30))
         feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
         x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
-        bperp = None
+        bperp, stated = None, []
         if parameters.get(self.BASELINES):
-            bperp = baselines.baselines_for_dates(baselines.read_baselines(
-                self.parameterAsFile(parameters, self.BASELINES, context)), stack.dates)
+            given = self.parameterAsFile(parameters, self.BASELINES, context)
+            bperp = baselines.baselines_for_dates(baselines.read_baselines(given), stack.dates)
+            stated = baseline_geometry.baselines_geometry([given])
         slcs = stacks.slc_paths(self, parameters, context)
         wavelength = resolve_wavelength(self, parameters, self.WAVELENGTH, context, feedback, rasters=slcs)
         # the DEM-error term (baselines given) scales with B_perp / (R sin(incidence)): no assumed geometry
         slant, inc = (acquisition.scene_value(
             self, parameters, pid, context, feedback, key, needed=bperp is not None, rasters=slcs,
+            attributes=acquisition.product_values(stated, key, slcs, self.BASELINES),
             hint=hint + " (the height error of a point scales with B_perp / (R sin(incidence)))")
             for pid, key, hint in ((self.SLANT_RANGE_M, gm.SLANT_RANGE_KEY, acquisition.slant_range_hint(
                                         self.SLANT_RANGE_M)),
