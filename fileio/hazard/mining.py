@@ -27,11 +27,20 @@ COMPONENTS = {"vertical": ("up_mm", "VERTICAL"), "east": ("east_mm", "EAST"), "n
               "los": ("los_mm", "LOS")}
 
 
+def _is_null(value) -> bool:
+    return value is None or (hasattr(value, "isNull") and value.isNull())
+
+
 def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid) -> float:
     value = feat.attributes()[index] if index >= 0 else None
     number = vector.as_number(value) if value is not None else math.nan
     if math.isfinite(number):
         return number
+    field = feat.fields().at(index) if index >= 0 else None
+    if field is not None and not field.isNumeric() and not _is_null(value) and str(value).strip():
+        raise GeohazardError(f"{name}: the field {what} exists but is of type {field.typeName() or 'text'}, and "
+                             f"feature {fid} holds {str(value)[:40]!r}, which is not a number; {what} must be a "
+                             f"number in metres: make the field numeric (Real) or write plain numbers in it")
     if typed is not None:
         return float(typed)
     where = f"feature {fid} has no {what}" if index >= 0 else f"the layer has no field {what}"

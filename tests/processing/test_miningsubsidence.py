@@ -156,3 +156,17 @@ def test_mode_needs_its_inputs(run_alg, tmp_path):
     uncarried = _los_raster(tmp_path / "bare.tif", _truth(), inc=39.0, head=-12.0, carry=False)
     with pytest.raises(QgsProcessingException, match="INCIDENCE|HEADING"):
         run_alg(NAME, {"MODE": 1, "PANELS": src, "INPUT": uncarried, "OUTPUT_VERTICAL": str(tmp_path / "u2.tif")})
+
+
+def test_a_text_depth_field_is_named_as_a_type_problem(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = hk.polygon_layer(tmp_path / "p.gpkg", [rect_wkt(E0, N0, 600.0, 240.0)],
+                           fields={"DEPTH_M": ["about 300 m"], "THICKNESS_M": [3.0]}, text_fields=("DEPTH_M",))
+    params = {"PANELS": src, "EXTENT": f"{E0},{E0 + 500},{N0},{N0 + 500} [EPSG:32633]", "PIXEL_SIZE": 50.0,
+              "OUTPUT_VERTICAL": str(tmp_path / "up.tif")}
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg(NAME, params)
+    msg = str(err.value)
+    assert "exists" in msg and "type" in msg and "'about 300 m'" in msg and "not a number" in msg
+    assert "add the field" not in msg
