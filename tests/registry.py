@@ -263,6 +263,13 @@ TOOLS = {
         determinism={"losvelocitytovertical": Det("geometry")},
         knob={"losvelocitytovertical": Knob(0.01)},
     ),
+    "strainrate": Tool(
+        hostile=("geometry", "recipe"),
+        lengths={"SMOOTHING_M": "m"},
+        not_lengths=("INPUT_EAST", "INPUT_NORTH", "EAST_FIELD", "NORTH_FIELD"),
+        determinism={"strainrate": Det("geometry")},
+        knob={"strainrate": Knob(0.12)},
+    ),
     # -------------------- hazard
     "damageproxy": Tool(
         hostile=("hazard", "damage_recipe"),
