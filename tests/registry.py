@@ -271,6 +271,14 @@ TOOLS = {
         knob={"strainrate": Knob(0.12)},
     ),
     # -------------------- hazard
+    "comparelayers": Tool(
+        hostile=("hazard", "compare_recipe"),
+        lengths={"MAX_DISTANCE_M": "m", "WIDTH": "m", "STEP": "m"},
+        not_lengths=("FIELD", "REFERENCE_FIELD"),
+        secondary_outputs=("OUTPUT", "OUTPUT_RASTER"),
+        determinism={"comparelayers": Det("hazard", {"OUTPUT_RASTER": "@d.tif"})},
+        knob={"comparelayers": Knob(0.004, run="hostile:hazard")},
+    ),
     "damageproxy": Tool(
         hostile=("hazard", "damage_recipe"),
         lengths={"MIN_AREA_M2": "m2"},

@@ -168,3 +168,30 @@ def test_forecast_date_inside_the_series_is_a_message(tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "FORECAST_DATES" in text and "Traceback" not in text
     assert not (tmp_path / "f.gpkg").exists()
+
+
+def test_comparelayers_raster_against_points_and_a_refusal(tmp_path):
+    """InSAR velocities against levelling points: the numbers come back as outputs of the run; a velocity map
+    against a displacement map is refused with a message, no traceback and no file."""
+    import testutils_hostile as hk
+    from scipy import stats as st
+    from testutils import write_geotiff
+
+    rng = np.random.default_rng(2)
+    vel = rng.normal(-4.0, 2.0, (30, 30))
+    gt = (E0, 20.0, 0.0, N0, 0.0, -20.0)
+    insar = write_geotiff(tmp_path / "v.tif", vel, geotransform=gt, metadata={"UNIT": "mm/yr"})
+    rows, cols = rng.integers(0, 30, 25), rng.integers(0, 30, 25)
+    lev = vel.astype(np.float32)[rows, cols] + rng.normal(0.5, 0.3, 25)
+    pts = hk.write_layer(tmp_path / "lev.gpkg", [f"POINT({E0 + (c + 0.5) * 20} {N0 - (r + 0.5) * 20})"
+                                                 for r, c in zip(rows, cols)], {"VEL": list(lev)})
+    res = run_json("comparelayers", dict(INPUT=insar, REFERENCE=pts, REFERENCE_FIELD="VEL",
+                                         OUTPUT=tmp_path / "p.gpkg", OUTPUT_TABLE=tmp_path / "t.csv"))
+    a = vel.astype(np.float32)[rows, cols].astype(float)
+    assert res["N"] == 25 and abs(res["BIAS"] - np.mean(a - lev)) < 1e-9
+    assert abs(res["R"] - st.pearsonr(a, lev)[0]) < 1e-9
+    disp = write_geotiff(tmp_path / "d.tif", vel, geotransform=gt, metadata={"UNIT": "mm"})
+    out = qgis_process("run", "geohazard:comparelayers", "--", f"INPUT={insar}", f"REFERENCE={disp}",
+                       f"OUTPUT_TABLE={tmp_path / 'x.gpkg'}")
+    assert out.returncode != 0 and "a velocity against a displacement" in out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr and not os.path.exists(tmp_path / "x.gpkg")

@@ -58,10 +58,10 @@ class StrainRate(GeohazardAlgorithm):
         self.addParameter(declare.field(self.NORTH_FIELD, "North velocity field (mm/yr)", self.POINTS,
                                         numeric=True, optional=True))
         self.addParameter(declare.number(self.SMOOTHING_M, "Smoothing, Gaussian sigma (m)", 1000.0, 0.001, 1e6))
-        for pid, label in ((self.OUTPUT_DILATATION, "Dilatation rate (nanostrain/yr)"),
-                           (self.OUTPUT_MAX_SHEAR, "Maximum shear rate (nanostrain/yr)"),
-                           (self.OUTPUT_ROTATION, "Rotation rate (nanoradians/yr, + counter-clockwise)"),
-                           (self.OUTPUT_PRINCIPAL, "Principal axes (azimuths, e1, e2)")):
+        for pid, label in ((self.OUTPUT_DILATATION, "Dilatation (nanostrain/yr)"),
+                           (self.OUTPUT_MAX_SHEAR, "Maximum shear (nanostrain/yr)"),
+                           (self.OUTPUT_ROTATION, "Rotation (nanorad/yr, + anticlockwise)"),
+                           (self.OUTPUT_PRINCIPAL, "Principal axes and rates")):
             self.addParameter(declare.raster_out(pid, label, optional=True, create=pid == self.OUTPUT_DILATATION))
         self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Strain rates at the points", "point",
                                              optional=True, create=False))
