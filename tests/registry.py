@@ -302,8 +302,10 @@ TOOLS = {
         determinism={
             "miningsubsidence": Det("hazard", {"OUTPUT_EAST": "@e.tif", "OUTPUT_NORTH": "@n.tif",
                                                "OUTPUT_LOS": "@los.tif"}),
+            "miningsubsidence_time": Det("hazard", {"MODE": 2, "TIME_FACTOR": 1.5, "END_DATE": "2020-01-01",
+                                                    "FORECAST_DATES": "2019-06-01,2020-06-01,2021-01-01"}),
         },
-        knob={"miningsubsidence": Knob(0.03)},
+        knob={"miningsubsidence": Knob(0.03), "miningsubsidence_time": Knob(0.03)},
     ),
     "susceptibility": Tool(
         hostile=("hazard", "susceptibility_recipe"),

@@ -21,6 +21,8 @@ from .faults import require_projected_crs
 #: The fields of a panel layer that give each panel its depth and thickness (m); typed values fill in for absent
 #: fields or NULLs.
 DEPTH_FIELD, THICKNESS_FIELD = "DEPTH_M", "THICKNESS_M"
+#: The fields of a panel layer that date its extraction (the time mode), typed values filling in likewise.
+START_FIELD, END_FIELD = "START_DATE", "END_DATE"
 
 #: The rasters of a PIM grid: output key -> (band description, COMPONENT metadata).
 COMPONENTS = {"vertical": ("up_mm", "VERTICAL"), "east": ("east_mm", "EAST"), "north": ("north_mm", "NORTH"),
@@ -48,11 +50,37 @@ def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid) 
                          f"type {what}")
 
 
+def _date_value(feat, index: int, typed, what: str, name: str, fid, needed: bool):
+    """A panel's START_DATE / END_DATE: the field's date (a Date or DateTime field, or ISO text), else the typed
+    one; None when neither and not ``needed``."""
+    from ...algorithms.formats.dates import parse_date
+
+    value = feat.attributes()[index] if index >= 0 else None
+    if not _is_null(value):
+        if hasattr(value, "toPyDate"):
+            return value.toPyDate()
+        if hasattr(value, "toPyDateTime"):
+            return value.toPyDateTime().date()
+        try:
+            return parse_date(str(value).strip())
+        except (GeohazardError, ValueError):
+            raise GeohazardError(f"{name}: feature {fid} has {what} {str(value)[:40]!r}, which is not a date; "
+                                 f"write dates as YYYY-MM-DD (or make {what} a Date field)") from None
+    if typed is not None:
+        return typed
+    if needed:
+        where = f"feature {fid} has no {what}" if index >= 0 else f"the layer has no field {what}"
+        raise GeohazardError(f"{name}: {where} and no {what} was typed; the time mode runs from the end of each "
+                             f"panel's extraction: add the field {what} (a date) to the panels or type {what}")
+    return None
+
+
 def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Optional[float], dest_crs=None,
-                context=None) -> tuple:
+                context=None, start_date=None, end_date=None, dated: bool = False) -> tuple:
     """Panels of a polygon source: ``(panels, crs)``. Each part of a multipolygon is a panel; depth and thickness
-    come from the fields DEPTH_M / THICKNESS_M, the typed values where a field is absent or NULL. Coordinates are
-    transformed to ``dest_crs`` when given; the CRS must be projected (m)."""
+    come from the fields DEPTH_M / THICKNESS_M, the typed values where a field is absent or NULL; the extraction's
+    dates from START_DATE / END_DATE likewise (END_DATE needed with ``dated``). Coordinates are transformed to
+    ``dest_crs`` when given; the CRS must be projected (m)."""
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.PolygonGeometry:
@@ -66,15 +94,19 @@ def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Opt
         transform = QgsCoordinateTransform(source.sourceCrs(), crs, ctx)
     fields = source.fields()
     i_depth, i_thick = fields.lookupField(DEPTH_FIELD), fields.lookupField(THICKNESS_FIELD)
+    i_start, i_end = fields.lookupField(START_FIELD), fields.lookupField(END_FIELD)
     panels = []
     for feat, geom in vector.geometries(source, transform):
         depth = _value(feat, i_depth, depth_m, DEPTH_FIELD, name, feat.id())
         thick = _value(feat, i_thick, thickness_m, THICKNESS_FIELD, name, feat.id())
+        start = _date_value(feat, i_start, start_date, START_FIELD, name, feat.id(), False)
+        end = _date_value(feat, i_end, end_date, END_FIELD, name, feat.id(), dated)
         parts = geom.asMultiPolygon() if geom.isMultipart() else [geom.asPolygon()]
         for k, part in enumerate(parts):
             rings = [[(p.x(), p.y()) for p in ring] for ring in part]
             label = f"{feat.id()}" if len(parts) == 1 else f"{feat.id()}.{k + 1}"
-            panels.append(Panel.from_vertices(rings[0], depth, thick, holes=rings[1:], name=label))
+            panels.append(Panel.from_vertices(rings[0], depth, thick, holes=rings[1:], name=label,
+                                              start_date=start, end_date=end))
     if not panels:
         raise GeohazardError(f"{name} has no polygon features")
     return panels, crs
@@ -206,3 +238,60 @@ def write_results(outs: dict, *, grid: tuple, crs_wkt: str, panels, params, tabl
     if outs["panel"][1]:
         results[outs["panel"][0]] = write_panels(outs["panel"][1], panels, params, crs_wkt)
     return results
+
+
+# ------------------------------------------------------------------------------------------------ time mode
+def read_series_samples(path: str, name: str, max_samples: int) -> tuple:
+    """``(x, y, series (n_dates, n), dates, RasterInfo)`` of a time-series raster (mm, one band per date, band
+    descriptions ISO dates): its pixels valid on every date, every k-th row and column so that at most
+    ``max_samples`` remain, read one band at a time."""
+    from ...algorithms.formats.dates import parse_date
+
+    info = raster.raster_info(path, name)
+    raster.require_projected(info, name)
+    dates = []
+    for k, desc in enumerate(info.descriptions or [""] * info.count):
+        try:
+            dates.append(parse_date(str(desc or "").strip()))
+        except (GeohazardError, ValueError):
+            raise GeohazardError(f"{name}: band {k + 1} is described {desc!r}, not a date: the time mode needs a "
+                                 "time series with one band per date, each described by its date (YYYY-MM-DD), "
+                                 "as the plugin's time-series tools write it") from None
+    if len(dates) < 3:
+        raise GeohazardError(f"{name} has {len(dates)} dated band(s): the time factor needs a series of at least 3")
+    first = raster.read_band(info.path, 1, name=name, dtype=np.float64)
+    n_valid = int(np.isfinite(first).sum())
+    if n_valid == 0:
+        raise GeohazardError(f"{name} has no valid pixel")
+    step = max(1, int(math.ceil(math.sqrt(n_valid / max(int(max_samples), 1)))))
+    sub = first[step // 2::step, step // 2::step]
+    rows, cols = np.nonzero(np.isfinite(sub))
+    rows, cols = rows * step + step // 2, cols * step + step // 2
+    series = np.empty((len(dates), rows.size))
+    series[0] = first[rows, cols]
+    for k in range(1, len(dates)):
+        series[k] = raster.read_band(info.path, k + 1, name=name, dtype=np.float64)[rows, cols]
+    x, y = info.pixel_centres(rows, cols)
+    return x, y, series, dates, info
+
+
+def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dates, c_per_year: float, run,
+                    progress) -> str:
+    """The vertical displacement (mm, up positive) at each of ``dates`` since each panel's END_DATE (one band per
+    date, described by it), block by block through the engine; styled."""
+    import functools
+
+    from ...algorithms.hazard.mining_time import time_bytes_per_pixel, time_grid_block
+
+    gt, rows, cols = grid
+    meta = {"UNIT": "mm", "COMPONENT": "VERTICAL", "SIGN": "up positive (subsidence negative)",
+            "MODEL": "probability-integral method with Knothe's time function 1 - exp(-c t), t from END_DATE",
+            "TIME_FACTOR_PER_YEAR": f"{c_per_year:.10g}", "DATES": ",".join(d.isoformat() for d in dates)}
+    writer = raster.RasterWriter(path, width=cols, height=rows, count=len(dates), geotransform=gt, crs_wkt=crs_wkt,
+                                 descriptions=[d.isoformat() for d in dates], metadata=meta)
+    func = functools.partial(time_grid_block, geotransform=tuple(gt), panels=list(panels), params=params,
+                             dates=list(dates), c_per_year=float(c_per_year))
+    blocks.run_blocks(run.plan(rows, cols, bytes_per_pixel=time_bytes_per_pixel(len(dates), len(panels))), func,
+                      sources={}, run=run, progress=progress, writers={"vertical": writer}, background_write=True)
+    styles.style_raster_diverging(path, band=len(dates))
+    return path

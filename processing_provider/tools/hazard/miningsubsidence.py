@@ -3,6 +3,8 @@ panels (forward), or its parameters and the goaf's position fitted to InSAR (inv
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...inputs import acquisition, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -10,8 +12,11 @@ from .._base import GeohazardAlgorithm, tool
 
 mining = lazy_module("....algorithms.hazard.mining", __package__)
 mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
+mining_time = lazy_module("....algorithms.hazard.mining_time", __package__)
 io_mining = lazy_module("....fileio.hazard.mining", __package__)
 
+MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe's time function, forecasts)"]
+COMPONENTS = ["Line of sight (positive toward the satellite)", "Vertical (up positive)"]
 POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
              "Plan fixed (fit the propagation angle instead)")
 
@@ -36,6 +41,11 @@ class MiningSubsidence(GeohazardAlgorithm):
     FIT_POSITION = "FIT_POSITION"
     RAMP = "RAMP"
     MAX_SAMPLES = "MAX_SAMPLES"
+    INPUT_COMPONENT = "INPUT_COMPONENT"
+    START_DATE = "START_DATE"
+    END_DATE = "END_DATE"
+    TIME_FACTOR = "TIME_FACTOR"
+    FORECAST_DATES = "FORECAST_DATES"
     OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
     OUTPUT_EAST = "OUTPUT_EAST"
     OUTPUT_NORTH = "OUTPUT_NORTH"
@@ -47,8 +57,19 @@ class MiningSubsidence(GeohazardAlgorithm):
         "the method's parameters and the goaf's position fitted to InSAR line-of-sight displacement. It needs the "
         "mine plan (polygons with depth and thickness) and, to fit, one or two LOS maps; it gives vertical, east, "
         "north and LOS displacement (mm), the parameter table and the fitted panels.\n\n"
-        "<b>Mode</b>: forward (the basin on EXTENT at PIXEL_SIZE) or invert (fit to INPUT and INPUT_2; the "
-        "rasters are then the fitted final basin on INPUT's grid).\n"
+        "<b>Mode</b>: forward (the basin on EXTENT at PIXEL_SIZE), invert (fit to INPUT and INPUT_2; the "
+        "rasters are then the fitted final basin on INPUT's grid) or time (the basin growing after extraction).\n"
+        "<b>Time mode</b>: each panel moves the surface by W(t) = W_final (1 - exp(-c t)) (Knothe's time function), "
+        "t the years since the panel's END_DATE (nothing before it; START_DATE, when given, must not be after it): "
+        "the fields START_DATE / END_DATE (Date fields or YYYY-MM-DD text), or the typed dates where a field is "
+        "absent or NULL. The final basin W_final is the PIM of the plan with the parameters above. TIME_FACTOR c "
+        "(1/yr, 0.01-100); empty: fitted, with its standard error, to INPUT, a time series (mm, one band per date "
+        "described YYYY-MM-DD, each pixel measured from the first date), line of sight (INCIDENCE / HEADING typed or "
+        "carried) or vertical (INPUT_COMPONENT; a raster whose metadata declares another component is refused). "
+        "FORECAST_DATES (YYYY-MM-DD, comma separated; empty: INPUT's dates): OUTPUT_VERTICAL has one band per date, "
+        "the vertical displacement since extraction (mm, up positive), on INPUT's grid (or EXTENT / PIXEL_SIZE "
+        "with a typed c and no INPUT). OUTPUT_PARAMETERS gains time_factor_per_year (value, std_error) and the "
+        "misfit rms_mm. The standard error assumes independent noise: a lower bound on a real series.\n"
         "<b>Panels</b>: polygons of any shape (holes and multipolygons too) in a projected CRS (m), a horizontal "
         "seam; fields DEPTH_M (mining depth H, m) and THICKNESS_M (mined thickness m, m), or the typed values where "
         "a field is absent or NULL. Several panels add up. Depths beyond 2,000 m and thicknesses beyond 20 m are "
@@ -72,13 +93,13 @@ class MiningSubsidence(GeohazardAlgorithm):
         "<b>Method</b>: W = W_max / r^2 times the integral over the panel of exp(-pi rho^2 / r^2), exact for any "
         "polygon (Owen's T function over the panel's edges; the horizontal terms in erf).\n"
         "References: Zhang W. et al. (2021) Remote Sensing 13(16) 3204, doi:10.3390/rs13163204; Owen D.B. (1956) "
-        "doi:10.1214/aoms/1177728074."
+        "doi:10.1214/aoms/1177728074; Knothe S. (1952) Archiwum Gornictwa i Hutnictwa 1(1) (the time function)."
     )
     MM_INPUTS = (ids.INPUT, "INPUT_2")
     OVERLAP = ((ids.INPUT, "PANELS"), ("INPUT_2", "PANELS"))
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.enum(self.MODE, "Mode", ["Forward (basin from the plan)", "Invert (fit to InSAR)"]))
+        self.addParameter(declare.enum(self.MODE, "Mode", MODES))
         self.addParameter(declare.features(self.PANELS, "Mined panels (polygons)", "polygon"))
         for pid, label in ((self.DEPTH_M, "Depth if no DEPTH_M field (m)"),
                            (self.THICKNESS_M, "Thickness if no THICKNESS_M field (m)")):
@@ -104,6 +125,13 @@ class MiningSubsidence(GeohazardAlgorithm):
         self.addParameter(declare.boolean(self.RAMP, "Fit a planar ramp per map", True))
         self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples per map at most", 5000, 50, 1_000_000,
                                           advanced=True))
+        self.addParameter(declare.enum(self.INPUT_COMPONENT, "Time series component (time mode)", COMPONENTS))
+        self.addParameter(declare.text(self.START_DATE, "Start of extraction if no START_DATE field", optional=True))
+        self.addParameter(declare.text(self.END_DATE, "End of extraction if no END_DATE field", optional=True))
+        self.addParameter(declare.number(self.TIME_FACTOR, "Time factor c (1/yr; empty = fit)", None, 0.01, 100.0,
+                                         optional=True))
+        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD, comma separated)",
+                                       optional=True))
         for pid, label in ((self.OUTPUT_VERTICAL, "Vertical displacement (mm, up positive)"),
                            (self.OUTPUT_EAST, "East displacement (mm)"), (self.OUTPUT_NORTH, "North displacement (mm)"),
                            (self.OUTPUT_LOS, "LOS displacement (mm, + toward satellite)")):
@@ -115,7 +143,19 @@ class MiningSubsidence(GeohazardAlgorithm):
     def check(self, parameters, context):
         from ....algorithms.errors import GeohazardError
 
-        invert = self.parameterAsEnum(parameters, self.MODE, context) == 1
+        mode = self.parameterAsEnum(parameters, self.MODE, context)
+        if mode == 2:
+            typed_c = parameters.get(self.TIME_FACTOR) not in (None, "")
+            if not typed_c and not parameters.get(self.INPUT):
+                raise GeohazardError(f"{self.MODE} time needs {self.INPUT} (a time series, mm) to fit the time "
+                                     f"factor, or a typed {self.TIME_FACTOR} (1/yr)")
+            if not parameters.get(self.INPUT) and not parameters.get(self.EXTENT):
+                raise GeohazardError(f"{self.MODE} time without {self.INPUT} needs {self.EXTENT} (the area of the "
+                                     "forecast maps)")
+            if not parameters.get(self.INPUT) and not str(parameters.get(self.FORECAST_DATES) or "").strip():
+                raise GeohazardError(f"{self.MODE} time without {self.INPUT} needs {self.FORECAST_DATES}")
+            return
+        invert = mode == 1
         if invert and not parameters.get(self.INPUT):
             raise GeohazardError(f"{self.MODE} invert needs {self.INPUT} (LOS displacement, mm)")
         if not invert and not parameters.get(self.EXTENT):
@@ -129,6 +169,8 @@ class MiningSubsidence(GeohazardAlgorithm):
                         self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE)
         params = mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
                                       v.PROPAGATION_ANGLE, v.SHIFT_AZIMUTH)
+        if v.MODE == 2:
+            return self._time(parameters, context, feedback, params, v)
         data = io_mining.read_los_datasets([(rid, self.raster_path(parameters, rid, context), *self._geometry(
             parameters, context, feedback, rid)) for rid in (self.INPUT, self.INPUT_2) if parameters.get(rid)],
             v.MAX_SAMPLES) if v.MODE == 1 else []
@@ -170,3 +212,90 @@ class MiningSubsidence(GeohazardAlgorithm):
                                                       need_incidence=True, rasters=rasters, heading_pid=hid,
                                                       incidence_pid=iid)
         return inc, head
+
+    def _time(self, parameters, context, feedback, params, v):
+        """The time mode: the time factor typed or fitted to INPUT, the basin at the forecast dates."""
+        from qgis.core import QgsCoordinateReferenceSystem
+
+        from ....algorithms.errors import GeohazardError
+        from ....algorithms.formats.dates import parse_date, parse_date_list
+        from ....fileio.base.metadata import non_los_component
+
+        typed = [parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
+                                                                                          self.THICKNESS_M)]
+        dates_typed = []
+        for pid in (self.START_DATE, self.END_DATE):
+            text = str(parameters.get(pid) or "").strip()
+            try:
+                dates_typed.append(parse_date(text) if text else None)
+            except (GeohazardError, ValueError):
+                raise GeohazardError(f"{pid} = {text!r} is not a date (YYYY-MM-DD)") from None
+        series, info, lv = None, None, None
+        typed_c = parameters.get(self.TIME_FACTOR) not in (None, "")
+        if parameters.get(self.INPUT):
+            info = self.raster_info(parameters, self.INPUT, context)
+        if parameters.get(self.INPUT) and not typed_c:
+            path = self.raster_path(parameters, self.INPUT, context)
+            component = self.parameterAsEnum(parameters, self.INPUT_COMPONENT, context)
+            declared = non_los_component(path)
+            if component == 0 and declared:
+                raise GeohazardError(f"{self.INPUT} declares {declared}, not the line of sight: set "
+                                     f"{self.INPUT_COMPONENT} to vertical, or give the LOS series")
+            if component == 1 and declared and declared.split("=")[-1].upper() not in ("VERTICAL", "UP", "U"):
+                raise GeohazardError(f"{self.INPUT} declares {declared}, not the vertical")
+            if component == 1 and not declared:
+                feedback.pushInfo(self.tr("{} declares no component: taken as vertical, up positive, as "
+                                          "{} says").format(self.INPUT, self.INPUT_COMPONENT))
+            lv = io_mining.los_vector(*self._geometry(parameters, context, feedback, self.INPUT)) \
+                if component == 0 else None
+            series = io_mining.read_series_samples(path, self.INPUT, v.MAX_SAMPLES)
+        dest = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt) if info is not None else None
+        panels, crs = io_mining.read_panels(
+            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[0],
+            thickness_m=typed[1], context=context, dest_crs=dest, start_date=dates_typed[0],
+            end_date=dates_typed[1], dated=True)
+        mining.check_panels(panels)
+        params.check()
+        mining_time.check_panel_dates(panels)
+        table = params.table()
+        if typed_c:
+            c, se, rms = float(parameters[self.TIME_FACTOR]), float("nan"), float("nan")
+            mining_time.check_time_factor(c)
+        else:
+            x, y, data, dates, _ = series
+            fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv,
+                                              progress=FeedbackProgress(feedback, 0, 50))
+            c, se, rms = fit.c_per_year, fit.std_error, fit.rms_mm
+            feedback.pushInfo(self.tr(f"time factor c = {c:.6g} +- {se:.3g} /yr (half-time {0.6931 / c * 365.25:.0f} "
+                                      f"days), rms {rms:.3g} mm over {fit.n_samples} pixels x {fit.n_dates} dates"))
+            for w in fit.warnings:
+                feedback.pushWarning(self.tr(w))
+        text = str(parameters.get(self.FORECAST_DATES) or "").strip()
+        forecast = parse_date_list(text, name=self.FORECAST_DATES) if text else list(series[3]) if series else []
+        if not forecast:
+            raise GeohazardError(f"{self.FORECAST_DATES}: no date was given (with a typed {self.TIME_FACTOR}, the "
+                                 "forecast dates are needed)")
+        table = {"parameter": list(table["parameter"]) + ["time_factor_per_year", "rms_mm"],
+                 "value": list(table["value"]) + [c, rms], "std_error": list(table["std_error"]) + [se, float("nan")]}
+        if info is not None:
+            grid = (info.geotransform, info.height, info.width)
+        else:
+            ext = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+            grid = io_mining.grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()),
+                                            v.PIXEL_SIZE, self.EXTENT, self.PIXEL_SIZE)
+        for pid in (self.OUTPUT_EAST, self.OUTPUT_NORTH, self.OUTPUT_LOS):
+            if parameters.get(pid):
+                feedback.pushWarning(self.tr("{}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
+                                     .format(pid))
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_VERTICAL, context)
+        results = {self.OUTPUT_VERTICAL: io_mining.write_time_grid(
+            out, grid=grid, crs_wkt=crs.toWkt(), panels=panels, params=params, dates=forecast, c_per_year=c,
+            run=knobs.run_settings(self, parameters, context), progress=FeedbackProgress(feedback, 50, 100))}
+        if parameters.get(self.OUTPUT_PARAMETERS):
+            results[self.OUTPUT_PARAMETERS] = io_mining.write_table(
+                self.parameterAsOutputLayer(parameters, self.OUTPUT_PARAMETERS, context),
+                {k: np.array(vals, dtype=object if k == "parameter" else float) for k, vals in table.items()})
+        if parameters.get(self.OUTPUT_PANEL):
+            results[self.OUTPUT_PANEL] = io_mining.write_panels(
+                self.parameterAsOutputLayer(parameters, self.OUTPUT_PANEL, context), panels, params, crs.toWkt())
+        return results
