@@ -32,6 +32,9 @@ def comparison_chart(path: str, input_values, reference_values, stats: dict, *, 
         xs = np.array([lo, hi])
         ax1.plot(xs, stats["tls_slope"] * xs + stats["tls_intercept"], color="#c0392b", lw=1.5,
                  label=f"TLS: slope {stats['tls_slope']:.3f}, intercept {stats['tls_intercept']:.2f}")
+    pad = 0.05 * (hi - lo) if hi > lo else 1.0
+    ax1.set_xlim(lo - pad, hi + pad)  # the data's square: a steep TLS line of a weak correlation is clipped
+    ax1.set_ylim(lo - pad, hi + pad)
     ax1.set_xlabel(f"REFERENCE: {reference_name} ({unit})")
     ax1.set_ylabel(f"INPUT: {input_name} ({unit})")
     ax1.set_title(f"n = {int(stats['n'])}, r = {stats['pearson_r']:.3f}", fontsize=10)

@@ -86,6 +86,10 @@ def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Opt
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.PolygonGeometry:
         raise GeohazardError(f"{name} must be a polygon layer (the mined panels), got "
                              f"{QgsWkbTypes.displayString(source.wkbType())}")
+    if isinstance(dest_crs, str):  # a WKT
+        from qgis.core import QgsCoordinateReferenceSystem
+
+        dest_crs = QgsCoordinateReferenceSystem.fromWkt(dest_crs) if dest_crs else None
     crs = dest_crs if dest_crs is not None and dest_crs.isValid() else source.sourceCrs()
     require_projected_crs(crs, name)
     transform = None
@@ -295,3 +299,91 @@ def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dat
                       sources={}, run=run, progress=progress, writers={"vertical": writer}, background_write=True)
     styles.style_raster_diverging(path, band=len(dates))
     return path
+
+
+
+def _typed_date(text, pid: str):
+    from ...algorithms.formats.dates import parse_date
+
+    text = str(text or "").strip()
+    try:
+        return parse_date(text) if text else None
+    except (GeohazardError, ValueError):
+        raise GeohazardError(f"{pid} = {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _series_component(path: str, component: int, feedback) -> None:
+    """Refuse a series whose metadata declares another component than INPUT_COMPONENT says."""
+    from ..base.metadata import non_los_component
+
+    declared = non_los_component(path)
+    if component == 0 and declared:
+        raise GeohazardError(f"INPUT declares {declared}, not the line of sight: set INPUT_COMPONENT to vertical, "
+                             "or give the LOS series")
+    if component == 1 and declared and declared.split("=")[-1].upper() not in ("VERTICAL", "UP", "U"):
+        raise GeohazardError(f"INPUT declares {declared}, not the vertical")
+    if component == 1 and not declared:
+        feedback.pushInfo("INPUT declares no component: taken as vertical, up positive, as INPUT_COMPONENT says")
+
+
+def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict, los, extent, pixel_m: float,
+              max_samples: int, run, feedback, progress=None, context=None) -> dict:
+    """The time mode of the tool, from plain values: ``typed`` the typed values by parameter ID (DEPTH_M,
+    THICKNESS_M, START_DATE, END_DATE, TIME_FACTOR, FORECAST_DATES, INPUT_COMPONENT: 0 LOS, 1 vertical; None
+    where empty), ``input_path`` the time series ("" without), ``outs`` the output paths by ID, ``los()`` the
+    series' (incidence, heading), ``extent(crs)`` the EXTENT (a QgsRectangle) in the panels' CRS. Returns
+    ``{output ID: path}``."""
+    from ...algorithms.formats.dates import parse_date_list
+    from ...algorithms.hazard import mining_time
+
+    c_typed = None if typed.get("TIME_FACTOR") is None else float(typed["TIME_FACTOR"])
+    info = raster.raster_info(input_path, "INPUT") if input_path else None
+    series, lv = None, None
+    if input_path and c_typed is None:
+        _series_component(input_path, int(typed.get("INPUT_COMPONENT") or 0), feedback)
+        lv = los_vector(*los()) if not typed.get("INPUT_COMPONENT") else None
+        series = read_series_samples(input_path, "INPUT", max_samples)
+    panels, crs = read_panels(panels_source, name="PANELS", depth_m=typed.get("DEPTH_M"),
+                              thickness_m=typed.get("THICKNESS_M"), context=context,
+                              dest_crs=info.crs_wkt if info else None,
+                              start_date=_typed_date(typed.get("START_DATE"), "START_DATE"),
+                              end_date=_typed_date(typed.get("END_DATE"), "END_DATE"), dated=True)
+    check_panels(panels)
+    params.check()
+    mining_time.check_panel_dates(panels)
+    if c_typed is not None:
+        c, se, rms = float(c_typed), math.nan, math.nan
+        mining_time.check_time_factor(c)
+    else:
+        x, y, data, dates, _ = series
+        fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv)
+        c, se, rms = fit.c_per_year, fit.std_error, fit.rms_mm
+        feedback.pushInfo(f"time factor c = {c:.6g} +- {se:.3g} /yr (half-time {math.log(2) / c * 365.25:.0f} days), "
+                          f"rms {rms:.3g} mm over {fit.n_samples} pixels x {fit.n_dates} dates")
+        for w in fit.warnings:
+            feedback.pushWarning(w)
+    text = str(typed.get("FORECAST_DATES") or "").strip()
+    forecast = parse_date_list(text, name="FORECAST_DATES") if text else list(series[3]) if series else []
+    if not forecast:
+        raise GeohazardError("FORECAST_DATES: no date was given (with a typed TIME_FACTOR, the forecast dates are "
+                             "needed)")
+    if info is not None:
+        grid = (info.geotransform, info.height, info.width)
+    else:
+        ext = extent(crs)
+        grid = grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()), pixel_m, "EXTENT",
+                              "PIXEL_SIZE")
+    for pid in ("OUTPUT_EAST", "OUTPUT_LOS"):
+        if outs.get(pid):
+            feedback.pushWarning(f"{pid}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
+    results = {"OUTPUT_VERTICAL": write_time_grid(outs["OUTPUT_VERTICAL"], grid=grid, crs_wkt=crs.toWkt(),
+                                                  panels=panels, params=params, dates=forecast, c_per_year=c,
+                                                  run=run, progress=progress)}
+    if outs.get("OUTPUT_PARAMETERS"):
+        table = params.table()
+        results["OUTPUT_PARAMETERS"] = write_table(outs["OUTPUT_PARAMETERS"], {
+            "parameter": np.array(list(table["parameter"]) + ["time_factor_per_year", "rms_mm"], dtype=object),
+            "value": np.r_[table["value"], c, rms], "std_error": np.r_[table["std_error"], se, math.nan]})
+    if outs.get("OUTPUT_PANEL"):
+        results["OUTPUT_PANEL"] = write_panels(outs["OUTPUT_PANEL"], panels, params, crs.toWkt())
+    return results

@@ -3,8 +3,6 @@ panels (forward), or its parameters and the goaf's position fitted to InSAR (inv
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...inputs import acquisition, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -12,11 +10,10 @@ from .._base import GeohazardAlgorithm, tool
 
 mining = lazy_module("....algorithms.hazard.mining", __package__)
 mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
-mining_time = lazy_module("....algorithms.hazard.mining_time", __package__)
 io_mining = lazy_module("....fileio.hazard.mining", __package__)
 
-MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe's time function, forecasts)"]
-COMPONENTS = ["Line of sight (positive toward the satellite)", "Vertical (up positive)"]
+MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)"]
+COMPONENTS = ["LOS (+ toward satellite)", "Vertical (up +)"]
 POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
              "Plan fixed (fit the propagation angle instead)")
 
@@ -125,12 +122,12 @@ class MiningSubsidence(GeohazardAlgorithm):
         self.addParameter(declare.boolean(self.RAMP, "Fit a planar ramp per map", True))
         self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples per map at most", 5000, 50, 1_000_000,
                                           advanced=True))
-        self.addParameter(declare.enum(self.INPUT_COMPONENT, "Time series component (time mode)", COMPONENTS))
-        self.addParameter(declare.text(self.START_DATE, "Start of extraction if no START_DATE field", optional=True))
-        self.addParameter(declare.text(self.END_DATE, "End of extraction if no END_DATE field", optional=True))
-        self.addParameter(declare.number(self.TIME_FACTOR, "Time factor c (1/yr; empty = fit)", None, 0.01, 100.0,
+        self.addParameter(declare.enum(self.INPUT_COMPONENT, "Series component (time)", COMPONENTS))
+        self.addParameter(declare.text(self.START_DATE, "Start date if no field", optional=True))
+        self.addParameter(declare.text(self.END_DATE, "End date if no field", optional=True))
+        self.addParameter(declare.number(self.TIME_FACTOR, "Time factor c (1/yr)", None, 0.01, 100.0,
                                          optional=True))
-        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD, comma separated)",
+        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD)",
                                        optional=True))
         for pid, label in ((self.OUTPUT_VERTICAL, "Vertical displacement (mm, up positive)"),
                            (self.OUTPUT_EAST, "East displacement (mm)"), (self.OUTPUT_NORTH, "North displacement (mm)"),
@@ -162,24 +159,23 @@ class MiningSubsidence(GeohazardAlgorithm):
             raise GeohazardError(f"{self.MODE} forward needs {self.EXTENT} (the area of the basin map)")
 
     def process(self, parameters, context, feedback):
-        from qgis.core import QgsCoordinateReferenceSystem
-
         v = self.values(parameters, context, self.MODE, self.SUBSIDENCE_FACTOR, self.TAN_BETA, self.OFFSET_M,
                         self.HORIZONTAL_FACTOR, self.PROPAGATION_ANGLE, self.SHIFT_AZIMUTH, self.FIT_POSITION,
-                        self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE)
+                        self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE, self.START_DATE, self.END_DATE,
+                        self.FORECAST_DATES, self.INPUT_COMPONENT)
         params = mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
                                       v.PROPAGATION_ANGLE, v.SHIFT_AZIMUTH)
+        typed = {p: parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
+                                                                                             self.THICKNESS_M,
+                                                                                             self.TIME_FACTOR)}
         if v.MODE == 2:
-            return self._time(parameters, context, feedback, params, v)
+            return self._time(parameters, context, feedback, params, dict(typed, **vars(v)))
         data = io_mining.read_los_datasets([(rid, self.raster_path(parameters, rid, context), *self._geometry(
             parameters, context, feedback, rid)) for rid in (self.INPUT, self.INPUT_2) if parameters.get(rid)],
             v.MAX_SAMPLES) if v.MODE == 1 else []
-        typed = [parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
-                                                                                          self.THICKNESS_M)]
         panels, crs = io_mining.read_panels(
-            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[0],
-            thickness_m=typed[1], context=context,
-            dest_crs=QgsCoordinateReferenceSystem.fromWkt(data[0][1].crs_wkt) if data else None)
+            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[self.DEPTH_M],
+            thickness_m=typed[self.THICKNESS_M], context=context, dest_crs=data[0][1].crs_wkt if data else None)
         table = params.table()
         if data:
             fit = mining_fit.fit_pim([d for d, _ in data], panels, params, ramp=v.RAMP,
@@ -214,88 +210,12 @@ class MiningSubsidence(GeohazardAlgorithm):
         return inc, head
 
     def _time(self, parameters, context, feedback, params, v):
-        """The time mode: the time factor typed or fitted to INPUT, the basin at the forecast dates."""
-        from qgis.core import QgsCoordinateReferenceSystem
-
-        from ....algorithms.errors import GeohazardError
-        from ....algorithms.formats.dates import parse_date, parse_date_list
-        from ....fileio.base.metadata import non_los_component
-
-        typed = [parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
-                                                                                          self.THICKNESS_M)]
-        dates_typed = []
-        for pid in (self.START_DATE, self.END_DATE):
-            text = str(parameters.get(pid) or "").strip()
-            try:
-                dates_typed.append(parse_date(text) if text else None)
-            except (GeohazardError, ValueError):
-                raise GeohazardError(f"{pid} = {text!r} is not a date (YYYY-MM-DD)") from None
-        series, info, lv = None, None, None
-        typed_c = parameters.get(self.TIME_FACTOR) not in (None, "")
-        if parameters.get(self.INPUT):
-            info = self.raster_info(parameters, self.INPUT, context)
-        if parameters.get(self.INPUT) and not typed_c:
-            path = self.raster_path(parameters, self.INPUT, context)
-            component = self.parameterAsEnum(parameters, self.INPUT_COMPONENT, context)
-            declared = non_los_component(path)
-            if component == 0 and declared:
-                raise GeohazardError(f"{self.INPUT} declares {declared}, not the line of sight: set "
-                                     f"{self.INPUT_COMPONENT} to vertical, or give the LOS series")
-            if component == 1 and declared and declared.split("=")[-1].upper() not in ("VERTICAL", "UP", "U"):
-                raise GeohazardError(f"{self.INPUT} declares {declared}, not the vertical")
-            if component == 1 and not declared:
-                feedback.pushInfo(self.tr("{} declares no component: taken as vertical, up positive, as "
-                                          "{} says").format(self.INPUT, self.INPUT_COMPONENT))
-            lv = io_mining.los_vector(*self._geometry(parameters, context, feedback, self.INPUT)) \
-                if component == 0 else None
-            series = io_mining.read_series_samples(path, self.INPUT, v.MAX_SAMPLES)
-        dest = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt) if info is not None else None
-        panels, crs = io_mining.read_panels(
-            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[0],
-            thickness_m=typed[1], context=context, dest_crs=dest, start_date=dates_typed[0],
-            end_date=dates_typed[1], dated=True)
-        mining.check_panels(panels)
-        params.check()
-        mining_time.check_panel_dates(panels)
-        table = params.table()
-        if typed_c:
-            c, se, rms = float(parameters[self.TIME_FACTOR]), float("nan"), float("nan")
-            mining_time.check_time_factor(c)
-        else:
-            x, y, data, dates, _ = series
-            fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv,
-                                              progress=FeedbackProgress(feedback, 0, 50))
-            c, se, rms = fit.c_per_year, fit.std_error, fit.rms_mm
-            feedback.pushInfo(self.tr(f"time factor c = {c:.6g} +- {se:.3g} /yr (half-time {0.6931 / c * 365.25:.0f} "
-                                      f"days), rms {rms:.3g} mm over {fit.n_samples} pixels x {fit.n_dates} dates"))
-            for w in fit.warnings:
-                feedback.pushWarning(self.tr(w))
-        text = str(parameters.get(self.FORECAST_DATES) or "").strip()
-        forecast = parse_date_list(text, name=self.FORECAST_DATES) if text else list(series[3]) if series else []
-        if not forecast:
-            raise GeohazardError(f"{self.FORECAST_DATES}: no date was given (with a typed {self.TIME_FACTOR}, the "
-                                 "forecast dates are needed)")
-        table = {"parameter": list(table["parameter"]) + ["time_factor_per_year", "rms_mm"],
-                 "value": list(table["value"]) + [c, rms], "std_error": list(table["std_error"]) + [se, float("nan")]}
-        if info is not None:
-            grid = (info.geotransform, info.height, info.width)
-        else:
-            ext = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
-            grid = io_mining.grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()),
-                                            v.PIXEL_SIZE, self.EXTENT, self.PIXEL_SIZE)
-        for pid in (self.OUTPUT_EAST, self.OUTPUT_NORTH, self.OUTPUT_LOS):
-            if parameters.get(pid):
-                feedback.pushWarning(self.tr("{}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
-                                     .format(pid))
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_VERTICAL, context)
-        results = {self.OUTPUT_VERTICAL: io_mining.write_time_grid(
-            out, grid=grid, crs_wkt=crs.toWkt(), panels=panels, params=params, dates=forecast, c_per_year=c,
-            run=knobs.run_settings(self, parameters, context), progress=FeedbackProgress(feedback, 50, 100))}
-        if parameters.get(self.OUTPUT_PARAMETERS):
-            results[self.OUTPUT_PARAMETERS] = io_mining.write_table(
-                self.parameterAsOutputLayer(parameters, self.OUTPUT_PARAMETERS, context),
-                {k: np.array(vals, dtype=object if k == "parameter" else float) for k, vals in table.items()})
-        if parameters.get(self.OUTPUT_PANEL):
-            results[self.OUTPUT_PANEL] = io_mining.write_panels(
-                self.parameterAsOutputLayer(parameters, self.OUTPUT_PANEL, context), panels, params, crs.toWkt())
-        return results
+        return io_mining.time_mode(
+            self.parameterAsSource(parameters, self.PANELS, context), v, params=params,
+            input_path=self.raster_path(parameters, self.INPUT, context) if parameters.get(self.INPUT) else "",
+            outs={p: self.parameterAsOutputLayer(parameters, p, context) if parameters.get(p) else "" for p in (
+                self.OUTPUT_VERTICAL, self.OUTPUT_PARAMETERS, self.OUTPUT_PANEL, self.OUTPUT_EAST, self.OUTPUT_LOS)},
+            los=lambda: self._geometry(parameters, context, feedback, self.INPUT), pixel_m=v["PIXEL_SIZE"],
+            extent=lambda crs: self.parameterAsExtent(parameters, self.EXTENT, context, crs), feedback=feedback,
+            max_samples=v["MAX_SAMPLES"], run=knobs.run_settings(self, parameters, context),
+            progress=FeedbackProgress(feedback), context=context)
