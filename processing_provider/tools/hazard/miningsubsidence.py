@@ -215,7 +215,7 @@ class MiningSubsidence(GeohazardAlgorithm):
             input_path=self.raster_path(parameters, self.INPUT, context) if parameters.get(self.INPUT) else "",
             outs={p: self.parameterAsOutputLayer(parameters, p, context) if parameters.get(p) else "" for p in (
                 self.OUTPUT_VERTICAL, self.OUTPUT_PARAMETERS, self.OUTPUT_PANEL, self.OUTPUT_EAST, self.OUTPUT_LOS)},
-            los=lambda: self._geometry(parameters, context, feedback, self.INPUT), pixel_m=v["PIXEL_SIZE"],
+            los=lambda: self._geometry(parameters, context, feedback, self.INPUT), pixel_m=v[self.PIXEL_SIZE],
             extent=lambda crs: self.parameterAsExtent(parameters, self.EXTENT, context, crs), feedback=feedback,
-            max_samples=v["MAX_SAMPLES"], run=knobs.run_settings(self, parameters, context),
+            max_samples=v[self.MAX_SAMPLES], run=knobs.run_settings(self, parameters, context),
             progress=FeedbackProgress(feedback), context=context)
