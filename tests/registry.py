@@ -269,6 +269,7 @@ TOOLS = {
         not_lengths=("INPUT_EAST", "INPUT_NORTH", "EAST_FIELD", "NORTH_FIELD"),
         determinism={"strainrate": Det("geometry")},
         knob={"strainrate": Knob(0.12)},
+        block_memory={"strainrate": ("_strain",)},
     ),
     # -------------------- hazard
     "comparelayers": Tool(
@@ -278,6 +279,7 @@ TOOLS = {
         secondary_outputs=("OUTPUT", "OUTPUT_RASTER"),
         determinism={"comparelayers": Det("hazard", {"OUTPUT_RASTER": "@d.tif"})},
         knob={"comparelayers": Knob(0.004, run="hostile:hazard")},
+        block_memory={"comparelayers": ("_difference",)},
     ),
     "damageproxy": Tool(
         hostile=("hazard", "damage_recipe"),
@@ -306,6 +308,7 @@ TOOLS = {
                                                     "FORECAST_DATES": "2019-06-01,2020-06-01,2021-01-01"}),
         },
         knob={"miningsubsidence": Knob(0.03), "miningsubsidence_time": Knob(0.03)},
+        block_memory={"miningsubsidence_time_3": ("_mining_time", 3), "miningsubsidence_time_40": ("_mining_time", 40)},
     ),
     "susceptibility": Tool(
         hostile=("hazard", "susceptibility_recipe"),
