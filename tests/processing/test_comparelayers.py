@@ -143,3 +143,57 @@ def test_other_quantities_and_components_are_refused(run_alg, tmp_path):
     pts = hk.write_layer(tmp_path / "p.gpkg", [f"POINT({E0 + 100} {N0 - 100})"], {"VEL": [1.0]})
     with pytest.raises(QgsProcessingException, match="REFERENCE_FIELD"):
         run_alg(NAME, dict(out, INPUT=a, REFERENCE=pts))
+
+
+def test_in_a_drawn_model_mining_in_time_against_the_final_basin_then_strain(run_alg, tmp_path):
+    """A user's model: miningsubsidence forward (the final basin) and MODE 2 (its forecast 80 years after the end
+    of extraction, c typed) compared by comparelayers: the forecast is the final basin, bias and RMSE ~0; then
+    strainrate as a model step on two velocity rasters."""
+    import processing
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingParameterExtent,
+        QgsProcessingParameterFeatureSource,
+        QgsProcessingParameterRasterLayer,
+        QgsProcessingParameterString,
+    )
+    from testutils_models import build_models_module, drawn_model
+
+    plan = hk.polygon_layer(tmp_path / "plan.gpkg", [f"POLYGON(({E0} {N0},{E0 + 600} {N0},{E0 + 600} {N0 + 240},"
+                                                     f"{E0} {N0 + 240},{E0} {N0}))"],
+                            fields={"DEPTH_M": [300.0], "THICKNESS_M": [3.0]})
+    ext = f"{E0 - 600},{E0 + 1200},{N0 - 600},{N0 + 840} [EPSG:32633]"
+    model = drawn_model("mine in time", [
+        QgsProcessingParameterFeatureSource("PLAN", "plan", [QgsProcessing.SourceType.TypeVectorPolygon]),
+        QgsProcessingParameterExtent("EXT", "extent"), QgsProcessingParameterString("END", "end of extraction"),
+        QgsProcessingParameterString("WHEN", "forecast dates"),
+    ], [
+        ("final", "geohazard:miningsubsidence", {"PANELS": "PLAN", "EXTENT": "EXT", "PIXEL_SIZE": 30.0}, {}),
+        ("time", "geohazard:miningsubsidence", {"MODE": 2, "PANELS": "PLAN", "EXTENT": "EXT", "PIXEL_SIZE": 30.0,
+                                                "TIME_FACTOR": 1.2, "END_DATE": "END", "FORECAST_DATES": "WHEN"}, {}),
+        ("cmp", "geohazard:comparelayers", {"INPUT": ("time", "OUTPUT_VERTICAL"),
+                                            "REFERENCE": ("final", "OUTPUT_VERTICAL")},
+         {"STATS": ("OUTPUT_TABLE", "statistics")}),
+    ])
+    model = build_models_module().pin_output_names(model)
+    out = processing.run(model, {"PLAN": plan, "EXT": ext, "END": "2020-01-01", "WHEN": "2100-01-01",
+                                 "cmp:STATS": str(tmp_path / "stats.gpkg")},
+                         context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    t = table(out["cmp:STATS"])
+    assert t["n"] == 60 * 48 and abs(t["bias"]) < 1e-3 and t["rmse"] < 1e-3 and t["pearson_r"] > 0.999999
+    xx, yy = np.meshgrid(np.arange(30) * 100.0, -np.arange(20) * 100.0)
+    e = write_geotiff(tmp_path / "ve.tif", 2e-5 * xx, geotransform=(E0, 100.0, 0.0, N0, 0.0, -100.0),
+                      metadata={"UNIT": "mm/yr"})
+    n = write_geotiff(tmp_path / "vn.tif", 1e-5 * xx, geotransform=(E0, 100.0, 0.0, N0, 0.0, -100.0),
+                      metadata={"UNIT": "mm/yr"})
+    strain = drawn_model("strain", [QgsProcessingParameterRasterLayer("E", "east"),
+                                    QgsProcessingParameterRasterLayer("N", "north")],
+                         [("s", "geohazard:strainrate", {"INPUT_EAST": "E", "INPUT_NORTH": "N", "SMOOTHING_M": 200.0},
+                           {"ROT": ("OUTPUT_ROTATION", "rotation")})])
+    strain = build_models_module().pin_output_names(strain)
+    out = processing.run(strain, {"E": str(e), "N": str(n), "s:ROT": str(tmp_path / "rot.tif")},
+                         context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    ds = gdal.Open(out["s:ROT"])
+    assert np.allclose(ds.ReadAsArray(), 5.0, atol=1e-3)  # (dvn/dx - dve/dy) / 2 = 1e-5 / 2 per m = 5 nrad/yr
