@@ -174,6 +174,16 @@ def _geometry_steps(out: str) -> list[dict]:
                        "OUTPUT_POINTS": os.path.join(out, "ustica_desc_projected.gpkg")},
             "load": ["OUTPUT_POINTS"],
         },
+        {
+            "title": "EGMS Ustica: descending points projected to the vertical against the decomposed up: "
+                     "differences, bias, RMSE, r and paired tests",
+            "alg": "geohazard:comparelayers", "group": "EGMS Ustica: vertical, one geometry against two",
+            "params": {"INPUT": os.path.join(out, "ustica_desc_projected.gpkg"), "FIELD": "v_vertical",
+                       "REFERENCE": os.path.join(out, "ustica_up.tif"),
+                       "OUTPUT": os.path.join(out, "ustica_vertical_pairs.gpkg"),
+                       "OUTPUT_TABLE": os.path.join(out, "ustica_vertical_agreement.csv")},
+            "load": ["OUTPUT"],
+        },
     ]
 
 
@@ -350,6 +360,18 @@ def _hazard_steps(out: str) -> list[dict]:
                        "OUTPUT_LOS": os.path.join(out, "mine_los.tif"),
                        "OUTPUT_PANEL": os.path.join(out, "mine_panels.gpkg")},
             "load": ["OUTPUT_VERTICAL", "OUTPUT_LOS", "OUTPUT_PANEL"],
+        },
+        {
+            "title": "SIMULATED mine plan (not real data): the basin in time, Knothe's time function with c = 1.2 /yr "
+                     "after an extraction ended 2024-03-01, forecast for three dates",
+            "alg": "geohazard:miningsubsidence", "group": "SIMULATED mine plan: basin in time",
+            "params": {"MODE": 2, "PANELS": os.path.join(out, "simulated_mine_plan.gpkg"), "SUBSIDENCE_FACTOR": 0.8,
+                       "TAN_BETA": 2.0, "OFFSET_M": 20.0, "END_DATE": "2024-03-01", "TIME_FACTOR": 1.2,
+                       "FORECAST_DATES": "2024-09-01,2025-03-01,2027-03-01",
+                       "EXTENT": f"{MINE_ORIGIN[0] - 400},{MINE_ORIGIN[0] + 1800},{MINE_ORIGIN[1] - 400},"
+                                 f"{MINE_ORIGIN[1] + 1100} [EPSG:32614]",
+                       "PIXEL_SIZE": 10.0, "OUTPUT_VERTICAL": os.path.join(out, "mine_forecast.tif")},
+            "load": ["OUTPUT_VERTICAL"],
         },
         {
             "title": "Mexico City coherence: damage proxy around 2018-05-10 (a date chosen for the demo, no known "

@@ -263,7 +263,24 @@ TOOLS = {
         determinism={"losvelocitytovertical": Det("geometry")},
         knob={"losvelocitytovertical": Knob(0.01)},
     ),
+    "strainrate": Tool(
+        hostile=("geometry", "recipe"),
+        lengths={"SMOOTHING_M": "m"},
+        not_lengths=("INPUT_EAST", "INPUT_NORTH", "EAST_FIELD", "NORTH_FIELD"),
+        determinism={"strainrate": Det("geometry")},
+        knob={"strainrate": Knob(0.12)},
+        block_memory={"strainrate": ("_strain",)},
+    ),
     # -------------------- hazard
+    "comparelayers": Tool(
+        hostile=("hazard", "compare_recipe"),
+        lengths={"MAX_DISTANCE_M": "m", "WIDTH": "m", "STEP": "m"},
+        not_lengths=("FIELD", "REFERENCE_FIELD"),
+        secondary_outputs=("OUTPUT", "OUTPUT_RASTER"),
+        determinism={"comparelayers": Det("hazard", {"OUTPUT_RASTER": "@d.tif"})},
+        knob={"comparelayers": Knob(0.004, run="hostile:hazard")},
+        block_memory={"comparelayers": ("_difference",)},
+    ),
     "damageproxy": Tool(
         hostile=("hazard", "damage_recipe"),
         lengths={"MIN_AREA_M2": "m2"},
@@ -287,8 +304,11 @@ TOOLS = {
         determinism={
             "miningsubsidence": Det("hazard", {"OUTPUT_EAST": "@e.tif", "OUTPUT_NORTH": "@n.tif",
                                                "OUTPUT_LOS": "@los.tif"}),
+            "miningsubsidence_time": Det("hazard", {"MODE": 2, "TIME_FACTOR": 1.5, "END_DATE": "2020-01-01",
+                                                    "FORECAST_DATES": "2019-06-01,2020-06-01,2021-01-01"}),
         },
-        knob={"miningsubsidence": Knob(0.03)},
+        knob={"miningsubsidence": Knob(0.03), "miningsubsidence_time": Knob(0.03)},
+        block_memory={"miningsubsidence_time_3": ("_mining_time", 3), "miningsubsidence_time_40": ("_mining_time", 40)},
     ),
     "susceptibility": Tool(
         hostile=("hazard", "susceptibility_recipe"),

@@ -65,18 +65,22 @@ _SQRT_PI = math.sqrt(math.pi)
 @dataclass(frozen=True)
 class Panel:
     """One mined panel: its boundary rings (map coordinates, m; the first the outer boundary, then holes), its
-    mining depth ``depth_m`` and mined thickness ``thickness_m`` (m)."""
+    mining depth ``depth_m`` and mined thickness ``thickness_m`` (m), and when known its extraction dates."""
 
     rings: tuple
     depth_m: float
     thickness_m: float
     name: str = ""
+    #: extraction's start and end (``datetime.date``; the time function of :mod:`.mining_time` runs from the end)
+    start_date: object = None
+    end_date: object = None
 
     @classmethod
-    def from_vertices(cls, vertices, depth_m: float, thickness_m: float, *, holes=(), name: str = "") -> "Panel":
+    def from_vertices(cls, vertices, depth_m: float, thickness_m: float, *, holes=(), name: str = "",
+                      start_date=None, end_date=None) -> "Panel":
         """A panel from its outer boundary ``(n, 2)`` (and optional hole rings), in either orientation."""
         return cls(tuple(np.asarray(r, dtype=np.float64).reshape(-1, 2) for r in (vertices, *holes)),
-                   float(depth_m), float(thickness_m), name)
+                   float(depth_m), float(thickness_m), name, start_date, end_date)
 
     def label(self, index: int) -> str:
         return f"panel {self.name or index + 1}"

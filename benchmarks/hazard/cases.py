@@ -15,4 +15,7 @@ CASES = [
     dict(name="swath_points", measures="swath profile through 10 M points (core and tool)",
          peer="none: the 30 s goal", table=None,
          run='"$PY" "$HERE/bench_swath_points.py" ${POINTS:-10000000} ${TOOL_POINTS:-10000000}'),
+    dict(name="compare_strain_time", measures="comparelayers, strainrate, miningsubsidence MODE 2 on SIZE x SIZE px",
+         peer="scipy.stats on the same pairs; numpy.gradient (floor)", setup="enable_plugin", table=None,
+         run='"$PY" "$HERE/bench_compare_strain_time.py" ${SIZE:-2000}'),
 ]

@@ -639,6 +639,11 @@ TESTED_THROUGH = {
     "fileio/motion/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
     "fileio/motion/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
                                "geometry rasters through the geometry engine tests"),
+    "fileio/hazard/comparelayers": (("tests/processing/test_comparelayers.py",),
+                                    "the layer comparison's pairing and outputs, through its tool"),
+    "fileio/display/comparison_chart": (("tests/processing/test_comparelayers.py",),
+                                        "the comparison's chart, drawn by the tool's run"),
+    "fileio/motion/strainrate": (("tests/processing/test_strainrate.py",), "the strain-rate tool's rasters and points"),
     "fileio/motion/kinematics": (
         ("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
          "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),

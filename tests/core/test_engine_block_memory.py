@@ -172,6 +172,34 @@ def _interferogram_filter():
         func, {"rows": (16, 64), "n_cols": 200, "halo": filtering.filter_halo("goldstein")}
 
 
+def _strain():
+    from insar_geohazards.algorithms.geometry import strainrate as sr
+
+    rng = np.random.default_rng(5)
+    func = functools.partial(sr.strain_block, pixel_x_m=20.0, pixel_y_m=20.0, sigma_m=60.0)
+    return sr.BYTES_PER_PIXEL, lambda r: {"east": rng.normal(0, 1, (r, 200)), "north": rng.normal(0, 1, (r, 200))}, \
+        func, {"halo": sr.halo_rows(60.0, 20.0)}
+
+
+def _difference():
+    from insar_geohazards.algorithms.hazard import comparelayers as cl
+
+    rng = np.random.default_rng(6)
+    return cl.DIFFERENCE_BYTES_PER_PIXEL, lambda r: {"input": rng.normal(0, 1, (r, 200)),
+                                                     "reference": rng.normal(0, 1, (r, 200))}, cl.difference_block, {}
+
+
+def _mining_time(n_dates):
+    from insar_geohazards.algorithms.hazard import mining_time as mt
+    from insar_geohazards.algorithms.hazard.mining import Panel, PimParameters
+
+    panels = [Panel.from_vertices([(0, 0), (600, 0), (600, 240), (0, 240)], 300.0, 3.0, end_date=dt.date(2020, 1, 1)),
+              Panel.from_vertices([(900, 0), (1200, 0), (1200, 400)], 400.0, 2.0, end_date=dt.date(2021, 1, 1))]
+    func = functools.partial(mt.time_grid_block, geotransform=(-500.0, 10.0, 0.0, 800.0, 0.0, -10.0), panels=panels,
+                             params=PimParameters(0.8, 2.0), dates=_dates(n_dates), c_per_year=1.3)
+    return mt.time_bytes_per_pixel(n_dates, len(panels)), lambda r: {}, func, {}
+
+
 def _case(tool, builder, *args):
     if builder not in globals():
         raise KeyError(f"tests/registry.py: {tool}'s block_memory case names {builder}, not a builder of {__file__}")

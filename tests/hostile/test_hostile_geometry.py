@@ -1,5 +1,5 @@
 """Hostile inputs for the geometry tools: losvelocitytovertical, geometricdistortion, losprojection,
-ascdescdecomposition."""
+ascdescdecomposition, strainrate."""
 
 import os
 
@@ -83,6 +83,24 @@ def recipe(tool, tmp):
                         raster="ASC_RASTER", nocrs="accept",
                         overlap={"DESC_RASTER": hk.los_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)},
                         implausible={"DESC_INCIDENCE": 89.999})
+    if tool == "strainrate":
+        east = hk.los_raster(j(tmp, "ve.tif"), seed=1)
+        north = hk.los_raster(j(tmp, "vn.tif"), seed=2)
+        params = {"INPUT_EAST": east, "INPUT_NORTH": north, "SMOOTHING_M": 60.0,
+                  "OUTPUT_DILATATION": j(out, "dil.tif"), "OUTPUT_MAX_SHEAR": j(out, "sh.tif"),
+                  "OUTPUT_ROTATION": j(out, "rot.tif"), "OUTPUT_PRINCIPAL": j(out, "pr.tif")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"INPUT_EAST": hk.truncate(hk.los_raster(j(folder, "trunc.tif"), ))}, "trunc"
+            if kind == "nan":
+                return {"INPUT_EAST": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
+            return {"INPUT_EAST": hk.los_raster(j(folder, "e.tif"), epsg=None),
+                    "INPUT_NORTH": hk.los_raster(j(folder, "n.tif"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT_DILATATION", "OUTPUT_MAX_SHEAR", "OUTPUT_ROTATION", "OUTPUT_PRINCIPAL"],
+                         ("INPUT_NORTH", "OUTPUT_ROTATION"), spoil, raster="INPUT_EAST", nocrs="refuse",
+                         overlap={"INPUT_NORTH": hk.los_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
     raise KeyError(tool)
 
 

@@ -257,6 +257,24 @@ def swath_recipe(tool, tmp):
                      nocrs="refuse", overlap={"LINE": profile_line(j(tmp, "far.gpkg"), far=True)})
 
 
+def compare_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    params = {"INPUT": hk.los_raster(j(tmp, "insar.tif"), seed=1), "REFERENCE": hk.los_raster(j(tmp, "model.tif"),
+                                                                                             seed=2),
+              "OUTPUT_RASTER": j(out, "diff.tif"), "OUTPUT_TABLE": j(out, "stats.gpkg")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            return {"INPUT": hk.truncate(hk.los_raster(j(folder, "trunc.tif")))}, "trunc.tif"
+        if kind == "nan":
+            return {"INPUT": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel|only 0 pairs"
+        return {"INPUT": hk.los_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+
+    return hk.Recipe(params, ["OUTPUT_RASTER", "OUTPUT_TABLE"], ("INPUT", "OUTPUT_RASTER"), spoil, raster="INPUT",
+                     nocrs="refuse", overlap={"REFERENCE": hk.los_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
+
+
 #: the tools of the family and the recipe tests/registry.py names for each; they serve every hostile case
 TOOLS, recipe = registry.hostile_family("hazard", globals())
 test_hostile = hk.hostile_cases(TOOLS, recipe)

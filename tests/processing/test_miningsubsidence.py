@@ -156,3 +156,93 @@ def test_mode_needs_its_inputs(run_alg, tmp_path):
     uncarried = _los_raster(tmp_path / "bare.tif", _truth(), inc=39.0, head=-12.0, carry=False)
     with pytest.raises(QgsProcessingException, match="INCIDENCE|HEADING"):
         run_alg(NAME, {"MODE": 1, "PANELS": src, "INPUT": uncarried, "OUTPUT_VERTICAL": str(tmp_path / "u2.tif")})
+
+
+def test_a_text_depth_field_is_named_as_a_type_problem(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = hk.polygon_layer(tmp_path / "p.gpkg", [rect_wkt(E0, N0, 600.0, 240.0)],
+                           fields={"DEPTH_M": ["about 300 m"], "THICKNESS_M": [3.0]}, text_fields=("DEPTH_M",))
+    params = {"PANELS": src, "EXTENT": f"{E0},{E0 + 500},{N0},{N0 + 500} [EPSG:32633]", "PIXEL_SIZE": 50.0,
+              "OUTPUT_VERTICAL": str(tmp_path / "up.tif")}
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg(NAME, params)
+    msg = str(err.value)
+    assert "exists" in msg and "type" in msg and "'about 300 m'" in msg and "not a number" in msg
+    assert "add the field" not in msg
+
+
+def _series_raster(path, *, c, end, los=None, seed=0, dates=None, meta=None):
+    """A time series (mm, one band per date) written here: the PIM basin of _truth() times Knothe's 1 - exp(-c t),
+    t in years after ``end``, measured from the first date, with 3 mm of noise."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.hazard import mining as pim
+
+    dates = dates or [dt.date(2021, 1, 5) + dt.timedelta(days=12 * k) for k in range(40)]
+    gt = (E0 - 600.0, 30.0, 0.0, N0 + 800.0, 0.0, -30.0)
+    xx, yy = np.meshgrid(gt[0] + (np.arange(60) + 0.5) * 30.0, gt[3] - (np.arange(55) + 0.5) * 30.0)
+    e, n, u = pim.pim_displacement(xx, yy, _truth(), subsidence_factor=0.8, tan_beta=2.0, offset_m=0.0,
+                                   horizontal_factor=0.3)
+    final = pim.los_from_enu(e, n, u, los) if los is not None else u
+    frac = np.array([1 - math.exp(-c * (d - end).days / 365.25) if d > end else 0.0 for d in dates])
+    cube = frac[:, None, None] * final[None]
+    cube = cube - cube[0] + np.random.default_rng(seed).normal(0, 3.0, cube.shape)
+    return write_geotiff(path, cube, geotransform=gt, descriptions=[d.isoformat() for d in dates],
+                         metadata=meta if meta is not None else {"UNIT": "mm"}), dates
+
+
+def test_time_mode_fits_the_time_factor_and_forecasts(run_alg, tmp_path):
+    import datetime as dt
+
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+    end = dt.date(2020, 12, 1)
+    moved = [(p[0] + 45.0, p[1] - 30.0) for p in ((E0, N0),)][0]
+    plan = hk.polygon_layer(tmp_path / "plan.gpkg", [rect_wkt(moved[0], moved[1], 600.0, 240.0)],
+                            fields={"DEPTH_M": [300.0], "THICKNESS_M": [3.0], "START_DATE": ["2020-03-01"],
+                                    "END_DATE": [end.isoformat()]}, text_fields=("START_DATE", "END_DATE"))
+    lv = np.array(los_unit_vector(39.0, -12.0)).ravel()
+    series, dates = _series_raster(tmp_path / "ts.tif", c=1.4, end=end, los=lv,
+                                   meta={"UNIT": "mm", "INCIDENCE_DEG": "39", "HEADING_DEG": "-12"})
+    res = run_alg(NAME, {"MODE": 2, "PANELS": plan, "INPUT": series, "SUBSIDENCE_FACTOR": 0.8, "TAN_BETA": 2.0,
+                         "OFFSET_M": 0.0, "FORECAST_DATES": "2021-06-01, 2022-12-01, 2030-01-01",
+                         "OUTPUT_VERTICAL": str(tmp_path / "fc.tif"), "OUTPUT_PARAMETERS": str(tmp_path / "p.gpkg")})
+    c, se = table(res["OUTPUT_PARAMETERS"])["time_factor_per_year"]
+    assert abs(c - 1.4) < 0.14 and 0 < se < 0.07 and abs(c - 1.4) < 5 * se
+    ds = gdal.Open(res["OUTPUT_VERTICAL"])
+    assert [ds.GetRasterBand(k + 1).GetDescription() for k in range(3)] == ["2021-06-01", "2022-12-01", "2030-01-01"]
+    fc = ds.ReadAsArray()
+    ds = None
+    final = fc[2] / (1 - math.exp(-c * (dt.date(2030, 1, 1) - end).days / 365.25))
+    assert final.min() == pytest.approx(-0.8 * 3000 * 0.97, rel=0.05)  # nearly the full W_max = q m at the centre
+    share = (1 - math.exp(-c * (dt.date(2021, 6, 1) - end).days / 365.25))
+    assert np.allclose(fc[0], final * share, rtol=1e-4, atol=1e-3)
+
+
+def test_time_mode_typed_factor_vertical_and_refusals(run_alg, tmp_path):
+    import datetime as dt
+
+    from qgis.core import QgsProcessingException
+
+    src = panels(tmp_path / "p.gpkg")
+    ext = f"{E0 - 300},{E0 + 900},{N0 - 300},{N0 + 540} [EPSG:32633]"
+    base = {"MODE": 2, "PANELS": src, "EXTENT": ext, "PIXEL_SIZE": 30.0, "OUTPUT_VERTICAL": str(tmp_path / "v.tif")}
+    with pytest.raises(QgsProcessingException, match="INPUT.*or a typed TIME_FACTOR"):
+        run_alg(NAME, base)
+    with pytest.raises(QgsProcessingException, match="no field END_DATE and no END_DATE was typed"):
+        run_alg(NAME, dict(base, TIME_FACTOR=2.0, FORECAST_DATES="2025-01-01"))
+    res = run_alg(NAME, dict(base, TIME_FACTOR=2.0, FORECAST_DATES="2019-01-01,2025-01-01", END_DATE="2024-01-01"))
+    ds = gdal.Open(res["OUTPUT_VERTICAL"])
+    before, after = ds.GetRasterBand(1).ReadAsArray(), ds.GetRasterBand(2).ReadAsArray()
+    ds = None
+    assert np.all(before == 0) and after.min() == pytest.approx(-2400 * 0.97 * (1 - math.exp(-2.0 * 366 / 365.25)),
+                                                                  rel=0.05)
+    vert, _ = _series_raster(tmp_path / "vert.tif", c=0.9, end=dt.date(2020, 12, 1),
+                             meta={"UNIT": "mm", "COMPONENT": "VERTICAL"})
+    with pytest.raises(QgsProcessingException, match="declares COMPONENT=VERTICAL, not the line of sight"):
+        run_alg(NAME, {"MODE": 2, "PANELS": src, "INPUT": vert, "END_DATE": "2020-12-01",
+                       "OUTPUT_VERTICAL": str(tmp_path / "x.tif")})
+    with pytest.raises(QgsProcessingException, match="END_DATE = 'soon' is not a date"):
+        run_alg(NAME, {"MODE": 2, "PANELS": src, "INPUT": vert, "END_DATE": "soon", "INPUT_COMPONENT": 1,
+                       "OUTPUT_VERTICAL": str(tmp_path / "x.tif")})

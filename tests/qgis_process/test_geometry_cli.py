@@ -63,3 +63,26 @@ def test_geometricdistortion_dask_scheduler_local_headless(tmp_path):
                        f"OUTPUT_VISIBILITY={d / 'v.tif'}", f"OUTPUT_TABLE={d / 't.csv'}"])
         got.append([gdal.Open(res[k]).ReadAsArray().tobytes() for k in ("OUTPUT_CLASSES", "OUTPUT_RINDEX")])
     assert got[0] == got[1]
+
+
+def test_strainrate_of_a_uniform_field(tmp_path):
+    """A velocity field of uniform strain and rotation: every fitted pixel holds the closed-form rates."""
+    from osgeo import gdal
+    from testutils import write_geotiff
+
+    rows, cols = np.mgrid[0:30, 0:40]
+    x, y = cols * 100.0, -rows * 100.0
+    ve, vn = 3e-5 * x + 1e-5 * y, -1e-5 * x - 2e-5 * y  # mm/yr; exx 30, eyy -20, exy 0, rotation -10 nanostrain/yr
+    gt = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)
+    e = write_geotiff(tmp_path / "ve.tif", ve, geotransform=gt, metadata={"UNIT": "mm/yr", "COMPONENT": "EAST"})
+    n = write_geotiff(tmp_path / "vn.tif", vn, geotransform=gt, metadata={"UNIT": "mm/yr", "COMPONENT": "NORTH"})
+    res = run_json("strainrate", [f"INPUT_EAST={e}", f"INPUT_NORTH={n}", "SMOOTHING_M=200",
+                                  f"OUTPUT_DILATATION={tmp_path / 'd.tif'}", f"OUTPUT_ROTATION={tmp_path / 'r.tif'}",
+                                  f"OUTPUT_MAX_SHEAR={tmp_path / 's.tif'}"])
+    for key, want in (("OUTPUT_DILATATION", 10.0), ("OUTPUT_ROTATION", -10.0), ("OUTPUT_MAX_SHEAR", 25.0)):
+        got = gdal.Open(res[key]).ReadAsArray()
+        assert np.nanmax(np.abs(got - want)) < 0.01, key
+    out = qgis_process("run", "geohazard:strainrate", "--", f"INPUT_EAST={e}",
+                       f"OUTPUT_DILATATION={tmp_path / 'x.tif'}")
+    assert out.returncode != 0 and "INPUT_NORTH" in out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr

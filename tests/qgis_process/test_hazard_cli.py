@@ -168,3 +168,53 @@ def test_forecast_date_inside_the_series_is_a_message(tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "FORECAST_DATES" in text and "Traceback" not in text
     assert not (tmp_path / "f.gpkg").exists()
+
+
+def test_comparelayers_raster_against_points_and_a_refusal(tmp_path):
+    """InSAR velocities against levelling points: the numbers come back as outputs of the run; a velocity map
+    against a displacement map is refused with a message, no traceback and no file."""
+    import testutils_hostile as hk
+    from scipy import stats as st
+    from testutils import write_geotiff
+
+    rng = np.random.default_rng(2)
+    vel = rng.normal(-4.0, 2.0, (30, 30))
+    gt = (E0, 20.0, 0.0, N0, 0.0, -20.0)
+    insar = write_geotiff(tmp_path / "v.tif", vel, geotransform=gt, metadata={"UNIT": "mm/yr"})
+    rows, cols = rng.integers(0, 30, 25), rng.integers(0, 30, 25)
+    lev = vel.astype(np.float32)[rows, cols] + rng.normal(0.5, 0.3, 25)
+    pts = hk.write_layer(tmp_path / "lev.gpkg", [f"POINT({E0 + (c + 0.5) * 20} {N0 - (r + 0.5) * 20})"
+                                                 for r, c in zip(rows, cols)], {"VEL": list(lev)})
+    res = run_json("comparelayers", dict(INPUT=insar, REFERENCE=pts, REFERENCE_FIELD="VEL",
+                                         OUTPUT=tmp_path / "p.gpkg", OUTPUT_TABLE=tmp_path / "t.csv"))
+    a = vel.astype(np.float32)[rows, cols].astype(float)
+    assert res["N"] == 25 and abs(res["BIAS"] - np.mean(a - lev)) < 1e-9
+    assert abs(res["R"] - st.pearsonr(a, lev)[0]) < 1e-9
+    disp = write_geotiff(tmp_path / "d.tif", vel, geotransform=gt, metadata={"UNIT": "mm"})
+    out = qgis_process("run", "geohazard:comparelayers", "--", f"INPUT={insar}", f"REFERENCE={disp}",
+                       f"OUTPUT_TABLE={tmp_path / 'x.gpkg'}")
+    assert out.returncode != 0 and "a velocity against a displacement" in out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr and not os.path.exists(tmp_path / "x.gpkg")
+
+
+def test_mining_time_mode_forecasts_with_a_typed_factor(tmp_path):
+    """MODE 2 headless: END_DATE typed, c typed, one band per forecast date; the time factor lands in the table."""
+    import math
+
+    import testutils_hostile as hk
+    from osgeo import gdal, ogr
+
+    wkt = f"POLYGON(({E0} {N0},{E0 + 600} {N0},{E0 + 600} {N0 + 240},{E0} {N0 + 240},{E0} {N0}))"
+    plan = hk.polygon_layer(str(tmp_path / "plan.gpkg"), [wkt], fields={"DEPTH_M": [300.0], "THICKNESS_M": [3.0]})
+    res = results(qgis_process("--json", "run", "geohazard:miningsubsidence", "--", "MODE=2", f"PANELS={plan}",
+                               "END_DATE=2024-03-01", "TIME_FACTOR=1.2", "FORECAST_DATES=2024-09-01,2026-03-01",
+                               f"EXTENT={E0 - 600},{E0 + 1200},{N0 - 600},{N0 + 840} [EPSG:32633]", "PIXEL_SIZE=30",
+                               f"OUTPUT_VERTICAL={tmp_path / 'fc.tif'}", f"OUTPUT_PARAMETERS={tmp_path / 'p.gpkg'}"))
+    ds = gdal.Open(res["OUTPUT_VERTICAL"])
+    a, b = ds.GetRasterBand(1).ReadAsArray(), ds.GetRasterBand(2).ReadAsArray()
+    assert ds.RasterCount == 2 and ds.GetRasterBand(2).GetDescription() == "2026-03-01"
+    ratio = (1 - math.exp(-1.2 * 184 / 365.25)) / (1 - math.exp(-1.2 * 730 / 365.25))
+    assert abs(a.min() / b.min() - ratio) < 1e-4
+    ds = ogr.Open(res["OUTPUT_PARAMETERS"])
+    rows = {f["parameter"]: f["value"] for f in ds.GetLayer(0)}
+    assert rows["time_factor_per_year"] == 1.2

@@ -12,6 +12,8 @@ mining = lazy_module("....algorithms.hazard.mining", __package__)
 mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
 io_mining = lazy_module("....fileio.hazard.mining", __package__)
 
+MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)"]
+COMPONENTS = ["LOS (+ toward satellite)", "Vertical (up +)"]
 POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
              "Plan fixed (fit the propagation angle instead)")
 
@@ -36,6 +38,11 @@ class MiningSubsidence(GeohazardAlgorithm):
     FIT_POSITION = "FIT_POSITION"
     RAMP = "RAMP"
     MAX_SAMPLES = "MAX_SAMPLES"
+    INPUT_COMPONENT = "INPUT_COMPONENT"
+    START_DATE = "START_DATE"
+    END_DATE = "END_DATE"
+    TIME_FACTOR = "TIME_FACTOR"
+    FORECAST_DATES = "FORECAST_DATES"
     OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
     OUTPUT_EAST = "OUTPUT_EAST"
     OUTPUT_NORTH = "OUTPUT_NORTH"
@@ -47,8 +54,19 @@ class MiningSubsidence(GeohazardAlgorithm):
         "the method's parameters and the goaf's position fitted to InSAR line-of-sight displacement. It needs the "
         "mine plan (polygons with depth and thickness) and, to fit, one or two LOS maps; it gives vertical, east, "
         "north and LOS displacement (mm), the parameter table and the fitted panels.\n\n"
-        "<b>Mode</b>: forward (the basin on EXTENT at PIXEL_SIZE) or invert (fit to INPUT and INPUT_2; the "
-        "rasters are then the fitted final basin on INPUT's grid).\n"
+        "<b>Mode</b>: forward (the basin on EXTENT at PIXEL_SIZE), invert (fit to INPUT and INPUT_2; the "
+        "rasters are then the fitted final basin on INPUT's grid) or time (the basin growing after extraction).\n"
+        "<b>Time mode</b>: each panel moves the surface by W(t) = W_final (1 - exp(-c t)) (Knothe's time function), "
+        "t the years since the panel's END_DATE (nothing before it; START_DATE, when given, must not be after it): "
+        "the fields START_DATE / END_DATE (Date fields or YYYY-MM-DD text), or the typed dates where a field is "
+        "absent or NULL. The final basin W_final is the PIM of the plan with the parameters above. TIME_FACTOR c "
+        "(1/yr, 0.01-100); empty: fitted, with its standard error, to INPUT, a time series (mm, one band per date "
+        "described YYYY-MM-DD, each pixel measured from the first date), line of sight (INCIDENCE / HEADING typed or "
+        "carried) or vertical (INPUT_COMPONENT; a raster whose metadata declares another component is refused). "
+        "FORECAST_DATES (YYYY-MM-DD, comma separated; empty: INPUT's dates): OUTPUT_VERTICAL has one band per date, "
+        "the vertical displacement since extraction (mm, up positive), on INPUT's grid (or EXTENT / PIXEL_SIZE "
+        "with a typed c and no INPUT). OUTPUT_PARAMETERS gains time_factor_per_year (value, std_error) and the "
+        "misfit rms_mm. The standard error assumes independent noise: a lower bound on a real series.\n"
         "<b>Panels</b>: polygons of any shape (holes and multipolygons too) in a projected CRS (m), a horizontal "
         "seam; fields DEPTH_M (mining depth H, m) and THICKNESS_M (mined thickness m, m), or the typed values where "
         "a field is absent or NULL. Several panels add up. Depths beyond 2,000 m and thicknesses beyond 20 m are "
@@ -72,13 +90,13 @@ class MiningSubsidence(GeohazardAlgorithm):
         "<b>Method</b>: W = W_max / r^2 times the integral over the panel of exp(-pi rho^2 / r^2), exact for any "
         "polygon (Owen's T function over the panel's edges; the horizontal terms in erf).\n"
         "References: Zhang W. et al. (2021) Remote Sensing 13(16) 3204, doi:10.3390/rs13163204; Owen D.B. (1956) "
-        "doi:10.1214/aoms/1177728074."
+        "doi:10.1214/aoms/1177728074; Knothe S. (1952) Archiwum Gornictwa i Hutnictwa 1(1) (the time function)."
     )
     MM_INPUTS = (ids.INPUT, "INPUT_2")
     OVERLAP = ((ids.INPUT, "PANELS"), ("INPUT_2", "PANELS"))
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.enum(self.MODE, "Mode", ["Forward (basin from the plan)", "Invert (fit to InSAR)"]))
+        self.addParameter(declare.enum(self.MODE, "Mode", MODES))
         self.addParameter(declare.features(self.PANELS, "Mined panels (polygons)", "polygon"))
         for pid, label in ((self.DEPTH_M, "Depth if no DEPTH_M field (m)"),
                            (self.THICKNESS_M, "Thickness if no THICKNESS_M field (m)")):
@@ -104,6 +122,13 @@ class MiningSubsidence(GeohazardAlgorithm):
         self.addParameter(declare.boolean(self.RAMP, "Fit a planar ramp per map", True))
         self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples per map at most", 5000, 50, 1_000_000,
                                           advanced=True))
+        self.addParameter(declare.enum(self.INPUT_COMPONENT, "Series component (time)", COMPONENTS))
+        self.addParameter(declare.text(self.START_DATE, "Start date if no field", optional=True))
+        self.addParameter(declare.text(self.END_DATE, "End date if no field", optional=True))
+        self.addParameter(declare.number(self.TIME_FACTOR, "Time factor c (1/yr)", None, 0.01, 100.0,
+                                         optional=True))
+        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD)",
+                                       optional=True))
         for pid, label in ((self.OUTPUT_VERTICAL, "Vertical displacement (mm, up positive)"),
                            (self.OUTPUT_EAST, "East displacement (mm)"), (self.OUTPUT_NORTH, "North displacement (mm)"),
                            (self.OUTPUT_LOS, "LOS displacement (mm, + toward satellite)")):
@@ -115,29 +140,42 @@ class MiningSubsidence(GeohazardAlgorithm):
     def check(self, parameters, context):
         from ....algorithms.errors import GeohazardError
 
-        invert = self.parameterAsEnum(parameters, self.MODE, context) == 1
+        mode = self.parameterAsEnum(parameters, self.MODE, context)
+        if mode == 2:
+            typed_c = parameters.get(self.TIME_FACTOR) not in (None, "")
+            if not typed_c and not parameters.get(self.INPUT):
+                raise GeohazardError(f"{self.MODE} time needs {self.INPUT} (a time series, mm) to fit the time "
+                                     f"factor, or a typed {self.TIME_FACTOR} (1/yr)")
+            if not parameters.get(self.INPUT) and not parameters.get(self.EXTENT):
+                raise GeohazardError(f"{self.MODE} time without {self.INPUT} needs {self.EXTENT} (the area of the "
+                                     "forecast maps)")
+            if not parameters.get(self.INPUT) and not str(parameters.get(self.FORECAST_DATES) or "").strip():
+                raise GeohazardError(f"{self.MODE} time without {self.INPUT} needs {self.FORECAST_DATES}")
+            return
+        invert = mode == 1
         if invert and not parameters.get(self.INPUT):
             raise GeohazardError(f"{self.MODE} invert needs {self.INPUT} (LOS displacement, mm)")
         if not invert and not parameters.get(self.EXTENT):
             raise GeohazardError(f"{self.MODE} forward needs {self.EXTENT} (the area of the basin map)")
 
     def process(self, parameters, context, feedback):
-        from qgis.core import QgsCoordinateReferenceSystem
-
         v = self.values(parameters, context, self.MODE, self.SUBSIDENCE_FACTOR, self.TAN_BETA, self.OFFSET_M,
                         self.HORIZONTAL_FACTOR, self.PROPAGATION_ANGLE, self.SHIFT_AZIMUTH, self.FIT_POSITION,
-                        self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE)
+                        self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE, self.START_DATE, self.END_DATE,
+                        self.FORECAST_DATES, self.INPUT_COMPONENT)
         params = mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
                                       v.PROPAGATION_ANGLE, v.SHIFT_AZIMUTH)
+        typed = {p: parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
+                                                                                             self.THICKNESS_M,
+                                                                                             self.TIME_FACTOR)}
+        if v.MODE == 2:
+            return self._time(parameters, context, feedback, params, dict(typed, **vars(v)))
         data = io_mining.read_los_datasets([(rid, self.raster_path(parameters, rid, context), *self._geometry(
             parameters, context, feedback, rid)) for rid in (self.INPUT, self.INPUT_2) if parameters.get(rid)],
             v.MAX_SAMPLES) if v.MODE == 1 else []
-        typed = [parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
-                                                                                          self.THICKNESS_M)]
         panels, crs = io_mining.read_panels(
-            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[0],
-            thickness_m=typed[1], context=context,
-            dest_crs=QgsCoordinateReferenceSystem.fromWkt(data[0][1].crs_wkt) if data else None)
+            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[self.DEPTH_M],
+            thickness_m=typed[self.THICKNESS_M], context=context, dest_crs=data[0][1].crs_wkt if data else None)
         table = params.table()
         if data:
             fit = mining_fit.fit_pim([d for d, _ in data], panels, params, ramp=v.RAMP,
@@ -170,3 +208,14 @@ class MiningSubsidence(GeohazardAlgorithm):
                                                       need_incidence=True, rasters=rasters, heading_pid=hid,
                                                       incidence_pid=iid)
         return inc, head
+
+    def _time(self, parameters, context, feedback, params, v):
+        return io_mining.time_mode(
+            self.parameterAsSource(parameters, self.PANELS, context), v, params=params,
+            input_path=self.raster_path(parameters, self.INPUT, context) if parameters.get(self.INPUT) else "",
+            outs={p: self.parameterAsOutputLayer(parameters, p, context) if parameters.get(p) else "" for p in (
+                self.OUTPUT_VERTICAL, self.OUTPUT_PARAMETERS, self.OUTPUT_PANEL, self.OUTPUT_EAST, self.OUTPUT_LOS)},
+            los=lambda: self._geometry(parameters, context, feedback, self.INPUT), pixel_m=v[self.PIXEL_SIZE],
+            extent=lambda crs: self.parameterAsExtent(parameters, self.EXTENT, context, crs), feedback=feedback,
+            max_samples=v[self.MAX_SAMPLES], run=knobs.run_settings(self, parameters, context),
+            progress=FeedbackProgress(feedback), context=context)

@@ -1,0 +1,208 @@
+"""Mining subsidence in time: the probability-integral basin (:mod:`.mining`) grown after each panel's extraction by
+Knothe's time function, its time factor fitted to an InSAR time series, and the basin forecast at given dates.
+
+Model: a panel whose extraction ended on ``END_DATE`` moves the surface by ``U(x, t) = U_final(x) (1 - exp(-c t))``
+with ``t`` the time since ``END_DATE`` in years (nothing before it) and ``c`` the time factor (1/yr; Knothe 1952,
+the time function of the mining-subsidence studies); the panels add up. A series measured from its first date
+``t0`` sees ``U(x, t) - U(x, t0)``.
+
+The fit holds the final basin (the plan and the PIM's parameters as given) and finds ``c`` by least squares of the
+series' changes since its first date; its standard error is ``sqrt(s^2 / (J^T J))`` at the solution (``J`` the
+derivative of the model in ``c``, ``s^2`` the residual variance per degree of freedom: independent noise assumed, a
+lower bound on a real, correlated series).
+
+References
+----------
+Knothe S. (1952) Wplyw czasu na ksztaltowanie sie niecki osiadania (the influence of time on the formation of a
+subsidence trough). Archiwum Gornictwa i Hutnictwa 1(1) (the time function).
+Zhang W., Shi J., Yi H., Zhu Y., Xu B. (2021) Remote Sensing 13(16) 3204, doi:10.3390/rs13163204 (the PIM).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import GeohazardError
+from .mining import Panel, PimParameters, los_from_enu, pim_displacement
+
+#: Days of a year of the time factor (1/yr).
+YEAR_DAYS = 365.25
+#: The time factors the fit may reach (1/yr): a half-time of 70 years to one of 2.5 days.
+C_BOUNDS = (0.01, 100.0)
+
+
+def years_since(dates: Sequence[_dt.date], end: _dt.date) -> np.ndarray:
+    """Years from ``end`` to each date (negative before it)."""
+    return np.array([(d - end).days for d in dates], dtype=np.float64) / YEAR_DAYS
+
+
+def knothe_fraction(t_years, c_per_year: float) -> np.ndarray:
+    """Knothe's time function ``1 - exp(-c t)`` for ``t > 0``, 0 before (the share of the final movement)."""
+    t = np.asarray(t_years, dtype=np.float64)
+    return np.where(t > 0, -np.expm1(-c_per_year * np.maximum(t, 0.0)), 0.0)
+
+
+def check_panel_dates(panels: Sequence[Panel]) -> None:
+    """Every panel has an END_DATE, not before its START_DATE."""
+    for i, p in enumerate(panels):
+        if p.end_date is None:
+            raise GeohazardError(f"{p.label(i)} has no END_DATE: the time function runs from the end of extraction; "
+                                 "add the field END_DATE (a date) to the panels or type END_DATE")
+        if p.start_date is not None and p.start_date > p.end_date:
+            raise GeohazardError(f"{p.label(i)}: START_DATE {p.start_date} is after END_DATE {p.end_date}")
+
+
+def check_time_factor(c_per_year: float, name: str = "TIME_FACTOR") -> None:
+    if not (math.isfinite(c_per_year) and C_BOUNDS[0] <= c_per_year <= C_BOUNDS[1]):
+        raise GeohazardError(f"{name} = {c_per_year!r} /yr is outside the accepted range {C_BOUNDS[0]:g}-"
+                             f"{C_BOUNDS[1]:g} /yr (most mines: 0.5-10 /yr, a half-time of a month to a year and a "
+                             "half)")
+
+
+def final_components(x_m, y_m, panels: Sequence[Panel], params: PimParameters, los_vector=None) -> np.ndarray:
+    """The final displacement of each panel alone at the points: ``(n_panels, n)`` mm, LOS (positive toward the
+    satellite) with ``los_vector``, else up (up positive)."""
+    out = []
+    for p in panels:
+        e, n, u = pim_displacement(x_m, y_m, [p], subsidence_factor=params.subsidence_factor,
+                                   tan_beta=params.tan_beta, offset_m=params.offset_m,
+                                   horizontal_factor=params.horizontal_factor,
+                                   propagation_angle_deg=params.propagation_angle_deg,
+                                   shift_azimuth_deg=params.shift_azimuth_deg, check=False)
+        out.append(los_from_enu(e, n, u, los_vector) if los_vector is not None else u)
+    return np.array(out, dtype=np.float64).reshape(len(panels), -1)
+
+
+def series_model(finals: np.ndarray, panels: Sequence[Panel], dates: Sequence[_dt.date], c_per_year: float,
+                 *, relative: bool = True) -> np.ndarray:
+    """Displacement ``(n_dates, n)`` (mm) of the points whose per-panel final displacements are ``finals``; with
+    ``relative`` the change since the first date (what a series measured from it sees)."""
+    finals = np.asarray(finals, dtype=np.float64).reshape(len(panels), -1)
+    model = np.zeros((len(dates), finals.shape[1]))
+    for p, final in zip(panels, finals):  # panel by panel, no BLAS: the same bits for any set of points
+        model += knothe_fraction(years_since(dates, p.end_date), c_per_year)[:, None] * final[None, :]
+    return model - model[0] if relative else model
+
+
+@dataclass
+class TimeFit:
+    """The fitted time factor (1/yr) with its standard error, the RMS misfit (mm) and the samples used."""
+
+    c_per_year: float
+    std_error: float
+    rms_mm: float
+    n_samples: int
+    n_dates: int
+    warnings: list
+
+
+def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], panels: Sequence[Panel],
+                    params: PimParameters, *, los_vector=None, c0_per_year: Optional[float] = None,
+                    progress=None) -> TimeFit:
+    """Fit Knothe's time factor to a displacement series.
+
+    Parameters
+    ----------
+    series_mm : ndarray, shape (n_dates, n)
+        The series at the sample points (mm; NaN = missing), LOS positive toward the satellite (with
+        ``los_vector``) or vertical up positive; its first date is the reference of each point.
+    x_m, y_m : array_like, shape (n,)
+        Map coordinates of the samples (m, the panels' projected CRS).
+    dates : sequence of datetime.date
+        The series' dates, increasing.
+    panels : sequence of Panel
+        The mine plan with each panel's ``end_date``; the final basin comes from ``params``.
+    los_vector : tuple, optional
+        Ground-to-satellite unit vector ``(e, n, u)`` of a LOS series; None: the series is vertical.
+    c0_per_year : float, optional
+        Starting value (default: a grid search over :data:`C_BOUNDS`).
+
+    Returns
+    -------
+    TimeFit
+    """
+    from scipy.optimize import least_squares
+
+    check_panel_dates(panels)
+    d = np.asarray(series_mm, dtype=np.float64)
+    if d.ndim != 2 or d.shape[0] != len(dates):
+        raise GeohazardError(f"INPUT: {d.shape[0] if d.ndim else 0} bands for {len(dates)} dates")
+    if len(dates) < 3:
+        raise GeohazardError(f"INPUT has {len(dates)} dates: the time factor needs at least 3")
+    if any(b <= a for a, b in zip(dates, dates[1:])):
+        raise GeohazardError("INPUT: the band dates must increase")
+    d = d - d[:1]  # every point measured from the series' first date
+    finals = final_components(x_m, y_m, panels, params, los_vector)
+    ok = np.isfinite(d)
+    ok[0] = False
+    if ok.sum() < 3:
+        raise GeohazardError("INPUT has fewer than 3 valid values after its first date at the sample points")
+    signal = float(np.abs(finals).max()) if finals.size else 0.0
+    warnings = []
+    last_end = max(p.end_date for p in panels)
+    if dates[-1] <= min(p.end_date for p in panels):
+        raise GeohazardError(f"INPUT ends on {dates[-1]}, before every panel's END_DATE (the first: "
+                             f"{min(p.end_date for p in panels)}): the series holds no movement after extraction to "
+                             "fit the time factor on")
+    if dates[0] > last_end + _dt.timedelta(days=3 * YEAR_DAYS):
+        warnings.append(f"INPUT starts {(dates[0] - last_end).days} days after the last END_DATE: most of the "
+                        "movement happened before it, and c is poorly constrained")
+
+    lo = math.log(C_BOUNDS[0])
+
+    def residual(p):
+        # the unknown is log(c / C_BOUNDS[0]), never near 0 inside the range: the trust region's first radius
+        # is the start's norm, and a start at log(c) = 0 (c = 1 /yr) would not move
+        return (series_model(finals, panels, dates, float(np.exp(p[0] + lo))) - d)[ok]
+
+    if c0_per_year is None:
+        grid = np.exp(np.linspace(lo, math.log(C_BOUNDS[1]), 41))
+        costs = [float(np.sum(residual([math.log(c) - lo]) ** 2)) for c in grid]
+        c0_per_year = float(grid[int(np.argmin(costs))])
+    if progress is not None:
+        progress.set_progress(30.0)
+    sol = least_squares(residual, [math.log(c0_per_year) - lo], method="trf",
+                        bounds=([0.0], [math.log(C_BOUNDS[1]) - lo]), xtol=1e-12, ftol=1e-12)
+    c = float(np.exp(sol.x[0] + lo))
+    r = sol.fun
+    dof = max(r.size - 1, 1)
+    s2 = float(np.dot(r, r)) / dof
+    # the derivative in c itself (not log c): central differences
+    h = 1e-6 * c
+    jc = (series_model(finals, panels, dates, c + h) - series_model(finals, panels, dates, c - h))[ok] / (2 * h)
+    jtj = float(np.dot(jc, jc))
+    se = math.sqrt(s2 / jtj) if jtj > 0 else math.inf
+    if not signal > 0:
+        warnings.append("the final basin is zero at every sample: the plan does not reach INPUT")
+    for bound in C_BOUNDS:
+        if abs(math.log(c) - math.log(bound)) < 1e-3:
+            warnings.append(f"the time factor stopped at the bound {bound:g} /yr: the series does not constrain it")
+    if progress is not None:
+        progress.set_progress(100.0)
+    return TimeFit(c, se, math.sqrt(float(np.mean(r * r))), int(d.shape[1]), len(dates), warnings)
+
+
+def time_grid_block(block, inputs, *, geotransform, panels, params: PimParameters, dates, c_per_year: float) -> dict:
+    """Block function: ``vertical`` ``(n_dates, rows, cols)``, the vertical displacement (mm, up positive) at each
+    date since each panel's END_DATE (absolute: zero before extraction). Pixels are independent: the same bytes
+    for any block layout."""
+    gt = geotransform
+    x = gt[0] + (np.arange(block.n_cols) + 0.5) * gt[1]
+    y = gt[3] + (np.arange(block.row0, block.row1) + 0.5) * gt[5]
+    xx, yy = np.meshgrid(x, y)
+    finals = final_components(xx.ravel(), yy.ravel(), panels, params)
+    model = series_model(finals, panels, dates, c_per_year, relative=False)
+    return {"vertical": model.reshape(len(dates), block.rows, block.n_cols)}
+
+
+def time_bytes_per_pixel(n_dates: int, n_panels: int) -> float:
+    """Memory of one pixel of a :func:`time_grid_block`: the PIM's work arrays, the per-panel finals and the
+    model over the dates (float64, twice for the reshape and the writer's copy)."""
+    from .mining import PIM_BYTES_PER_PIXEL
+
+    return PIM_BYTES_PER_PIXEL + 8.0 * n_panels + 16.0 * n_dates + 8.0 * n_panels * n_dates

@@ -1,0 +1,155 @@
+"""``geohazard:comparelayers``. Compare two layers: InSAR against a model or another product (raster or points, at
+the nearest points or along a swath), their differences and the agreement statistics."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessing, QgsProcessingParameterMapLayer, QgsRasterLayer
+
+from ....algorithms.errors import GeohazardError
+from ...inputs import declare, ids, knobs, layers
+from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
+from .._base import GeohazardAlgorithm, tool
+
+cl = lazy_module("....algorithms.hazard.comparelayers", __package__)
+io_cl = lazy_module("....fileio.hazard.comparelayers", __package__)
+
+_TYPES = [QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeVectorPoint]
+
+
+@tool("comparelayers", "Compare two layers (bias, RMSE, correlation, paired tests)", page="hazard",
+      tags="compare,comparison,validation,bias,RMSE,NMAD,correlation,Bland-Altman,t-test,Wilcoxon,levelling,GNSS,"
+           "PS,DS,model,difference,residual",
+      main=("OUTPUT_RASTER", ids.OUTPUT, "OUTPUT_TABLE"), engine=True)
+class CompareLayers(GeohazardAlgorithm):
+    FIELD = "FIELD"
+    REFERENCE_FIELD = "REFERENCE_FIELD"
+    MAX_DISTANCE_M = "MAX_DISTANCE_M"
+    LINE = "LINE"
+    WIDTH = "WIDTH"
+    STEP = "STEP"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_CHART = "OUTPUT_CHART"
+    BIAS = "BIAS"
+    RMSE = "RMSE"
+    R = "R"
+    N = "N"
+    HELP = (
+        "Compares a layer with a reference of the same quantity: InSAR against a model (PIM, fault model), PS "
+        "against DS, InSAR against levelling or GNSS. It needs two rasters or point layers (points with a field); "
+        "it gives their differences (INPUT minus REFERENCE) and a table of bias, RMSE, NMAD, correlation, "
+        "orthogonal regression and paired tests.\n\n"
+        "<b>Pairing</b>: raster with raster: REFERENCE is resampled (bilinear) onto INPUT's grid, every pixel where "
+        "both have a value is a pair, and the differences are a raster (OUTPUT_RASTER). Points with points: each "
+        "INPUT point is paired with the nearest REFERENCE point within MAX_DISTANCE_M (m, in INPUT's CRS); raster "
+        "with points: the raster's pixel under each point. A point result goes to OUTPUT (INPUT's points, or "
+        "REFERENCE's when INPUT is the raster), with input, reference, difference and distance_m. With LINE: the "
+        "two layers are compared along a swath instead: the samples within WIDTH / 2 (m) of each line, binned "
+        "every STEP (m) along it, each bin's mean of INPUT against its mean of REFERENCE (OUTPUT: one point per "
+        "bin).\n"
+        "<b>Units and sign</b>: both in one unit and sign (mm or mm/yr; LOS positive toward the satellite, vertical "
+        "up positive). What each product declares is checked (a raster's UNIT and COMPONENT metadata, dated bands; "
+        "a point field named VEL/velocity or a date): a velocity against a displacement, or LOS against vertical, "
+        "is refused with a message saying so.\n"
+        "<b>Statistics</b> (OUTPUT_TABLE; BIAS, RMSE, R, N as outputs for a model): n; bias = mean difference; std; "
+        "RMSE = sqrt(mean(d^2)) (the bias included); NMAD = 1.4826 median(|d - median(d)|); median; Pearson r; the "
+        "total-least-squares line INPUT = slope x REFERENCE + intercept (orthogonal regression: both noisy); the "
+        "paired Student t test (p of a zero mean difference) and the Wilcoxon signed-rank test (p of a zero median "
+        "difference, zeros dropped), two-sided. Pairs are independent in these tests: on a raster neighbouring "
+        "pixels are correlated, so the p values are lower bounds of the truth.\n"
+        "<b>Chart</b> (OUTPUT_CHART, PNG; needs matplotlib): INPUT against REFERENCE with the 1:1 and TLS lines, "
+        "and the Bland-Altman plot with the bias and its 95 % limits of agreement.\n"
+        "References: Bland J.M., Altman D.G. (1986) doi:10.1016/S0140-6736(86)90837-8; Hoehle J., Hoehle M. (2009) "
+        "doi:10.1016/j.isprsjprs.2009.02.003 (NMAD)."
+    )
+    CRS_FREE_INPUTS = ()
+
+    def initAlgorithm(self, config=None):
+        from qgis.core import QgsProcessingOutputNumber
+
+        self.addParameter(QgsProcessingParameterMapLayer(self.INPUT, "Layer to check (raster or points)",
+                                                         types=_TYPES))
+        self.addParameter(declare.field(self.FIELD, "Its field (points)", self.INPUT, numeric=True, optional=True))
+        self.addParameter(QgsProcessingParameterMapLayer(self.REFERENCE, "Reference (raster or points)",
+                                                         types=_TYPES))
+        self.addParameter(declare.field(self.REFERENCE_FIELD, "Reference field (points)", self.REFERENCE,
+                                        numeric=True, optional=True))
+        self.addParameter(declare.number(self.MAX_DISTANCE_M, "Pairing distance, points (m)", 50.0, 0.0))
+        self.addParameter(declare.features(self.LINE, "Swath lines (compare along them)", "line", optional=True))
+        self.addParameter(declare.number(self.WIDTH, "Swath width, full (m)", 500.0, 0.01))
+        self.addParameter(declare.number(self.STEP, "Bin length along the swath (m)", 100.0, 0.01))
+        self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Differences (raster, INPUT - REFERENCE)",
+                                             optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Differences (points, INPUT - REFERENCE)", "point",
+                                             optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT_TABLE, "Statistics", "table"))
+        self.addParameter(declare.file_out(self.OUTPUT_CHART, "Scatter and Bland-Altman chart", "PNG images (*.png)",
+                                           optional=True, create=False))
+        for oid, label in ((self.BIAS, "Bias (mean of INPUT - REFERENCE)"), (self.RMSE, "RMSE (bias included)"),
+                           (self.R, "Pearson correlation r"), (self.N, "Number of pairs")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def input_raster_files(self, parameters, context):
+        return {pid: [self.raster_path(parameters, pid, context)] for pid in (self.INPUT, self.REFERENCE)
+                if isinstance(self.parameterAsLayer(parameters, pid, context), QgsRasterLayer)}
+
+    def check(self, parameters, context):
+        for pid, fid in ((self.INPUT, self.FIELD), (self.REFERENCE, self.REFERENCE_FIELD)):
+            layer = self.parameterAsLayer(parameters, pid, context)
+            if layer is not None and not isinstance(layer, QgsRasterLayer) and not parameters.get(fid):
+                raise GeohazardError(f"{pid} is a point layer: name its field of values in {fid}")
+
+    def process(self, parameters, context, feedback):
+        v = self.values(parameters, context, self.FIELD, self.REFERENCE_FIELD, self.MAX_DISTANCE_M, self.WIDTH,
+                        self.STEP)
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        sides = [self._side(parameters, context, pid, fid) for pid, fid in ((self.INPUT, v.FIELD),
+                                                                            (self.REFERENCE, v.REFERENCE_FIELD))]
+        cl.check_same_quantity(sides[0]["kind"], sides[1]["kind"])
+        unit = sides[0]["kind"]["unit"] or sides[1]["kind"]["unit"] or "input unit"
+        for side in sides:
+            if not side["kind"]["quantity"]:
+                feedback.pushInfo(self.tr("{}: no unit declared ({}); taken to be in the other's unit and sign")
+                                  .format(side["pid"], side["kind"]["source"]))
+        out_raster = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context) \
+            if parameters.get(self.OUTPUT_RASTER) else ""
+        out_points = self.parameterAsOutputLayer(parameters, self.OUTPUT, context) if parameters.get(self.OUTPUT) \
+            else ""
+        results = {}
+        if parameters.get(self.LINE):
+            a, b, pts = io_cl.compare_swaths(sides, layers.feature_source(self, parameters, self.LINE, context),
+                                             width_m=v.WIDTH, step_m=v.STEP, run=run, progress=progress)
+        elif sides[0]["info"] is not None and sides[1]["info"] is not None:
+            a, b = io_cl.compare_rasters(sides[0]["info"], sides[1]["info"], out_path=out_raster, run=run,
+                                         progress=progress)
+            pts = None
+            if out_raster:
+                results[self.OUTPUT_RASTER] = out_raster
+        else:
+            a, b, pts = io_cl.compare_points(sides, max_distance_m=v.MAX_DISTANCE_M)
+        stats = cl.statistics(a, b)
+        if pts is not None and out_points:
+            results[self.OUTPUT] = io_cl.write_points(out_points, *pts, context=context)
+        results[self.OUTPUT_TABLE] = io_cl.write_table(self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE,
+                                                                                   context), stats, unit)
+        chart = layers.optional_file(self, parameters, self.OUTPUT_CHART, context)
+        if chart:
+            results.update(io_cl.chart(chart, a, b, stats, unit=unit, names=(sides[0]["name"], sides[1]["name"]),
+                                       output=self.OUTPUT_CHART, feedback=feedback))
+        for name in ("n", "bias", "rmse", "pearson_r", "nmad", "tls_slope", "t_test_p", "wilcoxon_p"):
+            feedback.pushInfo(f"{name} = {stats[name]:.6g}")
+        return {**results, self.BIAS: stats["bias"], self.RMSE: stats["rmse"], self.R: stats["pearson_r"],
+                self.N: int(stats["n"])}
+
+    def _side(self, parameters, context, pid, field):
+        """One product: its raster info, or its points (x, y in the layer's CRS, values), what it declares."""
+        layer = self.parameterAsLayer(parameters, pid, context)
+        if isinstance(layer, QgsRasterLayer):
+            info = self.raster_info(parameters, pid, context)
+            return {"pid": pid, "name": layer.name(), "info": info, "kind": io_cl.raster_kind(info)}
+        table = layers.read_point_table(self, parameters, pid, context, [field])
+        if layer is None or table.crs is None or not table.crs.isValid() or table.crs.isGeographic():
+            raise GeohazardError(f"{pid}: a point layer in a projected CRS (metres) is needed to pair points")
+        return {"pid": pid, "name": layer.name(), "info": None, "table": table, "field": field,
+                "kind": io_cl.field_kind(field, layer.name())}
