@@ -463,8 +463,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             run.rollback()
             if full:
                 raise QgsProcessingException(self.tr(
-                    f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
-                    "an output folder on another disk.")) from None
+                    "No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
+                    "an output folder on another disk.").format(full=full)) from None
             raise
         except BaseException:
             run.rollback()

@@ -124,6 +124,25 @@ def test_the_core_imports_no_matplotlib_and_the_plugin_never_touches_pyplot():
     assert not core, f"algorithms/ imports matplotlib (draw in fileio/display/charts.py): {core}"
     assert not pyplot, f"pyplot state in the QGIS process: {pyplot}"
 
+
+def _formatted(arg) -> bool:
+    """An f-string, a ``"..." % x`` or a ``"...".format(x)``: text formatted before it is translated."""
+    return isinstance(arg, ast.JoinedStr) or (isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Mod)) or (
+        isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format")
+
+
+def test_translations_take_constant_strings():
+    """``tr()`` takes a template a translator can match (``tr("{n} pairs").format(n=n)``), never text already
+    formatted (an f-string or a ``.format`` inside it)."""
+    bad = []
+    for folder in ("processing_provider", "ui", "fileio"):
+        for path in _py_files(os.path.join(ROOT, folder)):
+            for node in ast.walk(_tree(path)):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "tr" \
+                        and node.args and _formatted(node.args[0]):
+                    bad.append(f"{os.path.relpath(path, ROOT)}:{node.lineno}")
+    assert not bad, f"tr() of formatted text: {bad}"
+
 # ------------------------------------------------------------------ the provider: three layers, one room per tool
 PROVIDER = os.path.join(ROOT, "processing_provider")
 IO = os.path.join(ROOT, "fileio")

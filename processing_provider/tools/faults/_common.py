@@ -326,8 +326,9 @@ class _CoulombParams:
         layers importcoulombinput writes) > default, logged (:meth:`_FaultSourceMixin.resolve_constants`)."""
         if cin is not None:
             feedback.pushInfo(self.tr(
-                f"the Coulomb file gives: shear modulus {cin.shear_modulus_pa:.4g} Pa (E1 = {cin.young_pa:.4g} Pa), "
-                f"Poisson {cin.poisson:g} (PR1), friction {cin.friction:g} (FRIC)"))
+                "the Coulomb file gives: shear modulus {mu} Pa (E1 = {e1} Pa), Poisson {nu} (PR1), friction {fr} "
+                "(FRIC)").format(mu=f"{cin.shear_modulus_pa:.4g}", e1=f"{cin.young_pa:.4g}", nu=f"{cin.poisson:g}",
+                                 fr=f"{cin.friction:g}"))
         v = self.resolve_constants(parameters, context, cin, feedback,
                                    (self.SHEAR_MODULUS, self.POISSON, self.FRICTION))
         return v[self.SHEAR_MODULUS], v[self.POISSON], v[self.FRICTION]

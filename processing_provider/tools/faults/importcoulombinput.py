@@ -65,10 +65,11 @@ class ImportCoulombInput(GeohazardAlgorithm):
         if where:
             feedback.pushWarning(self.tr(where))
         feedback.pushInfo(self.tr(
-            f"Poisson {cin.poisson}, Young {cin.young_pa:.4g} Pa (shear modulus {cin.shear_modulus_pa:.4g} Pa), "
-            f"friction {cin.friction} (written on every feature: fields shear_modulus_pa, poisson, friction), "
-            f"calculation depth {cin.calc_depth_m / 1000.0:g} km (use it in DEPTHS), "
-            f"regional stress (azimuth, plunge, Pa, compression +) {cin.regional}"))
+            "Poisson {nu}, Young {e} Pa (shear modulus {mu} Pa), friction {fr} (written on every feature: fields "
+            "shear_modulus_pa, poisson, friction), calculation depth {km} km (use it in DEPTHS), regional stress "
+            "(azimuth, plunge, Pa, compression +) {regional}").format(
+            nu=cin.poisson, e=f"{cin.young_pa:.4g}", mu=f"{cin.shear_modulus_pa:.4g}", fr=cin.friction,
+            km=f"{cin.calc_depth_m / 1000.0:g}", regional=cin.regional))
         results = {}
         for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
             if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:

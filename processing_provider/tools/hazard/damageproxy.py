@@ -143,11 +143,12 @@ class DamageProxy(GeohazardAlgorithm):
         for pid in (self.PRE_COHERENCE, self.CO_COHERENCE):
             read[pid] = [io_damage.coherence_path(p) for p in stacks.raster_list_paths(self, parameters, pid, context)]
             for note in sorted({n for _, n in read[pid] if n})[:3]:
-                feedback.pushInfo(self.tr(f"{pid}: {note}"))
+                feedback.pushInfo(f"{pid}: {note}")  # the note is the reader's (data, not a translatable phrase)
         if len(read[self.PRE_COHERENCE]) < 3:
-            feedback.pushWarning(self.tr(f"{self.PRE_COHERENCE}: {len(read[self.PRE_COHERENCE])} pair(s): the "
-                                         f"pre-event spread rests on few values ({self.STD_FLOOR} = {v.STD_FLOOR:g} "
-                                         "bounds it from below)"))
+            feedback.pushWarning(self.tr("{pid}: {n} pair(s): the pre-event spread rests on few values ({floor_id} = "
+                                         "{floor} bounds it from below)").format(
+                pid=self.PRE_COHERENCE, n=len(read[self.PRE_COHERENCE]), floor_id=self.STD_FLOOR,
+                floor=f"{v.STD_FLOOR:g}"))
         outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
                 for k, pid in zip(io_damage.OUTPUT_KINDS, (self.OUTPUT, self.OUTPUT_MEAN_COHERENCE,
                                                            self.OUTPUT_CLASSES, self.OUTPUT_AREAS))}

@@ -183,7 +183,7 @@ class MiningSubsidence(GeohazardAlgorithm):
                                      progress=FeedbackProgress(feedback, 0, 70))
             params, panels, table, info = fit.params, fit.panels, fit.table(), data[0][1]
             for name, value, err in zip(fit.names, fit.values, fit.std_errors):
-                feedback.pushInfo(self.tr(f"{name} = {value:.6g} +- {err:.3g}"))
+                feedback.pushInfo(f"{name} = {value:.6g} +- {err:.3g}")  # a parameter's name and value
             for w in fit.warnings:
                 feedback.pushWarning(self.tr(w))
             grid, lv = (info.geotransform, info.height, info.width), data[0][0].los_vector
