@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ordered import canonical_nan
 from .okada import okada_displacement
 from .stress import coulomb_at_points
 
@@ -45,7 +46,7 @@ def okada_grid_block(block, inputs, *, geotransform, table, poisson: float, los_
     d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
     lv = np.asarray(los_vec, dtype=float).reshape(3)
     los = d[..., 0] * lv[0] + d[..., 1] * lv[1] + d[..., 2] * lv[2]  # no BLAS: the same bits on every CPU
-    return {"displacement": np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)}
+    return {"displacement": canonical_nan(np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0))}
 
 
 def coulomb_grid_block(block, inputs, *, geotransform, table, depths_m, regional, shear_modulus_pa: float,
@@ -63,4 +64,4 @@ def coulomb_grid_block(block, inputs, *, geotransform, table, depths_m, regional
                                 poisson=poisson, friction=friction, **receiver)
         for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
             out[3 * k + j] = res[key] / scale_pa
-    return {"stress": out}
+    return {"stress": canonical_nan(out)}  # a singular station: one NaN whatever the path
