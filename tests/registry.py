@@ -281,6 +281,14 @@ TOOLS = {
             "displacementforecast_best_60_holdout": ("_forecast", 60, "best", 6),
         },
     ),
+    "slopestability": Tool(
+        hostile=("hazard", "slope_recipe"),
+        lengths={"DEM": "m", "SOIL_DEPTH_M": "m", "SOIL_DEPTH_M_RASTER": "m", "SOIL_DEPTH_M_MAX": "m"},
+        secondary_outputs=("OUTPUT_CLASSES",),
+        determinism={"slopestability": Det("hazard", {"COHESION_KPA_MAX": 6.0, "WETNESS_MAX": 1.0, "SAMPLES": 50,
+                                                      "OUTPUT_PROBABILITY": "@p.tif"})},
+        knob={"slopestability": Knob(0.025)},
+    ),
     "miningsubsidence": Tool(
         hostile=("hazard", "mining_recipe"),
         lengths={"DEPTH_M": "m", "THICKNESS_M": "m", "OFFSET_M": "m", "PIXEL_SIZE": "m"},

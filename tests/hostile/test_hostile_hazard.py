@@ -257,6 +257,25 @@ def swath_recipe(tool, tmp):
                      nocrs="refuse", overlap={"LINE": profile_line(j(tmp, "far.gpkg"), far=True)})
 
 
+# ------------------------------------------------------------------------------------------- slope stability
+def slope_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    params = {"DEM": hk.dem_raster(j(tmp, "dem.tif")), "COHESION_KPA": 3.0, "FRICTION_DEG": 30.0,
+              "SOIL_DEPTH_M": 1.5, "WETNESS": 0.5, "OUTPUT": j(out, "fs.tif"), "OUTPUT_CLASSES": j(out, "c.tif")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc.tif")))}, "trunc.tif"
+        if kind == "nan":
+            return {"DEM": hk.dem_raster(j(folder, "nan.tif"), nan=True)}, "no valid pixel|no-data"
+        return {"DEM": hk.dem_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+
+    far = hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)
+    return hk.Recipe(params, ["OUTPUT", "OUTPUT_CLASSES"], ("DEM", "OUTPUT"), spoil, raster="DEM",
+                     overlap={"COHESION_KPA_RASTER": far}, implausible={"FRICTION_DEG": 95.0})
+
+
 #: the tools of the family and the recipe tests/registry.py names for each; they serve every hostile case
 TOOLS, recipe = registry.hostile_family("hazard", globals())
 test_hostile = hk.hostile_cases(TOOLS, recipe)
