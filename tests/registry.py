@@ -281,6 +281,14 @@ TOOLS = {
             "displacementforecast_best_60_holdout": ("_forecast", 60, "best", 6),
         },
     ),
+    "demdifference": Tool(
+        hostile=("hazard", "dem_difference_recipe"),
+        lengths={"INPUT": "m", "INPUT_2": "m"},
+        not_lengths=("STABLE_AREA", "EXCLUDE_AREA", "VOLUME_AREA"),
+        secondary_outputs=("OUTPUT_VOLUMES",),
+        determinism={"demdifference": Det("hazard", {"OUTPUT_ALIGNED": "@a.tif"})},
+        knob={"demdifference": Knob(0.05)},
+    ),
     "slopestability": Tool(
         hostile=("hazard", "slope_recipe"),
         lengths={"DEM": "m", "SOIL_DEPTH_M": "m", "SOIL_DEPTH_M_RASTER": "m", "SOIL_DEPTH_M_MAX": "m"},
