@@ -1,4 +1,5 @@
-"""Susceptibility (random forest, 8 factors) in bounded memory; swath profiles through millions of points."""
+"""Susceptibility (random forest, 8 factors) in bounded memory; swath profiles through millions of points; DEM
+co-registration beside xDEM and a 10,000 x 10,000 DEM difference in bounded memory."""
 ABOUT = __doc__
 
 _SUSC = ('for size in ${SIZES:-3163x3163}; do R=${size%x*}; C=${size#*x}\n'
@@ -15,4 +16,12 @@ CASES = [
     dict(name="swath_points", measures="swath profile through 10 M points (core and tool)",
          peer="none: the 30 s goal", table=None,
          run='"$PY" "$HERE/bench_swath_points.py" ${POINTS:-10000000} ${TOOL_POINTS:-10000000}'),
+    dict(name="demdifference_xdem", measures="DEM co-registration (Nuth & Kaab) of an analytic pair, SIZE cells a side",
+         peer="xDEM NuthKaab (peers' venv)", setup="enable_plugin; peers xdem", table=None,
+         run='S=${SIZE:-1000}; D="$OUT/pair_$S"\n[ -f "$D/other.tif" ] || "$PY" "$HERE/bench_demdifference.py" make "$D" $S $S\n'
+             '"$PY" "$HERE/bench_demdifference.py" ours "$D" "$OUT/ours_$S"\n"$PY" "$HERE/bench_demdifference.py" xdem "$D"'),
+    dict(name="demdifference_bounded", measures="DEM difference of 10,000 x 10,000 cells at MAX_MEMORY_MB 256",
+         peer="none: bounded memory (peak RSS)", setup="enable_plugin", table=None,
+         run='D="$OUT/pair_10000"\n[ -f "$D/other.tif" ] || "$PY" "$HERE/bench_demdifference.py" make "$D" 10000 10000\n'
+             '"$PY" "$HERE/bench_demdifference.py" ours "$D" "$OUT/ours_10000" ${MAX_MEMORY_MB:-256}'),
 ]
