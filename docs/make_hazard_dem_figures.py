@@ -1,8 +1,9 @@
 """Figures of docs/hazard.md (DEM difference and slope stability sections), from real runs of the tools on the bundled
 Ecuador DEM (tests/data/ecuador_dem, 10 m, EPSG:32717).
 
-1. hazard_demdifference.png: the DEM as the reference; the "other" DEM is the same terrain displaced 7.3 m east and
-   4.2 m north (a cubic-spline shift), 1.8 m higher, with 0.5 m of noise and a 12 m-high dump of 0.3 km2 added; the
+1. hazard_demdifference.png: the DEM as the reference; the "other" DEM is the demo's SIMULATED one (the same terrain
+   displaced 7.3 m east and 4.2 m north by a cubic-spline shift, 1.8 m higher, with 0.5 m of noise and a 12 m-high
+   dump of 0.2 km2 added: demo/run_demo.py, write_simulated_dem_pair); the
    naive difference (other minus reference), the difference after `demdifference` (EXCLUDE_AREA: the dump's
    polygon), and a histogram of the stable ground before and after.
 2. hazard_slopestability.png: `slopestability` on the same DEM (c' 6 kPa, phi' 35 degrees, gamma 18.5 kN/m3, z
@@ -22,67 +23,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from figure_common import start_processing  # noqa: E402
+from figure_common import load_demo, start_processing  # noqa: E402
 
 OUT = os.path.join(HERE, "img")
 DEM = os.path.join(ROOT, "tests", "data", "ecuador_dem", "dem.tif")
-DUMP = (713900.0, 9558400.0, 250.0)  # centre east, north and radius (m) of the dump
-
-
-def _write(path, arr, like):
-    from osgeo import gdal
-
-    ds = gdal.GetDriverByName("GTiff").Create(path, like.RasterXSize, like.RasterYSize, 1, gdal.GDT_Float32)
-    ds.SetGeoTransform(like.GetGeoTransform())
-    ds.SetProjection(like.GetProjection())
-    ds.GetRasterBand(1).WriteArray(arr.astype(np.float32))
-    ds.GetRasterBand(1).SetNoDataValue(float("nan"))
-    ds = None
-    return path
-
-
-def _dump_polygon(path, crs_wkt):
-    from osgeo import ogr, osr
-
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(crs_wkt)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    layer = ds.CreateLayer("dump", srs, ogr.wkbPolygon)
-    ring = ogr.Geometry(ogr.wkbLinearRing)
-    x0, y0, r = DUMP
-    for a in np.linspace(0, 2 * np.pi, 65):
-        ring.AddPoint_2D(x0 + 1.15 * r * np.cos(a), y0 + 1.15 * r * np.sin(a))
-    poly = ogr.Geometry(ogr.wkbPolygon)
-    poly.AddGeometry(ring)
-    f = ogr.Feature(layer.GetLayerDefn())
-    f.SetGeometry(poly)
-    layer.CreateFeature(f)
-    ds = None
-    return path
+DUMP = (713900.0, 9558400.0, 250.0)  # centre east, north and radius (m) of the demo's dump (ECUADOR_DUMP)
 
 
 def make_pair(work):
-    """The other DEM: the real one moved, raised, noisy, with a dump of known volume; returns paths and the dump's
-    volume (m3)."""
+    """The demo's SIMULATED second DEM and dump polygon (demo/run_demo.py); paths, the dump's volume (m3) and both
+    DEMs as arrays."""
     from osgeo import gdal
-    from scipy import ndimage
 
-    ds = gdal.Open(DEM)
-    ref = ds.GetRasterBand(1).ReadAsArray().astype(float)
-    gt = ds.GetGeoTransform()
-    holes = np.isnan(ref)
-    moved = ndimage.shift(np.where(holes, np.nanmedian(ref), ref), (-0.42, 0.73), order=3, mode="nearest")
-    moved[ndimage.binary_dilation(ndimage.shift(holes.astype(float), (-0.42, 0.73), order=1) > 0, iterations=3)] = \
-        np.nan
-    r, c = np.mgrid[0:ref.shape[0], 0:ref.shape[1]]
-    x = gt[0] + (c + 0.5) * gt[1] - 7.3  # the dump sits on the ground: in the moved DEM's own coordinates
-    y = gt[3] + (r + 0.5) * gt[5] - 4.2
-    d2 = ((x - DUMP[0]) ** 2 + (y - DUMP[1]) ** 2) / DUMP[2] ** 2
-    dump = np.where(d2 < 1, 12.0 * (1 - d2), 0.0)
-    other = moved + 1.8 + dump + np.random.default_rng(5).normal(0.0, 0.5, ref.shape)
-    return (_write(os.path.join(work, "other.tif"), other, ds), _dump_polygon(os.path.join(work, "dump.gpkg"),
-                                                                                 ds.GetProjection()),
-            float(dump.sum() * gt[1] * -gt[5]), ref, other)
+    volume = load_demo().write_simulated_dem_pair(DEM, work)
+    other_p = os.path.join(work, "simulated_ecuador_dem_2.tif")
+    ref = gdal.Open(DEM).ReadAsArray().astype(float)
+    other = gdal.Open(other_p).ReadAsArray().astype(float)
+    return other_p, os.path.join(work, "simulated_ecuador_dump.gpkg"), volume, ref, other
 
 
 def dem_figure(processing, work):
