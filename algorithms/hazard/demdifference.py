@@ -122,24 +122,39 @@ class Coregistration:
             + self.tilt_y * (np.asarray(y_m) - self.centre_y_m)
 
 
-def _horizontal_update(dh, slope_deg, aspect_deg) -> tuple:
-    """``(east, north)`` of the residual displacement of ``other`` (m), from the aspect-binned medians of
-    ``dh / tan(slope)``; None when too few bins hold enough cells."""
+@dataclass(frozen=True)
+class _AspectBins:
+    """The fit's cells sorted by aspect bin once (the reference's slopes do not move): their order, each bin's start,
+    the bins' centre azimuths (radians) and ``tan(slope)`` of the sorted cells."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    centres: np.ndarray
+    tan_slope: np.ndarray
+
+
+def _aspect_bins(slope_deg, aspect_deg) -> _AspectBins:
     lo, hi = FIT_SLOPE_DEG
-    ok = np.isfinite(dh) & np.isfinite(aspect_deg) & (slope_deg >= lo) & (slope_deg <= hi)
-    y = dh[ok] / np.tan(np.radians(slope_deg[ok]))
-    psi = aspect_deg[ok]
-    bins = np.minimum((psi / (360.0 / ASPECT_BINS)).astype(np.intp), ASPECT_BINS - 1)
+    idx = np.flatnonzero(np.isfinite(aspect_deg) & (slope_deg >= lo) & (slope_deg <= hi))
+    bins = np.minimum((aspect_deg[idx] / (360.0 / ASPECT_BINS)).astype(np.intp), ASPECT_BINS - 1)
     order = np.argsort(bins, kind="stable")
-    bins, y = bins[order], y[order]
-    starts = np.searchsorted(bins, np.arange(ASPECT_BINS + 1))
+    starts = np.searchsorted(bins[order], np.arange(ASPECT_BINS + 1))
+    centres = np.radians((np.arange(ASPECT_BINS) + 0.5) * 360.0 / ASPECT_BINS)
+    return _AspectBins(idx[order], starts, centres, np.tan(np.radians(slope_deg[idx[order]])))
+
+
+def _horizontal_update(dh, bins: _AspectBins) -> tuple:
+    """``(east, north)`` of the residual displacement of ``other`` (m), from the aspect-binned medians of
+    ``dh / tan(slope)``; None when fewer than 6 bins hold :data:`MIN_BIN_CELLS` cells with a difference."""
+    y = dh[bins.order] / bins.tan_slope
     centres, medians, weights = [], [], []
     for k in range(ASPECT_BINS):
-        n = starts[k + 1] - starts[k]
-        if n >= MIN_BIN_CELLS:
-            centres.append(math.radians((k + 0.5) * 360.0 / ASPECT_BINS))
-            medians.append(float(np.median(y[starts[k]:starts[k + 1]])))
-            weights.append(math.sqrt(n))
+        v = y[bins.starts[k]:bins.starts[k + 1]]
+        v = v[np.isfinite(v)]
+        if v.size >= MIN_BIN_CELLS:
+            centres.append(bins.centres[k])
+            medians.append(float(np.median(v)))
+            weights.append(math.sqrt(v.size))
     if len(centres) < 6:
         return None
     c = np.asarray(centres)
@@ -216,8 +231,7 @@ def coregister(tiles, *, dx_m: float, dy_m: float, geotransform, n_rows: int, n_
     def gather(parts):
         return np.concatenate([p.ravel() for p in parts])
 
-    slope_all = gather([c[1] for c in cores])
-    aspect_all = gather([c[2] for c in cores])
+    bins = _aspect_bins(gather([c[1] for c in cores]), gather([c[2] for c in cores]))
     sx = sy = 0.0
     dh = gather(differences(sx, sy))
     before = nmad(dh)
@@ -225,7 +239,7 @@ def coregister(tiles, *, dx_m: float, dy_m: float, geotransform, n_rows: int, n_
     iterations = 0
     for iterations in range(1, int(max_iterations) + 1):
         check_canceled(progress)
-        step = _horizontal_update(dh - np.nanmedian(dh), slope_all, aspect_all)
+        step = _horizontal_update(dh - np.nanmedian(dh), bins)
         if step is None:
             raise GeohazardError("the stable ground has too few slopes of 3-70 degrees in enough directions for a "
                                  "horizontal co-registration: widen the stable area")

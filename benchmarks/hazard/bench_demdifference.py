@@ -5,6 +5,8 @@ Steps:
                             y + 8.2) + 2.5 m + 0.3 m of noise (so the shift that aligns other is -13.7 E, +8.2 N,
                             -2.5 m), written in strips (bounded memory at any size)
   ours DIR OUT [MAX_MB]     qgis_process run geohazard:demdifference (TILT=false, as xDEM's NuthKaab), timed
+  core DIR                  the fit alone (the tool's windows read, then algorithms.hazard.demdifference.coregister),
+                            its CPU-s beside xDEM's fit_cpu_s
   xdem DIR                  xDEM's NuthKaab().fit on the same files in the peers' venv, timed; its shifts
 Each prints one JSON line: the shift found (m), its error against the truth in cells, CPU-s and peak RSS.
 """
@@ -69,6 +71,26 @@ def ours(folder, out, max_mb="512"):
             max_memory_mb=float(max_mb))
 
 
+def core(folder):
+    from common import cpu_s
+
+    from insar_geohazards.algorithms.hazard import demdifference as dd
+    from insar_geohazards.fileio.base.raster import raster_info
+    from insar_geohazards.fileio.hazard import dem_difference as io
+
+    ref, other = os.path.join(folder, "ref.tif"), os.path.join(folder, "other.tif")
+    info = raster_info(ref)
+    c0 = cpu_s()
+    tiles = io.fit_tiles(ref, other, info, stable_wkb=None, exclude_wkb=None, names=("INPUT", "INPUT_2"))
+    c1 = cpu_s()
+    res = dd.coregister(tiles, dx_m=DX, dy_m=DX, geotransform=info.geotransform, n_rows=info.height,
+                        n_cols=info.width, tilt=False)
+    c2 = cpu_s()
+    t = {"cpu_s": round(c2 - c0, 2), "wall_s": float("nan"), "peak_rss_mb": float("nan")}
+    _report("ours_core", (res.shift_x_m, res.shift_y_m, res.shift_z_m), t, read_cpu_s=round(c1 - c0, 2),
+            fit_cpu_s=round(c2 - c1, 2), iterations=res.iterations)
+
+
 _XDEM = r"""
 import json, resource, sys, time
 import xdem
@@ -94,4 +116,4 @@ def xdem(folder):
 
 if __name__ == "__main__":
     assert math.isfinite(DX)
-    steps(__doc__, make=make, ours=ours, xdem=xdem)
+    steps(__doc__, make=make, ours=ours, core=core, xdem=xdem)
