@@ -243,7 +243,7 @@ def run_dem_difference(job: DemDifferenceJob, *, run, progress=None, context=Non
     results = {"difference": job.output}
     if job.output_aligned:
         results["aligned"] = job.output_aligned
-    styles.style_raster_diverging(job.output, context=context)
+    styles.style_raster_diverging(job.output, context=context, vmax=_colour_limit(job.output))
     table = None
     if zones:
         table = volumes_table(totals["sum"][1:], result.nmad_m, dx_m * dy_m)
@@ -253,6 +253,18 @@ def run_dem_difference(job: DemDifferenceJob, *, run, progress=None, context=Non
         results["volumes"] = job.output_volumes
         styles.style_vector_graduated(job.output_volumes, "net_m3", context=context)
     return results, result, table
+
+
+def _colour_limit(path: str, cells: int = 1000) -> float:
+    """The 98th percentile of |difference| on at most ``cells`` x ``cells`` cells read at a coarser step (GDAL's
+    nearest-neighbour decimation): the colour ramp's limit without reading a large difference whole."""
+    ds = gdal.Open(path)
+    band = ds.GetRasterBand(1)
+    w, h = min(ds.RasterXSize, cells), min(ds.RasterYSize, cells)
+    arr = np.abs(band.ReadAsArray(buf_xsize=w, buf_ysize=h).astype(np.float64))
+    arr = arr[np.isfinite(arr)]
+    limit = float(np.percentile(arr, 98.0)) if arr.size else 1.0
+    return limit if limit > 0 else 1.0
 
 
 def volumes_table(sums: np.ndarray, nmad_m: float, cell_area_m2: float) -> dict:

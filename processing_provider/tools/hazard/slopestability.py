@@ -64,32 +64,31 @@ class SlopeStability(GeohazardAlgorithm):
                                                  SOIL_DEPTH_M_RASTER, WETNESS_RASTER))
 
     def _soil(self):
-        """(core name, number ID, raster ID, maximum ID or "", label, default, lo, hi) of each soil parameter."""
-        return (("cohesion_kpa", self.COHESION_KPA, self.COHESION_KPA_RASTER, self.COHESION_KPA_MAX,
-                 "Cohesion c' (kPa)", None, 0.0, 1000.0),
-                ("friction_deg", self.FRICTION_DEG, self.FRICTION_DEG_RASTER, self.FRICTION_DEG_MAX,
-                 "Friction angle phi' (degrees)", None, 0.0, 89.0),
-                ("unit_weight_kn_m3", self.UNIT_WEIGHT_KN_M3, self.UNIT_WEIGHT_KN_M3_RASTER, "",
-                 "Soil unit weight gamma (kN/m3)", 19.0, 1.0, 40.0),
+        """(core name, number ID, raster ID, maximum ID or "", name, unit, default, lo, hi) of each soil parameter."""
+        return (("cohesion_kpa", self.COHESION_KPA, self.COHESION_KPA_RASTER, self.COHESION_KPA_MAX, "Cohesion c'",
+                 "kPa", None, 0.0, 1000.0),
+                ("friction_deg", self.FRICTION_DEG, self.FRICTION_DEG_RASTER, self.FRICTION_DEG_MAX, "Friction angle",
+                 "degrees", None, 0.0, 89.0),
+                ("unit_weight_kn_m3", self.UNIT_WEIGHT_KN_M3, self.UNIT_WEIGHT_KN_M3_RASTER, "", "Unit weight",
+                 "kN/m3", 19.0, 1.0, 40.0),
                 ("soil_depth_m", self.SOIL_DEPTH_M, self.SOIL_DEPTH_M_RASTER, self.SOIL_DEPTH_M_MAX,
-                 "Soil depth z, vertical (m)", None, 0.001, 100.0),
-                ("wetness", self.WETNESS, self.WETNESS_RASTER, self.WETNESS_MAX,
-                 "Wetness m (saturated share of the depth, 0-1)", None, 0.0, 1.0))
+                 "Soil depth, vertical", "m", None, 0.001, 100.0),
+                ("wetness", self.WETNESS, self.WETNESS_RASTER, self.WETNESS_MAX, "Wetness", "saturated share 0-1",
+                 None, 0.0, 1.0))
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.DEM, "DEM (m, projected CRS in metres)"))
-        for _, pid, rid, mid, label, default, lo, hi in self._soil():
-            self.addParameter(declare.number(pid, label, default, lo, hi, optional=default is None))
-            self.addParameter(declare.raster(rid, f"Or: {label[0].lower()}{label[1:]} raster (wins over the number)",
-                                             optional=True))
+        for _, pid, rid, mid, name, unit, default, lo, hi in self._soil():
+            self.addParameter(declare.number(pid, f"{name} ({unit})", default, lo, hi, optional=default is None))
+            self.addParameter(declare.raster(rid, f"Or: {name.lower()} raster ({unit})", optional=True))
             if mid:
-                self.addParameter(declare.number(mid, f"{label}: range maximum (Monte Carlo)", None,
-                                                 lo, hi, optional=True, advanced=True))
+                self.addParameter(declare.number(mid, f"{name}: range maximum ({unit})", None, lo, hi,
+                                                 optional=True, advanced=True))
         self.addParameter(declare.integer(self.SAMPLES, "Monte Carlo draws", 1000, 10, 100000, advanced=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Factor of safety"))
         self.addParameter(declare.raster_out(self.OUTPUT_CLASSES, "Stability classes", optional=True))
-        self.addParameter(declare.raster_out(self.OUTPUT_PROBABILITY, "Probability of failure (share of draws "
-                                             "with FS < 1)", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_PROBABILITY, "Probability of failure", optional=True,
+                                             create=False))
 
     def _plan(self, parameters, context):
         """(rasters, constants, names, ranges) of the soil parameters, each checked."""
