@@ -10,7 +10,7 @@ _SUSC = ('for size in ${SIZES:-3163x3163}; do R=${size%x*}; C=${size#*x}\n'
 
 _DEM = '"$PY" "$HERE/bench_demdifference.py" '
 _DEM_XDEM = ('S=${SIZE:-1000}; D="$OUT/pair_$S"\n[ -f "$D/other.tif" ] || ' + _DEM + 'make "$D" $S $S\n'
-             + _DEM + 'ours "$D" "$OUT/ours_$S"\n' + _DEM + 'xdem "$D"')
+             + _DEM + 'ours "$D" "$OUT/ours_$S"\n' + _DEM + 'core "$D"\n' + _DEM + 'xdem "$D"')
 _DEM_BOUNDED = ('D="$OUT/pair_10000"\n[ -f "$D/other.tif" ] || ' + _DEM + 'make "$D" 10000 10000\n'
                 + _DEM + 'ours "$D" "$OUT/ours_10000" ${MAX_MEMORY_MB:-256}')
 
