@@ -163,3 +163,19 @@ def test_the_bundled_ecuador_dem(run_alg, tmp_path):
     assert steep.sum() > 150000 and np.mean(rel < 1e-3) > 0.9999 and rel.max() < 2e-3
     classes, _ = read(res["OUTPUT_CLASSES"])
     assert set(np.unique(classes[steep])) >= {1, 4}
+
+
+def test_a_one_step_model_runs_it_as_the_modeler_saves_it(qgis_app, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+    from testutils import one_step_model
+
+    dem = hill(str(tmp_path / "dem.tif"))
+    model = one_step_model(tmp_path / "fs.model3", "geohazard:slopestability", dict(SOIL, DEM=dem, SAMPLES=1000),
+                           {"fs": "OUTPUT"})
+    res = processing.run(model, {"step:fs": str(tmp_path / "fs.tif")}, context=QgsProcessingContext(),
+                         feedback=QgsProcessingFeedback())
+    fs, _ = read(res["step:fs"])
+    slope = gdal_slope(dem)
+    steep = np.isfinite(slope) & (slope >= 0.5)
+    np.testing.assert_allclose(fs[steep], formula(slope, 4.0, 32.0, 18.5, 1.8, 0.6)[steep], rtol=1e-3)
