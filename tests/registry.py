@@ -288,6 +288,7 @@ TOOLS = {
         secondary_outputs=("OUTPUT_VOLUMES",),
         determinism={"demdifference": Det("hazard", {"OUTPUT_ALIGNED": "@a.tif"})},
         knob={"demdifference": Knob(0.05)},
+        block_memory={"demdifference": ("_dem_difference", False), "demdifference_volumes": ("_dem_difference", True)},
     ),
     "slopestability": Tool(
         hostile=("hazard", "slope_recipe"),
@@ -296,6 +297,8 @@ TOOLS = {
         determinism={"slopestability": Det("hazard", {"COHESION_KPA_MAX": 6.0, "WETNESS_MAX": 1.0, "SAMPLES": 50,
                                                       "OUTPUT_PROBABILITY": "@p.tif"})},
         knob={"slopestability": Knob(0.025)},
+        block_memory={"slopestability": ("_slope_stability", 0, 0), "slopestability_rasters_mc": ("_slope_stability",
+                                                                                                  2, 100)},
     ),
     "miningsubsidence": Tool(
         hostile=("hazard", "mining_recipe"),
