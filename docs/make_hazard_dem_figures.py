@@ -30,6 +30,18 @@ DEM = os.path.join(ROOT, "tests", "data", "ecuador_dem", "dem.tif")
 DUMP = (713900.0, 9558400.0, 250.0)  # centre east, north and radius (m) of the demo's dump (ECUADOR_DUMP)
 
 
+def _save(fig, name):
+    """The figure as a PNG of 256 colours (noisy terrain maps compress badly in full colour)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    buf.seek(0)
+    Image.open(buf).convert("RGB").quantize(256).save(os.path.join(OUT, name), optimize=True)
+
+
 def make_pair(work):
     """The demo's SIMULATED second DEM and dump polygon (demo/run_demo.py); paths, the dump's volume (m3) and both
     DEMs as arrays."""
@@ -86,7 +98,7 @@ def dem_figure(processing, work):
                  f"{res['SHIFT_Z_M']:.2f} m up", fontsize=10)
     ax.legend(fontsize=9)
     fig.tight_layout()
-    fig.savefig(os.path.join(OUT, "hazard_demdifference.png"), dpi=110)
+    _save(fig, "hazard_demdifference.png")
 
 
 def slope_figure(processing, work):
@@ -124,7 +136,7 @@ def slope_figure(processing, work):
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
-    fig.savefig(os.path.join(OUT, "hazard_slopestability.png"), dpi=110)
+    _save(fig, "hazard_slopestability.png")
 
 
 def main():
