@@ -26,7 +26,8 @@ def steps(out: str) -> list[dict]:
             + _model_steps(out)
             + _correction_steps(out)
             + _hazard_steps(out)
-            + _interferogram_steps(out))
+            + _interferogram_steps(out)
+            + _terrain_steps(out))
 
 
 def _los_steps(out: str) -> list[dict]:
@@ -433,6 +434,87 @@ def _interferogram_steps(out: str) -> list[dict]:
 
 #: Lower-left corner of the SIMULATED mine plan (UTM 14N, east of Mexico City; a place for the demo, no mine).
 MINE_ORIGIN = (520000.0, 2140000.0)
+
+#: The SIMULATED second DEM of the demo: the Ecuador DEM moved (rows, cols) cells, raised, with noise and a dump of
+#: this centre east, north and radius (m) and height (m).
+ECUADOR_SHIFT_CELLS = (-0.42, 0.73)
+ECUADOR_DUMP = (713900.0, 9558400.0, 250.0, 12.0)
+
+
+def _terrain_steps(out: str) -> list[dict]:
+    """The demo's terrain steps on the Ecuador DEM: slope stability, and a DEM difference against a SIMULATED
+    second DEM."""
+    dem = os.path.join(DATA, "ecuador_dem", "dem.tif")
+    return [
+        {
+            "title": "Ecuador 10 m DEM (Reserva Biológica San Francisco): infinite-slope factor of safety (c' 6 kPa, "
+                     "phi' 35 deg, gamma 18.5 kN/m3, z 1.5 m, wetness 0.5) and its classes",
+            "alg": "geohazard:slopestability", "group": "Ecuador DEM: slope stability",
+            "params": {"DEM": dem, "COHESION_KPA": 6.0, "FRICTION_DEG": 35.0, "UNIT_WEIGHT_KN_M3": 18.5,
+                       "SOIL_DEPTH_M": 1.5, "WETNESS": 0.5, "OUTPUT": os.path.join(out, "ecuador_fs.tif"),
+                       "OUTPUT_CLASSES": os.path.join(out, "ecuador_fs_classes.tif")},
+            "load": ["OUTPUT_CLASSES", "OUTPUT"],
+        },
+        {
+            "title": "Ecuador 10 m DEM against a SIMULATED second DEM (not real data: the same DEM moved 7.3 m east "
+                     "and 4.2 m north, 1.8 m up, 0.5 m of noise and a 12 m dump): co-registered difference and the "
+                     "dump's volume",
+            "alg": "geohazard:demdifference", "group": "SIMULATED Ecuador DEM pair: DEM difference",
+            "prepare": lambda: write_simulated_dem_pair(dem, out),
+            "params": {"INPUT": dem, "INPUT_2": os.path.join(out, "simulated_ecuador_dem_2.tif"),
+                       "EXCLUDE_AREA": os.path.join(out, "simulated_ecuador_dump.gpkg"),
+                       "OUTPUT": os.path.join(out, "ecuador_dem_difference.tif"),
+                       "OUTPUT_VOLUMES": os.path.join(out, "ecuador_dump_volume.gpkg")},
+            "load": ["OUTPUT", "OUTPUT_VOLUMES"],
+        },
+    ]
+
+
+def write_simulated_dem_pair(dem: str, out: str) -> float:
+    """The SIMULATED second DEM (``simulated_ecuador_dem_2.tif``: ``dem`` moved :data:`ECUADOR_SHIFT_CELLS` by a
+    cubic spline, +1.8 m, 0.5 m of noise, the dump of :data:`ECUADOR_DUMP`) and the dump's circle
+    (``simulated_ecuador_dump.gpkg``) in ``out``; returns the dump's volume (m3)."""
+    import numpy as np
+    from osgeo import gdal, ogr, osr
+    from scipy import ndimage
+
+    src = gdal.Open(dem)
+    ref = src.GetRasterBand(1).ReadAsArray().astype(float)
+    gt = src.GetGeoTransform()
+    holes = np.isnan(ref)
+    moved = ndimage.shift(np.where(holes, np.nanmedian(ref), ref), ECUADOR_SHIFT_CELLS, order=3, mode="nearest")
+    moved[ndimage.binary_dilation(ndimage.shift(holes.astype(float), ECUADOR_SHIFT_CELLS, order=1) > 0,
+                                  iterations=3)] = np.nan
+    r, c = np.mgrid[0:ref.shape[0], 0:ref.shape[1]]
+    # the dump sits on the ground: in the moved DEM's own coordinates
+    x = gt[0] + (c + 0.5) * gt[1] - ECUADOR_SHIFT_CELLS[1] * gt[1]
+    y = gt[3] + (r + 0.5) * gt[5] - ECUADOR_SHIFT_CELLS[0] * gt[5]
+    x0, y0, radius, height = ECUADOR_DUMP
+    d2 = ((x - x0) ** 2 + (y - y0) ** 2) / radius ** 2
+    dump = np.where(d2 < 1, height * (1 - d2), 0.0)
+    other = moved + 1.8 + dump + np.random.default_rng(5).normal(0.0, 0.5, ref.shape)
+    ds = gdal.GetDriverByName("GTiff").Create(os.path.join(out, "simulated_ecuador_dem_2.tif"), src.RasterXSize,
+                                              src.RasterYSize, 1, gdal.GDT_Float32)
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(src.GetProjection())
+    ds.GetRasterBand(1).WriteArray(other.astype(np.float32))
+    ds.GetRasterBand(1).SetNoDataValue(float("nan"))
+    ds = None
+    path = os.path.join(out, "simulated_ecuador_dump.gpkg")
+    if os.path.exists(path):
+        os.remove(path)
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(src.GetProjection())
+    vds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    layer = vds.CreateLayer("dump", srs, ogr.wkbPolygon)
+    ring = ",".join(f"{x0 + 1.15 * radius * np.cos(a):.2f} {y0 + 1.15 * radius * np.sin(a):.2f}"
+                    for a in np.linspace(0, 2 * np.pi, 65))
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({ring}))"))
+    layer.CreateFeature(feature)
+    vds = None
+    return float(dump.sum() * gt[1] * -gt[5])
+
 
 
 def write_simulated_mine_plan(path: str) -> str:

@@ -1,8 +1,7 @@
-"""Susceptibility (random forest, 8 factors) in bounded memory; swath profiles through millions of points."""
+"""Susceptibility (random forest, 8 factors) in bounded memory; swath profiles through millions of points; DEMs."""
 ABOUT = __doc__
 
-_SUSC = ('for size in ${SIZES:-3163x3163}; do R=${size%x*}; C=${size#*x}\n'
-         '  W="$OUT/world_$size"\n'
+_SUSC = ('for size in ${SIZES:-3163x3163}; do R=${size%x*}; C=${size#*x}; W="$OUT/world_$size"\n'
          '  [ -f "$W/inventory.gpkg" ] || "$PY" "$HERE/bench_susceptibility.py" make "$W" "$R" "$C"\n'
          '  "$PY" "$HERE/bench_susceptibility.py" run "$W" "$OUT/out_$size" "${MAX_MEMORY_MB:-64}" '
          '"${THREADS:-}"\ndone')
@@ -18,4 +17,6 @@ CASES = [
     dict(name="compare_strain_time", measures="comparelayers, strainrate, miningsubsidence MODE 2 on SIZE x SIZE px",
          peer="scipy.stats on the same pairs; numpy.gradient (floor)", setup="enable_plugin", table=None,
          run='"$PY" "$HERE/bench_compare_strain_time.py" ${SIZE:-2000}'),
+    dict(name="demdifference", measures="DEM co-registration (SIZE, MAX_MEMORY_MB, PEER)", peer="xDEM NuthKaab",
+         table=None, setup="enable_plugin; peers xdem", run='"$PY" -m testutils_dem "$OUT"'),
 ]

@@ -200,6 +200,44 @@ def _mining_time(n_dates):
     return mt.time_bytes_per_pixel(n_dates, len(panels)), lambda r: {}, func, {}
 
 
+def _dem_difference(zones):
+    from insar_geohazards.algorithms.hazard import demdifference as dd
+
+    rng = np.random.default_rng(5)
+    res = dd.Coregistration(shift_x_m=-13.7, shift_y_m=8.2, shift_z_m=-2.5, tilt_x=1e-4, tilt_y=0.0, centre_x_m=0.0,
+                            centre_y_m=0.0, nmad_before_m=1.0, nmad_m=0.3, median_after_m=0.0, iterations=3,
+                            n_stable=100, converged=True)
+    n_zones = 2 if zones else 0
+    func = functools.partial(dd.dem_difference_block, result=res, geotransform=(0.0, 10.0, 0.0, 0.0, 0.0, -10.0),
+                             n_zones=n_zones, row_areas_m2=np.full(10_000, 100.0))
+
+    def make(r):
+        out = {"ref": rng.normal(size=(r, 200)), "other": rng.normal(size=(r, 200))}
+        if zones:
+            out["zones"] = rng.integers(0, 3, (r, 200)).astype(np.int32)
+        return out
+
+    return dd.bytes_per_pixel(n_zones), make, func, {"halo": dd.halo_rows(res, 10.0)}
+
+
+def _slope_stability(n_rasters, samples):
+    from insar_geohazards.algorithms.hazard import slopestability as ss
+
+    rng = np.random.default_rng(6)
+    names = ss.PARAMETERS[::-1][:n_rasters]  # wetness, then depth ...: cohesion stays a number with its range
+    const = {k: v for k, v in zip(ss.PARAMETERS, (5.0, 30.0, 19.0, 1.5, 0.5)) if k not in names}
+    draws = ss.draw({"cohesion_kpa": (5.0, 9.0)}, samples) if samples and "cohesion_kpa" not in names else None
+    func = functools.partial(ss.slope_stability_block, dx_m=10.0, dy_m=10.0, constants=const, draws=draws,
+                             names={k: k for k in ss.PARAMETERS})
+
+    def make(r):
+        out = {"dem": np.cumsum(rng.uniform(0, 8, (r, 200)), axis=1)}
+        out.update({k: np.full((r, 200), v) for k, v in zip(names, (0.5, 1.5, 19.0, 30.0, 5.0))})
+        return out
+
+    return ss.bytes_per_pixel(n_rasters, draws is not None), make, func, {"halo": 1}
+
+
 def _case(tool, builder, *args):
     if builder not in globals():
         raise KeyError(f"tests/registry.py: {tool}'s block_memory case names {builder}, not a builder of {__file__}")

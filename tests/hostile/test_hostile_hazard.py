@@ -275,6 +275,52 @@ def compare_recipe(tool, tmp):
                      nocrs="refuse", overlap={"REFERENCE": hk.los_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
 
 
+# ------------------------------------------------------------------------------------------- slope stability
+def slope_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    params = {"DEM": hk.dem_raster(j(tmp, "dem.tif")), "COHESION_KPA": 3.0, "FRICTION_DEG": 30.0,
+              "SOIL_DEPTH_M": 1.5, "WETNESS": 0.5, "OUTPUT": j(out, "fs.tif"), "OUTPUT_CLASSES": j(out, "c.tif")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc.tif")))}, "trunc.tif"
+        if kind == "nan":
+            return {"DEM": hk.dem_raster(j(folder, "nan.tif"), nan=True)}, "no valid pixel|no-data"
+        return {"DEM": hk.dem_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+
+    far = hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)
+    return hk.Recipe(params, ["OUTPUT", "OUTPUT_CLASSES"], ("DEM", "OUTPUT"), spoil, raster="DEM",
+                     overlap={"COHESION_KPA_RASTER": far}, implausible={"FRICTION_DEG": 95.0})
+
+
+# ------------------------------------------------------------------------------------------- DEM difference
+def dem_pair(path, *, shift=0.0, nan=False, epsg=32633, gt=hk.GT, shape=(40, 44)):
+    """Hills sampled ``shift`` metres east (the second DEM of a pair), heights in metres."""
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    x = cols * 30.0 - shift
+    z = 500.0 + 40.0 * np.sin(x / 90.0) * np.cos(rows / 4.0) + 15.0 * np.sin((x + 60.0 * rows) / 70.0)
+    return write_geotiff(path, np.full(shape, np.nan) if nan else z, geotransform=gt, epsg=epsg)
+
+
+def dem_difference_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    params = {"INPUT": dem_pair(j(tmp, "ref.tif")), "INPUT_2": dem_pair(j(tmp, "other.tif"), shift=7.0),
+              "OUTPUT": j(out, "dod.tif"), "OUTPUT_ALIGNED": j(out, "aligned.tif")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            return {"INPUT_2": hk.truncate(dem_pair(j(folder, "trunc.tif")))}, "trunc.tif"
+        if kind == "nan":
+            return {"INPUT_2": dem_pair(j(folder, "nan.tif"), nan=True)}, "no valid pixel|no-data"
+        return {"INPUT": dem_pair(j(folder, "radar.tif"), epsg=None, gt=None),
+                "INPUT_2": dem_pair(j(folder, "radar2.tif"), epsg=None, gt=None)}, None
+
+    return hk.Recipe(params, ["OUTPUT", "OUTPUT_ALIGNED"], ("INPUT", "OUTPUT"), spoil, raster="INPUT",
+                     overlap={"INPUT_2": dem_pair(j(tmp, "far.tif"), gt=hk.FAR_GT)})
+
+
 #: the tools of the family and the recipe tests/registry.py names for each; they serve every hostile case
 TOOLS, recipe = registry.hostile_family("hazard", globals())
 test_hostile = hk.hostile_cases(TOOLS, recipe)
