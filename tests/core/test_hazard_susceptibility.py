@@ -354,3 +354,62 @@ def test_the_driving_factor_is_found_and_the_spurious_one_is_not(world):
                           s.values["absence"][:len(s.values["presence"])], s.values["area"])
     z = np.asarray(lr.params["coef"][:2]) / np.asarray(lr.params["se"][1:3])
     assert abs(z[0]) > 8 and abs(z[1]) < 4, z
+
+
+# ---------------------------------------------------------------------------------------------- without scikit-learn
+_NO_SKLEARN = r"""
+import json, sys
+import numpy as np
+sys.modules["sklearn"] = None
+from insar_geohazards.algorithms.engine import Block
+from insar_geohazards.algorithms.hazard.susceptibility import models, sampling, validation
+from insar_geohazards.algorithms.optional import MissingPackageError
+d = np.load(sys.argv[1])
+arrays, inv = [d["slope"], d["spurious"], d["lithology"]], d["inventory"]
+ny, nx = inv.shape
+col = sampling.ScanCollector(3, [False, False, True], 4000, 50, nx)
+b = Block(0, 0, ny, 0, ny, ny, nx)
+inputs = {f"f{i}": a for i, a in enumerate(arrays)}
+inputs["inventory"] = inv.astype(np.float32)
+col(b, sampling.scan_block(b, inputs, n_factors=3, categorical=(False, False, True), seed=0, k=4000, max_classes=50))
+s = col.samples()
+f = [models.FactorSpec(n, c, tuple(float(v) for v in s.classes.get(i, ()))) for i, (n, c) in
+     enumerate(zip(["slope", "spurious", "lithology"], [False, False, True]))]
+res = validation.susceptibility(s, f, "frequency_ratio", geotransform=eval(sys.argv[2]), repeats=3)
+out = {"auc": res.auc, "sd": res.auc_sd, "pooled": res.auc_pooled, "folds": res.fold_auc, "breaks": res.model.breaks,
+       "importance": res.importance["mean"], "sklearn_loaded": "sklearn.linear_model" in sys.modules}
+for method in ("logistic_regression", "random_forest"):
+    try:
+        validation.susceptibility(s, f, method, geotransform=eval(sys.argv[2]), repeats=1)
+        out[method] = "ran"
+    except MissingPackageError as exc:
+        out[method] = str(exc)
+print(json.dumps(out))
+"""
+
+
+def test_frequency_ratio_runs_without_scikit_learn_with_the_same_numbers(fitted, tmp_path):
+    """With scikit-learn hidden (a subprocess where ``import sklearn`` fails), the frequency ratio gives the same
+    folds, AUCs, spread and class limits as here with it; logistic regression and random forest stop with
+    MissingPackageError naming scikit-learn and its install line."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    w, arrays, inv, s, f = fitted
+    data = tmp_path / "world.npz"
+    np.savez(data, slope=arrays[0], spurious=arrays[1], lithology=arrays[2], inventory=inv)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    run = subprocess.run([sys.executable, "-c", _NO_SKLEARN, str(data), repr(GT)], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert not got["sklearn_loaded"]
+    here = validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=3)
+    assert got["auc"] == here.auc and got["sd"] == here.auc_sd and got["pooled"] == here.auc_pooled
+    assert got["folds"] == [list(map(float, r)) for r in here.fold_auc]
+    assert got["breaks"] == here.model.breaks and got["importance"] == here.importance["mean"]
+    for method, number in (("logistic_regression", 1), ("random_forest", 2)):
+        assert f"METHOD {number}" in got[method] and "scikit-learn" in got[method], got[method]
+        assert "install" in got[method], got[method]
