@@ -91,9 +91,13 @@ def sample_xy(s: Samples, kind: str, geotransform) -> np.ndarray:
 class _Partition:
     """The units (events, absences) of the balanced samples and how a repeat splits them into folds."""
 
-    def __init__(self, s: Samples, n: int, n_a: int, geotransform, block_size_m: float, folds: int):
+    def __init__(self, s: Samples, n: int, n_a, geotransform, block_size_m: float, folds: int):
+        """``n``: the presences used (the first ``n``); ``n_a``: the absences used, their number (the first) or
+        their positions."""
         self.folds, self.block_size_m = folds, float(block_size_m or 0.0)
-        xy_p, xy_a = sample_xy(s, "presence", geotransform)[:n], sample_xy(s, "absence", geotransform)[:n_a]
+        sel_a = np.arange(n_a) if np.ndim(n_a) == 0 else np.asarray(n_a)
+        n_a = sel_a.size
+        xy_p, xy_a = sample_xy(s, "presence", geotransform)[:n], sample_xy(s, "absence", geotransform)[sel_a]
         self.unit_p, self.unit_a, self.n_events = partition.units(s.events[:n], n_a)
         self.n_units = self.n_events + n_a
         self.centres = partition.unit_centres(np.concatenate([xy_p, xy_a]),
@@ -183,8 +187,10 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         Seed (partitions, forest, permutations), threads (forest), classes of a continuous factor (frequency
         ratio), trees and smallest leaf (forest), permutations per factor for the importance (0: none).
     balance : bool
-        Subsample the larger of presences and absences to the size of the smaller (absences drawn at random);
-        False for surveyed absences, all kept, the methods weighing both classes equally.
+        Subsample the larger of presences and absences to the size of the smaller (absences drawn at random:
+        each repeat after the first draws its own subset of the absence samples, so that the spread over repeats
+        holds that of the absence draw too); False for surveyed absences, all kept, the methods weighing both
+        classes equally.
     class_percentiles : sequence of 4 floats
         Area percentiles of the limits of the classes very low .. very high.
     progress : optional progress (``set_progress``, ``is_canceled``, ``push_info``)
@@ -192,14 +198,20 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     from ...progress import check_canceled, info, warn
 
     repeats = max(1, int(repeats))
-    n, n_a, sv = _balanced(s, balance)
-    part = _Partition(s, n, n_a, geotransform, block_size_m, folds)
+    n, n_a, sv0 = _balanced(s, balance)
+    n_candidates = len(s.index["absence"])
     kw = dict(n_bins=n_bins, seed=seed, threads=threads, trees=trees, min_leaf=min_leaf, weigh_classes=not balance)
     names = [f.name for f in factors]
     fold_auc, fold_counts, means, pooled, sizes, importances = [], [], [], [], [], []
     first_oof, first_fold = None, None
     for rep in range(repeats):
         rng = np.random.default_rng([int(seed), rep])
+        sel_a = np.arange(n_a)
+        if rep > 0 and balance and n_candidates > n_a:
+            sel_a = np.sort(np.random.default_rng([int(seed), rep, 7]).choice(n_candidates, n_a, replace=False))
+        sv = dict(sv0, absence=s.values["absence"][sel_a])
+        if rep == 0 or sel_a.size != n_a or not np.array_equal(sel_a, np.arange(n_a)):
+            part = _Partition(s, n, sel_a, geotransform, block_size_m, folds)
         fold = part.split(rng)
         sizes.append(part.size_m(fold))
         oof = {k: np.full(len(sv[k]), np.nan) for k in sv}
@@ -250,6 +262,7 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         warn(progress, f"Validation: {flagged} of {repeats * folds} folds hold fewer than "
                        f"{partition.MIN_FOLD_SAMPLES} events or absences; their AUCs are uncertain (the report "
                        "lists each fold's counts)")
+    sv = sv0
     final = models.fit_model(method, factors, sv["presence"], sv["absence"], sv["area"], **kw)
     fitted = {kind: final.predict(sv[kind], threads=threads) for kind in ("presence", "area")}
     area_p = fitted["area"][np.isfinite(fitted["area"])]
