@@ -413,3 +413,37 @@ def test_frequency_ratio_runs_without_scikit_learn_with_the_same_numbers(fitted,
     for method, number in (("logistic_regression", 1), ("random_forest", 2)):
         assert f"METHOD {number}" in got[method] and "scikit-learn" in got[method], got[method]
         assert "install" in got[method], got[method]
+
+
+def test_blocks_smaller_than_the_events_spacing_are_warned(fitted):
+    """A typed block size below the events' median nearest-neighbour spacing is a near-random split: a warning
+    says so (the automatic k-means folds never are)."""
+    from scipy.spatial import cKDTree
+
+    _, _, _, s, f = fitted
+
+    class Log:
+        def __init__(self):
+            self.warnings, self.infos = [], []
+
+        def push_warning(self, m):
+            self.warnings.append(m)
+
+        def push_info(self, m):
+            self.infos.append(m)
+
+        def set_progress(self, p):
+            pass
+
+        def is_canceled(self):
+            return False
+
+    xy = validation.sample_xy(s, "presence", GT)
+    spacing = float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1]))
+    small, log = Log(), Log()
+    validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, block_size_m=0.5 * spacing, repeats=1,
+                              permutations=0, progress=small)
+    validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=1, permutations=0, progress=log)
+    assert any("smaller than the events' median spacing" in w for w in small.warnings), small.warnings
+    assert not any("spacing" in w for w in log.warnings)
+    assert any("k-means clusters" in m for m in log.infos)

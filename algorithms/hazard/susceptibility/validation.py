@@ -122,6 +122,10 @@ class _Partition:
             self.n_blocks = folds
         from scipy.spatial import cKDTree
 
+        ev = self.centres[self.is_event]
+        #: median distance from an event to its nearest neighbour (m)
+        self.spacing_m = float(np.median(cKDTree(ev).query(ev, k=2)[0][:, 1])) if len(ev) > 1 else 0.0
+
         self._nearest = cKDTree(self.centres).query(self.xy["area"])[1] if len(self.xy["area"]) else \
             np.zeros(0, np.int64)
 
@@ -252,7 +256,11 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     size = float(part.block_size_m) if part.block_size_m > 0 else float(np.mean(sizes))
     if part.block_size_m > 0:
         note = (f"square blocks of {size:g} m (BLOCK_SIZE_M) dealt whole to {folds} folds, {part.n_blocks} blocks "
-                "hold samples")
+                f"hold samples; the events' median spacing is {part.spacing_m:.0f} m")
+        if size < part.spacing_m:
+            warn(progress, f"BLOCK_SIZE_M: blocks of {size:g} m are smaller than the events' median spacing "
+                           f"({part.spacing_m:.0f} m): neighbouring events fall in different folds and the AUC is "
+                           "close to that of random folds; give a larger size, or 0 for k-means folds")
     else:
         note = (f"k-means clusters of the {part.n_units} sample units' coordinates ({part.n_events} events, "
                 f"{n_a} absences; as sperrorest and mlr3), {folds} folds of about {size:.0f} m across (the side of a "
