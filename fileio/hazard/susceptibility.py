@@ -44,8 +44,6 @@ METHOD_OPTIONS = ("Frequency ratio", "Logistic regression", "Random forest")
 MAX_SAMPLES = 10000
 MIN_PRESENCES = 20
 MAX_CLASSES = 50
-#: the longest side of the decimated factor a correlation range is measured on (pixels)
-CORRELOGRAM_SIDE = 256
 
 
 @dataclass
