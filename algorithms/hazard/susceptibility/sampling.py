@@ -46,9 +46,10 @@ def _smallest(keys, k: int) -> np.ndarray:
 
 
 def scan_bytes_per_pixel(n_factors: int) -> float:
-    """Memory of one pixel of a sampling block: the factors (float64) and their stack, the inventory, each valid
-    pixel's index, key and row/column, and the kept samples' values (every pixel of a block smaller than ``k``)."""
-    return 40.0 * n_factors + 96.0
+    """Memory of one pixel of a sampling block: the factors (float64) and their stack, the inventory and the event
+    numbers, each valid pixel's index, key and row/column, and the kept samples' values (every pixel of a block
+    smaller than ``k``)."""
+    return 40.0 * n_factors + 112.0
 
 
 def scan_block(block, inputs, *, n_factors: int, categorical, seed: int, k: int, max_classes: int,
