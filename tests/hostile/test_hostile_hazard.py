@@ -370,6 +370,15 @@ def test_an_inventory_of_one_polygon_is_refused_not_scored(qgis_app, tmp_path):
                 r"INVENTORY: its samples belong to 1 event\(s\)")
 
 
+def test_a_study_area_or_absences_off_the_grid_are_refused_naming_them(qgis_app, tmp_path):
+    params, _ = _base(tmp_path)
+    far_poly = write_wkt_layer(str(tmp_path / "far_area.gpkg"),
+                               ["POLYGON((1500000 5100000,1501000 5100000,1501000 5101000,1500000 5100000))"])
+    far_pts = write_wkt_layer(str(tmp_path / "far_pts.gpkg"), ["POINT(1500000 5100000)", "POINT(1500100 5100000)"])
+    _expect({**params, "STUDY_AREA": far_poly}, tmp_path, "STUDY_AREA: its polygons do not overlap the factors' grid")
+    _expect({**params, "ABSENCE": far_pts}, tmp_path, "ABSENCE: none of its features lies on the factors' grid")
+
+
 def test_a_model_applied_to_other_factors_is_refused_naming_it(qgis_app, tmp_path):
     params, _ = _base(tmp_path)
     model = str(tmp_path / "m.zip")
