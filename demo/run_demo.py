@@ -123,9 +123,9 @@ def _ada_steps(out: str) -> list[dict]:
         {
             "title": "EGMS Ustica ascending: where active deformation areas are likely, from terrain. Slope and "
                      "height are gridded at 40 m from the EGMS points' heights (ustica_slope.tif, ustica_height.tif; "
-                     "no DEM is bundled); the inventory is the ADAs of the step before. Frequency ratio, spatially "
-                     "blocked validation (terrain alone explains the coastal ADAs modestly: out-of-fold AUC about "
-                     "0.64), classes very low .. very high, HTML report",
+                     "no DEM is bundled); the inventory is the ADAs of the step before. Frequency ratio, spatial "
+                     "cross-validation, 10 repeats of 5 k-means folds (terrain alone explains the coastal ADAs "
+                     "modestly: AUC 0.60 \u00b1 0.05), classes very low .. very high, HTML report",
             "alg": "geohazard:susceptibility", "group": "EGMS Ustica: ADA susceptibility",
             "prepare": lambda: ustica_terrain(os.path.join(out, "egms_ustica_asc.gpkg"), out),
             "params": {"INVENTORY": os.path.join(out, "egms_ustica_asc_ada.gpkg"),

@@ -65,7 +65,8 @@ def main():
             for ax in axes:
                 ax.plot(pts[:, 0], pts[:, 1], color="#2166ac", lw=0.9)
     axes[0].set_title("Slope from EGMS heights, and the ADAs (blue)", fontsize=10)
-    axes[1].set_title(f"Susceptibility (frequency ratio), AUC {res['AUC']:.2f} out of fold", fontsize=10)
+    axes[1].set_title(f"Susceptibility (frequency ratio), AUC {res['AUC']:.2f} \u00b1 {res['AUC_SD']:.2f} (spatial "
+                      "CV)", fontsize=10)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -75,7 +76,7 @@ def main():
     first = re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page).group(1)
     with open(j(HERE, "img", "hazard_susceptibility_curves.png"), "wb") as fh:
         fh.write(base64.b64decode(first))
-    print(f"AUC {res['AUC']:.3f}; figures in docs/img")
+    print(f"AUC {res['AUC']:.3f} +- {res['AUC_SD']:.3f}; figures in docs/img")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,12 @@ CASES = [
          peer="none: bounded memory (peak RSS flat with the grid)", setup="enable_plugin", table=None, run=_SUSC),
     dict(name="susceptibility_quick", measures="random forest, 8 factors, 500 x 500 px", peer="none", quick=True,
          setup="enable_plugin", table=None, run="SIZES=500x500\n" + _SUSC),
+    dict(name="susceptibility_ecuador", measures="logistic regression and random forest on the Ecuador landslides, "
+         "defaults (10 repeats of 5 k-means folds)", peer="the published spatial CV, reproduced with scikit-learn",
+         setup="enable_plugin", table=None,
+         run='"$PY" "$HERE/bench_susceptibility_ecuador.py" reference 100\n'
+             'for m in 1 2; do for s in 0 7; do "$PY" "$HERE/bench_susceptibility_ecuador.py" run "$OUT/ec_${m}_${s}" '
+             '$m $s 1 1; done; done'),
     dict(name="swath_points", measures="swath profile through 10 M points (core and tool)",
          peer="none: the 30 s goal", table=None,
          run='"$PY" "$HERE/bench_swath_points.py" ${POINTS:-10000000} ${TOOL_POINTS:-10000000}'),

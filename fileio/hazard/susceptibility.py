@@ -5,9 +5,11 @@ A run (:func:`run_susceptibility`) reads the factors on the grid of the first on
 another CRS is warped there in GDAL's virtual format (bilinear for a continuous factor, nearest neighbour for class
 codes, which must not be averaged), the log naming each. The inventory becomes a temporary byte raster on that
 grid (1 = inventory pixel: a polygon's pixels whose centre is inside and the pixel of its centroid, a point's pixel;
-2 = within the absence buffer; 0 = absence candidate). The core (:mod:`..algorithms.hazard.susceptibility`) draws
-the samples in a first pass, fits and validates, and its block function writes the probability and the classes in
-a second pass.
+2 = within the absence buffer; 0 = absence candidate; 3 = a surveyed absence, ABSENCE's points or polygons; 4 =
+outside STUDY_AREA), and a second one numbers the events (1, 2 ... per inventory feature) so that validation
+never cuts one. The inventory and the absences are clipped to the study area first. The core
+(:mod:`..algorithms.hazard.susceptibility`) draws the samples in a first pass, fits and validates, and its block
+function writes the probability and the classes in a second pass.
 
 A saved model is one ZIP file: ``model.json`` (method, factors and their classes, frequency-ratio tables or
 logistic coefficients with their standard errors, class limits: readable anywhere) and, for a random forest,
@@ -33,7 +35,7 @@ from osgeo import gdal, ogr, osr
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard.susceptibility import models, report, sampling, validation
 from ..base.blocks import raster_source, run_blocks
-from ..base.raster import RasterWriter, open_raster, raster_info, require_projected
+from ..base.raster import RASTER_EXT, RasterWriter, raster_info, require_projected
 
 gdal.UseExceptions()
 
@@ -42,8 +44,6 @@ METHOD_OPTIONS = ("Frequency ratio", "Logistic regression", "Random forest")
 MAX_SAMPLES = 10000
 MIN_PRESENCES = 20
 MAX_CLASSES = 50
-#: the longest side of the decimated factor a correlation range is measured on (pixels)
-CORRELOGRAM_SIDE = 256
 
 
 @dataclass
@@ -68,6 +68,9 @@ class SusceptibilityJob:
     output_report: str = ""
     output_model: str = ""
     names: list = field(default_factory=list)
+    absence: object = None            # WKB of surveyed absences (points or polygons), or None
+    study_area: object = None         # WKB of the study area's polygons, or None
+    repeats: int = 10
 
     def __post_init__(self):
         if not self.names:
@@ -75,6 +78,16 @@ class SusceptibilityJob:
 
 
 # ------------------------------------------------------------------------------------------------ grid
+def folder_rasters(name: str, folder: str) -> list:
+    """The raster files of ``folder`` in name order (a factor folder); refused, naming ``name``, when it holds
+    none."""
+    files = sorted(f for f in os.listdir(folder) if f.lower().endswith(RASTER_EXT)
+                   and os.path.isfile(os.path.join(folder, f)))
+    if not files:
+        raise GeohazardError(f"{name}: the folder {folder!r} holds no raster file ({', '.join(RASTER_EXT)})")
+    return [os.path.join(folder, f) for f in files]
+
+
 def _same_crs(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -141,20 +154,76 @@ def _geometries(wkbs) -> list:
     return geoms
 
 
-def inventory_raster(wkbs, grid, path: str, *, buffer_m: float, log=None) -> float:
-    """Burn the inventory on ``grid`` into the byte GeoTIFF ``path`` (module docstring codes); returns the mean
-    feature size (m: square root of a polygon's area, 0 for points). Refuses an inventory off the grid."""
-    geoms = _geometries(wkbs)
+def _clip(geoms, area, what: str, log=None) -> list:
+    """``geoms`` clipped to the polygon ``area`` (None: unchanged); the log counts those left out."""
+    if area is None:
+        return geoms
+    out = []
+    for g in geoms:
+        c = g.Intersection(area) if g.Intersects(area) else None
+        if c is not None and not c.IsEmpty():
+            out.append(c)
+    if len(out) < len(geoms) and log is not None:
+        log.push_warning(f"{what}: {len(geoms) - len(out)} of {len(geoms)} features lie outside STUDY_AREA and are "
+                         "not used")
+    return out
+
+
+def study_area_geometry(wkbs, grid):
+    """The union of STUDY_AREA's polygons (refused when it has none or misses the grid), or None."""
+    if wkbs is None:
+        return None
+    geoms = [g for g in _geometries(wkbs) if g.GetDimension() == 2]
     if not geoms:
-        raise GeohazardError("INVENTORY: the layer has no feature with a geometry")
+        raise GeohazardError("STUDY_AREA: the layer has no polygon")
+    union = geoms[0].Clone()
+    for g in geoms[1:]:
+        union = union.Union(g)
+    if not union.Intersects(_grid_box(grid)):
+        raise GeohazardError("STUDY_AREA: its polygons do not overlap the factors' grid")
+    return union
+
+
+def _grid_box(grid):
     gt = grid.geotransform
     xmin, ymax = gt[0], gt[3]
     xmax, ymin = xmin + grid.width * gt[1], ymax + grid.height * gt[5]
-    box = ogr.CreateGeometryFromWkt(f"POLYGON(({xmin} {ymin},{xmax} {ymin},{xmax} {ymax},{xmin} {ymax},"
-                                    f"{xmin} {ymin}))")
+    return ogr.CreateGeometryFromWkt(f"POLYGON(({xmin} {ymin},{xmax} {ymin},{xmax} {ymax},{xmin} {ymax},"
+                                     f"{xmin} {ymin}))")
+
+
+def _layer(vds, name, srs, geoms, event=False):
+    layer = vds.CreateLayer(name, srs, ogr.wkbUnknown)
+    if event:
+        layer.CreateField(ogr.FieldDefn("event", ogr.OFTInteger))
+    for k, g in enumerate(geoms):
+        if g is None:
+            continue
+        f = ogr.Feature(layer.GetLayerDefn())
+        f.SetGeometry(g)
+        if event:
+            f.SetField("event", k + 1)
+        layer.CreateFeature(f)
+    return layer
+
+
+def inventory_raster(wkbs, grid, path: str, *, buffer_m: float, log=None, events_path: str = "", absence=None,
+                     study_area=None) -> float:
+    """Burn the inventory on ``grid`` into the byte GeoTIFF ``path`` (module docstring codes) and, with
+    ``events_path``, the event numbers into an Int32 GeoTIFF; ``absence`` (WKB, surveyed absences) and
+    ``study_area`` (WKB polygons) when given. Returns the mean feature size (m: square root of a polygon's area, 0
+    for points). Refuses an inventory off the grid (or off the study area)."""
+    geoms = _geometries(wkbs) if wkbs is not None else []
+    if wkbs is not None and not geoms:
+        raise GeohazardError("INVENTORY: the layer has no feature with a geometry")
+    box = _grid_box(grid)
+    area = study_area_geometry(study_area, grid)
+    gt = grid.geotransform
     inside = [g for g in geoms if g.Intersects(box)]
-    if not inside:
+    if geoms and not inside:
         env = np.array([g.GetEnvelope() for g in geoms])
+        xmin, ymax = gt[0], gt[3]
+        xmax, ymin = xmin + grid.width * gt[1], ymax + grid.height * gt[5]
         raise GeohazardError(
             f"INVENTORY: none of its {len(geoms)} features lies on the factors' grid (features x {env[:, 0].min():.0f}"
             f"..{env[:, 1].max():.0f}, y {env[:, 2].min():.0f}..{env[:, 3].max():.0f}; factors x {xmin:.0f}..{xmax:.0f}"
@@ -162,34 +231,53 @@ def inventory_raster(wkbs, grid, path: str, *, buffer_m: float, log=None) -> flo
     if len(inside) < len(geoms) and log is not None:
         log.push_warning(f"INVENTORY: {len(geoms) - len(inside)} of {len(geoms)} features lie off the factors' grid "
                          "and are not used")
+    inside = _clip(inside, area, "INVENTORY", log)
+    if geoms and not inside:
+        raise GeohazardError("INVENTORY: none of its features lies inside STUDY_AREA")
+    surveyed = None
+    if absence is not None:
+        surveyed = [g for g in _geometries(absence) if g.Intersects(box)]
+        surveyed = _clip(surveyed, area, "ABSENCE", log)
+        if not surveyed:
+            raise GeohazardError("ABSENCE: none of its features lies on the factors' grid"
+                                 + (" inside STUDY_AREA" if area is not None else ""))
     srs = osr.SpatialReference()
     srs.ImportFromWkt(grid.crs_wkt)
     drv = ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")
     vds = drv.CreateDataSource("inventory")
-    layers = {}
-    for name in ("buffer", "features", "centroids"):
-        layers[name] = vds.CreateLayer(name, srs, ogr.wkbUnknown)
-    sizes = []
-    for g in inside:
-        for name, geom in (("features", g), ("centroids", g.Centroid()),
-                           ("buffer", g.Buffer(float(buffer_m), 8) if buffer_m > 0 else None)):
-            if geom is None:
-                continue
-            f = ogr.Feature(layers[name].GetLayerDefn())
-            f.SetGeometry(geom)
-            layers[name].CreateFeature(f)
-        area = g.GetArea() if g.GetDimension() == 2 else 0.0
-        sizes.append(math.sqrt(area) if area > 0 else 0.0)
+    layers = {"features": _layer(vds, "features", srs, inside, event=True),
+              "centroids": _layer(vds, "centroids", srs, [g.Centroid() for g in inside], event=True)}
+    if buffer_m > 0 and surveyed is None:
+        layers["buffer"] = _layer(vds, "buffer", srs, [g.Buffer(float(buffer_m), 8) for g in inside])
+    if surveyed is not None:
+        layers["absence"] = _layer(vds, "absence", srs, surveyed)
+    if area is not None:
+        layers["area"] = _layer(vds, "area", srs, [area])
+    sizes = [math.sqrt(g.GetArea()) if g.GetDimension() == 2 and g.GetArea() > 0 else 0.0 for g in inside]
     ds = gdal.GetDriverByName("GTiff").Create(path, grid.width, grid.height, 1, gdal.GDT_Byte,
                                               ["TILED=YES", "COMPRESS=DEFLATE"])
     ds.SetGeoTransform(gt)
     ds.SetProjection(grid.crs_wkt)
-    if buffer_m > 0:
+    if area is not None:
+        ds.GetRasterBand(1).Fill(sampling.OUTSIDE)
+        gdal.RasterizeLayer(ds, [1], layers["area"], burn_values=[sampling.ABSENCE])
+    if "buffer" in layers:
         gdal.RasterizeLayer(ds, [1], layers["buffer"], burn_values=[sampling.BUFFER])
+    if "absence" in layers:
+        gdal.RasterizeLayer(ds, [1], layers["absence"], burn_values=[sampling.SURVEYED])
     for name in ("features", "centroids"):
         gdal.RasterizeLayer(ds, [1], layers[name], burn_values=[sampling.PRESENCE])
     ds.FlushCache()
     ds = None
+    if events_path:
+        ev = gdal.GetDriverByName("GTiff").Create(events_path, grid.width, grid.height, 1, gdal.GDT_Int32,
+                                                  ["TILED=YES", "COMPRESS=DEFLATE"])
+        ev.SetGeoTransform(gt)
+        ev.SetProjection(grid.crs_wkt)
+        for name in ("features", "centroids"):
+            gdal.RasterizeLayer(ev, [1], layers[name], options=["ATTRIBUTE=event"])
+        ev.FlushCache()
+        ev = None
     return float(np.mean(sizes)) if sizes else 0.0
 
 
@@ -208,13 +296,31 @@ def save_model(path: str, model) -> str:
 
 
 def load_model(path: str, name: str = "SAVED_MODEL"):
-    """A model saved by :func:`save_model`; a random forest saved by another scikit-learn is refused."""
+    """A model saved by :func:`save_model` (or the ``model.json`` taken out of it, for a frequency-ratio or logistic
+    model); a random forest saved by another scikit-learn is refused."""
+    base = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise GeohazardError(f"{name}: {path!r} is not a file; give the .zip that OUTPUT_MODEL wrote")
+    if not zipfile.is_zipfile(path):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                d = json.load(fh)
+        except (ValueError, OSError, UnicodeDecodeError):
+            raise GeohazardError(f"{name}: {base} is not a susceptibility model saved by this tool (neither a ZIP nor "
+                                 "a JSON file): give the .zip that OUTPUT_MODEL wrote") from None
+        if isinstance(d, dict) and d.get("method") == "random_forest":
+            raise GeohazardError(f"{name}: {base} is the JSON part of a random forest model, whose trees are in the "
+                                 "ZIP beside it: give the .zip that OUTPUT_MODEL wrote")
+        if not isinstance(d, dict) or d.get("format") != "insar-geohazards susceptibility model":
+            raise GeohazardError(f"{name}: {base} is a JSON file but not a susceptibility model (a model is the .zip "
+                                 "that OUTPUT_MODEL wrote, or the model.json inside it)")
+        return models.model_from_dict(d, None, name=name)
     try:
         with zipfile.ZipFile(path) as z:
             d = json.loads(z.read("model.json").decode("utf-8"))
             forest = None
             if d.get("method") == "random_forest":
-                import sklearn
+                sklearn = models.require_sklearn("random_forest")
 
                 saved = d.get("params", {}).get("sklearn_version")
                 if saved != sklearn.__version__:
@@ -228,7 +334,7 @@ def load_model(path: str, name: str = "SAVED_MODEL"):
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         if isinstance(exc, GeohazardError):
             raise
-        raise GeohazardError(f"{name}: {os.path.basename(path)} is not a susceptibility model saved by this tool "
+        raise GeohazardError(f"{name}: {base} is not a susceptibility model saved by this tool "
                              f"({exc})") from None
     return models.model_from_dict(d, forest, name=name)
 
@@ -244,32 +350,16 @@ def check_model_factors(model, names, categorical, name: str = "SAVED_MODEL") ->
 
 
 # ------------------------------------------------------------------------------------------------ the run
-def _ranges(paths, names, categorical, pixel_m: float) -> list:
-    """Correlation range (m) of each continuous factor, measured on a decimated read of its grid."""
-    out = []
-    for path, cat in zip(paths, categorical):
-        if cat:
-            continue
-        ds = open_raster(path)
-        w, h = ds.RasterXSize, ds.RasterYSize
-        f = max(1.0, max(w, h) / CORRELOGRAM_SIDE)
-        bw, bh = max(1, int(round(w / f))), max(1, int(round(h / f)))
-        band = ds.GetRasterBand(1)
-        arr = band.ReadAsArray(buf_xsize=bw, buf_ysize=bh, resample_alg=gdal.GRIORA_Average).astype(np.float64)
-        nd = band.GetNoDataValue()
-        if nd is not None and not math.isnan(nd):
-            arr[arr == nd] = np.nan
-        out.append(validation.correlation_range_m(arr, pixel_m * w / bw))
-    return out
-
-
-def _scan(job, paths, inv_path, grid, run, progress) -> sampling.Samples:
+def _scan(job, paths, inv_path, events_path, grid, run, progress) -> sampling.Samples:
     n = len(paths)
     collector = sampling.ScanCollector(n, job.categorical, job.max_samples, MAX_CLASSES, grid.width)
     sources = {f"f{i}": raster_source(p, dtype=np.float64, name=job.names[i]) for i, p in enumerate(paths)}
     sources["inventory"] = raster_source(inv_path, dtype=np.float32, name="INVENTORY")
+    if events_path:
+        sources["events"] = raster_source(events_path, dtype=np.float64, name="INVENTORY")
     func = functools.partial(sampling.scan_block, n_factors=n, categorical=tuple(job.categorical), seed=job.seed,
-                             k=job.max_samples, max_classes=MAX_CLASSES)
+                             k=job.max_samples, max_classes=MAX_CLASSES,
+                             absence_code=sampling.SURVEYED if job.absence is not None else sampling.ABSENCE)
     plan = run.plan(grid.height, grid.width, bytes_per_pixel=sampling.scan_bytes_per_pixel(n))
     run_blocks(plan, func, collector, sources=sources, run=run, progress=progress)
     return collector.samples()
@@ -279,49 +369,53 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
     """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run.
 
     Returns ``{"auc": float or None, "result": SusceptibilityResult or None, "model": SusceptibilityModel}``."""
-    from ...algorithms.optional import require
     from ...algorithms.progress import SubProgress, info
 
-    require("sklearn", "Susceptibility (its validation, logistic regression and random forest)")
     grid = raster_info(job.factors[0], job.names[0])
     loaded = load_model(job.model_in) if job.model_in else None
     if loaded is not None:
         check_model_factors(loaded, job.names, job.categorical)
+        if loaded.method == "random_forest":
+            models.require_sklearn(loaded.method)
         info(progress, f"SAVED_MODEL: {models.describe(loaded)}; METHOD and the fitting parameters are not used")
+    elif job.method != "frequency_ratio":
+        models.require_sklearn(job.method)
     with tempfile.TemporaryDirectory(prefix="geohazard_susceptibility_") as tmp:
         paths = align_factors(job.factors, job.names, job.categorical, tmp, progress)
         inv_path = os.path.join(tmp, "inventory.tif")
-        feature_m = 0.0
-        if job.inventory is not None:
-            feature_m = inventory_raster(job.inventory, grid, inv_path, buffer_m=job.buffer_m, log=progress)
-        else:
-            ds = gdal.GetDriverByName("GTiff").Create(inv_path, grid.width, grid.height, 1, gdal.GDT_Byte,
-                                                      ["TILED=YES", "COMPRESS=DEFLATE"])
-            ds.SetGeoTransform(grid.geotransform)
-            ds = None
-        samples = _scan(job, paths, inv_path, grid, run, SubProgress(progress, 0, 30))
+        events_path = os.path.join(tmp, "events.tif") if job.inventory is not None else ""
+        inventory_raster(job.inventory, grid, inv_path, buffer_m=job.buffer_m, log=progress,
+                         events_path=events_path, absence=job.absence, study_area=job.study_area)
+        samples = _scan(job, paths, inv_path, events_path, grid, run, SubProgress(progress, 0, 30))
         sampling.check_samples(samples, job.names, min_presences=MIN_PRESENCES, max_classes=MAX_CLASSES,
-                               check_inventory=job.inventory is not None)
+                               check_inventory=job.inventory is not None, surveyed=job.absence is not None)
         factors = [models.FactorSpec(nm, bool(c), tuple(float(v) for v in samples.classes.get(i, ())))
                    for i, (nm, c) in enumerate(zip(job.names, job.categorical))]
+        if job.inventory is not None:
+            kind = "surveyed absences (ABSENCE)" if job.absence is not None else \
+                f"absences drawn at random farther than {job.buffer_m:g} m from any event"
+            info(progress, f"Samples: {len(samples.index['presence'])} inventory pixels, "
+                           f"{len(samples.index['absence'])} {kind}"
+                           + (", inside STUDY_AREA" if job.study_area is not None else ""))
         result = None
         if loaded is not None:
             model = loaded
+            problem = models.factor_order_problem(model, samples.values["area"], job.names)
+            if problem:
+                raise GeohazardError(f"SAVED_MODEL: {problem}")
             _note_unknown_classes(model, factors, progress)
             if job.inventory is not None:
                 result = validation.evaluate(samples, model)
         else:
             threads = max(1, run.threads or os.cpu_count() or 1)
-            size, why = job.block_size_m, None
-            if not size:
-                ranges = _ranges(paths, job.names, job.categorical, grid.pixel_size[0])
-                size, why = validation.automatic_block_size(ranges, feature_m, grid.pixel_size[0])
             result = validation.susceptibility(
-                samples, factors, job.method, geotransform=grid.geotransform, block_size_m=size, auto_note=why,
-                folds=job.folds, seed=job.seed, threads=threads, n_bins=job.n_bins, trees=job.trees,
-                min_leaf=job.min_leaf, progress=SubProgress(progress, 30, 60))
+                samples, factors, job.method, geotransform=grid.geotransform, block_size_m=job.block_size_m,
+                folds=job.folds, repeats=job.repeats, seed=job.seed, threads=threads, n_bins=job.n_bins,
+                trees=job.trees, min_leaf=job.min_leaf, balance=job.absence is None,
+                progress=SubProgress(progress, 30, 60))
             model = result.model
-        _predict(job, model, paths, grid, run, SubProgress(progress, 60, 100))
+        _predict(job, model, paths, inv_path if job.study_area is not None else "", grid, run,
+                 SubProgress(progress, 60, 100))
     if job.output_model:
         save_model(job.output_model, model)
     if job.output_report:
@@ -343,13 +437,15 @@ def _note_unknown_classes(model, factors, log) -> None:
                              "pixels get no value")
 
 
-def _predict(job, model, paths, grid, run, progress) -> None:
+def _predict(job, model, paths, area_path, grid, run, progress) -> None:
     threads = max(1, run.threads or os.cpu_count() or 1)
     n_cols = model.n_columns()
     plan = run.plan(grid.height, grid.width,
                     bytes_per_pixel=models.bytes_per_pixel(len(paths), model.method, n_cols, threads))
     func = functools.partial(models.predict_block, model=model, threads=threads)
     sources = {f"f{i}": raster_source(p, dtype=np.float64, name=job.names[i]) for i, p in enumerate(paths)}
+    if area_path:
+        sources["inventory"] = raster_source(area_path, dtype=np.float32, name="STUDY_AREA")
     meta = {"QUANTITY": "susceptibility, 0 (least) to 1 (most), dimensionless", "METHOD": model.method,
             "FACTORS": ", ".join(job.names)}
     writers = {"probability": RasterWriter.like(job.output, grid, dtype=np.float32, metadata=meta,

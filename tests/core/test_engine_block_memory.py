@@ -150,7 +150,8 @@ def _susceptibility(method):
     def make(r):
         return {"f0": rng.normal(size=(r, 200)), "f1": rng.normal(size=(r, 200)),
                 "f2": rng.integers(1, 4, (r, 200)).astype(float),
-                "inventory": (rng.random((r, 200)) < 0.1).astype(np.float32)}
+                "inventory": (rng.random((r, 200)) < 0.1).astype(np.float32),
+                "events": rng.integers(0, 50, (r, 200)).astype(np.float64)}
 
     if method == "scan":  # the sampling pass, every pixel of the block kept (k above its size)
         func = functools.partial(sampling.scan_block, n_factors=3, categorical=(False, False, True), seed=0,

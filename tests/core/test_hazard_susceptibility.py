@@ -1,7 +1,8 @@
 """algorithms/hazard/susceptibility: the frequency ratio by hand on a small raster, the logistic fit against an
-independent Newton solve and a numerical Hessian, the AUC against the Mann-Whitney statistic and scikit-learn, the
-correlation range against the closed form of a Gaussian-smoothed field, samples and maps that do not depend on the
-blocks, the refusals, and worlds made independently where the driving factor is found and a spurious one is not."""
+independent Newton solve and a numerical Hessian, the AUC (pooled and per fold) against the Mann-Whitney statistic
+and scikit-learn, the k-means folds against scikit-learn's KMeans, events never cut between folds, samples and maps
+that do not depend on the blocks, the refusals, worlds made independently where the driving factor is found and a
+spurious one is not, and the frequency ratio with scikit-learn hidden."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from testutils_susceptibility import make_world
 
 from insar_geohazards.algorithms.engine import Block
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.hazard.susceptibility import models, sampling, validation
+from insar_geohazards.algorithms.hazard.susceptibility import models, partition, sampling, validation
 
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
 
@@ -136,18 +137,27 @@ def fitted():
 
 
 def test_auc_is_the_mann_whitney_statistic_and_scikit_learns(fitted):
+    """AUC_POOLED: the Mann-Whitney statistic of the pooled out-of-fold predictions (scipy's ranks, scikit-learn's
+    roc_auc_score); AUC: the mean of the folds' own AUCs, as sperrorest and mlr3 report it."""
     from scipy.stats import rankdata
     from sklearn.metrics import roc_auc_score
 
     _, _, _, s, f = fitted
-    res = validation.susceptibility(s, f, "logistic_regression", geotransform=GT, block_size_m=600.0, repeats=0)
+    res = validation.susceptibility(s, f, "logistic_regression", geotransform=GT, block_size_m=600.0, repeats=1,
+                                    permutations=0)
     pos, neg = res.oof["presence"], res.oof["absence"]
     ranks = rankdata(np.concatenate([pos, neg]))
     u = ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2
-    assert res.auc == pytest.approx(u / (len(pos) * len(neg)), abs=1e-12)
+    assert res.auc_pooled == pytest.approx(u / (len(pos) * len(neg)), abs=1e-12)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
-    assert res.auc == pytest.approx(roc_auc_score(y, np.concatenate([pos, neg])), abs=1e-12)
-    assert len(res.fold_auc) == 5 and res.folds == 5
+    assert res.auc_pooled == pytest.approx(roc_auc_score(y, np.concatenate([pos, neg])), abs=1e-12)
+    per_fold = []
+    for k in range(5):
+        tp, ta = res.fold["presence"] == k, res.fold["absence"] == k
+        per_fold.append(roc_auc_score(np.r_[np.ones(tp.sum()), np.zeros(ta.sum())], np.r_[pos[tp], neg[ta]]))
+    assert res.fold_auc[0] == pytest.approx(per_fold, abs=1e-12)
+    assert res.auc == pytest.approx(np.mean(per_fold), abs=1e-12)
+    assert len(res.fold_auc) == 1 and res.folds == 5 and res.auc_sd == 0.0
 
 
 def test_blocks_hold_whole_areas_and_random_folds_would_score_higher(fitted):
@@ -159,7 +169,7 @@ def test_blocks_hold_whole_areas_and_random_folds_would_score_higher(fitted):
 
     _, _, _, s, f = fitted
     res = validation.susceptibility(s, f, "random_forest", geotransform=GT, block_size_m=900.0, trees=60,
-                                    min_leaf=1, repeats=0)
+                                    min_leaf=1, repeats=1, permutations=0)
     n = res.counts["presence"]
     x = np.concatenate([s.values["presence"][:n], s.values["absence"][:n]])
     y = np.concatenate([np.ones(n), np.zeros(n)])
@@ -168,19 +178,54 @@ def test_blocks_hold_whole_areas_and_random_folds_would_score_higher(fitted):
     assert roc_auc_score(y, p[:, 1]) > res.auc
 
 
-def test_correlation_range_of_a_gaussian_smoothed_field_matches_its_closed_form():
-    """White noise smoothed by a Gaussian of sigma s has the correlation exp(-h^2 / (4 s^2)): 1/e at h = 2 s, so
-    the practical range (3 x the 1/e lag) is 6 s."""
-    from scipy.ndimage import gaussian_filter
+def test_kmeans_folds_are_a_lloyd_fixed_point_as_good_as_scikit_learns():
+    """Our k-means (numpy, no scikit-learn at run time): every point is in the cluster of its nearest centre and
+    every centre is its cluster's mean; its within-cluster sum of squares is within 5 % of scikit-learn's best of
+    ten starts."""
+    from sklearn.cluster import KMeans
 
-    rng = np.random.default_rng(0)
-    for sigma in (3.0, 6.0):
-        z = gaussian_filter(rng.normal(size=(400, 400)), sigma, mode="wrap")
-        got = validation.correlation_range_m(z, 10.0)
-        assert got == pytest.approx(6 * sigma * 10.0, rel=0.12), (sigma, got)
-    size, why = validation.automatic_block_size([300.0, 900.0, 600.0, np.nan], 100.0, 30.0)
-    assert size == 600.0 and "median" in why
-    assert validation.automatic_block_size([100.0], 400.0, 30.0)[0] == 800.0
+    rng = np.random.default_rng(3)
+    xy = np.concatenate([rng.normal(c, 300.0, (200, 2)) for c in ([0, 0], [3000, 0], [0, 2500], [2000, 2000],
+                                                                    [4000, 3000])])
+    for rep in range(3):
+        labels, centres = partition.kmeans(xy, 5, np.random.default_rng([0, rep]))
+        d = ((xy[:, None, :] - centres[None]) ** 2).sum(axis=2)
+        assert np.array_equal(labels, d.argmin(axis=1))
+        for k in range(5):
+            assert centres[k] == pytest.approx(xy[labels == k].mean(axis=0), abs=1e-9)
+        sk = KMeans(5, n_init=10, random_state=0).fit(xy)
+        assert d[np.arange(len(xy)), labels].sum() <= 1.05 * sk.inertia_
+
+
+def test_own_auc_and_roc_match_scikit_learn():
+    from sklearn.metrics import auc, roc_auc_score, roc_curve
+
+    rng = np.random.default_rng(8)
+    for ties in (False, True):
+        pos, neg = rng.normal(0.6, 1, 300), rng.normal(0, 1, 500)
+        if ties:
+            pos, neg = np.round(pos, 1), np.round(neg, 1)
+        y = np.r_[np.ones(300), np.zeros(500)]
+        assert partition.auc(y, np.r_[pos, neg]) == pytest.approx(roc_auc_score(y, np.r_[pos, neg]), abs=1e-12)
+        x, t, a = partition.roc_curve(pos, neg)
+        fpr, tpr, _ = roc_curve(y, np.r_[pos, neg], drop_intermediate=False)
+        assert a == pytest.approx(auc(fpr, tpr), abs=1e-12)
+        assert x == pytest.approx(fpr, abs=1e-12) and t == pytest.approx(tpr, abs=1e-12)
+
+
+def test_an_event_is_never_cut_between_folds(fitted):
+    """The samples of one polygon (one event number) are all in one fold, in every repeat."""
+    _, _, _, s, f = fitted
+    n = len(s.index["presence"])
+    s.events = np.arange(n) // 4  # four samples per event
+    try:
+        res = validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=3, permutations=0)
+    finally:
+        s.events = np.full(n, -1, np.int64)
+    fold = res.fold["presence"]
+    for e in np.unique(np.arange(n) // 4):
+        assert len(np.unique(fold[np.arange(n) // 4 == e])) == 1
+    assert res.counts["events"] == len(np.unique(np.arange(n) // 4))
 
 
 # ---------------------------------------------------------------------------------------------- same bytes
@@ -255,10 +300,20 @@ def test_bad_factors_and_inventories_are_named():
 def test_too_few_blocks_for_the_folds_is_refused_naming_the_block_size(fitted):
     _, _, _, s, f = fitted
     with pytest.raises(GeohazardError, match="BLOCK_SIZE_M: the inventory lies in 1 block"):
-        validation.susceptibility(s, f, "logistic_regression", geotransform=GT, block_size_m=1e6, repeats=0)
-    res = validation.susceptibility(s, f, "logistic_regression", geotransform=GT, block_size_m=1e6,
-                                    auto_note="test", repeats=0)
-    assert res.block_size_m < 1e6 and "halved" in res.block_note
+        validation.susceptibility(s, f, "logistic_regression", geotransform=GT, block_size_m=1e6, repeats=1)
+
+
+def test_an_inventory_of_fewer_events_than_folds_is_refused(fitted):
+    """One polygon's pixels (one event) cannot be validated: the blocks would cut the event and score the map on
+    its own pixels (an AUC of 0.84 for a map scoring 0.51 on real events)."""
+    _, _, _, s, f = fitted
+    n = len(s.index["presence"])
+    s.events = np.zeros(n, np.int64)
+    try:
+        with pytest.raises(GeohazardError, match=r"INVENTORY: its samples belong to 1 event\(s\)"):
+            validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=1)
+    finally:
+        s.events = np.full(n, -1, np.int64)
 
 
 # ---------------------------------------------------------------------------------------------- worlds
@@ -287,11 +342,8 @@ def test_the_driving_factor_is_found_and_the_spurious_one_is_not(world):
     realised = np.corrcoef(arrays[0].ravel(), arrays[1].ravel())[0, 1]  # a small world's fields correlate by chance
     s = _scan(arrays, inv, cat, k=3000)
     f = _specs(s, names, cat)
-    ranges = [validation.correlation_range_m(a, 30.0) for a in arrays[:2]]
-    size, why = validation.automatic_block_size(ranges, 60.0, 30.0)
     for method in models.METHODS:
-        res = validation.susceptibility(s, f, method, geotransform=GT, block_size_m=size, auto_note=why, trees=60,
-                                        repeats=3)
+        res = validation.susceptibility(s, f, method, geotransform=GT, trees=60, repeats=2, permutations=3)
         assert res.auc > 0.7, (method, res.auc)
         imp = dict(zip(res.importance["names"], res.importance["mean"]))
         assert imp["slope"] > 0.1 and imp["slope"] > 3 * max(imp["spurious"], 0.0), (method, imp)
@@ -303,3 +355,96 @@ def test_the_driving_factor_is_found_and_the_spurious_one_is_not(world):
                           s.values["absence"][:len(s.values["presence"])], s.values["area"])
     z = np.asarray(lr.params["coef"][:2]) / np.asarray(lr.params["se"][1:3])
     assert abs(z[0]) > 8 and abs(z[1]) < 4, z
+
+
+# ---------------------------------------------------------------------------------------------- without scikit-learn
+_NO_SKLEARN = r"""
+import json, sys
+import numpy as np
+sys.modules["sklearn"] = None
+from insar_geohazards.algorithms.engine import Block
+from insar_geohazards.algorithms.hazard.susceptibility import models, sampling, validation
+from insar_geohazards.algorithms.optional import MissingPackageError
+d = np.load(sys.argv[1])
+arrays, inv = [d["slope"], d["spurious"], d["lithology"]], d["inventory"]
+ny, nx = inv.shape
+col = sampling.ScanCollector(3, [False, False, True], 4000, 50, nx)
+b = Block(0, 0, ny, 0, ny, ny, nx)
+inputs = {f"f{i}": a for i, a in enumerate(arrays)}
+inputs["inventory"] = inv.astype(np.float32)
+col(b, sampling.scan_block(b, inputs, n_factors=3, categorical=(False, False, True), seed=0, k=4000, max_classes=50))
+s = col.samples()
+f = [models.FactorSpec(n, c, tuple(float(v) for v in s.classes.get(i, ()))) for i, (n, c) in
+     enumerate(zip(["slope", "spurious", "lithology"], [False, False, True]))]
+res = validation.susceptibility(s, f, "frequency_ratio", geotransform=eval(sys.argv[2]), repeats=3)
+out = {"auc": res.auc, "sd": res.auc_sd, "pooled": res.auc_pooled, "folds": res.fold_auc, "breaks": res.model.breaks,
+       "importance": res.importance["mean"], "sklearn_loaded": "sklearn.linear_model" in sys.modules}
+for method in ("logistic_regression", "random_forest"):
+    try:
+        validation.susceptibility(s, f, method, geotransform=eval(sys.argv[2]), repeats=1)
+        out[method] = "ran"
+    except MissingPackageError as exc:
+        out[method] = str(exc)
+print(json.dumps(out))
+"""
+
+
+def test_frequency_ratio_runs_without_scikit_learn_with_the_same_numbers(fitted, tmp_path):
+    """With scikit-learn hidden (a subprocess where ``import sklearn`` fails), the frequency ratio gives the same
+    folds, AUCs, spread and class limits as here with it; logistic regression and random forest stop with
+    MissingPackageError naming scikit-learn and its install line."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    w, arrays, inv, s, f = fitted
+    data = tmp_path / "world.npz"
+    np.savez(data, slope=arrays[0], spurious=arrays[1], lithology=arrays[2], inventory=inv)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    run = subprocess.run([sys.executable, "-c", _NO_SKLEARN, str(data), repr(GT)], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert not got["sklearn_loaded"]
+    here = validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=3)
+    assert got["auc"] == here.auc and got["sd"] == here.auc_sd and got["pooled"] == here.auc_pooled
+    assert got["folds"] == [list(map(float, r)) for r in here.fold_auc]
+    assert got["breaks"] == here.model.breaks and got["importance"] == here.importance["mean"]
+    for method, number in (("logistic_regression", 1), ("random_forest", 2)):
+        assert f"METHOD {number}" in got[method] and "scikit-learn" in got[method], got[method]
+        assert "install" in got[method], got[method]
+
+
+def test_blocks_smaller_than_the_events_spacing_are_warned(fitted):
+    """A typed block size below the events' median nearest-neighbour spacing is a near-random split: a warning
+    says so (the automatic k-means folds never are)."""
+    from scipy.spatial import cKDTree
+
+    _, _, _, s, f = fitted
+
+    class Log:
+        def __init__(self):
+            self.warnings, self.infos = [], []
+
+        def push_warning(self, m):
+            self.warnings.append(m)
+
+        def push_info(self, m):
+            self.infos.append(m)
+
+        def set_progress(self, p):
+            pass
+
+        def is_canceled(self):
+            return False
+
+    xy = validation.sample_xy(s, "presence", GT)
+    spacing = float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1]))
+    small, log = Log(), Log()
+    validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, block_size_m=0.5 * spacing, repeats=1,
+                              permutations=0, progress=small)
+    validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=1, permutations=0, progress=log)
+    assert any("smaller than the events' median spacing" in w for w in small.warnings), small.warnings
+    assert not any("spacing" in w for w in log.warnings)
+    assert any("k-means clusters" in m for m in log.infos)

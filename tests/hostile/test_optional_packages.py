@@ -124,7 +124,8 @@ def plans(tmp_path_factory, qgis_app):
                         "OUTPUT": j(tmp, "h5", "out", "ts.tif")}, "refused"),
         ("loadegms", {"INPUT": j(DATA, "egms_ustica", "asc_117_first20.csv"), "SERIES_STORAGE": 3,
                       "OUTPUT": j(tmp, "h5", "out", "egms.gpkg")}, "refused")]
-    runs["sklearn"] = [("susceptibility", _recipe("hazard", "susceptibility", j(tmp, "sklearn")), "refused")]
+    runs["sklearn"] = [("susceptibility", _recipe("hazard", "susceptibility", j(tmp, "sklearn"), METHOD=1), "refused"),
+                       ("susceptibility", _recipe("hazard", "susceptibility", j(tmp, "sklearn_fr"), METHOD=0), "same")]
     runs["dask"] = [("sbasinversion", _recipe("timeseries", "sbasinversion", j(tmp, "dask"), DASK_SCHEDULER="local"),
                      "refused")]
     baseline = {}

@@ -124,3 +124,82 @@ def test_a_forest_from_another_scikit_learn_is_refused(qgis_app, tmp_path):
     with pytest.raises(GeohazardError, match="SAVED_MODEL: junk.zip is not a susceptibility model"):
         sio.load_model(str(junk))
     assert os.path.exists(other)
+
+
+def test_surveyed_absences_study_area_and_event_numbers_are_burnt(qgis_app, tmp_path):
+    """Codes 3 (surveyed absence) and 4 (outside the study area), no buffer when absences are surveyed, events
+    numbered per feature, and features clipped to the study area (a point outside it is not an event)."""
+    from osgeo import gdal
+
+    from insar_geohazards.fileio.base.raster import raster_info
+    from insar_geohazards.fileio.hazard import susceptibility as sio
+
+    grid = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((20, 20)), geotransform=GT), "g")
+    x0, y0 = GT[0], GT[3]
+    area = f"POLYGON(({x0} {y0},{x0 + 300} {y0},{x0 + 300} {y0 - 600},{x0} {y0 - 600},{x0} {y0}))"  # cols 0-9
+    events = [f"POINT({x0 + 45} {y0 - 45})", f"POINT({x0 + 105} {y0 - 255})", f"POINT({x0 + 405} {y0 - 45})"]
+    absences = [f"POINT({x0 + 225} {y0 - 405})", f"POINT({x0 + 525} {y0 - 405})"]
+    path, ev_path = str(tmp_path / "inv.tif"), str(tmp_path / "ev.tif")
+    sio.inventory_raster([_wkb(w) for w in events], grid, path, buffer_m=100.0, events_path=ev_path,
+                         absence=[_wkb(w) for w in absences], study_area=[_wkb(area)])
+    arr, ev = gdal.Open(path).ReadAsArray(), gdal.Open(ev_path).ReadAsArray()
+    assert (arr[:, 10:] == 4).all() and not (arr[:, :10] == 4).any()
+    assert arr[1, 1] == 1 and arr[8, 3] == 1 and arr[13, 7] == 3
+    assert (arr == 1).sum() == 2 and (arr == 3).sum() == 1 and not (arr == 2).any()
+    assert ev[1, 1] == 1 and ev[8, 3] == 2 and (ev > 0).sum() == 2
+
+
+_NO_SKLEARN_RUN = r"""
+import sys
+sys.modules["sklearn"] = None
+from osgeo import ogr
+from insar_geohazards.fileio.base.blocks import RunSettings
+from insar_geohazards.fileio.hazard import susceptibility as sio
+from insar_geohazards.algorithms.optional import MissingPackageError
+factors, inv, out = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
+ds = ogr.Open(inv)
+wkbs = [bytes(f.GetGeometryRef().ExportToWkb()) for f in ds.GetLayer(0)]
+job = sio.SusceptibilityJob(factors, [False, False, True], wkbs, method="frequency_ratio", repeats=3,
+                            output=out + "/s.tif", output_report=out + "/r.html")
+res = sio.run_susceptibility(job, run=RunSettings(threads=1))
+print("AUC", repr(res["auc"]))
+try:
+    sio.run_susceptibility(sio.SusceptibilityJob(factors, [False, False, True], wkbs, output=out + "/l.tif"),
+                           run=RunSettings(threads=1))
+except MissingPackageError as exc:
+    print("LR", exc)
+"""
+
+
+def test_a_frequency_ratio_run_without_scikit_learn_writes_its_map_and_report(qgis_app, tmp_path):
+    """The whole run (samples, validation, map, report) with scikit-learn hidden in a subprocess: the same AUC as
+    here with it; logistic regression stops before writing anything, naming scikit-learn and its install line."""
+    import subprocess
+    import sys
+
+    from testutils_susceptibility import make_world, write_world
+
+    from insar_geohazards.fileio.base.blocks import RunSettings
+    from insar_geohazards.fileio.hazard import susceptibility as sio
+
+    paths, inv = write_world(str(tmp_path / "w"), make_world((60, 80), seed=3))
+    factors = [paths["slope"], paths["spurious"], paths["lithology"]]
+    out = tmp_path / "out"
+    os.makedirs(out)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    run = subprocess.run([sys.executable, "-c", _NO_SKLEARN_RUN, ",".join(factors), inv, str(out)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in run.stdout.strip().splitlines() if line[:3] in ("AUC", "LR "))
+    from osgeo import ogr
+
+    ds = ogr.Open(inv)
+    wkbs = [bytes(f.GetGeometryRef().ExportToWkb()) for f in ds.GetLayer(0)]
+    here = sio.run_susceptibility(sio.SusceptibilityJob(factors, [False, False, True], wkbs,
+                                                        method="frequency_ratio", repeats=3,
+                                                        output=str(tmp_path / "here.tif")),
+                                  run=RunSettings(threads=1))
+    assert float(lines["AUC"]) == here["auc"]
+    assert os.path.getsize(out / "s.tif") > 0 and "AUC" in (out / "r.html").read_text(encoding="utf-8")
+    assert "METHOD 1" in lines["LR"] and "scikit-learn" in lines["LR"] and "install" in lines["LR"]
+    assert not (out / "l.tif").exists()

@@ -77,8 +77,9 @@ def test_each_method_finds_the_driver_on_a_world(run_alg, world, tmp_path, metho
     page = open(res["OUTPUT_REPORT"], encoding="utf-8").read()
     assert "<img src='data:image/png;base64," in page and "ROC, success and prediction rate curves" in page
     weights = {0: "<th>FR</th>", 1: "standard error", 2: "Permutation importance"}[method]
-    assert "AUC (out-of-fold, spatial blocks)" in page and weights in page
-    assert any("Validation: 5 folds of spatial blocks" in t for t in fb.info), fb.info
+    assert "AUC (spatial CV: mean over repeats of the mean fold AUC)" in page and weights in page
+    assert any("Validation: 10 repeat(s) of k-means clusters" in t for t in fb.info), fb.info
+    assert 0.0 <= res["AUC_SD"] < 0.1 and 0.5 < res["AUC_POOLED"] <= 1.0 and res["BLOCK_SIZE_USED_M"] > 300.0
 
 
 def test_nodata_in_a_factor_is_nodata_in_the_output(run_alg, world, tmp_path):
@@ -165,3 +166,105 @@ def test_an_inventory_in_another_crs_is_reprojected_onto_the_grid(run_alg, world
         res = run_alg(NAME, _params(paths, inv, str(tmp_path / name), ABSENCE_BUFFER_M=45.0))
         maps.append(read_array(res["OUTPUT"]))
     assert maps[0].tobytes() == maps[1].tobytes()
+
+
+# ---------------------------------------------------------------------------------------------- inputs as given
+def test_categorical_factors_given_as_a_folder_are_used(run_alg, world, tmp_path):
+    """A folder of class rasters is read (its rasters in name order), not dropped: the same model as the file."""
+    import shutil
+
+    _, paths, inv = world
+    folder = tmp_path / "classes"
+    os.makedirs(folder)
+    shutil.copy(paths["lithology"], folder / "lithology.tif")
+    runs = []
+    for sub, cats in (("file", [paths["lithology"]]), ("folder", str(folder))):
+        os.makedirs(tmp_path / sub)
+        runs.append(run_alg(NAME, _params(paths, inv, str(tmp_path / sub), CATEGORICAL_FACTORS=cats, METHOD=1,
+                                          REPEATS=2, OUTPUT_MODEL=str(tmp_path / sub / "m.zip"))))
+    assert read_array(runs[0]["OUTPUT"]).tobytes() == read_array(runs[1]["OUTPUT"]).tobytes()
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(runs[1]["OUTPUT_MODEL"]) as z:
+        factors = json.loads(z.read("model.json"))["factors"]
+    assert [f["categorical"] for f in factors] == [False, False, True]
+
+
+def test_factors_given_as_a_folder_are_read_and_an_empty_folder_is_named(run_alg, world, tmp_path):
+    import shutil
+
+    from qgis.core import QgsProcessingException
+
+    _, paths, inv = world
+    folder = tmp_path / "factors"
+    os.makedirs(folder)
+    for i, k in enumerate(("slope", "spurious")):
+        shutil.copy(paths[k], folder / f"{i}_{k}.tif")
+    res = run_alg(NAME, _params(paths, inv, str(tmp_path), FACTORS=str(folder), REPEATS=1))
+    assert 0.7 < res["AUC"] <= 1.0
+    empty = tmp_path / "empty"
+    os.makedirs(empty)
+    with pytest.raises(QgsProcessingException, match="FACTORS: the folder .*empty.* holds no raster file"):
+        run_alg(NAME, _params(paths, inv, str(tmp_path), FACTORS=str(empty)))
+
+
+def test_a_saved_model_given_factors_in_another_order_is_refused(run_alg, world, tmp_path):
+    """The model keeps each factor's mean and spread: slope and spurious swapped would give a constant map."""
+    from qgis.core import QgsProcessingException
+
+    _, paths, inv = world
+    os.makedirs(tmp_path / "a")
+    res = run_alg(NAME, _params(paths, inv, str(tmp_path / "a"), METHOD=1, REPEATS=1,
+                                OUTPUT_MODEL=str(tmp_path / "m.zip")))
+    swapped = _params(paths, None, str(tmp_path), FACTORS=[paths["spurious"], paths["slope"]],
+                      SAVED_MODEL=res["OUTPUT_MODEL"])
+    with pytest.raises(QgsProcessingException, match=r"SAVED_MODEL: factor 1 \(spurious.*unlike the model's factor 1 "
+                                                     r"\(slope.*like its factor 2 \(spurious"):
+        run_alg(NAME, swapped)
+    assert not os.path.exists(swapped["OUTPUT"])
+
+
+def test_the_model_json_serves_as_saved_model_and_other_json_is_named(run_alg, alg, world, tmp_path):
+    """The model.json inside the ZIP is a saved model (frequency ratio, logistic regression): the same map; a JSON
+    that is not one is refused with the reason, not QGIS's bare "Incorrect parameter value"."""
+    import zipfile
+
+    from qgis.core import QgsProcessingContext, QgsProcessingException
+
+    _, paths, inv = world
+    for sub in "ab":
+        os.makedirs(tmp_path / sub)
+    res = run_alg(NAME, _params(paths, inv, str(tmp_path / "a"), METHOD=1, REPEATS=1,
+                                OUTPUT_MODEL=str(tmp_path / "m.zip")))
+    with zipfile.ZipFile(res["OUTPUT_MODEL"]) as z:
+        (tmp_path / "model.json").write_bytes(z.read("model.json"))
+    p = _params(paths, None, str(tmp_path / "b"), SAVED_MODEL=str(tmp_path / "model.json"))
+    ok, msg = alg(NAME).checkParameterValues(p, QgsProcessingContext())
+    assert ok, msg
+    again = run_alg(NAME, p)
+    assert read_array(again["OUTPUT"]).tobytes() == read_array(res["OUTPUT"]).tobytes()
+    (tmp_path / "other.json").write_text('{"type": "FeatureCollection"}')
+    with pytest.raises(QgsProcessingException, match="SAVED_MODEL: other.json is a JSON file but not a "
+                                                     "susceptibility model"):
+        run_alg(NAME, dict(p, SAVED_MODEL=str(tmp_path / "other.json")))
+
+
+def test_the_modeler_offers_output_model_to_saved_model(qgis_app):
+    """A model's second step can apply the model its first step saved."""
+    from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm
+    from testutils_modeler import offered
+
+    model = QgsProcessingModelAlgorithm("fit and apply", "tests")
+    for cid in ("fit", "apply"):
+        child = QgsProcessingModelChildAlgorithm("geohazard:susceptibility")
+        child.setChildId(cid)
+        model.addChildAlgorithm(child)
+    assert ("fit", "OUTPUT_MODEL") in offered(model, "apply", "SAVED_MODEL")
+
+
+def test_the_class_map_is_shown_on_top_of_the_0_1_map(alg):
+    """The classes (with their legend) are the layer shown; the 0-1 map loads below, unchecked."""
+    a = alg(NAME)
+    assert a.MAIN_OUTPUTS == ("OUTPUT_CLASSES",)
+    assert "SAVED_MODEL" in a.shortHelpString() and "<b>Model</b>" not in a.shortHelpString()

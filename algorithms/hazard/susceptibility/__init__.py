@@ -9,15 +9,16 @@ The parts, in the order a run uses them:
   (constant, categorical codes that are not integers or too many);
 * :mod:`.models`: the three methods fitted on samples and applied to any array of factor values the same way
   (a pixel's value depends on that pixel's factors only);
-* :mod:`.validation`: the spatial blocks, the folds, out-of-fold predictions, ROC and success/prediction-rate
-  curves, permutation importance, the block size from the factors' correlation range;
+* :mod:`.partition`: the spatial folds (k-means clusters of the sample coordinates, or square blocks), the AUC
+  and the ROC curve, with numpy alone;
+* :mod:`.validation`: repeated spatial cross-validation, out-of-fold predictions, ROC and success/prediction-rate
+  curves, permutation importance;
 * :mod:`.report`: the HTML report with its charts.
 """
 
 from .models import FactorSpec, SusceptibilityModel, fit_model, model_from_dict
 from .sampling import Samples, ScanCollector, scan_block
-from .validation import SusceptibilityResult, automatic_block_size, correlation_range_m, evaluate, susceptibility
+from .validation import SusceptibilityResult, evaluate, susceptibility
 
 __all__ = ["FactorSpec", "SusceptibilityModel", "fit_model", "model_from_dict", "ScanCollector", "Samples",
-           "scan_block", "SusceptibilityResult", "automatic_block_size", "correlation_range_m", "evaluate",
-           "susceptibility"]
+           "scan_block", "SusceptibilityResult", "evaluate", "susceptibility"]

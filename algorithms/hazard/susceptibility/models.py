@@ -201,7 +201,8 @@ def model_from_dict(d: dict, forest=None, *, name: str = "SAVED_MODEL") -> Susce
 
 # ---------------------------------------------------------------------- fitting
 def fit_model(method: str, factors, presence, absence, area, *, n_bins: int = 10, seed: int = 0,
-              threads: int = 1, trees: int = 100, min_leaf: int = 5) -> SusceptibilityModel:
+              threads: int = 1, trees: int = 100, min_leaf: int = 5, weigh_classes: bool = False
+              ) -> SusceptibilityModel:
     """Fit ``method`` on samples of factor values.
 
     Parameters
@@ -216,21 +217,27 @@ def fit_model(method: str, factors, presence, absence, area, *, n_bins: int = 10
         Classes of a continuous factor (frequency ratio).
     seed, threads, trees, min_leaf :
         Random forest: seed, fitting threads, trees, smallest leaf (samples).
+    weigh_classes : bool
+        Logistic regression: weigh the samples so that presences and absences count the same in total (when they
+        are not balanced by number: surveyed absences); the random forest always does.
     """
     presence, absence, area = (np.asarray(a, np.float64) for a in (presence, absence, area))
     if method == "frequency_ratio":
-        return _fit_fr(factors, presence, area, n_bins)
+        model = _fit_fr(factors, presence, area, n_bins)
+        model.params["area_stats"] = area_stats(area)
+        return model
+    require_sklearn(method)
     if len(presence) == 0 or len(absence) == 0:
         raise GeohazardError(f"INVENTORY: {method.replace('_', ' ')} needs inventory and absence samples, got "
                              f"{len(presence)} and {len(absence)}")
     values = np.concatenate([presence, absence])
     y = np.concatenate([np.ones(len(presence)), np.zeros(len(absence))])
     enc = _encoding(factors, values, drop_reference=method == "logistic_regression")
-    model = SusceptibilityModel(method, list(factors), {"encoding": enc})
+    model = SusceptibilityModel(method, list(factors), {"encoding": enc, "area_stats": area_stats(area)})
     x, known = model._design(values, standardise=method == "logistic_regression")
     x, y = np.ascontiguousarray(x[known]), y[known]
     if method == "logistic_regression":
-        model.params.update(_fit_lr(x, y))
+        model.params.update(_fit_lr(x, y, weigh_classes=weigh_classes))
     else:
         model.forest = _fit_rf(x, y, seed=seed, threads=threads, trees=trees, min_leaf=min_leaf)
         import sklearn
@@ -238,6 +245,57 @@ def fit_model(method: str, factors, presence, absence, area, *, n_bins: int = 10
         model.params.update(trees=int(trees), min_leaf=int(min_leaf), seed=int(seed),
                             sklearn_version=sklearn.__version__)
     return model
+
+
+def require_sklearn(method: str):
+    """scikit-learn, or :class:`~algorithms.optional.MissingPackageError` naming the method and the install line."""
+    from ...optional import require
+
+    number = METHODS.index(method) if method in METHODS else -1
+    return require("sklearn", f"METHOD {number} ({method.replace('_', ' ')}) of the susceptibility tool")
+
+
+def area_stats(area) -> dict:
+    """Mean and standard deviation of each factor over the area sample (NaN ignored): what a saved model keeps to
+    recognise its factors when it is applied (:func:`factor_order_problem`)."""
+    a = np.asarray(area, np.float64)
+    mean, sd = [], []
+    for i in range(a.shape[1] if a.ndim == 2 else 0):
+        v = a[:, i][np.isfinite(a[:, i])]
+        mean.append(float(v.mean()) if v.size else float("nan"))
+        sd.append(float(v.std()) if v.size else float("nan"))
+    return {"mean": mean, "sd": sd}
+
+
+def factor_order_problem(model: "SusceptibilityModel", area, names) -> Optional[str]:
+    """Why the factors ``names`` (their area sample ``area``, (n, n_factors)) look given in another order than the
+    model's, or None. A factor whose mean lies more than 3 of the model's standard deviations from the mean of the
+    model's factor at its position, while another position's factor of the same kind fits it within one, is
+    named with the one it looks like."""
+    stats = model.params.get("area_stats")
+    if not stats and "encoding" in model.params:  # a file without the area's statistics: the training samples'
+        stats = {"mean": model.params["encoding"]["mean"], "sd": model.params["encoding"]["scale"]}
+    if not stats:
+        return None
+    here = area_stats(area)
+    m0, s0 = np.asarray(stats["mean"], np.float64), np.asarray(stats["sd"], np.float64)
+    m1 = np.asarray(here["mean"], np.float64)
+    cont = [i for i, f in enumerate(model.factors) if not f.categorical]
+
+    def z(i, j):  # the factor given at position i against the model's factor j
+        return abs(m1[i] - m0[j]) / s0[j] if s0[j] > 0 else (0.0 if m1[i] == m0[j] else np.inf)
+
+    for i in cont:
+        if not z(i, i) > 3.0:
+            continue
+        best = min((j for j in cont if j != i), key=lambda j: z(i, j), default=None)
+        if best is not None and z(i, best) < 1.0:
+            want = ", ".join(f.name for f in model.factors)
+            return (f"factor {i + 1} ({names[i]}, mean {m1[i]:.4g}) is unlike the model's factor {i + 1} "
+                    f"({model.factors[i].name}, mean {m0[i]:.4g} \u00b1 {s0[i]:.3g}) and like its factor {best + 1} "
+                    f"({model.factors[best].name}, mean {m0[best]:.4g} \u00b1 {s0[best]:.3g}): give the factors in "
+                    f"the model's order ({want})")
+    return None
 
 
 def _encoding(factors, values, *, drop_reference: bool) -> dict:
@@ -284,7 +342,14 @@ def _fit_fr(factors, presence, area, n_bins: int) -> SusceptibilityModel:
                                                                    "n_bins": int(n_bins)})
 
 
-def _fit_lr(x, y) -> dict:
+def _balanced_weights(y) -> np.ndarray:
+    """Sample weights giving both classes the same total weight (1 each when the classes are the same size)."""
+    n1 = float((y == 1).sum())
+    n0 = float(y.size - n1)
+    return np.where(y == 1, 0.5 * y.size / max(n1, 1.0), 0.5 * y.size / max(n0, 1.0))
+
+
+def _fit_lr(x, y, *, weigh_classes: bool = False) -> dict:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -293,19 +358,21 @@ def _fit_lr(x, y) -> dict:
     lr = LogisticRegression(C=LR_C, solver="lbfgs", max_iter=5000, tol=1e-10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        lr.fit(x, y)
+        weights = _balanced_weights(y) if weigh_classes else None
+        lr.fit(x, y, sample_weight=weights)
     coef, b0 = lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
-    se = wald_standard_errors(x, coef, b0)
-    return {"coef": coef.tolist(), "intercept": b0, "se": se.tolist()}
+    se = wald_standard_errors(x, coef, b0, weights=weights)
+    return {"coef": coef.tolist(), "intercept": b0, "se": se.tolist(), "weigh_classes": bool(weigh_classes)}
 
 
-def wald_standard_errors(x, coef, intercept) -> np.ndarray:
+def wald_standard_errors(x, coef, intercept, *, weights=None) -> np.ndarray:
     """Standard errors of (intercept, coefficients): sqrt(diag((X1' W X1)^-1)), X1 = [1, x], W = p (1 - p) at the
-    fitted parameters; NaN for a parameter the information does not determine (a singular matrix)."""
+    fitted parameters (times the samples' ``weights`` when given); NaN for a parameter the information does not
+    determine (a singular matrix)."""
     x1 = np.column_stack([np.ones(len(x)), x])
     eta = intercept + x @ np.asarray(coef, np.float64)
     p = 1.0 / (1.0 + np.exp(-eta))
-    w = p * (1.0 - p)
+    w = p * (1.0 - p) * (1.0 if weights is None else np.asarray(weights, np.float64))
     info = x1.T @ (x1 * w[:, None])
     try:
         cov = np.linalg.inv(info)
@@ -377,13 +444,18 @@ def describe(model: SusceptibilityModel) -> Optional[str]:
 
 def predict_block(block, inputs, *, model: SusceptibilityModel, threads: int = 1) -> dict:
     """The block function of the prediction pass: ``probability`` (float32, NaN where a factor has no value or a
-    class code is unknown) and ``classes`` (uint8 1..5, 0 = no value) of the factors ``f0`` ... ``f{n-1}``."""
+    class code is unknown) and ``classes`` (uint8 1..5, 0 = no value) of the factors ``f0`` ... ``f{n-1}``; with
+    an ``inventory`` input (the sampling codes), no value outside the study area."""
     n = len(model.factors)
     stack = [np.asarray(inputs[f"f{i}"], np.float64) for i in range(n)]
     shape = stack[0].shape
     valid = np.ones(shape, bool)
     for a in stack:
         valid &= np.isfinite(a)
+    if "inventory" in inputs:  # the study area: nothing mapped outside it
+        from .sampling import OUTSIDE
+
+        valid &= np.asarray(inputs["inventory"]) != OUTSIDE
     prob = np.full(shape, np.nan)
     if valid.any():
         values = np.column_stack([a[valid] for a in stack])

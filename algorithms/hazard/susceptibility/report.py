@@ -26,6 +26,16 @@ def _table(head, rows) -> str:
     return "".join(out) + "</table>"
 
 
+def _fold_row(r, counts, aucs) -> tuple:
+    from .partition import MIN_FOLD_SAMPLES
+
+    cells = []
+    for (e, p, a), v in zip(counts, aucs):
+        flag = " *" if e < MIN_FOLD_SAMPLES or a < MIN_FOLD_SAMPLES else ""
+        cells.append(f"{e} / {p} / {a}: " + (f"{v:.3f}" if np.isfinite(v) else "no AUC") + flag)
+    return (str(r + 1), *cells, float(np.nanmean(aucs)) if np.isfinite(aucs).any() else float("nan"))
+
+
 def _fr_tables(model) -> str:
     parts = []
     for f, t in zip(model.factors, model.params["tables"]):
@@ -76,19 +86,33 @@ def html_report(model, result, *, factor_files=(), images=None, missing_chart: s
         out.append("<p>A saved model applied without an inventory: nothing to validate here.</p>")
     else:
         c = result.counts
+        cv = bool(result.folds)
         out.append(_table(["", "value"], [
-            ("AUC (out-of-fold, spatial blocks)" if result.folds else "AUC (independent area)", result.auc),
-            ("AUC per fold", ", ".join(f"{a:.3f}" for a in result.fold_auc) or "-"),
-            ("validation blocks", result.block_note), ("folds", result.folds or "-"),
-            ("blocks holding samples", result.n_blocks or "-"),
+            ("AUC (spatial CV: mean over repeats of the mean fold AUC)" if cv else "AUC (independent area)",
+             result.auc),
+            ("AUC standard deviation over repeats", result.auc_sd if cv else "-"),
+            ("AUC of the pooled out-of-fold predictions (mean over repeats)", result.auc_pooled if cv else "-"),
+            ("to report", f"AUC {result.auc:.2f} \u00b1 {result.auc_sd:.2f} (spatial CV, {result.folds} folds, "
+                          f"{result.repeats} repeats)" if cv else f"AUC {result.auc:.2f} (independent area)"),
+            ("validation partition", result.block_note), ("folds", result.folds or "-"),
+            ("repeats", result.repeats or "-"),
+            ("block size used (m)", f"{result.block_size_m:.0f}" if cv else "-"),
+            ("folds with fewer than 10 events or absences", result.flagged if cv else "-"),
             ("inventory pixels (on the grid / with every factor valid)", f"{c['presence_pixels']} / "
                                                                          f"{c['presence_valid']}"),
             ("samples: inventory, absence, area", f"{c['presence']}, {c['absence']}, {c['area']}"),
             ("valid pixels", c["valid_pixels"])]))
+        if cv:
+            out.append("<h2>Folds</h2><p class='note'>Each cell: events / inventory samples / absences in the test "
+                       "fold, and the fold's AUC; * marks a fold with fewer than 10 events or absences.</p>"
+                       + _table(["repeat"] + [f"fold {k + 1}" for k in range(result.folds)] + ["mean AUC"],
+                                [_fold_row(r, cnt, aucs) for r, (cnt, aucs) in
+                                 enumerate(zip(result.fold_counts, result.fold_auc))]))
         out.append(_picture(images, "curves", "ROC, success and prediction rate curves", missing_chart))
-        out.append("<p class='note'>ROC: inventory against absence samples, each predicted by the model of the fold "
-                   "that did not see its block. Success rate: the final model (fitted on every sample) on the "
-                   "inventory against the whole area; prediction rate: the same with out-of-fold predictions.</p>")
+        out.append("<p class='note'>ROC: inventory against absence samples of the first repeat, each predicted by "
+                   "the model of the fold that did not see it (pooled over the folds). Success rate: the final model "
+                   "(fitted on every sample) on the inventory against the whole area; prediction rate: the same with "
+                   "out-of-fold predictions.</p>")
         out.append("<h2>Susceptibility classes</h2>" + _table(
             ["class", "area (%)", "inventory (%)", "inventory density (inventory % / area %)"], result.class_table))
         if model.breaks:

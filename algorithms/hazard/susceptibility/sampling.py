@@ -8,7 +8,9 @@ scheduler, and it is a uniform random sample of the class. The same pass gathers
 need (each factor's minimum and maximum, the class codes of the categorical factors, non-integer codes).
 
 Inventory raster codes (``inventory`` input of :func:`scan_block`): 1 = an inventory pixel (presence), 2 = within
-the absence buffer of the inventory, 0 = an absence candidate.
+the absence buffer of the inventory, 0 = an absence candidate, 3 = a surveyed absence (ABSENCE: then only these
+are absences), 4 = outside the study area (no sample of any kind). An ``events`` input, when given, holds the
+number of the inventory feature (1, 2 ...) each inventory pixel belongs to, so that validation never cuts an event.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from ...errors import GeohazardError
 
-PRESENCE, BUFFER, ABSENCE = 1, 2, 0
+PRESENCE, BUFFER, ABSENCE, SURVEYED, OUTSIDE = 1, 2, 0, 3, 4
 #: the three samples a scan draws: inventory pixels, absence candidates, the whole valid area
 KINDS = ("presence", "absence", "area")
 
@@ -44,12 +46,14 @@ def _smallest(keys, k: int) -> np.ndarray:
 
 
 def scan_bytes_per_pixel(n_factors: int) -> float:
-    """Memory of one pixel of a sampling block: the factors (float64) and their stack, the inventory, each valid
-    pixel's index, key and row/column, and the kept samples' values (every pixel of a block smaller than ``k``)."""
-    return 40.0 * n_factors + 96.0
+    """Memory of one pixel of a sampling block: the factors (float64) and their stack, the inventory and the event
+    numbers, each valid pixel's index, key and row/column, and the kept samples' values (every pixel of a block
+    smaller than ``k``)."""
+    return 40.0 * n_factors + 112.0
 
 
-def scan_block(block, inputs, *, n_factors: int, categorical, seed: int, k: int, max_classes: int) -> dict:
+def scan_block(block, inputs, *, n_factors: int, categorical, seed: int, k: int, max_classes: int,
+               absence_code: int = ABSENCE) -> dict:
     """Samples and factor statistics of one block (the block function of the sampling pass).
 
     Parameters
@@ -58,7 +62,7 @@ def scan_block(block, inputs, *, n_factors: int, categorical, seed: int, k: int,
         Rows ``row0:row1`` of a grid ``n_cols`` wide (no halo).
     inputs : dict
         ``f0`` ... ``f{n-1}``: the factors, ``(rows, cols)`` float64, NaN = nodata; ``inventory``: the inventory
-        codes (module docstring).
+        codes (module docstring); ``events`` (optional): the event number of each inventory pixel.
     n_factors : int
     categorical : sequence of bool
         Which factors hold class codes.
@@ -68,32 +72,41 @@ def scan_block(block, inputs, *, n_factors: int, categorical, seed: int, k: int,
         Most samples kept per kind.
     max_classes : int
         Class codes kept per categorical factor (one more says "too many").
+    absence_code : int
+        The inventory code of the absence candidates: :data:`ABSENCE` (drawn at random beyond the buffer) or
+        :data:`SURVEYED` (the surveyed absences).
 
     Returns
     -------
     dict
         ``<kind>_index`` (int64 pixel index row * n_cols + col), ``<kind>_key`` (uint64), ``<kind>_values``
-        (n, n_factors) float64 for each kind of :data:`KINDS`; ``minimum``, ``maximum`` (n_factors,);
+        (n, n_factors) float64 for each kind of :data:`KINDS`; ``presence_event`` (int64, -1 = none);
+        ``minimum``, ``maximum`` (n_factors,);
         ``classes_<i>`` (class codes of categorical factor i) and ``non_integer`` (n_factors,: one non-integer
         code or NaN); ``counts`` (presence pixels, presence pixels with every factor valid, valid pixels).
     """
     stack = np.stack([inputs[f"f{i}"] for i in range(n_factors)])
-    valid = np.isfinite(stack).all(axis=0)
     inv = np.asarray(inputs["inventory"])
+    valid = np.isfinite(stack).all(axis=0) & (inv != OUTSIDE)
     rows, cols = np.nonzero(valid)
     index = (rows.astype(np.int64) + block.row0) * block.n_cols + cols.astype(np.int64)
     keys = pixel_keys(index, seed)
     code = inv[rows, cols]
     out = {}
-    for kind, sel in (("presence", code == PRESENCE), ("absence", code == ABSENCE), ("area", None)):
+    for kind, sel in (("presence", code == PRESENCE), ("absence", code == absence_code), ("area", None)):
         idx, kk = (index, keys) if sel is None else (index[sel], keys[sel])
         r, c = (rows, cols) if sel is None else (rows[sel], cols[sel])
         keep = _smallest(kk, k)
         out[f"{kind}_index"], out[f"{kind}_key"] = idx[keep], kk[keep]
         out[f"{kind}_values"] = np.ascontiguousarray(stack[:, r[keep], c[keep]].T)
+        if kind == "presence":
+            ev = inputs.get("events")
+            out["presence_event"] = np.full(keep.size, -1, np.int64) if ev is None else \
+                np.asarray(ev)[r[keep], c[keep]].astype(np.int64)
     mins, maxs, odd = np.full(n_factors, np.nan), np.full(n_factors, np.nan), np.full(n_factors, np.nan)
+    inside = inv != OUTSIDE
     for i in range(n_factors):
-        v = stack[i][np.isfinite(stack[i])]
+        v = stack[i][np.isfinite(stack[i]) & inside]
         if v.size:
             mins[i], maxs[i] = v.min(), v.max()
         if categorical[i] and v.size:
@@ -121,6 +134,12 @@ class Samples:
     presence_valid: int
     valid_pixels: int
     too_many_classes: dict = field(default_factory=dict)
+    #: event number of each presence sample (-1: none known)
+    events: np.ndarray = None
+
+    def __post_init__(self):
+        if self.events is None:
+            self.events = np.full(len(self.index["presence"]), -1, np.int64)
 
     def rows_cols(self, kind: str) -> tuple:
         idx = self.index[kind]
@@ -142,11 +161,14 @@ class ScanCollector:
         self.non_integer = np.full(n_factors, np.nan)
         self.classes = {i: np.zeros(0) for i in range(n_factors) if self.categorical[i]}
         self.counts = np.zeros(3, np.int64)
+        self.events = np.zeros(0, np.int64)
 
     def __call__(self, block, out) -> None:
         for kind in KINDS:
             keys = np.concatenate([self.keys[kind], out[f"{kind}_key"]])
             keep = _smallest(keys, self.k)
+            if kind == "presence":
+                self.events = np.concatenate([self.events, out["presence_event"]])[keep]
             self.keys[kind] = keys[keep]
             self.index[kind] = np.concatenate([self.index[kind], out[f"{kind}_index"]])[keep]
             self.values[kind] = np.concatenate([self.values[kind], out[f"{kind}_values"]])[keep]
@@ -163,16 +185,17 @@ class ScanCollector:
         many = {i: len(c) for i, c in self.classes.items() if len(c) > self.max_classes}
         return Samples(self.n_cols, dict(self.index), dict(self.values), self.minimum.copy(), self.maximum.copy(),
                        {i: c.copy() for i, c in self.classes.items()}, self.non_integer.copy(),
-                       int(self.counts[0]), int(self.counts[1]), int(self.counts[2]), many)
+                       int(self.counts[0]), int(self.counts[1]), int(self.counts[2]), many, self.events.copy())
 
 
 def check_samples(s: Samples, names, *, min_presences: int, max_classes: int, inventory: str = "INVENTORY",
-                  check_inventory: bool = True) -> None:
+                  check_inventory: bool = True, surveyed: bool = False) -> None:
     """Refuse factors and inventories a susceptibility cannot be learnt from, naming the input.
 
     A factor with one value, a categorical factor with non-integer codes, one class or more than ``max_classes``
     classes; an inventory with fewer than ``min_presences`` pixels on valid factors; an inventory that leaves
-    fewer absence candidates (beyond the buffer) than it has pixels (no balanced sample)."""
+    fewer absence candidates (beyond the buffer) than it has pixels (no balanced sample); ``surveyed`` absences
+    (ABSENCE) fewer than ``min_presences`` on valid factors."""
     for i, name in enumerate(names):
         if np.isnan(s.minimum[i]):
             kind = "CATEGORICAL_FACTORS" if i in s.classes else "FACTORS"
@@ -207,6 +230,13 @@ def check_samples(s: Samples, names, *, min_presences: int, max_classes: int, in
             f"{inventory}: only {n_p} inventory pixel(s) have a valid value in every factor ({s.presence_pixels} on "
             f"the grid); at least {min_presences} are needed to learn and validate a susceptibility: give more "
             "events, polygons rather than points, or factors on a finer grid")
+    if surveyed:
+        if n_a < min_presences:
+            raise GeohazardError(
+                f"ABSENCE: only {n_a} surveyed absence pixel(s) lie on valid factors (inside STUDY_AREA when given) "
+                f"and off the inventory; at least {min_presences} are needed: give more absence points or polygons, "
+                "or leave ABSENCE empty to draw absences at random beyond ABSENCE_BUFFER_M")
+        return
     if n_a < min(n_p, len(s.index["presence"])):
         share = 100.0 * s.presence_valid / max(s.valid_pixels, 1)
         raise GeohazardError(

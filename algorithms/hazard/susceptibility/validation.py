@@ -1,20 +1,22 @@
-"""Spatially blocked validation of a susceptibility, its curves and the block size.
+"""Spatial cross-validation of a susceptibility, repeated, and its curves.
 
 Random folds put a test pixel next to training pixels of the same slope and the same landslide: on
 autocorrelated maps they measure memory, not prediction, and overstate the AUC (Roberts et al. 2017,
-doi:10.1111/ecog.02881; Brenning 2012, doi:10.1109/IGARSS.2012.6352393). Here the grid is cut into square blocks
-of ``block_size_m`` (anchored at the grid's origin), every sample belongs to its pixel's block, and scikit-learn's
-``StratifiedGroupKFold`` deals whole blocks into folds with about the same share of inventory samples in each. Each
-fold's model is fitted on the other folds and predicts its own: the AUC is that of these out-of-fold predictions
-(inventory against absence samples), the prediction-rate curve theirs (inventory against the whole area), the
-success-rate curve that of the final model fitted on every sample. Permutation importance (scikit-learn) is
-measured on the held-out blocks of each fold and averaged.
+doi:10.1111/ecog.02881; Brenning 2012, doi:10.1109/IGARSS.2012.6352393). The samples are therefore split into
+``folds`` spatial folds (:mod:`.partition`): by default k-means clusters of the sample coordinates, as sperrorest
+and mlr3's spatial resampling do; with a block size, square blocks dealt whole to the folds. An event (a polygon)
+is one unit and never cut between training and test. Each fold's model is fitted on the other folds and predicts
+its own.
 
-The default block size is the practical range of the factors' spatial correlation: for each continuous factor,
-three times the lag at which its correlogram (computed on the whole grid, decimated, by FFT) falls below 1/e,
-the practical range of an exponential correlation; the median over the factors (as blockCV suggests, Valavi et
-al. 2019, doi:10.1111/2041-210X.13107), and at least twice the inventory's mean feature size (a landslide is
-never cut between training and test) and ten pixels.
+The partition is drawn ``repeats`` times, each with its own seed. The AUC reported is, as sperrorest and mlr3
+report it, the mean over repeats of the mean of the folds' AUCs (each fold's model scored on its own test
+samples); its spread is the standard deviation of the repeats' means. The pooled AUC (every out-of-fold
+prediction of a repeat in one ROC, five different models mixed) is given beside it, averaged over repeats. The
+ROC curve and the prediction-rate curve (inventory against the whole area) are those of the first repeat's
+out-of-fold predictions, the success-rate curve that of the final model fitted on every sample. Permutation
+importance (mean AUC lost when a factor's values are shuffled) is measured on the first repeat's held-out folds.
+
+Everything here runs with numpy alone; scikit-learn only fits the logistic regression and the random forest.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Optional
 import numpy as np
 
 from ...errors import GeohazardError
-from . import models
+from . import models, partition
 from .sampling import Samples
 
 #: area percentiles of the class limits: very low = the least susceptible half of the area ... very high = top 5 %
@@ -33,76 +35,14 @@ CLASS_PERCENTILES = (50.0, 75.0, 90.0, 95.0)
 CLASS_NAMES = ("very low", "low", "moderate", "high", "very high")
 
 
-def correlation_range_m(array, pixel_m: float) -> float:
-    """Practical correlation range (m) of a 2-D field: 3 x the lag where its isotropic correlogram first falls below
-    1/e (interpolated between whole-pixel lags; NaN = no data), the largest lag measured when it never does. FFT
-    correlogram with a validity mask."""
-    a = np.asarray(array, np.float64)
-    ok = np.isfinite(a)
-    if ok.sum() < 16:
-        return float("nan")
-    z = np.where(ok, a - a[ok].mean(), 0.0)
-    m = ok.astype(np.float64)
-    shape = [2 * s for s in a.shape]
-    fz, fm = np.fft.rfft2(z, shape), np.fft.rfft2(m, shape)
-    cov = np.fft.irfft2(fz * np.conj(fz), shape)
-    cnt = np.fft.irfft2(fm * np.conj(fm), shape)
-    ny, nx = a.shape
-    lag_y = np.fft.fftfreq(shape[0]) * shape[0]
-    lag_x = np.fft.fftfreq(shape[1]) * shape[1]
-    dist = np.hypot(lag_y[:, None], lag_x[None, :])
-    good = (cnt > 0.5 * ok.sum() * 0.05) & (np.abs(lag_y)[:, None] < ny) & (np.abs(lag_x)[None, :] < nx)
-    corr = np.where(good, cov / np.where(cnt > 0.5, cnt, 1.0), 0.0)
-    c0 = corr[0, 0]
-    if not c0 > 0:
-        return float("nan")
-    ring = np.rint(dist).astype(np.int64)
-    n_ring = int(min(ny, nx) // 2) + 1
-    sel = good & (ring < n_ring)
-    sums = np.bincount(ring[sel], weights=corr[sel], minlength=n_ring)
-    counts = np.bincount(ring[sel], minlength=n_ring)
-    profile = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan) / c0
-    target = np.exp(-1.0)
-    below = np.flatnonzero(profile[1:] < target)
-    if not below.size:
-        return 3.0 * float(n_ring - 1) * float(pixel_m)
-    lag = int(below[0]) + 1
-    hi, lo = profile[lag - 1], profile[lag]  # interpolated between the last lag above 1/e and the first below
-    frac = (hi - target) / (hi - lo) if np.isfinite(hi) and hi > lo else 1.0
-    return 3.0 * (lag - 1 + frac) * float(pixel_m)
-
-
-def automatic_block_size(ranges_m, feature_size_m: float, pixel_m: float) -> tuple:
-    """``(block size in m, why)``: the median practical correlation range of the factors, at least twice the
-    inventory's mean feature size and ten pixels."""
-    r = np.asarray([v for v in ranges_m if np.isfinite(v)], np.float64)
-    median = float(np.median(r)) if r.size else 0.0
-    size = max(median, 2.0 * float(feature_size_m), 10.0 * float(pixel_m))
-    if size == median:
-        why = f"the median correlation range of the continuous factors ({median:.0f} m)"
-    elif size == 2.0 * float(feature_size_m):
-        why = f"twice the inventory's mean feature size ({feature_size_m:.0f} m; correlation range {median:.0f} m)"
-    else:
-        why = f"ten pixels (correlation range {median:.0f} m)"
-    return size, why
-
-
-def block_ids(rows, cols, geotransform, block_size_m: float) -> np.ndarray:
-    """Block of each pixel (int64 id): squares of ``block_size_m`` anchored at the grid's origin."""
-    gt = geotransform
-    r, c = np.asarray(rows, np.float64) + 0.5, np.asarray(cols, np.float64) + 0.5
-    x, y = c * gt[1] + r * gt[2], c * gt[4] + r * gt[5]
-    bx = np.floor(x / block_size_m).astype(np.int64)
-    by = np.floor(-y / block_size_m).astype(np.int64) if gt[5] < 0 else np.floor(y / block_size_m).astype(np.int64)
-    return bx * 2_000_003 + by
-
-
 @dataclass
 class SusceptibilityResult:
     """A fitted susceptibility and its validation (everything the report shows)."""
 
     model: models.SusceptibilityModel
+    #: mean over repeats of the mean of the folds' AUCs
     auc: float
+    #: per repeat, the AUC of each fold (NaN: a fold without events or absences)
     fold_auc: list
     block_size_m: float
     block_note: str
@@ -114,169 +54,240 @@ class SusceptibilityResult:
     prediction: tuple
     importance: Optional[dict] = None
     class_table: list = field(default_factory=list)
-    #: out-of-fold predictions of the balanced samples: {"presence": ..., "absence": ..., "area": ...}
+    #: out-of-fold predictions of the balanced samples (first repeat): {"presence": ..., "absence": ..., "area": ...}
     oof: dict = field(default_factory=dict)
+    #: standard deviation over repeats of the repeats' mean fold AUC (0 with one repeat)
+    auc_sd: float = float("nan")
+    #: mean over repeats of the AUC of the pooled out-of-fold predictions
+    auc_pooled: float = float("nan")
+    repeats: int = 0
+    #: per repeat, per fold: (events, event samples, absences) in the test fold
+    fold_counts: list = field(default_factory=list)
+    #: folds holding fewer than partition.MIN_FOLD_SAMPLES events or absences, over all repeats
+    flagged: int = 0
+    #: the first repeat's fold of each sample: {"presence": ..., "absence": ..., "area": ...}
+    fold: dict = field(default_factory=dict)
 
 
-def _balanced(s: Samples) -> tuple:
-    n = min(len(s.index["presence"]), len(s.index["absence"]))
-    return n, {"presence": s.values["presence"][:n], "absence": s.values["absence"][:n], "area": s.values["area"]}
+def _balanced(s: Samples, balance: bool = True) -> tuple:
+    """``(presences, absences, samples)``: the first ``min`` of each kind in key order (a uniform random subset),
+    or, ``balance`` False, every sample (surveyed absences: the survey is the sample)."""
+    if not balance:
+        n_p, n_a = len(s.index["presence"]), len(s.index["absence"])
+    else:
+        n_p = n_a = min(len(s.index["presence"]), len(s.index["absence"]))
+    return n_p, n_a, {"presence": s.values["presence"][:n_p], "absence": s.values["absence"][:n_a],
+                      "area": s.values["area"]}
 
 
-def _folds(s: Samples, n: int, geotransform, block_size_m: float, folds: int, seed: int) -> dict:
-    """Fold of each sample (presence and absence: the first ``n``; area: all) and the number of blocks."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    groups, labels = [], []
-    for kind, m in (("presence", n), ("absence", n), ("area", len(s.index["area"]))):
-        r, c = s.rows_cols(kind)
-        groups.append(block_ids(r[:m], c[:m], geotransform, block_size_m))
-        labels.append(np.full(m, 1 if kind == "presence" else 0))
-    g, y = np.concatenate(groups), np.concatenate(labels)
-    n_pres_blocks = len(np.unique(groups[0]))
-    if n_pres_blocks < folds:
-        raise GeohazardError(
-            f"BLOCK_SIZE_M: the inventory lies in {n_pres_blocks} block(s) of {block_size_m:g} m; {folds}-fold blocked "
-            f"validation needs it in at least {folds}: lower BLOCK_SIZE_M (or FOLDS)")
-    fold = np.zeros(len(g), np.int64)
-    split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=int(seed))
-    for k, (_, test) in enumerate(split.split(np.zeros((len(g), 1)), y, g)):
-        fold[test] = k
-    sizes = np.cumsum([len(a) for a in groups])
-    return {"presence": fold[:sizes[0]], "absence": fold[sizes[0]:sizes[1]], "area": fold[sizes[1]:],
-            "n_blocks": len(np.unique(g))}
+def sample_xy(s: Samples, kind: str, geotransform) -> np.ndarray:
+    """Map coordinates (m) of the centres of the ``kind`` samples' pixels."""
+    r, c = s.rows_cols(kind)
+    r, c = r.astype(np.float64) + 0.5, c.astype(np.float64) + 0.5
+    gt = geotransform
+    return np.column_stack([gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]])
 
 
-def _block_size(s, n, geotransform, block_size_m, auto_note, folds) -> tuple:
-    """The block size used: ``block_size_m``, or when automatic, halved until the inventory spans ``folds``
-    blocks."""
-    if auto_note is None:
-        return block_size_m, f"{block_size_m:g} m (BLOCK_SIZE_M)"
-    size = block_size_m
-    r, c = s.rows_cols("presence")
-    pixel = max(abs(geotransform[1]), abs(geotransform[5]))
-    while len(np.unique(block_ids(r[:n], c[:n], geotransform, size))) < folds and size > 2 * pixel:
-        size = size / 2.0
-    note = f"{size:.0f} m (automatic: {auto_note}"
-    if size != block_size_m:
-        note += f"; halved to {size:.0f} m so that the inventory spans at least {folds} blocks"
-    return size, note + ")"
+class _Partition:
+    """The units (events, absences) of the balanced samples and how a repeat splits them into folds."""
+
+    def __init__(self, s: Samples, n: int, n_a, geotransform, block_size_m: float, folds: int):
+        """``n``: the presences used (the first ``n``); ``n_a``: the absences used, their number (the first) or
+        their positions."""
+        self.folds, self.block_size_m = folds, float(block_size_m or 0.0)
+        sel_a = np.arange(n_a) if np.ndim(n_a) == 0 else np.asarray(n_a)
+        n_a = sel_a.size
+        xy_p, xy_a = sample_xy(s, "presence", geotransform)[:n], sample_xy(s, "absence", geotransform)[sel_a]
+        self.unit_p, self.unit_a, self.n_events = partition.units(s.events[:n], n_a)
+        self.n_units = self.n_events + n_a
+        self.centres = partition.unit_centres(np.concatenate([xy_p, xy_a]),
+                                              np.concatenate([self.unit_p, self.unit_a]), self.n_units)
+        self.is_event = np.arange(self.n_units) < self.n_events
+        self.xy = {"presence": xy_p, "absence": xy_a, "area": sample_xy(s, "area", geotransform)}
+        if self.n_events < folds:
+            raise GeohazardError(
+                f"INVENTORY: its samples belong to {self.n_events} event(s) (a polygon is one event, never cut between "
+                f"training and test); {folds}-fold spatial validation needs at least {folds}: give more events (or "
+                "lower FOLDS)")
+        if self.block_size_m > 0:
+            blocks = partition.block_ids(self.centres[self.is_event], self.block_size_m)
+            n_b = len(np.unique(blocks))
+            if n_b < folds:
+                raise GeohazardError(
+                    f"BLOCK_SIZE_M: the inventory lies in {n_b} block(s) of {self.block_size_m:g} m; {folds}-fold "
+                    f"blocked validation needs it in at least {folds}: lower BLOCK_SIZE_M (or FOLDS), or 0 for "
+                    "k-means folds")
+            self.n_blocks = len(np.unique(partition.block_ids(self.centres, self.block_size_m)))
+        else:
+            self.n_blocks = folds
+        from scipy.spatial import cKDTree
+
+        ev = self.centres[self.is_event]
+        #: median distance from an event to its nearest neighbour (m)
+        self.spacing_m = float(np.median(cKDTree(ev).query(ev, k=2)[0][:, 1])) if len(ev) > 1 else 0.0
+
+        self._nearest = cKDTree(self.centres).query(self.xy["area"])[1] if len(self.xy["area"]) else \
+            np.zeros(0, np.int64)
+
+    def split(self, rng) -> dict:
+        """Fold of each balanced sample (and of each area sample: the fold of its nearest unit)."""
+        if self.block_size_m > 0:
+            fold_u = partition.block_folds(self.centres, self.is_event, self.block_size_m, self.folds, rng)
+        else:
+            fold_u = partition.kmeans_folds(self.centres, self.folds, rng)[0]
+        return {"presence": fold_u[self.unit_p], "absence": fold_u[self.unit_a], "area": fold_u[self._nearest],
+                "units": fold_u}
+
+    def size_m(self, fold: dict) -> float:
+        """Side of a square of the mean area of the folds' convex hulls (m)."""
+        sizes = [partition.hull_size_m(self.centres[fold["units"] == k]) for k in range(self.folds)]
+        return float(np.mean(sizes))
 
 
-def _importance(model, x, y, names, *, seed: int, threads: int, repeats: int) -> np.ndarray:
-    """Permutation importance (mean AUC lost) of each factor on held-out samples, scikit-learn's."""
-    from sklearn.inspection import permutation_importance
-    from sklearn.metrics import roc_auc_score
-
-    class _Scored:  # what permutation_importance hands to the scorer: an estimator already fitted (newer
-        # scikit-learn checks that it has ``fit``)
-        def fit(self, x, y=None):
-            return self
-
-        def get_params(self, deep=True):
-            return {}
-
-    def scorer(_est, xv, yv):
-        p = model.predict(xv)
-        ok = np.isfinite(p)
-        return roc_auc_score(yv[ok], p[ok]) if len(np.unique(yv[ok])) == 2 else np.nan
-
-    res = models._threaded(lambda: permutation_importance(
-        _Scored(), x, y, scoring=scorer, n_repeats=repeats, random_state=int(seed), n_jobs=max(1, int(threads))),
-        threads)
-    return res.importances
+def _importance(model, x, y, rng, permutations: int) -> np.ndarray:
+    """AUC lost when each factor's values are permuted among the held-out samples ``x`` (n_factors,
+    permutations)."""
+    base = partition.auc(y, model.predict(x))
+    out = np.full((x.shape[1], permutations), np.nan)
+    for j in range(x.shape[1]):
+        for r in range(permutations):
+            xp = x.copy()
+            xp[:, j] = x[rng.permutation(x.shape[0]), j]
+            out[j, r] = base - partition.auc(y, model.predict(xp))
+    return out
 
 
 def _auc(y, p) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    ok = np.isfinite(p)
-    return float(roc_auc_score(y[ok], p[ok])) if len(np.unique(y[ok])) == 2 else float("nan")
+    return partition.auc(y, p)
 
 
 def _curve(pos, neg) -> tuple:
-    """ROC-type curve ``(x, y, area)`` of scores ``pos`` against ``neg`` (scikit-learn's ``roc_curve``, ``auc``)."""
-    from sklearn.metrics import auc, roc_curve
-
-    pos, neg = pos[np.isfinite(pos)], neg[np.isfinite(neg)]
-    y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
-    fpr, tpr, _ = roc_curve(y, np.concatenate([pos, neg]))
-    return fpr, tpr, float(auc(fpr, tpr))
+    """ROC-type curve ``(x, y, area)`` of scores ``pos`` against ``neg``."""
+    return partition.roc_curve(pos, neg)
 
 
-def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size_m: float,
-                   auto_note: Optional[str] = None, folds: int = 5, seed: int = 0, threads: int = 1,
-                   n_bins: int = 10, trees: int = 100, min_leaf: int = 5, repeats: int = 5,
+def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size_m: float = 0.0,
+                   folds: int = 5, repeats: int = 10, seed: int = 0, threads: int = 1, n_bins: int = 10,
+                   trees: int = 100, min_leaf: int = 5, permutations: int = 5, balance: bool = True,
                    class_percentiles=CLASS_PERCENTILES, progress=None) -> SusceptibilityResult:
-    """Fit ``method`` on the samples, validate it by spatially blocked cross-validation, fit it on every sample.
+    """Fit ``method`` on the samples, validate it by repeated spatial cross-validation, fit it on every sample.
 
     Parameters
     ----------
     s : Samples
         The scan's samples (:class:`.sampling.ScanCollector`); presences and absences are balanced here (the first
-        ``n`` of each in key order: a uniform random subset).
+        ``n`` of each in key order: a uniform random subset) unless ``balance`` is False.
     factors : list of FactorSpec
     method : str
         One of :data:`.models.METHODS`.
     geotransform : tuple
         The grid's GDAL geotransform (map units: metres).
     block_size_m : float
-        Side of the validation blocks (m). With ``auto_note`` (why that size), it was chosen automatically and is
-        halved until the inventory spans ``folds`` blocks; else too few blocks are refused.
-    folds, seed, threads, n_bins, trees, min_leaf, repeats :
-        Folds of the validation, seed (folds, forest, permutations), threads (forest, permutations), classes of a
-        continuous factor (frequency ratio), trees and smallest leaf (forest), permutations per factor.
+        0: folds are k-means clusters of the sample coordinates; else the side of square blocks (m) dealt whole to
+        the folds (too few blocks holding events is refused).
+    folds, repeats : int
+        Folds of a partition; independent partitions (each its own seed).
+    seed, threads, n_bins, trees, min_leaf, permutations :
+        Seed (partitions, forest, permutations), threads (forest), classes of a continuous factor (frequency
+        ratio), trees and smallest leaf (forest), permutations per factor for the importance (0: none).
+    balance : bool
+        Subsample the larger of presences and absences to the size of the smaller (absences drawn at random:
+        each repeat after the first draws its own subset of the absence samples, so that the spread over repeats
+        holds that of the absence draw too); False for surveyed absences, all kept, the methods weighing both
+        classes equally.
     class_percentiles : sequence of 4 floats
         Area percentiles of the limits of the classes very low .. very high.
     progress : optional progress (``set_progress``, ``is_canceled``, ``push_info``)
     """
-    from ...progress import check_canceled, info
+    from ...progress import check_canceled, info, warn
 
-    n, sv = _balanced(s)
-    size, note = _block_size(s, n, geotransform, block_size_m, auto_note, folds)
-    fold = _folds(s, n, geotransform, size, folds, seed)
-    info(progress, f"Validation: {folds} folds of spatial blocks of {note}, {fold['n_blocks']} blocks hold samples")
-    kw = dict(n_bins=n_bins, seed=seed, threads=threads, trees=trees, min_leaf=min_leaf)
-    oof = {k: np.full(len(sv[k]), np.nan) for k in sv}
-    fold_auc, importances = [], []
+    repeats = max(1, int(repeats))
+    n, n_a, sv0 = _balanced(s, balance)
+    n_candidates = len(s.index["absence"])
+    kw = dict(n_bins=n_bins, seed=seed, threads=threads, trees=trees, min_leaf=min_leaf, weigh_classes=not balance)
     names = [f.name for f in factors]
-    for k in range(folds):
-        check_canceled(progress)
-        train = {kind: sv[kind][fold[kind] != k] for kind in sv}
-        if len(train["presence"]) == 0 or len(train["absence"]) == 0:
-            raise GeohazardError(f"BLOCK_SIZE_M: fold {k + 1} leaves no inventory or no absence sample to learn "
-                                 "from: lower BLOCK_SIZE_M")
-        m = models.fit_model(method, factors, train["presence"], train["absence"], train["area"], **kw)
-        for kind in sv:
-            test = fold[kind] == k
-            if test.any():
-                oof[kind][test] = m.predict(sv[kind][test], threads=threads)
-        tp, ta = fold["presence"] == k, fold["absence"] == k
-        y = np.concatenate([np.ones(int(tp.sum())), np.zeros(int(ta.sum()))])
-        if len(np.unique(y)) == 2:
-            fold_auc.append(_auc(y, np.concatenate([oof["presence"][tp], oof["absence"][ta]])))
-            if repeats > 0:
+    fold_auc, fold_counts, means, pooled, sizes, importances = [], [], [], [], [], []
+    first_oof, first_fold = None, None
+    for rep in range(repeats):
+        rng = np.random.default_rng([int(seed), rep])
+        sel_a = np.arange(n_a)
+        if rep > 0 and balance and n_candidates > n_a:
+            sel_a = np.sort(np.random.default_rng([int(seed), rep, 7]).choice(n_candidates, n_a, replace=False))
+        sv = dict(sv0, absence=s.values["absence"][sel_a])
+        if rep == 0 or sel_a.size != n_a or not np.array_equal(sel_a, np.arange(n_a)):
+            part = _Partition(s, n, sel_a, geotransform, block_size_m, folds)
+        fold = part.split(rng)
+        sizes.append(part.size_m(fold))
+        oof = {k: np.full(len(sv[k]), np.nan) for k in sv}
+        aucs, counts = [], []
+        for k in range(folds):
+            check_canceled(progress)
+            train = {kind: sv[kind][fold[kind] != k] for kind in sv}
+            tp, ta = fold["presence"] == k, fold["absence"] == k
+            counts.append((int(np.count_nonzero(fold["units"][:part.n_events] == k)), int(tp.sum()), int(ta.sum())))
+            if len(train["presence"]) == 0 or len(train["absence"]) == 0:
+                raise GeohazardError(f"BLOCK_SIZE_M: fold {k + 1} leaves no inventory or no absence sample to "
+                                     "learn from: lower BLOCK_SIZE_M (or 0 for k-means folds)")
+            m = models.fit_model(method, factors, train["presence"], train["absence"], train["area"], **kw)
+            for kind in sv:
+                test = fold[kind] == k
+                if test.any():
+                    oof[kind][test] = m.predict(sv[kind][test], threads=threads)
+            y = np.concatenate([np.ones(int(tp.sum())), np.zeros(int(ta.sum()))])
+            aucs.append(_auc(y, np.concatenate([oof["presence"][tp], oof["absence"][ta]])))
+            if rep == 0 and permutations > 0 and np.isfinite(aucs[-1]):
                 x = np.concatenate([sv["presence"][tp], sv["absence"][ta]])
-                importances.append(_importance(m, x, y, names, seed=seed + k, threads=threads, repeats=repeats))
-        if progress is not None:
-            progress.set_progress(100.0 * (k + 1) / (folds + 1))
+                importances.append(_importance(m, x, y, np.random.default_rng([int(seed), 1_000_003, k]),
+                                               int(permutations)))
+            if progress is not None:
+                progress.set_progress(100.0 * (rep * folds + k + 1) / (repeats * folds + 1))
+        if not np.isfinite(aucs).any():
+            raise GeohazardError("BLOCK_SIZE_M: no fold holds both inventory and absence samples to score: lower "
+                                 "BLOCK_SIZE_M (or 0 for k-means folds)")
+        fold_auc.append(aucs)
+        fold_counts.append(counts)
+        means.append(float(np.nanmean(aucs)))
+        yy = np.concatenate([np.ones(n), np.zeros(n_a)])
+        pooled.append(_auc(yy, np.concatenate([oof["presence"], oof["absence"]])))
+        if first_oof is None:
+            first_oof, first_fold = oof, {k: fold[k] for k in sv}
+    flagged = sum(1 for rep in fold_counts for e, _, a in rep
+                  if e < partition.MIN_FOLD_SAMPLES or a < partition.MIN_FOLD_SAMPLES)
+    size = float(part.block_size_m) if part.block_size_m > 0 else float(np.mean(sizes))
+    if part.block_size_m > 0:
+        note = (f"square blocks of {size:g} m (BLOCK_SIZE_M) dealt whole to {folds} folds, {part.n_blocks} blocks "
+                f"hold samples; the events' median spacing is {part.spacing_m:.0f} m")
+        if size < part.spacing_m:
+            warn(progress, f"BLOCK_SIZE_M: blocks of {size:g} m are smaller than the events' median spacing "
+                           f"({part.spacing_m:.0f} m): neighbouring events fall in different folds and the AUC is "
+                           "close to that of random folds; give a larger size, or 0 for k-means folds")
+    else:
+        note = (f"k-means clusters of the {part.n_units} sample units' coordinates ({part.n_events} events, "
+                f"{n_a} absences; as sperrorest and mlr3), {folds} folds of about {size:.0f} m across (the side of a "
+                "square of a fold's mean hull area)")
+    info(progress, f"Validation: {repeats} repeat(s) of {note}")
+    if flagged:
+        warn(progress, f"Validation: {flagged} of {repeats * folds} folds hold fewer than "
+                       f"{partition.MIN_FOLD_SAMPLES} events or absences; their AUCs are uncertain (the report "
+                       "lists each fold's counts)")
+    sv = sv0
     final = models.fit_model(method, factors, sv["presence"], sv["absence"], sv["area"], **kw)
     fitted = {kind: final.predict(sv[kind], threads=threads) for kind in ("presence", "area")}
     area_p = fitted["area"][np.isfinite(fitted["area"])]
     final.breaks = [float(b) for b in np.percentile(area_p, list(class_percentiles))] if area_p.size else []
-    y = np.concatenate([np.ones(n), np.zeros(n)])
-    auc = _auc(y, np.concatenate([oof["presence"], oof["absence"]]))
-    roc = _curve(oof["presence"], oof["absence"])
     imp = None
     if importances:
         stacked = np.concatenate(importances, axis=1)
         imp = {"names": names, "mean": np.nanmean(stacked, axis=1).tolist(), "std": np.nanstd(stacked, axis=1).tolist()}
+    sd = float(np.std(means, ddof=1)) if repeats > 1 else 0.0
     return SusceptibilityResult(
-        final, auc, fold_auc, size, note, folds, fold["n_blocks"],
-        {"presence": n, "absence": n, "area": len(sv["area"]), "presence_pixels": s.presence_pixels,
-         "presence_valid": s.presence_valid, "valid_pixels": s.valid_pixels},
-        roc, _curve(fitted["presence"], fitted["area"]), _curve(oof["presence"], oof["area"]), imp,
-        class_table(final, fitted["presence"], fitted["area"]), oof)
+        final, float(np.mean(means)), fold_auc, size, note, folds, part.n_blocks,
+        {"presence": n, "absence": n_a, "area": len(sv["area"]), "presence_pixels": s.presence_pixels,
+         "presence_valid": s.presence_valid, "valid_pixels": s.valid_pixels, "events": part.n_events},
+        _curve(first_oof["presence"], first_oof["absence"]), _curve(fitted["presence"], fitted["area"]),
+        _curve(first_oof["presence"], first_oof["area"]), imp,
+        class_table(final, fitted["presence"], fitted["area"]), first_oof, sd, float(np.mean(pooled)), repeats,
+        fold_counts, flagged, first_fold)
 
 
 def class_table(model, presence_p, area_p) -> list:
@@ -293,13 +304,14 @@ def class_table(model, presence_p, area_p) -> list:
 def evaluate(s: Samples, model, *, threads: int = 1) -> SusceptibilityResult:
     """A saved model applied to the samples of another area with its own inventory: an independent test (no
     fitting); the success-rate and prediction-rate curves are then the same curve."""
-    n, sv = _balanced(s)
+    n, n_a, sv = _balanced(s)
     p = {kind: model.predict(sv[kind], threads=threads) for kind in sv}
-    y = np.concatenate([np.ones(n), np.zeros(n)])
+    y = np.concatenate([np.ones(n), np.zeros(n_a)])
     auc = _auc(y, np.concatenate([p["presence"], p["absence"]]))
     curve = _curve(p["presence"], p["area"])
     return SusceptibilityResult(
-        model, auc, [], float("nan"), "none: the model was fitted elsewhere; this area is an independent test", 0, 0,
+        model, auc, [], 0.0, "none: the model was fitted elsewhere; this area is an independent test", 0, 0,
         {"presence": n, "absence": n, "area": len(sv["area"]), "presence_pixels": s.presence_pixels,
          "presence_valid": s.presence_valid, "valid_pixels": s.valid_pixels},
-        _curve(p["presence"], p["absence"]), curve, curve, None, class_table(model, p["presence"], p["area"]), p)
+        _curve(p["presence"], p["absence"]), curve, curve, None, class_table(model, p["presence"], p["area"]), p,
+        0.0, auc, 0)

@@ -1,10 +1,12 @@
 """``geohazard:susceptibility``. Susceptibility from controlling factors: frequency ratio, logistic regression or
-random forest against an inventory, validated by spatially blocked cross-validation."""
+random forest against an inventory, validated by repeated spatial cross-validation."""
 
 from __future__ import annotations
 
+import os
+
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -20,7 +22,7 @@ CLASSES = ((1, "very low", "#1a9641"), (2, "low", "#a6d96a"), (3, "moderate", "#
 
 @tool("susceptibility", "Susceptibility map",
       tags="susceptibility,landslide,hazard,frequency ratio,logistic regression,random forest,inventory,AUC,ROC",
-      page="hazard", main=(ids.OUTPUT, "OUTPUT_CLASSES"), engine=True)
+      page="hazard", main=("OUTPUT_CLASSES",), engine=True)
 class Susceptibility(GeohazardAlgorithm):
     FACTORS = "FACTORS"
     CATEGORICAL_FACTORS = "CATEGORICAL_FACTORS"
@@ -34,9 +36,15 @@ class Susceptibility(GeohazardAlgorithm):
     TREES = "TREES"
     MIN_LEAF = "MIN_LEAF"
     SAVED_MODEL = "SAVED_MODEL"
+    REPEATS = "REPEATS"
+    ABSENCE = "ABSENCE"
+    STUDY_AREA = "STUDY_AREA"
     OUTPUT_CLASSES = "OUTPUT_CLASSES"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     AUC = "AUC"
+    AUC_SD = "AUC_SD"
+    AUC_POOLED = "AUC_POOLED"
+    BLOCK_SIZE_USED_M = "BLOCK_SIZE_USED_M"
     HELP = (
         "Maps where events such as landslides are likely, from controlling factors (slope, lithology, land use, "
         "rainfall, distance to faults ...) weighed against an inventory of known events. It needs the factor rasters "
@@ -44,44 +52,57 @@ class Susceptibility(GeohazardAlgorithm):
         "very high, an HTML report with the validation and the factors' weights, and the AUC.\n\n"
         "<b>Inventory</b>: polygons or points of known events (a landslide or ADA inventory), in any CRS. A polygon's "
         "pixels are those whose centre is inside, plus the pixel of its centroid (a small polygon keeps one); a "
-        "point, its pixel. Features off the factors' grid are left out (named in a warning); an inventory entirely "
-        "off it is refused.\n"
-        "<b>Factors</b>: continuous rasters (slope in degrees, rainfall in mm, distance in m ...), one band each; the "
-        "first sets the grid (a projected CRS in metres). <b>Categorical factors</b> (optional): rasters of class "
-        "codes (lithology, land use), whole numbers, at most 50 classes. A factor on another grid or in another CRS "
-        "is resampled onto the first factor's grid (bilinear for a continuous factor, nearest neighbour for class "
-        "codes) and the log names it. The output has no value wherever a factor has none.\n"
+        "point, its pixel. A polygon is one event: validation never puts part of it in training and part in test. "
+        "Features off the factors' grid are left out (named in a warning); an inventory entirely off it is refused.\n"
+        "<b>ABSENCE</b> (optional): surveyed non-event points or polygons (places checked to hold no event). Given, "
+        "the absence samples are drawn from them only; else at random farther than ABSENCE_BUFFER_M (m, default "
+        "100) from any event. <b>STUDY_AREA</b> (optional): polygons of the area studied; nothing is sampled or "
+        "mapped outside (the output has no value there), and events or absences outside are left out.\n"
+        "<b>Factors</b>: continuous rasters (slope in degrees, rainfall in mm, distance in m ...), one band each, or "
+        "a folder of them (its rasters in name order); the first sets the grid (a projected CRS in metres). "
+        "<b>Categorical factors</b> (optional): rasters (or a folder) of class codes (lithology, land use), whole "
+        "numbers, at most 50 classes. A factor on another grid or in another CRS is resampled onto the first "
+        "factor's grid (bilinear for a continuous factor, nearest neighbour for class codes) and the log names it. "
+        "The output has no value wherever a factor has none.\n"
         "<b>Method</b>: 0 frequency ratio: each factor cut into classes (continuous ones: FR_CLASSES classes between "
         "quantiles of the area), FR = share of the inventory in the class / share of the area in the class, "
-        "LSI = sum of the factors' FR, rescaled to 0-1 by min-max over its possible range (a relative index). 1 "
-        "logistic regression (scikit-learn) on standardised factors and one-hot classes: a probability in balanced "
-        "samples (a relative likelihood, not the chance of an event); coefficients with Wald standard errors. 2 "
-        "random forest (scikit-learn): TREES trees, balanced classes, leaves of at least MIN_LEAF samples so that no "
-        "leaf remembers a single pixel, a fixed SEED; permutation importance.\n"
-        "<b>Samples</b>: the inventory's pixels and as many absence pixels drawn at random farther than "
-        "ABSENCE_BUFFER_M (m, default 100) from any event, and a uniform sample of the whole area (frequency ratio, "
-        "class limits, curves); at most MAX_SAMPLES of each.\n"
-        "<b>Validation</b>: spatially blocked cross-validation: the grid is cut into squares of BLOCK_SIZE_M (m), "
-        "whole blocks go to FOLDS folds, each fold is predicted by a model fitted on the others. Random folds "
-        "would test pixels next to the training pixels of the same slope and the same landslide and overstate the "
-        "AUC on autocorrelated maps. BLOCK_SIZE_M = 0 (the default) takes the median practical correlation range of "
-        "the continuous factors (3 x the lag where each factor's correlogram falls below 1/e), at least twice the "
-        "inventory's mean feature size and ten pixels, and halves it while the inventory spans fewer than FOLDS "
-        "blocks; the report says which. AUC (output) is the area under the ROC curve of these out-of-fold "
-        "predictions, inventory against absences.\n"
-        "<b>Model</b> (optional input): a model saved by this tool (OUTPUT_MODEL, a ZIP: model.json with the FR "
-        "tables or coefficients, and a random forest's trees, which only the same scikit-learn version loads) is "
-        "applied to these factors, given in the same order and kinds; METHOD and the fitting parameters are then "
-        "not used, the inventory is optional and, when given, scores the model on this area. Class codes the model "
-        "never saw get no value. A random forest file is unpickled: load only models you trust.\n\n"
+        "LSI = sum of the factors' FR, rescaled to 0-1 by min-max over its possible range (a relative index); it "
+        "needs numpy only. 1 logistic regression (scikit-learn) on standardised factors and one-hot classes: a "
+        "probability in balanced samples (a relative likelihood, not the chance of an event); coefficients with Wald "
+        "standard errors. 2 random forest (scikit-learn): TREES trees, balanced classes, leaves of at least "
+        "MIN_LEAF samples so that no leaf remembers a single pixel, a fixed SEED. Methods 1 and 2 without "
+        "scikit-learn stop with the line that installs it.\n"
+        "<b>Samples</b>: the inventory's pixels and as many absence pixels, and a uniform sample of the whole area "
+        "(frequency ratio, class limits, curves); at most MAX_SAMPLES of each.\n"
+        "<b>Validation</b>: spatial cross-validation, as sperrorest and mlr3 do it. BLOCK_SIZE_M = 0 (the default): "
+        "the samples' coordinates are split into FOLDS clusters by k-means (an event is one unit); BLOCK_SIZE_M > 0: "
+        "the grid is cut into squares of that side (m), dealt whole to FOLDS folds. Each fold is predicted by a model "
+        "fitted on the others. Random folds would test pixels next to the training pixels of the same slope and the "
+        "same landslide and overstate the AUC. The partition is drawn REPEATS times (default 10), each with its own "
+        "seed. <b>AUC</b> = the mean over repeats of the mean of the folds' AUCs (inventory against absences, each "
+        "fold's model on its own test samples); <b>AUC_SD</b> its standard deviation over repeats; "
+        "<b>AUC_POOLED</b> the AUC of all out-of-fold predictions of a repeat in one ROC (five models mixed; usually "
+        "lower), averaged over repeats; <b>BLOCK_SIZE_USED_M</b> the block side, or for k-means the side of a square "
+        "of a fold's mean area. Report e.g. \u201cAUC 0.77 \u00b1 0.01 (spatial k-means CV, 5 folds, 10 "
+        "repeats)\u201d. The report lists each fold's events and absences and flags folds with fewer than 10 of "
+        "either.\n"
+        "<b>SAVED_MODEL</b> (optional input): a model saved by this tool (OUTPUT_MODEL, a ZIP: model.json with the "
+        "FR tables or coefficients, and a random forest's trees, which only the same scikit-learn version loads; "
+        "the model.json alone also serves for frequency ratio and logistic regression) is applied to these factors, "
+        "given in the same order and kinds (a factor whose values are unlike the model's factor at its place and "
+        "like another's is refused); METHOD and the fitting parameters are then not used, the inventory is optional "
+        "and, when given, scores the model on this area. Class codes the model never saw get no value. A random "
+        "forest file is unpickled: load only models you trust.\n\n"
         "<b>Outputs</b>: OUTPUT, susceptibility 0-1 (Float32); OUTPUT_CLASSES, 1 very low (the least susceptible "
         "half of the area), 2 low (50-75 %), 3 moderate (75-90 %), 4 high (90-95 %), 5 very high (top 5 %), limits "
-        "from the area sample, styled with its legend; OUTPUT_REPORT, HTML: ROC curve, success- and prediction-rate "
-        "curves, the classes' share of the area and of the inventory, the FR tables, coefficients or importances; "
-        "OUTPUT_MODEL; AUC.\n\n"
+        "from the area sample, styled with its legend and shown on top; OUTPUT_REPORT, HTML: the validation per "
+        "repeat and fold, ROC curve, success- and prediction-rate curves, the classes' share of the area and of the "
+        "inventory, the FR tables, coefficients or importances; OUTPUT_MODEL; AUC, AUC_SD, AUC_POOLED, "
+        "BLOCK_SIZE_USED_M.\n\n"
         "References: Lee S. and Pradhan B. (2007), doi:10.1007/s10346-006-0047-y (frequency ratio); Reichenbach P. "
         "et al. (2018), doi:10.1016/j.earscirev.2018.03.001 (statistical susceptibility); Roberts D.R. et al. (2017), "
-        "doi:10.1111/ecog.02881 (blocked cross-validation); Breiman L. (2001), doi:10.1023/A:1010933404324."
+        "doi:10.1111/ecog.02881 (blocked cross-validation); Brenning A. (2012), doi:10.1109/IGARSS.2012.6352393 "
+        "(sperrorest, k-means partitions); Breiman L. (2001), doi:10.1023/A:1010933404324."
     )
 
     def initAlgorithm(self, config=None):
@@ -102,16 +123,27 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.TREES, "Random forest: trees", 100, 10, 2000, advanced=True))
         self.addParameter(declare.integer(self.MIN_LEAF, "Random forest: samples in a leaf at least", 5, 2, 1000,
                                           advanced=True))
-        self.addParameter(declare.file(self.SAVED_MODEL, "Saved model to apply (from OUTPUT_MODEL)", extension="zip",
-                                       optional=True))
+        self.addParameter(declare.file(self.SAVED_MODEL, "Saved model to apply (from OUTPUT_MODEL)",
+                                       file_filter="Susceptibility model (*.zip *.json)", optional=True))
+        self.addParameter(declare.integer(self.REPEATS, "Cross-validation repeats (independent partitions)", 10, 1,
+                                          1000, advanced=True))
+        self.addParameter(declare.features(self.ABSENCE, "Surveyed absences (points or polygons without events)",
+                                           ("polygon", "point"), optional=True))
+        self.addParameter(declare.features(self.STUDY_AREA, "Study area (polygons)", "polygon", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Susceptibility (0-1)"))
         self.addParameter(declare.raster_out(self.OUTPUT_CLASSES, "Susceptibility classes", optional=True))
         self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Report", "HTML files (*.html)", optional=True))
-        self.addParameter(declare.file_out(self.OUTPUT_MODEL, "Saved model", "Susceptibility model (*.zip)",
-                                           optional=True, create=False))
-        from qgis.core import QgsProcessingOutputNumber
+        from qgis.core import QgsProcessingOutputNumber, QgsProcessingParameterFileDestination
 
-        self.addOutput(QgsProcessingOutputNumber(self.AUC, self.tr("AUC (out-of-fold, spatial blocks)")))
+        # a plain file output (QGIS's outputFile), which the modeler offers to SAVED_MODEL of a later step
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_MODEL, self.tr("Saved model"),
+                                                                "Susceptibility model (*.zip)", optional=True,
+                                                                createByDefault=False))
+        for pid, label in ((self.AUC, "AUC (spatial CV: mean over repeats of the mean fold AUC)"),
+                           (self.AUC_SD, "AUC standard deviation over repeats"),
+                           (self.AUC_POOLED, "AUC of the pooled out-of-fold predictions"),
+                           (self.BLOCK_SIZE_USED_M, "Validation block size used (m)")):
+            self.addOutput(QgsProcessingOutputNumber(pid, self.tr(label)))
 
     def check(self, parameters, context):
         if not parameters.get(self.INVENTORY) and not parameters.get(self.SAVED_MODEL):
@@ -120,13 +152,13 @@ class Susceptibility(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.METHOD, self.BLOCK_SIZE_M, self.ABSENCE_BUFFER_M, self.FOLDS,
-                        self.SEED, self.MAX_SAMPLES, self.FR_CLASSES, self.TREES, self.MIN_LEAF)
-        cont = stacks.raster_list_paths(self, parameters, self.FACTORS, context)
-        cats = stacks.raster_list_paths(self, parameters, self.CATEGORICAL_FACTORS, context) \
-            if parameters.get(self.CATEGORICAL_FACTORS) else []
+                        self.SEED, self.MAX_SAMPLES, self.FR_CLASSES, self.TREES, self.MIN_LEAF, self.REPEATS)
+        cont = self._factor_paths(parameters, self.FACTORS, context)
+        cats = self._factor_paths(parameters, self.CATEGORICAL_FACTORS, context)
         grid = sus_io.raster_info(cont[0], self.FACTORS)
-        inventory = layers.polygons_wkb(self, parameters, self.INVENTORY, context, grid.crs_wkt) \
-            if parameters.get(self.INVENTORY) else None
+        inventory, absence, area = (layers.polygons_wkb(self, parameters, k, context, grid.crs_wkt)
+                                    if parameters.get(k) else None
+                                    for k in (self.INVENTORY, self.ABSENCE, self.STUDY_AREA))
         out = {k: layers.optional_file(self, parameters, k, context) for k in (self.OUTPUT_REPORT, self.OUTPUT_MODEL)}
         paths = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_CLASSES), context,
                                     optional=(self.OUTPUT_CLASSES,))
@@ -134,7 +166,7 @@ class Susceptibility(GeohazardAlgorithm):
             cont + cats, [False] * len(cont) + [True] * len(cats), inventory, METHOD_NAMES[v.METHOD], v.BLOCK_SIZE_M,
             v.ABSENCE_BUFFER_M, v.FOLDS, v.SEED, v.MAX_SAMPLES, v.FR_CLASSES, v.TREES, v.MIN_LEAF,
             parameters.get(self.SAVED_MODEL) or "", paths[self.OUTPUT], paths.get(self.OUTPUT_CLASSES, ""),
-            out[self.OUTPUT_REPORT], out[self.OUTPUT_MODEL])
+            out[self.OUTPUT_REPORT], out[self.OUTPUT_MODEL], absence=absence, study_area=area, repeats=v.REPEATS)
         res = sus_io.run_susceptibility(job, run=knobs.run_settings(self, parameters, context),
                                         progress=FeedbackProgress(feedback))
         styles.style_raster_sequential(paths[self.OUTPUT], context=context, vmin=0.0, vmax=1.0, ramp_name="YlOrRd")
@@ -143,7 +175,36 @@ class Susceptibility(GeohazardAlgorithm):
             styles.style_raster_classified(job.output_classes, list(CLASSES),
                                            context=context)
             results[self.OUTPUT_CLASSES] = job.output_classes
-        if res["auc"] is not None:
-            feedback.pushInfo(self.note(f"AUC {res['auc']:.3f}"))
-            results[self.AUC] = res["auc"]
+        r = res["result"]
+        if r is not None:
+            if r.folds:
+                feedback.pushInfo(self.note(
+                    f"AUC {r.auc:.3f} \u00b1 {r.auc_sd:.3f} (spatial CV, {r.folds} folds, {r.repeats} repeats; pooled "
+                    f"{r.auc_pooled:.3f}; blocks {r.block_size_m:.0f} m)"))
+            else:
+                feedback.pushInfo(self.note(f"AUC {r.auc:.3f} (the saved model on this inventory)"))
+            results.update({self.AUC: r.auc, self.AUC_SD: r.auc_sd, self.AUC_POOLED: r.auc_pooled,
+                            self.BLOCK_SIZE_USED_M: r.block_size_m})
         return results
+
+    def _factor_paths(self, parameters, name, context) -> list:
+        """The rasters of FACTORS or CATEGORICAL_FACTORS: files and layers as given, a folder's rasters in name
+        order; refused when a folder holds none, or (FACTORS) when nothing is given."""
+        paths, rest = [], []
+        for item in stacks.raw_list(parameters.get(name)):
+            if isinstance(item, str) and os.path.isdir(item):
+                paths += sus_io.folder_rasters(name, item)
+            else:
+                rest.append(item)
+        if rest:
+            listed = stacks.raster_list_paths(self, {name: rest}, name, context)
+            if not listed:
+                raise GeohazardError(f"{name}: {rest!r} names no raster file or layer QGIS can open")
+            paths += listed
+        if not paths and name == self.FACTORS:
+            raise GeohazardError(f"{name}: give at least one raster (or a folder of rasters)")
+        return paths
+
+    def input_raster_files(self, parameters, context) -> dict:
+        """The factor files behind folders (the guard keeps outputs off them)."""
+        return {k: self._factor_paths(parameters, k, context) for k in (self.FACTORS, self.CATEGORICAL_FACTORS)}
