@@ -48,7 +48,8 @@ def _quiet(name, original):
         context = args[1] if len(args) > 1 else kwargs.get("context")
         before = _layer_ids(context)
         with quiet_gdal_reads():
-            preload_raster_lists(self, args[0] if args else kwargs.get("parameters"), context)
+            if not str(self.id()).startswith("geohazard:"):  # a user's model (the shipped ones read their lists)
+                preload_raster_lists(self, args[0] if args else kwargs.get("parameters"), context)
             result = original(self, *args, **kwargs)
         mark_quiet(context, before)
         return result
@@ -59,9 +60,11 @@ def _quiet(name, original):
     return method
 
 
-def preload_raster_lists(model, parameters, context) -> int:
+def preload_raster_lists(model, parameters, context) -> list:
     """The files given to the model's raster-list inputs (QGIS's multiple-layer input) loaded as raster layers into
-    ``context``'s layer store before QGIS checks them; returns how many were loaded.
+    ``context``'s layer store before QGIS checks them; returns the ids of the layers loaded. A user's model only: they
+    stay in the run's context (QGIS resolves the list again when it writes the run's command), which a shipped
+    model's stack of hundreds of interferograms need not hold.
 
     QGIS finds a list item by its source among the context's layers; one it has not loaded yet it tries as a vector
     layer first, and the OGR provider logs "[OGR] Cannot open <file>" for each raster (once per context: the
@@ -73,12 +76,12 @@ def preload_raster_lists(model, parameters, context) -> int:
 
     store = _store(context)
     if store is None or not isinstance(parameters, dict):
-        return 0
+        return []
     known = {os.path.realpath(_file_of(layer)) for layer in store.mapLayers().values()}
     options = QgsRasterLayer.LayerOptions()
     options.loadDefaultStyle = False
     options.skipCrsValidation = True
-    loaded = 0
+    loaded = []
     for d in model.parameterDefinitions():
         if d.type() != "multilayer" or d.layerType() != QgsProcessing.SourceType.TypeRaster:
             continue
@@ -91,7 +94,7 @@ def preload_raster_lists(model, parameters, context) -> int:
             if layer.isValid():
                 store.addMapLayer(layer)
                 known.add(os.path.realpath(item))
-                loaded += 1
+                loaded.append(layer.id())
     return loaded
 
 

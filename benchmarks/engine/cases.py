@@ -1,4 +1,5 @@
-"""The block engine's memory knob (MAX_MEMORY_MB): peak RSS of whole runs per budget, the same bytes."""
+"""The block engine's memory knob (MAX_MEMORY_MB): peak RSS of whole runs per budget, the same bytes; the inputs'
+probe (CPU and wall of probing many rasters before a run)."""
 ABOUT = __doc__
 
 CASES = [
@@ -12,4 +13,6 @@ CASES = [
          measures="timeseriesmodels, 60 dates x 400 x 1000, 3 models"),
     dict(name="memory_tiny", quick=True, table="engine", peer="none", measures="every tool, tiny inputs (a check)",
          run='"$PY" "$HERE/memory_knob.py" --size tiny --budgets 512,8'),
+    dict(name="probe", table=None, measures="the input probe: 300 rasters of 100 x 100, 30 of 3000 x 3000",
+         peer="none", run='"$PY" "$HERE/measure_probe.py" --repeat 3'),
 ]

@@ -390,7 +390,7 @@ def probe_rasters(jobs: list) -> list:
     No worker threads: GDAL called from several Python threads, with QGIS's error handler installed, can deadlock
     between GDAL's mutexes and the interpreter's lock, and threads bought nothing here (300 rasters of 100 x 100:
     0.147 s wall in one thread, 0.154 s on four; 30 of 3,000 x 3,000: 0.723 s both;
-    ``benchmarks/probe/measure_probe.py``)."""
+    ``benchmarks/engine/measure_probe.py``)."""
     shared = _MODEL_PROBES.get()
     keys = [(path, _signature(path), tuple(sorted(opts.items()))) if shared is not None else None
             for _, path, opts in jobs]

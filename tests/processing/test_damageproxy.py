@@ -183,7 +183,8 @@ def test_a_classes_mask_keeps_the_built_up_class_only(run_alg, tmp_path):
     assert np.isnan(proxy[~built]).all()
     classes = gdal.Open(res["OUTPUT_CLASSES"]).ReadAsArray()
     assert (classes[~built] == 0).all() and (classes[5:12, 30:41] == 3).all()
-    assert len(list(ogr.Open(res["OUTPUT_AREAS"]).GetLayer(0))) == 1
+    areas = ogr.Open(res["OUTPUT_AREAS"])  # the layer dies with an unnamed dataset on GDAL >= 3.8
+    assert len(list(areas.GetLayer(0))) == 1
 
 
 def test_a_polygon_mask_keeps_what_is_inside(run_alg, tmp_path):

@@ -64,6 +64,10 @@ SAME_ID_OTHER_TYPE = {
     "BASELINES": "sbasinversion",
     # INPUT is each tool's main input (a file, a layer, a stack), not one quantity
     "INPUT": "every tool",
+    # damageproxy's MASK keeps land-cover classes of a raster or the inside of polygons (a layer of either kind)
+    "MASK": "damageproxy",
+    # comparelayers' REFERENCE is the layer compared with (a raster or points), not a reference point
+    "REFERENCE": "comparelayers",
 }
 
 

@@ -24,6 +24,8 @@ _TYPES = [QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeVect
 class CompareLayers(GeohazardAlgorithm):
     FIELD = "FIELD"
     REFERENCE_FIELD = "REFERENCE_FIELD"
+    INPUT_POINTS = "INPUT_POINTS"
+    REFERENCE_POINTS = "REFERENCE_POINTS"
     MAX_DISTANCE_M = "MAX_DISTANCE_M"
     LINE = "LINE"
     WIDTH = "WIDTH"
@@ -68,12 +70,18 @@ class CompareLayers(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         from qgis.core import QgsProcessingOutputNumber
 
-        self.addParameter(QgsProcessingParameterMapLayer(self.INPUT, "Layer to check (raster or points)",
-                                                         types=_TYPES))
-        self.addParameter(declare.field(self.FIELD, "Its field (points)", self.INPUT, numeric=True, optional=True))
-        self.addParameter(QgsProcessingParameterMapLayer(self.REFERENCE, "Reference (raster or points)",
-                                                         types=_TYPES))
-        self.addParameter(declare.field(self.REFERENCE_FIELD, "Reference field (points)", self.REFERENCE,
+        # a field hangs off a points-only input (QGIS 3.22's field widget crashes on an input that accepts rasters);
+        # INPUT / REFERENCE given points with FIELD / REFERENCE_FIELD still work, as scripts write them
+        self.addParameter(QgsProcessingParameterMapLayer(self.INPUT, "Layer to check (raster or points; this or "
+                                                         "its points below)", types=_TYPES, optional=True))
+        self.addParameter(declare.features(self.INPUT_POINTS, "Or: points to check, with a field", "point",
+                                           optional=True))
+        self.addParameter(declare.field(self.FIELD, "Their field", self.INPUT_POINTS, numeric=True, optional=True))
+        self.addParameter(QgsProcessingParameterMapLayer(self.REFERENCE, "Reference (raster or points; this or "
+                                                         "reference points below)", types=_TYPES, optional=True))
+        self.addParameter(declare.features(self.REFERENCE_POINTS, "Or: reference points, with a field", "point",
+                                           optional=True))
+        self.addParameter(declare.field(self.REFERENCE_FIELD, "Their field", self.REFERENCE_POINTS,
                                         numeric=True, optional=True))
         self.addParameter(declare.number(self.MAX_DISTANCE_M, "Pairing distance, points (m)", 50.0, 0.0))
         self.addParameter(declare.features(self.LINE, "Swath lines (compare along them)", "line", optional=True))
@@ -92,13 +100,25 @@ class CompareLayers(GeohazardAlgorithm):
 
     def input_raster_files(self, parameters, context):
         return {pid: [self.raster_path(parameters, pid, context)] for pid in (self.INPUT, self.REFERENCE)
-                if isinstance(self.parameterAsLayer(parameters, pid, context), QgsRasterLayer)}
+                if parameters.get(pid) and isinstance(self.parameterAsLayer(parameters, pid, context), QgsRasterLayer)}
+
+    def _given(self, parameters, pid) -> str:
+        """The parameter that gives this side: ``pid`` or its points-only twin (one of them, not both)."""
+        twin = pid + "_POINTS"
+        given = [n for n in (pid, twin) if parameters.get(n)]
+        if not given:
+            raise GeohazardError(f"{pid}: give a raster or points ({pid}), or points with a field ({twin})")
+        if len(given) == 2:
+            raise GeohazardError(f"give either {pid} or {twin}, not both")
+        return given[0]
 
     def check(self, parameters, context):
         for pid, fid in ((self.INPUT, self.FIELD), (self.REFERENCE, self.REFERENCE_FIELD)):
-            layer = self.parameterAsLayer(parameters, pid, context)
-            if layer is not None and not isinstance(layer, QgsRasterLayer) and not parameters.get(fid):
-                raise GeohazardError(f"{pid} is a point layer: name its field of values in {fid}")
+            name = self._given(parameters, pid)
+            layer = self.parameterAsLayer(parameters, name, context) if name == pid else None
+            if (name != pid or (layer is not None and not isinstance(layer, QgsRasterLayer))) \
+                    and not parameters.get(fid):
+                raise GeohazardError(f"{name} is a point layer: name its field of values in {fid}")
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.FIELD, self.REFERENCE_FIELD, self.MAX_DISTANCE_M, self.WIDTH,
@@ -144,7 +164,9 @@ class CompareLayers(GeohazardAlgorithm):
 
     def _side(self, parameters, context, pid, field):
         """One product: its raster info, or its points (x, y in the layer's CRS, values), what it declares."""
-        layer = self.parameterAsLayer(parameters, pid, context)
+        pid = self._given(parameters, pid)
+        layer = self.parameterAsVectorLayer(parameters, pid, context) if pid.endswith("_POINTS") else \
+            self.parameterAsLayer(parameters, pid, context)
         if isinstance(layer, QgsRasterLayer):
             info = self.raster_info(parameters, pid, context)
             return {"pid": pid, "name": layer.name(), "info": info, "kind": io_cl.raster_kind(info)}

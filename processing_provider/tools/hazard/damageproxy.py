@@ -83,7 +83,7 @@ class DamageProxy(GeohazardAlgorithm):
         self.addParameter(declare.number(self.MIN_AREA_M2, "Minimum area of a polygon (m2)", 2000.0, 0.0))
         self.addParameter(declare.raster_or_polygons(self.MASK, "Mask: classes raster or polygons to keep",
                                                      optional=True))
-        self.addParameter(declare.text(self.MASK_VALUES, "Class values to keep (with a classes raster as mask)",
+        self.addParameter(declare.text(self.MASK_VALUES, "Class values to keep (a classes raster mask)",
                                        optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Damage proxy (pre-event standard deviations)"))
         self.addParameter(declare.vector_out(self.OUTPUT_AREAS, "Areas of significant coherence loss", "polygon",

@@ -37,12 +37,11 @@ class TargetSuitability(GeohazardAlgorithm):
     INCIDENCE = ids.INCIDENCE
     MIN_POINTS = "MIN_POINTS"
     HELP = (
-        "Predicts, before any radar data are bought or processed, how many measurement points (radar targets) to "
-        "expect per km2. It needs a land-cover raster, densities per class (a table, or an existing InSAR result "
-        "to measure them on) and the R-index of geometricdistortion. It gives a raster of expected targets per "
-        "km2 (class density times the R-index clipped to 0..1, 0 in layover and shadow) and, for optional "
-        "polygons, the expected points of each and whether they are enough (\"will this slope have enough "
-        "points?\").\n\n"
+        "Predicts, before radar data are bought, how many measurement points (radar targets) to expect per km2. It "
+        "needs a land-cover raster, densities per class (a table, or an InSAR result to measure them on) and the "
+        "R-index of geometricdistortion. It gives a raster of expected targets per km2 (class density times the "
+        "R-index clipped to 0..1, 0 in layover and shadow) and, for optional polygons, their expected points and "
+        "whether they are enough.\n\n"
         "<b>Land cover</b>: class codes, CORINE three-digit codes by default (111 continuous urban fabric ... 523 "
         "sea and ocean); the Copernicus CORINE GeoTIFF stores grid codes 1-44 (48 no data): choose that in "
         "<b>Land-cover codes</b> and they are read as the three-digit codes. Its grid is the output's grid.\n"
@@ -115,10 +114,10 @@ class TargetSuitability(GeohazardAlgorithm):
         self.addParameter(declare.table_out(self.OUTPUT_DENSITIES, "Measured densities (CSV)", "CSV files (*.csv)",
                                             optional=True, create=False))
         self.addParameter(declare.enum(self.DENSITY_REFERENCE, "Densities count targets per km2",
-                                       ["per unit R-index (default)", "on flat open ground at the scene's incidence"]))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence for flat ground (degrees from the vertical)",
+                                       ["per unit R-index (default)", "on flat open ground (scene incidence)"]))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence for flat ground (degrees)",
                                          None, 0.001, 89.999, optional=True))
-        self.addParameter(declare.number(self.MIN_POINTS, "Enough points per area (sufficient)", 5.0, 0.0))
+        self.addParameter(declare.integer(self.MIN_POINTS, "Enough points per area (sufficient)", 5, 0))
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

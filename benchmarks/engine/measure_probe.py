@@ -1,6 +1,6 @@
 """CPU and wall time of the input probe (``fileio.base.probe.probe_rasters``) on many small and a few large rasters.
 
-    python3 benchmarks/probe/measure_probe.py [--repeat R]
+    python3 benchmarks/engine/measure_probe.py [--repeat R]
 
 Writes 300 GeoTIFFs of 100 x 100 float32 and 30 of 3,000 x 3,000 float32 (tiled, deflate) in a temporary folder,
 then probes each set ``--repeat`` times and prints the best wall and CPU seconds of each set. Measured on 2026-11-26
