@@ -346,3 +346,96 @@ def test_okadas_grid_and_receiver_tools_count_their_points_planes_and_depths(qgi
     assert okada.work_bytes({**common, "COULOMB_INP": inp + ".missing", "PIXEL_SIZE": 2000.0}, ctx) is None
     # the plain input-size count of the other fault tools: none (they compile)
     assert reg.createAlgorithmById("geohazard:slipinversion").work_bytes({}, ctx) is None
+
+
+@pytest.fixture
+def family_in_tmp(monkeypatch, tmp_path):
+    """The ``activity`` family's lock and ready files in ``tmp_path``; not ready; waits tick fast."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from insar_geohazards.algorithms import _numba, kernel_families
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    monkeypatch.setattr(_numba, "family_folder", lambda modules: str(tmp_path))
+    monkeypatch.setattr(compilation, "TICK_SECONDS", 0.05)
+    monkeypatch.setattr(compilation, "WAIT_LOG_SECONDS", 0.2)
+    family = kernel_families.BY_NAME["activity"]
+    return family, compilation.CompilePlan("background", [family], 0.3)
+
+
+def test_a_run_during_a_warm_up_joins_it_says_so_and_loads_when_it_ends(qgis_app, family_in_tmp, tmp_path):
+    """Another process (the desktop's warm-up) compiles the family: the run starts nothing, waits, logs and moves
+    the progress text meanwhile, and goes on once the family is recorded ready."""
+    import threading
+
+    from insar_geohazards.algorithms import _numba, kernel_families
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    family, plan = family_in_tmp
+    started = []
+    lock = _numba.family_lock(family.name, family.modules())
+    lock.__enter__()  # held as another process holds it (flock: per open file)
+
+    def warm_up_ends():
+        kernel_families.mark_ready(family)
+        lock.__exit__(None, None, None)
+
+    timer = threading.Timer(1.0, warm_up_ends)
+    fb = recording_feedback()
+    real = compilation._start_background
+    compilation._start_background = lambda families: started.append(families) or real(families)
+    try:
+        timer.start()
+        assert compilation.wait_for_background(plan, fb) is True
+    finally:
+        compilation._start_background = real
+        timer.join()
+    assert started == []  # joined, never a second compilation
+    assert "being compiled by another process" in fb.text and "Still compiling in the background" in fb.text
+    assert "Kernels ready (activity)" in fb.text, fb.text
+    assert fb.progress_texts and all("Waiting for the fast kernels" in t for t in fb.progress_texts)
+
+
+def test_without_a_python_to_compile_in_the_background_the_run_compiles_itself(qgis_app, family_in_tmp,
+                                                                                monkeypatch):
+    from insar_geohazards import warm_kernels
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    _, plan = family_in_tmp
+    monkeypatch.setattr(warm_kernels, "find_python", lambda: "")
+    fb = recording_feedback()
+    assert compilation.wait_for_background(plan, fb) is False
+    assert "this run compiles them" in fb.text
+
+
+def test_a_background_compile_that_fails_is_said_and_the_run_compiles_itself(qgis_app, family_in_tmp, tmp_path,
+                                                                            monkeypatch):
+    """The background's Python has no numba: it ends without the family; the run names its log and compiles."""
+    import sys
+
+    from insar_geohazards import warm_kernels
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    _, plan = family_in_tmp
+    fake = tmp_path / "python3"
+    code = ("import runpy, sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
+    fake.write_text(f'#!/bin/sh\nexec {sys.executable} -c "{code}" "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(warm_kernels, "find_python", lambda: str(fake))
+    fb = recording_feedback()
+    assert compilation.wait_for_background(plan, fb) is False
+    assert "compiling them in the background" in fb.text and "ended without compiling activity" in fb.text, fb.text
+    log = (tmp_path / ".geohazard-background.log").read_text()
+    assert "numba cannot be imported" in log, log
+
+
+def test_cancel_stops_the_wait(qgis_app, family_in_tmp):
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.algorithms.errors import OperationCanceled
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    family, plan = family_in_tmp
+    fb = recording_feedback()
+    fb.cancel()
+    with _numba.family_lock(family.name, family.modules()), pytest.raises(OperationCanceled):
+        compilation.wait_for_background(plan, fb)
