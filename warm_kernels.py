@@ -91,26 +91,29 @@ def _child(name: str, env: dict, extra, out, err) -> subprocess.Popen:
 def find_python() -> str:
     """The Python interpreter of this process's own installation, to run the warm-up in ("" if none is found).
 
-    Inside QGIS ``sys.executable`` can be QGIS itself (the desktop, ``qgis_process`` on Windows and macOS): then the
-    interpreter is looked for beside this Python's installation (``sys._base_executable``, ``python.exe`` in
-    ``sys.exec_prefix``, ``bin/python3.X`` there, ``python3.X`` on PATH), always of this Python's version, never
-    the first ``python3`` on PATH, which can be another installation without numba. The child checks that it
-    runs this version with numba before it records anything (:func:`_run_one`)."""
-    import shutil
-
+    Inside QGIS ``sys.executable`` can be QGIS itself (the desktop, ``qgis_process``) or, where an embedded Python
+    guesses it, the first ``python3`` on PATH, which can be another installation without numba (a pyenv shim).
+    So an interpreter counts only inside this Python's own installation (``sys.exec_prefix``, or the base
+    installation of a virtual environment): ``sys.executable`` or ``sys._base_executable`` when they are there,
+    else ``python.exe``, ``bin/python3.X`` or ``bin/python3`` of that prefix. The child checks that it runs this
+    version with numba before it records anything (:func:`_run_one`)."""
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    prefixes = [os.path.abspath(p) for p in dict.fromkeys([sys.exec_prefix, sys.base_exec_prefix]) if p]
+
+    def inside(path: str) -> bool:
+        paths = {os.path.abspath(path), os.path.realpath(path)}
+        return any(os.path.commonpath([p, prefix]) == prefix for p in paths for prefix in prefixes
+                   if os.path.splitdrive(p)[0] == os.path.splitdrive(prefix)[0])
 
     def is_python(path: str) -> bool:
         name = os.path.basename(path or "").lower()
-        return name.startswith("python") and os.path.isfile(path)
+        return name.startswith("python") and os.path.isfile(path) and inside(path)
 
     candidates = [sys.executable, getattr(sys, "_base_executable", "")]
-    prefixes = list(dict.fromkeys([sys.exec_prefix, sys.base_exec_prefix]))
     for prefix in prefixes:
         candidates += [os.path.join(prefix, "python.exe"), os.path.join(prefix, "bin", f"python{version}"),
                        os.path.join(prefix, "bin", "python3")]
-    candidates.append(shutil.which(f"python{version}") or "")
-    return next((c for c in candidates if is_python(c)), "")
+    return next((c for c in candidates if c and is_python(c)), "")
 
 
 def _script_command(python: str) -> list:
@@ -178,6 +181,7 @@ def _detached(specs) -> int:
             if os.name == "nt":
                 import msvcrt
 
+                handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
             else:
                 import fcntl

@@ -246,7 +246,7 @@ def first_run_cells(rows: list[dict]) -> dict:
     parts, diffs = [], []
     for r in done:
         c, w = r["cold"], r["warm"]
-        how = ("numpy path" if c["numpy_path"] else
+        how = ("numpy path" if c["numpy_path"] else "compiled in the run" if c.get("estimate_s") else
                f"waited {c['wall_s']:.0f} s for {c['background_cpu_s']} CPU-s compiling in the background"
                if c["background_cpu_s"] else "nothing to compile")
         parts.append(f"{r['tool']} **{c['cpu_s']:.1f} / {w['cpu_s']:.1f}** ({how})")

@@ -176,9 +176,12 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
                       + warm_hint())
 
 
-#: seconds between two log lines while a run waits for the background compilation (the progress text moves every
-#: :data:`TICK_SECONDS`)
+#: seconds between two log lines while a run waits for the background compilation
 WAIT_LOG_SECONDS = 10.0
+
+
+#: seconds between two progress texts while a run waits for the background compilation
+TEXT_SECONDS = 5
 
 
 def _start_background(families):
@@ -196,8 +199,8 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
     """Wait until the families of ``plan`` are compiled whole into the cache by a background compilation: one
     already running (the desktop's warm-up, another run's) is joined, else one is started
     (:func:`_start_background`). The log says what the run waits for and how long it has waited, the progress
-    text moves every :data:`TICK_SECONDS` and the bar (``share``: :class:`~.feedback.CompilationShare` weighed in
-    estimated seconds) with it; a cancel stops the wait (``OperationCanceled``). Returns True when every family is
+    text moves every :data:`TEXT_SECONDS` and the bar every :data:`TICK_SECONDS` (``share``:
+    :class:`~.feedback.CompilationShare` weighed in estimated seconds); a cancel stops the wait (``OperationCanceled``). Returns True when every family is
     ready, False when the background compilation ended without making them (no Python with numba found, a
     failure: its log file is named) so the run compiles them itself."""
     import time
@@ -210,7 +213,7 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
     text = QCoreApplication.translate("GeohazardAlgorithm",
                                       "Waiting for the fast kernels compiling in the background ({0}): {1} s...")
     t0 = last_tick = time.monotonic()
-    last_log, proc, log, joined = t0, None, "", False
+    last_log, proc, log, joined, shown = t0, None, "", False, [-1]
     while True:
         pending = [f for f in plan.families if not kernel_families.family_ready(f)]
         if not pending:
@@ -245,7 +248,9 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
             if feedback.isCanceled():
                 raise OperationCanceled()
             now = time.monotonic()
-            feedback.setProgressText(text.format(", ".join(f.name for f in pending), int(now - t0)))
+            if int(now - t0) // TEXT_SECONDS != shown[0]:  # qgis_process prints each text: every few seconds
+                shown[0] = int(now - t0) // TEXT_SECONDS
+                feedback.setProgressText(text.format(", ".join(f.name for f in pending), int(now - t0)))
             if share is not None:
                 share.kernel_compiled(now - last_tick) if now - t0 < plan.compile_s else share.compiling_tick()
             last_tick = now

@@ -358,6 +358,7 @@ def family_in_tmp(monkeypatch, tmp_path):
     monkeypatch.setattr(_numba, "family_folder", lambda modules: str(tmp_path))
     monkeypatch.setattr(compilation, "TICK_SECONDS", 0.05)
     monkeypatch.setattr(compilation, "WAIT_LOG_SECONDS", 0.2)
+    monkeypatch.setattr(compilation, "TEXT_SECONDS", 1)
     family = kernel_families.BY_NAME["activity"]
     return family, compilation.CompilePlan("background", [family], 0.3)
 

@@ -86,10 +86,11 @@ def test_the_warm_up_python_is_this_installations_never_the_first_on_path(qgis_a
     other.write_text("#!/bin/sh\nexit 3\n")
     other.chmod(0o755)
     monkeypatch.setenv("PATH", f"{other.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.setattr(sys, "executable", "/usr/bin/qgis")
-    monkeypatch.setattr(sys, "_base_executable", "/usr/bin/qgis", raising=False)
-    found = warm_kernels.find_python()
-    assert found and os.path.basename(found).startswith("python") and found != str(other)
+    for executable in ("/usr/bin/qgis", str(other)):  # QGIS itself; an embedded Python's guess from PATH
+        monkeypatch.setattr(sys, "executable", executable)
+        monkeypatch.setattr(sys, "_base_executable", executable, raising=False)
+        found = warm_kernels.find_python()
+        assert found and os.path.basename(found).startswith("python") and found != str(other), found
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     import subprocess
 
