@@ -94,8 +94,8 @@ def first(work, out_json):
     save_json(out_json, res)
     print(json.dumps(res))
     print(json.dumps({"bench": {
-        "ours": f"first / second run **{cold[1]:.1f} / {warm[1]:.1f} CPU-s** ({cold[0]:.0f} / {warm[0]:.0f} s; the first "
-                f"waited for {background:.0f} CPU-s compiling in the background, once per machine)",
+        "ours": f"first / second run **{cold[1]:.1f} / {warm[1]:.1f} CPU-s** ({cold[0]:.0f} / {warm[0]:.0f} s; "
+                f"the first waited for {background:.0f} CPU-s compiling in the background, once per machine)",
         "ratio": f"{cold[1] / max(warm[1], 0.01):.2f}x the compiled run's CPU",
         "date": time.strftime("%Y-%m-%d") + f", load {loadavg()[0]:.1f}"}}))
 

@@ -200,9 +200,10 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
     already running (the desktop's warm-up, another run's) is joined, else one is started
     (:func:`_start_background`). The log says what the run waits for and how long it has waited, the progress
     text moves every :data:`TEXT_SECONDS` and the bar every :data:`TICK_SECONDS` (``share``:
-    :class:`~.feedback.CompilationShare` weighed in estimated seconds); a cancel stops the wait (``OperationCanceled``). Returns True when every family is
-    ready, False when the background compilation ended without making them (no Python with numba found, a
-    failure: its log file is named) so the run compiles them itself."""
+    :class:`~.feedback.CompilationShare` weighed in estimated seconds); a cancel stops the wait
+    (``OperationCanceled``). Returns True when every family is ready, False when the background compilation ended
+    without making them (no Python with numba found, a failure: its log file is named) so the run compiles them
+    itself."""
     import time
 
     from ...algorithms import _numba, kernel_families
