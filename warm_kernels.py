@@ -1,13 +1,18 @@
 """Compile every numba kernel family into the cache once, one family per process (the warm-up).
 
-    python3 -m insar_geohazards.warm_kernels [--jobs N] [FAMILY ...]
+    python3 <plugin folder>/warm_kernels.py [--jobs N] [FAMILY ...]
 
-(with the folder holding the plugin on ``PYTHONPATH``, e.g. ``~/.local/share/QGIS/QGIS3/profiles/default/
-python/plugins``). Each family's synthetic run (:mod:`algorithms.kernel_families`) calls the core functions the
-tools call, so every tool's first run afterwards loads its kernels from numba's on-disk cache instead of compiling
-them. Families run most used first, ``--jobs`` processes at a time (default 1: the machine stays usable); a family
-that a tool's run is compiling at the same moment (the per-family lock beside the cache) is waited for, never
-compiled twice. Imports no QGIS: usable before ``qgis_process`` runs, in a script, and by the test runner.
+e.g. ``python3 ~/.local/share/QGIS/QGIS3/profiles/default/python/plugins/insar_geohazards/warm_kernels.py`` (with
+QGIS's own Python: on Windows ``python`` in the OSGeo4W Shell; ``python3 -m insar_geohazards.warm_kernels`` works
+too with the plugins folder on ``PYTHONPATH``). Each family's synthetic run (:mod:`algorithms.kernel_families`)
+calls the core functions the tools call, so every tool's first run afterwards loads its kernels from numba's
+on-disk cache instead of compiling them; a family compiled whole is recorded beside its cache (its ready file).
+Families run most used first, ``--jobs`` processes at a time (default 1: the machine stays usable); a family that a
+tool's run is compiling at the same moment (the per-family lock beside the cache) is waited for, never compiled
+twice. Imports no QGIS: usable before ``qgis_process`` runs, in a script, and by the test runner.
+
+A tool's first run on a machine starts the same warm-up for its own families in the background
+(:func:`start_background`: a detached process, so the run's own CPU time is its own work) and waits for it.
 
 ``--one FAMILY`` (what each child process runs) prints one JSON line: CPU seconds, kernels compiled, input bytes;
 ``--python`` runs the family's kernels as plain Python instead (the numpy path); ``--scale S`` times the warm-up at
@@ -23,7 +28,12 @@ import subprocess
 import sys
 import time
 
-PACKAGE = __package__ or "insar_geohazards"
+if not __package__:  # run as a file (python3 .../insar_geohazards/warm_kernels.py): the plugin as a package
+    _HERE = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.dirname(_HERE))
+    PACKAGE = os.path.basename(_HERE)
+else:
+    PACKAGE = __package__
 
 
 def _run_one(name: str, python: bool, scale: int) -> dict:
@@ -66,13 +76,141 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
 
         with _numba.family_lock(name, modules), event.install_listener("numba:compile", Compiled()):
             nbytes = family.warm(scale)
+            if scale == 1:
+                kf.mark_ready(family)  # every kernel saved: later runs load the family whole
     return {"family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
-            "bytes": int(nbytes), "numba": _numba.HAVE_NUMBA}
+            "bytes": int(nbytes), "numba": _numba.HAVE_NUMBA, "python": list(sys.version_info[:2]),
+            "ready": bool(_numba.HAVE_NUMBA and not python and scale == 1 and kf.family_ready(family))}
 
 
 def _child(name: str, env: dict, extra, out, err) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", f"{PACKAGE}.warm_kernels", "--one", name, *extra],
                             stdout=out, stderr=err, env=env)
+
+
+def find_python() -> str:
+    """The Python interpreter of this process's own installation, to run the warm-up in ("" if none is found).
+
+    Inside QGIS ``sys.executable`` can be QGIS itself (the desktop, ``qgis_process``) or, where an embedded Python
+    guesses it, the first ``python3`` on PATH, which can be another installation without numba (a pyenv shim).
+    So an interpreter counts only inside this Python's own installation (``sys.exec_prefix``, or the base
+    installation of a virtual environment): ``sys.executable`` or ``sys._base_executable`` when they are there,
+    else ``python.exe``, ``bin/python3.X`` or ``bin/python3`` of that prefix. The child checks that it runs this
+    version with numba before it records anything (:func:`_run_one`)."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    prefixes = [os.path.abspath(p) for p in dict.fromkeys([sys.exec_prefix, sys.base_exec_prefix]) if p]
+
+    def inside(path: str) -> bool:
+        paths = {os.path.abspath(path), os.path.realpath(path)}
+        return any(os.path.commonpath([p, prefix]) == prefix for p in paths for prefix in prefixes
+                   if os.path.splitdrive(p)[0] == os.path.splitdrive(prefix)[0])
+
+    def is_python(path: str) -> bool:
+        name = os.path.basename(path or "").lower()
+        return name.startswith("python") and os.path.isfile(path) and inside(path)
+
+    candidates = [sys.executable, getattr(sys, "_base_executable", "")]
+    for prefix in prefixes:
+        candidates += [os.path.join(prefix, "python.exe"), os.path.join(prefix, "bin", f"python{version}"),
+                       os.path.join(prefix, "bin", "python3")]
+    return next((c for c in candidates if c and is_python(c)), "")
+
+
+def _script_command(python: str) -> list:
+    """The command that runs this file in ``python`` without ``PYTHONPATH`` (it puts the plugins folder first)."""
+    return [python, os.path.abspath(__file__)]
+
+
+def background_lock_path(family_folder: str, name: str) -> str:
+    """The lock a background warm-up holds for its whole life, one per family (:func:`start_background`)."""
+    return os.path.join(family_folder, f".geohazard-background-{name}.lock")
+
+
+def background_log_path(family_folder: str) -> str:
+    return os.path.join(family_folder, ".geohazard-background.log")
+
+
+def start_background(names, folders, python: str = "", log_path: str = ""):
+    """Start compiling the kernel families ``names`` (their lock and ready files in ``folders``, one per name) in a
+    detached process of this installation's Python (:func:`find_python`), at normal priority, its output appended
+    to ``log_path``. The process holds each family's background lock (:func:`background_lock_path`) until its
+    warm-up ends; a family whose lock another background warm-up holds is left to it. On POSIX the process
+    detaches itself (a second fork), so its CPU time is not counted in the caller's children.
+
+    Returns the launcher process (waited for on POSIX: the locks are held when it returns), or None when no Python
+    was found or it could not be started."""
+    python = python or find_python()
+    if not python:
+        return None
+    args = _script_command(python) + ["--detach"]
+    for name, folder in zip(names, folders):
+        args += [f"{name}={background_lock_path(folder, name)}"]
+    kwargs: dict = {"stdin": subprocess.DEVNULL}
+    if os.name == "nt":
+        kwargs["creationflags"] = 0x00000008 | 0x00000200  # DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
+    else:
+        kwargs["start_new_session"] = True
+    try:
+        log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    except OSError:
+        log = subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(args, stdout=log, stderr=log, **kwargs)
+    except OSError:
+        return None
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()
+    if os.name != "nt":
+        proc.wait()  # the launcher returns once the detached warm-up holds its locks
+    return proc
+
+
+def _detached(specs) -> int:
+    """The ``--detach`` launcher (:func:`start_background`): lock each family, fork away on POSIX, warm them."""
+    import datetime
+
+    held, names = [], []
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        try:
+            handle = open(path, "a+b")
+        except OSError:
+            continue
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another background warm-up has it
+            handle.close()
+            continue
+        held.append(handle)
+        names.append(name)
+    if not names:
+        return 0
+    if hasattr(os, "fork") and os.fork() != 0:
+        os._exit(0)  # the launcher: its child keeps the locks (the same open files)
+    stamp = datetime.datetime.now().isoformat(timespec="seconds")
+    print(f"[warm-up {stamp}] pid {os.getpid()}, {sys.executable} (Python {sys.version.split()[0]}): "
+          f"{', '.join(names)}", flush=True)
+    try:
+        import importlib
+
+        _numba = importlib.import_module(f"{PACKAGE}.algorithms._numba")
+        if not _numba.HAVE_NUMBA:
+            print("[warm-up] numba cannot be imported in this Python: nothing compiled", flush=True)
+            return 1
+        results = warm(names)
+    finally:
+        for handle in held:
+            handle.close()
+    return 1 if any(r.get("failed") for r in results) else 0
 
 
 def warm(names, jobs: int = 1, log=print, extra=(), env=None) -> list:
@@ -116,14 +254,17 @@ def warm(names, jobs: int = 1, log=print, extra=(), env=None) -> list:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m insar_geohazards.warm_kernels",
+    parser = argparse.ArgumentParser(prog="python3 warm_kernels.py",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("families", nargs="*", help="families to compile (default: all, most used first)")
     parser.add_argument("--jobs", type=int, default=1, help="processes at a time (default 1)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--python", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--detach", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.detach:
+        return _detached(args.families)
     if args.one:
         print(json.dumps(_run_one(args.one, args.python, args.scale)), flush=True)
         return 0

@@ -387,10 +387,36 @@ def _file_lock(path: str):
             # fcntl's lock goes with the file's closing
 
 
-def family_lock(name: str, modules):
-    """The cross-process lock of a kernel family (a lock file beside its kernels' cache, one per family and cache
-    folder): held while the family compiles, by the warm-up and by a run that compiles it, so no two processes
-    compile one family at once; a run needing it waits for that compilation only, then loads from the cache."""
+def lock_busy(path: str) -> bool:
+    """True when another process holds the lock file ``path`` (:func:`_file_lock`); False when it is free, missing
+    or cannot be probed. Takes and gives back the lock at once, never waits."""
+    try:
+        handle = open(path, "a+b")
+    except OSError:
+        return False
+    with handle:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:
+            return False
+        except OSError:
+            return True
+    return False
+
+
+def family_folder(modules) -> str:
+    """The folder of a kernel family's lock and ready files: its kernels' cache folder (the temporary folder where
+    none is writable)."""
     import tempfile
 
     folder = next((f for f in (cache_folder(m) for m in modules) if f), "") or tempfile.gettempdir()
@@ -398,7 +424,18 @@ def family_lock(name: str, modules):
         os.makedirs(folder, exist_ok=True)
     except OSError:
         folder = tempfile.gettempdir()
-    return _file_lock(os.path.join(folder, f".geohazard-compile-{name}.lock"))
+    return folder
+
+
+def family_lock_path(name: str, modules) -> str:
+    return os.path.join(family_folder(modules), f".geohazard-compile-{name}.lock")
+
+
+def family_lock(name: str, modules):
+    """The cross-process lock of a kernel family (a lock file beside its kernels' cache, one per family and cache
+    folder): held while the family compiles, by the warm-up and by a run that compiles it, so no two processes
+    compile one family at once; a run needing it waits for that compilation only, then loads from the cache."""
+    return _file_lock(family_lock_path(name, modules))
 
 
 _ORDERED_CACHE_FILE = None

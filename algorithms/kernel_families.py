@@ -410,6 +410,72 @@ def families_of(kernels) -> list:
     return [f for f in FAMILIES if wanted & set(f.kernels)]
 
 
+def _ready_path(family: Family) -> str:
+    from . import _numba
+
+    return os.path.join(_numba.family_folder(family.modules()), f".geohazard-ready-{family.name}.json")
+
+
+def _ready_stamp(family: Family) -> dict:
+    """What a family's compiled cache was made from: numba's and Python's versions and its modules' files (size and
+    modification time): an upgrade of either, or an edited module, makes the family not ready again."""
+    import sys
+
+    from . import _numba
+
+    files = {}
+    for module in family.modules():
+        path = getattr(module, "__file__", None) or ""
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        files[os.path.basename(os.path.dirname(path)) + "/" + os.path.basename(path)] = [st.st_size, st.st_mtime_ns]
+    version = getattr(getattr(_numba, "_numba", None), "__version__", "")
+    return {"numba": version, "python": list(sys.version_info[:2]), "files": files}
+
+
+def family_ready(family: Family) -> bool:
+    """True when the warm-up compiled ``family`` whole into numba's cache (its ready file, written after the last
+    kernel was saved, matches this numba, this Python and the family's module files): a run loads it and compiles
+    nothing. A cache that a run or an interrupted warm-up filled in part is not ready."""
+    try:
+        with open(_ready_path(family), encoding="utf-8") as fh:
+            return json.load(fh) == _ready_stamp(family)
+    except (OSError, ValueError):
+        return False
+
+
+def mark_ready(family: Family) -> None:
+    """Record that ``family`` is compiled whole into the cache (the warm-up, under the family's lock)."""
+    path = _ready_path(family)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(_ready_stamp(family), fh)
+        os.replace(tmp, path)
+    except OSError:
+        with __import__("contextlib").suppress(OSError):
+            os.remove(tmp)
+
+
+#: a family's kernels run as plain numpy on a first run (while they compile for the next runs) when the table
+#: measures that numpy form at most this many times the compiled one's CPU per MB, plus :data:`NUMPY_SLACK_S_PER_MB`
+NUMPY_RATIO = 1.5
+#: CPU seconds per MB below which both forms count as free (the closure kernels: 0.001 against 0)
+NUMPY_SLACK_S_PER_MB = 0.002
+
+
+def numpy_as_fast(name: str, costs: dict) -> bool:
+    """True when the measured table (``costs``) has the numpy form of family ``name`` within :data:`NUMPY_RATIO`
+    of its compiled form per MB (SBAS's vectorised solver, the closure and reference sums); False when the family
+    or a rate is missing from the table."""
+    row = costs.get("families", {}).get(name, {})
+    if "numpy_cpu_s_per_mb" not in row or "numba_cpu_s_per_mb" not in row:
+        return False
+    return float(row["numpy_cpu_s_per_mb"]) <= NUMPY_RATIO * float(row["numba_cpu_s_per_mb"]) + NUMPY_SLACK_S_PER_MB
+
+
 COSTS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compile_costs.json")
 
 

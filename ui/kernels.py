@@ -4,11 +4,14 @@
   the install line and the measured slowdown.
 * After an install or an upgrade (the plugin's version differs from the one last warmed up): a low-priority
   background task compiles the kernel families into numba's cache, one family at a time, most used first, each in
-  its own Python process at the lowest CPU priority (``python -m insar_geohazards.warm_kernels --one FAMILY``),
-  with progress and cancel in QGIS's task manager. Each family compiles under its cross-process lock
-  (:func:`~algorithms._numba.family_lock`): a tool's run compiling the same family is waited for, never doubled,
-  and a run meanwhile either takes the numpy path (small) or waits for its own family only. Started 20 s after
-  the plugin loads, so QGIS's start is not slowed; ``INSAR_GEOHAZARDS_WARM_UP=0`` turns it off.
+  its own process of this QGIS's Python (:func:`warm_kernels.find_python`, never the first ``python3`` on PATH) at
+  the lowest CPU priority (``warm_kernels.py --one FAMILY``), with progress and cancel in QGIS's task manager. A
+  family counts only when its process ran this Python with numba and recorded it compiled whole; the warm-up is
+  recorded as done only when every family is. Each family compiles under its cross-process lock
+  (:func:`~algorithms._numba.family_lock`): a tool's run meanwhile waits for its own families (saying so in its
+  log) or takes their numpy form where it is as fast. Quitting QGIS cancels the task without the "Active Tasks"
+  question. Started 20 s after the plugin loads, so QGIS's start is not slowed; ``INSAR_GEOHAZARDS_WARM_UP=0``
+  turns it off.
 """
 
 from __future__ import annotations
@@ -36,14 +39,16 @@ def plugin_version() -> str:
         return ""
 
 
-def python_executable() -> str:
-    """A Python interpreter of this QGIS (inside the desktop ``sys.executable`` is QGIS itself); "" if none."""
-    import shutil
+def _warm_kernels():
+    import importlib
 
-    candidates = [sys.executable] if os.path.basename(sys.executable or "").lower().startswith("python") else []
-    candidates += [os.path.join(sys.exec_prefix, "python.exe"), os.path.join(sys.exec_prefix, "bin", "python3"),
-                   shutil.which("python3") or ""]
-    return next((c for c in candidates if c and os.path.isfile(c)), "")
+    return importlib.import_module(f"{PACKAGE}.warm_kernels")
+
+
+def python_executable() -> str:
+    """The Python interpreter of this QGIS (inside the desktop ``sys.executable`` is QGIS itself); "" if none
+    (:func:`warm_kernels.find_python`: this Python's own installation and version, never the first on PATH)."""
+    return _warm_kernels().find_python()
 
 
 def _lowest_priority():
@@ -51,37 +56,69 @@ def _lowest_priority():
 
 
 class WarmUpTask(QgsTask):
-    """Compiles the kernel families ``names`` one at a time, each in a low-priority child process."""
+    """Compiles the kernel families ``names`` one at a time, each in a low-priority child process of this QGIS's
+    Python. A family counts as done only when its child ran this Python's version with numba and the family is
+    recorded compiled whole (its ready file); quitting QGIS cancels the task without asking (the child is
+    stopped, the next start warms up again)."""
 
     def __init__(self, names, python: str, on_done=None):
-        super().__init__("InSAR Geohazards: compiling fast kernels (once per install)", QgsTask.Flag.CanCancel)
+        flags = QgsTask.Flag.CanCancel | QgsTask.Flag.CancelWithoutPrompt
+        super().__init__("InSAR Geohazards: compiling fast kernels (once per install)", QgsTask.Flags(flags))
         self.names, self.python, self.on_done = list(names), python, on_done
         self.done: list = []
         self.failed: list = []
+        self.reasons: dict = {}
 
-    def _start(self, name: str) -> subprocess.Popen:
-        env = dict(os.environ)
-        plugins = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env["PYTHONPATH"] = os.pathsep.join([plugins] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    def _start(self, name: str, out) -> subprocess.Popen:
         kwargs = {"creationflags": 0x00004000} if os.name == "nt" else {"preexec_fn": _lowest_priority}
-        return subprocess.Popen([self.python, "-m", f"{PACKAGE}.warm_kernels", "--one", name], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+        return subprocess.Popen(_warm_kernels()._script_command(self.python) + ["--one", name],
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kwargs)
+
+    def _check(self, name: str, output: str, returncode: int) -> str:
+        """Why the child of family ``name`` did not compile it ("" when it did)."""
+        import json
+
+        from ..algorithms.kernel_families import BY_NAME, family_ready
+
+        line = next((ln for ln in output.splitlines() if ln.startswith("{")), "")
+        try:
+            res = json.loads(line) if line else {}
+        except ValueError:
+            res = {}
+        if returncode != 0 or not res:
+            return f"{self.python} failed ({returncode}): {output.strip()[-300:]}"
+        if not res.get("numba"):
+            return f"{self.python} has no numba"
+        if list(res.get("python", [])) != list(sys.version_info[:2]):
+            return f"{self.python} is Python {res.get('python')}, not this QGIS's {list(sys.version_info[:2])}"
+        if not family_ready(BY_NAME[name]):
+            return "the family was not recorded compiled"
+        return ""
 
     def run(self) -> bool:
+        import tempfile
+
         for i, name in enumerate(self.names):
             if self.isCanceled():
                 return False
             self.setDescription(f"InSAR Geohazards: compiling fast kernels ({name}, {i + 1} of {len(self.names)})")
-            proc = self._start(name)
-            while proc.poll() is None:
-                if self.isCanceled():
-                    proc.kill()
-                    proc.wait()
-                    return False
-                time.sleep(0.2)
-            (self.done if proc.returncode == 0 else self.failed).append(name)
+            with tempfile.TemporaryFile("w+") as out:
+                proc = self._start(name, out)
+                while proc.poll() is None:
+                    if self.isCanceled():
+                        proc.kill()
+                        proc.wait()
+                        return False
+                    time.sleep(0.2)
+                out.seek(0)
+                reason = self._check(name, out.read(), proc.returncode)
+            if reason:
+                self.failed.append(name)
+                self.reasons[name] = reason
+            else:
+                self.done.append(name)
             self.setProgress(100.0 * (i + 1) / len(self.names))
-        return not self.failed
+        return not self.failed and len(self.done) == len(self.names)
 
     def finished(self, result: bool) -> None:
         if self.on_done is not None:
@@ -118,14 +155,22 @@ class KernelsPart:
         if not python or (self.task is not None and self.task.status() not in (QgsTask.TaskStatus.Complete,
                                                                                QgsTask.TaskStatus.Terminated)):
             return None
-
-        def done(ok, task):
-            if ok:
-                QSettings().setValue(SETTINGS_KEY, plugin_version())
-
-        self.task = WarmUpTask(names or [f.name for f in FAMILIES], python, on_done=done)
+        self.task = WarmUpTask(names or [f.name for f in FAMILIES], python, on_done=self.record)
         QgsApplication.taskManager().addTask(self.task, 0)  # the lowest priority
         return self.task
+
+    @staticmethod
+    def record(ok: bool, task: WarmUpTask) -> None:
+        """At the warm-up's end: recorded as done for this version only when every family compiled; otherwise the
+        reasons go to QGIS's log and the next start tries again."""
+        if ok and task.done and not task.failed:
+            QSettings().setValue(SETTINGS_KEY, plugin_version())
+        elif task.failed:
+            from qgis.core import QgsMessageLog
+
+            QgsMessageLog.logMessage("Kernels not compiled ahead: " + "; ".join(
+                f"{n}: {r}" for n, r in task.reasons.items()) + ". Each tool's first run compiles its own.",
+                "InSAR Geohazards", Qgis.MessageLevel.Warning)
 
     def unload(self) -> None:
         if self._timer is not None:

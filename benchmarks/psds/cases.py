@@ -11,6 +11,11 @@ _WHOLE = ('BENCH_ROWS=$1 BENCH_COLS=$1 "$PY" "$HERE/bench_psds.py" simulate "$OU
 CASES = [
     dict(name="whole_run", measures="30 dates x 200 x 200 px, EMI, GLRT alpha 0.05, 11 x 11, beta 0.01, PS mask",
          peer="dolphin 0.42.9 net, best of 3", setup=_DOLPHIN, run="set -- 200\n" + _WHOLE),
+    dict(name="whole_run_first", measures="the same stack and run on a fresh install: first run (empty numba cache, no "
+         "warm-up) / second run", peer="none: goal first <= 2x the compiled run's CPU", setup="enable_plugin",
+         run='BENCH_ROWS=200 BENCH_COLS=200 "$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
+             '"$PY" "$HERE/whole_run.py" prepare "$OUT/stack.npz" "$OUT/tifs"\n'
+             '"$PY" "$HERE/whole_run.py" first "$OUT/tifs" "$OUT/first.json"'),
     dict(name="whole_run_1mpx", measures="30 dates x 1000 x 1000 px (1 Mpx), the same settings",
          peer="dolphin 0.42.9 net in 50-row blocks with a halo", setup=_DOLPHIN,
          run="set -- 1000; export DOLPHIN_BLOCK_ROWS=50\n" + _WHOLE),

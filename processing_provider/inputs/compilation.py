@@ -13,9 +13,10 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from .feedback import CompilationShare, compilation_share
 
-#: ``auto`` (default): a small run whose kernels are not compiled takes the numpy path, a large one compiles;
-#: ``always``: every run compiles what it needs (benchmarks, a batch of large runs); ``never``: kernels not
-#: compiled yet always run as Python
+#: ``auto`` (default): a run whose kernels are not compiled starts their compilation in the background (a detached
+#: process, :func:`warm_kernels.start_background`) and waits for it, or runs them as numpy meanwhile where the
+#: measured table has numpy as fast (:func:`~algorithms.kernel_families.numpy_as_fast`); ``always``: the run
+#: compiles what it needs itself (benchmarks of the compile); ``never``: kernels not compiled yet always run as Python
 POLICY_ENV = "INSAR_GEOHAZARDS_COMPILE"
 
 def core_modules(kernels) -> list:
@@ -38,7 +39,9 @@ def core_modules(kernels) -> list:
 @dataclass
 class CompilePlan:
     """What a run does about its kernels: ``ready`` (compiled or cached, or no numba), ``numpy`` (run them as
-    Python), ``compile``; the families concerned, the table's compile seconds and the estimated numpy seconds."""
+    Python while they compile in the background), ``background`` (wait for their compilation in the background),
+    ``compile`` (compile them in this run); the families concerned, the table's compile seconds and the estimated
+    numpy seconds."""
     mode: str
     families: list = field(default_factory=list)
     compile_s: float = 0.0
@@ -50,24 +53,49 @@ class CompilePlan:
     measured: bool = False
 
 
-def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> CompilePlan:
-    """Compile or run as Python: the numpy path when the run's kernels are not compiled (not in this process, not
-    in the on-disk cache), the measured numpy cost of its input size (``work_bytes``; None: unknown, compile) is
-    below the measured compile cost of its families (``algorithms/compile_costs.json``) and every family that
-    compiles can run as Python for this input (:attr:`~algorithms.kernel_families.Family.by_input_size`, or the
-    tool counted its work itself: :class:`~algorithms.kernel_families.OutputWork`).
+def pending_families(kernels) -> list:
+    """The kernel families of ``kernels`` a run cannot simply load: not recorded as compiled whole (the warm-up's
+    ready file, :func:`~algorithms.kernel_families.family_ready`) and either not compiled at all or being
+    compiled now by another process (its lock held: a half-filled cache is not ready)."""
+    from ...algorithms import _numba, kernel_families
 
-    The compile cost is the sum, over the families still to compile, of the tool's own measured cost of each
-    (``entry``: its row in the table's ``tools``, what a first run of the tool compiles, often a part of a
-    family), else of the family's whole warm-up (``families``)."""
+    out = []
+    for f in kernel_families.families_of(kernels):
+        if kernel_families.family_ready(f):
+            continue
+        modules = f.modules()
+        folder = _numba.family_folder(modules)
+        if _numba.first_compilation(f.kernel_modules()) or _numba.lock_busy(_numba.family_lock_path(f.name, modules)) \
+                or _numba.lock_busy(_warm_kernels().background_lock_path(folder, f.name)):
+            out.append(f)
+    return out
+
+
+def _warm_kernels():
+    import importlib
+
+    return importlib.import_module(__package__.rsplit(".", 2)[0] + ".warm_kernels")
+
+
+def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> CompilePlan:
+    """What a run does with kernels not compiled yet (not in this process, not recorded whole in the cache:
+    :func:`pending_families`). By default (``auto``) they compile in the background, in a detached process of
+    this installation's Python (:func:`wait_for_background`): the run waits for it and then loads them, so a first
+    run costs its own CPU what a compiled run costs, however its window, dates or size would weigh on a numpy
+    estimate; where the measured table has a family's numpy form as fast as its compiled one
+    (:func:`~algorithms.kernel_families.numpy_as_fast`), the run takes the numpy path meanwhile instead of waiting.
+    ``INSAR_GEOHAZARDS_COMPILE=always`` compiles in the run, ``never`` always runs them as Python.
+
+    The compile estimate (the log's and the progress bar's) is the sum, over the families still to compile, of the
+    tool's own measured cost of each (``entry``: its row in the table's ``tools``, what a first run of the tool
+    compiles), else of the family's whole warm-up (``families``); the numpy estimate is the table's numpy CPU per
+    MB times ``work_bytes``."""
     from ...algorithms import _numba, kernel_families
 
     modules = core_modules(kernels)
     if not modules or not _numba.HAVE_NUMBA:
         return CompilePlan("ready")
-    # a family counts as compiled once one of its kernels is (in this process or the cache): the warm-up and a run
-    # compile a family's entry points together, and helpers compiled inside them get no cache entry of their own
-    families = [f for f in kernel_families.families_of(kernels) if _numba.first_compilation(f.kernel_modules())]
+    families = pending_families(kernels)
     if not families:
         return CompilePlan("ready")
     todo = _numba.kernels_to_compile(modules)
@@ -78,11 +106,15 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb
                   + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
-    known = bool(families) and all(f.name in table for f in families)
-    sized = isinstance(work_bytes, kernel_families.OutputWork) or all(f.by_input_size for f in families)
-    fits = known and sized and work_bytes is not None and numpy_s < compile_s
-    numpy = known and (policy == "never" or (policy != "always" and fits))
-    return CompilePlan("numpy" if numpy else "compile", families, compile_s, numpy_s, todo, entry or "",
+    if policy == "never":
+        mode = "numpy"
+    elif policy == "always":
+        mode = "compile"
+    elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
+        mode = "numpy"
+    else:
+        mode = "background"
+    return CompilePlan(mode, families, compile_s, numpy_s, todo, entry or "",
                        bool(entry) and entry in costs.get("tools", {}))
 
 
@@ -116,21 +148,124 @@ def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) 
                       "only; later runs load them from the cache" + (f" ({folder})" if folder else "") + ". "
                       + (f"Compile cost row {plan.entry}" + ("" if plan.measured else " (not measured yet)") + ". "
                          if plan.entry else "")
-                      + WARM_HINT)
+                      + warm_hint())
     return todo
 
 
-#: how to compile every family ahead of the runs (docs/desktop.md)
-WARM_HINT = "`python3 -m insar_geohazards.warm_kernels` compiles every tool's kernels ahead (docs/desktop.md)."
+def warm_hint() -> str:
+    """How to compile every family ahead, as a command that runs as typed (this installation's Python and the
+    plugin's own file: no ``PYTHONPATH``), and the shipped page that tells more."""
+    wk = _warm_kernels()
+    python = wk.find_python() or ("python" if os.name == "nt" else "python3")
+    root = os.path.dirname(os.path.abspath(wk.__file__))
+    command = " ".join(f'"{a}"' if " " in a else a for a in wk._script_command(python))
+    page = os.path.join(root, "docs", "desktop.html")
+    return (f"`{command}` compiles every tool's kernels ahead (\"Compiling every kernel ahead\" in {page}).")
 
 
-def announce_numpy_path(plan: CompilePlan, feedback) -> None:
+def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> None:
     if feedback is None:
         return
     names = ", ".join(f.name for f in plan.families)
-    feedback.pushInfo(f"Kernels not compiled yet ({names}); this run is small (~{plan.numpy_s:.1f} CPU-s as plain "
-                      f"Python against ~{plan.compile_s:.0f} s to compile them once per machine), so it runs them "
-                      "as Python: the same results. A larger run compiles them. " + WARM_HINT)
+    policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
+    why = (f"{POLICY_ENV}=never" if policy == "never" else
+           "their numpy form is measured as fast as the compiled one")
+    feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "
+                      "CPU-s estimated): the same results. "
+                      + ("They compile in the background meanwhile, for the later runs. " if started else "")
+                      + warm_hint())
+
+
+#: seconds between two log lines while a run waits for the background compilation
+WAIT_LOG_SECONDS = 10.0
+
+
+#: seconds between two progress texts while a run waits for the background compilation
+TEXT_SECONDS = 5
+
+
+def _start_background(families):
+    """Start the background compilation of ``families`` (:func:`warm_kernels.start_background`); returns the
+    launcher process, None when none could start, and the log file it writes."""
+    from ...algorithms import _numba
+
+    wk = _warm_kernels()
+    folders = [_numba.family_folder(f.modules()) for f in families]
+    log = wk.background_log_path(folders[0]) if folders else ""
+    return wk.start_background([f.name for f in families], folders, log_path=log), log
+
+
+def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
+    """Wait until the families of ``plan`` are compiled whole into the cache by a background compilation: one
+    already running (the desktop's warm-up, another run's) is joined, else one is started
+    (:func:`_start_background`). The log says what the run waits for and how long it has waited, the progress
+    text moves every :data:`TEXT_SECONDS` and the bar every :data:`TICK_SECONDS` (``share``:
+    :class:`~.feedback.CompilationShare` weighed in estimated seconds); a cancel stops the wait
+    (``OperationCanceled``). Returns True when every family is ready, False when the background compilation ended
+    without making them (no Python with numba found, a failure: its log file is named) so the run compiles them
+    itself."""
+    import time
+
+    from ...algorithms import _numba, kernel_families
+    from ...algorithms.errors import OperationCanceled
+
+    wk = _warm_kernels()
+    names = ", ".join(f.name for f in plan.families)
+    text = QCoreApplication.translate("GeohazardAlgorithm",
+                                      "Waiting for the fast kernels compiling in the background ({0}): {1} s...")
+    t0 = last_tick = time.monotonic()
+    last_log, proc, log, joined, shown = t0, None, "", False, [-1]
+    while True:
+        pending = [f for f in plan.families if not kernel_families.family_ready(f)]
+        if not pending:
+            break
+        busy = [f for f in pending if _numba.lock_busy(_numba.family_lock_path(f.name, f.modules()))
+                or _numba.lock_busy(wk.background_lock_path(_numba.family_folder(f.modules()), f.name))]
+        running = proc is not None and proc.poll() is None
+        if not busy and not running:
+            if proc is not None:
+                if feedback is not None:
+                    feedback.pushInfo(f"The background compilation ended without compiling {names} (its log: "
+                                      f"{log}); this run compiles them.")
+                return False
+            proc, log = _start_background(pending)
+            if proc is None:
+                if feedback is not None:
+                    feedback.pushInfo("No Python of this installation was found to compile the kernels in the "
+                                      "background; this run compiles them.")
+                return False
+            if feedback is not None:
+                feedback.pushInfo(f"Kernels not compiled yet ({names}): compiling them in the background, once per "
+                                  f"machine (~{max(1, round(plan.compile_s))} CPU-s measured; its log: {log}); this "
+                                  "run waits for them, then loads them from the cache like every later run.")
+            continue
+        if busy and proc is None and not joined:
+            joined = True
+            if feedback is not None:
+                feedback.pushInfo(f"Kernels being compiled by another process ({', '.join(f.name for f in busy)}: "
+                                  "the desktop's warm-up or another run); this run waits for it, then loads them "
+                                  "from the cache.")
+        if feedback is not None:
+            if feedback.isCanceled():
+                raise OperationCanceled()
+            now = time.monotonic()
+            if int(now - t0) // TEXT_SECONDS != shown[0]:  # qgis_process prints each text: every few seconds
+                shown[0] = int(now - t0) // TEXT_SECONDS
+                feedback.setProgressText(text.format(", ".join(f.name for f in pending), int(now - t0)))
+            if share is not None:
+                share.kernel_compiled(now - last_tick) if now - t0 < plan.compile_s else share.compiling_tick()
+            last_tick = now
+            if now - last_log >= WAIT_LOG_SECONDS:
+                last_log = now
+                feedback.pushInfo(f"Still compiling in the background ({', '.join(f.name for f in pending)}), "
+                                  f"{now - t0:.0f} s so far.")
+        time.sleep(TICK_SECONDS)
+    if feedback is not None:
+        feedback.pushInfo(f"Kernels ready ({names}) after {time.monotonic() - t0:.1f} s of waiting; this run loads "
+                          "them from the cache.")
+        if share is not None:
+            share.kernel_compiled(max(plan.compile_s, 1.0))
+    return True
 
 
 _FROZEN = {"runs": 0, "enabled": True}
@@ -201,13 +336,15 @@ def kernel_weights(names) -> dict:
 
 @contextlib.contextmanager
 def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
-    """While the block runs: on a run whose kernels are not compiled, either the numpy path
-    (:func:`plan_compilation`: a small run, its kernels run as Python, said in the log) or the compilation,
-    announced (:func:`announce_compilation`) with the family's lock held (:func:`~algorithms._numba.family_lock`:
-    the desktop's warm-up or another run compiling the same family is waited for, then the cache is read). While
-    compiling, the progress text counts the kernels compiled so far and the compilation gets a share of the
-    progress bar (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run moving while the
-    first block compiles; the heap is frozen meanwhile (:func:`frozen_heap`). Without numba the log says so."""
+    """While the block runs: on a run whose kernels are not compiled (:func:`plan_compilation`), the numpy path
+    (said in the log; their compilation started in the background for the later runs), the wait for the
+    compilation in the background (:func:`wait_for_background`, with the log, the progress text and the bar
+    moving), or the compilation in this run, announced (:func:`announce_compilation`) with the family's lock held
+    (:func:`~algorithms._numba.family_lock`: another process compiling the same family is waited for, then the
+    cache is read). While compiling here, the progress text counts the kernels compiled so far and the compilation
+    gets a share of the progress bar (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run
+    moving while the first block compiles; the heap is frozen meanwhile (:func:`frozen_heap`). Without numba the
+    log says so."""
     from ...algorithms import _numba, kernel_families
 
     if kernels and not _numba.HAVE_NUMBA and feedback is not None:
@@ -217,14 +354,25 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
             feedback.pushInfo(kernel_families.numba_missing_message(kernels=kernels))
     plan = plan_compilation(kernels, work_bytes, entry=entry)
     if plan.mode == "numpy":
-        announce_numpy_path(plan, feedback)
+        started = False
+        if os.environ.get(POLICY_ENV, "auto").strip().lower() != "never":
+            started = _start_background(plan.families)[0] is not None
+        announce_numpy_path(plan, feedback, started)
         modules = [m for f in plan.families for m in f.modules()]
         with _numba.python_kernels(modules):
             yield
         return
-    with contextlib.ExitStack() as locks:
-        for family in sorted(plan.families, key=lambda f: f.name) if plan.mode == "compile" else ():
-            locks.enter_context(_numba.family_lock(family.name, family.modules()))
+    with contextlib.ExitStack() as stack:
+        if plan.mode == "background":
+            share = None
+            if feedback is not None:
+                share = CompilationShare(feedback, max(plan.compile_s, 1.0))
+                stack.callback(compilation_share(feedback, share))
+            if not wait_for_background(plan, feedback, share):
+                plan.mode = "compile"
+        if plan.mode == "compile":
+            for family in sorted(plan.families, key=lambda f: f.name):
+                stack.enter_context(_numba.family_lock(family.name, family.modules()))
         with _compiling(kernels, feedback, plan if plan.mode == "compile" else None):
             yield
 

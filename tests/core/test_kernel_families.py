@@ -231,3 +231,58 @@ def test_a_familys_numpy_path_calls_no_compiled_kernel(family, monkeypatch):
     with _numba.python_kernels(fam.modules()):
         fam.warm(1)
     assert sorted(set(called)) == [], f"add their modules to the family's calls: {sorted(set(called))}"
+
+
+@needs_numba
+def test_a_family_is_ready_only_once_recorded_whole_for_this_numba_and_these_files(monkeypatch, tmp_path):
+    """The ready file the warm-up writes after a family's last kernel: missing, unreadable, or made by another numba
+    or from other module files, the family is not ready (a cache filled in part, or left by an upgrade)."""
+    monkeypatch.setattr(_numba, "family_folder", lambda modules: str(tmp_path))
+    family = kernel_families.BY_NAME["dense"]
+    assert not kernel_families.family_ready(family)
+    kernel_families.mark_ready(family)
+    assert kernel_families.family_ready(family)
+    stamp = kernel_families._ready_stamp(family)
+    assert stamp["numba"] == _numba._numba.__version__ and stamp["files"]
+    real = kernel_families._ready_stamp
+    monkeypatch.setattr(kernel_families, "_ready_stamp", lambda f: {**real(f), "numba": "0.0.0"})  # an upgrade
+    assert not kernel_families.family_ready(family)
+    monkeypatch.setattr(kernel_families, "_ready_stamp", real)
+    next(tmp_path.glob(".geohazard-ready-dense.json")).write_text("{")
+    assert not kernel_families.family_ready(family)
+
+
+def test_a_lock_held_by_another_open_file_reads_busy(tmp_path):
+    path = str(tmp_path / "family.lock")
+    assert not _numba.lock_busy(path)
+    with _numba._file_lock(path):
+        assert _numba.lock_busy(path)  # a lock on another open file: another process, as flock sees it
+    assert not _numba.lock_busy(path)
+
+
+def test_numpy_as_fast_follows_the_measured_ratio():
+    table = {"families": {"a": {"numpy_cpu_s_per_mb": 0.011, "numba_cpu_s_per_mb": 0.0075},
+                          "b": {"numpy_cpu_s_per_mb": 0.6, "numba_cpu_s_per_mb": 0.0},
+                          "c": {"numpy_cpu_s_per_mb": 2.4, "numba_cpu_s_per_mb": 0.5}, "d": {}}}
+    assert [n for n in "abcde" if kernel_families.numpy_as_fast(n, table)] == ["a"]
+
+
+@needs_numba
+def test_the_warm_up_file_runs_without_pythonpath_and_records_the_family(tmp_path):
+    """The command the logs give (``<python> <plugin>/warm_kernels.py``) works as typed: no PYTHONPATH, the plugin
+    found beside the file; its child reports this Python with numba and the family recorded ready."""
+    import json
+    import subprocess
+    import sys
+
+    script = os.path.join(ROOT, ".build", "plugins", "insar_geohazards", "warm_kernels.py")
+    if not os.path.exists(script):
+        pytest.skip("the plugin is not linked under .build/plugins (make link)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["NUMBA_CACHE_DIR"] = str(tmp_path)
+    out = subprocess.run([sys.executable, script, "--one", "activity"], capture_output=True, text=True, env=env,
+                         cwd=str(tmp_path), timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    res = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("{")))
+    assert res["numba"] and res["python"] == list(sys.version_info[:2]) and res["ready"], res
+    assert list(tmp_path.rglob(".geohazard-ready-activity.json"))

@@ -27,6 +27,7 @@ def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_
         return x - 1
 
     names = [f"{f.py_func.__module__}.{f.py_func.__name__}" for f in (probe_a, probe_b)]
+    monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "always")  # compiled in the run, not in the background
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
     monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: names + ["elsewhere.kernel"])
     fb = recording_feedback()

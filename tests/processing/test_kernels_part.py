@@ -72,3 +72,62 @@ def test_the_warm_up_task_compiles_family_by_family_and_stops_on_cancel(qgis_app
     cancelled = kernels.WarmUpTask(["dense", "distortion"], python)
     cancelled.cancel()
     assert not cancelled.run() and cancelled.done == []
+
+
+def test_the_warm_up_python_is_this_installations_never_the_first_on_path(qgis_app, monkeypatch, tmp_path):
+    """Inside QGIS ``sys.executable`` is QGIS itself: the warm-up runs in a Python of this installation and version,
+    not in whatever ``python3`` comes first on PATH (another Python, without numba)."""
+    import os
+
+    from insar_geohazards import warm_kernels
+
+    other = tmp_path / "bin" / "python3"
+    other.parent.mkdir()
+    other.write_text("#!/bin/sh\nexit 3\n")
+    other.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{other.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    for executable in ("/usr/bin/qgis", str(other)):  # QGIS itself; an embedded Python's guess from PATH
+        monkeypatch.setattr(sys, "executable", executable)
+        monkeypatch.setattr(sys, "_base_executable", executable, raising=False)
+        found = warm_kernels.find_python()
+        assert found and os.path.basename(found).startswith("python") and found != str(other), found
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    import subprocess
+
+    out = subprocess.run([found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.strip() == version, (found, out)
+
+
+def test_a_warm_up_in_a_python_without_numba_is_never_recorded_as_done(qgis_app, tmp_path):
+    """The warm-up's Python lacks numba: each family fails with that reason, and the task is not recorded done
+    (the next start tries again), instead of "Task complete" with nothing compiled."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from qgis.PyQt.QtCore import QSettings
+
+    from insar_geohazards.ui import kernels
+
+    fake = tmp_path / "python3"  # this Python, as one where numba does not import
+    code = ("import runpy, sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
+    fake.write_text(f'#!/bin/sh\nexec {sys.executable} -c "{code}" "$@"\n')
+    fake.chmod(0o755)
+    QSettings().remove(kernels.SETTINGS_KEY)
+    part = kernels.KernelsPart(_Iface())
+    task = kernels.WarmUpTask(["activity"], str(fake))
+    assert not task.run() and task.failed == ["activity"] and task.done == []
+    assert "no numba" in task.reasons["activity"], task.reasons
+    part.record(False, task)
+    assert kernels.KernelsPart.needs_warm_up()  # not recorded: the next start warms up again
+    task.failed, task.done = [], []
+    part.record(True, task)  # a task that compiled nothing says nothing done
+    assert kernels.KernelsPart.needs_warm_up()
+
+
+def test_quitting_qgis_cancels_the_warm_up_without_asking(qgis_app):
+    from qgis.core import QgsTask
+
+    from insar_geohazards.ui import kernels
+
+    task = kernels.WarmUpTask(["dense"], sys.executable)
+    assert task.flags() & QgsTask.Flag.CancelWithoutPrompt and task.canCancel()
