@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from qgis.core import QgsApplication, QgsTask
+from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QSettings, QTimer
 
 SETTINGS_KEY = "insar_geohazards/kernels_warmed_version"
@@ -166,8 +166,6 @@ class KernelsPart:
         if ok and task.done and not task.failed:
             QSettings().setValue(SETTINGS_KEY, plugin_version())
         elif task.failed:
-            from qgis.core import QgsMessageLog
-
             QgsMessageLog.logMessage("Kernels not compiled ahead: " + "; ".join(
                 f"{n}: {r}" for n, r in task.reasons.items()) + ". Each tool's first run compiles its own.",
                 "InSAR Geohazards", Qgis.MessageLevel.Warning)

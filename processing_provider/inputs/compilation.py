@@ -77,6 +77,12 @@ def _warm_kernels():
     return importlib.import_module(__package__.rsplit(".", 2)[0] + ".warm_kernels")
 
 
+#: A run whose numpy estimate (the table's CPU per MB times its bytes) is at most this fraction of the compile it
+#: would wait for runs as numpy while the compile goes on in the background: the per-MB rate can miss a run's window
+#: and dates by several times, so only a run clearly shorter than the wait is run as numpy.
+NUMPY_MARGIN = 10.0
+
+
 def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> CompilePlan:
     """What a run does with kernels not compiled yet (not in this process, not recorded whole in the cache:
     :func:`pending_families`). By default (``auto``) they compile in the background, in a detached process of
@@ -112,6 +118,8 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "compile"
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         mode = "numpy"
+    elif work_bytes is not None and numpy_s * NUMPY_MARGIN <= compile_s:
+        mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
     else:
         mode = "background"
     return CompilePlan(mode, families, compile_s, numpy_s, todo, entry or "",
@@ -168,8 +176,12 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
         return
     names = ", ".join(f.name for f in plan.families)
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
+    from ...algorithms import kernel_families
+
+    as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
-           "their numpy form is measured as fast as the compiled one")
+           "their numpy form is measured as fast as the compiled one" if as_fast else
+           f"a small run: as numpy it ends long before the ~{plan.compile_s:.0f} CPU-s of compiling they need")
     feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "
                       "CPU-s estimated): the same results. "
                       + ("They compile in the background meanwhile, for the later runs. " if started else "")
