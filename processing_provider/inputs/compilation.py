@@ -118,7 +118,7 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "compile"
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         mode = "numpy"
-    elif work_bytes is not None and numpy_s * NUMPY_MARGIN <= compile_s:
+    elif work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
         mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
     else:
         mode = "background"

@@ -42,23 +42,29 @@ AS_FAST = {"families": {"sbas": {"compile_cpu_s": 14.3, "numpy_cpu_s_per_mb": 0.
                                              "numba_cpu_s_per_mb": 0.0}}}
 
 
-def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast(qgis_app, cold):
+def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_run_small(qgis_app, cold):
     from insar_geohazards.algorithms.kernel_families import OutputWork
+    from insar_geohazards.processing_provider.inputs import compilation
     from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
 
-    # whatever the size (a numpy estimate can miss a window or the dates by 1,000x): the background compile
-    for size in (1, 2**20, 10 * 2**20, None):
+    # a run whose numpy estimate is not a tenth of the compile (the estimate can miss a window or the dates by
+    # several times), or whose size is not known: it waits for the background compile
+    for size in (2**20, 10 * 2**20, None):
         plan = plan_compilation(SBAS, size, TABLE)
         assert plan.mode == "background" and [f.name for f in plan.families] == ["sbas", "ground_reference"]
         assert plan.compile_s == pytest.approx(15.5)
     assert plan_compilation(SBAS, 2**20, TABLE).numpy_s == pytest.approx(2.6)  # the estimate, for the log
+    # a small run (0.1 CPU-s as numpy against 15.5 of compiling) runs as numpy while the compile goes on behind it
+    small = plan_compilation(SBAS, 1, TABLE)
+    assert small.mode == "numpy" and small.numpy_s * compilation.NUMPY_MARGIN <= small.compile_s
     okada = ("elastic.okada", "elastic.okada_planes")
-    assert plan_compilation(okada, OutputWork(2**20), TABLE).mode == "background"
-    assert plan_compilation(SBAS, 2**20, {}).mode == "background"  # no measured table
+    assert plan_compilation(okada, OutputWork(10 * 2**20), TABLE).mode == "background"
+    assert plan_compilation(okada, OutputWork(2**20), TABLE).mode == "numpy"  # 1 CPU-s against 30 of compiling
+    assert plan_compilation(SBAS, 10 * 2**20, {}).mode == "background"  # no measured table
     # numpy as fast as compiled (within 1.5x per MB): the numpy form now, for every family of the run
     assert plan_compilation(("timeseries.sbas",), 10 * 2**30, AS_FAST).mode == "numpy"
     assert plan_compilation(("corrections.closure",), None, AS_FAST).mode == "numpy"
-    assert plan_compilation(SBAS, 2**20, AS_FAST).mode == "background"  # the ground reference's numpy is not
+    assert plan_compilation(SBAS, 10 * 2**20, AS_FAST).mode == "background"  # the ground reference's numpy is not
     # the tool's own measured row replaces the families' whole warm-ups in the estimate
     rows = {**TABLE, "tools": {"sbasinversion:nocoherence": {"sbas": 1.9, "ground_reference": 0.1}}}
     own = plan_compilation(SBAS, 2**20, rows, entry="sbasinversion:nocoherence")

@@ -38,7 +38,8 @@ def test_outputs_carry_their_units_and_draws_and_keep_their_bytes_under_any_budg
         assert np.array_equal(a, b, equal_nan=True)
     meta = gdal.Open(whole["OUTPUT_PROBABILITY"]).GetMetadata()
     assert meta["SAMPLES"] == "64" and meta["RANGES"] == "WETNESS 0.4-1" and meta["SEED"]
-    assert gdal.Open(whole["OUTPUT"]).GetRasterBand(1).GetDescription() == "factor_of_safety"
+    ds = gdal.Open(whole["OUTPUT"])  # the band dies with an unnamed dataset on GDAL >= 3.8
+    assert ds.GetRasterBand(1).GetDescription() == "factor_of_safety"
 
 
 def test_a_rotated_or_non_metric_grid_is_refused(qgis_app, tmp_path):
