@@ -161,9 +161,10 @@ def test_a_second_dem_on_another_grid_and_crs_is_resampled_and_said(run_alg, tmp
 
     ref_p, _, _, _, _ = pair(tmp_path, sx=0.0, sy=0.0, dz=0.0, dump=False, shape=(200, 220))
     # the other DEM in UTM 18S (EPSG:32718), 7 m cells, its heights the same terrain moved 6 m east, 4 m south
-    tr = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:32718"), QgsCoordinateReferenceSystem("EPSG:32717"),
-                                QgsProject.instance())
-    corner = tr.transform(QgsPointXY(GT[0], GT[3]), QgsCoordinateTransform.ReverseTransform)
+    zone17, zone18 = QgsCoordinateReferenceSystem("EPSG:32717"), QgsCoordinateReferenceSystem("EPSG:32718")
+    tr = QgsCoordinateTransform(zone18, zone17, QgsProject.instance())
+    # the corner back into zone 18 by a transform of its own (no direction enum: 3.22 and Qt6 spell it apart)
+    corner = QgsCoordinateTransform(zone17, zone18, QgsProject.instance()).transform(QgsPointXY(GT[0], GT[3]))
     gt2 = (corner.x() - 200.0, 7.0, 0.0, corner.y() + 200.0, 0.0, -7.0)
     shape2 = (380, 400)
     x2, y2 = grid_xy(gt2, shape2)
