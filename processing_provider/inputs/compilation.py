@@ -15,8 +15,10 @@ from .feedback import CompilationShare, compilation_share
 
 #: ``auto`` (default): a run whose kernels are not compiled starts their compilation in the background (a detached
 #: process, :func:`warm_kernels.start_background`) and waits for it, or runs them as numpy meanwhile where the
-#: measured table has numpy as fast (:func:`~algorithms.kernel_families.numpy_as_fast`); ``always``: the run
-#: compiles what it needs itself (benchmarks of the compile); ``never``: kernels not compiled yet always run as Python
+#: measured table has numpy as fast (:func:`~algorithms.kernel_families.numpy_as_fast`) or the run is small
+#: (:data:`NUMPY_MARGIN`); ``wait``: it always waits for the background compile (a batch of many small runs);
+#: ``always``: the run compiles what it needs itself (benchmarks of the compile); ``never``: kernels not compiled
+#: yet always run as Python
 POLICY_ENV = "INSAR_GEOHAZARDS_COMPILE"
 
 def core_modules(kernels) -> list:
@@ -118,7 +120,7 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "compile"
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         mode = "numpy"
-    elif work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
+    elif policy != "wait" and work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
         mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
     else:
         mode = "background"

@@ -276,11 +276,12 @@ SCRIPT = textwrap.dedent(r"""
 
 def _run_cold(tmp_path, params, **env):
     cache = tmp_path / "numba_cache"
-    cache.mkdir(exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     script = tmp_path / "cold_run.py"
     script.write_text(SCRIPT)
-    full = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(cache), **env)
+    full = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(cache))
     full.pop("INSAR_GEOHAZARDS_COMPILE", None)
+    full.update(env)
     out = subprocess.run([sys.executable, str(script), json.dumps(params)], env=full, capture_output=True,
                          text=True, timeout=900)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
@@ -302,15 +303,21 @@ def test_a_cold_run_waits_for_the_background_compile_compiles_nothing_itself_and
         return {"INTERFEROGRAMS": files, "COHERENCE": coh, "WEIGHTING": 1,
                 "OUTPUT_TIMESERIES": str(tmp_path / f"ts_{tag}.tif"), "OUTPUT_VELOCITY": str(tmp_path / f"v_{tag}.tif")}
 
-    cold = _run_cold(tmp_path, params("cold"))  # an empty numba cache: a first run on this machine
+    # an empty numba cache: a first run on this machine. A run this small runs as numpy by default while the
+    # compile goes on behind it (tested below); told to wait, it waits for the background compile
+    cold = _run_cold(tmp_path, params("cold"), INSAR_GEOHAZARDS_COMPILE="wait")
     assert "compiling them in the background" in cold["log"] and "Kernels ready" in cold["log"], cold["log"]
     assert cold["compiled"] == [], cold["compiled"]  # not one kernel compiled in the run, not even a helper
     again = _run_cold(tmp_path, params("again"))  # the same cache: ready, nothing said, nothing compiled
+    small = _run_cold(tmp_path / "small", params("small"))  # another empty cache, the default policy: as numpy
+    assert "this run runs them as numpy (a small run" in small["log"] and small["compiled"] == [], small["log"]
     assert "background" not in again["log"] and again["compiled"] == [], again
     run_alg("sbasinversion", params("numba"))  # this process: the kernels compiled or loaded from the cache
     for name in ("ts", "v"):
-        a, b = read_array(tmp_path / f"{name}_cold.tif"), read_array(tmp_path / f"{name}_numba.tif")
-        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
+        b = read_array(tmp_path / f"{name}_numba.tif")
+        for tag in ("cold", "small"):
+            a = read_array(tmp_path / f"{name}_{tag}.tif")
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (name, tag)
 
 
 @pytest.mark.slow

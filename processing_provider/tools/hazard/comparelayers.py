@@ -72,13 +72,13 @@ class CompareLayers(GeohazardAlgorithm):
 
         # a field hangs off a points-only input (QGIS 3.22's field widget crashes on an input that accepts rasters);
         # INPUT / REFERENCE given points with FIELD / REFERENCE_FIELD still work, as scripts write them
-        self.addParameter(QgsProcessingParameterMapLayer(self.INPUT, "Layer to check (raster or points; this or "
-                                                         "its points below)", types=_TYPES, optional=True))
+        self.addParameter(QgsProcessingParameterMapLayer(self.INPUT, "Layer to check (raster or points)",
+                                                         types=_TYPES, optional=True))
         self.addParameter(declare.features(self.INPUT_POINTS, "Or: points to check, with a field", "point",
                                            optional=True))
         self.addParameter(declare.field(self.FIELD, "Their field", self.INPUT_POINTS, numeric=True, optional=True))
-        self.addParameter(QgsProcessingParameterMapLayer(self.REFERENCE, "Reference (raster or points; this or "
-                                                         "reference points below)", types=_TYPES, optional=True))
+        self.addParameter(QgsProcessingParameterMapLayer(self.REFERENCE, "Reference (raster or points)",
+                                                         types=_TYPES, optional=True))
         self.addParameter(declare.features(self.REFERENCE_POINTS, "Or: reference points, with a field", "point",
                                            optional=True))
         self.addParameter(declare.field(self.REFERENCE_FIELD, "Their field", self.REFERENCE_POINTS,

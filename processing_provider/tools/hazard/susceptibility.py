@@ -127,7 +127,7 @@ class Susceptibility(GeohazardAlgorithm):
                                        file_filter="Susceptibility model (*.zip *.json)", optional=True))
         self.addParameter(declare.integer(self.REPEATS, "Cross-validation repeats (independent partitions)", 10, 1,
                                           1000, advanced=True))
-        self.addParameter(declare.features(self.ABSENCE, "Surveyed absences (points or polygons without events)",
+        self.addParameter(declare.features(self.ABSENCE, "Surveyed absences (points or polygons)",
                                            ("polygon", "point"), optional=True))
         self.addParameter(declare.features(self.STUDY_AREA, "Study area (polygons)", "polygon", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Susceptibility (0-1)"))
