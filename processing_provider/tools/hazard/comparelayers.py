@@ -42,6 +42,8 @@ class CompareLayers(GeohazardAlgorithm):
         "against DS, InSAR against levelling or GNSS. It needs two rasters or point layers (points with a field); "
         "it gives their differences (INPUT minus REFERENCE) and a table of bias, RMSE, NMAD, correlation, "
         "orthogonal regression and paired tests.\n\n"
+        "<b>Inputs</b>: INPUT and REFERENCE take a raster or points; points with their field go in INPUT_POINTS + "
+        "FIELD and REFERENCE_POINTS + REFERENCE_FIELD (or, from scripts, in INPUT / REFERENCE with the field).\n"
         "<b>Pairing</b>: raster with raster: REFERENCE is resampled (bilinear) onto INPUT's grid, every pixel where "
         "both have a value is a pair, and the differences are a raster (OUTPUT_RASTER). Points with points: each "
         "INPUT point is paired with the nearest REFERENCE point within MAX_DISTANCE_M (m, in INPUT's CRS); raster "
