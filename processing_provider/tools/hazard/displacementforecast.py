@@ -115,18 +115,18 @@ class DisplacementForecast(GeohazardAlgorithm):
     def _series_dates(self, parameters, context):
         """``(dates, forecast dates, options)``, each checked: one input and its output, the dates, the length."""
         has_v, has_r = bool(parameters.get(self.INPUT)), bool(parameters.get(self.INPUT_RASTER))
-        dated, series = self._label(self.INPUT), self._label(self.INPUT_RASTER)
+        dated, series = _label(self, self.INPUT), _label(self, self.INPUT_RASTER)
         if has_v == has_r:
             raise GeohazardError(self.tr(f"{dated} or {series} is needed: give one of the two" if not has_v else
                                          f"Give either {dated} or {series}, not both"))
         if has_r and not parameters.get(self.OUTPUT_RASTER):
-            raise GeohazardError(self.tr(f"{series} needs {self._label(self.OUTPUT_RASTER)}: a .tif path, or a "
+            raise GeohazardError(self.tr(f"{series} needs {_label(self, self.OUTPUT_RASTER)}: a .tif path, or a "
                                          "temporary output"))
         if has_v and not parameters.get(self.OUTPUT):
-            raise GeohazardError(self.tr(f"{dated} needs {self._label(self.OUTPUT)}: a .gpkg path, or a temporary "
+            raise GeohazardError(self.tr(f"{dated} needs {_label(self, self.OUTPUT)}: a .gpkg path, or a temporary "
                                          "output"))
         if parameters.get(self.THICKNESS) and not has_r:
-            raise GeohazardError(self.tr(f"{self._label(self.THICKNESS)} is a raster on the grid of {series}: give "
+            raise GeohazardError(self.tr(f"{_label(self, self.THICKNESS)} is a raster on the grid of {series}: give "
                                          "the series as a raster, or leave the thickness empty"))
         if has_r:
             info = self.raster_info(parameters, self.INPUT_RASTER, context)
@@ -145,24 +145,12 @@ class DisplacementForecast(GeohazardAlgorithm):
         try:
             origin_date = parse_date(origin) if origin else None
         except (GeohazardError, ValueError):
-            raise GeohazardError(f"{self._label(self.ORIGIN_DATE)}: {origin!r} is not a date (YYYY-MM-DD)") from None
+            raise GeohazardError(f"{_label(self, self.ORIGIN_DATE)}: {origin!r} is not a date (YYYY-MM-DD)") from None
         fc.check_origin(origin_date, dates, fc.FORECAST_MODELS if model == fc.BEST else (model,),
-                        name=self._label(self.ORIGIN_DATE))
+                        name=_label(self, self.ORIGIN_DATE))
         opts = dict(model=model, criterion=self.CRITERIA[v.CRITERION].lower(), holdout=int(v.HOLDOUT),
                     origin_date=origin_date, primary_end_days=v.PRIMARY_END_DAYS or None)
         return dates, v.FORECAST_DATES, opts
-
-    def _label(self, pid: str) -> str:
-        """What the dialog shows for ``pid``, then the ID scripts use: ``Forecast (mm) (OUTPUT_RASTER)``."""
-        return f"{self.parameterDefinition(pid).description()} ({pid})"
-
-    @staticmethod
-    def _not_written(context, unused) -> None:
-        """The outputs of the other kind of input are not written: QGIS is told not to load them."""
-        layers = context.layersToLoadOnCompletion()
-        keep = {path: details for path, details in layers.items() if details.outputName not in unused}
-        if len(keep) != len(layers):
-            context.setLayersToLoadOnCompletion(keep)
 
     def process(self, parameters, context, feedback):
         dates, text, opts = self._series_dates(parameters, context)
@@ -179,14 +167,14 @@ class DisplacementForecast(GeohazardAlgorithm):
                                                "model": out.get(self.OUTPUT_MODEL)},
                                         run=run, progress=progress, context=context)
             rmse, coverage, counts, name = res["rmse"], res["coverage"], res["counts"], self.INPUT_RASTER
-            self._not_written(context, (self.OUTPUT,))
+            _not_written(context, (self.OUTPUT,))
         else:
             source, uri = layers.dated_source(self, parameters, self.INPUT, context)
             out = {self.OUTPUT: self.parameterAsOutputLayer(parameters, self.OUTPUT, context)}
             rmse, coverage, counts = io_fc.forecast_points(source, self.INPUT, uri, fdates, opts, out[self.OUTPUT],
                                                            run=run, progress=progress, context=context)
             name = self.INPUT
-            self._not_written(context, (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL))
+            _not_written(context, (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL))
         if not counts[1:].sum():
             raise GeohazardError(f"no point or pixel of {name} has enough valid dates for the model: nothing to "
                                  "forecast")
@@ -202,3 +190,16 @@ class DisplacementForecast(GeohazardAlgorithm):
             feedback.pushWarning("the series are too short for a rolling-origin hold-out: the sigma is the model's "
                                  "own, not checked on held-out dates, and the line was kept")
         return {**out, self.HOLDOUT_RMSE_MM: rmse, self.COVERAGE_2SIGMA: coverage}
+
+
+def _label(alg, pid: str) -> str:
+    """What the dialog shows for ``pid``, then the ID scripts use: ``Forecast (mm) (OUTPUT_RASTER)``."""
+    return f"{alg.parameterDefinition(pid).description()} ({pid})"
+
+
+def _not_written(context, unused) -> None:
+    """The outputs of the other kind of input are not written: QGIS is told not to load them."""
+    layers = context.layersToLoadOnCompletion()
+    keep = {path: details for path, details in layers.items() if details.outputName not in unused}
+    if len(keep) != len(layers):
+        context.setLayersToLoadOnCompletion(keep)
