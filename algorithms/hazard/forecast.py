@@ -167,6 +167,18 @@ def check_origin(origin_date, dates: Sequence, models: Sequence[str], *, name: s
             "before the first date)")
 
 
+def origin_of(text: str, dates: Sequence, model: str, *, name: str = "ORIGIN_DATE"):
+    """The origin date typed (empty: None), checked by :func:`check_origin` for ``model`` (or :data:`BEST`)."""
+    if not text:
+        return None
+    try:
+        origin = parse_date(text)
+    except (GeohazardError, ValueError):
+        raise GeohazardError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+    check_origin(origin, dates, FORECAST_MODELS if model == BEST else (model,), name=name)
+    return origin
+
+
 def rolling_origins(n_dates: int, min_fit: int) -> list:
     """The rolling origins: indices ``o`` (fit on the dates before ``o``, predict the dates from ``o`` on) spread
     evenly over the last :data:`ROLLING_SHARE` of the dates, none before ``min_fit`` dates; at most

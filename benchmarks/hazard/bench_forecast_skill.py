@@ -7,8 +7,9 @@ chosen on 80-date series of a known truth.
 Real sets (``tests/data``, with their licences): Boissano RADARSAT PS (106 dates 2003-2010), EGMS Ustica L2b ascending
 117 and descending 22 (2020-2024), Mexico City Sentinel-1 (13 dates, 192 days) by a least-squares SBAS of its 30
 unwrapped interferograms written here (every pair, one date fixed at zero). Made sets (100 dates every 12 days, a
-line of -20..+5 mm/yr): AR(1) noise (phi 0.8, 2 mm), a random walk (0.6 mm a step) with 1 mm white noise, steps of
-3-10 mm at random dates (4 per 100 dates on average), an annual term of 2-6 mm the line does not model. For each set: the RMSE of MODEL 0's
+line of -20..+5 mm/yr): AR(1) noise (phi 0.8, 2 mm), a random walk (0.6 mm a step) with 1 mm white noise, steps
+of 3-10 mm at random dates (4 per 100 dates on average), an annual term of 2-6 mm the line does not model. For each
+set: the RMSE of MODEL 0's
 forecasts over the held-out 30 % and its ratio to MODEL 1's, the share of held-out values within 2 sigma of MODEL 0's
 forecast, the share of curved models chosen. Then the share of 80-date series (12 days apart, white noise 1.5 mm,
 parameters drawn around those of ``tests/core/test_hazard_forecast.py``) whose chosen model is their own.
@@ -81,7 +82,8 @@ def mexico_sbas(folder: str, *, wavelength_m: float = 0.05550415767769124):
 
 def real_sets(per_set: int, rng):
     sets = {}
-    dates, d = dated_points(os.path.join(DATA, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp"))
+    shp = os.path.join(DATA, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp")
+    dates, d = dated_points(shp)
     sets["Boissano RADARSAT PS"] = (dates, d)
     for name, file in (("EGMS Ustica asc 117", "asc_117_subset.gpkg"), ("EGMS Ustica desc 22", "desc_022_subset.gpkg")):
         sets[name] = dated_points(os.path.join(DATA, "egms_ustica", file))
@@ -117,7 +119,8 @@ def made_sets(per_set: int, rng):
     season = rng.uniform(2, 6, m) * np.sin(2 * np.pi * y[:, None] + phase) + rng.normal(0.0, 1.5, (n, m))
     white = rng.normal(0.0, 1.5, (n, m))
     return {"made: AR(1) phi 0.8": (DATES, line + ar), "made: random walk": (DATES, line + walk),
-            "made: steps 3-10 mm, 4 per series": (DATES, line + step + white), "made: unmodelled annual": (DATES, line + season)}
+            "made: steps 3-10 mm, 4 per series": (DATES, line + step + white),
+            "made: unmodelled annual": (DATES, line + season)}
 
 
 def cut_and_forecast(dates, d):

@@ -157,7 +157,8 @@ def forecast_points(source, name: str, uri: str, forecast_dates, opts: dict, out
     """Read the dated points ``source``, forecast them, write and style the layer ``out``: ``(hold-out RMSE,
     rolling-origin 2-sigma coverage, counts per model code)``."""
     data = read_dated_features(source, name, SubProgress(progress, 0, 10), uri)
-    fields, rmse, coverage, counts = run_points(data, forecast_dates, opts, run=run, progress=SubProgress(progress, 10, 90))
+    fields, rmse, coverage, counts = run_points(data, forecast_dates, opts, run=run,
+                                                progress=SubProgress(progress, 10, 90))
     vector.write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
                         progress=SubProgress(progress, 90, 100))
     styles.style_vector_graduated(out, f"D{forecast_dates[-1]:%Y%m%d}", context=context, ramp_name="RdBu", unit="mm")
@@ -177,3 +178,18 @@ def point_fields(data, res: fc.Forecast, forecast_dates) -> dict:
     for i, d in enumerate(forecast_dates):
         fields[f"S{d:%Y%m%d}"] = res.sigma_mm[i]
     return fields
+
+
+def log_summary(progress, counts, labels, holdout: int, rmse: float, coverage: float) -> None:
+    """The run's last lines: models used, the hold-out RMSE, the rolling-origin coverage (or why there is none)."""
+    progress.push_info("model counts: " + ", ".join(f"{labels[i]} {int(n)}" for i, n in enumerate(counts) if i and n)
+                       + f"; {int(counts[0])} left empty")
+    if holdout:
+        progress.push_info(f"hold-out RMSE over the last {holdout} dates: {rmse:.3f} mm")
+    if coverage == coverage:
+        progress.push_info(f"rolling-origin hold-out: {100 * coverage:.1f} % of the held-out values within 2 sigma "
+                           "of their forecasts (near 95 % when the sigma is right); report the forecast +- 2 sigma "
+                           "with this coverage")
+    else:
+        progress.push_warning("the series are too short for a rolling-origin hold-out: the sigma is the model's own, "
+                              "not checked on held-out dates, and the line was kept")

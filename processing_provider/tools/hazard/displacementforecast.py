@@ -4,7 +4,6 @@ and the 1-sigma of a future measurement at each forecast date, scored on held-ou
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import parse_date
 from ....algorithms.hazard import forecast as fc
 from ....fileio.base import raster
 from ....fileio.motion import displacement_forecast as io_fc
@@ -142,12 +141,7 @@ class DisplacementForecast(GeohazardAlgorithm):
         model = fc.BEST if v.MODEL == 0 else fc.FORECAST_MODELS[v.MODEL - 1]
         fc.check_series_length(len(dates), model, int(v.HOLDOUT), name=self.INPUT_RASTER if has_r else self.INPUT)
         origin = (v.ORIGIN_DATE or "").strip()
-        try:
-            origin_date = parse_date(origin) if origin else None
-        except (GeohazardError, ValueError):
-            raise GeohazardError(f"{_label(self, self.ORIGIN_DATE)}: {origin!r} is not a date (YYYY-MM-DD)") from None
-        fc.check_origin(origin_date, dates, fc.FORECAST_MODELS if model == fc.BEST else (model,),
-                        name=_label(self, self.ORIGIN_DATE))
+        origin_date = fc.origin_of(origin, dates, model, name=_label(self, self.ORIGIN_DATE))
         opts = dict(model=model, criterion=self.CRITERIA[v.CRITERION].lower(), holdout=int(v.HOLDOUT),
                     origin_date=origin_date, primary_end_days=v.PRIMARY_END_DAYS or None)
         return dates, v.FORECAST_DATES, opts
@@ -178,17 +172,7 @@ class DisplacementForecast(GeohazardAlgorithm):
         if not counts[1:].sum():
             raise GeohazardError(f"no point or pixel of {name} has enough valid dates for the model: nothing to "
                                  "forecast")
-        feedback.pushInfo("model counts: " + ", ".join(f"{MODEL_LABELS[i]} {int(n)}" for i, n in enumerate(counts)
-                                                      if i and n) + f"; {int(counts[0])} left empty")
-        if opts["holdout"]:
-            feedback.pushInfo(f"hold-out RMSE over the last {opts['holdout']} dates: {rmse:.3f} mm")
-        if coverage == coverage:
-            feedback.pushInfo(f"rolling-origin hold-out: {100 * coverage:.1f} % of the held-out values within 2 sigma "
-                              "of their forecasts (near 95 % when the sigma is right); report the forecast +- 2 sigma "
-                              "with this coverage")
-        else:
-            feedback.pushWarning("the series are too short for a rolling-origin hold-out: the sigma is the model's "
-                                 "own, not checked on held-out dates, and the line was kept")
+        io_fc.log_summary(progress, counts, MODEL_LABELS, opts["holdout"], rmse, coverage)
         return {**out, self.HOLDOUT_RMSE_MM: rmse, self.COVERAGE_2SIGMA: coverage}
 
 
