@@ -109,10 +109,11 @@ class DisplacementForecast(GeohazardAlgorithm):
                                                  self.tr("Share of held-out values within 2 sigma")))
 
     def check(self, parameters, context):
+        self._inputs_and_outputs(parameters)
         self._series_dates(parameters, context)
 
-    def _series_dates(self, parameters, context):
-        """``(dates, forecast dates, options)``, each checked: one input and its output, the dates, the length."""
+    def _inputs_and_outputs(self, parameters):
+        """One input, its output given; a thickness only with a raster (the base checks before every run)."""
         has_v, has_r = bool(parameters.get(self.INPUT)), bool(parameters.get(self.INPUT_RASTER))
         dated, series = _label(self, self.INPUT), _label(self, self.INPUT_RASTER)
         if has_v == has_r:
@@ -127,6 +128,10 @@ class DisplacementForecast(GeohazardAlgorithm):
         if parameters.get(self.THICKNESS) and not has_r:
             raise GeohazardError(self.tr(f"{_label(self, self.THICKNESS)} is a raster on the grid of {series}: give "
                                          "the series as a raster, or leave the thickness empty"))
+
+    def _series_dates(self, parameters, context):
+        """``(dates, forecast dates, options)``, each checked: one input and its output, the dates, the length."""
+        has_r = bool(parameters.get(self.INPUT_RASTER))
         if has_r:
             info = self.raster_info(parameters, self.INPUT_RASTER, context)
             dates = points.raster_dates(info, self.INPUT_RASTER)
