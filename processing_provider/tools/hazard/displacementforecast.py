@@ -48,7 +48,7 @@ class DisplacementForecast(GeohazardAlgorithm):
         "logarithmic creep S = A + B ln(1 + tau/tau_c) + C tau; secondary consolidation a + K log10(tau/Tp); "
         "exponential decay a + A (1 - exp(-tau/tau_c)) (tau_c fitted). 'Best by hold-out skill' (the default) "
         "scores each model by a rolling-origin hold-out (fitted on the dates before each of up to 5 origins in the "
-        "last 30 % of the series, predicted on the dates after it) and keeps the line unless another model's "
+        "last half of the series, predicted on the dates after it) and keeps the line unless another model's "
         "error is below half the line's, lower from every origin, and its fit better than the line's by more than "
         "the criterion's penalty (AIC, AICc or BIC) with the residuals' correlation counted; the simplest of the "
         "models close to the best wins. A season needs 2 years and 24 dates, a curvature 1 year and 20 dates. "
