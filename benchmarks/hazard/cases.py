@@ -17,6 +17,9 @@ CASES = [
          run='"$PY" "$HERE/bench_susceptibility_ecuador.py" reference 100\n'
              'for m in 1 2; do for s in 0 7; do "$PY" "$HERE/bench_susceptibility_ecuador.py" run "$OUT/ec_${m}_${s}" '
              '$m $s 1 1; done; done'),
+    dict(name="forecast_skill", measures="displacementforecast MODEL 0 vs the line: real and made series cut at 70 %",
+         peer="MODEL 1 (the line) on the same series", table=None,
+         run='"$PY" "$HERE/bench_forecast_skill.py" ${SERIES:-100}'),
     dict(name="swath_points", measures="swath profile through 10 M points (core and tool)",
          peer="none: the 30 s goal", table=None,
          run='"$PY" "$HERE/bench_swath_points.py" ${POINTS:-10000000} ${TOOL_POINTS:-10000000}'),

@@ -53,7 +53,7 @@ class RasterOutputs:
                             metadata=dict(metadata, QUANTITY="1-sigma of a future measurement")),
             "model": writer("model", dtype=np.uint8, nodata=0, descriptions=["forecast model"],
                             metadata={"MODEL_CODES": fc.model_codes_text(), "NODATA": "0 = no model fitted"})}
-        self.sse = self.count = None
+        self.sse = self.count = self.cover_hits = self.cover_count = None
         self.c_alpha = []
         self.codes = np.zeros(len(fc.FORECAST_MODELS) + 1, np.int64)
 
@@ -62,13 +62,17 @@ class RasterOutputs:
             w.write(out[key], row=block.row0)
         self.sse = add_rows(self.sse, out["sse"])
         self.count = add_rows(self.count, out["count"])
+        self.cover_hits = add_rows(self.cover_hits, out["cover_hits"])
+        self.cover_count = add_rows(self.cover_count, out["cover_count"])
         self.codes += np.bincount(out["model"].reshape(-1), minlength=self.codes.size)
         if "c_alpha" in out:
             self.c_alpha.append(out["c_alpha"][np.isfinite(out["c_alpha"])])
 
     def summary(self) -> dict:
-        """``rmse`` (mm, NaN without a hold-out), ``counts`` per model code, ``c_alpha`` (the values, or None)."""
-        return {"rmse": fc.holdout_rmse(float(self.sse), float(self.count)), "counts": self.codes,
+        """``rmse`` (mm, NaN without a hold-out), ``coverage`` (share of the rolling-origin held-out values within
+        2 sigma, NaN without one), ``counts`` per model code, ``c_alpha`` (the values, or None)."""
+        return {"rmse": fc.holdout_rmse(float(self.sse), float(self.count)),
+                "coverage": fc.coverage_share(float(self.cover_hits), float(self.cover_count)), "counts": self.codes,
                 "c_alpha": np.concatenate(self.c_alpha) if self.c_alpha else None}
 
 
@@ -123,12 +127,13 @@ class PointParts:
         return fc.Forecast(np.concatenate([x.value_mm for x in p], axis=1),
                            np.concatenate([x.sigma_mm for x in p], axis=1),
                            np.concatenate([x.model_code for x in p]), np.concatenate([x.holdout_sse for x in p]),
-                           np.concatenate([x.holdout_count for x in p]))
+                           np.concatenate([x.holdout_count for x in p]), None,
+                           np.concatenate([x.coverage_hits for x in p]), np.concatenate([x.coverage_count for x in p]))
 
 
 def run_points(data, forecast_dates, opts: dict, *, run, progress) -> tuple:
     """Forecast every point of ``data`` (:class:`.points.DatedFeatures`) on the block engine (groups of points):
-    ``(fields of the output layer, hold-out RMSE in mm, counts per model code)``."""
+    ``(fields of the output layer, hold-out RMSE in mm, rolling-origin 2-sigma coverage, counts per model code)``."""
     series = data.displacement_mm
     m = series.shape[1]
     models = fc.FORECAST_MODELS if opts["model"] == fc.BEST else (opts["model"],)
@@ -142,20 +147,22 @@ def run_points(data, forecast_dates, opts: dict, *, run, progress) -> tuple:
     res = parts.joined()
     sse = add_rows(None, res.holdout_sse)  # point by point in order: the same whatever the blocks
     count = add_rows(None, res.holdout_count)
-    return point_fields(data, res, forecast_dates), fc.holdout_rmse(float(sse), float(count)), \
+    coverage = fc.coverage_share(float(add_rows(None, res.coverage_hits)), float(add_rows(None, res.coverage_count)))
+    return point_fields(data, res, forecast_dates), fc.holdout_rmse(float(sse), float(count)), coverage, \
         np.bincount(res.model_code, minlength=len(fc.FORECAST_MODELS) + 1)
 
 
 def forecast_points(source, name: str, uri: str, forecast_dates, opts: dict, out: str, *, run, progress,
                     context=None) -> tuple:
     """Read the dated points ``source``, forecast them, write and style the layer ``out``: ``(hold-out RMSE,
-    counts per model code)``."""
+    rolling-origin 2-sigma coverage, counts per model code)``."""
     data = read_dated_features(source, name, SubProgress(progress, 0, 10), uri)
-    fields, rmse, counts = run_points(data, forecast_dates, opts, run=run, progress=SubProgress(progress, 10, 90))
+    fields, rmse, coverage, counts = run_points(data, forecast_dates, opts, run=run,
+                                                progress=SubProgress(progress, 10, 90))
     vector.write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
                         progress=SubProgress(progress, 90, 100))
     styles.style_vector_graduated(out, f"D{forecast_dates[-1]:%Y%m%d}", context=context, ramp_name="RdBu", unit="mm")
-    return rmse, counts
+    return rmse, coverage, counts
 
 
 def point_fields(data, res: fc.Forecast, forecast_dates) -> dict:
@@ -171,3 +178,18 @@ def point_fields(data, res: fc.Forecast, forecast_dates) -> dict:
     for i, d in enumerate(forecast_dates):
         fields[f"S{d:%Y%m%d}"] = res.sigma_mm[i]
     return fields
+
+
+def log_summary(progress, counts, labels, holdout: int, rmse: float, coverage: float) -> None:
+    """The run's last lines: models used, the hold-out RMSE, the rolling-origin coverage (or why there is none)."""
+    progress.push_info("model counts: " + ", ".join(f"{labels[i]} {int(n)}" for i, n in enumerate(counts) if i and n)
+                       + f"; {int(counts[0])} left empty")
+    if holdout:
+        progress.push_info(f"hold-out RMSE over the last {holdout} dates: {rmse:.3f} mm")
+    if coverage == coverage:
+        progress.push_info(f"rolling-origin hold-out: {100 * coverage:.1f} % of the held-out values within 2 sigma "
+                           "of their forecasts (near 95 % when the sigma is right); report the forecast +- 2 sigma "
+                           "with this coverage")
+    else:
+        progress.push_warning("the series are too short for a rolling-origin hold-out: the sigma is the model's own, "
+                              "not checked on held-out dates, and the line was kept")

@@ -3,6 +3,7 @@ series made from each model with known parameters, the sigma's calibration on no
 RMSE against a hand computation, the model choice, refusals."""
 
 import datetime as dt
+import warnings
 
 import numpy as np
 import pytest
@@ -71,8 +72,10 @@ def test_fitted_parameters_of_the_new_models_are_the_true_ones():
 
 def test_prediction_sigma_of_a_line_is_the_textbook_formula():
     """Linear regression: var(y_new) = s^2 (1 + 1/n + (x0 - xbar)^2 / Sxx) (e.g. Draper & Smith, Applied
-    Regression Analysis, 3rd ed., eq. 3.1.8 plus the new observation's variance)."""
-    d = noisy("linear", 1, 4)[:, 0]
+    Regression Analysis, 3rd ed., eq. 3.1.8 plus the new observation's variance). Residuals that alternate in sign
+    (no positive lag-1 correlation, so no AR(1) inflation) and a rolling origin whose errors are within the sigma
+    (calibration factor 1): the calibrated sigma is the textbook one."""
+    d = truth("linear", DATES) + np.where(np.arange(len(DATES)) % 2, 1.5, -1.5)
     res = fc.forecast_series(d, DATES, FUTURE, model="linear")
     x = np.array([(q - DATES[0]).days for q in DATES]) / 365.25
     x0 = np.array([(q - DATES[0]).days for q in FUTURE]) / 365.25
@@ -82,6 +85,61 @@ def test_prediction_sigma_of_a_line_is_the_textbook_formula():
     expected = np.sqrt(s2 * (1 + 1 / x.size + (x0 - x.mean()) ** 2 / sxx))
     assert np.allclose(res.sigma_mm[:, 0], expected, rtol=1e-9)
     assert np.allclose(res.value_mm[:, 0], icept + slope * x0, rtol=1e-9)
+
+
+def test_ar1_inflation_is_the_textbook_factor_and_widens_the_sigma():
+    """(1 + phi) / (1 - phi) with phi the lag-1 autocorrelation (numpy's by hand); AR(1) noise of phi 0.8 gives a
+    wider sigma than white noise of the same variance, and its forecasts' 2-sigma interval covers a new
+    realisation of the process about 95 % of the time."""
+    rng = np.random.default_rng(21)
+    r = rng.normal(size=(90, 3))
+    r[1:, 1] += 0.9 * r[:-1, 1]
+    phi = np.sum(r[1:] * r[:-1], axis=0) / np.sum(r * r, axis=0)
+    expected = (1 + np.clip(phi, 0, fc.PHI_MAX)) / (1 - np.clip(phi, 0, fc.PHI_MAX))
+    assert np.allclose(fc.ar1_inflation(r), expected, rtol=1e-12)
+    m, n_all = 300, len(DATES) + 30
+    noise = np.zeros((n_all, m))
+    noise[0] = rng.normal(0, 2.0, m)
+    for i in range(1, n_all):
+        noise[i] = 0.8 * noise[i - 1] + rng.normal(0, 2.0 * np.sqrt(1 - 0.64), m)
+    dates = [DATES[0] + dt.timedelta(days=12 * i) for i in range(n_all)]
+    d = truth("linear", dates)[:, None] + noise
+    future = dates[len(DATES):]
+    ar = fc.forecast_series(d[:len(DATES)], DATES, future, model="linear")
+    white = fc.forecast_series(truth("linear", DATES)[:, None] + rng.normal(0, 2.0, (len(DATES), m)), DATES,
+                               future, model="linear")
+    assert np.median(ar.sigma_mm) > 1.05 * np.median(white.sigma_mm)
+    coverage = np.mean(np.abs(d[len(DATES):] - ar.value_mm) <= 2 * ar.sigma_mm)
+    assert 0.85 <= coverage <= 0.995, coverage
+
+
+def test_rolling_origin_coverage_is_counted_by_hand():
+    """The rolling origins spread over the last half of the dates; a fixed model's coverage counts every held-out
+    value of every origin once, and on white noise about 95 % of them fall within 2 sigma."""
+    assert fc.rolling_origins(90, 4) == [45, 56, 67, 78, 89]
+    assert fc.rolling_origins(10, 4) == [5, 6, 7, 8, 9]
+    assert fc.rolling_origins(5, 4) == [4] and fc.rolling_origins(4, 4) == []
+    res = fc.forecast_series(noisy("linear", 200, 22), DATES, FUTURE, model="linear")
+    assert (res.coverage_count == sum(90 - o for o in fc.rolling_origins(90, 4))).all()
+    share = fc.coverage_share(res.coverage_hits.sum(), res.coverage_count.sum())
+    assert 0.92 <= share <= 0.99, share
+    assert np.isnan(fc.coverage_share(0.0, 0.0))
+
+
+def test_the_line_is_kept_on_correlated_noise_and_on_a_short_series():
+    """A line with random-walk or AR(1) noise: the default keeps the line for most series (a curve follows the last
+    wiggle); a 16-date, 180-day series of a strong acceleration keeps the line (too short to show a curvature)."""
+    rng = np.random.default_rng(23)
+    m = 200
+    t = np.arange(len(DATES)) * 12 / 365.25
+    walk = np.cumsum(rng.normal(0, 0.6, (len(DATES), m)), axis=0)
+    res = fc.forecast_series(-8 * t[:, None] + walk, DATES, FUTURE)
+    assert np.mean(res.model_code == 1) > 0.75, np.bincount(res.model_code, minlength=7)
+    short = DATES[:16]
+    ts = t[:16]
+    d = (-5 * ts - 200 * ts ** 2)[:, None] + rng.normal(0, 0.5, (16, 50))
+    res = fc.forecast_series(d, short, [short[-1] + dt.timedelta(days=60)])
+    assert (res.model_code == 1).all()
 
 
 def test_holdout_rmse_is_the_hand_computed_one():
@@ -105,11 +163,13 @@ def test_holdout_rmse_is_the_hand_computed_one():
 
 
 @pytest.mark.parametrize("model", fc.FORECAST_MODELS)
-def test_information_criterion_picks_the_true_model_on_clean_ish_series(model):
+def test_the_default_picks_the_true_model_on_clean_ish_series(model):
+    """90 dates of each model with 1.5 mm white noise: the model itself is chosen for most series (the line is
+    preferred unless another model predicts the rolling-origin hold-out clearly better)."""
     res = fc.forecast_series(noisy(model, 100, 6), DATES, FUTURE, model=fc.BEST, origin_date=ORIGIN,
                              primary_end_days=TP)
     share = np.mean(res.model_code == fc.FORECAST_MODELS.index(model) + 1)
-    assert share > 0.85, (model, np.bincount(res.model_code, minlength=7))
+    assert share > 0.7, (model, np.bincount(res.model_code, minlength=7))
 
 
 def test_thickness_keeps_the_forecast_gives_c_alpha_and_removes_consolidation_where_missing():
@@ -142,6 +202,25 @@ def test_too_short_series_and_dates_inside_the_series_are_refused():
         fc.forecast_dates_of("2030-13-45", DATES)
     with pytest.raises(GeohazardError, match="at least one"):
         fc.forecast_dates_of(" , ", DATES)
+
+
+def test_an_origin_date_on_or_after_the_first_date_is_refused():
+    with pytest.raises(GeohazardError, match="ORIGIN_DATE 2019-02-01 is not before the first date"):
+        fc.forecast_series(noisy("linear", 2, 1), DATES, FUTURE, origin_date=dt.date(2019, 2, 1))
+    with pytest.raises(GeohazardError, match="not before the first date"):
+        fc.check_origin(DATES[0], DATES, ["expdecay"])
+    fc.check_origin(DATES[0], DATES, ["linear"])  # the line does not count time from it
+
+
+def test_no_numpy_warning_on_gaps_empty_and_constant_series():
+    d = noisy("linear", 4, 24)
+    d[:, 1] = np.nan
+    d[:, 2] = 5.0
+    d[::2, 3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fc.forecast_series(d, DATES, FUTURE, origin_date=ORIGIN, holdout=5)
+    assert res.model_code[1] == 0 and res.model_code[2] > 0
 
 
 def test_a_far_horizon_is_warned_about():
@@ -182,6 +261,8 @@ def test_raster_block_is_the_series_forecast_and_does_not_depend_on_the_block():
     assert np.array_equal(whole["forecast"][:, :1], top["forecast"])
     assert np.array_equal(whole["sigma"][:, :1], top["sigma"])
     assert np.array_equal(whole["sse"][:1], top["sse"])
+    assert np.array_equal(whole["cover_hits"][:1], top["cover_hits"])
+    assert np.array_equal(whole["cover_count"][:1], top["cover_count"])
     assert whole["model"].dtype == np.uint8 and whole["forecast"].shape == (2, 4, 6)
 
 

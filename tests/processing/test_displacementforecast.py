@@ -20,9 +20,9 @@ def test_parameters(alg):
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids[:13] == ["INPUT", "INPUT_RASTER", "MODEL", "CRITERION", "FORECAST_DATES", "HOLDOUT", "ORIGIN_DATE",
                         "PRIMARY_END_DAYS", "THICKNESS", "OUTPUT", "OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL"]
-    assert a.parameterDefinition("MODEL").options()[0] == "Best by information criterion"
+    assert a.parameterDefinition("MODEL").options()[0] == "Best by hold-out skill"
     assert len(a.parameterDefinition("MODEL").options()) == 7
-    assert "HOLDOUT_RMSE_MM" in [o.name() for o in a.outputDefinitions()]
+    assert {"HOLDOUT_RMSE_MM", "COVERAGE_2SIGMA"} <= {o.name() for o in a.outputDefinitions()}
     assert "inversevelocity" in a.shortHelpString()
     assert a.group() == "Hazard maps"
 
@@ -169,3 +169,105 @@ def test_point_blocks_do_not_change_the_bytes(run_alg, tmp_path, monkeypatch):
                      res["HOLDOUT_RMSE_MM"]))
         ds = None
     assert outs[0] == outs[1]
+
+
+def _dialog_values(a, values: dict) -> dict:
+    """The values the tool's dialog sends when the user fills ``values`` only: every output made by default goes to
+    a temporary file loaded in the project, the others are skipped."""
+    from qgis.core import QgsProcessingOutputLayerDefinition, QgsProject
+
+    out = dict(values)
+    for d in a.destinationParameterDefinitions():
+        if d.name() not in out and d.createByDefault() and not d.flags() & d.FlagHidden:
+            out[d.name()] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+    return out
+
+
+@pytest.mark.parametrize("kind", ["raster", "points"])
+def test_the_dialogs_defaults_give_the_forecast_and_every_layer_to_load_exists(alg, tmp_path, kind):
+    """Only the series and the forecast date filled in the dialog: the run gives the forecast of that kind of input,
+    and every layer QGIS is to load at the end exists (the other kind's outputs are not asked to load)."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingUtils, QgsProject
+
+    if kind == "raster":
+        given = {"INPUT_RASTER": _series(tmp_path)[0]}
+    else:
+        given = {"INPUT": write_dated_layer(tmp_path / "p.gpkg", DATES, -np.outer(T_YR, [5.0, 9.0]))}
+    a = alg(NAME)
+    ctx = QgsProcessingContext()
+    ctx.setProject(QgsProject.instance())
+    res = processing.run(f"geohazard:{NAME}", _dialog_values(a, dict(given, FORECAST_DATES="2022-01-01")),
+                         context=ctx, feedback=recording_feedback())
+    main = res["OUTPUT_RASTER"] if kind == "raster" else res["OUTPUT"]
+    assert main and os.path.exists(str(main).split("|")[0])
+    to_load = ctx.layersToLoadOnCompletion()
+    assert to_load
+    for path in to_load:
+        assert QgsProcessingUtils.mapLayerFromString(path, ctx) is not None, path
+    assert 0.8 <= res["COVERAGE_2SIGMA"] <= 1.0
+
+
+def test_refusals_use_the_labels_the_dialog_shows(alg, tmp_path):
+    from qgis.core import QgsProcessingContext
+
+    path, _ = _series(tmp_path)
+    a, ctx = alg(NAME), QgsProcessingContext()
+    ok, msg = a.checkParameterValues({"INPUT_RASTER": path, "OUTPUT_RASTER": None, "FORECAST_DATES": "2022-01-01"},
+                                     ctx)
+    assert not ok and "Or: time-series raster" in msg and "Forecast (mm) (OUTPUT_RASTER)" in msg, msg
+    ok, msg = a.checkParameterValues({"FORECAST_DATES": "2022-01-01", "OUTPUT": "TEMPORARY_OUTPUT"}, ctx)
+    assert not ok and "Dated points" in msg and "time-series raster" in msg, msg
+
+
+def test_an_origin_date_after_the_first_date_is_refused_naming_it(alg, tmp_path):
+    from qgis.core import QgsProcessingContext
+
+    path, _ = _series(tmp_path)
+    a = alg(NAME)
+    base = {"INPUT_RASTER": path, "OUTPUT_RASTER": str(tmp_path / "f.tif"), "FORECAST_DATES": "2022-01-01"}
+    ok, msg = a.checkParameterValues(dict(base, ORIGIN_DATE="2020-03-01"), QgsProcessingContext())
+    assert not ok and "Origin date" in msg and "(ORIGIN_DATE) 2020-03-01 is not before the first date" in msg, msg
+    ok, msg = a.checkParameterValues(dict(base, ORIGIN_DATE="2019-12-01"), QgsProcessingContext())
+    assert ok, msg
+    ok, msg = a.checkParameterValues(dict(base, ORIGIN_DATE="2020-03-01", MODEL=1), QgsProcessingContext())
+    assert ok, msg  # the line does not count time from the origin
+
+
+def test_no_numpy_warning_reaches_the_log(run_alg, tmp_path):
+    """Gaps, an empty pixel and a constant pixel: the log holds the tool's own lines, no numpy RuntimeWarning."""
+    import warnings
+
+    path, cube = _series(tmp_path)
+    fb = recording_feedback()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_alg(NAME, {"INPUT_RASTER": path, "FORECAST_DATES": "2022-01-01", "HOLDOUT": 4,
+                       "OUTPUT_RASTER": str(tmp_path / "f.tif")}, fb)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+    assert "RuntimeWarning" not in fb.text and "invalid value" not in fb.text
+
+
+def test_a_drawn_model_sbas_then_forecast_runs(qgis_app, tmp_path):
+    """A model drawn in the modeler: interferograms -> sbasinversion -> displacementforecast, only the forecast kept:
+    the forecast step runs on the SBAS series and gives the forecast of its last date's trend."""
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
+    from testutils_corrections import mm_to_rad, synthetic_stack, write_stack_tifs
+    from testutils_modeler import UserModel, run_model
+
+    s = synthetic_stack(shape=(12, 14), n_dates=9, seed=5, bowl_mm_yr=-45.0, strat_mm_per_km=0.0, ramp_mm=0.0,
+                        turb_mm=0.3)
+    files = write_stack_tifs(str(tmp_path / "ifgs"), mm_to_rad(s["ifg_mm"]), s["dates"], s["pairs"], step=300.0)
+    m = UserModel("sbas then forecast")
+    m.input(QgsProcessingParameterMultipleLayers("IFGS", "Unwrapped interferograms",
+                                                 QgsProcessing.SourceType.TypeRaster))
+    m.step("sbas", "geohazard:sbasinversion", "SBAS", {"INTERFEROGRAMS": ("input", "IFGS")})
+    future = (max(s["dates"]) + dt.timedelta(days=60)).isoformat()
+    m.step("forecast", "geohazard:displacementforecast", "Forecast",
+           {"INPUT_RASTER": ("step", "sbas", "OUTPUT_TIMESERIES"), "FORECAST_DATES": future},
+           {"FORECAST": "OUTPUT_RASTER"})
+    model = m.done()
+    got = run_model(model, {"IFGS": files, "forecast:FORECAST": str(tmp_path / "forecast.tif")})
+    values, ds = read_bands(got["forecast:FORECAST"])
+    assert ds.GetRasterBand(1).GetDescription() == future
+    assert np.isfinite(values).mean() > 0.9

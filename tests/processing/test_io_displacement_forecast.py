@@ -4,6 +4,7 @@ hold-out sums (the same for any block layout)."""
 import datetime as dt
 
 import numpy as np
+import pytest
 from testutils import write_geotiff
 
 FDATES = [dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
@@ -43,6 +44,7 @@ def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
     info = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((6, 4))))
     rng = np.random.default_rng(0)
     sse, count = rng.random(6) * 1e3, rng.integers(0, 5, 6).astype(float)
+    hits = np.floor(count * rng.random(6) * 10)
     totals = []
     for cuts in ((0, 6), (0, 1, 2, 3, 4, 5, 6), (0, 4, 6)):
         sink = RasterOutputs({}, info, FDATES, {})
@@ -53,7 +55,9 @@ def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
 
         for a, b in zip(cuts[:-1], cuts[1:]):
             sink(B(a), {"forecast": None, "sigma": None, "model": np.ones((b - a, 4), np.uint8), "sse": sse[a:b],
-                        "count": count[a:b]})
+                        "count": count[a:b], "cover_hits": hits[a:b], "cover_count": 10 * count[a:b]})
         totals.append(sink.summary())
     assert len({t["rmse"] for t in totals}) == 1
+    assert len({t["coverage"] for t in totals}) == 1
+    assert totals[0]["coverage"] == pytest.approx(hits.sum() / (10 * count.sum()))
     assert totals[0]["counts"][1] == 24
