@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
+from .hdf5 import h5py_module
 from .producer_spec import RESERVED, WRAPPED_PRODUCT, Producer
 from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
@@ -132,8 +133,6 @@ def nisar_stack(entries: list) -> StackSpec:
         Two tracks in one input, a pair given twice, wavelengths or projections that differ, a file that is not a
         complete GUNW (named).
     """
-    from .hdf5 import h5py_module
-
     h5py = h5py_module()
     spec = StackSpec("NISAR", "NISAR GUNW HDF5 files (NISAR_L2_*_GUNW_*.h5)", [])
     left: OrderedDict = OrderedDict()

@@ -40,6 +40,7 @@ from ..conventions import radians_per_m
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
+from .hdf5 import DatedLayer, h5py_module
 from .producer_spec import WRAPPED_PRODUCT, Producer
 from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
@@ -174,8 +175,6 @@ def opera_stack(entries: list) -> StackSpec:
         Two frames in one input, a pair given twice (two versions of one product), wavelengths that differ, a file
         that is not a complete DISP-S1 product (named).
     """
-    from .hdf5 import h5py_module
-
     h5py = h5py_module()
     spec = StackSpec("OPERA", "OPERA DISP-S1 netCDF files (OPERA_L3_DISP-S1_*.nc)", [])
     left: OrderedDict = OrderedDict()
@@ -282,14 +281,12 @@ def _epsg(wkt: str, label: str) -> int:
     return int(code)
 
 
-def open_layer(f, path: str, label: str, dataset: Optional[str], purpose: Optional[str]):
+def open_layer(f, path: str, label: str, dataset: Optional[str], purpose: Optional[str]) -> DatedLayer:
     """One dataset of an open DISP-S1 file (``f``, h5py) as a dated raster layer: ``displacement`` (default) in mm,
     LOS positive toward the satellite, its band dated by the secondary date, ``REFERENCE_DATE`` the reference date;
     ``temporal_coherence``, the masks ... as they are. Refused naming the file: a name without its dates, a dataset
     it does not hold, a displacement not in metres, a geometry purpose (DISP-S1 holds no per-pixel geometry)."""
     import os
-
-    from .hdf5 import DatedLayer
 
     base = os.path.basename(path)
     parts = name_parts(base)

@@ -20,6 +20,19 @@ WRAPPED_STACK = ("{name} stacks are read for their unwrapped interferograms (giv
                  "INTERFEROGRAMS); their wrapped phase is not read here")
 
 
+#: What ``claims`` returns for an entry named as the producer's that is not one of its stack files: no later
+#: producer claims it either (falsy: it makes no stack).
+class _Reserved:
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "RESERVED"
+
+
+RESERVED = _Reserved()
+
+
 class Listing:
     """The entries given to one stack parameter, for the recognisers that look beyond one entry (a GAMMA ``.unw``
     is a stack's only beside a parameter file): :meth:`any` answers once per question."""
@@ -82,8 +95,3 @@ class Producer:
     @property
     def reads_h5_layers(self) -> bool:
         return self.claims_h5 is not None and self.read_h5_layer is not None
-
-
-#: What ``claims`` returns for an entry named as the producer's that is not one of its stack files: no later
-#: producer claims it either (falsy: it makes no stack).
-RESERVED = ()

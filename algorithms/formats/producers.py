@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..errors import GeohazardError
 from . import gunw, hyp3_walk, licsar, licsbas, mintpy, nisar, opera, product_walks, roipac
-from .producer_spec import Listing, Producer
+from .producer_spec import RESERVED, Listing, Producer
 
 #: Every producer, in the order they are tried.
 PRODUCERS: tuple = (licsar.PRODUCER, licsbas.PRODUCER, hyp3_walk.PRODUCER, gunw.PRODUCER, nisar.PRODUCER,
@@ -45,7 +45,7 @@ def claimant(entry, listing: Listing) -> Optional[Producer]:
         claim = p.claims(entry, listing)
         if claim:
             return p
-        if claim is not False and claim is not None:  # RESERVED: the producer's name, not a stack file
+        if claim is RESERVED:  # the producer's name, not one of its stack files
             return None
     return None
 

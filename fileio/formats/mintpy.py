@@ -1,7 +1,7 @@
-"""MintPy HDF5 results as GeoTIFF rasters every tool reads (the parsing is the core's,
-:func:`~algorithms.formats.mintpy.open_layer`).
+"""HDF5 results (MintPy, its HDF-EOS5 .he5, LiCSBAS cum.h5, OPERA DISP-S1) as GeoTIFF rasters every tool reads (the
+parsing is the core's: :func:`~algorithms.formats.h5_layers.open_layer`, the producer told by the file's layout).
 
-A dataset of ``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5``, ``maskTempCoh.h5`` ... becomes a tiled
+A dataset of ``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5``, ``maskTempCoh.h5``, ``cum.h5`` ... becomes a tiled
 GeoTIFF on its grid and CRS, in mm / mm/yr / degrees, dates as band descriptions, the reference and scene values as
 metadata. The file is written once per source file version (path, size, modification time, dataset) into the
 folder the caller gives (the run's scratch area, never beside the input) and reused after.
