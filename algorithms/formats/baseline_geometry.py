@@ -38,6 +38,8 @@ from typing import Iterable, Optional
 from ..errors import GeohazardError
 from . import hyp3, licsar
 from .geometry_meta import HEADING_KEY, INCIDENCE_KEY, SLANT_RANGE_KEY, SOURCE_SUFFIX
+from .hdf5 import h5py_module
+from .mintpy import scene_geometry
 
 #: MintPy geometry files relative to a result or stack's folder (smallbaselineApp.py's work folder).
 MINTPY_GEOMETRY = ("geometryGeo.h5", "geometryRadar.h5", os.path.join("inputs", "geometryGeo.h5"),
@@ -192,9 +194,7 @@ def _text(value) -> str:
 
 
 def _mintpy_geometry_file(h5_path: str) -> Optional[str]:
-    from .mintpy import _h5py
-
-    h5py = _h5py()
+    h5py = h5py_module()
     folder = os.path.dirname(os.path.abspath(h5_path))
     for rel in MINTPY_GEOMETRY:
         cand = os.path.normpath(os.path.join(folder, rel))
@@ -241,9 +241,7 @@ def mintpy_attribute_geometry(attrs: dict) -> dict:
 
 
 def _mintpy(path: str) -> list:
-    from .mintpy import _h5py, scene_geometry
-
-    h5py = _h5py()
+    h5py = h5py_module()
     try:
         with h5py.File(path, "r") as f:
             attrs = dict(f.attrs)

@@ -37,7 +37,9 @@ import numpy as np
 from ..errors import GeohazardError
 from ..geometry.los import heading_from_azimuth
 from . import geometry_meta as gm
+from .hdf5 import h5py_module
 from .licsar import circular_mean_deg
+from .producer_spec import WRAPPED_PRODUCT, Producer
 from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
 NAME = re.compile(r"^S1-GUNW-(?P<direction>[AD])-(?P<look>[RL])-(?P<track>\d{3})-tops-(?P<d1>\d{8})_(?P<d2>\d{8})-"
@@ -79,12 +81,6 @@ def _date(text: str, name: str):
         raise GeohazardError(f"{name}: {text!r} is not a date (YYYYMMDD)") from None
 
 
-def _h5py():
-    from .mintpy import _h5py as h5
-
-    return h5()
-
-
 def _scalar(f, key: str):
     if key not in f:
         return None
@@ -112,7 +108,7 @@ def read_file_meta(path: str, label: str) -> dict:
     """The scene values of one GUNW file read with h5py: ``wavelength`` (m), ``bperp`` (m, ARIA's order),
     ``incidence``, ``heading`` (degrees), ``slant_range`` (m). Refused, naming the file, when it is not a complete
     GUNW (not HDF5/netCDF-4, no unwrapped phase or no wavelength)."""
-    h5py = _h5py()
+    h5py = h5py_module()
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
@@ -202,3 +198,10 @@ def gunw_stack(entries: list) -> StackSpec:
 
 def is_gunw_entry(e) -> bool:
     return is_gunw_name(os.path.basename(e.member or e.path))
+
+
+# ------------------------------------------------------------------ the producer
+#: ARIA Sentinel-1 GUNW netCDF files.
+PRODUCER = Producer("ARIA", claims=lambda e, listing=None: is_gunw_name(e.name),
+                    read_stack=lambda entries, roots, wrapped: gunw_stack(entries), wrapped_refusal=WRAPPED_PRODUCT,
+                    container_name=is_gunw_name)

@@ -1,4 +1,5 @@
-"""ASF HyP3 InSAR products as ASF delivers them: one zip (or its extracted folder) per pair.
+"""ASF HyP3 InSAR products as ASF delivers them: one zip (or its extracted folder) per pair; their names and
+parameter files (the products walked into a stack, and the producer's declaration, are in :mod:`.hyp3_walk`).
 
 Sources: the product README template (``hyp3-gamma/hyp3_gamma/metadata/templates/insar/readme.md.txt.j2``), the
 code that packages a product (``hyp3_gamma/insar/ifm_sentinel.py``: ``move_output_files``,

@@ -1,4 +1,6 @@
-"""LiCSAR frames as COMET's portal and LiCSBAS deliver them: names, metadata text, baselines, E/N/U geometry.
+"""LiCSAR frames as COMET's portal and LiCSBAS deliver them: names, metadata text, baselines, E/N/U geometry, and
+the frame's folder walked into a :class:`~.stack_spec.StackSpec` (:func:`licsar_stack`; the producer's
+declaration :data:`PRODUCER`, in :mod:`.producers`).
 
 Two layouts hold the same files (LiCSBAS ``LiCSBAS01_get_geotiff.py`` and ``LiCSBAS02_ml_prep.py``, v1.x docstrings;
 the portal tree as ``licsar_proc/bin/licsar2licsbas.sh`` reads it):
@@ -32,7 +34,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 import re
+from collections import OrderedDict
 from typing import Mapping, Optional
 
 import numpy as np
@@ -40,6 +44,10 @@ import numpy as np
 from ..conventions import SENTINEL1_WAVELENGTH_M
 from ..errors import GeohazardError
 from ..plausibility import header_number
+from .listing import walk_folder
+from .producer_spec import Producer
+from .stack_spec import Entry, PairSpec, StackSpec
+from .stack_spec import reason as _reason
 
 FRAME_RE = re.compile(r"(?<![0-9A-Za-z])(\d{3}[AD]_\d{5}_\d{6})(?![0-9])")
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
@@ -210,3 +218,182 @@ def circular_mean_deg(values) -> float:
     if not v.size:
         return float("nan")
     return float(np.degrees(np.arctan2(np.sin(v).mean(), np.cos(v).mean())) % 360.0)
+
+
+# ------------------------------------------------------------------ the frame's folder as a stack
+_LICSAR_OTHER = ((".png", "browse images"), (".kmz", "browse images"), (".geo.diff_pha.tif", "wrapped phase"),
+                 (".geo.diff.tif", "wrapped phase"), (".mli.tif", "amplitude"), ("network.png", "browse images"),
+                 ("-poly.txt", "the frame outline"))
+
+
+def _licsar_frames(entries: list) -> dict:
+    frames: OrderedDict = OrderedDict()
+    for e in entries:
+        for part in e.rel.replace("\\", "/").split("/"):
+            f = frame_id(part)
+            if f:
+                frames.setdefault(f, e.rel)
+    return frames
+
+
+def _beside(roots: list) -> list:
+    """The frame's metadata and GACOS folders beside a folder given alone: ``<frame>/interferograms`` ->
+    ``<frame>/metadata``, ``<frame>/epochs``; LiCSBAS ``GEOC`` -> ``GACOS``."""
+    out = []
+    for r in roots:
+        parent, base = os.path.dirname(r), os.path.basename(r)
+        names = ("metadata", "epochs") if base == "interferograms" else ("GACOS",) if base.startswith("GEOC") else ()
+        for n in names:
+            p = os.path.join(parent, n)
+            if os.path.isdir(p) and p not in roots:
+                out.append(p)
+    return out
+
+
+def licsar_stack(entries: list, roots: list, wrapped: bool = False) -> StackSpec:
+    """A LiCSAR frame (LiCSBAS ``GEOC/`` or the portal's frame folder) as a :class:`StackSpec` (its wrapped phase
+    ``.geo.diff_pha.tif`` with ``wrapped``)."""
+    main = DIFF_SUFFIX if wrapped else UNW_SUFFIX
+    what = "the wrapped interferogram" if wrapped else "the unwrapped interferogram"
+    extra_roots = _beside(roots)
+    for r in extra_roots:
+        entries = entries + walk_folder(r)
+    frames = _licsar_frames(entries)
+    if len(frames) > 1:
+        (a, fa), (b, fb) = list(frames.items())[:2]
+        raise GeohazardError(f"two LiCSAR frames are mixed: {a} ({fa}) and {b} ({fb}); a stack is one frame, give "
+                             "its folder alone")
+    spec = StackSpec("LiCSAR", "", [], frame=next(iter(frames), ""), zero_is_nodata=True,
+                     wavelength=(WAVELENGTH_LABEL, WAVELENGTH_M))
+    by_folder: OrderedDict = OrderedDict()
+    scene: dict = {}
+    left: OrderedDict = OrderedDict()
+    text_files = {}
+    for e in entries:
+        folder = os.path.basename(os.path.dirname(e.member or e.path))
+        pair = pair_of_folder(folder)
+        if pair is not None and e.name in (folder + main, folder + CC_SUFFIX):
+            by_folder.setdefault(e.folder, {"pair": pair, "rel": os.path.dirname(e.rel)})[
+                "unw" if e.name.endswith(main) else "cc"] = e
+            continue
+        if wrapped and pair is not None and e.name == folder + UNW_SUFFIX:
+            _reason(left, "unwrapped phase (this input takes the wrapped phase)", e)
+            continue
+        m = SCENE_RE.match(e.name)
+        if m and m.group("key") in ("E", "N", "U", "hgt"):
+            key = m.group("key")
+            if key in scene:
+                raise GeohazardError(f"two {key} rasters of the frame: {scene[key].rel} and {e.rel}; keep one copy")
+            scene[key] = e
+            continue
+        g = GACOS_RE.match(e.name)
+        if g:
+            day = pair_of_folder(f"{g.group(1)}_{g.group(1)}")
+            if day is not None:
+                if day[0] in spec.gacos:
+                    _reason(left, "a second GACOS delay map of the same date", e)
+                else:
+                    spec.gacos[day[0]] = e.path
+                continue
+        if e.name in ("baselines", "metadata.txt"):
+            if e.name in text_files:
+                raise GeohazardError(f"two {e.name} files: {text_files[e.name].rel} and {e.rel}; keep the frame's one")
+            text_files[e.name] = e
+            continue
+        why = next((w for suffix, w in _LICSAR_OTHER if e.name.endswith(suffix) and not (wrapped and w == "wrapped "
+                                                                                          "phase")), None)
+        if why is None and e.name.endswith((".unw", ".cc")) and "GEOCml" in e.rel:
+            why = "LiCSBAS's multilooked copies (no georeference; the GEOC GeoTIFFs are read)"
+        _reason(left, why or "not a file of the stack", e)
+    # the pairs: one folder per pair, each with its unwrapped interferogram
+    seen: dict = {}
+    for d in by_folder.values():
+        name = f"{d['pair'][0]:%Y%m%d}_{d['pair'][1]:%Y%m%d}"
+        if "unw" not in d:
+            spec.warnings.append(f"{d['rel']}: no {name}{main} ({what}) in the pair folder; the pair is left out (its "
+                                 "download may have failed)")
+            _reason(left, f"a pair folder without {what}", d["cc"])
+            continue
+        if name in seen:
+            raise GeohazardError(f"the pair {name} is given twice: {seen[name]} and {d['rel']}; keep one copy")
+        seen[name] = d["rel"]
+        spec.pairs.append(PairSpec(d["pair"], d["unw"].path, d["cc"].path if "cc" in d else None, label=d["rel"]))
+    if not spec.pairs:
+        raise GeohazardError(f"the LiCSAR folder holds no pair folder with a <date1>_<date2>{main}")
+    spec.sort_pairs(".geo.cc.tif (coherence)", "pair folder(s)")
+    for key, e in scene.items():
+        spec.scene[key] = e.path
+    if spec.frame and scene and not any(spec.frame in e.name for e in scene.values()):
+        raise GeohazardError(f"the geometry rasters ({next(iter(scene.values())).rel}) are not those of frame "
+                             f"{spec.frame}")
+    _licsar_text(spec, text_files, entries)
+    spec.layout = _licsar_layout(spec, entries)
+    spec.taken = _licsar_taken(spec, scene, text_files, extra_roots)
+    spec.left_out = [(rel, why) for why, rels in left.items() for rel in rels]
+    return spec
+
+
+def _licsar_text(spec: StackSpec, text_files: dict, entries: list) -> None:
+    """metadata.txt (geometry) and baselines (per epoch) of a frame; a list of files without them (the dialog's
+    "Add Directory..." lists rasters only) finds them in the folder of the frame's E/N/U rasters."""
+    for fname in ("metadata.txt", "baselines"):
+        if fname in text_files:
+            continue
+        folders = {os.path.dirname(p) for p in spec.scene.values() if not p.startswith("/vsi")}
+        for folder in sorted(folders):
+            path = os.path.join(folder, fname)
+            if os.path.isfile(path):
+                text_files[fname] = Entry(path, os.path.join(os.path.basename(folder), fname))
+                break
+    meta = text_files.get("metadata.txt")
+    if meta is not None:
+        spec.scene["metadata"] = meta.path
+        values = metadata_geometry(parse_metadata(meta.read_text(), meta.rel), meta.rel)
+        for key, val in values.items():
+            spec.geometry.setdefault(key, []).append((f"{meta.rel}", val))
+    base = text_files.get("baselines")
+    if base is not None:
+        spec.scene["baselines"] = base.path
+        per_date = parse_baselines(base.read_text(), base.rel)
+        table, missing = pair_baselines(per_date, [p.pair for p in spec.pairs])
+        if missing:
+            spec.warnings.append(f"{base.rel} has no baseline for {len(missing)} epoch(s) of the stack, e.g. "
+                                 f"{missing[0]:%Y%m%d}: the frame's baselines are not used (give BASELINES to "
+                                 "use the DEM-error step or the perpendicular-baseline filter)")
+        else:
+            spec.baselines, spec.baselines_source = table, f"{base.rel} (the frame's baselines file)"
+
+
+def _licsar_layout(spec: StackSpec, entries: list) -> str:
+    rels = [p.label.replace("\\", "/") for p in spec.pairs]
+    if any("/interferograms/" in f"/{r}" for r in rels):
+        return "COMET-LiCS portal frame (interferograms/<pair>/, metadata/, epochs/)"
+    return "LiCSBAS GEOC folder (<pair>/<pair>.geo.unw.tif, .geo.cc.tif)"
+
+
+def _licsar_taken(spec: StackSpec, scene: dict, text_files: dict, extra_roots: list) -> list:
+    n_cc = sum(p.coh is not None for p in spec.pairs)
+    lines = [f"LiCSAR frame {spec.frame or '(ID not in the names)'}, {spec.layout}: {len(spec.pairs)} interferograms "
+             f"({spec.pairs[0].name} .. {spec.pairs[-1].name}), {n_cc} coherence rasters"]
+    if scene:
+        lines.append("geometry rasters: " + ", ".join(e.rel for e in scene.values()))
+    for e in text_files.values():
+        lines.append(f"{e.name}: {e.rel}")
+    if spec.gacos:
+        lines.append(f"{len(spec.gacos)} GACOS delay maps (<date>.sltd.geo.tif), for troposphericcorrection")
+    for r in extra_roots:
+        lines.append(f"read beside the folder given: {r}")
+    return lines
+
+
+# ------------------------------------------------------------------ the producer
+def stack_claims(e: Entry, listing=None) -> bool:
+    """A pair folder's unwrapped interferogram or coherence (``<d1>_<d2>/<d1>_<d2>.geo.unw.tif``, ``.geo.cc.tif``)."""
+    folder = os.path.basename(os.path.dirname(e.member or e.path))
+    if e.name.endswith(UNW_SUFFIX) and e.name == folder + UNW_SUFFIX and pair_of_folder(folder) is not None:
+        return True
+    return e.name.endswith(CC_SUFFIX) and pair_of_folder(folder) is not None
+
+
+#: COMET-LiCSAR frames (the portal's frame folder, LiCSBAS's GEOC/).
+PRODUCER = Producer("LiCSAR", claims=stack_claims, read_stack=licsar_stack)

@@ -35,8 +35,9 @@ import numpy as np
 
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
+from .hdf5 import DatedLayer
 from .licsar import circular_mean_deg, enu_angles
-from .mintpy import MintpyLayer
+from .producer_spec import Producer
 
 #: Each dataset's unit as LiCSBAS writes it -> (factor into ours, our unit).
 DATASET_UNITS = {
@@ -186,7 +187,7 @@ def _enu_scene(f, name: str) -> dict:
     return {"INCIDENCE_DEG": f"{inc_sum / count:.10g}", "HEADING_DEG": f"{circular_mean_deg(heads):.10g}"}
 
 
-def open_layer(f, path: str, label: str, found: dict, dataset: Optional[str], purpose: Optional[str]) -> MintpyLayer:
+def open_layer(f, path: str, label: str, found: dict, dataset: Optional[str], purpose: Optional[str]) -> DatedLayer:
     """A dataset of an open LiCSBAS ``cum.h5``/``cum_filt.h5`` (``f``, h5py) as a dated raster layer.
 
     Returns the layer in our units (mm, mm/yr, degrees), its band dates ``imdates``, the reference (``refarea``,
@@ -255,7 +256,13 @@ def open_layer(f, path: str, label: str, found: dict, dataset: Optional[str], pu
     if name == "vel":
         meta["START_DATE"], meta["END_DATE"] = dates[0].isoformat(), dates[-1].isoformat()
     descriptions = [d.isoformat() for d in dates] if ds.ndim == 3 else [name]
-    return MintpyLayer(path, name, "time series", (rows, cols), bands, gt, 4326, factor, unit,
+    return DatedLayer(path, name, "time series", (rows, cols), bands, gt, 4326, factor, unit,
                        {"mm": "mm", "mm/yr": "mm/yr", "m": "m"}.get(unit, ""), dates if ds.ndim == 3 else None, ref,
                        None, meta, descriptions, producer="LiCSBAS",
                        georeference="corner_lat/corner_lon/post_lat/post_lon: first pixel's centre", sources=sources)
+
+
+# ------------------------------------------------------------------ the producer
+#: LiCSBAS's cum.h5 / cum_filt.h5 (dated layers).
+PRODUCER = Producer("LiCSBAS", claims_h5=lambda f, basename, attrs: is_licsbas(f.keys(), attrs),
+                    read_h5_layer=open_layer)

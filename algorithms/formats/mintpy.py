@@ -1,4 +1,5 @@
-"""MintPy HDF5 files: read ``ifgramStack.h5``, write ``timeseries.h5`` / ``velocity.h5``.
+"""MintPy HDF5 files: read ``ifgramStack.h5``, a result's dataset as a :class:`~.hdf5.DatedLayer` (:func:`open_layer`;
+MintPy's :data:`PRODUCER` takes every HDF5 file no other producer claims), write ``timeseries.h5`` / ``velocity.h5``.
 
 Layout (MintPy >= 1.3, Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331):
 
@@ -35,32 +36,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
 
 from ..errors import GeohazardError
+from .hdf5 import DatedLayer, attr_text, h5py_module, open_h5, root_attrs, root_datasets
+from .producer_spec import Producer
 from .units import length_unit
-
-
-def _h5py():
-    from ..optional import require
-
-    return require("h5py", "Reading or writing MintPy (and other HDF5) files")
-
-
-def open_h5(path: str, label: str):
-    """``path`` opened read-only with h5py; a GeohazardError naming ``label`` when it is missing or not HDF5 (a
-    download cut short)."""
-    h5py = _h5py()
-    if not os.path.isfile(path):
-        raise GeohazardError(f"{label}: the file {path!r} does not exist")
-    try:
-        return h5py.File(path, "r")
-    except OSError as exc:
-        raise GeohazardError(f"{label} is not an HDF5 file h5py can open ({exc}); a copy or download may be "
-                             "incomplete") from None
 
 
 def _date(token) -> _dt.date:
@@ -107,7 +91,7 @@ class MintpyStack:
 
         Zeros of ``unwrapPhase`` (MintPy's no-data fill) and NaN stay/become NaN.
         """
-        h5py = _h5py()
+        h5py = h5py_module()
         r0, r1 = rows
         with h5py.File(self.path, "r") as f:
             ds = f[dataset]
@@ -130,7 +114,7 @@ def read_ifgram_stack(path: str, *, use_drop_flag: bool = True) -> MintpyStack:
     use_drop_flag : bool
         Skip interferograms marked ``dropIfgram == False`` (MintPy's own network selection).
     """
-    h5py = _h5py()
+    h5py = h5py_module()
     if not os.path.isfile(path):
         raise GeohazardError(f"MintPy stack {path!r} does not exist")
     try:
@@ -181,7 +165,7 @@ class MintpyTimeseriesWriter:
     def __init__(self, path: str, dates: Sequence[_dt.date], shape: tuple[int, int], *,
                  wavelength_m: float, geotransform=None, epsg: Optional[int] = None,
                  bperp_m: Optional[np.ndarray] = None, ref_yx: Optional[tuple[int, int]] = None):
-        h5py = _h5py()
+        h5py = h5py_module()
         self.path = path
         self._tmp = path + ".part"
         self._f = h5py.File(self._tmp, "w")
@@ -220,7 +204,7 @@ def write_velocity_h5(path: str, velocity_mm_yr: np.ndarray, velocity_std_mm_yr:
                       dates: Sequence[_dt.date], wavelength_m: float, geotransform=None,
                       epsg: Optional[int] = None, ref_yx: Optional[tuple[int, int]] = None) -> str:
     """Write a MintPy ``velocity.h5`` (m/year) from velocity and its standard error in mm/yr."""
-    h5py = _h5py()
+    h5py = h5py_module()
     tmp = path + ".part"
     shape = velocity_mm_yr.shape
     try:
@@ -247,7 +231,7 @@ def write_ifgram_stack(path: str, phase_rad: np.ndarray, pairs: Sequence, *, coh
                        epsg: Optional[int] = None, ref_yx: Optional[tuple[int, int]] = None,
                        looks: tuple[int, int] = (1, 1)) -> str:
     """Write a minimal MintPy ``ifgramStack.h5`` (for tests, benchmarks and export)."""
-    h5py = _h5py()
+    h5py = h5py_module()
     m, rows, cols = phase_rad.shape
     with h5py.File(path, "w") as f:
         chunks = (m, min(rows, 128), min(cols, 128))
@@ -289,14 +273,6 @@ GEOMETRY_FOR = {"incidence": "incidenceAngle", "heading": "azimuthAngle", "dem":
 #: Content of an angle dataset, written as ``ANGLE_CONTENT`` so the angle rasters' check knows what it holds.
 ANGLE_CONTENT = {"incidenceAngle": "incidence_deg", "azimuthAngle": "isce_los_azimuth_deg"}
 _ANGLE_UNITS = {"degree": "deg", "degrees": "deg", "deg": "deg"}
-
-
-def _text(v) -> str:
-    if isinstance(v, bytes):
-        return v.decode(errors="replace")
-    if isinstance(v, np.ndarray) and v.size == 1:
-        return _text(v.reshape(-1)[0])
-    return str(v)
 
 
 def _float(attrs: dict, key: str) -> Optional[float]:
@@ -341,69 +317,21 @@ def mintpy_georeference(attrs: dict, name: str) -> tuple[tuple, int]:
     x0, y0, dx, dy = vals
     if dx == 0 or dy == 0:
         raise GeohazardError(f"{name}: X_STEP={dx:g} / Y_STEP={dy:g}: a pixel size cannot be 0")
-    if "EPSG" in attrs and _text(attrs["EPSG"]).strip() not in ("", "None"):
+    if "EPSG" in attrs and attr_text(attrs["EPSG"]).strip() not in ("", "None"):
         try:
-            epsg = int(float(_text(attrs["EPSG"])))
+            epsg = int(float(attr_text(attrs["EPSG"])))
         except ValueError:
             raise GeohazardError(f"{name}: EPSG={attrs['EPSG']!r} is not an EPSG code") from None
-    elif "UTM_ZONE" in attrs and _text(attrs["UTM_ZONE"]).strip():
-        epsg = utm_zone_epsg(_text(attrs["UTM_ZONE"]))
+    elif "UTM_ZONE" in attrs and attr_text(attrs["UTM_ZONE"]).strip():
+        epsg = utm_zone_epsg(attr_text(attrs["UTM_ZONE"]))
     else:
-        unit = _text(attrs.get("Y_UNIT", attrs.get("X_UNIT", ""))).lower()
+        unit = attr_text(attrs.get("Y_UNIT", attrs.get("X_UNIT", ""))).lower()
         ny = y0 + dy * float(attrs.get("LENGTH", 1) or 1)
         if unit.startswith("m") or not (abs(x0) <= 360.0 and abs(y0) <= 90.0 and abs(ny) <= 90.0):
             raise GeohazardError(f"{name}: map coordinates in {unit or 'metres'} (X_FIRST={x0:g}, Y_FIRST={y0:g}) "
                                  "but no EPSG or UTM_ZONE attribute: the CRS is unknown")
         epsg = 4326
     return (x0, dx, 0.0, y0, 0.0, dy), epsg
-
-
-@dataclass
-class MintpyLayer:
-    """One dataset of a MintPy HDF5 file as a raster layer: its grid, dates, unit conversion and the metadata it
-    carries in our terms (read with :func:`read_layer_rows`)."""
-
-    path: str
-    dataset: str
-    file_type: str
-    shape: tuple  # (rows, cols)
-    bands: int
-    geotransform: tuple
-    epsg: int
-    factor: float  # multiplies the stored values into ``unit``
-    unit: str  # our unit: mm, mm/yr, mm/yr2, deg, m or "" (unit-less)
-    source_unit: str
-    dates: Optional[list] = None
-    ref_yx: Optional[tuple] = None
-    nodata: Optional[float] = None
-    metadata: dict = None
-    descriptions: list = None
-    producer: str = "MintPy"
-    georeference: str = "X_FIRST/Y_FIRST/X_STEP/Y_STEP"
-    sources: list = field(default_factory=list)  # log lines: where a value came from (file, dataset)
-
-    @property
-    def label(self) -> str:
-        return f"{os.path.basename(self.path)} ({self.dataset})"
-
-    @property
-    def name(self) -> str:
-        """The dataset's own name (the last part of a path in the file's groups)."""
-        return self.dataset.rsplit("/", 1)[-1]
-
-    @property
-    def is_mask(self) -> bool:
-        return self.name == "mask" or self.name.endswith(("Mask", "_mask"))
-
-    @property
-    def is_displacement(self) -> bool:
-        """A LOS displacement or velocity (the layer carries its sign)."""
-        return "SIGN" in (self.metadata or {})
-
-
-def _root_datasets(f) -> dict:
-    h5py = _h5py()
-    return {k: v for k, v in f.items() if isinstance(v, h5py.Dataset) and v.ndim in (2, 3)}
 
 
 def _choose_dataset(name: str, base: str, file_type: str, found: dict, dataset: Optional[str],
@@ -444,7 +372,7 @@ HDFEOS_GROUPS = tuple(f"{HDFEOS_ROOT}/{g}" for g in ("observation", "quality", "
 def _hdfeos_datasets(f, label: str) -> dict:
     """The 2-D and 3-D datasets of an HDF-EOS5 file's groups by name; refused, naming the file, without the
     time series."""
-    h5py = _h5py()
+    h5py = h5py_module()
     out = {}
     for g in HDFEOS_GROUPS:
         if isinstance(f.get(g), h5py.Group):
@@ -481,7 +409,7 @@ def _scene_metadata(attrs: dict) -> dict:
 
 
 def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[str] = None,
-               name: Optional[str] = None) -> MintpyLayer:
+               name: Optional[str] = None) -> DatedLayer:
     """A dataset of a MintPy HDF5 result as a georeferenced, dated raster layer in our units.
 
     Parameters
@@ -499,7 +427,7 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
 
     Returns
     -------
-    MintpyLayer
+    DatedLayer
         Displacements in mm (LOS, positive toward the satellite), velocities in mm/yr, angles in degrees: MintPy
         stores metres and m/year (``factor`` 1000). The metadata carries UNIT, SIGN, the reference (REF_Y/REF_X as
         REFERENCE_ROW/REFERENCE_COL, REF_DATE as REFERENCE_DATE), WAVELENGTH_M, HEADING_DEG, INCIDENCE_DEG,
@@ -512,46 +440,54 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     """
     label = name or os.path.basename(path)
     with open_h5(path, label) as f:
-        attrs = {k: _text(v) for k, v in f.attrs.items()}
-        file_type = attrs.get("FILE_TYPE", "")
-        found = _root_datasets(f)
-        he5 = file_type == "HDFEOS" or "HDFEOS" in f
-        choose_type = file_type
-        if he5:
-            found = _hdfeos_datasets(f, label)
-            dataset = dataset.rsplit("/", 1)[-1] if dataset else None
-            choose_type = "geometry" if purpose in GEOMETRY_FOR and not dataset else "displacement"
-        if file_type == "ifgramStack" or "unwrapPhase" in found:
-            raise GeohazardError(f"{label} is a MintPy interferogram stack (ifgramStack.h5): give it to the SBAS "
-                                 "tool (sbasinversion INTERFEROGRAMS); a raster input takes MintPy's results "
-                                 "(timeseries.h5, velocity.h5, geometryGeo.h5, maskTempCoh.h5)")
-        if not file_type and not found:
-            raise GeohazardError(f"{label} is an HDF5 file without MintPy's layout (no FILE_TYPE attribute and no "
-                                 "2-D or 3-D dataset at its root)")
-        if "latitude" in found and "X_FIRST" not in attrs:
-            attrs["_HAS_LATLON"] = "1"
-        gt, epsg = mintpy_georeference(attrs, label)
-        ds_name = _choose_dataset(label, os.path.basename(path), choose_type, found, dataset, purpose)
-        ds = found[ds_name]
-        series = f[HDFEOS_GROUPS[0]] if he5 else f
-        shape = tuple(int(v) for v in ds.shape[-2:])
-        if "LENGTH" in attrs and "WIDTH" in attrs:
-            try:
-                declared = (int(float(attrs["LENGTH"])), int(float(attrs["WIDTH"])))
-            except ValueError:
-                declared = shape
-            if declared != shape:
-                raise GeohazardError(f"{label}: dataset {ds_name!r} has {shape[0]} x {shape[1]} pixels but the file "
-                                     f"says LENGTH={declared[0]}, WIDTH={declared[1]}")
-        bands = int(ds.shape[0]) if ds.ndim == 3 else 1
-        dates = _dates(series, label, bands) if ds.ndim == 3 else None
-        unit_attr = next((_text(ds.attrs[k]) for k in ("UNIT", "Units") if k in ds.attrs), None)
-        if unit_attr is None:
-            unit_attr = attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
-        source_unit = unit_attr or DATASET_UNITS.get(ds_name, "")
-        bperp = np.asarray(series["bperp"][:], float) if dates and "bperp" in series and \
-            series["bperp"].shape == (bands,) else None
-        ds_path = ds.name.lstrip("/") if he5 else ds_name
+        return read_layer(f, path, label, dataset=dataset, purpose=purpose)
+
+
+def read_layer(f, path: str, label: str, found: Optional[dict] = None, *, dataset: Optional[str] = None,
+               purpose: Optional[str] = None) -> DatedLayer:
+    """A dataset of the open MintPy HDF5 file ``f`` (at ``path``, named ``label`` in messages; ``found``: its
+    root datasets when already listed) as a layer: :func:`open_layer`, the file opened by the caller (the
+    HDF5 layer reader of MintPy's :data:`PRODUCER`)."""
+    attrs = root_attrs(f)
+    file_type = attrs.get("FILE_TYPE", "")
+    found = root_datasets(f) if found is None else found
+    he5 = file_type == "HDFEOS" or "HDFEOS" in f
+    choose_type = file_type
+    if he5:
+        found = _hdfeos_datasets(f, label)
+        dataset = dataset.rsplit("/", 1)[-1] if dataset else None
+        choose_type = "geometry" if purpose in GEOMETRY_FOR and not dataset else "displacement"
+    if file_type == "ifgramStack" or "unwrapPhase" in found:
+        raise GeohazardError(f"{label} is a MintPy interferogram stack (ifgramStack.h5): give it to the SBAS "
+                             "tool (sbasinversion INTERFEROGRAMS); a raster input takes MintPy's results "
+                             "(timeseries.h5, velocity.h5, geometryGeo.h5, maskTempCoh.h5)")
+    if not file_type and not found:
+        raise GeohazardError(f"{label} is an HDF5 file without MintPy's layout (no FILE_TYPE attribute and no "
+                             "2-D or 3-D dataset at its root)")
+    if "latitude" in found and "X_FIRST" not in attrs:
+        attrs["_HAS_LATLON"] = "1"
+    gt, epsg = mintpy_georeference(attrs, label)
+    ds_name = _choose_dataset(label, os.path.basename(path), choose_type, found, dataset, purpose)
+    ds = found[ds_name]
+    series = f[HDFEOS_GROUPS[0]] if he5 else f
+    shape = tuple(int(v) for v in ds.shape[-2:])
+    if "LENGTH" in attrs and "WIDTH" in attrs:
+        try:
+            declared = (int(float(attrs["LENGTH"])), int(float(attrs["WIDTH"])))
+        except ValueError:
+            declared = shape
+        if declared != shape:
+            raise GeohazardError(f"{label}: dataset {ds_name!r} has {shape[0]} x {shape[1]} pixels but the file "
+                                 f"says LENGTH={declared[0]}, WIDTH={declared[1]}")
+    bands = int(ds.shape[0]) if ds.ndim == 3 else 1
+    dates = _dates(series, label, bands) if ds.ndim == 3 else None
+    unit_attr = next((attr_text(ds.attrs[k]) for k in ("UNIT", "Units") if k in ds.attrs), None)
+    if unit_attr is None:
+        unit_attr = attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
+    source_unit = unit_attr or DATASET_UNITS.get(ds_name, "")
+    bperp = np.asarray(series["bperp"][:], float) if dates and "bperp" in series and \
+        series["bperp"].shape == (bands,) else None
+    ds_path = ds.name.lstrip("/") if he5 else ds_name
     conv = length_unit(source_unit)
     if conv is not None:
         factor, unit = conv
@@ -600,14 +536,14 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     if bperp is not None and np.all(np.isfinite(bperp)) and np.all(np.abs(bperp) < 1e4):
         meta["PERPENDICULAR_BASELINES_M"] = ",".join(f"{v - bperp[0]:.3f}" for v in bperp)
     descriptions = [d.isoformat() for d in dates] if dates else [ds_name]
-    return MintpyLayer(path, ds_path, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
+    return DatedLayer(path, ds_path, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
                        nodata, meta, descriptions, producer="MintPy HDF-EOS5" if he5 else "MintPy")
 
 
-def _read_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
+def _read_rows(layer: DatedLayer, rows: tuple[int, int]) -> np.ndarray:
     """Rows ``[r0, r1)`` of the layer's dataset as stored, ``(bands, rows, cols)``; a file that cannot be read
     there (a download cut short) is named."""
-    h5py = _h5py()
+    h5py = h5py_module()
     r0, r1 = rows
     try:
         with h5py.File(layer.path, "r") as f:
@@ -618,7 +554,7 @@ def _read_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
                              "incomplete (a copy or download cut short?)") from None
 
 
-def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
+def read_layer_rows(layer: DatedLayer, rows: tuple[int, int]) -> np.ndarray:
     """Rows ``[r0, r1)`` of a layer, ``(bands, rows, cols)`` float32 in its unit; masks as 0/1 uint8.
 
     No-data become NaN: NaN, MintPy's ``NO_DATA_VALUE``, and the exact zeros MintPy leaves where it did not invert
@@ -650,7 +586,7 @@ def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def zero_pixels(layer: MintpyLayer, rows: tuple[int, int]) -> int:
+def zero_pixels(layer: DatedLayer, rows: tuple[int, int]) -> int:
     """How many pixels of rows ``[r0, r1)`` :func:`read_layer_rows` turns from MintPy's 0 into no-data (for the
     log)."""
     if not layer.producer.startswith("MintPy") or layer.name not in DISPLACEMENT_DATASETS:
@@ -669,9 +605,9 @@ GEOMETRY_SIBLINGS = ("geometryGeo.h5", "geo_geometryRadar.h5", os.path.join("inp
                      os.path.join("..", "inputs", "geometryGeo.h5"), os.path.join("geo", "geo_geometryRadar.h5"))
 
 
-def sibling_geometry(layer: MintpyLayer) -> Optional[str]:
+def sibling_geometry(layer: DatedLayer) -> Optional[str]:
     """The geocoded geometry file of a result's MintPy work folder on the same grid, or None."""
-    h5py = _h5py()
+    h5py = h5py_module()
     folder = os.path.dirname(os.path.abspath(layer.path))
     for rel in GEOMETRY_SIBLINGS:
         cand = os.path.normpath(os.path.join(folder, rel))
@@ -679,7 +615,7 @@ def sibling_geometry(layer: MintpyLayer) -> Optional[str]:
             continue
         try:
             with h5py.File(cand, "r") as f:
-                attrs = {k: _text(v) for k, v in f.attrs.items()}
+                attrs = {k: attr_text(v) for k, v in f.attrs.items()}
                 if attrs.get("FILE_TYPE") != "geometry" or "incidenceAngle" not in f:
                     continue
                 gt, _ = mintpy_georeference(attrs, cand)
@@ -696,7 +632,7 @@ def scene_geometry(geometry_path: str, group: str = "") -> dict:
     """Scene values of a geometry file (or of the ``group`` of a file holding its geometry, as HDF-EOS5 does): mean
     incidence (``INCIDENCE_DEG``) and slant range (``SLANT_RANGE_M``) over its valid pixels (0 and NaN left out),
     read 256 rows at a time."""
-    h5py = _h5py()
+    h5py = h5py_module()
     out = {}
     with h5py.File(geometry_path, "r") as f:
         for ds_name, key in (("incidenceAngle", "INCIDENCE_DEG"), ("slantRangeDistance", "SLANT_RANGE_M")):
@@ -712,3 +648,13 @@ def scene_geometry(geometry_path: str, group: str = "") -> dict:
             if count:
                 out[key] = f"{total / count:.10g}"
     return out
+
+
+# ------------------------------------------------------------------ the producer
+def _read_h5_layer(f, path: str, label: str, found: dict, dataset: Optional[str], purpose: Optional[str]):
+    return read_layer(f, path, label, found, dataset=dataset, purpose=purpose)
+
+
+#: MintPy's results (timeseries.h5, velocity.h5, geometryGeo.h5, masks; HDF-EOS5 .he5): every HDF5 file no other
+#: producer claims, its reader naming what MintPy's layout lacks.
+PRODUCER = Producer("MintPy", claims_h5=lambda f, basename, attrs: True, read_h5_layer=_read_h5_layer)

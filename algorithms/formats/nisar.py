@@ -37,6 +37,8 @@ import numpy as np
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
+from .hdf5 import h5py_module
+from .producer_spec import RESERVED, WRAPPED_PRODUCT, Producer
 from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
 NAME = re.compile(r"^NISAR_L2_\w+?_GUNW_(?P<cycle>\d+)_(?P<track>\d+)_(?P<dir>[AD])_(?P<frame>\d+)_.*?_"
@@ -131,9 +133,7 @@ def nisar_stack(entries: list) -> StackSpec:
         Two tracks in one input, a pair given twice, wavelengths or projections that differ, a file that is not a
         complete GUNW (named).
     """
-    from .mintpy import _h5py
-
-    h5py = _h5py()
+    h5py = h5py_module()
     spec = StackSpec("NISAR", "NISAR GUNW HDF5 files (NISAR_L2_*_GUNW_*.h5)", [])
     left: OrderedDict = OrderedDict()
     tracks: OrderedDict = OrderedDict()
@@ -183,3 +183,22 @@ def nisar_stack(entries: list) -> StackSpec:
     spec.taken.append(f"wavelength {w0:.8g} m: {spec.wavelength[0]}")
     spec.left_out = [(rel, why) for why, rels in left.items() for rel in rels]
     return spec
+
+
+# ------------------------------------------------------------------ the producer
+def stack_claims(e, listing=None):
+    """A NISAR GUNW named as NISAR delivers them; another name starting ``NISAR_`` is refused when it is named as a
+    GUNW (:func:`.gunw.refuse_nisar`), else :data:`~.producer_spec.RESERVED`."""
+    if NAME.match(e.name):
+        return True
+    if e.name.upper().startswith("NISAR_"):
+        from .gunw import refuse_nisar
+
+        refuse_nisar(e.name)
+        return RESERVED
+    return False
+
+
+#: NISAR L2 GUNW HDF5 files.
+PRODUCER = Producer("NISAR", claims=stack_claims, read_stack=lambda entries, roots, wrapped: nisar_stack(entries),
+                    wrapped_refusal=WRAPPED_PRODUCT)

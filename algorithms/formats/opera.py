@@ -40,6 +40,8 @@ from ..conventions import radians_per_m
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
+from .hdf5 import DatedLayer, h5py_module
+from .producer_spec import WRAPPED_PRODUCT, Producer
 from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
 
 NAME = re.compile(r"^OPERA_L3_DISP-S1_(?P<mode>[A-Z]{2})_F(?P<frame>\d+)_(?P<pol>[A-Z]{2})_"
@@ -173,9 +175,7 @@ def opera_stack(entries: list) -> StackSpec:
         Two frames in one input, a pair given twice (two versions of one product), wavelengths that differ, a file
         that is not a complete DISP-S1 product (named).
     """
-    from .mintpy import _h5py
-
-    h5py = _h5py()
+    h5py = h5py_module()
     spec = StackSpec("OPERA", "OPERA DISP-S1 netCDF files (OPERA_L3_DISP-S1_*.nc)", [])
     left: OrderedDict = OrderedDict()
     frames: OrderedDict = OrderedDict()
@@ -281,14 +281,12 @@ def _epsg(wkt: str, label: str) -> int:
     return int(code)
 
 
-def open_layer(f, path: str, label: str, dataset: Optional[str], purpose: Optional[str]):
+def open_layer(f, path: str, label: str, dataset: Optional[str], purpose: Optional[str]) -> DatedLayer:
     """One dataset of an open DISP-S1 file (``f``, h5py) as a dated raster layer: ``displacement`` (default) in mm,
     LOS positive toward the satellite, its band dated by the secondary date, ``REFERENCE_DATE`` the reference date;
     ``temporal_coherence``, the masks ... as they are. Refused naming the file: a name without its dates, a dataset
     it does not hold, a displacement not in metres, a geometry purpose (DISP-S1 holds no per-pixel geometry)."""
     import os
-
-    from .mintpy import MintpyLayer
 
     base = os.path.basename(path)
     parts = name_parts(base)
@@ -333,6 +331,19 @@ def open_layer(f, path: str, label: str, dataset: Optional[str], purpose: Option
     if "bperp" in meta_in:
         meta[gm.PAIR_BASELINE_KEY] = f"{meta_in['bperp']:.6g}"
     descriptions = [parts["sec"].isoformat()] if dates else [name]
-    return MintpyLayer(path, name, "product", shape, 1, gt, _epsg(wkt, label), factor, unit, unit_text, dates, ref,
+    return DatedLayer(path, name, "product", shape, 1, gt, _epsg(wkt, label), factor, unit, unit_text, dates, ref,
                        nodata, meta, descriptions, producer="OPERA DISP-S1",
                        georeference="spatial_ref GeoTransform and crs_wkt", sources=sources)
+
+
+# ------------------------------------------------------------------ the producer
+def _is_opera_name(basename: str) -> bool:
+    return name_parts(basename) is not None
+
+
+#: OPERA DISP-S1 netCDF files: a stack of (reference, secondary) displacements, and dated layers of one file.
+PRODUCER = Producer("OPERA", claims=lambda e, listing=None: _is_opera_name(e.name),
+                    read_stack=lambda entries, roots, wrapped: opera_stack(entries), wrapped_refusal=WRAPPED_PRODUCT,
+                    container_name=_is_opera_name, claims_h5=lambda f, basename, attrs: is_opera(f, basename),
+                    read_h5_layer=lambda f, path, label, found, dataset, purpose: open_layer(f, path, label, dataset,
+                                                                                            purpose))

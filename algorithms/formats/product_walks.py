@@ -1,5 +1,7 @@
-"""Stacks of GAMMA, GMTSAR and SNAP as their users keep them, walked into a
-:class:`~.products.StackSpec` (the LiCSAR and HyP3 walks are in :mod:`.products`).
+"""Stacks of GAMMA, GMTSAR, SNAP and ISCE2 as their users keep them, walked into a
+:class:`~.stack_spec.StackSpec` (the other producers' walks are in their own modules: :mod:`.licsar`, :mod:`.hyp3_walk`,
+:mod:`.gunw`, :mod:`.nisar`, :mod:`.opera`, :mod:`.roipac`); the four producers' declarations, :data:`PRODUCERS`,
+go into :mod:`.producers` in that order (ISCE2, GMTSAR, SNAP, GAMMA).
 
 * **GAMMA** (the DIFF&GEO outputs, :mod:`.gamma`): geocoded unwrapped interferograms ``*<d1>_<d2>*.unw`` (or
   ``<d1>-<d2>``; flat or one folder per pair), their coherence ``.cc`` / ``.cor`` / ``.coh`` of the same pair in the
@@ -34,6 +36,7 @@ from typing import Optional
 from ..errors import GeohazardError
 from . import gamma
 from .dates import parse_date_pair
+from .producer_spec import WRAPPED_STACK, Producer
 from .stack_spec import Entry, PairSpec, StackSpec, one_wavelength
 from .stack_spec import reason as _reason
 
@@ -502,3 +505,59 @@ def isce_stack(entries: list) -> Optional[StackSpec]:
                   f"with the lookup tables {os.path.basename(lookup['lat'])} and {os.path.basename(lookup['lon'])} "
                   "(as gdalwarp -geoloc does; the unwrapped phase is band 2 of filt*.unw)"]
     return spec
+
+
+# ------------------------------------------------------------------ ISCE2
+def isce_refusal(entries: list) -> None:
+    """An ISCE2 stack (topsStack ``merged/interferograms/<pair>/filt_fine.unw``, stripmapStack ``Igrams/``) is on the
+    radar grid: its pixels have no map position of their own (``geom_reference/lat.rdr`` and ``lon.rdr`` hold it).
+    Refused with what to give instead; geocoding with the lookup tables is not done here.
+
+    Raises
+    ------
+    GeohazardError
+        Always, naming the stack's first interferogram and its lookup tables when present.
+    """
+    unw = next(e for e in entries if is_isce_unw(e))
+    lookup = [e.rel for e in entries if e.name in ("lat.rdr", "lon.rdr", "lat.rdr.full", "lon.rdr.full")]
+    where = f" (the map position of each pixel is in {' and '.join(lookup[:2])})" if lookup else ""
+    raise GeohazardError(
+        f"the ISCE2 stack ({unw.rel} ...) is in radar coordinates: its pixels are on the radar grid, not on a "
+        f"map{where}, and the outputs would have no map position. Geocode it first, then give the geocoded files: "
+        "MintPy (load_data.py with the stack's lat.rdr/lon.rdr, then geocode.py: give the geocoded "
+        "ifgramStack.h5 here), or gdalwarp -geoloc with the lookup tables, or ISCE's geocodeGdal.py")
+
+
+# ------------------------------------------------------------------ the producers
+def _gamma_par(e: Entry) -> bool:
+    return gamma.is_dem_par_name(e.name) or gamma.is_image_par_name(e.name)
+
+
+def _gamma_claims(e: Entry, listing) -> bool:
+    """GAMMA's ``.unw`` names are a date pair and an extension: a stack's only beside an image or DEM/MAP parameter
+    file."""
+    return is_gamma_unw(e) and listing.any(_gamma_par)
+
+
+def _read_isce(entries: list, roots: list, wrapped: bool) -> Optional[StackSpec]:
+    spec = isce_stack(entries) if not wrapped else None
+    if spec is None:
+        isce_refusal(entries)
+    return spec
+
+
+#: The stacks walked here, in the order they are tried.
+PRODUCERS = (
+    Producer("ISCE2", claims=lambda e, listing=None: is_isce_unw(e), read_stack=_read_isce),
+    Producer("GMTSAR", claims=lambda e, listing=None: is_gmtsar_unw(e),
+             read_stack=lambda entries, roots, wrapped: gmtsar_stack(entries), wrapped_refusal=WRAPPED_STACK,
+             radar_hint="give GMTSAR's geocoded unwrap_ll.grd (geocode.csh)"),
+    Producer("SNAP", claims=lambda e, listing=None: is_snap_unw(e),
+             read_stack=lambda entries, roots, wrapped: snap_stack(entries), wrapped_refusal=WRAPPED_STACK,
+             claims_alone=is_snap_header,
+             radar_hint="apply SNAP's Radar > Geometric > Terrain Correction to the products (the bands' .hdr then "
+                        "has a 'map info') and give those"),
+    Producer("GAMMA", claims=_gamma_claims, read_stack=lambda entries, roots, wrapped: gamma_stack(entries),
+             wrapped_refusal=WRAPPED_STACK,
+             radar_hint="geocode the interferograms with geocode_back and keep the DEM/MAP parameter file"),
+)

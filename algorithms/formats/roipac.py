@@ -27,6 +27,7 @@ from typing import Optional
 
 from ..errors import GeohazardError
 from .dates import parse_date_pair
+from .producer_spec import WRAPPED_STACK, Producer
 from .stack_spec import Entry, PairSpec, StackSpec
 from .stack_spec import reason as _reason
 
@@ -139,3 +140,11 @@ def roipac_stack(entries: list) -> StackSpec:
                   + (" (longitude/latitude, WGS 84: no PROJECTION in them, as ROI_PAC geocodes)"
                      if spec.crs_if_missing else "")]
     return spec
+
+
+# ------------------------------------------------------------------ the producer
+#: ROI_PAC interferograms (``<d1>-<d2>.unw`` with their ``.rsc``).
+PRODUCER = Producer("ROI_PAC", claims=lambda e, listing=None: is_roipac_unw(e),
+                    read_stack=lambda entries, roots, wrapped: roipac_stack(entries), wrapped_refusal=WRAPPED_STACK,
+                    radar_hint="give ROI_PAC's geocoded geo_<pair>.unw (geocode.pl) with a .rsc whose PROJECTION and "
+                               "DATUM GDAL reads (UTM<zone>, WGS84), or none for longitude/latitude")

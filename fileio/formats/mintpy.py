@@ -1,7 +1,7 @@
-"""MintPy HDF5 results as GeoTIFF rasters every tool reads (the parsing is the core's,
-:func:`~algorithms.formats.mintpy.open_layer`).
+"""HDF5 results (MintPy, its HDF-EOS5 .he5, LiCSBAS cum.h5, OPERA DISP-S1) as GeoTIFF rasters every tool reads (the
+parsing is the core's: :func:`~algorithms.formats.h5_layers.open_layer`, the producer told by the file's layout).
 
-A dataset of ``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5``, ``maskTempCoh.h5`` ... becomes a tiled
+A dataset of ``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5``, ``maskTempCoh.h5``, ``cum.h5`` ... becomes a tiled
 GeoTIFF on its grid and CRS, in mm / mm/yr / degrees, dates as band descriptions, the reference and scene values as
 metadata. The file is written once per source file version (path, size, modification time, dataset) into the
 folder the caller gives (the run's scratch area, never beside the input) and reused after.
@@ -21,6 +21,7 @@ from osgeo import osr
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import h5_layers, mintpy
+from ...algorithms.formats.hdf5 import DatedLayer
 from ..base.raster import RasterWriter
 
 #: ``HDF5:"path"://dataset`` (QGIS's and GDAL's name of one dataset of an HDF5 file), quotes optional.
@@ -54,7 +55,7 @@ class Converted:
     """A MintPy dataset written as a GeoTIFF: where, from what, and what to tell the user."""
 
     path: str
-    layer: mintpy.MintpyLayer
+    layer: DatedLayer
     notes: list = field(default_factory=list)
 
 
@@ -65,7 +66,7 @@ def _crs_wkt(epsg: int) -> str:
     return srs.ExportToWkt()
 
 
-def write_layer(layer: mintpy.MintpyLayer, out_path: str, *, mask: Optional[mintpy.MintpyLayer] = None,
+def write_layer(layer: DatedLayer, out_path: str, *, mask: Optional[DatedLayer] = None,
                 progress=None) -> int:
     """Write ``layer`` (with ``mask``'s zeros as no-data) to ``out_path`` block by block; returns how many pixels
     MintPy had left at 0 that became no-data."""
@@ -95,7 +96,7 @@ def _key(path: str, dataset: str, extra: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def describe(layer: mintpy.MintpyLayer, zeros: int, geometry_from: str = "") -> list:
+def describe(layer: DatedLayer, zeros: int, geometry_from: str = "") -> list:
     """The log lines of a converted dataset: what was read, the unit conversion, the reference, the no-data."""
     md = layer.metadata
     crs = f"EPSG:{layer.epsg}"
@@ -178,8 +179,8 @@ def as_geotiff(source: str, *, dataset: Optional[str] = None, purpose: Optional[
 MAX_POINT_VALUES = 50_000_000
 
 
-def write_points(layer: mintpy.MintpyLayer, out_path: str, *, mask: Optional[mintpy.MintpyLayer] = None,
-                 std: Optional[mintpy.MintpyLayer] = None, progress=None) -> int:
+def write_points(layer: DatedLayer, out_path: str, *, mask: Optional[DatedLayer] = None,
+                 std: Optional[DatedLayer] = None, progress=None) -> int:
     """The valid pixels of a time series or velocity (``mask``'s zeros left out) as points at the pixel centres:
     ``PID``, ``VEL`` and ``V_STDEV`` (mm/yr: the velocity and ``std``, or the least-squares line of the series and
     its standard error, as MintPy's timeseries2velocity), and one field ``DYYYYMMDD`` per date (mm) for a series.

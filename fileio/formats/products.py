@@ -25,7 +25,7 @@ from osgeo import gdal
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
-from ...algorithms.formats import licsar
+from ...algorithms.formats import licsar, producers
 from ...algorithms.formats.products import StackSpec, summarise_left_out
 from ...algorithms.geometry.los import heading_from_azimuth
 from ..base.probe import gdal_thread_options, raster_header
@@ -489,15 +489,6 @@ def _text_geometry(spec: StackSpec, out: ProductStack) -> None:
             out.geometry[key] = (sum(v for _, v in vals) / len(vals), vals[0][0])
 
 
-#: How each producer's stack is geocoded, for the refusal of one in radar coordinates.
-_GEOCODED_HINT = {"SNAP": "apply SNAP's Radar > Geometric > Terrain Correction to the products (the bands' .hdr then "
-                          "has a 'map info') and give those",
-                  "GMTSAR": "give GMTSAR's geocoded unwrap_ll.grd (geocode.csh)",
-                  "GAMMA": "geocode the interferograms with geocode_back and keep the DEM/MAP parameter file",
-                  "ROI_PAC": "give ROI_PAC's geocoded geo_<pair>.unw (geocode.pl) with a .rsc whose PROJECTION and "
-                             "DATUM GDAL reads (UTM<zone>, WGS84), or none for longitude/latitude"}
-
-
 def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
     folder = f"{VSIMEM_ROOT}/{uuid.uuid4().hex}"
     gdal.Mkdir(folder, 0o755)
@@ -513,11 +504,12 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
         infos = product_sources.with_crs([h[0] for h in heads], spec)
         heads = [(i, h[1], h[2]) for i, h in zip(infos, heads)]
     infos = [h[0] for h in heads]
-    if spec.producer in _GEOCODED_HINT:
+    producer = producers.by_name(spec.producer)
+    if producer is not None and producer.radar_hint:
         for info, lb in zip(infos, labels):
             if not info.has_georef or not info.crs_wkt:
                 raise GeohazardError(f"{lb} has no map georeference: the stack is in radar coordinates; "
-                                     f"{_GEOCODED_HINT[spec.producer]}")
+                                     f"{producer.radar_hint}")
     grid, windows, note = stack_grid(infos, labels, extent)
     out = ProductStack(spec, [], [], grid, folder=folder)
     out.info_lines += list(spec.taken)

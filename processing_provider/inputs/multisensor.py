@@ -350,11 +350,11 @@ def input_raster_files(alg, parameters, context) -> dict:
 
 
 def _netcdf_product(path: str) -> bool:
-    """An ARIA GUNW or OPERA DISP-S1 netCDF file by its name (read by the stack reader, not GDAL's raster view)."""
-    from ...algorithms.formats import gunw, opera
+    """A netCDF file that holds a whole product by its name (ARIA GUNW, OPERA DISP-S1: the producers that declare
+    a ``container_name``), read by the stack reader, not GDAL's raster view."""
+    from ...algorithms.formats import producers
 
-    base = os.path.basename(path)
-    return gunw.is_gunw_name(base) or opera.name_parts(base) is not None
+    return producers.container_producer(os.path.basename(path)) is not None
 
 
 def _log(log, text, warn=False):

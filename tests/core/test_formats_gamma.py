@@ -94,7 +94,7 @@ def test_roipac_rsc_and_walk(tmp_path):
     """A ROI_PAC header as PyRate's Envisat test data holds it (tests/test_data/small_test/roipac_obs/
     geo_060828-061211.unw.rsc) and the walk of a folder of rmg .unw files (pure: names, headers, sizes)."""
     from insar_geohazards.algorithms.formats import roipac
-    from insar_geohazards.algorithms.formats.products import item_entries
+    from insar_geohazards.algorithms.formats.listing import item_entries
 
     text = ("WIDTH             47\nFILE_LENGTH       72\nX_FIRST           150.910000000   \n"
             "X_STEP            0.000833333     \nY_FIRST           -34.170000000   \n"

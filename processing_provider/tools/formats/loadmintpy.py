@@ -1,5 +1,6 @@
-"""``geohazard:loadmintpy``. Load MintPy: a MintPy result (timeseries.h5, velocity.h5, geometry) as a georeferenced,
-dated GeoTIFF in mm or mm/yr, and optionally as points with their series."""
+"""``geohazard:loadmintpy``. Load HDF5 result: a MintPy (timeseries.h5, velocity.h5, geometry, HDF-EOS5 .he5),
+LiCSBAS (cum.h5) or OPERA DISP-S1 result as a georeferenced, dated GeoTIFF in mm or mm/yr, and optionally as points
+with their series. The producer is told by the file's layout (:data:`algorithms.formats.producers.H5_PRODUCERS`)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ h5_layers = lazy_module("....algorithms.formats.h5_layers", __package__)
 mintpy_io = lazy_module("....fileio.formats.mintpy", __package__)
 
 
-@tool("loadmintpy", "Load MintPy result (timeseries.h5, velocity.h5, geometry, mask)",
-      tags="MintPy,HDF5,timeseries.h5,velocity.h5,geometryGeo.h5,maskTempCoh.h5,import,time series,velocity,SBAS",
+@tool("loadmintpy", "Load HDF5 result (MintPy, LiCSBAS, OPERA)",
+      tags="MintPy,LiCSBAS,OPERA,DISP-S1,HDF-EOS5,cum.h5,HDF5,timeseries.h5,velocity.h5,geometryGeo.h5,"
+           "maskTempCoh.h5,import,time series,velocity,SBAS",
       page="mintpy", main=(ids.OUTPUT, ids.OUTPUT_POINTS))
 class LoadMintpy(GeohazardAlgorithm):
     DATASET = "DATASET"
     MASK = "MASK"
     HELP = (
-        "Opens a MintPy HDF5 result (Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331) as a georeferenced, "
-        "dated, styled layer that every tool and the time-series dock read: <b>timeseries.h5</b> (and "
+        "Opens an HDF5 result of MintPy (Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331, its HDF-EOS5 .he5 "
+        "too), LiCSBAS (cum.h5, cum_filt.h5) or OPERA (DISP-S1 .nc) as a georeferenced, dated, styled layer in mm "
+        "or mm/yr (LOS, positive toward the satellite) that every tool and the time-series dock read; the producer "
+        "is told by the file's layout. MintPy: <b>timeseries.h5</b> (and "
         "timeseries_ERA5_demErr.h5 ...: one band per date, ISO dates as band descriptions), <b>velocity.h5</b>, "
         "<b>geometryGeo.h5</b>, <b>maskTempCoh.h5</b>, <b>temporalCoherence.h5</b>, geo_*.h5 after MintPy's "
         "geocoding.\n\n"
