@@ -332,6 +332,7 @@ TOOLS = {
     "susceptibility": Tool(
         hostile=("hazard", "susceptibility_recipe"),
         lengths={"BLOCK_SIZE_M": "m", "ABSENCE_BUFFER_M": "m"},
+        not_lengths=("STUDY_AREA",),
         determinism={
             "susceptibility": Det("hazard"),
             "susceptibility_forest": Det("hazard", {"METHOD": 2, "OUTPUT_CLASSES": "@c.tif"}),

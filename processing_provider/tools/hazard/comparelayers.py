@@ -130,22 +130,18 @@ class CompareLayers(GeohazardAlgorithm):
                                                                             (self.REFERENCE, v.REFERENCE_FIELD))]
         cl.check_same_quantity(sides[0]["kind"], sides[1]["kind"])
         unit = sides[0]["kind"]["unit"] or sides[1]["kind"]["unit"] or "input unit"
-        for side in sides:
-            if not side["kind"]["quantity"]:
-                feedback.pushInfo(self.tr("{}: no unit declared ({}); taken to be in the other's unit and sign")
-                                  .format(side["pid"], side["kind"]["source"]))
-        out_raster = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context) \
-            if parameters.get(self.OUTPUT_RASTER) else ""
-        out_points = self.parameterAsOutputLayer(parameters, self.OUTPUT, context) if parameters.get(self.OUTPUT) \
-            else ""
+        for side in (side for side in sides if not side["kind"]["quantity"]):
+            feedback.pushInfo(self.tr("{}: no unit declared ({}); taken to be in the other's unit and sign")
+                              .format(side["pid"], side["kind"]["source"]))
+        out_raster, out_points = (self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else ""
+                                  for pid in (self.OUTPUT_RASTER, self.OUTPUT))
         results = {}
         if parameters.get(self.LINE):
             a, b, pts = io_cl.compare_swaths(sides, layers.feature_source(self, parameters, self.LINE, context),
                                              width_m=v.WIDTH, step_m=v.STEP, run=run, progress=progress)
         elif sides[0]["info"] is not None and sides[1]["info"] is not None:
-            a, b = io_cl.compare_rasters(sides[0]["info"], sides[1]["info"], out_path=out_raster, run=run,
-                                         progress=progress)
-            pts = None
+            (a, b), pts = io_cl.compare_rasters(sides[0]["info"], sides[1]["info"], out_path=out_raster, run=run,
+                                                progress=progress), None
             if out_raster:
                 results[self.OUTPUT_RASTER] = out_raster
         else:
@@ -159,8 +155,9 @@ class CompareLayers(GeohazardAlgorithm):
         if chart:
             results.update(io_cl.chart(chart, a, b, stats, unit=unit, names=(sides[0]["name"], sides[1]["name"]),
                                        output=self.OUTPUT_CHART, feedback=feedback))
-        for name in ("n", "bias", "rmse", "pearson_r", "nmad", "tls_slope", "t_test_p", "wilcoxon_p"):
-            feedback.pushInfo(f"{name} = {stats[name]:.6g}")
+        feedback.pushInfo(", ".join(f"{name} = {stats[name]:.6g}" for name in ("n", "bias", "rmse", "pearson_r",
+                                                                                 "nmad", "tls_slope", "t_test_p",
+                                                                                 "wilcoxon_p")))
         return {**results, self.BIAS: stats["bias"], self.RMSE: stats["rmse"], self.R: stats["pearson_r"],
                 self.N: int(stats["n"])}
 

@@ -117,17 +117,17 @@ class DisplacementForecast(GeohazardAlgorithm):
         has_v, has_r = bool(parameters.get(self.INPUT)), bool(parameters.get(self.INPUT_RASTER))
         dated, series = _label(self, self.INPUT), _label(self, self.INPUT_RASTER)
         if has_v == has_r:
-            raise GeohazardError(self.tr(f"{dated} or {series} is needed: give one of the two" if not has_v else
-                                         f"Give either {dated} or {series}, not both"))
+            raise GeohazardError((self.tr("{a} or {b} is needed: give one of the two") if not has_v else
+                                  self.tr("Give either {a} or {b}, not both")).format(a=dated, b=series))
         if has_r and not parameters.get(self.OUTPUT_RASTER):
-            raise GeohazardError(self.tr(f"{series} needs {_label(self, self.OUTPUT_RASTER)}: a .tif path, or a "
-                                         "temporary output"))
+            raise GeohazardError(self.tr("{a} needs {b}: a .tif path, or a temporary output").format(
+                a=series, b=_label(self, self.OUTPUT_RASTER)))
         if has_v and not parameters.get(self.OUTPUT):
-            raise GeohazardError(self.tr(f"{dated} needs {_label(self, self.OUTPUT)}: a .gpkg path, or a temporary "
-                                         "output"))
+            raise GeohazardError(self.tr("{a} needs {b}: a .gpkg path, or a temporary output").format(
+                a=dated, b=_label(self, self.OUTPUT)))
         if parameters.get(self.THICKNESS) and not has_r:
-            raise GeohazardError(self.tr(f"{_label(self, self.THICKNESS)} is a raster on the grid of {series}: give "
-                                         "the series as a raster, or leave the thickness empty"))
+            raise GeohazardError(self.tr("{a} is a raster on the grid of {b}: give the series as a raster, or leave "
+                                         "the thickness empty").format(a=_label(self, self.THICKNESS), b=series))
 
     def _series_dates(self, parameters, context):
         """``(dates, forecast dates, options)``, each checked: one input and its output, the dates, the length."""
