@@ -565,8 +565,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     if todo_all.size:
         extra = _single_loop_corrections(key[:, todo_all], u[:, todo_all], triplets, int(max_cycles))
         if extra is not None:
-            u[:, todo_all] = np.where(np.isfinite(xm[:, todo_all]), extra, 0)
-            ambiguous[todo_all[(extra != 0).any(axis=0)]] = False
+            extra = np.where(np.isfinite(xm[:, todo_all]), extra, 0).astype(np.int16)
+            diff = (extra != u[:, todo_all]).any(axis=0)
+            px = todo_all[diff]
+            # the additions pass the checks of every correction on their own, or the pixel keeps its own solve's
+            weak = _weak_corrections(closure_phase(x.reshape(m, p)[:, px] * scale, triplets) - offset[:, None],
+                                     extra[:, diff], triplets)
+            u[:, px[~weak]] = extra[:, diff][:, ~weak]
+            ambiguous[px[~weak]] = False
         todo = todo_all
     changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
     if changed_px.size:
@@ -659,30 +665,41 @@ def _single_loop_corrections(key: np.ndarray, u: np.ndarray, triplets: Triplets,
         return None
     deg = inc @ trusted.astype(np.int32)
     n_open = inc @ open_.astype(np.int32)
+    # loops holding a single-loop interferogram, and how many of them each interferogram is in: a partner in one
+    # other loop only, itself holding a single-loop interferogram, lets two slips (the partner and that one) close
+    # the loops as the one correction does (pairs sharing a date in a network of (i, i+1), (i, i+2) pairs)
+    has_single = trusted & (deg[idx] == 1).any(axis=1)
+    n_single_loops = inc @ has_single.astype(np.int32)
     out = u.copy()
-    changed = False
+    made = []  # (loop, interferogram, pixels) of each correction
     for t in np.flatnonzero(open_.any(axis=1)):
         a, b, c = idx[t]
         d = np.stack([deg[a], deg[b], deg[c]])
         o = np.stack([n_open[a], n_open[b], n_open[c]])
         single = d == 1
-        proved = (d >= 2) & (o == 1)  # only this loop is open among its loops
+        ns = np.stack([n_single_loops[a], n_single_loops[b], n_single_loops[c]])
+        # only this loop is open among its loops, and no two-slip explanation through a partner's other loop
+        proved = (d >= 2) & (o == 1) & ~((d == 2) & (ns >= 2))
         for j in range(3):
             others = [q for q in range(3) if q != j]
             ok = open_[t] & single[j] & proved[others[0]] & proved[others[1]]
             ok &= np.abs(res[t]) <= max_cycles
             if ok.any():
                 out[idx[t, j], ok] = (-res[t, ok] * sign[t, j]).astype(np.int16)
-                changed = True
-    if not changed:
+                made.append((t, idx[t, j], ok))
+    if not made:
         return None
-    # only where the pixel's trusted loops then all close: a loop left open means slips this rule does not explain
-    # (two slips sharing a loop close it and open two others, as a date shifted on some of its pairs does)
+    # only where the loops around then all close: a loop left open near the corrected one means slips this rule
+    # does not explain (two slips sharing a loop close it and open two others, as a date shifted on some of its
+    # pairs does); around = the loops holding an interferogram of a loop of one of the two partners
     after = trusted & ((k + closure_phase(out.astype(np.float64), triplets).astype(np.int64)) != 0)
-    keep = ~after.any(axis=0)
-    if not keep.any():
-        return None
-    return np.where(keep[None, :], out, u)
+    member = np.abs(triplets.matrix) > 0  # (T, M)
+    for t, d, ok in made:
+        partners = [q for q in idx[t] if q != d]
+        ifgs = member[member[:, partners].any(axis=1)].any(axis=0)
+        around = member[:, ifgs].any(axis=1)
+        out[d, ok & after[around].any(axis=0)] = u[d, ok & after[around].any(axis=0)]
+    return out if (out != u).any() else None
 
 
 def _weak_corrections(sub: np.ndarray, u: np.ndarray, triplets: Triplets) -> np.ndarray:
@@ -745,6 +762,12 @@ FILL_NEIGHBOURS = 3
 #: Neighbours (of 8) that must share a correction: carry the same cycles on the interferogram, or show the same
 #: slip in its loops.
 MIN_NEIGHBOURS_AGREE = 2
+#: A correction no neighbour shares is kept when at least this many settled neighbours (of 8) are compared with ...
+LONE_NEIGHBOURS = 5
+#: ... and it brings the value within this much (cycles) of their median (:func:`_lone_corrections`).
+LONE_TOLERANCE = 0.2
+#: ... and within this many of their spread (1.4826 x the median absolute deviation of the differences).
+LONE_SIGMAS = 3.0
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
@@ -828,7 +851,17 @@ def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndar
             diffs[:, n] = np.where(used, x[i, pp] * scale - (np.where(used, xq, 0.0) * scale + uq), np.nan)
         med = _row_median(diffs)
         farther = ~(np.abs(med + uu) < np.abs(med))  # NaN (no settled neighbour): not shown
-        bad = (support < MIN_NEIGHBOURS_AGREE) | farther
+        # a lone slip (one pixel) is kept where its settled neighbours, enough of them, show it: the value is a
+        # whole cycle off theirs and the correction brings it within LONE_TOLERANCE cycle of their median
+        # (and within LONE_SIGMAS of their spread: a value whose noise is near a cycle lands farther from
+        # neighbours that agree closely with each other than a slipped value does)
+        settled = np.isfinite(diffs).sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            spread = 1.4826 * _row_median(np.abs(diffs - med[:, None]))
+        shown = ((settled >= LONE_NEIGHBOURS) & (np.abs(med + uu) <= LONE_TOLERANCE)
+                 & (np.abs(med + uu) < LONE_SIGMAS * spread))
+        own_loops = ((sg != 0) & (key[lp, pp[:, None]] != _MISSING)).sum(axis=1) >= 2
+        bad = ((support < MIN_NEIGHBOURS_AGREE) & ~(shown & own_loops)) | farther
         lone[j[bad]] = True
     return lone
 
