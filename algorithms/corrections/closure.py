@@ -762,12 +762,6 @@ FILL_NEIGHBOURS = 3
 #: Neighbours (of 8) that must share a correction: carry the same cycles on the interferogram, or show the same
 #: slip in its loops.
 MIN_NEIGHBOURS_AGREE = 2
-#: A correction no neighbour shares is kept when at least this many settled neighbours (of 8) are compared with ...
-LONE_NEIGHBOURS = 5
-#: ... and it brings the value within this much (cycles) of their median (:func:`_lone_corrections`).
-LONE_TOLERANCE = 0.2
-#: ... and within this many of their spread (1.4826 x the median absolute deviation of the differences).
-LONE_SIGMAS = 3.0
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
@@ -851,17 +845,7 @@ def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndar
             diffs[:, n] = np.where(used, x[i, pp] * scale - (np.where(used, xq, 0.0) * scale + uq), np.nan)
         med = _row_median(diffs)
         farther = ~(np.abs(med + uu) < np.abs(med))  # NaN (no settled neighbour): not shown
-        # a lone slip (one pixel) is kept where its settled neighbours, enough of them, show it: the value is a
-        # whole cycle off theirs and the correction brings it within LONE_TOLERANCE cycle of their median
-        # (and within LONE_SIGMAS of their spread: a value whose noise is near a cycle lands farther from
-        # neighbours that agree closely with each other than a slipped value does)
-        settled = np.isfinite(diffs).sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            spread = 1.4826 * _row_median(np.abs(diffs - med[:, None]))
-        shown = ((settled >= LONE_NEIGHBOURS) & (np.abs(med + uu) <= LONE_TOLERANCE)
-                 & (np.abs(med + uu) < LONE_SIGMAS * spread))
-        own_loops = ((sg != 0) & (key[lp, pp[:, None]] != _MISSING)).sum(axis=1) >= 2
-        bad = ((support < MIN_NEIGHBOURS_AGREE) & ~(shown & own_loops)) | farther
+        bad = (support < MIN_NEIGHBOURS_AGREE) | farther
         lone[j[bad]] = True
     return lone
 
