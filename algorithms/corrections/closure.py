@@ -547,6 +547,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
     todo = np.flatnonzero(todo_flag)
+    todo_all = todo
     if todo.size:
         sub = _prune_dangling(key[:, todo], triplets)
         keep = ((sub != _MISSING) & (sub != 0)).any(axis=0)
@@ -561,6 +562,18 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         u[:, todo] = sols[:, inverse]
         ambiguous[todo] = ~uniq[inverse]
         u[:, todo] = np.where(np.isfinite(xm[:, todo]), u[:, todo], 0)
+    if todo_all.size:
+        extra = _single_loop_corrections(key[:, todo_all], u[:, todo_all], triplets, int(max_cycles))
+        if extra is not None:
+            extra = np.where(np.isfinite(xm[:, todo_all]), extra, 0).astype(np.int16)
+            diff = (extra != u[:, todo_all]).any(axis=0)
+            px = todo_all[diff]
+            # the additions pass the checks of every correction on their own, or the pixel keeps its own solve's
+            weak = _weak_corrections(closure_phase(x.reshape(m, p)[:, px] * scale, triplets) - offset[:, None],
+                                     extra[:, diff], triplets)
+            u[:, px[~weak]] = extra[:, diff][:, ~weak]
+            ambiguous[px[~weak]] = False
+        todo = todo_all
     changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
     if changed_px.size:
         weak = _weak_corrections(closure_phase(x.reshape(m, p)[:, changed_px] * scale, triplets) - offset[:, None],
@@ -627,6 +640,66 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _single_loop_corrections(key: np.ndarray, u: np.ndarray, triplets: Triplets, max_cycles: int):
+    """The cycles ``u`` (M, P) of the pixels (columns of ``key`` (T, P), their loop keys) completed on the
+    interferograms that are in one usable loop only (None when nothing changes).
+
+    Such an interferogram can absorb its loop's closure by itself, so the loop says nothing about its two other
+    interferograms (:func:`_prune_dangling`). The converse holds as well: when that loop does not close (a trusted
+    whole-cycle closure) after the pixel's own correction, and each of its two other interferograms is in at least
+    one other trusted loop, all closed, the unique sparsest correction is the one of the single-loop interferogram
+    (the other two are proved by their closed loops; changing either would open them). Two single-loop
+    interferograms in the loop, or another open loop on its partners, leave the pixel as it is."""
+    trusted = key != _MISSING
+    if not trusted.any():
+        return None
+    k = np.where(trusted, key, 0).astype(np.int64)
+    idx = triplets.index
+    sign = triplets.matrix[np.arange(idx.shape[0])[:, None], idx].astype(np.int64)  # (T, 3)
+    inc = _incidence(triplets)
+    res = k + closure_phase(u.astype(np.float64), triplets).astype(np.int64)
+    open_ = trusted & (res != 0)
+    if not open_.any():
+        return None
+    deg = inc @ trusted.astype(np.int32)
+    n_open = inc @ open_.astype(np.int32)
+    # loops holding a single-loop interferogram, and how many of them each interferogram is in: a partner in one
+    # other loop only, itself holding a single-loop interferogram, lets two slips (the partner and that one) close
+    # the loops as the one correction does (pairs sharing a date in a network of (i, i+1), (i, i+2) pairs)
+    has_single = trusted & (deg[idx] == 1).any(axis=1)
+    n_single_loops = inc @ has_single.astype(np.int32)
+    out = u.copy()
+    made = []  # (loop, interferogram, pixels) of each correction
+    for t in np.flatnonzero(open_.any(axis=1)):
+        a, b, c = idx[t]
+        d = np.stack([deg[a], deg[b], deg[c]])
+        o = np.stack([n_open[a], n_open[b], n_open[c]])
+        single = d == 1
+        ns = np.stack([n_single_loops[a], n_single_loops[b], n_single_loops[c]])
+        # only this loop is open among its loops, and no two-slip explanation through a partner's other loop
+        proved = (d >= 2) & (o == 1) & ~((d == 2) & (ns >= 2))
+        for j in range(3):
+            others = [q for q in range(3) if q != j]
+            ok = open_[t] & single[j] & proved[others[0]] & proved[others[1]]
+            ok &= np.abs(res[t]) <= max_cycles
+            if ok.any():
+                out[idx[t, j], ok] = (-res[t, ok] * sign[t, j]).astype(np.int16)
+                made.append((t, idx[t, j], ok))
+    if not made:
+        return None
+    # only where the loops around then all close: a loop left open near the corrected one means slips this rule
+    # does not explain (two slips sharing a loop close it and open two others, as a date shifted on some of its
+    # pairs does); around = the loops holding an interferogram of a loop of one of the two partners
+    after = trusted & ((k + closure_phase(out.astype(np.float64), triplets).astype(np.int64)) != 0)
+    member = np.abs(triplets.matrix) > 0  # (T, M)
+    for t, d, ok in made:
+        partners = [q for q in idx[t] if q != d]
+        ifgs = member[member[:, partners].any(axis=1)].any(axis=0)
+        around = member[:, ifgs].any(axis=1)
+        out[d, ok & after[around].any(axis=0)] = u[d, ok & after[around].any(axis=0)]
+    return out if (out != u).any() else None
 
 
 def _weak_corrections(sub: np.ndarray, u: np.ndarray, triplets: Triplets) -> np.ndarray:

@@ -46,6 +46,13 @@ CASES = [
          measures="unwrapping errors by phase closure on 13 planted stacks (8 tuning, 5 held out), as the Corrected "
                   "SBAS model runs the step: planted errors fixed, left, and new errors created",
          run='"$PY" "$HERE/closure_scenarios.py" --json "$OUT/closure_scenarios.json"'),
+    dict(name="closure_world", setup=_MINTPY,
+         measures="unwrapping errors by phase closure on stacks of a second generator (`closure_world.py`: irregular "
+                  "dates, single pixels, tears, edges, decorrelated ground), fixed / left / new beside MintPy",
+         peer="MintPy 1.6.4's per-pixel phase-closure solve (l1regls, alpha 0.01, rounding) on the pixels with every "
+              "interferogram coherent",
+         run='"$PY" "$HERE/closure_world.py" --seeds 1,12,3,14 --mintpy "$VENV/bin/python" '
+             '--json "$OUT/closure_world.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '
