@@ -20,25 +20,12 @@ import time
 import numpy as np
 from common import cpu_s
 from osgeo import gdal, ogr, osr
+from testutils import write_geotiff
 
 
 def tif(path, arr, gt, meta=None, descriptions=None):
-    arr = np.asarray(arr, np.float32)
-    arr = arr[None] if arr.ndim == 2 else arr
-    ds = gdal.GetDriverByName("GTiff").Create(path, arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32,
-                                              ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1"])
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    for k in range(arr.shape[0]):
-        ds.GetRasterBand(k + 1).WriteArray(arr[k])
-        if descriptions:
-            ds.GetRasterBand(k + 1).SetDescription(descriptions[k])
-    if meta:
-        ds.SetMetadata(meta)
-    ds = None
-    return path
+    return write_geotiff(path, arr, geotransform=gt, metadata=meta, descriptions=descriptions,
+                         options=["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1"])
 
 
 def timed(processing, label, alg, params):
