@@ -11,9 +11,7 @@ points (lsl.csv), the mean over repeats of the mean fold AUC (Geocomputation wit
 import csv
 import json
 import os
-import resource
 import sys
-import time
 
 import numpy as np
 
@@ -52,13 +50,11 @@ def reference(repeats=100):
 
 
 def run(out, method="1", seed="0", absence="1", area="1"):
-    from bench_qgis import start_qgis
+    from bench_qgis import measured_run, start_qgis
 
     os.makedirs(out, exist_ok=True)
     app, plugin = start_qgis()
-    import processing
     from osgeo import gdal, ogr, osr
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     factors = []
     for band, name in enumerate(FACTORS, start=1):
@@ -83,12 +79,7 @@ def run(out, method="1", seed="0", absence="1", area="1"):
         params["ABSENCE"] = layers["absences"]
     if area == "1":
         params["STUDY_AREA"] = os.path.join(DATA, "study_area.gpkg")
-    ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    res = processing.run("geohazard:susceptibility", params, context=QgsProcessingContext(),
-                         feedback=QgsProcessingFeedback())
-    dt = time.perf_counter() - t0
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+    res, dt, ru0, ru = measured_run("geohazard:susceptibility", params)
     print(json.dumps({"method": int(method), "seed": int(seed), "absence": absence == "1", "study_area": area == "1",
                       "auc": round(res["AUC"], 4), "auc_sd": round(res["AUC_SD"], 4),
                       "auc_pooled": round(res["AUC_POOLED"], 4), "block_m": round(res["BLOCK_SIZE_USED_M"]),
