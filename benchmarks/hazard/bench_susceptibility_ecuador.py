@@ -26,25 +26,9 @@ def _rows(name):
 
 
 def reference(repeats=100):
-    from sklearn.cluster import KMeans
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
+    from testutils_susceptibility import kmeans_cv_aucs
 
-    rows = _rows("lsl.csv")
-    xy = np.array([[float(r["x"]), float(r["y"])] for r in rows])
-    x = np.array([[float(r[k]) for k in FACTORS] for r in rows])
-    y = np.array([r["lslpts"] == "TRUE" for r in rows])
-    means = []
-    for rep in range(int(repeats)):
-        fold = KMeans(5, n_init=1, random_state=rep).fit_predict(xy)
-        aucs = []
-        for k in range(5):
-            tr, te = fold != k, fold == k
-            mu, sd = x[tr].mean(0), x[tr].std(0)
-            m = LogisticRegression(max_iter=5000).fit((x[tr] - mu) / sd, y[tr])
-            if len(set(y[te])) == 2:
-                aucs.append(roc_auc_score(y[te], m.predict_proba((x[te] - mu) / sd)[:, 1]))
-        means.append(np.mean(aucs))
+    means = kmeans_cv_aucs(os.path.join(DATA, "lsl.csv"), FACTORS, int(repeats))
     print(json.dumps({"reference": "sklearn LogisticRegression, KMeans(5) folds of lsl.csv", "repeats": int(repeats),
                       "auc": round(float(np.mean(means)), 4), "auc_sd": round(float(np.std(means, ddof=1)), 4)}))
 
