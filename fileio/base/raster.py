@@ -238,29 +238,6 @@ def require_projected(info: RasterInfo, name: str) -> None:
             f"{name} is in a geographic CRS (degrees); reproject it to a projected CRS in metres (e.g. UTM) first")
 
 
-def same_crs(a: str, b: str) -> bool:
-    """True when two CRS texts (WKT) name one CRS; an empty text is only the same as another empty one."""
-    if a == b:
-        return True
-    if not a or not b:
-        return False
-    sa, sb = osr.SpatialReference(), osr.SpatialReference()
-    sa.ImportFromWkt(a)
-    sb.ImportFromWkt(b)
-    return bool(sa.IsSame(sb))
-
-
-def crs_name(wkt: str) -> str:
-    """A CRS text (WKT) for the log: its EPSG code when GDAL finds one, else its name."""
-    if not wkt:
-        return "no CRS"
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(wkt)
-    srs.AutoIdentifyEPSG()
-    code = srs.GetAuthorityCode(None)
-    return f"EPSG:{code}" if code else (srs.GetName() or "a custom CRS")
-
-
 def output_tile_rows(width: int, count: int = 1, itemsize: int = 4) -> int:
     """Tile height of an output: 256, or less (a multiple of 16) when a row of tiles of all
     ``count`` bands would exceed :data:`TILE_ROW_BUDGET_BYTES` (wide, many-band outputs)."""

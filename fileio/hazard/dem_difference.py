@@ -16,7 +16,8 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard import demdifference as dd
 from ...algorithms.progress import SubProgress
 from ..base import blocks, raster, vector
-from ..base.raster import RasterInfo, crs_name, same_crs
+from ..base.crs import crs_name, same_crs
+from ..base.raster import RasterInfo
 from ..base.rasterize import burn_polygons
 from ..display import styles
 from .slope_stability import north_up_projected

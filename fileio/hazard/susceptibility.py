@@ -35,7 +35,8 @@ from osgeo import gdal, ogr, osr
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard.susceptibility import models, report, sampling, validation
 from ..base.blocks import raster_source, run_blocks
-from ..base.raster import RASTER_EXT, RasterWriter, crs_name, raster_info, require_projected, same_crs
+from ..base.crs import crs_name, same_crs
+from ..base.raster import RASTER_EXT, RasterWriter, raster_info, require_projected
 
 gdal.UseExceptions()
 
