@@ -1,15 +1,16 @@
 """QGIS started headless with this plugin's provider registered, for the benchmarks run in QGIS's Python
-(the same start as the tests' public-API snapshot: ``tests/public_api.py``), and a tool's local run against an
-embedded Dask LocalCluster in that session."""
+(the same start as the tests' public-API snapshot: ``tests/public_api.py``), a tool's run measured in that session,
+and a tool's local run against an embedded Dask LocalCluster in that session."""
 
 import os
+import resource
 import statistics
 import time
 
 from common import ROOT
 from public_api import start_qgis
 
-__all__ = ["ROOT", "local_against_cluster", "start_qgis"]
+__all__ = ["ROOT", "local_against_cluster", "measured_run", "start_qgis"]
 
 
 def _decoded(path):
@@ -19,6 +20,20 @@ def _decoded(path):
         return gdal.Open(path).ReadAsArray().tobytes()
     with open(path, "rb") as f:
         return f.read()
+
+
+def measured_run(alg, params):
+    """``processing.run`` of ``alg`` on ``params`` in this session: its results, its wall seconds, and this process's
+    resource usage (``resource.getrusage``) before and after it."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    res = processing.run(alg, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    dt = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return res, dt, ru0, ru
 
 
 def local_against_cluster(run, repeat):

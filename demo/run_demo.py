@@ -517,29 +517,37 @@ def write_simulated_dem_pair(dem: str, out: str) -> float:
 
 
 
-def write_simulated_mine_plan(path: str) -> str:
-    """The SIMULATED mine plan of the demo: two panels with DEPTH_M and THICKNESS_M (EPSG:32614)."""
+def write_mine_plan(path: str, panels, epsg: int) -> str:
+    """A mine plan in a new GeoPackage (layer ``panels``, EPSG ``epsg``): one polygon per panel of ``panels``, each
+    ``(ring, DEPTH_M, THICKNESS_M)`` with the ring's map coordinates, not closed."""
     from osgeo import ogr, osr
 
     if os.path.exists(path):
         os.remove(path)
-    x0, y0 = MINE_ORIGIN
     srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32614)
+    srs.ImportFromEPSG(epsg)
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
     layer = ds.CreateLayer("panels", srs, ogr.wkbPolygon)
     for name in ("DEPTH_M", "THICKNESS_M"):
         layer.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
-    for ring, depth, thickness in (([(0, 0), (900, 0), (900, 220), (400, 220), (400, 520), (0, 520)], 300.0, 3.0),
-                                   ([(1100, 0), (1400, 0), (1400, 700), (1100, 700)], 420.0, 2.5)):
+    for ring, depth, thickness in panels:
         feature = ogr.Feature(layer.GetLayerDefn())
-        wkt = ",".join(f"{x0 + x} {y0 + y}" for x, y in ring + ring[:1])
+        wkt = ",".join(f"{x} {y}" for x, y in ring + ring[:1])
         feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({wkt}))"))
         feature.SetField("DEPTH_M", depth)
         feature.SetField("THICKNESS_M", thickness)
         layer.CreateFeature(feature)
     ds = None
     return path
+
+
+def write_simulated_mine_plan(path: str) -> str:
+    """The SIMULATED mine plan of the demo: two panels with DEPTH_M and THICKNESS_M (EPSG:32614)."""
+    x0, y0 = MINE_ORIGIN
+    panels = (([(0, 0), (900, 0), (900, 220), (400, 220), (400, 520), (0, 520)], 300.0, 3.0),
+              ([(1100, 0), (1400, 0), (1400, 700), (1100, 700)], 420.0, 2.5))
+    return write_mine_plan(path, [([(x0 + x, y0 + y) for x, y in ring], depth, thickness)
+                                  for ring, depth, thickness in panels], 32614)
 
 
 def mexico_coherence(folder: str, *, before: str = "", spanning: str = "", max_days: int = 48) -> list[str]:

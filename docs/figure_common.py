@@ -52,12 +52,15 @@ def start_processing(gui: bool = False):
     return app, plugin, processing
 
 
-def image_panels(fig, axes, panels, fontsize: int = 9, **colorbar) -> None:
+def image_panels(fig, axes, panels, fontsize: int = 9, **colorbar) -> list:
     """One image a matplotlib axis, without ticks, titled and with its colour bar: ``panels`` holds
-    (array, imshow keywords, title) in the order of ``axes``."""
-    for ax, (arr, style, title) in zip(axes, panels):
+    (array, imshow keywords, title) in the order of ``axes``, and after the title, when a panel has one, the
+    keywords of its own colour bar (its ticks); returns the colour bars."""
+    bars = []
+    for ax, (arr, style, title, *own) in zip(axes, panels):
         im = ax.imshow(arr, **style)
         ax.set_title(title, fontsize=fontsize)
         ax.set_xticks([])
         ax.set_yticks([])
-        fig.colorbar(im, ax=ax, **colorbar)
+        bars.append(fig.colorbar(im, ax=ax, **colorbar, **(own[0] if own else {})))
+    return bars

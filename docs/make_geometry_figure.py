@@ -20,6 +20,9 @@ from osgeo import gdal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from figure_common import image_panels  # noqa: E402
+
 NAMES = ["active layover", "passive layover", "active shadow", "passive shadow", "strong foreshort.",
          "moderate foreshort.", "good visibility"]
 COLOURS = ["#d7191c", "#fdae61", "#2b2b2b", "#7f7f7f", "#abd9e9", "#74add1", "#1a9641"]
@@ -34,16 +37,13 @@ def distortion(dem, out):
     fig, ax = plt.subplots(1, 3, figsize=(14, 4.6))
     ax[0].imshow(z, cmap="terrain")
     ax[0].set_title("synthetic fractal DEM (20 m pixels)", fontsize=10)
-    im = ax[1].imshow(cls, cmap=ListedColormap(COLOURS), vmin=0.5, vmax=7.5, interpolation="nearest")
-    cb = fig.colorbar(im, ax=ax[1], ticks=range(1, 8), shrink=0.85)
-    cb.ax.set_yticklabels(NAMES, fontsize=7)
-    ax[1].set_title("classes (heading -12, incidence 37)", fontsize=10)
-    im = ax[2].imshow(ri, cmap="RdYlGn", vmin=-1, vmax=1)
-    fig.colorbar(im, ax=ax[2], shrink=0.85)
-    ax[2].set_title("R-index", fontsize=10)
-    for a in ax:
-        a.set_xticks([])
-        a.set_yticks([])
+    ax[0].set_xticks([])
+    ax[0].set_yticks([])
+    bars = image_panels(fig, ax[1:], [
+        (cls, {"cmap": ListedColormap(COLOURS), "vmin": 0.5, "vmax": 7.5, "interpolation": "nearest"},
+         "classes (heading -12, incidence 37)", {"ticks": range(1, 8)}),
+        (ri, {"cmap": "RdYlGn", "vmin": -1, "vmax": 1}, "R-index")], fontsize=10, shrink=0.85)
+    bars[0].ax.set_yticklabels(NAMES, fontsize=7)
     fig.tight_layout()
     os.makedirs(os.path.join(ROOT, "docs", "img"), exist_ok=True)
     fig.savefig(os.path.join(ROOT, "docs", "img", "geometry_distortion_fractal.png"), dpi=80)

@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from figure_common import load_demo, start_processing  # noqa: E402
+from figure_common import image_panels, load_demo, start_processing  # noqa: E402
 
 OUT = os.path.join(HERE, "img")
 DEM = os.path.join(ROOT, "tests", "data", "ecuador_dem", "dem.tif")
@@ -124,17 +124,12 @@ def slope_figure(processing, work):
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2)
     cmap = ListedColormap(["#d7191c", "#fdae61", "#ffffbf", "#1a9641"])
-    im = axes[0].imshow(classes, cmap=cmap, vmin=0.5, vmax=4.5, interpolation="nearest")
-    cb = fig.colorbar(im, ax=axes[0], ticks=[1, 2, 3, 4], shrink=0.85)
-    cb.ax.set_yticklabels(["FS < 1", "1-1.3", "1.3-1.5", ">= 1.5"])
-    axes[0].set_title(f"FS classes (c' 6 kPa, phi' 35, z 1.5 m, m 0.5): {100 * shares[0]:.0f} % FS < 1",
-                      fontsize=10)
-    im = axes[1].imshow(prob, cmap="Reds", vmin=0, vmax=1, interpolation="nearest")
-    fig.colorbar(im, ax=axes[1], shrink=0.85)
-    axes[1].set_title("Probability of failure (c' 3-9 kPa, m 0.2-1, 400 draws)", fontsize=10)
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    bars = image_panels(fig, axes, [
+        (classes, {"cmap": cmap, "vmin": 0.5, "vmax": 4.5, "interpolation": "nearest"},
+         f"FS classes (c' 6 kPa, phi' 35, z 1.5 m, m 0.5): {100 * shares[0]:.0f} % FS < 1", {"ticks": [1, 2, 3, 4]}),
+        (prob, {"cmap": "Reds", "vmin": 0, "vmax": 1, "interpolation": "nearest"},
+         "Probability of failure (c' 3-9 kPa, m 0.2-1, 400 draws)")], fontsize=10, shrink=0.85)
+    bars[0].ax.set_yticklabels(["FS < 1", "1-1.3", "1.3-1.5", ">= 1.5"])
     fig.tight_layout()
     _save(fig, "hazard_slopestability.png")
 

@@ -24,28 +24,16 @@ from osgeo import gdal, ogr, osr
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 from figure_common import start_processing  # noqa: E402
+from testutils import write_geotiff  # noqa: E402
 
 IMG = os.path.join(ROOT, "docs", "img")
 DATA = os.path.join(ROOT, "tests", "data")
 
 
 def write_tif(path, arr, gt, epsg, meta=None, descriptions=None):
-    arr = np.asarray(arr, np.float32)
-    arr = arr[None] if arr.ndim == 2 else arr
-    ds = gdal.GetDriverByName("GTiff").Create(path, arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    for k in range(arr.shape[0]):
-        ds.GetRasterBand(k + 1).WriteArray(arr[k])
-        if descriptions:
-            ds.GetRasterBand(k + 1).SetDescription(descriptions[k])
-    if meta:
-        ds.SetMetadata(meta)
-    ds = None
-    return path
+    return write_geotiff(path, arr, geotransform=gt, epsg=epsg, metadata=meta, descriptions=descriptions)
 
 
 def band(path, k=1):

@@ -8,9 +8,9 @@ import numpy as np
 
 
 def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0), epsg=32633,
-                  nodata=None, descriptions=None, metadata=None, dtype="float32"):
+                  nodata=None, descriptions=None, metadata=None, dtype="float32", options=()):
     """Write a GeoTIFF (2-D or 3-D array) in ``dtype`` (``"float32"``, ``"uint8"``, ``"complex64"``) with GDAL,
-    dataset ``metadata`` (values as str), its folder made if missing; returns ``path``."""
+    dataset ``metadata`` (values as str), GDAL creation ``options``, its folder made if missing; returns ``path``."""
     from osgeo import gdal, osr
 
     types = {"float32": gdal.GDT_Float32, "uint8": gdal.GDT_Byte, "complex64": gdal.GDT_CFloat32}
@@ -18,7 +18,8 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
     if arr.ndim == 2:
         arr = arr[None]
     os.makedirs(os.path.dirname(str(path)) or ".", exist_ok=True)
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], types[dtype])
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], types[dtype],
+                                              list(options))
     if geotransform is not None:
         ds.SetGeoTransform(geotransform)
     if epsg is not None:

@@ -18,27 +18,17 @@ import tempfile
 import time
 
 import numpy as np
-from common import cpu_s
-from osgeo import gdal, ogr, osr
+from common import ROOT, cpu_s
+from osgeo import gdal
+from testutils import write_geotiff
+
+sys.path.insert(0, os.path.join(ROOT, "demo"))
+from run_demo import write_mine_plan  # noqa: E402
 
 
 def tif(path, arr, gt, meta=None, descriptions=None):
-    arr = np.asarray(arr, np.float32)
-    arr = arr[None] if arr.ndim == 2 else arr
-    ds = gdal.GetDriverByName("GTiff").Create(path, arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32,
-                                              ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1"])
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    for k in range(arr.shape[0]):
-        ds.GetRasterBand(k + 1).WriteArray(arr[k])
-        if descriptions:
-            ds.GetRasterBand(k + 1).SetDescription(descriptions[k])
-    if meta:
-        ds.SetMetadata(meta)
-    ds = None
-    return path
+    return write_geotiff(path, arr, geotransform=gt, metadata=meta, descriptions=descriptions,
+                         options=["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1"])
 
 
 def timed(processing, label, alg, params):
@@ -103,19 +93,7 @@ def main():
     cube = frac[:, None, None] * up[None] + rng.normal(0, 4, (len(dates), m, m))
     series = tif(os.path.join(tmp, "series.tif"), cube - cube[0], sgt, {"UNIT": "mm", "COMPONENT": "VERTICAL"},
                  [d.isoformat() for d in dates])
-    plan = os.path.join(tmp, "plan.gpkg")
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(plan)
-    lyr = ds.CreateLayer("panels", srs, ogr.wkbPolygon)
-    for name in ("DEPTH_M", "THICKNESS_M"):
-        lyr.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
-    f = ogr.Feature(lyr.GetLayerDefn())
-    f.SetGeometry(ogr.CreateGeometryFromWkt("POLYGON((" + ",".join(f"{p} {q}" for p, q in ring + ring[:1]) + "))"))
-    f.SetField("DEPTH_M", 300.0)
-    f.SetField("THICKNESS_M", 3.0)
-    lyr.CreateFeature(f)
-    ds = None
+    plan = write_mine_plan(os.path.join(tmp, "plan.gpkg"), [(ring, 300.0, 3.0)], 32633)
     res = timed(processing, f"miningsubsidence MODE 2 fit: 5,000 samples x {len(dates)} dates ({m} x {m} series), "
                 "forecast on its grid, 3 dates", "geohazard:miningsubsidence",
                 {"MODE": 2, "PANELS": plan, "INPUT": series, "INPUT_COMPONENT": 1, "END_DATE": "2021-02-01",

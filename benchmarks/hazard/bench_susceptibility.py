@@ -8,9 +8,7 @@ seconds, CPU seconds, peak RSS, AUC), each in its own process so ``run``'s peak 
 
 import json
 import os
-import resource
 import sys
-import time
 
 import numpy as np
 from common import write_tif
@@ -67,13 +65,11 @@ def make(folder, rows, cols, seed=0):
 
 
 def run(folder, out, max_memory_mb=None, threads=None):
-    from bench_qgis import start_qgis
+    from bench_qgis import measured_run, start_qgis
 
     os.makedirs(out, exist_ok=True)
     app, plugin = start_qgis()
-    import processing
     from osgeo import gdal
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     fac = sorted(f for f in os.listdir(folder) if f.startswith("f") and f.endswith(".tif"))
     cat = sorted(f for f in os.listdir(folder) if f.startswith("c") and f.endswith(".tif"))
@@ -88,12 +84,7 @@ def run(folder, out, max_memory_mb=None, threads=None):
         params["MAX_MEMORY_MB"] = int(max_memory_mb)
     if threads:
         params["THREADS"] = int(threads)
-    ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    res = processing.run("geohazard:susceptibility", params, context=QgsProcessingContext(),
-                         feedback=QgsProcessingFeedback())
-    dt = time.perf_counter() - t0
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+    res, dt, ru0, ru = measured_run("geohazard:susceptibility", params)
     print(json.dumps({"megapixels": round(mp, 2), "factors": len(fac) + len(cat), "seconds": round(dt, 1),
                       "cpu_seconds": round((ru.ru_utime + ru.ru_stime) - (ru0.ru_utime + ru0.ru_stime), 1),
                       "peak_rss_mb": round(ru.ru_maxrss / 1024), "rss_before_mb": round(ru0.ru_maxrss / 1024),

@@ -11,9 +11,7 @@ points (lsl.csv), the mean over repeats of the mean fold AUC (Geocomputation wit
 import csv
 import json
 import os
-import resource
 import sys
-import time
 
 import numpy as np
 
@@ -28,37 +26,19 @@ def _rows(name):
 
 
 def reference(repeats=100):
-    from sklearn.cluster import KMeans
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
+    from testutils_susceptibility import kmeans_cv_aucs
 
-    rows = _rows("lsl.csv")
-    xy = np.array([[float(r["x"]), float(r["y"])] for r in rows])
-    x = np.array([[float(r[k]) for k in FACTORS] for r in rows])
-    y = np.array([r["lslpts"] == "TRUE" for r in rows])
-    means = []
-    for rep in range(int(repeats)):
-        fold = KMeans(5, n_init=1, random_state=rep).fit_predict(xy)
-        aucs = []
-        for k in range(5):
-            tr, te = fold != k, fold == k
-            mu, sd = x[tr].mean(0), x[tr].std(0)
-            m = LogisticRegression(max_iter=5000).fit((x[tr] - mu) / sd, y[tr])
-            if len(set(y[te])) == 2:
-                aucs.append(roc_auc_score(y[te], m.predict_proba((x[te] - mu) / sd)[:, 1]))
-        means.append(np.mean(aucs))
+    means = kmeans_cv_aucs(os.path.join(DATA, "lsl.csv"), FACTORS, int(repeats))
     print(json.dumps({"reference": "sklearn LogisticRegression, KMeans(5) folds of lsl.csv", "repeats": int(repeats),
                       "auc": round(float(np.mean(means)), 4), "auc_sd": round(float(np.std(means, ddof=1)), 4)}))
 
 
 def run(out, method="1", seed="0", absence="1", area="1"):
-    from bench_qgis import start_qgis
+    from bench_qgis import measured_run, start_qgis
 
     os.makedirs(out, exist_ok=True)
     app, plugin = start_qgis()
-    import processing
     from osgeo import gdal, ogr, osr
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     factors = []
     for band, name in enumerate(FACTORS, start=1):
@@ -83,12 +63,7 @@ def run(out, method="1", seed="0", absence="1", area="1"):
         params["ABSENCE"] = layers["absences"]
     if area == "1":
         params["STUDY_AREA"] = os.path.join(DATA, "study_area.gpkg")
-    ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    res = processing.run("geohazard:susceptibility", params, context=QgsProcessingContext(),
-                         feedback=QgsProcessingFeedback())
-    dt = time.perf_counter() - t0
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+    res, dt, ru0, ru = measured_run("geohazard:susceptibility", params)
     print(json.dumps({"method": int(method), "seed": int(seed), "absence": absence == "1", "study_area": area == "1",
                       "auc": round(res["AUC"], 4), "auc_sd": round(res["AUC_SD"], 4),
                       "auc_pooled": round(res["AUC_POOLED"], 4), "block_m": round(res["BLOCK_SIZE_USED_M"]),

@@ -14,7 +14,7 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.dates import parse_date
+from ...algorithms.formats.dates import is_date
 from ...algorithms.hazard import comparelayers as cl
 from ..base import blocks, raster, vector
 from ..base.metadata import geotiff_metadata
@@ -27,14 +27,6 @@ _COMPONENTS = {"UP": "VERTICAL", "VERTICAL": "VERTICAL", "U": "VERTICAL", "LOS":
 _VELOCITY_FIELD = re.compile(r"^(vel|velocity|mean_velocity|v|v_?los|v_?up|v_?vert\w*|rate)$", re.IGNORECASE)
 
 
-def _is_date(text) -> bool:
-    try:
-        parse_date(str(text or "").strip())
-    except (GeohazardError, ValueError):
-        return False
-    return True
-
-
 def raster_kind(info) -> dict:
     """What a raster declares: ``quantity`` (velocity / displacement, from its UNIT or dated bands), ``component``
     (LOS, VERTICAL ... from COMPONENT; LOS when its SIGN says toward the satellite) and ``unit``."""
@@ -42,7 +34,7 @@ def raster_kind(info) -> dict:
     upper = {str(k).upper(): str(v).strip() for k, v in md.items()}
     unit = (upper.get("UNIT") or upper.get("UNITS") or "").lower().replace(" ", "")
     quantity = "velocity" if unit in _VELOCITY_UNITS else "displacement" if unit in _DISPLACEMENT_UNITS else ""
-    if not quantity and info.descriptions and _is_date(info.descriptions[0]):
+    if not quantity and info.descriptions and is_date(info.descriptions[0]):
         quantity = "displacement"
     comp = (upper.get("COMPONENT") or upper.get("TIMESERIES_COMPONENT") or "").upper()
     component = _COMPONENTS.get(comp, comp)
@@ -56,7 +48,7 @@ def raster_kind(info) -> dict:
 def field_kind(field: str, layer_name: str) -> dict:
     """What a point field's name says: a velocity (VEL, velocity, mean_velocity ...) or a dated displacement."""
     quantity = "velocity" if _VELOCITY_FIELD.match(field or "") else \
-        "displacement" if _is_date(re.sub(r"^D_?", "", field or "")) else ""
+        "displacement" if is_date(re.sub(r"^D_?", "", field or "")) else ""
     low = (field or "").lower()
     component = "VERTICAL" if ("vert" in low or low.endswith("_up") or low == "up") else \
         "LOS" if "los" in low else ""

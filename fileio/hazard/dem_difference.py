@@ -16,6 +16,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard import demdifference as dd
 from ...algorithms.progress import SubProgress
 from ..base import blocks, raster, vector
+from ..base.crs import crs_name, same_crs
 from ..base.raster import RasterInfo
 from ..base.rasterize import burn_polygons
 from ..display import styles
@@ -28,27 +29,6 @@ gdal.UseExceptions()
 FIT_MAX_CELLS = 2048 * 2048
 FIT_TILE = 512
 FIT_HALO = 64
-
-
-def _crs_name(wkt: str) -> str:
-    if not wkt:
-        return "no CRS"
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(wkt)
-    srs.AutoIdentifyEPSG()
-    code = srs.GetAuthorityCode(None)
-    return f"EPSG:{code}" if code else (srs.GetName() or "a custom CRS")
-
-
-def _same_crs(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if not a or not b:
-        return False
-    sa, sb = osr.SpatialReference(), osr.SpatialReference()
-    sa.ImportFromWkt(a)
-    sb.ImportFromWkt(b)
-    return bool(sa.IsSame(sb))
 
 
 def on_reference_grid(ref: RasterInfo, other_path: str, folder: str, names: tuple, log=None) -> str:
@@ -73,8 +53,8 @@ def on_reference_grid(ref: RasterInfo, other_path: str, folder: str, names: tupl
         raise GeohazardError(f"{names[1]} could not be put on the grid of {names[0]}")
     ds = None
     if log is not None:
-        crs = "" if _same_crs(other.crs_wkt, ref.crs_wkt) else \
-            f", reprojected from {_crs_name(other.crs_wkt)} to {_crs_name(ref.crs_wkt)}"
+        crs = "" if same_crs(other.crs_wkt, ref.crs_wkt) else \
+            f", reprojected from {crs_name(other.crs_wkt)} to {crs_name(ref.crs_wkt)}"
         log.push_info(f"{names[1]} ({other.width} x {other.height} cells of {abs(other.geotransform[1]):g} x "
                       f"{abs(other.geotransform[5]):g}) resampled onto the grid of {names[0]} ({ref.width} x "
                       f"{ref.height} cells of {abs(gt[1]):g} m) by bilinear interpolation (GDAL's warper){crs}")

@@ -142,19 +142,25 @@ def read_los_datasets(items, max_samples: int) -> list:
     return out
 
 
-def read_los_samples(path: str, name: str, incidence_deg: float, heading_deg: float, max_samples: int) -> tuple:
-    """``(LosSamples, RasterInfo)`` of a LOS raster (mm): its valid pixels, taken every k-th row and column so that
-    at most ``max_samples`` remain (the same samples at every run)."""
-    info = raster.raster_info(path, name)
-    raster.require_projected(info, name)
-    data = raster.read_band(info.path, name=name, dtype=np.float64)
+def _sample_cells(data: np.ndarray, name: str, max_samples: int) -> tuple:
+    """``(rows, cols)`` of the valid cells of ``data`` taken every k-th row and column (from k // 2) so that at most
+    ``max_samples`` remain (the same samples at every run); refused, naming ``name``, without a valid cell."""
     n_valid = int(np.isfinite(data).sum())
     if n_valid == 0:
         raise GeohazardError(f"{name} has no valid pixel")
     step = max(1, int(math.ceil(math.sqrt(n_valid / max(int(max_samples), 1)))))
     sub = data[step // 2::step, step // 2::step]
     rows, cols = np.nonzero(np.isfinite(sub))
-    rows, cols = rows * step + step // 2, cols * step + step // 2
+    return rows * step + step // 2, cols * step + step // 2
+
+
+def read_los_samples(path: str, name: str, incidence_deg: float, heading_deg: float, max_samples: int) -> tuple:
+    """``(LosSamples, RasterInfo)`` of a LOS raster (mm): its valid pixels, taken every k-th row and column so that
+    at most ``max_samples`` remain (the same samples at every run)."""
+    info = raster.raster_info(path, name)
+    raster.require_projected(info, name)
+    data = raster.read_band(info.path, name=name, dtype=np.float64)
+    rows, cols = _sample_cells(data, name, max_samples)
     x, y = info.pixel_centres(rows, cols)
     return LosSamples(x, y, data[rows, cols], los_vector(incidence_deg, heading_deg), name), info
 
@@ -264,13 +270,7 @@ def read_series_samples(path: str, name: str, max_samples: int) -> tuple:
     if len(dates) < 3:
         raise GeohazardError(f"{name} has {len(dates)} dated band(s): the time factor needs a series of at least 3")
     first = raster.read_band(info.path, 1, name=name, dtype=np.float64)
-    n_valid = int(np.isfinite(first).sum())
-    if n_valid == 0:
-        raise GeohazardError(f"{name} has no valid pixel")
-    step = max(1, int(math.ceil(math.sqrt(n_valid / max(int(max_samples), 1)))))
-    sub = first[step // 2::step, step // 2::step]
-    rows, cols = np.nonzero(np.isfinite(sub))
-    rows, cols = rows * step + step // 2, cols * step + step // 2
+    rows, cols = _sample_cells(first, name, max_samples)
     series = np.empty((len(dates), rows.size))
     series[0] = first[rows, cols]
     for k in range(1, len(dates)):

@@ -35,6 +35,7 @@ from osgeo import gdal, ogr, osr
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard.susceptibility import models, report, sampling, validation
 from ..base.blocks import raster_source, run_blocks
+from ..base.crs import crs_name, same_crs
 from ..base.raster import RASTER_EXT, RasterWriter, raster_info, require_projected
 
 gdal.UseExceptions()
@@ -88,27 +89,6 @@ def folder_rasters(name: str, folder: str) -> list:
     return [os.path.join(folder, f) for f in files]
 
 
-def _same_crs(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if not a or not b:
-        return False
-    sa, sb = osr.SpatialReference(), osr.SpatialReference()
-    sa.ImportFromWkt(a)
-    sb.ImportFromWkt(b)
-    return bool(sa.IsSame(sb))
-
-
-def _crs_name(wkt: str) -> str:
-    if not wkt:
-        return "no CRS"
-    srs = osr.SpatialReference()
-    srs.ImportFromWkt(wkt)
-    srs.AutoIdentifyEPSG()
-    code = srs.GetAuthorityCode(None)
-    return f"EPSG:{code}" if code else (srs.GetName() or "a custom CRS")
-
-
 def align_factors(paths, names, categorical, folder: str, log=None) -> list:
     """The factors on the grid of the first: the path itself when it is on that grid, else a VRT warped there
     (bilinear for continuous factors, nearest neighbour for class codes) in ``folder``; the log says which."""
@@ -134,12 +114,12 @@ def align_factors(paths, names, categorical, folder: str, log=None) -> list:
         if ds is None:
             raise GeohazardError(f"FACTORS: {name} could not be put on the grid of {names[0]}")
         ds = None
-        other = "" if _same_crs(info.crs_wkt, ref.crs_wkt) else f" from {_crs_name(info.crs_wkt)}"
+        other = "" if same_crs(info.crs_wkt, ref.crs_wkt) else f" from {crs_name(info.crs_wkt)}"
         said.append(f"{name} ({'nearest neighbour: class codes' if cat else 'bilinear'}{other})")
         out.append(dst)
     if log is not None:
         log.push_info(f"Factors on the grid of {names[0]} ({ref.width} x {ref.height} px of "
-                      f"{ref.pixel_size[0]:g} m, {_crs_name(ref.crs_wkt)}); resampled onto it: "
+                      f"{ref.pixel_size[0]:g} m, {crs_name(ref.crs_wkt)}); resampled onto it: "
                       + (", ".join(said) if said else "none"))
     return out
 

@@ -14,17 +14,16 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
+from testutils_desktop import qgis_desktop, run_desktop_session
 from testutils_dock import write_series_raster
 from testutils_models import RADARSAT_SHP
 
 # A desktop session under Xvfb driven by timers: alone on the machine, after the parallel part of `make test`.
 pytestmark = pytest.mark.serial
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SESSION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_dock_session.py")
 #: A raster over the Boissano PS (Monte Mario / Italy zone 1, EPSG:3003): 25 m pixels.
 GT = (1437150.0, 25.0, 0.0, 4888050.0, 0.0, -25.0)
@@ -40,16 +39,9 @@ def truth(rows, cols):
     return v * t + 0.5 * ACC * t ** 2
 
 
-def _qgis_desktop():
-    for name in ("qgis", "qgis.bin"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (apt-get install xvfb)")
-@pytest.mark.skipif(_qgis_desktop() is None, reason="the QGIS desktop (qgis) is not installed")
+@pytest.mark.skipif(qgis_desktop() is None, reason="the QGIS desktop (qgis) is not installed")
 def test_dock_session_in_qgis_desktop(qgis_app, tmp_path):
     rows, cols = np.mgrid[0:SHAPE[0], 0:SHAPE[1]]
     cube = truth(rows.ravel(), cols.ravel()).reshape(len(DATES), *SHAPE)
@@ -68,21 +60,8 @@ def test_dock_session_in_qgis_desktop(qgis_app, tmp_path):
     spec["ps_clicks"] = [[f.geometry().asPoint().x() + 2.0, f.geometry().asPoint().y()] for f in near]
     with open(tmp_path / "session.json", "w", encoding="utf-8") as fh:
         json.dump(spec, fh)
-    profile = tmp_path / "profile"
-    ini = profile / "profiles" / "default" / "QGIS"
-    ini.mkdir(parents=True)
-    (ini / "QGIS3.ini").write_text("[PythonPlugins]\ninsar_geohazards=true\nprocessing=true\n"
-                                   "[qgis]\nshowTips=false\ncheckVersion=false\n")
-    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
-    env.update(QT_QPA_PLATFORM="xcb", QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"),
-               INSAR_DOCK_SESSION=str(tmp_path / "session.json"))
-    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", _qgis_desktop(), "--nologo", "--noversioncheck",
-           "--profiles-path", str(profile), "--code", SESSION]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    report_path = tmp_path / "report.json"
-    assert report_path.exists(), f"QGIS exited {proc.returncode} without a report:\n{proc.stdout}\n{proc.stderr}"
-    report = json.loads(report_path.read_text())
-    assert "error" not in report, report["error"]
+    proc, report = run_desktop_session(tmp_path, SESSION, screen="1600x1000x24", timeout=600,
+                                       INSAR_DOCK_SESSION=str(tmp_path / "session.json"))
     steps = {s["step"]: s for s in report["steps"]}
 
     assert report["dock_visible"] and report["map_tool_is_pick"] and report["dock_layer_follows_active"]

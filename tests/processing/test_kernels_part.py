@@ -5,22 +5,7 @@ import importlib.util
 import sys
 
 import pytest
-
-
-class _Bar:
-    def __init__(self):
-        self.messages = []
-
-    def pushMessage(self, title, text, level, duration):  # noqa: N802 - QGIS API name
-        self.messages.append((title, text, level, duration))
-
-
-class _Iface:
-    def __init__(self):
-        self.bar = _Bar()
-
-    def messageBar(self):  # noqa: N802 - QGIS API name
-        return self.bar
+from testutils_desktop import Iface
 
 
 def test_without_numba_nothing_is_warmed_up_and_the_notice_says_it(qgis_app, monkeypatch):
@@ -30,7 +15,7 @@ def test_without_numba_nothing_is_warmed_up_and_the_notice_says_it(qgis_app, mon
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "numba" else real(name, *a))
-    iface = _Iface()
+    iface = Iface()
     part = kernels.KernelsPart(iface)
     part.init_gui()
     assert iface.bar.messages == []
@@ -48,7 +33,7 @@ def test_the_warm_up_runs_after_an_upgrade_only(qgis_app, monkeypatch):
     assert not kernels.KernelsPart.needs_warm_up()
     QSettings().setValue(kernels.SETTINGS_KEY, "0.0.1")  # the version warmed up before an upgrade
     assert kernels.KernelsPart.needs_warm_up()
-    part = kernels.KernelsPart(_Iface())
+    part = kernels.KernelsPart(Iface())
     monkeypatch.setenv("INSAR_GEOHAZARDS_WARM_UP", "1")  # the test session turns it off
     monkeypatch.setattr(kernels, "START_DELAY_MS", 3600 * 1000)
     part.init_gui()
@@ -113,7 +98,7 @@ def test_a_warm_up_in_a_python_without_numba_is_never_recorded_as_done(qgis_app,
     fake.write_text(f'#!/bin/sh\nexec {sys.executable} -c "{code}" "$@"\n')
     fake.chmod(0o755)
     QSettings().remove(kernels.SETTINGS_KEY)
-    part = kernels.KernelsPart(_Iface())
+    part = kernels.KernelsPart(Iface())
     task = kernels.WarmUpTask(["activity"], str(fake))
     assert not task.run() and task.failed == ["activity"] and task.done == []
     assert "no numba" in task.reasons["activity"], task.reasons

@@ -23,9 +23,9 @@ import sys
 import numpy as np
 import pytest
 import registry
+from testutils_charts import hostile_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HOSTILE = os.path.join(os.path.dirname(HERE), "hostile")
 
 #: case -> (tool, where its run comes from: a case of the determinism harness, "hostile:<family>" or "custom",
 #: extra parameters, the budget in MiB under which it takes several blocks), from the ``knob`` cases of
@@ -84,14 +84,7 @@ def _recipe(det, case, tmp):
         return _custom(tool, str(tmp))
     if source.startswith("det"):
         return det._recipe(source.partition(":")[2] or case, tmp)
-    family = source.partition(":")[2]
-    spec = importlib.util.spec_from_file_location(f"hostile_{family}", os.path.join(HOSTILE,
-                                                                                    f"test_hostile_{family}.py"))
-    mod = importlib.util.module_from_spec(spec)
-    if HOSTILE not in sys.path:
-        sys.path.insert(0, HOSTILE)
-    spec.loader.exec_module(mod)
-    return mod.recipe(tool, tmp)
+    return hostile_module(source.partition(":")[2]).recipe(tool, tmp)
 
 
 @contextlib.contextmanager

@@ -2,22 +2,7 @@
 plugin version and QGIS version in the desktop; in the first tool run's log without the desktop."""
 
 import pytest
-
-
-class _Bar:
-    def __init__(self):
-        self.messages = []
-
-    def pushMessage(self, title, text, level, duration):  # noqa: N802 - QGIS API name
-        self.messages.append((title, text, level, duration))
-
-
-class _Iface:
-    def __init__(self):
-        self.bar = _Bar()
-
-    def messageBar(self):  # noqa: N802 - QGIS API name
-        return self.bar
+from testutils_desktop import Iface
 
 
 def test_the_notice_names_each_missing_package_its_cost_and_install_line():
@@ -62,13 +47,13 @@ def test_the_desktop_shows_it_once_per_profile_and_version(fresh_notice, monkeyp
 
     optional, optional_notice = fresh_notice
     monkeypatch.setattr(optional, "missing_packages", lambda: ["h5py", "matplotlib"])
-    iface = _Iface()
+    iface = Iface()
     optional_notice.OptionalPackagesPart(iface).init_gui()
     assert len(iface.bar.messages) == 1
     title, text, _, duration = iface.bar.messages[0]
     assert title == "InSAR Geohazards" and duration == 0 and text == optional.notice(["h5py", "matplotlib"])
     assert optional.notice_once() == ""  # a tool run of this desktop does not say it again
-    again = _Iface()  # the next start of QGIS with the same profile
+    again = Iface()  # the next start of QGIS with the same profile
     optional_notice.OptionalPackagesPart(again).init_gui()
     assert again.bar.messages == []
     monkeypatch.setattr(optional, "missing_packages", lambda: ["h5py"])  # another set of missing packages
@@ -82,7 +67,7 @@ def test_the_desktop_shows_it_once_per_profile_and_version(fresh_notice, monkeyp
 def test_nothing_missing_nothing_said(fresh_notice, monkeypatch):
     optional, optional_notice = fresh_notice
     monkeypatch.setattr(optional, "missing_packages", lambda: [])
-    iface = _Iface()
+    iface = Iface()
     optional_notice.OptionalPackagesPart(iface).init_gui()
     assert iface.bar.messages == []
 

@@ -15,6 +15,7 @@ import os
 import numpy as np
 import pytest
 from testutils_ada import write_wkt_layer
+from testutils_susceptibility import kmeans_cv_aucs
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "ecuador_landslides")
 FACTORS = ("slope", "cplan", "cprof", "elev", "log10_carea")
@@ -49,26 +50,7 @@ def ecuador(tmp_path_factory):
 
 def _kmeans_cv_reference(repeats=100):
     """The published figure, independently: LogisticRegression on KMeans(5) folds of lsl.csv's coordinates."""
-    from sklearn.cluster import KMeans
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-
-    rows = _points(os.path.join(DATA, "lsl.csv"))
-    xy = np.array([[float(r["x"]), float(r["y"])] for r in rows])
-    x = np.array([[float(r[k]) for k in FACTORS] for r in rows])
-    y = np.array([r["lslpts"] == "TRUE" for r in rows])
-    means = []
-    for rep in range(repeats):
-        fold = KMeans(5, n_init=1, random_state=rep).fit_predict(xy)
-        aucs = []
-        for k in range(5):
-            tr, te = fold != k, fold == k
-            mu, sd = x[tr].mean(0), x[tr].std(0)
-            m = LogisticRegression(max_iter=5000).fit((x[tr] - mu) / sd, y[tr])
-            if len(set(y[te])) == 2:
-                aucs.append(roc_auc_score(y[te], m.predict_proba((x[te] - mu) / sd)[:, 1]))
-        means.append(np.mean(aucs))
-    return float(np.mean(means))
+    return float(np.mean(kmeans_cv_aucs(os.path.join(DATA, "lsl.csv"), FACTORS, repeats)))
 
 
 def test_the_published_spatial_auc_is_reproduced_independently():

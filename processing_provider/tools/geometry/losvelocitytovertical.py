@@ -10,7 +10,7 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ....algorithms.formats.dates import parse_date
+from ....algorithms.formats.dates import is_date
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ....fileio.base import blocks, raster
@@ -19,14 +19,6 @@ from ....fileio.motion import geometry
 from ...inputs import acquisition, angles, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
-
-
-def _is_date(text) -> bool:
-    try:
-        parse_date(str(text or "").strip())
-    except (GeohazardError, ValueError):
-        return False
-    return True
 
 
 @tool("losvelocitytovertical", "LOS velocity to vertical",
@@ -103,7 +95,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
             self.record_used(self.INCIDENCE, f"not used ({self.INCIDENCE_RASTER}, {used})")
         else:
             used = f"{inc_value:.10g}"
-        dated = any(_is_date(d) for d in info.descriptions)
+        dated = any(is_date(d) for d in info.descriptions)
         meta, descriptions = vertical_metadata(info.path, info.descriptions, used, "mm" if dated else "mm/yr")
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
