@@ -85,6 +85,16 @@ def _warm_kernels():
 NUMPY_MARGIN = 10.0
 
 
+def compiling_elsewhere(family) -> bool:
+    """Whether another process holds ``family``'s compile lock or its background compile's lock right now."""
+    from ...algorithms import _numba
+
+    wk = _warm_kernels()
+    modules = family.modules()
+    return _numba.lock_busy(_numba.family_lock_path(family.name, modules)) or \
+        _numba.lock_busy(wk.background_lock_path(_numba.family_folder(modules), family.name))
+
+
 def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> CompilePlan:
     """What a run does with kernels not compiled yet (not in this process, not recorded whole in the cache:
     :func:`pending_families`). By default (``auto``) they compile in the background, in a detached process of
@@ -122,8 +132,10 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "numpy"
     elif policy != "wait" and work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
         mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
+    elif policy == "wait" or any(compiling_elsewhere(f) for f in families):
+        mode = "background"  # join the desktop's warm-up or another run's compile
     else:
-        mode = "background"
+        mode = "compile"  # the run's own kernels compile here: a fraction of the family's whole warm-up
     return CompilePlan(mode, families, compile_s, numpy_s, todo, entry or "",
                        bool(entry) and entry in costs.get("tools", {}))
 
