@@ -9,7 +9,7 @@
 # already cached loads in a second. The workers list any kernel they still compiled (a warm-up that missed a
 # signature the tools use) at the end: "[tests] compiled after the warm-up: ...". GEOHAZARD_WARM_UP=0 skips it.
 # Then two pytest runs, one after the other:
-#   1. every test not marked `serial`, spread over TEST_JOBS worker processes (pytest-xdist, default: the
+#   1. every test not marked `serial` (the 25 slowest listed at the end), spread over TEST_JOBS worker processes (pytest-xdist, default: the
 #      number of cores), one test file per worker at a time (--dist loadfile: a file's module fixtures and
 #      shared set-ups are made once, in one worker); a worker that dies (a crash in native code) ends the run
 #      at once, naming the test it was running: pytest-xdist replacing a crashed worker under --dist loadfile
@@ -54,7 +54,7 @@ if [ "${GEOHAZARD_WARM_UP:-1}" != 0 ]; then
   export GEOHAZARD_COMPILED_LOG="$COMPILED_LOG"
 fi
 echo "[tests] $JOBS workers: the tests not marked serial" >&2
-"$PY" -m pytest -q -ra -n "$JOBS" --dist loadfile --max-worker-restart=0 -m "not serial" "${ARGS[@]}"
+"$PY" -m pytest -q -ra --durations=25 -n "$JOBS" --dist loadfile --max-worker-restart=0 -m "not serial" "${ARGS[@]}"
 rc1=$?
 if [ -n "${GEOHAZARD_COMPILED_LOG:-}" ] && [ -n "$(cat "$COMPILED_LOG"/* 2>/dev/null)" ]; then
   echo "[tests] compiled after the warm-up (add them to algorithms/kernel_families.py):" >&2
