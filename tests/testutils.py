@@ -149,7 +149,9 @@ def vector_features(path) -> tuple:
     rows = []
     for f in layer:
         g = f.GetGeometryRef()
-        rows.append({**{n: f.GetField(n) for n in names}, None: g.ExportToWkt() if g is not None else None,
+        # by index: GDAL's Python GetField(name) searches the fields one by one (quadratic on wide layers)
+        rows.append({**{n: f.GetField(i) for i, n in enumerate(names)},
+                     None: g.ExportToWkt() if g is not None else None,
                      "__wkb__": g.ExportToIsoWkb() if g is not None else None})
     return names, rows
 

@@ -201,12 +201,14 @@ def ogr_series_reader(layer, field_names, fids, *, max_values: int, warn=None, p
                     progress.set_progress(100.0 * (g + done / total) / len(groups))
             stream = None
             if done == 0 and lyr.GetFeatureCount() > 0:
-                # an Arrow stream that gives no row (GDAL 3.6 on wide GeoPackage layers): the wanted points by fid
+                # an Arrow stream that gives no row (GDAL 3.6 on wide GeoPackage layers): the wanted points by fid,
+                # the fields by index (GDAL's Python GetField(name) searches the fields one by one)
+                index = [lyr.GetLayerDefn().GetFieldIndex(f) for f in group]
                 for r, fid in zip(order.tolist(), wanted.tolist()):
                     feat = lyr.GetFeature(int(fid))
                     if feat is not None:
                         out[r, first:first + len(group)] = [np.nan if v is None else float(v)
-                                                            for v in (feat.GetField(f) for f in group)]
+                                                            for v in (feat.GetField(i) for i in index)]
         ds = None
         return out
 

@@ -26,7 +26,8 @@ def _points(path):
     ds = ogr.Open(path)
     lyr = ds.GetLayer(0)
     names = [lyr.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(lyr.GetLayerDefn().GetFieldCount())]
-    rows = [(f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY(), *[f.GetField(n) for n in names]) for f in lyr]
+    rows = [(f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY(), *[f.GetField(i) for i in range(len(names))])
+            for f in lyr]
     return names, np.array(rows, dtype=np.float64).reshape(len(rows), len(names) + 2)
 
 

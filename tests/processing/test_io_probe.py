@@ -32,7 +32,7 @@ _SCRIPT = textwrap.dedent(r"""
     folder, rounds, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     rng = np.random.default_rng(1)
     paths = []
-    for i in range(30):
+    for i in range(12):
         p = os.path.join(folder, f"r{{i:02d}}.tif")
         ds = gdal.GetDriverByName("GTiff").Create(p, 64, 48, 1, gdal.GDT_Float32)
         ds.SetGeoTransform((500000.0, 30.0, 0.0, 4200000.0, 0.0, -30.0))
@@ -80,7 +80,7 @@ _SCRIPT = textwrap.dedent(r"""
 
 
 def test_probes_from_several_threads_never_hang(tmp_path):
-    """200 rounds of 3 threads probing 30 rasters (and a truncated one) each, in a subprocess with a timeout: a
+    """200 rounds of 3 threads probing 12 rasters (and a truncated one) each, in a subprocess with a timeout: a
     deadlock between GDAL's locks and the interpreter's lock fails the test instead of hanging the run."""
     pytest.importorskip("qgis.core", reason="QGIS Python bindings are not installed (run `make test`)")
     script = _SCRIPT.format(plugins=os.path.join(ROOT, ".build", "plugins"))

@@ -95,7 +95,7 @@ def test_the_tools_give_the_same_results_from_the_netcdf(loads, run_alg, tmp_pat
         lyr = ds.GetLayer(0)
         defn = lyr.GetLayerDefn()
         names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-        rows[mode] = (names, [tuple(f.GetField(n) for n in names) for f in lyr])
+        rows[mode] = (names, [tuple(f.GetField(i) for i in range(len(names))) for f in lyr])
     common = [n for n in rows["fields"][0] if n in rows["netcdf"][0]]
     assert "velocity_mm_yr" in common or any("vel" in n for n in common)
     for n in common:
@@ -120,7 +120,7 @@ def test_ada_and_the_dock_read_the_netcdf(loads, run_alg, tmp_path):
         lyr = ds.GetLayer(0)
         defn = lyr.GetLayerDefn()
         names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-        res[mode] = (names, [[f.GetField(n) for n in names] for f in lyr])
+        res[mode] = (names, [[f.GetField(i) for i in range(len(names))] for f in lyr])
     assert res["fields"] == res["netcdf"]
     lf = QgsVectorLayer(f"{fpath}|layername=EGMS_L2b_022_desc", "f", "ogr")
     ln = QgsVectorLayer(f"{npath}|layername=EGMS_L2b_022_desc", "n", "ogr")

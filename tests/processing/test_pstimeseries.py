@@ -40,7 +40,8 @@ def _layer(path):
     ds = ogr.Open(path)
     lyr = ds.GetLayer(0)
     names = [lyr.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(lyr.GetLayerDefn().GetFieldCount())]
-    rows = [[f.GetField(n) for n in names] + [f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY()] for f in lyr]
+    rows = [[f.GetField(i) for i in range(len(names))] + [f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY()]
+            for f in lyr]
     cols = {n: np.array([r[i] for r in rows]) for i, n in enumerate(names + ["_X", "_Y"])}
     srs = lyr.GetSpatialRef()
     return cols, (srs.GetAuthorityCode(None) if srs is not None else None)

@@ -40,7 +40,7 @@ def test_susceptibility_on_the_ustica_adas_as_the_demo_runs_it(tmp_path):
     a, b = gdal.Open(res["OUTPUT"]).ReadAsArray(), gdal.Open(again["OUTPUT"]).ReadAsArray()
     assert a.tobytes() == b.tobytes()
     rf = run_json("susceptibility", dict(INVENTORY=ada, FACTORS=[slope, height], METHOD=2, TREES=30, MIN_LEAF=3,
-                                         BLOCK_SIZE_M=600, SEED=4, THREADS=1, MAX_MEMORY_MB=1,
+                                         BLOCK_SIZE_M=600, SEED=4, THREADS=1, MAX_MEMORY_MB=1, REPEATS=2,
                                          OUTPUT=tmp_path / "rf.tif"))
     assert 0.0 <= rf["AUC"] <= 1.0
 
