@@ -83,6 +83,10 @@ def pytest_runtest_setup(item):
 
 
 def pytest_collection_modifyitems(config, items):
+    # the files holding a test marked `slow` first (their order kept): the workers take files in this order, so
+    # a run of minutes starts at the beginning instead of running alone at the end
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items[:] = [i for i in items if i.path in slow_files] + [i for i in items if i.path not in slow_files]
     if HEAVY:
         return
     skip = pytest.mark.skip(reason="heavy: compiles kernels from an empty cache (minutes of CPU); "
