@@ -10,6 +10,9 @@ APT_PACKAGES := qgis python3-qgis qgis-providers python3-numpy python3-scipy pyt
 export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
+# Python's compiled modules kept beside the sources (__pycache__, ignored by git): where the shell sets
+# PYTHONDONTWRITEBYTECODE, every qgis_process start would compile the plugin's 220 modules again (0.4 CPU-s each)
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help deps link test test-full test-core test-processing test-matrix test-trixie test-sid demo package lint generate bench bench-tables duplicates clean
 

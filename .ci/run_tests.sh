@@ -25,6 +25,8 @@
 set -uo pipefail
 
 PY=${PY:-/usr/bin/python3}
+# compiled modules kept in __pycache__ (ignored by git), or every qgis_process start compiles the plugin again
+unset PYTHONDONTWRITEBYTECODE
 JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 ARGS=("$@")
 [ ${#ARGS[@]} -gt 0 ] || ARGS=(tests)
