@@ -46,11 +46,19 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 from insar_geohazards.algorithms.interferograms import basin_sim, detection  # noqa: E402
 
 SEED = 20240611
-TRAIN, THRESHOLD_FRAMES, HELD_OUT = 600, 120, 300
+TRAIN, THRESHOLD_FRAMES, HELD_OUT = 450, 90, 90
 THRESHOLD_SEED0, HELD_OUT_SEED0 = 100000, 200000
-FRAME = 128
+#: Frame sides (px), in turn by seed: the larger frames give the top pyramid levels windows of atmosphere to learn.
+SIZES = (128, 160, 224)
+#: The joining distances tried with the thresholds (detection.merge).
+MERGES = (0.0, 0.6, 0.8, 1.0, 1.2)
 ROUNDS = 3
 OUT = os.path.join(HERE, "basin_detector.json")
+
+
+def frame(seed):
+    """The simulated frame of ``seed``, its side chosen by the seed from SIZES."""
+    return basin_sim.simulate_frame(int(seed), size=SIZES[int(seed) % len(SIZES)])
 
 
 def frame_windows(phase):
@@ -84,7 +92,7 @@ def dataset(seeds, rng, model=None, per_positive=10, hard=0.1):
     with ``model``, also every other window it scores at least ``hard`` (the hard negatives)."""
     xs, ys = [], []
     for s in seeds:
-        fr = basin_sim.simulate_frame(int(s), size=FRAME)
+        fr = frame(s)
         f, lev, rad, rows, cols = frame_windows(fr.phase)
         lab = labels(rad, rows, cols, fr.truth, lev)
         pos, neg = np.flatnonzero(lab == 1), np.flatnonzero(lab == 0)
@@ -110,16 +118,17 @@ def fit(x, y):
     return clf, mean, scale
 
 
-def evaluate(model, seeds, thresholds):
-    """{threshold: (tp, fp, fn)} over the frames of ``seeds``."""
-    counts = {t: np.zeros(3, dtype=np.int64) for t in thresholds}
+def evaluate(model, seeds, thresholds, merges=MERGES):
+    """{(threshold, merge): (tp, fp, fn)} over the frames of ``seeds``."""
+    counts = {(t, m): np.zeros(3, dtype=np.int64) for t in thresholds for m in merges}
     for s in seeds:
-        fr = basin_sim.simulate_frame(int(s), size=FRAME)
+        fr = frame(s)
         f, lev, rad, rows, cols = frame_windows(fr.phase)
         sc = detection.score(f, model)
         for t in thresholds:
             dets = detection.suppress(sc, rows, cols, rad, lev, threshold=t)
-            counts[t] += detection.match(dets, fr.truth)
+            for m in merges:
+                counts[t, m] += detection.match(detection.merge(dets, factor=m), fr.truth)
     return counts
 
 
@@ -155,7 +164,8 @@ def main(argv=None):
     info = {"recipe": "see models/detector/train_basin_detector.py (docstring) and "
                       "algorithms/interferograms/basin_sim.py",
             "seed": SEED, "frames": {"train": [0, n_train], "threshold": [THRESHOLD_SEED0, THRESHOLD_SEED0 + n_thr],
-                                     "held_out": [HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held], "size_px": FRAME},
+                                     "held_out": [HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held],
+                                     "size_px": list(SIZES)},
             "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
             "command": "nice /usr/bin/python3 models/detector/train_basin_detector.py",
             "licence": "GPL-2.0-or-later (generated data of the InSAR Geohazards repository)"}
@@ -163,17 +173,19 @@ def main(argv=None):
     checked = detection.check_model(model)
     grid = [round(t, 2) for t in np.arange(0.30, 0.96, 0.05)] + [0.97, 0.98, 0.99]
     counts = evaluate(checked, range(THRESHOLD_SEED0, THRESHOLD_SEED0 + n_thr), grid)
-    # both precision and recall are wanted: the threshold where the smaller of the two is largest
-    best = max(grid, key=lambda t: (round(min(rates(counts[t])[:2]), 4), t))
-    for t in grid:
-        print(f"  threshold {t:.2f}: precision {rates(counts[t])[0]:.3f} recall {rates(counts[t])[1]:.3f}")
-    model["threshold"] = checked["threshold"] = float(best)
-    held = evaluate(checked, range(HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held), [best])[best]
+    # both precision and recall are wanted: the threshold and joining distance where the smaller of the two is largest
+    best = max(counts, key=lambda k: (round(min(rates(counts[k])[:2]), 4), k))
+    for k in sorted(counts):
+        print(f"  threshold {k[0]:.2f} merge {k[1]:.1f}: precision {rates(counts[k])[0]:.3f} "
+              f"recall {rates(counts[k])[1]:.3f}")
+    model["threshold"] = checked["threshold"] = float(best[0])
+    model["merge"] = checked["merge"] = float(best[1])
+    held = evaluate(checked, range(HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held), [best[0]], [best[1]])[best]
     p, r, f1 = rates(held)
     model["held_out"] = {"true_positives": int(held[0]), "false_positives": int(held[1]), "missed": int(held[2]),
                          "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
-    print(f"threshold {best}: held-out precision {p:.3f}, recall {r:.3f} (tp {held[0]}, fp {held[1]}, "
-          f"missed {held[2]}), {time.time() - t0:.0f} s")
+    print(f"threshold {best[0]}, merge {best[1]}: held-out precision {p:.3f}, recall {r:.3f} (tp {held[0]}, "
+          f"fp {held[1]}, missed {held[2]}), {time.time() - t0:.0f} s")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(model, f, separators=(",", ":"))
         f.write("\n")
