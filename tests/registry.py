@@ -366,7 +366,7 @@ TOOLS = {
         hostile=("interferograms", "detect_recipe"),
         lengths={"MIN_SIZE_M": "m"},
         determinism={"basindetection": Det("interferograms")},
-        # the detector's blocks carry a halo of the top level's windows (48 rows here): 5 MiB is several blocks of its rows
+        # the detector's blocks carry a halo of the top level's windows (48 rows here): 5 MiB is a few blocks
         knob={"basindetection": Knob(5.0, run="hostile:interferograms")},
     ),
     "targetsuitability": Tool(
