@@ -6,12 +6,14 @@ Run from the repository (after ``make link``, which puts the plugin on ``.build/
 
 Recipe (every number here is the shipped model's):
 
-* frames: 128 x 128 px simulated wrapped interferograms of
-  ``algorithms/interferograms/basin_sim.py`` (probability-integral panels and Gaussian bowls of 6-40 px radius and
-  2-6 fringes, power-law atmosphere beta = 8/3, topographic stratification, one-fringe ramps, single-fringe
-  atmospheric blobs, decorrelated patches, pixel noise); seeds 0 .. TRAIN-1 train the network, seeds 100000 ..
-  choose the threshold, seeds 200000 .. are the held-out frames of the figures recorded in the file (and in
-  BENCHMARKS.md); the unit test draws its own held-out frames from seeds 300000 ..;
+* frames: simulated wrapped interferograms of 128, 160 and 224 px (in turn by seed) of
+  ``algorithms/interferograms/basin_sim.py`` (probability-integral panels, Gaussian, lobed and asymmetric basins of
+  6-60 px radius and 2-6 fringes, power-law atmosphere of exponent 1.6-3.8 and 0.3-2 rad, topographic
+  stratification up to two fringes, one-fringe ramps, single-fringe atmospheric blobs, decorrelated patches, patchy
+  pixel noise); seeds 0 .. TRAIN-1 (450) train the network, seeds 100000 .. (90) choose the threshold and the
+  joining distance, seeds 200000 .. (90) are the held-out frames of the figures recorded in the file (and in
+  BENCHMARKS.md); the unit test draws its own held-out frames from seeds 300000 ..; the frames of other generators
+  (tests/testutils_basin_frames.py, benchmarks/interferograms/basin_generalisation.py) play no part here;
 * windows: every window of :func:`algorithms.interferograms.detection.frame_windows`; a window is a basin when its
   centre is within 0.35 x the basin's radius (at least one lattice step) and its radius 0.65-1.5 x the basin's; it is
   no basin when it does not overlap any basin (centre farther than the two radii) or when it is centred on a basin at
@@ -20,13 +22,13 @@ Recipe (every number here is the shipped model's):
   first takes ten random negatives per positive; each next one three random negatives per positive and every
   negative the previous model scores 0.1 or more (hard negatives), and the model is fitted again on all so far;
 * model: scikit-learn StandardScaler statistics and MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3,
-  max_iter=400, random_state=SEED); the threshold maximises the smaller of precision and recall of the detections
-  (after non-maximum suppression) on the threshold frames, a detection being true when its centre is within half a
-  basin's radius (detection.match).
+  max_iter=400, random_state=SEED); the threshold and the joining distance (detection.merge, among MERGES)
+  maximise the smaller of precision and recall of the detections (after non-maximum suppression and joining) on the
+  threshold frames, a detection being true when its centre is within half a basin's radius (detection.match).
 
-The JSON holds no code: feature means and scales, the layers' weights and biases, the threshold, the recipe, the
-seed, the scikit-learn version and this command. Licence: the model is generated data of this repository, under
-the repository's licence (GPL-2.0-or-later, as the plugin).
+The JSON holds no code: feature means and scales, the layers' weights and biases, the threshold, the joining
+distance, the recipe, the seed, the scikit-learn version and this command. Licence: the model is generated data of
+this repository, under the repository's licence (GPL-2.0-or-later, as the plugin).
 """
 
 from __future__ import annotations
