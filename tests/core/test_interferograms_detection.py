@@ -80,7 +80,7 @@ def test_shipped_model_is_plain_numbers_with_its_recipe():
         text = f.read()
     m = json.loads(text)
     assert m["features"] == list(detection.FEATURES)
-    for key in ("seed", "sklearn_version", "command", "licence", "recipe", "threshold", "held_out", "frames"):
+    for key in ("seed", "sklearn_version", "command", "licence", "recipe", "threshold", "merge", "held_out", "frames"):
         assert key in m, key
     assert "train_basin_detector.py" in m["command"]
     assert m["held_out"]["precision"] >= 0.8 and m["held_out"]["recall"] >= 0.8
