@@ -366,14 +366,14 @@ TOOLS = {
         hostile=("interferograms", "detect_recipe"),
         lengths={"MIN_SIZE_M": "m"},
         determinism={"basindetection": Det("interferograms")},
-        # the detector's blocks carry a halo of the top level's windows (48 rows here): 3 MiB is two blocks of its rows
-        knob={"basindetection": Knob(3.0, run="hostile:interferograms")},
+        # the detector's blocks carry a halo of the top level's windows (48 rows here): 5 MiB is a few blocks
+        knob={"basindetection": Knob(5.0, run="hostile:interferograms")},
     ),
     "targetsuitability": Tool(
         hostile=("interferograms", "detect_recipe"),
         not_lengths=("AREAS", "CALIBRATION_AREA"),
         determinism={"targetsuitability": Det("interferograms")},
-        knob={"targetsuitability": Knob(0.01, run="hostile:interferograms")},
+        knob={"targetsuitability": Knob(5.0, run="hostile:interferograms")},
     ),
     # -------------------- kinematics
     "landslide3d": Tool(

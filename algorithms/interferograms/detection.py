@@ -1,20 +1,23 @@
 """Subsidence basins in wrapped interferograms, found by a learned detector; anomalies outlined on a phase-gradient
 map.
 
-**Wrapped phase (the learned detector).** The interferogram's phasors exp(i phi) are averaged 2 x 2 into a pyramid
-(level k: 2^k x 2^k pixels, complex means, so fringes denser than the level's pixel wash out there and are seen one
-level down). At every level, windows of radius R = 4 and 6 level pixels (plus a ring out to 1.6 R) sit on a
-lattice of 2 level pixels anchored at the raster's origin. In each window the wrapped phase gradient g (central
-differences of the phasors) gives rotation-invariant features (:data:`FEATURES`): fringes across the radius
-(mean |g| R / 2 pi), how radial the gradient is (|mean g.r| / mean |g|: 1 for a bowl, 0 for a ramp), its curl
-(tangential share), the depth it adds up to, the anisotropy of the gradient's structure tensor (1 for a ramp),
-the roughness of the phase (wrapped second differences: decorrelation), the contrast with the ring around, the
-sign consistency of the radial gradient, the inner half's depth and the phasors' coherence. A small neural network
-(scikit-learn's MLPClassifier, two ReLU layers, trained on simulated frames by
+**Wrapped phase (the learned detector).** The wrapped phase gradient g is taken at full resolution (the mean of
+the wrapped differences to the two neighbours: right up to pi rad per pixel) and averaged 2 x 2 into a pyramid
+(level k: 2^k x 2^k pixels, in rad per level pixel): averaging the gradients, not the phasors, keeps the fringes of
+a basin's flanks at the level of the basin's size, where complex means of the phasors would wash them out as if
+the ground were decorrelated. At every level, windows of radius R = 4 and 6 level pixels (plus a ring out to 1.6
+R) sit on a lattice of 2 level pixels anchored at the raster's origin. In each window g gives rotation-invariant
+features (:data:`FEATURES`): fringes across the radius (mean |g| R / 2 pi), how radial the gradient is
+(|mean g.r| / mean |g|: 1 for a bowl, 0 for a ramp), its curl (tangential share), the depth it adds up to, the
+anisotropy of the gradient's structure tensor (1 for a ramp), the roughness of the phase (wrapped second
+differences: decorrelation), the contrast with the ring around, the sign consistency of the radial gradient, the
+inner half's depth, the coherence of 3 x 3 phasors and the radial gradients of eight sectors. A small neural
+network (scikit-learn's MLPClassifier, two ReLU layers, trained on simulated frames by
 ``models/detector/train_basin_detector.py``; :mod:`.basin_sim` is the recipe) turns the standardised features
 into a probability. Windows above the model's threshold are kept after non-maximum suppression (highest score first;
-a window whose centre lies within the larger radius of a kept one is dropped) and outlined as circles of the
-window's radius.
+a window whose centre lies within the larger radius of a kept one is dropped); kept windows whose circles overlap
+are joined (:func:`merge`: one detection per basin, outlined by the convex hull of their circles), the others
+outlined as circles of the window's radius.
 
 The model is plain numbers (a JSON file: feature means and scales, the layers' weights, the threshold, the
 scikit-learn version and the command that trained it): :func:`score` evaluates it with numpy, the same on any
@@ -54,6 +57,10 @@ MAX_LEVEL = 5
 MIN_VALID = 0.6
 #: Two detections whose centres are closer than this times the larger radius are one.
 NMS_DISTANCE = 1.0
+#: After the suppression, detections whose centres are closer than this times the sum of their radii (circles that
+#: overlap) are joined into one (the fragments of an elongated, lobed or asymmetric basin); the shipped model's
+#: value is in its JSON (``merge``), chosen with its threshold on the training simulator's frames.
+MERGE = 1.0
 #: The features of a window, in the order of the model's inputs.
 FEATURES = ("fringes", "radial", "tangential", "depth", "anisotropy", "roughness", "contrast", "ring_radial",
             "inner_depth", "radial_share", "consistency", "coherence", "valid", "sector_min", "sector_spread")
@@ -73,6 +80,8 @@ class Detection:
     radius_px: float
     score: float
     level: int
+    #: The windows joined into this detection, ``((row, col, radius_px), ...)`` (best first); empty for one window.
+    members: tuple = ()
 
 
 # ------------------------------------------------------------------------------------------------- the model
@@ -151,25 +160,49 @@ def phasors(phase: np.ndarray) -> np.ndarray:
     return np.where(ok, np.exp(1j * np.where(ok, a, 0.0)), 0.0).astype(np.complex128)
 
 
-def pyramid(z: np.ndarray, levels: int) -> list:
-    """``[(phasor, coherence)]`` of each level: the unit phasor of the complex mean over 2^k x 2^k pixels and the
-    mean's magnitude (NaN where fewer than half the pixels have data). ``z``'s sides are multiples of 2^levels."""
-    s = np.asarray(z, dtype=np.complex128)
-    n = (s != 0).astype(np.float64)
+def _block_sum(a: np.ndarray) -> np.ndarray:
+    return a[0::2, 0::2] + a[1::2, 0::2] + a[0::2, 1::2] + a[1::2, 1::2]
+
+
+def gradient_pyramid(z: np.ndarray, levels: int) -> list:
+    """``[(gx, gy, roughness, coherence)]`` of each level k: the full-resolution wrapped phase gradients (rad per
+    pixel, :func:`gradients`) averaged over 2^k x 2^k pixels and scaled to rad per level pixel, the mean roughness,
+    and the mean coherence of 3 x 3 phasors (NaN where fewer than half the pixels have a value). Averaging the
+    gradients, not the phasors, keeps fringes denser than a level's pixel: a basin's flanks stay radial at the level
+    of its size. ``z``'s sides are multiples of 2^levels."""
+    unit = np.asarray(z, dtype=np.complex128)
+    unit = np.where(unit != 0, unit, np.nan + 0j)
+    gx, gy, rough = gradients(unit)
+    # 3 x 3 coherence: the nine neighbours added in a fixed order (no running sums tied to the array's start)
+    zz = np.where(np.isfinite(unit), unit, 0.0)
+    acc = np.zeros(zz.shape, dtype=np.complex128)
+    cnt = np.zeros(zz.shape)
+    valid = np.isfinite(unit).astype(np.float64)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            acc[1:-1, 1:-1] += zz[1 + dr:zz.shape[0] - 1 + dr, 1 + dc:zz.shape[1] - 1 + dc]
+            cnt[1:-1, 1:-1] += valid[1 + dr:zz.shape[0] - 1 + dr, 1 + dc:zz.shape[1] - 1 + dc]
+    coh = np.where(np.isfinite(unit) & (cnt > 0), np.abs(acc) / np.maximum(cnt, 1.0), np.nan)
+    fields = [gx, gy, rough, coh]
+    ok = [np.isfinite(f) for f in fields]
+    sums = [np.where(o, f, 0.0) for f, o in zip(fields, ok)]
+    counts = [o.astype(np.float64) for o in ok]
     out = []
     for k in range(levels + 1):
         if k:
-            s = s[0::2, 0::2] + s[1::2, 0::2] + s[0::2, 1::2] + s[1::2, 1::2]
-            n = n[0::2, 0::2] + n[1::2, 0::2] + n[0::2, 1::2] + n[1::2, 1::2]
-        ok = n >= 0.5 * 4 ** k
-        mag = np.abs(s)
-        unit = np.where(ok & (mag > 0), s / np.where(mag > 0, mag, 1.0), np.nan + 0j)
-        out.append((unit, np.where(ok, mag / np.maximum(n, 1.0), np.nan)))
+            sums = [_block_sum(v) for v in sums]
+            counts = [_block_sum(n) for n in counts]
+        level = []
+        for i, (v, n) in enumerate(zip(sums, counts)):
+            mean = np.where(n >= 0.5 * 4 ** k, v / np.maximum(n, 1.0), np.nan)
+            level.append(mean * 2 ** k if i < 2 else mean)
+        out.append(tuple(level))
     return out
 
 
 def gradients(unit: np.ndarray) -> tuple:
-    """Column and row phase gradients (rad per pixel, central differences of the phasors), the roughness (mean
+    """Column and row phase gradients (rad per pixel, the mean of the wrapped differences to the two neighbours),
+    the roughness (mean
     |wrapped second difference| of both directions) of one level; NaN at the edges and next to no-data."""
     gx = np.full(unit.shape, np.nan)
     gy = np.full(unit.shape, np.nan)
@@ -178,10 +211,11 @@ def gradients(unit: np.ndarray) -> tuple:
     # (docs/architecture.md, "Across CPUs"), which would tie a window's value to its block's width
     c_ = np.ascontiguousarray
     a, c, b = c_(unit[:, :-2]), c_(unit[:, 1:-1]), c_(unit[:, 2:])
-    gx[:, 1:-1] = np.angle(c_(b * np.conj(a))) / 2.0
+    # the mean of the two one-pixel differences: right up to pi rad per pixel (a two-pixel difference wraps at pi/2)
+    gx[:, 1:-1] = 0.5 * (np.angle(c_(b * np.conj(c))) + np.angle(c_(c * np.conj(a))))
     rx = np.abs(np.angle(c_(b * np.conj(c) * np.conj(c) * a)))
     a, c, b = unit[:-2, :], unit[1:-1, :], unit[2:, :]
-    gy[1:-1, :] = np.angle(c_(b * np.conj(a))) / 2.0
+    gy[1:-1, :] = 0.5 * (np.angle(c_(b * np.conj(c))) + np.angle(c_(c * np.conj(a))))
     ry = np.abs(np.angle(c_(b * np.conj(c) * np.conj(c) * a)))
     r[1:-1, 1:-1] = 0.5 * (rx[1:-1, :] + ry[:, 1:-1])
     bad = ~np.isfinite(unit)
@@ -292,24 +326,22 @@ def frame_windows(z: np.ndarray, *, levels: int, rows0: int, row_range: tuple, c
     ``col`` in ``z``'s pixel-edge coordinates.
     """
     feats, lev, rad, rws, cls = [], [], [], [], []
-    for k, (unit, coh) in enumerate(pyramid(z, levels)):
+    for k, fields in enumerate(gradient_pyramid(z, levels)):
         scale = 2 ** k
-        fields = None
+        shape = fields[0].shape
         for radius in RADII:
             rp = radius * scale
             if rp < min_radius_px or rp > max_radius_px:
                 continue
             reach = int(math.ceil(RING * radius))
             lo = max((row_range[0] - rows0) // scale - 1, reach)
-            hi = min((row_range[1] - rows0) // scale + 1, unit.shape[0] - reach)
+            hi = min((row_range[1] - rows0) // scale + 1, shape[0] - reach)
             ii = np.arange(lo + (lo % STRIDE), hi, STRIDE)
             ii = ii[((ii + 0.5) * scale + rows0 >= row_range[0]) & ((ii + 0.5) * scale + rows0 < row_range[1])]
-            jj = np.arange(reach + (reach % STRIDE), unit.shape[1] - reach, STRIDE)
+            jj = np.arange(reach + (reach % STRIDE), shape[1] - reach, STRIDE)
             jj = jj[((jj + 0.5) * scale >= col_range[0]) & ((jj + 0.5) * scale < col_range[1])]
             if not len(ii) or not len(jj):
                 continue
-            if fields is None:
-                fields = gradients(unit) + (coh,)
             gi, gj = np.meshgrid(ii, jj, indexing="ij")
             gi, gj = gi.ravel(), gj.ravel()
             f = window_features(fields, gi, gj, radius)
@@ -390,10 +422,60 @@ def detect_block(block, inputs, *, model: dict, levels: int, min_radius_px: floa
     return {"score": s, "row": rows + rows0, "col": cols - pad, "radius": rad, "level": lev}
 
 
+def _hull(members) -> np.ndarray:
+    """Convex hull (row, col vertices, closed, counter-clockwise on the map) of the circles ``members``."""
+    from scipy.spatial import ConvexHull
+
+    t = np.linspace(0.0, 2.0 * math.pi, 48, endpoint=False)
+    pts = np.concatenate([np.column_stack([c + r_ * np.cos(t), -(r - r_ * np.sin(t))]) for r, c, r_ in members])
+    hull = ConvexHull(pts)
+    ring = pts[hull.vertices]  # counter-clockwise in (x = col, y = -row): on the map
+    ring = np.vstack([ring, ring[:1]])
+    return np.column_stack([-ring[:, 1], ring[:, 0]])
+
+
+def merge(detections: list, *, factor: float = MERGE) -> list:
+    """One detection per basin: detections whose centres are closer than ``factor`` x the sum of their radii are
+    joined (single linkage, in the order given: best score first). A group keeps its best member's centre, score
+    and level; its radius is that of a disk of the area of the members' convex hull; ``members`` lists them."""
+    n = len(detections)
+    parent = list(range(n))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = detections[i], detections[j]
+            if math.hypot(a.row - b.row, a.col - b.col) < factor * (a.radius_px + b.radius_px):
+                ri, rj = root(i), root(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    groups: dict = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(detections[i])
+    out = []
+    for k in sorted(groups):
+        g = groups[k]
+        if len(g) == 1:
+            out.append(g[0])
+            continue
+        members = tuple((d.row, d.col, d.radius_px) for d in g)
+        ring = _hull(members)
+        x, y = ring[:, 1], -ring[:, 0]
+        area = 0.5 * abs(float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])))
+        best = g[0]
+        out.append(Detection(best.row, best.col, math.sqrt(area / math.pi), best.score, best.level, members))
+    return out
+
+
 def detect_frame(phase: np.ndarray, model: dict, *, min_radius_px: float = 0.0, max_radius_px: float = math.inf,
                  levels=None, threshold=None) -> list:
-    """Detections in one whole frame (wrapped phase or complex): the block function over one block, then the
-    suppression. ``threshold`` defaults to the model's."""
+    """Detections in one whole frame (wrapped phase or complex): the block function over one block, the
+    suppression, then the fragments of one basin joined (:func:`merge`). ``threshold`` defaults to the model's."""
     from types import SimpleNamespace
 
     phase = np.asarray(phase)
@@ -401,8 +483,9 @@ def detect_frame(phase: np.ndarray, model: dict, *, min_radius_px: float = 0.0, 
     blk = SimpleNamespace(row0=0, row1=phase.shape[0], read0=0, read1=phase.shape[0])
     out = detect_block(blk, {"phase": phase}, model=model, levels=lv, min_radius_px=min_radius_px,
                        max_radius_px=max_radius_px)
-    return suppress(out["score"], out["row"], out["col"], out["radius"], out["level"],
+    kept = suppress(out["score"], out["row"], out["col"], out["radius"], out["level"],
                     threshold=model["threshold"] if threshold is None else threshold)
+    return merge(kept, factor=model.get("merge", MERGE))
 
 
 def match(detections: list, truth: list) -> tuple:
@@ -426,7 +509,10 @@ def match(detections: list, truth: list) -> tuple:
 
 
 def circle(det: Detection, n: int = 48) -> np.ndarray:
-    """The outline of a detection: ``n + 1`` vertices (row, col), closed, counter-clockwise on the map."""
+    """The outline of a detection: ``n + 1`` vertices (row, col), closed, counter-clockwise on the map: the circle of
+    its radius, or for joined windows the convex hull of their circles."""
+    if len(det.members) > 1:
+        return _hull(det.members)
     t = np.linspace(0.0, 2.0 * math.pi, n + 1)
     t[-1] = 0.0
     return np.column_stack([det.row - det.radius_px * np.sin(t), det.col + det.radius_px * np.cos(t)])

@@ -27,3 +27,8 @@ CASES = [
     dict(name="goldstein_quick", measures="256 x 256 px", peer="dolphin 0.42.9 goldstein", quick=True, table=None,
          setup=_SETUP, run="SIZE=256\n" + _RUN),
 ]
+CASES.append(dict(
+    name="basins_outside", measures="basindetection's shipped model on frames of two generators it was not trained "
+    "on (tests/testutils_basin_frames.py) and on its training simulator's held-out seeds", table=None,
+    peer="none: the generators' truth",
+    run='nice "$PY" "$HERE/basin_generalisation.py" --frames ${FRAMES:-100}'))

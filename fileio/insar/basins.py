@@ -23,8 +23,9 @@ gdal.UseExceptions()
 #: The detector the plugin ships (trained by ``models/detector/train_basin_detector.py``).
 MODEL_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "models",
                           "detector", "basin_detector.json")
-#: Memory of one pixel of a detection block: phasors, their pyramid, the gradients, the read value.
-BYTES_PER_PIXEL = 160.0
+#: Memory of one pixel of a detection block: the read value, the phasors, the full-resolution gradients, roughness
+#: and coherence with their sums and counts for the pyramid, the temporaries of the wrapped differences.
+BYTES_PER_PIXEL = 280.0
 #: Samples of a real phase raster read to tell degrees from unwrapped radians.
 _SAMPLE_ROWS = 256
 
@@ -111,7 +112,7 @@ def detect_raster(path: str, info: RasterInfo, model: dict, *, run, progress, na
                   fringe_mm: float = 0.0) -> list:
     """Detections (:class:`..algorithms.interferograms.detection.Detection`) in one raster: the detector's block
     function over row blocks aligned on the pyramid's lattice (the same windows whatever the block size), then the
-    suppression over the whole raster."""
+    suppression over the whole raster and the fragments of one basin joined."""
     levels = detection.n_levels(info.shape)
     halo = detection.halo_px(levels)
     unit = 2 ** (levels + 1)
@@ -129,8 +130,9 @@ def detect_raster(path: str, info: RasterInfo, model: dict, *, run, progress, na
     blocks.run_blocks(plan, func, collect, sources={"phase": blocks.raster_source(path, dtype=np.float64, name=name)},
                       run=run, progress=progress)
     arrays = {k: np.concatenate(v) if v else np.empty(0) for k, v in found.items()}
-    return detection.suppress(arrays["score"], arrays["row"], arrays["col"], arrays["radius"], arrays["level"],
+    kept = detection.suppress(arrays["score"], arrays["row"], arrays["col"], arrays["radius"], arrays["level"],
                               threshold=model["threshold"])
+    return detection.merge(kept, factor=model.get("merge", detection.MERGE))
 
 
 def detect_pairs(paths: list, pairs: list, info: RasterInfo, model: dict, *, run, progress, name: str,

@@ -6,12 +6,14 @@ Run from the repository (after ``make link``, which puts the plugin on ``.build/
 
 Recipe (every number here is the shipped model's):
 
-* frames: 128 x 128 px simulated wrapped interferograms of
-  ``algorithms/interferograms/basin_sim.py`` (probability-integral panels and Gaussian bowls of 6-40 px radius and
-  2-6 fringes, power-law atmosphere beta = 8/3, topographic stratification, one-fringe ramps, single-fringe
-  atmospheric blobs, decorrelated patches, pixel noise); seeds 0 .. TRAIN-1 train the network, seeds 100000 ..
-  choose the threshold, seeds 200000 .. are the held-out frames of the figures recorded in the file (and in
-  BENCHMARKS.md); the unit test draws its own held-out frames from seeds 300000 ..;
+* frames: simulated wrapped interferograms of 128, 160 and 224 px (in turn by seed) of
+  ``algorithms/interferograms/basin_sim.py`` (probability-integral panels, Gaussian, lobed and asymmetric basins of
+  6-60 px radius and 2-6 fringes, power-law atmosphere of exponent 1.6-3.8 and 0.3-2 rad, topographic
+  stratification up to two fringes, one-fringe ramps, single-fringe atmospheric blobs, decorrelated patches, patchy
+  pixel noise); seeds 0 .. TRAIN-1 (450) train the network, seeds 100000 .. (90) choose the threshold and the
+  joining distance, seeds 200000 .. (90) are the held-out frames of the figures recorded in the file (and in
+  BENCHMARKS.md); the unit test draws its own held-out frames from seeds 300000 ..; the frames of other generators
+  (tests/testutils_basin_frames.py, benchmarks/interferograms/basin_generalisation.py) play no part here;
 * windows: every window of :func:`algorithms.interferograms.detection.frame_windows`; a window is a basin when its
   centre is within 0.35 x the basin's radius (at least one lattice step) and its radius 0.65-1.5 x the basin's; it is
   no basin when it does not overlap any basin (centre farther than the two radii) or when it is centred on a basin at
@@ -20,13 +22,13 @@ Recipe (every number here is the shipped model's):
   first takes ten random negatives per positive; each next one three random negatives per positive and every
   negative the previous model scores 0.1 or more (hard negatives), and the model is fitted again on all so far;
 * model: scikit-learn StandardScaler statistics and MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3,
-  max_iter=400, random_state=SEED); the threshold maximises the smaller of precision and recall of the detections
-  (after non-maximum suppression) on the threshold frames, a detection being true when its centre is within half a
-  basin's radius (detection.match).
+  max_iter=400, random_state=SEED); the threshold and the joining distance (detection.merge, among MERGES)
+  maximise the smaller of precision and recall of the detections (after non-maximum suppression and joining) on the
+  threshold frames, a detection being true when its centre is within half a basin's radius (detection.match).
 
-The JSON holds no code: feature means and scales, the layers' weights and biases, the threshold, the recipe, the
-seed, the scikit-learn version and this command. Licence: the model is generated data of this repository, under
-the repository's licence (GPL-2.0-or-later, as the plugin).
+The JSON holds no code: feature means and scales, the layers' weights and biases, the threshold, the joining
+distance, the recipe, the seed, the scikit-learn version and this command. Licence: the model is generated data of
+this repository, under the repository's licence (GPL-2.0-or-later, as the plugin).
 """
 
 from __future__ import annotations
@@ -46,11 +48,19 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 from insar_geohazards.algorithms.interferograms import basin_sim, detection  # noqa: E402
 
 SEED = 20240611
-TRAIN, THRESHOLD_FRAMES, HELD_OUT = 600, 120, 300
+TRAIN, THRESHOLD_FRAMES, HELD_OUT = 450, 90, 90
 THRESHOLD_SEED0, HELD_OUT_SEED0 = 100000, 200000
-FRAME = 128
+#: Frame sides (px), in turn by seed: the larger frames give the top pyramid levels windows of atmosphere to learn.
+SIZES = (128, 160, 224)
+#: The joining distances tried with the thresholds (detection.merge).
+MERGES = (0.0, 0.6, 0.8, 1.0, 1.2)
 ROUNDS = 3
 OUT = os.path.join(HERE, "basin_detector.json")
+
+
+def frame(seed):
+    """The simulated frame of ``seed``, its side chosen by the seed from SIZES."""
+    return basin_sim.simulate_frame(int(seed), size=SIZES[int(seed) % len(SIZES)])
 
 
 def frame_windows(phase):
@@ -84,7 +94,7 @@ def dataset(seeds, rng, model=None, per_positive=10, hard=0.1):
     with ``model``, also every other window it scores at least ``hard`` (the hard negatives)."""
     xs, ys = [], []
     for s in seeds:
-        fr = basin_sim.simulate_frame(int(s), size=FRAME)
+        fr = frame(s)
         f, lev, rad, rows, cols = frame_windows(fr.phase)
         lab = labels(rad, rows, cols, fr.truth, lev)
         pos, neg = np.flatnonzero(lab == 1), np.flatnonzero(lab == 0)
@@ -110,16 +120,17 @@ def fit(x, y):
     return clf, mean, scale
 
 
-def evaluate(model, seeds, thresholds):
-    """{threshold: (tp, fp, fn)} over the frames of ``seeds``."""
-    counts = {t: np.zeros(3, dtype=np.int64) for t in thresholds}
+def evaluate(model, seeds, thresholds, merges=MERGES):
+    """{(threshold, merge): (tp, fp, fn)} over the frames of ``seeds``."""
+    counts = {(t, m): np.zeros(3, dtype=np.int64) for t in thresholds for m in merges}
     for s in seeds:
-        fr = basin_sim.simulate_frame(int(s), size=FRAME)
+        fr = frame(s)
         f, lev, rad, rows, cols = frame_windows(fr.phase)
         sc = detection.score(f, model)
         for t in thresholds:
             dets = detection.suppress(sc, rows, cols, rad, lev, threshold=t)
-            counts[t] += detection.match(dets, fr.truth)
+            for m in merges:
+                counts[t, m] += detection.match(detection.merge(dets, factor=m), fr.truth)
     return counts
 
 
@@ -155,7 +166,8 @@ def main(argv=None):
     info = {"recipe": "see models/detector/train_basin_detector.py (docstring) and "
                       "algorithms/interferograms/basin_sim.py",
             "seed": SEED, "frames": {"train": [0, n_train], "threshold": [THRESHOLD_SEED0, THRESHOLD_SEED0 + n_thr],
-                                     "held_out": [HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held], "size_px": FRAME},
+                                     "held_out": [HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held],
+                                     "size_px": list(SIZES)},
             "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
             "command": "nice /usr/bin/python3 models/detector/train_basin_detector.py",
             "licence": "GPL-2.0-or-later (generated data of the InSAR Geohazards repository)"}
@@ -163,17 +175,19 @@ def main(argv=None):
     checked = detection.check_model(model)
     grid = [round(t, 2) for t in np.arange(0.30, 0.96, 0.05)] + [0.97, 0.98, 0.99]
     counts = evaluate(checked, range(THRESHOLD_SEED0, THRESHOLD_SEED0 + n_thr), grid)
-    # both precision and recall are wanted: the threshold where the smaller of the two is largest
-    best = max(grid, key=lambda t: (round(min(rates(counts[t])[:2]), 4), t))
-    for t in grid:
-        print(f"  threshold {t:.2f}: precision {rates(counts[t])[0]:.3f} recall {rates(counts[t])[1]:.3f}")
-    model["threshold"] = checked["threshold"] = float(best)
-    held = evaluate(checked, range(HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held), [best])[best]
+    # both precision and recall are wanted: the threshold and joining distance where the smaller of the two is largest
+    best = max(counts, key=lambda k: (round(min(rates(counts[k])[:2]), 4), k))
+    for k in sorted(counts):
+        print(f"  threshold {k[0]:.2f} merge {k[1]:.1f}: precision {rates(counts[k])[0]:.3f} "
+              f"recall {rates(counts[k])[1]:.3f}")
+    model["threshold"] = checked["threshold"] = float(best[0])
+    model["merge"] = checked["merge"] = float(best[1])
+    held = evaluate(checked, range(HELD_OUT_SEED0, HELD_OUT_SEED0 + n_held), [best[0]], [best[1]])[best]
     p, r, f1 = rates(held)
     model["held_out"] = {"true_positives": int(held[0]), "false_positives": int(held[1]), "missed": int(held[2]),
                          "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
-    print(f"threshold {best}: held-out precision {p:.3f}, recall {r:.3f} (tp {held[0]}, fp {held[1]}, "
-          f"missed {held[2]}), {time.time() - t0:.0f} s")
+    print(f"threshold {best[0]}, merge {best[1]}: held-out precision {p:.3f}, recall {r:.3f} (tp {held[0]}, "
+          f"fp {held[1]}, missed {held[2]}), {time.time() - t0:.0f} s")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(model, f, separators=(",", ":"))
         f.write("\n")

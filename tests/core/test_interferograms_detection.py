@@ -47,6 +47,26 @@ def test_held_out_precision_and_recall_with_bait(model):
     assert recall >= 0.8, (tp, fp, fn)
 
 
+#: Frames of the two generators the detector was neither trained nor tuned on (tests/testutils_basin_frames.py):
+#: benchmarks/interferograms/basin_generalisation.py scores 100 of each.
+OUTSIDE_SEEDS = range(600000, 600006)
+
+
+@pytest.mark.parametrize("name", ["lobes", "ellipses"])
+def test_held_out_generators_precision_recall_and_one_detection_per_basin(model, name):
+    from testutils_basin_frames import GENERATORS, precision_recall, score_frame
+
+    counts = {"right": 0, "repeat": 0, "false_at_bait": 0, "false_away": 0, "missed": 0}
+    for seed in OUTSIDE_SEEDS:
+        frame = GENERATORS[name](seed)
+        for k, v in score_frame(detection.detect_frame(frame.phase, model), frame).items():
+            counts[k] += v
+    assert counts["right"] + counts["missed"] >= 8, counts  # the frames hold basins
+    precision, recall = precision_recall(counts)
+    assert precision >= 0.8 and recall >= 0.8, counts
+    assert counts["repeat"] == 0, counts  # one detection per basin
+
+
 def test_bait_alone_gives_few_detections(model):
     # frames without basins: every detection is a false alarm on a ramp, a blob, a decorrelated patch or the
     # atmosphere and the stratification
@@ -60,7 +80,7 @@ def test_shipped_model_is_plain_numbers_with_its_recipe():
         text = f.read()
     m = json.loads(text)
     assert m["features"] == list(detection.FEATURES)
-    for key in ("seed", "sklearn_version", "command", "licence", "recipe", "threshold", "held_out", "frames"):
+    for key in ("seed", "sklearn_version", "command", "licence", "recipe", "threshold", "merge", "held_out", "frames"):
         assert key in m, key
     assert "train_basin_detector.py" in m["command"]
     assert m["held_out"]["precision"] >= 0.8 and m["held_out"]["recall"] >= 0.8
@@ -153,3 +173,57 @@ def test_model_with_other_features_is_refused(model):
     bad = {**json.load(open(MODEL, encoding="utf-8")), "features": ["a", "b"]}
     with pytest.raises(GeohazardError, match="features"):
         detection.check_model(bad)
+
+
+def test_fragments_of_one_basin_are_joined_and_apart_ones_are_not():
+    d = detection.Detection
+    # two windows on one elongated basin (circles overlapping) and one 60 px away
+    kept = [d(50.0, 40.0, 10.0, 0.97, 1), d(50.0, 56.0, 9.0, 0.93, 1), d(50.0, 110.0, 10.0, 0.91, 1)]
+    out = detection.merge(kept, factor=1.0)
+    assert len(out) == 2
+    joined, alone = out
+    assert (joined.row, joined.col, joined.score) == (50.0, 40.0, 0.97) and len(joined.members) == 2
+    assert alone == kept[2] and alone.members == ()
+    ring = detection.circle(joined)
+    assert np.allclose(ring[0], ring[-1])
+    # the hull of two circles: both circles inside it, its area that of the rectangle between the centres plus a
+    # disk (radii 10 and 9: between the two, within 1 %), and counter-clockwise on the map (x = col, y = -row)
+    x, y = ring[:, 1], -ring[:, 0]
+    signed = 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+    assert signed > 0
+    assert ring[:, 1].min() == pytest.approx(30.0, abs=0.05) and ring[:, 1].max() == pytest.approx(65.0, abs=0.05)
+    low, high = math.pi * 81 + 16 * 18, math.pi * 100 + 16 * 20
+    assert low * 0.99 <= math.pi * joined.radius_px ** 2 <= high
+    # chains join (single linkage); factor 0 joins nothing
+    chain = [d(0.0, 0.0, 5.0, 0.9, 0), d(0.0, 9.0, 5.0, 0.8, 0), d(0.0, 18.0, 5.0, 0.7, 0)]
+    assert len(detection.merge(chain, factor=1.0)) == 1
+    assert detection.merge(chain, factor=0.0) == chain
+
+
+def test_mogi_profile_of_the_outside_generator_is_the_closed_form():
+    # Mogi (1958): uz(r) / uz(0) = d^3 / (d^2 + r^2)^1.5; at r = d it is 2^-1.5
+    from testutils_basin_frames import _lobes_basin
+
+    class One:  # the generator's draws: kind 0 (Mogi), then the angle
+        def integers(self, lo, hi):
+            return 0
+
+        def uniform(self, lo, hi):
+            return 0.0
+
+    w, kind = _lobes_basin(One(), (121, 121), 60.5, 60.5, 24.0, 100.0)
+    assert kind == "mogi"
+    d = 24.0 / 1.2
+    assert w[60, 60] == pytest.approx(-100.0)
+    assert w[60, 60 + round(d)] == pytest.approx(-100.0 * 2 ** -1.5, rel=1e-12)
+
+
+def test_power_law_screen_of_the_outside_generator_has_its_slope():
+    from testutils_basin_frames import _power_law_screen
+
+    for beta in (5 / 3, 11 / 3):
+        f = _power_law_screen(np.random.default_rng(4), (256, 256), beta)
+        p = np.abs(np.fft.fft2(f)) ** 2
+        k = np.hypot(*np.meshgrid(np.fft.fftfreq(256), np.fft.fftfreq(256), indexing="ij"))
+        sel = (k > 0.02) & (k < 0.3)
+        assert np.polyfit(np.log(k[sel]), np.log(p[sel]), 1)[0] == pytest.approx(-beta, abs=0.05)

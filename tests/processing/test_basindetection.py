@@ -75,6 +75,37 @@ def test_simulated_interferograms_basins_found_with_their_pairs(run_alg, tmp_pat
         assert 0.0 <= r["SCORE"] <= 1.0 and r["DIAMETER_M"] > 0
 
 
+def test_one_polygon_per_basin_and_pair(run_alg, tmp_path):
+    """An elongated basin of two lobes (5 fringes, 2.5:1) gives one polygon per interferogram, which holds both
+    lobes; windows on the two lobes are joined, not reported twice."""
+    from osgeo import ogr
+
+    shape = (128, 160)
+    two_pi = 2 * math.pi
+    w = basin_sim.gaussian_bowl(shape, 64.0, 62.0, sx=16.0, sy=7.0, angle=0.3, depth=1.0)
+    w += 0.8 * basin_sim.gaussian_bowl(shape, 73.0, 92.0, sx=14.0, sy=7.0, angle=0.3, depth=1.0)
+    w *= -5 * two_pi / w.max()
+    folder = tmp_path / "ifgs"
+    folder.mkdir()
+    pairs = ["20200101_20200113", "20200113_20200125"]
+    for k, pair in enumerate(pairs):
+        rng = np.random.default_rng(30 + k)
+        phase = w + 0.5 * basin_sim.fractal_field(rng, shape, basin_sim.ATMOSPHERE_BETA)
+        phase += 0.3 * rng.standard_normal(shape)
+        write_geotiff(folder / f"{pair}.wrapped.tif", np.angle(np.exp(1j * phase)).astype(np.float32),
+                      geotransform=GT)
+    res = run_alg(NAME, {"INPUT": str(folder), "MIN_SIZE_M": 0.0, "OUTPUT": str(tmp_path / "b.gpkg")})
+    _, rows = vector_features(res["OUTPUT"])
+    assert sorted(r["PAIR"] for r in rows) == pairs
+    for r in rows:
+        g = ogr.CreateGeometryFromWkt(r[None])
+        for row, col in ((64.0, 62.0), (73.0, 92.0)):
+            x, y = _centre(row, col)
+            pt = ogr.Geometry(ogr.wkbPoint)
+            pt.AddPoint_2D(x, y)
+            assert g.Contains(pt), (r["PAIR"], row, col)
+
+
 def test_velocity_map_bowl(run_alg, tmp_path):
     shape = (120, 120)
     v = basin_sim.gaussian_bowl(shape, 60.0, 64.0, sx=10.0, sy=10.0, angle=0.0, depth=-110.0)  # mm/yr
