@@ -259,6 +259,8 @@ class _Solver:
     cache: dict = field(default_factory=dict)
     n_milp: int = 0
     shifts: np.ndarray = None
+    part_cache: dict = field(default_factory=dict)
+    tie_cache: dict = field(default_factory=dict)
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -267,6 +269,62 @@ class _Solver:
         if hit is None:
             hit = self.cache[kb] = self._solve(key)
         return hit
+
+    def _parts(self, key: np.ndarray) -> list:
+        """The pattern split into independent parts: each keeps the non-closing loops of one connected group of
+        interferograms (two interferograms are connected when a usable loop holds both), the others set to 0.
+
+        The L1 problem separates exactly over these groups (no usable loop holds unknowns of two of them), so each
+        part is solved once and reused by every pattern that contains it (a pixel with two slipped interferograms
+        far apart in time, or with a slip and a noisy loop elsewhere)."""
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        valid = key != _MISSING
+        nonzero = np.flatnonzero(valid & (key != 0))
+        c = self.triplets.matrix
+        used = np.flatnonzero((c[nonzero] != 0).any(axis=0))
+        if used.size <= 3:  # one loop's interferograms
+            return [key]
+        touch = (c[:, used] != 0) & valid[:, None]
+        touch = touch[touch.sum(axis=1) > 1].astype(np.int32)  # the loops joining two of them
+        n_parts, label = connected_components(csr_matrix(touch.T @ touch), directed=False)
+        if n_parts < 2:
+            return [key]
+        part_of = np.full(c.shape[1], -1)
+        part_of[used] = label
+        # a non-closing loop's interferograms all lie in one group: its first one names it
+        first = part_of[np.abs(c[nonzero]).argmax(axis=1)]
+        parts = []
+        for g in range(n_parts):
+            sub = key.copy()
+            sub[nonzero[first != g]] = 0
+            parts.append(sub)
+        return parts
+
+    def _solve(self, key: np.ndarray):
+        m = self.triplets.matrix.shape[1]
+        valid = key != _MISSING
+        if not (np.where(valid, key, 0) != 0).any():
+            return np.zeros(m, np.int16), True
+        out = np.zeros(m, np.int16)
+        for part in self._parts(key):
+            kb = part.tobytes()
+            hit = self.part_cache.get(kb)
+            if hit is None:
+                hit = self.part_cache[kb] = self._solve_part(part)
+            if not hit[1]:
+                return np.zeros(m, np.int16), False
+            out += hit[0]
+        if (out != 0).any():
+            seen = np.abs(self.triplets.matrix[valid]).sum(axis=0) > 0  # interferograms in a usable loop
+            kb = out.tobytes() + seen.tobytes()
+            tie = self.tie_cache.get(kb)
+            if tie is None:
+                tie = self.tie_cache[kb] = self._date_shift_tie(out, seen)
+            if tie:
+                return np.zeros(m, np.int16), False
+        return out, True
 
     def _fast(self, k: np.ndarray, valid: np.ndarray):
         """A pattern explained by one interferogram off by +-1 cycle: ``K = -n C_m`` on the valid triplets."""
@@ -292,17 +350,15 @@ class _Solver:
             return np.zeros(self.triplets.matrix.shape[1], np.int16), False
         return None
 
-    def _solve(self, key: np.ndarray):
+    def _solve_part(self, key: np.ndarray):
+        """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern."""
         m = self.triplets.matrix.shape[1]
         valid = key != _MISSING
         k = np.where(valid, key, 0)
         if not (k != 0).any():
             return np.zeros(m, np.int16), True
-        seen = np.abs(self.triplets.matrix[valid]).sum(axis=0) > 0  # interferograms in a usable loop
         fast = self._fast(k, valid)
         if fast is not None:
-            if fast[1] and self._date_shift_tie(fast[0], seen):
-                return np.zeros(m, np.int16), False
             return fast
         c = self.triplets.matrix[valid]
         kv = k[valid].astype(np.float64)
@@ -326,8 +382,6 @@ class _Solver:
         if u1 is None or not unique:
             return out, False
         out[used] = u1
-        if self._date_shift_tie(out, seen):
-            return np.zeros(m, np.int16), False
         return out, True
 
     def _date_shift_tie(self, u: np.ndarray, seen: np.ndarray | None = None) -> bool:
@@ -376,6 +430,21 @@ class _Solver:
             return None, np.inf
         x = np.rint(res.x[:n] - res.x[n:2 * n]).astype(np.int64)
         return x, float(np.abs(c @ x + k).sum() + weights @ np.abs(x))
+
+
+def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(patterns, inverse)``: the distinct columns of ``a`` (T, N) in order of first appearance and, per column,
+    its pattern's index (``patterns[:, inverse] == a``). Each pattern is solved on its own, so their order changes
+    no result; a dictionary of the columns' bytes is much faster than sorting them (``np.unique(axis=1)``)."""
+    cols = np.ascontiguousarray(a.T)
+    width = cols.shape[1] * cols.itemsize
+    buf = cols.tobytes()
+    index = {}
+    inverse = np.fromiter((index.setdefault(buf[i:i + width], len(index)) for i in range(0, len(buf), width)),
+                          np.int64, count=cols.shape[0])
+    first = np.zeros(len(index), np.int64)
+    first[inverse[::-1]] = np.arange(cols.shape[0] - 1, -1, -1)
+    return a[:, first], inverse
 
 
 def _date_run_shifts(triplets: Triplets) -> np.ndarray:
@@ -553,8 +622,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         keep = ((sub != _MISSING) & (sub != 0)).any(axis=0)
         todo, sub = todo[keep], _relevant_only(sub[:, keep], triplets)
     if todo.size:
-        patterns, inverse = np.unique(sub, axis=1, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        patterns, inverse = _distinct_columns(sub)
         sols = np.zeros((m, patterns.shape[1]), np.int16)
         uniq = np.zeros(patterns.shape[1], bool)
         for j in range(patterns.shape[1]):

@@ -15,6 +15,16 @@ CASES = [
              '--work "$OUT"'),
     dict(name="chain_speed_400", part_of="chain_speed_220", peer=_CHAIN_PEER,
          measures="the same on 400 x 400 px, 144 ifgs, 50 dates"),
+    dict(name="chain_speed_260", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
+         measures="the same on held-out H6 (`chain_world.py` HOLDOUT_SPEED: 260 x 300 px, 186 ifgs, 64 dates, three "
+                  "interferograms one cycle off over 18-31 % of the scene); velocity RMS vs truth on common pixels",
+         run='"$PY" "$HERE/chain_speed.py" --stack H6_sheets_subsidence --sizes 260x300x64 --cold 260x300x64 '
+             '--repeat 1 --work "$OUT"'),
+    dict(name="chain_speed_360", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
+         measures="the same on held-out H7 (360 x 340 px, 138 ifgs, 48 dates, four interferograms one cycle off over "
+                  "18-51 % of the scene)",
+         run='"$PY" "$HERE/chain_speed.py" --stack H7_sheets_volcano_large --sizes 360x340x48 --cold 360x340x48 '
+             '--repeat 1 --work "$OUT"'),
     dict(name="chain_speed_700", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER, table=None,
          measures="the same on S4's scenario (`chain_stacks.py`) on 700 x 700 px, 84 ifgs, 30 dates",
          run='"$PY" "$HERE/chain_speed.py" --stack S4_volcano --sizes 700x700x30 --repeat 1 --work "$OUT"'),

@@ -115,7 +115,38 @@ def mintpy(sdir: str, work: str, repeat: int) -> dict:
     best = min(runs, key=lambda r: r["cpu_s"])
     return {"mintpy_cpu_s": best["cpu_s"], "mintpy_runs_cpu_s": [r["cpu_s"] for r in runs],
             "mintpy_process_cpu_s": best["process_cpu_s"], "mintpy_peak_rss_mib": best["peak_rss_mib"],
-            "mintpy_steps": best["steps"], "mintpy_load": round(best["load"], 1)}
+            "mintpy_steps": best["steps"], "mintpy_load": round(best["load"], 1), "mintpy_velocity": best["velocity"]}
+
+
+def velocity_rms(sdir: str, ours_tif: str, mintpy_h5: str | None) -> dict:
+    """RMS (mm/yr) against the truth of our model's final velocity and MintPy's, both referenced to the stable
+    area, on the pixels where both have a value (chain_stacks.score; MintPy's 0 = nothing inverted)."""
+    import numpy as np
+    from chain_stacks import score
+    from osgeo import gdal
+
+    t = np.load(os.path.join(sdir, "truth.npz"))
+    stack = {k: t[k] for k in ("truth_rate_mm_yr", "stable", "mean_coherence")}
+    ds = gdal.Open(ours_tif)
+    band = ds.GetRasterBand(1)
+    ours_v = band.ReadAsArray().astype(np.float64)
+    if band.GetNoDataValue() is not None:
+        ours_v[ours_v == band.GetNoDataValue()] = np.nan
+    vel = {"ours": ours_v}
+    if mintpy_h5:
+        import subprocess as sp
+
+        code = ("import h5py, numpy, sys; f = h5py.File(sys.argv[1], 'r'); "
+                "numpy.save(sys.argv[2], f['velocity'][:].astype('float64') * 1000.0)")
+        npy = os.path.join(os.path.dirname(mintpy_h5), "velocity_mm_yr.npy")
+        sp.run([VENV, "-c", code, mintpy_h5, npy], check=True)
+        v = np.load(npy)
+        v[v == 0] = np.nan
+        vel["mintpy"] = v
+    common = np.logical_and.reduce([np.isfinite(v) for v in vel.values()])
+    out = {f"rms_{k}": round(score(v, stack, common=common)["rms"], 3) for k, v in vel.items()}
+    out["rms_pixels"] = score(ours_v, stack, common=common)["pixels"]
+    return out
 
 
 def bench_row(size: str, r: dict, fl: dict) -> dict:
@@ -151,6 +182,7 @@ def main():
         r.update(ours(sdir, os.path.join(args.work, size), args.repeat, size in args.cold.split(",")))
         r.update(mintpy(sdir, os.path.join(args.work, size), args.repeat))
         r["ratio_ours_over_mintpy"] = round(r["warm_cpu_s"] / r["mintpy_cpu_s"], 3)
+        r.update(velocity_rms(sdir, os.path.join(args.work, size, "warm0", "v_final.tif"), r["mintpy_velocity"]))
         r["load_after"] = os.getloadavg()[0]
         print(json.dumps(r), flush=True)
         print(json.dumps(bench_row(size, r, fl)), flush=True)

@@ -125,7 +125,19 @@ HOLDOUT = {
         defo=(("creep", dict(u=0.45, angle_deg=-10.0, width=0.03, rate=12.0)),
         ("bowl", dict(u=0.75, v=0.6, sigma=0.08, rate=-30.0))), stable="strip"),
 }
-ALL = {**SCENARIOS, **HOLDOUT}
+# Held out from the chain's speed work: larger grids, more dates, and unwrapping errors over whole regions of a few
+# interferograms (a wrong cycle beyond a line across the scene, as an unwrapper's jump between two components).
+HOLDOUT_SPEED = {
+    "H6_sheets_subsidence": dict(about="a subsiding basin, three interferograms one cycle off beyond a line",
+        shape=(260, 300), pixel_m=70.0, n_dates=64, day_step=6, neighbours=3, seed=206, relief_m=700.0,
+        wet_mm=140.0, turb_mm=4.0, turb_outer_km=15.0, ramp_orders=((1, 0.5),), ramp_mm=4.0,
+        defo=(("bowl", dict(u=0.6, v=0.4, sigma=0.12, rate=-45.0)),), slips=("sheet", 3), stable="frame"),
+    "H7_sheets_volcano_large": dict(about="volcano uplift on a 360 x 340 grid, 48 dates, four sheets and patches",
+        shape=(360, 340), n_dates=48, neighbours=3, seed=207, terrain="volcano", relief_m=2200.0, wet_mm=110.0,
+        turb_mm=3.5, ramp_orders=((1, 0.4), (2, 0.2)), ramp_mm=5.0,
+        defo=(("mogi", dict(u=0.45, v=0.55, depth=0.15, rate=20.0)),), slips=("sheet", 4), stable="strip"),
+}
+ALL = {**SCENARIOS, **HOLDOUT, **HOLDOUT_SPEED}
 
 
 def spec(name: str) -> dict:
@@ -385,6 +397,14 @@ def _slips(s, rng, pairs, days, defo, belt, stable):
     h, w = stable.shape
     out = np.zeros((m, h, w), np.int16)
     if share <= 0:
+        return out
+    if where == "sheet":  # ``share`` interferograms, each one cycle off beyond a random line (25-55 % of the scene)
+        yy, xx = np.mgrid[0:h, 0:w]
+        for k in rng.choice(m, int(share), replace=False):
+            angle = rng.uniform(0.0, 2 * np.pi)
+            side = np.cos(angle) * (xx - w / 2) + np.sin(angle) * (yy - h / 2)
+            cut = np.quantile(side, 1.0 - rng.uniform(0.25, 0.55))
+            out[k][(side > cut) & ~stable] = int(rng.choice([-1, 1]))
         return out
     span = np.array([days[j] - days[i] for i, j in pairs])
     if where == "steep":

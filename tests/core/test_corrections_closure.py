@@ -214,3 +214,55 @@ def test_a_lone_noisy_value_is_left_while_a_slipped_patch_is_fixed():
     # the patch's pixel with the noisy loops: one loop of the slipped pair within 1.5 rad of a whole cycle
     clo = closure_phase((clean + planted * CYCLE_MM)[:, 10, 4] / CYCLE_MM, tri)[tri.loops_of(slipped)]
     assert clo.size == 4 and (np.abs(clo - np.rint(clo)) * 2 * np.pi <= 1.5).sum() == 1
+
+
+def _whole_l1(matrix, key, alpha, max_cycles):
+    """The L1 problem of a closure pattern written directly on every interferogram and loop (scipy's milp):
+    min alpha |U| + |C U + K|, U integer in [-max_cycles, max_cycles]."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t, m = matrix.shape
+    cost = np.concatenate([np.full(2 * m, alpha), np.ones(2 * t)])
+    a = np.hstack([matrix, -matrix, -np.eye(t), np.eye(t)])
+    res = milp(cost, constraints=LinearConstraint(a, -key, -key),
+               integrality=np.concatenate([np.ones(2 * m), np.zeros(2 * t)]),
+               bounds=Bounds(0, np.concatenate([np.full(2 * m, max_cycles), np.full(2 * t, np.inf)])))
+    return np.rint(res.x[:m] - res.x[m:2 * m]).astype(int)
+
+
+@pytest.mark.parametrize("slips, noisy", [({4: 1, 30: -1}, None), ({7: -1, 25: 1, 40: 1}, 12), ({10: 1}, 30)])
+def test_a_pattern_solved_by_parts_is_the_whole_problems_solution(slips, noisy):
+    """Slips far apart in time (and a loop off by noise elsewhere) make independent parts; solved part by part, the
+    correction is the one of the whole L1 problem solved at once, and undoes the slips."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import _Solver
+
+    d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(20)]
+    pairs = [(d[i], d[j]) for i in range(20) for j in range(i + 1, min(20, i + 4))]
+    tri = network_triplets(pairs)
+    c = np.asarray(tri.matrix, float)
+    u_true = np.zeros(len(pairs), int)
+    for k, n in slips.items():
+        u_true[k] = n
+    key = (c @ u_true).astype(np.int16)
+    if noisy is not None:
+        key[noisy] += 1
+    solver = _Solver(tri, 1.5, 3)
+    assert len(solver._parts(key)) >= min(2, len(slips) + (noisy is not None))  # split, where it can be
+    u, unique = solver.solve(key)
+    assert unique
+    np.testing.assert_array_equal(u, _whole_l1(c, key.astype(float), 1.5, 3))
+    np.testing.assert_array_equal(u, -u_true)
+
+
+def test_distinct_columns_as_numpys_unique():
+    from insar_geohazards.algorithms.corrections.closure import _distinct_columns
+
+    rng = np.random.default_rng(4)
+    a = rng.integers(-1, 2, (30, 400)).astype(np.int16)
+    a = a[:, rng.integers(0, 400, 3000)]  # repeats
+    patterns, inverse = _distinct_columns(a)
+    np.testing.assert_array_equal(patterns[:, inverse], a)
+    np.testing.assert_array_equal(np.unique(patterns, axis=1), np.unique(a, axis=1))
+    assert patterns.shape[1] == np.unique(a, axis=1).shape[1]
