@@ -49,9 +49,12 @@ def dated_points(path: str):
         name = defn.GetFieldDefn(i).GetName()
         digits = name.lstrip("D").lstrip("_")
         if len(digits) == 8 and digits.isdigit():
-            cols.append((dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:])), name))
+            cols.append((dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:])), i))
     cols.sort()
-    rows = [[f.GetField(n) for _, n in cols] for f in layer]
+    idx = [i for _, i in cols]
+    layer.SetIgnoredFields(["OGR_GEOMETRY"] + [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())
+                                               if i not in set(idx)])
+    rows = [[f.GetFieldAsDouble(i) if f.IsFieldSetAndNotNull(i) else np.nan for i in idx] for f in layer]
     d = np.array(rows, dtype=np.float64).T
     return [c[0] for c in cols], d
 
