@@ -223,14 +223,16 @@ class Forecast:
 @dataclass
 class _Skill:
     """Rolling-origin record of one model: mean squared error (mm^2, NaN without an origin), the squared calibration
-    factor of its sigma, and the held-out values within 2 calibrated sigma (each origin's factor taken from the
-    other origins) out of how many."""
+    factor of its sigma, the random-walk variance rate ``walk`` (mm^2 per day of horizon, :func:`_walk_rate`), and
+    the held-out values within 2 calibrated sigma (each origin's calibration taken from the other origins) out of
+    how many."""
 
     mse: np.ndarray
     origin_mse: list
     k2: np.ndarray
     hits: np.ndarray
     count: np.ndarray
+    walk: Optional[np.ndarray] = None
 
 
 def _fit(d, dates, mod, opts):
@@ -285,6 +287,7 @@ def _rolling(d, dates, mod, origins, opts) -> _Skill:
     m = d.shape[1]
     sse, cnt = np.zeros(m), np.zeros(m)
     zsum, norig = np.zeros(m), np.zeros(m)
+    he2, hs2, hh = np.zeros(m), np.zeros(m), np.zeros(m)
     parts, origin_mse = [], []
     for o in origins:
         if o < min_dates(mod):
@@ -308,18 +311,58 @@ def _rolling(d, dates, mod, origins, opts) -> _Skill:
         has = (c > 0).astype(np.float64)
         zsum += zmean
         norig += has
-        parts.append((z2, valid, zmean, has))
+        s2 = np.where(valid, sigma * sigma, 0.0)
+        sums = (sum_first_axis(w * e * e), sum_first_axis(w * s2), sum_first_axis(w * w))
+        he2 += sums[0]
+        hs2 += sums[1]
+        hh += sums[2]
+        parts.append((e, s2, w, valid, zmean, has, sums))
     k2 = np.maximum((zsum + PRIOR_ORIGINS) / (norig + PRIOR_ORIGINS), 1.0)  # never narrower than the fit's own
+    walk = _walk_rate(he2, hs2, hh, k2)
     hits, count = np.zeros(m), np.zeros(m)
-    for z2, valid, zmean, has in parts:  # each origin judged with the factor of the others
+    for e, s2, w, valid, zmean, has, sums in parts:  # each origin judged with the calibration of the others
         k2_other = np.maximum((zsum - zmean + PRIOR_ORIGINS) / (norig - has + PRIOR_ORIGINS), 1.0)
-        hits += sum_first_axis((valid & (z2 <= 4.0 * k2_other[None, :])).astype(np.float64))
+        walk_other = _walk_rate(he2 - sums[0], hs2 - sums[1], hh - sums[2], k2_other)
+        bound = 4.0 * (k2_other[None, :] * s2 + walk_other[None, :] * w)
+        hits += sum_first_axis((valid & (e * e <= bound)).astype(np.float64))
         count += sum_first_axis(valid.astype(np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
         mse = np.where(cnt > 0, sse / np.maximum(cnt, 1.0), np.nan)
     if len(origin_mse) < len(origins):  # origins too early for this model: none of its records
         origin_mse = [np.full(m, np.nan)] * (len(origins) - len(origin_mse)) + origin_mse
-    return _Skill(mse, origin_mse, k2, hits, count)
+    return _Skill(mse, origin_mse, k2, hits, count, walk)
+
+
+def _walk_rate(he2, hs2, hh, k2) -> np.ndarray:
+    """Random-walk variance rate (mm^2 per day, >= 0): the least-squares slope through zero of the rolling-origin
+    squared errors left after the calibrated sigma, ``e^2 - k2 s^2``, against the horizon ``h`` (days), from the
+    sums ``sum h e^2``, ``sum h s^2``, ``sum h^2``: errors of a random walk grow in variance with the horizon, and
+    a constant factor fitted on short horizons leaves the long ones uncovered (e.g. Hyndman & Athanasopoulos,
+    Forecasting: principles and practice, 3rd ed., section 5.5)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(hh > 0, np.maximum((he2 - k2 * hs2) / np.where(hh > 0, hh, 1.0), 0.0), 0.0)
+
+
+def _rolling_where(d, dates, mod, origins, opts, where) -> _Skill:
+    """:func:`_rolling` of the series ``where`` (m,) only; elsewhere no record (mean squared error NaN, factor 1,
+    no coverage count)."""
+    m = d.shape[1]
+    if where.all():
+        return _rolling(d, dates, mod, origins, opts)
+    full = _Skill(np.full(m, np.nan), [np.full(m, np.nan) for _ in origins], np.ones(m), np.zeros(m), np.zeros(m),
+                  np.zeros(m))
+    if not where.any():
+        return full
+    sub_opts = dict(opts)
+    if opts.get("thickness_ok") is not None:
+        sub_opts["thickness_ok"] = opts["thickness_ok"][where]
+    part = _rolling(d[:, where], dates, mod, origins, sub_opts)
+    for whole, sub in ((full.mse, part.mse), (full.k2, part.k2), (full.hits, part.hits), (full.count, part.count),
+                       (full.walk, part.walk)):
+        whole[where] = sub
+    for whole, sub in zip(full.origin_mse, part.origin_mse):
+        whole[where] = sub
+    return full
 
 
 def _span_and_count(d, dates):
@@ -371,27 +414,31 @@ def _chosen(d, dates, models, opts):
     fits, oks, skills = {}, {}, {}
     for mod in models:
         fits[mod], oks[mod] = _fit(d, dates, mod, opts)
-        skills[mod] = _rolling(d, dates, mod, origins, opts)
     m = d.shape[1]
     if len(models) == 1 or "linear" not in models:
         k_lin = 0
     else:
         k_lin = models.index("linear")
-    best = np.where(oks[models[k_lin]], k_lin, -1)
+    lin = models[k_lin]
+    skills[lin] = _rolling(d, dates, lin, origins, opts)
+    best = np.where(oks[lin], k_lin, -1)
     if len(models) == 1:
         return fits, skills, best
     span, count = _span_and_count(d, dates)
-    lin = models[k_lin]
     lin_mse = skills[lin].mse
     cand = np.full((len(models), m), np.inf)
     for k, mod in enumerate(models):
         if k == k_lin:
             continue
         need_days, need_dates = SHOWS.get(mod, (0.0, 0))
+        # the rolling origins only where the full fit could make the model the choice: each series' fits use
+        # that series alone, so a subset of the columns gives the same bytes, and a line-like series costs one
+        # rolling hold-out (the line's) instead of six
+        gate = (oks[mod] & oks[lin] & (span >= need_days) & (count >= need_dates)
+                & _fits_better(fits[mod], fits[lin], d, dates, opts["criterion"]))
+        skills[mod] = _rolling_where(d, dates, mod, origins, opts, gate)
         with np.errstate(invalid="ignore"):
-            good = (oks[mod] & oks[lin] & (span >= need_days) & (count >= need_dates)
-                    & _fits_better(fits[mod], fits[lin], d, dates, opts["criterion"])
-                    & np.isfinite(skills[mod].mse) & (skills[mod].mse < SKILL_MARGIN * lin_mse))
+            good = gate & np.isfinite(skills[mod].mse) & (skills[mod].mse < SKILL_MARGIN * lin_mse)
         cand[k] = np.where(good & _wins_every_origin(skills[mod], skills[lin]), skills[mod].mse, np.inf)
     top = cand.min(axis=0)
     order = sorted(range(len(models)), key=lambda k: (len(PARAM_NAMES[models[k]]), k))
@@ -410,12 +457,13 @@ def _gather(fits, skills, models, best, d, dates, at_dates):
     sigma = np.full((len(at_dates), m), np.nan)
     hits, count = np.zeros(m), np.zeros(m)
     line = _predict(fits["linear"], d, dates, at_dates)[0] if "linear" in fits and len(models) > 1 else None
+    horizon = np.array([(x - dates[-1]).days for x in at_dates], dtype=np.float64)[:, None]
     for k, mod in enumerate(models):
         sel = best == k
         if not sel.any():
             continue
         v, s = _predict(fits[mod], d, dates, at_dates)
-        var = s * s * skills[mod].k2[None, :]
+        var = s * s * skills[mod].k2[None, :] + skills[mod].walk[None, :] * horizon
         if line is not None and mod != "linear":
             with np.errstate(invalid="ignore", over="ignore"):
                 var = var + CHOICE_SHARE * np.nan_to_num(v - line) ** 2
