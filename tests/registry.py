@@ -373,7 +373,7 @@ TOOLS = {
         hostile=("interferograms", "detect_recipe"),
         not_lengths=("AREAS", "CALIBRATION_AREA"),
         determinism={"targetsuitability": Det("interferograms")},
-        knob={"targetsuitability": Knob(5.0, run="hostile:interferograms")},
+        knob={"targetsuitability": Knob(0.01, run="hostile:interferograms")},
     ),
     # -------------------- kinematics
     "landslide3d": Tool(

@@ -7,6 +7,7 @@ Each size is chain_world.py's scenario (or a chain_stacks.py stack) on that grid
 ``geohazard:correctedsbas`` by ``qgis_process.bin run``, warm runs best of ``--repeat`` (at the ``--cold`` sizes the
 first run also from an empty numba cache); the floor: an empty ``qgis_process`` run; MintPy: chain_mintpy.py, best
 of ``--repeat``. Prints one JSON line per size and the ``{"bench": ...}`` rows (case ``chain_speed_<rows>``).
+Where the model's CPU goes, step by step and function by function: chain_profile.py on a stack this script wrote.
 """
 
 from __future__ import annotations
