@@ -22,6 +22,9 @@ import sys
 
 from common import ROOT, qgis_env, time_v
 
+sys.path.insert(0, os.path.join(ROOT, "benchmarks", "startup"))
+from cold_warm import background  # noqa: E402  (the background compile a first run starts, and its CPU)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE]
 VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
@@ -68,9 +71,11 @@ def qgis_process(args: list) -> dict:
 
 
 def empty_numba_cache() -> int:
-    """Remove this checkout's numba cache (the kernels compile again, or run as Python on small inputs)."""
-    files = [p for ext in ("nbi", "nbc") for p in glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__",
-                                                                            f"*.{ext}"), recursive=True)]
+    """Remove this checkout's numba cache and the warm-up's ready files, as on a fresh install (the kernels compile
+    again, or run as Python while they compile in the background). A ready file left without its cache would make
+    the run compile every kernel of the family in its own process, which no installation does."""
+    files = [p for pattern in ("*.nbi", "*.nbc", ".geohazard-ready-*.json", ".geohazard-background.log")
+             for p in glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__", pattern), recursive=True)]
     for p in files:
         os.remove(p)
     return len(files)
@@ -97,12 +102,14 @@ def ours(sdir: str, work: str, repeat: int, cold: bool) -> dict:
 
     removed = empty_numba_cache() if cold else None
     first = run("first")
+    # what the first run left compiling in the background (a detached process: not in the run's own CPU)
+    bg = background(os.path.join(ROOT, "algorithms")) if cold else {"background_cpu_s": None, "background_families": []}
     # a small first run on an empty cache runs its kernels as Python and compiles none: the warm-up a user runs
     subprocess.run(["/usr/bin/python3", "-m", "insar_geohazards.warm_kernels", *CHAIN_KERNELS], check=True,
                    capture_output=True, env={**os.environ, "PYTHONPATH": os.path.join(ROOT, ".build", "plugins")})
     warm = [run(f"warm{i}") for i in range(repeat)]
     best = min(warm, key=lambda r: r["cpu_s"])
-    return {"cold_cpu_s": first["cpu_s"] if cold else None, "cache_files_removed": removed,
+    return {"cold_cpu_s": first["cpu_s"] if cold else None, "cache_files_removed": removed, **bg,
             "first_cpu_s": first["cpu_s"], "warm_cpu_s": best["cpu_s"], "warm_runs_cpu_s": [r["cpu_s"] for r in warm],
             "warm_wall_s": best["wall_s"], "peak_rss_mib": max(r["peak_rss_mib"] for r in warm + [first])}
 
@@ -152,7 +159,11 @@ def velocity_rms(sdir: str, ours_tif: str, mintpy_h5: str | None) -> dict:
 
 def bench_row(size: str, r: dict, fl: dict) -> dict:
     rows, cols, dates = size.split("x")
-    cold = f", first run {r['cold_cpu_s']:.1f} (empty numba cache)" if r.get("cold_cpu_s") is not None else ""
+    cold = ""
+    if r.get("cold_cpu_s") is not None:
+        bg = r.get("background_cpu_s") or 0.0
+        cold = (f", first run {r['cold_cpu_s']:.1f} (empty numba cache; + {bg:.1f} CPU-s compiling "
+                f"{', '.join(r.get('background_families') or []) or 'nothing'} in the background, once per machine)")
     cells = {"ours": f"{r['warm_cpu_s']:.1f} CPU-s warm{cold}", "accuracy": "the `world` row",
              "floor": f"empty `qgis_process` run {fl['cpu_s']:.1f} CPU-s",
              "peak_rss": f"{r['peak_rss_mib']} MiB (`qgis_process`); MintPy {r.get('mintpy_peak_rss_mib', '-')} MiB",
@@ -162,6 +173,9 @@ def bench_row(size: str, r: dict, fl: dict) -> dict:
                          f"(`mintpy_chain.cfg`): {r['mintpy_cpu_s']:.1f} CPU-s")
         cells["ratio"] = (f"**{r['mintpy_cpu_s'] / r['warm_cpu_s']:.1f}x** less CPU (ours "
                           f"{r['warm_cpu_s'] / r['mintpy_cpu_s']:.2f}x MintPy's)")
+        if r.get("cold_cpu_s") is not None:
+            cells["ratio"] += (f"; first run {r['cold_cpu_s'] / r['mintpy_cpu_s']:.2f}x, with the background compile "
+                               f"{(r['cold_cpu_s'] + (r.get('background_cpu_s') or 0.0)) / r['mintpy_cpu_s']:.2f}x")
     return {"bench": cells, "case": f"chain_speed_{rows}", "size": [int(rows), int(cols), int(dates)]}
 
 
