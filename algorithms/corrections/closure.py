@@ -1086,10 +1086,13 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     Interferograms unwrapped from different seed points (or referenced to different pixels)
     carry offsets, whole cycles and fractions, so every pixel of a loop shares a closure that
     has nothing to do with unwrapping errors. Over a sample of pixels ``sample_mm`` (M, ...),
-    the common fraction is the circular mean of the closures and the common whole cycles their
-    median after removing it: the closure of a *typical* pixel. This plays the role of MintPy's
-    reference pixel without trusting one pixel, which may itself hold an unwrapping error.
-    0 where a loop has no data.
+    the common fraction is the circular mean of the closures. The common whole cycles are those
+    that at least :data:`WHOLE_OFFSET_SHARE` of the sampled pixels share after removing it (an
+    interferogram unwrapped from a wrong seed is off by the same cycles everywhere), 0 otherwise:
+    an unwrapper that crossed an incoherent line the wrong way leaves 20-60 % of an interferogram
+    off, sometimes more than half of it, and a median would then take the slip for the rule and
+    "correct" the rest. This plays the role of MintPy's reference pixel without trusting one pixel,
+    which may itself hold an unwrapping error. 0 where a loop has no data.
     """
     x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
     clo = closure_phase(x, triplets)
@@ -1097,10 +1100,18 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     zs = np.where(ok, np.exp(2j * np.pi * np.where(ok, clo, 0.0)), 0).sum(axis=1)
     frac = np.angle(zs) / (2 * np.pi)
     whole = np.rint(clo - frac[:, None])
-    n = np.array([np.median(w[o]) if o.any() else 0.0 for w, o in zip(whole, ok)])
-    return np.where(ok.any(axis=1), np.rint(n) + frac, 0.0)
+    n = np.zeros(whole.shape[0])
+    for t, (w, o) in enumerate(zip(whole, ok)):
+        if o.any():
+            vals, counts = np.unique(w[o], return_counts=True)
+            if counts.max() >= WHOLE_OFFSET_SHARE * counts.sum():
+                n[t] = vals[np.argmax(counts)]
+    return np.where(ok.any(axis=1), n + frac, 0.0)
 
 
+#: Share of a loop's sampled pixels that must share a whole-cycle closure for it to count as common to the network
+#: (:func:`closure_offsets`).
+WHOLE_OFFSET_SHARE = 0.8
 #: Smallest connected region whose pixels decide together (MintPy's ``unwrapError.connCompMinArea``, 2 500 pixels).
 MIN_REGION_PIXELS = 2500
 #: Share of a region's pixels with data in a loop that must agree on its whole-cycle closure for the region to use it.

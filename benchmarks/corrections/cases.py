@@ -63,6 +63,13 @@ CASES = [
               "interferogram coherent",
          run='"$PY" "$HERE/closure_world.py" --seeds 1,12,3,14 --mintpy "$VENV/bin/python" '
              '--json "$OUT/closure_world.json"'),
+    dict(name="closure_tester", setup=_MINTPY,
+         measures="unwrapping errors by phase closure on stacks of a third generator in an outside tester's setting "
+                  "(`closure_tester.py`: 200-260 px, 27-34 dates, 72-101 ifgs, 2-4 interferograms 1-2 cycles off "
+                  "beyond an incoherent line over 30-60 % of the scene, patches, single pixels), fixed / left / new",
+         peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, its defaults, the unwrapper's "
+              "connected components) after `modify_network` and `reference_point`",
+         run='"$PY" "$HERE/closure_tester.py" --mintpy "$VENV/bin/python" --json "$OUT/closure_tester.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '

@@ -87,8 +87,11 @@ def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
     with h5py.File(os.path.join(work, "inputs", "ifgramStack.h5"), "w") as f:
         f.create_dataset("unwrapPhase", data=unw, chunks=(m, min(rows, 128), min(cols, 128)))
         f.create_dataset("coherence", data=coh, chunks=(m, min(rows, 128), min(cols, 128)))
-        f.create_dataset("connectComponent", data=connected_components(coh), chunks=(m, min(rows, 128),
-                                                                                      min(cols, 128)))
+        # the unwrapper's components when the stack has them (closure_tester.py), else made from the coherence
+        cc_paths = [os.path.join(stack_dir, "conncomp", f"{a}_{b}.conncomp.tif") for a, b in pairs]
+        cc = np.stack([read_tif(p)[0] for p in cc_paths]).astype(np.int16) if all(map(os.path.exists, cc_paths)) \
+            else connected_components(coh)
+        f.create_dataset("connectComponent", data=cc, chunks=(m, min(rows, 128), min(cols, 128)))
         f.create_dataset("date", data=np.array([[a.encode(), b.encode()] for a, b in pairs]))
         f.create_dataset("bperp", data=np.array([bp[b] - bp[a] for a, b in pairs], np.float32))
         f.create_dataset("dropIfgram", data=np.ones(m, bool))

@@ -266,3 +266,39 @@ def test_distinct_columns_as_numpys_unique():
     np.testing.assert_array_equal(patterns[:, inverse], a)
     np.testing.assert_array_equal(np.unique(patterns, axis=1), np.unique(a, axis=1))
     assert patterns.shape[1] == np.unique(a, axis=1).shape[1]
+
+
+def test_a_slip_over_most_of_an_interferogram_is_fixed_where_it_is():
+    """An unwrapper that crossed an incoherent line the wrong way leaves everything beyond it one cycle off, here 65 %
+    of one interferogram. The closure common to the network keeps whole cycles only when (nearly) every pixel shares
+    them, so the slipped side is corrected and the other side is left: the truth is the planted map, nothing else
+    changes. An interferogram off by a whole cycle everywhere (a wrong seed, 100 %) is common to the network and left
+    alone (a constant that the reference point removes)."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import WHOLE_OFFSET_SHARE, closure_offsets
+
+    rng = np.random.default_rng(11)
+    n, h, w = 12, 30, 40
+    d = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(n)]
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + 4))]
+    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
+    series = np.cumsum(rng.normal(0.0, 3.0, (n, h, w)), axis=0)
+    clean = np.stack([series[j] - series[i] for i, j in pairs]) + rng.normal(0.0, 1.0, (len(pairs), h, w))
+    planted = np.zeros(clean.shape, np.int16)
+    k_slip = pairs.index((4, 6))
+    planted[k_slip, :, 14:] = 1  # 26 of 40 columns: 65 % of the scene
+    k_seed = pairs.index((7, 9))
+    bad = clean + planted * CYCLE_MM
+    bad[k_seed] += CYCLE_MM  # the whole interferogram: an offset, not a slip
+    off = closure_offsets(bad, tri, cycle_mm=CYCLE_MM)
+    loops_seed = tri.loops_of(k_seed)
+    loops_slip = tri.loops_of(k_slip)
+    assert set(np.rint(off[loops_seed]).astype(int)) <= {-1, 1}  # the seed's whole cycle is common
+    np.testing.assert_array_equal(np.rint(off[loops_slip]), 0)  # 65 % < WHOLE_OFFSET_SHARE: a slip, not common
+    assert WHOLE_OFFSET_SHARE > 0.65
+    out = correct_closure_block(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)
+    err = planted + out["cycles"]
+    slipped = planted != 0
+    assert (err[slipped] == 0).mean() > 0.99  # fixed where it slipped (a value whose loops do not decide is left)
+    assert not (out["cycles"][~slipped]).any()  # nothing else changes: the unslipped side, the seed's interferogram
