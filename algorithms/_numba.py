@@ -229,8 +229,9 @@ _TWIN_GLOBALS: dict = {}
 
 def _switchable(dispatcher):
     """``dispatcher`` whose calls from Python run its plain Python twin (:func:`_python_twin`) while a run on the
-    numpy path uses its family (:func:`python_kernels`); otherwise numba's own call. The class only adds that
-    test, so kernels calling it and numba's cache see the same kernel."""
+    numpy path uses its family (:func:`python_kernels`); otherwise numba's own call. Calls from other kernels
+    are typed with plain types before constants' (``get_call_template``). The class only adds these, so kernels
+    calling it and numba's cache see the same kernel."""
     if not hasattr(dispatcher, "py_func"):  # not a numba dispatcher (a stand-in): nothing to switch
         return dispatcher
     base = type(dispatcher)
@@ -241,7 +242,24 @@ def _switchable(dispatcher):
                 return _python_twin(self)(*args, **kwargs)
             return base.__call__(self, *args, **kwargs)
 
-        cls = _SWITCHABLE_CLASSES[base] = type("Switchable" + base.__name__, (base,), {"__call__": call})
+        def get_call_template(self, args, kws):
+            # A kernel called from another kernel with a constant (``True``, ``0``) is typed with the constant's
+            # plain type first, as numba types overloads: one compiled version serves every caller, instead of one
+            # per constant (Okada's 49 compiled functions were 29 this way, about 40 % of its compile). Where the
+            # plain type cannot be typed (a tuple indexed by that argument), the constant's own type, as before.
+            from numba.core import errors, types
+
+            plain = tuple(types.unliteral(a) for a in args)
+            plain_kws = {k: types.unliteral(v) for k, v in kws.items()}
+            if plain != tuple(args) or plain_kws != dict(kws):
+                try:
+                    return base.get_call_template(self, plain, plain_kws)
+                except errors.TypingError:
+                    pass
+            return base.get_call_template(self, args, kws)
+
+        cls = _SWITCHABLE_CLASSES[base] = type("Switchable" + base.__name__, (base,),
+                                               {"__call__": call, "get_call_template": get_call_template})
     dispatcher.__class__ = cls
     return dispatcher
 
