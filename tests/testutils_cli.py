@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -25,6 +26,13 @@ def qgis_process(*args, timeout=TIMEOUT_S) -> subprocess.CompletedProcess:
     """Run qgis_process.bin offscreen with the plugin folder of this checkout."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@functools.cache
+def listed() -> subprocess.CompletedProcess:
+    """``qgis_process list``, run once per test process: the tests that check a tool is listed read the same
+    listing (each start of qgis_process costs about 2.7 CPU-s before any work). Callers only read it."""
+    return qgis_process("list")
 
 
 def results(out: subprocess.CompletedProcess) -> dict:

@@ -6,7 +6,7 @@ import os
 import sys
 
 import numpy as np
-from testutils_cli import qgis_process, requires_qgis_process, run_json
+from testutils_cli import listed, qgis_process, requires_qgis_process, run_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pytestmark = requires_qgis_process
@@ -19,7 +19,7 @@ def test_demdifference_and_slopestability_on_the_ecuador_dem(tmp_path):
     from scipy import ndimage
     from testutils import write_geotiff
 
-    out = qgis_process("list")
+    out = listed()
     assert "geohazard:demdifference" in out.stdout and "geohazard:slopestability" in out.stdout
     ds = gdal.Open(ECUADOR)
     ref = ds.GetRasterBand(1).ReadAsArray().astype(float)

@@ -42,26 +42,6 @@ def test_interferogramfilter_on_a_folder_json(tmp_path):
     assert err(filtered) < 0.6 * err(looked), (err(filtered), err(looked))
 
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
-
-
-def test_basindetection_mexico_city_folder(tmp_path):
-    from osgeo import ogr
-
-    res = run_json("geohazard:basindetection", {"INPUT": os.path.join(MEXICO, "geotiffs"),
-                                                 "OUTPUT": str(tmp_path / "basins.gpkg")})
-    ds = ogr.Open(res["OUTPUT"])
-    layer = ds.GetLayer(0)
-    assert layer.GetFeatureCount() > 0
-    names = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
-    assert names == ["SCORE", "PAIR", "DIAMETER_M"]
-    pairs = {f.GetField("PAIR") for f in layer}
-    assert all(len(p) == 17 and p[8] == "_" for p in pairs)
-
-
 def test_targetsuitability_table_and_map(tmp_path):
     from osgeo import gdal
 

@@ -5,7 +5,7 @@ import json
 import os
 
 import pytest
-from testutils_cli import qgis_process, requires_qgis_process
+from testutils_cli import listed, qgis_process, requires_qgis_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RADARSAT = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
@@ -13,7 +13,7 @@ pytestmark = requires_qgis_process
 
 
 def test_tools_and_model_are_listed():
-    out = qgis_process("list")
+    out = listed()
     assert out.returncode == 0, out.stderr
     for alg in ("geohazard:timeseriesmodels", "geohazard:inversevelocity", "geohazard:sbastolandslideactivity"):
         assert alg in out.stdout

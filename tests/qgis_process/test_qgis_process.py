@@ -7,18 +7,18 @@ import os
 
 import numpy as np
 import registry
-from testutils_cli import qgis_process, requires_qgis_process
+from testutils_cli import listed, qgis_process, requires_qgis_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pytestmark = requires_qgis_process
 
 
 def test_provider_lists_algorithms():
-    out = qgis_process("list")
+    out = listed()
     assert out.returncode == 0, out.stderr
     assert "InSAR Geohazards" in out.stdout
-    listed = {word for word in out.stdout.split() if word.startswith("geohazard:")}
-    missing = sorted(set(registry.TOOLS) - {word.partition(":")[2] for word in listed})
+    names = {word for word in out.stdout.split() if word.startswith("geohazard:")}
+    missing = sorted(set(registry.TOOLS) - {word.partition(":")[2] for word in names})
     assert not missing, f"tools of tests/registry.py that qgis_process does not list: {missing}"
 
 

@@ -1,4 +1,7 @@
-"""`make demo`'s qgis_process runs leave nothing on stderr a user would read as an error or a warning.
+"""`make demo`'s qgis_process runs, made once for this module: each leaves nothing on stderr a user would read as
+an error or a warning, and the demo's outputs carry the assertions of the tests that would otherwise run the
+same steps again (the Mexico City SBAS from the folder form, the subsidence basins, the simulated SLC stack's
+velocity, the EGMS Ustica points -> ADAs -> classes, the susceptibility of those ADAs).
 
 Every demo step (demo/run_demo.py: the tools and shipped models on the bundled real data and the
 simulated SLC stack) runs through qgis_process.bin as `make demo` runs it; what each run printed on
@@ -7,12 +10,15 @@ stderr must be QGIS's own start-up lines (:data:`QGIS_STARTUP_LINES`), nothing e
 warning, no resource-tracker notice at exit.
 """
 
+import contextlib
 import importlib.util
+import io
 import os
 import re
 
+import numpy as np
 import pytest
-from testutils_cli import ROOT, requires_qgis_process
+from testutils_cli import ROOT, listed, requires_qgis_process, run_json
 
 #: Lines QGIS or Qt print at every start of qgis_process, whatever the tool (the allow-list).
 QGIS_STARTUP_LINES = (
@@ -69,16 +75,160 @@ def test_allow_list_keeps_only_qgis_start_up_lines():
     assert len(unexpected_lines(log)) == 8  # ours kept (the warning and its source line), QGIS's own dropped
 
 
-@pytest.mark.slow
-@requires_qgis_process
-def test_demo_runs_leave_no_error_or_warning_on_stderr(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Every demo step run once through qgis_process, in order, into one folder: ``(demo module, folder,
+    {algorithm and title: (step, layers it loads, what it printed, the run's JSON results)}, [algorithm of each
+    run])``."""
+    if requires_qgis_process.args[0]:
+        pytest.skip(requires_qgis_process.kwargs["reason"])
     demo = _demo()
     demo.STDERR.clear()
-    ran = []
-    for step in demo.steps(str(tmp_path)):
-        demo.run_step(step)
+    out = str(tmp_path_factory.mktemp("demo"))
+    ran, by_step, results = [], {}, []
+    run = demo.qgis_process
+
+    def recorded(alg, params):  # run_step keeps the layers it loads; the tests also read the JSON results
+        results.append(run(alg, params))
+        return results[-1]
+
+    demo.qgis_process = recorded
+    for step in demo.steps(out):
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log):
+            layers = demo.run_step(step)
         ran.append(step["alg"])
-    capsys.readouterr()
+        by_step[(step["alg"], step["title"])] = (step, layers, log.getvalue(), results[-1])
+    return demo, out, by_step, ran
+
+
+def _step(demo_run, alg: str, title_has: str = ""):
+    """``(step, layers, printed, results)`` of the demo's only step of ``alg`` (whose title holds ``title_has``)."""
+    found = [v for (a, title), v in demo_run[2].items() if a == alg and title_has in title]
+    assert len(found) == 1, (alg, title_has, len(found))
+    return found[0]
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_demo_runs_leave_no_error_or_warning_on_stderr(demo_run):
+    demo, _, _, ran = demo_run
     assert len(demo.STDERR) == len(ran) >= 15
     noisy = {alg: unexpected_lines(err) for alg, err in demo.STDERR if unexpected_lines(err)}
     assert not noisy, "\n".join(f"{alg}:\n  " + "\n  ".join(lines) for alg, lines in noisy.items())
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_demo_slc_step_recovers_the_simulated_velocity(demo_run):
+    """The demo's SIMULATED SLC stack step: the shipped model geohazard:slcstacktotimeseries run through
+    qgis_process, as `make demo` runs it, on the simulated stack, and its velocity checked against the
+    simulated truth."""
+    demo, out = demo_run[0], demo_run[1]
+    step, layers, log, _ = _step(demo_run, "geohazard:slcstacktotimeseries")
+    assert "SIMULATED" in step["title"] and "SIMULATED" in step["group"]
+    assert "SIMULATED input (not real data)" in log and "velocity vs SIMULATED truth" in log
+    paths = [p for _, _, p in layers]
+    assert all(os.path.exists(p) for p in paths)
+    assert any(p.endswith(".unw.tif") for p in paths) and any(p.endswith(".conncomp.tif") for p in paths)
+    e = demo.velocity_error(os.path.join(out, "simulated_velocity.tif"),
+                            os.path.join(out, "simulated_slc", demo.SIMULATED_TRUTH))
+    # measured 4.6 mm/yr RMS, correlation 0.994, 99.8 % of the pixels (peak -160 mm/yr, seed 7)
+    assert e["truth_min"] < -150.0
+    assert e["share"] > 0.95
+    assert e["correlation"] > 0.97
+    assert e["rms"] < 8.0  # 5 % of the bowl's peak velocity
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_egms_load_detect_classify(demo_run, tmp_path):
+    """The ADA family on real EGMS data: the demo's loadegms -> adadetection -> adaclassification runs (the same
+    tools and parameters), then adadetection again with the advanced options typed on the command line."""
+    from osgeo import ogr
+
+    pts = _step(demo_run, "geohazard:loadegms")[0]["params"]["OUTPUT"]
+    ada = _step(demo_run, "geohazard:adadetection")[0]["params"]
+    assert set(ada) == {"INPUT", "OUTPUT", "OUTPUT_POINTS"} and ada["INPUT"] == pts
+    ds = ogr.Open(ada["OUTPUT"])
+    n_ada = ds.GetLayer(0).GetFeatureCount()
+    assert n_ada >= 1
+    assert ds.GetLayer(0).GetSpatialRef().GetAuthorityCode(None) == "3035"
+    # the advanced options from the command line: no contrast test, the stable points' sigma, tiles on Dask
+    alt = run_json("geohazard:adadetection", dict(INPUT=pts, OUTPUT=tmp_path / "ada2.gpkg", MIN_CONTRAST=0,
+                                                  THRESHOLD_SIGMA=1, DASK_SCHEDULER="local"))
+    ds2 = ogr.Open(alt["OUTPUT"])  # datasets kept in variables while their layers are read
+    thr = {f.GetField("threshold") for f in ds.GetLayer(0)}
+    thr2 = {f.GetField("threshold") for f in ds2.GetLayer(0)}
+    assert len(thr) == len(thr2) == 1 and thr2 != thr
+    cls = _step(demo_run, "geohazard:adaclassification")[0]["params"]
+    assert set(cls) == {"INPUT", "OUTPUT"} and cls["INPUT"] == ada["OUTPUT"]
+    cds = ogr.Open(cls["OUTPUT"])
+    classes = {f.GetField("ada_class") for f in cds.GetLayer(0)}
+    assert classes and classes <= {"landslide", "subsidence", "sinkhole_collapse", "settlement", "thermal_dilation",
+                                   "uplift", "unclassified"}
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_susceptibility_on_the_ustica_adas_as_the_demo_runs_it(demo_run, tmp_path):
+    """The demo's steps: EGMS Ustica ascending -> ADAs -> terrain gridded from the points' heights -> frequency
+    ratio; the same run again with its model saved, the saved model applied again (no inventory) gives the same
+    map, and a random forest runs with its knobs typed on the command line."""
+    from osgeo import gdal
+
+    assert "geohazard:susceptibility" in listed().stdout
+    step = _step(demo_run, "geohazard:susceptibility")[0]
+    assert step["params"]["INVENTORY"] == _step(demo_run, "geohazard:adadetection")[0]["params"]["OUTPUT"]
+    ada, (slope, height) = step["params"]["INVENTORY"], step["params"]["FACTORS"]
+    assert os.path.exists(os.path.join(demo_run[1], "ustica_ada_susceptibility.tif"))
+    res = run_json("susceptibility", dict(INVENTORY=ada, FACTORS=[slope, height], METHOD=0, ABSENCE_BUFFER_M=50,
+                                          OUTPUT=tmp_path / "s.tif", OUTPUT_CLASSES=tmp_path / "c.tif",
+                                          OUTPUT_REPORT=tmp_path / "r.html", OUTPUT_MODEL=tmp_path / "m.zip"))
+    assert 0.5 < res["AUC"] < 1.0
+    assert gdal.Open(res["OUTPUT"]).GetGeoTransform() == gdal.Open(slope).GetGeoTransform()
+    assert os.path.exists(res["OUTPUT_REPORT"]) and os.path.exists(res["OUTPUT_MODEL"])
+    again = run_json("susceptibility", dict(FACTORS=[slope, height], SAVED_MODEL=res["OUTPUT_MODEL"],
+                                            OUTPUT=tmp_path / "s2.tif"))
+    a, b = gdal.Open(res["OUTPUT"]).ReadAsArray(), gdal.Open(again["OUTPUT"]).ReadAsArray()
+    assert a.tobytes() == b.tobytes()
+    rf = run_json("susceptibility", dict(INVENTORY=ada, FACTORS=[slope, height], METHOD=2, TREES=30, MIN_LEAF=3,
+                                         BLOCK_SIZE_M=600, SEED=4, THREADS=1, MAX_MEMORY_MB=1, REPEATS=2,
+                                         OUTPUT=tmp_path / "rf.tif"))
+    assert 0.0 <= rf["AUC"] <= 1.0
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_sbas_mexico_city_folder_form(demo_run):
+    """sbasinversion from the folder form (interferograms, coherence and baselines as folders): the demo's main
+    job, the same tool and parameters."""
+    from osgeo import gdal
+
+    step, _, _, res = _step(demo_run, "geohazard:sbasinversion", "Mexico City")
+    assert step["params"]["INTERFEROGRAMS"] == step["params"]["COHERENCE"]
+    assert os.path.isdir(step["params"]["INTERFEROGRAMS"]) and os.path.isdir(step["params"]["BASELINES"])
+    assert step["params"]["WEIGHTING"] == 1
+    v = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
+    assert -330 < np.nanpercentile(v[:, 70:], 10) < -180
+    ds = gdal.Open(res["OUTPUT_TIMESERIES"])
+    assert ds.RasterCount == 13 and ds.GetRasterBand(1).GetDescription() == "2018-01-06"
+    assert os.path.getsize(res["OUTPUT_NETWORK_PNG"]) > 5000
+    assert os.path.exists(res["OUTPUT_POINTS"])
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_basindetection_mexico_city_folder(demo_run):
+    """basindetection on the Mexico City folder: the demo's step, the same tool and parameters."""
+    from osgeo import ogr
+
+    step, _, _, res = _step(demo_run, "geohazard:basindetection")
+    assert set(step["params"]) == {"INPUT", "OUTPUT"} and os.path.isdir(step["params"]["INPUT"])
+    ds = ogr.Open(res["OUTPUT"])
+    layer = ds.GetLayer(0)
+    assert layer.GetFeatureCount() > 0
+    names = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
+    assert names == ["SCORE", "PAIR", "DIAMETER_M"]
+    pairs = {f.GetField("PAIR") for f in layer}
+    assert all(len(p) == 17 and p[8] == "_" for p in pairs)

@@ -17,22 +17,6 @@ def _outs(tmp_path):
         "OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT")}
 
 
-def test_sbas_mexico_city_folder_form(tmp_path):
-    folder = os.path.join(MEXICO, "geotiffs")
-    res = run_json("geohazard:sbasinversion", {
-        "INTERFEROGRAMS": folder, "COHERENCE": folder, "BASELINES": os.path.join(MEXICO, "baselines"),
-        "REFERENCE": "-99.1780,19.4400 [EPSG:4326]", "WEIGHTING": 1, "OUTPUT_REPORT": str(tmp_path / "net.html"),
-        "OUTPUT_POINTS": str(tmp_path / "pts.gpkg"), **_outs(tmp_path)})
-    from osgeo import gdal
-
-    v = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
-    assert -330 < np.nanpercentile(v[:, 70:], 10) < -180
-    ds = gdal.Open(res["OUTPUT_TIMESERIES"])
-    assert ds.RasterCount == 13 and ds.GetRasterBand(1).GetDescription() == "2018-01-06"
-    assert os.path.getsize(res["OUTPUT_NETWORK_PNG"]) > 5000
-    assert os.path.exists(res["OUTPUT_POINTS"])
-
-
 def test_sbas_envisat_list_form(tmp_path):
     files = sorted(glob.glob(os.path.join(ENVISAT, "*_unw.tif")))
     assert len(files) == 17
