@@ -104,6 +104,7 @@ def real_sets(per_set: int, rng):
 
 
 DATES = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(100)]
+DATES6 = [dt.date(2018, 6, 2) + dt.timedelta(days=6 * i) for i in range(150)]
 
 
 def made_sets(per_set: int, rng):
@@ -133,10 +134,26 @@ def made_sets(per_set: int, rng):
         ar5[i] = 0.5 * ar5[i - 1] + e[i]
     mixed = (held.uniform(-20, 5, m)[None, :] * t[:, None] + np.cumsum(held.normal(0.0, 0.4, (n, m)), axis=0)
              + held.uniform(1, 3, m) * np.sin(2 * np.pi * y[:, None] + held.uniform(0, 2 * np.pi, m)) + ar5)
+    # held out from the offsets' settings: 150 dates 6 days apart, 1-3 offsets of 2-8 mm at any date, AR(1) noise
+    # phi 0.3 of 2 mm, lines of -30..+10 mm/yr (its own generator too)
+    off = np.random.default_rng(23)
+    n6 = 150
+    t6 = np.arange(n6) * 6 / 365.25
+    e6 = off.normal(0.0, 2.0 * np.sqrt(1 - 0.3 ** 2), (n6, m))
+    ar3 = np.zeros((n6, m))
+    ar3[0] = off.normal(0.0, 2.0, m)
+    for i in range(1, n6):
+        ar3[i] = 0.3 * ar3[i - 1] + e6[i]
+    jumps6 = np.zeros((n6, m))
+    for j in range(m):
+        at = off.choice(np.arange(1, n6), off.integers(1, 4), replace=False)
+        jumps6[at, j] = off.uniform(2, 8, at.size) * off.choice([-1, 1], at.size)
+    steps6 = off.uniform(-30, 10, m)[None, :] * t6[:, None] + np.cumsum(jumps6, axis=0) + ar3
     return {"made: AR(1) phi 0.8": (DATES, line + ar), "made: random walk": (DATES, line + walk),
             "made: steps 3-10 mm, 4 per series": (DATES, line + step + white),
             "made: unmodelled annual": (DATES, line + season),
-            "made, held out: walk 0.4 mm + AR(1) phi 0.5 + annual 1-3 mm": (DATES, mixed)}
+            "made, held out: walk 0.4 mm + AR(1) phi 0.5 + annual 1-3 mm": (DATES, mixed),
+            "made, held out: 1-3 offsets of 2-8 mm + AR(1) phi 0.3, 150 dates": (DATES6, steps6)}
 
 
 def cut_and_forecast(dates, d):
