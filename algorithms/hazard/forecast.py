@@ -560,7 +560,11 @@ def _chosen(d, dates, models, opts):
     # predicted the rolling hold-out better
     steps = step_scan(d, dates, max_steps=int(STEP_MAX), penalty=STEP_PENALTY)
     rival = information_criterion(steps.rss, fits[lin].n_used, 2 + 2 * steps.count, opts["criterion"])
-    steps.count = np.where((steps.count > 0) & _steps_predict_better(d, dates, origins), steps.count, 0)
+    found = steps.count > 0
+    if found.any():  # each series on its own: a subset of the columns gives the same bytes
+        better = np.zeros(m, bool)
+        better[found] = _steps_predict_better(d[:, found], dates, origins)
+        steps.count = np.where(better, steps.count, 0)
     skills[lin].steps = steps
     cand = np.full((len(models), m), np.inf)
     for k, mod in enumerate(models):
