@@ -18,6 +18,10 @@ criteria. A forecast adds:
   the forecast equals that of the ``K`` fit (scaling the regressor by a constant per series changes neither the
   fit nor its prediction). Where ``H`` is missing or not positive the consolidation model is not used.
 
+* **offsets** (MODEL 0): steps of the series about the line (:func:`step_scan`); where they predicted the rolling
+  hold-out better, the line forecasts from the level after them, and a curved model must beat the line with them.
+  An offset after the last date cannot be foreseen.
+
 Models (``MODEL`` of the tool, 0 = the best by the criterion): linear, linear + annual, quadratic, logarithmic
 creep ``A + B ln(1 + t / tau) + C t``, secondary consolidation, exponential decay ``a + A (1 - exp(-t / tau))``;
 ``t`` in the last three counted from the origin (event, loading) date. Values in mm, LOS positive toward the
@@ -28,6 +32,8 @@ References
 Buisman A. S. K. (1936), Results of long duration settlement tests, Proc. 1st ICSMFE 1, 103-106.
 Burnham K. P., Anderson D. R. (2004), Multimodel inference, Sociol. Methods Res. 33(2), 261-304,
 doi:10.1177/0049124104268644.
+Zhang N. R., Siegmund D. O. (2007), A modified Bayes information criterion with applications to the analysis of
+comparative genomic hybridization data, Biometrics 63(1), 22-32, doi:10.1111/j.1541-0420.2006.00662.x.
 Savage J. C., Langbein J. (2008), Postearthquake relaxation after the 2004 M6 Parkfield earthquake and
 rate-and-state friction, JGR 113, B10407, doi:10.1029/2008JB005723.
 """
@@ -143,7 +149,7 @@ ROLLING_ORIGINS = 5
 #: the line's and its fit is better than the line's by more than the criterion's penalty, the residuals' AR(1)
 #: correlation counted (:func:`_fits_better`).
 SKILL_MARGIN = 0.5
-#: Among the models whose rolling-origin error is within this factor of the best one, the one with fewest parameters.
+#: Among the models whose rolling-origin error is within this factor of the best one, the criterion's choice.
 SIMPLER_WITHIN = 1.3
 #: ``(days spanned, valid dates)`` a series needs before a model with a curvature or a season may be chosen.
 SHOWS = {"annual": (730.0, 24), "quadratic": (365.0, 20), "logcreep": (365.0, 20), "consolidation": (365.0, 20),
@@ -537,8 +543,10 @@ def _chosen(d, dates, models, opts):
     With one model it is the choice wherever it fits. Otherwise the line, unless a model the series is long enough
     to show (:data:`SHOWS`) predicts the held-out dates clearly better (mean squared error below
     :data:`SKILL_MARGIN` of the line's) and explains the series better by more than the criterion's penalty
-    (:func:`_fits_better`) and from every origin (:func:`_wins_every_origin`); among those, the one with
-    the fewest parameters whose error is within :data:`SIMPLER_WITHIN` of the best."""
+    (:func:`_fits_better`), than the line with the offsets found (:func:`step_scan`, by the criterion, each
+    offset's size and date counted) and from every origin (:func:`_wins_every_origin`); among those whose error is
+    within :data:`SIMPLER_WITHIN` of the best, the one the criterion prefers on the full fit. The line's record
+    carries its offsets where they predicted the rolling hold-out better (:func:`_steps_predict_better`)."""
     origins = rolling_origins(len(dates), min(min_dates(mod) for mod in models))
     fits, oks, skills = {}, {}, {}
     for mod in models:
@@ -658,7 +666,8 @@ def forecast_series(displacement_mm, dates, forecast_dates, *, model: str = BEST
     Forecast
         The sigma is calibrated: the parameters' covariance inflated for AR(1) residuals, times the factor that
         makes the rolling-origin errors of the model unit-variance (shrunk toward 1), plus for a curved model chosen
-        over the line a quarter of the squared difference of their forecasts.
+        over the line a quarter of the squared difference of their forecasts, plus for a line with offsets the
+        variance of their sum.
     """
     if criterion not in CRITERIA:
         raise GeohazardError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
