@@ -18,6 +18,10 @@ criteria. A forecast adds:
   the forecast equals that of the ``K`` fit (scaling the regressor by a constant per series changes neither the
   fit nor its prediction). Where ``H`` is missing or not positive the consolidation model is not used.
 
+* **offsets** (MODEL 0): steps of the series about the line (:func:`step_scan`); where they predicted the rolling
+  hold-out better, the line forecasts from the level after them, and a curved model must beat the line with them.
+  An offset after the last date cannot be foreseen.
+
 Models (``MODEL`` of the tool, 0 = the best by the criterion): linear, linear + annual, quadratic, logarithmic
 creep ``A + B ln(1 + t / tau) + C t``, secondary consolidation, exponential decay ``a + A (1 - exp(-t / tau))``;
 ``t`` in the last three counted from the origin (event, loading) date. Values in mm, LOS positive toward the
@@ -28,6 +32,8 @@ References
 Buisman A. S. K. (1936), Results of long duration settlement tests, Proc. 1st ICSMFE 1, 103-106.
 Burnham K. P., Anderson D. R. (2004), Multimodel inference, Sociol. Methods Res. 33(2), 261-304,
 doi:10.1177/0049124104268644.
+Zhang N. R., Siegmund D. O. (2007), A modified Bayes information criterion with applications to the analysis of
+comparative genomic hybridization data, Biometrics 63(1), 22-32, doi:10.1111/j.1541-0420.2006.00662.x.
 Savage J. C., Langbein J. (2008), Postearthquake relaxation after the 2004 M6 Parkfield earthquake and
 rate-and-state friction, JGR 113, B10407, doi:10.1029/2008JB005723.
 """
@@ -51,6 +57,7 @@ from ..timeseries.models import (
     check_dates,
     evaluate,
     fit_model,
+    information_criterion,
     jacobian,
 )
 
@@ -142,7 +149,7 @@ ROLLING_ORIGINS = 5
 #: the line's and its fit is better than the line's by more than the criterion's penalty, the residuals' AR(1)
 #: correlation counted (:func:`_fits_better`).
 SKILL_MARGIN = 0.5
-#: Among the models whose rolling-origin error is within this factor of the best one, the one with fewest parameters.
+#: Among the models whose rolling-origin error is within this factor of the best one, the criterion's choice.
 SIMPLER_WITHIN = 1.3
 #: ``(days spanned, valid dates)`` a series needs before a model with a curvature or a season may be chosen.
 SHOWS = {"annual": (730.0, 24), "quadratic": (365.0, 20), "logcreep": (365.0, 20), "consolidation": (365.0, 20),
@@ -153,6 +160,10 @@ PHI_MAX = 0.9
 PRIOR_ORIGINS = 2.0
 #: Share of the squared difference to the line's forecast added to a chosen curved model's variance.
 CHOICE_SHARE = 0.25
+#: Offsets about the line (:func:`step_scan`): at most this many, each kept where its drop in RSS exceeds
+#: ``STEP_PENALTY * ln n`` residual variances (AR(1)-inflated).
+STEP_MAX = 4
+STEP_PENALTY = 5.0
 
 
 def check_origin(origin_date, dates: Sequence, models: Sequence[str], *, name: str = "ORIGIN_DATE") -> None:
@@ -233,6 +244,7 @@ class _Skill:
     hits: np.ndarray
     count: np.ndarray
     walk: Optional[np.ndarray] = None
+    steps: Optional["Steps"] = None
 
 
 def _fit(d, dates, mod, opts):
@@ -389,6 +401,129 @@ def _fits_better(fit, line, d, dates, criterion: str) -> np.ndarray:
         return np.nan_to_num(gain, nan=-np.inf) > extra * penalty
 
 
+def _tail_sums(a) -> np.ndarray:
+    """``out[k] = a[k] + a[k+1] + ... + a[n-1]`` along the first axis, added from the last date backward."""
+    return np.cumsum(a[::-1], axis=0)[::-1]
+
+
+@dataclass
+class Steps:
+    """A line with offsets, per series ``(m,)``: residual sum of squares (mm^2), number of offsets found, the
+    line's offset (mm, at the first date) and velocity (mm/yr), the sum of the offsets (mm) and the variance of
+    that sum (mm^2)."""
+
+    rss: np.ndarray
+    count: np.ndarray
+    offset_mm: np.ndarray
+    velocity_mm_yr: np.ndarray
+    total_mm: np.ndarray
+    total_var: np.ndarray
+    line_offset_mm: np.ndarray
+    line_velocity_mm_yr: np.ndarray
+
+    def value(self, dates, at_dates, *, offsets: bool = True) -> np.ndarray:
+        """The line with its offsets at ``at_dates`` after the series ``(n_at, m)``: every offset found counts
+        (``offsets`` False: the line fitted without them)."""
+        t = np.array([(x - dates[0]).days for x in at_dates], dtype=np.float64)[:, None] / 365.25
+        if not offsets:
+            return self.line_offset_mm[None, :] + self.line_velocity_mm_yr[None, :] * t
+        return self.offset_mm[None, :] + self.velocity_mm_yr[None, :] * t + self.total_mm[None, :]
+
+
+def step_scan(d, dates, *, max_steps: int = 2, penalty: float = 3.0, min_side: int = 3) -> Steps:
+    """Offsets (steps) in the series about a line (:class:`Steps`): where none is found, the line itself.
+
+    The step at each date ``k`` (the series shifted by ``delta`` from date ``k`` on) is scored by the drop in RSS
+    it brings to the line fit, ``(h' r)^2 / (h' P h)`` with ``r`` the line's residuals and ``P`` the projector
+    off the line (cumulative sums over the dates, every series at once); the best one is kept where its drop, in
+    units of the residual variance after it times the residuals' AR(1) inflation (:func:`ar1_inflation`), exceeds
+    ``penalty * ln n`` (the step's size and its date both estimated: a stricter price than BIC's ``ln n`` per
+    parameter, as for change points, e.g. Zhang & Siegmund 2007, doi:10.1111/j.1541-0420.2006.00662.x), at least
+    ``min_side`` valid dates on each side; then the next one on the residuals, up to ``max_steps`` (each offset
+    fitted with the line, the earlier ones held: backfitting one offset at a time)."""
+    ok = np.isfinite(d)
+    w = ok.astype(np.float64)
+    days = np.array([(x - dates[0]).days for x in dates], dtype=np.float64)
+    t = (days / 365.25)[:, None] * w
+    y = np.where(ok, d, 0.0)
+    s0, s1, s2 = sum_first_axis(w), sum_first_axis(t), sum_first_axis(t * t)
+    det = s0 * s2 - s1 * s1
+    good = (s0 >= 2 * min_side + 2) & (det > 0)
+    det = np.where(good, det, 1.0)
+    sd, std = sum_first_axis(y), sum_first_axis(t * y)
+    v = (s0 * std - s1 * sd) / det
+    a = (sd - v * s1) / np.where(good, s0, 1.0)
+    r = np.where(ok, y - a - v * t, 0.0)
+    rss = sum_first_axis(r * r)
+    line_a, line_v = a, v
+    n_steps = np.zeros(d.shape[1], np.int64)
+    total, total_var = np.zeros(d.shape[1]), np.zeros(d.shape[1])
+    big_a, big_b = _tail_sums(w), _tail_sums(t)
+    hph = big_a - (big_a * big_a * s2 - 2.0 * big_a * big_b * s1 + big_b * big_b * s0) / det
+    allowed = (big_a >= min_side) & (s0 - big_a >= min_side) & (hph > 1e-9 * np.maximum(s0, 1.0)) & good
+    hph = np.where(allowed, hph, 1.0)
+    price = penalty * np.log(np.maximum(s0, 2.0))
+    active = good.copy()
+    for _ in range(max_steps):
+        big_r = _tail_sums(r)
+        gain = np.where(allowed, big_r * big_r / hph, -1.0)
+        k = np.argmax(gain, axis=0)
+        cols = np.arange(d.shape[1])
+        g = gain[k, cols]
+        delta = big_r[k, cols] / hph[k, cols]
+        # the residuals after the step: the step column off the line, times its size
+        beta_a = (big_a[k, cols] * s2 - big_b[k, cols] * s1) / det
+        beta_v = (big_b[k, cols] * s0 - big_a[k, cols] * s1) / det
+        h = (np.arange(d.shape[0])[:, None] >= k[None, :]).astype(np.float64)
+        r2 = np.where(ok, r - delta * (h - beta_a - beta_v * t), 0.0)
+        rss2 = sum_first_axis(r2 * r2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s2_after = rss2 / np.maximum(s0 - 2.0 - 2.0 * (n_steps + 1), 1.0)
+            z = g / s2_after
+        take = active & (g > 0) & (np.nan_to_num(z, nan=-np.inf) > price)
+        a = np.where(take, a - delta * beta_a, a)
+        v = np.where(take, v - delta * beta_v, v)
+        total = np.where(take, total + delta, total)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total_var = np.where(take, total_var + s2_after / hph[k, cols], total_var)
+        r = np.where(take[None, :], r2, r)
+        rss = np.where(take, rss2, rss)
+        n_steps = n_steps + take
+        active = take
+        if not active.any():
+            break
+    # the offsets together, judged on the residuals they leave: an offset not yet found makes the residuals of the
+    # earlier ones look correlated, so the AR(1) inflation is taken once all are in
+    rss_line = sum_first_axis(np.where(ok, y - line_a - line_v * t, 0.0) ** 2)
+    infl = ar1_inflation(np.where(ok, r, np.nan))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2_end = rss / np.maximum(s0 - 2.0 - 2.0 * n_steps, 1.0)
+        z = (rss_line - rss) / (s2_end * infl)
+    keep = (n_steps > 0) & (np.nan_to_num(z, nan=-np.inf) > price * n_steps)
+    return Steps(np.where(keep, rss, rss_line), np.where(keep, n_steps, 0), np.where(keep, a, line_a),
+                 np.where(keep, v, line_v), np.where(keep, total, 0.0), np.where(keep, total_var * infl, 0.0),
+                 line_a, line_v)
+
+
+def _steps_predict_better(d, dates, origins) -> np.ndarray:
+    """Where the line with the offsets found before each rolling origin predicts the dates from it on better than
+    the line alone (horizon-weighted squared errors summed over the origins, as :func:`_rolling`): an offset that
+    correlated noise mimics does not help the forecast, a real one does from every origin after it."""
+    m = d.shape[1]
+    with_steps, without = np.zeros(m), np.zeros(m)
+    for o in origins:
+        if o < 2 * 3 + 2:
+            continue
+        st = step_scan(d[:o], dates[:o], max_steps=int(STEP_MAX), penalty=STEP_PENALTY)
+        w = np.array([(x - dates[o - 1]).days for x in dates[o:]], dtype=np.float64)[:, None]
+        ok = np.isfinite(d[o:])
+        e1 = np.where(ok, d[o:] - st.value(dates[:o], dates[o:]), 0.0)
+        e0 = np.where(ok, d[o:] - st.value(dates[:o], dates[o:], offsets=False), 0.0)
+        with_steps += sum_first_axis(w * e1 * e1)
+        without += sum_first_axis(w * e0 * e0)
+    return with_steps < without
+
+
 def _wins_every_origin(skill: _Skill, line: _Skill) -> np.ndarray:
     """Where the model predicts better than the line from every rolling origin (at least two with records): a
     curve that wins on average but loses from some origin followed a wiggle of the noise."""
@@ -408,8 +543,10 @@ def _chosen(d, dates, models, opts):
     With one model it is the choice wherever it fits. Otherwise the line, unless a model the series is long enough
     to show (:data:`SHOWS`) predicts the held-out dates clearly better (mean squared error below
     :data:`SKILL_MARGIN` of the line's) and explains the series better by more than the criterion's penalty
-    (:func:`_fits_better`) and from every origin (:func:`_wins_every_origin`); among those, the one with
-    the fewest parameters whose error is within :data:`SIMPLER_WITHIN` of the best."""
+    (:func:`_fits_better`), than the line with the offsets found (:func:`step_scan`, by the criterion, each
+    offset's size and date counted) and from every origin (:func:`_wins_every_origin`); among those whose error is
+    within :data:`SIMPLER_WITHIN` of the best, the one the criterion prefers on the full fit. The line's record
+    carries its offsets where they predicted the rolling hold-out better (:func:`_steps_predict_better`)."""
     origins = rolling_origins(len(dates), min(min_dates(mod) for mod in models))
     fits, oks, skills = {}, {}, {}
     for mod in models:
@@ -426,6 +563,17 @@ def _chosen(d, dates, models, opts):
         return fits, skills, best
     span, count = _span_and_count(d, dates)
     lin_mse = skills[lin].mse
+    # an offset before the last date bends no curve: a curved model must also beat, by the criterion, the line
+    # with the offsets found (size and date of each counted); the line forecasts with its offsets where they
+    # predicted the rolling hold-out better
+    steps = step_scan(d, dates, max_steps=int(STEP_MAX), penalty=STEP_PENALTY)
+    rival = information_criterion(steps.rss, fits[lin].n_used, 2 + 2 * steps.count, opts["criterion"])
+    found = steps.count > 0
+    if found.any():  # each series on its own: a subset of the columns gives the same bytes
+        better = np.zeros(m, bool)
+        better[found] = _steps_predict_better(d[:, found], dates, origins)
+        steps.count = np.where(better, steps.count, 0)
+    skills[lin].steps = steps
     cand = np.full((len(models), m), np.inf)
     for k, mod in enumerate(models):
         if k == k_lin:
@@ -436,15 +584,24 @@ def _chosen(d, dates, models, opts):
         # rolling hold-out (the line's) instead of six
         gate = (oks[mod] & oks[lin] & (span >= need_days) & (count >= need_dates)
                 & _fits_better(fits[mod], fits[lin], d, dates, opts["criterion"]))
+        gate &= np.nan_to_num(fits[mod].ic(opts["criterion"]), nan=np.inf) < rival
         skills[mod] = _rolling_where(d, dates, mod, origins, opts, gate)
         with np.errstate(invalid="ignore"):
             good = gate & np.isfinite(skills[mod].mse) & (skills[mod].mse < SKILL_MARGIN * lin_mse)
         cand[k] = np.where(good & _wins_every_origin(skills[mod], skills[lin]), skills[mod].mse, np.inf)
     top = cand.min(axis=0)
-    order = sorted(range(len(models)), key=lambda k: (len(PARAM_NAMES[models[k]]), k))
     pick = np.full(m, -1)
-    for k in reversed(order):  # the simplest close to the best wins: visited last
-        pick = np.where(np.isfinite(cand[k]) & (cand[k] <= SIMPLER_WITHIN * top), k, pick)
+    # among the curved models that predict about as well as the best, the one the criterion prefers on the full
+    # fit: its parameter count is priced there, and all dates weigh (five rolling errors do not tell an exponential
+    # decay from the two-parameter consolidation curve close to it)
+    ic_best = np.full(m, np.inf)
+    for k, mod in enumerate(models):
+        if k == k_lin:
+            continue
+        ic = np.nan_to_num(fits[mod].ic(opts["criterion"]), nan=np.inf)
+        take = np.isfinite(cand[k]) & (cand[k] <= SIMPLER_WITHIN * top) & (ic < ic_best)
+        pick = np.where(take, k, pick)
+        ic_best = np.where(take, ic, ic_best)
     return fits, skills, np.where(pick >= 0, pick, best)
 
 
@@ -464,6 +621,11 @@ def _gather(fits, skills, models, best, d, dates, at_dates):
             continue
         v, s = _predict(fits[mod], d, dates, at_dates)
         var = s * s * skills[mod].k2[None, :] + skills[mod].walk[None, :] * horizon
+        steps = skills[mod].steps
+        if steps is not None:  # the line with the offsets found before the last date
+            found = steps.count > 0
+            v = np.where(found[None, :], steps.value(dates, at_dates), v)
+            var = var + np.where(found, steps.total_var, 0.0)[None, :]
         if line is not None and mod != "linear":
             with np.errstate(invalid="ignore", over="ignore"):
                 var = var + CHOICE_SHARE * np.nan_to_num(v - line) ** 2
@@ -504,7 +666,8 @@ def forecast_series(displacement_mm, dates, forecast_dates, *, model: str = BEST
     Forecast
         The sigma is calibrated: the parameters' covariance inflated for AR(1) residuals, times the factor that
         makes the rolling-origin errors of the model unit-variance (shrunk toward 1), plus for a curved model chosen
-        over the line a quarter of the squared difference of their forecasts.
+        over the line a quarter of the squared difference of their forecasts, plus for a line with offsets the
+        variance of their sum.
     """
     if criterion not in CRITERIA:
         raise GeohazardError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
@@ -600,9 +763,12 @@ def bytes_per_series(n_dates: int, n_forecast: int, models: Sequence[str]) -> fl
     """Memory of one series in a block (bytes): the float64 series and its copies in the fits (mask, weights,
     residuals, columns), the models' work arrays (the time-constant searches hold about ten date-long arrays),
     the rolling-origin errors kept for one model at a time (two arrays over the held-out part of each origin) and
-    the outputs. Twice the fit with a hold-out is not counted: the two fits run one after the other."""
+    the outputs; with several models, the offsets' scan (:func:`step_scan`: about a dozen date-long arrays). Twice
+    the fit with a hold-out is not counted: the two fits run one after the other."""
     nonlinear = any(m in ("logcreep", "expdecay") for m in models)
     per_date = 8.0 * (12 if nonlinear else 6) + 9.0 * ROLLING_ORIGINS * ROLLING_SHARE
+    if len(models) > 1:
+        per_date += 8.0 * 12
     return per_date * int(n_dates) + 8.0 * 4 * int(n_forecast) + 256.0 * len(models) + 512.0
 
 

@@ -10,11 +10,14 @@ unwrapped interferograms written here (every pair, one date fixed at zero). Made
 line of -20..+5 mm/yr): AR(1) noise (phi 0.8, 2 mm), a random walk (0.6 mm a step) with 1 mm white noise, steps
 of 3-10 mm at random dates (4 per 100 dates on average), an annual term of 2-6 mm the line does not model, and one set
 held out from every setting of the calibration (a 0.4 mm random walk, AR(1) noise phi 0.5 of 2 mm, an annual term of
-1-3 mm). For each
+1-3 mm), and a second offsets set held out from the offsets' settings (150 dates 6 days apart, 1-3 offsets of
+2-8 mm at any date, AR(1) noise phi 0.3 of 2 mm). For each
 set: the RMSE of MODEL 0's
 forecasts over the held-out 30 % and its ratio to MODEL 1's, the share of held-out values within 2 sigma of MODEL 0's
 forecast, the share of curved models chosen. Then the share of 80-date series (12 days apart, white noise 1.5 mm,
-parameters drawn around those of ``tests/core/test_hazard_forecast.py``) whose chosen model is their own.
+parameters drawn around those of ``tests/core/test_hazard_forecast.py``) whose chosen model is their own, with the
+confusion table (true model -> shares chosen), and the same on two held-out lengths and noises (60 dates, 2.5 mm;
+120 dates, 1.0 mm).
 One JSON line per set, CPU seconds of the forecasts.
 """
 
@@ -104,6 +107,7 @@ def real_sets(per_set: int, rng):
 
 
 DATES = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(100)]
+DATES6 = [dt.date(2018, 6, 2) + dt.timedelta(days=6 * i) for i in range(150)]
 
 
 def made_sets(per_set: int, rng):
@@ -133,10 +137,26 @@ def made_sets(per_set: int, rng):
         ar5[i] = 0.5 * ar5[i - 1] + e[i]
     mixed = (held.uniform(-20, 5, m)[None, :] * t[:, None] + np.cumsum(held.normal(0.0, 0.4, (n, m)), axis=0)
              + held.uniform(1, 3, m) * np.sin(2 * np.pi * y[:, None] + held.uniform(0, 2 * np.pi, m)) + ar5)
+    # held out from the offsets' settings: 150 dates 6 days apart, 1-3 offsets of 2-8 mm at any date, AR(1) noise
+    # phi 0.3 of 2 mm, lines of -30..+10 mm/yr (its own generator too)
+    off = np.random.default_rng(23)
+    n6 = 150
+    t6 = np.arange(n6) * 6 / 365.25
+    e6 = off.normal(0.0, 2.0 * np.sqrt(1 - 0.3 ** 2), (n6, m))
+    ar3 = np.zeros((n6, m))
+    ar3[0] = off.normal(0.0, 2.0, m)
+    for i in range(1, n6):
+        ar3[i] = 0.3 * ar3[i - 1] + e6[i]
+    jumps6 = np.zeros((n6, m))
+    for j in range(m):
+        at = off.choice(np.arange(1, n6), off.integers(1, 4), replace=False)
+        jumps6[at, j] = off.uniform(2, 8, at.size) * off.choice([-1, 1], at.size)
+    steps6 = off.uniform(-30, 10, m)[None, :] * t6[:, None] + np.cumsum(jumps6, axis=0) + ar3
     return {"made: AR(1) phi 0.8": (DATES, line + ar), "made: random walk": (DATES, line + walk),
             "made: steps 3-10 mm, 4 per series": (DATES, line + step + white),
             "made: unmodelled annual": (DATES, line + season),
-            "made, held out: walk 0.4 mm + AR(1) phi 0.5 + annual 1-3 mm": (DATES, mixed)}
+            "made, held out: walk 0.4 mm + AR(1) phi 0.5 + annual 1-3 mm": (DATES, mixed),
+            "made, held out: 1-3 offsets of 2-8 mm + AR(1) phi 0.3, 150 dates": (DATES6, steps6)}
 
 
 def cut_and_forecast(dates, d):
@@ -186,17 +206,21 @@ def truth(model, dates, rng, m):
     return -u(30, 50) * (1.0 - np.exp(-tau / u(150, 350)))
 
 
-def choice_accuracy(per_model: int, rng):
-    dates = DATES[:80]
-    out, right = {}, 0
+def choice_accuracy(per_model: int, rng, *, n_dates: int = 80, noise_mm: float = 1.5):
+    """Share of each true model chosen right, the mean of those shares, and the confusion table (true model ->
+    shares of the models chosen, in :data:`FORECAST_MODELS` order)."""
+    dates = [DATES[0] + dt.timedelta(days=12 * i) for i in range(n_dates)]
+    out, right, table = {}, 0, {}
     for k, model in enumerate(fc.FORECAST_MODELS):
-        d = truth(model, dates, rng, per_model) + rng.normal(0.0, 1.5, (len(dates), per_model))
+        d = truth(model, dates, rng, per_model) + rng.normal(0.0, noise_mm, (len(dates), per_model))
         res = fc.forecast_series(d, dates, [dates[-1] + dt.timedelta(days=180)], model=fc.BEST, origin_date=ORIGIN,
                                  primary_end_days=TP)
         share = float(np.mean(res.model_code == k + 1))
         out[model] = round(share, 3)
+        table[model] = [round(float(np.mean(res.model_code == j + 1)), 3) for j in range(len(fc.FORECAST_MODELS))]
         right += share
     out["all"] = round(right / len(fc.FORECAST_MODELS), 3)
+    out["confusion"] = table
     return out
 
 
@@ -211,6 +235,11 @@ def main():
     if os.environ.get("SKIP_TRUTH"):
         return
     print(json.dumps({"set": "80 dates, known truth: share chosen right", **choice_accuracy(per_set // 2, rng)}))
+    # held out from the choice's settings: other lengths and noise, their own generators
+    for n_dates, noise, seed in ((60, 2.5, 11), (120, 1.0, 12)):
+        print(json.dumps({"set": f"held out: {n_dates} dates, {noise} mm noise, known truth: share chosen right",
+                          **choice_accuracy(per_set // 2, np.random.default_rng(seed), n_dates=n_dates,
+                                            noise_mm=noise)}))
 
 
 if __name__ == "__main__":
