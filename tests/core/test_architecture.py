@@ -284,7 +284,7 @@ def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_fu
 
 #: The floors of fileio/, lowest first (fileio/__init__.py): a module imports the core, its own floor and lower
 #: ones, never a higher one, so each floor can be read knowing only those below it.
-FILEIO_FLOORS = ("base", "display", "motion", "formats", "insar", "hazard", "multisensor")
+FILEIO_FLOORS = ("base", "display", "motion", "formats", "insar", "interferograms", "hazard", "multisensor")
 
 
 def test_fileio_floors_import_only_lower_floors():
@@ -637,7 +637,7 @@ def test_tests_import_the_plugin_by_its_package_name():
 TESTED_THROUGH = {
     "fileio/motion/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
                           "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
-    "fileio/insar/basins": (
+    "fileio/interferograms/basindetection": (
         ("tests/processing/test_basindetection.py", "tests/hostile/test_hostile_interferograms.py"),
         "the basin detector's model, phase checks, block runs and polygons, only reached through the tool"),
     "fileio/base/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
@@ -692,7 +692,7 @@ TESTED_THROUGH = {
                          "SLC stacks through the PS/DS engine tests"),
     "fileio/insar/stack_reference": (("tests/processing/test_engine_sbas.py",),
                                      "the automatic reference of SBAS stacks"),
-    "fileio/insar/targets": (("tests/processing/test_targetsuitability.py",
+    "fileio/interferograms/targetsuitability": (("tests/processing/test_targetsuitability.py",
                               "tests/hostile/test_hostile_interferograms.py"),
                              "the target-suitability table, grids and polygon totals, only reached through the tool"),
     "fileio/insar/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),

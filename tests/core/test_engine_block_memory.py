@@ -164,7 +164,7 @@ def _susceptibility(method):
 
 
 def _interferogram_filter():
-    from insar_geohazards.algorithms.interferograms import filtering
+    from insar_geohazards.algorithms.interferograms import interferogramfilter as filtering
 
     rng = np.random.default_rng(4)
     func = functools.partial(filtering.filter_block, method="goldstein", alpha=0.5, looks_y=2, looks_x=2,

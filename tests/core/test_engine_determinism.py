@@ -243,7 +243,7 @@ def _los_vertical(rng):
 
 @case("interferogramfilter")
 def _interferogram_filter(rng):
-    from insar_geohazards.algorithms.interferograms.filtering import filter_block, filter_halo
+    from insar_geohazards.algorithms.interferograms.interferogramfilter import filter_block, filter_halo
 
     yy, xx = np.mgrid[0:2 * ROWS, 0:2 * COLS]
     z = np.exp(1j * (0.6 * xx + 0.2 * yy)) + 0.8 * (rng.normal(size=yy.shape) + 1j * rng.normal(size=yy.shape))

@@ -12,7 +12,7 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from ...algorithms.errors import GeohazardError
-from ...algorithms.interferograms import detection
+from ...algorithms.interferograms import basindetection as detection
 from ...algorithms.progress import SubProgress
 from ..base import blocks, vector
 from ..base.raster import RasterInfo, open_raster, read_band
@@ -110,7 +110,7 @@ def pixel_size_m(info: RasterInfo, name: str) -> float:
 
 def detect_raster(path: str, info: RasterInfo, model: dict, *, run, progress, name: str, min_radius_px: float,
                   fringe_mm: float = 0.0) -> list:
-    """Detections (:class:`..algorithms.interferograms.detection.Detection`) in one raster: the detector's block
+    """Detections (:class:`..algorithms.interferograms.basindetection.Detection`) in one raster: the detector's block
     function over row blocks aligned on the pyramid's lattice (the same windows whatever the block size), then the
     suppression over the whole raster and the fragments of one basin joined."""
     levels = detection.n_levels(info.shape)

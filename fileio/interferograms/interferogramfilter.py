@@ -1,6 +1,6 @@
 """IO of the interferogram filter: each wrapped interferogram read through the block engine (its rows scaled by the
-looks), filtered (:mod:`..algorithms.interferograms.filtering`) and written under its own name with its metadata
-carried, on the looked grid (geotransform scaled by the looks), with its coherence estimate beside."""
+looks), filtered (:mod:`..algorithms.interferograms.interferogramfilter`) and written under its own name with its
+metadata carried, on the looked grid (geotransform scaled by the looks), with its coherence estimate beside."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import numpy as np
 
 from ...algorithms.engine import ReadRequest
 from ...algorithms.formats import geometry_meta as gm
-from ...algorithms.interferograms import filtering
+from ...algorithms.interferograms import interferogramfilter as filtering
 from ...algorithms.progress import SubProgress, check_canceled
 from ..base.blocks import GdalOpener, run_blocks
 from ..base.metadata import HISTORY_KEY, geotiff_metadata
 from ..base.raster import RasterInfo, RasterWriter
-from .unwrap import is_complex
+from ..insar.unwrap import is_complex
 
 
 class LookedSource:

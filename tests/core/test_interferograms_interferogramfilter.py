@@ -1,12 +1,13 @@
-"""algorithms.interferograms.filtering: multilooking is the complex block mean, the Gaussian filter's closed form on a
-plane wave, the Goldstein filter against the noise-free phase, the same bytes for any block layout, refusals."""
+"""algorithms.interferograms.interferogramfilter: multilooking is the complex block mean, the Gaussian filter's closed
+form on a plane wave, the Goldstein filter against the noise-free phase, the same bytes for any block layout,
+refusals."""
 
 import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.engine import plan_blocks
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.interferograms import filtering as flt
+from insar_geohazards.algorithms.interferograms import interferogramfilter as flt
 
 
 def _noisy(shape=(128, 144), coherence=0.6, seed=0):

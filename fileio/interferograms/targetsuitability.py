@@ -12,7 +12,7 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from ...algorithms.errors import GeohazardError
-from ...algorithms.interferograms import targets
+from ...algorithms.interferograms import targetsuitability as targets
 from ...algorithms.progress import check_canceled
 from ..base import blocks, vector
 from ..base.raster import RasterInfo, raster_info
@@ -168,7 +168,7 @@ def write_points_table(path: str, table: dict, polygons: list, crs_wkt: str) -> 
 
 def check_rindex(path: str, name: str, log) -> None:
     """Refuse a raster that is no R-index (an angle in degrees), warn on one slightly beyond -1..1
-    (:func:`..algorithms.interferograms.targets.rindex_problem`); ``log`` has ``push_warning``."""
+    (:func:`..algorithms.interferograms.targetsuitability.rindex_problem`); ``log`` has ``push_warning``."""
     problem, doubt = targets.rindex_problem(*value_range(path, name), name)
     if problem:
         raise GeohazardError(problem)
@@ -271,7 +271,7 @@ def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress,
 
 
 def write_calibration(path: str, cal) -> str:
-    """The derived densities as the CSV that DENSITIES reads (:func:`..algorithms.interferograms.targets.
+    """The derived densities as the CSV that DENSITIES reads (:func:`..algorithms.interferograms.targetsuitability.
     format_calibration`)."""
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(targets.format_calibration(cal))

@@ -1,4 +1,4 @@
-"""algorithms.interferograms.detection and basin_sim: the shipped detector's precision and recall on held-out
+"""algorithms.interferograms.basindetection and basin_sim: the shipped detector's precision and recall on held-out
 simulated frames (bait counted), numpy inference against scikit-learn's, the same windows whatever the blocks, the
 probability-integral basin against its closed form, anomalies of a gradient map."""
 
@@ -12,7 +12,8 @@ import pytest
 from scipy.special import erf
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.interferograms import basin_sim, detection
+from insar_geohazards.algorithms.interferograms import basin_sim
+from insar_geohazards.algorithms.interferograms import basindetection as detection
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = os.path.join(ROOT, "models", "detector", "basin_detector.json")

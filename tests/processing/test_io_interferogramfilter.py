@@ -1,11 +1,11 @@
-"""fileio.insar.interferograms: the looked grid, the output names, and the source that reads the input rows of a block
-of the looked grid."""
+"""fileio.interferograms.interferogramfilter: the looked grid, the output names, and the source that reads the input
+rows of a block of the looked grid."""
 
 import numpy as np
 from testutils import write_geotiff
 
 from insar_geohazards.fileio.base.raster import raster_info
-from insar_geohazards.fileio.insar import interferograms as ifg_io
+from insar_geohazards.fileio.interferograms import interferogramfilter as ifg_io
 
 
 def test_looked_grid_scales_the_geotransform_and_drops_partial_windows(tmp_path):

@@ -1,11 +1,11 @@
-"""algorithms.interferograms.targets: the density table, the suitability of a block by hand, missing codes named,
-points of an area as density x area."""
+"""algorithms.interferograms.targetsuitability: the density table, the suitability of a block by hand, missing codes
+named, points of an area as density x area."""
 
 import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.interferograms import targets
+from insar_geohazards.algorithms.interferograms import targetsuitability as targets
 
 
 def test_parse_densities_reads_labels_semicolons_and_comments():
