@@ -119,7 +119,7 @@ def _boxes_meet(a, b) -> bool:
 def sample_raster(info, x, y, point_wkt: str, name: str) -> np.ndarray:
     """Values of band 1 of a raster at points (the pixel each falls in; NaN outside or on nodata); ``x, y`` in
     ``point_wkt``, transformed to the raster's CRS. Only the window around the points is read."""
-    from ...algorithms.hazard.profiles import transformer
+    from ...algorithms.hazard.swathprofile import transformer
 
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if point_wkt and info.crs_wkt and point_wkt != info.crs_wkt:
@@ -168,7 +168,7 @@ def compare_points(sides, *, max_distance_m: float) -> tuple:
     """``(input, reference, (x, y, crs_wkt, columns))`` of a comparison where one side at least is points: points
     with points paired by the nearest within ``max_distance_m`` (m, INPUT's CRS), a raster sampled at the other
     side's points. The points written are INPUT's (REFERENCE's when INPUT is the raster), the unpaired too."""
-    from ...algorithms.hazard.profiles import transformer
+    from ...algorithms.hazard.swathprofile import transformer
 
     s_in, s_ref = sides
     if s_in["info"] is not None:  # a raster against points: at the reference points
@@ -196,8 +196,8 @@ def compare_points(sides, *, max_distance_m: float) -> tuple:
 def compare_swaths(sides, lines_source, *, width_m: float, step_m: float, run, progress) -> tuple:
     """``(input, reference, (x, y, crs_wkt, columns))`` of a swath comparison: per line and bin, the mean of each
     product's samples within ``width_m / 2`` of the line, the bins where both have samples paired."""
-    from ...algorithms.hazard import profiles as pr
-    from ..motion import swath
+    from ...algorithms.hazard import swathprofile as pr
+    from . import swathprofile as swath
 
     s_in = sides[0]
     in_wkt = s_in["info"].crs_wkt if s_in["info"] is not None else vector.wkt_of(s_in["table"].crs)

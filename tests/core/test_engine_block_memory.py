@@ -192,7 +192,7 @@ def _difference():
 
 def _mining_time(n_dates):
     from insar_geohazards.algorithms.hazard import mining_time as mt
-    from insar_geohazards.algorithms.hazard.mining import Panel, PimParameters
+    from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, PimParameters
 
     panels = [Panel.from_vertices([(0, 0), (600, 0), (600, 240), (0, 240)], 300.0, 3.0, end_date=dt.date(2020, 1, 1)),
               Panel.from_vertices([(900, 0), (1200, 0), (1200, 400)], 400.0, 2.0, end_date=dt.date(2021, 1, 1))]

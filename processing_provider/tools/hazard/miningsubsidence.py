@@ -8,9 +8,9 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-mining = lazy_module("....algorithms.hazard.mining", __package__)
+mining = lazy_module("....algorithms.hazard.miningsubsidence", __package__)
 mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
-io_mining = lazy_module("....fileio.hazard.mining", __package__)
+io_mining = lazy_module("....fileio.hazard.miningsubsidence", __package__)
 
 MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)"]
 COMPONENTS = ["LOS (+ toward satellite)", "Vertical (up +)"]

@@ -9,7 +9,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-io_slope = lazy_module("....fileio.hazard.slope_stability", __package__)
+io_slope = lazy_module("....fileio.hazard.slopestability", __package__)
 
 
 @tool("slopestability", "Slope stability (infinite-slope factor of safety)", page="hazard",

@@ -1,4 +1,4 @@
-"""fileio/hazard/slope_stability: a DEM's grid refused where Horn's slope needs metres (rotated, feet), the outputs'
+"""fileio/hazard/slopestability: a DEM's grid refused where Horn's slope needs metres (rotated, feet), the outputs'
 metadata, and the same bytes for any memory budget (the Monte Carlo's draws are the same for every cell)."""
 
 import numpy as np
@@ -19,7 +19,7 @@ def dem(path, **kw):
 
 def run(tmp_path, tag, budget_mb=None, **kw):
     from insar_geohazards.fileio.base.blocks import RunSettings
-    from insar_geohazards.fileio.hazard import slope_stability as io
+    from insar_geohazards.fileio.hazard import slopestability as io
 
     outs = {"fs": ("OUTPUT", str(tmp_path / f"fs_{tag}.tif")), "classes": ("OUTPUT_CLASSES", ""),
             "probability": ("OUTPUT_PROBABILITY", str(tmp_path / f"p_{tag}.tif"))}

@@ -13,7 +13,7 @@ from qgis.core import QgsFeatureRequest, QgsGeometry, QgsWkbTypes
 from ...algorithms.engine import ReadRequest
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date
-from ...algorithms.hazard import profiles as pr
+from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import SubProgress, check_canceled, warn
 from ..base import blocks, vector
 from ..base.blocks import GdalOpener
@@ -285,8 +285,8 @@ def point_values(layer, table, field: str, name: str, uri: str) -> tuple:
     if field:
         values = np.asarray(table.attributes[field], np.float64)
         return (lambda rows: values[rows][:, None]), [field], None
-    from .ada import netcdf_series_reader, ogr_series_reader
-    from .points import date_fields_of, read_dated_features, series_file
+    from ..motion.ada import netcdf_series_reader, ogr_series_reader
+    from ..motion.points import date_fields_of, read_dated_features, series_file
 
     pairs = sorted(date_fields_of(layer, name, uri), key=lambda p: p[1])
     dates = [d for _, d in pairs]

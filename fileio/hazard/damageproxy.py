@@ -1,6 +1,6 @@
 """Files of the damage-proxy tool: coherence rasters in (LiCSAR's byte coherence read as value / 255), the proxy,
 the mean coherence and the classes written block by block, the areas of significant loss as polygons
-(:mod:`..algorithms.hazard.damage`)."""
+(:mod:`..algorithms.hazard.damageproxy`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from osgeo import gdal, ogr, osr
 from ...algorithms.engine import CallableSource, StackSource
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.licsar import CC_SUFFIX
-from ...algorithms.hazard import damage
+from ...algorithms.hazard import damageproxy as damage
 from ..base import blocks, raster, vector
 from ..base.blocks import GdalOpener
 from ..base.rasterize import polygon_rows_reader

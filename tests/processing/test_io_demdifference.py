@@ -1,4 +1,4 @@
-"""fileio/hazard/dem_difference: the co-registration's windows (the whole grid, or windows fixed by the grid's size
+"""fileio/hazard/demdifference: the co-registration's windows (the whole grid, or windows fixed by the grid's size
 alone), the volume polygons burnt block by block as on the whole grid, overlapping polygons named, the second DEM
 kept where it is on the reference's grid, and the volume table's arithmetic."""
 
@@ -9,7 +9,7 @@ GT = (600000.0, 10.0, 0.0, 9560000.0, 0.0, -10.0)
 
 
 def test_fit_windows_cover_a_small_grid_whole_and_a_large_one_with_sixteen_fixed_windows(qgis_app):
-    from insar_geohazards.fileio.hazard import dem_difference as io
+    from insar_geohazards.fileio.hazard import demdifference as io
 
     assert io.fit_windows(300, 400) == [(0, 0, 300, 400, 0)]
     big = io.fit_windows(10000, 10000)
@@ -25,7 +25,7 @@ def test_zones_burnt_by_rows_equal_the_whole_grid_and_overlaps_are_named(qgis_ap
     from osgeo import ogr
 
     from insar_geohazards.fileio.base.raster import RasterInfo
-    from insar_geohazards.fileio.hazard import dem_difference as io
+    from insar_geohazards.fileio.hazard import demdifference as io
 
     def square(x0, y0, s):
         return ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0}, {x0 + s} {y0}, {x0 + s} {y0 + s}, {x0} {y0 + s}, "
@@ -43,7 +43,7 @@ def test_zones_burnt_by_rows_equal_the_whole_grid_and_overlaps_are_named(qgis_ap
 
 def test_a_dem_on_the_reference_grid_is_read_as_it_is(qgis_app, tmp_path):
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.hazard import dem_difference as io
+    from insar_geohazards.fileio.hazard import demdifference as io
 
     a = write_geotiff(str(tmp_path / "a.tif"), np.ones((20, 30)), geotransform=GT, epsg=32717)
     b = write_geotiff(str(tmp_path / "b.tif"), np.ones((20, 30)), geotransform=GT, epsg=32717)
@@ -51,7 +51,7 @@ def test_a_dem_on_the_reference_grid_is_read_as_it_is(qgis_app, tmp_path):
 
 
 def test_volume_table_fields():
-    from insar_geohazards.fileio.hazard.dem_difference import volumes_table
+    from insar_geohazards.fileio.hazard.demdifference import volumes_table
 
     t = volumes_table(np.array([[500.0, -200.0, 8.0, 10.0], [0.0, 0.0, 0.0, 4.0]]), 0.5, 100.0)
     assert list(t["zone"]) == [1, 2] and list(t["area_m2"]) == [1000.0, 400.0]

@@ -1,5 +1,5 @@
 """Files of the mining-subsidence tool: mine-plan polygons in, LOS samples in, the PIM grids, the parameter table
-and the fitted panels out (:mod:`..algorithms.hazard.mining`, :mod:`..algorithms.hazard.mining_fit`)."""
+and the fitted panels out (:mod:`..algorithms.hazard.miningsubsidence`, :mod:`..algorithms.hazard.mining_fit`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from qgis.core import QgsCoordinateTransform, QgsProject, QgsWkbTypes
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import los as los_mod
-from ...algorithms.hazard.mining import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
 from ...algorithms.hazard.mining_fit import LosSamples
+from ...algorithms.hazard.miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
 from ..base import blocks, raster, vector
 from ..display import styles
 from .faults import require_projected_crs

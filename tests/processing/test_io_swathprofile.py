@@ -1,4 +1,4 @@
-"""fileio/motion/swath.py: the metric frame of the profiles, the raster window of the swaths, band suffixes."""
+"""fileio/hazard/swathprofile.py: the metric frame of the profiles, the raster window of the swaths, band suffixes."""
 
 import numpy as np
 from testutils import write_geotiff
@@ -7,7 +7,7 @@ from testutils import write_geotiff
 def test_metric_frame_is_the_input_crs_when_metric_else_a_utm_zone(qgis_app):
     from osgeo import osr
 
-    from insar_geohazards.fileio.motion.swath import metric_frame
+    from insar_geohazards.fileio.hazard.swathprofile import metric_frame
 
     utm33 = osr.SpatialReference()
     utm33.ImportFromEPSG(32633)
@@ -25,7 +25,7 @@ def test_metric_frame_is_the_input_crs_when_metric_else_a_utm_zone(qgis_app):
 
 def test_raster_window_is_the_swaths_box_clipped_to_the_raster(qgis_app, tmp_path):
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.motion.swath import raster_window
+    from insar_geohazards.fileio.hazard.swathprofile import raster_window
 
     info = raster_info(write_geotiff(tmp_path / "r.tif", np.zeros((50, 40))))  # 30 m pixels from (500000, 4100000)
     assert raster_window(info, (500100.0, 4099000.0, 500400.0, 4099700.0)) == (10, 34, 3, 14)
@@ -34,7 +34,7 @@ def test_raster_window_is_the_swaths_box_clipped_to_the_raster(qgis_app, tmp_pat
 
 
 def test_band_suffixes_are_dates_or_band_numbers(qgis_app):
-    from insar_geohazards.fileio.motion.swath import band_suffixes
+    from insar_geohazards.fileio.hazard.swathprofile import band_suffixes
 
     s, d = band_suffixes(["2020-01-01", "2020-01-13"], 2)
     assert s == ["20200101", "20200113"] and d[1].isoformat() == "2020-01-13"

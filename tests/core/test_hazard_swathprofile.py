@@ -1,11 +1,11 @@
-"""Swath profiles (algorithms/hazard/profiles.py): projection onto a polyline with a bend, the swath's limits,
+"""Swath profiles (algorithms/hazard/swathprofile.py): projection onto a polyline with a bend, the swath's limits,
 bin statistics against numpy on a point cloud of known statistics, densification, the raster block."""
 
 import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.hazard import profiles as pr
+from insar_geohazards.algorithms.hazard import swathprofile as pr
 
 
 def test_projection_onto_a_polyline_with_a_bend():

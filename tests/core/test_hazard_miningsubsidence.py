@@ -1,4 +1,4 @@
-"""The probability-integral method (algorithms/hazard/mining.py): the published rectangular-panel expressions
+"""The probability-integral method (algorithms/hazard/miningsubsidence.py): the published rectangular-panel expressions
 (products of erf terms, Zhang et al. 2021, doi:10.3390/rs13163204), scipy's quadrature over other polygons, the
 inflection offset, the propagation angle, several panels, the block function and the refusals."""
 
@@ -10,7 +10,7 @@ from scipy import integrate
 from scipy.special import erf
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.hazard import mining as pim
+from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
 SQ = math.sqrt(math.pi)
 

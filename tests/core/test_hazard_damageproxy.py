@@ -1,4 +1,4 @@
-"""The damage proxy (algorithms/hazard/damage.py): synthetic coherence stacks with a planted damaged patch and a
+"""The damage proxy (algorithms/hazard/damageproxy.py): synthetic coherence stacks with a planted damaged patch and a
 water body, hand-computed proxies, thresholds, the areas against hand counts and pyproj's ellipsoid, the dates."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.hazard import damage as dpm
+from insar_geohazards.algorithms.hazard import damageproxy as dpm
 
 
 def town(seed=0, shape=(40, 50), n_pre=6, n_co=2):
@@ -142,7 +142,7 @@ def test_the_block_memory_model_bounds_what_a_block_allocates(n_pre, n_co):
 
 
 def test_class_values_to_keep_are_read_with_ranges_and_refused_when_unreadable():
-    from insar_geohazards.algorithms.hazard.damage import parse_class_values
+    from insar_geohazards.algorithms.hazard.damageproxy import parse_class_values
 
     np.testing.assert_array_equal(parse_class_values("111, 112; 121-124 50"), [50, 111, 112, 121, 122, 123, 124])
     for bad in ("", "urban", "5-2"):
@@ -151,7 +151,7 @@ def test_class_values_to_keep_are_read_with_ranges_and_refused_when_unreadable()
 
 
 def test_a_keep_mask_leaves_the_kept_pixels_as_they_are_and_the_others_without_proxy():
-    from insar_geohazards.algorithms.hazard.damage import damage_proxy
+    from insar_geohazards.algorithms.hazard.damageproxy import damage_proxy
 
     rng = np.random.default_rng(3)
     pre = np.clip(rng.normal(0.7, 0.05, (4, 6, 7)), 0, 1)

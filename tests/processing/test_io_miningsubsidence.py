@@ -1,5 +1,5 @@
-"""fileio/hazard/mining.py: mine-plan polygons read with their depth and thickness (fields, typed values, multipolygons,
-holes, another CRS), LOS rasters subsampled, the parameter table and the panels written."""
+"""fileio/hazard/miningsubsidence.py: mine-plan polygons read with their depth and thickness (fields, typed values,
+multipolygons, holes, another CRS), LOS rasters subsampled, the parameter table and the panels written."""
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ def _source(path):
 
 
 def test_panels_with_fields_nulls_holes_and_parts(qgis_app, tmp_path):
-    from insar_geohazards.fileio.hazard.mining import read_panels
+    from insar_geohazards.fileio.hazard.miningsubsidence import read_panels
 
     wkts = ["POLYGON((0 0,600 0,600 200,0 200,0 0),(100 50,200 50,200 100,100 100,100 50))",
             "MULTIPOLYGON(((0 400,300 400,300 600,0 600,0 400)),((400 400,700 400,700 600,400 600,400 400)))"]
@@ -37,7 +37,7 @@ def test_panels_with_fields_nulls_holes_and_parts(qgis_app, tmp_path):
 def test_panels_in_degrees_are_refused_and_moved_to_a_projected_crs(qgis_app, tmp_path):
     from qgis.core import QgsCoordinateReferenceSystem
 
-    from insar_geohazards.fileio.hazard.mining import read_panels
+    from insar_geohazards.fileio.hazard.miningsubsidence import read_panels
 
     geo = hk.polygon_layer(tmp_path / "g.gpkg", ["POLYGON((15 37,15.01 37,15.01 37.005,15 37.005,15 37))"],
                            fields={"DEPTH_M": [300.0], "THICKNESS_M": [2.0]}, epsg=4326)
@@ -52,7 +52,7 @@ def test_panels_in_degrees_are_refused_and_moved_to_a_projected_crs(qgis_app, tm
 
 
 def test_los_samples_are_a_regular_subsample_of_the_valid_pixels(qgis_app, tmp_path):
-    from insar_geohazards.fileio.hazard.mining import read_los_datasets
+    from insar_geohazards.fileio.hazard.miningsubsidence import read_los_datasets
 
     arr = np.arange(40 * 50, dtype=float).reshape(40, 50)
     arr[:5] = np.nan
@@ -69,8 +69,8 @@ def test_los_samples_are_a_regular_subsample_of_the_valid_pixels(qgis_app, tmp_p
 
 
 def test_table_and_panels_written(qgis_app, tmp_path):
-    from insar_geohazards.algorithms.hazard.mining import Panel, PimParameters
-    from insar_geohazards.fileio.hazard.mining import write_panels, write_table
+    from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, PimParameters
+    from insar_geohazards.fileio.hazard.miningsubsidence import write_panels, write_table
 
     params = PimParameters(0.8, 2.0, 10.0, 0.3)
     out = write_table(str(tmp_path / "t.gpkg"), params.table())

@@ -1,5 +1,5 @@
-"""fileio/hazard/damage.py: LiCSAR's byte coherence read as / 255 through a VRT in memory (other files as they are), the
-areas of significant loss polygonised with their fields, pixel areas of projected and geographic grids."""
+"""fileio/hazard/damageproxy.py: LiCSAR's byte coherence read as / 255 through a VRT in memory (other files as they
+are), the areas of significant loss polygonised with their fields, pixel areas of projected and geographic grids."""
 
 import numpy as np
 import pytest
@@ -22,7 +22,7 @@ def _byte(path, arr, epsg=32633):
 
 def test_licsar_bytes_read_as_fractions_and_other_files_as_they_are(qgis_app, tmp_path):
     from insar_geohazards.fileio.base.raster import read_band
-    from insar_geohazards.fileio.hazard.damage import coherence_path
+    from insar_geohazards.fileio.hazard.damageproxy import coherence_path
 
     arr = np.array([[0, 51, 255], [128, 1, 204]], np.uint8)
     path = _byte(tmp_path / "20200101_20200113.geo.cc.tif", arr)
@@ -40,7 +40,7 @@ def test_licsar_bytes_read_as_fractions_and_other_files_as_they_are(qgis_app, tm
 
 def test_areas_are_one_polygon_per_label_with_their_fields(qgis_app, tmp_path):
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.hazard.damage import write_areas
+    from insar_geohazards.fileio.hazard.damageproxy import write_areas
 
     labels = np.zeros((6, 8), np.int32)
     labels[1, 1] = labels[2, 2] = 1  # diagonal neighbours: one area
@@ -57,7 +57,7 @@ def test_areas_are_one_polygon_per_label_with_their_fields(qgis_app, tmp_path):
 
 def test_pixel_areas_of_projected_and_geographic_grids(qgis_app, tmp_path):
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.hazard.damage import _grid_areas
+    from insar_geohazards.fileio.hazard.damageproxy import _grid_areas
 
     info = raster_info(write_geotiff(tmp_path / "p.tif", np.zeros((3, 4)), geotransform=GT), "p")
     np.testing.assert_array_equal(_grid_areas(info), [900.0] * 3)

@@ -20,7 +20,7 @@ from ..base.crs import crs_name, same_crs
 from ..base.raster import RasterInfo
 from ..base.rasterize import burn_polygons
 from ..display import styles
-from .slope_stability import north_up_projected
+from .slopestability import north_up_projected
 
 gdal.UseExceptions()
 
