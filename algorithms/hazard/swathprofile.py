@@ -43,6 +43,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..progress import info, warn
 
 #: the statistics of a bin, in the order of the output table
 STATS = ("count", "mean", "std", "median", "p05", "p95")
@@ -309,8 +310,6 @@ def profile_from(pid: int, line: Line, along, values, *, width_m: float, step_m:
 def report(profiles: Sequence[Profile], name: str, progress=None) -> None:
     """Log each profile (length, samples, empty bins); warn about a profile without a valid sample and refuse
     when no profile has one (every sample in the swaths is no-data)."""
-    from ..progress import info, warn
-
     valid = 0
     for p in profiles:
         count = p.stats["count"]

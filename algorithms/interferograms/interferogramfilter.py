@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import Block
 from ..errors import GeohazardError
 
 METHODS = ("goldstein", "gaussian", "none")
@@ -445,8 +446,6 @@ def filter_array(data, *, method: str = "goldstein", alpha: float = 0.5, patch: 
                  smooth: int = SMOOTH_DEFAULT, smooth_quality: float = SMOOTH_QUALITY_DEFAULT) -> tuple:
     """One whole interferogram filtered in memory (a script's entry, the tests' reference): ``(filtered complex64,
     coherence float32)`` on the looked grid. The tool runs :func:`filter_block` on the block engine instead."""
-    from ..engine import Block
-
     arr = np.asarray(data)
     check_options(method, alpha=alpha, patch=patch, step=step, sigma=sigma, looks_y=looks_y, looks_x=looks_x,
                   smooth=smooth, smooth_quality=smooth_quality, shape=arr.shape)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..progress import SubProgress
-from .breakpoints import detect_breakpoints
+from ..progress import SubProgress, info, warn
+from .breakpoints import KIND_NAMES, detect_breakpoints
 from .models import fit_models, seasonal_amplitude
 
 
@@ -141,8 +141,6 @@ class PointFits:
         self.progress = progress
 
     def __call__(self, block, out: dict) -> None:
-        from ..progress import info, warn
-
         self.parts.append((out["head"], out["columns"], out["breakpoints"]))
         for kind, message in out["messages"]:
             (warn if kind == "warning" else info)(self.progress, message)
@@ -155,8 +153,6 @@ class PointFits:
     def fields(self, dates, displacement_mm) -> dict:
         """Columns of the fitted points: ``BEST_MODEL``, ``RMS_MM``, ``N_DATES``, the model columns and, with
         breakpoints, ``BRK_KIND``, ``BRK_DATE``, ``BRK_STEP``, ``BRK_V1``, ``BRK_V2``, ``BRK_DBIC``."""
-        from .breakpoints import KIND_NAMES
-
         parts = self.parts
         fields = {"BEST_MODEL": np.concatenate([p[0]["BEST_MODEL"] for p in parts]),
                   "RMS_MM": np.concatenate([p[0]["RMS_MM"] for p in parts]),

@@ -8,9 +8,10 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsW
 
 from ...algorithms.elastic import inversion
 from ...algorithms.elastic.faults import Faults
+from ...algorithms.elastic.inversion import quadtree_sample
 from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import los as los_mod
-from ..base.raster import write_raster
+from ..base.raster import raster_info, read_band, require_projected, write_raster
 from ..base.vector import geometries, write_vector
 from ..display import charts, styles
 
@@ -258,9 +259,6 @@ def trace_wkb(f: Faults, e0: float, n0: float) -> list:
 def read_los_datasets(items, max_std_mm: float) -> list:
     """LOS rasters ``[(parameter, path, incidence_deg, heading_deg), ...]`` -> list of (info, los, x, y,
     los_vector, quadtree samples); both in one projected CRS."""
-    from ...algorithms.elastic.inversion import quadtree_sample
-    from ..base.raster import raster_info, read_band, require_projected
-
     datasets = []
     for lid, path, incidence, heading in items:
         info = raster_info(path, lid)

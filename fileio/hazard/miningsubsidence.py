@@ -11,10 +11,14 @@ from osgeo import ogr
 from qgis.core import QgsCoordinateTransform, QgsProject, QgsWkbTypes
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import parse_date, parse_date_list
 from ...algorithms.geometry import los as los_mod
+from ...algorithms.hazard import mining_time
 from ...algorithms.hazard.mining_fit import LosSamples
+from ...algorithms.hazard.mining_time import time_bytes_per_pixel, time_grid_block
 from ...algorithms.hazard.miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
 from ..base import blocks, raster, vector
+from ..base.metadata import non_los_component
 from ..display import styles
 from .faults import require_projected_crs
 
@@ -53,8 +57,6 @@ def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid) 
 def _date_value(feat, index: int, typed, what: str, name: str, fid, needed: bool):
     """A panel's START_DATE / END_DATE: the field's date (a Date or DateTime field, or ISO text), else the typed
     one; None when neither and not ``needed``."""
-    from ...algorithms.formats.dates import parse_date
-
     value = feat.attributes()[index] if index >= 0 else None
     if not _is_null(value):
         if hasattr(value, "toPyDate"):
@@ -255,8 +257,6 @@ def read_series_samples(path: str, name: str, max_samples: int) -> tuple:
     """``(x, y, series (n_dates, n), dates, RasterInfo)`` of a time-series raster (mm, one band per date, band
     descriptions ISO dates): its pixels valid on every date, every k-th row and column so that at most
     ``max_samples`` remain, read one band at a time."""
-    from ...algorithms.formats.dates import parse_date
-
     info = raster.raster_info(path, name)
     raster.require_projected(info, name)
     dates = []
@@ -285,8 +285,6 @@ def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dat
     date, described by it), block by block through the engine; styled."""
     import functools
 
-    from ...algorithms.hazard.mining_time import time_bytes_per_pixel, time_grid_block
-
     gt, rows, cols = grid
     meta = {"UNIT": "mm", "COMPONENT": "VERTICAL", "SIGN": "up positive (subsidence negative)",
             "MODEL": "probability-integral method with Knothe's time function 1 - exp(-c t), t from END_DATE",
@@ -303,8 +301,6 @@ def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dat
 
 
 def _typed_date(text, pid: str):
-    from ...algorithms.formats.dates import parse_date
-
     text = str(text or "").strip()
     try:
         return parse_date(text) if text else None
@@ -314,8 +310,6 @@ def _typed_date(text, pid: str):
 
 def _series_component(path: str, component: int, feedback) -> None:
     """Refuse a series whose metadata declares another component than INPUT_COMPONENT says."""
-    from ..base.metadata import non_los_component
-
     declared = non_los_component(path)
     if component == 0 and declared:
         raise GeohazardError(f"INPUT declares {declared}, not the line of sight: set INPUT_COMPONENT to vertical, "
@@ -333,9 +327,6 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
     where empty), ``input_path`` the time series ("" without), ``outs`` the output paths by ID, ``los()`` the
     series' (incidence, heading), ``extent(crs)`` the EXTENT (a QgsRectangle) in the panels' CRS. Returns
     ``{output ID: path}``."""
-    from ...algorithms.formats.dates import parse_date_list
-    from ...algorithms.hazard import mining_time
-
     c_typed = None if typed.get("TIME_FACTOR") is None else float(typed["TIME_FACTOR"])
     info = raster.raster_info(input_path, "INPUT") if input_path else None
     series, lv = None, None

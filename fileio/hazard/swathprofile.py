@@ -19,6 +19,8 @@ from ..base import blocks, vector
 from ..base.blocks import GdalOpener
 from ..base.vector import wkt_of
 from ..display import charts, styles
+from ..motion.ada import netcdf_series_reader, ogr_series_reader
+from ..motion.points import date_fields_of, read_dated_features, series_file
 
 #: most rows of one block of the raster window (a cancel is seen within a second or two)
 BLOCK_ROWS = 256
@@ -285,9 +287,6 @@ def point_values(layer, table, field: str, name: str, uri: str) -> tuple:
     if field:
         values = np.asarray(table.attributes[field], np.float64)
         return (lambda rows: values[rows][:, None]), [field], None
-    from ..motion.ada import netcdf_series_reader, ogr_series_reader
-    from ..motion.points import date_fields_of, read_dated_features, series_file
-
     pairs = sorted(date_fields_of(layer, name, uri), key=lambda p: p[1])
     dates = [d for _, d in pairs]
     suffixes = [f"{d:%Y%m%d}" for d in dates]

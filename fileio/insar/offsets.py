@@ -9,10 +9,10 @@ import os
 import numpy as np
 from osgeo import gdal
 
-from ...algorithms.engine import LocalExecutor, plan_blocks
+from ...algorithms.engine import LocalExecutor, StackSource, plan_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics import offsets as _off
-from ..base.blocks import raster_source, run_blocks
+from ..base.blocks import GdalOpener, raster_source, run_blocks
 from ..base.raster import RasterInfo, RasterWriter, read_band
 
 
@@ -111,9 +111,6 @@ class SignedStack:
     shipped = False
 
     def __init__(self, paths, band, sign):
-        from ...algorithms.engine import StackSource
-        from ..base.blocks import GdalOpener
-
         self.stack = StackSource(paths, GdalOpener(), band=band, dtype="float32")
         self.sign = sign
 

@@ -11,7 +11,7 @@ from osgeo import gdal
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import field_name
 from ...algorithms.formats.slc import date_from_description, date_from_name
-from ...algorithms.progress import warn
+from ...algorithms.progress import iter_blocks, warn
 from ...algorithms.timeseries.ps import ps_ds_selection
 from ..base.raster import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
 from ..base.vector import write_vector
@@ -149,8 +149,6 @@ def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None,
     quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected. A complex pixel whose
     amplitude is zero or not finite on some date has no phase there and is left out; their count is
     appended to ``no_signal``."""
-    from ...algorithms.progress import iter_blocks
-
     info = stack.info
     rows, cols, kinds, quality, phases = [], [], [], [], []
     for r0, r1, _, _ in iter_blocks(info.height, block_rows, progress=progress):

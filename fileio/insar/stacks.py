@@ -37,6 +37,8 @@ from ..base.probe import data_band_index, gdal_thread_options, known_header
 from ..base.raster import _CACHE_LOCK as CACHE_LOCK
 from ..base.raster import RasterInfo, check_same_grid, open_raster, raster_info
 from ..base.vector import write_vector
+from ..display import charts
+from .stack_reference import ground_terms
 
 
 def is_mintpy_stack(path) -> bool:
@@ -435,8 +437,6 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
 
 def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc, log=None) -> dict:
     """Network report: HTML at ``path`` (+ PNG + text next to it; no PNG without matplotlib, said on ``log``)."""
-    from ..display import charts
-
     base = os.path.splitext(path)[0]
     png = charts.network(net, base + ".png", log=log)
     extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"] + ([] if png else [charts.missing_note("Plot")])
@@ -551,7 +551,6 @@ def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool,
     (:mod:`~algorithms.timeseries.ground_reference`)."""
     info = stack.info
     scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence, ground=ground)
-    from .stack_reference import ground_terms
 
     terms = ground_terms(stack) if ground else None
     run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),

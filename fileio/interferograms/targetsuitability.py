@@ -11,6 +11,7 @@ import tempfile
 import numpy as np
 from osgeo import gdal, ogr
 
+from ...algorithms.engine import CallableSource
 from ...algorithms.errors import GeohazardError
 from ...algorithms.interferograms import targetsuitability as targets
 from ...algorithms.progress import check_canceled
@@ -244,8 +245,6 @@ def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress,
     and, when given, the R-index and distortion classes on its grid). Returns ``(Calibration, points left out)``;
     raises naming ``area_name`` when the area holds no land-cover pixel or no point."""
     import functools
-
-    from ...algorithms.engine import CallableSource
 
     totals: dict = {}
     left = [0.0]

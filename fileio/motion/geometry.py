@@ -16,6 +16,7 @@ from ...algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth, los_
 from ...algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect, slope_aspect_metric
 from ...algorithms.progress import SubProgress, iter_blocks
 from ..base.blocks import RunSettings
+from ..base.probe import quiet_gdal_reads
 from ..base.raster import DEFAULT_BLOCK_ROWS, RasterInfo, RasterWriter, optional_writer, raster_info, read_band
 from ..base.vector import read_points, wkt_of, write_vector
 
@@ -249,8 +250,6 @@ def distortion_writers(info: RasterInfo, paths: dict) -> dict:
 def decimated_band(path: str, side: int = 256) -> np.ndarray:
     """Band 1 of a raster read at most ``side`` x ``side`` pixels (a whole-scene sample), no-data as NaN."""
     from osgeo import gdal
-
-    from ..base.probe import quiet_gdal_reads
 
     with quiet_gdal_reads():
         ds = gdal.Open(path)

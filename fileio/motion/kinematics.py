@@ -14,15 +14,18 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.angle_rasters import check_los_vector
 from ...algorithms.formats.dates import dated_fields, parse_date
 from ...algorithms.geometry import decomposition as _dec
+from ...algorithms.geometry.decomposition import velocity_from_series
 from ...algorithms.geometry.los import los_unit_vector
 from ...algorithms.geometry.terrain import slope_aspect_metric
 from ...algorithms.kinematics import motion3d as _m3
+from ...algorithms.kinematics import triggers as _tr
 from ...algorithms.progress import SubProgress
 from ..base.blocks import RunSettings, raster_source, run_blocks
-from ..base.raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
+from ..base.raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, read_bands, write_raster
 from ..base.vector import as_number, read_points, wkt_of, write_vector
 from ..base.writers import all_or_none
 from ..display import charts
+from .points import series_file, source_uri
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
@@ -48,8 +51,6 @@ def metric_size(info: RasterInfo, name: str):
 def read_los_points(source, name, *, value_field, std_field, geometry, crs, context, progress, dated, uri=""):
     """One point layer as a dict of arrays (x, y in ``crs``; d; e, n, u; sigma; dates/series). The series come
     from the dated fields, or from the layer's netCDF series file (``uri``, or the layer's own source)."""
-    from .points import series_file, source_uri
-
     names = [f.name() for f in source.fields()]
     dfields = dated_fields(names) if dated else []
     nc = series_file(uri or source_uri(source)) if dated and len(dfields) < 2 else None
@@ -252,8 +253,6 @@ def write_validation(results, crs_wkt, stations, out_layer, out_table, network=N
 def dated_features(source, name, context, uri=""):
     """Features of any geometry with dated fields: (dict fid/wkb/wkb_type/crs_wkt, dates, series (n_dates, n)).
     A layer without dated fields whose series are in a netCDF series file (``uri``) is read from that file."""
-    from .points import series_file
-
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
     dfields = dated_fields([f.name() for f in source.fields()])
@@ -321,9 +320,6 @@ def polygon_mask(source, info: RasterInfo, context, name: str):
 
 def speed_halves(path: str, name: str):
     """Horizontal speed (mm/yr) over the two halves of a landslide3d 3-D time series raster."""
-    from ...algorithms.geometry.decomposition import velocity_from_series
-    from ..base.raster import read_bands
-
     info = raster_info(path, name)
     if info.count < 12 or info.count % 3:
         raise GeohazardError(f"{name} must be a landslide3d OUTPUT_TIMESERIES raster (east, north, up per date), got "
@@ -347,8 +343,6 @@ def speed_halves(path: str, name: str):
 def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, context, progress, uri="") -> dict:
     """The feature route of triggercorrelation: one row of correlation and seasonal fields per feature of
     ``source`` written to ``out_path`` (its geometry copied), the mean series' plot to ``plot_path`` when given."""
-    from ...algorithms.kinematics import triggers as _tr
-
     feats, dates, series = dated_features(source, name, context, uri)
     kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
               max_lag_days=opts["max_lag"])
@@ -382,8 +376,6 @@ def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, 
 
 def trigger_raster(path, name, ddates, dvals, opts, out_path, *, run: RunSettings, progress):
     """The raster route of triggercorrelation on the block engine (one output with 4 bands)."""
-    from ...algorithms.kinematics import triggers as _tr
-
     info = raster_info(path, name)
     try:
         dates = [parse_date(d) for d in info.descriptions]
@@ -432,8 +424,6 @@ def insar_raster_points(path, name, stations, radius_m, vector):
 
     Only the rows around each station are read. Returns the dict of :func:`read_los_points`.
     """
-    from ..base.raster import read_bands
-
     info = raster_info(path, name)
     if info.is_geographic or not info.crs_wkt:
         raise GeohazardError(f"{name} must be in a projected CRS in metres")

@@ -24,7 +24,9 @@ from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date, parse_date_pairs
 from ...algorithms.formats.stack_names import RASTER_EXT, is_coherence_file
 from ...algorithms.formats.wavelength import wavelength_from_metadata
+from ...algorithms.geometry.los import LosVectorCheck
 from ...algorithms.geometry.terrain import slope_aspect
+from ...algorithms.plausibility import angle_raster_problem
 from ..base.blocks import raster_source
 from ..base.probe import band_min_max
 from ..base.raster import RasterInfo, RasterWriter, open_raster, raster_info
@@ -231,8 +233,6 @@ CHECK_ROWS = 256
 def check_los_rasters(sources: tuple, name: str, grid: Grid) -> None:
     """Refuse LOS-vector rasters (east, north, up sources on the grid) that do not hold the ground-to-satellite unit
     vector on every pixel (:class:`~algorithms.geometry.los.LosVectorCheck`), naming the stack."""
-    from ...algorithms.geometry.los import LosVectorCheck
-
     check = LosVectorCheck()
     for r0 in range(0, grid.height, CHECK_ROWS):
         r1 = min(grid.height, r0 + CHECK_ROWS)
@@ -245,8 +245,6 @@ def check_los_rasters(sources: tuple, name: str, grid: Grid) -> None:
 def check_angle_raster(path: str, kind: str, label: str, band: int = 1) -> None:
     """Refuse an incidence or heading raster (``kind``) whose values are not degrees of that kind (radians, or out of
     range: :func:`~algorithms.plausibility.angle_raster_problem`), naming it with ``label``."""
-    from ...algorithms.plausibility import angle_raster_problem
-
     mm = band_min_max(path, band)
     if mm is None:
         raise GeohazardError(f"{label}: {os.path.basename(path)} has no valid pixel (every pixel is no-data)")

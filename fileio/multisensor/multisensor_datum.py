@@ -11,7 +11,15 @@ from typing import Optional
 
 import numpy as np
 
+from ...algorithms.conventions import DAYS_PER_YEAR
 from ...algorithms.errors import GeohazardError
+from ...algorithms.timeseries.common_ground import (
+    MIN_GROUND_PIXELS,
+    ground_offsets,
+    ground_window,
+    interferogram_offsets,
+    sample_rows_cols,
+)
 from .multisensor import (
     Grid,
     GridFolder,
@@ -50,12 +58,6 @@ def core_stacks(entries: list, grid: Grid, folder: GridFolder, ref: Optional[tup
     constant per interferogram and is tied to the ground every stack covers (each interferogram's median there,
     :mod:`~algorithms.timeseries.common_ground`). Per-pixel LOS vectors are checked, and a stack holding another's
     values is refused."""
-    from ...algorithms.timeseries.common_ground import (
-        ground_offsets,
-        ground_window,
-        interferogram_offsets,
-        sample_rows_cols,
-    )
     from ...algorithms.timeseries.multisensor import Stack
 
     windows = {e.file.name: footprint(e.file.info, grid) for e in entries}
@@ -150,8 +152,6 @@ def _stacks_to_tie(entries: list, log=None) -> list:
 def _warn_moving_ground(built: list, samples: dict, on_ground: np.ndarray, tie: list, log=None) -> None:
     """Warn when a per-date series sees the ground the interferograms are tied to move (more than 1 mm/yr along its
     line of sight, in its own reference): the two datums then differ by that motion."""
-    from ...algorithms.conventions import DAYS_PER_YEAR
-
     for e, _, wl, _, _ in built:
         f = e.file
         if f.kind != "series":
@@ -173,7 +173,6 @@ def _warn_moving_ground(built: list, samples: dict, on_ground: np.ndarray, tie: 
 def _untied(f, kw: dict, offsets: np.ndarray, log=None) -> None:
     """Bands too empty on the common ground to be tied to the datum are left out (their offset is NaN), said in the
     log; a stack left with fewer dates than a pixel needs is refused."""
-    from ...algorithms.timeseries.common_ground import MIN_GROUND_PIXELS
     from ...algorithms.timeseries.multisensor import MIN_DATES
 
     bad = np.flatnonzero(~np.isfinite(offsets))
@@ -199,8 +198,6 @@ def _untied(f, kw: dict, offsets: np.ndarray, log=None) -> None:
 def _common_ground(samples: dict) -> np.ndarray:
     """The sampled pixels with data (on half of the bands or more) in every stack; too few of them are refused,
     naming the stack with the fewest."""
-    from ...algorithms.timeseries.common_ground import MIN_GROUND_PIXELS
-
     has = {name: np.isfinite(v).mean(axis=0) >= 0.5 for name, v in samples.items()}
     on_ground = np.logical_and.reduce(list(has.values()))
     if on_ground.sum() < MIN_GROUND_PIXELS:

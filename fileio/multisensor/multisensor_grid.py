@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, osr
 
+from ...algorithms.engine import max_memory_bytes
 from ...algorithms.errors import GeohazardError
 from ..base.raster import RasterInfo, raster_info
 
@@ -240,8 +241,6 @@ def grid_size_problem(grid: Grid, *, n_dates: int, bytes_per_pixel: float, max_m
     One row of the grid must fit the memory budget (a block is at least one row); the time-series outputs of the
     pixels the stacks cover (``covered_pixels``: the rest is no-data, which compresses to almost nothing) must fit
     the free space of their folders."""
-    from ...algorithms.engine import max_memory_bytes
-
     budget = max_memory_bytes(max_memory_mb)
     row = bytes_per_pixel * grid.width
     size = f"The output grid is {grid.width} x {grid.height} pixels"

@@ -25,9 +25,14 @@ import numpy as np
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
+from ...algorithms.geometry.decomposition import grid_for_points
+from ...algorithms.geometry.egms_csv import read_egms_csv
 from ..base.raster import RasterWriter
 from ..base.series_tiles import series_tile_size
-from .multisensor import StackFile, interferogram_files
+from ..base.vector import file_layers
+from ..motion import series_nc
+from ..motion.points import read_dated_features
+from .multisensor import StackFile, interferogram_files, series_file
 
 #: Cell of the EGMS points' grid (m): the EGMS L3 products' 100 m cells (EPSG:3035).
 EGMS_CELL_M = 100.0
@@ -78,8 +83,6 @@ def egms_file(path: str, name: str, folder: str, cell_m: float = EGMS_CELL_M) ->
     """``(StackFile, los_path)``: EGMS L2a/L2b points of ``path`` averaged onto the EGMS L3 cells as a series
     GeoTIFF (mm) and the cells' mean ground-to-satellite vector as a three-band GeoTIFF (east, north, up), both in
     ``folder``. Refused, naming the stack: not an EGMS L2 point file (L3 holds no LOS), no dated column."""
-    from ...algorithms.geometry.egms_csv import read_egms_csv
-
     key = _version_key(path)
     series_path = os.path.join(folder, f"egms_{key}_{int(cell_m)}m.tif")
     los_path = os.path.join(folder, f"egms_{key}_{int(cell_m)}m_los.tif")
@@ -105,7 +108,6 @@ def _grid_points(x, y, series, los, dates, source: str, series_path: str, los_pa
     """Points (EPSG:3035 metres) averaged onto the EGMS L3 cells, written as the series and LOS GeoTIFFs."""
     from osgeo import osr
 
-    from ...algorithms.geometry.decomposition import grid_for_points
     from ...algorithms.timeseries.multisensor import grid_points_to_stack
 
     grid = grid_for_points(x, y, cell_m)
@@ -121,8 +123,6 @@ def _grid_points(x, y, series, los, dates, source: str, series_path: str, los_pa
 
 
 def _points_stack(series_path: str, los_path: str, name: str, source: str) -> tuple:
-    from .multisensor import series_file
-
     f = series_file(series_path, name)
     f.metadata_source = source
     f.paths = [series_path]
@@ -137,9 +137,6 @@ _LOS_FIELDS = ("los_east", "los_north", "los_up")
 def egms_layers(source: str) -> list:
     """The point layers of a GeoPackage (``file.gpkg``, or ``file.gpkg|layername=x`` for one) as OGR sources
     ``file.gpkg|layername=...``, in the file's order; [] when ``source`` is no such file or names no point layer."""
-    from ..base.vector import file_layers
-    from ..motion import series_nc
-
     path, layer = series_nc.split_source(source)
     if not path.lower().endswith(EGMS_LAYER_SUFFIXES) or not os.path.isfile(path):
         return []
@@ -155,9 +152,6 @@ def egms_layer_file(uri: str, name: str, folder: str, cell_m: float = EGMS_CELL_
     EPSG:3035 when the layer is in another CRS). Refused, naming the stack and the layer: no los_east / los_north /
     los_up fields (an L3 layer), fewer than two dates."""
     from qgis.core import QgsVectorLayer
-
-    from ..motion import series_nc
-    from ..motion.points import read_dated_features
 
     path, layer_name = series_nc.split_source(uri)
     label = f"stack {name!r} ({os.path.basename(path)}, layer {layer_name})"

@@ -53,6 +53,7 @@ from .ids import (
     STACK_EXTENT,
     WAVELENGTH,
 )
+from .reference import automatic_reference
 from .wavelength import user_wavelength
 
 
@@ -569,7 +570,6 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
                                  f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
-    from .reference import automatic_reference
 
     return automatic_reference(stack, count, feedback)[:2]
 

@@ -58,10 +58,11 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
+from ...algorithms.kernel_families import families_of
 from ...algorithms.optional import notice_once
 from ...fileio.base.metadata import stamp_geometry, stamp_history
 from ...fileio.base.overviews import build_overviews
-from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads
+from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads, run_headers
 from ...fileio.base.raster import RasterInfo, raster_info
 from ...fileio.base.transaction import OutputTransaction, disk_full
 from ...fileio.display.arrange import arrange_outputs
@@ -395,8 +396,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...fileio.base.probe import run_headers
-
         run = self._run = OutputTransaction()
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
         targets: dict = {}
@@ -478,8 +477,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         """The size of this run's work for the choice between compiling its kernels and running them as Python
         (:func:`~..inputs.compilation.plan_compilation`): the bytes of its input files (None: no kernels, or a
         kernel family whose work the input files do not show, unless the tool counts it: ``OutputWork``)."""
-        from ...algorithms.kernel_families import families_of
-
         if not self.KERNELS or not all(f.by_input_size for f in families_of(self.KERNELS)):
             return None
         total = 0

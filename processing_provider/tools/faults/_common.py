@@ -10,7 +10,10 @@ from qgis.core import (
 )
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.kernel_families import OKADA_BYTES, OutputWork
 from ...inputs import declare, ids
+from ...inputs.acquisition import user_number
+from ...inputs.aliases import given
 from ...inputs.declare import km_parameter
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
@@ -69,8 +72,6 @@ class _FaultSourceMixin:
 
     def okada_work(self, parameters, context, points, evaluations=1):
         """:meth:`grid_work` for ``points(crs)`` points where Okada's solution is evaluated."""
-        from ....algorithms.kernel_families import OKADA_BYTES, OutputWork
-
         try:
             faults, crs, _ = self.read_sources(parameters, context)
             n = points(crs)
@@ -172,8 +173,6 @@ class _FaultSourceMixin:
         RECEIVERS) > the parameter's default. A typed value that contradicts the file's is a warning naming both;
         the values and where each came from are logged."""
         from ....fileio.hazard.faults import carried_constants
-        from ...inputs.acquisition import user_number
-
         carried = {}  # field -> (value, where)
         if cin is not None:
             file_values = {"shear_modulus_pa": cin.shear_modulus_pa, "poisson": cin.poisson, "friction": cin.friction}
@@ -234,8 +233,6 @@ def add_rake_parameters(alg, max_slip_m: float):
 
 def rake_range(alg, parameters, context):
     """``None`` (free rake: RAKE_MIN and RAKE_MAX empty) or the rake bounds ``(min, max)`` in degrees."""
-    from ...inputs.aliases import given
-
     have = [given(parameters, pid) for pid in (alg.RAKE_MIN, alg.RAKE_MAX)]
     if not any(have):
         return None
