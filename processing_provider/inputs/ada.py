@@ -22,7 +22,7 @@ from .guard import sibling_layers
 from .stacks import raw_list
 from .values import values
 
-features = lazy_module("...fileio.motion.features", __package__)
+features = lazy_module("...fileio.ada.features", __package__)
 zonal = lazy_module("...algorithms.ada.zonal", __package__)
 
 

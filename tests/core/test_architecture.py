@@ -284,7 +284,8 @@ def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_fu
 
 #: The floors of fileio/, lowest first (fileio/__init__.py): a module imports the core, its own floor and lower
 #: ones, never a higher one, so each floor can be read knowing only those below it.
-FILEIO_FLOORS = ("base", "display", "motion", "formats", "insar", "interferograms", "hazard", "multisensor")
+FILEIO_FLOORS = ("base", "display", "motion", "formats", "geometry", "timeseries", "psds", "unwrap", "insar",
+                 "interferograms", "kinematics", "ada", "models", "faults", "hazard", "multisensor")
 
 
 def test_fileio_floors_import_only_lower_floors():
@@ -652,7 +653,7 @@ TESTED_THROUGH = {
                             "the EGMS loader's file side, tested with the loader"),
     "fileio/hazard/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
                               "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
-    "fileio/motion/features": (
+    "fileio/ada/features": (
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
          "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
     "fileio/motion/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),

@@ -21,7 +21,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import terrain
 from ...algorithms.progress import check_canceled, warn
 from ..base import raster
-from . import ada
+from ..motion import ada
 
 
 def metric_geometries(source, crs_metric: QgsCoordinateReferenceSystem, context, progress=None) -> list:
