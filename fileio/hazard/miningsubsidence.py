@@ -20,7 +20,7 @@ from ...algorithms.hazard.miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, ba
 from ..base import blocks, raster, vector
 from ..base.metadata import non_los_component
 from ..display import styles
-from .faults import require_projected_crs
+from ..faults.faults import require_projected_crs
 
 #: The fields of a panel layer that give each panel its depth and thickness (m); typed values fill in for absent
 #: fields or NULLs.

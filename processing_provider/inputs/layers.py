@@ -210,7 +210,7 @@ def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
                      for pid, key, hint in ((iid, gm.INCIDENCE_KEY, incidence_hint), (hid, gm.HEADING_KEY,
                                                                                       heading_hint)))
         items.append((lid, path, inc, head))
-    from ...fileio.hazard.faults import read_los_datasets
+    from ...fileio.faults.faults import read_los_datasets
 
     return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))
 

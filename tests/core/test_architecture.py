@@ -651,7 +651,7 @@ TESTED_THROUGH = {
                                  "the stack corrections' readers and writers, only reached through those tools"),
     "fileio/formats/egms": (("tests/processing/test_loadegms.py",),
                             "the EGMS loader's file side, tested with the loader"),
-    "fileio/hazard/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
+    "fileio/faults/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
                               "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
     "fileio/ada/features": (
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",

@@ -126,7 +126,7 @@ class _FaultSourceMixin:
         """-> (Faults, crs, coulomb input or None)."""
         from ....algorithms.elastic import coulomb_inp
         from ....algorithms.elastic.faults import faults_from_traces
-        from ....fileio.hazard.faults import (
+        from ....fileio.faults.faults import (
             frame_on_earth,
             read_fault_lines,
             read_patch_polygons,
@@ -172,7 +172,7 @@ class _FaultSourceMixin:
         shear_modulus_pa / poisson / friction that importcoulombinput writes on its layers, read from FAULTS and
         RECEIVERS) > the parameter's default. A typed value that contradicts the file's is a warning naming both;
         the values and where each came from are logged."""
-        from ....fileio.hazard.faults import carried_constants
+        from ....fileio.faults.faults import carried_constants
         carried = {}  # field -> (value, where)
         if cin is not None:
             file_values = {"shear_modulus_pa": cin.shear_modulus_pa, "poisson": cin.poisson, "friction": cin.friction}

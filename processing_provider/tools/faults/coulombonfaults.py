@@ -93,7 +93,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         return self.okada_work(parameters, context, segments, evaluations=len(depths))
 
     def process(self, parameters, context, feedback):
-        from ....fileio.hazard.faults import read_fault_lines, segment_wkb
+        from ....fileio.faults.faults import read_fault_lines, segment_wkb
 
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
