@@ -127,7 +127,7 @@ def los_projection_frozen(info, *, dem=None, inc_path=None, inc_kind=0, read_hea
     from insar_geohazards.algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, read_band
-    from insar_geohazards.fileio.motion.geometry import incidence_to_degrees, metric_pixel_size
+    from insar_geohazards.fileio.geometry.geometry import incidence_to_degrees, metric_pixel_size
 
     out = {}
     if vertical:

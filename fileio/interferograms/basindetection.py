@@ -16,7 +16,7 @@ from ...algorithms.interferograms import basindetection as detection
 from ...algorithms.progress import SubProgress
 from ..base import blocks, vector
 from ..base.raster import RasterInfo, open_raster, read_band
-from ..motion.geometry import metric_pixel_size
+from ..geometry.geometry import metric_pixel_size
 
 gdal.UseExceptions()
 

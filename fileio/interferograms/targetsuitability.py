@@ -18,7 +18,7 @@ from ...algorithms.progress import check_canceled
 from ..base import blocks, vector
 from ..base.raster import RasterInfo, raster_info
 from ..base.rasterize import burn_polygons, polygon_rows_reader
-from ..motion.geometry import metric_pixel_size
+from ..geometry.geometry import metric_pixel_size
 
 gdal.UseExceptions()
 

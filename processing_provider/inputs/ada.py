@@ -14,7 +14,8 @@ from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.geometry import los, terrain
 from ...fileio.base.probe import distinct_files
 from ...fileio.base.vector import as_number, wkt_of
-from ...fileio.motion import ada, geometry, points
+from ...fileio.geometry import geometry
+from ...fileio.motion import ada, points
 from ..lazy import lazy_module
 from . import layers
 from .acquisition import heading_hint, incidence_hint, scene_value

@@ -404,7 +404,7 @@ def test_one_block_loop():
     bad = []
     for path in [*_py_files(PROVIDER), *_py_files(IO)]:
         if path.endswith(os.path.join("fileio", "base", "blocks.py")) or \
-                path.endswith(os.path.join("fileio", "motion", "geometry.py")):
+                path.endswith(os.path.join("fileio", "geometry", "geometry.py")):
             continue
         if "process_blocks" in _calls(_tree(path)):
             bad.append(os.path.relpath(path, ROOT))
@@ -657,13 +657,14 @@ TESTED_THROUGH = {
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
          "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
     "fileio/motion/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
-    "fileio/motion/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
+    "fileio/geometry/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
                                "geometry rasters through the geometry engine tests"),
     "fileio/hazard/comparelayers": (("tests/processing/test_comparelayers.py",),
                                     "the layer comparison's pairing and outputs, through its tool"),
     "fileio/display/comparison_chart": (("tests/processing/test_comparelayers.py",),
                                         "the comparison's chart, drawn by the tool's run"),
-    "fileio/motion/strainrate": (("tests/processing/test_strainrate.py",), "the strain-rate tool's rasters and points"),
+    "fileio/geometry/strainrate": (("tests/processing/test_strainrate.py",),
+                                   "the strain-rate tool's rasters and points"),
     "fileio/motion/kinematics": (
         ("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
          "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),

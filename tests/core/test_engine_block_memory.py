@@ -261,7 +261,7 @@ def test_the_block_memory_model_bounds_what_a_block_allocates(case):
 def test_the_distortion_pass_stays_within_its_model():
     """The whole distortion pass (scans, classification, the engine's read-ahead) per pixel of a block."""
     from insar_geohazards.algorithms.geometry.distortion import AcquisitionGeometry, distortion_map
-    from insar_geohazards.fileio.motion.geometry import DISTORTION_BYTES_PER_PIXEL
+    from insar_geohazards.fileio.geometry.geometry import DISTORTION_BYTES_PER_PIXEL
 
     rows, cols = 256, 400
     yy, xx = np.mgrid[0:rows, 0:cols]

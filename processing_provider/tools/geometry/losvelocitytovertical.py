@@ -16,7 +16,7 @@ from ....algorithms.geometry import los_blocks as _losb
 from ....fileio.base import blocks, raster
 from ....fileio.base.metadata import non_los_component, vertical_metadata
 from ....fileio.display import styles
-from ....fileio.motion import geometry
+from ....fileio.geometry import geometry
 from ...inputs import acquisition, angles, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

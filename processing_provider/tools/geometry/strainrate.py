@@ -9,7 +9,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-io_strain = lazy_module("....fileio.motion.strainrate", __package__)
+io_strain = lazy_module("....fileio.geometry.strainrate", __package__)
 
 
 @tool("strainrate", "Strain rates from east and north velocities", page="geometry",
