@@ -24,6 +24,7 @@ from ...fileio.base.blocks import raster_source
 from ...fileio.base.raster import check_same_grid, raster_info
 from ...fileio.base.rasterize import burn_polygons
 from ...fileio.base.vector import read_points
+from ...fileio.kinematics.kinematics import table_as_csv
 from ...fileio.motion.ada import (
     HEIGHT_CANDIDATES,
     STD_CANDIDATES,
@@ -32,7 +33,6 @@ from ...fileio.motion.ada import (
     find_field,
     point_layer_table,
 )
-from ...fileio.motion.kinematics import table_as_csv
 from ...fileio.motion.points import source_uri
 from . import delivered
 from .acquisition import heading_hint, incidence_hint, scene_value

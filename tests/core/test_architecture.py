@@ -665,7 +665,7 @@ TESTED_THROUGH = {
                                         "the comparison's chart, drawn by the tool's run"),
     "fileio/geometry/strainrate": (("tests/processing/test_strainrate.py",),
                                    "the strain-rate tool's rasters and points"),
-    "fileio/motion/kinematics": (
+    "fileio/kinematics/kinematics": (
         ("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
          "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),
     "fileio/base/metadata": (("tests/processing/test_input_listing.py", "tests/processing/test_wavelength_rule.py",
@@ -679,8 +679,9 @@ TESTED_THROUGH = {
                                              "the multi-sensor tool's datum"),
     "fileio/multisensor/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",),
                                             "the multi-sensor tool's grid"),
-    "fileio/insar/offsets": (("tests/processing/test_offsettracking.py", "tests/processing/test_offsettimeseries.py"),
-                             "the offset tools' block streams"),
+    "fileio/kinematics/offsettracking": (("tests/processing/test_offsettracking.py",
+                                          "tests/processing/test_offsettimeseries.py"),
+                                         "the offset tools' block streams"),
     "fileio/motion/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
                               "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
     "fileio/formats/products": (("tests/processing/test_products.py",),

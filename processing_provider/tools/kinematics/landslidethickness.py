@@ -9,7 +9,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import thickness as _th
 from ....algorithms.kinematics.thickness import ALPHA_RANGE, RHEOLOGY_RANGE
 from ....fileio.base.raster import check_same_grid, read_band, read_bands, write_raster
-from ....fileio.motion import kinematics as kio
+from ....fileio.kinematics import kinematics as kio
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

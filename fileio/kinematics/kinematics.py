@@ -25,7 +25,7 @@ from ..base.raster import RasterInfo, RasterWriter, check_same_grid, raster_info
 from ..base.vector import as_number, read_points, wkt_of, write_vector
 from ..base.writers import all_or_none
 from ..display import charts
-from .points import series_file, source_uri
+from ..motion.points import series_file, source_uri
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
