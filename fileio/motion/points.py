@@ -10,8 +10,8 @@ from qgis.core import QgsFeatureRequest, QgsGeometry, QgsWkbTypes
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import dated_fields, parse_date
+from ...algorithms.models.timeseriesmodels import check_dates
 from ...algorithms.progress import check_canceled
-from ...algorithms.timeseries.models import check_dates
 from ..base.vector import wkt_of
 from . import series_nc
 

@@ -656,7 +656,8 @@ TESTED_THROUGH = {
     "fileio/ada/features": (
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
          "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
-    "fileio/motion/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
+    "fileio/models/inversevelocity": (("tests/processing/test_inversevelocity.py",),
+                                      "the one tool that writes forecasts"),
     "fileio/geometry/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
                                "geometry rasters through the geometry engine tests"),
     "fileio/hazard/comparelayers": (("tests/processing/test_comparelayers.py",),

@@ -80,7 +80,7 @@ def _coulomb(n_depths):
 
 
 def _models(n_dates, models, breaks):
-    from insar_geohazards.algorithms.timeseries import model_blocks as mb
+    from insar_geohazards.algorithms.models import model_blocks as mb
 
     rng = np.random.default_rng(1)
     func = functools.partial(mb.models_raster_block, dates=_dates(n_dates), opts={"models": models}, breaks=breaks,

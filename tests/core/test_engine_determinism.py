@@ -339,7 +339,7 @@ def _series(rng, n_dates=24, rows=None, cols=None):
 
 @case("timeseriesmodels")
 def _models_raster(rng):
-    from insar_geohazards.algorithms.timeseries.model_blocks import models_raster_block
+    from insar_geohazards.algorithms.models.model_blocks import models_raster_block
 
     s = _series(rng)
     d = dates_every(s.shape[0])
@@ -351,7 +351,7 @@ def _models_raster(rng):
 
 @case("timeseriesmodels_points", layouts=(None, 13, 1), narrow=False)  # points: no image shape
 def _models_points(rng):
-    from insar_geohazards.algorithms.timeseries.model_blocks import models_points_block
+    from insar_geohazards.algorithms.models.model_blocks import models_points_block
 
     s = _series(rng).reshape(24, -1)[:, ::4]  # 98 points
     d = dates_every(s.shape[0])

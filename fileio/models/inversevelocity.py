@@ -6,10 +6,10 @@ import os
 
 import numpy as np
 
+from ...algorithms.models import inversevelocity as iv
 from ...algorithms.progress import check_canceled
-from ...algorithms.timeseries import inverse_velocity as iv
 from ..display import charts
-from .points import object_array
+from ..motion.points import object_array
 
 #: The order plots are written in: the most urgent first ("passed" right after red: it needs a look).
 PLOT_ORDER = {3: 0, iv.PASSED: 1, 2: 2, 1: 3}

@@ -1,7 +1,7 @@
 """Pure block function of the time-series models on rasters, for the block engine (:mod:`algorithms.engine`).
 
 A block of a time-series raster ``(n_dates, rows, cols)`` (mm, LOS positive toward the
-satellite) is fitted pixel by pixel (:func:`algorithms.timeseries.models.fit_models`,
+satellite) is fitted pixel by pixel (:func:`algorithms.models.timeseriesmodels.fit_models`,
 optionally :func:`algorithms.timeseries.breakpoints.detect_breakpoints`) and returns one
 band per model output, named as the point tool's fields.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..progress import SubProgress, info, warn
-from .breakpoints import KIND_NAMES, detect_breakpoints
-from .models import fit_models, seasonal_amplitude
+from ..timeseries.breakpoints import KIND_NAMES, detect_breakpoints
+from .timeseriesmodels import fit_models, seasonal_amplitude
 
 
 def model_columns(sel) -> dict:

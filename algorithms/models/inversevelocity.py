@@ -69,8 +69,8 @@ import numpy as np
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.dates import parse_date
-from .acceleration import AccelerationTest, acceleration_test, expected_t
-from .models import _as_2d, check_dates
+from ..timeseries.acceleration import AccelerationTest, acceleration_test, expected_t
+from .timeseriesmodels import _as_2d, check_dates
 
 #: Alert codes (IV_ALERT). Negative codes are not alerts: -1 the series was not judged (no data, or too short or
 #: too noisy for the test), -2 the forecast failure time is already past (check the data); 0 judged, no alert.

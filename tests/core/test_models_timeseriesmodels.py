@@ -7,9 +7,8 @@ import pytest
 from testutils import RecordingProgress
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.timeseries.breakpoints import NO_BREAK, STEP, TREND_CHANGE, detect_breakpoints
-from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure, smoothed_velocity
-from insar_geohazards.algorithms.timeseries.models import (
+from insar_geohazards.algorithms.models.inversevelocity import forecast_failure, smoothed_velocity
+from insar_geohazards.algorithms.models.timeseriesmodels import (
     MODELS,
     PARAM_NAMES,
     TimeBase,
@@ -20,6 +19,7 @@ from insar_geohazards.algorithms.timeseries.models import (
     predict,
     seasonal_amplitude,
 )
+from insar_geohazards.algorithms.timeseries.breakpoints import NO_BREAK, STEP, TREND_CHANGE, detect_breakpoints
 
 DATES = [dt.date(2018, 1, 3) + dt.timedelta(days=12 * i) for i in range(100)]
 
@@ -201,7 +201,7 @@ def test_inverse_velocity_bad_parameters():
 
 
 def test_every_model_has_parameter_names():
-    from insar_geohazards.algorithms.timeseries.models import ALL_MODELS, FORECAST_ONLY
+    from insar_geohazards.algorithms.models.timeseriesmodels import ALL_MODELS, FORECAST_ONLY
 
     assert set(PARAM_NAMES) == set(ALL_MODELS) == set(MODELS) | set(FORECAST_ONLY)
     assert not set(MODELS) & set(FORECAST_ONLY)  # timeseriesmodels' menu and its stored codes stay as they were

@@ -9,8 +9,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from insar_geohazards.algorithms.timeseries import inverse_velocity as iv
-from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure
+from insar_geohazards.algorithms.models import inversevelocity as iv
+from insar_geohazards.algorithms.models.inversevelocity import forecast_failure
 
 T0 = dt.date(2023, 1, 3)
 
