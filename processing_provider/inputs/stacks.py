@@ -31,7 +31,6 @@ from ...algorithms.formats.products import read_stack_items
 from ...algorithms.formats.slc import SLC_EXT, slc_folder_files, slc_list_files
 from ...fileio.base.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ...fileio.formats.products import EXTENTS, ProductStack, open_product
-from ...fileio.insar.slc import SlcStack
 from ...fileio.insar.stacks import (
     StackInput,
     filter_stack_files,
@@ -41,6 +40,7 @@ from ...fileio.insar.stacks import (
     reference_values,
     write_network_report,
 )
+from ...fileio.psds.slc import SlcStack
 from . import ids
 from .feedback import FeedbackProgress
 from .ids import (
@@ -431,7 +431,7 @@ def slc_raster_files(alg, parameters, context) -> dict:
 
 
 def slc_stack(alg, parameters, context, need_complex=True, feedback=None) -> SlcStack:
-    """The SLC rasters of INPUT as an :class:`..fileio.insar.slc.SlcStack` (dates from band descriptions or names); the
+    """The SLC rasters of INPUT as an :class:`..fileio.psds.slc.SlcStack` (dates from band descriptions or names); the
     files of a list left out are named on ``feedback``."""
     ignored: list = []
     paths = slc_paths(alg, parameters, context, ignored)

@@ -692,7 +692,7 @@ TESTED_THROUGH = {
                            "rasters in and out: the tile test and every engine test"),
     "fileio/base/rasterize": (("tests/processing/test_offsettracking.py",),
                               "stable polygons burnt for offset tracking"),
-    "fileio/insar/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
+    "fileio/psds/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
                          "SLC stacks through the PS/DS engine tests"),
     "fileio/insar/stack_reference": (("tests/processing/test_engine_sbas.py",),
                                      "the automatic reference of SBAS stacks"),

@@ -112,7 +112,7 @@ def _slc(rows):
 
 def _amplitude():
     from insar_geohazards.algorithms.timeseries import ps
-    from insar_geohazards.fileio.insar.slc import SLC_BYTES_PER_PIXEL_DATE
+    from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)
     func = functools.partial(ps.amplitude_dispersion_block, calibration=None, threshold=0.25)
@@ -121,7 +121,7 @@ def _amplitude():
 
 def _phase_linking():
     from insar_geohazards.algorithms.timeseries.phase_linking import phase_link_block
-    from insar_geohazards.fileio.insar.slc import SLC_BYTES_PER_PIXEL_DATE
+    from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)
     func = functools.partial(phase_link_block, window=(5, 7))
