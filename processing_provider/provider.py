@@ -21,7 +21,7 @@ from ..algorithms.formats.products import read_stack_items
 from ..fileio.base.probe import NOT_DATA, quiet_gdal_reads, shared_probes
 from ..fileio.base.transaction import OutputTransaction
 from ..fileio.display.arrange import arrange_model_outputs
-from ..fileio.insar.stacks import filter_stack_files
+from ..fileio.timeseries.stacks import filter_stack_files
 from . import model_checks, tools
 from .inputs.declare import PathList, QuietRaster
 from .inputs.guard import missing_file_problem, range_problem

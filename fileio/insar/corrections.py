@@ -32,7 +32,7 @@ from ...algorithms.progress import SubProgress
 from ..base.blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from ..base.raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
 from ..base.writers import write_csv
-from .stacks import StackInput
+from ..timeseries.stacks import StackInput
 
 #: What a fit mask is made of, named when an interferogram has too few pixels in it.
 MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"

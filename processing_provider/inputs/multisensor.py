@@ -2,7 +2,7 @@
 
 Stacks come from SERIES (one raster of per-date LOS series per stack) and from a MANIFEST (CSV or JSON, one row
 per stack; interferogram stacks enter there). Per stack, a value given to the tool wins over the file's metadata
-(:mod:`..fileio.multisensor.multisensor`), and a contradiction is warned about naming both; a stack left without a
+(:mod:`..fileio.timeseries.multisensor`), and a contradiction is warned about naming both; a stack left without a
 geometry, a date or a needed wavelength is refused, naming it.
 """
 
@@ -27,9 +27,9 @@ from ...algorithms.formats.wavelength import choose_wavelength
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, angle_raster_problem, check_scalar
 from ...fileio.base.vector import file_layers
 from ...fileio.motion.series_nc import split_source
-from ...fileio.multisensor import multisensor as ms_io
-from ...fileio.multisensor import multisensor_products as ms_prod
-from ...fileio.multisensor.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
+from ...fileio.timeseries import multisensor as ms_io
+from ...fileio.timeseries import multisensor_products as ms_prod
+from ...fileio.timeseries.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
 from ..lazy import lazy_module
 from . import delivered, ids
 from .aliases import given
@@ -259,7 +259,7 @@ def _delivered_row(alg, context, r: dict, i: int, name: str, kind: str):
     """The stack of a manifest row given as its producer delivers it, or None (plain rasters): a LiCSAR frame or HyP3
     products (through the stack-spec reader of every stack tool, :func:`.stacks.product_stack`), a MintPy
     ``timeseries.h5`` (read through its GeoTIFF, :mod:`.delivered`), EGMS L2a/L2b points (gridded,
-    :func:`~fileio.multisensor.multisensor_products.egms_file`)."""
+    :func:`~fileio.timeseries.multisensor_products.egms_file`)."""
     paths, where = r["path"], f"{MANIFEST} row {i + 1} ({name!r})"
     if kind in ("", "points") and len(paths) == 1 and ms_prod.is_egms_file(paths[0]):
         f, los = ms_prod.egms_file(paths[0], name, delivered.scratch_folder())
@@ -558,7 +558,7 @@ def model_dates_estimate(entries: list, gap_days: float, bridge_step_days: float
 
 
 def check_grid_size(entries: list, grid: ms_io.Grid, *, gap_days: float, max_memory_mb, dest: dict) -> int:
-    """Refuse a grid the run cannot handle (:func:`~fileio.multisensor.multisensor.grid_size_problem`) before anything
+    """Refuse a grid the run cannot handle (:func:`~fileio.timeseries.multisensor.grid_size_problem`) before anything
     is read; returns the number of model dates."""
     k = model_dates_estimate(entries, gap_days)
     n_obs = sum(len(e.file.dates) or len(e.file.pairs) for e in entries)

@@ -33,7 +33,6 @@ from ..base.raster import RasterInfo, RasterWriter, open_raster, raster_info
 from ..base.series_tiles import series_tile_size
 from ..base.writers import write_csv
 from ..display import styles
-from ..insar.stacks import MILLIMETRES, filter_stack_files, open_stack, stack_source
 from .multisensor_grid import (  # noqa: F401 - the tool's grid, read through this module
     RESAMPLINGS,
     Grid,
@@ -44,6 +43,7 @@ from .multisensor_grid import (  # noqa: F401 - the tool's grid, read through th
     grid_size_problem,
     output_grid,
 )
+from .stacks import MILLIMETRES, filter_stack_files, open_stack, stack_source
 
 #: Default-domain metadata of the time-series outputs, read by the time-series dock.
 COMPONENT_KEY, SIGMA_KEY, GROUP_KEY, SOURCES_KEY = ("TIMESERIES_COMPONENT", "TIMESERIES_SIGMA_OF", "TIMESERIES_GROUP",
