@@ -16,7 +16,7 @@ from ...algorithms.progress import SubProgress, check_canceled
 from ..base.blocks import GdalOpener, run_blocks
 from ..base.metadata import HISTORY_KEY, geotiff_metadata
 from ..base.raster import RasterInfo, RasterWriter
-from ..insar.unwrap import is_complex
+from ..unwrap.unwrap import is_complex
 
 
 class LookedSource:

@@ -709,7 +709,7 @@ TESTED_THROUGH = {
                                 "outputs written whole or not at all, checked where a run is cancelled or fails"),
     "fileio/insar/troposphere": (("tests/processing/test_troposphericcorrection.py",),
                                  "the troposphere tool's file side"),
-    "fileio/insar/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
+    "fileio/unwrap/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
     "fileio/display/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),
                                "where a run's results land in the project: a desktop session's layer tree"),
     "fileio/base/overviews": (("tests/processing/test_output_overviews.py",), "overviews of large raster outputs"),
