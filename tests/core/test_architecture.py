@@ -285,7 +285,7 @@ def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_fu
 #: The floors of fileio/, lowest first (fileio/__init__.py): a module imports the core, its own floor and lower
 #: ones, never a higher one, so each floor can be read knowing only those below it.
 FILEIO_FLOORS = ("base", "display", "motion", "formats", "geometry", "timeseries", "psds", "unwrap", "insar",
-                 "interferograms", "kinematics", "ada", "models", "faults", "hazard", "multisensor")
+                 "interferograms", "kinematics", "ada", "models", "faults", "hazard")
 
 
 def test_fileio_floors_import_only_lower_floors():
