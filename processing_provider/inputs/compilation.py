@@ -11,12 +11,12 @@ from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ...algorithms import kernel_families
 from ..lazy import lazy_module
 from .feedback import CompilationShare, compilation_share
 
 #: numba's shim imports numba (~0.1 CPU-s): bound lazily, as the tools bind their kernels
 _numba = lazy_module("...algorithms._numba", __package__)
+kernel_families = lazy_module("...algorithms.kernel_families", __package__)
 from ...algorithms.errors import OperationCanceled  # noqa: E402
 
 #: ``auto`` (default): a run whose kernels are not compiled starts their compilation in the background (a detached

@@ -28,7 +28,6 @@ from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M,
 from ...fileio.base.vector import file_layers
 from ...fileio.motion.series_nc import split_source
 from ...fileio.timeseries import multisensor as ms_io
-from ...fileio.timeseries import multisensor_products as ms_prod
 from ...fileio.timeseries.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
 from ..lazy import lazy_module
 from . import delivered, ids
@@ -37,6 +36,8 @@ from .stacks import product_stack, raster_list_paths
 
 #: the multi-sensor core holds numba kernels: bound lazily, as the tools bind theirs
 ms_core = lazy_module("...algorithms.timeseries.multisensor", __package__)
+#: products as delivered, read only when the tool runs
+ms_prod = lazy_module("...fileio.timeseries.multisensor_products", __package__)
 
 if TYPE_CHECKING:
     from ...algorithms.timeseries.multisensor import NorthModel
