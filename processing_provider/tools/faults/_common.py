@@ -10,11 +10,14 @@ from qgis.core import (
 )
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.kernel_families import OKADA_BYTES, OutputWork
 from ...inputs import declare, ids
 from ...inputs.acquisition import user_number
 from ...inputs.aliases import given
 from ...inputs.declare import km_parameter
+from ...lazy import lazy_module
+
+#: the kernel families' table, read when a run sizes its work
+kernel_families = lazy_module("....algorithms.kernel_families", __package__)
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
 OKADA_KERNELS = ("elastic.okada", "elastic.okada_planes")
@@ -77,7 +80,7 @@ class _FaultSourceMixin:
             n = points(crs)
         except (ValueError, OSError, RuntimeError, QgsProcessingException):
             return None
-        return OutputWork(OKADA_BYTES * n * len(faults) * evaluations)
+        return kernel_families.OutputWork(kernel_families.OKADA_BYTES * n * len(faults) * evaluations)
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""
