@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import GeohazardError
+
 #: Radar wavelengths in metres (carrier frequency -> c / f).
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 SENTINEL1_WAVELENGTH_M = SPEED_OF_LIGHT_M_S / 5.405e9  # 0.05546576 m
@@ -124,8 +126,6 @@ def dem_error_phase_per_m(bperp_m, *, wavelength_m: float, slant_range_m: float,
     ndarray, shape (n_dates,)
         Radians per metre of height error (Hanssen 2001, eq. 2.5.11, doi:10.1007/0-306-47633-9).
     """
-    from .errors import GeohazardError
-
     if not (wavelength_m > 0 and slant_range_m > 0 and 0 < incidence_deg < 90):
         raise GeohazardError(
             f"wavelength_m ({wavelength_m}), slant_range_m ({slant_range_m}) must be > 0 and "

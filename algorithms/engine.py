@@ -54,6 +54,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 import numpy as np
 
 from .errors import GeohazardError, OperationCanceled
+from .optional import require
 from .progress import check_canceled, ensure, info
 
 #: Memory budget of one block (all inputs, outputs and temporaries), MB.
@@ -549,8 +550,6 @@ class DaskExecutor(ClosedOnExit):
 
     def __init__(self, scheduler: str = "local", *, n_workers: Optional[int] = None, processes: Optional[bool] = None,
                  threads_per_worker: int = 1, connect_timeout: str = "20s"):
-        from .optional import require
-
         require("dask", "A Dask scheduler (DASK_SCHEDULER)")
         require("distributed", "A Dask scheduler (DASK_SCHEDULER)")
         from distributed import Client, LocalCluster

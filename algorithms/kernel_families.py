@@ -21,6 +21,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .geometry.los import los_unit_vector
+from .optional import install_line
+from .timeseries.network import build_network
+
 D0 = dt.date(2020, 1, 1)
 
 
@@ -87,8 +91,6 @@ def _dates(n: int, days: int = 12) -> list:
 
 
 def _network(n: int):
-    from .timeseries.network import build_network
-
     dates = _dates(n)
     return build_network([(dates[i], dates[j]) for i in range(n) for j in (i + 1, i + 2, i + 3) if j < n])
 
@@ -260,7 +262,6 @@ def warm_unwrap(scale: int = 1) -> int:
 
 
 def warm_multisensor(scale: int = 1) -> int:
-    from .geometry.los import los_unit_vector
     from .timeseries import multisensor as ms
 
     rng = np.random.default_rng(8)
@@ -494,8 +495,6 @@ def numba_missing_message(slowdown: Optional[float] = None, *, kernels=None) -> 
     """The one-line install of numba for this platform, and what its absence costs: with ``kernels`` (a tool's
     ``KERNELS``), the measured slowdown of each kernel family the tool uses; else ``slowdown`` (a ratio) when
     given."""
-    from .optional import install_line
-
     costs = measured_costs().get("families", {})
     parts = []
     for family in families_of(kernels) if kernels else ():

@@ -28,9 +28,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from osgeo import gdal  # noqa: E402
 
 from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
-from insar_geohazards.algorithms.hazard import damage as dpm  # noqa: E402
-from insar_geohazards.algorithms.hazard import mining as pim  # noqa: E402
+from insar_geohazards.algorithms.hazard import damageproxy as dpm  # noqa: E402
 from insar_geohazards.algorithms.hazard import mining_fit as pimfit  # noqa: E402
+from insar_geohazards.algorithms.hazard import miningsubsidence as pim  # noqa: E402
 
 OUT = os.path.join(HERE, "img")
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs")

@@ -43,7 +43,8 @@ def main():
     import numpy as np
     from matplotlib.patches import Circle
 
-    from insar_geohazards.algorithms.interferograms import basin_sim, detection
+    from insar_geohazards.algorithms.interferograms import basin_sim
+    from insar_geohazards.algorithms.interferograms import basindetection as detection
 
     with open(os.path.join(ROOT, "models", "detector", "basin_detector.json"), encoding="utf-8") as f:
         model = detection.check_model(json.load(f))

@@ -33,7 +33,7 @@ def simulated(seed: int = 1):
     import numpy as np
 
     sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-    from insar_geohazards.algorithms.interferograms import filtering
+    from insar_geohazards.algorithms.interferograms import interferogramfilter as filtering
 
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:160, 0:160].astype(float)

@@ -69,7 +69,7 @@ def main():
     fig.savefig(os.path.join(IMG, "models_radarsat.png"))
 
     # 2. inverse velocity on a synthetic failure with known time (1/v = A (tf - t))
-    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure
+    from insar_geohazards.algorithms.models.inversevelocity import forecast_failure
     from insar_geohazards.fileio.display.charts import forecast as plot_forecast
 
     days = np.arange(0, 372, 6.0)

@@ -103,7 +103,7 @@ def mining_time(processing, work):
     """SIMULATED: a 600 x 240 m longwall 300 m deep, 3 m mined, extraction ended 2021-02-01; a vertical series of
     12-day dates from 2021-01-04 with c = 1.3 /yr and 4 mm noise."""
     sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-    from insar_geohazards.algorithms.hazard.mining import Panel, pim_displacement
+    from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, pim_displacement
 
     e0, n0 = 520000.0, 2140000.0
     ring = [(e0, n0), (e0 + 600, n0), (e0 + 600, n0 + 240), (e0, n0 + 240)]

@@ -11,17 +11,27 @@ One sub-package per floor, lowest first; a floor imports the core and the floors
                 of series rasters, API that differs between QGIS 3.22 and 3.40+/Qt6 (compat)
 ``display``     .qml sidecars and styles of the outputs (styles), layers the Temporal Controller animates
                 (temporal), where a run's layers land in the project (arrange)
-``motion``      dated point / polygon layers and dated bands (points, series_nc), the ADA tools' point tables and
-                outlines (ada, features), kinematics' layers and grids, incidence / heading rasters and metric
-                pixel sizes (geometry), forecasts (forecast, displacement_forecast), swath profiles
+``motion``      shared: dated point / polygon layers and dated bands (points, series_nc), point tables read
+                fast, metric CRS and GeoPackage points written in bulk (ada), the displacement forecast's files
 ``formats``     products as delivered: a product's pairs on one grid (products, product_sources), GAMMA's
                 headerless rasters, MintPy results, EGMS tiles, a raster's declared unit (units)
-``insar``       interferogram stacks -> LOS mm blocks (stacks, stack_reference), SLC stacks, the interferogram
-                filter, unwrapping, the SBAS outputs (timeseries), the stack corrections (corrections,
-                troposphere, ramps), offset tracking, basin detection, target suitability
-``hazard``      fault traces, slip patches and LOS datasets (faults), mining subsidence, damage proxy,
-                susceptibility
-``multisensor`` the multi-sensor east/up time series: each stack's files, datum and products, the output grid
+
+Then one floor per toolbox group, named as the group's folder in ``processing_provider/tools/`` and
+``algorithms/``, each module named after the tool it serves (docs/architecture.md, "One name per toolbox group"):
+
+``geometry``    incidence / heading rasters, metric pixel sizes, LOS fields of points (geometry), strain rate
+``timeseries``  interferogram stacks -> LOS mm blocks (stacks, stack_reference: every stack tool's reader), the
+                SBAS outputs (timeseries), the multi-sensor series (multisensor, _grid, _datum, _products)
+``psds``        SLC stacks (slc)
+``unwrap``      unwrapping's files (unwrap)
+``insar``       the corrections group's floor: the stack corrections (corrections, troposphere, ramps)
+``interferograms`` interferogramfilter, basindetection, targetsuitability
+``kinematics``  kinematics' layers and grids (kinematics), offset tracking (offsettracking)
+``ada``         QGIS features of the ADA tools' inputs and outputs (features)
+``models``      the inverse-velocity forecasts (inversevelocity)
+``faults``      fault traces, slip patches and LOS datasets (faults)
+``hazard``      comparelayers, damageproxy, demdifference, miningsubsidence, slopestability, susceptibility,
+                swathprofile
 
 ``ui/`` imports from here, never from a tool.
 """

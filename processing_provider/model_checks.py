@@ -43,7 +43,6 @@ def _quiet(name, original):
     def method(self, *args, **kwargs):
         if not _uses_our_tools(self):
             return original(self, *args, **kwargs)
-        from ..fileio.base.probe import quiet_gdal_reads
 
         context = args[1] if len(args) > 1 else kwargs.get("context")
         before = _layer_ids(context)
@@ -71,8 +70,6 @@ def preload_raster_lists(model, parameters, context) -> list:
     dialog's check, the run, the history), before its GDAL provider opens it. Loaded here with the GDAL provider
     as QGIS loads them (no default style, no CRS prompt), the same layers, without the lines."""
     from qgis.core import QgsProcessing, QgsProject, QgsRasterLayer
-
-    from ..fileio.base.probe import NOT_DATA
 
     store = _store(context)
     if store is None or not isinstance(parameters, dict):
@@ -146,8 +143,6 @@ def mark_quiet(context, before: set) -> None:
 
 
 def _file_of(layer) -> str:
-    from ..fileio.base.probe import strip_uri
-
     return strip_uri(layer.source())
 
 
@@ -214,6 +209,9 @@ def _forget(key) -> None:
 #: Shipped models running in this thread (their steps run in the model's thread, one after the other).
 import threading  # noqa: E402
 
+from ..fileio.base.probe import NOT_DATA, quiet_gdal_reads, strip_uri  # noqa: E402
+from ..fileio.base.raster import RASTER_EXT  # noqa: E402
+
 _MODEL_RUN = threading.local()
 
 
@@ -257,8 +255,6 @@ def raster_layer(context, path: str, index: dict | None = None):
     ``index``: the store's :func:`_raster_index`, kept up to date here (several paths looked up in one pass)."""
     from qgis.core import QgsRasterLayer
 
-    from ..fileio.base.probe import quiet_gdal_reads
-
     store = context.temporaryLayerStore() if context is not None else None
     if store is None or not isinstance(path, str) or not os.path.isfile(path):
         return None
@@ -287,8 +283,6 @@ def keep_rasters(context, paths) -> int:
     the store is found by its source instead. The callers give those rasters only: the files of a folder output
     or of a list input are no step's variables (opening each of them as a layer cost more than the chain's own
     work on a small stack). Returns the number of rasters kept."""
-    from ..fileio.base.raster import RASTER_EXT
-
     paths = [p for p in paths if isinstance(p, str) and p.lower().endswith(RASTER_EXT)]
     store = context.temporaryLayerStore() if context is not None and paths else None
     if store is None:

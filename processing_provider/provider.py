@@ -16,7 +16,16 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .tools._base import GROUPS, PROVIDER_ICON, help_url
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.products import read_stack_items
+from ..fileio.base.probe import NOT_DATA, quiet_gdal_reads, shared_probes
+from ..fileio.base.transaction import OutputTransaction
+from ..fileio.display.arrange import arrange_model_outputs
+from ..fileio.timeseries.stacks import filter_stack_files
+from . import model_checks, tools
+from .inputs.declare import PathList, QuietRaster
+from .inputs.guard import missing_file_problem, range_problem
+from .tools._base import GROUPS, PROVIDER_ICON, GeohazardAlgorithm, help_url, run_title
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
@@ -30,9 +39,6 @@ MODEL_MAIN_OUTPUTS = {"correctedsbas": ("demerror:VELOCITY",),
 
 def algorithm_classes() -> list:
     """Every tool class of the plugin, in the order of their modules' paths."""
-    from . import tools
-    from .tools._base import GeohazardAlgorithm
-
     classes = []
     for info in sorted(pkgutil.walk_packages(tools.__path__, tools.__name__ + "."), key=lambda m: m.name):
         if info.ispkg or info.name.rsplit(".", 1)[-1].startswith("_"):
@@ -115,9 +121,6 @@ def model_algorithms() -> list:
             return f & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
 
         def checkParameterValues(self, parameters, context):
-            from ..algorithms.errors import GeohazardError
-            from .inputs.guard import missing_file_problem, range_problem
-
             try:
                 parameters = expand_model_folders(self, parameters)
             except GeohazardError as exc:
@@ -136,12 +139,8 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from ..fileio.base.probe import quiet_gdal_reads, shared_probes
-            from ..fileio.base.transaction import OutputTransaction
-
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters, keep_products=True))
             run = OutputTransaction().begin({})
-            from . import model_checks
 
             try:
                 # QGIS loads each step's raster inputs as layers of the run's context, with a default renderer
@@ -161,9 +160,6 @@ def model_algorithms() -> list:
             if feedback is not None and run.notes:
                 feedback.pushInfo("Summary of the steps:\n" + "\n".join(f"  {n}" for n in run.notes))
             run.commit()
-            from ..fileio.display.arrange import arrange_model_outputs
-            from .tools._base import run_title
-
             arrange_model_outputs(self.name(), run_title(self, parameters, context), context, results or {},
                                   MODEL_MAIN_OUTPUTS.get(self.name(), ()))
             return results
@@ -195,8 +191,6 @@ def path_list_inputs(model):
     checked as paths, not opened as layers with every data provider), its raster inputs as
     :class:`.inputs.declare.QuietRaster` (checked without statistics left beside the file), in the same order."""
     from qgis.core import QgsProcessing
-
-    from .inputs.declare import PathList, QuietRaster
 
     kinds = (QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeFile)
 
@@ -267,9 +261,6 @@ def expand_model_folders(model, parameters, *, keep_products: bool = False) -> d
     the steps read the product whole (its metadata files give the scene values, baselines and reference)."""
     from qgis.core import QgsProcessing
 
-    from ..algorithms.errors import GeohazardError
-    from ..fileio.insar.stacks import filter_stack_files
-
     out = dict(parameters)
     for d in model.parameterDefinitions():
         if d.type() != "multilayer" or d.layerType() != QgsProcessing.SourceType.TypeRaster:
@@ -299,16 +290,11 @@ def expand_model_folders(model, parameters, *, keep_products: bool = False) -> d
 
 def _side_car(item) -> bool:
     """Whether ``item`` is a path to a file that is never data itself (``.aux.xml``, ``.ovr`` ...)."""
-    from ..fileio.base.probe import NOT_DATA
-
     return isinstance(item, str) and item.lower().endswith(NOT_DATA) and os.path.isfile(item)
 
 
 def _is_product(items, name: str) -> bool:
     """True when ``items`` (folders, files) are a product as delivered that the stack tools read whole."""
-    from ..algorithms.errors import GeohazardError
-    from ..algorithms.formats.products import read_stack_items
-
     if not all(isinstance(i, str) for i in items):
         return False
     try:

@@ -127,7 +127,7 @@ def los_projection_frozen(info, *, dem=None, inc_path=None, inc_kind=0, read_hea
     from insar_geohazards.algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, read_band
-    from insar_geohazards.fileio.motion.geometry import incidence_to_degrees, metric_pixel_size
+    from insar_geohazards.fileio.geometry.geometry import incidence_to_degrees, metric_pixel_size
 
     out = {}
     if vertical:
@@ -268,13 +268,13 @@ def coulomb_grid_frozen(gt, nrows, ncols, table, depths, *, regional, mu, nu, fr
 # --------------------------------------------------------------------------- time-series models on rasters
 def models_raster_frozen(path, dates, opts, breaks, min_dbic):
     """The raster loop of ``timeseriesmodels`` before the engine; returns (names, (bands, rows, cols) float32)."""
-    from insar_geohazards.algorithms.progress import SubProgress, iter_blocks
-    from insar_geohazards.algorithms.timeseries.breakpoints import detect_breakpoints
-    from insar_geohazards.algorithms.timeseries.model_blocks import (  # moved verbatim from the tool
+    from insar_geohazards.algorithms.models.model_blocks import (  # moved verbatim from the tool
         breakpoint_bands,
         model_columns,
     )
-    from insar_geohazards.algorithms.timeseries.models import fit_models
+    from insar_geohazards.algorithms.models.timeseriesmodels import fit_models
+    from insar_geohazards.algorithms.progress import SubProgress, iter_blocks
+    from insar_geohazards.algorithms.timeseries.breakpoints import detect_breakpoints
     from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS, raster_info, read_bands
 
     info = raster_info(path)

@@ -59,7 +59,7 @@ def our_fit(folder):
 
     from insar_geohazards.algorithms.hazard import demdifference as dd
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.hazard import dem_difference as io
+    from insar_geohazards.fileio.hazard import demdifference as io
 
     ref, other = (os.path.join(folder, n) for n in ("ref.tif", "other.tif"))
     info = raster_info(ref)

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from qgis.PyQt.QtCore import QCoreApplication, QEventLoop, QObject, pyqtSignal
 
+from ..fileio.base.probe import c_error_handler
+
 
 class BackgroundReads(QObject):
     """One worker thread running reads in order; ``submit(read, done)`` returns at once, ``done(result, error)`` is
@@ -36,8 +38,6 @@ class BackgroundReads(QObject):
         return token
 
     def _run(self, token: int, read) -> None:
-        from ..fileio.base.probe import c_error_handler
-
         try:
             with c_error_handler():  # GDAL's messages of this thread never enter QGIS's handler (and its log's slots)
                 result, error = read(), None

@@ -25,6 +25,9 @@ import time
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
 from qgis.PyQt.QtCore import QSettings, QTimer
 
+from ..algorithms import kernel_families
+from ..algorithms.kernel_families import FAMILIES
+
 SETTINGS_KEY = "insar_geohazards/kernels_warmed_version"
 PACKAGE = __package__.rsplit(".", 1)[0]
 START_DELAY_MS = 20000
@@ -78,7 +81,6 @@ class WarmUpTask(QgsTask):
         """Why the child of family ``name`` did not compile it ("" when it did)."""
         import json
 
-        from ..algorithms.kernel_families import BY_NAME, family_ready
 
         line = next((ln for ln in output.splitlines() if ln.startswith("{")), "")
         try:
@@ -91,7 +93,7 @@ class WarmUpTask(QgsTask):
             return f"{self.python} has no numba"
         if list(res.get("python", [])) != list(sys.version_info[:2]):
             return f"{self.python} is Python {res.get('python')}, not this QGIS's {list(sys.version_info[:2])}"
-        if not family_ready(BY_NAME[name]):
+        if not kernel_families.family_ready(kernel_families.BY_NAME[name]):
             return "the family was not recorded compiled"
         return ""
 
@@ -149,8 +151,6 @@ class KernelsPart:
 
     def start_warm_up(self, names=None):
         """Queue the warm-up task (all families, most used first); returns it (None without a Python to run)."""
-        from ..algorithms.kernel_families import FAMILIES
-
         python = python_executable()
         if not python or (self.task is not None and self.task.status() not in (QgsTask.TaskStatus.Complete,
                                                                                QgsTask.TaskStatus.Terminated)):

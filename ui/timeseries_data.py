@@ -37,6 +37,7 @@ from qgis.core import (
 from ..algorithms.errors import GeohazardError
 from ..fileio.base.probe import distinct_files, gdal_thread_options
 from ..fileio.base.raster import open_raster, raster_info
+from ..fileio.base.series_tiles import SERIES_PICK_BYTES
 from ..fileio.motion.points import date_fields_of, raster_dates
 
 #: Fields naming a point, first found wins (PS products, EGMS, our outputs).
@@ -200,8 +201,6 @@ def read_pixel(path: str, x: float, y: float, name: str):
 def _decode_threads(path: str):
     """``ALL_CPUS`` for a file whose one-pixel read decodes more than a pick's budget (a series written in large
     tiles, before the series layout of :mod:`fileio.base.series_tiles`): GDAL then decodes its tiles on every core."""
-    from ..fileio.base.series_tiles import SERIES_PICK_BYTES
-
     try:
         ds = open_raster(path, os.path.basename(path))
         bx, by = ds.GetRasterBand(1).GetBlockSize()

@@ -1,6 +1,6 @@
 """Fits, plot and tables of the time-series dock (matplotlib figure, CSV); no widgets.
 
-The fits are the core's temporal models (:mod:`algorithms.timeseries.models`) and breakpoint
+The fits are the core's temporal models (:mod:`algorithms.models.timeseriesmodels`) and breakpoint
 test (:mod:`algorithms.timeseries.breakpoints`); this module formats their parameters and draws
 them.
 """
@@ -19,8 +19,8 @@ import numpy as np
 
 from ..algorithms.conventions import DAYS_PER_YEAR
 from ..algorithms.errors import GeohazardError
+from ..algorithms.models.timeseriesmodels import MODELS, TimeBase, fit_model, fit_models, predict, seasonal_amplitude
 from ..algorithms.timeseries.breakpoints import KIND_NAMES, STEP, detect_breakpoints
-from ..algorithms.timeseries.models import MODELS, TimeBase, fit_model, fit_models, predict, seasonal_amplitude
 
 #: (stored value, label) of the model combo; "best" picks among MODELS by BIC.
 MODEL_CHOICES = (

@@ -58,6 +58,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
+from ..algorithms.optional import missing_message
 from .background import BackgroundReads
 from .timeseries_data import (
     PixelPick,
@@ -986,8 +987,6 @@ class PolygonTool(QgsMapTool):
 def missing_package_message(exc: ImportError) -> str:
     """What to install when the dock cannot be built because ``exc`` (an import) failed: the package, the install
     line for this platform (:mod:`algorithms.optional`)."""
-    from ..algorithms.optional import missing_message
-
     name = (getattr(exc, "name", None) or str(exc)).split(".")[0]
     return missing_message(name, "The InSAR time-series viewer") + " The Processing tools work without it."
 

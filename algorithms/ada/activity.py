@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import njit
+from ..engine import Block, LocalExecutor, process_blocks
 from ..errors import GeohazardError
 
 STATE_ACTIVE = "active"
@@ -124,8 +125,6 @@ def points_in_polygons_blocks(x, y, polygons, *, block_points: int = 250_000, ex
     :func:`algorithms.engine.open_executor`).
     """
     import functools
-
-    from ..engine import Block, LocalExecutor, process_blocks
 
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)

@@ -58,6 +58,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GeohazardError
+from ..formats.dates import field_name
 from ..progress import SubProgress, check_canceled, ensure, info, warn
 from .neighbourhood import neighbourhood_stats
 
@@ -823,8 +824,6 @@ def ada_attributes(x_m, y_m, velocity_mm_yr, labels, *, nb_active=None, nb_all=N
 
 def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
     """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
-    from ..formats.dates import field_name
-
     a, k = result.attributes, result.n_ada
     fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
               "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,

@@ -43,7 +43,9 @@ from ..errors import GeohazardError
 from ..formats.baselines import is_hyp3_parameters, read_baselines
 from ..formats.dates import parse_date, parse_date_pair
 from ..formats.geometry_meta import MAX_BASELINE_M, date_baselines_from_pairs
+from ..optional import require
 from ..ordered import columnwise_matmul, sum_first_axis
+from .velocity_filter import adaptive_velocity_filter
 
 
 def years_since_first(dates: Sequence[_dt.date]) -> np.ndarray:
@@ -163,7 +165,6 @@ def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m:
         out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
     if years is None or int(filter_window_px) <= 1:
         return _own_rows(block, out)
-    from .velocity_filter import adaptive_velocity_filter
 
     f = adaptive_velocity_filter(out["velocity_mm_yr"], out["velocity_std_mm_yr"], window_px=filter_window_px,
                                  weighting=filter_weighting)
@@ -214,8 +215,6 @@ def _read_csv(path: str) -> dict:
 
 def _read_h5(path: str) -> tuple[dict, dict]:
     """MintPy timeseries.h5 (``date``, ``bperp`` per date) or ifgramStack.h5 (``date``, ``bperp`` per pair)."""
-    from ..optional import require
-
     h5py = require("h5py", "BASELINES: reading a MintPy HDF5 file")
 
     with h5py.File(path, "r") as f:

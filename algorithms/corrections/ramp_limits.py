@@ -35,7 +35,16 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
-from .ramps import TERM_POWERS, MaskTooSmallError, per_date_coefficients, scaled_coordinates, solve_normals
+from .ramps import (
+    TERM_POWERS,
+    MaskTooSmallError,
+    _subtract_surfaces,
+    per_date_coefficients,
+    ramp_normal_block,
+    scaled_coordinates,
+    solve_normals,
+    sum_rows,
+)
 from .trend import Z_DEFAULT, split_trend, trend_scatter_se
 
 #: How an extrapolating mask is handled: fit on every coherent pixel, fit on the mask and cap, refuse.
@@ -246,8 +255,6 @@ def limited_fit_apply_block(block, inputs: dict, *, kind: str = "linear", cohere
     the limits (:func:`guarded_ramps` without dates) and remove them. Returns ``corrected`` ``(M, rows, cols)``
     float32, the removed ``coef`` ``(M, k)``, the mask's normal equations, each interferogram's ``leverage`` and
     ``capped`` (bool) and ``swapped`` (fitted on every coherent pixel)."""
-    from .ramps import _subtract_surfaces, ramp_normal_block, sum_rows
-
     data = np.asarray(inputs["stack"])
     f0 = block.files[0] if block.files is not None else 0
     normals = sum_rows(ramp_normal_block(block, inputs, kind=kind, coherence_threshold=coherence_threshold,

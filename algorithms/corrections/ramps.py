@@ -31,6 +31,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..engine import Block
 from ..errors import GeohazardError
 from ..ordered import add_rows
 
@@ -262,8 +263,6 @@ class FitSums:
 
 def sum_rows(parts: dict, n_window_rows: int = 1) -> dict:
     """The totals of one block's per-row sums (a block of whole images): :class:`FitSums` of that block alone."""
-    from ..engine import Block
-
     rows = next(iter(v for k, v in parts.items() if k != "window_row")).shape[0]
     acc = FitSums(n_window_rows=n_window_rows)
     acc(Block(0, 0, rows, 0, rows, rows, 1), parts)
@@ -415,8 +414,6 @@ def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.n
     ``per_date`` = ``(ref_index, sec_index, n_dates, signs)`` for the network-consistent mode.
     Returns ``(corrected, coefficients (M, k))``.
     """
-    from ..engine import Block
-
     stack = np.asarray(stack, np.float64)
     m, h, w = stack.shape
     blk = Block(0, 0, h, 0, h, h, w)

@@ -50,8 +50,10 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..conventions import radians_per_m
+from ..engine import Block
 from ..errors import GeohazardError
 from .ramps import MaskTooSmallError, per_date_coefficients, row_power_sums, sum_rows
+from .trend import span_correlation, split_trend
 
 #: Input units (the order of the tools' INPUT_UNITS): radians growing with range, radians
 #: growing toward the satellite, LOS metres and LOS millimetres positive toward the satellite.
@@ -407,8 +409,6 @@ def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *,
     smaller share :func:`lateral_reliability` of its two terms and those of the plain model for the rest, before the
     trends are guarded.
     """
-    from .trend import span_correlation, split_trend
-
     coef = np.asarray(coef, np.float64)
     m, n_win, k = coef.shape
     n_dates = len(years)
@@ -604,8 +604,6 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
     ``per_date`` = ``(ref_index, sec_index, n_dates, signs)``; with ``years`` ``(N,)`` too, the trend of the
     per-date slopes is guarded with ``z`` (:func:`guarded_elevation_per_date`). ``filter_px``: high-pass
     estimation (:func:`high_pass_columns`); ``lateral``: the slope varies linearly across the scene."""
-    from ..engine import Block
-
     stack = np.asarray(stack, np.float64)
     m, h, w = stack.shape
     blk = Block(0, 0, h, 0, h, h, w)

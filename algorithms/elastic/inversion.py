@@ -36,8 +36,8 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GeohazardError
-from ..progress import check_canceled, ensure
-from .faults import Faults, moment
+from ..progress import SubProgress, check_canceled, ensure
+from .faults import Faults, discretize, moment
 from .okada import okada_greens
 
 
@@ -606,8 +606,6 @@ def search_dip(samples: Samples, faults: Faults, dips_deg, *, patch_length_m: fl
     table : ndarray (n_dips, 3)
         dip, RMS (mm), Mw for each dip tried.
     """
-    from .faults import discretize
-
     progress = ensure(progress)
     rows = []
     dips = [float(d) for d in dips_deg]
@@ -663,9 +661,6 @@ def invert_fault_slip(samples: Samples, faults: Faults, *, patch_length_m: float
     ``smoothing`` 0 = the L-curve corner (with a dip search: the corner at the faults' own dip, then kept
     fixed for every dip so the misfits compare). Returns ``(result, patches, index, dip_table)``;
     ``dip_table`` is ``None`` without a dip search (else rows of dip, RMS mm, Mw)."""
-    from ..progress import SubProgress
-    from .faults import discretize
-
     patches, index = discretize(faults, patch_length_m=patch_length_m, patch_width_m=patch_width_m)
     table = None
     if dips_deg is not None:

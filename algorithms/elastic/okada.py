@@ -49,6 +49,7 @@ import numpy as np
 from .._numba import njit, prange
 from ..errors import GeohazardError
 from ..ordered import canonical_nan
+from ..progress import check_canceled
 from .okada_block import _gradients_kernel
 from .okada_corners import _plane_corners
 from .okada_dc3d import (  # noqa: F401 - dc3d, dc3d0, the source table's columns: public here too
@@ -208,8 +209,6 @@ def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, 
               progress):
     """``out (n_points, 3 or 12)`` and the points' shape; with ``gradients`` and shared corners the block
     kernel of :mod:`.okada_block` (vectorised over stations), else :func:`_sum_sources_kernel`."""
-    from ..progress import check_canceled
-
     if sources.shape[1] != len(SRC_COLUMNS):
         raise GeohazardError(f"sources must have {len(SRC_COLUMNS)} columns, got shape {sources.shape}")
     shape, (e, n, z) = _check_points(east_m, north_m, up_m)

@@ -35,7 +35,7 @@ from ..geometry.los import finite_vectors
 
 #: Contents of an incidence raster, index = the INCIDENCE_UNITS option (algorithms/geometry/los_blocks.py).
 INCIDENCE_CONTENTS = ("incidence_deg", "incidence_rad", "elevation_deg", "elevation_rad", "up_component")
-#: Contents of a heading raster, index = the HEADING_UNITS option (fileio/motion/geometry.py HEADING_KINDS).
+#: Contents of a heading raster, index = the HEADING_UNITS option (fileio/geometry/geometry.py HEADING_KINDS).
 HEADING_CONTENTS = ("heading_deg", "lv_phi_rad", "lv_phi_deg", "isce_los_azimuth_deg")
 _WORDS = {
     "incidence_deg": "an incidence angle in degrees", "incidence_rad": "an incidence angle in radians",

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional
 
 from ..errors import GeohazardError
+from .quantities import quantity
+from .wavelength import header_wavelength
 
 C_M_S = 299_792_458.0
 #: Name endings of a DEM/MAP parameter file.
@@ -157,9 +159,6 @@ def image_par(text: str, path: str) -> ImagePar:
         Naming the file and the key when a value is not a number or out of its range (a wrong unit).
     """
     import datetime as _dt
-
-    from .quantities import quantity
-    from .wavelength import header_wavelength
 
     name = os.path.basename(path)
     meta = parse_par(text)

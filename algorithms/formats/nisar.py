@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import GeohazardError
 from ..plausibility import WAVELENGTH_M
 from . import geometry_meta as gm
+from .gunw import refuse_nisar
 from .hdf5 import h5py_module
 from .producer_spec import RESERVED, WRAPPED_PRODUCT, Producer
 from .stack_spec import PairSpec, StackSpec, one_group, one_wavelength, product_files
@@ -192,8 +193,6 @@ def stack_claims(e, listing=None):
     if NAME.match(e.name):
         return True
     if e.name.upper().startswith("NISAR_"):
-        from .gunw import refuse_nisar
-
         refuse_nisar(e.name)
         return RESERVED
     return False

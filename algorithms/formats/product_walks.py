@@ -35,10 +35,12 @@ from typing import Optional
 
 from ..errors import GeohazardError
 from . import gamma
+from .baselines import read_gamma_bperp
 from .dates import parse_date_pair
 from .producer_spec import WRAPPED_STACK, Producer
 from .stack_spec import Entry, PairSpec, StackSpec, one_wavelength
 from .stack_spec import reason as _reason
+from .wavelength import GMTSAR_SC_IDENTITY, header_wavelength
 
 C_M_S = 299_792_458.0
 
@@ -168,8 +170,6 @@ def gamma_stack(entries: list) -> StackSpec:
         else:
             spec.geometry.setdefault(key, []).append((where, val))
     if bperp:
-        from .baselines import read_gamma_bperp
-
         table = {}
         for key, e in bperp.items():
             d1, d2 = parse_date_pair(key)
@@ -239,8 +239,6 @@ def prm_wavelength(prm: dict, rel: str) -> Optional[float]:
         Naming the file: not a number, not a SAR wavelength (millimetres read as metres), not of the band of the
         spacecraft ``SC_identity`` names.
     """
-    from .wavelength import GMTSAR_SC_IDENTITY, header_wavelength
-
     raw = prm.get("radar_wavelength")
     if not raw:
         return None
@@ -422,8 +420,6 @@ def _snap_values(spec: StackSpec, metas: list) -> None:
         except (ValueError, IndexError):
             return None
         return v if math.isfinite(v) and v != 99999.0 else None  # SNAP's 'no value'
-
-    from .wavelength import header_wavelength
 
     # SNAP writes the frequency in MHz, its unit as the attribute's (read with it), checked against MISSION's band
     wls = [(header_wavelength(m["radar_frequency"], key="radar_frequency", where=rel, default_unit="MHz",

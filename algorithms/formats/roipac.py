@@ -30,6 +30,7 @@ from .dates import parse_date_pair
 from .producer_spec import WRAPPED_STACK, Producer
 from .stack_spec import Entry, PairSpec, StackSpec
 from .stack_spec import reason as _reason
+from .wavelength import header_wavelength
 
 #: ``PROJECTION`` values of a longitude/latitude grid.
 GEOGRAPHIC = ("", "LL", "LATLON", "LAT/LON", "GEOGRAPHIC", "EQA")
@@ -79,8 +80,6 @@ def roipac_stack(entries: list) -> StackSpec:
         a wavelength that is not a SAR wavelength or not of its platform's band, two wavelengths in one stack, a
         pair given twice.
     """
-    from .wavelength import header_wavelength
-
     left: OrderedDict = OrderedDict()
     spec = StackSpec("ROI_PAC", "<pair>.unw with its .unw.rsc (band 2 the unwrapped phase)", [])
     cors = {e.path[:-4]: e for e in entries if e.name.lower().endswith(".cor") and rsc_of(e)}

@@ -41,6 +41,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..progress import check_canceled
 
 
 @dataclass
@@ -478,8 +479,6 @@ def decompose_point_sets(data, grid, *, north=0.0, weighted=False, max_condition
     dates : list of datetime.date
         Common dates (empty without ``ts``).
     """
-    from ..progress import check_canceled
-
     n_cells = grid.n_rows * grid.n_cols
     acc = EastUpAccumulator(n_cells, 1)
     for gi, d in enumerate(data):

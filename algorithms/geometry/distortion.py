@@ -45,9 +45,12 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .._numba import njit, prange
+from ..engine import CallableSource, plan_blocks, process_blocks
 from ..errors import GeohazardError, OperationCanceled
 from ..ordered import add_rows
+from ..progress import SubProgress
 from .los import check_incidence, los_unit_vector
+from .terrain import downslope_sensitivity
 
 #: Distortion classes (uint8 raster values; 0 = no data).
 ACTIVE_LAYOVER = 1
@@ -546,8 +549,6 @@ def classify_visibility(slope_deg, aspect_deg, incidence_deg, heading_deg, *, la
     sensitivity : ndarray of float64
         ``C`` (signed) for slopes, ``cos(theta)`` on flat pixels.
     """
-    from .terrain import downslope_sensitivity
-
     if not 0.0 < min_sensitivity <= 1.0:
         raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
     if not 0.0 <= flat_slope_deg < 90.0:
@@ -892,9 +893,6 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     """
     import functools
     import tempfile
-
-    from ..engine import CallableSource, plan_blocks, process_blocks
-    from ..progress import SubProgress
 
     check_map_options(geometries, strong_ratio, moderate_ratio, min_sensitivity, block_rows)
     dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()

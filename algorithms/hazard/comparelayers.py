@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from ..errors import GeohazardError
+from .swathprofile import bin_statistics
 
 #: The rows of the statistics table, in order, with their unit ("u": the products' unit).
 STATISTICS = (("n", ""), ("bias", "u"), ("std", "u"), ("rmse", "u"), ("nmad", "u"), ("median", "u"),
@@ -135,8 +136,6 @@ def binned_differences(along_in, values_in, along_ref, values_ref, *, length_m: 
     """Swath comparison along a line: the bin means of each product (bins of ``step_m`` along ``length_m``) and
     their difference, bins with both products only: ``distance_m``, ``input``, ``reference``, ``difference``,
     ``count_input``, ``count_reference``."""
-    from .profiles import bin_statistics
-
     si = bin_statistics(along_in, values_in, length_m, step_m)
     sr = bin_statistics(along_ref, values_ref, length_m, step_m)
     mi, mr = si["mean"][:, 0], sr["mean"][:, 0]

@@ -1,14 +1,15 @@
 """Displacement at future dates: a temporal model fitted to each series, evaluated at forecast dates with the
 uncertainty of a future measurement, optionally scored on held-out last dates.
 
-The models and their fitting are those of ``timeseriesmodels`` (:mod:`algorithms.timeseries.models`): the same
+The models and their fitting are those of ``timeseriesmodels`` (:mod:`algorithms.models.timeseriesmodels`): the same
 least squares, the same time axes (origin date, end of primary consolidation ``T_p``), the same information
 criteria. A forecast adds:
 
-* the **prediction** of the fitted model at dates after the series (:func:`~algorithms.timeseries.models.evaluate`);
+* the **prediction** of the fitted model at dates after the series
+  (:func:`~algorithms.models.timeseriesmodels.evaluate`);
 * its **1-sigma** as that of a future measurement, ``sqrt(J Cov J^T + sigma^2)``: the parameters' covariance
   propagated through the model's Jacobian ``J`` at the forecast date, plus the residual variance
-  ``sigma^2 = RSS / (n - p)`` (:func:`~algorithms.timeseries.models.prediction_sigma`);
+  ``sigma^2 = RSS / (n - p)`` (:func:`~algorithms.models.timeseriesmodels.prediction_sigma`);
 * the **hold-out score**: with ``holdout = N`` the model is fitted on the dates before the last ``N``, predicted
   on those, and the squared errors summed (RMSE over every series and held-out date); the forecast itself comes
   from a refit on all dates;
@@ -48,9 +49,7 @@ import numpy as np
 
 from ..errors import GeohazardError
 from ..formats.dates import parse_date
-from ..ordered import row_sums, sum_first_axis
-from ..progress import warn
-from ..timeseries.models import (
+from ..models.timeseriesmodels import (
     CRITERIA,
     PARAM_NAMES,
     TimeBase,
@@ -60,6 +59,8 @@ from ..timeseries.models import (
     information_criterion,
     jacobian,
 )
+from ..ordered import row_sums, sum_first_axis
+from ..progress import warn
 
 #: The forecast models, in the order of the tool's MODEL options 1..6 (0 = the best by the criterion).
 FORECAST_MODELS = ("linear", "annual", "quadratic", "logcreep", "consolidation", "expdecay")
@@ -138,7 +139,7 @@ def check_series_length(n_dates: int, model: str, holdout: int, *, name: str = "
     return usable
 
 
-#: Models that count time from the origin date (:class:`~algorithms.timeseries.models.TimeBase`).
+#: Models that count time from the origin date (:class:`~algorithms.models.timeseriesmodels.TimeBase`).
 ORIGIN_MODELS = ("logcreep", "consolidation", "expdecay")
 #: Rolling-origin hold-out: origins spread over the last ``ROLLING_SHARE`` of the dates, at most ``ROLLING_ORIGINS``
 #: (half: the earliest origin's horizon is as long as the forecasts a user asks for; with 0.3 the RMSE of the
@@ -655,7 +656,7 @@ def forecast_series(displacement_mm, dates, forecast_dates, *, model: str = BEST
         The information criterion that must also prefer a model over the line for :data:`BEST`.
     origin_date, primary_end_days :
         The event / loading date and ``T_p`` (days after it) of the logarithmic-creep, consolidation and
-        exponential-decay models (:class:`~algorithms.timeseries.models.TimeBase`).
+        exponential-decay models (:class:`~algorithms.models.timeseriesmodels.TimeBase`).
     holdout : int
         The last ``holdout`` dates are left out of a first fit and predicted (0 = no hold-out).
     thickness_m : array_like, shape (m,), optional

@@ -31,7 +31,7 @@ from scipy.optimize import least_squares
 
 from ..errors import GeohazardError
 from ..progress import check_canceled
-from .mining import (
+from .miningsubsidence import (
     HORIZONTAL_FACTOR,
     PROPAGATION_ANGLE_DEG,
     SUBSIDENCE_FACTOR,

@@ -28,7 +28,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
-from .mining import Panel, PimParameters, los_from_enu, pim_displacement
+from .miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, PimParameters, los_from_enu, pim_displacement
 
 #: Days of a year of the time factor (1/yr).
 YEAR_DAYS = 365.25
@@ -203,6 +203,4 @@ def time_grid_block(block, inputs, *, geotransform, panels, params: PimParameter
 def time_bytes_per_pixel(n_dates: int, n_panels: int) -> float:
     """Memory of one pixel of a :func:`time_grid_block`: the PIM's work arrays, the per-panel finals and the
     model over the dates (float64, twice for the reshape and the writer's copy)."""
-    from .mining import PIM_BYTES_PER_PIXEL
-
     return PIM_BYTES_PER_PIXEL + 8.0 * n_panels + 16.0 * n_dates + 8.0 * n_panels * n_dates

@@ -60,6 +60,9 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..geometry.decomposition import interpolate_to_dates, velocity_from_series
+from ..geometry.los import los_unit_vector
+from ..geometry.terrain import slope_aspect_metric
 
 #: Geometry condition number above which three components are not separable.
 DEFAULT_MAX_CONDITION = 10.0
@@ -424,8 +427,6 @@ def parse_geometries(text: str, n_inputs: int):
 
     Returns a list of ``(e, n, u, sigma or None, kind)`` with ``kind`` "los" or "azimuth".
     """
-    from ..geometry.los import los_unit_vector
-
     entries = [t.strip() for t in (text or "").split(";") if t.strip()]
     if len(entries) != n_inputs:
         raise GeohazardError(f"GEOMETRIES has {len(entries)} entries for {n_inputs} inputs; give one "
@@ -470,9 +471,6 @@ def motion3d_block(block, inputs, *, vectors, method="ls", constraint="auto", ma
     :func:`parse_geometries` list. Returns ``velocity`` (3, rows, cols) E/N/U, ``quality``
     (5, rows, cols) sigma E/N/U, condition, flag, and with ``common`` ``ts`` (3 * n_dates, ...).
     """
-    from ..geometry.decomposition import interpolate_to_dates, velocity_from_series
-    from ..geometry.terrain import slope_aspect_metric
-
     core = block.core
     m = len(vectors)
     obs = [np.asarray(inputs[f"obs{g}"], dtype=np.float64) for g in range(m)]

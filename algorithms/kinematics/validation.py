@@ -57,6 +57,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..formats.dates import parse_date
 
 #: Pass/fail thresholds (None disables one). ValInSAR accepts a dataset by combining the
 #: normalised RMSE with R^2; the numbers below are this project's defaults (not values
@@ -445,8 +446,6 @@ def read_station_csv(text: str, *, name: str = "stations CSV"):
     """
     import csv
     import io
-
-    from ..formats.dates import parse_date
 
     rows = list(csv.reader(io.StringIO(text)))
     rows = [r for r in rows if r and any(c.strip() for c in r)]

@@ -26,8 +26,8 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..models.timeseriesmodels import TimeBase, _as_2d, _batched_lsq, information_criterion
 from ..progress import check_canceled
-from .models import TimeBase, _as_2d, _batched_lsq, information_criterion
 
 #: Codes of :attr:`Breakpoints.kind`.
 NO_BREAK, STEP, TREND_CHANGE = 0, 1, 2

@@ -21,7 +21,7 @@ from insar_geohazards.algorithms.geometry import distortion as dist
 from insar_geohazards.fileio.base import raster
 from insar_geohazards.fileio.base.blocks import RunSettings
 from insar_geohazards.fileio.base.writers import compression_threads, exact_float_dtype
-from insar_geohazards.fileio.motion import geometry
+from insar_geohazards.fileio.geometry import geometry
 
 
 def main():

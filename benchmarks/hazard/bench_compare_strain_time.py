@@ -79,7 +79,7 @@ def main():
     np.gradient(ve, 20.0), np.gradient(vn, 20.0)
     print(f"floor: numpy.gradient of both components in memory: {cpu_s() - c0:.2f} CPU-s")
 
-    from insar_geohazards.algorithms.hazard.mining import Panel, pim_displacement
+    from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, pim_displacement
 
     e0, n0 = 500000.0 + n * 10.0 - 300, 4100000.0 - n * 10.0 - 120
     ring = [(e0, n0), (e0 + 600, n0), (e0 + 600, n0 + 240), (e0, n0 + 240)]

@@ -29,7 +29,7 @@ LINE = [[4.005e6, 2.005e6], [4.03e6, 2.02e6], [4.055e6, 2.025e6]]
 
 
 def core(n):
-    from insar_geohazards.algorithms.hazard import profiles as pr
+    from insar_geohazards.algorithms.hazard import swathprofile as pr
 
     x, y, v = cloud(n)
     line = pr.Line(np.array(LINE))

@@ -28,8 +28,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from testutils_basin_frames import GENERATORS, BasinFrame, precision_recall, score_frame  # noqa: E402
 
-from insar_geohazards.algorithms.interferograms import basin_sim, detection  # noqa: E402
-from insar_geohazards.fileio.insar.basins import load_model  # noqa: E402
+from insar_geohazards.algorithms.interferograms import basin_sim  # noqa: E402
+from insar_geohazards.algorithms.interferograms import basindetection as detection  # noqa: E402
+from insar_geohazards.fileio.interferograms.basindetection import load_model  # noqa: E402
 
 
 def training_family(seed):

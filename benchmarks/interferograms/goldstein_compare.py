@@ -6,8 +6,8 @@ seconds (one thread). Steps, each in its own Python (cases.py runs them):
 
     python3 goldstein_compare.py simulate DIR [SIZE]         # writes DIR/cases.npz
     PEER_PYTHON goldstein_compare.py dolphin DIR ALPHA       # dolphin.goldstein.goldstein(psize=32)
-    python3 goldstein_compare.py ours DIR ALPHA [STEP [SMOOTH]]   # algorithms.interferograms.filtering (SMOOTH_PX:
-                                                                  # the default when left out)
+    python3 goldstein_compare.py ours DIR ALPHA [STEP [SMOOTH]]   # algorithms.interferograms.interferogramfilter
+                                                                  # (SMOOTH_PX: the default when left out)
     python3 goldstein_compare.py table DIR ALPHA [STEP [SMOOTH]]  # the scores side by side
 """
 
@@ -80,7 +80,7 @@ def main(argv):
     elif mode == "ours":
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         sys.path.insert(0, os.path.join(root, ".build", "plugins"))
-        from insar_geohazards.algorithms.interferograms import filtering
+        from insar_geohazards.algorithms.interferograms import interferogramfilter as filtering
 
         kw = {} if smooth == "default" else {"smooth": int(smooth)}
         _run(folder, f"ours_{alpha}_{step}_{smooth}", lambda z: filtering.filter_array(

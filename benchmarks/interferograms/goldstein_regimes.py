@@ -11,8 +11,8 @@ its own Python (cases.py runs them):
     python3 goldstein_regimes.py frames DIR [SIZE]           # DIR/frames.npz
     python3 goldstein_regimes.py classic DIR                 # the independent classic filter (3 x 3 smoothing)
     PEER_PYTHON goldstein_regimes.py dolphin DIR             # dolphin.goldstein.goldstein(psize=32)
-    python3 goldstein_regimes.py ours DIR SMOOTH [QUALITY]   # algorithms.interferograms.filtering, SMOOTH_PX and
-                                                             # SMOOTH_QUALITY (the default when left out)
+    python3 goldstein_regimes.py ours DIR SMOOTH [QUALITY]   # algorithms.interferograms.interferogramfilter,
+                                                             # SMOOTH_PX and SMOOTH_QUALITY (the default when left out)
     python3 goldstein_regimes.py table DIR                   # everything found in DIR, side by side
 """
 
@@ -120,7 +120,7 @@ def main(argv):
     elif mode == "ours":
         smooth = int(argv[3])
         sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-        from insar_geohazards.algorithms.interferograms import filtering
+        from insar_geohazards.algorithms.interferograms import interferogramfilter as filtering
 
         quality = float(argv[4]) if len(argv) > 4 else filtering.SMOOTH_QUALITY_DEFAULT
         _run(folder, f"ours_s{smooth}_q{quality:g}", lambda z: filtering.filter_array(

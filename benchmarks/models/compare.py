@@ -14,7 +14,7 @@ import numpy as np
 import statsmodels.api as sm
 from scipy.optimize import curve_fit
 
-from insar_geohazards.algorithms.timeseries.models import TimeBase, design_matrix, fit_model
+from insar_geohazards.algorithms.models.timeseriesmodels import TimeBase, design_matrix, fit_model
 
 M = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 DATES = [dt.date(2018, 1, 3) + dt.timedelta(days=12 * i) for i in range(100)]

@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from insar_geohazards.algorithms.timeseries import inverse_velocity as iv
+from insar_geohazards.algorithms.models import inversevelocity as iv
 
 HALF_WAVELENGTH_MM = 27.7
 FAMILIES = ("steady", "seasonal", "step", "voight_after", "voight_inside")

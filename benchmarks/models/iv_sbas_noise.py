@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from insar_geohazards.algorithms.timeseries import inverse_velocity as iv
+from insar_geohazards.algorithms.models import inversevelocity as iv
 
 
 def sbas_errors(n_dates: int, neighbours: int, m: int, rng) -> np.ndarray:

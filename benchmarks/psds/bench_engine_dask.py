@@ -39,7 +39,7 @@ def main():
 
     from insar_geohazards.algorithms.timeseries import phase_linking, ps
     from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
-    from insar_geohazards.fileio.insar.slc import SlcStack, slc_block_rows
+    from insar_geohazards.fileio.psds.slc import SlcStack, slc_block_rows
 
     # the tools look the block functions up in their core modules at each run
     phase_linking.phase_link_block = _timed("phaselinking", phase_linking.phase_link_block)

@@ -1,4 +1,5 @@
-"""Reading the files of one block on several threads: stacks of compressed rasters (``fileio.insar.stacks.StackInput``).
+"""Reading the files of one block on several threads: stacks of compressed rasters
+(``fileio.timeseries.stacks.StackInput``).
 
 A block of a stack reads the same rows of every file. Compressed files are decoded when a block first reaches a
 row of their tiles (every 32 blocks of 8 rows for 256-row tiles), and decoding 300 such files on one thread was

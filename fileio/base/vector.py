@@ -29,6 +29,7 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import check_canceled
+from .probe import quiet_gdal_reads
 from .transaction import LIVE_TEMPS
 
 ogr.UseExceptions()
@@ -97,8 +98,6 @@ def file_layers(path: str) -> list:
     """``[(name, kind, features), ...]`` of the layers of a vector file in OGR's order (index 0 is the layer QGIS
     reads from a bare path), ``kind`` "point", "line", "polygon" or "" (no geometry: attribute tables such as a
     GeoPackage's series table); [] when OGR cannot open it."""
-    from .probe import quiet_gdal_reads
-
     with quiet_gdal_reads():
         try:
             ds = ogr.Open(path, 0)

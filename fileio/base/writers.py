@@ -8,6 +8,7 @@ import csv
 from osgeo import gdal
 
 from .probe import gdal_thread_options
+from .raster import RasterWriter
 
 
 @contextlib.contextmanager
@@ -65,7 +66,6 @@ class FirstBlockWriter:
     def write(self, block, result: dict) -> None:
         if self.writer is None:
             self.names = list(result["names"])
-            from .raster import RasterWriter
 
             self.writer = RasterWriter.like(self.path, self.info, count=len(self.names), descriptions=self.names,
                                             **self.kwargs).__enter__()

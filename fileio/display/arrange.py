@@ -13,7 +13,9 @@ import os
 
 from qgis.core import QgsProcessingLayerPostProcessorInterface
 
+from ...algorithms.formats.dates import parse_date
 from .styles import _KEEP_ALIVE, raster_unit
+from .temporal import make_temporal
 
 _RUN = {"n": 0}
 
@@ -24,8 +26,6 @@ RUN_KEY, RANK_KEY, VISIBLE_KEY = "insar_geohazards/run", "insar_geohazards/rank"
 def _dates_of(path: str) -> list:
     """Dates a result carries: a raster's band descriptions, a vector's ``DYYYYMMDD`` / ``YYYYMMDD`` fields."""
     from osgeo import gdal
-
-    from ...algorithms.formats.dates import parse_date
 
     def parsed(names):
         out = []
@@ -126,7 +126,6 @@ class _Arrange(QgsProcessingLayerPostProcessorInterface):
         if self.steps:  # the processing history, readable in Layer Properties > Metadata
             metadata.setHistory(self.steps)
         layer.setMetadata(metadata)
-        from .temporal import make_temporal
 
         make_temporal(layer)  # a time series animates with the Temporal Controller
         from qgis.core import QgsProject

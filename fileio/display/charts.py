@@ -22,6 +22,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.kinematics.triggers import seasonal_decomposition
+from ...algorithms.kinematics.validation import STATUS_REFERENCE
 from ...algorithms.optional import available, missing_message, require
 from ...algorithms.progress import warn
 
@@ -240,8 +242,6 @@ def correlation(res, path: str, *, column: int = 0, title: str = "", series=None
     ax3.set_ylabel("correlation r")
     ax3.grid(alpha=0.3)
     if series is not None:
-        from ...algorithms.kinematics.triggers import seasonal_decomposition
-
         sd, sv = series
         dec = seasonal_decomposition(sd, sv)
         ax4 = fig.add_subplot(rows, 1, 3)
@@ -260,8 +260,6 @@ def correlation(res, path: str, *, column: int = 0, title: str = "", series=None
 # ----------------------------------------------------------------------------------------- validation against GNSS
 def station(res, path: str, *, log=None) -> Optional[str]:
     """PNG of one station: the GNSS/levelling series projected on the LOS and the InSAR series."""
-    from ...algorithms.kinematics.validation import STATUS_REFERENCE
-
     if not can_draw("OUTPUT_PLOTS (station plots)", log):
         return None
     verdict = "pass" if res.passed else ("reference" if res.status == STATUS_REFERENCE else "fail")

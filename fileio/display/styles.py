@@ -22,6 +22,7 @@ from qgis.core import (
 )
 
 from ..base.compat import band_min_max
+from ..base.raster import read_band
 
 # Post-processors must outlive processAlgorithm(): QGIS keeps only a raw pointer.
 _KEEP_ALIVE: list = []
@@ -147,8 +148,6 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
     if not layer.isValid():
         return ""
     if vmax is None:
-        from ..base.raster import read_band
-
         data = read_band(path, band)
         finite = np.abs(data[np.isfinite(data)])
         vmax = float(np.percentile(finite, percentile)) if finite.size else 1.0

@@ -21,8 +21,10 @@ from osgeo import osr
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import h5_layers, mintpy
+from ...algorithms.formats.dates import field_name
 from ...algorithms.formats.hdf5 import DatedLayer
 from ..base.raster import RasterWriter
+from ..motion.ada import write_points_gpkg
 
 #: ``HDF5:"path"://dataset`` (QGIS's and GDAL's name of one dataset of an HDF5 file), quotes optional.
 _URI = re.compile(r'^(?P<driver>HDF5|NETCDF):"?(?P<path>.+?)"?:/{0,2}(?P<dataset>[^:"]+)$', re.I)
@@ -192,10 +194,7 @@ def write_points(layer: DatedLayer, out_path: str, *, mask: Optional[DatedLayer]
         The layer is not a displacement or velocity, or the points would hold more than :data:`MAX_POINT_VALUES`
         values (the message says how to make fewer).
     """
-    from ...algorithms.formats.dates import field_name
     from ...algorithms.timeseries.sbas import linear_velocity
-    from ..motion.ada import write_points_gpkg
-
     if not layer.is_displacement:
         raise GeohazardError(f"{layer.label}: points are made of a time series or a velocity, not of "
                              f"{layer.dataset!r}")

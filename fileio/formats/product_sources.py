@@ -11,12 +11,12 @@ from osgeo import gdal
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.stack_spec import StackSpec
+from ..base.probe import quiet_gdal_reads
+from . import gamma as gamma_io
 
 
 def raw_as_vrt(spec: StackSpec, folder: str) -> StackSpec:
     """The spec with its headerless rasters (GAMMA) replaced by raw VRTs in ``folder`` (GDAL's memory)."""
-    from . import gamma as gamma_io
-
     made: dict = {}
 
     def vrt(path):
@@ -142,8 +142,6 @@ def check_lookup_table(path: str) -> None:
         Naming the table (not the interferograms geocoded with it): cut short, or rows holding 0.
     """
     import numpy as np
-
-    from ..base.probe import quiet_gdal_reads
 
     name = _short_name(path)
     with quiet_gdal_reads():

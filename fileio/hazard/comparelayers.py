@@ -13,12 +13,17 @@ import tempfile
 import numpy as np
 from osgeo import gdal, ogr
 
+from ...algorithms import optional
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import is_date
 from ...algorithms.hazard import comparelayers as cl
+from ...algorithms.hazard import swathprofile as pr
+from ...algorithms.hazard.swathprofile import transformer
 from ..base import blocks, raster, vector
 from ..base.metadata import geotiff_metadata
 from ..display import styles
+from ..display.comparison_chart import comparison_chart
+from . import swathprofile as swath
 
 _VELOCITY_UNITS = {"mm/yr", "mm/year", "mm/a", "m/yr", "m/year", "cm/yr"}
 _DISPLACEMENT_UNITS = {"mm", "m", "cm"}
@@ -119,8 +124,6 @@ def _boxes_meet(a, b) -> bool:
 def sample_raster(info, x, y, point_wkt: str, name: str) -> np.ndarray:
     """Values of band 1 of a raster at points (the pixel each falls in; NaN outside or on nodata); ``x, y`` in
     ``point_wkt``, transformed to the raster's CRS. Only the window around the points is read."""
-    from ...algorithms.hazard.profiles import transformer
-
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if point_wkt and info.crs_wkt and point_wkt != info.crs_wkt:
         x, y = transformer(point_wkt, info.crs_wkt)(x, y)
@@ -168,8 +171,6 @@ def compare_points(sides, *, max_distance_m: float) -> tuple:
     """``(input, reference, (x, y, crs_wkt, columns))`` of a comparison where one side at least is points: points
     with points paired by the nearest within ``max_distance_m`` (m, INPUT's CRS), a raster sampled at the other
     side's points. The points written are INPUT's (REFERENCE's when INPUT is the raster), the unpaired too."""
-    from ...algorithms.hazard.profiles import transformer
-
     s_in, s_ref = sides
     if s_in["info"] is not None:  # a raster against points: at the reference points
         x, y, wkt, ref = _points_of(s_ref)
@@ -196,9 +197,6 @@ def compare_points(sides, *, max_distance_m: float) -> tuple:
 def compare_swaths(sides, lines_source, *, width_m: float, step_m: float, run, progress) -> tuple:
     """``(input, reference, (x, y, crs_wkt, columns))`` of a swath comparison: per line and bin, the mean of each
     product's samples within ``width_m / 2`` of the line, the bins where both have samples paired."""
-    from ...algorithms.hazard import profiles as pr
-    from ..motion import swath
-
     s_in = sides[0]
     in_wkt = s_in["info"].crs_wkt if s_in["info"] is not None else vector.wkt_of(s_in["table"].crs)
     metric, lines = swath.read_lines(lines_source, "LINE", in_wkt, step_m, progress, input_name=s_in["pid"])
@@ -233,12 +231,9 @@ def compare_swaths(sides, lines_source, *, width_m: float, step_m: float, run, p
 
 def chart(path: str, a, b, stats: dict, *, unit: str, names: tuple, output: str, feedback) -> dict:
     """The scatter and Bland-Altman chart, or a warning naming what to install when matplotlib is missing."""
-    from ...algorithms import optional
-
     if not optional.available("matplotlib"):
         feedback.pushWarning(f"{output} was not drawn: " + optional.missing_message("matplotlib", "The chart"))
         return {}
-    from ..display.comparison_chart import comparison_chart
 
     x, y = cl.paired(a, b)
     return {output: comparison_chart(path, x, y, stats, unit=unit, input_name=names[0], reference_name=names[1])}

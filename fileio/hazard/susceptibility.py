@@ -34,9 +34,11 @@ from osgeo import gdal, ogr, osr
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard.susceptibility import models, report, sampling, validation
+from ...algorithms.progress import SubProgress, info
 from ..base.blocks import raster_source, run_blocks
 from ..base.crs import crs_name, same_crs
 from ..base.raster import RASTER_EXT, RasterWriter, raster_info, require_projected
+from ..display import charts
 
 gdal.UseExceptions()
 
@@ -349,8 +351,6 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
     """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run.
 
     Returns ``{"auc": float or None, "result": SusceptibilityResult or None, "model": SusceptibilityModel}``."""
-    from ...algorithms.progress import SubProgress, info
-
     grid = raster_info(job.factors[0], job.names[0])
     loaded = load_model(job.model_in) if job.model_in else None
     if loaded is not None:
@@ -399,8 +399,6 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
     if job.output_model:
         save_model(job.output_model, model)
     if job.output_report:
-        from ..display import charts
-
         with open(job.output_report, "w", encoding="utf-8") as fh:
             fh.write(report.html_report(model, result, factor_files=job.factors,
                                         images=charts.susceptibility_images(result, log=progress),

@@ -1,1 +1,2 @@
-"""Interferogram and SLC stacks: corrections, unwrapping, SBAS outputs, offsets, interferogram tools."""
+"""The corrections group's floor: the stack corrections' passes over their files (corrections, troposphere,
+ramps)."""

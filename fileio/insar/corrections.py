@@ -12,7 +12,9 @@ from typing import Optional
 
 import numpy as np
 
-from ...algorithms.conventions import phase_to_los_mm
+from ...algorithms.conventions import phase_to_los_mm, radians_per_m, radians_per_mm
+from ...algorithms.corrections import closure as closure_mod
+from ...algorithms.corrections import network_mod
 from ...algorithms.corrections.closure import (
     ClosureStats,
     closure_offsets,
@@ -21,14 +23,16 @@ from ...algorithms.corrections.closure import (
     with_halo,
 )
 from ...algorithms.corrections.ramps import FitSums
+from ...algorithms.corrections.reference import reference_sums_block
 from ...algorithms.engine import CallableSource, StackSource, max_memory_bytes
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import gacos
+from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
 from ...algorithms.progress import SubProgress
 from ..base.blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from ..base.raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
 from ..base.writers import write_csv
-from .stacks import StackInput
+from ..timeseries.stacks import StackInput
 
 #: What a fit mask is made of, named when an interferogram has too few pixels in it.
 MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
@@ -142,8 +146,6 @@ def mask_sources(mask) -> dict:
 def stacking_sums(stack: Stack, run: RunSettings, progress) -> dict:
     """One block pass: per pixel the valid interferograms (``count``), the stacking-rate sums ``sdt``, ``dt2``
     (:func:`~..algorithms.corrections.reference.reference_sums_block`) and, with coherence, its mean ``coh``."""
-    from ...algorithms.corrections.reference import reference_sums_block
-
     h, w = stack.info.shape
     maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
     if stack.coh_paths is not None:
@@ -212,8 +214,6 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, p
 
 def mean_coherence(stack: Stack, run: RunSettings, progress) -> np.ndarray:
     """Spatial mean coherence of each interferogram (NaN where it has no valid value)."""
-    from ...algorithms.corrections import network_mod
-
     src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
     sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -223,9 +223,6 @@ def mean_coherence(stack: Stack, run: RunSettings, progress) -> np.ndarray:
 def loop_misfit(stack: Stack, triplets, *, coherence_threshold: float, run: RunSettings, progress) -> np.ndarray:
     """Loop-closure misfit (radians) of each triplet over the pixels at least ``coherence_threshold`` coherent in
     its three interferograms (every pixel without coherence rasters)."""
-    from ...algorithms.conventions import radians_per_m
-    from ...algorithms.corrections import network_mod
-
     to_rad = 1.0 if stack.units < 2 else radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
     loop_coh = coherence_threshold if stack.coh_paths is not None else 0.0
     sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets, signs=stack.signs,
@@ -307,8 +304,6 @@ def dem_height_sd(path: str) -> float:
 
 def mm_per_unit(stack) -> float:
     """Millimetres of LOS per unit of the stack's files (size only: radians give wavelength / 4 pi)."""
-    from ...algorithms.conventions import radians_per_mm
-
     return (1.0 / radians_per_mm(stack.wavelength_m), 1.0 / radians_per_mm(stack.wavelength_m), 1000.0,
             1.0)[stack.units]
 
@@ -398,8 +393,6 @@ def closure_regions(stack, triplets, plan, *, cycle_mm: float, closure_offset, m
     grid (int32, 4 bytes a pixel, held for the run), then per region and loop the whole-cycle closures of every
     value with data (a pass over the stack; integer counts) and the cycles each region decides. Same result for
     any block layout."""
-    from ...algorithms.corrections import closure as closure_mod
-
     info = stack.info
     mean = np.full((info.height, info.width), np.nan, np.float32)
 
@@ -472,8 +465,6 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
 def series_metadata(path: str, extra: dict) -> dict:
     """The input series' metadata that later steps need (reference ``REFERENCE_*``, unit and sign, wavelength)
     plus ``extra``."""
-    from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
-
     ds = open_raster(path, "INPUT")
     meta = {k: v for k, v in (ds.GetMetadata() or {}).items()
             if k.startswith("REFERENCE") or k in ("UNIT", "SIGN") + WAVELENGTH_METADATA_KEYS}

@@ -11,7 +11,7 @@ import numpy as np
 from ...algorithms.corrections import deforming, ramp_limits, ramps, reference
 from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import SubProgress
-from ..motion.geometry import metric_pixel_size
+from ..geometry.geometry import metric_pixel_size
 from . import corrections
 
 

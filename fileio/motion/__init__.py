@@ -1,1 +1,1 @@
-"""Ground motion as points and maps: dated points, ADA, kinematics, geometry, forecasts, profiles."""
+"""Ground motion as points, shared by every group: dated points and bands, point tables, the forecast's files."""

@@ -30,6 +30,7 @@ from qgis.core import (
 )
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import dated_fields
 from ...algorithms.progress import check_canceled, info
 from ..base.vector import gpkg_spatial_index, staged_file, write_vector
 
@@ -486,8 +487,6 @@ def polygon_rings(geom_wkb: bytes) -> list:
 def series_fields(layer, use: bool, feedback, max_values: Optional[int]) -> list:
     """``[(field, date)]`` of the layer's numeric dated displacement fields; none when not
     ``use`` or when points x dates exceeds ``max_values`` (a warning says so; None: no limit)."""
-    from ...algorithms.formats.dates import dated_fields
-
     if not use:
         return []
     fields = layer.fields()

@@ -10,9 +10,10 @@ from qgis.core import QgsFeatureRequest, QgsGeometry, QgsWkbTypes
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import dated_fields, parse_date
+from ...algorithms.models.timeseriesmodels import check_dates
 from ...algorithms.progress import check_canceled
-from ...algorithms.timeseries.models import check_dates
 from ..base.vector import wkt_of
+from . import series_nc
 
 
 @dataclass
@@ -41,7 +42,6 @@ def series_file(uri: str):
     file when it is missing or another load's."""
     if not uri:
         return None
-    from . import series_nc
 
     path, layer = series_nc.split_source(uri)
     if not path.lower().endswith(".gpkg"):

@@ -32,6 +32,9 @@ from typing import Optional
 import numpy as np
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.optional import require
+from ...algorithms.progress import warn
+from .ada import epsg_wkt
 
 #: Points per chunk (and per write): one chunk is read to plot one point (1,024 x 300 dates = 600 kB inflated).
 CHUNK_POINTS = 1024
@@ -48,8 +51,6 @@ _EPOCH = _dt.date(1970, 1, 1)
 
 
 def _h5py():
-    from ...algorithms.optional import require
-
     return require("h5py", "The EGMS time series kept in a netCDF-4 file")
 
 
@@ -83,8 +84,6 @@ def resolve_auto(paths, out_path: str) -> str:
 def open_writers(tmp: str, out_path: str, groups):
     """A :class:`SeriesWriter` (``group.writer``) for each dated layer group of a load into ``tmp`` (the staged
     GeoPackage), its file named after the final ``out_path``."""
-    from .ada import epsg_wkt
-
     for g in groups:
         if g.dates:
             g.writer = SeriesWriter(os.path.join(os.path.dirname(tmp), file_name(out_path, g.name)), g.dates,
@@ -95,8 +94,6 @@ def close_writers(tmp: str, out_path: str, groups, report, progress):
     """Close the series files, point the layers at them (layer metadata), warn of values not stored exactly; a
     layer left without points loses its file."""
     from osgeo import ogr
-
-    from ...algorithms.progress import warn
 
     ds = ogr.Open(tmp, 1)
     try:

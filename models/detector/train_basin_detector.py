@@ -14,7 +14,7 @@ Recipe (every number here is the shipped model's):
   joining distance, seeds 200000 .. (90) are the held-out frames of the figures recorded in the file (and in
   BENCHMARKS.md); the unit test draws its own held-out frames from seeds 300000 ..; the frames of other generators
   (tests/testutils_basin_frames.py, benchmarks/interferograms/basin_generalisation.py) play no part here;
-* windows: every window of :func:`algorithms.interferograms.detection.frame_windows`; a window is a basin when its
+* windows: every window of :func:`algorithms.interferograms.basindetection.frame_windows`; a window is a basin when its
   centre is within 0.35 x the basin's radius (at least one lattice step) and its radius 0.65-1.5 x the basin's; it is
   no basin when it does not overlap any basin (centre farther than the two radii) or when it is centred on a basin at
   a wrong scale (radius below 0.45 or above 2.2 x the basin's), or when its centre is farther than 0.6 x the basin's
@@ -45,7 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 
-from insar_geohazards.algorithms.interferograms import basin_sim, detection  # noqa: E402
+from insar_geohazards.algorithms.interferograms import basin_sim  # noqa: E402
+from insar_geohazards.algorithms.interferograms import basindetection as detection  # noqa: E402
 
 SEED = 20240611
 TRAIN, THRESHOLD_FRAMES, HELD_OUT = 450, 90, 90

@@ -10,15 +10,20 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.ada import classification
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
+from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.geometry import los, terrain
 from ...fileio.base.probe import distinct_files
 from ...fileio.base.vector import as_number, wkt_of
-from ...fileio.motion import ada, geometry, points
+from ...fileio.geometry import geometry
+from ...fileio.motion import ada, points
 from ..lazy import lazy_module
 from . import layers
+from .acquisition import heading_hint, incidence_hint, scene_value
+from .guard import sibling_layers
+from .stacks import raw_list
 from .values import values
 
-features = lazy_module("...fileio.motion.features", __package__)
+features = lazy_module("...fileio.ada.features", __package__)
 zonal = lazy_module("...algorithms.ada.zonal", __package__)
 
 
@@ -67,8 +72,6 @@ def each_layer(alg, parameters, name, context, feedback) -> list:
     """``[(layer name, parameters), ...]``: one entry per layer when ``name`` is a bare path to a file of several
     layers of one geometry kind (a loadegms GeoPackage: one track per layer), each with ``name`` set to that
     layer (``file|layername=<layer>``); ``[(None, parameters)]`` otherwise."""
-    from .guard import sibling_layers
-
     path, found = sibling_layers(alg.parameterAsVectorLayer(parameters, name, context))
     if not found:
         return [(None, parameters)]
@@ -175,9 +178,6 @@ def downslope_velocity(alg, parameters, context, table, vel, los_fields, inside)
     if los_fields:
         e, n, u = (table.attributes[f] for f in los_fields)
     else:  # no assumed geometry: typed, else refused saying what to type
-        from ...algorithms.formats import geometry_meta as gm
-        from .acquisition import heading_hint, incidence_hint, scene_value
-
         inc, head = (scene_value(alg, parameters, pid, context, None, key, needed=True,
                                  hint="the points carry no LOS fields (los_east/los_north/los_up); " + hint(pid))
                      for pid, key, hint in ((alg.INCIDENCE, gm.INCIDENCE_KEY, incidence_hint),
@@ -193,8 +193,6 @@ EGMS_EXTENSIONS = (".zip", ".csv")
 def egms_tiles(alg, parameters, context) -> list:
     """The EGMS files of INPUT (one file, or a folder) and INPUTS (files, or folders read for their .zip/.csv files
     in file-name order), in that order, each once."""
-    from .stacks import raw_list
-
     out = []
     single = parameters.get(alg.INPUT)
     single = alg.parameterAsFile(parameters, alg.INPUT, context) if single not in (None, "") else ""

@@ -9,6 +9,10 @@ import os
 import numpy as np
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats import angle_rasters
+from ...algorithms.geometry.los_blocks import incidence_to_degrees
+from ...algorithms.plausibility import INCIDENCE_DEG
+from ...fileio.base.metadata import geotiff_metadata
 from ...fileio.base.probe import band_min_max
 
 
@@ -24,10 +28,6 @@ def check_incidence_raster(alg, parameters, context, name: str, paths) -> None:
     """Incidence rasters hold what INCIDENCE_UNITS declares (:func:`~algorithms.formats.angle_rasters.
     check_angle_raster`: the producer's file names and metadata, radians vs degrees, unit-vector components) and
     give incidence angles within the plausible range."""
-    from ...algorithms.formats import angle_rasters
-    from ...algorithms.geometry.los_blocks import incidence_to_degrees
-    from ...algorithms.plausibility import INCIDENCE_DEG
-
     for path in paths:
         mm = band_min_max(path)
         if mm is None:
@@ -53,8 +53,6 @@ def incidence_kind(alg, parameters, context, path: str, feedback=None) -> tuple:
     ``<frame>.geo.U.tif``, HyP3's ``_lv_theta.tif``, :func:`~...algorithms.formats.angle_rasters.content_of_file`)
     is read as what it holds, and ``note`` (logged on ``feedback``) says so. A non-default option that contradicts
     the file is refused by :func:`check_incidence_raster`."""
-    from ...algorithms.formats import angle_rasters
-
     kind, labels = _content_setting(alg, parameters, context, "INCIDENCE_UNITS")
     if labels is None or kind != 0:
         return kind, ""
@@ -78,8 +76,6 @@ def source_kind(alg, parameters, context, source, feedback=None) -> int:
 
 def check_heading_raster(alg, parameters, context, name: str, paths) -> None:
     """Heading rasters hold what HEADING_UNITS declares (radians vs degrees, the producer's LOS azimuths)."""
-    from ...algorithms.formats import angle_rasters
-
     kind, labels = _content_setting(alg, parameters, context, "HEADING_UNITS")
     for path in paths:
         mm = band_min_max(path)
@@ -91,6 +87,4 @@ def check_heading_raster(alg, parameters, context, name: str, paths) -> None:
 
 
 def _metadata(path: str) -> dict:
-    from ...fileio.base.metadata import geotiff_metadata
-
     return next(geotiff_metadata([path]))[1]

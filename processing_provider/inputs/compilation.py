@@ -11,7 +11,13 @@ from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication
 
+from ..lazy import lazy_module
 from .feedback import CompilationShare, compilation_share
+
+#: numba's shim imports numba (~0.1 CPU-s): bound lazily, as the tools bind their kernels
+_numba = lazy_module("...algorithms._numba", __package__)
+kernel_families = lazy_module("...algorithms.kernel_families", __package__)
+from ...algorithms.errors import OperationCanceled  # noqa: E402
 
 #: ``auto`` (default): a run whose kernels are not compiled starts their compilation in the background (a detached
 #: process, :func:`warm_kernels.start_background`) and waits for it, or runs them as numpy meanwhile where the
@@ -59,7 +65,6 @@ def pending_families(kernels) -> list:
     """The kernel families of ``kernels`` a run cannot simply load: not recorded as compiled whole (the warm-up's
     ready file, :func:`~algorithms.kernel_families.family_ready`) and either not compiled at all or being
     compiled now by another process (its lock held: a half-filled cache is not ready)."""
-    from ...algorithms import _numba, kernel_families
 
     out = []
     for f in kernel_families.families_of(kernels):
@@ -87,7 +92,6 @@ NUMPY_MARGIN = 10.0
 
 def compiling_elsewhere(family) -> bool:
     """Whether another process holds ``family``'s compile lock or its background compile's lock right now."""
-    from ...algorithms import _numba
 
     wk = _warm_kernels()
     modules = family.modules()
@@ -108,7 +112,6 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     tool's own measured cost of each (``entry``: its row in the table's ``tools``, what a first run of the tool
     compiles), else of the family's whole warm-up (``families``); the numpy estimate is the table's numpy CPU per
     MB times ``work_bytes``."""
-    from ...algorithms import _numba, kernel_families
 
     modules = core_modules(kernels)
     if not modules or not _numba.HAVE_NUMBA:
@@ -153,7 +156,6 @@ def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) 
     """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
     a machine: seconds to a minute before the first block's progress, the table's measured estimate); returns the
     kernels it compiles (names ``module.function``), empty when it compiles none."""
-    from ...algorithms import _numba
 
     modules = core_modules(kernels)
     if not modules or not _numba.first_compilation(modules):
@@ -190,7 +192,6 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
         return
     names = ", ".join(f.name for f in plan.families)
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
-    from ...algorithms import kernel_families
 
     as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
@@ -213,7 +214,6 @@ TEXT_SECONDS = 5
 def _start_background(families):
     """Start the background compilation of ``families`` (:func:`warm_kernels.start_background`); returns the
     launcher process, None when none could start, and the log file it writes."""
-    from ...algorithms import _numba
 
     wk = _warm_kernels()
     folders = [_numba.family_folder(f.modules()) for f in families]
@@ -231,9 +231,6 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
     without making them (no Python with numba found, a failure: its log file is named) so the run compiles them
     itself."""
     import time
-
-    from ...algorithms import _numba, kernel_families
-    from ...algorithms.errors import OperationCanceled
 
     wk = _warm_kernels()
     names = ", ".join(f.name for f in plan.families)
@@ -371,7 +368,6 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     gets a share of the progress bar (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run
     moving while the first block compiles; the heap is frozen meanwhile (:func:`frozen_heap`). Without numba the
     log says so."""
-    from ...algorithms import _numba, kernel_families
 
     if kernels and not _numba.HAVE_NUMBA and feedback is not None:
         if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") in ("1", "true", "yes"):

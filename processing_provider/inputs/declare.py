@@ -50,7 +50,11 @@ from qgis.core import (
 )
 
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M
+from ...fileio.base.probe import quiet_gdal_reads
+from ...fileio.formats.mintpy import parse_source
+from ..model_checks import _layer_ids, mark_quiet
 from . import ids
+from .delivered import is_gamma
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC, WAVELENGTH
 
 #: Geometry types of vector inputs and outputs, by name.
@@ -108,10 +112,6 @@ class QuietRaster(QgsProcessingParameterRasterLayer):
     (:func:`..fileio.base.probe.quiet_gdal_reads`); the answer and the layer are QGIS's."""
 
     def checkValueIsAcceptable(self, value, context=None):
-        from ...fileio.base.probe import quiet_gdal_reads
-        from ..model_checks import _layer_ids, mark_quiet
-        from .delivered import is_gamma
-
         if isinstance(value, str) and is_gamma(value):
             return True  # a GAMMA raster (no header): read through its DEM/MAP parameter file
 
@@ -185,9 +185,6 @@ class PathList(QgsProcessingParameterMultipleLayers):
                 or not all(isinstance(i, str) for i in items)):
             return False
         from osgeo import gdal
-
-        from ...fileio.base.probe import quiet_gdal_reads
-        from ...fileio.formats.mintpy import parse_source
 
         hdf5 = [parse_source(i) for i in items]  # MintPy results: read (and named when wrong) by .delivered
         if not all(os.path.isfile(h[0] if h else i) for h, i in zip(hdf5, items)):

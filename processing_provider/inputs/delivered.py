@@ -28,7 +28,12 @@ from typing import Optional
 
 from qgis.core import QgsProcessing, QgsProcessingUtils, QgsRasterLayer
 
+from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.angle_rasters import HEADING_CONTENTS, content_band
+from ...algorithms.formats.gamma import raster_ext
 from ...algorithms.formats.units import not_millimetres
+from ...fileio.base.probe import band_view
+from ...fileio.base.raster import raster_info
 from ...fileio.formats import gamma as gamma_io
 from ...fileio.formats import mintpy as mintpy_io
 from ...fileio.formats import units as units_io
@@ -62,8 +67,6 @@ def is_product(value) -> bool:
 
 def is_gamma(value) -> bool:
     """The value is the path of a GAMMA raster beside the DEM/MAP parameter file of its grid."""
-    from ...algorithms.errors import GeohazardError
-
     try:
         return isinstance(value, str) and gamma_io.raster_of(value) is not None
     except GeohazardError:
@@ -97,9 +100,6 @@ def resolve(alg, name: str, value, *, notes: Optional[list] = None) -> str:
         return conv.path
     path = text or ""
     if path and is_gamma(path):
-        from ...algorithms.errors import GeohazardError
-        from ...algorithms.formats.gamma import raster_ext
-
         ext = raster_ext(os.path.basename(path))
         want = _GAMMA_KINDS.get(PURPOSES.get(name, ""))
         if want and ext not in want[0]:
@@ -136,10 +136,6 @@ def content_view(alg, parameters, context, name: str, path: str, notes: Optional
     d = alg.parameterDefinition(option) if option else None
     if d is None or not path or not os.path.isfile(path):
         return path
-    from ...algorithms.formats.angle_rasters import HEADING_CONTENTS, content_band
-    from ...fileio.base.probe import band_view
-    from ...fileio.base.raster import raster_info
-
     content = HEADING_CONTENTS[alg.parameterAsEnum(parameters, option, context)]
     try:
         count = raster_info(path, name).count
@@ -155,8 +151,6 @@ def content_view(alg, parameters, context, name: str, path: str, notes: Optional
 
 
 def _dated(path: str) -> bool:
-    from ...fileio.base.raster import raster_info
-
     try:
         info = raster_info(path, "raster")
     except Exception:  # noqa: BLE001 - the guard names an unreadable input

@@ -19,7 +19,7 @@ from ...algorithms.geometry import decomposition as _dec
 from ...algorithms.geometry import los
 from ...algorithms.progress import SubProgress
 from ...fileio.base import blocks, raster, vector
-from ...fileio.motion import geometry
+from ...fileio.geometry import geometry
 from ..lazy import lazy_module
 from . import values as _values
 from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value, user_number

@@ -45,6 +45,7 @@ from qgis.core import (
 )
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import parse_date
 from ...algorithms.plausibility import BY_PARAMETER, DATE_PARAMETERS, check_date, check_scalar
 from ...fileio.base.probe import (
     NOT_DATA,
@@ -57,6 +58,8 @@ from ...fileio.base.probe import (
     strip_uri,
 )
 from ...fileio.base.raster import RASTER_EXT
+from ...fileio.base.vector import file_layers
+from ..model_checks import raster_layer
 from . import delivered
 from .angles import check_heading_raster, check_incidence_raster
 from .listing import _item_paths, _real, input_files, product_files, remember_input_files  # noqa: F401 (the guard's API)
@@ -259,8 +262,6 @@ def sibling_layers(layer) -> tuple:
     ``("", [])`` otherwise (a layer chosen with ``|layername=``, a single layer, a memory layer)."""
     from qgis.core import QgsProviderRegistry
 
-    from ...fileio.base.vector import file_layers
-
     if layer is None or layer.providerType() != "ogr":
         return "", []
     parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
@@ -359,8 +360,6 @@ def _extent(alg, parameters, name, context):
         layer = None
         for item in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(item, str) and os.path.isfile(item) and d.layerType() == QgsProcessing.SourceType.TypeRaster:
-                from ..model_checks import raster_layer
-
                 # a raster file opened as one (QGIS's loader would try every provider on it first: "[OGR] Cannot
                 # open ..." in the log)
                 layer = raster_layer(context, item)
@@ -525,8 +524,6 @@ def _unreadable_file_problem(alg, parameters, context=None) -> str:
 
 def check_scalars(alg, parameters, context) -> None:
     """Physical plausibility of known scalar parameters (wavelength, incidence, dates ...)."""
-    from ...algorithms.formats.dates import parse_date
-
     for d in alg.parameterDefinitions():
         name = d.name()
         value = parameters.get(name)

@@ -17,12 +17,14 @@ from qgis.core import (
 )
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.kinematics.validation import Station, read_station_csv
 from ...fileio.base import vector
 from ...fileio.base.blocks import raster_source
 from ...fileio.base.raster import check_same_grid, raster_info
 from ...fileio.base.rasterize import burn_polygons
 from ...fileio.base.vector import read_points
+from ...fileio.kinematics.kinematics import table_as_csv
 from ...fileio.motion.ada import (
     HEIGHT_CANDIDATES,
     STD_CANDIDATES,
@@ -31,8 +33,9 @@ from ...fileio.motion.ada import (
     find_field,
     point_layer_table,
 )
-from ...fileio.motion.kinematics import table_as_csv
+from ...fileio.motion.points import source_uri
 from . import delivered
+from .acquisition import heading_hint, incidence_hint, scene_value
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC
 
 
@@ -115,8 +118,6 @@ def check_shapes(alg, parameters, context, names, shape, *, like: str = "INPUT")
 def dated_source(alg, parameters, name, context) -> tuple:
     """``(feature source, OGR source of its layer or '')`` of a parameter whose dated series may be in a netCDF
     series file (loadegms): the readers of fileio/ look for the file through the second."""
-    from ...fileio.motion.points import source_uri
-
     return (alg.parameterAsSource(parameters, name, context),
             source_uri(alg.parameterAsVectorLayer(parameters, name, context)))
 
@@ -199,9 +200,6 @@ def std_and_height_fields(alg, parameters, name, layer, context) -> tuple:
 def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
     """LOS_ASC / LOS_DESC rasters with their geometry (typed > the raster's metadata > refusal), read and
     quadtree-sampled for the slip inversions."""
-    from ...algorithms.formats import geometry_meta as gm
-    from .acquisition import heading_hint, incidence_hint, scene_value
-
     items = []
     for lid, iid, hid in ((LOS_ASC, ASC_INCIDENCE, ASC_HEADING), (LOS_DESC, DESC_INCIDENCE, DESC_HEADING)):
         if not parameters.get(lid):
@@ -212,7 +210,7 @@ def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
                      for pid, key, hint in ((iid, gm.INCIDENCE_KEY, incidence_hint), (hid, gm.HEADING_KEY,
                                                                                       heading_hint)))
         items.append((lid, path, inc, head))
-    from ...fileio.hazard.faults import read_los_datasets
+    from ...fileio.faults.faults import read_los_datasets
 
     return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))
 

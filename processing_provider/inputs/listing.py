@@ -10,6 +10,7 @@ from typing import Optional
 
 from qgis.core import QgsMapLayer, QgsProcessingFeatureSourceDefinition, QgsProcessingUtils, QgsProperty
 
+from ...algorithms.errors import GeohazardError
 from ...fileio.base.probe import SIDECARS, strip_uri
 
 _PARAM_INPUT_TYPES = ("raster", "multilayer", "source", "vector", "file", "layer", "mesh", "pointcloud")
@@ -77,8 +78,6 @@ def _named_files(alg, parameters, context) -> dict:
     if not hasattr(alg, "input_raster_files"):
         return {}
     from qgis.core import QgsProcessingException
-
-    from ...algorithms.errors import GeohazardError
 
     try:
         return {k: list(v) for k, v in (alg.input_raster_files(parameters, context) or {}).items()}

@@ -2,7 +2,7 @@
 
 Stacks come from SERIES (one raster of per-date LOS series per stack) and from a MANIFEST (CSV or JSON, one row
 per stack; interferogram stacks enter there). Per stack, a value given to the tool wins over the file's metadata
-(:mod:`..fileio.multisensor.multisensor`), and a contradiction is warned about naming both; a stack left without a
+(:mod:`..fileio.timeseries.multisensor`), and a contradiction is warned about naming both; a stack left without a
 geometry, a date or a needed wavelength is refused, naming it.
 """
 
@@ -20,14 +20,24 @@ from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
+from ...algorithms.formats import producers
 from ...algorithms.formats.dates import parse_date
+from ...algorithms.formats.stack_names import RASTER_EXT
 from ...algorithms.formats.wavelength import choose_wavelength
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, angle_raster_problem, check_scalar
-from ...fileio.multisensor import multisensor as ms_io
-from ...fileio.multisensor.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
+from ...fileio.base.vector import file_layers
+from ...fileio.motion.series_nc import split_source
+from ...fileio.timeseries import multisensor as ms_io
+from ...fileio.timeseries.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
+from ..lazy import lazy_module
 from . import delivered, ids
 from .aliases import given
 from .stacks import product_stack, raster_list_paths
+
+#: the multi-sensor core holds numba kernels: bound lazily, as the tools bind theirs
+ms_core = lazy_module("...algorithms.timeseries.multisensor", __package__)
+#: products as delivered, read only when the tool runs
+ms_prod = lazy_module("...fileio.timeseries.multisensor_products", __package__)
 
 if TYPE_CHECKING:
     from ...algorithms.timeseries.multisensor import NorthModel
@@ -223,10 +233,6 @@ def _egms_tracks(rows: list):
     one point layer per track) given once per track: named ``<name>:<layer>`` (``<layer>`` without a name), its path
     ``file.gpkg|layername=<layer>``. A row that names one layer (``|layername=``) or a GeoPackage of one point layer
     stays one stack; one whose GeoPackage has no such layer is refused naming the layers it has."""
-    from ...fileio.base.vector import file_layers
-    from ...fileio.motion.series_nc import split_source
-    from ...fileio.multisensor import multisensor_products as ms_prod
-
     for i, r in enumerate(rows):
         kind = str(r.get("kind") or "").lower()
         paths = r["path"]
@@ -254,9 +260,7 @@ def _delivered_row(alg, context, r: dict, i: int, name: str, kind: str):
     """The stack of a manifest row given as its producer delivers it, or None (plain rasters): a LiCSAR frame or HyP3
     products (through the stack-spec reader of every stack tool, :func:`.stacks.product_stack`), a MintPy
     ``timeseries.h5`` (read through its GeoTIFF, :mod:`.delivered`), EGMS L2a/L2b points (gridded,
-    :func:`~fileio.multisensor.multisensor_products.egms_file`)."""
-    from ...fileio.multisensor import multisensor_products as ms_prod
-
+    :func:`~fileio.timeseries.multisensor_products.egms_file`)."""
     paths, where = r["path"], f"{MANIFEST} row {i + 1} ({name!r})"
     if kind in ("", "points") and len(paths) == 1 and ms_prod.is_egms_file(paths[0]):
         f, los = ms_prod.egms_file(paths[0], name, delivered.scratch_folder())
@@ -326,7 +330,6 @@ def input_raster_files(alg, parameters, context) -> dict:
         rows = read_manifest(alg.parameterAsFile(parameters, MANIFEST, context))
     except GeohazardError:
         return {}
-    from ...algorithms.formats.stack_names import RASTER_EXT
 
     files = []
     for r in rows:
@@ -352,8 +355,6 @@ def input_raster_files(alg, parameters, context) -> dict:
 def _netcdf_product(path: str) -> bool:
     """A netCDF file that holds a whole product by its name (ARIA GUNW, OPERA DISP-S1: the producers that declare
     a ``container_name``), read by the stack reader, not GDAL's raster view."""
-    from ...algorithms.formats import producers
-
     return producers.container_producer(os.path.basename(path)) is not None
 
 
@@ -448,12 +449,12 @@ def _los_bands(name: str, g: dict, log=None) -> dict:
 
 def _check_dates(f) -> None:
     """A stack with fewer dates than a pixel needs to use it is refused (its pixels would come out empty)."""
-    from ...algorithms.timeseries.multisensor import MIN_DATES
 
     n = len(f.dates) if f.kind == "series" else len({d for pair in f.pairs for d in pair})
-    if n < MIN_DATES:
-        raise GeohazardError(f"stack {f.name!r} has {n} dates; a stack enters the solution with at least {MIN_DATES} "
-                             "dates (fewer cannot give its noise and motion): add dates to it or leave it out")
+    if n < ms_core.MIN_DATES:
+        raise GeohazardError(f"stack {f.name!r} has {n} dates; a stack enters the solution with at least "
+                             f"{ms_core.MIN_DATES} dates (fewer cannot give its noise and motion): add dates to it or "
+                             "leave it out")
 
 
 def reference_rc(alg, parameters, context, grid: ms_io.Grid) -> Optional[tuple]:
@@ -470,24 +471,22 @@ def reference_rc(alg, parameters, context, grid: ms_io.Grid) -> Optional[tuple]:
 
 
 def north_model(alg, parameters, context, grid: ms_io.Grid, folder: ms_io.GridFolder) -> NorthModel:
-    from ...algorithms.timeseries.multisensor import NorthModel
-
     mode = alg.parameterAsEnum(parameters, NORTH, context)
     if mode == 0:
-        return NorthModel("zero")
+        return ms_core.NorthModel("zero")
     if mode == 1:
         sigma = alg.parameterAsDouble(parameters, NORTH_SIGMA, context)
         if given(parameters, NORTH_RASTER):
             path = alg.parameterAsRasterLayer(parameters, NORTH_RASTER, context).source()
             vel = ms_io.raster_on_grid(folder.on_grid(path, NORTH_RASTER), "north:velocity_mm_yr")
-            return NorthModel("given", velocity_mm_yr=vel, sigma_mm_yr=sigma)
-        return NorthModel("given", velocity_mm_yr=alg.parameterAsDouble(parameters, NORTH_VELOCITY, context),
+            return ms_core.NorthModel("given", velocity_mm_yr=vel, sigma_mm_yr=sigma)
+        return ms_core.NorthModel("given", velocity_mm_yr=alg.parameterAsDouble(parameters, NORTH_VELOCITY, context),
                           sigma_mm_yr=sigma)
     if not given(parameters, ids.DEM):
         raise GeohazardError(f"{NORTH}: the downslope constraint needs a DEM (slope and aspect)")
     dem = alg.parameterAsRasterLayer(parameters, ids.DEM, context).source()
     slope, aspect = ms_io.slope_and_aspect(folder.on_grid(dem, ids.DEM), grid)
-    return NorthModel("slope", slope_deg=slope, aspect_deg=aspect)
+    return ms_core.NorthModel("slope", slope_deg=slope, aspect_deg=aspect)
 
 
 def reference_date(alg, parameters, context):
@@ -560,14 +559,12 @@ def model_dates_estimate(entries: list, gap_days: float, bridge_step_days: float
 
 
 def check_grid_size(entries: list, grid: ms_io.Grid, *, gap_days: float, max_memory_mb, dest: dict) -> int:
-    """Refuse a grid the run cannot handle (:func:`~fileio.multisensor.multisensor.grid_size_problem`) before anything
+    """Refuse a grid the run cannot handle (:func:`~fileio.timeseries.multisensor.grid_size_problem`) before anything
     is read; returns the number of model dates."""
-    from ...algorithms.timeseries.multisensor import block_bytes_per_pixel
-
     k = model_dates_estimate(entries, gap_days)
     n_obs = sum(len(e.file.dates) or len(e.file.pairs) for e in entries)
     n_ser = sum(len(e.file.dates) or len({x for pair in e.file.pairs for x in pair}) for e in entries)
-    bpp = block_bytes_per_pixel(n_obs, n_ser, k, len(entries), 0)
+    bpp = ms_core.block_bytes_per_pixel(n_obs, n_ser, k, len(entries), 0)
     windows = [ms_io.footprint(e.file.info, grid) for e in entries]
     covered = (max(w[1] for w in windows) - min(w[0] for w in windows)) * \
         (max(w[3] for w in windows) - min(w[2] for w in windows))

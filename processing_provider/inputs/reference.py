@@ -16,7 +16,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
-from ...fileio.insar.stacks import StackInput, reference_values
+from ...fileio.timeseries.stacks import StackInput, reference_values
 from . import ids
 from .feedback import FeedbackProgress
 
@@ -31,9 +31,9 @@ def map_text(info, row: int, col: int) -> str:
 def automatic_reference(stack: StackInput, count, feedback=None, *, allowed=None):
     """``(row, col, ground choice or None)``: the stack's own reference, else the largest consistent ground.
 
-    ``count`` and ``stack.ground`` come from the scan pass (:func:`~...fileio.insar.stacks.scan_stack` with ``ground``);
-    ``allowed`` (rows, cols) restricts the choice to a stable area. Logged on ``feedback``: the pixel, its map
-    coordinates and the reason (a warning when no consistent ground exists)."""
+    ``count`` and ``stack.ground`` come from the scan pass (:func:`~...fileio.timeseries.stacks.scan_stack` with
+    ``ground``); ``allowed`` (rows, cols) restricts the choice to a stable area. Logged on ``feedback``: the pixel, its
+    map coordinates and the reason (a warning when no consistent ground exists)."""
     log = FeedbackProgress(feedback)
     own = None if allowed is not None else _stack_own_reference(stack, count)
     if own is not None:

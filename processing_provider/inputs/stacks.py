@@ -1,5 +1,5 @@
 """Stack inputs: the stack tools' parameters into plain file lists and an opened
-:class:`..fileio.insar.stacks.StackInput`.
+:class:`..fileio.timeseries.stacks.StackInput`.
 
 The one stack-spec reader of every stack tool. INTERFEROGRAMS takes a product as its producer delivers it (a LiCSAR
 frame: LiCSBAS's ``GEOC/`` or the portal's frame folder; HyP3 zips or their folders; the list the dialog's "Add
@@ -8,7 +8,7 @@ Directory..." makes of such a tree): :func:`product_stack` walks the producer's 
 coherence, wavelength, geometry and baselines, the log saying what was taken, what was left out and why
 (:mod:`..fileio.formats.products`). Otherwise a raster-list parameter takes plain rasters and folders: a folder's files,
 or a list the dialog's "Add Directory..." made, are filtered to the stack's rasters (interferograms or coherence) as
-:func:`..fileio.insar.stacks.filter_stack_files` does; a MintPy ``ifgramStack.h5`` may stand as the one item of
+:func:`..fileio.timeseries.stacks.filter_stack_files` does; a MintPy ``ifgramStack.h5`` may stand as the one item of
 INTERFEROGRAMS.
 """
 
@@ -31,8 +31,8 @@ from ...algorithms.formats.products import read_stack_items
 from ...algorithms.formats.slc import SLC_EXT, slc_folder_files, slc_list_files
 from ...fileio.base.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ...fileio.formats.products import EXTENTS, ProductStack, open_product
-from ...fileio.insar.slc import SlcStack
-from ...fileio.insar.stacks import (
+from ...fileio.psds.slc import SlcStack
+from ...fileio.timeseries.stacks import (
     StackInput,
     filter_stack_files,
     has_date_pair,
@@ -53,6 +53,7 @@ from .ids import (
     STACK_EXTENT,
     WAVELENGTH,
 )
+from .reference import automatic_reference
 from .wavelength import user_wavelength
 
 
@@ -430,7 +431,7 @@ def slc_raster_files(alg, parameters, context) -> dict:
 
 
 def slc_stack(alg, parameters, context, need_complex=True, feedback=None) -> SlcStack:
-    """The SLC rasters of INPUT as an :class:`..fileio.insar.slc.SlcStack` (dates from band descriptions or names); the
+    """The SLC rasters of INPUT as an :class:`..fileio.psds.slc.SlcStack` (dates from band descriptions or names); the
     files of a list left out are named on ``feedback``."""
     ignored: list = []
     paths = slc_paths(alg, parameters, context, ignored)
@@ -569,7 +570,6 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
                                  f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
-    from .reference import automatic_reference
 
     return automatic_reference(stack, count, feedback)[:2]
 

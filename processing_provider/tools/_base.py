@@ -61,7 +61,7 @@ from ...algorithms.errors import GeohazardError, OperationCanceled
 from ...algorithms.optional import notice_once
 from ...fileio.base.metadata import stamp_geometry, stamp_history
 from ...fileio.base.overviews import build_overviews
-from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads
+from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads, run_headers
 from ...fileio.base.raster import RasterInfo, raster_info
 from ...fileio.base.transaction import OutputTransaction, disk_full
 from ...fileio.display.arrange import arrange_outputs
@@ -74,6 +74,10 @@ from ..inputs.guard import check_before, input_files, missing_file_problem, rang
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 from ..inputs.links import received_problem, remember_reports
+from ..lazy import lazy_module
+
+#: read when a tool with kernels runs, not at the plugin's start
+kernel_families = lazy_module("...algorithms.kernel_families", __package__)
 
 #: Processing groups: id -> display name. A group's ID is the folder of ``tools/`` its tools live in (and the
 #: name of its icon, ``icons/families/<ID>.svg``): the toolbox, the folders and the icons are one taxonomy.
@@ -395,8 +399,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
-        from ...fileio.base.probe import run_headers
-
         run = self._run = OutputTransaction()
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
         targets: dict = {}
@@ -478,9 +480,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         """The size of this run's work for the choice between compiling its kernels and running them as Python
         (:func:`~..inputs.compilation.plan_compilation`): the bytes of its input files (None: no kernels, or a
         kernel family whose work the input files do not show, unless the tool counts it: ``OutputWork``)."""
-        from ...algorithms.kernel_families import families_of
-
-        if not self.KERNELS or not all(f.by_input_size for f in families_of(self.KERNELS)):
+        if not self.KERNELS or not all(f.by_input_size for f in kernel_families.families_of(self.KERNELS)):
             return None
         total = 0
         for path in input_files(self, parameters, context):

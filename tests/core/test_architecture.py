@@ -284,7 +284,8 @@ def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_fu
 
 #: The floors of fileio/, lowest first (fileio/__init__.py): a module imports the core, its own floor and lower
 #: ones, never a higher one, so each floor can be read knowing only those below it.
-FILEIO_FLOORS = ("base", "display", "motion", "formats", "insar", "hazard", "multisensor")
+FILEIO_FLOORS = ("base", "display", "motion", "formats", "geometry", "timeseries", "psds", "unwrap", "insar",
+                 "interferograms", "kinematics", "ada", "models", "faults", "hazard")
 
 
 def test_fileio_floors_import_only_lower_floors():
@@ -403,7 +404,7 @@ def test_one_block_loop():
     bad = []
     for path in [*_py_files(PROVIDER), *_py_files(IO)]:
         if path.endswith(os.path.join("fileio", "base", "blocks.py")) or \
-                path.endswith(os.path.join("fileio", "motion", "geometry.py")):
+                path.endswith(os.path.join("fileio", "geometry", "geometry.py")):
             continue
         if "process_blocks" in _calls(_tree(path)):
             bad.append(os.path.relpath(path, ROOT))
@@ -637,7 +638,7 @@ def test_tests_import_the_plugin_by_its_package_name():
 TESTED_THROUGH = {
     "fileio/motion/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
                           "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
-    "fileio/insar/basins": (
+    "fileio/interferograms/basindetection": (
         ("tests/processing/test_basindetection.py", "tests/hostile/test_hostile_interferograms.py"),
         "the basin detector's model, phase checks, block runs and polygons, only reached through the tool"),
     "fileio/base/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
@@ -650,20 +651,22 @@ TESTED_THROUGH = {
                                  "the stack corrections' readers and writers, only reached through those tools"),
     "fileio/formats/egms": (("tests/processing/test_loadegms.py",),
                             "the EGMS loader's file side, tested with the loader"),
-    "fileio/hazard/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
+    "fileio/faults/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
                               "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
-    "fileio/motion/features": (
+    "fileio/ada/features": (
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
          "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
-    "fileio/motion/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
-    "fileio/motion/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
+    "fileio/models/inversevelocity": (("tests/processing/test_inversevelocity.py",),
+                                      "the one tool that writes forecasts"),
+    "fileio/geometry/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
                                "geometry rasters through the geometry engine tests"),
     "fileio/hazard/comparelayers": (("tests/processing/test_comparelayers.py",),
                                     "the layer comparison's pairing and outputs, through its tool"),
     "fileio/display/comparison_chart": (("tests/processing/test_comparelayers.py",),
                                         "the comparison's chart, drawn by the tool's run"),
-    "fileio/motion/strainrate": (("tests/processing/test_strainrate.py",), "the strain-rate tool's rasters and points"),
-    "fileio/motion/kinematics": (
+    "fileio/geometry/strainrate": (("tests/processing/test_strainrate.py",),
+                                   "the strain-rate tool's rasters and points"),
+    "fileio/kinematics/kinematics": (
         ("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
          "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),
     "fileio/base/metadata": (("tests/processing/test_input_listing.py", "tests/processing/test_wavelength_rule.py",
@@ -671,14 +674,15 @@ TESTED_THROUGH = {
                              "the metadata rule (wavelength, listing, history), each a subject of its own"),
     "fileio/formats/mintpy": (("tests/processing/test_loadmintpy.py", "tests/processing/test_mintpy_inputs.py"),
                               "MintPy files in and out, tested as the MintPy subject"),
-    "fileio/multisensor/multisensor": (("tests/processing/test_multisensortimeseries.py",),
+    "fileio/timeseries/multisensor": (("tests/processing/test_multisensortimeseries.py",),
                                        "the multi-sensor tool's file side"),
-    "fileio/multisensor/multisensor_datum": (("tests/processing/test_multisensortimeseries.py",),
+    "fileio/timeseries/multisensor_datum": (("tests/processing/test_multisensortimeseries.py",),
                                              "the multi-sensor tool's datum"),
-    "fileio/multisensor/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",),
+    "fileio/timeseries/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",),
                                             "the multi-sensor tool's grid"),
-    "fileio/insar/offsets": (("tests/processing/test_offsettracking.py", "tests/processing/test_offsettimeseries.py"),
-                             "the offset tools' block streams"),
+    "fileio/kinematics/offsettracking": (("tests/processing/test_offsettracking.py",
+                                          "tests/processing/test_offsettimeseries.py"),
+                                         "the offset tools' block streams"),
     "fileio/motion/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
                               "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
     "fileio/formats/products": (("tests/processing/test_products.py",),
@@ -688,23 +692,24 @@ TESTED_THROUGH = {
                            "rasters in and out: the tile test and every engine test"),
     "fileio/base/rasterize": (("tests/processing/test_offsettracking.py",),
                               "stable polygons burnt for offset tracking"),
-    "fileio/insar/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
+    "fileio/psds/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
                          "SLC stacks through the PS/DS engine tests"),
-    "fileio/insar/stack_reference": (("tests/processing/test_engine_sbas.py",),
+    "fileio/timeseries/stack_reference": (("tests/processing/test_engine_sbas.py",),
                                      "the automatic reference of SBAS stacks"),
-    "fileio/insar/targets": (("tests/processing/test_targetsuitability.py",
+    "fileio/interferograms/targetsuitability": (("tests/processing/test_targetsuitability.py",
                               "tests/hostile/test_hostile_interferograms.py"),
                              "the target-suitability table, grids and polygon totals, only reached through the tool"),
-    "fileio/insar/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
+    "fileio/timeseries/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
                             "stack inputs through the stack engine tests"),
     "fileio/display/styles": (("tests/processing/test_styles_models.py",), "styles and shipped models, one subject"),
-    "fileio/insar/timeseries": (("tests/processing/test_sbasinversion.py",), "the SBAS tool's time-series outputs"),
+    "fileio/timeseries/timeseries": (("tests/processing/test_sbasinversion.py",),
+                                     "the SBAS tool's time-series outputs"),
     "fileio/base/transaction": (("tests/processing/test_engine_determinism.py",
                                  "tests/processing/test_losvelocitytovertical.py"),
                                 "outputs written whole or not at all, checked where a run is cancelled or fails"),
     "fileio/insar/troposphere": (("tests/processing/test_troposphericcorrection.py",),
                                  "the troposphere tool's file side"),
-    "fileio/insar/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
+    "fileio/unwrap/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
     "fileio/display/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),
                                "where a run's results land in the project: a desktop session's layer tree"),
     "fileio/base/overviews": (("tests/processing/test_output_overviews.py",), "overviews of large raster outputs"),
@@ -712,7 +717,7 @@ TESTED_THROUGH = {
                                 "result layers the Temporal Controller animates"),
     "fileio/formats/gamma": (("tests/processing/test_gamma.py", "tests/qgis_process/test_products_cli.py"),
                              "GAMMA's headerless rasters, read in any raster parameter"),
-    "fileio/multisensor/multisensor_products": (("tests/processing/test_multisensor_delivered.py",),
+    "fileio/timeseries/multisensor_products": (("tests/processing/test_multisensor_delivered.py",),
                                                 "the multi-sensor tool's stacks as delivered"),
     "fileio/formats/product_sources": (("tests/processing/test_product_walks.py",
                                         "tests/qgis_process/test_products_cli.py"),

@@ -80,7 +80,7 @@ def _coulomb(n_depths):
 
 
 def _models(n_dates, models, breaks):
-    from insar_geohazards.algorithms.timeseries import model_blocks as mb
+    from insar_geohazards.algorithms.models import model_blocks as mb
 
     rng = np.random.default_rng(1)
     func = functools.partial(mb.models_raster_block, dates=_dates(n_dates), opts={"models": models}, breaks=breaks,
@@ -112,7 +112,7 @@ def _slc(rows):
 
 def _amplitude():
     from insar_geohazards.algorithms.timeseries import ps
-    from insar_geohazards.fileio.insar.slc import SLC_BYTES_PER_PIXEL_DATE
+    from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)
     func = functools.partial(ps.amplitude_dispersion_block, calibration=None, threshold=0.25)
@@ -121,7 +121,7 @@ def _amplitude():
 
 def _phase_linking():
     from insar_geohazards.algorithms.timeseries.phase_linking import phase_link_block
-    from insar_geohazards.fileio.insar.slc import SLC_BYTES_PER_PIXEL_DATE
+    from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)
     func = functools.partial(phase_link_block, window=(5, 7))
@@ -164,7 +164,7 @@ def _susceptibility(method):
 
 
 def _interferogram_filter():
-    from insar_geohazards.algorithms.interferograms import filtering
+    from insar_geohazards.algorithms.interferograms import interferogramfilter as filtering
 
     rng = np.random.default_rng(4)
     func = functools.partial(filtering.filter_block, method="goldstein", alpha=0.5, looks_y=2, looks_x=2,
@@ -192,7 +192,7 @@ def _difference():
 
 def _mining_time(n_dates):
     from insar_geohazards.algorithms.hazard import mining_time as mt
-    from insar_geohazards.algorithms.hazard.mining import Panel, PimParameters
+    from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, PimParameters
 
     panels = [Panel.from_vertices([(0, 0), (600, 0), (600, 240), (0, 240)], 300.0, 3.0, end_date=dt.date(2020, 1, 1)),
               Panel.from_vertices([(900, 0), (1200, 0), (1200, 400)], 400.0, 2.0, end_date=dt.date(2021, 1, 1))]
@@ -261,7 +261,7 @@ def test_the_block_memory_model_bounds_what_a_block_allocates(case):
 def test_the_distortion_pass_stays_within_its_model():
     """The whole distortion pass (scans, classification, the engine's read-ahead) per pixel of a block."""
     from insar_geohazards.algorithms.geometry.distortion import AcquisitionGeometry, distortion_map
-    from insar_geohazards.fileio.motion.geometry import DISTORTION_BYTES_PER_PIXEL
+    from insar_geohazards.fileio.geometry.geometry import DISTORTION_BYTES_PER_PIXEL
 
     rows, cols = 256, 400
     yy, xx = np.mgrid[0:rows, 0:cols]

@@ -243,7 +243,7 @@ def _los_vertical(rng):
 
 @case("interferogramfilter")
 def _interferogram_filter(rng):
-    from insar_geohazards.algorithms.interferograms.filtering import filter_block, filter_halo
+    from insar_geohazards.algorithms.interferograms.interferogramfilter import filter_block, filter_halo
 
     yy, xx = np.mgrid[0:2 * ROWS, 0:2 * COLS]
     z = np.exp(1j * (0.6 * xx + 0.2 * yy)) + 0.8 * (rng.normal(size=yy.shape) + 1j * rng.normal(size=yy.shape))
@@ -339,7 +339,7 @@ def _series(rng, n_dates=24, rows=None, cols=None):
 
 @case("timeseriesmodels")
 def _models_raster(rng):
-    from insar_geohazards.algorithms.timeseries.model_blocks import models_raster_block
+    from insar_geohazards.algorithms.models.model_blocks import models_raster_block
 
     s = _series(rng)
     d = dates_every(s.shape[0])
@@ -351,7 +351,7 @@ def _models_raster(rng):
 
 @case("timeseriesmodels_points", layouts=(None, 13, 1), narrow=False)  # points: no image shape
 def _models_points(rng):
-    from insar_geohazards.algorithms.timeseries.model_blocks import models_points_block
+    from insar_geohazards.algorithms.models.model_blocks import models_points_block
 
     s = _series(rng).reshape(24, -1)[:, ::4]  # 98 points
     d = dates_every(s.shape[0])

@@ -10,8 +10,8 @@ import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.hazard import forecast as fc
+from insar_geohazards.algorithms.models import timeseriesmodels as tsm
 from insar_geohazards.algorithms.progress import NullProgress
-from insar_geohazards.algorithms.timeseries import models as tsm
 
 DATES = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(90)]
 ORIGIN = dt.date(2018, 12, 1)

@@ -9,8 +9,8 @@ import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
-from insar_geohazards.algorithms.hazard import mining as pim
 from insar_geohazards.algorithms.hazard import mining_fit as pimfit
+from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
 ASC = (39.0, -12.0)
 DESC = (34.0, 192.0)

@@ -12,7 +12,7 @@ import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.hazard import mining_time as mt
-from insar_geohazards.algorithms.hazard.mining import Panel, PimParameters, los_from_enu, pim_displacement
+from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, PimParameters, los_from_enu, pim_displacement
 
 PARAMS = PimParameters(0.8, 2.0, 10.0, 0.3)
 LOS = (-0.61, -0.13, 0.78)  # Sentinel-1 ascending-like ground-to-satellite vector

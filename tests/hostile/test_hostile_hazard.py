@@ -28,7 +28,7 @@ def mine_plan(path, *, dx=0.0, epsg=32633, depth=300.0, thickness=3.0, fields=No
 
 def mining_los(path, *, nan=False, epsg=32633, gt=MINING_GT):
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
-    from insar_geohazards.algorithms.hazard import mining as pim
+    from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
     x = gt[0] + (np.arange(46) + 0.5) * gt[1]
     y = gt[3] + (np.arange(42) + 0.5) * gt[5]

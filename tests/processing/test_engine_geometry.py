@@ -218,7 +218,7 @@ def test_scene_heading_equals_the_frozen_loop():
     """The circular mean of a heading raster (range-scan heading) sums blocks in the same order as before."""
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.fileio.base.raster import DEFAULT_BLOCK_ROWS
-    from insar_geohazards.fileio.motion.geometry import scene_heading
+    from insar_geohazards.fileio.geometry.geometry import scene_heading
 
     h = -12.0 + np.random.default_rng(30).normal(0.0, 2.0, (777, 31))
     h[::50, 3] = np.nan

@@ -29,7 +29,7 @@ def _bytes(path):
 
 
 def _stack(files):
-    from insar_geohazards.fileio.insar.slc import SlcStack
+    from insar_geohazards.fileio.psds.slc import SlcStack
 
     return SlcStack(files, "INPUT")
 
@@ -38,7 +38,7 @@ def _small_blocks(monkeypatch, rows):
     """Blocks of ``rows`` rows for the tools (their plan from the run settings, halo kept) and the frozen loops;
     None: the tools' own plan (the frozen loops: the former fixed rule)."""
     from insar_geohazards.fileio.base.blocks import RunSettings
-    from insar_geohazards.fileio.insar.slc import slc_block_rows
+    from insar_geohazards.fileio.psds.slc import slc_block_rows
 
     if rows is None:
         return slc_block_rows

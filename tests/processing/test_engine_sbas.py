@@ -67,7 +67,7 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
     from insar_geohazards.algorithms.timeseries.network import filter_network
     from insar_geohazards.algorithms.timeseries.sbas import SbasSolver
     from insar_geohazards.fileio.base.raster import aligned_block_rows, output_tile_rows
-    from insar_geohazards.fileio.insar.stacks import reference_values
+    from insar_geohazards.fileio.timeseries.stacks import reference_values
     from insar_geohazards.processing_provider.inputs.stacks import gather_stack, reference_pixel
 
     a, ctx = alg("sbasinversion"), QgsProcessingContext()
@@ -84,7 +84,7 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
         ref = reference_pixel(a, params, ctx, stack, None, None)
     else:  # the largest consistent ground, its sums taken over the whole stack at once
         from insar_geohazards.algorithms.timeseries.ground_reference import choose_ground_reference, ground_sums_block
-        from insar_geohazards.fileio.insar.stack_reference import ground_terms
+        from insar_geohazards.fileio.timeseries.stack_reference import ground_terms
 
         span, triplets, offsets = ground_terms(stack)
         sums = ground_sums_block(stack.read(0, stack.info.height)[0], span_years=span, triplets=triplets,
@@ -129,7 +129,7 @@ def _assert_equal(res, frozen, stack, ref, *, points=True, h5=True):
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_path, monkeypatch):
     pytest.importorskip("h5py", reason="h5py is not installed")
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     folder = _synthetic(tmp_path / "s")
     heights = np.arange(53 * 37.0).reshape(53, 37) + 1000.0
@@ -146,7 +146,7 @@ def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_p
 
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_mexico_city(alg, run_alg, tmp_path, data_dir, monkeypatch):
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 9)
@@ -163,7 +163,7 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     pytest.importorskip("h5py", reason="h5py is not installed")
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(40, 23), seed=9)
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)
@@ -194,7 +194,7 @@ def test_sbas_dask_workers_read_their_own_rows_and_equal_the_local_run(run_alg, 
     from osgeo import gdal
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(41, 29), seed=11)
     vrts = tmp_path / "vrt"
@@ -231,7 +231,7 @@ def test_stack_rows_group_blocks_by_row_of_input_tiles_and_read_what_the_stack_r
     import pickle
 
     from insar_geohazards.algorithms.engine import plan_blocks
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(41, 29), seed=5)
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if ".unw." in f)
@@ -256,7 +256,7 @@ def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_pa
     Uncompressed files are read straight into the block (no tile in the cache at all), the same values."""
     from osgeo import gdal
 
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     rng = np.random.default_rng(2)
     files = []
@@ -290,7 +290,7 @@ def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_pa
 def test_reference_pixel_read_once_per_stack(qgis_app, tmp_path, monkeypatch):
     """The reference check and the run ask for the same pixel: its tiles are decoded once, the same values
     handed out each time (copies: a caller changing its array changes nothing for the next)."""
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(41, 29), seed=5)
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if ".unw." in f)
@@ -311,7 +311,7 @@ def test_reference_pixel_read_once_per_stack(qgis_app, tmp_path, monkeypatch):
 def test_stack_block_buffers_are_reused_only_when_no_one_holds_them(qgis_app):
     """StackInput.read reuses its float64 block arrays (no new 50 MB array per block), never one that a
     block still in flight (the array, a view of it) holds; the frozen-loop tests above check the values."""
-    from insar_geohazards.fileio.insar.stacks import StackInput
+    from insar_geohazards.fileio.timeseries.stacks import StackInput
 
     stack = StackInput(network=None, info=None, wavelength_m=0.055, units=3, signs=np.ones(2))
     first = stack._block_buffer((2, 3, 4))

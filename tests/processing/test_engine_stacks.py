@@ -53,7 +53,7 @@ def wrapped_folder(tmp_path_factory):
 
 def test_stackingvelocity_equals_the_frozen_loop_on_real_data(alg, run_alg, tmp_path, data_dir):
     from insar_geohazards.fileio.base.blocks import RunSettings
-    from insar_geohazards.fileio.insar.stacks import block_rows_for, reference_values
+    from insar_geohazards.fileio.timeseries.stacks import block_rows_for, reference_values
     from insar_geohazards.processing_provider.inputs.stacks import reference_pixel
 
     folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
@@ -79,7 +79,7 @@ def test_stackingvelocity_equals_the_frozen_loop_on_real_data(alg, run_alg, tmp_
 def test_phasegradientstacking_equals_the_frozen_loop(alg, run_alg, tmp_path, data_dir, wrapped_folder, data,
                                                      monkeypatch):
     from insar_geohazards.fileio.base.blocks import RunSettings
-    from insar_geohazards.fileio.insar import stacks as tt
+    from insar_geohazards.fileio.timeseries import stacks as tt
 
     if data == "real":
         folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
@@ -104,7 +104,7 @@ def test_phasegradientstacking_equals_the_frozen_loop(alg, run_alg, tmp_path, da
 
 def test_stack_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, tmp_path, wrapped_folder, monkeypatch):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
-    from insar_geohazards.fileio.insar import stacks
+    from insar_geohazards.fileio.timeseries import stacks
 
     monkeypatch.setattr(stacks, "block_rows_for", lambda stack, run, factor=10: 16)
     got = []

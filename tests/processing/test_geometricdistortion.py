@@ -171,7 +171,7 @@ def test_distortion_blocks_follow_the_memory_budget_on_wide_dems():
     """One row of 256-row output tiles while it fits MAX_MEMORY_MB (64 bytes a pixel); on wider DEMs or under a
     smaller budget, fewer rows (a multiple of 16, at least 16) within the budget."""
     from insar_geohazards.fileio.base.blocks import RunSettings
-    from insar_geohazards.fileio.motion import geometry
+    from insar_geohazards.fileio.geometry import geometry
 
     run = RunSettings(max_memory_mb=512)
     assert geometry.distortion_block_rows(run, 10_000) == 256

@@ -92,7 +92,7 @@ def test_without_matplotlib_a_chart_is_skipped_with_the_install_line(no_matplotl
 
 def test_without_matplotlib_the_network_report_keeps_its_tables(no_matplotlib, tmp_path):
     """sbasinversion's OUTPUT_REPORT: the HTML and the text are written, no PNG, the report says why."""
-    from insar_geohazards.fileio.insar.stacks import write_network_report
+    from insar_geohazards.fileio.timeseries.stacks import write_network_report
 
     net, log = _network(), Log()
     out = write_network_report(str(tmp_path / "network.html"), net, net, None, (3, 4), log=log)

@@ -202,11 +202,12 @@ def test_same_bytes_whatever_the_worker_count_with_a_tile_rolled_back(tmp_path, 
 
 def test_the_feature_readers_give_the_same_series(loads, qgis_app):
     """fileio.motion.points.read_dated_features (timeseriesmodels, inversevelocity) and
-    fileio.motion.kinematics.dated_features (triggercorrelation) give from the netCDF file what they give from the dated
-    fields."""
+    fileio.kinematics.kinematics.dated_features (triggercorrelation) give from the netCDF file what they give from the
+    dated fields."""
     from qgis.core import QgsProcessingContext, QgsVectorLayer
 
-    from insar_geohazards.fileio.motion import kinematics, points
+    from insar_geohazards.fileio.kinematics import kinematics
+    from insar_geohazards.fileio.motion import points
 
     fpath, _ = loads["fields"]
     npath, _ = loads["netcdf"]

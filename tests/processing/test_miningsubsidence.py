@@ -83,7 +83,7 @@ def test_forward_basin_equals_the_published_rectangle(run_alg, tmp_path):
 
 def _los_raster(path, truth_panels, *, inc, head, q=0.75, tan_beta=2.2, s=25.0, b=0.28, seed=0, carry=True):
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
-    from insar_geohazards.algorithms.hazard import mining as pim
+    from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
     gt = (E0 - 600.0, 30.0, 0.0, N0 + 800.0, 0.0, -30.0)
     x = gt[0] + (np.arange(60) + 0.5) * gt[1]
@@ -98,7 +98,7 @@ def _los_raster(path, truth_panels, *, inc, head, q=0.75, tan_beta=2.2, s=25.0, 
 
 
 def _truth():
-    from insar_geohazards.algorithms.hazard import mining as pim
+    from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
     p = pim.Panel.from_vertices([(E0, N0), (E0 + 600, N0), (E0 + 600, N0 + 240), (E0, N0 + 240)], 300.0, 3.0)
     return [pim.moved_panel(p, dx_m=45.0, dy_m=-30.0)]
@@ -177,7 +177,7 @@ def _series_raster(path, *, c, end, los=None, seed=0, dates=None, meta=None):
     t in years after ``end``, measured from the first date, with 3 mm of noise."""
     import datetime as dt
 
-    from insar_geohazards.algorithms.hazard import mining as pim
+    from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
     dates = dates or [dt.date(2021, 1, 5) + dt.timedelta(days=12 * k) for k in range(40)]
     gt = (E0 - 600.0, 30.0, 0.0, N0 + 800.0, 0.0, -30.0)

@@ -234,7 +234,7 @@ def test_gdal_cache_at_least_raises_within_a_share_of_the_ram_warns_and_restores
     warning when the share is too small) and put back afterwards."""
     from osgeo import gdal
 
-    from insar_geohazards.fileio.insar.stacks import gdal_cache_at_least
+    from insar_geohazards.fileio.timeseries.stacks import gdal_cache_at_least
 
     class Log:
         def __init__(self):
@@ -265,7 +265,7 @@ def test_gdal_cache_at_least_raises_within_a_share_of_the_ram_warns_and_restores
 def test_stack_tile_row_bytes_counts_a_row_of_tiles_of_every_file_read(qgis_app, tmp_path, rows, tile):
     from osgeo import gdal
 
-    from insar_geohazards.fileio.insar.stacks import open_stack
+    from insar_geohazards.fileio.timeseries.stacks import open_stack
 
     paths, coh = [], []
     for a, b in (("20200101", "20200113"), ("20200113", "20200125"), ("20200101", "20200125")):
@@ -297,7 +297,7 @@ def test_direct_reads_give_the_cached_reads_values(qgis_app, tmp_path, dtype, ba
     from osgeo import gdal
 
     from insar_geohazards.fileio.base.raster import open_raster
-    from insar_geohazards.fileio.insar.stacks import open_raster_direct
+    from insar_geohazards.fileio.timeseries.stacks import open_raster_direct
 
     rng = np.random.default_rng(3)
     path = str(tmp_path / "f.tif")
@@ -329,7 +329,7 @@ def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, 
     from osgeo import gdal
 
     from insar_geohazards.fileio.base import file_parts
-    from insar_geohazards.fileio.insar.stacks import open_stack
+    from insar_geohazards.fileio.timeseries.stacks import open_stack
 
     rng = np.random.default_rng(11)
     dates = [f"2020{m:02d}{d:02d}" for m in range(1, 8) for d in (1, 15)][:12]

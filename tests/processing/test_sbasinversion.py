@@ -43,7 +43,9 @@ def test_parameters(alg):
     assert "from coherence" in a.parameterDefinition("WEIGHTING").options()[1]
     assert "OUTPUT_NETWORK_PNG" in [o.name() for o in a.outputDefinitions()]
     assert "Berardino" in a.shortHelpString() and a.group() == "Time series"
-    from insar_geohazards.fileio.insar import stacks  # the INPUT_UNITS choices are the reader's unit codes, in order
+    from insar_geohazards.fileio.timeseries import (
+        stacks,  # the INPUT_UNITS choices are the reader's unit codes, in order
+    )
 
     opts = a.parameterDefinition("INPUT_UNITS").options()
     assert [opts[c].split(",")[0].split(" of ")[0] for c in (stacks.RAD_AWAY, stacks.RAD_TOWARD, stacks.METRES,

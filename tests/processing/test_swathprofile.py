@@ -175,7 +175,7 @@ def test_refusals(run_alg, tmp_path):
 def test_csv_table_and_too_many_dates_for_a_geopackage(run_alg, tmp_path, monkeypatch):
     from qgis.core import QgsProcessingException
 
-    from insar_geohazards.fileio.motion import swath
+    from insar_geohazards.fileio.hazard import swathprofile as swath
 
     path, (x, y, z) = _plane(tmp_path)
     lines = line_layer(tmp_path / "l.gpkg", ["LINESTRING(500105 4099700, 500695 4099700)"])

@@ -23,7 +23,7 @@ def test_parameters(alg):
     assert a.parameterDefinition("MODELS").options() == [
         "Linear", "Seasonal (linear + annual and semi-annual)", "Quadratic (constant acceleration)",
         "Logarithmic (creep)", "Afterslip", "Secondary consolidation"]
-    from insar_geohazards.algorithms.timeseries.models import MODELS
+    from insar_geohazards.algorithms.models.timeseriesmodels import MODELS
     assert list(MODELS) == ["linear", "seasonal", "quadratic", "logarithmic", "afterslip", "consolidation"]
     assert a.parameterDefinition("CRITERION").defaultValue() == 2
     assert "log10(1 + tau/tau_c)" in a.shortHelpString()

@@ -34,6 +34,8 @@ from typing import Optional
 import numpy as np
 
 from ...errors import GeohazardError
+from ...optional import require
+from .sampling import OUTSIDE
 
 METHODS = ("frequency_ratio", "logistic_regression", "random_forest")
 #: the version of the saved-model layout (:meth:`SusceptibilityModel.to_dict`)
@@ -249,8 +251,6 @@ def fit_model(method: str, factors, presence, absence, area, *, n_bins: int = 10
 
 def require_sklearn(method: str):
     """scikit-learn, or :class:`~algorithms.optional.MissingPackageError` naming the method and the install line."""
-    from ...optional import require
-
     number = METHODS.index(method) if method in METHODS else -1
     return require("sklearn", f"METHOD {number} ({method.replace('_', ' ')}) of the susceptibility tool")
 
@@ -453,7 +453,6 @@ def predict_block(block, inputs, *, model: SusceptibilityModel, threads: int = 1
     for a in stack:
         valid &= np.isfinite(a)
     if "inventory" in inputs:  # the study area: nothing mapped outside it
-        from .sampling import OUTSIDE
 
         valid &= np.asarray(inputs["inventory"]) != OUTSIDE
     prob = np.full(shape, np.nan)

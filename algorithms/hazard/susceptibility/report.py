@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from .partition import MIN_FOLD_SAMPLES
 from .validation import CLASS_NAMES
 
 _STYLE = ("body{font-family:sans-serif;max-width:60em;margin:1em auto;color:#222}table{border-collapse:collapse;"
@@ -27,8 +28,6 @@ def _table(head, rows) -> str:
 
 
 def _fold_row(r, counts, aucs) -> tuple:
-    from .partition import MIN_FOLD_SAMPLES
-
     cells = []
     for (e, p, a), v in zip(counts, aucs):
         flag = " *" if e < MIN_FOLD_SAMPLES or a < MIN_FOLD_SAMPLES else ""

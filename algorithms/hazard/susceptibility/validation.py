@@ -27,6 +27,7 @@ from typing import Optional
 import numpy as np
 
 from ...errors import GeohazardError
+from ...progress import check_canceled, info, warn
 from . import models, partition
 from .sampling import Samples
 
@@ -199,8 +200,6 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         Area percentiles of the limits of the classes very low .. very high.
     progress : optional progress (``set_progress``, ``is_canceled``, ``push_info``)
     """
-    from ...progress import check_canceled, info, warn
-
     repeats = max(1, int(repeats))
     n, n_a, sv0 = _balanced(s, balance)
     n_candidates = len(s.index["absence"])

@@ -9,6 +9,7 @@ from typing import Optional
 import numpy as np
 
 from ..._numba import njit
+from ...engine import plan_blocks, process_blocks
 from ...errors import GeohazardError
 from ...progress import info
 from .levels import NOISE_Z, flat_thresholds, highpass, image_levels, robust_spread, sampled_noise
@@ -367,7 +368,6 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
                        max_memory_mb=max_memory_mb)
     out: dict = {k: np.empty((n_out_r, n_out_c), np.uint8 if k in ("flag", "stable") else np.float32)
                  for k in BLOCK_OUTPUTS + (("stable",) if stable is not None else ())}
-    from ...engine import plan_blocks, process_blocks
 
     plan = plan_blocks(n_rows, n_cols, halo=halo_rows(window, search, step, highpass_px), block_rows=rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+from ...engine import budget_rows
 from ...errors import GeohazardError
 
 SUBPIXEL_METHODS = ("dft", "parabolic", "gaussian")
@@ -95,7 +96,5 @@ def block_rows_for(n_cols: int, *, window: int, search: int, step: int, highpass
                    max_memory_mb: Optional[float] = None) -> int:
     """Rows per block: a multiple of ``step`` fitting the memory budget (at least one step), as
     :func:`plan_options` plans them (:func:`~algorithms.engine.budget_rows`)."""
-    from ...engine import budget_rows
-
     return budget_rows(n_cols, max_memory_mb=max_memory_mb,
                        **plan_options(window=window, search=search, step=step, highpass_px=highpass_px))

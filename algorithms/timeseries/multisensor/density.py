@@ -9,6 +9,7 @@ import numpy as np
 
 from ...conventions import DAYS_PER_YEAR
 from ...dense import pinv_tall
+from ...engine import _as_source
 from . import kernels as _k
 from .model import _GAP_NOISE_SHARE
 
@@ -38,8 +39,6 @@ class _Density:
         priors (also kept on the problem and named in :meth:`report`); None where ``scene_densities`` is
         off or no sampled pixel can be solved.
         """
-        from ...engine import _as_source
-
         if not self.scene_densities:
             return None
         r_idx, c_idx = self.sample_pixels()

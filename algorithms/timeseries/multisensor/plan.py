@@ -13,6 +13,7 @@ from ...errors import GeohazardError, NetworkError
 from ...formats.dates import parse_date
 from ...geometry.los import los_unit_vector
 from ..network import build_network, orient_pairs
+from ..sbas import SbasSolver
 from .density import _density_noise_design, _mode_covariances, _noise_power_bias, _series_statistics_design
 from .model import UNITS, Stack, _is_source, _per_pixel, _StackPlan
 
@@ -53,7 +54,6 @@ class _Plan:
                                      f"({desc}); give each subset as its own stack (each gets its own offset)")
             dates = list(network.dates)
             n_obs = network.n_pairs
-            from ..sbas import SbasSolver
 
             opts = {"min_temporal_coherence": 0.0, **s.network_options}
             try:

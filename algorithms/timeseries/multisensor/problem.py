@@ -9,6 +9,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
+from ...engine import map_blocks
 from ...errors import GeohazardError
 from .dates import _Dates
 from .density import _cross_designs, _Density
@@ -289,8 +290,6 @@ def solve_multisensor(stacks: Sequence[Stack], *, north: Optional[NorthModel] = 
     -------
     MultisensorResult
     """
-    from ...engine import map_blocks
-
     if not stacks:
         raise GeohazardError("no stack was given")
     first = stacks[0].values

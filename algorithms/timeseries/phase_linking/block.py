@@ -12,6 +12,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..._numba import uses_numba
+from ...engine import plan_blocks
 from ...errors import GeohazardError
 from ...progress import iter_blocks
 from .covariance import _log_mean
@@ -154,8 +155,6 @@ def phase_link_plan(shape, n_dates: int, *, window=(11, 11), method: str = "emi"
     Each block reads ``window[0] // 2`` halo rows on each side (clipped at the image
     edges), the context :func:`phase_link_block` needs for the windows of its own rows.
     """
-    from ...engine import plan_blocks
-
     _check_options(n_dates, shape, window, method, shp_method, alpha, beta)
     return plan_blocks(int(shape[0]), int(shape[1]), halo=int(window[0]) // 2, block_rows=int(block_rows))
 

@@ -22,7 +22,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....fileio.motion.features", __package__)
+features = lazy_module("....fileio.ada.features", __package__)
 
 
 @tool("adaclassification", "ADA classification (active deformation areas)",

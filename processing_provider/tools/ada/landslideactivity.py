@@ -15,7 +15,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....fileio.motion.features", __package__)
+features = lazy_module("....fileio.ada.features", __package__)
 activity = lazy_module("....algorithms.ada.activity", __package__)
 
 

@@ -11,7 +11,13 @@ from qgis.core import (
 
 from ....algorithms.errors import GeohazardError
 from ...inputs import declare, ids
+from ...inputs.acquisition import user_number
+from ...inputs.aliases import given
 from ...inputs.declare import km_parameter
+from ...lazy import lazy_module
+
+#: the kernel families' table, read when a run sizes its work
+kernel_families = lazy_module("....algorithms.kernel_families", __package__)
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
 OKADA_KERNELS = ("elastic.okada", "elastic.okada_planes")
@@ -69,14 +75,12 @@ class _FaultSourceMixin:
 
     def okada_work(self, parameters, context, points, evaluations=1):
         """:meth:`grid_work` for ``points(crs)`` points where Okada's solution is evaluated."""
-        from ....algorithms.kernel_families import OKADA_BYTES, OutputWork
-
         try:
             faults, crs, _ = self.read_sources(parameters, context)
             n = points(crs)
         except (ValueError, OSError, RuntimeError, QgsProcessingException):
             return None
-        return OutputWork(OKADA_BYTES * n * len(faults) * evaluations)
+        return kernel_families.OutputWork(kernel_families.OKADA_BYTES * n * len(faults) * evaluations)
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""
@@ -125,7 +129,7 @@ class _FaultSourceMixin:
         """-> (Faults, crs, coulomb input or None)."""
         from ....algorithms.elastic import coulomb_inp
         from ....algorithms.elastic.faults import faults_from_traces
-        from ....fileio.hazard.faults import (
+        from ....fileio.faults.faults import (
             frame_on_earth,
             read_fault_lines,
             read_patch_polygons,
@@ -171,9 +175,7 @@ class _FaultSourceMixin:
         shear_modulus_pa / poisson / friction that importcoulombinput writes on its layers, read from FAULTS and
         RECEIVERS) > the parameter's default. A typed value that contradicts the file's is a warning naming both;
         the values and where each came from are logged."""
-        from ....fileio.hazard.faults import carried_constants
-        from ...inputs.acquisition import user_number
-
+        from ....fileio.faults.faults import carried_constants
         carried = {}  # field -> (value, where)
         if cin is not None:
             file_values = {"shear_modulus_pa": cin.shear_modulus_pa, "poisson": cin.poisson, "friction": cin.friction}
@@ -234,8 +236,6 @@ def add_rake_parameters(alg, max_slip_m: float):
 
 def rake_range(alg, parameters, context):
     """``None`` (free rake: RAKE_MIN and RAKE_MAX empty) or the rake bounds ``(min, max)`` in degrees."""
-    from ...inputs.aliases import given
-
     have = [given(parameters, pid) for pid in (alg.RAKE_MIN, alg.RAKE_MAX)]
     if not any(have):
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from osgeo import ogr
 
+from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
 from ....fileio.base import vector
 from ....fileio.display import styles
@@ -92,8 +93,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         return self.okada_work(parameters, context, segments, evaluations=len(depths))
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
-        from ....fileio.hazard.faults import read_fault_lines, segment_wkb
+        from ....fileio.faults.faults import read_fault_lines, segment_wkb
 
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)

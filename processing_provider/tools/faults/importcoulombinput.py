@@ -47,7 +47,7 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_RECEIVERS, "Receiver faults", "line", optional=True))
 
     def process(self, parameters, context, feedback):
-        from ....fileio.hazard.faults import (
+        from ....fileio.faults.faults import (
             constant_fields,
             fault_fields,
             frame_on_earth,

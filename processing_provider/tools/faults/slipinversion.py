@@ -109,7 +109,7 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
 
     def _faults(self, parameters, context, crs):
         # this tool's depths are in m (it does not inherit the km source-fault mixin)
-        from ....fileio.hazard.faults import read_fault_lines
+        from ....fileio.faults.faults import read_fault_lines
 
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
                     "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
@@ -120,7 +120,7 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
                                          bottom_m=defaults["bottom"], names=names)
 
     def process(self, parameters, context, feedback):
-        from ....fileio.hazard.faults import write_slip_outputs
+        from ....fileio.faults.faults import write_slip_outputs
 
         datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)

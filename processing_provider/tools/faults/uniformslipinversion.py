@@ -14,7 +14,7 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, rake_range
 
-faults = lazy_module("....fileio.hazard.faults", __package__)
+faults = lazy_module("....fileio.faults.faults", __package__)
 
 
 def _range(alg, parameters, pid, context):

@@ -9,7 +9,7 @@ from ....algorithms.errors import GeohazardError
 from ....fileio.base import blocks, raster
 from ....fileio.base.writers import all_or_none, compression_threads, exact_float_dtype
 from ....fileio.display import styles
-from ....fileio.motion import geometry
+from ....fileio.geometry import geometry
 from ...inputs import declare, ids, knobs, layers
 from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress

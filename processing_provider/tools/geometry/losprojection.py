@@ -11,7 +11,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import los_blocks as _losb
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.motion import geometry
+from ....fileio.geometry import geometry
 from ...inputs import acquisition, angles, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module

@@ -3,12 +3,13 @@ strain rate from east and north velocity fields (rasters or points)."""
 
 from __future__ import annotations
 
+from ....algorithms.errors import GeohazardError
 from ...inputs import declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-io_strain = lazy_module("....fileio.motion.strainrate", __package__)
+io_strain = lazy_module("....fileio.geometry.strainrate", __package__)
 
 
 @tool("strainrate", "Strain rates from east and north velocities", page="geometry",
@@ -67,8 +68,6 @@ class StrainRate(GeohazardAlgorithm):
                                              optional=True, create=False))
 
     def check(self, parameters, context):
-        from ....algorithms.errors import GeohazardError
-
         rasters = [p for p in (self.INPUT_EAST, self.INPUT_NORTH) if parameters.get(p)]
         points = bool(parameters.get(self.POINTS))
         if rasters and points:

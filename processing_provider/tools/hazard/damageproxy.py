@@ -17,8 +17,8 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-damage = lazy_module("....algorithms.hazard.damage", __package__)
-io_damage = lazy_module("....fileio.hazard.damage", __package__)
+damage = lazy_module("....algorithms.hazard.damageproxy", __package__)
+io_damage = lazy_module("....fileio.hazard.damageproxy", __package__)
 
 
 @tool("damageproxy", "Damage proxy map", page="hazard",

@@ -11,7 +11,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-io_dem = lazy_module("....fileio.hazard.dem_difference", __package__)
+io_dem = lazy_module("....fileio.hazard.demdifference", __package__)
 
 
 @tool("demdifference", "DEM difference (co-registered thickness and volumes)", page="hazard",

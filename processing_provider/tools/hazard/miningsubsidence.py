@@ -3,14 +3,15 @@ panels (forward), or its parameters and the goaf's position fitted to InSAR (inv
 
 from __future__ import annotations
 
+from ....algorithms.errors import GeohazardError
 from ...inputs import acquisition, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-mining = lazy_module("....algorithms.hazard.mining", __package__)
+mining = lazy_module("....algorithms.hazard.miningsubsidence", __package__)
 mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
-io_mining = lazy_module("....fileio.hazard.mining", __package__)
+io_mining = lazy_module("....fileio.hazard.miningsubsidence", __package__)
 
 MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)"]
 COMPONENTS = ["LOS (+ toward satellite)", "Vertical (up +)"]
@@ -138,8 +139,6 @@ class MiningSubsidence(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_PANEL, "Panels (fitted)", "polygon", optional=True))
 
     def check(self, parameters, context):
-        from ....algorithms.errors import GeohazardError
-
         mode = self.parameterAsEnum(parameters, self.MODE, context)
         if mode == 2:
             typed_c = parameters.get(self.TIME_FACTOR) not in (None, "")

@@ -4,12 +4,13 @@ parameters, its classes and, over ranges of the parameters, the probability of f
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.hazard import slopestability as ss
 from ...inputs import declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-io_slope = lazy_module("....fileio.hazard.slope_stability", __package__)
+io_slope = lazy_module("....fileio.hazard.slopestability", __package__)
 
 
 @tool("slopestability", "Slope stability (infinite-slope factor of safety)", page="hazard",
@@ -92,8 +93,6 @@ class SlopeStability(GeohazardAlgorithm):
 
     def _plan(self, parameters, context):
         """(rasters, constants, names, ranges) of the soil parameters, each checked."""
-        from ....algorithms.hazard import slopestability as ss
-
         def given(pid):
             return parameters.get(pid) not in (None, "") or self.parameterDefinition(pid).defaultValue() is not None
 

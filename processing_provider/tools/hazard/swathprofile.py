@@ -6,10 +6,10 @@ from __future__ import annotations
 from qgis.core import QgsProcessing, QgsProcessingParameterMapLayer, QgsRasterLayer, QgsVectorLayer
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.hazard import profiles as pr
+from ....algorithms.hazard import swathprofile as pr
 from ....fileio.base.vector import wkt_of
 from ....fileio.display import styles
-from ....fileio.motion import swath
+from ....fileio.hazard import swathprofile as swath
 from ....fileio.motion.points import source_uri
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress

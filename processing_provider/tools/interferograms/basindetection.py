@@ -7,10 +7,10 @@ import math
 import os
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.interferograms.detection import circle
+from ....algorithms.interferograms.basindetection import circle
 from ....fileio.base.raster import raster_info
 from ....fileio.display import styles
-from ....fileio.insar import basins
+from ....fileio.interferograms import basindetection as basins
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

@@ -10,8 +10,8 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import LazyText, lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-filtering = lazy_module("....algorithms.interferograms.filtering", __package__)
-ifg_io = lazy_module("....fileio.insar.interferograms", __package__)
+filtering = lazy_module("....algorithms.interferograms.interferogramfilter", __package__)
+ifg_io = lazy_module("....fileio.interferograms.interferogramfilter", __package__)
 
 
 @tool("interferogramfilter", "Filter and multilook",

@@ -10,13 +10,13 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.insar import targets as io_targets
+from ....fileio.interferograms import targetsuitability as io_targets
 from ...inputs import acquisition, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-_targets = lazy_module("....algorithms.interferograms.targets", __package__)
+_targets = lazy_module("....algorithms.interferograms.targetsuitability", __package__)
 
 
 @tool("targetsuitability", "Target suitability",

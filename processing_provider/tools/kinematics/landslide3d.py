@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
-from ....fileio.motion import kinematics as kio
+from ....fileio.kinematics import kinematics as kio
 from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.kinematics import thickness as _th
 from ....algorithms.kinematics.thickness import ALPHA_RANGE, RHEOLOGY_RANGE
-from ....fileio.motion import kinematics as kio
+from ....fileio.base.raster import check_same_grid, read_band, read_bands, write_raster
+from ....fileio.kinematics import kinematics as kio
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -73,9 +75,6 @@ class LandslideThickness(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "dz/dt, residual, flags"))
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.kinematics import thickness as _th
-        from ....fileio.base.raster import check_same_grid, read_band, read_bands, write_raster
-
         vel = self.raster_info(parameters, self.VELOCITY, context)
         dem = self.raster_info(parameters, self.DEM, context)
         if vel.count != 3:

@@ -14,7 +14,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-offsets = lazy_module("....fileio.insar.offsets", __package__)
+offsets = lazy_module("....fileio.kinematics.offsettracking", __package__)
 _ots = lazy_module("....algorithms.kinematics.offset_timeseries", __package__)
 
 

@@ -18,7 +18,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-offsets = lazy_module("....fileio.insar.offsets", __package__)
+offsets = lazy_module("....fileio.kinematics.offsettracking", __package__)
 _off = lazy_module("....algorithms.kinematics.offsets", __package__)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import driver
 from ....algorithms.kinematics import triggers as _tr
-from ....fileio.motion import kinematics as kio
+from ....fileio.kinematics import kinematics as kio
 from ....fileio.motion import points
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress

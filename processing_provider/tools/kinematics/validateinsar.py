@@ -10,7 +10,7 @@ from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
 from ....fileio.base.vector import wkt_of
 from ....fileio.display import charts
-from ....fileio.motion import kinematics as kio
+from ....fileio.kinematics import kinematics as kio
 from ...inputs import acquisition, declare, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool

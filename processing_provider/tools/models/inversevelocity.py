@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates
+from ....algorithms.models import inversevelocity as inverse_velocity
 from ....algorithms.progress import SubProgress, check_canceled
-from ....algorithms.timeseries import inverse_velocity
 from ....fileio.base import vector
 from ....fileio.display import styles
-from ....fileio.motion import forecast, points
+from ....fileio.models import inversevelocity as forecast
+from ....fileio.motion import points
 from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress

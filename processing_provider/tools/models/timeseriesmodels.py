@@ -9,9 +9,9 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
+from ....algorithms.models import model_blocks
+from ....algorithms.models.timeseriesmodels import MODELS
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries import model_blocks
-from ....algorithms.timeseries.models import MODELS
 from ....fileio.base import blocks, vector, writers
 from ....fileio.display import styles
 from ....fileio.motion import points

@@ -12,7 +12,7 @@ from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import ps
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.insar import slc
+from ....fileio.psds import slc
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress

@@ -11,7 +11,7 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....fileio.base import blocks, metadata, raster
 from ....fileio.display import styles
-from ....fileio.insar import slc
+from ....fileio.psds import slc
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module

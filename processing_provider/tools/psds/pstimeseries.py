@@ -11,7 +11,7 @@ from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
 from ....fileio.display import styles
 from ....fileio.formats import baseline_geometry
-from ....fileio.insar import slc
+from ....fileio.psds import slc
 from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter

@@ -4,7 +4,7 @@ stack a user holds, across mission gaps."""
 from __future__ import annotations
 
 from ....fileio.base.blocks import run_blocks
-from ....fileio.multisensor import multisensor as ms_io
+from ....fileio.timeseries import multisensor as ms_io
 from ...inputs import declare, knobs
 from ...inputs import multisensor as ms_in
 from ...inputs.aliases import given

@@ -11,7 +11,7 @@ from ....algorithms import engine
 from ....algorithms.timeseries import network
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.insar import stacks as io_stacks
+from ....fileio.timeseries import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, PRODUCTS_HELP, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress

@@ -7,8 +7,8 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, warn
 from ....algorithms.timeseries import network
 from ....fileio.base import raster
-from ....fileio.insar import stacks as io_stacks
-from ....fileio.insar import timeseries
+from ....fileio.timeseries import stacks as io_stacks
+from ....fileio.timeseries import timeseries
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING

@@ -12,7 +12,7 @@ from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import network
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.insar import stacks as io_stacks
+from ....fileio.timeseries import stacks as io_stacks
 from ...inputs import declare, knobs, stacks
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress

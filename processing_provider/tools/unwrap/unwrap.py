@@ -15,7 +15,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import LazyText, lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-unwrap_io = lazy_module("....fileio.insar.unwrap", __package__)
+unwrap_io = lazy_module("....fileio.unwrap.unwrap", __package__)
 unwrap = lazy_module("....algorithms.timeseries.unwrap", __package__)
 unwrap_tiles = lazy_module("....algorithms.timeseries.unwrap_tiles", __package__)
 unwrap_prior = lazy_module("....algorithms.timeseries.unwrap_prior", __package__)

@@ -1,0 +1,1 @@
+"""The models tools' files: the inverse-velocity forecasts' layers and plots."""
