@@ -37,6 +37,7 @@ sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.dirname(HERE)]
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "geohazard_bench_numba"))
 
 import numpy as np  # noqa: E402
+from closure_world import count_line  # noqa: E402
 from testutils_closure_tester import CYCLE_MM, HOLDOUT, MM_PER_RAD, TUNING, WAVELENGTH_M, stack_for  # noqa: E402
 from testutils_closure_world import loop_counts  # noqa: E402
 from testutils_corrections import scenario_counts  # noqa: E402
@@ -244,11 +245,8 @@ def main(argv=None):
                   f"ours {q.get('rms_ours')} MintPy {q.get('rms_mintpy')} mm/yr on {q.get('rms_pixels')} pixels",
                   flush=True)
         rows[f"T{s:02d}"] = row
-        o, mp = row["ours"], row.get("mintpy", {})
-        tag = " (held out)" if s in HOLDOUT else ""
-        print(f"T{s:02d}{tag:11s} {len(sc['pairs']):4d} {o['planted']:8d} | {o['fixed']:10d} {o['left']:6d} "
-              f"{o['new']:5d} {row['ours_cpu_s']:6.1f} | {mp.get('fixed', -1):12d} {mp.get('left', -1):6d} "
-              f"{mp.get('new', -1):5d} {row.get('mintpy_cpu_s', -1):6.1f}", flush=True)
+        print(count_line(f"T{s:02d}" + (" (held out)" if s in HOLDOUT else ""), len(sc["pairs"]), row,
+                         row["ours_cpu_s"], row.get("mintpy_cpu_s", -1)), flush=True)
     if a.json:
         save_json(a.json, rows)
     return 0

@@ -134,6 +134,14 @@ def step_counts(sc, loops, python):
             "mintpy": scenario_counts(sc["planted"], u.astype(np.int64), loops)}
 
 
+
+def count_line(label: str, pairs: int, row: dict, ours_cpu=None, mintpy_cpu=None) -> str:
+    """One printed row: interferograms, planted, ours fixed / left / new (and CPU-s), MintPy's (-1: not run)."""
+    o, mp = row["ours"], row.get("mintpy", {})
+    cpu_o, cpu_m = ("" if v is None else f" {v:6.1f}" for v in (ours_cpu, mintpy_cpu))
+    return (f"{label:15s} {pairs:4d} {o['planted']:8d} | {o['fixed']:10d} {o['left']:6d} {o['new']:5d}{cpu_o} | "
+            f"{mp.get('fixed', -1):12d} {mp.get('left', -1):6d} {mp.get('new', -1):5d}{cpu_m}")
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", default=os.path.join(ROOT, ".build", "plugins"))
@@ -158,11 +166,7 @@ def main(argv=None):
             u, _ = run_mintpy(sc, a.mintpy)
             row["mintpy"] = scenario_counts(sc["planted"], u.reshape(sc["planted"].shape).astype(np.int64), loops)
         rows[f"W{s:02d}"] = row
-        o, mp = row["ours"], row.get("mintpy", {})
-        tag = " (held out)" if s in HOLDOUT else ""
-        print(f"W{s:02d}      {len(sc['pairs']):4d} {o['planted']:8d} | {o['fixed']:10d} {o['left']:6d} "
-              f"{o['new']:5d} | "
-              f"{mp.get('fixed', -1):12d} {mp.get('left', -1):6d} {mp.get('new', -1):5d}{tag}", flush=True)
+        print(count_line(f"W{s:02d}" + (" (held out)" if s in HOLDOUT else ""), len(sc["pairs"]), row), flush=True)
     if a.json:
         save_json(a.json, rows)
     return 0
