@@ -294,6 +294,17 @@ def gdal_cache_limit(max_mb: float):
             gdal.SetCacheMax(min(_CACHE_ORIGINAL[0], *_CACHE_CAPS) if _CACHE_CAPS else _CACHE_ORIGINAL[0])
 
 
+def _close_failed(ds) -> None:
+    """Close a dataset whose output is being thrown away. Closing writes what GDAL still holds (a full disk fails
+    again there): the error is dropped here, where the caller already reports the first one, instead of escaping
+    from the dataset's destructor as an unraisable exception."""
+    close = getattr(ds, "Close", None) or functools.partial(type(ds).__swig_destroy__, ds)  # GDAL < 3.8: the same call
+    try:
+        close()
+    except RuntimeError:
+        pass
+
+
 class RasterWriter:
     """Block-wise GeoTIFF writer that only publishes a complete file.
 
@@ -523,7 +534,9 @@ class RasterWriter:
 
     def abort(self) -> None:
         """Close and delete the temporary file."""
-        self._ds = None
+        ds, self._ds = self._ds, None
+        if ds is not None:
+            _close_failed(ds)
         self._buf = None
         for p in (self._tmp, self._tmp + ".aux.xml"):
             if os.path.exists(p):
