@@ -32,6 +32,14 @@ for p in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
     if os.path.isdir(p) and p not in sys.path:
         sys.path.append(p)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+try:  # the tests that call the file layer directly run it as a tool run does: GDAL's errors as exceptions (the
+    # plugin switches the mode only for its own runs: tests/processing/test_gdal_mode.py, in a process of its own)
+    from osgeo import gdal, ogr
+
+    gdal.UseExceptions()
+    ogr.UseExceptions()
+except ImportError:
+    pass
 # no background warm-up in the desktop sessions of the tests (the runner warms the cache itself); a tool run whose
 # kernels are not compiled compiles them, whatever its size, so the tests run the numba kernels (the numpy path of
 # small first runs has its own tests: tests/processing/test_compile_plan.py)

@@ -35,7 +35,7 @@ from qgis.core import (
 )
 
 from ..algorithms.errors import GeohazardError
-from ..fileio.base.probe import distinct_files, gdal_thread_options
+from ..fileio.base.probe import distinct_files, gdal_thread_options, with_gdal_exceptions
 from ..fileio.base.raster import open_raster, raster_info
 from ..fileio.base.series_tiles import SERIES_PICK_BYTES
 from ..fileio.motion.points import date_fields_of, raster_dates
@@ -142,6 +142,7 @@ def _is_null(v) -> bool:
 _METADATA: dict = {}
 
 
+@with_gdal_exceptions
 def raster_metadata(path: str) -> dict:
     """GDAL metadata of the default domain (empty when the file does not open).
 
@@ -182,6 +183,7 @@ def _band_values(ds, info, xoff: int, yoff: int, w: int, h: int) -> np.ndarray:
     return arr
 
 
+@with_gdal_exceptions
 def read_pixel(path: str, x: float, y: float, name: str):
     """Dates, values (mm) and ``(row, col, x_centre, y_centre)`` of the pixel under ``(x, y)`` (raster CRS)."""
     info = raster_info(path, name)
@@ -210,6 +212,7 @@ def _decode_threads(path: str):
     return "ALL_CPUS" if heavy else None
 
 
+@with_gdal_exceptions
 def read_polygon_pixels(path: str, rings: list, name: str):
     """Dates and ``(n_dates, n_pixels)`` values of the pixels whose centre lies inside ``rings``.
 
@@ -252,6 +255,7 @@ def read_polygon_pixels(path: str, rings: list, name: str):
     return dates, members
 
 
+@with_gdal_exceptions
 def is_timeseries_raster(layer) -> bool:
     if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
         return False
@@ -262,6 +266,7 @@ def is_timeseries_raster(layer) -> bool:
     return True
 
 
+@with_gdal_exceptions
 def is_timeseries_points(layer) -> bool:
     if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
         return False
@@ -309,6 +314,7 @@ def _feature_values(layer, feats):
     return dates, np.array(rows, dtype=np.float64).reshape(len(rows), len(idx))
 
 
+@with_gdal_exceptions
 def feature_series(layer: QgsVectorLayer, fids) -> list:
     """One :class:`Series` per feature ``fids`` of a layer with dated displacement fields."""
     feats = list(layer.getFeatures(QgsFeatureRequest().setFilterFids(list(fids))))
@@ -344,6 +350,7 @@ def nearest_feature(layer: QgsVectorLayer, point: QgsPointXY, tolerance: float):
     return best
 
 
+@with_gdal_exceptions
 def points_polygon_series(layer: QgsVectorLayer, geom: QgsGeometry) -> Series:
     """Mean of the points of ``layer`` inside ``geom`` (layer CRS)."""
     from ..algorithms.ada.activity import points_in_polygons
@@ -383,12 +390,14 @@ def _polygon_series(layer: tuple, geom, dates, members, what, component) -> Seri
                   key=("polygon", lid, geom.asWkt(6)))
 
 
+@with_gdal_exceptions
 def raster_polygon_series(layer: QgsRasterLayer, geom: QgsGeometry) -> Series:
     """Mean of the pixels of a time-series raster whose centre lies inside ``geom`` (layer CRS)."""
     return read_polygon((layer.source(), layer.name(), layer.id(), QgsCoordinateReferenceSystem(layer.crs())),
                         QgsGeometry(geom))
 
 
+@with_gdal_exceptions
 def read_polygon(layer: tuple, geom: QgsGeometry) -> Series:
     """:func:`raster_polygon_series` from plain values (``layer``: its file, name, id and CRS), for a reader
     thread."""
@@ -550,6 +559,7 @@ def raster_pick(layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsP
     return read_pick(PixelPick.of(layer, point, project))
 
 
+@with_gdal_exceptions
 def read_pick(pick: PixelPick) -> tuple:
     """:func:`raster_pick` from plain values (files only: no layer or project is touched, so a reader thread runs
     it while the GUI thread goes on)."""

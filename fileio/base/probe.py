@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import struct
 import tempfile
+import threading
 from typing import Optional
 
 import numpy as np
@@ -19,8 +21,6 @@ from osgeo import gdal, ogr
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.plausibility import coherence_scale_problem
-
-gdal.UseExceptions()
 
 #: Extensions the raster writer (GeoTIFF) honours.
 RASTER_OUT_EXT = (".tif", ".tiff")
@@ -63,6 +63,52 @@ def c_error_handler():
         gdal.PopErrorHandler()
 
 
+_EXCEPTIONS_LOCK = threading.Lock()
+_EXCEPTIONS_USERS = [0, None]  # blocks inside gdal_exceptions(), and GDAL's and OGR's modes before the first
+
+
+@contextlib.contextmanager
+def gdal_exceptions():
+    """GDAL's and OGR's errors raised as Python exceptions (``RuntimeError`` with GDAL's message) for the duration
+    of the block, then the modes the process had before.
+
+    The plugin's code expects exceptions. The Python bindings keep the mode for the whole process, and QGIS's own
+    Python (DB Manager, Processing's GDAL tools) and other plugins expect ``gdal.Open`` to return None on failure, so
+    the plugin never switches it for good: every entry point (a tool's check and run, a model run, a parameter's
+    check, the dock's reads) enters this block; nested and concurrent blocks share one switch, and the last to
+    leave restores the modes."""
+    with _EXCEPTIONS_LOCK:
+        if _EXCEPTIONS_USERS[0] == 0:
+            _EXCEPTIONS_USERS[1] = (gdal.GetUseExceptions(), ogr.GetUseExceptions())
+            gdal.UseExceptions()
+            ogr.UseExceptions()
+        _EXCEPTIONS_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _EXCEPTIONS_LOCK:
+            _EXCEPTIONS_USERS[0] -= 1
+            if _EXCEPTIONS_USERS[0] == 0:
+                use_gdal, use_ogr = _EXCEPTIONS_USERS[1]
+                try:  # the reverse order: the bindings stack their error handlers
+                    if not use_ogr:
+                        ogr.DontUseExceptions()
+                    if not use_gdal:
+                        gdal.DontUseExceptions()
+                except RuntimeError:  # another module switched the mode meanwhile: its choice stands
+                    pass
+
+
+def with_gdal_exceptions(func):
+    """``func`` run inside :func:`gdal_exceptions` (an entry point the plugin's own code is called from)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with gdal_exceptions():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 @contextlib.contextmanager
 def quiet_gdal_reads():
     """GDAL reads that never write next to the file: no ``.aux.xml``, no gzip index ``.properties``.
@@ -71,9 +117,10 @@ def quiet_gdal_reads():
     meanwhile (by the tool or by QGIS loading an input layer, which computes band
     statistics for its renderer) never save ``<input>.aux.xml``. GeoTIFF outputs keep
     nodata, band descriptions and metadata inside the file, so nothing is lost; inputs
-    whose georeferencing exists only in an ``.aux.xml`` are not supported.
+    whose georeferencing exists only in an ``.aux.xml`` are not supported. GDAL's errors are exceptions meanwhile
+    (:func:`gdal_exceptions`).
     """
-    with gdal_thread_options(CPL_VSIL_GZIP_WRITE_PROPERTIES="NO", GDAL_PAM_ENABLED="NO"):
+    with gdal_exceptions(), gdal_thread_options(CPL_VSIL_GZIP_WRITE_PROPERTIES="NO", GDAL_PAM_ENABLED="NO"):
         yield
 
 

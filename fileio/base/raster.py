@@ -25,8 +25,6 @@ from ...algorithms.formats.stack_names import RASTER_EXT  # noqa: F401 - the one
 from .probe import data_band_index, known_header, raster_header
 from .transaction import LIVE_TEMPS
 
-gdal.UseExceptions()
-
 #: Rows per block used by tools that stream rasters (bounded memory).
 DEFAULT_BLOCK_ROWS = 256
 

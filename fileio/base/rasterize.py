@@ -7,8 +7,6 @@ from osgeo import gdal, osr
 
 from .raster import RasterInfo
 
-gdal.UseExceptions()
-
 
 def burn_polygons(wkbs, info: RasterInfo) -> np.ndarray:
     """Polygons (WKB in the CRS of ``info``) burnt on its grid: uint8, 1 where a pixel centre is inside."""

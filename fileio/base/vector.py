@@ -32,8 +32,6 @@ from ...algorithms.progress import check_canceled
 from .probe import quiet_gdal_reads
 from .transaction import LIVE_TEMPS
 
-ogr.UseExceptions()
-
 _DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON",
             ".csv": "CSV", ".sqlite": "SQLite", ".fgb": "FlatGeobuf", ".gml": "GML", ".kml": "KML"}
 

@@ -47,8 +47,6 @@ from ..base.vector import gpkg_spatial_index, staged_file, write_vector
 from ..motion import series_nc
 from ..motion.ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
 
-ogr.UseExceptions()
-
 SERIES_MODES = ("fields", "table", "none", "netcdf", "auto")
 #: Points per compressed block of a series table.
 BLOCK_POINTS = 1024

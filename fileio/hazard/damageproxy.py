@@ -21,8 +21,6 @@ from ..base.rasterize import polygon_rows_reader
 from ..display import styles
 from ..formats.products import vrt_text
 
-gdal.UseExceptions()
-
 #: The outputs of a run in the order the tool gives them.
 OUTPUT_KINDS = ("proxy", "mean_coherence", "classes", "areas")
 _COLOURS = {1: "#9e9e9e", 2: "#1a9641", 3: "#d7191c"}

@@ -22,8 +22,6 @@ from ..base.rasterize import burn_polygons
 from ..display import styles
 from .slopestability import north_up_projected
 
-gdal.UseExceptions()
-
 #: Most cells the co-registration reads: the whole grid up to this, else :data:`FIT_TILE`-cell windows spread evenly
 #: over it, each with :data:`FIT_HALO` cells around (the most the DEMs may be apart, in cells).
 FIT_MAX_CELLS = 2048 * 2048

@@ -40,8 +40,6 @@ from ..base.crs import crs_name, same_crs
 from ..base.raster import RASTER_EXT, RasterWriter, raster_info, require_projected
 from ..display import charts
 
-gdal.UseExceptions()
-
 METHOD_OPTIONS = ("Frequency ratio", "Logistic regression", "Random forest")
 #: samples of each kind kept at most (inventory, absences, area)
 MAX_SAMPLES = 10000

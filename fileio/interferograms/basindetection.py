@@ -18,8 +18,6 @@ from ..base import blocks, vector
 from ..base.raster import RasterInfo, open_raster, read_band
 from ..geometry.geometry import metric_pixel_size
 
-gdal.UseExceptions()
-
 #: The detector the plugin ships (trained by ``models/detector/train_basin_detector.py``).
 MODEL_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "models",
                           "detector", "basin_detector.json")

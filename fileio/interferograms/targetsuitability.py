@@ -20,8 +20,6 @@ from ..base.raster import RasterInfo, raster_info
 from ..base.rasterize import burn_polygons, polygon_rows_reader
 from ..geometry.geometry import metric_pixel_size
 
-gdal.UseExceptions()
-
 
 def read_density_table(path: str, name: str = "DENSITIES") -> targets.DensityTable:
     """The CSV ``class,density[,label]`` at ``path`` (UTF-8, a byte-order mark allowed)."""

@@ -34,8 +34,6 @@ from ...algorithms.formats.dates import dated_fields
 from ...algorithms.progress import check_canceled, info
 from ..base.vector import gpkg_spatial_index, staged_file, write_vector
 
-ogr.UseExceptions()
-
 VELOCITY_CANDIDATES = ("VEL", "mean_velocity", "velocity", "vel_los", "v_los", "vlos", "mean_vel", "VEL_LOS",
                        "velocity_mm_yr", "rate", "V")
 STD_CANDIDATES = ("V_STDEV", "mean_velocity_std", "velocity_std", "vel_std", "V_STD", "std_vel", "VEL_STD")

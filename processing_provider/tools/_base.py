@@ -61,7 +61,7 @@ from ...algorithms.errors import GeohazardError, OperationCanceled
 from ...algorithms.optional import notice_once
 from ...fileio.base.metadata import stamp_geometry, stamp_history
 from ...fileio.base.overviews import build_overviews
-from ...fileio.base.probe import degenerate_outputs, quiet_gdal_reads, run_headers
+from ...fileio.base.probe import degenerate_outputs, gdal_exceptions, quiet_gdal_reads, run_headers
 from ...fileio.base.raster import RasterInfo, raster_info
 from ...fileio.base.transaction import OutputTransaction, disk_full
 from ...fileio.display.arrange import arrange_outputs
@@ -143,16 +143,17 @@ def set_decimals(definition) -> None:
 def _guarded_check(alg, parameters, context, check):
     """Ranges first, then former parameter IDs resolved, then ``check(parameters)`` with GDAL's PAM
     off (no ``.aux.xml`` written next to the inputs while QGIS loads them)."""
-    problem = received_problem(alg, parameters) or range_problem(alg, parameters, context) \
-        or missing_file_problem(alg, parameters)
-    if problem:
-        return False, problem
-    try:
-        parameters = resolve_aliases(alg, parameters, context)
-    except GeohazardError as exc:
-        return False, str(exc)
-    with quiet_gdal_reads():
-        return check(parameters)
+    with gdal_exceptions():
+        problem = received_problem(alg, parameters) or range_problem(alg, parameters, context) \
+            or missing_file_problem(alg, parameters)
+        if problem:
+            return False, problem
+        try:
+            parameters = resolve_aliases(alg, parameters, context)
+        except GeohazardError as exc:
+            return False, str(exc)
+        with quiet_gdal_reads():
+            return check(parameters)
 
 
 def tool(name: str, display_name: str, *, page: str, tags: str = "", main: tuple = (),
@@ -399,6 +400,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
+        with gdal_exceptions():  # GDAL's errors as exceptions for this run, the process's mode restored after
+            return self._process_algorithm(parameters, context, feedback)
+
+    def _process_algorithm(self, parameters, context, feedback):
         run = self._run = OutputTransaction()
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
         targets: dict = {}
