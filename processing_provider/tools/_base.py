@@ -526,6 +526,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             run.note(f"{self.name()}: {text}")
         return text
 
+    def finish(self, outcome, feedback) -> dict:
+        """The results of a run function's :class:`~..fileio.base.runs.Outcome`: its notes logged (and kept for a
+        model's summary), its outputs and values returned."""
+        for text in outcome.notes:
+            feedback.pushInfo(self.note(text))
+        return {**outcome.outputs, **outcome.values}
+
     def memory_advice(self) -> str:
         """What to change when the run ran out of memory (names parameters this tool has)."""
         hints = []
