@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms import _numba
-from insar_geohazards.algorithms.elastic import okada
-from insar_geohazards.algorithms.elastic.faults import Faults, faults_from_traces
 from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.faults import okada
+from insar_geohazards.algorithms.faults.faults import Faults, faults_from_traces
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "okada1985", "OKADA1985_TABLE2_verbatim.md")
 ALPHA = 2.0 / 3.0
