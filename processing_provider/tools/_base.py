@@ -52,7 +52,6 @@ tunes the guard with class attributes:
 from __future__ import annotations
 
 import os
-import re
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
@@ -154,34 +153,6 @@ def _guarded_check(alg, parameters, context, check):
         return False, str(exc)
     with quiet_gdal_reads():
         return check(parameters)
-
-
-_TAGS = re.compile(r"<[^>]+>")
-_LEAD = re.compile(r"^\s*<b>([^<]+)</b>")
-_WORD = re.compile(r"[a-z0-9_]+")
-
-
-def parameter_help(text: str, pid: str, label: str) -> str:
-    """What a tool's help (``HELP``) says about one parameter, as plain text: its paragraphs that name its ID in bold
-    or in parentheses (``(DENSITY_REFERENCE, default ...)``), else those that open with its label in bold
-    (``<b>Land cover</b>: ...`` for "Land cover (class codes)": the same words, parenthesised units left out). The
-    dialog shows it as the parameter's tooltip; the help panel keeps the whole text (what, why, references). ""
-    when the help says nothing of it."""
-    name = _words(label)
-    by_id, by_label = [], []
-    for para in (text or "").split("\n"):
-        lead = _LEAD.match(para)
-        plain = re.sub(r"\s+", " ", _TAGS.sub("", para)).strip()
-        if re.search(rf"(<b>|\(){re.escape(pid)}\b", para):
-            by_id.append(plain)
-        elif lead and name and _words(lead.group(1)) == name:
-            by_label.append(plain)
-    return "\n".join(dict.fromkeys(p for p in (by_id or by_label) if p))
-
-
-def _words(label: str) -> tuple:
-    """A label's words, lower case, without its parenthesised parts."""
-    return tuple(_WORD.findall(re.sub(r"\([^)]*\)", "", label or "").lower()))
 
 
 def tool(name: str, display_name: str, *, page: str, tags: str = "", main: tuple = (),
@@ -416,11 +387,11 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def addParameter(self, definition, createOutput=True):
         """``QgsProcessingAlgorithm.addParameter`` with the label translated, the dialog's number of decimals set and
-        the help of the parameter (its tooltip) taken from the tool's help (:func:`parameter_help`); a parameter with
-        former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
+        the parameter's help (its tooltip) taken from the tool's help (:func:`..inputs.declare.parameter_help`); a
+        parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
         definition.setDescription(self.tr(definition.description()))
         if not definition.help():
-            definition.setHelp(parameter_help(self.HELP, definition.name(), definition.description()))
+            definition.setHelp(declare.parameter_help(self.HELP, definition.name(), definition.description()))
         ok = True
         for d in with_aliases(self, definition):
             set_decimals(d)

@@ -164,7 +164,7 @@ def test_a_parameter_carries_its_part_of_the_help_as_its_tooltip(qgis_app):
     from qgis.core import QgsApplication
     from qgis.core import QgsProcessingParameterDefinition as D
 
-    from insar_geohazards.processing_provider.tools._base import parameter_help
+    from insar_geohazards.processing_provider.inputs.declare import parameter_help
 
     text = ("Does a thing.\n\n<b>Land cover</b>: class codes.\n<b>Density reference</b> (DENSITY_REFERENCE, default "
             "per unit R-index): what a typed density counts.\n<b>Densities</b>: a CSV.")
