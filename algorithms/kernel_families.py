@@ -301,7 +301,7 @@ def warm_dense(scale: int = 1) -> int:
 
 
 def warm_psi(scale: int = 1) -> int:
-    from .timeseries.psi import ps_time_series
+    from .psds.psi import ps_time_series
 
     rng = np.random.default_rng(10)
     n_dates, side = 12, 5 * scale
@@ -394,7 +394,7 @@ FAMILIES = (
            calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense", "timeseries.sbas")),
     Family("distortion", ("geometry.distortion",), warm_distortion),
     Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series),
-    Family("psi", ("timeseries.psi",), warm_psi),
+    Family("psi", ("psds.psi",), warm_psi),
     Family("offsets", ("kinematics.offsets.matching", "kinematics.offsets.search", "kinematics.offsets.levels",
                        "kinematics.offsets.field"), warm_offsets),
     Family("egms_tiles", ("formats.egms_tiles",), warm_egms_tiles),

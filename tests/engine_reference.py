@@ -297,7 +297,7 @@ def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold
     """The AmplitudeDispersion loop of main 787161a: writes ``outs`` (mean, dispersion, ps) like the tool did."""
     from insar_geohazards.algorithms.ordered import add_rows
     from insar_geohazards.algorithms.progress import iter_blocks
-    from insar_geohazards.algorithms.timeseries.ps import (
+    from insar_geohazards.algorithms.psds.ps import (
         amplitude_dispersion,
         amplitude_row_sums,
         calibration_factors,

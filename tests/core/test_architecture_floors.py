@@ -39,16 +39,14 @@ CROSSINGS = {
         ("algorithms", "geometry.los"): "LOS unit vectors, the one convention of the plugin",
     },
     "psds": {
-        ("algorithms", "timeseries"): "the PS and DS science (ps.py, psi.py, phase_linking/) is a numba kernel "
-                                      "family named after its module path (KERNELS, the compile-cost table, the "
-                                      "kernel cache)",
+        ("algorithms", "timeseries.phase_linking"): "DS phase linking, the part of the PS/DS core not under "
+                                                    "algorithms/psds/ yet (algorithms/timeseries/phase_linking/)",
     },
 }
 
 #: groups without a folder of their own on a floor, and why
 NO_FOLDER = {
     ("corrections", "fileio"): "the corrections' fileio floor is fileio/insar/ (see CROSSINGS)",
-    ("psds", "algorithms"): "the PS/DS core is in algorithms/timeseries/ (see CROSSINGS)",
 }
 
 

@@ -24,7 +24,7 @@ def test_phase_mm_factors_match_the_published_sentinel1_value_and_each_other():
 
 
 def test_ps_ds_rule():
-    from insar_geohazards.algorithms.timeseries.ps import ps_ds_selection
+    from insar_geohazards.algorithms.psds.ps import ps_ds_selection
 
     da = np.array([[0.1, 0.3, 0.2], [np.nan, 0.5, 0.25]])
     tc = np.array([[0.95, 0.9, 0.5], [0.85, np.nan, 0.79]])

@@ -111,7 +111,7 @@ def _slc(rows):
 
 
 def _amplitude():
-    from insar_geohazards.algorithms.timeseries import ps
+    from insar_geohazards.algorithms.psds import ps
     from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)

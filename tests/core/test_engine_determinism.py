@@ -181,7 +181,7 @@ def _slc(rng, n_dates=10, rows=None, cols=None):
 
 @case("amplitudedispersion")
 def _amplitude(rng):
-    from insar_geohazards.algorithms.timeseries import ps
+    from insar_geohazards.algorithms.psds import ps
 
     slc = _slc(rng)
 
