@@ -15,6 +15,7 @@ size, the scheduler or the thread count.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -88,8 +89,9 @@ def add_run_parameters(alg, used=RUN_WIDE) -> None:
         alg.addParameter(p)
 
 
+@functools.lru_cache(maxsize=8)
 def _plain(html: str) -> str:
-    """A help paragraph without its markup (a parameter's tooltip)."""
+    """A help paragraph without its markup (a parameter's tooltip; the same few texts for every tool)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
 
 

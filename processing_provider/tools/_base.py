@@ -51,6 +51,7 @@ tunes the guard with class attributes:
 
 from __future__ import annotations
 
+import inspect
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
@@ -390,8 +391,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         the parameter's help (its tooltip) taken from the tool's help (:func:`..inputs.declare.parameter_help`); a
         parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
         definition.setDescription(self.tr(definition.description()))
-        if not definition.help():
-            definition.setHelp(declare.parameter_help(self.HELP, definition.name(), definition.description()))
+        text = inspect.getattr_static(type(self), "HELP", "")  # a LazyText stays unbuilt at the plugin's start
+        if isinstance(text, str) and not definition.help():
+            definition.setHelp(declare.parameter_help(text, definition.name(), definition.description()))
         ok = True
         for d in with_aliases(self, definition):
             set_decimals(d)
