@@ -54,7 +54,6 @@ NOT_YET = {
     "geometry/losvelocitytovertical": _TOOL_LOOP,
     "geometry/strainrate": _CALLS,
     "hazard/comparelayers": _CALLS,
-    "hazard/damageproxy": "one fileio call (run_damage) with positional inputs, no Job",
     "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
@@ -165,7 +164,8 @@ def test_the_list_of_tools_not_yet_converted_only_shrinks():
 
 
 @pytest.mark.parametrize("key", ["hazard/susceptibility", "interferograms/targetsuitability",
-                                 "interferograms/basindetection", "hazard/demdifference", "hazard/slopestability"])
+                                 "interferograms/basindetection", "hazard/demdifference", "hazard/slopestability",
+                                 "hazard/damageproxy"])
 def test_the_converted_tools_hold_it(key):
     """The tools that had the most orchestration in them (17 positional arguments, a literal memory model, a
     branch per input kind) hold the contract, and demdifference's notes and values come from its run."""
