@@ -57,7 +57,6 @@ NOT_YET = {
     "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
-    "interferograms/interferogramfilter": "one fileio call (filter_files) with positional inputs, no Job",
     "kinematics/landslide3d": _CALLS,
     "kinematics/landslidethickness": _CALLS + "; its block loop is in the tool",
     "kinematics/offsettimeseries": _TOOL_LOOP,
@@ -165,7 +164,7 @@ def test_the_list_of_tools_not_yet_converted_only_shrinks():
 
 @pytest.mark.parametrize("key", ["hazard/susceptibility", "interferograms/targetsuitability",
                                  "interferograms/basindetection", "hazard/demdifference", "hazard/slopestability",
-                                 "hazard/damageproxy"])
+                                 "hazard/damageproxy", "interferograms/interferogramfilter"])
 def test_the_converted_tools_hold_it(key):
     """The tools that had the most orchestration in them (17 positional arguments, a literal memory model, a
     branch per input kind) hold the contract, and demdifference's notes and values come from its run."""
