@@ -162,9 +162,9 @@ def warm_phase_linking(scale: int = 1) -> int:
 
 
 def warm_okada(scale: int = 1) -> int:
-    from .elastic.faults import Faults
-    from .elastic.grid_blocks import coulomb_grid_block, okada_grid_block
-    from .elastic.okada import okada_greens
+    from .faults.faults import Faults
+    from .faults.grid_blocks import coulomb_grid_block, okada_grid_block
+    from .faults.okada import okada_greens
 
     f = Faults.create(east_m=[0.0, 6e3], north_m=[0.0, -3e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
                       length_m=[8e3, 5e3], top_m=[0.0, 1e3], bottom_m=[6e3, 5e3], strike_slip_m=[0.5, -1.0],
@@ -243,8 +243,8 @@ def warm_offset_series(scale: int = 1) -> int:
 
 
 def warm_unwrap(scale: int = 1) -> int:
-    from .timeseries.unwrap import closure_cycles, unwrap_interferogram
-    from .timeseries.unwrap_tiles import unwrap_array_tiled
+    from .unwrap.unwrap import closure_cycles, unwrap_interferogram
+    from .unwrap.unwrap_tiles import unwrap_array_tiled
 
     rng = np.random.default_rng(7)
     rows, cols = 40 * scale, 37 * scale  # a low-coherence band splits it: the sets are joined by their votes
@@ -301,7 +301,7 @@ def warm_dense(scale: int = 1) -> int:
 
 
 def warm_psi(scale: int = 1) -> int:
-    from .timeseries.psi import ps_time_series
+    from .psds.psi import ps_time_series
 
     rng = np.random.default_rng(10)
     n_dates, side = 12, 5 * scale
@@ -387,14 +387,14 @@ FAMILIES = (
     Family("closure", ("corrections.closure",), warm_closure),
     Family("reference", ("corrections.reference",), warm_reference),
     Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),
-    Family("unwrap", ("timeseries.unwrap", "timeseries.unwrap_tiles"), warm_unwrap),
-    Family("okada", ("elastic.okada", "elastic.okada_planes"), warm_okada, by_input_size=False),
+    Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap),
+    Family("okada", ("faults.okada", "faults.okada_planes"), warm_okada, by_input_size=False),
     Family("multisensor", ("timeseries.multisensor.kernels", "timeseries.multisensor.lanes",
                            "timeseries.multisensor.batch"), warm_multisensor,
            calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense", "timeseries.sbas")),
     Family("distortion", ("geometry.distortion",), warm_distortion),
     Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series),
-    Family("psi", ("timeseries.psi",), warm_psi),
+    Family("psi", ("psds.psi",), warm_psi),
     Family("offsets", ("kinematics.offsets.matching", "kinematics.offsets.search", "kinematics.offsets.levels",
                        "kinematics.offsets.field"), warm_offsets),
     Family("egms_tiles", ("formats.egms_tiles",), warm_egms_tiles),

@@ -1,5 +1,5 @@
 """Figure of docs/unwrap.md (the prior): a SIMULATED steep subsidence basin (gradients beyond pi per pixel),
-unwrapped without and with a prior (the true field scaled by 80 %), as tests/core/test_timeseries_unwrap_prior.py
+unwrapped without and with a prior (the true field scaled by 80 %), as tests/core/test_unwrap_unwrap_prior.py
 simulates it.
 
     make link && /usr/bin/python3 docs/make_unwrap_prior_figure.py
@@ -25,10 +25,10 @@ def main() -> str:
 
     for p in ("", "tests", os.path.join("tests", "core")):
         sys.path.insert(0, os.path.join(ROOT, p) if p else os.path.join(ROOT, ".build", "plugins"))
-    from test_timeseries_unwrap_prior import steep_basin
+    from test_unwrap_unwrap_prior import steep_basin
     from testutils_unwrap import correct_share
 
-    from insar_geohazards.algorithms.timeseries import unwrap, unwrap_prior
+    from insar_geohazards.algorithms.unwrap import unwrap, unwrap_prior
 
     wrapped, truth = steep_basin()
     plain = unwrap.unwrap_interferogram(wrapped, min_component_size=10)

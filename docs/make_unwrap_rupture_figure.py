@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks", "unwrap"))
 from rupture import CASES  # noqa: E402
 from testutils_unwrap import correct_share, rupture_interferogram  # noqa: E402
 
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
+from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram  # noqa: E402
 
 IMG = os.path.join(ROOT, "docs", "img", "unwrap_rupture.png")
 SHOWN = [("strike-slip 2 m straight w3 L20 lace", "coherence"),

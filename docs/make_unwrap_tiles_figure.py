@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from testutils_unwrap import correct_share, synthetic_interferogram  # noqa: E402
 
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import TILE_HALO, plan_tiles, unwrap_array_tiled  # noqa: E402
+from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram  # noqa: E402
+from insar_geohazards.algorithms.unwrap.unwrap_tiles import TILE_HALO, plan_tiles, unwrap_array_tiled  # noqa: E402
 
 IMG = os.path.join(ROOT, "docs", "img", "unwrap_tiles_seams.png")
 

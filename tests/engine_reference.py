@@ -230,7 +230,7 @@ def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
 # --------------------------------------------------------------------------- elastic grids
 def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
     """The row loop of ``okadaforward`` before the engine; returns (4, rows, cols) float32."""
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
 
     out = np.empty((4, nrows, ncols), np.float32)
     x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
@@ -248,7 +248,7 @@ def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
 
 def coulomb_grid_frozen(gt, nrows, ncols, table, depths, *, regional, mu, nu, friction, rec, scale):
     """The depth/row loops of ``coulombstress`` before the engine; returns (3 n_depths, rows, cols) float32."""
-    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+    from insar_geohazards.algorithms.faults.stress import coulomb_at_points
 
     out = np.empty((3 * len(depths), nrows, ncols), np.float32)
     x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
@@ -297,7 +297,7 @@ def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold
     """The AmplitudeDispersion loop of main 787161a: writes ``outs`` (mean, dispersion, ps) like the tool did."""
     from insar_geohazards.algorithms.ordered import add_rows
     from insar_geohazards.algorithms.progress import iter_blocks
-    from insar_geohazards.algorithms.timeseries.ps import (
+    from insar_geohazards.algorithms.psds.ps import (
         amplitude_dispersion,
         amplitude_row_sums,
         calibration_factors,

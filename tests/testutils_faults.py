@@ -72,7 +72,7 @@ def los_pair(folder, table, centre, *, pixel_m: float, n: int, noise_mm: float, 
     import numpy as np
     from testutils import write_geotiff
 
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
     half = pixel_m * n / 2

@@ -126,7 +126,7 @@ def rupture_interferogram(rows=300, cols=300, *, seed=0, mechanism="strike-slip"
                           heading_deg=-168.0):
     """A co-seismic wrapped interferogram cut by a decorrelated surface rupture, and its truth.
 
-    The truth is the LOS phase of Okada rectangles (:mod:`algorithms.elastic.okada`) whose top
+    The truth is the LOS phase of Okada rectangles (:mod:`algorithms.faults.okada`) whose top
     edges are the fault ``trace`` at the surface (``"straight"``, ``"curved"`` or two
     overlapping ``"en-echelon"`` segments; ``partial``: the trace ends inside the raster, so
     the two sides are joined around its tip), from the surface to ``bottom_m``, uniform
@@ -146,8 +146,8 @@ def rupture_interferogram(rows=300, cols=300, *, seed=0, mechanism="strike-slip"
     """
     from scipy.ndimage import gaussian_filter
 
-    from insar_geohazards.algorithms.elastic.faults import faults_from_traces
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.faults import faults_from_traces
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
     rng = np.random.default_rng(seed)

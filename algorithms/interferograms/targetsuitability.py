@@ -66,6 +66,14 @@ DENSITY_REFERENCES = ("per unit R-index", "flat open ground")
 RINDEX_TOLERANCE = 0.01
 RINDEX_REFUSED = 0.5
 
+#: Memory of one pixel of a block (bytes), the engine's plan for each pass: the counting pass reads the land cover as
+#: float64 and keeps its codes and counts; the suitability pass reads the land cover, the R-index and the distortion
+#: classes as float64 (24) with the lookup's index, found mask, visibility and density temporaries; the calibration
+#: pass adds the calibration polygon's mask, the points per pixel and the per-class sums.
+COUNT_BYTES_PER_PIXEL = 32.0
+SUITABILITY_BYTES_PER_PIXEL = 72.0
+CALIBRATION_BYTES_PER_PIXEL = 80.0
+
 
 @dataclass(frozen=True)
 class DensityTable:

@@ -16,7 +16,7 @@ N_POINTS = 10_000
 
 
 def make_input(path):
-    from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces
+    from insar_geohazards.algorithms.faults.faults import discretize, faults_from_traces
 
     f = faults_from_traces([np.array([[-20e3, -5e3], [20e3, 5e3]])], dip_deg=45.0, top_m=1e3, bottom_m=15e3,
                            slip_m=1.0, rake_deg=60.0)
@@ -44,7 +44,7 @@ def _best(fn, repeat=3):
 
 
 def ours(path):
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
 
     d = np.load(path)
     e, n, table = d["e"], d["n"], d["table"]
@@ -101,7 +101,7 @@ def peers(path):
 
 def grid_source(mode):
     """The grid benchmark's 1,000 patches (Okada table and corners) and its 500 x 500 nodes."""
-    from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces
+    from insar_geohazards.algorithms.faults.faults import discretize, faults_from_traces
 
     f = faults_from_traces([np.array([[-40e3, 0.0], [40e3, 0.0]])], dip_deg=60.0, top_m=0.0, bottom_m=20e3,
                            slip_m=2.0, rake_deg=120.0)
@@ -120,7 +120,7 @@ def grid_source(mode):
 
 
 def grid():
-    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+    from insar_geohazards.algorithms.faults.stress import coulomb_at_points
 
     mode = os.environ.get("GRID_SLIP", "uniform")
     table, _, xx, yy = grid_source(mode)
@@ -147,7 +147,7 @@ def grid_input(path):
     """Ours (QGIS's Python): the variable-slip grid problem for the peers, with our displacement gradients at
     every ``GRID_PEER_STEP``-th node (default 125: 2,000 nodes) and our timings on them and on the full grid
     (wall and CPU seconds, all threads)."""
-    from insar_geohazards.algorithms.elastic.okada import okada_gradients
+    from insar_geohazards.algorithms.faults.okada import okada_gradients
 
     table, corners, xx, yy = grid_source("variable")
     e, n = _subset(xx, yy, int(os.environ.get("GRID_PEER_STEP", "125")))

@@ -17,6 +17,9 @@ CASES = [
          peer="none: z-scores against the truth",
          run='"$PY" "$HERE/honesty.py" "$OUT/honesty.json" overlap4 gap_env_s1 landslide alos_mixed ps_series '
              'ers_csk_s1 rsat_tsx_gap rs2_csk_cycle env_tsx_slide s1_rw_short_gap env_s1_blobs --seeds 0,1,2,3'),
+    dict(name="gap_share", measures="the gap's noise share at 1 (docs/multisensor.md's re-measured case): "
+         "gap_env_s1, seed 0", peer="none: z-scores against the truth",
+         run='"$PY" "$HERE/honesty.py" "$OUT/gap_share.json" gap_env_s1 --seeds 0 --gap-noise-share 1'),
     dict(name="leakage", quick=True, measures="north leakage into east and up, per geometry",
          peer="none: the bound of any unbiased estimator", run='"$PY" "$HERE/leakage.py" "$OUT/leakage.json"'),
     dict(name="gap_sigma", measures="the gap's sigma part by part, every gap scenario, seeds 0-5",

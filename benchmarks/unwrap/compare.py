@@ -23,8 +23,8 @@ TILED = {"tile_rows": 128}
 def main(n_seeds=3, cases=CASES):
     import snaphu
 
-    from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
-    from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+    from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
+    from insar_geohazards.algorithms.unwrap.unwrap_tiles import unwrap_array_tiled
 
     rows_out = []
     print(f"{'case':38s} {'seed':>4s} {'method':28s} {'correct %':>9s} {'of unw %':>9s} {'comp':>5s} {'s':>6s}")
@@ -86,11 +86,11 @@ def speed(method, seed):
                                 nlooks=float(BENCH_BIG["looks"]), cost="smooth", init="mcf")
         unw = np.where(cc > 0, unw, np.nan)
     elif method == "tiled":
-        from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+        from insar_geohazards.algorithms.unwrap.unwrap_tiles import unwrap_array_tiled
 
         unw, cc, _ = unwrap_array_tiled(d["wrapped"], d["coherence"], max_memory_mb=64)
     else:
-        from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+        from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
 
         r = unwrap_interferogram(d["wrapped"], d["coherence"])
         unw, cc = r.unwrapped, r.components

@@ -18,8 +18,8 @@ import numpy as np
 from common import qgis_run, write_tif
 
 from insar_geohazards.algorithms.engine import CallableSource
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_tiled
+from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.unwrap.unwrap_tiles import unwrap_tiled
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

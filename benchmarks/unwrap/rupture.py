@@ -14,7 +14,7 @@ import time
 import numpy as np
 from testutils_unwrap import correct_share, rupture_interferogram
 
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
 
 #: hidden-like coherence beside the rupture: it falls towards 0.25 over 40 px with pixel-scale patchiness,
 #: so the ground beside the strip is a lace of coherent patches around the 0.3 threshold

@@ -12,8 +12,8 @@ import numpy as np
 from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram
 
 from insar_geohazards.algorithms.formats.dates import parse_date_pair
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.unwrap.unwrap_tiles import unwrap_array_tiled
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -6,10 +6,10 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
 
-from ...algorithms.elastic import inversion
-from ...algorithms.elastic.faults import Faults
-from ...algorithms.elastic.inversion import quadtree_sample
 from ...algorithms.errors import GeohazardError
+from ...algorithms.faults import inversion
+from ...algorithms.faults.faults import Faults
+from ...algorithms.faults.inversion import quadtree_sample
 from ...algorithms.geometry import los as los_mod
 from ..base.raster import raster_info, read_band, require_projected, write_raster
 from ..base.vector import geometries, write_vector

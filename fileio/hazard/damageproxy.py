@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from dataclasses import dataclass, field
 
 import numpy as np
 from osgeo import gdal, ogr, osr
@@ -15,9 +16,11 @@ from ...algorithms.engine import CallableSource, StackSource
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.licsar import CC_SUFFIX
 from ...algorithms.hazard import damageproxy as damage
+from ...algorithms.progress import info, warn
 from ..base import blocks, raster, vector
 from ..base.blocks import GdalOpener
 from ..base.rasterize import polygon_rows_reader
+from ..base.runs import Outcome
 from ..display import styles
 from ..formats.products import vrt_text
 
@@ -84,6 +87,47 @@ def mask_source(info, mask, name: str):
     if mask[0] == "classes":
         return blocks.raster_source(classes_on_grid(info, mask[1], name), dtype=np.float32, name=name), mask[2]
     return CallableSource(polygon_rows_reader(info, mask[1])), None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run of the tool as plain values (the tool reads them from its parameters, by keyword): the pre-event and
+    co-event coherence files as given, the outputs (``outs``: kind of :data:`OUTPUT_KINDS` -> (output ID, path or
+    "")), the parameter IDs to name (``names``: pre, co, the spread's floor), the thresholds, the mask (see
+    :func:`mask_source`; None without) and the run-wide knobs."""
+
+    pre: tuple
+    co: tuple
+    outs: dict
+    threshold: float
+    std_floor: float
+    min_mean_coherence: float
+    min_area_m2: float
+    settings: blocks.RunSettings = field(default_factory=blocks.RunSettings)
+    names: tuple = ("PRE_COHERENCE", "CO_COHERENCE", "STD_FLOOR")
+    mask: object = None
+    mask_name: str = "MASK"
+
+
+def run(job: Job, *, progress=None, context=None) -> Outcome:
+    """The proxy, the mean coherence, the classes and the areas asked for (:func:`run_damage`) from the coherence
+    files (LiCSAR's byte coherence read as value / 255, said on ``progress``), with the areas' summary as its
+    note."""
+    read = {}
+    for name, paths in zip(job.names[:2], (job.pre, job.co)):
+        read[name] = [coherence_path(p) for p in paths]
+        for note in sorted({n for _, n in read[name] if n})[:3]:
+            info(progress, f"{name}: {note}")
+    if len(job.pre) < 3:
+        warn(progress, f"{job.names[0]}: {len(job.pre)} pair(s): the pre-event spread rests on few values "
+                       f"({job.names[2]} = {job.std_floor:g} bounds it from below)")
+    results, table = run_damage(
+        [p for p, _ in read[job.names[0]]], [p for p, _ in read[job.names[1]]], job.outs, names=job.names[:2],
+        threshold=job.threshold, std_floor=job.std_floor, min_mean_coherence=job.min_mean_coherence,
+        min_area_m2=job.min_area_m2, run=job.settings, progress=progress, context=context, mask=job.mask,
+        mask_name=job.mask_name)
+    return Outcome(outputs=results, notes=[f"{len(table['label'])} area(s) of significant loss, "
+                                           f"{float(table['area_m2'].sum()):.0f} m2 in all"])
 
 
 def run_damage(pre: list, co: list, outs: dict, *, names: tuple, threshold: float, std_floor: float,

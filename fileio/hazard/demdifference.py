@@ -7,18 +7,19 @@ from __future__ import annotations
 import functools
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from osgeo import gdal, ogr, osr
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard import demdifference as dd
-from ...algorithms.progress import SubProgress
+from ...algorithms.progress import SubProgress, warn
 from ..base import blocks, raster, vector
 from ..base.crs import crs_name, same_crs
 from ..base.raster import RasterInfo
 from ..base.rasterize import burn_polygons
+from ..base.runs import Outcome
 from ..display import styles
 from .slopestability import north_up_projected
 
@@ -156,14 +157,18 @@ def overlapping_zones(wkbs) -> list:
     return out
 
 
-@dataclass
-class DemDifferenceJob:
-    """A run of the tool as plain values: inputs, polygons (WKB in the reference's CRS), options, outputs."""
+@dataclass(frozen=True)
+class Job:
+    """A run of the tool as plain values (the tool reads them from its parameters, by keyword): the reference and
+    the other DEM, their parameter names, a scratch folder, polygons as WKB in the reference's CRS (stable ground,
+    excluded ground, volume zones: None when not given), the tilt switch, the output paths ("" = not asked) and the
+    run-wide knobs."""
 
     reference: str
     other: str
     names: tuple
     folder: str
+    settings: blocks.RunSettings = field(default_factory=blocks.RunSettings)
     stable_wkb: object = None
     exclude_wkb: object = None
     zone_wkb: object = None
@@ -171,9 +176,37 @@ class DemDifferenceJob:
     output: str = ""
     output_aligned: str = ""
     output_volumes: str = ""
+    area_names: tuple = ("STABLE_AREA", "EXCLUDE_AREA", "VOLUME_AREA")
 
 
-def run_dem_difference(job: DemDifferenceJob, *, run, progress=None, context=None) -> tuple:
+def run(job: Job, *, progress=None, context=None) -> Outcome:
+    """The whole run (:func:`_run`) with what it says: the polygons' warnings, the fit's note, the outputs by ID
+    (OUTPUT, OUTPUT_ALIGNED, OUTPUT_VOLUMES) and the shift and NMAD values (SHIFT_X_M, SHIFT_Y_M, SHIFT_Z_M,
+    NMAD_M). ``progress`` has the core's progress protocol and ``push_warning``."""
+    stable, exclude, volume = job.area_names
+    if job.stable_wkb is None and job.exclude_wkb is None:
+        warn(progress, f"neither {stable} nor {exclude}: every cell is taken as stable ground; the changes "
+                       "themselves then bias the shift (the fit's medians resist some)")
+    if job.output_volumes and not job.zone_wkb:
+        warn(progress, f"OUTPUT_VOLUMES: no {volume} or {exclude} polygons: no volumes written")
+    for i, j in overlapping_zones(job.zone_wkb or []):
+        warn(progress, f"volume polygons {i} and {j} overlap: their shared cells count for polygon {j}")
+    paths, fit, _ = _run(job, run=job.settings, progress=progress, context=context)
+    outcome = Outcome(notes=[
+        f"shift applied to {job.names[1]}: {fit.shift_x_m:.3f} m east, {fit.shift_y_m:.3f} m north, "
+        f"{fit.shift_z_m:.3f} m up (tilt {fit.tilt_x:.2e}, {fit.tilt_y:.2e} m/m); NMAD on {fit.n_stable} stable "
+        f"cells {fit.nmad_before_m:.3f} m before, {fit.nmad_m:.3f} m after; {fit.iterations} iteration(s)"])
+    if not fit.converged:
+        warn(progress, f"the horizontal fit did not settle in {fit.iterations} iterations: check {stable} and the "
+                       "overlap")
+    outcome.outputs = {oid: paths[key] for oid, key in (("OUTPUT", "difference"), ("OUTPUT_ALIGNED", "aligned"),
+                                                         ("OUTPUT_VOLUMES", "volumes")) if key in paths}
+    outcome.values = {"SHIFT_X_M": fit.shift_x_m, "SHIFT_Y_M": fit.shift_y_m, "SHIFT_Z_M": fit.shift_z_m,
+                      "NMAD_M": fit.nmad_m}
+    return outcome
+
+
+def _run(job: Job, *, run, progress=None, context=None) -> tuple:
     """Co-register ``job.other`` onto ``job.reference`` on the reference's grid, then write the difference (and the
     aligned DEM, the volumes). Returns ``(outputs {kind: path}, Coregistration, volumes table or None)``."""
     info = raster.raster_info(job.reference, job.names[0])
@@ -194,7 +227,7 @@ def run_dem_difference(job: DemDifferenceJob, *, run, progress=None, context=Non
     if job.output_aligned:
         writers["aligned"] = raster.RasterWriter.like(job.output_aligned, info, descriptions=["aligned_elevation"],
                                                       metadata=dict(meta, UNIT="m", SIGN="height"))
-    zones = list(job.zone_wkb or [])
+    zones = list(job.zone_wkb or []) if job.output_volumes else []
     sources = {"ref": blocks.raster_source(job.reference, dtype=np.float64, name=job.names[0]),
                "other": blocks.raster_source(other, dtype=np.float64, name=job.names[1])}
     row_areas = np.full(info.height, dx_m * dy_m)

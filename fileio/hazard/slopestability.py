@@ -4,12 +4,15 @@ and the probability of failure written block by block and styled (:mod:`..algori
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard import slopestability as ss
+from ...algorithms.progress import info, warn
 from ..base import blocks, raster
+from ..base.runs import Outcome
 from ..display import styles
 
 #: The outputs of a run: kind -> (band description, dtype, metadata).
@@ -33,6 +36,37 @@ def north_up_projected(info, name: str) -> None:
     if abs(unit - 1.0) > 1e-9:
         raise GeohazardError(f"{name}: its CRS is in units of {unit:g} m ({srs.GetLinearUnitsName()}); Horn's slope "
                              "needs a projected CRS in metres (e.g. UTM): warp it first")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run of the tool as plain values (the tool reads them from its parameters, by keyword): the DEM, the soil
+    parameters as rasters on its grid (``rasters``, they win) or numbers (``constants``), the parameter IDs to name
+    (``names``), the Monte Carlo's ranges and samples, the outputs (``outputs``: kind of :data:`OUTPUT_SPECS` ->
+    (output ID, path or "")) and the run-wide knobs."""
+
+    dem: str
+    outputs: dict
+    samples: int
+    settings: blocks.RunSettings = field(default_factory=blocks.RunSettings)
+    rasters: dict = field(default_factory=dict)
+    constants: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+    ranges: dict = field(default_factory=dict)
+
+
+def run(job: Job, *, progress=None, context=None) -> Outcome:
+    """The factor of safety (and classes, probability) of the job's DEM (:func:`run_slope_stability`), the rasters
+    used per cell and ranges left unused said on ``progress``."""
+    for key in job.rasters:
+        info(progress, f"{job.names[key]} used per cell (it wins over the number)")
+    probability = job.outputs.get("probability", ("OUTPUT_PROBABILITY", ""))
+    if job.ranges and not probability[1]:
+        warn(progress, f"ranges given ({', '.join(job.names[k] for k in job.ranges)}) but no {probability[0]}: the "
+                       "Monte Carlo is not run")
+    return Outcome(outputs=run_slope_stability(
+        job.dem, job.rasters, job.constants, names=job.names, ranges=job.ranges, samples=job.samples,
+        outs=job.outputs, run=job.settings, progress=progress, context=context))
 
 
 def run_slope_stability(dem: str, rasters: dict, constants: dict, *, names: dict, ranges: dict, samples: int,

@@ -1,7 +1,7 @@
 """The files of a susceptibility run: factors put on one grid, the inventory burnt on it, the two passes over the
 grid (samples, then prediction), the report and the saved model.
 
-A run (:func:`run_susceptibility`) reads the factors on the grid of the first one: a factor on another grid or in
+A run (:func:`run`) reads the factors on the grid of the first one: a factor on another grid or in
 another CRS is warped there in GDAL's virtual format (bilinear for a continuous factor, nearest neighbour for class
 codes, which must not be averaged), the log naming each. The inventory becomes a temporary byte raster on that
 grid (1 = inventory pixel: a polygon's pixels whose centre is inside and the pixel of its centroid, a point's pixel;
@@ -35,9 +35,10 @@ from osgeo import gdal, ogr, osr
 from ...algorithms.errors import GeohazardError
 from ...algorithms.hazard.susceptibility import models, report, sampling, validation
 from ...algorithms.progress import SubProgress, info
-from ..base.blocks import raster_source, run_blocks
+from ..base.blocks import RunSettings, raster_source, run_blocks
 from ..base.crs import crs_name, same_crs
 from ..base.raster import RASTER_EXT, RasterWriter, raster_info, require_projected
+from ..base.runs import Outcome
 from ..display import charts
 
 METHOD_OPTIONS = ("Frequency ratio", "Logistic regression", "Random forest")
@@ -47,12 +48,15 @@ MIN_PRESENCES = 20
 MAX_CLASSES = 50
 
 
-@dataclass
-class SusceptibilityJob:
-    """A run's plain values (the tool reads them from its parameters)."""
+@dataclass(frozen=True)
+class Job:
+    """A run's plain values (the tool reads them from its parameters, by keyword): the factor rasters and which are
+    categorical, the inventory, absences and study area as WKB in the first factor's CRS (or None), the method and
+    its options, a saved model to apply instead (``model_in``), the output paths ("" = not asked) and the run-wide
+    knobs (``settings``). ``names`` defaults to the factors' file names."""
 
-    factors: list
-    categorical: list
+    factors: tuple
+    categorical: tuple
     inventory: object = None          # WKB of the inventory's features in the first factor's CRS, or None
     method: str = "logistic_regression"
     block_size_m: float = 0.0         # 0 = automatic
@@ -68,14 +72,17 @@ class SusceptibilityJob:
     output_classes: str = ""
     output_report: str = ""
     output_model: str = ""
-    names: list = field(default_factory=list)
+    names: tuple = ()
     absence: object = None            # WKB of surveyed absences (points or polygons), or None
     study_area: object = None         # WKB of the study area's polygons, or None
     repeats: int = 10
+    settings: RunSettings = field(default_factory=RunSettings)
 
     def __post_init__(self):
+        for key in ("factors", "categorical", "names"):
+            object.__setattr__(self, key, tuple(getattr(self, key)))
         if not self.names:
-            self.names = [os.path.splitext(os.path.basename(p))[0] for p in self.factors]
+            object.__setattr__(self, "names", tuple(os.path.splitext(os.path.basename(p))[0] for p in self.factors))
 
 
 # ------------------------------------------------------------------------------------------------ grid
@@ -345,7 +352,7 @@ def _scan(job, paths, inv_path, events_path, grid, run, progress) -> sampling.Sa
     return collector.samples()
 
 
-def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
+def _run(job: Job, *, run, progress=None) -> dict:
     """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run.
 
     Returns ``{"auc": float or None, "result": SusceptibilityResult or None, "model": SusceptibilityModel}``."""
@@ -402,6 +409,24 @@ def run_susceptibility(job: SusceptibilityJob, *, run, progress=None) -> dict:
                                         images=charts.susceptibility_images(result, log=progress),
                                         missing_chart=charts.missing_note("Chart")))
     return {"auc": None if result is None else result.auc, "result": result, "model": model}
+
+
+def run(job: Job, *, progress=None) -> Outcome:
+    """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run. The outcome's
+    ``outputs`` are keyed by output ID (OUTPUT, OUTPUT_CLASSES, OUTPUT_REPORT, OUTPUT_MODEL: those asked), its
+    ``values`` the AUC (AUC, AUC_SD, AUC_POOLED, BLOCK_SIZE_USED_M; none without an inventory) with its note."""
+    r = _run(job, run=job.settings, progress=progress)["result"]
+    paths = (("OUTPUT", job.output), ("OUTPUT_CLASSES", job.output_classes), ("OUTPUT_REPORT", job.output_report),
+             ("OUTPUT_MODEL", job.output_model))
+    outcome = Outcome(outputs={k: p for k, p in paths if p})
+    if r is not None:
+        outcome.notes.append(
+            f"AUC {r.auc:.3f} \u00b1 {r.auc_sd:.3f} (spatial CV, {r.folds} folds, {r.repeats} repeats; pooled "
+            f"{r.auc_pooled:.3f}; blocks {r.block_size_m:.0f} m)" if r.folds
+            else f"AUC {r.auc:.3f} (the saved model on this inventory)")
+        outcome.values.update({"AUC": r.auc, "AUC_SD": r.auc_sd, "AUC_POOLED": r.auc_pooled,
+                               "BLOCK_SIZE_USED_M": r.block_size_m})
+    return outcome
 
 
 def _note_unknown_classes(model, factors, log) -> None:

@@ -7,6 +7,8 @@ import functools
 import json
 import math
 import os
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from osgeo import gdal, ogr
@@ -15,7 +17,8 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.interferograms import basindetection as detection
 from ...algorithms.progress import SubProgress
 from ..base import blocks, vector
-from ..base.raster import RasterInfo, open_raster, read_band
+from ..base.raster import RasterInfo, open_raster, raster_info, read_band
+from ..base.runs import Outcome
 from ..geometry.geometry import metric_pixel_size
 
 #: The detector the plugin ships (trained by ``models/detector/train_basin_detector.py``).
@@ -175,3 +178,70 @@ def write_outlines(path: str, info: RasterInfo, items: list, *, pixel_m: float) 
               "PAIR": np.array([p for _r, _s, p, _d in items], dtype=object),
               "DIAMETER_M": np.array([float(d) * pixel_m for _r, _s, _p, d in items], dtype=np.float64)}
     return vector.write_vector(path, fields, crs_wkt=info.crs_wkt, wkb=wkb, geometry_type=ogr.wkbPolygon)
+
+
+#: The input kinds of the tool (INPUT_TYPE, in its order).
+KINDS = ("wrapped", "velocity", "gradient")
+_KIND_WORDS = {"velocity": "velocity (mm/yr)", "gradient": "phase-gradient map"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run of the tool as plain values (the tool reads them from its parameters, by keyword).
+
+    ``kind`` one of :data:`KINDS`; ``paths`` the rasters of INPUT (``pairs`` their pairs, ``info`` their grid: a
+    wrapped stack as its reader gives it; a velocity or gradient map is one raster, ``info`` None); ``min_size_m``
+    the smallest diameter, ``fringe_mm`` the fringe of a velocity map, ``anomaly_sigmas`` the threshold of a
+    gradient map; ``output`` the GeoPackage; ``settings`` the run-wide knobs."""
+
+    kind: str
+    paths: tuple
+    output: str
+    settings: blocks.RunSettings
+    pairs: tuple = ()
+    info: Optional[RasterInfo] = None
+    min_size_m: float = 250.0
+    fringe_mm: float = 28.0
+    anomaly_sigmas: float = 3.0
+    name: str = "INPUT"
+
+
+def _map_info(job: Job) -> RasterInfo:
+    """The grid of a velocity or gradient map: one raster of real values, refused otherwise."""
+    what = _KIND_WORDS[job.kind]
+    if len(job.paths) != 1:
+        raise GeohazardError(f"{job.name}: give one {what} raster, got {len(job.paths)}")
+    check_real_map(job.paths[0], job.name, what)
+    return raster_info(job.paths[0], job.name)
+
+
+def run(job: Job, *, progress) -> Outcome:
+    """Basins found by the detector in wrapped interferograms or a velocity map, anomalies outlined on a
+    phase-gradient map, written as polygons (SCORE, PAIR, DIAMETER_M). ``progress`` has the core's progress protocol
+    and ``push_info`` / ``push_warning``."""
+    if job.kind not in KINDS:
+        raise GeohazardError(f"INPUT_TYPE: {job.kind!r} is not one of {', '.join(KINDS)}")
+    info = job.info if job.kind == "wrapped" else _map_info(job)
+    pairs = tuple(job.pairs) if job.kind == "wrapped" else (None,)
+    pixel_m = pixel_size_m(info, job.name)
+    if job.kind == "gradient":
+        outlines = gradient_outlines(job.paths[0], job.name, k=job.anomaly_sigmas,
+                                     min_pixels=int(math.pi * (job.min_size_m / 2 / pixel_m) ** 2))
+        items = [(ring, s, None, 2.0 * math.sqrt(n / math.pi)) for ring, s, n in outlines]
+    else:
+        if job.kind == "wrapped":
+            rewrapped = [os.path.basename(p) for p in job.paths if phase_kind(p, job.name) == "unwrapped"]
+            if rewrapped:
+                progress.push_info(f"{job.name}: unwrapped phase, wrapped again: " + ", ".join(rewrapped[:6])
+                                   + (" ..." if len(rewrapped) > 6 else ""))
+        found = detect_pairs(list(job.paths), list(pairs), info, load_model(), run=job.settings, progress=progress,
+                             name=job.name, min_radius_px=job.min_size_m / 2 / pixel_m,
+                             fringe_mm=job.fringe_mm if job.kind == "velocity" else 0.0)
+        items = [(detection.circle(d), d.score, pair, 2 * d.radius_px) for pair, ds in found for d in ds]
+    if not items and job.kind == "velocity":
+        hint = velocity_unit_hint(job.paths[0], job.name)
+        if hint:
+            progress.push_warning(hint)
+    write_outlines(job.output, info, items, pixel_m=pixel_m)
+    return Outcome(outputs={"OUTPUT": job.output},
+                   notes=[f"{len(items)} feature(s) in {len(job.paths)} raster(s)"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,9 +14,10 @@ from ...algorithms.engine import ReadRequest
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.interferograms import interferogramfilter as filtering
 from ...algorithms.progress import SubProgress, check_canceled
-from ..base.blocks import GdalOpener, run_blocks
+from ..base.blocks import GdalOpener, RunSettings, run_blocks
 from ..base.metadata import HISTORY_KEY, geotiff_metadata
 from ..base.raster import RasterInfo, RasterWriter
+from ..base.runs import Outcome
 from ..unwrap.unwrap import is_complex
 
 
@@ -119,3 +121,34 @@ def filter_files(stack, out_dir: str, coh_dir, opts: dict, *, run, executor, pro
                    progress=SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n), background_write=True)
         written.append(target)
     return written
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run of the tool as plain values (the tool reads them from its parameters, by keyword): the wrapped stack
+    (``paths``, ``pairs``, ``info``, as its reader gives it), the output folders (``coh_dir`` "" when not asked), the
+    filter's options (:func:`filter_files`) and the run-wide knobs."""
+
+    stack: object
+    out_dir: str
+    opts: dict
+    settings: RunSettings
+    coh_dir: str = ""
+
+
+def run(job: Job, *, progress) -> Outcome:
+    """Every interferogram of the stack filtered (and looked) into ``out_dir`` (and its coherence estimate into
+    ``coh_dir``), the options checked against the stack's grid first. The outcome's outputs are the files written,
+    OUTPUT (and OUTPUT_COHERENCE), for the tool to return as raster sets."""
+    filtering.check_options(**job.opts, shape=job.stack.info.shape)
+    for folder in (job.out_dir, job.coh_dir):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    with job.settings.executor(progress) as ex:
+        written = filter_files(job.stack, job.out_dir, job.coh_dir, job.opts, run=job.settings, executor=ex,
+                               progress=progress)
+    outputs = {"OUTPUT": written}
+    if job.coh_dir:
+        outputs["OUTPUT_COHERENCE"] = [os.path.join(job.coh_dir, f"{p}.coh.tif") for p in job.stack.pairs]
+    return Outcome(outputs=outputs, notes=[f"{len(written)} interferogram(s) filtered ({job.opts['method']}, "
+                                           f"{job.opts['looks_y']} x {job.opts['looks_x']} looks)"])

@@ -4,9 +4,13 @@ land-cover grid, expected points per polygon written as a GeoPackage."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from osgeo import gdal, ogr
@@ -16,8 +20,9 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.interferograms import targetsuitability as targets
 from ...algorithms.progress import check_canceled
 from ..base import blocks, vector
-from ..base.raster import RasterInfo, raster_info
+from ..base.raster import RasterInfo, RasterWriter, raster_info
 from ..base.rasterize import burn_polygons, polygon_rows_reader
+from ..base.runs import Outcome
 from ..geometry.geometry import metric_pixel_size
 
 
@@ -33,15 +38,13 @@ def read_density_table(path: str, name: str = "DENSITIES") -> targets.DensityTab
 
 def class_counts(info: RasterInfo, run, progress, *, grid_codes: bool, name: str) -> tuple:
     """Every land-cover code of ``info`` and its pixel count (one pass over the raster on the block engine)."""
-    import functools
-
     totals: dict = {}
 
     def collect(block, out):
         for c, n in zip(out["codes"].tolist(), out["counts"].tolist()):
             totals[c] = totals.get(c, 0) + int(n)
 
-    blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=32.0),
+    blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=targets.COUNT_BYTES_PER_PIXEL),
                       functools.partial(targets.class_counts_block, grid_codes=grid_codes), collect,
                       sources={"land_cover": blocks.raster_source(info.path, dtype=np.float64, name=name)},
                       run=run, progress=progress)
@@ -242,8 +245,6 @@ def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress,
     ``wkbs`` (grid CRS) and its area and seen area there (one pass on the block engine, ``sources`` the land cover
     and, when given, the R-index and distortion classes on its grid). Returns ``(Calibration, points left out)``;
     raises naming ``area_name`` when the area holds no land-cover pixel or no point."""
-    import functools
-
     totals: dict = {}
     left = [0.0]
 
@@ -255,8 +256,8 @@ def calibrate(info: RasterInfo, sources: dict, flat_points, wkbs, run, progress,
                 points=CallableSource(lambda r0, r1: targets.points_grid(flat_points, r0, r1, info.width)))
     func = functools.partial(targets.calibration_block, pixel_area_km2=pixel_areas_km2(info, "LAND_COVER"),
                              grid_codes=grid_codes)
-    blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=80.0), func, collect, sources=srcs,
-                      run=run, progress=progress)
+    blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=targets.CALIBRATION_BYTES_PER_PIXEL), func,
+                      collect, sources=srcs, run=run, progress=progress)
     if not totals:
         raise GeohazardError(f"{area_name} covers no pixel of LAND_COVER with a class (and a value of R_INDEX "
                              "when DISTORTION is given); give an area over the land cover")
@@ -301,3 +302,85 @@ def measure_densities(info: RasterInfo, sources: dict, points: tuple, area, run,
     if small:
         log.push_warning(small)
     return cal.table(), summary
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run of the tool as plain values (the tool reads them from its parameters).
+
+    ``land_cover`` the land cover's :class:`RasterInfo` (its grid is the output's), ``settings`` the run-wide knobs,
+    ``outputs`` ``{output ID: path}`` (``OUTPUT``, and when asked ``OUTPUT_TABLE``, ``OUTPUT_DENSITIES``);
+    ``densities`` the CSV of DENSITIES ("" without), ``flat_incidence_deg`` the incidence dividing densities typed
+    on flat open ground (None: per unit R-index); ``r_index``, ``distortion`` paths or ""; ``calibration_points``
+    ``(x, y, CRS WKT)`` or None, ``calibration_area`` and ``areas`` ``[(fid, WKB in the land cover's CRS)]`` or
+    None."""
+
+    land_cover: RasterInfo
+    settings: blocks.RunSettings
+    outputs: dict
+    grid_codes: bool = False
+    densities: str = ""
+    flat_incidence_deg: Optional[float] = None
+    r_index: str = ""
+    distortion: str = ""
+    calibration_points: Optional[tuple] = None
+    calibration_area: Optional[list] = None
+    areas: Optional[list] = None
+    min_points: float = 5.0
+
+
+def _given_densities(job: Job, progress):
+    """The densities of DENSITIES (None without), made per unit R-index when typed on flat open ground."""
+    table = read_density_table(job.densities) if job.densities else None
+    if table is not None and job.flat_incidence_deg is not None:
+        table = flat_ground_densities(table, job.flat_incidence_deg, progress)
+    return table
+
+
+def _with_measured(job: Job, table, sources: dict, outcome: Outcome, progress):
+    """``table`` merged with the densities measured on CALIBRATION_POINTS (written to OUTPUT_DENSITIES when
+    asked)."""
+    if job.calibration_points is None:
+        return table
+    path = job.outputs.get("OUTPUT_DENSITIES", "")
+    measured, summary = measure_densities(job.land_cover, sources, job.calibration_points,
+                                          job.calibration_area or None, job.settings, progress,
+                                          grid_codes=job.grid_codes, out_path=path, log=progress)
+    outcome.notes.append(summary)
+    if path:
+        outcome.outputs["OUTPUT_DENSITIES"] = path
+    return targets.merge_tables(table, measured)
+
+
+def run(job: Job, *, progress) -> Outcome:
+    """The expected targets per km2 on the land cover's grid (and the densities measured, the expected points per
+    area when asked). ``progress`` has the core's progress protocol and ``push_info`` / ``push_warning``."""
+    info, settings, outcome = job.land_cover, job.settings, Outcome()
+    table = _given_densities(job, progress)
+    folder = scratch_folder()
+    try:
+        sources = grid_sources(info, "LAND_COVER", {"R_INDEX": job.r_index, "DISTORTION": job.distortion}, folder,
+                               progress)
+        table = _with_measured(job, table, sources, outcome, progress)
+        codes, counts = class_counts(info, settings, progress, grid_codes=job.grid_codes, name="LAND_COVER")
+        problem = targets.missing_codes_message(codes, counts, table, densities=" or ".join(
+            name for name, given in (("DENSITIES", job.densities), ("CALIBRATION_POINTS", job.calibration_points))
+            if given))
+        if problem:
+            raise GeohazardError(problem)
+        out = job.outputs["OUTPUT"]
+        func = functools.partial(targets.suitability_block, table=table, grid_codes=job.grid_codes)
+        blocks.run_blocks(settings.plan(info.height, info.width,
+                                        bytes_per_pixel=targets.SUITABILITY_BYTES_PER_PIXEL),
+                          func, sources=sources, run=settings, progress=progress, background_write=True,
+                          writers={"density": RasterWriter.like(out, info, descriptions=["expected targets per km2"],
+                                                                metadata={"UNIT": "targets/km2"})})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    outcome.outputs["OUTPUT"] = out
+    table_path = job.outputs.get("OUTPUT_TABLE", "")
+    if table_path and job.areas:
+        outcome.outputs["OUTPUT_TABLE"], summary = area_table(table_path, out, info, job.areas, job.min_points,
+                                                              progress)
+        outcome.notes.append(summary)
+    return outcome

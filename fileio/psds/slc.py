@@ -12,7 +12,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import field_name
 from ...algorithms.formats.slc import date_from_description, date_from_name
 from ...algorithms.progress import iter_blocks, warn
-from ...algorithms.timeseries.ps import ps_ds_selection
+from ...algorithms.psds.ps import ps_ds_selection
 from ..base.raster import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
 from ..base.vector import write_vector
 
@@ -203,7 +203,7 @@ def _sample(path, rows, cols):
 def ps_ds_points(stack: SlcStack, dispersion_path, coherence_path, *, dispersion_threshold: float,
                  coherence_threshold: float, names, progress=None) -> tuple:
     """``(rows, cols, kinds, quality, phase)`` of the PS (amplitude dispersion <= ``dispersion_threshold``) and
-    DS (temporal coherence >= ``coherence_threshold``) pixels (:func:`~algorithms.timeseries.ps.ps_ds_selection`),
+    DS (temporal coherence >= ``coherence_threshold``) pixels (:func:`~algorithms.psds.ps.ps_ds_selection`),
     their phase read block by block; refused when there is none."""
     width = stack.info.width
 
@@ -229,7 +229,7 @@ def ps_ds_points(stack: SlcStack, dispersion_path, coherence_path, *, dispersion
 
 def write_ps_points(path: str, info, res, rows, cols, kinds, dates, lat_path=None, lon_path=None, *,
                     has_bperp: bool, progress=None) -> str:
-    """The points kept by :func:`~algorithms.timeseries.psi.ps_time_series` with their row, column, type,
+    """The points kept by :func:`~algorithms.psds.psi.ps_time_series` with their row, column, type,
     velocity, its standard deviation, coherence, DEM error (with baselines) and displacement per date."""
     k = res.index
     px, py, crs = point_coordinates(info, rows[k], cols[k], lat_path, lon_path)

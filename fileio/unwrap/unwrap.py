@@ -13,7 +13,7 @@ from ...algorithms import conventions
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date_pair
 from ...algorithms.progress import SubProgress, check_canceled
-from ...algorithms.timeseries import unwrap, unwrap_prior, unwrap_tiles
+from ...algorithms.unwrap import unwrap, unwrap_prior, unwrap_tiles
 from ..base.blocks import raster_source
 from ..base.metadata import carried_wavelength, wavelength_choice
 from ..base.raster import RasterWriter, open_raster, raster_info, read_band
@@ -48,7 +48,7 @@ class PriorRows:
 
 
 class ResidualRows:
-    """Rows of the wrapped residual ``wrap(phase - prior)`` (:func:`~algorithms.timeseries.unwrap_prior.
+    """Rows of the wrapped residual ``wrap(phase - prior)`` (:func:`~algorithms.unwrap.unwrap_prior.
     wrapped_residual`) for the block engine."""
 
     shipped = False
@@ -159,9 +159,9 @@ def unwrap_file(path, coh_path, mask_path, writers, info, backend, opts, executo
                 prior=None) -> dict:
     """Unwrap one interferogram into its two writers (unwrapped phase, connected components); the statistics of
     the report. SNAPHU unwraps the whole raster (it tiles by itself); the built-in backend runs in tiles on the
-    block engine (:func:`~algorithms.timeseries.unwrap_tiles.unwrap_tiled`). With a ``prior``
+    block engine (:func:`~algorithms.unwrap.unwrap_tiles.unwrap_tiled`). With a ``prior``
     (:class:`PriorRows`), the wrapped residual is unwrapped and the prior added back
-    (:mod:`~algorithms.timeseries.unwrap_prior`)."""
+    (:mod:`~algorithms.unwrap.unwrap_prior`)."""
     name = os.path.basename(path)
     dtype = np.complex64 if is_complex(path) else np.float32
     w_u, w_c = writers

@@ -19,7 +19,9 @@ CRS's metres). A parameter whose unit changed gets a new ID (``TOP_DEPTH_KM``) a
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 from qgis.core import (
     QgsProcessing,
@@ -545,3 +547,52 @@ def add_network_filter_parameters(alg) -> None:
         QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
     alg.addParameter(QgsProcessingParameterString(
         "DROP_PAIRS", alg.tr("Interferograms to drop (date pairs)"), optional=True))
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_LEAD = re.compile(r"^\s*<b>([^<]+)</b>")
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def parameter_help(text: str, pid: str, label: str) -> str:
+    """What a tool's help (``HELP``) says about one parameter, as plain text: its paragraphs that name its ID in bold
+    or in parentheses (``(DENSITY_REFERENCE, default ...)``), else those that open with its label in bold
+    (``<b>Land cover</b>: ...`` for "Land cover (class codes)": the same words, parenthesised units left out). The
+    dialog shows it as the parameter's tooltip; the help panel keeps the whole text (what, why, references). ""
+    when the help says nothing of it."""
+    name = _words(label)
+    by_id, by_label = [], []
+    for para, plain, lead in _paragraphs(text or ""):
+        if _names_id(para, pid):
+            by_id.append(plain)
+        elif lead and name and lead == name:
+            by_label.append(plain)
+    return "\n".join(dict.fromkeys(p for p in (by_id or by_label) if p))
+
+
+@functools.lru_cache(maxsize=256)
+def _paragraphs(text: str) -> tuple:
+    """``(paragraph, its plain text, the words of its bold lead or ())`` of each line of a help text (read once per
+    tool: every parameter of the tool looks its part up in them)."""
+    out = []
+    for para in text.split("\n"):
+        lead = _LEAD.match(para)
+        out.append((para, re.sub(r"\s+", " ", _TAGS.sub("", para)).strip(), _words(lead.group(1)) if lead else ()))
+    return tuple(out)
+
+
+def _names_id(para: str, pid: str) -> bool:
+    """True when ``para`` names ``pid`` in bold or in parentheses (``<b>PID``, ``(PID``, a whole word)."""
+    for opener in ("<b>", "("):
+        at = para.find(opener + pid)
+        while at >= 0:
+            end = at + len(opener) + len(pid)
+            if end == len(para) or not (para[end].isalnum() or para[end] == "_"):
+                return True
+            at = para.find(opener + pid, end)
+    return False
+
+
+def _words(label: str) -> tuple:
+    """A label's words, lower case, without its parenthesised parts."""
+    return tuple(_WORD.findall(re.sub(r"\([^)]*\)", "", label or "").lower()))

@@ -15,7 +15,9 @@ size, the scheduler or the thread count.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 from qgis.core import (
     QgsProcessingParameterDefinition,
@@ -77,12 +79,20 @@ def add_run_parameters(alg, used=RUN_WIDE) -> None:
     if MAX_MEMORY_MB not in used:
         memory.setFlags(memory.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
         memory.setDescription(alg.tr("Memory for one block (MiB; not used by this tool: its blocks are small)"))
-    alg.addParameter(memory)
-    alg.addParameter(_advanced(QgsProcessingParameterString(
-        DASK_SCHEDULER, alg.tr("Dask scheduler ('local', tcp://host:port)"),
-        defaultValue="", optional=True)))
-    alg.addParameter(_advanced(num(THREADS, alg.tr("Threads of this process (0 = every CPU)"), num.Type.Integer,
-                                   defaultValue=None, optional=True, minValue=0)))
+    dask = _advanced(QgsProcessingParameterString(
+        DASK_SCHEDULER, alg.tr("Dask scheduler ('local', tcp://host:port)"), defaultValue="", optional=True))
+    threads = _advanced(num(THREADS, alg.tr("Threads of this process (0 = every CPU)"), num.Type.Integer,
+                            defaultValue=None, optional=True, minValue=0))
+    dask_help, threads_help = _DASK_HELP.split("<b>Threads</b>")
+    for p, text in ((memory, _MEMORY_HELP), (dask, dask_help), (threads, "Threads" + threads_help)):
+        p.setHelp(_plain(text) + " Results are identical whatever these settings.")
+        alg.addParameter(p)
+
+
+@functools.lru_cache(maxsize=8)
+def _plain(html: str) -> str:
+    """A help paragraph without its markup (a parameter's tooltip; the same few texts for every tool)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
 
 
 def _default(name: str) -> str:

@@ -76,6 +76,15 @@ def polygons_wkb(alg, parameters, name: str, context, crs_wkt: str) -> list:
     return [wkb for _, wkb in vector.polygons_wkb(source, crs_wkt, context.transformContext())]
 
 
+def polygons_with_ids(alg, parameters, name: str, context, crs_wkt: str) -> list:
+    """``[(feature id, WKB in crs_wkt)]`` of a polygon parameter (empty geometries left out); refused, naming
+    ``name``, when it holds no polygon."""
+    out = vector.polygons_wkb(feature_source(alg, parameters, name, context), crs_wkt, context.transformContext())
+    if not out:
+        raise GeohazardError(f"{name}: the layer has no polygon")
+    return out
+
+
 def fit_mask(alg, parameters, context, info):
     """The fit mask on the grid of ``info`` (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
     from ...fileio.insar.corrections import mask_raster

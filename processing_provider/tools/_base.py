@@ -51,6 +51,7 @@ tunes the guard with class attributes:
 
 from __future__ import annotations
 
+import inspect
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
@@ -387,9 +388,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     CARRIES_GEOMETRY: bool = False
 
     def addParameter(self, definition, createOutput=True):
-        """``QgsProcessingAlgorithm.addParameter`` with the label translated and the dialog's number of decimals
-        set; a parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
+        """``QgsProcessingAlgorithm.addParameter`` with the label translated, the dialog's number of decimals set and
+        the parameter's help (its tooltip) taken from the tool's help (:func:`..inputs.declare.parameter_help`); a
+        parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
         definition.setDescription(self.tr(definition.description()))
+        text = inspect.getattr_static(type(self), "HELP", "")  # a LazyText stays unbuilt at the plugin's start
+        if isinstance(text, str) and not definition.help():
+            definition.setHelp(declare.parameter_help(text, definition.name(), definition.description()))
         ok = True
         for d in with_aliases(self, definition):
             set_decimals(d)
@@ -530,6 +535,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         if run is not None and text:
             run.note(f"{self.name()}: {text}")
         return text
+
+    def finish(self, outcome, feedback) -> dict:
+        """The results of a run function's :class:`~..fileio.base.runs.Outcome`: its notes logged (and kept for a
+        model's summary), its outputs and values returned."""
+        for text in outcome.notes:
+            feedback.pushInfo(self.note(text))
+        return {**outcome.outputs, **outcome.values}
 
     def memory_advice(self) -> str:
         """What to change when the run ran out of memory (names parameters this tool has)."""

@@ -28,8 +28,8 @@ def digest(*arrays) -> str:
 
 
 def okada(rng):
-    from insar_geohazards.algorithms.elastic.faults import Faults, discretize
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.faults import Faults, discretize
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
 
     f = Faults.create(east_m=[0.0, 9e3], north_m=[0.0, -4e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
                       length_m=[16e3, 9e3], top_m=[0.0, 2e3], bottom_m=[12e3, 9e3], strike_slip_m=[0.5, -1.0],
@@ -123,7 +123,7 @@ def offset_series(rng):
 
 
 def unwrap(rng):
-    from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+    from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
 
     yy, xx = np.mgrid[0:40, 0:37]
     truth = 25.0 * np.exp(-((yy - 20) ** 2 + (xx - 18) ** 2) / 120.0)

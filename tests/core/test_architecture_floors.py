@@ -36,27 +36,17 @@ CROSSINGS = {
                                          "tool shares, kept with its main user, the time-series tools",
     },
     "faults": {
-        ("algorithms", "elastic"): "the elastic half-space (Okada, Coulomb, slip inversion): the faults group's "
-                                   "core, a numba kernel family named after its module path (KERNELS, the "
-                                   "compile-cost table, the kernel cache)",
         ("algorithms", "geometry.los"): "LOS unit vectors, the one convention of the plugin",
     },
     "psds": {
-        ("algorithms", "timeseries"): "the PS and DS science (ps.py, psi.py, phase_linking/) is a numba kernel "
-                                      "family named after its module path (KERNELS, the compile-cost table, the "
-                                      "kernel cache)",
+        ("algorithms", "timeseries.phase_linking"): "DS phase linking, the part of the PS/DS core not under "
+                                                    "algorithms/psds/ yet (algorithms/timeseries/phase_linking/)",
     },
-    "unwrap": {("algorithms", f"timeseries.{m}"): "the unwrapping core is a numba kernel family named after its "
-                                                  "module paths (KERNELS, the compile-cost table, the kernel cache)"
-               for m in ("unwrap", "unwrap_prior", "unwrap_tiles")},
 }
 
 #: groups without a folder of their own on a floor, and why
 NO_FOLDER = {
-    ("faults", "algorithms"): "the faults group's core is algorithms/elastic/ (see CROSSINGS)",
     ("corrections", "fileio"): "the corrections' fileio floor is fileio/insar/ (see CROSSINGS)",
-    ("unwrap", "algorithms"): "the unwrapping core is in algorithms/timeseries/ (see CROSSINGS)",
-    ("psds", "algorithms"): "the PS/DS core is in algorithms/timeseries/ (see CROSSINGS)",
 }
 
 

@@ -116,7 +116,7 @@ OTHER_TOOLS = {"gdal_edit.py", "geocode.py", "geocodeGdal.py", "ifgram_inversion
 
 def test_no_page_cites_a_benchmark_script_that_is_gone():
     """A script cited in backticks on BENCHMARKS.md or a docs page as ``FAMILY/name.py`` (FAMILY a benchmarks
-    family, with or without ``benchmarks/``; not a path of the product such as ``timeseries/ps.py``) is that
+    family, with or without ``benchmarks/``; not a path of the product such as ``psds/ps.py``) is that
     family's file; a bare ``name.py`` is a file of the repository or another tool's script (:data:`OTHER_TOOLS`)."""
     tracked = subprocess.run(["git", "-C", ROOT, "ls-files"], capture_output=True, text=True,
                              check=True).stdout.split()

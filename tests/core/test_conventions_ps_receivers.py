@@ -24,7 +24,7 @@ def test_phase_mm_factors_match_the_published_sentinel1_value_and_each_other():
 
 
 def test_ps_ds_rule():
-    from insar_geohazards.algorithms.timeseries.ps import ps_ds_selection
+    from insar_geohazards.algorithms.psds.ps import ps_ds_selection
 
     da = np.array([[0.1, 0.3, 0.2], [np.nan, 0.5, 0.25]])
     tc = np.array([[0.95, 0.9, 0.5], [0.85, np.nan, 0.79]])
@@ -41,7 +41,7 @@ def test_ps_ds_rule():
 
 
 def test_receiver_segments_and_their_strike():
-    from insar_geohazards.algorithms.elastic.receivers import depth_tag, split_receivers
+    from insar_geohazards.algorithms.faults.receivers import depth_tag, split_receivers
 
     line = np.array([[0.0, 0.0], [0.0, 1000.0], [0.0, 1000.0], [1000.0, 1000.0]])  # north, (repeat), east
     attrs = {"dip": np.array([60.0]), "rake": np.array([90.0]), "top": np.array([np.nan]),
@@ -58,7 +58,7 @@ def test_receiver_segments_and_their_strike():
 
 
 def test_ramp_value_is_the_ramp_of_the_design_matrix():
-    from insar_geohazards.algorithms.elastic.inversion import ramp_basis, ramp_value
+    from insar_geohazards.algorithms.faults.inversion import ramp_basis, ramp_value
 
     rng = np.random.default_rng(0)
     e, n = rng.uniform(4e5, 5e5, 50), rng.uniform(4.0e6, 4.1e6, 50)

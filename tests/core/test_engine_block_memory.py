@@ -48,7 +48,7 @@ def _dates(n):
 
 
 def _faults():
-    from insar_geohazards.algorithms.elastic.faults import Faults
+    from insar_geohazards.algorithms.faults.faults import Faults
 
     rng = np.random.default_rng(0)
     n = 20
@@ -62,7 +62,7 @@ GT = (-15000.0, 100.0, 0.0, 17000.0, 0.0, -100.0)
 
 
 def _okada():
-    from insar_geohazards.algorithms.elastic import grid_blocks as gb
+    from insar_geohazards.algorithms.faults import grid_blocks as gb
 
     func = functools.partial(gb.okada_grid_block, geotransform=GT, table=_faults().table(), poisson=0.25,
                              los_vec=np.array([0.1, 0.2, 0.97]))
@@ -70,7 +70,7 @@ def _okada():
 
 
 def _coulomb(n_depths):
-    from insar_geohazards.algorithms.elastic import grid_blocks as gb
+    from insar_geohazards.algorithms.faults import grid_blocks as gb
 
     func = functools.partial(gb.coulomb_grid_block, geotransform=GT, table=_faults().table(),
                              depths_m=list(np.linspace(0.0, 7000.0, n_depths)), regional=None,
@@ -111,7 +111,7 @@ def _slc(rows):
 
 
 def _amplitude():
-    from insar_geohazards.algorithms.timeseries import ps
+    from insar_geohazards.algorithms.psds import ps
     from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)

@@ -181,7 +181,7 @@ def _slc(rng, n_dates=10, rows=None, cols=None):
 
 @case("amplitudedispersion")
 def _amplitude(rng):
-    from insar_geohazards.algorithms.timeseries import ps
+    from insar_geohazards.algorithms.psds import ps
 
     slc = _slc(rng)
 
@@ -285,7 +285,7 @@ def _distortion(rng):
 
 # --------------------------------------------------------------------------- elastic grids
 def _faults():
-    from insar_geohazards.algorithms.elastic.faults import Faults
+    from insar_geohazards.algorithms.faults.faults import Faults
 
     return Faults.create(east_m=[0.0, 3000.0], north_m=[0.0, -2000.0], strike_deg=[30.0, 120.0], dip_deg=[60.0, 80.0],
                          length_m=[8000.0, 6000.0], top_m=[1000.0, 3000.0], bottom_m=[6000.0, 8000.0],
@@ -297,7 +297,7 @@ GT = (-15000.0, 1500.0, 0.0, 17000.0, 0.0, -1500.0)
 
 @case("okadaforward")
 def _okada(rng):
-    from insar_geohazards.algorithms.elastic.grid_blocks import okada_grid_block
+    from insar_geohazards.algorithms.faults.grid_blocks import okada_grid_block
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
     func = functools.partial(okada_grid_block, geotransform=GT, table=_faults().table(), poisson=0.25,
@@ -307,8 +307,8 @@ def _okada(rng):
 
 @case("coulombstress")
 def _coulomb(rng):
-    from insar_geohazards.algorithms.elastic.grid_blocks import coulomb_grid_block
-    from insar_geohazards.algorithms.elastic.stress import regional_stress_tensor
+    from insar_geohazards.algorithms.faults.grid_blocks import coulomb_grid_block
+    from insar_geohazards.algorithms.faults.stress import regional_stress_tensor
 
     kw = dict(geotransform=GT, table=_faults().table(), depths_m=[0.0, 3000.0, 7000.0], shear_modulus_pa=3.2e10,
               poisson=0.25, friction=0.4, scale_pa=1e5)
@@ -672,7 +672,7 @@ def _closure(rng):
 # --------------------------------------------------------------------------- unwrapping tiles
 @case("unwrap", layouts=(None,), narrow=False)
 def _unwrap(rng):
-    from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+    from insar_geohazards.algorithms.unwrap.unwrap_tiles import unwrap_array_tiled
 
     rows, cols = 301, 37
     yy, xx = np.mgrid[0:rows, 0:cols]

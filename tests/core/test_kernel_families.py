@@ -98,8 +98,8 @@ def test_closure_family_as_python_gives_numbas_bytes():
 @needs_numba
 def test_okada_family_as_python_uses_the_python_bitcasts_and_gives_numbas_bytes():
     """Okada's kernels call LLVM intrinsics (bit casts) under numba: as Python they use the module's Python ones."""
-    from insar_geohazards.algorithms.elastic.faults import Faults
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.faults import Faults
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
 
     f = Faults.create(east_m=[0.0], north_m=[0.0], strike_deg=[30.0], dip_deg=[55.0], length_m=[8e3], top_m=[0.0],
                       bottom_m=[6e3], strike_slip_m=[0.5], dip_slip_m=[1.0], opening_m=[0.0])
@@ -117,8 +117,8 @@ def test_okada_family_as_python_uses_the_python_bitcasts_and_gives_numbas_bytes(
 def test_okada_grid_blocks_as_python_give_numbas_bytes():
     """The grid tools' numpy path (okadaforward, coulombstress on a small grid): displacement and Coulomb stress
     (a fixed receiver, and optimally oriented planes in a regional stress) the same bytes as numba's."""
-    from insar_geohazards.algorithms.elastic.faults import Faults
-    from insar_geohazards.algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+    from insar_geohazards.algorithms.faults.faults import Faults
+    from insar_geohazards.algorithms.faults.grid_blocks import coulomb_grid_block, okada_grid_block
 
     f = Faults.create(east_m=[0.0, 6e3], north_m=[0.0, -3e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
                       length_m=[8e3, 5e3], top_m=[0.0, 1e3], bottom_m=[6e3, 5e3], strike_slip_m=[0.5, -1.0],
@@ -171,7 +171,7 @@ def test_python_kernels_end_with_the_block():
 
 #: kernels no tool calls, so no warm-up compiles them: Okada's own DC3D/DC3D0 argument lists (the published
 #: routines' interface, for scripts and the tests against Okada's tables; the tools use the source table's kernels)
-NOT_WARMED = {"elastic.okada_dc3d._dc3d_many", "elastic.okada_dc3d._dc3d0_many"}
+NOT_WARMED = {"faults.okada_dc3d._dc3d_many", "faults.okada_dc3d._dc3d0_many"}
 
 
 def _every_kernel() -> dict:

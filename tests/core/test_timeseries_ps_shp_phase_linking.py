@@ -6,6 +6,12 @@ from testutils import RecordingProgress
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.psds.ps import (
+    amplitude_date_sums,
+    amplitude_dispersion,
+    calibration_factors,
+    ps_candidates,
+)
 from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link, phase_link_stack
 from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
 from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
@@ -14,12 +20,6 @@ from insar_geohazards.algorithms.timeseries.phase_linking.shp import (
     ks_statistic,
     shp_mask,
     shp_threshold,
-)
-from insar_geohazards.algorithms.timeseries.ps import (
-    amplitude_date_sums,
-    amplitude_dispersion,
-    calibration_factors,
-    ps_candidates,
 )
 from insar_geohazards.algorithms.timeseries.simulate import LandClass, simulate_slc_stack
 

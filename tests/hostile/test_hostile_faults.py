@@ -17,8 +17,8 @@ LOS_GT = (E0 - 30e3, 1500.0, 0.0, N0 + 30e3, 0.0, -1500.0)
 
 
 def los_data(path, *, gt=LOS_GT, epsg=32633, zero=False, nan=False):
-    from insar_geohazards.algorithms.elastic.inversion import uniform_fault
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.inversion import uniform_fault
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
     truth = uniform_fault([E0 + 2000.0, N0 - 1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3], 0.4, 0.0)
@@ -109,7 +109,7 @@ test_hostile = hk.hostile_cases(TOOLS, recipe)
 def test_uniformslip_at_its_maxima_is_refused_at_once_with_a_cost_estimate(qgis_app, tmp_path, monkeypatch):
     """Refused from the estimate, before the search starts: not one misfit is evaluated (no clock: the machine's
     load does not change what is checked)."""
-    from insar_geohazards.algorithms.elastic import inversion
+    from insar_geohazards.algorithms.faults import inversion
 
     evaluated = []
 

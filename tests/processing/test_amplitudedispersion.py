@@ -100,7 +100,7 @@ def test_snap_iq_pairs_and_envi_stack(run_alg, tmp_path):
                              "OUTPUT_DISPERSION": str(tmp_path / f"{name}_da.tif"),
                              "OUTPUT_PS_MASK": str(tmp_path / f"{name}_ps.tif")})
         results.append(_read(out["OUTPUT_DISPERSION"]))
-    from insar_geohazards.algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion, calibration_factors
+    from insar_geohazards.algorithms.psds.ps import amplitude_date_sums, amplitude_dispersion, calibration_factors
 
     amp = np.abs(sim.slc)
     _, expect = amplitude_dispersion(amp, calibration=calibration_factors(*amplitude_date_sums(amp)))

@@ -61,7 +61,7 @@ def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_ru
     # a small run (0.1 CPU-s as numpy against 15.5 of compiling) runs as numpy while the compile goes on behind it
     small = plan_compilation(SBAS, 1, TABLE)
     assert small.mode == "numpy" and small.numpy_s * compilation.NUMPY_MARGIN <= small.compile_s
-    okada = ("elastic.okada", "elastic.okada_planes")
+    okada = ("faults.okada", "faults.okada_planes")
     assert plan_compilation(okada, OutputWork(10 * 2**20), TABLE).mode == "compile"
     assert plan_compilation(okada, OutputWork(2**20), TABLE).mode == "numpy"  # 1 CPU-s against 30 of compiling
     assert plan_compilation(SBAS, 10 * 2**20, {}).mode == "compile"  # no measured table
@@ -232,7 +232,7 @@ def test_without_numba_the_slowdown_is_the_tools_own_families():
     with open(kf.COSTS_FILE, encoding="utf-8") as fh:
         table = json.load(fh)["families"]
     texts = {}
-    for family, kernels in (("okada", ("elastic.okada",)), ("phase_linking", ("timeseries.phase_linking",)),
+    for family, kernels in (("okada", ("faults.okada",)), ("phase_linking", ("timeseries.phase_linking",)),
                             ("sbas", ("timeseries.sbas",))):
         ratio = table[family]["numpy_cpu_s_per_mb"] / table[family]["numba_cpu_s_per_mb"]
         texts[family] = kf.numba_missing_message(kernels=kernels)

@@ -50,7 +50,7 @@ def test_okadaforward_equals_the_frozen_loop(alg, run_alg, tmp_path):
 def test_coulombstress_equals_the_frozen_loop(alg, run_alg, tmp_path, optimal):
     from qgis.core import QgsCoordinateReferenceSystem
 
-    from insar_geohazards.algorithms.elastic.stress import regional_stress_tensor
+    from insar_geohazards.algorithms.faults.stress import regional_stress_tensor
 
     params = {"COULOMB_INP": os.path.join(DATA, "simple_receiver_bm.inp"), "CRS": "EPSG:32610",
               "DEPTHS": "5, 10", "EXTENT": "-60000,60000,-60000,60000 [EPSG:32610]", "PIXEL_SIZE": 500.0,

@@ -159,13 +159,13 @@ from insar_geohazards.algorithms.optional import MissingPackageError
 factors, inv, out = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
 ds = ogr.Open(inv)
 wkbs = [bytes(f.GetGeometryRef().ExportToWkb()) for f in ds.GetLayer(0)]
-job = sio.SusceptibilityJob(factors, [False, False, True], wkbs, method="frequency_ratio", repeats=3,
-                            output=out + "/s.tif", output_report=out + "/r.html")
-res = sio.run_susceptibility(job, run=RunSettings(threads=1))
-print("AUC", repr(res["auc"]))
+job = sio.Job(factors=factors, categorical=[False, False, True], inventory=wkbs, method="frequency_ratio", repeats=3,
+              output=out + "/s.tif", output_report=out + "/r.html", settings=RunSettings(threads=1))
+res = sio.run(job)
+print("AUC", repr(res.values["AUC"]))
 try:
-    sio.run_susceptibility(sio.SusceptibilityJob(factors, [False, False, True], wkbs, output=out + "/l.tif"),
-                           run=RunSettings(threads=1))
+    sio.run(sio.Job(factors=factors, categorical=[False, False, True], inventory=wkbs, output=out + "/l.tif",
+                    settings=RunSettings(threads=1)))
 except MissingPackageError as exc:
     print("LR", exc)
 """
@@ -195,11 +195,10 @@ def test_a_frequency_ratio_run_without_scikit_learn_writes_its_map_and_report(qg
 
     ds = ogr.Open(inv)
     wkbs = [bytes(f.GetGeometryRef().ExportToWkb()) for f in ds.GetLayer(0)]
-    here = sio.run_susceptibility(sio.SusceptibilityJob(factors, [False, False, True], wkbs,
-                                                        method="frequency_ratio", repeats=3,
-                                                        output=str(tmp_path / "here.tif")),
-                                  run=RunSettings(threads=1))
-    assert float(lines["AUC"]) == here["auc"]
+    here = sio.run(sio.Job(factors=factors, categorical=[False, False, True], inventory=wkbs,
+                           method="frequency_ratio", repeats=3, output=str(tmp_path / "here.tif"),
+                           settings=RunSettings(threads=1)))
+    assert float(lines["AUC"]) == here.values["AUC"]
     assert os.path.getsize(out / "s.tif") > 0 and "AUC" in (out / "r.html").read_text(encoding="utf-8")
     assert "METHOD 1" in lines["LR"] and "scikit-learn" in lines["LR"] and "install" in lines["LR"]
     assert not (out / "l.tif").exists()

@@ -21,8 +21,8 @@ def test_parameters(alg):
 
 
 def test_run_layer_matches_core_and_left_lateral_sense(run_alg, tmp_path):
-    from insar_geohazards.algorithms.elastic.faults import faults_from_traces
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.faults import faults_from_traces
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
 
     lines = write_lines(tmp_path / "f.gpkg", [[(E0, N0 - 10e3), (E0, N0 + 10e3)]],
                         fields={"dip_deg": [90.0], "top_m": [0.0], "bottom_m": [10e3], "slip_m": [2.0],

@@ -101,4 +101,4 @@ def test_make_package_builds_installable_zip(tmp_path):
     assert not [n for n in names if n.startswith(("insar_geohazards/tests/", "insar_geohazards/benchmarks/",
                                                   "insar_geohazards/.ci/", "insar_geohazards/scripts/"))]
     assert not [n for n in names if n.endswith(".py.in")]  # the generator and its templates stay out
-    assert "insar_geohazards/algorithms/elastic/okada_dc3d.py" in names  # what they wrote ships
+    assert "insar_geohazards/algorithms/faults/okada_dc3d.py" in names  # what they wrote ships

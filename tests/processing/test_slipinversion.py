@@ -24,9 +24,9 @@ def test_parameters(alg):
 
 def _synthetic(tmp_path):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "core"))
-    from test_elastic_inversion import synthetic_quake  # noqa: F401  (same truth as the core test)
+    from test_faults_inversion import synthetic_quake  # noqa: F401  (same truth as the core test)
 
-    from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces, moment
+    from insar_geohazards.algorithms.faults.faults import discretize, faults_from_traces, moment
 
     f = faults_from_traces([np.array([[E0 - 12e3, N0], [E0 + 12e3, N0]])], dip_deg=50.0, top_m=500.0,
                            bottom_m=11e3, slip_m=0.0, rake_deg=90.0)

@@ -18,8 +18,8 @@ def test_parameters(alg):
 
 
 def _data(tmp_path):
-    from insar_geohazards.algorithms.elastic.faults import moment
-    from insar_geohazards.algorithms.elastic.inversion import uniform_fault
+    from insar_geohazards.algorithms.faults.faults import moment
+    from insar_geohazards.algorithms.faults.inversion import uniform_fault
 
     # an oblique thrust (rake 135, 1 m, Mw 6.38): with the former default rake bounds 0-180 it came out as
     # strike-slip (rake 180) at the wrong place

@@ -121,7 +121,7 @@ def test_bad_inputs_give_clear_messages_and_nothing_written(qgis_app, run_alg, t
     nodate = write_geotiff(tmp_path / "ifg.tif", np.zeros((40, 50)))
     with pytest.raises(QgsProcessingException, match="no date pair"):
         run_alg(NAME, {"INPUT": [nodate], "OUTPUT": out})
-    import insar_geohazards.algorithms.timeseries.unwrap as tu
+    import insar_geohazards.algorithms.unwrap.unwrap as tu
 
     monkeypatch.setattr(tu, "snaphu_available", lambda: False)
     with pytest.raises(QgsProcessingException, match="pip install"):
@@ -204,7 +204,7 @@ def test_tiles_under_a_small_memory_budget_and_on_dask(run_alg, tmp_path):
     raster in one piece (which is the core's global unwrapper byte for byte); Dask gives the same bytes."""
     from testutils import write_geotiff
 
-    from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+    from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
 
     d = synthetic_interferogram(300, 80, seed=6, bowls=((0.3, 0.5, -40.0, 15.0), (0.75, 0.4, 30.0, 12.0)),
                                 holes=((0.5, 0.7, 0.1),))
@@ -274,14 +274,14 @@ def test_unwrapped_rows_in_a_later_tile_are_refused_and_nothing_written(qgis_app
 
 # ---------------------------------------------------------------- a prior model (PRIOR, PRIOR_UNITS)
 def _steep_basin_files(tmp_path, pair="20200101_20200113"):
-    """A steep simulated basin (gradients beyond pi per pixel, tests/core/test_timeseries_unwrap_prior.py) as a
+    """A steep simulated basin (gradients beyond pi per pixel, tests/core/test_unwrap_unwrap_prior.py) as a
     Sentinel-1 wrapped interferogram, and its truth."""
     import sys
 
     from testutils import write_geotiff
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "core"))
-    from test_timeseries_unwrap_prior import steep_basin
+    from test_unwrap_unwrap_prior import steep_basin
 
     wrapped, truth = steep_basin()
     src = write_geotiff(tmp_path / f"{pair}.wrapped.tif", wrapped, metadata={"WAVELENGTH_METRES": "0.0554658"})

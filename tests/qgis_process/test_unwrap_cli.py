@@ -36,7 +36,7 @@ def test_unwrap_with_a_velocity_prior_json(tmp_path):
     from insar_geohazards.algorithms import conventions
 
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "core"))
-    from test_timeseries_unwrap_prior import steep_basin
+    from test_unwrap_unwrap_prior import steep_basin
 
     wrapped, truth = steep_basin()
     ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", wrapped,

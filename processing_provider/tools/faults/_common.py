@@ -20,7 +20,7 @@ from ...lazy import lazy_module
 kernel_families = lazy_module("....algorithms.kernel_families", __package__)
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
-OKADA_KERNELS = ("elastic.okada", "elastic.okada_planes")
+OKADA_KERNELS = ("faults.okada", "faults.okada_planes")
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
 
 
@@ -127,8 +127,8 @@ class _FaultSourceMixin:
 
     def read_sources(self, parameters, context, feedback=None):
         """-> (Faults, crs, coulomb input or None)."""
-        from ....algorithms.elastic import coulomb_inp
-        from ....algorithms.elastic.faults import faults_from_traces
+        from ....algorithms.faults import coulomb_inp
+        from ....algorithms.faults.faults import faults_from_traces
         from ....fileio.faults.faults import (
             frame_on_earth,
             read_fault_lines,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from osgeo import ogr
 
-from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
+from ....algorithms.faults.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....fileio.base import vector
 from ....fileio.display import styles
 from ...inputs import aliases, declare

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 
-from ....algorithms.elastic import stress
 from ....algorithms.errors import GeohazardError
+from ....algorithms.faults import stress
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
 from ...inputs import aliases, declare, ids, knobs
@@ -25,7 +25,7 @@ from ._common import (
     _grid,
 )
 
-grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
+grid_blocks = lazy_module("....algorithms.faults.grid_blocks", __package__)
 
 
 @tool("coulombstress", "Coulomb stress change maps",

@@ -10,9 +10,9 @@ from ...inputs import declare
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-coulomb_inp = lazy_module("....algorithms.elastic.coulomb_inp", __package__)
-faults = lazy_module("....algorithms.elastic.faults", __package__)
-okada = lazy_module("....algorithms.elastic.okada", __package__)
+coulomb_inp = lazy_module("....algorithms.faults.coulomb_inp", __package__)
+faults = lazy_module("....algorithms.faults.faults", __package__)
+okada = lazy_module("....algorithms.faults.okada", __package__)
 
 
 @tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", tags="Coulomb,.inp,fault,import",

@@ -16,7 +16,7 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
 
-grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
+grid_blocks = lazy_module("....algorithms.faults.grid_blocks", __package__)
 
 
 @tool("okadaforward", "Okada forward model (fault slip to displacement)",
@@ -49,7 +49,7 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         return self.grid_work(parameters, context, self.PIXEL_SIZE)
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.elastic.faults import moment
+        from ....algorithms.faults.faults import moment
 
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         poisson = self.resolve_constants(parameters, context, cin, feedback, (self.POISSON,))[self.POISSON]

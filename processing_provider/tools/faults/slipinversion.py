@@ -16,8 +16,8 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, rake_range
 
-faults = lazy_module("....algorithms.elastic.faults", __package__)
-inversion = lazy_module("....algorithms.elastic.inversion", __package__)
+faults = lazy_module("....algorithms.faults.faults", __package__)
+inversion = lazy_module("....algorithms.faults.inversion", __package__)
 
 
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)",

@@ -99,8 +99,8 @@ class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
         rake_range(self, parameters, context)
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.elastic.faults import mechanism
-        from ....algorithms.elastic.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
+        from ....algorithms.faults.faults import mechanism
+        from ....algorithms.faults.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
 
         datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
         info = datasets[0][0]

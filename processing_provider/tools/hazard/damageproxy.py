@@ -139,27 +139,16 @@ class DamageProxy(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.THRESHOLD, self.STD_FLOOR, self.MIN_MEAN_COHERENCE, self.MIN_AREA_M2)
-        read = {}
-        for pid in (self.PRE_COHERENCE, self.CO_COHERENCE):
-            read[pid] = [io_damage.coherence_path(p) for p in stacks.raster_list_paths(self, parameters, pid, context)]
-            for note in sorted({n for _, n in read[pid] if n})[:3]:
-                feedback.pushInfo(f"{pid}: {note}")  # the note is the reader's (data, not a translatable phrase)
-        if len(read[self.PRE_COHERENCE]) < 3:
-            feedback.pushWarning(self.tr("{pid}: {n} pair(s): the pre-event spread rests on few values ({floor_id} = "
-                                         "{floor} bounds it from below)").format(
-                pid=self.PRE_COHERENCE, n=len(read[self.PRE_COHERENCE]), floor_id=self.STD_FLOOR,
-                floor=f"{v.STD_FLOOR:g}"))
-        outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
-                for k, pid in zip(io_damage.OUTPUT_KINDS, (self.OUTPUT, self.OUTPUT_MEAN_COHERENCE,
-                                                           self.OUTPUT_CLASSES, self.OUTPUT_AREAS))}
-        crs = raster_info(read[self.PRE_COHERENCE][0][0], self.PRE_COHERENCE).crs_wkt
-        mask = self._mask(parameters, context, crs)
-        results, table = io_damage.run_damage(
-            [p for p, _ in read[self.PRE_COHERENCE]], [p for p, _ in read[self.CO_COHERENCE]], outs,
-            names=(self.PRE_COHERENCE, self.CO_COHERENCE), threshold=v.THRESHOLD, std_floor=v.STD_FLOOR,
-            min_mean_coherence=v.MIN_MEAN_COHERENCE, min_area_m2=v.MIN_AREA_M2,
-            run=knobs.run_settings(self, parameters, context), progress=FeedbackProgress(feedback), context=context,
-            mask=mask, mask_name=self.MASK)
-        feedback.pushInfo(self.note(f"{len(table['label'])} area(s) of significant loss, "
-                                    f"{float(table['area_m2'].sum()):.0f} m2 in all"))
-        return results
+        pre, co = (tuple(stacks.raster_list_paths(self, parameters, pid, context))
+                   for pid in (self.PRE_COHERENCE, self.CO_COHERENCE))
+        job = io_damage.Job(
+            pre=pre, co=co,
+            outs={k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
+                  for k, pid in zip(io_damage.OUTPUT_KINDS, (self.OUTPUT, self.OUTPUT_MEAN_COHERENCE,
+                                                             self.OUTPUT_CLASSES, self.OUTPUT_AREAS))},
+            threshold=v.THRESHOLD, std_floor=v.STD_FLOOR, min_mean_coherence=v.MIN_MEAN_COHERENCE,
+            min_area_m2=v.MIN_AREA_M2, settings=knobs.run_settings(self, parameters, context),
+            names=(self.PRE_COHERENCE, self.CO_COHERENCE, self.STD_FLOOR),
+            mask=self._mask(parameters, context, raster_info(pre[0], self.PRE_COHERENCE).crs_wkt),
+            mask_name=self.MASK)
+        return self.finish(io_damage.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -93,38 +93,18 @@ class DemDifference(GeohazardAlgorithm):
         info = self.raster_info(parameters, self.INPUT, context)
         polygons = {pid: self._polygons(parameters, context, pid, info.crs_wkt)
                     for pid in (self.STABLE_AREA, self.EXCLUDE_AREA, self.VOLUME_AREA)}
-        if polygons[self.STABLE_AREA] is None and polygons[self.EXCLUDE_AREA] is None:
-            feedback.pushWarning(f"neither {self.STABLE_AREA} nor {self.EXCLUDE_AREA}: every cell is taken as stable "
-                                 "ground; the changes themselves then bias the shift (the fit's medians resist some)")
-        zones = polygons[self.VOLUME_AREA] or polygons[self.EXCLUDE_AREA]
-        volumes = self.parameterAsOutputLayer(parameters, self.OUTPUT_VOLUMES, context) \
-            if parameters.get(self.OUTPUT_VOLUMES) else ""
-        if volumes and not zones:
-            feedback.pushWarning(f"{self.OUTPUT_VOLUMES}: no {self.VOLUME_AREA} or {self.EXCLUDE_AREA} polygons: "
-                                 "no volumes written")
-        for i, j in io_dem.overlapping_zones(zones or []):
-            feedback.pushWarning(f"volume polygons {i} and {j} overlap: their shared cells count for polygon {j}")
-        job = io_dem.DemDifferenceJob(
+        job = io_dem.Job(
             reference=info.path, other=self.raster_path(parameters, self.INPUT_2, context),
             names=(self.INPUT, self.INPUT_2), folder=QgsProcessingUtils.tempFolder(),
+            settings=knobs.run_settings(self, parameters, context),
             stable_wkb=polygons[self.STABLE_AREA], exclude_wkb=polygons[self.EXCLUDE_AREA],
-            zone_wkb=zones if volumes else None, tilt=self.parameterAsBool(parameters, self.TILT, context),
+            zone_wkb=polygons[self.VOLUME_AREA] or polygons[self.EXCLUDE_AREA],
+            tilt=self.parameterAsBool(parameters, self.TILT, context),
             output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
             output_aligned=self.parameterAsOutputLayer(parameters, self.OUTPUT_ALIGNED, context)
-            if parameters.get(self.OUTPUT_ALIGNED) else "", output_volumes=volumes)
-        paths, fit, _ = io_dem.run_dem_difference(job, run=knobs.run_settings(self, parameters, context),
-                                                  progress=FeedbackProgress(feedback), context=context)
-        feedback.pushInfo(self.note(
-            f"shift applied to {self.INPUT_2}: {fit.shift_x_m:.3f} m east, {fit.shift_y_m:.3f} m north, "
-            f"{fit.shift_z_m:.3f} m up (tilt {fit.tilt_x:.2e}, {fit.tilt_y:.2e} m/m); NMAD on {fit.n_stable} stable "
-            f"cells {fit.nmad_before_m:.3f} m before, {fit.nmad_m:.3f} m after; {fit.iterations} iteration(s)"))
-        if not fit.converged:
-            feedback.pushWarning(f"the horizontal fit did not settle in {fit.iterations} iterations: check "
-                                 f"{self.STABLE_AREA} and the overlap")
-        out = {self.OUTPUT: paths["difference"], self.SHIFT_X_M: fit.shift_x_m, self.SHIFT_Y_M: fit.shift_y_m,
-               self.SHIFT_Z_M: fit.shift_z_m, self.NMAD_M: fit.nmad_m}
-        if "aligned" in paths:
-            out[self.OUTPUT_ALIGNED] = paths["aligned"]
-        if "volumes" in paths:
-            out[self.OUTPUT_VOLUMES] = paths["volumes"]
-        return out
+            if parameters.get(self.OUTPUT_ALIGNED) else "",
+            output_volumes=self.parameterAsOutputLayer(parameters, self.OUTPUT_VOLUMES, context)
+            if parameters.get(self.OUTPUT_VOLUMES) else "",
+            area_names=(self.STABLE_AREA, self.EXCLUDE_AREA, self.VOLUME_AREA))
+        outcome = io_dem.run(job, progress=FeedbackProgress(feedback), context=context)
+        return self.finish(outcome, feedback)

@@ -125,16 +125,12 @@ class SlopeStability(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         rasters, constants, names, ranges = self._plan(parameters, context)
-        for key in rasters:
-            feedback.pushInfo(f"{names[key]} used per cell (it wins over the number)")
-        if ranges and not parameters.get(self.OUTPUT_PROBABILITY):
-            feedback.pushWarning(f"ranges given ({', '.join(names[k] for k in ranges)}) but no "
-                                 f"{self.OUTPUT_PROBABILITY}: the Monte Carlo is not run")
-        outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
-                for k, pid in (("fs", self.OUTPUT), ("classes", self.OUTPUT_CLASSES),
-                               ("probability", self.OUTPUT_PROBABILITY))}
-        samples = self.parameterAsInt(parameters, self.SAMPLES, context)
-        return io_slope.run_slope_stability(
-            self.raster_path(parameters, self.DEM, context), rasters, constants, names=names, ranges=ranges,
-            samples=samples, outs=outs, run=knobs.run_settings(self, parameters, context),
-            progress=FeedbackProgress(feedback), context=context)
+        job = io_slope.Job(
+            dem=self.raster_path(parameters, self.DEM, context),
+            outputs={k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
+                     for k, pid in (("fs", self.OUTPUT), ("classes", self.OUTPUT_CLASSES),
+                                    ("probability", self.OUTPUT_PROBABILITY))},
+            samples=self.parameterAsInt(parameters, self.SAMPLES, context),
+            settings=knobs.run_settings(self, parameters, context), rasters=rasters, constants=constants,
+            names=names, ranges=ranges)
+        return self.finish(io_slope.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from ....algorithms.errors import GeohazardError
+from ....fileio.base.raster import raster_info
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -155,37 +156,26 @@ class Susceptibility(GeohazardAlgorithm):
                         self.SEED, self.MAX_SAMPLES, self.FR_CLASSES, self.TREES, self.MIN_LEAF, self.REPEATS)
         cont = self._factor_paths(parameters, self.FACTORS, context)
         cats = self._factor_paths(parameters, self.CATEGORICAL_FACTORS, context)
-        grid = sus_io.raster_info(cont[0], self.FACTORS)
-        inventory, absence, area = (layers.polygons_wkb(self, parameters, k, context, grid.crs_wkt)
+        crs_wkt = raster_info(cont[0], self.FACTORS).crs_wkt
+        inventory, absence, area = (layers.polygons_wkb(self, parameters, k, context, crs_wkt)
                                     if parameters.get(k) else None
                                     for k in (self.INVENTORY, self.ABSENCE, self.STUDY_AREA))
-        out = {k: layers.optional_file(self, parameters, k, context) for k in (self.OUTPUT_REPORT, self.OUTPUT_MODEL)}
+        files = {k: layers.optional_file(self, parameters, k, context) for k in (self.OUTPUT_REPORT, self.OUTPUT_MODEL)}
         paths = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_CLASSES), context,
                                     optional=(self.OUTPUT_CLASSES,))
-        job = sus_io.SusceptibilityJob(
-            cont + cats, [False] * len(cont) + [True] * len(cats), inventory, METHOD_NAMES[v.METHOD], v.BLOCK_SIZE_M,
-            v.ABSENCE_BUFFER_M, v.FOLDS, v.SEED, v.MAX_SAMPLES, v.FR_CLASSES, v.TREES, v.MIN_LEAF,
-            parameters.get(self.SAVED_MODEL) or "", paths[self.OUTPUT], paths.get(self.OUTPUT_CLASSES, ""),
-            out[self.OUTPUT_REPORT], out[self.OUTPUT_MODEL], absence=absence, study_area=area, repeats=v.REPEATS)
-        res = sus_io.run_susceptibility(job, run=knobs.run_settings(self, parameters, context),
-                                        progress=FeedbackProgress(feedback))
-        styles.style_raster_sequential(paths[self.OUTPUT], context=context, vmin=0.0, vmax=1.0, ramp_name="YlOrRd")
-        results = {self.OUTPUT: paths[self.OUTPUT], **{k: p for k, p in out.items() if p}}
+        job = sus_io.Job(
+            factors=cont + cats, categorical=[False] * len(cont) + [True] * len(cats), inventory=inventory,
+            method=METHOD_NAMES[v.METHOD], block_size_m=v.BLOCK_SIZE_M, buffer_m=v.ABSENCE_BUFFER_M, folds=v.FOLDS,
+            seed=v.SEED, max_samples=v.MAX_SAMPLES, n_bins=v.FR_CLASSES, trees=v.TREES, min_leaf=v.MIN_LEAF,
+            model_in=parameters.get(self.SAVED_MODEL) or "", output=paths[self.OUTPUT],
+            output_classes=paths.get(self.OUTPUT_CLASSES, ""), output_report=files[self.OUTPUT_REPORT],
+            output_model=files[self.OUTPUT_MODEL], absence=absence, study_area=area, repeats=v.REPEATS,
+            settings=knobs.run_settings(self, parameters, context))
+        outcome = sus_io.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_sequential(job.output, context=context, vmin=0.0, vmax=1.0, ramp_name="YlOrRd")
         if job.output_classes:
-            styles.style_raster_classified(job.output_classes, list(CLASSES),
-                                           context=context)
-            results[self.OUTPUT_CLASSES] = job.output_classes
-        r = res["result"]
-        if r is not None:
-            if r.folds:
-                feedback.pushInfo(self.note(
-                    f"AUC {r.auc:.3f} \u00b1 {r.auc_sd:.3f} (spatial CV, {r.folds} folds, {r.repeats} repeats; pooled "
-                    f"{r.auc_pooled:.3f}; blocks {r.block_size_m:.0f} m)"))
-            else:
-                feedback.pushInfo(self.note(f"AUC {r.auc:.3f} (the saved model on this inventory)"))
-            results.update({self.AUC: r.auc, self.AUC_SD: r.auc_sd, self.AUC_POOLED: r.auc_pooled,
-                            self.BLOCK_SIZE_USED_M: r.block_size_m})
-        return results
+            styles.style_raster_classified(job.output_classes, list(CLASSES), context=context)
+        return self.finish(outcome, feedback)
 
     def _factor_paths(self, parameters, name, context) -> list:
         """The rasters of FACTORS or CATEGORICAL_FACTORS: files and layers as given, a folder's rasters in name

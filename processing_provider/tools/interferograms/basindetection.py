@@ -3,12 +3,6 @@ maps by a learned detector, anomalies outlined on phase-gradient maps."""
 
 from __future__ import annotations
 
-import math
-import os
-
-from ....algorithms.errors import GeohazardError
-from ....algorithms.interferograms.basindetection import circle
-from ....fileio.base.raster import raster_info
 from ....fileio.display import styles
 from ....fileio.interferograms import basindetection as basins
 from ...inputs import declare, ids, knobs, stacks
@@ -79,39 +73,16 @@ class BasinDetection(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT, "Detected basins and anomalies", "polygon"))
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         v = self.values(parameters, context, self.INPUT_TYPE, self.MIN_SIZE_M, self.FRINGE_MM, self.ANOMALY_SIGMAS)
-        if v.INPUT_TYPE == 0:
-            stack = stacks.wrapped_stack(self, parameters, context, feedback=feedback)
-            paths, pairs, info = stack.paths, stack.pairs, stack.info
-        else:
-            paths = stacks.raster_list_paths(self, parameters, self.INPUT, context)
-            if len(paths) != 1:
-                raise GeohazardError(f"{self.INPUT}: give one {self.KINDS[v.INPUT_TYPE].lower()} raster, got "
-                                     f"{len(paths)}")
-            pairs, info = [None], raster_info(paths[0], self.INPUT)
-            basins.check_real_map(paths[0], self.INPUT, self.KINDS[v.INPUT_TYPE].lower())
-        pixel_m = basins.pixel_size_m(info, self.INPUT)
-        if v.INPUT_TYPE == 2:
-            outlines = basins.gradient_outlines(paths[0], self.INPUT, k=v.ANOMALY_SIGMAS,
-                                                min_pixels=int(math.pi * (v.MIN_SIZE_M / 2 / pixel_m) ** 2))
-            items = [(ring, s, None, 2.0 * math.sqrt(n / math.pi)) for ring, s, n in outlines]
-        else:
-            kinds = {p: basins.phase_kind(p, self.INPUT) for p in paths} if v.INPUT_TYPE == 0 else {}
-            rewrapped = [os.path.basename(p) for p, k in kinds.items() if k == "unwrapped"]
-            if rewrapped:
-                feedback.pushInfo(f"{self.INPUT}: unwrapped phase, wrapped again: " + ", ".join(rewrapped[:6])
-                                  + (" ..." if len(rewrapped) > 6 else ""))
-            found = basins.detect_pairs(paths, pairs, info, basins.load_model(), run=run, progress=progress,
-                                        name=self.INPUT, min_radius_px=v.MIN_SIZE_M / 2 / pixel_m,
-                                        fringe_mm=v.FRINGE_MM if v.INPUT_TYPE == 1 else 0.0)
-            items = [(circle(d), d.score, pair, 2 * d.radius_px) for pair, ds in found for d in ds]
-        if not items and v.INPUT_TYPE == 1:
-            hint = basins.velocity_unit_hint(paths[0], self.INPUT)
-            if hint:
-                feedback.pushWarning(hint)
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        basins.write_outlines(out, info, items, pixel_m=pixel_m)
-        feedback.pushInfo(self.note(f"{len(items)} feature(s) in {len(paths)} raster(s)"))
-        styles.style_vector_graduated(out, "SCORE", context=context, vmin=0.0, vmax=1.0, ramp_name="Reds", decimals=2)
-        return {self.OUTPUT: out}
+        stack = stacks.wrapped_stack(self, parameters, context, feedback=feedback) if v.INPUT_TYPE == 0 else None
+        job = basins.Job(
+            kind=basins.KINDS[v.INPUT_TYPE],
+            paths=tuple(stack.paths if stack else stacks.raster_list_paths(self, parameters, self.INPUT, context)),
+            pairs=tuple(stack.pairs) if stack else (), info=stack.info if stack else None,
+            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            settings=knobs.run_settings(self, parameters, context), min_size_m=v.MIN_SIZE_M,
+            fringe_mm=v.FRINGE_MM, anomaly_sigmas=v.ANOMALY_SIGMAS, name=self.INPUT)
+        outcome = basins.run(job, progress=FeedbackProgress(feedback))
+        styles.style_vector_graduated(job.output, "SCORE", context=context, vmin=0.0, vmax=1.0, ramp_name="Reds",
+                                      decimals=2)
+        return self.finish(outcome, feedback)

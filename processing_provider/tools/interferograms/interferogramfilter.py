@@ -3,8 +3,6 @@ multilooked, with a coherence estimate."""
 
 from __future__ import annotations
 
-import os
-
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import LazyText, lazy_module
@@ -94,26 +92,18 @@ class InterferogramFilter(GeohazardAlgorithm):
                                 looks_y=v.LOOKS_Y, looks_x=v.LOOKS_X, smooth=v.SMOOTH_PX, shape=info.shape)
 
     def process(self, parameters, context, feedback):
-        stack = stacks.wrapped_stack(self, parameters, context, feedback=feedback)
         v = self.values(parameters, context, self.METHOD, self.ALPHA, self.PATCH_SIZE, self.SMOOTH_PX,
                         self.SMOOTH_QUALITY, self.GAUSSIAN_SIGMA, self.LOOKS_Y, self.LOOKS_X)
-        opts = {"method": filtering.METHODS[v.METHOD], "alpha": v.ALPHA, "patch": v.PATCH_SIZE,
-                "step": v.PATCH_SIZE // 2, "sigma": v.GAUSSIAN_SIGMA, "looks_y": v.LOOKS_Y, "looks_x": v.LOOKS_X,
-                "smooth": v.SMOOTH_PX, "smooth_quality": v.SMOOTH_QUALITY}
-        filtering.check_options(**opts, shape=stack.info.shape)
-        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        coh_dir = layers.optional_file(self, parameters, self.OUTPUT_COHERENCE, context)
-        for folder in (out_dir, coh_dir):
-            if folder:
-                os.makedirs(folder, exist_ok=True)
-        run = knobs.run_settings(self, parameters, context)
-        progress = FeedbackProgress(feedback)
-        with run.executor(progress) as ex:
-            written = ifg_io.filter_files(stack, out_dir, coh_dir, opts, run=run, executor=ex, progress=progress)
-        feedback.pushInfo(self.note(f"{len(written)} interferogram(s) filtered ({opts['method']}, "
-                                    f"{v.LOOKS_Y} x {v.LOOKS_X} looks)"))
-        out = declare.raster_set(self.OUTPUT, out_dir, written)
-        if coh_dir:
-            out.update(declare.raster_set(self.OUTPUT_COHERENCE, coh_dir,
-                                          [os.path.join(coh_dir, f"{p}.coh.tif") for p in stack.pairs]))
-        return out
+        job = ifg_io.Job(
+            stack=stacks.wrapped_stack(self, parameters, context, feedback=feedback),
+            out_dir=self.parameterAsString(parameters, self.OUTPUT, context),
+            opts={"method": filtering.METHODS[v.METHOD], "alpha": v.ALPHA, "patch": v.PATCH_SIZE,
+                  "step": v.PATCH_SIZE // 2, "sigma": v.GAUSSIAN_SIGMA, "looks_y": v.LOOKS_Y, "looks_x": v.LOOKS_X,
+                  "smooth": v.SMOOTH_PX, "smooth_quality": v.SMOOTH_QUALITY},
+            settings=knobs.run_settings(self, parameters, context),
+            coh_dir=layers.optional_file(self, parameters, self.OUTPUT_COHERENCE, context))
+        outcome = ifg_io.run(job, progress=FeedbackProgress(feedback))
+        outcome.outputs = {**declare.raster_set(self.OUTPUT, job.out_dir, outcome.outputs[self.OUTPUT]),
+                           **(declare.raster_set(self.OUTPUT_COHERENCE, job.coh_dir,
+                                                 outcome.outputs[self.OUTPUT_COHERENCE]) if job.coh_dir else {})}
+        return self.finish(outcome, feedback)

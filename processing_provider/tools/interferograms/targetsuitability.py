@@ -3,20 +3,13 @@ R-index, and expected points per area."""
 
 from __future__ import annotations
 
-import functools
-import shutil
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ....fileio.base import blocks, raster
 from ....fileio.display import styles
 from ....fileio.interferograms import targetsuitability as io_targets
 from ...inputs import acquisition, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-_targets = lazy_module("....algorithms.interferograms.targetsuitability", __package__)
 
 
 @tool("targetsuitability", "Target suitability",
@@ -120,64 +113,35 @@ class TargetSuitability(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.MIN_POINTS, "Enough points per area (sufficient)", 5, 0))
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         info = self.raster_info(parameters, self.LAND_COVER, context)
-        grid_codes = self.parameterAsEnum(parameters, self.LAND_COVER_CODES, context) == 1
-        given = parameters.get(self.DENSITIES) and io_targets.read_density_table(
-            self.parameterAsFile(parameters, self.DENSITIES, context))
-        paths = {pid: parameters.get(pid) and self.raster_path(parameters, pid, context)
-                 for pid in (self.R_INDEX, self.DISTORTION)}
-        if given and self.parameterAsEnum(parameters, self.DENSITY_REFERENCE, context) == 1:
-            given = io_targets.flat_ground_densities(given, acquisition.resolve_geometry(
+        flat = bool(parameters.get(self.DENSITIES)) and self.parameterAsEnum(
+            parameters, self.DENSITY_REFERENCE, context) == 1
+        r_index, distortion = (self.raster_path(parameters, pid, context) if parameters.get(pid) else ""
+                               for pid in (self.R_INDEX, self.DISTORTION))
+        points = layers.read_point_table(self, parameters, self.CALIBRATION_POINTS, context, ()) \
+            if parameters.get(self.CALIBRATION_POINTS) else None
+        outputs = {self.OUTPUT: self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                   **{pid: layers.optional_file(self, parameters, pid, context)
+                      for pid in (self.OUTPUT_TABLE, self.OUTPUT_DENSITIES)}}
+        polygons = {pid: layers.polygons_with_ids(self, parameters, pid, context, info.crs_wkt)
+                    if parameters.get(pid) and (pid != self.AREAS or outputs[self.OUTPUT_TABLE]) else None
+                    for pid in (self.CALIBRATION_AREA, self.AREAS)}
+        job = io_targets.Job(
+            land_cover=info, settings=knobs.run_settings(self, parameters, context),
+            outputs=outputs,
+            grid_codes=self.parameterAsEnum(parameters, self.LAND_COVER_CODES, context) == 1,
+            densities=self.parameterAsFile(parameters, self.DENSITIES, context) if parameters.get(self.DENSITIES)
+            else "",
+            flat_incidence_deg=acquisition.resolve_geometry(
                 self, parameters, self.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, carried=False,
-                rasters=[paths[self.R_INDEX], info.path], why_needed=self.FLAT_NEEDS).value, progress, self.DENSITIES)
-        folder = io_targets.scratch_folder()
-        results = {}
-        try:
-            sources = io_targets.grid_sources(info, self.LAND_COVER, paths, folder, progress)
-            table = given or None
-            if parameters.get(self.CALIBRATION_POINTS):
-                table = _targets.merge_tables(table, self._measured(parameters, context, feedback, info, sources,
-                                                                     run, progress, grid_codes, results))
-            codes, counts = io_targets.class_counts(info, run, progress, grid_codes=grid_codes, name=self.LAND_COVER)
-            problem = _targets.missing_codes_message(codes, counts, table, densities=" or ".join(
-                pid for pid in (self.DENSITIES, self.CALIBRATION_POINTS) if parameters.get(pid)))
-            if problem:
-                raise GeohazardError(problem)
-            out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-            func = functools.partial(_targets.suitability_block, table=table, grid_codes=grid_codes)
-            blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=72.0), func, sources=sources,
-                              run=run, progress=progress, background_write=True,
-                              writers={"density": raster.RasterWriter.like(out, info, descriptions=[
-                                  "expected targets per km2"], metadata={"UNIT": "targets/km2"})})
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        styles.style_raster_sequential(out, context=context, ramp_name="Viridis")
-        results[self.OUTPUT] = out
-        table_path = layers.optional_file(self, parameters, self.OUTPUT_TABLE, context)
-        if table_path and parameters.get(self.AREAS):
-            polys = io_targets.polygons_of(layers.feature_source(self, parameters, self.AREAS, context),
-                                           info.crs_wkt, context.transformContext(), self.AREAS)
-            results[self.OUTPUT_TABLE], summary = io_targets.area_table(
-                table_path, out, info, polys, self.parameterAsDouble(parameters, self.MIN_POINTS, context), progress,
-                names=(self.AREAS, self.LAND_COVER, self.MIN_POINTS))
-            feedback.pushInfo(self.note(summary))
-        return results
-
-    def _measured(self, parameters, context, feedback, info, sources, run, progress, grid_codes, results):
-        """The densities measured on CALIBRATION_POINTS (written to OUTPUT_DENSITIES when asked), logged."""
-        pts = layers.read_point_table(self, parameters, self.CALIBRATION_POINTS, context, ())
-        area = parameters.get(self.CALIBRATION_AREA) and io_targets.polygons_of(
-            layers.feature_source(self, parameters, self.CALIBRATION_AREA, context), info.crs_wkt,
-            context.transformContext(), self.CALIBRATION_AREA)
-        path = layers.optional_file(self, parameters, self.OUTPUT_DENSITIES, context)
-        table, summary = io_targets.measure_densities(
-            info, sources, (pts.x, pts.y, pts.crs.toWkt() if pts.crs else ""), area or None, run, progress,
-            grid_codes=grid_codes, out_path=path, log=progress)
-        feedback.pushInfo(self.note(summary))
-        if path:
-            results[self.OUTPUT_DENSITIES] = path
-        return table
+                rasters=[r_index, info.path], why_needed=self.FLAT_NEEDS).value if flat else None,
+            r_index=r_index, distortion=distortion,
+            calibration_points=(points.x, points.y, points.crs.toWkt() if points.crs else "") if points else None,
+            calibration_area=polygons[self.CALIBRATION_AREA], areas=polygons[self.AREAS],
+            min_points=self.parameterAsDouble(parameters, self.MIN_POINTS, context))
+        outcome = io_targets.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_sequential(outcome.outputs[self.OUTPUT], context=context, ramp_name="Viridis")
+        return self.finish(outcome, feedback)
 
     def check(self, parameters, context):
         if parameters.get(self.OUTPUT_TABLE) and not parameters.get(self.AREAS):

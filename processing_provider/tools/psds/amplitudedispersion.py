@@ -9,7 +9,7 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries import ps
+from ....algorithms.psds import ps
 from ....fileio.base import blocks, raster
 from ....fileio.display import styles
 from ....fileio.psds import slc

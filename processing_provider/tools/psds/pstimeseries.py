@@ -20,11 +20,11 @@ from ...inputs.wavelength import resolve_wavelength
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-psi = lazy_module("....algorithms.timeseries.psi", __package__)
+psi = lazy_module("....algorithms.psds.psi", __package__)
 
 
 @tool("pstimeseries", "PS/DS point time series",
-      tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("timeseries.psi",),
+      tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("psds.psi",),
       page="psds",
       former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("SLANT_RANGE", ids.SLANT_RANGE_M),
               Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE)))

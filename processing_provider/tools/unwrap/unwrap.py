@@ -16,14 +16,14 @@ from ...lazy import LazyText, lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 unwrap_io = lazy_module("....fileio.unwrap.unwrap", __package__)
-unwrap = lazy_module("....algorithms.timeseries.unwrap", __package__)
-unwrap_tiles = lazy_module("....algorithms.timeseries.unwrap_tiles", __package__)
-unwrap_prior = lazy_module("....algorithms.timeseries.unwrap_prior", __package__)
+unwrap = lazy_module("....algorithms.unwrap.unwrap", __package__)
+unwrap_tiles = lazy_module("....algorithms.unwrap.unwrap_tiles", __package__)
+unwrap_prior = lazy_module("....algorithms.unwrap.unwrap_prior", __package__)
 
 
 @tool("unwrap", "Phase unwrapping",
       tags="unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series",
-      main=(ids.OUTPUT_REPORT,), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
+      main=(ids.OUTPUT_REPORT,), kernels=("unwrap.unwrap", "unwrap.unwrap_tiles"), page="unwrap",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
 class Unwrap(GeohazardAlgorithm):
     MASK = "MASK"

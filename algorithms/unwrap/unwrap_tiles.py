@@ -1,6 +1,6 @@
 """Tiled built-in unwrapping: big interferograms in overlapping tiles with bounded memory.
 
-The built-in unwrapper (:func:`~algorithms.timeseries.unwrap.unwrap_builtin`) is global: it
+The built-in unwrapper (:func:`~algorithms.unwrap.unwrap.unwrap_builtin`) is global: it
 holds the whole interferogram (about 47 bytes per pixel). :func:`unwrap_tiled` cuts the
 raster into row tiles of the block engine (:mod:`algorithms.engine`), each read with
 ``halo`` rows of overlap above and below, and works in two passes:
@@ -25,7 +25,7 @@ raster into row tiles of the block engine (:mod:`algorithms.engine`), each read 
 
 The result is the wrapped phase plus whole cycles everywhere, with the same meaning of
 components as the global run. A raster that fits in one tile is unwrapped by
-:func:`~algorithms.timeseries.unwrap.unwrap_interferogram` itself (identical bytes).
+:func:`~algorithms.unwrap.unwrap.unwrap_interferogram` itself (identical bytes).
 
 Memory: one tile in flight (``(tile_rows + 2 halo) x n_cols x`` :data:`BYTES_PER_PIXEL`,
 sized by the engine's budget), the seam rows of one tile and one small table per node;
@@ -315,7 +315,7 @@ def unwrap_tiled(sources: dict, n_rows: int, n_cols: int, writer, *, min_coheren
     writer : callable ``(row0, unwrapped float32, components uint16)``
         Receives the final rows in order, top to bottom.
     min_coherence, min_component_size, name :
-        As :func:`~algorithms.timeseries.unwrap.unwrap_interferogram`.
+        As :func:`~algorithms.unwrap.unwrap.unwrap_interferogram`.
     halo : int
         Rows of overlap above and below each tile (:data:`TILE_HALO`).
     max_memory_mb, tile_rows :
@@ -331,7 +331,7 @@ def unwrap_tiled(sources: dict, n_rows: int, n_cols: int, writer, *, min_coheren
     Returns
     -------
     dict
-        The statistics of :func:`~algorithms.timeseries.unwrap.unwrap_interferogram` plus
+        The statistics of :func:`~algorithms.unwrap.unwrap.unwrap_interferogram` plus
         ``tiles``, ``seams_rejected`` (tile-component pairs whose overlap did not agree:
         left apart) and ``seam_conflicts`` (votes contradicting a stronger path).
     """

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms import _numba
-from insar_geohazards.algorithms.elastic import okada
-from insar_geohazards.algorithms.elastic.faults import Faults, faults_from_traces
 from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.faults import okada
+from insar_geohazards.algorithms.faults.faults import Faults, faults_from_traces
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "okada1985", "OKADA1985_TABLE2_verbatim.md")
 ALPHA = 2.0 / 3.0
@@ -188,3 +188,36 @@ def test_bad_inputs_raise_clear_errors():
     # receiver on a source edge: documented NaN
     d = okada.okada_displacement(0.0, 500.0, f.table())
     assert np.all(np.isnan(d))
+
+
+@pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba not installed: the Python path is the only one")
+def test_singular_stations_give_the_same_bytes_compiled_or_as_python(monkeypatch):
+    """Stations on a source's surface edge and corners (singular in DC3D) through numba and through the Python path
+    (the kernels run as plain Python, ``_numba.python_kernels``): the same bytes, the NaN included, even with
+    ``canonical_nan`` switched off. The kernels never compute a singular station's NaN (no ``-0.0 * inf``, no
+    ``sqrt(-0.0)`` reaches the output): they assign ``math.nan``, positive, and skip the station's sources, so the
+    sign of the NaN cannot depend on the path; the Coulomb stresses resolved from it keep it positive too."""
+    from insar_geohazards.algorithms.faults import okada_planes, stress
+
+    for module in (okada, stress):
+        monkeypatch.setattr(module, "canonical_nan", lambda a: a)
+    f = Faults.create(east_m=[0.0], north_m=[0.0], strike_deg=[30.0], dip_deg=[55.0], length_m=[8e3], top_m=[0.0],
+                      bottom_m=[6e3], strike_slip_m=[0.5], dip_slip_m=[1.0], opening_m=[0.2])
+    s = np.radians(30.0)
+    e = np.array([0.0, 4e3 * np.sin(s), -4e3 * np.sin(s), 3e3, -7e3])  # the trace's middle and ends, two off it
+    n = np.array([0.0, 4e3 * np.cos(s), -4e3 * np.cos(s), -2e3, 5e3])
+
+    def run():
+        d, g = okada.okada_displacement(e, n, f.table(), up_m=0.0, gradients=True)
+        cfs = stress.coulomb_at_points(e, n, np.zeros_like(e), f.table(), strike_deg=30.0, dip_deg=60.0,
+                                       rake_deg=90.0)
+        return [d, g, okada.okada_greens(e, n, f.table()), *cfs.values()]
+
+    compiled = run()
+    with _numba.python_kernels((okada, okada_planes)):
+        python = run()
+    singular = np.isnan(compiled[0]).any(axis=1)
+    assert 1 <= singular.sum() < len(e) and np.isfinite(compiled[0][~singular]).all()
+    for a, b in zip(compiled, python):
+        assert a.tobytes() == b.tobytes()
+        assert not np.signbit(a[np.isnan(a)]).any()

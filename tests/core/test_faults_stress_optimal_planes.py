@@ -1,4 +1,4 @@
-"""Optimally oriented planes (algorithms/elastic/stress.py::optimal_planes): the tie between the conjugate planes.
+"""Optimally oriented planes (algorithms/faults/stress.py::optimal_planes): the tie between the conjugate planes.
 
 At the optimal angle the two conjugate planes have the same dCFS in exact arithmetic, so the plane (and with
 it the shear and normal stress) must be chosen by a rule that rounding cannot flip: the larger dCFS beyond a
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from insar_geohazards.algorithms.elastic import stress
+from insar_geohazards.algorithms.faults import stress
 
 MU = 0.4
 THETA_DEG = np.degrees(0.5 * np.arctan2(1.0, MU))  # angle between the optimal planes' normal and s3: 34.10 deg
@@ -135,8 +135,8 @@ def test_the_plane_does_not_depend_on_the_eigenvector_signs(monkeypatch, columns
     """The sign of an eigenvector is LAPACK's choice (it differs between libraries, versions and CPUs): the
     returned plane, shear and normal stress must not follow it. Random changes (rounding-level ties), the
     free surface of a thrust regime (exact ties) and a strike-slip regime."""
-    from insar_geohazards.algorithms.elastic.faults import Faults
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.faults.faults import Faults
+    from insar_geohazards.algorithms.faults.okada import okada_displacement
 
     f = Faults.create(east_m=[0.0], north_m=[0.0], strike_deg=[30.0], dip_deg=[50.0], length_m=[20e3], top_m=[2e3],
                       bottom_m=[15e3], strike_slip_m=[1.0], dip_slip_m=[1.5])

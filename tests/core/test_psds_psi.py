@@ -7,8 +7,8 @@ import pytest
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.timeseries import psi
-from insar_geohazards.algorithms.timeseries.psi import (
+from insar_geohazards.algorithms.psds import psi
+from insar_geohazards.algorithms.psds.psi import (
     arc_periodogram,
     delaunay_arcs,
     dem_error_phase_per_m,

@@ -4,7 +4,7 @@ A loop that calls libm's ``log``/``atan`` stays scalar (no vector math library: 
 :mod:`.._numba`). These versions use only +, -, *, /, ``sqrt``, comparisons and selects, each correctly
 rounded by IEEE 754, so a loop's vector body (AVX2 or AVX-512) and its scalar remainder give the same bits,
 on any x86 CPU. They are not libm: they differ from it by a few units in the last place
-(tests/core/test_elastic_okada_block.py measures <= 4 ulp for ``log`` and <= 6 ulp for ``atan``).
+(tests/core/test_faults_okada_block.py measures <= 4 ulp for ``log`` and <= 6 ulp for ``atan``).
 
 * ``log(x)`` (x positive, finite, normal): x = m 2^e with m in [sqrt(1/2), sqrt(2)), s = (m - 1) / (m + 1),
   log m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.1716: 11 terms leave a truncation error

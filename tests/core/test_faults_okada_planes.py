@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms import _numba
-from insar_geohazards.algorithms.elastic import okada, okada_planes
-from insar_geohazards.algorithms.elastic.faults import Faults, discretize, faults_from_traces
+from insar_geohazards.algorithms.faults import okada, okada_planes
+from insar_geohazards.algorithms.faults.faults import Faults, discretize, faults_from_traces
 
 RTOL = 1e-9
 

@@ -1,11 +1,11 @@
-"""Core phase unwrapping (algorithms/timeseries/unwrap.py) against synthetic truth."""
+"""Core phase unwrapping (algorithms/unwrap/unwrap.py) against synthetic truth."""
 
 import numpy as np
 import pytest
 from testutils_unwrap import correct_share, rupture_interferogram, synthetic_interferogram
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.timeseries.unwrap import (
+from insar_geohazards.algorithms.unwrap.unwrap import (
     closure_cycles,
     closure_triplets,
     estimate_quality,

@@ -6,11 +6,11 @@ import os
 import numpy as np
 import pytest
 
-from insar_geohazards.algorithms.elastic import stress
-from insar_geohazards.algorithms.elastic.coulomb_inp import read_coulomb_inp
-from insar_geohazards.algorithms.elastic.faults import Faults, discretize, faults_from_traces, moment
-from insar_geohazards.algorithms.elastic.okada import okada_displacement
 from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.faults import stress
+from insar_geohazards.algorithms.faults.coulomb_inp import read_coulomb_inp
+from insar_geohazards.algorithms.faults.faults import Faults, discretize, faults_from_traces, moment
+from insar_geohazards.algorithms.faults.okada import okada_displacement
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "coulomb_inputs")
 

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms import _numba
-from insar_geohazards.algorithms.elastic import okada, okada_planes
-from insar_geohazards.algorithms.elastic.faults import Faults, discretize
-from insar_geohazards.algorithms.elastic.simd_math import vatan, vlog
-from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+from insar_geohazards.algorithms.faults import okada, okada_planes
+from insar_geohazards.algorithms.faults.faults import Faults, discretize
+from insar_geohazards.algorithms.faults.simd_math import vatan, vlog
+from insar_geohazards.algorithms.faults.stress import coulomb_at_points
 
 
 def _loop(fn):
@@ -181,7 +181,7 @@ _ASM_PROBE = textwrap.dedent("""
     import json, sys
     import numpy as np
     sys.path.insert(0, sys.argv[1])
-    from insar_geohazards.algorithms.elastic import okada_block as ob
+    from insar_geohazards.algorithms.faults import okada_block as ob
     w = np.zeros(ob._NW)
     c = np.array([[0.0, 0.0, 1.0, 0.5, 0.0], [1e3, 2e3, -1.0, 0.2, 0.1]])
     ob._corners_block(2.0 / 3.0, 4, 0.8, 0.6, c, 0, 2, True, w)
@@ -218,7 +218,7 @@ def test_singular_stations_give_one_nan_whatever_the_path():
     """A station on a source edge is NaN in every output, the one positive quiet NaN (``ordered.canonical_nan``):
     the Coulomb stress resolved from it runs the NaN through negations and products whose operand order differs
     between numba and numpy's vector and scalar loops, which would flip its sign bit and change the bytes."""
-    from insar_geohazards.algorithms.elastic import stress
+    from insar_geohazards.algorithms.faults import stress
     from insar_geohazards.algorithms.ordered import canonical_nan
 
     rng = np.random.default_rng(3)

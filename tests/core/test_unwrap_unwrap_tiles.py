@@ -1,4 +1,4 @@
-"""Tiled built-in unwrapping (algorithms/timeseries/unwrap_tiles.py) against the global run and synthetic truth."""
+"""Tiled built-in unwrapping (algorithms/unwrap/unwrap_tiles.py) against the global run and synthetic truth."""
 
 import os
 
@@ -8,8 +8,8 @@ from testutils_unwrap import correct_share, synthetic_interferogram
 
 from insar_geohazards.algorithms import engine as eng
 from insar_geohazards.algorithms.errors import GeohazardError, OperationCanceled
-from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
-from insar_geohazards.algorithms.timeseries.unwrap_tiles import (
+from insar_geohazards.algorithms.unwrap.unwrap import unwrap_interferogram
+from insar_geohazards.algorithms.unwrap.unwrap_tiles import (
     BYTES_PER_PIXEL,
     MIN_TILE_ROWS,
     TILE_HALO,
@@ -19,7 +19,7 @@ from insar_geohazards.algorithms.timeseries.unwrap_tiles import (
     unwrap_array_tiled,
 )
 
-# generators of test_timeseries_unwrap (sizes, densities, holes, water, noise), cut in small tiles
+# generators of test_unwrap_unwrap (sizes, densities, holes, water, noise), cut in small tiles
 TILED_CASES = [
     (dict(rows=160, cols=100, seed=1, bowls=((0.3, 0.4, 25.0, 8.0), (0.7, 0.6, -30.0, 12.0)),
           holes=((0.5, 0.2, 0.1), (0.2, 0.8, 0.06))), 40, 16),

@@ -1,4 +1,4 @@
-"""algorithms.timeseries.unwrap_prior: a steep simulated mining basin (gradients beyond pi per pixel) that plain
+"""algorithms.unwrap.unwrap_prior: a steep simulated mining basin (gradients beyond pi per pixel) that plain
 unwrapping gets wrong and unwrapping with a prior (the true field scaled by 80 %, or low-passed) gets right; the
 prior of the wrong sign flagged; units through the project's phase <-> mm rule."""
 
@@ -9,7 +9,7 @@ from testutils_unwrap import correct_share
 
 from insar_geohazards.algorithms import conventions
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.timeseries import unwrap, unwrap_prior
+from insar_geohazards.algorithms.unwrap import unwrap, unwrap_prior
 
 
 def steep_basin(n=120, peak=-200.0, radius=18.0, coherence=0.8, looks=4, seed=0):

@@ -1,11 +1,11 @@
 """The Okada corner kernels and the per-patch DC3D are what their templates give, with DC3D's terms written once.
 
-``scripts/generate`` writes ``elastic/okada_corners.py`` from ``okada_corners.py.in`` and ``elastic/okada_dc3d.py``
+``scripts/generate`` writes ``faults/okada_corners.py`` from ``okada_corners.py.in`` and ``faults/okada_dc3d.py``
 from ``okada_dc3d.py.in``: the corner geometry's slopes and DC3D's parts A, B and C are snippets of
 ``dc3d_terms.py.in``, pasted into the one-station kernel (``_plane_corners``), the station-block kernels
 (``_real_part_a``, ``_image_parts_abc`` and their ``_grad`` twins) and DC3D's own ``_part_a/b/c``. An edit of a
 generated module (or of a template without regenerating) fails here; the values are checked by the other
-``test_elastic_okada*`` files.
+``test_faults_okada*`` files.
 """
 
 import ast
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from insar_geohazards.algorithms.elastic import okada, okada_block, okada_corners, okada_dc3d
+from insar_geohazards.algorithms.faults import okada, okada_block, okada_corners, okada_dc3d
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "generate"))

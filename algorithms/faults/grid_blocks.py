@@ -39,7 +39,7 @@ def block_xy(block, geotransform):
 def okada_grid_block(block, inputs, *, geotransform, table, poisson: float, los_vec) -> dict:
     """East, north, up and LOS displacement (mm) of a block: ``displacement`` ``(4, rows, cols)``.
 
-    ``table``: :meth:`algorithms.elastic.faults.Faults.table`; ``los_vec`` the
+    ``table``: :meth:`algorithms.faults.faults.Faults.table`; ``los_vec`` the
     ground-to-satellite unit vector (LOS positive toward the satellite).
     """
     xx, yy = block_xy(block, geotransform)
@@ -55,7 +55,7 @@ def coulomb_grid_block(block, inputs, *, geotransform, table, depths_m, regional
 
     Values in ``Pa / scale_pa`` (1e5: bar); ``receiver`` holds ``strike_deg``/``dip_deg``/``rake_deg``
     or is empty with ``regional`` set (optimally oriented planes), see
-    :func:`algorithms.elastic.stress.coulomb_at_points`.
+    :func:`algorithms.faults.stress.coulomb_at_points`.
     """
     xx, yy = block_xy(block, geotransform)
     out = np.empty((3 * len(depths_m), block.rows, block.n_cols))

@@ -28,7 +28,7 @@ Two backends behind one call (:func:`unwrap_interferogram`):
     cycle offset across a decorrelated gap. Components smaller than ``min_component_size``
     pixels are dropped (label 0, NaN phase). Pure numba/numpy, deterministic, the whole
     interferogram in memory (about 47 bytes per pixel); big rasters go through
-    :mod:`algorithms.timeseries.unwrap_tiles` (overlapping row tiles, bounded memory).
+    :mod:`algorithms.unwrap.unwrap_tiles` (overlapping row tiles, bounded memory).
 
 ``"snaphu"``
     SNAPHU (Chen & Zebker 2001, doi:10.1364/JOSAA.18.000338) through the optional
@@ -673,13 +673,13 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
     pixels down to half of it (module doc); the edge order uses ``min(coherence, pseudo-coherence,
     1 / (1 + coherence**2 D), ambiguity cap)`` when ``phase_quality`` (the fringes' own
     consistency catches noise the coherence does not predict), else the coherence alone.
-    The whole interferogram is held in memory; :mod:`algorithms.timeseries.unwrap_tiles`
+    The whole interferogram is held in memory; :mod:`algorithms.unwrap.unwrap_tiles`
     unwraps big rasters in overlapping tiles.
     """
     phase = np.asarray(phase, dtype=np.float32)
     if phase.size >= 2**30:
         raise GeohazardError(f"the built-in unwrapper holds at most 2**30 pixels, got {phase.shape}: "
-                             "use the tiled unwrapping (algorithms.timeseries.unwrap_tiles) or cut the interferogram")
+                             "use the tiled unwrapping (algorithms.unwrap.unwrap_tiles) or cut the interferogram")
     unw, roots = spanning_tree_unwrap(phase, coherence, mask, min_coherence=min_coherence,
                                       phase_quality=phase_quality)
     labels = _label_components(roots, min_component_size)

@@ -2,19 +2,20 @@
 oblique events with the default free rake), quadtree, Laplacian, rake bounds, the total-slip limit.
 
 The synthetic events are made with our Okada forward model, itself checked against Okada (1985) Table 2
-(test_elastic_okada.py)."""
+(test_faults_okada.py)."""
 
 import numpy as np
 import pytest
 
-from insar_geohazards.algorithms.elastic.faults import (
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.faults.faults import (
     discretize,
     faults_from_traces,
     mechanism,
     mechanism_name,
     moment,
 )
-from insar_geohazards.algorithms.elastic.inversion import (
+from insar_geohazards.algorithms.faults.inversion import (
     check_rake_range,
     concat_samples,
     invert_slip,
@@ -22,8 +23,7 @@ from insar_geohazards.algorithms.elastic.inversion import (
     quadtree_sample,
     slip_basis,
 )
-from insar_geohazards.algorithms.elastic.okada import okada_displacement
-from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.faults.okada import okada_displacement
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
 
@@ -177,7 +177,7 @@ def test_mechanism_names(rake, name):
 def test_uniform_fit_at_the_true_geometry_finds_the_rake():
     """The linear step of the uniform-slip search, at the true geometry: free rake gives the true slip and rake of
     a rake-135 thrust; the former default bounds (0, 180) are refused."""
-    from insar_geohazards.algorithms.elastic.inversion import Samples, _fit_linear, uniform_fault
+    from insar_geohazards.algorithms.faults.inversion import Samples, _fit_linear, uniform_fault
 
     params = [2000.0, -1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3]
     truth = uniform_fault(params, np.cos(np.radians(135.0)), np.sin(np.radians(135.0)))
@@ -196,7 +196,7 @@ def test_uniform_fit_at_the_true_geometry_finds_the_rake():
 
 
 def test_uniform_slip_inversion_recovers_a_synthetic_fault():
-    from insar_geohazards.algorithms.elastic.inversion import invert_uniform_slip, uniform_fault
+    from insar_geohazards.algorithms.faults.inversion import invert_uniform_slip, uniform_fault
 
     true_params = [2000.0, -1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3]
     truth = uniform_fault(true_params, 0.4, 0.0)  # left-lateral strike-slip
@@ -222,7 +222,7 @@ def test_uniform_slip_inversion_recovers_a_synthetic_fault():
 
 
 def test_dip_search_finds_the_true_dip():
-    from insar_geohazards.algorithms.elastic.inversion import search_dip
+    from insar_geohazards.algorithms.faults.inversion import search_dip
 
     truth, idx, samples = synthetic_quake(seed=4)
     f = faults_from_traces([np.array([[-12e3, 0.0], [12e3, 0.0]])], dip_deg=30.0, top_m=500.0, bottom_m=11e3)

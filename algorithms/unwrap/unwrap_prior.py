@@ -96,7 +96,7 @@ def wrapped_phase_of(data) -> np.ndarray:
 def wrapped_residual(data, prior_rad, name: str = "interferogram") -> np.ndarray:
     """``wrap(phi - prior)`` as float32 in [-pi, pi] (NaN where the interferogram has no value; a prior without
     value counts as 0: it says nothing there). An interferogram that is not wrapped is refused as by
-    :func:`~algorithms.timeseries.unwrap.wrapped_phase`."""
+    :func:`~algorithms.unwrap.unwrap.wrapped_phase`."""
     phi = wrapped_phase(data, name, allow_empty=True).astype(np.float64)
     prior = np.nan_to_num(np.asarray(prior_rad, np.float64), nan=0.0)
     return np.angle(np.exp(1j * (phi - prior))).astype(np.float32)
@@ -155,7 +155,7 @@ def flag_message(pair: str, stats: dict) -> str:
 
 def unwrap_with_prior(data, prior_rad, unwrap, **kwargs):
     """``unwrap(residual, **kwargs)`` (an unwrapper of arrays returning an object with ``unwrapped`` and
-    ``stats``, e.g. :func:`~algorithms.timeseries.unwrap.unwrap_interferogram`) on the wrapped residual, with the
+    ``stats``, e.g. :func:`~algorithms.unwrap.unwrap.unwrap_interferogram`) on the wrapped residual, with the
     prior added back and the prior's statistics in ``stats``."""
     data = np.asarray(data)
     prior = np.asarray(prior_rad, np.float64)

@@ -148,7 +148,7 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
         Station coordinates in a projected CRS (metres), any shape (broadcast).
     sources : ndarray, shape (n_sources, 11)
         Source table with columns :data:`SRC_COLUMNS` (build it with
-        :meth:`algorithms.elastic.faults.Faults.table`): reference point (east, north,
+        :meth:`algorithms.faults.faults.Faults.table`): reference point (east, north,
         depth of the lower edge start for rectangles, centroid for points), strike and dip
         (degrees, right-hand rule: the fault dips to the right of strike), length and
         width (m), strike-slip (left-lateral +), dip-slip (reverse +) and opening (m)
