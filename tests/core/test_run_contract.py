@@ -194,13 +194,16 @@ def test_the_checker_sees_a_tool_loop_and_positional_arguments(tmp_path):
 
 
 def test_the_base_class_runs_process_inside_the_guard_and_the_transaction():
-    """``processAlgorithm`` of the base class is the one place a run starts: it checks, then calls ``process``
-    inside the output transaction; no tool overrides it, and ``finish`` returns a run's outputs and values."""
+    """``processAlgorithm`` of the base class is the one place a run starts (GDAL's errors as exceptions): it
+    checks, then calls ``process`` inside the output transaction; no tool overrides it, and ``finish`` returns a
+    run's outputs and values."""
     tree = ast.parse((TOOLS / "_base.py").read_text(encoding="utf-8"))
     base = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "GeohazardAlgorithm")
     methods = {m.name: m for m in base.body if isinstance(m, ast.FunctionDef)}
     assert {"processAlgorithm", "process", "finish"} <= set(methods)
-    body = ast.unparse(methods["processAlgorithm"])
+    entry = ast.unparse(methods["processAlgorithm"])  # GDAL's errors as exceptions for the run, then the run
+    assert "gdal_exceptions()" in entry and "self._process_algorithm(" in entry
+    body = ast.unparse(methods["_process_algorithm"])
     assert "OutputTransaction" in body and "self.process(" in body
     assert body.index("check_before(") < body.index("self.check(") < body.index("self.process(")
     finish = ast.unparse(methods["finish"])
