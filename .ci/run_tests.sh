@@ -8,6 +8,12 @@
 # core functions); the workers then load the kernels instead of compiling each family in each worker. A family
 # already cached loads in a second. The workers list any kernel they still compiled (a warm-up that missed a
 # signature the tools use) at the end: "[tests] compiled after the warm-up: ...". GEOHAZARD_WARM_UP=0 skips it.
+# Beside the warm-up, on the cores its compiling leaves idle (it kept 1.5 of 2 busy), one process runs the test files
+# of BESIDE_WARM_UP (its log printed after the workers' run, .build/beside_warm_up.log): they load no kernel (static
+# checks of the sources, the public API, the help texts; a run of them against an empty numba cache compiles nothing
+# and writes no cache file; a kernel one of them compiles shows in the list at the end: take its file out); the workers
+# start when the warm-up ends and leave those files out. Only when the arguments are folders (`make test`,
+# `make test-core`): with options such as -k every file goes to the workers.
 # Then two pytest runs, one after the other:
 #   1. every test not marked `serial` (the 25 slowest listed at the end), spread over TEST_JOBS worker processes (pytest-xdist, default: the
 #      number of cores), one test file per worker at a time (--dist loadfile: a file's module fixtures and
@@ -19,9 +25,10 @@
 # One pytest run as before (no workers) when TEST_JOBS=1, when pytest-xdist is not installed, when only test
 # files or test ids are given (no folder), or when the arguments pick tests by marker (-m) or set workers (-n).
 #
-# Exit status: pytest's. 0 when both runs pass (a run that finds no test, pytest's 5, counts as passing when
-# the other one ran tests); else the first run's failing status (1 tests failed, 2 interrupted, 3 internal
-# error, 4 usage error), else the second's. The second run is skipped after an interrupt or a usage error.
+# Exit status: pytest's. 0 when every run passes (a run that finds no test, pytest's 5, counts as passing when
+# another one ran tests); else the first failing status in the order beside the warm-up, workers, serial (1 tests
+# failed, 2 interrupted, 3 internal error, 4 usage error). The later runs are skipped after an interrupt or a
+# usage error.
 set -uo pipefail
 
 PY=${PY:-/usr/bin/python3}
@@ -49,15 +56,57 @@ fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 COMPILED_LOG="$ROOT/.build/compiled_after_warm_up"
+# Test files that load no numba kernel, run beside the warm-up (paths from the repository's root).
+BESIDE_WARM_UP=(tests/core/test_architecture.py tests/core/test_architecture_floors.py
+                tests/core/test_benchmarks_harness.py tests/core/test_multisensor_package.py
+                tests/processing/test_public_api.py tests/processing/test_help_texts.py
+                tests/processing/test_registry.py tests/processing/test_provider_imports.py
+                tests/processing/test_plugin_lifecycle.py)
+BESIDE_LOG="$ROOT/.build/beside_warm_up.log"
+beside=()
+ignore=()
+beside_pid=""
+rc0=5
+only_folders=1
+for a in "${ARGS[@]}"; do [ -d "$a" ] || only_folders=0; done
 if [ "${GEOHAZARD_WARM_UP:-1}" != 0 ]; then
-  echo "[tests] warm-up: each numba kernel family compiled once, $JOBS at a time" >&2
-  PYTHONPATH="$ROOT/.build/plugins${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m insar_geohazards.warm_kernels --jobs "$JOBS" >&2
+  for f in "${BESIDE_WARM_UP[@]}"; do
+    [ -f "$ROOT/$f" ] && [ $only_folders = 1 ] || continue  # options (-k, ...) given: every file with the workers
+    for a in "${ARGS[@]}"; do
+      # a folder among the arguments that holds the file (the default `tests`, or tests/core, ...)
+      if [ -d "$a" ] && [[ "$ROOT/$f" == "$(cd "$a" && pwd)"/* ]]; then
+        beside+=("$ROOT/$f")
+        ignore+=("--ignore=$ROOT/$f")
+        break
+      fi
+    done
+  done
   rm -rf "$COMPILED_LOG" && mkdir -p "$COMPILED_LOG"
+  echo "[tests] warm-up: each numba kernel family compiled once, $JOBS at a time" >&2
+  PYTHONPATH="$ROOT/.build/plugins${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m insar_geohazards.warm_kernels \
+    --jobs "$JOBS" >&2 &
+  warm_pid=$!
   export GEOHAZARD_COMPILED_LOG="$COMPILED_LOG"
+  if [ ${#beside[@]} -gt 0 ]; then
+    echo "[tests] beside the warm-up, one process: ${#beside[@]} test files that load no kernel" >&2
+    "$PY" -m pytest -q -ra -m "not serial" "${beside[@]}" >"$BESIDE_LOG" 2>&1 &
+    beside_pid=$!
+  fi
+  wait "$warm_pid"
 fi
 echo "[tests] $JOBS workers: the tests not marked serial" >&2
-"$PY" -m pytest -q -ra --durations=25 -n "$JOBS" --dist loadfile --max-worker-restart=0 -m "not serial" "${ARGS[@]}"
+"$PY" -m pytest -q -ra --durations=25 -n "$JOBS" --dist loadfile --max-worker-restart=0 -m "not serial" \
+  "${ignore[@]}" "${ARGS[@]}"
 rc1=$?
+if [ -n "$beside_pid" ]; then
+  wait "$beside_pid"
+  rc0=$?
+  echo "[tests] the files run beside the warm-up:" >&2
+  cat "$BESIDE_LOG"
+fi
+case $rc0 in
+  2 | 4) exit $rc0 ;;
+esac
 if [ -n "${GEOHAZARD_COMPILED_LOG:-}" ] && [ -n "$(cat "$COMPILED_LOG"/* 2>/dev/null)" ]; then
   echo "[tests] compiled after the warm-up (add them to algorithms/kernel_families.py):" >&2
   sort "$COMPILED_LOG"/* | uniq -c | sort -rn | head -40 >&2
@@ -69,7 +118,8 @@ echo "[tests] one process: the tests marked serial" >&2
 "$PY" -m pytest -q -ra -m serial "${ARGS[@]}"
 rc2=$?
 
-if [ $rc1 = 5 ] && [ $rc2 = 5 ]; then exit 5; fi
+if [ $rc0 = 5 ] && [ $rc1 = 5 ] && [ $rc2 = 5 ]; then exit 5; fi
+if [ $rc0 != 0 ] && [ $rc0 != 5 ]; then exit $rc0; fi
 if [ $rc1 != 0 ] && [ $rc1 != 5 ]; then exit $rc1; fi
 if [ $rc2 != 0 ] && [ $rc2 != 5 ]; then exit $rc2; fi
 exit 0

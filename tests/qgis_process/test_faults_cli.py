@@ -2,13 +2,16 @@
 Coulomb tools (now in km) keep their meaning in ``qgis_process`` lines.
 
 The runs several tests read (Example-1 imported as layers, its stress map at 10 km pixels typed in metres) are
-made once for the module."""
+made once for the module. ``qgis_process.bin`` itself starts for the import, each run typed with a former metre ID
+and the two refusals (exit status, stderr, no traceback); the runs with the new km IDs or the defaults, compared
+with them, take the same ``KEY=value`` strings in this test process's QGIS (testutils_cli.in_app: the provider's
+parameter check and run as qgis_process makes them), about 2.7 CPU-s less each than a start of qgis_process."""
 
 import os
 
 import numpy as np
 import pytest
-from testutils_cli import listed, qgis_process, requires_qgis_process, results, run_json
+from testutils_cli import in_app, in_app_json, listed, qgis_process, requires_qgis_process, results, run_json
 from testutils_faults import read_features, read_raster, write_lines
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,19 +47,19 @@ def test_fault_tools_listed():
         assert f"geohazard:{name}" in out.stdout
 
 
-def test_import_then_forward_then_coulomb_on_faults(tmp_path, example1, stress_m):
+def test_import_then_forward_then_coulomb_on_faults(qgis_app, tmp_path, example1, stress_m):
     imported = example1  # importcoulombinput of Example-1, made once for the module
     assert os.path.exists(imported["OUTPUT_SOURCES"])
-    res = results(qgis_process("--json", "run", "geohazard:okadaforward", "--", f"FAULTS={imported['OUTPUT_SOURCES']}",
-                             "EXTENT=-50000,50000,-50000,50000 [EPSG:32610]", "PIXEL_SIZE=10000",
-                             f"OUTPUT={tmp_path / 'd.tif'}"))
+    res = results(in_app("--json", "run", "geohazard:okadaforward", "--", f"FAULTS={imported['OUTPUT_SOURCES']}",
+                       "EXTENT=-50000,50000,-50000,50000 [EPSG:32610]", "PIXEL_SIZE=10000",
+                       f"OUTPUT={tmp_path / 'd.tif'}"))
     from osgeo import gdal
 
     arr = gdal.Open(res["OUTPUT"]).ReadAsArray()
     assert arr.shape == (4, 10, 10) and np.isfinite(arr).all()
-    res = results(qgis_process("--json", "run", "geohazard:coulombonfaults", "--", f"COULOMB_INP={INP}",
-                             "CRS=EPSG:32610", f"RECEIVERS={imported['OUTPUT_RECEIVERS']}", "DEPTHS=7.5",
-                             f"OUTPUT={tmp_path / 'c.gpkg'}"))
+    res = results(in_app("--json", "run", "geohazard:coulombonfaults", "--", f"COULOMB_INP={INP}",
+                       "CRS=EPSG:32610", f"RECEIVERS={imported['OUTPUT_RECEIVERS']}", "DEPTHS=7.5",
+                       f"OUTPUT={tmp_path / 'c.gpkg'}"))
     assert os.path.exists(res["OUTPUT"])
     assert gdal.Open(stress_m).RasterCount == 3  # coulombstress, DEPTHS=8, PIXEL_SIZE=10000 over the same extent
 
@@ -71,16 +74,16 @@ def test_bad_input_is_a_clear_error(tmp_path):
     assert not (tmp_path / "s.gpkg").exists()
 
 
-def test_coulombstress_pixel_size_in_m_and_in_km_give_the_same_map(tmp_path, stress_m):
+def test_coulombstress_pixel_size_in_m_and_in_km_give_the_same_map(qgis_app, tmp_path, stress_m):
     base = {"COULOMB_INP": INP, "CRS": "EPSG:32610", "DEPTHS": "8", "EXTENT": EXT}
     old = stress_m  # PIXEL_SIZE = 10000
-    new = run_json("coulombstress", {**base, "PIXEL_SIZE_KM": 10, "OUTPUT": tmp_path / "new.tif"})["OUTPUT"]
+    new = in_app_json("coulombstress", {**base, "PIXEL_SIZE_KM": 10, "OUTPUT": tmp_path / "new.tif"})["OUTPUT"]
     a, b = read_raster(old), read_raster(new)
     assert a[1] == b[1] and a[1][1] == 10000.0 and a[0].shape == (3, 10, 10) and a[2] == b[2]
     np.testing.assert_array_equal(a[0], b[0])
 
 
-def test_coulombonfaults_default_depths_in_m_and_in_km_agree(tmp_path, example1):
+def test_coulombonfaults_default_depths_in_m_and_in_km_agree(qgis_app, tmp_path, example1):
     imp = example1
     # a source trace without depth fields: the default depths (the IDs under test) apply
     src = write_lines(tmp_path / "src.gpkg", [[(-20000, -10000), (15000, 12000)]], epsg=32610,
@@ -88,11 +91,11 @@ def test_coulombonfaults_default_depths_in_m_and_in_km_agree(tmp_path, example1)
     base = {"FAULTS": src, "RECEIVERS": imp["OUTPUT_RECEIVERS"], "DEPTHS": "7.5"}
     old = run_json("coulombonfaults", {**base, "TOP_DEPTH": 1000, "BOTTOM_DEPTH": 11000,
                                        "OUTPUT": tmp_path / "old.gpkg"})["OUTPUT"]
-    new = run_json("coulombonfaults", {**base, "TOP_DEPTH_KM": 1, "BOTTOM_DEPTH_KM": 11,
-                                       "OUTPUT": tmp_path / "new.gpkg"})["OUTPUT"]
+    new = in_app_json("coulombonfaults", {**base, "TOP_DEPTH_KM": 1, "BOTTOM_DEPTH_KM": 11,
+                                          "OUTPUT": tmp_path / "new.gpkg"})["OUTPUT"]
     a, b = read_features(old), read_features(new)
     assert a == b and "dcfs_7p5km" in a[0] and max(abs(r["dcfs_7p5km"]) for r in a) > 1e-3
-    shallow = run_json("coulombonfaults", {**base, "OUTPUT": tmp_path / "default.gpkg"})["OUTPUT"]
+    shallow = in_app_json("coulombonfaults", {**base, "OUTPUT": tmp_path / "default.gpkg"})["OUTPUT"]
     assert read_features(shallow) != a  # the defaults (0-15 km) give other stresses: the IDs were used
 
 

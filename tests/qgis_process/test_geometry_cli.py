@@ -1,9 +1,16 @@
-"""The geometry tools' public IDs work end to end through headless qgis_process."""
+"""The geometry tools' public IDs work end to end from ``run geohazard:... -- KEY=value`` lines.
+
+``qgis_process.bin`` itself starts for the real-DEM distortion run, the Dask LocalCluster started inside a
+headless qgis_process, and strainrate's refusal (exit status, stderr, no traceback). The other runs take the same
+``KEY=value`` strings in this test process's QGIS (testutils_cli.in_app: the provider's parameter check and run as
+qgis_process makes them; returncode, messages and errors kept), about 2.7 CPU-s less each than a start of
+qgis_process.
+"""
 
 import os
 
 import numpy as np
-from testutils_cli import qgis_process, requires_qgis_process, run_json
+from testutils_cli import in_app, in_app_json, qgis_process, requires_qgis_process, run_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "tests", "data")
@@ -22,32 +29,33 @@ def test_geometricdistortion_on_real_dem(tmp_path):
     assert (tmp_path / "t.csv").read_text().startswith("geometry,classification")
 
 
-def test_ascdescdecomposition_and_losprojection_on_real_egms(tmp_path):
+def test_ascdescdecomposition_and_losprojection_on_real_egms(qgis_app, tmp_path):
     g = os.path.join(DATA, "egms_ustica")
-    res = run_json("ascdescdecomposition", [f"ASC_POINTS={os.path.join(g, 'asc_117_subset.gpkg')}",
-               f"DESC_POINTS={os.path.join(g, 'desc_022_subset.gpkg')}", f"OUTPUT_EAST={tmp_path / 'e.tif'}",
-               f"OUTPUT_UP={tmp_path / 'u.tif'}", f"OUTPUT_QUALITY={tmp_path / 'q.tif'}"])
+    res = in_app_json("ascdescdecomposition", [f"ASC_POINTS={os.path.join(g, 'asc_117_subset.gpkg')}",
+                  f"DESC_POINTS={os.path.join(g, 'desc_022_subset.gpkg')}", f"OUTPUT_EAST={tmp_path / 'e.tif'}",
+                  f"OUTPUT_UP={tmp_path / 'u.tif'}", f"OUTPUT_QUALITY={tmp_path / 'q.tif'}"])
     from osgeo import gdal
 
     assert np.isfinite(gdal.Open(res["OUTPUT_UP"]).ReadAsArray()).sum() >= 10
-    res = run_json("losprojection", [f"POINTS={os.path.join(g, 'desc_022_subset.gpkg')}",
-               f"OUTPUT_POINTS={tmp_path / 'p.gpkg'}"])
+    res = in_app_json("losprojection", [f"POINTS={os.path.join(g, 'desc_022_subset.gpkg')}",
+                  f"OUTPUT_POINTS={tmp_path / 'p.gpkg'}"])
     assert os.path.exists(res["OUTPUT_POINTS"])
 
 
-def test_missing_geometry_is_a_clear_error(tmp_path):
+def test_missing_geometry_is_a_clear_error(qgis_app, tmp_path):
     g = os.path.join(DATA, "egms_ustica")
-    out = qgis_process("run", "geohazard:ascdescdecomposition", "--",
-                       f"ASC_POINTS={os.path.join(g, 'asc_117_subset.gpkg')}", f"OUTPUT_EAST={tmp_path / 'e.tif'}",
-                       f"OUTPUT_UP={tmp_path / 'u.tif'}", f"OUTPUT_QUALITY={tmp_path / 'q.tif'}")
+    out = in_app("run", "geohazard:ascdescdecomposition", "--",
+                 f"ASC_POINTS={os.path.join(g, 'asc_117_subset.gpkg')}", f"OUTPUT_EAST={tmp_path / 'e.tif'}",
+                 f"OUTPUT_UP={tmp_path / 'u.tif'}", f"OUTPUT_QUALITY={tmp_path / 'q.tif'}")
     assert out.returncode != 0
     text = out.stdout + out.stderr
     assert "DESC" in text and "Traceback" not in text
     assert not (tmp_path / "u.tif").exists()
 
 
-def test_geometricdistortion_dask_scheduler_local_headless(tmp_path):
-    """DASK_SCHEDULER=local through qgis_process: the embedded LocalCluster gives the local bytes."""
+def test_geometricdistortion_dask_scheduler_local_headless(qgis_app, tmp_path):
+    """DASK_SCHEDULER=local through qgis_process: the embedded LocalCluster gives the local bytes (those of the
+    run without it, in this process)."""
     import pytest
 
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
@@ -58,14 +66,15 @@ def test_geometricdistortion_dask_scheduler_local_headless(tmp_path):
     for sched in ("", "local"):
         d = tmp_path / (sched or "here")
         d.mkdir()
-        res = run_json("geometricdistortion", [f"DEM={dem}", "HEADING=193.15", "INCIDENCE=22.97",
+        run = run_json if sched else in_app_json
+        res = run("geometricdistortion", [f"DEM={dem}", "HEADING=193.15", "INCIDENCE=22.97",
                        f"DASK_SCHEDULER={sched}", f"OUTPUT_CLASSES={d / 'c.tif'}", f"OUTPUT_RINDEX={d / 'r.tif'}",
                        f"OUTPUT_VISIBILITY={d / 'v.tif'}", f"OUTPUT_TABLE={d / 't.csv'}"])
         got.append([gdal.Open(res[k]).ReadAsArray().tobytes() for k in ("OUTPUT_CLASSES", "OUTPUT_RINDEX")])
     assert got[0] == got[1]
 
 
-def test_strainrate_of_a_uniform_field(tmp_path):
+def test_strainrate_of_a_uniform_field(qgis_app, tmp_path):
     """A velocity field of uniform strain and rotation: every fitted pixel holds the closed-form rates."""
     from osgeo import gdal
     from testutils import write_geotiff
@@ -76,9 +85,9 @@ def test_strainrate_of_a_uniform_field(tmp_path):
     gt = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)
     e = write_geotiff(tmp_path / "ve.tif", ve, geotransform=gt, metadata={"UNIT": "mm/yr", "COMPONENT": "EAST"})
     n = write_geotiff(tmp_path / "vn.tif", vn, geotransform=gt, metadata={"UNIT": "mm/yr", "COMPONENT": "NORTH"})
-    res = run_json("strainrate", [f"INPUT_EAST={e}", f"INPUT_NORTH={n}", "SMOOTHING_M=200",
-                                  f"OUTPUT_DILATATION={tmp_path / 'd.tif'}", f"OUTPUT_ROTATION={tmp_path / 'r.tif'}",
-                                  f"OUTPUT_MAX_SHEAR={tmp_path / 's.tif'}"])
+    res = in_app_json("strainrate", [f"INPUT_EAST={e}", f"INPUT_NORTH={n}", "SMOOTHING_M=200",
+                                     f"OUTPUT_DILATATION={tmp_path / 'd.tif'}", f"OUTPUT_ROTATION={tmp_path / 'r.tif'}",
+                                     f"OUTPUT_MAX_SHEAR={tmp_path / 's.tif'}"])
     for key, want in (("OUTPUT_DILATATION", 10.0), ("OUTPUT_ROTATION", -10.0), ("OUTPUT_MAX_SHEAR", 25.0)):
         got = gdal.Open(res[key]).ReadAsArray()
         assert np.nanmax(np.abs(got - want)) < 0.01, key

@@ -1,12 +1,14 @@
 """demdifference and slopestability headless through qgis_process: the public IDs, the number outputs in the JSON,
 a refusal naming the parameter, and the chain the help promises (a DEM difference as displacementforecast's
-THICKNESS) as a graphical model."""
+THICKNESS) as a graphical model. slopestability's run takes its ``KEY=value`` strings in this test process's QGIS
+(testutils_cli.in_app: the provider's parameter check and run as qgis_process makes them), about 2.7 CPU-s less than
+a start of qgis_process; its refusal (exit status, stderr) starts qgis_process."""
 
 import os
 import sys
 
 import numpy as np
-from testutils_cli import listed, qgis_process, requires_qgis_process, run_json
+from testutils_cli import in_app_json, listed, qgis_process, requires_qgis_process, run_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 pytestmark = requires_qgis_process
@@ -14,7 +16,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 ECUADOR = os.path.join(ROOT, "tests", "data", "ecuador_dem", "dem.tif")
 
 
-def test_demdifference_and_slopestability_on_the_ecuador_dem(tmp_path):
+def test_demdifference_and_slopestability_on_the_ecuador_dem(qgis_app, tmp_path):
     from osgeo import gdal
     from scipy import ndimage
     from testutils import write_geotiff
@@ -31,9 +33,9 @@ def test_demdifference_and_slopestability_on_the_ecuador_dem(tmp_path):
                                          MAX_MEMORY_MB=1))
     assert abs(res["SHIFT_X_M"] - 3.0) < 1.0 and abs(res["SHIFT_Y_M"] - 5.0) < 1.0
     assert abs(res["SHIFT_Z_M"] - 0.7) < 0.1 and 0 <= res["NMAD_M"] < 1.0
-    fs = run_json("slopestability", dict(DEM=ECUADOR, COHESION_KPA=6, FRICTION_DEG=35, SOIL_DEPTH_M=1.5, WETNESS=0.5,
-                                         WETNESS_MAX=1, SAMPLES=50, OUTPUT=tmp_path / "fs.tif",
-                                         OUTPUT_CLASSES=tmp_path / "c.tif", OUTPUT_PROBABILITY=tmp_path / "p.tif"))
+    fs = in_app_json("slopestability", dict(DEM=ECUADOR, COHESION_KPA=6, FRICTION_DEG=35, SOIL_DEPTH_M=1.5, WETNESS=0.5,
+                                            WETNESS_MAX=1, SAMPLES=50, OUTPUT=tmp_path / "fs.tif",
+                                            OUTPUT_CLASSES=tmp_path / "c.tif", OUTPUT_PROBABILITY=tmp_path / "p.tif"))
     assert os.path.exists(fs["OUTPUT_CLASSES"]) and os.path.exists(fs["OUTPUT_PROBABILITY"])
     bad = qgis_process("run", "geohazard:slopestability", "--", f"DEM={ECUADOR}", "COHESION_KPA=6",
                        "FRICTION_DEG=35", "SOIL_DEPTH_M=1.5", f"OUTPUT={tmp_path / 'x.tif'}")

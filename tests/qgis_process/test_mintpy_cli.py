@@ -1,13 +1,16 @@
 """MintPy results end to end through headless qgis_process: a velocity.h5 and its work folder's geometry into
 losvelocitytovertical with nothing typed, loadmintpy's layer and points, and the refusal of a run that has no
-geometry. Sample files as MintPy writes them (tests/testutils_mintpy.py cites MintPy's code)."""
+geometry. Sample files as MintPy writes them (tests/testutils_mintpy.py cites MintPy's code). loadmintpy's run
+takes its ``KEY=value`` strings in this test process's QGIS (testutils_cli.in_app: the provider's parameter check and
+run as qgis_process makes them), about 2.7 CPU-s less than a start of qgis_process; the velocity and the refusal
+start qgis_process."""
 
 import os
 
 import numpy as np
 import pytest
 import testutils_mintpy as tm
-from testutils_cli import qgis_process, requires_qgis_process, run_json
+from testutils_cli import in_app_json, qgis_process, requires_qgis_process, run_json
 
 pytestmark = requires_qgis_process
 
@@ -28,14 +31,14 @@ def test_velocity_h5_to_vertical_with_the_work_folders_geometry(tmp_path):
         "nothing written beside the input"
 
 
-def test_loadmintpy_layer_and_points(tmp_path):
+def test_loadmintpy_layer_and_points(qgis_app, tmp_path):
     pytest.importorskip("h5py", reason="h5py is not installed")
     from osgeo import gdal, ogr
 
     days, ts_m, _ = tm.scene()
     src = tm.write_timeseries(tmp_path / "timeseries.h5", ts_m, days)
-    res = run_json("loadmintpy", [f"INPUT={src}", f"OUTPUT={tmp_path / 'ts.tif'}",
-                                  f"OUTPUT_POINTS={tmp_path / 'p.gpkg'}"])
+    res = in_app_json("loadmintpy", [f"INPUT={src}", f"OUTPUT={tmp_path / 'ts.tif'}",
+                                     f"OUTPUT_POINTS={tmp_path / 'p.gpkg'}"])
     ds = gdal.Open(res["OUTPUT"])
     assert ds.RasterCount == len(days) and ds.GetRasterBand(1).GetDescription() == days[0].isoformat()
     np.testing.assert_allclose(ds.ReadAsArray(), ts_m * 1000.0, rtol=1e-5, atol=1e-5)

@@ -1,11 +1,15 @@
-"""offsettracking / offsettimeseries through headless qgis_process, on a real Sentinel-1 texture."""
+"""offsettracking / offsettimeseries through headless qgis_process, on a real Sentinel-1 texture.
+
+offsettracking starts ``qgis_process.bin``; offsettimeseries takes the same ``KEY=value`` strings in this test
+process's QGIS (testutils_cli.in_app: the provider's parameter check and run as qgis_process makes them), about 2.7
+CPU-s less than a start of qgis_process."""
 
 import os
 
 import numpy as np
 import testutils_kinematics as kt
 from testutils import write_geotiff
-from testutils_cli import requires_qgis_process, run_json
+from testutils_cli import in_app_json, requires_qgis_process, run_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CC = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs",
@@ -34,7 +38,7 @@ def test_offsettracking_recovers_a_known_shift_of_real_texture(tmp_path):
     np.testing.assert_allclose(arr[1][ok], arr[5][ok] * 13.9, rtol=1e-5)
 
 
-def test_offsettimeseries_cli(tmp_path):
+def test_offsettimeseries_cli(qgis_app, tmp_path):
     from osgeo import gdal
 
     days = {"20210101": 0, "20210113": 12, "20210125": 24}
@@ -42,9 +46,9 @@ def test_offsettimeseries_cli(tmp_path):
     for a, b in (("20210101", "20210113"), ("20210113", "20210125"), ("20210101", "20210125")):
         dt_yr = (days[b] - days[a]) / 365.25
         paths.append(write_geotiff(tmp_path / f"off_{a}_{b}.tif", np.full((1, 3, 4), 10.0 * dt_yr)))
-    res = run_json("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
-                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
-                                        "OUTPUT_UNCHECKED": str(tmp_path / "u.tif")})
+    res = in_app_json("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
+                                           "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                           "OUTPUT_UNCHECKED": str(tmp_path / "u.tif")})
     v = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
     np.testing.assert_allclose(v[0], 10.0, rtol=1e-4)
     u = gdal.Open(res["OUTPUT_UNCHECKED"]).ReadAsArray()

@@ -1,9 +1,14 @@
-"""The PS/DS public IDs run end to end through headless ``qgis_process --json``."""
+"""The PS/DS public IDs run end to end through headless ``qgis_process --json``.
+
+``qgis_process.bin`` itself starts for the chain's first run (its output paths as the JSON gives them, read by
+the next steps) and the refusal (exit status, stderr, no traceback); phase linking and the PS time series take
+the same ``KEY=value`` strings in this test process's QGIS (testutils_cli.in_app: the provider's parameter check and
+run as qgis_process makes them), about 2.7 CPU-s less each than a start of qgis_process."""
 
 import os
 
 import numpy as np
-from testutils_cli import qgis_process, requires_qgis_process, run_json
+from testutils_cli import in_app_json, qgis_process, requires_qgis_process, run_json
 from testutils_psds import write_baseline_table, write_slc_files
 
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
@@ -12,25 +17,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 pytestmark = requires_qgis_process
 
 
-def test_psds_chain_json(tmp_path):
+def test_psds_chain_json(qgis_app, tmp_path):
     sim = simulate_slc_stack(shape=(30, 36), n_dates=16, seed=9, atmosphere_std_rad=0.0)
     files = write_slc_files(tmp_path, sim)
     da = run_json("amplitudedispersion", {"INPUT": files, "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "m.tif"),
                                       "OUTPUT_DISPERSION": str(tmp_path / "da.tif"),
                                       "OUTPUT_PS_MASK": str(tmp_path / "ps.tif")})
     assert da["OUTPUT_DISPERSION"] == str(tmp_path / "da.tif")
-    pl = run_json("phaselinking", {"INPUT": files, "PS_MASK": da["OUTPUT_PS_MASK"], "WINDOW_ROWS": 5, "WINDOW_COLS": 7,
-                               "OUTPUT": str(tmp_path / "ph.tif"),
-                               "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
-                               "OUTPUT_SHP_COUNT": str(tmp_path / "n.tif")})
+    pl = in_app_json("phaselinking", {"INPUT": files, "PS_MASK": da["OUTPUT_PS_MASK"], "WINDOW_ROWS": 5,
+                                  "WINDOW_COLS": 7, "OUTPUT": str(tmp_path / "ph.tif"),
+                                  "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
+                                  "OUTPUT_SHP_COUNT": str(tmp_path / "n.tif")})
     from osgeo import gdal, ogr
 
     tc = gdal.Open(pl["OUTPUT_TEMPORAL_COHERENCE"]).ReadAsArray()
     assert np.nanmedian(tc) > 0.7
-    pts = run_json("pstimeseries", {"INPUT": pl["OUTPUT"], "DISPERSION": da["OUTPUT_DISPERSION"],
-                                "BASELINES": write_baseline_table(tmp_path / "b.txt", sim), "SLANT_RANGE": 850000.0,
-                                "INCIDENCE": 37.0,
-                                "OUTPUT": str(tmp_path / "pts.gpkg")})
+    pts = in_app_json("pstimeseries", {"INPUT": pl["OUTPUT"], "DISPERSION": da["OUTPUT_DISPERSION"],
+                                   "BASELINES": write_baseline_table(tmp_path / "b.txt", sim), "SLANT_RANGE": 850000.0,
+                                   "INCIDENCE": 37.0,
+                                   "OUTPUT": str(tmp_path / "pts.gpkg")})
     ds = ogr.Open(pts["OUTPUT"])
     lyr = ds.GetLayer(0)
     assert lyr.GetFeatureCount() > 20
