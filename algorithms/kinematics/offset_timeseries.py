@@ -634,6 +634,7 @@ def snooping_critical_values(n_pairs: int, n_comp: int, k: float) -> np.ndarray:
     alpha = math.erfc(k / math.sqrt(2.0))
     crit = np.full((n_pairs + 1, n_pairs + 1), np.inf)
     if alpha <= 0.0 or n_pairs < 2:
+        crit.setflags(write=False)  # read-only as below: numba types a read-only array apart (one compile)
         return crit
     mm, ff = np.meshgrid(np.arange(n_pairs + 1), np.arange(n_pairs + 1), indexing="ij")
     ok = (ff >= 2) & (ff <= mm)
