@@ -35,7 +35,14 @@ def modes():
     return [gdal.GetUseExceptions(), ogr.GetUseExceptions()]
 
 files, bad, velocity = json.loads(sys.argv[2])
-out = {"start": modes()}
+out = {"qgis": modes()}
+# QGIS 3.22's Processing leaves the mode off; 3.40's GDAL provider switches it on at start: from here it is off
+# either way, as in a process whose other Python expects None returns
+if ogr.GetUseExceptions():
+    ogr.DontUseExceptions()
+if gdal.GetUseExceptions():
+    gdal.DontUseExceptions()
+out["start"] = modes()
 from insar_geohazards.plugin import InsarGeohazardsPlugin
 plugin = InsarGeohazardsPlugin(None)
 plugin.initProcessing()
@@ -81,6 +88,7 @@ def test_loading_checking_running_and_the_dock_leave_gdal_errors_as_qgis_had_the
     assert lines, done.stdout[-2000:] + done.stderr[-4000:]
     out = json.loads(lines[-1][len("RESULT "):])
     off = [0, 0]
+    assert out["qgis"] in ([0, 0], [1, 1])
     assert out["start"] == off
     assert out["loaded"] == off  # the plugin's start switches nothing
     assert out["ran"] and out["after_run"] == off
