@@ -261,6 +261,7 @@ class _Solver:
     shifts: np.ndarray = None
     part_cache: dict = field(default_factory=dict)
     tie_cache: dict = field(default_factory=dict)
+    alt_cache: dict = field(default_factory=dict)
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -413,6 +414,32 @@ class _Solver:
                     & (np.abs(alt).sum(axis=1) <= 1.5 * base_l1)).any():
                 return True
         return False
+
+    def alternatives(self, u: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        """The corrections (A, M) int16 that close the loops of a pixel as ``u`` does and differ from it by whole
+        cycles of a run of dates (on the interferograms with data, ``seen``), with at most
+        :data:`DATE_SHIFT_FACTOR` times as many corrected interferograms as ``u`` and at most ``max_cycles`` each:
+        the corrections its closures cannot tell from ``u`` (sorted; none: (0, M))."""
+        kb = u.tobytes() + seen.tobytes()
+        hit = self.alt_cache.get(kb)
+        if hit is not None:
+            return hit
+        if self.shifts is None:
+            self.shifts = _date_run_shifts(self.triplets)
+        m = u.size
+        out = np.zeros((0, m), np.int16)
+        supp = np.flatnonzero(u)
+        if self.shifts.size and supp.size:
+            rows = np.flatnonzero((self.shifts[:, supp] != 0).any(axis=1))
+            shifts = np.where(seen, self.shifts[rows], 0).astype(np.int64)
+            alts = np.concatenate([u[None, :].astype(np.int64) + n * shifts for n in range(1, self.max_cycles + 1)])
+            keep = ((np.count_nonzero(alts, axis=1) <= DATE_SHIFT_FACTOR * supp.size)
+                    & (np.abs(alts).max(axis=1) <= self.max_cycles) & (alts != u).any(axis=1)
+                    & (alts != 0).any(axis=1))
+            if keep.any():
+                out = np.unique(alts[keep], axis=0).astype(np.int16)
+        self.alt_cache[kb] = out
+        return out
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + 1.(s + r)  s.t.  C (p - q) - s + r = -K;  p, q integer in [0, max_cycles]."""
@@ -650,6 +677,10 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             u[:, changed_px[weak]] = 0
             ambiguous[changed_px[weak]] = True
         changed_px = changed_px[~weak]
+    if changed_px.size:
+        # the ground chooses among the corrections the closures allow alike (a date shifted on some of its pairs)
+        changed_px, left = _edge_choice(u, changed_px, key, x.reshape(m, p), scale, solver, cols)
+        ambiguous[left] = True
     region_px = np.zeros(0, np.int64)
     if labels is not None and region_cycles is not None:
         region_px = _apply_regions(u, key, x.reshape(m, p), scale, offset, labels, region_cycles, triplets)
@@ -770,6 +801,137 @@ def _single_loop_corrections(key: np.ndarray, u: np.ndarray, triplets: Triplets,
     return out if (out != u).any() else None
 
 
+#: A corrected interferogram's value differs from its references' (median, cycles) by less than this: no edge left
+#: (:func:`_edge_choice`).
+EDGE_TOLERANCE = 0.5
+#: Columns a run of pixels looks along its row, each way, for a settled pixel to compare with (:func:`_edge_choice`).
+EDGE_REACH = 48
+
+
+def _settled(u: np.ndarray, key: np.ndarray, x: np.ndarray, px: np.ndarray, solver: _Solver) -> np.ndarray:
+    """Per pixel of ``px``: its values can serve as a reference to the ground's choice (:func:`_edge_choice`). It
+    has a trusted loop, every trusted loop closes with its own correction, and that correction has no alternative
+    (:meth:`_Solver.alternatives`): a pixel still slipped, or one that may carry the other of two corrections the
+    closures allow alike, is no reference."""
+    k = key[:, px]
+    trusted = k != _MISSING
+    res = k + closure_phase(u[:, px].astype(np.float64), solver.triplets)
+    ok = trusted.any(axis=0) & ~(trusted & (res != 0)).any(axis=0)
+    for j in np.flatnonzero(ok & (u[:, px] != 0).any(axis=0)):
+        q = px[j]
+        ok[j] = solver.alternatives(np.ascontiguousarray(u[:, q]),
+                                    np.ascontiguousarray(np.isfinite(x[:, q]))).shape[0] == 0
+    return ok
+
+
+def _edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, solver: _Solver,
+                 cols: int) -> tuple:
+    """``(kept, left)``: the pixels of ``px`` (flat indices into the block's ``rows x cols`` grid) that keep a
+    correction, ``u`` (M, P) updated in place, and those left as they are.
+
+    Closures cannot tell a correction from the same plus whole cycles of a run of dates (two slips on the two
+    youngest pairs of the last date close their loops as one slip on its third pair does). The ground can: an
+    unwrapping error is a patch whose edge is a whole-cycle jump in the interferogram that slipped, and the one
+    that did not slip is smooth across it. For the pixels whose correction has such alternatives
+    (:meth:`_Solver.alternatives`), each run of its row carrying the same correction is compared with settled
+    pixels (:func:`_settled`): its 8-neighbours and the nearest one each way along the row within
+    :data:`EDGE_REACH` columns, their own corrections applied. Per interferogram of any candidate, the median
+    difference (cycles, values with data) is the edge the candidate leaves; the correction stays when it leaves
+    none (every median within :data:`EDGE_TOLERANCE` of 0), is replaced by the one alternative that leaves none,
+    and is taken off (the pixel left as it is) when none or several do; a run without a settled pixel to compare
+    with keeps it. A run reads its own row and the rows above and below: the same verdict for any block layout."""
+    m, p = u.shape
+    n_rows = p // cols
+    up = u[:, px]
+    alts = [solver.alternatives(np.ascontiguousarray(up[:, j]), np.ascontiguousarray(np.isfinite(x[:, px[j]])))
+            for j in range(px.size)]
+    has = np.array([a.shape[0] > 0 for a in alts], bool)
+    if not has.any():
+        return px, np.zeros(0, np.int64)
+    cand = np.flatnonzero(has)
+    cp = px[cand]
+    r, c = cp // cols, cp % cols
+    # runs: consecutive pixels of a row with the same correction
+    new_run = np.ones(cand.size, bool)
+    new_run[1:] = (cp[1:] != cp[:-1] + 1) | (r[1:] != r[:-1]) | (up[:, cand[1:]] != up[:, cand[:-1]]).any(axis=0)
+    run = np.cumsum(new_run) - 1
+    # the settled pixels of the rows the runs read
+    rows = np.unique(np.clip(np.concatenate([r - 1, r, r + 1]), 0, n_rows - 1))
+    near = (rows[:, None] * cols + np.arange(cols)[None, :]).reshape(-1)
+    ref = np.zeros(p, bool)
+    ref[near] = _settled(u, key, x, near, solver)
+    pair_p, pair_q, pair_run = [], [], []
+    for dr, dc in _NEIGHBOURS:
+        rr, cc = r + dr, c + dc
+        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
+        q = np.where(inb, rr * cols + cc, 0)
+        use = inb & ref[q]
+        pair_p.append(cp[use])
+        pair_q.append(q[use])
+        pair_run.append(run[use])
+    first = np.flatnonzero(new_run)
+    last = np.concatenate([first[1:] - 1, [cand.size - 1]])
+    for row in np.unique(r[first]):
+        pos = np.flatnonzero(ref[row * cols:(row + 1) * cols])
+        g = np.flatnonzero(r[first] == row)
+        lo, hi = c[first[g]], c[last[g]]
+        left = np.searchsorted(pos, lo) - 1  # nearest settled column before the run
+        ok = (left >= 0) & (lo - pos[np.maximum(left, 0)] <= EDGE_REACH) if pos.size else np.zeros(g.size, bool)
+        pair_p.append(cp[first[g][ok]])
+        pair_q.append(row * cols + pos[left[ok]])
+        pair_run.append(g[ok])
+        right = np.searchsorted(pos, hi, side="right")  # nearest after it
+        ok = (right < pos.size) & (pos[np.minimum(right, pos.size - 1)] - hi <= EDGE_REACH) if pos.size else ok
+        pair_p.append(cp[last[g][ok]])
+        pair_q.append(row * cols + pos[right[ok]])
+        pair_run.append(g[ok])
+    pair_p, pair_q, pair_run = np.concatenate(pair_p), np.concatenate(pair_q), np.concatenate(pair_run)
+    order = np.lexsort((pair_q, pair_p, pair_run))
+    pair_p, pair_q, pair_run = pair_p[order], pair_q[order], pair_run[order]
+    bounds = np.searchsorted(pair_run, np.arange(first.size + 1))
+    drop = np.zeros(p, bool)
+    switch = []  # (pixels, cycles): applied once every run is judged on the corrections as they were
+    for g, j0 in enumerate(first):
+        a0, a1 = bounds[g], bounds[g + 1]
+        if a0 == a1:
+            continue  # nothing to compare with
+        own = up[:, cand[j0]].astype(np.int64)
+        options = np.concatenate([own[None, :], alts[cand[j0]].astype(np.int64)])
+        ifgs = np.flatnonzero((options != 0).any(axis=0))
+        qq, pp = pair_q[a0:a1], pair_p[a0:a1]
+        diff = (x[np.ix_(ifgs, pp)] - x[np.ix_(ifgs, qq)]) * scale - u[np.ix_(ifgs, qq)]
+        med = _row_median(diff)
+        if not np.isfinite(med).all():
+            continue  # an interferogram without a value to compare: no evidence
+        # the largest step between neighbours on the way from the reference (itself for a neighbour): a slip's
+        # difference is one jump, a gradual one (a signal the closures disagree on) is none
+        step = diff.copy()
+        far = np.flatnonzero((qq // cols == pp // cols) & (np.abs(qq - pp) > 1))  # along the row
+        for j in far:
+            a, b = sorted((int(qq[j]), int(pp[j])))
+            d = np.diff(x[ifgs, a:b + 1], axis=1) * scale
+            d = np.where(np.isfinite(d), d, 0.0)
+            bare = u[ifgs, qq[j]] == 0  # where the reference is itself corrected, its difference is the evidence
+            step[bare, j] = (d[np.arange(d.shape[0]), np.abs(d).argmax(axis=1)] * np.sign(pp[j] - qq[j]))[bare]
+        jump = np.rint(_row_median(step))
+        smooth = (np.abs(med[None, :] + options[:, ifgs]) < EDGE_TOLERANCE).all(axis=1)
+        # a candidate's corrections must each undo one jump of the ground
+        smooth &= ((options[:, ifgs] == 0) | (options[:, ifgs] == -jump[None, :])).all(axis=1)
+        if smooth[0]:
+            continue
+        members = cp[run == g]
+        if int(smooth.sum()) == 1:
+            switch.append((members, options[int(np.argmax(smooth))]))
+        else:
+            drop[members] = True
+    for members, v in switch:
+        u[:, members] = np.where(np.isfinite(x[:, members]), v[:, None], 0).astype(np.int16)
+    if not drop.any():
+        return px, np.zeros(0, np.int64)
+    u[:, drop] = 0
+    return px[~drop[px]], np.flatnonzero(drop)
+
+
 def _weak_corrections(sub: np.ndarray, u: np.ndarray, triplets: Triplets) -> np.ndarray:
     """Per pixel (columns of ``sub`` (T, P), the closures of its values with data in cycles, incoherent ones too,
     network offset removed, and of its own correction ``u``): True where the correction is not forced by the
@@ -819,9 +981,10 @@ def _apply_regions(u: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, 
 #: Rings of pixels a patch's corrections are extended by, to its pixels that their own loops left unchanged
 #: (:func:`_fill_from_neighbours`).
 FILL_STEPS = 3
-#: Rows of neighbours a block reads above and below its own: one for the check of the corrections
-#: (:func:`_lone_corrections`), one per ring of the extension.
-HALO_ROWS = 1 + FILL_STEPS
+#: Rows of neighbours a block reads above and below its own: one for the ground's choice among corrections
+#: (:func:`_edge_choice`), one for the check of the corrections (:func:`_lone_corrections`), one per ring of the
+#: extension.
+HALO_ROWS = 2 + FILL_STEPS
 #: A value takes its corrected neighbours' cycles when it is within this much (cycles) of their corrected values
 #: with them, and not nearer without them.
 FILL_TOLERANCE = 0.3
