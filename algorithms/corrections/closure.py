@@ -804,6 +804,9 @@ def _single_loop_corrections(key: np.ndarray, u: np.ndarray, triplets: Triplets,
 #: A corrected interferogram's value differs from its references' (median, cycles) by less than this: no edge left
 #: (:func:`_edge_choice`).
 EDGE_TOLERANCE = 0.5
+#: The largest step on the way to a reference counts as a jump (or as none) only within this of a whole number of
+#: cycles (:func:`_edge_choice`).
+JUMP_TOLERANCE = 0.25
 #: Columns a run of pixels looks along its row, each way, for a settled pixel to compare with (:func:`_edge_choice`).
 EDGE_REACH = 48
 
@@ -836,10 +839,15 @@ def _edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, 
     (:meth:`_Solver.alternatives`), each run of its row carrying the same correction is compared with settled
     pixels (:func:`_settled`): its 8-neighbours and the nearest one each way along the row within
     :data:`EDGE_REACH` columns, their own corrections applied. Per interferogram of any candidate, the median
-    difference (cycles, values with data) is the edge the candidate leaves; the correction stays when it leaves
-    none (every median within :data:`EDGE_TOLERANCE` of 0), is replaced by the one alternative that leaves none,
-    and is taken off (the pixel left as it is) when none or several do; a run without a settled pixel to compare
-    with keeps it. A run reads its own row and the rows above and below: the same verdict for any block layout."""
+    difference (cycles, values with data; the interferograms the candidates disagree on must have one) is the edge
+    a candidate leaves, and the median of the largest step between neighbours on the way (the pair itself for a
+    neighbour; a way whose largest step is not within :data:`JUMP_TOLERANCE` of a whole number of cycles tells
+    nothing) is the ground's jump: a slip's difference is one jump, a gradual one is none. A candidate fits when it
+    leaves no edge (every median within :data:`EDGE_TOLERANCE` of 0) and each of its corrections undoes a known
+    jump. The correction stays when it fits, is replaced by the one alternative that fits, and is taken off (the
+    pixel left as it is, ambiguous) when none or several do: the ground does not confirm it. A run without a
+    settled pixel to compare with keeps the closures' choice. A run reads its own row and the rows above and
+    below: the same verdict for any block layout."""
     m, p = u.shape
     n_rows = p // cols
     up = u[:, px]
@@ -901,29 +909,36 @@ def _edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, 
         qq, pp = pair_q[a0:a1], pair_p[a0:a1]
         diff = (x[np.ix_(ifgs, pp)] - x[np.ix_(ifgs, qq)]) * scale - u[np.ix_(ifgs, qq)]
         med = _row_median(diff)
-        if not np.isfinite(med).all():
-            continue  # an interferogram without a value to compare: no evidence
+        differ = (options[:, ifgs] != options[0, ifgs]).any(axis=0)
+        if not np.isfinite(med[differ]).all():
+            continue  # an interferogram the candidates disagree on without a value to compare: no evidence
+        seen_here = np.isfinite(med)
+        ifgs, med, diff = ifgs[seen_here], med[seen_here], diff[seen_here]
         # the largest step between neighbours on the way from the reference (itself for a neighbour): a slip's
-        # difference is one jump, a gradual one (a signal the closures disagree on) is none
+        # difference is one jump, a gradual one (a signal the closures disagree on) is none; a way whose largest
+        # step is not near a whole number of cycles (noise) tells nothing
         step = diff.copy()
         far = np.flatnonzero((qq // cols == pp // cols) & (np.abs(qq - pp) > 1))  # along the row
         for j in far:
             a, b = sorted((int(qq[j]), int(pp[j])))
             d = np.diff(x[ifgs, a:b + 1], axis=1) * scale
             d = np.where(np.isfinite(d), d, 0.0)
+            s = d[np.arange(d.shape[0]), np.abs(d).argmax(axis=1)] * np.sign(pp[j] - qq[j])
+            s[np.abs(s - np.rint(s)) > JUMP_TOLERANCE] = np.nan
             bare = u[ifgs, qq[j]] == 0  # where the reference is itself corrected, its difference is the evidence
-            step[bare, j] = (d[np.arange(d.shape[0]), np.abs(d).argmax(axis=1)] * np.sign(pp[j] - qq[j]))[bare]
+            step[bare, j] = s[bare]
         jump = np.rint(_row_median(step))
+        known = np.isfinite(jump)
         smooth = (np.abs(med[None, :] + options[:, ifgs]) < EDGE_TOLERANCE).all(axis=1)
         # a candidate's corrections must each undo one jump of the ground
-        smooth &= ((options[:, ifgs] == 0) | (options[:, ifgs] == -jump[None, :])).all(axis=1)
+        smooth &= ((options[:, ifgs] == 0) | (options[:, ifgs] == -jump[None, :]) | ~known[None, :]).all(axis=1)
         if smooth[0]:
             continue
         members = cp[run == g]
         if int(smooth.sum()) == 1:
             switch.append((members, options[int(np.argmax(smooth))]))
         else:
-            drop[members] = True
+            drop[members] = True  # none fits, or several do: the ground does not confirm the closures' choice
     for members, v in switch:
         u[:, members] = np.where(np.isfinite(x[:, members]), v[:, None], 0).astype(np.int16)
     if not drop.any():
