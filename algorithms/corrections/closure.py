@@ -50,6 +50,7 @@ from .._numba import njit, prange, uses_numba
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
+from .closure_ground import _NEIGHBOURS, _row_median, edge_choice
 
 TWO_PI = 2.0 * np.pi
 #: A correction is not applied when shifting a run of dates by whole cycles gives one that changes fewer than this many
@@ -679,7 +680,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         changed_px = changed_px[~weak]
     if changed_px.size:
         # the ground chooses among the corrections the closures allow alike (a date shifted on some of its pairs)
-        changed_px, left = _edge_choice(u, changed_px, key, x.reshape(m, p), scale, solver, cols)
+        changed_px, left = edge_choice(u, changed_px, key, x.reshape(m, p), scale, solver, cols)
         ambiguous[left] = True
     region_px = np.zeros(0, np.int64)
     if labels is not None and region_cycles is not None:
@@ -801,152 +802,6 @@ def _single_loop_corrections(key: np.ndarray, u: np.ndarray, triplets: Triplets,
     return out if (out != u).any() else None
 
 
-#: A corrected interferogram's value differs from its references' (median, cycles) by less than this: no edge left
-#: (:func:`_edge_choice`).
-EDGE_TOLERANCE = 0.5
-#: The largest step on the way to a reference counts as a jump (or as none) only within this of a whole number of
-#: cycles (:func:`_edge_choice`).
-JUMP_TOLERANCE = 0.25
-#: Columns a run of pixels looks along its row, each way, for a settled pixel to compare with (:func:`_edge_choice`).
-EDGE_REACH = 48
-
-
-def _settled(u: np.ndarray, key: np.ndarray, x: np.ndarray, px: np.ndarray, solver: _Solver) -> np.ndarray:
-    """Per pixel of ``px``: its values can serve as a reference to the ground's choice (:func:`_edge_choice`). It
-    has a trusted loop, every trusted loop closes with its own correction, and that correction has no alternative
-    (:meth:`_Solver.alternatives`): a pixel still slipped, or one that may carry the other of two corrections the
-    closures allow alike, is no reference."""
-    k = key[:, px]
-    trusted = k != _MISSING
-    res = k + closure_phase(u[:, px].astype(np.float64), solver.triplets)
-    ok = trusted.any(axis=0) & ~(trusted & (res != 0)).any(axis=0)
-    for j in np.flatnonzero(ok & (u[:, px] != 0).any(axis=0)):
-        q = px[j]
-        ok[j] = solver.alternatives(np.ascontiguousarray(u[:, q]),
-                                    np.ascontiguousarray(np.isfinite(x[:, q]))).shape[0] == 0
-    return ok
-
-
-def _edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, solver: _Solver,
-                 cols: int) -> tuple:
-    """``(kept, left)``: the pixels of ``px`` (flat indices into the block's ``rows x cols`` grid) that keep a
-    correction, ``u`` (M, P) updated in place, and those left as they are.
-
-    Closures cannot tell a correction from the same plus whole cycles of a run of dates (two slips on the two
-    youngest pairs of the last date close their loops as one slip on its third pair does). The ground can: an
-    unwrapping error is a patch whose edge is a whole-cycle jump in the interferogram that slipped, and the one
-    that did not slip is smooth across it. For the pixels whose correction has such alternatives
-    (:meth:`_Solver.alternatives`), each run of its row carrying the same correction is compared with settled
-    pixels (:func:`_settled`): its 8-neighbours and the nearest one each way along the row within
-    :data:`EDGE_REACH` columns, their own corrections applied. Per interferogram of any candidate, the median
-    difference (cycles, values with data; the interferograms the candidates disagree on must have one) is the edge
-    a candidate leaves, and the median of the largest step between neighbours on the way (the pair itself for a
-    neighbour; a way whose largest step is not within :data:`JUMP_TOLERANCE` of a whole number of cycles tells
-    nothing) is the ground's jump: a slip's difference is one jump, a gradual one is none. A candidate fits when it
-    leaves no edge (every median within :data:`EDGE_TOLERANCE` of 0) and each of its corrections undoes a known
-    jump. The correction stays when it fits, is replaced by the one alternative that fits, and is taken off (the
-    pixel left as it is, ambiguous) when none or several do: the ground does not confirm it. A run without a
-    settled pixel to compare with keeps the closures' choice. A run reads its own row and the rows above and
-    below: the same verdict for any block layout."""
-    m, p = u.shape
-    n_rows = p // cols
-    up = u[:, px]
-    alts = [solver.alternatives(np.ascontiguousarray(up[:, j]), np.ascontiguousarray(np.isfinite(x[:, px[j]])))
-            for j in range(px.size)]
-    has = np.array([a.shape[0] > 0 for a in alts], bool)
-    if not has.any():
-        return px, np.zeros(0, np.int64)
-    cand = np.flatnonzero(has)
-    cp = px[cand]
-    r, c = cp // cols, cp % cols
-    # runs: consecutive pixels of a row with the same correction
-    new_run = np.ones(cand.size, bool)
-    new_run[1:] = (cp[1:] != cp[:-1] + 1) | (r[1:] != r[:-1]) | (up[:, cand[1:]] != up[:, cand[:-1]]).any(axis=0)
-    run = np.cumsum(new_run) - 1
-    # the settled pixels of the rows the runs read
-    rows = np.unique(np.clip(np.concatenate([r - 1, r, r + 1]), 0, n_rows - 1))
-    near = (rows[:, None] * cols + np.arange(cols)[None, :]).reshape(-1)
-    ref = np.zeros(p, bool)
-    ref[near] = _settled(u, key, x, near, solver)
-    pair_p, pair_q, pair_run = [], [], []
-    for dr, dc in _NEIGHBOURS:
-        rr, cc = r + dr, c + dc
-        inb = (rr >= 0) & (rr < n_rows) & (cc >= 0) & (cc < cols)
-        q = np.where(inb, rr * cols + cc, 0)
-        use = inb & ref[q]
-        pair_p.append(cp[use])
-        pair_q.append(q[use])
-        pair_run.append(run[use])
-    first = np.flatnonzero(new_run)
-    last = np.concatenate([first[1:] - 1, [cand.size - 1]])
-    for row in np.unique(r[first]):
-        pos = np.flatnonzero(ref[row * cols:(row + 1) * cols])
-        g = np.flatnonzero(r[first] == row)
-        lo, hi = c[first[g]], c[last[g]]
-        left = np.searchsorted(pos, lo) - 1  # nearest settled column before the run
-        ok = (left >= 0) & (lo - pos[np.maximum(left, 0)] <= EDGE_REACH) if pos.size else np.zeros(g.size, bool)
-        pair_p.append(cp[first[g][ok]])
-        pair_q.append(row * cols + pos[left[ok]])
-        pair_run.append(g[ok])
-        right = np.searchsorted(pos, hi, side="right")  # nearest after it
-        ok = (right < pos.size) & (pos[np.minimum(right, pos.size - 1)] - hi <= EDGE_REACH) if pos.size else ok
-        pair_p.append(cp[last[g][ok]])
-        pair_q.append(row * cols + pos[right[ok]])
-        pair_run.append(g[ok])
-    pair_p, pair_q, pair_run = np.concatenate(pair_p), np.concatenate(pair_q), np.concatenate(pair_run)
-    order = np.lexsort((pair_q, pair_p, pair_run))
-    pair_p, pair_q, pair_run = pair_p[order], pair_q[order], pair_run[order]
-    bounds = np.searchsorted(pair_run, np.arange(first.size + 1))
-    drop = np.zeros(p, bool)
-    switch = []  # (pixels, cycles): applied once every run is judged on the corrections as they were
-    for g, j0 in enumerate(first):
-        a0, a1 = bounds[g], bounds[g + 1]
-        if a0 == a1:
-            continue  # nothing to compare with
-        own = up[:, cand[j0]].astype(np.int64)
-        options = np.concatenate([own[None, :], alts[cand[j0]].astype(np.int64)])
-        ifgs = np.flatnonzero((options != 0).any(axis=0))
-        qq, pp = pair_q[a0:a1], pair_p[a0:a1]
-        diff = (x[np.ix_(ifgs, pp)] - x[np.ix_(ifgs, qq)]) * scale - u[np.ix_(ifgs, qq)]
-        med = _row_median(diff)
-        differ = (options[:, ifgs] != options[0, ifgs]).any(axis=0)
-        if not np.isfinite(med[differ]).all():
-            continue  # an interferogram the candidates disagree on without a value to compare: no evidence
-        seen_here = np.isfinite(med)
-        ifgs, med, diff = ifgs[seen_here], med[seen_here], diff[seen_here]
-        # the largest step between neighbours on the way from the reference (itself for a neighbour): a slip's
-        # difference is one jump, a gradual one (a signal the closures disagree on) is none; a way whose largest
-        # step is not near a whole number of cycles (noise) tells nothing
-        step = diff.copy()
-        far = np.flatnonzero((qq // cols == pp // cols) & (np.abs(qq - pp) > 1))  # along the row
-        for j in far:
-            a, b = sorted((int(qq[j]), int(pp[j])))
-            d = np.diff(x[ifgs, a:b + 1], axis=1) * scale
-            d = np.where(np.isfinite(d), d, 0.0)
-            s = d[np.arange(d.shape[0]), np.abs(d).argmax(axis=1)] * np.sign(pp[j] - qq[j])
-            s[np.abs(s - np.rint(s)) > JUMP_TOLERANCE] = np.nan
-            bare = u[ifgs, qq[j]] == 0  # where the reference is itself corrected, its difference is the evidence
-            step[bare, j] = s[bare]
-        jump = np.rint(_row_median(step))
-        known = np.isfinite(jump)
-        smooth = (np.abs(med[None, :] + options[:, ifgs]) < EDGE_TOLERANCE).all(axis=1)
-        # a candidate's corrections must each undo one jump of the ground
-        smooth &= ((options[:, ifgs] == 0) | (options[:, ifgs] == -jump[None, :]) | ~known[None, :]).all(axis=1)
-        if smooth[0]:
-            continue
-        members = cp[run == g]
-        if int(smooth.sum()) == 1:
-            switch.append((members, options[int(np.argmax(smooth))]))
-        else:
-            drop[members] = True  # none fits, or several do: the ground does not confirm the closures' choice
-    for members, v in switch:
-        u[:, members] = np.where(np.isfinite(x[:, members]), v[:, None], 0).astype(np.int16)
-    if not drop.any():
-        return px, np.zeros(0, np.int64)
-    u[:, drop] = 0
-    return px[~drop[px]], np.flatnonzero(drop)
-
-
 def _weak_corrections(sub: np.ndarray, u: np.ndarray, triplets: Triplets) -> np.ndarray:
     """Per pixel (columns of ``sub`` (T, P), the closures of its values with data in cycles, incoherent ones too,
     network offset removed, and of its own correction ``u``): True where the correction is not forced by the
@@ -997,8 +852,8 @@ def _apply_regions(u: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, 
 #: (:func:`_fill_from_neighbours`).
 FILL_STEPS = 3
 #: Rows of neighbours a block reads above and below its own: one for the ground's choice among corrections
-#: (:func:`_edge_choice`), one for the check of the corrections (:func:`_lone_corrections`), one per ring of the
-#: extension.
+#: (:func:`closure_ground.edge_choice`), one for the check of the corrections (:func:`_lone_corrections`), one per
+#: ring of the extension.
 HALO_ROWS = 2 + FILL_STEPS
 #: A value takes its corrected neighbours' cycles when it is within this much (cycles) of their corrected values
 #: with them, and not nearer without them.
@@ -1008,7 +863,6 @@ FILL_NEIGHBOURS = 3
 #: Neighbours (of 8) that must share a correction: carry the same cycles on the interferogram, or show the same
 #: slip in its loops.
 MIN_NEIGHBOURS_AGREE = 2
-_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 def _loops_by_ifg(triplets: Triplets) -> tuple:
@@ -1022,16 +876,6 @@ def _loops_by_ifg(triplets: Triplets) -> tuple:
         loops[k, :v.size] = v
         signs[k, :v.size] = triplets.matrix[v, k]
     return loops, signs
-
-
-def _row_median(d: np.ndarray) -> np.ndarray:
-    """Median of the finite values of each row of ``d`` (NaN where none)."""
-    n = np.isfinite(d).sum(axis=1)
-    srt = np.sort(d, axis=1)  # NaN last
-    lo = np.clip((n - 1) // 2, 0, None)
-    hi = np.clip(n // 2, 0, d.shape[1] - 1)
-    rows = np.arange(d.shape[0])
-    return np.where(n > 0, 0.5 * (srt[rows, lo] + srt[rows, hi]), np.nan)
 
 
 def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float,
