@@ -168,7 +168,13 @@ def edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, s
         if int(smooth.sum()) == 1:
             switch.append((members, options[int(np.argmax(smooth))]))
         else:
-            drop[members] = True  # none fits, or several do: the ground does not confirm the closures' choice
+            # left when the ground shows no jump where only the closures' choice corrects (or none at all), or fits
+            # another candidate at least as well; kept when it still fits the closures' choice best
+            mine = (options[0, ifgs] != 0) & (options[:, ifgs] != options[0, ifgs]).any(axis=0) & known
+            misfit = np.abs(med[None, :] + options[:, ifgs]).sum(axis=1)
+            if ((known.all() and not jump.any()) or (mine.any() and not jump[mine].any())
+                    or misfit[1:].min() <= misfit[0]):
+                drop[members] = True
     for members, v in switch:
         u[:, members] = np.where(np.isfinite(x[:, members]), v[:, None], 0).astype(np.int16)
     if not drop.any():
