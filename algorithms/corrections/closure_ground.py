@@ -74,10 +74,11 @@ def edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, s
     neighbour; a way whose largest step is not within :data:`JUMP_TOLERANCE` of a whole number of cycles tells
     nothing) is the ground's jump: a slip's difference is one jump, a gradual one is none. A candidate fits when it
     leaves no edge (every median within :data:`EDGE_TOLERANCE` of 0) and each of its corrections undoes a known
-    jump. The correction stays when it fits, is replaced by the one alternative that fits, and is taken off (the
-    pixel left as it is, ambiguous) when none or several do: the ground does not confirm it. A run without a
-    settled pixel to compare with keeps the closures' choice. A run reads its own row and the rows above and
-    below: the same verdict for any block layout."""
+    jump. The correction stays when it fits and is replaced by the one alternative that fits. When none or several
+    do, the run is left as it is (ambiguous) where the ground shows no jump in the interferograms only the closures'
+    choice corrects (or no jump at all), or fits another candidate at least as well (the sum of the edges left);
+    else the closures' choice stays. A run without a settled pixel to compare with keeps the closures' choice. A
+    run reads its own row and the rows above and below: the same verdict for any block layout."""
     m, p = u.shape
     n_rows = p // cols
     up = u[:, px]
@@ -164,7 +165,7 @@ def edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, s
         smooth &= ((options[:, ifgs] == 0) | (options[:, ifgs] == -jump[None, :]) | ~known[None, :]).all(axis=1)
         if smooth[0]:
             continue
-        members = cp[run == g]
+        members = cp[j0:last[g] + 1]
         if int(smooth.sum()) == 1:
             switch.append((members, options[int(np.argmax(smooth))]))
         else:
