@@ -50,11 +50,23 @@ def _settled(u: np.ndarray, key: np.ndarray, x: np.ndarray, px: np.ndarray, solv
         trusted = k != MISSING
         res = k + us[idx[:, 0]] + us[idx[:, 1]] - us[idx[:, 2]]
         ok[s0:s0 + step] = trusted.any(axis=0) & ~(trusted & (res != 0)).any(axis=0)
-    for j in np.flatnonzero(ok & (u[:, px] != 0).any(axis=0)):
-        q = px[j]
-        ok[j] = solver.alternatives(np.ascontiguousarray(u[:, q]),
-                                    np.ascontiguousarray(np.isfinite(x[:, q]))).shape[0] == 0
+    j = np.flatnonzero(ok & (u[:, px] != 0).any(axis=0))
+    if j.size:
+        ok[j] = [a.shape[0] == 0 for a in _alternatives_of(u[:, px[j]], np.isfinite(x[:, px[j]]), solver)]
     return ok
+
+
+def _alternatives_of(up: np.ndarray, seen: np.ndarray, solver) -> list:
+    """:meth:`closure._Solver.alternatives` of each column of ``up`` (M, N) with its ``seen`` (M, N), solved once
+    per distinct column pair (a patch's pixels share theirs)."""
+    if not up.shape[1]:
+        return []
+    both = np.concatenate([up.astype(np.int16), seen.astype(np.int16)])
+    cols, inverse = np.unique(both, axis=1, return_inverse=True)
+    m = up.shape[0]
+    found = [solver.alternatives(np.ascontiguousarray(c[:m]), np.ascontiguousarray(c[m:].astype(bool)))
+             for c in cols.T]
+    return [found[i] for i in np.asarray(inverse).reshape(-1)]
 
 
 def edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, solver,
@@ -82,8 +94,7 @@ def edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, s
     m, p = u.shape
     n_rows = p // cols
     up = u[:, px]
-    alts = [solver.alternatives(np.ascontiguousarray(up[:, j]), np.ascontiguousarray(np.isfinite(x[:, px[j]])))
-            for j in range(px.size)]
+    alts = _alternatives_of(up, np.isfinite(x[:, px]), solver)
     has = np.array([a.shape[0] > 0 for a in alts], bool)
     if not has.any():
         return px, np.zeros(0, np.int64)
