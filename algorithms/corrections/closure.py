@@ -420,7 +420,7 @@ class _Solver:
         """The corrections (A, M) int16 that close the loops of a pixel as ``u`` does and differ from it by whole
         cycles of a run of dates (on the interferograms with data, ``seen``), with at most
         :data:`DATE_SHIFT_FACTOR` times as many corrected interferograms as ``u`` and at most ``max_cycles`` each:
-        the corrections its closures cannot tell from ``u`` (sorted; none: (0, M))."""
+        the corrections its closures cannot tell from ``u`` (distinct; none: (0, M))."""
         kb = u.tobytes() + seen.tobytes()
         hit = self.alt_cache.get(kb)
         if hit is not None:
@@ -438,7 +438,8 @@ class _Solver:
                     & (np.abs(alts).max(axis=1) <= self.max_cycles) & (alts != u).any(axis=1)
                     & (alts != 0).any(axis=1))
             if keep.any():
-                out = np.unique(alts[keep], axis=0).astype(np.int16)
+                rows = {a.tobytes(): a for a in alts[keep].astype(np.int16)}  # distinct, in the order made
+                out = np.stack(list(rows.values()))
         self.alt_cache[kb] = out
         return out
 

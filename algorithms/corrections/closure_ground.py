@@ -58,15 +58,21 @@ def _settled(u: np.ndarray, key: np.ndarray, x: np.ndarray, px: np.ndarray, solv
 
 def _alternatives_of(up: np.ndarray, seen: np.ndarray, solver) -> list:
     """:meth:`closure._Solver.alternatives` of each column of ``up`` (M, N) with its ``seen`` (M, N), solved once
-    per distinct column pair (a patch's pixels share theirs)."""
+    per distinct column pair (a patch's pixels share theirs), in the order of the columns."""
     if not up.shape[1]:
         return []
-    both = np.concatenate([up.astype(np.int16), seen.astype(np.int16)])
-    cols, inverse = np.unique(both, axis=1, return_inverse=True)
+    both = np.ascontiguousarray(np.concatenate([up.astype(np.int16), seen.astype(np.int16)]).T)
     m = up.shape[0]
-    found = [solver.alternatives(np.ascontiguousarray(c[:m]), np.ascontiguousarray(c[m:].astype(bool)))
-             for c in cols.T]
-    return [found[i] for i in np.asarray(inverse).reshape(-1)]
+    found = {}
+    out = []
+    for row in both:
+        kb = row.tobytes()
+        hit = found.get(kb)
+        if hit is None:
+            hit = found[kb] = solver.alternatives(np.ascontiguousarray(row[:m]),
+                                                  np.ascontiguousarray(row[m:].astype(bool)))
+        out.append(hit)
+    return out
 
 
 def edge_choice(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, solver,
