@@ -26,7 +26,11 @@ MM_PER_RAD = WAVELENGTH_M * 1000.0 / (4.0 * np.pi)
 #: Stacks looked at while the correction was changed, and stacks held out of it (run only to report).
 TUNING = {1: dict(), 2: dict(shape=(240, 230), n_dates=33), 3: dict(shape=(210, 250), n_dates=27, tears=4)}
 HOLDOUT = {21: dict(shape=(220, 220), n_dates=29), 22: dict(shape=(256, 224), n_dates=31, tears=2),
-           23: dict(shape=(230, 240), n_dates=34, tears=3)}
+           23: dict(shape=(230, 240), n_dates=34, tears=3),
+           # made after the step's choice among corrections by the ground was set, and only measured: more dates,
+           # a denser network (each date with its next 3-5), half of the patches on pairs to the last three dates
+           31: dict(shape=(230, 230), n_dates=40), 32: dict(shape=(220, 230), n_dates=30, neighbours=(3, 4, 4, 5)),
+           33: dict(shape=(240, 220), n_dates=32, tears=3, late=0.5)}
 
 
 def _smooth(rng, shape, sigma_px):
@@ -53,8 +57,12 @@ def _components(coh, line, threshold=0.25, min_pixels=100):
     return out
 
 
-def tester_stack(seed: int, *, shape=(220, 220), n_dates=29, tears=None, singles=None, patches=None) -> dict:
+def tester_stack(seed: int, *, shape=(220, 220), n_dates=29, tears=None, singles=None, patches=None,
+                 neighbours=(2, 3, 3, 3, 4), late=0.0) -> dict:
     """A stack with its truth, planted errors and components.
+
+    Each date is linked to its next ``n`` dates, ``n`` drawn from ``neighbours``; a share ``late`` of the patches
+    lie on pairs whose later date is one of the last three (pairs in few loops, at the network's end).
 
     Returns ``dates`` (datetime.date), ``days``, ``pairs`` (index pairs, earlier first), ``clean_mm`` (M, rows, cols:
     deformation, troposphere, ramps, DEM error, noise), ``planted`` (M, rows, cols) int16 cycles, ``ifg_mm``
@@ -77,7 +85,7 @@ def tester_stack(seed: int, *, shape=(220, 220), n_dates=29, tears=None, singles
     # each date with its next 2-4 dates
     pairs = set()
     for i in range(n_dates - 1):
-        for j in range(i + 1, min(n_dates, i + 1 + int(rng.choice([2, 3, 3, 3, 4])))):
+        for j in range(i + 1, min(n_dates, i + 1 + int(rng.choice(list(neighbours))))):
             pairs.add((i, j))
     pairs = sorted(pairs)
     m = len(pairs)
@@ -148,6 +156,8 @@ def tester_stack(seed: int, *, shape=(220, 220), n_dates=29, tears=None, singles
     dr, dc = np.nonzero(dark)
     for q in range(n_patches):
         k = int(rng.integers(m))
+        if late and rng.random() < late:
+            k = int(rng.choice([q for q, (_, j) in enumerate(pairs) if j >= n_dates - 3]))
         a, b = rng.uniform(1.0, 14.0, 2)
         kind = q % 5
         if kind == 3:  # on an edge

@@ -50,6 +50,7 @@ from .._numba import njit, prange, uses_numba
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
+from .closure_ground import _NEIGHBOURS, _row_median, edge_choice
 
 TWO_PI = 2.0 * np.pi
 #: A correction is not applied when shifting a run of dates by whole cycles gives one that changes fewer than this many
@@ -261,6 +262,7 @@ class _Solver:
     shifts: np.ndarray = None
     part_cache: dict = field(default_factory=dict)
     tie_cache: dict = field(default_factory=dict)
+    alt_cache: dict = field(default_factory=dict)
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -413,6 +415,33 @@ class _Solver:
                     & (np.abs(alt).sum(axis=1) <= 1.5 * base_l1)).any():
                 return True
         return False
+
+    def alternatives(self, u: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        """The corrections (A, M) int16 that close the loops of a pixel as ``u`` does and differ from it by whole
+        cycles of a run of dates (on the interferograms with data, ``seen``), with at most
+        :data:`DATE_SHIFT_FACTOR` times as many corrected interferograms as ``u`` and at most ``max_cycles`` each:
+        the corrections its closures cannot tell from ``u`` (distinct; none: (0, M))."""
+        kb = u.tobytes() + seen.tobytes()
+        hit = self.alt_cache.get(kb)
+        if hit is not None:
+            return hit
+        if self.shifts is None:
+            self.shifts = _date_run_shifts(self.triplets)
+        m = u.size
+        out = np.zeros((0, m), np.int16)
+        supp = np.flatnonzero(u)
+        if self.shifts.size and supp.size:
+            rows = np.flatnonzero((self.shifts[:, supp] != 0).any(axis=1))
+            shifts = np.where(seen, self.shifts[rows], 0).astype(np.int64)
+            alts = np.concatenate([u[None, :].astype(np.int64) + n * shifts for n in range(1, self.max_cycles + 1)])
+            keep = ((np.count_nonzero(alts, axis=1) <= DATE_SHIFT_FACTOR * supp.size)
+                    & (np.abs(alts).max(axis=1) <= self.max_cycles) & (alts != u).any(axis=1)
+                    & (alts != 0).any(axis=1))
+            if keep.any():
+                rows = {a.tobytes(): a for a in alts[keep].astype(np.int16)}  # distinct, in the order made
+                out = np.stack(list(rows.values()))
+        self.alt_cache[kb] = out
+        return out
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + 1.(s + r)  s.t.  C (p - q) - s + r = -K;  p, q integer in [0, max_cycles]."""
@@ -650,6 +679,10 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             u[:, changed_px[weak]] = 0
             ambiguous[changed_px[weak]] = True
         changed_px = changed_px[~weak]
+    if changed_px.size:
+        # the ground chooses among the corrections the closures allow alike (a date shifted on some of its pairs)
+        changed_px, left = edge_choice(u, changed_px, key, x.reshape(m, p), scale, solver, cols)
+        ambiguous[left] = True
     region_px = np.zeros(0, np.int64)
     if labels is not None and region_cycles is not None:
         region_px = _apply_regions(u, key, x.reshape(m, p), scale, offset, labels, region_cycles, triplets)
@@ -819,9 +852,10 @@ def _apply_regions(u: np.ndarray, key: np.ndarray, x: np.ndarray, scale: float, 
 #: Rings of pixels a patch's corrections are extended by, to its pixels that their own loops left unchanged
 #: (:func:`_fill_from_neighbours`).
 FILL_STEPS = 3
-#: Rows of neighbours a block reads above and below its own: one for the check of the corrections
-#: (:func:`_lone_corrections`), one per ring of the extension.
-HALO_ROWS = 1 + FILL_STEPS
+#: Rows of neighbours a block reads above and below its own: one for the ground's choice among corrections
+#: (:func:`closure_ground.edge_choice`), one for the check of the corrections (:func:`_lone_corrections`), one per
+#: ring of the extension.
+HALO_ROWS = 2 + FILL_STEPS
 #: A value takes its corrected neighbours' cycles when it is within this much (cycles) of their corrected values
 #: with them, and not nearer without them.
 FILL_TOLERANCE = 0.3
@@ -830,7 +864,6 @@ FILL_NEIGHBOURS = 3
 #: Neighbours (of 8) that must share a correction: carry the same cycles on the interferogram, or show the same
 #: slip in its loops.
 MIN_NEIGHBOURS_AGREE = 2
-_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 def _loops_by_ifg(triplets: Triplets) -> tuple:
@@ -844,16 +877,6 @@ def _loops_by_ifg(triplets: Triplets) -> tuple:
         loops[k, :v.size] = v
         signs[k, :v.size] = triplets.matrix[v, k]
     return loops, signs
-
-
-def _row_median(d: np.ndarray) -> np.ndarray:
-    """Median of the finite values of each row of ``d`` (NaN where none)."""
-    n = np.isfinite(d).sum(axis=1)
-    srt = np.sort(d, axis=1)  # NaN last
-    lo = np.clip((n - 1) // 2, 0, None)
-    hi = np.clip(n // 2, 0, d.shape[1] - 1)
-    rows = np.arange(d.shape[0])
-    return np.where(n > 0, 0.5 * (srt[rows, lo] + srt[rows, hi]), np.nan)
 
 
 def _lone_corrections(u: np.ndarray, px: np.ndarray, key: np.ndarray, x: np.ndarray, xm: np.ndarray, scale: float,

@@ -65,7 +65,7 @@ CASES = [
              '--json "$OUT/closure_world.json"'),
     dict(name="closure_tester", setup=_MINTPY,
          measures="unwrapping errors by phase closure on stacks of a third generator in an outside tester's setting "
-                  "(`closure_tester.py`: 200-260 px, 27-34 dates, 72-101 ifgs, 2-4 interferograms 1-2 cycles off "
+                  "(`closure_tester.py`: 200-260 px, 27-40 dates, 72-112 ifgs, 2-4 interferograms 1-2 cycles off "
                   "beyond an incoherent line over 30-60 % of the scene, patches, single pixels), fixed / left / new",
          peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, its defaults, the unwrapper's "
               "connected components) after `modify_network` and `reference_point`",

@@ -2,18 +2,20 @@
 setting: about 80 interferograms, 2-4 of them one or two cycles off beyond an incoherent line, patches, single
 pixels): ours and MintPy 1.6.4's own ``correct_unwrap_error`` step side by side, fixed / left / new per planted value.
 
-    /usr/bin/python3 benchmarks/corrections/closure_tester.py [--seeds 1,2,3,21,22,23] [--mintpy VENV_PYTHON]
+    /usr/bin/python3 benchmarks/corrections/closure_tester.py [--seeds 1,2,3,21,22,23,31,32,33] [--mintpy VENV_PYTHON]
         [--qgis] [--work DIR] [--json OUT]
 
-Seeds 1-3 were looked at while the step was changed; seeds 21-23 are held out. Ours: the tool's core as the Corrected
-SBAS model runs it (COHERENCE_THRESHOLD 0.3, regions, pixels). MintPy: the stack written as ``inputs/ifgramStack.h5``
-with the generator's connected components (``connectComponent``), then smallbaselineApp's ``modify_network``,
-``reference_point`` (``mintpy.reference.yx`` = a pixel of the stable corner, free of planted errors) and
-``correct_unwrap_error`` with ``mintpy.unwrapError.method = phase_closure`` and its defaults; its correction is read
-from ``unwrapPhase_phaseClosure`` against the input referenced to the same pixel. Counts (testutils_corrections
-:func:`scenario_counts`): fixed = planted values brought back to the truth, left = planted values unchanged, new =
-values changed where nothing was planted or moved to another wrong multiple; both sides' cycles are taken relative to
-those at the reference pixel (an interferogram shifted everywhere by whole cycles is right once referenced).
+Seeds 1-3 were looked at while the step was changed; seeds 21-23 are held out; seeds 31-33 (more dates, a denser
+network, patches at the last dates) were made after the ground's choice among corrections was set, and only measured.
+Ours: the tool's core as the Corrected SBAS model runs it (COHERENCE_THRESHOLD 0.3, regions, pixels). MintPy: the stack
+written as ``inputs/ifgramStack.h5`` with the generator's connected components (``connectComponent``), then
+smallbaselineApp's ``modify_network``, ``reference_point`` (``mintpy.reference.yx`` = a pixel of the stable corner, free
+of planted errors) and ``correct_unwrap_error`` with ``mintpy.unwrapError.method = phase_closure`` and its defaults; its
+correction is read from ``unwrapPhase_phaseClosure`` against the input referenced to the same pixel. Counts
+(testutils_corrections :func:`scenario_counts`): fixed = planted values brought back to the truth, left = planted values
+unchanged, new = values changed where nothing was planted or moved to another wrong multiple; both sides' cycles are
+taken relative to those at the reference pixel (an interferogram shifted everywhere by whole cycles is right once
+referenced).
 
 With ``--qgis`` the stack is also written as GeoTIFFs (chain_stacks.write_stack, the components beside them for
 MintPy) and run through ``qgis_process``: the tool alone (``geohazard:unwrapclosurecorrection``, COHERENCE_THRESHOLD
