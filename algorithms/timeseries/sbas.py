@@ -219,7 +219,8 @@ def _batch_loop(numpy_form, **options):
     nested inside a kernel's pixel-batch loop stays scalar. Where the kernels run as Python (no numba, or a run on
     the numpy path) ``numpy_form`` stands for it: the same IEEE operations on each element, in the same order
     (``y -= a * x`` is a product rounded then a difference, never fused), as one numpy operation over the batch.
-    Each pair is one line of arithmetic; the kernels that call them are the one written form of SBAS."""
+    Each pair is one line of arithmetic; the kernels that call them are the one written form of SBAS. A loop run
+    once per batch is inlined into its caller (``inline="always"``): fewer functions to compile."""
     def wrap(fn):
         if not HAVE_NUMBA:
             return numpy_form
@@ -233,7 +234,7 @@ def _batch_pixels_np(compiled, rows):
     return max(1, min(NUMPY_BATCH_PIXELS, 2**22 // max(1, rows)))
 
 
-@_batch_loop(_batch_pixels_np)
+@_batch_loop(_batch_pixels_np, inline="always")
 def _batch_pixels(compiled, rows):
     """Pixels per batch of a kernel whose batch holds ``rows`` values a pixel: ``compiled`` when compiled, a wide
     batch as Python (the bits of a pixel do not depend on its batch)."""
@@ -562,7 +563,7 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     return ts, tcoh, count, deficient
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _envelope_rows(ref, sec, n):
     """:func:`envelope` and where each row of the lower envelope starts in the row-after-row storage of
     :func:`_wls_batch` (row ``i``: entries ``start[i] .. start[i + 1] - 1``)."""
@@ -603,7 +604,7 @@ def _todo_np(count, min_count, todo):
     todo[:] = (count >= min_count) & (count > 0)
 
 
-@_batch_loop(_todo_np)
+@_batch_loop(_todo_np, inline="always")
 def _b_todo(count, min_count, todo):
     """The pixels to solve: at least ``min_count`` used interferograms, and one."""
     for q in range(todo.size):
@@ -729,7 +730,7 @@ def _scale_np(y, a):
     y *= a
 
 
-@_batch_loop(_scale_np)
+@_batch_loop(_scale_np, inline="always")
 def _b_scale(y, a):
     for q in range(y.size):
         y[q] = a * y[q]
@@ -754,7 +755,7 @@ def _zero_unless_np(y, keep):
     np.copyto(y, 0.0, where=~keep)
 
 
-@_batch_loop(_zero_unless_np)
+@_batch_loop(_zero_unless_np, inline="always")
 def _b_zero_unless(y, keep):
     for q in range(y.size):
         if not keep[q]:
@@ -765,7 +766,7 @@ def _deficient_np(todo, ok, out):
     out |= todo & ~ok
 
 
-@_batch_loop(_deficient_np)
+@_batch_loop(_deficient_np, inline="always")
 def _b_deficient(todo, ok, out):
     """``out |= todo & ~ok``: the pixels whose factorisation failed (a disconnected network)."""
     for q in range(out.size):
@@ -777,7 +778,7 @@ def _and_into_np(y, x):
     y &= x
 
 
-@_batch_loop(_and_into_np)
+@_batch_loop(_and_into_np, inline="always")
 def _b_and_into(y, x):
     for q in range(y.size):
         y[q] = y[q] and x[q]
@@ -787,7 +788,7 @@ def _put_where_np(x, keep, out):
     np.copyto(out, x, where=keep)
 
 
-@_batch_loop(_put_where_np)
+@_batch_loop(_put_where_np, inline="always")
 def _b_put_where(x, keep, out):
     """``out[keep] = x[keep]``."""
     for q in range(x.size):
@@ -799,7 +800,7 @@ def _coherence_count_np(sc, ss, count, keep, out):
     np.divide(np.sqrt(sc * sc + ss * ss), count, out=out, where=keep)
 
 
-@_batch_loop(_coherence_count_np)
+@_batch_loop(_coherence_count_np, inline="always")
 def _b_coherence_count(sc, ss, count, keep, out):
     """``out = |sc + i ss| / count`` where ``keep``."""
     for q in range(out.size):
@@ -1028,7 +1029,7 @@ def _velocity_out_np(ok, b, rss, n, sxx, vel, std):
         std[ok] = np.sqrt(rss[ok] / (n - 2) / sxx)
 
 
-@_batch_loop(_velocity_out_np)
+@_batch_loop(_velocity_out_np, inline="always")
 def _b_velocity_out(ok, b, rss, n, sxx, vel, std):
     for q in range(ok.size):
         if ok[q]:
