@@ -40,11 +40,10 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange, uses_numba
+from .._numba import HAVE_NUMBA, njit, prange, python_equivalent, uses_numba
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from ..ordered import columnwise_matmul
-from . import sbas_vectorised
 from .network import Network
 
 WEIGHTINGS = ("none", "variance")
@@ -190,8 +189,9 @@ def _sincos(x):
 
     ``x`` is reduced to [-pi, pi] (two-term 2 pi), divided by 8, expanded in Taylor series
     to degree 15/16 (truncation < 1e-19 there) and squared back three times as a complex
-    number (each squaring doubles the relative error: ~1e-15 in all)."""
-    k = math.floor(x * 0.15915494309189535 + 0.5)
+    number (each squaring doubles the relative error: ~1e-15 in all). Element by element on an array where the
+    kernels run as Python (the same bits: ``np.floor``'s whole number, then the same operations in order)."""
+    k = np.floor(x * 0.15915494309189535 + 0.5)
     y = ((x - k * 6.283185307179586) - k * 2.4492935982947064e-16) * 0.125
     y2 = y * y
     c = 1.0 + y2 * (-0.5 + y2 * (4.1666666666666664e-02 + y2 * (-1.3888888888888889e-03 + y2 * (
@@ -205,60 +205,123 @@ def _sincos(x):
     return c, s
 
 
-_BATCH = 128  # pixels solved together by the shared-factor kernel (their columns fit in the L2 cache)
-
-# The batch kernels below are the inner loops of :func:`_solve_shared_factor`, each over the pixels of a batch
-# (1-D contiguous arrays). Kept as separate functions: LLVM vectorises them (AVX here) where the same loop
-# nested inside the pixel-batch loop stays scalar; the arithmetic of each pixel is unchanged.
+_sincos_np = getattr(_sincos, "py_func", _sincos)  # the same function on arrays, element by element
 
 
-@njit(cache=True)
+_BATCH = 128  # pixels solved together by the compiled kernels (their columns fit in the L2 cache)
+#: target pixels per batch where the kernels run as Python (fewer with many dates or interferograms: a batch's
+#: arrays stay ~32 MB in all): each batch step is one numpy operation, so wide batches amortise its call
+NUMPY_BATCH_PIXELS = 8192
+
+
+def _batch_loop(numpy_form, **options):
+    """A loop over the pixels of a batch (1-D arrays): compiled, LLVM vectorises it (AVX here) where the same loop
+    nested inside a kernel's pixel-batch loop stays scalar. Where the kernels run as Python (no numba, or a run on
+    the numpy path) ``numpy_form`` stands for it: the same IEEE operations on each element, in the same order
+    (``y -= a * x`` is a product rounded then a difference, never fused), as one numpy operation over the batch.
+    Each pair is one line of arithmetic; the kernels that call them are the one written form of SBAS. A loop run
+    once per batch is inlined into its caller (``inline="always"``): fewer functions to compile."""
+    def wrap(fn):
+        if not HAVE_NUMBA:
+            return numpy_form
+        kernel = njit(cache=True, **options)(fn)
+        python_equivalent(kernel, numpy_form)
+        return kernel
+    return wrap
+
+
+def _batch_pixels_np(compiled, rows):
+    return max(1, min(NUMPY_BATCH_PIXELS, 2**22 // max(1, rows)))
+
+
+@_batch_loop(_batch_pixels_np, inline="always")
+def _batch_pixels(compiled, rows):
+    """Pixels per batch of a kernel whose batch holds ``rows`` values a pixel: ``compiled`` when compiled, a wide
+    batch as Python (the bits of a pixel do not depend on its batch)."""
+    return compiled
+
+
+def _gather_np(drow, pix, q0, out):
+    out[:] = drow[pix[q0:q0 + out.size]]
+
+
+@_batch_loop(_gather_np)
 def _b_gather(drow, pix, q0, out):
     """``out[q] = drow[pix[q0 + q]]``."""
     for q in range(out.size):
         out[q] = drow[pix[q0 + q]]
 
 
-@njit(cache=True)
+def _add_np(y, x):
+    y += x
+
+
+@_batch_loop(_add_np)
 def _b_add(y, x):
     for q in range(y.size):
         y[q] += x[q]
 
 
-@njit(cache=True)
+def _sub_np(y, x):
+    y -= x
+
+
+@_batch_loop(_sub_np)
 def _b_sub(y, x):
     for q in range(y.size):
         y[q] -= x[q]
 
 
-@njit(cache=True)
+def _sub_prod_np(y, a, x):
+    y -= a * x
+
+
+@_batch_loop(_sub_prod_np)
 def _b_sub_scaled(y, a, x):
-    """``y -= a * x`` (no fused multiply-add: the bits of the scalar loop)."""
+    """``y -= a * x``, ``a`` a scalar (no fused multiply-add: the bits of the scalar loop)."""
     for q in range(y.size):
         y[q] -= a * x[q]
 
 
-@njit(cache=True)
+def _add_prod_np(y, a, x):
+    y += a * x
+
+
+@_batch_loop(_add_prod_np)
 def _b_add_scaled(y, a, x):
-    """``y += a * x`` (no fused multiply-add)."""
+    """``y += a * x``, ``a`` a scalar (no fused multiply-add)."""
     for q in range(y.size):
         y[q] += a * x[q]
 
 
-@njit(cache=True)
+def _div_np(y, a):
+    y /= a
+
+
+@_batch_loop(_div_np)
 def _b_div(y, a):
     for q in range(y.size):
         y[q] = y[q] / a
 
 
-@njit(cache=True)
+def _scatter_np(x, pix, q0, out):
+    out[pix[q0:q0 + x.size]] = x
+
+
+@_batch_loop(_scatter_np)
 def _b_scatter(x, pix, q0, out):
     """``out[pix[q0 + q]] = x[q]``."""
     for q in range(x.size):
         out[pix[q0 + q]] = x[q]
 
 
-@njit(cache=True)
+def _phasor_sum_np(dk, xb, xa, mm_to_rad, sc, ss):
+    ce, se = _sincos_np((dk - (xb - xa)) * mm_to_rad)
+    sc += ce
+    ss += se
+
+
+@_batch_loop(_phasor_sum_np)
 def _b_phasor_sum(dk, xb, xa, mm_to_rad, sc, ss):
     """``sc + i ss += exp(i (dk - (xb - xa)) mm_to_rad)``: one interferogram's residual phasor of each pixel."""
     for q in range(sc.size):
@@ -267,7 +330,11 @@ def _b_phasor_sum(dk, xb, xa, mm_to_rad, sc, ss):
         ss[q] += se
 
 
-@njit(cache=True)
+def _coherence_np(sc, ss, nr, pix, q0, out):
+    out[pix[q0:q0 + sc.size]] = np.sqrt(sc * sc + ss * ss) / nr
+
+
+@_batch_loop(_coherence_np)
 def _b_coherence(sc, ss, nr, pix, q0, out):
     for q in range(sc.size):
         out[pix[q0 + q]] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / nr
@@ -278,7 +345,7 @@ def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh
     """Unweighted pixels sharing one pattern of valid interferograms ``rows``: one factor ``fac``
     of ``A^T A``, then per pixel ``A^T d`` (O(M)) and two envelope triangular solves.
 
-    Pixels go in batches of ``_BATCH``: every step (gathering ``d``, ``A^T d``, the two
+    Pixels go in batches (``_BATCH`` compiled, wide ones as Python): every step (gathering ``d``, ``A^T d``, the two
     substitutions, the residuals and their ``exp(i r)``) is a vectorised loop over the batch,
     with each pixel's arithmetic in the same order as a pixel-by-pixel loop (same bits)."""
     n = fac.shape[0]
@@ -289,9 +356,10 @@ def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh
         rref[k] = ref[rows[k]]
         rsec[k] = sec[rows[k]]
     n_pix = pix.size
-    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
-        q0 = ch * _BATCH
-        nb = min(n_pix, q0 + _BATCH) - q0
+    batch = _batch_pixels(_BATCH, nr + n)
+    for ch in prange((n_pix + batch - 1) // batch):
+        q0 = ch * batch
+        nb = min(n_pix, q0 + batch) - q0
         dl = np.empty((nr, nb))
         x = np.zeros((n + 1, nb))  # x[0] = 0: the first date; x[1:] holds A^T d, then the solution
         for k in range(nr):
@@ -456,6 +524,9 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     tcoh : ndarray (P,)
     count : ndarray (P,) int32
     deficient : ndarray (P,) bool, True where the pixel's network was disconnected
+
+    Pixels go in batches (:func:`_wls_batch`): each pixel's arithmetic is that of a pixel-by-pixel solve
+    (:func:`_build_normal_lower`, :func:`_chol_solve`, then the residual phasors in interferogram order).
     """
     m, n_pix = d.shape
     n = dt.size
@@ -463,40 +534,44 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     tcoh = np.full(n_pix, np.nan)
     count = np.zeros(n_pix, np.int32)
     deficient = np.zeros(n_pix, np.bool_)
-    first = envelope(ref, sec, n)
-    for p in prange(n_pix):
-        c = 0
+    first, start = _envelope_rows(ref, sec, n)
+    batch = _batch_pixels(_BATCH, start[n] + 4 * m)
+    for ch in prange((n_pix + batch - 1) // batch):
+        p0 = ch * batch
+        p1 = min(n_pix, p0 + batch)
+        nb = p1 - p0
+        cnt = count[p0:p1]
         for i in range(m):
-            if w[i, p] > 0 and d[i, p] == d[i, p]:
-                c += 1
-        count[p] = c
-        if c < min_count or c == 0:
-            continue
-        lap = np.empty((n, n))
-        r = np.empty(n)
-        x = np.zeros(n)
-        _build_normal_lower(d, w, p, ref, sec, first, lap, r)
-        if not _chol_solve(lap, r, x, first):
-            deficient[p] = True
-            if not min_norm:
-                continue
-            _build_normal(d, w, p, ref, sec, lap, r)
-            _min_norm_velocity(lap, r, dt, rcond, x)
-        ts[p, 0] = 0.0
-        for j in range(n):
-            ts[p, j + 1] = x[j]
-        sc = 0.0
-        ss = 0.0
+            _b_count_used(d[i, p0:p1], w[i, p0:p1], cnt)
+        todo = np.empty(nb, np.bool_)
+        _b_todo(cnt, min_count, todo)
+        db = np.zeros((m, nb))
+        wb = np.zeros((m, nb))
+        used = np.zeros((m, nb))
         for i in range(m):
-            di = d[i, p]
-            if not (w[i, p] > 0) or di != di:
-                continue
-            e = (di - (ts[p, sec[i]] - ts[p, ref[i]])) * mm_to_rad
-            ce, se = _sincos(e)
-            sc += ce
-            ss += se
-        tcoh[p] = math.sqrt(sc * sc + ss * ss) / c
+            _b_gather_weighted(d[i, p0:p1], w[i, p0:p1], todo, db[i], wb[i], used[i])
+        xs = np.zeros((n + 1, nb))
+        tc = np.empty(nb)
+        ok = np.ones(nb, np.bool_)
+        _wls_batch(db, wb, used, todo, cnt, ref, sec, dt, first, start, mm_to_rad, rcond, min_norm, xs, tc, ok)
+        _b_deficient(todo, ok, deficient[p0:p1])
+        if not min_norm:
+            _b_and_into(todo, ok)  # the disconnected pixels are left NaN for the caller
+        _b_put_where(tc, todo, tcoh[p0:p1])
+        for j in range(n + 1):
+            _b_put_where(xs[j], todo, ts[p0:p1, j])
     return ts, tcoh, count, deficient
+
+
+@njit(cache=True, inline="always")
+def _envelope_rows(ref, sec, n):
+    """:func:`envelope` and where each row of the lower envelope starts in the row-after-row storage of
+    :func:`_wls_batch` (row ``i``: entries ``start[i] .. start[i + 1] - 1``)."""
+    first = envelope(ref, sec, n)
+    start = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        start[i + 1] = start[i] + i - first[i] + 1
+    return first, start
 
 
 @njit(cache=True, inline="always")
@@ -513,14 +588,87 @@ def _lut_weight(c, inv_var, c_first, c_last, step, eps, top):
     return inv_var[min(k, top)]
 
 
-@njit(cache=True)
+def _count_used_np(drow, wrow, count):
+    count += (wrow > 0) & (drow == drow)
+
+
+@_batch_loop(_count_used_np)
+def _b_count_used(drow, wrow, count):
+    """``count += (wrow > 0) & (drow == drow)``: the used interferograms of each pixel, one interferogram."""
+    for q in range(count.size):
+        if wrow[q] > 0 and drow[q] == drow[q]:
+            count[q] += 1
+
+
+def _todo_np(count, min_count, todo):
+    todo[:] = (count >= min_count) & (count > 0)
+
+
+@_batch_loop(_todo_np, inline="always")
+def _b_todo(count, min_count, todo):
+    """The pixels to solve: at least ``min_count`` used interferograms, and one."""
+    for q in range(todo.size):
+        todo[q] = count[q] >= min_count and count[q] > 0
+
+
+def _gather_weighted_np(drow, wrow, todo, db, wb, used):
+    u = (wrow > 0) & (drow == drow) & todo
+    np.copyto(db, drow, where=u)
+    np.copyto(wb, wrow, where=u)
+    np.copyto(used, 1.0, where=u)
+
+
+@_batch_loop(_gather_weighted_np)
+def _b_gather_weighted(drow, wrow, todo, db, wb, used):
+    """One interferogram of a batch: its used values and weights (``w > 0``, value not NaN, pixel to solve) into
+    ``db``, ``wb`` and ``used`` = 1.0 (the others left 0)."""
+    for q in range(db.size):
+        if wrow[q] > 0 and drow[q] == drow[q] and todo[q]:
+            db[q] = drow[q]
+            wb[q] = wrow[q]
+            used[q] = 1.0
+
+
+def _gather_lut_np(drow, vrow, crow, todo, inv_var, c_first, c_last, step, eps, top, db, wb, used):
+    u = vrow & todo
+    c = crow.astype(np.float64)
+    c = np.where(c >= eps, c, eps)
+    c = np.where(c < c_first, c_first, c)
+    c = np.where(c > c_last, c_last, c)
+    np.copyto(db, drow, where=u)
+    np.copyto(wb, inv_var[np.minimum(((c - c_first) / step).astype(np.int64), top)], where=u)
+    np.copyto(used, 1.0, where=u)
+
+
+@_batch_loop(_gather_lut_np)
+def _b_gather_lut(drow, vrow, crow, todo, inv_var, c_first, c_last, step, eps, top, db, wb, used):
+    """One interferogram of a batch: the values of the valid pixels to solve into ``db``, their weights
+    :func:`_lut_weight` of the coherence into ``wb``, ``used`` = 1.0 (the others left 0)."""
+    for q in range(db.size):
+        if vrow[q] and todo[q]:
+            db[q] = drow[q]
+            wb[q] = _lut_weight(crow[q], inv_var, c_first, c_last, step, eps, top)
+            used[q] = 1.0
+
+
+def _residual_phase_np(dk, xb, xa, mm_to_rad, e):
+    np.multiply(dk - (xb - xa), mm_to_rad, out=e)
+
+
+@_batch_loop(_residual_phase_np)
 def _b_residual_phase(dk, xb, xa, mm_to_rad, e):
     """``e = (dk - (xb - xa)) * mm_to_rad``: one interferogram's residual phase of each pixel of a batch."""
     for q in range(e.size):
         e[q] = (dk[q] - (xb[q] - xa[q])) * mm_to_rad
 
 
-@njit(cache=True)
+def _phasor_sum_used_np(e, used, sc, ss):
+    ce, se = _sincos_np(e)
+    sc += ce * used
+    ss += se * used
+
+
+@_batch_loop(_phasor_sum_used_np)
 def _b_phasor_sum_used(e, used, sc, ss):
     """``sc + i ss += used * exp(i e)`` with ``used`` 1.0 or 0.0 (``e`` finite): adding ``+-0.0`` leaves a sum as
     it was (the sums start at +0.0 and are never -0.0), so the used values are summed in the order and with the
@@ -532,40 +680,208 @@ def _b_phasor_sum_used(e, used, sc, ss):
         ss[q] += se * used[q]
 
 
-@njit(cache=True)
+def _add_elementwise_np(y, a, x):
+    y += a * x
+
+
+@_batch_loop(_add_elementwise_np)
 def _b_add_prod(y, a, x):
     """``y += a * x`` element by element (no fused multiply-add)."""
     for q in range(y.size):
         y[q] += a[q] * x[q]
 
 
-@njit(cache=True)
+def _sub_elementwise_np(y, a, x):
+    y -= a * x
+
+
+@_batch_loop(_sub_elementwise_np)
 def _b_sub_prod(y, a, x):
     """``y -= a * x`` element by element (no fused multiply-add)."""
     for q in range(y.size):
         y[q] -= a[q] * x[q]
 
 
-@njit(cache=True, error_model="numpy")
+def _div_by_np(y, a):
+    zero = a == 0.0
+    np.divide(y, a, out=y, where=~zero)
+    np.copyto(y, np.nan, where=zero)
+
+
+@_batch_loop(_div_by_np, error_model="numpy")
 def _b_div_by(y, a):
     """``y /= a`` element by element; NaN where ``a`` is 0 (a pixel of the batch that is not solved)."""
     for q in range(y.size):
         y[q] = y[q] / a[q] if a[q] != 0.0 else np.nan
 
 
-@njit(cache=True)
+def _max_np(y, x):
+    np.copyto(y, x, where=x > y)
+
+
+@_batch_loop(_max_np)
 def _b_max(y, x):
     for q in range(y.size):
         if x[q] > y[q]:
             y[q] = x[q]
 
 
-@njit(cache=True)
+def _scale_np(y, a):
+    y *= a
+
+
+@_batch_loop(_scale_np, inline="always")
+def _b_scale(y, a):
+    for q in range(y.size):
+        y[q] = a * y[q]
+
+
+def _sqrt_pivot_np(s, tol, ok):
+    ok &= s > tol
+    root = s >= 0.0
+    np.sqrt(s, out=s, where=root)
+    np.copyto(s, np.nan, where=~root)
+
+
+@_batch_loop(_sqrt_pivot_np)
 def _b_sqrt_pivot(s, tol, ok):
     """``ok &= s > tol``; ``s = sqrt(s)`` (NaN where ``s < 0``: that pixel is solved again apart)."""
     for q in range(s.size):
         ok[q] &= s[q] > tol[q]
         s[q] = math.sqrt(s[q]) if s[q] >= 0.0 else np.nan
+
+
+def _zero_unless_np(y, keep):
+    np.copyto(y, 0.0, where=~keep)
+
+
+@_batch_loop(_zero_unless_np, inline="always")
+def _b_zero_unless(y, keep):
+    for q in range(y.size):
+        if not keep[q]:
+            y[q] = 0.0
+
+
+def _deficient_np(todo, ok, out):
+    out |= todo & ~ok
+
+
+@_batch_loop(_deficient_np, inline="always")
+def _b_deficient(todo, ok, out):
+    """``out |= todo & ~ok``: the pixels whose factorisation failed (a disconnected network)."""
+    for q in range(out.size):
+        if todo[q] and not ok[q]:
+            out[q] = True
+
+
+def _and_into_np(y, x):
+    y &= x
+
+
+@_batch_loop(_and_into_np, inline="always")
+def _b_and_into(y, x):
+    for q in range(y.size):
+        y[q] = y[q] and x[q]
+
+
+def _put_where_np(x, keep, out):
+    np.copyto(out, x, where=keep)
+
+
+@_batch_loop(_put_where_np, inline="always")
+def _b_put_where(x, keep, out):
+    """``out[keep] = x[keep]``."""
+    for q in range(x.size):
+        if keep[q]:
+            out[q] = x[q]
+
+
+def _coherence_count_np(sc, ss, count, keep, out):
+    np.divide(np.sqrt(sc * sc + ss * ss), count, out=out, where=keep)
+
+
+@_batch_loop(_coherence_count_np, inline="always")
+def _b_coherence_count(sc, ss, count, keep, out):
+    """``out = |sc + i ss| / count`` where ``keep``."""
+    for q in range(out.size):
+        if keep[q]:
+            out[q] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / count[q]
+
+
+@njit(cache=True)
+def _wls_batch(db, wb, used, todo, count, ref, sec, dt, first, start, mm_to_rad, rcond, min_norm, xs, tcoh, ok):
+    """The weighted solve of a batch of pixels: ``db``, ``wb``, ``used`` (M, B) the values, weights and 1.0 of the
+    used interferograms (0 elsewhere: adding them changes no sum), ``todo`` the pixels to solve, ``count`` their
+    used interferograms. Every step of :func:`_build_normal_lower`, :func:`_chol_factor` and :func:`_chol_subst`
+    runs as a batch loop, each pixel's arithmetic in the scalar order (the lower envelope of the normal matrix
+    stored row after row, one vector per entry). Writes ``xs`` (N, B) (row 0 the first date, 0), ``tcoh`` (B,)
+    where ``todo`` and ``ok`` (B,) False where the factorisation failed: a disconnected network, then solved by
+    the minimum-norm velocity solution (:func:`_min_norm_velocity`) when ``min_norm``."""
+    m, nb = db.shape
+    n = dt.size
+    env = np.zeros((start[n], nb))  # the lower envelope of A^T W A, row by row
+    for k in range(m):  # _build_normal_lower, interferogram by interferogram
+        a = ref[k] - 1
+        b = sec[k] - 1
+        _b_add(env[start[b] + b - first[b]], wb[k])
+        _b_add_prod(xs[b + 1], wb[k], db[k])
+        if a >= 0:
+            _b_add(env[start[a] + a - first[a]], wb[k])
+            _b_sub(env[start[b] + a - first[b]], wb[k])
+            _b_sub_prod(xs[a + 1], wb[k], db[k])
+    tol = np.zeros(nb)  # _chol_factor: 1e-10 x the largest diagonal entry, per pixel
+    for i in range(n):
+        _b_max(tol, env[start[i] + i - first[i]])
+    _b_scale(tol, 1e-10)
+    t = np.empty(nb)
+    for i in range(n):
+        fi = first[i]
+        for j in range(fi, i):
+            fj = first[j]
+            k0 = fi if fi > fj else fj
+            t[:] = env[start[i] + j - fi]
+            for k in range(k0, j):
+                _b_sub_prod(t, env[start[i] + k - fi], env[start[j] + k - fj])
+            _b_div_by(t, env[start[j] + j - fj])
+            env[start[i] + j - fi] = t
+        t[:] = env[start[i] + i - fi]
+        for k in range(fi, i):
+            _b_sub_prod(t, env[start[i] + k - fi], env[start[i] + k - fi])
+        _b_sqrt_pivot(t, tol, ok)
+        env[start[i] + i - fi] = t
+    for i in range(n):  # _chol_subst: forward, L y = A^T W d
+        fi = first[i]
+        for k in range(fi, i):
+            _b_sub_prod(xs[i + 1], env[start[i] + k - fi], xs[k + 1])
+        _b_div_by(xs[i + 1], env[start[i] + i - fi])
+    for i in range(n - 1, -1, -1):  # back, L^T x = y
+        fi = first[i]
+        _b_div_by(xs[i + 1], env[start[i] + i - fi])
+        for k in range(fi, i):
+            _b_sub_prod(xs[k + 1], env[start[i] + k - fi], xs[i + 1])
+    solved = todo.copy()
+    failed = np.nonzero(todo & ~ok)[0]
+    if failed.size:
+        if min_norm:  # a disconnected network: the minimum-norm velocity solution, pixel by pixel
+            lap = np.empty((n, n))
+            r = np.empty(n)
+            x = np.zeros(n)
+            for q in failed:
+                x[:] = 0.0
+                _build_normal(db, wb, q, ref, sec, lap, r)
+                _min_norm_velocity(lap, r, dt, rcond, x)
+                xs[1:, q] = x
+        else:
+            _b_and_into(solved, ok)
+    for j in range(1, n + 1):  # the pixels not solved: 0, so that every residual phase below is finite
+        _b_zero_unless(xs[j], solved)
+    sc = np.zeros(nb)
+    ss = np.zeros(nb)
+    e = np.empty(nb)
+    for i in range(m):
+        _b_residual_phase(db[i], xs[sec[i]], xs[ref[i]], mm_to_rad, e)
+        _b_phasor_sum_used(e, used[i], sc, ss)
+    _b_coherence_count(sc, ss, count, todo, tcoh)
 
 
 @njit(parallel=True, cache=True)
@@ -576,134 +892,62 @@ def wls_variance_kernel(d, coh, valid, count, inv_var, c_first, step, eps, ref, 
     0; left as they are for the other pixels), ``tcoh`` (P,) and ``deficient`` (P,).
 
     The bits of building the ``(M, P)`` weight array and solving it with :func:`wls_kernel`. Pixels go in
-    batches of ``_BATCH``: the batch's values and weights are gathered (the values not used set to 0, their
-    weight 0: adding them changes no sum), then every step of :func:`_build_normal_lower`, :func:`_chol_factor`
-    and :func:`_chol_subst` runs as a vectorised loop over the batch, each pixel's arithmetic in the scalar
-    order (the lower envelope of the normal matrix stored row after row, one vector per entry). A pixel whose
-    factorisation fails is solved apart as :func:`wls_kernel` does (minimum-norm velocity). The temporal coherence
-    sums are vectorised loops too, each pixel's terms added in interferogram order. What is saved: the weight
-    array (8 bytes a value, new pages to map and zero block after block), the ``valid & todo`` mask, the
-    transposed copy of the solution, and the scalar loops."""
+    batches: the batch's values and weights are gathered (the values not used set to 0, their weight 0), then
+    solved by :func:`_wls_batch`. What is saved: the weight array (8 bytes a value, new pages to map and zero
+    block after block), the ``valid & todo`` mask, the transposed copy of the solution, and the scalar loops."""
     m, n_pix = d.shape
     n = dt.size
-    first = envelope(ref, sec, n)
+    first, start = _envelope_rows(ref, sec, n)
     top = inv_var.size - 1
     c_last = c_first + step * top
-    start = np.zeros(n + 1, np.int64)  # row i of the envelope: entries start[i] .. start[i + 1] - 1
-    for i in range(n):
-        start[i + 1] = start[i] + i - first[i] + 1
-    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
-        p0 = ch * _BATCH
-        nb = min(n_pix, p0 + _BATCH) - p0
+    batch = _batch_pixels(_BATCH, start[n] + 4 * m)
+    for ch in prange((n_pix + batch - 1) // batch):
+        p0 = ch * batch
+        p1 = min(n_pix, p0 + batch)
+        nb = p1 - p0
+        cnt = count[p0:p1]
+        todo = np.empty(nb, np.bool_)
+        _b_todo(cnt, min_count, todo)
         db = np.zeros((m, nb))
         wb = np.zeros((m, nb))
         used = np.zeros((m, nb))
-        todo = np.zeros(nb, np.bool_)
-        for q in range(nb):
-            c = count[p0 + q]
-            todo[q] = c >= min_count and c > 0
         for i in range(m):
-            for q in range(nb):
-                if valid[i, p0 + q] and todo[q]:
-                    db[i, q] = d[i, p0 + q]
-                    wb[i, q] = _lut_weight(coh[i, p0 + q], inv_var, c_first, c_last, step, eps, top)
-                    used[i, q] = 1.0
-        env = np.zeros((start[n], nb))  # the lower envelope of A^T W A, row by row
+            _b_gather_lut(d[i, p0:p1], valid[i, p0:p1], coh[i, p0:p1], todo, inv_var, c_first, c_last, step, eps,
+                          top, db[i], wb[i], used[i])
         xs = np.zeros((n + 1, nb))  # xs[0] = 0 (first date); xs[1:] holds A^T W d, then the solution
-        for k in range(m):  # _build_normal_lower, interferogram by interferogram
-            a = ref[k] - 1
-            b = sec[k] - 1
-            _b_add(env[start[b] + b - first[b]], wb[k])
-            _b_add_prod(xs[b + 1], wb[k], db[k])
-            if a >= 0:
-                _b_add(env[start[a] + a - first[a]], wb[k])
-                _b_sub(env[start[b] + a - first[b]], wb[k])
-                _b_sub_prod(xs[a + 1], wb[k], db[k])
-        tol = np.zeros(nb)  # _chol_factor: 1e-10 x the largest diagonal entry, per pixel
-        for i in range(n):
-            _b_max(tol, env[start[i] + i - first[i]])
-        for q in range(nb):
-            tol[q] = 1e-10 * tol[q]
         ok = np.ones(nb, np.bool_)
-        t = np.empty(nb)
-        for i in range(n):
-            fi = first[i]
-            for j in range(fi, i):
-                fj = first[j]
-                k0 = fi if fi > fj else fj
-                t[:] = env[start[i] + j - fi]
-                for k in range(k0, j):
-                    _b_sub_prod(t, env[start[i] + k - fi], env[start[j] + k - fj])
-                _b_div_by(t, env[start[j] + j - fj])
-                env[start[i] + j - fi] = t
-            t[:] = env[start[i] + i - fi]
-            for k in range(fi, i):
-                _b_sub_prod(t, env[start[i] + k - fi], env[start[i] + k - fi])
-            _b_sqrt_pivot(t, tol, ok)
-            env[start[i] + i - fi] = t
-        for i in range(n):  # _chol_subst: forward, L y = A^T W d
-            fi = first[i]
-            for k in range(fi, i):
-                _b_sub_prod(xs[i + 1], env[start[i] + k - fi], xs[k + 1])
-            _b_div_by(xs[i + 1], env[start[i] + i - fi])
-        for i in range(n - 1, -1, -1):  # back, L^T x = y
-            fi = first[i]
-            _b_div_by(xs[i + 1], env[start[i] + i - fi])
-            for k in range(fi, i):
-                _b_sub_prod(xs[k + 1], env[start[i] + k - fi], xs[i + 1])
-        lap = np.empty((n, n))
-        r = np.empty(n)
-        x = np.zeros(n)
-        for q in range(nb):
-            if todo[q] and not ok[q]:  # a disconnected network: the minimum-norm velocity solution
-                deficient[p0 + q] = True
-                for j in range(n):
-                    x[j] = 0.0
-                _build_normal(db, wb, q, ref, sec, lap, r)
-                _min_norm_velocity(lap, r, dt, rcond, x)
-                for j in range(n):
-                    xs[j + 1, q] = x[j]
-        for j in range(1, n + 1):  # the pixels not solved: 0, so that every residual phase below is finite
-            for q in range(nb):
-                if not todo[q]:
-                    xs[j, q] = 0.0
-        sc = np.zeros(nb)
-        ss = np.zeros(nb)
-        e = np.empty(nb)
-        for i in range(m):
-            _b_residual_phase(db[i], xs[sec[i]], xs[ref[i]], mm_to_rad, e)
-            _b_phasor_sum_used(e, used[i], sc, ss)
-        for q in range(nb):
-            if todo[q]:
-                tcoh[p0 + q] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / count[p0 + q]
+        _wls_batch(db, wb, used, todo, cnt, ref, sec, dt, first, start, mm_to_rad, rcond, True, xs, tcoh[p0:p1], ok)
+        _b_deficient(todo, ok, deficient[p0:p1])
         for j in range(n + 1):
-            for q in range(nb):
-                if todo[q]:
-                    ts[j, p0 + q] = xs[j, q]
+            _b_put_where(xs[j], todo, ts[j, p0:p1])
 
 
 @njit(parallel=True, cache=True)
 def _group_temporal_coherence(d, x, ref, sec, rows, pix, mm_to_rad, out):
     """Temporal coherence of pixels ``pix`` that share the used interferograms ``rows``.
 
-    ``d`` (M, P) mm, ``x`` (N-1, len(pix)) solution of those pixels (first date 0).
+    ``d`` (M, P) mm, ``x`` (N-1, len(pix)) solution of those pixels (first date 0). Pixels go in batches, each
+    pixel's phasors summed in the order of ``rows``.
     """
     nr = rows.size
-    for q in prange(pix.size):
-        p = pix[q]
-        sc = 0.0
-        ss = 0.0
+    n_pix = pix.size
+    batch = _batch_pixels(_BATCH, 3 * nr)
+    for ch in prange((n_pix + batch - 1) // batch):
+        q0 = ch * batch
+        nb = min(n_pix, q0 + batch) - q0
+        zero = np.zeros(nb)
+        dl = np.empty(nb)
+        sc = np.zeros(nb)
+        ss = np.zeros(nb)
         for k in range(nr):
             i = rows[k]
             a = ref[i]
             b = sec[i]
-            xb = x[b - 1, q] if b > 0 else 0.0
-            xa = x[a - 1, q] if a > 0 else 0.0
-            e = (d[i, p] - (xb - xa)) * mm_to_rad
-            ce, se = _sincos(e)
-            sc += ce
-            ss += se
-        out[p] = math.sqrt(sc * sc + ss * ss) / nr
+            _b_gather(d[i], pix, q0, dl)
+            xb = x[b - 1, q0:q0 + nb] if b > 0 else zero
+            xa = x[a - 1, q0:q0 + nb] if a > 0 else zero
+            _b_phasor_sum(dl, xb, xa, mm_to_rad, sc, ss)
+        _b_coherence(sc, ss, nr, pix, q0, out)
 
 
 @njit(parallel=True, cache=True)
@@ -746,14 +990,18 @@ def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, n
     vel = np.full(y.shape[1], np.nan)
     std = np.full(y.shape[1], np.nan)
     if sxx > 0:
-        if uses_numba(_velocity_kernel):
-            _velocity_kernel(y, tc, sxx, vel, std)
-        else:  # the numpy path (no numba, or kernels not compiled): the same bytes
-            sbas_vectorised.velocity_arrays(y, tc, sxx, vel, std)
+        _velocity_kernel(y, tc, sxx, vel, std)
     return vel.reshape(shape), std.reshape(shape)
 
 
-@njit(cache=True)
+def _velocity_sums_np(yj, tcj, ok, sy, sty):
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok &= yj - yj == 0.0
+        sy += yj
+        sty += tcj * yj
+
+
+@_batch_loop(_velocity_sums_np)
 def _b_velocity_sums(yj, tcj, ok, sy, sty):
     for p in range(yj.size):
         v = yj[p]
@@ -762,11 +1010,32 @@ def _b_velocity_sums(yj, tcj, ok, sy, sty):
         sty[p] += tcj * v
 
 
-@njit(cache=True)
+def _velocity_rss_np(yj, tcj, ybar, b, rss):
+    with np.errstate(invalid="ignore", over="ignore"):
+        r = yj - ybar - tcj * b
+        rss += r * r
+
+
+@_batch_loop(_velocity_rss_np)
 def _b_velocity_rss(yj, tcj, ybar, b, rss):
     for p in range(yj.size):
         r = yj[p] - ybar[p] - tcj * b[p]
         rss[p] += r * r
+
+
+def _velocity_out_np(ok, b, rss, n, sxx, vel, std):
+    vel[ok] = b[ok]
+    if n > 2:
+        std[ok] = np.sqrt(rss[ok] / (n - 2) / sxx)
+
+
+@_batch_loop(_velocity_out_np, inline="always")
+def _b_velocity_out(ok, b, rss, n, sxx, vel, std):
+    for q in range(ok.size):
+        if ok[q]:
+            vel[q] = b[q]
+            if n > 2:
+                std[q] = math.sqrt(rss[q] / (n - 2) / sxx)
 
 
 @njit(parallel=True, cache=True)
@@ -776,9 +1045,10 @@ def _velocity_kernel(y, tc, sxx, vel, std):
     Chunks of pixels in parallel, each date a vectorised loop over the chunk; per pixel the sums
     run over the dates in order (the bits of a pixel-by-pixel loop)."""
     n, n_pix = y.shape
-    for ch in prange((n_pix + _CHUNK - 1) // _CHUNK):
-        p0 = ch * _CHUNK
-        p1 = min(n_pix, p0 + _CHUNK)
+    chunk = _batch_pixels(_CHUNK, 6)
+    for ch in prange((n_pix + chunk - 1) // chunk):
+        p0 = ch * chunk
+        p1 = min(n_pix, p0 + chunk)
         k = p1 - p0
         ok = np.ones(k, np.bool_)
         sy = np.zeros(k)
@@ -791,11 +1061,7 @@ def _velocity_kernel(y, tc, sxx, vel, std):
         if n > 2:
             for j in range(n):
                 _b_velocity_rss(y[j, p0:p1], tc[j], ybar, b, rss)
-        for q in range(k):
-            if ok[q]:
-                vel[p0 + q] = b[q]
-                if n > 2:
-                    std[p0 + q] = math.sqrt(rss[q] / (n - 2) / sxx)
+        _b_velocity_out(ok, b, rss, n, sxx, vel[p0:p1], std[p0:p1])
 
 
 # --------------------------------------------------------------------------- solver
@@ -955,9 +1221,8 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            solve = wls_variance_kernel if uses_numba(wls_variance_kernel) else sbas_vectorised.wls_variance_arrays
-            solve(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref, self._sec, self._dt,
-                  self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
+            wls_variance_kernel(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref,
+                                self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
@@ -994,22 +1259,19 @@ class SbasSolver:
                 groups.append((np.packbits(np.ones(m, bool)).tobytes(), full))
             else:
                 small.append(full)
-        compiled = uses_numba(_solve_shared_factor)  # else the numpy path (numpy twins: the same bytes)
-        shared = _solve_shared_factor if compiled else sbas_vectorised.solve_shared_factor
         deficient = []  # (key, pixels) whose network is disconnected: solved by their pattern's operator
         for key, pix in groups:
             rows = np.flatnonzero(valid[:, pix[0]])
             fac = self._pattern_factor(key, rows)
             if fac is not None:
-                shared(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad, ts, tcoh)
+                _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad, ts, tcoh)
             else:
                 deficient.append((key, pix))
         rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
             w = valid[:, rest].astype(np.float64)
-            wls = wls_kernel if uses_numba(wls_kernel) else sbas_vectorised.wls_arrays
-            t, tc, _, df = wls(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt, self.min_count,
-                               self._mm_to_rad, self.rcond, False)
+            t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
+                                      self.min_count, self._mm_to_rad, self.rcond, False)
             ts[:, rest] = t.T
             tcoh[rest] = tc
             if df.any():
@@ -1031,8 +1293,7 @@ class SbasSolver:
                 x[:] = columnwise_matmul(op, d[rows][:, pix])
             ts[0, pix] = 0.0
             ts[1:, pix] = x
-            coherence = _group_temporal_coherence if compiled else sbas_vectorised.group_temporal_coherence
-            coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
+            _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
             disc[pix] = True
 
 

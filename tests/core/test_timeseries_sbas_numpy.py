@@ -1,14 +1,15 @@
-"""SBAS's numpy path (``sbas_vectorised``: the pixels on an array axis, taken by a run whose kernels are not compiled
-and without numba) gives the compiled kernels' bytes: every output of the solver, unweighted (shared factors, the
-per-pixel solve, the pattern operator of disconnected pixels) and variance-weighted, with NaN pixels, pixels with
-too few interferograms and disconnected networks, in two block layouts and small numpy tiles."""
+"""SBAS's numpy path (the kernels run as Python with their batch loops as numpy operations over wide batches, taken
+by a run whose kernels are not compiled and without numba) gives the compiled kernels' bytes: every output of the
+solver, unweighted (shared factors, the per-pixel solve, the pattern operator of disconnected pixels) and
+variance-weighted, with NaN pixels, pixels with too few interferograms and disconnected networks, in two block
+layouts and small numpy batches."""
 
 import numpy as np
 import pytest
 from testutils_timeseries import sbas_dates, sbas_pairs
 
 from insar_geohazards.algorithms import _numba, kernel_families
-from insar_geohazards.algorithms.timeseries import sbas, sbas_vectorised
+from insar_geohazards.algorithms.timeseries import sbas
 from insar_geohazards.algorithms.timeseries.network import build_network
 from insar_geohazards.algorithms.timeseries.sbas import SbasSolver
 
@@ -78,23 +79,11 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
     assert np.isnan(compiled[1][1]).all() and (compiled[4][1] < 8).all()  # too few interferograms
     assert compiled[5].reshape(-1)[60:90].all() and compiled[5].sum() >= 40  # disconnected networks
     assert np.isfinite(compiled[0].reshape(net.n_dates, -1)[:, 60:90]).all()  # solved by the minimum norm
-    called = set()
-
-    def spy(name, func):
-        def run(*args):
-            called.add(name)
-            return func(*args)
-        return run
-
-    for name in ("velocity_arrays", "solve_shared_factor", "group_temporal_coherence", "wls_arrays",
-                 "wls_variance_arrays"):
-        monkeypatch.setattr(sbas_vectorised, name, spy(name, getattr(sbas_vectorised, name)))
     with _numba.python_kernels(FAMILY.modules()):
+        twin = _numba._python_twin(sbas._solve_shared_factor)
+        assert twin.__globals__["_b_sub_scaled"] is sbas._sub_prod_np  # the batch loops as numpy operations
         whole = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=c))
-        expected = {"velocity_arrays"} | ({"wls_variance_arrays"} if kw.get("weighting") else
-                                          {"group_temporal_coherence"})
-        assert expected <= called  # the numpy twins ran, not the kernels as Python
-        monkeypatch.setattr(sbas_vectorised, "CHUNK_PIXELS", 7)
+        monkeypatch.setattr(sbas, "NUMPY_BATCH_PIXELS", 7)
         blocks = _blocks(SbasSolver(net, **kw), ifg, c, 5)
     _same_bytes(compiled, whole)
     _same_bytes(compiled, blocks)
@@ -102,7 +91,7 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
 
 @needs_numba
 @pytest.mark.parametrize("min_norm", [True, False])
-def test_wls_arrays_give_the_wls_kernels_bytes(stack, min_norm):
+def test_wls_kernel_numpy_path_gives_the_compiled_bytes(stack, min_norm):
     """The per-pixel weighted solve with its own weights, with and without the minimum-norm solution."""
     net, ifg, coh = stack
     d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
@@ -111,12 +100,13 @@ def test_wls_arrays_give_the_wls_kernels_bytes(stack, min_norm):
     args = (d, w, net.ref_index, net.sec_index, net.interval_years, 8, 0.5, 1e-5, min_norm)
     compiled = sbas.wls_kernel(*args)
     assert compiled[3].sum() >= 40
-    _same_bytes(compiled, sbas_vectorised.wls_arrays(*args))
+    with _numba.python_kernels(FAMILY.modules()):
+        _same_bytes(compiled, sbas.wls_kernel(*args))
 
 
 def test_sincos_is_the_kernels_and_close_to_libm():
     x = np.concatenate([np.linspace(-40.0, 40.0, 2001), [0.0, -0.0, np.pi, -np.pi, 1e-9, 1e3]])
-    c, s = sbas_vectorised.sincos(x)
+    c, s = sbas._sincos_np(x)
     np.testing.assert_allclose(c, np.cos(x), atol=2e-15 * 1e3)
     np.testing.assert_allclose(s, np.sin(x), atol=2e-15 * 1e3)
     np.testing.assert_allclose(c[:2001], np.cos(x[:2001]), atol=2e-15)

@@ -134,7 +134,8 @@ def test_each_tools_estimate_sums_its_declared_rows_over_exactly_the_families_it
             assert plan.compile_s == pytest.approx(expected), entry
             fb = recording_feedback()
             compilation.announce_compilation(alg.KERNELS, fb, plan)
-            assert f"once per machine, ~{max(1, round(expected))} s)" in fb.text, (entry, fb.text)
+            if expected > 0:  # a family with nothing to compile (numpy only) has no estimate to give
+                assert f"once per machine, ~{max(1, round(expected))} s)" in fb.text, (entry, fb.text)
             assert (f"Compile cost row {entry}." in fb.text) == bool(entry), (entry, fb.text)
 
 
@@ -202,7 +203,8 @@ def test_the_shipped_table_names_every_family_with_measured_costs():
     assert table.get("families"), "algorithms/compile_costs.json is missing: run benchmarks/compile/measure.py"
     assert set(table["families"]) == set(kernel_families.BY_NAME)
     for name, row in table["families"].items():
-        assert row["compile_cpu_s"] > 0 and row["kernels"] > 0, name
+        # a family whose code is numpy only (the closure sums) compiles nothing: both columns 0
+        assert (row["compile_cpu_s"] > 0 and row["kernels"] > 0) or row["kernels"] == row["compile_cpu_s"] == 0, name
         assert row["numpy_cpu_s_per_mb"] >= 0 and row["numba_cpu_s_per_mb"] >= 0, name
 
 
