@@ -45,13 +45,18 @@ def run_json(alg: str, params) -> dict:
     """``qgis_process --json run`` and its results. ``alg`` may omit the ``geohazard:`` prefix;
     ``params`` is a dict (list values repeat the key, as qgis_process expects for multiple
     inputs) or a sequence of ready ``KEY=value`` strings."""
+    return results(qgis_process(*_json_run_line(alg, params)))
+
+
+def _json_run_line(alg: str, params) -> list:
+    """The arguments of ``qgis_process --json run ALG -- KEY=value ...`` (a list value repeats its key)."""
     if ":" not in alg:
         alg = f"geohazard:{alg}"
     if isinstance(params, dict):
         args = [f"{k}={item}" for k, v in params.items() for item in (v if isinstance(v, (list, tuple)) else [v])]
     else:
         args = list(params)
-    return results(qgis_process("--json", "run", alg, "--", *args))
+    return ["--json", "run", alg, "--", *args]
 
 
 class _Log:
@@ -130,10 +135,4 @@ def in_app(*args) -> subprocess.CompletedProcess:
 
 def in_app_json(alg: str, params) -> dict:
     """:func:`run_json` in this test process's QGIS (:func:`in_app`): the same strings, the same results."""
-    if ":" not in alg:
-        alg = f"geohazard:{alg}"
-    if isinstance(params, dict):
-        args = [f"{k}={item}" for k, v in params.items() for item in (v if isinstance(v, (list, tuple)) else [v])]
-    else:
-        args = list(params)
-    return results(in_app("--json", "run", alg, "--", *args))
+    return results(in_app(*_json_run_line(alg, params)))
