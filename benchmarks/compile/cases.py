@@ -9,4 +9,8 @@ CASES = [
          peer="none", table=None,
          run='NUMBA_CACHE_DIR="$OUT/cache" PYTHONPATH="$BUILD/plugins" /usr/bin/time -v "$PY" -m '
              'insar_geohazards.warm_kernels --jobs 2'),
+    dict(name="sbas_paths", measures="SBAS's solver core, 128 x 1000 px x 202 interferograms: compiled and on its "
+         "numpy path (the kernels as Python), unweighted and variance-weighted, best of 3 and the outputs' digest",
+         peer="none: the two paths of one source", table=None,
+         run='for m in numba numpy; do for w in no var; do "$PY" "$HERE/sbas_paths.py" $m $w 128 3; done; done'),
 ]

@@ -23,7 +23,7 @@ closure = lazy_module("....algorithms.corrections.closure", __package__)
 
 @tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure",
       tags="unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS",
-      main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
+      main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), page="corrections",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
 class UnwrapClosureCorrection(StackAlgorithm):
     MAX_CYCLES = "MAX_CYCLES"
