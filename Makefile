@@ -81,9 +81,11 @@ package:
 generate:
 	$(PY) scripts/generate/generate.py
 
+# ruff in a venv of its own, outside the working tree (a venv's sources are not the project's to read or search)
+LINT_VENV ?= $(HOME)/.cache/insar-geohazards/venv-lint
 lint:
-	@[ -x .build/venv-lint/bin/ruff ] || { $(PY) -m venv .build/venv-lint && .build/venv-lint/bin/pip install -q ruff; }
-	.build/venv-lint/bin/ruff check .
+	@[ -x $(LINT_VENV)/bin/ruff ] || { $(PY) -m venv $(LINT_VENV) && $(LINT_VENV)/bin/pip install -q ruff; }
+	$(LINT_VENV)/bin/ruff check .
 
 # Repeated code as docs/architecture.md counts it: `duplicates` over the tracked files less the generated modules
 # (and the folders named in SKIP).
