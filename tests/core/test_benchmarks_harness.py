@@ -124,7 +124,7 @@ def test_no_page_cites_a_benchmark_script_that_is_gone():
     docs = os.path.join(ROOT, "docs")
     pages = [os.path.join(docs, n) for n in os.listdir(docs) if n.endswith(".md")]
     missing = set()
-    for page in pages + [os.path.join(ROOT, "BENCHMARKS.md")]:
+    for page in pages + [os.path.join(ROOT, "BENCHMARKS.md"), os.path.join(BENCH, "README.md")]:
         text = open(page, encoding="utf-8").read()
         for cited in re.findall(r"`(?:benchmarks/)?([\w/.-]*?[\w-]+\.py)(?![\w.])[^`]*`", text):
             folder, name = os.path.split(cited)
@@ -141,7 +141,7 @@ def test_every_make_bench_command_names_a_family_and_its_case():
     cases (a case measured as part of another runs that one)."""
     docs = os.path.join(ROOT, "docs")
     pages = [os.path.join(docs, n) for n in os.listdir(docs) if n.endswith(".md")]
-    pages.append(os.path.join(ROOT, "BENCHMARKS.md"))
+    pages += [os.path.join(ROOT, "BENCHMARKS.md"), os.path.join(BENCH, "README.md")]
     fams = run.families()
     wrong = set()
     for page in pages:
