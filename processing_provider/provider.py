@@ -25,7 +25,7 @@ from ..fileio.timeseries.stacks import filter_stack_files
 from . import model_checks, tools
 from .inputs.declare import PathList, QuietRaster
 from .inputs.guard import missing_file_problem, range_problem
-from .tools._base import GROUPS, PROVIDER_ICON, GeohazardAlgorithm, help_url, run_title
+from .tools._base import GROUPS, PROVIDER_ICON, GeohazardAlgorithm, help_url, listing_tools, run_title
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
@@ -374,13 +374,15 @@ class GeohazardProvider(QgsProcessingProvider):
             return
         QgsApplication.processingRegistry().providerAdded.disconnect(self._registered)
         self._models_ready = True
-        for model in model_algorithms():
-            self.addAlgorithm(model)
+        with listing_tools():
+            for model in model_algorithms():
+                self.addAlgorithm(model)
         self.algorithmsLoaded.emit()
 
     def loadAlgorithms(self) -> None:
-        for cls in algorithm_classes():
-            self.addAlgorithm(cls())
-        if getattr(self, "_models_ready", True):
-            for model in model_algorithms():
-                self.addAlgorithm(model)
+        with listing_tools():  # the shipped models create their steps' tools too
+            for cls in algorithm_classes():
+                self.addAlgorithm(cls())
+            if getattr(self, "_models_ready", True):
+                for model in model_algorithms():
+                    self.addAlgorithm(model)

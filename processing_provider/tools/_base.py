@@ -51,6 +51,7 @@ tunes the guard with class attributes:
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 
@@ -195,6 +196,23 @@ def run_title(alg, parameters, context) -> str:
         if name:
             break
     return f"{alg.displayName()}: {name}" if name else alg.displayName()
+
+
+#: Set while the provider lists its tools at the plugin's start: a help text built on first read (a LazyText, which
+#: imports core modules) stays unbuilt then, and the parameters of the instances created later (the dialog's, a run's)
+#: get their part of it.
+_LISTING = False
+
+
+@contextlib.contextmanager
+def listing_tools():
+    """While the provider adds its tools: leave help texts built on first read unbuilt."""
+    global _LISTING
+    before, _LISTING = _LISTING, True
+    try:
+        yield
+    finally:
+        _LISTING = before
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -392,7 +410,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         the parameter's help (its tooltip) taken from the tool's help (:func:`..inputs.declare.parameter_help`); a
         parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
         definition.setDescription(self.tr(definition.description()))
-        text = inspect.getattr_static(type(self), "HELP", "")  # a LazyText stays unbuilt at the plugin's start
+        text = inspect.getattr_static(type(self), "HELP", "")
+        if not isinstance(text, str) and not _LISTING:
+            text = self.HELP  # a LazyText: built for the instances a dialog or a run creates, not at the listing
         if isinstance(text, str) and not definition.help():
             definition.setHelp(declare.parameter_help(text, definition.name(), definition.description()))
         ok = True
