@@ -112,23 +112,6 @@ def warm_sbas(scale: int = 1) -> int:
     return ifg.nbytes + coh.nbytes
 
 
-def warm_ground_reference(scale: int = 1) -> int:
-    from .corrections.closure import network_triplets
-    from .timeseries.ground_reference import closure_offsets, ground_sums_block
-
-    rng = np.random.default_rng(2)
-    net = _network(8)
-    tri = network_triplets(net.pairs)
-    ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))
-    ifg[1, 2, :4] = np.nan
-    span = np.array([(b - a).days / 365.25 for a, b in net.pairs])
-    table = tri.index
-    offsets = closure_offsets(ifg, table)
-    for off in (None, offsets):
-        ground_sums_block(ifg, span_years=span, triplets=table, offsets=off)
-    return ifg.nbytes
-
-
 def warm_reference(scale: int = 1) -> int:
     from .corrections.reference import reference_sums_block
 
@@ -383,7 +366,6 @@ def warm_egms_tiles(scale: int = 1) -> int:
 #: most used first: the order of the warm-up
 FAMILIES = (
     Family("sbas", ("timeseries.sbas",), warm_sbas),
-    Family("ground_reference", ("timeseries.ground_reference",), warm_ground_reference),
     Family("closure", ("corrections.closure",), warm_closure),
     Family("reference", ("corrections.reference",), warm_reference),
     Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),

@@ -34,7 +34,6 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import njit, prange
 from ..errors import GeohazardError
 
 #: Fewest pixels an area of consistent ground needs to be taken as one.
@@ -108,45 +107,43 @@ def ground_sums_block(ifg_mm: np.ndarray, *, span_years: np.ndarray, triplets: n
     x = np.ascontiguousarray(d.reshape(d.shape[0], -1))
     sums = np.zeros((3, x.shape[1]))
     n = np.zeros(x.shape[1], np.int32)
-    _ground_sums_kernel(x, np.ascontiguousarray(span_years, np.float64), tri, off, sums, n)
+    _ground_sums(x, np.ascontiguousarray(span_years, np.float64), tri, off, sums, n)
     shape = d.shape[1:]
     return {"sdt": sums[0].reshape(shape), "dt2": sums[1].reshape(shape), "loop_ss": sums[2].reshape(shape),
             "loop_n": n.reshape(shape)}
 
 
-@njit(parallel=True)
-def _ground_sums_kernel(x, dt, idx, off, sums, n):
+#: Pixels summed at once: long enough vectors that numpy's per-call cost stays small, short enough that the rows of
+#: a chunk stay in cache across the triplets (65,536 pixels: the fastest on a 1 Mpx x 202-interferogram stack).
+CHUNK_PX = 65536
+
+
+def _ground_sums(x, dt, idx, off, sums, n):
     """Per pixel ``p`` of ``x`` ``(M, P)``: ``sums[0, p] = sum_i dt_i x_i``, ``sums[1, p] = sum_i dt_i^2`` over the
     finite ``x_i``; ``sums[2, p] = sum_t c_t^2`` and ``n[p]`` = the number of triplets with a finite closure
-    ``c_t = x[ij] + x[jk] - x[ik] - off[t]``. Each sum is taken in the interferograms' (triplets') order: the same
-    bits for any block layout or thread count."""
-    m = x.shape[0]
-    n_t = idx.shape[0]
+    ``c_t = x[ij] + x[jk] - x[ik] - off[t]``. Each sum is taken in the interferograms' (triplets') order, one
+    interferogram (triplet) at a time over a chunk of pixels: the same bits for any block layout."""
     n_p = x.shape[1]
-    chunk = 512  # pixels a thread takes at once: the rows it reads of them stay in cache
-    for ch in prange((n_p + chunk - 1) // chunk):
-        p0 = ch * chunk
-        p1 = min(n_p, p0 + chunk)
-        for p in range(p0, p1):
-            sums[0, p] = 0.0
-            sums[1, p] = 0.0
-            sums[2, p] = 0.0
-            n[p] = 0
-        for i in range(m):
-            w = dt[i]
-            for p in range(p0, p1):
-                v = x[i, p]
-                if np.isfinite(v):
-                    sums[0, p] += w * v
-                    sums[1, p] += w * w
-        for t in range(n_t):
-            a, b, e = idx[t, 0], idx[t, 1], idx[t, 2]
-            o = off[t]
-            for p in range(p0, p1):
-                c = x[a, p] + x[b, p] - x[e, p] - o
-                if np.isfinite(c):
-                    sums[2, p] += c * c
-                    n[p] += 1
+    sums[:] = 0.0
+    n[:] = 0
+    for p0 in range(0, n_p, CHUNK_PX):
+        xs = x[:, p0:p0 + CHUNK_PX]
+        s, cnt = sums[:, p0:p0 + CHUNK_PX], n[p0:p0 + CHUNK_PX]
+        finite = np.isfinite(xs)
+        for i in range(x.shape[0]):
+            np.add(s[0], dt[i] * xs[i], out=s[0], where=finite[i])
+            np.add(s[1], dt[i] * dt[i], out=s[1], where=finite[i])
+        c = np.empty(xs.shape[1])
+        ok = np.empty(xs.shape[1], bool)
+        for t in range(idx.shape[0]):
+            a, b, e = idx[t]
+            np.add(xs[a], xs[b], out=c)
+            np.subtract(c, xs[e], out=c)
+            np.subtract(c, off[t], out=c)
+            np.isfinite(c, out=ok)
+            np.multiply(c, c, out=c)
+            np.add(s[2], c, out=s[2], where=ok)
+            cnt += ok
 
 
 def _mode(values: np.ndarray) -> tuple[float, float]:

@@ -201,6 +201,7 @@ def ours_timed(stack_dir, meta, out_dir, env):
              "block_pass_s": end - seen["Reference pixel"], "finish_s": seen["Results"] - end,
              "exit_s": res["wall_s"] - seen["Results"]}
     res["parts"] = {k: round(v, 3) for k, v in parts.items()}
+    res["kernel_lines"] = [ln.strip() for ln in text.splitlines() if re.search(r"ompil|kernel|numpy", ln)][:8]
     m = re.search(r"totals read ([\d.]+) s, compute ([\d.]+) s, write ([\d.]+) s", text)
     if m:
         res["block_stages_s"] = {"read": float(m.group(1)), "compute": float(m.group(2)),
@@ -360,7 +361,7 @@ def first_main():
     cold = ours_timed(stack_dir, meta, out_dir, env)
 
     def background():
-        logs = glob.glob(os.path.join(cache, "**", ".geohazard-background.log"), recursive=True)
+        logs = [os.path.join(d, f) for d, _, fs in os.walk(cache) for f in fs if f == ".geohazard-background.log"]
         text = "".join(open(p, encoding="utf-8", errors="replace").read() for p in logs)
         return text, [float(m) for m in re.findall(r"kernels compiled, ([\d.]+) CPU-s", text)]
 

@@ -131,11 +131,13 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "numpy"
     elif policy == "always":
         mode = "compile"
+    elif policy == "wait":
+        mode = "background"  # always the compiled kernels, waited for
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         mode = "numpy"
-    elif policy != "wait" and work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
+    elif work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
         mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
-    elif policy == "wait" or any(compiling_elsewhere(f) for f in families):
+    elif any(compiling_elsewhere(f) for f in families):
         mode = "background"  # join the desktop's warm-up or another run's compile
     else:
         mode = "compile"  # the run's own kernels compile here: a fraction of the family's whole warm-up

@@ -96,8 +96,9 @@ def test_no_consistent_ground_is_a_warning_and_no_data_everywhere_an_error():
         choose_ground_reference(count - 1, net.n_pairs, wavelength_mm=LAMBDA_MM, **_sums(net, ifg))
 
 
-def test_the_kernel_gives_the_bits_of_its_python_form():
-    """The compiled kernel (numba, several threads) and its Python form sum in the same order: the same bits."""
+def test_the_sums_are_those_of_a_pixel_by_pixel_loop_bit_for_bit(monkeypatch):
+    """The sums, taken one interferogram (triplet) at a time over chunks of pixels, give the bits of a plain loop
+    over each pixel in the interferograms' (triplets') order, whatever the chunk."""
     from insar_geohazards.algorithms.timeseries import ground_reference as g
 
     net, ifg, _, _ = _scene()
@@ -106,12 +107,22 @@ def test_the_kernel_gives_the_bits_of_its_python_form():
     tri = np.ascontiguousarray(network_triplets(net.pairs).index)
     off = closure_offsets(ifg[:, ::5], tri)
     dt = np.asarray(net.temporal_baseline_days / 365.25, np.float64)
-    out = []
-    for kernel in (g._ground_sums_kernel, getattr(g._ground_sums_kernel, "py_func", g._ground_sums_kernel)):
-        sums, n = np.zeros((3, x.shape[1])), np.zeros(x.shape[1], np.int32)
-        kernel(x, dt, tri, off, sums, n)
-        out.append((sums, n))
-    assert out[0][0].tobytes() == out[1][0].tobytes() and out[0][1].tobytes() == out[1][1].tobytes()
+    want, want_n = np.zeros((3, x.shape[1])), np.zeros(x.shape[1], np.int32)
+    for p in range(x.shape[1]):
+        for i in range(x.shape[0]):
+            if np.isfinite(x[i, p]):
+                want[0, p] += dt[i] * x[i, p]
+                want[1, p] += dt[i] * dt[i]
+        for t, (a, b, e) in enumerate(tri):
+            c = x[a, p] + x[b, p] - x[e, p] - off[t]
+            if np.isfinite(c):
+                want[2, p] += c * c
+                want_n[p] += 1
+    for chunk in (g.CHUNK_PX, 7):
+        monkeypatch.setattr(g, "CHUNK_PX", chunk)
+        sums, n = np.full((3, x.shape[1]), 9.0), np.full(x.shape[1], 9, np.int32)
+        g._ground_sums(x, dt, tri, off, sums, n)
+        assert sums.tobytes() == want.tobytes() and n.tobytes() == want_n.tobytes(), chunk
 
 
 def test_candidates_and_a_stable_area():

@@ -16,11 +16,12 @@ from testutils import read_array, recording_feedback
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TABLE = {"families": {"sbas": {"compile_cpu_s": 14.0, "numpy_cpu_s_per_mb": 2.0, "numpy_cpu_s_small": 0.1,
                                "numba_cpu_s_per_mb": 0.1},
-                      "ground_reference": {"compile_cpu_s": 1.5, "numpy_cpu_s_per_mb": 0.5, "numpy_cpu_s_small": 0.0,
-                                           "numba_cpu_s_per_mb": 0.05},
+                      "distortion": {"compile_cpu_s": 1.5, "numpy_cpu_s_per_mb": 0.5, "numpy_cpu_s_small": 0.0,
+                                     "numba_cpu_s_per_mb": 0.05},
                       "okada": {"compile_cpu_s": 30.0, "numpy_cpu_s_per_mb": 1.0, "numpy_cpu_s_small": 0.0,
                                 "numba_cpu_s_per_mb": 0.1}}}
-SBAS = ("timeseries.sbas", "timeseries.ground_reference")
+#: a run of two kernel families (of two tools in fact: the plan takes whatever modules a run lists)
+SBAS = ("timeseries.sbas", "geometry.distortion")
 
 
 @pytest.fixture
@@ -38,8 +39,8 @@ def cold(monkeypatch):
 #: SBAS's rates as measured (numpy within 1.5x of numba) and the closure's (both about free)
 AS_FAST = {"families": {"sbas": {"compile_cpu_s": 14.3, "numpy_cpu_s_per_mb": 0.011, "numba_cpu_s_per_mb": 0.0075},
                         "closure": {"compile_cpu_s": 0.8, "numpy_cpu_s_per_mb": 0.001, "numba_cpu_s_per_mb": 0.0},
-                        "ground_reference": {"compile_cpu_s": 0.3, "numpy_cpu_s_per_mb": 0.604,
-                                             "numba_cpu_s_per_mb": 0.0}}}
+                        "distortion": {"compile_cpu_s": 10.7, "numpy_cpu_s_per_mb": 34.7,
+                                       "numba_cpu_s_per_mb": 0.139}}}
 
 
 def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_run_small(qgis_app, cold):
@@ -52,7 +53,7 @@ def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_ru
     # (the desktop's warm-up, another run's)
     for size in (2**20, 10 * 2**20, None):
         plan = plan_compilation(SBAS, size, TABLE)
-        assert plan.mode == "compile" and [f.name for f in plan.families] == ["sbas", "ground_reference"]
+        assert plan.mode == "compile" and [f.name for f in plan.families] == ["sbas", "distortion"]
         assert plan.compile_s == pytest.approx(15.5)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(compilation, "compiling_elsewhere", lambda family: family.name == "sbas")
@@ -68,9 +69,9 @@ def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_ru
     # numpy as fast as compiled (within 1.5x per MB): the numpy form now, for every family of the run
     assert plan_compilation(("timeseries.sbas",), 10 * 2**30, AS_FAST).mode == "numpy"
     assert plan_compilation(("corrections.closure",), None, AS_FAST).mode == "numpy"
-    assert plan_compilation(SBAS, 10 * 2**20, AS_FAST).mode == "compile"  # the ground reference's numpy is not
+    assert plan_compilation(SBAS, 10 * 2**20, AS_FAST).mode == "compile"  # the distortion's numpy is not
     # the tool's own measured row replaces the families' whole warm-ups in the estimate
-    rows = {**TABLE, "tools": {"sbasinversion:nocoherence": {"sbas": 1.9, "ground_reference": 0.1}}}
+    rows = {**TABLE, "tools": {"sbasinversion:nocoherence": {"sbas": 1.9, "distortion": 0.1}}}
     own = plan_compilation(SBAS, 2**20, rows, entry="sbasinversion:nocoherence")
     assert own.mode == "compile" and own.compile_s == pytest.approx(2.0)
     assert plan_compilation(SBAS, 2**20, rows, entry="sbasinversion").compile_s == pytest.approx(15.5)  # no row
@@ -185,13 +186,13 @@ def test_a_family_already_compiled_is_left_out_of_the_estimate(qgis_app, monkeyp
     monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
     monkeypatch.setattr(kernel_families, "family_ready", lambda family: False)
     monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["some.kernel"])
-    # the SBAS family compiled (the warm-up ran it), the ground reference's not
+    # the SBAS family compiled (the warm-up ran it), the distortion's not
     monkeypatch.setattr(_numba, "first_compilation",
                         lambda modules: not any(m.__name__.endswith("timeseries.sbas") for m in modules))
     plan = plan_compilation(SBAS, None, TABLE)
-    assert [f.name for f in plan.families] == ["ground_reference"] and plan.compile_s == pytest.approx(1.5)
+    assert [f.name for f in plan.families] == ["distortion"] and plan.compile_s == pytest.approx(1.5)
     # a tool's own row: its cost of the family still to compile only
-    rows = {**TABLE, "tools": {"sbasinversion": {"sbas": 9.0, "ground_reference": 0.25}}}
+    rows = {**TABLE, "tools": {"sbasinversion": {"sbas": 9.0, "distortion": 0.25}}}
     plan = plan_compilation(SBAS, None, rows, entry="sbasinversion")
     assert plan.compile_s == pytest.approx(0.25) and plan.entry == "sbasinversion" and plan.measured
 
@@ -336,15 +337,18 @@ def test_a_cold_run_waits_for_the_background_compile_compiles_nothing_itself_and
         return {"INTERFEROGRAMS": files, "COHERENCE": coh, "WEIGHTING": 1,
                 "OUTPUT_TIMESERIES": str(tmp_path / f"ts_{tag}.tif"), "OUTPUT_VELOCITY": str(tmp_path / f"v_{tag}.tif")}
 
-    # an empty numba cache: a first run on this machine. A run this small runs as numpy by default while the
-    # compile goes on behind it (tested below); told to wait, it waits for the background compile
+    # an empty numba cache: a first run on this machine. SBAS runs as numpy by default while the compile goes on
+    # behind it (tested below); told to wait, it waits for the background compile
     cold = _run_cold(tmp_path, params("cold"), INSAR_GEOHAZARDS_COMPILE="wait")
     assert "compiling them in the background" in cold["log"] and "Kernels ready" in cold["log"], cold["log"]
     assert cold["compiled"] == [], cold["compiled"]  # not one kernel compiled in the run, not even a helper
     again = _run_cold(tmp_path, params("again"))  # the same cache: ready, nothing said, nothing compiled
     small = _run_cold(tmp_path / "small", params("small"))  # another empty cache, the default policy: as numpy
     _stop_background_compiles(tmp_path / "small")  # its compile behind it proves nothing more here: CPU for others
-    assert "this run runs them as numpy (a small run" in small["log"] and small["compiled"] == [], small["log"]
+    # (SBAS's numpy form is measured as fast as its compiled one: any size runs as numpy; a small run of a family
+    # whose numpy form is slower does too, test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast...)
+    assert "this run runs them as numpy (their numpy form is measured as fast" in small["log"], small["log"]
+    assert small["compiled"] == [], small["log"]
     assert "background" not in again["log"] and again["compiled"] == [], again
     run_alg("sbasinversion", params("numba"))  # this process: the kernels compiled or loaded from the cache
     for name in ("ts", "v"):
@@ -373,7 +377,7 @@ def test_a_warmed_family_is_ready_though_its_inner_helpers_have_no_cache_entry(q
     from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
 
     monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
-    for name in ("sbas", "ground_reference"):
+    for name in ("sbas", "distortion"):
         kernel_families.BY_NAME[name].warm(1)  # compiled, or loaded from the cache the test runner warmed
     # as where the helpers were never called from Python: kernels without a cache entry of their own
     real = _numba.kernels_to_compile

@@ -69,7 +69,7 @@ def test_numba_started_beside_the_checks_leaves_no_thread_and_same_outputs(tmp_p
     lines, out = _run(tmp_path, "early", True)
     assert lines[0].startswith("refused: ") and "20200113_20200125_unw.tif has 5 rows x 4 columns" in lines[0], lines
     assert lines[1] == "threads left: 0"
-    assert lines[2] == "started for: timeseries.sbas,timeseries.ground_reference", lines
+    assert lines[2] == "started for: timeseries.sbas", lines
     assert lines[3] == "threads left: 0"
     lines_late, out_late = _run(tmp_path, "late", False)
     assert lines_late[0] == lines[0]

@@ -25,7 +25,7 @@ SBAS_WEIGHTING = WEIGHTING + ["Phase variance from COHERENCE"]
 @tool("sbasinversion", "SBAS / ISBAS time series inversion",
       tags=("SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,interferogram,"
             "unwrapped,MintPy,ground motion"),
-      main=("OUTPUT_VELOCITY", ids.OUTPUT_POINTS), kernels=("timeseries.sbas", "timeseries.ground_reference"),
+      main=("OUTPUT_VELOCITY", ids.OUTPUT_POINTS), kernels=("timeseries.sbas",),
       page="timeseries",
       former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
 class SbasInversion(StackAlgorithm):

@@ -24,7 +24,7 @@ stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__
 
 @tool("stackingvelocity", "Stacking velocity (weighted rate stacking)",
       tags="stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
-      main=("OUTPUT_VELOCITY",), kernels=("timeseries.ground_reference",), page="timeseries", engine=True)
+      main=("OUTPUT_VELOCITY",), page="timeseries", engine=True)
 class StackingVelocity(StackAlgorithm):
     OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
     OUTPUT_VELOCITY_STD = "OUTPUT_VELOCITY_STD"
