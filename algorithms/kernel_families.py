@@ -21,6 +21,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from .corrections.closure import network_triplets
 from .geometry.los import los_unit_vector
 from .optional import install_line
 from .timeseries.network import build_network
@@ -113,7 +114,6 @@ def warm_sbas(scale: int = 1) -> int:
 
 
 def warm_ground_reference(scale: int = 1) -> int:
-    from .corrections.closure import network_triplets
     from .timeseries.ground_reference import closure_offsets, ground_sums_block
 
     rng = np.random.default_rng(2)
@@ -184,22 +184,6 @@ def warm_okada(scale: int = 1) -> int:
     # the work as the grid tools count it (:class:`OutputWork`): one displacement and four stress evaluations
     # (two receivers at two depths) per pixel and source plane
     return OKADA_BYTES * rows * cols * len(table) * (1 + 2 * 2)
-
-
-def warm_closure(scale: int = 1) -> int:
-    from .corrections.closure import correct_closure_block, network_triplets
-
-    rng = np.random.default_rng(4)
-    dates = _dates(7)
-    pairs = [(dates[i], dates[j]) for i in range(7) for j in (i + 1, i + 2) if j < 7]
-    tri = network_triplets(pairs)
-    x = rng.normal(0, 3, (len(pairs), 7 * scale, 9 * scale))
-    x += 27.75 * (rng.random(x.shape) < 0.05) * rng.choice([-1, 1], x.shape)
-    x[2, 3, :4] = np.nan
-    coh = rng.uniform(0.1, 0.9, x.shape).astype(np.float32)
-    correct_closure_block(x, tri, cycle_mm=27.75)
-    correct_closure_block(x, tri, cycle_mm=27.75, coherence=coh, min_coherence=0.3)
-    return x.nbytes
 
 
 def warm_distortion(scale: int = 1) -> int:
@@ -384,7 +368,6 @@ def warm_egms_tiles(scale: int = 1) -> int:
 FAMILIES = (
     Family("sbas", ("timeseries.sbas",), warm_sbas),
     Family("ground_reference", ("timeseries.ground_reference",), warm_ground_reference),
-    Family("closure", ("corrections.closure",), warm_closure),
     Family("reference", ("corrections.reference",), warm_reference),
     Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),
     Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap),
@@ -463,13 +446,13 @@ def mark_ready(family: Family) -> None:
 #: a family's kernels run as plain numpy on a first run (while they compile for the next runs) when the table
 #: measures that numpy form at most this many times the compiled one's CPU per MB, plus :data:`NUMPY_SLACK_S_PER_MB`
 NUMPY_RATIO = 1.5
-#: CPU seconds per MB below which both forms count as free (the closure kernels: 0.001 against 0)
+#: CPU seconds per MB below which both forms count as free (a sum of a few float64 terms a pixel)
 NUMPY_SLACK_S_PER_MB = 0.002
 
 
 def numpy_as_fast(name: str, costs: dict) -> bool:
     """True when the measured table (``costs``) has the numpy form of family ``name`` within :data:`NUMPY_RATIO`
-    of its compiled form per MB (SBAS's vectorised solver, the closure and reference sums); False when the family
+    of its compiled form per MB (SBAS's kernels as numpy over wide batches); False when the family
     or a rate is missing from the table."""
     row = costs.get("families", {}).get(name, {})
     if "numpy_cpu_s_per_mb" not in row or "numba_cpu_s_per_mb" not in row:
