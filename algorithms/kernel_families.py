@@ -129,22 +129,6 @@ def warm_ground_reference(scale: int = 1) -> int:
     return ifg.nbytes
 
 
-def warm_reference(scale: int = 1) -> int:
-    from .corrections.reference import reference_sums_block
-
-    rng = np.random.default_rng(14)
-    net = _network(7)
-    ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))
-    ifg[0, 1, :3] = np.nan
-    coh = rng.uniform(0.1, 0.95, ifg.shape).astype(np.float32)
-    span = np.array([(b - a).days / 365.25 for a, b in net.pairs])
-    signs = np.where(np.arange(net.n_pairs) % 2 == 0, 1.0, -1.0)
-    block = _Block(ifg.shape[1], ifg.shape[2])
-    reference_sums_block(block, {"stack": ifg}, span_years=span)
-    reference_sums_block(block, {"stack": ifg, "coherence": coh}, span_years=span, signs=signs)
-    return ifg.nbytes + coh.nbytes
-
-
 def warm_phase_linking(scale: int = 1) -> int:
     from .timeseries.phase_linking import phase_link_block
 
@@ -368,7 +352,6 @@ def warm_egms_tiles(scale: int = 1) -> int:
 FAMILIES = (
     Family("sbas", ("timeseries.sbas",), warm_sbas),
     Family("ground_reference", ("timeseries.ground_reference",), warm_ground_reference),
-    Family("reference", ("corrections.reference",), warm_reference),
     Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),
     Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap),
     Family("okada", ("faults.okada", "faults.okada_planes"), warm_okada, by_input_size=False),
