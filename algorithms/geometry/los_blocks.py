@@ -94,6 +94,12 @@ def heading_sums_block(block, inputs) -> dict:
     return {"sx": float(np.sin(h[ok]).sum()), "sy": float(np.cos(h[ok]).sum())}
 
 
+def vertical_bytes_per_pixel(bands: int) -> float:
+    """Bytes per pixel :func:`los_vertical_block` holds for a block of ``bands`` LOS bands: the float64 input and
+    output (``2 * bands``), the incidence raster read and its degrees (2)."""
+    return 8.0 * (2 * bands + 2)
+
+
 def los_vertical_block(block, inputs, *, incidence_deg: float, in_radians: bool = False, incidence_kind: int = 0,
                        incidence_name: str = "INCIDENCE_RASTER") -> dict:
     """``v_los / cos(incidence)`` of every band (:func:`algorithms.geometry.los.los_to_vertical`).

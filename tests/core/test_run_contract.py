@@ -51,8 +51,6 @@ NOT_YET = {
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "geometry/geometricdistortion": _CALLS + "; its block loop is in the tool",
     "geometry/losprojection": _TOOL_LOOP,
-    "geometry/losvelocitytovertical": _TOOL_LOOP,
-    "geometry/strainrate": _CALLS,
     "hazard/comparelayers": _CALLS,
     "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
