@@ -67,7 +67,6 @@ NOT_YET = {
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
-    "timeseries/phasegradientstacking": _TOOL_LOOP,
     "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
     "timeseries/stackingvelocity": _TOOL_LOOP,
     "unwrap/unwrap": _CALLS,
