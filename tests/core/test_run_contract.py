@@ -63,7 +63,6 @@ NOT_YET = {
     "kinematics/validateinsar": _CALLS,
     "models/inversevelocity": _CALLS,
     "models/timeseriesmodels": _TOOL_LOOP,
-    "psds/amplitudedispersion": _TOOL_LOOP,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
