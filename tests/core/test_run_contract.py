@@ -57,7 +57,6 @@ NOT_YET = {
     "hazard/swathprofile": _CALLS,
     "kinematics/landslide3d": _CALLS,
     "kinematics/landslidethickness": _CALLS + "; its block loop is in the tool",
-    "kinematics/offsettimeseries": _TOOL_LOOP,
     "kinematics/offsettracking": _CALLS,
     "kinematics/triggercorrelation": _CALLS,
     "kinematics/validateinsar": _CALLS,
