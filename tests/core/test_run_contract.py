@@ -50,7 +50,6 @@ NOT_YET = {
     "formats/loadmintpy": _CALLS,
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "geometry/geometricdistortion": _CALLS + "; its block loop is in the tool",
-    "geometry/losprojection": _TOOL_LOOP,
     "hazard/comparelayers": _CALLS,
     "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
