@@ -60,7 +60,6 @@ NOT_YET = {
     "kinematics/triggercorrelation": _CALLS,
     "kinematics/validateinsar": _CALLS,
     "models/inversevelocity": _CALLS,
-    "models/timeseriesmodels": _TOOL_LOOP,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
