@@ -675,6 +675,8 @@ TESTED_THROUGH = {
                                         "the comparison's chart, drawn by the tool's run"),
     "fileio/geometry/strainrate": (("tests/processing/test_strainrate.py",),
                                    "the strain-rate tool's rasters and points"),
+    "fileio/geometry/geometricdistortion": (("tests/processing/test_geometricdistortion.py",),
+                                            "its tool's run, through its tool"),
     "fileio/models/timeseriesmodels": (("tests/processing/test_timeseriesmodels.py",),
                                        "its tool's run, through its tool"),
     "fileio/geometry/losvelocitytovertical": (("tests/processing/test_losvelocitytovertical.py",),
