@@ -58,7 +58,6 @@ NOT_YET = {
     "kinematics/offsettracking": _CALLS,
     "kinematics/triggercorrelation": _CALLS,
     "kinematics/validateinsar": _CALLS,
-    "models/inversevelocity": _CALLS,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
