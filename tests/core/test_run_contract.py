@@ -49,7 +49,6 @@ NOT_YET = {
     "formats/loadegms": "one fileio call (load_tiles) by keyword, of fileio/formats/egms.py without a Job",
     "formats/loadmintpy": _CALLS,
     "geometry/ascdescdecomposition": _TOOL_LOOP,
-    "hazard/comparelayers": _CALLS,
     "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
