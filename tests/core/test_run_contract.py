@@ -59,7 +59,6 @@ NOT_YET = {
     "timeseries/multisensortimeseries": _TOOL_LOOP,
     "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
     "timeseries/stackingvelocity": _TOOL_LOOP,
-    "unwrap/unwrap": _CALLS,
 }
 
 
