@@ -46,7 +46,6 @@ NOT_YET = {
     "faults/okadaforward": _TOOL_LOOP,
     "faults/slipinversion": "its run is in tools/faults/_common.py, not in a fileio run(job)",
     "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
-    "formats/loadegms": "one fileio call (load_tiles) by keyword, of fileio/formats/egms.py without a Job",
     "formats/loadmintpy": _CALLS,
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "hazard/displacementforecast": _CALLS,
