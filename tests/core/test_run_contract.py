@@ -51,7 +51,6 @@ NOT_YET = {
     "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
-    "kinematics/offsettracking": _CALLS,
     "kinematics/validateinsar": _CALLS,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
