@@ -48,7 +48,6 @@ NOT_YET = {
     "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
     "formats/loadmintpy": _CALLS,
     "geometry/ascdescdecomposition": _TOOL_LOOP,
-    "hazard/displacementforecast": _CALLS,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
     "kinematics/validateinsar": _CALLS,
