@@ -46,7 +46,6 @@ NOT_YET = {
     "faults/okadaforward": _TOOL_LOOP,
     "faults/slipinversion": "its run is in tools/faults/_common.py, not in a fileio run(job)",
     "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
-    "formats/loadmintpy": _CALLS,
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
