@@ -675,6 +675,8 @@ TESTED_THROUGH = {
                                         "the comparison's chart, drawn by the tool's run"),
     "fileio/geometry/strainrate": (("tests/processing/test_strainrate.py",),
                                    "the strain-rate tool's rasters and points"),
+    "fileio/kinematics/validateinsar": (("tests/processing/test_validateinsar.py",),
+                                        "its tool's run, through its tool"),
     "fileio/formats/loadmintpy": (("tests/processing/test_loadmintpy.py",), "its tool's run, through its tool"),
     "fileio/hazard/displacementforecast": (("tests/processing/test_displacementforecast.py",),
                                            "its tool's run, through its tool"),

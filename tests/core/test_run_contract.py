@@ -49,7 +49,6 @@ NOT_YET = {
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "hazard/miningsubsidence": _CALLS,
     "hazard/swathprofile": _CALLS,
-    "kinematics/validateinsar": _CALLS,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
