@@ -112,22 +112,6 @@ def warm_sbas(scale: int = 1) -> int:
     return ifg.nbytes + coh.nbytes
 
 
-def warm_reference(scale: int = 1) -> int:
-    from .corrections.reference import reference_sums_block
-
-    rng = np.random.default_rng(14)
-    net = _network(7)
-    ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))
-    ifg[0, 1, :3] = np.nan
-    coh = rng.uniform(0.1, 0.95, ifg.shape).astype(np.float32)
-    span = np.array([(b - a).days / 365.25 for a, b in net.pairs])
-    signs = np.where(np.arange(net.n_pairs) % 2 == 0, 1.0, -1.0)
-    block = _Block(ifg.shape[1], ifg.shape[2])
-    reference_sums_block(block, {"stack": ifg}, span_years=span)
-    reference_sums_block(block, {"stack": ifg, "coherence": coh}, span_years=span, signs=signs)
-    return ifg.nbytes + coh.nbytes
-
-
 def warm_phase_linking(scale: int = 1) -> int:
     from .timeseries.phase_linking import phase_link_block
 
@@ -167,22 +151,6 @@ def warm_okada(scale: int = 1) -> int:
     # the work as the grid tools count it (:class:`OutputWork`): one displacement and four stress evaluations
     # (two receivers at two depths) per pixel and source plane
     return OKADA_BYTES * rows * cols * len(table) * (1 + 2 * 2)
-
-
-def warm_closure(scale: int = 1) -> int:
-    from .corrections.closure import correct_closure_block, network_triplets
-
-    rng = np.random.default_rng(4)
-    dates = _dates(7)
-    pairs = [(dates[i], dates[j]) for i in range(7) for j in (i + 1, i + 2) if j < 7]
-    tri = network_triplets(pairs)
-    x = rng.normal(0, 3, (len(pairs), 7 * scale, 9 * scale))
-    x += 27.75 * (rng.random(x.shape) < 0.05) * rng.choice([-1, 1], x.shape)
-    x[2, 3, :4] = np.nan
-    coh = rng.uniform(0.1, 0.9, x.shape).astype(np.float32)
-    correct_closure_block(x, tri, cycle_mm=27.75)
-    correct_closure_block(x, tri, cycle_mm=27.75, coherence=coh, min_coherence=0.3)
-    return x.nbytes
 
 
 def warm_distortion(scale: int = 1) -> int:
@@ -366,8 +334,6 @@ def warm_egms_tiles(scale: int = 1) -> int:
 #: most used first: the order of the warm-up
 FAMILIES = (
     Family("sbas", ("timeseries.sbas",), warm_sbas),
-    Family("closure", ("corrections.closure",), warm_closure),
-    Family("reference", ("corrections.reference",), warm_reference),
     Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),
     Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap),
     Family("okada", ("faults.okada", "faults.okada_planes"), warm_okada, by_input_size=False),
@@ -445,13 +411,13 @@ def mark_ready(family: Family) -> None:
 #: a family's kernels run as plain numpy on a first run (while they compile for the next runs) when the table
 #: measures that numpy form at most this many times the compiled one's CPU per MB, plus :data:`NUMPY_SLACK_S_PER_MB`
 NUMPY_RATIO = 1.5
-#: CPU seconds per MB below which both forms count as free (the closure kernels: 0.001 against 0)
+#: CPU seconds per MB below which both forms count as free (a sum of a few float64 terms a pixel)
 NUMPY_SLACK_S_PER_MB = 0.002
 
 
 def numpy_as_fast(name: str, costs: dict) -> bool:
     """True when the measured table (``costs``) has the numpy form of family ``name`` within :data:`NUMPY_RATIO`
-    of its compiled form per MB (SBAS's vectorised solver, the closure and reference sums); False when the family
+    of its compiled form per MB (SBAS's kernels as numpy over wide batches); False when the family
     or a rate is missing from the table."""
     row = costs.get("families", {}).get(name, {})
     if "numpy_cpu_s_per_mb" not in row or "numba_cpu_s_per_mb" not in row:

@@ -8,6 +8,7 @@ the module is imported at the first attribute read, inside ``processAlgorithm``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 
@@ -68,3 +69,23 @@ class LazyText:
         if self._text is None:
             self._text = self._build()
         return self._text
+
+
+#: Set while the provider lists its tools at the plugin's start (:func:`listing_tools`): a help text built on first
+#: read stays unbuilt then; the instances created later (a dialog's, a run's) build it for their parameters' help.
+_LISTING = [False]
+
+
+@contextlib.contextmanager
+def listing_tools():
+    """While the provider adds its tools and models: leave help texts built on first read unbuilt."""
+    before, _LISTING[0] = _LISTING[0], True
+    try:
+        yield
+    finally:
+        _LISTING[0] = before
+
+
+def listing() -> bool:
+    """Whether the provider is listing its tools right now (:func:`listing_tools`)."""
+    return _LISTING[0]

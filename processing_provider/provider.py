@@ -25,7 +25,8 @@ from ..fileio.timeseries.stacks import filter_stack_files
 from . import model_checks, tools
 from .inputs.declare import PathList, QuietRaster
 from .inputs.guard import missing_file_problem, range_problem
-from .tools._base import GROUPS, PROVIDER_ICON, GeohazardAlgorithm, help_url, listing_tools, run_title
+from .lazy import listing_tools
+from .tools._base import GROUPS, PROVIDER_ICON, GeohazardAlgorithm, help_url, run_title
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")

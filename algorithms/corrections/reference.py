@@ -32,9 +32,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange, uses_numba
 from ..errors import GeohazardError
-from ..ordered import sum_first_axis
 
 
 @dataclass
@@ -51,75 +49,37 @@ class ReferenceChoice:
 def reference_sums_block(block, inputs: dict, *, span_years: np.ndarray, signs: Optional[np.ndarray] = None) -> dict:
     """Block function: per pixel, the number of valid interferograms, the summed coherence and the
     stacking-rate sums ``sum(d dt)``, ``sum(dt^2)``. ``inputs["stack"]`` ``(M, rows, cols)``,
-    optional ``inputs["coherence"]``; ``span_years`` (M,) temporal baselines, ``signs`` orient the files."""
-    m = np.shape(inputs["stack"])[0]
+    optional ``inputs["coherence"]``; ``span_years`` (M,) temporal baselines, ``signs`` orient the files.
+
+    The sums run over the interferograms in order, one interferogram at a time, each term rounded as the
+    elementwise expression ``dt * (d * sign)``, ``(dt * dt) * valid`` (a pixel's sums do not depend on the other
+    pixels of the block, nor on the CPU); one interferogram's float64 terms at a time, never a float64 copy of the
+    block: as fast as a compiled loop over the pixels (0.5-1.2x its CPU on 84 interferograms x 128-512 rows x
+    1024 columns, ``benchmarks/compile/twin_paths.py``), so there is no kernel."""
+    stack = inputs["stack"]
+    m = np.shape(stack)[0]
     s = np.ones(m) if signs is None else np.asarray(signs, np.float64)
     dt = np.asarray(span_years, np.float64)
     coh = inputs.get("coherence")
-    if HAVE_NUMBA and uses_numba(_stacking_sums_kernel) and m:
-        # the same sums in the same order, one pass over the block without float64 copies of it (13 CPU-s of
-        # numpy temporaries for the three passes of Corrected SBAS over 84 interferograms of 0.5 Mpx)
-        data = np.ascontiguousarray(inputs["stack"], np.float32)
-        c = np.ascontiguousarray(coh, np.float32) if coh is not None else np.zeros((0,) + data.shape[1:], np.float32)
-        count, sdt, dt2, csum = _stacking_sums_kernel(data, s, dt, c)
-        out = {"count": count, "sdt": sdt, "dt2": dt2}
+    shape = np.shape(stack)[1:]
+    count = np.zeros(shape, np.int32)
+    sdt, dt2, csum = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for k in range(m):
+        v = np.asarray(stack[k], np.float64)
+        ok = np.isfinite(v)
+        ta = dt[k] * (np.where(ok, v, 0.0) * s[k])
+        tb = (dt[k] * dt[k]) * ok
+        count += ok
+        # the first term starts each sum (a sum of -0.0 terms stays -0.0)
+        sdt, dt2 = (ta, tb) if k == 0 else (np.add(sdt, ta, out=sdt), np.add(dt2, tb, out=dt2))
         if coh is not None:
-            out["coh"] = csum / m
-        return out
-    data = np.asarray(inputs["stack"], np.float64)
-    ok = np.isfinite(data)
-    d0 = np.where(ok, data, 0.0) * s[:, None, None]
-    # sums over the interferograms in order, pixel by pixel (no BLAS: a pixel's sums do not depend on the
-    # other pixels of the block, nor on the CPU)
-    out = {"count": ok.sum(axis=0).astype(np.int32),
-           "sdt": sum_first_axis(dt[:, None, None] * d0),
-           "dt2": sum_first_axis((dt * dt)[:, None, None] * ok)}
+            c = np.asarray(coh[k], np.float64)
+            tc = np.where(np.isfinite(c), c, 0.0)
+            csum = tc if k == 0 else np.add(csum, tc, out=csum)
+    out = {"count": count, "sdt": sdt, "dt2": dt2}
     if coh is not None:
-        c = np.asarray(coh, np.float64)
-        out["coh"] = sum_first_axis(np.where(np.isfinite(c), c, 0.0)) / m
+        out["coh"] = csum / m
     return out
-
-
-@njit(parallel=True, cache=True)
-def _stacking_sums_kernel(data, signs, dt, coh):
-    """:func:`reference_sums_block`'s sums per pixel, over the interferograms in order, each term rounded as
-    numpy's elementwise expression rounds it (``dt * (d * sign)``, ``(dt * dt) * 1``), so the bits are those of
-    the numpy path; the first term starts each sum (a sum of -0.0 terms stays -0.0, as numpy's)."""
-    m, rows, cols = data.shape
-    count = np.zeros((rows, cols), np.int32)
-    sdt = np.zeros((rows, cols))
-    dt2 = np.zeros((rows, cols))
-    csum = np.zeros((rows, cols))
-    with_coh = coh.shape[0] == m
-    for r in prange(rows):
-        for c in range(cols):
-            n = 0
-            a = 0.0
-            b = 0.0
-            q = 0.0
-            for k in range(m):
-                v = np.float64(data[k, r, c])
-                ok = np.isfinite(v)
-                d0 = (v if ok else 0.0) * signs[k]
-                ta = dt[k] * d0
-                tb = (dt[k] * dt[k]) * (1.0 if ok else 0.0)
-                if k == 0:
-                    a = ta
-                    b = tb
-                else:
-                    a += ta
-                    b += tb
-                if ok:
-                    n += 1
-                if with_coh:
-                    cv = np.float64(coh[k, r, c])
-                    tc = cv if np.isfinite(cv) else 0.0
-                    q = tc if k == 0 else q + tc
-            count[r, c] = n
-            sdt[r, c] = a
-            dt2[r, c] = b
-            csum[r, c] = q
-    return count, sdt, dt2, csum
 
 
 def select_reference(count: np.ndarray, n_ifgs: int, *, rate: np.ndarray, mean_coherence: Optional[np.ndarray] = None,

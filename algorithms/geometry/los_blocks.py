@@ -94,6 +94,19 @@ def heading_sums_block(block, inputs) -> dict:
     return {"sx": float(np.sin(h[ok]).sum()), "sy": float(np.cos(h[ok]).sum())}
 
 
+def projection_bytes_per_pixel(bands: int, outputs: int) -> float:
+    """Bytes per pixel :func:`los_projection_block` holds for ``bands`` LOS bands and ``outputs`` projections: the
+    float64 input and outputs (``bands * (1 + outputs)``), the angle rasters, the DEM's slope and aspect and the
+    LOS vector's components (12)."""
+    return 8.0 * (bands * (1 + outputs) + 12)
+
+
+def vertical_bytes_per_pixel(bands: int) -> float:
+    """Bytes per pixel :func:`los_vertical_block` holds for a block of ``bands`` LOS bands: the float64 input and
+    output (``2 * bands``), the incidence raster read and its degrees (2)."""
+    return 8.0 * (2 * bands + 2)
+
+
 def los_vertical_block(block, inputs, *, incidence_deg: float, in_radians: bool = False, incidence_kind: int = 0,
                        incidence_name: str = "INCIDENCE_RASTER") -> dict:
     """``v_los / cos(incidence)`` of every band (:func:`algorithms.geometry.los.los_to_vertical`).

@@ -747,6 +747,13 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
             "unchecked": unchecked, "n_unchecked": stats[3]}
 
 
+def offset_ts_bytes_per_pixel(n_pairs: int, n_components: int, n_dates: int) -> float:
+    """Bytes per pixel :func:`offset_ts_block` holds: the float64 offsets of every pair and component with their
+    weights and signs (``n_pairs * (n_components + 2)``), the series, their sigma and the solver's work per date and
+    component (``4 * n_dates * n_components``), the labels per date and a few per-pixel maps (8)."""
+    return 8.0 * (n_pairs * (n_components + 2) + 4 * n_dates * n_components + n_dates + 8)
+
+
 def offset_ts_block(block, inputs, *, pi, pj, t_years, k_mad=3.0, min_reject=0.0, use_weights=False) -> dict:
     """Block function of the engine: ``inputs["c0"], ["c1"], ...`` are ``(n_pairs, rows, cols)`` stacks of
     each component, ``inputs["rho"]`` the optional correlation stack. Returns the rows of the block's core."""

@@ -21,6 +21,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..ordered import RowSums, row_sums, sum_first_axis
+from .ground_reference import ground_sums_block
 
 #: Names of the rasters :func:`sbas_block` returns, in the order of the tool's outputs.
 SBAS_RASTERS = ("timeseries", "velocity", "velocity_std", "temporal_coherence", "count")
@@ -68,8 +69,6 @@ def scan_block(block, inputs, *, coherence: bool, ground: Optional[tuple] = None
     ifg, coh = inputs["stack"]
     out = {"count": np.isfinite(ifg).sum(axis=0)}
     if ground is not None:
-        from .ground_reference import ground_sums_block
-
         out.update(ground_sums_block(ifg, span_years=ground[0], triplets=ground[1], offsets=ground[2]))
     if coherence:
         m = coh.shape[0]

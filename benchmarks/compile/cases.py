@@ -13,4 +13,9 @@ CASES = [
          "numpy path (the kernels as Python), unweighted and variance-weighted, best of 3 and the outputs' digest",
          peer="none: the two paths of one source", table=None,
          run='for m in numba numpy; do for w in no var; do "$PY" "$HERE/sbas_paths.py" $m $w 128 3; done; done'),
+    dict(name="twin_paths", measures="the hand-written numpy forms beside a compiled loop: the reference's stacking "
+         "sums (84 interferograms x 128 / 512 x 1024 px) and the EGMS tile parse (20 MB of L2b text), median of 5 "
+         "and the outputs' digest", peer="none: the two forms of one computation", table=None,
+         run='for r in 128 512; do "$PY" "$HERE/twin_paths.py" reference $r 5; done; '
+             '"$PY" "$HERE/twin_paths.py" egms 0 5'),
 ]

@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE]
 VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
 #: The kernel families of the chain's steps (algorithms/kernel_families.py).
-CHAIN_KERNELS = ("sbas", "closure", "reference")
+CHAIN_KERNELS = ("sbas",)
 OUTPUTS = (("network:NETWORK_REPORT", "net.csv"), ("unwrapping:LOOP_STATS", "loops.csv"),
            ("ramps:CORRECTED", "corrected"), ("reference:REFERENCE", "ref.gpkg"), ("sbas:TIMESERIES", "ts.tif"),
            ("sbas:VELOCITY", "v.tif"), ("demerror:TIMESERIES", "ts_dem.tif"), ("demerror:DEM_ERROR", "dz.tif"),

@@ -5,6 +5,8 @@ points in; dilatation, maximum shear, rotation and principal-axis rasters, or a 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +14,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import strainrate as sr
 from ..base import blocks, raster, vector
 from ..base.metadata import geotiff_metadata
+from ..base.runs import Outcome
 from ..display import styles
 
 #: What a velocity raster's metadata may declare as its component, per expected component.
@@ -110,3 +113,35 @@ def strain_points(source, *, name: str, east_field: str, north_field: str, sigma
                                x=pts.x, y=pts.y)
     styles.style_vector_graduated(path, "dilatation", context=context)
     return path, fitted
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as plain values: either the velocity rasters (``east``, ``north``: paths; ``outputs``: key of
+    :data:`sr.OUTPUTS` -> ``(output ID, path or "")``) or the points (``points``: the feature source, its fields
+    and ``points_output``), the smoothing (m), the parameter IDs to name (``names``: east, north, points) and the
+    run-wide knobs."""
+
+    sigma_m: float
+    names: dict
+    settings: blocks.RunSettings = field(default_factory=blocks.RunSettings)
+    east: str = ""
+    north: str = ""
+    outputs: dict = field(default_factory=dict)
+    points: Any = None
+    east_field: str = ""
+    north_field: str = ""
+    points_output: str = ""
+    points_output_id: str = "OUTPUT_POINTS"
+
+
+def run(job: Job, *, progress=None, context=None) -> Outcome:
+    """The strain rates of the job's points (:func:`strain_points`) or rasters (:func:`strain_rasters`)."""
+    if job.points is not None:
+        path, fitted = strain_points(job.points, name=job.names["points"], east_field=job.east_field,
+                                     north_field=job.north_field, sigma_m=job.sigma_m, out_path=job.points_output,
+                                     context=context)
+        return Outcome(outputs={job.points_output_id: path}, notes=[f"Strain rates at {fitted} points"])
+    return Outcome(outputs=strain_rasters(job.east, job.north, job.outputs, names=(job.names["east"],
+                                                                                   job.names["north"]),
+                                          sigma_m=job.sigma_m, run=job.settings, progress=progress, context=context))

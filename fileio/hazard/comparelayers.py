@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from osgeo import gdal, ogr
@@ -19,8 +21,11 @@ from ...algorithms.formats.dates import is_date
 from ...algorithms.hazard import comparelayers as cl
 from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.hazard.swathprofile import transformer
+from ...algorithms.progress import info as say
+from ...algorithms.progress import warn
 from ..base import blocks, raster, vector
 from ..base.metadata import geotiff_metadata
+from ..base.runs import Outcome
 from ..display import styles
 from ..display.comparison_chart import comparison_chart
 from . import swathprofile as swath
@@ -229,11 +234,62 @@ def compare_swaths(sides, lines_source, *, width_m: float, step_m: float, run, p
     return columns["input"], columns["reference"], (x, y, in_wkt, columns)
 
 
-def chart(path: str, a, b, stats: dict, *, unit: str, names: tuple, output: str, feedback) -> dict:
+def chart(path: str, a, b, stats: dict, *, unit: str, names: tuple, output: str, progress) -> dict:
     """The scatter and Bland-Altman chart, or a warning naming what to install when matplotlib is missing."""
     if not optional.available("matplotlib"):
-        feedback.pushWarning(f"{output} was not drawn: " + optional.missing_message("matplotlib", "The chart"))
+        warn(progress, f"{output} was not drawn: " + optional.missing_message("matplotlib", "The chart"))
         return {}
 
     x, y = cl.paired(a, b)
     return {output: comparison_chart(path, x, y, stats, unit=unit, input_name=names[0], reference_name=names[1])}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as plain values: the two sides (``sides``: per product its parameter ID ``pid``, ``name``, raster
+    ``info`` or point ``table`` and ``field``, and ``kind``: what it declares), the profile lines (``line``: a feature
+    source or None) with ``width_m`` and ``step_m``, the pairing distance of points, the outputs (``outputs``: kind
+    raster, points, table, chart -> path or ""), their IDs (``ids``: the same kinds, and bias, rmse, r, n for the
+    numbers) and the run-wide knobs."""
+
+    sides: tuple
+    outputs: dict
+    ids: dict
+    line: Any = None
+    width_m: float = 0.0
+    step_m: float = 0.0
+    max_distance_m: float = 0.0
+    settings: blocks.RunSettings = field(default_factory=blocks.RunSettings)
+
+
+def run(job: Job, *, progress=None, context=None) -> Outcome:
+    """The two products paired (along profiles, cell by cell, or point to nearest point), their statistics
+    (table, chart, the numbers) and, where written, the differences."""
+    sides, outs, ids, run_settings = list(job.sides), job.outputs, job.ids, job.settings
+    cl.check_same_quantity(sides[0]["kind"], sides[1]["kind"])
+    unit = sides[0]["kind"]["unit"] or sides[1]["kind"]["unit"] or "input unit"
+    for side in (side for side in sides if not side["kind"]["quantity"]):
+        say(progress, f"{side['pid']}: no unit declared ({side['kind']['source']}); taken to be in the other's "
+                       "unit and sign")
+    results = {}
+    if job.line is not None:
+        a, b, pts = compare_swaths(sides, job.line, width_m=job.width_m, step_m=job.step_m, run=run_settings,
+                                   progress=progress)
+    elif sides[0]["info"] is not None and sides[1]["info"] is not None:
+        (a, b), pts = compare_rasters(sides[0]["info"], sides[1]["info"], out_path=outs["raster"], run=run_settings,
+                                      progress=progress), None
+        if outs["raster"]:
+            results[ids["raster"]] = outs["raster"]
+    else:
+        a, b, pts = compare_points(sides, max_distance_m=job.max_distance_m)
+    stats = cl.statistics(a, b)
+    if pts is not None and outs["points"]:
+        results[ids["points"]] = write_points(outs["points"], *pts, context=context)
+    results[ids["table"]] = write_table(outs["table"], stats, unit)
+    if outs["chart"]:
+        results.update(chart(outs["chart"], a, b, stats, unit=unit, names=(sides[0]["name"], sides[1]["name"]),
+                             output=ids["chart"], progress=progress))
+    say(progress, ", ".join(f"{name} = {stats[name]:.6g}" for name in ("n", "bias", "rmse", "pearson_r", "nmad",
+                                                                        "tls_slope", "t_test_p", "wilcoxon_p")))
+    return Outcome(outputs=results, values={ids["bias"]: stats["bias"], ids["rmse"]: stats["rmse"],
+                                            ids["r"]: stats["pearson_r"], ids["n"]: int(stats["n"])})

@@ -5,6 +5,8 @@ and the table and chart written."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 from osgeo import osr
@@ -16,11 +18,13 @@ from ...algorithms.formats.dates import parse_date
 from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import SubProgress, check_canceled, warn
 from ..base import blocks, vector
-from ..base.blocks import GdalOpener
+from ..base.blocks import GdalOpener, RunSettings
+from ..base.raster import RasterInfo
+from ..base.runs import Outcome
 from ..base.vector import wkt_of
 from ..display import charts, styles
 from ..motion.ada import netcdf_series_reader, ogr_series_reader
-from ..motion.points import date_fields_of, read_dated_features, series_file
+from ..motion.points import date_fields_of, read_dated_features, series_file, source_uri
 
 #: most rows of one block of the raster window (a cancel is seen within a second or two)
 BLOCK_ROWS = 256
@@ -300,3 +304,53 @@ def point_values(layer, table, field: str, name: str, uri: str) -> tuple:
     order = [data.date_fields.index(f) for f in names]
     series = data.displacement_mm[order].T
     return (lambda rows: series[rows]), suffixes, dates
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as plain values: the profile lines (``lines``: a feature source), the swath's ``width_m`` and
+    ``step_m``, either the raster (``raster``) or the points (``points``: the vector layer, its parameter ID
+    ``points_name``, the ``value_field`` or "" for the dated fields, the ``unit`` typed, ``table``: the point table
+    read), the outputs (``output``, ``chart`` or "") with their IDs (``ids``: output, chart), the input's and the
+    lines' parameter IDs (``names``: input, line) and the run-wide knobs."""
+
+    lines: Any
+    width_m: float
+    step_m: float
+    output: str
+    ids: dict
+    names: dict
+    raster: Optional[RasterInfo] = None
+    points: Any = None
+    points_name: str = "POINTS"
+    value_field: Optional[str] = ""
+    unit: Optional[str] = ""
+    table: Any = None
+    chart: str = ""
+    settings: RunSettings = field(default_factory=RunSettings)
+
+
+def run(job: Job, *, progress=None, context=None) -> Outcome:
+    """The swath profiles of the raster's cells or the points along every line (statistics per step, the profiles'
+    summary said on ``progress``), written with their chart."""
+    names, width, step = job.names, job.width_m, job.step_m
+    if job.raster is not None:
+        info = job.raster
+        crs, unit = info.crs_wkt, styles.raster_unit(info.path)
+        metric, lines = read_lines(job.lines, names["line"], crs, step, progress, input_name=names["input"])
+        samples = raster_samples(info, names["input"], lines, metric, width, run=job.settings, progress=progress)
+        suffixes, dates = band_suffixes(info.descriptions, info.count)
+    else:
+        layer, name = job.points, job.points_name
+        crs = wkt_of(layer.crs())
+        unit = (field_unit(layer, job.value_field, names["field"], job.unit, progress) if job.value_field
+                else "mm")
+        read, suffixes, dates = point_values(layer, job.table, job.value_field, name, source_uri(layer))
+        metric, lines = read_lines(job.lines, names["line"], crs, step, progress, input_name=name)
+        samples = point_samples(job.table, read, lines, metric, width, name, progress)
+    profiles = [pr.profile_from(pid, line, *samples[pid], width_m=width, step_m=step) for pid, line in lines]
+    pr.report(profiles, names["input"], progress)
+    charted = write_outputs(profiles, samples, suffixes, dates, out=job.output, chart=job.chart, input_wkt=crs,
+                            metric=metric, unit=unit, context=context, progress=progress)
+    return Outcome(outputs={job.ids["output"]: job.output,
+                            **({job.ids["chart"]: job.chart} if job.chart and charted else {})})

@@ -4,7 +4,11 @@ negated."""
 
 from __future__ import annotations
 
+import functools
 import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 from osgeo import gdal
@@ -12,8 +16,12 @@ from osgeo import gdal
 from ...algorithms.engine import LocalExecutor, StackSource, plan_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics import offsets as _off
-from ..base.blocks import GdalOpener, raster_source, run_blocks
+from ...algorithms.progress import SubProgress
+from ..base import raster
+from ..base.blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from ..base.raster import RasterInfo, RasterWriter, read_band
+from ..base.rasterize import burn_polygons
+from ..base.runs import Outcome
 
 
 def output_info(info: RasterInfo, path: str, *, window: int, step: int) -> RasterInfo:
@@ -117,3 +125,60 @@ class SignedStack:
     def read(self, r0, r1, n_cols):
         arr = self.stack.read(r0, r1, n_cols)
         return arr * self.sign if self.sign is not None else arr
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as plain values: the reference and secondary images, the tracking options (``opts``, from
+    ``inputs/kinematics.tracking_options``), the offsets raster and its quality bands ("" for none), the stable area
+    (``stable_wkb``: polygons in the reference's CRS, or None) and mask raster ("" for none), the folder of the
+    run's temporary files (``temp_folder``), the parameter IDs to name (``names``: reference, secondary,
+    stable_mask) and of the outputs (``ids``: output, quality), and the run-wide knobs."""
+
+    reference: RasterInfo
+    secondary: RasterInfo
+    opts: dict
+    output: str
+    names: dict
+    ids: dict
+    quality: str = ""
+    stable_wkb: Optional[list] = None
+    stable_mask: str = ""
+    temp_folder: Optional[str] = None
+    settings: RunSettings = field(default_factory=RunSettings)
+
+
+def run(job: Job, *, progress=None) -> Outcome:
+    """The offsets of the secondary image against the reference (raw offsets in a temporary raster, then the
+    stable area's bias removed, the median test and the conversion to metres) written with their quality bands."""
+    o, ref, run_settings = job.opts, job.reference, job.settings
+    names = (job.names["reference"], job.names["secondary"])
+    out_info = output_info(ref, job.output, window=o["window"], step=o["step"])
+    stable = _off.StableCells(burn_polygons(job.stable_wkb, out_info) if job.stable_wkb is not None else None,
+                              mask=bool(job.stable_mask))
+    with tempfile.TemporaryDirectory(prefix="offsets_", dir=job.temp_folder, ignore_cleanup_errors=True) as tmp:
+        sec_path = on_grid_of(ref, job.secondary, tmp, names, progress)
+        flat_std, levels = image_statistics(ref, sec_path, o, names, progress)
+        sources = {"reference": raster_source(ref.path, bands=o["band_ref"], name=names[0]),
+                   "secondary": raster_source(sec_path, bands=o["band_sec"], name=names[1])}
+        if job.stable_mask:
+            sources["stable"] = raster_source(job.stable_mask, name=job.names["stable_mask"])
+        func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
+                                 subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],
+                                 min_std_abs=flat_std, highpass_px=o["highpass_px"], levels=levels)
+        plan = run_settings.plan(ref.height, ref.width, **_off.plan_options(
+            window=o["window"], search=o["search"], step=o["step"], highpass_px=o["highpass_px"]))
+        raw = raw_offsets(plan, func, sources, run=run_settings, out_info=out_info, step=o["step"], stable=stable,
+                          progress=SubProgress(progress, 0, 90), path=os.path.join(tmp, "raw.tif"))
+        bias, metadata = stable.bias(progress)
+        fin = functools.partial(_off.finalize_block, bias=bias, median_test=o["median_test"],
+                                median_threshold=o["median_threshold"],
+                                geotransform=None if o["radar"] else ref.geotransform,
+                                pixel_x_m=o["pixel_x_m"], pixel_y_m=o["pixel_y_m"])
+        bands = _off.OFFSET_BANDS_RADAR if o["radar"] else _off.OFFSET_BANDS_MAP
+        writers = {"offsets": RasterWriter.like(job.output, out_info, count=7, descriptions=bands, metadata=metadata),
+                   "quality": raster.optional_writer(job.quality, out_info, count=4,
+                                                     descriptions=_off.QUALITY_BANDS)}
+        finish_offsets(raw, fin, writers, run=run_settings, progress=SubProgress(progress, 90, 100))
+    return Outcome(outputs={job.ids["output"]: job.output, **({job.ids["quality"]: job.quality} if job.quality
+                                                               else {})})

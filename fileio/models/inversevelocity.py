@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 
+from ...algorithms.errors import GeohazardError
 from ...algorithms.models import inversevelocity as iv
-from ...algorithms.progress import check_canceled
-from ..display import charts
+from ...algorithms.progress import SubProgress, check_canceled, info, warn
+from ..base import vector
+from ..base.runs import Outcome
+from ..display import charts, styles
+from ..motion import points
 from ..motion.points import object_array
 
 #: The order plots are written in: the most urgent first ("passed" right after red: it needs a look).
@@ -94,3 +100,69 @@ def plot_alerts(folder: str, data, fc, max_plots: int, progress) -> int | None:
         charts.forecast(os.path.join(folder, f"iv_{fc.level(j)}_{safe}.png"), f"{label}: inverse velocity",
                         data.dates, data.displacement_mm[:, j], fc, j)
     return len(shown)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as plain values: the dated points (``points``: the feature source, its ``uri``, the parameter ID
+    ``name``), the forecast's settings (windows in dates, ``confidence`` and ``significance`` as shares 0-1,
+    ``min_velocity_mm_yr``, the alert levels' ``red_days`` and ``orange_days``, the date ``now`` or None, the
+    ``direction`` of motion: 0 either, 1 positive, -1 negative), the GeoPackage (``output``, its ID ``output_id``)
+    and the plots' folder (``plots``, "" for none, its ID ``plots_id``, at most ``max_plots``)."""
+
+    points: Any
+    uri: str
+    name: str
+    output: str
+    smooth_window: int
+    fit_window: int
+    confidence: float
+    min_velocity_mm_yr: float
+    red_days: float
+    orange_days: float
+    significance: float
+    direction: int = 0
+    now: Optional[Any] = None
+    output_id: str = "OUTPUT"
+    plots: str = ""
+    plots_id: str = "OUTPUT_PLOTS"
+    max_plots: int = 0
+
+
+def run(job: Job, *, progress=None, context=None):
+    """The inverse-velocity forecast of every feature (:func:`..algorithms.models.inversevelocity.forecast_failure`),
+    written and styled by alert level, the plots when asked; the counts per level said on ``progress`` and
+    warnings for the features past their failure time or not judged."""
+    data = points.read_dated_features(job.points, job.name, SubProgress(progress, 0, 30), job.uri)
+    fc = iv.forecast_failure(
+        data.displacement_mm, data.dates, smooth_window=job.smooth_window, fit_window=job.fit_window,
+        confidence=job.confidence, min_velocity_mm_yr=job.min_velocity_mm_yr, red_days=job.red_days,
+        orange_days=job.orange_days, now=job.now, direction=job.direction, significance=job.significance)
+    check_canceled(progress)
+    levels = [fc.level(j) for j in range(fc.alert.size)]
+    count = {name: levels.count(name) for name in ("red", "passed", "orange", "yellow", "none", "not judged",
+                                                      "no data")}
+    info(progress, f"{len(levels)} features: " + ", ".join(f"{k} {v}" for k, v in count.items()))
+    if count["passed"]:
+        warn(progress, f"{count['passed']} feature(s) accelerate significantly but their forecast failure time is "
+                       "already past: IV_LEVEL 'passed' - check the data (has the slope failed? is the series wrong?)")
+    unjudged = int((fc.alert == iv.NOT_JUDGED).sum())
+    if unjudged:
+        warn(progress, f"{unjudged} feature(s) were not judged (IV_ALERT -1): {count['no data']} 'no data', "
+                       f"{count['not judged']} 'not judged' (too short, or too noisy for their motion; IV_NOTE says "
+                       "why) - this is not 'no alert'")
+    if count["no data"] == len(levels):
+        raise GeohazardError(f"{job.name}: no feature has enough valid displacements (3 smoothed velocities in the "
+                             "fit window) for a forecast; check the dated fields")
+    vector.write_vector(job.output, forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
+                        geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
+    styles.style_vector_categorized(job.output, "IV_LEVEL", styles.inverse_velocity_legend(job.red_days,
+                                                                                          job.orange_days),
+                                    context=context)
+    outputs = {job.output_id: job.output}
+    if job.plots:
+        n = plot_alerts(job.plots, data, fc, job.max_plots, SubProgress(progress, 70, 100))
+        if n is not None:
+            info(progress, f"{n} plots written to {job.plots}")
+            outputs[job.plots_id] = job.plots
+    return Outcome(outputs=outputs)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...algorithms.corrections.closure import network_triplets
 from ...algorithms.errors import GeohazardError
+from ...algorithms.timeseries.ground_reference import closure_offsets
 
 #: Rows of a stack read to find the constant part of each loop's closure: one band across the middle of the grid
 #: (one read, one or two rows of the inputs' tiles decoded; the constant is the same at every pixel, and
@@ -17,9 +19,6 @@ def ground_terms(stack) -> tuple:
     """``(span_years, triplets, closure offsets)`` of a stack for the automatic reference's sums: no triplet gives
     an empty index; the offsets are each triplet's median closure over a band of :data:`CLOSURE_SAMPLE_ROWS` rows
     across the middle of the grid (:func:`~algorithms.timeseries.ground_reference.closure_offsets`)."""
-    from ...algorithms.corrections.closure import network_triplets
-    from ...algorithms.timeseries.ground_reference import closure_offsets
-
     network = stack.network
     try:
         triplets = network_triplets(network.pairs).index

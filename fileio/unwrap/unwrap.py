@@ -4,19 +4,24 @@ the triplet-closure check."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 from osgeo import gdal
 
-from ...algorithms import conventions
+from ...algorithms import conventions, engine
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date_pair
 from ...algorithms.progress import SubProgress, check_canceled
 from ...algorithms.unwrap import unwrap, unwrap_prior, unwrap_tiles
-from ..base.blocks import raster_source
+from ..base import writers as csv_writers
+from ..base.blocks import RunSettings, raster_source
 from ..base.metadata import carried_wavelength, wavelength_choice
 from ..base.raster import RasterWriter, open_raster, raster_info, read_band
+from ..base.runs import Outcome
 
 
 def is_complex(path: str) -> bool:
@@ -272,3 +277,38 @@ def closure_rows(writers, pairs, progress) -> list:
         out.append({"triplet": f"{pairs[a]} + {pairs[b]} - {pairs[c]}", "pixels": n_ok,
                     "share_not_closing": float((k[ok] != 0).sum() / n_ok) if n_ok else float("nan")})
     return out
+
+
+@dataclass(frozen=True)
+class Job:
+    """A run as plain values: the wrapped stack as read (``stack``), the mask raster (or None), the output folder,
+    the backend (``builtin`` on the block engine, else a tool of its own), the options (``opts``: min_coherence,
+    min_component_size, nlooks, max_memory_mb), the priors matched to the pairs (``priors``), the report and
+    closure CSVs ("" for none) with their output IDs (``ids``: report, closure) and the run-wide knobs."""
+
+    stack: Any
+    out_dir: str
+    backend: str
+    opts: dict
+    ids: dict
+    mask: Optional[str] = None
+    priors: Any = None
+    report: str = ""
+    closure: str = ""
+    settings: RunSettings = field(default_factory=RunSettings)
+
+
+def run(job: Job, *, progress=None) -> Outcome:
+    """Every interferogram of the stack unwrapped into ``job.out_dir`` (``<pair>.unw.tif``), outputs published
+    together; the report and the loops' closure written when asked."""
+    os.makedirs(job.out_dir, exist_ok=True)
+    with contextlib.ExitStack() as outputs:
+        with job.settings.executor(progress) if job.backend == "builtin" else engine.LocalExecutor() as ex:
+            rows, written = unwrap_files(job.stack, job.mask, job.out_dir, job.backend, job.opts, executor=ex,
+                                         progress=progress, outputs=outputs, priors=job.priors)
+        if job.report:
+            csv_writers.write_csv(job.report, rows)
+        if job.closure:
+            csv_writers.write_csv(job.closure, closure_rows(written, job.stack.pairs, progress),
+                                  fields=["triplet", "pixels", "share_not_closing"])
+    return Outcome(outputs={job.ids[k]: p for k, p in (("report", job.report), ("closure", job.closure)) if p})

@@ -24,6 +24,7 @@ from ...fileio.base.blocks import raster_source
 from ...fileio.base.raster import check_same_grid, raster_info
 from ...fileio.base.rasterize import burn_polygons
 from ...fileio.base.vector import read_points
+from ...fileio.insar.corrections import mask_raster
 from ...fileio.kinematics.kinematics import table_as_csv
 from ...fileio.motion.ada import (
     HEIGHT_CANDIDATES,
@@ -87,8 +88,6 @@ def polygons_with_ids(alg, parameters, name: str, context, crs_wkt: str) -> list
 
 def fit_mask(alg, parameters, context, info):
     """The fit mask on the grid of ``info`` (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
-    from ...fileio.insar.corrections import mask_raster
-
     mask = mask_raster(raster_path(alg, parameters, "MASK", context), info) if parameters.get("MASK") else None
     if parameters.get("STABLE_AREA"):
         polygons = polygons_wkb(alg, parameters, "STABLE_AREA", context, info.crs_wkt)

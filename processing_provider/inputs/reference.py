@@ -16,6 +16,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.timeseries.ground_reference import choose_ground_reference
 from ...fileio.timeseries.stacks import StackInput, reference_values
 from . import ids
 from .feedback import FeedbackProgress
@@ -42,7 +43,6 @@ def automatic_reference(stack: StackInput, count, feedback=None, *, allowed=None
         return own[0], own[1], None
     if getattr(stack, "ground", None) is None or count is None:
         raise GeohazardError("automatic reference: the stack was not scanned for its consistent ground")
-    from ...algorithms.timeseries.ground_reference import choose_ground_reference
 
     choice = choose_ground_reference(count, stack.network.n_pairs, wavelength_mm=stack.wavelength_m * 1000.0,
                                      allowed=allowed, **stack.ground)

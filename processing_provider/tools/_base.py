@@ -51,7 +51,6 @@ tunes the guard with class attributes:
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 
@@ -76,7 +75,7 @@ from ..inputs.guard import check_before, input_files, missing_file_problem, rang
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 from ..inputs.links import received_problem, remember_reports
-from ..lazy import lazy_module
+from ..lazy import lazy_module, listing
 
 #: read when a tool with kernels runs, not at the plugin's start
 kernel_families = lazy_module("...algorithms.kernel_families", __package__)
@@ -196,23 +195,6 @@ def run_title(alg, parameters, context) -> str:
         if name:
             break
     return f"{alg.displayName()}: {name}" if name else alg.displayName()
-
-
-#: Set while the provider lists its tools at the plugin's start: a help text built on first read (a LazyText, which
-#: imports core modules) stays unbuilt then, and the parameters of the instances created later (the dialog's, a run's)
-#: get their part of it.
-_LISTING = False
-
-
-@contextlib.contextmanager
-def listing_tools():
-    """While the provider adds its tools: leave help texts built on first read unbuilt."""
-    global _LISTING
-    before, _LISTING = _LISTING, True
-    try:
-        yield
-    finally:
-        _LISTING = before
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -411,7 +393,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
         definition.setDescription(self.tr(definition.description()))
         text = inspect.getattr_static(type(self), "HELP", "")
-        if not isinstance(text, str) and not _LISTING:
+        if not isinstance(text, str) and not listing():
             text = self.HELP  # a LazyText: built for the instances a dialog or a run creates, not at the listing
         if isinstance(text, str) and not definition.help():
             definition.setHelp(declare.parameter_help(text, definition.name(), definition.description()))

@@ -82,20 +82,6 @@ def phase_linking(rng):
     return digest(*out)
 
 
-def closure(rng):
-    from insar_geohazards.algorithms.corrections.closure import correct_closure_block, network_triplets
-
-    d0 = dt.date(2020, 1, 1)
-    dates = [d0 + dt.timedelta(days=12 * k) for k in range(8)]
-    pairs = [(dates[i], dates[j]) for i in range(8) for j in (i + 1, i + 2) if j < 8]
-    tri = network_triplets(pairs)
-    x = rng.normal(0, 3, (len(pairs), 11, 13))
-    x += 27.75 * (rng.random(x.shape) < 0.05) * rng.choice([-1, 1], x.shape)
-    x[2, 3, :4] = np.nan
-    r = correct_closure_block(x, tri, cycle_mm=27.75)
-    return digest(r["corrected_mm"], r["cycles"], r["n_nonclosing_after"], r["loop_sum_sq_rad"])
-
-
 def distortion(rng):
     from insar_geohazards.algorithms.geometry.distortion import AcquisitionGeometry, distortion_map
 
@@ -136,7 +122,7 @@ def unwrap(rng):
 
 #: The cases the test runs (compiling is most of their cost: ~20 CPU-s for each target); the others run with
 #: ``python tests/core/numba_target_cases.py sbas phase_linking ...`` or benchmarks/determinism/cross_target.sh.
-QUICK = ("okada", "closure", "distortion")
+QUICK = ("okada", "distortion")
 def dense(rng):
     from insar_geohazards.algorithms.dense import pinv_tall, scaled_gram, sym_eig
 
@@ -154,7 +140,7 @@ def dense(rng):
     return digest(lam, vec, scaled_gram(vec[:, 1:], 1.0 / lam[1:]), pinv_tall(basis))
 
 
-CASES = {"dense": dense, "okada": okada, "sbas": sbas, "phase_linking": phase_linking, "closure": closure,
+CASES = {"dense": dense, "okada": okada, "sbas": sbas, "phase_linking": phase_linking,
          "distortion": distortion, "offset_series": offset_series, "unwrap": unwrap}
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import struct
 
 import numpy as np
 import pytest
@@ -359,28 +361,43 @@ def test_one_read_block_memory_stays_within_the_tools_model():
         assert used <= k * npx * 32.0 + npx * shared, (used / npx / k, shared)
 
 
-@pytest.mark.skipif(not __import__("insar_geohazards.algorithms._numba", fromlist=["x"]).HAVE_NUMBA,
-                    reason="numba is not installed: only the numpy path exists")
 @pytest.mark.parametrize("with_coherence", [True, False])
-def test_stacking_sums_kernel_gives_the_numpy_paths_bits(monkeypatch, with_coherence):
-    """The stacking-rate sums of the reference point and the deforming areas: the numba kernel (one pass, no
-    float64 copy of the block) and the numpy expression give the same bytes, with NaN, zeros and files of both
-    orientations."""
-    from insar_geohazards.algorithms.corrections import reference
-
+def test_stacking_sums_are_a_pixels_terms_added_in_order(with_coherence):
+    """The stacking-rate sums of the reference point and the deforming areas, against a plain Python loop written
+    here (one pixel, one interferogram at a time, Python's float arithmetic): the same bits, with NaN, zeros, -0.0
+    and files of both orientations, for float32 and float64 stacks; the sum of -0.0 terms stays -0.0."""
     rng = np.random.default_rng(5)
-    m, h, w = 17, 9, 31
-    data = rng.normal(size=(m, h, w)).astype(np.float32)
-    data[rng.random(data.shape) < 0.15] = np.nan
-    data[:, 0, :3] = 0.0
-    data[:, 1, 0] = np.nan
-    coh = rng.random((m, h, w)).astype(np.float32)
-    coh[rng.random(coh.shape) < 0.1] = np.nan
-    inputs = {"stack": data, **({"coherence": coh} if with_coherence else {})}
-    span, signs = rng.uniform(0.03, 0.4, m), np.where(rng.random(m) < 0.3, -1.0, 1.0)
-    fast = reference_sums_block(None, inputs, span_years=span, signs=signs)
-    monkeypatch.setattr(reference, "HAVE_NUMBA", False)
-    slow = reference_sums_block(None, inputs, span_years=span, signs=signs)
-    assert fast.keys() == slow.keys() == ({"count", "sdt", "dt2"} | ({"coh"} if with_coherence else set()))
-    for k in fast:
-        assert fast[k].dtype == slow[k].dtype and fast[k].tobytes() == slow[k].tobytes(), k
+    m, h, w = 17, 4, 9
+    for dtype in (np.float32, np.float64):
+        data = rng.normal(size=(m, h, w)).astype(dtype)
+        data[rng.random(data.shape) < 0.15] = np.nan
+        data[:, 0, :3] = 0.0
+        data[:, 2, 4] = -0.0
+        data[:, 1, 0] = np.nan
+        coh = rng.random((m, h, w)).astype(np.float32)
+        coh[rng.random(coh.shape) < 0.1] = np.nan
+        inputs = {"stack": data, **({"coherence": coh} if with_coherence else {})}
+        span, signs = rng.uniform(0.03, 0.4, m), np.where(rng.random(m) < 0.3, -1.0, 1.0)
+        got = reference_sums_block(None, inputs, span_years=span, signs=signs)
+        assert got.keys() == ({"count", "sdt", "dt2"} | ({"coh"} if with_coherence else set()))
+        assert got["count"].dtype == np.int32 and got["sdt"].dtype == got["dt2"].dtype == np.float64
+        for r in range(h):
+            for c in range(w):
+                n, a, b, q = 0, None, None, None
+                for k in range(m):
+                    v = float(data[k, r, c])
+                    ok = math.isfinite(v)
+                    ta = float(span[k]) * ((v if ok else 0.0) * float(signs[k]))
+                    tb = (float(span[k]) * float(span[k])) * (1.0 if ok else 0.0)
+                    n += ok
+                    a, b = (ta, tb) if k == 0 else (a + ta, b + tb)
+                    cv = float(coh[k, r, c])
+                    tc = cv if math.isfinite(cv) else 0.0
+                    q = tc if k == 0 else q + tc
+                assert got["count"][r, c] == n
+                assert struct.pack("<d", got["sdt"][r, c]) == struct.pack("<d", a), (r, c)
+                assert struct.pack("<d", got["dt2"][r, c]) == struct.pack("<d", b), (r, c)
+                if with_coherence:
+                    assert struct.pack("<d", got["coh"][r, c]) == struct.pack("<d", q / m), (r, c)
+        plus = reference_sums_block(None, inputs, span_years=span)  # no signs: every file as given
+        assert np.signbit(plus["sdt"][2, 4]) and plus["sdt"][2, 4] == 0.0  # -0.0 terms only: the sum stays -0.0

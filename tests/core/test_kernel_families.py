@@ -73,29 +73,6 @@ def _same_bytes(a, b):
 
 
 @needs_numba
-def test_closure_family_as_python_gives_numbas_bytes():
-    import datetime as dt
-
-    from insar_geohazards.algorithms.corrections.closure import correct_closure_block, network_triplets
-
-    rng = np.random.default_rng(4)
-    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * k) for k in range(7)]
-    pairs = [(dates[i], dates[j]) for i in range(7) for j in (i + 1, i + 2) if j < 7]
-    tri = network_triplets(pairs)
-    x = rng.normal(0, 3, (len(pairs), 6, 7))
-    x += 27.75 * (rng.random(x.shape) < 0.08) * rng.choice([-1, 1], x.shape)
-    x[2, 3, :4] = np.nan
-
-    def run():
-        r = correct_closure_block(x, tri, cycle_mm=27.75)
-        return [r["corrected_mm"], r["cycles"], r["n_nonclosing_after"], r["loop_sum_sq_rad"]]
-
-    compiled, python, seen = _both_ways("closure", run)
-    _same_bytes(compiled, python)
-    assert seen == [], seen
-
-
-@needs_numba
 def test_okada_family_as_python_uses_the_python_bitcasts_and_gives_numbas_bytes():
     """Okada's kernels call LLVM intrinsics (bit casts) under numba: as Python they use the module's Python ones."""
     from insar_geohazards.algorithms.faults.faults import Faults

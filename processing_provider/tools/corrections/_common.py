@@ -8,6 +8,7 @@ import numpy as np
 
 from ....algorithms.formats import dates
 from ....fileio.base import writers
+from ....fileio.insar.corrections import output_names, stack_codec
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
@@ -47,8 +48,6 @@ def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
     folder the user chose (:func:`...fileio.insar.corrections.stack_codec`)."""
     from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProcessingUtils
 
-    from ....fileio.insar.corrections import stack_codec
-
     value = parameters.get(name)
     if isinstance(value, QgsProcessingOutputLayerDefinition):
         value = value.sink.staticValue()
@@ -61,8 +60,6 @@ def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
 
 def corrected_files(stack, out_dir: str) -> list:
     """The corrected interferograms a correction writes into ``out_dir``: one per input, under its name."""
-    from ....fileio.insar.corrections import output_names
-
     return [os.path.join(out_dir, n) for n in output_names(stack.paths)]
 
 

@@ -17,7 +17,7 @@ from ._common import STACK_HELP
 
 corrections = lazy_module("....fileio.insar.corrections", __package__)
 io_stacks = lazy_module("....fileio.timeseries.stacks", __package__)
-reference = lazy_module("....algorithms.corrections.reference", __package__)  # numba: loaded when a run starts
+reference = lazy_module("....algorithms.corrections.reference", __package__)
 
 
 @tool("referencepoint", "Reference point (coherent and stable)",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-from ....fileio.display import styles
 from ...inputs import declare, ids, knobs
 from ...inputs.ada import egms_tiles
 from ...inputs.feedback import FeedbackProgress
@@ -13,6 +12,7 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 egms = lazy_module("....fileio.formats.egms", __package__)
+io_egms = lazy_module("....fileio.formats.loadegms", __package__)
 
 
 @tool("loadegms", "Load EGMS product (L2a / L2b / L3 CSV)",
@@ -84,32 +84,15 @@ class LoadEgms(GeohazardAlgorithm):
         egms_tiles(self, parameters, context)
 
     def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
         paths = egms_tiles(self, parameters, context)
-        series = egms.SERIES_MODES[self.parameterAsEnum(parameters, self.SERIES_STORAGE, context)]
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         # the THREADS setting (QGIS option or environment; every CPU by default): tiles are inflated and parsed
         # on other threads while this one writes; the output is the same whatever the count
-        workers = knobs.run_settings(self, parameters, context).threads or os.cpu_count() or 1
-        report = egms.load_tiles(paths, out, series=series, progress=progress, single_name=len(paths) == 1,
-                                 workers=workers)
-        names = list(report.layers)
-        qml = styles.style_ada_vector(out, context, field_name_="mean_velocity", kind="velocity")
-        styles.load_sublayers(context, out, names[1:], qml)
-        for name in names:
-            ds = report.dates[name]
-            feedback.pushInfo(f"{name}: {report.layers[name]} points, {len(ds)} dates "
-                              f"({ds[0] if ds else '-'} .. {ds[-1] if ds else '-'}), EPSG:{report.epsg}")
-        feedback.pushInfo(self._series_line(report, series))
-        feedback.pushInfo(f"{len(paths) - len(report.skipped)} of {len(paths)} files read, {report.rows} rows, "
-                          f"{report.duplicates} repeated point IDs dropped (first copy kept)")
-        return {self.OUTPUT: out}
+        job = io_egms.Job(paths=tuple(paths), output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                          series=egms.SERIES_MODES[self.parameterAsEnum(parameters, self.SERIES_STORAGE, context)],
+                          workers=knobs.run_settings(self, parameters, context).threads or os.cpu_count() or 1,
+                          output_id=self.OUTPUT)
+        return self.finish(io_egms.run(job, progress=FeedbackProgress(feedback), context=context), feedback)
 
     @staticmethod
     def _series_line(report, asked: str) -> str:
-        why = (f" (automatic: the tiles weigh {'more' if report.series == 'netcdf' else 'no more'} than "
-               f"{egms.series_nc.AUTO_NETCDF_BYTES // 2**20} MB)") if asked == "auto" else ""
-        if report.series == "netcdf":
-            return "Series written as netCDF-4" + why + ": " + ", ".join(report.files.values())
-        return {"fields": "Series written as dated fields DYYYYMMDD", "table": "Series written as the compressed "
-                "series table (the time-series dock reads it)", "none": "No series written"}[report.series] + why
+        return io_egms.series_line(report, asked)

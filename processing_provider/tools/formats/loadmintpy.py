@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 
 from ....algorithms.errors import GeohazardError
-from ....fileio.display import styles
 from ...inputs import declare, delivered, ids
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 h5_layers = lazy_module("....algorithms.formats.h5_layers", __package__)
-mintpy_io = lazy_module("....fileio.formats.mintpy", __package__)
+io_load = lazy_module("....fileio.formats.loadmintpy", __package__)
 
 
 @tool("loadmintpy", "Load HDF5 result (MintPy, LiCSBAS, OPERA)",
@@ -99,27 +98,9 @@ class LoadMintpy(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         path, layer, mask, mask_layer = self._layer(parameters, context)
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        conv = mintpy_io.as_geotiff(path, dataset=layer.dataset, name=self.INPUT, folder="", out_path=out,
-                                    mask_path=mask, progress=FeedbackProgress(feedback, 0, 50))
-        for note in conv.notes:
-            feedback.pushInfo(note)
-        if layer.is_displacement:
-            styles.style_raster_diverging(out, context=context, band=layer.bands)
-        else:
-            styles.style_raster_sequential(out, context=context)
-        result = {self.OUTPUT: out}
-        if parameters.get(self.OUTPUT_POINTS):
-            pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
-            std = None
-            if layer.dataset == "velocity":
-                try:
-                    std = h5_layers.open_layer(path, dataset="velocityStd")
-                except GeohazardError:
-                    std = None
-            n = mintpy_io.write_points(layer, pts, mask=mask_layer, std=std, progress=FeedbackProgress(feedback, 50,
-                                                                                                       100))
-            feedback.pushInfo(self.note(f"{n} points ({'VEL, V_STDEV' + (', DYYYYMMDD' if layer.dates else '')})"))
-            styles.style_points_velocity(pts, "VEL", context=context)
-            result[self.OUTPUT_POINTS] = pts
-        return result
+        job = io_load.Job(path=path, layer=layer, mask=mask, mask_layer=mask_layer, name=self.INPUT,
+                          output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                          points_output=self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+                          if parameters.get(self.OUTPUT_POINTS) else "",
+                          ids={"output": self.OUTPUT, "points": self.OUTPUT_POINTS})
+        return self.finish(io_load.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

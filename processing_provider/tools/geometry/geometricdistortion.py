@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....fileio.base import blocks, raster
-from ....fileio.base.writers import all_or_none, compression_threads, exact_float_dtype
+from ....fileio.base import raster
 from ....fileio.display import styles
 from ....fileio.geometry import geometry
 from ...inputs import declare, ids, knobs, layers
@@ -16,7 +15,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-_dist = lazy_module("....algorithms.geometry.distortion", __package__)
+io_dist = lazy_module("....fileio.geometry.geometricdistortion", __package__)
 
 
 @tool("geometricdistortion", "Geometric distortion (layover, shadow, R-index, visibility)",
@@ -128,48 +127,18 @@ class GeometricDistortion(GeohazardAlgorithm):
             raise GeohazardError("OUTPUT_COMBINED needs a second geometry: set HEADING_2")
 
     def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
         info = self.raster_info(parameters, self.DEM, context)
-        dx_rows, dy = geometry.metric_pixel_size(info, self.DEM)
         geos = pair.acquisition_geometries(self, parameters, context, feedback, info)
         names = {self.OUTPUT_CLASSES: "classes", self.OUTPUT_RINDEX: "rindex", self.OUTPUT_VISIBILITY: "visibility",
                  self.OUTPUT_COMBINED: "combined"}
         outs = layers.output_paths(self, parameters, names, context, optional=list(names)[1:])
         table = layers.optional_file(self, parameters, self.OUTPUT_TABLE, context)
-        paths = {names[k]: p for k, p in outs.items()}
-        with compression_threads():
-            writers = geometry.distortion_writers(info, paths)
-        dem_dtype = exact_float_dtype(info.path)
-
-        def read_dem(r0, r1):
-            return raster.read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
-
-        def write(r0, r1, gi, arrays):
-            if gi == 0:
-                for k in ("classes", "rindex", "visibility"):
-                    writers[k].write(arrays[k], row=r0)
-            elif gi == -1 and "combined" in writers:
-                writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
-
         v = self.values(parameters, context, self.STRONG_RATIO, self.MODERATE_RATIO, self.FLAT_SLOPE,
                         self.MIN_SENSITIVITY)
-        run = knobs.run_settings(self, parameters, context)
-        with all_or_none(writers), run.executor(progress) as ex:
-            # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
-            # threads of this process share the heights the backward scan already decoded
-            remote = ex.distributed and not ex.in_process
-            dem_source = blocks.raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
-            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
-                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=geometry.distortion_block_rows(run, info.width), executor=ex,
-                                          dem_source=dem_source,
-                                          progress=progress, outputs=self.WRITTEN, strong_ratio=v.STRONG_RATIO,
-                                          moderate_ratio=v.MODERATE_RATIO, flat_slope_deg=v.FLAT_SLOPE,
-                                          min_sensitivity=v.MIN_SENSITIVITY)
-        if table:
-            geometry.write_share_table(table, tables, [g.name for g in geos])
-        for t, g in zip(tables, geos):
-            feedback.pushInfo(f"{g.name}: " + ", ".join(f"{r['name']} {r['share_pct']:.1f}%"
-                                                        for r in t["distortion"] if r["pixels"]))
-        styles.style_distortion(paths, context)
-        return {**outs, **({self.OUTPUT_TABLE: table} if table else {})}
+        job = io_dist.Job(dem=info, dem_name=self.DEM, geometries=tuple(geos), outputs=outs, kinds=names,
+                          written=self.WRITTEN, table=table or "", table_id=self.OUTPUT_TABLE,
+                          strong_ratio=v.STRONG_RATIO, moderate_ratio=v.MODERATE_RATIO, flat_slope_deg=v.FLAT_SLOPE,
+                          min_sensitivity=v.MIN_SENSITIVITY, settings=knobs.run_settings(self, parameters, context))
+        outcome = io_dist.run(job, progress=FeedbackProgress(feedback))
+        styles.style_distortion({names[k]: p for k, p in outs.items()}, context)
+        return self.finish(outcome, feedback)

@@ -3,15 +3,11 @@ downslope direction."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
-from ....algorithms.geometry import los_blocks as _losb
-from ....fileio.base import blocks, raster
+from ....fileio.base import raster
 from ....fileio.display import styles
 from ....fileio.geometry import geometry
+from ....fileio.geometry import losprojection as io_proj
 from ...inputs import acquisition, angles, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -113,55 +109,33 @@ class LosProjection(GeohazardAlgorithm):
                                                    and not parameters.get(self.HEADING_RASTER)),
             need_incidence=points_need or (has_r and not parameters.get(self.INCIDENCE_RASTER)),
             heading_raster=self.HEADING_RASTER, incidence_raster=self.INCIDENCE_RASTER)
-        look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
-        cmin = self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context)
-        dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None
-        result = {}
-        progress = FeedbackProgress(feedback, 0, 50 if parameters.get(self.POINTS) else 100)
-        if parameters.get(self.INPUT):
-            result.update(self._rasters(parameters, context, progress, dem, heading, incidence, look, cmin))
-        if parameters.get(self.POINTS):
-            progress = FeedbackProgress(feedback, 50 if parameters.get(self.INPUT) else 0, 100)
-            result[self.OUTPUT_POINTS] = self._points(parameters, context, progress, dem, heading, incidence,
-                                                      look, cmin)
-        return result
-
-    def _rasters(self, parameters, context, progress, dem, heading, incidence, look, cmin):
-        """INPUT projected block by block (its grid and DEM, INCIDENCE_RASTER, HEADING_RASTER's checked the same
-        by :meth:`check`)."""
-        info = self.raster_info(parameters, self.INPUT, context)
-        paths = layers.output_paths(self, parameters, (self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE), context,
-                                    optional=(self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE))
-        keys = {self.OUTPUT_VERTICAL: "vertical", self.OUTPUT_DOWNSLOPE: "downslope"}
-        writers = {keys[k]: raster.RasterWriter.like(p, info, count=info.count, descriptions=info.descriptions
-                                                     if info.count > 1 else [f"{keys[k]} velocity"])
-                   for k, p in paths.items()}
-        down = "downslope" in writers
-        dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM) if down else (None, 1.0)
-        sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
-        for key, name in (("incidence", self.INCIDENCE_RASTER), ("heading", self.HEADING_RASTER),
-                          ("dem", self.DEM if down else None)):
-            if name and parameters.get(name):
-                sources[key] = blocks.raster_source(self.raster_path(parameters, name, context), dtype=np.float64,
-                                                    name=name)
-        func = functools.partial(
-            _losb.los_projection_block, heading_deg=heading, incidence_deg=incidence, look=look,
-            incidence_kind=angles.source_kind(self, parameters, context, sources.get("incidence"), progress),
-            heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context), min_sensitivity=cmin,
-            dx_rows_m=dx_rows, dy_m=dy, vertical="vertical" in writers, downslope=down,
-            incidence_name=self.INCIDENCE_RASTER)
-        run = knobs.run_settings(self, parameters, context)
-        blocks.run_blocks(run.plan(info.height, info.width, halo=1 if down else 0,
-                                   bytes_per_pixel=8.0 * (info.count * (1 + len(writers)) + 12)),
-                          func, sources=sources, run=run, progress=progress, background_write=True, writers=writers)
-        for path in paths.values():
-            styles.style_raster_diverging(path, context=context)
-        return paths
-
-    def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
-        source = self.parameterAsSource(parameters, self.POINTS, context)
-        vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
-        return geometry.project_points(source, vfield, out, dem=dem, dem_name=self.DEM, heading=heading,
-                                       incidence=incidence, look=look, min_sensitivity=cmin, context=context,
-                                       progress=progress, name=self.POINTS)
+        progress = FeedbackProgress(feedback)
+        outputs, rasters, kind = {}, {}, 0
+        if has_r:
+            outputs = layers.output_paths(self, parameters, (self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE), context,
+                                          optional=(self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE))
+            rasters = {key: self.raster_path(parameters, name, context) for key, name in
+                       (("incidence", self.INCIDENCE_RASTER), ("heading", self.HEADING_RASTER), ("dem", self.DEM))
+                       if parameters.get(name)}
+            if "incidence" in rasters:
+                kind = angles.incidence_kind(self, parameters, context, rasters["incidence"], progress)[0]
+        has_p = bool(parameters.get(self.POINTS))
+        job = io_proj.Job(
+            heading_deg=heading, incidence_deg=incidence, look=["right", "left"][self.parameterAsEnum(
+                parameters, self.LOOK, context)], min_sensitivity=self.parameterAsDouble(
+                parameters, self.MIN_SENSITIVITY, context),
+            dem=self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None,
+            los=self.raster_info(parameters, self.INPUT, context) if has_r else None, outputs=outputs,
+            ids={"vertical": self.OUTPUT_VERTICAL, "downslope": self.OUTPUT_DOWNSLOPE}, rasters=rasters,
+            incidence_kind=kind, heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+            points=self.parameterAsSource(parameters, self.POINTS, context) if has_p else None,
+            velocity_field=self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity",
+            points_output=self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context) if has_p else "",
+            names={"los": self.INPUT, "incidence": self.INCIDENCE_RASTER, "heading": self.HEADING_RASTER,
+                   "dem": self.DEM, "points": self.POINTS, "points_output": self.OUTPUT_POINTS},
+            settings=knobs.run_settings(self, parameters, context))
+        outcome = io_proj.run(job, progress=progress, context=context)
+        for key in (self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE):
+            if key in outcome.outputs:
+                styles.style_raster_diverging(outcome.outputs[key], context=context)
+        return self.finish(outcome, feedback)

@@ -3,20 +3,16 @@ vertical (v_los / cos(incidence))."""
 
 from __future__ import annotations
 
-import functools
 import os
-
-import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ....algorithms.formats.dates import is_date
 from ....algorithms.geometry import los
-from ....algorithms.geometry import los_blocks as _losb
-from ....fileio.base import blocks, raster
-from ....fileio.base.metadata import non_los_component, vertical_metadata
+from ....fileio.base import raster
+from ....fileio.base.metadata import non_los_component
 from ....fileio.display import styles
 from ....fileio.geometry import geometry
+from ....fileio.geometry import losvelocitytovertical as io_vertical
 from ...inputs import acquisition, angles, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -68,16 +64,16 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT, "Vertical velocity"))
 
     def check(self, parameters, context):
+        component = non_los_component(self.raster_info(parameters, self.INPUT, context).path)
+        if component:
+            raise GeohazardError(f"{self.INPUT} is not along the line of sight: its metadata says {component} (an "
+                                 "output of losvelocitytovertical or of a decomposition); give the LOS raster")
         if parameters.get(self.INCIDENCE_RASTER):
             infos = [self.raster_info(parameters, p, context) for p in (self.INPUT, self.INCIDENCE_RASTER)]
             raster.check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, self.INPUT, context)
-        component = non_los_component(info.path)
-        if component:
-            raise GeohazardError(f"{self.INPUT} is not along the line of sight: its metadata says {component} (an "
-                                 "output of losvelocitytovertical or of a decomposition); give the LOS raster")
         inc_path = None
         if parameters.get(self.INCIDENCE_RASTER):
             inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context)
@@ -87,25 +83,14 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         inc_value = float(los.check_incidence(inc_value, name=self.INCIDENCE))
         kind = angles.incidence_kind(self, parameters, context, inc_path, feedback)[0] if inc_path else 0
         if inc_path:
-            raster.check_same_grid([info, raster.raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT,
-                                                                                                 self.INCIDENCE_RASTER])
-        if inc_path:
             used = f"per pixel: {os.path.basename(inc_path)} ({geometry.INCIDENCE_KINDS[kind]})"
             self.record_used(self.INCIDENCE, f"not used ({self.INCIDENCE_RASTER}, {used})")
         else:
             used = f"{inc_value:.10g}"
-        dated = any(is_date(d) for d in info.descriptions)
-        meta, descriptions = vertical_metadata(info.path, info.descriptions, used, "mm" if dated else "mm/yr")
-        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
-        if inc_path:
-            sources["incidence"] = blocks.raster_source(inc_path, dtype=np.float64, name=self.INCIDENCE_RASTER)
-        func = functools.partial(_losb.los_vertical_block, incidence_deg=inc_value, incidence_kind=kind,
-                                 incidence_name=self.INCIDENCE_RASTER)
-        run = knobs.run_settings(self, parameters, context)
-        blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=8.0 * (2 * info.count + 2)), func,
-                          sources=sources, run=run, progress=FeedbackProgress(feedback), background_write=True,
-                          writers={"vertical": raster.RasterWriter.like(out_path, info, count=info.count,
-                                                                        descriptions=descriptions, metadata=meta)})
-        styles.style_raster_diverging(out_path, context=context)
-        return {self.OUTPUT: out_path}
+        job = io_vertical.Job(los=info, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                              incidence_deg=inc_value, incidence_used=used, incidence_raster=inc_path or "",
+                              incidence_kind=kind, settings=knobs.run_settings(self, parameters, context),
+                              names={"los": self.INPUT, "incidence": self.INCIDENCE_RASTER})
+        outcome = io_vertical.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_diverging(job.output, context=context)
+        return self.finish(outcome, feedback)

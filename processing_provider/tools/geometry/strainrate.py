@@ -88,19 +88,20 @@ class StrainRate(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.SMOOTHING_M)
+        names = {"east": self.INPUT_EAST, "north": self.INPUT_NORTH, "points": self.POINTS}
         if parameters.get(self.POINTS):
-            path, fitted = io_strain.strain_points(
-                self.parameterAsSource(parameters, self.POINTS, context), name=self.POINTS,
+            job = io_strain.Job(
+                sigma_m=v.SMOOTHING_M, names=names, points=self.parameterAsSource(parameters, self.POINTS, context),
                 east_field=self.parameterAsString(parameters, self.EAST_FIELD, context),
-                north_field=self.parameterAsString(parameters, self.NORTH_FIELD, context), sigma_m=v.SMOOTHING_M,
-                out_path=self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context), context=context)
-            feedback.pushInfo(self.tr("Strain rates at {} points").format(fitted))
-            return {self.OUTPUT_POINTS: path}
-        outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
-                for k, pid in (("dilatation", self.OUTPUT_DILATATION), ("max_shear", self.OUTPUT_MAX_SHEAR),
-                               ("rotation", self.OUTPUT_ROTATION), ("principal", self.OUTPUT_PRINCIPAL))}
-        return io_strain.strain_rasters(
-            self.raster_path(parameters, self.INPUT_EAST, context),
-            self.raster_path(parameters, self.INPUT_NORTH, context), outs,
-            names=(self.INPUT_EAST, self.INPUT_NORTH), sigma_m=v.SMOOTHING_M,
-            run=knobs.run_settings(self, parameters, context), progress=FeedbackProgress(feedback), context=context)
+                north_field=self.parameterAsString(parameters, self.NORTH_FIELD, context),
+                points_output=self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context),
+                points_output_id=self.OUTPUT_POINTS)
+        else:
+            job = io_strain.Job(
+                sigma_m=v.SMOOTHING_M, names=names, settings=knobs.run_settings(self, parameters, context),
+                east=self.raster_path(parameters, self.INPUT_EAST, context),
+                north=self.raster_path(parameters, self.INPUT_NORTH, context),
+                outputs={k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
+                         for k, pid in (("dilatation", self.OUTPUT_DILATATION), ("max_shear", self.OUTPUT_MAX_SHEAR),
+                                        ("rotation", self.OUTPUT_ROTATION), ("principal", self.OUTPUT_PRINCIPAL))})
+        return self.finish(io_strain.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -125,41 +125,20 @@ class CompareLayers(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.FIELD, self.REFERENCE_FIELD, self.MAX_DISTANCE_M, self.WIDTH,
                         self.STEP)
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        settings = knobs.run_settings(self, parameters, context)
         sides = [self._side(parameters, context, pid, fid) for pid, fid in ((self.INPUT, v.FIELD),
                                                                             (self.REFERENCE, v.REFERENCE_FIELD))]
-        cl.check_same_quantity(sides[0]["kind"], sides[1]["kind"])
-        unit = sides[0]["kind"]["unit"] or sides[1]["kind"]["unit"] or "input unit"
-        for side in (side for side in sides if not side["kind"]["quantity"]):
-            feedback.pushInfo(self.tr("{}: no unit declared ({}); taken to be in the other's unit and sign")
-                              .format(side["pid"], side["kind"]["source"]))
-        out_raster, out_points = (self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else ""
-                                  for pid in (self.OUTPUT_RASTER, self.OUTPUT))
-        results = {}
-        if parameters.get(self.LINE):
-            a, b, pts = io_cl.compare_swaths(sides, layers.feature_source(self, parameters, self.LINE, context),
-                                             width_m=v.WIDTH, step_m=v.STEP, run=run, progress=progress)
-        elif sides[0]["info"] is not None and sides[1]["info"] is not None:
-            (a, b), pts = io_cl.compare_rasters(sides[0]["info"], sides[1]["info"], out_path=out_raster, run=run,
-                                                progress=progress), None
-            if out_raster:
-                results[self.OUTPUT_RASTER] = out_raster
-        else:
-            a, b, pts = io_cl.compare_points(sides, max_distance_m=v.MAX_DISTANCE_M)
-        stats = cl.statistics(a, b)
-        if pts is not None and out_points:
-            results[self.OUTPUT] = io_cl.write_points(out_points, *pts, context=context)
-        results[self.OUTPUT_TABLE] = io_cl.write_table(self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE,
-                                                                                   context), stats, unit)
-        chart = layers.optional_file(self, parameters, self.OUTPUT_CHART, context)
-        if chart:
-            results.update(io_cl.chart(chart, a, b, stats, unit=unit, names=(sides[0]["name"], sides[1]["name"]),
-                                       output=self.OUTPUT_CHART, feedback=feedback))
-        feedback.pushInfo(", ".join(f"{name} = {stats[name]:.6g}" for name in ("n", "bias", "rmse", "pearson_r",
-                                                                                 "nmad", "tls_slope", "t_test_p",
-                                                                                 "wilcoxon_p")))
-        return {**results, self.BIAS: stats["bias"], self.RMSE: stats["rmse"], self.R: stats["pearson_r"],
-                self.N: int(stats["n"])}
+        outputs = {kind: (self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
+                   for kind, pid in (("raster", self.OUTPUT_RASTER), ("points", self.OUTPUT))}
+        outputs["table"] = self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE, context)
+        outputs["chart"] = layers.optional_file(self, parameters, self.OUTPUT_CHART, context) or ""
+        job = io_cl.Job(
+            sides=tuple(sides), outputs=outputs, settings=settings, width_m=v.WIDTH, step_m=v.STEP,
+            max_distance_m=v.MAX_DISTANCE_M,
+            line=layers.feature_source(self, parameters, self.LINE, context) if parameters.get(self.LINE) else None,
+            ids={"raster": self.OUTPUT_RASTER, "points": self.OUTPUT, "table": self.OUTPUT_TABLE,
+                 "chart": self.OUTPUT_CHART, "bias": self.BIAS, "rmse": self.RMSE, "r": self.R, "n": self.N})
+        return self.finish(io_cl.run(job, progress=FeedbackProgress(feedback), context=context), feedback)
 
     def _side(self, parameters, context, pid, field):
         """One product: its raster info, or its points (x, y in the layer's CRS, values), what it declares."""

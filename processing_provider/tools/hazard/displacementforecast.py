@@ -6,7 +6,7 @@ from __future__ import annotations
 from ....algorithms.errors import GeohazardError
 from ....algorithms.hazard import forecast as fc
 from ....fileio.base import raster
-from ....fileio.motion import displacement_forecast as io_fc
+from ....fileio.hazard import displacementforecast as io_df
 from ....fileio.motion import points
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
@@ -159,32 +159,30 @@ class DisplacementForecast(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         dates, text, opts = self._series_dates(parameters, context)
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        fdates = fc.forecast_dates_of(text, dates, name=self.FORECAST_DATES, progress=progress)
-        feedback.pushInfo(f"{len(dates)} dates {dates[0]}..{dates[-1]}; model {opts['model']}; forecast at "
-                          f"{', '.join(d.isoformat() for d in fdates)}")
+        settings = knobs.run_settings(self, parameters, context)
         if parameters.get(self.INPUT_RASTER):
             out = layers.output_paths(self, parameters, (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL),
                                       context, optional=(self.OUTPUT_SIGMA, self.OUTPUT_MODEL))
+            grid = self.raster_info(parameters, self.INPUT_RASTER, context)
             thick = self.raster_path(parameters, self.THICKNESS, context) if parameters.get(self.THICKNESS) else ""
-            res = io_fc.forecast_raster(self.raster_info(parameters, self.INPUT_RASTER, context), thick, dates, fdates,
-                                        opts, {"forecast": out[self.OUTPUT_RASTER], "sigma": out.get(self.OUTPUT_SIGMA),
-                                               "model": out.get(self.OUTPUT_MODEL)},
-                                        run=run, progress=progress, context=context)
-            rmse, coverage, counts, name = res["rmse"], res["coverage"], res["counts"], self.INPUT_RASTER
-            _not_written(context, (self.OUTPUT,))
+            source = uri = None
+            unused = (self.OUTPUT,)
         else:
             source, uri = layers.dated_source(self, parameters, self.INPUT, context)
             out = {self.OUTPUT: self.parameterAsOutputLayer(parameters, self.OUTPUT, context)}
-            rmse, coverage, counts = io_fc.forecast_points(source, self.INPUT, uri, fdates, opts, out[self.OUTPUT],
-                                                           run=run, progress=progress, context=context)
-            name = self.INPUT
-            _not_written(context, (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL))
-        if not counts[1:].sum():
-            raise GeohazardError(f"no point or pixel of {name} has enough valid dates for the model: nothing to "
-                                 "forecast")
-        io_fc.log_summary(progress, counts, MODEL_LABELS, opts["holdout"], rmse, coverage)
-        return {**out, self.HOLDOUT_RMSE_MM: rmse, self.COVERAGE_2SIGMA: coverage}
+            grid, thick = None, ""
+            unused = (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL)
+        job = io_df.Job(
+            dates=tuple(dates), forecast_text=text, opts=opts, labels=tuple(MODEL_LABELS), settings=settings,
+            raster=grid, thickness=thick, points=source, uri=uri or "", output=out.get(self.OUTPUT, ""),
+            outputs={"forecast": out.get(self.OUTPUT_RASTER), "sigma": out.get(self.OUTPUT_SIGMA),
+                     "model": out.get(self.OUTPUT_MODEL)},
+            names={"input": self.INPUT, "input_raster": self.INPUT_RASTER, "forecast_dates": self.FORECAST_DATES},
+            ids={"output": self.OUTPUT, "forecast": self.OUTPUT_RASTER, "sigma": self.OUTPUT_SIGMA,
+                 "model": self.OUTPUT_MODEL, "rmse": self.HOLDOUT_RMSE_MM, "coverage": self.COVERAGE_2SIGMA})
+        outcome = io_df.run(job, progress=FeedbackProgress(feedback), context=context)
+        _not_written(context, unused)
+        return self.finish(outcome, feedback)
 
 
 def _label(alg, pid: str) -> str:

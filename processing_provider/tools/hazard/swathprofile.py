@@ -7,10 +7,7 @@ from qgis.core import QgsProcessing, QgsProcessingParameterMapLayer, QgsRasterLa
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.hazard import swathprofile as pr
-from ....fileio.base.vector import wkt_of
-from ....fileio.display import styles
 from ....fileio.hazard import swathprofile as swath
-from ....fileio.motion.points import source_uri
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -104,30 +101,22 @@ class SwathProfile(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.WIDTH, self.STEP, self.FIELD, self.UNIT)
         pr.check_width_step(v.WIDTH, v.STEP)
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        settings = knobs.run_settings(self, parameters, context)
         lines_source = layers.feature_source(self, parameters, self.LINE, context)
-        raster = self.input_raster_files(parameters, context)
-        if raster:
-            info = self.raster_info(parameters, self.INPUT, context)
-            crs, unit = info.crs_wkt, styles.raster_unit(info.path)
-            metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress, input_name=self.INPUT)
-            samples = swath.raster_samples(info, self.INPUT, lines, metric, v.WIDTH, run=run, progress=progress)
-            suffixes, dates = swath.band_suffixes(info.descriptions, info.count)
+        grid = layer = table = None
+        name = self.INPUT
+        if self.input_raster_files(parameters, context):
+            grid = self.raster_info(parameters, self.INPUT, context)
         else:
             name, layer = self._points(parameters, context)
             if layer is None or not layer.crs().isValid():
                 raise GeohazardError(f"{name}: a point layer with a coordinate reference system (CRS) is "
                                      "needed to place the points on the profiles")
-            crs = wkt_of(layer.crs())
-            unit = swath.field_unit(layer, v.FIELD, self.FIELD, v.UNIT, progress) if v.FIELD else "mm"
             table = layers.read_point_table(self, parameters, name, context, [v.FIELD] if v.FIELD else [])
-            read, suffixes, dates = swath.point_values(layer, table, v.FIELD, name, source_uri(layer))
-            metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress, input_name=name)
-            samples = swath.point_samples(table, read, lines, metric, v.WIDTH, name, progress)
-        profiles = [pr.profile_from(pid, line, *samples[pid], width_m=v.WIDTH, step_m=v.STEP) for pid, line in lines]
-        pr.report(profiles, self.INPUT, progress)
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        chart = layers.optional_file(self, parameters, self.OUTPUT_CHART, context)
-        charted = swath.write_outputs(profiles, samples, suffixes, dates, out=out, chart=chart, input_wkt=crs,
-                                      metric=metric, unit=unit, context=context, progress=progress)
-        return {self.OUTPUT: out, **({self.OUTPUT_CHART: chart} if chart and charted else {})}
+        job = swath.Job(lines=lines_source, width_m=v.WIDTH, step_m=v.STEP, raster=grid, points=layer,
+                        points_name=name, value_field=v.FIELD, unit=v.UNIT, table=table, settings=settings,
+                        output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                        chart=layers.optional_file(self, parameters, self.OUTPUT_CHART, context) or "",
+                        ids={"output": self.OUTPUT, "chart": self.OUTPUT_CHART},
+                        names={"input": self.INPUT, "line": self.LINE, "field": self.FIELD})
+        return self.finish(swath.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

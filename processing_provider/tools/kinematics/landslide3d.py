@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
-from ....fileio.kinematics import kinematics as kio
+from ....fileio.kinematics import landslide3d as io_3d
 from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
@@ -119,16 +119,12 @@ class Landslide3D(GeohazardAlgorithm):
                                  ("ts", self.OUTPUT_TIMESERIES))}
         progress = FeedbackProgress(feedback)
         progress.push_info(f"geometry condition number {cond:.3g} (3-D separable below {solver['max_condition']:g})")
-        if rasters:
-            written, _ = kio.motion3d_rasters([lyr.source() for lyr in layers], names, geoms, dem, opts, outs,
-                                              run=knobs.run_settings(self, parameters, context), progress=progress)
-        else:
-            info, res, dates = kio.motion3d_points(
-                points, names, geoms,
-                value_field=self.parameterAsString(parameters, self.VALUE_FIELD, context),
-                std_field=self.parameterAsString(parameters, ids.VELOCITY_STD_FIELD, context), dem=dem,
-                cell=self.parameterAsDouble(parameters, self.CELL_SIZE, context), opts=opts, context=context,
-                progress=progress)
-            written = kio.write_grid_outputs(info, res, outs, dates)
-        return {self.OUTPUT: written["velocity"], self.OUTPUT_QUALITY: written["quality"],
-                **({ids.OUTPUT_TIMESERIES: written["ts"]} if "ts" in written else {})}
+        job = io_3d.Job(
+            names=tuple(names), geometries=geoms, opts=opts, outputs=outs, dem=dem,
+            ids={"velocity": self.OUTPUT, "quality": self.OUTPUT_QUALITY, "ts": ids.OUTPUT_TIMESERIES},
+            rasters=tuple(lyr.source() for lyr in layers) if rasters else (), points=tuple(points),
+            value_field=self.parameterAsString(parameters, self.VALUE_FIELD, context) if points else "",
+            std_field=self.parameterAsString(parameters, ids.VELOCITY_STD_FIELD, context) if points else "",
+            cell=self.parameterAsDouble(parameters, self.CELL_SIZE, context) if points else 0.0,
+            settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_3d.run(job, progress=progress, context=context), feedback)

@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ....algorithms.errors import GeohazardError
-from ....algorithms.kinematics import thickness as _th
 from ....algorithms.kinematics.thickness import ALPHA_RANGE, RHEOLOGY_RANGE
-from ....fileio.base.raster import check_same_grid, read_band, read_bands, write_raster
-from ....fileio.kinematics import kinematics as kio
+from ....fileio.kinematics import landslidethickness as io_th
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -75,44 +70,18 @@ class LandslideThickness(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "dz/dt, residual, flags"))
 
     def process(self, parameters, context, feedback):
-        vel = self.raster_info(parameters, self.VELOCITY, context)
-        dem = self.raster_info(parameters, self.DEM, context)
-        if vel.count != 3:
-            raise GeohazardError(f"VELOCITY must have 3 bands (east, north, up: landslide3d OUTPUT), got {vel.count}")
-        check_same_grid([vel, dem], [self.VELOCITY, self.DEM])
-        if vel.width * vel.height > 25_000_000:
-            raise GeohazardError(f"VELOCITY has {vel.width} x {vel.height} cells; clip it to the landslide first")
-        dx, dy = kio.metric_size(dem, self.DEM)
-        v = read_bands(vel.path, name=self.VELOCITY, dtype=np.float64)
-        mask = kio.polygon_mask(self.parameterAsSource(parameters, self.LANDSLIDE_OUTLINE, context), vel, context,
-                                self.LANDSLIDE_OUTLINE) \
-            if parameters.get(self.LANDSLIDE_OUTLINE) else None
-        v_alpha = self.parameterAsDouble(parameters, self.ALPHA, context)
-        halves = kio.speed_halves(self.raster_path(parameters, self.TIME_SERIES_3D, context), self.TIME_SERIES_3D) \
-            if parameters.get(self.TIME_SERIES_3D) else None
-        res = _th.invert_thickness(v[0], v[1], v[2], read_band(dem.path, name=self.DEM, dtype=np.float64), dx_m=dx[0],
-                                   dy_m=dy, mask=mask, speed_halves=halves,
-                                   rheology_factor=self.parameterAsDouble(parameters, self.RHEOLOGY_FACTOR, context),
-                                   alpha=v_alpha,
-                                   min_speed=self.parameterAsDouble(parameters, self.MIN_SPEED, context))
-        progress = FeedbackProgress(feedback)
-        fl = res["flags"][np.isfinite(res["thickness"])]
-        counts = ", ".join(f"{k} {int(np.sum(fl & b > 0))}" for k, b in _th.FLAGS.items())
-        progress.push_info(f"{res['n_cells']} landslide cells, volume {res['volume_m3']:.4g} m3; flags: {counts}")
-        if res["smoothing_ratio"] > _th.WARN_SMOOTHING_RATIO:
-            radius = res["radius_cells"]
-            progress.push_warning(
-                f"ALPHA = {v_alpha:g} is a strong smoothing for this landslide ({radius:.1f} cells in radius: "
-                f"ALPHA / radius = {res['smoothing_ratio']:.2f}, above {_th.WARN_SMOOTHING_RATIO:g}): the thickness "
-                "and the volume are biased low (6-17 % at 0.1, about half at 0.25 on synthetic landslides); "
-                f"ALPHA {_th.WARN_SMOOTHING_RATIO * radius:.2g} or less keeps the bias small")
-        if res["n_surface_parallel"]:
-            progress.push_warning(f"{res['n_surface_parallel']} of {res['n_cells']} landslide cells have a velocity "
-                                  "parallel to the DEM surface by construction (landslide3d's constraint): dz/dt is 0 "
-                                  "there and their thickness comes from the smoothing only")
-        out = write_raster(self.parameterAsOutputLayer(parameters, self.OUTPUT, context), res["thickness"], vel,
-                           descriptions=["thickness m"])
-        q = write_raster(self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context),
-                         np.stack([res["dzdt"], res["residual"], res["flags"].astype(float)]), vel,
-                         descriptions=["dz/dt mm/yr", "mass-balance residual mm/yr", "flags"])
-        return {self.OUTPUT: out, self.OUTPUT_QUALITY: q}
+        job = io_th.Job(
+            velocity=self.raster_info(parameters, self.VELOCITY, context),
+            dem=self.raster_info(parameters, self.DEM, context),
+            outline=self.parameterAsSource(parameters, self.LANDSLIDE_OUTLINE, context)
+            if parameters.get(self.LANDSLIDE_OUTLINE) else None,
+            time_series=self.raster_path(parameters, self.TIME_SERIES_3D, context)
+            if parameters.get(self.TIME_SERIES_3D) else "",
+            alpha=self.parameterAsDouble(parameters, self.ALPHA, context),
+            rheology_factor=self.parameterAsDouble(parameters, self.RHEOLOGY_FACTOR, context),
+            min_speed=self.parameterAsDouble(parameters, self.MIN_SPEED, context),
+            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            quality=self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context),
+            names={"velocity": self.VELOCITY, "dem": self.DEM, "outline": self.LANDSLIDE_OUTLINE,
+                   "time_series": self.TIME_SERIES_3D, "output": self.OUTPUT, "quality": self.OUTPUT_QUALITY})
+        return self.finish(io_th.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

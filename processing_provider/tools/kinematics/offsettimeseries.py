@@ -3,19 +3,12 @@ tracking pairs."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
-from ....algorithms.formats.dates import date_to_str, decimal_years
-from ....fileio.base import blocks, raster
 from ...inputs import declare, kinematics, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-offsets = lazy_module("....fileio.kinematics.offsettracking", __package__)
-_ots = lazy_module("....algorithms.kinematics.offset_timeseries", __package__)
+io_ots = lazy_module("....fileio.kinematics.offsettimeseries", __package__)
 
 
 @tool("offsettimeseries", "Offset time series (pair network)",
@@ -98,49 +91,14 @@ class OffsetTimeSeries(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         paths, pairs, signs, info, bands, wb = kinematics.offset_pairs(self, parameters, context)
-        progress = FeedbackProgress(feedback)
-        dates, pi, pj = _ots.pair_indices(pairs)
-        comps = _ots.network_components(len(dates), pi, pj)
-        progress.push_info(f"{len(pairs)} pairs, {len(dates)} dates, {len(comps)} connected component(s) in the full "
-                           "network: " + "; ".join(f"{date_to_str(dates[c[0]])} .. {date_to_str(dates[c[-1]])} "
-                                                   f"({len(c)} dates)" for c in comps))
-        sign = np.asarray(signs, np.float32)[:, None, None]
-        sources = {f"c{k}": offsets.SignedStack(paths, b, sign) for k, b in enumerate(bands)}
-        if wb:
-            sources["rho"] = offsets.SignedStack(paths, wb, None)
         v = self.values(parameters, context, self.K_MAD, self.MIN_REJECT)
-        func = functools.partial(_ots.offset_ts_block, pi=pi, pj=pj, t_years=decimal_years(dates), k_mad=v.K_MAD,
-                                 min_reject=v.MIN_REJECT, use_weights=bool(wb))
-        nb, days = len(bands), [date_to_str(d) for d in dates]
-        descs = [f"c{k + 1}_{day}" for k in range(nb) for day in days]
         optional = (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS, self.OUTPUT_UNCHECKED)
-        out = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_VELOCITY) + optional, context,
-                                  optional=optional)
-        labels = dict(count=len(dates), descriptions=days, dtype=np.int16, nodata=-1)
-        writers = {"displacement": raster.RasterWriter.like(out[self.OUTPUT], info, count=nb * len(dates),
-                                                            descriptions=descs),
-                   "velocity": raster.RasterWriter.like(out[self.OUTPUT_VELOCITY], info, count=nb + 3, descriptions=[
-                       f"c{k + 1}_velocity_per_year" for k in range(nb)] + ["n_networks", "n_pairs_used",
-                                                                            "n_rejected"]),
-                   "sigma": raster.optional_writer(out.get(self.OUTPUT_SIGMA, ""), info, count=nb * len(dates),
-                                                   descriptions=descs),
-                   "labels": raster.optional_writer(out.get(self.OUTPUT_COMPONENTS, ""), info, **labels),
-                   "unchecked": raster.optional_writer(out.get(self.OUTPUT_UNCHECKED, ""), info, **labels)}
-        counts = np.zeros(2, np.int64)  # pixel-dates with data, of them resting on a single pair
-
-        def write(block, res):
-            counts[0] += int(np.count_nonzero(res["unchecked"] >= 0))
-            counts[1] += int(np.count_nonzero(res["unchecked"] == 1))
-            res = dict(res, velocity=np.concatenate([res["velocity"], res["stats"]]))
-            for key, w in writers.items():
-                w.write(res[key], row=block.row0)
-
-        run = knobs.run_settings(self, parameters, context)
-        per_px = 8.0 * (len(pairs) * (nb + 2) + 4 * len(dates) * nb + len(dates) + 8)
-        blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=per_px), func, write, sources=sources,
-                          run=run, progress=progress, writers=writers)
-        msg = (f"{counts[1]} of {counts[0]} pixel-dates ({100.0 * counts[1] / max(1, counts[0]):.3g} %) rest on a "
-               "single pair (a bridge of the pixel's pair network): a gross error there cannot be detected"
-               + ("; see 'Unchecked dates'" if self.OUTPUT_UNCHECKED in out else ""))
-        (progress.push_warning if counts[1] else progress.push_info)(msg)
-        return out
+        job = io_ots.Job(
+            paths=tuple(paths), pairs=tuple(pairs), signs=tuple(signs), bands=tuple(bands), grid=info,
+            weight_band=wb or 0, k_mad=v.K_MAD, min_reject=v.MIN_REJECT,
+            outputs=layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_VELOCITY) + optional, context,
+                                        optional=optional),
+            ids={"displacement": self.OUTPUT, "velocity": self.OUTPUT_VELOCITY, "sigma": self.OUTPUT_SIGMA,
+                 "labels": self.OUTPUT_COMPONENTS, "unchecked": self.OUTPUT_UNCHECKED},
+            settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_ots.run(job, progress=FeedbackProgress(feedback)), feedback)

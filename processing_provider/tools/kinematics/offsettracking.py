@@ -3,14 +3,8 @@ correlation of windows."""
 
 from __future__ import annotations
 
-import functools
-import os
-import tempfile
-
 from qgis.core import QgsProcessingUtils
 
-from ....algorithms.progress import SubProgress
-from ....fileio.base import blocks, raster, rasterize
 from ....fileio.display import styles
 from ...inputs import declare, ids, kinematics, knobs, layers
 from ...inputs.aliases import Alias
@@ -19,7 +13,6 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 offsets = lazy_module("....fileio.kinematics.offsettracking", __package__)
-_off = lazy_module("....algorithms.kinematics.offsets", __package__)
 
 
 #: the sub-pixel methods' labels in the dialog, by the core's names (their order: the core's)
@@ -138,42 +131,17 @@ class OffsetTracking(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         o, ref, sec = kinematics.tracking_inputs(self, parameters, context)
-        progress = FeedbackProgress(feedback)
-        names = (self.REFERENCE_IMAGE, self.SECONDARY)
-        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        q_path = layers.output_paths(self, parameters, [self.OUTPUT_QUALITY], context,
-                                     optional=[self.OUTPUT_QUALITY]).get(self.OUTPUT_QUALITY, "")
-        out_info = offsets.output_info(ref, out_path, window=o["window"], step=o["step"])
-        stable = _off.StableCells(rasterize.burn_polygons(layers.polygons_wkb(
-            self, parameters, self.STABLE_AREA, context, out_info.crs_wkt), out_info)
-            if parameters.get(self.STABLE_AREA) else None, mask=bool(parameters.get(self.STABLE_MASK)))
-        run = knobs.run_settings(self, parameters, context)
-        with tempfile.TemporaryDirectory(prefix="offsets_", dir=QgsProcessingUtils.tempFolder(),
-                                         ignore_cleanup_errors=True) as tmp:
-            sec_path = offsets.on_grid_of(ref, sec, tmp, names, progress)
-            flat_std, levels = offsets.image_statistics(ref, sec_path, o, names, progress)
-            sources = {"reference": blocks.raster_source(ref.path, bands=o["band_ref"], name=names[0]),
-                       "secondary": blocks.raster_source(sec_path, bands=o["band_sec"], name=names[1])}
-            if parameters.get(self.STABLE_MASK):
-                sources["stable"] = blocks.raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
-                                                         name=self.STABLE_MASK)
-            func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
-                                     subpixel=o["subpixel"], min_ncc=o["min_ncc"],
-                                     min_peak_ratio=o["min_peak_ratio"], min_std_abs=flat_std,
-                                     highpass_px=o["highpass_px"], levels=levels)
-            plan = run.plan(ref.height, ref.width, **_off.plan_options(
-                window=o["window"], search=o["search"], step=o["step"], highpass_px=o["highpass_px"]))
-            raw = offsets.raw_offsets(plan, func, sources, run=run, out_info=out_info, step=o["step"], stable=stable,
-                                      progress=SubProgress(progress, 0, 90), path=os.path.join(tmp, "raw.tif"))
-            bias, metadata = stable.bias(progress)
-            fin = functools.partial(_off.finalize_block, bias=bias, median_test=o["median_test"],
-                                    median_threshold=o["median_threshold"],
-                                    geotransform=None if o["radar"] else ref.geotransform,
-                                    pixel_x_m=o["pixel_x_m"], pixel_y_m=o["pixel_y_m"])
-            bands = _off.OFFSET_BANDS_RADAR if o["radar"] else _off.OFFSET_BANDS_MAP
-            writers = {"offsets": raster.RasterWriter.like(out_path, out_info, count=7, descriptions=bands,
-                                                           metadata=metadata),
-                       "quality": raster.optional_writer(q_path, out_info, count=4, descriptions=_off.QUALITY_BANDS)}
-            offsets.finish_offsets(raw, fin, writers, run=run, progress=SubProgress(progress, 90, 100))
-        styles.style_raster_sequential(out_path, band=3, context=context)
-        return {self.OUTPUT: out_path, **({self.OUTPUT_QUALITY: q_path} if q_path else {})}
+        job = offsets.Job(
+            reference=ref, secondary=sec, opts=o, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            quality=layers.output_paths(self, parameters, [self.OUTPUT_QUALITY], context,
+                                        optional=[self.OUTPUT_QUALITY]).get(self.OUTPUT_QUALITY, ""),
+            stable_wkb=layers.polygons_wkb(self, parameters, self.STABLE_AREA, context, ref.crs_wkt)
+            if parameters.get(self.STABLE_AREA) else None,
+            stable_mask=self.raster_path(parameters, self.STABLE_MASK, context)
+            if parameters.get(self.STABLE_MASK) else "",
+            temp_folder=QgsProcessingUtils.tempFolder(), settings=knobs.run_settings(self, parameters, context),
+            names={"reference": self.REFERENCE_IMAGE, "secondary": self.SECONDARY, "stable_mask": self.STABLE_MASK},
+            ids={"output": self.OUTPUT, "quality": self.OUTPUT_QUALITY})
+        outcome = offsets.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_sequential(job.output, band=3, context=context)
+        return self.finish(outcome, feedback)

@@ -4,10 +4,8 @@ or water-level series."""
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats import driver
 from ....algorithms.kinematics import triggers as _tr
-from ....fileio.kinematics import kinematics as kio
-from ....fileio.motion import points
+from ....fileio.kinematics import triggercorrelation as io_trig
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -76,24 +74,26 @@ class TriggerCorrelation(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         if bool(parameters.get(self.INPUT)) == bool(parameters.get(self.INPUT_RASTER)):
             raise GeohazardError("give either INPUT (points/polygons) or INPUT_RASTER (dated bands)")
-        ddates, dvals = driver.read_driver_csv(self.parameterAsFile(parameters, self.DRIVER_CSV, context))
         tau = self.parameterAsDouble(parameters, self.TAU_DAYS, context)
         opts = dict(step=self.parameterAsDouble(parameters, self.STEP_DAYS, context), tau=tau if tau > 0 else None,
                     kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, self.DRIVER_KIND, context)],
                     response=_tr.RESPONSES[self.parameterAsEnum(parameters, self.RESPONSE, context)],
                     max_lag=self.parameterAsDouble(parameters, self.MAX_LAG_DAYS, context))
-        progress = FeedbackProgress(feedback)
+        out_ids = {"raster": self.OUTPUT_RASTER, "features": self.OUTPUT, "plot": self.OUTPUT_PLOT}
+        csv = self.parameterAsFile(parameters, self.DRIVER_CSV, context)
         if parameters.get(self.INPUT_RASTER):
             if not parameters.get(self.OUTPUT_RASTER):
                 raise GeohazardError("INPUT_RASTER given: set OUTPUT_RASTER")
-            return {self.OUTPUT_RASTER: kio.trigger_raster(
-                self.raster_path(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER, ddates, dvals, opts,
-                self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context),
-                run=knobs.run_settings(self, parameters, context), progress=progress)}
-        if not parameters.get(self.OUTPUT):
-            raise GeohazardError("INPUT given: set OUTPUT")
-        return kio.trigger_features(
-            self.parameterAsSource(parameters, self.INPUT, context), self.INPUT, ddates, dvals, opts,
-            self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
-            layers.optional_file(self, parameters, self.OUTPUT_PLOT, context), context=context, progress=progress,
-            uri=points.source_uri(self.parameterAsVectorLayer(parameters, self.INPUT, context)))
+            job = io_trig.Job(driver_csv=csv, opts=opts, ids=out_ids, raster_name=self.INPUT_RASTER,
+                              raster=self.raster_path(parameters, self.INPUT_RASTER, context),
+                              raster_output=self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context),
+                              settings=knobs.run_settings(self, parameters, context))
+        else:
+            if not parameters.get(self.OUTPUT):
+                raise GeohazardError("INPUT given: set OUTPUT")
+            job = io_trig.Job(driver_csv=csv, opts=opts, ids=out_ids, features_name=self.INPUT,
+                              features=self.parameterAsSource(parameters, self.INPUT, context),
+                              layer=self.parameterAsVectorLayer(parameters, self.INPUT, context),
+                              output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                              plot=layers.optional_file(self, parameters, self.OUTPUT_PLOT, context) or "")
+        return self.finish(io_trig.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

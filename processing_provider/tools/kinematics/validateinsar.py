@@ -3,14 +3,12 @@ line of sight."""
 
 from __future__ import annotations
 
-import os
+from qgis.core import QgsCoordinateReferenceSystem
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
-from ....algorithms.kinematics import validation as _va
-from ....fileio.base.vector import wkt_of
-from ....fileio.display import charts
 from ....fileio.kinematics import kinematics as kio
+from ....fileio.kinematics import validateinsar as io_va
 from ...inputs import acquisition, declare, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -94,63 +92,37 @@ class ValidateInsar(GeohazardAlgorithm):
         self.addParameter(declare.file_out(self.OUTPUT_TABLE, "Table", "CSV (*.csv)"))
         self.addParameter(declare.folder_out(self.OUTPUT_PLOTS, "Plots folder", optional=True, create=False))
 
-    def process(self, parameters, context, feedback):
+    def check(self, parameters, context):
         if bool(parameters.get(self.INSAR)) == bool(parameters.get(self.INSAR_RASTER)):
             raise GeohazardError("give either INSAR (points) or INSAR_RASTER (dated bands)")
+        if parameters.get(self.INSAR):
+            kio.require_projected(kio.crs_of(self.parameterAsSource(parameters, self.INSAR, context)), self.INSAR)
+
+    def process(self, parameters, context, feedback):
         raster = [self.raster_path(parameters, self.INSAR_RASTER, context)] if parameters.get(self.INSAR_RASTER) else []
         need = bool(raster) or not acquisition.points_carry_los(self.parameterAsSource(parameters, self.INSAR, context))
         g = _m3.parse_geometries("{},{}".format(*acquisition.heading_and_incidence(  # NaN: the points' LOS fields
             self, parameters, context, feedback, need_heading=need, need_incidence=need, rasters=raster)), 1)[0]
         csv_path = self.parameterAsFile(parameters, self.STATIONS_CSV, context)
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context)
-        p = {k: self.parameterAsDouble(parameters, k, context) for k in (
-            self.RADIUS, self.WINDOW_DAYS, self.MAX_GAP_DAYS, self.MAX_NRMSE, self.MIN_R2, self.MAX_DV, self.MAX_RMSE)}
+        src = uri = None
         if parameters.get(self.INSAR):
             src, uri = layers.dated_source(self, parameters, self.INSAR, context)
-            crs = kio.crs_of(src)
-            kio.require_projected(crs, self.INSAR)
-            pts = kio.read_los_points(src, self.INSAR, value_field="", std_field="", geometry=g, crs=crs, uri=uri,
-                                      context=context, progress=FeedbackProgress(feedback, 0, 40), dated=True)
-            stations = layers.station_inputs(self, parameters, context, crs, csv_path, self.STATIONS, name_field)
+            crs = src.sourceCrs()
         else:
-            crs = kio.crs_of(self.raster_info(parameters, self.INSAR_RASTER, context))
-            stations = layers.station_inputs(self, parameters, context, crs, csv_path, self.STATIONS, name_field)
-            pts, _ = kio.insar_raster_points(self.raster_path(parameters, self.INSAR_RASTER, context),
-                                             self.INSAR_RASTER, stations, p[self.RADIUS], g)
-        ref = (self.parameterAsString(parameters, self.REFERENCE_STATION, context) or "").strip() or None
-        res, info = _va.validate_insar(stations, pts["x"], pts["y"], pts["e"], pts["n"], pts["u"], pts["series"],
-                                       pts["dates"], radius_m=p[self.RADIUS], reference=ref,
-                                       window_days=p[self.WINDOW_DAYS], max_gap_days=p[self.MAX_GAP_DAYS],
-                                       thresholds={"nrmse_range": p[self.MAX_NRMSE], "r2": p[self.MIN_R2],
-                                                   "abs_velocity_difference": p[self.MAX_DV], "rmse": p[self.MAX_RMSE]})
-        progress = FeedbackProgress(feedback, 40, 100)
-        for message in info["warnings"]:
-            progress.push_warning(message)
-        progress.push_info(f"common reference: {info['reference']}")
-        for r in res:
-            if r.status != _va.STATUS_OK and r.status != _va.STATUS_REFERENCE:
-                progress.push_warning(f"station {r.name}: {r.status} (InSAR points within {p[self.RADIUS]:g} m: "
-                                      f"{r.n_points})")
-        net = info["network"]
-        vel = net["velocity"]
-        if "rmse" in vel:
-            progress.push_info(
-                f"network velocities ({vel['n']} stations, mm/yr): RMSE {vel['rmse']:.2f}, NRMSE_range "
-                f"{vel['nrmse_range']:.3f}, NRMSE_mean {vel['nrmse_mean']:.3f}, R2 {vel['r2']:.3f}, "
-                f"slope {vel['slope']:.2f} -> {'pass' if net['passed'] else 'fail ' + ','.join(net['failed'])}")
-        else:
-            progress.push_info(f"network velocities: {vel['n']} compared station(s), at least 3 are needed for "
-                               "the network statistics")
-        out = kio.write_validation(res, wkt_of(crs), stations, self.parameterAsOutputLayer(parameters, self.OUTPUT,
-                                                                                           context),
-                                   self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context), network=net)
-        result = {self.OUTPUT: out["layer"], self.OUTPUT_TABLE: out["table"]}
-        if parameters.get(self.OUTPUT_PLOTS) and charts.can_draw("OUTPUT_PLOTS (station plots)", progress):
-            folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
-            os.makedirs(folder, exist_ok=True)
-            for r in res:
-                if r.insar is not None:
-                    charts.station(r, os.path.join(folder, f"station_{r.name}.png"))
-            charts.velocity_summary(res, os.path.join(folder, "velocities.png"), network=net)
-            result[self.OUTPUT_PLOTS] = folder
-        return result
+            grid = self.raster_info(parameters, self.INSAR_RASTER, context)
+            crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt)
+        job = io_va.Job(
+            stations=layers.station_inputs(self, parameters, context, crs, csv_path, self.STATIONS, name_field),
+            geometry=g, crs=crs, points=src, uri=uri or "", raster=raster[0] if raster else "",
+            params={k: self.parameterAsDouble(parameters, k, context) for k in (
+                self.RADIUS, self.WINDOW_DAYS, self.MAX_GAP_DAYS, self.MAX_NRMSE, self.MIN_R2, self.MAX_DV,
+                self.MAX_RMSE)},
+            reference=(self.parameterAsString(parameters, self.REFERENCE_STATION, context) or "").strip() or None,
+            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            table=self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context),
+            plots=self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
+            if parameters.get(self.OUTPUT_PLOTS) else "",
+            names={"insar": self.INSAR, "insar_raster": self.INSAR_RASTER, "output": self.OUTPUT,
+                   "table": self.OUTPUT_TABLE, "plots": self.OUTPUT_PLOTS})
+        return self.finish(io_va.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

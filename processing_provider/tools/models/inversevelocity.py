@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates
-from ....algorithms.models import inversevelocity as inverse_velocity
-from ....algorithms.progress import SubProgress, check_canceled
-from ....fileio.base import vector
-from ....fileio.display import styles
 from ....fileio.models import inversevelocity as forecast
 from ....fileio.motion import points
 from ...inputs import declare, ids, layers
@@ -114,50 +110,22 @@ class InverseVelocity(GeohazardAlgorithm):
             dates.parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
 
     def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
         source, uri = layers.dated_source(self, parameters, self.INPUT, context)
-        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30), uri)
         now = self.parameterAsString(parameters, self.NOW_DATE, context).strip() or None
-        direction = [0, 1, -1][self.parameterAsEnum(parameters, self.DIRECTION, context)]
-        fc = inverse_velocity.forecast_failure(
-            data.displacement_mm, data.dates,
+        job = forecast.Job(
+            points=source, uri=uri, name=self.INPUT,
+            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
             smooth_window=self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context),
             fit_window=self.parameterAsInt(parameters, self.FIT_WINDOW, context),
             confidence=self.parameterAsDouble(parameters, self.CONFIDENCE, context) / 100.0,
             min_velocity_mm_yr=self.parameterAsDouble(parameters, self.MIN_VELOCITY, context),
             red_days=self.parameterAsDouble(parameters, self.RED_DAYS, context),
             orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
-            now=dates.parse_date(now) if now else None, direction=direction,
-            significance=self.parameterAsDouble(parameters, self.SIGNIFICANCE, context) / 100.0)
-        check_canceled(progress)
-        levels = [fc.level(j) for j in range(fc.alert.size)]
-        count = {name: levels.count(name) for name in ("red", "passed", "orange", "yellow", "none", "not judged",
-                                                          "no data")}
-        feedback.pushInfo(f"{len(levels)} features: " + ", ".join(f"{k} {v}" for k, v in count.items()))
-        if count["passed"]:
-            feedback.pushWarning(f"{count['passed']} feature(s) accelerate significantly but their forecast failure "
-                                 "time is already past: IV_LEVEL 'passed' - check the data (has the slope failed? "
-                                 "is the series wrong?)")
-        unjudged = int((fc.alert == inverse_velocity.NOT_JUDGED).sum())
-        if unjudged:
-            feedback.pushWarning(f"{unjudged} feature(s) were not judged (IV_ALERT -1): {count['no data']} 'no data', "
-                                 f"{count['not judged']} 'not judged' (too short, or too noisy for their motion; "
-                                 "IV_NOTE says why) - this is not 'no alert'")
-        if count["no data"] == len(levels):
-            raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
-                                 "in the fit window) for a forecast; check the dated fields")
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out, forecast.forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
-                            geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
-        styles.style_vector_categorized(out, "IV_LEVEL", styles.inverse_velocity_legend(
-            self.parameterAsDouble(parameters, self.RED_DAYS, context),
-            self.parameterAsDouble(parameters, self.ORANGE_DAYS, context)), context=context)
-        results = {self.OUTPUT: out}
-        if parameters.get(self.OUTPUT_PLOTS):
-            folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
-            n = forecast.plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
-                                     SubProgress(progress, 70, 100))
-            if n is not None:
-                feedback.pushInfo(f"{n} plots written to {folder}")
-                results[self.OUTPUT_PLOTS] = folder
-        return results
+            now=dates.parse_date(now) if now else None,
+            direction=[0, 1, -1][self.parameterAsEnum(parameters, self.DIRECTION, context)],
+            significance=self.parameterAsDouble(parameters, self.SIGNIFICANCE, context) / 100.0,
+            output_id=self.OUTPUT, plots_id=self.OUTPUT_PLOTS,
+            plots=self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
+            if parameters.get(self.OUTPUT_PLOTS) else "",
+            max_plots=self.parameterAsInt(parameters, self.MAX_PLOTS, context))
+        return self.finish(forecast.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -3,17 +3,10 @@ every point, polygon or pixel history."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
-from ....algorithms.models import model_blocks
 from ....algorithms.models.timeseriesmodels import MODELS
-from ....algorithms.progress import SubProgress
-from ....fileio.base import blocks, vector, writers
-from ....fileio.display import styles
+from ....fileio.models import timeseriesmodels as io_models
 from ....fileio.motion import points
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
@@ -133,54 +126,15 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         opts, breaks, min_dbic = self._options(parameters, context)
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        settings = knobs.run_settings(self, parameters, context)
+        grid = source = uri = None
         if parameters.get(self.INPUT_RASTER):
-            return self._process_raster(parameters, context, opts, breaks, min_dbic, progress, run)
-        source, uri = layers.dated_source(self, parameters, self.INPUT, context)
-        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15), uri)
-        m = data.displacement_mm.shape[1]
-        feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
-                          f"models: {', '.join(opts['models'])}")
-        # blocks of points within the memory budget, at most BLOCK_POINTS (this process or Dask; same bytes)
-        fits = model_blocks.PointFits(progress)
-        blocks.run_blocks(run.plan(m, 1, tile_rows=1, max_rows=self.BLOCK_POINTS, bytes_per_pixel=model_blocks.
-                                   bytes_per_series(len(data.dates), opts["models"], breaks)),
-                          functools.partial(model_blocks.models_points_block, dates=data.dates, opts=opts,
-                                            breaks=breaks, min_dbic=min_dbic),
-                          fits, run=run, prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
-                          progress=SubProgress(progress, 15, 90))
-        fields = {**data.attributes, **fits.fields(data.dates, data.displacement_mm)}
-        if breaks:
-            feedback.pushInfo(f"breakpoints: {int((fields['BRK_KIND'] == 'step').sum())} steps, "
-                              f"{int((fields['BRK_KIND'] == 'trend').sum())} trend changes")
-        fields.update(zip(data.date_fields, data.displacement_mm))
-        counts = {nm: int((fields["BEST_MODEL"] == nm).sum()) for nm in opts["models"]}
-        feedback.pushInfo("best model counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
-                            progress=SubProgress(progress, 90, 100))
-        styles.style_points_velocity(out, fits.velocity_field(), context=context)
-        return {self.OUTPUT: out}
-
-    def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress, run):
-        info = self.raster_info(parameters, self.INPUT_RASTER, context)
-        dates = points.raster_dates(info, self.INPUT_RASTER)
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context)
-        meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
-                "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
-                "DATES": ",".join(d.isoformat() for d in dates)}
-        writer = writers.FirstBlockWriter(out, info, metadata=meta)
-        func = functools.partial(model_blocks.models_raster_block, dates=dates, opts=opts, breaks=breaks,
-                                 min_dbic=min_dbic)
-        plan = run.plan(info.height, info.width, max_rows=self.BLOCK_ROWS,
-                        bytes_per_pixel=model_blocks.bytes_per_series(len(dates), opts["models"], breaks))
-        blocks.run_blocks(plan, func, writer.write, run=run, progress=progress, writers=[writer],
-                          sources={"series": blocks.raster_source(info.path, bands=None, dtype=np.float64,
-                                                                  name=self.INPUT_RASTER)})
-        names = writer.names
-        vel = [k for k in model_blocks.VELOCITY_COLUMNS if k in names]
-        if vel:
-            styles.style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)
+            grid = self.raster_info(parameters, self.INPUT_RASTER, context)
         else:
-            styles.style_raster_sequential(out, context=context, band=names.index("RMS_MM") + 1)
-        return {self.OUTPUT_RASTER: out}
+            source, uri = layers.dated_source(self, parameters, self.INPUT, context)
+        out_id = self.OUTPUT_RASTER if grid is not None else self.OUTPUT
+        job = io_models.Job(opts=opts, breaks=breaks, min_dbic=min_dbic, settings=settings, raster=grid,
+                            raster_name=self.INPUT_RASTER, points=source, uri=uri or "", points_name=self.INPUT,
+                            output=self.parameterAsOutputLayer(parameters, out_id, context), output_id=out_id,
+                            block_points=self.BLOCK_POINTS, block_rows=self.BLOCK_ROWS)
+        return self.finish(io_models.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -3,16 +3,9 @@ candidate mask of a coregistered SLC stack."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
-from ....algorithms.progress import SubProgress
-from ....algorithms.psds import ps
-from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.psds import slc
+from ....fileio.psds import amplitudedispersion as io_ad
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
@@ -61,40 +54,15 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         stack = stacks.slc_stack(self, parameters, context, feedback=feedback)
         if len(stack) < 3:
             raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
-        thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
-        info = stack.info
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
-        plan = run.plan(info.height, info.width, bytes_per_pixel=slc.slc_pixel_bytes(stack))
-        sources = {"slc": stack.source()}
-        outs = layers.output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
-                                               self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
-        totals = {"n_ps": 0}
-        date_sums = ps.DateSums()  # per-row sums added in row order: the same factors for any block layout
-
-        writers = {"mean": raster.optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info),
-                   "dispersion": raster.RasterWriter.like(outs[self.OUTPUT_DISPERSION], info),
-                   "ps": raster.RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255)}
-
-        def write(block, out):
-            totals["n_ps"] += int((out["ps"] == 1).sum())
-            for key, w in writers.items():
-                w.write(out[key], row=block.row0)
-
-        with run.executor(progress) as ex:
-            cal = None
-            if calibrate:
-                blocks.run_blocks(plan, ps.amplitude_sums_block, date_sums, sources=sources, run=run, executor=ex,
-                                  progress=SubProgress(progress, 0, 40))
-                cal = ps.calibration_factors(*date_sums.result())
-            blocks.run_blocks(plan, functools.partial(ps.amplitude_dispersion_block, calibration=cal, threshold=thr),
-                              write,
-                              sources=sources, run=run, executor=ex, writers=writers,
-                              progress=SubProgress(progress, 40 if calibrate else 0, 100), background_write=True)
-        n_ps = totals["n_ps"]
-        feedback.pushInfo(f"{n_ps} PS candidates (D_A <= {thr:g}) from {len(stack)} dates")
-        if n_ps == 0:
-            feedback.pushWarning(f"no pixel has D_A <= {thr:g}; raise the threshold or check the stack")
-        styles.style_raster_sequential(outs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6,
+        job = io_ad.Job(
+            stack=stack, threshold=self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context),
+            settings=knobs.run_settings(self, parameters, context),
+            calibrate=self.parameterAsBool(parameters, self.CALIBRATE, context),
+            outputs=layers.output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
+                                                           self.OUTPUT_PS_MASK), context,
+                                        optional=(self.OUTPUT_MEAN_AMPLITUDE,)),
+            ids={"mean": self.OUTPUT_MEAN_AMPLITUDE, "dispersion": self.OUTPUT_DISPERSION, "ps": self.OUTPUT_PS_MASK})
+        outcome = io_ad.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_sequential(job.outputs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6,
                                        ramp_name="Viridis")
-        return outs
+        return self.finish(outcome, feedback)

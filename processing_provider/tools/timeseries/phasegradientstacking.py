@@ -3,22 +3,15 @@ without unwrapping."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
-from ....algorithms import engine
 from ....algorithms.timeseries import network
-from ....fileio.base import blocks, raster
 from ....fileio.display import styles
-from ....fileio.timeseries import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, PRODUCTS_HELP, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 
-stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__)
+io_pgs = lazy_module("....fileio.timeseries.phasegradientstacking", __package__)
 
 
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)",
@@ -60,31 +53,18 @@ class PhaseGradientStacking(StackAlgorithm):
                                              optional=True, create=False))
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        settings = knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         flt = network.filter_network(stack.network, **stacks.network_filters(self, parameters, context))
-        stack = stack.subset(flt.keep) if not flt.keep.all() else stack
-        sign = 1.0 if self.parameterAsEnum(parameters, self.INPUT_UNITS, context) == 0 else -1.0
-        min_count = self.parameterAsInt(parameters, self.MIN_COUNT, context)
-        span = stack.network.temporal_baseline_days / 365.25
-        info = stack.info
         paths = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_RANGE, self.OUTPUT_AZIMUTH), context,
                                     optional=(self.OUTPUT, self.OUTPUT_RANGE, self.OUTPUT_AZIMUTH))
-        rows = io_stacks.block_rows_for(stack, run, factor=10)
-        order = list(stack.order)
-        sources = {"phase": engine.StackSource([stack.paths[i] for i in order], blocks.GdalOpener(), dtype=np.float64)}
-        if stack.coh_paths is not None:
-            sources["coherence"] = engine.StackSource([stack.coh_paths[i] for i in order], blocks.GdalOpener(),
-                                                      dtype=np.float32)
-        func = functools.partial(stack_blocks.phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
-                                 signs=sign * np.asarray(stack.signs, dtype=np.float64), min_count=min_count)
-        names = {self.OUTPUT: "magnitude_mm_yr", self.OUTPUT_RANGE: "col_mm_yr", self.OUTPUT_AZIMUTH: "row_mm_yr"}
-        blocks.run_blocks(run.plan(info.height, info.width, block_rows=rows, halo=1), func, sources=sources,
-                          run=run,
-                   progress=progress, writers={names[k]: raster.RasterWriter.like(p, info) for k, p in paths.items()},
-                          background_write=True)
+        job = io_pgs.Job(stack=stack.subset(flt.keep) if not flt.keep.all() else stack, outputs=paths,
+                         sign=1.0 if self.parameterAsEnum(parameters, self.INPUT_UNITS, context) == 0 else -1.0,
+                         min_count=self.parameterAsInt(parameters, self.MIN_COUNT, context),
+                         settings=settings)
+        outcome = io_pgs.run(job, progress=FeedbackProgress(feedback))
         styles.style_raster_sequential(paths[self.OUTPUT], context=context, ramp_name="Magma")
         for k in (self.OUTPUT_RANGE, self.OUTPUT_AZIMUTH):
             if k in paths:
                 styles.style_raster_diverging(paths[k], context=context)
-        return paths
+        return self.finish(outcome, feedback)

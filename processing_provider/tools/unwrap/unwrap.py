@@ -3,12 +3,9 @@ components."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 
-from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
-from ....fileio.base import writers
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
@@ -149,26 +146,19 @@ class Unwrap(GeohazardAlgorithm):
                                  "stack (no YYYYMMDD_YYYYMMDD pair in the name, coherence, or wrapped next to "
                                  "unwrapped files): " + ", ".join(os.path.basename(f) for f in ignored[:6])
                                  + (" ..." if len(ignored) > 6 else ""))
-        backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
-        run = knobs.run_settings(self, parameters, context)
-        opts = {"min_coherence": self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context),
-                "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),
-                "nlooks": self.parameterAsDouble(parameters, self.LOOKS, context), "max_memory_mb": run.max_memory_mb}
-        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        report, closure = (layers.optional_file(self, parameters, k, context)
-                           for k in (self.OUTPUT_REPORT, self.OUTPUT_CLOSURE))
-        os.makedirs(out_dir, exist_ok=True)
+        settings = knobs.run_settings(self, parameters, context)
         progress = FeedbackProgress(feedback)
-        with contextlib.ExitStack() as outputs:
-            with run.executor(progress) if backend == "builtin" else engine.LocalExecutor() as ex:
-                rows, written = unwrap_io.unwrap_files(stack, mask, out_dir, backend, opts, executor=ex,
-                                                       progress=progress, outputs=outputs,
-                                                       priors=self._priors(parameters, context, stack, progress))
-            if report:
-                writers.write_csv(report, rows)
-            if closure:
-                writers.write_csv(closure, unwrap_io.closure_rows(written, stack.pairs, progress),
-                                  fields=["triplet", "pixels", "share_not_closing"])
-        unwrapped = [os.path.join(out_dir, f"{pair}.unw.tif") for pair in stack.pairs]
-        return {**declare.raster_set(self.OUTPUT, out_dir, unwrapped),
-                **{key: p for key, p in ((self.OUTPUT_REPORT, report), (self.OUTPUT_CLOSURE, closure)) if p}}
+        job = unwrap_io.Job(
+            stack=stack, mask=mask, backend=self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)],
+            opts={"min_coherence": self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context),
+                  "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),
+                  "nlooks": self.parameterAsDouble(parameters, self.LOOKS, context),
+                  "max_memory_mb": settings.max_memory_mb},
+            out_dir=self.parameterAsString(parameters, self.OUTPUT, context),
+            report=layers.optional_file(self, parameters, self.OUTPUT_REPORT, context) or "",
+            closure=layers.optional_file(self, parameters, self.OUTPUT_CLOSURE, context) or "",
+            ids={"report": self.OUTPUT_REPORT, "closure": self.OUTPUT_CLOSURE}, settings=settings,
+            priors=self._priors(parameters, context, stack, progress))
+        outcome = unwrap_io.run(job, progress=progress)
+        unwrapped = [os.path.join(job.out_dir, f"{pair}.unw.tif") for pair in stack.pairs]
+        return {**declare.raster_set(self.OUTPUT, job.out_dir, unwrapped), **self.finish(outcome, feedback)}
