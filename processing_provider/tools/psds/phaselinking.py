@@ -17,12 +17,12 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-phase_linking = lazy_module("....algorithms.timeseries.phase_linking", __package__)
+phase_linking = lazy_module("....algorithms.psds.phase_linking", __package__)
 
 
 @tool("phaselinking", "DS phase linking",
       tags="DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
-      kernels=("timeseries.phase_linking.shp", "timeseries.phase_linking"), page="psds", engine=True)
+      kernels=("psds.phase_linking.shp", "psds.phase_linking"), page="psds", engine=True)
 class PhaseLinking(GeohazardAlgorithm):
     WINDOW_ROWS = "WINDOW_ROWS"
     WINDOW_COLS = "WINDOW_COLS"
