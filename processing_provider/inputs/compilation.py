@@ -84,6 +84,18 @@ def _warm_kernels():
     return importlib.import_module(__package__.rsplit(".", 2)[0] + ".warm_kernels")
 
 
+class WorkEstimate(int):
+    """A run's input bytes (what :func:`plan_compilation` takes as ``work_bytes``) carrying the tool's estimate of
+    its CPU seconds on each path from a cost model measured per configuration (phase linking: window, dates,
+    pixels): ``numpy_s`` as numpy, ``numba_s`` compiled. With it the run takes the faster of the numpy path and
+    compiling then running compiled."""
+
+    def __new__(cls, nbytes: int, numpy_s: float, numba_s: float):
+        obj = super().__new__(cls, int(nbytes))
+        obj.numpy_s, obj.numba_s = float(numpy_s), float(numba_s)
+        return obj
+
+
 #: A run whose numpy estimate (the table's CPU per MB times its bytes) is at most this fraction of the compile it
 #: would wait for runs as numpy while the compile goes on in the background: the per-MB rate can miss a run's window
 #: and dates by several times, so only a run clearly shorter than the wait is run as numpy.
@@ -111,7 +123,9 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     The compile estimate (the log's and the progress bar's) is the sum, over the families still to compile, of the
     tool's own measured cost of each (``entry``: its row in the table's ``tools``, what a first run of the tool
     compiles), else of the family's whole warm-up (``families``); the numpy estimate is the table's numpy CPU per
-    MB times ``work_bytes``."""
+    MB times ``work_bytes``, or the tool's per-configuration estimate when ``work_bytes`` is a
+    :class:`WorkEstimate`: then the run is numpy whenever that costs no more CPU than compiling plus the compiled
+    run."""
 
     modules = core_modules(kernels)
     if not modules or not _numba.HAVE_NUMBA:
@@ -126,6 +140,9 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     mb = (work_bytes or 0) / 2**20
     numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb
                   + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
+    modelled = isinstance(work_bytes, WorkEstimate)
+    if modelled:
+        numpy_s = work_bytes.numpy_s
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
     if policy == "never":
         mode = "numpy"
@@ -133,7 +150,10 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "compile"
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         mode = "numpy"
-    elif policy != "wait" and work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
+    elif policy != "wait" and modelled and numpy_s <= compile_s + work_bytes.numba_s:
+        mode = "numpy"  # the per-configuration model: numpy ends before compiling and a compiled run would
+    elif policy != "wait" and not modelled and work_bytes is not None and 0.0 < numpy_s \
+            and numpy_s * NUMPY_MARGIN <= compile_s:
         mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
     elif policy == "wait" or any(compiling_elsewhere(f) for f in families):
         mode = "background"  # join the desktop's warm-up or another run's compile
