@@ -90,11 +90,12 @@ def first(work, out_json):
     cold = _timed(cmd, env, first_log)
     as_numpy = "this run runs them as numpy" in first_log[0]
     t_end = time.monotonic() + 1800
-    while time.monotonic() < t_end and not any(  # a first run as numpy leaves the compile going on: its end
-            f == ".geohazard-ready-phase_linking.json" for _, _, fs in os.walk(cache) for f in fs):
+    while True:  # a first run as numpy leaves the compile going on: its log's last line marks its end
+        logs = [os.path.join(d, f) for d, _, fs in os.walk(cache) for f in fs if f == ".geohazard-background.log"]
+        text = "".join(open(p, encoding="utf-8", errors="replace").read() for p in logs)
+        if "kernels compiled," in text or time.monotonic() > t_end:
+            break
         time.sleep(2)
-    logs = [os.path.join(d, f) for d, _, fs in os.walk(cache) for f in fs if f == ".geohazard-background.log"]
-    text = "".join(open(p, encoding="utf-8", errors="replace").read() for p in logs)
     background = sum(float(m) for m in re.findall(r"kernels compiled, ([\d.]+) CPU-s", text))
     warm = _timed(cmd, env)
     how = ("ran as numpy while they compiled in the background, once per machine" if as_numpy else
