@@ -8,6 +8,7 @@ thread, best of ``BENCH_REPEAT`` CPU-s with the paths interleaved; ``cpu_s = a *
 fitted per path by least squares on the relative error (non-negative), the worst relative residual reported. The
 fit goes to ``algorithms/compile_costs.json``'s ``work`` row of the family (``--write``).
 
+    make bench FAMILY=psds CASE=work_costs          (the stack, the runs, the fit written)
     /usr/bin/python3 benchmarks/psds/work_costs.py STACK.npz OUT.json [--write]
     /usr/bin/python3 benchmarks/psds/work_costs.py --fit OUT.json [--write]     (the fit again, no runs)
 """
