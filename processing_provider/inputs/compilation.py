@@ -59,6 +59,8 @@ class CompilePlan:
     #: has it (else the estimate is the families' whole warm-ups)
     entry: str = ""
     measured: bool = False
+    #: the tool's per-configuration estimate of the compiled run's CPU seconds (:class:`WorkEstimate`; None: none)
+    numba_s: Optional[float] = None
 
 
 def pending_families(kernels) -> list:
@@ -160,7 +162,7 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     else:
         mode = "compile"  # the run's own kernels compile here: a fraction of the family's whole warm-up
     return CompilePlan(mode, families, compile_s, numpy_s, todo, entry or "",
-                       bool(entry) and entry in costs.get("tools", {}))
+                       bool(entry) and entry in costs.get("tools", {}), work_bytes.numba_s if modelled else None)
 
 
 def family_compile_s(costs: dict, family: str, entry=None) -> float:
@@ -216,6 +218,8 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
     as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
            "their numpy form is measured as fast as the compiled one" if as_fast else
+           f"by the cost measured for this window, dates and size it costs less than the ~{plan.compile_s:.0f} CPU-s "
+           f"of compiling plus the ~{plan.numba_s:.1f} of a compiled run" if plan.numba_s is not None else
            f"a small run: as numpy it ends long before the ~{plan.compile_s:.0f} CPU-s of compiling they need")
     feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "
                       "CPU-s estimated): the same results. "

@@ -5,6 +5,7 @@ not by the input's bytes: it takes whichever costs less CPU, the numpy run or co
 import os
 
 import pytest
+from testutils import recording_feedback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KERNELS = ("psds.phase_linking.shp", "psds.phase_linking")
@@ -49,6 +50,10 @@ def test_a_first_run_takes_the_faster_of_numpy_and_compiling_by_the_estimate_per
     big = 100 * 2**20  # 240 CPU-s by the per-MB rate: that rate no longer decides
     plan = compilation.plan_compilation(KERNELS, compilation.WorkEstimate(big, 45.0, 3.0), table)
     assert plan.mode == "numpy" and plan.numpy_s == pytest.approx(45.0)
+    fb = recording_feedback()
+    compilation.announce_numpy_path(plan, fb)
+    assert "costs less than the ~50 CPU-s of compiling plus the ~3.0 of a compiled run; ~45.0 CPU-s estimated" in \
+        fb.text, fb.text
     # numpy dearer than compiling and the compiled run: the run compiles (or joins a compile going on)
     assert compilation.plan_compilation(KERNELS, compilation.WorkEstimate(1, 60.0, 3.0), table).mode == "compile"
     # the same bytes without the estimate: the per-MB rule (a tenth of the compile) as for every other tool
