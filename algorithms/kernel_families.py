@@ -113,7 +113,7 @@ def warm_sbas(scale: int = 1) -> int:
 
 
 def warm_phase_linking(scale: int = 1) -> int:
-    from .timeseries.phase_linking import phase_link_block
+    from .psds.phase_linking import phase_link_block
 
     rng = np.random.default_rng(3)
     n, rows, cols = 6, 9 * scale, 11 * scale
@@ -334,7 +334,7 @@ def warm_egms_tiles(scale: int = 1) -> int:
 #: most used first: the order of the warm-up
 FAMILIES = (
     Family("sbas", ("timeseries.sbas",), warm_sbas),
-    Family("phase_linking", ("timeseries.phase_linking.shp", "timeseries.phase_linking"), warm_phase_linking),
+    Family("phase_linking", ("psds.phase_linking.shp", "psds.phase_linking"), warm_phase_linking),
     Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap),
     Family("okada", ("faults.okada", "faults.okada_planes"), warm_okada, by_input_size=False),
     Family("multisensor", ("timeseries.multisensor.kernels", "timeseries.multisensor.lanes",

@@ -331,7 +331,7 @@ def phase_linking_frozen(stack, block_rows, outs, *, window, method, shp, alpha,
     """The PhaseLinking loop of main 787161a (``phase_link_stack``): writes ``outs`` (phase, coherence, count)."""
     import os
 
-    from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_stack
+    from insar_geohazards.algorithms.psds.phase_linking import interferogram_pairs, phase_link_stack
     from insar_geohazards.fileio.base.raster import RasterWriter, read_band
 
     info = stack.info

@@ -1,2 +1,2 @@
 """Persistent and distributed scatterers: amplitude dispersion and the PS/DS selection (ps), the PS time series
-(psi). DS phase linking is in ``algorithms/timeseries/phase_linking/``."""
+(psi), DS phase linking (phase_linking)."""

@@ -76,9 +76,12 @@ def main():
     doc = {"numba": numba.__version__, "python": platform.python_version(), "machine": platform.machine(),
            "measured": datetime.date.today().isoformat(),
            "how": "benchmarks/compile/measure.py (empty NUMBA_CACHE_DIR per family)", "families": table}
-    try:  # the per-tool rows (--tools) are kept
+    try:  # the per-tool rows (--tools) and the per-configuration models (benchmarks/psds/work_costs.py) are kept
         with open(args.out, encoding="utf-8") as fh:
-            doc["tools"] = json.load(fh).get("tools", {})
+            kept = json.load(fh)
+        doc["tools"] = kept.get("tools", {})
+        if kept.get("work"):
+            doc["work"] = kept["work"]
     except (OSError, ValueError):
         pass
     _write(doc, args.out)

@@ -37,8 +37,7 @@ def main():
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
     from testutils_psds import write_slc_files
 
-    from insar_geohazards.algorithms.psds import ps
-    from insar_geohazards.algorithms.timeseries import phase_linking
+    from insar_geohazards.algorithms.psds import phase_linking, ps
     from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
     from insar_geohazards.fileio.psds.slc import SlcStack, slc_block_rows
 

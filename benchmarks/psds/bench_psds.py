@@ -13,7 +13,7 @@ import time
 import numpy as np
 from common import loadavg, save_json, steps
 
-from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
+from insar_geohazards.algorithms.psds.phase_linking import phase_link
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -36,4 +36,9 @@ CASES = [
     dict(name="engine_dask_small", quick=True, peer="none: this process",
          measures="the same, 30 x 48 x 40 px, once (a check)",
          run='"$PY" "$HERE/bench_engine_dask.py" "$OUT" 48 40 30 1'),
+    dict(name="work_costs", table=None, peer="none: the model a first run chooses by",
+         measures="CPU-s per unit of work on the numpy and the compiled path (window sums, linking), fitted over five "
+                  "windows and date counts; written to algorithms/compile_costs.json",
+         run='BENCH_ROWS=200 BENCH_COLS=200 "$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
+             '"$PY" "$HERE/work_costs.py" "$OUT/stack.npz" "$HERE/work_costs.json" --write'),
 ]

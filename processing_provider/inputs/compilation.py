@@ -59,6 +59,8 @@ class CompilePlan:
     #: has it (else the estimate is the families' whole warm-ups)
     entry: str = ""
     measured: bool = False
+    #: the tool's per-configuration estimate of the compiled run's CPU seconds (:class:`WorkEstimate`; None: none)
+    numba_s: Optional[float] = None
 
 
 def pending_families(kernels) -> list:
@@ -82,6 +84,18 @@ def _warm_kernels():
     import importlib
 
     return importlib.import_module(__package__.rsplit(".", 2)[0] + ".warm_kernels")
+
+
+class WorkEstimate(int):
+    """A run's input bytes (what :func:`plan_compilation` takes as ``work_bytes``) carrying the tool's estimate of
+    its CPU seconds on each path from a cost model measured per configuration (phase linking: window, dates,
+    pixels): ``numpy_s`` as numpy, ``numba_s`` compiled. With it the run takes the faster of the numpy path and
+    compiling then running compiled."""
+
+    def __new__(cls, nbytes: int, numpy_s: float, numba_s: float):
+        obj = super().__new__(cls, int(nbytes))
+        obj.numpy_s, obj.numba_s = float(numpy_s), float(numba_s)
+        return obj
 
 
 #: A run whose numpy estimate (the table's CPU per MB times its bytes) is at most this fraction of the compile it
@@ -111,7 +125,9 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     The compile estimate (the log's and the progress bar's) is the sum, over the families still to compile, of the
     tool's own measured cost of each (``entry``: its row in the table's ``tools``, what a first run of the tool
     compiles), else of the family's whole warm-up (``families``); the numpy estimate is the table's numpy CPU per
-    MB times ``work_bytes``."""
+    MB times ``work_bytes``, or the tool's per-configuration estimate when ``work_bytes`` is a
+    :class:`WorkEstimate`: then the run is numpy whenever that costs no more CPU than compiling plus the compiled
+    run."""
 
     modules = core_modules(kernels)
     if not modules or not _numba.HAVE_NUMBA:
@@ -126,6 +142,9 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     mb = (work_bytes or 0) / 2**20
     numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb
                   + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
+    modelled = isinstance(work_bytes, WorkEstimate)
+    if modelled:
+        numpy_s = work_bytes.numpy_s
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
     if policy == "never":
         mode = "numpy"
@@ -135,14 +154,17 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         mode = "background"  # always the compiled kernels, waited for
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         mode = "numpy"
-    elif work_bytes is not None and 0.0 < numpy_s and numpy_s * NUMPY_MARGIN <= compile_s:
+    elif modelled and numpy_s <= compile_s + work_bytes.numba_s:
+        mode = "numpy"  # the per-configuration model: numpy ends before compiling and a compiled run would
+    elif not modelled and work_bytes is not None and 0.0 < numpy_s \
+            and numpy_s * NUMPY_MARGIN <= compile_s:
         mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
     elif any(compiling_elsewhere(f) for f in families):
         mode = "background"  # join the desktop's warm-up or another run's compile
     else:
         mode = "compile"  # the run's own kernels compile here: a fraction of the family's whole warm-up
     return CompilePlan(mode, families, compile_s, numpy_s, todo, entry or "",
-                       bool(entry) and entry in costs.get("tools", {}))
+                       bool(entry) and entry in costs.get("tools", {}), work_bytes.numba_s if modelled else None)
 
 
 def family_compile_s(costs: dict, family: str, entry=None) -> float:
@@ -198,6 +220,8 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
     as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
            "their numpy form is measured as fast as the compiled one" if as_fast else
+           f"by the cost measured for this window, dates and size it costs less than the ~{plan.compile_s:.0f} CPU-s "
+           f"of compiling plus the ~{plan.numba_s:.1f} of a compiled run" if plan.numba_s is not None else
            f"a small run: as numpy it ends long before the ~{plan.compile_s:.0f} CPU-s of compiling they need")
     feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "
                       "CPU-s estimated): the same results. "

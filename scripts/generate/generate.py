@@ -32,8 +32,8 @@ PREFIX = MARKER.split(" from ", 1)[0]
 
 #: (source in this folder, generated module in the repository).
 TARGETS = [
-    ("templates/rows.py.in", "algorithms/timeseries/phase_linking/rows.py"),
-    ("templates/batch.py.in", "algorithms/timeseries/phase_linking/batch.py"),
+    ("templates/rows.py.in", "algorithms/psds/phase_linking/rows.py"),
+    ("templates/batch.py.in", "algorithms/psds/phase_linking/batch.py"),
     ("templates/okada_corners.py.in", "algorithms/faults/okada_corners.py"),
     ("templates/okada_dc3d.py.in", "algorithms/faults/okada_dc3d.py"),
     ("multisensor_lanes.py", "algorithms/timeseries/multisensor/lanes.py"),

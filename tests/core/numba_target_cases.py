@@ -70,7 +70,7 @@ def sbas(rng):
 
 
 def phase_linking(rng):
-    from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
+    from insar_geohazards.algorithms.psds.phase_linking import phase_link
 
     n, rows, cols = 12, 15, 21
     ph = rng.uniform(-np.pi, np.pi, (1, rows, cols)) + np.cumsum(rng.normal(0, 0.4, (n, rows, cols)), axis=0)

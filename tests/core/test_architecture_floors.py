@@ -38,10 +38,6 @@ CROSSINGS = {
     "faults": {
         ("algorithms", "geometry.los"): "LOS unit vectors, the one convention of the plugin",
     },
-    "psds": {
-        ("algorithms", "timeseries.phase_linking"): "DS phase linking, the part of the PS/DS core not under "
-                                                    "algorithms/psds/ yet (algorithms/timeseries/phase_linking/)",
-    },
 }
 
 #: groups without a folder of their own on a floor, and why

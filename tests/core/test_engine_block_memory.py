@@ -120,7 +120,7 @@ def _amplitude():
 
 
 def _phase_linking():
-    from insar_geohazards.algorithms.timeseries.phase_linking import phase_link_block
+    from insar_geohazards.algorithms.psds.phase_linking import phase_link_block
     from insar_geohazards.fileio.psds.slc import SLC_BYTES_PER_PIXEL_DATE
 
     n, make = _slc(None)

@@ -198,7 +198,7 @@ def _amplitude(rng):
 
 @case("phaselinking", layouts=(1, 5, 9, None))
 def _phase_linking(rng):
-    from insar_geohazards.algorithms.timeseries.phase_linking import phase_link_block
+    from insar_geohazards.algorithms.psds.phase_linking import phase_link_block
 
     slc = _slc(rng, 8)
     psm = np.zeros((ROWS, COLS))

@@ -120,7 +120,7 @@ def test_okada_grid_blocks_as_python_give_numbas_bytes():
 
 @needs_numba
 def test_phase_linking_family_as_python_gives_numbas_bytes():
-    from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
+    from insar_geohazards.algorithms.psds.phase_linking import phase_link
 
     rng = np.random.default_rng(3)
     n, rows, cols = 5, 6, 7
@@ -184,7 +184,7 @@ def test_the_warm_up_reaches_every_kernel_a_tool_can_compile():
 def test_a_package_in_a_family_brings_its_modules_kernels():
     """Phase linking's family names its package: the kernels of its modules (the main kernel in ``.kernel``, the
     lanes in ``.rows``) run as Python on the numpy path, not compiled."""
-    from insar_geohazards.algorithms.timeseries.phase_linking import kernel, rows
+    from insar_geohazards.algorithms.psds.phase_linking import kernel, rows
 
     reached = {id(k) for k in _numba.family_kernels(kernel_families.BY_NAME["phase_linking"].modules())}
     assert id(kernel._phase_link_kernel) in reached and id(rows._row_abs8) in reached

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from testutils_timeseries import sample_coherence
 
-from insar_geohazards.algorithms.timeseries import phase_linking as pl
-from insar_geohazards.algorithms.timeseries.phase_linking import batch as plb
-from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
-from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
+from insar_geohazards.algorithms.psds import phase_linking as pl
+from insar_geohazards.algorithms.psds.phase_linking import batch as plb
+from insar_geohazards.algorithms.psds.phase_linking import kernel as plk
+from insar_geohazards.algorithms.psds.phase_linking import pixel as plp
 
 BETA = 0.01
 

@@ -7,9 +7,9 @@ a tile; which product is made where must not change the sums (same values, same 
 import numpy as np
 import pytest
 
-from insar_geohazards.algorithms.timeseries import phase_linking as pl
-from insar_geohazards.algorithms.timeseries.phase_linking import block
-from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
+from insar_geohazards.algorithms.psds import phase_linking as pl
+from insar_geohazards.algorithms.psds.phase_linking import block
+from insar_geohazards.algorithms.psds.phase_linking import kernel as plk
 
 
 def _stack(rng, n=6, rows=13, cols=17):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms import _numba
-from insar_geohazards.algorithms.timeseries.phase_linking.shp import shp_threshold
+from insar_geohazards.algorithms.psds.phase_linking.shp import shp_threshold
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -40,7 +40,7 @@ def test_glrt_threshold_is_scipys_chi_square_quantile_bit_for_bit():
 
 def test_glrt_threshold_does_not_import_scipy_stats():
     code = ("import sys; sys.path.insert(0, sys.argv[1]);"
-            "from insar_geohazards.algorithms.timeseries.phase_linking.shp import shp_threshold;"
+            "from insar_geohazards.algorithms.psds.phase_linking.shp import shp_threshold;"
             "shp_threshold('glrt', 0.05, 30); print('scipy.stats' in sys.modules)")
     plugins = os.path.join(os.path.dirname(os.path.dirname(HERE)), ".build", "plugins")
     out = subprocess.run([sys.executable, "-c", code, plugins], capture_output=True, text=True, timeout=120)

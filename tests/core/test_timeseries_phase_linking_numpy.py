@@ -8,8 +8,8 @@ import pytest
 from testutils_timeseries import sample_coherence
 
 from insar_geohazards.algorithms import _numba, kernel_families
-from insar_geohazards.algorithms.timeseries.phase_linking import phase_link, phase_link_stack, vectorised
-from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
+from insar_geohazards.algorithms.psds.phase_linking import phase_link, phase_link_stack, vectorised
+from insar_geohazards.algorithms.psds.phase_linking import pixel as plp
 
 needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: only the numpy path exists")
 FAMILY = kernel_families.BY_NAME["phase_linking"]

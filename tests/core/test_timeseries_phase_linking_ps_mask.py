@@ -10,7 +10,7 @@ deformation phase (a spatial bowl growing linearly in time) and a per-date atmos
 import numpy as np
 import pytest
 
-from insar_geohazards.algorithms.timeseries.phase_linking import phase_link
+from insar_geohazards.algorithms.psds.phase_linking import phase_link
 
 
 def _stack(shape, n, *, ps_fraction, tau, floor, scr_db, seed):

@@ -6,20 +6,20 @@ from testutils import RecordingProgress
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.psds.phase_linking import interferogram_pairs, phase_link, phase_link_stack
+from insar_geohazards.algorithms.psds.phase_linking import kernel as plk
+from insar_geohazards.algorithms.psds.phase_linking import pixel as plp
+from insar_geohazards.algorithms.psds.phase_linking.shp import (
+    glrt_statistic,
+    ks_statistic,
+    shp_mask,
+    shp_threshold,
+)
 from insar_geohazards.algorithms.psds.ps import (
     amplitude_date_sums,
     amplitude_dispersion,
     calibration_factors,
     ps_candidates,
-)
-from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link, phase_link_stack
-from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
-from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
-from insar_geohazards.algorithms.timeseries.phase_linking.shp import (
-    glrt_statistic,
-    ks_statistic,
-    shp_mask,
-    shp_threshold,
 )
 from insar_geohazards.algorithms.timeseries.simulate import LandClass, simulate_slc_stack
 
@@ -189,7 +189,7 @@ def test_kernel_numba_equals_python():
     slc, _ = _constant_truth_stack(n=6, rows=5, cols=6, seed=3)
     rng = np.random.default_rng(0)
     slc = (slc + 0.7 * (rng.standard_normal(slc.shape) + 1j * rng.standard_normal(slc.shape))).astype(np.complex64)
-    from insar_geohazards.algorithms.timeseries.phase_linking.shp import shp_inputs
+    from insar_geohazards.algorithms.psds.phase_linking.shp import shp_inputs
 
     slc_t = np.ascontiguousarray(np.moveaxis(slc, 0, -1))
     usable = np.ones(slc_t.shape[:2], bool)

@@ -235,7 +235,7 @@ def test_without_numba_the_slowdown_is_the_tools_own_families():
     with open(kf.COSTS_FILE, encoding="utf-8") as fh:
         table = json.load(fh)["families"]
     texts = {}
-    for family, kernels in (("okada", ("faults.okada",)), ("phase_linking", ("timeseries.phase_linking",)),
+    for family, kernels in (("okada", ("faults.okada",)), ("phase_linking", ("psds.phase_linking",)),
                             ("sbas", ("timeseries.sbas",))):
         ratio = table[family]["numpy_cpu_s_per_mb"] / table[family]["numba_cpu_s_per_mb"]
         texts[family] = kf.numba_missing_message(kernels=kernels)

@@ -107,7 +107,7 @@ def test_compiling_creeps_toward_the_compilations_share_and_never_back(qgis_app)
 
 def test_each_kernels_weight_is_its_bytecode():
     pytest.importorskip("numba", reason="numba is not installed: no kernels")
-    from insar_geohazards.algorithms.timeseries.phase_linking import kernel, pixel
+    from insar_geohazards.algorithms.psds.phase_linking import kernel, pixel
     from insar_geohazards.processing_provider.inputs.compilation import kernel_weights
 
     big = f"{kernel.__name__}._link_chunk"  # the kernel's row chunk, most of its code

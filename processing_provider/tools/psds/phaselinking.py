@@ -12,17 +12,18 @@ from ....algorithms.errors import GeohazardError
 from ....fileio.base import blocks, metadata, raster
 from ....fileio.display import styles
 from ....fileio.psds import slc
-from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs import compilation, declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-phase_linking = lazy_module("....algorithms.timeseries.phase_linking", __package__)
+phase_linking = lazy_module("....algorithms.psds.phase_linking", __package__)
+kernel_families = lazy_module("....algorithms.kernel_families", __package__)
 
 
 @tool("phaselinking", "DS phase linking",
       tags="DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
-      kernels=("timeseries.phase_linking.shp", "timeseries.phase_linking"), page="psds", engine=True)
+      kernels=("psds.phase_linking.shp", "psds.phase_linking"), page="psds", engine=True)
 class PhaseLinking(GeohazardAlgorithm):
     WINDOW_ROWS = "WINDOW_ROWS"
     WINDOW_COLS = "WINDOW_COLS"
@@ -108,6 +109,22 @@ class PhaseLinking(GeohazardAlgorithm):
             raise GeohazardError(f"window {wr} x {wc} is larger than the image "
                                  f"({stack.info.height} x {stack.info.width} pixels)")
         layers.check_shapes(self, parameters, context, (self.PS_MASK,), stack.info.shape)
+
+    def work_bytes(self, parameters, context):
+        """The input bytes with this run's CPU estimate on each path from the cost model measured per window, dates
+        and pixels (``compile_costs.json``'s ``work`` row): a first run takes the faster of numpy and compiling."""
+        nbytes = super().work_bytes(parameters, context)
+        if nbytes is None or not compilation.pending_families(self.KERNELS):  # compiled: nothing to choose
+            return nbytes
+        row = kernel_families.measured_costs().get("work", {}).get("phase_linking", {})
+        try:
+            stack = stacks.slc_stack(self, parameters, context)
+        except GeohazardError:
+            return nbytes
+        window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
+                  self.parameterAsInt(parameters, self.WINDOW_COLS, context))
+        cost = phase_linking.phase_link_cost((stack.info.height, stack.info.width), len(stack), window, row)
+        return nbytes if cost is None else compilation.WorkEstimate(nbytes, *cost)
 
     def process(self, parameters, context, feedback):
         stack = stacks.slc_stack(self, parameters, context, feedback=feedback)

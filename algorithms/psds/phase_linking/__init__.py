@@ -59,8 +59,10 @@ from .block import (
     interferogram_pairs,
     phase_link,
     phase_link_block,
+    phase_link_cost,
     phase_link_plan,
     phase_link_stack,
+    phase_link_work,
 )
 from .kernel import EMI_MIN_LANES
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
@@ -69,6 +71,7 @@ from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
 # ``.covariance``, ``.rows``, ``.batch``, ``.shp``).
 __all__ = [
     "EMI_MIN_LANES", "LANES", "METHODS", "SHP_METHODS", "PhaseLinkResult", "emi_batch", "interferogram_pairs",
-    "is_shp", "phase_link", "phase_link_block", "phase_link_plan", "phase_link_stack", "shp_inputs", "shp_threshold",
+    "is_shp", "phase_link", "phase_link_block", "phase_link_cost", "phase_link_plan", "phase_link_stack",
+    "phase_link_work", "shp_inputs", "shp_threshold",
     "temporal_coherence_b",
 ]

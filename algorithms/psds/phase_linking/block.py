@@ -159,6 +159,28 @@ def phase_link_plan(shape, n_dates: int, *, window=(11, 11), method: str = "emi"
     return plan_blocks(int(shape[0]), int(shape[1]), halo=int(window[0]) // 2, block_rows=int(block_rows))
 
 
+def phase_link_work(shape, n_dates: int, window=(11, 11)) -> tuple[float, float]:
+    """The two parts of a run's work, the units of the measured cost model (``compile_costs.json``'s ``work`` row,
+    ``benchmarks/psds/work_costs.py``): the window sums and SHP tests, ``pixels x window pixels x dates^2``, and
+    the linking of each pixel's ``N x N`` coherence matrix, ``pixels x dates^2`` (its iterations' matrix-vector
+    steps; a fit on ``dates^3`` missed the measured runs by up to 34 %, on ``dates^2`` by at most 8 %)."""
+    pixels = float(shape[0]) * float(shape[1])
+    n = float(n_dates)
+    return pixels * float(window[0]) * float(window[1]) * n * n, pixels * n * n
+
+
+def phase_link_cost(shape, n_dates: int, window, row: dict) -> Optional[tuple[float, float]]:
+    """Estimated CPU seconds ``(numpy path, compiled path)`` of a run from the measured cost model ``row``
+    (``compile_costs.json``'s ``work`` row of ``phase_linking``: CPU-s per 1e9 units of each part of
+    :func:`phase_link_work`); None when the row lacks a rate."""
+    cov, link = phase_link_work(shape, n_dates, window)
+    try:
+        return tuple(1e-9 * (cov * float(row[f"{path}_cpu_s_per_gcov"]) + link * float(row[f"{path}_cpu_s_per_glink"]))
+                     for path in ("numpy", "numba"))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def phase_link_block(block, inputs: dict, *, window=(11, 11), method: str = "emi", shp_method: str = "glrt",
                      alpha: float = 0.05, beta: float = 0.01, ps_neighbours: bool = True) -> dict:
     """Block function of the engine (:mod:`algorithms.engine`): phase-link one row block.
