@@ -176,6 +176,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
     cdcd = cd * cd
     sdcd = sd * cd
     rd = r + db
+    ard = math.log(rd)
     d11 = 1.0 / (r * rd)
     aj2 = xi * yb / rd * d11
     aj5 = -(db + yb * yb / rd) * d11
@@ -186,7 +187,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
             xx = math.sqrt(xi2 + q2)
             ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * math.atan(
                 (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
-        ai3 = (yb * cd / rd - ale + sd * math.log(rd)) / cdcd
+        ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
         ak1 = xi * (d11 - y11 * sd) / cd
         ak3 = (q * y11 - yb * d11) / cd
         aj3 = (ak1 - aj2 * sd) / cd
@@ -201,7 +202,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
         aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
     xy = xi * y11
     ai1 = -xi / rd * cd - ai4 * sd
-    ai2 = math.log(rd) + ai3 * sd
+    ai2 = ard + ai3 * sd
     ak2 = 1.0 / r + ak3 * sd
     ak4 = xy * cd - ak1 * sd
     aj1 = aj5 * cd - aj6 * sd
