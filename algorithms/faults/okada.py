@@ -252,5 +252,8 @@ def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
     _, (e, n, z) = _check_points(east_m, north_m, up_m)
     out = np.empty((e.size, sources.shape[0], 3))
     kernel = _greens_serial if e.size * sources.shape[0] < 20_000 else _greens_kernel
-    kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
+    if uses_numba(kernel):
+        kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
+    else:  # not compiled (a first run) or no numba: the numpy form, the same bits
+        okada_numpy.greens(alpha_from_poisson(poisson), e, n, z, sources, out)
     return canonical_nan(out)

@@ -96,13 +96,13 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
             r5 = r3 * r2
             yb = et * cd + q * sd
             db = et * sd - q * cd
-            tt = vatan(xi * et / (q * r))
+            tt = math.atan(xi * et / (q * r))
             rxi = r + xi
-            alx = vlog(rxi)
+            alx = math.log(rxi)
             x11 = 1.0 / (r * rxi)
             x32 = (r + rxi) * x11 * x11 / r
             ret = r + et
-            ale = vlog(ret)
+            ale = math.log(ret)
             y11 = 1.0 / (r * ret)
             y32 = (r + ret) * y11 * y11 / r
             ey = sd / r - yb * q / r3
@@ -182,7 +182,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
             cdcd = cd * cd
             sdcd = sd * cd
             rd = r + db
-            ard = vlog(rd)
+            ard = math.log(rd)
             d11 = 1.0 / (r * rd)
             aj2 = xi * yb / rd * d11
             aj5 = -(db + yb * yb / rd) * d11
@@ -191,7 +191,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                     ai4 = 0.0
                 else:
                     xx = math.sqrt(xi2 + q2)
-                    ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * vatan(
+                    ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * math.atan(
                         (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
                 ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
                 ak1 = xi * (d11 - y11 * sd) / cd

@@ -5,19 +5,26 @@ What a first run computes while the kernels are not compiled, and what runs wher
 ``okadaforward`` (displacement) and ``coulombstress`` / ``coulombonfaults`` (gradients). The terms are the snippets
 of ``dc3d_terms.py.in``, pasted here in their numpy form by ``scripts/generate`` (``lanes.py``): every statement of the
 compiled corner kernels (:mod:`.okada_corners`) on a block of stations at once, DC3D's branch per station
-(``xi == 0``) as ``np.where``, ``log``/``atan`` the array form of :mod:`.simd_math`'s (the same IEEE operations), and
-a function storing only some rows computes only what they need. numpy's ``+ - * /`` and ``sqrt`` round as the
-compiled kernels' (numba compiles them without fast-math: no FMA contraction, no reordering), so a station gets
+(``xi == 0``) as ``np.where``, ``log``/``atan`` those of the compiled kernel it stands for (the array form of
+:mod:`.simd_math`'s for the block kernels' terms, libm's element by element for
+:func:`.okada_corners._plane_corners`'s), and a function storing only some rows computes only what they need.
+numpy's ``+ - * /`` and ``sqrt`` round as the compiled kernels' (numba compiles them without fast-math: no FMA
+contraction, no reordering), so a station gets
 the same bits either way: the compiled sums add the corners in the group's order, station by station; here the
 corner loop is outside and each station's sums take the corners in the same order.
 
-Stations near a plane (:func:`.okada_planes._near_plane`, the same function on arrays) and point sources go
-through the per-patch DC3D one station at a time, as plain Python (:func:`.okada_sources._add_sources`): the
-compiled kernels do the same there. :func:`sum_sources` stands for :func:`.okada._sum_sources_kernel` with shared
-corners and :func:`.okada_block._gradients_kernel`.
+Stations near a plane (:func:`.okada_planes._near_plane`, the same function on arrays) go through the per-patch
+DC3D, as the compiled kernels do there: :func:`dc3d_stations`, ``_dc3d_one``'s terms, edge tests and sums (written
+once in ``dc3d_terms.py.in``) on arrays of stations, its branches per station as ``np.where``, libm's ``log`` and
+``atan`` called element by element as the compiled DC3D calls them (the same bits); point sources one station at a
+time, as plain Python (:func:`.okada_sources._add_sources`). :func:`sum_sources` stands for
+:func:`.okada._sum_sources_kernel` with shared corners and :func:`.okada_block._gradients_kernel`, :func:`greens`
+for :func:`.okada._greens_body` (the slip inversions' design matrices).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,6 +33,7 @@ from . import okada_block as _block
 from . import okada_dc3d as _ok
 from . import okada_planes as _planes
 from . import okada_sources as _sources
+from .okada_dc3d import EPS
 from .simd_math import vatan_array as vatan
 from .simd_math import vlog_array as vlog
 
@@ -143,12 +151,12 @@ def _real_part_a_disp(x, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
     et2 = et * et
     r2 = xi2 + et2 + q2
     r = np.sqrt(r2)
-    tt = vatan(xi * et / (q * r))
+    tt = _atan(xi * et / (q * r))
     rxi = r + xi
-    alx = vlog(rxi)
+    alx = _log(rxi)
     x11 = 1.0 / (r * rxi)
     ret = r + et
-    ale = vlog(ret)
+    ale = _log(ret)
     y11 = 1.0 / (r * ret)
     pa0 = pa1 = pa2 = 0.0
     qx = q * x11
@@ -531,13 +539,13 @@ def _image_parts_abc_disp(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, al
     r3 = r * r2
     yb = et * cd + q * sd
     db = et * sd - q * cd
-    tt = vatan(xi * et / (q * r))
+    tt = _atan(xi * et / (q * r))
     rxi = r + xi
-    alx = vlog(rxi)
+    alx = _log(rxi)
     x11 = 1.0 / (r * rxi)
     x32 = (r + rxi) * x11 * x11 / r
     ret = r + et
-    ale = vlog(ret)
+    ale = _log(ret)
     y11 = 1.0 / (r * ret)
     y32 = (r + ret) * y11 * y11 / r
     pa0 = pa1 = pa2 = 0.0
@@ -564,10 +572,10 @@ def _image_parts_abc_disp(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, al
     cdcd = cd * cd
     sdcd = sd * cd
     rd = r + db
-    ard = vlog(rd)
+    ard = _log(rd)
     if cd != 0.0:
         xx = np.sqrt(xi2 + q2)
-        ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * vatan(
+        ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * _atan(
             (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
         ai4 = np.where(xi == 0.0, 0.0, ai4)
         ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
@@ -869,11 +877,11 @@ def _image_part_b_surface(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, al
     r = np.sqrt(r2)
     yb = et * cd + q * sd
     db = et * sd - q * cd
-    tt = vatan(xi * et / (q * r))
+    tt = _atan(xi * et / (q * r))
     rxi = r + xi
     x11 = 1.0 / (r * rxi)
     ret = r + et
-    ale = vlog(ret)
+    ale = _log(ret)
     y11 = 1.0 / (r * ret)
     qx = q * x11
     qy = q * y11
@@ -888,10 +896,10 @@ def _image_part_b_surface(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, al
     cdcd = cd * cd
     sdcd = sd * cd
     rd = r + db
-    ard = vlog(rd)
+    ard = _log(rd)
     if cd != 0.0:
         xx = np.sqrt(xi2 + q2)
-        ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * vatan(
+        ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * _atan(
             (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
         ai4 = np.where(xi == 0.0, 0.0, ai4)
         ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
@@ -1019,9 +1027,12 @@ def _chunk(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, re
         for flag in (False, True):
             sel = surface == flag
             near[sel] = near_plane(x[sel], y[sel], z[sel], grp[2], grp[5], grp[6], grp, flag)
-        rows = members[mstart[gi]:mstart[gi + 1]]
-        for i in np.flatnonzero(near & ~singular):
-            singular[i] = add_sources(alpha, e[i], n[i], z[i], sources, rows, grad, buf, scratch, acc[:, i])
+        idx = np.flatnonzero(near & ~singular)
+        if idx.size:  # patch by patch (DC3D), as the compiled kernels there
+            sub = acc[:, idx]
+            singular[idx] = rectangles(alpha, e[idx], n[idx], z[idx], sources, members[mstart[gi]:mstart[gi + 1]],
+                                       grad, sub)
+            acc[:, idx] = sub
         for flag in (False, True):
             idx = np.flatnonzero(~near & ~singular & (surface == flag))
             if idx.size == 0:
@@ -1037,3 +1048,520 @@ def _chunk(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, re
     nc = out.shape[1]
     out[:] = acc[:nc].T
     out[singular] = np.nan
+
+
+def _log(a):
+    """libm's ``log`` (as the compiled kernels call it) element by element on an array: the same bits; -inf at 0
+    and NaN below, where Python's ``math.log`` raises (a branch ``np.where`` leaves out)."""
+    out = np.full(a.shape, np.nan)
+    positive = a > 0.0
+    out[positive] = _LOG(a[positive])
+    out[a == 0.0] = -np.inf
+    return out
+
+
+def _atan(a):
+    """libm's ``atan`` element by element on an array (see :func:`_log`)."""
+    return _ATAN(a).astype(np.float64)
+
+
+_LOG = np.frompyfunc(math.log, 1, 1)
+_ATAN = np.frompyfunc(math.atan, 1, 1)
+
+
+def dc3d_stations(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, grad, surface):
+    """:func:`.okada_dc3d._dc3d_one` for arrays of stations ``x, y, z`` (Okada frame) and one rectangle: ``out``
+    (12, stations) in DC3D's order and the stations on an edge (DC3D's ``iret`` 1; ``out`` zero there), the
+    same bits. ``surface``: every station at ``z == 0`` without ``grad`` (``_dc3d_one``'s ``surface_disp_only``),
+    else none. A station on a corner (``r == 0``) is on an edge."""
+    m = x.shape[0]
+    out = np.zeros((12, m))
+    ua, ub, uc = np.zeros((12, m)), np.zeros((12, m)), np.zeros((12, m))
+    singular = np.zeros(m, dtype=bool)
+    alp1 = (1.0 - alpha) / 2.0
+    alp2 = alpha / 2.0
+    alp3 = (1.0 - alpha) / alpha
+    alp4 = 1.0 - alpha
+    alp5 = alpha
+    xi1 = x - al1
+    xi2 = x - al2
+    xi1 = np.where(abs(xi1) < EPS, 0.0, xi1)
+    xi2 = np.where(abs(xi2) < EPS, 0.0, xi2)
+    for image in range(2):
+        if image == 0 and surface:
+            continue
+        dd = depth + z if image == 0 else depth - z
+        p = y * cd + dd * sd
+        q = y * sd - dd * cd
+        et1 = p - aw1
+        et2 = p - aw2
+        q = np.where(abs(q) < EPS, 0.0, q)
+        et1 = np.where(abs(et1) < EPS, 0.0, et1)
+        et2 = np.where(abs(et2) < EPS, 0.0, et2)
+        # on a fault edge: singular
+        on_edge = (q == 0.0) & (((xi1 * xi2 <= 0.0) & (et1 * et2 == 0.0)) | ((et1 * et2 <= 0.0) & (xi1 * xi2 == 0.0)))
+        # on the negative extension of an edge: use the log(R - xi) branches
+        r12 = np.sqrt(xi1 * xi1 + et2 * et2 + q * q)
+        r21 = np.sqrt(xi2 * xi2 + et1 * et1 + q * q)
+        r22 = np.sqrt(xi2 * xi2 + et2 * et2 + q * q)
+        kxi1 = (xi1 < 0.0) & (r21 + xi2 < EPS)
+        kxi2 = (xi1 < 0.0) & (r22 + xi2 < EPS)
+        ket1 = (et1 < 0.0) & (r12 + et2 < EPS)
+        ket2 = (et1 < 0.0) & (r22 + et2 < EPS)
+        singular |= on_edge
+        for k in range(2):
+            et = et1 if k == 0 else et2
+            kxi = kxi1 if k == 0 else kxi2
+            for j in range(2):
+                xi = xi1 if j == 0 else xi2
+                ket = ket1 if j == 0 else ket2
+                sign = -1.0 if j + k == 1 else 1.0
+                _dc3d_corner(image, surface, grad, xi, et, q, kxi, ket, sign, z, sd, cd, d1, d2, d3, alp1, alp2,
+                             alp3, alp4, alp5, ua, ub, uc, out)
+    out[:, singular] = 0.0
+    return out, singular
+
+
+def _dc3d_corner(image, surface, grad, xi, et, q, kxi, ket, sign, z, sd, cd, d1, d2, d3, alp1, alp2, alp3, alp4,
+                 alp5, ua, ub, uc, out):
+    """One corner of :func:`dc3d_stations` (``_corner_geometry`` and the parts of ``_dc3d_one``), added to ``out``."""
+    xi = np.where(abs(xi) < EPS, 0.0, xi)
+    et = np.where(abs(et) < EPS, 0.0, et)
+    q = np.where(abs(q) < EPS, 0.0, q)
+    xi2 = xi * xi
+    et2 = et * et
+    q2 = q * q
+    r2 = xi2 + et2 + q2
+    r = np.sqrt(r2)
+    r3 = r * r2
+    r5 = r3 * r2
+    yb = et * cd + q * sd  # y-bar
+    db = et * sd - q * cd  # d-bar
+    tt = _atan(xi * et / (q * r))
+    tt = np.where(q == 0.0, 0.0, tt)
+    rxi = r + xi
+    alx = _log(rxi)
+    x11 = 1.0 / (r * rxi)
+    x32 = (r + rxi) * x11 * x11 / r
+    alx = np.where(kxi, -_log(r - xi), alx)
+    x11 = np.where(kxi, 0.0, x11)
+    x32 = np.where(kxi, 0.0, x32)
+    ret = r + et
+    ale = _log(ret)
+    y11 = 1.0 / (r * ret)
+    y32 = (r + ret) * y11 * y11 / r
+    ale = np.where(ket, -_log(r - et), ale)
+    y11 = np.where(ket, 0.0, y11)
+    y32 = np.where(ket, 0.0, y32)
+    ey = sd / r - yb * q / r3
+    ez = cd / r + db * q / r3
+    fy = db / r3 + xi2 * y32 * sd
+    fz = yb / r3 + xi2 * y32 * cd
+    gy = 2.0 * x11 * sd - yb * q * x32
+    gz = 2.0 * x11 * cd + db * q * x32
+    hy = db * q * x32 + xi * q * y32 * sd
+    hz = yb * q * x32 + xi * q * y32 * cd
+    if image == 0:
+        ua[:] = 0.0
+        xy = xi * y11
+        qx = q * x11
+        qy = q * y11
+        if d1 != 0.0:
+            c = d1 / _ok.PI2
+            ua[0] += c * (tt / 2.0 + alp2 * xi * qy)
+            ua[1] += c * (alp2 * q / r)
+            ua[2] += c * (alp1 * ale - alp2 * q * qy)
+            if grad:
+                ua[3] += c * (-alp1 * qy - alp2 * xi2 * q * y32)
+                ua[4] += c * (-alp2 * xi * q / r3)
+                ua[5] += c * (alp1 * xy + alp2 * xi * q2 * y32)
+                ua[6] += c * (alp1 * xy * sd + alp2 * xi * fy + db / 2.0 * x11)
+                ua[7] += c * (alp2 * ey)
+                ua[8] += c * (alp1 * (cd / r + qy * sd) - alp2 * q * fy)
+                ua[9] += c * (alp1 * xy * cd + alp2 * xi * fz + yb / 2.0 * x11)
+                ua[10] += c * (alp2 * ez)
+                ua[11] += c * (-alp1 * (sd / r - qy * cd) - alp2 * q * fz)
+        if d2 != 0.0:
+            c = d2 / _ok.PI2
+            ua[0] += c * (alp2 * q / r)
+            ua[1] += c * (tt / 2.0 + alp2 * et * qx)
+            ua[2] += c * (alp1 * alx - alp2 * q * qx)
+            if grad:
+                ua[3] += c * (-alp2 * xi * q / r3)
+                ua[4] += c * (-qy / 2.0 - alp2 * et * q / r3)
+                ua[5] += c * (alp1 / r + alp2 * q2 / r3)
+                ua[6] += c * (alp2 * ey)
+                ua[7] += c * (alp1 * db * x11 + xy / 2.0 * sd + alp2 * et * gy)
+                ua[8] += c * (alp1 * yb * x11 - alp2 * q * gy)
+                ua[9] += c * (alp2 * ez)
+                ua[10] += c * (alp1 * yb * x11 + xy / 2.0 * cd + alp2 * et * gz)
+                ua[11] += c * (-alp1 * db * x11 - alp2 * q * gz)
+        if d3 != 0.0:
+            c = d3 / _ok.PI2
+            ua[0] += c * (-alp1 * ale - alp2 * q * qy)
+            ua[1] += c * (-alp1 * alx - alp2 * q * qx)
+            ua[2] += c * (tt / 2.0 - alp2 * (et * qx + xi * qy))
+            if grad:
+                ua[3] += c * (-alp1 * xy + alp2 * xi * q2 * y32)
+                ua[4] += c * (-alp1 / r + alp2 * q2 / r3)
+                ua[5] += c * (-alp1 * qy - alp2 * q * q2 * y32)
+                ua[6] += c * (-alp1 * (cd / r + qy * sd) - alp2 * q * fy)
+                ua[7] += c * (-alp1 * yb * x11 - alp2 * q * gy)
+                ua[8] += c * (alp1 * (db * x11 + xy * sd) + alp2 * q * hy)
+                ua[9] += c * (alp1 * (sd / r - qy * cd) - alp2 * q * fz)
+                ua[10] += c * (alp1 * db * x11 - alp2 * q * gz)
+                ua[11] += c * (alp1 * (yb * x11 + xy * cd) + alp2 * q * hz)
+        # real source: mirror of the image terms (Okada 1992 eq. 13)
+        nc = 12 if grad else 3
+        for i0 in range(0, nc, 3):
+            a0 = -ua[i0]
+            a1 = -ua[i0 + 1] * cd + ua[i0 + 2] * sd
+            a2 = -ua[i0 + 1] * sd - ua[i0 + 2] * cd
+            if i0 == 9:
+                a0, a1, a2 = -a0, -a1, -a2
+            out[i0] += sign * a0
+            out[i0 + 1] += sign * a1
+            out[i0 + 2] += sign * a2
+        return
+    if surface:
+        ub[:] = 0.0
+        sdsd = sd * sd
+        cdcd = cd * cd
+        sdcd = sd * cd
+        rd = r + db
+        ard = _log(rd)
+        d11 = 1.0 / (r * rd)
+        aj2 = xi * yb / rd * d11
+        aj5 = -(db + yb * yb / rd) * d11
+        if cd != 0.0:
+            xx = np.sqrt(xi2 + q2)
+            ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * _atan(
+                (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
+            ai4 = np.where(xi == 0.0, 0.0, ai4)
+            ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
+            ak1 = xi * (d11 - y11 * sd) / cd
+            ak3 = (q * y11 - yb * d11) / cd
+            aj3 = (ak1 - aj2 * sd) / cd
+            aj6 = (ak3 - aj5 * sd) / cd
+        else:
+            rd2 = rd * rd
+            ai3 = (et / rd + yb * q / rd2 - ale) / 2.0
+            ai4 = xi * yb / rd2 / 2.0
+            ak1 = xi * q / rd * d11
+            ak3 = sd / rd * (xi2 * d11 - 1.0)
+            aj3 = -xi / rd2 * (q2 * d11 - 0.5)
+            aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
+        xy = xi * y11
+        ai1 = -xi / rd * cd - ai4 * sd
+        ai2 = ard + ai3 * sd
+        ak2 = 1.0 / r + ak3 * sd
+        ak4 = xy * cd - ak1 * sd
+        aj1 = aj5 * cd - aj6 * sd
+        aj4 = -xy - aj2 * cd + aj3 * sd
+        qx = q * x11
+        qy = q * y11
+        if d1 != 0.0:
+            c = d1 / _ok.PI2
+            ub[0] += c * (-xi * qy - tt - alp3 * ai1 * sd)
+            ub[1] += c * (-q / r + alp3 * yb / rd * sd)
+            ub[2] += c * (q * qy - alp3 * ai2 * sd)
+            if grad:
+                ub[3] += c * (xi2 * q * y32 - alp3 * aj1 * sd)
+                ub[4] += c * (xi * q / r3 - alp3 * aj2 * sd)
+                ub[5] += c * (-xi * q2 * y32 - alp3 * aj3 * sd)
+                ub[6] += c * (-xi * fy - db * x11 + alp3 * (xy + aj4) * sd)
+                ub[7] += c * (-ey + alp3 * (1.0 / r + aj5) * sd)
+                ub[8] += c * (q * fy - alp3 * (qy - aj6) * sd)
+                ub[9] += c * (-xi * fz - yb * x11 + alp3 * ak1 * sd)
+                ub[10] += c * (-ez + alp3 * yb * d11 * sd)
+                ub[11] += c * (q * fz + alp3 * ak2 * sd)
+        if d2 != 0.0:
+            c = d2 / _ok.PI2
+            ub[0] += c * (-q / r + alp3 * ai3 * sdcd)
+            ub[1] += c * (-et * qx - tt - alp3 * xi / rd * sdcd)
+            ub[2] += c * (q * qx + alp3 * ai4 * sdcd)
+            if grad:
+                ub[3] += c * (xi * q / r3 + alp3 * aj4 * sdcd)
+                ub[4] += c * (et * q / r3 + qy + alp3 * aj5 * sdcd)
+                ub[5] += c * (-q2 / r3 + alp3 * aj6 * sdcd)
+                ub[6] += c * (-ey + alp3 * aj1 * sdcd)
+                ub[7] += c * (-et * gy - xy * sd + alp3 * aj2 * sdcd)
+                ub[8] += c * (q * gy + alp3 * aj3 * sdcd)
+                ub[9] += c * (-ez - alp3 * ak3 * sdcd)
+                ub[10] += c * (-et * gz - xy * cd - alp3 * xi * d11 * sdcd)
+                ub[11] += c * (q * gz - alp3 * ak4 * sdcd)
+        if d3 != 0.0:
+            c = d3 / _ok.PI2
+            ub[0] += c * (q * qy - alp3 * ai3 * sdsd)
+            ub[1] += c * (q * qx + alp3 * xi / rd * sdsd)
+            ub[2] += c * (et * qx + xi * qy - tt - alp3 * ai4 * sdsd)
+            if grad:
+                ub[3] += c * (-xi * q2 * y32 - alp3 * aj4 * sdsd)
+                ub[4] += c * (-q2 / r3 - alp3 * aj5 * sdsd)
+                ub[5] += c * (q * q2 * y32 - alp3 * aj6 * sdsd)
+                ub[6] += c * (q * fy - alp3 * aj1 * sdsd)
+                ub[7] += c * (q * gy - alp3 * aj2 * sdsd)
+                ub[8] += c * (-q * hy - alp3 * aj3 * sdsd)
+                ub[9] += c * (q * fz + alp3 * ak3 * sdsd)
+                ub[10] += c * (q * gz + alp3 * xi * d11 * sdsd)
+                ub[11] += c * (-q * hz + alp3 * ak4 * sdsd)
+        out[0] += sign * ub[0]
+        out[1] += sign * (ub[1] * cd - ub[2] * sd)
+        out[2] += sign * (ub[1] * sd + ub[2] * cd)
+        return
+    ua[:] = 0.0
+    xy = xi * y11
+    qx = q * x11
+    qy = q * y11
+    if d1 != 0.0:
+        c = d1 / _ok.PI2
+        ua[0] += c * (tt / 2.0 + alp2 * xi * qy)
+        ua[1] += c * (alp2 * q / r)
+        ua[2] += c * (alp1 * ale - alp2 * q * qy)
+        if grad:
+            ua[3] += c * (-alp1 * qy - alp2 * xi2 * q * y32)
+            ua[4] += c * (-alp2 * xi * q / r3)
+            ua[5] += c * (alp1 * xy + alp2 * xi * q2 * y32)
+            ua[6] += c * (alp1 * xy * sd + alp2 * xi * fy + db / 2.0 * x11)
+            ua[7] += c * (alp2 * ey)
+            ua[8] += c * (alp1 * (cd / r + qy * sd) - alp2 * q * fy)
+            ua[9] += c * (alp1 * xy * cd + alp2 * xi * fz + yb / 2.0 * x11)
+            ua[10] += c * (alp2 * ez)
+            ua[11] += c * (-alp1 * (sd / r - qy * cd) - alp2 * q * fz)
+    if d2 != 0.0:
+        c = d2 / _ok.PI2
+        ua[0] += c * (alp2 * q / r)
+        ua[1] += c * (tt / 2.0 + alp2 * et * qx)
+        ua[2] += c * (alp1 * alx - alp2 * q * qx)
+        if grad:
+            ua[3] += c * (-alp2 * xi * q / r3)
+            ua[4] += c * (-qy / 2.0 - alp2 * et * q / r3)
+            ua[5] += c * (alp1 / r + alp2 * q2 / r3)
+            ua[6] += c * (alp2 * ey)
+            ua[7] += c * (alp1 * db * x11 + xy / 2.0 * sd + alp2 * et * gy)
+            ua[8] += c * (alp1 * yb * x11 - alp2 * q * gy)
+            ua[9] += c * (alp2 * ez)
+            ua[10] += c * (alp1 * yb * x11 + xy / 2.0 * cd + alp2 * et * gz)
+            ua[11] += c * (-alp1 * db * x11 - alp2 * q * gz)
+    if d3 != 0.0:
+        c = d3 / _ok.PI2
+        ua[0] += c * (-alp1 * ale - alp2 * q * qy)
+        ua[1] += c * (-alp1 * alx - alp2 * q * qx)
+        ua[2] += c * (tt / 2.0 - alp2 * (et * qx + xi * qy))
+        if grad:
+            ua[3] += c * (-alp1 * xy + alp2 * xi * q2 * y32)
+            ua[4] += c * (-alp1 / r + alp2 * q2 / r3)
+            ua[5] += c * (-alp1 * qy - alp2 * q * q2 * y32)
+            ua[6] += c * (-alp1 * (cd / r + qy * sd) - alp2 * q * fy)
+            ua[7] += c * (-alp1 * yb * x11 - alp2 * q * gy)
+            ua[8] += c * (alp1 * (db * x11 + xy * sd) + alp2 * q * hy)
+            ua[9] += c * (alp1 * (sd / r - qy * cd) - alp2 * q * fz)
+            ua[10] += c * (alp1 * db * x11 - alp2 * q * gz)
+            ua[11] += c * (alp1 * (yb * x11 + xy * cd) + alp2 * q * hz)
+    ub[:] = 0.0
+    sdsd = sd * sd
+    cdcd = cd * cd
+    sdcd = sd * cd
+    rd = r + db
+    ard = _log(rd)
+    d11 = 1.0 / (r * rd)
+    aj2 = xi * yb / rd * d11
+    aj5 = -(db + yb * yb / rd) * d11
+    if cd != 0.0:
+        xx = np.sqrt(xi2 + q2)
+        ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * _atan(
+            (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
+        ai4 = np.where(xi == 0.0, 0.0, ai4)
+        ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
+        ak1 = xi * (d11 - y11 * sd) / cd
+        ak3 = (q * y11 - yb * d11) / cd
+        aj3 = (ak1 - aj2 * sd) / cd
+        aj6 = (ak3 - aj5 * sd) / cd
+    else:
+        rd2 = rd * rd
+        ai3 = (et / rd + yb * q / rd2 - ale) / 2.0
+        ai4 = xi * yb / rd2 / 2.0
+        ak1 = xi * q / rd * d11
+        ak3 = sd / rd * (xi2 * d11 - 1.0)
+        aj3 = -xi / rd2 * (q2 * d11 - 0.5)
+        aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
+    xy = xi * y11
+    ai1 = -xi / rd * cd - ai4 * sd
+    ai2 = ard + ai3 * sd
+    ak2 = 1.0 / r + ak3 * sd
+    ak4 = xy * cd - ak1 * sd
+    aj1 = aj5 * cd - aj6 * sd
+    aj4 = -xy - aj2 * cd + aj3 * sd
+    qx = q * x11
+    qy = q * y11
+    if d1 != 0.0:
+        c = d1 / _ok.PI2
+        ub[0] += c * (-xi * qy - tt - alp3 * ai1 * sd)
+        ub[1] += c * (-q / r + alp3 * yb / rd * sd)
+        ub[2] += c * (q * qy - alp3 * ai2 * sd)
+        if grad:
+            ub[3] += c * (xi2 * q * y32 - alp3 * aj1 * sd)
+            ub[4] += c * (xi * q / r3 - alp3 * aj2 * sd)
+            ub[5] += c * (-xi * q2 * y32 - alp3 * aj3 * sd)
+            ub[6] += c * (-xi * fy - db * x11 + alp3 * (xy + aj4) * sd)
+            ub[7] += c * (-ey + alp3 * (1.0 / r + aj5) * sd)
+            ub[8] += c * (q * fy - alp3 * (qy - aj6) * sd)
+            ub[9] += c * (-xi * fz - yb * x11 + alp3 * ak1 * sd)
+            ub[10] += c * (-ez + alp3 * yb * d11 * sd)
+            ub[11] += c * (q * fz + alp3 * ak2 * sd)
+    if d2 != 0.0:
+        c = d2 / _ok.PI2
+        ub[0] += c * (-q / r + alp3 * ai3 * sdcd)
+        ub[1] += c * (-et * qx - tt - alp3 * xi / rd * sdcd)
+        ub[2] += c * (q * qx + alp3 * ai4 * sdcd)
+        if grad:
+            ub[3] += c * (xi * q / r3 + alp3 * aj4 * sdcd)
+            ub[4] += c * (et * q / r3 + qy + alp3 * aj5 * sdcd)
+            ub[5] += c * (-q2 / r3 + alp3 * aj6 * sdcd)
+            ub[6] += c * (-ey + alp3 * aj1 * sdcd)
+            ub[7] += c * (-et * gy - xy * sd + alp3 * aj2 * sdcd)
+            ub[8] += c * (q * gy + alp3 * aj3 * sdcd)
+            ub[9] += c * (-ez - alp3 * ak3 * sdcd)
+            ub[10] += c * (-et * gz - xy * cd - alp3 * xi * d11 * sdcd)
+            ub[11] += c * (q * gz - alp3 * ak4 * sdcd)
+    if d3 != 0.0:
+        c = d3 / _ok.PI2
+        ub[0] += c * (q * qy - alp3 * ai3 * sdsd)
+        ub[1] += c * (q * qx + alp3 * xi / rd * sdsd)
+        ub[2] += c * (et * qx + xi * qy - tt - alp3 * ai4 * sdsd)
+        if grad:
+            ub[3] += c * (-xi * q2 * y32 - alp3 * aj4 * sdsd)
+            ub[4] += c * (-q2 / r3 - alp3 * aj5 * sdsd)
+            ub[5] += c * (q * q2 * y32 - alp3 * aj6 * sdsd)
+            ub[6] += c * (q * fy - alp3 * aj1 * sdsd)
+            ub[7] += c * (q * gy - alp3 * aj2 * sdsd)
+            ub[8] += c * (-q * hy - alp3 * aj3 * sdsd)
+            ub[9] += c * (q * fz + alp3 * ak3 * sdsd)
+            ub[10] += c * (q * gz + alp3 * xi * d11 * sdsd)
+            ub[11] += c * (-q * hz + alp3 * ak4 * sdsd)
+    uc[:] = 0.0
+    sdsd = sd * sd
+    cdcd = cd * cd
+    sdcd = sd * cd
+    cz = db + z
+    x53 = (8.0 * r2 + 9.0 * r * xi + 3.0 * xi2) * x11 * x11 * x11 / r2
+    y53 = (8.0 * r2 + 9.0 * r * et + 3.0 * et2) * y11 * y11 * y11 / r2
+    h = q * cd - z
+    z32 = sd / r3 - h * y32
+    z53 = 3.0 * sd / r5 - h * y53
+    y0 = y11 - xi2 * y32
+    z0 = z32 - xi2 * z53
+    ppy = cd / r3 + q * y32 * sd
+    ppz = sd / r3 - q * y32 * cd
+    qq = z * y32 + z32 + z0
+    qqy = 3.0 * cz * db / r5 - qq * sd
+    qqz = 3.0 * cz * yb / r5 - qq * cd + q * y32
+    xy = xi * y11
+    qy = q * y11
+    qr = 3.0 * q / r5
+    cdr = (cz + db) / r3
+    yy0 = yb / r3 - y0 * cd
+    if d1 != 0.0:
+        k = d1 / _ok.PI2
+        uc[0] += k * (alp4 * xy * cd - alp5 * xi * q * z32)
+        uc[1] += k * (alp4 * (cd / r + 2.0 * qy * sd) - alp5 * cz * q / r3)
+        uc[2] += k * (alp4 * qy * cd - alp5 * (cz * et / r3 - z * y11 + xi2 * z32))
+        if grad:
+            uc[3] += k * (alp4 * y0 * cd - alp5 * q * z0)
+            uc[4] += k * (-alp4 * xi * (cd / r3 + 2.0 * q * y32 * sd) + alp5 * cz * xi * qr)
+            uc[5] += k * (-alp4 * xi * q * y32 * cd + alp5 * xi * (3.0 * cz * et / r5 - qq))
+            uc[6] += k * (-alp4 * xi * ppy * cd - alp5 * xi * qqy)
+            uc[7] += k * (alp4 * 2.0 * (db / r3 - y0 * sd) * sd - yb / r3 * cd
+                         - alp5 * (cdr * sd - et / r3 - cz * yb * qr))
+            uc[8] += k * (-alp4 * q / r3 + yy0 * sd + alp5 * (cdr * cd + cz * db * qr - (y0 * cd + q * z0) * sd))
+            uc[9] += k * (alp4 * xi * ppz * cd - alp5 * xi * qqz)
+            uc[10] += k * (alp4 * 2.0 * (yb / r3 - y0 * cd) * sd + db / r3 * cd
+                         - alp5 * (cdr * cd + cz * db * qr))
+            uc[11] += k * (yy0 * cd - alp5 * (cdr * sd - cz * yb * qr - y0 * sdsd + q * z0 * cd))
+    if d2 != 0.0:
+        k = d2 / _ok.PI2
+        uc[0] += k * (alp4 * cd / r - qy * sd - alp5 * cz * q / r3)
+        uc[1] += k * (alp4 * yb * x11 - alp5 * cz * et * q * x32)
+        uc[2] += k * (-db * x11 - xy * sd - alp5 * cz * (x11 - q2 * x32))
+        if grad:
+            uc[3] += k * (-alp4 * xi / r3 * cd + alp5 * cz * xi * qr + xi * q * y32 * sd)
+            uc[4] += k * (-alp4 * yb / r3 + alp5 * cz * et * qr)
+            uc[5] += k * (db / r3 - y0 * sd + alp5 * cz / r3 * (1.0 - 3.0 * q2 / r2))
+            uc[6] += k * (-alp4 * et / r3 + y0 * sdsd - alp5 * (cdr * sd - cz * yb * qr))
+            uc[7] += k * (alp4 * (x11 - yb * yb * x32)
+                        - alp5 * cz * ((db + 2.0 * q * cd) * x32 - yb * et * q * x53))
+            uc[8] += k * (xi * ppy * sd + yb * db * x32 + alp5 * cz * ((yb + 2.0 * q * sd) * x32 - yb * q2 * x53))
+            uc[9] += k * (-q / r3 + y0 * sdcd - alp5 * (cdr * cd + cz * db * qr))
+            uc[10] += k * (alp4 * yb * db * x32 - alp5 * cz * ((yb - 2.0 * q * sd) * x32 + db * et * q * x53))
+            uc[11] += k * (-xi * ppz * sd + x11 - db * db * x32
+                          - alp5 * cz * ((db - 2.0 * q * cd) * x32 - db * q2 * x53))
+    if d3 != 0.0:
+        k = d3 / _ok.PI2
+        uc[0] += k * (-alp4 * (sd / r + qy * cd) - alp5 * (z * y11 - q2 * z32))
+        uc[1] += k * (alp4 * 2.0 * xy * sd + db * x11 - alp5 * cz * (x11 - q2 * x32))
+        uc[2] += k * (alp4 * (yb * x11 + xy * cd) + alp5 * q * (cz * et * x32 + xi * z32))
+        if grad:
+            uc[3] += k * (alp4 * xi / r3 * sd + xi * q * y32 * cd
+                        + alp5 * xi * (3.0 * cz * et / r5 - 2.0 * z32 - z0))
+            uc[4] += k * (alp4 * 2.0 * y0 * sd - db / r3 + alp5 * cz / r3 * (1.0 - 3.0 * q2 / r2))
+            uc[5] += k * (-alp4 * yy0 - alp5 * (cz * et * qr - q * z0))
+            uc[6] += k * (alp4 * (q / r3 + y0 * sdcd) + alp5 * (z / r3 * cd + cz * db * qr - q * z0 * sd))
+            uc[7] += k * (-alp4 * 2.0 * xi * ppy * sd - yb * db * x32
+                         + alp5 * cz * ((yb + 2.0 * q * sd) * x32 - yb * q2 * x53))
+            uc[8] += k * (-alp4 * (xi * ppy * cd - x11 + yb * yb * x32)
+                         + alp5 * (cz * ((db + 2.0 * q * cd) * x32 - yb * et * q * x53) + xi * qqy))
+            uc[9] += k * (-et / r3 + y0 * cdcd - alp5 * (z / r3 * sd - cz * yb * qr - y0 * sdsd + q * z0 * cd))
+            uc[10] += k * (alp4 * 2.0 * xi * ppz * sd - x11 + db * db * x32
+                          - alp5 * cz * ((db - 2.0 * q * cd) * x32 - db * q2 * x53))
+            uc[11] += k * (alp4 * (xi * ppz * cd + yb * db * x32)
+                          + alp5 * (cz * ((yb - 2.0 * q * sd) * x32 + db * et * q * x53) + xi * qqz))
+    nc = 12 if grad else 3
+    for i0 in range(0, nc, 3):
+        b0 = ua[i0] + ub[i0] + z * uc[i0]
+        s1p = ua[i0 + 1] + ub[i0 + 1]
+        s2p = ua[i0 + 2] + ub[i0 + 2]
+        b1 = (s1p + z * uc[i0 + 1]) * cd - (s2p + z * uc[i0 + 2]) * sd
+        b2 = (s1p - z * uc[i0 + 1]) * sd + (s2p - z * uc[i0 + 2]) * cd
+        if i0 == 9:
+            b0 += uc[0]
+            b1 += uc[1] * cd - uc[2] * sd
+            b2 += -uc[1] * sd - uc[2] * cd
+        out[i0] += sign * b0
+        out[i0 + 1] += sign * b1
+        out[i0 + 2] += sign * b2
+
+
+def rectangles(alpha, e, n, z, sources, rows, grad, acc):
+    """The rectangles ``sources[rows]`` one by one (DC3D) at the stations ``e, n, z`` (arrays) added to ``acc`` (12,
+    stations), map frame: :func:`.okada_sources._add_sources` on arrays; returns the stations singular for one of
+    them (their sums hold no meaning: the callers write NaN there, as the compiled kernels)."""
+    frame = _python(_sources._source_frame)
+    dip = _python(_ok._dip_constants)
+    rotate = _python(_sources._rotate_into)
+    singular = np.zeros(e.shape[0], dtype=bool)
+    surface = (z == 0.0) & (not grad)
+    buf = np.zeros((12, e.shape[0]))
+    for r in rows:
+        src = sources[r]
+        x, y = frame(e, n, src)
+        sd, cd = dip(src[4])
+        for flag in (False, True):
+            sel = surface == flag
+            if sel.any():
+                buf[:, sel], edge = dc3d_stations(alpha, x[sel], y[sel], z[sel], src[2], sd, cd, 0.0, src[5], 0.0,
+                                                  src[6], src[7], src[8], src[9], grad, flag)
+                singular[sel] |= edge
+        phi = math.radians(src[3])
+        rotate(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+    return singular
+
+
+def greens(alpha, e, n, z, sources, out):
+    """Per-source displacement ``out`` (stations, sources, 3), east/north/up, NaN where a station is on a source's
+    edge: the numpy form of :func:`.okada._greens_body` (rectangles only), the same bits."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for s in range(sources.shape[0]):
+            acc = np.zeros((12, e.shape[0]))
+            singular = rectangles(alpha, e, n, z, sources, [s], False, acc)
+            out[:, s, :] = acc[:3].T
+            out[singular, s, :] = np.nan

@@ -103,6 +103,16 @@ def main(argv=None):
                       f"{os.getloadavg()[0]:.1f}")
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(results, fh, indent=1)
+    rows = {k: v for k, v in results.items() if k != "how"}
+    short = {"disp": "displacement", "gradients": "Coulomb gradients", "greens": "design matrix",
+             "grid": "1200 x 1200 grid"}
+    print(json.dumps({"bench": {
+        "ours": "numpy / compiled CPU-s: " + "; ".join(
+            f"{short.get(k, k)} {v['numpy_cpu_s']:.2f} / {v['compiled_cpu_s']:.2f}" for k, v in rows.items()),
+        "ratio": ", ".join(f"{v['ratio']:.1f}x" for v in rows.values()),
+        "accuracy": "same bytes" if all(v["same_bytes"] for v in rows.values()) else "BYTES DIFFER",
+        "peak_rss": "not measured",
+        "date": time.strftime("%Y-%m-%d", time.gmtime()) + f", load {os.getloadavg()[0]:.1f}"}}), flush=True)
     return 0
 
 

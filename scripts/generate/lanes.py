@@ -147,6 +147,9 @@ def _render(lines: list[str], values: dict, snippets: dict, form: str = "numba")
             first, _, i = _section(lines, i + 1)
             out.extend(prune(_render(first, values, snippets, form)))
         else:
+            for name, value in values.items():  # a snippet's parameter passed on to the snippets it pastes
+                if isinstance(value, str):
+                    directive = directive.replace("{" + name + "}", value)
             call = ast.parse(directive, mode="eval").body
             names, defaults, body = snippets[call.func.id]
             given = {**defaults, **{k.arg: ast.literal_eval(k.value) for k in call.keywords}}

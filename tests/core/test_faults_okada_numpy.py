@@ -163,3 +163,20 @@ def test_prune_drops_what_no_stored_row_reads(lanes):
     assert "vlog(" not in grad_only and "vatan(" not in grad_only
     full = generated.split("def _image_parts_abc(", 1)[1].split("\ndef ", 1)[0]
     assert full.count("vlog(") == 3 and full.count("vatan(") == 2
+
+
+def test_design_matrix_numpy_form_gives_the_compiled_bytes():
+    """okada_greens (the slip inversions' design matrix): per-patch DC3D on arrays of stations, libm's log and atan
+    element by element, DC3D's branches per station (on an edge: NaN) as np.where: the compiled bytes."""
+    if not _numba.HAVE_NUMBA:
+        pytest.skip("numba is missing: no compiled kernel to compare the numpy form with")
+    table = _table()[:-1]  # rectangles only
+    e, n, _ = _stations(300)  # station 0 on the first fault's top corner
+    nans = []
+    for z in (None, -1.5e3):
+        compiled = okada.okada_greens(e, n, table, up_m=z)
+        with _numpy_path():
+            numpy_form = okada.okada_greens(e, n, table, up_m=z)
+        assert compiled.tobytes() == numpy_form.tobytes()
+        nans.append(int(np.isnan(compiled).sum()))
+    assert nans[0] > 0
