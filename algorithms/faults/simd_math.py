@@ -113,7 +113,7 @@ def vatan(t):
     """Arc tangent (radians) of a float64, NaN for NaN (IEEE arithmetic only; see the module docstring)."""
     a = abs(t)
     big = a > 1.0
-    u = _select(big, 1.0 / a, a)
+    u = _select(big, 1.0, a) / _select(big, a, 1.0)  # 1 / a or a / 1 (= a): no division by zero taken
     u = u / (1.0 + math.sqrt(1.0 + u * u))
     u = u / (1.0 + math.sqrt(1.0 + u * u))
     u2 = u * u
