@@ -210,7 +210,7 @@ def run(job: dict, cache: str) -> dict:
     entries = re.findall(r"Compile cost row ([\w:]+)", log)
     return {"ok": proc["rc"] == 0, "wall_s": round(proc["wall_s"], 2), "cpu_s": proc["cpu_s"],
             "estimate_s": sum(estimates) if estimates else None, "entry": entries[0] if entries else "",
-            "numpy_path": "runs them as Python" in log,
+            "numpy_path": "this run runs them as numpy" in log or "runs them as Python" in log,
             "peak_rss_mib": round(proc["peak_rss_mb"]), "load_1min": round(load, 2),
             "log_tail": "" if proc["rc"] == 0 else log[-1600:]}
 
