@@ -46,10 +46,11 @@ import math
 
 import numpy as np
 
-from .._numba import njit, prange
+from .._numba import njit, prange, uses_numba
 from ..errors import GeohazardError
 from ..ordered import canonical_nan
 from ..progress import check_canceled
+from . import okada_numpy
 from .okada_block import _gradients_kernel
 from .okada_corners import _plane_corners
 from .okada_dc3d import (  # noqa: F401 - dc3d, dc3d0, the source table's columns: public here too
@@ -208,7 +209,9 @@ def okada_gradients(east_m, north_m, sources, *, up_m=None, poisson=0.25, share_
 def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, share_corners, block_points,
               progress):
     """``out (n_points, 3 or 12)`` and the points' shape; with ``gradients`` and shared corners the block
-    kernel of :mod:`.okada_block` (vectorised over stations), else :func:`_sum_sources_kernel`."""
+    kernel of :mod:`.okada_block` (vectorised over stations), else :func:`_sum_sources_kernel`; with shared corners
+    and the kernels not compiled (the numpy path of a first run, or no numba) their numpy form
+    (:func:`.okada_numpy.sum_sources`, the same bits)."""
     if sources.shape[1] != len(SRC_COLUMNS):
         raise GeohazardError(f"sources must have {len(SRC_COLUMNS)} columns, got shape {sources.shape}")
     shape, (e, n, z) = _check_points(east_m, north_m, up_m)
@@ -222,7 +225,11 @@ def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, 
         if progress is not None:
             progress.set_progress(100.0 * b / n_blocks)
         i1 = min(i0 + block_points, e.size)
-        if gradients and share_corners:
+        if share_corners and not uses_numba(_gradients_kernel if gradients else _sum_sources_kernel):
+            # kernels not compiled (a first run) or no numba: their numpy form, the same bits
+            okada_numpy.sum_sources(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
+                                    members, rest, bool(gradients), bool(displacement), out[i0:i1])
+        elif gradients and share_corners:
             _gradients_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
                               members, rest, bool(displacement), out[i0:i1])
         else:
@@ -245,5 +252,8 @@ def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
     _, (e, n, z) = _check_points(east_m, north_m, up_m)
     out = np.empty((e.size, sources.shape[0], 3))
     kernel = _greens_serial if e.size * sources.shape[0] < 20_000 else _greens_kernel
-    kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
+    if uses_numba(kernel):
+        kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
+    else:  # not compiled (a first run) or no numba: the numpy form, the same bits
+        okada_numpy.greens(alpha_from_poisson(poisson), e, n, z, sources, out)
     return canonical_nan(out)

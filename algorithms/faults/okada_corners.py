@@ -182,6 +182,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
             cdcd = cd * cd
             sdcd = sd * cd
             rd = r + db
+            ard = math.log(rd)
             d11 = 1.0 / (r * rd)
             aj2 = xi * yb / rd * d11
             aj5 = -(db + yb * yb / rd) * d11
@@ -192,7 +193,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                     xx = math.sqrt(xi2 + q2)
                     ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * math.atan(
                         (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
-                ai3 = (yb * cd / rd - ale + sd * math.log(rd)) / cdcd
+                ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
                 ak1 = xi * (d11 - y11 * sd) / cd
                 ak3 = (q * y11 - yb * d11) / cd
                 aj3 = (ak1 - aj2 * sd) / cd
@@ -207,7 +208,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                 aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
             xy = xi * y11
             ai1 = -xi / rd * cd - ai4 * sd
-            ai2 = math.log(rd) + ai3 * sd
+            ai2 = ard + ai3 * sd
             ak2 = 1.0 / r + ak3 * sd
             ak4 = xy * cd - ak1 * sd
             aj1 = aj5 * cd - aj6 * sd
@@ -627,6 +628,7 @@ def _image_parts_abc(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, a
         cdcd = cd * cd
         sdcd = sd * cd
         rd = r + db
+        ard = vlog(rd)
         d11 = 1.0 / (r * rd)
         aj2 = xi * yb / rd * d11
         aj5 = -(db + yb * yb / rd) * d11
@@ -637,7 +639,7 @@ def _image_parts_abc(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, a
                 xx = math.sqrt(xi2 + q2)
                 ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * vatan(
                     (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
-            ai3 = (yb * cd / rd - ale + sd * vlog(rd)) / cdcd
+            ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
             ak1 = xi * (d11 - y11 * sd) / cd
             ak3 = (q * y11 - yb * d11) / cd
             aj3 = (ak1 - aj2 * sd) / cd
@@ -652,7 +654,7 @@ def _image_parts_abc(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, a
             aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
         xy = xi * y11
         ai1 = -xi / rd * cd - ai4 * sd
-        ai2 = vlog(rd) + ai3 * sd
+        ai2 = ard + ai3 * sd
         ak2 = 1.0 / r + ak3 * sd
         ak4 = xy * cd - ak1 * sd
         aj1 = aj5 * cd - aj6 * sd
@@ -995,6 +997,7 @@ def _image_parts_abc_grad(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, al
         cdcd = cd * cd
         sdcd = sd * cd
         rd = r + db
+        ard = vlog(rd)
         d11 = 1.0 / (r * rd)
         aj2 = xi * yb / rd * d11
         aj5 = -(db + yb * yb / rd) * d11
@@ -1005,7 +1008,7 @@ def _image_parts_abc_grad(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, al
                 xx = math.sqrt(xi2 + q2)
                 ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * vatan(
                     (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
-            ai3 = (yb * cd / rd - ale + sd * vlog(rd)) / cdcd
+            ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
             ak1 = xi * (d11 - y11 * sd) / cd
             ak3 = (q * y11 - yb * d11) / cd
             aj3 = (ak1 - aj2 * sd) / cd
@@ -1020,7 +1023,7 @@ def _image_parts_abc_grad(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, al
             aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
         xy = xi * y11
         ai1 = -xi / rd * cd - ai4 * sd
-        ai2 = vlog(rd) + ai3 * sd
+        ai2 = ard + ai3 * sd
         ak2 = 1.0 / r + ak3 * sd
         ak4 = xy * cd - ak1 * sd
         aj1 = aj5 * cd - aj6 * sd

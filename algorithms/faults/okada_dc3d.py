@@ -76,8 +76,11 @@ def _corner_geometry(xi, et, q, sd, cd, kxi, ket):
     r5 = r3 * r2
     yb = et * cd + q * sd  # y-bar
     db = et * sd - q * cd  # d-bar
-    tt = 0.0 if q == 0.0 else math.atan(xi * et / (q * r))
-    if kxi == 1:
+    if q == 0.0:
+        tt = 0.0
+    else:
+        tt = math.atan(xi * et / (q * r))
+    if kxi:
         alx = -math.log(r - xi)
         x11 = 0.0
         x32 = 0.0
@@ -86,7 +89,7 @@ def _corner_geometry(xi, et, q, sd, cd, kxi, ket):
         alx = math.log(rxi)
         x11 = 1.0 / (r * rxi)
         x32 = (r + rxi) * x11 * x11 / r
-    if ket == 1:
+    if ket:
         ale = -math.log(r - et)
         y11 = 0.0
         y32 = 0.0
@@ -176,6 +179,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
     cdcd = cd * cd
     sdcd = sd * cd
     rd = r + db
+    ard = math.log(rd)
     d11 = 1.0 / (r * rd)
     aj2 = xi * yb / rd * d11
     aj5 = -(db + yb * yb / rd) * d11
@@ -186,7 +190,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
             xx = math.sqrt(xi2 + q2)
             ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * math.atan(
                 (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
-        ai3 = (yb * cd / rd - ale + sd * math.log(rd)) / cdcd
+        ai3 = (yb * cd / rd - ale + sd * ard) / cdcd
         ak1 = xi * (d11 - y11 * sd) / cd
         ak3 = (q * y11 - yb * d11) / cd
         aj3 = (ak1 - aj2 * sd) / cd
@@ -201,7 +205,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
         aj6 = -yb / rd2 * (xi2 * d11 - 0.5)
     xy = xi * y11
     ai1 = -xi / rd * cd - ai4 * sd
-    ai2 = math.log(rd) + ai3 * sd
+    ai2 = ard + ai3 * sd
     ak2 = 1.0 / r + ak3 * sd
     ak4 = xy * cd - ak1 * sd
     aj1 = aj5 * cd - aj6 * sd
@@ -378,18 +382,19 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
         if abs(et2) < EPS:
             et2 = 0.0
         # on a fault edge: singular
-        if q == 0.0 and ((xi1 * xi2 <= 0.0 and et1 * et2 == 0.0) or (et1 * et2 <= 0.0 and xi1 * xi2 == 0.0)):
-            for i in range(12):
-                out[i] = 0.0
-            return 1
+        on_edge = (q == 0.0) & (((xi1 * xi2 <= 0.0) & (et1 * et2 == 0.0)) | ((et1 * et2 <= 0.0) & (xi1 * xi2 == 0.0)))
         # on the negative extension of an edge: use the log(R - xi) branches
         r12 = math.sqrt(xi1 * xi1 + et2 * et2 + q * q)
         r21 = math.sqrt(xi2 * xi2 + et1 * et1 + q * q)
         r22 = math.sqrt(xi2 * xi2 + et2 * et2 + q * q)
-        kxi1 = 1 if (xi1 < 0.0 and r21 + xi2 < EPS) else 0
-        kxi2 = 1 if (xi1 < 0.0 and r22 + xi2 < EPS) else 0
-        ket1 = 1 if (et1 < 0.0 and r12 + et2 < EPS) else 0
-        ket2 = 1 if (et1 < 0.0 and r22 + et2 < EPS) else 0
+        kxi1 = (xi1 < 0.0) & (r21 + xi2 < EPS)
+        kxi2 = (xi1 < 0.0) & (r22 + xi2 < EPS)
+        ket1 = (et1 < 0.0) & (r12 + et2 < EPS)
+        ket2 = (et1 < 0.0) & (r22 + et2 < EPS)
+        if on_edge:
+            for i in range(12):
+                out[i] = 0.0
+            return 1
         for k in range(2):
             et = et1 if k == 0 else et2
             kx = kxi1 if k == 0 else kxi2

@@ -161,14 +161,18 @@ def plane_groups(sources):
 def _near_plane(x, y, z, depth, sd, cd, grp, surface_disp_only):
     """True when, for the real or the image source, the station is close enough to the plane
     (``q^2 <= 1e-6 R^2 + 4 _ok.EPS R + _ok.EPS^2`` with R the distance to the plane's farthest corner)
-    that DC3D could take its singular branches or lose digits in ``R + xi``/``R + eta``."""
-    for image in range(1 if surface_disp_only else 0, 2):  # 0: the real source, 1: its image
-        dd = depth + z if image == 0 else depth - z
-        p = y * cd + dd * sd
-        q = y * sd - dd * cd
-        xm = max(abs(x - grp[7]), abs(x - grp[8]))
-        pm = max(abs(p - grp[9]), abs(p - grp[10]))
-        r2 = xm * xm + pm * pm + q * q
-        if q * q <= FALLBACK_Q2_REL * r2 + 4.0 * _ok.EPS * math.sqrt(r2) + _ok.EPS * _ok.EPS:
-            return True
-    return False
+    that DC3D could take its singular branches or lose digits in ``R + xi``/``R + eta``. The real source is
+    not looked at with ``surface_disp_only`` (a bool). Written without branches on the station, so that the
+    numpy path (:mod:`.okada_numpy`) runs this function on arrays of stations: the same test."""
+    return (_close(x, y, depth + z, sd, cd, grp) & (not surface_disp_only)) | _close(x, y, depth - z, sd, cd, grp)
+
+
+@njit
+def _close(x, y, dd, sd, cd, grp):
+    """:func:`_near_plane`'s test for the source whose plane origin is ``dd`` below the station."""
+    p = y * cd + dd * sd
+    q = y * sd - dd * cd
+    xm = np.maximum(np.abs(x - grp[7]), np.abs(x - grp[8]))
+    pm = np.maximum(np.abs(p - grp[9]), np.abs(p - grp[10]))
+    r2 = xm * xm + pm * pm + q * q
+    return q * q <= FALLBACK_Q2_REL * r2 + 4.0 * _ok.EPS * np.sqrt(r2) + _ok.EPS * _ok.EPS

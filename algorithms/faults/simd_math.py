@@ -17,6 +17,7 @@ on any x86 CPU. They are not libm: they differ from it by a few units in the las
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 
@@ -58,11 +59,26 @@ def _i2f_python(x):
     return float(np.array(x, np.int64).view(np.float64))
 
 
+def _f2i_array(x):
+    return np.asarray(x, np.float64).view(np.int64)
+
+
+def _i2f_array(x):
+    return np.asarray(x, np.int64).view(np.float64)
+
+
 if HAVE_NUMBA:  # kernels run as Python on a numba machine (a run on the numpy path) use the Python bitcasts
     python_equivalent(_f2i, _f2i_python)
     python_equivalent(_i2f, _i2f_python)
 else:
     _f2i, _i2f = _f2i_python, _i2f_python
+
+
+@njit(error_model="numpy")
+def _select(c, a, b):
+    """``a`` where ``c``, else ``b`` (a select: :func:`vlog` and :func:`vatan` run on arrays too, see
+    :func:`array_form`)."""
+    return a if c else b
 
 
 @njit(error_model="numpy")
@@ -72,8 +88,8 @@ def vlog(x):
     e = ((bits & _EXP_MASK) >> 52) - 1023
     m = _i2f((bits & _MANT_MASK) | _ONE_BITS)  # [1, 2)
     big = m > SQRT2
-    m = m * 0.5 if big else m
-    ef = float(e + 1) if big else float(e)
+    m = _select(big, m * 0.5, m)
+    ef = _select(big, float(e + 1), float(e))
     s = (m - 1.0) / (m + 1.0)
     s2 = s * s
     # 2 atanh(s) = 2 s + 2 s^3 (1/3 + s^2/5 + ... + s^20/23)
@@ -97,7 +113,7 @@ def vatan(t):
     """Arc tangent (radians) of a float64, NaN for NaN (IEEE arithmetic only; see the module docstring)."""
     a = abs(t)
     big = a > 1.0
-    u = 1.0 / a if big else a
+    u = _select(big, 1.0, a) / _select(big, a, 1.0)  # 1 / a or a / 1 (= a): no division by zero taken
     u = u / (1.0 + math.sqrt(1.0 + u * u))
     u = u / (1.0 + math.sqrt(1.0 + u * u))
     u2 = u * u
@@ -115,5 +131,27 @@ def vatan(t):
     poly = poly * u2 + 1.0 / 5.0
     poly = poly * u2 - 1.0 / 3.0
     r = 4.0 * (u + u * u2 * poly)
-    r = PIO2 - r if big else r
-    return -r if t < 0.0 else r
+    r = _select(big, PIO2 - r, r)
+    return _select(t < 0.0, -r, r)
+
+
+def array_form(kernel):
+    """``kernel`` (:func:`vlog`, :func:`vatan`) on numpy arrays: the same Python function, its selects, bitcasts,
+    ``float`` and ``math.sqrt`` bound to their numpy forms (``np.where``, views, ``astype``, ``np.sqrt``), so every
+    element goes through the same correctly rounded operations in the same order as the compiled kernel: the same
+    bits. The numpy path of :mod:`.okada_numpy` calls these."""
+    fn = getattr(kernel, "py_func", kernel)
+    names = dict(fn.__globals__)
+    names.update(_select=np.where, _f2i=_f2i_array, _i2f=_i2f_array, math=_ArrayMath,
+                 float=lambda a: np.asarray(a, np.float64))
+    return types.FunctionType(fn.__code__, names, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+class _ArrayMath:
+    """The ``math`` functions :func:`vatan` calls, on arrays."""
+
+    sqrt = staticmethod(np.sqrt)
+
+
+vlog_array = array_form(vlog)
+vatan_array = array_form(vatan)

@@ -22,5 +22,10 @@ CASES = [
              + _PEERS.format("ours", "input.npz", "peers").rstrip()),
     dict(name="okada_gradients", part_of="okada_peers", measures="displacement + 9 gradients, same",
          peer="cutde `strain_matrix` (1,000 points)"),
+    dict(name="okada_numpy", peer="none: the compiled kernels",
+         measures="the numpy form (a first run's path, numba missing) against the compiled kernels, best of 3 "
+                  "interleaved: displacement 10,000 points x 200 patches; Coulomb gradients on 10 x 500 nodes of the "
+                  "grid above; design matrix 2,000 points x 200 patches; okadaforward's 1200 x 1200 grid, 40 patches",
+         run='GREENS_POINTS=2000 GRID_ROWS=10 "$PY" "$HERE/numpy_vs_compiled.py" "$OUT/numpy_vs_compiled.json"'),
     _grid("coulomb_small", 5, "the Coulomb map on 5 rows of nodes (a check)", quick=True),
 ]

@@ -24,6 +24,9 @@ CASES = [
           "first / second run, `okadaforward` / `coulombstress` / `coulombonfaults` (the demo's Coulomb example: 1 "
           "source plane, 120 x 120 grid), `slipinversion` / `uniformslipinversion` (the tests' SIMULATED Mw 6.5 "
           "thrust: ascending and descending LOS, 80 x 80 px)"),
+    _cold("cold_okada_grid", "okadaforward_grid coulombstress_grid",
+          "first / second run at a benchmark row's size: `okadaforward` on the memory_okada grid (1200 x 1200 px, a "
+          "fault in 40 patches), `coulombstress` on 500 x 500 px of it (1 depth); empty numba cache, then that cache"),
     _cold("cold_offsets", "offsettracking", "first / second run, `offsettracking` (Mexico City coherence 100 x 60 "
           "px against a copy moved by (2, -1) px)"),
     _cold("cold_models", "correctedsbas", "first / second run, the Corrected SBAS model (Mexico City)"),
