@@ -1269,7 +1269,9 @@ class SbasSolver:
                 deficient.append((key, pix))
         rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
-            w = valid[:, rest].astype(np.float64)
+            # C-ordered whatever the number of pixels: valid[:, rest] is F-ordered, but C-ordered too with one
+            # pixel, and numba would compile the kernel again for that layout in the middle of a run
+            w = np.ascontiguousarray(valid[:, rest], dtype=np.float64)
             t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
                                       self.min_count, self._mm_to_rad, self.rcond, False)
             ts[:, rest] = t.T

@@ -345,3 +345,28 @@ def test_float32_coherence_gives_the_float64_answer_bit_for_bit(net):
     thr = SbasSolver(net, weighting="variance", min_count=5, coherence_threshold=0.3)
     assert np.array_equal(thr.solve(ifg, coherence=coh32).timeseries_mm,
                           thr.solve(ifg, coherence=coh32.astype(np.float64)).timeseries_mm, equal_nan=True)
+
+
+@pytest.mark.parametrize("lone", [1, 3])
+def test_lone_pixels_reach_the_kernel_c_ordered_whatever_their_number(net, monkeypatch, lone):
+    """Pixels whose pattern of missing interferograms no group shares are solved together by ``wls_kernel``: its
+    arrays are C-ordered for one such pixel as for several (numba types an array by its layout: a weight array
+    F-ordered for several pixels and C-ordered for one compiled the kernel twice, the second time in the middle of a
+    run), and the solution is the per-pixel least squares of MintPy's algorithm."""
+    truth, ifg, _ = synthetic_stack(net, shape=(4, 5), seasonal_mm=0.0, seed=4)
+    for k in range(lone):  # a pattern of its own for each of the first ``lone`` pixels
+        ifg[[2 * k, 2 * k + 5], 0, k] = np.nan
+    seen = []
+    real = sbas.wls_kernel
+
+    def spy(*args):
+        seen.append([a.flags.c_contiguous for a in args if isinstance(a, np.ndarray) and a.ndim == 2])
+        return real(*args)
+
+    monkeypatch.setattr(sbas, "wls_kernel", spy)
+    res = SbasSolver(net, min_count=5).solve(ifg)
+    assert len(seen) == 1 and seen[0] == [True, True]
+    d = ifg.reshape(net.n_pairs, -1)[:, :lone]
+    np.testing.assert_allclose(res.timeseries_mm.reshape(net.n_dates, -1)[:, :lone],
+                               min_norm_velocity_reference(net, d), atol=1e-8)
+    np.testing.assert_allclose(res.timeseries_mm, truth, atol=1e-8)
