@@ -330,9 +330,12 @@ def warm_offsets(scale: int = 1) -> int:
     img = rng.normal(0, 1, (n + 4, n + 4))
     ref = img[2:-2, 2:-2].astype(np.float32)
     sec = (img[1:-3, 3:-1] + rng.normal(0, 0.05, (n, n))).astype(np.float32)
-    # the tool's default window, search and step (the shared-tile search) and a small one; each sub-pixel method
+    # the tool's default window, search and step (the shared-tile search) and a small one; each sub-pixel method;
+    # a window and step with no common divisor: every cell searched on its own (no shared tiles)
     for window, search, step, subpixel, highpass in ((32, 6, 16, "dft", 4.0), (32, 6, 16, "parabolic", 0.0),
-                                                     (32, 4, 16, "gaussian", 0.0), (12, 4, 6, "dft", 0.0)):
+                                                     (32, 4, 16, "gaussian", 0.0), (12, 4, 6, "dft", 0.0),
+                                                     (15, 4, 8, "dft", 0.0), (15, 4, 8, "parabolic", 2.0),
+                                                     (15, 4, 8, "gaussian", 0.0)):
         offset_field(ref, sec, window=window, search=search, step=step, subpixel=subpixel, highpass_px=highpass)
     return ref.nbytes + sec.nbytes
 
