@@ -986,7 +986,9 @@ def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, n
     tc = t - t.mean()
     sxx = float(np.sum(tc * tc))
     shape = ts_mm.shape[1:]
-    y = np.asarray(ts_mm, float).reshape(ts_mm.shape[0], -1)
+    # C-ordered for the kernel: a series picked by pixel index (block[:, rr, cc]) is F-ordered, and numba would
+    # compile the kernel again for that layout (same values)
+    y = np.ascontiguousarray(np.asarray(ts_mm, float).reshape(ts_mm.shape[0], -1))
     vel = np.full(y.shape[1], np.nan)
     std = np.full(y.shape[1], np.nan)
     if sxx > 0:

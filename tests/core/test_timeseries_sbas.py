@@ -370,3 +370,29 @@ def test_lone_pixels_reach_the_kernel_c_ordered_whatever_their_number(net, monke
     np.testing.assert_allclose(res.timeseries_mm.reshape(net.n_dates, -1)[:, :lone],
                                min_norm_velocity_reference(net, d), atol=1e-8)
     np.testing.assert_allclose(res.timeseries_mm, truth, atol=1e-8)
+
+
+def test_linear_velocity_hands_its_kernel_c_ordered_series(monkeypatch):
+    """A series picked by pixel index (``block[:, rr, cc]``, as loadmintpy makes its points) is F-ordered: it reaches
+    the kernel C-ordered (numba types an array by its layout and compiled the kernel a second time for it), with
+    the slope and standard error of an ordinary least-squares fit (numpy.polyfit)."""
+    rng = np.random.default_rng(5)
+    years = np.sort(rng.uniform(0, 4, 15))
+    block = rng.normal(0, 2, (15, 6, 7)) + 3.0 * years[:, None, None]
+    rr, cc = np.nonzero(rng.random((6, 7)) < 0.5)
+    vals = block[:, rr, cc]
+    assert vals.flags.f_contiguous and not vals.flags.c_contiguous
+    seen = []
+    real = sbas._velocity_kernel
+
+    def spy(y, *args):
+        seen.append(y.flags.c_contiguous)
+        return real(y, *args)
+
+    monkeypatch.setattr(sbas, "_velocity_kernel", spy)
+    vel, std = linear_velocity(vals, years)
+    assert seen == [True]
+    coef, cov = np.polyfit(years, vals, 1, cov="unscaled")
+    res = vals - (np.outer(years, coef[0]) + coef[1])
+    np.testing.assert_allclose(vel, coef[0], atol=1e-10)
+    np.testing.assert_allclose(std, np.sqrt(np.sum(res ** 2, axis=0) / (years.size - 2) * cov[0, 0]), atol=1e-10)
