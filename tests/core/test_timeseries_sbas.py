@@ -111,7 +111,8 @@ def test_kernel_numba_equals_python(net):
     truth, ifg, _ = synthetic_stack(net, shape=(4, 5), noise_mm=1.0, missing_fraction=0.3, seed=9)
     d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
     w = rng.uniform(0.5, 2.0, d.shape)
-    args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5)
+    # min_norm given (its default, True) as the solver gives it: the kernel's one compiled signature
+    args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5, True)
     for a, b in zip(wls_kernel(*args), wls_kernel.py_func(*args)):
         np.testing.assert_allclose(a, b, atol=1e-9)
     # shared-factor kernel of the unweighted path
@@ -157,7 +158,7 @@ def test_variance_kernel_gives_the_bits_of_weights_then_wls(net, coh_dtype, comp
     inv_var = 1.0 / sbas._phase_variance_lut(6)[1]
     args = (net.ref_index, net.sec_index, net.interval_years, min_count, 4 * np.pi / 55.0, 1e-5)
     w = sbas._weights_from_lut(coh, valid & todo[None, :], inv_var, 0.0025, 0.005, 0.05)
-    t, tc, _, df = wls_kernel(d, w, *args)
+    t, tc, _, df = wls_kernel(d, w, *args, True)  # min_norm given, as the solver gives it: one signature
     ts = np.full((net.n_dates, d.shape[1]), np.nan)
     tcoh = np.full(d.shape[1], np.nan)
     disc = np.zeros(d.shape[1], bool)
