@@ -102,11 +102,16 @@ def warm_sbas(scale: int = 1) -> int:
     net = _network(8)
     ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))  # the stacks' reader gives float64 mm
     ifg[:, 0, :3] = np.nan
+    ifg[1, 1, :4] = np.nan  # missing in some interferograms only: the pixels grouped by their pattern
+    ifg[(net.ref_index == 3) | (net.sec_index == 3), 2, :2] = np.nan  # date 3 unreachable: a disconnected network
+    ifg[[0, 5], 3, 0] = np.nan  # a pattern no other pixel has: a lone pixel solved on its own
     coh = rng.uniform(0.1, 0.95, ifg.shape).astype(np.float32)
     SbasSolver(net, min_count=4).solve(ifg)  # without coherence: the valid counts in one parallel pass
-    for kw in ({"min_count": 4}, {"min_count": 4, "group_min_pixels": 1},
-               {"weighting": "variance", "min_count": 4, "coherence_threshold": 0.2}):
-        res = SbasSolver(net, **kw).solve(ifg, coherence=coh)
+    # coherence as float32 (GeoTIFF float32) and as float64 (any other type is read as float64: LiCSBAS's uint8)
+    for kw, c in (({"min_count": 4}, coh), ({"min_count": 4, "group_min_pixels": 1}, coh),
+                  ({"weighting": "variance", "min_count": 4, "coherence_threshold": 0.2}, coh),
+                  ({"weighting": "variance", "min_count": 4, "coherence_threshold": 0.2}, coh.astype(np.float64))):
+        res = SbasSolver(net, **kw).solve(ifg, coherence=c)
     years = np.array([(d - D0).days / 365.25 for d in net.dates])
     linear_velocity(res.timeseries_mm, years)
     return ifg.nbytes + coh.nbytes
@@ -276,9 +281,12 @@ def warm_offsets(scale: int = 1) -> int:
     img = rng.normal(0, 1, (n + 4, n + 4))
     ref = img[2:-2, 2:-2].astype(np.float32)
     sec = (img[1:-3, 3:-1] + rng.normal(0, 0.05, (n, n))).astype(np.float32)
-    # the tool's default window, search and step (the shared-tile search) and a small one; each sub-pixel method
+    # the tool's default window, search and step (the shared-tile search) and a small one; each sub-pixel method;
+    # a window and step with no common divisor: every cell searched on its own (no shared tiles)
     for window, search, step, subpixel, highpass in ((32, 6, 16, "dft", 4.0), (32, 6, 16, "parabolic", 0.0),
-                                                     (32, 4, 16, "gaussian", 0.0), (12, 4, 6, "dft", 0.0)):
+                                                     (32, 4, 16, "gaussian", 0.0), (12, 4, 6, "dft", 0.0),
+                                                     (15, 4, 8, "dft", 0.0), (15, 4, 8, "parabolic", 2.0),
+                                                     (15, 4, 8, "gaussian", 0.0)):
         offset_field(ref, sec, window=window, search=search, step=step, subpixel=subpixel, highpass_px=highpass)
     return ref.nbytes + sec.nbytes
 

@@ -986,7 +986,9 @@ def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, n
     tc = t - t.mean()
     sxx = float(np.sum(tc * tc))
     shape = ts_mm.shape[1:]
-    y = np.asarray(ts_mm, float).reshape(ts_mm.shape[0], -1)
+    # C-ordered for the kernel: a series picked by pixel index (block[:, rr, cc]) is F-ordered, and numba would
+    # compile the kernel again for that layout (same values)
+    y = np.ascontiguousarray(np.asarray(ts_mm, float).reshape(ts_mm.shape[0], -1))
     vel = np.full(y.shape[1], np.nan)
     std = np.full(y.shape[1], np.nan)
     if sxx > 0:
@@ -1269,7 +1271,9 @@ class SbasSolver:
                 deficient.append((key, pix))
         rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
-            w = valid[:, rest].astype(np.float64)
+            # C-ordered whatever the number of pixels: valid[:, rest] is F-ordered, but C-ordered too with one
+            # pixel, and numba would compile the kernel again for that layout in the middle of a run
+            w = np.ascontiguousarray(valid[:, rest], dtype=np.float64)
             t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
                                       self.min_count, self._mm_to_rad, self.rcond, False)
             ts[:, rest] = t.T

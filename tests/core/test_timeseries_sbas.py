@@ -111,7 +111,8 @@ def test_kernel_numba_equals_python(net):
     truth, ifg, _ = synthetic_stack(net, shape=(4, 5), noise_mm=1.0, missing_fraction=0.3, seed=9)
     d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
     w = rng.uniform(0.5, 2.0, d.shape)
-    args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5)
+    # min_norm given (its default, True) as the solver gives it: the kernel's one compiled signature
+    args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5, True)
     for a, b in zip(wls_kernel(*args), wls_kernel.py_func(*args)):
         np.testing.assert_allclose(a, b, atol=1e-9)
     # shared-factor kernel of the unweighted path
@@ -157,7 +158,7 @@ def test_variance_kernel_gives_the_bits_of_weights_then_wls(net, coh_dtype, comp
     inv_var = 1.0 / sbas._phase_variance_lut(6)[1]
     args = (net.ref_index, net.sec_index, net.interval_years, min_count, 4 * np.pi / 55.0, 1e-5)
     w = sbas._weights_from_lut(coh, valid & todo[None, :], inv_var, 0.0025, 0.005, 0.05)
-    t, tc, _, df = wls_kernel(d, w, *args)
+    t, tc, _, df = wls_kernel(d, w, *args, True)  # min_norm given, as the solver gives it: one signature
     ts = np.full((net.n_dates, d.shape[1]), np.nan)
     tcoh = np.full(d.shape[1], np.nan)
     disc = np.zeros(d.shape[1], bool)
@@ -345,3 +346,54 @@ def test_float32_coherence_gives_the_float64_answer_bit_for_bit(net):
     thr = SbasSolver(net, weighting="variance", min_count=5, coherence_threshold=0.3)
     assert np.array_equal(thr.solve(ifg, coherence=coh32).timeseries_mm,
                           thr.solve(ifg, coherence=coh32.astype(np.float64)).timeseries_mm, equal_nan=True)
+
+
+@pytest.mark.parametrize("lone", [1, 3])
+def test_lone_pixels_reach_the_kernel_c_ordered_whatever_their_number(net, monkeypatch, lone):
+    """Pixels whose pattern of missing interferograms no group shares are solved together by ``wls_kernel``: its
+    arrays are C-ordered for one such pixel as for several (numba types an array by its layout: a weight array
+    F-ordered for several pixels and C-ordered for one compiled the kernel twice, the second time in the middle of a
+    run), and the solution is the per-pixel least squares of MintPy's algorithm."""
+    truth, ifg, _ = synthetic_stack(net, shape=(4, 5), seasonal_mm=0.0, seed=4)
+    for k in range(lone):  # a pattern of its own for each of the first ``lone`` pixels
+        ifg[[2 * k, 2 * k + 5], 0, k] = np.nan
+    seen = []
+    real = sbas.wls_kernel
+
+    def spy(*args):
+        seen.append([a.flags.c_contiguous for a in args if isinstance(a, np.ndarray) and a.ndim == 2])
+        return real(*args)
+
+    monkeypatch.setattr(sbas, "wls_kernel", spy)
+    res = SbasSolver(net, min_count=5).solve(ifg)
+    assert len(seen) == 1 and seen[0] == [True, True]
+    d = ifg.reshape(net.n_pairs, -1)[:, :lone]
+    np.testing.assert_allclose(res.timeseries_mm.reshape(net.n_dates, -1)[:, :lone],
+                               min_norm_velocity_reference(net, d), atol=1e-8)
+    np.testing.assert_allclose(res.timeseries_mm, truth, atol=1e-8)
+
+
+def test_linear_velocity_hands_its_kernel_c_ordered_series(monkeypatch):
+    """A series picked by pixel index (``block[:, rr, cc]``, as loadmintpy makes its points) is F-ordered: it reaches
+    the kernel C-ordered (numba types an array by its layout and compiled the kernel a second time for it), with
+    the slope and standard error of an ordinary least-squares fit (numpy.polyfit)."""
+    rng = np.random.default_rng(5)
+    years = np.sort(rng.uniform(0, 4, 15))
+    block = rng.normal(0, 2, (15, 6, 7)) + 3.0 * years[:, None, None]
+    rr, cc = np.nonzero(rng.random((6, 7)) < 0.5)
+    vals = block[:, rr, cc]
+    assert vals.flags.f_contiguous and not vals.flags.c_contiguous
+    seen = []
+    real = sbas._velocity_kernel
+
+    def spy(y, *args):
+        seen.append(y.flags.c_contiguous)
+        return real(y, *args)
+
+    monkeypatch.setattr(sbas, "_velocity_kernel", spy)
+    vel, std = linear_velocity(vals, years)
+    assert seen == [True]
+    coef, cov = np.polyfit(years, vals, 1, cov="unscaled")
+    res = vals - (np.outer(years, coef[0]) + coef[1])
+    np.testing.assert_allclose(vel, coef[0], atol=1e-10)
+    np.testing.assert_allclose(std, np.sqrt(np.sum(res ** 2, axis=0) / (years.size - 2) * cov[0, 0]), atol=1e-10)
