@@ -168,3 +168,26 @@ def steps(doc, **functions):
 def option(argv, name, default=None, cast=str):
     """The value after ``--name`` in ``argv``, cast, or ``default``."""
     return cast(argv[argv.index(name) + 1]) if name in argv else default
+
+
+def write_patched_fault(path, side_px, px, patches):
+    """A GeoPackage of ``patches`` fault lines end to end along the middle row of a ``side_px`` grid of ``px`` m
+    pixels from :data:`GT` (EPSG:32633), 4 km in from each side, each with 1 m of reverse slip (a fault in patches
+    along strike)."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    lyr = ds.CreateLayer("faults", srs, ogr.wkbLineString)
+    for name in ("slip_m", "rake_deg"):
+        lyr.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
+    length = (side_px * px - 8000.0) / patches
+    for k in range(patches):
+        x0, y0 = GT[0] + 4000.0 + k * length, GT[3] - side_px * px / 2
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f.SetGeometry(ogr.CreateGeometryFromWkt(f"LINESTRING ({x0} {y0}, {x0 + length} {y0})"))
+        f.SetField("slip_m", 1.0)
+        f.SetField("rake_deg", 90.0)
+        lyr.CreateFeature(f)
+    ds = None

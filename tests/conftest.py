@@ -192,3 +192,15 @@ def alg(qgis_app):
 def small_blocks(monkeypatch):
     """Force several blocks (and a partial last one) so the block loops are exercised."""
     monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", "0.3")
+
+
+@pytest.fixture
+def cold_kernels(monkeypatch):
+    """Every kernel reads as not compiled (neither in this process nor in the cache, no family recorded ready)."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    from insar_geohazards.algorithms import _numba, kernel_families
+
+    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["some.kernel"])
+    monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
+    monkeypatch.setattr(kernel_families, "family_ready", lambda family: False)
+    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)

@@ -237,3 +237,23 @@ class MessageLog:
         loud = (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical)
         own = {str(b).strip() for b in besides}
         return [f"[{tag}] {text}" for tag, level, text in self.messages if level in loud and text.strip() not in own]
+
+
+def compiled_elementwise(fn):
+    """``fn`` (a scalar numba function) over a float array in a compiled loop (as a kernel calls it); without numba,
+    a Python loop."""
+    import numpy as np
+
+    from insar_geohazards.algorithms import _numba
+
+    if not _numba.HAVE_NUMBA:
+        return lambda x: np.array([fn(float(v)) for v in x])
+
+    @_numba.njit(error_model="numpy", cache=False)
+    def run(x):
+        out = np.empty_like(x)
+        for i in range(x.size):
+            out[i] = fn(x[i])
+        return out
+
+    return run

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from common import GT, ROOT, cpu_s, write_tif
+from common import GT, ROOT, cpu_s, write_patched_fault, write_tif
 
 SIZES = {  # per size: DEM side, Okada grid side and sources, SLC stack (dates, rows, cols), series (dates, rows, cols)
     "tiny": {"dem": 300, "okada": (200, 5), "slc": (8, 64, 100), "series": (20, 64, 100)},
@@ -46,23 +46,7 @@ def make_inputs(size: str) -> dict:
         _write(j(folder, "dem.tif"), 800 + 600 * np.sin(yy / 150.0) * np.cos(xx / 210.0) + 40 * np.sin(xx / 17.0))
     side, n_src = s["okada"]
     if not os.path.exists(j(folder, "faults.gpkg")):  # a fault in patches along strike, 1 m of reverse slip
-        from osgeo import ogr, osr
-
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(32633)
-        ds = ogr.GetDriverByName("GPKG").CreateDataSource(j(folder, "faults.gpkg"))
-        lyr = ds.CreateLayer("faults", srs, ogr.wkbLineString)
-        for name in ("slip_m", "rake_deg"):
-            lyr.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
-        length = (side * GT[1] - 8000.0) / n_src
-        for k in range(n_src):
-            x0, y0 = GT[0] + 4000.0 + k * length, GT[3] - side * GT[1] / 2
-            f = ogr.Feature(lyr.GetLayerDefn())
-            f.SetGeometry(ogr.CreateGeometryFromWkt(f"LINESTRING ({x0} {y0}, {x0 + length} {y0})"))
-            f.SetField("slip_m", 1.0)
-            f.SetField("rake_deg", 90.0)
-            lyr.CreateFeature(f)
-        ds = None
+        write_patched_fault(j(folder, "faults.gpkg"), side, GT[1], n_src)
     n_dates, rows, cols = s["slc"]
     slc_dir = j(folder, "slc")
     if not os.path.isdir(slc_dir):

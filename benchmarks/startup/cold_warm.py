@@ -148,7 +148,7 @@ GRID_SIDE, GRID_PATCHES = 1200, 40
 
 def okada_grid_steps(out: str) -> list[dict]:
     """okadaforward and coulombstress on the memory_okada row's grid (first run at a benchmark size)."""
-    from common import GT
+    from common import GT, write_patched_fault
 
     faults = os.path.join(out, "grid_faults.gpkg")
     side, px = GRID_SIDE, GT[1]
@@ -156,23 +156,7 @@ def okada_grid_steps(out: str) -> list[dict]:
     def prepare():
         if os.path.exists(faults):
             return
-        from osgeo import ogr, osr
-
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(32633)
-        ds = ogr.GetDriverByName("GPKG").CreateDataSource(faults)
-        lyr = ds.CreateLayer("faults", srs, ogr.wkbLineString)
-        for name in ("slip_m", "rake_deg"):
-            lyr.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
-        length = (side * px - 8000.0) / GRID_PATCHES
-        for k in range(GRID_PATCHES):
-            x0, y0 = GT[0] + 4000.0 + k * length, GT[3] - side * px / 2
-            f = ogr.Feature(lyr.GetLayerDefn())
-            f.SetGeometry(ogr.CreateGeometryFromWkt(f"LINESTRING ({x0} {y0}, {x0 + length} {y0})"))
-            f.SetField("slip_m", 1.0)
-            f.SetField("rake_deg", 90.0)
-            lyr.CreateFeature(f)
-        ds = None
+        write_patched_fault(faults, side, px, GRID_PATCHES)
 
     ext = f"{GT[0]},{GT[0] + side * px},{GT[3] - side * px},{GT[3]} [EPSG:32633]"
     return [{"alg": "geohazard:okadaforward", "name": "okadaforward_grid", "prepare": prepare,

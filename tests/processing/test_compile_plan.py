@@ -24,18 +24,6 @@ TABLE = {"families": {"sbas": {"compile_cpu_s": 14.0, "numpy_cpu_s_per_mb": 2.0,
 SBAS = ("timeseries.sbas", "geometry.distortion")
 
 
-@pytest.fixture
-def cold(monkeypatch):
-    """Every kernel reads as not compiled (neither in this process nor in the cache, no family recorded ready)."""
-    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
-    from insar_geohazards.algorithms import _numba, kernel_families
-
-    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["some.kernel"])
-    monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
-    monkeypatch.setattr(kernel_families, "family_ready", lambda family: False)
-    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
-
-
 #: SBAS's rates as measured (numpy within 1.5x of numba) and a family whose two forms are both about free
 AS_FAST = {"families": {"sbas": {"compile_cpu_s": 14.3, "numpy_cpu_s_per_mb": 0.011, "numba_cpu_s_per_mb": 0.0075},
                         "activity": {"compile_cpu_s": 0.3, "numpy_cpu_s_per_mb": 0.001, "numba_cpu_s_per_mb": 0.0},
@@ -43,7 +31,7 @@ AS_FAST = {"families": {"sbas": {"compile_cpu_s": 14.3, "numpy_cpu_s_per_mb": 0.
                                        "numba_cpu_s_per_mb": 0.139}}}
 
 
-def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_run_small(qgis_app, cold):
+def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_run_small(qgis_app, cold_kernels):
     from insar_geohazards.algorithms.kernel_families import OutputWork
     from insar_geohazards.processing_provider.inputs import compilation
     from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
@@ -88,7 +76,7 @@ def test_the_shipped_table_has_numpy_as_fast_only_where_measured_so():
     assert "phase_linking" not in fast and "multisensor" not in fast and "okada" not in fast
 
 
-def test_the_policy_setting_forces_either_path(qgis_app, cold, monkeypatch):
+def test_the_policy_setting_forces_either_path(qgis_app, cold_kernels, monkeypatch):
     from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
 
     monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "always")
@@ -97,7 +85,7 @@ def test_the_policy_setting_forces_either_path(qgis_app, cold, monkeypatch):
     assert plan_compilation(SBAS, 100 * 2**20, TABLE).mode == "numpy"
 
 
-def test_a_compiling_run_announces_the_tables_estimate(qgis_app, cold):
+def test_a_compiling_run_announces_the_tables_estimate(qgis_app, cold_kernels):
     from insar_geohazards.processing_provider.inputs import compilation
 
     fb = recording_feedback()
@@ -114,7 +102,7 @@ def _tool_kernels():
             if getattr(a, "KERNELS", ())}
 
 
-def test_each_tools_estimate_sums_its_declared_rows_over_exactly_the_families_it_compiles(qgis_app, cold):
+def test_each_tools_estimate_sums_its_declared_rows_over_exactly_the_families_it_compiles(qgis_app, cold_kernels):
     """The "~N s" a first run announces is the compile CPU measured for that tool (and variant) in
     algorithms/compile_costs.json's ``tools``, summed over the families of its KERNELS still to compile; a tool
     without a row of its own: its families' whole warm-ups. Nothing else goes into it."""

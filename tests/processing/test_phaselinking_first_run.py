@@ -29,19 +29,7 @@ def test_the_work_counts_window_sums_and_linking_as_a_loop_over_pixels_counts_th
     assert phase_link_cost((10, 10), 5, (3, 3), {}) is None  # no measured row: no estimate
 
 
-@pytest.fixture
-def cold(monkeypatch):
-    """Every kernel reads as not compiled (neither in this process nor in the cache, no family recorded ready)."""
-    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
-    from insar_geohazards.algorithms import _numba, kernel_families
-
-    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["some.kernel"])
-    monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
-    monkeypatch.setattr(kernel_families, "family_ready", lambda family: False)
-    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)
-
-
-def test_a_first_run_takes_the_faster_of_numpy_and_compiling_by_the_estimate_per_configuration(qgis_app, cold,
+def test_a_first_run_takes_the_faster_of_numpy_and_compiling_by_the_estimate_per_configuration(qgis_app, cold_kernels,
                                                                                                 monkeypatch):
     from insar_geohazards.processing_provider.inputs import compilation
 
@@ -91,7 +79,7 @@ def test_the_shipped_model_reproduces_its_measured_runs():
         assert numpy_s > compile_s + numba_s, (shape, window)
 
 
-def test_the_tool_gives_its_estimate_on_a_cold_run_and_only_its_bytes_once_compiled(alg, cold, tmp_path,
+def test_the_tool_gives_its_estimate_on_a_cold_run_and_only_its_bytes_once_compiled(alg, cold_kernels, tmp_path,
                                                                                       monkeypatch):
     from qgis.core import QgsProcessingContext
     from testutils_psds import write_slc_files
