@@ -14,9 +14,23 @@ pytestmark = pytest.mark.serial
 SESSION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_warm_up_session.py")
 
 
-def _warm_up_children():
+def _warm_up_children(cache):
+    """The phase-linking warm-up processes this session started: those whose NUMBA_CACHE_DIR is its ``cache`` (a
+    warm-up of another session or a `make test` on the same machine is not this one's)."""
     out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-    return [ln for ln in out.splitlines() if "warm_kernels" in ln and "--one phase_linking" in ln]
+    mine = b"NUMBA_CACHE_DIR=" + os.fsencode(str(cache))
+    found = []
+    for ln in out.splitlines():
+        if "warm_kernels" not in ln or "--one phase_linking" not in ln:
+            continue
+        try:
+            with open(f"/proc/{ln.split()[0]}/environ", "rb") as fh:
+                env = fh.read().split(b"\0")
+        except OSError:  # ended meanwhile
+            continue
+        if mine in env:
+            found.append(ln)
+    return found
 
 
 @pytest.mark.slow
@@ -35,8 +49,8 @@ def test_quitting_during_the_warm_up_quits_without_asking(tmp_path):
     assert report["dialogs"] == [], report["dialogs"]  # no "Active Tasks" question
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     for _ in range(50):  # the compiling child is stopped with the task
-        if not _warm_up_children():
+        if not _warm_up_children(cache):
             break
         time.sleep(0.1)
-    assert not _warm_up_children()
+    assert not _warm_up_children(cache)
     assert not list(cache.rglob(".geohazard-ready-*.json"))  # nothing recorded as compiled
