@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 @dataclass
 class Outcome:
     """What a run wrote and said: ``outputs`` ``{output ID: path}`` of the outputs written, ``values`` ``{output ID:
-    number}`` of the numbers it returns, ``notes`` the summary lines for the log."""
+    number}`` of the numbers it returns, ``notes`` the summary lines for the log, ``geometry`` the acquisition
+    geometry the run used that its raster outputs carry (as a tool's ``carry_geometry``: ``dates={date: m}`` ...)."""
 
     outputs: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    geometry: dict = field(default_factory=dict)
