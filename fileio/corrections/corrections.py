@@ -507,6 +507,22 @@ class StackJob:
     settings: RunSettings
 
 
+@dataclass(frozen=True)
+class MaskedJob(StackJob):
+    """What the corrections fitted on a stable mask add (rampremoval, troposphericcorrection): the fit mask
+    (``mask``: bool array on the grid or None), the coherence below which a pixel is left out of the fit
+    (``coherence_threshold``), per date or per interferogram (``per_date``), the fewest usable pixels of an
+    interferogram (``min_pixels``), the trend guard per date (``trend_guard``, standard errors; 0 = off) and whether
+    the deforming areas are left out of the fit (``deforming_areas``)."""
+
+    mask: object
+    coherence_threshold: float
+    per_date: bool
+    min_pixels: int
+    trend_guard: float
+    deforming_areas: bool
+
+
 def _median(rows, key):
     vals = [r[key] for r in rows if isinstance(r.get(key), (int, float)) and r[key] == r[key]]
     return float(np.median(vals)) if vals else None

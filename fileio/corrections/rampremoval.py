@@ -135,20 +135,13 @@ def remove_ramps(stack, *, kind: str, mask, coherence_threshold: float, per_date
 
 
 @dataclass(frozen=True)
-class Job(corrections.StackJob):
-    """A ramp removal as plain values: the stack fields of :class:`~.corrections.StackJob`, the surface (``kind``:
-    a key of :data:`~algorithms.corrections.ramps.RAMP_KINDS`), the fit mask (``mask``: bool array on the grid or
-    None), per date or per interferogram and the limits of :func:`remove_ramps`."""
+class Job(corrections.MaskedJob):
+    """A ramp removal as plain values: the fields of :class:`~.corrections.MaskedJob`, the surface (``kind``: a key
+    of :data:`~algorithms.corrections.ramps.RAMP_KINDS`) and the limits of :func:`remove_ramps`."""
 
     kind: str
-    mask: object
-    coherence_threshold: float
-    per_date: bool
-    min_pixels: int
-    trend_guard: float
     max_gradient_mm_km: float
     extrapolation: int
-    deforming_areas: bool
 
 
 def run(job: Job, *, progress) -> Outcome:

@@ -209,25 +209,19 @@ def correct_with_licsar_delays(stack, gacos_maps: dict, *, out_dir: str, run, pr
 
 
 @dataclass(frozen=True)
-class Job(corrections.StackJob):
-    """A tropospheric correction as plain values: the stack fields of :class:`~.corrections.StackJob` and the
-    method (``method``: 0 / 1 phase-elevation of order 1 / 2, 2 zenith delay maps). Phase-elevation: the DEM
-    (``dem``), the fit mask and the options of :func:`correct_phase_elevation`. Delay maps: the folder of maps
-    (``delays``; "" = the product's LiCSAR slant delays ``gacos``, ``{date: path}``) and the incidence (a raster
-    ``incidence_path`` or the angle ``incidence_deg``)."""
+class Job(corrections.MaskedJob):
+    """A tropospheric correction as plain values: the fields of :class:`~.corrections.MaskedJob` and the method
+    (``method``: 0 / 1 phase-elevation of order 1 / 2, 2 zenith delay maps). Phase-elevation: the DEM (``dem``) and
+    the options of :func:`correct_phase_elevation`. Delay maps: the folder of maps (``delays``; "" = the product's
+    LiCSAR slant delays ``gacos``, ``{date: path}``) and the incidence (a raster ``incidence_path`` or the angle
+    ``incidence_deg``)."""
 
     method: int
-    dem: str = ""
-    mask: object = None
-    coherence_threshold: float = 0.3
-    window: int = 0
-    per_date: bool = False
-    min_pixels: int = 100
-    correlation_threshold: float = 0.0
-    filter_px: float = 3.0
-    trend_guard: float = 2.0
-    deforming_areas: bool = True
-    lateral: bool = False
+    dem: str
+    window: int
+    correlation_threshold: float
+    filter_px: float
+    lateral: bool
     delays: str = ""
     gacos: dict = field(default_factory=dict)
     incidence_path: str = ""

@@ -26,8 +26,9 @@ OUTPUTS = {"OUTPUT_EAST": (["east"], ["east velocity mm/yr (positive east)"]),
 
 @dataclass(frozen=True)
 class Job:
-    """A decomposition as plain values: the options (``opts``, :func:`...processing_provider`'s pair options:
-    ``north``, ``weighted``, ``ts`` ...) and their description (``weighting``), the outputs asked for (``outputs``:
+    """A decomposition as plain values: the options (``opts``: the keywords of
+    :func:`~...algorithms.geometry.decomposition.decompose_point_sets`, ``north`` in mm/yr, ``weighted``, ``ts`` ...)
+    and how the observations are weighted (``weighting``, for the metadata), the outputs asked for (``outputs``:
     ``{output ID of OUTPUTS: path}``) and either the point sets (``points``: ``(grid, CRS WKT, data)``) or the
     rasters (``rasters``: ``(grid info, block function, engine sources, dates)``)."""
 

@@ -90,6 +90,17 @@ class MaskedCorrection(StackAlgorithm):
                                          0.0, 1.0))
         self.addParameter(declare.integer(self.MIN_PIXELS, "Minimum usable pixels per interferogram (count)", 100, 3))
 
+    def masked_fields(self, parameters, context, feedback, *, mask: bool = True) -> dict:
+        """The fields of a masked correction's job (:class:`...fileio.corrections.corrections.MaskedJob`): the
+        stack's (:func:`stack_fields`), the fit mask (with ``mask``: STABLE_AREA and MASK read) and the fit's
+        options."""
+        fields = stack_fields(self, parameters, context, feedback)
+        v = self.values(parameters, context, self.COHERENCE_THRESHOLD, self.MODE, self.MIN_PIXELS, self.TREND_GUARD,
+                        self.DEFORMING_AREAS)
+        return dict(fields, mask=layers.fit_mask(self, parameters, context, fields["stack"].info) if mask else None,
+                    coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
+                    trend_guard=v.TREND_GUARD, deforming_areas=v.DEFORMING_AREAS)
+
     def add_output_folder(self, label: str, layers_label: str) -> None:
         """OUTPUT (the folder of corrected interferograms, also as the layers OUTPUT_LAYERS) and OUTPUT_REPORT."""
         declare.raster_folder_out(self, self.OUTPUT, label, layers_label)

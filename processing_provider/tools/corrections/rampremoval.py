@@ -4,11 +4,11 @@ each unwrapped interferogram."""
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
-from ...inputs import declare, ids, layers
+from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import tool
-from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection, stack_fields
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
 
 ramps_io = lazy_module("....fileio.corrections.rampremoval", __package__)
 
@@ -75,12 +75,7 @@ class RampRemoval(MaskedCorrection):
         self.add_output_folder("Interferograms without ramps (folder)", "Interferograms without ramps (layers)")
 
     def process(self, parameters, context, feedback):
-        v = self.values(parameters, context, self.RAMP_TYPE, self.COHERENCE_THRESHOLD, self.MODE, self.MIN_PIXELS,
-                        self.TREND_GUARD, self.MAX_GRADIENT_MM_KM, self.EXTRAPOLATION, self.DEFORMING_AREAS)
-        fields = stack_fields(self, parameters, context, feedback)
-        job = ramps_io.Job(**fields, kind=ramps.RAMP_KINDS[v.RAMP_TYPE],
-                           mask=layers.fit_mask(self, parameters, context, fields["stack"].info),
-                           coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
-                           trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM,
-                           extrapolation=v.EXTRAPOLATION, deforming_areas=v.DEFORMING_AREAS)
+        v = self.values(parameters, context, self.RAMP_TYPE, self.MAX_GRADIENT_MM_KM, self.EXTRAPOLATION)
+        job = ramps_io.Job(**self.masked_fields(parameters, context, feedback), kind=ramps.RAMP_KINDS[v.RAMP_TYPE],
+                           max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION)
         return self.finish(ramps_io.run(job, progress=FeedbackProgress(feedback)), feedback)

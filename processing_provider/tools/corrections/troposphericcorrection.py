@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ...inputs import acquisition, declare, ids, layers, stacks
+from ...inputs import acquisition, declare, ids, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import tool
-from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection, stack_fields
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
 
 troposphere = lazy_module("....fileio.corrections.troposphericcorrection", __package__)
 
@@ -145,8 +145,12 @@ class TroposphericCorrection(MaskedCorrection):
         return dict(product.spec.gacos) if product is not None else {}
 
     def process(self, parameters, context, feedback):
-        fields = stack_fields(self, parameters, context, feedback)
         method = self.parameterAsEnum(parameters, self.METHOD, context)
+        v = self.values(parameters, context, self.WINDOW, self.CORRELATION_THRESHOLD, self.FILTER_PIXELS,
+                        self.LATERAL_VARIATION)
+        fields = dict(self.masked_fields(parameters, context, feedback, mask=method < 2), method=method, dem="",
+                      window=v.WINDOW, correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS,
+                      lateral=v.LATERAL_VARIATION)
         if method == 2:
             inc = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
                 if parameters.get(self.INCIDENCE_RASTER) else ""
@@ -154,21 +158,14 @@ class TroposphericCorrection(MaskedCorrection):
                 self, parameters, ids.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=fields["stack"].paths,
                 why_needed="the zenith delays are projected to the line of sight with the incidence angle; give "
                            "INCIDENCE_RASTER or a constant angle in INCIDENCE (degrees)").value
-            job = troposphere.Job(**fields, method=method, delays=self.parameterAsFile(parameters, self.DELAYS, context)
+            job = troposphere.Job(**fields, delays=self.parameterAsFile(parameters, self.DELAYS, context)
                                   if parameters.get(self.DELAYS) else "", gacos=self._product_gacos(parameters, context)
                                   if not parameters.get(self.DELAYS) else {}, incidence_path=inc, incidence_deg=inc_deg)
         else:
-            v = self.values(parameters, context, self.COHERENCE_THRESHOLD, self.WINDOW, self.MODE, self.MIN_PIXELS,
-                            self.CORRELATION_THRESHOLD, self.FILTER_PIXELS, self.TREND_GUARD, self.DEFORMING_AREAS,
-                            self.LATERAL_VARIATION)
-            dem = self.raster_path(parameters, self.DEM, context) if parameters.get(self.DEM) else ""
-            if not dem:
-                dem = self._product_dem(parameters, context)
+            if not parameters.get(self.DEM):
                 note = getattr(stacks.product_stack(self, parameters, context), "dem_note", "")
                 feedback.pushInfo(f"DEM: the product's heights are used (DEM is empty): {note}")
-            job = troposphere.Job(
-                **fields, method=method, dem=dem, mask=layers.fit_mask(self, parameters, context, fields["stack"].info),
-                coherence_threshold=v.COHERENCE_THRESHOLD, window=v.WINDOW, per_date=v.MODE == 1,
-                min_pixels=v.MIN_PIXELS, correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS,
-                trend_guard=v.TREND_GUARD, deforming_areas=v.DEFORMING_AREAS, lateral=v.LATERAL_VARIATION)
+            fields["dem"] = self.raster_path(parameters, self.DEM, context) if parameters.get(self.DEM) \
+                else self._product_dem(parameters, context)
+            job = troposphere.Job(**fields)
         return self.finish(troposphere.run(job, progress=FeedbackProgress(feedback)), feedback)
