@@ -24,7 +24,7 @@ Then one floor per toolbox group, named as the group's folder in ``processing_pr
                 SBAS outputs (timeseries), the multi-sensor series (multisensor, _grid, _datum, _products)
 ``psds``        SLC stacks (slc)
 ``unwrap``      unwrapping's files (unwrap)
-``insar``       the corrections group's floor: the stack corrections (corrections, troposphere, ramps)
+``corrections`` the stack corrections (corrections, troposphericcorrection, rampremoval, ...)
 ``interferograms`` interferogramfilter, basindetection, targetsuitability
 ``kinematics``  kinematics' layers and grids (kinematics), offset tracking (offsettracking)
 ``ada``         QGIS features of the ADA tools' inputs and outputs (features)

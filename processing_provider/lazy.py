@@ -51,8 +51,8 @@ class LazyModule:
 def lazy_module(name: str, package: str | None = None) -> LazyModule:
     """A stand-in for ``importlib.import_module(name, package)`` that imports on first attribute access.
 
-    ``name`` may be relative (``"....fileio.insar.corrections"``) to ``package`` (the caller's ``__package__``), as in
-    :func:`importlib.import_module`.
+    ``name`` may be relative (``"....fileio.hazard.demdifference"``) to ``package`` (the caller's ``__package__``), as
+    in :func:`importlib.import_module`.
     """
     return LazyModule(importlib.util.resolve_name(name, package) if name.startswith(".") else name)
 

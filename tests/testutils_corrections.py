@@ -13,6 +13,7 @@ import datetime as dt
 import os
 
 import numpy as np
+from testutils_closure_world import loop_counts
 from testutils_timeseries import sbas_dates, sbas_pairs
 from testutils_timeseries import synthetic_stack as sbas_synthetic_stack
 
@@ -191,16 +192,6 @@ def _pairs(n, network, rng):
     return sorted(set(pairs))
 
 
-def _loop_counts(pairs):
-    where = {p: k for k, p in enumerate(pairs)}
-    deg = np.zeros(len(pairs), int)
-    for (i, j), a in where.items():
-        for (j2, k), b in where.items():
-            if j2 == j and (i, k) in where:
-                deg[[a, b, where[(i, k)]]] += 1
-    return deg
-
-
 def closure_scenario(s: dict) -> dict:
     """A stack with planted whole-cycle errors from a spec (``shape``, ``n_dates``, ``network`` ("seq", k) /
     ("redundant", k) / ("sparse", k, drop share), optional ``landslide`` (rate mm/yr, width px), ``noise``
@@ -241,7 +232,7 @@ def closure_scenario(s: dict) -> dict:
             bad = bad > np.quantile(bad, 1 - share)
             clean[k][bad] += rng.normal(0.0, 4 * CYCLE_MM / 6, int(bad.sum()))  # near-uniform phase
             coh[k][bad] = 0.1 + 0.1 * rng.random(int(bad.sum()))
-    loops = _loop_counts(pairs)
+    loops = loop_counts(pairs)
     planted = np.zeros((m, h, w), np.int16)
     e = s["errors"]
     few = np.flatnonzero(loops <= 1)
@@ -279,3 +270,19 @@ def scenario_counts(planted, cycles, loops) -> dict:
             "new": int(((~was) & (cycles != 0)).sum() + (was & (cycles != 0) & (err != 0)).sum()),
             "new_clean_pixels": int(((~was) & (cycles != 0)).sum()),
             "no_loop": int((was & (loops[:, None, None] == 0)).sum())}
+
+
+def closure_step_cycles(pairs, clean_mm, planted, coherence, *, cycle_mm=CYCLE_MM) -> np.ndarray:
+    """Cycles (M, rows, cols) the unwrapping-error correction adds to the stack ``clean_mm + planted * cycle_mm``
+    of ``pairs``, run as the tool runs it in a model (the network's closure offsets, the coherent regions,
+    coherence 0.3), the whole stack one block."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    tri = cl.network_triplets(pairs)
+    x = clean_mm + planted * cycle_mm
+    off = cl.closure_offsets(x, tri, cycle_mm=cycle_mm)
+    labels, region = cl.region_cycles_of_stack(x, coherence, tri, cycle_mm=cycle_mm, min_coherence=0.3,
+                                               closure_offset=off)
+    res = cl.closure_block(None, {"stack": x.copy(), "coherence": coherence, "labels": labels}, triplets=tri,
+                           cycle_mm=cycle_mm, closure_offset=off, min_coherence=0.3, region_cycles=region)
+    return np.rint((res["corrected_mm"] - x) / cycle_mm).astype(np.int16)

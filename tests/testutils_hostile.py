@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
+from testutils import recording_feedback, write_geotiff
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
@@ -217,18 +217,8 @@ class CancelOnProgress:
 
 
 def warning_feedback():
-    from qgis.core import QgsProcessingFeedback
-
-    class _W(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.warnings = []
-
-        def pushWarning(self, text):  # noqa: N802 - Qt name
-            self.warnings.append(text)
-            super().pushWarning(text)
-
-    return _W()
+    """A feedback that keeps the warnings a run logs (``.warnings``; :func:`testutils.recording_feedback`)."""
+    return recording_feedback()
 
 
 def run(tool, params, feedback=None):
@@ -492,9 +482,14 @@ def far_coherence(folder) -> dict:
 
 
 
-def spoil_input(key, make, ext=".gpkg", *, broken=False, trunc_message="trunc", nan_message=None):
+def spoil_input(key, make, ext=".gpkg", *, broken=False, trunc_message="trunc", nan_message=None, radar=False,
+                also=None):
     """The spoiled cases of an input ``key`` made by ``make(path, nan=..., epsg=...)``: a truncated file (with
-    ``broken``: a text file posing as one), every value NaN, no CRS; each with the text its refusal names."""
+    ``broken``: a text file posing as one), every value NaN, no CRS (``radar``: no geotransform either, a raster in
+    radar geometry; ``also``: ``{key: make}`` of the inputs that lose it with it); each with the text its refusal
+    names."""
+    nocrs = {"epsg": None, "gt": None} if radar else {"epsg": None}
+
     def spoil(kind, folder):
         if kind == "truncated":
             if broken:
@@ -502,9 +497,17 @@ def spoil_input(key, make, ext=".gpkg", *, broken=False, trunc_message="trunc", 
             return {key: truncate(make(os.path.join(folder, "trunc" + ext)))}, trunc_message
         if kind == "nan":
             return {key: make(os.path.join(folder, "nan" + ext), nan=True)}, nan_message
-        return {key: make(os.path.join(folder, "nocrs" + ext), epsg=None)}, None
+        spoiled = {key: make(os.path.join(folder, "nocrs" + ext), **nocrs)}
+        for other, make_other in (also or {}).items():
+            spoiled[other] = make_other(os.path.join(folder, f"nocrs_{other.lower()}{ext}"), **nocrs)
+        return spoiled, None
 
     return spoil
+
+
+def los_input(path, *, nan=False, **how):
+    """A LOS raster (:func:`los_raster`), every value NaN with ``nan``: the ``make`` of :func:`spoil_input`."""
+    return los_raster(path, value=np.nan if nan else None, **how)
 
 
 def folders(tmp) -> tuple:

@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.dirname(HERE)]  # the tests' generator, common.py
 
 from common import save_json  # noqa: E402
-from testutils_corrections import CYCLE_MM, closure_scenario, scenario_counts  # noqa: E402
+from testutils_corrections import closure_scenario, closure_step_cycles, scenario_counts  # noqa: E402
 
 # every scenario: shape, dates, network, noise, errors; fixed before the step was changed
 SCENARIOS = {
@@ -69,17 +69,8 @@ def make_scenario(name):
 def run_step(sc):
     """Cycles (M, rows, cols) the step adds, run as the tool runs it in the model (offsets, regions, coherence
     0.3), the whole stack one block."""
-    from insar_geohazards.algorithms.corrections import closure as cl
-
     pairs = [(sc["dates"][i], sc["dates"][j]) for i, j in sc["pairs"]]
-    tri = cl.network_triplets(pairs)
-    x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
-    off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
-    coh = sc["coherence"]
-    labels, region = cl.region_cycles_of_stack(x, coh, tri, cycle_mm=CYCLE_MM, min_coherence=0.3, closure_offset=off)
-    res = cl.closure_block(None, {"stack": x.copy(), "coherence": coh, "labels": labels}, triplets=tri,
-                           cycle_mm=CYCLE_MM, closure_offset=off, min_coherence=0.3, region_cycles=region)
-    return np.rint((res["corrected_mm"] - x) / CYCLE_MM).astype(np.int16)
+    return closure_step_cycles(pairs, sc["clean_mm"], sc["planted"], sc["coherence"])
 
 
 def main(argv=None):

@@ -33,7 +33,7 @@ sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.dirname(HERE)]
 
 from common import save_json  # noqa: E402
 from testutils_closure_world import CYCLE_MM, loop_counts, world_stack  # noqa: E402
-from testutils_corrections import scenario_counts  # noqa: E402
+from testutils_corrections import closure_step_cycles, scenario_counts  # noqa: E402
 
 STACKS = {
     1: dict(shape=(120, 120), n_dates=30),
@@ -76,17 +76,8 @@ np.save(sys.argv[2], out)
 
 
 def run_ours(sc):
-    from insar_geohazards.algorithms.corrections import closure as cl
-
-    pairs = [tuple(p) for p in sc["pairs"]]
-    tri = cl.network_triplets(pairs)
-    x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
-    off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
-    coh = sc["coherence"]
-    labels, region = cl.region_cycles_of_stack(x, coh, tri, cycle_mm=CYCLE_MM, min_coherence=0.3, closure_offset=off)
-    res = cl.closure_block(None, {"stack": x.copy(), "coherence": coh, "labels": labels}, triplets=tri,
-                           cycle_mm=CYCLE_MM, closure_offset=off, min_coherence=0.3, region_cycles=region)
-    return np.rint((res["corrected_mm"] - x) / CYCLE_MM).astype(np.int16)
+    return closure_step_cycles([tuple(p) for p in sc["pairs"]], sc["clean_mm"], sc["planted"], sc["coherence"],
+                               cycle_mm=CYCLE_MM)
 
 
 def run_mintpy(sc, python, all_coherent=True):

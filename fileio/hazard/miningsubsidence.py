@@ -4,7 +4,8 @@ and the fitted panels out (:mod:`..algorithms.hazard.miningsubsidence`, :mod:`..
 from __future__ import annotations
 
 import math
-from typing import Optional
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 import numpy as np
 from osgeo import ogr
@@ -13,12 +14,14 @@ from qgis.core import QgsCoordinateTransform, QgsProject, QgsWkbTypes
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date, parse_date_list
 from ...algorithms.geometry import los as los_mod
-from ...algorithms.hazard import mining_time
+from ...algorithms.hazard import mining_fit, mining_time
 from ...algorithms.hazard.mining_fit import LosSamples
 from ...algorithms.hazard.mining_time import time_bytes_per_pixel, time_grid_block
 from ...algorithms.hazard.miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
+from ...algorithms.progress import SubProgress, info, warn
 from ..base import blocks, raster, vector
 from ..base.metadata import non_los_component
+from ..base.runs import Outcome
 from ..display import styles
 from ..faults.faults import require_projected_crs
 
@@ -308,7 +311,7 @@ def _typed_date(text, pid: str):
         raise GeohazardError(f"{pid} = {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _series_component(path: str, component: int, feedback) -> None:
+def _series_component(path: str, component: int, progress) -> None:
     """Refuse a series whose metadata declares another component than INPUT_COMPONENT says."""
     declared = non_los_component(path)
     if component == 0 and declared:
@@ -317,26 +320,26 @@ def _series_component(path: str, component: int, feedback) -> None:
     if component == 1 and declared and declared.split("=")[-1].upper() not in ("VERTICAL", "UP", "U"):
         raise GeohazardError(f"INPUT declares {declared}, not the vertical")
     if component == 1 and not declared:
-        feedback.pushInfo("INPUT declares no component: taken as vertical, up positive, as INPUT_COMPONENT says")
+        info(progress, "INPUT declares no component: taken as vertical, up positive, as INPUT_COMPONENT says")
 
 
 def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict, los, extent, pixel_m: float,
-              max_samples: int, run, feedback, progress=None, context=None) -> dict:
+              max_samples: int, run, progress=None, context=None) -> dict:
     """The time mode of the tool, from plain values: ``typed`` the typed values by parameter ID (DEPTH_M,
     THICKNESS_M, START_DATE, END_DATE, TIME_FACTOR, FORECAST_DATES, INPUT_COMPONENT: 0 LOS, 1 vertical; None
     where empty), ``input_path`` the time series ("" without), ``outs`` the output paths by ID, ``los()`` the
     series' (incidence, heading), ``extent(crs)`` the EXTENT (a QgsRectangle) in the panels' CRS. Returns
     ``{output ID: path}``."""
     c_typed = None if typed.get("TIME_FACTOR") is None else float(typed["TIME_FACTOR"])
-    info = raster.raster_info(input_path, "INPUT") if input_path else None
+    grid_info = raster.raster_info(input_path, "INPUT") if input_path else None
     series, lv = None, None
     if input_path and c_typed is None:
-        _series_component(input_path, int(typed.get("INPUT_COMPONENT") or 0), feedback)
+        _series_component(input_path, int(typed.get("INPUT_COMPONENT") or 0), progress)
         lv = los_vector(*los()) if not typed.get("INPUT_COMPONENT") else None
         series = read_series_samples(input_path, "INPUT", max_samples)
     panels, crs = read_panels(panels_source, name="PANELS", depth_m=typed.get("DEPTH_M"),
                               thickness_m=typed.get("THICKNESS_M"), context=context,
-                              dest_crs=info.crs_wkt if info else None,
+                              dest_crs=grid_info.crs_wkt if grid_info else None,
                               start_date=_typed_date(typed.get("START_DATE"), "START_DATE"),
                               end_date=_typed_date(typed.get("END_DATE"), "END_DATE"), dated=True)
     check_panels(panels)
@@ -349,24 +352,24 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
         x, y, data, dates, _ = series
         fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv)
         c, se, rms = fit.c_per_year, fit.std_error, fit.rms_mm
-        feedback.pushInfo(f"time factor c = {c:.6g} +- {se:.3g} /yr (half-time {math.log(2) / c * 365.25:.0f} days), "
+        info(progress, f"time factor c = {c:.6g} +- {se:.3g} /yr (half-time {math.log(2) / c * 365.25:.0f} days), "
                           f"rms {rms:.3g} mm over {fit.n_samples} pixels x {fit.n_dates} dates")
         for w in fit.warnings:
-            feedback.pushWarning(w)
+            warn(progress, w)
     text = str(typed.get("FORECAST_DATES") or "").strip()
     forecast = parse_date_list(text, name="FORECAST_DATES") if text else list(series[3]) if series else []
     if not forecast:
         raise GeohazardError("FORECAST_DATES: no date was given (with a typed TIME_FACTOR, the forecast dates are "
                              "needed)")
-    if info is not None:
-        grid = (info.geotransform, info.height, info.width)
+    if grid_info is not None:
+        grid = (grid_info.geotransform, grid_info.height, grid_info.width)
     else:
         ext = extent(crs)
         grid = grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()), pixel_m, "EXTENT",
                               "PIXEL_SIZE")
     for pid in ("OUTPUT_EAST", "OUTPUT_LOS"):
         if outs.get(pid):
-            feedback.pushWarning(f"{pid}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
+            warn(progress, f"{pid}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
     results = {"OUTPUT_VERTICAL": write_time_grid(outs["OUTPUT_VERTICAL"], grid=grid, crs_wkt=crs.toWkt(),
                                                   panels=panels, params=params, dates=forecast, c_per_year=c,
                                                   run=run, progress=progress)}
@@ -378,3 +381,64 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
     if outs.get("OUTPUT_PANEL"):
         results["OUTPUT_PANEL"] = write_panels(outs["OUTPUT_PANEL"], panels, params, crs.toWkt())
     return results
+
+
+# ------------------------------------------------------------------------------------------------ the run
+#: The output IDs of :data:`OUTPUT_KINDS`, in order.
+OUTPUT_IDS = ("OUTPUT_VERTICAL", "OUTPUT_EAST", "OUTPUT_NORTH", "OUTPUT_LOS", "OUTPUT_PARAMETERS", "OUTPUT_PANEL")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A mining-subsidence run as plain values: the mode (``mode``: 0 forward, 1 invert, 2 time), the panels
+    (``panels``: a feature source), the PIM parameters typed (``params``), the other values by parameter ID
+    (``typed``: DEPTH_M, THICKNESS_M, TIME_FACTOR, START_DATE, END_DATE, FORECAST_DATES, INPUT_COMPONENT, RAMP,
+    FIT_POSITION, MAX_SAMPLES, PIXEL_SIZE; None where empty), the LOS rasters given (``inputs``: ``(ID, path)``
+    pairs of INPUT, INPUT_2), ``geometry(ID)`` the ``(incidence, heading)`` of one (or of the forward LOS: INPUT),
+    ``extent(crs)`` the EXTENT in the panels' CRS, the outputs (``outputs``: ``{output ID: path or ""}``) and the
+    run-wide knobs (``settings``)."""
+
+    mode: int
+    panels: object
+    params: object
+    typed: dict
+    inputs: tuple
+    geometry: Callable
+    extent: Callable
+    outputs: dict
+    settings: blocks.RunSettings
+
+
+def run(job: Job, *, progress, context=None) -> Outcome:
+    """The basin of the plan (forward), fitted to the LOS maps (invert) or forecast in time (time), written."""
+    typed, outs = job.typed, job.outputs
+    if job.mode == 2:
+        first = dict(job.inputs).get("INPUT", "")
+        return Outcome(outputs=time_mode(
+            job.panels, typed, input_path=first, params=job.params, outs=outs, los=lambda: job.geometry("INPUT"),
+            pixel_m=typed["PIXEL_SIZE"], extent=job.extent, max_samples=typed["MAX_SAMPLES"], run=job.settings,
+            progress=progress, context=context))
+    data = read_los_datasets([(rid, path, *job.geometry(rid)) for rid, path in job.inputs], typed["MAX_SAMPLES"]) \
+        if job.mode == 1 else []
+    panels, crs = read_panels(job.panels, name="PANELS", depth_m=typed["DEPTH_M"], thickness_m=typed["THICKNESS_M"],
+                              context=context, dest_crs=data[0][1].crs_wkt if data else None)
+    params, table = job.params, job.params.table()
+    if data:
+        fit = mining_fit.fit_pim([d for d, _ in data], panels, params, ramp=typed["RAMP"],
+                                 position=mining_fit.POSITIONS[typed["FIT_POSITION"]],
+                                 progress=SubProgress(progress, 0, 70))
+        params, panels, table, grid_info = fit.params, fit.panels, fit.table(), data[0][1]
+        for name, value, err in zip(fit.names, fit.values, fit.std_errors):
+            info(progress, f"{name} = {value:.6g} +- {err:.3g}")  # a parameter's name and value
+        for w in fit.warnings:
+            warn(progress, w)
+        grid, lv = (grid_info.geotransform, grid_info.height, grid_info.width), data[0][0].los_vector
+    else:
+        ext = job.extent(crs)
+        grid = grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()), typed["PIXEL_SIZE"],
+                              "EXTENT", "PIXEL_SIZE")
+        lv = los_vector(*job.geometry("INPUT")) if outs.get("OUTPUT_LOS") else None
+    return Outcome(outputs=write_results(
+        {k: (pid, outs.get(pid, "")) for k, pid in zip(OUTPUT_KINDS, OUTPUT_IDS)}, grid=grid, crs_wkt=crs.toWkt(),
+        panels=panels, params=params, table=table, los_vector=lv, run=job.settings,
+        progress=SubProgress(progress, 70 if data else 0, 100), context=context))

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from ...algorithms.corrections.dem_error import read_date_baselines
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.geometry_meta import Choice
-from ...fileio.base.metadata import geometry_choice, geotiff_metadata
+from ...fileio.base.metadata import date_baselines_choice, geometry_choice, geotiff_metadata
+from ...fileio.formats.baseline_geometry import baselines_geometry
+from ...fileio.motion.points import raster_dates
 from .aliases import given
 from .feedback import FeedbackProgress
+from .stacks import expand_file_inputs
 
 
 def user_number(alg, parameters, pid: str, context) -> Optional[float]:
@@ -131,3 +135,15 @@ def heading_and_incidence(alg, parameters, context, feedback, *, need_heading: b
     inc = scene_value(alg, parameters, incidence_pid, context, feedback, gm.INCIDENCE_KEY, needed=need_incidence,
                       rasters=rasters, hint=hint_prefix + incidence_hint(incidence_pid, incidence_raster))
     return head, inc
+
+
+def series_baselines(alg, parameters, context, feedback, info, *, pid: str = "BASELINES", series: str = "INPUT"):
+    """``(dates, baselines, stated)`` of the time series ``info`` (parameter ``series``): its dates, the
+    perpendicular baseline of each date (m, the first at 0) from the files of ``pid`` or the series' metadata
+    (:func:`...fileio.base.metadata.date_baselines_choice`: no default) and what a product given as ``pid`` states of
+    its geometry (:func:`product_values`' ``stated``)."""
+    dates = raster_dates(info, series)
+    files = expand_file_inputs(parameters.get(pid))
+    read = read_date_baselines(files, dates) if files else None
+    bperp = date_baselines_choice(read, series_path=info.path, dates=dates, log=FeedbackProgress(feedback)).value
+    return dates, bperp, baselines_geometry(files) if files else []

@@ -27,18 +27,6 @@ features = lazy_module("...fileio.ada.features", __package__)
 zonal = lazy_module("...algorithms.ada.zonal", __package__)
 
 
-def require_points(name: str, table, field: str, xm, ym, min_points: int) -> None:
-    """Refuse a point layer with fewer than ``min_points`` points that have a velocity (``field``) and a
-    position: no active deformation area can form there."""
-    usable = int(np.count_nonzero(np.isfinite(table.attributes[field]) & np.isfinite(xm) & np.isfinite(ym)))
-    if usable < min_points:
-        raise GeohazardError(
-            f"{name} has {usable} point(s) with a velocity ({field!r}) and a position, of {len(table)}; ADA detection "
-            f"needs at least MIN_POINTS = {min_points}: an active deformation area is a cluster of at least "
-            "MIN_POINTS moving points judged against the stable points around it. Give the whole point layer (e.g. "
-            "EGMS or sbasinversion OUTPUT_POINTS)")
-
-
 def points_and_series(alg, parameters, name, context, layer, fields, use_series, feedback, max_values, progress):
     """``(table, [(field, date)], series)`` of the point parameter ``name``: the numeric ``fields`` (None entries
     skipped) and the dated fields' series, an array, a reader of the ADA points' rows, or None.

@@ -24,7 +24,7 @@ from ...fileio.base.blocks import raster_source
 from ...fileio.base.raster import check_same_grid, raster_info
 from ...fileio.base.rasterize import burn_polygons
 from ...fileio.base.vector import read_points
-from ...fileio.insar.corrections import mask_raster
+from ...fileio.corrections.corrections import mask_raster
 from ...fileio.kinematics.kinematics import table_as_csv
 from ...fileio.motion.ada import (
     HEIGHT_CANDIDATES,

@@ -30,8 +30,8 @@ from ...algorithms.formats.product_files import date_pair_problem
 from ...algorithms.formats.products import read_stack_items
 from ...algorithms.formats.slc import SLC_EXT, slc_folder_files, slc_list_files
 from ...fileio.base.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
+from ...fileio.corrections.corrections import Stack as CorrectionStack
 from ...fileio.formats.products import EXTENTS, ProductStack, open_product
-from ...fileio.insar.corrections import Stack as CorrectionStack
 from ...fileio.psds.slc import SlcStack
 from ...fileio.timeseries.stacks import (
     StackInput,
@@ -577,6 +577,6 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):
     """The stack of a correction tool (rasters, not a MintPy file) in network order, read within the run's
-    memory budget (:class:`..fileio.insar.corrections.Stack`)."""
+    memory budget (:class:`..fileio.corrections.corrections.Stack`)."""
     return CorrectionStack(gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines,
                                         feedback=feedback), run)

@@ -540,7 +540,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def finish(self, outcome, feedback) -> dict:
         """The results of a run function's :class:`~..fileio.base.runs.Outcome`: its notes logged (and kept for a
-        model's summary), its outputs and values returned."""
+        model's summary), the geometry it used carried on its rasters, its outputs and values returned."""
+        self.carry_geometry(**outcome.geometry)
         for text in outcome.notes:
             feedback.pushInfo(self.note(text))
         return {**outcome.outputs, **outcome.values}

@@ -284,7 +284,7 @@ def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_fu
 
 #: The floors of fileio/, lowest first (fileio/__init__.py): a module imports the core, its own floor and lower
 #: ones, never a higher one, so each floor can be read knowing only those below it.
-FILEIO_FLOORS = ("base", "display", "motion", "formats", "geometry", "timeseries", "psds", "unwrap", "insar",
+FILEIO_FLOORS = ("base", "display", "motion", "formats", "geometry", "timeseries", "psds", "unwrap", "corrections",
                  "interferograms", "kinematics", "ada", "models", "faults", "hazard")
 
 
@@ -654,7 +654,7 @@ TESTED_THROUGH = {
                           "tests/processing/test_io_susceptibility.py"),
                          "a run's Outcome, returned by the tools' fileio run functions those tests call"),
     "fileio/base/compat": (("tests/processing/test_compat.py",), "QGIS-version shims, named after their subject"),
-    "fileio/insar/corrections": (("tests/processing/test_demerrorcorrection.py",
+    "fileio/corrections/corrections": (("tests/processing/test_demerrorcorrection.py",
                                   "tests/processing/test_referencepoint.py",
                                   "tests/processing/test_unwrapclosurecorrection.py"),
                                  "the stack corrections' readers and writers, only reached through those tools"),
@@ -662,6 +662,14 @@ TESTED_THROUGH = {
                             "the EGMS loader's file side, tested with the loader"),
     "fileio/faults/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
                               "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
+    # the runs of the tools whose fileio module is named after them, through their tools
+    **{f"fileio/{group}/{tool}": ((f"tests/processing/test_{tool}.py", f"tests/hostile/test_hostile_{group}.py"),
+                                  "its tool's run, through its tool")
+       for group, tools in (("ada", ("adaclassification", "adadetection", "faultproximity", "landslideactivity")),
+                            ("corrections", ("modifynetwork", "pcaatmosphere", "demerrorcorrection", "referencepoint",
+                                             "unwrapclosurecorrection")),
+                            ("geometry", ("ascdescdecomposition",)))
+       for tool in tools},
     "fileio/ada/features": (
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
          "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
@@ -721,7 +729,7 @@ TESTED_THROUGH = {
                               "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
     "fileio/formats/products": (("tests/processing/test_products.py",),
                                 "product layouts as delivered, their own subject"),
-    "fileio/insar/ramps": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),
+    "fileio/corrections/rampremoval": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),
     "fileio/base/raster": (("tests/processing/test_raster_io_tiles.py", "tests/processing/test_engine_sbas.py"),
                            "rasters in and out: the tile test and every engine test"),
     "fileio/base/rasterize": (("tests/processing/test_offsettracking.py",),
@@ -730,6 +738,9 @@ TESTED_THROUGH = {
                          "SLC stacks through the PS/DS engine tests"),
     "fileio/timeseries/stack_reference": (("tests/processing/test_engine_sbas.py",),
                                      "the automatic reference of SBAS stacks"),
+    "fileio/timeseries/reference_pixel": (("tests/processing/test_referencepoint.py",
+                                           "tests/processing/test_engine_sbas.py"),
+                                          "the automatic reference's pixel, through the tools that choose it"),
     "fileio/interferograms/targetsuitability": (("tests/processing/test_targetsuitability.py",
                               "tests/hostile/test_hostile_interferograms.py"),
                              "the target-suitability table, grids and polygon totals, only reached through the tool"),
@@ -741,7 +752,7 @@ TESTED_THROUGH = {
     "fileio/base/transaction": (("tests/processing/test_engine_determinism.py",
                                  "tests/processing/test_losvelocitytovertical.py"),
                                 "outputs written whole or not at all, checked where a run is cancelled or fails"),
-    "fileio/insar/troposphere": (("tests/processing/test_troposphericcorrection.py",),
+    "fileio/corrections/troposphericcorrection": (("tests/processing/test_troposphericcorrection.py",),
                                  "the troposphere tool's file side"),
     "fileio/unwrap/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
     "fileio/display/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),

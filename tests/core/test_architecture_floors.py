@@ -29,21 +29,13 @@ SHARED_CORE = ("formats",)
 
 #: tool group -> (floor, module prefix) pairs of another group a tool of that group may use, and why
 CROSSINGS = {
-    "corrections": {
-        ("fileio", "insar"): "the stack corrections' passes over their files (corrections.py, ramps.py, "
-                             "troposphere.py) are the corrections floor of fileio/, still named insar/",
-        ("fileio", "timeseries.stacks"): "the interferogram stack reader (LOS mm blocks, reference) every stack "
-                                         "tool shares, kept with its main user, the time-series tools",
-    },
     "faults": {
         ("algorithms", "geometry.los"): "LOS unit vectors, the one convention of the plugin",
     },
 }
 
 #: groups without a folder of their own on a floor, and why
-NO_FOLDER = {
-    ("corrections", "fileio"): "the corrections' fileio floor is fileio/insar/ (see CROSSINGS)",
-}
+NO_FOLDER = {}
 
 
 def _tree(path):

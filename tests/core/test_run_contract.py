@@ -28,26 +28,12 @@ ALLOWED_FILEIO_MODULES = ("fileio.display",)
 _TOOL_LOOP = "its block loop (run_blocks, writers, bytes per pixel) is in the tool"
 _CALLS = "calls several fileio functions with positional arguments; no Job and run(job) yet"
 NOT_YET = {
-    "ada/adaclassification": _CALLS,
-    "ada/adadetection": _CALLS + "; writes GeoPackages from the tool",
-    "ada/faultproximity": _CALLS,
-    "ada/landslideactivity": _CALLS,
-    "corrections/demerrorcorrection": _CALLS + "; its memory model is in the tool",
-    "corrections/modifynetwork": _CALLS,
-    "corrections/pcaatmosphere": _CALLS + "; its memory model is in the tool",
-    "corrections/rampremoval": "one fileio call (remove_ramps) by keyword, but of fileio/insar/ramps.py without a Job",
-    "corrections/referencepoint": _CALLS,
-    "corrections/troposphericcorrection": "one fileio call per source of delays, by keyword, without a Job",
-    "corrections/unwrapclosurecorrection": "its run is in tools/corrections/_common.py (shared by the stack "
-                                           "corrections), not in a fileio run(job)",
     "faults/coulombonfaults": _CALLS + "; writes GeoPackages from the tool",
     "faults/coulombstress": _TOOL_LOOP,
     "faults/importcoulombinput": _CALLS + "; writes GeoPackages from the tool",
     "faults/okadaforward": _TOOL_LOOP,
     "faults/slipinversion": "its run is in tools/faults/_common.py, not in a fileio run(job)",
     "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
-    "geometry/ascdescdecomposition": _TOOL_LOOP,
-    "hazard/miningsubsidence": _CALLS,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,

@@ -19,12 +19,8 @@ def recipe(tool, tmp):
         src = hk.los_raster(j(tmp, "ifg.tif"))
         params = {"INPUT": src, "INCIDENCE": 37.0, "OUTPUT": j(out, "vert.tif")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INPUT": hk.truncate(hk.los_raster(j(folder, "trunc.tif"), ))}, "trunc.tif"
-            if kind == "nan":
-                return {"INPUT": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
-            return {"INPUT": hk.los_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+        spoil = hk.spoil_input("INPUT", hk.los_input, ".tif", trunc_message="trunc.tif",
+                               nan_message="no valid pixel", radar=True)
 
         far = hk.los_raster(j(tmp, "inc_far.tif"), value=37.0, gt=hk.FAR_GT)
         return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, raster="INPUT", nocrs="accept",
@@ -35,12 +31,7 @@ def recipe(tool, tmp):
                   "OUTPUT_RINDEX": j(out, "r.tif"), "OUTPUT_VISIBILITY": j(out, "vis.tif"),
                   "OUTPUT_TABLE": j(out, "t.csv")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc_dem.tif"), ))}, "trunc_dem"
-            if kind == "nan":
-                return {"DEM": hk.dem_raster(j(folder, "nan_dem.tif"), nan=True)}, "no valid pixel"
-            return {"DEM": hk.dem_raster(j(folder, "nocrs_dem.tif"), epsg=None)}, None
+        spoil = hk.spoil_input("DEM", hk.dem_raster, ".tif", trunc_message="trunc.tif", nan_message="no valid pixel")
 
         far = hk.los_raster(j(tmp, "inc_far.tif"), value=37.0, gt=hk.FAR_GT)
         return hk.Recipe(params, ["OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE"],
@@ -52,13 +43,8 @@ def recipe(tool, tmp):
         params = {"INPUT": src, "DEM": dem, "HEADING": -10.0, "INCIDENCE": 39.0,
                   "OUTPUT_VERTICAL": j(out, "v.tif"), "OUTPUT_DOWNSLOPE": j(out, "s.tif")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INPUT": hk.truncate(hk.los_raster(j(folder, "trunc.tif"), ))}, "trunc.tif"
-            if kind == "nan":
-                return {"INPUT": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
-            return {"INPUT": hk.los_raster(j(folder, "nocrs.tif"), epsg=None),
-                    "DEM": hk.dem_raster(j(folder, "nocrs_dem.tif"), epsg=None)}, None
+        spoil = hk.spoil_input("INPUT", hk.los_input, ".tif", trunc_message="trunc.tif",
+                               nan_message="no valid pixel", also={"DEM": hk.dem_raster})
 
         return hk.Recipe(params, ["OUTPUT_VERTICAL", "OUTPUT_DOWNSLOPE"], ("DEM", "OUTPUT_DOWNSLOPE"), spoil,
                         raster="INPUT", nocrs="refuse",
@@ -71,13 +57,8 @@ def recipe(tool, tmp):
                   "DESC_HEADING": 192.0, "DESC_INCIDENCE": 37.0, "OUTPUT_EAST": j(out, "e.tif"),
                   "OUTPUT_UP": j(out, "u.tif"), "OUTPUT_QUALITY": j(out, "q.tif")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"ASC_RASTER": hk.truncate(hk.los_raster(j(folder, "trunc.tif"), ))}, "trunc"
-            if kind == "nan":
-                return {"ASC_RASTER": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
-            return {"ASC_RASTER": hk.los_raster(j(folder, "a.tif"), epsg=None),
-                    "DESC_RASTER": hk.los_raster(j(folder, "d.tif"), epsg=None)}, None
+        spoil = hk.spoil_input("ASC_RASTER", hk.los_input, ".tif", nan_message="no valid pixel",
+                               also={"DESC_RASTER": hk.los_input})
 
         return hk.Recipe(params, ["OUTPUT_EAST", "OUTPUT_UP", "OUTPUT_QUALITY"], ("DESC_RASTER", "OUTPUT_UP"), spoil,
                         raster="ASC_RASTER", nocrs="accept",
@@ -90,13 +71,8 @@ def recipe(tool, tmp):
                   "OUTPUT_DILATATION": j(out, "dil.tif"), "OUTPUT_MAX_SHEAR": j(out, "sh.tif"),
                   "OUTPUT_ROTATION": j(out, "rot.tif"), "OUTPUT_PRINCIPAL": j(out, "pr.tif")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INPUT_EAST": hk.truncate(hk.los_raster(j(folder, "trunc.tif"), ))}, "trunc"
-            if kind == "nan":
-                return {"INPUT_EAST": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
-            return {"INPUT_EAST": hk.los_raster(j(folder, "e.tif"), epsg=None),
-                    "INPUT_NORTH": hk.los_raster(j(folder, "n.tif"), epsg=None)}, None
+        spoil = hk.spoil_input("INPUT_EAST", hk.los_input, ".tif", nan_message="no valid pixel",
+                               also={"INPUT_NORTH": hk.los_input})
 
         return hk.Recipe(params, ["OUTPUT_DILATATION", "OUTPUT_MAX_SHEAR", "OUTPUT_ROTATION", "OUTPUT_PRINCIPAL"],
                          ("INPUT_NORTH", "OUTPUT_ROTATION"), spoil, raster="INPUT_EAST", nocrs="refuse",

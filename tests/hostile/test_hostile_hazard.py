@@ -222,12 +222,8 @@ def forecast_recipe(tool, tmp):
               "FORECAST_DATES": "2021-01-01,2021-06-01", "OUTPUT_RASTER": j(out, "f.tif"),
               "OUTPUT_SIGMA": j(out, "s.tif"), "OUTPUT_MODEL": j(out, "m.tif")}
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"INPUT_RASTER": hk.truncate(series_raster(j(folder, "trunc.tif")))}, "trunc.tif"
-        if kind == "nan":
-            return {"INPUT_RASTER": series_raster(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
-        return {"INPUT_RASTER": series_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+    spoil = hk.spoil_input("INPUT_RASTER", series_raster, ".tif", trunc_message="trunc.tif",
+                           nan_message="no valid pixel", radar=True)
 
     far = write_geotiff(j(tmp, "h_far.tif"), np.full((16, 18), 20.0), geotransform=hk.FAR_GT)
     return hk.Recipe(params, ["OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL"], ("INPUT_RASTER", "OUTPUT_RASTER"),
@@ -247,12 +243,8 @@ def swath_recipe(tool, tmp):
     params = {"INPUT": hk.los_raster(j(tmp, "vel.tif")), "LINE": profile_line(j(tmp, "line.gpkg")), "WIDTH": 150.0,
               "STEP": 60.0, "OUTPUT": j(out, "profile.gpkg"), "OUTPUT_CHART": j(out, "profile.html")}
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"INPUT": hk.truncate(hk.los_raster(j(folder, "trunc.tif")))}, "trunc.tif"
-        if kind == "nan":
-            return {"INPUT": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel|no-data"
-        return {"INPUT": hk.los_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+    spoil = hk.spoil_input("INPUT", hk.los_input, ".tif", trunc_message="trunc.tif",
+                           nan_message="no valid pixel|no-data", radar=True)
 
     return hk.Recipe(params, ["OUTPUT", "OUTPUT_CHART"], ("INPUT", "OUTPUT"), spoil, raster="INPUT",
                      nocrs="refuse", overlap={"LINE": profile_line(j(tmp, "far.gpkg"), far=True)})
@@ -265,12 +257,8 @@ def compare_recipe(tool, tmp):
                                                                                              seed=2),
               "OUTPUT_RASTER": j(out, "diff.tif"), "OUTPUT_TABLE": j(out, "stats.gpkg")}
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"INPUT": hk.truncate(hk.los_raster(j(folder, "trunc.tif")))}, "trunc.tif"
-        if kind == "nan":
-            return {"INPUT": hk.los_raster(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel|only 0 pairs"
-        return {"INPUT": hk.los_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+    spoil = hk.spoil_input("INPUT", hk.los_input, ".tif", trunc_message="trunc.tif",
+                           nan_message="no valid pixel|only 0 pairs", radar=True)
 
     return hk.Recipe(params, ["OUTPUT_RASTER", "OUTPUT_TABLE"], ("INPUT", "OUTPUT_RASTER"), spoil, raster="INPUT",
                      nocrs="refuse", overlap={"REFERENCE": hk.los_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
@@ -283,12 +271,8 @@ def slope_recipe(tool, tmp):
     params = {"DEM": hk.dem_raster(j(tmp, "dem.tif")), "COHESION_KPA": 3.0, "FRICTION_DEG": 30.0,
               "SOIL_DEPTH_M": 1.5, "WETNESS": 0.5, "OUTPUT": j(out, "fs.tif"), "OUTPUT_CLASSES": j(out, "c.tif")}
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc.tif")))}, "trunc.tif"
-        if kind == "nan":
-            return {"DEM": hk.dem_raster(j(folder, "nan.tif"), nan=True)}, "no valid pixel|no-data"
-        return {"DEM": hk.dem_raster(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+    spoil = hk.spoil_input("DEM", hk.dem_raster, ".tif", trunc_message="trunc.tif",
+                           nan_message="no valid pixel|no-data", radar=True)
 
     far = hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)
     return hk.Recipe(params, ["OUTPUT", "OUTPUT_CLASSES"], ("DEM", "OUTPUT"), spoil, raster="DEM",
@@ -310,13 +294,8 @@ def dem_difference_recipe(tool, tmp):
     params = {"INPUT": dem_pair(j(tmp, "ref.tif")), "INPUT_2": dem_pair(j(tmp, "other.tif"), shift=7.0),
               "OUTPUT": j(out, "dod.tif"), "OUTPUT_ALIGNED": j(out, "aligned.tif")}
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"INPUT_2": hk.truncate(dem_pair(j(folder, "trunc.tif")))}, "trunc.tif"
-        if kind == "nan":
-            return {"INPUT_2": dem_pair(j(folder, "nan.tif"), nan=True)}, "no valid pixel|no-data"
-        return {"INPUT": dem_pair(j(folder, "radar.tif"), epsg=None, gt=None),
-                "INPUT_2": dem_pair(j(folder, "radar2.tif"), epsg=None, gt=None)}, None
+    spoil = hk.spoil_input("INPUT_2", dem_pair, ".tif", trunc_message="trunc.tif",
+                           nan_message="no valid pixel|no-data", radar=True, also={"INPUT": dem_pair})
 
     return hk.Recipe(params, ["OUTPUT", "OUTPUT_ALIGNED"], ("INPUT", "OUTPUT"), spoil, raster="INPUT",
                      overlap={"INPUT_2": dem_pair(j(tmp, "far.tif"), gt=hk.FAR_GT)})

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 from osgeo import gdal, ogr
-from testutils import write_geotiff
+from testutils import recording_feedback, write_geotiff
 
 NAME = "demdifference"
 DX = 10.0
@@ -146,18 +146,8 @@ def test_a_second_dem_on_another_grid_and_crs_is_resampled_and_said(run_alg, tmp
         QgsCoordinateReferenceSystem,
         QgsCoordinateTransform,
         QgsPointXY,
-        QgsProcessingFeedback,
         QgsProject,
     )
-
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.infos = []
-
-        def pushInfo(self, text):  # noqa: N802 - Qt name
-            self.infos.append(text)
-            super().pushInfo(text)
 
     ref_p, _, _, _, _ = pair(tmp_path, sx=0.0, sy=0.0, dz=0.0, dump=False, shape=(200, 220))
     # the other DEM in UTM 18S (EPSG:32718), 7 m cells, its heights the same terrain moved 6 m east, 4 m south
@@ -176,9 +166,9 @@ def test_a_second_dem_on_another_grid_and_crs_is_resampled_and_said(run_alg, tmp
             x17[i, j], y17[i, j] = p.x(), p.y()
     other_p = write_geotiff(str(tmp_path / "other18.tif"), terrain(x17 - 6.0, y17 + 4.0), geotransform=gt2,
                             epsg=32718)
-    fb = Log()
+    fb = recording_feedback()
     res = run_alg(NAME, {"INPUT": ref_p, "INPUT_2": other_p, "OUTPUT": str(tmp_path / "d.tif")}, feedback=fb)
-    log = " ".join(fb.infos)
+    log = " ".join(fb.info)
     assert abs(res["SHIFT_X_M"] + 6.0) < 0.1 * DX and abs(res["SHIFT_Y_M"] - 4.0) < 0.1 * DX
     assert "resampled onto the grid of INPUT" in log and "EPSG:32718" in log
 

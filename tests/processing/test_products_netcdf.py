@@ -12,6 +12,7 @@ import shutil
 
 import numpy as np
 import pytest
+import testutils_hostile as hk
 import testutils_netcdf_products as tn
 from testutils import read_raster, recording_feedback
 from testutils_products import S1_WAVELENGTH_M, Truth, output_files, pair_shifts
@@ -19,6 +20,18 @@ from testutils_products import S1_WAVELENGTH_M, Truth, output_files, pair_shifts
 pytest.importorskip("h5py", reason="h5py is not installed")
 OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY")
 ARIA_REF = "-118.9695,33.9745 [EPSG:4326]"  # row 25, column 30 of the truth grid: still ground
+
+
+def _refused(run_alg, folder, message, named):
+    """The stacking velocity of the product in ``folder`` is refused with ``message``, naming one of its files
+    (``named``: how the product names them), and leaves no output."""
+    from qgis.core import QgsProcessingException
+
+    out = os.path.join(os.path.dirname(str(folder)), "v.tif")
+    with pytest.raises(QgsProcessingException, match=message) as err:
+        run_alg("stackingvelocity", {"INTERFEROGRAMS": str(folder), "OUTPUT_VELOCITY": out})
+    assert named in str(err.value)
+    assert not os.path.exists(out)
 
 
 def _outs(folder):
@@ -77,14 +90,11 @@ def test_gunw_union_extent_and_a_list_of_files(run_alg, tmp_path):
     ("other_wavelength", "give wavelengths"),
 ])
 def test_gunw_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
-    from qgis.core import QgsProcessingException
-
     t = Truth(n_dates=4)
     files = tn.gunw_folder(tmp_path / "gunw", t)
     victim = files[t.pairs[1]]
     if case == "truncated":
-        with open(victim, "r+b") as fh:
-            fh.truncate(os.path.getsize(victim) // 3)
+        hk.truncate(victim, 1 / 3)
     elif case in ("no_phase", "no_wavelength", "other_wavelength"):
         os.remove(victim)
         kw = {"drop": ("unwrappedPhase",)} if case == "no_phase" else {"drop": ("wavelength",)} \
@@ -92,11 +102,7 @@ def test_gunw_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
         tn.write_gunw(victim, t, t.pairs[1], **kw)
     else:
         shutil.move(victim, victim.replace("-064-", "-137-"))
-    with pytest.raises(QgsProcessingException, match=message) as err:
-        run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "gunw"),
-                                     "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
-    assert "S1-GUNW-" in str(err.value)
-    assert not os.path.exists(tmp_path / "v.tif")
+    _refused(run_alg, tmp_path / "gunw", message, "S1-GUNW-")
 
 
 # ------------------------------------------------------------------ OPERA DISP-S1
@@ -150,15 +156,12 @@ def test_one_opera_file_as_a_dated_displacement_layer(run_alg, tmp_path):
     ("two_frames", "the DISP-S1 files are of two frames"),
 ])
 def test_opera_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
-    from qgis.core import QgsProcessingException
-
     t = Truth(n_dates=4)
     files = tn.opera_folder(tmp_path / "opera", t)
     pair = tn.opera_pairs(t)[1]
     victim = files[pair]
     if case == "truncated":
-        with open(victim, "r+b") as fh:
-            fh.truncate(os.path.getsize(victim) // 3)
+        hk.truncate(victim, 1 / 3)
     elif case in ("no_displacement", "wrong_units", "renamed"):
         os.remove(victim)
         kw = {"drop": ("displacement",)} if case == "no_displacement" else {"units": "millimeters"} \
@@ -166,11 +169,7 @@ def test_opera_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
         tn.write_opera(victim, t, *pair, **kw)
     else:
         shutil.move(victim, victim.replace("_F11116_", "_F22222_"))
-    with pytest.raises(QgsProcessingException, match=message) as err:
-        run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "opera"),
-                                     "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
-    assert "OPERA_L3_DISP-S1_IW_F" in str(err.value)
-    assert not os.path.exists(tmp_path / "v.tif")
+    _refused(run_alg, tmp_path / "opera", message, "OPERA_L3_DISP-S1_IW_F")
 
 
 # ------------------------------------------------------------------ NISAR GUNW
@@ -209,8 +208,6 @@ def test_nisar_gunw_folder_gives_the_planted_velocity(run_alg, tmp_path):
     ("bad_name", "is named as a NISAR GUNW product but not as NISAR names them"),
 ])
 def test_nisar_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
-    from qgis.core import QgsProcessingException
-
     t = Truth()
     files = tn.nisar_folder(tmp_path / "nisar", t)
     pair = t.pairs[1]
@@ -228,11 +225,7 @@ def test_nisar_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
         os.rename(victim, tmp_path / "nisar" / tn.nisar_name(*pair, track="012"))
     else:
         os.rename(victim, tmp_path / "nisar" / "NISAR_L2_PR_GUNW_renamed.h5")
-    with pytest.raises(QgsProcessingException, match=message) as err:
-        run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "nisar"),
-                                     "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
-    assert "NISAR_L2_PR_GUNW_" in str(err.value)
-    assert not os.path.exists(tmp_path / "v.tif")
+    _refused(run_alg, tmp_path / "nisar", message, "NISAR_L2_PR_GUNW_")
 
 
 def test_one_opera_file_in_a_raster_parameter(run_alg, tmp_path):

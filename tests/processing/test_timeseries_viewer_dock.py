@@ -11,28 +11,27 @@ from testutils_dock import DATES, GT_UTM, east_mm, los_truth, up_mm, write_compo
 from testutils_models import RADARSAT_SHP
 
 
+def _shown(widget, size, close):
+    """``widget`` resized to ``size`` and shown for a test, then closed by ``close(widget)`` and deleted."""
+    widget.resize(*size)
+    widget.show()
+    yield widget
+    close(widget)
+    widget.deleteLater()
+
+
 @pytest.fixture
 def canvas(qgis_app):
     from qgis.gui import QgsMapCanvas
 
-    c = QgsMapCanvas()
-    c.resize(500, 400)
-    c.show()
-    yield c
-    c.hide()
-    c.deleteLater()
+    yield from _shown(QgsMapCanvas(), (500, 400), lambda c: c.hide())
 
 
 @pytest.fixture
 def dock(qgis_app, canvas, project):
     from insar_geohazards.ui.timeseries_viewer import TimeSeriesViewerDock
 
-    d = TimeSeriesViewerDock(canvas=canvas)
-    d.resize(900, 700)
-    d.show()
-    yield d
-    d.shutdown()
-    d.deleteLater()
+    yield from _shown(TimeSeriesViewerDock(canvas=canvas), (900, 700), lambda d: d.shutdown())
 
 
 @pytest.fixture

@@ -3,17 +3,11 @@
 
 from __future__ import annotations
 
-import collections
+import functools
 
-import numpy as np
 from qgis.core import QgsProcessingParameterNumber
 
-from ....algorithms.ada import classification
 from ....algorithms.errors import GeohazardError
-from ....algorithms.progress import check_canceled
-from ....fileio.base import compat
-from ....fileio.base.vector import as_number
-from ....fileio.display import styles
 from ....fileio.motion import ada
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, layers
@@ -22,7 +16,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....fileio.ada.features", __package__)
+io_class = lazy_module("....fileio.ada.adaclassification", __package__)
 
 
 @tool("adaclassification", "ADA classification (active deformation areas)",
@@ -106,34 +100,11 @@ class AdaClassification(GeohazardAlgorithm):
                                      "choose one")
 
     def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
         source = layers.feature_source(self, parameters, self.INPUT, context)
-        vel = inputs_ada.ada_velocity_field(self, parameters, context, source)
-        crs_metric = features.metric_crs(source, self.INPUT)
-        feats = features.metric_geometries(source, crs_metric, context, progress)
-        progress.set_progress(30)
-        check_canceled(progress)
-        ev = inputs_ada.classification_evidence(self, parameters, context, source, feats, crs_metric)
-        v = np.array([as_number(f[vel]) for f, _ in feats])
-        area = np.array([g.area() for _, g in feats])
-        classes, why = classification.classify_ada(v, area, **ev,
-                                                   **inputs_ada.classification_rules(self, parameters, context))
-        progress.set_progress(80)
-        check_canceled(progress)
-        extra = [("ada_class", compat.FIELD_STRING), ("explanation", compat.FIELD_STRING),
-                 ("mean_slope_deg", compat.FIELD_DOUBLE), ("seasonal_amp_mm", compat.FIELD_DOUBLE),
-                 ("trend_mm_yr", compat.FIELD_DOUBLE), ("distorted_share", compat.FIELD_DOUBLE),
-                 ("in_landslide", compat.FIELD_BOOL)]
-        fields = features.copy_fields(source.fields(), extra)
-        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT, context, fields, source)
-        keep = [not (self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context) and c == "distorted")
-                for c in classes]
-        cols = [ev["slope_deg"], ev["seasonal_amplitude_mm"], ev["trend_mm_yr"], ev["distorted_share"]]
-        rows = [[classes[i], why[i]] + [c[i] if c is not None else None for c in cols]
-                + [bool(ev["in_landslide"][i]) if ev["in_landslide"] is not None else None] for i in range(len(feats))]
-        features.add_features(sink, fields, feats, rows, keep=keep)
-        counts = collections.Counter(c for c, k in zip(classes, keep) if k)
-        feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
-        del sink  # flush and close the file before styling it
-        styles.style_sink(dest, context, "ada_class", list(classification.CLASSES))
-        return {self.OUTPUT: dest}
+        job = io_class.Job(
+            source=source, velocity=inputs_ada.ada_velocity_field(self, parameters, context, source),
+            evidence=functools.partial(inputs_ada.classification_evidence, self, parameters, context, source),
+            rules=inputs_ada.classification_rules(self, parameters, context),
+            drop_distorted=self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context),
+            sink=functools.partial(layers.feature_sink, self, parameters, self.OUTPUT, context), name=self.INPUT)
+        return self.finish(io_class.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -3,17 +3,16 @@ with their velocity and reliability."""
 
 from __future__ import annotations
 
-from osgeo import ogr
+import functools
 
-from ....algorithms.ada import classification, detection
-from ....algorithms.progress import SubProgress, info
-from ....fileio.base import vector
-from ....fileio.display import styles
 from ....fileio.motion import ada
 from ...inputs import ada as ada_inputs
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+io_det = lazy_module("....fileio.ada.adadetection", __package__)
 
 #: Largest points x dates matrix held for the ADA mean time series (about 0.8 GB of float64): the ADA points' when
 #: the series are streamed from an OGR layer, every point's otherwise.
@@ -137,61 +136,26 @@ class AdaDetection(GeohazardAlgorithm):
         layers.check_velocity_field(self, parameters, self.INPUT, self.VELOCITY_FIELD, context)
 
     def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
         runs = ada_inputs.each_layer(self, parameters, self.INPUT, context, feedback)  # a loadegms file: each track
-        parts = [self._detect(params, context, feedback, SubProgress(progress, 85 * k / len(runs),
-                                                                     85 * (k + 1) / len(runs)), name)
-                 for k, (name, params) in enumerate(runs)]
-        got = ada.merge_layers([name for name, _ in runs], parts)
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out, got["fields"], crs_wkt=got["crs_wkt"], wkb=got["wkbs"],
-                            geometry_type=ogr.wkbMultiPolygon)
-        styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
-        n_ada = len(got["wkbs"])
-        feedback.pushInfo(f"{n_ada} active deformation areas" if n_ada else self.tr(
-            "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
-            "filters (see the counts above)."))
-        results = {self.OUTPUT: out}
-        out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
-        if out_pts:  # flag codes only (a text column would cost ~25 % more time on millions of points)
-            pts = got["points"]
-            ada.write_points_gpkg(out_pts, pts["x"], pts["y"], pts["fields"], crs_wkt=got["crs_wkt"],
-                                  progress=SubProgress(progress, 85, 100))
-            styles.style_ada_vector(out_pts, context, field_name_="flag", kind="class",
-                          categories=[(c, f"{c} {detection.FLAG_NAMES[c]}") for c in sorted(detection.FLAG_NAMES)])
-            results[self.OUTPUT_POINTS] = out_pts
-        return results
+        job = io_det.Job(
+            layers=tuple((name, functools.partial(self._points, params, context, feedback)) for name, params in runs),
+            options=ada_inputs.detection_options(self, parameters, context),
+            margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN, context),
+            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            output_points=self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context) or "",
+            settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_det.run(job, progress=FeedbackProgress(feedback), context=context), feedback)
 
-    def _detect(self, parameters, context, feedback, progress, name) -> dict:
-        """One detection on the point layer INPUT of ``parameters`` (``name``: its layer in a file of several)."""
+    def _points(self, parameters, context, feedback, progress):
+        """The points of the layer INPUT of ``parameters`` (one layer of a file of several) as the detection reads
+        them."""
         layer = layers.source_layer(self, parameters, self.INPUT, context)
         vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
             layer.fields(), ada.STD_CANDIDATES)
         height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
-        table, ts, series = ada_inputs.points_and_series(
+        table, dates, series = ada_inputs.points_and_series(
             self, parameters, self.INPUT, context, layer, [vel, std, height],
             self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback, MAX_SERIES_VALUES,
-            SubProgress(progress, 0, 30))
-        frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
-        xm, ym = frame.forward(table.x, table.y)
-        info(progress, (f"{name}: " if name else "") + f"{len(table)} points; velocity field {vel!r}"
-             + (f", std field {std!r}" if std else "") + (f", {len(ts)} dates" if ts else ""))
-        options = ada_inputs.detection_options(self, parameters, context)
-        ada_inputs.require_points(self.INPUT + (f" ({name})" if name else ""), table, vel, xm, ym,
-                                  options["min_points"])
-        run = knobs.run_settings(self, parameters, context)
-        with run.executor(progress) as ex:  # spatial tiles of the neighbourhood statistics within the budget
-            res = detection.detect_ada(xm, ym, table.attributes[vel],
-                                       velocity_std_mm_yr=table.attributes[std] if std else None,
-                                       series_mm=series, executor=ex, progress=SubProgress(progress, 30, 80),
-                                       max_memory_mb=run.max_memory_mb, **options)
-        del series
-        margin = self.parameterAsDouble(parameters, self.OUTLINE_MARGIN, context)
-        wkbs, areas = ada.ada_outlines(xm, ym, res, margin_m=margin, back=frame.ogr_to_source(),
-                                       progress=SubProgress(progress, 80, 100))
-        slope = classification.plane_slope_deg(xm, ym, table.attributes[height], res.labels,
-                                               res.n_ada) if height else None
-        if name:
-            info(progress, f"{name}: {res.n_ada} active deformation areas")
-        return ada.detection_part(table, vel, res, detection.ada_polygon_fields(res, areas, ts, slope), wkbs)
+            progress)
+        return io_det.LayerPoints(table, dates, series, vel, std, height)

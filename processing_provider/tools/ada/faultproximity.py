@@ -3,18 +3,16 @@ features' distribution by distance band."""
 
 from __future__ import annotations
 
-import numpy as np
+import functools
 
 from ....algorithms.ada.faults import distance_bands
 from ....algorithms.errors import GeohazardError
-from ....fileio.base import compat
-from ....fileio.display import charts
 from ...inputs import declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....fileio.ada.features", __package__)
+io_fp = lazy_module("....fileio.ada.faultproximity", __package__)
 
 
 @tool("faultproximity", "Distance to faults (ADAs, landslides)",
@@ -56,31 +54,10 @@ class FaultProximity(GeohazardAlgorithm):
         self._bands(parameters, context)
 
     def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
-        bands = self._bands(parameters, context)
-        source = layers.feature_source(self, parameters, self.INPUT, context)
-        faults = layers.feature_source(self, parameters, self.FAULTS, context)
-        crs_metric = features.metric_crs(source, self.INPUT)
-        fl = [g for _, g in features.metric_geometries(faults, crs_metric, context) if not g.isNull()]
-        if not fl:
-            raise GeohazardError(f"{self.FAULTS}: the fault layer has no geometries")
-        feats = features.metric_geometries(source, crs_metric, context, progress)
-        dist = features.distances([g for _, g in feats], fl, progress)
-        table = distance_bands(dist, bands)
-        labels = [f"{lo:g}-{hi:g} m" if np.isfinite(hi) else f"> {lo:g} m"
-                  for lo, hi in zip(table["lower_m"], table["upper_m"])]
-        idx = np.searchsorted(np.asarray(bands, float), dist, side="left")
-        fields = features.copy_fields(source.fields(), [("dist_fault_m", compat.FIELD_DOUBLE),
-                                                        ("band", compat.FIELD_STRING)])
-        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT, context, fields, source)
-        features.add_features(sink, fields, feats, [[d, labels[i] if np.isfinite(d) else None]
-                                                    for d, i in zip(dist, idx)])
-        for lab, c, s, cs in zip(labels, table["count"], table["share"], table["cumulative_share"]):
-            feedback.pushInfo(f"{lab}: {c} features, {100 * s:.1f}% (cumulative {100 * cs:.1f}%)")
-        result = {self.OUTPUT: dest, "SHARE_BY_BAND": {lab: float(s) for lab, s in zip(labels, table["share"])}}
-        if parameters.get(self.OUTPUT_CHART):  # optional: no chart when left out
-            chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
-            if charts.fault_distance(chart, labels, table, title=f"{source.sourceName()} vs {faults.sourceName()}",
-                                     log=progress):
-                result[self.OUTPUT_CHART] = chart
-        return result
+        job = io_fp.Job(source=layers.feature_source(self, parameters, self.INPUT, context),
+                        faults=layers.feature_source(self, parameters, self.FAULTS, context),
+                        bands_m=self._bands(parameters, context),
+                        sink=functools.partial(layers.feature_sink, self, parameters, self.OUTPUT, context),
+                        chart=layers.optional_file(self, parameters, self.OUTPUT_CHART, context),
+                        names=(self.INPUT, self.FAULTS))
+        return self.finish(io_fp.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

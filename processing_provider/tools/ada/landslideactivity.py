@@ -3,20 +3,14 @@ and ADAs, and candidate new landslides."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ....algorithms.ada import detection
 from ....algorithms.progress import SubProgress
-from ....fileio.base import compat
-from ....fileio.display import styles
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-features = lazy_module("....fileio.ada.features", __package__)
-activity = lazy_module("....algorithms.ada.activity", __package__)
+io_act = lazy_module("....fileio.ada.landslideactivity", __package__)
 
 
 @tool("landslideactivity", "Landslide activity from moving points",
@@ -71,62 +65,22 @@ class LandslideActivity(GeohazardAlgorithm):
     def check(self, parameters, context):
         layers.check_velocity_field(self, parameters, self.POINTS, self.VELOCITY_FIELD, context)
 
-    #: the attributes added to each landslide, from :func:`~algorithms.ada.activity.landslide_activity`
-    ACTIVITY_FIELDS = [("area_km2", compat.FIELD_DOUBLE), ("n_points", compat.FIELD_INT),
-                       ("min_points", compat.FIELD_INT), ("n_moving", compat.FIELD_INT),
-                       ("share_moving", compat.FIELD_DOUBLE), ("mean_vlos", compat.FIELD_DOUBLE),
-                       ("max_vlos", compat.FIELD_DOUBLE), ("n_vslope", compat.FIELD_INT),
-                       ("mean_vslope", compat.FIELD_DOUBLE), ("max_vslope", compat.FIELD_DOUBLE),
-                       ("rep_vel", compat.FIELD_DOUBLE), ("rep_source", compat.FIELD_STRING),
-                       ("state", compat.FIELD_STRING), ("threshold", compat.FIELD_DOUBLE)]
-
-    def _candidates(self, parameters, context, feats, crs_metric, feedback) -> dict:
-        """ADAs outside every inventory landslide, written to OUTPUT_CANDIDATES."""
-        ada_src = self.parameterAsSource(parameters, self.ADAS, context)
-        adas = features.metric_geometries(ada_src, crs_metric, context)
-        hit = features.intersects_any([g for _, g in adas], [g for _, g in feats])
-        feedback.pushInfo(f"{int((~hit).sum())} of {len(adas)} ADAs lie outside every inventory landslide "
-                          "(candidates)")
-        if not parameters.get(self.OUTPUT_CANDIDATES):
-            return {}
-        fields = features.copy_fields(ada_src.fields(), [("candidate", compat.FIELD_STRING)])
-        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT_CANDIDATES, context, fields, ada_src)
-        features.add_features(sink, fields, adas, [["ADA outside every inventory landslide"]] * len(adas), keep=~hit)
-        return {self.OUTPUT_CANDIDATES: dest}
-
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        inv = layers.feature_source(self, parameters, self.INVENTORY, context)
+        inventory = layers.feature_source(self, parameters, self.INVENTORY, context)
         layer = layers.source_layer(self, parameters, self.POINTS, context)
         vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
         los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
         los_fields = los_fields if len(los_fields) == 3 else []
-        table = layers.read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
-                                        SubProgress(progress, 0, 30))
-        crs_metric = features.metric_crs(inv, self.INVENTORY)
-        feats = features.usable_polygons(features.metric_geometries(inv, crs_metric, context, progress),
-                                         self.INVENTORY, progress)
-        with knobs.run_settings(self, parameters, context).executor(progress) as ex:
-            poly_idx = features.points_in_polygons(table, crs_metric, feats, executor=ex,
-                                                   progress=SubProgress(progress, 30, 50))
-        v = table.attributes[vel]
-        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or detection.stability_threshold(v)
-        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
-                          f"points inside {len(feats)} landslides")
-        v_slope = inputs_ada.downslope_velocity(self, parameters, context, table, vel, los_fields, poly_idx >= 0)
-        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
-        act = activity.landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
-        act["area_km2"] = area_km2
-        act["threshold"] = np.full(len(feats), thr)
-        fields = features.copy_fields(inv.fields(), self.ACTIVITY_FIELDS)
-        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT, context, fields, inv)
-        features.add_features(sink, fields, feats, [[act[nm][i] for nm, _ in self.ACTIVITY_FIELDS]
-                                                    for i in range(len(feats))])
-        del sink  # flush and close the file before styling it
-        styles.style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
-        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
-        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
-        results = {self.OUTPUT: dest}
-        if parameters.get(self.ADAS):
-            results.update(self._candidates(parameters, context, feats, crs_metric, feedback))
-        return results
+        job = io_act.Job(
+            inventory=inventory, velocity=vel,
+            points=layers.read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
+                                           SubProgress(progress, 0, 30)), los_fields=los_fields,
+            downslope=lambda table, inside: inputs_ada.downslope_velocity(self, parameters, context, table, vel,
+                                                                          los_fields, inside),
+            threshold_mm_yr=self.parameterAsDouble(parameters, self.THRESHOLD, context),
+            sink=lambda pid, fields, like: layers.feature_sink(self, parameters, pid, context, fields, like),
+            adas=self.parameterAsSource(parameters, self.ADAS, context) if parameters.get(self.ADAS) else None,
+            candidates=bool(parameters.get(self.OUTPUT_CANDIDATES)), name=self.INVENTORY,
+            settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_act.run(job, progress=progress, context=context), feedback)

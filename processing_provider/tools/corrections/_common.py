@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from ....algorithms.formats import dates
-from ....fileio.base import writers
-from ....fileio.insar.corrections import output_names, stack_codec
+from ....fileio.corrections.corrections import stack_codec
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
-from ...inputs.feedback import FeedbackProgress
 from .._base import StackAlgorithm
 
 STACK_HELP = (
@@ -45,7 +41,7 @@ MODES = ["Per interferogram", "Per date (inverted on the network)"]
 def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
     """The codec of the corrected stack written to ``name``: uncompressed to a temporary destination (a model's
     intermediate step, read by the next step and deleted by QGIS; a run left to the temporary folder), ZSTD to a
-    folder the user chose (:func:`...fileio.insar.corrections.stack_codec`)."""
+    folder the user chose (:func:`...fileio.corrections.corrections.stack_codec`)."""
     from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProcessingUtils
 
     value = parameters.get(name)
@@ -58,28 +54,31 @@ def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
     return stack_codec(os.path.commonpath([path, temp]) == temp)
 
 
-def corrected_files(stack, out_dir: str) -> list:
-    """The corrected interferograms a correction writes into ``out_dir``: one per input, under its name."""
-    return [os.path.join(out_dir, n) for n in output_names(stack.paths)]
+def stack_fields(alg, parameters, context, feedback, **how) -> dict:
+    """The fields every stack correction's job has (:class:`...fileio.corrections.corrections.StackJob`): the stack
+    read (``how``: :func:`...inputs.stacks.correction_stack`'s options; its output codec set), the output folder, the
+    report and the run-wide knobs."""
+    run = knobs.run_settings(alg, parameters, context)
+    stack = stacks.correction_stack(alg, parameters, context, feedback, run, **how)
+    stack.codec = output_codec(alg, parameters, context)
+    return dict(stack=stack, output=alg.parameterAsString(parameters, alg.OUTPUT, context),
+                report=layers.optional_file(alg, parameters, alg.OUTPUT_REPORT, context), settings=run)
 
 
-def folder_and_report(alg, parameters, context, out_dir: str, files, rows) -> dict:
-    """The results of a correction tool: its output folder and the interferograms written there (``files``, also
-    as the layers OUTPUT_LAYERS) and, when asked for, the report (CSV) of ``rows`` (a list of dicts, or a callable
-    giving it)."""
-    result = declare.raster_set(alg.OUTPUT, out_dir, files)
-    rows = rows() if callable(rows) else rows
-    alg.note(report_summary(rows))
-    rep = layers.optional_file(alg, parameters, alg.OUTPUT_REPORT, context)
-    if rep:
-        result[alg.OUTPUT_REPORT] = writers.write_csv(rep, rows)
-    return result
+def series_fields(alg, parameters, context, outputs, required=(ids.OUTPUT,)) -> dict:
+    """The fields every time-series correction's job has (:class:`...fileio.corrections.corrections.SeriesJob`):
+    the series (INPUT), the outputs of ``outputs`` (IDs: ``required`` always, the others when asked for) and the
+    run-wide knobs."""
+    return dict(series=alg.raster_info(parameters, alg.INPUT, context),
+                settings=knobs.run_settings(alg, parameters, context),
+                outputs=layers.output_paths(alg, parameters, list(outputs), context,
+                                            optional=[k for k in outputs if k not in required]))
 
 
 class MaskedCorrection(StackAlgorithm):
     """A correction fitted on a stable mask and removed from every interferogram of the stack (rampremoval,
     troposphericcorrection): its mask parameters (:data:`MASK_HELP`), its output folder and report
-    (:data:`OUTPUT_HELP`), the stack a run reads and what it returns."""
+    (:data:`OUTPUT_HELP`)."""
 
     MASK = "MASK"
     MIN_PIXELS = "MIN_PIXELS"
@@ -91,45 +90,21 @@ class MaskedCorrection(StackAlgorithm):
                                          0.0, 1.0))
         self.addParameter(declare.integer(self.MIN_PIXELS, "Minimum usable pixels per interferogram (count)", 100, 3))
 
+    def masked_fields(self, parameters, context, feedback, *, mask: bool = True) -> dict:
+        """The fields of a masked correction's job (:class:`...fileio.corrections.corrections.MaskedJob`): the
+        stack's (:func:`stack_fields`), the fit mask (with ``mask``: STABLE_AREA and MASK read) and the fit's
+        options."""
+        fields = stack_fields(self, parameters, context, feedback)
+        v = self.values(parameters, context, self.COHERENCE_THRESHOLD, self.MODE, self.MIN_PIXELS, self.TREND_GUARD,
+                        self.DEFORMING_AREAS)
+        return dict(fields, mask=layers.fit_mask(self, parameters, context, fields["stack"].info) if mask else None,
+                    coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
+                    trend_guard=v.TREND_GUARD, deforming_areas=v.DEFORMING_AREAS)
+
     def add_output_folder(self, label: str, layers_label: str) -> None:
         """OUTPUT (the folder of corrected interferograms, also as the layers OUTPUT_LAYERS) and OUTPUT_REPORT."""
         declare.raster_folder_out(self, self.OUTPUT, label, layers_label)
         self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Report (CSV)", "CSV files (*.csv)", optional=True))
-
-    def corrected_stack(self, parameters, context, feedback):
-        """``(stack, out_dir, run, progress)`` of a run: the stack read (its output codec set), the output folder,
-        the run's settings (block size, threads) and its progress."""
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = stacks.correction_stack(self, parameters, context, feedback, run)
-        stack.codec = output_codec(self, parameters, context)
-        return stack, self.parameterAsString(parameters, self.OUTPUT, context), run, progress
-
-    def corrected_results(self, parameters, context, stack, out_dir: str, rows) -> dict:
-        """The results of a run that wrote every interferogram of ``stack`` corrected into ``out_dir``."""
-        return folder_and_report(self, parameters, context, out_dir, corrected_files(stack, out_dir), rows)
-
-
-def _median(rows, key):
-    vals = [r[key] for r in rows if isinstance(r.get(key), (int, float)) and r[key] == r[key]]
-    return float(np.median(vals)) if vals else None
-
-
-def report_summary(rows) -> str:
-    """One line of what a correction removed, from its report rows (medians over the interferograms or dates)."""
-    if not rows:
-        return ""
-    parts = []
-    before, after = _median(rows, "rms_before"), _median(rows, "rms_after_fit")
-    if before is not None and after is not None:
-        parts.append(f"RMS on the fit area {before:.3g} -> {after:.3g} (median, input unit)")
-    for key, label in (("removed_rms_mm", "removed {:.3g} mm RMS (median)"),
-                       ("k1_per_km", "phase-elevation slope {:+.3g} per km (median)"),
-                       ("correlation", "correlation with height {:+.2f} (median)"),
-                       ("dem_error_m", "DEM error {:+.3g} m (median)")):
-        v = _median(rows, key)
-        if v is not None:
-            parts.append(label.format(v))
-    return "; ".join(parts)
 
 
 def step_dates(alg, parameters, context) -> list:

@@ -3,22 +3,16 @@ perpendicular baselines and removed from a displacement time series."""
 
 from __future__ import annotations
 
-import functools
-
-from ....algorithms.corrections import dem_error, velocity_filter
+from ....algorithms.corrections import velocity_filter
 from ....algorithms.formats import geometry_meta as gm
-from ....fileio.base import metadata
-from ....fileio.display import styles
-from ....fileio.formats import baseline_geometry
-from ....fileio.motion import points
-from ...inputs import acquisition, declare, ids, knobs, layers, stacks
+from ...inputs import acquisition, declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import step_dates
+from ._common import series_fields, step_dates
 
-corrections = lazy_module("....fileio.insar.corrections", __package__)
+io_dem = lazy_module("....fileio.corrections.demerrorcorrection", __package__)
 
 
 @tool("demerrorcorrection", "DEM-error correction of a time series",
@@ -125,57 +119,22 @@ class DemErrorCorrection(GeohazardAlgorithm):
                                             name=self.FILTER_WINDOW)
 
     def process(self, parameters, context, feedback):
-        info = self.raster_info(parameters, self.INPUT, context)
-        dates = points.raster_dates(info, self.INPUT)
-        files = stacks.expand_file_inputs(parameters.get(self.BASELINES))
-        bperp = metadata.date_baselines_choice(dem_error.read_date_baselines(files, dates) if files else None,
-                                               series_path=info.path, dates=dates, log=FeedbackProgress(feedback)).value
-        g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, self.POLY_ORDER, context),
-                          step_dates=step_dates(self, parameters, context))
-        dem_error.check_design(g)
-        feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
+        fields = series_fields(self, parameters, context, io_dem.OUTPUTS, (self.OUTPUT, self.OUTPUT_DEM_ERROR))
+        dates, bperp, stated = acquisition.series_baselines(self, parameters, context, feedback, fields["series"])
         geometry = {}
-        stated = baseline_geometry.baselines_geometry(files) if files else []
         for key, pid, by_raster in ((gm.SLANT_RANGE_KEY, self.SLANT_RANGE_M, self.SLANT_RANGE_RASTER),
                                     (gm.INCIDENCE_KEY, self.INCIDENCE, self.INCIDENCE_RASTER)):
             if parameters.get(by_raster):
                 feedback.pushInfo(f"{gm.QUANTITIES[key].name}: per pixel from {by_raster}")
                 continue
             geometry[key] = acquisition.scene_value(
-                self, parameters, pid, context, feedback, key, needed=True, rasters=[info.path],
-                attributes=acquisition.product_values(stated, key, [info.path], self.BASELINES),
+                self, parameters, pid, context, feedback, key, needed=True, rasters=[fields["series"].path],
+                attributes=acquisition.product_values(stated, key, [fields["series"].path], self.BASELINES),
                 hint=acquisition.slant_range_hint(pid, by_raster) if key == gm.SLANT_RANGE_KEY
                 else acquisition.incidence_hint(pid, by_raster))
-        window = self._window(parameters, context)
-        func = functools.partial(dem_error.dem_error_engine_block, g=g,
-                                 slant_range_m=geometry.get(gm.SLANT_RANGE_KEY, 1.0),
-                                 incidence_deg=geometry.get(gm.INCIDENCE_KEY, 90.0),
-                                 years=dem_error.years_since_first(dates), filter_window_px=window)
-        meta = corrections.series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
-                                                       gm.DATE_BASELINES_KEY: gm.format_date_baselines(bperp)})
-        self.carry_geometry(dates=dict(zip(dates, bperp)))
-        run = knobs.run_settings(self, parameters, context)
-        spec = {self.OUTPUT: ("corrected_mm", "series"), self.OUTPUT_DEM_ERROR: ("dem_error_m", "band"),
-                self.OUTPUT_RESIDUAL: ("residual_rms_mm", "band"), self.OUTPUT_VELOCITY: ("velocity_mm_yr", "band"),
-                self.OUTPUT_VELOCITY_STD: ("velocity_std_mm_yr", "band")}
-        if window > 1:
-            spec[self.OUTPUT_VELOCITY_UNFILTERED] = ("velocity_unfiltered_mm_yr", "band")
-        elif parameters.get(self.OUTPUT_VELOCITY_UNFILTERED):
-            feedback.pushWarning("OUTPUT_VELOCITY_UNFILTERED is not written: the velocity filter is off "
-                                 "(FILTER_WINDOW 0), the final velocity is unfiltered")
-        paths = layers.output_paths(self, parameters, spec, context, optional=list(spec)[2:])
-        ratios = velocity_filter.StdReduction() if window > 1 else None
-        corrections.run_series_blocks(info, dates, run.plan(info.height, info.width,
-                                                            bytes_per_pixel=len(dates) * 8.0 * 5,
-                                                            halo=velocity_filter.filter_radius(window)), func,
-                          {p: spec[k] for k, p in paths.items()}, run=run, progress=FeedbackProgress(feedback),
-                                      sources=layers.geometry_sources(self, parameters, context, info), meta=meta,
-                                      on_block=ratios.add if ratios else None)
-        if ratios is not None:
-            feedback.pushInfo(f"final velocity: noise-adaptive filter (Lee / local Wiener), {window} x {window} "
-                              f"window, driven by each pixel's standard error; " + ratios.describe())
-        styles.style_raster_diverging(paths[self.OUTPUT], context=context, band=len(dates))
-        styles.style_raster_diverging(paths[self.OUTPUT_DEM_ERROR], context=context)
-        if self.OUTPUT_VELOCITY in paths:
-            styles.style_raster_diverging(paths[self.OUTPUT_VELOCITY], context=context)
-        return paths
+        job = io_dem.Job(**fields, dates=dates, bperp_m=bperp, geometry=geometry,
+                         poly_order=self.parameterAsInt(parameters, self.POLY_ORDER, context),
+                         step_dates=step_dates(self, parameters, context), filter_window=self._window(parameters,
+                                                                                                      context),
+                         sources=layers.geometry_sources(self, parameters, context, fields["series"]))
+        return self.finish(io_dem.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -3,20 +3,13 @@ baseline, coherence, connectivity) and why the others are dropped."""
 
 from __future__ import annotations
 
-import os
-
-import numpy as np
-
-from ....algorithms.corrections import network_mod
-from ....algorithms.errors import GeohazardError
-from ....algorithms.progress import SubProgress
-from ...inputs import declare, ids, knobs, stacks
+from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
-from ._common import STACK_HELP, folder_and_report
+from ._common import STACK_HELP, stack_fields
 
-corrections = lazy_module("....fileio.insar.corrections", __package__)
+io_network = lazy_module("....fileio.corrections.modifynetwork", __package__)
 
 
 @tool("modifynetwork", "Modify network (drop interferograms)",
@@ -80,48 +73,16 @@ class ModifyNetwork(StackAlgorithm):
                                            optional=True))
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = stacks.correction_stack(self, parameters, context, feedback, run, baselines=True)
-        net = stack.network
-        min_coh = self.parameterAsDouble(parameters, self.MIN_MEAN_COHERENCE, context)
-        max_loop = self.parameterAsDouble(parameters, self.MAX_LOOP_MISFIT, context)
-        if min_coh > 0 and stack.coh_paths is None:
-            raise GeohazardError("MIN_MEAN_COHERENCE: the coherence limit needs COHERENCE rasters")
-        mean_coh = corrections.mean_coherence(stack, run, SubProgress(progress, 0, 40)) \
-            if stack.coh_paths is not None else None
-        triplets = network_mod.closure_triplets(net)
-        misfit = None
-        if max_loop > 0 and not len(triplets):
-            feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
-        elif max_loop > 0:
-            misfit = corrections.loop_misfit(stack, triplets, run=run, progress=SubProgress(progress, 40, 80),
-                                             coherence_threshold=self.parameterAsDouble(parameters, self.LOOP_COHERENCE,
-                                                                                        context))
+        v = self.values(parameters, context, self.MAX_TEMPORAL_BASELINE, self.MAX_PERP_BASELINE,
+                        self.MIN_MEAN_COHERENCE, self.MAX_LOOP_MISFIT, self.LOOP_COHERENCE, self.KEEP_CONNECTED,
+                        self.ALLOW_DISCONNECTED)
         text = {k: self.parameterAsString(parameters, k, context) or "" for k in
                 (self.EXCLUDE_DATES, self.DROP_PAIRS, self.START_DATE, self.END_DATE)}
-        edit = network_mod.modify_network(
-            net, max_temporal_baseline_days=self.parameterAsDouble(parameters, self.MAX_TEMPORAL_BASELINE, context),
-            max_perp_baseline_m=self.parameterAsDouble(parameters, self.MAX_PERP_BASELINE, context) or None,
-            mean_coherence=mean_coh, min_mean_coherence=min_coh,
-            exclude_dates=[s for s in text[self.EXCLUDE_DATES].replace(";", ",").split(",")],
-            exclude_pairs=[s for s in text[self.DROP_PAIRS].replace(";", ",").split(",")],
-            start_date=text[self.START_DATE] or None, end_date=text[self.END_DATE] or None,
-            triplets=triplets, loop_misfit_rad=misfit, max_loop_misfit_rad=max_loop or None,
-            keep_connected=self.parameterAsBool(parameters, self.KEEP_CONNECTED, context),
-            allow_disconnected=self.parameterAsBool(parameters, self.ALLOW_DISCONNECTED, context))
-        for i, why in sorted(edit.reasons.items()):
-            feedback.pushInfo(f"dropped {stack.names[i]}: {why}")
-        for i in edit.restored:
-            feedback.pushInfo(f"put back {stack.names[i]} to keep the network connected")
-        if edit.dates_out or len(edit.subsets) > 1:
-            feedback.pushWarning(network_mod.disconnection_message(edit).replace("the drops disconnect", "accepted: "
-                                                                                 "the drops disconnect"))
-        feedback.pushInfo(self.note(f"kept {edit.n_kept} of {net.n_pairs} interferograms"))
-        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        os.makedirs(out_dir, exist_ok=True)
-        kept = [os.path.join(out_dir, os.path.basename(stack.paths[i])) for i in np.flatnonzero(edit.keep)]
-        for i, path in zip(np.flatnonzero(edit.keep), kept):
-            corrections.link_or_copy(stack.paths[i], path)
-        progress.set_progress(100)
-        return folder_and_report(self, parameters, context, out_dir, kept, lambda: network_mod.edit_table(
-            net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))
+        job = io_network.Job(
+            **stack_fields(self, parameters, context, feedback, baselines=True),
+            max_temporal_baseline_days=v.MAX_TEMPORAL_BASELINE, max_perp_baseline_m=v.MAX_PERP_BASELINE,
+            min_mean_coherence=v.MIN_MEAN_COHERENCE, max_loop_misfit_rad=v.MAX_LOOP_MISFIT,
+            loop_coherence=v.LOOP_COHERENCE, exclude_dates=text[self.EXCLUDE_DATES], drop_pairs=text[self.DROP_PAIRS],
+            start_date=text[self.START_DATE], end_date=text[self.END_DATE], keep_connected=v.KEEP_CONNECTED,
+            allow_disconnected=v.ALLOW_DISCONNECTED)
+        return self.finish(io_network.run(job, progress=FeedbackProgress(feedback)), feedback)

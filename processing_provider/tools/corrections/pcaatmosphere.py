@@ -3,20 +3,13 @@ block-wise principal components."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
-from ....algorithms.corrections import pca
-from ....fileio.display import styles
-from ....fileio.motion import points
-from ...inputs import declare, ids, knobs, layers
+from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import step_dates
+from ._common import series_fields, step_dates
 
-corrections = lazy_module("....fileio.insar.corrections", __package__)
+io_pca = lazy_module("....fileio.corrections.pcaatmosphere", __package__)
 
 
 @tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)",
@@ -84,26 +77,10 @@ class PcaAtmosphere(GeohazardAlgorithm):
         step_dates(self, parameters, context)
 
     def process(self, parameters, context, feedback):
-        info = self.raster_info(parameters, self.INPUT, context)
-        dates = points.raster_dates(info, self.INPUT)
-        g = pca.smooth_model(dates, annual=self.parameterAsBool(parameters, self.ANNUAL, context),
-                             poly_order=self.parameterAsInt(parameters, self.POLY_ORDER, context),
-                             step_dates=step_dates(self, parameters, context))
-        tile = self.parameterAsInt(parameters, self.TILE_PIXELS, context)
-        max_autocorr = self.parameterAsDouble(parameters, self.MAX_AUTOCORR, context)
-        func = functools.partial(pca.pca_engine_block, g=g, tile=tile, max_autocorr=max_autocorr)
-        run = knobs.run_settings(self, parameters, context)
-        # overlapping tiles reach one tile beyond a block's rows: halo = tile, blocks of whole tiles, at least one
-        # (the result does not depend on the blocks); per date a float32 input, delay, output and the writer's copy
-        plan = run.plan(info.height, info.width, bytes_per_pixel=len(dates) * 4.0 * 4, halo=tile, tile_rows=tile,
-                        min_rows=tile)
-        meta = corrections.series_metadata(info.path,
-                                           {"PCA_ATMOSPHERE": f"tile {tile} px, max autocorrelation {max_autocorr}"})
-        spec = {self.OUTPUT: ("corrected_mm", "series"), self.OUTPUT_ATMOSPHERE: ("atmosphere_mm", "series"),
-                self.OUTPUT_COMPONENTS: ("n_removed", "band")}
-        paths = layers.output_paths(self, parameters, spec, context, optional=(self.OUTPUT_ATMOSPHERE,
-                                                                               self.OUTPUT_COMPONENTS))
-        corrections.run_series_blocks(info, dates, plan, func, {p: spec[k] for k, p in paths.items()}, run=run,
-                                      progress=FeedbackProgress(feedback), meta=meta, dtype=np.float32)
-        styles.style_raster_diverging(paths[self.OUTPUT], context=context, band=len(dates))
-        return paths
+        job = io_pca.Job(**series_fields(self, parameters, context, io_pca.OUTPUTS),
+                         poly_order=self.parameterAsInt(parameters, self.POLY_ORDER, context),
+                         annual=self.parameterAsBool(parameters, self.ANNUAL, context),
+                         step_dates=step_dates(self, parameters, context),
+                         tile=self.parameterAsInt(parameters, self.TILE_PIXELS, context),
+                         max_autocorr=self.parameterAsDouble(parameters, self.MAX_AUTOCORR, context))
+        return self.finish(io_pca.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

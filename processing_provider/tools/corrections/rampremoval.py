@@ -4,12 +4,13 @@ each unwrapped interferogram."""
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
-from ...inputs import declare, ids, layers
+from ...inputs import declare, ids
+from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
 
-ramps_io = lazy_module("....fileio.insar.ramps", __package__)
+ramps_io = lazy_module("....fileio.corrections.rampremoval", __package__)
 
 EXTRAPOLATION = ["Every coherent pixel (trend guarded)",
                  "Fit on the mask, capped at the largest gradient", "Refuse"]
@@ -74,12 +75,7 @@ class RampRemoval(MaskedCorrection):
         self.add_output_folder("Interferograms without ramps (folder)", "Interferograms without ramps (layers)")
 
     def process(self, parameters, context, feedback):
-        stack, out_dir, run, progress = self.corrected_stack(parameters, context, feedback)
-        v = self.values(parameters, context, self.RAMP_TYPE, self.COHERENCE_THRESHOLD, self.MODE, self.MIN_PIXELS,
-                        self.TREND_GUARD, self.MAX_GRADIENT_MM_KM, self.EXTRAPOLATION, self.DEFORMING_AREAS)
-        rows = ramps_io.remove_ramps(
-            stack, kind=ramps.RAMP_KINDS[v.RAMP_TYPE], mask=layers.fit_mask(self, parameters, context, stack.info),
-            coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
-            trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
-            deforming_areas=v.DEFORMING_AREAS, out_dir=out_dir, run=run, progress=progress)
-        return self.corrected_results(parameters, context, stack, out_dir, rows)
+        v = self.values(parameters, context, self.RAMP_TYPE, self.MAX_GRADIENT_MM_KM, self.EXTRAPOLATION)
+        job = ramps_io.Job(**self.masked_fields(parameters, context, feedback), kind=ramps.RAMP_KINDS[v.RAMP_TYPE],
+                           max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION)
+        return self.finish(ramps_io.run(job, progress=FeedbackProgress(feedback)), feedback)

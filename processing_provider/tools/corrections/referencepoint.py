@@ -3,21 +3,15 @@ consistent ground), valid in every interferogram; its map coordinates for the SB
 
 from __future__ import annotations
 
-import numpy as np
 from qgis.core import QgsProcessingOutputString
 
-from ....algorithms.progress import SubProgress
-from ....fileio.base import vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.reference import automatic_reference, map_text
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
-corrections = lazy_module("....fileio.insar.corrections", __package__)
-io_stacks = lazy_module("....fileio.timeseries.stacks", __package__)
-reference = lazy_module("....algorithms.corrections.reference", __package__)
+io_ref = lazy_module("....fileio.corrections.referencepoint", __package__)
 
 
 @tool("referencepoint", "Reference point (coherent and stable)",
@@ -63,43 +57,12 @@ class ReferencePoint(StackAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.REFERENCE_POINT, self.tr("Reference point as 'x,y [CRS]'")))
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, feedback=feedback)
-        count, mean_coh, _ = io_stacks.scan_stack(stack, io_stacks.block_rows_for(stack, run),
-                                                  SubProgress(progress, 0, 90), coherence=stack.has_coherence,
-                                                  run=run, ground=True)
         allowed = layers.fit_mask(self, parameters, context, stack.info)
-        allowed = None if allowed is None else allowed.astype(bool)
-        if self.parameterAsBool(parameters, self.STABILITY, context):
-            row, col, ground = automatic_reference(stack, count, feedback, allowed=allowed)
-            cands = [] if ground is None else [dict(c, score=c.pop("edge_px")) for c in ground.candidates]
-            score = cands[0]["score"] if cands else 0.0
-            coh = float(mean_coh[row, col]) if mean_coh is not None else 1.0
-        else:
-            choice = reference.select_reference(count, stack.network.n_pairs, rate=_rate(stack), stability=False,
-                                                mean_coherence=mean_coh, allowed=allowed,
-                                                window=self.parameterAsInt(parameters, self.WINDOW, context))
-            row, col, coh, score, cands = choice.row, choice.col, choice.coherence, choice.score, choice.candidates
-            feedback.pushInfo(f"{self.REFERENCE}: row {row}, column {col} ({map_text(stack.info, row, col)}): "
-                              f"the largest window coherence {coh:.3f} (coherence only: Stability is off)")
-        info, text = stack.info, map_text(stack.info, row, col)
-        x, y = info.pixel_centres(row, col)
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out, {"ROW": np.array([row]), "COL": np.array([col]), "COHERENCE": np.array([coh]),
-                                  "RATE": np.array([_rate(stack)[row, col]]), "SCORE": np.array([float(score)])},
-                            crs_wkt=info.crs_wkt, x=np.array([float(x)]), y=np.array([float(y)]))
-        feedback.pushInfo(self.note(f"Reference point: row {row}, column {col} ({text})"))
-        result = {self.OUTPUT: out, self.REFERENCE_POINT: text}
-        rep = layers.optional_file(self, parameters, self.OUTPUT_REPORT, context)
-        if rep:
-            rows = []
-            for k, c in enumerate(cands, 1):
-                cx, cy = info.pixel_centres(c["row"], c["col"])
-                rows.append({"rank": k, **c, "x": float(cx), "y": float(cy)})
-            result[self.OUTPUT_REPORT] = corrections.write_csv(rep, rows)
-        return result
-
-
-def _rate(stack):
-    """The stacking rate (mm/yr) of the scan pass's sums."""
-    return reference.stacking_rate(stack.ground["sdt"], stack.ground["dt2"])
+        job = io_ref.Job(stack=stack, allowed=None if allowed is None else allowed.astype(bool),
+                         stability=self.parameterAsBool(parameters, self.STABILITY, context),
+                         window=self.parameterAsInt(parameters, self.WINDOW, context),
+                         output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                         report=layers.optional_file(self, parameters, self.OUTPUT_REPORT, context),
+                         settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_ref.run(job, progress=FeedbackProgress(feedback)), feedback)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ...inputs import acquisition, declare, ids, layers, stacks
+from ...inputs import acquisition, declare, ids, stacks
 from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
 
-troposphere = lazy_module("....fileio.insar.troposphere", __package__)
+troposphere = lazy_module("....fileio.corrections.troposphericcorrection", __package__)
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
                  "Zenith delay maps (GACOS .ztd or GeoTIFF)"]
@@ -144,35 +145,27 @@ class TroposphericCorrection(MaskedCorrection):
         return dict(product.spec.gacos) if product is not None else {}
 
     def process(self, parameters, context, feedback):
-        stack, out_dir, run, progress = self.corrected_stack(parameters, context, feedback)
         method = self.parameterAsEnum(parameters, self.METHOD, context)
-        if method == 2 and not parameters.get(self.DELAYS):
-            rows = troposphere.correct_with_licsar_delays(stack, self._product_gacos(parameters, context),
-                                                          out_dir=out_dir, run=run, progress=progress)
-        elif method == 2:
+        v = self.values(parameters, context, self.WINDOW, self.CORRELATION_THRESHOLD, self.FILTER_PIXELS,
+                        self.LATERAL_VARIATION)
+        fields = dict(self.masked_fields(parameters, context, feedback, mask=method < 2), method=method, dem="",
+                      window=v.WINDOW, correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS,
+                      lateral=v.LATERAL_VARIATION)
+        if method == 2:
             inc = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
                 if parameters.get(self.INCIDENCE_RASTER) else ""
-            inc_deg = None if inc else acquisition.resolve_geometry(
-                self, parameters, ids.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=stack.paths,
+            inc_deg = None if inc or not parameters.get(self.DELAYS) else acquisition.resolve_geometry(
+                self, parameters, ids.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=fields["stack"].paths,
                 why_needed="the zenith delays are projected to the line of sight with the incidence angle; give "
                            "INCIDENCE_RASTER or a constant angle in INCIDENCE (degrees)").value
-            rows = troposphere.correct_with_delays(
-                stack, self.parameterAsFile(parameters, self.DELAYS, context), incidence_path=inc,
-                incidence_deg=inc_deg, out_dir=out_dir, run=run, progress=progress)
+            job = troposphere.Job(**fields, delays=self.parameterAsFile(parameters, self.DELAYS, context)
+                                  if parameters.get(self.DELAYS) else "", gacos=self._product_gacos(parameters, context)
+                                  if not parameters.get(self.DELAYS) else {}, incidence_path=inc, incidence_deg=inc_deg)
         else:
-            v = self.values(parameters, context, self.COHERENCE_THRESHOLD, self.WINDOW, self.MODE, self.MIN_PIXELS,
-                            self.CORRELATION_THRESHOLD, self.FILTER_PIXELS, self.TREND_GUARD, self.DEFORMING_AREAS,
-                            self.LATERAL_VARIATION)
-            dem = self.raster_path(parameters, self.DEM, context) if parameters.get(self.DEM) else ""
-            if not dem:
-                dem = self._product_dem(parameters, context)
+            if not parameters.get(self.DEM):
                 note = getattr(stacks.product_stack(self, parameters, context), "dem_note", "")
                 feedback.pushInfo(f"DEM: the product's heights are used (DEM is empty): {note}")
-            rows = troposphere.correct_phase_elevation(
-                stack, dem, order=method + 1,
-                mask=layers.fit_mask(self, parameters, context, stack.info), coherence_threshold=v.COHERENCE_THRESHOLD,
-                window=v.WINDOW, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
-                correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
-                deforming_areas=v.DEFORMING_AREAS, lateral=v.LATERAL_VARIATION, out_dir=out_dir, run=run,
-                progress=progress)
-        return self.corrected_results(parameters, context, stack, out_dir, rows)
+            fields["dem"] = self.raster_path(parameters, self.DEM, context) if parameters.get(self.DEM) \
+                else self._product_dem(parameters, context)
+            job = troposphere.Job(**fields)
+        return self.finish(troposphere.run(job, progress=FeedbackProgress(feedback)), feedback)

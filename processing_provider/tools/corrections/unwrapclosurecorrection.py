@@ -3,13 +3,7 @@ interferogram triplets and corrected pixel by pixel."""
 
 from __future__ import annotations
 
-import functools
-import os
-
-import numpy as np
-
-from ....fileio.display import styles
-from ...inputs import declare, ids, knobs, stacks
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
@@ -17,8 +11,7 @@ from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import output_codec
 
-corrections = lazy_module("....fileio.insar.corrections", __package__)
-closure = lazy_module("....algorithms.corrections.closure", __package__)
+io_closure = lazy_module("....fileio.corrections.unwrapclosurecorrection", __package__)
 
 
 @tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure",
@@ -113,59 +106,18 @@ class UnwrapClosureCorrection(StackAlgorithm):
                                            optional=True, create=False))
 
     def process(self, parameters, context, feedback):
-        run = knobs.run_settings(self, parameters, context)
-        with corrections.closure_cache_limit(run.max_memory_mb):
-            return self._process(parameters, context, feedback, run)
-
-    def _process(self, parameters, context, feedback, run):
-        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
-        net, info = stack.network, stack.info
-        triplets = closure.network_triplets(net.pairs)
-        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        out_paths = corrections.corrected_paths(stack, out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        min_coh = self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context)
-        if min_coh > 0 and not stack.has_coherence:
-            feedback.pushWarning(f"COHERENCE_THRESHOLD {min_coh:g} is not applied: no COHERENCE rasters were given, "
-                                 "so every value is used and may be corrected")
-            min_coh = 0.0
-        cycle_mm = stack.wavelength_m * 1000.0 / 2.0
-        offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
-        feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
-                          "the network (offsets of the interferograms), removed before rounding (cycles): "
-                          + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
-        max_cycles = self.parameterAsInt(parameters, self.MAX_CYCLES, context)
-        # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
-        plan, tile_rows = closure.closure_plan(info.height, info.width, net.n_pairs, triplets.n, min_coh > 0,
-                                                 run.max_memory_mb)
-        labels = region_cycles = None
-        if min_coh > 0:
-            # where a pixel's own coherent loops cannot see a slip, its connected region decides (two passes first)
-            labels, region_cycles = corrections.closure_regions(
-                stack, triplets, plan, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
-                max_cycles=max_cycles, run=run, progress=FeedbackProgress(feedback))
-            feedback.pushInfo(closure.regions_summary(region_cycles, min_coh))
-        func = functools.partial(
-            closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
-            max_cycles=max_cycles,
+        job = io_closure.Job(
+            stack=stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False,
+                                      feedback=feedback),
+            output=self.parameterAsString(parameters, self.OUTPUT, context),
+            codec=output_codec(self, parameters, context),
+            rasters=layers.output_paths(self, parameters, (self.OUTPUT_CYCLES, self.OUTPUT_NONCLOSING), context,
+                                        optional=(self.OUTPUT_CYCLES, self.OUTPUT_NONCLOSING)),
+            tables={k: self.parameterAsFileOutput(parameters, k, context)
+                    for k in (self.OUTPUT_STATS, self.OUTPUT_LOOPS) if parameters.get(k)},
+            coherence_threshold=self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context),
+            max_cycles=self.parameterAsInt(parameters, self.MAX_CYCLES, context),
             max_residual_rad=self.parameterAsDouble(parameters, self.MAX_RESIDUAL_RAD, context),
-            mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]),
-            region_cycles=region_cycles)
-        extra = {k: self.parameterAsOutputLayer(parameters, k, context)
-                 for k in (self.OUTPUT_CYCLES, self.OUTPUT_NONCLOSING) if parameters.get(k)}
-        tables = {k: self.parameterAsFileOutput(parameters, k, context)
-                  for k in (self.OUTPUT_STATS, self.OUTPUT_LOOPS) if parameters.get(k)}
-        stats = corrections.run_closure_correction(
-            stack, triplets, func, plan, out_paths, extra, tables,
-            self.parameterAsDouble(parameters, self.LOOP_THRESHOLD_RAD, context), coherence=min_coh > 0,
-            run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows,
-            compress=output_codec(self, parameters, context), labels=labels)
-        feedback.pushInfo(self.note(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} "
-                                    f"interferogram values); {stats.ambiguous_pixels} pixel(s) with non-closing loops "
-                                    f"left unchanged (ambiguous); loops checked at {stats.checked_pixels} of "
-                                    f"{info.width * info.height} pixels"))
-        if stats.unchecked_warning(min_coh):
-            feedback.pushWarning(stats.unchecked_warning(min_coh))
-        for path in extra.values():
-            styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
-        return {**declare.raster_set(self.OUTPUT, out_dir, out_paths), **extra, **tables}
+            loop_threshold_rad=self.parameterAsDouble(parameters, self.LOOP_THRESHOLD_RAD, context),
+            settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_closure.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

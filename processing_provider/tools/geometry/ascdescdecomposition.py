@@ -3,18 +3,14 @@ velocities or time series of two or more geometries."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ....algorithms.geometry import decomposition as _dec
-from ....algorithms.progress import SubProgress, check_canceled
-from ....fileio.base import blocks, raster
-from ....fileio.base.writers import all_or_none
-from ....fileio.display import styles
-from ...inputs import declare, ids
+from ...inputs import declare, ids, layers
 from ...inputs import geometry as pair
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+io_dec = lazy_module("....fileio.geometry.ascdescdecomposition", __package__)
 
 
 @tool("ascdescdecomposition", "Ascending + descending decomposition (east-west and vertical)",
@@ -123,65 +119,13 @@ class AscDescDecomposition(GeohazardAlgorithm):
     def check(self, parameters, context):
         pair.check_pair(self, parameters, context)
 
-    def _specs(self, parameters, opts, dates) -> dict:
-        """``{output: (components, band descriptions)}`` of the outputs asked for."""
-        specs = {self.OUTPUT_EAST: (["east"], ["east velocity mm/yr (positive east)"]),
-                 self.OUTPUT_UP: (["up"], ["up velocity mm/yr (positive up)"])}
-        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
-            specs[self.OUTPUT_QUALITY] = (["sigma_east", "sigma_up", "condition", "count"],
-                                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number",
-                                           "observations"])
-        for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
-            if parameters.get(key) and opts["ts"]:
-                specs[key] = ([comp], [d.isoformat() for d in dates])
-        return specs
-
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         mode, opts = pair.options(self, parameters, context, progress)
-        if mode == "points":
-            grid, crs_wkt, data = pair.point_sets(self, parameters, context, progress, opts["ts"])
-            check_canceled(progress)
-            res, dates = _dec.decompose_point_sets(data, grid, progress=SubProgress(progress, 50, 100), **opts)
-            info = raster.RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
-                                     geotransform=grid.geotransform, crs_wkt=crs_wkt)
-        else:
-            info, func, sources, dates = pair.raster_pair(self, parameters, context, opts, feedback)
-        meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
-                "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
-        specs = self._specs(parameters, opts, dates)
-        writers = {key: raster.RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
-                                                 count=len(desc), descriptions=desc, metadata=meta)
-                   for key, (_, desc) in specs.items()}
-        tally, run = _dec.ConditionTally(), blocks.RunSettings()  # no run-wide knobs: one row of output tiles a block
-
-        def write(block, res):
-            tally.add(res)
-            for key, (comps, _) in specs.items():
-                # an infinite condition (one look direction) is written as NaN: GDAL cannot histogram an inf band
-                arrs = [np.asarray(np.where(np.isinf(res[c]), np.nan, res[c]) if c == "condition" else res[c],
-                                   dtype=np.float64) for c in comps]
-                writers[key].write(arrs[0] if len(arrs) == 1 else np.stack(arrs), row=block.row0)
-
-        if mode == "points":
-            with all_or_none(writers):
-                write(run.plan(info.height, info.width, block_rows=info.height)[0], res)
-        else:
-            blocks.run_blocks(run.plan(info.height, info.width, block_rows=raster.DEFAULT_BLOCK_ROWS), func,
-                              write, sources=sources, run=run, progress=progress, writers=writers)
-        progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
-                                              f"constrained to {opts['north']:g} mm/yr"))
-        progress.push_info(tally.summary())
-        out = {key: w.path for key, w in writers.items()}
-        self._style(out, dates, context)
-        return out
-
-    def _style(self, out: dict, dates, context) -> None:
-        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
-            styles.style_raster_diverging(out[key], context=context)
-        if self.OUTPUT_QUALITY in out:
-            styles.style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
-                                           ramp_name="Viridis")
-        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
-            if key in out:
-                styles.style_raster_diverging(out[key], context=context, band=len(dates))
+        data = {"points": pair.point_sets(self, parameters, context, progress, opts["ts"])} if mode == "points" else \
+            {"rasters": pair.raster_pair(self, parameters, context, opts, feedback)}
+        job = io_dec.Job(**data, opts=opts, weighting=self.WEIGHTINGS[int(opts["weighted"])],
+                         outputs=layers.output_paths(self, parameters, list(io_dec.OUTPUTS), context,
+                                                     optional=(self.OUTPUT_QUALITY, self.OUTPUT_EAST_TS,
+                                                               self.OUTPUT_UP_TS)))
+        return self.finish(io_dec.run(job, progress=progress, context=context), feedback)

@@ -10,7 +10,6 @@ from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
 mining = lazy_module("....algorithms.hazard.miningsubsidence", __package__)
-mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
 io_mining = lazy_module("....fileio.hazard.miningsubsidence", __package__)
 
 MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)"]
@@ -162,42 +161,19 @@ class MiningSubsidence(GeohazardAlgorithm):
                         self.HORIZONTAL_FACTOR, self.PROPAGATION_ANGLE, self.SHIFT_AZIMUTH, self.FIT_POSITION,
                         self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE, self.START_DATE, self.END_DATE,
                         self.FORECAST_DATES, self.INPUT_COMPONENT)
-        params = mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
-                                      v.PROPAGATION_ANGLE, v.SHIFT_AZIMUTH)
-        typed = {p: parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
-                                                                                             self.THICKNESS_M,
-                                                                                             self.TIME_FACTOR)}
-        if v.MODE == 2:
-            return self._time(parameters, context, feedback, params, dict(typed, **vars(v)))
-        data = io_mining.read_los_datasets([(rid, self.raster_path(parameters, rid, context), *self._geometry(
-            parameters, context, feedback, rid)) for rid in (self.INPUT, self.INPUT_2) if parameters.get(rid)],
-            v.MAX_SAMPLES) if v.MODE == 1 else []
-        panels, crs = io_mining.read_panels(
-            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[self.DEPTH_M],
-            thickness_m=typed[self.THICKNESS_M], context=context, dest_crs=data[0][1].crs_wkt if data else None)
-        table = params.table()
-        if data:
-            fit = mining_fit.fit_pim([d for d, _ in data], panels, params, ramp=v.RAMP,
-                                     position=mining_fit.POSITIONS[v.FIT_POSITION],
-                                     progress=FeedbackProgress(feedback, 0, 70))
-            params, panels, table, info = fit.params, fit.panels, fit.table(), data[0][1]
-            for name, value, err in zip(fit.names, fit.values, fit.std_errors):
-                feedback.pushInfo(f"{name} = {value:.6g} +- {err:.3g}")  # a parameter's name and value
-            for w in fit.warnings:
-                feedback.pushWarning(self.tr(w))
-            grid, lv = (info.geotransform, info.height, info.width), data[0][0].los_vector
-        else:
-            ext = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
-            grid = io_mining.grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()),
-                                            v.PIXEL_SIZE, self.EXTENT, self.PIXEL_SIZE)
-            lv = io_mining.los_vector(*self._geometry(parameters, context, feedback, self.INPUT)) \
-                if parameters.get(self.OUTPUT_LOS) else None
-        outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
-                for k, pid in zip(io_mining.OUTPUT_KINDS, (self.OUTPUT_VERTICAL, self.OUTPUT_EAST, self.OUTPUT_NORTH,
-                                                           self.OUTPUT_LOS, self.OUTPUT_PARAMETERS, self.OUTPUT_PANEL))}
-        return io_mining.write_results(outs, grid=grid, crs_wkt=crs.toWkt(), panels=panels, params=params, table=table,
-                                       los_vector=lv, run=knobs.run_settings(self, parameters, context),
-                                       progress=FeedbackProgress(feedback, 70 if data else 0, 100), context=context)
+        typed = {p: parameters[p] if parameters.get(p) not in (None, "") else None
+                 for p in (self.DEPTH_M, self.THICKNESS_M, self.TIME_FACTOR)}
+        job = io_mining.Job(
+            mode=v.MODE, panels=self.parameterAsSource(parameters, self.PANELS, context), typed=dict(typed, **vars(v)),
+            params=mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
+                                        v.PROPAGATION_ANGLE, v.SHIFT_AZIMUTH),
+            inputs=tuple((rid, self.raster_path(parameters, rid, context)) for rid in (self.INPUT, self.INPUT_2)
+                         if parameters.get(rid)),
+            geometry=lambda rid: self._geometry(parameters, context, feedback, rid),
+            extent=lambda crs: self.parameterAsExtent(parameters, self.EXTENT, context, crs),
+            outputs={pid: self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else ""
+                     for pid in io_mining.OUTPUT_IDS}, settings=knobs.run_settings(self, parameters, context))
+        return self.finish(io_mining.run(job, progress=FeedbackProgress(feedback), context=context), feedback)
 
     def _geometry(self, parameters, context, feedback, rid):
         """(incidence, heading) of the LOS raster ``rid`` (or of the forward LOS): typed > its metadata > refusal."""
@@ -207,14 +183,3 @@ class MiningSubsidence(GeohazardAlgorithm):
                                                       need_incidence=True, rasters=rasters, heading_pid=hid,
                                                       incidence_pid=iid)
         return inc, head
-
-    def _time(self, parameters, context, feedback, params, v):
-        return io_mining.time_mode(
-            self.parameterAsSource(parameters, self.PANELS, context), v, params=params,
-            input_path=self.raster_path(parameters, self.INPUT, context) if parameters.get(self.INPUT) else "",
-            outs={p: self.parameterAsOutputLayer(parameters, p, context) if parameters.get(p) else "" for p in (
-                self.OUTPUT_VERTICAL, self.OUTPUT_PARAMETERS, self.OUTPUT_PANEL, self.OUTPUT_EAST, self.OUTPUT_LOS)},
-            los=lambda: self._geometry(parameters, context, feedback, self.INPUT), pixel_m=v[self.PIXEL_SIZE],
-            extent=lambda crs: self.parameterAsExtent(parameters, self.EXTENT, context, crs), feedback=feedback,
-            max_samples=v[self.MAX_SAMPLES], run=knobs.run_settings(self, parameters, context),
-            progress=FeedbackProgress(feedback), context=context)

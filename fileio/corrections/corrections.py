@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -31,7 +32,9 @@ from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
 from ...algorithms.progress import SubProgress
 from ..base.blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from ..base.raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
+from ..base.runs import Outcome
 from ..base.writers import write_csv
+from ..display import styles
 from ..timeseries.stacks import StackInput
 
 #: What a fit mask is made of, named when an interferogram has too few pixels in it.
@@ -490,3 +493,97 @@ def run_series_blocks(info, dates, plan, func, outputs: dict, *, run: RunSetting
             w.write(np.asarray(out[outputs[path][0]], np.float32), row=block.row0)
 
     run_blocks(plan, func, write, sources=srcs, run=run, progress=progress, writers=writers, background_write=True)
+
+
+@dataclass(frozen=True)
+class StackJob:
+    """What every stack correction's job holds: the stack read (``stack``: :class:`Stack`, the codec of its output
+    set), the folder of the corrected interferograms (``output``), the CSV report (``report``, "" without) and the
+    run-wide knobs (``settings``). A correction's ``Job`` adds its own options."""
+
+    stack: Stack
+    output: str
+    report: str
+    settings: RunSettings
+
+
+@dataclass(frozen=True)
+class MaskedJob(StackJob):
+    """What the corrections fitted on a stable mask add (rampremoval, troposphericcorrection): the fit mask
+    (``mask``: bool array on the grid or None), the coherence below which a pixel is left out of the fit
+    (``coherence_threshold``), per date or per interferogram (``per_date``), the fewest usable pixels of an
+    interferogram (``min_pixels``), the trend guard per date (``trend_guard``, standard errors; 0 = off) and whether
+    the deforming areas are left out of the fit (``deforming_areas``)."""
+
+    mask: object
+    coherence_threshold: float
+    per_date: bool
+    min_pixels: int
+    trend_guard: float
+    deforming_areas: bool
+
+
+def _median(rows, key):
+    vals = [r[key] for r in rows if isinstance(r.get(key), (int, float)) and r[key] == r[key]]
+    return float(np.median(vals)) if vals else None
+
+
+def report_summary(rows) -> str:
+    """One line of what a correction removed, from its report rows (medians over the interferograms or dates)."""
+    if not rows:
+        return ""
+    parts = []
+    before, after = _median(rows, "rms_before"), _median(rows, "rms_after_fit")
+    if before is not None and after is not None:
+        parts.append(f"RMS on the fit area {before:.3g} -> {after:.3g} (median, input unit)")
+    for key, label in (("removed_rms_mm", "removed {:.3g} mm RMS (median)"),
+                       ("k1_per_km", "phase-elevation slope {:+.3g} per km (median)"),
+                       ("correlation", "correlation with height {:+.2f} (median)"),
+                       ("dem_error_m", "DEM error {:+.3g} m (median)")):
+        v = _median(rows, key)
+        if v is not None:
+            parts.append(label.format(v))
+    return "; ".join(parts)
+
+
+def folder_outcome(folder: str, files, report: str, rows, notes=()) -> Outcome:
+    """The outcome of a run that wrote ``files`` into ``folder``: OUTPUT (the folder) and OUTPUT_LAYERS (the files),
+    OUTPUT_REPORT (the CSV of ``rows``, a list of dicts or a callable giving it) when ``report`` is a path, the
+    ``notes`` and the one-line summary of the rows."""
+    rows = rows() if callable(rows) else rows
+    outcome = Outcome(outputs={"OUTPUT": folder, "OUTPUT_LAYERS": [str(f) for f in files]}, notes=list(notes))
+    summary = report_summary(rows)
+    if summary:
+        outcome.notes.append(summary)
+    if report:
+        outcome.outputs["OUTPUT_REPORT"] = write_csv(report, rows)
+    return outcome
+
+
+def corrected_outcome(job: StackJob, rows) -> Outcome:
+    """The outcome of a correction that wrote every interferogram of ``job.stack`` corrected into ``job.output``."""
+    files = [os.path.join(job.output, n) for n in output_names(job.stack.paths)]
+    return folder_outcome(job.output, files, job.report, rows)
+
+
+@dataclass(frozen=True)
+class SeriesJob:
+    """What every time-series correction's job holds: the displacement series (``series``: its
+    :class:`~..base.raster.RasterInfo`, one band per date), the outputs asked for (``outputs``: ``{output ID:
+    path}``) and the run-wide knobs (``settings``)."""
+
+    series: object
+    outputs: dict
+    settings: RunSettings
+
+
+def series_outcome(job: SeriesJob, dates, func, spec: dict, plan, *, progress, meta: dict, context=None,
+                   **how) -> Outcome:
+    """Runs ``func`` over the series' blocks (:func:`run_series_blocks`) into the outputs of ``job`` that ``spec``
+    names (``{output ID: (key of the block result, "series" | "band")}``), styles the corrected series (OUTPUT,
+    on its last date) and returns them."""
+    paths = {k: p for k, p in job.outputs.items() if k in spec}
+    run_series_blocks(job.series, dates, plan, func, {p: spec[k] for k, p in paths.items()}, run=job.settings,
+                      progress=progress, meta=meta, **how)
+    styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+    return Outcome(outputs=paths)

@@ -8,6 +8,7 @@ import functools
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,8 +21,9 @@ from ...algorithms.formats import gacos
 from ...algorithms.progress import SubProgress
 from ..base.blocks import GdalOpener, raster_source
 from ..base.raster import raster_info
+from ..base.runs import Outcome
 from . import corrections
-from .ramps import quiet_pixels
+from .rampremoval import quiet_pixels
 
 MASK_NAME = corrections.MASK_NAME
 
@@ -204,3 +206,40 @@ def correct_with_licsar_delays(stack, gacos_maps: dict, *, out_dir: str, run, pr
     _apply_delays(stack, by_date, stack.sources(coherence=False), factor=factor, incidence_deg=0.0, out_dir=out_dir,
                   run=run, progress=progress, label="LiCSAR GACOS slant delays (sltd.geo.tif)", nodata_zero=True)
     return _delay_rows(stack, by_date)
+
+
+@dataclass(frozen=True)
+class Job(corrections.MaskedJob):
+    """A tropospheric correction as plain values: the fields of :class:`~.corrections.MaskedJob` and the method
+    (``method``: 0 / 1 phase-elevation of order 1 / 2, 2 zenith delay maps). Phase-elevation: the DEM (``dem``) and
+    the options of :func:`correct_phase_elevation`. Delay maps: the folder of maps (``delays``; "" = the product's
+    LiCSAR slant delays ``gacos``, ``{date: path}``) and the incidence (a raster ``incidence_path`` or the angle
+    ``incidence_deg``)."""
+
+    method: int
+    dem: str
+    window: int
+    correlation_threshold: float
+    filter_px: float
+    lateral: bool
+    delays: str = ""
+    gacos: dict = field(default_factory=dict)
+    incidence_path: str = ""
+    incidence_deg: object = None
+
+
+def run(job: Job, *, progress) -> Outcome:
+    """Removes the tropospheric delay of the job's method from every interferogram into the output folder."""
+    common = dict(out_dir=job.output, run=job.settings, progress=progress)
+    if job.method == 2 and not job.delays:
+        rows = correct_with_licsar_delays(job.stack, job.gacos, **common)
+    elif job.method == 2:
+        rows = correct_with_delays(job.stack, job.delays, incidence_path=job.incidence_path,
+                                   incidence_deg=job.incidence_deg, **common)
+    else:
+        rows = correct_phase_elevation(
+            job.stack, job.dem, order=job.method + 1, mask=job.mask, coherence_threshold=job.coherence_threshold,
+            window=job.window, per_date=job.per_date, min_pixels=job.min_pixels,
+            correlation_threshold=job.correlation_threshold, filter_px=job.filter_px, trend_guard=job.trend_guard,
+            deforming_areas=job.deforming_areas, lateral=job.lateral, **common)
+    return corrections.corrected_outcome(job, rows)

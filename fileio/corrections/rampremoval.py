@@ -5,12 +5,14 @@ every interferogram; one corrected GeoTIFF per interferogram and the rows of the
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from ...algorithms.corrections import deforming, ramp_limits, ramps, reference
 from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import SubProgress
+from ..base.runs import Outcome
 from ..geometry.geometry import metric_pixel_size
 from . import corrections
 
@@ -130,3 +132,22 @@ def remove_ramps(stack, *, kind: str, mask, coherence_threshold: float, per_date
     return [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms, cf)},
              "rms_before": float(b), "rms_after_fit": float(a)}
             for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)]
+
+
+@dataclass(frozen=True)
+class Job(corrections.MaskedJob):
+    """A ramp removal as plain values: the fields of :class:`~.corrections.MaskedJob`, the surface (``kind``: a key
+    of :data:`~algorithms.corrections.ramps.RAMP_KINDS`) and the limits of :func:`remove_ramps`."""
+
+    kind: str
+    max_gradient_mm_km: float
+    extrapolation: int
+
+
+def run(job: Job, *, progress) -> Outcome:
+    """Removes the ramps of every interferogram of the job's stack (:func:`remove_ramps`) into its output folder."""
+    rows = remove_ramps(job.stack, kind=job.kind, mask=job.mask, coherence_threshold=job.coherence_threshold,
+                        per_date=job.per_date, min_pixels=job.min_pixels, trend_guard=job.trend_guard,
+                        max_gradient_mm_km=job.max_gradient_mm_km, extrapolation=job.extrapolation,
+                        deforming_areas=job.deforming_areas, out_dir=job.output, run=job.settings, progress=progress)
+    return corrections.corrected_outcome(job, rows)

@@ -1,0 +1,94 @@
+"""The unwrapping-error correction's run: the closure common to the network, the regions of coherent pixels (when
+a coherence threshold is given), the corrected interferograms, the per-pixel counts and the loop statistics
+written block by block within the memory budget (:mod:`...algorithms.corrections.closure`)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...algorithms.corrections import closure
+from ...algorithms.progress import info, warn
+from ..base import blocks
+from ..base.runs import Outcome
+from ..display import styles
+from . import corrections
+
+
+@dataclass(frozen=True)
+class Job:
+    """An unwrapping-error correction as plain values: the stack (``stack``: the stack reader's
+    :class:`~..timeseries.stacks.StackInput`), the folder of corrected interferograms (``output``) and their codec
+    (``codec``), the rasters (``rasters``: ``{OUTPUT_CYCLES | OUTPUT_NONCLOSING: path}``) and tables (``tables``:
+    ``{OUTPUT_STATS | OUTPUT_LOOPS: path}``) asked for, the coherence below which a value is not trusted
+    (``coherence_threshold``; 0 = every value), the largest correction (``max_cycles``), the largest closure off
+    whole cycles of a loop used (``max_residual_rad``), the bad-loop threshold (``loop_threshold_rad``) and the
+    run-wide knobs (``settings``)."""
+
+    stack: object
+    output: str
+    codec: str
+    rasters: dict
+    tables: dict
+    coherence_threshold: float
+    max_cycles: int
+    max_residual_rad: float
+    loop_threshold_rad: float
+    settings: blocks.RunSettings
+
+
+def run(job: Job, *, progress, context=None) -> Outcome:
+    """Corrects the whole-cycle errors the closure of the stack's triplets finds (GDAL's block cache within the
+    memory budget)."""
+    with corrections.closure_cache_limit(job.settings.max_memory_mb):
+        return _run(job, progress, context)
+
+
+def _run(job: Job, progress, context) -> Outcome:
+    stack, settings = job.stack, job.settings
+    net, grid = stack.network, stack.info
+    triplets = closure.network_triplets(net.pairs)
+    out_paths = corrections.corrected_paths(stack, job.output)
+    os.makedirs(job.output, exist_ok=True)
+    min_coh = job.coherence_threshold
+    if min_coh > 0 and not stack.has_coherence:
+        warn(progress, f"COHERENCE_THRESHOLD {min_coh:g} is not applied: no COHERENCE rasters were given, so every "
+                       "value is used and may be corrected")
+        min_coh = 0.0
+    cycle_mm = stack.wavelength_m * 1000.0 / 2.0
+    offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
+    info(progress, f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to the "
+                   "network (offsets of the interferograms), removed before rounding (cycles): "
+                   + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
+    # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
+    plan, tile_rows = closure.closure_plan(grid.height, grid.width, net.n_pairs, triplets.n, min_coh > 0,
+                                           settings.max_memory_mb)
+    labels = region_cycles = None
+    if min_coh > 0:
+        # where a pixel's own coherent loops cannot see a slip, its connected region decides (two passes first)
+        labels, region_cycles = corrections.closure_regions(
+            stack, triplets, plan, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+            max_cycles=job.max_cycles, run=settings, progress=progress)
+        info(progress, closure.regions_summary(region_cycles, min_coh))
+    func = functools.partial(
+        closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+        max_cycles=job.max_cycles, max_residual_rad=job.max_residual_rad,
+        mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]),
+        region_cycles=region_cycles)
+    stats = corrections.run_closure_correction(
+        stack, triplets, func, plan, out_paths, job.rasters, job.tables, job.loop_threshold_rad,
+        coherence=min_coh > 0, run=settings, progress=progress, tile_rows=tile_rows, compress=job.codec,
+        labels=labels)
+    if stats.unchecked_warning(min_coh):
+        warn(progress, stats.unchecked_warning(min_coh))
+    for path in job.rasters.values():
+        styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
+    return Outcome(outputs={"OUTPUT": job.output, "OUTPUT_LAYERS": [str(p) for p in out_paths], **job.rasters,
+                            **job.tables},
+                   notes=[f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
+                          f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
+                          f"(ambiguous); loops checked at {stats.checked_pixels} of {grid.width * grid.height} "
+                          "pixels"])
