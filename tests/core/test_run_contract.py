@@ -48,8 +48,6 @@ NOT_YET = {
     "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "hazard/miningsubsidence": _CALLS,
-    "psds/phaselinking": _TOOL_LOOP,
-    "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
     "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
     "timeseries/stackingvelocity": _TOOL_LOOP,
