@@ -37,8 +37,9 @@ lane functions of ``batch.py.in`` on every pixel of a tile at once): the lane ax
 does per lane becomes numpy's element by element: ``x and y``, ``not x`` and ``a if c else b`` are ``x & y``, ``~x``
 and ``np.where(c, a, b)``, ``abs(complex(a, b))`` is ``np.hypot(a, b)`` (numba's ``|z|``). A loop whose steps are
 independent (each writes its own elements) is marked ``#@ parallel`` on the line before it: the compiled form drops
-the mark, the pixel-array form takes the loop's range as a slice, one step over every element at once; a loop that
-adds into a sum stays a loop, so each element receives the same operations in the same order: the same bits. The
+the mark, the pixel-array form takes the loop's range as a slice, one step over every element at once; a sum the
+loop adds into (``s{l} += term``) gets its terms, computed over the slice, added one after the other in the loop's
+order, so each element receives the same operations in the same order: the same bits. The
 functions that loop over the lanes themselves (``range(LANES)``: the batch's control, which lanes still iterate) are
 left out: the numpy path's own driver takes the pixels that still run.
 """
@@ -321,7 +322,14 @@ def _parallel_loops(lines: list[str]) -> list[str]:
             j += 1
         while j > i + 2 and not lines[j - 1].strip():  # blank lines after the loop are not its body
             j -= 1
-        out.extend(_parallel_loops([s[4:] if s.strip() else s for s in lines[i + 2:j]]))
+        body = []
+        for line in (s[4:] if s.strip() else s for s in lines[i + 2:j]):
+            sum_ = re.fullmatch(r"([A-Za-z_][\w{}]*) ([-+*]=) (.+?)(\s+#.*)?", line.strip())
+            if sum_ is not None and _indent(line) == pad:  # a sum over the loop: its terms added in order
+                name, op, term = sum_.groups()[:3]
+                line = " " * pad + f"for _term in {term}:\n" + " " * (pad + 4) + f"{name} {op} _term"
+            body.append(line)
+        out.extend(_parallel_loops(body))
         i = j
     return out
 

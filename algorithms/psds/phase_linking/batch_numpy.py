@@ -73,10 +73,11 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
     for i in range(n):
         for j in range(i, n):
             s_ = 0.0
-            for k in range(j, n):
-                a_ = u[i, k, :].copy()
-                b_ = u[j, k, :].copy()
-                s_ += b_ * a_
+            k = slice(j, n)
+            a_ = u[i, k, :].copy()
+            b_ = u[j, k, :].copy()
+            for _term in b_ * a_:
+                s_ += _term
             inv[i, j, :] = s_
             inv[j, i, :] = s_
 
@@ -225,10 +226,11 @@ def _normalise_b(vr, vi, go, s, n):
     """``v /= |v|`` in the lanes where ``go`` is True and ``|v| > 0`` (``pixel._normalise_t``); ``|v|`` of
     every lane into ``s``."""
     s_ = 0.0
-    for i in range(n):
-        a_ = vr[i, :].copy()
-        b_ = vi[i, :].copy()
-        s_ += a_ * a_ + b_ * b_
+    i = slice(0, n)
+    a_ = vr[i, :].copy()
+    b_ = vi[i, :].copy()
+    for _term in a_ * a_ + b_ * b_:
+        s_ += _term
     s_ = np.sqrt(s_)
     s[:] = s_
     q_ = go[:] & (s_ > 0)
@@ -247,13 +249,15 @@ def _step_converged_b(vr, vi, wr, wi, go, conv, n, tol):
     (``pixel._step_converged``)."""
     p_ = 0.0
     q_ = 0.0
-    for i in range(n):
-        a_ = vr[i, :].copy()
-        b_ = -vi[i, :]
-        c_ = wr[i, :]
-        d_ = wi[i, :]
-        p_ += a_ * c_ - b_ * d_
-        q_ += a_ * d_ + b_ * c_
+    i = slice(0, n)
+    a_ = vr[i, :].copy()
+    b_ = -vi[i, :]
+    c_ = wr[i, :]
+    d_ = wi[i, :]
+    for _term in a_ * c_ - b_ * d_:
+        p_ += _term
+    for _term in a_ * d_ + b_ * c_:
+        q_ += _term
     conv[:] = 1.0 - np.hypot(p_, q_) < tol
     i = slice(0, n)
     a_ = vr[i, :].copy()
@@ -281,13 +285,15 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
         yi[i, :] = q_ + (a_ * c_i + b_ * c_r)
     p_ = 0.0
     q_ = 0.0
-    for i in range(n):
-        a_ = vr[i, :]
-        b_ = -vi[i, :]
-        c_ = yr[i, :].copy()
-        d_ = yi[i, :].copy()
-        p_ += a_ * c_ - b_ * d_
-        q_ += a_ * a_ + b_ * b_
+    i = slice(0, n)
+    a_ = vr[i, :]
+    b_ = -vi[i, :]
+    c_ = yr[i, :].copy()
+    d_ = yi[i, :].copy()
+    for _term in a_ * c_ - b_ * d_:
+        p_ += _term
+    for _term in a_ * a_ + b_ * b_:
+        q_ += _term
     rho[:] = p_ / q_
 
 
@@ -320,19 +326,20 @@ def temporal_coherence_b(gtr, gti, vr, vi, pr, pim, tc, n):
     for i in range(n):
         c_r = pr[i, :].copy()
         c_i = -pim[i, :]
-        for k in range(i + 1, n):
-            a_ = gtr[k, i, :]
-            b_ = gti[k, i, :]
-            u_ = pr[k, :].copy()
-            v_ = pim[k, :].copy()
-            m_ = np.sqrt(a_ * a_ + b_ * b_)
-            d_ = np.where(m_ != 0, m_, 1.0)
-            r_ = 0.0 / d_
-            e_ = d_ + 0.0 * r_
-            x_r = (a_ + b_ * r_) / e_
-            x_i = (b_ - a_ * r_) / e_
-            y_r = x_r * c_r - x_i * c_i
-            y_i = x_r * c_i + x_i * c_r
-            t_ = y_r * u_ - y_i * v_
-            s_ += np.where(m_ != 0, t_, 0.0)
+        k = slice(i + 1, n)
+        a_ = gtr[k, i, :]
+        b_ = gti[k, i, :]
+        u_ = pr[k, :].copy()
+        v_ = pim[k, :].copy()
+        m_ = np.sqrt(a_ * a_ + b_ * b_)
+        d_ = np.where(m_ != 0, m_, 1.0)
+        r_ = 0.0 / d_
+        e_ = d_ + 0.0 * r_
+        x_r = (a_ + b_ * r_) / e_
+        x_i = (b_ - a_ * r_) / e_
+        y_r = x_r * c_r - x_i * c_i
+        y_i = x_r * c_i + x_i * c_r
+        t_ = y_r * u_ - y_i * v_
+        for _term in np.where(m_ != 0, t_, 0.0):
+            s_ += _term
     tc[:] = abs(2.0 * s_) / (n * (n - 1))
