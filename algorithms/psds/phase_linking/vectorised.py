@@ -137,45 +137,65 @@ def _cevd(gtr, gti, vr, vi):
     _iterate(atr, ati, vr, vi, np.ones(vr.shape[1], bool), 100, 1e-10, _matvec)
 
 
+def _emi_vectors(gtr, gti, inv, vr, vi):
+    """:func:`.pixel._emi_vector_t` (the steps of :func:`.batch.emi_batch`) for pixels whose regularised ``|G|``
+    has the inverse ``inv``, from the start vectors ``v`` (in place): where EMI is defined (the shifted or unshifted
+    ``M = |G|^-1 o G`` positive definite). Each factor is made only for the pixels that need it (a pixel's bits do
+    not depend on the others')."""
+    n, size = gtr.shape[0], gtr.shape[2]
+    mr, mi, tr, ti = (np.zeros((n, n, size)) for _ in range(4))
+    bn._emi_matrix_b(gtr, gti, inv, mr, mi, n)
+    shift, ok = np.full(size, 0.99), np.empty(size, bool)
+    bn._emi_factor_b(mr, mi, shift, tr, ti, ok, n)
+    redo = np.flatnonzero(~ok)
+    if redo.size:  # shift 0 where 0.99 is above the smallest eigenvalue
+        shift[redo] = 0.0
+        r_tr, r_ti, r_ok = np.zeros((n, n, redo.size)), np.zeros((n, n, redo.size)), np.empty(redo.size, bool)
+        bn._emi_factor_b(mr[..., redo], mi[..., redo], shift[redo], r_tr, r_ti, r_ok, n)
+        tr[..., redo], ti[..., redo], ok[redo] = r_tr, r_ti, r_ok
+    conv = _iterate(tr, ti, vr, vi, ok, 3, 1e-10, bn._chol_solve_b)
+    act = np.flatnonzero(ok & ~conv)
+    if not act.size:
+        return ok
+    # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient, up to five tries
+    a_mr, a_mi, a_tr, a_ti = mr[..., act], mi[..., act], tr[..., act], ti[..., act]
+    a_vr, a_vi, a_shift = vr[:, act], vi[:, act], shift[act]
+    rho = np.empty(act.size)
+    bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, n)
+    gap = 1e-4 * np.abs(rho) + 1e-6
+    run, sigma = np.ones(act.size, bool), a_shift.copy()
+    for _ in range(5):
+        sigma = np.where(run, rho - gap, sigma)
+        run &= ~(sigma <= a_shift)
+        tries = np.flatnonzero(run)
+        if not tries.size:
+            break
+        t_tr, t_ti, c = np.zeros((n, n, tries.size)), np.zeros((n, n, tries.size)), np.empty(tries.size, bool)
+        bn._emi_factor_b(a_mr[..., tries], a_mi[..., tries], sigma[tries], t_tr, t_ti, c, n)
+        won = tries[c]  # their factor: the accepted shift's (the batch makes it again: the same bits)
+        a_tr[..., won], a_ti[..., won] = t_tr[..., c], t_ti[..., c]
+        gap[tries[~c]] *= 10.0
+        run[won] = False
+    _iterate(a_tr, a_ti, a_vr, a_vi, np.ones(act.size, bool), 100, 1e-10, bn._chol_solve_b)
+    vr[:, act], vi[:, act] = a_vr, a_vi
+    return ok
+
+
 def _emi(gtr, gti, beta):
     """The EMI vectors of :func:`.batch.emi_batch` (the per-pixel :func:`.pixel._link_pixel_t`'s bits) for every
     pixel of ``G`` (transposed in ``gtr + i gti``, ``(n, n, P)``), the coherence-weighted EVD where EMI is
-    undefined: the generated batch steps (:mod:`.batch_numpy`) on all pixels, the batch's control per pixel."""
+    undefined: the generated batch steps (:mod:`.batch_numpy`), the batch's control per pixel."""
     n, size = gtr.shape[0], gtr.shape[2]
-    mats = [np.zeros((n, n, size)) for _ in range(7)]
-    p, u, inv, mr, mi, tr, ti = mats
-    emi, ok = np.empty(size, bool), np.empty(size, bool)
+    p, u, inv = (np.zeros((n, n, size)) for _ in range(3))
+    emi = np.empty(size, bool)
     bn._real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, np.zeros((n, size)), emi, n)
-    bn._emi_matrix_b(gtr, gti, inv, mr, mi, n)
-    shift = np.full(size, 0.99)
-    bn._emi_factor_b(mr, mi, shift, tr, ti, ok, n)
-    retry = emi & ~ok
-    if retry.any():  # shift 0 where 0.99 is above the smallest eigenvalue; the others make their factor again
-        shift[retry] = 0.0
-        bn._emi_factor_b(mr, mi, shift, tr, ti, ok, n)
-    emi &= ok
     vr, vi = np.zeros((n, size)), np.zeros((n, size))
     bn._start_vector_b(gtr, gti, vr, vi, n)
-    conv = _iterate(tr, ti, vr, vi, emi, 3, 1e-10, bn._chol_solve_b)
-    act = emi & ~conv
-    if act.any():  # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient
-        rho = np.empty(size)
-        bn._rayleigh_b(mr, mi, vr, vi, np.zeros((n, size)), np.zeros((n, size)), rho, n)
-        gap = 1e-4 * np.abs(rho) + 1e-6
-        run, final, sigma = act.copy(), shift.copy(), shift.copy()
-        for _ in range(5):
-            sigma = np.where(run, rho - gap, sigma)
-            run &= ~(sigma <= shift)
-            if not run.any():
-                break
-            c = np.empty(size, bool)
-            bn._emi_factor_b(mr, mi, sigma, p, u, c, n)  # p and u are free: scratch
-            final = np.where(run & c, sigma, final)
-            gap = np.where(run & ~c, gap * 10.0, gap)
-            run &= ~c
-        if (final != shift).any():  # each pixel's factor: the accepted re-shift, else the first shift's again
-            bn._emi_factor_b(mr, mi, final, tr, ti, np.empty(size, bool), n)
-        _iterate(tr, ti, vr, vi, act, 100, 1e-10, bn._chol_solve_b)
+    sel = np.flatnonzero(emi)
+    if sel.size:
+        s_vr, s_vi = vr[:, sel], vi[:, sel]
+        emi[sel] = _emi_vectors(gtr[..., sel], gti[..., sel], inv[..., sel], s_vr, s_vi)
+        vr[:, sel], vi[:, sel] = s_vr, s_vi
     fall = np.flatnonzero(~emi)
     if fall.size:  # |G| or M not positive definite: EMI undefined
         f_gtr, f_gti = gtr[..., fall], gti[..., fall]
