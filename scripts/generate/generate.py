@@ -4,7 +4,8 @@ and exits 1 when a generated module is not what its source gives.
 Sources (this folder; none of it ships in the plugin's zip, which holds what they wrote):
 
 * ``templates/*.py.in``: ``#@`` templates (``lanes.py`` says how they read): the DS phase-linking lanes
-  (``rows.py.in``, ``batch.py.in``), and DC3D's finite-source terms written once in ``dc3d_terms.py.in``, pasted
+  (``rows.py.in``, ``batch.py.in``; the batch also in its pixel-array form, ``batch_numpy.py``: the numpy path's
+  EMI), and DC3D's finite-source terms written once in ``dc3d_terms.py.in``, pasted
   into the Okada corner kernels (``okada_corners.py.in``), into the per-patch DC3D (``okada_dc3d.py.in``) and, in
   their numpy form (DC3D's terms on arrays of stations), into ``okada_numpy.py.in``;
 * ``multisensor_lanes.py``: the multi-sensor lane helpers, one entry of its SPEC each.
@@ -35,6 +36,7 @@ PREFIX = MARKER.split(" from ", 1)[0]
 TARGETS = [
     ("templates/rows.py.in", "algorithms/psds/phase_linking/rows.py"),
     ("templates/batch.py.in", "algorithms/psds/phase_linking/batch.py"),
+    ("templates/batch.py.in", "algorithms/psds/phase_linking/batch_numpy.py"),
     ("templates/okada_corners.py.in", "algorithms/faults/okada_corners.py"),
     ("templates/okada_dc3d.py.in", "algorithms/faults/okada_dc3d.py"),
     ("templates/okada_numpy.py.in", "algorithms/faults/okada_numpy.py"),
@@ -42,9 +44,26 @@ TARGETS = [
 ]
 
 
-def render(source: str) -> str:
-    """The text generated from ``source`` (a path relative to this folder)."""
+#: The generated modules written in the pixel-array form of their lane template (``lanes.expand_pixel_arrays``), with
+#: their module docstring.
+PIXEL_ARRAYS = {
+    "algorithms/psds/phase_linking/batch_numpy.py": (
+        "EMI's linear algebra on every pixel of a tile at once: the numpy form of :mod:`.batch`.\n\n"
+        "Generated from the same template (``batch.py.in``), its lane axis the pixel axis: each lane statement of the\n"
+        "compiled batch is one numpy statement here, on arrays whose last axis is the pixel (``(n, n, P)`` matrices,\n"
+        "held transposed as in :mod:`.batch`; ``(n, P)`` vectors; ``(P,)`` values and flags), with the same IEEE\n"
+        "operations on each element in the same order: a pixel gets the compiled kernel's bits. What the batch does\n"
+        "per lane (``and``, ``not``, a conditional value) is element-wise here (``&``, ``~``, ``np.where``). The\n"
+        "batch's control (which lanes still iterate) is the numpy path's own (:mod:`.vectorised`).\n"),
+}
+
+
+def render(source: str, target: str = "") -> str:
+    """The text generated from ``source`` (a path relative to this folder) for ``target``."""
     marker = MARKER.format(source=source)
+    if target in PIXEL_ARRAYS:
+        with open(os.path.join(HERE, source), encoding="utf-8") as f:
+            return lanes.expand_pixel_arrays(f.read(), marker, PIXEL_ARRAYS[target])
     if source.endswith(".py.in"):
         with open(os.path.join(HERE, source), encoding="utf-8") as f:
             return lanes.expand(f.read(), marker)
@@ -53,7 +72,7 @@ def render(source: str) -> str:
 
 def generated() -> dict:
     """``{absolute path of a generated module: its text}`` for every entry of :data:`TARGETS`."""
-    return {os.path.join(ROOT, target): render(source) for source, target in TARGETS}
+    return {os.path.join(ROOT, target): render(source, target) for source, target in TARGETS}
 
 
 def stale() -> list:

@@ -30,6 +30,18 @@ same operations in the same order as in the compiled kernel: the same bits. In t
 written ``np.sqrt``. ``#@ prune`` ... ``#@ end`` drops the statements of its section whose results no other kept
 statement reads (a store into an array or a ``return`` is always kept): a numpy function storing only the
 derivatives computes none of DC3D's ``atan`` and ``log`` terms, as LLVM drops them from the compiled one.
+
+A lane template also gives a **pixel-array form** (:func:`expand_pixel_arrays`: phase linking's numpy path, the
+lane functions of ``batch.py.in`` on every pixel of a tile at once): the lane axis becomes the pixel axis (``p[k, i,
+{l}]`` is ``p[k, i, :]``, ``a{l}`` one array ``a_``), each lane statement is written once, on arrays, and what numba
+does per lane becomes numpy's element by element: ``x and y``, ``not x`` and ``a if c else b`` are ``x & y``, ``~x``
+and ``np.where(c, a, b)``, ``abs(complex(a, b))`` is ``np.hypot(a, b)`` (numba's ``|z|``). A loop whose steps are
+independent (each writes its own elements) is marked ``#@ parallel`` on the line before it: the compiled form drops
+the mark, the pixel-array form takes the loop's range as a slice, one step over every element at once; a sum the
+loop adds into (``s{l} += term``) gets its terms, computed over the slice, added one after the other in the loop's
+order, so each element receives the same operations in the same order: the same bits. The
+functions that loop over the lanes themselves (``range(LANES)``: the batch's control, which lanes still iterate) are
+left out: the numpy path's own driver takes the pixels that still run.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import tokenize
 
 #: Lanes of a generated statement: eight float64 lanes are one AVX-512 vector (two AVX2 vectors).
@@ -115,8 +128,8 @@ def _render(lines: list[str], values: dict, snippets: dict, form: str = "numba")
             continue
         directive = text[len(_DIRECTIVE):]
         word, _, rest = directive.partition(" ")
-        if word in ("note", "form"):  # a comment of the template, not copied; the form read by paste()
-            i += 1
+        if word in ("note", "form", "parallel"):  # a comment of the template, not copied; the form read by paste();
+            i += 1                                # a loop of independent steps (the pixel-array form reads it)
         elif word == "include":
             with open(os.path.join(TEMPLATES, rest.strip()), encoding="utf-8") as f:
                 out.extend(_render(f.read().split("\n"), values, snippets, form))
@@ -284,3 +297,107 @@ def expand(template: str, marker: str) -> str:
         else:
             out.append(statement)
     return "\n".join(out)
+
+
+def _parallel_loops(lines: list[str]) -> list[str]:
+    """``lines`` with each loop marked ``#@ parallel`` written as one step over a slice of its range (its body one
+    level less indented), for :func:`expand_pixel_arrays`."""
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i].strip() != _DIRECTIVE + "parallel":
+            out.append(lines[i])
+            i += 1
+            continue
+        loop = lines[i + 1]
+        pad = _indent(loop)
+        match = re.fullmatch(r"for (\w+) in range\((.*)\):\s*(#.*)?", loop.strip())
+        if match is None:
+            raise ValueError(f"#@ parallel goes before a 'for name in range(...):' loop, got {loop.strip()!r}")
+        call = f"f({match.group(2)})"
+        bounds = [ast.get_source_segment(call, a) for a in ast.parse(call, mode="eval").body.args]
+        bounds = ["0"] + bounds if len(bounds) == 1 else bounds
+        out.append(" " * pad + f"{match.group(1)} = slice({', '.join(bounds)})")
+        j = i + 2
+        while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > pad):
+            j += 1
+        while j > i + 2 and not lines[j - 1].strip():  # blank lines after the loop are not its body
+            j -= 1
+        body = []
+        for line in (s[4:] if s.strip() else s for s in lines[i + 2:j]):
+            sum_ = re.fullmatch(r"([A-Za-z_][\w{}]*) ([-+*]=) (.+?)(\s+#.*)?", line.strip())
+            if sum_ is not None and _indent(line) == pad:  # a sum over the loop: its terms added in order
+                name, op, term = sum_.groups()[:3]
+                line = " " * pad + f"for _term in {term}:\n" + " " * (pad + 4) + f"{name} {op} _term"
+            body.append(line)
+        out.extend(_parallel_loops(body))
+        i = j
+    return out
+
+
+class _PixelArrays(ast.NodeTransformer):
+    """What numba does per lane, written on arrays element by element (:func:`expand_pixel_arrays`). A lane value
+    loaded from an array the function also stores into is copied: numba holds it in a register, a numpy view would
+    see the later store."""
+
+    def __init__(self, stored: set):
+        self.stored = stored
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        value = node.value
+        if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(value, ast.Subscript)
+                and getattr(value.value, "id", "") in self.stored):
+            node.value = ast.Call(ast.Attribute(value, "copy", ast.Load()), [], [])
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        op = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+        out = node.values[0]
+        for value in node.values[1:]:
+            out = ast.BinOp(out, op, value)
+        return out
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return ast.UnaryOp(ast.Invert(), node.operand) if isinstance(node.op, ast.Not) else node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load()),
+                        [node.test, node.body, node.orelse], [])
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if (getattr(node.func, "id", "") == "abs" and isinstance(node.args[0], ast.Call)
+                and getattr(node.args[0].func, "id", "") == "complex"):
+            return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "hypot", ast.Load()), node.args[0].args, [])
+        return node
+
+
+def expand_pixel_arrays(template: str, marker: str, docstring: str) -> str:
+    """The pixel-array form of a lane template (the module's docstring), ``marker`` its first line and
+    ``docstring`` its module docstring: its lane functions without the compiler's decorators, on arrays whose last
+    axis is the pixel."""
+    text = "\n".join(_parallel_loops(template.split("\n")))
+    text = text.replace("[{l}]", "[:]").replace(", {l}]", ", :]").replace("{l}", "_")
+    tree = ast.parse(text)
+    body = [ast.Expr(ast.Constant(docstring)), ast.ImportFrom("__future__", [ast.alias("annotations")], 0),
+            ast.Import([ast.alias("numpy", "np")])]
+    for node in tree.body[1:]:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):  # numpy's, written above (isort's blank lines)
+            continue
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["LANES"]:
+            continue
+        if isinstance(node, ast.FunctionDef):
+            if "range(LANES)" in ast.unparse(node):
+                continue
+            node.decorator_list = []
+            stored = {t.value.id for n in ast.walk(node) if isinstance(n, (ast.Assign, ast.AugAssign))
+                      for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                      if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
+            node = _PixelArrays(stored).visit(node)
+        body.append(node)
+    parts = [ast.unparse(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))) for node in body]
+    doc, future, numpy_import, *functions = parts  # the house style's blank lines between them
+    return f"{marker}\n{doc}\n\n{future}\n\n{numpy_import}\n\n\n" + "\n\n\n".join(functions) + "\n"

@@ -706,6 +706,9 @@ TESTED_THROUGH = {
                                                 "its tool's run, through its tool"),
     "fileio/psds/amplitudedispersion": (("tests/processing/test_amplitudedispersion.py",),
                                         "its tool's run, through its tool"),
+    "fileio/psds/phaselinking": (("tests/processing/test_phaselinking.py", "tests/processing/test_engine_psds.py"),
+                                 "its tool's run, through its tool"),
+    "fileio/psds/pstimeseries": (("tests/processing/test_pstimeseries.py",), "its tool's run, through its tool"),
     "fileio/kinematics/offsettimeseries": (("tests/processing/test_offsettimeseries.py",),
                                            "its tool's run, through its tool"),
     "fileio/kinematics/kinematics": (

@@ -34,8 +34,6 @@ NOT_YET = {
     "faults/okadaforward": _TOOL_LOOP,
     "faults/slipinversion": "its run is in tools/faults/_common.py, not in a fileio run(job)",
     "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
-    "psds/phaselinking": _TOOL_LOOP,
-    "psds/pstimeseries": _CALLS,
     "timeseries/multisensortimeseries": _TOOL_LOOP,
     "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
     "timeseries/stackingvelocity": _TOOL_LOOP,

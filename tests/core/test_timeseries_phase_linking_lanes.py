@@ -38,3 +38,44 @@ def test_a_lane_statement_is_written_once_per_lane_in_order():
     assert lines[2 + lanes.LANES] == "q[b] = (a0"
     assert lines[2 + lanes.LANES + 2] == "q[b + _u(1)] = (a1"
     assert lanes.lane("x{l} = y[{b}]", 3) == "x3 = y[b + _u(3)]"
+
+
+def test_the_pixel_array_form_writes_each_lane_statement_once_on_arrays():
+    """The numpy form of a lane template (``batch_numpy.py`` from ``batch.py.in``): a ``#@ parallel`` loop is one
+    step over a slice (the compiled form drops the mark), numba's per-lane ``and`` / ``not`` / conditional value /
+    ``|z|`` are element-wise, a value loaded from an array the function stores into is a copy, and the functions
+    that loop over the lanes are left out. The function it writes gives, on arrays, what the compiled lanes give
+    lane by lane (run here as Python)."""
+    import numpy as np
+
+    template = ('"""Doc."""\n\nimport numpy as np\n\nfrom ..._numba import njit_slp\n\nLANES = 8\n\n\n'
+                '@njit_slp(error_model="numpy")\n'
+                'def f(x, y, ok, n):\n'
+                '    """Per lane."""\n'
+                '    #@ parallel\n'
+                '    for i in range(n):\n'
+                '        a{l} = x[i, {l}]\n'
+                '        x[i, {l}] = a{l} * 2.0 if ok[{l}] and not a{l} < 0 else abs(complex(a{l}, 1.0))\n'
+                '        y[i, {l}] = a{l}\n\n\n'
+                'def g(ok):\n'
+                '    for l in range(LANES):\n'
+                '        ok[l] = True\n')
+    compiled = lanes.expand(lanes.paste(template), "# marker")
+    assert "#@" not in compiled and compiled.count("a7 = x[i, 7]") == 1
+    text = lanes.expand_pixel_arrays(template, "# marker", "Doc.")
+    assert "def g" not in text and "njit_slp" not in text and "LANES" not in text
+    assert "i = slice(0, n)" in text and "a_ = x[i, :].copy()" in text
+    assert "np.where(ok[:] & ~(a_ < 0), a_ * 2.0, np.hypot(a_, 1.0))" in text
+    space = {}
+    exec(compile(text, "pixel_arrays", "exec"), space)  # the generated text under test
+    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    ok = np.array([True, True, False])
+    want_x, want_y = x.copy(), np.zeros_like(x)
+    for i in range(2):
+        for q in range(3):
+            a = x[i, q]
+            want_x[i, q] = a * 2.0 if ok[q] and not a < 0 else abs(complex(a, 1.0))
+            want_y[i, q] = a
+    y = np.zeros_like(x)
+    space["f"](x, y, ok, 2)
+    assert x.tobytes() == want_x.tobytes() and y.tobytes() == want_y.tobytes()

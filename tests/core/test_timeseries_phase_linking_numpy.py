@@ -1,7 +1,9 @@
 """DS phase linking's numpy path (``phase_linking.vectorised``: the pixels on an array axis, taken by a run whose
-kernels are not compiled and without numba) gives the compiled kernel's bytes: every output, each estimator and
-homogeneous-pixel test, no-data pixels, PS, row blocks; and each EMI path of the per-pixel code (``|G|`` not
-positive definite, the shift 0.99 refused, the re-shifts) pixel for pixel."""
+kernels are not compiled and without numba; its EMI steps generated from the compiled batch's template,
+``batch_numpy``) gives the compiled kernel's bytes: every output, each estimator with each homogeneous-pixel test,
+no-data pixels, PS, row blocks; and each EMI path of the per-pixel code (``|G|`` not positive definite, the shift
+0.99 refused, the re-shifts) pixel for pixel. Its vectors are numpy.linalg's eigenvectors and its temporal
+coherence the formula's, computed here."""
 
 import numpy as np
 import pytest
@@ -43,8 +45,13 @@ def _same_bytes(a, b):
 @pytest.mark.parametrize("method, shp, window, with_ps, ps_neighbours", [
     ("emi", "glrt", (5, 11), True, True),
     ("emi", "ks", (3, 5), True, False),
+    ("emi", "rect", (3, 3), False, True),
     ("evd", "rect", (5, 5), False, True),
+    ("evd", "glrt", (3, 5), True, False),
+    ("evd", "ks", (5, 3), True, True),
     ("cevd", "ks", (3, 7), True, True),
+    ("cevd", "glrt", (5, 5), False, True),
+    ("cevd", "rect", (3, 5), True, False),
 ])
 def test_numpy_path_gives_the_kernels_bytes(method, shp, window, with_ps, ps_neighbours):
     slc, ps = _stack()
@@ -118,3 +125,33 @@ def test_ks_distance_is_the_two_sample_statistic_times_n():
     got = vectorised._ks_distance(a, b) / 9
     want = [ks_2samp(x, y).statistic for x, y in zip(a, b)]
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", [0, 1, 2])
+def test_linked_vectors_are_numpy_linalg_eigenvectors_and_the_coherence_the_formula(method):
+    """On well-conditioned coherence matrices the numpy path's vector is numpy.linalg.eigh's: the principal
+    eigenvector of ``G`` (EVD) or of ``|G| o G`` (coherence-weighted EVD), the smallest one's of
+    ``((1 - beta) |G| + beta I)^-1 o G`` (EMI, Ansari et al. 2018), up to a common phase; the temporal coherence is
+    ``|sum_{m != n} exp(j (phi_mn - (theta_m - theta_n)))| / (N (N - 1))`` of those phases."""
+    n, beta = 10, 0.01
+    rng = np.random.default_rng(7 + method)
+    pool = [sample_coherence(rng, n, 8 * n, coh) for coh in (0.95, 0.9, 0.8, 0.7) for _ in range(5)]
+    g = np.stack(pool, -1)
+    with np.errstate(all="ignore"):
+        vr, vi, tc = vectorised.link(np.ascontiguousarray(g.real), np.ascontiguousarray(g.imag), method, beta)
+    for q, m in enumerate(pool):
+        if method == 0:
+            reg = (1.0 - beta) * np.abs(m) + beta * np.eye(n)
+            val, vec = np.linalg.eigh(np.linalg.inv(reg) * m)
+            want, gap = vec[:, 0], val[1] - val[0]
+        else:
+            val, vec = np.linalg.eigh(m if method == 1 else np.abs(m) * m)
+            want, gap = vec[:, -1], val[-1] - val[-2]
+        assert gap > 1e-3 * abs(val).max(), (q, gap)  # a well-separated eigenvector: the comparison means something
+        got = vr[:, q] + 1j * vi[:, q]
+        turn = np.vdot(want, got)
+        np.testing.assert_allclose(got / np.linalg.norm(got) * np.conj(turn) / abs(turn), want, atol=1e-5)
+        theta = np.angle(got)
+        terms = np.exp(1j * (np.angle(m) - (theta[:, None] - theta[None, :])))
+        np.fill_diagonal(terms, 0)
+        assert tc[q] == pytest.approx(abs(terms.sum()) / (n * (n - 1)), abs=1e-12)

@@ -1,8 +1,11 @@
 """Phase linking with numpy over many pixels at once: the kernel's arithmetic, the pixels on an array axis.
 
 The numpy path of a run whose kernels are not compiled (a small first run, or no numba): the same bytes as
-:func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. Each step of the per-pixel code
-(:mod:`.covariance`, :mod:`.shp`, :mod:`.pixel`, whose EMI the kernel's :mod:`.batch` matches bit for bit) is one
+:func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. The linking's steps (factors,
+solves, normalisations, convergence tests, the Rayleigh quotient, the start vector, the temporal coherence) are the
+compiled batch's own, generated from its template in their pixel-array form (:mod:`.batch_numpy`, from
+``batch.py.in``); this module holds the control (which pixels still iterate, the re-shifts, the coherence-weighted
+EVD where EMI is undefined), the window sums of :mod:`.covariance` and the SHP tests of :mod:`.shp`, each step one
 numpy operation over every pixel of a chunk: the same IEEE operations on each element, in the same order and
 association (``a - (x * y - u * v)`` stays that, a complex product is ``(ac - bd) + i(ad + bc)``, a complex divided
 by a real ``d`` is the division by ``d + 0i``). Where pixels part (an SHP test, a Cholesky pivot that is not
@@ -20,6 +23,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from . import batch_numpy as bn
 
 #: target pixels per tile of :func:`phase_link_arrays` (fewer with many dates: a tile's matrices stay ~8 MB each)
 CHUNK_PIXELS = 4096
@@ -80,339 +85,144 @@ def log_mean(mean_int) -> np.ndarray:
     return out
 
 
-# ----------------------------------------------------------------------------------------------- vectors, iterations
+# ------------------------------------------------------------------------------------------------------ linking
 
 
-def _normalise(vr, vi):
-    """:func:`.pixel._normalise_t` per pixel: ``v / |v|`` where ``|v| > 0`` (else ``v``), and ``|v|``."""
-    s = np.zeros(vr.shape[1:])
-    for i in range(vr.shape[0]):
-        s = s + (vr[i] * vr[i] + vi[i] * vi[i])
-    s = np.sqrt(s)
-    pos = s > 0
-    ratio = 0.0 / np.where(pos, s, 1.0)
-    den = s + 0.0 * ratio
-    nr = (vr + vi * ratio) / den
-    ni = (vi - vr * ratio) / den
-    return np.where(pos, nr, vr), np.where(pos, ni, vi), s
-
-
-def _converged(vr, vi, wr, wi, tol):
-    """``1 - |<v, w>| < tol`` (:func:`.pixel._step_converged`, the dot product as numba's complex sum)."""
-    dr = np.zeros(vr.shape[1:])
-    di = np.zeros(vr.shape[1:])
-    for i in range(vr.shape[0]):
-        br = -vi[i]
-        dr = dr + (vr[i] * wr[i] - br * wi[i])
-        di = di + (vr[i] * wi[i] + br * wr[i])
-    return 1.0 - np.hypot(dr, di) < tol
-
-
-class _Live:
-    """The pixels an iteration still runs (indices into the caller's arrays), the arrays it reads taken for those
-    pixels, made smaller once half of them finished."""
-
-    def __init__(self, size, arrays):
-        self.idx = np.arange(size)
-        self.live = np.ones(size, bool)
-        self.arrays = list(arrays)
-
-    def compact(self) -> None:
-        """Keep only the running pixels' columns once at most half of them still run (each pixel's values are
-        the same wherever its column is)."""
-        if self.live.sum() * 2 <= self.live.size and self.live.size > 16:
-            keep = self.live
-            self.idx = self.idx[keep]
-            self.arrays = [a[..., keep] for a in self.arrays]
-            self.live = np.ones(self.idx.size, bool)
-
-
-def _matvec_add(atr, ati, vr, vi):
+def _matvec(atr, ati, vr, vi, wr, wi, n):
     """``w = sum_k A[:, k] v_k``, ``k`` ascending (:func:`.rows._vec_add_cmul`, ``A`` transposed)."""
-    wr = np.zeros(vr.shape)
-    wi = np.zeros(vr.shape)
-    for k in range(vr.shape[0]):
+    wr[:] = 0.0
+    wi[:] = 0.0
+    for k in range(n):
         a, b, cr, ci = atr[k], ati[k], vr[k], vi[k]
-        wr = wr + (a * cr - b * ci)
-        wi = wi + (a * ci + b * cr)
-    return wr, wi
+        wr += a * cr - b * ci
+        wi += a * ci + b * cr
 
 
-def _iterate(mr, mi, vr, vi, max_iter, tol, apply):
-    """The iteration of :func:`.pixel._power_iteration_t` (``apply``: :func:`_matvec_add`) and of
-    :func:`.pixel._inverse_iteration_t` (:func:`_chol_solve`) per pixel: ``w = apply(M, v)`` normalised until
-    ``1 - |<v, w>| < tol``; a zero ``w`` stops with ``v`` as it is, not converged. The final vectors and whether
-    each converged."""
-    vr, vi, _ = _normalise(vr, vi)
-    vr, vi = vr.copy(), vi.copy()
-    conv_out = np.zeros(vr.shape[1], bool)
-    lv = _Live(vr.shape[1], (mr, mi, vr, vi))
+def _iterate(mr, mi, vr, vi, act, max_iter, tol, solve):
+    """The iteration of :func:`.pixel._power_iteration_t` (``solve``: :func:`_matvec`) and of
+    :func:`.pixel._inverse_iteration_t` (:func:`.batch_numpy._chol_solve_b`) in the pixels where ``act``: ``v``
+    normalised, then ``w = solve(M, v)`` normalised until ``1 - |<v, w>| < tol``; a zero ``w`` stops a pixel with
+    ``v`` as it is. In place in ``vr + i vi``; returns where it converged. The steps are the generated batch's
+    (:mod:`.batch_numpy`); the pixels still running are taken apart once half of them stopped (a pixel's bits do
+    not depend on the others')."""
+    n, size = vr.shape
+    bn._normalise_b(vr, vi, act, np.empty(size), n)
+    conv = np.zeros(size, bool)
+    idx = np.flatnonzero(act)
+    m_r, m_i, v_r, v_i = mr[..., idx], mi[..., idx], vr[:, idx], vi[:, idx]
+    run = np.ones(idx.size, bool)
     for _ in range(max_iter):
-        if not lv.live.any():
+        if not run.any():
             break
-        ar, ai, cr, ci = lv.arrays
-        wr, wi = apply(ar, ai, cr, ci)
-        wr, wi, s = _normalise(wr, wi)
-        zero = lv.live & (s == 0.0)
-        step = lv.live & ~zero
-        conv = step & _converged(cr, ci, wr, wi, tol)
-        cr = np.where(step, wr, cr)
-        ci = np.where(step, wi, ci)
-        vr[:, lv.idx[step]] = cr[:, step]
-        vi[:, lv.idx[step]] = ci[:, step]
-        conv_out[lv.idx[conv]] = True
-        lv.live &= ~(zero | conv)
-        lv.arrays[2:] = [cr, ci]
-        lv.compact()
-    return vr, vi, conv_out
-
-
-def _power_iteration(atr, ati, vr, vi, max_iter, tol):
-    """:func:`.pixel._power_iteration_t` per pixel (``A`` transposed in ``atr + i ati``): the final vectors."""
-    return _iterate(atr, ati, vr, vi, max_iter, tol, _matvec_add)[:2]
-
-
-def _over_real(a, b, d):
-    """``(a + ib) / (d + 0i)`` as numba divides a complex by a real (Smith's formula with a zero imaginary part):
-    the real and imaginary parts."""
-    ratio = 0.0 / d
-    den = d + 0.0 * ratio
-    return (a + b * ratio) / den, (b - a * ratio) / den
-
-
-def _chol_solve(tr, ti, br, bi):
-    """:func:`.pixel._chol_solve_t` per pixel: ``L L^H x = b``, the factor ``L`` transposed in ``tr + i ti``."""
-    n = br.shape[0]
-    yr, yi = br.copy(), bi.copy()
-    xr, xi = np.empty_like(br), np.empty_like(bi)
-    for k in range(n):  # forward: L z = b
-        d = tr[k, k]
-        cr, ci = _over_real(yr[k], yi[k], d)
-        xr[k], xi[k] = cr, ci
-        lre, lim = tr[k, k + 1:], ti[k, k + 1:]
-        yr[k + 1:] = yr[k + 1:] - (lre * cr - lim * ci)
-        yi[k + 1:] = yi[k + 1:] - (lre * ci + lim * cr)
-    yr, yi = xr.copy(), xi.copy()
-    for i in range(n - 1, -1, -1):  # backward: L^H x = z; row i of L is column i of the transposed storage
-        d = tr[i, i]
-        cr, ci = _over_real(yr[i], yi[i], d)
-        xr[i], xi[i] = cr, ci
-        lre, lim = tr[:i, i], -ti[:i, i]
-        yr[:i] = yr[:i] - (lre * cr - lim * ci)
-        yi[:i] = yi[:i] - (lre * ci + lim * cr)
-    return xr, xi
-
-
-def _inverse_iteration(tr, ti, vr, vi, max_iter, tol):
-    """:func:`.pixel._inverse_iteration_t` per pixel (factor ``tr + i ti``): the vectors and whether each converged."""
-    return _iterate(tr, ti, vr, vi, max_iter, tol, _chol_solve)
-
-
-# ------------------------------------------------------------------------------------------------ factors, EMI
-
-
-def _cholesky(tr, ti):
-    """:func:`.pixel._cholesky_t` per pixel, in place (transposed storage); True where positive definite."""
-    n = tr.shape[0]
-    ok = np.ones(tr.shape[2:], bool)
-    for j in range(n):
-        for k in range(j):  # times conj(L[j, k])
-            yr, yi = tr[k, j].copy(), -ti[k, j]
-            xr, xi = tr[k, j:], ti[k, j:]
-            nr = tr[j, j:] - (xr * yr - xi * yi)
-            ni = ti[j, j:] - (xr * yi + xi * yr)
-            tr[j, j:], ti[j, j:] = nr, ni
-        s = tr[j, j].copy()
-        bad = s <= 0.0
-        ok &= ~bad
-        d = np.sqrt(np.where(bad, 1.0, s))  # a failed pixel's later values are never read
-        tr[j, j:], ti[j, j:] = _over_real(tr[j, j:].copy(), ti[j, j:].copy(), d)
-        tr[j, j] = d
-        ti[j, j] = 0.0
-    return ok
-
-
-def _real_spd_inverse(p):
-    """:func:`.pixel._real_spd_inverse_t` per pixel: the inverse of the real SPD matrix held transposed in ``p``
-    (its lower triangle; overwritten by the factor) and where it is positive definite."""
-    n = p.shape[0]
-    ok = np.ones(p.shape[2:], bool)
-    for j in range(n):
-        for k in range(j):
-            p[j, j:] = p[j, j:] - p[k, j:] * p[k, j].copy()
-        s = p[j, j].copy()
-        bad = s <= 0.0
-        ok &= ~bad
-        d = np.sqrt(np.where(bad, 1.0, s))
-        p[j, j:] = p[j, j:] / d
-        p[j, j] = d
-    # U = L^-T, row j solving L x = e_j, for every j at once: rows j > k get x = +0 / L_kk = +0 at step k, which
-    # leaves their +0 and 1 entries as the per-row substitution (starting at k = j) has them
-    t = np.zeros((n, n) + p.shape[2:])
-    for j in range(n):
-        t[j, j] = 1.0
-    u = np.zeros_like(t)
-    for k in range(n):
-        x = t[:, k] / np.where(ok, p[k, k], 1.0)  # failed pixels: anything, never read
-        u[:, k] = x
-        t[:, k + 1:] = t[:, k + 1:] - p[k, k + 1:][None] * x[:, None]
-    # (A^-1)_ij = sum_k U_ik U_jk, k ascending from +0 (the terms of k < max(i, j) are +-0)
-    acc = np.zeros_like(t)
-    for k in range(n):
-        acc = acc + u[:, k][:, None] * u[:, k][None, :]
-    inv = acc.copy()
-    for i in range(n):
-        inv[i + 1:, i] = acc[i, i + 1:]
-    return inv, ok
-
-
-def _emi_factor(mr, mi, shift):
-    """:func:`.pixel._emi_factor_t` per pixel: the factor of ``M - shift I`` (``shift`` per pixel) and where it
-    exists."""
-    tr, ti = mr.copy(), mi.copy()
-    for k in range(mr.shape[0]):
-        tr[k, k] = tr[k, k] - shift
-    return tr, ti, _cholesky(tr, ti)
-
-
-def _rayleigh(mr, mi, vr, vi):
-    """:func:`.pixel._emi_rayleigh_t` per pixel."""
-    yr, yi = _matvec_add(mr, mi, vr, vi)
-    num = np.zeros(vr.shape[1:])
-    den = np.zeros(vr.shape[1:])
-    for i in range(vr.shape[0]):
-        num = num + (vr[i] * yr[i] - (-vi[i]) * yi[i])
-        den = den + (vr[i] * vr[i] + vi[i] * vi[i])
-    return num / den
-
-
-def _take(arrays, sel):
-    return [a[..., sel] for a in arrays]
-
-
-def _emi_vectors(mr, mi, vr, vi):
-    """:func:`.pixel._emi_vector_t` per pixel (``M`` transposed in ``mr + i mi``, ``v`` the start vectors): the
-    vectors and where EMI is defined (the shifted or unshifted ``M`` positive definite)."""
-    size = vr.shape[1]
-    shift = np.full(size, 0.99)
-    tr, ti, ok = _emi_factor(mr, mi, shift)
-    if not ok.all():  # unshifted where 0.99 is refused
-        redo = np.flatnonzero(~ok)
-        shift[redo] = 0.0
-        r_tr, r_ti, r_ok = _emi_factor(*_take((mr, mi), redo), shift[redo])
-        tr[..., redo], ti[..., redo], ok[redo] = r_tr, r_ti, r_ok
-    out_r, out_i = vr.copy(), vi.copy()
-    sel = np.flatnonzero(ok)
-    if not sel.size:
-        return out_r, out_i, ok
-    s_mr, s_mi, s_tr, s_ti = _take((mr, mi, tr, ti), sel)
-    s_shift = shift[sel]
-    wr, wi, conv = _inverse_iteration(s_tr, s_ti, vr[:, sel], vi[:, sel], 3, 1e-10)
-    out_r[:, sel], out_i[:, sel] = wr, wi
-    rest = np.flatnonzero(~conv)  # indices into sel
-    if not rest.size:
-        return out_r, out_i, ok
-    r_mr, r_mi, r_tr, r_ti = _take((s_mr, s_mi, s_tr, s_ti), rest)
-    r_vr, r_vi = wr[:, rest], wi[:, rest]
-    r_shift = s_shift[rest]
-    rho = _rayleigh(r_mr, r_mi, r_vr, r_vi)
-    gap = 1e-4 * np.abs(rho) + 1e-6
-    searching = np.ones(rest.size, bool)
-    for _ in range(5):  # a shift just below the Rayleigh quotient, up to five tries
-        sigma = rho - gap
-        searching &= ~(sigma <= r_shift)
-        trying = np.flatnonzero(searching)
-        if not trying.size:
-            break
-        t_tr, t_ti, t_ok = _emi_factor(*_take((r_mr, r_mi), trying), sigma[trying])
-        won = trying[t_ok]
-        r_tr[..., won], r_ti[..., won] = t_tr[..., t_ok], t_ti[..., t_ok]
-        searching[won] = False
-        gap = np.where(searching, gap * 10.0, gap)
-    # each pixel now has its factor: the new shift's, or the first one's (made again from M: the same bits)
-    fr, fi, _ = _inverse_iteration(r_tr, r_ti, r_vr, r_vi, 100, 1e-10)
-    out_r[:, sel[rest]], out_i[:, sel[rest]] = fr, fi
-    return out_r, out_i, ok
-
-
-# ---------------------------------------------------------------------------------------------------- linking
-
-
-def _start_vector(gr, gi):
-    """:func:`.pixel._start_vector`: ``G[:, 0]``, 1 where an element is 0."""
-    a, b = gr[:, 0], gi[:, 0]
-    nz = np.sqrt(a * a + b * b) > 0
-    return np.where(nz, a, 1.0), np.where(nz, b, 0.0)
+        wr, wi, s, c = np.empty_like(v_r), np.empty_like(v_i), np.empty(idx.size), np.empty(idx.size, bool)
+        solve(m_r, m_i, v_r, v_i, wr, wi, n)
+        bn._normalise_b(wr, wi, run, s, n)
+        run &= s != 0.0  # a zero step: that pixel stops, not converged, v as it was
+        bn._step_converged_b(v_r, v_i, wr, wi, run, c, n, tol)
+        conv[idx[run & c]] = True
+        run &= ~c
+        if run.sum() * 2 <= run.size and run.size > 16:
+            vr[:, idx], vi[:, idx] = v_r, v_i
+            idx, m_r, m_i, v_r, v_i = idx[run], m_r[..., run], m_i[..., run], v_r[:, run], v_i[:, run]
+            run = np.ones(idx.size, bool)
+    vr[:, idx], vi[:, idx] = v_r, v_i
+    return conv
 
 
 def _cevd(gtr, gti, vr, vi):
-    """:func:`.pixel._cevd_vector_t`: principal eigenvector of ``|G| o G`` from ``v``."""
+    """:func:`.pixel._cevd_vector_t`: principal eigenvector of ``|G| o G`` from ``v``, in place."""
     c = np.sqrt(gtr * gtr + gti * gti)
     atr = gtr * c - gti * 0.0
     ati = gtr * 0.0 + gti * c
-    return _power_iteration(atr, ati, vr, vi, 100, 1e-10)
+    _iterate(atr, ati, vr, vi, np.ones(vr.shape[1], bool), 100, 1e-10, _matvec)
 
 
-def _emi(gr, gi, gtr, gti, beta):
-    """:func:`.pixel._link_pixel_t`'s EMI per pixel, the coherence-weighted EVD where EMI is undefined."""
-    vr, vi = _start_vector(gr, gi)
-    p = (1.0 - beta) * np.sqrt(gtr * gtr + gti * gti)
-    for k in range(gr.shape[0]):
-        p[k, k] = 1.0
-    inv, ok = _real_spd_inverse(p)
-    sel = np.flatnonzero(ok)
+def _emi_vectors(gtr, gti, inv, vr, vi):
+    """:func:`.pixel._emi_vector_t` (the steps of :func:`.batch.emi_batch`) for pixels whose regularised ``|G|``
+    has the inverse ``inv``, from the start vectors ``v`` (in place): where EMI is defined (the shifted or unshifted
+    ``M = |G|^-1 o G`` positive definite). Each factor is made only for the pixels that need it (a pixel's bits do
+    not depend on the others')."""
+    n, size = gtr.shape[0], gtr.shape[2]
+    mr, mi, tr, ti = (np.zeros((n, n, size)) for _ in range(4))
+    bn._emi_matrix_b(gtr, gti, inv, mr, mi, n)
+    shift, ok = np.full(size, 0.99), np.empty(size, bool)
+    bn._emi_factor_b(mr, mi, shift, tr, ti, ok, n)
+    redo = np.flatnonzero(~ok)
+    if redo.size:  # shift 0 where 0.99 is above the smallest eigenvalue
+        shift[redo] = 0.0
+        r_tr, r_ti, r_ok = np.zeros((n, n, redo.size)), np.zeros((n, n, redo.size)), np.empty(redo.size, bool)
+        bn._emi_factor_b(mr[..., redo], mi[..., redo], shift[redo], r_tr, r_ti, r_ok, n)
+        tr[..., redo], ti[..., redo], ok[redo] = r_tr, r_ti, r_ok
+    conv = _iterate(tr, ti, vr, vi, ok, 3, 1e-10, bn._chol_solve_b)
+    act = np.flatnonzero(ok & ~conv)
+    if not act.size:
+        return ok
+    # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient, up to five tries
+    a_mr, a_mi, a_tr, a_ti = mr[..., act], mi[..., act], tr[..., act], ti[..., act]
+    a_vr, a_vi, a_shift = vr[:, act], vi[:, act], shift[act]
+    rho = np.empty(act.size)
+    bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, n)
+    gap = 1e-4 * np.abs(rho) + 1e-6
+    run, sigma = np.ones(act.size, bool), a_shift.copy()
+    for _ in range(5):
+        sigma = np.where(run, rho - gap, sigma)
+        run &= ~(sigma <= a_shift)
+        tries = np.flatnonzero(run)
+        if not tries.size:
+            break
+        t_tr, t_ti, c = np.zeros((n, n, tries.size)), np.zeros((n, n, tries.size)), np.empty(tries.size, bool)
+        bn._emi_factor_b(a_mr[..., tries], a_mi[..., tries], sigma[tries], t_tr, t_ti, c, n)
+        won = tries[c]  # their factor: the accepted shift's (the batch makes it again: the same bits)
+        a_tr[..., won], a_ti[..., won] = t_tr[..., c], t_ti[..., c]
+        gap[tries[~c]] *= 10.0
+        run[won] = False
+    _iterate(a_tr, a_ti, a_vr, a_vi, np.ones(act.size, bool), 100, 1e-10, bn._chol_solve_b)
+    vr[:, act], vi[:, act] = a_vr, a_vi
+    return ok
+
+
+def _emi(gtr, gti, beta):
+    """The EMI vectors of :func:`.batch.emi_batch` (the per-pixel :func:`.pixel._link_pixel_t`'s bits) for every
+    pixel of ``G`` (transposed in ``gtr + i gti``, ``(n, n, P)``), the coherence-weighted EVD where EMI is
+    undefined: the generated batch steps (:mod:`.batch_numpy`), the batch's control per pixel."""
+    n, size = gtr.shape[0], gtr.shape[2]
+    p, u, inv = (np.zeros((n, n, size)) for _ in range(3))
+    emi = np.empty(size, bool)
+    bn._real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, np.zeros((n, size)), emi, n)
+    vr, vi = np.zeros((n, size)), np.zeros((n, size))
+    bn._start_vector_b(gtr, gti, vr, vi, n)
+    sel = np.flatnonzero(emi)
     if sel.size:
-        s_inv, s_gtr, s_gti = _take((inv, gtr, gti), sel)
-        mr = s_inv * s_gtr - 0.0 * s_gti
-        mi = s_inv * s_gti + 0.0 * s_gtr
-        er, ei, e_ok = _emi_vectors(mr, mi, vr[:, sel], vi[:, sel])
-        vr[:, sel], vi[:, sel] = er, ei
-        ok[sel] = e_ok
-    fall = np.flatnonzero(~ok)
+        s_vr, s_vi = vr[:, sel], vi[:, sel]
+        emi[sel] = _emi_vectors(gtr[..., sel], gti[..., sel], inv[..., sel], s_vr, s_vi)
+        vr[:, sel], vi[:, sel] = s_vr, s_vi
+    fall = np.flatnonzero(~emi)
     if fall.size:  # |G| or M not positive definite: EMI undefined
-        f_gr, f_gi, f_gtr, f_gti = _take((gr, gi, gtr, gti), fall)
-        cr, ci = _start_vector(f_gr, f_gi)
-        vr[:, fall], vi[:, fall] = _cevd(f_gtr, f_gti, cr, ci)
+        f_gtr, f_gti = gtr[..., fall], gti[..., fall]
+        cr, ci = np.zeros((n, fall.size)), np.zeros((n, fall.size))
+        bn._start_vector_b(f_gtr, f_gti, cr, ci, n)
+        _cevd(f_gtr, f_gti, cr, ci)
+        vr[:, fall], vi[:, fall] = cr, ci
     return vr, vi
-
-
-def _temporal_coherence(gr, gi, vr, vi):
-    """:func:`.pixel._temporal_coherence` per pixel, the terms added in its order (``i < k``)."""
-    n = vr.shape[0]
-    a = np.sqrt(vr * vr + vi * vi)
-    pos = a > 0
-    ratio = 0.0 / np.where(pos, a, 1.0)
-    den = a + 0.0 * ratio
-    pr = np.where(pos, (vr + vi * ratio) / den, 1.0)
-    pim = np.where(pos, (vi - vr * ratio) / den, 0.0)
-    acc = np.zeros(vr.shape[1:])
-    for i in range(n - 1):
-        cr, ci = pr[i], -pim[i]
-        ga, gc = gr[i, i + 1:], gi[i, i + 1:]
-        ag = np.sqrt(ga * ga + gc * gc)
-        d = np.where(ag != 0, ag, 1.0)
-        qr, qi = _over_real(ga, gc, d)
-        sr = qr * cr - qi * ci
-        si = qr * ci + qi * cr
-        term = np.where(ag != 0, sr * pr[i + 1:] - si * pim[i + 1:], 0.0)
-        for t in term:
-            acc = acc + t
-    return np.abs(2.0 * acc) / (n * (n - 1))
 
 
 def link(gr, gi, method, beta):
     """Linked vectors ``(n, P)`` and temporal coherences of the sample coherence matrices ``G = gr + i gi``
     ``(n, n, P)``: EMI (0), EVD (1), coherence-weighted EVD (2), as :func:`.pixel._link_pixel_t`."""
     gtr, gti = np.ascontiguousarray(gr.transpose(1, 0, 2)), np.ascontiguousarray(gi.transpose(1, 0, 2))
+    n, size = gr.shape[0], gr.shape[2]
     if method == 0:
-        vr, vi = _emi(gr, gi, gtr, gti, beta)
+        vr, vi = _emi(gtr, gti, beta)
     else:
-        vr, vi = _start_vector(gr, gi)
+        vr, vi = np.zeros((n, size)), np.zeros((n, size))
+        bn._start_vector_b(gtr, gti, vr, vi, n)
         if method == 1:
-            vr, vi = _power_iteration(gtr, gti, vr, vi, 100, 1e-10)
+            _iterate(gtr, gti, vr, vi, np.ones(size, bool), 100, 1e-10, _matvec)
         else:
-            vr, vi = _cevd(gtr, gti, vr, vi)
-    return vr, vi, _temporal_coherence(gr, gi, vr, vi)
+            _cevd(gtr, gti, vr, vi)
+    tc = np.empty(size)
+    bn.temporal_coherence_b(gtr, gti, vr, vi, np.zeros((n, size)), np.zeros((n, size)), tc, n)
+    return vr, vi, tc
 
 
 # ------------------------------------------------------------------------------------------- windows, SHP, driver

@@ -3,15 +3,8 @@ stack over statistically homogeneous pixels."""
 
 from __future__ import annotations
 
-import functools
-import os
-
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
-from ....fileio.base import blocks, metadata, raster
 from ....fileio.display import styles
-from ....fileio.psds import slc
 from ...inputs import compilation, declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -19,6 +12,7 @@ from .._base import GeohazardAlgorithm, tool
 
 phase_linking = lazy_module("....algorithms.psds.phase_linking", __package__)
 kernel_families = lazy_module("....algorithms.kernel_families", __package__)
+io_pl = lazy_module("....fileio.psds.phaselinking", __package__)
 
 
 @tool("phaselinking", "DS phase linking",
@@ -127,60 +121,24 @@ class PhaseLinking(GeohazardAlgorithm):
         return nbytes if cost is None else compilation.WorkEstimate(nbytes, *cost)
 
     def process(self, parameters, context, feedback):
-        stack = stacks.slc_stack(self, parameters, context, feedback=feedback)
-        info = stack.info
-        n = len(stack)
-        window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
-                  self.parameterAsInt(parameters, self.WINDOW_COLS, context))
-        shp = self.SHP_CODES[self.parameterAsEnum(parameters, self.SHP_METHOD, context)]
-        method = self.METHOD_CODES[self.parameterAsEnum(parameters, self.METHOD, context)]
-        alpha = self.parameterAsDouble(parameters, self.ALPHA, context)
-        as_complex = self.parameterAsEnum(parameters, self.OUTPUT_FORMAT, context) == 1
-        ps_path = self.raster_path(parameters, self.PS_MASK, context) if parameters.get(self.PS_MASK) else None
-        ifg_dir = self.parameterAsString(parameters, self.OUTPUT_INTERFEROGRAMS, context) \
-            if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
-        network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
-        pairs = phase_linking.interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
-        outs = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE,
-                                                      self.OUTPUT_SHP_COUNT),
-                                   context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
-        run = knobs.run_settings(self, parameters, context)
-        plan = run.plan(info.height, info.width, halo=window[0] // 2, bytes_per_pixel=slc.slc_pixel_bytes(stack),
-                        max_rows=self.BLOCK_ROWS)
-        sources = {"slc": stack.source()}
-        if ps_path:
-            sources["ps_mask"] = blocks.raster_source(ps_path, name=self.PS_MASK)
-        func = functools.partial(phase_linking.phase_link_block, window=window, method=method, shp_method=shp,
-                                 alpha=alpha)
-        if ifg_dir:
-            os.makedirs(ifg_dir, exist_ok=True)
-        carried = metadata.carried_wavelength(stack.paths)
-        w_ph = raster.RasterWriter.like(outs[self.OUTPUT], info, count=n,
-                                        descriptions=[d.isoformat() for d in stack.dates],
-                                        dtype=np.complex64 if as_complex else np.float32,
-                                        metadata={"method": method, "shp_method": shp, "window": f"{window}",
-                                                  **carried})
-        w_tc = raster.optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
-        w_n = raster.optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
-        ifg_writers = [raster.RasterWriter.like(
-            os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
-            descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"], metadata=carried) for i, j in pairs]
-
-        def write(block, out):
-            ph = out["phase"]
-            w_ph.write(np.exp(1j * ph.astype(np.float64)).astype(np.complex64) if as_complex else ph, row=block.row0)
-            w_tc.write(out["temporal_coherence"], row=block.row0)
-            w_n.write(out["shp_count"], row=block.row0)
-            for (i, j), w in zip(pairs, ifg_writers):
-                w.write(np.angle(np.exp(1j * (ph[j] - ph[i]))).astype(np.float32), row=block.row0)
-
-        blocks.run_blocks(plan, func, write, sources=sources, run=run,
-                   progress=FeedbackProgress(feedback), writers=[w_ph, w_tc, w_n] + ifg_writers, background_write=True)
-        if self.OUTPUT_TEMPORAL_COHERENCE in outs:
-            styles.style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
-        result = dict(outs)
-        if ifg_dir:
-            result.update(declare.raster_set(self.OUTPUT_INTERFEROGRAMS, ifg_dir, [w.path for w in ifg_writers]))
-        else:  # a model step linked to the layers gets none, and says why (none written without the folder)
-            result[self.OUTPUT_INTERFEROGRAMS + declare.LAYERS] = []
-        return result
+        v = self.values(parameters, context, self.WINDOW_ROWS, self.WINDOW_COLS, self.ALPHA)
+        ifg_id = self.OUTPUT_INTERFEROGRAMS
+        job = io_pl.Job(
+            stack=stacks.slc_stack(self, parameters, context, feedback=feedback), window=(v.WINDOW_ROWS, v.WINDOW_COLS),
+            method=self.METHOD_CODES[self.parameterAsEnum(parameters, self.METHOD, context)],
+            shp_method=self.SHP_CODES[self.parameterAsEnum(parameters, self.SHP_METHOD, context)], alpha=v.ALPHA,
+            ps_mask=self.raster_path(parameters, self.PS_MASK, context) if parameters.get(self.PS_MASK) else "",
+            ps_mask_name=self.PS_MASK, as_complex=self.parameterAsEnum(parameters, self.OUTPUT_FORMAT, context) == 1,
+            interferograms=self.parameterAsString(parameters, ifg_id, context) if parameters.get(ifg_id) else "",
+            network="single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest",
+            outputs=layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE,
+                                                           self.OUTPUT_SHP_COUNT), context,
+                                        optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT)),
+            ids={"phase": self.OUTPUT, "coherence": self.OUTPUT_TEMPORAL_COHERENCE, "count": self.OUTPUT_SHP_COUNT,
+                 "interferograms": ifg_id, "interferogram_layers": ifg_id + declare.LAYERS},
+            max_rows=self.BLOCK_ROWS, settings=knobs.run_settings(self, parameters, context))
+        outcome = io_pl.run(job, progress=FeedbackProgress(feedback))
+        if self.OUTPUT_TEMPORAL_COHERENCE in job.outputs:
+            styles.style_raster_sequential(job.outputs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0,
+                                           vmax=1.0)
+        return self.finish(outcome, feedback)

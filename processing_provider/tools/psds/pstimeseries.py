@@ -3,15 +3,11 @@ unwrapping (the PSI route)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.formats import slc as baselines
-from ....algorithms.progress import SubProgress, check_canceled
 from ....fileio.display import styles
 from ....fileio.formats import baseline_geometry
-from ....fileio.psds import slc
 from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
@@ -20,7 +16,7 @@ from ...inputs.wavelength import resolve_wavelength
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-psi = lazy_module("....algorithms.psds.psi", __package__)
+io_ps = lazy_module("....fileio.psds.pstimeseries", __package__)
 
 
 @tool("pstimeseries", "PS/DS point time series",
@@ -115,37 +111,16 @@ class PsTimeSeries(GeohazardAlgorithm):
         layers.check_shapes(self, parameters, context,
                             (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE), shape)
 
-    def _reference(self, parameters, context, rows, cols):
-        rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
-        rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
-        if rr0 < 0 or rc0 < 0:
-            return None
-        hit = np.flatnonzero((rows == rr0) & (cols == rc0))
-        if hit.size == 0:
-            raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
-        return int(hit[0])
-
-    def process(self, parameters, context, feedback):
-        stack = stacks.slc_stack(self, parameters, context, need_complex=False, feedback=feedback)
-        info = stack.info
-        progress = FeedbackProgress(feedback)
-        v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE,
-                        self.ARC_COHERENCE, self.MAX_VELOCITY, self.MAX_HEIGHT_ERROR, self.MAX_ARC_LENGTH)
-        paths = [self.raster_path(parameters, pid, context) if parameters.get(pid) else None
-                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)]
-        rows, cols, kinds, quality, phase = slc.ps_ds_points(
-            stack, *paths, dispersion_threshold=v.DISPERSION_THRESHOLD,
-            coherence_threshold=v.MIN_TEMPORAL_COHERENCE, names=(self.DISPERSION, self.TEMPORAL_COHERENCE),
-            progress=SubProgress(progress, 0, 30))
-        feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
-        x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
+    def _baselines_and_geometry(self, parameters, context, feedback, stack):
+        """The perpendicular baselines per date (None when not given) and the scene's slant range and incidence the
+        height error needs with them, by the geometry rule: typed > the stack's metadata > what the BASELINES
+        product states > a refusal (NaN when no baselines need them)."""
         bperp, stated = None, []
         if parameters.get(self.BASELINES):
             given = self.parameterAsFile(parameters, self.BASELINES, context)
             bperp = baselines.baselines_for_dates(baselines.read_baselines(given), stack.dates)
             stated = baseline_geometry.baselines_geometry([given])
         slcs = stacks.slc_paths(self, parameters, context)
-        wavelength = resolve_wavelength(self, parameters, self.WAVELENGTH, context, feedback, rasters=slcs)
         # the DEM-error term (baselines given) scales with B_perp / (R sin(incidence)): no assumed geometry
         slant, inc = (acquisition.scene_value(
             self, parameters, pid, context, feedback, key, needed=bperp is not None, rasters=slcs,
@@ -154,20 +129,27 @@ class PsTimeSeries(GeohazardAlgorithm):
             for pid, key, hint in ((self.SLANT_RANGE_M, gm.SLANT_RANGE_KEY, acquisition.slant_range_hint(
                                         self.SLANT_RANGE_M)),
                                    (self.INCIDENCE, gm.INCIDENCE_KEY, acquisition.incidence_hint(self.INCIDENCE))))
-        res = psi.ps_time_series(
-            phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
-            slant_range_m=slant, incidence_deg=inc, reference=self._reference(parameters, context, rows, cols),
+        return bperp, slant, inc
+
+    def process(self, parameters, context, feedback):
+        stack = stacks.slc_stack(self, parameters, context, need_complex=False, feedback=feedback)
+        v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE,
+                        self.ARC_COHERENCE, self.MAX_VELOCITY, self.MAX_HEIGHT_ERROR, self.MAX_ARC_LENGTH,
+                        self.REFERENCE_ROW, self.REFERENCE_COL)
+        paths = [self.raster_path(parameters, pid, context) if parameters.get(pid) else ""
+                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE)]
+        slcs = stacks.slc_paths(self, parameters, context)
+        wavelength = resolve_wavelength(self, parameters, self.WAVELENGTH, context, feedback, rasters=slcs)
+        bperp, slant, inc = self._baselines_and_geometry(parameters, context, feedback, stack)
+        job = io_ps.Job(
+            stack=stack, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context), output_id=self.OUTPUT,
+            wavelength_m=wavelength.wavelength_m, dispersion=paths[0], coherence=paths[1],
+            names=(self.DISPERSION, self.TEMPORAL_COHERENCE), dispersion_threshold=v.DISPERSION_THRESHOLD,
+            coherence_threshold=v.MIN_TEMPORAL_COHERENCE, bperp_m=bperp, slant_range_m=slant, incidence_deg=inc,
+            reference=(v.REFERENCE_ROW, v.REFERENCE_COL) if min(v.REFERENCE_ROW, v.REFERENCE_COL) >= 0 else None,
             arc_coherence_min=v.ARC_COHERENCE, max_velocity_mm_yr=v.MAX_VELOCITY,
             max_height_error_m=v.MAX_HEIGHT_ERROR, max_arc_length=v.MAX_ARC_LENGTH if v.MAX_ARC_LENGTH > 0 else None,
-            quality=quality, progress=SubProgress(progress, 30, 90))
-        check_canceled(progress)
-        feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
-                          f"{res.index.size} points kept; reference at row {rows[res.reference]}, "
-                          f"column {cols[res.reference]}")
-        lat_lon = [self.raster_path(parameters, pid, context) if parameters.get(self.LATITUDE) else None
-                   for pid in (self.LATITUDE, self.LONGITUDE)]
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        slc.write_ps_points(out, info, res, rows, cols, kinds, stack.dates, *lat_lon, has_bperp=bperp is not None,
-                            progress=SubProgress(progress, 90, 100))
-        styles.style_points_velocity(out, context=context)
-        return {self.OUTPUT: out}
+            latitude=paths[2] if paths[3] else "", longitude=paths[3] if paths[2] else "")
+        outcome = io_ps.run(job, progress=FeedbackProgress(feedback))
+        styles.style_points_velocity(job.output, context=context)
+        return self.finish(outcome, feedback)
