@@ -40,12 +40,6 @@ NOT_YET = {
     "corrections/troposphericcorrection": "one fileio call per source of delays, by keyword, without a Job",
     "corrections/unwrapclosurecorrection": "its run is in tools/corrections/_common.py (shared by the stack "
                                            "corrections), not in a fileio run(job)",
-    "faults/coulombonfaults": _CALLS + "; writes GeoPackages from the tool",
-    "faults/coulombstress": _TOOL_LOOP,
-    "faults/importcoulombinput": _CALLS + "; writes GeoPackages from the tool",
-    "faults/okadaforward": _TOOL_LOOP,
-    "faults/slipinversion": "its run is in tools/faults/_common.py, not in a fileio run(job)",
-    "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
     "geometry/ascdescdecomposition": _TOOL_LOOP,
     "hazard/miningsubsidence": _CALLS,
     "psds/phaselinking": _TOOL_LOOP,
