@@ -15,6 +15,7 @@ from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, okada_cost, okada_estimate, rake_range
 
 faults = lazy_module("....algorithms.faults.faults", __package__)
+inversion = lazy_module("....algorithms.faults.inversion", __package__)
 io_slip = lazy_module("....fileio.faults.slipinversion", __package__)
 
 
@@ -127,10 +128,11 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
             samples = sum(d[5].east_m.size for d in layers.los_datasets(self, parameters, context,
                                                                           self.QUADTREE_STD))
             flts = self._faults(parameters, context, self._crs(parameters, context))
-            patches, _ = faults.discretize(flts, patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH,
-                                                                                      context),
-                                           patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
             dips = self._dips(parameters, context)
+            size = dict(patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+                        patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
+            inversion.check_problem_size(flts, **size, n_samples=samples, dips_deg=dips)  # the run refuses it
+            patches, _ = faults.discretize(flts, **size)
         except (ValueError, OSError, RuntimeError, QgsProcessingException):
             return None
         table = patches.table()
