@@ -413,6 +413,21 @@ def test_okadas_grid_and_receiver_tools_estimate_their_first_run_per_configurati
                                      depths_m=(5e3, 10e3)), row)
     assert isinstance(work, WorkEstimate) and (work.numpy_s, work.numba_s) == pytest.approx(expected)
     assert okada.work_bytes({**common, "COULOMB_INP": inp + ".missing", "PIXEL_SIZE": 2000.0}, ctx) is None
+    # the log says which path and why, with both estimates
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    plan = compilation.plan_compilation(okada.KERNELS, WorkEstimate(1, 2.0, 0.5), entry="okadaforward")
+    assert plan.mode == "numpy"
+    fb = recording_feedback()
+    compilation.announce_numpy_path(plan, fb)
+    assert "by the cost measured for this run's configuration it costs less than the ~12 CPU-s of compiling plus " \
+           "the ~0.5 of a compiled run; ~2.0 CPU-s estimated" in fb.text, fb.text
+    plan = compilation.plan_compilation(okada.KERNELS, WorkEstimate(1, 90.0, 4.0), entry="okadaforward")
+    assert plan.mode in ("compile", "background")
+    fb = recording_feedback()
+    compilation.announce_compilation(okada.KERNELS, fb, plan)
+    assert "Compiling, because as numpy this run would cost ~90.0 CPU-s by the cost measured for its configuration, " \
+           "more than the ~12 of compiling plus the ~4.0 of a compiled run" in fb.text, fb.text
     monkeypatch.setattr(kernel_families, "family_ready", lambda family: True)  # compiled: nothing to choose
     assert okada.work_bytes({**common, "PIXEL_SIZE": 2000.0}, ctx) is None
 
