@@ -54,12 +54,21 @@ class OkadaWork:
                          self.stations + other.stations, self.point_pairs + other.point_pairs)
 
 
+def _plane_groups(sources):
+    """:func:`.okada_planes.plane_groups` with the kernels it calls run as Python: sizing a first run's work must
+    compile nothing (a kernel compiled here would make the family look compiled, and the run would compile the rest
+    unannounced instead of choosing)."""
+    from .. import _numba
+    from . import okada_dc3d, okada_planes
+
+    with _numba.python_kernels([okada_planes, okada_dc3d]):
+        return okada_planes.plane_groups(np.atleast_2d(np.asarray(sources, float)))
+
+
 def distinct_corners(sources) -> tuple:
     """``(corners, planes, point sources)`` the map-frame kernels evaluate for the source table ``sources``
     (:func:`.okada_planes.plane_groups`: distinct corners with non-zero net slip, plane groups, the rest)."""
-    from .okada_planes import plane_groups
-
-    groups, _, corners, _, _, rest = plane_groups(np.atleast_2d(np.asarray(sources, float)))
+    groups, _, corners, _, _, rest = _plane_groups(sources)
     return int(corners.shape[0]), int(groups.shape[0]), int(rest.shape[0])
 
 
@@ -98,11 +107,11 @@ def fallback_work(east_m, north_m, up_m: float, sources, gradients: bool) -> tup
     (:func:`.okada_planes._near_plane`): 4 corners of each patch of the plane at each such station, and on the numpy
     path one call per corner and patch in every chunk of :data:`CHUNK` stations holding one."""
     from .. import _numba
-    from .okada_planes import _near_plane, plane_groups
+    from .okada_planes import _near_plane
 
     e = np.ravel(np.asarray(east_m, float))
     n = np.ravel(np.asarray(north_m, float))
-    groups, _, _, mstart, _, _ = plane_groups(np.atleast_2d(np.asarray(sources, float)))
+    groups, _, _, mstart, _, _ = _plane_groups(sources)
     if e.size == 0 or groups.shape[0] == 0:
         return 0.0, 0.0
     step = max(1, int(math.ceil(e.size * groups.shape[0] / FALLBACK_TESTS)))

@@ -144,3 +144,31 @@ def test_either_path_gives_the_same_bytes_on_a_grid_crossing_the_plane():
             assert compiled[key].tobytes() == numpy[key].tobytes(), key
     xx, yy = np.meshgrid((np.arange(30) + 0.5) * 800.0, gt[3] - (np.arange(24) + 0.5) * 500.0)
     assert fallback_work(xx, yy, -10e3, t, True)[0] > 0  # the grid does cross the plane's fallback band
+
+
+def test_sizing_a_first_run_compiles_nothing(tmp_path):
+    """The estimate runs before the plan looks at the cache: a kernel compiled while sizing the work (plane_groups
+    calls _dip_constants) made the family look compiled, and the run compiled the rest unannounced. In a fresh
+    process with an empty cache, counting the work of a grid compiles no kernel of the family."""
+    pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.join(ROOT, ".build", "plugins")!r})
+        sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+        from test_faults_okada_cost import grid, strip
+        from insar_geohazards.algorithms import _numba, kernel_families
+        from insar_geohazards.algorithms.faults.okada_cost import okada_work
+        xx, yy = grid(200)
+        okada_work(xx.size, strip(40), "gradients", points=(xx, yy), depths_m=(10e3,))
+        modules = kernel_families.BY_NAME["okada"].modules()
+        print(_numba.first_compilation(kernel_families.BY_NAME["okada"].kernel_modules()),
+              sum(len(d.signatures) for d in _numba.family_kernels(modules)))
+        """)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "0"], out.stdout
