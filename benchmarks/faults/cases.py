@@ -33,5 +33,9 @@ CASES = [
                   "grids and fault tables per kind (the startup rows' grids among them); written to "
                   "algorithms/compile_costs.json",
          run='"$PY" "$HERE/work_costs.py" "$HERE/work_costs.json" --write'),
+    dict(name="compile_parts", table=None, peer="none: what a first run compiles",
+         measures="CPU-s per compiled function of a first okadaforward / coulombstress block from an empty numba "
+                  "cache (numba's compile events, nested), 40 patches and 1 patch",
+         run='"$PY" "$HERE/compile_parts.py" "$HERE/compile_parts.json"'),
     _grid("coulomb_small", 5, "the Coulomb map on 5 rows of nodes (a check)", quick=True),
 ]
