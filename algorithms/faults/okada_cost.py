@@ -97,9 +97,10 @@ def okada_work(n_stations: int, sources, kind: str, *, evaluations: int = 1, cor
     return work
 
 
-#: Stations x planes tested for :func:`fallback_work` at most; beyond, a regular subsample of the stations is tested
-#: and the counts scaled (the stations near a plane lie along lines across a grid)
-FALLBACK_TESTS = 20_000_000
+#: Stations x planes tested for :func:`fallback_work` at most (about 0.1 CPU-s); beyond, every k-th station is tested
+#: and the counts scaled by k (the stations near a plane lie along lines across a grid, which a regular subsample
+#: crosses as often)
+FALLBACK_TESTS = 250_000
 
 
 def fallback_work(east_m, north_m, up_m: float, sources, gradients: bool) -> tuple:
