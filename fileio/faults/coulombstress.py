@@ -12,22 +12,19 @@ import numpy as np
 
 from ...algorithms.faults import grid_blocks
 from ...algorithms.faults.faults import Faults
-from ..base import blocks, raster
+from ..base import blocks
 from ..base.runs import Outcome
+from .faults import OutputGrid
 
 
 @dataclass(frozen=True)
 class Job:
-    """A run as plain values: the source faults, the output grid (``geotransform``, ``rows`` x ``cols``,
-    ``crs_wkt``), the depths (m), the receiver (``strike_deg``, ``dip_deg``, ``rake_deg``; empty with ``regional``,
-    the regional stress tensor (Pa) of optimally oriented planes), the elastic constants, friction, the stress unit
-    (its name and Pa per unit) and the output's path."""
+    """A run as plain values: the source faults, the output grid, the depths (m), the receiver (``strike_deg``,
+    ``dip_deg``, ``rake_deg``; empty with ``regional``, the regional stress tensor (Pa) of optimally oriented planes),
+    the elastic constants, friction, the stress unit (its name and Pa per unit) and the output's path."""
 
     faults: Faults
-    geotransform: tuple
-    rows: int
-    cols: int
-    crs_wkt: str
+    grid: OutputGrid
     output: str
     depths_m: tuple
     receiver: dict
@@ -51,14 +48,13 @@ def run(job: Job, *, progress=None) -> Outcome:
     says so."""
     depths = list(job.depths_m)
     desc = band_names(depths, job.unit)
-    func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=job.geotransform, table=job.faults.table(),
+    grid = job.grid
+    func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=grid.geotransform, table=job.faults.table(),
                              depths_m=depths, regional=job.regional, shear_modulus_pa=job.shear_modulus_pa,
                              poisson=job.poisson, friction=job.friction, receiver=dict(job.receiver),
                              scale_pa=job.scale_pa)
-    plan = job.settings.plan(job.rows, job.cols, bytes_per_pixel=grid_blocks.coulomb_bytes_per_pixel(len(depths)),
-                             max_rows=max(1, grid_blocks.COULOMB_BLOCK_PIXELS // job.cols))
-    writer = raster.RasterWriter(job.output, width=job.cols, height=job.rows, geotransform=job.geotransform,
-                                 crs_wkt=job.crs_wkt, count=len(desc), descriptions=desc)
+    plan = job.settings.plan(grid.rows, grid.cols, bytes_per_pixel=grid_blocks.coulomb_bytes_per_pixel(len(depths)),
+                             max_rows=grid.max_rows(grid_blocks.COULOMB_BLOCK_PIXELS))
     blocks.run_blocks(plan, func, sources={}, run=job.settings, progress=progress, background_write=True,
-                      writers={"stress": writer})
+                      writers={"stress": grid.writer(job.output, desc)})
     return Outcome(outputs={"OUTPUT": job.output})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
@@ -11,9 +13,30 @@ from ...algorithms.faults import inversion
 from ...algorithms.faults.faults import Faults
 from ...algorithms.faults.inversion import quadtree_sample
 from ...algorithms.geometry import los as los_mod
-from ..base.raster import raster_info, read_band, require_projected, write_raster
+from ..base.raster import RasterWriter, raster_info, read_band, require_projected, write_raster
 from ..base.vector import geometries, write_vector
 from ..display import charts
+
+
+@dataclass(frozen=True)
+class OutputGrid:
+    """The output grid of a grid tool (okadaforward, coulombstress): north-up ``geotransform`` (map m), ``rows`` x
+    ``cols`` pixels, the CRS as WKT."""
+
+    geotransform: tuple
+    rows: int
+    cols: int
+    crs_wkt: str
+
+    def max_rows(self, pixels: int) -> int:
+        """Rows of a block of at most ``pixels`` pixels (one row at least)."""
+        return max(1, int(pixels) // self.cols)
+
+    def writer(self, path: str, descriptions) -> RasterWriter:
+        """A float GeoTIFF on this grid, one band per description."""
+        return RasterWriter(path, width=self.cols, height=self.rows, geotransform=self.geotransform,
+                            crs_wkt=self.crs_wkt, count=len(descriptions), descriptions=list(descriptions))
+
 
 FIELD_ALIASES = {
     "dip": ("dip_deg", "dip"),

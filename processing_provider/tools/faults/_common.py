@@ -308,6 +308,14 @@ def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
     return gt, nrows, ncols
 
 
+def output_grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
+    """:func:`_grid` as the grid tools' runs take it (:class:`~....fileio.faults.faults.OutputGrid`, in ``crs``)."""
+    from ....fileio.faults.faults import OutputGrid
+
+    gt, nrows, ncols = _grid(alg, parameters, context, crs, extent_id, pixel_id, px=px)
+    return OutputGrid(geotransform=gt, rows=nrows, cols=ncols, crs_wkt=crs.toWkt())
+
+
 class _FitOutputs:
     """The numbers both slip inversions give (moment, magnitude, fit), declared and returned alike."""
 

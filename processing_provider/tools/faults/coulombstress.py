@@ -19,7 +19,7 @@ from ._common import (
     UNITS,
     _CoulombParams,
     _FaultSourceMixin,
-    _grid,
+    output_grid,
 )
 
 io_coulomb = lazy_module("....fileio.faults.coulombstress", __package__)
@@ -87,9 +87,9 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT,
-                                 aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
-        job = io_coulomb.Job(faults=faults, geotransform=gt, rows=nrows, cols=ncols, crs_wkt=crs.toWkt(),
+        grid = output_grid(self, parameters, context, crs, self.EXTENT,
+                           aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
+        job = io_coulomb.Job(faults=faults, grid=grid,
                              output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
                              depths_m=tuple(self.depths_m(parameters, context)), receiver=rec,
                              regional=stress.regional_stress_tensor(cin.regional) if (optimal and cin is not None)

@@ -8,7 +8,7 @@ from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
+from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, output_grid
 
 io_okada = lazy_module("....fileio.faults.okadaforward", __package__)
 
@@ -45,8 +45,8 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         poisson = self.resolve_constants(parameters, context, cin, feedback, (self.POISSON,))[self.POISSON]
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
-        job = io_okada.Job(faults=faults, geotransform=gt, rows=nrows, cols=ncols, crs_wkt=crs.toWkt(),
+        grid = output_grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
+        job = io_okada.Job(faults=faults, grid=grid,
                            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context), poisson=poisson,
                            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
                            heading_deg=self.parameterAsDouble(parameters, self.HEADING, context),
