@@ -27,5 +27,15 @@ CASES = [
                   "interleaved: displacement 10,000 points x 200 patches; Coulomb gradients on 10 x 500 nodes of the "
                   "grid above; design matrix 2,000 points x 200 patches; okadaforward's 1200 x 1200 grid, 40 patches",
          run='GREENS_POINTS=2000 GRID_ROWS=10 "$PY" "$HERE/numpy_vs_compiled.py" "$OUT/numpy_vs_compiled.json"'),
+    dict(name="work_costs", table=None, peer="none: the model a first run chooses by",
+         measures="CPU-s per unit of work on the numpy and the compiled path (station x corner pairs, numpy calls, "
+                  "stations) of okadaforward's, coulombstress's and the inversions' block functions, fitted over six "
+                  "grids and fault tables per kind (the startup rows' grids among them); written to "
+                  "algorithms/compile_costs.json",
+         run='"$PY" "$HERE/work_costs.py" "$HERE/work_costs.json" --write'),
+    dict(name="compile_parts", table=None, peer="none: what a first run compiles",
+         measures="CPU-s per compiled function of a first okadaforward / coulombstress block from an empty numba "
+                  "cache (numba's compile events, nested), 40 patches and 1 patch",
+         run='"$PY" "$HERE/compile_parts.py" "$HERE/compile_parts.json"'),
     _grid("coulomb_small", 5, "the Coulomb map on 5 rows of nodes (a check)", quick=True),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
@@ -11,9 +13,30 @@ from ...algorithms.faults import inversion
 from ...algorithms.faults.faults import Faults
 from ...algorithms.faults.inversion import quadtree_sample
 from ...algorithms.geometry import los as los_mod
-from ..base.raster import raster_info, read_band, require_projected, write_raster
+from ..base.raster import RasterWriter, raster_info, read_band, require_projected, write_raster
 from ..base.vector import geometries, write_vector
-from ..display import charts, styles
+from ..display import charts
+
+
+@dataclass(frozen=True)
+class OutputGrid:
+    """The output grid of a grid tool (okadaforward, coulombstress): north-up ``geotransform`` (map m), ``rows`` x
+    ``cols`` pixels, the CRS as WKT."""
+
+    geotransform: tuple
+    rows: int
+    cols: int
+    crs_wkt: str
+
+    def max_rows(self, pixels: int) -> int:
+        """Rows of a block of at most ``pixels`` pixels (one row at least)."""
+        return max(1, int(pixels) // self.cols)
+
+    def writer(self, path: str, descriptions) -> RasterWriter:
+        """A float GeoTIFF on this grid, one band per description."""
+        return RasterWriter(path, width=self.cols, height=self.rows, geotransform=self.geotransform,
+                            crs_wkt=self.crs_wkt, count=len(descriptions), descriptions=list(descriptions))
+
 
 FIELD_ALIASES = {
     "dip": ("dip_deg", "dip"),
@@ -312,10 +335,11 @@ def sample_fields(samples, model_mm) -> dict:
 
 
 def write_slip_outputs(res, samples, patches, index, dataset, crs_wkt: str, paths: dict, *, model_options: dict,
-                       context=None, log=None) -> dict:
+                       log=None) -> dict:
     """The outputs of a distributed-slip inversion asked for in ``paths`` (``patches`` always; ``samples``,
     ``model``, ``residual``, ``lcurve``): patch polygons, samples with their model, the model and residual on
-    the first dataset's grid (``dataset``: its info, LOS, x, y, LOS vectors), the L-curve plot."""
+    the first dataset's grid (``dataset``: its info, LOS, x, y, LOS vectors), the L-curve plot. The tool styles the
+    model and residual rasters (the display floor)."""
     write_vector(paths["patches"], patch_fields(res.patches, index), crs_wkt=crs_wkt, wkb=patch_wkb(res.patches),
                  geometry_type=ogr.wkbPolygon)
     out = {"patches": paths["patches"]}
@@ -329,7 +353,6 @@ def write_slip_outputs(res, samples, patches, index, dataset, crs_wkt: str, path
         for key, arr in (("model", model), ("residual", los - model)):
             if paths.get(key):
                 out[key] = write_raster(paths[key], arr, info, descriptions=[f"output_{key}"])
-                styles.style_raster_diverging(out[key], context=context)
     if paths.get("lcurve"):
         if res.lcurve.size:
             drawn = charts.lcurve(res, paths["lcurve"], log=log)
@@ -338,3 +361,9 @@ def write_slip_outputs(res, samples, patches, index, dataset, crs_wkt: str, path
         elif log is not None:
             log.push_info("Fixed smoothing: no L-curve computed")
     return out
+
+
+def fit_values(res) -> dict:
+    """The numbers both slip inversions return, by output ID: moment (N m), magnitude, RMS (mm), variance
+    reduction (0-1)."""
+    return {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}

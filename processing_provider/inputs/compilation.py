@@ -196,6 +196,9 @@ def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) 
                       "only; later runs load them from the cache" + (f" ({folder})" if folder else "") + ". "
                       + (f"Compile cost row {plan.entry}" + ("" if plan.measured else " (not measured yet)") + ". "
                          if plan.entry else "")
+                      + (f"Compiling, because as numpy this run would cost ~{plan.numpy_s:.1f} CPU-s by the cost "
+                         f"measured for its configuration, more than the ~{plan.compile_s:.0f} of compiling plus the "
+                         f"~{plan.numba_s:.1f} of a compiled run. " if plan.numba_s is not None else "")
                       + warm_hint())
     return todo
 
@@ -220,7 +223,7 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
     as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
            "their numpy form is measured as fast as the compiled one" if as_fast else
-           f"by the cost measured for this window, dates and size it costs less than the ~{plan.compile_s:.0f} CPU-s "
+           f"by the cost measured for this run's configuration it costs less than the ~{plan.compile_s:.0f} CPU-s "
            f"of compiling plus the ~{plan.numba_s:.1f} of a compiled run" if plan.numba_s is not None else
            f"a small run: as numpy it ends long before the ~{plan.compile_s:.0f} CPU-s of compiling they need")
     feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "

@@ -205,9 +205,9 @@ def std_and_height_fields(alg, parameters, name, layer, context) -> tuple:
     return std, find_field(layer.fields(), HEIGHT_CANDIDATES)
 
 
-def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
-    """LOS_ASC / LOS_DESC rasters with their geometry (typed > the raster's metadata > refusal), read and
-    quadtree-sampled for the slip inversions."""
+def los_items(alg, parameters, context, feedback=None) -> list:
+    """LOS_ASC / LOS_DESC as ``[(parameter ID, path, incidence_deg, heading_deg), ...]``: their geometry typed > the
+    raster's metadata > refusal (what the slip inversions' runs read and quadtree-sample)."""
     items = []
     for lid, iid, hid in ((LOS_ASC, ASC_INCIDENCE, ASC_HEADING), (LOS_DESC, DESC_INCIDENCE, DESC_HEADING)):
         if not parameters.get(lid):
@@ -218,9 +218,15 @@ def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
                      for pid, key, hint in ((iid, gm.INCIDENCE_KEY, incidence_hint), (hid, gm.HEADING_KEY,
                                                                                       heading_hint)))
         items.append((lid, path, inc, head))
+    return items
+
+
+def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
+    """:func:`los_items` read and quadtree-sampled for the slip inversions."""
     from ...fileio.faults.faults import read_los_datasets
 
-    return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))
+    return read_los_datasets(los_items(alg, parameters, context, feedback),
+                             alg.parameterAsDouble(parameters, std_id, context))
 
 
 def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_field):

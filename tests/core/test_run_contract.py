@@ -28,12 +28,6 @@ ALLOWED_FILEIO_MODULES = ("fileio.display",)
 _TOOL_LOOP = "its block loop (run_blocks, writers, bytes per pixel) is in the tool"
 _CALLS = "calls several fileio functions with positional arguments; no Job and run(job) yet"
 NOT_YET = {
-    "faults/coulombonfaults": _CALLS + "; writes GeoPackages from the tool",
-    "faults/coulombstress": _TOOL_LOOP,
-    "faults/importcoulombinput": _CALLS + "; writes GeoPackages from the tool",
-    "faults/okadaforward": _TOOL_LOOP,
-    "faults/slipinversion": "its run is in tools/faults/_common.py, not in a fileio run(job)",
-    "faults/uniformslipinversion": _CALLS + "; writes GeoPackages from the tool",
     "timeseries/multisensortimeseries": _TOOL_LOOP,
     "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
     "timeseries/stackingvelocity": _TOOL_LOOP,

@@ -401,12 +401,17 @@ def test_a_warmed_family_is_ready_though_its_inner_helpers_have_no_cache_entry(q
     assert plan_compilation(SBAS, 2**20, TABLE).mode == "ready"
 
 
-def test_okadas_grid_and_receiver_tools_count_their_points_planes_and_depths(qgis_app):
-    """okadaforward, coulombstress and coulombonfaults give their work as Okada evaluations (points x source planes x
-    depths, 8 bytes each), the unit of the okada family's measured numpy cost; an input not readable yet: None."""
+def test_okadas_grid_and_receiver_tools_estimate_their_first_run_per_configuration(qgis_app, cold_kernels,
+                                                                                    monkeypatch):
+    """On a first run okadaforward, coulombstress and coulombonfaults give their CPU-s on each path from Okada's
+    per-configuration model (stations x the distinct corners of the sources, depths; compile_costs.json's work row of
+    okada): the grid's pixel centres at each depth, counted as algorithms.faults.okada_cost counts them; an input not
+    readable yet: None; the kernels compiled: None (nothing to choose)."""
     from qgis.core import QgsApplication, QgsProcessingContext
 
-    from insar_geohazards.algorithms.kernel_families import OKADA_BYTES, OutputWork
+    from insar_geohazards.algorithms import kernel_families
+    from insar_geohazards.algorithms.faults.okada_cost import okada_cost, okada_work
+    from insar_geohazards.processing_provider.inputs.compilation import WorkEstimate
     from insar_geohazards.processing_provider.tools.faults._common import _grid
 
     reg, ctx = QgsApplication.processingRegistry(), QgsProcessingContext()
@@ -415,22 +420,42 @@ def test_okadas_grid_and_receiver_tools_count_their_points_planes_and_depths(qgi
               "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]"}  # 240 km square
     okada = reg.createAlgorithmById("geohazard:okadaforward")
     faults, crs, _ = okada.read_sources(common, ctx)
-    planes = len(faults)
-    assert planes >= 1
+    row = kernel_families.measured_costs()["work"]["okada"]
 
-    def points(px_m):  # the output grid the tool writes
-        _, rows, cols = _grid(okada, {**common, "PIXEL_SIZE": px_m}, ctx, crs, "EXTENT", "PIXEL_SIZE")
+    def centres(px_m):  # the output grid the tool writes
+        gt, rows, cols = _grid(okada, {**common, "PIXEL_SIZE": px_m}, ctx, crs, "EXTENT", "PIXEL_SIZE")
         assert abs(rows - 240e3 / px_m) <= 1 and abs(cols - 240e3 / px_m) <= 1
-        return rows * cols
+        return np.meshgrid(gt[0] + (np.arange(cols) + 0.5) * gt[1], gt[3] + (np.arange(rows) + 0.5) * gt[5])
 
     work = okada.work_bytes({**common, "PIXEL_SIZE": 2000.0}, ctx)
-    assert isinstance(work, OutputWork) and work == OKADA_BYTES * points(2000.0) * planes
+    xx, yy = centres(2000.0)
+    expected = okada_cost(okada_work(xx.size, faults.table(), "displacement", points=(xx, yy)), row)
+    assert isinstance(work, WorkEstimate) and (work.numpy_s, work.numba_s) == pytest.approx(expected)
+    assert 0 < work.numba_s < work.numpy_s
     coulomb = reg.createAlgorithmById("geohazard:coulombstress")
     work = coulomb.work_bytes({**common, "PIXEL_SIZE_KM": 4.0, "DEPTHS": "5,10"}, ctx)
-    assert isinstance(work, OutputWork) and work == OKADA_BYTES * points(4000.0) * planes * 2
+    xx, yy = centres(4000.0)
+    expected = okada_cost(okada_work(xx.size, faults.table(), "gradients", evaluations=2, points=(xx, yy),
+                                     depths_m=(5e3, 10e3)), row)
+    assert isinstance(work, WorkEstimate) and (work.numpy_s, work.numba_s) == pytest.approx(expected)
     assert okada.work_bytes({**common, "COULOMB_INP": inp + ".missing", "PIXEL_SIZE": 2000.0}, ctx) is None
-    # the plain input-size count of the other fault tools: none (they compile)
-    assert reg.createAlgorithmById("geohazard:slipinversion").work_bytes({}, ctx) is None
+    # the log says which path and why, with both estimates
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    plan = compilation.plan_compilation(okada.KERNELS, WorkEstimate(1, 2.0, 0.5), entry="okadaforward")
+    assert plan.mode == "numpy"
+    fb = recording_feedback()
+    compilation.announce_numpy_path(plan, fb)
+    assert "by the cost measured for this run's configuration it costs less than the ~12 CPU-s of compiling plus " \
+           "the ~0.5 of a compiled run; ~2.0 CPU-s estimated" in fb.text, fb.text
+    plan = compilation.plan_compilation(okada.KERNELS, WorkEstimate(1, 90.0, 4.0), entry="okadaforward")
+    assert plan.mode in ("compile", "background")
+    fb = recording_feedback()
+    compilation.announce_compilation(okada.KERNELS, fb, plan)
+    assert "Compiling, because as numpy this run would cost ~90.0 CPU-s by the cost measured for its configuration, " \
+           "more than the ~12 of compiling plus the ~4.0 of a compiled run" in fb.text, fb.text
+    monkeypatch.setattr(kernel_families, "family_ready", lambda family: True)  # compiled: nothing to choose
+    assert okada.work_bytes({**common, "PIXEL_SIZE": 2000.0}, ctx) is None
 
 
 @pytest.fixture

@@ -144,3 +144,33 @@ def test_dip_grid_search(run_alg, tmp_path):
     rows = read_features(res["OUTPUT_PATCHES"])
     assert {r["dip_deg"] for r in rows} == {50.0}
     assert abs(res["MW"] - mw_true) < 0.05
+
+
+def test_a_first_run_estimates_its_design_matrices_per_configuration(alg, cold_kernels, tmp_path):
+    """On a first run the tool's work is its design matrices in Okada's cost model: quadtree samples x patches (8 x 5
+    here), and every pixel of the first raster x patches more with the model output; the numpy path costs less than
+    compiling (compile_costs.json's tools row) plus the compiled run on this 80 x 80 px pair."""
+    from qgis.core import QgsProcessingContext
+
+    from insar_geohazards.algorithms import kernel_families
+    from insar_geohazards.algorithms.faults.okada_cost import OkadaWork, okada_cost
+    from insar_geohazards.fileio.faults.faults import read_los_datasets
+    from insar_geohazards.processing_provider.inputs.compilation import WorkEstimate
+
+    (asc, desc), trace, _ = _synthetic(tmp_path)
+    params = {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "LOS_DESC": desc, "DESC_INCIDENCE": 39.0,
+              "DESC_HEADING": 192.0, "FAULT": trace, "DIP": 50.0, "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0,
+              "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0, "QUADTREE_STD": 4.0,
+              "OUTPUT_PATCHES": str(tmp_path / "p.gpkg")}
+    samples = sum(d[5].east_m.size for d in read_los_datasets([("LOS_ASC", asc, 34.0, -12.0),
+                                                               ("LOS_DESC", desc, 39.0, 192.0)], 4.0))
+    row = kernel_families.measured_costs()["work"]["okada"]
+    a, context = alg(NAME), QgsProcessingContext()
+    work = a.work_bytes(params, context)
+    assert isinstance(work, WorkEstimate)
+    expected = okada_cost(OkadaWork("greens", pairs=samples * 40, calls=40, stations=samples), row)
+    assert (work.numpy_s, work.numba_s) == pytest.approx(expected)
+    assert work.numpy_s <= kernel_families.measured_costs()["tools"]["slipinversion"]["okada"] + work.numba_s
+    with_model = a.work_bytes({**params, "OUTPUT_MODEL": str(tmp_path / "m.tif")}, context)
+    grid = okada_cost(OkadaWork("greens", pairs=80 * 80 * 40, calls=40, stations=80 * 80), row)
+    assert with_model.numpy_s == pytest.approx(work.numpy_s + grid[0])

@@ -66,3 +66,30 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     with pytest.raises(QgsProcessingException, match="ASC_INCIDENCE: the inputs carry no incidence angle"):
         run_alg(NAME, {"LOS_ASC": los, "OUTPUT_FAULT": str(out)})
     assert not out.exists()
+
+
+def test_a_first_run_of_the_search_compiles(alg, cold_kernels, tmp_path):
+    """The search evaluates thousands of trial faults (uniform_search_cost), each a one-patch design matrix at every
+    quadtree sample: as numpy that costs more than compiling, so a first run compiles (the estimate's numpy and
+    compiled parts differ by the design matrices alone)."""
+    from qgis.core import QgsProcessingContext
+
+    from insar_geohazards.algorithms import kernel_families
+    from insar_geohazards.algorithms.faults.inversion import uniform_search_cost
+    from insar_geohazards.algorithms.faults.okada_cost import OkadaWork, okada_cost
+    from insar_geohazards.fileio.faults.faults import read_los_datasets
+    from insar_geohazards.processing_provider.inputs.compilation import WorkEstimate
+
+    (asc, desc), _ = _data(tmp_path)
+    params = {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "LOS_DESC": desc, "DESC_INCIDENCE": 39.0,
+              "DESC_HEADING": 192.0, "STRIKE_RANGE": "80,140", "QUADTREE_STD": 3.0, "N_MONTE_CARLO": 2,
+              "MAX_ITERATIONS": 30, "OUTPUT_FAULT": str(tmp_path / "f.gpkg")}
+    samples = sum(d[5].east_m.size for d in read_los_datasets([("LOS_ASC", asc, 34.0, -12.0),
+                                                               ("LOS_DESC", desc, 39.0, 192.0)], 3.0))
+    evals, seconds = uniform_search_cost(samples, maxiter=30, n_monte_carlo=2)
+    work = alg(NAME).work_bytes(params, QgsProcessingContext())
+    assert isinstance(work, WorkEstimate)
+    numpy_s, numba_s = okada_cost(OkadaWork("greens", pairs=evals * samples, calls=evals, stations=evals * samples),
+                                  kernel_families.measured_costs()["work"]["okada"])
+    assert (work.numpy_s, work.numba_s) == pytest.approx((seconds + numpy_s, seconds + numba_s))
+    assert work.numpy_s > kernel_families.measured_costs()["tools"]["uniformslipinversion"]["okada"] + work.numba_s

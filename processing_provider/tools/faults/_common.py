@@ -18,6 +18,8 @@ from ...lazy import lazy_module
 
 #: the kernel families' table, read when a run sizes its work
 kernel_families = lazy_module("....algorithms.kernel_families", __package__)
+okada_cost = lazy_module("....algorithms.faults.okada_cost", __package__)
+compilation = lazy_module("...inputs.compilation", __package__)
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
 OKADA_KERNELS = ("faults.okada", "faults.okada_planes")
@@ -50,6 +52,26 @@ COULOMB_UNITS_HELP = (
 )
 
 
+def map_wkt(crs) -> str:
+    """``crs`` as the WKT the vector outputs carry (:func:`~....fileio.base.vector.wkt_of`)."""
+    from ....fileio.base.vector import wkt_of
+
+    return wkt_of(crs)
+
+
+def okada_estimate(works, extra_s: float = 0.0):
+    """A first run's work (:class:`~..inputs.compilation.WorkEstimate`) from Okada's per-configuration cost model
+    (:mod:`~....algorithms.faults.okada_cost`, ``compile_costs.json``'s ``work`` row of ``okada``): its CPU seconds
+    as numpy and compiled, ``extra_s`` (work besides Okada's, the same on both paths) added to each. Without the
+    row: the evaluations as :class:`~....algorithms.kernel_families.OutputWork`."""
+    nbytes = int(kernel_families.OKADA_BYTES * sum(w.pairs for w in works))
+    row = kernel_families.measured_costs().get("work", {}).get("okada", {})
+    cost = okada_cost.okada_cost(works, row)
+    if cost is None:
+        return kernel_families.OutputWork(nbytes)
+    return compilation.WorkEstimate(nbytes, cost[0] + extra_s, cost[1] + extra_s)
+
+
 class _FaultSourceMixin:
     """Parameters and reading of source faults shared by forward and Coulomb tools."""
 
@@ -63,24 +85,43 @@ class _FaultSourceMixin:
     DEPTH_UNIT = "m"
     COMPILE_VARIANTS = ("",)  # the first run's compile of each tool measured (compile_costs.json)
 
-    def grid_work(self, parameters, context, pixel_id, px=None, evaluations=1):
-        """This run's work for the choice between compiling Okada's kernels and running them as Python (a small first
-        run): grid points x source planes x ``evaluations`` per point and plane (depths); None (compile) when the
-        sources or the grid cannot be read yet: the run reports that itself."""
-        def points(crs):
-            _, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, pixel_id, px=px)
-            return nrows * ncols
+    def grid_work(self, parameters, context, pixel_id, kind, px=None, depths_m=(0.0,)):
+        """This run's first-run estimate (:func:`okada_estimate`) for its output grid: its pixel centres at each of
+        ``depths_m`` against the distinct corners of its sources (and, near a plane, their patches), as ``kind``
+        (``displacement`` or ``gradients``)."""
+        def stations(crs):
+            gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, pixel_id, px=px)
+            return np.meshgrid(gt[0] + (np.arange(ncols) + 0.5) * gt[1], gt[3] + (np.arange(nrows) + 0.5) * gt[5])
 
-        return self.okada_work(parameters, context, points, evaluations)
+        return self.okada_work(parameters, context, stations, kind, depths_m)
 
-    def okada_work(self, parameters, context, points, evaluations=1):
-        """:meth:`grid_work` for ``points(crs)`` points where Okada's solution is evaluated."""
+    def okada_work(self, parameters, context, stations, kind, depths_m=(0.0,)):
+        """:meth:`grid_work` for the stations ``stations(crs)`` (their count, or their map coordinates ``(east,
+        north)``) where Okada's solution is evaluated at each of ``depths_m``; None (nothing to choose: the kernels
+        are compiled, or the sources or stations cannot be read yet: the run reports that)."""
+        if not compilation.pending_families(self.KERNELS):
+            return None
         try:
             faults, crs, _ = self.read_sources(parameters, context)
-            n = points(crs)
+            where = stations(crs)
         except (ValueError, OSError, RuntimeError, QgsProcessingException):
             return None
-        return kernel_families.OutputWork(kernel_families.OKADA_BYTES * n * len(faults) * evaluations)
+        points = None if isinstance(where, int) else where
+        n = where if points is None else int(np.size(points[0]))
+        return okada_estimate([okada_cost.okada_work(n, faults.table(), kind, evaluations=len(depths_m),
+                                                     points=points, depths_m=depths_m)])
+
+    def map_wkt(self, crs) -> str:
+        return map_wkt(crs)
+
+    def read_lines(self, parameters, pid, context, defaults, crs):
+        """The line layer ``pid`` as plain values in ``crs``: ``(traces, attributes, names)``
+        (:func:`~....fileio.faults.faults.read_fault_lines`, ``defaults`` where a feature has no such field)."""
+        from ....fileio.faults.faults import read_fault_lines
+
+        traces, attrs, names, _ = read_fault_lines(self.parameterAsSource(parameters, pid, context), name=pid,
+                                                   defaults=defaults, dest_crs=crs, context=context)
+        return traces, attrs, names
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""
@@ -267,6 +308,14 @@ def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
     return gt, nrows, ncols
 
 
+def output_grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
+    """:func:`_grid` as the grid tools' runs take it (:class:`~....fileio.faults.faults.OutputGrid`, in ``crs``)."""
+    from ....fileio.faults.faults import OutputGrid
+
+    gt, nrows, ncols = _grid(alg, parameters, context, crs, extent_id, pixel_id, px=px)
+    return OutputGrid(geotransform=gt, rows=nrows, cols=ncols, crs_wkt=crs.toWkt())
+
+
 class _FitOutputs:
     """The numbers both slip inversions give (moment, magnitude, fit), declared and returned alike."""
 
@@ -281,11 +330,6 @@ class _FitOutputs:
         for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
                            (self.VARIANCE_REDUCTION, "Variance reduction (0-1)")):
             self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
-
-    def fit_results(self, res) -> dict:
-        """The outputs of an inversion result (``m0_nm``, ``mw``, ``rms_mm``, ``variance_reduction``)."""
-        return {self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
-                self.VARIANCE_REDUCTION: res.variance_reduction}
 
 
 class _CoulombParams:

@@ -4,16 +4,16 @@ of a receiver fault inventory."""
 from __future__ import annotations
 
 import numpy as np
-from osgeo import ogr
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.faults.receivers import coulomb_on_receivers, depth_tag, split_receivers
-from ....fileio.base import vector
 from ....fileio.display import styles
 from ...inputs import aliases, declare
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
+
+io_receivers = lazy_module("....fileio.faults.coulombonfaults", __package__)
 
 
 @tool("coulombonfaults", "Coulomb stress change on mapped faults",
@@ -90,29 +90,24 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             return sum(max(1, f.geometry().constGet().nCoordinates() - 1) for f in source.getFeatures()
                        if f.hasGeometry())
 
-        return self.okada_work(parameters, context, segments, evaluations=len(depths))
+        return self.okada_work(parameters, context, segments, "gradients", depths_m=depths)
 
     def process(self, parameters, context, feedback):
-        from ....fileio.faults.faults import read_fault_lines, segment_wkb
+        from ....algorithms.faults.receivers import depth_tag
 
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.receiver_depths(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
-        receivers = self.parameterAsSource(parameters, self.RECEIVERS, context)
         # top/bottom: NaN when the layer has no such field (the line is then a surface trace of unknown extent)
         defaults = {"dip": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context), "top": np.nan,
                     "bottom": np.nan, "slip": 0.0, "opening": 0.0,
                     "rake": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
-        traces, a, names, _ = read_fault_lines(receivers, name=self.RECEIVERS, defaults=defaults, dest_crs=crs,
-                                               context=context)
-        progress = FeedbackProgress(feedback)
-        seg = split_receivers(traces, a, names, name=self.RECEIVERS, progress=progress)
-        fields = {**seg.fields(), **coulomb_on_receivers(
-            seg, depths, faults.table(), shear_modulus_pa=mu, poisson=nu, friction=friction, scale_pa=scale,
-            depths_name=self.DEPTHS, progress=progress)}
-        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out_path, fields, crs_wkt=vector.wkt_of(crs), wkb=segment_wkb(seg.p0, seg.p1),
-                            geometry_type=ogr.wkbLineString)
-        styles.style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
-        return {self.OUTPUT: out_path}
+        traces, attrs, names = self.read_lines(parameters, self.RECEIVERS, context, defaults, crs)
+        job = io_receivers.Job(faults=faults, traces=tuple(traces), attributes=attrs, names=tuple(names),
+                               depths_m=tuple(depths), shear_modulus_pa=mu, poisson=nu, friction=friction,
+                               scale_pa=scale, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                               crs_wkt=self.map_wkt(crs), ids={"receivers": self.RECEIVERS, "depths": self.DEPTHS})
+        outcome = io_receivers.run(job, progress=FeedbackProgress(feedback))
+        styles.style_lines_dcfs(job.output, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
+        return self.finish(outcome, feedback)

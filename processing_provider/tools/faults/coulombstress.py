@@ -3,11 +3,8 @@ at one or several depths from source fault slip."""
 
 from __future__ import annotations
 
-import functools
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.faults import stress
-from ....fileio.base import blocks, raster
 from ....fileio.display import styles
 from ...inputs import aliases, declare, ids, knobs
 from ...inputs.aliases import Alias
@@ -22,10 +19,10 @@ from ._common import (
     UNITS,
     _CoulombParams,
     _FaultSourceMixin,
-    _grid,
+    output_grid,
 )
 
-grid_blocks = lazy_module("....algorithms.faults.grid_blocks", __package__)
+io_coulomb = lazy_module("....fileio.faults.coulombstress", __package__)
 
 
 @tool("coulombstress", "Coulomb stress change maps",
@@ -78,33 +75,26 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         except ValueError:
             return None
         px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
-        return self.grid_work(parameters, context, self.PIXEL_SIZE_KM, px=px_m, evaluations=len(depths))
+        return self.grid_work(parameters, context, self.PIXEL_SIZE_KM, "gradients", px=px_m, depths_m=depths)
 
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
-        depths = self.depths_m(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
         optimal = self.parameterAsBool(parameters, self.OPTIMAL, context)
-        regional = stress.regional_stress_tensor(cin.regional) if (optimal and cin is not None) else None
         rec = {} if optimal else {
             "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT,
-                                 aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
-        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
-        func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
-                                 regional=regional, shear_modulus_pa=mu, poisson=nu, friction=friction, receiver=rec,
-                                 scale_pa=scale)
-        run = knobs.run_settings(self, parameters, context)
-        plan = run.plan(nrows, ncols, bytes_per_pixel=grid_blocks.coulomb_bytes_per_pixel(len(depths)),
-                        max_rows=max(1, grid_blocks.COULOMB_BLOCK_PIXELS // ncols))
-        blocks.run_blocks(plan, func, sources={}, run=run,
-                          progress=FeedbackProgress(feedback), background_write=True,
-                          writers={"stress": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
-                                                          crs_wkt=crs.toWkt(), count=len(desc), descriptions=desc)})
-        styles.style_raster_diverging(out_path, context=context, band=1, invert=True)
-        return {self.OUTPUT: out_path}
+        grid = output_grid(self, parameters, context, crs, self.EXTENT,
+                           aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
+        job = io_coulomb.Job(faults=faults, grid=grid,
+                             output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+                             depths_m=tuple(self.depths_m(parameters, context)), receiver=rec,
+                             regional=stress.regional_stress_tensor(cin.regional) if (optimal and cin is not None)
+                             else None, shear_modulus_pa=mu, poisson=nu, friction=friction, unit=unit,
+                             scale_pa=scale, settings=knobs.run_settings(self, parameters, context))
+        outcome = io_coulomb.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_diverging(job.output, context=context, band=1, invert=True)
+        return self.finish(outcome, feedback)

@@ -3,16 +3,12 @@ elastic constants reported."""
 
 from __future__ import annotations
 
-from osgeo import ogr
-
-from ....fileio.base import vector
 from ...inputs import declare
+from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-coulomb_inp = lazy_module("....algorithms.faults.coulomb_inp", __package__)
-faults = lazy_module("....algorithms.faults.faults", __package__)
-okada = lazy_module("....algorithms.faults.okada", __package__)
+io_import = lazy_module("....fileio.faults.importcoulombinput", __package__)
 
 
 @tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", tags="Coulomb,.inp,fault,import",
@@ -47,48 +43,13 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_RECEIVERS, "Receiver faults", "line", optional=True))
 
     def process(self, parameters, context, feedback):
-        from ....fileio.faults.faults import (
-            constant_fields,
-            fault_fields,
-            frame_on_earth,
-            require_projected_crs,
-            trace_ends,
-            trace_wkb,
-        )
-
         crs = self.parameterAsCrs(parameters, self.CRS, context)
-        require_projected_crs(crs, self.CRS)
-        cin = coulomb_inp.read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
-        e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
-        n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
-        where = frame_on_earth(crs, (e0, n0), *trace_ends(cin.faults, e0, n0))
-        if where:
-            feedback.pushWarning(self.tr(where))
-        feedback.pushInfo(self.tr(
-            "Poisson {nu}, Young {e} Pa (shear modulus {mu} Pa), friction {fr} (written on every feature: fields "
-            "shear_modulus_pa, poisson, friction), calculation depth {km} km (use it in DEPTHS), regional stress "
-            "(azimuth, plunge, Pa, compression +) {regional}").format(
-            nu=cin.poisson, e=f"{cin.young_pa:.4g}", mu=f"{cin.shear_modulus_pa:.4g}", fr=cin.friction,
-            km=f"{cin.calc_depth_m / 1000.0:g}", regional=cin.regional))
-        results = {}
-        for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
-            if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:
-                continue
-            points = mask & (cin.faults.kind == okada.KIND_POINT)
-            if points.any():
-                feedback.pushWarning(self.tr("{n} Kode 400 point source(s) are not written as lines; use the .inp file "
-                                             "directly in the fault tools (COULOMB_INP)").format(n=int(points.sum())))
-            mask = mask & ~points
-            f = cin.faults.subset(mask)
-            out = self.parameterAsOutputLayer(parameters, key, context)
-            fields = {**fault_fields(f, cin.kode[mask]),
-                      **constant_fields(len(f), shear_modulus_pa=cin.shear_modulus_pa, poisson=cin.poisson,
-                                        friction=cin.friction)}
-            vector.write_vector(out, fields, crs_wkt=vector.wkt_of(crs),
-                                wkb=trace_wkb(f, e0, n0), geometry_type=ogr.wkbLineString)
-            results[key] = out
-            if key == self.OUTPUT_SOURCES and len(f):
-                m0, mw = faults.moment(f, shear_modulus_pa=cin.shear_modulus_pa)
-                feedback.pushInfo(self.tr("{n} sources: M0 = {m0} N m, Mw = {mw}").format(
-                    n=len(f), m0=f"{m0:.4g}", mw=f"{mw:.2f}"))
-        return results
+        receivers = self.parameterAsOutputLayer(parameters, self.OUTPUT_RECEIVERS, context) \
+            if parameters.get(self.OUTPUT_RECEIVERS) else ""
+        job = io_import.Job(path=self.parameterAsFile(parameters, self.INPUT, context),
+                            crs=crs.authid() or crs.toWkt(), crs_id=self.CRS,
+                            origin_east=self.parameterAsDouble(parameters, self.ORIGIN_EAST, context),
+                            origin_north=self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context),
+                            sources=self.parameterAsOutputLayer(parameters, self.OUTPUT_SOURCES, context),
+                            receivers=receivers)
+        return self.finish(io_import.run(job, progress=FeedbackProgress(feedback)), feedback)

@@ -3,20 +3,14 @@ dislocations in an elastic half-space on a grid."""
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
-from ....algorithms.geometry import los as los_mod
-from ....fileio.base import blocks, raster
 from ....fileio.display import styles
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
+from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, output_grid
 
-grid_blocks = lazy_module("....algorithms.faults.grid_blocks", __package__)
+io_okada = lazy_module("....fileio.faults.okadaforward", __package__)
 
 
 @tool("okadaforward", "Okada forward model (fault slip to displacement)",
@@ -46,30 +40,17 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT, "Displacement (mm)"))
 
     def work_bytes(self, parameters, context):
-        return self.grid_work(parameters, context, self.PIXEL_SIZE)
+        return self.grid_work(parameters, context, self.PIXEL_SIZE, "displacement")  # at the surface
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.faults.faults import moment
-
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         poisson = self.resolve_constants(parameters, context, cin, feedback, (self.POISSON,))[self.POISSON]
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
-        inc = self.parameterAsDouble(parameters, self.INCIDENCE, context)
-        head = self.parameterAsDouble(parameters, self.HEADING, context)
-        los_vec = np.array(los_mod.los_unit_vector(inc, head), dtype=float).reshape(3)
-        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        func = functools.partial(grid_blocks.okada_grid_block, geotransform=gt, table=faults.table(), poisson=poisson,
-                                 los_vec=los_vec)
-        run = knobs.run_settings(self, parameters, context)
-        plan = run.plan(nrows, ncols, bytes_per_pixel=grid_blocks.OKADA_BYTES_PER_PIXEL,
-                        max_rows=max(1, grid_blocks.OKADA_BLOCK_PIXELS // ncols))
-        blocks.run_blocks(plan, func, sources={}, run=run,
-                          progress=FeedbackProgress(feedback), background_write=True,
-                   writers={"displacement": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
-                                                                crs_wkt=crs.toWkt(), count=4,
-                                                         descriptions=["east_mm", "north_mm", "up_mm", "los_mm"])})
-        styles.style_raster_diverging(out_path, context=context, band=4)
-        m0, mw = moment(faults)
-        feedback.pushInfo(self.tr("{n} source planes; M0 = {m0} N m, Mw = {mw} (mu = 3.2e10 Pa)").format(
-            n=len(faults), m0=f"{m0:.4g}", mw=f"{mw:.2f}"))
-        return {self.OUTPUT: out_path}
+        grid = output_grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
+        job = io_okada.Job(faults=faults, grid=grid,
+                           output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context), poisson=poisson,
+                           incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                           heading_deg=self.parameterAsDouble(parameters, self.HEADING, context),
+                           settings=knobs.run_settings(self, parameters, context))
+        outcome = io_okada.run(job, progress=FeedbackProgress(feedback))
+        styles.style_raster_diverging(job.output, context=context, band=4)
+        return self.finish(outcome, feedback)

@@ -4,20 +4,19 @@ displacement maps (Okada half-space, regularised least squares)."""
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsCoordinateReferenceSystem,
-)
+from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException
 
 from ....algorithms.errors import GeohazardError
-from ....fileio.base.vector import wkt_of
-from ...inputs import aliases, declare, ids, layers
+from ....fileio.display import styles
+from ...inputs import aliases, compilation, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, rake_range
+from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, okada_cost, okada_estimate, rake_range
 
 faults = lazy_module("....algorithms.faults.faults", __package__)
 inversion = lazy_module("....algorithms.faults.inversion", __package__)
+io_slip = lazy_module("....fileio.faults.slipinversion", __package__)
 
 
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)",
@@ -119,38 +118,60 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
         return faults.faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
                                          bottom_m=defaults["bottom"], names=names)
 
-    def process(self, parameters, context, feedback):
-        from ....fileio.faults.faults import write_slip_outputs
+    def work_bytes(self, parameters, context):
+        """On a first run: the design matrices' work (quadtree samples x patches, once more per dip searched; every
+        pixel of the first raster x patches for the model and residual outputs) by Okada's cost model; the rasters
+        are read and sampled for it (the run reads them again)."""
+        if not compilation.pending_families(self.KERNELS):
+            return None
+        try:
+            samples = sum(d[5].east_m.size for d in layers.los_datasets(self, parameters, context,
+                                                                          self.QUADTREE_STD))
+            flts = self._faults(parameters, context, self._crs(parameters, context))
+            dips = self._dips(parameters, context)
+            size = dict(patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+                        patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
+            inversion.check_problem_size(flts, **size, n_samples=samples, dips_deg=dips)  # the run refuses it
+            patches, _ = faults.discretize(flts, **size)
+        except (ValueError, OSError, RuntimeError, QgsProcessingException):
+            return None
+        table = patches.table()
+        works = [okada_cost.okada_work(samples, table, "greens",
+                                       evaluations=1 if dips is None else len(dips) + 2)]
+        if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
+            first = self.raster_info(parameters, self.first_los(parameters), context)
+            works.append(okada_cost.okada_work(first.width * first.height, table, "greens"))
+        return okada_estimate(works)
 
-        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
-        crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
-        samples = inversion.concat_samples([d[5] for d in datasets])
-        feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
-        opts = dict(rake_range_deg=rake_range(self, parameters, context),
-                    max_slip_m=self.parameterAsDouble(parameters, self.MAX_SLIP, context),
-                    ramp=self.parameterAsBool(parameters, self.RAMP, context),
-                    poisson=self.parameterAsDouble(parameters, self.POISSON, context))
-        flts, dips = self._faults(parameters, context, crs), self._dips(parameters, context)
-        size = dict(patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
-                    patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
-        inversion.check_problem_size(flts, **size, n_samples=samples.east_m.size, dips_deg=dips)
-        res, patches, index, dip_table = inversion.invert_fault_slip(
-            samples, flts, **opts, **size, smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
-            shear_modulus_pa=(mu := self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context)),
-            dips_deg=dips, progress=FeedbackProgress(feedback, 0, 95))
-        if dip_table is not None:
-            for dip, rms, mw in dip_table:
-                feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
-            feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
-        feedback.pushInfo(f"{len(patches)} patches, M0 = {res.m0_nm:.4g} N m, RMS = {res.rms_mm:.2f} mm, variance "
-                          f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
-        feedback.pushInfo(f"mechanism found ({'rake bounds' if opts['rake_range_deg'] else 'free rake'}): "
-                          f"{faults.mechanism(res.patches, mu)}")
-        names = {self.OUTPUT_PATCHES: "patches", self.OUTPUT_SAMPLES: "samples", self.OUTPUT_MODEL: "model",
-                 self.OUTPUT_RESIDUAL: "residual", self.OUTPUT_LCURVE: "lcurve"}
-        paths = {names[k]: p for k, p in layers.output_paths(self, parameters, list(names)[:4], context,
-                                                             optional=list(names)[1:]).items()}
-        paths["lcurve"] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
-        written = write_slip_outputs(res, samples, patches, index, datasets[0], wkt_of(crs), paths,
-                                     model_options=opts, context=context, log=FeedbackProgress(feedback))
-        return {**self.fit_results(res), **{k: written[n] for k, n in names.items() if n in written}}
+    def first_los(self, parameters):
+        """The first LOS raster given (its grid takes the model and residual outputs)."""
+        return ids.LOS_ASC if parameters.get(ids.LOS_ASC) else ids.LOS_DESC
+
+    def _crs(self, parameters, context):
+        """The LOS rasters' CRS, where the fault is read."""
+        return QgsCoordinateReferenceSystem(self.raster_info(parameters, self.first_los(parameters), context).crs_wkt)
+
+    def process(self, parameters, context, feedback):
+        dips = self._dips(parameters, context)
+        outputs = layers.output_paths(self, parameters, (self.OUTPUT_PATCHES, self.OUTPUT_SAMPLES, self.OUTPUT_MODEL,
+                                                         self.OUTPUT_RESIDUAL), context,
+                                      optional=(self.OUTPUT_SAMPLES, self.OUTPUT_MODEL, self.OUTPUT_RESIDUAL))
+        outputs[self.OUTPUT_LCURVE] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
+        job = io_slip.Job(los=tuple(layers.los_items(self, parameters, context, feedback)),
+                          quadtree_std_mm=self.parameterAsDouble(parameters, self.QUADTREE_STD, context),
+                          faults=self._faults(parameters, context, self._crs(parameters, context)),
+                          patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+                          patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
+                          outputs={k: v for k, v in outputs.items() if v},
+                          dips_deg=None if dips is None else tuple(dips),
+                          smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
+                          rake_range_deg=rake_range(self, parameters, context),
+                          max_slip_m=self.parameterAsDouble(parameters, self.MAX_SLIP, context),
+                          ramp=self.parameterAsBool(parameters, self.RAMP, context),
+                          poisson=self.parameterAsDouble(parameters, self.POISSON, context),
+                          shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context))
+        outcome = io_slip.run(job, progress=FeedbackProgress(feedback, 0, 95))
+        for oid in (self.OUTPUT_MODEL, self.OUTPUT_RESIDUAL):
+            if oid in outcome.outputs:
+                styles.style_raster_diverging(outcome.outputs[oid], context=context)
+        return self.finish(outcome, feedback)

@@ -4,17 +4,16 @@ explains LOS displacement maps, by a global search."""
 from __future__ import annotations
 
 import numpy as np
-from osgeo import ogr
+from qgis.core import QgsProcessingException
 
 from ....algorithms.errors import GeohazardError
-from ....fileio.base import vector
-from ...inputs import aliases, declare, ids, layers
+from ...inputs import aliases, compilation, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, rake_range
+from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, okada_cost, okada_estimate, rake_range
 
-faults = lazy_module("....fileio.faults.faults", __package__)
+io_uniform = lazy_module("....fileio.faults.uniformslipinversion", __package__)
 
 
 def _range(alg, parameters, pid, context):
@@ -98,54 +97,51 @@ class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
                 _range(self, parameters, pid, context)
         rake_range(self, parameters, context)
 
-    def process(self, parameters, context, feedback):
-        from ....algorithms.faults.faults import mechanism
-        from ....algorithms.faults.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
-
-        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
-        info = datasets[0][0]
-        samples = concat_samples([d[5] for d in datasets])
-        bounds = []
-        for (pid, _, _), axis in zip(self.RANGES, range(7)):
-            if not self.parameterAsString(parameters, pid, context).strip():
-                if axis > 1:
-                    raise GeohazardError(f"{pid} is required")
-                lo, hi = (info.geotransform[0], info.geotransform[0] + info.width * info.geotransform[1]) \
-                    if axis == 0 else sorted((info.geotransform[3], info.geotransform[3] + info.height
-                                              * info.geotransform[5]))
+    def bounds(self, parameters, context) -> tuple:
+        """The search box: ``(min, max)`` per axis of :attr:`RANGES`; None for a location range left empty (the
+        first raster's extent)."""
+        out = []
+        for axis, (pid, _, _) in enumerate(self.RANGES):
+            if self.parameterAsString(parameters, pid, context).strip():
+                out.append(_range(self, parameters, pid, context))
+            elif axis > 1:
+                raise GeohazardError(f"{pid} is required")
             else:
-                lo, hi = _range(self, parameters, pid, context)
-            bounds.append((lo, hi))
-        rake = rake_range(self, parameters, context)
-        mu = self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context)
-        res = invert_uniform_slip(samples, bounds, rake_range_deg=rake, shear_modulus_pa=mu,
-                                  max_slip_m=self.parameterAsDouble(parameters, self.MAX_SLIP, context),
-                                  poisson=self.parameterAsDouble(parameters, self.POISSON, context),
-                                  n_monte_carlo=self.parameterAsInt(parameters, self.N_MONTE_CARLO, context),
-                                  maxiter=self.parameterAsInt(parameters, self.MAX_ITERATIONS, context),
-                                  seed=self.parameterAsInt(parameters, self.SEED, context),
-                                  progress=FeedbackProgress(feedback, 0, 95))
-        f = res.fault
-        feedback.pushInfo(f"best: {dict(zip(UNIFORM_PARAMETERS, np.round(res.params, 2)))}, slip {f.slip_m[0]:.3f} m, "
-                          f"RMS {res.rms_mm:.2f} mm")
-        feedback.pushInfo(f"mechanism found ({'rake bounds' if rake else 'free rake'}): {mechanism(f, mu)}")
-        names = list(UNIFORM_PARAMETERS) + ["strike_slip_m", "dip_slip_m", "slip_m", "rake_deg", "mw"]
-        if len(res.realisations):
-            for k, nm in enumerate(names):
-                col = res.realisations[:, k]
-                sd = col.std(ddof=1) if len(col) > 1 else 0.0
-                feedback.pushInfo(self.tr("{name}: mean {mean}, std {sd}").format(name=nm, mean=f"{col.mean():.4g}",
-                                                                           sd=f"{sd:.3g}"))
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_FAULT, context)
-        fields = faults.fault_fields(f, np.array([100]))
-        fields["mw"] = np.array([res.mw])
-        vector.write_vector(out, fields, crs_wkt=info.crs_wkt, wkb=faults.trace_wkb(f, 0.0, 0.0),
-                            geometry_type=ogr.wkbLineString)
-        results = {self.OUTPUT_FAULT: out, **self.fit_results(res)}
-        if parameters.get(self.OUTPUT_TABLE) and len(res.realisations):
-            tab = self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE, context)
-            cols = {"realisation": np.arange(1, len(res.realisations) + 1, dtype=np.int64)}
-            cols.update({nm: res.realisations[:, k] for k, nm in enumerate(names)})
-            vector.write_vector(tab, cols, wkb=[None] * len(res.realisations), geometry_type=ogr.wkbNone)
-            results[self.OUTPUT_TABLE] = tab
-        return results
+                out.append(None)
+        return tuple(out)
+
+    def work_bytes(self, parameters, context):
+        """On a first run: the search's misfit evaluations (``inversion.uniform_search_cost``), each a design matrix
+        of one patch at every quadtree sample, by Okada's cost model; the rest of the search the same on both
+        paths. The rasters are read and sampled for it (the run reads them again)."""
+        from ....algorithms.faults.inversion import uniform_search_cost
+
+        if not compilation.pending_families(self.KERNELS):
+            return None
+        try:
+            samples = sum(d[5].east_m.size for d in layers.los_datasets(self, parameters, context,
+                                                                          self.QUADTREE_STD))
+        except (ValueError, OSError, RuntimeError, QgsProcessingException):
+            return None
+        evals, seconds = uniform_search_cost(samples, maxiter=self.parameterAsInt(parameters, self.MAX_ITERATIONS,
+                                                                                  context),
+                                             n_monte_carlo=self.parameterAsInt(parameters, self.N_MONTE_CARLO, context))
+        one = np.zeros((1, 11))
+        one[0, 5:7] = 1.0  # one rectangle: its work is counted per patch, whatever its geometry
+        return okada_estimate([okada_cost.okada_work(samples, one, "greens", evaluations=evals)], extra_s=seconds)
+
+    def process(self, parameters, context, feedback):
+        tab = self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE, context) \
+            if parameters.get(self.OUTPUT_TABLE) else ""
+        job = io_uniform.Job(los=tuple(layers.los_items(self, parameters, context, feedback)),
+                             quadtree_std_mm=self.parameterAsDouble(parameters, self.QUADTREE_STD, context),
+                             bounds=self.bounds(parameters, context),
+                             fault_output=self.parameterAsOutputLayer(parameters, self.OUTPUT_FAULT, context),
+                             table_output=tab, rake_range_deg=rake_range(self, parameters, context),
+                             max_slip_m=self.parameterAsDouble(parameters, self.MAX_SLIP, context),
+                             shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                             poisson=self.parameterAsDouble(parameters, self.POISSON, context),
+                             n_monte_carlo=self.parameterAsInt(parameters, self.N_MONTE_CARLO, context),
+                             max_iterations=self.parameterAsInt(parameters, self.MAX_ITERATIONS, context),
+                             seed=self.parameterAsInt(parameters, self.SEED, context))
+        return self.finish(io_uniform.run(job, progress=FeedbackProgress(feedback, 0, 95)), feedback)
