@@ -28,11 +28,7 @@ SHARED_FILEIO = ("base", "display", "motion", "formats")
 SHARED_CORE = ("formats",)
 
 #: tool group -> (floor, module prefix) pairs of another group a tool of that group may use, and why
-CROSSINGS = {
-    "faults": {
-        ("algorithms", "geometry.los"): "LOS unit vectors, the one convention of the plugin",
-    },
-}
+CROSSINGS = {}
 
 #: groups without a folder of their own on a floor, and why
 NO_FOLDER = {}

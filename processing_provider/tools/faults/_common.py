@@ -10,6 +10,7 @@ from qgis.core import (
 )
 
 from ....algorithms.errors import GeohazardError
+from ....fileio.base.vector import wkt_of
 from ...inputs import declare, ids
 from ...inputs.acquisition import user_number
 from ...inputs.aliases import given
@@ -54,8 +55,6 @@ COULOMB_UNITS_HELP = (
 
 def map_wkt(crs) -> str:
     """``crs`` as the WKT the vector outputs carry (:func:`~....fileio.base.vector.wkt_of`)."""
-    from ....fileio.base.vector import wkt_of
-
     return wkt_of(crs)
 
 

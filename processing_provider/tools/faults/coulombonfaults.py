@@ -14,6 +14,7 @@ from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
 
 io_receivers = lazy_module("....fileio.faults.coulombonfaults", __package__)
+receivers = lazy_module("....algorithms.faults.receivers", __package__)
 
 
 @tool("coulombonfaults", "Coulomb stress change on mapped faults",
@@ -93,8 +94,6 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         return self.okada_work(parameters, context, segments, "gradients", depths_m=depths)
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.faults.receivers import depth_tag
-
         faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.receiver_depths(parameters, context)
@@ -109,5 +108,5 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
                                scale_pa=scale, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
                                crs_wkt=self.map_wkt(crs), ids={"receivers": self.RECEIVERS, "depths": self.DEPTHS})
         outcome = io_receivers.run(job, progress=FeedbackProgress(feedback))
-        styles.style_lines_dcfs(job.output, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
+        styles.style_lines_dcfs(job.output, f"dcfs_{receivers.depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return self.finish(outcome, feedback)
