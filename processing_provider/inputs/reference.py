@@ -1,76 +1,15 @@
-"""The automatic reference of every stack tool, by one rule.
-
-The SBAS inversion, the stacking velocity and the reference-point step of a model pick the pixel the same way:
-the reference the stack itself names (a MintPy ifgramStack.h5's ``REF_Y``/``REF_X``) when that pixel has data in
-every interferogram, else the largest consistent ground (:mod:`~...algorithms.timeseries.ground_reference`: data in
-every interferogram, small loop closures, a stacking rate near the scene's mode; inside the stable area when one is
-given). The log says which pixel (row, column, map coordinates) and why.
-"""
+"""The automatic reference of every stack tool, by one rule (:mod:`...fileio.timeseries.stack_reference`): the
+SBAS inversion, the stacking velocity and the reference-point step of a model pick the pixel the same way, logged on
+the tool's feedback."""
 
 from __future__ import annotations
 
-import os
-from typing import Optional
-
-import numpy as np
-from qgis.core import QgsCoordinateReferenceSystem
-
-from ...algorithms.errors import GeohazardError
-from ...algorithms.timeseries.ground_reference import choose_ground_reference
-from ...fileio.timeseries.stacks import StackInput, reference_values
-from . import ids
+from ...fileio.timeseries import stack_reference
+from ...fileio.timeseries.stack_reference import map_text  # noqa: F401 - the text a REFERENCE parameter takes
 from .feedback import FeedbackProgress
 
 
-def map_text(info, row: int, col: int) -> str:
-    """``'x,y [AUTHID]'`` of a pixel's centre (the text a REFERENCE point parameter takes)."""
-    x, y = info.pixel_centres(row, col)
-    authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
-    return f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
-
-
-def automatic_reference(stack: StackInput, count, feedback=None, *, allowed=None):
-    """``(row, col, ground choice or None)``: the stack's own reference, else the largest consistent ground.
-
-    ``count`` and ``stack.ground`` come from the scan pass (:func:`~...fileio.timeseries.stacks.scan_stack` with
-    ``ground``); ``allowed`` (rows, cols) restricts the choice to a stable area. Logged on ``feedback``: the pixel, its
-    map coordinates and the reason (a warning when no consistent ground exists)."""
-    log = FeedbackProgress(feedback)
-    own = None if allowed is not None else _stack_own_reference(stack, count)
-    if own is not None:
-        log.push_info(f"{ids.REFERENCE}: row {own[0]}, column {own[1]} ({map_text(stack.info, own[0], own[1])}): "
-                      f"the stack's own reference, {own[2]}")
-        return own[0], own[1], None
-    if getattr(stack, "ground", None) is None or count is None:
-        raise GeohazardError("automatic reference: the stack was not scanned for its consistent ground")
-
-    choice = choose_ground_reference(count, stack.network.n_pairs, wavelength_mm=stack.wavelength_m * 1000.0,
-                                     allowed=allowed, **stack.ground)
-    where = f"row {choice.row}, column {choice.col} ({map_text(stack.info, choice.row, choice.col)})"
-    if choice.warning:
-        log.push_warning(f"{ids.REFERENCE}: {where}: {choice.warning}")
-    else:
-        inside = " (chosen inside the stable area)" if allowed is not None else ""
-        log.push_info(f"{ids.REFERENCE}: {where}: {choice.describe()}{inside}")
-    return choice.row, choice.col, choice
-
-
-def _stack_own_reference(stack: StackInput, count) -> Optional[tuple]:
-    """``(row, col, where)`` of the reference the stack itself names (a MintPy ifgramStack.h5's ``REF_Y``/``REF_X``,
-    set by MintPy's reference_point step, or a product's own: OPERA DISP-S1) when that pixel has data in every
-    interferogram; else None."""
-    attrs = getattr(stack.mintpy, "attrs", None) or {}
-    where = f"REF_Y = {{r}}, REF_X = {{c}} of {os.path.basename(stack.info.path)} (MintPy's reference point)"
-    try:
-        r, c = int(attrs["REF_Y"]), int(attrs["REF_X"])
-    except (KeyError, TypeError, ValueError):
-        own = stack.product.own_reference() if stack.product is not None else None
-        if own is None:  # nor a product naming its own (OPERA DISP-S1's corrections/reference_point)
-            return None
-        r, c, where = own
-    if not (0 <= r < stack.info.height and 0 <= c < stack.info.width):
-        return None
-    n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
-    if n_valid < stack.network.n_pairs:
-        return None
-    return r, c, where.format(r=r, c=c)
+def automatic_reference(stack, count, feedback=None, *, allowed=None):
+    """``(row, col, ground choice or None)`` (:func:`...fileio.timeseries.stack_reference.automatic_reference`),
+    logged on ``feedback``."""
+    return stack_reference.automatic_reference(stack, count, FeedbackProgress(feedback), allowed=allowed)

@@ -50,9 +50,6 @@ NOT_YET = {
     "hazard/miningsubsidence": _CALLS,
     "psds/phaselinking": _TOOL_LOOP,
     "psds/pstimeseries": _CALLS,
-    "timeseries/multisensortimeseries": _TOOL_LOOP,
-    "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
-    "timeseries/stackingvelocity": _TOOL_LOOP,
 }
 
 
