@@ -177,6 +177,33 @@ def start_background(names, folders, python: str = "", log_path: str = "", low_p
     return proc
 
 
+#: Linux's scheduler group of this process's session (``/autogroup-N nice K``), where the kernel has them
+AUTOGROUP = "/proc/self/autogroup"
+
+
+def _autogroup() -> str:
+    try:
+        with open(AUTOGROUP, encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _lower_priority() -> None:
+    """This process (and the family processes it starts) below normal priority: its niceness, and on Linux with
+    session scheduler groups (autogroups, on by default in desktop kernels) its session's group too. The launcher
+    starts a session of its own, and the scheduler first shares the cores between groups, so the niceness alone
+    would only rank it within its own session and leave it a whole group's share beside the user's run."""
+    if hasattr(os, "nice"):
+        os.nice(LOW_PRIORITY_NICE)
+    if _autogroup():
+        try:
+            with open(AUTOGROUP, "w", encoding="ascii") as fh:
+                fh.write(str(LOW_PRIORITY_NICE))
+        except OSError:  # a kernel that refuses it: the niceness is still lowered
+            pass
+
+
 def _detached(specs, low_priority: bool = False) -> int:
     """The ``--detach`` launcher (:func:`start_background`): lock each family, fork away on POSIX (lowering its
     priority there with ``low_priority``: Windows gave it its class at its start), warm them."""
@@ -208,10 +235,12 @@ def _detached(specs, low_priority: bool = False) -> int:
         return 0
     if hasattr(os, "fork") and os.fork() != 0:
         os._exit(0)  # the launcher: its child keeps the locks (the same open files)
-    if low_priority and hasattr(os, "nice"):
-        os.nice(LOW_PRIORITY_NICE)
+    if low_priority:
+        _lower_priority()
     stamp = datetime.datetime.now().isoformat(timespec="seconds")
     nice = f", nice {os.nice(0)}" if hasattr(os, "nice") else ""
+    group = _autogroup()
+    nice += f", {group}" if group else ""
     print(f"[warm-up {stamp}] pid {os.getpid()}{nice}, {sys.executable} (Python {sys.version.split()[0]}): "
           f"{', '.join(names)}", flush=True)
     try:

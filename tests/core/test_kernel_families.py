@@ -269,7 +269,8 @@ def test_the_warm_up_file_runs_without_pythonpath_and_records_the_family(tmp_pat
 @pytest.mark.parametrize("low", [False, True])
 def test_the_background_compile_beside_a_numpy_run_runs_below_normal_priority(tmp_path, low):
     """A run on the numpy path starts its family's compile ``low_priority`` (the run gets the cores first): the
-    detached process logs its niceness, 10 above the caller's; a compile a run waits for keeps the caller's."""
+    detached process logs its niceness, 10 above the caller's, and where Linux groups processes by session its new
+    session's group at nice 10 too; a compile a run waits for keeps the caller's niceness and a group at 0."""
     import sys
     import time
 
@@ -286,4 +287,7 @@ def test_the_background_compile_beside_a_numpy_run_runs_below_normal_priority(tm
     assert found, log.read_text()
     own = os.nice(0)
     assert int(found.group(1)) == (min(19, own + warm_kernels.LOW_PRIORITY_NICE) if low else own)
+    group = re.search(r"/autogroup-\d+ nice (-?\d+)", log.read_text())  # Linux's session groups, where on
+    if warm_kernels._autogroup():
+        assert group and int(group.group(1)) == (warm_kernels.LOW_PRIORITY_NICE if low else 0), log.read_text()
     assert (tmp_path / ".geohazard-background-no_such_family.lock").exists()
