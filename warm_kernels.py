@@ -130,24 +130,35 @@ def background_log_path(family_folder: str) -> str:
     return os.path.join(family_folder, ".geohazard-background.log")
 
 
-def start_background(names, folders, python: str = "", log_path: str = ""):
+#: the niceness of a background compile started ``low_priority`` on POSIX (its family processes inherit it): a run
+#: on the numpy path gets the cores first, the compile takes what is left (the desktop's idle warm-up: 19)
+LOW_PRIORITY_NICE = 10
+#: Windows' priority class of the same (``BELOW_NORMAL_PRIORITY_CLASS``; the family processes inherit it)
+BELOW_NORMAL_PRIORITY_CLASS = 0x00004000
+
+
+def start_background(names, folders, python: str = "", log_path: str = "", low_priority: bool = False):
     """Start compiling the kernel families ``names`` (their lock and ready files in ``folders``, one per name) in a
-    detached process of this installation's Python (:func:`find_python`), at normal priority, its output appended
-    to ``log_path``. The process holds each family's background lock (:func:`background_lock_path`) until its
-    warm-up ends; a family whose lock another background warm-up holds is left to it. On POSIX the process
-    detaches itself (a second fork), so its CPU time is not counted in the caller's children.
+    detached process of this installation's Python (:func:`find_python`), its output appended to ``log_path``;
+    at normal priority (a run waits for it), or with ``low_priority`` below it (a run on the numpy path meanwhile:
+    :data:`LOW_PRIORITY_NICE` on POSIX, :data:`BELOW_NORMAL_PRIORITY_CLASS` on Windows). The process holds each
+    family's background lock (:func:`background_lock_path`) until its warm-up ends; a family whose lock another
+    background warm-up holds is left to it. On POSIX the process detaches itself (a second fork), so its CPU time is
+    not counted in the caller's children.
 
     Returns the launcher process (waited for on POSIX: the locks are held when it returns), or None when no Python
     was found or it could not be started."""
     python = python or find_python()
     if not python:
         return None
-    args = _script_command(python) + ["--detach"]
+    args = _script_command(python) + ["--detach"] + (["--low-priority"] if low_priority else [])
     for name, folder in zip(names, folders):
         args += [f"{name}={background_lock_path(folder, name)}"]
     kwargs: dict = {"stdin": subprocess.DEVNULL}
     if os.name == "nt":
         kwargs["creationflags"] = 0x00000008 | 0x00000200  # DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP
+        if low_priority:
+            kwargs["creationflags"] |= BELOW_NORMAL_PRIORITY_CLASS
     else:
         kwargs["start_new_session"] = True
     try:
@@ -166,8 +177,36 @@ def start_background(names, folders, python: str = "", log_path: str = ""):
     return proc
 
 
-def _detached(specs) -> int:
-    """The ``--detach`` launcher (:func:`start_background`): lock each family, fork away on POSIX, warm them."""
+#: Linux's scheduler group of this process's session (``/autogroup-N nice K``), where the kernel has them
+AUTOGROUP = "/proc/self/autogroup"
+
+
+def _autogroup() -> str:
+    try:
+        with open(AUTOGROUP, encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _lower_priority() -> None:
+    """This process (and the family processes it starts) below normal priority: its niceness, and on Linux with
+    session scheduler groups (autogroups, on by default in desktop kernels) its session's group too. The launcher
+    starts a session of its own, and the scheduler first shares the cores between groups, so the niceness alone
+    would only rank it within its own session and leave it a whole group's share beside the user's run."""
+    if hasattr(os, "nice"):
+        os.nice(LOW_PRIORITY_NICE)
+    if _autogroup():
+        try:
+            with open(AUTOGROUP, "w", encoding="ascii") as fh:
+                fh.write(str(LOW_PRIORITY_NICE))
+        except OSError:  # a kernel that refuses it: the niceness is still lowered
+            pass
+
+
+def _detached(specs, low_priority: bool = False) -> int:
+    """The ``--detach`` launcher (:func:`start_background`): lock each family, fork away on POSIX (lowering its
+    priority there with ``low_priority``: Windows gave it its class at its start), warm them."""
     import datetime
 
     held, names = [], []
@@ -196,8 +235,13 @@ def _detached(specs) -> int:
         return 0
     if hasattr(os, "fork") and os.fork() != 0:
         os._exit(0)  # the launcher: its child keeps the locks (the same open files)
+    if low_priority:
+        _lower_priority()
     stamp = datetime.datetime.now().isoformat(timespec="seconds")
-    print(f"[warm-up {stamp}] pid {os.getpid()}, {sys.executable} (Python {sys.version.split()[0]}): "
+    nice = f", nice {os.nice(0)}" if hasattr(os, "nice") else ""
+    group = _autogroup()
+    nice += f", {group}" if group else ""
+    print(f"[warm-up {stamp}] pid {os.getpid()}{nice}, {sys.executable} (Python {sys.version.split()[0]}): "
           f"{', '.join(names)}", flush=True)
     try:
         import importlib
@@ -262,9 +306,10 @@ def main(argv=None) -> int:
     parser.add_argument("--python", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--detach", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--low-priority", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.detach:
-        return _detached(args.families)
+        return _detached(args.families, args.low_priority)
     if args.one:
         print(json.dumps(_run_one(args.one, args.python, args.scale)), flush=True)
         return 0

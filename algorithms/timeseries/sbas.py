@@ -40,7 +40,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange, python_equivalent, uses_numba
+from .._numba import HAVE_NUMBA, njit, prange, python_equivalent, run_ranges, uses_numba
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from ..ordered import columnwise_matmul
@@ -228,6 +228,22 @@ def _batch_loop(numpy_form, **options):
         python_equivalent(kernel, numpy_form)
         return kernel
     return wrap
+
+
+#: pixels a kernel run as Python takes on the calling thread alone: fewer than two wide batches gain nothing from a
+#: second thread
+NUMPY_THREAD_MIN_PIXELS = 2 * NUMPY_BATCH_PIXELS
+
+
+def _over_pixels(kernel, range_fn, n_pix, *args):
+    """``range_fn(lo, hi, *args)`` over the pixels ``0 .. n_pix`` of ``kernel``: compiled, in one call (the kernel's
+    own parallel loop); run as Python, in contiguous ranges on the run's threads
+    (:func:`~algorithms._numba.run_ranges`), numpy letting go of the interpreter's lock inside each batch operation.
+    A pixel's bits do not depend on the range or the batch that holds it, so the bytes are those of one call."""
+    if uses_numba(kernel) or n_pix < NUMPY_THREAD_MIN_PIXELS:
+        range_fn(0, n_pix, *args)
+    else:
+        run_ranges(range_fn, n_pix, *args, tasks_per_thread=2)
 
 
 def _batch_pixels_np(compiled, rows):
@@ -1223,8 +1239,9 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            wls_variance_kernel(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref,
-                                self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
+            _over_pixels(wls_variance_kernel, _wls_variance_range, n_pix, d, coh, valid, count, 1.0 / lut_var,
+                         float(lut_coh[0]), 0.005, 0.05, self._ref, self._sec, self._dt, self.min_count,
+                         self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
@@ -1266,7 +1283,8 @@ class SbasSolver:
             rows = np.flatnonzero(valid[:, pix[0]])
             fac = self._pattern_factor(key, rows)
             if fac is not None:
-                _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad, ts, tcoh)
+                _over_pixels(_solve_shared_factor, _shared_factor_range, pix.size, d, rows, pix, fac, self._first,
+                             self._ref, self._sec, self._mm_to_rad, ts, tcoh)
             else:
                 deficient.append((key, pix))
         rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
@@ -1274,8 +1292,9 @@ class SbasSolver:
             # C-ordered whatever the number of pixels: valid[:, rest] is F-ordered, but C-ordered too with one
             # pixel, and numba would compile the kernel again for that layout in the middle of a run
             w = np.ascontiguousarray(valid[:, rest], dtype=np.float64)
-            t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
-                                      self.min_count, self._mm_to_rad, self.rcond, False)
+            t, tc, df = np.empty((rest.size, ts.shape[0])), np.empty(rest.size), np.empty(rest.size, bool)
+            _over_pixels(wls_kernel, _wls_range, rest.size, np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec,
+                         self._dt, self.min_count, self._mm_to_rad, self.rcond, t, tc, df)
             ts[:, rest] = t.T
             tcoh[rest] = tc
             if df.any():
@@ -1299,6 +1318,25 @@ class SbasSolver:
             ts[1:, pix] = x
             _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
             disc[pix] = True
+
+
+def _shared_factor_range(lo, hi, d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh):
+    """:func:`_solve_shared_factor` of the pixels ``pix[lo:hi]`` (:func:`_over_pixels`)."""
+    _solve_shared_factor(d, rows, pix[lo:hi], fac, first, ref, sec, mm_to_rad, ts, tcoh)
+
+
+def _wls_range(lo, hi, d, w, ref, sec, dt, min_count, mm_to_rad, rcond, ts, tcoh, deficient):
+    """:func:`wls_kernel` of the pixels ``lo .. hi`` of ``d`` and ``w`` (M, P), the disconnected pixels left NaN;
+    its time series, temporal coherence and flags written into ``ts`` (P, N), ``tcoh`` and ``deficient``."""
+    t, tc, _, df = wls_kernel(d[:, lo:hi], w[:, lo:hi], ref, sec, dt, min_count, mm_to_rad, rcond, False)
+    ts[lo:hi], tcoh[lo:hi], deficient[lo:hi] = t, tc, df
+
+
+def _wls_variance_range(lo, hi, d, coh, valid, count, inv_var, c_first, step, eps, ref, sec, dt, min_count, mm_to_rad,
+                        rcond, ts, tcoh, deficient):
+    """:func:`wls_variance_kernel` of the pixels ``lo .. hi`` (its outputs written through views)."""
+    wls_variance_kernel(d[:, lo:hi], coh[:, lo:hi], valid[:, lo:hi], count[lo:hi], inv_var, c_first, step, eps, ref,
+                        sec, dt, min_count, mm_to_rad, rcond, ts[:, lo:hi], tcoh[lo:hi], deficient[lo:hi])
 
 
 _CHUNK = 512  # pixels per parallel task of the validity and velocity kernels

@@ -14,7 +14,7 @@ from ..base import blocks, vector
 from ..base.runs import Outcome
 from ..base.writers import write_csv
 from ..timeseries import stacks as io_stacks
-from ..timeseries.reference_pixel import automatic_reference, map_text
+from ..timeseries.stack_reference import automatic_reference, map_text
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,14 @@ def apply_on_load(context, output_path: str, qml_path: str) -> None:
     context.layerToLoadOnCompletionDetails(output_path).setPostProcessor(proc)
 
 
+def apply_sidecars_on_load(context, paths) -> None:
+    """The .qml a run wrote beside each of ``paths`` (:func:`sidecar_qml`; a run styles its outputs without the
+    tool's context) applied when QGIS loads that output after the tool finishes."""
+    for path in paths:
+        if isinstance(path, str) and os.path.isfile(sidecar_qml(path)):
+            apply_on_load(context, path, sidecar_qml(path))
+
+
 def load_sublayers(context, path: str, names, qml: str = "") -> None:
     """Load the layers ``names`` of the GeoPackage ``path`` too when QGIS loads ``path`` (its first layer)
     after the tool finishes, styled with ``qml``."""

@@ -38,7 +38,7 @@ from ..base.raster import _CACHE_LOCK as CACHE_LOCK
 from ..base.raster import RasterInfo, check_same_grid, open_raster, raster_info
 from ..base.vector import write_vector
 from ..display import charts
-from .stack_reference import ground_terms
+from .stack_reference import ground_terms, reference_values  # noqa: F401 - read by the stack tools
 
 
 def is_mintpy_stack(path) -> bool:
@@ -580,17 +580,6 @@ def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, 
         count, mean_coh, _ = scan_stack(stack, block_rows, SubProgress(progress, 60 if coherence_filter else 0, 100),
                                         coherence=stack.has_coherence, run=run, executor=executor, ground=scan)
     return stack, flt, count, mean_coh
-
-
-def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
-    """The stack's values (mm) at pixel ``(r, c)``, one per interferogram.
-
-    Read once per stack and pixel (a tile of every input decoded: the reference check and the run both ask)."""
-    key = (int(r), int(c))
-    if key not in stack._pixels:
-        ifg, _ = stack.read(r, r + 1, cols=(c, c + 1))  # one tile per file decoded, not a row of tiles
-        stack._pixels[key] = ifg[:, 0, 0].copy()
-    return stack._pixels[key].copy()
 
 
 def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:

@@ -240,14 +240,15 @@ WAIT_LOG_SECONDS = 10.0
 TEXT_SECONDS = 5
 
 
-def _start_background(families):
-    """Start the background compilation of ``families`` (:func:`warm_kernels.start_background`); returns the
-    launcher process, None when none could start, and the log file it writes."""
+def _start_background(families, low_priority: bool = False):
+    """Start the background compilation of ``families`` (:func:`warm_kernels.start_background`): at normal priority
+    for a run that waits for it, below it (``low_priority``) beside a run on the numpy path, which then gets the
+    cores first. Returns the launcher process, None when none could start, and the log file it writes."""
 
     wk = _warm_kernels()
     folders = [_numba.family_folder(f.modules()) for f in families]
     log = wk.background_log_path(folders[0]) if folders else ""
-    return wk.start_background([f.name for f in families], folders, log_path=log), log
+    return wk.start_background([f.name for f in families], folders, log_path=log, low_priority=low_priority), log
 
 
 def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
@@ -407,7 +408,7 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     if plan.mode == "numpy":
         started = False
         if os.environ.get(POLICY_ENV, "auto").strip().lower() != "never":
-            started = _start_background(plan.families)[0] is not None
+            started = _start_background(plan.families, low_priority=True)[0] is not None
         announce_numpy_path(plan, feedback, started)
         modules = [m for f in plan.families for m in f.modules()]
         with _numba.python_kernels(modules):

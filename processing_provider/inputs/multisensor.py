@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
-
-import numpy as np
-from qgis.core import QgsCoordinateReferenceSystem
+from typing import Optional
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
@@ -28,7 +24,6 @@ from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M,
 from ...fileio.base.vector import file_layers
 from ...fileio.motion.series_nc import split_source
 from ...fileio.timeseries import multisensor as ms_io
-from ...fileio.timeseries.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
 from ..lazy import lazy_module
 from . import delivered, ids
 from .aliases import given
@@ -38,9 +33,8 @@ from .stacks import product_stack, raster_list_paths
 ms_core = lazy_module("...algorithms.timeseries.multisensor", __package__)
 #: products as delivered, read only when the tool runs
 ms_prod = lazy_module("...fileio.timeseries.multisensor_products", __package__)
-
-if TYPE_CHECKING:
-    from ...algorithms.timeseries.multisensor import NorthModel
+#: the tool's run (it imports the core's kernels)
+ms_run = lazy_module("...fileio.timeseries.multisensortimeseries", __package__)
 
 SERIES, MANIFEST = "SERIES", "MANIFEST"
 #: Neither of the two stack inputs given: the dialog's labels say "this or ... needed" and the refusal says the same.
@@ -457,38 +451,6 @@ def _check_dates(f) -> None:
                              "leave it out")
 
 
-def reference_rc(alg, parameters, context, grid: ms_io.Grid) -> Optional[tuple]:
-    """The pixel of REFERENCE on the output grid, or None."""
-    if not given(parameters, ids.REFERENCE):
-        return None
-    crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else QgsCoordinateReferenceSystem()
-    pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context, crs)
-    r, c = grid.pixel_of(pt.x(), pt.y())
-    if not (0 <= r < grid.height and 0 <= c < grid.width):
-        raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) lies outside the output grid "
-                             f"({grid.height} rows x {grid.width} columns)")
-    return r, c
-
-
-def north_model(alg, parameters, context, grid: ms_io.Grid, folder: ms_io.GridFolder) -> NorthModel:
-    mode = alg.parameterAsEnum(parameters, NORTH, context)
-    if mode == 0:
-        return ms_core.NorthModel("zero")
-    if mode == 1:
-        sigma = alg.parameterAsDouble(parameters, NORTH_SIGMA, context)
-        if given(parameters, NORTH_RASTER):
-            path = alg.parameterAsRasterLayer(parameters, NORTH_RASTER, context).source()
-            vel = ms_io.raster_on_grid(folder.on_grid(path, NORTH_RASTER), "north:velocity_mm_yr")
-            return ms_core.NorthModel("given", velocity_mm_yr=vel, sigma_mm_yr=sigma)
-        return ms_core.NorthModel("given", velocity_mm_yr=alg.parameterAsDouble(parameters, NORTH_VELOCITY, context),
-                          sigma_mm_yr=sigma)
-    if not given(parameters, ids.DEM):
-        raise GeohazardError(f"{NORTH}: the downslope constraint needs a DEM (slope and aspect)")
-    dem = alg.parameterAsRasterLayer(parameters, ids.DEM, context).source()
-    slope, aspect = ms_io.slope_and_aspect(folder.on_grid(dem, ids.DEM), grid)
-    return ms_core.NorthModel("slope", slope_deg=slope, aspect_deg=aspect)
-
-
 def reference_date(alg, parameters, context):
     text = alg.parameterAsString(parameters, REFERENCE_DATE, context).strip() \
         if given(parameters, REFERENCE_DATE) else ""
@@ -530,48 +492,22 @@ def check(alg, parameters, context) -> None:
         raise GeohazardError(f"{NORTH}: the downslope constraint needs a DEM (slope and aspect)")
 
 
-def check_geometries(problem) -> None:
-    """Refuse stacks that all look along one line of sight (constant geometries): east and up cannot be told apart
-    on any pixel, every output would come out empty. Per-pixel geometries and the downslope constraint are judged
-    pixel by pixel by the solve (status 2)."""
-    plans = problem.plans
-    if problem.north.mode == "slope" or any(p.const_vec is None for p in plans):
-        return
-    g = np.array([(p.const_vec[0], p.const_vec[2]) for p in plans])
-    lam = np.linalg.eigvalsh(g.T @ g)
-    if lam[0] <= 0 or math.sqrt(lam[1] / lam[0]) > problem.max_condition:
-        vecs = "; ".join(f"{p.spec.name!r} ({p.const_vec[0]:.3f}, {p.const_vec[1]:.3f}, {p.const_vec[2]:.3f})"
-                         for p in plans)
-        raise GeohazardError(f"every stack looks at the ground along one line of sight (LOS east, north, up: {vecs}): "
-                             "east and up cannot be told apart on any pixel; add a stack of another geometry "
-                             "(descending with ascending)")
+def north(alg, parameters, context):
+    """The north model as given (:class:`~...fileio.timeseries.multisensortimeseries.North`): NORTH's choice, the
+    velocity or its raster and sigma, the DEM for the downslope constraint."""
+    mode = ms_run.NORTH_MODES[alg.parameterAsEnum(parameters, NORTH, context)]
+    raster = alg.parameterAsRasterLayer(parameters, NORTH_RASTER, context).source() \
+        if mode == "given" and given(parameters, NORTH_RASTER) else ""
+    dem = alg.parameterAsRasterLayer(parameters, ids.DEM, context).source() \
+        if mode == "slope" and given(parameters, ids.DEM) else ""
+    return ms_run.North(mode=mode, velocity_mm_yr=alg.parameterAsDouble(parameters, NORTH_VELOCITY, context),
+                        raster=raster, sigma_mm_yr=alg.parameterAsDouble(parameters, NORTH_SIGMA, context), dem=dem)
 
 
-def model_dates_estimate(entries: list, gap_days: float, bridge_step_days: float = 30.0) -> int:
-    """The number of model dates a run will have (the union of the stacks' dates and the dates bridging each gap),
-    known before any stack is read."""
-    union = sorted({d for e in entries for d in (e.file.dates or [x for pair in e.file.pairs for x in pair])})
-    k = len(union)
-    for a, b in zip(union[:-1], union[1:]):
-        if (b - a).days > gap_days:
-            k += max(2, int(math.ceil((b - a).days / bridge_step_days))) - 1
-    return k
-
-
-def check_grid_size(entries: list, grid: ms_io.Grid, *, gap_days: float, max_memory_mb, dest: dict) -> int:
-    """Refuse a grid the run cannot handle (:func:`~fileio.timeseries.multisensor.grid_size_problem`) before anything
-    is read; returns the number of model dates."""
-    k = model_dates_estimate(entries, gap_days)
-    n_obs = sum(len(e.file.dates) or len(e.file.pairs) for e in entries)
-    n_ser = sum(len(e.file.dates) or len({x for pair in e.file.pairs for x in pair}) for e in entries)
-    bpp = ms_core.block_bytes_per_pixel(n_obs, n_ser, k, len(entries), 0)
-    windows = [ms_io.footprint(e.file.info, grid) for e in entries]
-    covered = (max(w[1] for w in windows) - min(w[0] for w in windows)) * \
-        (max(w[3] for w in windows) - min(w[2] for w in windows))
-    series = [p for key, p in dest.items() if key in ms_io.Outputs.SERIES]
-    problem = ms_io.grid_size_problem(grid, n_dates=k, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb,
-                                      covered_pixels=max(covered, 0), series_outputs=len(series),
-                                      out_folders=[os.path.dirname(os.path.abspath(p)) for p in series])
-    if problem:
-        raise GeohazardError(problem)
-    return k
+def reference_point(alg, parameters, context):
+    """REFERENCE as ``(x, y, its CRS's WKT)`` (the grid's CRS, known in the run, when it names none), or None."""
+    if not given(parameters, ids.REFERENCE):
+        return None
+    pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context)
+    crs = alg.parameterAsPointCrs(parameters, ids.REFERENCE, context)
+    return float(pt.x()), float(pt.y()), crs.toWkt() if crs.isValid() else ""

@@ -19,7 +19,6 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
@@ -33,13 +32,13 @@ from ...fileio.base.raster import RASTER_EXT, RasterInfo, check_same_grid, raste
 from ...fileio.corrections.corrections import Stack as CorrectionStack
 from ...fileio.formats.products import EXTENTS, ProductStack, open_product
 from ...fileio.psds.slc import SlcStack
+from ...fileio.timeseries import stack_reference
 from ...fileio.timeseries.stacks import (
     StackInput,
     filter_stack_files,
     has_date_pair,
     is_mintpy_stack,
     open_stack,
-    reference_values,
     write_network_report,
 )
 from . import ids
@@ -54,7 +53,6 @@ from .ids import (
     STACK_EXTENT,
     WAVELENGTH,
 )
-from .reference import automatic_reference
 from .wavelength import user_wavelength
 
 
@@ -548,31 +546,22 @@ def network_filters(alg, parameters, context) -> dict:
     return out
 
 
-def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh, feedback=None) -> tuple[int, int]:
-    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram.
-
-    The automatic choice is the one rule of every stack tool (:func:`.reference.automatic_reference`: the stack's
-    own reference, else the largest consistent ground, from the scan pass's sums ``stack.ground``), logged on
-    ``feedback``."""
+def reference_xy(alg, parameters, context, stack: StackInput):
+    """The REFERENCE point as map ``(x, y)`` in the stack's CRS, or None when empty (the automatic choice)."""
+    if not parameters.get(ids.REFERENCE):
+        return None
     info = stack.info
-    if parameters.get(ids.REFERENCE):
-        crs = QgsCoordinateReferenceSystem()
-        if info.crs_wkt:
-            crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
-        pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context, crs)
-        row, col = info.world_to_pixel(pt.x(), pt.y())
-        r, c = int(np.floor(row)), int(np.floor(col))
-        if not (0 <= r < info.height and 0 <= c < info.width):
-            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) is outside the interferograms "
-                                 f"({info.height} rows x {info.width} columns)")
-        n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
-        if n_valid < stack.network.n_pairs:
-            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) (row {r}, column {c}) has no "
-                                 f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
-                                 "interferograms; choose a pixel valid in all of them")
-        return r, c
+    crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt) if info.crs_wkt else QgsCoordinateReferenceSystem()
+    pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context, crs)
+    return float(pt.x()), float(pt.y())
 
-    return automatic_reference(stack, count, feedback)[:2]
+
+def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh, feedback=None) -> tuple[int, int]:
+    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram
+    (:func:`...fileio.timeseries.stack_reference.reference_pixel`: the one rule of every stack tool, from the scan
+    pass's sums ``stack.ground``), logged on ``feedback``."""
+    return stack_reference.reference_pixel(stack, reference_xy(alg, parameters, context, stack), count,
+                                           FeedbackProgress(feedback))
 
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):

@@ -263,3 +263,31 @@ def test_the_warm_up_file_runs_without_pythonpath_and_records_the_family(tmp_pat
     res = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("{")))
     assert res["numba"] and res["python"] == list(sys.version_info[:2]) and res["ready"], res
     assert list(tmp_path.rglob(".geohazard-ready-activity.json"))
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process niceness is POSIX; Windows gets a priority class")
+@pytest.mark.parametrize("low", [False, True])
+def test_the_background_compile_beside_a_numpy_run_runs_below_normal_priority(tmp_path, low):
+    """A run on the numpy path starts its family's compile ``low_priority`` (the run gets the cores first): the
+    detached process logs its niceness, 10 above the caller's, and where Linux groups processes by session its new
+    session's group at nice 10 too; a compile a run waits for keeps the caller's niceness and a group at 0."""
+    import sys
+    import time
+
+    from insar_geohazards import warm_kernels
+
+    log = tmp_path / "background.log"
+    proc = warm_kernels.start_background(["no_such_family"], [str(tmp_path)], python=sys.executable,
+                                         log_path=str(log), low_priority=low)
+    assert proc is not None and proc.returncode == 0
+    t0 = time.monotonic()
+    while "nice" not in (log.read_text() if log.exists() else "") and time.monotonic() - t0 < 60:
+        time.sleep(0.1)
+    found = re.search(r"pid \d+, nice (\d+),", log.read_text())
+    assert found, log.read_text()
+    own = os.nice(0)
+    assert int(found.group(1)) == (min(19, own + warm_kernels.LOW_PRIORITY_NICE) if low else own)
+    group = re.search(r"/autogroup-\d+ nice (-?\d+)", log.read_text())  # Linux's session groups, where on
+    if warm_kernels._autogroup():
+        assert group and int(group.group(1)) == (warm_kernels.LOW_PRIORITY_NICE if low else 0), log.read_text()
+    assert (tmp_path / ".geohazard-background-no_such_family.lock").exists()

@@ -27,11 +27,7 @@ ALLOWED_FILEIO_MODULES = ("fileio.display",)
 #: ``run(job)``. Only shrinks.
 _TOOL_LOOP = "its block loop (run_blocks, writers, bytes per pixel) is in the tool"
 _CALLS = "calls several fileio functions with positional arguments; no Job and run(job) yet"
-NOT_YET = {
-    "timeseries/multisensortimeseries": _TOOL_LOOP,
-    "timeseries/sbasinversion": _CALLS + "; its block loop is in the tool",
-    "timeseries/stackingvelocity": _TOOL_LOOP,
-}
+NOT_YET: dict = {}
 
 
 def tool_files() -> list:

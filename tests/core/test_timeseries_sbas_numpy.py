@@ -90,6 +90,36 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
 
 
 @needs_numba
+@pytest.mark.parametrize("kw, with_coh", [CASES[0], CASES[2], CASES[4]])
+def test_numpy_path_on_several_threads_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
+    """On the numpy path the pixels of a shared factor, of the per-pixel solve and of the weighted solve go in
+    ranges to the run's threads (three here, ranges of a few pixels, batches of 7): the compiled bytes, and the
+    ranges did run on other threads."""
+    import threading
+
+    net, ifg, coh = stack
+    c = coh if with_coh else None
+    compiled = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=c))
+    seen = set()
+
+    def spy_on(real):
+        def spy(*args):
+            seen.add(threading.get_ident())
+            return real(*args)
+        return spy
+
+    for name in ("_shared_factor_range", "_wls_range", "_wls_variance_range"):
+        monkeypatch.setattr(sbas, name, spy_on(getattr(sbas, name)))
+    monkeypatch.setattr(_numba, "thread_count", lambda: 3)
+    monkeypatch.setattr(sbas, "NUMPY_THREAD_MIN_PIXELS", 2)
+    monkeypatch.setattr(sbas, "NUMPY_BATCH_PIXELS", 7)
+    with _numba.python_kernels(FAMILY.modules()):
+        threaded = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=c))
+    _same_bytes(compiled, threaded)
+    assert len(seen) >= 2, seen
+
+
+@needs_numba
 @pytest.mark.parametrize("min_norm", [True, False])
 def test_wls_kernel_numpy_path_gives_the_compiled_bytes(stack, min_norm):
     """The per-pixel weighted solve with its own weights, with and without the minimum-norm solution."""

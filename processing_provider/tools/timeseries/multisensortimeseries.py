@@ -3,13 +3,17 @@ stack a user holds, across mission gaps."""
 
 from __future__ import annotations
 
-from ....fileio.base.blocks import run_blocks
+from ....fileio.display import styles
 from ....fileio.timeseries import multisensor as ms_io
 from ...inputs import declare, knobs
 from ...inputs import multisensor as ms_in
 from ...inputs.aliases import given
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+#: the tool's run (it imports the multi-sensor kernels)
+io_ms = lazy_module("....fileio.timeseries.multisensortimeseries", __package__)
 
 #: Words shown for the GDAL resampling of each RESAMPLING index (the stored index is unchanged).
 RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",
@@ -194,35 +198,20 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         return ms_in.input_raster_files(self, parameters, context)
 
     def process(self, parameters, context, feedback):
-        from ....algorithms.timeseries.multisensor import MultisensorProblem
-
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        entries = ms_in.resolve(ms_in.gather(self, parameters, context), progress)
-        template = self.raster_info(parameters, self.TEMPLATE, context) if given(parameters, self.TEMPLATE) else None
-        grid, grid_text = ms_io.output_grid([e.file.info for e in entries], [e.file.name for e in entries], template)
-        progress.push_info(f"Output grid: {grid_text}")
+        progress = FeedbackProgress(feedback)
         v = self.values(parameters, context, self.GAP_DAYS, self.MAX_BRIDGE_YEARS)
-        dest = {k: self.parameterAsOutputLayer(parameters, k, context) for k in ms_in.OUTPUTS[:-1]
-                if ms_in.asked(parameters, k)}
-        ms_in.check_grid_size(entries, grid, gap_days=float(v.GAP_DAYS), max_memory_mb=run.max_memory_mb, dest=dest)
-        resampling = ms_io.RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)]
-        with ms_io.GridFolder(grid, resampling) as folder:
-            stacks = ms_in.core_stacks(entries, grid, folder, ms_in.reference_rc(self, parameters, context, grid),
-                                       progress)
-            north = ms_in.north_model(self, parameters, context, grid, folder)
-            problem = MultisensorProblem(stacks, shape=grid.shape, north=north, gap_days=float(v.GAP_DAYS),
-                                         reference_date=ms_in.reference_date(self, parameters, context),
-                                         max_bridge_years=v.MAX_BRIDGE_YEARS)
-            ms_in.check_geometries(problem)
-            # the scene's density priors from a fixed pixel sample, before the blocks (same for any block layout)
-            problem.calibrate(problem.sources())
-            progress.push_info(folder.log_text())
-            for line in problem.report():
-                (progress.push_warning if line.startswith("warning") else progress.push_info)(line)
-            outputs = ms_io.Outputs(dest, problem, grid, ms_io.report_rows(problem, entries),
-                                    [p for e in entries if e.file.kind == "series" for p in e.file.paths], resampling)
-            run_blocks(run.plan(grid.height, grid.width, bytes_per_pixel=problem.bytes_per_pixel()), problem,
-                       outputs.write, sources=problem.sources(), run=run, progress=progress, writers=outputs.writers)
-        report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) \
-            if ms_in.asked(parameters, self.OUTPUT_REPORT) else ""
-        return outputs.finish(report, context, progress)
+        job = io_ms.Job(
+            entries=tuple(ms_in.resolve(ms_in.gather(self, parameters, context), progress)),
+            outputs={k: self.parameterAsOutputLayer(parameters, k, context) for k in ms_in.OUTPUTS[:-1]
+                     if ms_in.asked(parameters, k)},
+            report=self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+            if ms_in.asked(parameters, self.OUTPUT_REPORT) else "",
+            template=self.raster_info(parameters, self.TEMPLATE, context) if given(parameters, self.TEMPLATE) else None,
+            reference=ms_in.reference_point(self, parameters, context), north=ms_in.north(self, parameters, context),
+            reference_date=ms_in.reference_date(self, parameters, context), gap_days=float(v.GAP_DAYS),
+            max_bridge_years=v.MAX_BRIDGE_YEARS,
+            resampling=ms_io.RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)],
+            settings=knobs.run_settings(self, parameters, context))
+        outcome = io_ms.run(job, progress=progress)
+        styles.apply_sidecars_on_load(context, outcome.outputs.values())
+        return self.finish(outcome, feedback)

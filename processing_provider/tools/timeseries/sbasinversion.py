@@ -4,11 +4,7 @@ interferograms (SBAS / ISBAS)."""
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.progress import SubProgress, warn
-from ....algorithms.timeseries import network
-from ....fileio.base import raster
-from ....fileio.timeseries import stacks as io_stacks
-from ....fileio.timeseries import timeseries
+from ....fileio.display import styles
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING
@@ -16,7 +12,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 
-sbas = lazy_module("....algorithms.timeseries.sbas", __package__)
+io_sbas = lazy_module("....fileio.timeseries.sbasinversion", __package__)
 
 #: The shared choices and one for chains whose coherence is optional (the Corrected SBAS model).
 SBAS_WEIGHTING = WEIGHTING + ["Phase variance from COHERENCE"]
@@ -82,12 +78,9 @@ class SbasInversion(StackAlgorithm):
     )
     MINTPY = True
     WEIGHTED = True
-    #: raster outputs by the block result they hold (the first two always written), file outputs by name
-    RASTERS = {ids.OUTPUT_TIMESERIES: "timeseries", "OUTPUT_VELOCITY": "velocity",
-               "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence",
-               "OUTPUT_COHCOUNT": "count"}
-    FILES = {ids.OUTPUT_POINTS: "points", "OUTPUT_MINTPY_TIMESERIES": "mintpy_timeseries",
-             "OUTPUT_MINTPY_VELOCITY": "mintpy_velocity"}
+    #: raster outputs (the first two always written), then the file outputs
+    RASTERS = (ids.OUTPUT_TIMESERIES, OUTPUT_VELOCITY, OUTPUT_VELOCITY_STD, OUTPUT_TEMPORAL_COHERENCE, OUTPUT_COHCOUNT)
+    FILES = (ids.OUTPUT_POINTS, OUTPUT_MINTPY_TIMESERIES, OUTPUT_MINTPY_VELOCITY)
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.files(self.BASELINES,
@@ -134,9 +127,7 @@ class SbasInversion(StackAlgorithm):
         return "nocoherence"
 
     def process(self, parameters, context, feedback):
-        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, feedback=feedback)
-        full = stack.network
         v = self.values(parameters, context, ids.WEIGHTING, ids.LOOKS, ids.COHERENCE_THRESHOLD, ids.MIN_COUNT,
                         ids.MIN_TEMPORAL_COHERENCE)
         weighting = ["none", "variance", "variance"][v.WEIGHTING]
@@ -145,38 +136,16 @@ class SbasInversion(StackAlgorithm):
             feedback.pushInfo("WEIGHTING: no COHERENCE rasters, so no weighting (ordinary least squares)")
         if weighting == "variance" and not stack.has_coherence:
             raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
-        rows = io_stacks.block_rows_for(stack, run)
-        # blocks are often shorter than the inputs' tiles: a row of tiles of every input is decoded once only
-        # if GDAL's cache holds it (plus the outputs' rows of tiles on their way to the disk)
-        cache = stack.tile_row_bytes(coherence=stack.has_coherence) + len(self.RASTERS) * raster.TILE_ROW_BUDGET_BYTES
-        with io_stacks.gdal_cache_at_least(cache, log=progress), run.executor(progress) as ex:
-            # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
-            stack, flt, count, mean_coh = io_stacks.filtered_stack(
-                stack, rows, SubProgress(progress, 0, 25), scan=not parameters.get(ids.REFERENCE), run=run,
-                executor=ex, **stacks.network_filters(self, parameters, context))
-            net = stack.network
-            if count is not None and count.max() == 0:
-                raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
-                                     "interferogram")
-            if network.disconnection_note(net):
-                warn(progress, network.disconnection_note(net))
-            if network.redundancy_note(net):
-                warn(progress, f"{ids.INTERFEROGRAMS}: {network.redundancy_note(net)}")
-            ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh, feedback)
-            feedback.pushInfo(self.note(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} "
-                                        f"interferograms, {net.n_dates} dates, weighting {weighting}"))
-            solver = sbas.SbasSolver(net, wavelength_m=stack.wavelength_m, weighting=weighting, looks=v.LOOKS,
-                                     coherence_threshold=v.COHERENCE_THRESHOLD, min_count=v.MIN_COUNT,
-                                     min_temporal_coherence=v.MIN_TEMPORAL_COHERENCE)
-            dem = self.raster_path(parameters, ids.DEM, context) if parameters.get(ids.DEM) else ""
-            if dem:
-                raster.check_same_grid([stack.info, raster.raster_info(dem, ids.DEM)], [ids.INTERFEROGRAMS, ids.DEM])
-            out = layers.output_paths(self, parameters, self.RASTERS, context, optional=list(self.RASTERS)[2:])
-            files = {name: layers.optional_file(self, parameters, key, context) for key, name in self.FILES.items()}
-            written, ranges = timeseries.write_sbas(
-                stack, solver, io_stacks.reference_values(stack, *ref_rc), ref_rc, rows, SubProgress(progress, 25, 95),
-                rasters={self.RASTERS[k]: p for k, p in out.items()}, files=files, dem_path=dem, run=run, executor=ex)
-        timeseries.style_sbas(written, ranges, net, context)
-        out.update({key: written[name] for key, name in self.FILES.items() if name in written})
-        out.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc, log=progress))
-        return out
+        job = io_sbas.Job(
+            stack=stack, filters=stacks.network_filters(self, parameters, context),
+            reference_xy=stacks.reference_xy(self, parameters, context, stack), weighting=weighting, looks=v.LOOKS,
+            coherence_threshold=v.COHERENCE_THRESHOLD, min_count=v.MIN_COUNT,
+            min_temporal_coherence=v.MIN_TEMPORAL_COHERENCE,
+            dem=self.raster_path(parameters, ids.DEM, context) if parameters.get(ids.DEM) else "",
+            rasters=layers.output_paths(self, parameters, self.RASTERS, context, optional=self.RASTERS[2:]),
+            files={key: layers.optional_file(self, parameters, key, context) for key in self.FILES},
+            report=layers.optional_file(self, parameters, ids.OUTPUT_REPORT, context),
+            settings=knobs.run_settings(self, parameters, context))
+        outcome = io_sbas.run(job, progress=FeedbackProgress(feedback))
+        styles.apply_sidecars_on_load(context, outcome.outputs.values())
+        return self.finish(outcome, feedback)
