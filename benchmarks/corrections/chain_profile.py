@@ -18,7 +18,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # QGIS's own Processing plugin before tests/processing (on the benchmarks' PYTHONPATH)
-sys.path[:0] = [HERE, "/usr/share/qgis/python/plugins", "/usr/share/qgis/python"]
+sys.path[:0] = [HERE, "/usr/share/qgis/python/plugins", "/usr/share/qgis/python",
+                os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests")]
 
 
 def main():
@@ -31,18 +32,11 @@ def main():
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from chain_speed import model_args
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+    from public_api import start_qgis
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from insar_geohazards.plugin import InsarGeohazardsPlugin
-
-    plugin = InsarGeohazardsPlugin(None)
-    plugin.initProcessing()
+    app, plugin = start_qgis()  # noqa: F841 - the application lives as long as the run
     import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     os.makedirs(args.out, exist_ok=True)
     params = {}

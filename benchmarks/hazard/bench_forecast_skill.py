@@ -36,6 +36,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(ROOT, "tests", "data")
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from testutils import dated_point_series  # noqa: E402
 
 from insar_geohazards.algorithms.hazard import forecast as fc  # noqa: E402
 
@@ -43,25 +46,9 @@ CUT = 0.7
 
 
 def dated_points(path: str):
-    """``(dates, series (n_dates, m) mm)`` of the fields named D?YYYYMMDD or YYYYMMDD of a point layer."""
-    from osgeo import ogr
-
-    source = ogr.Open(path)  # the layer lives as long as its data source
-    layer = source.GetLayer(0)
-    defn = layer.GetLayerDefn()
-    cols = []
-    for i in range(defn.GetFieldCount()):
-        name = defn.GetFieldDefn(i).GetName()
-        digits = name.lstrip("D").lstrip("_")
-        if len(digits) == 8 and digits.isdigit():
-            cols.append((dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:])), i))
-    cols.sort()
-    idx = [i for _, i in cols]
-    layer.SetIgnoredFields(["OGR_GEOMETRY"] + [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())
-                                               if i not in set(idx)])
-    rows = [[f.GetFieldAsDouble(i) if f.IsFieldSetAndNotNull(i) else np.nan for i in idx] for f in layer]
-    d = np.array(rows, dtype=np.float64).T
-    return [c[0] for c in cols], d
+    """``(dates, series (n_dates, m) mm)`` of the fields named D?YYYYMMDD or YYYYMMDD of a point layer (the tests'
+    OGR reader)."""
+    return dated_point_series(path)
 
 
 def mexico_sbas(folder: str, *, wavelength_m: float = 0.05550415767769124):
