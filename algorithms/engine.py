@@ -605,9 +605,16 @@ class DaskExecutor(ClosedOnExit):
         return live
 
     def close(self):
+        """Close the client and the embedded cluster, then stop the event-loop threads each started for itself
+        (distributed leaves them running after ``close``: an IO loop, a profiler and the loop's executor threads,
+        four threads per run that a QGIS session would pile up)."""
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        for owner in (self.client, self.cluster):
+            runner = getattr(owner, "_loop_runner", None)
+            if runner is not None:
+                runner.stop()
 
 
 def task_threads() -> int:

@@ -395,6 +395,25 @@ def dask_executor():
         yield ex
 
 
+def test_closing_an_embedded_cluster_leaves_no_thread_behind():
+    """Each DASK_SCHEDULER=local run starts a cluster, a client and their event loops: closed, none of their threads
+    stays (a QGIS session running the tool again and again would pile them up)."""
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    import threading
+    import time
+
+    before = set(threading.enumerate())
+    for _ in range(2):
+        with eng.DaskExecutor("local", n_workers=2) as ex:
+            assert ex.n_slots == 2
+    for _ in range(100):  # a stopped loop's thread ends a moment after
+        left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+        if not left:
+            break
+        time.sleep(0.05)
+    assert not left, left
+
+
 def test_localcluster_two_worker_processes_give_the_local_bytes(dask_executor, tmp_path):
     assert dask_executor.distributed and dask_executor.n_slots == 2
     z = np.random.default_rng(5).normal(size=(301, 57))
