@@ -90,6 +90,16 @@ def pytest_runtest_setup(item):
     _CURRENT["test"] = item.nodeid
 
 
+def pytest_runtest_teardown(item):
+    # QGIS closes the GeoPackages its layers read through deleteLater (its OGR connection pool), which only an event
+    # loop runs: without this a worker keeps one descriptor per GeoPackage a test loaded (tests/processing/
+    # test_open_files.py), hundreds by the end of its files
+    if "qgis.core" in sys.modules and sys.modules["qgis.core"].QgsApplication.instance() is not None:
+        from qgis.PyQt.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+
+
 def pytest_collection_modifyitems(config, items):
     # the files holding a test marked `slow` first (their order kept): the workers take files in this order, so
     # a run of minutes starts at the beginning instead of running alone at the end

@@ -225,8 +225,11 @@ def run(tool, params, feedback=None):
     import processing
     from qgis.core import QgsProcessingContext
 
-    return processing.run(f"geohazard:{tool}", params, context=QgsProcessingContext(),
-                          feedback=feedback or warning_feedback())
+    context = QgsProcessingContext()
+    try:
+        return processing.run(f"geohazard:{tool}", params, context=context, feedback=feedback or warning_feedback())
+    finally:  # QGIS keeps a refused run's exception, and through it this context: its layers' files would stay open
+        context.temporaryLayerStore().removeAllMapLayers()
 
 
 def digest(paths) -> dict:

@@ -255,52 +255,55 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
     with staged_file(path) as tmp_path:
         drv = ogr.GetDriverByName(driver_name)
         ds = drv.CreateDataSource(tmp_path)
-        srs = None
-        if crs_wkt:
-            srs = osr.SpatialReference()
-            srs.ImportFromWkt(crs_wkt)
-            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        lname = layer_name or os.path.splitext(os.path.basename(path))[0]
-        options = []
-        if driver_name == "CSV" and (x is not None or wkb is not None):
-            options = ["GEOMETRY=AS_XY" if x is not None else "GEOMETRY=AS_WKT"]
-        layer = ds.CreateLayer(lname, srs, geometry_type if (x is not None or wkb is not None) else ogr.wkbNone,
-                               options=options)
-        columns = []
-        for k, v in fields.items():
-            arr = np.asarray(v)
-            ftype, sub = _ogr_type(arr)
-            fd = ogr.FieldDefn(k, ftype)
-            fd.SetSubType(sub)
-            layer.CreateField(fd)
-            columns.append((layer.GetLayerDefn().GetFieldIndex(k), ftype, arr))
-        defn = layer.GetLayerDefn()
-        layer.StartTransaction()
-        for i in range(n):
-            if progress is not None and i % 20000 == 0:
-                check_canceled(progress)
-                progress.set_progress(100.0 * i / max(n, 1))
-            feat = ogr.Feature(defn)
-            if x is not None:
-                g = ogr.Geometry(ogr.wkbPoint)
-                g.AddPoint_2D(float(x[i]), float(y[i]))
-                feat.SetGeometryDirectly(g)
-            elif wkb is not None and wkb[i] is not None:
-                feat.SetGeometryDirectly(ogr.CreateGeometryFromWkb(bytes(wkb[i])))
-            for j, ftype, arr in columns:
-                v = arr[i]
-                if v is None:
-                    continue
-                if ftype == ogr.OFTReal:
-                    if v == v:  # NaN stays NULL
-                        feat.SetField(j, float(v))
-                elif ftype in (ogr.OFTInteger64, ogr.OFTInteger):
-                    feat.SetField(j, int(v))
-                elif ftype == ogr.OFTDate:
-                    feat.SetField(j, v.year, v.month, v.day, 0, 0, 0, 0)
-                else:
-                    feat.SetField(j, str(v))
-            layer.CreateFeature(feat)
-        layer.CommitTransaction()
-        ds = None
+        layer = None
+        try:
+            srs = None
+            if crs_wkt:
+                srs = osr.SpatialReference()
+                srs.ImportFromWkt(crs_wkt)
+                srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+            lname = layer_name or os.path.splitext(os.path.basename(path))[0]
+            options = []
+            if driver_name == "CSV" and (x is not None or wkb is not None):
+                options = ["GEOMETRY=AS_XY" if x is not None else "GEOMETRY=AS_WKT"]
+            layer = ds.CreateLayer(lname, srs, geometry_type if (x is not None or wkb is not None) else ogr.wkbNone,
+                                   options=options)
+            columns = []
+            for k, v in fields.items():
+                arr = np.asarray(v)
+                ftype, sub = _ogr_type(arr)
+                fd = ogr.FieldDefn(k, ftype)
+                fd.SetSubType(sub)
+                layer.CreateField(fd)
+                columns.append((layer.GetLayerDefn().GetFieldIndex(k), ftype, arr))
+            defn = layer.GetLayerDefn()
+            layer.StartTransaction()
+            for i in range(n):
+                if progress is not None and i % 20000 == 0:
+                    check_canceled(progress)
+                    progress.set_progress(100.0 * i / max(n, 1))
+                feat = ogr.Feature(defn)
+                if x is not None:
+                    g = ogr.Geometry(ogr.wkbPoint)
+                    g.AddPoint_2D(float(x[i]), float(y[i]))
+                    feat.SetGeometryDirectly(g)
+                elif wkb is not None and wkb[i] is not None:
+                    feat.SetGeometryDirectly(ogr.CreateGeometryFromWkb(bytes(wkb[i])))
+                for j, ftype, arr in columns:
+                    v = arr[i]
+                    if v is None:
+                        continue
+                    if ftype == ogr.OFTReal:
+                        if v == v:  # NaN stays NULL
+                            feat.SetField(j, float(v))
+                    elif ftype in (ogr.OFTInteger64, ogr.OFTInteger):
+                        feat.SetField(j, int(v))
+                    elif ftype == ogr.OFTDate:
+                        feat.SetField(j, v.year, v.month, v.day, 0, 0, 0, 0)
+                    else:
+                        feat.SetField(j, str(v))
+                layer.CreateFeature(feat)
+            layer.CommitTransaction()
+        finally:  # closed before the staged file is published, or removed on an error or a cancel
+            layer = ds = None
     return path

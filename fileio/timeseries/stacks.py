@@ -36,6 +36,7 @@ from ..base.metadata import stack_pair_baselines, wavelength_choice
 from ..base.probe import data_band_index, gdal_thread_options, known_header
 from ..base.raster import _CACHE_LOCK as CACHE_LOCK
 from ..base.raster import RasterInfo, check_same_grid, open_raster, raster_info
+from ..base.runs import close_with_run
 from ..base.vector import write_vector
 from ..display import charts
 from .stack_reference import ground_terms, reference_values  # noqa: F401 - read by the stack tools
@@ -119,6 +120,17 @@ class StackInput:
     _pool: dict = field(default_factory=dict, repr=False)  # "pool": the reading threads (file_parts.each_part)
     product: object = field(default=None, repr=False)  # the product whose VRTs the paths name (kept alive)
     ground: Optional[dict] = field(default=None, repr=False)  # the automatic reference's sums (scan_stack)
+
+    def __post_init__(self):
+        close_with_run(self)  # a run canceled or refused half-way closes the files the blocks opened
+
+    def close(self) -> None:
+        """Close the files the blocks opened and end the reading threads (a later read opens them again)."""
+        self._open.clear()  # each entry's band, then its dataset: GDAL closes the files no one else holds
+        self._buffers.clear()
+        pool = self._pool.pop("pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _band(self, path: str):
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""

@@ -64,6 +64,7 @@ from ...fileio.base.metadata import stamp_geometry, stamp_history
 from ...fileio.base.overviews import build_overviews
 from ...fileio.base.probe import degenerate_outputs, gdal_exceptions, quiet_gdal_reads, run_headers
 from ...fileio.base.raster import RasterInfo, raster_info
+from ...fileio.base.runs import closed_after_run, released
 from ...fileio.base.transaction import OutputTransaction, disk_full
 from ...fileio.display.arrange import arrange_outputs
 from .. import early_kernels, model_checks
@@ -195,6 +196,8 @@ def run_title(alg, parameters, context) -> str:
         if name:
             break
     return f"{alg.displayName()}: {name}" if name else alg.displayName()
+
+
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -407,8 +410,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
-        with gdal_exceptions():  # GDAL's errors as exceptions for this run, the process's mode restored after
-            return self._process_algorithm(parameters, context, feedback)
+        try:
+            with gdal_exceptions():  # GDAL's errors as exceptions for this run, the process's mode restored after
+                return self._process_algorithm(parameters, context, feedback)
+        except BaseException as exc:
+            error = released(exc)
+        # QGIS keeps every exception a Python processAlgorithm raises, and this frame with it: nothing of the run here
+        del self, parameters, context, feedback
+        raise error
 
     def _process_algorithm(self, parameters, context, feedback):
         run = self._run = OutputTransaction()
@@ -419,7 +428,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         if missing and feedback is not None:
             feedback.pushInfo(missing)
         try:
-            with quiet_gdal_reads(), run_headers():
+            with quiet_gdal_reads(), run_headers(), closed_after_run():
                 # the layers QGIS loaded for the whole run (a model's inputs), watched before this step may refuse
                 model_checks.watch_input_layers(context)
                 parameters = resolve_aliases(self, parameters, context)

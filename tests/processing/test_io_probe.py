@@ -1,5 +1,6 @@
 """The input probe under threads: ``fileio.base.probe.probe_rasters`` called from several Python threads at once, in a
-QGIS process whose GDAL error handler is QGIS's and whose message log has a Python slot, never hangs."""
+QGIS process whose message log has a Python slot and whose GDAL error handler is a Python function (a GDAL message
+routed to it needs the interpreter's lock, the case that can deadlock), never hangs."""
 
 import os
 import subprocess
