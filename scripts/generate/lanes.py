@@ -42,6 +42,12 @@ loop adds into (``s{l} += term``) gets its terms, computed over the slice, added
 order, so each element receives the same operations in the same order: the same bits. The
 functions that loop over the lanes themselves (``range(LANES)``: the batch's control, which lanes still iterate) are
 left out: the numpy path's own driver takes the pixels that still run.
+
+And a **one-lane form** (:func:`expand_one_lane`: phase linking's ``lane.py``): the compiled functions again, each on
+one lane ``q`` of the batch's arrays (``p[k, i, {l}]`` is ``p[k, i, q]``, ``a{l}`` one value ``a_``, a loop over the
+lanes a loop over ``q`` alone), named ``..._q`` instead of ``..._b`` and taking ``q`` last: a lane that still iterates
+when most of its batch has converged takes its last steps alone, with the same operations as in the batch (the
+same bits), in place in the batch's arrays.
 """
 
 from __future__ import annotations
@@ -401,3 +407,57 @@ def expand_pixel_arrays(template: str, marker: str, docstring: str) -> str:
     parts = [ast.unparse(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))) for node in body]
     doc, future, numpy_import, *functions = parts  # the house style's blank lines between them
     return f"{marker}\n{doc}\n\n{future}\n\n{numpy_import}\n\n\n" + "\n\n\n".join(functions) + "\n"
+
+
+class _OneLane(ast.NodeTransformer):
+    """A lane function on lane ``q`` alone (:func:`expand_one_lane`): named ``..._q``, ``q`` its last argument, a loop
+    over the lanes a loop over ``q``, the calls of the other lane functions of the template those of their one-lane
+    form."""
+
+    def __init__(self, names: set):
+        self.names = names
+
+    def visit_FunctionDef(self, node):
+        self.generic_visit(node)
+        node.name = node.name[:-2] + "_q"
+        node.args.args.append(ast.arg("q"))
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        name = getattr(node.func, "id", "")
+        if name in self.names:
+            node.func = ast.Name(name[:-2] + "_q", ast.Load())
+            node.args.append(ast.Name("q", ast.Load()))
+        elif name == "range" and [getattr(a, "id", "") for a in node.args] == ["LANES"]:
+            node.args = [ast.Name("q", ast.Load()), ast.BinOp(ast.Name("q", ast.Load()), ast.Add(), ast.Constant(1))]
+        return node
+
+
+def expand_one_lane(template: str, marker: str, docstring: str, roots: tuple) -> str:
+    """The one-lane form of a lane template (the module's docstring), ``marker`` its first line and ``docstring``
+    its module docstring: the functions ``roots`` and the lane functions they call, each on lane ``q``."""
+    text = template.replace("[{l}]", "[q]").replace(", {l}]", ", q]").replace("{l}", "_")
+    tree = ast.parse(text)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    lane_functions = {name for name in functions if name.endswith("_b")}
+    wanted, todo = [], list(roots)
+    while todo:
+        name = todo.pop(0)
+        if name in wanted:
+            continue
+        wanted.append(name)
+        todo.extend(n.func.id for n in ast.walk(functions[name]) if isinstance(n, ast.Call)
+                    and getattr(n.func, "id", "") in lane_functions)
+    body = [ast.Expr(ast.Constant(docstring)), ast.ImportFrom("__future__", [ast.alias("annotations")], 0)]
+    body += [n for n in tree.body
+             if isinstance(n, (ast.Import, ast.ImportFrom)) and getattr(n, "module", "") != "__future__"]
+    body += [_OneLane(lane_functions).visit(n) for n in tree.body
+             if isinstance(n, ast.FunctionDef) and n.name in wanted]
+    parts = [ast.unparse(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))) for node in body]
+    doc, future, *rest = parts
+    imports = [p for p in rest if p.startswith(("import ", "from "))]
+    functions_text = [p for p in rest if not p.startswith(("import ", "from "))]
+    head = "\n".join(p for p in imports if p.startswith("import ")) + "\n\n" + "\n".join(
+        p for p in imports if p.startswith("from "))
+    return f"{marker}\n{doc}\n\n{future}\n\n{head}\n\n\n" + "\n\n\n".join(functions_text) + "\n"
