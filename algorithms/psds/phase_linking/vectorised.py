@@ -76,14 +76,6 @@ def _angle32(re, im) -> np.ndarray:
     return out.reshape(re.shape)
 
 
-def log_mean(mean_int) -> np.ndarray:
-    """:func:`.covariance._log_mean`: ``math.log`` of the positive mean intensities, 0 elsewhere."""
-    out = np.zeros(mean_int.shape)
-    pos = mean_int > 0.0
-    out[pos] = _libm_map(math.log, mean_int[pos])
-    return out
-
-
 # ------------------------------------------------------------------------------------------------------ linking
 
 
@@ -354,13 +346,12 @@ def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
     _write_phases(out_phase, lo[good], lc[good], vr, vi)
 
 
-def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, shp_method, threshold, hr, hc, method, beta, row0,
-                      row1, out_phase, out_tcoh, out_count, ps_neighbours):
-    """:func:`.kernel._phase_link_kernel` with numpy (its arguments but the log-means, the chunks and tiles; the
-    same bytes): the rows ``row0 .. row1``, a tile of rows and columns at a time."""
+def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc, method, beta,
+                      row0, row1, out_phase, out_tcoh, out_count, ps_neighbours):
+    """:func:`.kernel._phase_link_kernel` with numpy (its arguments but the chunks and tiles; the same bytes): the
+    rows ``row0 .. row1``, a tile of rows and columns at a time."""
     rows, cols, n = slc_t.shape
-    lmean = log_mean(mean_int) if shp_method == 0 else None
-    shp = (shp_method, threshold, sorted_amp, mean_int, lmean, float(n))
+    shp = (shp_method, threshold, sorted_amp, mean_int, log_mean, float(n))
     image = (slc_t, usable, ps, bool(ps_neighbours))
     pixels = max(64, min(CHUNK_PIXELS, 2**20 // (n * n)))
     side = math.isqrt(pixels)
