@@ -340,19 +340,75 @@ def _parallel_loops(lines: list[str]) -> list[str]:
     return out
 
 
+def _reads(node, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(node))
+
+
+def _binds(node, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(node))
+
+
+def _stores_into(node, array: str) -> bool:
+    return any(isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and getattr(n.value, "id", "") == array
+               for n in ast.walk(node))
+
+
+def _view_safe(function, statements: list, k: int) -> bool:
+    """Whether the lane value ``x = array[...]`` at ``statements[k]`` can stay a numpy view: no statement reads ``x``
+    after a store into ``array`` (a statement's right side is computed before its store) until ``x`` is bound again
+    in the same block. Conservative: a read before it in its block (a loop's next pass), a compound statement that
+    binds ``x``, or reads after its block while ``x`` is not bound again, all ask for a copy."""
+    node = statements[k]
+    x, array = node.targets[0].id, node.value.value.id
+    if any(_reads(st, x) for st in statements[:k]):
+        return False
+    stored = False
+    for st in statements[k + 1:]:
+        simple = isinstance(st, (ast.Assign, ast.AugAssign, ast.Expr))
+        if not simple and _binds(st, x):
+            return False
+        if _reads(st, x) and stored:
+            return False
+        if _reads(st, x) and not simple and _stores_into(st, array):
+            return False
+        stored = stored or _stores_into(st, array)
+        if _binds(st, x):
+            return True
+    inside = {id(n) for st in statements[k + 1:] for n in ast.walk(st)}
+    return not any(isinstance(n, ast.Name) and n.id == x and isinstance(n.ctx, ast.Load) and id(n) not in inside
+                   for n in ast.walk(function))
+
+
+def _views(function, stored: set) -> set:
+    """The ``x = array[...]`` statements of ``function`` (``array`` one it stores into) whose value can stay a view."""
+    safe = set()
+    for parent in ast.walk(function):
+        for field in ("body", "orelse"):
+            statements = getattr(parent, field, None)
+            if not isinstance(statements, list):
+                continue
+            for k, st in enumerate(statements):
+                if (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+                        and isinstance(st.value, ast.Subscript) and getattr(st.value.value, "id", "") in stored
+                        and _view_safe(function, statements, k)):
+                    safe.add(id(st))
+    return safe
+
+
 class _PixelArrays(ast.NodeTransformer):
     """What numba does per lane, written on arrays element by element (:func:`expand_pixel_arrays`). A lane value
-    loaded from an array the function also stores into is copied: numba holds it in a register, a numpy view would
-    see the later store."""
+    loaded from an array the function also stores into is copied where a later store could reach it before its last
+    read (:func:`_view_safe`): numba holds it in a register, a numpy view would see the later store."""
 
-    def __init__(self, stored: set):
+    def __init__(self, stored: set, views: set):
         self.stored = stored
+        self.views = views
 
     def visit_Assign(self, node):
         self.generic_visit(node)
         value = node.value
         if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(value, ast.Subscript)
-                and getattr(value.value, "id", "") in self.stored):
+                and getattr(value.value, "id", "") in self.stored and id(node) not in self.views):
             node.value = ast.Call(ast.Attribute(value, "copy", ast.Load()), [], [])
         return node
 
@@ -402,7 +458,7 @@ def expand_pixel_arrays(template: str, marker: str, docstring: str) -> str:
             stored = {t.value.id for n in ast.walk(node) if isinstance(n, (ast.Assign, ast.AugAssign))
                       for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
                       if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
-            node = _PixelArrays(stored).visit(node)
+            node = _PixelArrays(stored, _views(node, stored)).visit(node)
         body.append(node)
     parts = [ast.unparse(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))) for node in body]
     doc, future, numpy_import, *functions = parts  # the house style's blank lines between them

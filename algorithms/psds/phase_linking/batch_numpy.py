@@ -22,11 +22,11 @@ def _coherence_b(cr, ci, gtr, gti, s, n):
         d_ = cr[i, i, :]
         s[i, :] = 1.0 / np.sqrt(d_)
     for i in range(n):
-        t_ = s[i, :].copy()
+        t_ = s[i, :]
         j = slice(0, n)
         a_ = cr[i, j, :]
         b_ = ci[i, j, :]
-        u_ = s[j, :].copy()
+        u_ = s[j, :]
         x_ = a_ * t_ - b_ * 0.0
         y_ = a_ * 0.0 + b_ * t_
         gtr[j, i, :] = x_ * u_ - y_ * 0.0
@@ -94,7 +94,7 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
             s_ = 0.0
             k = slice(j, n)
             a_ = u[i, k, :].copy()
-            b_ = u[j, k, :].copy()
+            b_ = u[j, k, :]
             for _term in b_ * a_:
                 s_ += _term
             inv[i, j, :] = s_
@@ -133,7 +133,7 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
             x_r = tr[k, i, :].copy()
             x_i = ti[k, i, :].copy()
             w_r = tr[k + 1, i, :].copy()
-            w_i = ti[k + 1, i, :].copy()
+            w_i = ti[k + 1, i, :]
             a_r = tr[j, i, :].copy()
             a_i = ti[j, i, :].copy()
             tr[j, i, :] = a_r - (x_r * y_r - x_i * y_i) - (w_r * z_r - w_i * z_i)
@@ -149,7 +149,7 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
             a_i = ti[j, i, :].copy()
             tr[j, i, :] = a_r - (x_r * y_r - x_i * y_i)
             ti[j, i, :] = a_i - (x_r * y_i + x_i * y_r)
-        s_ = tr[j, j, :].copy()
+        s_ = tr[j, j, :]
         f_ = s_ <= 0.0
         ok[:] = ok[:] & ~f_
         d_ = np.sqrt(np.where(f_, 1.0, s_))
@@ -157,7 +157,7 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
         e_ = d_ + 0.0 * r_
         i = slice(j, n)
         a_ = tr[j, i, :].copy()
-        c_ = ti[j, i, :].copy()
+        c_ = ti[j, i, :]
         tr[j, i, :] = (a_ + c_ * r_) / e_
         ti[j, i, :] = (c_ - a_ * r_) / e_
         tr[j, j, :] = d_
@@ -176,8 +176,8 @@ def _chol_solve_b(tr, ti, br, bi, xr, xi, n):
         d_ = tr[k, k, :]
         r_ = 0.0 / d_
         e_ = d_ + 0.0 * r_
-        a_ = xr[k, :].copy()
-        b_ = xi[k, :].copy()
+        a_ = xr[k, :]
+        b_ = xi[k, :]
         c_r = (a_ + b_ * r_) / e_
         c_i = (b_ - a_ * r_) / e_
         xr[k, :] = c_r
@@ -210,8 +210,8 @@ def _chol_solve_b(tr, ti, br, bi, xr, xi, n):
         d_ = tr[i, i, :]
         r_ = 0.0 / d_
         e_ = d_ + 0.0 * r_
-        a_ = xr[i, :].copy()
-        b_ = xi[i, :].copy()
+        a_ = xr[i, :]
+        b_ = xi[i, :]
         c_r = (a_ + b_ * r_) / e_
         c_i = (b_ - a_ * r_) / e_
         xr[i, :] = c_r
@@ -246,8 +246,8 @@ def _normalise_b(vr, vi, go, s, n):
     ``|v|`` of every lane into ``s``."""
     s_ = 0.0
     i = slice(0, n)
-    a_ = vr[i, :].copy()
-    b_ = vi[i, :].copy()
+    a_ = vr[i, :]
+    b_ = vi[i, :]
     for _term in a_ * a_ + b_ * b_:
         s_ += _term
     s_ = np.sqrt(s_)
@@ -269,7 +269,7 @@ def _step_converged_b(vr, vi, wr, wi, go, conv, n, tol):
     p_ = 0.0
     q_ = 0.0
     i = slice(0, n)
-    a_ = vr[i, :].copy()
+    a_ = vr[i, :]
     b_ = -vi[i, :]
     c_ = wr[i, :]
     d_ = wi[i, :]
@@ -299,8 +299,8 @@ def _matvec_b(atr, ati, vr, vi, wr, wi, n):
         i = slice(0, n)
         a_ = atr[k, i, :]
         b_ = ati[k, i, :]
-        p_ = wr[i, :].copy()
-        q_ = wi[i, :].copy()
+        p_ = wr[i, :]
+        q_ = wi[i, :]
         wr[i, :] = p_ + (a_ * c_r - b_ * c_i)
         wi[i, :] = q_ + (a_ * c_i + b_ * c_r)
 
@@ -361,13 +361,13 @@ def temporal_coherence_b(gtr, gti, vr, vi, pr, pim, tc, n):
     pim[k, :] = np.where(q_, (b_ - a_ * r_) / e_, 0.0)
     s_ = 0.0
     for i in range(n):
-        c_r = pr[i, :].copy()
+        c_r = pr[i, :]
         c_i = -pim[i, :]
         k = slice(i + 1, n)
         a_ = gtr[k, i, :]
         b_ = gti[k, i, :]
-        u_ = pr[k, :].copy()
-        v_ = pim[k, :].copy()
+        u_ = pr[k, :]
+        v_ = pim[k, :]
         m_ = np.sqrt(a_ * a_ + b_ * b_)
         d_ = np.where(m_ != 0, m_, 1.0)
         r_ = 0.0 / d_
