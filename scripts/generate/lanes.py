@@ -379,6 +379,67 @@ def _view_safe(function, statements: list, k: int) -> bool:
                    for n in ast.walk(function))
 
 
+def _chain(node, ops=(ast.Add, ast.Sub)) -> list:
+    """``v op1 a op2 b ...`` (left-associated ``+`` / ``-``) as ``[v, (op1, a), (op2, b), ...]``, else None."""
+    terms = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ops):
+        terms.append((node.op, node.right))
+        node = node.left
+    return [node] + terms[::-1] if terms else None
+
+
+def _in_place(function, stored: set, views: set) -> dict:
+    """The stores ``array[s] = x op1 a op2 b ...`` (``x = array[s]`` a view, :func:`_views`, the same ``s`` with no
+    name of it bound in between, ``a``, ``b`` reading neither ``array`` nor a value loaded from it) written in place:
+    ``array[s] op1= a``, then ``op2= b``: each element gets the same operations in the same order, without a new
+    array and its copy."""
+    loaded = {}  # array: the names bound to a value loaded from it
+    for t in ast.walk(function):
+        if (isinstance(t, ast.Assign) and len(t.targets) == 1 and isinstance(t.targets[0], ast.Name)
+                and isinstance(t.value, ast.Subscript)):
+            loaded.setdefault(getattr(t.value.value, "id", ""), set()).add(t.targets[0].id)
+    out = {}
+    for parent in ast.walk(function):
+        statements = getattr(parent, "body", None)
+        if not isinstance(statements, list):
+            continue
+        for m, st in enumerate(statements):
+            if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Subscript)):
+                continue
+            target, terms = st.targets[0], _chain(st.value)
+            array = getattr(target.value, "id", "")
+            if not terms or not isinstance(terms[0], ast.Name) or array not in stored:
+                continue
+            x = terms[0].id
+            loads = [k for k, prev in enumerate(statements[:m]) if isinstance(prev, ast.Assign)
+                     and [getattr(t, "id", "") for t in prev.targets] == [x] and id(prev) in views
+                     and ast.unparse(prev.value) == ast.unparse(target)]
+            if not loads:
+                continue
+            names = {n.id for n in ast.walk(target.slice) if isinstance(n, ast.Name)}
+            if any(_binds(between, name) for between in statements[loads[-1] + 1:m] for name in names):
+                continue
+            if any(isinstance(n, ast.Name) and (n.id == array or n.id in loaded.get(array, ())) for _, term in terms[1:]
+                   for n in ast.walk(term)):
+                continue
+            out[id(st)] = [ast.AugAssign(target, op, term) for op, term in terms[1:]]
+    return out
+
+
+def _drop_unread_loads(function):
+    """``function`` without the loads ``x = array[...]`` whose ``x`` nothing reads any more (a store written in place,
+    :func:`_in_place`)."""
+    read = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for parent in ast.walk(function):
+        for field in ("body", "orelse"):
+            statements = getattr(parent, field, None)
+            if isinstance(statements, list):
+                statements[:] = [st for st in statements if not (
+                    isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+                    and isinstance(st.value, ast.Subscript) and st.targets[0].id not in read)]
+    return function
+
+
 def _views(function, stored: set) -> set:
     """The ``x = array[...]`` statements of ``function`` (``array`` one it stores into) whose value can stay a view."""
     safe = set()
@@ -400,11 +461,14 @@ class _PixelArrays(ast.NodeTransformer):
     loaded from an array the function also stores into is copied where a later store could reach it before its last
     read (:func:`_view_safe`): numba holds it in a register, a numpy view would see the later store."""
 
-    def __init__(self, stored: set, views: set):
+    def __init__(self, stored: set, views: set, in_place: dict):
         self.stored = stored
         self.views = views
+        self.in_place = in_place
 
     def visit_Assign(self, node):
+        if id(node) in self.in_place:
+            return [self.visit(st) for st in self.in_place[id(node)]]
         self.generic_visit(node)
         value = node.value
         if (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(value, ast.Subscript)
@@ -458,7 +522,8 @@ def expand_pixel_arrays(template: str, marker: str, docstring: str) -> str:
             stored = {t.value.id for n in ast.walk(node) if isinstance(n, (ast.Assign, ast.AugAssign))
                       for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
                       if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
-            node = _PixelArrays(stored, _views(node, stored)).visit(node)
+            views = _views(node, stored)
+            node = _drop_unread_loads(_PixelArrays(stored, views, _in_place(node, stored, views)).visit(node))
         body.append(node)
     parts = [ast.unparse(ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))) for node in body]
     doc, future, numpy_import, *functions = parts  # the house style's blank lines between them

@@ -299,10 +299,8 @@ def _matvec_b(atr, ati, vr, vi, wr, wi, n):
         i = slice(0, n)
         a_ = atr[k, i, :]
         b_ = ati[k, i, :]
-        p_ = wr[i, :]
-        q_ = wi[i, :]
-        wr[i, :] = p_ + (a_ * c_r - b_ * c_i)
-        wi[i, :] = q_ + (a_ * c_i + b_ * c_r)
+        wr[i, :] += a_ * c_r - b_ * c_i
+        wi[i, :] += a_ * c_i + b_ * c_r
 
 
 def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
