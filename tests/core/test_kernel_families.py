@@ -183,11 +183,11 @@ def test_the_warm_up_reaches_every_kernel_a_tool_can_compile():
 @needs_numba
 def test_a_package_in_a_family_brings_its_modules_kernels():
     """Phase linking's family names its package: the kernels of its modules (the main kernel in ``.kernel``, the
-    lanes in ``.rows``) run as Python on the numpy path, not compiled."""
-    from insar_geohazards.algorithms.psds.phase_linking import kernel, rows
+    one-lane steps in ``.lane``) run as Python on the numpy path, not compiled."""
+    from insar_geohazards.algorithms.psds.phase_linking import kernel, lane
 
     reached = {id(k) for k in _numba.family_kernels(kernel_families.BY_NAME["phase_linking"].modules())}
-    assert id(kernel._phase_link_kernel) in reached and id(rows._row_abs8) in reached
+    assert id(kernel._phase_link_kernel) in reached and id(lane._steps_q) in reached
 
 
 @needs_numba

@@ -98,10 +98,10 @@ def test_our_kernels_save_in_order():
     from numba.core.registry import CPUDispatcher
 
     from insar_geohazards.algorithms.psds.phase_linking import kernel as pl_kernel
-    from insar_geohazards.algorithms.psds.phase_linking import pixel as pl_pixel
+    from insar_geohazards.algorithms.psds.phase_linking import lane as pl_lane
     from insar_geohazards.algorithms.timeseries import sbas
 
-    kernels = [obj for module in (sbas, pl_kernel, pl_pixel) for obj in vars(module).values()
+    kernels = [obj for module in (sbas, pl_kernel, pl_lane) for obj in vars(module).values()
                if isinstance(obj, CPUDispatcher)]
     assert kernels
     for kernel in kernels:

@@ -1,22 +1,27 @@
-"""EMI linked eight pixels at a time gives each pixel the bits of the per-pixel EMI, whatever its batch holds.
+"""Phase linking eight pixels at a time gives each pixel the same bits whatever its batch holds, and the eigenvectors
+numpy.linalg gives.
 
-The kernel runs EMI on batches of up to eight pixels, one per vector lane (``phase_linking.batch``), with per-lane
-flags where the pixels' paths part: the shift 0.99 refused, the number of inverse-iteration steps, the re-shift
-attempts, ``|G|`` not positive definite (the coherence-weighted EVD instead), pixels handed back to the per-pixel
-iteration. A lane reading another lane's value, or a frozen lane that moved on, would change that pixel's bits:
-each batch here mixes matrices that take all these paths, in batches of 1 to 8, against ``_link_pixel_t``.
+The kernel links batches of up to eight pixels, one per vector lane (``phase_linking.batch``, through
+``kernel._link_batch``), with per-lane flags where the pixels' paths part: the shift 0.99 refused, the number of
+iteration steps, the re-shift attempts, ``|G|`` not positive definite (the coherence-weighted EVD instead), lanes
+handed to their last steps alone (``phase_linking.lane``). A lane reading another lane's value, or a frozen lane that
+moved on, would change that pixel's bits: each batch here mixes matrices that take all these paths, in batches of 1
+to 8, handed over never, sometimes and always, against the same pixel alone in its batch. What the bits are is
+checked against numpy.linalg.eigh, and the numpy path (``vectorised.link``) against these bits.
 """
 
 import numpy as np
 import pytest
 from testutils_timeseries import sample_coherence
 
+from insar_geohazards.algorithms import _numba
 from insar_geohazards.algorithms.psds import phase_linking as pl
 from insar_geohazards.algorithms.psds.phase_linking import batch as plb
 from insar_geohazards.algorithms.psds.phase_linking import kernel as plk
-from insar_geohazards.algorithms.psds.phase_linking import pixel as plp
+from insar_geohazards.algorithms.psds.phase_linking import vectorised
 
 BETA = 0.01
+needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: no compiled batch to test")
 
 
 def _pool(rng, n):
@@ -34,61 +39,134 @@ def _pool(rng, n):
     return pool
 
 
-def _padded_g(g, n, npad):
-    gr, gi = np.zeros((n, npad)), np.zeros((n, npad))
-    gr[:, :n], gi[:, :n] = g.real, g.imag
-    gtr, gti = np.zeros((n, npad)), np.zeros((n, npad))
-    gtr[:, :n], gti[:, :n] = g.real.T, g.imag.T
-    return gr, gi, gtr, gti
+def _link(work, mats, method, min_lanes):
+    """``kernel._link_batch`` of the window sums ``mats`` in the first lanes: each lane's vector bytes and temporal
+    coherence (``work[1]`` then holds their sample coherence ``G``, transposed)."""
+    cb, gl, bmats, vecs, vals, flags, tcoh = work
+    for q, m in enumerate(mats):
+        cb[0, :, :, q], cb[1, :, :, q] = m.real, m.imag
+    plk._link_batch(cb, gl, bmats, vecs, vals, flags, tcoh, len(mats), method, BETA, mats[0].shape[0], min_lanes)
+    return [(vecs[0, :, q].tobytes() + vecs[1, :, q].tobytes(), tcoh[q]) for q in range(len(mats))]
 
 
-def _per_pixel(g, n, npad):
-    w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
-    tc = plp._link_pixel_t(*_padded_g(g, n, npad), 0, BETA, w8, mats, n, npad)
-    return w8[0, :n].tobytes() + w8[1, :n].tobytes(), tc
-
-
+@needs_numba
 @pytest.mark.parametrize("n", [10, 30])
-def test_batched_emi_gives_each_pixel_the_per_pixel_bits(n):
-    rng = np.random.default_rng(n)
-    npad = plp._padded(n)
+@pytest.mark.parametrize("method", [0, 1, 2])
+def test_a_lane_gets_its_bits_whatever_its_batch_and_whoever_goes_on_alone(n, method):
+    rng = np.random.default_rng(n + method)
     pool = _pool(rng, n)
     spd = [p[1] for p in pool]
     shifted = [p[2] for p in pool]
     assert not all(spd) and any(s and not t for s, t in zip(spd, shifted)) and any(shifted), "a path is missing"
-    ref = [_per_pixel(g, n, npad) for g, _, _ in pool]
-    gb, gl, bmats, vecs, vals, flags, lv, tcoh = plk._emi_batch_work(n, npad)
-    w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
-    handed_back = 0
-    for trial in range(48):
+    work = plk._batch_work(n)
+    ref = [_link(work, [g], method, plb.LANES + 1)[0] for g, _, _ in pool]  # alone, every step on its own
+    for trial in range(24):
         nl = trial % plb.LANES + 1
         pick = rng.choice(len(pool), nl)
-        for q, j in enumerate(pick):
-            for a, b in zip(gb[:, q], _padded_g(pool[j][0], n, npad)):
-                a[:] = b
-        for min_lanes in (1, pl.EMI_MIN_LANES, plb.LANES + 1):  # never / sometimes / always handed back
-            plk._link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, BETA, w8, mats, n, npad, min_lanes)
-            handed_back += int(flags[3, :nl].sum())
+        for min_lanes in (1, pl.EMI_MIN_LANES, plb.LANES + 1):  # never / sometimes / always on its own
+            got = _link(work, [pool[j][0] for j in pick], method, min_lanes)
             for q, j in enumerate(pick):
-                got = (lv[0, q, :n].tobytes() + lv[1, q, :n].tobytes(), tcoh[q])
-                assert got[0] == ref[j][0] and got[1] == ref[j][1], (n, trial, nl, q, j, min_lanes)
-    assert handed_back > 0
+                assert got[q] == ref[j], (n, method, trial, nl, q, j, min_lanes)
 
 
-def test_batched_emi_lanes_do_not_depend_on_their_neighbours():
+@needs_numba
+def test_a_lane_does_not_depend_on_its_neighbours():
     """The same pixel in every lane position, its neighbours changed: always the same bits."""
-    n, npad = 12, plp._padded(12)
+    n = 12
     rng = np.random.default_rng(5)
     pool = _pool(rng, n)
-    gb, gl, bmats, vecs, vals, flags, lv, tcoh = plk._emi_batch_work(n, npad)
-    w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
+    work = plk._batch_work(n)
     target = pool[len(pool) // 3][0]
-    ref = _per_pixel(target, n, npad)
-    for q0 in range(plb.LANES):
-        for q in range(plb.LANES):
-            g = target if q == q0 else pool[rng.integers(len(pool))][0]
-            for a, b in zip(gb[:, q], _padded_g(g, n, npad)):
-                a[:] = b
-        plk._link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, plb.LANES, BETA, w8, mats, n, npad,
-                           pl.EMI_MIN_LANES)
-        assert lv[0, q0, :n].tobytes() + lv[1, q0, :n].tobytes() == ref[0] and tcoh[q0] == ref[1]
+    for method in (0, 1, 2):
+        ref = _link(work, [target], method, 1)[0]
+        for q0 in range(plb.LANES):
+            mats = [target if q == q0 else pool[rng.integers(len(pool))][0] for q in range(plb.LANES)]
+            assert _link(work, mats, method, pl.EMI_MIN_LANES)[q0] == ref, (method, q0)
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [7, 20])
+def test_the_numpy_path_links_with_the_compiled_batchs_bits(n):
+    """``vectorised.link`` (the batch's steps in their pixel-array form, its own control) on every EMI path, each
+    estimator: the bytes of the compiled batch."""
+    rng = np.random.default_rng(n)
+    pool = [g for g, _, _ in _pool(rng, n)] + [sample_coherence(rng, n, n, 0.97) for _ in range(6)]
+    work = plk._batch_work(n)
+    for start in range(0, len(pool), plb.LANES):
+        nl = len(_link(work, pool[start:start + plb.LANES], 0, pl.EMI_MIN_LANES))
+        gt = work[1][..., :nl].copy()  # the batch's G (the window sums normalised), transposed
+        for method in (0, 1, 2):
+            got = _link(work, pool[start:start + plb.LANES], method, pl.EMI_MIN_LANES)
+            with np.errstate(all="ignore"):
+                vr, vi, tc = vectorised.link(gt[0], gt[1], method, BETA)
+            for q, (vec, t) in enumerate(got):
+                assert vec == vr[:, q].tobytes() + vi[:, q].tobytes(), (method, start + q)
+                assert np.float64(t).tobytes() == np.float64(tc[q]).tobytes(), (method, start + q)
+
+
+def _want(m, method):
+    """numpy.linalg's vector for ``m`` and the gap that separates it: EMI's (the smallest eigenvector of
+    ``((1 - beta)|G| + beta I)^-1 o G``) where EMI is defined, else the coherence-weighted EVD's."""
+    n = m.shape[0]
+    if method == 0:
+        reg = (1.0 - BETA) * np.abs(m) + BETA * np.eye(n)
+        if np.linalg.eigvalsh(reg)[0] > 0:
+            val, vec = np.linalg.eigh(np.linalg.inv(reg) * m)
+            if val[0] > 0:
+                return vec[:, 0], val[1] - val[0], val
+        method = 2
+    val, vec = np.linalg.eigh(m if method == 1 else np.abs(m) * m)
+    return vec[:, -1], val[-1] - val[-2], val
+
+
+@needs_numba
+@pytest.mark.parametrize("method", [0, 1, 2])
+def test_the_batchs_vectors_are_numpy_linalg_eigenvectors(method):
+    """Where the eigenvector is well separated (its gap above 5 % of the spectrum), the batch's vector is
+    numpy.linalg.eigh's up to a common phase (within the iteration's last step over the relative gap); the temporal
+    coherence is Ferretti et al. (2011)'s eq. 24, ``|sum_{m != n} exp(j (phi_mn - (theta_m - theta_n)))| / (N (N -
+    1))``, computed here."""
+    n = 10
+    rng = np.random.default_rng(11 + method)
+    pool = [sample_coherence(rng, n, 8 * n, coh) for coh in (0.95, 0.9, 0.8, 0.7) for _ in range(4)]
+    pool += [g for g, spd, _ in _pool(rng, n) if not spd][:8]  # EMI undefined: the coherence-weighted EVD
+    work = plk._batch_work(n)
+    checked = 0
+    for start in range(0, len(pool), plb.LANES):
+        _link(work, pool[start:start + plb.LANES], method, pl.EMI_MIN_LANES)
+        gl, vecs, tcoh = work[1], work[3], work[6]
+        for q in range(min(plb.LANES, len(pool) - start)):
+            m = gl[0, :, :, q].T + 1j * gl[1, :, :, q].T
+            theta = np.angle(vecs[0, :, q] + 1j * vecs[1, :, q])
+            terms = np.exp(1j * (np.angle(m) - (theta[:, None] - theta[None, :])))
+            np.fill_diagonal(terms, 0)
+            assert tcoh[q] == pytest.approx(abs(terms.sum()) / (n * (n - 1)), abs=1e-12)
+            want, gap, val = _want(m, method)
+            if gap < 0.05 * abs(val).max():
+                continue
+            got = vecs[0, :, q] + 1j * vecs[1, :, q]
+            turn = np.vdot(want, got)
+            # the iteration stops at 1 - |<v_k, v_k+1>| < 1e-10: a last step of ~1.4e-5, times the spectrum over the gap
+            atol = 1.5e-5 * abs(val).max() / gap
+            np.testing.assert_allclose(got / np.linalg.norm(got) * np.conj(turn) / abs(turn), want, atol=atol)
+            checked += 1
+    assert checked >= len(pool) // 2, checked
+
+
+@needs_numba
+def test_the_sample_coherence_is_the_window_sum_normalised():
+    """``G_ij = C_ij / sqrt(C_ii C_jj)`` of a Hermitian window sum (numpy here, to the last few bits)."""
+    rng = np.random.default_rng(2)
+    n = 9
+    work = plk._batch_work(n)
+    cb, gl = work[0], work[1]
+    want = []
+    for q in range(plb.LANES):
+        x = rng.standard_normal((n, 3 * n)) + 1j * rng.standard_normal((n, 3 * n))
+        c = x @ x.conj().T
+        cb[0, :, :, q], cb[1, :, :, q] = c.real, c.imag
+        d = np.sqrt(np.diag(c).real)
+        want.append(c / np.outer(d, d))
+    plb._coherence_b(cb[0], cb[1], gl[0], gl[1], np.zeros((n, plb.LANES)), n)
+    for q in range(plb.LANES):
+        np.testing.assert_allclose(gl[0, :, :, q].T + 1j * gl[1, :, :, q].T, want[q], rtol=0, atol=1e-14)

@@ -1,9 +1,9 @@
 """The generated lane modules of phase linking are what their templates give: regenerating changes nothing.
 
-``scripts/generate`` (``make generate``) writes ``phase_linking/rows.py`` and ``phase_linking/batch.py`` from
-``rows.py.in`` and ``batch.py.in`` (and every other generated module from its source): each template statement
-holding a lane placeholder once per lane. An edit of a generated module (or of a source without regenerating)
-fails here.
+``scripts/generate`` (``make generate``) writes ``phase_linking/batch.py``, ``lane.py`` and ``batch_numpy.py`` from
+``batch.py.in`` (and every other generated module from its source): each template statement holding a lane
+placeholder once per lane, on one lane, or on arrays of pixels. An edit of a generated module (or of a source
+without regenerating) fails here.
 """
 
 import ast
@@ -79,3 +79,35 @@ def test_the_pixel_array_form_writes_each_lane_statement_once_on_arrays():
     y = np.zeros_like(x)
     space["f"](x, y, ok, 2)
     assert x.tobytes() == want_x.tobytes() and y.tobytes() == want_y.tobytes()
+
+
+def test_the_one_lane_form_runs_the_lane_statements_on_lane_q_alone():
+    """The one-lane form (``lane.py`` from ``batch.py.in``): the root functions and the lane functions they call,
+    named ``..._q``, ``q`` their last argument, a loop over the lanes a loop over ``q``; run as Python, a function
+    changes lane ``q`` only, as the lane form does in that lane."""
+    import numpy as np
+
+    template = ('"""Doc."""\n\nimport numpy as np\n\nfrom ..._numba import njit_slp\n\nLANES = 8\n\n\n'
+                '@njit_slp(error_model="numpy")\n'
+                'def _f_b(x, ok, n):\n'
+                '    """Per lane."""\n'
+                '    #@ parallel\n'
+                '    for i in range(n):\n'
+                '        a{l} = x[i, {l}]\n'
+                '        x[i, {l}] = a{l} * 2.0 if ok[{l}] else a{l}\n\n\n'
+                '@njit_slp(error_model="numpy")\n'
+                'def _g_b(x, ok, n):\n'
+                '    for l in range(LANES):\n'
+                '        ok[l] = x[0, l] > 0\n'
+                '    _f_b(x, ok, n)\n\n\n'
+                'def _unused_b(x):\n'
+                '    x[0, {l}] = 0.0\n')
+    text = lanes.expand_one_lane(template, "# marker", "Doc.", ("_g_b",))
+    assert "def _g_q(x, ok, n, q):" in text and "def _f_q(x, ok, n, q):" in text and "_unused" not in text
+    assert "for l in range(q, q + 1):" in text and "_f_q(x, ok, n, q)" in text and "{l}" not in text
+    space = {"njit_slp": lambda **kw: (lambda f: f)}
+    exec(compile(text.replace("from ..._numba import njit_slp", ""), "one_lane", "exec"), space)
+    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    ok = np.zeros(3, bool)
+    space["_g_q"](x, ok, 2, 2)
+    assert x.tolist() == [[1.0, -2.0, 6.0], [0.5, 4.0, -2.0]] and ok.tolist() == [False, False, True]

@@ -1,8 +1,8 @@
 """DS phase linking's numpy path (``phase_linking.vectorised``: the pixels on an array axis, taken by a run whose
 kernels are not compiled and without numba; its EMI steps generated from the compiled batch's template,
 ``batch_numpy``) gives the compiled kernel's bytes: every output, each estimator with each homogeneous-pixel test,
-no-data pixels, PS, row blocks; and each EMI path of the per-pixel code (``|G|`` not positive definite, the shift
-0.99 refused, the re-shifts) pixel for pixel. Its vectors are numpy.linalg's eigenvectors and its temporal
+no-data pixels, PS, row blocks (each EMI path pixel for pixel against the compiled batch:
+test_timeseries_phase_linking_batch.py). Its vectors are numpy.linalg's eigenvectors and its temporal
 coherence the formula's, computed here."""
 
 import numpy as np
@@ -11,7 +11,6 @@ from testutils_timeseries import sample_coherence
 
 from insar_geohazards.algorithms import _numba, kernel_families
 from insar_geohazards.algorithms.psds.phase_linking import phase_link, phase_link_stack, vectorised
-from insar_geohazards.algorithms.psds.phase_linking import pixel as plp
 
 needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: only the numpy path exists")
 FAMILY = kernel_families.BY_NAME["phase_linking"]
@@ -85,36 +84,6 @@ def test_numpy_path_in_row_blocks_gives_the_whole_compiled_images_bytes(monkeypa
     _same_bytes(_outputs(whole), got)
 
 
-@needs_numba
-@pytest.mark.parametrize("n", [7, 20])
-def test_linking_many_pixels_gives_the_per_pixel_bits_on_every_emi_path(n):
-    beta = 0.01
-    rng = np.random.default_rng(n)
-    pool = [sample_coherence(rng, n, looks, coh) for looks, coh in ((3 * n, 0.9), (2 * n, 0.5), (n, 0.3), (n + 2, 0.1),
-                                                              (n // 2, 0.6), (2, 0.5), (3, 0.2), (n, 0.97))
-            for _ in range(6)]
-    # the paths (numpy's eigenvalues): |G| regularised positive definite or not, M - 0.99 I positive definite or not
-    paths = set()
-    for g in pool:
-        a = (1.0 - beta) * np.abs(g)
-        np.fill_diagonal(a, 1.0)
-        spd = np.linalg.eigvalsh(a)[0] > 0
-        paths.add((bool(spd), bool(spd and np.linalg.eigvalsh(np.linalg.inv(a) * g)[0] > 0.99)))
-    assert paths == {(False, False), (True, False), (True, True)}, paths
-    g = np.stack(pool, -1)
-    npad = plp._padded(n)
-    for method in (0, 1, 2):
-        with np.errstate(all="ignore"):
-            vr, vi, tc = vectorised.link(np.ascontiguousarray(g.real), np.ascontiguousarray(g.imag), method, beta)
-        for q, m in enumerate(pool):
-            gr, gi, gtr, gti = (np.zeros((n, npad)) for _ in range(4))
-            gr[:, :n], gi[:, :n], gtr[:, :n], gti[:, :n] = m.real, m.imag, m.real.T, m.imag.T
-            w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
-            want = plp._link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
-            assert w8[0, :n].tobytes() == vr[:, q].tobytes() and w8[1, :n].tobytes() == vi[:, q].tobytes(), (method, q)
-            assert np.float64(want).tobytes() == np.float64(tc[q]).tobytes(), (method, q)
-
-
 def test_ks_distance_is_the_two_sample_statistic_times_n():
     """The numpy path's KS distance, with ties, against scipy's two-sample statistic."""
     from scipy.stats import ks_2samp
@@ -136,7 +105,7 @@ def test_linked_vectors_are_numpy_linalg_eigenvectors_and_the_coherence_the_form
     n, beta = 10, 0.01
     rng = np.random.default_rng(7 + method)
     pool = [sample_coherence(rng, n, 8 * n, coh) for coh in (0.95, 0.9, 0.8, 0.7) for _ in range(5)]
-    g = np.stack(pool, -1)
+    g = np.stack([m.T for m in pool], -1)  # G transposed, the pixel last
     with np.errstate(all="ignore"):
         vr, vi, tc = vectorised.link(np.ascontiguousarray(g.real), np.ascontiguousarray(g.imag), method, beta)
     for q, m in enumerate(pool):

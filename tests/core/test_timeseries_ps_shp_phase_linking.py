@@ -6,9 +6,8 @@ from testutils import RecordingProgress
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.psds.phase_linking import interferogram_pairs, phase_link, phase_link_stack
+from insar_geohazards.algorithms.psds.phase_linking import interferogram_pairs, phase_link, phase_link_stack, vectorised
 from insar_geohazards.algorithms.psds.phase_linking import kernel as plk
-from insar_geohazards.algorithms.psds.phase_linking import pixel as plp
 from insar_geohazards.algorithms.psds.phase_linking.shp import (
     glrt_statistic,
     ks_statistic,
@@ -246,13 +245,6 @@ def test_interferogram_pairs():
         interferogram_pairs(4, "full")
 
 
-def _transposed(a, n, npad):
-    """``a[:, :n]`` transposed into an ``(n, npad)`` array (the kernels' padded transposed storage)."""
-    t = np.zeros((n, npad))
-    t[:, :n] = a[:, :n].T
-    return t
-
-
 def test_emi_falls_back_to_coherence_weighted_evd_when_abs_g_is_indefinite():
     rng = np.random.default_rng(4)
     n = 10
@@ -268,14 +260,11 @@ def test_emi_falls_back_to_coherence_weighted_evd_when_abs_g_is_indefinite():
     else:
         pytest.fail("no indefinite |G| found")
     outs = []
-    npad = plp._padded(n)
     for method in (0, 2):
-        gr, gi = np.zeros((n, npad)), np.zeros((n, npad))
-        gr[:, :n], gi[:, :n] = g.real, g.imag
-        w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
-        tc = plp._link_pixel_t(gr, gi, _transposed(gr, n, npad), _transposed(gi, n, npad), method, 0.01, w8, mats, n,
-                              npad)
-        v = w8[0, :n] + 1j * w8[1, :n]
-        outs.append((np.angle(v * np.conj(v[0])), tc))
+        gt = g.T[:, :, None]
+        with np.errstate(all="ignore"):
+            vr, vi, tc = vectorised.link(np.ascontiguousarray(gt.real), np.ascontiguousarray(gt.imag), method, 0.01)
+        v = vr[:, 0] + 1j * vi[:, 0]
+        outs.append((np.angle(v * np.conj(v[0])), tc[0]))
     np.testing.assert_allclose(_err(outs[0][0], outs[1][0]), 0, atol=1e-6)
     assert outs[0][1] == pytest.approx(outs[1][1])

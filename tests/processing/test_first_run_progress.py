@@ -107,11 +107,11 @@ def test_compiling_creeps_toward_the_compilations_share_and_never_back(qgis_app)
 
 def test_each_kernels_weight_is_its_bytecode():
     pytest.importorskip("numba", reason="numba is not installed: no kernels")
-    from insar_geohazards.algorithms.psds.phase_linking import kernel, pixel
+    from insar_geohazards.algorithms.psds.phase_linking import kernel
     from insar_geohazards.processing_provider.inputs.compilation import kernel_weights
 
     big = f"{kernel.__name__}._link_chunk"  # the kernel's row chunk, most of its code
-    small = f"{pixel.__name__}._temporal_coherence"
+    small = f"{kernel.__name__}._write_no_data"
     w = kernel_weights([big, small, "nowhere.kernel"])
     assert w[big] > 2 * w[small] > 0
     assert w["nowhere.kernel"] == pytest.approx((w[big] + w[small]) / 2)

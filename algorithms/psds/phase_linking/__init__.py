@@ -38,11 +38,12 @@ Large images are processed in row blocks with ``window_rows // 2`` rows of overl
 each side (:func:`phase_link_stack`), so the result is the same as the whole-image one.
 
 The package: :mod:`.block` (what the engine and the tools call), :mod:`.kernel` (the parallel kernel: row chunks,
-windows, batches), :mod:`.covariance` (window sums of ``s s^H``, the sample coherence), :mod:`.shp` (the
-homogeneous-neighbour tests), :mod:`.pixel` (EVD, CEVD and the reference EMI of one pixel) with its row operations
-:mod:`.rows`, and :mod:`.batch` (EMI of eight pixels at once, one per vector lane). ``rows`` and ``batch`` are
-generated from the templates ``rows.py.in`` and ``batch.py.in`` by ``scripts/generate``: each statement is written
-once there and expanded per lane.
+windows, batches), :mod:`.covariance` (window sums of ``s s^H``), :mod:`.shp` (the homogeneous-neighbour tests),
+:mod:`.batch` (the linking of eight pixels at once, one per vector lane: the sample coherence, EMI, EVD, CEVD, the
+temporal coherence), :mod:`.lane` (a batch's lane on its own, for its last iteration steps) and :mod:`.vectorised`
+(the numpy path, with :mod:`.batch_numpy`). ``batch``, ``lane`` and ``batch_numpy`` are generated from the one
+template ``batch.py.in`` by ``scripts/generate``: each statement is written once there and expanded per lane, on one
+lane, or on arrays of pixels.
 
 References
 ----------
@@ -67,8 +68,8 @@ from .block import (
 from .kernel import EMI_MIN_LANES
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
 
-# The public face only: a kernel's parts are imported from the module that defines them (``.kernel``, ``.pixel``,
-# ``.covariance``, ``.rows``, ``.batch``, ``.shp``).
+# The public face only: a kernel's parts are imported from the module that defines them (``.kernel``,
+# ``.covariance``, ``.batch``, ``.lane``, ``.shp``).
 __all__ = [
     "EMI_MIN_LANES", "LANES", "METHODS", "SHP_METHODS", "PhaseLinkResult", "emi_batch", "interferogram_pairs",
     "is_shp", "phase_link", "phase_link_block", "phase_link_cost", "phase_link_plan", "phase_link_stack",

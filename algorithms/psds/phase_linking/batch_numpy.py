@@ -14,9 +14,28 @@ from __future__ import annotations
 import numpy as np
 
 
+def _coherence_b(cr, ci, gtr, gti, s, n):
+    """Per lane, the sample coherence ``G_ij = C_ij s_i s_j``, ``s = 1 / sqrt(C_ii)``, of the Hermitian window sum
+    ``C = cr + i ci`` (``(n, n, LANES)``, every diagonal element positive), transposed into ``gtr + i gti``
+    (``gtr[j, i, l] = Re G_l[i, j]``): ``(C_ij (s_i + 0i)) (s_j + 0i)``, complex times real as numba multiplies."""
+    for i in range(n):
+        d_ = cr[i, i, :]
+        s[i, :] = 1.0 / np.sqrt(d_)
+    for i in range(n):
+        t_ = s[i, :]
+        j = slice(0, n)
+        a_ = cr[i, j, :]
+        b_ = ci[i, j, :]
+        u_ = s[j, :]
+        x_ = a_ * t_ - b_ * 0.0
+        y_ = a_ * 0.0 + b_ * t_
+        gtr[j, i, :] = x_ * u_ - y_ * 0.0
+        gti[j, i, :] = x_ * 0.0 + y_ * u_
+
+
 def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
     """Per lane, ``|G|`` regularised (``scale |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
-    transposed) inverted into ``inv`` as ``pixel._real_spd_inverse_t`` does: Cholesky factor ``L`` in ``p``
+    transposed) inverted into ``inv`` as a Cholesky inverse does: Cholesky factor ``L`` in ``p``
     (transposed, its lower triangle), ``U = L^-T`` row by row in ``u``, ``inv = U U^T``. ``ok`` is False in the
     lanes where the matrix is not positive definite."""
     for k in range(n):
@@ -75,7 +94,7 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
             s_ = 0.0
             k = slice(j, n)
             a_ = u[i, k, :].copy()
-            b_ = u[j, k, :].copy()
+            b_ = u[j, k, :]
             for _term in b_ * a_:
                 s_ += _term
             inv[i, j, :] = s_
@@ -94,7 +113,7 @@ def _emi_matrix_b(gtr, gti, inv, mr, mi, n):
 
 
 def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
-    """Per lane, the complex Cholesky factor of ``M - shift I`` (``pixel._emi_factor_t``; transposed, its
+    """Per lane, the complex Cholesky factor of ``M - shift I`` (transposed, its
     lower triangle, in ``tr + i ti``); ``ok`` is False in the lanes where that matrix is not positive definite."""
     ok[:] = True
     for j in range(n):
@@ -114,7 +133,7 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
             x_r = tr[k, i, :].copy()
             x_i = ti[k, i, :].copy()
             w_r = tr[k + 1, i, :].copy()
-            w_i = ti[k + 1, i, :].copy()
+            w_i = ti[k + 1, i, :]
             a_r = tr[j, i, :].copy()
             a_i = ti[j, i, :].copy()
             tr[j, i, :] = a_r - (x_r * y_r - x_i * y_i) - (w_r * z_r - w_i * z_i)
@@ -130,7 +149,7 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
             a_i = ti[j, i, :].copy()
             tr[j, i, :] = a_r - (x_r * y_r - x_i * y_i)
             ti[j, i, :] = a_i - (x_r * y_i + x_i * y_r)
-        s_ = tr[j, j, :].copy()
+        s_ = tr[j, j, :]
         f_ = s_ <= 0.0
         ok[:] = ok[:] & ~f_
         d_ = np.sqrt(np.where(f_, 1.0, s_))
@@ -138,7 +157,7 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
         e_ = d_ + 0.0 * r_
         i = slice(j, n)
         a_ = tr[j, i, :].copy()
-        c_ = ti[j, i, :].copy()
+        c_ = ti[j, i, :]
         tr[j, i, :] = (a_ + c_ * r_) / e_
         ti[j, i, :] = (c_ - a_ * r_) / e_
         tr[j, j, :] = d_
@@ -146,8 +165,8 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
 
 
 def _chol_solve_b(tr, ti, br, bi, xr, xi, n):
-    """Per lane, ``L L^H x = b`` with the factor of :func:`_emi_factor_b` (``pixel._chol_solve_t``'s
-    operations: each entry of the substitutions receives the steps in their order), two steps a pass over the
+    """Per lane, ``L L^H x = b`` with the factor of :func:`_emi_factor_b` (each entry of the
+    substitutions receives the steps in their order), two steps a pass over the
     entries not yet solved."""
     i = slice(0, n)
     xr[i, :] = br[i, :]
@@ -157,8 +176,8 @@ def _chol_solve_b(tr, ti, br, bi, xr, xi, n):
         d_ = tr[k, k, :]
         r_ = 0.0 / d_
         e_ = d_ + 0.0 * r_
-        a_ = xr[k, :].copy()
-        b_ = xi[k, :].copy()
+        a_ = xr[k, :]
+        b_ = xi[k, :]
         c_r = (a_ + b_ * r_) / e_
         c_i = (b_ - a_ * r_) / e_
         xr[k, :] = c_r
@@ -191,8 +210,8 @@ def _chol_solve_b(tr, ti, br, bi, xr, xi, n):
         d_ = tr[i, i, :]
         r_ = 0.0 / d_
         e_ = d_ + 0.0 * r_
-        a_ = xr[i, :].copy()
-        b_ = xi[i, :].copy()
+        a_ = xr[i, :]
+        b_ = xi[i, :]
         c_r = (a_ + b_ * r_) / e_
         c_i = (b_ - a_ * r_) / e_
         xr[i, :] = c_r
@@ -223,12 +242,12 @@ def _chol_solve_b(tr, ti, br, bi, xr, xi, n):
 
 
 def _normalise_b(vr, vi, go, s, n):
-    """``v /= |v|`` in the lanes where ``go`` is True and ``|v| > 0`` (``pixel._normalise_t``); ``|v|`` of
-    every lane into ``s``."""
+    """``v /= |v|`` in the lanes where ``go`` is True and ``|v| > 0`` (as numba divides a complex by a real);
+    ``|v|`` of every lane into ``s``."""
     s_ = 0.0
     i = slice(0, n)
-    a_ = vr[i, :].copy()
-    b_ = vi[i, :].copy()
+    a_ = vr[i, :]
+    b_ = vi[i, :]
     for _term in a_ * a_ + b_ * b_:
         s_ += _term
     s_ = np.sqrt(s_)
@@ -246,11 +265,11 @@ def _normalise_b(vr, vi, go, s, n):
 
 def _step_converged_b(vr, vi, wr, wi, go, conv, n, tol):
     """In the lanes where ``go`` is True: ``conv = 1 - |<v, w>| < tol``, then ``v = w``
-    (``pixel._step_converged``)."""
+    (``|.|`` as numba's ``abs`` of a complex)."""
     p_ = 0.0
     q_ = 0.0
     i = slice(0, n)
-    a_ = vr[i, :].copy()
+    a_ = vr[i, :]
     b_ = -vi[i, :]
     c_ = wr[i, :]
     d_ = wi[i, :]
@@ -268,28 +287,32 @@ def _step_converged_b(vr, vi, wr, wi, go, conv, n, tol):
     vi[i, :] = np.where(go[:], d_, b_)
 
 
-def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
-    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``pixel._emi_rayleigh_t``)."""
+def _matvec_b(atr, ati, vr, vi, wr, wi, n):
+    """Per lane, ``w = A v`` with ``A`` held transposed (``atr[k, i, l] = Re A_l[i, k]``): ``w_i = sum_k A[i, k]
+    v_k``, ``k`` ascending, each term a complex product as numba multiplies."""
     i = slice(0, n)
-    yr[i, :] = 0.0
-    yi[i, :] = 0.0
+    wr[i, :] = 0.0
+    wi[i, :] = 0.0
     for k in range(n):
         c_r = vr[k, :]
         c_i = vi[k, :]
         i = slice(0, n)
-        a_ = mr[k, i, :]
-        b_ = mi[k, i, :]
-        p_ = yr[i, :].copy()
-        q_ = yi[i, :].copy()
-        yr[i, :] = p_ + (a_ * c_r - b_ * c_i)
-        yi[i, :] = q_ + (a_ * c_i + b_ * c_r)
+        a_ = atr[k, i, :]
+        b_ = ati[k, i, :]
+        wr[i, :] += a_ * c_r - b_ * c_i
+        wi[i, :] += a_ * c_i + b_ * c_r
+
+
+def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
+    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue)."""
+    _matvec_b(mr, mi, vr, vi, yr, yi, n)
     p_ = 0.0
     q_ = 0.0
     i = slice(0, n)
     a_ = vr[i, :]
     b_ = -vi[i, :]
-    c_ = yr[i, :].copy()
-    d_ = yi[i, :].copy()
+    c_ = yr[i, :]
+    d_ = yi[i, :]
     for _term in a_ * c_ - b_ * d_:
         p_ += _term
     for _term in a_ * a_ + b_ * b_:
@@ -297,8 +320,20 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
     rho[:] = p_ / q_
 
 
+def _times_abs_b(gtr, gti, atr, ati, n):
+    """Per lane, ``|G| o G`` (the coherence-weighted EVD's matrix; transposed as ``G``), a complex times a real as
+    numba multiplies: ``(a + ib)(c + 0i)``."""
+    k = slice(0, n)
+    i = slice(0, n)
+    a_ = gtr[k, i, :]
+    b_ = gti[k, i, :]
+    c_ = np.sqrt(a_ * a_ + b_ * b_)
+    atr[k, i, :] = a_ * c_ - b_ * 0.0
+    ati[k, i, :] = a_ * 0.0 + b_ * c_
+
+
 def _start_vector_b(gtr, gti, vr, vi, n):
-    """``v = G[:, 0]``, 1 where an element is 0 (``pixel._start_vector``)."""
+    """``v = G[:, 0]``, 1 where an element is 0 (the iterations' start)."""
     i = slice(0, n)
     a_ = gtr[0, i, :]
     b_ = gti[0, i, :]
@@ -309,8 +344,8 @@ def _start_vector_b(gtr, gti, vr, vi, n):
 
 def temporal_coherence_b(gtr, gti, vr, vi, pr, pim, tc, n):
     """Per lane, the temporal coherence of the linked vector ``v`` on ``G`` (transposed in ``gtr + i gti``, as for
-    :func:`emi_batch`) into ``tc``, as ``pixel._temporal_coherence``: the phases ``p = v / |v|`` (1 where
-    ``v`` is 0), then ``Re((G_ik / |G_ik|) conj(p_i) p_k)`` added for ``i < k`` in that function's order (+0 where
+    :func:`emi_batch`) into ``tc``, (Ferretti et al. 2011, eq. 24): the phases ``p = v / |v|`` (1 where
+    ``v`` is 0), then ``Re((G_ik / |G_ik|) conj(p_i) p_k)`` added for ``i < k``, ``i`` then ``k`` ascending (+0 where
     ``G_ik`` is 0); ``pr + i pim`` is work."""
     k = slice(0, n)
     a_ = vr[k, :]
@@ -324,13 +359,13 @@ def temporal_coherence_b(gtr, gti, vr, vi, pr, pim, tc, n):
     pim[k, :] = np.where(q_, (b_ - a_ * r_) / e_, 0.0)
     s_ = 0.0
     for i in range(n):
-        c_r = pr[i, :].copy()
+        c_r = pr[i, :]
         c_i = -pim[i, :]
         k = slice(i + 1, n)
         a_ = gtr[k, i, :]
         b_ = gti[k, i, :]
-        u_ = pr[k, :].copy()
-        v_ = pim[k, :].copy()
+        u_ = pr[k, :]
+        v_ = pim[k, :]
         m_ = np.sqrt(a_ * a_ + b_ * b_)
         d_ = np.where(m_ != 0, m_, 1.0)
         r_ = 0.0 / d_

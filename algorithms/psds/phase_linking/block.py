@@ -100,12 +100,13 @@ def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "
     phase = np.empty((n, r1 - r0, nc), np.float32)
     tcoh = np.empty((r1 - r0, nc), np.float32)
     count = np.empty((r1 - r0, nc), np.int32)
+    # the GLRT's logarithms (on the numpy path the same function as Python: libm's log, the same bits)
+    log_mean = _log_mean(mean_int) if shp_method == "glrt" else mean_int
     if not uses_numba(_phase_link_kernel):  # the numpy path (no numba, or kernels not compiled): the same bytes
-        phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, SHP_METHODS[shp_method], float(thr), wr // 2,
-                          wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
+        phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
+                          wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
                           bool(ps_neighbours))
         return PhaseLinkResult(phase, tcoh, count)
-    log_mean = _log_mean(mean_int) if shp_method == "glrt" else mean_int
     _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
                        wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
                        bool(ps_neighbours), *_chunks_and_tile(r1 - r0, nc, n, wr, wc))

@@ -1,10 +1,11 @@
-"""Sample covariance and coherence of a pixel's window, from a ring of packed ``s s^H`` products.
+"""Sample covariance of a pixel's window, from a ring of packed ``s s^H`` products.
 
 Each chunk of the kernel keeps the packed upper triangle of ``s s^H`` (``s``: a pixel's ``n`` dates, complex64
 read as float64) of every usable pixel of its window rows in a ring (``o_r + i o_i``, ``(window rows, tile columns,
 mpk)``, ``mpk`` the packed triangle ``n (n + 1) / 2`` padded to 32 doubles): each product is made once and added
 for every target whose SHP test accepts it, always in window order, so a pixel's sums do not depend on where a
-block, chunk or tile starts.
+block, chunk or tile starts. The sample coherence ``G`` is made from the sum in the batch
+(:func:`.batch._coherence_b`).
 """
 
 from __future__ import annotations
@@ -13,39 +14,17 @@ import math
 
 import numpy as np
 
-from ..._numba import HELPER_INLINE, njit_slp
-from .rows import _u
+from ..._numba import HAVE_NUMBA, HELPER_INLINE, njit_slp, python_equivalent
 
-
-@njit_slp(error_model="numpy", inline=HELPER_INLINE)
-def _scaled_row(gr, gi, cov, i, si, s, n):
-    """Row ``i`` of ``G``: ``(cov[i, j] (s_i + 0i)) (s_j + 0i)``."""
-    for j in range(_u(0), _u(n)):
-        a = np.float64(cov[i, j].real)
-        b = np.float64(cov[i, j].imag)
-        ar = a * si - b * 0.0
-        ai = a * 0.0 + b * si
-        sj = s[j]
-        gr[i, j] = ar * sj - ai * 0.0
-        gi[i, j] = ar * 0.0 + ai * sj
-
-
-@njit_slp(error_model="numpy")
-def _load_coherence(cov, gr, gi, gtr, gti, s, n):
-    """``G = cov[i, j] s_i s_j`` with ``s = 1 / sqrt(cov[i, i])`` into ``gr + i gi`` and its transpose ``gtr + i
-    gti``; False when a diagonal element is not positive (the pixel has no data)."""
-    for i in range(n):
-        if cov[i, i].real <= 0:
-            return False
-    for i in range(n):
-        s[i] = 1.0 / np.sqrt(np.float64(cov[i, i].real))
-    for i in range(n):
-        _scaled_row(gr, gi, cov, i, s[i], s, n)
-    for i in range(n):
-        for j in range(n):
-            gtr[j, i] = gr[i, j]
-            gti[j, i] = gi[i, j]
-    return True
+# Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index wrap-around, whose selects would keep
+# the row loops below scalar.
+if HAVE_NUMBA:
+    @njit_slp(inline="always")
+    def _u(i):
+        return np.uint64(i)
+    python_equivalent(_u, int)  # the same as Python (a run on the numpy path)
+else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
+    _u = int
 
 
 @njit_slp(error_model="numpy")
@@ -92,14 +71,3 @@ def _add_packed(acc_r, acc_i, o_r, o_i, w, q, m):
     for t in range(_u(0), _u(m)):
         acc_r[t] += o_r[w, q, t]
         acc_i[t] += o_i[w, q, t]
-
-
-@njit_slp(error_model="numpy")
-def _unpack_hermitian(acc_r, acc_i, cov, n):
-    """The Hermitian ``cov`` (n, n) from its packed upper triangle."""
-    t = 0
-    for i in range(n):
-        for j in range(i, n):
-            cov[i, j] = complex(acc_r[t], acc_i[t])
-            cov[j, i] = complex(acc_r[t], -acc_i[t])
-            t += 1

@@ -2,11 +2,12 @@
 
 :func:`_phase_link_kernel` splits the output rows into ``chunks`` runs of consecutive rows (one per numba thread).
 A chunk goes over column tiles; for each target pixel it sums the ``s s^H`` of the window neighbours its SHP test
-accepts (:mod:`.covariance`), turns the sum into the sample coherence ``G``, and links it: EVD and coherence-weighted
-EVD pixel by pixel (:mod:`.pixel`), EMI eight pixels at once (:mod:`.batch`, :func:`_link_emi_batch`). The image
+accepts (:mod:`.covariance`) and queues the sum in a batch; eight waiting pixels are linked at once, one per vector
+lane (:mod:`.batch`: the sample coherence ``G``, then EMI, EVD or the coherence-weighted EVD, the temporal
+coherence), a lane still iterating when most of its batch has converged on its own (:mod:`.lane`). The image
 arrays are ``(rows, cols)`` (``slc_t``: ``(rows, cols, n)`` complex64, the dates last); the outputs cover the rows
 ``row0 .. row1`` only: ``out_phase`` ``(n, row1 - row0, cols)`` float32 radians, ``out_tcoh`` and ``out_count``
-``(row1 - row0, cols)``. Every pixel's bytes are the same whatever the chunks, tiles and threads.
+``(row1 - row0, cols)``. Every pixel's bytes are the same whatever the chunks, tiles, batches and threads.
 """
 
 from __future__ import annotations
@@ -16,94 +17,144 @@ import math
 import numpy as np
 
 from ..._numba import HAVE_NUMBA, njit_slp, prange
-from .batch import LANES, emi_batch, temporal_coherence_b
-from .covariance import _add_packed, _load_coherence, _outer_packed, _unpack_hermitian
-from .pixel import _cevd_vector_t, _inverse_steps_t, _link_pixel_t, _start_vector
+from .batch import (
+    LANES,
+    _coherence_b,
+    _iterate_b,
+    _start_vector_b,
+    _times_abs_b,
+    emi_batch,
+    temporal_coherence_b,
+)
+from .covariance import _add_packed, _outer_packed
+from .lane import _steps_q
 from .shp import is_shp
 
-#: The batched EMI's last inverse iteration goes on pixel by pixel once fewer than this many of its eight pixels
-#: still iterate: a step of eight lanes costs about five single-pixel steps, and a few pixels (close eigenvalues,
-#: the re-shift refused) take tens of steps while the others have converged.
+#: A batch's last iteration steps go on lane by lane once fewer than this many of its eight pixels still iterate: a
+#: step of eight lanes costs about five single-lane steps, and a few pixels (close eigenvalues, the re-shift
+#: refused) take tens of steps while the others have converged.
 EMI_MIN_LANES = 6
 
 
 @njit_slp(error_model="numpy")
-def _emi_batch_work(n, npad):
-    """Work arrays of :func:`_link_emi_batch`: the batch's ``G`` per pixel (``gb[0 .. 3, q]``: ``gr, gi, gtr, gti``
-    of pixel ``q``), ``G`` transposed with the pixel last, :func:`.batch.emi_batch`'s, the linked
-    vectors and temporal coherences."""
-    gb = np.zeros((4, LANES, n, npad))
+def _batch_work(n):
+    """Work arrays of :func:`_link_batch`: the waiting pixels' window sums ``C`` (``cb[0] + i cb[1]``, ``(n, n,
+    LANES)``, the pixel last), their ``G`` transposed, :func:`.batch.emi_batch`'s work, the temporal coherences."""
+    cb = np.zeros((2, n, n, LANES))
     gl = np.zeros((2, n, n, LANES))
     mats = np.zeros((8, n, n, LANES))
     vecs = np.zeros((7, n, LANES))
     vals = np.zeros((6, LANES))
     flags = np.zeros((6, LANES), np.bool_)
-    lv = np.zeros((2, LANES, npad))
     tcoh = np.zeros(LANES)
-    return gb, gl, mats, vecs, vals, flags, lv, tcoh
+    return cb, gl, mats, vecs, vals, flags, tcoh
 
 
 @njit_slp(error_model="numpy")
-def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, mats, n, npad, min_lanes):
-    """EMI of the ``nl`` pixels whose ``G`` is in ``gb`` (:func:`_emi_batch_work`) at once: pixel ``q``'s linked
-    vector into ``lv[0, q] + i lv[1, q]``, its temporal coherence into ``tcoh[q]`` (lanes past ``nl``: any), the
-    bits of :func:`.pixel._link_pixel_t` for each. ``w8`` and ``mats`` are that function's work. Lanes past ``nl``
-    hold ``I``. The last inverse iteration goes on pixel by pixel once fewer than ``min_lanes`` pixels still iterate
-    (:data:`EMI_MIN_LANES`)."""
+def _go_on_alone(tr, ti, vr, vi, wr, wi, flags, s, n, max_iter, inverse):
+    """The lanes of a batch iteration still running (``flags[3]``) take up to ``max_iter`` more steps one at a time
+    (:func:`.lane._steps_q`, the batch's own steps: the same bits)."""
     for q in range(LANES):
+        if flags[3, q]:
+            _steps_q(tr, ti, vr, vi, wr, wi, flags[2], flags[3], flags[4], s, n, max_iter, 1e-10, 1, inverse, q)
+
+
+@njit_slp(error_model="numpy")
+def _power_lanes(gtr, gti, atr, ati, vecs, flags, s, weighted, n, min_lanes):
+    """The principal eigenvector of ``G`` (EVD) or of ``|G| o G`` (``weighted``: the coherence-weighted EVD, ``atr +
+    i ati`` its work) by power iteration from ``G``'s first column, in the lanes where ``flags[5]``, into ``vecs[4] +
+    i vecs[5]`` (the other lanes: any); ``vecs[2]``, ``vecs[3]`` are work."""
+    vr, vi, wr, wi = vecs[4], vecs[5], vecs[2], vecs[3]
+    _start_vector_b(gtr, gti, vr, vi, n)
+    if weighted:
+        _times_abs_b(gtr, gti, atr, ati, n)
+    else:
+        atr, ati = gtr, gti
+    steps = _iterate_b(atr, ati, vr, vi, wr, wi, flags[5], flags[2], flags[3], flags[4], s, n, 100, 1e-10, min_lanes,
+                       False)
+    _go_on_alone(atr, ati, vr, vi, wr, wi, flags, s, n, 100 - steps, False)
+
+
+@njit_slp(error_model="numpy")
+def _link_batch(cb, gl, bmats, vecs, vals, flags, tcoh, nl, method, beta, n, min_lanes):
+    """Link the ``nl`` pixels whose window sums are in the first lanes of ``cb`` (:func:`_batch_work`; the other
+    lanes are set to ``I``): their linked vectors into ``vecs[0] + i vecs[1]``, their temporal coherences into
+    ``tcoh``. EMI (``method`` 0, the coherence-weighted EVD where EMI is undefined), EVD (1), coherence-weighted EVD
+    (2); the last iteration steps go on lane by lane once fewer than ``min_lanes`` lanes still iterate
+    (:data:`EMI_MIN_LANES`)."""
+    for q in range(nl, LANES):
         for k in range(n):
             for i in range(n):
-                if q < nl:
-                    gl[0, k, i, q] = gb[2, q, k, i]
-                    gl[1, k, i, q] = gb[3, q, k, i]
-                else:
-                    gl[0, k, i, q] = 1.0 if k == i else 0.0
-                    gl[1, k, i, q] = 0.0
-    steps = emi_batch(gl[0], gl[1], beta, nl, bmats, vecs, vals, flags, n, min_lanes)
-    for q in range(nl):
-        gr, gi = gb[0, q], gb[1, q]
-        vr, vi = lv[0, q], lv[1, q]
-        if flags[0, q]:
+                cb[0, k, i, q] = 1.0 if k == i else 0.0
+                cb[1, k, i, q] = 0.0
+    gtr, gti = gl[0], gl[1]
+    _coherence_b(cb[0], cb[1], gtr, gti, vecs[6], n)
+    if method == 0:
+        steps = emi_batch(gtr, gti, beta, nl, bmats, vecs, vals, flags, n, min_lanes)
+        for q in range(LANES):
+            flags[3, q] = flags[3, q] and flags[0, q]
+        _go_on_alone(bmats[5], bmats[6], vecs[0], vecs[1], vecs[2], vecs[3], flags, vals[4], n, 100 - steps, True)
+        fall = False
+        for q in range(LANES):  # |G| or M not positive definite: EMI undefined
+            flags[5, q] = q < nl and not flags[0, q]
+            fall = fall or flags[5, q]
+        if fall:
+            _power_lanes(gtr, gti, bmats[0], bmats[1], vecs, flags, vals[4], True, n, min_lanes)
+            for q in range(LANES):
+                if flags[5, q]:
+                    for i in range(n):
+                        vecs[0, i, q] = vecs[4, i, q]
+                        vecs[1, i, q] = vecs[5, i, q]
+    else:
+        for q in range(LANES):
+            flags[5, q] = q < nl
+        _power_lanes(gtr, gti, bmats[0], bmats[1], vecs, flags, vals[4], method == 2, n, min_lanes)
+        for q in range(LANES):
             for i in range(n):
-                vr[i] = vecs[0, i, q]
-                vi[i] = vecs[1, i, q]
-            if flags[3, q]:  # the inverse iteration goes on in this pixel alone, from its factor
-                tr, ti, lr, li = mats[4], mats[5], mats[6], mats[7]
-                for k in range(n):
-                    for i in range(k, n):
-                        tr[k, i] = bmats[5, k, i, q]
-                        ti[k, i] = bmats[6, k, i, q]
-                        lr[i, k] = tr[k, i]
-                        li[i, k] = ti[k, i]
-                _inverse_steps_t(tr, ti, lr, li, vr, vi, w8[2], w8[3], w8[4], w8[5], n, npad, 100 - steps, 1e-10)
-        else:  # |G| or M not positive definite: EMI undefined
-            _start_vector(gr, gi, vr, vi, n, npad)
-            _cevd_vector_t(gb[2, q], gb[3, q], vr, vi, w8[2], w8[3], mats[4], mats[5], n, npad)
-        if flags[3, q] or not flags[0, q]:  # finished pixel by pixel: back into its lane
-            for i in range(n):
-                vecs[0, i, q] = vr[i]
-                vecs[1, i, q] = vi[i]
-    temporal_coherence_b(gl[0], gl[1], vecs[0], vecs[1], vecs[4], vecs[5], tcoh, n)
+                vecs[0, i, q] = vecs[4, i, q]
+                vecs[1, i, q] = vecs[5, i, q]
+    temporal_coherence_b(gtr, gti, vecs[0], vecs[1], vecs[4], vecs[5], tcoh, n)
 
 
 @njit_slp(error_model="numpy")
-def _write_linked(vr, vi, tcoh, k, ro, c, out_phase, out_tcoh, out_count, n):
-    """A linked pixel's outputs: phases relative to date 0, temporal coherence, SHP count."""
+def _write_linked(vr, vi, q, tcoh, k, ro, c, out_phase, out_tcoh, out_count, n):
+    """A linked pixel's outputs from lane ``q`` of the batch's vectors: phases relative to date 0, temporal
+    coherence, SHP count."""
     out_tcoh[ro, c] = tcoh
-    ref = complex(vr[0], -vi[0])
+    ref = complex(vr[0, q], -vi[0, q])
     for i in range(n):
-        out_phase[i, ro, c] = np.angle(complex(vr[i], vi[i]) * ref)
+        out_phase[i, ro, c] = np.angle(complex(vr[i, q], vi[i, q]) * ref)
     out_count[ro, c] = k
 
 
 @njit_slp(error_model="numpy")
-def _flush_emi(batch, pend, nb, beta, w8, mats, out, n, npad):
-    """Link the ``nb`` pixels waiting in ``batch`` (:func:`_emi_batch_work`) and write their outputs at the places
+def _flush(batch, pend, nb, method, beta, out, n):
+    """Link the ``nb`` pixels waiting in ``batch`` (:func:`_batch_work`) and write their outputs at the places
     ``pend[q] = (output row, column, SHP count)``."""
-    gb, gl, bmats, vecs, vals, flags, lv, tcoh = batch
-    _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad, EMI_MIN_LANES)
+    cb, gl, bmats, vecs, vals, flags, tcoh = batch
+    _link_batch(cb, gl, bmats, vecs, vals, flags, tcoh, nb, method, beta, n, EMI_MIN_LANES)
     for q in range(nb):
-        _write_linked(lv[0, q], lv[1, q], tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1], out[0], out[1], out[2], n)
+        _write_linked(vecs[0], vecs[1], q, tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1], out[0], out[1], out[2], n)
+
+
+@njit_slp(error_model="numpy")
+def _queue_sum(acc_r, acc_i, cb, q, n):
+    """The Hermitian window sum ``C`` from its packed upper triangle ``acc_r + i acc_i`` into lane ``q`` of ``cb``;
+    False when a diagonal element is not positive (the pixel has no data)."""
+    t = 0
+    for i in range(n):
+        if acc_r[t] <= 0:
+            return False
+        t += n - i
+    t = 0
+    for i in range(n):
+        for j in range(i, n):
+            cb[0, i, j, q] = acc_r[t]
+            cb[1, i, j, q] = acc_i[t]
+            cb[0, j, i, q] = acc_r[t]
+            cb[1, j, i, q] = -acc_i[t]
+            t += 1
+    return True
 
 
 @njit_slp(error_model="numpy")
@@ -167,11 +218,11 @@ def _fill_ring(ring, image, r, dr0, hr, col, base, sr, si):
 @njit_slp(error_model="numpy")
 def _link_target(image, shp, r, c, ro, hr, hc, base, method, beta, ring, work, batch, pend, nb, out):
     """Outputs of target pixel ``(r, c)`` at output row ``ro``: no data, a PS's own phases, or its window's linked
-    phases (EVD / CEVD now; EMI queued as the batch's slot ``nb``, linked when eight wait). Returns the pixels now
+    phases (its window sum queued as the batch's slot ``nb``, linked when eight wait). Returns the pixels now
     waiting in the batch."""
     slc_t, usable, ps = image[0], image[1], image[2]
     n = slc_t.shape[2]
-    acc_r, acc_i, cov, gr, gi, gtr, gti, mats, w8 = work
+    acc_r, acc_i = work
     if not usable[r, c]:
         _write_no_data(out, ro, c, 0, n)
         return nb
@@ -183,24 +234,15 @@ def _link_target(image, shp, r, c, ro, hr, hc, base, method, beta, ring, work, b
         out[2][ro, c] = 1
         return nb
     k = _window_sum(acc_r, acc_i, ring[0], ring[1], image, shp, r, c, hr, hc, base)
-    _unpack_hermitian(acc_r, acc_i, cov, n)
-    gb = batch[0]
-    if method == 0:  # G into the batch's next slot
-        gr, gi, gtr, gti = gb[0, nb], gb[1, nb], gb[2, nb], gb[3, nb]
-    if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
+    if not _queue_sum(acc_r, acc_i, batch[0], nb, n):
         _write_no_data(out, ro, c, k, n)
-        return nb
-    npad = gr.shape[1]
-    if method != 0:
-        tc = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
-        _write_linked(w8[0], w8[1], tc, k, ro, c, out[0], out[1], out[2], n)
         return nb
     pend[nb, 0] = ro
     pend[nb, 1] = c
     pend[nb, 2] = k
     nb += 1
     if nb == LANES:
-        _flush_emi(batch, pend, nb, beta, w8, mats, out, n, npad)
+        _flush(batch, pend, nb, method, beta, out, n)
         nb = 0
     return nb
 
@@ -215,14 +257,13 @@ def _link_chunk(image, shp, hr, hc, method, beta, row0, ra, rb, out, tile_cols):
     one) and added for every target that accepts it as SHP. The sums read the same values in the same order
     whatever the chunks and tiles."""
     cols, n = image[0].shape[1], image[0].shape[2]
-    npad = 16 if n <= 16 else (n + 31) // 32 * 32  # pixel._padded(n)
     mpk = (n * (n + 1) // 2 + 31) // 32 * 32  # packed triangle padded to whole vector steps
     ring = (np.zeros((2 * hr + 1, tile_cols + 2 * hc, mpk)), np.zeros((2 * hr + 1, tile_cols + 2 * hc, mpk)))
-    w8 = np.zeros((8, npad))
-    work = (np.zeros(mpk), np.zeros(mpk), np.empty((n, n), np.complex128), np.zeros((n, npad)), np.zeros((n, npad)),
-            np.zeros((n, npad)), np.zeros((n, npad)), np.zeros((8, n, npad)), w8)
-    # EMI links the chunk's pixels eight at a time: their G in the batch, their places and SHP counts in pend
-    batch = _emi_batch_work(n, npad)
+    sv = np.zeros((2, n))
+    work = (np.zeros(mpk), np.zeros(mpk))
+    # the chunk's pixels are linked eight at a time: their window sums in the batch, their places and SHP counts in
+    # pend
+    batch = _batch_work(n)
     pend = np.zeros((LANES, 3), np.int64)
     nb = 0
     for t0 in range(0, cols, tile_cols):
@@ -233,11 +274,11 @@ def _link_chunk(image, shp, hr, hc, method, beta, row0, ra, rb, out, tile_cols):
             for c in range(t0, min(cols, t0 + tile_cols)):
                 while filled < min(cols - 1, c + hc):
                     filled += 1
-                    _fill_ring(ring, image, r, dr0, hr, filled, base, w8[0], w8[1])
+                    _fill_ring(ring, image, r, dr0, hr, filled, base, sv[0], sv[1])
                 nb = _link_target(image, shp, r, c, r - row0, hr, hc, base, method, beta, ring, work, batch, pend,
                                   nb, out)
     if nb > 0:  # the chunk's last pixels, fewer than eight
-        _flush_emi(batch, pend, nb, beta, w8, work[7], out, n, npad)
+        _flush(batch, pend, nb, method, beta, out, n)
 
 
 @njit_slp(parallel=True, error_model="numpy")

@@ -1,20 +1,19 @@
 """Phase linking with numpy over many pixels at once: the kernel's arithmetic, the pixels on an array axis.
 
 The numpy path of a run whose kernels are not compiled (a small first run, or no numba): the same bytes as
-:func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. The linking's steps (factors,
-solves, normalisations, convergence tests, the Rayleigh quotient, the start vector, the temporal coherence) are the
-compiled batch's own, generated from its template in their pixel-array form (:mod:`.batch_numpy`, from
-``batch.py.in``); this module holds the control (which pixels still iterate, the re-shifts, the coherence-weighted
-EVD where EMI is undefined), the window sums of :mod:`.covariance` and the SHP tests of :mod:`.shp`, each step one
-numpy operation over every pixel of a chunk: the same IEEE operations on each element, in the same order and
-association (``a - (x * y - u * v)`` stays that, a complex product is ``(ac - bd) + i(ad + bc)``, a complex divided
-by a real ``d`` is the division by ``d + 0i``). Where pixels part (an SHP test, a Cholesky pivot that is not
-positive, the steps an iteration takes, the re-shifts), each pixel keeps a flag and only its own steps' results.
-The functions numba calls from the C library are called from it here too: ``math.log`` and ``math.atan2`` element
-by element, ``atan2f`` through ``ctypes`` (numpy's own vectorised logarithm and arc tangent round differently on
-some CPUs); ``|z|`` is ``np.hypot``, as numba's.
+:func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. The linking's steps (the sample
+coherence from the window sums, factors, solves, matrix-vector products, normalisations, convergence tests, the
+Rayleigh quotient, the start vector, the temporal coherence) are the compiled batch's own, generated from its template
+in their pixel-array form (:mod:`.batch_numpy`, from ``batch.py.in``); this module holds the control (which pixels
+still iterate, the re-shifts, the coherence-weighted EVD where EMI is undefined), the window sums of
+:mod:`.covariance` and the SHP tests of :mod:`.shp`, each step one numpy operation over every pixel of a chunk: the
+same IEEE operations on each element, in the same order and association. Where pixels part (an SHP test, a Cholesky
+pivot that is not positive, the steps an iteration takes, the re-shifts), each pixel keeps a flag and only its own
+steps' results. The functions numba calls from the C library are called from it here too: ``math.log`` and
+``math.atan2`` element by element, ``atan2f`` through ``ctypes`` (numpy's own vectorised logarithm and arc tangent
+round differently on some CPUs).
 
-Arrays hold the pixel last: matrices ``(n, n, P)``, held transposed where named ``...t`` as in :mod:`.pixel`
+Arrays hold the pixel last: matrices ``(n, n, P)``, held transposed where named ``...t`` as in :mod:`.batch`
 (``gtr[k, i] = Re G[i, k]``), vectors ``(n, P)``.
 """
 
@@ -77,34 +76,16 @@ def _angle32(re, im) -> np.ndarray:
     return out.reshape(re.shape)
 
 
-def log_mean(mean_int) -> np.ndarray:
-    """:func:`.covariance._log_mean`: ``math.log`` of the positive mean intensities, 0 elsewhere."""
-    out = np.zeros(mean_int.shape)
-    pos = mean_int > 0.0
-    out[pos] = _libm_map(math.log, mean_int[pos])
-    return out
-
-
 # ------------------------------------------------------------------------------------------------------ linking
 
 
-def _matvec(atr, ati, vr, vi, wr, wi, n):
-    """``w = sum_k A[:, k] v_k``, ``k`` ascending (:func:`.rows._vec_add_cmul`, ``A`` transposed)."""
-    wr[:] = 0.0
-    wi[:] = 0.0
-    for k in range(n):
-        a, b, cr, ci = atr[k], ati[k], vr[k], vi[k]
-        wr += a * cr - b * ci
-        wi += a * ci + b * cr
-
-
 def _iterate(mr, mi, vr, vi, act, max_iter, tol, solve):
-    """The iteration of :func:`.pixel._power_iteration_t` (``solve``: :func:`_matvec`) and of
-    :func:`.pixel._inverse_iteration_t` (:func:`.batch_numpy._chol_solve_b`) in the pixels where ``act``: ``v``
-    normalised, then ``w = solve(M, v)`` normalised until ``1 - |<v, w>| < tol``; a zero ``w`` stops a pixel with
-    ``v`` as it is. In place in ``vr + i vi``; returns where it converged. The steps are the generated batch's
-    (:mod:`.batch_numpy`); the pixels still running are taken apart once half of them stopped (a pixel's bits do
-    not depend on the others')."""
+    """The iteration of :func:`.batch._iterate_b` (power iteration, ``solve``: :func:`.batch_numpy._matvec_b`;
+    inverse iteration, :func:`.batch_numpy._chol_solve_b`) in the pixels where ``act``: ``v`` normalised, then ``w =
+    solve(M, v)`` normalised until ``1 - |<v, w>| < tol``; a zero ``w`` stops a pixel with ``v`` as it is. In place
+    in ``vr + i vi``; returns where it converged. The steps are the generated batch's (:mod:`.batch_numpy`); the
+    pixels still running are taken apart once half of them stopped (a pixel's bits do not depend on the
+    others')."""
     n, size = vr.shape
     bn._normalise_b(vr, vi, act, np.empty(size), n)
     conv = np.zeros(size, bool)
@@ -130,15 +111,14 @@ def _iterate(mr, mi, vr, vi, act, max_iter, tol, solve):
 
 
 def _cevd(gtr, gti, vr, vi):
-    """:func:`.pixel._cevd_vector_t`: principal eigenvector of ``|G| o G`` from ``v``, in place."""
-    c = np.sqrt(gtr * gtr + gti * gti)
-    atr = gtr * c - gti * 0.0
-    ati = gtr * 0.0 + gti * c
-    _iterate(atr, ati, vr, vi, np.ones(vr.shape[1], bool), 100, 1e-10, _matvec)
+    """The coherence-weighted EVD: principal eigenvector of ``|G| o G`` from ``v``, in place."""
+    atr, ati = np.empty_like(gtr), np.empty_like(gti)
+    bn._times_abs_b(gtr, gti, atr, ati, gtr.shape[0])
+    _iterate(atr, ati, vr, vi, np.ones(vr.shape[1], bool), 100, 1e-10, bn._matvec_b)
 
 
 def _emi_vectors(gtr, gti, inv, vr, vi):
-    """:func:`.pixel._emi_vector_t` (the steps of :func:`.batch.emi_batch`) for pixels whose regularised ``|G|``
+    """The EMI vectors of :func:`.batch.emi_batch` for pixels whose regularised ``|G|``
     has the inverse ``inv``, from the start vectors ``v`` (in place): where EMI is defined (the shifted or unshifted
     ``M = |G|^-1 o G`` positive definite). Each factor is made only for the pixels that need it (a pixel's bits do
     not depend on the others')."""
@@ -182,9 +162,9 @@ def _emi_vectors(gtr, gti, inv, vr, vi):
 
 
 def _emi(gtr, gti, beta):
-    """The EMI vectors of :func:`.batch.emi_batch` (the per-pixel :func:`.pixel._link_pixel_t`'s bits) for every
-    pixel of ``G`` (transposed in ``gtr + i gti``, ``(n, n, P)``), the coherence-weighted EVD where EMI is
-    undefined: the generated batch steps (:mod:`.batch_numpy`), the batch's control per pixel."""
+    """The EMI vectors of :func:`.batch.emi_batch` (its bits) for every pixel of ``G`` (transposed in ``gtr + i
+    gti``, ``(n, n, P)``), the coherence-weighted EVD where EMI is undefined: the generated batch steps
+    (:mod:`.batch_numpy`), the batch's control per pixel."""
     n, size = gtr.shape[0], gtr.shape[2]
     p, u, inv = (np.zeros((n, n, size)) for _ in range(3))
     emi = np.empty(size, bool)
@@ -206,18 +186,18 @@ def _emi(gtr, gti, beta):
     return vr, vi
 
 
-def link(gr, gi, method, beta):
-    """Linked vectors ``(n, P)`` and temporal coherences of the sample coherence matrices ``G = gr + i gi``
-    ``(n, n, P)``: EMI (0), EVD (1), coherence-weighted EVD (2), as :func:`.pixel._link_pixel_t`."""
-    gtr, gti = np.ascontiguousarray(gr.transpose(1, 0, 2)), np.ascontiguousarray(gi.transpose(1, 0, 2))
-    n, size = gr.shape[0], gr.shape[2]
+def link(gtr, gti, method, beta):
+    """Linked vectors ``(n, P)`` and temporal coherences of the sample coherence matrices ``G`` ``(n, n, P)``, given
+    transposed (``gtr[k, i] = Re G[i, k]``): EMI (0), EVD (1), coherence-weighted EVD (2), as
+    :func:`.kernel._link_batch`."""
+    n, size = gtr.shape[0], gtr.shape[2]
     if method == 0:
         vr, vi = _emi(gtr, gti, beta)
     else:
         vr, vi = np.zeros((n, size)), np.zeros((n, size))
         bn._start_vector_b(gtr, gti, vr, vi, n)
         if method == 1:
-            _iterate(gtr, gti, vr, vi, np.ones(size, bool), 100, 1e-10, _matvec)
+            _iterate(gtr, gti, vr, vi, np.ones(size, bool), 100, 1e-10, bn._matvec_b)
         else:
             _cevd(gtr, gti, vr, vi)
     tc = np.empty(size)
@@ -304,20 +284,17 @@ def _window_sums(image, shp, targets, hr, hc, origin, prod):
 
 
 def _coherence(acc_r, acc_i, n):
-    """:func:`.covariance._load_coherence` per pixel from the packed sums: ``G`` ``(n, n, P)`` and where it
-    exists (every diagonal sum positive)."""
+    """The sample coherence ``G`` (transposed, ``(n, n, P)``: :func:`.batch._coherence_b`) of the pixels whose packed
+    window sums have every diagonal element positive, and which those are."""
     iu, ju = np.triu_indices(n)
-    diag = acc_r[:, iu == ju]
-    ok = ~(diag <= 0).any(1)
-    cr = np.empty((n, n, acc_r.shape[0]))
+    ok = ~(acc_r[:, iu == ju] <= 0).any(1)
+    cr = np.empty((n, n, int(ok.sum())))
     ci = np.empty_like(cr)
-    cr[iu, ju], ci[iu, ju] = acc_r.T, acc_i.T
-    cr[ju, iu], ci[ju, iu] = acc_r.T, -acc_i.T
-    s = 1.0 / np.sqrt(np.where(ok[None], diag.T, 1.0))  # (n, P)
-    si, sj = s[:, None], s[None, :]
-    ar = cr * si - ci * 0.0
-    ai = cr * 0.0 + ci * si
-    return ar * sj - ai * 0.0, ar * 0.0 + ai * sj, ok
+    cr[iu, ju], ci[iu, ju] = acc_r[ok].T, acc_i[ok].T
+    cr[ju, iu], ci[ju, iu] = acc_r[ok].T, -acc_i[ok].T
+    gtr, gti = np.empty_like(cr), np.empty_like(cr)
+    bn._coherence_b(cr, ci, gtr, gti, np.empty((n, cr.shape[2])), n)
+    return gtr, gti, ok
 
 
 def _write_phases(out_phase, ro, c, vr, vi):
@@ -355,7 +332,7 @@ def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
     nr0, nr1, nc0, nc1 = max(0, ra - hr), min(rows, rb + hr), max(0, ca - hc), min(cols, cb + hc)
     targets = r[lk] * cols + c[lk]
     acc_r, acc_i, count = _window_sums(image, shp, targets, hr, hc, (nr0, nc0), _products(slc_t, nr0, nr1, nc0, nc1))
-    gr, gi, ok = _coherence(acc_r, acc_i, n)
+    gtr, gti, ok = _coherence(acc_r, acc_i, n)
     lo, lc = ro[lk], c[lk]
     out_count[lo, lc] = count
     bad = ~ok
@@ -364,18 +341,17 @@ def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
     good = np.flatnonzero(ok)
     if not good.size:
         return
-    vr, vi, tc = link(gr[..., good], gi[..., good], method, beta)
+    vr, vi, tc = link(gtr, gti, method, beta)
     out_tcoh[lo[good], lc[good]] = tc
     _write_phases(out_phase, lo[good], lc[good], vr, vi)
 
 
-def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, shp_method, threshold, hr, hc, method, beta, row0,
-                      row1, out_phase, out_tcoh, out_count, ps_neighbours):
-    """:func:`.kernel._phase_link_kernel` with numpy (its arguments but the log-means, the chunks and tiles; the
-    same bytes): the rows ``row0 .. row1``, a tile of rows and columns at a time."""
+def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc, method, beta,
+                      row0, row1, out_phase, out_tcoh, out_count, ps_neighbours):
+    """:func:`.kernel._phase_link_kernel` with numpy (its arguments but the chunks and tiles; the same bytes): the
+    rows ``row0 .. row1``, a tile of rows and columns at a time."""
     rows, cols, n = slc_t.shape
-    lmean = log_mean(mean_int) if shp_method == 0 else None
-    shp = (shp_method, threshold, sorted_amp, mean_int, lmean, float(n))
+    shp = (shp_method, threshold, sorted_amp, mean_int, log_mean, float(n))
     image = (slc_t, usable, ps, bool(ps_neighbours))
     pixels = max(64, min(CHUNK_PIXELS, 2**20 // (n * n)))
     side = math.isqrt(pixels)
