@@ -137,6 +137,49 @@ def test_phase_linking_family_as_python_gives_numbas_bytes():
 
 
 @needs_numba
+def test_multisensor_family_as_python_takes_the_lanes_numpy_form_and_gives_numbas_bytes(monkeypatch):
+    """The multi-sensor solve's numpy path (a first run's): its arithmetic lane helpers on whole batches of pixels
+    (lanes_numpy.py, generated from the lanes' SPEC) give the compiled kernels' bytes for every output (series,
+    sigmas, velocities, residual statistics), on two per-date series and an interferogram stack with gaps; the
+    numpy forms do run (not only their loops), and nothing compiles."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+    from insar_geohazards.algorithms.timeseries import multisensor as ms
+    from insar_geohazards.algorithms.timeseries.multisensor import lanes_numpy
+
+    rng = np.random.default_rng(21)
+    shape, d0 = (9, 15), dt.date(2019, 1, 3)  # 135 pixels: a whole batch of 128 and a part of one
+    stacks = []
+    for name, geom, start in (("asc", (39.0, -12.0), 0), ("desc", (41.0, 192.0), 5)):
+        dates = [d0 + dt.timedelta(days=start + 12 * k) for k in range(40)]
+        t = np.array([(d - d0).days / 365.25 for d in dates])[:, None, None]
+        e, _, u = (float(v) for v in los_unit_vector(*geom))
+        los = (e * 6.0 * t + u * (-20.0 * t + 4.0 * np.sin(2 * np.pi * t))) * np.ones(shape)[None]
+        los = (los + rng.normal(0, 1.0, los.shape)).astype(np.float32)
+        los[5, 2, :4] = np.nan  # a missing value here and there
+        stacks.append(ms.Stack(name, dates=dates, values=los - los[0], incidence_deg=geom[0], heading_deg=geom[1]))
+    asc = stacks[0]
+    pairs = [(asc.dates[i], asc.dates[j]) for i in range(len(asc.dates)) for j in range(i + 1, min(40, i + 3))]
+    idx = {d: i for i, d in enumerate(asc.dates)}
+    ifg = np.stack([asc.values[idx[b]] - asc.values[idx[a]] for a, b in pairs])
+    stacks.append(ms.Stack("tsx", pairs=pairs, values=ifg, incidence_deg=33.0, heading_deg=-10.0))
+
+    def run():
+        res = ms.solve_multisensor(stacks, min_sigma_mm=0.5)
+        return [res.arrays[k] for k in sorted(res.arrays)]
+
+    used = []
+    real = lanes_numpy._whole
+    monkeypatch.setattr(lanes_numpy, "_whole", lambda *a: used.append(real(*a)) or used[-1])
+    compiled, python, seen = _both_ways("multisensor", run)
+    assert len(compiled) >= 8
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+    assert sum(used) > 1000, (sum(used), len(used))  # the whole-array form, thousands of times
+
+
+@needs_numba
 def test_python_kernels_end_with_the_block():
     from insar_geohazards.algorithms import dense
 
