@@ -76,6 +76,33 @@ def test_the_shipped_table_has_numpy_as_fast_only_where_measured_so():
     assert "phase_linking" not in fast and "multisensor" not in fast and "okada" not in fast
 
 
+def test_a_small_multisensor_run_takes_the_numpy_path_by_the_shipped_table(qgis_app, cold_kernels, tmp_path):
+    """The first-run benchmark's multi-sensor scene (two Sentinel-1 series of 68 / 67 dates and a TerraSAR-X
+    interferogram stack, 18 x 22 px): its numpy estimate from the shipped table (the family's numpy CPU per MB, the
+    lane helpers on whole batches) is under a tenth of the tool's measured compile, so it runs as numpy (about 5
+    CPU-s over the compiled run, where compiling in the run cost about 95); ten times the input compiles."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+    from testutils_multisensor import scene
+
+    from insar_geohazards.algorithms import kernel_families
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    made = scene(str(tmp_path / "ms"))
+    alg = QgsApplication.processingRegistry().createAlgorithmById("geohazard:multisensortimeseries")
+    params = {"SERIES": made["series"], "MANIFEST": made["manifest"], "INCIDENCES": "36,41", "HEADINGS": "-12,192"}
+    work = alg.work_bytes(params, QgsProcessingContext())
+    assert 0.2 * 2**20 < work < 2**20, work  # the files of all three stacks
+    entry = alg.compile_entry(params, QgsProcessingContext())
+    costs = kernel_families.measured_costs()
+    plan = compilation.plan_compilation(alg.KERNELS, work, costs, entry=entry)
+    row = costs["families"]["multisensor"]
+    expected = row["numpy_cpu_s_per_mb"] * work / 2**20 + row["numpy_cpu_s_small"]
+    assert plan.numpy_s == pytest.approx(expected) and plan.compile_s == pytest.approx(
+        costs["tools"]["multisensortimeseries"]["multisensor"])
+    assert plan.mode == "numpy" and plan.numpy_s * compilation.NUMPY_MARGIN <= plan.compile_s, plan
+    assert compilation.plan_compilation(alg.KERNELS, 10 * work, costs, entry=entry).mode == "compile"
+
+
 def test_the_policy_setting_forces_either_path(qgis_app, cold_kernels, monkeypatch):
     from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
 
