@@ -495,7 +495,9 @@ def numba_missing_message(slowdown: Optional[float] = None, *, kernels=None, wor
     if run is not None:
         numpy_s, numba_s, how = run
         names = ", ".join(f.name for f in families_of(kernels))
-        ratio = f", {_ratio_text(numpy_s / numba_s)} slower" if numba_s > 0 else ""
+        # a ratio of two fractions of a second would alarm for nothing
+        ratio = f", {_ratio_text(numpy_s / numba_s)} slower" if numba_s > 0 and numpy_s >= 1.0 else \
+            (", under a second either way" if numpy_s < 1.0 else "")
         cost = (f"this run's kernels ({names}) run as plain Python: ~{_seconds(numpy_s)} CPU-s against "
                 f"~{_seconds(numba_s)} compiled {how}{ratio}")
     elif parts:

@@ -282,6 +282,8 @@ def test_without_numba_the_log_gives_this_runs_own_estimate_on_both_paths(qgis_a
     text = kf.numba_missing_message(kernels=("unwrap.unwrap",), work=5 * 2**20)
     assert f"~{numpy_s:.1f} CPU-s against ~{numba_s:.1f} compiled for its 5 MB" in text, text
     assert f"about {numpy_s / numba_s:.0f}x slower" in text, text
+    text = kf.numba_missing_message(kernels=("ada.activity",), work=2**20)  # fractions of a second: no ratio
+    assert "under a second either way" in text and "x slower" not in text, text
     # a tool's kernels without numba: all its families are to choose for, and its model gives the log's figures
     monkeypatch.setattr(_numba, "HAVE_NUMBA", False)
     assert [f.name for f in compilation.pending_families(okada)] == ["okada"]
