@@ -49,6 +49,9 @@ class Family:
     #: whether the size of a run's input files tells its work (False: the work is an output grid or sample the
     #: inputs do not show, e.g. Okada's; such a family always compiles)
     by_input_size: bool = True
+    #: what a user knows the family by (the tools that run it), for the notice without numba; "" for a family of
+    #: helpers no tool lists in its ``KERNELS`` (its cost is in the rates of the families that call it)
+    words: str = ""
 
     def modules(self) -> list:
         """The family's kernel modules and those it calls, imported (a package with its modules)."""
@@ -241,6 +244,10 @@ def warm_multisensor(scale: int = 1) -> int:
     ifg = np.stack([asc.values[idx[b]] - asc.values[idx[a]] for a, b in pairs])
     ms.solve_multisensor([ms.Stack("asc", pairs=pairs, values=ifg, incidence_deg=39.0, heading_deg=-12.0),
                           stacks[1]], min_sigma_mm=0.5)
+    # the pixels sharing a pattern of valid interferograms solved as one group (SBAS's batched kernels), as a real
+    # stack's do from group_min_pixels (16) pixels on: without it a tool's second run compiled them
+    ms.solve_multisensor([ms.Stack("asc", pairs=pairs, values=ifg, incidence_deg=39.0, heading_deg=-12.0,
+                                   network_options={"group_min_pixels": 1}), stacks[1]], min_sigma_mm=0.5)
     return nbytes + ifg.nbytes
 
 
@@ -341,20 +348,23 @@ def warm_egms_tiles(scale: int = 1) -> int:
 
 #: most used first: the order of the warm-up
 FAMILIES = (
-    Family("sbas", ("timeseries.sbas",), warm_sbas),
-    Family("phase_linking", ("psds.phase_linking.shp", "psds.phase_linking"), warm_phase_linking),
-    Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap),
-    Family("okada", ("faults.okada", "faults.okada_planes"), warm_okada, by_input_size=False),
+    Family("sbas", ("timeseries.sbas",), warm_sbas, words="SBAS inversion, DEM error correction"),
+    Family("phase_linking", ("psds.phase_linking.shp", "psds.phase_linking"), warm_phase_linking,
+           words="DS phase linking"),
+    Family("unwrap", ("unwrap.unwrap", "unwrap.unwrap_tiles"), warm_unwrap, words="unwrapping"),
+    Family("okada", ("faults.okada", "faults.okada_planes"), warm_okada, by_input_size=False,
+           words="Okada, Coulomb and slip inversions"),
     Family("multisensor", ("timeseries.multisensor.kernels", "timeseries.multisensor.lanes",
                            "timeseries.multisensor.batch"), warm_multisensor,
-           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense", "timeseries.sbas")),
-    Family("distortion", ("geometry.distortion",), warm_distortion),
-    Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series),
-    Family("psi", ("psds.psi",), warm_psi),
+           calls=("timeseries.multisensor.noise", "timeseries.multisensor.arrow", "dense", "timeseries.sbas"),
+           words="multi-sensor time series"),
+    Family("distortion", ("geometry.distortion",), warm_distortion, words="geometric distortion"),
+    Family("offset_series", ("kinematics.offset_timeseries",), warm_offset_series, words="offset time series"),
+    Family("psi", ("psds.psi",), warm_psi, words="PS time series"),
     Family("offsets", ("kinematics.offsets.matching", "kinematics.offsets.search", "kinematics.offsets.levels",
-                       "kinematics.offsets.field"), warm_offsets),
-    Family("egms_tiles", ("formats.egms_tiles",), warm_egms_tiles),
-    Family("activity", ("ada.activity",), warm_activity),
+                       "kinematics.offsets.field"), warm_offsets, words="offset tracking"),
+    Family("egms_tiles", ("formats.egms_tiles",), warm_egms_tiles, words="loading EGMS"),
+    Family("activity", ("ada.activity",), warm_activity, words="landslide activity"),
     Family("dense", ("dense",), warm_dense),
 )
 
@@ -447,34 +457,88 @@ def measured_costs() -> dict:
         return {}
 
 
-def numba_missing_message(slowdown: Optional[float] = None, *, kernels=None) -> str:
+def _ratio_text(ratio: float) -> str:
+    return f"about {ratio:.0f}x" if ratio >= 10 else f"about {ratio:.1f}x"
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.1f}" if s >= 1 else f"{s:.2g}"
+
+
+def run_estimate(kernels, work, costs: Optional[dict] = None) -> Optional[tuple]:
+    """A run's CPU seconds with its kernels as plain Python and compiled, and how they were estimated:
+    ``(numpy_s, numba_s, how)``. ``work`` is what the tool gives for the choice of its first run: an estimate per
+    configuration (``numpy_s`` and ``numba_s`` attributes, e.g. Okada's and phase linking's cost models), or its
+    input bytes (or :class:`OutputWork`), times each family's measured CPU per MB plus its fixed cost. None when
+    the work is unknown or the table has no rates for the tool's families."""
+    if work is None or not kernels:
+        return None
+    if hasattr(work, "numpy_s") and hasattr(work, "numba_s"):
+        return float(work.numpy_s), float(work.numba_s), "by the cost measured for this run's configuration"
+    table = (measured_costs() if costs is None else costs).get("families", {})
+    rows = [table.get(f.name, {}) for f in families_of(kernels)]
+    if not rows or not all("numpy_cpu_s_per_mb" in r and "numba_cpu_s_per_mb" in r for r in rows):
+        return None
+    mb = int(work) / 2**20
+    numpy_s = sum(r["numpy_cpu_s_per_mb"] * mb + r.get("numpy_cpu_s_small", 0.0) for r in rows)
+    numba_s = sum(r["numba_cpu_s_per_mb"] * mb + r.get("numba_cpu_s_small", 0.0) for r in rows)
+    return numpy_s, numba_s, f"for its {mb:.2g} MB by the rates measured per MB"
+
+
+def numba_missing_message(slowdown: Optional[float] = None, *, kernels=None, work=None) -> str:
     """The one-line install of numba for this platform, and what its absence costs: with ``kernels`` (a tool's
-    ``KERNELS``), the measured slowdown of each kernel family the tool uses; else ``slowdown`` (a ratio) when
-    given."""
+    ``KERNELS``) and ``work`` (:func:`run_estimate`), this run's estimate on both paths; with ``kernels`` alone,
+    the measured slowdown of each kernel family the tool uses; else ``slowdown`` (a ratio) when given."""
     costs = measured_costs().get("families", {})
     parts = []
     for family in families_of(kernels) if kernels else ():
         row = costs.get(family.name, {})
         if row.get("numba_cpu_s_per_mb", 0) > 0 and row.get("numpy_cpu_s_per_mb", 0) > 0:
-            ratio = row["numpy_cpu_s_per_mb"] / row["numba_cpu_s_per_mb"]
-            parts.append(f"{family.name}: about {ratio:.0f}x" if ratio >= 10 else f"{family.name}: about {ratio:.1f}x")
-    if parts:
+            parts.append(f"{family.name}: {_ratio_text(row['numpy_cpu_s_per_mb'] / row['numba_cpu_s_per_mb'])}")
+    run = run_estimate(kernels, work) if kernels else None
+    if run is not None:
+        numpy_s, numba_s, how = run
+        names = ", ".join(f.name for f in families_of(kernels))
+        # a ratio of two fractions of a second would alarm for nothing
+        ratio = f", {_ratio_text(numpy_s / numba_s)} slower" if numba_s > 0 and numpy_s >= 1.0 else \
+            (", under a second either way" if numpy_s < 1.0 else "")
+        cost = (f"this run's kernels ({names}) run as plain Python: ~{_seconds(numpy_s)} CPU-s against "
+                f"~{_seconds(numba_s)} compiled {how}{ratio}")
+    elif parts:
         cost = f"this tool's kernels run as plain Python ({', '.join(parts)} slower per MB of input, measured)"
     elif slowdown:
         cost = f"the InSAR Geohazards kernels run as plain Python, about {slowdown:.0f}x slower (measured)"
     else:
         cost = "the InSAR Geohazards kernels run as plain Python, many times slower"
-    return (f"numba is not installed: {cost}; a whole run on a large input is slower by less, reading and writing "
-            f"being the same (the same results). Install it {install_line('numba')}, then restart QGIS.")
+    besides = ("the rest of the run (reading, writing) costs the same" if run is not None else
+               "a whole run on a large input is slower by less, reading and writing being the same")
+    return (f"numba is not installed: {cost}; {besides} (the same results). Install it {install_line('numba')}, "
+            "then restart QGIS.")
 
 
-def measured_slowdown(kernels=None) -> Optional[float]:
-    """The median ratio of the numpy path's to numba's CPU per MB in the measured table (the families of
-    ``kernels``, or all); None without a table."""
-    import statistics
+#: CPU seconds per MB under which a family's numpy path counts as free in the notice (a ratio would mislead there:
+#: its compiled form is too fast to measure per MB)
+FREE_S_PER_MB = 0.2
 
-    table = measured_costs().get("families", {})
-    names = [f.name for f in families_of(kernels)] if kernels else list(table)
-    ratios = [table[n]["numpy_cpu_s_per_mb"] / table[n]["numba_cpu_s_per_mb"] for n in names
-              if n in table and table[n].get("numba_cpu_s_per_mb", 0) > 0]
-    return statistics.median(ratios) if ratios else None
+
+def numba_notice_cost(costs: Optional[dict] = None) -> str:
+    """Without numba, how much slower each tool's kernels run, tool by tool (the families' words, in the order of
+    their measured numpy / compiled CPU per MB), for the optional packages' notice; "" without a table."""
+    table = (measured_costs() if costs is None else costs).get("families", {})
+    slower, free = [], []
+    for family in FAMILIES:
+        row = table.get(family.name, {})
+        if not family.words or "numpy_cpu_s_per_mb" not in row:
+            continue
+        numpy_mb, numba_mb = float(row["numpy_cpu_s_per_mb"]), float(row.get("numba_cpu_s_per_mb", 0.0))
+        if numba_mb <= 0 and numpy_mb <= FREE_S_PER_MB:
+            free.append(family.words)
+        elif numba_mb > 0:
+            slower.append((numpy_mb / numba_mb, family.words))
+    if not slower and not free:
+        return ""
+    text = "; ".join(f"{words} {_ratio_text(ratio)}" for ratio, words in sorted(slower))
+    if free:
+        text += ("; " if text else "") + f"{', '.join(free)} about the same (under {FREE_S_PER_MB} CPU-s per MB)"
+    return (f"slower by tool, numpy against compiled CPU per MB of input as measured: {text}. A whole run slows "
+            "down less (reading and writing are the same); each run's log gives its own estimate")

@@ -83,8 +83,7 @@ def missing_packages() -> list[str]:
 
 # import name -> what a user without it loses (the notice)
 COSTS = {
-    "numba": "every tool still runs and gives the same results, its kernels as plain Python: {numba_range} slower "
-             "by kernel family (measured per MB of input; a whole run slows down less)",
+    "numba": "every tool still runs and gives the same results, its kernels as plain Python: {numba_range}",
     "sklearn": "susceptibility refuses to run (its spatially blocked validation, ROC/AUC, logistic regression and "
                "random forest come from scikit-learn)",
     "h5py": "MintPy, LiCSBAS, OPERA/NISAR HDF5 and EGMS netCDF-4 series cannot be read or written (the tools that "
@@ -99,7 +98,8 @@ _NOTICE = {"given": False}
 
 def _numba_range() -> str:
     """The smallest and largest numpy/numba CPU ratio of the measured table (kernel_families.COSTS_FILE, read
-    here without importing the kernel registry: it imports this module)."""
+    here without importing the kernel registry: it imports this module), where no caller gives the range per
+    tool (:func:`~.kernel_families.numba_notice_cost`)."""
     import json
 
     try:
@@ -110,12 +110,16 @@ def _numba_range() -> str:
         table = {}
     ratios = [row["numpy_cpu_s_per_mb"] / row["numba_cpu_s_per_mb"] for row in table.values()
               if row.get("numba_cpu_s_per_mb", 0) > 0 and row.get("numpy_cpu_s_per_mb", 0) > 0]
-    return f"{min(ratios):.1f}x to {max(ratios):.0f}x" if ratios else "many times"
+    if not ratios:
+        return "many times slower"
+    return (f"{min(ratios):.1f}x to {max(ratios):.0f}x slower by kernel family (measured per MB of input; each "
+            "run's log gives its own estimate)")
 
 
-def notice(missing=None) -> str:
+def notice(missing=None, numba_cost=None) -> str:
     """One paragraph for the user: each optional package this Python lacks (or ``missing``), what that costs and
-    its install line; "" when none is missing."""
+    its install line; "" when none is missing. ``numba_cost`` (a callable returning text, called only when numba is
+    missing) says how much slower the tools run without numba, tool by tool; without it, the table's range."""
     missing = missing_packages() if missing is None else list(missing)
     if not missing:
         return ""
@@ -123,19 +127,19 @@ def notice(missing=None) -> str:
     for name in missing:
         cost = COSTS.get(name, PACKAGES.get(name, ("", "", "used by some tools"))[2])
         if "{numba_range}" in cost:
-            cost = cost.format(numba_range=_numba_range())
+            cost = cost.format(numba_range=(numba_cost() if numba_cost is not None else "") or _numba_range())
         parts.append(f"{PACKAGES.get(name, (name,))[0]}: {cost}; install it {install_line(name)}.")
     return ("InSAR Geohazards: optional Python packages missing from QGIS's Python (every tool is listed; restart "
             "QGIS after installing). " + " ".join(parts))
 
 
-def notice_once() -> str:
+def notice_once(numba_cost=None) -> str:
     """:func:`notice` the first time it is asked for in this process (the desktop's message bar marks it given
     with :func:`mark_notice_given`), then ""."""
     if _NOTICE["given"]:
         return ""
     _NOTICE["given"] = True
-    return notice()
+    return notice(numba_cost=numba_cost)
 
 
 def mark_notice_given() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from qgis.core import Qgis, QgsMessageLog
 from qgis.PyQt.QtCore import QSettings
 
-from ..algorithms import optional
+from ..algorithms import kernel_families, optional
 from .kernels import plugin_version
 
 SETTINGS_KEY = "insar_geohazards/optional_notice"
@@ -39,7 +39,7 @@ class OptionalPackagesPart:
         key = notice_key(missing)
         if settings.value(SETTINGS_KEY, "") == key:
             return
-        self.shown = optional.notice(missing)
+        self.shown = optional.notice(missing, numba_cost=kernel_families.numba_notice_cost)
         bar = getattr(self.iface, "messageBar", None)
         if bar is not None:
             bar().pushMessage("InSAR Geohazards", self.shown, Qgis.MessageLevel.Warning, 0)

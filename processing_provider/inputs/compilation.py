@@ -66,8 +66,11 @@ class CompilePlan:
 def pending_families(kernels) -> list:
     """The kernel families of ``kernels`` a run cannot simply load: not recorded as compiled whole (the warm-up's
     ready file, :func:`~algorithms.kernel_families.family_ready`) and either not compiled at all or being
-    compiled now by another process (its lock held: a half-filled cache is not ready)."""
+    compiled now by another process (its lock held: a half-filled cache is not ready). Without numba every family
+    of ``kernels`` (none can be loaded: a tool's estimate of its run on both paths is then the log's figure)."""
 
+    if not _numba.HAVE_NUMBA:
+        return kernel_families.families_of(kernels)
     out = []
     for f in kernel_families.families_of(kernels):
         if kernel_families.family_ready(f):
@@ -403,7 +406,7 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
         if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") in ("1", "true", "yes"):
             feedback.pushInfo("numba is turned off (INSAR_GEOHAZARDS_DISABLE_NUMBA): the kernels run as plain Python.")
         else:
-            feedback.pushInfo(kernel_families.numba_missing_message(kernels=kernels))
+            feedback.pushInfo(kernel_families.numba_missing_message(kernels=kernels, work=work_bytes))
     plan = plan_compilation(kernels, work_bytes, entry=entry)
     if plan.mode == "numpy":
         started = False

@@ -424,7 +424,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
         targets: dict = {}
         kernels_starting = early_kernels.start(self.KERNELS)
-        missing = notice_once()  # the optional packages missing, in the first run's log (the desktop: message bar)
+        # the optional packages missing, in the first run's log (the desktop: message bar), numba's cost by tool
+        missing = notice_once(numba_cost=lambda: kernel_families.numba_notice_cost())
         if missing and feedback is not None:
             feedback.pushInfo(missing)
         try:

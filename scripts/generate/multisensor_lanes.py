@@ -13,6 +13,7 @@ body); the decorator, signature and loop are the template's (:func:`render`). Ch
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple, Optional
 
 
@@ -251,3 +252,110 @@ def render(marker: str) -> str:
     names = "".join(f"    {lane.name!r},\n" for lane in SPEC)
     return (marker + "\n" + HEADER + "\n\n".join(render_one(lane) + "\n" for lane in SPEC)
             + "\n\n__all__ = [\n" + names + "]\n")
+
+
+NUMPY_HEADER = '''"""The lane helpers of :mod:`.lanes` on whole arrays: their numpy form, for a first run's numpy path.
+
+Written by ``scripts/generate/multisensor_lanes.py`` from the same SPEC as :mod:`.lanes`: a helper whose body is
+arithmetic only (no branch but a conditional value, no call but another such helper) is one numpy statement per
+line here, its loop index dropped, a conditional value ``np.where`` (both sides computed), with the same IEEE
+operations on each element in the same order, so a pixel gets the compiled helper's bits. It takes that form where
+every array is float64 and as wide as the output (numpy would round a float32 product, or broadcast what the loop
+reads in part); elsewhere it runs the loop. Registered as the helpers' stand-ins
+(:func:`~algorithms._numba.python_equivalent`) for the runs whose kernels run as Python on a numba machine; without
+numba they are the helpers themselves (set on :mod:`.lanes` before the package's kernel modules import them: the
+package imports this module first).
+"""
+
+# fmt: off
+# ruff: noqa: E501
+from __future__ import annotations
+
+import numpy as np
+
+from ..._numba import HAVE_NUMBA, python_equivalent
+from . import lanes as _compiled
+
+
+def _whole(y, *args) -> bool:
+    """True when ``y`` and every array of ``args`` are float64 arrays of ``y``'s width (the loop's range)."""
+    if not isinstance(y, np.ndarray) or y.dtype != np.float64:
+        return False
+    for a in args:
+        if isinstance(a, np.ndarray):
+            if a.dtype != np.float64 or a.shape[-1] != y.shape[-1]:
+                return False
+        elif not isinstance(a, (float, int, np.floating, np.integer)) or isinstance(a, bool):
+            return False
+    return True
+
+
+'''
+
+#: what a lane's body may hold to have a numpy form: names, numbers, the four operations, comparisons, parentheses
+#: and indexing; a conditional value (``a if c else b``, both sides computed: ``np.where``) and ``abs``
+_ARITHMETIC = re.compile(r"^[\w\s\[\],.()+\-*/=<>]*$")
+_CONDITIONAL = re.compile(r"^(?P<lhs>.+?) (?P<op>[-+]?=) (?P<a>.+) if (?P<c>.+) else (?P<b>.+)$")
+
+
+def _numpy_line(line: str, idx: str, args: list, written: set) -> str:
+    line = re.sub(rf"\[(\d+), {idx}\]", r"[\1]", line)
+    line = line.replace(f"[{idx}]", "")
+    line = re.sub(r"\babs\(", "np.abs(", line)
+    m = _CONDITIONAL.match(line)
+    if m:
+        line = f"{m['lhs']} {m['op']} np.where({m['c'].strip('()')}, {m['a']}, {m['b']})"
+    m = re.match(r"^(\w+) = (.*)$", line)
+    if m and m.group(1) in args:  # an output written whole: in place
+        line = f"{m.group(1)}[...] = {m.group(2)}"
+    elif m and m.group(2) in written:  # a value read before its array is written: a copy, as the loop's scalar
+        line = f"{m.group(1)} = {m.group(2)}.copy()"
+    return line
+
+
+def numpy_form(lane: Lane, numpy_names: set) -> Optional[str]:
+    """``lane`` on whole arrays (see :data:`NUMPY_HEADER`), or None where its body is not arithmetic only."""
+    body = lane.body
+    args = lane.args.split()
+    calls = re.findall(r"\b(_[vm]_\w+)\(", body)
+    lines_in = body.split("\n")
+    conditional = [ln for ln in lines_in if re.search(r"\b(if|else)\b", ln)]
+    if not _ARITHMETIC.match(body) or re.search(r"\b(and|or|not|max|min|math)\b", body) \
+            or any(c not in numpy_names for c in calls) or any(not _CONDITIONAL.match(ln) for ln in conditional):
+        return None
+    idx = lane.index
+    written = {m.group(1) for ln in lines_in for m in [re.match(rf"^(\w+)\[{idx}\] [-+]?=", ln)] if m}
+    lines = [_numpy_line(line, idx, args, written) for line in lines_in]
+    whole = ", ".join(args)
+    if idx == "i":  # rows of lanes: the arrays a row reads must have the output's rows
+        rows = sorted(set(re.findall(rf"\b(\w+)\[{idx}\]", body)) - {args[0]})
+        same = "".join(f" and {r}.shape[0] == {args[0]}.shape[0]" for r in rows)
+        cond = f"_whole({whole}) and {args[0]}.ndim == 2{same}"
+    else:
+        cond = f"_whole({whole})"
+    out = [f"def {lane.name}({whole}):"]
+    if lane.doc:
+        out.append(f'    """{lane.doc}"""')
+    out.append(f"    if {cond}:")
+    out += ["        " + line for line in lines]
+    out.append("        return")
+    out.append(f"    for {idx} in range({lane.range}):")
+    out += ["        " + line for line in lines_in]
+    return "\n".join(out)
+
+
+def render_numpy(marker: str) -> str:
+    """The text of lanes_numpy.py (the helpers with a numpy form), ``marker`` its first line."""
+    forms, names = [], set()
+    for lane in SPEC:
+        text = numpy_form(lane, names)
+        if text is not None:
+            forms.append(text)
+            names.add(lane.name)
+    register = "".join(f"python_equivalent(_compiled.{n}, {n})\n" for n in sorted(names))
+    listed = "".join(f"    {n!r},\n" for n in sorted(names))
+    plain = ("\n#: the helpers with a numpy form\nNUMPY_FORMS = (\n" + listed + ")\n"
+             "if not HAVE_NUMBA:  # the helpers are plain Python: these forms are the helpers\n"
+             "    for _name in NUMPY_FORMS:\n"
+             "        setattr(_compiled, _name, globals()[_name])\n")
+    return marker + "\n" + NUMPY_HEADER + "\n\n\n".join(forms) + "\n\n\n" + register + plain

@@ -136,6 +136,90 @@ def test_phase_linking_family_as_python_gives_numbas_bytes():
     assert seen == [], seen
 
 
+def _multisensor_solve():
+    """The multi-sensor solve of two per-date series and an interferogram stack with gaps, 9 x 15 px (a whole batch
+    of 128 pixels and a part of one): its output arrays by name."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+    from insar_geohazards.algorithms.timeseries import multisensor as ms
+
+    rng = np.random.default_rng(21)
+    shape, d0 = (9, 15), dt.date(2019, 1, 3)
+    stacks = []
+    for name, geom, start in (("asc", (39.0, -12.0), 0), ("desc", (41.0, 192.0), 5)):
+        dates = [d0 + dt.timedelta(days=start + 12 * k) for k in range(40)]
+        t = np.array([(d - d0).days / 365.25 for d in dates])[:, None, None]
+        e, _, u = (float(v) for v in los_unit_vector(*geom))
+        los = (e * 6.0 * t + u * (-20.0 * t + 4.0 * np.sin(2 * np.pi * t))) * np.ones(shape)[None]
+        los = (los + rng.normal(0, 1.0, los.shape)).astype(np.float32)
+        los[5, 2, :4] = np.nan  # a missing value here and there
+        stacks.append(ms.Stack(name, dates=dates, values=los - los[0], incidence_deg=geom[0], heading_deg=geom[1]))
+    asc = stacks[0]
+    pairs = [(asc.dates[i], asc.dates[j]) for i in range(len(asc.dates)) for j in range(i + 1, min(40, i + 3))]
+    idx = {d: i for i, d in enumerate(asc.dates)}
+    ifg = np.stack([asc.values[idx[b]] - asc.values[idx[a]] for a, b in pairs])
+    stacks.append(ms.Stack("tsx", pairs=pairs, values=ifg, incidence_deg=33.0, heading_deg=-10.0))
+    return dict(sorted(ms.solve_multisensor(stacks, min_sigma_mm=0.5).arrays.items()))
+
+
+@needs_numba
+def test_multisensor_family_as_python_takes_the_lanes_numpy_form_and_gives_numbas_bytes(monkeypatch):
+    """The multi-sensor solve's numpy path (a first run's): its arithmetic lane helpers on whole batches of pixels
+    (lanes_numpy.py, generated from the lanes' SPEC) give the compiled kernels' bytes for every output (series,
+    sigmas, velocities, residual statistics), on two per-date series and an interferogram stack with gaps; the
+    numpy forms do run (not only their loops), and nothing compiles."""
+    from insar_geohazards.algorithms.timeseries.multisensor import lanes_numpy
+
+    used = []
+    real = lanes_numpy._whole
+    monkeypatch.setattr(lanes_numpy, "_whole", lambda *a: used.append(real(*a)) or used[-1])
+    compiled, python, seen = _both_ways("multisensor", lambda: list(_multisensor_solve().values()))
+    assert len(compiled) >= 8
+    _same_bytes(compiled, python)
+    assert seen == [], seen
+    assert sum(used) > 1000, (sum(used), len(used))  # the whole-array form, thousands of times
+
+
+def test_the_multisensor_warm_up_solves_interferograms_in_groups_as_real_stacks_do(monkeypatch):
+    """A real interferogram stack has many pixels per pattern of valid interferograms: SBAS solves them as groups
+    with its batched kernels. The multi-sensor warm-up (a few pixels) solves a network that way too, so a tool's
+    run after the warm-up compiles none of them (they made its second run 3.3 -> 11.4 CPU-s when it did not)."""
+    from insar_geohazards.algorithms.timeseries import sbas
+
+    grouped = []
+    real = sbas.SbasSolver._pattern_factor
+    monkeypatch.setattr(sbas.SbasSolver, "_pattern_factor", lambda self, *a: grouped.append(a) or real(self, *a))
+    fam = kernel_families.BY_NAME["multisensor"]
+    with _numba.python_kernels(fam.modules()):
+        fam.warm(1)
+    assert grouped
+
+
+@needs_numba
+def test_without_numba_the_multisensor_lane_helpers_are_their_numpy_form(tmp_path):
+    """Where numba is missing the kernels' lane helpers are the numpy forms themselves (the kernel modules import
+    them so), with the compiled kernels' bytes."""
+    import subprocess
+    import sys
+
+    script = (f"import sys; sys.path[:0] = [{os.path.join(ROOT, '.build', 'plugins')!r}, "
+              f"{os.path.dirname(os.path.abspath(__file__))!r}]\n"
+              "import numpy as np\n"
+              "from insar_geohazards.algorithms import _numba\n"
+              "from insar_geohazards.algorithms.timeseries.multisensor import batch, lanes_numpy\n"
+              "from test_kernel_families import _multisensor_solve\n"
+              "assert not _numba.HAVE_NUMBA and batch._v_sub_mul is lanes_numpy._v_sub_mul\n"
+              f"np.savez({str(tmp_path / 'plain.npz')!r}, **_multisensor_solve())\n")
+    env = dict(os.environ, INSAR_GEOHAZARDS_DISABLE_NUMBA="1")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    compiled = _multisensor_solve()
+    plain = np.load(tmp_path / "plain.npz")
+    assert sorted(plain.files) == sorted(compiled)
+    _same_bytes([compiled[k] for k in sorted(compiled)], [plain[k] for k in sorted(compiled)])
+
+
 @needs_numba
 def test_python_kernels_end_with_the_block():
     from insar_geohazards.algorithms import dense

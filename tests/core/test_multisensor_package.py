@@ -21,6 +21,9 @@ def test_regenerating_the_lane_helpers_changes_nothing():
     with open(os.path.join(PKG, "lanes.py"), encoding="utf-8") as fh:
         assert fh.read() == text, "lanes.py differs from its source: run make generate"
     assert text.startswith(generate.PREFIX + " from multisensor_lanes.py")
+    text = generate.render("multisensor_lanes.py", "algorithms/timeseries/multisensor/lanes_numpy.py")
+    with open(os.path.join(PKG, "lanes_numpy.py"), encoding="utf-8") as fh:
+        assert fh.read() == text, "lanes_numpy.py differs from its source: run make generate"
 
 
 def test_the_lane_helpers_are_the_template_and_only_it():

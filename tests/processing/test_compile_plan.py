@@ -76,6 +76,33 @@ def test_the_shipped_table_has_numpy_as_fast_only_where_measured_so():
     assert "phase_linking" not in fast and "multisensor" not in fast and "okada" not in fast
 
 
+def test_a_small_multisensor_run_takes_the_numpy_path_by_the_shipped_table(qgis_app, cold_kernels, tmp_path):
+    """The first-run benchmark's multi-sensor scene (two Sentinel-1 series of 68 / 67 dates and a TerraSAR-X
+    interferogram stack, 18 x 22 px): its numpy estimate from the shipped table (the family's numpy CPU per MB, the
+    lane helpers on whole batches) is under a tenth of the tool's measured compile, so it runs as numpy (about 5
+    CPU-s over the compiled run, where compiling in the run cost about 95); ten times the input compiles."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+    from testutils_multisensor import scene
+
+    from insar_geohazards.algorithms import kernel_families
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    made = scene(str(tmp_path / "ms"))
+    alg = QgsApplication.processingRegistry().createAlgorithmById("geohazard:multisensortimeseries")
+    params = {"SERIES": made["series"], "MANIFEST": made["manifest"], "INCIDENCES": "36,41", "HEADINGS": "-12,192"}
+    work = alg.work_bytes(params, QgsProcessingContext())
+    assert 0.2 * 2**20 < work < 2**20, work  # the files of all three stacks
+    entry = alg.compile_entry(params, QgsProcessingContext())
+    costs = kernel_families.measured_costs()
+    plan = compilation.plan_compilation(alg.KERNELS, work, costs, entry=entry)
+    row = costs["families"]["multisensor"]
+    expected = row["numpy_cpu_s_per_mb"] * work / 2**20 + row["numpy_cpu_s_small"]
+    assert plan.numpy_s == pytest.approx(expected) and plan.compile_s == pytest.approx(
+        costs["tools"]["multisensortimeseries"]["multisensor"])
+    assert plan.mode == "numpy" and plan.numpy_s * compilation.NUMPY_MARGIN <= plan.compile_s, plan
+    assert compilation.plan_compilation(alg.KERNELS, 10 * work, costs, entry=entry).mode == "compile"
+
+
 def test_the_policy_setting_forces_either_path(qgis_app, cold_kernels, monkeypatch):
     from insar_geohazards.processing_provider.inputs.compilation import plan_compilation
 
@@ -232,6 +259,47 @@ def test_without_numba_the_slowdown_is_the_tools_own_families():
     assert len(set(texts.values())) == 3
 
 
+def test_without_numba_the_log_gives_this_runs_own_estimate_on_both_paths(qgis_app, monkeypatch):
+    """A run without numba says what its kernels cost as plain Python against compiled for this run: from the tool's
+    per-configuration cost model when it has one (Okada's grid here), else from its input bytes and its families'
+    measured rates per MB (compile_costs.json read here by hand); every family of the tool counts as not compiled."""
+    import json
+
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.algorithms import kernel_families as kf
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    okada = ("faults.okada", "faults.okada_planes")
+    text = kf.numba_missing_message(kernels=okada, work=compilation.WorkEstimate(1, 12.0, 3.0))
+    assert "this run's kernels (okada) run as plain Python: ~12.0 CPU-s against ~3.0 compiled by the cost " \
+           "measured for this run's configuration, about 4.0x slower" in text, text
+    with open(kf.COSTS_FILE, encoding="utf-8") as fh:
+        row = json.load(fh)["families"]["unwrap"]
+    numpy_s = row["numpy_cpu_s_per_mb"] * 5 + row["numpy_cpu_s_small"]
+    numba_s = row["numba_cpu_s_per_mb"] * 5 + row["numba_cpu_s_small"]
+    text = kf.numba_missing_message(kernels=("unwrap.unwrap",), work=5 * 2**20)
+    assert f"~{numpy_s:.1f} CPU-s against ~{numba_s:.1f} compiled for its 5 MB" in text, text
+    assert f"about {numpy_s / numba_s:.0f}x slower" in text, text
+    text = kf.numba_missing_message(kernels=("ada.activity",), work=2**20)  # fractions of a second: no ratio
+    assert "under a second either way" in text and "x slower" not in text, text
+    # a tool's kernels without numba: all its families are to choose for, and its model gives the log's figures
+    monkeypatch.setattr(_numba, "HAVE_NUMBA", False)
+    assert [f.name for f in compilation.pending_families(okada)] == ["okada"]
+    inp = os.path.join(ROOT, "tests", "data", "coulomb_inputs", "Example-2_CSZ_LL.inp")
+    params = {"COULOMB_INP": inp, "CRS": "EPSG:32610", "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
+              "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE": 2000.0}
+    alg = QgsApplication.processingRegistry().createAlgorithmById("geohazard:okadaforward")
+    work = alg.work_bytes(params, QgsProcessingContext())
+    assert isinstance(work, compilation.WorkEstimate) and 0 < work.numba_s < work.numpy_s
+    fb = recording_feedback()
+    with compilation.compilation_progress(okada, fb, work):
+        pass
+    assert f"~{work.numpy_s:.1f} CPU-s against ~{work.numba_s:.2g} compiled" in fb.text or \
+        f"~{work.numpy_s:.2g} CPU-s against" in fb.text, fb.text
+
+
 SCRIPT = textwrap.dedent(r"""
     import json, os, sys
     if os.environ.get("HIDE_NUMBA"):  # as on a machine without numba: its import fails
@@ -380,6 +448,7 @@ def test_without_numba_each_run_says_how_to_install_it(tmp_path):
     res = _run_cold(tmp_path, {"INTERFEROGRAMS": files, "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, HIDE_NUMBA="1")
     assert "numba is not installed" in res["log"], res["log"]
     assert "apt install python3-numba" in res["log"] or "pip install numba" in res["log"], res["log"]
+    assert "this run's kernels (sbas) run as plain Python: ~" in res["log"], res["log"]  # its own estimate
     assert np.isfinite(read_array(tmp_path / "v.tif")).any()
 
 

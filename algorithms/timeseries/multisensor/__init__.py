@@ -111,6 +111,7 @@ solve), :mod:`.outputs` (inputs read per stack, outputs assembled), :mod:`.probl
 
 from __future__ import annotations
 
+from . import lanes_numpy  # noqa: F401 - the lane helpers' numpy forms, stand-ins on the numpy path
 from .density import (  # noqa: F401 - the former module's names, private ones included
     _DENSITY_GRID,
     _GRID_EM_STEPS,
