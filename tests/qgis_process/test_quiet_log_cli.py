@@ -20,6 +20,10 @@ import numpy as np
 import pytest
 from testutils_cli import ROOT, listed, requires_qgis_process, run_json
 
+#: The demo's 30 qgis_process runs are one set-up (92 s on an idle machine, more than the suite's 15-minute watchdog
+#: against a hung test when four other jobs share the two cores): a watchdog of an hour for this module's tests
+pytestmark = pytest.mark.timeout(3600)
+
 #: Lines QGIS or Qt print at every start of qgis_process, whatever the tool (the allow-list).
 QGIS_STARTUP_LINES = (
     # Qt, when XDG_RUNTIME_DIR is unset or not private (a headless shell, a chroot)
