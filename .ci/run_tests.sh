@@ -56,6 +56,10 @@ fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 COMPILED_LOG="$ROOT/.build/compiled_after_warm_up"
+# Each test's CPU seconds (its own process and the child processes it waited for: qgis_process, Dask workers) and
+# its qgis_process starts (tests/conftest.py), summed by .ci/cpu_report.py at the end: where the suite's CPU goes.
+export GEOHAZARD_CPU_LOG="$ROOT/.build/test_cpu"
+rm -rf "$GEOHAZARD_CPU_LOG" && mkdir -p "$GEOHAZARD_CPU_LOG"
 # Test files that load no numba kernel, run beside the warm-up (paths from the repository's root).
 BESIDE_WARM_UP=(tests/core/test_architecture.py tests/core/test_architecture_floors.py
                 tests/core/test_benchmarks_harness.py tests/core/test_multisensor_package.py
@@ -117,6 +121,8 @@ esac
 echo "[tests] one process: the tests marked serial" >&2
 "$PY" -m pytest -q -ra -m serial "${ARGS[@]}"
 rc2=$?
+
+"$PY" "$ROOT/.ci/cpu_report.py" "$GEOHAZARD_CPU_LOG" 25 "$ROOT" >&2
 
 if [ $rc0 = 5 ] && [ $rc1 = 5 ] && [ $rc2 = 5 ]; then exit 5; fi
 if [ $rc0 != 0 ] && [ $rc0 != 5 ]; then exit $rc0; fi

@@ -97,7 +97,68 @@ def pytest_runtest_teardown(item):
     if "qgis.core" in sys.modules and sys.modules["qgis.core"].QgsApplication.instance() is not None:
         from qgis.PyQt.QtCore import QCoreApplication, QEvent
 
-        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+# Where the suite's CPU goes (.ci/run_tests.sh sets GEOHAZARD_CPU_LOG to a folder and prints the totals at the end):
+# each test's CPU seconds, its set-up and teardown included (module fixtures count in the test that makes or ends
+# them), this process's own plus its finished child processes' (qgis_process starts, Dask worker processes), and
+# the qgis_process starts it made; one tab-separated file per process.
+CPU_LOG = os.environ.get("GEOHAZARD_CPU_LOG", "")
+
+
+def _cpu_s() -> float:
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+_QGIS_STARTS = [0]
+
+
+if CPU_LOG:
+    import subprocess as _subprocess
+
+    _Popen_init = _subprocess.Popen.__init__
+
+    def _counting_init(self, args, *a, **kw):
+        first = args if isinstance(args, (str, bytes, os.PathLike)) else (list(args)[:1] or [""])[0]
+        if os.path.basename(str(first)).startswith("qgis_process"):
+            _QGIS_STARTS[0] += 1
+        _Popen_init(self, args, *a, **kw)
+
+    _subprocess.Popen.__init__ = _counting_init
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        cpu0, starts0, wall0 = _cpu_s(), _QGIS_STARTS[0], __import__("time").monotonic()
+        yield
+        line = (f"{item.nodeid}\t{_cpu_s() - cpu0:.2f}\t{__import__('time').monotonic() - wall0:.2f}\t"
+                f"{_QGIS_STARTS[0] - starts0}\t{__import__('time').time():.1f}\n")
+        name = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}.tsv"
+        os.makedirs(CPU_LOG, exist_ok=True)
+        with open(os.path.join(CPU_LOG, name), "a", encoding="utf-8") as fh:
+            fh.write(line)
+
+    def pytest_sessionfinish(session):
+        """The signatures of the plugin's numba kernels this process used (compiled or loaded from the cache): the
+        warm-up's signatures that no process lists are compiled for nothing (.ci/cpu_report.py)."""
+        seen = set()
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("insar_geohazards.") or module is None:
+                continue
+            for obj in list(vars(module).values()):
+                sigs = getattr(obj, "signatures", None)
+                if sigs and getattr(obj, "py_func", None) is not None and id(obj) not in seen:
+                    seen.add(id(obj))
+                    # named as numba's cache files are: the module's file name, the qualified name
+                    short = f"{obj.py_func.__module__.rsplit('.', 1)[-1]}.{obj.py_func.__qualname__}"
+                    lines = "".join(f"{short}\t{', '.join(str(a) for a in sig)}\n" for sig in sigs)
+                    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+                    with open(os.path.join(CPU_LOG, f"{worker}-{os.getpid()}.signatures"), "a",
+                              encoding="utf-8") as fh:
+                        fh.write(lines)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -125,6 +125,9 @@ def match_priors(paths: list, pairs: list, info, units: str, *, log=None, wavele
         if other.shape != info.shape or other.other_grid(info):
             raise GeohazardError(f"PRIOR: {os.path.basename(p)} is not on the interferograms' grid ({info.height} "
                                  f"rows x {info.width} columns, same origin, pixel size and CRS): resample it first")
+        if is_complex(p):
+            raise GeohazardError(f"PRIOR: {os.path.basename(p)} holds complex values (a + ib): a prior is an unwrapped "
+                                 "signal, real numbers (a phase in rad or a displacement in mm)")
     if units == "rad":
         for p in paths:
             problem = unwrap_prior.wrapped_prior_problem(_sample_rows(p), f"PRIOR: {os.path.basename(p)}")

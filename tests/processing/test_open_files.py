@@ -8,7 +8,7 @@ threads. What QGIS keeps, and why the test releases it:
 * QGIS's OGR connection pool closes a GeoPackage's dataset through ``deleteLater``: the desktop's event loop runs
   that deferred delete, a process without an event loop (a script, a test worker) never does, and keeps one
   descriptor per GeoPackage a layer read (measured: a ``QgsVectorLayer`` made, read and deleted keeps its file open
-  until ``QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)``);
+  until ``QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)``);
 * QGIS keeps every exception a Python ``processAlgorithm`` raises (a reference its error handler never gives back),
   and with it the frames of ``processing.run`` that called the tool (``frame.f_back``), which hold the run's
   context and so the layers QGIS loaded for the parameters: the test empties the context's layer store after a run.
@@ -63,7 +63,7 @@ def settle():
     from qgis.PyQt.QtCore import QCoreApplication, QEvent
 
     gc.collect()
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
 
 

@@ -105,10 +105,14 @@ def test_monte_carlo_probability_against_an_independent_count(run_alg, tmp_path)
     p, _ = read(run_alg(NAME, params)["OUTPUT_PROBABILITY"])
     slope = gdal_slope(dem)
     steep = np.isfinite(slope) & (slope >= 0.5)
-    # the draws are uniform: the exact probability is the area of {(c, m): FS < 1} over the rectangle
-    c = np.linspace(2.0, 8.0, 241)[:, None, None]
-    m = np.linspace(0.2, 1.0, 241)[None, :, None]
-    exact = (formula(slope[steep][None, None, :], c, 32.0, 18.5, 1.8, m) < 1).mean(axis=(0, 1))
+    # the draws are uniform: the exact probability is the area of {(c, m): FS < 1} over the rectangle. FS is linear
+    # in c (c only in the numerator), so at each wetness the share of cohesions in [2, 8] with FS < 1 is exact from
+    # FS at both ends; over the wetness, the midpoint rule on 800 values (error ~1e-6; a 241 x 241 grid of both took
+    # 11 CPU-s and 3.6 GB, to within 0.002)
+    beta = slope[steep][None, :]
+    m = (0.2 + 0.8 * (np.arange(800) + 0.5) / 800)[:, None]
+    fs_lo, fs_hi = formula(beta, 2.0, 32.0, 18.5, 1.8, m), formula(beta, 8.0, 32.0, 18.5, 1.8, m)
+    exact = np.clip((1.0 - fs_lo) / (fs_hi - fs_lo), 0.0, 1.0).mean(axis=0)
     assert ((exact > 0.05) & (exact < 0.95)).sum() > 100
     assert np.abs(p[steep] - exact).max() < 0.1 and abs(float(np.mean(p[steep] - exact))) < 0.01
     assert (p[2:7, 2:10] == 0).all()

@@ -3,10 +3,10 @@
 The refused ORIGIN_DATE takes its ``KEY=value`` strings in this test process's QGIS (testutils_cli.in_app: the
 provider's parameter check and run as qgis_process makes them; returncode, messages and errors kept), about 2.7
 CPU-s less than a start of qgis_process; the runs whose ``--json`` output and model files are the point start
-qgis_process."""
+qgis_process. The models and inverse velocity on the real RADARSAT points read the demo's run
+(tests/qgis_process/test_quiet_log_cli.py)."""
 
 import glob
-import json
 import os
 
 import pytest
@@ -22,27 +22,6 @@ def test_tools_and_model_are_listed():
     assert out.returncode == 0, out.stderr
     for alg in ("geohazard:timeseriesmodels", "geohazard:inversevelocity", "geohazard:sbastolandslideactivity"):
         assert alg in out.stdout
-
-
-def test_models_and_inverse_velocity_on_real_radarsat(tmp_path):
-    dst = tmp_path / "models.gpkg"
-    out = qgis_process("--json", "run", "geohazard:timeseriesmodels", "--", f"INPUT={RADARSAT}",
-                       "MODELS=0", "MODELS=2", "BREAKPOINTS=true", f"OUTPUT={dst}")
-    assert out.returncode == 0, out.stdout + out.stderr
-    result = json.loads(out.stdout[out.stdout.index("{"):])
-    assert result["results"]["OUTPUT"] == str(dst)
-    from osgeo import ogr
-
-    ds = ogr.Open(str(dst))
-    layer = ds.GetLayer(0)
-    assert layer.GetFeatureCount() == 1372
-    f = next(iter(layer))
-    assert abs(f["LIN_VEL"] - f["VEL"]) < 0.011 and f["BRK_KIND"] in ("none", "step", "trend")
-    iv = tmp_path / "iv.gpkg"
-    out = qgis_process("--json", "run", "geohazard:inversevelocity", "--", f"INPUT={dst}", f"OUTPUT={iv}")
-    assert out.returncode == 0, out.stdout + out.stderr
-    ds_iv = ogr.Open(str(iv))
-    assert ds_iv.GetLayer(0).GetFeatureCount() == 1372
 
 
 def test_bad_input_is_a_clear_error_not_a_traceback(qgis_app, tmp_path):

@@ -20,6 +20,10 @@ import numpy as np
 import pytest
 from testutils_cli import ROOT, listed, requires_qgis_process, run_json
 
+#: The demo's 30 qgis_process runs are one set-up (92 s on an idle machine, more than the suite's 15-minute watchdog
+#: against a hung test when four other jobs share the two cores): a watchdog of an hour for this module's tests
+pytestmark = pytest.mark.timeout(3600)
+
 #: Lines QGIS or Qt print at every start of qgis_process, whatever the tool (the allow-list).
 QGIS_STARTUP_LINES = (
     # Qt, when XDG_RUNTIME_DIR is unset or not private (a headless shell, a chroot)
@@ -94,6 +98,8 @@ def demo_run(tmp_path_factory):
 
     demo.qgis_process = recorded
     for step in demo.steps(out):
+        if step["alg"] == "geohazard:susceptibility":  # its fitted model saved too: the saved-model test applies it
+            step["params"]["OUTPUT_MODEL"] = os.path.join(out, "ustica_ada_susceptibility_model.zip")
         log = io.StringIO()
         with contextlib.redirect_stdout(log):
             layers = demo.run_step(step)
@@ -173,18 +179,17 @@ def test_egms_load_detect_classify(demo_run, tmp_path):
 @requires_qgis_process
 def test_susceptibility_on_the_ustica_adas_as_the_demo_runs_it(demo_run, tmp_path):
     """The demo's steps: EGMS Ustica ascending -> ADAs -> terrain gridded from the points' heights -> frequency
-    ratio; the same run again with its model saved, the saved model applied again (no inventory) gives the same
-    map, and a random forest runs with its knobs typed on the command line."""
+    ratio, its model saved (the demo fixture adds OUTPUT_MODEL to the demo's run), the saved model applied again
+    (no inventory) gives the same map, and a random forest runs with its knobs typed on the command line."""
     from osgeo import gdal
 
     assert "geohazard:susceptibility" in listed().stdout
-    step = _step(demo_run, "geohazard:susceptibility")[0]
+    step, _, _, res = _step(demo_run, "geohazard:susceptibility")
     assert step["params"]["INVENTORY"] == _step(demo_run, "geohazard:adadetection")[0]["params"]["OUTPUT"]
     ada, (slope, height) = step["params"]["INVENTORY"], step["params"]["FACTORS"]
-    assert os.path.exists(os.path.join(demo_run[1], "ustica_ada_susceptibility.tif"))
-    res = run_json("susceptibility", dict(INVENTORY=ada, FACTORS=[slope, height], METHOD=0, ABSENCE_BUFFER_M=50,
-                                          OUTPUT=tmp_path / "s.tif", OUTPUT_CLASSES=tmp_path / "c.tif",
-                                          OUTPUT_REPORT=tmp_path / "r.html", OUTPUT_MODEL=tmp_path / "m.zip"))
+    assert step["params"]["METHOD"] == 0 and step["params"]["ABSENCE_BUFFER_M"] == 50
+    assert res["OUTPUT"] == os.path.join(demo_run[1], "ustica_ada_susceptibility.tif")
+    assert os.path.exists(res["OUTPUT"]) and os.path.exists(res["OUTPUT_CLASSES"])
     assert 0.5 < res["AUC"] < 1.0
     assert gdal.Open(res["OUTPUT"]).GetGeoTransform() == gdal.Open(slope).GetGeoTransform()
     assert os.path.exists(res["OUTPUT_REPORT"]) and os.path.exists(res["OUTPUT_MODEL"])
@@ -232,3 +237,24 @@ def test_basindetection_mexico_city_folder(demo_run):
     assert names == ["SCORE", "PAIR", "DIAMETER_M"]
     pairs = {f.GetField("PAIR") for f in layer}
     assert all(len(p) == 17 and p[8] == "_" for p in pairs)
+
+
+@pytest.mark.slow
+@requires_qgis_process
+def test_models_and_inverse_velocity_on_real_radarsat(demo_run, tmp_path):
+    """The demo's time-series models of the RADARSAT Boissano points (a shapefile), then inversevelocity reads that
+    GeoPackage through qgis_process: every point kept, the fitted fields filled."""
+    from osgeo import ogr
+
+    step, _, _, res = _step(demo_run, "geohazard:timeseriesmodels")
+    assert step["params"]["BREAKPOINTS"] is True and {0, 2} <= set(step["params"]["MODELS"])
+    assert step["params"]["INPUT"].endswith(".shp")
+    ds = ogr.Open(res["OUTPUT"])
+    layer = ds.GetLayer(0)
+    assert layer.GetFeatureCount() == 1372
+    f = next(iter(layer))
+    assert abs(f["LIN_VEL"] - f["VEL"]) < 0.011 and f["BRK_KIND"] in ("none", "step", "trend")
+    iv = run_json("inversevelocity", dict(INPUT=res["OUTPUT"], OUTPUT=tmp_path / "iv.gpkg"))
+    assert iv["OUTPUT"] == str(tmp_path / "iv.gpkg")
+    ds_iv = ogr.Open(iv["OUTPUT"])
+    assert ds_iv.GetLayer(0).GetFeatureCount() == 1372
