@@ -198,8 +198,6 @@ def run_title(alg, parameters, context) -> str:
     return f"{alg.displayName()}: {name}" if name else alg.displayName()
 
 
-
-
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
     """Common plumbing: names, groups, help, translation and error mapping."""
 
