@@ -54,7 +54,6 @@ epicentral area of the 1999 Mw 7.1 Hector Mine earthquake, GRL 28 (azimuth offse
 from __future__ import annotations
 
 import datetime as _dt
-import warnings
 from typing import Sequence
 
 import numpy as np
@@ -461,6 +460,15 @@ def geometry_condition(vectors) -> float:
     return float(_condition(a, np.ones((1, a.shape[1])))[0])
 
 
+def _nanmean_rows(values):
+    """``numpy.nanmean(values, axis=0)`` with the same bits (0 / 0 where a column has no value) and no warning: a
+    ``warnings.catch_warnings`` block is not thread-safe (in a threaded run another thread can restore the filters
+    while this one is inside it), numpy's error state is per thread."""
+    count = np.sum(~np.isnan(values), axis=0, dtype=np.intp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nansum(values, axis=0) / count
+
+
 def motion3d_block(block, inputs, *, vectors, method="ls", constraint="auto", max_condition=DEFAULT_MAX_CONDITION,
                    sigma_geometry=0.005, dx_rows_m=None, dy_m=1.0, date_lists=None, common=None,
                    min_slope_deg=DEFAULT_MIN_SLOPE_DEG):
@@ -505,8 +513,6 @@ def motion3d_block(block, inputs, *, vectors, method="ls", constraint="auto", ma
         out["ts"] = ts
         out["velocity"] = np.stack([velocity_from_series(r[k].reshape((len(common),) + shp), common)
                                     for k in ("east", "north", "up")])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # cells without any epoch: NaN, as wanted
-            sg = [np.sqrt(np.nanmean(r["sigma_" + k] ** 2, axis=0)).reshape(shp) for k in ("east", "north", "up")]
+        sg = [np.sqrt(_nanmean_rows(r["sigma_" + k] ** 2)).reshape(shp) for k in ("east", "north", "up")]
     out["quality"] = np.stack(sg + [r["condition"].reshape(shp), r["flag"].reshape(shp).astype(np.float64)])
     return out

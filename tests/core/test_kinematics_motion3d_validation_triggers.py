@@ -632,3 +632,23 @@ def test_thickness_refuses_a_surface_parallel_velocity():
     with pytest.raises(GeohazardError, match="surface-parallel on .* landslide cells.*CONSTRAINT never"):
         th.invert_thickness(*got, z, dx_m=15.0, dy_m=15.0, mask=r2 < 1)
     assert th.invert_thickness(e, n, u, z, dx_m=15.0, dy_m=15.0, mask=r2 < 1)["n_surface_parallel"] == 0
+
+
+def test_the_series_sigma_mean_is_numpys_nanmean_without_a_warning():
+    """The per-cell mean of the epochs' squared sigmas: numpy's ``nanmean`` bit for bit (NaN where a cell has no
+    epoch, inf kept), with no RuntimeWarning to leak from a threaded run (a warnings filter is process-wide)."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(9, 40)) ** 2
+    values[rng.random(values.shape) < 0.4] = np.nan
+    values[:, 0] = np.nan
+    values[0, 1] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmean(values, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = m3._nanmean_rows(values)
+    assert got.tobytes() == expected.tobytes()
+    assert np.isnan(got[0]) and np.isinf(got[1])
