@@ -6,7 +6,7 @@ displacement series."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -20,14 +20,14 @@ from . import slc
 
 @dataclass(frozen=True)
 class Job:
-    """A run as plain values: the phase stack as read (``stack``: :class:`.slc.SlcStack`), the rasters that select
-    the points (``dispersion``, ``coherence``: paths, "" = not given) with their parameter IDs (``names``) and
-    thresholds, the perpendicular baselines (``baselines``: the table or product file, read by the run for the
-    stack's dates; "" = velocity only), the wavelength (m), the scene's slant range (m) and incidence (degrees; NaN
-    when no baselines need them), the reference pixel ``(row, col)``
-    (None = the best point), the arc limits (coherence, velocity mm/yr, height error m, length; None = no length
-    limit), the latitude / longitude rasters of a radar-geometry stack ("" = none) and the output GeoPackage with
-    its output ID."""
+    """A run as plain values: the phase stack as read (``stack``: :class:`.slc.SlcStack`), the rasters that select the
+    points (``dispersion``, ``coherence``: paths, "" = not given) with their parameter IDs (``names``) and thresholds,
+    the perpendicular baselines (``baselines``: the table or product file, read by the run for the stack's dates; "" =
+    velocity only), the wavelength (m), ``geometry()`` the scene's slant range (m) and incidence (degrees) by the
+    acquisition rule, asked once the baselines are read (NaN when no baselines need them), the reference pixel ``(row,
+    col)`` (None = the best point), the arc limits (coherence, velocity mm/yr, height error m, length; None = no length
+    limit), the latitude / longitude rasters of a radar-geometry stack ("" = none) and the output GeoPackage with its
+    output ID."""
 
     stack: Any
     output: str
@@ -38,8 +38,7 @@ class Job:
     dispersion_threshold: float = 0.25
     coherence_threshold: float = 0.8
     baselines: str = ""
-    slant_range_m: float = float("nan")
-    incidence_deg: float = float("nan")
+    geometry: Callable = lambda: (float("nan"), float("nan"))
     reference: Optional[tuple] = None
     arc_coherence_min: float = 0.7
     max_velocity_mm_yr: float = 50.0
@@ -74,6 +73,7 @@ def run(job: Job, *, progress=None) -> Outcome:
     ``progress``."""
     stack = job.stack
     bperp = read_bperp(job.baselines, stack.dates)  # a refusal of the baselines before the stack is read
+    slant_range_m, incidence_deg = job.geometry()  # the geometry rule's refusal next, as its log lines
     grid = stack.info
     rows, cols, kinds, quality, phase = slc.ps_ds_points(
         stack, job.dispersion or None, job.coherence or None, dispersion_threshold=job.dispersion_threshold,
@@ -82,7 +82,7 @@ def run(job: Job, *, progress=None) -> Outcome:
     x, y = grid.pixel_centres(rows, cols) if grid.has_georef else (cols + 0.5, rows + 0.5)
     res = psi.ps_time_series(
         phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=job.wavelength_m,
-        slant_range_m=job.slant_range_m, incidence_deg=job.incidence_deg,
+        slant_range_m=slant_range_m, incidence_deg=incidence_deg,
         reference=_reference_index(job.reference, rows, cols), arc_coherence_min=job.arc_coherence_min,
         max_velocity_mm_yr=job.max_velocity_mm_yr, max_height_error_m=job.max_height_error_m,
         max_arc_length=job.max_arc_length, quality=quality, progress=SubProgress(progress, 30, 90))

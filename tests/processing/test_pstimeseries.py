@@ -185,3 +185,17 @@ def test_the_run_reads_the_baselines_for_the_stack_dates(qgis_app, tmp_path):
     later = sim.dates[-1] + (sim.dates[-1] - sim.dates[-2])
     with pytest.raises(GeohazardError, match="no perpendicular baseline for date"):
         read_bperp(table, list(sim.dates) + [later])
+
+
+def test_unreadable_baselines_are_refused_before_the_geometry_is_asked(run_alg, chain):
+    """The run reads the baselines first: a file without 'date bperp' lines is refused as such (not with the
+    geometry rule's request to type a slant range that would not help), and nothing is written."""
+    from qgis.core import QgsProcessingException
+
+    sim, tmp, files, da, pl, _ = chain
+    bad = tmp / "not_baselines.txt"
+    bad.write_text("no baselines here\n")
+    with pytest.raises(QgsProcessingException, match="no 'date bperp' lines found in the baseline file"):
+        run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"], "BASELINES": str(bad),
+                       "OUTPUT": str(tmp / "bad_baselines.gpkg")})
+    assert not (tmp / "bad_baselines.gpkg").exists()
