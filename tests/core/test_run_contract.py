@@ -59,6 +59,7 @@ OUTSIDE_RUN = {
     "fileio.unwrap.unwrap.match_priors": "the PRIOR rasters checked (grid, values) and paired with the "
                                          "interferograms; their rows are read by the run",
     "fileio.ada.adadetection.PointLayer": "one point layer of the job, handed over unread",
+    "fileio.faults.faults.SourceFaults": "the source faults of the job (a layer or a Coulomb file), handed over unread",
     "fileio.corrections.corrections.stack_codec": "the codec a corrected stack is written with",
     "fileio.faults.faults.require_projected_crs": "a check: a projected CRS in metres",
     "fileio.faults.faults.frame_on_earth": "a check: a local frame placed on the Earth",
@@ -71,13 +72,11 @@ OUTSIDE_RUN = {
 #: The core's file parsers that read no file: dates in names and parameter text, the acquisition rule's keys.
 TEXT_PARSERS = ("algorithms.formats.dates", "algorithms.formats.geometry_meta")
 #: Methods that may read inputs for something other than the job: a first run's work estimate (compile the kernels
-#: or run them as Python, :meth:`GeohazardAlgorithm.work_bytes`); the run reads the inputs again.
-ESTIMATES = ("work_bytes",)
+#: or run them as Python, :meth:`GeohazardAlgorithm.work_bytes`, and the fault tools' ``okada_work`` behind theirs);
+#: the run reads the inputs again.
+ESTIMATES = ("work_bytes", "okada_work")
 #: Tool files and family helpers that still read data for the job outside the run, with what is left; only shrinks.
-READS_NOT_YET = {
-    "faults/_common": "read_sources and read_lines read the fault sources, patches and receivers (okadaforward, "
-                      "coulombstress, coulombonfaults): their jobs could carry the layers for their runs to read",
-}
+READS_NOT_YET: dict = {}
 
 
 def tool_files() -> list:
