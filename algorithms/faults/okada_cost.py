@@ -108,7 +108,7 @@ def fallback_work(east_m, north_m, up_m: float, sources, gradients: bool) -> tup
     (:func:`.okada_planes._near_plane`): 4 corners of each patch of the plane at each such station, and on the numpy
     path one call per corner and patch in every chunk of :data:`CHUNK` stations holding one."""
     from .. import _numba
-    from .okada_planes import _near_plane
+    from .okada_planes import _near_plane, plane_frame
 
     e = np.ravel(np.asarray(east_m, float))
     n = np.ravel(np.asarray(north_m, float))
@@ -125,10 +125,7 @@ def fallback_work(east_m, north_m, up_m: float, sources, gradients: bool) -> tup
     with np.errstate(invalid="ignore", over="ignore"):
         for gi in range(groups.shape[0]):
             grp = groups[gi]
-            de = e - grp[0]
-            dn = n - grp[1]
-            x = de * grp[3] + dn * grp[4]
-            y = -de * grp[4] + dn * grp[3]
+            x, y = plane_frame(grp, e, n)
             near = np.asarray(near_test(x, y, z, grp[2], grp[5], grp[6], grp, surface), bool)
             if not near.any():
                 continue

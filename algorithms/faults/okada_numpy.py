@@ -1019,10 +1019,7 @@ def _chunk(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, re
     surface = (z == 0.0) & (not grad)
     for gi in range(groups.shape[0]):
         grp = groups[gi]
-        de = e - grp[0]
-        dn = n - grp[1]
-        x = de * grp[3] + dn * grp[4]
-        y = -de * grp[4] + dn * grp[3]
+        x, y = _planes.plane_frame(grp, e, n)
         near = np.zeros(npts, dtype=bool)
         for flag in (False, True):
             sel = surface == flag

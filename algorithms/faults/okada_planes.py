@@ -157,6 +157,15 @@ def plane_groups(sources):
             np.concatenate(members) if members else np.zeros(0, np.int64), rest)
 
 
+def plane_frame(grp, e, n):
+    """Stations ``e, n`` (map m, arrays) in the frame of the plane group ``grp`` (a row of :func:`plane_groups`):
+    ``(x, y)`` along and across strike (m). The numpy form of the map-frame kernels (:mod:`.okada_numpy`) and the
+    count of their fallback work (:mod:`.okada_cost`) rotate the stations with it."""
+    de = e - grp[0]
+    dn = n - grp[1]
+    return de * grp[3] + dn * grp[4], -de * grp[4] + dn * grp[3]
+
+
 @njit
 def _near_plane(x, y, z, depth, sd, cd, grp, surface_disp_only):
     """True when, for the real or the image source, the station is close enough to the plane

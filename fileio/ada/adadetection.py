@@ -1,22 +1,28 @@
-"""The ADA detection's run: each point layer read in turn (a file of several tracks), its points put in a metric
-frame, the active deformation areas detected and outlined, the layers merged and the ADAs and the flagged points
-written and styled (:mod:`...algorithms.ada.detection`)."""
+"""The ADA detection's run: each point layer read in turn (a file of several tracks; its dated fields streamed after the
+detection for the ADA points only where the layer allows it), its points put in a metric frame, the active
+deformation areas detected and outlined, the layers merged and the ADAs and the flagged points written and styled
+(:mod:`...algorithms.ada.detection`)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import numpy as np
 from osgeo import ogr
 
 from ...algorithms.ada import classification, detection
 from ...algorithms.errors import GeohazardError
-from ...algorithms.progress import SubProgress, info
+from ...algorithms.progress import SubProgress, info, warn
 from ..base import blocks, vector
 from ..base.runs import Outcome
 from ..display import styles
-from ..motion import ada
+from ..motion import ada, points
+
+#: Largest points x dates matrix held for the ADA mean time series (about 0.8 GB of float64): the ADA points' when
+#: the series are streamed from an OGR layer, every point's otherwise.
+MAX_SERIES_VALUES = 100_000_000
 
 
 class LayerPoints(NamedTuple):
@@ -33,9 +39,25 @@ class LayerPoints(NamedTuple):
 
 
 @dataclass(frozen=True)
+class PointLayer:
+    """One point layer of a detection as the tool hands it over, read by the run: its name among the layers of one
+    file (None for a single layer), the QGIS vector layer, ``source()`` its feature source (what a selection or a
+    feature limit leaves: ``limited``), and the fields of the velocity, its standard deviation and the height (None
+    when absent)."""
+
+    name: Optional[str]
+    layer: Any
+    source: Callable
+    velocity: str
+    std: Optional[str] = None
+    height: Optional[str] = None
+    limited: bool = False
+
+
+@dataclass(frozen=True)
 class Job:
-    """An ADA detection as plain values: the point layers (``layers``: ``(name, read)`` pairs, ``read(progress)``
-    giving the layer's :class:`LayerPoints`; name "" for a single layer), the detection's options (``options``:
+    """An ADA detection as plain values: the point layers (``layers``: :class:`PointLayer` each), whether their dated
+    fields give the ADAs' series (``use_series``), the detection's options (``options``:
     :func:`~...algorithms.ada.detection.detect_ada`'s keywords), the outline margin (``margin_m``; 0 = auto), the
     ADAs' GeoPackage (``output``), the flagged points' (``output_points``, "" without), the parameter ID of the
     points (``name``) and the run-wide knobs (``settings``)."""
@@ -46,7 +68,43 @@ class Job:
     output: str
     output_points: str
     settings: blocks.RunSettings
+    use_series: bool = True
     name: str = "INPUT"
+
+
+def read_points(job: Job, src: PointLayer, progress, *, context=None) -> LayerPoints:
+    """The points of ``src`` as the detection reads them: their numeric fields and the dated fields' series, an
+    array, a reader of the ADA points' rows, or None.
+
+    An OGR layer read whole streams its dated fields after the detection, the ADA points' only (memory bounded at
+    any size); other sources read them with the other fields, up to :data:`MAX_SERIES_VALUES` points x dates. A
+    layer whose series are in its netCDF series file (loadegms) reads the ADA points' rows from it."""
+    layer, limit = src.layer, MAX_SERIES_VALUES
+    say = functools.partial(warn, progress)
+
+    def table_of(fields, part=None):
+        return points.point_table(layer, src.source, job.name, fields, part, limited=src.limited, context=context)
+
+    base = list(dict.fromkeys(f for f in (src.velocity, src.std, src.height) if f))
+    stream = layer.providerType() == "ogr" and not layer.subsetString() and not src.limited
+    ts = ada.series_fields(layer, job.use_series, say, None if stream else limit)
+    nc = points.series_file(points.source_uri(layer)) if job.use_series and not ts else None
+    if nc is not None:  # the series in the layer's netCDF series file: the ADA points' rows read from it
+        table = table_of(base, progress)
+        ts = [(f"D{d:%Y%m%d}", d) for d in nc.dates]
+        series = ada.netcdf_series_reader(nc, table.fids, max_values=limit, warn=say)
+        return LayerPoints(table, ts, series, src.velocity, src.std, src.height)
+    table = table_of(base + ([] if stream else [n for n, _ in ts]), progress)
+    if ts and stream and not table.arrow:  # GDAL without the Arrow stream: the series read as a second pass
+        stream = False
+        ts = ada.series_fields(layer, job.use_series, say, limit)
+        if ts:
+            table.attributes.update(table_of([n for n, _ in ts]).attributes)
+    if ts and stream:
+        series = ada.ogr_series_reader(layer, [n for n, _ in ts], table.fids, max_values=limit, warn=say)
+    else:
+        series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
+    return LayerPoints(table, ts, series, src.velocity, src.std, src.height)
 
 
 def require_points(name: str, table, field: str, xm, ym, min_points: int) -> None:
@@ -61,9 +119,10 @@ def require_points(name: str, table, field: str, xm, ym, min_points: int) -> Non
             "EGMS or sbasinversion OUTPUT_POINTS)")
 
 
-def detect_layer(job: Job, name: str, read: Callable, progress) -> dict:
-    """One detection on the point layer ``name`` (its points given by ``read``)."""
-    pts = read(SubProgress(progress, 0, 30))
+def detect_layer(job: Job, src: PointLayer, progress, *, context=None) -> dict:
+    """One detection on the point layer ``src``."""
+    name = src.name
+    pts = read_points(job, src, SubProgress(progress, 0, 30), context=context)
     table, vel, std, height = pts.table, pts.velocity, pts.std, pts.height
     frame = ada.metric_frame(table.crs, table.x, table.y, name=job.name)
     xm, ym = frame.forward(table.x, table.y)
@@ -89,9 +148,9 @@ def detect_layer(job: Job, name: str, read: Callable, progress) -> dict:
 def run(job: Job, *, progress, context=None) -> Outcome:
     """Detects the active deformation areas of every layer and writes them (and the flagged points)."""
     n = len(job.layers)
-    parts = [detect_layer(job, name, read, SubProgress(progress, 85 * k / n, 85 * (k + 1) / n))
-             for k, (name, read) in enumerate(job.layers)]
-    got = ada.merge_layers([name for name, _ in job.layers], parts)
+    parts = [detect_layer(job, src, SubProgress(progress, 85 * k / n, 85 * (k + 1) / n), context=context)
+             for k, src in enumerate(job.layers)]
+    got = ada.merge_layers([src.name for src in job.layers], parts)
     vector.write_vector(job.output, got["fields"], crs_wkt=got["crs_wkt"], wkb=got["wkbs"],
                         geometry_type=ogr.wkbMultiPolygon)
     styles.style_ada_vector(job.output, context, field_name_="mean_vel", kind="velocity")

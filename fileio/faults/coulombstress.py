@@ -11,19 +11,19 @@ from typing import Optional
 import numpy as np
 
 from ...algorithms.faults import grid_blocks
-from ...algorithms.faults.faults import Faults
 from ..base import blocks
 from ..base.runs import Outcome
-from .faults import OutputGrid
+from .faults import OutputGrid, SourceFaults, read_source_faults
 
 
 @dataclass(frozen=True)
 class Job:
-    """A run as plain values: the source faults, the output grid, the depths (m), the receiver (``strike_deg``,
-    ``dip_deg``, ``rake_deg``; empty with ``regional``, the regional stress tensor (Pa) of optimally oriented planes),
-    the elastic constants, friction, the stress unit (its name and Pa per unit) and the output's path."""
+    """A run as plain values: the source faults (read by the run, :func:`.faults.read_source_faults`), the output grid,
+    the depths (m), the receiver (``strike_deg``, ``dip_deg``, ``rake_deg``; empty with ``regional``, the regional
+    stress tensor (Pa) of optimally oriented planes), the elastic constants, friction, the stress unit (its name and Pa
+    per unit) and the output's path."""
 
-    faults: Faults
+    sources: SourceFaults
     grid: OutputGrid
     output: str
     depths_m: tuple
@@ -46,10 +46,11 @@ def run(job: Job, *, progress=None) -> Outcome:
     """The stress maps in blocks of at most :data:`~..algorithms.faults.grid_blocks.COULOMB_BLOCK_PIXELS` pixels,
     fewer when the memory knob (bytes per pixel from :func:`~..algorithms.faults.grid_blocks.coulomb_bytes_per_pixel`)
     says so."""
+    faults = read_source_faults(job.sources)
     depths = list(job.depths_m)
     desc = band_names(depths, job.unit)
     grid = job.grid
-    func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=grid.geotransform, table=job.faults.table(),
+    func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=grid.geotransform, table=faults.table(),
                              depths_m=depths, regional=job.regional, shear_modulus_pa=job.shear_modulus_pa,
                              poisson=job.poisson, friction=job.friction, receiver=dict(job.receiver),
                              scale_pa=job.scale_pa)

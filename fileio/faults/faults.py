@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
 
 from ...algorithms.errors import GeohazardError
-from ...algorithms.faults import inversion
-from ...algorithms.faults.faults import Faults
+from ...algorithms.faults import coulomb_inp, inversion
+from ...algorithms.faults.faults import Faults, faults_from_traces
 from ...algorithms.faults.inversion import quadtree_sample
 from ...algorithms.geometry import los as los_mod
 from ..base.raster import RasterWriter, raster_info, read_band, require_projected, write_raster
@@ -171,6 +173,35 @@ def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
     if not traces:
         raise GeohazardError(f"{name} has no line features")
     return traces, {k: np.asarray(v) for k, v in attrs.items()}, names, crs
+
+
+@dataclass(frozen=True)
+class SourceFaults:
+    """The source faults of a run as the tool hands them over, read by the run (:func:`read_source_faults`): a
+    Coulomb input file (``inp``: its path; ``origin``: its frame's origin, map m) or a layer (``layer``: slip patches,
+    or lines with the plane values ``defaults`` where a feature has no such field), ``name`` the parameter given."""
+
+    name: str
+    layer: Any = None
+    defaults: Optional[dict] = None
+    inp: str = ""
+    origin: tuple = (0.0, 0.0)
+
+
+def read_source_faults(spec: SourceFaults) -> Faults:
+    """The faults of ``spec`` in its map frame (m): the Coulomb file's sources moved to its origin, the slip patches
+    of a polygon layer, or the planes under a line layer's traces."""
+    if spec.inp:
+        src = copy.copy(coulomb_inp.read_coulomb_inp(spec.inp).sources)
+        src.east_m = src.east_m + spec.origin[0]
+        src.north_m = src.north_m + spec.origin[1]
+        return src
+    polygon = QgsWkbTypes.GeometryType.PolygonGeometry
+    if spec.layer is not None and QgsWkbTypes.geometryType(spec.layer.wkbType()) == polygon:
+        return read_patch_polygons(spec.layer, name=spec.name)[0]
+    traces, a, names, _ = read_fault_lines(spec.layer, name=spec.name, defaults=spec.defaults)
+    return faults_from_traces(traces, dip_deg=a["dip"], top_m=a["top"], bottom_m=a["bottom"], slip_m=a["slip"],
+                              rake_deg=a["rake"], opening_m=a["opening"], names=names)
 
 
 def read_patch_polygons(source, *, name):

@@ -93,8 +93,9 @@ def mask_source(info, mask, name: str):
 class Job:
     """A run of the tool as plain values (the tool reads them from its parameters, by keyword): the pre-event and
     co-event coherence files as given, the outputs (``outs``: kind of :data:`OUTPUT_KINDS` -> (output ID, path or
-    "")), the parameter IDs to name (``names``: pre, co, the spread's floor), the thresholds, the mask (see
-    :func:`mask_source`; None without) and the run-wide knobs."""
+    "")), the parameter IDs to name (``names``: pre, co, the spread's floor), the thresholds, the mask (``("classes",
+    path, values)`` or ``("polygons", feature source)``, the polygons read by the run, :func:`mask_polygons`; None
+    without) and the run-wide knobs."""
 
     pre: tuple
     co: tuple
@@ -109,10 +110,23 @@ class Job:
     mask_name: str = "MASK"
 
 
+def mask_polygons(job: Job, context) -> object:
+    """The job's mask as :func:`mask_source` takes it: a polygon layer's polygons read as WKB in the CRS of the first
+    pre-event coherence; refused, naming the parameter, when the layer has none."""
+    if job.mask is None or job.mask[0] != "polygons":
+        return job.mask
+    crs_wkt = raster.raster_info(job.pre[0], job.names[0]).crs_wkt
+    polys = vector.polygons_wkb(job.mask[1], crs_wkt, context.transformContext())
+    if not polys:
+        raise GeohazardError(f"{job.mask_name}: the layer has no polygon to keep")
+    return "polygons", [w for _f, w in polys]
+
+
 def run(job: Job, *, progress=None, context=None) -> Outcome:
     """The proxy, the mean coherence, the classes and the areas asked for (:func:`run_damage`) from the coherence
     files (LiCSAR's byte coherence read as value / 255, said on ``progress``), with the areas' summary as its
     note."""
+    mask = mask_polygons(job, context)
     read = {}
     for name, paths in zip(job.names[:2], (job.pre, job.co)):
         read[name] = [coherence_path(p) for p in paths]
@@ -124,7 +138,7 @@ def run(job: Job, *, progress=None, context=None) -> Outcome:
     results, table = run_damage(
         [p for p, _ in read[job.names[0]]], [p for p, _ in read[job.names[1]]], job.outs, names=job.names[:2],
         threshold=job.threshold, std_floor=job.std_floor, min_mean_coherence=job.min_mean_coherence,
-        min_area_m2=job.min_area_m2, run=job.settings, progress=progress, context=context, mask=job.mask,
+        min_area_m2=job.min_area_m2, run=job.settings, progress=progress, context=context, mask=mask,
         mask_name=job.mask_name)
     return Outcome(outputs=results, notes=[f"{len(table['label'])} area(s) of significant loss, "
                                            f"{float(table['area_m2'].sum()):.0f} m2 in all"])

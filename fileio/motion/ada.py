@@ -482,15 +482,15 @@ def polygon_rings(geom_wkb: bytes) -> list:
 
 
 # ---------------------------------------------------------------- ADA detection outputs
-def series_fields(layer, use: bool, feedback, max_values: Optional[int]) -> list:
+def series_fields(layer, use: bool, warn, max_values: Optional[int]) -> list:
     """``[(field, date)]`` of the layer's numeric dated displacement fields; none when not
-    ``use`` or when points x dates exceeds ``max_values`` (a warning says so; None: no limit)."""
+    ``use`` or when points x dates exceeds ``max_values`` (``warn(text)`` says so; None: no limit)."""
     if not use:
         return []
     fields = layer.fields()
     ts = [(n, d) for n, d in dated_fields(fields.names()) if fields.at(fields.lookupField(n)).isNumeric()]
     if ts and max_values is not None and layer.featureCount() * len(ts) > max_values:
-        feedback.pushWarning(
+        warn(
             f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
             "series and the time-series consistency are skipped (TC falls back to velocity coherence). "
             "Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")

@@ -12,8 +12,9 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import dated_fields, parse_date
 from ...algorithms.models.timeseriesmodels import check_dates
 from ...algorithms.progress import check_canceled
-from ..base.vector import wkt_of
+from ..base.vector import read_points, wkt_of
 from . import series_nc
+from .ada import PointTable, point_layer_table
 
 
 @dataclass
@@ -166,3 +167,16 @@ def read_dated_features(source, name: str, progress=None, uri: str = "") -> Date
 
 def object_array(values) -> np.ndarray:
     return np.array(list(values), dtype=object)
+
+
+def point_table(layer, source, name: str, field_names, progress=None, *, limited: bool = False,
+                context=None) -> PointTable:
+    """A point layer as arrays: GDAL's Arrow stream for an OGR layer read whole (:func:`.ada.point_layer_table`), else
+    the features of ``source()`` (the layer's feature source: a selection or a feature limit honoured, ``limited``);
+    raises naming ``name``."""
+    table = point_layer_table(layer, name, field_names, progress, fast=not limited)
+    if table is not None:
+        return table
+    src = source()
+    pts = read_points(src, list(field_names), name=name, context=context, progress=progress)
+    return PointTable(pts.x, pts.y, pts.attributes, pts.fids, src.sourceCrs())

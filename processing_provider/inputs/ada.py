@@ -15,9 +15,8 @@ from ...algorithms.geometry import los, terrain
 from ...fileio.base.probe import distinct_files
 from ...fileio.base.vector import as_number, wkt_of
 from ...fileio.geometry import geometry
-from ...fileio.motion import ada, points
+from ...fileio.motion import ada
 from ..lazy import lazy_module
-from . import layers
 from .acquisition import heading_hint, incidence_hint, scene_value
 from .guard import sibling_layers
 from .stacks import raw_list
@@ -25,35 +24,6 @@ from .values import values
 
 features = lazy_module("...fileio.ada.features", __package__)
 zonal = lazy_module("...algorithms.ada.zonal", __package__)
-
-
-def points_and_series(alg, parameters, name, context, layer, fields, use_series, feedback, max_values, progress):
-    """``(table, [(field, date)], series)`` of the point parameter ``name``: the numeric ``fields`` (None entries
-    skipped) and the dated fields' series, an array, a reader of the ADA points' rows, or None.
-
-    An OGR layer read whole streams its dated fields after the detection, the ADA points' only (memory
-    bounded at any size); other sources read them with the other fields, up to ``max_values`` points x dates."""
-    base = list(dict.fromkeys(f for f in fields if f))
-    stream = layer.providerType() == "ogr" and not layer.subsetString() and not layers.limited_source(parameters,
-                                                                                                       name)
-    ts = ada.series_fields(layer, use_series, feedback, None if stream else max_values)
-    nc = points.series_file(points.source_uri(layer)) if use_series and not ts else None
-    if nc is not None:  # the series in the layer's netCDF series file: the ADA points' rows read from it
-        table = layers.read_point_table(alg, parameters, name, context, base, progress)
-        ts = [(f"D{d:%Y%m%d}", d) for d in nc.dates]
-        return table, ts, ada.netcdf_series_reader(nc, table.fids, max_values=max_values, warn=feedback.pushWarning)
-    table = layers.read_point_table(alg, parameters, name, context, base + ([] if stream else [n for n, _ in ts]),
-                                    progress)
-    if ts and stream and not table.arrow:  # GDAL without the Arrow stream: the series read as a second pass
-        stream = False
-        ts = ada.series_fields(layer, use_series, feedback, max_values)
-        if ts:
-            table.attributes.update(layers.read_point_table(alg, parameters, name, context,
-                                                            [n for n, _ in ts]).attributes)
-    if ts and stream:
-        return table, ts, ada.ogr_series_reader(layer, [n for n, _ in ts], table.fids, max_values=max_values,
-                                                warn=feedback.pushWarning)
-    return table, ts, (np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None)
 
 
 def each_layer(alg, parameters, name, context, feedback) -> list:

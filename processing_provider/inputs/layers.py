@@ -32,9 +32,8 @@ from ...fileio.motion.ada import (
     VELOCITY_CANDIDATES,
     PointTable,
     find_field,
-    point_layer_table,
 )
-from ...fileio.motion.points import source_uri
+from ...fileio.motion.points import point_table, source_uri
 from . import delivered
 from .acquisition import heading_hint, incidence_hint, scene_value
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC
@@ -164,13 +163,9 @@ def limited_source(parameters, name) -> bool:
 
 def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
     """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop)."""
-    layer = source_layer(alg, parameters, name, context)
-    table = point_layer_table(layer, name, field_names, progress, fast=not limited_source(parameters, name))
-    if table is not None:
-        return table
-    source = alg.parameterAsSource(parameters, name, context)
-    pts = read_points(source, list(field_names), name=name, context=context, progress=progress)
-    return PointTable(pts.x, pts.y, pts.attributes, pts.fids, source.sourceCrs())
+    return point_table(source_layer(alg, parameters, name, context),
+                       lambda: alg.parameterAsSource(parameters, name, context), name, field_names, progress,
+                       limited=limited_source(parameters, name), context=context)
 
 
 def check_velocity_field(alg, parameters, layer_name, name, context) -> None:

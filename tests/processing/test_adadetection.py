@@ -343,3 +343,44 @@ def test_every_layer_of_a_file_gets_its_own_adas(run_alg, tmp_path):
     assert any("INPUT: EGMS_L2b_095_asc (3 points) of tracks.gpkg has fewer than MIN_POINTS = 5 points" in w
                for w in fb.warnings), fb.warnings
     assert read_layer(again["OUTPUT"]) == both
+
+
+def test_the_run_reads_the_points_and_their_series(qgis_app, monkeypatch):
+    """The job carries the layer and its fields; the run reads them: the velocities and the dated fields as written
+    (a memory layer: read whole with the other fields), and beyond MAX_SERIES_VALUES points x dates no series, with
+    the warning on the run's progress."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    from insar_geohazards.algorithms.progress import NullProgress
+    from insar_geohazards.fileio.ada import adadetection as io_det
+
+    rng = np.random.default_rng(1)
+    vel, series = rng.normal(0, 3, 40), rng.normal(0, 5, (40, 3))
+    layer = QgsVectorLayer("Point?crs=EPSG:32633&field=VEL:double&field=D20200101:double&field=D20200113:double"
+                           "&field=D20200125:double", "mem", "memory")
+    feats = []
+    for k in range(vel.size):
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(500000.0 + 10 * k, 4100000.0)))
+        f.setAttributes([float(vel[k]), *map(float, series[k])])
+        feats.append(f)
+    assert layer.dataProvider().addFeatures(feats)[0]
+    src = io_det.PointLayer(name=None, layer=layer, source=lambda: layer, velocity="VEL")
+    job = io_det.Job(layers=(src,), options={}, margin_m=0.0, output="", output_points="", settings=None)
+
+    class Said(NullProgress):
+        def __init__(self):
+            self.warnings = []
+
+        def push_warning(self, text):
+            self.warnings.append(text)
+
+    pts = io_det.read_points(job, src, Said())
+    np.testing.assert_array_equal(pts.table.attributes["VEL"], vel)
+    assert [f for f, _ in pts.dates] == ["D20200101", "D20200113", "D20200125"]
+    np.testing.assert_array_equal(pts.series, series)
+    monkeypatch.setattr(io_det, "MAX_SERIES_VALUES", 100)
+    said = Said()
+    pts = io_det.read_points(job, src, said)
+    assert pts.series is None and pts.dates == []
+    assert any("40 points x 3 dates is too large to hold in memory" in w for w in said.warnings), said.warnings

@@ -480,6 +480,7 @@ def test_okadas_grid_and_receiver_tools_estimate_their_first_run_per_configurati
 
     from insar_geohazards.algorithms import kernel_families
     from insar_geohazards.algorithms.faults.okada_cost import okada_cost, okada_work
+    from insar_geohazards.fileio.faults.faults import read_source_faults
     from insar_geohazards.processing_provider.inputs.compilation import WorkEstimate
     from insar_geohazards.processing_provider.tools.faults._common import _grid
 
@@ -488,7 +489,8 @@ def test_okadas_grid_and_receiver_tools_estimate_their_first_run_per_configurati
     common = {"COULOMB_INP": inp, "CRS": "EPSG:32610", "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
               "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]"}  # 240 km square
     okada = reg.createAlgorithmById("geohazard:okadaforward")
-    faults, crs, _ = okada.read_sources(common, ctx)
+    sources, crs, _ = okada.read_sources(common, ctx)
+    faults = read_source_faults(sources)  # as the run reads them
     row = kernel_families.measured_costs()["work"]["okada"]
 
     def centres(px_m):  # the output grid the tool writes

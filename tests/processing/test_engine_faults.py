@@ -17,9 +17,11 @@ from testutils_faults import DATA, read_raster
 def _sources(alg, params):
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
+    from insar_geohazards.fileio.faults.faults import read_source_faults
+
     ctx = QgsProcessingContext()
-    faults, crs, cin = alg.read_sources(params, ctx)
-    return faults, cin, ctx, QgsProcessingFeedback()
+    sources, crs, cin = alg.read_sources(params, ctx)  # as the tool hands them to its run, which reads them
+    return read_source_faults(sources), cin, ctx, QgsProcessingFeedback()
 
 
 def _grid(alg, params, ctx, crs_faults):

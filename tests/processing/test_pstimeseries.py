@@ -169,3 +169,33 @@ def test_baselines_without_a_geometry_are_refused(run_alg, chain):
         run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"], "BASELINES": bperp,
                        "OUTPUT": str(tmp / "refused.gpkg")})
     assert not (tmp / "refused.gpkg").exists()
+
+
+def test_the_run_reads_the_baselines_for_the_stack_dates(qgis_app, tmp_path):
+    """The job carries the BASELINES file; the run reads it for the stack's dates: the simulator's baselines
+    relative to the first date (to the table's 0.1 mm), None without a file, a date the table lacks refused."""
+    from insar_geohazards.algorithms.errors import GeohazardError
+    from insar_geohazards.fileio.psds.pstimeseries import read_bperp
+
+    sim = simulate_slc_stack(shape=(8, 8), n_dates=6, seed=4)
+    table = write_baseline_table(tmp_path / "b.txt", sim)
+    got = read_bperp(table, sim.dates)
+    np.testing.assert_allclose(got, np.asarray(sim.bperp_m) - sim.bperp_m[0], atol=1e-4)
+    assert read_bperp("", sim.dates) is None
+    later = sim.dates[-1] + (sim.dates[-1] - sim.dates[-2])
+    with pytest.raises(GeohazardError, match="no perpendicular baseline for date"):
+        read_bperp(table, list(sim.dates) + [later])
+
+
+def test_unreadable_baselines_are_refused_before_the_geometry_is_asked(run_alg, chain):
+    """The run reads the baselines first: a file without 'date bperp' lines is refused as such (not with the
+    geometry rule's request to type a slant range that would not help), and nothing is written."""
+    from qgis.core import QgsProcessingException
+
+    sim, tmp, files, da, pl, _ = chain
+    bad = tmp / "not_baselines.txt"
+    bad.write_text("no baselines here\n")
+    with pytest.raises(QgsProcessingException, match="no 'date bperp' lines found in the baseline file"):
+        run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"], "BASELINES": str(bad),
+                       "OUTPUT": str(tmp / "bad_baselines.gpkg")})
+    assert not (tmp / "bad_baselines.gpkg").exists()

@@ -174,3 +174,37 @@ def test_a_first_run_estimates_its_design_matrices_per_configuration(alg, cold_k
     with_model = a.work_bytes({**params, "OUTPUT_MODEL": str(tmp_path / "m.tif")}, context)
     grid = okada_cost(OkadaWork("greens", pairs=80 * 80 * 40, calls=40, stations=80 * 80), row)
     assert with_model.numpy_s == pytest.approx(work.numpy_s + grid[0])
+
+
+def test_the_run_reads_the_fault_in_the_rasters_crs(qgis_app, tmp_path):
+    """The job carries the fault layer; the run reads it in the LOS rasters' CRS: a trace drawn in EPSG:4326 becomes
+    the plane of its UTM coordinates (pyproj's transform of the ends, within 1 mm), at the dip and depths (m) the
+    job gives; a layer without lines is refused naming the parameter."""
+    from pyproj import Transformer
+    from qgis.core import QgsProcessingContext, QgsVectorLayer
+
+    from insar_geohazards.algorithms.errors import GeohazardError
+    from insar_geohazards.fileio.faults.slipinversion import read_faults
+
+    to_geo = Transformer.from_crs(32633, 4326, always_xy=True)
+    ends = [(E0 - 5e3, N0 + 2e3), (E0 + 7e3, N0 - 1e3)]
+    trace = write_lines(tmp_path / "t4326.gpkg", [[to_geo.transform(*p) for p in ends]], epsg=4326)
+    los = write_geotiff(tmp_path / "los.tif", np.zeros((10, 10)), geotransform=(E0, 100.0, 0, N0, 0, -100.0))
+    from osgeo import gdal
+
+    crs_wkt = gdal.Open(los).GetProjection()
+    f = read_faults(QgsVectorLayer(trace, "t", "ogr"), name="FAULT", dip_deg=50.0, top_m=500.0, bottom_m=11e3,
+                    crs_wkt=crs_wkt, context=QgsProcessingContext())
+    back = Transformer.from_crs(4326, 32633, always_xy=True)
+    start = back.transform(*to_geo.transform(*ends[0]))
+    end = back.transform(*to_geo.transform(*ends[1]))
+    length = float(np.hypot(end[0] - start[0], end[1] - start[1]))
+    assert len(f.east_m) == 1 and float(f.length_m[0]) == pytest.approx(length, abs=1e-3)
+    assert (float(f.east_m[0]), float(f.north_m[0])) == pytest.approx(start, abs=1e-3)
+    strike = np.degrees(np.arctan2(end[0] - start[0], end[1] - start[1])) % 360.0
+    assert float(f.strike_deg[0]) == pytest.approx(strike, abs=1e-6)
+    assert (float(f.dip_deg[0]), float(f.top_m[0]), float(f.bottom_m[0])) == (50.0, 500.0, 11e3)
+    empty = write_lines(tmp_path / "empty.gpkg", [])
+    with pytest.raises(GeohazardError, match="FAULT has no line features"):
+        read_faults(QgsVectorLayer(empty, "e", "ogr"), name="FAULT", dip_deg=50.0, top_m=0.0, bottom_m=1e4,
+                    crs_wkt=crs_wkt)

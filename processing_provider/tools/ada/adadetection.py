@@ -14,10 +14,6 @@ from .._base import GeohazardAlgorithm, tool
 
 io_det = lazy_module("....fileio.ada.adadetection", __package__)
 
-#: Largest points x dates matrix held for the ADA mean time series (about 0.8 GB of float64): the ADA points' when
-#: the series are streamed from an OGR layer, every point's otherwise.
-MAX_SERIES_VALUES = 100_000_000
-
 
 @tool("adadetection", "ADA detection (active deformation areas)",
       tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
@@ -138,7 +134,8 @@ class AdaDetection(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         runs = ada_inputs.each_layer(self, parameters, self.INPUT, context, feedback)  # a loadegms file: each track
         job = io_det.Job(
-            layers=tuple((name, functools.partial(self._points, params, context, feedback)) for name, params in runs),
+            layers=tuple(self._layer(name, params, context) for name, params in runs),
+            use_series=self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context),
             options=ada_inputs.detection_options(self, parameters, context),
             margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN, context),
             output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
@@ -146,16 +143,14 @@ class AdaDetection(GeohazardAlgorithm):
             settings=knobs.run_settings(self, parameters, context))
         return self.finish(io_det.run(job, progress=FeedbackProgress(feedback), context=context), feedback)
 
-    def _points(self, parameters, context, feedback, progress):
-        """The points of the layer INPUT of ``parameters`` (one layer of a file of several) as the detection reads
-        them."""
+    def _layer(self, name, parameters, context):
+        """The layer INPUT of ``parameters`` (one layer of a file of several) with its velocity, std and height
+        fields, for the run to read."""
         layer = layers.source_layer(self, parameters, self.INPUT, context)
         vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
             layer.fields(), ada.STD_CANDIDATES)
-        height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
-        table, dates, series = ada_inputs.points_and_series(
-            self, parameters, self.INPUT, context, layer, [vel, std, height],
-            self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback, MAX_SERIES_VALUES,
-            progress)
-        return io_det.LayerPoints(table, dates, series, vel, std, height)
+        return io_det.PointLayer(name=name, layer=layer,
+                                 source=functools.partial(self.parameterAsSource, parameters, self.INPUT, context),
+                                 velocity=vel, std=std, height=ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES),
+                                 limited=layers.limited_source(parameters, self.INPUT))

@@ -6,7 +6,6 @@ import numpy as np
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
-    QgsWkbTypes,
 )
 
 from ....algorithms.errors import GeohazardError
@@ -100,8 +99,11 @@ class _FaultSourceMixin:
         are compiled, or the sources or stations cannot be read yet: the run reports that)."""
         if not compilation.pending_families(self.KERNELS):
             return None
+        from ....fileio.faults.faults import read_source_faults
+
         try:
-            faults, crs, _ = self.read_sources(parameters, context)
+            sources, crs, _ = self.read_sources(parameters, context)
+            faults = read_source_faults(sources)  # for the estimate only: the run reads them again
             where = stations(crs)
         except (ValueError, OSError, RuntimeError, QgsProcessingException):
             return None
@@ -112,15 +114,6 @@ class _FaultSourceMixin:
 
     def map_wkt(self, crs) -> str:
         return map_wkt(crs)
-
-    def read_lines(self, parameters, pid, context, defaults, crs):
-        """The line layer ``pid`` as plain values in ``crs``: ``(traces, attributes, names)``
-        (:func:`~....fileio.faults.faults.read_fault_lines`, ``defaults`` where a feature has no such field)."""
-        from ....fileio.faults.faults import read_fault_lines
-
-        traces, attrs, names, _ = read_fault_lines(self.parameterAsSource(parameters, pid, context), name=pid,
-                                                   defaults=defaults, dest_crs=crs, context=context)
-        return traces, attrs, names
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""
@@ -166,44 +159,32 @@ class _FaultSourceMixin:
             raise GeohazardError(self.tr("CRS must be a projected CRS in metres, not a geographic one."))
 
     def read_sources(self, parameters, context, feedback=None):
-        """-> (Faults, crs, coulomb input or None)."""
+        """-> (source faults, crs, coulomb input or None): the sources as the run reads them
+        (:class:`~....fileio.faults.faults.SourceFaults`), their projected CRS, and the Coulomb file parsed for its
+        constants, its regional stress and the check that its frame, placed at the origin given, is on the Earth."""
         from ....algorithms.faults import coulomb_inp
-        from ....algorithms.faults.faults import faults_from_traces
-        from ....fileio.faults.faults import (
-            frame_on_earth,
-            read_fault_lines,
-            read_patch_polygons,
-            require_projected_crs,
-            trace_ends,
-        )
+        from ....fileio.faults.faults import SourceFaults, frame_on_earth, require_projected_crs, trace_ends
 
         if parameters.get(self.COULOMB_INP):
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
             crs = self.parameterAsCrs(parameters, self.CRS, context)
             require_projected_crs(crs, self.CRS)
             cin = coulomb_inp.read_coulomb_inp(path)
-            src = cin.sources
             e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
             n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
             where = frame_on_earth(crs, (e0, n0), *trace_ends(cin.faults, e0, n0))
             if where and feedback is not None:
                 feedback.pushWarning(where)
-            src.east_m = src.east_m + e0
-            src.north_m = src.north_m + n0
-            return src, crs, cin
+            return SourceFaults(name=self.COULOMB_INP, inp=path, origin=(e0, n0)), crs, cin
         source = self.parameterAsSource(parameters, self.FAULTS, context)
-        polygon = QgsWkbTypes.GeometryType.PolygonGeometry
-        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == polygon:
-            faults, crs = read_patch_polygons(source, name=self.FAULTS)
-            return faults, crs, None
+        if source is None:
+            raise GeohazardError(f"{self.FAULTS}: the layer could not be loaded")
+        require_projected_crs(source.sourceCrs(), self.FAULTS)
         top_m, bottom_m = self.default_depths_m(parameters, context)
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
                     "slip": self.parameterAsDouble(parameters, self.SLIP, context),
                     "rake": self.parameterAsDouble(parameters, self.RAKE, context), "opening": 0.0}
-        traces, a, names, crs = read_fault_lines(source, name=self.FAULTS, defaults=defaults, context=context)
-        faults = faults_from_traces(traces, dip_deg=a["dip"], top_m=a["top"], bottom_m=a["bottom"], slip_m=a["slip"],
-                                    rake_deg=a["rake"], opening_m=a["opening"], names=names)
-        return faults, crs, None
+        return SourceFaults(name=self.FAULTS, layer=source, defaults=defaults), source.sourceCrs(), None
 
     #: parameter -> (field of the layers importcoulombinput writes, the Coulomb file's name for it)
     CONSTANTS = {ids.SHEAR_MODULUS: ("shear_modulus_pa", "E1 and PR1"), ids.POISSON: ("poisson", "PR1"),

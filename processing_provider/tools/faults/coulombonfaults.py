@@ -94,7 +94,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         return self.okada_work(parameters, context, segments, "gradients", depths_m=depths)
 
     def process(self, parameters, context, feedback):
-        faults, crs, cin = self.read_sources(parameters, context, feedback)
+        sources, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.receiver_depths(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
@@ -102,11 +102,11 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         defaults = {"dip": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context), "top": np.nan,
                     "bottom": np.nan, "slip": 0.0, "opening": 0.0,
                     "rake": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
-        traces, attrs, names = self.read_lines(parameters, self.RECEIVERS, context, defaults, crs)
-        job = io_receivers.Job(faults=faults, traces=tuple(traces), attributes=attrs, names=tuple(names),
-                               depths_m=tuple(depths), shear_modulus_pa=mu, poisson=nu, friction=friction,
+        job = io_receivers.Job(sources=sources, receivers=self.parameterAsSource(parameters, self.RECEIVERS, context),
+                               receiver_defaults=defaults, crs=crs, depths_m=tuple(depths), shear_modulus_pa=mu,
+                               poisson=nu, friction=friction,
                                scale_pa=scale, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
                                crs_wkt=self.map_wkt(crs), ids={"receivers": self.RECEIVERS, "depths": self.DEPTHS})
-        outcome = io_receivers.run(job, progress=FeedbackProgress(feedback))
+        outcome = io_receivers.run(job, progress=FeedbackProgress(feedback), context=context)
         styles.style_lines_dcfs(job.output, f"dcfs_{receivers.depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return self.finish(outcome, feedback)

@@ -78,7 +78,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         return self.grid_work(parameters, context, self.PIXEL_SIZE_KM, "gradients", px=px_m, depths_m=depths)
 
     def process(self, parameters, context, feedback):
-        faults, crs, cin = self.read_sources(parameters, context, feedback)
+        sources, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
         optimal = self.parameterAsBool(parameters, self.OPTIMAL, context)
@@ -89,7 +89,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
         grid = output_grid(self, parameters, context, crs, self.EXTENT,
                            aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
-        job = io_coulomb.Job(faults=faults, grid=grid,
+        job = io_coulomb.Job(sources=sources, grid=grid,
                              output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
                              depths_m=tuple(self.depths_m(parameters, context)), receiver=rec,
                              regional=stress.regional_stress_tensor(cin.regional) if (optimal and cin is not None)

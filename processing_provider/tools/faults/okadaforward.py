@@ -43,10 +43,10 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         return self.grid_work(parameters, context, self.PIXEL_SIZE, "displacement")  # at the surface
 
     def process(self, parameters, context, feedback):
-        faults, crs, cin = self.read_sources(parameters, context, feedback)
+        sources, crs, cin = self.read_sources(parameters, context, feedback)
         poisson = self.resolve_constants(parameters, context, cin, feedback, (self.POISSON,))[self.POISSON]
         grid = output_grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
-        job = io_okada.Job(faults=faults, grid=grid,
+        job = io_okada.Job(sources=sources, grid=grid,
                            output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context), poisson=poisson,
                            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
                            heading_deg=self.parameterAsDouble(parameters, self.HEADING, context),

@@ -4,7 +4,7 @@ displacement maps (Okada half-space, regularised least squares)."""
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException
+from qgis.core import QgsProcessingException
 
 from ....algorithms.errors import GeohazardError
 from ....fileio.display import styles
@@ -106,18 +106,6 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
             raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {text!r}")
         return np.arange(d0, d1 + 1e-9, step)
 
-    def _faults(self, parameters, context, crs):
-        # this tool's depths are in m (it does not inherit the km source-fault mixin)
-        from ....fileio.faults.faults import read_fault_lines
-
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
-                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
-                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
-        traces, _, names, _ = read_fault_lines(self.parameterAsSource(parameters, self.FAULT, context),
-                                               name=self.FAULT, defaults=defaults, dest_crs=crs, context=context)
-        return faults.faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
-                                         bottom_m=defaults["bottom"], names=names)
-
     def work_bytes(self, parameters, context):
         """On a first run: the design matrices' work (quadtree samples x patches, once more per dip searched; every
         pixel of the first raster x patches for the model and residual outputs) by Okada's cost model; the rasters
@@ -127,7 +115,11 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
         try:
             samples = sum(d[5].east_m.size for d in layers.los_datasets(self, parameters, context,
                                                                           self.QUADTREE_STD))
-            flts = self._faults(parameters, context, self._crs(parameters, context))
+            v = self.values(parameters, context, self.DIP, self.TOP_DEPTH, self.BOTTOM_DEPTH)
+            flts = io_slip.read_faults(  # this tool's depths are in m (not the km source-fault mixin's)
+                self.parameterAsSource(parameters, self.FAULT, context), name=self.FAULT, dip_deg=v.DIP,
+                top_m=v.TOP_DEPTH, bottom_m=v.BOTTOM_DEPTH, context=context,
+                crs_wkt=self.raster_info(parameters, self.first_los(parameters), context).crs_wkt)
             dips = self._dips(parameters, context)
             size = dict(patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
                         patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
@@ -147,19 +139,17 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
         """The first LOS raster given (its grid takes the model and residual outputs)."""
         return ids.LOS_ASC if parameters.get(ids.LOS_ASC) else ids.LOS_DESC
 
-    def _crs(self, parameters, context):
-        """The LOS rasters' CRS, where the fault is read."""
-        return QgsCoordinateReferenceSystem(self.raster_info(parameters, self.first_los(parameters), context).crs_wkt)
-
     def process(self, parameters, context, feedback):
         dips = self._dips(parameters, context)
         outputs = layers.output_paths(self, parameters, (self.OUTPUT_PATCHES, self.OUTPUT_SAMPLES, self.OUTPUT_MODEL,
                                                          self.OUTPUT_RESIDUAL), context,
                                       optional=(self.OUTPUT_SAMPLES, self.OUTPUT_MODEL, self.OUTPUT_RESIDUAL))
         outputs[self.OUTPUT_LCURVE] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
+        v = self.values(parameters, context, self.DIP, self.TOP_DEPTH, self.BOTTOM_DEPTH)
         job = io_slip.Job(los=tuple(layers.los_items(self, parameters, context, feedback)),
                           quadtree_std_mm=self.parameterAsDouble(parameters, self.QUADTREE_STD, context),
-                          faults=self._faults(parameters, context, self._crs(parameters, context)),
+                          fault=self.parameterAsSource(parameters, self.FAULT, context), fault_name=self.FAULT,
+                          dip_deg=v.DIP, top_m=v.TOP_DEPTH, bottom_m=v.BOTTOM_DEPTH,  # m, not the mixin's km
                           patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
                           patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
                           outputs={k: v for k, v in outputs.items() if v},
@@ -170,7 +160,7 @@ class SlipInversion(_FitOutputs, GeohazardAlgorithm):
                           ramp=self.parameterAsBool(parameters, self.RAMP, context),
                           poisson=self.parameterAsDouble(parameters, self.POISSON, context),
                           shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context))
-        outcome = io_slip.run(job, progress=FeedbackProgress(feedback, 0, 95))
+        outcome = io_slip.run(job, progress=FeedbackProgress(feedback, 0, 95), context=context)
         for oid in (self.OUTPUT_MODEL, self.OUTPUT_RESIDUAL):
             if oid in outcome.outputs:
                 styles.style_raster_diverging(outcome.outputs[oid], context=context)

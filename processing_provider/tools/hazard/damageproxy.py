@@ -10,8 +10,6 @@ from qgis.core import QgsRasterLayer
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date, parse_date_pairs
 from ....algorithms.plausibility import check_date
-from ....fileio.base import vector
-from ....fileio.base.raster import raster_info
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -109,11 +107,11 @@ class DamageProxy(GeohazardAlgorithm):
         pairs = [parse_date_pairs(p, name=pid) for p, pid in zip(paths, (self.PRE_COHERENCE, self.CO_COHERENCE))]
         damage.check_pair_dates(pairs[0], pairs[1], event, pre_names=[os.path.basename(p) for p in paths[0]],
                                 co_names=[os.path.basename(p) for p in paths[1]])
-        self._mask(parameters, context, None)
+        self._mask(parameters, context)
 
-    def _mask(self, parameters, context, crs_wkt):
-        """MASK as ``("classes", path, values)`` or ``("polygons", [WKB in crs_wkt])`` (None without MASK; the
-        polygons are read only when ``crs_wkt`` is given)."""
+    def _mask(self, parameters, context):
+        """MASK as ``("classes", path, values)`` or ``("polygons", layer)`` (None without MASK; the run reads the
+        polygons)."""
         values_text = self.parameterAsString(parameters, self.MASK_VALUES, context).strip() \
             if parameters.get(self.MASK_VALUES) else ""
         if not parameters.get(self.MASK):
@@ -130,12 +128,7 @@ class DamageProxy(GeohazardAlgorithm):
         if values_text:
             raise GeohazardError(f"{self.MASK_VALUES}: {self.MASK} is a polygon layer (what to keep is inside its "
                                  f"polygons); class values go with a classes raster: leave {self.MASK_VALUES} empty")
-        if crs_wkt is None:
-            return "polygons", []
-        polys = vector.polygons_wkb(layer, crs_wkt, context.transformContext())
-        if not polys:
-            raise GeohazardError(f"{self.MASK}: the layer has no polygon to keep")
-        return "polygons", [w for _f, w in polys]
+        return "polygons", layer
 
     def process(self, parameters, context, feedback):
         v = self.values(parameters, context, self.THRESHOLD, self.STD_FLOOR, self.MIN_MEAN_COHERENCE, self.MIN_AREA_M2)
@@ -149,6 +142,6 @@ class DamageProxy(GeohazardAlgorithm):
             threshold=v.THRESHOLD, std_floor=v.STD_FLOOR, min_mean_coherence=v.MIN_MEAN_COHERENCE,
             min_area_m2=v.MIN_AREA_M2, settings=knobs.run_settings(self, parameters, context),
             names=(self.PRE_COHERENCE, self.CO_COHERENCE, self.STD_FLOOR),
-            mask=self._mask(parameters, context, raster_info(pre[0], self.PRE_COHERENCE).crs_wkt),
+            mask=self._mask(parameters, context),
             mask_name=self.MASK)
         return self.finish(io_damage.run(job, progress=FeedbackProgress(feedback), context=context), feedback)

@@ -3,9 +3,10 @@ unwrapping (the PSI route)."""
 
 from __future__ import annotations
 
+import functools
+
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ....algorithms.formats import slc as baselines
 from ....fileio.display import styles
 from ....fileio.formats import baseline_geometry
 from ...inputs import acquisition, declare, ids, layers, stacks
@@ -111,25 +112,20 @@ class PsTimeSeries(GeohazardAlgorithm):
         layers.check_shapes(self, parameters, context,
                             (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE), shape)
 
-    def _baselines_and_geometry(self, parameters, context, feedback, stack):
-        """The perpendicular baselines per date (None when not given) and the scene's slant range and incidence the
-        height error needs with them, by the geometry rule: typed > the stack's metadata > what the BASELINES
-        product states > a refusal (NaN when no baselines need them)."""
-        bperp, stated = None, []
-        if parameters.get(self.BASELINES):
-            given = self.parameterAsFile(parameters, self.BASELINES, context)
-            bperp = baselines.baselines_for_dates(baselines.read_baselines(given), stack.dates)
-            stated = baseline_geometry.baselines_geometry([given])
+    def _geometry(self, parameters, context, feedback, given):
+        """The scene's slant range and incidence the height error needs with the baselines ``given`` (their file; ""
+        when none), by the geometry rule: typed > the stack's metadata > what the BASELINES product states > a
+        refusal (NaN when no baselines need them). The run asks for them once it has read the baselines."""
+        stated = baseline_geometry.baselines_geometry([given]) if given else []
         slcs = stacks.slc_paths(self, parameters, context)
         # the DEM-error term (baselines given) scales with B_perp / (R sin(incidence)): no assumed geometry
-        slant, inc = (acquisition.scene_value(
-            self, parameters, pid, context, feedback, key, needed=bperp is not None, rasters=slcs,
+        return tuple(acquisition.scene_value(
+            self, parameters, pid, context, feedback, key, needed=bool(given), rasters=slcs,
             attributes=acquisition.product_values(stated, key, slcs, self.BASELINES),
             hint=hint + " (the height error of a point scales with B_perp / (R sin(incidence)))")
             for pid, key, hint in ((self.SLANT_RANGE_M, gm.SLANT_RANGE_KEY, acquisition.slant_range_hint(
                                         self.SLANT_RANGE_M)),
                                    (self.INCIDENCE, gm.INCIDENCE_KEY, acquisition.incidence_hint(self.INCIDENCE))))
-        return bperp, slant, inc
 
     def process(self, parameters, context, feedback):
         stack = stacks.slc_stack(self, parameters, context, need_complex=False, feedback=feedback)
@@ -140,12 +136,13 @@ class PsTimeSeries(GeohazardAlgorithm):
                  for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE)]
         slcs = stacks.slc_paths(self, parameters, context)
         wavelength = resolve_wavelength(self, parameters, self.WAVELENGTH, context, feedback, rasters=slcs)
-        bperp, slant, inc = self._baselines_and_geometry(parameters, context, feedback, stack)
+        given = self.parameterAsFile(parameters, self.BASELINES, context) if parameters.get(self.BASELINES) else ""
         job = io_ps.Job(
             stack=stack, output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context), output_id=self.OUTPUT,
             wavelength_m=wavelength.wavelength_m, dispersion=paths[0], coherence=paths[1],
             names=(self.DISPERSION, self.TEMPORAL_COHERENCE), dispersion_threshold=v.DISPERSION_THRESHOLD,
-            coherence_threshold=v.MIN_TEMPORAL_COHERENCE, bperp_m=bperp, slant_range_m=slant, incidence_deg=inc,
+            coherence_threshold=v.MIN_TEMPORAL_COHERENCE, baselines=given,
+            geometry=functools.partial(self._geometry, parameters, context, feedback, given),
             reference=(v.REFERENCE_ROW, v.REFERENCE_COL) if min(v.REFERENCE_ROW, v.REFERENCE_COL) >= 0 else None,
             arc_coherence_min=v.ARC_COHERENCE, max_velocity_mm_yr=v.MAX_VELOCITY,
             max_height_error_m=v.MAX_HEIGHT_ERROR, max_arc_length=v.MAX_ARC_LENGTH if v.MAX_ARC_LENGTH > 0 else None,
