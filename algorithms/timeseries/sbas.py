@@ -1239,9 +1239,17 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            _over_pixels(wls_variance_kernel, _wls_variance_range, n_pix, d, coh, valid, count, 1.0 / lut_var,
-                         float(lut_coh[0]), 0.005, 0.05, self._ref, self._sec, self._dt, self.min_count,
-                         self._mm_to_rad, self.rcond, ts, tcoh, disc)
+            lut = (1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05)
+            if coh.dtype == np.float64 and uses_numba(wls_variance_kernel):
+                # float64 coherence (any type but float32 read as float64) is rare: the weight array solved by the
+                # unweighted kernel, the same bits, spares compiling the fused kernel a second time (~30 CPU-s)
+                w = _weights_from_lut(coh, valid & todo[None, :], *lut)
+                t, tc, _, df = wls_kernel(d, w, self._ref, self._sec, self._dt, self.min_count, self._mm_to_rad,
+                                          self.rcond, True)
+                ts[:], tcoh[:], disc[:] = t.T, tc, df
+            else:
+                _over_pixels(wls_variance_kernel, _wls_variance_range, n_pix, d, coh, valid, count, *lut, self._ref,
+                             self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
