@@ -237,10 +237,13 @@ NUMPY_THREAD_MIN_PIXELS = 2 * NUMPY_BATCH_PIXELS
 
 def _over_pixels(kernel, range_fn, n_pix, *args):
     """``range_fn(lo, hi, *args)`` over the pixels ``0 .. n_pix`` of ``kernel``: compiled, in one call (the kernel's
-    own parallel loop); run as Python, in contiguous ranges on the run's threads
-    (:func:`~algorithms._numba.run_ranges`), numpy letting go of the interpreter's lock inside each batch operation.
-    A pixel's bits do not depend on the range or the batch that holds it, so the bytes are those of one call."""
-    if uses_numba(kernel) or n_pix < NUMPY_THREAD_MIN_PIXELS:
+    own parallel loop) or, for a serial kernel (:data:`_SERIAL`), in contiguous ranges on the run's threads
+    (:func:`~algorithms._numba.run_ranges`); run as Python, in ranges too, numpy letting go of the interpreter's
+    lock inside each batch operation. A pixel's bits do not depend on the range or the batch that holds it, so the
+    bytes are those of one call."""
+    if uses_numba(kernel) and kernel in _SERIAL:
+        run_ranges(range_fn, n_pix, *args, tasks_per_thread=2)
+    elif uses_numba(kernel) or n_pix < NUMPY_THREAD_MIN_PIXELS:
         range_fn(0, n_pix, *args)
     else:
         run_ranges(range_fn, n_pix, *args, tasks_per_thread=2)
@@ -510,7 +513,7 @@ def _min_norm_velocity(lap, r, dt, rcond, x):
         x[j] = s
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     """Per-pixel weighted least squares of an interferogram network.
 
@@ -542,7 +545,9 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     deficient : ndarray (P,) bool, True where the pixel's network was disconnected
 
     Pixels go in batches (:func:`_wls_batch`): each pixel's arithmetic is that of a pixel-by-pixel solve
-    (:func:`_build_normal_lower`, :func:`_chol_solve`, then the residual phasors in interferogram order).
+    (:func:`_build_normal_lower`, :func:`_chol_solve`, then the residual phasors in interferogram order). Serial:
+    the solver runs it over ranges of pixels on the run's threads (:func:`_over_pixels`); as a parallel kernel its
+    call tree compiled twice more (the loop's body outlined, then the kernel), 35 CPU-s against 12.
     """
     m, n_pix = d.shape
     n = dt.size
@@ -552,7 +557,7 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     deficient = np.zeros(n_pix, np.bool_)
     first, start = _envelope_rows(ref, sec, n)
     batch = _batch_pixels(_BATCH, start[n] + 4 * m)
-    for ch in prange((n_pix + batch - 1) // batch):
+    for ch in range((n_pix + batch - 1) // batch):
         p0 = ch * batch
         p1 = min(n_pix, p0 + batch)
         nb = p1 - p0
@@ -900,7 +905,7 @@ def _wls_batch(db, wb, used, todo, count, ref, sec, dt, first, start, mm_to_rad,
     _b_coherence_count(sc, ss, count, todo, tcoh)
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def wls_variance_kernel(d, coh, valid, count, inv_var, c_first, step, eps, ref, sec, dt, min_count, mm_to_rad,
                         rcond, ts, tcoh, deficient):
     """:func:`wls_kernel` with the weights of :func:`_weights_from_lut` made here from ``coh`` (0 where not
@@ -917,7 +922,7 @@ def wls_variance_kernel(d, coh, valid, count, inv_var, c_first, step, eps, ref, 
     top = inv_var.size - 1
     c_last = c_first + step * top
     batch = _batch_pixels(_BATCH, start[n] + 4 * m)
-    for ch in prange((n_pix + batch - 1) // batch):
+    for ch in range((n_pix + batch - 1) // batch):
         p0 = ch * batch
         p1 = min(n_pix, p0 + batch)
         nb = p1 - p0
@@ -979,6 +984,10 @@ def _weights_from_lut(coh, valid, inv_var, c_first, step, eps):
                 continue
             w[i, p] = _lut_weight(coh[i, p], inv_var, c_first, c_last, step, eps, top)
     return w
+
+
+#: the kernels :func:`_over_pixels` runs over ranges of pixels on the run's threads when compiled (serial kernels)
+_SERIAL = (wls_kernel, wls_variance_kernel)
 
 
 # --------------------------------------------------------------------------- velocity
@@ -1239,9 +1248,18 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            _over_pixels(wls_variance_kernel, _wls_variance_range, n_pix, d, coh, valid, count, 1.0 / lut_var,
-                         float(lut_coh[0]), 0.005, 0.05, self._ref, self._sec, self._dt, self.min_count,
-                         self._mm_to_rad, self.rcond, ts, tcoh, disc)
+            lut = (1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05)
+            if coh.dtype == np.float64 and uses_numba(wls_variance_kernel):
+                # float64 coherence (any type but float32 read as float64) is rare: the weight array solved by the
+                # unweighted kernel, the same bits, spares compiling the fused kernel a second time (~30 CPU-s)
+                w = _weights_from_lut(coh, valid & todo[None, :], *lut)
+                t, tc, df = np.empty((n_pix, n)), np.empty(n_pix), np.empty(n_pix, bool)
+                _over_pixels(wls_kernel, _wls_range, n_pix, d, w, self._ref, self._sec, self._dt, self.min_count,
+                             self._mm_to_rad, self.rcond, t, tc, df, True)
+                ts[:], tcoh[:], disc[:] = t.T, tc, df
+            else:
+                _over_pixels(wls_variance_kernel, _wls_variance_range, n_pix, d, coh, valid, count, *lut, self._ref,
+                             self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
@@ -1325,18 +1343,25 @@ def _shared_factor_range(lo, hi, d, rows, pix, fac, first, ref, sec, mm_to_rad, 
     _solve_shared_factor(d, rows, pix[lo:hi], fac, first, ref, sec, mm_to_rad, ts, tcoh)
 
 
-def _wls_range(lo, hi, d, w, ref, sec, dt, min_count, mm_to_rad, rcond, ts, tcoh, deficient):
-    """:func:`wls_kernel` of the pixels ``lo .. hi`` of ``d`` and ``w`` (M, P), the disconnected pixels left NaN;
-    its time series, temporal coherence and flags written into ``ts`` (P, N), ``tcoh`` and ``deficient``."""
-    t, tc, _, df = wls_kernel(d[:, lo:hi], w[:, lo:hi], ref, sec, dt, min_count, mm_to_rad, rcond, False)
+def _wls_range(lo, hi, d, w, ref, sec, dt, min_count, mm_to_rad, rcond, ts, tcoh, deficient, min_norm=False):
+    """:func:`wls_kernel` of the pixels ``lo .. hi`` of ``d`` and ``w`` (M, P), the disconnected pixels left NaN
+    (solved by the minimum-norm velocity solution with ``min_norm``); its time series, temporal coherence and flags
+    written into ``ts`` (P, N), ``tcoh`` and ``deficient``."""
+    c = np.ascontiguousarray  # the kernel's one layout (a range of columns is a strided view)
+    t, tc, _, df = wls_kernel(c(d[:, lo:hi]), c(w[:, lo:hi]), ref, sec, dt, min_count, mm_to_rad, rcond, min_norm)
     ts[lo:hi], tcoh[lo:hi], deficient[lo:hi] = t, tc, df
 
 
 def _wls_variance_range(lo, hi, d, coh, valid, count, inv_var, c_first, step, eps, ref, sec, dt, min_count, mm_to_rad,
                         rcond, ts, tcoh, deficient):
-    """:func:`wls_variance_kernel` of the pixels ``lo .. hi`` (its outputs written through views)."""
-    wls_variance_kernel(d[:, lo:hi], coh[:, lo:hi], valid[:, lo:hi], count[lo:hi], inv_var, c_first, step, eps, ref,
-                        sec, dt, min_count, mm_to_rad, rcond, ts[:, lo:hi], tcoh[lo:hi], deficient[lo:hi])
+    """:func:`wls_variance_kernel` of the pixels ``lo .. hi``, its inputs and series as contiguous copies (the
+    kernel's one layout; a range of columns is a strided view), the rest written through views."""
+    c = np.ascontiguousarray
+    t = np.ascontiguousarray(ts[:, lo:hi])
+    wls_variance_kernel(c(d[:, lo:hi]), c(coh[:, lo:hi]), c(valid[:, lo:hi]), count[lo:hi], inv_var, c_first, step,
+                        eps, ref, sec, dt, min_count, mm_to_rad, rcond, t, tcoh[lo:hi], deficient[lo:hi])
+    if not np.may_share_memory(t, ts):
+        ts[:, lo:hi] = t
 
 
 _CHUNK = 512  # pixels per parallel task of the validity and velocity kernels

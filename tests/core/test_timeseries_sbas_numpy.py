@@ -90,6 +90,21 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
 
 
 @needs_numba
+def test_float64_coherence_gives_the_fused_kernels_bytes(stack):
+    """Variance weighting from float64 coherence, compiled, goes through the weight array and the unweighted kernel
+    (one compiled form of the fused kernel, float32's): the bytes of the fused kernel run as Python on the same
+    float64 coherence, and of float32 coherence widened (the kernels compare in float64)."""
+    net, ifg, coh = stack
+    kw = {"weighting": "variance", "min_count": 8, "coherence_threshold": 0.1}
+    compiled = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh.astype(np.float64)))
+    assert compiled[5].sum() >= 40 and np.isfinite(compiled[3]).sum() > 200
+    _same_bytes(compiled, _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh)))
+    with _numba.python_kernels(FAMILY.modules()):
+        fused = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh.astype(np.float64)))
+    _same_bytes(compiled, fused)
+
+
+@needs_numba
 @pytest.mark.parametrize("kw, with_coh", [CASES[0], CASES[2], CASES[4]])
 def test_numpy_path_on_several_threads_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
     """On the numpy path the pixels of a shared factor, of the per-pixel solve and of the weighted solve go in
