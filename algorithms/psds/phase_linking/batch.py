@@ -1781,6 +1781,70 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
     rho[7] = p7 / q7
 
 
+@njit_slp(error_model="numpy", inline="always")
+def _shift_gap_b(rho, gap):
+    """Per lane, how far below the Rayleigh quotient ``rho`` EMI's first re-shift goes: ``1e-4 |rho| + 1e-6``."""
+    gap[0] = 1e-4 * abs(rho[0]) + 1e-6
+    gap[1] = 1e-4 * abs(rho[1]) + 1e-6
+    gap[2] = 1e-4 * abs(rho[2]) + 1e-6
+    gap[3] = 1e-4 * abs(rho[3]) + 1e-6
+    gap[4] = 1e-4 * abs(rho[4]) + 1e-6
+    gap[5] = 1e-4 * abs(rho[5]) + 1e-6
+    gap[6] = 1e-4 * abs(rho[6]) + 1e-6
+    gap[7] = 1e-4 * abs(rho[7]) + 1e-6
+
+
+@njit_slp(error_model="numpy", inline="always")
+def _next_shift_b(rho, gap, shift, sigma, run):
+    """In the lanes where ``run`` is True, the next re-shift ``sigma = rho - gap``; a lane whose re-shift would not
+    rise above its ``shift`` stops looking (``run`` False)."""
+    s0 = rho[0] - gap[0]
+    s1 = rho[1] - gap[1]
+    s2 = rho[2] - gap[2]
+    s3 = rho[3] - gap[3]
+    s4 = rho[4] - gap[4]
+    s5 = rho[5] - gap[5]
+    s6 = rho[6] - gap[6]
+    s7 = rho[7] - gap[7]
+    sigma[0] = s0 if run[0] else sigma[0]
+    sigma[1] = s1 if run[1] else sigma[1]
+    sigma[2] = s2 if run[2] else sigma[2]
+    sigma[3] = s3 if run[3] else sigma[3]
+    sigma[4] = s4 if run[4] else sigma[4]
+    sigma[5] = s5 if run[5] else sigma[5]
+    sigma[6] = s6 if run[6] else sigma[6]
+    sigma[7] = s7 if run[7] else sigma[7]
+    run[0] = run[0] and not s0 <= shift[0]
+    run[1] = run[1] and not s1 <= shift[1]
+    run[2] = run[2] and not s2 <= shift[2]
+    run[3] = run[3] and not s3 <= shift[3]
+    run[4] = run[4] and not s4 <= shift[4]
+    run[5] = run[5] and not s5 <= shift[5]
+    run[6] = run[6] and not s6 <= shift[6]
+    run[7] = run[7] and not s7 <= shift[7]
+
+
+@njit_slp(error_model="numpy", inline="always")
+def _widen_gap_b(gap, run, ok):
+    """Ten times the gap in the lanes where ``run`` is True and the re-shift's factor failed (``ok`` False)."""
+    g0 = gap[0]
+    g1 = gap[1]
+    g2 = gap[2]
+    g3 = gap[3]
+    g4 = gap[4]
+    g5 = gap[5]
+    g6 = gap[6]
+    g7 = gap[7]
+    gap[0] = g0 * 10.0 if run[0] and not ok[0] else g0
+    gap[1] = g1 * 10.0 if run[1] and not ok[1] else g1
+    gap[2] = g2 * 10.0 if run[2] and not ok[2] else g2
+    gap[3] = g3 * 10.0 if run[3] and not ok[3] else g3
+    gap[4] = g4 * 10.0 if run[4] and not ok[4] else g4
+    gap[5] = g5 * 10.0 if run[5] and not ok[5] else g5
+    gap[6] = g6 * 10.0 if run[6] and not ok[6] else g6
+    gap[7] = g7 * 10.0 if run[7] and not ok[7] else g7
+
+
 @njit_slp(error_model="numpy")
 def _times_abs_b(gtr, gti, atr, ati, n):
     """Per lane, ``|G| o G`` (the coherence-weighted EVD's matrix; transposed as ``G``), a complex times a real as
@@ -2156,30 +2220,24 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
         return 0
     # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient
     _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n)
+    _shift_gap_b(rho, gap)
     for l in range(LANES):
-        gap[l] = 1e-4 * abs(rho[l]) + 1e-6
         run[l] = act[l]  # still looking for a higher shift
         final[l] = shift[l]
         sigma[l] = shift[l]
     for _ in range(5):
+        _next_shift_b(rho, gap, shift, sigma, run)
         more = False
         for l in range(LANES):
-            if run[l]:
-                sigma[l] = rho[l] - gap[l]
-                if sigma[l] <= shift[l]:
-                    run[l] = False
-                else:
-                    more = True
+            more = more or run[l]
         if not more:
             break
         _emi_factor_b(mr, mi, sigma, sr, si, c, n)
+        _widen_gap_b(gap, run, c)
         for l in range(LANES):
-            if run[l]:
-                if c[l]:
-                    final[l] = sigma[l]
-                    run[l] = False
-                else:
-                    gap[l] *= 10.0
+            if run[l] and c[l]:
+                final[l] = sigma[l]
+                run[l] = False
     more = False
     for l in range(LANES):
         more = more or final[l] != shift[l]

@@ -320,6 +320,25 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
     rho[:] = p_ / q_
 
 
+def _shift_gap_b(rho, gap):
+    """Per lane, how far below the Rayleigh quotient ``rho`` EMI's first re-shift goes: ``1e-4 |rho| + 1e-6``."""
+    gap[:] = 0.0001 * abs(rho[:]) + 1e-06
+
+
+def _next_shift_b(rho, gap, shift, sigma, run):
+    """In the lanes where ``run`` is True, the next re-shift ``sigma = rho - gap``; a lane whose re-shift would not
+    rise above its ``shift`` stops looking (``run`` False)."""
+    s_ = rho[:] - gap[:]
+    sigma[:] = np.where(run[:], s_, sigma[:])
+    run[:] = run[:] & ~(s_ <= shift[:])
+
+
+def _widen_gap_b(gap, run, ok):
+    """Ten times the gap in the lanes where ``run`` is True and the re-shift's factor failed (``ok`` False)."""
+    g_ = gap[:]
+    gap[:] = np.where(run[:] & ~ok[:], g_ * 10.0, g_)
+
+
 def _times_abs_b(gtr, gti, atr, ati, n):
     """Per lane, ``|G| o G`` (the coherence-weighted EVD's matrix; transposed as ``G``), a complex times a real as
     numba multiplies: ``(a + ib)(c + 0i)``."""
