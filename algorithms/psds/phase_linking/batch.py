@@ -131,11 +131,12 @@ def _coherence_b(cr, ci, gtr, gti, s, n):
 
 
 @njit_slp(error_model="numpy")
-def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
-    """Per lane, ``|G|`` regularised (``scale |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
+def _real_spd_inverse_b(gtr, gti, beta, p, u, inv, t, ok, n):
+    """Per lane, ``|G|`` regularised (``(1 - beta) |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
     transposed) inverted into ``inv`` as a Cholesky inverse does: Cholesky factor ``L`` in ``p``
     (transposed, its lower triangle), ``U = L^-T`` row by row in ``u``, ``inv = U U^T``. ``ok`` is False in the
     lanes where the matrix is not positive definite."""
+    scale = 1.0 - beta
     for k in range(n):
         for i in range(k, n):
             a0 = gtr[k, i, 0]
@@ -2196,7 +2197,7 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     vr, vi, wr, wi, yr, yi, t = vecs[0], vecs[1], vecs[2], vecs[3], vecs[4], vecs[5], vecs[6]
     shift, sigma, rho, gap, s, final = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]
     emi, ok, conv, run, c, act = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]
-    _real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, t, emi, n)
+    _real_spd_inverse_b(gtr, gti, beta, p, u, inv, t, emi, n)
     _emi_matrix_b(gtr, gti, inv, mr, mi, n)
     for l in range(LANES):
         shift[l] = 0.99

@@ -33,11 +33,12 @@ def _coherence_b(cr, ci, gtr, gti, s, n):
         gti[j, i, :] = x_ * 0.0 + y_ * u_
 
 
-def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
-    """Per lane, ``|G|`` regularised (``scale |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
+def _real_spd_inverse_b(gtr, gti, beta, p, u, inv, t, ok, n):
+    """Per lane, ``|G|`` regularised (``(1 - beta) |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
     transposed) inverted into ``inv`` as a Cholesky inverse does: Cholesky factor ``L`` in ``p``
     (transposed, its lower triangle), ``U = L^-T`` row by row in ``u``, ``inv = U U^T``. ``ok`` is False in the
     lanes where the matrix is not positive definite."""
+    scale = 1.0 - beta
     for k in range(n):
         i = slice(k, n)
         a_ = gtr[k, i, :]

@@ -184,7 +184,7 @@ def _emi(gtr, gti, beta):
     n, size = gtr.shape[0], gtr.shape[2]
     p, u, inv = (np.zeros((n, n, size)) for _ in range(3))
     emi = np.empty(size, bool)
-    bn._real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, np.zeros((n, size)), emi, n)
+    bn._real_spd_inverse_b(gtr, gti, beta, p, u, inv, np.zeros((n, size)), emi, n)
     vr, vi = np.zeros((n, size)), np.zeros((n, size))
     bn._start_vector_b(gtr, gti, vr, vi, n)
     sel = np.flatnonzero(emi)
