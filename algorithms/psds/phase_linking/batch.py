@@ -1704,8 +1704,9 @@ def _matvec_b(atr, ati, vr, vi, wr, wi, n):
 
 
 @njit_slp(error_model="numpy")
-def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
-    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue)."""
+def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n):
+    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue), and
+    into ``gap`` how far below it EMI's first re-shift goes, ``1e-4 |rho| + 1e-6``."""
     _matvec_b(mr, mi, vr, vi, yr, yi, n)
     p0 = 0.0
     p1 = 0.0
@@ -1772,30 +1773,33 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
         q5 += a5 * a5 + b5 * b5
         q6 += a6 * a6 + b6 * b6
         q7 += a7 * a7 + b7 * b7
-    rho[0] = p0 / q0
-    rho[1] = p1 / q1
-    rho[2] = p2 / q2
-    rho[3] = p3 / q3
-    rho[4] = p4 / q4
-    rho[5] = p5 / q5
-    rho[6] = p6 / q6
-    rho[7] = p7 / q7
+    r0 = p0 / q0
+    r1 = p1 / q1
+    r2 = p2 / q2
+    r3 = p3 / q3
+    r4 = p4 / q4
+    r5 = p5 / q5
+    r6 = p6 / q6
+    r7 = p7 / q7
+    rho[0] = r0
+    rho[1] = r1
+    rho[2] = r2
+    rho[3] = r3
+    rho[4] = r4
+    rho[5] = r5
+    rho[6] = r6
+    rho[7] = r7
+    gap[0] = 1e-4 * abs(r0) + 1e-6
+    gap[1] = 1e-4 * abs(r1) + 1e-6
+    gap[2] = 1e-4 * abs(r2) + 1e-6
+    gap[3] = 1e-4 * abs(r3) + 1e-6
+    gap[4] = 1e-4 * abs(r4) + 1e-6
+    gap[5] = 1e-4 * abs(r5) + 1e-6
+    gap[6] = 1e-4 * abs(r6) + 1e-6
+    gap[7] = 1e-4 * abs(r7) + 1e-6
 
 
-@njit_slp(error_model="numpy", inline="always")
-def _shift_gap_b(rho, gap):
-    """Per lane, how far below the Rayleigh quotient ``rho`` EMI's first re-shift goes: ``1e-4 |rho| + 1e-6``."""
-    gap[0] = 1e-4 * abs(rho[0]) + 1e-6
-    gap[1] = 1e-4 * abs(rho[1]) + 1e-6
-    gap[2] = 1e-4 * abs(rho[2]) + 1e-6
-    gap[3] = 1e-4 * abs(rho[3]) + 1e-6
-    gap[4] = 1e-4 * abs(rho[4]) + 1e-6
-    gap[5] = 1e-4 * abs(rho[5]) + 1e-6
-    gap[6] = 1e-4 * abs(rho[6]) + 1e-6
-    gap[7] = 1e-4 * abs(rho[7]) + 1e-6
-
-
-@njit_slp(error_model="numpy", inline="always")
+@njit_slp(error_model="numpy")
 def _next_shift_b(rho, gap, shift, sigma, run):
     """In the lanes where ``run`` is True, the next re-shift ``sigma = rho - gap``; a lane whose re-shift would not
     rise above its ``shift`` stops looking (``run`` False)."""
@@ -1825,7 +1829,7 @@ def _next_shift_b(rho, gap, shift, sigma, run):
     run[7] = run[7] and not s7 <= shift[7]
 
 
-@njit_slp(error_model="numpy", inline="always")
+@njit_slp(error_model="numpy")
 def _widen_gap_b(gap, run, ok):
     """Ten times the gap in the lanes where ``run`` is True and the re-shift's factor failed (``ok`` False)."""
     g0 = gap[0]
@@ -2220,8 +2224,7 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     if not more:
         return 0
     # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient
-    _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n)
-    _shift_gap_b(rho, gap)
+    _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n)
     for l in range(LANES):
         run[l] = act[l]  # still looking for a higher shift
         final[l] = shift[l]

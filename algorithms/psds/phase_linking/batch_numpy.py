@@ -304,8 +304,9 @@ def _matvec_b(atr, ati, vr, vi, wr, wi, n):
         wi[i, :] += a_ * c_i + b_ * c_r
 
 
-def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
-    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue)."""
+def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n):
+    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue), and
+    into ``gap`` how far below it EMI's first re-shift goes, ``1e-4 |rho| + 1e-6``."""
     _matvec_b(mr, mi, vr, vi, yr, yi, n)
     p_ = 0.0
     q_ = 0.0
@@ -318,12 +319,9 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
         p_ += _term
     for _term in a_ * a_ + b_ * b_:
         q_ += _term
-    rho[:] = p_ / q_
-
-
-def _shift_gap_b(rho, gap):
-    """Per lane, how far below the Rayleigh quotient ``rho`` EMI's first re-shift goes: ``1e-4 |rho| + 1e-6``."""
-    gap[:] = 0.0001 * abs(rho[:]) + 1e-06
+    r_ = p_ / q_
+    rho[:] = r_
+    gap[:] = 0.0001 * abs(r_) + 1e-06
 
 
 def _next_shift_b(rho, gap, shift, sigma, run):

@@ -156,8 +156,7 @@ def _emi_vectors(gtr, gti, inv, vr, vi):
     a_mr, a_mi, a_tr, a_ti = mr[..., act], mi[..., act], tr[..., act], ti[..., act]
     a_vr, a_vi, a_shift = vr[:, act], vi[:, act], shift[act]
     rho, gap = np.empty(act.size), np.empty(act.size)
-    bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, n)
-    bn._shift_gap_b(rho, gap)
+    bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, gap, n)
     run, sigma = np.ones(act.size, bool), a_shift.copy()
     for _ in range(5):
         bn._next_shift_b(rho, gap, a_shift, sigma, run)
