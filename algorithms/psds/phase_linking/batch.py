@@ -1800,17 +1800,42 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n):
 
 
 @njit_slp(error_model="numpy")
-def _next_shift_b(rho, gap, shift, sigma, run):
-    """In the lanes where ``run`` is True, the next re-shift ``sigma = rho - gap``; a lane whose re-shift would not
-    rise above its ``shift`` stops looking (``run`` False)."""
-    s0 = rho[0] - gap[0]
-    s1 = rho[1] - gap[1]
-    s2 = rho[2] - gap[2]
-    s3 = rho[3] - gap[3]
-    s4 = rho[4] - gap[4]
-    s5 = rho[5] - gap[5]
-    s6 = rho[6] - gap[6]
-    s7 = rho[7] - gap[7]
+def _next_shift_b(rho, gap, shift, sigma, run, widen):
+    """In the lanes where ``run`` is True (still looking: with ``widen``, their last re-shift's factor failed), the
+    gap ten times wider when ``widen``, then the next re-shift ``sigma = rho - gap``; a lane whose re-shift would
+    not rise above its ``shift`` stops looking (``run`` False)."""
+    g0 = gap[0]
+    g1 = gap[1]
+    g2 = gap[2]
+    g3 = gap[3]
+    g4 = gap[4]
+    g5 = gap[5]
+    g6 = gap[6]
+    g7 = gap[7]
+    g0 = g0 * 10.0 if widen and run[0] else g0
+    g1 = g1 * 10.0 if widen and run[1] else g1
+    g2 = g2 * 10.0 if widen and run[2] else g2
+    g3 = g3 * 10.0 if widen and run[3] else g3
+    g4 = g4 * 10.0 if widen and run[4] else g4
+    g5 = g5 * 10.0 if widen and run[5] else g5
+    g6 = g6 * 10.0 if widen and run[6] else g6
+    g7 = g7 * 10.0 if widen and run[7] else g7
+    gap[0] = g0
+    gap[1] = g1
+    gap[2] = g2
+    gap[3] = g3
+    gap[4] = g4
+    gap[5] = g5
+    gap[6] = g6
+    gap[7] = g7
+    s0 = rho[0] - g0
+    s1 = rho[1] - g1
+    s2 = rho[2] - g2
+    s3 = rho[3] - g3
+    s4 = rho[4] - g4
+    s5 = rho[5] - g5
+    s6 = rho[6] - g6
+    s7 = rho[7] - g7
     sigma[0] = s0 if run[0] else sigma[0]
     sigma[1] = s1 if run[1] else sigma[1]
     sigma[2] = s2 if run[2] else sigma[2]
@@ -1827,27 +1852,6 @@ def _next_shift_b(rho, gap, shift, sigma, run):
     run[5] = run[5] and not s5 <= shift[5]
     run[6] = run[6] and not s6 <= shift[6]
     run[7] = run[7] and not s7 <= shift[7]
-
-
-@njit_slp(error_model="numpy")
-def _widen_gap_b(gap, run, ok):
-    """Ten times the gap in the lanes where ``run`` is True and the re-shift's factor failed (``ok`` False)."""
-    g0 = gap[0]
-    g1 = gap[1]
-    g2 = gap[2]
-    g3 = gap[3]
-    g4 = gap[4]
-    g5 = gap[5]
-    g6 = gap[6]
-    g7 = gap[7]
-    gap[0] = g0 * 10.0 if run[0] and not ok[0] else g0
-    gap[1] = g1 * 10.0 if run[1] and not ok[1] else g1
-    gap[2] = g2 * 10.0 if run[2] and not ok[2] else g2
-    gap[3] = g3 * 10.0 if run[3] and not ok[3] else g3
-    gap[4] = g4 * 10.0 if run[4] and not ok[4] else g4
-    gap[5] = g5 * 10.0 if run[5] and not ok[5] else g5
-    gap[6] = g6 * 10.0 if run[6] and not ok[6] else g6
-    gap[7] = g7 * 10.0 if run[7] and not ok[7] else g7
 
 
 @njit_slp(error_model="numpy")
@@ -2229,15 +2233,14 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
         run[l] = act[l]  # still looking for a higher shift
         final[l] = shift[l]
         sigma[l] = shift[l]
-    for _ in range(5):
-        _next_shift_b(rho, gap, shift, sigma, run)
+    for attempt in range(5):
+        _next_shift_b(rho, gap, shift, sigma, run, attempt > 0)
         more = False
         for l in range(LANES):
             more = more or run[l]
         if not more:
             break
         _emi_factor_b(mr, mi, sigma, sr, si, c, n)
-        _widen_gap_b(gap, run, c)
         for l in range(LANES):
             if run[l] and c[l]:
                 final[l] = sigma[l]

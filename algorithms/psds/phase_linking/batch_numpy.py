@@ -324,18 +324,16 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n):
     gap[:] = 0.0001 * abs(r_) + 1e-06
 
 
-def _next_shift_b(rho, gap, shift, sigma, run):
-    """In the lanes where ``run`` is True, the next re-shift ``sigma = rho - gap``; a lane whose re-shift would not
-    rise above its ``shift`` stops looking (``run`` False)."""
-    s_ = rho[:] - gap[:]
+def _next_shift_b(rho, gap, shift, sigma, run, widen):
+    """In the lanes where ``run`` is True (still looking: with ``widen``, their last re-shift's factor failed), the
+    gap ten times wider when ``widen``, then the next re-shift ``sigma = rho - gap``; a lane whose re-shift would
+    not rise above its ``shift`` stops looking (``run`` False)."""
+    g_ = gap[:]
+    g_ = np.where(widen & run[:], g_ * 10.0, g_)
+    gap[:] = g_
+    s_ = rho[:] - g_
     sigma[:] = np.where(run[:], s_, sigma[:])
     run[:] = run[:] & ~(s_ <= shift[:])
-
-
-def _widen_gap_b(gap, run, ok):
-    """Ten times the gap in the lanes where ``run`` is True and the re-shift's factor failed (``ok`` False)."""
-    g_ = gap[:]
-    gap[:] = np.where(run[:] & ~ok[:], g_ * 10.0, g_)
 
 
 def _times_abs_b(gtr, gti, atr, ati, n):

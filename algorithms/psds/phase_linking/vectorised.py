@@ -158,16 +158,13 @@ def _emi_vectors(gtr, gti, inv, vr, vi):
     rho, gap = np.empty(act.size), np.empty(act.size)
     bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, gap, n)
     run, sigma = np.ones(act.size, bool), a_shift.copy()
-    for _ in range(5):
-        bn._next_shift_b(rho, gap, a_shift, sigma, run)
+    for attempt in range(5):
+        bn._next_shift_b(rho, gap, a_shift, sigma, run, attempt > 0)
         tries = np.flatnonzero(run)
         if not tries.size:
             break
         t_tr, t_ti, c = np.zeros((n, n, tries.size)), np.zeros((n, n, tries.size)), np.empty(tries.size, bool)
         bn._emi_factor_b(a_mr[..., tries], a_mi[..., tries], sigma[tries], t_tr, t_ti, c, n)
-        factored = np.zeros(act.size, bool)
-        factored[tries] = c
-        bn._widen_gap_b(gap, run, factored)
         won = tries[c]  # their factor: the accepted shift's (the batch makes it again: the same bits)
         a_tr[..., won], a_ti[..., won] = t_tr[..., c], t_ti[..., c]
         run[won] = False
