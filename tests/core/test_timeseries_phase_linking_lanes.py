@@ -111,3 +111,13 @@ def test_the_one_lane_form_runs_the_lane_statements_on_lane_q_alone():
     ok = np.zeros(3, bool)
     space["_g_q"](x, ok, 2, 2)
     assert x.tolist() == [[1.0, -2.0, 6.0], [0.5, 4.0, -2.0]] and ok.tolist() == [False, False, True]
+
+
+def test_generate_check_exits_0_on_the_tree():
+    """``scripts/generate/generate.py --check`` (what CI and ``make generate`` users run) finds nothing stale."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "generate", "generate.py"), "--check"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == ""

@@ -5,6 +5,8 @@ no-data pixels, PS, row blocks (each EMI path pixel for pixel against the compil
 test_timeseries_phase_linking_batch.py). Its vectors are numpy.linalg's eigenvectors and its temporal
 coherence the formula's, computed here."""
 
+import math
+
 import numpy as np
 import pytest
 from testutils_timeseries import sample_coherence
@@ -124,3 +126,61 @@ def test_linked_vectors_are_numpy_linalg_eigenvectors_and_the_coherence_the_form
         terms = np.exp(1j * (np.angle(m) - (theta[:, None] - theta[None, :])))
         np.fill_diagonal(terms, 0)
         assert tc[q] == pytest.approx(abs(terms.sum()) / (n * (n - 1)), abs=1e-12)
+
+
+def test_shared_elements_on_arrays_are_the_formulas_and_the_compiled_scalars():
+    """The arithmetic the kernel and the numpy path share (written once, called per element compiled and on arrays
+    here): the product by a conjugate is numpy's complex product bit for bit (float64 and complex64), the GLRT
+    decision is ``N (2 ln((s_p + s_q) / 2) - ln s_p - ln s_q) <= threshold`` (Parizzi & Brcic 2011, ``N_eff = N /
+    2``) written here with numpy's logarithm, away from the threshold; each against the compiled scalar too."""
+    from insar_geohazards.algorithms.psds.phase_linking import covariance, shp
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.float64, np.float32):
+        a, b, c, d = (rng.normal(0, 3, 500).astype(dtype) for _ in range(4))
+        a[:4], b[:4], c[:4], d[:4] = 0.0, -0.0, [0.0, -0.0, 1.0, -1.0], [-0.0, 0.0, -0.0, 0.0]  # signed zeros
+        re, im = vectorised._py(covariance.conj_product)(a, b, c, d)
+        x, y = (np.empty(a.size, np.result_type(dtype, np.complex64)) for _ in range(2))
+        x.real, x.imag, y.real, y.imag = a, b, c, d  # (a + 1j * b would turn some zeros' signs)
+        want = x * np.conj(y)
+        assert re.dtype == dtype and re.tobytes() == want.real.astype(dtype).tobytes()
+        assert im.tobytes() == want.imag.astype(dtype).tobytes()
+        if _numba.HAVE_NUMBA:
+            got = np.array([covariance.conj_product(*v) for v in zip(a[:50], b[:50], c[:50], d[:50])], dtype)
+            assert got.tobytes() == np.stack([re[:50], im[:50]], 1).tobytes()
+    n, threshold = 20.0, 3.841458820694124  # chi-square(1) at 0.95
+    mp = rng.exponential(1.0, 2000) * rng.choice([1.0, 3.0], 2000)
+    mq = rng.exponential(1.0, 2000)
+    mp[:3], mq[3:5] = 0.0, -1.0  # no data: never homogeneous
+    stat = n * (2 * np.log((mp + mq) / 2) - np.log(np.where(mp > 0, mp, 1)) - np.log(np.where(mq > 0, mq, 1)))
+    want = (mp > 0) & (mq > 0) & (stat <= threshold)
+    pooled = vectorised._py(shp.pair_mean)(mp, mq)
+    with np.errstate(all="ignore"):
+        logs = [vectorised._libm_map(math.log, np.where(x > 0, x, 1.0)) for x in (pooled, mp, mq)]
+    got = vectorised._py(shp.glrt_homogeneous)(mp, mq, *logs, n, threshold)
+    clear = np.abs(stat - threshold) > 1e-9
+    assert 0.2 < want.mean() < 0.9 and clear.sum() > 1990
+    np.testing.assert_array_equal(got[clear], want[clear])
+    if _numba.HAVE_NUMBA:
+        scalar = [shp.glrt_homogeneous(p, q, lm, lp, lq, n, threshold) for p, q, lm, lp, lq in zip(mp, mq, *logs)]
+        np.testing.assert_array_equal(scalar, got)
+
+
+def test_window_sum_unpacked_for_many_pixels_is_the_hermitian_matrix():
+    """The packed upper triangles of ``sum s s^H`` of many pixels, unpacked by the kernel's own functions on arrays
+    (``_has_data``, ``_unpack_sum``), are the Hermitian sums numpy makes from the vectors; a sum with a zero diagonal
+    element is no data."""
+    from insar_geohazards.algorithms.psds.phase_linking import kernel
+
+    rng = np.random.default_rng(9)
+    n, pixels = 6, 40
+    s = rng.normal(size=(pixels, 5, n)) + 1j * rng.normal(size=(pixels, 5, n))
+    s[3, :, 2] = 0.0  # one date without data in every look: C_22 = 0
+    full = np.einsum("pki,pkj->pij", s, s.conj())  # C_ij = sum_k s_i conj(s_j)
+    iu, ju = np.triu_indices(n)
+    acc_r, acc_i = full[:, iu, ju].real.T.copy(), full[:, iu, ju].imag.T.copy()  # (packed, pixels)
+    ok = vectorised._py(kernel._has_data)(acc_r, n)
+    assert ok.tolist() == [p != 3 for p in range(pixels)]
+    cb = np.empty((2, n, n, pixels))
+    vectorised._py(kernel._unpack_sum)(acc_r, acc_i, cb, slice(None), n)
+    np.testing.assert_array_equal(np.moveaxis(cb[0] + 1j * cb[1], -1, 0), full)

@@ -131,11 +131,12 @@ def _coherence_b(cr, ci, gtr, gti, s, n):
 
 
 @njit_slp(error_model="numpy")
-def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
-    """Per lane, ``|G|`` regularised (``scale |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
+def _real_spd_inverse_b(gtr, gti, beta, p, u, inv, t, ok, n):
+    """Per lane, ``|G|`` regularised (``(1 - beta) |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
     transposed) inverted into ``inv`` as a Cholesky inverse does: Cholesky factor ``L`` in ``p``
     (transposed, its lower triangle), ``U = L^-T`` row by row in ``u``, ``inv = U U^T``. ``ok`` is False in the
     lanes where the matrix is not positive definite."""
+    scale = 1.0 - beta
     for k in range(n):
         for i in range(k, n):
             a0 = gtr[k, i, 0]
@@ -1703,8 +1704,9 @@ def _matvec_b(atr, ati, vr, vi, wr, wi, n):
 
 
 @njit_slp(error_model="numpy")
-def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
-    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue)."""
+def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n):
+    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue), and
+    into ``gap`` how far below it EMI's first re-shift goes, ``1e-4 |rho| + 1e-6``."""
     _matvec_b(mr, mi, vr, vi, yr, yi, n)
     p0 = 0.0
     p1 = 0.0
@@ -1771,14 +1773,85 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
         q5 += a5 * a5 + b5 * b5
         q6 += a6 * a6 + b6 * b6
         q7 += a7 * a7 + b7 * b7
-    rho[0] = p0 / q0
-    rho[1] = p1 / q1
-    rho[2] = p2 / q2
-    rho[3] = p3 / q3
-    rho[4] = p4 / q4
-    rho[5] = p5 / q5
-    rho[6] = p6 / q6
-    rho[7] = p7 / q7
+    r0 = p0 / q0
+    r1 = p1 / q1
+    r2 = p2 / q2
+    r3 = p3 / q3
+    r4 = p4 / q4
+    r5 = p5 / q5
+    r6 = p6 / q6
+    r7 = p7 / q7
+    rho[0] = r0
+    rho[1] = r1
+    rho[2] = r2
+    rho[3] = r3
+    rho[4] = r4
+    rho[5] = r5
+    rho[6] = r6
+    rho[7] = r7
+    gap[0] = 1e-4 * abs(r0) + 1e-6
+    gap[1] = 1e-4 * abs(r1) + 1e-6
+    gap[2] = 1e-4 * abs(r2) + 1e-6
+    gap[3] = 1e-4 * abs(r3) + 1e-6
+    gap[4] = 1e-4 * abs(r4) + 1e-6
+    gap[5] = 1e-4 * abs(r5) + 1e-6
+    gap[6] = 1e-4 * abs(r6) + 1e-6
+    gap[7] = 1e-4 * abs(r7) + 1e-6
+
+
+@njit_slp(error_model="numpy")
+def _next_shift_b(rho, gap, shift, sigma, run, widen):
+    """In the lanes where ``run`` is True (still looking: with ``widen``, their last re-shift's factor failed), the
+    gap ten times wider when ``widen``, then the next re-shift ``sigma = rho - gap``; a lane whose re-shift would
+    not rise above its ``shift`` stops looking (``run`` False)."""
+    g0 = gap[0]
+    g1 = gap[1]
+    g2 = gap[2]
+    g3 = gap[3]
+    g4 = gap[4]
+    g5 = gap[5]
+    g6 = gap[6]
+    g7 = gap[7]
+    g0 = g0 * 10.0 if widen and run[0] else g0
+    g1 = g1 * 10.0 if widen and run[1] else g1
+    g2 = g2 * 10.0 if widen and run[2] else g2
+    g3 = g3 * 10.0 if widen and run[3] else g3
+    g4 = g4 * 10.0 if widen and run[4] else g4
+    g5 = g5 * 10.0 if widen and run[5] else g5
+    g6 = g6 * 10.0 if widen and run[6] else g6
+    g7 = g7 * 10.0 if widen and run[7] else g7
+    gap[0] = g0
+    gap[1] = g1
+    gap[2] = g2
+    gap[3] = g3
+    gap[4] = g4
+    gap[5] = g5
+    gap[6] = g6
+    gap[7] = g7
+    s0 = rho[0] - g0
+    s1 = rho[1] - g1
+    s2 = rho[2] - g2
+    s3 = rho[3] - g3
+    s4 = rho[4] - g4
+    s5 = rho[5] - g5
+    s6 = rho[6] - g6
+    s7 = rho[7] - g7
+    sigma[0] = s0 if run[0] else sigma[0]
+    sigma[1] = s1 if run[1] else sigma[1]
+    sigma[2] = s2 if run[2] else sigma[2]
+    sigma[3] = s3 if run[3] else sigma[3]
+    sigma[4] = s4 if run[4] else sigma[4]
+    sigma[5] = s5 if run[5] else sigma[5]
+    sigma[6] = s6 if run[6] else sigma[6]
+    sigma[7] = s7 if run[7] else sigma[7]
+    run[0] = run[0] and not s0 <= shift[0]
+    run[1] = run[1] and not s1 <= shift[1]
+    run[2] = run[2] and not s2 <= shift[2]
+    run[3] = run[3] and not s3 <= shift[3]
+    run[4] = run[4] and not s4 <= shift[4]
+    run[5] = run[5] and not s5 <= shift[5]
+    run[6] = run[6] and not s6 <= shift[6]
+    run[7] = run[7] and not s7 <= shift[7]
 
 
 @njit_slp(error_model="numpy")
@@ -2132,7 +2205,7 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     vr, vi, wr, wi, yr, yi, t = vecs[0], vecs[1], vecs[2], vecs[3], vecs[4], vecs[5], vecs[6]
     shift, sigma, rho, gap, s, final = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]
     emi, ok, conv, run, c, act = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]
-    _real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, t, emi, n)
+    _real_spd_inverse_b(gtr, gti, beta, p, u, inv, t, emi, n)
     _emi_matrix_b(gtr, gti, inv, mr, mi, n)
     for l in range(LANES):
         shift[l] = 0.99
@@ -2155,31 +2228,23 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     if not more:
         return 0
     # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient
-    _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n)
+    _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n)
     for l in range(LANES):
-        gap[l] = 1e-4 * abs(rho[l]) + 1e-6
         run[l] = act[l]  # still looking for a higher shift
         final[l] = shift[l]
         sigma[l] = shift[l]
-    for _ in range(5):
+    for attempt in range(5):
+        _next_shift_b(rho, gap, shift, sigma, run, attempt > 0)
         more = False
         for l in range(LANES):
-            if run[l]:
-                sigma[l] = rho[l] - gap[l]
-                if sigma[l] <= shift[l]:
-                    run[l] = False
-                else:
-                    more = True
+            more = more or run[l]
         if not more:
             break
         _emi_factor_b(mr, mi, sigma, sr, si, c, n)
         for l in range(LANES):
-            if run[l]:
-                if c[l]:
-                    final[l] = sigma[l]
-                    run[l] = False
-                else:
-                    gap[l] *= 10.0
+            if run[l] and c[l]:
+                final[l] = sigma[l]
+                run[l] = False
     more = False
     for l in range(LANES):
         more = more or final[l] != shift[l]

@@ -33,11 +33,12 @@ def _coherence_b(cr, ci, gtr, gti, s, n):
         gti[j, i, :] = x_ * 0.0 + y_ * u_
 
 
-def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
-    """Per lane, ``|G|`` regularised (``scale |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
+def _real_spd_inverse_b(gtr, gti, beta, p, u, inv, t, ok, n):
+    """Per lane, ``|G|`` regularised (``(1 - beta) |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
     transposed) inverted into ``inv`` as a Cholesky inverse does: Cholesky factor ``L`` in ``p``
     (transposed, its lower triangle), ``U = L^-T`` row by row in ``u``, ``inv = U U^T``. ``ok`` is False in the
     lanes where the matrix is not positive definite."""
+    scale = 1.0 - beta
     for k in range(n):
         i = slice(k, n)
         a_ = gtr[k, i, :]
@@ -303,8 +304,9 @@ def _matvec_b(atr, ati, vr, vi, wr, wi, n):
         wi[i, :] += a_ * c_i + b_ * c_r
 
 
-def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
-    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue)."""
+def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, gap, n):
+    """Per lane, ``v^H M v / v^H v`` into ``rho`` (``M`` transposed; an upper bound of its smallest eigenvalue), and
+    into ``gap`` how far below it EMI's first re-shift goes, ``1e-4 |rho| + 1e-6``."""
     _matvec_b(mr, mi, vr, vi, yr, yi, n)
     p_ = 0.0
     q_ = 0.0
@@ -317,7 +319,21 @@ def _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n):
         p_ += _term
     for _term in a_ * a_ + b_ * b_:
         q_ += _term
-    rho[:] = p_ / q_
+    r_ = p_ / q_
+    rho[:] = r_
+    gap[:] = 0.0001 * abs(r_) + 1e-06
+
+
+def _next_shift_b(rho, gap, shift, sigma, run, widen):
+    """In the lanes where ``run`` is True (still looking: with ``widen``, their last re-shift's factor failed), the
+    gap ten times wider when ``widen``, then the next re-shift ``sigma = rho - gap``; a lane whose re-shift would
+    not rise above its ``shift`` stops looking (``run`` False)."""
+    g_ = gap[:]
+    g_ = np.where(widen & run[:], g_ * 10.0, g_)
+    gap[:] = g_
+    s_ = rho[:] - g_
+    sigma[:] = np.where(run[:], s_, sigma[:])
+    run[:] = run[:] & ~(s_ <= shift[:])
 
 
 def _times_abs_b(gtr, gti, atr, ati, n):

@@ -39,6 +39,16 @@ def _log_mean(mean_int):
     return out
 
 
+@njit_slp(error_model="numpy", inline="always")
+def conj_product(a, b, c, d):
+    """``(a + ib) conj(c + id)`` as its real and imaginary parts, ``(ac + bd, bc - ad)``: the bits of numba's complex
+    product by the conjugate (``(a + ib)(c - id)``; a product by ``-d`` is the negated product, a difference of a
+    negated term the sum). Written once for scalars and arrays alike: the kernel calls it per element (``s_i
+    conj(s_j)`` of the window products, a linked vector's or a PS's phase relative to date 0), the numpy path
+    (:mod:`.vectorised`) on whole arrays (its Python function: the same IEEE operations on each element)."""
+    return a * c + b * d, b * c - a * d
+
+
 @njit_slp(error_model="numpy", inline=HELPER_INLINE)
 def _outer_row(o_r, o_i, w, q, t0, sr, si, i, n):
     """Row ``i`` of ``s s^H`` from its diagonal on, ``s_i conj(s_j)`` for ``j >= i``, into ``o[w, q, t0 ...]`` (the
@@ -47,10 +57,9 @@ def _outer_row(o_r, o_i, w, q, t0, sr, si, i, n):
     b = si[i]
     base = _u(t0) - _u(i)
     for j in range(_u(i), _u(n)):
-        c = sr[j]
-        d = si[j]
-        o_r[w, q, base + j] = a * c + b * d
-        o_i[w, q, base + j] = b * c - a * d
+        x, y = conj_product(a, b, sr[j], si[j])
+        o_r[w, q, base + j] = x
+        o_i[w, q, base + j] = y
 
 
 @njit_slp(error_model="numpy")

@@ -26,9 +26,9 @@ from .batch import (
     emi_batch,
     temporal_coherence_b,
 )
-from .covariance import _add_packed, _outer_packed
+from .covariance import _add_packed, _outer_packed, conj_product
 from .lane import _steps_q
-from .shp import is_shp
+from .shp import glrt_homogeneous, is_shp, pair_mean
 
 #: A batch's last iteration steps go on lane by lane once fewer than this many of its eight pixels still iterate: a
 #: step of eight lanes costs about five single-lane steps, and a few pixels (close eigenvalues, the re-shift
@@ -118,12 +118,12 @@ def _link_batch(cb, gl, bmats, vecs, vals, flags, tcoh, nl, method, beta, n, min
 
 @njit_slp(error_model="numpy")
 def _write_linked(vr, vi, q, tcoh, k, ro, c, out_phase, out_tcoh, out_count, n):
-    """A linked pixel's outputs from lane ``q`` of the batch's vectors: phases relative to date 0, temporal
-    coherence, SHP count."""
+    """A linked pixel's outputs from lane ``q`` of the batch's vectors: phases relative to date 0 (``arg(v_i
+    conj(v_0))``, libm's ``atan2``), temporal coherence, SHP count."""
     out_tcoh[ro, c] = tcoh
-    ref = complex(vr[0, q], -vi[0, q])
     for i in range(n):
-        out_phase[i, ro, c] = np.angle(complex(vr[i, q], vi[i, q]) * ref)
+        re, im = conj_product(vr[i, q], vi[i, q], vr[0, q], vi[0, q])
+        out_phase[i, ro, c] = math.atan2(im, re)
     out_count[ro, c] = k
 
 
@@ -137,15 +137,24 @@ def _flush(batch, pend, nb, method, beta, out, n):
         _write_linked(vecs[0], vecs[1], q, tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1], out[0], out[1], out[2], n)
 
 
-@njit_slp(error_model="numpy")
-def _queue_sum(acc_r, acc_i, cb, q, n):
-    """The Hermitian window sum ``C`` from its packed upper triangle ``acc_r + i acc_i`` into lane ``q`` of ``cb``;
-    False when a diagonal element is not positive (the pixel has no data)."""
+# _has_data and _unpack_sum are written once for one pixel and for many: the kernel passes a pixel's packed sum
+# (``acc[t]`` a value) and its lane ``q``; the numpy path (:mod:`.vectorised`) the sums of many pixels, ``acc[t]`` a
+# row of them, and ``q`` the slice of their lanes (their Python functions: the same values on each element).
+@njit_slp(error_model="numpy", inline="always")
+def _has_data(acc_r, n):
+    """Whether every diagonal element of the packed window sum ``acc_r`` is positive (else the pixel has no data;
+    the sums are finite: no-data dates enter as zeros)."""
+    ok = True
     t = 0
     for i in range(n):
-        if acc_r[t] <= 0:
-            return False
+        ok = ok & (acc_r[t] > 0)
         t += n - i
+    return ok
+
+
+@njit_slp(error_model="numpy", inline="always")
+def _unpack_sum(acc_r, acc_i, cb, q, n):
+    """The Hermitian window sum ``C`` from its packed upper triangle ``acc_r + i acc_i`` into lane ``q`` of ``cb``."""
     t = 0
     for i in range(n):
         for j in range(i, n):
@@ -154,6 +163,15 @@ def _queue_sum(acc_r, acc_i, cb, q, n):
             cb[0, j, i, q] = acc_r[t]
             cb[1, j, i, q] = -acc_i[t]
             t += 1
+
+
+@njit_slp(error_model="numpy")
+def _queue_sum(acc_r, acc_i, cb, q, n):
+    """The Hermitian window sum ``C`` from its packed upper triangle ``acc_r + i acc_i`` into lane ``q`` of ``cb``;
+    False when a diagonal element is not positive (the pixel has no data)."""
+    if not _has_data(acc_r, n):
+        return False
+    _unpack_sum(acc_r, acc_i, cb, q, n)
     return True
 
 
@@ -170,7 +188,7 @@ def _write_no_data(out, ro, c, count, n):
 def _window_sum(acc_r, acc_i, o_r, o_i, image, shp, r, c, hr, hc, base):
     """``C = sum_k s_k s_k^H`` over the neighbours of ``(r, c)`` the SHP test accepts (the pixel itself always), in
     window order (the same sums on any CPU), packed into ``acc_r + i acc_i``; returns their number. A neighbour
-    enters when usable, not a PS kept out, and homogeneous: the GLRT of :func:`.shp.glrt_statistic` with the
+    enters when usable, not a PS kept out, and homogeneous: the GLRT (:func:`.shp.glrt_homogeneous`) with the
     logarithms of the means cached, else :func:`.shp.is_shp`. The arrays are taken out of their tuples once here:
     the loop over the window is the kernel's hottest."""
     slc_t, usable, ps, sorted_amp, mean_int, log_mean = image
@@ -193,8 +211,8 @@ def _window_sum(acc_r, acc_i, o_r, o_i, image, shp, r, c, hr, hc, base):
                     continue
                 if shp_method == 0:
                     mq = mean_int[rr, cc]
-                    if mp <= 0.0 or mq <= 0.0 or not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp
-                                                             - log_mean[rr, cc]) <= threshold:
+                    if not glrt_homogeneous(mp, mq, math.log(pair_mean(mp, mq)), lp, log_mean[rr, cc], nf,
+                                            threshold):
                         continue
                 elif not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
                     continue
@@ -226,10 +244,12 @@ def _link_target(image, shp, r, c, ro, hr, hc, base, method, beta, ring, work, b
     if not usable[r, c]:
         _write_no_data(out, ro, c, 0, n)
         return nb
-    if ps[r, c]:
+    if ps[r, c]:  # its own phases: arg(s_i conj(s_0)) in complex64, atan2f
         s0 = slc_t[r, c, 0]
         for i in range(n):
-            out[0][i, ro, c] = np.angle(slc_t[r, c, i] * np.conj(s0))
+            s = slc_t[r, c, i]
+            re, im = conj_product(s.real, s.imag, s0.real, s0.imag)
+            out[0][i, ro, c] = np.arctan2(im, re)
         out[1][ro, c] = 1.0
         out[2][ro, c] = 1
         return nb

@@ -79,12 +79,35 @@ def ks_statistic(a_sorted, b_sorted):
     return d
 
 
+# The GLRT's arithmetic, written once for scalars and arrays alike: the kernels call these per neighbour, the
+# phase-linking numpy path (:mod:`.vectorised`) on arrays of pairs (their Python functions, with the C library's
+# logarithm element by element: the same bits). The logarithms are the caller's (cached per pixel in the kernel).
+@njit(inline="always")
+def pair_mean(mean_p, mean_q):
+    """``s = (s_p + s_q) / 2``, the pooled mean intensity of the GLRT."""
+    return 0.5 * (mean_p + mean_q)
+
+
+@njit(inline="always")
+def glrt_from_logs(log_pair, log_p, log_q, n):
+    """``2 N_eff (2 ln s - ln s_p - ln s_q)``, ``N_eff = n / 2``, from the logarithms of :func:`pair_mean` and of the
+    two mean intensities."""
+    return n * (2.0 * log_pair - log_p - log_q)
+
+
+@njit(inline="always")
+def glrt_homogeneous(mean_p, mean_q, log_pair, log_p, log_q, n, threshold):
+    """Whether the GLRT takes ``q`` as homogeneous with ``p``: both mean intensities positive and
+    :func:`glrt_from_logs` at most ``threshold`` (``&``: element by element on arrays)."""
+    return (mean_p > 0.0) & (mean_q > 0.0) & (glrt_from_logs(log_pair, log_p, log_q, n) <= threshold)
+
+
 @njit
 def glrt_statistic(mean_p, mean_q, n):
     """``2 N_eff (2 ln((s_p + s_q) / 2) - ln s_p - ln s_q)``, ``N_eff = n / 2``, for mean intensities ``s``."""
     if mean_p <= 0.0 or mean_q <= 0.0:
         return np.inf
-    return n * (2.0 * math.log(0.5 * (mean_p + mean_q)) - math.log(mean_p) - math.log(mean_q))
+    return glrt_from_logs(math.log(pair_mean(mean_p, mean_q)), math.log(mean_p), math.log(mean_q), n)
 
 
 @njit

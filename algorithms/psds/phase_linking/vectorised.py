@@ -1,17 +1,22 @@
 """Phase linking with numpy over many pixels at once: the kernel's arithmetic, the pixels on an array axis.
 
 The numpy path of a run whose kernels are not compiled (a small first run, or no numba): the same bytes as
-:func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. The linking's steps (the sample
-coherence from the window sums, factors, solves, matrix-vector products, normalisations, convergence tests, the
-Rayleigh quotient, the start vector, the temporal coherence) are the compiled batch's own, generated from its template
-in their pixel-array form (:mod:`.batch_numpy`, from ``batch.py.in``); this module holds the control (which pixels
-still iterate, the re-shifts, the coherence-weighted EVD where EMI is undefined), the window sums of
-:mod:`.covariance` and the SHP tests of :mod:`.shp`, each step one numpy operation over every pixel of a chunk: the
-same IEEE operations on each element, in the same order and association. Where pixels part (an SHP test, a Cholesky
-pivot that is not positive, the steps an iteration takes, the re-shifts), each pixel keeps a flag and only its own
-steps' results. The functions numba calls from the C library are called from it here too: ``math.log`` and
-``math.atan2`` element by element, ``atan2f`` through ``ctypes`` (numpy's own vectorised logarithm and arc tangent
-round differently on some CPUs).
+:func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. No arithmetic of the kernel is
+written again here. The linking's steps (the sample coherence from the window sums, factors, solves, matrix-vector
+products, normalisations, convergence tests, the Rayleigh quotient and EMI's re-shifts, the start vector, the
+temporal coherence) are the compiled batch's own, generated from its template in their pixel-array form
+(:mod:`.batch_numpy`, from ``batch.py.in``). The window's products ``s_i conj(s_j)`` and the output phases
+(:func:`.covariance.conj_product`), the GLRT (:func:`.shp.glrt_homogeneous`) and the unpacking of a window sum
+(:func:`.kernel._has_data`, :func:`.kernel._unpack_sum`) are the kernel's functions, written once for one value or
+an array of them and called here as Python on arrays (:func:`_py`). This module holds the control: which pixels
+still iterate, the re-shifts, the coherence-weighted EVD where EMI is undefined, and the window walk, which here
+takes one window offset for every target of a tile (the kernel walks one target's window over a ring of products):
+each target's products are added in the kernel's window order, so its sums are the kernel's. The KS test counts
+where the kernel walks (:func:`_ks_distance`: an integer ratio, the same value; docs/psds.md says why). Where pixels
+part (an SHP test, a Cholesky pivot that is not positive, the steps an iteration takes, the re-shifts), each pixel
+keeps a flag and only its own steps' results. The functions numba calls from the C library are called from it here
+too: ``math.log`` and ``math.atan2`` element by element, ``atan2f`` through ``ctypes`` (numpy's own vectorised
+logarithm and arc tangent round differently on some CPUs).
 
 Arrays hold the pixel last: matrices ``(n, n, P)``, held transposed where named ``...t`` as in :mod:`.batch`
 (``gtr[k, i] = Re G[i, k]``), vectors ``(n, P)``.
@@ -23,12 +28,22 @@ import math
 
 import numpy as np
 
+from ... import _numba
 from . import batch_numpy as bn
+from . import covariance, kernel, shp
 
 #: target pixels per tile of :func:`phase_link_arrays` (fewer with many dates: a tile's matrices stay ~8 MB each)
 CHUNK_PIXELS = 4096
 #: elements of one broadcast comparison block of the KS test
 KS_ELEMENTS = 2**22
+
+
+def _py(kernel_function):
+    """A kernel's own written form as plain Python (kernels it calls as Python too: :func:`._numba._python_twin`),
+    called here on arrays: the arithmetic written once for the compiled path and this one."""
+    if hasattr(kernel_function, "py_func"):
+        return _numba._python_twin(kernel_function)
+    return kernel_function
 
 
 def _libm_map(func, *arrays) -> np.ndarray:
@@ -140,13 +155,11 @@ def _emi_vectors(gtr, gti, inv, vr, vi):
     # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient, up to five tries
     a_mr, a_mi, a_tr, a_ti = mr[..., act], mi[..., act], tr[..., act], ti[..., act]
     a_vr, a_vi, a_shift = vr[:, act], vi[:, act], shift[act]
-    rho = np.empty(act.size)
-    bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, n)
-    gap = 1e-4 * np.abs(rho) + 1e-6
+    rho, gap = np.empty(act.size), np.empty(act.size)
+    bn._rayleigh_b(a_mr, a_mi, a_vr, a_vi, np.zeros((n, act.size)), np.zeros((n, act.size)), rho, gap, n)
     run, sigma = np.ones(act.size, bool), a_shift.copy()
-    for _ in range(5):
-        sigma = np.where(run, rho - gap, sigma)
-        run &= ~(sigma <= a_shift)
+    for attempt in range(5):
+        bn._next_shift_b(rho, gap, a_shift, sigma, run, attempt > 0)
         tries = np.flatnonzero(run)
         if not tries.size:
             break
@@ -154,7 +167,6 @@ def _emi_vectors(gtr, gti, inv, vr, vi):
         bn._emi_factor_b(a_mr[..., tries], a_mi[..., tries], sigma[tries], t_tr, t_ti, c, n)
         won = tries[c]  # their factor: the accepted shift's (the batch makes it again: the same bits)
         a_tr[..., won], a_ti[..., won] = t_tr[..., c], t_ti[..., c]
-        gap[tries[~c]] *= 10.0
         run[won] = False
     _iterate(a_tr, a_ti, a_vr, a_vi, np.ones(act.size, bool), 100, 1e-10, bn._chol_solve_b)
     vr[:, act], vi[:, act] = a_vr, a_vi
@@ -168,7 +180,7 @@ def _emi(gtr, gti, beta):
     n, size = gtr.shape[0], gtr.shape[2]
     p, u, inv = (np.zeros((n, n, size)) for _ in range(3))
     emi = np.empty(size, bool)
-    bn._real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, np.zeros((n, size)), emi, n)
+    bn._real_spd_inverse_b(gtr, gti, beta, p, u, inv, np.zeros((n, size)), emi, n)
     vr, vi = np.zeros((n, size)), np.zeros((n, size))
     bn._start_vector_b(gtr, gti, vr, vi, n)
     sel = np.flatnonzero(emi)
@@ -223,19 +235,20 @@ def _ks_distance(a, b) -> np.ndarray:
     return out
 
 
-def _homogeneous(shp, p, q, cand):
+def _homogeneous(test, p, q, cand):
     """Which candidate neighbours ``q`` (flat pixel indices, ``cand`` their positions) pass the SHP test of their
-    targets ``p``, as :func:`.kernel._window_sum` tests them."""
-    shp_method, threshold, sorted_amp, mean_int, lmean, nf = shp
+    targets ``p``, as :func:`.kernel._window_sum` tests them (the GLRT: :func:`.shp.glrt_homogeneous` on arrays,
+    libm's logarithm element by element)."""
+    shp_method, threshold, sorted_amp, mean_int, lmean, nf = test
     if shp_method == 2:
         return cand
     pc, qc = p[cand], q[cand]
     if shp_method == 0:
         mp, mq = mean_int.ravel()[pc], mean_int.ravel()[qc]
-        keep = (mp > 0.0) & (mq > 0.0)
-        mp, mq = mp[keep], mq[keep]
-        stat = nf * (2.0 * _libm_map(math.log, 0.5 * (mp + mq)) - lmean.ravel()[pc[keep]] - lmean.ravel()[qc[keep]])
-        return cand[keep][stat <= threshold]
+        pooled = _py(shp.pair_mean)(mp, mq)
+        log_pair = _libm_map(math.log, np.where(pooled > 0.0, pooled, 1.0))  # math.log's domain; others fail anyway
+        keep = _py(shp.glrt_homogeneous)(mp, mq, log_pair, lmean.ravel()[pc], lmean.ravel()[qc], nf, threshold)
+        return cand[keep]
     amp = sorted_amp.reshape(-1, sorted_amp.shape[2])
     d = _ks_distance(amp[pc], amp[qc]) / sorted_amp.shape[2]
     return cand[d <= threshold]
@@ -248,11 +261,10 @@ def _products(slc_t, r0, r1, c0, c1):
     iu, ju = np.triu_indices(n)
     s = slc_t[r0:r1, c0:c1]
     sr, si = s.real.astype(np.float64), s.imag.astype(np.float64)
-    a, b, c, d = sr[..., iu], si[..., iu], sr[..., ju], si[..., ju]
-    return a * c + b * d, b * c - a * d
+    return _py(covariance.conj_product)(sr[..., iu], si[..., iu], sr[..., ju], si[..., ju])
 
 
-def _window_sums(image, shp, targets, hr, hc, origin, prod):
+def _window_sums(image, test, targets, hr, hc, origin, prod):
     """``sum_k s_k s_k^H`` (packed) over each target's accepted neighbours in window order, and their number."""
     slc_t, usable, ps, ps_neighbours = image
     rows, cols = usable.shape
@@ -273,7 +285,7 @@ def _window_sums(image, shp, targets, hr, hc, origin, prod):
                 if not ps_neighbours:
                     keep &= ~flat_ps[q]
                 cand = cand[keep]
-                cand = _homogeneous(shp, targets, rr * cols + cc, cand)
+                cand = _homogeneous(test, targets, rr * cols + cc, cand)
             else:
                 cand = cand[keep]
             pr, pc = rr[cand] - origin[0], cc[cand] - origin[1]
@@ -286,26 +298,21 @@ def _window_sums(image, shp, targets, hr, hc, origin, prod):
 def _coherence(acc_r, acc_i, n):
     """The sample coherence ``G`` (transposed, ``(n, n, P)``: :func:`.batch._coherence_b`) of the pixels whose packed
     window sums have every diagonal element positive, and which those are."""
-    iu, ju = np.triu_indices(n)
-    ok = ~(acc_r[:, iu == ju] <= 0).any(1)
-    cr = np.empty((n, n, int(ok.sum())))
-    ci = np.empty_like(cr)
-    cr[iu, ju], ci[iu, ju] = acc_r[ok].T, acc_i[ok].T
-    cr[ju, iu], ci[ju, iu] = acc_r[ok].T, -acc_i[ok].T
-    gtr, gti = np.empty_like(cr), np.empty_like(cr)
-    bn._coherence_b(cr, ci, gtr, gti, np.empty((n, cr.shape[2])), n)
+    ok = _py(kernel._has_data)(acc_r.T, n)
+    cb = np.empty((2, n, n, int(ok.sum())))
+    _py(kernel._unpack_sum)(np.ascontiguousarray(acc_r[ok].T), np.ascontiguousarray(acc_i[ok].T), cb, slice(None), n)
+    gtr, gti = np.empty_like(cb[0]), np.empty_like(cb[0])
+    bn._coherence_b(cb[0], cb[1], gtr, gti, np.empty((n, cb.shape[3])), n)
     return gtr, gti, ok
 
 
 def _write_phases(out_phase, ro, c, vr, vi):
-    """Phases relative to date 0 (:func:`.kernel._write_linked`: ``np.angle(v_i conj(v_0))``, libm's atan2)."""
-    c0r, c0i = vr[0], -vi[0]
-    re = vr * c0r - vi * c0i
-    im = vr * c0i + vi * c0r
+    """Phases relative to date 0 (:func:`.kernel._write_linked`: ``arg(v_i conj(v_0))``, libm's atan2)."""
+    re, im = _py(covariance.conj_product)(vr, vi, vr[0], vi[0])
     out_phase[:, ro, c] = _libm_map(math.atan2, im, re)
 
 
-def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
+def _tile(image, test, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
     """Outputs of the image rows ``ra .. rb``, columns ``ca .. cb``."""
     slc_t, usable, ps, _ = image
     out_phase, out_tcoh, out_count = out
@@ -319,11 +326,9 @@ def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
     out_tcoh[ro[none], c[none]] = np.nan
     out_count[ro[none], c[none]] = 0
     own = u & p
-    if own.any():  # a PS keeps its own phases: np.angle(s_i conj(s_0)) in complex64
+    if own.any():  # a PS keeps its own phases: arg(s_i conj(s_0)) in complex64 (:func:`.kernel._link_target`)
         s = slc_t[r[own], c[own]].T  # (n, K)
-        a, b = s.real, s.imag
-        cr, ci = s[0].real, -s[0].imag
-        out_phase[:, ro[own], c[own]] = _angle32(a * cr - b * ci, a * ci + b * cr)
+        out_phase[:, ro[own], c[own]] = _angle32(*_py(covariance.conj_product)(s.real, s.imag, s[0].real, s[0].imag))
         out_tcoh[ro[own], c[own]] = 1.0
         out_count[ro[own], c[own]] = 1
     lk = np.flatnonzero(u & ~p)
@@ -331,7 +336,7 @@ def _tile(image, shp, hr, hc, method, beta, row0, ra, rb, ca, cb, out):
         return
     nr0, nr1, nc0, nc1 = max(0, ra - hr), min(rows, rb + hr), max(0, ca - hc), min(cols, cb + hc)
     targets = r[lk] * cols + c[lk]
-    acc_r, acc_i, count = _window_sums(image, shp, targets, hr, hc, (nr0, nc0), _products(slc_t, nr0, nr1, nc0, nc1))
+    acc_r, acc_i, count = _window_sums(image, test, targets, hr, hc, (nr0, nc0), _products(slc_t, nr0, nr1, nc0, nc1))
     gtr, gti, ok = _coherence(acc_r, acc_i, n)
     lo, lc = ro[lk], c[lk]
     out_count[lo, lc] = count
@@ -351,7 +356,7 @@ def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_met
     """:func:`.kernel._phase_link_kernel` with numpy (its arguments but the chunks and tiles; the same bytes): the
     rows ``row0 .. row1``, a tile of rows and columns at a time."""
     rows, cols, n = slc_t.shape
-    shp = (shp_method, threshold, sorted_amp, mean_int, log_mean, float(n))
+    test = (shp_method, threshold, sorted_amp, mean_int, log_mean, float(n))
     image = (slc_t, usable, ps, bool(ps_neighbours))
     pixels = max(64, min(CHUNK_PIXELS, 2**20 // (n * n)))
     side = math.isqrt(pixels)
@@ -360,5 +365,5 @@ def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_met
     with np.errstate(all="ignore"):
         for ra in range(row0, row1, tile_rows):
             for ca in range(0, cols, tile_cols):
-                _tile(image, shp, hr, hc, method, beta, row0, ra, min(row1, ra + tile_rows), ca,
+                _tile(image, test, hr, hc, method, beta, row0, ra, min(row1, ra + tile_rows), ca,
                       min(cols, ca + tile_cols), (out_phase, out_tcoh, out_count))
