@@ -62,7 +62,7 @@ COMPILED_LOG="$ROOT/.build/compiled_after_warm_up"
 export GEOHAZARD_CPU_LOG="$ROOT/.build/test_cpu"
 rm -rf "$GEOHAZARD_CPU_LOG" && mkdir -p "$GEOHAZARD_CPU_LOG"
 # The files holding a test marked `serial`, written by each test process as it collects (tests/conftest.py): the
-# serial run collects only them instead of every file again (13 CPU-s), when the arguments are folders.
+# serial run collects only them instead of every file again (3.6 CPU-s), when the arguments are folders.
 export GEOHAZARD_SERIAL_FILES="$ROOT/.build/serial_files"
 rm -rf "$GEOHAZARD_SERIAL_FILES"
 # Test files that load no numba kernel, run beside the warm-up (paths from the repository's root).
@@ -70,7 +70,9 @@ BESIDE_WARM_UP=(tests/core/test_architecture.py tests/core/test_architecture_flo
                 tests/core/test_benchmarks_harness.py tests/core/test_multisensor_package.py
                 tests/processing/test_public_api.py tests/processing/test_help_texts.py
                 tests/processing/test_registry.py tests/processing/test_provider_imports.py
-                tests/processing/test_plugin_lifecycle.py)
+                tests/processing/test_plugin_lifecycle.py tests/core/test_qt6_clean.py
+                tests/processing/test_ids_constants.py tests/processing/test_inputs_ids.py
+                tests/core/test_plausibility.py tests/core/test_conventions_dates_progress.py)
 BESIDE_LOG="$ROOT/.build/beside_warm_up.log"
 beside=()
 ignore=()
