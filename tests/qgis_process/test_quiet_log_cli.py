@@ -5,7 +5,7 @@ velocity, the EGMS Ustica points -> ADAs -> classes, the susceptibility of those
 
 Every demo step (demo/run_demo.py: the tools and shipped models on the bundled real data and the
 simulated SLC stack) runs through qgis_process.bin with the parameters `make demo` gives it, several steps
-to a start (a model of them, in the demo's order: 3 starts instead of 30); what each start printed on
+to a start (a model of them, in the demo's order: 2 starts instead of 30); what each start printed on
 stderr must be QGIS's own start-up lines (:data:`QGIS_STARTUP_LINES`), nothing else: no GDAL or OGR
 "ERROR n" or "Warning n" line, no provider probing a folder or a baseline table as a layer, no Python
 warning, no resource-tracker notice at exit.
@@ -81,28 +81,28 @@ def test_allow_list_keeps_only_qgis_start_up_lines():
     assert len(unexpected_lines(log)) == 8  # ours kept (the warning and its source line), QGIS's own dropped
 
 
-#: Demo steps run on a qgis_process start of their own: a test reads results of theirs other than the output paths
-#: the demo passes (the AUC), and a model gives back its steps' destination outputs only.
-OWN_START = ("geohazard:susceptibility",)
+#: Demo steps whose ``prepare`` reads an earlier step's output (the susceptibility's terrain is gridded from the
+#: points loadegms wrote): a new qgis_process start begins with them, after the start that wrote it.
+NEW_START_AT = ("geohazard:susceptibility",)
 
 
 def _batches(steps: list) -> list:
-    """The demo's steps in order, in runs of one qgis_process start each: the steps between two of
-    :data:`OWN_START` together (a model of them), each of those alone."""
+    """The demo's steps in order, in runs of one qgis_process start each (a model of them): a new one at each step
+    of :data:`NEW_START_AT`."""
     out: list = [[]]
     for step in steps:
-        if step["alg"] in OWN_START:
-            out += [[step], []]
-        else:
-            out[-1].append(step)
-    return [b for b in out if b]
+        if step["alg"] in NEW_START_AT and out[-1]:
+            out.append([])
+        out[-1].append(step)
+    return out
 
 
 def _model_of(steps_params: list, path: str) -> dict:
     """``[(algorithm ID, parameters)]`` as one model saved to ``path``, its steps run in that order (each depends on
     the one before it): each step's parameter given as the command line gives it (a string, a repeated key a list
     of strings), its destination outputs as the model's parameters (``stepNN:KEY``), typed on the command line
-    as the demo types them. Returns those command-line parameters."""
+    as the demo types them, and its other outputs (numbers, reports written beside) as the model's outputs too.
+    Returns those command-line parameters."""
     from qgis.core import (
         QgsApplication,
         QgsProcessingModelAlgorithm,
@@ -151,10 +151,10 @@ def demo_run(tmp_path_factory, qgis_app):
     {algorithm and title: (step, layers it loads, what it printed, the run's JSON results)}, [algorithm of each
     run], [(algorithms of a qgis_process start, what it printed on stderr)])``.
 
-    The steps share starts of qgis_process (each start costs about 2.7 CPU-s before any work): the steps between
-    two of :data:`OWN_START` run as one model (``qgis_process run steps.model3``, the steps in the demo's order,
-    their outputs typed on the command line), their ``prepare`` first (none reads an earlier step's output),
-    their ``check`` after; 3 starts instead of 30."""
+    The steps share starts of qgis_process (each start costs about 2.7 CPU-s before any work): the steps up to one
+    of :data:`NEW_START_AT` run as one model (``qgis_process run steps.model3``, the steps in the demo's order,
+    their destinations typed on the command line, every output of theirs returned), their ``prepare`` first,
+    their ``check`` after; 2 starts instead of 30."""
     if requires_qgis_process.args[0]:
         pytest.skip(requires_qgis_process.kwargs["reason"])
     demo = _demo()
@@ -172,13 +172,10 @@ def demo_run(tmp_path_factory, qgis_app):
             logs.append(io.StringIO())
             with contextlib.redirect_stdout(logs[-1]):
                 params.append(demo.begin_step(step))
-        if len(batch) == 1:
-            results = [demo.qgis_process(batch[0]["alg"], params[0])]
-        else:
-            model = str(models / f"steps{n}.model3")
-            res = demo.qgis_process(model, _model_of([(s["alg"], p) for s, p in zip(batch, params)], model))
-            results = [{k.split(":", 1)[1]: v for k, v in res.items() if k.startswith(f"step{i:02d}:")}
-                       for i in range(len(batch))]
+        model = str(models / f"steps{n}.model3")
+        res = demo.qgis_process(model, _model_of([(s["alg"], p) for s, p in zip(batch, params)], model))
+        results = [{k.split(":", 1)[1]: v for k, v in res.items() if k.startswith(f"step{i:02d}:")}
+                   for i in range(len(batch))]
         starts.append(([s["alg"] for s in batch], demo.STDERR[-1][1]))
         for step, res, log in zip(batch, results, logs):
             with contextlib.redirect_stdout(log):
