@@ -161,7 +161,20 @@ if CPU_LOG:
                         fh.write(lines)
 
 
+#: .ci/run_tests.sh: a folder where each test process writes the files holding a test marked `serial`, as it collected
+#: them before `-m` deselects them; the runner's serial run then collects those files only, not the whole suite again
+#: (3.6 CPU-s with the test modules already rewritten, 11.3 without).
+SERIAL_FILES = os.environ.get("GEOHAZARD_SERIAL_FILES", "")
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    if SERIAL_FILES:
+        files = sorted({str(item.path) for item in items if item.get_closest_marker("serial") is not None})
+        os.makedirs(SERIAL_FILES, exist_ok=True)
+        with open(os.path.join(SERIAL_FILES, f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}.txt"),
+                  "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{f}\n" for f in files))
     # the files holding a test marked `slow` first (their order kept): the workers take files in this order, so
     # a run of minutes starts at the beginning instead of running alone at the end
     slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}

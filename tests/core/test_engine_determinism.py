@@ -784,6 +784,26 @@ def _runner(name, seed=7):
     return fn(np.random.default_rng(seed)), layouts
 
 
+#: The outputs of the local runs this process made, by case, image shape, rows per block and numba threads: each
+#: case builds the same inputs every time (its seed), so the threads and Dask tests compare against the layout
+#: test's run of the same layout instead of making it again.
+_LOCAL_RUNS: dict = {}
+
+
+def _local(name, run, rows):
+    """``run(rows, LocalExecutor())`` of case ``name``, made once per process for this shape and thread count."""
+    try:
+        import numba
+
+        threads = numba.get_num_threads()
+    except ImportError:
+        threads = 1
+    key = (name, ROWS, COLS, rows, threads)
+    if key not in _LOCAL_RUNS:
+        _LOCAL_RUNS[key] = run(rows, eng.LocalExecutor())
+    return _LOCAL_RUNS[key]
+
+
 @pytest.fixture(params=sorted(SHAPES))
 def shape(request, monkeypatch):
     """The image shape of the cases (module globals read when a case builds its inputs and plans)."""
@@ -797,10 +817,10 @@ def test_block_layouts_give_the_same_bytes(name, shape):
     if shape == "narrow" and name not in NARROW:
         pytest.skip(f"{name} has no one-column image case")
     run, layouts = _runner(name)
-    ref = run(layouts[0], eng.LocalExecutor())
+    ref = _local(name, run, layouts[0])
     problems = []
     for rows in layouts[1:]:
-        got = run(rows, eng.LocalExecutor())
+        got = _local(name, run, rows)
         bad = outputs_equal(ref, got)
         if bad:
             problems.append(f"layout {rows} vs {layouts[0]}: {describe(ref, got, bad)}")
@@ -815,7 +835,7 @@ def test_one_or_two_numba_threads_give_the_same_bytes(name):
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = run(rows, eng.LocalExecutor())
+        two = _local(name, run, rows)
         numba.set_num_threads(1)
         one = run(rows, eng.LocalExecutor())
     finally:
@@ -828,7 +848,7 @@ def test_one_or_two_numba_threads_give_the_same_bytes(name):
 def test_a_dask_localcluster_gives_the_local_bytes(name, dask_local):
     run, layouts = _runner(name)
     rows = layouts[1] if len(layouts) > 1 else layouts[0]
-    local = run(rows, eng.LocalExecutor())
+    local = _local(name, run, rows)
     dist = run(rows, dask_local)
     bad = outputs_equal(local, dist)
     assert not bad, f"{name}: Dask vs local: {describe(local, dist, bad)}"
