@@ -9,6 +9,10 @@ CASES = [
          peer="none", table=None,
          run='NUMBA_CACHE_DIR="$OUT/cache" PYTHONPATH="$BUILD/plugins" /usr/bin/time -v "$PY" -m '
              'insar_geohazards.warm_kernels --jobs 2'),
+    dict(name="per_kernel", measures="where each family's compile CPU goes, kernel by kernel (each compilation less "
+         "its callees'), its signatures, from an empty cache", peer="none", table=None,
+         run='for f in ${FAMILIES:-sbas offset_series multisensor okada offsets distortion}; do '
+             '"$PY" "$HERE/per_kernel.py" "$f" --top 15 --json "$OUT/$f.json"; done'),
     dict(name="sbas_paths", measures="SBAS's solver core, 128 x 1000 px x 202 interferograms: compiled and on its "
          "numpy path (the kernels as Python), unweighted and variance-weighted, best of 3 and the outputs' digest",
          peer="none: the two paths of one source", table=None,

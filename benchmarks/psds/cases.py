@@ -30,6 +30,19 @@ CASES = [
          measures="same, coherence-weighted EVD (eigenvector of \\|C\\| o C), core only"),
     dict(name="core_evd", part_of="core_emi", peer="dolphin `use_evd`",
          measures="same, EVD (eigenvector of C), core only"),
+    dict(name="side_by_side", table=None, peer="none: another tree's code (TREE, a checkout with .build/plugins)",
+         measures="the core rows' CPU-s (EMI, EVD, coherence-weighted EVD compiled; EMI on the numpy path, 100 x 100) "
+                  "of this tree and of TREE, rounds alternated (ROUNDS, 3)",
+         run='"$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
+             'for i in $(seq "${ROUNDS:-3}"); do '
+             'for t in "$BUILD/plugins" "${TREE:?a tree to compare with}/.build/plugins"; do '
+             'for m in compiled numpy; do PYTHONPATH="$t" "$PY" "$HERE/side_by_side.py" "$OUT/stack.npz" $m; done; '
+             'done; done'),
+    dict(name="written_per_path", table=None, peer="none",
+         measures="what phase linking's numpy path still writes beside the kernels (arithmetic_lines.py) and the "
+                  "measured cost of sharing those lines instead (per_path.py)",
+         run='"$PY" "$HERE/arithmetic_lines.py" "$ROOT/algorithms/psds/phase_linking/vectorised.py"\n'
+             'PYTHONPATH="$BUILD/plugins" "$PY" "$HERE/per_path.py"'),
     dict(name="engine_dask", table="dask", peer="none: this process",
          measures="`phaselinking` / `amplitudedispersion`, 30 x 480 x 400, embedded cluster",
          run='"$PY" "$HERE/bench_engine_dask.py" "$OUT" 480 400 30 3'),
