@@ -4,8 +4,7 @@ same steps again (the Mexico City SBAS from the folder form, the subsidence basi
 velocity, the EGMS Ustica points -> ADAs -> classes, the susceptibility of those ADAs).
 
 Every demo step (demo/run_demo.py: the tools and shipped models on the bundled real data and the
-simulated SLC stack) runs through qgis_process.bin with the parameters `make demo` gives it, several steps
-to a start (a model of them, in the demo's order: 2 starts instead of 30); what each start printed on
+simulated SLC stack) runs through qgis_process.bin as `make demo` runs it; what each run printed on
 stderr must be QGIS's own start-up lines (:data:`QGIS_STARTUP_LINES`), nothing else: no GDAL or OGR
 "ERROR n" or "Warning n" line, no provider probing a folder or a baseline table as a layer, no Python
 warning, no resource-tracker notice at exit.
@@ -16,15 +15,13 @@ import importlib.util
 import io
 import os
 import re
-import time
 
 import numpy as np
 import pytest
 from testutils_cli import ROOT, listed, requires_qgis_process, run_json
-from testutils_models import build_models_module
 
-#: The demo's 30 steps are one set-up (minutes when four other jobs share the two cores, near the suite's 15-minute
-#: watchdog against a hung test): a watchdog of an hour for this module's tests
+#: The demo's 30 qgis_process runs are one set-up (92 s on an idle machine, more than the suite's 15-minute watchdog
+#: against a hung test when four other jobs share the two cores): a watchdog of an hour for this module's tests
 pytestmark = pytest.mark.timeout(3600)
 
 #: Lines QGIS or Qt print at every start of qgis_process, whatever the tool (the allow-list).
@@ -82,110 +79,33 @@ def test_allow_list_keeps_only_qgis_start_up_lines():
     assert len(unexpected_lines(log)) == 8  # ours kept (the warning and its source line), QGIS's own dropped
 
 
-#: Demo steps whose ``prepare`` reads an earlier step's output (the susceptibility's terrain is gridded from the
-#: points loadegms wrote): a new qgis_process start begins with them, after the start that wrote it.
-NEW_START_AT = ("geohazard:susceptibility",)
-
-
-def _batches(steps: list) -> list:
-    """The demo's steps in order, in runs of one qgis_process start each (a model of them): a new one at each step
-    of :data:`NEW_START_AT`."""
-    out: list = [[]]
-    for step in steps:
-        if step["alg"] in NEW_START_AT and out[-1]:
-            out.append([])
-        out[-1].append(step)
-    return out
-
-
-def _model_of(steps_params: list, path: str) -> dict:
-    """``[(algorithm ID, parameters)]`` as one model saved to ``path``, its steps run in that order (each depends on
-    the one before it): each step's parameter given as the command line gives it (a string, a repeated key a list
-    of strings), its destination outputs as the model's parameters (``stepNN:KEY``), typed on the command line
-    as the demo types them, and its other outputs (numbers, reports written beside) as the model's outputs too.
-    Returns those command-line parameters."""
-    from qgis.core import (
-        QgsApplication,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildDependency,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-    )
-
-    model = QgsProcessingModelAlgorithm("demo steps", "tests")
-    cli = {}
-    for i, (alg_id, params) in enumerate(steps_params):
-        alg = QgsApplication.processingRegistry().algorithmById(alg_id)
-        assert alg is not None, f"{alg_id} is not registered"
-        child = QgsProcessingModelChildAlgorithm(alg_id)
-        cid = f"step{i:02d}"
-        child.setChildId(cid)
-        if i:
-            child.setDependencies([QgsProcessingModelChildDependency(f"step{i - 1:02d}")])
-        outputs = {}
-        for key, value in params.items():
-            text = [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
-            definition = alg.parameterDefinition(key)
-            if definition is not None and definition.isDestination():
-                outputs[key] = QgsProcessingModelOutput(key, key)
-                outputs[key].setChildOutputName(key)
-                outputs[key].setChildId(cid)
-                cli[f"{cid}:{key}"] = text
-            else:
-                child.addParameterSources(key, [QgsProcessingModelChildParameterSource.fromStaticValue(text)])
-        for definition in alg.outputDefinitions():  # what the step returns besides its destinations (numbers, reports)
-            key = definition.name()
-            if key not in outputs and alg.parameterDefinition(key) is None:
-                outputs[key] = QgsProcessingModelOutput(key, key)
-                outputs[key].setChildOutputName(key)
-                outputs[key].setChildId(cid)
-        child.setModelOutputs(outputs)
-        model.addChildAlgorithm(child)
-    # the outputs keep their names ``stepNN:KEY`` on QGIS >= 3.24 too (a new model there renames them)
-    model = build_models_module().pin_output_names(model)
-    assert model.toFile(path), path
-    return cli
-
-
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, qgis_app):
+def demo_run(tmp_path_factory):
     """Every demo step run once through qgis_process, in order, into one folder: ``(demo module, folder,
     {algorithm and title: (step, layers it loads, what it printed, the run's JSON results)}, [algorithm of each
-    run], [(algorithms of a qgis_process start, what it printed on stderr)])``.
-
-    The steps share starts of qgis_process (each start costs about 2.7 CPU-s before any work): the steps up to one
-    of :data:`NEW_START_AT` run as one model (``qgis_process run steps.model3``, the steps in the demo's order,
-    their destinations typed on the command line, every output of theirs returned), their ``prepare`` first,
-    their ``check`` after; 2 starts instead of 30."""
+    run])``."""
     if requires_qgis_process.args[0]:
         pytest.skip(requires_qgis_process.kwargs["reason"])
     demo = _demo()
     demo.STDERR.clear()
     out = str(tmp_path_factory.mktemp("demo"))
-    models = tmp_path_factory.mktemp("demo_models")
-    ran, by_step, starts = [], {}, []
-    steps = demo.steps(out)
-    for step in steps:
+    ran, by_step, results = [], {}, []
+    run = demo.qgis_process
+
+    def recorded(alg, params):  # run_step keeps the layers it loads; the tests also read the JSON results
+        results.append(run(alg, params))
+        return results[-1]
+
+    demo.qgis_process = recorded
+    for step in demo.steps(out):
         if step["alg"] == "geohazard:susceptibility":  # its fitted model saved too: the saved-model test applies it
             step["params"]["OUTPUT_MODEL"] = os.path.join(out, "ustica_ada_susceptibility_model.zip")
-    for n, batch in enumerate(_batches(steps)):
-        t0, logs, params = time.time(), [], []
-        for step in batch:
-            logs.append(io.StringIO())
-            with contextlib.redirect_stdout(logs[-1]):
-                params.append(demo.begin_step(step))
-        model = str(models / f"steps{n}.model3")
-        res = demo.qgis_process(model, _model_of([(s["alg"], p) for s, p in zip(batch, params)], model))
-        results = [{k.split(":", 1)[1]: v for k, v in res.items() if k.startswith(f"step{i:02d}:")}
-                   for i in range(len(batch))]
-        starts.append(([s["alg"] for s in batch], demo.STDERR[-1][1]))
-        for step, res, log in zip(batch, results, logs):
-            with contextlib.redirect_stdout(log):
-                layers = demo.end_step(step, res, t0)
-            ran.append(step["alg"])
-            by_step[(step["alg"], step["title"])] = (step, layers, log.getvalue(), res)
-    return demo, out, by_step, ran, starts
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log):
+            layers = demo.run_step(step)
+        ran.append(step["alg"])
+        by_step[(step["alg"], step["title"])] = (step, layers, log.getvalue(), results[-1])
+    return demo, out, by_step, ran
 
 
 def _step(demo_run, alg: str, title_has: str = ""):
@@ -198,10 +118,10 @@ def _step(demo_run, alg: str, title_has: str = ""):
 @pytest.mark.slow
 @requires_qgis_process
 def test_demo_runs_leave_no_error_or_warning_on_stderr(demo_run):
-    _, _, _, ran, starts = demo_run
-    assert [alg for algs, _ in starts for alg in algs] == ran and len(ran) >= 15 and len(starts) < len(ran)
-    noisy = {", ".join(algs): unexpected_lines(err) for algs, err in starts if unexpected_lines(err)}
-    assert not noisy, "\n".join(f"{algs}:\n  " + "\n  ".join(lines) for algs, lines in noisy.items())
+    demo, _, _, ran = demo_run
+    assert len(demo.STDERR) == len(ran) >= 15
+    noisy = {alg: unexpected_lines(err) for alg, err in demo.STDERR if unexpected_lines(err)}
+    assert not noisy, "\n".join(f"{alg}:\n  " + "\n  ".join(lines) for alg, lines in noisy.items())
 
 
 @pytest.mark.slow
