@@ -960,20 +960,11 @@ def run_step(step: dict) -> list[tuple[str, str, str]]:
     """Run one demo step through qgis_process (its ``prepare`` first, its ``check`` after); returns the
     layers to load as (group, title, path)."""
     t0 = time.time()
-    params = begin_step(step)
-    return end_step(step, qgis_process(step["alg"], params), t0)
-
-
-def begin_step(step: dict) -> dict:
-    """A step's title printed and its ``prepare`` run; returns its parameters (callables evaluated after it)."""
     print(f"* {step['title']}\n  {step['alg']}", flush=True)
     if "prepare" in step:
         step["prepare"]()
-    return {k: v() if callable(v) else v for k, v in step["params"].items()}
-
-
-def end_step(step: dict, results: dict, t0: float) -> list[tuple[str, str, str]]:
-    """The layers a step's run gave, as (group, title, path), printed; its ``check`` run."""
+    params = {k: v() if callable(v) else v for k, v in step["params"].items()}
+    results = qgis_process(step["alg"], params)
     loaded = []
     for key in step["load"]:
         value = results.get(key)
