@@ -20,6 +20,11 @@ LAYERS = [
     ("ui", "ui/"),
     ("tools", "processing_provider/tools/"),
     ("inputs", "processing_provider/inputs/"),
+    # the provider-wide helpers the tools and inputs call (a module imported at first use, the first-run kernel
+    # plan, the checks of a model's steps) import only fileio and the core: the inputs' floor, not provider.py's
+    ("inputs", "processing_provider/lazy.py"),
+    ("inputs", "processing_provider/early_kernels.py"),
+    ("inputs", "processing_provider/model_checks.py"),
     ("fileio", "fileio/"),
     ("provider", "processing_provider/"),
     ("core", "algorithms/"),
@@ -29,7 +34,7 @@ PLACE = {
     "ui": (0.5, 5.0, "ui/\ndock widgets, dialogs"),
     "provider": (3.5, 5.0, "provider.py\nwalks tools/, loads models/"),
     "tools": (2.0, 3.7, "tools/<family>/<tool ID>.py\none class per tool (+ _base.py)"),
-    "inputs": (0.5, 2.2, "inputs/\nparameters -> values, file lists"),
+    "inputs": (0.5, 2.2, "inputs/ (+ lazy, early_kernels, model_checks)\nparameters -> values, file lists"),
     "fileio": (3.5, 2.2, "fileio/ (shared)\nfiles <-> numpy, styles"),
     "core": (2.0, 0.7, "algorithms/\nthe pure core (numpy in, numpy out)"),
 }
@@ -50,6 +55,10 @@ def python_files():
                     yield os.path.relpath(os.path.join(dp, f), ROOT)
 
 
+def _is_module(path: str) -> bool:
+    return os.path.isdir(os.path.join(ROOT, path)) or os.path.isfile(os.path.join(ROOT, path + ".py"))
+
+
 def imported(rel: str) -> set[str]:
     """Repository paths (package folders or modules, as prefixes) that ``rel`` imports, relative imports resolved."""
     tree = ast.parse(open(os.path.join(ROOT, rel), encoding="utf-8").read())
@@ -59,9 +68,9 @@ def imported(rel: str) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.level:
             base = pkg[: len(pkg) - node.level + 1] if node.level > 1 else pkg
             target = base + (node.module.split(".") if node.module else [])
-            names = [target + [a.name] for a in node.names]
-            for n in [target] + names:
-                out.add("/".join(n))
+            # ``from .. import early_kernels`` imports that module; ``from ..lazy import lazy_module``, the module lazy
+            modules = ["/".join(target + [a.name]) for a in node.names if _is_module("/".join(target + [a.name]))]
+            out.update(modules or ["/".join(target)])
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             mod = node.module if isinstance(node, ast.ImportFrom) else None
             for n in ([mod] if mod else [a.name for a in node.names]):
@@ -80,7 +89,7 @@ def measure() -> tuple[dict, dict]:
         lines[src] = lines.get(src, 0) + sum(1 for _ in open(os.path.join(ROOT, rel), encoding="utf-8"))
         targets = set()
         for path in imported(rel):
-            dst = layer_of(path + "/")
+            dst = layer_of(path + "/" if os.path.isdir(os.path.join(ROOT, path)) else path + ".py")
             if dst is not None and dst != src:
                 targets.add(dst)
         for dst in targets:
@@ -115,7 +124,8 @@ def draw(lines: dict, edges: dict) -> None:
         ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", lw=0.8 + 0.08 * n ** 0.7,
                                                               color="#b2182b" if upward else "#333333",
                                                               connectionstyle="arc3,rad=0.08"))
-        f = 0.3 if abs(dx) < 0.1 else 0.45  # labels off the crossing in the middle
+        # labels off the crossing in the middle; the long arrows from the top row labelled near their start
+        f = 0.3 if abs(dx) < 0.1 else 0.12 if a in ("ui", "provider") else 0.45
         ax.text(start[0] + f * (end[0] - start[0]) + 0.1, start[1] + f * (end[1] - start[1]), str(n), fontsize=8,
                 color="#1f4e79")
     core = lines.get("core", 1)

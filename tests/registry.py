@@ -411,10 +411,10 @@ TOOLS = {
     ),
     # -------------------- models
     "inversevelocity": Tool(
-        hostile=("models", "recipe"),
+        hostile=("models", "points_recipe"),
     ),
     "timeseriesmodels": Tool(
-        hostile=("models", "recipe"),
+        hostile=("models", "points_recipe"),
         not_lengths=("ORIGIN_DATE",),
         determinism={
             "timeseriesmodels": Det("models", layout="points"),
@@ -425,6 +425,11 @@ TOOLS = {
             "timeseriesmodels_linear_20": ("_models", 20, ("linear",), False),
             "timeseriesmodels_afterslip_breaks_40": ("_models", 40, ("seasonal", "afterslip"), True),
         },
+    ),
+    "zonalseries": Tool(
+        hostile=("models", "zonal_recipe"),
+        determinism={"zonalseries": Det("models", {"STATISTICS": list(range(8)), "OUTPUT_CHART": "@c.html"})},
+        knob={"zonalseries": Knob(0.0005)},
     ),
     # -------------------- psds
     "amplitudedispersion": Tool(

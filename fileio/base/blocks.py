@@ -19,6 +19,7 @@ from osgeo import gdal
 
 from ...algorithms.engine import (
     RasterSource,
+    ReadRequest,
     budget_rows,
     open_executor,
     plan_blocks,
@@ -93,6 +94,36 @@ def raster_source(path: str, *, bands=1, dtype=np.float32, name: str = "raster",
     """A block-engine source reading ``path`` by path (band ``bands``: an int, a list, or None for all)."""
     return RasterSource(path, GdalOpener(), bands=bands, dtype=dtype, name=name, transform=transform)
 
+
+
+def raster_window(info, bounds: tuple) -> tuple:
+    """``(row0, row1, col0, col1)`` of the raster's pixels under ``bounds`` (its CRS), clipped to the raster;
+    the whole raster for a rotated grid; None when nothing is under them."""
+    gt = info.geotransform
+    if gt[2] or gt[4]:
+        return 0, info.height, 0, info.width
+    xmin, ymin, xmax, ymax = bounds
+    cols = sorted(((xmin - gt[0]) / gt[1], (xmax - gt[0]) / gt[1]))
+    rows = sorted(((ymax - gt[3]) / gt[5], (ymin - gt[3]) / gt[5]))
+    c0, c1 = max(int(np.floor(cols[0])), 0), min(int(np.ceil(cols[1])), info.width)
+    r0, r1 = max(int(np.floor(rows[0])), 0), min(int(np.ceil(rows[1])), info.height)
+    return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
+
+
+class WindowSource:
+    """A raster read by path over a window's columns (rows relative to the window): the engine's source of a
+    bounding box (a swath's, a zone's); ``bands`` 1-based, None for all."""
+
+    shipped = False
+
+    def __init__(self, path: str, window: tuple, name: str, bands: Optional[tuple] = None):
+        self.path, self.window, self.name = path, tuple(int(v) for v in window), name
+        self.bands = tuple(int(b) for b in bands) if bands else None
+        self.opener = GdalOpener()
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        w0, _, c0, c1 = self.window
+        return self.opener(ReadRequest(self.path, self.bands, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,81 @@ def _profiles_png(shown, labels, unit, samples, dates) -> bytes:
     return _png_bytes(fig, dpi=110)
 
 
+# ----------------------------------------------------------------------------------------- zone histories
+def zone_series(path: str, names: Sequence, dates, per_zone: Sequence[dict], n_members: Sequence[int], *, unit: str,
+                members: str = "pixels", max_charted: int = 12, log=None) -> Optional[str]:
+    """A chart of zone histories (PNG, or HTML with the PNG inline and a table of every zone): per zone, the mean
+    (and median) through time with the mean +- std and 5-95 % bands when they were computed, one panel per zone
+    for the first ``max_charted`` zones that hold members. Without matplotlib: ``None`` for a PNG, the HTML
+    without its picture."""
+    as_html = not path.lower().endswith(".png")
+    shown = [k for k, m in enumerate(n_members) if m][:max_charted]
+    if not can_draw("OUTPUT_CHART (zone histories)", log):
+        if not as_html:
+            return None
+        png = None
+    else:
+        png = _zone_series_png([names[k] for k in shown], dates, [per_zone[k] for k in shown],
+                               [n_members[k] for k in shown], unit, members)
+        if not as_html:
+            with open(path, "wb") as fh:
+                fh.write(png)
+            return path
+    rows = "".join(f"<tr><td>{html.escape(str(nm))}</td><td>{m}</td><td>{_last(z, 'mean')}</td>"
+                   f"<td>{_last(z, 'median')}</td></tr>" for nm, z, m in zip(names, per_zone, n_members))
+    filled = sum(1 for m in n_members if m)
+    more = f"<p>The chart draws the first {len(shown)} of {filled} zones with members; the table holds every " \
+        "one.</p>" if filled > len(shown) else ""
+    picture = f"<p><img src='{_data_uri(png)}'></p>" if png is not None else \
+        f"<p>{html.escape(missing_note('The chart'))}</p>"
+    page = ("<html><head><meta charset='utf-8'><title>Zone histories</title></head><body>"
+            f"<h1>Zone histories ({html.escape(unit)})</h1><table border='1' cellpadding='3'><tr><th>zone</th>"
+            f"<th>{members}</th><th>mean on {dates[-1]}</th><th>median on {dates[-1]}</th></tr>{rows}"
+            f"</table>{more}{picture}</body></html>")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(page)
+    return path
+
+
+def _last(z: dict, name: str) -> str:
+    v = z.get(name)
+    return f"{float(v[-1]):.2f}" if v is not None and np.isfinite(v[-1]) else ""
+
+
+def _zone_series_png(names, dates, per_zone, n_members, unit: str, members: str) -> bytes:
+    n = max(len(names), 1)
+    cols = 1 if n == 1 else 2
+    rows = int(np.ceil(n / cols))
+    fig = _figure(figsize=(5.2 * cols, 2.8 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    t = _datetimes(dates)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, name, z, m in zip(axes.flat, names, per_zone, n_members):
+        if "p05" in z and "p95" in z:
+            ax.fill_between(t, z["p05"], z["p95"], color="tab:blue", alpha=0.15, label="5-95 %")
+        if "mean" in z and "std" in z:
+            ax.fill_between(t, z["mean"] - z["std"], z["mean"] + z["std"], color="tab:blue", alpha=0.3,
+                            label="mean +- std")
+        if "mean" in z:
+            ax.plot(t, z["mean"], "-o", ms=2.5, lw=1.2, color="tab:blue", label="mean")
+        if "median" in z:
+            ax.plot(t, z["median"], "--", lw=1.0, color="tab:red", label="median")
+        if "min" in z and "max" in z:
+            ax.plot(t, z["min"], ":", lw=0.8, color="0.4", label="min / max")
+            ax.plot(t, z["max"], ":", lw=0.8, color="0.4")
+        ax.axhline(0.0, color="0.7", lw=0.6)
+        ax.set_title(f"{name} ({m} {members})", fontsize=9)
+        ax.set_ylabel(unit)
+        ax.tick_params(labelsize=7)
+        for label in ax.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+        ax.legend(fontsize=6, loc="best")
+    fig.tight_layout()
+    return _png_bytes(fig, dpi=110)
+
+
 # ----------------------------------------------------------------------------------------- interferogram network
 def network(net, path: str, *, title: str = "Interferogram network", log=None) -> Optional[str]:
     """PNG of the network: time vs perpendicular baseline when known, else time vs date index; one colour per

@@ -12,19 +12,17 @@ import numpy as np
 from osgeo import osr
 from qgis.core import QgsFeatureRequest, QgsGeometry, QgsWkbTypes
 
-from ...algorithms.engine import ReadRequest
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date
 from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import SubProgress, check_canceled, warn
 from ..base import blocks, vector
-from ..base.blocks import GdalOpener, RunSettings
+from ..base.blocks import RunSettings, WindowSource, raster_window
 from ..base.raster import RasterInfo
 from ..base.runs import Outcome
 from ..base.vector import wkt_of
 from ..display import charts, styles
-from ..motion.ada import netcdf_series_reader, ogr_series_reader
-from ..motion.points import date_fields_of, read_dated_features, series_file, source_uri
+from ..motion.points import point_values, source_uri
 
 #: most rows of one block of the raster window (a cancel is seen within a second or two)
 BLOCK_ROWS = 256
@@ -120,35 +118,6 @@ def swath_bounds(lines, width_m: float, metric_wkt: str, target_wkt: str) -> tup
         ys.append(by)
     x, y = np.concatenate(xs), np.concatenate(ys)
     return float(np.nanmin(x)), float(np.nanmin(y)), float(np.nanmax(x)), float(np.nanmax(y))
-
-
-def raster_window(info, bounds: tuple) -> tuple:
-    """``(row0, row1, col0, col1)`` of the raster's pixels under ``bounds`` (its CRS), clipped to the raster;
-    the whole raster for a rotated grid; None when nothing is under them."""
-    gt = info.geotransform
-    if gt[2] or gt[4]:
-        return 0, info.height, 0, info.width
-    xmin, ymin, xmax, ymax = bounds
-    cols = sorted(((xmin - gt[0]) / gt[1], (xmax - gt[0]) / gt[1]))
-    rows = sorted(((ymax - gt[3]) / gt[5], (ymin - gt[3]) / gt[5]))
-    c0, c1 = max(int(np.floor(cols[0])), 0), min(int(np.ceil(cols[1])), info.width)
-    r0, r1 = max(int(np.floor(rows[0])), 0), min(int(np.ceil(rows[1])), info.height)
-    return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
-
-
-class WindowSource:
-    """A raster read by path over a window's columns (rows relative to the window): the engine's source of the
-    swath's bounding box."""
-
-    shipped = False
-
-    def __init__(self, path: str, window: tuple, name: str):
-        self.path, self.window, self.name = path, tuple(int(v) for v in window), name
-        self.opener = GdalOpener()
-
-    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
-        w0, _, c0, c1 = self.window
-        return self.opener(ReadRequest(self.path, None, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
 
 
 class Samples:
@@ -281,29 +250,6 @@ def field_unit(layer, field: str, name: str, typed: str, progress=None) -> str:
     warn(progress, f"{name}: field {field!r} names no unit (UNIT is empty, the field's name and alias give none): the "
                    "profile carries none; set UNIT (e.g. mm/yr)")
     return ""
-
-
-def point_values(layer, table, field: str, name: str, uri: str) -> tuple:
-    """``(read_values(rows) -> (rows, k), column suffixes, dates or None)`` of a point layer read as ``table``
-    (:func:`..inputs.layers.read_point_table`): the numeric ``field``, else its dated fields (DYYYYMMDD, EGMS
-    YYYYMMDD ...; a loadegms layer whose series are in its netCDF file reads them there), each selected point's
-    series read once."""
-    if field:
-        values = np.asarray(table.attributes[field], np.float64)
-        return (lambda rows: values[rows][:, None]), [field], None
-    pairs = sorted(date_fields_of(layer, name, uri), key=lambda p: p[1])
-    dates = [d for _, d in pairs]
-    suffixes = [f"{d:%Y%m%d}" for d in dates]
-    limit = np.iinfo(np.int64).max
-    if pairs[0][0] is None:
-        return netcdf_series_reader(series_file(uri), table.fids, max_values=limit), suffixes, dates
-    names = [f for f, _ in pairs]
-    if table.arrow:
-        return ogr_series_reader(layer, names, table.fids, max_values=limit), suffixes, dates
-    data = read_dated_features(layer, name, None, uri)
-    order = [data.date_fields.index(f) for f in names]
-    series = data.displacement_mm[order].T
-    return (lambda rows: series[rows]), suffixes, dates
 
 
 @dataclass(frozen=True)

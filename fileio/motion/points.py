@@ -14,7 +14,7 @@ from ...algorithms.models.timeseriesmodels import check_dates
 from ...algorithms.progress import check_canceled
 from ..base.vector import read_points, wkt_of
 from . import series_nc
-from .ada import PointTable, point_layer_table
+from .ada import PointTable, netcdf_series_reader, ogr_series_reader, point_layer_table
 
 
 @dataclass
@@ -180,3 +180,26 @@ def point_table(layer, source, name: str, field_names, progress=None, *, limited
     src = source()
     pts = read_points(src, list(field_names), name=name, context=context, progress=progress)
     return PointTable(pts.x, pts.y, pts.attributes, pts.fids, src.sourceCrs())
+
+
+def point_values(layer, table, field: str, name: str, uri: str) -> tuple:
+    """``(read_values(rows) -> (rows, k), column suffixes, dates or None)`` of a point layer read as ``table``
+    (:func:`..inputs.layers.read_point_table`): the numeric ``field``, else its dated fields (DYYYYMMDD, EGMS
+    YYYYMMDD ...; a loadegms layer whose series are in its netCDF file reads them there), each selected point's
+    series read once."""
+    if field:
+        values = np.asarray(table.attributes[field], np.float64)
+        return (lambda rows: values[rows][:, None]), [field], None
+    pairs = sorted(date_fields_of(layer, name, uri), key=lambda p: p[1])
+    dates = [d for _, d in pairs]
+    suffixes = [f"{d:%Y%m%d}" for d in dates]
+    limit = np.iinfo(np.int64).max
+    if pairs[0][0] is None:
+        return netcdf_series_reader(series_file(uri), table.fids, max_values=limit), suffixes, dates
+    names = [f for f, _ in pairs]
+    if table.arrow:
+        return ogr_series_reader(layer, names, table.fids, max_values=limit), suffixes, dates
+    data = read_dated_features(layer, name, None, uri)
+    order = [data.date_fields.index(f) for f in names]
+    series = data.displacement_mm[order].T
+    return (lambda rows: series[rows]), suffixes, dates

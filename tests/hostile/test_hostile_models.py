@@ -1,4 +1,4 @@
-"""Hostile inputs for the temporal-model tools: timeseriesmodels, inversevelocity."""
+"""Hostile inputs for the temporal-model tools: timeseriesmodels, inversevelocity, zonalseries."""
 
 import os
 
@@ -6,10 +6,11 @@ import numpy as np
 import registry
 import testutils_hostile as hk
 
-TOOLS = registry.hostile_tools("models")  # the tools whose hostile family is "models" in tests/registry.py
+#: the tools whose hostile family is "models" in tests/registry.py and the recipe each names
+TOOLS, recipe = registry.hostile_family("models", globals())
 
 
-def recipe(tool, tmp):
+def points_recipe(tool, tmp):
     tmp, out = hk.folders(tmp)
     j = os.path.join
     src = hk.dated_layer(j(tmp, "pts.gpkg"))
@@ -85,3 +86,33 @@ def test_timeseriesmodels_mintpy_files_that_are_not_a_dated_series_are_refused(q
                                                                                geo=radar),
                                            "OUTPUT_RASTER": out}, "radar coordinates")
     assert not os.path.exists(out)
+
+
+def zonal_recipe(tool, tmp):
+    """zonalseries: a dated raster and two zones over it."""
+    from testutils import write_geotiff
+
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    descriptions = [f"2020-01-{d:02d}" for d in (1, 13, 25)]
+
+    def series(path, *, nan=False, epsg=32633, gt=hk.GT):
+        values = np.random.default_rng(0).normal(0.0, 2.0, (3, 24, 28))
+        if nan:
+            values[:] = np.nan
+        return write_geotiff(path, values, geotransform=gt, epsg=epsg, descriptions=descriptions)
+
+    x0, y0 = hk.GT[0], hk.GT[3]
+    zones = hk.polygon_layer(j(tmp, "zones.gpkg"), [hk.square(x0 + 200.0, y0 - 200.0, 150.0),
+                                                    hk.square(x0 + 500.0, y0 - 400.0, 120.0)])
+    far = hk.polygon_layer(j(tmp, "far.gpkg"), [hk.square(x0 + 9e5, y0 - 9e5, 150.0)])
+    params = {"INPUT": series(j(tmp, "series.tif")), "ZONES": zones, "OUTPUT": j(out, "zones.gpkg")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            return {"INPUT": hk.truncate(series(j(folder, "trunc.tif")))}, "trunc.tif"
+        if kind == "nan":
+            return {"INPUT": series(j(folder, "nan.tif"), nan=True)}, "no valid pixel|no value in any zone"
+        return {"INPUT": series(j(folder, "radar.tif"), epsg=None, gt=None)}, None
+
+    return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, raster="INPUT", overlap={"ZONES": far})

@@ -82,6 +82,24 @@ def test_every_help_opens_with_what_the_tool_needs_and_gives(qgis_app):
     assert not bad, f"{len(bad)} helps open with more than a glance:\n" + "\n".join(bad)
 
 
+#: the most characters of a help's first paragraph (before the first blank line, tags left out): what the help panel
+#: shows above the fold
+MAX_FIRST_PARAGRAPH = 600
+
+
+def first_paragraph(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", re.split(r"\n\s*\n", text, maxsplit=1)[0]).strip()
+
+
+def test_every_help_first_paragraph_fits_above_the_fold(qgis_app):
+    """An opening may end at its first ``<b>``; the paragraph around it still has to be short: the help panel shows
+    the first paragraph whole before anything else."""
+    tools, models = _helps()
+    long = sorted((len(first_paragraph(text)), name) for name, text in tools + models
+                  if len(first_paragraph(text)) > MAX_FIRST_PARAGRAPH)
+    assert not long, f"first paragraphs over {MAX_FIRST_PARAGRAPH} characters: {long}"
+
+
 def test_the_shipped_models_carry_that_help(qgis_app):
     """The .model3 files hold the help of the build script (the opening a person reads in the modeler)."""
     from qgis.core import QgsProcessingModelAlgorithm

@@ -24,8 +24,8 @@ def test_metric_frame_is_the_input_crs_when_metric_else_a_utm_zone(qgis_app):
 
 
 def test_raster_window_is_the_swaths_box_clipped_to_the_raster(qgis_app, tmp_path):
+    from insar_geohazards.fileio.base.blocks import raster_window
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.hazard.swathprofile import raster_window
 
     info = raster_info(write_geotiff(tmp_path / "r.tif", np.zeros((50, 40))))  # 30 m pixels from (500000, 4100000)
     assert raster_window(info, (500100.0, 4099000.0, 500400.0, 4099700.0)) == (10, 34, 3, 14)

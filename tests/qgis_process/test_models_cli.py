@@ -9,6 +9,7 @@ qgis_process. The models and inverse velocity on the real RADARSAT points read t
 import glob
 import os
 
+import numpy as np
 import pytest
 from testutils_cli import in_app, listed, qgis_process, requires_qgis_process
 
@@ -82,3 +83,39 @@ def test_a_user_model_refused_at_a_step_leaves_nothing_beside_the_inputs(qgis_ap
     after_run = sorted(os.path.relpath(os.path.join(r, f), geoc) for r, _, fs in os.walk(geoc) for f in fs)
     assert after_run == before, sorted(set(after_run) - set(before))
     shutil.rmtree(outs)
+
+
+def test_zonalseries_on_the_real_radarsat_points_is_numpys_mean_per_date(qgis_app, tmp_path):
+    """Two zones over the Boissano PS points (Monte Mario / Italy zone 1): the mean and count per date equal numpy's
+    over the points OGR reads inside each rectangle (the layer's D fields read here directly)."""
+    from osgeo import ogr
+    from testutils_hostile import write_layer
+    from testutils_models import read_layer
+
+    boxes = [(1437500.0, 4886900.0, 1438300.0, 4887600.0), (1438600.0, 4887000.0, 1439400.0, 4887900.0)]
+    wkts = [f"POLYGON(({a} {b},{c} {b},{c} {d},{a} {d},{a} {b}))" for a, b, c, d in boxes]
+    zones = write_layer(tmp_path / "zones.gpkg", wkts, {"name": ["west", "east"]}, epsg=3003,
+                        text_fields=("name",))
+    out = in_app("run", "geohazard:zonalseries", "--", f"INPUT={RADARSAT}", f"ZONES={zones}", "ZONE_FIELD=name",
+                 "STATISTICS=0", "STATISTICS=3", f"OUTPUT={tmp_path / 'z.csv'}")
+    assert out.returncode == 0, out.stderr
+    _, rows = read_layer(str(tmp_path / "z.csv"))
+    ds = ogr.Open(RADARSAT)
+    layer = ds.GetLayer(0)
+    fields = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
+    dated = sorted(f for f in fields if f[:1] == "D" and f[1:].isdigit() and len(f) == 9)
+    xy, series = [], []
+    for feat in layer:
+        g = feat.GetGeometryRef()
+        xy.append((g.GetX(), g.GetY()))
+        series.append([feat.GetField(f) if feat.GetField(f) is not None else np.nan for f in dated])
+    xy, series = np.array(xy), np.array(series, dtype=np.float64)
+    for name, (a, b, c, d) in zip(("west", "east"), boxes):
+        inside = (xy[:, 0] > a) & (xy[:, 0] < c) & (xy[:, 1] > b) & (xy[:, 1] < d)
+        mine = [r for r in rows if r["zone"] == name]
+        assert inside.sum() > 20 and len(mine) == len(dated)
+        for k, r in enumerate(mine):
+            v = series[inside, k]
+            v = v[np.isfinite(v)]
+            assert int(r["count"]) == v.size
+            assert float(r["mean"]) == pytest.approx(np.mean(v), rel=1e-9, abs=1e-9)

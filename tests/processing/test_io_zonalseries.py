@@ -1,0 +1,58 @@
+"""fileio.models.zonalseries: groups of dates that cover every band once within the budget, a zone's window and mask
+(GDAL's pixel-centre rule) against QGIS's geometry test, zones read with their names, null geometries said."""
+
+import numpy as np
+import pytest
+from testutils import recording_feedback
+from testutils_hostile import write_layer
+
+GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
+
+
+@pytest.mark.parametrize("n_bands,n_pixels,budget", [(7, 10, 1e9), (7, 1000, 8000 * 3), (200, 10**6, 512 * 2**20),
+                                                     (5, 10**7, 1.0)])
+def test_band_groups_cover_every_band_once_within_the_budget(n_bands, n_pixels, budget):
+    from insar_geohazards.fileio.models.zonalseries import band_groups
+
+    groups = band_groups(n_bands, n_pixels, budget)
+    assert [b for g in groups for b in g] == list(range(1, n_bands + 1))
+    assert all(len(g) * n_pixels * 8 <= max(budget, n_pixels * 8) for g in groups)
+
+
+def test_zone_window_and_mask_are_the_pixel_centres_qgis_puts_inside(qgis_app):
+    from osgeo import ogr
+    from qgis.core import QgsGeometry, QgsPointXY
+
+    from insar_geohazards.fileio.base.raster import RasterInfo
+    from insar_geohazards.fileio.models.zonalseries import zone_windows
+
+    info = RasterInfo(path="", width=50, height=40, count=1, geotransform=GT, crs_wkt="")
+    rng = np.random.default_rng(int(np.random.default_rng().integers(1 << 31)))
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 17))
+    r = rng.uniform(150.0, 380.0, 17)
+    ring = [(500500.0 + a * np.cos(t), 4099600.0 + a * np.sin(t)) for a, t in zip(r, angles)]
+    wkt = "POLYGON((" + ",".join(f"{x:.3f} {y:.3f}" for x, y in ring + ring[:1]) + "))"
+    [(window, mask)] = zone_windows(info, [(1, ogr.CreateGeometryFromWkt(wkt).ExportToWkb())])
+    full = np.zeros((40, 50), bool)
+    full[window[0]:window[1], window[2]:window[3]] = mask
+    geom = QgsGeometry.fromWkt(wkt)
+    rows, cols = np.mgrid[0:40, 0:50]
+    x, y = GT[0] + (cols + 0.5) * GT[1], GT[3] + (rows + 0.5) * GT[5]
+    want = np.array([[geom.contains(QgsPointXY(x[i, j], y[i, j])) for j in range(50)] for i in range(40)])
+    assert full.sum() > 50 and (full == want).all()
+
+
+def test_zones_read_with_names_and_null_geometries_said(qgis_app, tmp_path):
+    from qgis.core import QgsCoordinateTransformContext, QgsVectorLayer
+
+    from insar_geohazards.fileio.models.zonalseries import read_zones
+
+    path = write_layer(tmp_path / "z.gpkg", ["POLYGON((0 0,1 0,1 1,0 0))", None, "POLYGON((2 2,3 2,3 3,2 2))"],
+                       {"name": ["a", "b", ""]}, epsg=32633, text_fields=("name",))
+    fb = recording_feedback()
+    from insar_geohazards.processing_provider.inputs.feedback import FeedbackProgress
+
+    zones, labels = read_zones(QgsVectorLayer(path, "z", "ogr"), "name", "", QgsCoordinateTransformContext(), "ZONES",
+                               FeedbackProgress(fb))
+    assert [fid for fid, _ in zones] == [1, 3] and labels == ["a", "3"]
+    assert any("1 feature(s) without a geometry" in w for w in fb.warnings)
