@@ -19,6 +19,7 @@ from osgeo import gdal
 
 from ...algorithms.engine import (
     RasterSource,
+    ReadRequest,
     budget_rows,
     open_executor,
     plan_blocks,
@@ -87,6 +88,21 @@ class GdalOpener:
                 out = np.empty((len(bands),) + arr.shape, dtype=arr.dtype)
             out[i] = arr
         return out
+
+
+class WindowSource:
+    """A raster read by path over a window ``(row0, row1, col0, col1)`` (rows relative to the window): the engine's
+    source of a part of a raster (a swath's bounding box)."""
+
+    shipped = False
+
+    def __init__(self, path: str, window: tuple, name: str):
+        self.path, self.window, self.name = path, tuple(int(v) for v in window), name
+        self.opener = GdalOpener()
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        w0, _, c0, c1 = self.window
+        return self.opener(ReadRequest(self.path, None, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
 
 
 def raster_source(path: str, *, bands=1, dtype=np.float32, name: str = "raster", transform=None):

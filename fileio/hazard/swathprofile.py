@@ -12,13 +12,12 @@ import numpy as np
 from osgeo import osr
 from qgis.core import QgsFeatureRequest, QgsGeometry, QgsWkbTypes
 
-from ...algorithms.engine import ReadRequest
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date
 from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import SubProgress, check_canceled, warn
 from ..base import blocks, vector
-from ..base.blocks import GdalOpener, RunSettings
+from ..base.blocks import RunSettings, WindowSource
 from ..base.raster import RasterInfo
 from ..base.runs import Outcome
 from ..base.vector import wkt_of
@@ -134,21 +133,6 @@ def raster_window(info, bounds: tuple) -> tuple:
     c0, c1 = max(int(np.floor(cols[0])), 0), min(int(np.ceil(cols[1])), info.width)
     r0, r1 = max(int(np.floor(rows[0])), 0), min(int(np.ceil(rows[1])), info.height)
     return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
-
-
-class WindowSource:
-    """A raster read by path over a window's columns (rows relative to the window): the engine's source of the
-    swath's bounding box."""
-
-    shipped = False
-
-    def __init__(self, path: str, window: tuple, name: str):
-        self.path, self.window, self.name = path, tuple(int(v) for v in window), name
-        self.opener = GdalOpener()
-
-    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
-        w0, _, c0, c1 = self.window
-        return self.opener(ReadRequest(self.path, None, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
 
 
 class Samples:
