@@ -92,17 +92,19 @@ class GdalOpener:
 
 class WindowSource:
     """A raster read by path over a window ``(row0, row1, col0, col1)`` (rows relative to the window): the engine's
-    source of a part of a raster (a swath's bounding box)."""
+    source of a part of a raster (a swath's bounding box); ``bands`` as :class:`GdalOpener` takes them (None: all,
+    ``(1,)``: the data band, ``(bands, rows, cols)`` either way)."""
 
     shipped = False
 
-    def __init__(self, path: str, window: tuple, name: str):
+    def __init__(self, path: str, window: tuple, name: str, bands=None):
         self.path, self.window, self.name = path, tuple(int(v) for v in window), name
+        self.bands = tuple(bands) if bands is not None else None
         self.opener = GdalOpener()
 
     def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
         w0, _, c0, c1 = self.window
-        return self.opener(ReadRequest(self.path, None, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
+        return self.opener(ReadRequest(self.path, self.bands, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
 
 
 def raster_source(path: str, *, bands=1, dtype=np.float32, name: str = "raster", transform=None):

@@ -133,7 +133,7 @@ def read_samples(job: Job, fault: isl.FaultFrame, metric: str, rasters: dict, *,
     plan = job.settings.plan(r1 - r0, c1 - c0, bytes_per_pixel=8.0 * (len(rasters) + 8), max_rows=BLOCK_ROWS)
     func = functools.partial(isl.interseismic_block, gt=info.geotransform, window=window, frame_wkt=frame,
                              fault=fault, length_m=job.length_m, width_m=job.width_m)
-    sources = {k: WindowSource(r.path, window, job.names[k]) for k, r in rasters.items()}
+    sources = {k: WindowSource(r.path, window, job.names[k], bands=(1,)) for k, r in rasters.items()}
     blocks.run_blocks(plan, func, sink, sources=sources, run=job.settings, progress=progress)
     if sink.pixels == 0:
         raise GeohazardError(f"{job.names['fault']} and {what} do not overlap: the profile's swath holds no pixel")

@@ -67,14 +67,14 @@ class InterseismicSlip(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT_EAST, "East velocity (mm/yr)", optional=True))
         self.addParameter(declare.raster(self.INPUT_NORTH, "North velocity (mm/yr)", optional=True))
-        self.addParameter(declare.raster(self.INPUT, "Or: LOS velocity (mm/yr, positive toward the satellite)",
+        self.addParameter(declare.raster(self.INPUT, "Or: LOS velocity (mm/yr)",
                                          optional=True))
         self.addParameter(declare.number(self.INCIDENCE, "LOS incidence (degrees; empty = metadata)", None, 0.001,
                                          89.999, optional=True))
-        self.addParameter(declare.number(self.HEADING, "LOS heading (degrees clockwise from north; empty = "
-                                                       "metadata)", None, -360.0, 360.0, optional=True))
+        self.addParameter(declare.number(self.HEADING, "LOS heading (degrees; empty = metadata)", None, -360.0, 360.0,
+                                         optional=True))
         self.addParameter(declare.features(self.FAULT, "Fault trace (one line)", "line"))
-        self.addParameter(declare.number(self.LENGTH_M, "Profile half-length across the fault (m)", 100000.0, 1.0))
+        self.addParameter(declare.number(self.LENGTH_M, "Half-length across the fault (m)", 100000.0, 1.0))
         self.addParameter(declare.number(self.WIDTH_M, "Profile width along the fault (m)", 50000.0, 1.0))
         self.addParameter(declare.vector_out(self.OUTPUT_PROFILE, "Velocity profile", "point"))
         self.addParameter(declare.file_out(self.OUTPUT_CHART, "Profile chart", "PNG images (*.png)", optional=True))

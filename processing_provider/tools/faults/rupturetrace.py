@@ -44,7 +44,7 @@ class RuptureTrace(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Azimuth offsets or along-track displacement (m)"))
-        self.addParameter(declare.number(self.MIN_OFFSET_M, "Smallest offset jump across the trace (m)", 0.5, 1e-6))
+        self.addParameter(declare.number(self.MIN_OFFSET_M, "Smallest offset jump across the trace (m)", 0.5, 0.001))
         self.addParameter(declare.number(self.SMOOTHING_M, "Smoothing, Gaussian sigma (m)", 300.0, 1e-3))
         self.addParameter(declare.vector_out(self.OUTPUT, "Rupture trace", "line"))
 
