@@ -81,3 +81,14 @@ def test_noise_gives_no_trace_and_bad_options_are_refused():
     with pytest.raises(GeohazardError, match="valid pixels"):
         rt.rupture_trace(np.full((20, 20), np.nan), pixel_x_m=50.0, pixel_y_m=50.0, min_offset_m=0.5,
                          smoothing_m=100.0)
+
+
+def test_same_input_same_trace_whatever_the_memory_layout():
+    w = rupture_world(5, half_m=12e3, pixel_m=150.0)
+    px = w["pixel_m"]
+    runs = [rt.rupture_trace(a, pixel_x_m=px, pixel_y_m=px, min_offset_m=0.5, smoothing_m=300.0)
+            for a in (w["offset"], np.asfortranarray(w["offset"]), w["offset"].astype(np.float64))]
+    for other in runs[1:]:
+        assert len(other.segments) == len(runs[0].segments) > 0
+        for a, b in zip(runs[0].segments, other.segments):
+            assert np.array_equal(a.rows, b.rows) and np.array_equal(a.cols, b.cols) and a.jump_m == b.jump_m

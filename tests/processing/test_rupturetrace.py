@@ -50,7 +50,7 @@ def test_trace_of_okada_ruptures(run_alg, tmp_path, k):
 def test_geographic_raster(run_alg, tmp_path):
     from pyproj import Transformer
 
-    w = rupture_world(4242, pixel_m=150.0)
+    w = rupture_world(4242, half_m=18e3, pixel_m=150.0)
     to_ll = Transformer.from_crs("EPSG:32633", "EPSG:4326", always_xy=True)
     lon0, lat0 = to_ll.transform(E0, N0)
     # the same offsets on a geographic grid of about the same pixel (a small shear of the scene is harmless)
