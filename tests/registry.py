@@ -202,6 +202,14 @@ TOOLS = {
         hostile=("formats", "recipe"),
         lengths={"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     ),
+    "interseismicslip": Tool(
+        hostile=("faults", "recipe"),
+        lengths={"LENGTH_M": "m", "WIDTH_M": "m"},
+        not_lengths=("INPUT_EAST", "INPUT_NORTH"),
+        secondary_outputs=("OUTPUT_CHART",),
+        determinism={"interseismicslip": Det("faults")},
+        knob={"interseismicslip": Knob(0.02, run="hostile:faults")},
+    ),
     "okadaforward": Tool(
         hostile=("faults", "recipe"),
         lengths={
@@ -215,6 +223,10 @@ TOOLS = {
         determinism={"okadaforward": Det("faults")},
         knob={"okadaforward": Knob(0.002)},
         block_memory={"okadaforward": ("_okada",)},
+    ),
+    "rupturetrace": Tool(
+        hostile=("faults", "recipe"),
+        lengths={"INPUT": "m", "MIN_OFFSET_M": "m", "SMOOTHING_M": "m"},
     ),
     "slipinversion": Tool(
         hostile=("faults", "recipe"),

@@ -21,6 +21,7 @@ CHARTING = {
     "sbasinversion": ("timeseries", {"OUTPUT_REPORT": "network.html"}),
     "faultproximity": ("ada", {"OUTPUT_CHART": "bands.png"}),
     "slipinversion": ("faults", {"OUTPUT_LCURVE": "lcurve.png"}),
+    "interseismicslip": ("faults", {"OUTPUT_CHART": "profile.png"}),
     "triggercorrelation": ("kinematics", {"OUTPUT_PLOT": "trigger.png"}),
     "validateinsar": ("kinematics", {"OUTPUT_PLOTS": "stations/"}),
     "inversevelocity": ("models", {"OUTPUT_PLOTS": "plots/"}),

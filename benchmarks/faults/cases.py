@@ -37,5 +37,14 @@ CASES = [
          measures="CPU-s per compiled function of a first okadaforward / coulombstress block from an empty numba "
                   "cache (numba's compile events, nested), 40 patches and 1 patch",
          run='"$PY" "$HERE/compile_parts.py" "$HERE/compile_parts.json"'),
+    dict(name="interseismic_coverage", table=None, peer="none: the truth of simulated worlds",
+         measures="interseismicslip's core over 120 random worlds (east/north velocities, 1 mm/yr white and correlated "
+                  "noise, a 0.5 mm/yr ramp; LENGTH_M 100 km, WIDTH_M 50 km): slip rate within 5 %, locking depth "
+                  "within 15 %, the truth within 1 / 1.96 / 2 sigmas",
+         run='"$PY" "$HERE/interseismic_coverage.py" --seeds 120 --out "$OUT/interseismic_coverage.json"'),
+    dict(name="rupture_trace", table=None, peer="none: the truth of simulated Okada ruptures",
+         measures="rupturetrace's core with its defaults over 60 random strike-slip ruptures (Okada offsets, speckle, "
+                  "decorrelation along the fault): median distance of the trace to the fault, share of it found",
+         run='"$PY" "$HERE/rupture_trace.py" --seeds 60 --out "$OUT/rupture_trace.json"'),
     _grid("coulomb_small", 5, "the Coulomb map on 5 rows of nodes (a check)", quick=True),
 ]

@@ -90,10 +90,26 @@ class GdalOpener:
         return out
 
 
+class WindowSource:
+    """A raster read by path over a window ``(row0, row1, col0, col1)`` (rows relative to the window): the engine's
+    source of a part of a raster (a swath's or a zone's bounding box); ``bands`` as :class:`GdalOpener` takes them
+    (None: all, ``(1,)``: the data band, ``(bands, rows, cols)`` either way)."""
+
+    shipped = False
+
+    def __init__(self, path: str, window: tuple, name: str, bands=None):
+        self.path, self.window, self.name = path, tuple(int(v) for v in window), name
+        self.bands = tuple(bands) if bands is not None else None
+        self.opener = GdalOpener()
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        w0, _, c0, c1 = self.window
+        return self.opener(ReadRequest(self.path, self.bands, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
+
+
 def raster_source(path: str, *, bands=1, dtype=np.float32, name: str = "raster", transform=None):
     """A block-engine source reading ``path`` by path (band ``bands``: an int, a list, or None for all)."""
     return RasterSource(path, GdalOpener(), bands=bands, dtype=dtype, name=name, transform=transform)
-
 
 
 def raster_window(info, bounds: tuple) -> tuple:
@@ -108,22 +124,6 @@ def raster_window(info, bounds: tuple) -> tuple:
     c0, c1 = max(int(np.floor(cols[0])), 0), min(int(np.ceil(cols[1])), info.width)
     r0, r1 = max(int(np.floor(rows[0])), 0), min(int(np.ceil(rows[1])), info.height)
     return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
-
-
-class WindowSource:
-    """A raster read by path over a window's columns (rows relative to the window): the engine's source of a
-    bounding box (a swath's, a zone's); ``bands`` 1-based, None for all."""
-
-    shipped = False
-
-    def __init__(self, path: str, window: tuple, name: str, bands: Optional[tuple] = None):
-        self.path, self.window, self.name = path, tuple(int(v) for v in window), name
-        self.bands = tuple(int(b) for b in bands) if bands else None
-        self.opener = GdalOpener()
-
-    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
-        w0, _, c0, c1 = self.window
-        return self.opener(ReadRequest(self.path, self.bands, (w0 + r0, w0 + r1, c0, c1), "float32", self.name))
 
 
 @dataclass(frozen=True)

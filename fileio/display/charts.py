@@ -432,6 +432,28 @@ def fault_distance(path: str, labels, table, *, title: str, log=None) -> Optiona
     return _save(fig, path, name="OUTPUT_CHART")
 
 
+def interseismic_profile(path: str, table: dict, fit: dict, *, log=None) -> Optional[str]:
+    """The fault-parallel velocity across the fault (PNG): each bin's mean less the fitted ramp with its standard
+    deviation, the fitted arctangent, the dislocation's position x0, and the fit's numbers in the title."""
+    if not can_draw("OUTPUT_CHART (the interseismic profile)", log):
+        return None
+    fig = _figure(figsize=(7.5, 4.2), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    km = table["distance_m"] / 1000.0
+    ax.errorbar(km, table["deramped"], yerr=np.nan_to_num(table["std"]), fmt=".", ms=3, color="0.35", ecolor="0.8",
+                elinewidth=0.8, label="observed less the ramp (bin mean +- std)")
+    ax.plot(km, table["arctangent"], color="#b2182b", lw=1.8, label="Savage & Burford arctangent")
+    ax.axvline(fit["offset_m"] / 1000.0, color="#2166ac", ls="--", lw=1, label="dislocation (x0)")
+    ax.axvline(0.0, color="k", lw=0.6, alpha=0.5)
+    ax.set_xlabel("distance from the fault (km, positive to the right of the trace)")
+    ax.set_ylabel("fault-parallel velocity (mm/yr)")
+    ax.set_title(f"slip rate {fit['slip']:.2f} +- {fit['slip_sigma']:.2f} mm/yr, locking depth {fit['depth_km']:.1f} "
+                 f"+- {fit['depth_sigma_km']:.1f} km (1 sigma), RMS {fit['rms']:.2f} mm/yr", fontsize=9)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return _save(fig, path, name="OUTPUT_CHART")
+
+
 # ----------------------------------------------------------------------------------------- susceptibility report
 def susceptibility_images(result, *, log=None) -> dict:
     """``{"curves": data URI, "importance": data URI}`` of a validated susceptibility run (ROC, success and

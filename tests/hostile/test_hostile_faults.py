@@ -1,5 +1,5 @@
 """Hostile inputs for the fault tools: okadaforward, coulombstress, coulombonfaults, slipinversion,
-uniformslipinversion."""
+uniformslipinversion, interseismicslip, rupturetrace."""
 
 import os
 
@@ -100,7 +100,39 @@ def recipe(tool, tmp):
         far = los_data(j(tmp, "far.tif"), gt=(E0 + 9e5, 1500.0, 0.0, N0, 0.0, -1500.0))
         return hk.Recipe(params, ["OUTPUT_FAULT"], ("LOS_ASC", "OUTPUT_FAULT"), spoil, raster="LOS_ASC",
                         overlap={"LOS_DESC": far}, implausible={"SHEAR_MODULUS": 3.2e5})
+    if tool == "interseismicslip":
+        params = {"INPUT": interseismic_los(j(tmp, "los.tif")), "INCIDENCE": 38.0, "HEADING": -12.0,
+                  "FAULT": hk.line_layer(j(tmp, "fault.gpkg"), [[(E0, N0 - 30e3), (E0 + 3e3, N0 + 30e3)]]),
+                  "LENGTH_M": 40e3, "WIDTH_M": 30e3, "OUTPUT_PROFILE": j(out, "profile.gpkg")}
+        spoil = hk.spoil_input("INPUT", interseismic_los, ".tif", trunc_message="trunc.tif")
+        far = hk.line_layer(j(tmp, "far.gpkg"), [[(E0 + 9e5, N0 - 30e3), (E0 + 9e5, N0 + 30e3)]])
+        return hk.Recipe(params, ["OUTPUT_PROFILE"], ("INPUT", "OUTPUT_PROFILE"), spoil, raster="INPUT",
+                         overlap={"FAULT": far}, implausible={"INCIDENCE": 89.999})
+    if tool == "rupturetrace":
+        params = {"INPUT": offsets(j(tmp, "azi.tif")), "SMOOTHING_M": 200.0, "MIN_OFFSET_M": 0.5,
+                  "OUTPUT": j(out, "trace.gpkg")}
+        spoil = hk.spoil_input("INPUT", offsets, ".tif", trunc_message="trunc.tif")
+        return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, raster="INPUT")
     raise KeyError(tool)
+
+
+def interseismic_los(path, *, epsg=32633, nan=False):
+    """A LOS velocity (mm/yr) across a right-lateral fault striking north through (E0, N0): 70 x 70 pixels of 1 km,
+    an arctangent of 20 mm/yr and 8 km seen at a share of 0.2, with 1 mm/yr of noise."""
+    x = (np.arange(70) - 35 + 0.5) * 1000.0
+    xx, _ = np.meshgrid(x, x)
+    v = 0.2 * -20.0 / np.pi * np.arctan(xx / 8000.0) + np.random.default_rng(1).normal(0, 1.0, xx.shape)
+    gt = (E0 - 35e3, 1000.0, 0.0, N0 + 35e3, 0.0, -1000.0)
+    return write_geotiff(path, np.full_like(v, np.nan) if nan else v, geotransform=gt, epsg=epsg)
+
+
+def offsets(path, *, epsg=32633, nan=False):
+    """Along-track offsets (m): +-1 m either side of a line through the middle of 80 x 80 pixels of 100 m, 0.2 m
+    of noise."""
+    r, c = np.mgrid[0:80, 0:80]
+    v = np.where(c + 0.3 * r > 52, 1.0, -1.0) + np.random.default_rng(2).normal(0, 0.2, r.shape)
+    gt = (E0 - 4e3, 100.0, 0.0, N0 + 4e3, 0.0, -100.0)
+    return write_geotiff(path, np.full_like(v, np.nan) if nan else v, geotransform=gt, epsg=epsg)
 
 
 test_hostile = hk.hostile_cases(TOOLS, recipe)

@@ -43,7 +43,7 @@ def test_fault_tools_listed():
     out = listed()
     assert out.returncode == 0, out.stderr
     for name in ("importcoulombinput", "okadaforward", "coulombstress", "coulombonfaults", "slipinversion",
-                 "uniformslipinversion"):
+                 "uniformslipinversion", "interseismicslip", "rupturetrace"):
         assert f"geohazard:{name}" in out.stdout
 
 
@@ -105,3 +105,24 @@ def test_disagreeing_ids_are_a_clear_error(tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "PIXEL_SIZE = 10000 m and PIXEL_SIZE_KM = 5 km disagree" in text
     assert "Traceback" not in text and not (tmp_path / "x.tif").exists()
+
+
+def test_interseismicslip_and_rupturetrace_lines(qgis_app, tmp_path):
+    """The docs' lines (docs/faults.md) with their IDs: the numbers come back in the JSON results, the trace as
+    lines; a slip rate within its sigmas of the world's (tests/testutils_fault_worlds.py)."""
+    from testutils import write_geotiff
+    from testutils_fault_worlds import interseismic_world, rupture_world
+
+    w = interseismic_world(404, n=160, pixel_m=1200.0)
+    ve = write_geotiff(tmp_path / "ve.tif", w["east"], geotransform=w["gt"])
+    vn = write_geotiff(tmp_path / "vn.tif", w["north"], geotransform=w["gt"])
+    fault = write_lines(tmp_path / "fault.gpkg", [w["trace"]])
+    res = in_app_json("interseismicslip", {"INPUT_EAST": ve, "INPUT_NORTH": vn, "FAULT": fault, "LENGTH_M": 80000,
+                                           "WIDTH_M": 50000, "OUTPUT_PROFILE": tmp_path / "profile.gpkg"})
+    assert abs(float(res["SLIP_RATE_MM_YR"]) - w["slip_rate"]) <= 4 * float(res["SLIP_RATE_SIGMA"])
+    assert float(res["LOCKING_DEPTH_SIGMA"]) > 0 and os.path.exists(res["OUTPUT_PROFILE"])
+    r = rupture_world(77, half_m=15e3, pixel_m=150.0)
+    azi = write_geotiff(tmp_path / "azi.tif", r["offset"], geotransform=r["gt"])
+    res = in_app_json("rupturetrace", {"INPUT": azi, "SMOOTHING_M": 300, "MIN_OFFSET_M": 0.5,
+                                       "OUTPUT": tmp_path / "rupture.gpkg"})
+    assert len(read_features(res["OUTPUT"])) > 0
