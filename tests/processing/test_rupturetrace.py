@@ -2,6 +2,8 @@
 geometries, speckle and decorrelation near the fault: tests/testutils_fault_worlds.py) lies within 200 m (median) of
 the fault; a geographic raster; wrong inputs named, no trace a warning."""
 
+import warnings
+
 import numpy as np
 import pytest
 from osgeo import ogr
@@ -100,3 +102,37 @@ def test_no_trace_is_a_warning_and_wrong_inputs_are_named(run_alg, tmp_path):
     sparse = write_geotiff(tmp_path / "few.tif", few, geotransform=(E0, 100.0, 0.0, N0, 0.0, -100.0), nodata=-9999)
     with pytest.raises(QgsProcessingException, match="valid pixels"):
         run_alg(NAME, {"INPUT": str(sparse), "OUTPUT": str(tmp_path / "y.gpkg")})
+
+
+def test_a_fine_grid_is_averaged_to_a_quarter_of_the_smoothing(run_alg, tmp_path):
+    """25 m pixels with SMOOTHING_M 300: cells of 3 x 3 pixels (75 m), said in the log; the trace as close."""
+    from testutils import recording_feedback
+
+    seed = int(np.random.default_rng(8420).integers(10**6))
+    w = rupture_world(seed, half_m=12e3, pixel_m=25.0)
+    src = write_geotiff(tmp_path / "azi.tif", w["offset"], geotransform=w["gt"])
+    fb = recording_feedback()
+    res = run_alg(NAME, {"INPUT": str(src), "OUTPUT": str(tmp_path / "trace.gpkg")}, fb)
+    assert any("averaged onto cells of 3 x 3 pixels" in m for m in fb.info), fb.info
+    pts, _ = _trace_points(res["OUTPUT"])
+    median, covered = trace_score(pts, w["trace"])
+    assert median <= 200.0 and covered >= 0.6, (seed, median, covered)
+
+
+def test_cells_are_the_mean_of_their_valid_pixels(tmp_path):
+    from insar_geohazards.fileio.base.raster import raster_info
+    from insar_geohazards.fileio.faults.rupturetrace import read_averaged
+
+    rng = np.random.default_rng(int(np.random.default_rng().integers(1 << 31)))
+    a = rng.normal(size=(23, 31))
+    a[rng.random(a.shape) < 0.3] = np.nan
+    a[:3, :3] = np.nan  # a cell with no valid pixel
+    path = write_geotiff(tmp_path / "a.tif", a, geotransform=(0.0, 10.0, 0.0, 0.0, 0.0, -10.0))
+    got = read_averaged(raster_info(str(path)), "INPUT", 3)
+    padded = np.full((24, 33), np.nan)
+    padded[:23, :31] = a.astype(np.float32)
+    with warnings.catch_warnings():  # numpy warns of the empty cell's mean
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.nanmean(padded.reshape(8, 3, 11, 3), axis=(1, 3))
+    assert got.shape == (8, 11) and np.isnan(got[0, 0])
+    np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
