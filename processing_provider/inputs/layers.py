@@ -56,6 +56,23 @@ def raster_path(alg, parameters, name: str, context) -> str:
     return delivered.content_view(alg, parameters, context, name, delivered.resolve(alg, name, layer.source()))
 
 
+def same_source(alg, parameters, names, context) -> str:
+    """The file name two raster parameters ``names`` share (the same file, by real path, or the same layer), ""
+    when they differ or one is not given."""
+    paths = []
+    for name in names:
+        value = parameters.get(name)
+        if value in (None, ""):
+            return ""
+        layer = alg.parameterAsRasterLayer(parameters, name, context)
+        text = layer.source() if layer is not None else (value if isinstance(value, str) else "")
+        text = text.split("|")[0]
+        if not text:
+            return ""
+        paths.append(os.path.realpath(text) if os.path.exists(text) else text)
+    return os.path.basename(paths[0]) if len(set(paths)) == 1 else ""
+
+
 def output_paths(alg, parameters, names, context, *, optional=()) -> dict:
     """Paths of raster/vector destinations; the ``optional`` ones are left out (absent from the
     result) when the user did not ask for them, so they are neither written nor loaded."""

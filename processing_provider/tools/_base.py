@@ -38,6 +38,9 @@ tunes the guard with class attributes:
 ``MM_INPUTS``
     raster parameters holding LOS displacement (mm) or velocity (mm/yr): one whose metadata says m, m/yr, cm ...
     is read converted, one without a unit whose values cannot be mm is warned about (:mod:`..inputs.delivered`).
+``HEIGHT_INPUTS``
+    raster parameters holding heights (m) besides ``DEM``: a declared unit of feet, cm, mm, km is read as metres,
+    a unit that is no length or undeclared values beyond any height on Earth refused (:mod:`..inputs.delivered`).
 ``COHERENCE_INPUTS``
     raster parameters holding a coherence (0-1 scale checked); default ``("COHERENCE",)``.
 ``CRS_FREE_INPUTS``
@@ -380,6 +383,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     COMPLEX_INPUTS: tuple = ()
     MULTIBAND_INPUTS: tuple = ()
     MM_INPUTS: tuple = ()
+    HEIGHT_INPUTS: tuple = ()
     COHERENCE_INPUTS: tuple = ("COHERENCE",)
     CRS_FREE_INPUTS: tuple = ()
     OVERLAP: tuple = ()
