@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import GeohazardError
 from ..geometry.terrain import slope_aspect
+from ..plausibility import FRICTION_DEG, UNIT_WEIGHT_KN_M3
 
 #: Unit weight of water (kN/m3).
 GAMMA_W_KN_M3 = 9.81
@@ -46,13 +47,19 @@ CLASSES = {1: "FS < 1 (unstable)", 2: "1 - 1.3 (marginal)", 3: "1.3 - 1.5 (moder
 SEED = 20140924
 #: The soil parameters, in the order of the formula's arguments, with their plausible ranges (inclusive bounds).
 PARAMETERS = ("cohesion_kpa", "friction_deg", "unit_weight_kn_m3", "soil_depth_m", "wetness")
-_LIMITS = {"cohesion_kpa": (0.0, 1000.0, True, True), "friction_deg": (0.0, 89.0, False, True),
-           "unit_weight_kn_m3": (1.0, 40.0, True, True), "soil_depth_m": (0.0, 100.0, False, True),
+_LIMITS = {"cohesion_kpa": (0.0, 1000.0, True, True), "friction_deg": (5.0, 60.0, True, True),
+           "unit_weight_kn_m3": (10.0, 30.0, True, True), "soil_depth_m": (0.0, 100.0, False, True),
            "wetness": (0.0, 1.0, True, True)}
+#: What a value outside a limit usually is (the soil parameters' units).
+_UNITS = {"cohesion_kpa": ("kPa", "1-50 kPa for soils with roots; a value in Pa is 1000 times larger"),
+          "friction_deg": ("deg", FRICTION_DEG.usual),
+          "unit_weight_kn_m3": ("kN/m3", UNIT_WEIGHT_KN_M3.usual),
+          "soil_depth_m": ("m", "0.5-5 m for shallow landslides"), "wetness": ("", "0 dry to 1 saturated")}
 
 
 def check_values(name: str, values, what: str) -> None:
-    """Refuse values of a soil parameter outside its physical range, naming ``what`` (a parameter or a raster)."""
+    """Refuse values of a soil parameter outside its plausible range (unit weight 10-30 kN/m3, friction 5-60 deg:
+    :mod:`..plausibility`), naming ``what`` (a parameter or a raster), the unit and what such a value usually is."""
     lo, hi, lo_in, hi_in = _LIMITS[name]
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -62,8 +69,9 @@ def check_values(name: str, values, what: str) -> None:
     low = vmin < lo if lo_in else vmin <= lo
     high = vmax > hi if hi_in else vmax >= hi
     if low or high:
-        bounds = f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}"
-        raise GeohazardError(f"{what}: values from {vmin:g} to {vmax:g}, expected within {bounds}")
+        unit, usual = _UNITS[name]
+        bounds = f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}{' ' + unit if unit else ''}"
+        raise GeohazardError(f"{what}: values from {vmin:g} to {vmax:g}, expected within {bounds} ({usual}); check the value and its unit")
 
 
 def factor_of_safety(slope_deg, *, cohesion_kpa, friction_deg, unit_weight_kn_m3, soil_depth_m, wetness):

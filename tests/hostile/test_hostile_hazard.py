@@ -3,6 +3,7 @@ swathprofile (each tool's recipe below, named by its entry in tests/registry.py)
 
 import datetime as dt
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -461,3 +462,200 @@ def test_swathprofile_line_partly_off_the_raster_runs_with_empty_bins(qgis_app, 
 
     _, rows = read_layer(res["OUTPUT"])
     assert rows[0]["count"] > 0 and rows[-1]["count"] == 0 and rows[-1]["mean"] is None
+
+
+# ------------------------------------------------------------------------------- the newest tools as users type them
+DEM_GT = (E0, 10.0, 0.0, N0, 0.0, -10.0)
+
+
+def hills(x, y):
+    """Analytic terrain: a DEM moved by any amount is the same formula at moved coordinates."""
+    return (300 + 60 * np.sin(x / 230.0) * np.cos(y / 310.0) + 25 * np.sin((x + 2 * y) / 97.0)
+            + 12 * np.cos((3 * x - y) / 61.0))
+
+
+def _dem(path, shift=(0.0, 0.0), *, shape=(120, 130), gt=DEM_GT, epsg=32633, scale=1.0, dtype="float32",
+         voids=None, unit=None):
+    """``hills`` sampled on ``gt`` (in ``epsg``; heights times ``scale``) moved by ``shift`` (m, east, north) in
+    EPSG:32633; ``voids`` (value, rows, cols) written where no data is."""
+    from osgeo import gdal, osr
+
+    r, c = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    x, y = gt[0] + (c + 0.5) * gt[1], gt[3] + (r + 0.5) * gt[5]
+    if epsg != 32633:
+        src, dst = osr.SpatialReference(), osr.SpatialReference()
+        src.ImportFromEPSG(epsg)
+        dst.ImportFromEPSG(32633)
+        for s in (src, dst):
+            s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        pts = np.array(osr.CoordinateTransformation(src, dst).TransformPoints(np.c_[x.ravel(), y.ravel()]))
+        x, y = pts[:, 0].reshape(shape), pts[:, 1].reshape(shape)
+    z = hills(x - shift[0], y - shift[1]) * scale
+    if voids is not None:
+        z[voids[1], voids[2]] = voids[0]
+    written = write_geotiff(path, z, geotransform=gt, epsg=epsg, dtype=dtype)
+    if unit:
+        ds = gdal.Open(written, gdal.GA_Update)
+        ds.GetRasterBand(1).SetUnitType(unit)
+        ds = None
+    return written
+
+
+def _dod(tmp, **params):
+    out = os.path.join(str(tmp), "out")
+    os.makedirs(out, exist_ok=True)
+    return dict(params, OUTPUT=os.path.join(out, "dod.tif"))
+
+
+@pytest.mark.parametrize("sentinel", [-32768.0, float(np.finfo(np.float32).min), -9999.0])
+def test_demdifference_undeclared_no_data_is_read_as_no_data_with_a_warning(qgis_app, tmp_path, sentinel):
+    """A void of an undeclared no-data value (SRTM's -32768, the float32 minimum, -9999) gave a vertical shift of
+    3.6e34 m; now the void is no data, said, and the shift is the truth's."""
+    from testutils import read_array
+
+    rng = np.random.default_rng(int(abs(sentinel)) % 1000)
+    shift = tuple(rng.uniform(-6.0, 6.0, 2))
+    rows, cols = slice(30, 50), slice(40, 70)
+    params = _dod(tmp_path, INPUT=_dem(str(tmp_path / "ref.tif")),
+                  INPUT_2=_dem(str(tmp_path / "other.tif"), shift, voids=(sentinel, rows, cols),
+                               dtype="int16" if sentinel == -32768.0 else "float32"))
+    fb = hk.warning_feedback()
+    res = hk.run("demdifference", params, fb)
+    said = [w for w in fb.warnings if "INPUT_2" in w and "no no-data value" in w]
+    assert said and f"{sentinel:g}" in said[0] and "gdal_edit -a_nodata" in said[0], fb.warnings
+    tol = 0.1 * 10.0 + (0.5 if sentinel == -32768.0 else 0.0)  # int16 heights are rounded to the metre
+    assert abs(res["SHIFT_X_M"] + shift[0]) < tol and abs(res["SHIFT_Y_M"] + shift[1]) < tol
+    assert abs(res["SHIFT_Z_M"]) < 1.0
+    assert np.isnan(read_array(res["OUTPUT"])[rows, cols]).all()
+
+
+def test_demdifference_dem_declared_in_feet_is_read_as_metres_and_undeclared_feet_refused(qgis_app, tmp_path):
+    shift = (4.0, -3.0)
+    ref = _dem(str(tmp_path / "ref.tif"))
+    feet = _dem(str(tmp_path / "feet.tif"), shift, scale=1 / 0.3048, unit="ft")
+    fb = hk.warning_feedback()
+    res = hk.run("demdifference", _dod(tmp_path, INPUT=ref, INPUT_2=feet), fb)
+    assert any("INPUT_2" in i and "ft" in i and "metres" in i for i in fb.info), fb.info
+    assert abs(res["SHIFT_X_M"] + shift[0]) < 1.0 and abs(res["SHIFT_Y_M"] + shift[1]) < 1.0
+    assert abs(res["SHIFT_Z_M"]) < 0.5
+    shutil.rmtree(os.path.dirname(res["OUTPUT"]))
+    bare = _dem(str(tmp_path / "feet_bare.tif"), shift, scale=1 / 0.3048)
+    msg = hk.expect_refusal("demdifference", _dod(tmp_path, INPUT=ref, INPUT_2=bare), "feet against metres")
+    assert "INPUT_2" in msg and "gdal_edit -units" in msg
+    _nothing_written(tmp_path)
+
+
+def test_demdifference_dem_in_cm_beyond_any_height_is_refused_naming_it(qgis_app, tmp_path):
+    ref = _dem(str(tmp_path / "ref.tif"))
+    cm = _dem(str(tmp_path / "cm.tif"), scale=100.0)
+    msg = hk.expect_refusal("demdifference", _dod(tmp_path, INPUT=ref, INPUT_2=cm), "beyond any height on Earth")
+    assert "INPUT_2: cm.tif" in msg and "in cm it would be" in msg
+    _nothing_written(tmp_path)
+
+
+def test_demdifference_a_dem_minus_itself_or_no_other_dem_is_refused(qgis_app, tmp_path):
+    ref = _dem(str(tmp_path / "ref.tif"))
+    msg = hk.expect_refusal("demdifference", _dod(tmp_path, INPUT=ref, INPUT_2=ref), "are the same DEM")
+    assert "ref.tif" in msg
+    hk.expect_refusal("demdifference", _dod(tmp_path, INPUT=ref), "INPUT_2: no DEM given")
+    _nothing_written(tmp_path)
+
+
+def test_demdifference_input_2_is_not_prefilled_in_the_dialog(qgis_app):
+    """QGIS fills a required layer input with the active layer: both DEMs were the same layer."""
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    alg = QgsApplication.processingRegistry().algorithmById("geohazard:demdifference")
+    assert alg.parameterDefinition("INPUT_2").flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
+
+
+def test_demdifference_barely_overlapping_dems_are_named_as_such(qgis_app, tmp_path):
+    ref = _dem(str(tmp_path / "ref.tif"))
+    gt = (DEM_GT[0] + 126 * 10.0, 10.0, 0.0, DEM_GT[3], 0.0, -10.0)  # 4 columns in common
+    edge = _dem(str(tmp_path / "edge.tif"), gt=gt)
+    msg = hk.expect_refusal("demdifference", _dod(tmp_path, INPUT=ref, INPUT_2=edge), "barely overlap")
+    assert "INPUT and INPUT_2 share heights on only" in msg
+    _nothing_written(tmp_path)
+
+
+def test_demdifference_dem_in_another_crs_is_warped_exactly(qgis_app, tmp_path):
+    """INPUT_2 in the next UTM zone: GDAL's approximate transform moved it by up to 0.07 px; the shift found is now
+    the truth's within 0.1 px."""
+    rng = np.random.default_rng(11)
+    shift = tuple(rng.uniform(-8.0, 8.0, 2))
+    from osgeo import osr
+
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(32633)
+    dst.ImportFromEPSG(32634)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    x0, y0, _ = osr.CoordinateTransformation(src, dst).TransformPoint(DEM_GT[0] - 100, DEM_GT[3] + 100)
+    other = _dem(str(tmp_path / "utm34.tif"), shift, shape=(150, 160), gt=(x0 - 200, 10.0, 0.0, y0 + 200, 0.0, -10.0),
+                 epsg=32634)
+    fb = hk.warning_feedback()
+    res = hk.run("demdifference", _dod(tmp_path, INPUT=_dem(str(tmp_path / "ref.tif")), INPUT_2=other), fb)
+    assert any("transformed exactly" in i for i in fb.info), fb.info
+    assert abs(res["SHIFT_X_M"] + shift[0]) < 1.0 and abs(res["SHIFT_Y_M"] + shift[1]) < 1.0
+
+
+def _slope(tmp, **changes):
+    tmp, out = hk.folders(tmp)
+    params = {"DEM": _dem(os.path.join(tmp, "dem.tif"), shape=(60, 64)), "COHESION_KPA": 2.0, "FRICTION_DEG": 32.0,
+              "SOIL_DEPTH_M": 1.5, "WETNESS": 0.6, "OUTPUT": os.path.join(out, "fs.tif")}
+    params.update(changes)
+    return params
+
+
+@pytest.mark.parametrize("pid,value,hint", [("UNIT_WEIGHT_KN_M3", 5.0, "10 to 30"),
+                                            ("UNIT_WEIGHT_KN_M3", 1.85, "times 9.81"),
+                                            ("FRICTION_DEG", 0.56, "radians"),
+                                            ("FRICTION_DEG_MAX", 95.0, "5 to 60")])
+def test_slopestability_impossible_soils_are_refused_naming_the_unit(qgis_app, tmp_path, pid, value, hint):
+    """Unit weights of 5 or 1.85 kN/m3 gave negative factors of safety; a friction of 0.56 deg (32 typed in radians)
+    made 91 % unstable."""
+    msg = hk.expect_refusal("slopestability", _slope(tmp_path, **{pid: value}), pid)
+    assert hint in msg and f"{value:g}" in msg
+    _nothing_written(tmp_path)
+
+
+def test_slopestability_soil_raster_out_of_range_is_refused_naming_it(qgis_app, tmp_path):
+    grams = write_geotiff(str(tmp_path / "density.tif"), np.full((60, 64), 1.9), geotransform=DEM_GT)
+    msg = hk.expect_refusal("slopestability", _slope(tmp_path, UNIT_WEIGHT_KN_M3_RASTER=grams),
+                            "UNIT_WEIGHT_KN_M3_RASTER: values from 1.9")
+    assert "kN/m3" in msg and "9.81" in msg
+
+
+def test_slopestability_dem_in_cm_is_read_as_metres_or_refused(qgis_app, tmp_path):
+    """A DEM in cm gave 15.6 % unstable for 3.8 %: declared, it is read as metres (the same factors of safety);
+    undeclared, its slopes betray it."""
+    from testutils import read_array
+
+    params = _slope(tmp_path)
+    truth = read_array(hk.run("slopestability", params)["OUTPUT"])
+    tmp, out = hk.folders(tmp_path / "cm")
+    cm = _dem(os.path.join(tmp, "dem_cm.tif"), shape=(60, 64), scale=100.0, unit="cm")
+    got = read_array(hk.run("slopestability", dict(params, DEM=cm, OUTPUT=os.path.join(out, "fs.tif")))["OUTPUT"])
+    assert np.allclose(got, truth, rtol=1e-4, equal_nan=True)
+    low = _dem(os.path.join(tmp, "low_cm.tif"), shape=(60, 64), scale=10.0)
+    os.makedirs(os.path.join(str(tmp_path), "low", "out"))
+    msg = hk.expect_refusal("slopestability", dict(params, DEM=low, OUTPUT=str(tmp_path / "low" / "out" / "f.tif")),
+                            "median slope")
+    assert "DEM" in msg and "gdal_edit -units" in msg
+
+
+def test_slopestability_monte_carlo_says_its_time_and_precision_first(qgis_app, tmp_path):
+    """SAMPLES = 100,000 ran ~500 s with no estimate: the log now gives the expected time and the precision before
+    the draws start, and progress moves block by block."""
+    from testutils import read_array
+
+    fb = hk.warning_feedback()
+    steps = []
+    fb.progressChanged.connect(steps.append)
+    params = _slope(tmp_path, COHESION_KPA_MAX=8.0, SAMPLES=20000,
+                    OUTPUT_PROBABILITY=os.path.join(str(tmp_path), "out", "p.tif"))
+    res = hk.run("slopestability", params, fb)
+    said = [t for t in fb.info + fb.warnings if t.startswith("Monte Carlo:")]
+    assert said and "3,840 cells x 20,000 draws, about" in said[0] and "within 0.0035" in said[0], said
+    p = read_array(res["OUTPUT_PROBABILITY"])
+    assert np.nanmax(p) <= 1.0 and len({round(s) for s in steps}) > 3

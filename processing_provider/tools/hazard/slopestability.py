@@ -40,11 +40,13 @@ class SlopeStability(GeohazardAlgorithm):
         "parameters, the probability of failure. It needs a DEM in a projected CRS in metres and the soil's "
         "cohesion, friction angle, unit weight, depth and wetness.\n\n"
         "<b>DEM</b> (m, projected CRS in metres, north-up): the slope beta is Horn's 3x3 (as gdaldem slope); edge "
-        "cells and cells next to no data have none. A geographic DEM is refused: warp it to its UTM zone first.\n"
+        "cells and cells next to no data have none. A geographic DEM is refused: warp it to its UTM zone first; heights "
+        "declared in feet or cm are read as metres, and a DEM whose median slope exceeds 60 degrees (heights in cm, "
+        "undeclared) is refused.\n"
         "<b>Soil parameters</b>, each a number or a raster on the DEM's grid (the <i>_RASTER</i> twin; a raster "
         "twin wins over its number, and the log says so): COHESION_KPA c' (kPa, effective cohesion plus root "
-        "cohesion), FRICTION_DEG phi' (degrees), UNIT_WEIGHT_KN_M3 gamma (kN/m3, default 19), SOIL_DEPTH_M z "
-        "(m, measured vertically), WETNESS m (the saturated share of the soil depth, 0 dry to 1 water table at the "
+        "cohesion), FRICTION_DEG phi' (degrees, 5-60), UNIT_WEIGHT_KN_M3 gamma (kN/m3, 10-30, default 19; a density "
+        "in t/m3 times 9.81), SOIL_DEPTH_M z (m, measured vertically), WETNESS m (the saturated share of the soil depth, 0 dry to 1 water table at the "
         "surface). Cohesion, friction, depth and wetness have no default: the site says them.\n\n"
         "<b>Method</b>: FS = (c' + (gamma - m gamma_w) z cos^2(beta) tan(phi')) / (gamma z sin(beta) "
         "cos(beta)), gamma_w = 9.81 kN/m3. FS < 1 fails.\n"
@@ -55,7 +57,8 @@ class SlopeStability(GeohazardAlgorithm):
         "FRICTION_DEG_MAX, SOIL_DEPTH_M_MAX and WETNESS_MAX make their parameter vary uniformly between its number "
         "and the maximum (OUTPUT keeps the numbers, the ranges' lower ends); SAMPLES draws (default 1000) of the "
         "ranged parameters, the same draws for every cell from a fixed seed, so a run repeats exactly; the output is "
-        "the share of draws with FS < 1 (0-1; flat cells 0). A range applies to a number: a parameter given as a "
+        "the share of draws with FS < 1 (0-1; flat cells 0), within 0.5 / sqrt(SAMPLES) (one standard error). The "
+        "log gives the Monte Carlo's expected time, measured on a sample of cells before it starts. A range applies to a number: a parameter given as a "
         "raster cannot also be given a range.\n\n"
         "References: Hammond C. et al. (1992) LISA, USDA Forest Service INT-GTR-285; Pack R.T. et al. (1998) SINMAP; "
         "Baum R.L. et al. (2008) TRIGRS, doi:10.3133/ofr20081159; Mergili M. et al. (2014) r.slope.stability, "
@@ -69,9 +72,9 @@ class SlopeStability(GeohazardAlgorithm):
         return (("cohesion_kpa", self.COHESION_KPA, self.COHESION_KPA_RASTER, self.COHESION_KPA_MAX, "Cohesion c'",
                  "kPa", None, 0.0, 1000.0),
                 ("friction_deg", self.FRICTION_DEG, self.FRICTION_DEG_RASTER, self.FRICTION_DEG_MAX, "Friction angle",
-                 "degrees", None, 0.0, 89.0),
+                 "degrees", None, 5.0, 60.0),
                 ("unit_weight_kn_m3", self.UNIT_WEIGHT_KN_M3, self.UNIT_WEIGHT_KN_M3_RASTER, "", "Unit weight",
-                 "kN/m3", 19.0, 1.0, 40.0),
+                 "kN/m3", 19.0, 10.0, 30.0),
                 ("soil_depth_m", self.SOIL_DEPTH_M, self.SOIL_DEPTH_M_RASTER, self.SOIL_DEPTH_M_MAX,
                  "Soil depth, vertical", "m", None, 0.001, 100.0),
                 ("wetness", self.WETNESS, self.WETNESS_RASTER, self.WETNESS_MAX, "Wetness", "saturated share 0-1",
