@@ -71,7 +71,8 @@ def check_values(name: str, values, what: str) -> None:
     if low or high:
         unit, usual = _UNITS[name]
         bounds = f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}{' ' + unit if unit else ''}"
-        raise GeohazardError(f"{what}: values from {vmin:g} to {vmax:g}, expected within {bounds} ({usual}); check the value and its unit")
+        raise GeohazardError(f"{what}: values from {vmin:g} to {vmax:g}, expected within {bounds} ({usual}); check "
+                             "the value and its unit")
 
 
 def factor_of_safety(slope_deg, *, cohesion_kpa, friction_deg, unit_weight_kn_m3, soil_depth_m, wetness):
