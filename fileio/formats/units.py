@@ -120,10 +120,14 @@ def undeclared_nodata(path: str) -> tuple:
                                                           gdal.GDT_CFloat32, gdal.GDT_CFloat64):
             scan = SentinelScan()
             w, h = ds.RasterXSize, ds.RasterYSize
-            for i in range(1, ds.RasterCount + 1):
-                band = ds.GetRasterBand(i)
-                for r0 in range(0, h, SCAN_ROWS):
-                    scan.add(band.ReadAsArray(0, r0, w, min(SCAN_ROWS, h - r0)))
+            try:
+                for i in range(1, ds.RasterCount + 1):
+                    band = ds.GetRasterBand(i)
+                    for r0 in range(0, h, SCAN_ROWS):
+                        scan.add(band.ReadAsArray(0, r0, w, min(SCAN_ROWS, h - r0)))
+            except RuntimeError:  # an unreadable file: the input guard names it
+                ds = None
+                return [], 0
             found, cells = scan.found(), w * h * ds.RasterCount
         ds = None
     _SCANS[key] = (found, cells)
@@ -226,7 +230,10 @@ def value_range(path: str, q: float = 0.1) -> tuple:
         bw, bh = min(w, SAMPLE_SIDE), min(h, SAMPLE_SIDE)
         for i in range(1, ds.RasterCount + 1):
             band = ds.GetRasterBand(i)
-            arr = band.ReadAsArray(0, 0, w, h, buf_xsize=bw, buf_ysize=bh).astype(np.float64)
+            try:
+                arr = band.ReadAsArray(0, 0, w, h, buf_xsize=bw, buf_ysize=bh).astype(np.float64)
+            except RuntimeError:  # an unreadable file: the input guard names it
+                return float("nan"), float("nan")
             nd = band.GetNoDataValue()
             ok = np.isfinite(arr)
             if nd is not None and np.isfinite(nd):

@@ -39,7 +39,7 @@ from ...algorithms.formats.angle_rasters import HEADING_CONTENTS, content_band
 from ...algorithms.formats.gamma import raster_ext
 from ...algorithms.formats.units import implausible_heights, not_millimetres, sentinel_message
 from ...fileio.base.probe import band_view
-from ...fileio.base.raster import raster_info
+from ...fileio.base.raster import RASTER_EXT, raster_info
 from ...fileio.formats import gamma as gamma_io
 from ...fileio.formats import mintpy as mintpy_io
 from ...fileio.formats import units as units_io
@@ -127,7 +127,7 @@ def resolve(alg, name: str, value, *, notes: Optional[list] = None, warnings: Op
 
 def _single_raster(alg, name: str) -> bool:
     d = alg.parameterDefinition(name) if hasattr(alg, "parameterDefinition") else None
-    return d is None or d.type() == "raster"
+    return d is None or d.type() in ("raster", "layer")
 
 
 def height_inputs(alg) -> tuple:
@@ -204,6 +204,21 @@ def _dated(path: str) -> bool:
     return info.count > 1
 
 
+def _raster_of_layer(value, context):
+    """The raster layer or raster file a map-layer parameter's value names (a layer, a layer ID, a path), else
+    None."""
+    from qgis.core import QgsProcessingUtils
+
+    if isinstance(value, QgsRasterLayer):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    if context is not None:
+        layer = QgsProcessingUtils.mapLayerFromString(value, context)
+        return layer if isinstance(layer, QgsRasterLayer) else None
+    return value if os.path.isfile(value) and value.lower().endswith(RASTER_EXT) else None
+
+
 def announce(alg, parameters, feedback, context=None) -> None:
     """Log, once per run, what each MintPy result or raster in metres among the raster parameters is read as, and
     warn about a displacement input without a unit whose values cannot be millimetres."""
@@ -211,12 +226,16 @@ def announce(alg, parameters, feedback, context=None) -> None:
         return
     own = set(getattr(alg, "FOLDER_INPUTS", ()))  # the stack tools' lists: an ifgramStack.h5 is theirs to read
     for d in alg.parameterDefinitions():
-        if d.isDestination() or d.type() not in ("raster", "multilayer") or d.name() in own:
+        if d.isDestination() or d.type() not in ("raster", "multilayer", "layer") or d.name() in own:
             continue
+        value = parameters.get(d.name())
+        if d.type() == "layer":  # a map layer input (raster or points): its raster, if it is one
+            value = _raster_of_layer(value, context)
+            if value is None:
+                continue
         if d.type() == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeFile:
             continue  # plain files (BASELINES: a MintPy .h5 of baselines), read by the tool, never as a raster
 
-        value = parameters.get(d.name())
         if d.type() == "multilayer":
             for item in value if isinstance(value, (list, tuple)) else [value]:
                 if is_product(item):

@@ -659,3 +659,226 @@ def test_slopestability_monte_carlo_says_its_time_and_precision_first(qgis_app, 
     assert said and "3,840 cells x 20,000 draws, about" in said[0] and "within 0.0035" in said[0], said
     p = read_array(res["OUTPUT_PROBABILITY"])
     assert np.nanmax(p) <= 1.0 and len({round(s) for s in steps}) > 3
+
+
+def _table(path):
+    """The statistics table of comparelayers as {date: {statistic: value}}."""
+    from osgeo import ogr
+
+    ds = ogr.Open(str(path))
+    out = {}
+    for f in ds.GetLayer(0):
+        out.setdefault(f["date"], {})[f["statistic"]] = f["value"] if f["value"] is not None else np.nan
+    return out
+
+
+def _cmp_grids(tmp, rng, *, shape=(30, 34), meta_in=None, meta_ref=None, ref_scale=1.0, dates=None):
+    """A velocity field (or series) and a noisy reference of it; returns paths and the arrays as written."""
+    truth = rng.normal(-6.0, 4.0, ((len(dates),) if dates else ()) + shape)
+    inp = truth + rng.normal(0.0, 1.0, truth.shape)
+    ref = (truth + rng.normal(0.5, 0.8, truth.shape)) * ref_scale
+    desc = [d.isoformat() for d in dates] if dates else None
+    a = write_geotiff(os.path.join(tmp, "insar.tif"), inp, geotransform=hk.GT, metadata=meta_in, descriptions=desc)
+    b = write_geotiff(os.path.join(tmp, "other.tif"), ref, geotransform=hk.GT, metadata=meta_ref,
+                      descriptions=desc if dates is None else None)
+    return a, b, inp.astype(np.float32).astype(float), ref.astype(np.float32).astype(float)
+
+
+def _scipy_stats(a, b):
+    from scipy import stats as st
+
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    return {"n": ok.sum(), "bias": (a - b).mean(), "t_test_p": st.ttest_rel(a, b).pvalue,
+            "wilcoxon_p": st.wilcoxon(a, b).pvalue, "pearson_r": st.pearsonr(a, b)[0]}
+
+
+def _same_stats(t, want):
+    assert t["n"] == want["n"]
+    for k in ("bias", "t_test_p", "wilcoxon_p", "pearson_r"):
+        assert t[k] == pytest.approx(want[k], rel=1e-6, abs=1e-300), k
+
+
+@pytest.mark.parametrize("sentinel", [-32768.0, float(np.finfo(np.float32).min)])
+def test_comparelayers_undeclared_no_data_is_left_out_with_a_warning(qgis_app, tmp_path, sentinel):
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(5)
+    a, b, inp, ref = _cmp_grids(tmp, rng)
+    ref[3:9, 4:12] = sentinel
+    b = write_geotiff(os.path.join(tmp, "holes.tif"), ref, geotransform=hk.GT)
+    fb = hk.warning_feedback()
+    res = hk.run("comparelayers", {"INPUT": a, "REFERENCE": b, "OUTPUT_TABLE": os.path.join(out, "t.gpkg")}, fb)
+    assert any("REFERENCE: holes.tif declares no no-data value" in w for w in fb.warnings), fb.warnings
+    ref[3:9, 4:12] = np.nan
+    _same_stats(_table(res["OUTPUT_TABLE"])["all"], _scipy_stats(inp, ref))
+
+
+def test_comparelayers_declared_m_yr_against_mm_yr_is_converted(qgis_app, tmp_path):
+    """A raster declared m/yr against one in mm/yr gave a bias of -2.61 for a true 1.46."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(8)
+    a, b, inp, ref = _cmp_grids(tmp, rng, meta_in={"UNIT": "mm/yr"}, meta_ref={"UNIT": "m/yr"}, ref_scale=1e-3)
+    fb = hk.warning_feedback()
+    res = hk.run("comparelayers", {"INPUT": a, "REFERENCE": b, "OUTPUT_TABLE": os.path.join(out, "t.gpkg")}, fb)
+    assert any("REFERENCE declares UNIT=m/yr" in i and "x 1000" in i for i in fb.info), fb.info
+    assert res["BIAS"] == pytest.approx(np.mean(inp - ref * 1000.0), rel=1e-5)
+
+
+def test_comparelayers_m_yr_undeclared_against_mm_yr_is_refused(qgis_app, tmp_path):
+    """mm/yr against m/yr undeclared gave a bias of -3.00 for -0.20."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(9)
+    a, b, _, _ = _cmp_grids(tmp, rng, meta_in={"UNIT": "mm/yr"}, ref_scale=1e-3)
+    msg = hk.expect_refusal("comparelayers", {"INPUT": a, "REFERENCE": b, "OUTPUT_TABLE": os.path.join(out, "t.gpkg")},
+                            "INPUT's values are")
+    assert "REFERENCE declares no unit" in msg and "gdal_edit -mo UNIT=" in msg
+    _nothing_written(tmp_path)
+
+
+def _stations(path, xy, values, *, epsg=32633, field="VEL", text=False):
+    return hk.write_layer(path, [f"POINT({x!r} {y!r})" for x, y in xy], {field: list(values)}, epsg=epsg,
+                          text_fields=(field,) if text else ())
+
+
+def test_comparelayers_duplicated_stations_pair_with_the_first_every_time(qgis_app, tmp_path):
+    """Duplicated GNSS stations (one position, two values): 45 of 101 took the other copy; now the first in the
+    layer's order, every run."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(3)
+    xy = np.c_[E0 + rng.uniform(0, 3000, 101), N0 + rng.uniform(0, 3000, 101)]
+    first, second = rng.normal(-4, 2, 101), rng.normal(-4, 2, 101)
+    order = np.arange(202) % 101  # every station twice: all first copies, then all second ones
+    ref = _stations(os.path.join(tmp, "gnss.gpkg"), xy[order], np.r_[first, second])
+    vel = first + rng.normal(0, 0.5, 101)
+    ps = _stations(os.path.join(tmp, "ps.gpkg"), xy + rng.normal(0, 3.0, xy.shape), vel)
+    fb = hk.warning_feedback()
+    params = {"INPUT": ps, "FIELD": "VEL", "REFERENCE": ref, "REFERENCE_FIELD": "VEL", "MAX_DISTANCE_M": 30.0,
+              "OUTPUT": os.path.join(out, "p.gpkg"), "OUTPUT_TABLE": os.path.join(out, "t.gpkg")}
+    res = hk.run("comparelayers", params, fb)
+    assert any("101 point(s) share their position" in w for w in fb.warnings), fb.warnings
+    _same_stats(_table(res["OUTPUT_TABLE"])["all"], _scipy_stats(vel, first))
+
+
+def test_comparelayers_gnss_in_latitude_longitude_against_points_in_epsg_3035(qgis_app, tmp_path):
+    """A GNSS layer in EPSG:4326 was refused ("a point layer in a projected CRS is needed")."""
+    from osgeo import osr
+
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(12)
+    laea = np.c_[4321000.0 + rng.uniform(0, 20000, 60), 3210000.0 + rng.uniform(0, 20000, 60)]
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(3035)
+    dst.ImportFromEPSG(4326)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lonlat = np.array(osr.CoordinateTransformation(src, dst).TransformPoints(laea + rng.normal(0, 5.0, laea.shape)))
+    gnss_v = rng.normal(-3, 2, 60)
+    egms_v = gnss_v + rng.normal(0.3, 0.6, 60)
+    gnss = _stations(os.path.join(tmp, "gnss.gpkg"), lonlat[:, :2], gnss_v, epsg=4326)
+    egms = _stations(os.path.join(tmp, "egms.gpkg"), laea, egms_v, epsg=3035)
+    for inp, ref, vi, vr, how in ((egms, gnss, egms_v, gnss_v, "from EPSG:4326 to EPSG:3035"),
+                                  (gnss, egms, gnss_v, egms_v, "azimuthal equidistant")):
+        fb = hk.warning_feedback()
+        res = hk.run("comparelayers", {"INPUT": inp, "FIELD": "VEL", "REFERENCE": ref, "REFERENCE_FIELD": "VEL",
+                                       "MAX_DISTANCE_M": 50.0, "OUTPUT_TABLE": os.path.join(out, f"t{len(how)}.gpkg")},
+                     fb)
+        assert any(how in i for i in fb.info), fb.info
+        _same_stats(_table(res["OUTPUT_TABLE"])["all"], _scipy_stats(vi, vr))
+
+
+def test_comparelayers_a_text_field_is_refused_naming_it(qgis_app, tmp_path):
+    tmp, out = hk.folders(tmp_path)
+    xy = [(E0 + 100.0 * i, N0 - 100.0 * i) for i in range(5)]
+    txt = _stations(os.path.join(tmp, "txt.gpkg"), xy, ["1.5", "2", "3", "4", "5"], text=True)
+    msg = hk.expect_refusal("comparelayers", {"INPUT": hk.los_raster(os.path.join(tmp, "v.tif")), "REFERENCE": txt,
+                                              "REFERENCE_FIELD": "VEL", "OUTPUT_TABLE": os.path.join(out, "t.gpkg")},
+                            "REFERENCE_FIELD: the field 'VEL'")
+    assert "not a number" in msg
+    _nothing_written(tmp_path)
+
+
+def test_comparelayers_series_date_by_date_against_scipy(qgis_app, tmp_path):
+    """Two dated rasters with dates in common and unmatched: a table per date, each = scipy on that date's pairs,
+    the unmatched named; every band compared, not band 1."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(21)
+    days = [dt.date(2021, 1, 3) + dt.timedelta(days=12 * k) for k in range(8)]
+    a, _, inp, ref = _cmp_grids(tmp, rng, dates=days, meta_in={"UNIT": "mm"})
+    keep = [0, 1, 2, 4, 5, 7]
+    other = days[:]
+    other[7] = other[7] + dt.timedelta(days=1)  # one day off: unmatched
+    b = write_geotiff(os.path.join(tmp, "ref_series.tif"), ref[keep], geotransform=hk.GT,
+                      descriptions=[other[k].isoformat() for k in keep], metadata={"UNIT": "mm"})
+    fb = hk.warning_feedback()
+    res = hk.run("comparelayers", {"INPUT": a, "REFERENCE": b, "OUTPUT_RASTER": os.path.join(out, "d.tif"),
+                                   "OUTPUT_TABLE": os.path.join(out, "t.gpkg")}, fb)
+    assert not any("only band 1" in w for w in fb.warnings), fb.warnings
+    assert any("INPUT: 3 date(s)" in w and days[7].isoformat() in w for w in fb.warnings), fb.warnings
+    t = _table(res["OUTPUT_TABLE"])
+    for k in (0, 1, 2, 4, 5):
+        _same_stats(t[days[k].isoformat()], _scipy_stats(inp[k], ref[k]))
+    both = [0, 1, 2, 4, 5]
+    _same_stats(t["all"], _scipy_stats(inp[both], ref[both]))
+    from osgeo import gdal
+
+    ds = gdal.Open(res["OUTPUT_RASTER"])
+    assert ds.RasterCount == 5 and ds.GetRasterBand(4).GetDescription() == days[4].isoformat()
+    assert os.path.exists(os.path.splitext(res["OUTPUT_RASTER"])[0] + ".qml")  # styled
+
+
+def test_comparelayers_dated_points_against_a_series_per_point_paired_tests(qgis_app, tmp_path):
+    """Levelling at a few benchmarks (dated fields) against an InSAR series: per point, the paired t test and the
+    Wilcoxon test over the dates equal scipy's."""
+    from osgeo import ogr
+    from scipy import stats as st
+
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(31)
+    days = [dt.date(2020, 1, 5) + dt.timedelta(days=24 * k) for k in range(12)]
+    a, _, inp, _ = _cmp_grids(tmp, rng, dates=days)
+    rows, cols = np.array([3, 10, 20, 25]), np.array([4, 15, 30, 8])
+    x, y = hk.GT[0] + (cols + 0.5) * 30.0, hk.GT[3] - (rows + 0.5) * 30.0
+    lev = inp[:, rows, cols] + rng.normal(0.4, 1.0, (12, 4))
+    lev[5, 1] = -9999.0  # a missed survey written as -9999
+    fields = {f"D{d.strftime('%Y%m%d')}": list(lev[k]) for k, d in enumerate(days)}
+    pts = hk.write_layer(os.path.join(tmp, "lev.gpkg"), [f"POINT({u} {v})" for u, v in zip(x, y)], fields)
+    fb = hk.warning_feedback()
+    res = hk.run("comparelayers", {"INPUT": a, "REFERENCE": pts, "OUTPUT": os.path.join(out, "p.gpkg"),
+                                   "OUTPUT_TABLE": os.path.join(out, "t.gpkg")}, fb)
+    assert any(f"field D{days[5].strftime('%Y%m%d')}" in w and "-9999" in w for w in fb.warnings), fb.warnings
+    lev[5, 1] = np.nan
+    ds = ogr.Open(res["OUTPUT"])
+    feats = list(ds.GetLayer(0))
+    for i, f in enumerate(feats):
+        a_i, b_i = inp[:, rows[i], cols[i]], lev[:, i]
+        ok = np.isfinite(b_i)
+        assert f["n_dates"] == ok.sum()
+        assert f["t_test_p"] == pytest.approx(st.ttest_rel(a_i[ok], b_i[ok]).pvalue, rel=1e-6)
+        assert f["wilcoxon_p"] == pytest.approx(st.wilcoxon(a_i[ok], b_i[ok]).pvalue, rel=1e-6)
+        assert f["diff_20200105"] == pytest.approx(a_i[0] - b_i[0], rel=1e-9)
+
+
+def test_comparelayers_desktop_outputs(qgis_app, tmp_path):
+    """The dialog asked for the points output on two rasters ("layers were not correctly generated"): it is off by
+    default, and one asked anyway is said and not loaded; the difference raster is styled."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    alg = QgsApplication.processingRegistry().algorithmById("geohazard:comparelayers")
+    assert not alg.parameterDefinition("OUTPUT").createByDefault()
+    assert alg.parameterDefinition("OUTPUT_RASTER").createByDefault()
+    import processing
+
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(2)
+    a, b, _, _ = _cmp_grids(tmp, rng)
+    context = QgsProcessingContext()
+    fb = hk.warning_feedback()
+    pts = os.path.join(out, "p.gpkg")
+    context.addLayerToLoadOnCompletion(pts, QgsProcessingContext.LayerDetails("p", context.project(), "OUTPUT"))
+    res = processing.run("geohazard:comparelayers", {"INPUT": a, "REFERENCE": b, "OUTPUT": pts,
+                                                     "OUTPUT_RASTER": os.path.join(out, "d.tif"),
+                                                     "OUTPUT_TABLE": os.path.join(out, "t.gpkg")},
+                         context=context, feedback=fb)
+    assert any("OUTPUT is not written: two rasters are compared" in i for i in fb.info), fb.info
+    assert not context.willLoadLayerOnCompletion(pts) and "OUTPUT" not in res
+    assert os.path.exists(os.path.join(out, "d.qml"))
