@@ -882,3 +882,65 @@ def test_comparelayers_desktop_outputs(qgis_app, tmp_path):
     assert any("OUTPUT is not written: two rasters are compared" in i for i in fb.info), fb.info
     assert not context.willLoadLayerOnCompletion(pts) and "OUTPUT" not in res
     assert os.path.exists(os.path.join(out, "d.qml"))
+
+
+def _mine_series(tmp, *, end, sign=1.0, began=None, c=1.5, seed=0):
+    """A vertical series (mm, a band per date) over mine_plan's panel: the PIM basin times Knothe's 1 - exp(-c t)
+    from ``began`` (default ``end``), measured from the first date, 2 mm of noise; ``sign`` -1 flips it."""
+    from insar_geohazards.algorithms.hazard import miningsubsidence as pim
+
+    dates = [end - dt.timedelta(days=300) + dt.timedelta(days=12 * k) for k in range(45)]
+    gt = MINING_GT
+    xx, yy = np.meshgrid(gt[0] + (np.arange(46) + 0.5) * gt[1], gt[3] + (np.arange(42) + 0.5) * gt[5])
+    panel = pim.Panel.from_vertices([(E0, N0), (E0 + 500, N0), (E0 + 500, N0 + 200), (E0, N0 + 200)], 300.0, 3.0)
+    up = pim.pim_displacement(xx, yy, [panel], subsidence_factor=0.8, tan_beta=2.0, offset_m=0.0,
+                              horizontal_factor=0.3)[2]
+    start = began or end
+    frac = np.array([1 - np.exp(-c * (d - start).days / 365.25) if d > start else 0.0 for d in dates])
+    cube = sign * (frac[:, None, None] * up[None])
+    cube = cube - cube[0] + np.random.default_rng(seed).normal(0, 2.0, cube.shape)
+    return write_geotiff(os.path.join(tmp, "series.tif"), cube, geotransform=gt,
+                         descriptions=[d.isoformat() for d in dates], metadata={"UNIT": "mm", "COMPONENT": "UP"})
+
+
+def _mine_time(tmp, series, end):
+    wkt = f"POLYGON(({E0} {N0},{E0 + 500} {N0},{E0 + 500} {N0 + 200},{E0} {N0 + 200},{E0} {N0}))"
+    plan = hk.polygon_layer(os.path.join(tmp, "plan.gpkg"), [wkt], fields={
+        "DEPTH_M": [300.0], "THICKNESS_M": [3.0], "END_DATE": [end.isoformat()]}, text_fields=("END_DATE",))
+    return {"MODE": 2, "PANELS": plan, "INPUT": series, "INPUT_COMPONENT": 1, "SUBSIDENCE_FACTOR": 0.8,
+            "TAN_BETA": 2.0, "OFFSET_M": 0.0, "OUTPUT_VERTICAL": os.path.join(tmp, "out", "fc.tif")}
+
+
+def test_mining_time_series_reads_every_band_without_the_band_1_warning_and_is_styled(qgis_app, tmp_path):
+    """Every MODE 2 run warned "only band 1 is read"; its dated raster loaded as an RGB composite."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsRasterLayer
+
+    tmp, out = hk.folders(tmp_path)
+    end = dt.date(2021, 3, 1)
+    params = _mine_time(tmp, _mine_series(tmp, end=end), end)
+    context = QgsProcessingContext()
+    path = params["OUTPUT_VERTICAL"]
+    context.addLayerToLoadOnCompletion(path, QgsProcessingContext.LayerDetails("fc", context.project(),
+                                                                               "OUTPUT_VERTICAL"))
+    fb = hk.warning_feedback()
+    processing.run("geohazard:miningsubsidence", params, context=context, feedback=fb)
+    assert not any("only band 1" in w for w in fb.warnings), fb.warnings
+    options = QgsRasterLayer.LayerOptions()
+    options.loadDefaultStyle = False  # as Processing loads a result: its style comes from the run
+    layer = QgsRasterLayer(path, "fc", "gdal", options)
+    assert layer.renderer().type() == "multibandcolor"  # what QGIS gives a 45-band raster by default
+    context.layerToLoadOnCompletionDetails(path).postProcessor().postProcessLayer(layer, context, fb)
+    assert layer.renderer().type() == "singlebandpseudocolor"
+
+
+@pytest.mark.parametrize("case,match", [("flipped", "its sign looks flipped"), ("began", "began earlier")])
+def test_mining_time_series_against_the_plan_says_why(qgis_app, tmp_path, case, match):
+    """A sign-flipped series, or an END_DATE after the subsidence began, got "the series does not constrain c"."""
+    tmp, out = hk.folders(tmp_path)
+    end = dt.date(2021, 3, 1)
+    series = _mine_series(tmp, end=end, sign=-1.0 if case == "flipped" else 1.0,
+                          began=end - dt.timedelta(days=250) if case == "began" else None, seed=3)
+    msg = hk.expect_refusal("miningsubsidence", _mine_time(tmp, series, end), match)
+    assert msg.startswith("INPUT")
+    _nothing_written(tmp_path)
