@@ -18,6 +18,7 @@ from ...algorithms.geometry import strainrate as sr
 from ...algorithms.progress import info as say
 from ...algorithms.progress import warn
 from ..base import blocks, raster, vector
+from ..base.crs import metric_crs, transform_points
 from ..base.metadata import geotiff_metadata
 from ..base.runs import Outcome
 from ..display import styles
@@ -139,11 +140,18 @@ def strain_points(source, *, name: str, east_field: str, north_field: str, sigma
     """Strain rates (strains, ``unit_choice`` 2: displacements) at the points of ``source`` (``east_field`` /
     ``north_field``, mm/yr or mm) written to ``out_path`` with the fields of :data:`POINT_FIELDS`; the points left
     without a fit counted by reason on ``progress``. Returns ``(path, number of points fitted)``."""
-    if source is not None and (not source.sourceCrs().isValid() or source.sourceCrs().isGeographic()):
-        raise GeohazardError(f"{name}: a projected CRS in metres is needed (got "
-                             f"{source.sourceCrs().authid() or 'none'}); reproject the points first")
+    if source is not None and not source.sourceCrs().isValid():
+        raise GeohazardError(f"{name}: the layer has no CRS; assign it (Layer Properties > Source) so that distances "
+                             "between the points are known")
     pts = vector.read_points(source, (east_field, north_field), name=name, context=context)
     sr.check_smoothing(sigma_m)
+    wkt = vector.wkt_of(source.sourceCrs()) if source is not None else ""
+    x, y = pts.x, pts.y
+    if wkt and source.sourceCrs().isGeographic():  # GNSS in latitude / longitude: distances in metres
+        metric = metric_crs(x, y, wkt)
+        x, y, how = transform_points(x, y, wkt, metric)
+        say(progress, f"{name}: positions in degrees projected {how}: a local azimuthal equidistant projection "
+                      "centred on the network, for distances in metres (the output keeps the layer's CRS)")
     for key in (east_field, north_field):
         values = np.asarray(pts.attributes[key], np.float64)
         found = sentinel_values(values)
@@ -151,12 +159,11 @@ def strain_points(source, *, name: str, east_field: str, north_field: str, sigma
             pts.attributes[key] = np.where(sentinel_mask(values, found), np.nan, values)
             warn(progress, sentinel_message(f"{name}: field {key}", found, total=values.size).replace(
                 "gdal_edit -a_nodata", "a NULL instead of"))
-    grad = sr.gradients_points(pts.x, pts.y, pts.attributes[east_field], pts.attributes[north_field],
-                               sigma_m=sigma_m)
+    grad = sr.gradients_points(x, y, pts.attributes[east_field], pts.attributes[north_field], sigma_m=sigma_m)
     s = sr.strain_from_gradients(grad)
     fitted = int(np.isfinite(s["dilatation"]).sum())
     if fitted == 0:
-        raise GeohazardError(sr.network_problem(pts.x, pts.y, sigma_m=sigma_m, name=name))
+        raise GeohazardError(sr.network_problem(x, y, sigma_m=sigma_m, name=name))
     reasons = np.asarray(grad["reason"])
     empty = {r: int(np.sum(reasons == r)) for r in (sr.MISSING, sr.FEW, sr.ON_A_LINE)}
     if any(empty.values()):

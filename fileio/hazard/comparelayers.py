@@ -24,7 +24,7 @@ from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import info as say
 from ...algorithms.progress import warn
 from ..base import blocks, raster, vector
-from ..base.crs import crs_name, same_crs
+from ..base.crs import crs_name, metric_crs, same_crs, transform_points
 from ..base.metadata import geotiff_metadata
 from ..base.runs import Outcome
 from ..display import styles
@@ -196,24 +196,13 @@ def _boxes_meet(a, b) -> bool:
     return ax[0] < bx[1] and bx[0] < ax[1] and ay[0] < by[1] and by[0] < ay[1]
 
 
-def to_crs(x, y, src_wkt: str, dst_wkt: str) -> tuple:
-    """``(x, y, how)``: points moved from ``src_wkt`` to ``dst_wkt`` (PROJ's best operation, x = easting or
-    longitude first) and what was done, for the log."""
-    from pyproj import CRS, Transformer
-
-    t = Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
-    gx, gy = t.transform(np.asarray(x, np.float64), np.asarray(y, np.float64))
-    return np.asarray(gx), np.asarray(gy), (f"from {crs_name(src_wkt)} to {crs_name(dst_wkt)} "
-                                            f"({t.description or 'PROJ'})")
-
-
 def sample_raster(info, x, y, point_wkt: str, name: str, bands=(1,), progress=None) -> np.ndarray:
     """Values of ``bands`` of a raster at points, ``(n_points, n_bands)`` (the pixel each falls in; NaN outside or
     on nodata); ``x, y`` in ``point_wkt``, transformed to the raster's CRS (the log says how). Only the rows around
     the points are read."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if point_wkt and info.crs_wkt and not same_crs(point_wkt, info.crs_wkt):
-        x, y, how = to_crs(x, y, point_wkt, info.crs_wkt)
+        x, y, how = transform_points(x, y, point_wkt, info.crs_wkt)
         say(progress, f"the points sampled on {name} were transformed {how}")
     gt = info.geotransform
     with np.errstate(invalid="ignore"):
@@ -265,29 +254,17 @@ def _points_of(side, columns=None) -> tuple:
     return np.asarray(t.x, np.float64), np.asarray(t.y, np.float64), vector.wkt_of(t.crs), vals
 
 
-def _metric(x, y, wkt: str) -> str:
-    """A CRS in metres for pairing points given in ``wkt``: ``wkt`` itself when projected, else an azimuthal
-    equidistant projection centred on the points."""
-    from pyproj import CRS
-
-    crs = CRS.from_wkt(wkt)
-    if not crs.is_geographic:
-        return wkt
-    lon, lat = float(np.nanmedian(x)), float(np.nanmedian(y))
-    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m").to_wkt()
-
-
 def pair_points(x, y, wkt, rx, ry, rwkt, *, max_distance_m: float, names: tuple, progress) -> tuple:
     """``(index into REFERENCE or -1, distance_m)`` of each INPUT point: REFERENCE's points transformed into INPUT's
     CRS (the log says how), the nearest within ``max_distance_m`` metres (in a local azimuthal equidistant
     projection when INPUT's CRS is geographic), ties to the first REFERENCE point (duplicates said)."""
     if rwkt and wkt and not same_crs(rwkt, wkt):
-        rx, ry, how = to_crs(rx, ry, rwkt, wkt)
+        rx, ry, how = transform_points(rx, ry, rwkt, wkt)
         say(progress, f"{names[1]}: {len(rx)} points transformed {how}")
-    metric = _metric(x, y, wkt) if wkt else wkt
+    metric = metric_crs(x, y, wkt) if wkt else wkt
     if metric != wkt:
-        x, y, how = to_crs(x, y, wkt, metric)
-        rx, ry, _ = to_crs(rx, ry, wkt, metric)
+        x, y, how = transform_points(x, y, wkt, metric)
+        rx, ry, _ = transform_points(rx, ry, wkt, metric)
         say(progress, f"points paired by distance in metres in a local azimuthal equidistant projection ({how})")
     dup = cl.duplicated(rx, ry)
     if dup:
@@ -310,7 +287,7 @@ def point_values(sides, *, columns, max_distance_m: float, progress) -> tuple:
         x, y, wkt, ref = _points_of(s_ref, columns[1])
         val = sample_raster(s_in["info"], x, y, wkt, s_in["pid"], columns[0], progress) * s_in.get("scale", 1.0)
         if wkt and s_in["info"].crs_wkt and not same_crs(wkt, s_in["info"].crs_wkt):
-            x, y, _ = to_crs(x, y, wkt, s_in["info"].crs_wkt)
+            x, y, _ = transform_points(x, y, wkt, s_in["info"].crs_wkt)
         return val, ref, (x, y, s_in["info"].crs_wkt, {})
     x, y, wkt, val = _points_of(s_in, columns[0])
     if s_ref["info"] is not None:

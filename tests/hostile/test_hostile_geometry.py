@@ -297,3 +297,36 @@ def test_strainrate_empty_stations_are_counted_and_explained(qgis_app, tmp_path)
     ds = ogr.Open(res["OUTPUT_POINTS"])
     dil = np.array([f["dilatation"] if f["dilatation"] is not None else np.nan for f in ds.GetLayer(0)])
     assert np.isnan(dil).sum() == 12 and np.allclose(dil[np.isfinite(dil)], _uniform_strain(g)[0], rtol=1e-6)
+
+
+def test_strainrate_gnss_in_latitude_longitude_and_a_text_field(qgis_app, tmp_path):
+    """GNSS held in EPSG:4326 was refused ("a projected CRS in metres is needed"): now projected locally, giving the
+    strain of the same stations in UTM within 0.5 %; a text field is named."""
+    from osgeo import ogr, osr
+
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(17)
+    xy = np.c_[hk.GT[0] + rng.uniform(-20000, 20000, 80), hk.GT[3] + rng.uniform(-20000, 20000, 80)]
+    g = np.array([[4e-5, -1e-5], [2e-5, 1e-5]])
+    ve, vn = g @ (xy - xy.mean(axis=0)).T
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(32633)
+    dst.ImportFromEPSG(4326)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lonlat = np.array(osr.CoordinateTransformation(src, dst).TransformPoints(xy))[:, :2]
+    pts = hk.write_layer(os.path.join(tmp, "gnss.gpkg"), [f"POINT({x!r} {y!r})" for x, y in lonlat],
+                         {"VE": list(ve), "VN": list(vn)}, epsg=4326)
+    fb = hk.warning_feedback()
+    res = hk.run("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN", "SMOOTHING_M": 8000.0,
+                                "OUTPUT_POINTS": os.path.join(out, "s.gpkg")}, fb)
+    assert any("projected from EPSG:4326" in i for i in fb.info), fb.info
+    ds = ogr.Open(res["OUTPUT_POINTS"])
+    dil = np.array([f["dilatation"] for f in ds.GetLayer(0) if f["dilatation"] is not None])
+    ds = None
+    assert dil.size > 60 and np.allclose(dil, _uniform_strain(g)[0], rtol=5e-3)
+    txt = hk.write_layer(os.path.join(tmp, "txt.gpkg"), [f"POINT({x!r} {y!r})" for x, y in xy[:5]],
+                         {"VE": ["1"] * 5, "VN": list(vn[:5])}, text_fields=("VE",))
+    msg = hk.expect_refusal("strainrate", {"POINTS": txt, "EAST_FIELD": "VE", "NORTH_FIELD": "VN",
+                                           "OUTPUT_POINTS": os.path.join(out, "t.gpkg")}, "EAST_FIELD: the field 'VE'")
+    assert "not a number" in msg
