@@ -180,11 +180,15 @@ def limited_source(parameters, name) -> bool:
         value.selectedFeaturesOnly or value.featureLimit != -1)
 
 
-def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
-    """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop)."""
-    return point_table(source_layer(alg, parameters, name, context),
-                       lambda: alg.parameterAsSource(parameters, name, context), name, field_names, progress,
-                       limited=limited_source(parameters, name), context=context)
+def read_point_table(alg, parameters, name, context, field_names, progress=None, feedback=None) -> PointTable:
+    """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop), undeclared no-data
+    values of its fields (-9999, -32768, the float extremes) read as NaN with a warning on ``feedback``
+    (:func:`mask_sentinels`)."""
+    table = point_table(source_layer(alg, parameters, name, context),
+                        lambda: alg.parameterAsSource(parameters, name, context), name, field_names, progress,
+                        limited=limited_source(parameters, name), context=context)
+    mask_sentinels(table, [f for f in field_names if f in table.attributes], name, feedback)
+    return table
 
 
 def numeric_fields(layer, pid: str, names) -> list:
@@ -228,7 +232,10 @@ def mask_sentinels(table, fields, pid: str, feedback=None) -> None:
     """Undeclared no-data values (-32768, -9999, the float extremes) in the fields of a point table read as no data
     (NaN), with a warning naming ``pid`` and the field (:func:`~algorithms.formats.units.sentinel_values`)."""
     for name in fields:
-        values = np.asarray(table.attributes[name], np.float64)
+        try:
+            values = np.asarray(table.attributes[name], np.float64)
+        except (TypeError, ValueError):
+            continue  # text: no number to mask
         found = sentinel_values(values)
         if not found:
             continue

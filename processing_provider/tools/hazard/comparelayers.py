@@ -171,11 +171,10 @@ class CompareLayers(GeohazardAlgorithm):
             raise GeohazardError(f"{pid}: {parameters.get(pid)!r} is not a raster or point layer QGIS can read")
         fields = layers.numeric_fields(layer, pid, [field]) if field else layers.dated_point_fields(layer, pid)
         table = layers.read_point_table(self, parameters, pid, context, [f for f, _ in fields] if not field
-                                        else [field])
+                                        else [field], feedback=feedback)
         if table.crs is None or not table.crs.isValid():
             raise GeohazardError(f"{pid}: the layer has no CRS; assign its CRS (Layer Properties > Source) so that "
                                  "its points can be paired")
-        layers.mask_sentinels(table, [field] if field else [f for f, _ in fields], pid, feedback)
         kind = io_cl.field_kind(field, layer.name()) if field else io_cl.series_kind(fields, layer.name())
         return {"pid": pid, "name": layer.name(), "info": None, "table": table, "field": field,
                 "fields": None if field else fields, "kind": kind}
