@@ -137,8 +137,10 @@ def difference_block(block, inputs, *, scale_input: float = 1.0, scale_reference
     """Block function of two rasters on one grid, one band or a band per date (``(n, rows, cols)``): ``difference``
     (INPUT - REFERENCE, float32, each side times its unit factor) and the block's valid pairs (``pairs``: per band
     a (2, n) float64, INPUT then REFERENCE, in row-major order)."""
-    a = np.asarray(inputs["input"], np.float64) * scale_input
-    b = np.asarray(inputs["reference"], np.float64) * scale_reference
+    a = np.asarray(inputs["input"], np.float64)
+    b = np.asarray(inputs["reference"], np.float64)
+    a = a * scale_input if scale_input != 1.0 else a
+    b = b * scale_reference if scale_reference != 1.0 else b
     d = a - b
     ok = np.isfinite(d)
     if d.ndim == 2:
@@ -211,9 +213,10 @@ def magnitude_ratio(input_values, reference_values) -> float:
     return ma / mb if ma > 0 and mb > 0 else math.nan
 
 
-#: Bytes per pixel of a difference block: two float64 inputs, the difference (float64 and float32), the mask, the
-#: selected pairs and their stack (61 measured with tracemalloc).
-DIFFERENCE_BYTES_PER_PIXEL = 8.0 * 9
+#: Bytes per pixel of a difference block (per band): two float64 inputs, a side scaled to the other's unit, the
+#: difference (float64 and float32), the mask, the selected pairs and their stack (61 measured with tracemalloc,
+#: 77 with a side scaled).
+DIFFERENCE_BYTES_PER_PIXEL = 8.0 * 11
 
 
 def binned_differences(along_in, values_in, along_ref, values_ref, *, length_m: float, step_m: float) -> dict:

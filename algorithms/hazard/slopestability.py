@@ -141,11 +141,19 @@ def draw(ranges: dict, samples: int, *, seed: int = SEED) -> Draws:
     return Draws(int(samples), values)
 
 
+#: Cell-draws one step of the Monte Carlo holds (its arrays ``(draws, cells)``): numpy's per-call cost amortised over
+#: about 65,000 elements whatever the block's size, in a few MB.
+CHUNK_CELL_DRAWS = 1 << 16
+
+
 def failure_probability(slope_deg, params: dict, draws: Draws) -> np.ndarray:
     """Share of the draws with FS < 1 per cell (float64); 0 on flat cells, NaN where an input is NaN.
 
     ``params``: the five soil parameters (module docstring), scalars or arrays broadcastable to ``slope_deg``;
     those in ``draws.values`` take each draw's value in turn. FS < 1 is tested as resisting < driving (no division).
+    The draws are taken a few at a time (:data:`CHUNK_CELL_DRAWS` cell-draws a step), each cell's arithmetic the
+    same element by element whatever the step (tan of a ranged friction taken once over all the draws), so the
+    counts do not depend on the block's size.
     """
     slope = np.asarray(slope_deg, dtype=np.float64)
     beta = np.radians(slope)
@@ -153,17 +161,23 @@ def failure_probability(slope_deg, params: dict, draws: Draws) -> np.ndarray:
     cos2 = cos * cos
     sincos = np.sin(beta) * cos
     base = {k: np.asarray(params[k], dtype=np.float64) for k in PARAMETERS}
+    ranged = draws.values
+    tan_phi = np.tan(np.radians(ranged["friction_deg"] if "friction_deg" in ranged else base["friction_deg"]))
     count = np.zeros(slope.shape, np.int64)
-    for k in range(draws.samples):
-        p = {n: (draws.values[n][k] if n in draws.values else base[n]) for n in PARAMETERS}
+    step = max(1, CHUNK_CELL_DRAWS // max(1, slope.size))
+    for k0 in range(0, draws.samples, step):
+        k1 = min(draws.samples, k0 + step)
+        shape = (k1 - k0,) + (1,) * slope.ndim
+        p = {n: (ranged[n][k0:k1].reshape(shape) if n in ranged else base[n]) for n in PARAMETERS}
+        tphi = tan_phi[k0:k1].reshape(shape) if "friction_deg" in ranged else tan_phi
         gz = p["unit_weight_kn_m3"] * p["soil_depth_m"]
         resisting = p["cohesion_kpa"] + (p["unit_weight_kn_m3"] - p["wetness"] * GAMMA_W_KN_M3) * p["soil_depth_m"] \
-            * cos2 * np.tan(np.radians(p["friction_deg"]))
-        count += resisting < gz * sincos
+            * cos2 * tphi
+        count += np.sum(resisting < gz * sincos, axis=0, dtype=np.int64)
     prob = count / float(draws.samples)
     valid = np.isfinite(slope)
     for n in PARAMETERS:
-        if n not in draws.values:
+        if n not in ranged:
             valid &= np.isfinite(np.broadcast_to(base[n], slope.shape))
     prob = np.where(slope >= FLAT_SLOPE_DEG, prob, 0.0)
     return np.where(valid, prob, np.nan)
