@@ -49,6 +49,24 @@ def not_millimetres(p99_abs: float, *, name: str, assumed: str = "mm/yr") -> Opt
             f"UNIT={per} (gdal_edit -mo UNIT={per}), which this tool converts")
 
 
+#: Above these 99th percentiles of |value| a raster read as mm/yr or mm is beyond what InSAR measures: 10 m/yr (the
+#: fastest landslides and glaciers InSAR phase follows move metres a year), 100 m of displacement (the deepest
+#: mining basins subside metres to tens of metres).
+MM_CEILING = {"mm/yr": 1.0e4, "mm": 1.0e5}
+
+
+def beyond_millimetres(p99_abs: float, *, name: str, assumed: str = "mm/yr") -> Optional[str]:
+    """A warning naming ``name`` when a raster without a unit, read as ``assumed`` (mm or mm/yr), has a 99th
+    percentile of absolute values above :data:`MM_CEILING` (micrometres, or no displacement at all); None
+    otherwise."""
+    ceiling = MM_CEILING.get(assumed)
+    if p99_abs is None or ceiling is None or not math.isfinite(p99_abs) or p99_abs <= ceiling:
+        return None
+    return (f"{name} declares no unit and is read as {assumed}, but 1 % of its values exceed {p99_abs:.4g} {assumed} "
+            f"({p99_abs / 1000.0:.4g} m), beyond what InSAR measures: check that it is a displacement or velocity "
+            f"in {assumed} (micrometres? another quantity?) and set its metadata UNIT (gdal_edit -mo UNIT=...)")
+
+
 # ---------------------------------------------------------------------------------------------- undeclared no data
 #: Values that software writes for "no data" without always declaring them: SRTM's and many DEMs' -32768 (the
 #: int16 minimum), ESRI's and many GIS exports' -9999. A raster (or field) that declares no no-data value and holds

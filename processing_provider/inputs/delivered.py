@@ -37,7 +37,7 @@ from qgis.core import QgsProcessing, QgsProcessingUtils, QgsRasterLayer
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.angle_rasters import HEADING_CONTENTS, content_band
 from ...algorithms.formats.gamma import raster_ext
-from ...algorithms.formats.units import implausible_heights, not_millimetres, sentinel_message
+from ...algorithms.formats.units import beyond_millimetres, implausible_heights, not_millimetres, sentinel_message
 from ...fileio.base.probe import band_view
 from ...fileio.base.raster import RASTER_EXT, raster_info
 from ...fileio.formats import gamma as gamma_io
@@ -259,7 +259,9 @@ def announce(alg, parameters, feedback, context=None) -> None:
         if d.name() in getattr(alg, "MM_INPUTS", ()) and not notes and os.path.isfile(path) \
                 and not units_io.declared_unit(path):
             assumed = "mm" if _dated(path) else "mm/yr"
-            warning = not_millimetres(units_io.abs_percentile(path), name=f"{d.name()}: {os.path.basename(path)}",
-                                      assumed=assumed)
+            p99 = units_io.abs_percentile(path)
+            label = f"{d.name()}: {os.path.basename(path)}"
+            warning = not_millimetres(p99, name=label, assumed=assumed) or \
+                beyond_millimetres(p99, name=label, assumed=assumed)
             if warning:
                 feedback.pushWarning(warning)
