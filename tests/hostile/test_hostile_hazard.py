@@ -944,3 +944,29 @@ def test_mining_time_series_against_the_plan_says_why(qgis_app, tmp_path, case, 
     msg = hk.expect_refusal("miningsubsidence", _mine_time(tmp, series, end), match)
     assert msg.startswith("INPUT")
     _nothing_written(tmp_path)
+
+
+def test_slopestability_undeclared_no_data_in_the_dem_and_a_soil_raster(qgis_app, tmp_path):
+    """-32768 voids in a DEM and -9999 in a cohesion raster, no no-data declared: no data, said; FS elsewhere as
+    without them."""
+    from testutils import read_array
+
+    params = _slope(tmp_path)
+    truth = read_array(hk.run("slopestability", params)["OUTPUT"])
+    tmp, out = hk.folders(tmp_path / "holes")
+    rows, cols = slice(20, 26), slice(30, 40)
+    dem = _dem(os.path.join(tmp, "dem_void.tif"), shape=(60, 64), voids=(-32768.0, rows, cols))
+    coh = np.full((60, 64), 2.0)
+    coh[40:45, 5:9] = -9999.0
+    c_path = write_geotiff(os.path.join(tmp, "cohesion.tif"), coh, geotransform=DEM_GT)
+    fb = hk.warning_feedback()
+    res = hk.run("slopestability", dict(params, DEM=dem, COHESION_KPA_RASTER=c_path,
+                                        OUTPUT=os.path.join(out, "fs.tif")), fb)
+    assert any("DEM: dem_void.tif declares no no-data value" in w for w in fb.warnings), fb.warnings
+    assert any("COHESION_KPA_RASTER: cohesion.tif" in w and "-9999" in w for w in fb.warnings), fb.warnings
+    fs = read_array(res["OUTPUT"])
+    assert np.isnan(fs[rows, cols]).all() and np.isnan(fs[40:45, 5:9]).all()
+    far = np.ones(fs.shape, bool)
+    far[17:29, 27:43] = False  # the void and its Horn neighbours
+    far[40:45, 5:9] = False
+    assert np.array_equal(fs[far], truth[far], equal_nan=True)
