@@ -278,7 +278,7 @@ TOOLS = {
         not_lengths=("FIELD", "REFERENCE_FIELD"),
         secondary_outputs=("OUTPUT_RASTER",),  # OUTPUT (points) is not made by default: two rasters give none
         determinism={"comparelayers": Det("hazard", {"OUTPUT_RASTER": "@d.tif"})},
-        knob={"comparelayers": Knob(0.004, run="hostile:hazard")},
+        knob={"comparelayers": Knob(0.008, run="hostile:hazard")},
         block_memory={"comparelayers": ("_difference",)},
     ),
     "damageproxy": Tool(
