@@ -143,6 +143,9 @@ def as_read(alg, name: str, path: str, *, notes: Optional[list] = None, warnings
     declared m, m/yr, cm ... read as mm, mm/yr. Each a VRT in QGIS's temporary folder, never beside the input."""
     base = os.path.basename(path)
     found, cells = units_io.undeclared_nodata(path)
+    if found and sum(n for _, n in found) >= cells:
+        raise GeohazardError(f"{name}: every cell of {base} holds {', '.join(f'{v:g}' for v, _ in found)}, a value "
+                             "software writes for 'no data': there is no valid pixel; nothing can be computed from it")
     if found:
         if warnings is not None:
             warnings.append(sentinel_message(f"{name}: {base}", found, total=cells))

@@ -970,3 +970,12 @@ def test_slopestability_undeclared_no_data_in_the_dem_and_a_soil_raster(qgis_app
     far[17:29, 27:43] = False  # the void and its Horn neighbours
     far[40:45, 5:9] = False
     assert np.array_equal(fs[far], truth[far], equal_nan=True)
+
+
+def test_a_raster_of_nothing_but_an_undeclared_no_data_value_is_refused(qgis_app, tmp_path):
+    tmp, out = hk.folders(tmp_path)
+    void = write_geotiff(os.path.join(tmp, "void.tif"), np.full((40, 44), -9999.0), geotransform=DEM_GT)
+    msg = hk.expect_refusal("demdifference", _dod(tmp_path, INPUT=_dem(os.path.join(tmp, "ref.tif")), INPUT_2=void),
+                            "INPUT_2: every cell of void.tif holds -9999")
+    assert "no valid pixel" in msg
+    _nothing_written(tmp_path)
