@@ -13,7 +13,13 @@ import numpy as np
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import is_date
-from ...algorithms.formats.units import sentinel_mask, sentinel_message, sentinel_values
+from ...algorithms.formats.units import (
+    MM_CEILING,
+    MM_FLOOR,
+    sentinel_mask,
+    sentinel_message,
+    sentinel_values,
+)
 from ...algorithms.geometry import strainrate as sr
 from ...algorithms.progress import info as say
 from ...algorithms.progress import warn
@@ -159,6 +165,20 @@ def strain_points(source, *, name: str, east_field: str, north_field: str, sigma
             pts.attributes[key] = np.where(sentinel_mask(values, found), np.nan, values)
             warn(progress, sentinel_message(f"{name}: field {key}", found, total=values.size).replace(
                 "gdal_edit -a_nodata", "a NULL instead of"))
+    both = np.abs(np.r_[np.asarray(pts.attributes[east_field], np.float64),
+                        np.asarray(pts.attributes[north_field], np.float64)])
+    both = both[np.isfinite(both)]
+    if both.size:
+        assumed = "mm" if unit_choice == 2 else "mm/yr"
+        p99 = float(np.percentile(both, 99.0))
+        label = f"{name}: fields {east_field} and {north_field} are read as {assumed}, but"
+        if p99 < MM_FLOOR:
+            warn(progress, f"{label} 99 % of their values are within +-{p99:.3g} {assumed}, below what geodesy "
+                           f"resolves: they look like {assumed.replace('mm', 'm')}; if so, multiply them by 1000 "
+                           "(Field calculator) first")
+        elif p99 > MM_CEILING[assumed]:
+            warn(progress, f"{label} 1 % of their values exceed {p99:.4g} {assumed}: check their unit (micrometres? "
+                           "another quantity?) and scale them to mm first")
     grad = sr.gradients_points(x, y, pts.attributes[east_field], pts.attributes[north_field], sigma_m=sigma_m)
     s = sr.strain_from_gradients(grad)
     fitted = int(np.isfinite(s["dilatation"]).sum())

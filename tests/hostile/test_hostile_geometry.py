@@ -330,3 +330,16 @@ def test_strainrate_gnss_in_latitude_longitude_and_a_text_field(qgis_app, tmp_pa
     msg = hk.expect_refusal("strainrate", {"POINTS": txt, "EAST_FIELD": "VE", "NORTH_FIELD": "VN",
                                            "OUTPUT_POINTS": os.path.join(out, "t.gpkg")}, "EAST_FIELD: the field 'VE'")
     assert "not a number" in msg
+
+
+def test_strainrate_gnss_fields_in_m_yr_are_said(qgis_app, tmp_path):
+    """A GNSS layer in m/yr (fields declare no unit) gave strain rates 1000 times too small without a word."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(23)
+    xy = np.c_[hk.GT[0] + rng.uniform(0, 30000, 60), hk.GT[3] + rng.uniform(0, 30000, 60)]
+    ve, vn = rng.normal(0, 3e-3, 60), rng.normal(0, 3e-3, 60)  # m/yr
+    pts = _gnss(os.path.join(tmp, "gnss.gpkg"), xy, ve, vn)
+    fb = hk.warning_feedback()
+    hk.run("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN", "SMOOTHING_M": 6000.0,
+                          "OUTPUT_POINTS": os.path.join(out, "s.gpkg")}, fb)
+    assert any("fields VE and VN are read as mm/yr" in w and "look like m/yr" in w for w in fb.warnings), fb.warnings
