@@ -38,6 +38,12 @@ HEADING_DEG = Plausible(-360.0, 360.0, "deg", "about -12 (ascending) or 192 (des
 SLANT_RANGE_M = Plausible(2.0e5, 2.5e6, "m", "about 850 km for Sentinel-1, 700-1000 km for most missions")
 SHEAR_MODULUS_PA = Plausible(1.0e8, 2.0e11, "Pa", "3.0e10-3.3e10 Pa for the crust")
 FRICTION = Plausible(0.0, 1.5, "", "0.4 (apparent friction), 0.6-0.85 (Byerlee)")
+#: Soils of shallow landslides: unit weight (a density in t/m3 or g/cm3 is 9.81 times smaller) and effective friction
+#: angle (an angle in radians is 57.3 times smaller).
+UNIT_WEIGHT_KN_M3 = Plausible(10.0, 30.0, "kN/m3", "16-22 kN/m3 for soils, 10-12 for peat, up to 27 for rock; a "
+                                                   "density in t/m3 or g/cm3 times 9.81 gives kN/m3")
+FRICTION_DEG = Plausible(5.0, 60.0, "deg", "20-40 deg for soils and colluvium; an angle in radians times 57.3 gives "
+                                            "degrees")
 #: Earliest SAR acquisition (Seasat, 1978) to a horizon far enough for forecasts.
 FIRST_SAR_DATE = _dt.date(1978, 6, 28)
 
@@ -51,6 +57,8 @@ BY_PARAMETER = {
     "SLANT_RANGE": SLANT_RANGE_M,
     "SHEAR_MODULUS": SHEAR_MODULUS_PA,
     "FRICTION": FRICTION,
+    "UNIT_WEIGHT_KN_M3": UNIT_WEIGHT_KN_M3,
+    "FRICTION_DEG": FRICTION_DEG, "FRICTION_DEG_MAX": FRICTION_DEG,
 }
 
 #: Parameter IDs holding a date (ISO text); checked by :func:`check_date`.

@@ -288,9 +288,9 @@ TOOLS = {
         hostile=("hazard", "compare_recipe"),
         lengths={"MAX_DISTANCE_M": "m", "WIDTH": "m", "STEP": "m"},
         not_lengths=("FIELD", "REFERENCE_FIELD"),
-        secondary_outputs=("OUTPUT", "OUTPUT_RASTER"),
+        secondary_outputs=("OUTPUT_RASTER",),  # OUTPUT (points) is not made by default: two rasters give none
         determinism={"comparelayers": Det("hazard", {"OUTPUT_RASTER": "@d.tif"})},
-        knob={"comparelayers": Knob(0.004, run="hostile:hazard")},
+        knob={"comparelayers": Knob(0.008, run="hostile:hazard")},
         block_memory={"comparelayers": ("_difference",)},
     ),
     "damageproxy": Tool(

@@ -9,11 +9,13 @@ import numpy as np
 
 def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0), epsg=32633,
                   nodata=None, descriptions=None, metadata=None, dtype="float32", options=()):
-    """Write a GeoTIFF (2-D or 3-D array) in ``dtype`` (``"float32"``, ``"uint8"``, ``"complex64"``) with GDAL,
+    """Write a GeoTIFF (2-D or 3-D array) in ``dtype`` (``"float32"``, ``"float64"``, ``"int16"``, ``"uint8"``,
+    ``"complex64"``) with GDAL,
     dataset ``metadata`` (values as str), GDAL creation ``options``, its folder made if missing; returns ``path``."""
     from osgeo import gdal, osr
 
-    types = {"float32": gdal.GDT_Float32, "uint8": gdal.GDT_Byte, "complex64": gdal.GDT_CFloat32}
+    types = {"float32": gdal.GDT_Float32, "uint8": gdal.GDT_Byte, "complex64": gdal.GDT_CFloat32,
+             "int16": gdal.GDT_Int16, "float64": gdal.GDT_Float64}
     arr = np.asarray(array, dtype=dtype)
     if arr.ndim == 2:
         arr = arr[None]

@@ -1,5 +1,7 @@
 """Horizontal strain rates from east and north velocity fields: a Gaussian-weighted local plane fit of each
 component gives the velocity gradient, whose symmetric part is the strain rate and antisymmetric part the rotation.
+From east and north displacements (mm) the same arithmetic gives strains (nanostrain) and rotations (nanoradians):
+read "per year" away below.
 
 Conventions (map frame: x east, y north; velocities in mm/yr, lengths in m, strain rates in nanostrain per year,
 1 nanostrain/yr = 1e-9 /yr; a gradient of 1 mm/yr per km is 1,000 nanostrain/yr):
@@ -12,7 +14,9 @@ Conventions (map frame: x east, y north; velocities in mm/yr, lengths in m, stra
 * azimuth of the ``e1`` axis: degrees clockwise from north in [0, 180); the ``e2`` axis is 90 degrees from it.
 
 The local fit: at each site, ``v = a + b dx + c dy`` by weighted least squares over its neighbours within
-``truncate`` sigmas, weights ``exp(-(dx^2 + dy^2) / (2 sigma^2))`` (zero for missing values). Nothing is mirrored at
+``truncate`` sigmas (points: a circle; grids: along each axis, a square window the separable Gaussian sums in two
+one-dimensional passes, whose corners beyond the circle weigh at most exp(-4.5) = 1.1 % of the centre), weights
+``exp(-(dx^2 + dy^2) / (2 sigma^2))`` (zero for missing values). Nothing is mirrored at
 the edges or beside gaps: the fit there is one-sided, and a site whose neighbours cannot hold a plane (too few,
 or all on a line) is NaN. For a velocity field linear over the window the fit is exact; for a smooth field it is
 the Gaussian-smoothed gradient (Shen Z.-K. et al. 2015 use the same distance weighting for GNSS networks).
@@ -43,6 +47,15 @@ OUTPUTS = {"dilatation": (("dilatation_nstrain_yr",), "nanostrain/yr"),
            "max_shear": (("max_shear_nstrain_yr",), "nanostrain/yr"),
            "rotation": (("rotation_nrad_yr",), "nanoradian/yr"),
            "principal": (("azimuth_e1_deg", "azimuth_e2_deg", "e1_nstrain_yr", "e2_nstrain_yr"), "deg, nanostrain/yr")}
+
+
+def output_specs(rate: bool = True) -> dict:
+    """The output rasters, key -> (band descriptions, unit): :data:`OUTPUTS` for strain rates (from velocities,
+    mm/yr), the same without "per year" for strains (from displacements, mm: the arithmetic is the same)."""
+    if rate:
+        return OUTPUTS
+    return {k: (tuple(d.replace("_yr", "") for d in descs), unit.replace("/yr", ""))
+            for k, (descs, unit) in OUTPUTS.items()}
 
 
 def halo_rows(sigma_m: float, pixel_m: float) -> int:
@@ -147,16 +160,23 @@ def gradients_grid(east_mm_yr, north_mm_yr, *, pixel_x_m: float, pixel_y_m: floa
     return out
 
 
+#: Why a point of :func:`gradients_points` has (no) gradient: fitted; a coordinate or velocity missing; fewer
+#: effective neighbours than ``min_weight`` within ``truncate`` sigmas; its neighbours on one line (or one spot).
+FITTED, MISSING, FEW, ON_A_LINE = 0, 1, 2, 3
+
+
 def gradients_points(x_m, y_m, east_mm_yr, north_mm_yr, *, sigma_m: float, min_weight: float = 3.0):
     """Velocity gradients at scattered points (GNSS, PS) by the same Gaussian-weighted plane fit over the points
     within ``truncate`` sigmas (``x_m``, ``y_m`` in a projected CRS). Returns the dict of :func:`gradients_grid`
-    (arrays of the points' length)."""
+    (arrays of the points' length) and ``reason``: why each point has (no) gradient (:data:`FITTED`, :data:`MISSING`,
+    :data:`FEW`, :data:`ON_A_LINE`)."""
     from scipy.spatial import cKDTree
 
     x, y = np.asarray(x_m, np.float64), np.asarray(y_m, np.float64)
     e, n = np.asarray(east_mm_yr, np.float64), np.asarray(north_mm_yr, np.float64)
     valid = np.isfinite(x) & np.isfinite(y) & np.isfinite(e) & np.isfinite(n)
     out = {k: np.full(len(x), np.nan) for k in ("dve_dx", "dve_dy", "dvn_dx", "dvn_dy")}
+    out["reason"] = np.where(valid, FEW, MISSING).astype(np.int8)
     idx = np.flatnonzero(valid)
     if len(idx) < 3:
         return out
@@ -168,11 +188,37 @@ def gradients_points(x_m, y_m, east_mm_yr, north_mm_yr, *, sigma_m: float, min_w
         moments = tuple(np.array([np.sum(t)]) for t in (w, w * dx, w * dy, w * dx * dx, w * dx * dy, w * dy * dy))
         if moments[0][0] < min_weight:
             continue
+        out["reason"][k] = ON_A_LINE
         for key, v in (("ve", e[j]), ("vn", n[j])):
             rhs = tuple(np.array([np.sum(t)]) for t in (w * v, w * dx * v, w * dy * v))
             b, c = _plane_gradients(moments, rhs)
             out[f"d{key}_dx"][k], out[f"d{key}_dy"][k] = b[0], c[0]
+        if np.isfinite(out["dve_dx"][k]):
+            out["reason"][k] = FITTED
     return out
+
+
+def network_problem(x_m, y_m, *, sigma_m: float, name: str) -> str:
+    """Why no point of a network can hold a plane, for a refusal naming ``name``: the stations stand at fewer than
+    3 distinct positions, on one line, or too far apart for ``sigma_m`` (with the spacing that would do)."""
+    from scipy.spatial import cKDTree
+
+    x, y = np.asarray(x_m, np.float64), np.asarray(y_m, np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    xy = np.unique(np.column_stack([x[ok], y[ok]]), axis=0)
+    if len(xy) < 3:
+        return (f"{name}: its {int(ok.sum())} stations with values stand at {len(xy)} distinct position(s): a strain "
+                "rate needs at least 3 stations not on one line; remove the duplicates or add stations")
+    centred = xy - xy.mean(axis=0)
+    ev = np.linalg.eigvalsh(centred.T @ centred / len(xy))
+    if ev[0] <= 1e-6 * ev[1]:
+        return (f"{name}: its {len(xy)} stations lie on one line (a profile): the velocity gradient across the "
+                "line is not determined; strain rates need stations spread in two directions")
+    d = cKDTree(xy).query(xy, k=min(4, len(xy)))[0][:, -1]
+    need = float(np.median(d)) / TRUNCATE
+    return (f"{name}: no station has enough neighbours within 3 x SMOOTHING_M = {TRUNCATE * sigma_m:g} m to fit "
+            f"a plane (the median distance to a station's third neighbour is {np.median(d):.4g} m): raise "
+            f"SMOOTHING_M to at least {need:.4g} m, typically the network's station spacing")
 
 
 def strain_from_gradients(grad: dict) -> dict:

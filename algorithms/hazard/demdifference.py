@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GeohazardError
+from ..formats.units import unit_ratio
 from ..geometry.terrain import slope_aspect
 from ..progress import check_canceled, ensure
 
@@ -36,6 +37,8 @@ FIT_SLOPE_DEG = (3.0, 70.0)
 #: Aspect bins of the horizontal fit, and the fewest cells a bin needs to count.
 ASPECT_BINS = 36
 MIN_BIN_CELLS = 10
+#: Fewest aspect bins of :data:`MIN_BIN_CELLS` cells the horizontal fit needs.
+MIN_DIRECTIONS = 6
 #: Fewest stable cells of a co-registration.
 MIN_STABLE_CELLS = 500
 
@@ -155,7 +158,7 @@ def _horizontal_update(dh, bins: _AspectBins) -> tuple:
             centres.append(bins.centres[k])
             medians.append(float(np.median(v)))
             weights.append(math.sqrt(v.size))
-    if len(centres) < 6:
+    if len(centres) < MIN_DIRECTIONS:
         return None
     c = np.asarray(centres)
     w = np.asarray(weights)
@@ -177,8 +180,40 @@ def _plane(dh, x, y) -> tuple:
     return float(coef[0]), float(coef[1]), float(coef[2])
 
 
+def check_overlap(tiles, cores, names: tuple) -> None:
+    """Refuse, naming ``names``, two DEMs that share too few stable cells with heights in both (a barely
+    overlapping pair; no stable cell) or whose heights are one another times a unit factor (feet against metres,
+    cm against m: :func:`~..formats.units.unit_ratio`, on a near-perfect line through the shared cells)."""
+    refs, others = [], []
+    n_ref = 0
+    for t, (ref, _, _, stable) in zip(tiles, cores):
+        h = t.halo
+        other = t.other[h:h + ref.shape[0], h:h + ref.shape[1]]
+        both = stable & np.isfinite(other)
+        n_ref += int(stable.sum())
+        refs.append(ref[both])
+        others.append(other[both])
+    a, b = np.concatenate(refs), np.concatenate(others)
+    if a.size < MIN_STABLE_CELLS:
+        if a.size >= n_ref / 2:
+            raise GeohazardError(f"only {a.size} stable cells with heights in both DEMs (at least {MIN_STABLE_CELLS} "
+                                 "needed): widen the stable area (or leave out less as changed)")
+        raise GeohazardError(f"{names[0]} and {names[1]} share heights on only {a.size} of the {n_ref} stable cells "
+                             f"with a height in {names[0]}; the fit needs at least {MIN_STABLE_CELLS}: the DEMs "
+                             "barely overlap: give DEMs that cover a common area (only the overlap is compared)")
+    da, db = a - a.mean(), b - b.mean()
+    saa, sbb, sab = float(np.dot(da, da)), float(np.dot(db, db)), float(np.dot(da, db))
+    if saa > 0 and sbb > 0 and sab / math.sqrt(saa * sbb) > 0.98:
+        meaning = unit_ratio(math.sqrt(sbb / saa))
+        if meaning:
+            raise GeohazardError(f"{names[1]}'s heights are {math.sqrt(sbb / saa):.4g} times {names[0]}'s over "
+                                 f"their {a.size} shared cells ({meaning}?): declare each DEM's unit (gdal_edit "
+                                 "-units ft) so that it is read as metres, or convert it first")
+
+
 def coregister(tiles, *, dx_m: float, dy_m: float, geotransform, n_rows: int, n_cols: int, tilt: bool = True,
-               max_iterations: int = 20, tolerance_px: float = 0.002, progress=None) -> Coregistration:
+               max_iterations: int = 20, tolerance_px: float = 0.002, progress=None,
+               names: tuple = ("the reference DEM", "the other DEM")) -> Coregistration:
     """Nuth & Kääb co-registration of ``other`` onto ``ref`` over the stable cells of ``tiles``
     (:class:`FitTile`; module docstring for the method and the conventions).
 
@@ -198,6 +233,8 @@ def coregister(tiles, *, dx_m: float, dy_m: float, geotransform, n_rows: int, n_
         Most iterations of the horizontal fit.
     tolerance_px : float
         Stop when an update moves ``other`` by less than this (pixels).
+    names : tuple of str
+        What to call the two DEMs in a message.
 
     Returns
     -------
@@ -214,10 +251,8 @@ def coregister(tiles, *, dx_m: float, dy_m: float, geotransform, n_rows: int, n_
         cores.append((ref, s[h:h + n_r, h:h + n_c], a[h:h + n_r, h:h + n_c], stable))
         grid_r, grid_c = np.mgrid[t.row0:t.row0 + n_r, t.col0:t.col0 + n_c].astype(np.float64)
         pix.append((grid_r, grid_c))
+    check_overlap(tiles, cores, names)
     n_stable = int(sum(int(c[3].sum()) for c in cores))
-    if n_stable < MIN_STABLE_CELLS:
-        raise GeohazardError(f"only {n_stable} stable cells with heights in both DEMs (at least {MIN_STABLE_CELLS} "
-                             "needed): widen the stable area or check that the DEMs overlap")
     max_shift_px = min((t.halo - 2 for t in tiles if t.halo), default=None)
 
     def differences(sx, sy):
@@ -241,8 +276,11 @@ def coregister(tiles, *, dx_m: float, dy_m: float, geotransform, n_rows: int, n_
         check_canceled(progress)
         step = _horizontal_update(dh - np.nanmedian(dh), bins)
         if step is None:
-            raise GeohazardError("the stable ground has too few slopes of 3-70 degrees in enough directions for a "
-                                 "horizontal co-registration: widen the stable area")
+            sloped = int(np.isfinite(dh[bins.order]).sum())
+            raise GeohazardError(f"the stable ground has too few slopes of 3-70 degrees in enough directions for a "
+                                 f"horizontal co-registration ({sloped} of its {n_stable} cells with heights in both "
+                                 f"DEMs are sloped, in fewer than {MIN_DIRECTIONS} of {ASPECT_BINS} directions with "
+                                 f"{MIN_BIN_CELLS} cells each): widen the stable area (or give a hillier one)")
         sx, sy = sx - step[0], sy - step[1]
         if max_shift_px is not None and max(abs(sx) / dx_m, abs(sy) / dy_m) > max_shift_px:
             raise GeohazardError(f"the DEMs are more than {max_shift_px} pixels apart ({sx:.1f} m east, {sy:.1f} m "

@@ -89,6 +89,48 @@ def series_model(finals: np.ndarray, panels: Sequence[Panel], dates: Sequence[_d
     return model - model[0] if relative else model
 
 
+def _share_of_basin(d, total) -> tuple:
+    """``(share, t)``: the least-squares factor of ``total`` (the final basin at the samples) in ``d`` (one date's
+    change), through the origin, and its t statistic (NaN without spread)."""
+    ok = np.isfinite(d) & np.isfinite(total)
+    if ok.sum() < 3:
+        return math.nan, math.nan
+    t, y = total[ok], d[ok]
+    stt = float(np.dot(t, t))
+    if not stt > 0:
+        return math.nan, math.nan
+    a = float(np.dot(t, y)) / stt
+    r = y - a * t
+    se = math.sqrt(float(np.dot(r, r)) / max(r.size - 1, 1) / stt)
+    return a, (a / se if se > 0 else math.copysign(math.inf, a))
+
+
+def series_problem(d, finals, panels: Sequence[Panel], dates: Sequence[_dt.date]) -> Optional[str]:
+    """Why a series cannot be the plan's basin growing from END_DATE, or None: it moves against the basin (its
+    sign flipped: LOS read positive away from the satellite, or up and down swapped), or it already moves like the
+    basin before the END_DATEs, where Knothe's time function holds the surface still (the subsidence began earlier).
+
+    Each date's change is read as a share of the final basin at the samples (least squares through the origin, with
+    its t statistic): Knothe's share never decreases, and is zero until the first END_DATE."""
+    total = np.asarray(finals, np.float64).reshape(len(panels), -1).sum(axis=0)
+    shares = [_share_of_basin(d[k], total) for k in range(len(dates))]
+    last, t_last = shares[-1]
+    if last < -0.1 and t_last < -3.0:  # Knothe's share only grows: the change since the first date is >= 0
+        return (f"INPUT moves against the basin the plan predicts: by {dates[-1]} it holds {last:.2f} times the final "
+                "basin at the samples (a negative share): its sign looks flipped. INPUT is read as LOS positive toward "
+                "the satellite, or vertical up positive, so subsidence is negative: multiply it by -1 first, or check "
+                "INPUT_COMPONENT")
+    first_end = min(p.end_date for p in panels)
+    for k in range(1, len(dates)):
+        share, t = shares[k]
+        if dates[k] <= first_end and share > 0.1 and t > 3.0:  # before every END_DATE the plan holds still
+            return (f"INPUT already moves like the basin on {dates[k]}, before END_DATE ({first_end}): {share:.0%} of "
+                    "the final basin at the samples, where the time function starts at END_DATE and holds the surface "
+                    "still before it. The subsidence began earlier: set END_DATE (the field or the typed date) to "
+                    "when the surface began to move, or give a series that starts after extraction ended")
+    return None
+
+
 @dataclass
 class TimeFit:
     """The fitted time factor (1/yr) with its standard error, the RMS misfit (mm) and the samples used."""
@@ -153,6 +195,10 @@ def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], 
         warnings.append(f"INPUT starts {(dates[0] - last_end).days} days after the last END_DATE: most of the "
                         "movement happened before it, and c is poorly constrained")
 
+    if signal > 0:
+        problem = series_problem(d, finals, panels, dates)
+        if problem:
+            raise GeohazardError(problem)
     lo = math.log(C_BOUNDS[0])
 
     def residual(p):

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import GeohazardError
 from ..geometry.terrain import slope_aspect
+from ..plausibility import FRICTION_DEG, UNIT_WEIGHT_KN_M3
 
 #: Unit weight of water (kN/m3).
 GAMMA_W_KN_M3 = 9.81
@@ -46,13 +47,19 @@ CLASSES = {1: "FS < 1 (unstable)", 2: "1 - 1.3 (marginal)", 3: "1.3 - 1.5 (moder
 SEED = 20140924
 #: The soil parameters, in the order of the formula's arguments, with their plausible ranges (inclusive bounds).
 PARAMETERS = ("cohesion_kpa", "friction_deg", "unit_weight_kn_m3", "soil_depth_m", "wetness")
-_LIMITS = {"cohesion_kpa": (0.0, 1000.0, True, True), "friction_deg": (0.0, 89.0, False, True),
-           "unit_weight_kn_m3": (1.0, 40.0, True, True), "soil_depth_m": (0.0, 100.0, False, True),
+_LIMITS = {"cohesion_kpa": (0.0, 1000.0, True, True), "friction_deg": (5.0, 60.0, True, True),
+           "unit_weight_kn_m3": (10.0, 30.0, True, True), "soil_depth_m": (0.0, 100.0, False, True),
            "wetness": (0.0, 1.0, True, True)}
+#: What a value outside a limit usually is (the soil parameters' units).
+_UNITS = {"cohesion_kpa": ("kPa", "1-50 kPa for soils with roots; a value in Pa is 1000 times larger"),
+          "friction_deg": ("deg", FRICTION_DEG.usual),
+          "unit_weight_kn_m3": ("kN/m3", UNIT_WEIGHT_KN_M3.usual),
+          "soil_depth_m": ("m", "0.5-5 m for shallow landslides"), "wetness": ("", "0 dry to 1 saturated")}
 
 
 def check_values(name: str, values, what: str) -> None:
-    """Refuse values of a soil parameter outside its physical range, naming ``what`` (a parameter or a raster)."""
+    """Refuse values of a soil parameter outside its plausible range (unit weight 10-30 kN/m3, friction 5-60 deg:
+    :mod:`..plausibility`), naming ``what`` (a parameter or a raster), the unit and what such a value usually is."""
     lo, hi, lo_in, hi_in = _LIMITS[name]
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
@@ -62,8 +69,10 @@ def check_values(name: str, values, what: str) -> None:
     low = vmin < lo if lo_in else vmin <= lo
     high = vmax > hi if hi_in else vmax >= hi
     if low or high:
-        bounds = f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}"
-        raise GeohazardError(f"{what}: values from {vmin:g} to {vmax:g}, expected within {bounds}")
+        unit, usual = _UNITS[name]
+        bounds = f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}{' ' + unit if unit else ''}"
+        raise GeohazardError(f"{what}: values from {vmin:g} to {vmax:g}, expected within {bounds} ({usual}); check "
+                             "the value and its unit")
 
 
 def factor_of_safety(slope_deg, *, cohesion_kpa, friction_deg, unit_weight_kn_m3, soil_depth_m, wetness):
@@ -132,11 +141,19 @@ def draw(ranges: dict, samples: int, *, seed: int = SEED) -> Draws:
     return Draws(int(samples), values)
 
 
+#: Cell-draws one step of the Monte Carlo holds (its arrays ``(draws, cells)``): numpy's per-call cost amortised over
+#: about 65,000 elements whatever the block's size, in a few MB.
+CHUNK_CELL_DRAWS = 1 << 16
+
+
 def failure_probability(slope_deg, params: dict, draws: Draws) -> np.ndarray:
     """Share of the draws with FS < 1 per cell (float64); 0 on flat cells, NaN where an input is NaN.
 
     ``params``: the five soil parameters (module docstring), scalars or arrays broadcastable to ``slope_deg``;
     those in ``draws.values`` take each draw's value in turn. FS < 1 is tested as resisting < driving (no division).
+    The draws are taken a few at a time (:data:`CHUNK_CELL_DRAWS` cell-draws a step), each cell's arithmetic the
+    same element by element whatever the step (tan of a ranged friction taken once over all the draws), so the
+    counts do not depend on the block's size.
     """
     slope = np.asarray(slope_deg, dtype=np.float64)
     beta = np.radians(slope)
@@ -144,17 +161,23 @@ def failure_probability(slope_deg, params: dict, draws: Draws) -> np.ndarray:
     cos2 = cos * cos
     sincos = np.sin(beta) * cos
     base = {k: np.asarray(params[k], dtype=np.float64) for k in PARAMETERS}
+    ranged = draws.values
+    tan_phi = np.tan(np.radians(ranged["friction_deg"] if "friction_deg" in ranged else base["friction_deg"]))
     count = np.zeros(slope.shape, np.int64)
-    for k in range(draws.samples):
-        p = {n: (draws.values[n][k] if n in draws.values else base[n]) for n in PARAMETERS}
+    step = max(1, CHUNK_CELL_DRAWS // max(1, slope.size))
+    for k0 in range(0, draws.samples, step):
+        k1 = min(draws.samples, k0 + step)
+        shape = (k1 - k0,) + (1,) * slope.ndim
+        p = {n: (ranged[n][k0:k1].reshape(shape) if n in ranged else base[n]) for n in PARAMETERS}
+        tphi = tan_phi[k0:k1].reshape(shape) if "friction_deg" in ranged else tan_phi
         gz = p["unit_weight_kn_m3"] * p["soil_depth_m"]
         resisting = p["cohesion_kpa"] + (p["unit_weight_kn_m3"] - p["wetness"] * GAMMA_W_KN_M3) * p["soil_depth_m"] \
-            * cos2 * np.tan(np.radians(p["friction_deg"]))
-        count += resisting < gz * sincos
+            * cos2 * tphi
+        count += np.sum(resisting < gz * sincos, axis=0, dtype=np.int64)
     prob = count / float(draws.samples)
     valid = np.isfinite(slope)
     for n in PARAMETERS:
-        if n not in draws.values:
+        if n not in ranged:
             valid &= np.isfinite(np.broadcast_to(base[n], slope.shape))
     prob = np.where(slope >= FLAT_SLOPE_DEG, prob, 0.0)
     return np.where(valid, prob, np.nan)

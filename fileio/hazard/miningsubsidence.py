@@ -283,7 +283,7 @@ def read_series_samples(path: str, name: str, max_samples: int) -> tuple:
 
 
 def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dates, c_per_year: float, run,
-                    progress) -> str:
+                    progress, context=None) -> str:
     """The vertical displacement (mm, up positive) at each of ``dates`` since each panel's END_DATE (one band per
     date, described by it), block by block through the engine; styled."""
     import functools
@@ -298,7 +298,7 @@ def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dat
                              dates=list(dates), c_per_year=float(c_per_year))
     blocks.run_blocks(run.plan(rows, cols, bytes_per_pixel=time_bytes_per_pixel(len(dates), len(panels))), func,
                       sources={}, run=run, progress=progress, writers={"vertical": writer}, background_write=True)
-    styles.style_raster_diverging(path, band=len(dates))
+    styles.style_raster_diverging(path, band=len(dates), context=context)
     return path
 
 
@@ -372,7 +372,7 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
             warn(progress, f"{pid}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
     results = {"OUTPUT_VERTICAL": write_time_grid(outs["OUTPUT_VERTICAL"], grid=grid, crs_wkt=crs.toWkt(),
                                                   panels=panels, params=params, dates=forecast, c_per_year=c,
-                                                  run=run, progress=progress)}
+                                                  run=run, progress=progress, context=context)}
     if outs.get("OUTPUT_PARAMETERS"):
         table = params.table()
         results["OUTPUT_PARAMETERS"] = write_table(outs["OUTPUT_PARAMETERS"], {

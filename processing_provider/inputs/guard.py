@@ -206,7 +206,9 @@ def _raster_items(alg, parameters, context) -> list[tuple[str, str]]:
 
 def check_rasters(alg, parameters, context, feedback=None) -> None:
     complex_ok = set(getattr(alg, "COMPLEX_INPUTS", ()))
-    multiband = set(getattr(alg, "MULTIBAND_INPUTS", ()))
+    # a tool whose mode reads a series band by band names it: multiband_inputs(parameters, context)
+    extra = getattr(alg, "multiband_inputs", None)
+    multiband = set(getattr(alg, "MULTIBAND_INPUTS", ())) | set(extra(parameters, context) if extra else ())
     coherence = set(getattr(alg, "COHERENCE_INPUTS", ("COHERENCE",)))
     by_param: dict = {}
     items = _raster_items(alg, parameters, context)

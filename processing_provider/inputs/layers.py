@@ -18,6 +18,8 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
+from ...algorithms.formats.dates import dated_fields
+from ...algorithms.formats.units import sentinel_mask, sentinel_message, sentinel_values
 from ...algorithms.kinematics.validation import Station, read_station_csv
 from ...fileio.base import vector
 from ...fileio.base.blocks import raster_source
@@ -54,6 +56,23 @@ def raster_path(alg, parameters, name: str, context) -> str:
     if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
         raise QgsProcessingException(f"{name}: layer {layer.name()!r} is not a file-based (GDAL) raster")
     return delivered.content_view(alg, parameters, context, name, delivered.resolve(alg, name, layer.source()))
+
+
+def same_source(alg, parameters, names, context) -> str:
+    """The file name two raster parameters ``names`` share (the same file, by real path, or the same layer), ""
+    when they differ or one is not given."""
+    paths = []
+    for name in names:
+        value = parameters.get(name)
+        if value in (None, ""):
+            return ""
+        layer = alg.parameterAsRasterLayer(parameters, name, context)
+        text = layer.source() if layer is not None else (value if isinstance(value, str) else "")
+        text = text.split("|")[0]
+        if not text:
+            return ""
+        paths.append(os.path.realpath(text) if os.path.exists(text) else text)
+    return os.path.basename(paths[0]) if len(set(paths)) == 1 else ""
 
 
 def output_paths(alg, parameters, names, context, *, optional=()) -> dict:
@@ -161,11 +180,69 @@ def limited_source(parameters, name) -> bool:
         value.selectedFeaturesOnly or value.featureLimit != -1)
 
 
-def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
-    """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop)."""
-    return point_table(source_layer(alg, parameters, name, context),
-                       lambda: alg.parameterAsSource(parameters, name, context), name, field_names, progress,
-                       limited=limited_source(parameters, name), context=context)
+def read_point_table(alg, parameters, name, context, field_names, progress=None, feedback=None) -> PointTable:
+    """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop), undeclared no-data
+    values of its fields (-9999, -32768, the float extremes) read as NaN with a warning on ``feedback``
+    (:func:`mask_sentinels`)."""
+    table = point_table(source_layer(alg, parameters, name, context),
+                        lambda: alg.parameterAsSource(parameters, name, context), name, field_names, progress,
+                        limited=limited_source(parameters, name), context=context)
+    mask_sentinels(table, [f for f in field_names if f in table.attributes], name, feedback)
+    return table
+
+
+def numeric_fields(layer, pid: str, names) -> list:
+    """``[(field, None)]`` of the fields ``names`` of ``layer``, each refused naming ``pid`` when the layer has no
+    such field or it is not numeric (text holds no values to compare or fit)."""
+    out = []
+    fields = layer.fields()
+    for name in names:
+        idx = fields.lookupField(name)
+        if idx < 0:
+            raise GeohazardError(f"{pid}: the layer {layer.name()!r} has no field {name!r}; its fields are: "
+                                 f"{', '.join(fields.names()[:12])}")
+        f = fields.at(idx)
+        if not f.isNumeric():
+            raise GeohazardError(f"{pid}: the field {name!r} of {layer.name()!r} is {f.typeName() or 'text'}, not a "
+                                 "number: choose the field that holds the values (a text field can be converted with "
+                                 "the Field calculator, to_real(\"field\"))")
+        out.append((name, None))
+    return out
+
+
+def dated_point_fields(layer, pid: str) -> list:
+    """``[(field, date)]`` of a point layer's numeric dated fields (DYYYYMMDD, D_YYYYMMDD, YYYYMMDD), by date;
+    refused naming ``pid`` when it has none."""
+    found = [(f, d) for f, d in dated_fields(layer.fields().names()) if layer.fields().field(f).isNumeric()]
+    if not found:
+        raise GeohazardError(f"{pid}: the layer {layer.name()!r} has no numeric dated fields (DYYYYMMDD): name the "
+                             "field of values to compare")
+    return found
+
+
+def has_dated_fields(layer) -> bool:
+    """The layer has numeric dated fields (a displacement series per point)."""
+    try:
+        return any(layer.fields().field(f).isNumeric() for f, _ in dated_fields(layer.fields().names()))
+    except GeohazardError:
+        return True  # two fields of one date: the reader names them
+
+
+def mask_sentinels(table, fields, pid: str, feedback=None) -> None:
+    """Undeclared no-data values (-32768, -9999, the float extremes) in the fields of a point table read as no data
+    (NaN), with a warning naming ``pid`` and the field (:func:`~algorithms.formats.units.sentinel_values`)."""
+    for name in fields:
+        try:
+            values = np.asarray(table.attributes[name], np.float64)
+        except (TypeError, ValueError):
+            continue  # text: no number to mask
+        found = sentinel_values(values)
+        if not found:
+            continue
+        table.attributes[name] = np.where(sentinel_mask(values, found), np.nan, values)
+        if feedback is not None:
+            feedback.pushWarning(sentinel_message(f"{pid}: field {name}", found, total=values.size).replace(
+                "gdal_edit -a_nodata", "a NULL instead of"))
 
 
 def check_velocity_field(alg, parameters, layer_name, name, context) -> None:

@@ -20,11 +20,9 @@ core's message; a cancel request becomes a clean stop with no output left behind
 ``FORMER_IDS``
     former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
 ``ENGINE``
-    the run-wide knobs (:mod:`..inputs.knobs`) of a tool on the block engine: ``engine=True`` gives all of them;
-    a tuple names those it uses (the others are declared hidden and ignored).
+    the run-wide knobs (:mod:`..inputs.knobs`) of a tool on the block engine: ``True`` all, a tuple those it uses.
 ``FAMILY``
-    the folder of ``tools/`` the tool's module is in (set from it): its toolbox group and its icon,
-    ``icons/families/<FAMILY>.svg``.
+    the folder of ``tools/`` the tool's module is in (set from it): its toolbox group and its icon (``icons/``).
 
 Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
 run-level transaction (:mod:`..fileio.base.transaction`): outputs are published together or not at all. A tool
@@ -33,11 +31,13 @@ tunes the guard with class attributes:
 ``COMPLEX_INPUTS``
     raster parameters that accept complex data (SLCs); complex rasters are refused elsewhere.
 ``MULTIBAND_INPUTS``
-    raster parameters whose every band is data (a 2-band amplitude + phase ``.unw`` is refused
-    there; elsewhere its phase band is read).
+    raster parameters whose every band is data (a 2-band amplitude + phase ``.unw`` is refused there; elsewhere
+    its phase band is read).
 ``MM_INPUTS``
     raster parameters holding LOS displacement (mm) or velocity (mm/yr): one whose metadata says m, m/yr, cm ...
     is read converted, one without a unit whose values cannot be mm is warned about (:mod:`..inputs.delivered`).
+``HEIGHT_INPUTS``
+    rasters of heights (m) besides ``DEM``: read in metres, their unit checked (:mod:`..inputs.delivered`).
 ``COHERENCE_INPUTS``
     raster parameters holding a coherence (0-1 scale checked); default ``("COHERENCE",)``.
 ``CRS_FREE_INPUTS``
@@ -45,8 +45,8 @@ tunes the guard with class attributes:
 ``OVERLAP``
     pairs of parameters that must cover a common area when both are given.
 ``KEY_OUTPUT_FIELDS``
-    ``{output: (field, ...)}``: a vector output whose key fields are NULL in every feature is
-    reported as empty (default: any numeric field).
+    ``{output: (field, ...)}``: a vector output whose key fields are NULL in every feature is reported as empty
+    (default: any numeric field).
 """
 
 from __future__ import annotations
@@ -380,6 +380,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     COMPLEX_INPUTS: tuple = ()
     MULTIBAND_INPUTS: tuple = ()
     MM_INPUTS: tuple = ()
+    HEIGHT_INPUTS: tuple = ()
     COHERENCE_INPUTS: tuple = ("COHERENCE",)
     CRS_FREE_INPUTS: tuple = ()
     OVERLAP: tuple = ()

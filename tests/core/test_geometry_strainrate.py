@@ -130,3 +130,30 @@ def test_bad_input_is_named():
         sr.gradients_grid(np.zeros((3, 4)), np.zeros((4, 3)), pixel_x_m=1.0, pixel_y_m=1.0, sigma_m=2.0)
     g = sr.gradients_points([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0], sigma_m=5.0)
     assert np.all(np.isnan(g["dve_dx"]))  # collinear points hold no plane
+
+
+def test_points_left_empty_say_why_and_a_network_without_a_plane_is_named():
+    rng = np.random.default_rng(12)
+    xy = rng.uniform(0, 10000, (120, 2))
+    xy = np.r_[xy, [[60000.0, 0.0], [90000.0, 0.0]], [[5000.0, np.nan]]]  # two isolated, one without position
+    g = np.array([[2e-5, 1e-5], [-1e-5, 3e-5]])
+    ve, vn = g @ np.nan_to_num(xy).T
+    grad = sr.gradients_points(xy[:, 0], xy[:, 1], ve, vn, sigma_m=1500.0)
+    reason = grad["reason"]
+    assert (reason[:120] == sr.FITTED).all() and list(reason[120:]) == [sr.FEW, sr.FEW, sr.MISSING]
+    assert np.allclose(grad["dve_dx"][:120], g[0, 0]) and np.allclose(grad["dvn_dy"][:120], g[1, 1])
+    t = rng.uniform(0, 10000, 40)
+    line = sr.gradients_points(t, 0.5 * t, t, t, sigma_m=3000.0)
+    assert (line["reason"] == sr.ON_A_LINE).all()
+    assert "lie on one line" in sr.network_problem(t, 0.5 * t, sigma_m=3000.0, name="POINTS")
+    assert "2 distinct position" in sr.network_problem(np.r_[t[:2], t[:2]], np.r_[t[:2], t[:2]], sigma_m=10.0,
+                                                       name="POINTS")
+    msg = sr.network_problem(xy[:120, 0], xy[:120, 1], sigma_m=50.0, name="POINTS")
+    assert "raise SMOOTHING_M to at least" in msg
+
+
+def test_strain_outputs_are_named_per_year_or_not():
+    rate, strain = sr.output_specs(True), sr.output_specs(False)
+    assert rate["dilatation"] == (("dilatation_nstrain_yr",), "nanostrain/yr")
+    assert strain["dilatation"] == (("dilatation_nstrain",), "nanostrain")
+    assert strain["rotation"][1] == "nanoradian" and strain["principal"][0][2] == "e1_nstrain"

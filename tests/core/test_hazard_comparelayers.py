@@ -84,3 +84,47 @@ def test_swath_bins_pair_the_means():
                                 length_m=30.0, step_m=10.0)
     assert np.allclose(out["input"], [1.0, 2.0, 4.0]) and np.allclose(out["reference"][[0, 2]], [0.5, 2.0])
     assert np.isnan(out["difference"][1]) and np.allclose(out["difference"][[0, 2]], [0.5, 2.0])
+
+
+def test_ties_go_to_the_lowest_reference_index_like_a_brute_force_search():
+    """Duplicated stations and equidistant points: the nearest within the distance, the lowest index among ties."""
+    rng = np.random.default_rng(5)
+    ref = rng.integers(0, 40, (300, 2)).astype(float) * 10.0  # a coarse lattice: many exact ties
+    ref = np.r_[ref, ref[:50]]                               # and 50 duplicated stations
+    pts = rng.integers(0, 80, (400, 2)).astype(float) * 5.0
+    idx, dist = cl.nearest_pairs(pts[:, 0], pts[:, 1], ref[:, 0], ref[:, 1], max_distance_m=12.0)
+    d = np.hypot(pts[:, None, 0] - ref[None, :, 0], pts[:, None, 1] - ref[None, :, 1])
+    best = d.min(axis=1)
+    want = np.where(best <= 12.0, np.argmax(d == best[:, None], axis=1), -1)
+    assert np.array_equal(idx, want)
+    assert cl.duplicated(ref[:, 0], ref[:, 1]) == len(ref) - len(np.unique(ref, axis=0))
+
+
+def test_paired_tests_over_dates_equal_scipy_point_by_point():
+    rng = np.random.default_rng(9)
+    a = rng.normal(-10, 4, (6, 24))
+    b = a + rng.normal(0.3, 1.0, a.shape)
+    b[2, :22] = np.nan  # two dates left: no test
+    b[4, ::3] = np.nan
+    out = cl.paired_over_dates(a, b)
+    for i in range(6):
+        ok = np.isfinite(b[i])
+        assert out["n_dates"][i] == ok.sum()
+        if ok.sum() < 3:
+            assert np.isnan(out["t_test_p"][i])
+            continue
+        assert out["t_test_p"][i] == pytest.approx(st.ttest_rel(a[i, ok], b[i, ok]).pvalue, rel=1e-9)
+        assert out["wilcoxon_p"][i] == pytest.approx(st.wilcoxon(a[i, ok], b[i, ok]).pvalue, rel=1e-9)
+        assert out["bias"][i] == pytest.approx(np.mean(a[i, ok] - b[i, ok]), rel=1e-12)
+
+
+def test_dates_are_matched_exactly_and_magnitudes_compared():
+    import datetime as dt
+
+    d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * k) for k in range(6)]
+    both, only_a, only_b = cl.match_dates(d, d[2:] + [d[-1] + dt.timedelta(days=1)])
+    assert both == d[2:] and only_a == d[:2] and only_b == [d[-1] + dt.timedelta(days=1)]
+    rng = np.random.default_rng(1)
+    v = rng.normal(-5, 3, 200)
+    assert cl.magnitude_ratio(v, v / 1000.0) == pytest.approx(1000.0)
+    assert cl.magnitude_ratio(v, v + rng.normal(0, 1, 200)) < 2.0

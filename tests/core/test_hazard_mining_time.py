@@ -90,3 +90,23 @@ def test_bad_input_is_named():
                                end_date=dt.date(2020, 1, 1))]
     with pytest.raises(GeohazardError, match="START_DATE 2021-01-01 is after END_DATE"):
         mt.check_panel_dates(bad)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_flipped_series_or_one_moving_before_the_end_is_named_and_a_right_one_is_not(seed):
+    """The series of :func:`world` at random: as generated it fits; flipped it is refused as flipped; generated with
+    subsidence from months before the panels' END_DATEs it is refused as begun earlier."""
+    rng = np.random.default_rng(100 + seed)
+    los = LOS if seed % 2 else None
+    c_true = float(rng.uniform(0.8, 3.0))
+    ends = (dt.date(2021, 6, 1), dt.date(2021, 9, 15))
+    series, x, y, dates, panels = world(seed, ends=ends, los=los, c_true=c_true, noise_mm=float(rng.uniform(2, 6)),
+                                        n_dates=45, start=dt.date(2021, 1, 3))
+    fit = mt.fit_time_factor(series, x, y, dates, panels, PARAMS, los_vector=los)
+    assert abs(fit.c_per_year - c_true) <= 0.15 * c_true
+    with pytest.raises(GeohazardError, match="its sign looks flipped"):
+        mt.fit_time_factor(-series, x, y, dates, panels, PARAMS, los_vector=los)
+    began = tuple(e - dt.timedelta(days=int(rng.integers(120, 160))) for e in ends)
+    moved, *_ = world(seed, ends=began, los=los, c_true=c_true, noise_mm=3.0, n_dates=45, start=dt.date(2021, 1, 3))
+    with pytest.raises(GeohazardError, match="began earlier"):
+        mt.fit_time_factor(moved, x, y, dates, panels, PARAMS, los_vector=los)

@@ -48,7 +48,9 @@ OUTSIDE_RUN = {
     "fileio.formats.loadegms.series_line": "the log line of how the series were written (text of the outcome)",
     "fileio.formats.baseline_geometry.baselines_geometry": "the scene values a BASELINES product states, for the "
                                                            "acquisition rule (typed > metadata > refusal)",
-    "fileio.hazard.comparelayers.raster_kind": "what a raster's metadata declares (quantity, component, unit)",
+    "fileio.hazard.comparelayers.raster_side": "what a raster's metadata declares (quantity, component, unit, band "
+                                               "dates)",
+    "fileio.hazard.comparelayers.series_kind": "what a layer's dated fields say it holds",
     "fileio.hazard.comparelayers.field_kind": "what a field's name says it holds",
     "fileio.hazard.damageproxy.coherence_path": "the path a LiCSAR byte coherence is read through, for the guard",
     "fileio.hazard.susceptibility.folder_rasters": "the raster files a folder parameter names",

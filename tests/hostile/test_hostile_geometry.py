@@ -174,3 +174,172 @@ def test_losprojection_vertical_only_needs_no_heading_and_downslope_does(qgis_ap
                                         "OUTPUT_DOWNSLOPE": str(tmp_path / "d.tif")},
                       "HEADING: the inputs carry no heading")
     assert not (tmp_path / "d.tif").exists()
+
+
+# ------------------------------------------------------------------------------- strainrate as users type it
+S_GT = (hk.GT[0], 100.0, 0.0, hk.GT[3], 0.0, -100.0)
+
+
+def _field(tmp, gradient, *, scale=1.0, meta=None, sentinel=None, shape=(30, 32), names=("e.tif", "n.tif")):
+    """East and north components of a uniform gradient (per m) on S_GT, times ``scale``; written with ``meta``."""
+    r, c = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    x, y = (c + 0.5) * 100.0, -(r + 0.5) * 100.0
+    e = (gradient[0][0] * x + gradient[0][1] * y) * scale
+    n = (gradient[1][0] * x + gradient[1][1] * y) * scale
+    if sentinel is not None:
+        e[5:8, 6:9] = sentinel
+    return (write_geotiff(os.path.join(tmp, names[0]), e, geotransform=S_GT, metadata=meta),
+            write_geotiff(os.path.join(tmp, names[1]), n, geotransform=S_GT, metadata=meta))
+
+
+def _uniform_strain(g):
+    """dilatation and rotation (nano) of a uniform gradient g (per m): an independent reading of the definitions."""
+    return (g[0][0] + g[1][1]) * 1e6, 0.5 * (g[1][0] - g[0][1]) * 1e6
+
+
+@pytest.mark.parametrize("meta,unit_option,factor", [({"UNIT": "mm"}, 0, 1.0), ({"UNIT": "m"}, 0, 1e-3),
+                                                     (None, 2, 1.0), ({"UNIT": "mm/yr"}, 0, 1.0)])
+def test_strainrate_displacements_give_strain_named_so(qgis_app, tmp_path, meta, unit_option, factor):
+    """A coseismic displacement (mm or m declared, or UNIT = displacement) gives strain in nanostrain, described and
+    named so; a velocity strain per year."""
+    from osgeo import gdal
+    from testutils import read_array
+
+    from insar_geohazards.fileio.display.arrange import layer_title
+
+    rng = np.random.default_rng(int(factor * 7) + unit_option)
+    g = rng.normal(0.0, 2e-4, (2, 2))
+    tmp, out = hk.folders(tmp_path)
+    e, n = _field(tmp, g, scale=factor, meta=meta)
+    params = {"INPUT_EAST": e, "INPUT_NORTH": n, "UNIT": unit_option, "SMOOTHING_M": 250.0,
+              "OUTPUT_DILATATION": os.path.join(out, "dil.tif"), "OUTPUT_ROTATION": os.path.join(out, "rot.tif")}
+    res = hk.run("strainrate", params)
+    dil, rot = _uniform_strain(g)
+    assert np.nanmax(np.abs(read_array(res["OUTPUT_DILATATION"]) - dil)) < 1e-3 * max(1.0, abs(dil))
+    assert np.nanmax(np.abs(read_array(res["OUTPUT_ROTATION"]) - rot)) < 1e-3 * max(1.0, abs(rot))
+    rate = meta == {"UNIT": "mm/yr"}
+    ds = gdal.Open(res["OUTPUT_DILATATION"])
+    want = "nanostrain/yr" if rate else "nanostrain"
+    assert ds.GetMetadataItem("UNIT") == want
+    assert ds.GetRasterBand(1).GetDescription() == ("dilatation_nstrain_yr" if rate else "dilatation_nstrain")
+    ds = None
+    assert layer_title("Dilatation", res["OUTPUT_DILATATION"]) == f"Dilatation ({want})"
+
+
+def test_strainrate_a_unit_choice_against_the_files_is_refused(qgis_app, tmp_path):
+    tmp, out = hk.folders(tmp_path)
+    e, n = _field(tmp, [[1e-4, 0], [0, 1e-4]], meta={"UNIT": "mm/yr"})
+    msg = hk.expect_refusal("strainrate", {"INPUT_EAST": e, "INPUT_NORTH": n, "UNIT": 2, "SMOOTHING_M": 250.0,
+                                           "OUTPUT_DILATATION": os.path.join(out, "d.tif")}, "UNIT says displacement")
+    assert "declare a rate" in msg
+    d_e, _ = _field(tmp, [[1e-4, 0], [0, 1e-4]], meta={"UNIT": "mm"}, names=("de.tif", "dn.tif"))
+    hk.expect_refusal("strainrate", {"INPUT_EAST": d_e, "INPUT_NORTH": n, "SMOOTHING_M": 250.0,
+                                     "OUTPUT_DILATATION": os.path.join(out, "d.tif")},
+                      "INPUT_EAST declares a displacement and INPUT_NORTH a rate")
+    assert not hk.listing(out)
+
+
+def test_strainrate_undeclared_no_data_is_no_velocity(qgis_app, tmp_path):
+    from testutils import read_array
+
+    tmp, out = hk.folders(tmp_path)
+    g = [[1e-4, 2e-5], [-3e-5, 5e-5]]
+    e, n = _field(tmp, g, meta={"UNIT": "mm/yr"}, sentinel=-9999.0)
+    fb = hk.warning_feedback()
+    res = hk.run("strainrate", {"INPUT_EAST": e, "INPUT_NORTH": n, "SMOOTHING_M": 250.0,
+                                "OUTPUT_DILATATION": os.path.join(out, "d.tif")}, fb)
+    assert any("INPUT_EAST: e.tif declares no no-data value" in w for w in fb.warnings), fb.warnings
+    d = read_array(res["OUTPUT_DILATATION"])
+    assert np.isnan(d[5:8, 6:9]).all() and np.nanmax(np.abs(d - _uniform_strain(g)[0])) < 0.1
+
+
+def _gnss(path, xy, ve, vn):
+    return hk.write_layer(path, [f"POINT({x!r} {y!r})" for x, y in xy], {"VE": list(ve), "VN": list(vn)})
+
+
+@pytest.mark.parametrize("layout,match", [("line", "lie on one line"), ("spot", "distinct position"),
+                                          ("sparse", "raise SMOOTHING_M to at least")])
+def test_strainrate_networks_that_hold_no_plane_say_why(qgis_app, tmp_path, layout, match):
+    """Collinear or co-located stations were told to "raise SMOOTHING_M"."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(4)
+    if layout == "line":
+        t = rng.uniform(0, 20000, 30)
+        xy = np.c_[hk.GT[0] + t, hk.GT[3] + 0.5 * t]
+    elif layout == "spot":
+        xy = np.repeat([[hk.GT[0], hk.GT[3]], [hk.GT[0] + 10.0, hk.GT[3]]], 10, axis=0)
+    else:
+        xy = np.c_[hk.GT[0] + rng.uniform(0, 200000, 30), hk.GT[3] + rng.uniform(0, 200000, 30)]
+    pts = _gnss(os.path.join(tmp, "gnss.gpkg"), xy, rng.normal(0, 1, len(xy)), rng.normal(0, 1, len(xy)))
+    msg = hk.expect_refusal("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN",
+                                           "SMOOTHING_M": 1000.0, "OUTPUT_POINTS": os.path.join(out, "s.gpkg")}, match)
+    assert msg.startswith("POINTS")
+    assert not hk.listing(out)
+
+
+def test_strainrate_empty_stations_are_counted_and_explained(qgis_app, tmp_path):
+    """12 of 160 stations were left empty with no word."""
+    from osgeo import ogr
+
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(8)
+    xy = np.c_[hk.GT[0] + rng.uniform(0, 40000, 148), hk.GT[3] + rng.uniform(0, 40000, 148)]
+    far = np.c_[hk.GT[0] + 200000 + 50000 * np.arange(12), np.full(12, hk.GT[3])]  # isolated stations
+    xy = np.r_[xy, far]
+    g = np.array([[3e-5, 1e-5], [-2e-5, 4e-5]])
+    ve, vn = (g @ (xy - xy[0]).T)
+    pts = _gnss(os.path.join(tmp, "gnss.gpkg"), xy, ve, vn)
+    fb = hk.warning_feedback()
+    res = hk.run("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN", "SMOOTHING_M": 5000.0,
+                                "OUTPUT_POINTS": os.path.join(out, "s.gpkg")}, fb)
+    said = [w for w in fb.warnings if "points have no strain rate" in w]
+    assert said and said[0].startswith("POINTS: 12 of 160") and "12 with fewer than 3" in said[0], fb.warnings
+    ds = ogr.Open(res["OUTPUT_POINTS"])
+    dil = np.array([f["dilatation"] if f["dilatation"] is not None else np.nan for f in ds.GetLayer(0)])
+    assert np.isnan(dil).sum() == 12 and np.allclose(dil[np.isfinite(dil)], _uniform_strain(g)[0], rtol=1e-6)
+
+
+def test_strainrate_gnss_in_latitude_longitude_and_a_text_field(qgis_app, tmp_path):
+    """GNSS held in EPSG:4326 was refused ("a projected CRS in metres is needed"): now projected locally, giving the
+    strain of the same stations in UTM within 0.5 %; a text field is named."""
+    from osgeo import ogr, osr
+
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(17)
+    xy = np.c_[hk.GT[0] + rng.uniform(-20000, 20000, 80), hk.GT[3] + rng.uniform(-20000, 20000, 80)]
+    g = np.array([[4e-5, -1e-5], [2e-5, 1e-5]])
+    ve, vn = g @ (xy - xy.mean(axis=0)).T
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(32633)
+    dst.ImportFromEPSG(4326)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lonlat = np.array(osr.CoordinateTransformation(src, dst).TransformPoints(xy))[:, :2]
+    pts = hk.write_layer(os.path.join(tmp, "gnss.gpkg"), [f"POINT({x!r} {y!r})" for x, y in lonlat],
+                         {"VE": list(ve), "VN": list(vn)}, epsg=4326)
+    fb = hk.warning_feedback()
+    res = hk.run("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN", "SMOOTHING_M": 8000.0,
+                                "OUTPUT_POINTS": os.path.join(out, "s.gpkg")}, fb)
+    assert any("projected from EPSG:4326" in i for i in fb.info), fb.info
+    ds = ogr.Open(res["OUTPUT_POINTS"])
+    dil = np.array([f["dilatation"] for f in ds.GetLayer(0) if f["dilatation"] is not None])
+    ds = None
+    assert dil.size > 60 and np.allclose(dil, _uniform_strain(g)[0], rtol=5e-3)
+    txt = hk.write_layer(os.path.join(tmp, "txt.gpkg"), [f"POINT({x!r} {y!r})" for x, y in xy[:5]],
+                         {"VE": ["1"] * 5, "VN": list(vn[:5])}, text_fields=("VE",))
+    msg = hk.expect_refusal("strainrate", {"POINTS": txt, "EAST_FIELD": "VE", "NORTH_FIELD": "VN",
+                                           "OUTPUT_POINTS": os.path.join(out, "t.gpkg")}, "EAST_FIELD: the field 'VE'")
+    assert "not a number" in msg
+
+
+def test_strainrate_gnss_fields_in_m_yr_are_said(qgis_app, tmp_path):
+    """A GNSS layer in m/yr (fields declare no unit) gave strain rates 1000 times too small without a word."""
+    tmp, out = hk.folders(tmp_path)
+    rng = np.random.default_rng(23)
+    xy = np.c_[hk.GT[0] + rng.uniform(0, 30000, 60), hk.GT[3] + rng.uniform(0, 30000, 60)]
+    ve, vn = rng.normal(0, 3e-3, 60), rng.normal(0, 3e-3, 60)  # m/yr
+    pts = _gnss(os.path.join(tmp, "gnss.gpkg"), xy, ve, vn)
+    fb = hk.warning_feedback()
+    hk.run("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN", "SMOOTHING_M": 6000.0,
+                          "OUTPUT_POINTS": os.path.join(out, "s.gpkg")}, fb)
+    assert any("fields VE and VN are read as mm/yr" in w and "look like m/yr" in w for w in fb.warnings), fb.warnings

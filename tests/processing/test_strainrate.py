@@ -116,5 +116,10 @@ def test_wrong_inputs_are_named(run_alg, tmp_path):
         run_alg(NAME, dict(out, INPUT_EAST=e, INPUT_NORTH=n, SMOOTHING_M=100.0))
     (tmp_path / "mm").mkdir()
     e2, n2, _ = velocity_rasters(tmp_path / "mm", east_meta={"UNIT": "mm"}, north_meta={})
-    with pytest.raises(QgsProcessingException, match="UNIT=MM.*mm/yr"):
-        run_alg(NAME, dict(out, INPUT_EAST=e2, INPUT_NORTH=n2))
+    with pytest.raises(QgsProcessingException, match="UNIT says rate but INPUT_EAST and INPUT_NORTH declare a "
+                                                     "displacement"):  # mm: a displacement, typed a rate
+        run_alg(NAME, dict(out, INPUT_EAST=e2, INPUT_NORTH=n2, UNIT=1))
+    (tmp_path / "rad").mkdir()
+    e3, n3, _ = velocity_rasters(tmp_path / "rad", east_meta={"UNIT": "radian"}, north_meta={})
+    with pytest.raises(QgsProcessingException, match="UNIT=RADIAN: expected a velocity .mm/yr. or a displacement"):
+        run_alg(NAME, dict(out, INPUT_EAST=e3, INPUT_NORTH=n3))

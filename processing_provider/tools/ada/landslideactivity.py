@@ -75,7 +75,7 @@ class LandslideActivity(GeohazardAlgorithm):
         job = io_act.Job(
             inventory=inventory, velocity=vel,
             points=layers.read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
-                                           SubProgress(progress, 0, 30)), los_fields=los_fields,
+                                           SubProgress(progress, 0, 30), feedback=feedback), los_fields=los_fields,
             downslope=lambda table, inside: inputs_ada.downslope_velocity(self, parameters, context, table, vel,
                                                                           los_fields, inside),
             threshold_mm_yr=self.parameterAsDouble(parameters, self.THRESHOLD, context),

@@ -59,12 +59,14 @@ class DemDifference(GeohazardAlgorithm):
         "for the later one (the log names them).\n\n"
         "Reference: Nuth C., Kääb A. (2011) The Cryosphere 5, 271-290, doi:10.5194/tc-5-271-2011."
     )
+    HEIGHT_INPUTS = (ids.INPUT, INPUT_2)
     OVERLAP = ((ids.INPUT, INPUT_2), (ids.INPUT, ids.STABLE_AREA), (ids.INPUT, EXCLUDE_AREA),
                (ids.INPUT, VOLUME_AREA))
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Reference DEM (m, projected CRS in metres)"))
-        self.addParameter(declare.raster(self.INPUT_2, "Other DEM (m; minus the reference)"))
+        # declared optional so that the dialog does not fill it with the reference's layer; check() requires it
+        self.addParameter(declare.raster(self.INPUT_2, "Other DEM (m; minus the reference)", optional=True))
         self.addParameter(declare.features(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
         self.addParameter(declare.features(self.EXCLUDE_AREA, "Changed area, left out of the fit (polygons)",
                                            "polygon", optional=True))
@@ -80,6 +82,15 @@ class DemDifference(GeohazardAlgorithm):
                            (self.SHIFT_Z_M, "Shift applied to INPUT_2, up, at the grid centre (m)"),
                            (self.NMAD_M, "NMAD of the difference on stable ground (m)")):
             self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def check(self, parameters, context):
+        if not parameters.get(self.INPUT_2):
+            raise GeohazardError(f"{self.INPUT_2}: no DEM given; give the other DEM (the one the reference "
+                                 f"{self.INPUT} is subtracted from)")
+        same = layers.same_source(self, parameters, (self.INPUT, self.INPUT_2), context)
+        if same:
+            raise GeohazardError(f"{self.INPUT} and {self.INPUT_2} are the same DEM ({same}): its difference with "
+                                 "itself is zero everywhere; give the other DEM in INPUT_2")
 
     def _polygons(self, parameters, context, pid, crs_wkt):
         if not parameters.get(pid):

@@ -137,6 +137,10 @@ class MiningSubsidence(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_PARAMETERS, "PIM parameters", "table", optional=True))
         self.addParameter(declare.vector_out(self.OUTPUT_PANEL, "Panels (fitted)", "polygon", optional=True))
 
+    def multiband_inputs(self, parameters, context) -> tuple:
+        """The time mode reads INPUT's every band (a date each)."""
+        return (self.INPUT,) if self.parameterAsEnum(parameters, self.MODE, context) == 2 else ()
+
     def check(self, parameters, context):
         mode = self.parameterAsEnum(parameters, self.MODE, context)
         if mode == 2:

@@ -35,28 +35,31 @@ class SlopeStability(GeohazardAlgorithm):
     OUTPUT_CLASSES = "OUTPUT_CLASSES"
     OUTPUT_PROBABILITY = "OUTPUT_PROBABILITY"
     HELP = (
-        "Factor of safety of shallow landslides on every cell of a DEM by the infinite-slope model (as SINMAP, "
-        "TRIGRS and GRASS's r.slope.stability compute it), its stability classes and, over ranges of the soil "
-        "parameters, the probability of failure. It needs a DEM in a projected CRS in metres and the soil's "
-        "cohesion, friction angle, unit weight, depth and wetness.\n\n"
+        "Factor of safety of shallow landslides on every cell of a DEM by the infinite-slope model (as SINMAP, TRIGRS "
+        "and GRASS's r.slope.stability compute it), its stability classes and, over ranges of the soil parameters, the "
+        "probability of failure. It needs a DEM in a projected CRS in metres and the soil's cohesion, friction angle, "
+        "unit weight, depth and wetness.\n\n"
         "<b>DEM</b> (m, projected CRS in metres, north-up): the slope beta is Horn's 3x3 (as gdaldem slope); edge "
-        "cells and cells next to no data have none. A geographic DEM is refused: warp it to its UTM zone first.\n"
-        "<b>Soil parameters</b>, each a number or a raster on the DEM's grid (the <i>_RASTER</i> twin; a raster "
-        "twin wins over its number, and the log says so): COHESION_KPA c' (kPa, effective cohesion plus root "
-        "cohesion), FRICTION_DEG phi' (degrees), UNIT_WEIGHT_KN_M3 gamma (kN/m3, default 19), SOIL_DEPTH_M z "
-        "(m, measured vertically), WETNESS m (the saturated share of the soil depth, 0 dry to 1 water table at the "
-        "surface). Cohesion, friction, depth and wetness have no default: the site says them.\n\n"
-        "<b>Method</b>: FS = (c' + (gamma - m gamma_w) z cos^2(beta) tan(phi')) / (gamma z sin(beta) "
-        "cos(beta)), gamma_w = 9.81 kN/m3. FS < 1 fails.\n"
+        "cells and cells next to no data have none. A geographic DEM is refused: warp it to its UTM zone first; "
+        "heights declared in feet or cm are read as metres, and a DEM whose median slope exceeds 60 degrees (heights "
+        "in cm, undeclared) is refused.\n"
+        "<b>Soil parameters</b>, each a number or a raster on the DEM's grid (the <i>_RASTER</i> twin; a raster twin "
+        "wins over its number, and the log says so): COHESION_KPA c' (kPa, effective cohesion plus root cohesion), "
+        "FRICTION_DEG phi' (degrees, 5-60), UNIT_WEIGHT_KN_M3 gamma (kN/m3, 10-30, default 19; a density in t/m3 times "
+        "9.81), SOIL_DEPTH_M z (m, measured vertically), WETNESS m (the saturated share of the soil depth, 0 dry to 1 "
+        "water table at the surface). Cohesion, friction, depth and wetness have no default: the site says them.\n\n"
+        "<b>Method</b>: FS = (c' + (gamma - m gamma_w) z cos^2(beta) tan(phi')) / (gamma z sin(beta) cos(beta)), "
+        "gamma_w = 9.81 kN/m3. FS < 1 fails.\n"
         "<b>Outputs</b>: OUTPUT, FS (dimensionless); cells flatter than 0.5 degrees are written as no data (FS grows "
-        "without bound there) and classed stable. OUTPUT_CLASSES: 1 FS < 1 (unstable), 2 1-1.3 (marginal), 3 "
-        "1.3-1.5 (moderately stable), 4 FS >= 1.5 or flat (stable), styled.\n"
+        "without bound there) and classed stable. OUTPUT_CLASSES: 1 FS < 1 (unstable), 2 1-1.3 (marginal), 3 1.3-1.5 "
+        "(moderately stable), 4 FS >= 1.5 or flat (stable), styled.\n"
         "<b>Probability of failure</b> (OUTPUT_PROBABILITY, asked for with at least one range): COHESION_KPA_MAX, "
-        "FRICTION_DEG_MAX, SOIL_DEPTH_M_MAX and WETNESS_MAX make their parameter vary uniformly between its number "
-        "and the maximum (OUTPUT keeps the numbers, the ranges' lower ends); SAMPLES draws (default 1000) of the "
-        "ranged parameters, the same draws for every cell from a fixed seed, so a run repeats exactly; the output is "
-        "the share of draws with FS < 1 (0-1; flat cells 0). A range applies to a number: a parameter given as a "
-        "raster cannot also be given a range.\n\n"
+        "FRICTION_DEG_MAX, SOIL_DEPTH_M_MAX and WETNESS_MAX make their parameter vary uniformly between its number and "
+        "the maximum (OUTPUT keeps the numbers, the ranges' lower ends); SAMPLES draws (default 1000) of the ranged "
+        "parameters, the same draws for every cell from a fixed seed, so a run repeats exactly; the output is the "
+        "share of draws with FS < 1 (0-1; flat cells 0), within 0.5 / sqrt(SAMPLES) (one standard error). The log "
+        "gives the Monte Carlo's expected time, measured on a sample of cells before it starts. A range applies to a "
+        "number: a parameter given as a raster cannot also be given a range.\n\n"
         "References: Hammond C. et al. (1992) LISA, USDA Forest Service INT-GTR-285; Pack R.T. et al. (1998) SINMAP; "
         "Baum R.L. et al. (2008) TRIGRS, doi:10.3133/ofr20081159; Mergili M. et al. (2014) r.slope.stability, "
         "doi:10.5194/gmd-7-2969-2014; Horn B.K.P. (1981) doi:10.1109/PROC.1981.11918."
@@ -69,9 +72,9 @@ class SlopeStability(GeohazardAlgorithm):
         return (("cohesion_kpa", self.COHESION_KPA, self.COHESION_KPA_RASTER, self.COHESION_KPA_MAX, "Cohesion c'",
                  "kPa", None, 0.0, 1000.0),
                 ("friction_deg", self.FRICTION_DEG, self.FRICTION_DEG_RASTER, self.FRICTION_DEG_MAX, "Friction angle",
-                 "degrees", None, 0.0, 89.0),
+                 "degrees", None, 5.0, 60.0),
                 ("unit_weight_kn_m3", self.UNIT_WEIGHT_KN_M3, self.UNIT_WEIGHT_KN_M3_RASTER, "", "Unit weight",
-                 "kN/m3", 19.0, 1.0, 40.0),
+                 "kN/m3", 19.0, 10.0, 30.0),
                 ("soil_depth_m", self.SOIL_DEPTH_M, self.SOIL_DEPTH_M_RASTER, self.SOIL_DEPTH_M_MAX,
                  "Soil depth, vertical", "m", None, 0.001, 100.0),
                 ("wetness", self.WETNESS, self.WETNESS_RASTER, self.WETNESS_MAX, "Wetness", "saturated share 0-1",

@@ -112,7 +112,8 @@ class SwathProfile(GeohazardAlgorithm):
             if layer is None or not layer.crs().isValid():
                 raise GeohazardError(f"{name}: a point layer with a coordinate reference system (CRS) is "
                                      "needed to place the points on the profiles")
-            table = layers.read_point_table(self, parameters, name, context, [v.FIELD] if v.FIELD else [])
+            table = layers.read_point_table(self, parameters, name, context, [v.FIELD] if v.FIELD else [],
+                                            feedback=feedback)
         job = swath.Job(lines=lines_source, width_m=v.WIDTH, step_m=v.STEP, raster=grid, points=layer,
                         points_name=name, value_field=v.FIELD, unit=v.UNIT, table=table, settings=settings,
                         output=self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
