@@ -20,7 +20,7 @@ STAT_LABELS = {"mean": "Mean", "median": "Median", "std": "Standard deviation", 
 
 @tool("zonalseries", "Zone histories (statistics per polygon and date)",
       tags="zonal statistics,polygon,zone,landslide,ADA,district,time series,mean,median,EGMS,report",
-      main=("OUTPUT",), page="models", engine=True)
+      main=(ids.OUTPUT,), page="models", engine=True)
 class ZonalSeries(GeohazardAlgorithm):
     ZONES = "ZONES"
     ZONE_FIELD = "ZONE_FIELD"
