@@ -1,0 +1,10 @@
+"""The desktop with the plugin: what the Processing toolbox asks of every algorithm, the install's stall, a run's
+results loaded into a project of ~30 layers."""
+ABOUT = __doc__
+
+CASES = [
+    dict(name="toolbox_calls", peer="QGIS's native provider, same process", quick=True,
+         measures="flags() and the toolbox's other per-algorithm calls, every algorithm of the provider; QGIS's "
+                  "toolbox tree filtered as a switch of the current layer between a vector and a raster does",
+         run='"$PY" "$HERE/toolbox_calls.py" --json "$OUT/toolbox_calls.json"'),
+]
