@@ -7,4 +7,8 @@ CASES = [
          measures="flags() and the toolbox's other per-algorithm calls, every algorithm of the provider; QGIS's "
                   "toolbox tree filtered as a switch of the current layer between a vector and a raster does",
          run='"$PY" "$HERE/toolbox_calls.py" --json "$OUT/toolbox_calls.json"'),
+    dict(name="install_stall", peer="none: goal < 2 s",
+         measures="the window's longest pause when the plugin is installed from its zip into a running desktop "
+                  "(Xvfb, fresh profile, Processing toolbox open; Install from ZIP's own call), median of 3",
+         run='"$PY" "$HERE/install_stall.py" --sessions 3 --json "$OUT/install_stall.json"'),
 ]
