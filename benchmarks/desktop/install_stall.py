@@ -81,7 +81,8 @@ def main(argv=None) -> int:
                 print(profile[:5000])
             reports.append(rep)
     med = {k: statistics.median(r[k] for r in reports) for k in ("longest_pause_s", "install_s", "install_cpu_s",
-                                                                  "start_plugin_s", "start_plugin_cpu_s")}
+                                                                  "start_plugin_s", "start_plugin_cpu_s",
+                                                                  "longest_pause_after_install_s")}
     load = [round(x, 1) for r in reports for x in r["load"][:1]]
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
@@ -89,7 +90,9 @@ def main(argv=None) -> int:
     print(json.dumps({"bench": {
         "ours": f"longest pause of the window {med['longest_pause_s']:.2f} s (median of {len(reports)}); the "
                 f"install call {med['install_s']:.2f} s / {med['install_cpu_s']:.2f} CPU-s, of which the plugin's "
-                f"start {med['start_plugin_s']:.2f} s / {med['start_plugin_cpu_s']:.2f} CPU-s",
+                f"start {med['start_plugin_s']:.2f} s / {med['start_plugin_cpu_s']:.2f} CPU-s; after it (the plugin's "
+                f"modules imported in a thread, then its registration) longest pause "
+                f"{med['longest_pause_after_install_s']:.2f} s",
         "floor": "goal: stall < 2 s", "date": time.strftime("%Y-%m-%d") + f", load {min(load)}-{max(load)}"}}))
     return 0
 

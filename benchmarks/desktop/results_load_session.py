@@ -113,18 +113,22 @@ def timed_load(alg, context, params):
             "layers": len(added)}, added
 
 
-def switch_cost(n=20):
-    """Main-thread CPU seconds per switch of the current layer between a vector and a raster."""
+def switch_cost(n=40, batches=5):
+    """Main-thread CPU seconds per switch of the current layer between a vector and a raster (median of
+    ``batches`` batches of ``n`` switches)."""
     iface = qgis.utils.iface
     layers = list(QgsProject.instance().mapLayers().values())
     vector = next(lay for lay in layers if isinstance(lay, QgsVectorLayer))
     raster = next(lay for lay in layers if isinstance(lay, QgsRasterLayer))
     settle(iface.mapCanvas())
-    c0 = time.thread_time()
-    for i in range(n):
-        iface.setActiveLayer(vector if i % 2 == 0 else raster)
-        QCoreApplication.processEvents()
-    return (time.thread_time() - c0) / n
+    costs = []
+    for _ in range(batches):
+        c0 = time.thread_time()
+        for i in range(n):
+            iface.setActiveLayer(vector if i % 2 == 0 else raster)
+            QCoreApplication.processEvents()
+        costs.append((time.thread_time() - c0) / n)
+    return statistics.median(costs)
 
 
 def refuse_dialogs():
