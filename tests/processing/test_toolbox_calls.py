@@ -101,7 +101,6 @@ def test_qgis_toolbox_model_filters_sorts_and_searches_without_building(built):
 
 def _rows(proxy, parent=None) -> list:
     """Algorithm IDs shown in the proxy's tree."""
-    from qgis.core import QgsProcessingModelAlgorithm  # noqa: F401 - the enums below are QGIS's
     from qgis.gui import QgsProcessingToolboxModel
     from qgis.PyQt.QtCore import QModelIndex
 
