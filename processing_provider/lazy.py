@@ -89,3 +89,18 @@ def listing_tools():
 def listing() -> bool:
     """Whether the provider is listing its tools right now (:func:`listing_tools`)."""
     return _LISTING[0]
+
+
+#: ``{(class, what): value}`` (:func:`read_once`)
+_READ_ONCE: dict = {}
+
+
+def read_once(obj, what: str, read):
+    """``read()`` the first time ``what`` is asked of an instance of ``obj``'s class, the value kept after: what the
+    Processing toolbox asks of every algorithm each time it filters, sorts or paints its tree (an icon, search
+    words, a help page) is worked out once a session."""
+    key = (type(obj), what)
+    value = _READ_ONCE.get(key)
+    if value is None:
+        value = _READ_ONCE[key] = read()
+    return value

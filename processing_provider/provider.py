@@ -94,32 +94,35 @@ def model_algorithms() -> list:
     class ShippedModel(QgsProcessingModelAlgorithm):
         """A shipped model: its file's name is the readable one (the modeler's Model Properties show it), its ID
         the short one stored in its help (key ``MODEL_ID``; ``geohazard:<MODEL_ID>``); models saved before
-        carry the short ID as their name and the readable one under ``DISPLAY_NAME``."""
+        carry the short ID as their name and the readable one under ``DISPLAY_NAME``.
+
+        The Processing toolbox asks every algorithm for its name, title, group, icon and flags each time it
+        filters or sorts its tree (a switch of the current layer between a vector and a raster, a layer loaded):
+        they are read once when the model is loaded (:meth:`remember`), never from its steps again."""
+
+        def remember(self, flags=None):
+            """Keep what the toolbox asks of the model (:func:`model_facts`); ``flags``: those of a model loaded
+            from the same definition (:meth:`createInstance`)."""
+            self._toolbox = model_facts(self, flags)
+            return self
+
+        def _kept(self, key: str):
+            return (getattr(self, "_toolbox", None) or model_facts(self))[key]
 
         def name(self):
-            return self.helpContent().get("MODEL_ID") or super().name()
+            return self._kept("name")
 
         def displayName(self):
-            return self.helpContent().get("DISPLAY_NAME") or self.name()
+            return self._kept("display")
 
         def groupId(self):
-            # a .model3 stores the group's display name only; use the tools' group ID so the
-            # model sits in the same toolbox group as the tools
-            return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
+            return self._kept("group_id")
 
-        def flags(self):
-            # QGIS runs a model in the main thread unless told otherwise; every step here is one of our tools,
-            # which run in background tasks, so the model does too (the desktop keeps repainting while the first
-            # run compiles the numba kernels, and Cancel works)
-            from qgis.core import QgsProcessingAlgorithm
+        def tags(self):
+            return list(MODEL_TAGS)
 
-            f = super().flags()
-            registry = QgsApplication.processingRegistry()
-            for child in self.childAlgorithms().values():
-                alg = registry.algorithmById(child.algorithmId())
-                if alg is None or alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading:
-                    return f
-            return f & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
+        def helpUrl(self):
+            return self._kept("help_url")
 
         def checkParameterValues(self, parameters, context):
             try:
@@ -165,26 +168,62 @@ def model_algorithms() -> list:
                                   MODEL_MAIN_OUTPUTS.get(self.name(), ()))
             return results
 
-        def tags(self):
-            return ["InSAR", "SAR", "geohazard", "model", "SBAS", "time series", "velocity", "ADA",
-                    "active deformation areas", "landslide", "activity", "inventory"]
-
-        def helpUrl(self):
-            return help_url(MODEL_PAGES.get(self.name(), "models"), self.name())
-
         def createInstance(self):
             model = ShippedModel()
             model.loadVariant(self.toVariant())
             model.setSourceFilePath(self.sourceFilePath())
-            return relax_model_outputs(path_list_inputs(model))
+            return relax_model_outputs(path_list_inputs(model)).remember(self._kept("flags"))
+
+        def flags(self):
+            # read when the model was loaded (remember): the toolbox asks every algorithm for its flags at each
+            # filter of its tree, and a model's steps are whole tools (their parameters and help built again)
+            return self._kept("flags")
 
     models = []
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
         model = ShippedModel()
         if model.fromFile(path):
             model.setSourceFilePath(path)
-            models.append(relax_model_outputs(path_list_inputs(model)))
+            models.append(relax_model_outputs(path_list_inputs(model)).remember())
     return models
+
+
+#: the toolbox's search words of every shipped model
+MODEL_TAGS = ("InSAR", "SAR", "geohazard", "model", "SBAS", "time series", "velocity", "ADA",
+              "active deformation areas", "landslide", "activity", "inventory")
+
+
+def model_facts(model, flags=None) -> dict:
+    """What the Processing toolbox asks of a shipped model each time it filters or sorts its tree: its ID and title
+    (from its help: ``MODEL_ID``, ``DISPLAY_NAME``), its group ID (a ``.model3`` stores the group's display name
+    only: the tools' group ID, so the model sits in the same toolbox group as the tools), its help page and its
+    flags (``flags`` when given, else :func:`threaded_model_flags`). Nothing here creates a step."""
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    help_content = model.helpContent()
+    name = help_content.get("MODEL_ID") or QgsProcessingModelAlgorithm.name(model)
+    group = QgsProcessingModelAlgorithm.group(model)
+    return {"name": name, "display": help_content.get("DISPLAY_NAME") or name,
+            "group_id": {n: gid for gid, n in GROUPS.items()}.get(group, QgsProcessingModelAlgorithm.groupId(model)),
+            "help_url": help_url(MODEL_PAGES.get(name, "models"), name),
+            "flags": threaded_model_flags(model) if flags is None else flags}
+
+
+def threaded_model_flags(model):
+    """``model``'s flags, without the main-thread flag QGIS gives every model when each of its steps is a
+    registered algorithm that runs in a background task (each of this plugin's tools does): the desktop then keeps
+    repainting while a first run compiles the numba kernels, and Cancel works. Read from the model's definition
+    and the registry's algorithms (no step is created); QGIS's own flags when a step is not registered."""
+    from qgis.core import QgsProcessingAlgorithm, QgsProcessingModelAlgorithm
+
+    flags = QgsProcessingModelAlgorithm.flags(model)
+    registry = QgsApplication.processingRegistry()
+    steps = (model.toVariant().get("children") or {}).values()
+    for step in steps:
+        alg = registry.algorithmById(str(step.get("alg_id") or ""))
+        if alg is None or alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading:
+            return flags
+    return flags & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
 
 
 def path_list_inputs(model):

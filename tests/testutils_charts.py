@@ -17,6 +17,7 @@ HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
 #: tool -> (hostile family, {chart output ID: file name in the run's output folder ("/" ending: a folder)})
 CHARTING = {
     "swathprofile": ("hazard", {"OUTPUT_CHART": "profile.html"}),
+    "comparelayers": ("hazard", {"OUTPUT_CHART": "chart.png"}),
     "susceptibility": ("hazard", {"OUTPUT_REPORT": "report.html"}),
     "sbasinversion": ("timeseries", {"OUTPUT_REPORT": "network.html"}),
     "faultproximity": ("ada", {"OUTPUT_CHART": "bands.png"}),

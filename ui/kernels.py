@@ -10,8 +10,10 @@
   recorded as done only when every family is. Each family compiles under its cross-process lock
   (:func:`~algorithms._numba.family_lock`): a tool's run meanwhile waits for its own families (saying so in its
   log) or takes their numpy form where it is as fast. Quitting QGIS cancels the task without the "Active Tasks"
-  question. Started 20 s after the plugin loads, so QGIS's start is not slowed; ``INSAR_GEOHAZARDS_WARM_UP=0``
-  turns it off.
+  question; a quit the user then calls off (Cancel at "Save changes?", or any question QGIS asks before it quits)
+  leaves QGIS running, and the warm-up resumes with the families not compiled yet once the question is closed. A
+  warm-up cancelled in the task manager stays cancelled. Started 20 s after the plugin loads, so QGIS's start is not
+  slowed; ``INSAR_GEOHAZARDS_WARM_UP=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import sys
 import time
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
-from qgis.PyQt.QtCore import QSettings, QTimer
+from qgis.PyQt.QtCore import QEvent, QObject, QSettings, QTimer
+from qgis.PyQt.QtWidgets import QApplication
 
 from ..algorithms import kernel_families
 from ..algorithms.kernel_families import FAMILIES
@@ -31,6 +34,8 @@ from ..algorithms.kernel_families import FAMILIES
 SETTINGS_KEY = "insar_geohazards/kernels_warmed_version"
 PACKAGE = __package__.rsplit(".", 1)[0]
 START_DELAY_MS = 20000
+#: after a warm-up cancelled by a quit, how long until QGIS is known to be still running (ms)
+RESUME_CHECK_MS = 2000
 
 
 def plugin_version() -> str:
@@ -127,6 +132,32 @@ class WarmUpTask(QgsTask):
             self.on_done(result, self)
 
 
+class QuitWatch(QObject):
+    """Notes when the user asks QGIS to quit: the main window's close (its title bar, the window manager) and
+    Project > Exit QGIS. QGIS cancels every task without a prompt at once, then may still ask questions (save the
+    project ...) whose Cancel keeps it running."""
+
+    def __init__(self, iface, on_quit):
+        super().__init__()
+        self.on_quit = on_quit
+        self.window = iface.mainWindow()
+        self.window.installEventFilter(self)
+        self.action = iface.actionExit()
+        self.action.triggered.connect(self._exit)
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt API name
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            self.on_quit()
+        return False
+
+    def _exit(self, *_):
+        self.on_quit()
+
+    def remove(self) -> None:
+        self.window.removeEventFilter(self)
+        self.action.triggered.disconnect(self._exit)
+
+
 class KernelsPart:
     """GUI part: the numba message and the background warm-up (see the module docstring)."""
 
@@ -134,6 +165,9 @@ class KernelsPart:
         self.iface = iface
         self.task = None
         self._timer = None
+        self._watch = None  # QuitWatch, once a warm-up was started
+        self._quit_at = None  # time.monotonic() of the last quit asked
+        self._resume = None  # (QTimer, families left, time the cancelled warm-up started) after a cancel
 
     def init_gui(self) -> None:
         if importlib.util.find_spec("numba") is None:
@@ -152,12 +186,49 @@ class KernelsPart:
     def start_warm_up(self, names=None):
         """Queue the warm-up task (all families, most used first); returns it (None without a Python to run)."""
         python = python_executable()
-        if not python or (self.task is not None and self.task.status() not in (QgsTask.TaskStatus.Complete,
-                                                                               QgsTask.TaskStatus.Terminated)):
+        if not python or self._running():
             return None
-        self.task = WarmUpTask(names or [f.name for f in FAMILIES], python, on_done=self.record)
+        if self._watch is None and hasattr(self.iface, "actionExit"):
+            self._watch = QuitWatch(self.iface, self._quit_asked)
+        self.task = WarmUpTask(names or [f.name for f in FAMILIES], python, on_done=self._done)
+        self.task.started_at = time.monotonic()
         QgsApplication.taskManager().addTask(self.task, 0)  # the lowest priority
         return self.task
+
+    def _running(self) -> bool:
+        try:
+            return self.task is not None and self.task.status() not in (QgsTask.TaskStatus.Complete,
+                                                                        QgsTask.TaskStatus.Terminated)
+        except RuntimeError:  # deleted by the task manager once it ended
+            return False
+
+    def _quit_asked(self) -> None:
+        self._quit_at = time.monotonic()
+
+    def _done(self, ok: bool, task: WarmUpTask) -> None:
+        """At the warm-up's end: :meth:`record`; cancelled with families left, a check a moment later whether it
+        was a quit that QGIS survived (:meth:`_resume_after_quit`)."""
+        self.record(ok, task)
+        left = [n for n in task.names if n not in task.done and n not in task.failed]
+        if not ok and left and task.isCanceled():
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._resume_after_quit)
+            self._resume = (timer, left, task.started_at)
+            timer.start(RESUME_CHECK_MS)
+
+    def _resume_after_quit(self) -> None:
+        """QGIS is still running after the warm-up was cancelled: when a quit was asked since it started, the user
+        called the quit off, and the families left are compiled now (once QGIS's questions are closed); cancelled
+        in the task manager (no quit asked), it stays cancelled."""
+        timer, left, started_at = self._resume
+        if QApplication.activeModalWidget() is not None:  # a question of the quit still open: later
+            timer.start(RESUME_CHECK_MS)
+            return
+        self._resume = None
+        if self._quit_at is not None and self._quit_at >= started_at:
+            self._quit_at = None
+            self.start_warm_up(left)
 
     @staticmethod
     def record(ok: bool, task: WarmUpTask) -> None:
@@ -174,8 +245,15 @@ class KernelsPart:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if self._resume is not None:
+            self._resume[0].stop()
+            self._resume = None
+        if self._watch is not None:
+            self._watch.remove()
+            self._watch = None
         if self.task is not None:
             try:
+                self.task.on_done = None  # an unload's cancel: nothing recorded, nothing resumed
                 self.task.cancel()
             except RuntimeError:  # already deleted by the task manager
                 pass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
+import importlib
 import io
 import os
 from typing import Optional, Sequence
@@ -24,25 +25,40 @@ import numpy as np
 from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics.triggers import seasonal_decomposition
 from ...algorithms.kinematics.validation import STATUS_REFERENCE
-from ...algorithms.optional import available, missing_message, require
+from ...algorithms.optional import available, install_line, missing_message, require
 from ...algorithms.progress import warn
 
 PACKAGE = "matplotlib"
 
 
+def drawing_problem() -> str:
+    """Why no chart can be drawn in this Python ("" when matplotlib and its Agg canvas import): the package is
+    missing, or it is installed but does not import (a dependency missing, a build for another numpy ...)."""
+    if not available(PACKAGE):
+        return missing_message(PACKAGE, "drawing a chart")
+    try:
+        for module in ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.dates"):
+            importlib.import_module(module)
+    except Exception as exc:  # noqa: BLE001 - a broken install raises anything at import; the chart is skipped
+        return (f"drawing a chart needs the Python package {PACKAGE}, which is installed in QGIS's Python but does "
+                f"not import ({type(exc).__name__}: {exc}). Install it again {install_line(PACKAGE)}, then restart "
+                "QGIS.")
+    return ""
+
+
 def can_draw(what: str, log=None) -> bool:
-    """True when matplotlib is installed; else a warning on ``log`` that ``what`` is not drawn (the package and
-    its install line) and False."""
-    if available(PACKAGE):
+    """True when a chart can be drawn (:func:`drawing_problem`); else a warning on ``log`` that ``what`` is not drawn
+    (why, and the install line) and False."""
+    problem = drawing_problem()
+    if not problem:
         return True
-    warn(log, f"{what} not drawn (the run's other outputs are written): "
-              + missing_message(PACKAGE, "drawing a chart"))
+    warn(log, f"{what} not drawn (the run's other outputs are written): " + problem)
     return False
 
 
 def missing_note(what: str) -> str:
     """The line a report holds where the picture ``what`` would be."""
-    return f"{what}: not drawn, " + missing_message(PACKAGE, "drawing a chart")
+    return f"{what}: not drawn, " + (drawing_problem() or missing_message(PACKAGE, "drawing a chart"))
 
 
 def _figure(**kwargs):

@@ -15,19 +15,17 @@ from typing import Any
 import numpy as np
 from osgeo import gdal, ogr
 
-from ...algorithms import optional
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import is_date, parse_date
 from ...algorithms.formats.units import length_unit
 from ...algorithms.hazard import comparelayers as cl
 from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import info as say
-from ...algorithms.progress import warn
 from ..base import blocks, raster, vector
 from ..base.crs import crs_name, metric_crs, same_crs, transform_points
 from ..base.metadata import geotiff_metadata
 from ..base.runs import Outcome
-from ..display import styles
+from ..display import charts, styles
 from ..display.comparison_chart import comparison_chart
 from . import swathprofile as swath
 
@@ -339,9 +337,9 @@ def compare_swaths(sides, lines_source, *, width_m: float, step_m: float, run, p
 
 
 def chart(path: str, a, b, stats: dict, *, unit: str, names: tuple, output: str, progress) -> dict:
-    """The scatter and Bland-Altman chart, or a warning naming what to install when matplotlib is missing."""
-    if not optional.available("matplotlib"):
-        warn(progress, f"{output} was not drawn: " + optional.missing_message("matplotlib", "The chart"))
+    """The scatter and Bland-Altman chart, or a warning naming what to install when matplotlib is missing or does not
+    import."""
+    if not charts.can_draw(output, progress):
         return {}
 
     x, y = cl.paired(a, b)

@@ -76,7 +76,7 @@ from ..inputs.guard import check_before, input_files, missing_file_problem, rang
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 from ..inputs.links import received_problem, remember_reports
-from ..lazy import lazy_module, listing
+from ..lazy import lazy_module, listing, read_once
 
 #: read when a tool with kernels runs, not at the plugin's start
 kernel_families = lazy_module("...algorithms.kernel_families", __package__)
@@ -303,18 +303,19 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             for a in former)) if former else ""
         return self.tr(self.HELP + (knobs.help_text(self.ENGINE) if self.ENGINE else "")) + note
 
-    def tags(self) -> list:
-        return [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(",")) if t]
+    def tags(self) -> list:  # the toolbox asks these at each filter and paint: once per class (read_once)
+        return list(read_once(self, "tags", lambda: [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(","))
+                                                     if t]))
 
     def helpUrl(self) -> str:
-        return help_url(self.HELP_PAGE, self.NAME)
+        return read_once(self, "help_url", lambda: help_url(self.HELP_PAGE, self.NAME))
 
     def svgIconPath(self) -> str:
         path = os.path.join(ICON_DIR, "families", self.FAMILY + ".svg")
-        return path if os.path.exists(path) else PROVIDER_ICON
+        return read_once(self, "svg", lambda: path if os.path.exists(path) else PROVIDER_ICON)
 
     def icon(self) -> QIcon:
-        return QIcon(self.svgIconPath())
+        return QIcon(read_once(self, "icon", lambda: QIcon(self.svgIconPath())))
 
     def createInstance(self):
         return type(self)()

@@ -54,3 +54,24 @@ def test_quitting_during_the_warm_up_quits_without_asking(tmp_path):
         time.sleep(0.1)
     assert not _warm_up_children(cache)
     assert not list(cache.rglob(".geohazard-ready-*.json"))  # nothing recorded as compiled
+
+
+CALLED_OFF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_quit_called_off_session.py")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (apt-get install xvfb)")
+@pytest.mark.skipif(qgis_desktop() is None, reason="the QGIS desktop (qgis) is not installed")
+def test_a_quit_called_off_resumes_the_warm_up(tmp_path):
+    """Exit QGIS with unsaved changes, then Cancel at QGIS's question: QGIS stays up, and the warm-up it cancelled
+    without a prompt runs again with the families it had left (desktop_quit_called_off_session.py)."""
+    pytest.importorskip("numba", reason="numba is not installed: no warm-up")
+    (tmp_path / "session.json").write_text("{}")
+    proc, report = run_desktop_session(tmp_path, CALLED_OFF, screen="1280x800x24", timeout=400,
+                                       INSAR_WARM_UP_SESSION=str(tmp_path / "session.json"),
+                                       INSAR_GEOHAZARDS_WARM_UP="0")
+    assert report["first_started"] and report.get("still_up_after_cancel"), report
+    assert [d["title"] for d in report["dialogs"]] == ["Save Project"], report["dialogs"]
+    assert report["cancelled_when_asked"], report  # QGIS cancelled the warm-up before asking
+    assert report["resumed"] and report["resumed_families"] == ["dense", "distortion"], report
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])

@@ -101,3 +101,65 @@ def test_without_matplotlib_the_network_report_keeps_its_tables(no_matplotlib, t
     text = (tmp_path / "network.html").read_text()
     assert "<img" not in text and "needs the Python package matplotlib" in text and "2020-01-13" in text
     assert len(log.warnings) == 1
+
+
+@pytest.fixture
+def broken_matplotlib(monkeypatch):
+    """matplotlib installed (its package is found) but failing at import, as when one of its own dependencies is
+    missing or it was built for another numpy: ``import matplotlib...`` raises an ImportError naming that
+    dependency."""
+    import importlib.abc
+    import importlib.machinery
+
+    class Broken(importlib.abc.Loader):
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            raise ImportError("No module named 'kiwisolver'", name="kiwisolver")
+
+    class Found(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "matplotlib":
+                return importlib.machinery.ModuleSpec(name, Broken(), is_package=True)
+            return None
+
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [Found()] + sys.meta_path)
+
+
+def test_a_matplotlib_that_does_not_import_skips_every_chart_with_a_warning(broken_matplotlib, qgis_app, tmp_path):
+    """Every charting tool (swath profiles as PNG and HTML, for one band and for a dated series) completes: its
+    chart skipped with one warning saying matplotlib does not import and why, an HTML report keeping its tables;
+    never a traceback."""
+    from testutils import recording_feedback, write_geotiff
+
+    from insar_geohazards.algorithms.optional import install_line
+
+    runs = charting_runs(tmp_path)
+    for folder in ("png", "series"):
+        (tmp_path / folder).mkdir()
+    swath = next(p for t, p, _ in runs if t == "swathprofile")
+    runs.append(("swathprofile", {**swath, "OUTPUT": str(tmp_path / "png" / "p.gpkg"),
+                                  "OUTPUT_CHART": str(tmp_path / "png" / "p.png")},
+                 {"OUTPUT_CHART": str(tmp_path / "png" / "p.png")}))
+    rng = np.random.default_rng()
+    dates = [dt.date(2020, 1, 3) + dt.timedelta(days=12 * i) for i in range(int(rng.integers(3, 7)))]
+    series = write_geotiff(str(tmp_path / "series.tif"), np.cumsum(rng.normal(-2.0, 1.0, (len(dates), 24, 28)), 0),
+                           geotransform=hk.GT, descriptions=[d.strftime("%Y%m%d") for d in dates])
+    runs.append(("swathprofile", {**swath, "INPUT": series, "OUTPUT": str(tmp_path / "series" / "p.gpkg"),
+                                  "OUTPUT_CHART": str(tmp_path / "series" / "p.html")},
+                 {"OUTPUT_CHART": str(tmp_path / "series" / "p.html")}))
+    for tool, params, chart_outputs in runs:
+        feedback = recording_feedback()
+        result = hk.run(tool, params, feedback)
+        warned = [w for w in feedback.warnings if "does not import" in w and "kiwisolver" in w]
+        assert len(warned) == 1 and install_line("matplotlib") in warned[0], (tool, feedback.warnings)
+        for key, path in chart_outputs.items():
+            if path.endswith(".html"):
+                with open(path, encoding="utf-8") as fh:
+                    page = fh.read()
+                assert "<img" not in page and "does not import" in page, (tool, key)
+            else:
+                assert key not in result and not chart_files(path), (tool, key, result)

@@ -116,3 +116,103 @@ def test_quitting_qgis_cancels_the_warm_up_without_asking(qgis_app):
 
     task = kernels.WarmUpTask(["dense"], sys.executable)
     assert task.flags() & QgsTask.Flag.CancelWithoutPrompt and task.canCancel()
+
+
+class _Desktop:
+    """The parts of QGIS's iface a quit goes through: the main window and Project > Exit QGIS."""
+
+    def __init__(self):
+        from qgis.PyQt.QtWidgets import QAction, QMainWindow
+
+        self.window = QMainWindow()
+        self.exit = QAction("Exit QGIS", self.window)
+
+    def mainWindow(self):  # noqa: N802 - QGIS API name
+        return self.window
+
+    def actionExit(self):  # noqa: N802 - QGIS API name
+        return self.exit
+
+
+def _wait(condition, seconds=60.0):
+    import time
+
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    end = time.monotonic() + seconds
+    while not condition() and time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_warm_up_cancelled_by_a_quit_called_off_resumes_with_the_families_left(qgis_app, monkeypatch):
+    """QGIS cancels every task without a prompt when the user quits, then asks its questions ("Save changes?"):
+    Cancel keeps QGIS running, and the warm-up resumes with the families not compiled yet, once the question is
+    closed. Cancelled in the task manager instead (no quit), it stays cancelled. The family processes are stand-ins
+    here (the first ends at once, as compiled; the others run until they are stopped): what is tested is when the
+    warm-up runs, not what it compiles (test_the_warm_up_task_compiles_family_by_family_and_stops_on_cancel)."""
+    import random
+    import subprocess
+
+    from qgis.core import QgsApplication, QgsTask
+    from qgis.PyQt.QtWidgets import QMessageBox
+
+    from insar_geohazards.ui import kernels
+
+    names = random.sample([f.name for f in kernels.FAMILIES], 3)
+    started = []
+
+    def stand_in(self, name, out):
+        started.append(name)
+        code = "pass" if name == names[0] else "import time; time.sleep(120)"
+        return subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
+
+    monkeypatch.setattr(kernels.WarmUpTask, "_start", stand_in)
+    monkeypatch.setattr(kernels.WarmUpTask, "_check", lambda self, name, output, code: "")
+    monkeypatch.setattr(kernels, "python_executable", lambda: sys.executable)
+    monkeypatch.setattr(kernels, "RESUME_CHECK_MS", 50)
+    desktop = _Desktop()
+    part = kernels.KernelsPart(desktop)
+    try:
+        first = part.start_warm_up(names)
+        assert _wait(lambda: started[-1:] == [names[1]])  # the first family done, the second compiling
+        # Exit QGIS, as QGIS does it: every task cancelled without a prompt, then "Save changes?" stays open
+        desktop.exit.trigger()
+        question = QMessageBox(QMessageBox.Icon.Question, "Save Project", "Save changes?",
+                               QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
+        question.setModal(True)
+        question.show()
+        QgsApplication.taskManager().cancelAll()
+        assert _wait(lambda: part._resume is not None)  # the warm-up ended cancelled
+        assert first.done == [names[0]]
+        assert not _wait(lambda: part.task is not first, seconds=0.5)  # nothing resumed while the question is open
+        question.reject()  # Cancel: QGIS keeps running
+        question.hide()
+        assert _wait(lambda: part.task is not first and part.task is not None)
+        resumed = part.task
+        assert resumed.names == names[1:]  # the families left, in their order
+        assert _wait(lambda: started[-1:] == [names[1]] and len(started) == 3)
+        # cancelled in the task manager (no quit): it stays cancelled
+        resumed.cancel()
+        assert _wait(lambda: resumed.status() == QgsTask.TaskStatus.Terminated)
+        assert not _wait(lambda: part.task is not resumed, seconds=0.5)
+    finally:
+        part.unload()
+        QgsApplication.taskManager().cancelAll()
+
+
+def test_closing_the_main_window_counts_as_a_quit(qgis_app):
+    from qgis.PyQt.QtGui import QCloseEvent
+    from qgis.PyQt.QtWidgets import QApplication
+
+    from insar_geohazards.ui import kernels
+
+    desktop = _Desktop()
+    asked = []
+    watch = kernels.QuitWatch(desktop, lambda: asked.append(1))
+    QApplication.sendEvent(desktop.window, QCloseEvent())
+    assert asked == [1]
+    watch.remove()
+    desktop.exit.trigger()
+    assert asked == [1]
