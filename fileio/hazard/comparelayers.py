@@ -21,6 +21,7 @@ from ...algorithms.formats.units import length_unit
 from ...algorithms.hazard import comparelayers as cl
 from ...algorithms.hazard import swathprofile as pr
 from ...algorithms.progress import info as say
+from ...algorithms.progress import warn
 from ..base import blocks, raster, vector
 from ..base.crs import crs_name, metric_crs, same_crs, transform_points
 from ..base.metadata import geotiff_metadata
