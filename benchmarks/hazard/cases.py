@@ -17,6 +17,12 @@ CASES = [
          run='"$PY" "$HERE/bench_susceptibility_ecuador.py" reference 100\n'
              'for m in 1 2; do for s in 0 7; do "$PY" "$HERE/bench_susceptibility_ecuador.py" run "$OUT/ec_${m}_${s}" '
              '$m $s 1 1; done; done'),
+    dict(name="susceptibility_worlds", measures="the tool's AUC against its map's AUC on an independent inventory, "
+         "worlds of long-range factors (SEEDS, METHOD, EVENTS; NULL=1: factors the events do not depend on)",
+         peer="the second inventory of the same world (scikit-learn's roc_auc_score)", table=None,
+         setup="enable_plugin",
+         run='for s in ${SEEDS:-1 2 3}; do "$PY" "$HERE/bench_susceptibility_worlds.py" run "$OUT" $s ${METHOD:-1} '
+             '${EVENTS:-250} ${NULL:-0}; done'),
     dict(name="forecast_skill", measures="displacementforecast MODEL 0 vs the line: real and made series cut at 70 %",
          peer="MODEL 1 (the line) on the same series", table=None,
          run='"$PY" "$HERE/bench_forecast_skill.py" ${SERIES:-100}'),

@@ -61,6 +61,7 @@ class Job:
     method: str = "logistic_regression"
     block_size_m: float = 0.0         # 0 = automatic
     buffer_m: float = 0.0
+    fold_buffer_m: float = -1.0       # BUFFER_M: training samples left out near a test fold (m); < 0 = automatic
     folds: int = 5
     seed: int = 0
     max_samples: int = MAX_SAMPLES
@@ -171,10 +172,13 @@ def study_area_geometry(wkbs, grid):
     return union
 
 
-def _grid_box(grid):
+def _grid_box(grid, margin: float = 0.0):
+    """The grid's rectangle, grown by ``margin`` pixels on each side."""
     gt = grid.geotransform
-    xmin, ymax = gt[0], gt[3]
-    xmax, ymin = xmin + grid.width * gt[1], ymax + grid.height * gt[5]
+    (xmin, xmax), (ymin, ymax) = sorted((gt[0], gt[0] + grid.width * gt[1])), \
+        sorted((gt[3], gt[3] + grid.height * gt[5]))
+    xmin, xmax, ymin, ymax = (xmin - margin * abs(gt[1]), xmax + margin * abs(gt[1]), ymin - margin * abs(gt[5]),
+                              ymax + margin * abs(gt[5]))
     return ogr.CreateGeometryFromWkt(f"POLYGON(({xmin} {ymin},{xmax} {ymin},{xmax} {ymax},{xmin} {ymax},"
                                      f"{xmin} {ymin}))")
 
@@ -240,6 +244,7 @@ def inventory_raster(wkbs, grid, path: str, *, buffer_m: float, log=None, events
         layers["absence"] = _layer(vds, "absence", srs, surveyed)
     if area is not None:
         layers["area"] = _layer(vds, "area", srs, [area])
+        layers["outside"] = _layer(vds, "outside", srs, [_grid_box(grid, margin=1.0).Difference(area)])
     sizes = [math.sqrt(g.GetArea()) if g.GetDimension() == 2 and g.GetArea() > 0 else 0.0 for g in inside]
     ds = gdal.GetDriverByName("GTiff").Create(path, grid.width, grid.height, 1, gdal.GDT_Byte,
                                               ["TILED=YES", "COMPRESS=DEFLATE"])
@@ -254,6 +259,8 @@ def inventory_raster(wkbs, grid, path: str, *, buffer_m: float, log=None, events
         gdal.RasterizeLayer(ds, [1], layers["absence"], burn_values=[sampling.SURVEYED])
     for name in ("features", "centroids"):
         gdal.RasterizeLayer(ds, [1], layers[name], burn_values=[sampling.PRESENCE])
+    if area is not None:  # last: the buffer, a clipped polygon's centroid or an absence may reach past the area
+        gdal.RasterizeLayer(ds, [1], layers["outside"], burn_values=[sampling.OUTSIDE])
     ds.FlushCache()
     ds = None
     if events_path:
@@ -395,6 +402,7 @@ def _run(job: Job, *, run, progress=None) -> dict:
             threads = max(1, run.threads or os.cpu_count() or 1)
             result = validation.susceptibility(
                 samples, factors, job.method, geotransform=grid.geotransform, block_size_m=job.block_size_m,
+                buffer_m=None if job.fold_buffer_m < 0 else job.fold_buffer_m,
                 folds=job.folds, repeats=job.repeats, seed=job.seed, threads=threads, n_bins=job.n_bins,
                 trees=job.trees, min_leaf=job.min_leaf, balance=job.absence is None,
                 progress=SubProgress(progress, 30, 60))
@@ -414,18 +422,23 @@ def _run(job: Job, *, run, progress=None) -> dict:
 def run(job: Job, *, progress=None) -> Outcome:
     """Samples, fit and validation (or a saved model), prediction, report, saved model: the whole run. The outcome's
     ``outputs`` are keyed by output ID (OUTPUT, OUTPUT_CLASSES, OUTPUT_REPORT, OUTPUT_MODEL: those asked), its
-    ``values`` the AUC (AUC, AUC_SD, AUC_POOLED, BLOCK_SIZE_USED_M; none without an inventory) with its note."""
+    ``values`` the AUC (AUC, AUC_SD, AUC_POOLED, BLOCK_SIZE_USED_M, and with a validation BUFFER_USED_M, AUC_FOLDS,
+    PARTITIONS; none without an inventory) with its note."""
     r = _run(job, run=job.settings, progress=progress)["result"]
     paths = (("OUTPUT", job.output), ("OUTPUT_CLASSES", job.output_classes), ("OUTPUT_REPORT", job.output_report),
              ("OUTPUT_MODEL", job.output_model))
     outcome = Outcome(outputs={k: p for k, p in paths if p})
     if r is not None:
         outcome.notes.append(
-            f"AUC {r.auc:.3f} \u00b1 {r.auc_sd:.3f} (spatial CV, {r.folds} folds, {r.repeats} repeats; pooled "
-            f"{r.auc_pooled:.3f}; blocks {r.block_size_m:.0f} m)" if r.folds
+            f"AUC {r.auc:.3f} \u00b1 {r.auc_sd:.3f} (spatial CV: held-out events against the "
+            f"{'surveyed absences' if r.negatives != 'area' else 'area'}, {r.folds} folds, {r.distinct} distinct "
+            f"partitions of {r.repeats}, buffer {r.buffer_m:.0f} m; mean of the folds' AUCs {r.auc_folds:.3f}, pooled "
+            f"values {r.auc_pooled:.3f}; blocks {r.block_size_m:.0f} m)" if r.folds
             else f"AUC {r.auc:.3f} (the saved model on this inventory)")
         outcome.values.update({"AUC": r.auc, "AUC_SD": r.auc_sd, "AUC_POOLED": r.auc_pooled,
                                "BLOCK_SIZE_USED_M": r.block_size_m})
+        if r.folds:
+            outcome.values.update({"BUFFER_USED_M": r.buffer_m, "AUC_FOLDS": r.auc_folds, "PARTITIONS": r.distinct})
     return outcome
 
 

@@ -137,27 +137,41 @@ def fitted():
 
 
 def test_auc_is_the_mann_whitney_statistic_and_scikit_learns(fitted):
-    """AUC_POOLED: the Mann-Whitney statistic of the pooled out-of-fold predictions (scipy's ranks, scikit-learn's
-    roc_auc_score); AUC: the mean of the folds' own AUCs, as sperrorest and mlr3 report it."""
-    from scipy.stats import rankdata
+    """Drawn absences: each fold's held-out inventory against the fold's area samples off the inventory. AUC_POOLED:
+    the Mann-Whitney statistic of those raw values pooled (scipy's ranks, scikit-learn's roc_auc_score); the folds'
+    own AUCs and their mean (sperrorest's figure); AUC: every value as its fold model's share of the area sample
+    ranked lower (scipy's ``percentileofscore``, kind "mean"), pooled, scored by scikit-learn."""
+    from scipy.stats import percentileofscore, rankdata
     from sklearn.metrics import roc_auc_score
 
     _, _, _, s, f = fitted
     res = validation.susceptibility(s, f, "logistic_regression", geotransform=GT, block_size_m=600.0, repeats=1,
-                                    permutations=0)
-    pos, neg = res.oof["presence"], res.oof["absence"]
+                                    permutations=0, buffer_m=0.0)
+    assert res.negatives == "area" and res.buffer_m == 0.0
+    off = ~np.isin(s.index["area"], s.index["presence"])
+    pos, area = res.oof["presence"], res.oof["area"]
+    neg = area[off]
     ranks = rankdata(np.concatenate([pos, neg]))
     u = ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2
     assert res.auc_pooled == pytest.approx(u / (len(pos) * len(neg)), abs=1e-12)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
     assert res.auc_pooled == pytest.approx(roc_auc_score(y, np.concatenate([pos, neg])), abs=1e-12)
-    per_fold = []
+    n = res.counts["presence"]
+    per_fold, shares_p, shares_n = [], [], []
     for k in range(5):
-        tp, ta = res.fold["presence"] == k, res.fold["absence"] == k
-        per_fold.append(roc_auc_score(np.r_[np.ones(tp.sum()), np.zeros(ta.sum())], np.r_[pos[tp], neg[ta]]))
+        tp, tn = res.fold["presence"] == k, (res.fold["area"] == k) & off
+        per_fold.append(roc_auc_score(np.r_[np.ones(tp.sum()), np.zeros(tn.sum())], np.r_[pos[tp], area[tn]]))
+        train_p = s.values["presence"][:n][res.fold["presence"] != k]
+        train_a = s.values["absence"][:n][res.fold["absence"] != k]
+        m = models.fit_model("logistic_regression", f, train_p, train_a, s.values["area"][res.fold["area"] != k])
+        ref = m.predict(s.values["area"][:validation.REFERENCE_SAMPLES])
+        shares_p += [percentileofscore(ref, v, kind="mean") / 100 for v in pos[tp]]
+        shares_n += [percentileofscore(ref, v, kind="mean") / 100 for v in area[tn]]
     assert res.fold_auc[0] == pytest.approx(per_fold, abs=1e-12)
-    assert res.auc == pytest.approx(np.mean(per_fold), abs=1e-12)
-    assert len(res.fold_auc) == 1 and res.folds == 5 and res.auc_sd == 0.0
+    assert res.auc_folds == pytest.approx(np.mean(per_fold), abs=1e-12)
+    expected = roc_auc_score(np.r_[np.ones(len(shares_p)), np.zeros(len(shares_n))], np.r_[shares_p, shares_n])
+    assert res.auc == pytest.approx(expected, abs=1e-9)
+    assert len(res.fold_auc) == 1 and res.folds == 5 and res.auc_sd == 0.0 and res.distinct == 1
 
 
 def test_blocks_hold_whole_areas_and_random_folds_would_score_higher(fitted):
@@ -346,11 +360,15 @@ def test_the_driving_factor_is_found_and_the_spurious_one_is_not(world):
         res = validation.susceptibility(s, f, method, geotransform=GT, trees=60, repeats=2, permutations=3)
         assert res.auc > 0.7, (method, res.auc)
         imp = dict(zip(res.importance["names"], res.importance["mean"]))
-        assert imp["slope"] > 0.1 and imp["slope"] > 3 * max(imp["spurious"], 0.0), (method, imp)
+        # the frequency ratio gives a factor correlated with the driver part of its weight: on a strongly correlated
+        # pair the driver must still lead, by a margin that shrinks as the correlation grows
+        margin = 3.0 if method != "frequency_ratio" or abs(realised) < 0.5 else 2.0
+        assert imp["slope"] > 0.1 and imp["slope"] > margin * max(imp["spurious"], 0.0), (method, imp)
         # the frequency ratio weighs each factor on its own: a factor correlated with the driver borrows its
         # weight (docs/hazard.md); the multivariate methods give it next to none
+        # (a factor correlated 0.8 with the driver keeps a little of its weight in a forest's subsampled trees)
         if method != "frequency_ratio" or abs(realised) < 0.1:
-            assert imp["spurious"] < 0.03, (method, imp)
+            assert imp["spurious"] < (0.03 if abs(realised) < 0.5 else 0.05), (method, imp)
     lr = models.fit_model("logistic_regression", f, s.values["presence"],
                           s.values["absence"][:len(s.values["presence"])], s.values["area"])
     z = np.asarray(lr.params["coef"][:2]) / np.asarray(lr.params["se"][1:3])
@@ -448,3 +466,66 @@ def test_blocks_smaller_than_the_events_spacing_are_warned(fitted):
     assert any("smaller than the events' median spacing" in w for w in small.warnings), small.warnings
     assert not any("spacing" in w for w in log.warnings)
     assert any("k-means clusters" in m for m in log.infos)
+
+
+# ---------------------------------------------------------------------------------------------- buffer, partitions
+def test_the_buffer_leaves_out_every_training_sample_that_near_a_test_fold(fitted):
+    """Brute force (every pairwise distance) against the partition's buffer: no training sample lies within the
+    buffer of a test sample, an event is left out whole, and nothing farther is left out."""
+    _, _, _, s, f = fitted
+    n = min(len(s.index["presence"]), len(s.index["absence"]))
+    s.events = np.arange(len(s.index["presence"])) // 4
+    try:
+        part = validation._Partition(s, n, n, GT, 0.0, 5)
+        fold = part.split(np.random.default_rng(3))
+        for k in (0, 3):
+            keep, share = part.training(fold, k, 250.0)
+            test = np.concatenate([part.xy[kind][fold[kind] == k] for kind in part.xy])
+            for kind in part.xy:
+                other = fold[kind] != k
+                d = np.sqrt(((part.xy[kind][:, None, :] - test[None]) ** 2).sum(-1)).min(axis=1)
+                assert not (keep[kind] & (d < 250.0)).any()
+                if kind != "presence":
+                    assert np.array_equal(keep[kind], other & (d >= 250.0))
+            d_p = np.sqrt(((part.xy["presence"][:, None, :] - test[None]) ** 2).sum(-1)).min(axis=1)
+            near_events = np.unique(part.unit_p[(fold["presence"] != k) & (d_p < 250.0)])
+            assert np.array_equal(keep["presence"], (fold["presence"] != k) & ~np.isin(part.unit_p, near_events))
+            assert 0.0 < share < 1.0
+    finally:
+        s.events = np.full(len(s.index["presence"]), -1, np.int64)
+
+
+def test_repeats_with_surveyed_absences_are_distinct_partitions(fitted):
+    """All absences kept (surveyed): the units are the same every repeat, yet the ten partitions all differ (numbered
+    folds compared whatever their numbering) and the AUC spread is over them."""
+    _, _, _, s, f = fitted
+    res = validation.susceptibility(s, f, "frequency_ratio", geotransform=GT, repeats=10, permutations=0,
+                                    balance=False, buffer_m=0.0)
+    assert res.distinct == 10 and res.negatives == "surveyed absences"
+    part = validation._Partition(s, len(s.index["presence"]), len(s.index["absence"]), GT, 0.0, 5)
+    keys = set()
+    for rep in range(10):
+        keys.add(partition.canonical(part.split(np.random.default_rng([0, rep]))["units"]))
+    assert len(keys) == 10
+    assert res.auc_sd > 0.0
+    assert partition.canonical([2, 2, 0, 1]) == partition.canonical([0, 0, 1, 2])
+
+
+def test_the_correlation_range_of_fields_of_known_covariance():
+    """Fields of a known practical range (circulant embedding, tests/testutils_susceptibility_worlds.py): the range
+    read from their semivariogram is within a factor 1.6 of the truth (median of three fields each)."""
+    from testutils_susceptibility_worlds import gaussian_field
+
+    from insar_geohazards.algorithms.hazard.susceptibility import autocorrelation
+
+    rng = np.random.default_rng(11)
+    for model in ("exponential", "spherical"):
+        for true in (400.0, 1200.0):
+            got = []
+            for _ in range(3):
+                field = gaussian_field(rng, (300, 300), 25.0, true, model)
+                idx = rng.choice(field.size, 2000, replace=False)
+                r, c = np.divmod(idx, 300)
+                got.append(autocorrelation.correlation_range_m(np.c_[c * 25.0, r * 25.0], field[r, c],
+                                                               pixel_m=25.0)[0])
+            assert true / 1.6 < np.median(got) < 1.6 * true, (model, true, got)

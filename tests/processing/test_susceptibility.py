@@ -79,8 +79,12 @@ def test_each_method_finds_the_driver_on_a_world(run_alg, world, tmp_path, metho
     page = open(res["OUTPUT_REPORT"], encoding="utf-8").read()
     assert "<img src='data:image/png;base64," in page and "ROC, success and prediction rate curves" in page
     weights = {0: "<th>FR</th>", 1: "standard error", 2: "Permutation importance"}[method]
-    assert "AUC (spatial CV: mean over repeats of the mean fold AUC)" in page and weights in page
-    assert any(f"Validation: {3 if method == 2 else 10} repeat(s) of k-means clusters" in t for t in fb.info), fb.info
+    assert "AUC (spatial CV: held-out events against" in page and weights in page
+    n = 3 if method == 2 else 10
+    assert any(f"Validation: {n} distinct partition(s) of {n} repeat(s) asked: k-means clusters" in t
+               for t in fb.info), fb.info
+    assert any("Validation buffer (BUFFER_M)" in t and "correlation ranges" in t for t in fb.info), fb.info
+    assert res["PARTITIONS"] == n and res["BUFFER_USED_M"] >= 0.0 and 0.5 < res["AUC_FOLDS"] <= 1.0
     assert 0.0 <= res["AUC_SD"] < 0.1 and 0.5 < res["AUC_POOLED"] <= 1.0 and res["BLOCK_SIZE_USED_M"] > 300.0
 
 

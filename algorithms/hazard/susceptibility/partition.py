@@ -5,7 +5,8 @@
   doi:10.1109/IGARSS.2012.6352393; Schratz et al. 2019, doi:10.1016/j.ecolmodel.2019.06.002). Each cluster is a
   fold: the models are tested on a compact region none of their training samples lies in. An event (a mapped
   polygon) is one unit at the mean of its samples' coordinates, so it is never cut between training and test.
-  Lloyd's iterations from a k-means++ start (Arthur and Vassilvitskii 2007) with the repeat's own seed.
+  Lloyd's iterations from a k-means++ start (Arthur and Vassilvitskii 2007) on a random half of the units, drawn
+  with the repeat's own seed, so that repeated partitions differ (:func:`kmeans_folds`).
 * **Square blocks** (BLOCK_SIZE_M): the grid cut into squares anchored at its origin; whole blocks are dealt to
   the folds in a random order, each to the fold holding the fewest events so far.
 
@@ -21,6 +22,8 @@ from ...errors import GeohazardError
 
 #: a fold holding fewer events or absences than this is flagged in the report and the log
 MIN_FOLD_SAMPLES = 10
+#: share of the units whose k-means sets a repeat's fold centres (:func:`kmeans_folds`)
+KMEANS_SHARE = 0.5
 
 
 def auc(y, score) -> float:
@@ -126,9 +129,30 @@ def unit_centres(xy, unit, n_units: int) -> np.ndarray:
     return np.column_stack([cx, cy])
 
 
-def kmeans_folds(centres, folds: int, rng) -> tuple:
-    """Fold of each unit (k-means of the unit centres) and the cluster centres."""
-    return kmeans(centres, folds, rng)
+def kmeans_folds(centres, folds: int, rng, *, share: float = KMEANS_SHARE) -> tuple:
+    """Fold of each unit and the cluster centres: k-means of a random ``share`` of the unit centres (drawn with
+    ``rng``), every unit in the cluster of its nearest centre.
+
+    Lloyd's iterations over all the units end in one of a few fixed points whatever the start, so repeated
+    partitions would mostly be the same one; the centres of a random half move with the half drawn, and every
+    repeat's partition differs (compact clusters still, as sperrorest's ``partition_kmeans``)."""
+    centres = np.asarray(centres, np.float64)
+    n = centres.shape[0]
+    m = min(n, max(int(folds), int(round(float(share) * n))))
+    pick = np.sort(rng.choice(n, m, replace=False)) if m < n else np.arange(n)
+    _, c = kmeans(centres[pick], folds, rng)
+    labels = np.argmin(np.stack([np.sum((centres - cj) ** 2, axis=1) for cj in c]), axis=0)
+    return labels, c
+
+
+def canonical(labels) -> bytes:
+    """The partition ``labels`` as a key that does not depend on the folds' numbering (folds renumbered in the order
+    of their first unit): two equal keys are the same partition."""
+    labels = np.asarray(labels, np.int64)
+    uniq, first = np.unique(labels, return_index=True)
+    rank = np.empty(uniq.size, np.int64)
+    rank[np.argsort(first)] = np.arange(uniq.size)
+    return rank[np.searchsorted(uniq, labels)].tobytes()
 
 
 def block_folds(centres, is_event, block_size_m: float, folds: int, rng) -> np.ndarray:

@@ -86,25 +86,31 @@ def html_report(model, result, *, factor_files=(), images=None, missing_chart: s
     else:
         c = result.counts
         cv = bool(result.folds)
+        against = "the surveyed absences" if result.negatives != "area" else "the area off the inventory"
         out.append(_table(["", "value"], [
-            ("AUC (spatial CV: mean over repeats of the mean fold AUC)" if cv else "AUC (independent area)",
-             result.auc),
-            ("AUC standard deviation over repeats", result.auc_sd if cv else "-"),
-            ("AUC of the pooled out-of-fold predictions (mean over repeats)", result.auc_pooled if cv else "-"),
+            (f"AUC (spatial CV: held-out events against {against}, each fold's values as the share of the area its "
+             "model ranks lower, pooled; mean over the partitions)" if cv else "AUC (independent area)", result.auc),
+            ("AUC standard deviation over the partitions", result.auc_sd if cv else "-"),
+            ("mean of the folds' own AUCs (sperrorest's figure)", result.auc_folds if cv else "-"),
+            ("AUC of the pooled raw out-of-fold values (mean over the partitions)", result.auc_pooled if cv else "-"),
             ("to report", f"AUC {result.auc:.2f} \u00b1 {result.auc_sd:.2f} (spatial CV, {result.folds} folds, "
-                          f"{result.repeats} repeats)" if cv else f"AUC {result.auc:.2f} (independent area)"),
+                          f"{result.distinct} partitions, buffer {result.buffer_m:.0f} m)" if cv
+             else f"AUC {result.auc:.2f} (independent area)"),
             ("validation partition", result.block_note), ("folds", result.folds or "-"),
-            ("repeats", result.repeats or "-"),
+            ("distinct partitions / repeats asked", f"{result.distinct} / {result.repeats}" if cv else "-"),
             ("block size used (m)", f"{result.block_size_m:.0f}" if cv else "-"),
-            ("folds with fewer than 10 events or absences", result.flagged if cv else "-"),
+            ("test-fold buffer", result.buffer_note if cv else "-"),
+            ("training units the buffer left out (mean share over folds)",
+             f"{100 * result.buffer_left_out:.0f} %" if cv else "-"),
+            ("folds with fewer than 10 events or negatives", result.flagged if cv else "-"),
             ("inventory pixels (on the grid / with every factor valid)", f"{c['presence_pixels']} / "
                                                                          f"{c['presence_valid']}"),
             ("samples: inventory, absence, area", f"{c['presence']}, {c['absence']}, {c['area']}"),
             ("valid pixels", c["valid_pixels"])]))
         if cv:
-            out.append("<h2>Folds</h2><p class='note'>Each cell: events / inventory samples / absences in the test "
-                       "fold, and the fold's AUC; * marks a fold with fewer than 10 events or absences.</p>"
-                       + _table(["repeat"] + [f"fold {k + 1}" for k in range(result.folds)] + ["mean AUC"],
+            out.append("<h2>Folds</h2><p class='note'>Each cell: events / inventory samples / negatives in the test "
+                       "fold, and the fold's AUC; * marks a fold with fewer than 10 events or negatives.</p>"
+                       + _table(["partition"] + [f"fold {k + 1}" for k in range(result.folds)] + ["mean AUC"],
                                 [_fold_row(r, cnt, aucs) for r, (cnt, aucs) in
                                  enumerate(zip(result.fold_counts, result.fold_auc))]))
         out.append(_picture(images, "curves", "ROC, success and prediction rate curves", missing_chart))

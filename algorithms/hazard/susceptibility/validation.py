@@ -8,13 +8,25 @@ and mlr3's spatial resampling do; with a block size, square blocks dealt whole t
 is one unit and never cut between training and test. Each fold's model is fitted on the other folds and predicts
 its own.
 
-The partition is drawn ``repeats`` times, each with its own seed. The AUC reported is, as sperrorest and mlr3
-report it, the mean over repeats of the mean of the folds' AUCs (each fold's model scored on its own test
-samples); its spread is the standard deviation of the repeats' means. The pooled AUC (every out-of-fold
-prediction of a repeat in one ROC, five different models mixed) is given beside it, averaged over repeats. The
-ROC curve and the prediction-rate curve (inventory against the whole area) are those of the first repeat's
-out-of-fold predictions, the success-rate curve that of the final model fitted on every sample. Permutation
-importance (mean AUC lost when a factor's values are shuffled) is measured on the first repeat's held-out folds.
+A test fold's events resemble the training events just across its edge while the factors are still correlated
+there; training samples within ``buffer_m`` of the test fold's samples are therefore left out of its model (an
+event with one sample that near, whole), as sperrorest's and blockCV's buffers do (Valavi et al. 2019,
+doi:10.1111/2041-210X.13107). By default ``buffer_m`` is the median of the continuous factors' correlation ranges
+(:mod:`.autocorrelation`), at most half a fold's size.
+
+The partition is drawn ``repeats`` times, each with its own seed, and a partition equal to an earlier one is drawn
+again: the repeats are distinct partitions (their number is reported). A fold's model scores its held-out
+inventory samples against the held-out negatives: the surveyed absences when there are some, else the area
+samples of the fold that are not inventory pixels (absences drawn beyond a buffer around the events leave out the
+places most like them and overstate the AUC). The **AUC** of a repeat pools every fold's held-out inventory and
+negatives, each value expressed as the share of the study area (the area sample) that its fold's model ranks lower,
+so that five models' scales do not mix: the area under the prediction-rate curve of held-out events, which is what
+an independent inventory of the same area measures. The reported AUC is the mean over the repeats, ``auc_sd`` their
+standard deviation. Beside it: the pooled AUC of the raw values (scales mixed), and the mean of the folds' own
+AUCs (what sperrorest and mlr3 report; lower where a fold spans a narrow range of the factors). The ROC curve and
+the prediction-rate curve are those of the first repeat's out-of-fold predictions, the success-rate curve that of
+the final model fitted on every sample. Permutation importance (mean AUC lost when a factor's values are shuffled)
+is measured on the first repeat's held-out folds.
 
 Everything here runs with numpy alone; scikit-learn only fits the logistic regression and the random forest.
 """
@@ -28,12 +40,22 @@ import numpy as np
 
 from ...errors import GeohazardError
 from ...progress import check_canceled, info, warn
-from . import models, partition
+from . import autocorrelation, models, partition
 from .sampling import Samples
 
 #: area percentiles of the class limits: very low = the least susceptible half of the area ... very high = top 5 %
 CLASS_PERCENTILES = (50.0, 75.0, 90.0, 95.0)
 CLASS_NAMES = ("very low", "low", "moderate", "high", "very high")
+#: area samples that give a fold model's ranking of the study area (the first ones: a uniform random subset)
+REFERENCE_SAMPLES = 2000
+#: draws of a repeat's partition before a repeat equal to an earlier one is given up
+PARTITION_DRAWS = 20
+#: the automatic buffer is at most this share of the folds' size
+BUFFER_SHARE_OF_FOLD = 0.5
+#: the automatic buffer is halved (at most BUFFER_HALVINGS times, then 0) until each fold's model keeps this share
+#: of the other folds' units
+MIN_TRAINING_SHARE = 0.5
+BUFFER_HALVINGS = 4
 
 
 @dataclass
@@ -68,6 +90,18 @@ class SusceptibilityResult:
     flagged: int = 0
     #: the first repeat's fold of each sample: {"presence": ..., "absence": ..., "area": ...}
     fold: dict = field(default_factory=dict)
+    #: mean over repeats of the mean of the folds' own AUCs (sperrorest's figure)
+    auc_folds: float = float("nan")
+    #: distinct partitions among the repeats asked (a repeat whose partition stayed equal to an earlier one is dropped)
+    distinct: int = 0
+    #: test-fold buffer (m), how it was chosen, and the share of training units it left out (mean over folds)
+    buffer_m: float = 0.0
+    buffer_note: str = ""
+    buffer_left_out: float = 0.0
+    #: correlation range (m) of each continuous factor and whether its semivariogram reached the sill
+    ranges: dict = field(default_factory=dict)
+    #: what the held-out inventory is scored against: "surveyed absences" or "area"
+    negatives: str = "area"
 
 
 def _balanced(s: Samples, balance: bool = True) -> tuple:
@@ -139,6 +173,29 @@ class _Partition:
         return {"presence": fold_u[self.unit_p], "absence": fold_u[self.unit_a], "area": fold_u[self._nearest],
                 "units": fold_u}
 
+    def training(self, fold: dict, k: int, buffer_m: float) -> tuple:
+        """Which samples of each kind train fold ``k``'s model: those of the other folds, less (``buffer_m`` > 0)
+        those within ``buffer_m`` of any of fold ``k``'s samples (an event with one sample that near is left out
+        whole). Returns ``({kind: bool mask}, share of the other folds' units left out)``."""
+        keep = {kind: fold[kind] != k for kind in self.xy}
+        if not buffer_m > 0:
+            return keep, 0.0
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(np.concatenate([self.xy[kind][~keep[kind]] for kind in self.xy]))
+        near = {}
+        for kind in self.xy:
+            near[kind] = np.zeros(len(self.xy[kind]), bool)
+            if keep[kind].any():
+                d = tree.query(self.xy[kind][keep[kind]], distance_upper_bound=float(buffer_m))[0]
+                near[kind][np.flatnonzero(keep[kind])[d < buffer_m]] = True
+        near["presence"] = np.isin(self.unit_p, np.unique(self.unit_p[near["presence"]])) & keep["presence"]
+        units = fold["units"] != k
+        cut = np.zeros(self.n_units, bool)
+        cut[self.unit_p[near["presence"]]] = True
+        cut[self.unit_a[near["absence"]]] = True
+        return {kind: keep[kind] & ~near[kind] for kind in self.xy}, float(cut.sum()) / max(int(units.sum()), 1)
+
     def size_m(self, fold: dict) -> float:
         """Side of a square of the mean area of the folds' convex hulls (m)."""
         sizes = [partition.hull_size_m(self.centres[fold["units"] == k]) for k in range(self.folds)]
@@ -167,10 +224,56 @@ def _curve(pos, neg) -> tuple:
     return partition.roc_curve(pos, neg)
 
 
+def _area_share(reference, values) -> np.ndarray:
+    """Share of the sorted ``reference`` values below each of ``values`` (ties count half)."""
+    lo = np.searchsorted(reference, values, side="left")
+    hi = np.searchsorted(reference, values, side="right")
+    return 0.5 * (lo + hi) / max(reference.size, 1)
+
+
+def _buffer(buffer_m, ranges: dict, fold_size_m: float) -> tuple:
+    """``(buffer_m, note)``: the buffer typed (>= 0), or the median of the factors' correlation ranges at most
+    :data:`BUFFER_SHARE_OF_FOLD` of the folds' size (``buffer_m`` None or < 0)."""
+    listed = ", ".join(f"{k} {r:.0f} m" + ("" if ok else " (not reached: a trend)") for k, (r, ok) in ranges.items())
+    if buffer_m is not None and buffer_m >= 0:
+        return float(buffer_m), f"{float(buffer_m):g} m (BUFFER_M); the factors' correlation ranges: {listed or 'none'}"
+    median = autocorrelation.default_buffer_m(ranges)
+    cap = BUFFER_SHARE_OF_FOLD * fold_size_m
+    used = min(median, cap) if cap > 0 else median
+    note = (f"{used:.0f} m (automatic: the median of the continuous factors' correlation ranges, {listed}; the lag "
+            f"where a factor's semivariogram reaches {100 * autocorrelation.SILL_SHARE:.0f} % of its variance")
+    if used < median:
+        note += f"; {median:.0f} m capped at half the folds' size"
+    return used, note + ")"
+
+
+def _fit_buffer(part, fold, folds: int, buf: float, note: str) -> tuple:
+    """The automatic buffer halved until, on the first partition, every fold's model keeps inventory and absence
+    samples and at least :data:`MIN_TRAINING_SHARE` of the other folds' units (0 after
+    :data:`BUFFER_HALVINGS` halvings)."""
+    start = buf
+    for _ in range(BUFFER_HALVINGS + 1):
+        fine = True
+        for k in range(folds):
+            keep, cut = part.training(fold, k, buf)
+            if cut > 1.0 - MIN_TRAINING_SHARE or not keep["presence"].any() or not keep["absence"].any():
+                fine = False
+                break
+        if fine:
+            break
+        buf = 0.5 * buf
+    else:
+        buf = 0.0
+    if buf < start:
+        note = (f"{buf:.0f} m " + note.split(" ", 2)[2] + f"; halved from {start:.0f} m so that each fold's model "
+                f"keeps at least {100 * MIN_TRAINING_SHARE:.0f} % of the other folds' samples")
+    return buf, note
+
+
 def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size_m: float = 0.0,
-                   folds: int = 5, repeats: int = 10, seed: int = 0, threads: int = 1, n_bins: int = 10,
-                   trees: int = 100, min_leaf: int = 5, permutations: int = 5, balance: bool = True,
-                   class_percentiles=CLASS_PERCENTILES, progress=None) -> SusceptibilityResult:
+                   buffer_m: Optional[float] = None, folds: int = 5, repeats: int = 10, seed: int = 0,
+                   threads: int = 1, n_bins: int = 10, trees: int = 100, min_leaf: int = 5, permutations: int = 5,
+                   balance: bool = True, class_percentiles=CLASS_PERCENTILES, progress=None) -> SusceptibilityResult:
     """Fit ``method`` on the samples, validate it by repeated spatial cross-validation, fit it on every sample.
 
     Parameters
@@ -186,8 +289,11 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     block_size_m : float
         0: folds are k-means clusters of the sample coordinates; else the side of square blocks (m) dealt whole to
         the folds (too few blocks holding events is refused).
+    buffer_m : float or None
+        Training samples within this distance (m) of a test fold's samples are left out of its model; None (or
+        < 0): the median of the continuous factors' correlation ranges, at most half the folds' size; 0: none.
     folds, repeats : int
-        Folds of a partition; independent partitions (each its own seed).
+        Folds of a partition; distinct partitions (each its own seed; one equal to an earlier one is drawn again).
     seed, threads, n_bins, trees, min_leaf, permutations :
         Seed (partitions, forest, permutations), threads (forest), classes of a continuous factor (frequency
         ratio), trees and smallest leaf (forest), permutations per factor for the importance (0: none).
@@ -195,7 +301,7 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         Subsample the larger of presences and absences to the size of the smaller (absences drawn at random:
         each repeat after the first draws its own subset of the absence samples, so that the spread over repeats
         holds that of the absence draw too); False for surveyed absences, all kept, the methods weighing both
-        classes equally.
+        classes equally, and then the held-out inventory is scored against them (else against the area).
     class_percentiles : sequence of 4 floats
         Area percentiles of the limits of the classes very low .. very high.
     progress : optional progress (``set_progress``, ``is_canceled``, ``push_info``)
@@ -205,26 +311,53 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     n_candidates = len(s.index["absence"])
     kw = dict(n_bins=n_bins, seed=seed, threads=threads, trees=trees, min_leaf=min_leaf, weigh_classes=not balance)
     names = [f.name for f in factors]
-    fold_auc, fold_counts, means, pooled, sizes, importances = [], [], [], [], [], []
-    first_oof, first_fold = None, None
+    surveyed = not balance
+    # the area samples that may stand for the held-out negatives: not an inventory pixel
+    off_inventory = ~np.isin(s.index["area"], s.index["presence"])
+    area_xy = sample_xy(s, "area", geotransform)
+    ranges = autocorrelation.factor_ranges(area_xy, s.values["area"], factors,
+                                           pixel_m=float(np.hypot(geotransform[1], geotransform[4])))
+    reference = s.values["area"][:REFERENCE_SAMPLES]
+    fold_auc, fold_counts, scores, pooled, means, sizes, importances, left_out = [], [], [], [], [], [], [], []
+    first_oof, first_fold, buf, buf_note, seen = None, None, None, "", set()
     for rep in range(repeats):
-        rng = np.random.default_rng([int(seed), rep])
         sel_a = np.arange(n_a)
         if rep > 0 and balance and n_candidates > n_a:
             sel_a = np.sort(np.random.default_rng([int(seed), rep, 7]).choice(n_candidates, n_a, replace=False))
         sv = dict(sv0, absence=s.values["absence"][sel_a])
         if rep == 0 or sel_a.size != n_a or not np.array_equal(sel_a, np.arange(n_a)):
             part = _Partition(s, n, sel_a, geotransform, block_size_m, folds)
-        fold = part.split(rng)
+        fold = None
+        for draw in range(PARTITION_DRAWS):
+            rng = np.random.default_rng([int(seed), rep] + ([draw] if draw else []))
+            candidate = part.split(rng)
+            key = sel_a.tobytes() + partition.canonical(candidate["units"])
+            if key not in seen:
+                seen.add(key)
+                fold = candidate
+                break
+        if fold is None:  # the units allow no other partition
+            continue
         sizes.append(part.size_m(fold))
+        if buf is None:
+            buf, buf_note = _buffer(buffer_m, ranges, sizes[0])
+            if buffer_m is None or buffer_m < 0:
+                buf, buf_note = _fit_buffer(part, fold, folds, buf, buf_note)
         oof = {k: np.full(len(sv[k]), np.nan) for k in sv}
-        aucs, counts = [], []
+        aucs, counts, q_pos, q_neg, raw_pos, raw_neg = [], [], [], [], [], []
         for k in range(folds):
             check_canceled(progress)
-            train = {kind: sv[kind][fold[kind] != k] for kind in sv}
+            keep, cut = part.training(fold, k, buf)
+            left_out.append(cut)
+            train = {kind: sv[kind][keep[kind]] for kind in sv}
             tp, ta = fold["presence"] == k, fold["absence"] == k
-            counts.append((int(np.count_nonzero(fold["units"][:part.n_events] == k)), int(tp.sum()), int(ta.sum())))
+            tn = ta if surveyed else (fold["area"] == k) & off_inventory
+            counts.append((int(np.count_nonzero(fold["units"][:part.n_events] == k)), int(tp.sum()), int(tn.sum())))
             if len(train["presence"]) == 0 or len(train["absence"]) == 0:
+                if buf > 0:
+                    raise GeohazardError(
+                        f"BUFFER_M: a buffer of {buf:g} m around fold {k + 1} leaves no inventory or no absence sample "
+                        "to learn from: give a smaller BUFFER_M (or fewer FOLDS)")
                 raise GeohazardError(f"BLOCK_SIZE_M: fold {k + 1} leaves no inventory or no absence sample to "
                                      "learn from: lower BLOCK_SIZE_M (or 0 for k-means folds)")
             m = models.fit_model(method, factors, train["presence"], train["absence"], train["area"], **kw)
@@ -232,24 +365,34 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
                 test = fold[kind] == k
                 if test.any():
                     oof[kind][test] = m.predict(sv[kind][test], threads=threads)
-            y = np.concatenate([np.ones(int(tp.sum())), np.zeros(int(ta.sum()))])
-            aucs.append(_auc(y, np.concatenate([oof["presence"][tp], oof["absence"][ta]])))
-            if rep == 0 and permutations > 0 and np.isfinite(aucs[-1]):
+            neg = oof["absence"][tn] if surveyed else oof["area"][tn]
+            aucs.append(_auc(np.r_[np.ones(int(tp.sum())), np.zeros(neg.size)], np.r_[oof["presence"][tp], neg]))
+            ref = m.predict(reference, threads=threads)
+            ref = np.sort(ref[np.isfinite(ref)])
+            q_pos.append(_area_share(ref, oof["presence"][tp]))
+            q_neg.append(_area_share(ref, neg))
+            raw_pos.append(oof["presence"][tp])
+            raw_neg.append(neg)
+            if rep == 0 and permutations > 0 and tp.any() and ta.any():
                 x = np.concatenate([sv["presence"][tp], sv["absence"][ta]])
+                y = np.concatenate([np.ones(int(tp.sum())), np.zeros(int(ta.sum()))])
                 importances.append(_importance(m, x, y, np.random.default_rng([int(seed), 1_000_003, k]),
                                                int(permutations)))
             if progress is not None:
                 progress.set_progress(100.0 * (rep * folds + k + 1) / (repeats * folds + 1))
-        if not np.isfinite(aucs).any():
+        qp, qn = np.concatenate(q_pos), np.concatenate(q_neg)
+        if not (np.isfinite(qp).any() and np.isfinite(qn).any()) or not np.isfinite(aucs).any():
             raise GeohazardError("BLOCK_SIZE_M: no fold holds both inventory and absence samples to score: lower "
                                  "BLOCK_SIZE_M (or 0 for k-means folds)")
         fold_auc.append(aucs)
         fold_counts.append(counts)
         means.append(float(np.nanmean(aucs)))
-        yy = np.concatenate([np.ones(n), np.zeros(n_a)])
-        pooled.append(_auc(yy, np.concatenate([oof["presence"], oof["absence"]])))
+        scores.append(_auc(np.r_[np.ones(qp.size), np.zeros(qn.size)], np.r_[qp, qn]))
+        rp, rn = np.concatenate(raw_pos), np.concatenate(raw_neg)
+        pooled.append(_auc(np.r_[np.ones(rp.size), np.zeros(rn.size)], np.r_[rp, rn]))
         if first_oof is None:
             first_oof, first_fold = oof, {k: fold[k] for k in sv}
+    distinct = len(fold_auc)
     flagged = sum(1 for rep in fold_counts for e, _, a in rep
                   if e < partition.MIN_FOLD_SAMPLES or a < partition.MIN_FOLD_SAMPLES)
     size = float(part.block_size_m) if part.block_size_m > 0 else float(np.mean(sizes))
@@ -264,10 +407,16 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         note = (f"k-means clusters of the {part.n_units} sample units' coordinates ({part.n_events} events, "
                 f"{n_a} absences; as sperrorest and mlr3), {folds} folds of about {size:.0f} m across (the side of a "
                 "square of a fold's mean hull area)")
-    info(progress, f"Validation: {repeats} repeat(s) of {note}")
+    cut_share = float(np.mean(left_out)) if left_out else 0.0
+    info(progress, f"Validation: {distinct} distinct partition(s) of {repeats} repeat(s) asked: {note}")
+    info(progress, f"Validation buffer (BUFFER_M): {buf_note}; it left {100 * cut_share:.0f} % of the other folds' "
+                   "samples out of a fold's training on average")
+    if distinct < repeats:
+        warn(progress, f"REPEATS: only {distinct} of {repeats} partitions differ (the samples allow no other after "
+                       f"{PARTITION_DRAWS} draws each); AUC and AUC_SD are over those {distinct}")
     if flagged:
-        warn(progress, f"Validation: {flagged} of {repeats * folds} folds hold fewer than "
-                       f"{partition.MIN_FOLD_SAMPLES} events or absences; their AUCs are uncertain (the report "
+        warn(progress, f"Validation: {flagged} of {distinct * folds} folds hold fewer than "
+                       f"{partition.MIN_FOLD_SAMPLES} events or negatives; their AUCs are uncertain (the report "
                        "lists each fold's counts)")
     sv = sv0
     final = models.fit_model(method, factors, sv["presence"], sv["absence"], sv["area"], **kw)
@@ -278,15 +427,16 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     if importances:
         stacked = np.concatenate(importances, axis=1)
         imp = {"names": names, "mean": np.nanmean(stacked, axis=1).tolist(), "std": np.nanstd(stacked, axis=1).tolist()}
-    sd = float(np.std(means, ddof=1)) if repeats > 1 else 0.0
+    sd = float(np.std(scores, ddof=1)) if distinct > 1 else 0.0
     return SusceptibilityResult(
-        final, float(np.mean(means)), fold_auc, size, note, folds, part.n_blocks,
+        final, float(np.mean(scores)), fold_auc, size, note, folds, part.n_blocks,
         {"presence": n, "absence": n_a, "area": len(sv["area"]), "presence_pixels": s.presence_pixels,
          "presence_valid": s.presence_valid, "valid_pixels": s.valid_pixels, "events": part.n_events},
         _curve(first_oof["presence"], first_oof["absence"]), _curve(fitted["presence"], fitted["area"]),
         _curve(first_oof["presence"], first_oof["area"]), imp,
         class_table(final, fitted["presence"], fitted["area"]), first_oof, sd, float(np.mean(pooled)), repeats,
-        fold_counts, flagged, first_fold)
+        fold_counts, flagged, first_fold, float(np.mean(means)), distinct, float(buf), buf_note, cut_share, ranges,
+        "surveyed absences" if surveyed else "area")
 
 
 def class_table(model, presence_p, area_p) -> list:

@@ -30,6 +30,7 @@ class Susceptibility(GeohazardAlgorithm):
     METHOD = "METHOD"
     BLOCK_SIZE_M = "BLOCK_SIZE_M"
     ABSENCE_BUFFER_M = "ABSENCE_BUFFER_M"
+    BUFFER_M = "BUFFER_M"
     FOLDS = "FOLDS"
     SEED = "SEED"
     MAX_SAMPLES = "MAX_SAMPLES"
@@ -46,6 +47,9 @@ class Susceptibility(GeohazardAlgorithm):
     AUC_SD = "AUC_SD"
     AUC_POOLED = "AUC_POOLED"
     BLOCK_SIZE_USED_M = "BLOCK_SIZE_USED_M"
+    BUFFER_USED_M = "BUFFER_USED_M"
+    AUC_FOLDS = "AUC_FOLDS"
+    PARTITIONS = "PARTITIONS"
     HELP = (
         "Maps where events such as landslides are likely, from controlling factors (slope, lithology, land use, "
         "rainfall, distance to faults ...) weighed against an inventory of known events. It needs the factor rasters "
@@ -78,15 +82,23 @@ class Susceptibility(GeohazardAlgorithm):
         "<b>Validation</b>: spatial cross-validation, as sperrorest and mlr3 do it. BLOCK_SIZE_M = 0 (the default): "
         "the samples' coordinates are split into FOLDS clusters by k-means (an event is one unit); BLOCK_SIZE_M > 0: "
         "the grid is cut into squares of that side (m), dealt whole to FOLDS folds. Each fold is predicted by a model "
-        "fitted on the others. Random folds would test pixels next to the training pixels of the same slope and the "
-        "same landslide and overstate the AUC. The partition is drawn REPEATS times (default 10), each with its own "
-        "seed. <b>AUC</b> = the mean over repeats of the mean of the folds' AUCs (inventory against absences, each "
-        "fold's model on its own test samples); <b>AUC_SD</b> its standard deviation over repeats; "
-        "<b>AUC_POOLED</b> the AUC of all out-of-fold predictions of a repeat in one ROC (five models mixed; usually "
-        "lower), averaged over repeats; <b>BLOCK_SIZE_USED_M</b> the block side, or for k-means the side of a square "
-        "of a fold's mean area. Report e.g. \u201cAUC 0.77 \u00b1 0.01 (spatial k-means CV, 5 folds, 10 "
-        "repeats)\u201d. The report lists each fold's events and absences and flags folds with fewer than 10 of "
-        "either.\n"
+        "fitted on the others, less the samples within <b>BUFFER_M</b> (m) of the fold (an exclusion zone, as "
+        "sperrorest's and blockCV's buffers): near the fold's edge the factors are still alike, and a model would "
+        "score those events from memory. BUFFER_M = -1 (the default): the median of the continuous factors' "
+        "correlation ranges (where a factor's semivariogram over the area sample reaches 95 % of its variance; "
+        "blockCV's rule), at most half a fold's size; the log gives each factor's range; 0: no buffer. The partition "
+        "is drawn REPEATS times (default 10), a partition equal to an earlier one drawn again (PARTITIONS: the "
+        "distinct ones). Held-out events are scored against the held-out surveyed absences (ABSENCE), else against "
+        "the fold's area off the inventory (absences drawn beyond ABSENCE_BUFFER_M would leave out the places most "
+        "like the events). <b>AUC</b>: all folds' held-out values pooled, each as the share of the study area that "
+        "its fold's model ranks lower (the area under the prediction-rate curve of unseen events, what an "
+        "independent inventory measures), mean over the partitions; <b>AUC_SD</b> its standard deviation over "
+        "them; <b>AUC_FOLDS</b> the mean of the folds' own AUCs (sperrorest's figure; lower where a fold spans a "
+        "narrow range of the factors); <b>AUC_POOLED</b> the raw values pooled (five models' scales mixed); "
+        "<b>BLOCK_SIZE_USED_M</b> the block side, or for k-means the side of a square of a fold's mean area; "
+        "<b>BUFFER_USED_M</b>. Report e.g. \u201cAUC 0.77 \u00b1 0.01 (spatial k-means CV, 5 folds, 10 partitions, "
+        "buffer 80 m)\u201d. The report lists each fold's events and negatives and flags folds with fewer than 10 "
+        "of either.\n"
         "<b>SAVED_MODEL</b> (optional input): a model saved by this tool (OUTPUT_MODEL, a ZIP: model.json with the "
         "FR tables or coefficients, and a random forest's trees, which only the same scikit-learn version loads; "
         "the model.json alone also serves for frequency ratio and logistic regression) is applied to these factors, "
@@ -98,12 +110,13 @@ class Susceptibility(GeohazardAlgorithm):
         "half of the area), 2 low (50-75 %), 3 moderate (75-90 %), 4 high (90-95 %), 5 very high (top 5 %), limits "
         "from the area sample, styled with its legend and shown on top; OUTPUT_REPORT, HTML: the validation per "
         "repeat and fold, ROC curve, success- and prediction-rate curves, the classes' share of the area and of the "
-        "inventory, the FR tables, coefficients or importances; OUTPUT_MODEL; AUC, AUC_SD, AUC_POOLED, "
-        "BLOCK_SIZE_USED_M.\n\n"
+        "inventory, the FR tables, coefficients or importances; OUTPUT_MODEL; AUC, AUC_SD, AUC_FOLDS, AUC_POOLED, "
+        "BLOCK_SIZE_USED_M, BUFFER_USED_M, PARTITIONS.\n\n"
         "References: Lee S. and Pradhan B. (2007), doi:10.1007/s10346-006-0047-y (frequency ratio); Reichenbach P. "
         "et al. (2018), doi:10.1016/j.earscirev.2018.03.001 (statistical susceptibility); Roberts D.R. et al. (2017), "
         "doi:10.1111/ecog.02881 (blocked cross-validation); Brenning A. (2012), doi:10.1109/IGARSS.2012.6352393 "
-        "(sperrorest, k-means partitions); Breiman L. (2001), doi:10.1023/A:1010933404324."
+        "(sperrorest, k-means partitions); Valavi R. et al. (2019), doi:10.1111/2041-210X.13107 (blockCV, buffers); "
+        "Breiman L. (2001), doi:10.1023/A:1010933404324."
     )
 
     def initAlgorithm(self, config=None):
@@ -115,6 +128,8 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.METHOD, "Method", list(METHODS), 1))
         self.addParameter(declare.number(self.BLOCK_SIZE_M, "Validation block size (m; 0 = automatic)", 0.0, 0.0))
         self.addParameter(declare.number(self.ABSENCE_BUFFER_M, "Absences farther than (m) from any event", 100.0, 0.0))
+        self.addParameter(declare.number(self.BUFFER_M, "Validation: training left out this near a test fold (m; -1 = "
+                                                        "the factors' correlation range)", -1.0, -1.0))
         self.addParameter(declare.integer(self.FOLDS, "Cross-validation folds", 5, 2, 20, advanced=True))
         self.addParameter(declare.integer(self.SEED, "Random seed", 0, 0, advanced=True))
         self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples of each kind at most", 10000, 100, 1000000,
@@ -140,10 +155,13 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_MODEL, self.tr("Saved model"),
                                                                 "Susceptibility model (*.zip)", optional=True,
                                                                 createByDefault=False))
-        for pid, label in ((self.AUC, "AUC (spatial CV: mean over repeats of the mean fold AUC)"),
-                           (self.AUC_SD, "AUC standard deviation over repeats"),
-                           (self.AUC_POOLED, "AUC of the pooled out-of-fold predictions"),
-                           (self.BLOCK_SIZE_USED_M, "Validation block size used (m)")):
+        for pid, label in ((self.AUC, "AUC (spatial CV: held-out events against the area, mean over partitions)"),
+                           (self.AUC_SD, "AUC standard deviation over partitions"),
+                           (self.AUC_POOLED, "AUC of the pooled out-of-fold values"),
+                           (self.BLOCK_SIZE_USED_M, "Validation block size used (m)"),
+                           (self.BUFFER_USED_M, "Validation buffer used (m)"),
+                           (self.AUC_FOLDS, "Mean of the folds' own AUCs"),
+                           (self.PARTITIONS, "Distinct partitions of the validation")):
             self.addOutput(QgsProcessingOutputNumber(pid, self.tr(label)))
 
     def check(self, parameters, context):
@@ -152,7 +170,8 @@ class Susceptibility(GeohazardAlgorithm):
                                  f"{self.SAVED_MODEL})")
 
     def process(self, parameters, context, feedback):
-        v = self.values(parameters, context, self.METHOD, self.BLOCK_SIZE_M, self.ABSENCE_BUFFER_M, self.FOLDS,
+        v = self.values(parameters, context, self.METHOD, self.BLOCK_SIZE_M, self.ABSENCE_BUFFER_M, self.BUFFER_M,
+                        self.FOLDS,
                         self.SEED, self.MAX_SAMPLES, self.FR_CLASSES, self.TREES, self.MIN_LEAF, self.REPEATS)
         cont = self._factor_paths(parameters, self.FACTORS, context)
         cats = self._factor_paths(parameters, self.CATEGORICAL_FACTORS, context)
@@ -165,7 +184,8 @@ class Susceptibility(GeohazardAlgorithm):
                                     optional=(self.OUTPUT_CLASSES,))
         job = sus_io.Job(
             factors=cont + cats, categorical=[False] * len(cont) + [True] * len(cats), inventory=inventory,
-            method=METHOD_NAMES[v.METHOD], block_size_m=v.BLOCK_SIZE_M, buffer_m=v.ABSENCE_BUFFER_M, folds=v.FOLDS,
+            method=METHOD_NAMES[v.METHOD], block_size_m=v.BLOCK_SIZE_M, buffer_m=v.ABSENCE_BUFFER_M,
+            fold_buffer_m=v.BUFFER_M, folds=v.FOLDS,
             seed=v.SEED, max_samples=v.MAX_SAMPLES, n_bins=v.FR_CLASSES, trees=v.TREES, min_leaf=v.MIN_LEAF,
             model_in=parameters.get(self.SAVED_MODEL) or "", output=paths[self.OUTPUT],
             output_classes=paths.get(self.OUTPUT_CLASSES, ""), output_report=files[self.OUTPUT_REPORT],
