@@ -1,12 +1,15 @@
 """The Temporal Controller on QGIS before 3.38: the map draws, for each time-series raster of a run
-(:func:`fileio.display.temporal.make_temporal`), the band of the controller's current time (QGIS 3.38 and later do it
-themselves from the ranges per band). With the controller off, each raster draws the band its style names."""
+(:func:`fileio.display.temporal.make_temporal`) or opened from its file (its style carries its dates), the band of
+the controller's current time (QGIS 3.38 and later do it themselves from the ranges per band; Export Animation
+draws the raster's group of one layer per date, :mod:`fileio.display.series`). With the controller off, each raster
+draws the band its style names. A dated raster added to the project gets its dates' span as its temporal range (its
+style's range per band is a mode this QGIS does not know)."""
 
 from __future__ import annotations
 
 from qgis.core import QgsProject, QgsRasterLayer
 
-from ..fileio.display.temporal import DATES_KEY, band_at, has_ranges_per_band
+from ..fileio.display.temporal import DATES_KEY, band_at, fixed_span, has_ranges_per_band
 
 #: the band the layer's style draws, kept while the controller moves it
 STYLE_BAND_KEY = "insar_geohazards/style_band"
@@ -50,12 +53,20 @@ class TemporalBandsPart:
             return
         self.canvas = self.iface.mapCanvas()
         self.canvas.temporalRangeChanged.connect(self._changed)
+        QgsProject.instance().layersAdded.connect(self._added)
 
     def _changed(self) -> None:
         show_time(QgsProject.instance(), self.canvas.temporalRange())
 
+    @staticmethod
+    def _added(layers) -> None:
+        for layer in layers:
+            if isinstance(layer, QgsRasterLayer) and layer.customProperty(DATES_KEY):
+                fixed_span(layer)
+
     def unload(self) -> None:
         if self.canvas is not None:
             self.canvas.temporalRangeChanged.disconnect(self._changed)
+            QgsProject.instance().layersAdded.disconnect(self._added)
             show_time(QgsProject.instance(), None)
         self.canvas = None
