@@ -7,9 +7,11 @@ style's range per band is a mode this QGIS does not know)."""
 
 from __future__ import annotations
 
-from qgis.core import QgsProject, QgsRasterLayer
+from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
 
-from ..fileio.display.temporal import DATES_KEY, band_at, fixed_span, has_ranges_per_band
+from ..algorithms.errors import GeohazardError
+from ..fileio.display.temporal import DATES_KEY, band_at, fixed_span, has_ranges_per_band, make_temporal
+from ..fileio.motion import series_view
 
 #: the band the layer's style draws, kept while the controller moves it
 STYLE_BAND_KEY = "insar_geohazards/style_band"
@@ -42,18 +44,25 @@ def show_time(project, time_range) -> int:
 
 
 class TemporalBandsPart:
-    """GUI part: follows the map canvas's temporal range (QGIS < 3.38; nothing to do on later versions)."""
+    """GUI part: dated layers the Temporal Controller animates however they were added. Point layers with dated
+    fields, or whose series are in a series table or netCDF file (the dated view's expression function, registered
+    here), get the colour of the controller's time; on QGIS < 3.38 a dated raster gets its dates' span and the
+    band of the canvas's time (QGIS 3.38 and later read both from the raster's style)."""
 
     def __init__(self, iface):
         self.iface = iface
         self.canvas = None
+        self.project = None
 
     def init_gui(self) -> None:
+        series_view.register()
+        self.project = QgsProject.instance()
+        self.project.layersAdded.connect(self._added)
+        self.project.layersWillBeRemoved.connect(series_view.forget)
         if has_ranges_per_band():
             return
         self.canvas = self.iface.mapCanvas()
         self.canvas.temporalRangeChanged.connect(self._changed)
-        QgsProject.instance().layersAdded.connect(self._added)
 
     def _changed(self) -> None:
         show_time(QgsProject.instance(), self.canvas.temporalRange())
@@ -61,12 +70,33 @@ class TemporalBandsPart:
     @staticmethod
     def _added(layers) -> None:
         for layer in layers:
-            if isinstance(layer, QgsRasterLayer) and layer.customProperty(DATES_KEY):
-                fixed_span(layer)
+            if isinstance(layer, QgsRasterLayer):
+                if layer.customProperty(DATES_KEY) and not has_ranges_per_band():
+                    fixed_span(layer)
+            elif isinstance(layer, QgsVectorLayer) and layer.providerType() == "ogr":
+                dated_points(layer)
 
     def unload(self) -> None:
+        if self.project is not None:
+            self.project.layersAdded.disconnect(self._added)
+            self.project.layersWillBeRemoved.disconnect(series_view.forget)
+        series_view.unregister()
         if self.canvas is not None:
             self.canvas.temporalRangeChanged.disconnect(self._changed)
-            QgsProject.instance().layersAdded.disconnect(self._added)
             show_time(QgsProject.instance(), None)
         self.canvas = None
+        self.project = None
+
+
+def dated_points(layer) -> bool:
+    """A point layer with dated displacements, just added, coloured by the controller's time: already temporal (a
+    project reopened), its series view attached; otherwise made temporal (dated fields, or a series table or file).
+    A series file that is missing or another load's is left to the dock, which names it on a pick."""
+    if not layer.isSpatial() or layer.geometryType() != QgsWkbTypes.GeometryType.PointGeometry:
+        return False
+    try:
+        if layer.temporalProperties().isActive():
+            return series_view.attach(layer) or bool(layer.customProperty(DATES_KEY))
+        return series_view.make_temporal(layer) or make_temporal(layer)
+    except (GeohazardError, OSError):
+        return False

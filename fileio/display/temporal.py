@@ -21,10 +21,14 @@ import os
 from qgis.core import QgsDateTimeRange, QgsRasterLayer, QgsVectorLayer
 from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
+from ...algorithms.colour_range import sample_dates, series_range
 from ...algorithms.formats.dates import parse_date
 from .series import DATES_KEY, FRAME_KEY, band_dates, frames_path
 
 FIELDS_KEY = "insar_geohazards/date_fields"
+#: Features read (the first ones) for the colour range of a point layer's dated fields: a layer added from the
+#: Browser is coloured without reading a national load's every field.
+RANGE_FEATURES = 20_000
 #: On a dated raster of a run: the ``.qlr`` group of its dates was loaded with it.
 FRAMES_LOADED_KEY = "insar_geohazards/frames_loaded"
 __all__ = ["DATES_KEY", "FRAME_KEY", "FIELDS_KEY", "make_temporal", "load_frames", "band_at", "raster_dates",
@@ -168,23 +172,26 @@ def _points_temporal(layer) -> bool:
     pairs = point_date_fields(layer)
     if not pairs:
         return False
-    from qgis.core import QgsProperty, QgsSymbolLayer
-
-    layer.setCustomProperty(DATES_KEY, [d.isoformat() for d, _ in pairs])
-    layer.setCustomProperty(FIELDS_KEY, [n for _, n in pairs])
-    value = time_expression(pairs)
     import numpy as np
     from qgis.core import QgsFeatureRequest
 
+    layer.setCustomProperty(FIELDS_KEY, [n for _, n in pairs])
+    names = [pairs[k][1] for k in sample_dates(len(pairs))]  # the ramp's range from the dates of the series
     request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry).setSubsetOfAttributes(
-        [pairs[-1][1]], layer.fields())
+        names, layer.fields()).setLimit(RANGE_FEATURES)
     vals = []
     for feat in layer.getFeatures(request):
-        v = feat[pairs[-1][1]]
-        if isinstance(v, (int, float)):
-            vals.append(abs(float(v)))
-    vmax = float(np.percentile(vals, 98)) if vals else 1.0
-    vmax = vmax if vmax > 0 else 1.0
+        vals.extend(feat[n] for n in names)
+    vals = np.array([v if isinstance(v, (int, float)) else np.nan for v in vals], np.float64)
+    return colour_by_time(layer, time_expression(pairs), [d for d, _ in pairs], series_range(vals, signed=True)[1])
+
+
+def colour_by_time(layer, value: str, dates: list, vmax: float) -> bool:
+    """The symbols of the point layer ``layer`` coloured by ``value`` (an expression: the displacement at
+    ``@map_start_time``) on a diverging ramp of +-``vmax`` while the Temporal Controller runs (their own colours
+    otherwise), the layer temporal over ``dates``; False when its renderer has no symbol to colour."""
+    from qgis.core import QgsProperty, QgsSymbolLayer
+
     colour = (f"CASE WHEN @map_start_time IS NULL THEN @symbol_color ELSE coalesce(ramp_color('RdBu', "
               f"scale_linear({value}, {-vmax:.6g}, {vmax:.6g}, 0, 1)), @symbol_color) END")
     renderer = layer.renderer()
@@ -195,13 +202,21 @@ def _points_temporal(layer) -> bool:
             symbol = r.symbol().clone()
             _data_defined_colour(symbol, colour, QgsProperty, QgsSymbolLayer)
             renderer.updateRangeSymbol(i, symbol)
-    elif hasattr(renderer, "symbol") and renderer.symbol() is not None:
-        _data_defined_colour(renderer.symbol(), colour, QgsProperty, QgsSymbolLayer)
+    elif hasattr(renderer, "categories"):
+        for i, c in enumerate(renderer.categories()):
+            symbol = c.symbol().clone()
+            _data_defined_colour(symbol, colour, QgsProperty, QgsSymbolLayer)
+            renderer.updateCategorySymbol(i, symbol)
+    elif hasattr(renderer, "setSymbol") and renderer.symbol() is not None:  # a copy set back: the renderer owns it
+        symbol = renderer.symbol().clone()
+        _data_defined_colour(symbol, colour, QgsProperty, QgsSymbolLayer)
+        renderer.setSymbol(symbol)
     else:
         return False
+    layer.setCustomProperty(DATES_KEY, [d.isoformat() for d in dates])
     props = layer.temporalProperties()
     props.setMode(_fixed_range_mode(props, "Vector"))
-    props.setFixedTemporalRange(QgsDateTimeRange(_qdt(pairs[0][0]), _qdt(pairs[-1][0] + dt.timedelta(days=1))))
+    props.setFixedTemporalRange(QgsDateTimeRange(_qdt(dates[0]), _qdt(dates[-1] + dt.timedelta(days=1))))
     props.setIsActive(True)
     return True
 
