@@ -347,6 +347,21 @@ def nearest_feature(layer: QgsVectorLayer, point: QgsPointXY, tolerance: float):
     return best
 
 
+def neighbours(layer: QgsVectorLayer, point: QgsPointXY, radius: float, *, most: int, skip=()) -> list:
+    """Ids of the features of ``layer`` within ``radius`` (layer units) of ``point`` (layer CRS), nearest first, at
+    most ``most``, those of ``skip`` left out."""
+    rect = QgsRectangle(point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius)
+    here = QgsGeometry.fromPointXY(point)
+    found = []
+    for feat in layer.getFeatures(QgsFeatureRequest().setFilterRect(rect).setNoAttributes()):
+        if feat.id() in skip or feat.geometry().isNull():
+            continue
+        d = feat.geometry().distance(here)
+        if d <= radius:
+            found.append((d, feat.id()))
+    return [fid for _, fid in sorted(found)[:most]]
+
+
 @with_gdal_exceptions
 def points_polygon_series(layer: QgsVectorLayer, geom: QgsGeometry) -> Series:
     """Mean of the points of ``layer`` inside ``geom`` (layer CRS)."""
