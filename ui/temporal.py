@@ -10,7 +10,15 @@ from __future__ import annotations
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
 
 from ..algorithms.errors import GeohazardError
-from ..fileio.display.temporal import DATES_KEY, band_at, fixed_span, has_ranges_per_band, make_temporal
+from ..fileio.display.temporal import (
+    DATES_KEY,
+    FIELDS_KEY,
+    band_at,
+    fixed_span,
+    has_ranges_per_band,
+    make_temporal,
+    point_date_fields,
+)
 from ..fileio.motion import series_view
 
 #: the band the layer's style draws, kept while the controller moves it
@@ -96,6 +104,9 @@ def dated_points(layer) -> bool:
         return False
     try:
         if layer.temporalProperties().isActive():
+            fields = layer.customProperty(FIELDS_KEY)
+            if fields and list(fields) != [n for _, n in point_date_fields(layer)]:
+                return make_temporal(layer)  # a style written for another layer of its GeoPackage (other dates)
             return series_view.attach(layer) or bool(layer.customProperty(DATES_KEY))
         return series_view.make_temporal(layer) or make_temporal(layer)
     except (GeohazardError, OSError):

@@ -24,6 +24,7 @@ from qgis.core import (
 from ..base.compat import band_min_max
 from ..base.raster import read_band
 from . import series
+from .temporal import make_temporal
 
 # Post-processors must outlive processAlgorithm(): QGIS keeps only a raw pointer.
 _KEEP_ALIVE: list = []
@@ -120,7 +121,13 @@ def _ramp(name: str, invert: bool = False):
 
 
 def _save_style(layer, path: str, context) -> str:
-    """The layer's style as the .qml sidecar of ``path``, applied when QGIS loads the output."""
+    """The layer's style as the .qml sidecar of ``path``, applied when QGIS loads the output. Points with dated
+    displacement fields keep, in it, their colour by the Temporal Controller's time (:mod:`.temporal`): QGIS
+    animates them wherever the file is opened."""
+    from qgis.core import QgsVectorLayer
+
+    if isinstance(layer, QgsVectorLayer):
+        make_temporal(layer)
     qml = sidecar_qml(path)
     layer.saveNamedStyle(qml)
     apply_on_load(context, path, qml)
