@@ -106,6 +106,10 @@ MAX_CURVES = 40
 #: Most neighbours added around a picked point.
 MAX_NEIGHBOURS = 10
 NEIGHBOUR_COLOUR = "#8c8c8c"
+#: Half of Sentinel-1's C-band wavelength (55.47 mm), the replicas' default step.
+HALF_WAVELENGTH_MM = 27.7
+#: Replicas drawn on each side of the selected curve.
+REPLICAS = 2
 #: Pick tolerance around a click, in screen pixels.
 PICK_PIXELS = 8
 
@@ -126,6 +130,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.breakpoints = False
         self.selected = None
         self.residuals = False
+        self.replica_mm = 0.0  # half wavelength (mm) of the replicas of the selected curve; 0: none
         self.neighbour_radius = 0.0  # m (the layer's units); 0: no neighbours
         self.map_referenced: list = []  # layers the dock re-referenced (raster views added, point layers recoloured)
         self.fits: dict = {}
@@ -231,6 +236,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         row4.addWidget(QLabel("Map date"))
         self.map_date_combo = QComboBox()
         self.map_date_combo.addItem("controller")
+        self.map_date_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.map_date_combo.setToolTip("Colour every dated layer of the map by its value on this date (sets the "
                                        "Temporal Controller to that day); 'controller' leaves the map to it")
         row4.addWidget(self.map_date_combo)
@@ -253,6 +259,18 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.residual_check = QCheckBox("Residuals")
         self.residual_check.setToolTip("Plot each curve less its fitted model (choose a model)")
         row4.addWidget(self.residual_check)
+        self.replica_check = QCheckBox("Replicas ±")
+        self.replica_check.setToolTip("Copies of the selected curve shifted by ±1 and ±2 half wavelengths (dotted): a "
+                                      "date on another copy's line is an unwrapping error of a whole cycle")
+        self.half_wave_spin = QDoubleSpinBox()
+        self.half_wave_spin.setRange(1.0, 1000.0)
+        self.half_wave_spin.setDecimals(2)
+        self.half_wave_spin.setValue(HALF_WAVELENGTH_MM)
+        self.half_wave_spin.setSuffix(" mm")
+        self.half_wave_spin.setToolTip("Half the radar wavelength (Sentinel-1 C band: 27.7 mm; read from a raster's "
+                                       "WAVELENGTH_M when it has one)")
+        row4.addWidget(self.replica_check)
+        row4.addWidget(self.half_wave_spin)
         row4.addStretch(1)
         layout.addLayout(row4)
         row3 = QHBoxLayout()
@@ -278,7 +296,8 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.setWidget(body)
         order = [self.layer_combo, self.pick_button, self.polygon_button, self.selection_button, self.model_combo,
                  self.break_check, self.date_combo, self.table, self.map_date_combo, self.map_reference_button,
-                 self.neighbour_check, self.radius_spin, self.residual_check, self.reference_button,
+                 self.neighbour_check, self.radius_spin, self.residual_check, self.replica_check,
+                 self.half_wave_spin, self.reference_button,
                  self.remove_button, self.clear_button, self.csv_button, self.png_button]
         for a, b in zip(order[:-1], order[1:]):
             QWidget.setTabOrder(a, b)
@@ -301,6 +320,9 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.radius_spin.valueChanged.connect(
             lambda v: self.set_neighbours(v) if self.neighbour_check.isChecked() else None)
         self.residual_check.toggled.connect(self.set_residuals)
+        self.replica_check.toggled.connect(lambda on: self.set_replicas(self.half_wave_spin.value() if on else 0))
+        self.half_wave_spin.valueChanged.connect(
+            lambda v: self.set_replicas(v) if self.replica_check.isChecked() else None)
 
     # ------------------------------------------------------------------ keyboard
     #: Keys the dock takes while the focus is inside it, before QGIS's own shortcuts.
@@ -367,6 +389,9 @@ class TimeSeriesViewerDock(QgsDockWidget):
         layer = self.series_layer()
         if layer is not None:
             self.status.setText(f"Picks read {layer.name()}.")
+            half = _half_wavelength_mm(layer)
+            if half:
+                self.half_wave_spin.setValue(half)
         self._refresh_map_dates()
 
     def series_layer(self):
@@ -380,7 +405,10 @@ class TimeSeriesViewerDock(QgsDockWidget):
         if i < 0:
             raise GeohazardError(f"{layer.name()} is not a time-series layer of the project (points with dated "
                                  "fields, or a raster with one band per date)")
-        self.layer_combo.setCurrentIndex(i)
+        if self.layer_combo.currentIndex() == i:
+            self._layer_chosen(i)
+        else:
+            self.layer_combo.setCurrentIndex(i)
 
     def _layers_removed(self, ids) -> None:
         gone = set(ids)
@@ -495,14 +523,20 @@ class TimeSeriesViewerDock(QgsDockWidget):
             return 0
         centre = feat.geometry().centroid().asPoint()
         fids = neighbours(layer, centre, _layer_units(layer, self.neighbour_radius), most=MAX_NEIGHBOURS, skip={fid})
+        own = feature_series(layer, [fid])
+        of = own[0].point_id if own and own[0].point_id else str(fid)
         picks = []
         for s in feature_series(layer, fids):
             s.kind, s.colour = "neighbour", NEIGHBOUR_COLOUR
-            s.name = f"neighbour of {feat.id()}: {s.name}"
+            s.name = f"neighbour of {of}: {s.point_id or s.name}"
             s.label = f"{s.name} ({s.where})" if s.where else s.name
             where = QgsGeometry() if s.x is None else QgsGeometry.fromPointXY(QgsPointXY(s.x, s.y))
             picks.append(([s], (where, layer.crs())))
+        selected = self.selected
         added = self._add_picks(picks)
+        if selected is not None:  # the pick stays the selected curve
+            self.selected = selected
+            self.redraw()
         self.status.setText(f"{added} neighbour(s) within {self.neighbour_radius:g} m.")
         return added
 
@@ -753,6 +787,23 @@ class TimeSeriesViewerDock(QgsDockWidget):
             self.status.setText("Choose a model: the residuals are the curves less its fit.")
         self.redraw()
 
+    def set_replicas(self, half_wavelength_mm: float) -> None:
+        """Draw copies of the selected curve shifted by +-1 and +-2 times ``half_wavelength_mm``; 0 to stop."""
+        self.replica_mm = max(0.0, float(half_wavelength_mm or 0.0))
+        self._set_checked(self.replica_check, self.replica_mm > 0)
+        if self.replica_mm > 0:
+            self.half_wave_spin.blockSignals(True)
+            self.half_wave_spin.setValue(self.replica_mm)
+            self.half_wave_spin.blockSignals(False)
+        self.redraw()
+
+    def _replicas(self, drawn) -> list:
+        """``[(dates, values)]`` of the replicas drawn around the selected curve."""
+        s = next((c for c in drawn if c.key == self.selected), None)
+        if s is None or not self.replica_mm:
+            return []
+        return [(s.dates, s.values_mm + k * self.replica_mm) for k in range(-REPLICAS, REPLICAS + 1) if k]
+
     def _refresh_map_dates(self) -> None:
         layer = self.series_layer()
         dates = sorted(set(layer_dates(layer)) | {d for s in self.series for d in s.dates})
@@ -803,6 +854,10 @@ class TimeSeriesViewerDock(QgsDockWidget):
             self.status.setText(str(exc))
             return None
         self.map_referenced.append(out.id())
+        if out is not layer:  # the picks keep reading the layer as stored (the reference is the dock's to subtract)
+            self.set_series_layer(layer)
+            if self.iface is not None:
+                self.iface.setActiveLayer(layer)
         self.status.setText(f"{out.name()}: the map relative to the reference.")
         return out
 
@@ -939,6 +994,11 @@ class TimeSeriesViewerDock(QgsDockWidget):
             title += f"\nresiduals: each curve less its {self.model} fit"
         self._artists = draw(self.figure, drawn, fits, selected=self.selected, title=title,
                              empty_text=EMPTY_TEXT, current_date=self.map_date)
+        replicas = self._replicas(drawn)
+        if replicas and self.figure.axes:
+            colour = next(c.colour for c in drawn if c.key == self.selected) or "C0"
+            for dates, values in replicas:
+                self.figure.axes[0].plot(dates, values, ":", color=colour, lw=0.9, alpha=0.6, label="_replica")
         self.canvas.draw_idle()
         self._fill_table(shown)
 
@@ -1047,6 +1107,21 @@ class TimeSeriesViewerDock(QgsDockWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export plot", "", "PNG (*.png)")
         if path:
             self.status.setText(f"Wrote {self.export_png(path if path.lower().endswith('.png') else path + '.png')}.")
+
+
+def _half_wavelength_mm(layer):
+    """Half the radar wavelength (mm) a raster declares (GDAL metadata ``WAVELENGTH_M``), None otherwise."""
+    if not isinstance(layer, QgsRasterLayer):
+        return None
+    from osgeo import gdal
+
+    try:
+        ds = gdal.Open(layer.source().split("|")[0])
+        value = ds.GetMetadataItem("WAVELENGTH_M") if ds is not None else None
+        ds = None
+        return float(value) * 500.0 if value else None
+    except (RuntimeError, ValueError):
+        return None
 
 
 def _layer_units(layer, metres: float) -> float:

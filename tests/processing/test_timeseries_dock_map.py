@@ -156,6 +156,19 @@ def test_mexico_city_reference_neighbours_residuals_and_map_date(mexico, dock, c
     line = np.polyval(np.polyfit(t, y, 1), t)
     assert np.allclose(res[sa.key].values_mm, y - line, atol=1e-3)
     assert abs(np.mean(res[sa.key].values_mm)) < 1e-3
+    # replicas of the selected curve: +-1 and +-2 half wavelengths (the SBAS output's WAVELENGTH_M / 2)
+    dock.set_residuals(False)
+    dock.selected = sa.key
+    dock.set_replicas(dock.half_wave_spin.value())
+    ds = gdal.Open(mexico)
+    half = float(ds.GetMetadataItem("WAVELENGTH_M")) * 500.0
+    ds = None
+    assert dock.half_wave_spin.value() == pytest.approx(half, abs=0.05)
+    lines = [ln for ln in canvas_lines(dock) if ln.get_label() == "_replica"]
+    offsets = sorted(round(float(np.nanmean(ln.get_ydata() - shown_values(dock, sa.key))) / half, 3) for ln in lines)
+    assert offsets == [-2.0, -1.0, 1.0, 2.0]
+    dock.set_replicas(0)
+    dock.set_residuals(True)
     # the date picker: the map's time on that day, the pixel drawn in the colour of that date's value
     k = int(rng.integers(1, len(dates)))
     dock._refresh_map_dates()
@@ -299,3 +312,11 @@ def test_egms_load_reference_neighbours_residuals_and_map_date(egms_table, egms_
     dock.show_map_date(None)
     assert not canvas.temporalRange().begin().isValid()
 
+
+
+def canvas_lines(dock):
+    return list(dock.figure.axes[0].get_lines())
+
+
+def shown_values(dock, key):
+    return next(s.values_mm for s in dock.displayed() if s.key == key)

@@ -607,7 +607,8 @@ def test_tab_order_and_copy(dock, ps_layer, qgis_app):
 
     order = [dock.layer_combo, dock.pick_button, dock.polygon_button, dock.selection_button, dock.model_combo,
              dock.break_check, dock.date_combo, dock.table, dock.map_date_combo, dock.map_reference_button,
-             dock.neighbour_check, dock.radius_spin, dock.residual_check, dock.reference_button, dock.remove_button,
+             dock.neighbour_check, dock.radius_spin, dock.residual_check, dock.replica_check, dock.half_wave_spin,
+             dock.reference_button, dock.remove_button,
              dock.clear_button, dock.csv_button, dock.png_button]
     for a, b in zip(order[:-1], order[1:]):
         w = a.nextInFocusChain()
