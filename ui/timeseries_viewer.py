@@ -246,6 +246,9 @@ class TimeSeriesViewerDock(QgsDockWidget):
                                              "by date (a raster: a virtual raster added beside it; points: "
                                              "recoloured); again to stop")
         row4.addWidget(self.map_reference_button)
+        row4.addStretch(1)
+        layout.addLayout(row4)
+        row4 = QHBoxLayout()  # a second row: the dock keeps its width
         self.neighbour_check = QCheckBox("Neighbours within")
         self.neighbour_check.setToolTip(f"With a pick, the curves of up to {MAX_NEIGHBOURS} points around it (a "
                                         "pixel: the mean and spread of the pixels in the circle), in grey")
