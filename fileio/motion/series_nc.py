@@ -285,6 +285,16 @@ class SeriesFile:
         return out
 
 
+    def read_first(self, n_points: int, columns) -> np.ndarray:
+        """float32 (points, len(columns)) in mm of the first ``n_points`` points (fid order) on the dates
+        ``columns`` (0-based)."""
+        with _h5py().File(self.path, "r") as f:
+            q = f["displacement"][:min(n_points, self.n_points)][:, list(columns)]
+        out = q.astype(np.float32) / np.float32(10.0)
+        out[q == NODATA] = np.nan
+        return out
+
+
 def _layer_meta(gpkg_path: str, layer: str) -> Optional[dict]:
     from osgeo import ogr
 

@@ -117,6 +117,51 @@ def read_date(path: str, layer: str, k: int) -> np.ndarray:
     return out
 
 
+def read_first(path: str, layer: str, n_points: int, columns) -> np.ndarray:
+    """float32 (points, len(columns)) in mm of the first ``n_points`` points of ``layer`` (fid order) on its dates
+    ``columns`` (0-based): the first blocks of the table decoded once each, or the first rows of the netCDF file."""
+    nc = series_nc.open_series(path, layer)
+    if nc is not None:
+        return nc.read_first(n_points, columns)
+    columns = list(columns)
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
+        if row is None:
+            raise GeohazardError(f"{os.path.basename(path)}: layer {layer!r} has no series table")
+        table, text = row
+        n_dates = len(text.split(",")) if text else 0
+        parts, got = [], 0
+        for _first, count, kind, data in con.execute(
+                f'SELECT fid_first, n_points, kind, data FROM "{table}" ORDER BY fid_first'):
+            parts.append(decode_block(kind, data, count, n_dates)[:, columns])
+            got += count
+            if got >= n_points:
+                break
+    finally:
+        con.close()
+    return np.concatenate(parts)[:n_points] if parts else np.zeros((0, len(columns)), np.float32)
+
+
+def _may_hold_series(path: str) -> bool:
+    """Whether the GeoPackage ``path`` has a series table or a layer naming a series file (one query of its
+    catalogue: a GeoPackage without either is left at once)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if META_TABLE in names:
+                return True
+            if "gpkg_metadata" not in names:
+                return False
+            return con.execute("SELECT 1 FROM gpkg_metadata WHERE metadata LIKE ? LIMIT 1",
+                               (f"%{series_nc.META_FILE}%",)).fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
 def series_layer(source: str) -> Optional[tuple]:
     """``(path, layer name, dates)`` when the OGR source ``source`` (``file.gpkg`` or
     ``file.gpkg|layername=x``) is a point layer whose series are in a netCDF series file or a series table,
@@ -124,7 +169,7 @@ def series_layer(source: str) -> Optional[tuple]:
     parts = source.split("|")
     path = parts[0]
     name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), "")
-    if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
+    if not path.lower().endswith(".gpkg") or not os.path.isfile(path) or not _may_hold_series(path):
         return None
     if not name:
         try:

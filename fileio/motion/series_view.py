@@ -19,12 +19,14 @@ import threading
 import numpy as np
 
 from ...algorithms.colour_range import sample_dates, series_range
-from ..display.temporal import colour_by_time
+from ..display.temporal import RANGE_FEATURES, colour_by_time
 from . import series_table
 
 FUNCTION = "insar_displacement_at"
 #: Columns (dates) kept per layer.
 KEEP_COLUMNS = 4
+#: Points read for the colour range (the first ones, as for dated fields).
+RANGE_POINTS = RANGE_FEATURES
 
 _VIEWS: dict = {}
 _REGISTERED: dict = {}
@@ -67,9 +69,11 @@ class View:
         return None if np.isnan(v) else v
 
     def colour_limit(self) -> float:
-        """The ramp's half-range (mm) over the series' dates (a sample of them: every date up to 24)."""
-        return series_range(np.concatenate([self.column(k) for k in sample_dates(len(self.dates))]),
-                            signed=True)[1]
+        """The ramp's half-range (mm) over the series' dates (every date up to 24, evenly spaced beyond) of its first
+        :data:`RANGE_POINTS` points (as the dated fields' range: a national load is coloured without decoding it
+        whole)."""
+        sample = series_table.read_first(self.path, self.layer, RANGE_POINTS, sample_dates(len(self.dates)))
+        return series_range(sample, signed=True)[1]
 
 
 def view_of(layer):
