@@ -77,7 +77,9 @@ def show_controller(dates, step_days, frame):
             d.setVisible(True)
             window.resizeDocks([d], [150], Qt.Orientation.Vertical)
     nav = iface.mapCanvas().temporalController()
-    nav.setNavigationMode(QgsTemporalNavigationObject.NavigationMode.Animated)
+    modes = getattr(Qgis, "TemporalNavigationMode", None)  # QGIS 3.36+; the nested enum before
+    nav.setNavigationMode(modes.Animated if modes is not None
+                          else QgsTemporalNavigationObject.NavigationMode.Animated)
     nav.setTemporalExtents(QgsDateTimeRange(qdt(dates[0]), qdt(dates[-1] + dt.timedelta(days=1))))
     nav.setFrameDuration(QgsInterval(step_days, DAYS))
     nav.setCurrentFrameNumber(frame)

@@ -67,14 +67,21 @@ def show_map_date(canvas, date) -> None:
         rng = QgsDateTimeRange(_day(date), _day(date + dt.timedelta(days=1)), True, False)
     nav = controller if controller is not None and hasattr(controller, "setNavigationMode") else None
     if nav is not None:
-        from qgis.core import QgsTemporalNavigationObject
-
         if date is None:
-            nav.setNavigationMode(QgsTemporalNavigationObject.NavigationMode.NavigationOff)
+            nav.setNavigationMode(_navigation_mode("NavigationOff", "Disabled"))
         else:
-            nav.setNavigationMode(QgsTemporalNavigationObject.NavigationMode.FixedRange)
+            nav.setNavigationMode(_navigation_mode("FixedRange", "FixedRange"))
             nav.setTemporalExtents(rng)
     canvas.setTemporalRange(rng)
+
+
+def _navigation_mode(old: str, new: str):
+    """A navigation mode of the Temporal Controller: ``QgsTemporalNavigationObject.NavigationMode.<old>`` (QGIS <
+    3.36) or ``Qgis.TemporalNavigationMode.<new>``."""
+    from qgis.core import Qgis, QgsTemporalNavigationObject
+
+    modes = getattr(Qgis, "TemporalNavigationMode", None)
+    return getattr(modes, new) if modes is not None else getattr(QgsTemporalNavigationObject.NavigationMode, old)
 
 
 def _folder() -> str:
