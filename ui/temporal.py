@@ -79,8 +79,12 @@ class TemporalBandsPart:
     def _added(layers) -> None:
         for layer in layers:
             if isinstance(layer, QgsRasterLayer):
-                if layer.customProperty(DATES_KEY) and not has_ranges_per_band():
+                if not layer.customProperty(DATES_KEY):
+                    continue
+                if not has_ranges_per_band():
                     fixed_span(layer)
+                elif not layer.temporalProperties().fixedRangePerBand():  # saved by a QGIS that had no ranges
+                    make_temporal(layer)
             elif isinstance(layer, QgsVectorLayer) and layer.providerType() == "ogr":
                 dated_points(layer)
 
