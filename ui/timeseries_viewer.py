@@ -138,6 +138,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self._markers: dict = {}  # pick -> (canvas item, crs, QgsGeometry in that crs)
         self._next_pick = 1
         self._layer_ok: dict = {}
+        self._facts: dict = {}  # (layer id, source) -> (half wavelength, dates)
         self._artists: dict = {}
         #: raster reads run on a worker thread; their series come back through a signal (the GUI never waits)
         self.reads = BackgroundReads(self)
@@ -392,7 +393,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         layer = self.series_layer()
         if layer is not None:
             self.status.setText(f"Picks read {layer.name()}.")
-            half = _half_wavelength_mm(layer)
+            half = self._layer_facts(layer)[0]
             if half:
                 self.half_wave_spin.setValue(half)
         self._refresh_map_dates()
@@ -416,6 +417,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
     def _layers_removed(self, ids) -> None:
         gone = set(ids)
         self._layer_ok = {k: v for k, v in self._layer_ok.items() if k[0] not in gone}
+        self._facts = {k: v for k, v in self._facts.items() if k[0] not in gone}
         before = len(self.series) + (self.reference is not None)
         self.series = [s for s in self.series if not gone & set(s.layer_ids)]
         if self.reference is not None and gone & set(self.reference.layer_ids):
@@ -807,9 +809,18 @@ class TimeSeriesViewerDock(QgsDockWidget):
             return []
         return [(s.dates, s.values_mm + k * self.replica_mm) for k in range(-REPLICAS, REPLICAS + 1) if k]
 
+    def _layer_facts(self, layer) -> tuple:
+        """``(half wavelength mm or None, dates)`` of a layer, read once per layer (the dock follows every change
+        of the current layer: nothing is read again there)."""
+        key = (layer.id(), layer.source())
+        if key not in self._facts:
+            self._facts[key] = (_half_wavelength_mm(layer), layer_dates(layer))
+        return self._facts[key]
+
     def _refresh_map_dates(self) -> None:
         layer = self.series_layer()
-        dates = sorted(set(layer_dates(layer)) | {d for s in self.series for d in s.dates})
+        own = self._layer_facts(layer)[1] if layer is not None else []
+        dates = sorted(set(own) | {d for s in self.series for d in s.dates})
         current = self.map_date_combo.currentText()
         self.map_date_combo.blockSignals(True)
         self.map_date_combo.clear()
