@@ -901,6 +901,7 @@ def write_project(out: str, layers: list[tuple], main_group: str) -> str:
     app.initQgis()
     titles = _titles(layers)
     from insar_geohazards.fileio.display.arrange import date_span, layer_title
+    from insar_geohazards.fileio.display.temporal import make_temporal
 
     project = QgsProject.instance()
     root = project.layerTreeRoot()
@@ -920,6 +921,7 @@ def write_project(out: str, layers: list[tuple], main_group: str) -> str:
         qml = os.path.splitext(path)[0] + ".qml"
         if os.path.exists(qml):
             layer.loadNamedStyle(qml)
+        make_temporal(layer)  # a series as this QGIS animates it (the project keeps what this QGIS knows)
         project.addMapLayer(layer, False)
         is_raster = isinstance(layer, QgsRasterLayer)
         rasters = [c for c in group.findLayers() if isinstance(c.layer(), QgsRasterLayer)]

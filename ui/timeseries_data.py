@@ -39,6 +39,7 @@ from ..fileio.base.probe import distinct_files, gdal_thread_options, with_gdal_e
 from ..fileio.base.raster import open_raster, raster_info
 from ..fileio.base.series_tiles import SERIES_PICK_BYTES
 from ..fileio.motion.points import date_fields_of, raster_dates
+from ..fileio.motion.series_table import read_series, series_layer
 
 #: Fields naming a point, first found wins (PS products, EGMS, our outputs).
 LABEL_FIELDS = ("CODE", "code", "pid", "PID", "ID", "id", "name", "NAME")
@@ -283,8 +284,6 @@ def is_timeseries_points(layer) -> bool:
 def _series_table(layer) -> Optional[tuple]:
     """``(path, layer name, dates)`` of a GeoPackage point layer keeping its series in a netCDF series file or a
     compressed series table (EGMS loads at national scale), else None."""
-    from ..fileio.formats.egms import series_layer
-
     if not isinstance(layer, QgsVectorLayer) or layer.providerType() != "ogr":
         return None
     return series_layer(layer.source())
@@ -296,8 +295,6 @@ def _label_field(layer) -> Optional[str]:
 
 
 def _feature_values(layer, feats):
-    from ..fileio.formats.egms import read_series
-
     try:
         pairs = date_fields_of(layer, layer.name())
     except GeohazardError:
@@ -348,6 +345,21 @@ def nearest_feature(layer: QgsVectorLayer, point: QgsPointXY, tolerance: float):
         if d <= tolerance and (best_d is None or d < best_d):
             best, best_d = feat.id(), d
     return best
+
+
+def neighbours(layer: QgsVectorLayer, point: QgsPointXY, radius: float, *, most: int, skip=()) -> list:
+    """Ids of the features of ``layer`` within ``radius`` (layer units) of ``point`` (layer CRS), nearest first, at
+    most ``most``, those of ``skip`` left out."""
+    rect = QgsRectangle(point.x() - radius, point.y() - radius, point.x() + radius, point.y() + radius)
+    here = QgsGeometry.fromPointXY(point)
+    found = []
+    for feat in layer.getFeatures(QgsFeatureRequest().setFilterRect(rect).setNoAttributes()):
+        if feat.id() in skip or feat.geometry().isNull():
+            continue
+        d = feat.geometry().distance(here)
+        if d <= radius:
+            found.append((d, feat.id()))
+    return [fid for _, fid in sorted(found)[:most]]
 
 
 @with_gdal_exceptions

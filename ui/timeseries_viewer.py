@@ -13,6 +13,11 @@
 * A model fitted per curve (the core's temporal models) with its parameters and 1-sigma,
   acceleration and breakpoints marked; reference date and reference point; CSV (values, and a
   second table of the fitted parameters) and PNG export.
+* Around the map: a *Map date* that colours every dated layer of the map by that date's value (the Temporal
+  Controller set to that day); *Map relative to reference*, the dock's layer shown less the reference curve's
+  displacement date by date (a raster as a virtual raster beside it, points recoloured); *Neighbours within* a
+  radius, the curves of the points around a pick (a pixel: the mean and spread of the pixels in that circle);
+  *Residuals*, the curves less their fitted model (:mod:`ui.timeseries_map`).
 * Curves are labelled with coordinates in their layer's CRS and go (with their marker) when
   their layer is removed from the project. Keyboard: Tab walks the controls, Delete removes the
   selected curve, Ctrl+C copies the curve table, Escape stops picking; in the polygon tool
@@ -44,6 +49,7 @@ from qgis.PyQt.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -59,6 +65,7 @@ from qgis.PyQt.QtWidgets import (
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
 from ..algorithms.optional import missing_message
+from ..fileio.display.series import FRAME_KEY
 from .background import BackgroundReads
 from .timeseries_data import (
     PixelPick,
@@ -67,12 +74,14 @@ from .timeseries_data import (
     is_timeseries_points,
     is_timeseries_raster,
     nearest_feature,
+    neighbours,
     points_polygon_series,
     read_pick,
     read_polygon,
     transform_geometry,
     transform_point,
 )
+from .timeseries_map import REFERENCE_KEY, layer_dates, reference_layer, show_map_date, unreference_points
 from .timeseries_plot import (
     LEGEND_CHARS,
     MODEL_CHOICES,
@@ -94,6 +103,13 @@ EMPTY_TEXT = "Pick points or pixels, or draw a polygon, on the map"
 TABLE_COLUMNS = ["Curve", "Model and parameters", "Where (CRS)", "Count", "Component"]
 #: Most curves on one plot (a legend and a table stay readable; a polygon mean stands for many points).
 MAX_CURVES = 40
+#: Most neighbours added around a picked point.
+MAX_NEIGHBOURS = 10
+NEIGHBOUR_COLOUR = "#8c8c8c"
+#: Half of Sentinel-1's C-band wavelength (55.47 mm), the replicas' default step.
+HALF_WAVELENGTH_MM = 27.7
+#: Replicas drawn on each side of the selected curve.
+REPLICAS = 2
 #: Pick tolerance around a click, in screen pixels.
 PICK_PIXELS = 8
 
@@ -113,11 +129,16 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.model = ""
         self.breakpoints = False
         self.selected = None
+        self.residuals = False
+        self.replica_mm = 0.0  # half wavelength (mm) of the replicas of the selected curve; 0: none
+        self.neighbour_radius = 0.0  # m (the layer's units); 0: no neighbours
+        self.map_referenced: list = []  # layers the dock re-referenced (raster views added, point layers recoloured)
         self.fits: dict = {}
         self._fit_cache: dict = {}
         self._markers: dict = {}  # pick -> (canvas item, crs, QgsGeometry in that crs)
         self._next_pick = 1
         self._layer_ok: dict = {}
+        self._facts: dict = {}  # (layer id, source) -> (half wavelength, dates)
         self._artists: dict = {}
         #: raster reads run on a worker thread; their series come back through a signal (the GUI never waits)
         self.reads = BackgroundReads(self)
@@ -212,6 +233,50 @@ class TimeSeriesViewerDock(QgsDockWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
+        row4 = QHBoxLayout()
+        row4.addWidget(QLabel("Map date"))
+        self.map_date_combo = QComboBox()
+        self.map_date_combo.addItem("controller")
+        self.map_date_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.map_date_combo.setToolTip("Colour every dated layer of the map by its value on this date (sets the "
+                                       "Temporal Controller to that day); 'controller' leaves the map to it")
+        row4.addWidget(self.map_date_combo)
+        self.map_reference_button = QPushButton("Map relative to reference")
+        self.map_reference_button.setCheckable(True)
+        self.map_reference_button.setToolTip("Show the dock's layer less the reference curve's displacement, date "
+                                             "by date (a raster: a virtual raster added beside it; points: "
+                                             "recoloured); again to stop")
+        row4.addWidget(self.map_reference_button)
+        row4.addStretch(1)
+        layout.addLayout(row4)
+        row4 = QHBoxLayout()  # a second row: the dock keeps its width
+        self.neighbour_check = QCheckBox("Neighbours within")
+        self.neighbour_check.setToolTip(f"With a pick, the curves of up to {MAX_NEIGHBOURS} points around it (a "
+                                        "pixel: the mean and spread of the pixels in the circle), in grey")
+        self.radius_spin = QDoubleSpinBox()
+        self.radius_spin.setRange(1.0, 100000.0)
+        self.radius_spin.setDecimals(0)
+        self.radius_spin.setValue(100.0)
+        self.radius_spin.setSuffix(" m")
+        row4.addWidget(self.neighbour_check)
+        row4.addWidget(self.radius_spin)
+        self.residual_check = QCheckBox("Residuals")
+        self.residual_check.setToolTip("Plot each curve less its fitted model (choose a model)")
+        row4.addWidget(self.residual_check)
+        self.replica_check = QCheckBox("Replicas ±")
+        self.replica_check.setToolTip("Copies of the selected curve shifted by ±1 and ±2 half wavelengths (dotted): a "
+                                      "date on another copy's line is an unwrapping error of a whole cycle")
+        self.half_wave_spin = QDoubleSpinBox()
+        self.half_wave_spin.setRange(1.0, 1000.0)
+        self.half_wave_spin.setDecimals(2)
+        self.half_wave_spin.setValue(HALF_WAVELENGTH_MM)
+        self.half_wave_spin.setSuffix(" mm")
+        self.half_wave_spin.setToolTip("Half the radar wavelength (Sentinel-1 C band: 27.7 mm; read from a raster's "
+                                       "WAVELENGTH_M when it has one)")
+        row4.addWidget(self.replica_check)
+        row4.addWidget(self.half_wave_spin)
+        row4.addStretch(1)
+        layout.addLayout(row4)
         row3 = QHBoxLayout()
         self.reference_button = QPushButton("Use as reference point")
         self.reference_button.setToolTip("Subtract the selected curve from the curves of the same component "
@@ -234,8 +299,10 @@ class TimeSeriesViewerDock(QgsDockWidget):
         layout.addWidget(self.status)
         self.setWidget(body)
         order = [self.layer_combo, self.pick_button, self.polygon_button, self.selection_button, self.model_combo,
-                 self.break_check, self.date_combo, self.table, self.reference_button, self.remove_button,
-                 self.clear_button, self.csv_button, self.png_button]
+                 self.break_check, self.date_combo, self.table, self.map_date_combo, self.map_reference_button,
+                 self.neighbour_check, self.radius_spin, self.residual_check, self.replica_check,
+                 self.half_wave_spin, self.reference_button,
+                 self.remove_button, self.clear_button, self.csv_button, self.png_button]
         for a, b in zip(order[:-1], order[1:]):
             QWidget.setTabOrder(a, b)
         self.table.installEventFilter(self)
@@ -251,6 +318,15 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.clear_button.clicked.connect(self.clear)
         self.csv_button.clicked.connect(self._ask_csv)
         self.png_button.clicked.connect(self._ask_png)
+        self.map_date_combo.currentIndexChanged.connect(self._map_date_chosen)
+        self.map_reference_button.toggled.connect(self._map_reference_toggled)
+        self.neighbour_check.toggled.connect(lambda on: self.set_neighbours(self.radius_spin.value() if on else 0))
+        self.radius_spin.valueChanged.connect(
+            lambda v: self.set_neighbours(v) if self.neighbour_check.isChecked() else None)
+        self.residual_check.toggled.connect(self.set_residuals)
+        self.replica_check.toggled.connect(lambda on: self.set_replicas(self.half_wave_spin.value() if on else 0))
+        self.half_wave_spin.valueChanged.connect(
+            lambda v: self.set_replicas(v) if self.replica_check.isChecked() else None)
 
     # ------------------------------------------------------------------ keyboard
     #: Keys the dock takes while the focus is inside it, before QGIS's own shortcuts.
@@ -289,8 +365,9 @@ class TimeSeriesViewerDock(QgsDockWidget):
     # ------------------------------------------------------------------ layers
     def _usable(self, layer) -> bool:
         key = (layer.id(), layer.source())
-        if key not in self._layer_ok:
-            self._layer_ok[key] = is_timeseries_raster(layer) or is_timeseries_points(layer)
+        if key not in self._layer_ok:  # one date of a raster's group of dates is not a series of its own
+            self._layer_ok[key] = not layer.customProperty(FRAME_KEY) and (
+                is_timeseries_raster(layer) or is_timeseries_points(layer))
         return self._layer_ok[key]
 
     def _refresh_layers(self, *_):
@@ -316,6 +393,10 @@ class TimeSeriesViewerDock(QgsDockWidget):
         layer = self.series_layer()
         if layer is not None:
             self.status.setText(f"Picks read {layer.name()}.")
+            half = self._layer_facts(layer)[0]
+            if half:
+                self.half_wave_spin.setValue(half)
+        self._refresh_map_dates()
 
     def series_layer(self):
         """The layer the picks read: the one chosen in the dock (it follows the active layer)."""
@@ -328,11 +409,15 @@ class TimeSeriesViewerDock(QgsDockWidget):
         if i < 0:
             raise GeohazardError(f"{layer.name()} is not a time-series layer of the project (points with dated "
                                  "fields, or a raster with one band per date)")
-        self.layer_combo.setCurrentIndex(i)
+        if self.layer_combo.currentIndex() == i:
+            self._layer_chosen(i)
+        else:
+            self.layer_combo.setCurrentIndex(i)
 
     def _layers_removed(self, ids) -> None:
         gone = set(ids)
         self._layer_ok = {k: v for k, v in self._layer_ok.items() if k[0] not in gone}
+        self._facts = {k: v for k, v in self._facts.items() if k[0] not in gone}
         before = len(self.series) + (self.reference is not None)
         self.series = [s for s in self.series if not gone & set(s.layer_ids)]
         if self.reference is not None and gone & set(self.reference.layer_ids):
@@ -371,7 +456,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
             self._next_pick += 1
             for s in new:
                 s.pick = pick
-                s.colour = self._colour()
+                s.colour = s.colour or self._colour()
                 self.series.append(s)
                 known.add(s.key)
             if marker is not None and not marker[0].isNull():
@@ -415,6 +500,8 @@ class TimeSeriesViewerDock(QgsDockWidget):
                         return
                     items, centre = result
                     self.add_series(items, marker=(QgsGeometry.fromPointXY(centre), crs))
+                    if self.neighbour_radius > 0:
+                        self._pixel_neighbours(layer, centre)
 
                 self._read(lambda: read_pick(pick), done, f"Reading {layer.name()} at the picked pixel…")
                 return True
@@ -424,12 +511,54 @@ class TimeSeriesViewerDock(QgsDockWidget):
                     self.status.setText(f"No point of {layer.name()} near the click.")
                     return False
                 self.add_features(layer, [fid])
+                if self.neighbour_radius > 0:
+                    self.add_neighbours(layer, fid)
                 return True
         except GeohazardError as exc:
             self.status.setText(str(exc))
             return False
         self.status.setText("Choose a point layer with dated fields or a time-series raster in the dock's list.")
         return False
+
+    def add_neighbours(self, layer: QgsVectorLayer, fid: int) -> int:
+        """The curves (grey) of up to :data:`MAX_NEIGHBOURS` points of ``layer`` within the neighbour radius of
+        feature ``fid``, nearest first; returns how many were added."""
+        feat = layer.getFeature(fid)
+        if feat.geometry().isNull():
+            return 0
+        centre = feat.geometry().centroid().asPoint()
+        fids = neighbours(layer, centre, _layer_units(layer, self.neighbour_radius), most=MAX_NEIGHBOURS, skip={fid})
+        own = feature_series(layer, [fid])
+        of = own[0].point_id if own and own[0].point_id else str(fid)
+        picks = []
+        for s in feature_series(layer, fids):
+            s.kind, s.colour = "neighbour", NEIGHBOUR_COLOUR
+            s.name = f"neighbour of {of}: {s.point_id or s.name}"
+            s.label = f"{s.name} ({s.where})" if s.where else s.name
+            where = QgsGeometry() if s.x is None else QgsGeometry.fromPointXY(QgsPointXY(s.x, s.y))
+            picks.append(([s], (where, layer.crs())))
+        selected = self.selected
+        added = self._add_picks(picks)
+        if selected is not None:  # the pick stays the selected curve
+            self.selected = selected
+            self.redraw()
+        self.status.setText(f"{added} neighbour(s) within {self.neighbour_radius:g} m.")
+        return added
+
+    def _pixel_neighbours(self, layer, centre: QgsPointXY) -> None:
+        """The mean and spread of the pixels of ``layer`` within the neighbour radius of ``centre`` (layer CRS)."""
+        circle = QgsGeometry.fromPointXY(centre).buffer(_layer_units(layer, self.neighbour_radius), 24)
+        self.add_polygon(layer, circle, QgsCoordinateReferenceSystem(layer.crs()))
+
+    def set_neighbours(self, radius_m: float) -> None:
+        """Add the neighbours within ``radius_m`` (the layer's map units, metres for the plugin's outputs) of each
+        pick; 0 to stop."""
+        self.neighbour_radius = max(0.0, float(radius_m or 0.0))
+        self._set_checked(self.neighbour_check, self.neighbour_radius > 0)
+        if self.neighbour_radius > 0:
+            self.radius_spin.blockSignals(True)
+            self.radius_spin.setValue(self.neighbour_radius)
+            self.radius_spin.blockSignals(False)
 
     def add_polygon(self, layer, geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> bool:
         """Add the mean of the pixels (or points) of ``layer`` inside ``geometry`` given in ``crs``."""
@@ -655,6 +784,100 @@ class TimeSeriesViewerDock(QgsDockWidget):
         raise GeohazardError(f"unknown model {model!r}; choose one of "
                              f"{', '.join(v for v, _ in MODEL_CHOICES if v)}")
 
+    def set_residuals(self, on: bool) -> None:
+        """Plot the curves less their fitted model (with a model chosen)."""
+        self._set_checked(self.residual_check, on)
+        self.residuals = bool(on)
+        if self.residuals and not self.model:
+            self.status.setText("Choose a model: the residuals are the curves less its fit.")
+        self.redraw()
+
+    def set_replicas(self, half_wavelength_mm: float) -> None:
+        """Draw copies of the selected curve shifted by +-1 and +-2 times ``half_wavelength_mm``; 0 to stop."""
+        self.replica_mm = max(0.0, float(half_wavelength_mm or 0.0))
+        self._set_checked(self.replica_check, self.replica_mm > 0)
+        if self.replica_mm > 0:
+            self.half_wave_spin.blockSignals(True)
+            self.half_wave_spin.setValue(self.replica_mm)
+            self.half_wave_spin.blockSignals(False)
+        self.redraw()
+
+    def _replicas(self, drawn) -> list:
+        """``[(dates, values)]`` of the replicas drawn around the selected curve."""
+        s = next((c for c in drawn if c.key == self.selected), None)
+        if s is None or not self.replica_mm:
+            return []
+        return [(s.dates, s.values_mm + k * self.replica_mm) for k in range(-REPLICAS, REPLICAS + 1) if k]
+
+    def _layer_facts(self, layer) -> tuple:
+        """``(half wavelength mm or None, dates)`` of a layer, read once per layer (the dock follows every change
+        of the current layer: nothing is read again there)."""
+        key = (layer.id(), layer.source())
+        if key not in self._facts:
+            self._facts[key] = (_half_wavelength_mm(layer), layer_dates(layer))
+        return self._facts[key]
+
+    def _refresh_map_dates(self) -> None:
+        layer = self.series_layer()
+        own = self._layer_facts(layer)[1] if layer is not None else []
+        dates = sorted(set(own) | {d for s in self.series for d in s.dates})
+        current = self.map_date_combo.currentText()
+        self.map_date_combo.blockSignals(True)
+        self.map_date_combo.clear()
+        self.map_date_combo.addItem("controller")
+        self.map_date_combo.addItems([d.isoformat() for d in dates])
+        i = self.map_date_combo.findText(current)
+        self.map_date_combo.setCurrentIndex(max(i, 0))
+        self.map_date_combo.blockSignals(False)
+
+    def show_map_date(self, date) -> None:
+        """Colour the map by ``date`` (a date or ISO text; None: leave the map to the Temporal Controller)."""
+        if self.map_canvas is None:
+            return
+        day = None if date in (None, "", "controller") else parse_date(date)
+        show_map_date(self.map_canvas, day)
+        self.status.setText("The map follows the Temporal Controller." if day is None else
+                            f"The map shows {day.isoformat()}.")
+
+    def _map_date_chosen(self, index: int) -> None:
+        self.show_map_date(None if index <= 0 else self.map_date_combo.itemText(index))
+
+    def reference_map(self, on: bool = True):
+        """Show the dock's layer relative to the reference curve (``on``), or stop: returns the layer added or
+        recoloured (None when stopped)."""
+        self._set_checked(self.map_reference_button, on)
+        for layer_id in self.map_referenced:
+            layer = self.project.mapLayer(layer_id)
+            if isinstance(layer, QgsRasterLayer) and layer.customProperty(REFERENCE_KEY):
+                self.project.removeMapLayer(layer_id)
+            elif layer is not None:
+                unreference_points(layer)
+        self.map_referenced = []
+        if not on:
+            self.status.setText("The map shows the layers as stored.")
+            return None
+        layer, ref = self.series_layer(), self.reference
+        if layer is None or ref is None:
+            self._set_checked(self.map_reference_button, False)
+            self.status.setText("Choose a reference curve first (select a curve, then 'Use as reference point').")
+            return None
+        try:
+            out = reference_layer(self.project, layer, ref.dates, ref.values_mm, short_label(ref.label, LEGEND_CHARS))
+        except GeohazardError as exc:
+            self._set_checked(self.map_reference_button, False)
+            self.status.setText(str(exc))
+            return None
+        self.map_referenced.append(out.id())
+        if out is not layer:  # the picks keep reading the layer as stored (the reference is the dock's to subtract)
+            self.set_series_layer(layer)
+            if self.iface is not None:
+                self.iface.setActiveLayer(layer)
+        self.status.setText(f"{out.name()}: the map relative to the reference.")
+        return out
+
+    def _map_reference_toggled(self, on: bool) -> None:
+        self.reference_map(on)
+
     def set_breakpoints(self, on: bool) -> None:
         self._set_checked(self.break_check, on)
         self.breakpoints = bool(on)
@@ -760,6 +983,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         if self.map_canvas is not None:
             self._sync_markers()
         self._refresh_dates()
+        self._refresh_map_dates()
         self.redraw()
 
     def _map_time_changed(self) -> None:
@@ -777,10 +1001,32 @@ class TimeSeriesViewerDock(QgsDockWidget):
         if self.model or self.breakpoints:
             for s in shown:
                 self.fits[s.key] = self._fit(s)
-        self._artists = draw(self.figure, shown, self.fits, selected=self.selected, title=self._title(),
+        drawn, fits, title = shown, self.fits, self._title()
+        if self.residuals and self.model:
+            drawn = self.residual_curves(shown)
+            fits = {}
+            title += f"\nresiduals: each curve less its {self.model} fit"
+        self._artists = draw(self.figure, drawn, fits, selected=self.selected, title=title,
                              empty_text=EMPTY_TEXT, current_date=self.map_date)
+        replicas = self._replicas(drawn)
+        if replicas and self.figure.axes:
+            colour = next(c.colour for c in drawn if c.key == self.selected) or "C0"
+            for dates, values in replicas:
+                self.figure.axes[0].plot(dates, values, ":", color=colour, lw=0.9, alpha=0.6, label="_replica")
         self.canvas.draw_idle()
         self._fill_table(shown)
+
+    def residual_curves(self, shown) -> list:
+        """``shown`` less their fitted model, date by date (a curve whose fit failed is left out)."""
+        out = []
+        for s in shown:
+            fit = self.fits.get(s.key) or self._fit(s)
+            model = fit.values_at(s.dates)
+            if not np.isfinite(model).any():
+                continue
+            out.append(dataclasses.replace(s, values_mm=s.values_mm - model, sigma_mm=s.sigma_mm, members_mm=None,
+                                           spread_mm=None))
+        return out
 
     def _title(self) -> str:
         title = "InSAR displacement time series"
@@ -875,6 +1121,28 @@ class TimeSeriesViewerDock(QgsDockWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export plot", "", "PNG (*.png)")
         if path:
             self.status.setText(f"Wrote {self.export_png(path if path.lower().endswith('.png') else path + '.png')}.")
+
+
+def _half_wavelength_mm(layer):
+    """Half the radar wavelength (mm) a raster declares (GDAL metadata ``WAVELENGTH_M``), None otherwise."""
+    if not isinstance(layer, QgsRasterLayer):
+        return None
+    from osgeo import gdal
+
+    try:
+        ds = gdal.Open(layer.source().split("|")[0])
+        value = ds.GetMetadataItem("WAVELENGTH_M") if ds is not None else None
+        ds = None
+        return float(value) * 500.0 if value else None
+    except (RuntimeError, ValueError):
+        return None
+
+
+def _layer_units(layer, metres: float) -> float:
+    """``metres`` in the map units of ``layer``'s CRS (degrees of latitude for a geographic CRS: a circle there is
+    a slightly narrower ellipse on the ground away from the equator)."""
+    crs = layer.crs()
+    return metres / 111_320.0 if crs.isGeographic() else metres
 
 
 class PointPickTool(QgsMapToolEmitPoint):

@@ -28,10 +28,10 @@ RASTER_OUT_EXT = (".tif", ".tiff")
 VECTOR_OUT_EXT = (".gpkg", ".shp", ".geojson", ".json", ".csv", ".sqlite", ".fgb", ".gml", ".kml")
 #: Side-cars a GIS keeps next to a data file: writing one of them damages the input.
 SIDECARS = (".aux.xml", ".ovr", ".msk", ".rsc", ".xml", ".hdr", ".prj", ".shx", ".dbf", ".cpg", ".qix", ".sbn",
-            ".sbx", ".qmd", ".qml", "-wal", "-shm", "-journal", ".properties", ".vrt")
+            ".sbx", ".qmd", ".qml", ".qlr", "-wal", "-shm", "-journal", ".properties", ".vrt")
 #: Side-cars that are never data themselves (skipped when a list holds a whole folder).
 NOT_DATA = (".aux.xml", ".ovr", ".msk", ".rsc", ".hdr", ".prj", ".shx", ".dbf", ".cpg", ".qix", ".sbn", ".sbx",
-            ".qmd", ".qml", "-wal", "-shm", "-journal", ".properties")
+            ".qmd", ".qml", ".qlr", "-wal", "-shm", "-journal", ".properties")
 COMPLEX_TYPES = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 
 

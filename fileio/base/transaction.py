@@ -47,7 +47,7 @@ _SIDECARS = (".aux.xml", ".ovr", ".shx", ".dbf", ".prj", ".cpg", ".qix", "-wal",
 
 def _companions(path: str) -> list[str]:
     stem = os.path.splitext(path)[0]
-    out = [path] + [path + s for s in _SIDECARS] + [stem + ".qml", stem + ".qmd"]
+    out = [path] + [path + s for s in _SIDECARS] + [stem + ".qml", stem + ".qmd", stem + ".qlr"]
     if path.lower().endswith(".shp"):
         out += [stem + s for s in (".shx", ".dbf", ".prj", ".cpg", ".qix")]
     return out

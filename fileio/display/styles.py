@@ -23,6 +23,8 @@ from qgis.core import (
 
 from ..base.compat import band_min_max
 from ..base.raster import read_band
+from . import series
+from .temporal import make_temporal
 
 # Post-processors must outlive processAlgorithm(): QGIS keeps only a raw pointer.
 _KEEP_ALIVE: list = []
@@ -119,15 +121,23 @@ def _ramp(name: str, invert: bool = False):
 
 
 def _save_style(layer, path: str, context) -> str:
-    """The layer's style as the .qml sidecar of ``path``, applied when QGIS loads the output."""
+    """The layer's style as the .qml sidecar of ``path``, applied when QGIS loads the output. Points with dated
+    displacement fields keep, in it, their colour by the Temporal Controller's time (:mod:`.temporal`): QGIS
+    animates them wherever the file is opened."""
+    from qgis.core import QgsVectorLayer
+
+    if isinstance(layer, QgsVectorLayer):
+        make_temporal(layer)
     qml = sidecar_qml(path)
     layer.saveNamedStyle(qml)
     apply_on_load(context, path, qml)
     return qml
 
 
-def _pseudocolour(layer, path: str, band: int, vmin: float, vmax: float, ramp, n_classes: int, context) -> str:
-    """Interpolated colour ramp of ``band`` between ``vmin`` and ``vmax``, labelled in the raster's unit."""
+def _pseudocolour(layer, path: str, band: int, vmin: float, vmax: float, ramp, n_classes: int, context,
+                  dates=()) -> str:
+    """Interpolated colour ramp of ``band`` between ``vmin`` and ``vmax``, labelled in the raster's unit; a time
+    series (``dates``: one per band) also dated for the Temporal Controller (:mod:`.series`)."""
     shader_fn = QgsColorRampShader(vmin, vmax, ramp)
     shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
     # equal steps between the ends: a legend of ``n_classes`` values (an odd count puts 0 at the centre of a
@@ -141,6 +151,11 @@ def _pseudocolour(layer, path: str, band: int, vmin: float, vmax: float, ramp, n
     renderer.setClassificationMin(vmin)
     renderer.setClassificationMax(vmax)
     layer.setRenderer(renderer)
+    if dates:
+        qml = series.save_style(layer, path, dates)
+        series.write_frames(layer, path, dates)
+        apply_on_load(context, path, qml)
+        return qml
     return _save_style(layer, path, context)
 
 
@@ -150,11 +165,17 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
 
     ``vmax`` defaults to the ``percentile`` of ``|value|`` so outliers do not wash the
     map out. With RdBu not inverted, negative (subsidence / away from the satellite)
-    is red and positive is blue.
+    is red and positive is blue. A time series (every band described by its date) gets the range of all its dates
+    (``vmax`` and ``band`` are then those of the series: its last date drawn when the Temporal Controller is off)
+    and its dates (:mod:`.series`).
     """
     layer = QgsRasterLayer(path, os.path.basename(path), "gdal")
     if not layer.isValid():
         return ""
+    dates = series.band_dates(path)
+    if dates:
+        vmin, vmax = series.colour_range(path, signed=True)
+        return _pseudocolour(layer, path, len(dates), vmin, vmax, _ramp(ramp_name, invert), 7, context, dates)
     if vmax is None:
         data = read_band(path, band)
         finite = np.abs(data[np.isfinite(data)])
@@ -166,10 +187,18 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
 
 def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, band: int = 1,
                             ramp_name: str = "Viridis") -> str:
-    """Sequential ramp between ``vmin`` and ``vmax`` (defaults: band min/max)."""
+    """Sequential ramp between ``vmin`` and ``vmax`` (defaults: band min/max); a time series: the range of all its
+    dates unless given, its last date drawn, its dates (:mod:`.series`)."""
     layer = QgsRasterLayer(path, os.path.basename(path), "gdal")
     if not layer.isValid():
         return ""
+    dates = series.band_dates(path)
+    if dates:
+        if vmin is None or vmax is None:
+            lo, hi = series.colour_range(path, signed=False)
+            vmin = lo if vmin is None else vmin
+            vmax = hi if vmax is None else vmax
+        return _pseudocolour(layer, path, len(dates), vmin, vmax, _ramp(ramp_name), 5, context, dates)
     if vmin is None or vmax is None:
         lo, hi = band_min_max(path, band) or (0.0, 1.0)
         vmin = lo if vmin is None else vmin

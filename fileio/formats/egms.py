@@ -46,16 +46,22 @@ from ..base import sqlite_bulk
 from ..base.vector import gpkg_spatial_index, staged_file, write_vector
 from ..motion import series_nc
 from ..motion.ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
+from ..motion.series_table import (  # noqa: F401 - the readers, kept importable from here
+    BLOCK_POINTS,
+    META_TABLE,
+    decode_block,
+    read_date,
+    read_series,
+    series_layer,
+    series_table_dates,
+)
+from ..motion.series_table import NODATA as _NODATA
 
 SERIES_MODES = ("fields", "table", "none", "netcdf", "auto")
-#: Points per compressed block of a series table.
-BLOCK_POINTS = 1024
 #: The R-tree is built up to this many points of a layer: it costs about 12 us of CPU and 64 bytes a point
 #: (GDAL's CreateSpatialIndex, 500,000 points in 5.9 s CPU, +32 MB) and makes a map window read 16x faster;
 #: past 2 M points (24 s) QGIS builds it on demand (BENCHMARKS.md, EGMS loading).
 SPATIAL_INDEX_MAX = 2_000_000
-META_TABLE = "gh_series"
-_NODATA = -32768
 #: zlib level of the series blocks: level 1 is 3x faster than 6 for 6 % more bytes (measured on EGMS-like series)
 ZLIB_LEVEL = 1
 
@@ -190,24 +196,6 @@ def encode_block(values: np.ndarray) -> tuple:
     d[:, 1:] = i2[:, 1:] - i2[:, :-1]  # wraps in int16: the cumulative sum undoes it exactly
     u = d.astype("<i2").view(np.uint8).reshape(-1, 2)
     return "i2d", zlib.compress(np.concatenate([u[:, 0], u[:, 1]]).tobytes(), ZLIB_LEVEL)
-
-
-def decode_block(kind: str, data: bytes, n_points: int, n_dates: int) -> np.ndarray:
-    """The float32 series (points, dates) in mm of one block (NaN: no value)."""
-    raw = zlib.decompress(data)
-    if kind == "f4":
-        return np.frombuffer(raw, "<f4").reshape(n_points, n_dates).astype(np.float32)
-    if kind != "i2d":
-        raise GeohazardError(f"series block kind {kind!r} is not one this version reads (i2d, f4)")
-    u = np.frombuffer(raw, np.uint8)
-    half = u.size // 2
-    pairs = np.empty((half, 2), np.uint8)
-    pairs[:, 0], pairs[:, 1] = u[:half], u[half:]
-    d = pairs.view("<i2").reshape(n_points, n_dates)
-    i2 = np.cumsum(d, axis=1, dtype=np.int16)
-    out = i2.astype(np.float32) / np.float32(10.0)
-    out[i2 == _NODATA] = np.nan
-    return out
 
 
 def _pending_rows(g: _Group, head, chunk, keep) -> Optional[dict]:
@@ -522,73 +510,3 @@ def _load_to_other_format(paths, out_path: str, *, series, chunk_bytes, single_n
         return report
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-
-
-def series_table_dates(path: str, layer: str) -> Optional[list]:
-    """Dates of the series table of ``layer`` in GeoPackage ``path``, None when it has none."""
-    if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
-        return None
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = con.execute(f'SELECT dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return None
-    if row is None or not row[0]:
-        return None
-    return [_dt.datetime.strptime(s, "%Y%m%d").date() for s in row[0].split(",")]
-
-
-def read_series(path: str, layer: str, fids) -> tuple:
-    """``(dates, values)`` of points ``fids`` of ``layer``: values float64 (len(fids), dates), mm, from the
-    layer's netCDF series file or its series table."""
-    nc = series_nc.open_series(path, layer)
-    if nc is not None:
-        return nc.dates, nc.read(fids)
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
-        if row is None:
-            raise GeohazardError(f"{os.path.basename(path)}: layer {layer!r} has no series table")
-        table, text = row
-        dates = [_dt.datetime.strptime(s, "%Y%m%d").date() for s in text.split(",")] if text else []
-        out = np.full((len(fids), len(dates)), np.nan)
-        cache = {}
-        for k, fid in enumerate(int(f) for f in fids):
-            blk = con.execute(f'SELECT fid_first, n_points, kind, data FROM "{table}" WHERE fid_first <= ? '
-                              'ORDER BY fid_first DESC LIMIT 1', (fid,)).fetchone()
-            if blk is None or not blk[0] <= fid < blk[0] + blk[1]:
-                continue
-            if blk[0] not in cache:
-                cache[blk[0]] = decode_block(blk[2], blk[3], blk[1], len(dates))
-            out[k] = cache[blk[0]][fid - blk[0]]
-    finally:
-        con.close()
-    return dates, out
-
-
-def series_layer(source: str) -> Optional[tuple]:
-    """``(path, layer name, dates)`` when the OGR source ``source`` (``file.gpkg`` or
-    ``file.gpkg|layername=x``) is a point layer whose series are in a netCDF series file or a series table,
-    else None. A series file named by the layer but missing or another load's: an error naming it."""
-    parts = source.split("|")
-    path = parts[0]
-    name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), "")
-    if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
-        return None
-    if not name:
-        try:
-            ds = ogr.Open(path)
-            name = ds.GetLayer(0).GetName() if ds is not None and ds.GetLayerCount() else ""
-            ds = None
-        except RuntimeError:
-            return None
-    if not name:
-        return None
-    nc = series_nc.open_series(path, name)
-    if nc is not None:
-        return path, name, nc.dates
-    found = series_table_dates(path, name)
-    return (path, name, found) if found else None

@@ -273,6 +273,27 @@ class SeriesFile:
                 i = j
         return out
 
+    def read_date(self, k: int) -> np.ndarray:
+        """float32 (n_points,) in mm of every point on date ``k`` (0-based; NaN: no value), in fid order (fid 1
+        first): one column through every chunk."""
+        if not 0 <= k < len(self.dates):
+            raise GeohazardError(f"{os.path.basename(self.path)}: date {k} asked of {len(self.dates)}")
+        with _h5py().File(self.path, "r") as f:
+            q = f["displacement"][:, k]
+        out = q.astype(np.float32) / np.float32(10.0)
+        out[q == NODATA] = np.nan
+        return out
+
+
+    def read_first(self, n_points: int, columns) -> np.ndarray:
+        """float32 (points, len(columns)) in mm of the first ``n_points`` points (fid order) on the dates
+        ``columns`` (0-based)."""
+        with _h5py().File(self.path, "r") as f:
+            q = f["displacement"][:min(n_points, self.n_points)][:, list(columns)]
+        out = q.astype(np.float32) / np.float32(10.0)
+        out[q == NODATA] = np.nan
+        return out
+
 
 def _layer_meta(gpkg_path: str, layer: str) -> Optional[dict]:
     from osgeo import ogr

@@ -796,6 +796,11 @@ TESTED_THROUGH = {
     "fileio/motion/series_nc": (
         ("tests/processing/test_loadegms_netcdf.py",),
         "the EGMS series as a netCDF-4 file: written by loadegms, read by the dated-field tools"),
+    "fileio/display/reference": (("tests/processing/test_timeseries_dock_map.py",),
+                                 "a layer relative to the dock's reference: the dock's map features on real data"),
+    "fileio/motion/series_table": (
+        ("tests/processing/test_loadegms.py", "tests/processing/test_io_series_view.py"),
+        "the series kept out of the fields (table or netCDF) read for points or a date: loadegms writes them"),
     "fileio/base/vector": (("tests/processing/test_importcoulombinput.py", "tests/processing/test_adadetection.py"),
                            "vector layers written by the tools"),
     "fileio/base/writers": (("tests/processing/test_ascdescdecomposition.py", "tests/processing/test_unwrap.py"),

@@ -606,11 +606,14 @@ def test_tab_order_and_copy(dock, ps_layer, qgis_app):
     from qgis.PyQt.QtWidgets import QApplication
 
     order = [dock.layer_combo, dock.pick_button, dock.polygon_button, dock.selection_button, dock.model_combo,
-             dock.break_check, dock.date_combo, dock.table, dock.reference_button, dock.remove_button,
+             dock.break_check, dock.date_combo, dock.table, dock.map_date_combo, dock.map_reference_button,
+             dock.neighbour_check, dock.radius_spin, dock.residual_check, dock.replica_check, dock.half_wave_spin,
+             dock.reference_button, dock.remove_button,
              dock.clear_button, dock.csv_button, dock.png_button]
     for a, b in zip(order[:-1], order[1:]):
         w = a.nextInFocusChain()
-        while w is not b and (w.focusPolicy() & Qt.FocusPolicy.TabFocus) != Qt.FocusPolicy.TabFocus:
+        while w is not b and ((w.focusPolicy() & Qt.FocusPolicy.TabFocus) != Qt.FocusPolicy.TabFocus
+                              or w.parent() is a):  # a spin box's own line edit
             w = w.nextInFocusChain()
         assert w is b, (a.text() if hasattr(a, "text") else a, w)
     dock.add_features(ps_layer, [0])
