@@ -304,8 +304,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return self.tr(self.HELP + (knobs.help_text(self.ENGINE) if self.ENGINE else "")) + note
 
     def tags(self) -> list:  # the toolbox asks these at each filter and paint: once per class (read_once)
-        return list(read_once(self, "tags", lambda: [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(","))
-                                                     if t]))
+        return list(read_once(self, "tags", lambda: [self.tr(t) for t in (*COMMON_TAGS, *self.TAGS.split(",")) if t]))
 
     def helpUrl(self) -> str:
         return read_once(self, "help_url", lambda: help_url(self.HELP_PAGE, self.NAME))

@@ -128,8 +128,8 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.METHOD, "Method", list(METHODS), 1))
         self.addParameter(declare.number(self.BLOCK_SIZE_M, "Validation block size (m; 0 = automatic)", 0.0, 0.0))
         self.addParameter(declare.number(self.ABSENCE_BUFFER_M, "Absences farther than (m) from any event", 100.0, 0.0))
-        self.addParameter(declare.number(self.BUFFER_M, "Validation: training left out this near a test fold (m; -1 = "
-                                                        "the factors' correlation range)", -1.0, -1.0))
+        self.addParameter(declare.number(self.BUFFER_M, "Validation buffer around test folds (m; -1 = automatic)",
+                                         -1.0, -1.0))
         self.addParameter(declare.integer(self.FOLDS, "Cross-validation folds", 5, 2, 20, advanced=True))
         self.addParameter(declare.integer(self.SEED, "Random seed", 0, 0, advanced=True))
         self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples of each kind at most", 10000, 100, 1000000,
