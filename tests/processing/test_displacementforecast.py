@@ -18,9 +18,10 @@ DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids[:13] == ["INPUT", "INPUT_RASTER", "MODEL", "CRITERION", "FORECAST_DATES", "HOLDOUT", "ORIGIN_DATE",
-                        "PRIMARY_END_DAYS", "THICKNESS", "OUTPUT", "OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL"]
-    assert a.parameterDefinition("MODEL").options()[0] == "Best by hold-out skill"
+    assert ids[:15] == ["INPUT", "INPUT_RASTER", "MODEL", "CRITERION", "FORECAST_DATES", "HOLDOUT", "ORIGIN_DATE",
+                        "PRIMARY_END_DAYS", "THICKNESS", "OUTPUT", "OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL",
+                        "OUTPUT_STEPS", "OUTPUT_CHOICE"]
+    assert a.parameterDefinition("MODEL").options()[0].startswith("Best")
     assert len(a.parameterDefinition("MODEL").options()) == 7
     assert {"HOLDOUT_RMSE_MM", "COVERAGE_2SIGMA"} <= {o.name() for o in a.outputDefinitions()}
     assert "inversevelocity" in a.shortHelpString()
