@@ -71,7 +71,7 @@ from ..models.timeseriesmodels import (
 )
 from ..ordered import row_sums, sum_first_axis
 from ..progress import warn
-from .forecast_noise import Gaps, ar1_fit, columns_of, gaps_of
+from .forecast_noise import PHI_GRID, Gaps, ar1_fit, columns_of, gaps_of
 from .forecast_steps import STEP_MAX, STEP_PRICE, Steps, step_scan
 
 #: The forecast models, in the order of the tool's MODEL options 1..6 (0 = the choice).
@@ -531,7 +531,7 @@ def _line_steps(d, dates, steps: Steps, at_dates, gaps_full, criterion: str):
             continue
         part = _subset(steps, sel)
         cols = _line_steps_columns(part, c, dates)
-        noise = ar1_fit(cols, d[:, sel], _gaps_subset(gaps_full, sel))
+        noise = ar1_fit(cols, d[:, sel], gaps_full.subset(sel))
         with np.errstate(invalid="ignore"):
             ic[sel] = np.nan_to_num(-2.0 * noise.loglik + 2.0 * _penalty(noise.n, 2, criterion)
                                     + STEP_PRICE * np.log(np.maximum(noise.n, 2.0)) * c * noise.inflation(),
@@ -539,11 +539,6 @@ def _line_steps(d, dates, steps: Steps, at_dates, gaps_full, criterion: str):
         v, s = _ols_predict(cols, _line_steps_columns(part, c, dates, at_dates), d[:, sel])
         value[:, sel], sigma[:, sel] = v, s
     return ic, value, sigma
-
-
-def _gaps_subset(gaps: Gaps, sel) -> Gaps:
-    """The :class:`~.forecast_noise.Gaps` of the series ``sel``."""
-    return Gaps(gaps.ok[:, sel], gaps.prev[:, sel], gaps.has_prev[:, sel], gaps.lag[:, sel])
 
 
 def _columns(fit, part=None) -> list:
@@ -638,7 +633,7 @@ def _steps_about_the_line(d, days, gaps: Gaps, phi_line) -> Steps:
         if not sel.size:
             continue
         cols = [np.ones(n), t] + [col[:, sel] for col in first.columns(n)[:c]]
-        phi[sel] = ar1_fit(cols, d[:, sel], _gaps_subset(gaps, sel)).phi
+        phi[sel] = ar1_fit(cols, d[:, sel], gaps.subset(sel)).phi
     return step_scan(d, days, gaps, phi)
 
 
@@ -668,11 +663,11 @@ def _residual_steps(ch: _Choice, d, dates, k: int, sel):
     resid = d[:, part] - evaluate(fit, dates)[:, part]
     phi = ch.phi.get(mod)
     if phi is None:
-        noise = ar1_fit(_columns(fit, part), d[:, part], _gaps_subset(ch.gaps, part))
+        noise = ar1_fit(_columns(fit, part), d[:, part], ch.gaps.subset(part))
         phi_part = noise.phi
     else:
         phi_part = phi[part]
-    return step_scan(resid, _days(dates), _gaps_subset(ch.gaps, part), np.where(np.isfinite(phi_part), phi_part, 0.0))
+    return step_scan(resid, _days(dates), ch.gaps.subset(part), np.where(np.isfinite(phi_part), phi_part, 0.0))
 
 
 def _gather(ch: _Choice, d, dates, at_dates, opts) -> dict:
@@ -917,10 +912,12 @@ def bytes_per_series(n_dates: int, n_forecast: int, models: Sequence[str]) -> fl
     the rolling-origin errors kept for one model at a time (two arrays over the held-out part of each origin) and
     the outputs; the noise fit (the whitened series and columns, gaps, correlations: about fifteen date-long arrays)
     and the offsets' scan (about two dozen: the whitened columns with the offsets, their tail sums), for a typed
-    model too (its residuals are scanned). Twice the fit with a hold-out is not counted: the two fits run one after
-    the other."""
+    model too (its residuals are scanned), and the correlations and whitening factors kept for every ``phi`` of the
+    grid (two date-long arrays each). Twice the fit with a hold-out is not counted: the two fits run one after the
+    other."""
     nonlinear = any(m in ("logcreep", "expdecay", "consolidation") for m in models)
-    per_date = 8.0 * (12 if nonlinear else 6) + 9.0 * ROLLING_ORIGINS * ROLLING_SHARE + 8.0 * (16 + 24)
+    per_date = (8.0 * (12 if nonlinear else 6) + 9.0 * ROLLING_ORIGINS * ROLLING_SHARE + 8.0 * (16 + 24)
+                + 8.0 * 2 * len(PHI_GRID))
     return per_date * int(n_dates) + 8.0 * (4 + len(models)) * int(n_forecast) + 256.0 * len(models) + 1024.0
 
 

@@ -33,7 +33,7 @@ through restricted maximum likelihood, J. Am. Stat. Assoc. 95(452), 1173-1184, d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,12 +48,19 @@ PHI_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 
 @dataclass
 class Gaps:
     """Where each series is valid and the index of its previous valid date: ``ok`` ``(n, m)``, ``prev`` ``(n, m)``
-    (0 where none), ``has_prev`` ``(n, m)``, ``lag`` ``(n, m)`` the distance to it in median sampling intervals."""
+    (0 where none), ``has_prev`` ``(n, m)``, ``lag`` ``(n, m)`` the distance to it in median sampling intervals.
+    The correlations and whitening factors of each ``phi`` are kept once computed (every model of a series uses
+    them)."""
 
     ok: np.ndarray
     prev: np.ndarray
     has_prev: np.ndarray
     lag: np.ndarray
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        m = self.ok.shape[1] if self.ok.ndim == 2 else 1
+        self._flat_prev = (self.prev * m + np.arange(m)[None, :]).reshape(-1)
 
     def rho(self, phi) -> np.ndarray:
         """``rho_i = phi^lag_i`` ``(n, m)`` for ``phi`` a scalar or one per series (0 at the first valid date and
@@ -62,11 +69,27 @@ class Gaps:
             r = np.power(np.asarray(phi, dtype=np.float64), self.lag)
         return np.where(self.has_prev & self.ok, r, 0.0)
 
-    def whiten(self, a, rho) -> np.ndarray:
+    def factors(self, phi: float):
+        """``(rho, 1/sqrt(1 - rho^2), sum ln(1 - rho^2) (m,))`` of a scalar ``phi`` (kept)."""
+        key = float(phi)
+        if key not in self._memo:
+            rho = self.rho(key)
+            one = 1.0 - rho * rho
+            self._memo[key] = (rho, np.where(self.ok, 1.0 / np.sqrt(one), 0.0),
+                               sum_first_axis(np.where(self.ok, np.log(one), 0.0)))
+        return self._memo[key]
+
+    def whiten(self, a, rho, inv_q=None) -> np.ndarray:
         """The whitened values ``(a_i - rho_i a_prev) / sqrt(1 - rho_i^2)`` of ``a`` ``(n, m)`` (0 where no value)."""
         a = np.where(self.ok, a, 0.0)
-        before = np.take_along_axis(a, self.prev, axis=0)
-        return np.where(self.ok, (a - rho * before) / np.sqrt(1.0 - rho * rho), 0.0)
+        before = a.reshape(-1)[self._flat_prev].reshape(a.shape)
+        if inv_q is None:
+            inv_q = np.where(self.ok, 1.0 / np.sqrt(1.0 - rho * rho), 0.0)
+        return (a - rho * before) * inv_q
+
+    def subset(self, sel) -> "Gaps":
+        """The gaps of the series ``sel`` (a boolean mask or indices)."""
+        return Gaps(self.ok[:, sel], self.prev[:, sel], self.has_prev[:, sel], self.lag[:, sel])
 
 
 def gaps_of(d, days) -> Gaps:
@@ -153,11 +176,11 @@ def ar1_fit(cols, d, gaps: Gaps, *, grid=PHI_GRID) -> NoiseFit:
     phi = np.zeros(m)
     ll = np.full(m, np.nan)
     seen = np.zeros(m, bool)
+    y = np.where(gaps.ok, d, 0.0)
     for value in grid:  # grid order; ties keep the smaller phi
-        rho = gaps.rho(value)
-        log_q = sum_first_axis(np.where(gaps.ok, np.log1p(-rho * rho), 0.0))
-        wcols = [gaps.whiten(c, rho) for c in cols]
-        N, b, zz = _normal(wcols, gaps.whiten(d, rho))
+        rho, inv_q, log_q = gaps.factors(value)
+        wcols = [gaps.whiten(c, rho, inv_q) for c in cols]
+        N, b, zz = _normal(wcols, gaps.whiten(y, rho, inv_q))
         _, rss, logdet, good = _solve(N, b, zz)
         dof = nv - p
         with np.errstate(divide="ignore", invalid="ignore"):
