@@ -65,13 +65,14 @@ from ..models.timeseriesmodels import (
     TIME_CONSTANT_MODELS,
     TimeBase,
     check_dates,
+    design_matrix,
     evaluate,
     fit_model,
     jacobian,
 )
 from ..ordered import row_sums, sum_first_axis
 from ..progress import warn
-from .forecast_noise import PHI_GRID, Gaps, ar1_fit, columns_of, gaps_of
+from .forecast_noise import Gaps, ar1_fit, ar1_fits, columns_of, gaps_of
 from .forecast_steps import STEP_MAX, STEP_PRICE, Steps, step_scan
 
 #: The forecast models, in the order of the tool's MODEL options 1..6 (0 = the choice).
@@ -541,15 +542,23 @@ def _line_steps(d, dates, steps: Steps, at_dates, gaps_full, criterion: str):
     return ic, value, sigma
 
 
-def _columns(fit, part=None) -> list:
-    """The columns of the fit's linear parameters on its dates ``(n, m)`` (a model with a time constant: at the
-    fitted one; its derivative is left out, the constant is priced as a parameter but not moved by the noise
-    fit)."""
+def _columns(fit, part=None, shared=None) -> list:
+    """The columns of the fit's linear parameters on its dates (a model with a time constant: at the fitted one,
+    ``(n, m)``; its derivative is left out, the constant is priced as a parameter but not moved by the noise fit; a
+    model linear in its parameters: its design's columns ``(n,)``). ``shared``: the constant and time columns to
+    give as the same arrays to every model (whitened once, :func:`~.forecast_noise.ar1_fits`)."""
+    if fit.model not in TIME_CONSTANT_MODELS:
+        cols = [np.ascontiguousarray(c) for c in design_matrix(fit.model, fit.timebase).T]
+        if shared is not None:
+            cols[0] = shared["one"]
+            if fit.model in ("linear", "annual", "quadratic"):  # their second column is the time in years
+                cols[1] = shared["t"]
+        return cols
     params = fit.params if part is None else fit.params[part]
-    jac = jacobian(fit.model, params, fit.timebase)
-    if fit.model in TIME_CONSTANT_MODELS:
-        jac = jac[:, :, :-1]
-    return columns_of(jac)
+    cols = columns_of(jacobian(fit.model, params, fit.timebase)[:, :, :-1])
+    if shared is not None:
+        cols[0] = shared["one"]
+    return cols
 
 
 @dataclass
@@ -583,20 +592,21 @@ def _chosen(d, dates, models, opts, at_dates) -> _Choice:
     span, count = _span_and_count(d, dates)
     fits, oks, phis, ics = {}, {}, {}, []
     for mod in models:
-        fit, ok = _fit(d, dates, mod, opts)
-        fits[mod], oks[mod] = fit, ok
-        if len(models) == 1:
-            continue
+        fits[mod], oks[mod] = _fit(d, dates, mod, opts)
+    m = d.shape[1]
+    if len(models) > 1:
+        shared = {"one": np.ones(len(dates)), "t": days / DAYS_PER_YEAR}
+        noises = ar1_fits([_columns(fits[mod], shared=shared) for mod in models], d, gaps)
+    for mod, noise in zip(models, noises if len(models) > 1 else ()):
+        fit, ok = fits[mod], oks[mod]
         if mod != "linear":
             need_days, need_dates = SHOWS.get(mod, (0.0, 0))
             ok = ok & (span >= need_days) & (count >= need_dates) & _shaped(mod, fit, d, dates)
-        noise = ar1_fit(_columns(fit), d, gaps)
         phis[mod] = noise.phi
         extra = (fit.n_params - 2) * (noise.inflation() if mod != "linear" else 1.0)
         with np.errstate(invalid="ignore"):
             ic = -2.0 * noise.loglik + _penalty(noise.n, fit.n_params, opts["criterion"]) * (2.0 + extra)
         ics.append(np.where(ok & noise.ok, np.nan_to_num(ic, nan=np.inf), np.inf))
-    m = d.shape[1]
     if len(models) == 1:
         ok = oks[models[0]]
         return _Choice(list(models), fits, oks, np.where(ok, 0.0, np.inf)[None, :], np.where(ok, 0, -1), phis,
@@ -620,7 +630,7 @@ def _chosen(d, dates, models, opts, at_dates) -> _Choice:
 def _steps_about_the_line(d, days, gaps: Gaps, phi_line) -> Steps:
     """Offsets about the line, the noise's correlation and the offsets found in turn: a scan of the series as if
     white, the correlation of the residuals of the line with those offsets (restricted maximum likelihood), and the
-    scan again at that correlation (where none were found, at the line's own). The line's own correlation is
+    scan again at that correlation on the series where the first found some. The line's own correlation is
     inflated by the offsets it misses, and a scan at it misses them; a scan at white noise alone finds offsets in
     the wander of correlated noise, which the second scan, at their correlation, drops."""
     m = d.shape[1]
@@ -634,7 +644,13 @@ def _steps_about_the_line(d, days, gaps: Gaps, phi_line) -> Steps:
             continue
         cols = [np.ones(n), t] + [col[:, sel] for col in first.columns(n)[:c]]
         phi[sel] = ar1_fit(cols, d[:, sel], gaps.subset(sel)).phi
-    return step_scan(d, days, gaps, phi)
+    # where the scan as if white found none, one at a correlation (a weaker test) finds none either
+    found = np.flatnonzero(first.count > 0)
+    if found.size:
+        again = step_scan(d[:, found], days, gaps.subset(found), phi[found])
+        first.count[found] = again.count
+        first.at[:, found] = again.at
+    return first
 
 
 def _weights(ic, best):
@@ -912,12 +928,10 @@ def bytes_per_series(n_dates: int, n_forecast: int, models: Sequence[str]) -> fl
     the rolling-origin errors kept for one model at a time (two arrays over the held-out part of each origin) and
     the outputs; the noise fit (the whitened series and columns, gaps, correlations: about fifteen date-long arrays)
     and the offsets' scan (about two dozen: the whitened columns with the offsets, their tail sums), for a typed
-    model too (its residuals are scanned), and the correlations and whitening factors kept for every ``phi`` of the
-    grid (two date-long arrays each). Twice the fit with a hold-out is not counted: the two fits run one after the
-    other."""
+    model too (its residuals are scanned). Twice the fit with a hold-out is not counted: the two fits run one after
+    the other."""
     nonlinear = any(m in ("logcreep", "expdecay", "consolidation") for m in models)
-    per_date = (8.0 * (12 if nonlinear else 6) + 9.0 * ROLLING_ORIGINS * ROLLING_SHARE + 8.0 * (16 + 24)
-                + 8.0 * 2 * len(PHI_GRID))
+    per_date = 8.0 * (12 if nonlinear else 6) + 9.0 * ROLLING_ORIGINS * ROLLING_SHARE + 8.0 * (16 + 24)
     return per_date * int(n_dates) + 8.0 * (4 + len(models)) * int(n_forecast) + 256.0 * len(models) + 1024.0
 
 

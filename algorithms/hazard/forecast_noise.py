@@ -33,7 +33,7 @@ through restricted maximum likelihood, J. Am. Stat. Assoc. 95(452), 1173-1184, d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,18 +48,18 @@ PHI_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 
 @dataclass
 class Gaps:
     """Where each series is valid and the index of its previous valid date: ``ok`` ``(n, m)``, ``prev`` ``(n, m)``
-    (0 where none), ``has_prev`` ``(n, m)``, ``lag`` ``(n, m)`` the distance to it in median sampling intervals.
-    The correlations and whitening factors of each ``phi`` are kept once computed (every model of a series uses
-    them)."""
+    (0 where none), ``has_prev`` ``(n, m)``, ``lag`` ``(n, m)`` the distance to it in median sampling intervals;
+    ``regular`` where every series is valid on every date or on none (the previous value is then the previous
+    date's)."""
 
     ok: np.ndarray
     prev: np.ndarray
     has_prev: np.ndarray
     lag: np.ndarray
-    _memo: dict = field(default_factory=dict, repr=False)
+    regular: bool = False
 
     def __post_init__(self):
-        m = self.ok.shape[1] if self.ok.ndim == 2 else 1
+        m = self.ok.shape[1]
         self._flat_prev = (self.prev * m + np.arange(m)[None, :]).reshape(-1)
 
     def rho(self, phi) -> np.ndarray:
@@ -69,27 +69,30 @@ class Gaps:
             r = np.power(np.asarray(phi, dtype=np.float64), self.lag)
         return np.where(self.has_prev & self.ok, r, 0.0)
 
-    def factors(self, phi: float):
-        """``(rho, 1/sqrt(1 - rho^2), sum ln(1 - rho^2) (m,))`` of a scalar ``phi`` (kept)."""
-        key = float(phi)
-        if key not in self._memo:
-            rho = self.rho(key)
-            one = 1.0 - rho * rho
-            self._memo[key] = (rho, np.where(self.ok, 1.0 / np.sqrt(one), 0.0),
-                               sum_first_axis(np.where(self.ok, np.log(one), 0.0)))
-        return self._memo[key]
+    def factors(self, phi):
+        """``(rho, 1/sqrt(1 - rho^2) (0 where no value), sum ln(1 - rho^2) (m,))`` of ``phi``."""
+        rho = self.rho(phi)
+        one = 1.0 - rho * rho
+        return rho, np.where(self.ok, 1.0 / np.sqrt(one), 0.0), sum_first_axis(np.where(self.ok, np.log(one), 0.0))
 
     def whiten(self, a, rho, inv_q=None) -> np.ndarray:
-        """The whitened values ``(a_i - rho_i a_prev) / sqrt(1 - rho_i^2)`` of ``a`` ``(n, m)`` (0 where no value)."""
-        a = np.where(self.ok, a, 0.0)
-        before = a.reshape(-1)[self._flat_prev].reshape(a.shape)
+        """The whitened values ``(a_i - rho_i a_prev) / sqrt(1 - rho_i^2)`` of ``a`` ``(n, m)`` or ``(n,)`` (0 where
+        no value)."""
+        a = np.asarray(a, dtype=np.float64)
+        if a.ndim == 1:
+            a = a[:, None]
         if inv_q is None:
             inv_q = np.where(self.ok, 1.0 / np.sqrt(1.0 - rho * rho), 0.0)
+        a = np.where(self.ok, a, 0.0)
+        if self.regular:
+            before = np.concatenate([np.zeros((1, a.shape[1])), a[:-1]], axis=0)
+        else:
+            before = a.reshape(-1)[self._flat_prev].reshape(a.shape)
         return (a - rho * before) * inv_q
 
     def subset(self, sel) -> "Gaps":
         """The gaps of the series ``sel`` (a boolean mask or indices)."""
-        return Gaps(self.ok[:, sel], self.prev[:, sel], self.has_prev[:, sel], self.lag[:, sel])
+        return Gaps(self.ok[:, sel], self.prev[:, sel], self.has_prev[:, sel], self.lag[:, sel], self.regular)
 
 
 def gaps_of(d, days) -> Gaps:
@@ -107,7 +110,8 @@ def gaps_of(d, days) -> Gaps:
         prev[i] = np.maximum(last, 0)
         last = np.where(ok[i], i, last)
     lag = np.where(has, (days[:, None] - days[prev]) / step, 0.0)
-    return Gaps(ok, prev, has, lag)
+    regular = bool(np.all(ok.all(axis=0) | ~ok.any(axis=0)))
+    return Gaps(ok, prev, has, lag, regular)
 
 
 def _normal(cols, z):
@@ -163,36 +167,46 @@ class NoiseFit:
         return (1.0 + self.phi) / (1.0 - self.phi)
 
 
-def ar1_fit(cols, d, gaps: Gaps, *, grid=PHI_GRID) -> NoiseFit:
-    """``phi`` of the series ``d`` ``(n, m)`` about the columns ``cols`` (each ``(n, m)`` or ``(n,)``, zero-filled
-    where a series has no value is not needed) by restricted maximum likelihood on ``grid``, and the maximum
-    log-likelihood at it (:class:`NoiseFit`)."""
+def ar1_fits(models_cols, d, gaps: Gaps, *, grid=PHI_GRID) -> list:
+    """:func:`ar1_fit` of several models of the same series at once (``models_cols``: one list of columns per
+    model): each ``phi``'s correlations are computed once, and a column given as the same array to several models
+    (the constant, the time) whitened once."""
     n_dates, m = d.shape
-    cols = [np.broadcast_to(np.asarray(c, dtype=np.float64).reshape(n_dates, -1), (n_dates, m)) for c in cols]
-    cols = [np.where(gaps.ok, np.nan_to_num(c), 0.0) for c in cols]
-    p = len(cols)
     nv = sum_first_axis(gaps.ok.astype(np.float64))
-    best_r = np.full(m, -np.inf)
-    phi = np.zeros(m)
-    ll = np.full(m, np.nan)
-    seen = np.zeros(m, bool)
     y = np.where(gaps.ok, d, 0.0)
+    state = [dict(best=np.full(m, -np.inf), phi=np.zeros(m), ll=np.full(m, np.nan), seen=np.zeros(m, bool))
+             for _ in models_cols]
     for value in grid:  # grid order; ties keep the smaller phi
         rho, inv_q, log_q = gaps.factors(value)
-        wcols = [gaps.whiten(c, rho, inv_q) for c in cols]
-        N, b, zz = _normal(wcols, gaps.whiten(y, rho, inv_q))
-        _, rss, logdet, good = _solve(N, b, zz)
-        dof = nv - p
-        with np.errstate(divide="ignore", invalid="ignore"):
-            good &= (dof > 0) & (rss > 0)
-            reml = -0.5 * dof * np.log(rss / np.maximum(dof, 1.0)) - 0.5 * log_q - 0.5 * logdet
-            ml = -0.5 * nv * np.log(rss / np.maximum(nv, 1.0)) - 0.5 * log_q
-        take = good & (reml > best_r)
-        best_r = np.where(take, reml, best_r)
-        phi = np.where(take, value, phi)
-        ll = np.where(take, ml, ll)
-        seen |= good
-    return NoiseFit(phi, np.where(seen, ll, np.nan), nv, seen)
+        white = {}  # id of a column -> its whitened values at this phi
+        for cols in models_cols:
+            for c in cols:
+                if id(c) not in white:
+                    c2 = np.asarray(c, dtype=np.float64)
+                    c2 = np.nan_to_num(c2[:, None] if c2.ndim == 1 else c2)
+                    white[id(c)] = gaps.whiten(np.broadcast_to(c2, (n_dates, m)), rho, inv_q)
+        z = gaps.whiten(y, rho, inv_q)
+        for cols, st in zip(models_cols, state):
+            p = len(cols)
+            N, b, zz = _normal([white[id(c)] for c in cols], z)
+            _, rss, logdet, good = _solve(N, b, zz)
+            dof = nv - p
+            with np.errstate(divide="ignore", invalid="ignore"):
+                good &= (dof > 0) & (rss > 0)
+                reml = -0.5 * dof * np.log(rss / np.maximum(dof, 1.0)) - 0.5 * log_q - 0.5 * logdet
+                ml = -0.5 * nv * np.log(rss / np.maximum(nv, 1.0)) - 0.5 * log_q
+            take = good & (reml > st["best"])
+            st["best"] = np.where(take, reml, st["best"])
+            st["phi"] = np.where(take, value, st["phi"])
+            st["ll"] = np.where(take, ml, st["ll"])
+            st["seen"] |= good
+    return [NoiseFit(st["phi"], np.where(st["seen"], st["ll"], np.nan), nv, st["seen"]) for st in state]
 
 
-__all__ = ["PHI_GRID", "Gaps", "gaps_of", "columns_of", "NoiseFit", "ar1_fit"]
+def ar1_fit(cols, d, gaps: Gaps, *, grid=PHI_GRID) -> NoiseFit:
+    """``phi`` of the series ``d`` ``(n, m)`` about the columns ``cols`` (each ``(n, m)``, or ``(n,)`` shared by the
+    series) by restricted maximum likelihood on ``grid``, and the maximum log-likelihood at it (:class:`NoiseFit`)."""
+    return ar1_fits([cols], d, gaps, grid=grid)[0]
+
+
+__all__ = ["PHI_GRID", "Gaps", "gaps_of", "columns_of", "NoiseFit", "ar1_fit", "ar1_fits"]
