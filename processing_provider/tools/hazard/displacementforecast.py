@@ -19,7 +19,7 @@ MODEL_LABELS = ["Best (criterion with the noise's correlation)", "Linear", "Line
 
 @tool("displacementforecast", "Displacement forecast",
       tags=("forecast,prediction,future,time series,consolidation,creep,logarithmic,exponential,decay,hold-out,"
-            "subsidence,landslide,mine,waste dump,uncertainty"),
+            "subsidence,landslide,mine,waste dump,uncertainty,acceleration,offset,step,model choice"),
       main=("OUTPUT_RASTER", ids.OUTPUT), page="hazard", engine=True)
 class DisplacementForecast(GeohazardAlgorithm):
     INPUT_RASTER = "INPUT_RASTER"
