@@ -699,13 +699,18 @@ def _gather(ch: _Choice, d, dates, at_dates, opts) -> dict:
     origins = rolling_origins(len(dates), min(min_dates(mod) for mod in models))
     horizon = np.array([(x - dates[-1]).days for x in at_dates], dtype=np.float64)[:, None]
     values = [_predict(ch.fits[mod], d, dates, at_dates) for mod in models]
+    k_lin = models.index("linear") if "linear" in models else -1
     if not ch.typed:
-        values.append((ch.extra["steps_value"], ch.extra["steps_sigma"]) if ch.extra["steps_value"] is not None
-                      else (np.full((nf, m), np.nan), np.full((nf, m), np.nan)))
+        if ch.extra["steps_value"] is not None:
+            # the line with offsets takes the line's sigma where it is the wider: the line's scatter holds the offsets
+            # of the past, the likeliest measure of those to come (none can be foreseen)
+            v, s = ch.extra["steps_value"], ch.extra["steps_sigma"]
+            values.append((v, np.fmax(s, values[k_lin][1])))
+        else:
+            values.append((np.full((nf, m), np.nan), np.full((nf, m), np.nan)))
     value = np.full((nf, m), np.nan)
     var = np.full((nf, m), np.nan)
     hits, count = np.zeros(m), np.zeros(m)
-    k_lin = models.index("linear") if "linear" in models else -1
     line_like = (ch.best == k_lin) | (ch.best == n_models)
     for k, mod in enumerate(models):
         sel = line_like if k == k_lin else ch.best == k
