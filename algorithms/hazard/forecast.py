@@ -515,6 +515,7 @@ def _line_steps_columns(steps: Steps, count: int, dates, at_dates=None) -> list:
 
 
 def _subset(steps: Steps, sel) -> Steps:
+    """The offsets of the series ``sel``."""
     return Steps(steps.count[sel], steps.at[:, sel])
 
 
@@ -581,23 +582,26 @@ class _Choice:
 
 
 def _chosen(d, dates, models, opts, at_dates) -> _Choice:
-    """Fit every model of ``models`` and choose one per series (see the module's docstring; ``at_dates``: where the
-    line with offsets is evaluated): the lowest
-    criterion ``-2 ln L + price (2 + (p - 2) F)`` among the admissible models, ``L`` the likelihood under the AR(1)
-    noise of the model's residuals (phi by restricted maximum likelihood), ``F = (1 + phi)/(1 - phi)``, ``price``
-    the criterion's per parameter; and the line with the offsets found in the whitened series (each offset priced
-    ``STEP_PRICE ln n``). With one model it is the choice wherever it fits."""
+    """Fit every model of ``models`` and choose one per series (see the module's docstring): the lowest criterion
+    ``-2 ln L + price (2 + (p - 2) F)`` among the admissible models, ``L`` the likelihood under the AR(1) noise of
+    the model's residuals (phi by restricted maximum likelihood), ``F = (1 + phi)/(1 - phi)``, ``price`` the
+    criterion's per parameter; and the line with the offsets found in the whitened series (each offset priced
+    ``STEP_PRICE ln n F``), evaluated at ``at_dates``. With one model it is the choice wherever it fits."""
     days = _days(dates)
     gaps = gaps_of(d, days)
-    span, count = _span_and_count(d, dates)
-    fits, oks, phis, ics = {}, {}, {}, []
+    fits, oks = {}, {}
     for mod in models:
         fits[mod], oks[mod] = _fit(d, dates, mod, opts)
     m = d.shape[1]
-    if len(models) > 1:
-        shared = {"one": np.ones(len(dates)), "t": days / DAYS_PER_YEAR}
-        noises = ar1_fits([_columns(fits[mod], shared=shared) for mod in models], d, gaps)
-    for mod, noise in zip(models, noises if len(models) > 1 else ()):
+    if len(models) == 1:
+        ok = oks[models[0]]
+        return _Choice(list(models), fits, oks, np.where(ok, 0.0, np.inf)[None, :], np.where(ok, 0, -1), {}, None,
+                       gaps, True)
+    span, count = _span_and_count(d, dates)
+    shared = {"one": np.ones(len(dates)), "t": days / DAYS_PER_YEAR}
+    noises = ar1_fits([_columns(fits[mod], shared=shared) for mod in models], d, gaps)
+    phis, ics = {}, []
+    for mod, noise in zip(models, noises):
         fit, ok = fits[mod], oks[mod]
         if mod != "linear":
             need_days, need_dates = SHOWS.get(mod, (0.0, 0))
@@ -607,10 +611,6 @@ def _chosen(d, dates, models, opts, at_dates) -> _Choice:
         with np.errstate(invalid="ignore"):
             ic = -2.0 * noise.loglik + _penalty(noise.n, fit.n_params, opts["criterion"]) * (2.0 + extra)
         ics.append(np.where(ok & noise.ok, np.nan_to_num(ic, nan=np.inf), np.inf))
-    if len(models) == 1:
-        ok = oks[models[0]]
-        return _Choice(list(models), fits, oks, np.where(ok, 0.0, np.inf)[None, :], np.where(ok, 0, -1), phis,
-                       None, gaps, True)
     steps = None
     if "linear" in models:
         steps = _steps_about_the_line(d, days, gaps, phis["linear"])

@@ -14,7 +14,7 @@
 * **real series** (tests/data, with their licences: Boissano RADARSAT PS, EGMS Ustica L2b ascending and
   descending, Mexico City Sentinel-1 by a least-squares SBAS; :mod:`bench_forecast_skill`) cut at 70 % of their
   dates: RMSE of MODEL 0 over the line's (MODEL 1), 2-sigma coverage, the share chosen accelerating, offsets
-  found, close choices;
+  found, close choices; then every Boissano PS and ``--burst-points`` of each whole EGMS burst (the zips);
 * **lines with AR(1) noise** (phi 0.3, 0.6, 0.8, 0.95 at 12 days, 2 mm, 100 dates, ``--series`` each) cut at 70 %:
   the share with an offset found and with an acceleration chosen, RMSE over the line's, coverage.
 
@@ -138,12 +138,31 @@ def cut_70(name: str, dates, d, *, real: bool) -> dict:
     return out
 
 
+def egms_burst(path: str, n_points: int, rng):
+    """``(dates, (n_dates, m) mm)``: ``n_points`` drawn among the points of an EGMS L2b zip (its CSV, one column per
+    date) with at least 80 % of the dates."""
+    import csv
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        name = next(i.filename for i in z.infolist() if i.filename.endswith(".csv"))
+        rows = csv.reader(io.TextIOWrapper(z.open(name), encoding="utf-8"))
+        head = next(rows)
+        cols = [i for i, h in enumerate(head) if h.isdigit() and len(h) == 8]
+        d = np.array([[float(r[i]) if r[i] not in ("", "nan") else np.nan for i in cols] for r in rows]).T
+    dates = [dt.date(int(head[i][:4]), int(head[i][4:6]), int(head[i][6:])) for i in cols]
+    d = d[:, np.isfinite(d).sum(axis=0) >= 0.8 * len(dates)]
+    return dates, d[:, np.sort(rng.choice(d.shape[1], min(n_points, d.shape[1]), replace=False))]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--world", default=os.environ.get("FORECAST_WORLD", ""),
                     help="the practice world's folder (series_mm.tif, truth.npz)")
     ap.add_argument("--seeds", default="3", help="how many fresh realisations (seeds drawn at random), or seeds")
     ap.add_argument("--series", type=int, default=400, help="series per real or AR(1) set")
+    ap.add_argument("--burst-points", type=int, default=2000, help="points drawn from each whole EGMS burst")
     args = ap.parse_args(argv)
     if args.world:
         judge_world("practice world", practice_world(args.world))
@@ -158,6 +177,12 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     for name, (dates, d) in real_sets(args.series, rng).items():
         cut_70(name, dates, d, real=True)
+    # the whole products: every Boissano PS, 2,000 points of each EGMS burst (about 11,600 in each zip)
+    sets = real_sets(100000, rng)
+    cut_70("Boissano RADARSAT PS, all points", *sets["Boissano RADARSAT PS"], real=True)
+    for burst in ("EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip", "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"):
+        dates, d = egms_burst(os.path.join(ROOT, "tests", "data", "egms_ustica", burst), args.burst_points, rng)
+        cut_70(f"EGMS Ustica {burst[9:17]}, {d.shape[1]} points of the burst", dates, d, real=True)
     for k, phi in enumerate((0.3, 0.6, 0.8, 0.95)):
         dates, d = ar1_lines(1000 + k, args.series, 100, phi)
         cut_70(f"lines + AR(1) noise phi {phi}", dates, d, real=False)
