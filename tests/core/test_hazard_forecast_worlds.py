@@ -18,6 +18,11 @@ from insar_geohazards.algorithms.models.timeseriesmodels import TimeBase, fit_mo
 SEED = int(os.environ.get("FORECAST_WORLD_SEED") or np.random.SeedSequence().entropy % 2 ** 31)
 
 
+def _spread(share: float, n: int) -> float:
+    """Twice the binomial standard deviation of ``share`` on ``n`` series."""
+    return 2.0 * np.sqrt(share * (1.0 - share) / n)
+
+
 @pytest.fixture(scope="module")
 def world():
     w = forecast_world(SEED, m=720)
@@ -27,9 +32,11 @@ def world():
 
 def test_a_world_with_a_mix_drawn_at_random_gets_its_models_and_calibrated_sigmas(world):
     """First 60 of 80 dates forecast at the last 20, and all 80 at 6-12 months: the model right for >= 80 % of the
-    series and >= 60 % of each class of at least 60 series (logarithmic creep and consolidation one answer), the
-    quadratic ones chosen as accelerating for >= 80 %, the error to the truth <= 1.2 (held-out dates) and <= 1.3
-    (6-12 months) times the noise, and 85-98 % of the noisy values within 2 sigma in each class."""
+    series, the quadratic ones chosen as accelerating for >= 80 %, the error to the truth <= 1.2 (held-out dates) and
+    <= 1.3 (6-12 months) times the noise; in each class of at least 60 series the model right for 60 % and 85-98 % of
+    the noisy values within 2 sigma (logarithmic creep and consolidation one answer), each bound widened by twice the
+    binomial spread of a share on that many series (a series' held-out values err together: one value a series,
+    the cautious count); the benchmark holds the exact bounds on 3,600-pixel worlds."""
     w, cut, full = world
     s = scores(cut, w["group"], w["truth"][60:], w["series"][60:])
     ctx = f"seed {SEED}, shares {np.round(w['shares'], 2).tolist()}: {s}"
@@ -38,7 +45,8 @@ def test_a_world_with_a_mix_drawn_at_random_gets_its_models_and_calibrated_sigma
         assert s["accelerating"] >= 0.8, ctx
     for name, c in s["by_class"].items():
         if c["n"] >= 60:
-            assert c["right"] >= 0.6 and 0.85 <= c["coverage"] <= 0.98, (name, ctx)
+            assert c["right"] >= 0.6 - _spread(0.6, c["n"]), (name, ctx)
+            assert 0.85 - _spread(0.95, c["n"]) <= c["coverage"] <= 0.98 + _spread(0.95, c["n"]), (name, ctx)
 
     class Months:
         model_code = full.model_code
@@ -50,7 +58,8 @@ def test_a_world_with_a_mix_drawn_at_random_gets_its_models_and_calibrated_sigma
     assert s80["right"] >= 0.8 and s80["error"] <= 1.3, ctx
     for name, c in s80["by_class"].items():
         if c["n"] >= 60:
-            assert c["right"] >= 0.6 and 0.85 <= c["coverage"] <= 0.98, (name, ctx)
+            assert c["right"] >= 0.6 - _spread(0.6, c["n"]), (name, ctx)
+            assert 0.85 - _spread(0.95, c["n"]) <= c["coverage"] <= 0.98 + _spread(0.95, c["n"]), (name, ctx)
     assert NOISE_MM == pytest.approx(1.8027756, rel=1e-6)
 
 
