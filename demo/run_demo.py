@@ -387,7 +387,7 @@ def _hazard_steps(out: str) -> list[dict]:
         },
         {
             "title": "Mexico City SBAS time series (13 dates, 2018-01..07): displacement forecast for 2018-10-01 and "
-                     "2019-01-01, the best of six models per pixel by BIC, scored on the last 3 dates held out",
+                     "2019-01-01, the model chosen per pixel under its own noise, scored on the last 3 dates held out",
             "alg": "geohazard:displacementforecast", "group": "Mexico City: displacement forecast",
             "params": {"INPUT_RASTER": os.path.join(out, "mexico_timeseries.tif"), "MODEL": 0, "HOLDOUT": 3,
                        "FORECAST_DATES": "2018-10-01,2019-01-01",

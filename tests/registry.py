@@ -304,7 +304,7 @@ TOOLS = {
         lengths={"THICKNESS": "m"},
         not_lengths=("ORIGIN_DATE",),
         determinism={"displacementforecast": Det("hazard")},
-        knob={"displacementforecast": Knob(0.3, run="hostile:hazard")},
+        knob={"displacementforecast": Knob(0.6, run="hostile:hazard")},
         block_memory={
             "displacementforecast_linear_30": ("_forecast", 30, "linear", 0),
             "displacementforecast_best_60_holdout": ("_forecast", 60, "best", 6),

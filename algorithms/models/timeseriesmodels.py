@@ -37,6 +37,10 @@ Models a forecast fits besides (:data:`FORECAST_ONLY`; ``timeseriesmodels``' men
 ``expdecay``
     ``d = a + A (1 - exp(-tau / tau_c))`` (exponential decay: post-seismic relaxation, primary consolidation);
     ``tau_c`` (days) found by variable projection.
+``settlement``
+    ``d = a + K log10(1 + tau / t_l)`` (secondary consolidation when the loading date is not known: the loading
+    ``t_l`` days before the origin, found by variable projection; with ``t_l`` known it is ``consolidation`` with
+    its origin at the loading date and ``T_p`` = ``t_l``).
 
 Every fit also gives the parameters' covariance (``ModelFit.cov``, ``sigma^2 N^-1`` with the Jacobian at the
 optimum for the models with a time constant), from which :func:`prediction_sigma` propagates the uncertainty of
@@ -84,13 +88,14 @@ PARAM_NAMES = {
     "annual": ("offset_mm", "velocity_mm_yr", "annual_sin_mm", "annual_cos_mm"),
     "logcreep": ("offset_mm", "creep_mm", "velocity_mm_yr", "tau_days"),
     "expdecay": ("offset_mm", "amplitude_mm", "tau_days"),
+    "settlement": ("offset_mm", "rate_mm_per_decade", "loading_days"),
 }
 
 #: Models a forecast fits that ``timeseriesmodels`` does not offer (its menu, :data:`MODELS`, keeps its codes).
-FORECAST_ONLY = ("annual", "logcreep", "expdecay")
+FORECAST_ONLY = ("annual", "logcreep", "expdecay", "settlement")
 ALL_MODELS = MODELS + FORECAST_ONLY
 #: Models with a time constant ``tau_c`` (their last parameter), fitted by variable projection.
-TIME_CONSTANT_MODELS = ("afterslip", "logcreep", "expdecay")
+TIME_CONSTANT_MODELS = ("afterslip", "logcreep", "expdecay", "settlement")
 
 CRITERIA = ("aic", "aicc", "bic")
 
@@ -180,7 +185,8 @@ def design_matrix(model: str, tb: TimeBase, *, tau_c_days: float = 30.0) -> np.n
     if model == "annual":
         w = 2.0 * np.pi * tb.year_frac
         return np.column_stack([one, tb.t_yr, np.sin(w), np.cos(w)])
-    if model in ("logarithmic", "afterslip", "consolidation", "logcreep", "expdecay") and np.any(tb.tau_days <= 0):
+    if model in ("logarithmic", "afterslip", "consolidation", "logcreep", "expdecay", "settlement") \
+            and np.any(tb.tau_days <= 0):
         raise GeohazardError(
             f"the {model} model needs every date after the origin/event date {tb.origin_date.isoformat()}, "
             f"but the first date is {tb.dates[0].isoformat()}")
@@ -190,7 +196,7 @@ def design_matrix(model: str, tb: TimeBase, *, tau_c_days: float = 30.0) -> np.n
         return np.column_stack([one, np.log10(1.0 + tb.tau_days / tau_c_days)])
     if model == "consolidation":
         return np.column_stack([one, np.log10(tb.tau_days / tb.primary_end_days)])
-    if model in ("logcreep", "expdecay"):
+    if model in ("logcreep", "expdecay", "settlement"):
         return np.column_stack(_tc_columns(model, tb.tau_days, tau_c_days))
     raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
 
@@ -334,8 +340,8 @@ def _tau_grid(tb: TimeBase, n: int = 48) -> np.ndarray:
 
 
 def _tc_columns(model: str, tau_days, tau_c):
-    """The columns of the linear parameters of ``logcreep`` or ``expdecay`` for the time constant ``tau_c``
-    (days; a scalar, or one per series with ``tau_days`` (n,) broadcast to (n, m))."""
+    """The columns of the linear parameters of ``logcreep``, ``expdecay`` or ``settlement`` for the time constant
+    ``tau_c`` (days; a scalar, or one per series with ``tau_days`` (n,) broadcast to (n, m))."""
     tau = np.asarray(tau_days, dtype=np.float64)
     tc = np.asarray(tau_c, dtype=np.float64)
     x = np.ascontiguousarray(tau / tc if tc.ndim == 0 else tau[:, None] / tc[None, :])
@@ -344,6 +350,8 @@ def _tc_columns(model: str, tau_days, tau_c):
         t_yr = np.ascontiguousarray(np.broadcast_to((tau / DAYS_PER_YEAR)[(slice(None),) + (None,) * (x.ndim - 1)],
                                                     x.shape))
         return [one, np.log1p(x), t_yr]
+    if model == "settlement":
+        return [one, np.log1p(x) / np.log(10.0)]
     return [one, -np.expm1(-x)]
 
 
@@ -355,6 +363,8 @@ def _tc_derivative(model: str, tau_days, tau_c, lin) -> np.ndarray:
         return -lin[None, :, 1] * tau / (tc * (tc + tau))
     if model == "expdecay":
         return -lin[None, :, 1] * np.exp(-np.ascontiguousarray(tau / tc)) * tau / (tc * tc)
+    if model == "settlement":
+        return -lin[None, :, 1] * tau / (tc * (tc + tau) * np.log(10.0))
     ratio = tau / tc  # afterslip: d/dtc of A log10(1 + tau/tc)
     return -lin[None, :, 1] * ratio / (tc * np.log(10.0) * (1.0 + ratio))
 
@@ -432,9 +442,10 @@ def _tc_rss(model, tau_days, tau_c, w, dz):
 
 
 def _time_constant_fit(model: str, tb: TimeBase, d, mask, *, n_grid: int = 12, n_golden: int = 14):
-    """Variable projection of ``logcreep`` / ``expdecay``: ``tau_c`` by a log grid then a golden-section search
-    inside the grid's bracket (series by series), the linear parameters in closed form for each ``tau_c``, the
-    covariance from the Jacobian at the optimum. Returns ``(params, N^-1, rss, n)`` as :func:`_batched_lsq`."""
+    """Variable projection of ``logcreep`` / ``expdecay`` / ``settlement``: ``tau_c`` by a log grid then a
+    golden-section search inside the grid's bracket (series by series), the linear parameters in closed form for
+    each ``tau_c``, the covariance from the Jacobian at the optimum. Returns ``(params, N^-1, rss, n)`` as
+    :func:`_batched_lsq`."""
     w = mask.astype(np.float64)
     dz = np.where(mask, d, 0.0)
     grid = _tau_grid(tb, n_grid)
@@ -511,7 +522,7 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
             f"the {model} model has {p} parameters and needs at least {need} dates, got {len(tb.dates)}")
     mask = np.isfinite(d)
     check_canceled(progress)
-    if model in ("logcreep", "expdecay"):
+    if model in ("logcreep", "expdecay", "settlement"):
         params, Ninv, rss, n = _time_constant_fit(model, tb, d, mask)
     elif model != "afterslip":
         G = design_matrix(model, tb)

@@ -26,6 +26,11 @@ CASES = [
     dict(name="forecast_skill", measures="displacementforecast MODEL 0 vs the line: real and made series cut at 70 %",
          peer="MODEL 1 (the line) on the same series", table=None,
          run='"$PY" "$HERE/bench_forecast_skill.py" ${SERIES:-100}'),
+    dict(name="forecast_worlds", measures="displacementforecast MODEL 0 against the issue's bounds: worlds of the "
+         "practice design (FORECAST_WORLD=the practice folder, SEEDS fresh realisations drawn at random), real series "
+         "and lines with AR(1) noise cut at 70 %", peer="truth; MODEL 1 (the line) on the real series", table=None,
+         run='"$PY" "$HERE/bench_forecast_worlds.py" ${FORECAST_WORLD:+--world "$FORECAST_WORLD"} --seeds ${SEEDS:-3} '
+             '--series ${SERIES:-400}'),
     dict(name="forecast_cost", measures="displacementforecast MODEL 0 core, CPU per pixel (ROWS x COLS px x DATES)",
          peer="none: CPU-ms per series", table=None,
          run='"$PY" "$HERE/bench_forecast_cost.py" ${ROWS:-1000} ${COLS:-1000} ${DATES:-100}'),

@@ -19,10 +19,10 @@ from ..motion import displacement_forecast as io_fc
 class Job:
     """A run as plain values: the series' dates, the forecast dates as typed (``forecast_text``), the options
     (``opts``: model, hold-out ...), the model labels of the summary, and either the dated raster (``raster``, its
-    ``thickness`` raster or "", ``outputs``: forecast, sigma, model -> path or None) or the dated points
+    ``thickness`` raster or "", ``outputs``: forecast, sigma, model, steps, choice -> path or None) or the dated points
     (``points``: the feature source, its ``uri``, ``output``); the parameter IDs to name (``names``: input,
-    input_raster, forecast_dates) and of the outputs (``ids``: output, forecast, sigma, model, rmse, coverage), and
-    the run-wide knobs."""
+    input_raster, forecast_dates) and of the outputs (``ids``: output, forecast, sigma, model, steps, choice, rmse,
+    coverage), and the run-wide knobs."""
 
     dates: tuple
     forecast_text: str
@@ -50,14 +50,16 @@ def run(job: Job, *, progress=None, context=None) -> Outcome:
         res = io_fc.forecast_raster(job.raster, job.thickness, dates, fdates, opts, dict(job.outputs),
                                     run=job.settings, progress=progress, context=context)
         rmse, coverage, counts, name = res["rmse"], res["coverage"], res["counts"], names["input_raster"]
-        written = {ids[k]: job.outputs[k] for k in ("forecast", "sigma", "model") if job.outputs.get(k)}
+        extra = {k: res[k] for k in ("coverage_by_model", "close", "found", "used")}
+        written = {ids[k]: job.outputs[k] for k in ("forecast", "sigma", "model", "steps", "choice")
+                   if job.outputs.get(k)}
     else:
-        rmse, coverage, counts = io_fc.forecast_points(job.points, names["input"], job.uri, fdates, opts,
-                                                       job.output, run=job.settings, progress=progress,
-                                                       context=context)
+        rmse, coverage, counts, extra = io_fc.forecast_points(job.points, names["input"], job.uri, fdates, opts,
+                                                              job.output, run=job.settings, progress=progress,
+                                                              context=context)
         name, written = names["input"], {ids["output"]: job.output}
     if not counts[1:].sum():
         raise GeohazardError(f"no point or pixel of {name} has enough valid dates for the model: nothing to "
                              "forecast")
-    io_fc.log_summary(progress, counts, list(job.labels), opts["holdout"], rmse, coverage)
+    io_fc.log_summary(progress, counts, list(job.labels), opts["holdout"], rmse, coverage, extra)
     return Outcome(outputs=written, values={ids["rmse"]: rmse, ids["coverage"]: coverage})

@@ -221,13 +221,15 @@ def forecast_recipe(tool, tmp):
     j = os.path.join
     params = {"INPUT_RASTER": series_raster(j(tmp, "ts.tif")), "MODEL": 0, "HOLDOUT": 3,
               "FORECAST_DATES": "2021-01-01,2021-06-01", "OUTPUT_RASTER": j(out, "f.tif"),
-              "OUTPUT_SIGMA": j(out, "s.tif"), "OUTPUT_MODEL": j(out, "m.tif")}
+              "OUTPUT_SIGMA": j(out, "s.tif"), "OUTPUT_MODEL": j(out, "m.tif"), "OUTPUT_STEPS": j(out, "st.tif"),
+              "OUTPUT_CHOICE": j(out, "c.tif")}
 
     spoil = hk.spoil_input("INPUT_RASTER", series_raster, ".tif", trunc_message="trunc.tif",
                            nan_message="no valid pixel", radar=True)
 
     far = write_geotiff(j(tmp, "h_far.tif"), np.full((16, 18), 20.0), geotransform=hk.FAR_GT)
-    return hk.Recipe(params, ["OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL"], ("INPUT_RASTER", "OUTPUT_RASTER"),
+    return hk.Recipe(params, ["OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL", "OUTPUT_STEPS", "OUTPUT_CHOICE"],
+                     ("INPUT_RASTER", "OUTPUT_RASTER"),
                      spoil, raster="INPUT_RASTER", nocrs="accept", overlap={"THICKNESS": far},
                      implausible={"ORIGIN_DATE": "1900-01-01"})
 

@@ -18,9 +18,10 @@ DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids[:13] == ["INPUT", "INPUT_RASTER", "MODEL", "CRITERION", "FORECAST_DATES", "HOLDOUT", "ORIGIN_DATE",
-                        "PRIMARY_END_DAYS", "THICKNESS", "OUTPUT", "OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL"]
-    assert a.parameterDefinition("MODEL").options()[0] == "Best by hold-out skill"
+    assert ids[:15] == ["INPUT", "INPUT_RASTER", "MODEL", "CRITERION", "FORECAST_DATES", "HOLDOUT", "ORIGIN_DATE",
+                        "PRIMARY_END_DAYS", "THICKNESS", "OUTPUT", "OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL",
+                        "OUTPUT_STEPS", "OUTPUT_CHOICE"]
+    assert a.parameterDefinition("MODEL").options()[0].startswith("Best")
     assert len(a.parameterDefinition("MODEL").options()) == 7
     assert {"HOLDOUT_RMSE_MM", "COVERAGE_2SIGMA"} <= {o.name() for o in a.outputDefinitions()}
     assert "inversevelocity" in a.shortHelpString()
@@ -91,6 +92,47 @@ def test_points_run_writes_dated_forecasts_sigmas_and_model(run_alg, tmp_path):
     for r, e in zip(rows, exact):
         assert abs(r["D20220301"] - e) < 3 * r["S20220301"]
     assert np.isnan(res["HOLDOUT_RMSE_MM"])
+
+
+def test_offsets_and_choice_rasters_say_what_the_core_found(run_alg, tmp_path):
+    """A raster of 60 dates: lines with one offset of 8-12 mm on 2021-01-22, accelerations (-6 mm/yr^2 from the
+    start) and plain lines, 1 mm noise: OUTPUT_STEPS finds and uses one offset at its date on the offset pixels
+    (YYYYMMDD of the first date after it) and none elsewhere; OUTPUT_MODEL says quadratic on the accelerations;
+    OUTPUT_CHOICE holds the core's close flag, runner-up, gap and weight; a points run gives the same in fields."""
+    from insar_geohazards.algorithms.hazard import forecast as fc
+
+    rng = np.random.default_rng(9)
+    dates = [dt.date(2020, 1, 4) + dt.timedelta(days=12 * i) for i in range(60)]
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    k = 33  # the offset's first date
+    kind = np.repeat([0, 1, 2], 8).reshape(4, 6)
+    clean = np.where(kind == 0, -4.0, 0.0) * t[:, None, None]
+    clean = clean + np.where(kind == 0, (np.arange(60) >= k)[:, None, None] * rng.uniform(8, 12, (4, 6)), 0.0)
+    clean = clean + np.where(kind == 1, -2.0 * t[:, None, None] - 3.0 * t[:, None, None] ** 2, 0.0)
+    clean = clean + np.where(kind == 2, 5.0 * t[:, None, None], 0.0)
+    cube = clean + rng.normal(0, 1.0, clean.shape)
+    path = write_geotiff(tmp_path / "ts.tif", cube, descriptions=[d.isoformat() for d in dates])
+    out = {key: str(tmp_path / f"{key}.tif") for key in ("OUTPUT_RASTER", "OUTPUT_MODEL", "OUTPUT_STEPS",
+                                                          "OUTPUT_CHOICE")}
+    run_alg(NAME, {"INPUT_RASTER": path, "FORECAST_DATES": "2022-06-01", **out})
+    steps, sds = read_bands(out["OUTPUT_STEPS"])
+    choice, cds = read_bands(out["OUTPUT_CHOICE"])
+    model, _ = read_bands(out["OUTPUT_MODEL"])
+    assert sds.GetRasterBand(1).DataType == 5 and steps.shape[0] == 2 + fc.STEP_MAX  # int32
+    when = int(dates[k].strftime("%Y%m%d"))
+    assert (steps[0][kind == 0] == 1).all() and (steps[1][kind == 0] == 1).all() and (steps[2][kind == 0] == when).all()
+    assert (steps[0][kind != 0] == 0).all() and (steps[1][kind != 0] == 0).all()
+    assert (steps[2:][:, kind != 0] == 0).all()
+    assert (model[0][kind == 1] == 3).all() and (model[0][kind != 1] == 1).all()
+    core = fc.forecast_series(cube.reshape(60, -1).astype(np.float32).astype(np.float64), dates, [dt.date(2022, 6, 1)])
+    assert np.array_equal(choice.reshape(4, -1), fc.choice_bands(core), equal_nan=True)
+    assert "close" in cds.GetRasterBand(1).GetDescription() and "runner-up" in cds.GetRasterBand(2).GetDescription()
+    src = write_dated_layer(tmp_path / "p.gpkg", dates, cube.reshape(60, -1)[:, :10])
+    res = run_alg(NAME, {"INPUT": src, "FORECAST_DATES": "2022-06-01", "OUTPUT": str(tmp_path / "f.gpkg")})
+    _, rows = read_layer(res["OUTPUT"])
+    assert [r["STEP_DATES"] for r in rows[:8]] == [dates[k].isoformat()] * 8 and rows[8]["STEP_DATES"] in (None, "")
+    assert [r["STEPS_USED"] for r in rows] == [1] * 8 + [0] * 2
+    assert all(r["RUNNER_UP"] in range(0, 8) and 0 < r["MODEL_WEIGHT"] <= 1 for r in rows)
 
 
 def test_refusals_name_the_input(alg, tmp_path):

@@ -28,13 +28,22 @@ def test_point_fields_keep_attributes_and_drop_the_acquisitions(qgis_app):
     from insar_geohazards.fileio.motion.displacement_forecast import point_fields
     from insar_geohazards.fileio.motion.points import DatedFeatures
 
-    data = DatedFeatures([dt.date(2020, 1, 1)], ["D20200101"], np.zeros((1, 2)), {"PID": np.array([7, 8])})
+    dates = [dt.date(2020, 1, 1), dt.date(2020, 1, 13), dt.date(2020, 1, 25)]
+    data = DatedFeatures(dates, ["D20200101", "D20200113", "D20200125"], np.zeros((3, 2)), {"PID": np.array([7, 8])})
+    at = np.full((4, 2), -1)
+    at[:2, 0] = [1, 2]
     res = Forecast(np.array([[1.0, np.nan], [2.0, np.nan]]), np.array([[0.5, np.nan], [0.7, np.nan]]),
-                   np.array([3, 0], np.uint8), np.zeros(2), np.zeros(2))
+                   np.array([1, 0], np.uint8), np.zeros(2), np.zeros(2), None, np.zeros(2), np.zeros(2),
+                   np.array([2, 0]), at, np.array([True, False]), np.array([3, 0], np.uint8), np.array([1.5, np.nan]),
+                   np.array([0.6, np.nan]), np.array([True, False]))
     fields = point_fields(data, res, FDATES)
-    assert list(fields) == ["PID", "MODEL", "MODEL_NAME", "D20260101", "D20270101", "S20260101", "S20270101"]
-    assert list(fields["MODEL_NAME"]) == ["quadratic", None] and list(fields["MODEL"]) == [3, 0]
+    assert list(fields) == ["PID", "MODEL", "MODEL_NAME", "STEPS", "STEPS_USED", "STEP_DATES", "CLOSE", "RUNNER_UP",
+                            "GAP_IC", "MODEL_WEIGHT", "D20260101", "D20270101", "S20260101", "S20270101"]
+    assert list(fields["MODEL_NAME"]) == ["linear", None] and list(fields["MODEL"]) == [1, 0]
     assert fields["S20270101"][0] == 0.7
+    assert list(fields["STEP_DATES"]) == ["2020-01-13,2020-01-25", None] and list(fields["STEPS"]) == [2, 0]
+    assert list(fields["STEPS_USED"]) == [1, 0] and list(fields["CLOSE"]) == [1, 0]
+    assert list(fields["RUNNER_UP"]) == [3, 0] and fields["MODEL_WEIGHT"][0] == 0.6
 
 
 def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
@@ -54,10 +63,20 @@ def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
                 self.row0 = r0
 
         for a, b in zip(cuts[:-1], cuts[1:]):
+            by_model = np.zeros((b - a, 7))
+            by_model[:, 1] = hits[a:b]
+            steps = np.zeros((6, b - a, 4), np.int32)
+            steps[0, :, 0] = 1
+            choice = np.zeros((4, b - a, 4), np.float32)
+            choice[0, :, :2] = 1
             sink(B(a), {"forecast": None, "sigma": None, "model": np.ones((b - a, 4), np.uint8), "sse": sse[a:b],
-                        "count": count[a:b], "cover_hits": hits[a:b], "cover_count": 10 * count[a:b]})
+                        "count": count[a:b], "cover_hits": hits[a:b], "cover_count": 10 * count[a:b],
+                        "cover_hits_by_model": by_model, "cover_count_by_model": 10 * by_model / np.maximum(
+                            hits[a:b, None], 1) * count[a:b, None], "steps": steps, "choice": choice})
         totals.append(sink.summary())
     assert len({t["rmse"] for t in totals}) == 1
     assert len({t["coverage"] for t in totals}) == 1
+    assert len({t["coverage_by_model"][1] for t in totals}) == 1
     assert totals[0]["coverage"] == pytest.approx(hits.sum() / (10 * count.sum()))
     assert totals[0]["counts"][1] == 24
+    assert (totals[0]["found"], totals[0]["close"], totals[0]["used"]) == (6, 12, 0)

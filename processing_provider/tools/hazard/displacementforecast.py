@@ -12,13 +12,14 @@ from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
-MODEL_LABELS = ["Best by hold-out skill", "Linear", "Linear + annual", "Quadratic (constant acceleration)",
+MODEL_LABELS = ["Best (criterion with the noise's correlation)", "Linear", "Linear + annual",
+                "Quadratic (constant acceleration)",
                 "Logarithmic creep", "Secondary consolidation", "Exponential decay"]
 
 
 @tool("displacementforecast", "Displacement forecast",
       tags=("forecast,prediction,future,time series,consolidation,creep,logarithmic,exponential,decay,hold-out,"
-            "subsidence,landslide,mine,waste dump,uncertainty"),
+            "subsidence,landslide,mine,waste dump,uncertainty,acceleration,offset,step,model choice"),
       main=("OUTPUT_RASTER", ids.OUTPUT), page="hazard", engine=True)
 class DisplacementForecast(GeohazardAlgorithm):
     INPUT_RASTER = "INPUT_RASTER"
@@ -32,58 +33,58 @@ class DisplacementForecast(GeohazardAlgorithm):
     OUTPUT_RASTER = "OUTPUT_RASTER"
     OUTPUT_SIGMA = "OUTPUT_SIGMA"
     OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_STEPS = "OUTPUT_STEPS"
+    OUTPUT_CHOICE = "OUTPUT_CHOICE"
     HOLDOUT_RMSE_MM = "HOLDOUT_RMSE_MM"
     COVERAGE_2SIGMA = "COVERAGE_2SIGMA"
     HELP = (
-        "Forecasts the displacement of every point or pixel at future dates with a calibrated 1-sigma: fits a "
-        "temporal model to its history, by default the line unless another model predicts held-out dates clearly "
-        "better. Needs a dated point layer or a time-series raster; gives one band (or field) per forecast date, its "
-        "sigma, the model used and the share of held-out values within 2 sigma (COVERAGE_2SIGMA).\n\n"
+        "Forecasts the displacement of every point or pixel at future dates with a calibrated 1-sigma: chooses per "
+        "series among a line, a season, an acceleration, creep, consolidation and decay (and the line with offsets) "
+        "by a criterion that counts the noise's correlation, and says the model, its runner-up, whether the choice "
+        "was close, and the offsets found and used. Needs a dated point layer or a time-series raster and the "
+        "forecast dates.\n\n"
         "<b>Input</b>: dated points (fields DYYYYMMDD, D_YYYYMMDD or EGMS YYYYMMDD; loadegms layers) or a "
         "time-series raster (one band per date, the ISO date as band description; MintPy timeseries.h5 as "
         "delivered), displacement in mm, LOS positive toward the satellite (or any component: the forecast keeps "
         "the input's sign and reference).\n"
         "<b>Model</b> (d in mm, t in years since the first date, tau in days since the origin date): linear "
         "a + v t; linear + annual (sine and cosine of the calendar year); quadratic a + v t + acc t^2/2; "
-        "logarithmic creep S = A + B ln(1 + tau/tau_c) + C tau; secondary consolidation a + K log10(tau/Tp); "
-        "exponential decay a + A (1 - exp(-tau/tau_c)) (tau_c fitted). 'Best by hold-out skill' (the default) "
-        "scores each model by a rolling-origin hold-out (fitted on the dates before each of up to 5 origins in the "
-        "last half of the series, predicted on the dates after it) and keeps the line unless another model's "
-        "error is below half the line's, lower from every origin, and its fit better than the line's by more than "
-        "the criterion's penalty (AIC, AICc or BIC) with the residuals' correlation counted, and than the line with "
-        "the offsets (steps) found in the series; of the models close to the best, the one the criterion prefers. "
-        "Offsets of the series about the line (a scan of every date, each kept where it cuts the misfit by more "
-        "than 5 ln n residual variances) make the line forecast from the level after them where that predicted "
-        "the rolling hold-out better. A season needs 2 years and 24 dates, a curvature 1 year and 20 dates. "
-        "OUTPUT_MODEL (raster: 1..6 in this order, 0 = none) and the MODEL field say which.\n"
-        "<b>Sigma</b>: the parameters' covariance inflated for AR(1) residuals ((1 + phi)/(1 - phi)) propagated to "
-        "the forecast date, plus the residual variance, times the factor that makes the rolling-origin errors "
-        "unit-variance (never below 1), plus a random-walk variance growing with the horizon (mm^2 per day, from "
-        "how the rolling-origin errors grow with theirs); a curved model adds a quarter of the squared gap to the "
-        "line's forecast; an offset found adds the variance of its size. A step after the last date cannot be "
-        "foreseen: no model predicts it, and the sigma covers only the wander the rolling origins saw. "
-        "COVERAGE_2SIGMA: the share of rolling-origin held-out values within 2 sigma (each origin judged with the "
-        "calibration of the others); near 0.95 when the sigma is right. Report 'forecast +- 2 sigma, coverage c'.\n"
+        "logarithmic creep A + B ln(1 + tau/tau_c) + C tau; secondary consolidation a + K log10(tau/Tp) (without an "
+        "origin date the time since loading is fitted: a + K log10(1 + tau/t_l)); exponential decay "
+        "a + A (1 - exp(-tau/tau_c)). 'Best' (the default) fits all of them and the line with the offsets (steps) "
+        "found in the series, and keeps the lowest criterion (AIC, AICc or BIC): -2 ln L under AR(1) noise (its "
+        "correlation phi from the model's own residuals, restricted maximum likelihood) plus the criterion's price "
+        "per parameter, each parameter beyond the line's two priced (1 + phi)/(1 - phi) times (correlated dates "
+        "are weaker evidence). A quadratic counts only as an acceleration (its velocity does not turn back after "
+        "the first quarter of the window), creep and decay only with their time constant inside the window; a "
+        "season needs 2 years and 24 dates, a curvature 1 year and 20. Offsets: every date scanned in the series "
+        "whitened for its correlation, each kept where it cuts the misfit by more than 4 ln n residual variances.\n"
+        "<b>Sigma</b>: the chosen model's parameters' covariance (AR(1)-inflated) to the forecast date plus the "
+        "residual variance, times the factor that makes its rolling-origin errors unit-variance (never below 1), "
+        "plus a random-walk variance growing with the horizon, plus the spread of the other models' forecasts "
+        "weighted by their criterion weights. COVERAGE_2SIGMA: the share of rolling-origin held-out values within "
+        "2 sigma (the log gives it per model); near 0.95 when the sigma is right. A step after the last date cannot "
+        "be foreseen.\n"
         "<b>Forecast dates</b>: YYYY-MM-DD, comma separated, after the last date (a date inside or before the series "
-        "is refused). A horizon longer than the observed span is warned about: the model is then extrapolated "
-        "beyond what the data constrain.\n"
-        "<b>Hold-out</b> (N dates): the model (and, for 'best', its choice) is fitted on the dates before the last "
-        "N, predicted on those, and HOLDOUT_RMSE_MM is the RMSE over every point and held-out date; the forecast "
-        "itself comes from a refit on all dates. 0 = no hold-out.\n"
+        "is refused). A horizon longer than the observed span is warned about.\n"
+        "<b>Hold-out</b> (N dates): the choice and fit on the dates before the last N, predicted on those: "
+        "HOLDOUT_RMSE_MM; the forecast itself comes from all dates. 0 = no hold-out.\n"
         "<b>Origin date</b>: event or loading date of the last three models, before the first date (default one "
         "sampling interval before it); <b>Tp</b>: end of primary consolidation in days after loading (0 = the first "
-        "date), as in timeseriesmodels. <b>Thickness</b> (m, raster on the input's grid, optional): the fill or "
-        "compressible layer thickness H; settlement after primary consolidation is C H log10(tau/Tp), so "
-        "C = |K|/(1000 H) is reported in the log; pixels without a positive thickness get no consolidation model.\n\n"
+        "date). <b>Thickness</b> (m, raster on the input's grid, optional): C = |K|/(1000 H) per decade of time is "
+        "logged; pixels without a positive thickness get no consolidation model.\n\n"
         "<b>Outputs</b>: for a raster, the forecast, sigma and model rasters (one band per forecast date, the ISO "
-        "date as band description, mm, the input's sign, reference and metadata carried); for points, the point "
-        "layer: the input's attributes, MODEL (code), MODEL_NAME, D<YYYYMMDD> forecasts and S<YYYYMMDD> sigmas (mm). "
-        "The outputs of the other kind of input are not written. Points or pixels with too few valid dates "
-        "(parameters + 2) stay empty. The time of failure of an accelerating slope is not a fit of these models: "
-        "use inversevelocity.\n\n"
-        "References: Tashman (2000) out-of-sample tests of forecasting accuracy, doi:10.1016/S0169-2070(00)00065-0; "
-        "Burnham & Anderson (2004) doi:10.1177/0049124104268644; Savage & Langbein (2008) "
-        "doi:10.1029/2008JB005723; Buisman (1936), secondary consolidation."
+        "date as band description, mm, the input's metadata carried); OUTPUT_MODEL 1..6 in the order above (0 = "
+        "none); OUTPUT_STEPS (int: offsets found, 1 where the forecast used them, then each offset's date "
+        "YYYYMMDD); OUTPUT_CHOICE (1 where the runner-up is within 2 of the criterion, the runner-up's code, 7 = "
+        "the line with offsets, the gap, the chosen model's weight). For points: the input's attributes, MODEL, "
+        "MODEL_NAME, STEPS, STEPS_USED, STEP_DATES, CLOSE, RUNNER_UP, GAP_IC, MODEL_WEIGHT, D<YYYYMMDD> forecasts "
+        "and S<YYYYMMDD> sigmas (mm). Points or pixels with too few valid dates (parameters + 2) stay empty. The "
+        "time of failure of an accelerating slope: use inversevelocity.\n\n"
+        "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Cheang & Reinsel (2000) "
+        "doi:10.1080/01621459.2000.10474318; Zhang & Siegmund (2007) doi:10.1111/j.1541-0420.2006.00662.x; "
+        "Tashman (2000) doi:10.1016/S0169-2070(00)00065-0; Savage & Langbein (2008) doi:10.1029/2008JB005723; "
+        "Buisman (1936), secondary consolidation."
     )
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     MM_INPUTS = ("INPUT_RASTER",)
@@ -110,6 +111,9 @@ class DisplacementForecast(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Forecast (mm)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_SIGMA, "Forecast sigma (mm)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_MODEL, "Model used", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_STEPS, "Offsets found and used", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_CHOICE, "Choice: close flag, runner-up, gap, weight",
+                                             optional=True))
         self.addOutput(QgsProcessingOutputNumber(self.HOLDOUT_RMSE_MM, self.tr("Hold-out RMSE (mm)")))
         self.addOutput(QgsProcessingOutputNumber(self.COVERAGE_2SIGMA,
                                                  self.tr("Share of held-out values within 2 sigma")))
@@ -161,8 +165,8 @@ class DisplacementForecast(GeohazardAlgorithm):
         dates, text, opts = self._series_dates(parameters, context)
         settings = knobs.run_settings(self, parameters, context)
         if parameters.get(self.INPUT_RASTER):
-            out = layers.output_paths(self, parameters, (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL),
-                                      context, optional=(self.OUTPUT_SIGMA, self.OUTPUT_MODEL))
+            rasters = (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL, self.OUTPUT_STEPS, self.OUTPUT_CHOICE)
+            out = layers.output_paths(self, parameters, rasters, context, optional=rasters[1:])
             grid = self.raster_info(parameters, self.INPUT_RASTER, context)
             thick = self.raster_path(parameters, self.THICKNESS, context) if parameters.get(self.THICKNESS) else ""
             source = uri = None
@@ -171,15 +175,17 @@ class DisplacementForecast(GeohazardAlgorithm):
             source, uri = layers.dated_source(self, parameters, self.INPUT, context)
             out = {self.OUTPUT: self.parameterAsOutputLayer(parameters, self.OUTPUT, context)}
             grid, thick = None, ""
-            unused = (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL)
+            unused = (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL, self.OUTPUT_STEPS, self.OUTPUT_CHOICE)
         job = io_df.Job(
             dates=tuple(dates), forecast_text=text, opts=opts, labels=tuple(MODEL_LABELS), settings=settings,
             raster=grid, thickness=thick, points=source, uri=uri or "", output=out.get(self.OUTPUT, ""),
             outputs={"forecast": out.get(self.OUTPUT_RASTER), "sigma": out.get(self.OUTPUT_SIGMA),
-                     "model": out.get(self.OUTPUT_MODEL)},
+                     "model": out.get(self.OUTPUT_MODEL), "steps": out.get(self.OUTPUT_STEPS),
+                     "choice": out.get(self.OUTPUT_CHOICE)},
             names={"input": self.INPUT, "input_raster": self.INPUT_RASTER, "forecast_dates": self.FORECAST_DATES},
             ids={"output": self.OUTPUT, "forecast": self.OUTPUT_RASTER, "sigma": self.OUTPUT_SIGMA,
-                 "model": self.OUTPUT_MODEL, "rmse": self.HOLDOUT_RMSE_MM, "coverage": self.COVERAGE_2SIGMA})
+                 "model": self.OUTPUT_MODEL, "steps": self.OUTPUT_STEPS, "choice": self.OUTPUT_CHOICE,
+                 "rmse": self.HOLDOUT_RMSE_MM, "coverage": self.COVERAGE_2SIGMA})
         outcome = io_df.run(job, progress=FeedbackProgress(feedback), context=context)
         _not_written(context, unused)
         return self.finish(outcome, feedback)
