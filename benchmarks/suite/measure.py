@@ -36,7 +36,7 @@ GOAL_IDLE_MIN, GOAL_LOAD_MIN = 15, 30
 #: what the logs say of a wait on another process's compile: seconds
 WAITS = (r"after ([\d.]+) s of waiting", r"waited ([\d.]+) s on another process's compile",
          r"Not waiting any longer \(([\d.]+) s waited\)")
-COUNTS = r"(\d+) (passed|skipped|failed|errors?)"
+COUNTS = r"(\d+) (passed|skipped|failed|deselected|errors?)\b"
 
 
 def load_file(path: str = FILE) -> dict:
@@ -52,12 +52,12 @@ def _minutes(seconds: float) -> str:
 
 
 def _entry_text(key: str, e: dict) -> str:
-    where = "idle" if key == "idle" else f"at load {e['load_mean']:.1f}"
+    where = "idle" if key == "idle" else f"at load {e['load_mean']:.1f} ({e['load_min']:.1f}-{e['load_max']:.1f})"
     stress = f", {e['stress']} busy processes beside it" if e.get("stress") else ""
-    parts = [f"{e['what']}: **{_minutes(e['wall_s'])}** ({e['wall_s']:,.0f} s, {e['cpu_s']:,.0f} CPU-s) {where}"
-             f"{stress} on {e['cores']} cores"]
-    if e.get("targets"):
-        parts.append(", ".join(f"{t['target']} {t['wall_s']:,.0f} s" for t in e["targets"]))
+    parts = [f"`{e['what']}` **{_minutes(e['wall_s'])}** ({e['wall_s']:,.0f} s, {e['cpu_s']:,.0f} CPU-s) {where}"
+             f"{stress}"]
+    if len(e.get("targets", ())) > 1:
+        parts.append(", ".join(f"make {t['target']} {t['wall_s']:,.0f} s" for t in e["targets"]))
     if e.get("passed") is not None:
         parts.append(f"{e['passed']:,} passed, {e['skipped']} skipped, {e['failed']} failed")
     if e.get("max_wait_s") is not None:
@@ -68,10 +68,12 @@ def _entry_text(key: str, e: dict) -> str:
 def render(data: dict) -> str:
     """The sentence the pages carry between their markers."""
     entries = data.get("entries", {})
-    said = [_entry_text(k, entries[k]) for k in ("idle", "load") if k in entries]
-    return ("`make test` on a fresh clone, 2 cores: " + "; ".join(said)
-            + f". Goal: <= {GOAL_IDLE_MIN} min idle and <= {GOAL_LOAD_MIN} min at load 4. Measured by "
-            "`benchmarks/suite/measure.py` into `benchmarks/suite/suite_time.json`, which this sentence quotes.")
+    keys = [k for k in ("idle", "load") if k in entries]
+    cores = sorted({entries[k]["cores"] for k in keys})
+    said = ". ".join(_entry_text(k, entries[k]) for k in keys)
+    return (f"On a fresh clone, {'/'.join(map(str, cores))} cores: {said}. Goal: <= {GOAL_IDLE_MIN} min idle and "
+            f"<= {GOAL_LOAD_MIN} min at load 4 on 2 cores. Measured by `benchmarks/suite/measure.py` into "
+            "`benchmarks/suite/suite_time.json`, which this sentence quotes.")
 
 
 def write_pages(data: dict, root: str = ROOT) -> None:
@@ -110,15 +112,20 @@ def run_target(clone: str, target: str, log_dir: str) -> dict:
     wall = time.monotonic() - t0
     with open(log, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
+    return {"target": target, "rc": rc, "wall_s": round(wall, 1), **_time_v(text), **summarize(text), "log": log}
+
+
+def summarize(text: str) -> dict:
+    """From a make target's output: pytest's counts summed over its summary lines (the parts beside the warm-up,
+    the workers, the serial tests) and the waits on another process's compile the logs name, longest first."""
     counts: dict = {}
-    for line in text.splitlines():  # pytest's summary lines of each part (beside the warm-up, workers, serial)
+    for line in text.splitlines():
         if re.match(r"^=*\s*\d+ (passed|failed|skipped|deselected|errors?)\b.* in [\d.]+s", line):
             for n, what in re.findall(COUNTS, line):
                 key = "errors" if what.startswith("error") else what
                 counts[key] = counts.get(key, 0) + int(n)
     waits = sorted((float(w) for p in WAITS for w in re.findall(p, text)), reverse=True)
-    return {"target": target, "rc": rc, "wall_s": round(wall, 1), **_time_v(text), "counts": counts,
-            "waits_s": waits[:20], "log": log}
+    return {"counts": counts, "waits_s": waits[:20]}
 
 
 def measure(stress: int, targets, keep: bool, work: str = "") -> dict:

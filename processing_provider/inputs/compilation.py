@@ -230,7 +230,7 @@ def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) 
 def choice_text(plan: CompilePlan) -> str:
     """The choice's sentence for the log (which path and why, with the three estimates at this load), "" when the
     policy or the table decided."""
-    return f"Chosen: {plan.choice.reason}. " if plan.choice is not None else ""
+    return f"Chosen: {plan.choice.reason}." if plan.choice is not None else ""
 
 
 def warm_hint() -> str:
@@ -259,7 +259,7 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
     feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "
                       "CPU-s estimated): the same results. "
                       + ("They compile in the background meanwhile, for the later runs. " if started else "")
-                      + choice_text(plan) + warm_hint())
+                      + (choice_text(plan) + " " if plan.choice is not None else "") + warm_hint())
 
 
 #: seconds between two log lines while a run waits for the background compilation
