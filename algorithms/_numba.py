@@ -422,9 +422,11 @@ def _file_lock(path: str, holder: Optional[dict] = None, wait: bool = True):
 
 
 def holder_record(**extra) -> dict:
-    """What a process records in a lock file it holds: its process id, niceness (None where processes have none)
-    and the time it took the lock, with ``extra`` (a background compile's queue of families, its priority)."""
-    return {"pid": os.getpid(), "nice": os.nice(0) if hasattr(os, "nice") else None, "since": _time.time(), **extra}
+    """What a process records in a lock file it holds: its process id, niceness (None where processes have none),
+    the time it took the lock and its CPU seconds then, with ``extra`` (a background compile's queue of families,
+    its priority)."""
+    return {"pid": os.getpid(), "nice": os.nice(0) if hasattr(os, "nice") else None, "since": _time.time(),
+            "cpu_s": _time.process_time(), **extra}
 
 
 def holder_path(lock_path: str) -> str:

@@ -35,9 +35,15 @@ from typing import Optional
 NICE_0_WEIGHT = 1024.0
 #: a process whose measured speed is below this (CPU-s per wall second) is counted as not progressing
 STALLED_RATE = 1e-3
+#: the shortest time over which a holder's speed is measured (shorter, a busy machine's time slices would show a
+#: working process as stopped)
+MIN_SAMPLE_SECONDS = 1.0
 #: the least a compile still to do counts for, as a fraction of its family's measured compile (a process near the
 #: end of its estimate may still have more to do: the table is measured on another day, at another load)
 MIN_LEFT_FRACTION = 0.1
+#: a holder that spent more than this many times its compile's measured CPU since it took the lock is not waited
+#: for: it is past compiling (a run holds its family's lock while it works) or far slower than the table knows
+OVERRUN = 2.0
 
 
 def nice_weight(nice: float) -> float:
@@ -76,6 +82,8 @@ class Progress:
     #: CPU seconds it gets per wall second, measured (None: not measurable here)
     rate: Optional[float] = None
     stopped: bool = False
+    #: spent over :data:`OVERRUN` times its compile's measured CPU since it took the lock
+    overrun: bool = False
     #: (monotonic time, CPU seconds) when read: the next :func:`progress` measures the speed since then
     sample: Optional[tuple] = None
 
@@ -95,9 +103,10 @@ class Progress:
         return cpu_share(load, cores, nice)
 
     def wait_s(self, load: float, cores: int) -> float:
-        """Wall seconds until it is done with the family (inf when it is stopped or gets no CPU)."""
+        """Wall seconds until it is done with the family (inf when it is stopped, gets no CPU or overran its
+        compile)."""
         speed = self.speed(load, cores)
-        return math.inf if speed < STALLED_RATE else self.left_cpu_s / speed
+        return math.inf if speed < STALLED_RATE or self.overrun else self.left_cpu_s / speed
 
     def describe(self, load: float, cores: int) -> str:
         who = "a background compile" if self.kind == "background" else "another process"
@@ -105,6 +114,8 @@ class Progress:
                                                                   "priority unknown")
         if self.stopped:
             state = "stopped"
+        elif self.overrun:
+            state = f"over {OVERRUN:g} times the family's measured compile since it took the lock"
         else:
             speed = self.speed(load, cores)
             how = "measured" if self.rate is not None else "modelled"
@@ -152,7 +163,8 @@ def choose(*, numpy_cpu_s: float, compile_cpu_s: float, run_cpu_s: float, holder
         why = (f"not waiting for {', '.join(h.describe(load, cores) for h in below)}: it runs below this run's "
                "priority and gets only what the others leave")
     elif stalled:
-        why = f"not waiting for {', '.join(h.describe(load, cores) for h in stalled)}: it makes no progress"
+        why = (f"not waiting for {', '.join(h.describe(load, cores) for h in stalled)}: it makes no progress, or is "
+               "past compiling")
     elif holders:
         why = f"{'; '.join(h.describe(load, cores) for h in holders)}"
     else:
@@ -211,21 +223,28 @@ def progress(family: str, record: dict, compile_cpu_s: float, *, queue_left_cpu_
     family's lock) on ``family``, whose compile costs ``compile_cpu_s`` (the family's measured whole compile);
     ``queue_left_cpu_s``: the compiles a background has queued before it. Its speed is measured: since
     ``previous`` (``(monotonic time, CPU seconds)`` of an earlier call, what :attr:`Progress.sample` keeps) when
-    given, else since the process started; not measured where the system does not tell (no ``/proc``)."""
+    given and at least :data:`MIN_SAMPLE_SECONDS` old, else since the process started; not measured where the system
+    does not tell (no ``/proc``). Its CPU done counts from when it took the lock (the record's ``cpu_s``); more than
+    :data:`OVERRUN` times ``compile_cpu_s`` marks it :attr:`Progress.overrun`."""
     pid = int(record.get("pid") or 0)
     nice = record.get("nice")
     p = Progress(family, pid, None if nice is None else float(nice), bool(record.get("below_normal")), kind)
     times = process_times(pid) if pid else None
     if times is not None and not times["zombie"]:
-        p.nice, p.stopped, p.done_cpu_s = times["nice"], times["stopped"], times["cpu_s"]
+        # its CPU since it took the lock (the record's CPU then), not its start's
+        p.nice, p.stopped = times["nice"], times["stopped"]
+        p.done_cpu_s = max(0.0, times["cpu_s"] - float(record.get("cpu_s") or 0.0))
         now = time.monotonic()
-        if previous is not None and now - previous[0] > 0.2:
+        if previous is not None and now - previous[0] >= MIN_SAMPLE_SECONDS:
             p.rate = max(0.0, (times["cpu_s"] - previous[1]) / (now - previous[0]))
-        elif times["age_s"] > 0.5:
-            p.rate = times["cpu_s"] / times["age_s"]
-        p.sample = (now, times["cpu_s"])
+            p.sample = (now, times["cpu_s"])
+        else:  # too short a time since the last sample to tell a slow process from one between time slices
+            if times["age_s"] > 0.5:
+                p.rate = times["cpu_s"] / times["age_s"]
+            p.sample = previous if previous is not None else (now, times["cpu_s"])
     left = max(compile_cpu_s - p.done_cpu_s, MIN_LEFT_FRACTION * compile_cpu_s)
     p.left_cpu_s = left + max(0.0, queue_left_cpu_s)
+    p.overrun = p.done_cpu_s > OVERRUN * compile_cpu_s > 0.0
     return p
 
 

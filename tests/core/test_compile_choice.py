@@ -57,14 +57,16 @@ def _holder(**kw) -> Progress:
 
 
 def test_a_holder_below_this_priority_or_stalled_is_never_waited_for():
-    """Drawn at random: whatever the estimates, a holder of a larger niceness, a stopped one, or one whose measured
-    speed is zero is no option; the run takes the sooner of compiling and numpy."""
+    """Drawn at random: whatever the estimates, a holder of a larger niceness, a stopped one, one whose measured
+    speed is zero, or one past twice its compile since it took the lock (a run holds the lock while it works) is no
+    option; the run takes the sooner of compiling and numpy."""
     rng = np.random.default_rng(7)
     for _ in range(200):
         load, cores = float(rng.uniform(0, 12)), int(rng.integers(1, 9))
         own = float(rng.integers(0, 10))
         bad = [_holder(nice=own + float(rng.integers(1, 10))), _holder(nice=own, stopped=True),
-               _holder(nice=own, rate=0.0), _holder(nice=None, below_normal=True)][int(rng.integers(0, 4))]
+               _holder(nice=own, rate=0.0), _holder(nice=None, below_normal=True),
+               _holder(nice=own, overrun=True)][int(rng.integers(0, 5))]
         bad.left_cpu_s = float(rng.uniform(0.0, 5.0))  # even nearly done
         numpy_s, compile_s = float(rng.uniform(0, 300)), float(rng.uniform(0, 300))
         c = choose(numpy_cpu_s=numpy_s, compile_cpu_s=compile_s, run_cpu_s=1.0, holders=[bad], load=load,

@@ -627,6 +627,7 @@ def test_cancel_stops_the_wait(qgis_app, family_in_tmp):
     from insar_geohazards.processing_provider.inputs import compilation
 
     family, plan = family_in_tmp
+    plan.compile_s = 1e6  # waiting for the holder (this process, idle) stays the sooner: the cancel ends it
     fb = recording_feedback()
     fb.cancel()
     with _numba.family_lock(family.name, family.modules()), pytest.raises(OperationCanceled):
