@@ -79,12 +79,40 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
         with choice.family_turn(family, kf.measured_costs(),
                                 log=lambda text: print(f"[warm-up] {text}", file=sys.stderr, flush=True)) as turn, \
                 event.install_listener("numba:compile", Compiled()):
+            ours = _stop_when_compiled_elsewhere(kf, family, lambda: {
+                "family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
+                "bytes": 0, "numba": True, "python": list(sys.version_info[:2]), "ready": True,
+                "done_elsewhere": True, **turn}) if scale == 1 else None
             nbytes = family.warm(scale)
             if scale == 1:
+                ours.set()
                 kf.mark_ready(family)  # every kernel saved: later runs load the family whole
     return {"family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
             "bytes": int(nbytes), "numba": _numba.HAVE_NUMBA, "python": list(sys.version_info[:2]),
             "ready": bool(_numba.HAVE_NUMBA and not python and scale == 1 and kf.family_ready(family)), **turn}
+
+
+#: seconds between two looks, while a family compiles, at whether another process recorded it compiled whole
+ELSEWHERE_SECONDS = 2.0
+
+
+def _stop_when_compiled_elsewhere(kf, family, result):
+    """While this process compiles ``family``: when another process records the family compiled whole (a run's or
+    the test runner's warm-up that passed this one by, :mod:`algorithms.compile_choice`), print ``result()`` (with
+    ``done_elsewhere``) as this process's line and end it at once: what is left is in the cache (numba's saves are
+    whole files, replaced atomically). Returns the event to set before this process records the family itself."""
+    import threading
+
+    ours = threading.Event()
+
+    def watch():
+        while not ours.wait(ELSEWHERE_SECONDS):
+            if kf.family_ready(family) and not ours.is_set():
+                print(json.dumps(result()), flush=True)
+                os._exit(0)
+
+    threading.Thread(target=watch, name="geohazard-elsewhere", daemon=True).start()
+    return ours
 
 
 def _child(name: str, env: dict, extra, out, err) -> subprocess.Popen:
@@ -347,6 +375,8 @@ def _turn_text(res: dict) -> str:
         text += f"; waited {res['waited_s']:.1f} s on another process's compile"
     if res.get("beside"):
         text += f"; compiled beside pid {res['beside']} instead of waiting ({res.get('reason', '')})"
+    if res.get("done_elsewhere"):
+        text += "; stopped: another process compiled the family whole meanwhile"
     return text
 
 

@@ -223,3 +223,29 @@ def test_a_kernels_cache_sees_a_changed_callee_in_another_file(tmp_path):
         assert run() == 2.0 * (2.0 + k)  # compiled (or loaded) for this callee
         assert run() == 2.0 * (2.0 + k)  # loaded from the cache
     assert list((tmp_path / "cache").rglob("*.nbi"))  # the cache was used
+
+
+ELSEWHERE = textwrap.dedent(r"""
+    import json, sys, time
+    sys.path.insert(0, PLUGINS)
+    from insar_geohazards import warm_kernels
+    from insar_geohazards.algorithms import kernel_families as kf
+    warm_kernels.ELSEWHERE_SECONDS = 0.05
+    family = kf.BY_NAME["activity"]
+    ready = {"now": False}
+    kf.family_ready = lambda f: ready["now"]
+    warm_kernels._stop_when_compiled_elsewhere(kf, family, lambda: {"family": "activity", "done_elsewhere": True})
+    ready["now"] = True  # another process records the family compiled whole while this one still compiles
+    time.sleep(60)
+    print("not stopped", flush=True)
+""").replace("PLUGINS", repr(PLUGINS))
+
+
+def test_a_warm_up_process_stops_when_another_records_its_family_compiled(tmp_path):
+    """A family's process (a background compile passed by) ends with its line, saying so, once another process
+    recorded the family compiled whole: it does not compile on what is in the cache already."""
+    script = tmp_path / "elsewhere.py"
+    script.write_text(ELSEWHERE)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "not stopped" not in out.stdout, out
+    assert json.loads(out.stdout.strip()) == {"family": "activity", "done_elsewhere": True}
