@@ -76,7 +76,8 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
                     compiled.append(f"{func.__module__}.{func.__qualname__}")
 
         choice = importlib.import_module(f"{PACKAGE}.algorithms.compile_choice")
-        with choice.family_turn(family, kf.measured_costs(),
+        kind = "background" if os.environ.get(BACKGROUND_ENV) else "compile"  # said to a run deciding to wait
+        with choice.family_turn(family, kf.measured_costs(), kind=kind,
                                 log=lambda text: print(f"[warm-up] {text}", file=sys.stderr, flush=True)) as turn, \
                 event.install_listener("numba:compile", Compiled()):
             ours = _stop_when_compiled_elsewhere(kf, family, lambda: {
@@ -92,6 +93,8 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
             "ready": bool(_numba.HAVE_NUMBA and not python and scale == 1 and kf.family_ready(family)), **turn}
 
 
+#: set in the family processes of a background compile (:func:`_detached`): their lock records say so
+BACKGROUND_ENV = "GEOHAZARD_WARM_BACKGROUND"
 #: seconds between two looks, while a family compiles, at whether another process recorded it compiled whole
 ELSEWHERE_SECONDS = 2.0
 
@@ -307,7 +310,7 @@ def _detached(specs, low_priority: bool = False) -> int:
         if not _numba.HAVE_NUMBA:
             print("[warm-up] numba cannot be imported in this Python: nothing compiled", flush=True)
             return 1
-        results = warm(names, skip_ready=True)
+        results = warm(names, skip_ready=True, env=dict(os.environ, **{BACKGROUND_ENV: "1"}))
     finally:
         for handle in held:
             handle.close()

@@ -228,7 +228,8 @@ def progress(family: str, record: dict, compile_cpu_s: float, *, queue_left_cpu_
     :data:`OVERRUN` times ``compile_cpu_s`` marks it :attr:`Progress.overrun`."""
     pid = int(record.get("pid") or 0)
     nice = record.get("nice")
-    p = Progress(family, pid, None if nice is None else float(nice), bool(record.get("below_normal")), kind)
+    p = Progress(family, pid, None if nice is None else float(nice), bool(record.get("below_normal")),
+                 str(record.get("kind") or kind))
     times = process_times(pid) if pid else None
     if times is not None and not times["zombie"]:
         # its CPU since it took the lock (the record's CPU then), not its start's
@@ -298,13 +299,14 @@ REDECIDE_SECONDS = 10.0
 
 
 @contextlib.contextmanager
-def family_turn(family, costs: dict, log=None):
+def family_turn(family, costs: dict, log=None, kind: str = "compile"):
     """A warm-up's turn at ``family`` (its job is to compile, so the numpy path is no option): with the family's
     lock when it is free or once its holder ends; without it when waiting for the holder is not sooner than
     compiling here (:func:`choose`: a holder below this process's priority, stopped or stalled, or with more left
     than this family's whole compile at this load), chosen again every :data:`REDECIDE_SECONDS` with the holder's
     speed measured meanwhile. Yields a note: ``waited_s``, ``beside`` (the pid compiled beside, 0 when none) and
-    ``reason`` (the choice's sentence); ``log`` is told each choice made while waiting."""
+    ``reason`` (the choice's sentence); ``log`` is told each choice made while waiting. ``kind`` is recorded with
+    the lock (:class:`Progress`'s: ``background`` for a background compile's family process)."""
     from . import _numba, kernel_families
 
     modules = family.modules()
@@ -314,7 +316,7 @@ def family_turn(family, costs: dict, log=None):
     next_choice = t0
     while True:
         stack = contextlib.ExitStack()
-        if stack.enter_context(_numba.family_lock(family.name, modules, wait=False)):
+        if stack.enter_context(_numba.family_lock(family.name, modules, wait=False, kind=kind)):
             with stack:
                 note["waited_s"] = time.monotonic() - t0
                 yield note
