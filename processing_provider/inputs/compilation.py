@@ -188,6 +188,9 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
                                             holders=plan.holders, load=load, cores=cores,
                                             own_nice=compile_choice.own_niceness())
         plan.mode = {"wait": "background"}.get(plan.choice.mode, plan.choice.mode)
+        if not modelled and not math.isinf(numpy_option):
+            plan.choice.reason += (f"; the numpy figure counts {NUMPY_MARGIN:g} times the estimate per MB of input "
+                                   f"(~{numpy_s:.1f} CPU-s), which can miss a run's dates or window by several times")
     return plan
 
 
