@@ -67,6 +67,7 @@ def test_a_make_logs_counts_and_waits_are_read_as_pytest_and_the_plugin_print_th
         "=========== 2 failed, 3290 passed, 74 skipped, 3 warnings in 1500.12s (0:25:00) ===========",
         "1 passed, 1 deselected in 9.80s",
         "tests/core/test_x.py::test_y 12 passed in a loop",  # not a summary line
+        "E         Not waiting any longer (99.0 s waited): a test's assertion quoting a run's log",  # not a wait
     ])
     out = measure.summarize(log)
     assert out["counts"] == {"passed": 3305, "failed": 2, "skipped": 74, "deselected": 1}, out
