@@ -83,10 +83,11 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
             ours = _stop_when_compiled_elsewhere(kf, family, lambda: {
                 "family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
                 "bytes": 0, "numba": True, "python": list(sys.version_info[:2]), "ready": True,
-                "done_elsewhere": True, **turn}) if scale == 1 else None
+                "done_elsewhere": True, **turn}) if scale == 1 and not kf.family_ready(family) else None
             nbytes = family.warm(scale)
-            if scale == 1:
+            if ours is not None:
                 ours.set()
+            if scale == 1:
                 kf.mark_ready(family)  # every kernel saved: later runs load the family whole
     return {"family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
             "bytes": int(nbytes), "numba": _numba.HAVE_NUMBA, "python": list(sys.version_info[:2]),
@@ -103,7 +104,8 @@ def _stop_when_compiled_elsewhere(kf, family, result):
     """While this process compiles ``family``: when another process records the family compiled whole (a run's or
     the test runner's warm-up that passed this one by, :mod:`algorithms.compile_choice`), print ``result()`` (with
     ``done_elsewhere``) as this process's line and end it at once: what is left is in the cache (numba's saves are
-    whole files, replaced atomically). Returns the event to set before this process records the family itself."""
+    whole files, replaced atomically). Returns the event to set before this process records the family itself.
+    Started only when the family is not recorded whole yet (else this process only loads it)."""
     import threading
 
     ours = threading.Event()
