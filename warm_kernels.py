@@ -43,6 +43,7 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
     _numba = importlib.import_module(f"{PACKAGE}.algorithms._numba")
     family = kf.BY_NAME[name]
     compiled = []
+    turn: dict = {}
     t0 = time.process_time()
     modules = family.modules()
     if scale > 1:  # the cost per MB: scale 1 once untimed (loads), then timed at scale 1 and at ``scale``
@@ -74,13 +75,49 @@ def _run_one(name: str, python: bool, scale: int) -> dict:
                 if func is not None and (func.__module__ or "").startswith(PACKAGE + "."):
                     compiled.append(f"{func.__module__}.{func.__qualname__}")
 
-        with _numba.family_lock(name, modules), event.install_listener("numba:compile", Compiled()):
+        choice = importlib.import_module(f"{PACKAGE}.algorithms.compile_choice")
+        kind = "background" if os.environ.get(BACKGROUND_ENV) else "compile"  # said to a run deciding to wait
+        with choice.family_turn(family, kf.measured_costs(), kind=kind,
+                                log=lambda text: print(f"[warm-up] {text}", file=sys.stderr, flush=True)) as turn, \
+                event.install_listener("numba:compile", Compiled()):
+            ours = _stop_when_compiled_elsewhere(kf, family, lambda: {
+                "family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
+                "bytes": 0, "numba": True, "python": list(sys.version_info[:2]), "ready": True,
+                "done_elsewhere": True, **turn}) if scale == 1 and not kf.family_ready(family) else None
             nbytes = family.warm(scale)
+            if ours is not None:
+                ours.set()
             if scale == 1:
                 kf.mark_ready(family)  # every kernel saved: later runs load the family whole
     return {"family": name, "cpu_s": time.process_time() - t0, "compiled": len(compiled), "kernels": compiled,
             "bytes": int(nbytes), "numba": _numba.HAVE_NUMBA, "python": list(sys.version_info[:2]),
-            "ready": bool(_numba.HAVE_NUMBA and not python and scale == 1 and kf.family_ready(family))}
+            "ready": bool(_numba.HAVE_NUMBA and not python and scale == 1 and kf.family_ready(family)), **turn}
+
+
+#: set in the family processes of a background compile (:func:`_detached`): their lock records say so
+BACKGROUND_ENV = "GEOHAZARD_WARM_BACKGROUND"
+#: seconds between two looks, while a family compiles, at whether another process recorded it compiled whole
+ELSEWHERE_SECONDS = 2.0
+
+
+def _stop_when_compiled_elsewhere(kf, family, result):
+    """While this process compiles ``family``: when another process records the family compiled whole (a run's or
+    the test runner's warm-up that passed this one by, :mod:`algorithms.compile_choice`), print ``result()`` (with
+    ``done_elsewhere``) as this process's line and end it at once: what is left is in the cache (numba's saves are
+    whole files, replaced atomically). Returns the event to set before this process records the family itself.
+    Started only when the family is not recorded whole yet (else this process only loads it)."""
+    import threading
+
+    ours = threading.Event()
+
+    def watch():
+        while not ours.wait(ELSEWHERE_SECONDS):
+            if kf.family_ready(family) and not ours.is_set():
+                print(json.dumps(result()), flush=True)
+                os._exit(0)
+
+    threading.Thread(target=watch, name="geohazard-elsewhere", daemon=True).start()
+    return ours
 
 
 def _child(name: str, env: dict, extra, out, err) -> subprocess.Popen:
@@ -123,7 +160,9 @@ def _script_command(python: str) -> list:
 
 def background_lock_path(family_folder: str, name: str) -> str:
     """The lock a background warm-up holds for its whole life, one per family (:func:`start_background`)."""
-    return os.path.join(family_folder, f".geohazard-background-{name}.lock")
+    import importlib
+
+    return importlib.import_module(f"{PACKAGE}.algorithms._numba").background_lock_path(family_folder, name)
 
 
 def background_log_path(family_folder: str) -> str:
@@ -204,6 +243,21 @@ def _lower_priority() -> None:
             pass
 
 
+def _record_holders(specs, record: dict) -> None:
+    """``record`` as the holder of each lock of ``specs`` (``name=path``), in the file beside it that
+    ``algorithms._numba.lock_holder`` reads (the same format as ``_numba.write_holder``, without importing numba
+    here: the caller waits for the launcher)."""
+    for spec in specs:
+        path = spec.partition("=")[2] + ".holder"
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(record, fh)
+            os.replace(tmp, path)
+        except OSError:
+            continue
+
+
 def _detached(specs, low_priority: bool = False) -> int:
     """The ``--detach`` launcher (:func:`start_background`): lock each family, fork away on POSIX (lowering its
     priority there with ``low_priority``: Windows gave it its class at its start), warm them."""
@@ -233,10 +287,18 @@ def _detached(specs, low_priority: bool = False) -> int:
         names.append(name)
     if not names:
         return 0
+    # who holds the locks, for a run deciding whether to wait for it (algorithms.compile_choice): written before
+    # the fork with the niceness the process takes after it, again after it with its own id
+    nice = min(19, os.nice(0) + LOW_PRIORITY_NICE) if low_priority and hasattr(os, "nice") else \
+        (os.nice(0) if hasattr(os, "nice") else None)
+    record = {"pid": os.getpid(), "nice": nice, "below_normal": low_priority, "since": time.time(), "queue": names,
+              "kind": "background"}
+    _record_holders(specs, record)
     if hasattr(os, "fork") and os.fork() != 0:
         os._exit(0)  # the launcher: its child keeps the locks (the same open files)
     if low_priority:
         _lower_priority()
+    _record_holders(specs, dict(record, pid=os.getpid(), nice=os.nice(0) if hasattr(os, "nice") else None))
     stamp = datetime.datetime.now().isoformat(timespec="seconds")
     nice = f", nice {os.nice(0)}" if hasattr(os, "nice") else ""
     group = _autogroup()
@@ -250,16 +312,18 @@ def _detached(specs, low_priority: bool = False) -> int:
         if not _numba.HAVE_NUMBA:
             print("[warm-up] numba cannot be imported in this Python: nothing compiled", flush=True)
             return 1
-        results = warm(names)
+        results = warm(names, skip_ready=True, env=dict(os.environ, **{BACKGROUND_ENV: "1"}))
     finally:
         for handle in held:
             handle.close()
     return 1 if any(r.get("failed") for r in results) else 0
 
 
-def warm(names, jobs: int = 1, log=print, extra=(), env=None) -> list:
+def warm(names, jobs: int = 1, log=print, extra=(), env=None, skip_ready: bool = False) -> list:
     """Run each family of ``names`` in its own process, ``jobs`` at a time; returns each child's result (with its
-    wall seconds and the CPU seconds of the whole process) in the order they end."""
+    wall seconds and the CPU seconds of the whole process) in the order they end. ``skip_ready``: a family recorded
+    compiled whole when its turn comes (another process compiled it meanwhile: a run, the test suite's warm-up) is
+    left out, said in the log (the caller's own environment's cache)."""
     import tempfile
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -269,6 +333,10 @@ def warm(names, jobs: int = 1, log=print, extra=(), env=None) -> list:
     while pending or running:
         while pending and len(running) < max(1, jobs):
             name = pending.pop(0)
+            if skip_ready and _ready(name):
+                log(f"[warm-up] {name}: compiled whole already (another process), skipped")
+                results.append({"family": name, "skipped": True, "compiled": 0, "process_cpu_s": 0.0})
+                continue
             out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
             running[name] = (_child(name, env, extra, out, err), time.monotonic(), out, err)
         for name, (proc, start, out, err) in list(running.items()):
@@ -290,11 +358,31 @@ def warm(names, jobs: int = 1, log=print, extra=(), env=None) -> list:
             res = json.loads(line)
             res.update(wall_s=time.monotonic() - start, process_cpu_s=usage.ru_utime + usage.ru_stime)
             log(f"[warm-up] {name}: {res['compiled']} kernels compiled, {res['process_cpu_s']:.1f} CPU-s, "
-                f"{res['wall_s']:.1f} s")
+                f"{res['wall_s']:.1f} s" + _turn_text(res))
             results.append(res)
         if running:
             time.sleep(0.1)
     return results
+
+
+def _ready(name: str) -> bool:
+    import importlib
+
+    kf = importlib.import_module(f"{PACKAGE}.algorithms.kernel_families")
+    return name in kf.BY_NAME and kf.family_ready(kf.BY_NAME[name])
+
+
+def _turn_text(res: dict) -> str:
+    """What a family's process did about another process compiling the family (:func:`_run_one`'s note): how long
+    it waited for it, and whether it compiled beside it instead, and why."""
+    text = ""
+    if res.get("waited_s", 0.0) >= 0.05:
+        text += f"; waited {res['waited_s']:.1f} s on another process's compile"
+    if res.get("beside"):
+        text += f"; compiled beside pid {res['beside']} instead of waiting ({res.get('reason', '')})"
+    if res.get("done_elsewhere"):
+        text += "; stopped: another process compiled the family whole meanwhile"
+    return text
 
 
 def main(argv=None) -> int:
@@ -321,7 +409,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown families {unknown}; known: {', '.join(kf.BY_NAME)}")
     names = args.families or [f.name for f in kf.FAMILIES]
     t0 = time.monotonic()
-    results = warm(names, jobs=args.jobs)
+    results = warm(names, jobs=args.jobs, skip_ready=True)
     cpu = sum(r.get("process_cpu_s", 0.0) for r in results)
     print(f"[warm-up] {len(names)} families in {time.monotonic() - t0:.0f} s, {cpu:.0f} CPU-s", flush=True)
     return 1 if any(r.get("failed") for r in results) else 0

@@ -8,6 +8,8 @@
 # core functions); the workers then load the kernels instead of compiling each family in each worker. A family
 # already cached loads in a second. The workers list any kernel they still compiled (a warm-up that missed a
 # signature the tools use) at the end: "[tests] compiled after the warm-up: ...". GEOHAZARD_WARM_UP=0 skips it.
+# A family another process is compiling below normal priority (the background an earlier `make demo` left at nice
+# 10) is compiled beside it, never waited for; one it compiled whole is skipped; each warm-up line says any wait.
 # Beside the warm-up, on the cores its compiling leaves idle (it kept 1.5 of 2 busy), one process runs the test files
 # of BESIDE_WARM_UP (its log printed after the workers' run, .build/beside_warm_up.log): they load no kernel (static
 # checks of the sources, the public API, the help texts; a run of them against an empty numba cache compiles nothing

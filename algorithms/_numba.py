@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time as _time
+from typing import Optional
 
 #: CPU models LLVM does not know yet, by the name it gives them and a feature the real model has -> the model
 #: whose tuning our kernels are compiled with (the CPU's own features, AVX-512 included, are kept).
@@ -315,7 +317,13 @@ def _python_twin(dispatcher):
 def family_kernels(modules) -> list:
     """Every kernel of ``modules`` and every kernel they reach (called by name, through another module's
     attribute, or from a closure), transitively."""
-    todo = [obj for m in modules for obj in vars(m).values() if _is_kernel(obj)]
+    return reached_kernels([obj for m in modules for obj in vars(m).values() if _is_kernel(obj)])
+
+
+def reached_kernels(kernels) -> list:
+    """``kernels`` and every kernel they reach (called by name, through another module's attribute, or from a
+    closure), transitively."""
+    todo = list(kernels)
     seen: dict = {}
     while todo:
         d = todo.pop()
@@ -371,31 +379,39 @@ def python_kernels(modules):
 
 
 @contextlib.contextmanager
-def _file_lock(path: str):
-    """An exclusive lock on the file ``path`` (created if missing) across processes, released when the block ends.
-    Best effort: where the file cannot be opened or locked the block runs unlocked."""
+def _file_lock(path: str, holder: Optional[dict] = None, wait: bool = True):
+    """An exclusive lock on the file ``path`` (created if missing) across processes, released when the block ends;
+    yields whether this process holds it. ``holder``: what to record in the file while it is held (JSON: who
+    compiles, :func:`lock_holder`). ``wait=False``: never waits; a lock another process holds yields False and the
+    block runs without it. Best effort: where the file cannot be opened or locked the block runs unlocked (yields
+    True: nobody else can be told apart)."""
     try:
         handle = open(path, "a+b")
     except OSError:
-        yield
+        yield True
         return
     with handle:
-        locked = False
+        locked, busy = False, False
         try:
             if os.name == "nt":
                 import msvcrt
 
                 handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # retries for ~10 s, then OSError
+                # LK_LOCK retries for ~10 s, then OSError
+                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
             else:
                 import fcntl
 
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             locked = True
-        except (OSError, ImportError):
+        except ImportError:
             pass
+        except OSError:
+            busy = not wait
+        if locked and holder is not None:
+            write_holder(path, holder)
         try:
-            yield
+            yield not busy
         finally:
             if locked and os.name == "nt":
                 import msvcrt
@@ -403,6 +419,50 @@ def _file_lock(path: str):
                 handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
             # fcntl's lock goes with the file's closing
+
+
+def holder_record(**extra) -> dict:
+    """What a process records in a lock file it holds: its process id, niceness (None where processes have none),
+    the time it took the lock and its CPU seconds then, with ``extra`` (a background compile's queue of families,
+    its priority)."""
+    return {"pid": os.getpid(), "nice": os.nice(0) if hasattr(os, "nice") else None, "since": _time.time(),
+            "cpu_s": _time.process_time(), **extra}
+
+
+def holder_path(lock_path: str) -> str:
+    """The file beside a lock file where its holder records itself (:func:`write_holder`)."""
+    return lock_path + ".holder"
+
+
+def write_holder(lock_path: str, record: dict) -> None:
+    """``record`` as the holder of the lock file ``lock_path`` (a JSON file beside it, replaced whole; read only
+    while the lock is held: :func:`lock_holder`). Best effort."""
+    import json
+
+    path = holder_path(lock_path)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(record, fh)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+
+
+def lock_holder(path: str) -> dict:
+    """The record of the process holding the lock file ``path`` (:func:`holder_record`), {} when the lock is free,
+    its holder recorded nothing readable, or it cannot be probed."""
+    import json
+
+    if not lock_busy(path):
+        return {}
+    try:
+        with open(holder_path(path), encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else {}
 
 
 def lock_busy(path: str) -> bool:
@@ -449,11 +509,19 @@ def family_lock_path(name: str, modules) -> str:
     return os.path.join(family_folder(modules), f".geohazard-compile-{name}.lock")
 
 
-def family_lock(name: str, modules):
+def background_lock_path(folder: str, name: str) -> str:
+    """The lock a background compile holds for its whole life, one per family (``warm_kernels.start_background``)."""
+    return os.path.join(folder, f".geohazard-background-{name}.lock")
+
+
+def family_lock(name: str, modules, wait: bool = True, **record):
     """The cross-process lock of a kernel family (a lock file beside its kernels' cache, one per family and cache
-    folder): held while the family compiles, by the warm-up and by a run that compiles it, so no two processes
-    compile one family at once; a run needing it waits for that compilation only, then loads from the cache."""
-    return _file_lock(family_lock_path(name, modules))
+    folder), recording its holder (:func:`holder_record` with ``record``): held while the family compiles, by the
+    warm-up and by a run that compiles it, so that another process needing the family can see who compiles it and
+    how far it got (:mod:`algorithms.compile_choice`) and choose to wait for it, compile beside it, or run as numpy.
+    ``wait=False`` never waits (yields whether the lock was taken); numba's cache saves stay whole when two
+    processes compile one family all the same (:func:`_ordered_cache_file_class`)."""
+    return _file_lock(family_lock_path(name, modules), holder_record(**record), wait=wait)
 
 
 _ORDERED_CACHE_FILE = None
@@ -477,6 +545,21 @@ def _ordered_cache_file_class():
         from numba.core import caching
 
         class OrderedIndexDataCacheFile(caching.IndexDataCacheFile):
+            @property
+            def _source_stamp(self):
+                # numba's stamp (the kernel's own file) and the files of the kernels it calls in other modules
+                # (:func:`_callee_stamp`), made at the first load or save, once every module it calls is imported
+                own = self.__dict__.get("_source_stamp")
+                callees = self.__dict__.get("_geohazard_callees")
+                if callees is None:
+                    kernel = self.__dict__.get("_geohazard_kernel")
+                    callees = self.__dict__["_geohazard_callees"] = _callee_stamp(kernel) if kernel else ()
+                return (own, callees) if callees else own
+
+            @_source_stamp.setter
+            def _source_stamp(self, value):
+                self.__dict__["_source_stamp"] = value
+
             def save(self, key, data):
                 with _file_lock(self._index_path + ".lock"):
                     overloads = self._load_index()
@@ -507,6 +590,28 @@ def _save_in_order(dispatcher) -> None:
         return
     if type(cache_file) is cls.__mro__[1]:
         cache_file.__class__ = cls
+        cache_file.__dict__["_geohazard_kernel"] = dispatcher
+
+
+def _callee_stamp(kernel) -> tuple:
+    """The files of the kernels ``kernel`` reaches in other modules than its own, each as (module name below the
+    plugin's package, modification time, size), sorted; () when it calls none. numba keys a kernel's cache on its
+    own file only, and a caller's compiled code holds its callees' code: without this, a kernel whose callee in
+    another file changed would load its old code from the cache."""
+    own = kernel.py_func.__code__.co_filename
+    files = {}
+    for k in reached_kernels([kernel]):
+        path = k.py_func.__code__.co_filename
+        if path != own:
+            files[path] = (k.py_func.__module__ or "").partition(".")[2]
+    out = []
+    for path, name in files.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        out.append((name, st.st_mtime, st.st_size))
+    return tuple(sorted(out))
 
 
 def njit(*args, slp_vectorize: bool = False, **kwargs):

@@ -63,6 +63,16 @@ def qgis_run(tool, params, *, env=None, **kw):
     return time_v(qgis_cmd(tool, params), env=env or qgis_env(), **kw)
 
 
+def compile_family(env, family):
+    """The kernel family ``family`` compiled into the cache of ``env`` (its NUMBA_CACHE_DIR) at normal priority by
+    the warm-up command, as a user's "compile every kernel ahead" does: it passes by a background compile a first
+    run left below normal priority. Returns {wall_s, cpu_s, log}: what a compiled run's cache cost after a first
+    run on the numpy path."""
+    out = time_v([sys.executable, "-m", "insar_geohazards.warm_kernels", family],
+                 env={**env, "PYTHONPATH": PLUGINS + os.pathsep + env.get("PYTHONPATH", "")})
+    return {"wall_s": out["wall_s"], "cpu_s": out["cpu_s"], "log": (out["stdout"] + out["stderr"])[-2000:]}
+
+
 def cpu_s(children=False):
     """User + system CPU seconds of this process so far, every thread (numba's and GDAL's included); with
     ``children``, of the child processes it waited for instead."""

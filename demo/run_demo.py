@@ -855,7 +855,13 @@ def qgis_process(alg: str, params: dict) -> dict:
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"demo step {alg} failed")
-    return json.loads(proc.stdout[proc.stdout.index("{"):])["results"]
+    data = json.loads(proc.stdout[proc.stdout.index("{"):])
+    for line in (data.get("log") or {}).get("info", []):  # kernels not compiled yet: which path, why, any wait
+        if "Chosen: " in line:
+            print("  " + line[line.index("Chosen: "):].split(" `")[0], flush=True)
+        elif "s of waiting" in line or "Not waiting any longer" in line or "beside the process compiling" in line:
+            print("  " + line, flush=True)
+    return data["results"]
 
 
 def _titles(layers) -> dict:

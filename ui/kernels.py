@@ -8,12 +8,12 @@
   the lowest CPU priority (``warm_kernels.py --one FAMILY``), with progress and cancel in QGIS's task manager. A
   family counts only when its process ran this Python with numba and recorded it compiled whole; the warm-up is
   recorded as done only when every family is. Each family compiles under its cross-process lock
-  (:func:`~algorithms._numba.family_lock`): a tool's run meanwhile waits for its own families (saying so in its
-  log) or takes their numpy form where it is as fast. Quitting QGIS cancels the task without the "Active Tasks"
-  question; a quit the user then calls off (Cancel at "Save changes?", or any question QGIS asks before it quits)
-  leaves QGIS running, and the warm-up resumes with the families not compiled yet once the question is closed. A
-  warm-up cancelled in the task manager stays cancelled. Started 20 s after the plugin loads, so QGIS's start is not
-  slowed; ``INSAR_GEOHAZARDS_WARM_UP=0`` turns it off.
+  (:func:`~algorithms._numba.family_lock`): a tool's run meanwhile never waits for it (it runs at the lowest
+  priority, :mod:`algorithms.compile_choice`): it compiles its own kernels or runs them as numpy, saying why in its
+  log. Quitting QGIS cancels the task without the "Active Tasks" question; a quit the user then calls off (Cancel at
+  "Save changes?", or any question QGIS asks before it quits) leaves QGIS running, and the warm-up resumes with the
+  families not compiled yet once the question is closed. A warm-up cancelled in the task manager stays cancelled.
+  Started 20 s after the plugin loads, so QGIS's start is not slowed; ``INSAR_GEOHAZARDS_WARM_UP=0`` turns it off.
 """
 
 from __future__ import annotations

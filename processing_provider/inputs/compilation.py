@@ -4,6 +4,7 @@ kernels compile, and Python's garbage collector kept off the compiler's heap mea
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import threading
 from dataclasses import dataclass, field
@@ -17,14 +18,16 @@ from .feedback import CompilationShare, compilation_share
 #: numba's shim imports numba (~0.1 CPU-s): bound lazily, as the tools bind their kernels
 _numba = lazy_module("...algorithms._numba", __package__)
 kernel_families = lazy_module("...algorithms.kernel_families", __package__)
+compile_choice = lazy_module("...algorithms.compile_choice", __package__)
 from ...algorithms.errors import OperationCanceled  # noqa: E402
 
-#: ``auto`` (default): a run whose kernels are not compiled starts their compilation in the background (a detached
-#: process, :func:`warm_kernels.start_background`) and waits for it, or runs them as numpy meanwhile where the
-#: measured table has numpy as fast (:func:`~algorithms.kernel_families.numpy_as_fast`) or the run is small
-#: (:data:`NUMPY_MARGIN`); ``wait``: it always waits for the background compile (a batch of many small runs);
-#: ``always``: the run compiles what it needs itself (benchmarks of the compile); ``never``: kernels not compiled
-#: yet always run as Python
+#: ``auto`` (default): a run whose kernels are not compiled takes the soonest at this load of its numpy path,
+#: compiling them itself and waiting for another process compiling them now (never for one below its priority:
+#: :mod:`algorithms.compile_choice`); numpy where the measured table has numpy as fast
+#: (:func:`~algorithms.kernel_families.numpy_as_fast`); ``wait``: it waits for a background compile (one started at
+#: its own priority when none runs: a batch of many small runs), never for one below its priority; ``always``: the
+#: run compiles what it needs itself (benchmarks of the compile); ``never``: kernels not compiled yet always run as
+#: Python
 POLICY_ENV = "INSAR_GEOHAZARDS_COMPILE"
 
 def core_modules(kernels) -> list:
@@ -61,6 +64,10 @@ class CompilePlan:
     measured: bool = False
     #: the tool's per-configuration estimate of the compiled run's CPU seconds (:class:`WorkEstimate`; None: none)
     numba_s: Optional[float] = None
+    #: the choice at this load (:func:`~algorithms.compile_choice.choose`; None: the policy or the table decided)
+    choice: Optional[object] = None
+    #: the other processes compiling the run's families when it planned (:class:`~algorithms.compile_choice.Progress`)
+    holders: list = field(default_factory=list)
 
 
 def pending_families(kernels) -> list:
@@ -116,21 +123,26 @@ def compiling_elsewhere(family) -> bool:
         _numba.lock_busy(wk.background_lock_path(_numba.family_folder(modules), family.name))
 
 
+def holders_of(families, costs: dict, previous: Optional[dict] = None) -> list:
+    """The :class:`~algorithms.compile_choice.Progress` of each process compiling one of ``families`` now."""
+    return [p for p in (compile_choice.family_progress(f, costs, previous) for f in families) if p is not None]
+
+
 def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> CompilePlan:
     """What a run does with kernels not compiled yet (not in this process, not recorded whole in the cache:
-    :func:`pending_families`). By default (``auto``) they compile in the background, in a detached process of
-    this installation's Python (:func:`wait_for_background`): the run waits for it and then loads them, so a first
-    run costs its own CPU what a compiled run costs, however its window, dates or size would weigh on a numpy
-    estimate; where the measured table has a family's numpy form as fast as its compiled one
-    (:func:`~algorithms.kernel_families.numpy_as_fast`), the run takes the numpy path meanwhile instead of waiting.
-    ``INSAR_GEOHAZARDS_COMPILE=always`` compiles in the run, ``never`` always runs them as Python.
+    :func:`pending_families`): by default (``auto``) the soonest at the current load of its numpy path, compiling
+    them itself, and waiting for another process compiling them now (:func:`~algorithms.compile_choice.choose`:
+    never one below this run's priority, stopped or making no progress); the numpy path whenever the measured table
+    has a family's numpy form as fast as its compiled one (:func:`~algorithms.kernel_families.numpy_as_fast`).
+    ``INSAR_GEOHAZARDS_COMPILE=always`` compiles in the run, ``never`` always runs them as Python, ``wait`` waits for
+    a background compile (:func:`wait_for_background`).
 
     The compile estimate (the log's and the progress bar's) is the sum, over the families still to compile, of the
     tool's own measured cost of each (``entry``: its row in the table's ``tools``, what a first run of the tool
-    compiles), else of the family's whole warm-up (``families``); the numpy estimate is the table's numpy CPU per
-    MB times ``work_bytes``, or the tool's per-configuration estimate when ``work_bytes`` is a
-    :class:`WorkEstimate`: then the run is numpy whenever that costs no more CPU than compiling plus the compiled
-    run."""
+    compiles), else of the family's whole warm-up (``families``). The numpy estimate is the tool's per-configuration
+    estimate when ``work_bytes`` is a :class:`WorkEstimate`; else the table's numpy CPU per MB times ``work_bytes``,
+    counted :data:`NUMPY_MARGIN` times over in the choice (the per-MB rate can miss a run's window and dates by
+    several times); no numpy option when the work is unknown."""
 
     modules = core_modules(kernels)
     if not modules or not _numba.HAVE_NUMBA:
@@ -143,31 +155,43 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     table = costs.get("families", {})
     compile_s = sum(family_compile_s(costs, f.name, entry) for f in families)
     mb = (work_bytes or 0) / 2**20
-    numpy_s = sum(float(table.get(f.name, {}).get("numpy_cpu_s_per_mb", 0.0)) * mb
-                  + float(table.get(f.name, {}).get("numpy_cpu_s_small", 0.0)) for f in families)
+
+    def rate(name, column):
+        return float(table.get(name, {}).get(column, 0.0))
+
+    numpy_s = sum(rate(f.name, "numpy_cpu_s_per_mb") * mb + rate(f.name, "numpy_cpu_s_small") for f in families)
+    numba_s = sum(rate(f.name, "numba_cpu_s_per_mb") * mb + rate(f.name, "numba_cpu_s_small") for f in families)
     modelled = isinstance(work_bytes, WorkEstimate)
     if modelled:
-        numpy_s = work_bytes.numpy_s
+        numpy_s, numba_s = work_bytes.numpy_s, work_bytes.numba_s
+    plan = CompilePlan("compile", families, compile_s, numpy_s, todo, entry or "",
+                       bool(entry) and entry in costs.get("tools", {}), work_bytes.numba_s if modelled else None)
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
     if policy == "never":
-        mode = "numpy"
+        plan.mode = "numpy"
     elif policy == "always":
-        mode = "compile"
+        plan.mode = "compile"
     elif policy == "wait":
-        mode = "background"  # always the compiled kernels, waited for
+        plan.mode = "background"  # the compiled kernels, waited for (never a compile below this run's priority)
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
-        mode = "numpy"
-    elif modelled and numpy_s <= compile_s + work_bytes.numba_s:
-        mode = "numpy"  # the per-configuration model: numpy ends before compiling and a compiled run would
-    elif not modelled and work_bytes is not None and 0.0 < numpy_s \
-            and numpy_s * NUMPY_MARGIN <= compile_s:
-        mode = "numpy"  # a small run: done as numpy long before the compile would be; the compile goes on behind it
-    elif any(compiling_elsewhere(f) for f in families):
-        mode = "background"  # join the desktop's warm-up or another run's compile
+        plan.mode = "numpy"
     else:
-        mode = "compile"  # the run's own kernels compile here: a fraction of the family's whole warm-up
-    return CompilePlan(mode, families, compile_s, numpy_s, todo, entry or "",
-                       bool(entry) and entry in costs.get("tools", {}), work_bytes.numba_s if modelled else None)
+        if modelled:
+            numpy_option = numpy_s
+        elif work_bytes is not None and numpy_s > 0.0:
+            numpy_option = numpy_s * NUMPY_MARGIN
+        else:
+            numpy_option = math.inf
+        plan.holders = holders_of(families, costs)
+        load, cores = compile_choice.machine_load()
+        plan.choice = compile_choice.choose(numpy_cpu_s=numpy_option, compile_cpu_s=compile_s, run_cpu_s=numba_s,
+                                            holders=plan.holders, load=load, cores=cores,
+                                            own_nice=compile_choice.own_niceness())
+        plan.mode = {"wait": "background"}.get(plan.choice.mode, plan.choice.mode)
+        if not modelled and not math.isinf(numpy_option):
+            plan.choice.reason += (f"; the numpy figure counts {NUMPY_MARGIN:g} times the estimate per MB of input "
+                                   f"(~{numpy_s:.1f} CPU-s), which can miss a run's dates or window by several times")
+    return plan
 
 
 def family_compile_s(costs: dict, family: str, entry=None) -> float:
@@ -206,6 +230,12 @@ def announce_compilation(kernels, feedback, plan: Optional[CompilePlan] = None) 
     return todo
 
 
+def choice_text(plan: CompilePlan) -> str:
+    """The choice's sentence for the log (which path and why, with the three estimates at this load), "" when the
+    policy or the table decided."""
+    return f"Chosen: {plan.choice.reason}." if plan.choice is not None else ""
+
+
 def warm_hint() -> str:
     """How to compile every family ahead, as a command that runs as typed (this installation's Python and the
     plugin's own file: no ``PYTHONPATH``), and the shipped page that tells more."""
@@ -232,7 +262,7 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
     feedback.pushInfo(f"Kernels not compiled yet ({names}); this run runs them as numpy ({why}; ~{plan.numpy_s:.1f} "
                       "CPU-s estimated): the same results. "
                       + ("They compile in the background meanwhile, for the later runs. " if started else "")
-                      + warm_hint())
+                      + (choice_text(plan) + " " if plan.choice is not None else "") + warm_hint())
 
 
 #: seconds between two log lines while a run waits for the background compilation
@@ -255,56 +285,79 @@ def _start_background(families, low_priority: bool = False):
 
 
 def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
-    """Wait until the families of ``plan`` are compiled whole into the cache by a background compilation: one
-    already running (the desktop's warm-up, another run's) is joined, else one is started
-    (:func:`_start_background`). The log says what the run waits for and how long it has waited, the progress
-    text moves every :data:`TEXT_SECONDS` and the bar every :data:`TICK_SECONDS` (``share``:
-    :class:`~.feedback.CompilationShare` weighed in estimated seconds); a cancel stops the wait
-    (``OperationCanceled``). Returns True when every family is ready, False when the background compilation ended
-    without making them (no Python with numba found, a failure: its log file is named) so the run compiles them
-    itself."""
+    """Wait until the families of ``plan`` are compiled whole into the cache by another process: one already
+    running (the desktop's warm-up, another run's compile, a background compile) is joined; with
+    ``INSAR_GEOHAZARDS_COMPILE=wait`` one is started at this run's priority when none runs
+    (:func:`_start_background`). Every :data:`WAIT_LOG_SECONDS` the choice is made again with the holders' speed
+    measured meanwhile (:func:`~algorithms.compile_choice.choose`): the wait ends, and the run compiles itself, as
+    soon as a holder runs below this run's priority, stops or stalls, or (``auto``) compiling here became sooner;
+    also when the holders end without the families whole (another run compiles only its own kernels). The log says
+    what the run waits for, how long it has waited and why it stops waiting; the progress text moves every
+    :data:`TEXT_SECONDS` and the bar every :data:`TICK_SECONDS` (``share``: :class:`~.feedback.CompilationShare`
+    weighed in estimated seconds); a cancel stops the wait (``OperationCanceled``). Returns True when every family is
+    ready, False when the run compiles them itself."""
     import time
 
-    wk = _warm_kernels()
     names = ", ".join(f.name for f in plan.families)
     text = QCoreApplication.translate("GeohazardAlgorithm",
                                       "Waiting for the fast kernels compiling in the background ({0}): {1} s...")
+    policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
+    costs = kernel_families.measured_costs()
     t0 = last_tick = time.monotonic()
-    last_log, proc, log, joined, shown = t0, None, "", False, [-1]
+    last_log, next_choice, proc, log, joined, shown = t0, t0, None, "", False, [-1]
+    samples: dict = {}
+
+    def say(message):
+        if feedback is not None:
+            feedback.pushInfo(message)
+
     while True:
         pending = [f for f in plan.families if not kernel_families.family_ready(f)]
         if not pending:
             break
-        busy = [f for f in pending if _numba.lock_busy(_numba.family_lock_path(f.name, f.modules()))
-                or _numba.lock_busy(wk.background_lock_path(_numba.family_folder(f.modules()), f.name))]
+        busy = [f for f in pending if compiling_elsewhere(f)]
         running = proc is not None and proc.poll() is None
         if not busy and not running:
             if proc is not None:
-                if feedback is not None:
-                    feedback.pushInfo(f"The background compilation ended without compiling {names} (its log: "
-                                      f"{log}); this run compiles them.")
+                say(f"The background compilation ended without compiling {names} (its log: {log}); this run "
+                    "compiles them.")
+                return False
+            if policy != "wait":
+                say(f"The other process ended without compiling {names} whole; this run compiles what it needs "
+                    f"after {time.monotonic() - t0:.1f} s of waiting.")
                 return False
             proc, log = _start_background(pending)
             if proc is None:
-                if feedback is not None:
-                    feedback.pushInfo("No Python of this installation was found to compile the kernels in the "
-                                      "background; this run compiles them.")
+                say("No Python of this installation was found to compile the kernels in the background; this run "
+                    "compiles them.")
                 return False
-            if feedback is not None:
-                feedback.pushInfo(f"Kernels not compiled yet ({names}): compiling them in the background, once per "
-                                  f"machine (~{max(1, round(plan.compile_s))} CPU-s measured; its log: {log}); this "
-                                  "run waits for them, then loads them from the cache like every later run.")
+            say(f"Kernels not compiled yet ({names}): compiling them in the background, once per machine "
+                f"(~{max(1, round(plan.compile_s))} CPU-s measured; its log: {log}); this run waits for them, then "
+                "loads them from the cache like every later run.")
             continue
+        now = time.monotonic()
         if busy and proc is None and not joined:
             joined = True
-            if feedback is not None:
-                feedback.pushInfo(f"Kernels being compiled by another process ({', '.join(f.name for f in busy)}: "
-                                  "the desktop's warm-up or another run); this run waits for it, then loads them "
-                                  "from the cache.")
+            say(f"Kernels being compiled by another process ({', '.join(f.name for f in busy)}: the desktop's warm-up "
+                "or another run); this run waits for it, then loads them from the cache.")
+        if busy and now >= next_choice:
+            next_choice = now + WAIT_LOG_SECONDS
+            holders = holders_of(busy, costs, samples)
+            samples.update({h.family: h.sample for h in holders})
+            load, cores = compile_choice.machine_load()
+            choice = compile_choice.choose(numpy_cpu_s=math.inf, compile_cpu_s=plan.compile_s,
+                                           run_cpu_s=plan.numba_s or 0.0, holders=holders, load=load, cores=cores,
+                                           own_nice=compile_choice.own_niceness())
+            own = compile_choice.own_niceness()
+            give_up = any(h.lower_than(own) or math.isinf(h.wait_s(load, cores)) for h in holders) \
+                if policy == "wait" else choice.mode != "wait"
+            if give_up:
+                say(f"Not waiting any longer ({now - t0:.1f} s waited): this run compiles its kernels itself; "
+                    f"{choice.reason}.")
+                return False
         if feedback is not None:
             if feedback.isCanceled():
                 raise OperationCanceled()
-            now = time.monotonic()
             if int(now - t0) // TEXT_SECONDS != shown[0]:  # qgis_process prints each text: every few seconds
                 shown[0] = int(now - t0) // TEXT_SECONDS
                 feedback.setProgressText(text.format(", ".join(f.name for f in pending), int(now - t0)))
@@ -316,11 +369,9 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
                 feedback.pushInfo(f"Still compiling in the background ({', '.join(f.name for f in pending)}), "
                                   f"{now - t0:.0f} s so far.")
         time.sleep(TICK_SECONDS)
-    if feedback is not None:
-        feedback.pushInfo(f"Kernels ready ({names}) after {time.monotonic() - t0:.1f} s of waiting; this run loads "
-                          "them from the cache.")
-        if share is not None:
-            share.kernel_compiled(max(plan.compile_s, 1.0))
+    say(f"Kernels ready ({names}) after {time.monotonic() - t0:.1f} s of waiting; this run loads them from the cache.")
+    if feedback is not None and share is not None:
+        share.kernel_compiled(max(plan.compile_s, 1.0))
     return True
 
 
@@ -420,14 +471,24 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     with contextlib.ExitStack() as stack:
         if plan.mode == "background":
             share = None
+            if feedback is not None and plan.choice is not None:
+                feedback.pushInfo(choice_text(plan))
             if feedback is not None:
                 share = CompilationShare(feedback, max(plan.compile_s, 1.0))
                 stack.callback(compilation_share(feedback, share))
             if not wait_for_background(plan, feedback, share):
                 plan.mode = "compile"
+        chose = plan.choice is not None and plan.choice.mode == "compile"  # not a wait given up (said there)
+        if plan.mode == "compile" and chose and feedback is not None:
+            feedback.pushInfo(choice_text(plan))
         if plan.mode == "compile":
-            for family in sorted(plan.families, key=lambda f: f.name):
-                stack.enter_context(_numba.family_lock(family.name, family.modules()))
+            # never waits: a family another process compiles meanwhile is compiled beside it (the plan chose so,
+            # or the wait gave up); that process then loads what this run saves
+            beside = [f.name for f in sorted(plan.families, key=lambda f: f.name)
+                      if not stack.enter_context(_numba.family_lock(f.name, f.modules(), wait=False))]
+            if beside and feedback is not None:
+                feedback.pushInfo(f"Compiling {', '.join(beside)} beside the process compiling them now, without "
+                                  "waiting for it; it loads from the cache what this run compiles.")
         with _compiling(kernels, feedback, plan if plan.mode == "compile" else None):
             yield
 

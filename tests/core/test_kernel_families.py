@@ -375,3 +375,24 @@ def test_the_background_compile_beside_a_numpy_run_runs_below_normal_priority(tm
     if warm_kernels._autogroup():
         assert group and int(group.group(1)) == (warm_kernels.LOW_PRIORITY_NICE if low else 0), log.read_text()
     assert (tmp_path / ".geohazard-background-no_such_family.lock").exists()
+    # who held it, for a run choosing whether to wait (algorithms/compile_choice.py): the detached process itself,
+    # its niceness after lowering it, its queue of families
+    import json
+
+    record = json.loads((tmp_path / ".geohazard-background-no_such_family.lock.holder").read_text())
+    pid = int(re.search(r"pid (\d+), nice", log.read_text()).group(1))
+    assert record["pid"] == pid and record["nice"] == int(found.group(1)), record
+    assert record["queue"] == ["no_such_family"] and record["below_normal"] is low and record["kind"] == "background"
+
+
+def test_a_background_warm_up_skips_a_family_compiled_whole_meanwhile(monkeypatch):
+    """When a family's turn comes and another process (the test runner's warm-up, a run) recorded it compiled whole,
+    the background starts no process for it and says so."""
+    from insar_geohazards import warm_kernels
+
+    monkeypatch.setattr(warm_kernels, "_ready", lambda name: name == "activity")
+    monkeypatch.setattr(warm_kernels, "_child", lambda *a, **k: pytest.fail("a process started for a ready family"))
+    said = []
+    results = warm_kernels.warm(["activity"], log=said.append, skip_ready=True)
+    assert results == [{"family": "activity", "skipped": True, "compiled": 0, "process_cpu_s": 0.0}]
+    assert said == ["[warm-up] activity: compiled whole already (another process), skipped"]

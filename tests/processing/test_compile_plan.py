@@ -43,9 +43,16 @@ def test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast_or_the_ru
         plan = plan_compilation(SBAS, size, TABLE)
         assert plan.mode == "compile" and [f.name for f in plan.families] == ["sbas", "distortion"]
         assert plan.compile_s == pytest.approx(15.5)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compilation, "compiling_elsewhere", lambda family: family.name == "sbas")
-        assert plan_compilation(SBAS, 10 * 2**20, TABLE).mode == "background"
+    # another process compiling sbas: joined when it ends sooner than compiling here at this load (nearly done, at
+    # this run's priority, measured at a full core), never when it runs below this run's priority
+    from insar_geohazards.algorithms.compile_choice import Progress
+
+    for nice, mode in ((0.0, "background"), (10.0, "compile")):
+        with pytest.MonkeyPatch.context() as mp:
+            holder = Progress("sbas", pid=1, nice=nice, left_cpu_s=0.01, rate=1.0)
+            mp.setattr(compilation, "holders_of", lambda families, costs, previous=None, h=holder: [h])
+            plan = plan_compilation(SBAS, 10 * 2**20, TABLE)
+            assert plan.mode == mode and plan.holders == [holder], plan
     assert plan_compilation(SBAS, 2**20, TABLE).numpy_s == pytest.approx(2.6)  # the estimate, for the log
     # a small run (0.1 CPU-s as numpy against 15.5 of compiling) runs as numpy while the compile goes on behind it
     small = plan_compilation(SBAS, 1, TABLE)
@@ -544,33 +551,34 @@ def family_in_tmp(monkeypatch, tmp_path):
     return family, compilation.CompilePlan("background", [family], 0.3)
 
 
-def test_a_run_during_a_warm_up_joins_it_says_so_and_loads_when_it_ends(qgis_app, family_in_tmp, tmp_path):
-    """Another process (the desktop's warm-up) compiles the family: the run starts nothing, waits, logs and moves
-    the progress text meanwhile, and goes on once the family is recorded ready."""
-    import threading
+@pytest.fixture
+def holders(tmp_path):
+    """Processes holding a family's lock (tests/testutils_compile.py), ended with the test."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("another process's progress is read from Linux's /proc")
+    from testutils_compile import Holders
 
-    from insar_geohazards.algorithms import _numba, kernel_families
+    h = Holders(tmp_path)
+    yield h
+    h.close()
+
+
+def test_a_run_during_a_warm_up_joins_it_says_so_and_loads_when_it_ends(qgis_app, family_in_tmp, tmp_path,
+                                                                        holders, monkeypatch):
+    """Another process at this run's priority compiles the family and progresses (it has done most of the family:
+    the table's 2 CPU-s here): the run starts nothing, waits, logs and moves the progress text meanwhile, and goes
+    on once the family is recorded ready."""
+    from insar_geohazards.algorithms import kernel_families
     from insar_geohazards.processing_provider.inputs import compilation
 
     family, plan = family_in_tmp
+    plan.compile_s = 2.0
+    monkeypatch.setattr(kernel_families, "measured_costs", lambda: {"families": {"activity": {"compile_cpu_s": 2.0}}})
     started = []
-    lock = _numba.family_lock(family.name, family.modules())
-    lock.__enter__()  # held as another process holds it (flock: per open file)
-
-    def warm_up_ends():
-        kernel_families.mark_ready(family)
-        lock.__exit__(None, None, None)
-
-    timer = threading.Timer(1.0, warm_up_ends)
+    holders.start(family.name, lock_folder=str(tmp_path), spin_s=1.5, before_s=1.5)
     fb = recording_feedback()
-    real = compilation._start_background
-    compilation._start_background = lambda families: started.append(families) or real(families)
-    try:
-        timer.start()
-        assert compilation.wait_for_background(plan, fb) is True
-    finally:
-        compilation._start_background = real
-        timer.join()
+    monkeypatch.setattr(compilation, "_start_background", lambda families: started.append(families))
+    assert compilation.wait_for_background(plan, fb) is True, fb.text
     assert started == []  # joined, never a second compilation
     assert "being compiled by another process" in fb.text and "Still compiling in the background" in fb.text
     assert "Kernels ready (activity)" in fb.text, fb.text
@@ -583,6 +591,7 @@ def test_without_a_python_to_compile_in_the_background_the_run_compiles_itself(q
     from insar_geohazards.processing_provider.inputs import compilation
 
     _, plan = family_in_tmp
+    monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "wait")  # only a waiting run starts a compile to wait for
     monkeypatch.setattr(warm_kernels, "find_python", lambda: "")
     fb = recording_feedback()
     assert compilation.wait_for_background(plan, fb) is False
@@ -598,6 +607,7 @@ def test_a_background_compile_that_fails_is_said_and_the_run_compiles_itself(qgi
     from insar_geohazards.processing_provider.inputs import compilation
 
     _, plan = family_in_tmp
+    monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "wait")
     fake = tmp_path / "python3"
     code = ("import runpy, sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
             "runpy.run_path(sys.argv[0], run_name='__main__')")
@@ -617,7 +627,59 @@ def test_cancel_stops_the_wait(qgis_app, family_in_tmp):
     from insar_geohazards.processing_provider.inputs import compilation
 
     family, plan = family_in_tmp
+    plan.compile_s = 1e6  # waiting for the holder (this process, idle) stays the sooner: the cancel ends it
     fb = recording_feedback()
     fb.cancel()
     with _numba.family_lock(family.name, family.modules()), pytest.raises(OperationCanceled):
         compilation.wait_for_background(plan, fb)
+
+
+@pytest.mark.parametrize("how", ["stopped", "nice 19"])
+def test_a_run_never_waits_for_a_starved_compile_and_says_why(qgis_app, family_in_tmp, tmp_path, holders, how,
+                                                              monkeypatch):
+    """Another process holds the family's lock and is stopped (SIGSTOP) or at nice 19: the run's plan compiles here
+    (or takes numpy), never waits, and its log says which and why; compiling, the run does not wait for the lock
+    (the holder keeps it) and says it compiles beside it."""
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    family, _ = family_in_tmp
+    monkeypatch.delenv("INSAR_GEOHAZARDS_COMPILE", raising=False)  # the default policy
+    proc = holders.start(family.name, nice=19 if how == "nice 19" else 0, lock_folder=str(tmp_path))
+    if how == "stopped":
+        holders.stop(proc)
+    table = {"families": {"activity": {"compile_cpu_s": 50.0, "numpy_cpu_s_per_mb": 40.0, "numba_cpu_s_per_mb": 0.1}}}
+    plan = compilation.plan_compilation(("ada.activity",), 2**20, table)
+    assert plan.mode == "compile" and [h.pid for h in plan.holders] == [proc.pid], plan
+    why = "below this run's priority" if how == "nice 19" else "makes no progress"
+    assert why in plan.choice.reason and "compiling here is sooner" in plan.choice.reason, plan.choice.reason
+    fb = recording_feedback()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compilation, "plan_compilation", lambda *a, **k: plan)
+        mp.setattr(compilation, "announce_compilation", lambda *a, **k: [])
+        with compilation.compilation_progress(("ada.activity",), fb, 2**20):
+            assert _numba.lock_holder(_numba.family_lock_path(family.name, family.modules()))["pid"] == proc.pid
+    assert "Chosen: compiling here is sooner" in fb.text and why in fb.text, fb.text
+    assert "Compiling activity beside the process compiling them now, without waiting for it" in fb.text, fb.text
+
+
+def test_a_wait_ends_when_the_holder_drops_below_the_runs_priority(qgis_app, family_in_tmp, tmp_path, holders,
+                                                                   monkeypatch):
+    """A run told to wait (INSAR_GEOHAZARDS_COMPILE=wait) for a holder at its own priority: once the holder's
+    niceness is raised to 19 (as a background compile lowers itself), the next choice ends the wait and the run
+    compiles itself, saying why."""
+    import threading
+
+    from insar_geohazards.processing_provider.inputs import compilation
+
+    family, plan = family_in_tmp
+    monkeypatch.setenv("INSAR_GEOHAZARDS_COMPILE", "wait")
+    proc = holders.start(family.name, lock_folder=str(tmp_path), spin_s=600.0)  # progresses: worth waiting for
+    timer = threading.Timer(0.5, lambda: os.setpriority(os.PRIO_PROCESS, proc.pid, 19))
+    fb = recording_feedback()
+    timer.start()
+    try:
+        assert compilation.wait_for_background(plan, fb) is False, fb.text
+    finally:
+        timer.join()
+    assert "Not waiting any longer" in fb.text and "below this run's priority" in fb.text, fb.text
