@@ -17,6 +17,7 @@ import datetime
 import os
 import re
 import sys
+import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: the floors, top down, and the name the sentence gives each
@@ -129,11 +130,16 @@ def disagreements(page_text: str, today: dict) -> list[str]:
 
 
 def quoted(text: str) -> list[str]:
-    """The sentences a page carries between its markers."""
-    return re.findall(re.escape(BEGIN) + r"(.*?)" + re.escape(END), text, flags=re.S)
+    """The sentences a page carries between its markers, as one line each."""
+    return [" ".join(s.split()) for s in re.findall(re.escape(BEGIN) + r"(.*?)" + re.escape(END), text, flags=re.S)]
+
+
+#: the sentence's lines on a page: short enough for a page's own text before the marker on its first line
+WRAP = 160
 
 
 def write_pages(sentence: str, root: str = ROOT) -> None:
+    sentence = textwrap.fill(sentence, WRAP, break_long_words=False, break_on_hyphens=False)
     for page in PAGES:
         path = os.path.join(root, page)
         with open(path, encoding="utf-8") as fh:
