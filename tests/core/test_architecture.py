@@ -867,3 +867,32 @@ def test_every_io_and_inputs_module_has_a_test_file_or_a_listed_reason():
             stale.append(f"{key}: no such module")
     assert not missing, f"modules with neither a test file nor a listed reason: {missing}"
     assert not stale, stale
+
+
+def test_no_private_name_is_imported_from_another_package():
+    """A name with a leading underscore is its package's own: another package (or floor) that needs it imports it
+    under a public name from the module that owns it. A private module imported by name (the numba shim) is a module,
+    not a name, and is not concerned."""
+    bad = []
+    for top in ("algorithms", "fileio", "processing_provider", "ui"):
+        for path in _py_files(os.path.join(ROOT, top)):
+            package = os.path.relpath(os.path.dirname(path), ROOT).split(os.sep)
+            for node in ast.walk(_tree(path)):
+                if not isinstance(node, ast.ImportFrom):
+                    continue
+                if node.level:
+                    target = package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+                elif (node.module or "").startswith("insar_geohazards."):
+                    target = node.module.split(".")[1:]
+                else:
+                    continue
+                where = os.path.join(ROOT, *target)
+                owner = target if os.path.isdir(where) else target[:-1]
+                for alias in node.names:
+                    name = alias.name
+                    if not name.startswith("_") or name.startswith("__") or owner == package:
+                        continue
+                    if os.path.isfile(os.path.join(where, name + ".py")) or os.path.isdir(os.path.join(where, name)):
+                        continue  # a module
+                    bad.append(f"{os.path.relpath(path, ROOT)}:{node.lineno} imports {name} from {'.'.join(target)}")
+    assert not bad, bad
