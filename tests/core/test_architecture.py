@@ -686,8 +686,6 @@ TESTED_THROUGH = {
     "fileio/kinematics/validateinsar": (("tests/processing/test_validateinsar.py",),
                                         "its tool's run, through its tool"),
     "fileio/formats/loadmintpy": (("tests/processing/test_loadmintpy.py",), "its tool's run, through its tool"),
-    "fileio/hazard/displacementforecast": (("tests/processing/test_displacementforecast.py",),
-                                           "its tool's run, through its tool"),
     "fileio/formats/loadegms": (("tests/processing/test_loadegms.py", "tests/processing/test_loadegms_netcdf.py"),
                                 "its tool's run, through its tool"),
     "fileio/kinematics/landslidethickness": (("tests/processing/test_landslidethickness.py",),
