@@ -381,7 +381,9 @@ class _Given:
         return self.array
 
 
-def _as_source(src):
+def as_source(src):
+    """A block input as a source: a source as it is, an array as an :class:`ArraySource`, a ``read(r0, r1)``
+    callable as a :class:`CallableSource`."""
     if hasattr(src, "read") and hasattr(src, "shipped"):
         return src
     if isinstance(src, np.ndarray):
@@ -877,7 +879,7 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     """
     progress = ensure(progress)
     executor = executor or LocalExecutor()
-    sources = {k: _as_source(v) for k, v in (sources or {}).items()}
+    sources = {k: as_source(v) for k, v in (sources or {}).items()}
     n = len(plan)
     window = max(1, int(max_in_flight or 2 * executor.n_slots))
     grouped = [src for src in sources.values() if hasattr(src, "affinity")] if executor.distributed else []

@@ -3,6 +3,8 @@
 Usage: python3 benchmarks/render.py [--check]
 Each table stands between ``<!-- table: NAME -->`` and ``<!-- end table -->`` and lists, in cases.py order, every
 case whose table is NAME and that has a record; the prose around is kept. A cell over 400 characters is refused.
+No line of the page is over ``MAX_LINE`` characters: a row that would be longer keeps its short cells and gives its
+longest ones, in full, to a note under the table (``[n]`` in the cell, ``- [n] column: text`` below, wrapped).
 ``--check`` writes nothing and exits 1 when BENCHMARKS.md is not what the results give.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import textwrap
 
 from run import ROOT, families, latest, load
 
@@ -18,6 +21,9 @@ HEADER = ("| work | peer, settings | ours | ratio | accuracy | floor | peak RSS 
           "|---|---|---|---|---|---|---|---|---|---|")
 BLOCK = re.compile(r"(<!-- table: (\S+) -->\n).*?(<!-- end table -->)", re.S)
 MAX_CELL = 400
+#: the longest line of the page (tests/core/test_benchmarks_page.py)
+MAX_LINE = 200
+COLUMNS = ("work", "peer, settings", "ours", "ratio", "accuracy", "floor", "peak RSS", "CPU", "date", "command")
 
 
 def _cell(value, where):
@@ -27,8 +33,38 @@ def _cell(value, where):
     return text
 
 
+def fit_row(cells, number, width=MAX_LINE, columns=COLUMNS):
+    """``(row, note lines)``: the row's cells joined, its longest cells moved to note ``number`` until the row fits in
+    ``width`` characters (the work that names the row last, the command never); no note when it fits as it is."""
+    cells, mark, moved = list(cells), f"[{number}]", {}
+
+    def line():
+        return "| " + " | ".join(cells) + " |"
+
+    for i in sorted(range(len(cells) - 1), key=lambda i: (i == 0, -len(cells[i]), i)):
+        if len(line()) <= width:
+            break
+        if len(cells[i]) > len(mark):
+            moved[i], cells[i] = cells[i], mark
+    if not moved:
+        return line(), []
+    said = "; ".join(f"{columns[i] if i < len(columns) else i}: {moved[i]}" for i in sorted(moved))
+    return line(), textwrap.wrap(f"- {mark} {said}", width, subsequent_indent="  ", break_long_words=False,
+                                 break_on_hyphens=False)
+
+
+def table(rows_cells, header=HEADER, width=MAX_LINE, columns=COLUMNS):
+    """A table's lines: the header, each row fitted, then the notes of the rows that needed one."""
+    lines, notes = header.split("\n"), []
+    for cells in rows_cells:
+        row, note = fit_row(cells, len([n for n in notes if n.startswith("- [")]) + 1, width, columns)
+        lines.append(row)
+        notes += note
+    return lines + ([""] + notes if notes else [])
+
+
 def rows():
-    """{table name: [row, ...]} from every family's cases and latest records."""
+    """{table name: [cells of a row, ...]} from every family's cases and latest records."""
     tables = {}
     for family in families():
         records = latest(family)
@@ -41,8 +77,7 @@ def rows():
             line = [case["measures"], cells.get("peer", case["peer"]), cells.get("ours"), cells.get("ratio"),
                     cells.get("accuracy"), cells.get("floor"), cells.get("peak_rss"), cells.get("cpu"),
                     cells.get("date"), f"`make bench FAMILY={family} CASE={case['name']}`"]
-            tables.setdefault(case.get("table", family), []).append(
-                "| " + " | ".join(_cell(v, where) for v in line) + " |")
+            tables.setdefault(case.get("table", family), []).append([_cell(v, where) for v in line])
     return tables
 
 
@@ -52,7 +87,7 @@ def render(text):
 
     def block(m):
         seen.add(m.group(2))
-        return m.group(1) + "\n".join([HEADER] + tables.get(m.group(2), [])) + "\n" + m.group(3)
+        return m.group(1) + "\n".join(table(tables.get(m.group(2), []))) + "\n" + m.group(3)
 
     text = BLOCK.sub(block, text)
     lost = sorted(set(tables) - seen)

@@ -3,9 +3,19 @@ main window at a known size without the Browser panel, and a dialog shown, grabb
 tool of the plugin: the plugin never imports this file.
 """
 
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtCore import QPoint, Qt, QTimer
+from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface
+
+
+def click_map(x: float, y: float, button=Qt.MouseButton.LeftButton, wait_ms: int = 200) -> None:
+    """A click of ``button`` on the map canvas at the map coordinates ``(x, y)``, then ``wait_ms`` of events."""
+    canvas = iface.mapCanvas()
+    p = canvas.getCoordinateTransform().transform(x, y)
+    QTest.mouseClick(canvas.viewport(), button, Qt.KeyboardModifier.NoModifier,
+                     QPoint(int(round(p.x())), int(round(p.y()))))
+    QTest.qWait(wait_ms)
 
 
 def main_window(width: int, height: int, layers_width: int = 0):

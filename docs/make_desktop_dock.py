@@ -24,7 +24,7 @@ from qgis.core import (
     QgsRendererRange,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QPoint, Qt, QTimer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface, plugins
@@ -39,11 +39,7 @@ OUT = tempfile.mkdtemp(prefix="insar_geohazards_dock_")
 
 
 def click(x, y, button=Qt.MouseButton.LeftButton):
-    canvas = iface.mapCanvas()
-    p = canvas.getCoordinateTransform().transform(x, y)
-    QTest.mouseClick(canvas.viewport(), button, Qt.KeyboardModifier.NoModifier,
-                     QPoint(int(round(p.x())), int(round(p.y()))))
-    QTest.qWait(200)
+    desktop_common.click_map(x, y, button, wait_ms=200)
 
 
 def velocity_style(layer):

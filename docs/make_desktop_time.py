@@ -35,7 +35,7 @@ from qgis.core import (
     QgsTemporalUtils,
     QgsUnitTypes,
 )
-from qgis.PyQt.QtCore import QDate, QDateTime, QPoint, QSize, Qt, QTime, QTimer
+from qgis.PyQt.QtCore import QDate, QDateTime, QSize, Qt, QTime, QTimer
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDockWidget
@@ -58,11 +58,7 @@ def qdt(day):
 
 
 def click(x, y, button=Qt.MouseButton.LeftButton):
-    canvas = iface.mapCanvas()
-    p = canvas.getCoordinateTransform().transform(x, y)
-    QTest.mouseClick(canvas.viewport(), button, Qt.KeyboardModifier.NoModifier,
-                     QPoint(int(round(p.x())), int(round(p.y()))))
-    QTest.qWait(300)
+    desktop_common.click_map(x, y, button, wait_ms=300)
 
 
 def dock():

@@ -45,7 +45,7 @@ def _quiet(name, original):
             return original(self, *args, **kwargs)
 
         context = args[1] if len(args) > 1 else kwargs.get("context")
-        before = _layer_ids(context)
+        before = layer_ids(context)
         with quiet_gdal_reads():
             if not str(self.id()).startswith("geohazard:"):  # a user's model (the shipped ones read their lists)
                 preload_raster_lists(self, args[0] if args else kwargs.get("parameters"), context)
@@ -127,7 +127,8 @@ def _store(context):
         return None
 
 
-def _layer_ids(context) -> set:
+def layer_ids(context) -> set:
+    """The IDs of the layers the context's temporary store holds."""
     store = _store(context)
     return set(store.mapLayers()) if store is not None else set()
 

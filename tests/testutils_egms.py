@@ -6,7 +6,9 @@ See ``benchmarks/egms/make_tiles.py`` for what is written; :func:`write_tiles` i
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import zipfile
@@ -214,3 +216,19 @@ def write_tiles(out_dir: str, *, points: int, tiles: int, overlap: float = 0.05,
     with open(os.path.join(out_dir, "truth.json"), "w") as fh:
         json.dump(p, fh, indent=1)
     return p
+
+
+def read_csv_tile(path: str) -> tuple:
+    """``(pid (n,), easting/northing (n, 2), dates, values (n, dates) in mm, NaN where empty)`` of the CSV in an EGMS
+    zip as delivered, read with the csv module (nothing of the plugin)."""
+    with zipfile.ZipFile(path) as z:
+        name = next(n for n in z.namelist() if n.endswith(".csv"))
+        rows = list(csv.reader(io.TextIOWrapper(z.open(name), encoding="utf-8")))
+    head = rows[0]
+    cols = [i for i, h in enumerate(head) if h.isdigit()]
+    dates = [dt.datetime.strptime(head[i], "%Y%m%d").date() for i in cols]
+    e, n = head.index("easting"), head.index("northing")
+    pid = np.array([r[0] for r in rows[1:]])
+    xy = np.array([(float(r[e]), float(r[n])) for r in rows[1:]])
+    values = np.array([[float(r[i]) if r[i] else np.nan for i in cols] for r in rows[1:]])
+    return pid, xy, dates, values

@@ -72,7 +72,7 @@ from ..models.timeseriesmodels import (
 )
 from ..ordered import row_sums, sum_first_axis
 from ..progress import warn
-from .forecast_noise import Gaps, ar1_fit, ar1_fits, columns_of, gaps_of
+from .forecast_noise import Gaps, ar1_fit, ar1_fits, columns_of, gaps_of, normal_equations
 from .forecast_steps import STEP_MAX, STEP_PRICE, Steps, step_scan
 
 #: The forecast models, in the order of the tool's MODEL options 1..6 (0 = the choice).
@@ -469,12 +469,7 @@ def _ols_predict(cols, cols_at, d):
     y = np.where(ok, d, 0.0)
     cols = [np.where(ok, c, 0.0) for c in cols]
     p, m = len(cols), d.shape[1]
-    N = np.empty((m, p, p))
-    b = np.empty((m, p))
-    for a in range(p):
-        b[:, a] = sum_first_axis(cols[a] * y)
-        for c in range(a, p):
-            N[:, a, c] = N[:, c, a] = sum_first_axis(cols[a] * cols[c])
+    N, b = normal_equations(cols, y)
     diag = np.sqrt(np.maximum(np.diagonal(N, axis1=1, axis2=2), 1e-300))
     S = N / (diag[:, :, None] * diag[:, None, :])
     good = np.isfinite(S).all(axis=(1, 2))

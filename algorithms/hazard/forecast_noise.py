@@ -114,9 +114,10 @@ def gaps_of(d, days) -> Gaps:
     return Gaps(ok, prev, has, lag, regular)
 
 
-def _normal(cols, z):
-    """Normal matrices ``(m, p, p)``, right-hand sides ``(m, p)`` and ``z'z`` ``(m,)`` of the whitened columns
-    ``cols`` (each ``(n, m)``) and series ``z``, summed over the dates in order."""
+def normal_equations(cols, z):
+    """Normal matrices ``(m, p, p)`` and right-hand sides ``(m, p)`` of the least squares of the series ``z``
+    ``(n, m)`` on the columns ``cols`` (each ``(n, m)``), series by series, summed over the dates in order (the same
+    bits for any set of series beside them)."""
     p, m = len(cols), z.shape[1]
     N = np.empty((m, p, p))
     b = np.empty((m, p))
@@ -124,7 +125,7 @@ def _normal(cols, z):
         b[:, a] = sum_first_axis(cols[a] * z)
         for c in range(a, p):
             N[:, a, c] = N[:, c, a] = sum_first_axis(cols[a] * cols[c])
-    return N, b, sum_first_axis(z * z)
+    return N, b
 
 
 def _solve(N, b, zz):
@@ -186,9 +187,10 @@ def ar1_fits(models_cols, d, gaps: Gaps, *, grid=PHI_GRID) -> list:
                     c2 = np.nan_to_num(c2[:, None] if c2.ndim == 1 else c2)
                     white[id(c)] = gaps.whiten(np.broadcast_to(c2, (n_dates, m)), rho, inv_q)
         z = gaps.whiten(y, rho, inv_q)
+        zz = sum_first_axis(z * z)
         for cols, st in zip(models_cols, state):
             p = len(cols)
-            N, b, zz = _normal([white[id(c)] for c in cols], z)
+            N, b = normal_equations([white[id(c)] for c in cols], z)
             _, rss, logdet, good = _solve(N, b, zz)
             dof = nv - p
             with np.errstate(divide="ignore", invalid="ignore"):

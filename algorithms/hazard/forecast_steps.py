@@ -28,7 +28,7 @@ import numpy as np
 
 from ..conventions import DAYS_PER_YEAR
 from ..ordered import sum_first_axis
-from .forecast_noise import Gaps
+from .forecast_noise import Gaps, normal_equations
 
 #: At most this many offsets per series.
 STEP_MAX = 4
@@ -68,12 +68,7 @@ def _solve_normal(cols, z):
     """``(residuals (n, m), N^-1 (m, p, p), RSS (m,))`` of the least squares of ``z`` on ``cols`` (series by
     series; a singular system gets a unit matrix)."""
     p, m = len(cols), z.shape[1]
-    N = np.empty((m, p, p))
-    b = np.empty((m, p))
-    for a in range(p):
-        b[:, a] = sum_first_axis(cols[a] * z)
-        for c in range(a, p):
-            N[:, a, c] = N[:, c, a] = sum_first_axis(cols[a] * cols[c])
+    N, b = normal_equations(cols, z)
     diag = np.sqrt(np.diagonal(N, axis1=1, axis2=2))
     good = (diag > 1e-12).all(axis=1)
     diag = np.where(good[:, None], diag, 1.0)

@@ -70,7 +70,7 @@ from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.dates import parse_date
 from ..timeseries.acceleration import AccelerationTest, acceleration_test, expected_t
-from .timeseriesmodels import _as_2d, check_dates
+from .timeseriesmodels import check_dates, series_matrix
 
 #: Alert codes (IV_ALERT). Negative codes are not alerts: -1 the series was not judged (no data, or too short or
 #: too noisy for the test), -2 the forecast failure time is already past (check the data); 0 judged, no alert.
@@ -394,7 +394,7 @@ def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5
     540 days, an annual cycle fits better than or about as well as an acceleration is **not judged**.
     """
     ds = check_dates(dates)
-    d = _as_2d(displacement_mm, len(ds), "displacement_mm")
+    d = series_matrix(displacement_mm, len(ds), "displacement_mm")
     _check_options(fit_window, confidence, red_days, orange_days, direction, significance)
     days = np.array([(x - ds[0]).days for x in ds], dtype=np.float64)
     now_day = days[-1] if now is None else float((parse_date(now) - ds[0]).days)

@@ -201,7 +201,7 @@ def design_matrix(model: str, tb: TimeBase, *, tau_c_days: float = 30.0) -> np.n
     raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
 
 
-def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
+def batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
     """Least squares of ``d[:, j] ~ G`` over the rows where ``mask[:, j]``.
 
     Returns params ``(m, p)``, inverse normal matrices ``(m, p, p)``, RSS ``(m,)``, n ``(m,)``.
@@ -301,7 +301,9 @@ class ModelFit:
         return np.ascontiguousarray(self.params[:, self.param_names.index(name)])
 
 
-def _as_2d(displacement_mm, n_dates: int, name: str) -> np.ndarray:
+def series_matrix(displacement_mm, n_dates: int, name: str) -> np.ndarray:
+    """Displacements (mm) as a float64 ``(n_dates, n_series)`` array (one series given as ``(n_dates,)``), refused
+    naming ``name`` when their shape does not hold ``n_dates`` dates."""
     d = np.asarray(displacement_mm, dtype=np.float64)
     if d.ndim == 1:
         d = d[:, None]
@@ -316,7 +318,7 @@ def _afterslip_lsq(tau_days, tau_c, d, mask, w=None, dz=None):
     """Batched fit of ``a + A log10(1 + tau / tau_c)``; ``tau_c`` a scalar or one value per series."""
     w = mask.astype(np.float64) if w is None else w
     dz = np.where(mask, d, 0.0) if dz is None else dz
-    # sums over the dates in date order (see _batched_lsq)
+    # sums over the dates in date order (see batched_lsq)
     s0, r0 = sum_first_axis(w), sum_first_axis(dz)
     if np.ndim(tau_c) == 0:
         g1 = np.log10(1.0 + tau_days / float(tau_c))[:, None]  # (n, 1) shared by all series
@@ -445,7 +447,7 @@ def _time_constant_fit(model: str, tb: TimeBase, d, mask, *, n_grid: int = 12, n
     """Variable projection of ``logcreep`` / ``expdecay`` / ``settlement``: ``tau_c`` by a log grid then a
     golden-section search inside the grid's bracket (series by series), the linear parameters in closed form for
     each ``tau_c``, the covariance from the Jacobian at the optimum. Returns ``(params, N^-1, rss, n)`` as
-    :func:`_batched_lsq`."""
+    :func:`batched_lsq`."""
     w = mask.astype(np.float64)
     dz = np.where(mask, d, 0.0)
     grid = _tau_grid(tb, n_grid)
@@ -513,7 +515,7 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
     if model not in ALL_MODELS:
         raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
     tb = TimeBase(list(dates), origin_date=origin_date, primary_end_days=primary_end_days)
-    d = _as_2d(displacement_mm, len(tb.dates), "displacement_mm")
+    d = series_matrix(displacement_mm, len(tb.dates), "displacement_mm")
     names = PARAM_NAMES[model]
     p = len(names)
     need = p + 1 if min_dates is None else max(int(min_dates), p + 1)
@@ -526,7 +528,7 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         params, Ninv, rss, n = _time_constant_fit(model, tb, d, mask)
     elif model != "afterslip":
         G = design_matrix(model, tb)
-        params, Ninv, rss, n = _batched_lsq(G, d, mask)
+        params, Ninv, rss, n = batched_lsq(G, d, mask)
     else:
         # variable projection: for a fixed tau_c the model is linear (closed form); grid-search
         # log(tau_c), then a golden-section search inside the bracket around the grid optimum
@@ -566,7 +568,7 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         g[:, :, 2] = -lin[:, 1:2] * ratio / (tau_c[:, None] * np.log(10.0) * (1.0 + ratio))
         w = mask.T.astype(np.float64)
         N = np.zeros((g.shape[0], 3, 3))
-        for i in range(g.shape[1]):  # date order, series by series (see _batched_lsq)
+        for i in range(g.shape[1]):  # date order, series by series (see batched_lsq)
             N += g[:, i, :, None] * g[:, i, None, :] * w[:, i, None, None]
         pred = lin[:, 0:1] + lin[:, 1:2] * g[:, :, 1]
         resid = np.where(mask.T, d.T - pred, 0.0)

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import GeohazardError
-from ..models.timeseriesmodels import TimeBase, _as_2d, _batched_lsq, information_criterion
+from ..models.timeseriesmodels import TimeBase, batched_lsq, information_criterion, series_matrix
 from ..progress import check_canceled
 
 #: Codes of :attr:`Breakpoints.kind`.
@@ -90,7 +90,7 @@ def detect_breakpoints(displacement_mm, dates, *, min_segment: int = 5, min_delt
     """
     tb = TimeBase(list(dates))
     n_dates = len(tb.dates)
-    d = _as_2d(displacement_mm, n_dates, "displacement_mm")
+    d = series_matrix(displacement_mm, n_dates, "displacement_mm")
     if min_segment < 2:
         raise GeohazardError(f"min_segment must be >= 2, got {min_segment}")
     if n_dates < 2 * min_segment:
@@ -103,7 +103,7 @@ def detect_breakpoints(displacement_mm, dates, *, min_segment: int = 5, min_delt
     m = d.shape[1]
     t = tb.t_yr
     g_lin = np.column_stack([np.ones(n_dates), t])
-    _, _, rss0, n0 = _batched_lsq(g_lin, d, mask)
+    _, _, rss0, n0 = batched_lsq(g_lin, d, mask)
     bic0 = np.nan_to_num(information_criterion(rss0, n0, 2, "bic"), nan=np.inf)
     best_bic = np.full(m, np.inf)
     kind = np.zeros(m, np.int64)
@@ -124,7 +124,7 @@ def detect_breakpoints(displacement_mm, dates, *, min_segment: int = 5, min_delt
                 extra = np.maximum(t - t[k - 1], 0.0)
                 code = TREND_CHANGE
             g = np.column_stack([g_lin, extra])
-            prm, _, rss, n = _batched_lsq(g, d, mask)
+            prm, _, rss, n = batched_lsq(g, d, mask)
             # each side of the break must hold min_segment valid dates
             before = mask[:k].sum(axis=0)
             after = mask[k:].sum(axis=0)

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 
@@ -78,8 +79,12 @@ def render(data: dict) -> str:
             "`benchmarks/suite/suite_time.json`, which this sentence quotes.")
 
 
+#: the sentence's lines on a page: short enough for a page's own text before the marker on its first line
+WRAP = 160
+
+
 def write_pages(data: dict, root: str = ROOT) -> None:
-    text = render(data)
+    text = textwrap.fill(render(data), WRAP, break_long_words=False, break_on_hyphens=False)
     for page in PAGES:
         path = os.path.join(root, page)
         with open(path, encoding="utf-8") as fh:

@@ -266,7 +266,8 @@ def gtiff_has_zstd() -> bool:
     return drv is not None and "ZSTD" in (drv.GetMetadataItem("DMD_CREATIONOPTIONLIST") or "")
 
 
-_CACHE_LOCK = threading.Lock()
+#: held while GDAL's block cache size is changed (the stack readers' threads and the runs' caps)
+CACHE_LOCK = threading.Lock()
 _CACHE_CAPS: list = []  # caps of the runs now inside gdal_cache_limit
 _CACHE_ORIGINAL: list = []  # GDAL's cache before the first of them
 
@@ -279,7 +280,7 @@ def gdal_cache_limit(max_mb: float):
     much of their decoded tiles whatever its block budget. Never raises the cache; runs overlapping in
     threads (QGIS background tasks) share the smallest cap, and the last one out restores the original."""
     cap = max(1 << 20, int(max_mb * 1024 * 1024))
-    with _CACHE_LOCK:
+    with CACHE_LOCK:
         if not _CACHE_CAPS:
             _CACHE_ORIGINAL[:] = [gdal.GetCacheMax()]
         _CACHE_CAPS.append(cap)
@@ -287,7 +288,7 @@ def gdal_cache_limit(max_mb: float):
     try:
         yield
     finally:
-        with _CACHE_LOCK:
+        with CACHE_LOCK:
             _CACHE_CAPS.remove(cap)
             gdal.SetCacheMax(min(_CACHE_ORIGINAL[0], *_CACHE_CAPS) if _CACHE_CAPS else _CACHE_ORIGINAL[0])
 

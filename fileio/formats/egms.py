@@ -45,7 +45,7 @@ from ...algorithms.progress import check_canceled, info, warn
 from ..base import sqlite_bulk
 from ..base.vector import gpkg_spatial_index, staged_file, write_vector
 from ..motion import series_nc
-from ..motion.ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
+from ..motion.ada import POINT_BLOB, epsg_wkt, gpkg_point_blobs
 from ..motion.series_table import (  # noqa: F401 - the readers, kept importable from here
     BLOCK_POINTS,
     META_TABLE,
@@ -228,7 +228,7 @@ def _write_block(con, g: _Group, cols, rows: dict, srs_id: int, series: str, bul
     ``bulk``: the layer's :class:`.sqlite_bulk.BulkInsert` (the values bound from the arrays by compiled code),
     else ``executemany``; both bind the same values."""
     n = rows["x"].size
-    blobs = _gpkg_point_blobs(rows["x"], rows["y"], srs_id)
+    blobs = gpkg_point_blobs(rows["x"], rows["y"], srs_id)
     pid = np.ascontiguousarray(rows["pid"])
     pid_u8 = pid.view(np.uint8).reshape(n, pid.dtype.itemsize)
     if bulk is not None and not (pid_u8 >= 0x80).any():  # ASCII point IDs are their own UTF-8 text
@@ -275,7 +275,7 @@ def _bulk_block(bulk, g: _Group, cols, rows: dict, blobs, pid_u8, series: str):
             values = np.hstack([values, rows["disp"].astype(np.float64)])
             is_int = np.concatenate([is_int, np.zeros(len(g.dates), bool)])
             params = np.concatenate([params, np.arange(6 + na, 6 + na + len(g.dates), dtype=np.int32)])
-    geom = blobs.view(np.uint8).reshape(n, _POINT_BLOB.itemsize)
+    geom = blobs.view(np.uint8).reshape(n, POINT_BLOB.itemsize)
     bulk.insert(g.fid + 1, geom, pid_u8, np.ascontiguousarray(values, np.float64), params, is_int, dates,
                 date_params)
 
@@ -283,7 +283,7 @@ def _bulk_block(bulk, g: _Group, cols, rows: dict, blobs, pid_u8, series: str):
 def _executemany_block(con, g: _Group, cols, rows: dict, blobs, series: str):
     n = rows["x"].size
     raw = memoryview(blobs.tobytes())
-    size = _POINT_BLOB.itemsize
+    size = POINT_BLOB.itemsize
     columns = [list(range(g.fid + 1, g.fid + n + 1)), [raw[i:i + size] for i in range(0, len(raw), size)],
                [p.decode("utf-8", "replace") for p in rows["pid"].tolist()]]
     for j, a in enumerate(g.attributes):

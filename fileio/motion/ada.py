@@ -299,12 +299,15 @@ def metric_frame(crs: QgsCoordinateReferenceSystem, x, y, *, name: str = "INPUT"
 
 
 # ---------------------------------------------------------------- fast GeoPackage points
-_POINT_BLOB = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"),
+#: a GeoPackage point geometry: the GP header (little endian, no envelope) and the WKB point
+POINT_BLOB = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"),
                         ("bo", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
 
-def _gpkg_point_blobs(x, y, srs_id: int) -> np.ndarray:
-    b = np.zeros(len(x), dtype=_POINT_BLOB)
+def gpkg_point_blobs(x, y, srs_id: int) -> np.ndarray:
+    """The GeoPackage geometry blobs of points ``(x, y)`` in the spatial reference ``srs_id``, one
+    :data:`POINT_BLOB` each."""
+    b = np.zeros(len(x), dtype=POINT_BLOB)
     b["magic"] = b"GP"
     b["flags"] = 1  # little endian, no envelope, not empty
     b["srs"] = srs_id
@@ -374,9 +377,9 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
         for a in range(0, n, step):
             check_canceled(progress)
             b = min(a + step, n)
-            blobs = _gpkg_point_blobs(np.asarray(x[a:b], float), np.asarray(y[a:b], float), srs_id)
+            blobs = gpkg_point_blobs(np.asarray(x[a:b], float), np.asarray(y[a:b], float), srs_id)
             raw = memoryview(blobs.tobytes())
-            size = _POINT_BLOB.itemsize
+            size = POINT_BLOB.itemsize
             columns = [[raw[i:i + size] for i in range(0, len(raw), size)]]
             for kind, c in zip(kinds, cols):
                 seg = np.asarray(c[a:b])

@@ -64,6 +64,15 @@ def series_table_dates(path: str, layer: str) -> Optional[list]:
     return [_dt.datetime.strptime(s, "%Y%m%d").date() for s in row[0].split(",")]
 
 
+def _series_table(con, path: str, layer: str) -> tuple:
+    """``(table name, dates text)`` of ``layer``'s series table in the open GeoPackage ``con``; refused naming the
+    file and the layer when it has none."""
+    row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
+    if row is None:
+        raise GeohazardError(f"{os.path.basename(path)}: layer {layer!r} has no series table")
+    return row
+
+
 def read_series(path: str, layer: str, fids) -> tuple:
     """``(dates, values)`` of points ``fids`` of ``layer``: values float64 (len(fids), dates), mm, from the
     layer's netCDF series file or its series table."""
@@ -72,10 +81,7 @@ def read_series(path: str, layer: str, fids) -> tuple:
         return nc.dates, nc.read(fids)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
-        if row is None:
-            raise GeohazardError(f"{os.path.basename(path)}: layer {layer!r} has no series table")
-        table, text = row
+        table, text = _series_table(con, path, layer)
         dates = [_dt.datetime.strptime(s, "%Y%m%d").date() for s in text.split(",")] if text else []
         out = np.full((len(fids), len(dates)), np.nan)
         cache = {}
@@ -100,10 +106,7 @@ def read_date(path: str, layer: str, k: int) -> np.ndarray:
         return nc.read_date(k)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
-        if row is None:
-            raise GeohazardError(f"{os.path.basename(path)}: layer {layer!r} has no series table")
-        table, text = row
+        table, text = _series_table(con, path, layer)
         n_dates = len(text.split(",")) if text else 0
         if not 0 <= k < n_dates:
             raise GeohazardError(f"{os.path.basename(path)}: date {k} asked of layer {layer!r}'s {n_dates}")
@@ -126,10 +129,7 @@ def read_first(path: str, layer: str, n_points: int, columns) -> np.ndarray:
     columns = list(columns)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
-        if row is None:
-            raise GeohazardError(f"{os.path.basename(path)}: layer {layer!r} has no series table")
-        table, text = row
+        table, text = _series_table(con, path, layer)
         n_dates = len(text.split(",")) if text else 0
         parts, got = [], 0
         for _first, count, kind, data in con.execute(

@@ -34,8 +34,7 @@ from ..base import file_parts
 from ..base.blocks import RunSettings, run_blocks
 from ..base.metadata import stack_pair_baselines, wavelength_choice
 from ..base.probe import data_band_index, gdal_thread_options, known_header
-from ..base.raster import _CACHE_LOCK as CACHE_LOCK
-from ..base.raster import RasterInfo, check_same_grid, open_raster, raster_info
+from ..base.raster import CACHE_LOCK, RasterInfo, check_same_grid, open_raster, raster_info
 from ..base.runs import close_with_run
 from ..base.vector import write_vector
 from ..display import charts

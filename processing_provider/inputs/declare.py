@@ -54,7 +54,7 @@ from qgis.core import (
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M
 from ...fileio.base.probe import quiet_gdal_reads
 from ...fileio.formats.mintpy import parse_source
-from ..model_checks import _layer_ids, mark_quiet
+from ..model_checks import layer_ids, mark_quiet
 from . import ids
 from .delivered import is_gamma
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC, WAVELENGTH
@@ -117,7 +117,7 @@ class QuietRaster(QgsProcessingParameterRasterLayer):
         if isinstance(value, str) and is_gamma(value):
             return True  # a GAMMA raster (no header): read through its DEM/MAP parameter file
 
-        before = _layer_ids(context)
+        before = layer_ids(context)
         with quiet_gdal_reads():
             ok = super().checkValueIsAcceptable(value, context)
         mark_quiet(context, before)

@@ -639,21 +639,15 @@ def test_tests_import_the_plugin_by_its_package_name():
 # ------------------------------------------------------------------ fileio/ and inputs/: a test file each, or the
 # reason
 #: fileio/ and inputs/ modules without a test file of their own (tests/<layer>/test_io_<module>.py,
-#: test_inputs_<module>.py), each with the tests that exercise it and why those are its tests. A new module gets its
-#: own test file; this list only shrinks.
+#: test_inputs_<module>.py; a tool's run module, fileio/<group>/<tool ID>.py, has its tool's
+#: tests/processing/test_<tool ID>.py), each with the tests that exercise it and why those are its tests. A new module
+#: gets its own test file; this list only shrinks.
 TESTED_THROUGH = {
     "fileio/motion/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
                           "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
-    "fileio/interferograms/basindetection": (
-        ("tests/processing/test_basindetection.py", "tests/hostile/test_hostile_interferograms.py"),
-        "the basin detector's model, phase checks, block runs and polygons, only reached through the tool"),
     "fileio/base/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
                             "tests/processing/test_memory_knob.py"),
                            "the block runner: every engine test runs through it, the knob test plans through it"),
-    "fileio/base/runs": (("tests/processing/test_targetsuitability.py", "tests/processing/test_basindetection.py",
-                          "tests/processing/test_io_susceptibility.py"),
-                         "a run's Outcome, returned by the tools' fileio run functions those tests call"),
-    "fileio/base/compat": (("tests/processing/test_compat.py",), "QGIS-version shims, named after their subject"),
     "fileio/corrections/corrections": (("tests/processing/test_demerrorcorrection.py",
                                   "tests/processing/test_referencepoint.py",
                                   "tests/processing/test_unwrapclosurecorrection.py"),
@@ -662,71 +656,13 @@ TESTED_THROUGH = {
                             "the EGMS loader's file side, tested with the loader"),
     "fileio/faults/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
                               "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
-    # the runs of the tools whose fileio module is named after them, through their tools
-    **{f"fileio/{group}/{tool}": ((f"tests/processing/test_{tool}.py", f"tests/hostile/test_hostile_{group}.py"),
-                                  "its tool's run, through its tool")
-       for group, tools in (("ada", ("adaclassification", "adadetection", "faultproximity", "landslideactivity")),
-                            ("corrections", ("modifynetwork", "pcaatmosphere", "demerrorcorrection", "referencepoint",
-                                             "unwrapclosurecorrection")),
-                            ("geometry", ("ascdescdecomposition",)))
-       for tool in tools},
     "fileio/ada/features": (
         ("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
          "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
-    "fileio/models/inversevelocity": (("tests/processing/test_inversevelocity.py",),
-                                      "the one tool that writes forecasts"),
     "fileio/geometry/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
                                "geometry rasters through the geometry engine tests"),
-    "fileio/hazard/comparelayers": (("tests/processing/test_comparelayers.py",),
-                                    "the layer comparison's pairing and outputs, through its tool"),
     "fileio/display/comparison_chart": (("tests/processing/test_comparelayers.py",),
                                         "the comparison's chart, drawn by the tool's run"),
-    "fileio/geometry/strainrate": (("tests/processing/test_strainrate.py",),
-                                   "the strain-rate tool's rasters and points"),
-    "fileio/kinematics/validateinsar": (("tests/processing/test_validateinsar.py",),
-                                        "its tool's run, through its tool"),
-    "fileio/formats/loadmintpy": (("tests/processing/test_loadmintpy.py",), "its tool's run, through its tool"),
-    "fileio/hazard/displacementforecast": (("tests/processing/test_displacementforecast.py",),
-                                           "its tool's run, through its tool"),
-    "fileio/formats/loadegms": (("tests/processing/test_loadegms.py", "tests/processing/test_loadegms_netcdf.py"),
-                                "its tool's run, through its tool"),
-    "fileio/kinematics/landslidethickness": (("tests/processing/test_landslidethickness.py",),
-                                             "its tool's run, through its tool"),
-    "fileio/kinematics/landslide3d": (("tests/processing/test_landslide3d.py",), "its tool's run, through its tool"),
-    "fileio/kinematics/triggercorrelation": (("tests/processing/test_triggercorrelation.py",),
-                                             "its tool's run, through its tool"),
-    "fileio/geometry/geometricdistortion": (("tests/processing/test_geometricdistortion.py",),
-                                            "its tool's run, through its tool"),
-    "fileio/faults/okadaforward": (("tests/processing/test_okadaforward.py",),
-                          "its tool's run, through its tool"),
-    "fileio/faults/coulombstress": (("tests/processing/test_coulombstress.py",),
-                          "its tool's run, through its tool"),
-    "fileio/faults/coulombonfaults": (("tests/processing/test_coulombonfaults.py",),
-                          "its tool's run, through its tool"),
-    "fileio/faults/importcoulombinput": (("tests/processing/test_importcoulombinput.py",),
-                          "its tool's run, through its tool"),
-    "fileio/faults/slipinversion": (("tests/processing/test_slipinversion.py",),
-                          "its tool's run, through its tool"),
-    "fileio/faults/uniformslipinversion": (("tests/processing/test_uniformslipinversion.py",),
-                          "its tool's run, through its tool"),
-    "fileio/faults/interseismicslip": (("tests/processing/test_interseismicslip.py",),
-                                       "the interseismicslip tool's run, tested through the tool"),
-    "fileio/faults/rupturetrace": (("tests/processing/test_rupturetrace.py",),
-                                   "the rupturetrace tool's run, tested through the tool"),
-    "fileio/models/timeseriesmodels": (("tests/processing/test_timeseriesmodels.py",),
-                                       "its tool's run, through its tool"),
-    "fileio/geometry/losvelocitytovertical": (("tests/processing/test_losvelocitytovertical.py",),
-                                              "its tool's run, through its tool"),
-    "fileio/geometry/losprojection": (("tests/processing/test_losprojection.py",), "its tool's run, through its tool"),
-    "fileio/timeseries/phasegradientstacking": (("tests/processing/test_phasegradientstacking.py",),
-                                                "its tool's run, through its tool"),
-    "fileio/psds/amplitudedispersion": (("tests/processing/test_amplitudedispersion.py",),
-                                        "its tool's run, through its tool"),
-    "fileio/psds/phaselinking": (("tests/processing/test_phaselinking.py", "tests/processing/test_engine_psds.py"),
-                                 "its tool's run, through its tool"),
-    "fileio/psds/pstimeseries": (("tests/processing/test_pstimeseries.py",), "its tool's run, through its tool"),
-    "fileio/kinematics/offsettimeseries": (("tests/processing/test_offsettimeseries.py",),
-                                           "its tool's run, through its tool"),
     "fileio/kinematics/kinematics": (
         ("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
          "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),
@@ -741,53 +677,29 @@ TESTED_THROUGH = {
                                              "the multi-sensor tool's datum"),
     "fileio/timeseries/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",),
                                             "the multi-sensor tool's grid"),
-    "fileio/kinematics/offsettracking": (("tests/processing/test_offsettracking.py",
-                                          "tests/processing/test_offsettimeseries.py"),
-                                         "the offset tools' block streams"),
     "fileio/motion/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
                               "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
     "fileio/formats/products": (("tests/processing/test_products.py",),
                                 "product layouts as delivered, their own subject"),
-    "fileio/corrections/rampremoval": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),
     "fileio/base/raster": (("tests/processing/test_raster_io_tiles.py", "tests/processing/test_engine_sbas.py"),
                            "rasters in and out: the tile test and every engine test"),
-    "fileio/base/rasterize": (("tests/processing/test_offsettracking.py",),
-                              "stable polygons burnt for offset tracking"),
     "fileio/psds/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
                          "SLC stacks through the PS/DS engine tests"),
     "fileio/timeseries/stack_reference": (("tests/processing/test_engine_sbas.py",
                                            "tests/processing/test_referencepoint.py"),
                                           "the reference pixel of the stack tools, through the tools that choose it"),
-    "fileio/interferograms/targetsuitability": (("tests/processing/test_targetsuitability.py",
-                              "tests/hostile/test_hostile_interferograms.py"),
-                             "the target-suitability table, grids and polygon totals, only reached through the tool"),
     "fileio/timeseries/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
                             "stack inputs through the stack engine tests"),
     "fileio/display/styles": (("tests/processing/test_styles_models.py",), "styles and shipped models, one subject"),
     "fileio/timeseries/timeseries": (("tests/processing/test_sbasinversion.py",),
                                      "the SBAS tool's time-series outputs"),
-    "fileio/timeseries/sbasinversion": (("tests/processing/test_sbasinversion.py",
-                                         "tests/processing/test_engine_determinism.py"),
-                                        "the SBAS tool's run, only reached through the tool"),
-    "fileio/timeseries/stackingvelocity": (("tests/processing/test_stackingvelocity.py",
-                                            "tests/processing/test_engine_determinism.py"),
-                                           "the stacking tool's run, only reached through the tool"),
-    "fileio/timeseries/multisensortimeseries": (("tests/processing/test_multisensortimeseries.py",
-                                                 "tests/processing/test_multisensor_delivered.py"),
-                                                "the multi-sensor tool's run, only reached through the tool"),
     "fileio/base/transaction": (("tests/processing/test_engine_determinism.py",
                                  "tests/processing/test_losvelocitytovertical.py"),
                                 "outputs written whole or not at all, checked where a run is cancelled or fails"),
-    "fileio/corrections/troposphericcorrection": (("tests/processing/test_troposphericcorrection.py",),
-                                 "the troposphere tool's file side"),
-    "fileio/unwrap/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
     "fileio/display/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),
                                "where a run's results land in the project: a desktop session's layer tree"),
-    "fileio/base/overviews": (("tests/processing/test_output_overviews.py",), "overviews of large raster outputs"),
     "fileio/display/temporal": (("tests/processing/test_temporal.py",),
                                 "result layers the Temporal Controller animates"),
-    "fileio/formats/gamma": (("tests/processing/test_gamma.py", "tests/qgis_process/test_products_cli.py"),
-                             "GAMMA's headerless rasters, read in any raster parameter"),
     "fileio/timeseries/multisensor_products": (("tests/processing/test_multisensor_delivered.py",),
                                                 "the multi-sensor tool's stacks as delivered"),
     "fileio/formats/product_sources": (("tests/processing/test_product_walks.py",
@@ -854,6 +766,10 @@ def test_every_io_and_inputs_module_has_a_test_file_or_a_listed_reason():
             own_name = f"{OWN_TEST[prefix]}{os.path.basename(name)[:-3]}.py"
             own = [layer for layer in ("core", "processing", "hostile", "qgis_process")
                    if os.path.exists(os.path.join(ROOT, "tests", layer, own_name))]
+            # a tool's run module (fileio/<group>/<tool ID>.py) has its tool's own test file
+            if prefix == "fileio" and os.path.isfile(os.path.join(TOOLS, name)):
+                own += [f for f in (os.path.join("processing", f"test_{os.path.basename(name)}"),)
+                        if os.path.exists(os.path.join(ROOT, "tests", f))]
             if own and key in TESTED_THROUGH:
                 stale.append(f"{key} has its own test file now: drop it from TESTED_THROUGH")
             if not own and key not in TESTED_THROUGH:
@@ -867,3 +783,32 @@ def test_every_io_and_inputs_module_has_a_test_file_or_a_listed_reason():
             stale.append(f"{key}: no such module")
     assert not missing, f"modules with neither a test file nor a listed reason: {missing}"
     assert not stale, stale
+
+
+def test_no_private_name_is_imported_from_another_package():
+    """A name with a leading underscore is its package's own: another package (or floor) that needs it imports it
+    under a public name from the module that owns it. A private module imported by name (the numba shim) is a module,
+    not a name, and is not concerned."""
+    bad = []
+    for top in ("algorithms", "fileio", "processing_provider", "ui"):
+        for path in _py_files(os.path.join(ROOT, top)):
+            package = os.path.relpath(os.path.dirname(path), ROOT).split(os.sep)
+            for node in ast.walk(_tree(path)):
+                if not isinstance(node, ast.ImportFrom):
+                    continue
+                if node.level:
+                    target = package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+                elif (node.module or "").startswith("insar_geohazards."):
+                    target = node.module.split(".")[1:]
+                else:
+                    continue
+                where = os.path.join(ROOT, *target)
+                owner = target if os.path.isdir(where) else target[:-1]
+                for alias in node.names:
+                    name = alias.name
+                    if not name.startswith("_") or name.startswith("__") or owner == package:
+                        continue
+                    if os.path.isfile(os.path.join(where, name + ".py")) or os.path.isdir(os.path.join(where, name)):
+                        continue  # a module
+                    bad.append(f"{os.path.relpath(path, ROOT)}:{node.lineno} imports {name} from {'.'.join(target)}")
+    assert not bad, bad

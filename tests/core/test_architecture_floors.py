@@ -14,6 +14,7 @@ No QGIS is imported: the rules read the source.
 
 import ast
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -230,3 +231,37 @@ def test_each_tool_reads_its_files_and_science_on_its_groups_floors():
     assert not bad, f"a tool's module on another group's floor: move it, or list the crossing with why: {bad}"
     stale = [f"{g}: {k}" for g, ks in CROSSINGS.items() for k in ks if (g, k) not in used]
     assert not stale, f"CROSSINGS no tool uses: {stale}"
+
+
+def _core_map():
+    """{tool ID: [module paths under algorithms/]} from docs/architecture.md's map of where a tool's science is."""
+    with open(os.path.join(ROOT, "docs", "architecture.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    block = text.split("<!-- core map -->", 1)[1].split("<!-- end core map -->", 1)[0]
+    rows = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = re.findall(r"`([\w/.]+)`", cells[1])
+    return rows
+
+
+def test_each_tools_science_is_named_after_it_or_on_the_docs_map():
+    tools = {os.path.basename(p)[:-3]: os.path.basename(os.path.dirname(p))
+             for p in _product_files() if p.startswith("processing_provider/tools/") and p.count("/") == 3
+             and not os.path.basename(p).startswith("_")}
+    core_map = _core_map()
+    unmapped, wrong = [], []
+    for tool, group in sorted(tools.items()):
+        named = os.path.join(ROOT, "algorithms", group, tool)
+        if not (os.path.isfile(named + ".py") or os.path.isdir(named)) and tool not in core_map:
+            unmapped.append(f"{group}/{tool}")
+    for tool, modules in core_map.items():
+        if tool not in tools:
+            wrong.append(f"{tool}: no such tool")
+        if not modules:
+            wrong.append(f"{tool}: no module named")
+        wrong += [f"{tool}: algorithms/{m} does not exist" for m in modules
+                  if not os.path.exists(os.path.join(ROOT, "algorithms", m))]
+    assert not unmapped, f"tools whose science is neither algorithms/<group>/<tool ID>.py nor on the map: {unmapped}"
+    assert not wrong, wrong

@@ -1,5 +1,5 @@
 """algorithms/formats/gamma.py and product_walks.py: GAMMA parameter files, grids by size, GMTSAR PRM dates, SNAP's
-abstracted metadata (pure parsers; the rasters through QGIS in tests/processing/test_gamma.py and
+abstracted metadata (pure parsers; the rasters through QGIS in tests/processing/test_io_gamma.py and
 test_product_walks.py)."""
 
 import datetime as dt

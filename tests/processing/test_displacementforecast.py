@@ -195,7 +195,7 @@ def test_point_blocks_do_not_change_the_bytes(run_alg, tmp_path, monkeypatch):
     """Points in blocks of 2 or all at once: the same forecasts, sigmas, models and hold-out RMSE."""
     from osgeo import ogr
 
-    from insar_geohazards.fileio.motion import displacement_forecast as io_fc
+    from insar_geohazards.fileio.hazard import displacementforecast as io_fc
 
     rng = np.random.default_rng(5)
     vals = T_YR[:, None] * rng.normal(-8, 5, 7)[None] + rng.normal(0, 1, (len(DATES), 7))

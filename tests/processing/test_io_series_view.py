@@ -4,15 +4,13 @@ adds it, is coloured by the displacement at the Temporal Controller's time. The 
 checked against the value the EGMS CSV itself gives for that point and date (read here from the zip with Python's
 csv module), and QGIS's Export Animation draws, frame by frame, the colour of each frame's date."""
 
-import csv
 import datetime as dt
 import glob
-import io
 import os
-import zipfile
 
 import numpy as np
 import pytest
+from testutils_egms import read_csv_tile
 
 TILE = "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"
 
@@ -20,15 +18,10 @@ TILE = "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"
 @pytest.fixture(scope="module")
 def csv_series(data_dir):
     """``{pid: (easting, northing, {date: mm})}`` and the dates, from the EGMS CSV as delivered."""
-    with zipfile.ZipFile(os.path.join(data_dir, "egms_ustica", TILE)) as z:
-        name = next(n for n in z.namelist() if n.endswith(".csv"))
-        rows = list(csv.reader(io.TextIOWrapper(z.open(name), encoding="utf-8")))
-    head = rows[0]
-    date_cols = [(i, dt.datetime.strptime(h, "%Y%m%d").date()) for i, h in enumerate(head) if h.isdigit()]
-    e, n = head.index("easting"), head.index("northing")
-    out = {r[0]: (float(r[e]), float(r[n]), {d: float(r[i]) if r[i] else np.nan for i, d in date_cols})
-           for r in rows[1:]}
-    return out, [d for _, d in date_cols]
+    pid, xy, dates, values = read_csv_tile(os.path.join(data_dir, "egms_ustica", TILE))
+    out = {str(p): (float(x), float(y), {d: float(v) for d, v in zip(dates, row)})
+           for p, (x, y), row in zip(pid, xy, values)}
+    return out, dates
 
 
 @pytest.fixture(scope="module")

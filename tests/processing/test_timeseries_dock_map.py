@@ -11,14 +11,12 @@ against numbers worked out here from the files with GDAL and numpy (or from the 
   that date's value).
 """
 
-import csv
 import datetime as dt
-import io
 import os
-import zipfile
 
 import numpy as np
 import pytest
+from testutils_egms import read_csv_tile
 
 TILE = "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"
 
@@ -215,17 +213,7 @@ def egms_table(tmp_path_factory, data_dir, qgis_app):
 
 @pytest.fixture(scope="module")
 def egms_csv(data_dir):
-    with zipfile.ZipFile(os.path.join(data_dir, "egms_ustica", TILE)) as z:
-        name = next(n for n in z.namelist() if n.endswith(".csv"))
-        rows = list(csv.reader(io.TextIOWrapper(z.open(name), encoding="utf-8")))
-    head = rows[0]
-    cols = [i for i, h in enumerate(head) if h.isdigit()]
-    dates = [dt.datetime.strptime(head[i], "%Y%m%d").date() for i in cols]
-    e, n = head.index("easting"), head.index("northing")
-    pid = np.array([r[0] for r in rows[1:]])
-    xy = np.array([(float(r[e]), float(r[n])) for r in rows[1:]])
-    vals = np.array([[float(r[i]) if r[i] else np.nan for i in cols] for r in rows[1:]])
-    return pid, xy, dates, vals
+    return read_csv_tile(os.path.join(data_dir, "egms_ustica", TILE))
 
 
 def test_egms_load_reference_neighbours_residuals_and_map_date(egms_table, egms_csv, dock, canvas, project):

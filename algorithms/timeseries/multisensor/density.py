@@ -9,7 +9,7 @@ import numpy as np
 
 from ...conventions import DAYS_PER_YEAR
 from ...dense import pinv_tall
-from ...engine import _as_source
+from ...engine import as_source
 from . import kernels as _k
 from .model import _GAP_NOISE_SHARE
 
@@ -44,7 +44,7 @@ class _Density:
         r_idx, c_idx = self.sample_pixels()
         mini = {}
         for key, src in sources.items():
-            s_ = _as_source(src)
+            s_ = as_source(src)
             # one row at a time: memory stays that of one row of every band, whatever the grid
             parts = [np.asarray(s_.read(int(r), int(r) + 1, self.shape[1]))[..., c_idx] for r in r_idx]
             mini[key] = np.concatenate(parts, axis=-2)

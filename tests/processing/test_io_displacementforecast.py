@@ -1,4 +1,4 @@
-"""fileio/motion/displacement_forecast.py: the metadata the forecast rasters carry, the point table, the block writer's
+"""fileio/hazard/displacementforecast.py: the metadata the forecast rasters carry, the point table, the block writer's
 hold-out sums (the same for any block layout)."""
 
 import datetime as dt
@@ -11,7 +11,7 @@ FDATES = [dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
 
 
 def test_metadata_is_carried_and_the_acquisition_dates_replaced(qgis_app, tmp_path):
-    from insar_geohazards.fileio.motion.displacement_forecast import carried_metadata
+    from insar_geohazards.fileio.hazard.displacementforecast import carried_metadata
 
     path = write_geotiff(tmp_path / "ts.tif", np.zeros((2, 3, 3)), descriptions=["2020-01-01", "2020-02-01"],
                          metadata={"REFERENCE_DATE": "2020-01-01", "SIGN": "LOS positive toward the satellite",
@@ -25,7 +25,7 @@ def test_metadata_is_carried_and_the_acquisition_dates_replaced(qgis_app, tmp_pa
 
 def test_point_fields_keep_attributes_and_drop_the_acquisitions(qgis_app):
     from insar_geohazards.algorithms.hazard.forecast import Forecast
-    from insar_geohazards.fileio.motion.displacement_forecast import point_fields
+    from insar_geohazards.fileio.hazard.displacementforecast import point_fields
     from insar_geohazards.fileio.motion.points import DatedFeatures
 
     dates = [dt.date(2020, 1, 1), dt.date(2020, 1, 13), dt.date(2020, 1, 25)]
@@ -48,7 +48,7 @@ def test_point_fields_keep_attributes_and_drop_the_acquisitions(qgis_app):
 
 def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
     from insar_geohazards.fileio.base.raster import raster_info
-    from insar_geohazards.fileio.motion.displacement_forecast import RasterOutputs
+    from insar_geohazards.fileio.hazard.displacementforecast import RasterOutputs
 
     info = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((6, 4))))
     rng = np.random.default_rng(0)
