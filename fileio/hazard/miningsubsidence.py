@@ -51,7 +51,8 @@ def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid, 
     if field is not None and not field.isNumeric() and not _is_null(value) and str(value).strip():
         raise GeohazardError(f"{name}: the field {what} exists but is of type {field.typeName() or 'text'}, and "
                              f"feature {fid} holds {str(value)[:40]!r}, which is not a number; {what} must be a "
-                             f"number in metres: make the field numeric (Real) or write plain numbers in it")
+                             f"number {'in metres' if unit == 'm' else f'({unit})'}: make the field numeric (Real) or "
+                             "write plain numbers in it")
     if typed is not None:
         return float(typed)
     where = f"feature {fid} has no {what}" if index >= 0 else f"the layer has no field {what}"
