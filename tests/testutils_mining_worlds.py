@@ -5,10 +5,11 @@ rate from START_DATE to END_DATE, their InSAR series with noise.
 The simulation is the model's definition written directly: each panel (shrunk by the inflection offset s on every
 side) is tiled into square cells; a cell is an element of area ``h^2`` extracted when the face reaches its centre
 (at END_DATE when the panel is extracted at once); at a point and a date it moves the surface down by
-``W_max h^2 k(u, v) (1 - exp(-c (t - t_e)))`` after its extraction ``t_e``, with ``W_max = q m`` and the influence
+``W_max K (1 - exp(-c (t - t_e)))`` after its extraction ``t_e``, with ``W_max = q m`` and ``K`` the influence
 ``k = exp(-pi u^2 / r^2) / r * exp(-pi v^2 / r_v^2) / r_v`` (``u`` along the advance, ``v`` across it, positive to
-the right; ``r = H / tan(beta)``, ``r_v = H / tan(beta_2)`` when the point lies to the cell's right, else ``r``); its
-horizontal motion is ``b r_axis`` times ``k``'s gradient along each axis. The elements add up. The series is the
+the right; ``r = H / tan(beta)``, ``r_v = H / tan(beta_2)`` when the point lies to the cell's right, else ``r``)
+integrated over the cell (erf terms: ``k`` is a product of one-sided Gaussians); its horizontal motion is
+``b r_axis`` times ``k``'s gradient along each axis, integrated likewise. The elements add up. The series is the
 displacement since the first date (the first date is every pixel's reference) plus white noise and, on some
 worlds, a spatially correlated screen per date (the atmosphere), both also measured from the first date.
 
@@ -22,6 +23,7 @@ import math
 
 import numpy as np
 from scipy import ndimage
+from scipy.special import erf
 
 YEAR = 365.25
 #: The tool's defaults of the basin parameters (the prior of a run that leaves them as they are).
@@ -36,6 +38,19 @@ def rectangle(centre, length_m, width_m, axis_deg):
     c = np.asarray(centre, float)
     return np.array([c + sa * 0.5 * length_m * along + sb * 0.5 * width_m * across
                      for sa, sb in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+
+
+def cdf(s, r_left, r_right):
+    """``int_0^s k(t) dt`` of the one-sided influence ``exp(-pi t^2 / r_t^2) / r_t`` (``r_t = r_right`` for
+    ``t > 0``): ``erf(sqrt(pi) s / r_t) / 2``."""
+    r = np.where(s > 0, r_right, r_left)
+    return 0.5 * erf(math.sqrt(math.pi) * s / r)
+
+
+def bell(s, r_left, r_right):
+    """``r_t k(t) = exp(-pi t^2 / r_t^2)``, whose derivative is ``r_t dk/dt`` (continuous at 0)."""
+    r = np.where(s > 0, r_right, r_left)
+    return np.exp(-math.pi * s * s / (r * r))
 
 
 def simulate(points, dates, panels, *, q, tan_beta, tan_beta_2=None, offset_m=0.0, b=0.3, c, los=None,
@@ -56,7 +71,6 @@ def simulate(points, dates, panels, *, q, tan_beta, tan_beta_2=None, offset_m=0.
         u_c = (np.arange(nu) + 0.5) * lm / nu - 0.5 * lm  # cell centres, the panel's frame
         v_c = (np.arange(nv) + 0.5) * wm / nv - 0.5 * wm
         uu, vv = [a.ravel() for a in np.meshgrid(u_c, v_c)]
-        area = (lm / nu) * (wm / nv)
         a = math.radians(p["axis_deg"])
         along = np.array([math.sin(a), math.cos(a)])
         across = np.array([math.cos(a), -math.sin(a)])
@@ -68,20 +82,26 @@ def simulate(points, dates, panels, *, q, tan_beta, tan_beta_2=None, offset_m=0.
         du_p = (px - p["centre"][0]) * along[0] + (py - p["centre"][1]) * along[1]
         dv_p = (px - p["centre"][0]) * across[0] + (py - p["centre"][1]) * across[1]
         share = np.where(t[:, None] > te[None, :], -np.expm1(-c * np.maximum(t[:, None] - te[None, :], 0.0)), 0.0)
+        hu, hv = lm / nu, wm / nv
         for lo in range(0, px.size, 256):
             sl = slice(lo, lo + 256)
             du = du_p[sl, None] - uu[None, :]
             dv = dv_p[sl, None] - vv[None, :]
-            rv = np.where(dv > 0, r2, r)
-            k = np.exp(-math.pi * du ** 2 / r ** 2) / r * np.exp(-math.pi * dv ** 2 / rv ** 2) / rv * area * w_max
-            up = -(share @ k.T)
+            # each cell's influence integrated exactly over the cell (the kernel jumps across v = 0 on a lopsided
+            # basin, where a cell-centre rule would be only first-order accurate)
+            ku = cdf(du + hu / 2, r, r) - cdf(du - hu / 2, r, r)
+            kv = cdf(dv + hv / 2, r, r2) - cdf(dv - hv / 2, r, r2)
+            up = -(share @ (ku * kv).T) * w_max
             if los is None:
                 out[:, sl] += up
                 continue
-            hu = -(share @ (k * (-2 * math.pi * du / r)).T) * -b  # b r d k / du (the motion toward the element)
-            hv = -(share @ (k * (-2 * math.pi * dv / rv)).T) * -b
-            east = hu * along[0] + hv * across[0]
-            north = hu * along[1] + hv * across[1]
+            # b r_axis times the gradient of the influence, integrated over the cell: b [exp(-pi s^2 / r_s^2)]
+            gu = (bell(du + hu / 2, r, r) - bell(du - hu / 2, r, r)) * kv
+            gv = ku * (bell(dv + hv / 2, r, r2) - bell(dv - hv / 2, r, r2))
+            mu = (share @ gu.T) * b * w_max
+            mv = (share @ gv.T) * b * w_max
+            east = mu * along[0] + mv * across[0]
+            north = mu * along[1] + mv * across[1]
             out[:, sl] += east * los[0] + north * los[1] + up * los[2]
     return out
 

@@ -32,7 +32,8 @@ def _truth_params(truth):
 @pytest.mark.parametrize("k", range(4))
 def test_the_advancing_face_matches_an_element_by_element_simulation(k):
     """The model with the world's true parameters against the world's noise-free simulation at every date (before,
-    during and after extraction): within 5 % of the maximum subsidence as the issue asks, 1 % measured."""
+    during and after extraction): within 5 % of the maximum subsidence as asked; 0.2 % asserted, 0.02-0.06 %
+    measured on these four."""
     los = LOS if k % 2 else None
     w = mining_world(SEEDS[k], advance=True, los=los, atmosphere=False, lopsided=k < 2)
     truth = w["truth"]
@@ -46,7 +47,7 @@ def test_the_advancing_face_matches_an_element_by_element_simulation(k):
                             epoch, truth["c"])
     scale = np.abs(w["clean"]).max()
     assert scale > 100
-    assert np.abs(model - w["clean"]).max() <= 0.01 * scale
+    assert np.abs(model - w["clean"]).max() <= 0.002 * scale
     # while the face advances the surface already moves (the former time mode held it at zero until END_DATE)
     during = [i for i, d in enumerate(w["dates"]) if panels[0].start_date < d < panels[0].end_date]
     assert during and np.abs(model[during[-1]]).max() > 0.05 * scale
