@@ -11,10 +11,12 @@ The fit is in two steps. First ``c`` alone with the basin as typed (a grid searc
 least squares in ``log c``): its residual variance ``s0^2``. Then ``log c``, ``q`` and ``tan(beta)`` (and the
 second side's ``tan(beta_2)`` when given) together, the typed values acting as a Gaussian prior of the spread a
 mine's value has within the published ranges (:data:`PRIOR_SIGMA`), each prior row weighted by the noise ``s``:
-``min |P(model - d)|^2 / s^2 + sum ((theta - theta_0) / sigma_theta)^2``. The covariance is the inverse of
-``J^T J / s^2 + diag(1 / sigma_theta^2)`` at the solution, ``s^2`` the residual variance per degree of freedom
-(the points' offsets and the fitted parameters counted). Where the series pins the basin the data dominate; where
-it does not, the prior's spread enters ``c``'s standard error instead of a basin held exact.
+``min |P(model - d)|^2 / s^2 + sum ((theta - theta_0) / sigma_theta)^2``. The covariance is ``A^-1``,
+``A = J^T J / s^2 + diag(1 / sigma_theta^2)`` at the solution, ``s^2`` the residual variance per degree of freedom
+(the points' offsets and the fitted parameters counted), or where larger the sandwich ``A^-1 (G^T G + prior) A^-1``
+with ``G`` the scores summed date by date (noise shared by a date's pixels: the atmosphere), each parameter's the
+larger of the two. Where the series pins the basin the data dominate; where it does not, the prior's spread enters
+``c``'s standard error instead of a basin held exact.
 
 Warnings: the typed basin does not fit the series when freeing it lowers the residual variance beyond chance (an
 F test at 0.1 %) and by more than 10 %; the residuals are structured in time when their variance is more than
