@@ -3,13 +3,14 @@ longwall panels (rotated rectangles) extracted either at once on END_DATE or by 
 rate from START_DATE to END_DATE, their InSAR series with noise.
 
 The simulation is the model's definition written directly: each panel (shrunk by the inflection offset s on every
-side) is tiled into square cells; a cell is an element of area ``h^2`` extracted when the face reaches its centre
-(at END_DATE when the panel is extracted at once); at a point and a date it moves the surface down by
+side) is tiled into cells of at most 2 m (a twentieth of the influence radius); a cell is an element extracted when
+the face reaches its centre (at END_DATE when the panel is extracted at once); at a point and a date it moves the surface down by
 ``W_max K (1 - exp(-c (t - t_e)))`` after its extraction ``t_e``, with ``W_max = q m`` and ``K`` the influence
 ``k = exp(-pi u^2 / r^2) / r * exp(-pi v^2 / r_v^2) / r_v`` (``u`` along the advance, ``v`` across it, positive to
 the right; ``r = H / tan(beta)``, ``r_v = H / tan(beta_2)`` when the point lies to the cell's right, else ``r``)
 integrated over the cell (erf terms: ``k`` is a product of one-sided Gaussians); its horizontal motion is
-``b r_axis`` times ``k``'s gradient along each axis, integrated likewise. The elements add up. The series is the
+``b r_axis`` times ``k``'s gradient along each axis, integrated likewise. The elements add up (the sum over a
+panel's cells is computed as the product of its sums along and across the advance, which it is). The series is the
 displacement since the first date (the first date is every pixel's reference) plus white noise and, on some
 worlds, a spatially correlated screen per date (the atmosphere), both also measured from the first date.
 
@@ -53,8 +54,7 @@ def bell(s, r_left, r_right):
     return np.exp(-math.pi * s * s / (r * r))
 
 
-def simulate(points, dates, panels, *, q, tan_beta, tan_beta_2=None, offset_m=0.0, b=0.3, c, los=None,
-             cells_max=12000):
+def simulate(points, dates, panels, *, q, tan_beta, tan_beta_2=None, offset_m=0.0, b=0.3, c, los=None):
     """Displacement ``(n_dates, n_points)`` (mm; LOS positive toward the satellite with ``los`` = (e, n, u), else up)
     of the panels, element by element (module docstring). ``panels``: dicts with centre, length_m, width_m,
     axis_deg (the advance's azimuth for an advancing face), depth_m, thickness_m, start, end (dates; start == end:
@@ -66,43 +66,43 @@ def simulate(points, dates, panels, *, q, tan_beta, tan_beta_2=None, offset_m=0.
         r = p["depth_m"] / tan_beta
         r2 = p["depth_m"] / (tan_beta_2 if tan_beta_2 else tan_beta)
         lm, wm = p["length_m"] - 2 * offset_m, p["width_m"] - 2 * offset_m
-        h = max(min(5.0, min(r, r2) / 12.0), math.sqrt(lm * wm / cells_max))
+        h = min(2.0, min(r, r2) / 20.0)
         nu, nv = int(math.ceil(lm / h)), int(math.ceil(wm / h))
         u_c = (np.arange(nu) + 0.5) * lm / nu - 0.5 * lm  # cell centres, the panel's frame
         v_c = (np.arange(nv) + 0.5) * wm / nv - 0.5 * wm
-        uu, vv = [a.ravel() for a in np.meshgrid(u_c, v_c)]
         a = math.radians(p["axis_deg"])
         along = np.array([math.sin(a), math.cos(a)])
         across = np.array([math.cos(a), -math.sin(a)])
         # the face crosses the mined panel (not the shrunk one) from its back edge to its front edge
-        frac = (uu + 0.5 * p["length_m"]) / p["length_m"]
+        frac = (u_c + 0.5 * p["length_m"]) / p["length_m"]
         t_s, t_e = ((p["start"] - dates[0]).days / YEAR, (p["end"] - dates[0]).days / YEAR)
-        te = t_s + frac * (t_e - t_s) if p["end"] > p["start"] else np.full(uu.size, t_e)
+        te = t_s + frac * (t_e - t_s) if p["end"] > p["start"] else np.full(nu, t_e)
         w_max = q * p["thickness_m"] * 1000.0
         du_p = (px - p["centre"][0]) * along[0] + (py - p["centre"][1]) * along[1]
         dv_p = (px - p["centre"][0]) * across[0] + (py - p["centre"][1]) * across[1]
         share = np.where(t[:, None] > te[None, :], -np.expm1(-c * np.maximum(t[:, None] - te[None, :], 0.0)), 0.0)
         hu, hv = lm / nu, wm / nv
-        for lo in range(0, px.size, 256):
-            sl = slice(lo, lo + 256)
-            du = du_p[sl, None] - uu[None, :]
-            dv = dv_p[sl, None] - vv[None, :]
-            # each cell's influence integrated exactly over the cell (the kernel jumps across v = 0 on a lopsided
-            # basin, where a cell-centre rule would be only first-order accurate)
-            ku = cdf(du + hu / 2, r, r) - cdf(du - hu / 2, r, r)
-            kv = cdf(dv + hv / 2, r, r2) - cdf(dv - hv / 2, r, r2)
-            up = -(share @ (ku * kv).T) * w_max
-            if los is None:
-                out[:, sl] += up
-                continue
-            # b r_axis times the gradient of the influence, integrated over the cell: b [exp(-pi s^2 / r_s^2)]
-            gu = (bell(du + hu / 2, r, r) - bell(du - hu / 2, r, r)) * kv
-            gv = ku * (bell(dv + hv / 2, r, r2) - bell(dv - hv / 2, r, r2))
-            mu = (share @ gu.T) * b * w_max
-            mv = (share @ gv.T) * b * w_max
-            east = mu * along[0] + mv * across[0]
-            north = mu * along[1] + mv * across[1]
-            out[:, sl] += east * los[0] + north * los[1] + up * los[2]
+        # every cell's influence is a product of a factor along the advance and one across it, and its extraction
+        # time depends on its place along the advance only: the sum over the nu x nv cells is the product of the
+        # sums over the columns (with the times) and over the rows
+        du = du_p[:, None] - u_c[None, :]
+        dv = dv_p[:, None] - v_c[None, :]
+        # each cell's influence integrated exactly over the cell (the kernel jumps across v = 0 on a lopsided
+        # basin, where a cell-centre rule would be only first-order accurate)
+        ku = cdf(du + hu / 2, r, r) - cdf(du - hu / 2, r, r)
+        kv = cdf(dv + hv / 2, r, r2) - cdf(dv - hv / 2, r, r2)
+        up = -(share @ ku.T) * kv.sum(axis=1)[None, :] * w_max
+        if los is None:
+            out += up
+            continue
+        # b r_axis times the gradient of the influence, integrated over the cell: b [exp(-pi s^2 / r_s^2)]
+        gu = bell(du + hu / 2, r, r) - bell(du - hu / 2, r, r)
+        gv = bell(dv + hv / 2, r, r2) - bell(dv - hv / 2, r, r2)
+        mu = (share @ gu.T) * kv.sum(axis=1)[None, :] * b * w_max
+        mv = (share @ ku.T) * gv.sum(axis=1)[None, :] * b * w_max
+        east = mu * along[0] + mv * across[0]
+        north = mu * along[1] + mv * across[1]
+        out += east * los[0] + north * los[1] + up * los[2]
     return out
 
 
