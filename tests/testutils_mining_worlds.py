@@ -4,15 +4,15 @@ rate from START_DATE to END_DATE, their InSAR series with noise.
 
 The simulation is the model's definition written directly: each panel (shrunk by the inflection offset s on every
 side) is tiled into cells of at most 2 m (a twentieth of the influence radius); a cell is an element extracted when
-the face reaches its centre (at END_DATE when the panel is extracted at once); at a point and a date it moves the surface down by
-``W_max K (1 - exp(-c (t - t_e)))`` after its extraction ``t_e``, with ``W_max = q m`` and ``K`` the influence
-``k = exp(-pi u^2 / r^2) / r * exp(-pi v^2 / r_v^2) / r_v`` (``u`` along the advance, ``v`` across it, positive to
-the right; ``r = H / tan(beta)``, ``r_v = H / tan(beta_2)`` when the point lies to the cell's right, else ``r``)
-integrated over the cell (erf terms: ``k`` is a product of one-sided Gaussians); its horizontal motion is
-``b r_axis`` times ``k``'s gradient along each axis, integrated likewise. The elements add up (the sum over a
+the face reaches its centre (at END_DATE when the panel is extracted at once); at a point and a date it moves the
+surface down by ``W_max K (1 - exp(-c (t - t_e)))`` after its extraction ``t_e``, with ``W_max = q m`` and ``K`` the
+influence ``k = exp(-pi u^2 / r^2) / r * exp(-pi v^2 / r_v^2) / r_v`` (``u`` along the advance, ``v`` across it,
+positive to the right; ``r = H / tan(beta)``, ``r_v = H / tan(beta_2)`` when the point lies to the cell's right,
+else ``r``) integrated over the cell (erf terms: ``k`` is a product of one-sided Gaussians); its horizontal motion
+is ``b r_axis`` times ``k``'s gradient along each axis, integrated likewise. The elements add up (the sum over a
 panel's cells is computed as the product of its sums along and across the advance, which it is). The series is the
-displacement since the first date (the first date is every pixel's reference) plus white noise and, on some
-worlds, a spatially correlated screen per date (the atmosphere), both also measured from the first date.
+displacement since the first date (the first date is every pixel's reference) plus white noise and, on some worlds,
+a spatially correlated screen per date (the atmosphere), both also measured from the first date.
 
 Used by tests/core/test_hazard_mining_advance.py, test_hazard_mining_series.py and the benchmark
 benchmarks/hazard/mining_time_coverage.py, which draw their worlds from these designs with random seeds."""
