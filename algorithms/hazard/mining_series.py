@@ -63,6 +63,8 @@ class SeriesFit:
     basin: dict = field(default_factory=dict)
     rms_typed_mm: float = math.nan
     c_typed_basin: float = math.nan
+    #: the standard error the fit with the basin held as typed would give (independent noise, the basin exact)
+    c_typed_basin_se: float = math.nan
 
 
 def _centred(a: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -188,6 +190,8 @@ def fit_series(series_mm: np.ndarray, dates: Sequence[_dt.date], *, components: 
     dof_base = max(dc.size - n_points, 1)
     rss1 = float(np.dot(sol1.fun, sol1.fun))
     s2_1 = rss1 / max(dof_base - 1, 1)
+    j1 = float(np.dot(sol1.jac[:, 0], sol1.jac[:, 0]))
+    c1_se = c1 * math.sqrt(s2_1 / j1) if j1 > 0 else math.inf
     if progress is not None:
         progress.set_progress(30.0)
 
@@ -264,4 +268,4 @@ def fit_series(series_mm: np.ndarray, dates: Sequence[_dt.date], *, components: 
     if not sol2.success:
         warnings.append(f"the optimiser stopped before converging ({sol2.message})")
     basin = {n: (float(v), float(e)) for n, v, e in zip(names, theta, se[1:])}
-    return SeriesFit(c, c_se, rms2, n_points, len(dates), warnings, basin, rms1, c1)
+    return SeriesFit(c, c_se, rms2, n_points, len(dates), warnings, basin, rms1, c1, c1_se)
