@@ -138,3 +138,46 @@ def test_bad_input_is_named():
     with pytest.raises(GeohazardError, match="before the first START_DATE"):
         ma.fit_advance_factor(np.zeros((10, 5)), np.arange(5.0), np.arange(5.0), dates, panels,
                               pim.PimParameters(0.8, 2.0))
+
+
+def test_a_concave_panel_with_a_hole_matches_cell_by_cell_quadrature():
+    """An L-shaped panel with a hole, advancing at 30 degrees: against 2 m cells inside the polygon (ray casting,
+    written here), each extracted when the face reaches its centre: within 0.2 % of the maximum (0.036 %
+    measured)."""
+    outer = np.array([(0, 0), (900, 0), (900, 220), (380, 220), (380, 520), (0, 520)], float)
+    hole = np.array([(100, 300), (200, 300), (200, 380), (100, 380)], float)
+    start, end = dt.date(2021, 1, 1), dt.date(2021, 10, 1)
+    panel = pim.Panel.from_vertices(outer, 260.0, 2.5, holes=[hole], start_date=start, end_date=end,
+                                    advance_azimuth_deg=30.0)
+    params = pim.PimParameters(0.75, 2.2)
+    dates = [dt.date(2021, 4, 1), dt.date(2021, 8, 1), dt.date(2022, 3, 1)]
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(-300, 1200, 150), rng.uniform(-300, 800, 150)
+    strips = ma.advance_strips([panel], params, start)
+    vert, _ = ma.strip_components(x, y, strips, [panel], params)
+    model = ma.strips_model(vert, strips, dates, start, 1.8)
+
+    def inside(px, py, ring):
+        hit = np.zeros(px.shape, bool)
+        for (x1, y1), (x2, y2) in zip(ring, np.roll(ring, -1, axis=0)):
+            cross = (y1 > py) != (y2 > py)
+            hit ^= cross & (px < x1 + (py - y1) * (x2 - x1) / np.where(y2 != y1, y2 - y1, 1.0))
+        return hit
+
+    h = 2.0
+    cx, cy = [a.ravel() for a in np.meshgrid(np.arange(0, 900, h) + h / 2, np.arange(0, 520, h) + h / 2)]
+    keep = inside(cx, cy, outer) & ~inside(cx, cy, hole)
+    cx, cy = cx[keep], cy[keep]
+    along = np.array([math.sin(math.radians(30)), math.cos(math.radians(30))])
+    u = cx * along[0] + cy * along[1]
+    u_ring = outer @ along
+    t_e = (u - u_ring.min()) / (u_ring.max() - u_ring.min()) * (end - start).days / 365.25
+    r = 260.0 / 2.2
+    want = np.zeros((len(dates), x.size))
+    for i in range(x.size):
+        k = np.exp(-math.pi * ((x[i] - cx) ** 2 + (y[i] - cy) ** 2) / r ** 2) / r ** 2 * h * h
+        for j, d in enumerate(dates):
+            t = (d - start).days / 365.25
+            want[j, i] = -750.0 * 2.5 * np.sum(k * np.where(t > t_e, -np.expm1(-1.8 * np.maximum(t - t_e, 0)), 0))
+    scale = np.abs(want).max()
+    assert scale > 500 and np.abs(model - want).max() <= 0.002 * scale
