@@ -89,7 +89,7 @@ def _plan_centre(panels: Sequence[Panel]) -> np.ndarray:
     return pts.mean(axis=0)
 
 
-def _max_offset_m(panels: Sequence[Panel]) -> float:
+def max_offset_m(panels: Sequence[Panel]) -> float:
     """An upper bound for the inflection offset: the smallest panel's area / perimeter (half the width of a long
     rectangle), less a margin."""
     best = math.inf
@@ -105,7 +105,7 @@ class _Layout:
 
     def __init__(self, initial: PimParameters, panels, datasets, position: str, ramp: bool):
         self.position, self.ramp = position, ramp
-        smax = _max_offset_m(panels)
+        smax = max_offset_m(panels)
         rows = [("subsidence_factor", initial.subsidence_factor, 1e-3, SUBSIDENCE_FACTOR.high, 0.05),
                 ("tan_beta", initial.tan_beta, TAN_BETA.low, TAN_BETA.high, 0.05),
                 ("offset_m", min(initial.offset_m, 0.5 * smax), 0.0, smax, 1.0),

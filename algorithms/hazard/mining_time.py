@@ -6,10 +6,9 @@ with ``t`` the time since ``END_DATE`` in years (nothing before it) and ``c`` th
 the time function of the mining-subsidence studies); the panels add up. A series measured from its first date
 ``t0`` sees ``U(x, t) - U(x, t0)``.
 
-The fit holds the final basin (the plan and the PIM's parameters as given) and finds ``c`` by least squares of the
-series' changes since its first date; its standard error is ``sqrt(s^2 / (J^T J))`` at the solution (``J`` the
-derivative of the model in ``c``, ``s^2`` the residual variance per degree of freedom: independent noise assumed, a
-lower bound on a real, correlated series).
+The fit (:mod:`.mining_series`) finds ``c`` with the basin's ``q`` and ``tan(beta)``, the typed values as their
+prior, each point's reference fitted: ``c``'s standard error carries the basin's uncertainty (independent noise
+assumed: a lower bound on a real, correlated series), and a typed basin the series contradicts is said.
 
 References
 ----------
@@ -22,18 +21,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Optional, Sequence
 
 import numpy as np
 
 from ..errors import GeohazardError
+from .mining_advance import years
+from .mining_series import C_BOUNDS, SeriesFit, fit_series
 from .miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, PimParameters, los_from_enu, pim_displacement
 
 #: Days of a year of the time factor (1/yr).
 YEAR_DAYS = 365.25
-#: The time factors the fit may reach (1/yr): a half-time of 70 years to one of 2.5 days.
-C_BOUNDS = (0.01, 100.0)
 
 
 def years_since(dates: Sequence[_dt.date], end: _dt.date) -> np.ndarray:
@@ -131,28 +130,21 @@ def series_problem(d, finals, panels: Sequence[Panel], dates: Sequence[_dt.date]
     return None
 
 
-@dataclass
-class TimeFit:
-    """The fitted time factor (1/yr) with its standard error, the RMS misfit (mm) and the samples used."""
-
-    c_per_year: float
-    std_error: float
-    rms_mm: float
-    n_samples: int
-    n_dates: int
-    warnings: list
+#: The fit's result (:class:`.mining_series.SeriesFit`).
+TimeFit = SeriesFit
 
 
 def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], panels: Sequence[Panel],
                     params: PimParameters, *, los_vector=None, c0_per_year: Optional[float] = None,
                     progress=None) -> TimeFit:
-    """Fit Knothe's time factor to a displacement series.
+    """Fit Knothe's time factor, with the basin's ``q`` and ``tan(beta)``, to a displacement series
+    (:func:`.mining_series.fit_series`: the typed basin is the prior, its uncertainty enters ``c``'s).
 
     Parameters
     ----------
     series_mm : ndarray, shape (n_dates, n)
         The series at the sample points (mm; NaN = missing), LOS positive toward the satellite (with
-        ``los_vector``) or vertical up positive; its first date is the reference of each point.
+        ``los_vector``) or vertical up positive; each point's reference is fitted (any date).
     x_m, y_m : array_like, shape (n,)
         Map coordinates of the samples (m, the panels' projected CRS).
     dates : sequence of datetime.date
@@ -168,8 +160,6 @@ def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], 
     -------
     TimeFit
     """
-    from scipy.optimize import least_squares
-
     check_panel_dates(panels)
     d = np.asarray(series_mm, dtype=np.float64)
     if d.ndim != 2 or d.shape[0] != len(dates):
@@ -178,13 +168,6 @@ def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], 
         raise GeohazardError(f"INPUT has {len(dates)} dates: the time factor needs at least 3")
     if any(b <= a for a, b in zip(dates, dates[1:])):
         raise GeohazardError("INPUT: the band dates must increase")
-    d = d - d[:1]  # every point measured from the series' first date
-    finals = final_components(x_m, y_m, panels, params, los_vector)
-    ok = np.isfinite(d)
-    ok[0] = False
-    if ok.sum() < 3:
-        raise GeohazardError("INPUT has fewer than 3 valid values after its first date at the sample points")
-    signal = float(np.abs(finals).max()) if finals.size else 0.0
     warnings = []
     last_end = max(p.end_date for p in panels)
     if dates[-1] <= min(p.end_date for p in panels):
@@ -195,42 +178,67 @@ def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], 
         warnings.append(f"INPUT starts {(dates[0] - last_end).days} days after the last END_DATE: most of the "
                         "movement happened before it, and c is poorly constrained")
 
-    if signal > 0:
-        problem = series_problem(d, finals, panels, dates)
+    # MODE 2's plan holds the surface still until each END_DATE: a series against it, or moving before it, is
+    # refused with what to do (the first date as every point's reference, the basin at the typed parameters)
+    finals = final_components(x_m, y_m, panels, params, los_vector)
+    if finals.size and float(np.abs(finals).max()) > 0:
+        problem = series_problem(d - d[:1], finals, panels, dates)
         if problem:
             raise GeohazardError(problem)
-    lo = math.log(C_BOUNDS[0])
+    epoch = min(p.end_date for p in panels)
+    ends = np.array([years(p.end_date, epoch) for p in panels])
 
-    def residual(p):
-        # the unknown is log(c / C_BOUNDS[0]), never near 0 inside the range: the trust region's first radius
-        # is the start's norm, and a start at log(c) = 0 (c = 1 /yr) would not move
-        return (series_model(finals, panels, dates, float(np.exp(p[0] + lo))) - d)[ok]
+    def components(values):
+        basin = replace(params, **values)
+        vert, horiz = split_components(x_m, y_m, panels, basin, los_vector)
+        return vert, horiz, ends, ends, epoch
 
-    if c0_per_year is None:
-        grid = np.exp(np.linspace(lo, math.log(C_BOUNDS[1]), 41))
-        costs = [float(np.sum(residual([math.log(c) - lo]) ** 2)) for c in grid]
-        c0_per_year = float(grid[int(np.argmin(costs))])
-    if progress is not None:
-        progress.set_progress(30.0)
-    sol = least_squares(residual, [math.log(c0_per_year) - lo], method="trf",
-                        bounds=([0.0], [math.log(C_BOUNDS[1]) - lo]), xtol=1e-12, ftol=1e-12)
-    c = float(np.exp(sol.x[0] + lo))
-    r = sol.fun
-    dof = max(r.size - 1, 1)
-    s2 = float(np.dot(r, r)) / dof
-    # the derivative in c itself (not log c): central differences
-    h = 1e-6 * c
-    jc = (series_model(finals, panels, dates, c + h) - series_model(finals, panels, dates, c - h))[ok] / (2 * h)
-    jtj = float(np.dot(jc, jc))
-    se = math.sqrt(s2 / jtj) if jtj > 0 else math.inf
-    if not signal > 0:
-        warnings.append("the final basin is zero at every sample: the plan does not reach INPUT")
-    for bound in C_BOUNDS:
-        if abs(math.log(c) - math.log(bound)) < 1e-3:
-            warnings.append(f"the time factor stopped at the bound {bound:g} /yr: the series does not constrain it")
+    typed, sigma, bounds = basin_prior(panels, params, los_vector is not None)
+    fit = fit_series(d, dates, components=components, typed=typed, prior_sigma=sigma, bounds=bounds,
+                     progress=progress, c0_per_year=c0_per_year)
+    fit.warnings[:0] = warnings
     if progress is not None:
         progress.set_progress(100.0)
-    return TimeFit(c, se, math.sqrt(float(np.mean(r * r))), int(d.shape[1]), len(dates), warnings)
+    return fit
+
+
+def fitted_parameters(params: PimParameters, fit: TimeFit) -> PimParameters:
+    """``params`` with the basin parameters the time fit refined."""
+    return replace(params, **{k: v for k, (v, _) in fit.basin.items() if k != "tan_beta_2"})
+
+
+def basin_prior(panels: Sequence[Panel], params: PimParameters, los: bool) -> tuple:
+    """``(typed, sigma, bounds)`` of the basin parameters a time fit refines: ``q``, ``tan(beta)``, the
+    inflection offset (prior spread a tenth of the mean depth, at most :func:`.mining_fit.max_offset_m`) and, for a
+    LOS series, ``b``."""
+    from .mining_fit import max_offset_m
+
+    typed = {"subsidence_factor": params.subsidence_factor, "tan_beta": params.tan_beta,
+             "offset_m": params.offset_m}
+    if los:
+        typed["horizontal_factor"] = params.horizontal_factor
+    depth = float(np.mean([p.depth_m for p in panels]))
+    high = max_offset_m(panels)
+    typed["offset_m"] = min(typed["offset_m"], high)
+    return typed, {"offset_m": 0.1 * depth}, {"offset_m": (0.0, high)}
+
+
+def split_components(x_m, y_m, panels: Sequence[Panel], params: PimParameters, los_vector=None) -> tuple:
+    """``(vertical, horizontal)`` of each panel alone at the points, ``(n_panels, n)`` mm: the up motion (its LOS
+    share with ``los_vector``) and the horizontal motion's LOS share for ``b = 1`` (None without ``los_vector``)."""
+    vert, horiz = [], []
+    for p in panels:
+        e, n, u = pim_displacement(x_m, y_m, [p], subsidence_factor=params.subsidence_factor,
+                                   tan_beta=params.tan_beta, offset_m=params.offset_m, horizontal_factor=1.0,
+                                   propagation_angle_deg=params.propagation_angle_deg,
+                                   shift_azimuth_deg=params.shift_azimuth_deg, check=False)
+        if los_vector is None:
+            vert.append(u)
+        else:
+            vert.append(los_from_enu(0.0, 0.0, u, los_vector))
+            horiz.append(los_from_enu(e, n, 0.0, los_vector))
+    shape = (len(panels), -1)
+    return np.array(vert, np.float64).reshape(shape), (np.array(horiz, np.float64).reshape(shape) if horiz else None)
 
 
 def time_grid_block(block, inputs, *, geotransform, panels, params: PimParameters, dates, c_per_year: float) -> dict:

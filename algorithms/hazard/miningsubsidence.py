@@ -74,13 +74,17 @@ class Panel:
     #: extraction's start and end (``datetime.date``; the time function of :mod:`.mining_time` runs from the end)
     start_date: object = None
     end_date: object = None
+    #: the direction the face advances from START_DATE to END_DATE (degrees clockwise from north; the time
+    #: mode during extraction, :mod:`.mining_advance`)
+    advance_azimuth_deg: object = None
 
     @classmethod
     def from_vertices(cls, vertices, depth_m: float, thickness_m: float, *, holes=(), name: str = "",
-                      start_date=None, end_date=None) -> "Panel":
+                      start_date=None, end_date=None, advance_azimuth_deg=None) -> "Panel":
         """A panel from its outer boundary ``(n, 2)`` (and optional hole rings), in either orientation."""
         return cls(tuple(np.asarray(r, dtype=np.float64).reshape(-1, 2) for r in (vertices, *holes)),
-                   float(depth_m), float(thickness_m), name, start_date, end_date)
+                   float(depth_m), float(thickness_m), name, start_date, end_date,
+                   None if advance_azimuth_deg is None else float(advance_azimuth_deg))
 
     def label(self, index: int) -> str:
         return f"panel {self.name or index + 1}"

@@ -40,6 +40,11 @@ CASES = [
     dict(name="compare_strain_time", measures="comparelayers, strainrate, miningsubsidence MODE 2 on SIZE x SIZE px",
          peer="scipy.stats on the same pairs; numpy.gradient (floor)", setup="enable_plugin", table=None,
          run='"$PY" "$HERE/bench_compare_strain_time.py" ${SIZE:-2000}'),
+    dict(name="mining_time_coverage", measures="miningsubsidence MODE 2 / MODE 3 time factor with the basin at the "
+         "defaults: 2-sigma coverage of c on random worlds (SEEDS, default 100 / 40)",
+         peer="an element-by-element numpy simulation (tests/testutils_mining_worlds.py)", table=None,
+         run='"$PY" "$HERE/mining_time_coverage.py" --mode 2 --seeds ${SEEDS:-100} --out "$OUT/mode2.json"\n'
+             '"$PY" "$HERE/mining_time_coverage.py" --mode 3 --seeds ${SEEDS:-40} --out "$OUT/mode3.json"'),
     dict(name="demdifference", measures="DEM co-registration (SIZE, MAX_MEMORY_MB, PEER)", peer="xDEM NuthKaab",
          table=None, setup="enable_plugin; peers xdem", run='"$PY" -m testutils_dem "$OUT"'),
 ]

@@ -14,7 +14,7 @@ from qgis.core import QgsCoordinateTransform, QgsProject, QgsWkbTypes
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date, parse_date_list
 from ...algorithms.geometry import los as los_mod
-from ...algorithms.hazard import mining_fit, mining_time
+from ...algorithms.hazard import mining_advance, mining_fit, mining_time
 from ...algorithms.hazard.mining_fit import LosSamples
 from ...algorithms.hazard.mining_time import time_bytes_per_pixel, time_grid_block
 from ...algorithms.hazard.miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
@@ -28,8 +28,10 @@ from ..faults.faults import require_projected_crs
 #: The fields of a panel layer that give each panel its depth and thickness (m); typed values fill in for absent
 #: fields or NULLs.
 DEPTH_FIELD, THICKNESS_FIELD = "DEPTH_M", "THICKNESS_M"
-#: The fields of a panel layer that date its extraction (the time mode), typed values filling in likewise.
+#: The fields of a panel layer that date its extraction (the time modes), typed values filling in likewise.
 START_FIELD, END_FIELD = "START_DATE", "END_DATE"
+#: The field of a panel layer giving the direction its face advances (degrees clockwise from north; MODE 3).
+AZIMUTH_FIELD = "ADVANCE_AZIMUTH_DEG"
 
 #: The rasters of a PIM grid: output key -> (band description, COMPONENT metadata).
 COMPONENTS = {"vertical": ("up_mm", "VERTICAL"), "east": ("east_mm", "EAST"), "north": ("north_mm", "NORTH"),
@@ -40,7 +42,7 @@ def _is_null(value) -> bool:
     return value is None or (hasattr(value, "isNull") and value.isNull())
 
 
-def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid) -> float:
+def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid, unit: str = "m") -> float:
     value = feat.attributes()[index] if index >= 0 else None
     number = vector.as_number(value) if value is not None else math.nan
     if math.isfinite(number):
@@ -49,12 +51,13 @@ def _value(feat, index: int, typed: Optional[float], what: str, name: str, fid) 
     if field is not None and not field.isNumeric() and not _is_null(value) and str(value).strip():
         raise GeohazardError(f"{name}: the field {what} exists but is of type {field.typeName() or 'text'}, and "
                              f"feature {fid} holds {str(value)[:40]!r}, which is not a number; {what} must be a "
-                             f"number in metres: make the field numeric (Real) or write plain numbers in it")
+                             f"number {'in metres' if unit == 'm' else f'({unit})'}: make the field numeric (Real) or "
+                             "write plain numbers in it")
     if typed is not None:
         return float(typed)
     where = f"feature {fid} has no {what}" if index >= 0 else f"the layer has no field {what}"
-    raise GeohazardError(f"{name}: {where} and no {what} was typed; add the field {what} (m) to the panels or "
-                         f"type {what}")
+    raise GeohazardError(f"{name}: {where} and no {what} was typed; add the field {what} ({unit}) to the panels "
+                         f"or type {what}")
 
 
 def _date_value(feat, index: int, typed, what: str, name: str, fid, needed: bool):
@@ -81,10 +84,12 @@ def _date_value(feat, index: int, typed, what: str, name: str, fid, needed: bool
 
 
 def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Optional[float], dest_crs=None,
-                context=None, start_date=None, end_date=None, dated: bool = False) -> tuple:
+                context=None, start_date=None, end_date=None, dated: bool = False, advance: bool = False,
+                azimuth_deg: Optional[float] = None) -> tuple:
     """Panels of a polygon source: ``(panels, crs)``. Each part of a multipolygon is a panel; depth and thickness
     come from the fields DEPTH_M / THICKNESS_M, the typed values where a field is absent or NULL; the extraction's
-    dates from START_DATE / END_DATE likewise (END_DATE needed with ``dated``). Coordinates are transformed to
+    dates from START_DATE / END_DATE likewise (END_DATE needed with ``dated``, both and the face's direction
+    ADVANCE_AZIMUTH_DEG with ``advance``, ``azimuth_deg`` typed). Coordinates are transformed to
     ``dest_crs`` when given; the CRS must be projected (m)."""
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
@@ -104,18 +109,21 @@ def read_panels(source, *, name: str, depth_m: Optional[float], thickness_m: Opt
     fields = source.fields()
     i_depth, i_thick = fields.lookupField(DEPTH_FIELD), fields.lookupField(THICKNESS_FIELD)
     i_start, i_end = fields.lookupField(START_FIELD), fields.lookupField(END_FIELD)
+    i_azimuth = fields.lookupField(AZIMUTH_FIELD)
     panels = []
     for feat, geom in vector.geometries(source, transform):
         depth = _value(feat, i_depth, depth_m, DEPTH_FIELD, name, feat.id())
         thick = _value(feat, i_thick, thickness_m, THICKNESS_FIELD, name, feat.id())
-        start = _date_value(feat, i_start, start_date, START_FIELD, name, feat.id(), False)
-        end = _date_value(feat, i_end, end_date, END_FIELD, name, feat.id(), dated)
+        start = _date_value(feat, i_start, start_date, START_FIELD, name, feat.id(), advance)
+        end = _date_value(feat, i_end, end_date, END_FIELD, name, feat.id(), dated or advance)
+        azimuth = _value(feat, i_azimuth, azimuth_deg, AZIMUTH_FIELD, name, feat.id(), "degrees clockwise from "
+                         "north") if advance else None
         parts = geom.asMultiPolygon() if geom.isMultipart() else [geom.asPolygon()]
         for k, part in enumerate(parts):
             rings = [[(p.x(), p.y()) for p in ring] for ring in part]
             label = f"{feat.id()}" if len(parts) == 1 else f"{feat.id()}.{k + 1}"
             panels.append(Panel.from_vertices(rings[0], depth, thick, holes=rings[1:], name=label,
-                                              start_date=start, end_date=end))
+                                              start_date=start, end_date=end, advance_azimuth_deg=azimuth))
     if not panels:
         raise GeohazardError(f"{name} has no polygon features")
     return panels, crs
@@ -283,24 +291,37 @@ def read_series_samples(path: str, name: str, max_samples: int) -> tuple:
 
 
 def write_time_grid(path: str, *, grid: tuple, crs_wkt: str, panels, params, dates, c_per_year: float, run,
-                    progress, context=None) -> str:
-    """The vertical displacement (mm, up positive) at each of ``dates`` since each panel's END_DATE (one band per
-    date, described by it), block by block through the engine; styled."""
+                    progress, tan_beta_2=None, advance: bool = False, context=None) -> str:
+    """The vertical displacement (mm, up positive) at each of ``dates`` since each panel's END_DATE (with
+    ``advance``: as each face advances from START_DATE), one band per date, described by it, block by block through
+    the engine; styled."""
     import functools
 
     gt, rows, cols = grid
     meta = {"UNIT": "mm", "COMPONENT": "VERTICAL", "SIGN": "up positive (subsidence negative)",
             "MODEL": "probability-integral method with Knothe's time function 1 - exp(-c t), t from END_DATE",
             "TIME_FACTOR_PER_YEAR": f"{c_per_year:.10g}", "DATES": ",".join(d.isoformat() for d in dates)}
+    if advance:
+        meta["MODEL"] = ("probability-integral method, each element extracted as the face advances from START_DATE to "
+                         "END_DATE and lagged by Knothe's time function 1 - exp(-c t)")
+        if tan_beta_2 is not None:
+            meta["TAN_BETA_2"] = f"{tan_beta_2:.10g}"
+        func = functools.partial(mining_advance.advance_grid_block, geotransform=tuple(gt), panels=list(panels),
+                                 params=params, dates=list(dates), c_per_year=float(c_per_year),
+                                 tan_beta_2=tan_beta_2)
+        epoch = min(p.start_date for p in panels)
+        n_strips = len(mining_advance.advance_strips(panels, params, epoch, tan_beta_2))
+        per_pixel = mining_advance.advance_bytes_per_pixel(len(dates), n_strips)
+    else:
+        func = functools.partial(time_grid_block, geotransform=tuple(gt), panels=list(panels), params=params,
+                                 dates=list(dates), c_per_year=float(c_per_year))
+        per_pixel = time_bytes_per_pixel(len(dates), len(panels))
     writer = raster.RasterWriter(path, width=cols, height=rows, count=len(dates), geotransform=gt, crs_wkt=crs_wkt,
                                  descriptions=[d.isoformat() for d in dates], metadata=meta)
-    func = functools.partial(time_grid_block, geotransform=tuple(gt), panels=list(panels), params=params,
-                             dates=list(dates), c_per_year=float(c_per_year))
-    blocks.run_blocks(run.plan(rows, cols, bytes_per_pixel=time_bytes_per_pixel(len(dates), len(panels))), func,
-                      sources={}, run=run, progress=progress, writers={"vertical": writer}, background_write=True)
+    blocks.run_blocks(run.plan(rows, cols, bytes_per_pixel=per_pixel), func, sources={}, run=run, progress=progress,
+                      writers={"vertical": writer}, background_write=True)
     styles.style_raster_diverging(path, band=len(dates), context=context)
     return path
-
 
 
 def _typed_date(text, pid: str):
@@ -324,13 +345,15 @@ def _series_component(path: str, component: int, progress) -> None:
 
 
 def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict, los, extent, pixel_m: float,
-              max_samples: int, run, progress=None, context=None) -> dict:
-    """The time mode of the tool, from plain values: ``typed`` the typed values by parameter ID (DEPTH_M,
-    THICKNESS_M, START_DATE, END_DATE, TIME_FACTOR, FORECAST_DATES, INPUT_COMPONENT: 0 LOS, 1 vertical; None
-    where empty), ``input_path`` the time series ("" without), ``outs`` the output paths by ID, ``los()`` the
-    series' (incidence, heading), ``extent(crs)`` the EXTENT (a QgsRectangle) in the panels' CRS. Returns
+              max_samples: int, run, progress=None, context=None, advance: bool = False) -> dict:
+    """The time modes of the tool, from plain values (``advance``: MODE 3, the faces advancing; else MODE 2):
+    ``typed`` the typed values by parameter ID (DEPTH_M, THICKNESS_M, START_DATE, END_DATE, TIME_FACTOR,
+    FORECAST_DATES, INPUT_COMPONENT: 0 LOS, 1 vertical; ADVANCE_AZIMUTH_DEG, TAN_BETA_2 with ``advance``; None where
+    empty), ``input_path`` the time series ("" without), ``outs`` the output paths by ID, ``los()`` the series'
+    (incidence, heading), ``extent(crs)`` the EXTENT (a QgsRectangle) in the panels' CRS. Returns
     ``{output ID: path}``."""
     c_typed = None if typed.get("TIME_FACTOR") is None else float(typed["TIME_FACTOR"])
+    tan_beta_2 = None if not advance or typed.get("TAN_BETA_2") is None else float(typed["TAN_BETA_2"])
     grid_info = raster.raster_info(input_path, "INPUT") if input_path else None
     series, lv = None, None
     if input_path and c_typed is None:
@@ -341,21 +364,44 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
                               thickness_m=typed.get("THICKNESS_M"), context=context,
                               dest_crs=grid_info.crs_wkt if grid_info else None,
                               start_date=_typed_date(typed.get("START_DATE"), "START_DATE"),
-                              end_date=_typed_date(typed.get("END_DATE"), "END_DATE"), dated=True)
+                              end_date=_typed_date(typed.get("END_DATE"), "END_DATE"), dated=True, advance=advance,
+                              azimuth_deg=typed.get("ADVANCE_AZIMUTH_DEG"))
     check_panels(panels)
     params.check()
-    mining_time.check_panel_dates(panels)
+    if advance:
+        mining_advance.check_advance(panels, tan_beta_2)
+    else:
+        mining_time.check_panel_dates(panels)
+    table = params.table()
+    if advance:
+        table = {"parameter": np.r_[table["parameter"], np.array(["tan_beta_2"], dtype=object)],
+                 "value": np.r_[table["value"], math.nan if tan_beta_2 is None else tan_beta_2],
+                 "std_error": np.r_[table["std_error"], math.nan]}
     if c_typed is not None:
         c, se, rms = float(c_typed), math.nan, math.nan
         mining_time.check_time_factor(c)
     else:
         x, y, data, dates, _ = series
-        fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv)
+        if advance:
+            fit = mining_advance.fit_advance_factor(data, x, y, dates, panels, params, tan_beta_2=tan_beta_2,
+                                                    los_vector=lv, progress=SubProgress(progress, 0, 60))
+        else:
+            fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv,
+                                              progress=SubProgress(progress, 0, 60))
         c, se, rms = fit.c_per_year, fit.std_error, fit.rms_mm
         info(progress, f"time factor c = {c:.6g} +- {se:.3g} /yr (half-time {math.log(2) / c * 365.25:.0f} days), "
-                          f"rms {rms:.3g} mm over {fit.n_samples} pixels x {fit.n_dates} dates")
+                          f"rms {rms:.3g} mm over {fit.n_samples} pixels x {fit.n_dates} dates; with the basin as "
+                          f"typed: c = {fit.c_typed_basin:.6g} /yr, rms {fit.rms_typed_mm:.3g} mm")
+        names = list(table["parameter"])
+        for name, (value, err) in fit.basin.items():
+            info(progress, f"{name} = {value:.6g} +- {err:.3g} (typed {table['value'][names.index(name)]:.6g})")
         for w in fit.warnings:
             warn(progress, w)
+        params = mining_time.fitted_parameters(params, fit)
+        tan_beta_2 = fit.basin["tan_beta_2"][0] if "tan_beta_2" in fit.basin else tan_beta_2
+        for name, (value, err) in fit.basin.items():
+            table["value"][names.index(name)] = value
+            table["std_error"][names.index(name)] = err
     text = str(typed.get("FORECAST_DATES") or "").strip()
     forecast = parse_date_list(text, name="FORECAST_DATES") if text else list(series[3]) if series else []
     if not forecast:
@@ -372,9 +418,9 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
             warn(progress, f"{pid}: not written in the time mode (OUTPUT_VERTICAL holds the forecasts)")
     results = {"OUTPUT_VERTICAL": write_time_grid(outs["OUTPUT_VERTICAL"], grid=grid, crs_wkt=crs.toWkt(),
                                                   panels=panels, params=params, dates=forecast, c_per_year=c,
-                                                  run=run, progress=progress, context=context)}
+                                                  run=run, progress=SubProgress(progress, 60, 100),
+                                                  tan_beta_2=tan_beta_2, advance=advance, context=context)}
     if outs.get("OUTPUT_PARAMETERS"):
-        table = params.table()
         results["OUTPUT_PARAMETERS"] = write_table(outs["OUTPUT_PARAMETERS"], {
             "parameter": np.array(list(table["parameter"]) + ["time_factor_per_year", "rms_mm"], dtype=object),
             "value": np.r_[table["value"], c, rms], "std_error": np.r_[table["std_error"], se, math.nan]})
@@ -390,10 +436,11 @@ OUTPUT_IDS = ("OUTPUT_VERTICAL", "OUTPUT_EAST", "OUTPUT_NORTH", "OUTPUT_LOS", "O
 
 @dataclass(frozen=True)
 class Job:
-    """A mining-subsidence run as plain values: the mode (``mode``: 0 forward, 1 invert, 2 time), the panels
-    (``panels``: a feature source), the PIM parameters typed (``params``), the other values by parameter ID
-    (``typed``: DEPTH_M, THICKNESS_M, TIME_FACTOR, START_DATE, END_DATE, FORECAST_DATES, INPUT_COMPONENT, RAMP,
-    FIT_POSITION, MAX_SAMPLES, PIXEL_SIZE; None where empty), the LOS rasters given (``inputs``: ``(ID, path)``
+    """A mining-subsidence run as plain values: the mode (``mode``: 0 forward, 1 invert, 2 time, 3 during
+    extraction), the panels (``panels``: a feature source), the PIM parameters typed (``params``), the other values
+    by parameter ID (``typed``: DEPTH_M, THICKNESS_M, TIME_FACTOR, START_DATE, END_DATE, FORECAST_DATES,
+    INPUT_COMPONENT, ADVANCE_AZIMUTH_DEG, TAN_BETA_2, RAMP, FIT_POSITION, MAX_SAMPLES, PIXEL_SIZE; None where
+    empty), the LOS rasters given (``inputs``: ``(ID, path)``
     pairs of INPUT, INPUT_2), ``geometry(ID)`` the ``(incidence, heading)`` of one (or of the forward LOS: INPUT),
     ``extent(crs)`` the EXTENT in the panels' CRS, the outputs (``outputs``: ``{output ID: path or ""}``) and the
     run-wide knobs (``settings``)."""
@@ -410,14 +457,15 @@ class Job:
 
 
 def run(job: Job, *, progress, context=None) -> Outcome:
-    """The basin of the plan (forward), fitted to the LOS maps (invert) or forecast in time (time), written."""
+    """The basin of the plan (forward), fitted to the LOS maps (invert) or forecast in time (time, during
+    extraction), written."""
     typed, outs = job.typed, job.outputs
-    if job.mode == 2:
+    if job.mode in (2, 3):
         first = dict(job.inputs).get("INPUT", "")
         return Outcome(outputs=time_mode(
             job.panels, typed, input_path=first, params=job.params, outs=outs, los=lambda: job.geometry("INPUT"),
             pixel_m=typed["PIXEL_SIZE"], extent=job.extent, max_samples=typed["MAX_SAMPLES"], run=job.settings,
-            progress=progress, context=context))
+            progress=progress, context=context, advance=job.mode == 3))
     data = read_los_datasets([(rid, path, *job.geometry(rid)) for rid, path in job.inputs], typed["MAX_SAMPLES"]) \
         if job.mode == 1 else []
     panels, crs = read_panels(job.panels, name="PANELS", depth_m=typed["DEPTH_M"], thickness_m=typed["THICKNESS_M"],

@@ -201,6 +201,20 @@ def _mining_time(n_dates):
     return mt.time_bytes_per_pixel(n_dates, len(panels)), lambda r: {}, func, {}
 
 
+def _mining_advance(n_dates):
+    from insar_geohazards.algorithms.hazard import mining_advance as ma
+    from insar_geohazards.algorithms.hazard.miningsubsidence import Panel, PimParameters
+
+    panels = [Panel.from_vertices([(0, 0), (600, 0), (600, 240), (0, 240)], 300.0, 3.0,
+                                  start_date=dt.date(2019, 6, 1), end_date=dt.date(2020, 1, 1),
+                                  advance_azimuth_deg=90.0)]
+    params = PimParameters(0.8, 2.0)
+    func = functools.partial(ma.advance_grid_block, geotransform=(-500.0, 10.0, 0.0, 800.0, 0.0, -10.0),
+                             panels=panels, params=params, dates=_dates(n_dates), c_per_year=1.3, tan_beta_2=2.6)
+    n_strips = len(ma.advance_strips(panels, params, dt.date(2019, 6, 1), 2.6))
+    return ma.advance_bytes_per_pixel(n_dates, n_strips), lambda r: {}, func, {}
+
+
 def _dem_difference(zones):
     from insar_geohazards.algorithms.hazard import demdifference as dd
 

@@ -45,8 +45,12 @@ def test_time_factor_recovered_within_ten_percent(seed, c_true, los):
     fit = mt.fit_time_factor(series, x, y, dates, panels, PARAMS, los_vector=los)
     assert abs(fit.c_per_year - c_true) <= 0.10 * c_true
     assert 0 < fit.std_error < 0.05 * c_true and abs(fit.c_per_year - c_true) < 5 * fit.std_error
-    # the first date is every point's reference: its noise enters every later change, sqrt(2) x the noise
-    assert fit.rms_mm == pytest.approx(4.0 * math.sqrt(2), rel=0.15) and not fit.warnings
+    # each point's reference is fitted (one offset per point over its 30 dates): the residual keeps the noise less
+    # its mean, sqrt(29 / 30) x the noise
+    assert fit.rms_mm == pytest.approx(4.0 * math.sqrt(29 / 30), rel=0.05) and not fit.warnings
+    # the typed basin is the truth here: the fitted one stays on it
+    assert fit.basin["subsidence_factor"][0] == pytest.approx(0.8, abs=0.02)
+    assert fit.basin["tan_beta"][0] == pytest.approx(2.0, abs=0.05)
 
 
 def test_an_unseen_world_one_panel_ending_inside_the_series():

@@ -114,6 +114,51 @@ def test_mining_forward_los_without_a_geometry_is_refused(qgis_app, tmp_path):
     _nothing_written(tmp_path)
 
 
+def _advance(tmp, **changes):
+    """A MODE 3 run with a typed time factor (forecast maps on EXTENT), the panel dated and its face's azimuth
+    typed."""
+    params = dict(MODE=3, TIME_FACTOR=1.5, START_DATE="2020-01-01", END_DATE="2020-08-01", ADVANCE_AZIMUTH_DEG=90.0,
+                  FORECAST_DATES="2020-05-01,2021-01-01")
+    params.update(changes)
+    return _forward(tmp, **params)
+
+
+def test_mining_during_extraction_without_a_start_or_an_azimuth_is_refused(qgis_app, tmp_path):
+    params = _advance(str(tmp_path))
+    del params["START_DATE"]
+    msg = hk.expect_refusal("miningsubsidence", params, "START_DATE")
+    assert "type START_DATE" in msg
+    params = _advance(str(tmp_path))
+    del params["ADVANCE_AZIMUTH_DEG"]
+    assert "degrees clockwise from north" in hk.expect_refusal("miningsubsidence", params, "ADVANCE_AZIMUTH_DEG")
+    _nothing_written(tmp_path)
+
+
+def test_mining_during_extraction_a_text_azimuth_or_reversed_dates_are_named(qgis_app, tmp_path):
+    text = hk.polygon_layer(str(tmp_path / "t.gpkg"), [f"POLYGON(({E0} {N0},{E0 + 500} {N0},{E0 + 500} {N0 + 200},"
+                                                      f"{E0} {N0 + 200},{E0} {N0}))"],
+                            fields={"DEPTH_M": [300.0], "THICKNESS_M": [3.0], "ADVANCE_AZIMUTH_DEG": ["east"]},
+                            text_fields=("ADVANCE_AZIMUTH_DEG",))
+    params = _advance(str(tmp_path), PANELS=text)
+    del params["ADVANCE_AZIMUTH_DEG"]
+    msg = hk.expect_refusal("miningsubsidence", params, "not a number")
+    assert "'east'" in msg and "degrees clockwise from north" in msg
+    hk.expect_refusal("miningsubsidence", _advance(str(tmp_path), START_DATE="2021-01-01"),
+                      "START_DATE 2021-01-01 is after END_DATE 2020-08-01")
+    _nothing_written(tmp_path)
+
+
+def test_mining_during_extraction_a_series_ending_before_the_face_starts_is_refused(qgis_app, tmp_path):
+    dates = [dt.date(2019, 1, 1) + dt.timedelta(days=12 * k) for k in range(5)]
+    series = write_geotiff(str(tmp_path / "early.tif"), np.random.default_rng(1).normal(0, 3, (5, 42, 46)),
+                           geotransform=MINING_GT, descriptions=[d.isoformat() for d in dates],
+                           metadata={"UNIT": "mm", "COMPONENT": "VERTICAL"})
+    params = _advance(str(tmp_path), INPUT=series, INPUT_COMPONENT=1)
+    del params["TIME_FACTOR"]
+    hk.expect_refusal("miningsubsidence", params, "before the first START_DATE")
+    _nothing_written(tmp_path)
+
+
 # ------------------------------------------------------------------------------------------------ damageproxy
 PRE = ["20200101_20200113", "20200113_20200125", "20200125_20200206"]
 CO = ["20200206_20200301"]

@@ -246,3 +246,72 @@ def test_time_mode_typed_factor_vertical_and_refusals(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="END_DATE = 'soon' is not a date"):
         run_alg(NAME, {"MODE": 2, "PANELS": src, "INPUT": vert, "END_DATE": "soon", "INPUT_COMPONENT": 1,
                        "OUTPUT_VERTICAL": str(tmp_path / "x.tif")})
+
+
+def _advancing_world(tmp_path, seed, *, with_field=True):
+    """A MODE 3 world of tests/testutils_mining_worlds.py (simulated element by element in numpy) moved to UTM 33N:
+    the series raster (vertical, one band per date) and the panels with their dates and advance azimuth."""
+    from testutils_mining_worlds import mining_world, rectangle
+
+    w = mining_world(seed, advance=True, n_grid=24, lopsided=False)
+    gt = list(w["geotransform"])
+    gt[0] += E0
+    gt[3] += N0
+    cube = w["series"].reshape(len(w["dates"]), *w["shape"])
+    path = write_geotiff(tmp_path / "series.tif", cube, geotransform=tuple(gt),
+                         descriptions=[d.isoformat() for d in w["dates"]],
+                         metadata={"UNIT": "mm", "COMPONENT": "VERTICAL"})
+    wkts, fields = [], {"DEPTH_M": [], "THICKNESS_M": [], "START_DATE": [], "END_DATE": []}
+    if with_field:
+        fields["ADVANCE_AZIMUTH_DEG"] = []
+    for p in w["panels"]:
+        ring = rectangle(p["centre"], p["length_m"], p["width_m"], p["axis_deg"]) + np.array([E0, N0])
+        wkts.append("POLYGON((" + ",".join(f"{x} {y}" for x, y in list(ring) + [ring[0]]) + "))")
+        fields["DEPTH_M"].append(p["depth_m"])
+        fields["THICKNESS_M"].append(p["thickness_m"])
+        fields["START_DATE"].append(p["start"].isoformat())
+        fields["END_DATE"].append(p["end"].isoformat())
+        if with_field:
+            fields["ADVANCE_AZIMUTH_DEG"].append(p["axis_deg"])
+    plan = hk.polygon_layer(tmp_path / "plan.gpkg", wkts, fields=fields, text_fields=("START_DATE", "END_DATE"))
+    return w, path, plan
+
+
+def test_during_extraction_fits_the_time_factor_and_forecasts(run_alg, tmp_path):
+    """MODE 3 on a world drawn at random: c recovered within 5 % (and 3 standard errors) with the basin left at
+    the defaults; the forecast at the series' dates equals the element-by-element simulation within 5 % of its
+    maximum (measured from each pixel's first date, as the series is)."""
+    seed = int(np.random.default_rng(841).integers(0, 10_000))
+    w, series, plan = _advancing_world(tmp_path, seed)
+    res = run_alg(NAME, {"MODE": 3, "PANELS": plan, "INPUT": series, "INPUT_COMPONENT": 1,
+                         "OUTPUT_VERTICAL": str(tmp_path / "fc.tif"), "OUTPUT_PARAMETERS": str(tmp_path / "p.gpkg")})
+    rows = table(res["OUTPUT_PARAMETERS"])
+    c, se = rows["time_factor_per_year"]
+    truth = w["truth"]["c"]
+    assert abs(c - truth) <= 0.05 * truth and abs(c - truth) <= 3 * se
+    assert rows["tan_beta"][1] > 0 and rows["subsidence_factor"][1] > 0  # fitted, with their errors
+    fc, gt, meta = read(res["OUTPUT_VERTICAL"])
+    assert fc.shape == (len(w["dates"]), *w["shape"]) and "advances" in meta["MODEL"]
+    clean = w["clean"].reshape(fc.shape)
+    scale = np.abs(clean).max()
+    assert np.abs((fc - fc[0]) - (clean - clean[0])).max() <= 0.05 * scale
+
+
+def test_during_extraction_typed_azimuth_lopsided_forecast_and_refusals(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    w, series, plan = _advancing_world(tmp_path, 7, with_field=False)
+    az = w["panels"][0]["axis_deg"]
+    base = {"MODE": 3, "PANELS": plan, "TIME_FACTOR": 2.0, "FORECAST_DATES": "2019-01-01,2030-01-01",
+            "EXTENT": f"{E0 - 1500},{E0 + 1500},{N0 - 1500},{N0 + 1500} [EPSG:32633]", "PIXEL_SIZE": 60.0,
+            "OUTPUT_VERTICAL": str(tmp_path / "v.tif")}
+    with pytest.raises(QgsProcessingException, match="no field ADVANCE_AZIMUTH_DEG and no ADVANCE_AZIMUTH_DEG"):
+        run_alg(NAME, base)
+    even = run_alg(NAME, dict(base, ADVANCE_AZIMUTH_DEG=az, OUTPUT_VERTICAL=str(tmp_path / "even.tif")))
+    lop = run_alg(NAME, dict(base, ADVANCE_AZIMUTH_DEG=az, TAN_BETA_2=3.5, OUTPUT_VERTICAL=str(tmp_path / "lop.tif")))
+    a, b = read(even["OUTPUT_VERTICAL"])[0], read(lop["OUTPUT_VERTICAL"])[0]
+    assert np.all(a[0] == 0) and np.all(b[0] == 0)  # before extraction
+    # long after: the same volume (each side keeps half), a steeper, shorter reach on the right of the advance
+    assert b[1].sum() == pytest.approx(a[1].sum(), rel=1e-3) and (b[1] < -1).sum() < (a[1] < -1).sum()
+    with pytest.raises(QgsProcessingException, match="TAN_BETA_2"):
+        run_alg(NAME, dict(base, ADVANCE_AZIMUTH_DEG=az, TAN_BETA_2=0.1))

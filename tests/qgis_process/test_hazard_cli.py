@@ -195,3 +195,35 @@ def test_mining_time_mode_forecasts_with_a_typed_factor(qgis_app, tmp_path):
     ds = ogr.Open(res["OUTPUT_PARAMETERS"])
     rows = {f["parameter"]: f["value"] for f in ds.GetLayer(0)}
     assert rows["time_factor_per_year"] == 1.2
+
+
+def test_mining_during_extraction_forecasts_what_the_element_simulation_gives(qgis_app, tmp_path):
+    """MODE 3 headless: the face typed (START_DATE, END_DATE, ADVANCE_AZIMUTH_DEG) with a lopsided basin
+    (TAN_BETA_2), c typed; the forecast mid-extraction and after it against the element-by-element numpy simulation
+    of tests/testutils_mining_worlds.py within 5 % of its maximum; a missing START_DATE refused with its name."""
+    import datetime as dt
+
+    import testutils_hostile as hk
+    from osgeo import gdal
+    from testutils_mining_worlds import simulate
+
+    wkt = f"POLYGON(({E0} {N0},{E0 + 900} {N0},{E0 + 900} {N0 + 240},{E0} {N0 + 240},{E0} {N0}))"
+    plan = hk.polygon_layer(str(tmp_path / "plan.gpkg"), [wkt], fields={"DEPTH_M": [300.0], "THICKNESS_M": [3.0]})
+    args = ["MODE=3", f"PANELS={plan}", "START_DATE=2024-01-01", "END_DATE=2024-12-31", "ADVANCE_AZIMUTH_DEG=90",
+            "TAN_BETA_2=3.0", "TIME_FACTOR=2.5", "FORECAST_DATES=2024-07-01,2026-01-01",
+            f"EXTENT={E0 - 400},{E0 + 1300},{N0 - 400},{N0 + 640} [EPSG:32633]", "PIXEL_SIZE=40",
+            f"OUTPUT_VERTICAL={tmp_path / 'fc.tif'}"]
+    res = results(in_app("--json", "run", "geohazard:miningsubsidence", "--", *args))
+    ds = gdal.Open(res["OUTPUT_VERTICAL"])
+    fc, gt = ds.ReadAsArray(), ds.GetGeoTransform()
+    ds = None
+    xx, yy = np.meshgrid(gt[0] + (np.arange(fc.shape[2]) + 0.5) * gt[1], gt[3] + (np.arange(fc.shape[1]) + 0.5) * gt[5])
+    panel = dict(centre=np.array([E0 + 450.0, N0 + 120.0]), length_m=900.0, width_m=240.0, axis_deg=90.0,
+                 depth_m=300.0, thickness_m=3.0, start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    dates = [dt.date(2024, 1, 1), dt.date(2024, 7, 1), dt.date(2026, 1, 1)]
+    sim = simulate((xx.ravel(), yy.ravel()), dates, [panel], q=0.8, tan_beta=2.0, tan_beta_2=3.0, c=2.5)[1:]
+    sim = sim.reshape(fc.shape)
+    assert np.abs(fc - sim).max() <= 0.05 * np.abs(sim).max()
+    refused = in_app("run", "geohazard:miningsubsidence", "--", *[a for a in args if not a.startswith("START_")])
+    assert refused.returncode != 0 and "START_DATE" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr

@@ -12,7 +12,8 @@ from .._base import GeohazardAlgorithm, tool
 mining = lazy_module("....algorithms.hazard.miningsubsidence", __package__)
 io_mining = lazy_module("....fileio.hazard.miningsubsidence", __package__)
 
-MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)"]
+MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)",
+         "During extraction (advancing face, forecasts)"]
 COMPONENTS = ["LOS (+ toward satellite)", "Vertical (up +)"]
 POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
              "Plan fixed (fit the propagation angle instead)")
@@ -43,6 +44,8 @@ class MiningSubsidence(GeohazardAlgorithm):
     END_DATE = "END_DATE"
     TIME_FACTOR = "TIME_FACTOR"
     FORECAST_DATES = "FORECAST_DATES"
+    ADVANCE_AZIMUTH_DEG = "ADVANCE_AZIMUTH_DEG"
+    TAN_BETA_2 = "TAN_BETA_2"
     OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
     OUTPUT_EAST = "OUTPUT_EAST"
     OUTPUT_NORTH = "OUTPUT_NORTH"
@@ -51,11 +54,13 @@ class MiningSubsidence(GeohazardAlgorithm):
     OUTPUT_PANEL = "OUTPUT_PANEL"
     HELP = (
         "The final surface basin of mined panels by the probability-integral method (Knothe, Liu Baocheng), or "
-        "the method's parameters and the goaf's position fitted to InSAR line-of-sight displacement. It needs the "
-        "mine plan (polygons with depth and thickness) and, to fit, one or two LOS maps; it gives vertical, east, "
-        "north and LOS displacement (mm), the parameter table and the fitted panels.\n\n"
+        "the method's parameters and the goaf's position fitted to InSAR line-of-sight displacement, or the basin "
+        "growing in time (after extraction, or while the face advances) with its time factor fitted to an InSAR "
+        "series. It needs the mine plan (polygons with depth and thickness) and, to fit, LOS maps or a series; it "
+        "gives displacement (mm), the parameter table and the panels.\n\n"
         "<b>Mode</b>: forward (the basin on EXTENT at PIXEL_SIZE), invert (fit to INPUT and INPUT_2; the "
-        "rasters are then the fitted final basin on INPUT's grid) or time (the basin growing after extraction).\n"
+        "rasters are then the fitted final basin on INPUT's grid), time (the basin growing after extraction) or "
+        "during extraction (the face advancing).\n"
         "<b>Time mode</b>: each panel moves the surface by W(t) = W_final (1 - exp(-c t)) (Knothe's time function), "
         "t the years since the panel's END_DATE (nothing before it; START_DATE, when given, must not be after it): "
         "the fields START_DATE / END_DATE (Date fields or YYYY-MM-DD text), or the typed dates where a field is "
@@ -66,7 +71,17 @@ class MiningSubsidence(GeohazardAlgorithm):
         "FORECAST_DATES (YYYY-MM-DD, comma separated; empty: INPUT's dates): OUTPUT_VERTICAL has one band per date, "
         "the vertical displacement since extraction (mm, up positive), on INPUT's grid (or EXTENT / PIXEL_SIZE "
         "with a typed c and no INPUT). OUTPUT_PARAMETERS gains time_factor_per_year (value, std_error) and the "
-        "misfit rms_mm. The standard error assumes independent noise: a lower bound on a real series.\n"
+        "misfit rms_mm. Fitting c also refits q, TAN_BETA, OFFSET_M (and HORIZONTAL_FACTOR for a LOS series): the "
+        "typed values are a prior (spread q 0.15, tan(beta) 0.8, s a tenth of the depth, b 0.1), so c's standard "
+        "error carries the basin's uncertainty; the forecasts use the fitted basin, and a typed basin the series "
+        "contradicts is said in the log. Each pixel's reference is fitted; the errors allow for noise shared by a "
+        "date's pixels (the atmosphere) but not for noise correlated in time.\n"
+        "<b>During extraction</b> (MODE 3): each panel's face advances along ADVANCE_AZIMUTH_DEG (degrees clockwise "
+        "from north; the field ADVANCE_AZIMUTH_DEG or the typed value) at a constant rate, from the back edge on "
+        "START_DATE to the front edge on END_DATE (both needed); each extracted element moves the surface by its "
+        "PIM share times 1 - exp(-c t), t the years since the face passed it. TAN_BETA_2 (optional): tan(beta) on "
+        "the side to the right of the advance (across the strike; a lopsided, fault-controlled basin), TAN_BETA on "
+        "the left and at the ends; each side keeps half the volume. Fits and forecasts as the time mode.\n"
         "<b>Panels</b>: polygons of any shape (holes and multipolygons too) in a projected CRS (m), a horizontal "
         "seam; fields DEPTH_M (mining depth H, m) and THICKNESS_M (mined thickness m, m), or the typed values where "
         "a field is absent or NULL. Several panels add up. Depths beyond 2,000 m and thicknesses beyond 20 m are "
@@ -129,6 +144,10 @@ class MiningSubsidence(GeohazardAlgorithm):
                                          optional=True))
         self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD)",
                                        optional=True))
+        self.addParameter(declare.number(self.ADVANCE_AZIMUTH_DEG, "Face advance azimuth if no field (degrees)", None,
+                                         -360.0, 360.0, optional=True))
+        self.addParameter(declare.number(self.TAN_BETA_2, "tan(beta) right of the advance (lopsided)", None, 0.3,
+                                         6.0, optional=True))
         for pid, label in ((self.OUTPUT_VERTICAL, "Vertical displacement (mm, up positive)"),
                            (self.OUTPUT_EAST, "East displacement (mm)"), (self.OUTPUT_NORTH, "North displacement (mm)"),
                            (self.OUTPUT_LOS, "LOS displacement (mm, + toward satellite)")):
@@ -138,12 +157,12 @@ class MiningSubsidence(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_PANEL, "Panels (fitted)", "polygon", optional=True))
 
     def multiband_inputs(self, parameters, context) -> tuple:
-        """The time mode reads INPUT's every band (a date each)."""
-        return (self.INPUT,) if self.parameterAsEnum(parameters, self.MODE, context) == 2 else ()
+        """The time modes read INPUT's every band (a date each)."""
+        return (self.INPUT,) if self.parameterAsEnum(parameters, self.MODE, context) in (2, 3) else ()
 
     def check(self, parameters, context):
         mode = self.parameterAsEnum(parameters, self.MODE, context)
-        if mode == 2:
+        if mode in (2, 3):
             typed_c = parameters.get(self.TIME_FACTOR) not in (None, "")
             if not typed_c and not parameters.get(self.INPUT):
                 raise GeohazardError(f"{self.MODE} time needs {self.INPUT} (a time series, mm) to fit the time "
@@ -166,7 +185,8 @@ class MiningSubsidence(GeohazardAlgorithm):
                         self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE, self.START_DATE, self.END_DATE,
                         self.FORECAST_DATES, self.INPUT_COMPONENT)
         typed = {p: parameters[p] if parameters.get(p) not in (None, "") else None
-                 for p in (self.DEPTH_M, self.THICKNESS_M, self.TIME_FACTOR)}
+                 for p in (self.DEPTH_M, self.THICKNESS_M, self.TIME_FACTOR, self.ADVANCE_AZIMUTH_DEG,
+                           self.TAN_BETA_2)}
         job = io_mining.Job(
             mode=v.MODE, panels=self.parameterAsSource(parameters, self.PANELS, context), typed=dict(typed, **vars(v)),
             params=mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
