@@ -1,6 +1,6 @@
-"""The unwrapping-error correction's run: the closure common to the network, the regions of coherent pixels (when
-a coherence threshold is given), the corrected interferograms, the per-pixel counts and the loop statistics
-written block by block within the memory budget (:mod:`...algorithms.corrections.closure`)."""
+"""The unwrapping-error correction's run: the closure common to the network (the frame of the integer closures,
+from a sample of rows), then the corrected interferograms, the per-pixel counts and the loop statistics written
+block by block within the memory budget (:mod:`...algorithms.corrections.closure`)."""
 
 from __future__ import annotations
 
@@ -59,29 +59,22 @@ def _run(job: Job, progress, context) -> Outcome:
                        "value is used and may be corrected")
         min_coh = 0.0
     cycle_mm = stack.wavelength_m * 1000.0 / 2.0
-    offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
+    offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm, max_residual_rad=job.max_residual_rad,
+                                                  min_coherence=min_coh)
     info(progress, f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to the "
-                   "network (offsets of the interferograms), removed before rounding (cycles): "
+                   "network (offsets of the interferograms and the whole cycles of the largest region's closures), "
+                   "removed before rounding (cycles): "
                    + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
     # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
     plan, tile_rows = closure.closure_plan(grid.height, grid.width, net.n_pairs, triplets.n, min_coh > 0,
                                            settings.max_memory_mb)
-    labels = region_cycles = None
-    if min_coh > 0:
-        # where a pixel's own coherent loops cannot see a slip, its connected region decides (two passes first)
-        labels, region_cycles = corrections.closure_regions(
-            stack, triplets, plan, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
-            max_cycles=job.max_cycles, run=settings, progress=progress)
-        info(progress, closure.regions_summary(region_cycles, min_coh))
     func = functools.partial(
         closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
         max_cycles=job.max_cycles, max_residual_rad=job.max_residual_rad,
-        mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]),
-        region_cycles=region_cycles)
+        mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
     stats = corrections.run_closure_correction(
         stack, triplets, func, plan, out_paths, job.rasters, job.tables, job.loop_threshold_rad,
-        coherence=min_coh > 0, run=settings, progress=progress, tile_rows=tile_rows, compress=job.codec,
-        labels=labels)
+        coherence=min_coh > 0, run=settings, progress=progress, tile_rows=tile_rows, compress=job.codec)
     if stats.unchecked_warning(min_coh):
         warn(progress, stats.unchecked_warning(min_coh))
     for path in job.rasters.values():
