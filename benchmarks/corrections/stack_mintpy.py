@@ -18,17 +18,14 @@ Prints one JSON line: per-step wall and CPU seconds (the steps only, not the imp
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import glob
-import io
 import json
 import os
 import re
-import time
 
 import numpy as np
-from chain_mintpy import STEPS, connected_components, write_template
+from chain_mintpy import connected_components, run_steps, write_template
 
 #: The dataset each unwrapping-error method writes in ifgramStack.h5.
 OUT_DATASET = {"phase_closure": "unwrapPhase_phaseClosure", "bridging": "unwrapPhase_bridging",
@@ -120,22 +117,8 @@ def main():
     with open(tmpl, "a") as f:
         f.write(f"\nmintpy.unwrapError.method = {args.method}\n")
     import h5py
-    import mintpy  # noqa: F401  (imported before timing: the import is not a step)
-    from mintpy.smallbaselineApp import TimeSeriesAnalysis
 
-    cwd = os.getcwd()
-    os.chdir(args.work)
-    times = {}
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            app = TimeSeriesAnalysis(tmpl, args.work)
-            app.open()
-            for step in STEPS:
-                w0, c0 = time.perf_counter(), time.process_time()
-                app.run(steps=[step])
-                times[step] = (time.perf_counter() - w0, time.process_time() - c0)
-    finally:
-        os.chdir(cwd)
+    times = run_steps(tmpl, args.work)
     with h5py.File(os.path.join(args.work, "inputs", "ifgramStack.h5"), "r") as f:
         corrected = f[OUT_DATASET[args.method]][:].astype(np.float64)
         kept = f["dropIfgram"][:].astype(bool)
