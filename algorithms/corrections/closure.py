@@ -54,6 +54,9 @@ from .closure_consensus import WINDOW_PX
 TWO_PI = 2.0 * np.pi
 #: Weight of a cycle of correction against a cycle of closure misfit (:func:`correct_closure_block`).
 ALPHA = 0.5
+#: Weight of each corrected interferogram, below any cycle's: of two corrections as sparse in cycles, the one with
+#: fewer slipped interferograms (two cycles on one pair rather than one on each of two).
+EVENT_WEIGHT = 0.1
 #: Sentinel of a triplet not usable at a pixel (one of its interferograms has no data).
 _MISSING = np.int16(-32768)
 
@@ -334,7 +337,7 @@ class _Solver:
             w2[u1 != 0] *= 1.5
             u2, _ = self._milp(cu, kv, w2)
             if u2 is not None and not np.array_equal(u1, u2):
-                cost2 = np.abs(cu @ u2 + kv).sum() + self.alpha * np.abs(u2).sum()
+                cost2 = np.abs(cu @ u2 + kv).sum() + self.alpha * np.abs(u2).sum() + EVENT_WEIGHT * np.count_nonzero(u2)
                 unique = cost2 > cost1 + 1e-9
         out = np.zeros(m, np.int16)
         if u1 is None or not unique:
@@ -359,24 +362,32 @@ class _Solver:
             return False
         uu = u[None, :].astype(np.int64)
         shifts = self.shifts[rows] if seen is None else np.where(seen, self.shifts[rows], 0)
-        return bool((np.abs(uu + shifts).sum(axis=1) <= np.abs(u).sum()).any())  # as sparse: a tie
+        alt = self.alpha * np.abs(uu + shifts).sum(axis=1) + EVENT_WEIGHT * np.count_nonzero(uu + shifts, axis=1)
+        return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
-        """min w.(p + q) + 1.(s + r)  s.t.  C (p - q) - s + r = -K;  p, q integer in [0, max_cycles]."""
+        """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in
+        [0, max_cycles], z binary (an interferogram corrected: :data:`EVENT_WEIGHT` each, which only breaks the L1
+        norm's ties)."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         self.n_milp += 1
         t, n = c.shape
-        cost = np.concatenate([weights, weights, np.ones(t), np.ones(t)])
-        a = np.hstack([c, -c, -np.eye(t), np.eye(t)])
-        integrality = np.concatenate([np.ones(2 * n), np.zeros(2 * t)])
-        upper = np.concatenate([np.full(2 * n, float(self.max_cycles)), np.full(2 * t, np.inf)])
-        res = milp(cost, constraints=LinearConstraint(a, -k, -k), integrality=integrality,
-                   bounds=Bounds(np.zeros(2 * (n + t)), upper), options={"presolve": True})
+        mc = float(self.max_cycles)
+        cost = np.concatenate([weights, weights, np.full(n, EVENT_WEIGHT), np.ones(t), np.ones(t)])
+        eye_n = np.eye(n)
+        a = np.vstack([np.hstack([c, -c, np.zeros((t, n)), -np.eye(t), np.eye(t)]),
+                       np.hstack([eye_n, eye_n, -mc * eye_n, np.zeros((n, 2 * t))])])
+        lo = np.concatenate([-k, np.full(n, -np.inf)])
+        hi = np.concatenate([-k, np.zeros(n)])
+        integrality = np.concatenate([np.ones(3 * n), np.zeros(2 * t)])
+        upper = np.concatenate([np.full(2 * n, mc), np.ones(n), np.full(2 * t, np.inf)])
+        res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=integrality,
+                   bounds=Bounds(np.zeros(3 * n + 2 * t), upper), options={"presolve": True})
         if res.x is None:
             return None, np.inf
         x = np.rint(res.x[:n] - res.x[n:2 * n]).astype(np.int64)
-        return x, float(np.abs(c @ x + k).sum() + weights @ np.abs(x))
+        return x, float(np.abs(c @ x + k).sum() + weights @ np.abs(x) + EVENT_WEIGHT * np.count_nonzero(x))
 
 
 def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -588,7 +599,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
     # patches) for the pixels the wide one left closed
     for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
-                             (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles))):
+                             (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles)),
+                             (WIDE_WINDOW_PX, consensus.MAJORITY, solver)):
         agreed, noisy_w = consensus.consensus_keys(keyed, finite, rows, cols, window_px=w, majority=majority)
         if w == window_px:
             noisy = noisy_w  # the wide window judges a loop's noise
@@ -657,11 +669,13 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
 FILL_STEPS = 3
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
 #: ring of the carrying to a patch's edge.
-HALO_ROWS = WINDOW_PX // 2 + FILL_STEPS
+HALO_ROWS = 15 // 2 + FILL_STEPS
 #: Side of the second, narrow window (patches too small for the first one's majority), the share of its usable
 #: closures that must agree, and its weight of a cycle of correction: a narrow window's agreement may be noise
 #: shared by neighbours (a year-long pair at low coherence), so there a correction must close two loops.
 NARROW_WINDOW_PX = 3
+#: Side of the third window, for the pixels the first two left unchanged (loops missing in noisy ground).
+WIDE_WINDOW_PX = 15
 NARROW_MAJORITY = 0.7
 NARROW_ALPHA = 1.5
 

@@ -36,10 +36,15 @@ MIN_USABLE = 0.25
 #: Cycles by which a pixel's own loops of an interferogram must close better with its correction than without it
 #: (:func:`keep_supported`): a slip gains a whole cycle a loop; a tie between two corrections only noise.
 MIN_GAIN = 0.5
+#: Neighbours (of 8) carrying a correction for a value without a loop of its own to take it (:func:`grow`): a
+#: value inside a corrected patch, not one beside its straight edge (3) or at its corner (5 inside an L).
+SURROUNDED = 6
 #: Share of a window's closures of a loop with data that must be usable (near whole cycles) for the loop to
 #: testify there (:func:`consensus_keys`): about half are on decorrelated ground (uniform closures), most on
 #: coherent ground, even at low coherence (a one-year pair's loops at coherence 0.3: ~87 %).
 MIN_QUALITY = 0.6
+#: The same share for the window's majority to count at all (below it, about the share of decorrelated ground).
+VOTE_QUALITY = 0.5
 #: Neighbours (of 8) carrying an interferogram's correction for a pixel to try it (:func:`grow`).
 GROW_NEIGHBOURS = 3
 #: Pixels checked at a time by :func:`keep_supported` (its temporaries: a few bytes a loop and pixel of a chunk).
@@ -70,9 +75,10 @@ def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *,
     the closure too far from whole cycles); ``finite`` (T, rows * cols) bool: the loop has data at the pixel.
     Returns ``(agreed, noisy)``: ``agreed`` the same shape as ``key``, each value the one more than ``majority``
     of the window's usable closures of that loop share, :data:`MISSING` where none does, where fewer than
-    ``min_usable`` of the window's pixels have one, or where the loop is noisy; ``noisy`` (T, rows * cols) bool,
-    where fewer than ``quality`` of the window's closures with data are usable (decorrelated ground: its closures
-    are spread over the whole cycle, and a pixel's own closure there says nothing)."""
+    ``min_usable`` of the window's pixels have one, or fewer than :data:`VOTE_QUALITY` of its closures with data are
+    usable; ``noisy`` (T, rows * cols) bool, where fewer than ``quality`` of the window's closures with data are
+    usable (decorrelated ground: its closures are spread over the whole cycle, and a pixel's own closure there says
+    nothing)."""
     half = int(window_px) // 2
     area = (2 * half + 1) ** 2
     out = np.full(key.shape, MISSING, np.int16)
@@ -81,8 +87,9 @@ def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *,
         k = key[t].reshape(rows, cols)
         usable = k != MISSING
         n = box_counts(usable, half)
-        bad = n < quality * box_counts(finite[t].reshape(rows, cols), half)
-        enough = (n >= min_usable * area) & ~bad
+        with_data = box_counts(finite[t].reshape(rows, cols), half)
+        bad = n < quality * with_data
+        enough = (n >= min_usable * area) & (n >= VOTE_QUALITY * with_data)
         zero = box_counts(usable & (k == 0), half)
         res = np.where(enough & (zero > majority * n), np.int16(0), MISSING)
         values = np.unique(k[usable & (k != 0)])
@@ -153,30 +160,39 @@ def loops_by_ifg(matrix: np.ndarray) -> tuple:
 
 
 def keep_supported(u: np.ndarray, own, px: np.ndarray, loops: np.ndarray, signs: np.ndarray,
-                   index: np.ndarray) -> int:
-    """Drop, interferogram by interferogram, the corrections of the pixels ``px`` that their own loops do not ask
-    for: the correction ``u[m, p]`` stays when the pixel's loops of ``m`` with data close better with it than
-    without it, by :data:`MIN_GAIN` cycle at least, the other corrections of the pixel as they are: the sum of the
+                   index: np.ndarray, blind: np.ndarray | None = None) -> int:
+    """Drop the corrections of the pixels ``px`` that their own loops do not ask for. A correction ``u[m, p]`` that
+    opens the pixel's loops of ``m`` with data (they close worse with it than without it by more than
+    ``1 - MIN_GAIN`` cycle, the other corrections of the pixel as they are), or that has no such loop, goes, the
+    worst of the pixel first, until none does; then the pixel's corrections stay only if together they close the
+    loops they touch better by :data:`MIN_GAIN` cycle per corrected interferogram (two slips sharing a loop each
+    need the other; a noisy loop weakens one of them, not the pair). The loops' closeness is the sum of the
     distances of their closures to 0
     (``own(px)``: (T, n) closures in cycles, the network's common closure removed, NaN without data; a noisy
-    closure near half a cycle still says which way it leans). Repeated until nothing changes (a dropped correction
-    changes the residuals of its loops). ``u`` (M, P) is updated in place; returns the number of values
-    dropped."""
+    closure near half a cycle still says which way it leans). ``u`` (M, P) is updated in place; returns the number
+    of values dropped."""
     dropped = 0
     for s0 in range(0, px.size, CHUNK_PX):  # pixel by pixel: chunks bound the temporaries, not the verdicts
-        dropped += _keep_supported(u, own, px[s0:s0 + CHUNK_PX], loops, signs, index)
+        dropped += _keep_supported(u, own, px[s0:s0 + CHUNK_PX], loops, signs, index,
+                                   None if blind is None else blind[:, s0:s0 + CHUNK_PX])
     return dropped
 
 
-def _keep_supported(u, own, px, loops, signs, index) -> int:
+def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
     dropped = 0
     clo = own(px).astype(np.float32)
     usable = np.isfinite(clo)
     clo[~usable] = 0.0
-    for _ in range(u.shape[0]):
-        up = u[:, px].astype(np.int32)
-        res = clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
-        changed = 0
+
+    def residual(up):
+        return clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
+
+    up = u[:, px].astype(np.int32)
+    unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
+    for _ in range(u.shape[0]):  # a correction its own loops reject (it opens them) goes, the worst first
+        res = residual(up)
+        worst = np.full(px.size, np.inf, np.float32)
+        which = np.full(px.size, -1, np.int64)
         for m in np.flatnonzero((up != 0).any(axis=1)):
             sel = np.flatnonzero(up[m] != 0)
             lp, sg = loops[m], signs[m]
@@ -184,15 +200,30 @@ def _keep_supported(u, own, px, loops, signs, index) -> int:
             ok = usable[lp][:, sel] & (sg != 0)[:, None]
             with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)
             without = np.where(ok, np.abs(r - (sg[:, None] * up[m, sel][None, :])), 0.0).sum(axis=0)
-            bad = sel[~(with_it <= without - MIN_GAIN)]
-            if bad.size:
-                u[m, px[bad]] = 0
-                up[m, bad] = 0
-                res = clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
-                changed += bad.size
-        dropped += changed
-        if not changed:
+            gain = (without - with_it).astype(np.float32)
+            none = ~ok.any(axis=0)
+            free = none & (blind[m, sel] if blind is not None else False)
+            unseen[m, sel] = free
+            gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
+            lower = gain < worst[sel]
+            worst[sel[lower]] = gain[lower]
+            which[sel[lower]] = m
+        bad = np.flatnonzero(worst < MIN_GAIN - 1.0)
+        if not bad.size:
             break
+        up[which[bad], bad] = 0
+        dropped += bad.size
+    # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
+    n = ((up != 0) & ~unseen).sum(axis=0)
+    touched = (np.abs(np.sign(up))[index[:, 0]] + np.abs(np.sign(up))[index[:, 1]]
+               + np.abs(np.sign(up))[index[:, 2]]) > 0
+    before = np.where(usable & touched, np.abs(clo), 0.0).sum(axis=0)
+    after = np.where(usable & touched, np.abs(residual(up)), 0.0).sum(axis=0)
+    weak = (n > 0) & (before - after < MIN_GAIN * n)
+    weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
+    dropped += int(n[weak].sum())
+    up[:, weak] = 0
+    u[:, px] = up.astype(u.dtype)
     return dropped
 
 
@@ -207,6 +238,7 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
     for _ in range(steps):
         before = u.copy()
         prop = np.zeros_like(u)
+        surrounded = np.zeros(u.shape, bool)
         for m in np.flatnonzero((u != 0).any(axis=1)):
             g = u2[m]
             pad = np.zeros((rows + 2, cols + 2), np.int16)
@@ -222,11 +254,12 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
                 best_n = np.maximum(best_n, n)
             take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)
             prop[m] = np.where(take, best, 0).reshape(-1)
+            surrounded[m] = (take & (best_n >= SURROUNDED)).reshape(-1)
         px = np.flatnonzero((prop != 0).any(axis=0))
         if not px.size:
             break
         u[:, px] = np.where(prop[:, px] != 0, prop[:, px], u[:, px])
-        keep_supported(u, own, px, loops, signs, index)
+        keep_supported(u, own, px, loops, signs, index, blind=surrounded[:, px])
         u[:, px] = np.where(before[:, px] != 0, before[:, px], u[:, px])  # only the additions were on trial
         n_new = int((u[:, px] != before[:, px]).sum())
         added += n_new
