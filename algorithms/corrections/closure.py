@@ -599,12 +599,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
     # patches) for the pixels the wide one left closed
     for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
-                             (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles)),
-                             (WIDE_WINDOW_PX, consensus.MAJORITY, solver)):
+                             (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles))):
         agreed, noisy_w = consensus.consensus_keys(keyed, finite, rows, cols, window_px=w, majority=majority)
         if w == window_px:
             noisy = noisy_w  # the wide window judges a loop's noise
-        todo = np.flatnonzero(((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0))
+        todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
+        if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
+            todo &= n_nonclosing >= 2
+        todo = np.flatnonzero(todo)
         if todo.size:
             _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
         del agreed, todo, noisy_w
@@ -669,13 +671,11 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
 FILL_STEPS = 3
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
 #: ring of the carrying to a patch's edge.
-HALO_ROWS = 15 // 2 + FILL_STEPS
+HALO_ROWS = WINDOW_PX // 2 + FILL_STEPS
 #: Side of the second, narrow window (patches too small for the first one's majority), the share of its usable
 #: closures that must agree, and its weight of a cycle of correction: a narrow window's agreement may be noise
 #: shared by neighbours (a year-long pair at low coherence), so there a correction must close two loops.
 NARROW_WINDOW_PX = 3
-#: Side of the third window, for the pixels the first two left unchanged (loops missing in noisy ground).
-WIDE_WINDOW_PX = 15
 NARROW_MAJORITY = 0.7
 NARROW_ALPHA = 1.5
 

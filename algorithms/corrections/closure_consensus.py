@@ -36,9 +36,6 @@ MIN_USABLE = 0.25
 #: Cycles by which a pixel's own loops of an interferogram must close better with its correction than without it
 #: (:func:`keep_supported`): a slip gains a whole cycle a loop; a tie between two corrections only noise.
 MIN_GAIN = 0.5
-#: Neighbours (of 8) carrying a correction for a value without a loop of its own to take it (:func:`grow`): a
-#: value inside a corrected patch, not one beside its straight edge (3) or at its corner (5 inside an L).
-SURROUNDED = 6
 #: Share of a window's closures of a loop with data that must be usable (near whole cycles) for the loop to
 #: testify there (:func:`consensus_keys`): about half are on decorrelated ground (uniform closures), most on
 #: coherent ground, even at low coherence (a one-year pair's loops at coherence 0.3: ~87 %).
@@ -238,7 +235,6 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
     for _ in range(steps):
         before = u.copy()
         prop = np.zeros_like(u)
-        surrounded = np.zeros(u.shape, bool)
         for m in np.flatnonzero((u != 0).any(axis=1)):
             g = u2[m]
             pad = np.zeros((rows + 2, cols + 2), np.int16)
@@ -254,12 +250,11 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
                 best_n = np.maximum(best_n, n)
             take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)
             prop[m] = np.where(take, best, 0).reshape(-1)
-            surrounded[m] = (take & (best_n >= SURROUNDED)).reshape(-1)
         px = np.flatnonzero((prop != 0).any(axis=0))
         if not px.size:
             break
         u[:, px] = np.where(prop[:, px] != 0, prop[:, px], u[:, px])
-        keep_supported(u, own, px, loops, signs, index, blind=surrounded[:, px])
+        keep_supported(u, own, px, loops, signs, index)
         u[:, px] = np.where(before[:, px] != 0, before[:, px], u[:, px])  # only the additions were on trial
         n_new = int((u[:, px] != before[:, px]).sum())
         added += n_new
