@@ -79,6 +79,12 @@ CASES = [
               "in one process (stack_mintpy.py)",
          run='"$PY" "$HERE/stack_compare.py" /work/shared/data/practice/corrections_stack "$OUT/practice" --cold '
              '--json "$OUT/practice_stack.json"'),
+    dict(name="banks", setup=_MINTPY, table=None,
+         measures="unwrapping errors by phase closure on stacks of a second corrections-stack generator "
+                  "(`tests/testutils_closure_banks.py`: 140 x 160 px, 26 dates, 77 ifgs, components split by incoherent"
+                  " channels off by whole cycles, a cancelling pair, patches), fixed / new relative to a reference",
+         peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, the generator's components)",
+         run='"$PY" "$HERE/banks_compare.py" --seeds 1,2,3,4,5,6 --mintpy "$VENV/bin/python" --json "$OUT/banks.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '
