@@ -281,5 +281,5 @@ def closure_step_cycles(pairs, clean_mm, planted, coherence, *, cycle_mm=CYCLE_M
     tri = cl.network_triplets(pairs)
     x = clean_mm + planted * cycle_mm
     off = cl.closure_offsets(x, tri, cycle_mm=cycle_mm)
-    res = cl.closure_block(None, {"stack": x.copy()}, triplets=tri, cycle_mm=cycle_mm, closure_offset=off)
+    res = cl.correct_closure_stack(x, tri, cycle_mm=cycle_mm, closure_offset=off)
     return np.rint((res["corrected_mm"] - x) / cycle_mm).astype(np.int16)

@@ -489,13 +489,39 @@ def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver) -> None:
     ambiguous[todo] = ~uniq[inverse]
 
 
+def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing) -> tuple:
+    """``(u, ambiguous, noisy)`` of a block: the sparsest corrections of the patterns its windows agree on
+    (:func:`correct_closure_block`), before the pixels' own loops are asked."""
+    m, p = has.shape
+    t = triplets.n
+    u = np.zeros((m, p), np.int16)
+    ambiguous = np.zeros(p, bool)
+    keyed = np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING)
+    noisy = np.zeros((t, p), bool)
+    # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
+    # patches) for the pixels the wide one left closed
+    for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
+                             (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles))):
+        agreed, noisy_w = consensus.consensus_keys(keyed, finite, rows, cols, window_px=w, majority=majority)
+        if w == window_px:
+            noisy = noisy_w  # the wide window judges a loop's noise
+        todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
+        if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
+            todo &= n_nonclosing >= 2
+        todo = np.flatnonzero(todo)
+        if todo.size:
+            _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
+        del agreed, todo, noisy_w
+    return u, ambiguous, noisy
+
+
 def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
                           reference_mm: np.ndarray | None = None, closure_offset: np.ndarray | None = None,
                           coherence: np.ndarray | None = None, min_coherence: float = 0.0,
                           alpha: float = ALPHA, max_cycles: int = 3,
                           max_residual_rad: float = 1.5, inplace: bool = False,
                           solver: _Solver | None = None, core: slice | None = None,
-                          window_px: int = WINDOW_PX) -> dict:
+                          window_px: int = WINDOW_PX, decided: dict | None = None) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Per pixel, the integer closure of every loop (its closure less the network's common closure, rounded; unusable
@@ -540,6 +566,12 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     window_px : int
         Side of the window whose majority gives a pixel's integer closures (default
         :data:`closure_consensus.WINDOW_PX`).
+    decided : dict, optional
+        The second pass of a run (:func:`component_decisions`): ``cycles`` (M, rows, cols) int8, the cycles the first
+        pass decided for the block's rows (:data:`NO_DATA_CYCLES` where a value had none), ``ambiguous`` (rows, cols),
+        ``labels`` (rows, cols) the pixels' components and ``decisions`` (C + 1, M) int16 the cycles of each
+        component: instead of solving again, the block takes the first pass's cycles and gives each undecided value
+        of a component with a decision that decision where the pixel's own loops do not open with it.
 
     Returns
     -------
@@ -589,29 +621,19 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     loop_nonclosing = np.empty(t)
     _loop_sums_kernel(xm, scale, idx, offset, cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
     has = np.isfinite(xm)
-    u = np.zeros((m, p), np.int16)
-    ambiguous = np.zeros(p, bool)
-    keyed = np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING)
     finite = np.empty((t, p), bool)
     for i in range(t):
         finite[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
-    noisy = np.zeros((t, p), bool)
-    # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
-    # patches) for the pixels the wide one left closed
-    for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
-                             (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles))):
-        agreed, noisy_w = consensus.consensus_keys(keyed, finite, rows, cols, window_px=w, majority=majority)
-        if w == window_px:
-            noisy = noisy_w  # the wide window judges a loop's noise
-        todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
-        if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
-            todo &= n_nonclosing >= 2
-        todo = np.flatnonzero(todo)
-        if todo.size:
-            _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
-        del agreed, todo, noisy_w
-    del keyed, finite
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
+    if decided is None:
+        u, ambiguous, noisy = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles,
+                                           n_nonclosing)
+    else:
+        u = np.where(decided["cycles"] == NO_DATA_CYCLES, 0, decided["cycles"]).astype(np.int16).reshape(m, p)
+        ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
+        noisy = consensus.noisy_loops(np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING), finite, rows, cols,
+                                      window_px=window_px)
+    del finite
 
     def own(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
         with np.errstate(invalid="ignore"):
@@ -619,10 +641,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         c[noisy[:, px]] = np.nan
         return c
 
-    changed = np.flatnonzero((u != 0).any(axis=0))
-    if changed.size:
-        consensus.keep_supported(u, own, changed, loops, signs, idx)
-    consensus.grow(u, own, has, rows, cols, loops, signs, idx, FILL_STEPS)
+    if decided is None:
+        changed = np.flatnonzero((u != 0).any(axis=0))
+        if changed.size:
+            consensus.keep_supported(u, own, changed, loops, signs, idx)
+        consensus.grow(u, own, has, rows, cols, loops, signs, idx, FILL_STEPS)
+    else:
+        consensus.complete(u, own, has, np.asarray(decided["labels"]).reshape(p), decided["decisions"], loops,
+                           signs, idx)
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -667,6 +693,16 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     }
 
 
+#: The first pass's cycles of a value without data (int8; :func:`correct_closure_block`'s ``decided``).
+NO_DATA_CYCLES = -128
+#: Share of a component's values with data in an interferogram that must carry one correction for the component to
+#: decide it (:func:`component_decisions`), and the fewest pixels of a component (MintPy's ``connCompMinArea`` is
+#: 2,500; smaller here, as an island of a few hundred pixels is still one unwrapped piece).
+COMPONENT_SHARE = 0.9
+MIN_COMPONENT_PX = 100
+#: Share of the memory budget the first pass's cycles of the whole grid may hold (M + 9 bytes a pixel); beyond it
+#: the run makes one pass, without the components' decisions.
+HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
 FILL_STEPS = 3
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
@@ -739,7 +775,7 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
                   closure_offset=None, min_coherence: float = 0.0,
                   alpha: float = ALPHA, max_cycles: int = 3, max_residual_rad: float = 1.5,
-                  mm_per_unit=None) -> dict:
+                  mm_per_unit=None, decisions=None, first_pass: bool = False) -> dict:
     """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``
     (:func:`correct_closure_block`).
 
@@ -748,13 +784,25 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
     (M, rows, cols) float32 in the files' units (``corrected_mm / mm_per_unit``) instead of ``corrected_mm`` and
     ``cycles``: a block waiting to be written then holds 4 bytes a value instead of 10, and the float64 stack is
     freed as soon as it is computed.
+
+    A run in two passes: with ``first_pass`` the block returns only ``cycles`` (M, rows, cols) int8
+    (:data:`NO_DATA_CYCLES` where a value has none), ``ambiguous`` and ``n_data`` (values with data per pixel); the
+    second pass gives ``decisions`` (:func:`component_decisions`) and the first pass's ``inputs["cycles"]``,
+    ``inputs["ambiguous"]`` and ``inputs["labels"]`` of the rows read (:func:`correct_closure_block`'s
+    ``decided``).
     """
+    decided = None if decisions is None else {"cycles": inputs["cycles"], "ambiguous": inputs["ambiguous"],
+                                              "labels": inputs["labels"], "decisions": decisions}
     out = correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
                                 closure_offset=closure_offset, coherence=inputs.get("coherence"),
                                 min_coherence=min_coherence, inplace=True,
                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
                                 solver=_solver_for(triplets, alpha, max_cycles),
-                                core=None if block is None else block.core)
+                                core=None if block is None else block.core, decided=decided)
+    if first_pass:
+        corr = out["corrected_mm"]
+        cyc = np.where(np.isfinite(corr), out["cycles"], NO_DATA_CYCLES).astype(np.int8)
+        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": np.isfinite(corr).sum(axis=0)}
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
         del out["cycles"]
@@ -763,6 +811,66 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
         out["corrected"] = np.divide(corr, f, out=np.empty(corr.shape, np.float32), dtype=np.float64,
                                      casting="unsafe")
     return out
+
+
+def component_labels(n_data: np.ndarray, n_ifgs: int, *, min_pixels: int = MIN_COMPONENT_PX) -> tuple:
+    """``(labels, n)``: the connected components (8-neighbours) of the pixels with data in at least half of the
+    ``n_ifgs`` interferograms (``n_data`` (rows, cols) counts), numbered 1 .. n in raster order of their first
+    pixel, 0 elsewhere and for components of fewer than ``min_pixels`` (int32): the pieces an unwrapper unwraps
+    apart, split by water or no data. Made once from the whole grid, so a pixel's component does not depend on the
+    blocks of a run."""
+    from scipy import ndimage
+
+    lab, n = ndimage.label(np.asarray(n_data) * 2 >= n_ifgs, structure=np.ones((3, 3), int))
+    if n == 0:
+        return np.zeros(lab.shape, np.int32), 0
+    size = np.bincount(lab.reshape(-1), minlength=n + 1)
+    size[0] = 0
+    keep = size >= int(min_pixels)
+    new = np.zeros(n + 1, np.int32)
+    new[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
+    return new[lab].astype(np.int32), int(keep.sum())
+
+
+def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
+                        share: float = COMPONENT_SHARE) -> np.ndarray:
+    """The correction (C + 1, M) int16 each component decides per interferogram: the one (not 0) that more than
+    ``share`` of the component's values with data carry after the first pass (``cycles`` (M, rows, cols) int8,
+    :data:`NO_DATA_CYCLES` without data); 0 where none does (row 0: no component). Integer counts over the whole
+    grid: the same for any block layout."""
+    m = cycles.shape[0]
+    lab = np.asarray(labels).reshape(-1).astype(np.int64)
+    out = np.zeros((n + 1, m), np.int16)
+    inside = lab > 0
+    for k in range(m):
+        c = cycles[k].reshape(-1)
+        sel = inside & (c != NO_DATA_CYCLES)
+        total = np.bincount(lab[sel], minlength=n + 1)
+        vals = np.unique(c[sel & (c != 0)])
+        for v in vals:
+            cnt = np.bincount(lab[sel & (c == v)], minlength=n + 1)
+            out[(cnt > share * total) & (total > 0), k] = v
+        out[0, k] = 0
+    return out
+
+
+def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float, closure_offset=None,
+                          coherence=None, min_coherence: float = 0.0, **options) -> dict:
+    """:func:`correct_closure_block` run as the tool runs it on a stack held in memory (one block): the first pass,
+    the components and their decisions (:func:`component_labels`, :func:`component_decisions`), then the second
+    pass that completes the components. Options as :func:`correct_closure_block`'s."""
+    m = stack_mm.shape[0]
+    kw = dict(triplets=triplets, cycle_mm=cycle_mm, closure_offset=closure_offset, min_coherence=min_coherence,
+              **options)
+    inputs = {"stack": np.array(stack_mm, np.float64)}
+    if coherence is not None:
+        inputs["coherence"] = coherence
+    first = closure_block(None, dict(inputs), first_pass=True, **kw)
+    labels, n = component_labels(first["n_data"], m)
+    decisions = component_decisions(first["cycles"], labels, n)
+    inputs["stack"] = np.array(stack_mm, np.float64)
+    return closure_block(None, {**inputs, "cycles": first["cycles"], "ambiguous": first["ambiguous"],
+                                "labels": labels}, decisions=decisions, **kw)
 
 
 def closure_block_bytes(n_ifgs: int, n_loops: int) -> float:

@@ -98,6 +98,37 @@ def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *,
     return out, noisy
 
 
+def noisy_loops(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, window_px: int = WINDOW_PX,
+                quality: float = MIN_QUALITY) -> np.ndarray:
+    """The ``noisy`` mask of :func:`consensus_keys` alone (T, rows * cols) bool: where fewer than ``quality`` of a
+    loop's closures with data in the window are usable."""
+    half = int(window_px) // 2
+    out = np.zeros(key.shape, bool)
+    for t in range(key.shape[0]):
+        n = box_counts((key[t] != MISSING).reshape(rows, cols), half)
+        out[t] = (n < quality * box_counts(finite[t].reshape(rows, cols), half)).reshape(-1)
+    return out
+
+
+def complete(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, loops, signs,
+             index) -> int:
+    """Give each value with data and no correction the correction its component decided (``labels`` (P,) the
+    pixels' components, 0 none; ``decisions`` (C + 1, M) int16, 0 none), where the pixel's own loops do not open
+    with it (:func:`keep_supported`; a value without a loop of its own to ask takes it, as MintPy gives a
+    component's correction to all its pixels). ``u`` (M, P) updated in place; returns the values added."""
+    lab = np.asarray(labels).reshape(-1)
+    dec = np.asarray(decisions)[lab].T  # (M, P)
+    prop = (u == 0) & has & (dec != 0) & (lab > 0)[None, :]
+    px = np.flatnonzero(prop.any(axis=0))
+    if not px.size:
+        return 0
+    before = u[:, px].copy()
+    u[:, px] = np.where(prop[:, px], dec[:, px], before)
+    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool))
+    u[:, px] = np.where(before != 0, before, u[:, px])  # only the additions were on trial
+    return int((u[:, px] != before).sum())
+
+
 def frame_of(key: np.ndarray, *, candidates: int = 8) -> np.ndarray:
     """The whole-cycle closures (T,) int16 of the largest region among the pixels (columns) of ``key`` (T, P):
     the candidate shared by the most pixels, a pixel sharing it when every usable loop of it (not

@@ -7,7 +7,8 @@ new where nothing was planted).
     /usr/bin/python3 benchmarks/corrections/banks_compare.py [--seeds 1,2,3,4,5,6] [--mintpy VENV_PYTHON]
         [--json OUT]
 
-Ours: the tool's core as the Corrected SBAS model runs the step (every value; the frame from a sample of 64 rows).
+Ours: the tool's core as the Corrected SBAS model runs the step (every value; the frame from a sample of 64 rows; the
+two passes, components completed).
 MintPy: closure_tester.py's run (modify_network, reference_point at the same pixel, correct_unwrap_error).
 """
 
@@ -55,7 +56,7 @@ def run_ours(sc):
     rows = np.unique(np.linspace(0, x.shape[1] - 1, 64).astype(int))
     off = cl.closure_offsets(x[:, rows], tri, cycle_mm=CYCLE_MM)
     t0 = time.process_time()
-    res = cl.closure_block(None, {"stack": x.copy()}, triplets=tri, cycle_mm=CYCLE_MM, closure_offset=off)
+    res = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off)
     return np.nan_to_num(np.rint((res["corrected_mm"] - x) / CYCLE_MM)).astype(np.int16), time.process_time() - t0
 
 

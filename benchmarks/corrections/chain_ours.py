@@ -138,7 +138,7 @@ def chain(d: dict, *, ramp_kind: str = "linear") -> dict:
     per-step scores."""
     from algorithms.corrections.closure import (
         closure_offsets,
-        correct_closure_block,
+        correct_closure_stack,
         network_triplets,
     )
     from algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION, deforming_areas
@@ -158,7 +158,7 @@ def chain(d: dict, *, ramp_kind: str = "linear") -> dict:
     trip = network_triplets(net.pairs)
     rows = np.unique(np.linspace(0, ifg.shape[1] - 1, min(ifg.shape[1], 64)).astype(int))
     off = closure_offsets(ifg[:, rows], trip, cycle_mm=cycle)
-    ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off)["corrected_mm"]
+    ifg = correct_closure_stack(ifg, trip, cycle_mm=cycle, closure_offset=off)["corrected_mm"]
     times["closure"] = time.process_time() - t0
     t0 = time.process_time()
     tri = closure_triplets(net)

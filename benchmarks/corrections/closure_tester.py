@@ -102,8 +102,8 @@ def run_ours(sc, min_coherence=0.0):
     tri = cl.network_triplets([tuple(p) for p in sc["pairs"]])
     x = sc["ifg_mm"]
     off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
-    res = cl.closure_block(None, {"stack": x.copy(), "coherence": sc["coherence"]}, triplets=tri,
-                           cycle_mm=CYCLE_MM, closure_offset=off, min_coherence=min_coherence)
+    res = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off, coherence=sc["coherence"],
+                                   min_coherence=min_coherence)
     return np.rint((res["corrected_mm"] - x) / CYCLE_MM).astype(np.int16)
 
 

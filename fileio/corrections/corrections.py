@@ -396,9 +396,36 @@ def closure_cache_limit(max_memory_mb):
     return gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20)
 
 
+def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, progress, folder=None) -> dict:
+    """The first pass of unwrapclosurecorrection (``func``: the block function with ``first_pass``): the cycles
+    decided for every value (M, rows, cols) int8, the ambiguous pixels and the values with data per pixel, held for
+    the whole grid (M + 9 bytes a pixel; in files of ``folder`` when given)."""
+    info, m = stack.info, stack.network.n_pairs
+    shapes = {"cycles": ((m, info.height, info.width), np.int8), "ambiguous": ((info.height, info.width), bool),
+              "n_data": ((info.height, info.width), np.int64)}
+    if folder is None:
+        held = {k: np.empty(shape, dtype) for k, (shape, dtype) in shapes.items()}
+    else:
+        held = {k: np.lib.format.open_memmap(os.path.join(folder, f"{k}.npy"), mode="w+", dtype=dtype, shape=shape)
+                for k, (shape, dtype) in shapes.items()}
+
+    def keep(block, out):
+        n = out["ambiguous"].shape[0]
+        held["cycles"][:, block.row0:block.row0 + n] = out["cycles"]
+        held["ambiguous"][block.row0:block.row0 + n] = out["ambiguous"]
+        held["n_data"][block.row0:block.row0 + n] = out["n_data"]
+
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
+    if coherence:
+        sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
+    run_blocks(with_halo(plan), func, keep, sources=sources, run=run, progress=SubProgress(progress, 5, 55))
+    return held
+
+
 def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: dict, csv_paths: dict,
                            threshold: float, coherence: bool, *, run: RunSettings, progress,
-                           tile_rows=None, compress: str = CODEC) -> ClosureStats:
+                           tile_rows=None, compress: str = CODEC, extra_sources=None,
+                           progress_from: float = 5) -> ClosureStats:
     """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
     rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none."""
@@ -427,7 +454,9 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
     if coherence:
         sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
-    run_blocks(with_halo(plan), func, write, sources=sources, run=run, progress=SubProgress(progress, 5, 100),
+    sources.update(extra_sources or {})
+    run_blocks(with_halo(plan), func, write, sources=sources, run=run,
+               progress=SubProgress(progress, progress_from, 100),
                writers=writers + [w for w in (w_cyc, w_nc) if w is not None], background_write=True)
     names = list(net.names)
     if csv_paths.get("OUTPUT_STATS"):
