@@ -396,7 +396,9 @@ CORR_HELP = (
     "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series -> DEM-error "
     "correction -> final velocity. The order loses least: what can be corrected is corrected first "
     "(geohazard:unwrapclosurecorrection fixes "
-    "whole cycles by phase closure on the values at least 0.3 coherent), then geohazard:modifynetwork drops only "
+    "whole cycles by phase closure on every value, each pixel solving the integer closures its neighbourhood agrees "
+    "on, so a bank or a patch off by whole cycles is corrected where it slipped and noise is not), then "
+    "geohazard:modifynetwork drops only "
     "the interferograms whose loops still misclose by more than 1.5 rad over the coherent pixels, one culprit at a "
     "time (a pair that only shared loops with a dropped one is kept; the network is kept connected). "
     "geohazard:troposphericcorrection fits the linear phase-elevation slope on the coherent pixels outside the "
@@ -478,7 +480,7 @@ def build_corrected():
     coh, stable = m.param("COHERENCE"), m.param("STABLE_AREA")
     m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
             240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
-                       "COHERENCE_THRESHOLD": m.static(0.3)},
+                       "COHERENCE_THRESHOLD": m.static(0.0)},
             {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics (CSV)")})
     m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
             {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT_LAYERS"), "COHERENCE": coh,

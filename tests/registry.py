@@ -164,7 +164,7 @@ TOOLS = {
         determinism={
             "unwrapclosurecorrection": Det("corrections", {"OUTPUT_STATS": "@s.csv", "OUTPUT_LOOPS": "@l.csv"}),
         },
-        knob={"unwrapclosurecorrection": Knob(0.1)},
+        knob={"unwrapclosurecorrection": Knob(0.2)},
     ),
     # -------------------- faults
     "coulombonfaults": Tool(

@@ -274,15 +274,12 @@ def scenario_counts(planted, cycles, loops) -> dict:
 
 def closure_step_cycles(pairs, clean_mm, planted, coherence, *, cycle_mm=CYCLE_MM) -> np.ndarray:
     """Cycles (M, rows, cols) the unwrapping-error correction adds to the stack ``clean_mm + planted * cycle_mm``
-    of ``pairs``, run as the tool runs it in a model (the network's closure offsets, the coherent regions,
-    coherence 0.3), the whole stack one block."""
+    of ``pairs``, run as the tool runs it in a model (the network's closure offsets, every value used), the whole
+    stack one block (``coherence`` is not used: the model's step takes every value)."""
     from insar_geohazards.algorithms.corrections import closure as cl
 
     tri = cl.network_triplets(pairs)
     x = clean_mm + planted * cycle_mm
     off = cl.closure_offsets(x, tri, cycle_mm=cycle_mm)
-    labels, region = cl.region_cycles_of_stack(x, coherence, tri, cycle_mm=cycle_mm, min_coherence=0.3,
-                                               closure_offset=off)
-    res = cl.closure_block(None, {"stack": x.copy(), "coherence": coherence, "labels": labels}, triplets=tri,
-                           cycle_mm=cycle_mm, closure_offset=off, min_coherence=0.3, region_cycles=region)
+    res = cl.correct_closure_stack(x, tri, cycle_mm=cycle_mm, closure_offset=off)
     return np.rint((res["corrected_mm"] - x) / cycle_mm).astype(np.int16)

@@ -70,6 +70,21 @@ CASES = [
          peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, its defaults, the unwrapper's "
               "connected components) after `modify_network` and `reference_point`",
          run='"$PY" "$HERE/closure_tester.py" --mintpy "$VENV/bin/python" --json "$OUT/closure_tester.json"'),
+    dict(name="practice_stack", setup='[ -x /work/venvs/mintpy/bin/python ] || { python3 -m venv /work/venvs/mintpy '
+         '&& /work/venvs/mintpy/bin/pip install -q "mintpy==1.6.4" rasterio h5py; }; enable_plugin', table=None,
+         measures="the Corrected SBAS model on the practice corrections stack (220 x 220 px, 29 dates, 81 ifgs, "
+                  "banks and patches off by whole cycles): unwrapping errors fixed / new / dropped as its README "
+                  "counts them, velocity and DEM-error RMS against the truth, first (empty numba cache) and warm CPU",
+         peer="MintPy 1.6.4 smallbaselineApp, phase_closure, ramps on its default mask and on the stable area, "
+              "in one process (stack_mintpy.py)",
+         run='"$PY" "$HERE/stack_compare.py" /work/shared/data/practice/corrections_stack "$OUT/practice" --cold '
+             '--json "$OUT/practice_stack.json"'),
+    dict(name="banks", setup=_MINTPY, table=None,
+         measures="unwrapping errors by phase closure on stacks of a second corrections-stack generator "
+                  "(`tests/testutils_closure_banks.py`: 140 x 160 px, 26 dates, 77 ifgs, components split by incoherent"
+                  " channels off by whole cycles, a cancelling pair, patches), fixed / new relative to a reference",
+         peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, the generator's components)",
+         run='"$PY" "$HERE/banks_compare.py" --seeds 1,2,3,4,5,6 --mintpy "$VENV/bin/python" --json "$OUT/banks.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '

@@ -126,6 +126,28 @@ def write_template(work: str, *, ramp: str, stable_mask: str | None, ref_yx) -> 
     return path
 
 
+def run_steps(tmpl: str, work: str) -> dict:
+    """:data:`STEPS` of smallbaselineApp with the template ``tmpl`` in ``work``, in this process: {step: (wall s,
+    CPU s)} (MintPy imported before the clock starts: the import is not a step)."""
+    import mintpy  # noqa: F401
+    from mintpy.smallbaselineApp import TimeSeriesAnalysis
+
+    cwd = os.getcwd()
+    os.chdir(work)
+    times = {}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            app = TimeSeriesAnalysis(tmpl, work)
+            app.open()
+            for step in STEPS:
+                w0, c0 = time.perf_counter(), time.process_time()
+                app.run(steps=[step])
+                times[step] = (time.perf_counter() - w0, time.process_time() - c0)
+    finally:
+        os.chdir(cwd)
+    return times
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("stack")
@@ -151,22 +173,7 @@ def main():
     tmpl = write_template(args.work, ramp="quadratic" if args.quadratic else "linear",
                           stable_mask=None if args.stable_reference_only else mask,
                           ref_yx=info["centre"] if args.stable else None)
-    import mintpy  # noqa: F401  (imported before timing: the import is not a step)
-    from mintpy.smallbaselineApp import TimeSeriesAnalysis
-
-    cwd = os.getcwd()
-    os.chdir(args.work)
-    times = {}
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            app = TimeSeriesAnalysis(tmpl, args.work)
-            app.open()
-            for step in STEPS:
-                w0, c0 = time.perf_counter(), time.process_time()
-                app.run(steps=[step])
-                times[step] = (time.perf_counter() - w0, time.process_time() - c0)
-    finally:
-        os.chdir(cwd)
+    times = run_steps(tmpl, args.work)
     out = {"stack": os.path.basename(os.path.normpath(args.stack)), "stable": args.stable,
            "velocity": os.path.join(args.work, "velocity.h5"),
            "series": {step: os.path.join(args.work, f) for step, f in SERIES.items()},

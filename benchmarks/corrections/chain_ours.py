@@ -127,8 +127,8 @@ def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, *, reference=None, w
 
 
 def chain(d: dict, *, ramp_kind: str = "linear") -> dict:
-    """The model on the stable area: unwrapping errors by closure (coherent values; the decision of each connected
-    coherent region where a pixel's own loops cannot see it) -> network (loops still misfitting over coherent pixels,
+    """The model on the stable area: unwrapping errors by closure (every value, the closures each pixel's
+    neighbourhood agrees on) -> network (loops still misfitting over coherent pixels,
     culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, the slope's lateral variation
     as far as the data resolve it, trend guarded, outside the deforming areas) -> ramps of ``ramp_kind`` (per date on
     the stable area unless it extrapolates, outside the deforming areas, trend guarded) -> reference point (stable
@@ -138,9 +138,8 @@ def chain(d: dict, *, ramp_kind: str = "linear") -> dict:
     per-step scores."""
     from algorithms.corrections.closure import (
         closure_offsets,
-        correct_closure_block,
+        correct_closure_stack,
         network_triplets,
-        region_cycles_of_stack,
     )
     from algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION, deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
@@ -159,10 +158,7 @@ def chain(d: dict, *, ramp_kind: str = "linear") -> dict:
     trip = network_triplets(net.pairs)
     rows = np.unique(np.linspace(0, ifg.shape[1] - 1, min(ifg.shape[1], 64)).astype(int))
     off = closure_offsets(ifg[:, rows], trip, cycle_mm=cycle)
-    labels, region_cycles = region_cycles_of_stack(ifg, coh, trip, cycle_mm=cycle, min_coherence=0.3,
-                                                   closure_offset=off)
-    ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off, coherence=coh, min_coherence=0.3,
-                                labels=labels, region_cycles=region_cycles)["corrected_mm"]
+    ifg = correct_closure_stack(ifg, trip, cycle_mm=cycle, closure_offset=off)["corrected_mm"]
     times["closure"] = time.process_time() - t0
     t0 = time.process_time()
     tri = closure_triplets(net)

@@ -79,17 +79,14 @@ def main(argv=None):
                     help="folder holding the insar_geohazards package to measure")
     ap.add_argument("--json", default="")
     ap.add_argument("--only", default="", help="comma-separated scenario names (default: all)")
-    ap.add_argument("--rules", choices=("all", "no-extension", "own-closures"), default="all",
-                    help="no-extension: without extending corrected patches to their undecided pixels; own-closures: "
-                         "each pixel on its own closures (neither the neighbour check nor the extension)")
+    ap.add_argument("--rules", choices=("all", "no-extension"), default="all",
+                    help="no-extension: without carrying corrected patches to their edges")
     a = ap.parse_args(argv)
     sys.path.insert(0, a.root)
     from insar_geohazards.algorithms.corrections import closure as cl
 
     if a.rules != "all":
         cl.FILL_STEPS = 0
-    if a.rules == "own-closures":
-        cl._lone_corrections = lambda u, px, *args, **kw: np.zeros(px.size, bool)
     names = a.only.split(",") if a.only else list(SCENARIOS)
     rows = {}
     print(f"{'scenario':24s} {'ifgs':>4s} {'planted':>8s} {'fixed':>7s} {'left':>6s} {'new':>5s} {'new@clean':>9s} "

@@ -95,18 +95,15 @@ np.save(sys.argv[3] + ".kept.npy", kept)
 """
 
 
-def run_ours(sc, min_coherence=0.3):
-    """Integer cycles (M, rows, cols) the tool's core adds, as the Corrected SBAS model runs it."""
+def run_ours(sc, min_coherence=0.0):
+    """Integer cycles (M, rows, cols) the tool's core adds, as the Corrected SBAS model runs it (every value)."""
     from insar_geohazards.algorithms.corrections import closure as cl
 
     tri = cl.network_triplets([tuple(p) for p in sc["pairs"]])
     x = sc["ifg_mm"]
     off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
-    coh = sc["coherence"]
-    labels, region = cl.region_cycles_of_stack(x, coh, tri, cycle_mm=CYCLE_MM, min_coherence=min_coherence,
-                                               closure_offset=off)
-    res = cl.closure_block(None, {"stack": x.copy(), "coherence": coh, "labels": labels}, triplets=tri,
-                           cycle_mm=CYCLE_MM, closure_offset=off, min_coherence=min_coherence, region_cycles=region)
+    res = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off, coherence=sc["coherence"],
+                                   min_coherence=min_coherence)
     return np.rint((res["corrected_mm"] - x) / CYCLE_MM).astype(np.int16)
 
 

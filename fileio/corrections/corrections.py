@@ -14,7 +14,6 @@ from typing import Optional
 import numpy as np
 
 from ...algorithms.conventions import phase_to_los_mm, radians_per_m, radians_per_mm
-from ...algorithms.corrections import closure as closure_mod
 from ...algorithms.corrections import network_mod
 from ...algorithms.corrections.closure import (
     ClosureStats,
@@ -359,13 +358,21 @@ def corrected_paths(stack, out_dir: str) -> list:
     return out
 
 
-def network_closure_offsets(stack, triplets, cycle_mm: float) -> np.ndarray:
-    """Closure common to the network from ~20 000 pixels of up to 64 rows spread over the image."""
+def network_closure_offsets(stack, triplets, cycle_mm: float, *, max_residual_rad: float = 1.5,
+                            min_coherence: float = 0.0) -> np.ndarray:
+    """Closure common to the network (:func:`closure_offsets`) from ~20 000 pixels of up to 64 rows spread over the
+    image (with ``min_coherence``, the values below it left out as the correction leaves them)."""
     info = stack.info
     rows = np.unique(np.linspace(0, info.height - 1, min(info.height, 64)).astype(int))
     step = max(1, info.width * rows.size // 20000)
-    sample = np.concatenate([stack.read(int(r), int(r) + 1)[0][:, :, ::step] for r in rows], axis=1)
-    return closure_offsets(sample, triplets, cycle_mm=cycle_mm)
+    parts = []
+    for r in rows:
+        x = stack.read(int(r), int(r) + 1)[0][:, :, ::step]
+        if min_coherence > 0 and stack.has_coherence:
+            x = np.where(read_coherence(stack, int(r), int(r) + 1)[:, :, ::step] >= min_coherence, x, np.nan)
+        parts.append(x)
+    return closure_offsets(np.concatenate(parts, axis=1), triplets, cycle_mm=cycle_mm,
+                           max_residual_rad=max_residual_rad)
 
 
 def read_coherence(stack, r0: int, r1: int) -> np.ndarray:
@@ -389,41 +396,36 @@ def closure_cache_limit(max_memory_mb):
     return gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20)
 
 
-def closure_regions(stack, triplets, plan, *, cycle_mm: float, closure_offset, min_coherence: float,
-                    max_cycles: int, run: RunSettings, progress) -> tuple:
-    """``(labels, region_cycles)`` of unwrapclosurecorrection's two first passes: the mean coherence of every pixel
-    (a pass over the coherence), the connected regions at least ``min_coherence`` coherent labelled on the whole
-    grid (int32, 4 bytes a pixel, held for the run), then per region and loop the whole-cycle closures of every
-    value with data (a pass over the stack; integer counts) and the cycles each region decides. Same result for
-    any block layout."""
-    info = stack.info
-    mean = np.full((info.height, info.width), np.nan, np.float32)
+def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, progress, folder=None) -> dict:
+    """The first pass of unwrapclosurecorrection (``func``: the block function with ``first_pass``): the cycles
+    decided for every value (M, rows, cols) int8, the ambiguous pixels and the values with data per pixel, held for
+    the whole grid (M + 9 bytes a pixel; in files of ``folder`` when given)."""
+    info, m = stack.info, stack.network.n_pairs
+    shapes = {"cycles": ((m, info.height, info.width), np.int8), "ambiguous": ((info.height, info.width), bool),
+              "n_data": ((info.height, info.width), np.int64)}
+    if folder is None:
+        held = {k: np.empty(shape, dtype) for k, (shape, dtype) in shapes.items()}
+    else:
+        held = {k: np.lib.format.open_memmap(os.path.join(folder, f"{k}.npy"), mode="w+", dtype=dtype, shape=shape)
+                for k, (shape, dtype) in shapes.items()}
 
-    def keep_mean(block, out):
-        mean[block.row0:block.row0 + out["mean_coherence"].shape[0]] = out["mean_coherence"]
+    def keep(block, out):
+        n = out["ambiguous"].shape[0]
+        held["cycles"][:, block.row0:block.row0 + n] = out["cycles"]
+        held["ambiguous"][block.row0:block.row0 + n] = out["ambiguous"]
+        held["n_data"][block.row0:block.row0 + n] = out["n_data"]
 
-    run_blocks(plan, closure_mod.coherence_mean_block, keep_mean,
-               sources={"coherence": CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))}, run=run,
-               progress=SubProgress(progress, 0, 2))
-    labels, n = closure_mod.region_labels(mean, min_coherence)
-    if n == 0:
-        return labels, np.zeros((1, stack.network.n_pairs), np.int16)
-    total = {}
-
-    def add(block, out):
-        total["counts"] = out["counts"] if "counts" not in total else total["counts"] + out["counts"]
-
-    run_blocks(plan, functools.partial(closure_mod.region_counts_block, triplets=triplets, cycle_mm=cycle_mm,
-                                       n_regions=n, closure_offset=closure_offset, max_cycles=max_cycles), add,
-               sources={"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
-                        "labels": CallableSource(lambda r0, r1: labels[r0:r1])},
-               run=run, progress=SubProgress(progress, 2, 5))
-    return labels, closure_mod.region_decisions(total["counts"], triplets, max_cycles=max_cycles)
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
+    if coherence:
+        sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
+    run_blocks(with_halo(plan), func, keep, sources=sources, run=run, progress=SubProgress(progress, 5, 55))
+    return held
 
 
 def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: dict, csv_paths: dict,
                            threshold: float, coherence: bool, *, run: RunSettings, progress,
-                           tile_rows=None, compress: str = CODEC, labels=None) -> ClosureStats:
+                           tile_rows=None, compress: str = CODEC, extra_sources=None,
+                           progress_from: float = 5) -> ClosureStats:
     """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
     rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none."""
@@ -452,9 +454,9 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
     if coherence:
         sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
-    if labels is not None:
-        sources["labels"] = CallableSource(lambda r0, r1: labels[r0:r1])
-    run_blocks(with_halo(plan), func, write, sources=sources, run=run, progress=SubProgress(progress, 5, 100),
+    sources.update(extra_sources or {})
+    run_blocks(with_halo(plan), func, write, sources=sources, run=run,
+               progress=SubProgress(progress, progress_from, 100),
                writers=writers + [w for w in (w_cyc, w_nc) if w is not None], background_write=True)
     names = list(net.names)
     if csv_paths.get("OUTPUT_STATS"):

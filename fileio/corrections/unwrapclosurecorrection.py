@@ -1,16 +1,18 @@
-"""The unwrapping-error correction's run: the closure common to the network, the regions of coherent pixels (when
-a coherence threshold is given), the corrected interferograms, the per-pixel counts and the loop statistics
-written block by block within the memory budget (:mod:`...algorithms.corrections.closure`)."""
+"""The unwrapping-error correction's run: the closure common to the network (the frame of the integer closures,
+from a sample of rows), then the corrected interferograms, the per-pixel counts and the loop statistics written
+block by block within the memory budget (:mod:`...algorithms.corrections.closure`)."""
 
 from __future__ import annotations
 
 import functools
 import os
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...algorithms.corrections import closure
+from ...algorithms.engine import CallableSource, max_memory_bytes
 from ...algorithms.progress import info, warn
 from ..base import blocks
 from ..base.runs import Outcome
@@ -47,6 +49,18 @@ def run(job: Job, *, progress, context=None) -> Outcome:
         return _run(job, progress, context)
 
 
+def _second_pass(job, stack, triplets, options, plan, out_paths, tile_rows, min_coh, extra, progress):
+    """The pass that completes the components and writes the corrected interferograms, counts and tables."""
+    net = stack.network
+    func = functools.partial(
+        closure.closure_block, **options,
+        mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
+    return corrections.run_closure_correction(
+        stack, triplets, func, plan, out_paths, job.rasters, job.tables, job.loop_threshold_rad,
+        coherence=min_coh > 0, run=job.settings, progress=progress, tile_rows=tile_rows, compress=job.codec,
+        extra_sources=extra, progress_from=55)
+
+
 def _run(job: Job, progress, context) -> Outcome:
     stack, settings = job.stack, job.settings
     net, grid = stack.network, stack.info
@@ -59,29 +73,35 @@ def _run(job: Job, progress, context) -> Outcome:
                        "value is used and may be corrected")
         min_coh = 0.0
     cycle_mm = stack.wavelength_m * 1000.0 / 2.0
-    offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
+    offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm, max_residual_rad=job.max_residual_rad,
+                                                  min_coherence=min_coh)
     info(progress, f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to the "
-                   "network (offsets of the interferograms), removed before rounding (cycles): "
+                   "network (offsets of the interferograms and the whole cycles of the largest region's closures), "
+                   "removed before rounding (cycles): "
                    + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
+    # the first pass's cycles of the whole grid are held for the second (in memory within a quarter of the budget,
+    # else in a temporary file): the components decide what their undecided values take, as MintPy decides per
+    # connected component, and the bytes do not depend on the budget
+    hold = (net.n_pairs + 9.0) * grid.height * grid.width
+    budget = max_memory_bytes(settings.max_memory_mb)
+    in_memory = hold <= closure.HELD_SHARE * budget
+    budget = (budget * (1.0 - closure.HELD_SHARE) if in_memory else budget) / 2 ** 20
     # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
-    plan, tile_rows = closure.closure_plan(grid.height, grid.width, net.n_pairs, triplets.n, min_coh > 0,
-                                           settings.max_memory_mb)
-    labels = region_cycles = None
-    if min_coh > 0:
-        # where a pixel's own coherent loops cannot see a slip, its connected region decides (two passes first)
-        labels, region_cycles = corrections.closure_regions(
-            stack, triplets, plan, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
-            max_cycles=job.max_cycles, run=settings, progress=progress)
-        info(progress, closure.regions_summary(region_cycles, min_coh))
-    func = functools.partial(
-        closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
-        max_cycles=job.max_cycles, max_residual_rad=job.max_residual_rad,
-        mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]),
-        region_cycles=region_cycles)
-    stats = corrections.run_closure_correction(
-        stack, triplets, func, plan, out_paths, job.rasters, job.tables, job.loop_threshold_rad,
-        coherence=min_coh > 0, run=settings, progress=progress, tile_rows=tile_rows, compress=job.codec,
-        labels=labels)
+    plan, tile_rows = closure.closure_plan(grid.height, grid.width, net.n_pairs, triplets.n, min_coh > 0, budget)
+    options = dict(triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+                   max_cycles=job.max_cycles, max_residual_rad=job.max_residual_rad)
+    with tempfile.TemporaryDirectory(prefix="closure_") as tmp:
+        held = corrections.closure_first_pass(
+            stack, functools.partial(closure.closure_block, first_pass=True, **options), plan, min_coh > 0,
+            run=settings, progress=progress, folder=None if in_memory else tmp)
+        labels, n = closure.component_labels(held["n_data"], net.n_pairs)
+        options["decisions"] = decisions = closure.component_decisions(held["cycles"], labels, n)
+        info(progress, f"{n} component(s) of pixels with data in at least half of the interferograms; "
+                       f"{int((decisions != 0).sum())} interferogram correction(s) decided for a whole component")
+        extra = {"cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1])),
+                 "ambiguous": CallableSource(lambda r0, r1: np.asarray(held["ambiguous"][r0:r1])),
+                 "labels": CallableSource(lambda r0, r1: labels[r0:r1])}
+        stats = _second_pass(job, stack, triplets, options, plan, out_paths, tile_rows, min_coh, extra, progress)
     if stats.unchecked_warning(min_coh):
         warn(progress, stats.unchecked_warning(min_coh))
     for path in job.rasters.values():

@@ -36,7 +36,8 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     assert (src.outputChildId(), src.outputName()) == ("unwrapping", "OUTPUT_LAYERS")
     src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("network", "OUTPUT_LAYERS")
-    assert model.childAlgorithm("unwrapping").parameterSources()["COHERENCE_THRESHOLD"][0].staticValue() == 0.3
+    # every value used by the unwrapping step: a value below a coherence gate would be neither used nor corrected
+    assert model.childAlgorithm("unwrapping").parameterSources()["COHERENCE_THRESHOLD"][0].staticValue() == 0.0
     for key in ("INCIDENCE_RASTER", "SLANT_RANGE_RASTER"):
         src = model.childAlgorithm("demerror").parameterSources()[key][0]
         assert src.parameterName() == key.split("_RASTER")[0]

@@ -1,0 +1,294 @@
+"""The pieces of the phase-closure correction (:mod:`closure`) that look at a pixel's neighbours: the integer
+closures a neighbourhood agrees on, the frame they are counted in, a correction checked interferogram by
+interferogram against the pixel's own loops, and a slipped patch's correction carried to its edge.
+
+An unwrapping error is a region of one interferogram (a bank aligned wrongly across an incoherent river, a patch
+inside a component) off by whole cycles; every pixel of it shows the same integer closures in the loops of that
+interferogram, while noise flips the closure of a single loop at a single pixel. The integer closures a
+neighbourhood agrees on (the majority of a square window, per loop) are therefore the region's, free of that noise;
+the sparsest integer correction that explains them is solved once per distinct pattern (Yunjun et al. 2019) and
+applied to a pixel only where its own loops ask for it.
+
+Integer closures are counted in one frame for the whole stack: the closure fraction common to the network is
+removed (interferograms carry arbitrary constants), and then the whole cycles of the most common closure pattern
+(the largest region's). Any pattern of real pixels differs from another by the closures of integer cycles, so in
+that frame every pattern is explained by whole cycles relative to the largest region: the frame MintPy gets from
+its reference pixel, without trusting one pixel (which may itself sit in a slipped patch).
+
+Reference
+---------
+Yunjun, Z., Fattahi, H., Amelung, F. (2019). Small baseline InSAR time series analysis: unwrapping error correction
+and noise reduction. Computers & Geosciences 133, 104331, doi:10.1016/j.cageo.2019.104331.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Sentinel of a loop not usable at a pixel (no data, or a closure too far from whole cycles).
+MISSING = np.int16(-32768)
+#: Side (pixels) of the square window whose majority gives a pixel's integer closures.
+WINDOW_PX = 7
+#: Share of the window's usable closures of a loop that must agree for the loop to count at a pixel.
+MAJORITY = 0.5
+#: Share of the window that must hold usable closures of a loop for it to count at a pixel.
+MIN_USABLE = 0.25
+#: Cycles by which a pixel's own loops of an interferogram must close better with its correction than without it
+#: (:func:`keep_supported`): a slip gains a whole cycle a loop; a tie between two corrections only noise.
+MIN_GAIN = 0.5
+#: Share of a window's closures of a loop with data that must be usable (near whole cycles) for the loop to
+#: testify there (:func:`consensus_keys`): about half are on decorrelated ground (uniform closures), most on
+#: coherent ground, even at low coherence (a one-year pair's loops at coherence 0.3: ~87 %).
+MIN_QUALITY = 0.6
+#: The same share for the window's majority to count at all (below it, about the share of decorrelated ground).
+VOTE_QUALITY = 0.5
+#: Neighbours (of 8) carrying an interferogram's correction for a pixel to try it (:func:`grow`).
+GROW_NEIGHBOURS = 3
+#: Pixels checked at a time by :func:`keep_supported` (its temporaries: a few bytes a loop and pixel of a chunk).
+CHUNK_PX = 4096
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def box_counts(mask: np.ndarray, half: int) -> np.ndarray:
+    """Count of True in the ``(2 half + 1)`` square window around every pixel of ``mask`` (rows, cols), clipped
+    at the edges of the array (int32; exact integer sums, so the counts do not depend on where a block starts)."""
+    m = np.asarray(mask, np.int32)
+    rows, cols = m.shape
+    s = np.zeros((rows + 1, cols + 1), np.int32)
+    np.cumsum(np.cumsum(m, axis=0), axis=1, out=s[1:, 1:])
+    r0 = np.clip(np.arange(rows) - half, 0, rows)
+    r1 = np.clip(np.arange(rows) + half + 1, 0, rows)
+    c0 = np.clip(np.arange(cols) - half, 0, cols)
+    c1 = np.clip(np.arange(cols) + half + 1, 0, cols)
+    return (s[r1][:, c1] - s[r0][:, c1] - s[r1][:, c0] + s[r0][:, c0]).astype(np.int32)
+
+
+def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, window_px: int = WINDOW_PX,
+                   majority: float = MAJORITY, min_usable: float = MIN_USABLE,
+                   quality: float = MIN_QUALITY) -> tuple:
+    """The integer closure of each loop that a pixel's window agrees on, and where a loop is too noisy to testify.
+
+    ``key`` (T, rows * cols) int16: the pixels' own integer closures, :data:`MISSING` where unusable (no data, or
+    the closure too far from whole cycles); ``finite`` (T, rows * cols) bool: the loop has data at the pixel.
+    Returns ``(agreed, noisy)``: ``agreed`` the same shape as ``key``, each value the one more than ``majority``
+    of the window's usable closures of that loop share, :data:`MISSING` where none does, where fewer than
+    ``min_usable`` of the window's pixels have one, or fewer than :data:`VOTE_QUALITY` of its closures with data are
+    usable; ``noisy`` (T, rows * cols) bool, where fewer than ``quality`` of the window's closures with data are
+    usable (decorrelated ground: its closures are spread over the whole cycle, and a pixel's own closure there says
+    nothing)."""
+    half = int(window_px) // 2
+    area = (2 * half + 1) ** 2
+    out = np.full(key.shape, MISSING, np.int16)
+    noisy = np.zeros(key.shape, bool)
+    for t in range(key.shape[0]):
+        k = key[t].reshape(rows, cols)
+        usable = k != MISSING
+        n = box_counts(usable, half)
+        with_data = box_counts(finite[t].reshape(rows, cols), half)
+        bad = n < quality * with_data
+        enough = (n >= min_usable * area) & (n >= VOTE_QUALITY * with_data)
+        zero = box_counts(usable & (k == 0), half)
+        res = np.where(enough & (zero > majority * n), np.int16(0), MISSING)
+        values = np.unique(k[usable & (k != 0)])
+        for v in values:  # a value other than 0 can hold the majority only where some pixels carry it
+            c = box_counts(k == v, half)
+            res = np.where(enough & (c > majority * n), np.int16(v), res)
+        out[t] = res.reshape(-1)
+        noisy[t] = bad.reshape(-1)
+    return out, noisy
+
+
+def noisy_loops(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, window_px: int = WINDOW_PX,
+                quality: float = MIN_QUALITY) -> np.ndarray:
+    """The ``noisy`` mask of :func:`consensus_keys` alone (T, rows * cols) bool: where fewer than ``quality`` of a
+    loop's closures with data in the window are usable."""
+    half = int(window_px) // 2
+    out = np.zeros(key.shape, bool)
+    for t in range(key.shape[0]):
+        n = box_counts((key[t] != MISSING).reshape(rows, cols), half)
+        out[t] = (n < quality * box_counts(finite[t].reshape(rows, cols), half)).reshape(-1)
+    return out
+
+
+def complete(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, loops, signs,
+             index) -> int:
+    """Give each value with data and no correction the correction its component decided (``labels`` (P,) the
+    pixels' components, 0 none; ``decisions`` (C + 1, M) int16, 0 none), where the pixel's own loops do not open
+    with it (:func:`keep_supported`; a value without a loop of its own to ask takes it, as MintPy gives a
+    component's correction to all its pixels). ``u`` (M, P) updated in place; returns the values added."""
+    lab = np.asarray(labels).reshape(-1)
+    dec = np.asarray(decisions)[lab].T  # (M, P)
+    prop = (u == 0) & has & (dec != 0) & (lab > 0)[None, :]
+    px = np.flatnonzero(prop.any(axis=0))
+    if not px.size:
+        return 0
+    before = u[:, px].copy()
+    u[:, px] = np.where(prop[:, px], dec[:, px], before)
+    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool))
+    u[:, px] = np.where(before != 0, before, u[:, px])  # only the additions were on trial
+    return int((u[:, px] != before).sum())
+
+
+def frame_of(key: np.ndarray, *, candidates: int = 8) -> np.ndarray:
+    """The whole-cycle closures (T,) int16 of the largest region among the pixels (columns) of ``key`` (T, P):
+    the candidate shared by the most pixels, a pixel sharing it when every usable loop of it (not
+    :data:`MISSING`; one at least) has the candidate's value. Candidates: the most common value of each loop, and
+    the ``candidates`` most common patterns of the pixels whose loops are all usable (a loop's majority may mix
+    regions; where decorrelated ground leaves few pixels complete, the loops' majorities hold). Zeros without a
+    usable loop; ties: the earlier candidate."""
+    t, p = key.shape
+    usable = key != MISSING
+    modes = np.zeros(t, np.int16)
+    for i in range(t):
+        v, c = np.unique(key[i, usable[i]], return_counts=True)
+        if v.size:
+            modes[i] = v[np.argmax(c)]
+    cands = [modes]
+    full = np.flatnonzero(usable.all(axis=0))
+    if full.size:
+        patterns, inverse = _distinct(key[:, full])
+        counts = np.bincount(inverse)
+        for j in np.argsort(-counts, kind="stable")[:candidates]:
+            cands.append(patterns[:, j])
+    seen = usable.any(axis=0)
+    best, best_n = cands[0], -1
+    for c in cands:
+        n = int((seen & ~(usable & (key != c[:, None])).any(axis=0)).sum())
+        if n > best_n:
+            best, best_n = c, n
+    return np.asarray(best, np.int16).copy()
+
+
+def _distinct(a: np.ndarray) -> tuple:
+    """``(patterns, inverse)``: the distinct columns of ``a`` (T, N) in order of first appearance and each column's
+    pattern index."""
+    cols = np.ascontiguousarray(a.T)
+    width = cols.shape[1] * cols.itemsize
+    buf = cols.tobytes()
+    index: dict = {}
+    inverse = np.fromiter((index.setdefault(buf[i:i + width], len(index)) for i in range(0, len(buf), width)),
+                          np.int64, count=cols.shape[0])
+    first = np.zeros(len(index), np.int64)
+    first[inverse[::-1]] = np.arange(cols.shape[0] - 1, -1, -1)
+    return a[:, first], inverse
+
+
+def loops_by_ifg(matrix: np.ndarray) -> tuple:
+    """``(loops, signs)`` (M, L) int64: the loops of each interferogram and its sign in them, padded with loop 0,
+    sign 0 (``matrix``: the triplet matrix (T, M))."""
+    m = matrix.shape[1]
+    lists = [np.flatnonzero(matrix[:, k]) for k in range(m)]
+    width = max(1, max((len(v) for v in lists), default=1))
+    loops = np.zeros((m, width), np.int64)
+    signs = np.zeros((m, width), np.int64)
+    for k, v in enumerate(lists):
+        loops[k, :v.size] = v
+        signs[k, :v.size] = matrix[v, k]
+    return loops, signs
+
+
+def keep_supported(u: np.ndarray, own, px: np.ndarray, loops: np.ndarray, signs: np.ndarray,
+                   index: np.ndarray, blind: np.ndarray | None = None) -> int:
+    """Drop the corrections of the pixels ``px`` that their own loops do not ask for. A correction ``u[m, p]`` that
+    opens the pixel's loops of ``m`` with data (they close worse with it than without it by more than
+    ``1 - MIN_GAIN`` cycle, the other corrections of the pixel as they are), or that has no such loop, goes, the
+    worst of the pixel first, until none does; then the pixel's corrections stay only if together they close the
+    loops they touch better by :data:`MIN_GAIN` cycle per corrected interferogram (two slips sharing a loop each
+    need the other; a noisy loop weakens one of them, not the pair). The loops' closeness is the sum of the
+    distances of their closures to 0
+    (``own(px)``: (T, n) closures in cycles, the network's common closure removed, NaN without data; a noisy
+    closure near half a cycle still says which way it leans). ``u`` (M, P) is updated in place; returns the number
+    of values dropped."""
+    dropped = 0
+    for s0 in range(0, px.size, CHUNK_PX):  # pixel by pixel: chunks bound the temporaries, not the verdicts
+        dropped += _keep_supported(u, own, px[s0:s0 + CHUNK_PX], loops, signs, index,
+                                   None if blind is None else blind[:, s0:s0 + CHUNK_PX])
+    return dropped
+
+
+def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
+    dropped = 0
+    clo = own(px).astype(np.float32)
+    usable = np.isfinite(clo)
+    clo[~usable] = 0.0
+
+    def residual(up):
+        return clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
+
+    up = u[:, px].astype(np.int32)
+    unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
+    for _ in range(u.shape[0]):  # a correction its own loops reject (it opens them) goes, the worst first
+        res = residual(up)
+        worst = np.full(px.size, np.inf, np.float32)
+        which = np.full(px.size, -1, np.int64)
+        for m in np.flatnonzero((up != 0).any(axis=1)):
+            sel = np.flatnonzero(up[m] != 0)
+            lp, sg = loops[m], signs[m]
+            r = res[lp][:, sel]
+            ok = usable[lp][:, sel] & (sg != 0)[:, None]
+            with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)
+            without = np.where(ok, np.abs(r - (sg[:, None] * up[m, sel][None, :])), 0.0).sum(axis=0)
+            gain = (without - with_it).astype(np.float32)
+            none = ~ok.any(axis=0)
+            free = none & (blind[m, sel] if blind is not None else False)
+            unseen[m, sel] = free
+            gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
+            lower = gain < worst[sel]
+            worst[sel[lower]] = gain[lower]
+            which[sel[lower]] = m
+        bad = np.flatnonzero(worst < MIN_GAIN - 1.0)
+        if not bad.size:
+            break
+        up[which[bad], bad] = 0
+        dropped += bad.size
+    # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
+    n = ((up != 0) & ~unseen).sum(axis=0)
+    touched = (np.abs(np.sign(up))[index[:, 0]] + np.abs(np.sign(up))[index[:, 1]]
+               + np.abs(np.sign(up))[index[:, 2]]) > 0
+    before = np.where(usable & touched, np.abs(clo), 0.0).sum(axis=0)
+    after = np.where(usable & touched, np.abs(residual(up)), 0.0).sum(axis=0)
+    weak = (n > 0) & (before - after < MIN_GAIN * n)
+    weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
+    dropped += int(n[weak].sum())
+    up[:, weak] = 0
+    u[:, px] = up.astype(u.dtype)
+    return dropped
+
+
+def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs, index, steps: int) -> int:
+    """Carry each interferogram's corrections to the pixels around them: a value with data (``has`` (M, P)) and no
+    correction takes the one at least :data:`GROW_NEIGHBOURS` of its 8 neighbours carry (the most common; none on
+    a tie), kept only where its own loops ask for it (:func:`keep_supported`). A slipped patch's edge, where the
+    window's majority left the pixels, is corrected this way; a pixel outside the patch is not pulled in (its
+    loops close without the correction). ``steps`` rings at most; returns the values added."""
+    added = 0
+    u2 = u.reshape(u.shape[0], rows, cols)
+    for _ in range(steps):
+        before = u.copy()
+        prop = np.zeros_like(u)
+        for m in np.flatnonzero((u != 0).any(axis=1)):
+            g = u2[m]
+            pad = np.zeros((rows + 2, cols + 2), np.int16)
+            pad[1:-1, 1:-1] = g
+            nb = np.stack([pad[1 + dr:1 + dr + rows, 1 + dc:1 + dc + cols] for dr, dc in _NEIGHBOURS])
+            best = np.zeros((rows, cols), np.int16)
+            best_n = np.zeros((rows, cols), np.int64)
+            tie = np.zeros((rows, cols), bool)
+            for v in np.unique(nb[nb != 0]):
+                n = (nb == v).sum(axis=0)
+                tie = np.where(n > best_n, False, tie | ((n == best_n) & (n > 0)))
+                best = np.where(n > best_n, np.int16(v), best)
+                best_n = np.maximum(best_n, n)
+            take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)
+            prop[m] = np.where(take, best, 0).reshape(-1)
+        px = np.flatnonzero((prop != 0).any(axis=0))
+        if not px.size:
+            break
+        u[:, px] = np.where(prop[:, px] != 0, prop[:, px], u[:, px])
+        keep_supported(u, own, px, loops, signs, index)
+        u[:, px] = np.where(before[:, px] != 0, before[:, px], u[:, px])  # only the additions were on trial
+        n_new = int((u[:, px] != before[:, px]).sum())
+        added += n_new
+        if not n_new:
+            break
+    return added

@@ -1,0 +1,76 @@
+"""Unwrapping-error correction on stacks of a second generator of the corrections-chain design
+(tests/testutils_closure_banks.py: components split by incoherent channels, whole components off by whole cycles in
+several interferograms, two pairs of a date +n and -n on one component, irregular patches), counted as the practice
+stack's README counts: relative to a reference pixel of the largest component."""
+
+import numpy as np
+import pytest
+from testutils_closure_banks import CYCLE_MM, bank_stack, relative_counts
+
+from insar_geohazards.algorithms.corrections.closure import (
+    closure_offsets,
+    correct_closure_block,
+    correct_closure_stack,
+    network_triplets,
+)
+
+# a seed drawn from 7-999 at each run would change what is tested between runs; this one was drawn at random
+SEEDS = [int(s) for s in np.random.default_rng(20261127).choice(np.arange(7, 1000), 1, replace=False)]
+
+
+def _run(seed, *, one_pass=False):
+    sc = bank_stack(seed)
+    d = sc["dates"]
+    tri = network_triplets([(d[i], d[j]) for i, j in sc["pairs"]])
+    bad = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+    rows = np.unique(np.linspace(0, bad.shape[1] - 1, 64).astype(int))
+    off = closure_offsets(bad[:, rows], tri, cycle_mm=CYCLE_MM)  # as the tool: the frame from a sample of rows
+    run = correct_closure_block if one_pass else correct_closure_stack
+    out = run(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)
+    comp = sc["components"]
+    ys, xs = np.nonzero(comp == np.argmax(np.bincount(comp.ravel())[1:]) + 1)
+    return sc, out, relative_counts(out["corrected_mm"], sc["clean_mm"], sc["planted"], (ys[ys.size // 2],
+                                                                                          xs[xs.size // 2]))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_banks_and_patches_fixed(seed):
+    """Whole components and patches, as the tool runs the step (two passes, the components completed): at least
+    99 % of the planted values fixed. Known limit: values of low-coherence blobs whose own loops open with their
+    component's correction are left, and where the reference's component slipped they count as off relative to it,
+    and a patch explained on the wrong pairs (measured 0.08-0.61 % of the planted values on seeds 1-6): at most
+    1 % here."""
+    sc, out, c = _run(seed)
+    assert c["fixed"] >= 0.99 * c["planted"], c
+    assert c["new"] <= 0.01 * c["planted"], c
+    # whole cycles only, and nothing where the input has no data
+    bad = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+    has = np.isfinite(bad)
+    np.testing.assert_array_equal(np.isfinite(out["corrected_mm"]), has)
+    np.testing.assert_allclose(((out["corrected_mm"] - bad) / CYCLE_MM)[has], out["cycles"][has], atol=1e-6)
+    assert not out["cycles"][~has].any()
+
+
+def test_a_cancelling_pair_on_a_bank_is_fixed():
+    """Two pairs sharing a date, +n and -n over one component, close their common loop: the other loops of each
+    still show them, and both are fixed on the whole component (seed 5: the first of the generator's seeds whose
+    two pairs cancel over a component, not crossed by a patch)."""
+    sc, out, _ = _run(5)
+    p, pairs = sc["planted"], sc["pairs"]
+    a, b = pairs.index((1, 2)), pairs.index((2, 3))
+    assert (p[a] != 0).sum() > 1000 and ((p[a] + p[b]) == 0).all()
+    for k in (a, b):
+        slipped = p[k] != 0
+        assert ((p[k] + out["cycles"][k])[slipped] == 0).mean() > 0.98
+
+
+def test_the_components_complete_what_the_windows_left():
+    """The second pass gives a component's correction to its values the first left (a low-coherence blob inside a
+    slipped bank): fewer values off relative to the reference, and none the first pass had right made wrong."""
+    sc, one, c1 = _run(1, one_pass=True)
+    _, two, c2 = _run(1)
+    assert c2["new"] < 0.5 * c1["new"] and c2["fixed"] > c1["fixed"], (c1, c2)
+    bad = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+    has = np.isfinite(bad)
+    changed = has & (one["cycles"] != two["cycles"])
+    assert (one["cycles"][changed] == 0).all()  # only values the first pass left were given a correction

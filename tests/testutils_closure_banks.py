@@ -1,0 +1,114 @@
+"""A second generator of the corrections-chain design (no QGIS import): components split by incoherent channels,
+whole components off by whole cycles in several interferograms (two of them sharing a date with +n and -n, so
+that their common loop closes), irregular patches inside components, noise drawn from the coherence.
+
+Not the practice stack's generator: two channels (three components, one of them small), a network of nearest
+neighbours up to 3 plus a few long pairs, dates at irregular 6-24 day steps, smooth deformation and atmosphere per
+date, per-interferogram constants, patches grown from random walks. LOS mm (positive toward the satellite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from scipy import ndimage
+
+CYCLE_MM = 27.73288
+
+
+def _smooth(rng, shape, sigma):
+    f = ndimage.gaussian_filter(rng.standard_normal(shape), sigma)
+    return f / (f.std() or 1.0)
+
+
+def _channel(rng, shape, x0, width):
+    """A meandering vertical channel: bool (rows, cols), ``width`` pixels wide around column ``x0``."""
+    h, w = shape
+    path = x0 + np.cumsum(rng.normal(0.0, 0.6, h))
+    cols = np.arange(w)[None, :]
+    return np.abs(cols - path[:, None]) <= width / 2.0
+
+
+def _patch(rng, shape, allowed, size):
+    """An irregular patch of about ``size`` pixels inside ``allowed``: a smoothed random walk's footprint."""
+    h, w = shape
+    ys, xs = np.nonzero(allowed)
+    i = rng.integers(ys.size)
+    y, x = ys[i], xs[i]
+    m = np.zeros(shape, bool)
+    for _ in range(size // 2):
+        m[y, x] = True
+        y = int(np.clip(y + rng.integers(-1, 2), 0, h - 1))
+        x = int(np.clip(x + rng.integers(-1, 2), 0, w - 1))
+    m = ndimage.binary_dilation(m, iterations=2) & allowed
+    return ndimage.binary_fill_holes(m) & allowed
+
+
+def bank_stack(seed: int, *, shape=(140, 160), n_dates=26) -> dict:
+    """``dates``, ``pairs`` (index pairs), ``clean_mm`` (M, rows, cols; NaN in the channels), ``planted`` (M, rows,
+    cols) int16, ``coherence`` (M, rows, cols), ``components`` (rows, cols) int (0 in the channels)."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    steps = rng.integers(6, 25, n_dates - 1)
+    dates = [dt.date(2022, 1, 3)]
+    for s in steps:
+        dates.append(dates[-1] + dt.timedelta(days=int(s)))
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+    longs = rng.choice(n_dates - 12, 5, replace=False)
+    pairs += [(int(i), int(i) + 10 + int(rng.integers(0, 2))) for i in longs]
+    pairs = sorted(set(pairs))
+    m = len(pairs)
+    water = _channel(rng, shape, 0.35 * w, 3) | _channel(rng, shape, 0.8 * w, 2)
+    comp, _ = ndimage.label(~water)
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    bowl = np.exp(-((xx - 0.2) ** 2 + (yy - 0.5) ** 2) / 0.02)
+    defo = -30.0 * t[:, None, None] * bowl + 6.0 * np.sin(2 * np.pi * t)[:, None, None] * bowl
+    atmo = np.stack([4.0 * _smooth(rng, shape, 12) for _ in range(n_dates)])
+    series = defo + atmo
+    base_coh = np.clip(0.55 + 0.15 * _smooth(rng, shape, 5), 0.15, 0.95)
+    clean = np.empty((m, h, w))
+    coh = np.empty((m, h, w), np.float32)
+    for k, (i, j) in enumerate(pairs):
+        span = (dates[j] - dates[i]).days
+        c = np.clip(base_coh * np.exp(-span / 400.0) + 0.05 * rng.standard_normal(shape), 0.1, 0.98)
+        sd_rad = np.sqrt((1 - c ** 2) / (2 * 10 * c ** 2))  # 10 looks
+        clean[k] = series[j] - series[i] + rng.normal(0.0, 1.0, shape) * sd_rad * CYCLE_MM / (2 * np.pi)
+        clean[k] += rng.uniform(-50.0, 50.0)  # the unwrapper's constant
+        coh[k] = c
+    clean[:, water] = np.nan
+    coh[:, water] = 0.05
+    planted = np.zeros((m, h, w), np.int16)
+    sizes = np.bincount(comp.reshape(-1))[1:]
+    order = np.argsort(-sizes) + 1
+    bank_ifgs = rng.choice(m, 6, replace=False)
+    for n, k in enumerate(bank_ifgs):
+        planted[k][comp == order[n % len(order)]] = rng.choice([-2, -1, 1, 1, 2])
+    # two pairs sharing a date, +n and -n on one component: their common loop closes
+    for i in range(2, n_dates - 2):
+        if (i - 1, i) in pairs and (i, i + 1) in pairs and (i - 1, i + 1) in pairs and rng.random() < 0.3:
+            n = int(rng.choice([-1, 1]))
+            target = comp == order[int(rng.integers(len(order)))]
+            planted[pairs.index((i - 1, i))][target] = n
+            planted[pairs.index((i, i + 1))][target] = -n
+            break
+    for k in rng.choice(m, 5, replace=False):
+        target = comp == order[int(rng.integers(2))]
+        p = _patch(rng, shape, target, int(rng.integers(150, 500)))
+        planted[k][p] = planted[k][p] + int(rng.choice([-1, 1]))
+    return {"dates": dates, "pairs": pairs, "clean_mm": clean, "planted": planted, "coherence": coh,
+            "components": comp}
+
+
+def relative_counts(corrected_mm, clean_mm, planted, ref) -> dict:
+    """The practice README's count: a planted value is fixed when the corrected interferogram is within half a cycle
+    of the clean one relative to the pixel ``ref``; new where nothing was planted and it is half a cycle or more
+    off relative to it."""
+    r, c = ref
+    e = (corrected_mm - corrected_mm[:, r, c][:, None, None]) - (clean_mm - clean_mm[:, r, c][:, None, None])
+    good = np.abs(e) < CYCLE_MM / 2
+    has = np.isfinite(clean_mm)
+    was = (planted != 0) & has
+    return {"planted": int(was.sum()), "fixed": int((was & good).sum()),
+            "new": int(((planted == 0) & has & ~good).sum())}
