@@ -222,7 +222,8 @@ def threaded_model_flags(model):
     for step in steps:
         alg = registry.algorithmById(str(step.get("alg_id") or ""))
         if alg is None or alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading:
-            return flags
+            # QGIS 3.22 flags every model so; later QGIS versions may leave it to the steps: say it here
+            return flags | QgsProcessingAlgorithm.Flag.FlagNoThreading
     return flags & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
 
 

@@ -177,9 +177,11 @@ def test_a_one_step_model_runs_it_as_the_modeler_saves_it(qgis_app, tmp_path):
     dem = hill(str(tmp_path / "dem.tif"))
     model = one_step_model(tmp_path / "fs.model3", "geohazard:slopestability", dict(SOIL, DEM=dem, SAMPLES=1000),
                            {"fs": "OUTPUT"})
-    res = processing.run(model, {"step:fs": str(tmp_path / "fs.tif")}, context=QgsProcessingContext(),
+    # QGIS 3.22 names the model's output "step:fs", 3.40+ (model format version 2) "fs"
+    name = model.destinationParameterDefinitions()[0].name()
+    res = processing.run(model, {name: str(tmp_path / "fs.tif")}, context=QgsProcessingContext(),
                          feedback=QgsProcessingFeedback())
-    fs, _ = read(res["step:fs"])
+    fs, _ = read(res[name])
     slope = gdal_slope(dem)
     steep = np.isfinite(slope) & (slope >= 0.5)
     np.testing.assert_allclose(fs[steep], formula(slope, 4.0, 32.0, 18.5, 1.8, 0.6)[steep], rtol=1e-3)
