@@ -277,7 +277,8 @@ def test_egms_load_reference_neighbours_residuals_and_map_date(egms_table, egms_
     assert vmax > 1.0
     from qgis.core import QgsExpression
 
-    want = QgsExpression(f"ramp_color('RdBu', scale_linear({float(vals[i, k] - vals[j, k])!r}, {-vmax!r}, {vmax!r}, 0, 1))")
+    value = float(vals[i, k] - vals[j, k])  # a plain float: numpy 2's repr would write np.float64(...)
+    want = QgsExpression(f"ramp_color('RdBu', scale_linear({value!r}, {-vmax!r}, {vmax!r}, 0, 1))")
     assert colour.name() == QgsSymbolLayerUtils.decodeColor(want.evaluate(QgsExpressionContext())).name()
     assert ") - (CASE" in text
     dock.reference_map(False)  # its own colours again: the renderer's symbol is a new one
