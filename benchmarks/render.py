@@ -4,7 +4,8 @@ Usage: python3 benchmarks/render.py [--check]
 Each table stands between ``<!-- table: NAME -->`` and ``<!-- end table -->`` and lists, in cases.py order, every
 case whose table is NAME and that has a record; the prose around is kept. A cell over 400 characters is refused.
 No line of the page is over ``MAX_LINE`` characters: a row that would be longer keeps its short cells and gives its
-longest ones, in full, to a note under the table (``[n]`` in the cell, ``- [n] column: text`` below, wrapped).
+longest ones, in full, to a note under the table (``[n]`` in the cell, ``[n] column: text`` below: the table's notes
+in one paragraph, wrapped).
 ``--check`` writes nothing and exits 1 when BENCHMARKS.md is not what the results give.
 """
 
@@ -49,18 +50,20 @@ def fit_row(cells, number, width=MAX_LINE, columns=COLUMNS):
     if not moved:
         return line(), []
     said = "; ".join(f"{columns[i] if i < len(columns) else i}: {moved[i]}" for i in sorted(moved))
-    return line(), textwrap.wrap(f"- {mark} {said}", width, subsequent_indent="  ", break_long_words=False,
-                                 break_on_hyphens=False)
+    return line(), [f"{mark} {said}"]
 
 
 def table(rows_cells, header=HEADER, width=MAX_LINE, columns=COLUMNS):
-    """A table's lines: the header, each row fitted, then the notes of the rows that needed one."""
+    """A table's lines: the header, each row fitted, then the notes of the rows that needed one, in one paragraph
+    (``[1] ... [2] ...``) wrapped to ``width``."""
     lines, notes = header.split("\n"), []
     for cells in rows_cells:
-        row, note = fit_row(cells, len([n for n in notes if n.startswith("- [")]) + 1, width, columns)
+        row, note = fit_row(cells, len(notes) + 1, width, columns)
         lines.append(row)
         notes += note
-    return lines + ([""] + notes if notes else [])
+    if not notes:
+        return lines
+    return lines + [""] + textwrap.wrap(" ".join(notes), width, break_long_words=False, break_on_hyphens=False)
 
 
 def rows():
