@@ -125,7 +125,8 @@ class SusceptibilityModel:
             fr = np.asarray(table["fr"], np.float64)
             lsi = lsi + fr[np.maximum(idx, 0)]
         lo, hi = float(self.params["lsi_min"]), float(self.params["lsi_max"])
-        out = (lsi - lo) / (hi - lo) if hi > lo else np.full(lsi.shape, 0.5)
+        # the extremes' sums may round an ulp past the bounds' sums (numpy 2's SIMD adds): the index stays in 0..1
+        out = np.clip((lsi - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.full(lsi.shape, 0.5)
         out[~known] = np.nan
         return out
 
