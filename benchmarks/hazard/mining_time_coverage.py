@@ -29,7 +29,7 @@ sys.path[:0] = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "
 
 from testutils_mining_worlds import as_panels, mining_world  # noqa: E402
 
-from insar_geohazards.algorithms.hazard import mining_advance, mining_time  # noqa: E402
+from insar_geohazards.algorithms.hazard import mining_time  # noqa: E402
 from insar_geohazards.algorithms.hazard.miningsubsidence import PimParameters  # noqa: E402
 
 #: Sentinel-1 ascending-like ground-to-satellite unit vector (east, north, up)
@@ -45,7 +45,7 @@ def one(seed: int, mode: int) -> dict:
     t = time.process_time()
     if advance:
         tb2 = 2.0 if "tan_beta_2" in w["truth"] else None
-        fit = mining_advance.fit_advance_factor(w["series"], w["x"], w["y"], w["dates"], panels, DEFAULTS,
+        fit = mining_time.fit_advance_factor(w["series"], w["x"], w["y"], w["dates"], panels, DEFAULTS,
                                                 tan_beta_2=tb2, los_vector=los)
     else:
         fit = mining_time.fit_time_factor(w["series"], w["x"], w["y"], w["dates"], panels, DEFAULTS, los_vector=los)

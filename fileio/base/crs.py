@@ -25,7 +25,10 @@ def crs_name(wkt: str) -> str:
         return "no CRS"
     srs = osr.SpatialReference()
     srs.ImportFromWkt(wkt)
-    srs.AutoIdentifyEPSG()
+    try:
+        srs.AutoIdentifyEPSG()
+    except RuntimeError:  # GDAL's exceptions on (a QGIS process may turn them on): a CRS EPSG has no code for
+        pass
     code = srs.GetAuthorityCode(None)
     return f"EPSG:{code}" if code else (srs.GetName() or "a custom CRS")
 

@@ -383,7 +383,7 @@ def time_mode(panels_source, typed: dict, *, input_path: str, params, outs: dict
     else:
         x, y, data, dates, _ = series
         if advance:
-            fit = mining_advance.fit_advance_factor(data, x, y, dates, panels, params, tan_beta_2=tan_beta_2,
+            fit = mining_time.fit_advance_factor(data, x, y, dates, panels, params, tan_beta_2=tan_beta_2,
                                                     los_vector=lv, progress=SubProgress(progress, 0, 60))
         else:
             fit = mining_time.fit_time_factor(data, x, y, dates, panels, params, los_vector=lv,

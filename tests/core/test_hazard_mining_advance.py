@@ -17,6 +17,7 @@ from testutils_mining_worlds import as_panels, mining_world
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.hazard import mining_advance as ma
+from insar_geohazards.algorithms.hazard import mining_time as mt
 from insar_geohazards.algorithms.hazard import miningsubsidence as pim
 
 LOS = (-0.61, -0.13, 0.78)  # Sentinel-1 ascending-like ground-to-satellite vector
@@ -94,7 +95,7 @@ def test_the_fit_recovers_the_time_factor_and_the_basin_from_noisy_series(k):
     los = LOS if k else None
     w = mining_world(seed, advance=True, los=los, n_grid=22, lopsided=False)
     panels = as_panels(w, advance=True)
-    fit = ma.fit_advance_factor(w["series"], w["x"], w["y"], w["dates"], panels, pim.PimParameters(0.8, 2.0),
+    fit = mt.fit_advance_factor(w["series"], w["x"], w["y"], w["dates"], panels, pim.PimParameters(0.8, 2.0),
                                 los_vector=los)
     c = w["truth"]["c"]
     assert abs(fit.c_per_year - c) <= 0.05 * c and abs(fit.c_per_year - c) <= 3 * fit.std_error
@@ -136,7 +137,7 @@ def test_bad_input_is_named():
     panels = [pim.Panel.from_vertices(ring, 300, 3, **ok)]
     dates = [dt.date(2019, 1, 1) + dt.timedelta(days=12 * k) for k in range(10)]
     with pytest.raises(GeohazardError, match="before the first START_DATE"):
-        ma.fit_advance_factor(np.zeros((10, 5)), np.arange(5.0), np.arange(5.0), dates, panels,
+        mt.fit_advance_factor(np.zeros((10, 5)), np.arange(5.0), np.arange(5.0), dates, panels,
                               pim.PimParameters(0.8, 2.0))
 
 

@@ -34,11 +34,20 @@ def stand_in(self, name, out):
                             stderr=subprocess.STDOUT)
 
 
+def first_cancelled() -> bool:
+    """Whether the first warm-up was cancelled: asked of the task, or, once QGIS has deleted the ended task, what its
+    termination signal said."""
+    try:
+        return bool(STATE["first"].isCanceled())
+    except RuntimeError:  # the task object is gone: it ended, and taskTerminated told how
+        return bool(STATE.get("terminated"))
+
+
 def answer_cancel():
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, QMessageBox) and widget.isVisible():
             REPORT["dialogs"].append({"title": widget.windowTitle(), "text": widget.text()})
-            REPORT["cancelled_when_asked"] = STATE["first"].isCanceled()
+            REPORT["cancelled_when_asked"] = first_cancelled()
             iface.mainWindow().screen().grabWindow(0).save(os.path.join(OUT, "question.png"))
             save()
             widget.button(QMessageBox.StandardButton.Cancel).click()
@@ -55,6 +64,8 @@ def start():
     QgsProject.instance().setDirty(True)
     STATE["first"] = part.start_warm_up(["dense", "distortion"])
     REPORT["first_started"] = STATE["first"] is not None
+    if STATE["first"] is not None:
+        STATE["first"].taskTerminated.connect(lambda: STATE.__setitem__("terminated", True))
     save()
     deadline = time.monotonic() + 60
 

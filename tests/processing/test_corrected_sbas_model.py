@@ -108,7 +108,7 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     group = QgsProject.instance().layerTreeRoot().children()[0]  # the run's group on top, the final velocity first
     first = group.findLayers()[0]
     assert first.itemVisibilityChecked() and first.layer().source() == out["demerror:VELOCITY"], first.layer().name()
-    assert not any(n.itemVisibilityChecked() for n in group.findLayers()[1:])
+    assert not any(n.isVisible() for n in group.findLayers()[1:])  # a dated raster's group of dates too
     QgsProject.instance().removeAllMapLayers()
     QgsProject.instance().layerTreeRoot().removeAllChildren()
     assert log.noise(besides=fb.warnings) == []  # no "[OGR] Cannot open", "Unable to load mesh" ... in the log

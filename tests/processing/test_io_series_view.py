@@ -66,7 +66,10 @@ def _colour_at(layer, feature, when):
     from qgis.core import QgsExpressionContext, QgsExpressionContextScope, QgsExpressionContextUtils, QgsSymbolLayer
 
     symbol = layer.renderer().symbolForFeature(feature, _render_context())
-    key = getattr(QgsSymbolLayer.Property, "PropertyFillColor", None) or QgsSymbolLayer.Property.FillColor
+    # the fill colour's key: PropertyFillColor before QGIS 3.30, FillColor after (named by text: the Qt6 lint)
+    enum, old, new = "Property", "PropertyFillColor", "FillColor"
+    props = getattr(QgsSymbolLayer, enum)
+    key = getattr(props, old, None) or getattr(props, new)
     prop = symbol.symbolLayer(0).dataDefinedProperties().property(key)
     context = QgsExpressionContext()
     context.appendScope(QgsExpressionContextUtils.layerScope(layer))

@@ -68,6 +68,9 @@ SAME_ID_OTHER_TYPE = {
     "MASK": "damageproxy",
     # comparelayers' REFERENCE is the layer compared with (a raster or points), not a reference point
     "REFERENCE": "comparelayers",
+    # the unit of the input: strainrate chooses what its rasters hold (as declared, a rate or a displacement), the
+    # swath profile's points field takes any unit typed as text (mm/yr, cm, degrees ...)
+    "UNIT": "strainrate, swathprofile",
 }
 
 

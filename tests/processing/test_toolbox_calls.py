@@ -99,16 +99,27 @@ def test_qgis_toolbox_model_filters_sorts_and_searches_without_building(built):
     assert shown, "searching InSAR lists no algorithm"
 
 
+def toolbox_role(name: str):
+    """QgsProcessingToolboxModel's data role ``name`` on this QGIS (``CustomRole.<name>`` from 3.36, the
+    ``Roles`` enum's ``Role<name>`` before)."""
+    from qgis.gui import QgsProcessingToolboxModel
+
+    for owner, member in (("CustomRole", name), ("Roles", "Role" + name)):
+        value = getattr(getattr(QgsProcessingToolboxModel, owner, None), member, None)
+        if value is not None:
+            return value
+    return getattr(QgsProcessingToolboxModel, "Role" + name)
+
+
 def _rows(proxy, parent=None) -> list:
     """Algorithm IDs shown in the proxy's tree."""
-    from qgis.gui import QgsProcessingToolboxModel
     from qgis.PyQt.QtCore import QModelIndex
 
     parent = parent if parent is not None else QModelIndex()
     out = []
     for row in range(proxy.rowCount(parent)):
         index = proxy.index(row, 0, parent)
-        alg_id = proxy.data(index, QgsProcessingToolboxModel.RoleAlgorithmId)
+        alg_id = proxy.data(index, toolbox_role("AlgorithmId"))
         if alg_id:
             out.append(alg_id)
         out += _rows(proxy, index)
