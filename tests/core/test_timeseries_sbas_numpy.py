@@ -80,7 +80,7 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
     assert compiled[5].reshape(-1)[60:90].all() and compiled[5].sum() >= 40  # disconnected networks
     assert np.isfinite(compiled[0].reshape(net.n_dates, -1)[:, 60:90]).all()  # solved by the minimum norm
     with _numba.python_kernels(FAMILY.modules()):
-        twin = _numba._python_twin(sbas._solve_shared_factor)
+        twin = _numba.python_twin(sbas._solve_shared_factor)
         assert twin.__globals__["_b_sub_scaled"] is sbas._sub_prod_np  # the batch loops as numpy operations
         whole = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=c))
         monkeypatch.setattr(sbas, "NUMPY_BATCH_PIXELS", 7)

@@ -39,10 +39,10 @@ KS_ELEMENTS = 2**22
 
 
 def _py(kernel_function):
-    """A kernel's own written form as plain Python (kernels it calls as Python too: :func:`._numba._python_twin`),
+    """A kernel's own written form as plain Python (kernels it calls as Python too: :func:`._numba.python_twin`),
     called here on arrays: the arithmetic written once for the compiled path and this one."""
     if hasattr(kernel_function, "py_func"):
-        return _numba._python_twin(kernel_function)
+        return _numba.python_twin(kernel_function)
     return kernel_function
 
 
