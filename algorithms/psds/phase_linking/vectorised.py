@@ -367,3 +367,13 @@ def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_met
             for ca in range(0, cols, tile_cols):
                 _tile(image, test, hr, hc, method, beta, row0, ra, min(row1, ra + tile_rows), ca,
                       min(cols, ca + tile_cols), (out_phase, out_tcoh, out_count))
+
+
+def _phase_link_kernel_np(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc, method,
+                          beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours, chunks, tile_cols):
+    phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc, method, beta,
+                      row0, row1, out_phase, out_tcoh, out_count, ps_neighbours)
+
+
+# the kernel as Python (no numba, or the numpy path of a first run): this form over tiles, the same bytes
+_numba.python_equivalent(kernel._phase_link_kernel, _phase_link_kernel_np)
