@@ -38,7 +38,10 @@ def answer_cancel():
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, QMessageBox) and widget.isVisible():
             REPORT["dialogs"].append({"title": widget.windowTitle(), "text": widget.text()})
-            REPORT["cancelled_when_asked"] = STATE["first"].isCanceled()
+            try:
+                REPORT["cancelled_when_asked"] = STATE["first"].isCanceled()
+            except RuntimeError:  # it ended and the task manager deleted it: its stand-ins never end, a cancel did
+                REPORT["cancelled_when_asked"] = STATE.get("terminated", False)
             iface.mainWindow().screen().grabWindow(0).save(os.path.join(OUT, "question.png"))
             save()
             widget.button(QMessageBox.StandardButton.Cancel).click()
@@ -54,6 +57,7 @@ def start():
     QgsProject.instance().setTitle("unsaved")
     QgsProject.instance().setDirty(True)
     STATE["first"] = part.start_warm_up(["dense", "distortion"])
+    STATE["first"].taskTerminated.connect(lambda: STATE.update(terminated=True))
     REPORT["first_started"] = STATE["first"] is not None
     save()
     deadline = time.monotonic() + 60
