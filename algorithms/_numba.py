@@ -1,15 +1,25 @@
-"""Small shim so the core runs (slower) where numba is missing.
+"""numba behind a small shim: kernels written once, compiled where numba is there, numba imported at their first use.
 
-Use ``from ..._numba import njit, prange`` in kernels. When numba is not importable,
-or the environment variable ``INSAR_GEOHAZARDS_DISABLE_NUMBA=1`` is set (the test suite
-runs the kernels both ways), ``njit`` returns the plain Python function and ``prange``
-is ``range``.
+Kernel modules use ``from ..._numba import njit, prange``. ``njit`` returns a :class:`Kernel`: the Python function
+the decorator saw, made into numba's dispatcher the first time something needs it (its first call, a kernel calling it
+compiling, a question only numba answers: is it compiled, where is its cache). Importing a kernel module therefore
+imports no numba and builds no dispatcher: the plugin's start imports every tool's modules, a tool's route to its
+kernels is plain imports, and a run imports numba when its first kernel runs compiled (or its thread started it
+earlier, :mod:`processing_provider.early_kernels`).
+
+A kernel runs as plain Python (the numpy path: the same functions, the same bytes) when numba cannot be imported,
+when ``INSAR_GEOHAZARDS_DISABLE_NUMBA=1`` is set (the test suite runs the kernels both ways), and on a numba machine
+while a run takes the numpy path for its family (:func:`python_kernels`). As Python, a kernel runs its registered
+numpy form (:func:`python_equivalent`: a whole-array form of a loop) or its own function bound to the other kernels'
+Python forms (:func:`python_twin`). The kernel object decides at each call; the code calling it never asks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import threading
 import time as _time
 from typing import Optional
 
@@ -46,8 +56,16 @@ def cpu_tuning() -> str:
     return ""
 
 
-HAVE_NUMBA = False
-if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
+def numba_disabled() -> bool:
+    """Whether the user (or the test suite) turned numba off: ``INSAR_GEOHAZARDS_DISABLE_NUMBA=1``."""
+    return os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") in ("1", "true", "yes")
+
+
+def _import_numba():
+    """numba imported with the settings our kernels need (read by numba or its OpenMP layer when they load), or
+    None when it is turned off or cannot be imported."""
+    if numba_disabled():
+        return None
     # numba's OpenMP layer (libgomp, loaded when the first parallel kernel runs) lets idle worker threads spin
     # 300,000 iterations (milliseconds) after each parallel region and at its barriers: CPU taken from the
     # engine's reader and GDAL's compression threads while the solver thread runs numpy code between kernels
@@ -65,22 +83,140 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
         import warnings
 
         # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
-        # shows DeprecationWarnings, so every plugin start printed its two lines: nothing the user can act on. A
-        # filter for llvmlite's own modules, kept: ``catch_warnings`` would restore the whole filter list when it
-        # ends, undoing what another thread changed meanwhile (this module is imported in a background thread
-        # while a run checks its inputs).
+        # shows DeprecationWarnings, so every run printed its two lines: nothing the user can act on. A filter for
+        # llvmlite's own modules, kept: ``catch_warnings`` would restore the whole filter list when it ends,
+        # undoing what another thread changed meanwhile (numba is imported in a background thread while a run
+        # checks its inputs).
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"llvmlite(\.|$)")
-        _TUNING = cpu_tuning()
-        if _TUNING:  # read by numba's configuration at its import; set there too if numba is already loaded
-            os.environ["NUMBA_CPU_NAME"] = _TUNING
-            _loaded = sys.modules.get("numba")
-            if _loaded is not None and getattr(_loaded.config, "CPU_NAME", "") is None:
-                _loaded.config.CPU_NAME = _TUNING
-        import numba as _numba
+        tuning = cpu_tuning()
+        if tuning:  # read by numba's configuration at its import; set there too if numba is already loaded
+            os.environ["NUMBA_CPU_NAME"] = tuning
+            loaded = sys.modules.get("numba")
+            if loaded is not None and getattr(loaded.config, "CPU_NAME", "") is None:
+                loaded.config.CPU_NAME = tuning
+        import numba
+    except ImportError:  # numba is optional: the kernels run as Python
+        return None
+    _fork_only_start_lock(numba)
+    return numba
 
-        HAVE_NUMBA = True
-    except ImportError:  # numba is optional: the pure-Python path is the fallback
-        _numba = None
+
+_LOAD_LOCK = threading.Lock()
+#: whether :func:`_load` ran (its result is the module attribute ``_numba``, and ``HAVE_NUMBA``)
+_LOADED = False
+
+
+def _load():
+    """numba, imported once per process (None without it): the module attribute ``_numba``."""
+    global _LOADED
+    if not _LOADED:
+        with _LOAD_LOCK:
+            if not _LOADED:
+                module = _import_numba()
+                globals()["_numba"] = module
+                globals().setdefault("HAVE_NUMBA", module is not None)  # a value a test set first is kept
+                _LOADED = True
+    return globals()["_numba"]
+
+
+def have_numba() -> bool:
+    """Whether kernels run compiled in this process: numba imports and is not turned off. Imports numba (once)."""
+    value = globals().get("HAVE_NUMBA")
+    if value is None:
+        _load()
+        value = globals()["HAVE_NUMBA"]
+    return bool(value)
+
+
+def numba_module():
+    """The numba module where kernels run compiled (imported once), None without numba."""
+    return _load() if have_numba() else None
+
+
+def numba_loaded() -> bool:
+    """Whether this process imported numba already (never imports it)."""
+    return _LOADED and globals().get("_numba") is not None
+
+
+def __getattr__(name: str):
+    # ``HAVE_NUMBA`` and ``_numba`` (the numba module or None) are known once numba was imported: asked before, they
+    # import it (module attributes, PEP 562); the plugin's own modules call have_numba() where they run
+    if name == "HAVE_NUMBA":
+        return have_numba()
+    if name == "_numba":
+        return _load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class NumbaOnly:
+    """A name kernels use whose numba form exists only once numba is imported (numba's ``prange``, an LLVM
+    intrinsic, an option that depends on numba's version): Python sees ``python`` (calls go to it); the module of a
+    kernel gets ``build(numba)`` in its place when its first kernel is made (:meth:`Kernel.dispatcher`), and a
+    kernel's option of this kind becomes that value. The built value runs as ``python`` in kernels run as Python
+    (:func:`python_equivalent`)."""
+
+    def __init__(self, build, python, name: str = ""):
+        self.build, self.python, self.name = build, python, name
+        self._built = None
+
+    def __call__(self, *args, **kwargs):
+        return self.python(*args, **kwargs)
+
+    def numba_form(self):
+        """The numba form, built once (numba imported)."""
+        if self._built is None:
+            value = self.build(_load())
+            if callable(self.python):
+                python_equivalent(value, self.python)
+            self._built = (value,)
+        return self._built[0]
+
+    def __repr__(self) -> str:
+        return f"<numba-only {self.name or self.build!r}>"
+
+
+#: numba's parallel range in kernels (``range`` as Python)
+prange = NumbaOnly(lambda numba: numba.prange, range, "prange")
+
+
+def _helper_inline(numba) -> str:
+    """How small loop helpers are inlined (``njit(inline=HELPER_INLINE)``). A loop over arrays vectorises only
+    when the compiler knows they do not overlap and the loop is not nested in the caller's loops: numba < 0.57
+    (LLVM 11 to 14 here) manages it in a separate function (kept through LLVM's own inlining), newer releases
+    check at run time and pay for a call they do not inline."""
+    major, minor = (int(p) for p in numba.__version__.split(".")[:2])
+    return "never" if (major, minor) < (0, 57) else "always"
+
+
+#: ``inline`` option of the small vectorisable loop helpers (see :func:`_helper_inline`), decided when a kernel
+#: using it is made
+HELPER_INLINE = NumbaOnly(_helper_inline, "never", "HELPER_INLINE")
+
+
+def _fork_only_start_lock(numba) -> bool:
+    """Give numba the no-op lock it takes itself when processes do not start by fork.
+
+    numba guards the start of its thread pool with a multiprocessing lock when processes start by fork (a
+    forked child could inherit a half-started pool), testing ``"fork" in multiprocessing.get_start_method()``,
+    which also matches "forkserver", Python 3.14's default on Linux. That lock is then a named semaphore
+    registered with the resource tracker and never released: every run that used a parallel kernel ended with
+    "There appear to be 1 leaked semaphore objects to clean up at shutdown". A forkserver or spawned process
+    inherits no pool, so no lock is needed. Reads the start method without fixing it (the first of
+    ``get_all_start_methods()`` is the default). Returns True when the no-op lock was set."""
+    if numba is None or os.name == "nt":  # numba wants its lock on Windows
+        return False
+    try:
+        import multiprocessing
+
+        from numba.np.ufunc import parallel
+
+        method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+        if method == "fork" or parallel._backend_init_process_lock is not None:
+            return False
+        parallel._backend_init_process_lock = parallel._nop()
+        return True
+    except (ImportError, AttributeError):  # another numba layout: leave it as it is
+        return False
 
 
 _THREADSAFE_LAYER = None
@@ -197,21 +333,23 @@ def _with_slp(dispatcher):
 _SLP_CLASSES: dict = {}
 
 
-def _jit(fn, kwargs):
+
+def _jit(fn, kwargs, kernel):
     """``numba.njit(**kwargs)(fn)`` with the GIL released around the call (see :func:`njit`); without the
     on-disk cache when numba finds no writable cache folder (a read-only plugin folder falls back to
     NUMBA_CACHE_DIR or the user's cache folder; when neither is writable the kernel still compiles, only
     not cached)."""
+    numba = _load()
     kwargs = dict(kwargs, nogil=True)
     slp = kwargs.pop("slp_vectorize", False)
     try:
-        dispatcher = _numba.njit(**kwargs)(fn)
+        dispatcher = numba.njit(**kwargs)(fn)
     except RuntimeError as exc:
         if not kwargs.get("cache") or "cannot cache" not in str(exc):
             raise
-        dispatcher = _numba.njit(**{**kwargs, "cache": False})(fn)
-    _save_in_order(dispatcher)
-    _switchable(dispatcher)
+        dispatcher = numba.njit(**{**kwargs, "cache": False})(fn)
+    _save_in_order(dispatcher, kernel)
+    _plain_typed_calls(dispatcher)
     if slp:
         dispatcher = _with_slp(dispatcher)
     if kwargs.get("parallel") and not threadsafe_layer():
@@ -219,31 +357,24 @@ def _jit(fn, kwargs):
     return dispatcher
 
 
-_SWITCHABLE_CLASSES: dict = {}
-#: id(dispatcher) -> runs on the numpy path now using it (:func:`python_kernels`)
+_PLAIN_TYPED_CLASSES: dict = {}
+#: id(kernel) -> runs on the numpy path now using it (:func:`python_kernels`)
 _PYTHON_MODE: dict = {}
-_PYTHON_LOCK = None
+_PYTHON_LOCK = threading.Lock()
 #: id(object) -> what a kernel run as Python uses instead (:func:`python_equivalent`)
 _EQUIVALENTS: dict = {}
 _TWINS: dict = {}
 _TWIN_GLOBALS: dict = {}
 
 
-def _switchable(dispatcher):
-    """``dispatcher`` whose calls from Python run its plain Python twin (:func:`_python_twin`) while a run on the
-    numpy path uses its family (:func:`python_kernels`); otherwise numba's own call. Calls from other kernels
-    are typed with plain types before constants' (``get_call_template``). The class only adds these, so kernels
-    calling it and numba's cache see the same kernel."""
-    if not hasattr(dispatcher, "py_func"):  # not a numba dispatcher (a stand-in): nothing to switch
+def _plain_typed_calls(dispatcher):
+    """``dispatcher`` whose calls from other kernels are typed with plain types before constants'
+    (``get_call_template``). The class only adds this, so kernels calling it and numba's cache see the same kernel."""
+    if not hasattr(dispatcher, "py_func"):  # not a numba dispatcher (a stand-in): nothing to change
         return dispatcher
     base = type(dispatcher)
-    cls = _SWITCHABLE_CLASSES.get(base)
+    cls = _PLAIN_TYPED_CLASSES.get(base)
     if cls is None:
-        def call(self, *args, **kwargs):
-            if _PYTHON_MODE and id(self) in _PYTHON_MODE:
-                return _python_twin(self)(*args, **kwargs)
-            return base.__call__(self, *args, **kwargs)
-
         def get_call_template(self, args, kws):
             # A kernel called from another kernel with a constant (``True``, ``0``) is typed with the constant's
             # plain type first, as numba types overloads: one compiled version serves every caller, instead of one
@@ -260,34 +391,129 @@ def _switchable(dispatcher):
                     pass
             return base.get_call_template(self, args, kws)
 
-        cls = _SWITCHABLE_CLASSES[base] = type("Switchable" + base.__name__, (base,),
-                                               {"__call__": call, "get_call_template": get_call_template})
+        cls = _PLAIN_TYPED_CLASSES[base] = type("PlainTyped" + base.__name__, (base,),
+                                                {"get_call_template": get_call_template})
     dispatcher.__class__ = cls
     return dispatcher
 
 
+def _numba_forms(fn) -> None:
+    """The names of ``fn``'s module (and its closure) that have a numba form (:class:`NumbaOnly`) set to it: done
+    before the module's first kernel is made, numba imported."""
+    g = fn.__globals__
+    for name, value in list(g.items()):
+        if isinstance(value, NumbaOnly):
+            g[name] = value.numba_form()
+    for cell in fn.__closure__ or ():
+        if isinstance(cell.cell_contents, NumbaOnly):
+            cell.cell_contents = cell.cell_contents.numba_form()
+
+
+class Kernel:
+    """A kernel: its Python function (``py_func``) and numba's dispatcher of it, made at first need.
+
+    Called from Python, it runs compiled, or as Python where numba is missing or turned off or a run takes the
+    numpy path for it (:func:`python_kernels`): then its registered numpy form (:func:`python_equivalent`) or its
+    Python function with the other kernels it calls as Python (:func:`python_twin`). Called from another kernel,
+    numba types it as its dispatcher (``_numba_type_``) and calls the compiled code. Other attributes (``inspect_asm``,
+    ``stats`` ...) are the dispatcher's; ``signatures`` is empty until it is made."""
+
+    def __init__(self, fn, options: dict):
+        functools.update_wrapper(self, fn)
+        self.py_func = fn
+        self.options = options
+        self._dispatcher = None
+
+    def __call__(self, *args, **kwargs):
+        if _PYTHON_MODE and id(self) in _PYTHON_MODE:
+            return _twin_value(self)(*args, **kwargs)
+        d = self._dispatcher
+        if d is None:
+            d = self.dispatcher()
+            if d is None:
+                return _twin_value(self)(*args, **kwargs)
+        return d(*args, **kwargs)
+
+    def dispatcher(self):
+        """numba's dispatcher of this kernel, made once (numba imported); None without numba."""
+        d = self._dispatcher
+        if d is not None:
+            return d
+        if not have_numba():
+            return None
+        from numba.core.compiler_lock import global_compiler_lock
+
+        # numba's own lock: a kernel made while another compiles (and calls it) waits for it, never the other way
+        with global_compiler_lock:
+            if self._dispatcher is None:
+                _numba_forms(self.py_func)
+                options = {k: v.numba_form() if isinstance(v, NumbaOnly) else v for k, v in self.options.items()}
+                self._dispatcher = _jit(self.py_func, options, self)
+        return self._dispatcher
+
+    @property
+    def _numba_type_(self):
+        d = self.dispatcher()
+        if d is None:
+            raise AttributeError("numba is not available")
+        return d._numba_type_
+
+    @property
+    def signatures(self) -> list:
+        """The signatures compiled (or loaded from the cache) in this process; [] before the kernel is made."""
+        return [] if self._dispatcher is None else self._dispatcher.signatures
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("_dispatcher", "py_func", "options"):
+            raise AttributeError(name)
+        d = self.dispatcher()
+        if d is None:
+            raise AttributeError(f"{name}: numba is not available, the kernel {self.__qualname__} runs as Python")
+        return getattr(d, name)
+
+    def __reduce__(self):
+        # by name, as a function is pickled (a Dask worker imports the module and finds the same kernel)
+        return _kernel_by_name, (self.__module__, self.__qualname__)
+
+    def __repr__(self) -> str:
+        state = "made" if self._dispatcher is not None else "not made yet"
+        return f"<kernel {self.__module__}.{self.__qualname__} ({state})>"
+
+
+def _kernel_by_name(module: str, qualname: str):
+    import importlib
+
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def python_equivalent(obj, replacement) -> None:
-    """In kernels run as Python on a numba machine (:func:`python_kernels`), ``replacement`` stands for ``obj``:
-    for what a module defines differently with numba (an LLVM intrinsic, a typed index helper), the definition
-    the module makes without numba."""
+    """Where ``obj`` (a kernel, or a numba-only name) runs as Python (no numba, or a run on the numpy path:
+    :func:`python_kernels`), ``replacement`` runs instead: a kernel's numpy form over whole arrays (the same IEEE
+    operations on each element, the same bytes), or the Python definition of an LLVM intrinsic."""
     _EQUIVALENTS[id(obj)] = replacement
 
 
 def _is_kernel(obj) -> bool:
-    return isinstance(obj, tuple(_SWITCHABLE_CLASSES.values()))
+    return isinstance(obj, Kernel)
 
 
 def _twin_value(value):
-    if id(value) in _EQUIVALENTS:
-        return _EQUIVALENTS[id(value)]
-    if _is_kernel(value):
-        return _python_twin(value)
+    replacement = _EQUIVALENTS.get(id(value))
+    if replacement is not None:
+        return replacement
+    if isinstance(value, Kernel):
+        return python_twin(value)
+    if isinstance(value, NumbaOnly):
+        return value.python
     return value
 
 
 def _twin_globals(module_globals: dict) -> dict:
-    """A copy of a kernel module's globals as the module would define them without numba: every kernel its
-    plain Python twin, ``HAVE_NUMBA`` False, registered equivalents in place (made once per module)."""
+    """A copy of a kernel module's globals as Python sees them: every kernel its plain Python twin, ``HAVE_NUMBA``
+    False, registered equivalents and numba-only names' Python forms in place (made once per module)."""
     key = id(module_globals)
     g = _TWIN_GLOBALS.get(key)
     if g is None:
@@ -297,20 +523,20 @@ def _twin_globals(module_globals: dict) -> dict:
     return g
 
 
-def _python_twin(dispatcher):
+def python_twin(kernel):
     """The kernel's Python function bound to :func:`_twin_globals` (made once): nested kernel calls run as Python
     too, never compiled."""
     import types
 
-    twin = _TWINS.get(id(dispatcher))
+    twin = _TWINS.get(id(kernel))
     if twin is None:
-        fn = dispatcher.py_func
+        fn = kernel.py_func
         closure = fn.__closure__
         if closure:
             closure = tuple(types.CellType(_twin_value(c.cell_contents)) for c in closure)
         twin = types.FunctionType(fn.__code__, _twin_globals(fn.__globals__), fn.__name__, fn.__defaults__, closure)
         twin.__kwdefaults__ = fn.__kwdefaults__
-        _TWINS[id(dispatcher)] = twin
+        _TWINS[id(kernel)] = twin
     return twin
 
 
@@ -344,29 +570,24 @@ def reached_kernels(kernels) -> list:
 
 
 def uses_numba(kernel) -> bool:
-    """True when ``kernel`` runs compiled: numba is there and no run on the numpy path runs it as Python now
-    (:func:`python_kernels`). Plain code that calls a kernel only where numba pays (one parallel pass instead
-    of numpy's) tests this rather than ``HAVE_NUMBA``, so a run on the numpy path takes the numpy code."""
-    return HAVE_NUMBA and not (_PYTHON_MODE and id(kernel) in _PYTHON_MODE)
+    """True when ``kernel`` runs compiled when called now: numba is there and no run on the numpy path runs it as
+    Python (:func:`python_kernels`). For the one place of a family that runs a kernel differently compiled and as
+    Python (how its work is split over threads); a call site choosing between two forms registers the numpy one
+    instead (:func:`python_equivalent`)."""
+    if _PYTHON_MODE and id(kernel) in _PYTHON_MODE:
+        return False
+    return kernel.dispatcher() is not None if isinstance(kernel, Kernel) else have_numba()
 
 
 @contextlib.contextmanager
 def python_kernels(modules):
     """While the block runs, the kernels of ``modules`` and every kernel they call run as plain Python (the
     numpy path: the functions the kernels are made of, the same bytes), compiling nothing: a small run whose
-    kernels are not compiled yet. Other kernels of the process keep numba. Nothing to do without numba."""
-    global _PYTHON_LOCK
-    if not HAVE_NUMBA:
-        yield
-        return
-    import threading
-
-    if _PYTHON_LOCK is None:
-        _PYTHON_LOCK = threading.Lock()
+    kernels are not compiled yet. Other kernels of the process keep numba."""
     kernels = family_kernels(modules)
     with _PYTHON_LOCK:
         for d in kernels:
-            _python_twin(d)
+            python_twin(d)
             _PYTHON_MODE[id(d)] = _PYTHON_MODE.get(id(d), 0) + 1
     try:
         yield
@@ -577,7 +798,9 @@ def _ordered_cache_file_class():
     return _ORDERED_CACHE_FILE
 
 
-def _save_in_order(dispatcher) -> None:
+
+
+def _save_in_order(dispatcher, kernel) -> None:
     """Give ``dispatcher``'s on-disk cache the ordered, locked saves of :func:`_ordered_cache_file_class` (our
     kernels only; other numba users in the process keep numba's own). Nothing to do without an on-disk cache or
     where numba's cache classes are laid out differently."""
@@ -590,7 +813,7 @@ def _save_in_order(dispatcher) -> None:
         return
     if type(cache_file) is cls.__mro__[1]:
         cache_file.__class__ = cls
-        cache_file.__dict__["_geohazard_kernel"] = dispatcher
+        cache_file.__dict__["_geohazard_kernel"] = kernel
 
 
 def _callee_stamp(kernel) -> tuple:
@@ -615,10 +838,12 @@ def _callee_stamp(kernel) -> tuple:
 
 
 def njit(*args, slp_vectorize: bool = False, **kwargs):
-    """``numba.njit`` when available, else an identity decorator.
+    """A :class:`Kernel` of the decorated function: ``numba.njit`` with these options when it is first needed, the
+    plain Python function where numba is missing.
 
-    Accepts both ``@njit`` and ``@njit(cache=True, parallel=True, ...)``. Kernels are cached
-    on disk by default (``cache=True``), so only the first run on a machine compiles them.
+    Accepts both ``@njit`` and ``@njit(cache=True, parallel=True, ...)``; an option may be a :class:`NumbaOnly`
+    (:data:`HELPER_INLINE`), decided when the kernel is made. Kernels are cached on disk by default
+    (``cache=True``), so only the first run on a machine compiles them.
 
     Every kernel releases the GIL while it runs (``nogil``), so a tool running in a background task leaves the
     desktop's event loop free to repaint; the generated arithmetic is the same. On a threading layer that
@@ -629,22 +854,15 @@ def njit(*args, slp_vectorize: bool = False, **kwargs):
     ``slp_vectorize=True`` compiles the kernel with LLVM's SLP vectoriser on whatever numba's default
     (:func:`_with_slp`; :data:`njit_slp`).
     """
-    if HAVE_NUMBA:
-        kwargs.setdefault("cache", True)
-        if slp_vectorize:
-            kwargs["slp_vectorize"] = True
-        if len(args) == 1 and callable(args[0]):
-            return _jit(args[0], kwargs)
-        if args:  # explicit signatures (compiled and saved at decoration, none in the plugin): numba's own handling
-            return _numba.njit(*args, **kwargs)
-        return lambda fn: _jit(fn, kwargs)
-    if len(args) == 1 and callable(args[0]) and not kwargs:
-        return args[0]
-
-    def wrap(fn):
-        return fn
-
-    return wrap
+    kwargs.setdefault("cache", True)
+    if slp_vectorize:
+        kwargs["slp_vectorize"] = True
+    if len(args) == 1 and callable(args[0]):
+        return Kernel(args[0], kwargs)
+    if args:
+        raise TypeError("njit: kernels compile at their first call, for the types they are called with; explicit "
+                        "signatures are not taken")
+    return lambda fn: Kernel(fn, kwargs)
 
 
 def njit_slp(*args, **kwargs):
@@ -653,19 +871,22 @@ def njit_slp(*args, **kwargs):
     return njit(*args, slp_vectorize=True, **kwargs)
 
 
+def _module_kernels(module) -> list:
+    return [(name, obj) for name, obj in vars(module).items() if isinstance(obj, Kernel)]
+
+
 def kernels_to_compile(modules) -> list:
     """The numba kernels of ``modules`` (imported modules) that the next call will compile:
     not compiled in this process and not found in numba's on-disk cache. Empty without numba."""
-    if not HAVE_NUMBA:
+    if not have_numba():
         return []
-    from numba.core.registry import CPUDispatcher
-
     todo = []
     for module in modules:
-        for name, obj in vars(module).items():
-            if not isinstance(obj, CPUDispatcher) or obj.signatures:
+        for name, kernel in _module_kernels(module):
+            d = kernel.dispatcher()
+            if d.signatures:
                 continue
-            cache = getattr(obj, "_cache", None)
+            cache = getattr(d, "_cache", None)
             index = getattr(getattr(cache, "_cache_file", None), "_index_path", None) \
                 or getattr(cache, "_index_path", None)
             if not index or not os.path.exists(index):
@@ -676,74 +897,28 @@ def kernels_to_compile(modules) -> list:
 def first_compilation(modules) -> bool:
     """True when none of the numba kernels of ``modules`` is compiled in this process or found in
     numba's on-disk cache: the next run compiles them (the first run on a machine)."""
-    if not HAVE_NUMBA:
+    if not have_numba():
         return False
-    from numba.core.registry import CPUDispatcher
-
-    kernels = [obj for module in modules for obj in vars(module).values() if isinstance(obj, CPUDispatcher)]
+    kernels = [k for module in modules for _, k in _module_kernels(module)]
     return bool(kernels) and len(kernels_to_compile(modules)) == len(kernels)
 
 
 def cache_folder(module) -> str:
     """Folder where numba caches the kernels of ``module`` ("" when not cached on disk)."""
-    if not HAVE_NUMBA:
+    if not have_numba():
         return ""
-    from numba.core.registry import CPUDispatcher
-
-    for obj in vars(module).values():
-        if isinstance(obj, CPUDispatcher):
-            return getattr(getattr(obj, "_cache", None), "_cache_path", "") or ""
+    for _, kernel in _module_kernels(module):
+        return getattr(getattr(kernel.dispatcher(), "_cache", None), "_cache_path", "") or ""
     return ""
 
 
-if HAVE_NUMBA:
-    prange = _numba.prange
-else:
-    prange = range
-
-
-def _fork_only_start_lock() -> bool:
-    """Give numba the no-op lock it takes itself when processes do not start by fork.
-
-    numba guards the start of its thread pool with a multiprocessing lock when processes start by fork (a
-    forked child could inherit a half-started pool), testing ``"fork" in multiprocessing.get_start_method()``,
-    which also matches "forkserver", Python 3.14's default on Linux. That lock is then a named semaphore
-    registered with the resource tracker and never released: every run that used a parallel kernel ended with
-    "There appear to be 1 leaked semaphore objects to clean up at shutdown". A forkserver or spawned process
-    inherits no pool, so no lock is needed. Reads the start method without fixing it (the first of
-    ``get_all_start_methods()`` is the default). Returns True when the no-op lock was set."""
-    if not HAVE_NUMBA or os.name == "nt":  # numba wants its lock on Windows
-        return False
-    try:
-        import multiprocessing
-
-        from numba.np.ufunc import parallel
-
-        method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
-        if method == "fork" or parallel._backend_init_process_lock is not None:
-            return False
-        parallel._backend_init_process_lock = parallel._nop()
-        return True
-    except (ImportError, AttributeError):  # another numba layout: leave it as it is
-        return False
-
-
-_fork_only_start_lock()
-
-
-def _helper_inline() -> str:
-    """How small loop helpers are inlined (``njit(inline=HELPER_INLINE)``). A loop over arrays vectorises only
-    when the compiler knows they do not overlap and the loop is not nested in the caller's loops: numba < 0.57
-    (LLVM 11 to 14 here) manages it in a separate function (kept through LLVM's own inlining), newer releases
-    check at run time and pay for a call they do not inline."""
-    if not HAVE_NUMBA:
-        return "never"
-    major, minor = (int(p) for p in _numba.__version__.split(".")[:2])
-    return "never" if (major, minor) < (0, 57) else "always"
-
-
-#: ``inline`` option of the small vectorisable loop helpers (see :func:`_helper_inline`).
-HELPER_INLINE = _helper_inline()
+def make_kernels(modules) -> None:
+    """numba's dispatchers of every kernel of ``modules`` made now (what their first calls would do, numba
+    imported): the start of a run, in a thread beside its input checks (:mod:`processing_provider.early_kernels`)."""
+    if have_numba():
+        for module in modules:
+            for _, kernel in _module_kernels(module):
+                kernel.dispatcher()
 
 
 def parallel_threading_layer() -> str:
@@ -753,13 +928,13 @@ def parallel_threading_layer() -> str:
     launched from several threads at once; ``workqueue`` aborts the whole process when that
     happens, so callers running kernels in concurrent threads check this first.
     """
-    if not HAVE_NUMBA:
+    if not have_numba():
         return ""
     try:
         from numba.np.ufunc import parallel
 
         parallel._launch_threads()
-        return str(_numba.threading_layer())
+        return str(_load().threading_layer())
     except Exception:  # an unknown numba layout: report nothing rather than guess
         return ""
 
@@ -768,12 +943,12 @@ def thread_count() -> int:
     """Threads a kernel called from this thread may use: numba's count for this thread (what the run's threads
     setting chose, :mod:`fileio.base.blocks`); 1 without numba (plain Python kernels hold the GIL: threads would only
     take turns)."""
-    if HAVE_NUMBA:
-        return max(1, int(_numba.get_num_threads()))
+    if have_numba():
+        return max(1, int(_load().get_num_threads()))
     return 1
 
 
-def run_ranges(kernel, n: int, *args, tasks_per_thread: int = 4) -> None:
+def run_ranges(kernel, n: int, *args, tasks_per_thread: int = 4, python_threads: bool = True) -> None:
     """``kernel(lo, hi, *args)`` over ``0 .. n`` in contiguous ranges, on :func:`thread_count` threads.
 
     The parallel loop of a kernel whose body calls a large tree of jitted functions, without ``parallel=True``:
@@ -784,11 +959,13 @@ def run_ranges(kernel, n: int, *args, tasks_per_thread: int = 4) -> None:
     instead of about 9 min on numba 0.61), at the same speed and bytes. The kernel's results must not depend on
     how its loop is split (each index written by its own iterations only): then the bytes are the same for any
     thread count. Each thread takes the next of about ``tasks_per_thread`` ranges per thread, so a slow range does
-    not hold the others up. An exception in any range is raised here once all threads stopped."""
-    import threading
-
+    not hold the others up. An exception in any range is raised here once all threads stopped.
+    ``python_threads=False``: a kernel running as Python (:func:`python_kernels`, no numba) takes one call on this
+    thread (its loops hold the interpreter's lock, which threads would only pass around)."""
     n = int(n)
     threads = min(thread_count(), n)
+    if not python_threads and isinstance(kernel, Kernel) and not uses_numba(kernel):
+        threads = 1  # run as Python (the numpy path) it holds the interpreter: threads would only take turns
     if threads <= 1:
         if n > 0:
             kernel(0, n, *args)

@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from . import _numba, kernel_families
+
 #: the weight of nice 0 in Linux's fair scheduler; each nice level divides it by about 1.25
 NICE_0_WEIGHT = 1024.0
 #: a process whose measured speed is below this (CPU-s per wall second) is counted as not progressing
@@ -260,8 +262,6 @@ def family_progress(family, costs: dict, previous: Optional[dict] = None) -> Opt
     queue holds before this one and not ready yet); None when nobody does. ``previous``: the last call's
     :attr:`Progress.sample` per family name, to measure the speed since then. A lock whose holder recorded nothing
     (an older version, a record being written) counts as a process of normal priority, its speed modelled."""
-    from . import _numba, kernel_families
-
     modules = family.modules()
     folder = _numba.family_folder(modules)
     own_path = _numba.family_lock_path(family.name, modules)
@@ -307,8 +307,6 @@ def family_turn(family, costs: dict, log=None, kind: str = "compile"):
     speed measured meanwhile. Yields a note: ``waited_s``, ``beside`` (the pid compiled beside, 0 when none) and
     ``reason`` (the choice's sentence); ``log`` is told each choice made while waiting. ``kind`` is recorded with
     the lock (:class:`Progress`'s: ``background`` for a background compile's family process)."""
-    from . import _numba, kernel_families
-
     modules = family.modules()
     t0 = time.monotonic()
     note = {"waited_s": 0.0, "beside": 0, "reason": ""}

@@ -21,9 +21,25 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from . import _numba
+from .ada.activity import landslide_activity, points_in_polygons_blocks
+from .dense import pinv_tall, scaled_gram, sym_eig
+from .faults.faults import Faults
+from .faults.grid_blocks import coulomb_grid_block, okada_grid_block
+from .faults.okada import okada_greens
+from .formats.egms_tiles import parse_chunk, read_header
+from .geometry.distortion import AcquisitionGeometry, distortion_map
 from .geometry.los import los_unit_vector
+from .kinematics.offset_timeseries import offset_ts_block
+from .kinematics.offsets import offset_field
 from .optional import install_line
+from .psds.phase_linking import phase_link_block
+from .psds.psi import ps_time_series
+from .timeseries import multisensor as ms
 from .timeseries.network import build_network
+from .timeseries.sbas import SbasSolver, linear_velocity
+from .unwrap.unwrap import closure_cycles, unwrap_interferogram
+from .unwrap.unwrap_tiles import unwrap_array_tiled
 
 D0 = dt.date(2020, 1, 1)
 
@@ -99,8 +115,6 @@ def _network(n: int):
 
 
 def warm_sbas(scale: int = 1) -> int:
-    from .timeseries.sbas import SbasSolver, linear_velocity
-
     rng = np.random.default_rng(1)
     net = _network(8)
     ifg = rng.normal(0, 3, (net.n_pairs, 6 * scale, 9 * scale))  # the stacks' reader gives float64 mm
@@ -121,8 +135,6 @@ def warm_sbas(scale: int = 1) -> int:
 
 
 def warm_phase_linking(scale: int = 1) -> int:
-    from .psds.phase_linking import phase_link_block
-
     rng = np.random.default_rng(3)
     n, rows, cols = 6, 9 * scale, 11 * scale
     ph = rng.uniform(-np.pi, np.pi, (1, rows, cols)) + np.cumsum(rng.normal(0, 0.4, (n, rows, cols)), axis=0)
@@ -137,10 +149,6 @@ def warm_phase_linking(scale: int = 1) -> int:
 
 
 def warm_okada(scale: int = 1) -> int:
-    from .faults.faults import Faults
-    from .faults.grid_blocks import coulomb_grid_block, okada_grid_block
-    from .faults.okada import okada_greens
-
     f = Faults.create(east_m=[0.0, 6e3], north_m=[0.0, -3e3], strike_deg=[30.0, 115.0], dip_deg=[55.0, 85.0],
                       length_m=[8e3, 5e3], top_m=[0.0, 1e3], bottom_m=[6e3, 5e3], strike_slip_m=[0.5, -1.0],
                       dip_slip_m=[1.0, 0.3], opening_m=[0.0, 0.1])
@@ -162,8 +170,6 @@ def warm_okada(scale: int = 1) -> int:
 
 
 def warm_distortion(scale: int = 1) -> int:
-    from .geometry.distortion import AcquisitionGeometry, distortion_map
-
     rng = np.random.default_rng(5)
     rows, cols = 13 * scale, 11 * scale
     yy, xx = np.mgrid[0:rows, 0:cols]
@@ -183,8 +189,6 @@ def warm_distortion(scale: int = 1) -> int:
 
 
 def warm_offset_series(scale: int = 1) -> int:
-    from .kinematics.offset_timeseries import offset_ts_block
-
     rng = np.random.default_rng(6)
     n = 6
     t = np.arange(n) * 0.1
@@ -202,9 +206,6 @@ def warm_offset_series(scale: int = 1) -> int:
 
 
 def warm_unwrap(scale: int = 1) -> int:
-    from .unwrap.unwrap import closure_cycles, unwrap_interferogram
-    from .unwrap.unwrap_tiles import unwrap_array_tiled
-
     rng = np.random.default_rng(7)
     rows, cols = 40 * scale, 37 * scale  # a low-coherence band splits it: the sets are joined by their votes
     yy, xx = np.mgrid[0:rows, 0:cols]
@@ -221,8 +222,6 @@ def warm_unwrap(scale: int = 1) -> int:
 
 
 def warm_multisensor(scale: int = 1) -> int:
-    from .timeseries import multisensor as ms
-
     rng = np.random.default_rng(8)
     shape = (2 * scale, 3 * scale)
     stacks, nbytes = [], 0
@@ -252,8 +251,6 @@ def warm_multisensor(scale: int = 1) -> int:
 
 
 def warm_dense(scale: int = 1) -> int:
-    from .dense import pinv_tall, scaled_gram, sym_eig
-
     rng = np.random.default_rng(9)
     n = 12 * scale
     a = rng.normal(size=(n, n))
@@ -264,8 +261,6 @@ def warm_dense(scale: int = 1) -> int:
 
 
 def warm_psi(scale: int = 1) -> int:
-    from .psds.psi import ps_time_series
-
     rng = np.random.default_rng(10)
     n_dates, side = 12, 5 * scale
     dates = _dates(n_dates)
@@ -281,8 +276,6 @@ def warm_psi(scale: int = 1) -> int:
 
 
 def warm_offsets(scale: int = 1) -> int:
-    from .kinematics.offsets import offset_field
-
     rng = np.random.default_rng(11)
     n = 100 * scale
     img = rng.normal(0, 1, (n + 4, n + 4))
@@ -299,8 +292,6 @@ def warm_offsets(scale: int = 1) -> int:
 
 
 def warm_activity(scale: int = 1) -> int:
-    from .ada.activity import landslide_activity, points_in_polygons_blocks
-
     rng = np.random.default_rng(12)
     n = 200 * scale
     x, y = rng.uniform(0, 100, n), rng.uniform(0, 100, n)
@@ -324,7 +315,6 @@ EGMS_HEADER = ("pid,mp_type,latitude,longitude,easting,northing,height_ortho,hei
 def warm_egms_tiles(scale: int = 1) -> int:
     import tempfile
 
-    from .formats.egms_tiles import parse_chunk, read_header
 
     rng = np.random.default_rng(13)
     dates = [d.strftime("%Y%m%d") for d in _dates(8, 6)]
@@ -378,8 +368,6 @@ def families_of(kernels) -> list:
 
 
 def _ready_path(family: Family) -> str:
-    from . import _numba
-
     return os.path.join(_numba.family_folder(family.modules()), f".geohazard-ready-{family.name}.json")
 
 
@@ -388,7 +376,6 @@ def _ready_stamp(family: Family) -> dict:
     modification time): an upgrade of either, or an edited module, makes the family not ready again."""
     import sys
 
-    from . import _numba
 
     files = {}
     for module in family.modules():

@@ -1,9 +1,11 @@
-"""Modules imported when a tool first uses them.
+"""What the provider leaves for later: help texts built on first read, values worked out once a session, and modules
+imported when a tool first uses them.
 
 QGIS imports every tool module when it loads the provider (at each desktop start and each ``qgis_process``
-call), while a run uses the numerical core of one tool only. The core modules holding numba kernels import numba
-(~0.1 CPU-s) and build a dispatcher per kernel when imported, so the tools bind them with :func:`lazy_module`:
-the module is imported at the first attribute read, inside ``processAlgorithm``.
+call). The tools import their core modules at their top: kernel modules import numba only when a kernel is first
+needed (:mod:`algorithms._numba`). :func:`lazy_module` binds a module whose top imports a heavy package (scipy,
+scikit-learn ...) that the plugin's start should not pay: it is imported at the first attribute read, inside
+``processAlgorithm``. Better: the core module imports that package inside the function that needs it.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..algorithms.ada.activity import points_in_polygons
 from ..algorithms.errors import GeohazardError
 from ..fileio.base.probe import distinct_files, gdal_thread_options, with_gdal_exceptions
 from ..fileio.base.raster import open_raster, raster_info
@@ -219,8 +220,6 @@ def read_polygon_pixels(path: str, rings: list, name: str):
 
     A polygon smaller than a pixel takes the pixel under its centroid.
     """
-    from ..algorithms.ada.activity import points_in_polygons
-
     info = raster_info(path, name)
     dates = raster_dates(info, name)
     allv = np.vstack(rings)
@@ -365,8 +364,6 @@ def neighbours(layer: QgsVectorLayer, point: QgsPointXY, radius: float, *, most:
 @with_gdal_exceptions
 def points_polygon_series(layer: QgsVectorLayer, geom: QgsGeometry) -> Series:
     """Mean of the points of ``layer`` inside ``geom`` (layer CRS)."""
-    from ..algorithms.ada.activity import points_in_polygons
-
     req = QgsFeatureRequest().setFilterRect(geom.boundingBox())
     feats = list(layer.getFeatures(req))
     pts = [f.geometry().centroid().asPoint() for f in feats]

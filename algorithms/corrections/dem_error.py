@@ -45,6 +45,7 @@ from ..formats.dates import parse_date, parse_date_pair
 from ..formats.geometry_meta import MAX_BASELINE_M, date_baselines_from_pairs
 from ..optional import require
 from ..ordered import columnwise_matmul, sum_first_axis
+from ..timeseries.sbas import linear_velocity
 from .velocity_filter import adaptive_velocity_filter
 
 
@@ -160,8 +161,6 @@ def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m:
     s = np.where(s > 0, s, np.nan)
     out = dem_error_block(inputs["series"], g, range_sin_inc_m=s)
     if years is not None:
-        from ..timeseries.sbas import linear_velocity
-
         out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
     if years is None or int(filter_window_px) <= 1:
         return _own_rows(block, out)

@@ -53,7 +53,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from scipy import optimize
 
 from ..errors import GeohazardError
 from ..geometry.los import los_unit_vector
@@ -389,6 +388,8 @@ def fit_profile(across_m, along_m, velocity_mm_yr, *, length_m: float, width_m: 
 
     def jac(t):
         return _design(t, c.across, c.along)[1] * w[:, None]
+
+    from scipy import optimize  # scipy at the run, not at the plugin's start
 
     sol = optimize.least_squares(res, theta0, jac=jac, bounds=(lo, hi), method="trf", x_scale="jac",
                                  xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=500)

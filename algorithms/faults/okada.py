@@ -46,7 +46,7 @@ import math
 
 import numpy as np
 
-from .._numba import njit, prange, uses_numba
+from .._numba import njit, prange, python_equivalent, python_twin
 from ..errors import GeohazardError
 from ..ordered import canonical_nan
 from ..progress import check_canceled
@@ -129,6 +129,28 @@ def _greens_body(alpha, e, n, z, sources, out):
 _greens_kernel = njit(parallel=True)(_greens_body)
 # small problems (inversions evaluate thousands of trial geometries): no thread start-up cost
 _greens_serial = njit(_greens_body)
+
+
+# As Python (no numba, or the numpy path of a first run) the kernels run their numpy form over arrays of stations,
+# the same bits (:mod:`.okada_numpy`, tests/core/test_faults_okada_numpy.py); without shared corners, or with the
+# gradients (which the tools take from :mod:`.okada_block`'s kernel), the kernel's own loop.
+def _sum_sources_np(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, grad, share, out):
+    if share and not grad:
+        okada_numpy.sum_sources(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, False, True,
+                                out)
+    else:
+        python_twin(_sum_sources_kernel)(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest,
+                                         grad, share, out)
+
+
+def _gradients_np(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, disp, out):
+    okada_numpy.sum_sources(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, True, disp, out)
+
+
+python_equivalent(_sum_sources_kernel, _sum_sources_np)
+python_equivalent(_gradients_kernel, _gradients_np)
+python_equivalent(_greens_kernel, okada_numpy.greens)
+python_equivalent(_greens_serial, okada_numpy.greens)
 
 
 def _check_points(east_m, north_m, up_m):
@@ -225,11 +247,7 @@ def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, 
         if progress is not None:
             progress.set_progress(100.0 * b / n_blocks)
         i1 = min(i0 + block_points, e.size)
-        if share_corners and not uses_numba(_gradients_kernel if gradients else _sum_sources_kernel):
-            # kernels not compiled (a first run) or no numba: their numpy form, the same bits
-            okada_numpy.sum_sources(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
-                                    members, rest, bool(gradients), bool(displacement), out[i0:i1])
-        elif gradients and share_corners:
+        if gradients and share_corners:
             _gradients_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
                               members, rest, bool(displacement), out[i0:i1])
         else:
@@ -252,8 +270,5 @@ def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
     _, (e, n, z) = _check_points(east_m, north_m, up_m)
     out = np.empty((e.size, sources.shape[0], 3))
     kernel = _greens_serial if e.size * sources.shape[0] < 20_000 else _greens_kernel
-    if uses_numba(kernel):
-        kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
-    else:  # not compiled (a first run) or no numba: the numpy form, the same bits
-        okada_numpy.greens(alpha_from_poisson(poisson), e, n, z, sources, out)
+    kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
     return canonical_nan(out)

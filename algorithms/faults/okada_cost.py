@@ -30,11 +30,13 @@ from typing import Optional
 
 import numpy as np
 
+from .. import _numba
+from . import okada_dc3d, okada_planes
+from .okada_numpy import CHUNK  # stations the numpy form evaluates together
+from .okada_planes import _near_plane, plane_frame
+
 KINDS = ("displacement", "gradients", "greens")
 TERMS = ("pairs", "calls", "stations")
-#: stations the numpy form evaluates together (:data:`.okada_numpy.CHUNK`, repeated so that this module imports no
-#: kernel module: a tool sizes its work before numba is imported)
-CHUNK = 2048
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,6 @@ def _plane_groups(sources):
     """:func:`.okada_planes.plane_groups` with the kernels it calls run as Python: sizing a first run's work must
     compile nothing (a kernel compiled here would make the family look compiled, and the run would compile the rest
     unannounced instead of choosing)."""
-    from .. import _numba
-    from . import okada_dc3d, okada_planes
-
     with _numba.python_kernels([okada_planes, okada_dc3d]):
         return okada_planes.plane_groups(np.atleast_2d(np.asarray(sources, float)))
 
@@ -107,9 +106,6 @@ def fallback_work(east_m, north_m, up_m: float, sources, gradients: bool) -> tup
     """``(pairs, calls)`` of the per-patch DC3D the kernels run at stations near a plane
     (:func:`.okada_planes._near_plane`): 4 corners of each patch of the plane at each such station, and on the numpy
     path one call per corner and patch in every chunk of :data:`CHUNK` stations holding one."""
-    from .. import _numba
-    from .okada_planes import _near_plane, plane_frame
-
     e = np.ravel(np.asarray(east_m, float))
     n = np.ravel(np.asarray(north_m, float))
     groups, _, _, mstart, _, _ = _plane_groups(sources)
@@ -119,7 +115,7 @@ def fallback_work(east_m, north_m, up_m: float, sources, gradients: bool) -> tup
     index = np.arange(0, e.size, step)
     e, n = e[index], n[index]
     z = np.full(e.size, float(up_m))
-    near_test = _numba._python_twin(_near_plane) if _numba.HAVE_NUMBA else _near_plane
+    near_test = _numba.python_twin(_near_plane)
     surface = (not gradients) and up_m == 0.0
     pairs = calls = 0.0
     with np.errstate(invalid="ignore", over="ignore"):

@@ -992,7 +992,7 @@ def corner_sums(alpha, x, y, z, grp, corners, c0, c1, disp, grad, surface):
 
 def _python(kernel):
     """A kernel's plain Python function, the kernels it calls as Python too (never compiled here)."""
-    return _numba._python_twin(kernel) if _numba.HAVE_NUMBA else kernel
+    return _numba.python_twin(kernel)
 
 
 def sum_sources(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, grad, disp, out):

@@ -45,7 +45,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage
 
 from ..errors import GeohazardError
 from ..progress import check_canceled, info, warn
@@ -112,6 +111,8 @@ def check_options(*, min_offset_m: float, smoothing_m: float, pixel_x_m: float, 
 def smooth(offset, *, sigma_rows: float, sigma_cols: float) -> np.ndarray:
     """Normalised Gaussian smoothing of ``offset`` (NaN = no data): NaN where under :data:`MIN_WEIGHT` of the
     kernel's mass is valid."""
+    from scipy import ndimage  # scipy at the run, not at the plugin's start
+
     valid = np.isfinite(offset)
     data = np.where(valid, offset, 0.0).astype(np.float64)
     sig = (sigma_rows, sigma_cols)
@@ -126,6 +127,8 @@ def smooth(offset, *, sigma_rows: float, sigma_cols: float) -> np.ndarray:
 def fill_gaps(field_, *, reach_rows: float, reach_cols: float) -> np.ndarray:
     """``field_`` with each NaN pixel within the reach (an ellipse of ``reach_rows`` x ``reach_cols`` pixels) of
     a finite one set to its nearest finite pixel's value (ties: scipy's order, fixed)."""
+    from scipy import ndimage
+
     valid = np.isfinite(field_)
     if valid.all():
         return field_.copy()
@@ -138,6 +141,8 @@ def fill_gaps(field_, *, reach_rows: float, reach_cols: float) -> np.ndarray:
 
 def contrast(field_, radius_rows: int, radius_cols: int) -> np.ndarray:
     """The range (max - min) of the finite values of ``field_`` in a window of (2 r + 1) pixels around each."""
+    from scipy import ndimage
+
     size = (2 * radius_rows + 1, 2 * radius_cols + 1)
     hi = ndimage.maximum_filter(np.where(np.isfinite(field_), field_, -np.inf), size=size, mode="nearest")
     lo = ndimage.minimum_filter(np.where(np.isfinite(field_), field_, np.inf), size=size, mode="nearest")
@@ -254,6 +259,8 @@ def side_values(f, rows, cols, *, pixel_x_m: float, pixel_y_m: float, reach_m: f
     along its normal: the first valid sample from the vertex outward (within ``reach_m``), then ``beyond_m``
     further (the last valid sample before it when that one is not). Right = to the right of the line's direction
     on the map (rows grow southward). NaN when a side has no valid sample within the reach."""
+    from scipy import ndimage
+
     x = cols * pixel_x_m
     y = -rows * pixel_y_m
     n = rows.size

@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, python_equivalent
+from .._numba import NumbaOnly, njit
 
 LN2_HI = 6.93147180369123816490e-01  # upper 32 bits of ln 2 (fdlibm): e * LN2_HI is exact for |e| < 2^11
 LN2_LO = 1.90821492927058770002e-10
@@ -31,24 +31,21 @@ _EXP_MASK = 0x7FF0000000000000
 _MANT_MASK = 0x000FFFFFFFFFFFFF
 _ONE_BITS = 0x3FF0000000000000
 
-if HAVE_NUMBA:
-    from llvmlite import ir as _ir
-    from numba import types as _types
+
+def _bitcast_intrinsic(numba, to_int: bool):
+    """An LLVM bitcast between float64 and int64 as a numba intrinsic (vectorises)."""
+    from llvmlite import ir
+    from numba import types as nt
     from numba.extending import intrinsic
 
-    @intrinsic
-    def _f2i(typingctx, x):
-        """Bits of a float64 as int64 (LLVM bitcast: vectorises)."""
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], _ir.IntType(64))
-        return _types.int64(_types.float64), codegen
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64) if to_int else ir.DoubleType())
 
-    @intrinsic
-    def _i2f(typingctx, x):
-        """float64 with the bits of an int64 (LLVM bitcast)."""
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], _ir.DoubleType())
-        return _types.float64(_types.int64), codegen
+    def typer(typingctx, x):
+        return (nt.int64(nt.float64) if to_int else nt.float64(nt.int64)), codegen
+
+    typer.__name__ = "_f2i" if to_int else "_i2f"
+    return intrinsic(typer)
 
 
 def _f2i_python(x):
@@ -67,11 +64,9 @@ def _i2f_array(x):
     return np.asarray(x, np.int64).view(np.float64)
 
 
-if HAVE_NUMBA:  # kernels run as Python on a numba machine (a run on the numpy path) use the Python bitcasts
-    python_equivalent(_f2i, _f2i_python)
-    python_equivalent(_i2f, _i2f_python)
-else:
-    _f2i, _i2f = _f2i_python, _i2f_python
+#: bits of a float64 as int64, and float64 with the bits of an int64: LLVM bitcasts in kernels, views as Python
+_f2i = NumbaOnly(lambda numba: _bitcast_intrinsic(numba, True), _f2i_python, "_f2i")
+_i2f = NumbaOnly(lambda numba: _bitcast_intrinsic(numba, False), _i2f_python, "_i2f")
 
 
 @njit(error_model="numpy")

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import GeohazardError
 from ..ordered import canonical_nan
+from .okada import okada_gradients
 
 
 def lame_lambda(shear_modulus_pa: float, poisson: float) -> float:
@@ -316,8 +317,6 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
         receiver also ``opt_rake_deg`` and ``opt_dcfs_pa`` (:func:`optimal_rake_on_planes`),
         and for optimal planes ``strike_deg``, ``dip_deg``, ``rake_deg``.
     """
-    from .okada import okada_gradients
-
     depth = np.asarray(depth_m, float)
     if np.any(depth < 0):
         raise GeohazardError(f"depth_m must be >= 0, got min {np.nanmin(depth)}")

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, uses_numba
+from .._numba import njit, python_equivalent
 from ..errors import GeohazardError
 from . import egms
 
@@ -275,14 +275,13 @@ def parse_chunk(data: bytes, head: TileHeader, first_line: int, *, dates: bool =
     ncol = len(head.header)
     b = np.frombuffer(data, np.uint8)
     trailing = bool(head.date_columns) and head.date_columns == list(range(head.date_columns[0], ncol))
-    if HAVE_NUMBA and uses_numba(_parse_kernel):
-        nparse = head.date_columns[0] if not dates and trailing else ncol
-        ok, raw, table, n_lines = _parse_kernel(b, ncol, nparse, _POW10)
-        if ok:
-            short = head if nparse == ncol else TileHeader(**{**head.__dict__, "header": head.header[:nparse],
-                                                                "date_columns": [], "dates": []})
-            pid = raw.view(f"S{raw.shape[1]}").ravel()
-            return _chunk_from_table(pid, table, short), n_lines
+    nparse = head.date_columns[0] if not dates and trailing else ncol
+    ok, raw, table, n_lines = _parse_kernel(b, ncol, nparse, _POW10)
+    if ok:
+        short = head if nparse == ncol else TileHeader(**{**head.__dict__, "header": head.header[:nparse],
+                                                            "date_columns": [], "dates": []})
+        pid = raw.view(f"S{raw.shape[1]}").ravel()
+        return _chunk_from_table(pid, table, short), n_lines
     n_lines = int(np.count_nonzero(b == 10))
     if not dates and head.date_columns:
         cut = _attribute_text(b, head)
@@ -382,6 +381,15 @@ def _parse_kernel(b, ncol, nparse, pow10):  # pragma: no cover - compiled (the n
         for k in range(pid_len[r]):
             raw[r, k] = b[pid_start[r] + k]
     return True, raw, table, nrows
+
+
+def _parse_declined(b, ncol, nparse, pow10):
+    """:func:`_parse_kernel` as Python (no numba, or the numpy path): the one pass declines every text, which then
+    goes the column-wise numpy parse it was checked against (the same values)."""
+    return False, None, None, 0
+
+
+python_equivalent(_parse_kernel, _parse_declined)
 
 
 def _attribute_text(b: np.ndarray, head: TileHeader):

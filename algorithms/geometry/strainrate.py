@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import correlate1d
 
 from ..errors import GeohazardError
 
@@ -143,6 +142,8 @@ def gradients_grid(east_mm_yr, north_mm_yr, *, pixel_x_m: float, pixel_y_m: floa
     nv = np.where(valid, n, 0.0)
     gx, gxx, gxxx = _kernels(sigma_m, abs(pixel_x_m), 1.0)   # columns: x grows east
     gy, gyy, gyyy = _kernels(sigma_m, abs(pixel_y_m), -1.0)  # rows: y grows north, row index south
+
+    from scipy.ndimage import correlate1d  # scipy at the run, not at the plugin's start
 
     def sep(img, kx, ky):
         out = correlate1d(img, ky, axis=0, mode="constant", cval=0.0)

@@ -73,7 +73,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .._numba import njit, run_ranges, uses_numba
+from .._numba import njit, run_ranges
 from ..errors import GeohazardError, NetworkError
 
 
@@ -746,10 +746,7 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
     crit = snooping_critical_values(n_pairs, n_comp, float(k_mad))
     args = (y, wts, pi, pj, t, float(k_mad), crit, float(min_reject), N_IRLS, disp, sigma, labels, vel, stats,
             unchecked)
-    if uses_numba(_network_kernel):
-        run_ranges(_network_kernel, n_pix, *args)
-    else:  # as Python the threads would only take turns holding the interpreter
-        _network_kernel(0, n_pix, *args)
+    run_ranges(_network_kernel, n_pix, *args, python_threads=False)
     return {"displacement": disp, "sigma": sigma, "labels": labels, "velocity": vel,
             "n_networks": stats[0], "n_used": stats[1], "n_rejected": stats[2],
             "unchecked": unchecked, "n_unchecked": stats[3]}

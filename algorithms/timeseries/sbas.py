@@ -40,7 +40,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange, python_equivalent, run_ranges, uses_numba
+from .._numba import njit, prange, python_equivalent, run_ranges, uses_numba
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from ..ordered import columnwise_matmul
@@ -222,8 +222,6 @@ def _batch_loop(numpy_form, **options):
     Each pair is one line of arithmetic; the kernels that call them are the one written form of SBAS. A loop run
     once per batch is inlined into its caller (``inline="always"``): fewer functions to compile."""
     def wrap(fn):
-        if not HAVE_NUMBA:
-            return numpy_form
         kernel = njit(cache=True, **options)(fn)
         python_equivalent(kernel, numpy_form)
         return kernel
@@ -241,9 +239,10 @@ def _over_pixels(kernel, range_fn, n_pix, *args):
     (:func:`~algorithms._numba.run_ranges`); run as Python, in ranges too, numpy letting go of the interpreter's
     lock inside each batch operation. A pixel's bits do not depend on the range or the batch that holds it, so the
     bytes are those of one call."""
-    if uses_numba(kernel) and kernel in _SERIAL:
+    compiled = uses_numba(kernel)  # the one place SBAS asks: its threads differ compiled and as Python
+    if compiled and kernel in _SERIAL:
         run_ranges(range_fn, n_pix, *args, tasks_per_thread=2)
-    elif uses_numba(kernel) or n_pix < NUMPY_THREAD_MIN_PIXELS:
+    elif compiled or n_pix < NUMPY_THREAD_MIN_PIXELS:
         range_fn(0, n_pix, *args)
     else:
         run_ranges(range_fn, n_pix, *args, tasks_per_thread=2)
@@ -424,6 +423,13 @@ def _apply_operator(op, d, rows, pix, x):
         for j in range(n_out):
             for q in range(nb):
                 x[j, q0 + q] = acc[j, q]
+
+
+def _apply_operator_np(op, d, rows, pix, x):
+    x[:] = columnwise_matmul(op, d[rows][:, pix])
+
+
+python_equivalent(_apply_operator, _apply_operator_np)  # as Python: the same sums, numpy over the columns
 
 
 @njit(cache=True)
@@ -986,6 +992,20 @@ def _weights_from_lut(coh, valid, inv_var, c_first, step, eps):
     return w
 
 
+def _weights_from_lut_np(coh, valid, inv_var, c_first, step, eps):
+    """:func:`_weights_from_lut` on whole arrays: :func:`_lut_weight`'s comparisons and its one subtraction and
+    division per value, the same bits."""
+    c = coh.astype(np.float64)
+    c = np.where(c >= eps, c, eps)  # NaN too
+    c = np.where(c < c_first, c_first, c)
+    c = np.where(c > c_first + step * (inv_var.size - 1), c_first + step * (inv_var.size - 1), c)
+    k = np.minimum(((c - c_first) / step).astype(np.int64), inv_var.size - 1)
+    return np.where(valid, inv_var[k], 0.0)
+
+
+python_equivalent(_weights_from_lut, _weights_from_lut_np)
+
+
 #: the kernels :func:`_over_pixels` runs over ranges of pixels on the run's threads when compiled (serial kernels)
 _SERIAL = (wls_kernel, wls_variance_kernel)
 
@@ -1218,14 +1238,13 @@ class SbasSolver:
         d = np.asarray(ifg_mm, dtype=np.float64).reshape(m, -1)
         if reference_mm is not None:
             d = d - np.asarray(reference_mm, float).reshape(m, 1)
-        # one parallel pass instead of isfinite + sum (same values)
-        if HAVE_NUMBA and uses_numba(_finite_count) and coherence is None:
-            valid = np.empty(d.shape, bool)
+        valid = np.empty(d.shape, bool)
+        count = None
+        if coherence is None:  # compiled, one parallel pass instead of isfinite + sum (same values)
             count = np.zeros(d.shape[1], np.int32)
             _finite_count(d, valid, count)
         else:
-            valid = np.isfinite(d)
-            count = None
+            np.isfinite(d, out=valid)
         coh = None
         if coherence is not None:
             if coherence.shape != ifg_mm.shape:
@@ -1249,7 +1268,7 @@ class SbasSolver:
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
             lut = (1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05)
-            if coh.dtype == np.float64 and uses_numba(wls_variance_kernel):
+            if coh.dtype == np.float64:
                 # float64 coherence (any type but float32 read as float64) is rare: the weight array solved by the
                 # unweighted kernel, the same bits, spares compiling the fused kernel a second time (~30 CPU-s)
                 w = _weights_from_lut(coh, valid & todo[None, :], *lut)
@@ -1282,11 +1301,8 @@ class SbasSolver:
         groups, small = [], []
         if idx.size:
             # the bytes of np.packbits(valid[:, idx], axis=0).T, in one parallel pass
-            if HAVE_NUMBA and uses_numba(_pack_columns):
-                packed = np.zeros((idx.size, (m + 7) // 8), np.uint8)
-                _pack_columns(valid, idx, packed)
-            else:
-                packed = np.packbits(valid[:, idx], axis=0).T.copy()  # (P, bytes)
+            packed = np.zeros((idx.size, (m + 7) // 8), np.uint8)
+            _pack_columns(valid, idx, packed)
             keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
             uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
             small.append(idx[counts[inverse] < self.group_min_pixels])
@@ -1328,10 +1344,7 @@ class SbasSolver:
             rows = np.flatnonzero(vmask)
             op = np.ascontiguousarray(self._pattern_operator(key, vmask))
             x = np.empty((op.shape[0], pix.size))
-            if HAVE_NUMBA and uses_numba(_apply_operator):
-                _apply_operator(op, d, rows, pix, x)
-            else:
-                x[:] = columnwise_matmul(op, d[rows][:, pix])
+            _apply_operator(op, d, rows, pix, x)
             ts[0, pix] = 0.0
             ts[1:, pix] = x
             _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
@@ -1388,6 +1401,14 @@ def _finite_count(d, valid, count):
             _b_finite_count(d[i, p0:p1], valid[i, p0:p1], count[p0:p1])
 
 
+def _finite_count_np(d, valid, count):
+    np.isfinite(d, out=valid)
+    count += valid.sum(axis=0, dtype=np.int32)
+
+
+python_equivalent(_finite_count, _finite_count_np)
+
+
 @njit(parallel=True, cache=True)
 def _pack_columns(valid, idx, packed):
     """``packed[k]`` = the bits of ``valid[:, idx[k]]``, most significant first (``np.packbits`` order)."""
@@ -1402,6 +1423,13 @@ def _pack_columns(valid, idx, packed):
             for k in range(k0, k1):
                 if valid[i, idx[k]]:
                     packed[k, byte] |= bit
+
+
+def _pack_columns_np(valid, idx, packed):
+    packed |= np.packbits(valid[:, idx], axis=0).T
+
+
+python_equivalent(_pack_columns, _pack_columns_np)
 
 
 def sbas_inversion(ifg_mm: np.ndarray, network: Network, *, coherence: Optional[np.ndarray] = None,

@@ -18,7 +18,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path[:0] = [os.path.join(ROOT, ".build", "plugins")]
-from insar_geohazards.algorithms import kernel_families  # noqa: E402
+from insar_geohazards.algorithms import _numba, kernel_families  # noqa: E402
 from insar_geohazards.algorithms._numba import njit, prange  # noqa: E402
 from insar_geohazards.algorithms.corrections import reference  # noqa: E402
 from insar_geohazards.algorithms.formats import egms_tiles  # noqa: E402
@@ -114,11 +114,8 @@ def bench_egms(reps):
 
         run()
         for name, numba in (("numba", True), ("numpy", False)):
-            egms_tiles.HAVE_NUMBA = numba
-            try:
+            with _numba.python_kernels([] if numba else [egms_tiles]):
                 s, d = median_cpu(run, reps)
-            finally:
-                egms_tiles.HAVE_NUMBA = True
             print(f"egms_tiles dates={with_dates} {name}: {s:.3f} CPU-s, {s / mb:.4f} CPU-s/MB ({mb:.1f} MB), "
                   f"digest {d}")
 

@@ -38,4 +38,8 @@ CASES = [
          setup="enable_plugin", run='COLD_WARM_COMPILE=always "$PY" "$HERE/cold_warm.py" "$OUT/cold_warm_always.json" '
          'sbasinversion offsettracking okadaforward coulombstress multisensortimeseries phaselinking '
          'slipinversion uniformslipinversion'),
+    dict(name="provider_start", table=None, peer="none: another tree's code (TREE, a plugins folder)",
+         measures="the provider's load in a QgsApplication and a whole `qgis_process.bin list`: CPU-s, modules "
+                  "imported, numba imported or not; this tree and TREE alternated (7 rounds)",
+         run='"$PY" "$HERE/provider_start.py" --repeat 7 "$BUILD/plugins" "${TREE:?a plugins folder to compare}"'),
 ]

@@ -17,6 +17,7 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal
 
+from ...algorithms import _numba
 from ...algorithms.engine import (
     RasterSource,
     ReadRequest,
@@ -189,13 +190,7 @@ def limited_threads(threads: int):
 
 def _numba_threads():
     """numba when the core uses it (the core runs without it, slower)."""
-    from ...algorithms import _numba
-
-    if not _numba.HAVE_NUMBA:
-        return None
-    import numba
-
-    return numba
+    return _numba.numba_module()
 
 
 def run_blocks(plan, func, write=None, *, sources=None, run: RunSettings, progress=None, writers=(), executor=None,

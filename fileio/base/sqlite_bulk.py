@@ -34,7 +34,7 @@ from typing import Optional
 
 import numpy as np
 
-from ...algorithms._numba import HAVE_NUMBA
+from ...algorithms import _numba
 
 SQLITE_DONE = 101
 _KERNEL = None
@@ -181,7 +181,7 @@ def bulk_inserter(con, path: str, sql: str) -> Optional[BulkInsert]:
     """A :class:`BulkInsert` of ``sql`` on ``con`` (opened on ``path``), or ``None`` when not available."""
     global _KERNEL, _PATH
     slow = "Python's executemany (a load takes 1.2-1.7x the CPU: BENCHMARKS.md, EGMS loading)"
-    if not HAVE_NUMBA:
+    if not _numba.have_numba():
         _PATH = f"{slow}: numba is not installed"
         return None
     try:

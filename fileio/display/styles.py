@@ -21,6 +21,7 @@ from qgis.core import (
     QgsStyle,
 )
 
+from ...algorithms.geometry.distortion import DISTORTION_CLASSES, VISIBILITY_CLASSES
 from ..base.compat import band_min_max
 from ..base.raster import read_band
 from . import series
@@ -377,8 +378,6 @@ VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5:
 
 def style_distortion(paths: dict, context) -> None:
     """Styles of the geometric-distortion rasters (``classes``, ``combined``, ``visibility``, ``rindex``)."""
-    from ...algorithms.geometry.distortion import DISTORTION_CLASSES, VISIBILITY_CLASSES
-
     for key in ("classes", "combined"):
         if paths.get(key):
             style_raster_classified(paths[key], palette(DISTORTION_CLASSES, DISTORTION_COLOURS), context=context)

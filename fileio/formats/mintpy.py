@@ -23,6 +23,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import h5_layers, mintpy
 from ...algorithms.formats.dates import field_name
 from ...algorithms.formats.hdf5 import DatedLayer
+from ...algorithms.timeseries.sbas import linear_velocity
 from ..base.raster import RasterWriter
 from ..motion.ada import write_points_gpkg
 
@@ -194,7 +195,6 @@ def write_points(layer: DatedLayer, out_path: str, *, mask: Optional[DatedLayer]
         The layer is not a displacement or velocity, or the points would hold more than :data:`MAX_POINT_VALUES`
         values (the message says how to make fewer).
     """
-    from ...algorithms.timeseries.sbas import linear_velocity
     if not layer.is_displacement:
         raise GeohazardError(f"{layer.label}: points are made of a time series or a velocity, not of "
                              f"{layer.dataset!r}")

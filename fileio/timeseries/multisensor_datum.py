@@ -20,6 +20,7 @@ from ...algorithms.timeseries.common_ground import (
     interferogram_offsets,
     sample_rows_cols,
 )
+from ...algorithms.timeseries.multisensor import MIN_DATES, Stack, los_mm
 from .multisensor import (
     Grid,
     GridFolder,
@@ -44,8 +45,6 @@ def _log(log, text, warn=False):
 
 
 def _to_mm(values: np.ndarray, units: str, wavelength_m: Optional[float]) -> np.ndarray:
-    from ...algorithms.timeseries.multisensor import los_mm
-
     return values if units == "rad" and not wavelength_m else los_mm(values, units, wavelength_m)
 
 
@@ -58,8 +57,6 @@ def core_stacks(entries: list, grid: Grid, folder: GridFolder, ref: Optional[tup
     constant per interferogram and is tied to the ground every stack covers (each interferogram's median there,
     :mod:`~algorithms.timeseries.common_ground`). Per-pixel LOS vectors are checked, and a stack holding another's
     values is refused."""
-    from ...algorithms.timeseries.multisensor import Stack
-
     windows = {e.file.name: footprint(e.file.info, grid) for e in entries}
     check_footprints(windows)
     ground = ground_window(windows)
@@ -173,8 +170,6 @@ def _warn_moving_ground(built: list, samples: dict, on_ground: np.ndarray, tie: 
 def _untied(f, kw: dict, offsets: np.ndarray, log=None) -> None:
     """Bands too empty on the common ground to be tied to the datum are left out (their offset is NaN), said in the
     log; a stack left with fewer dates than a pixel needs is refused."""
-    from ...algorithms.timeseries.multisensor import MIN_DATES
-
     bad = np.flatnonzero(~np.isfinite(offsets))
     if not bad.size:
         return

@@ -27,6 +27,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.geometry.decomposition import grid_for_points
 from ...algorithms.geometry.egms_csv import read_egms_csv
+from ...algorithms.timeseries.multisensor import grid_points_to_stack
 from ..base.raster import RasterWriter
 from ..base.series_tiles import series_tile_size
 from ..base.vector import file_layers
@@ -108,7 +109,6 @@ def _grid_points(x, y, series, los, dates, source: str, series_path: str, los_pa
     """Points (EPSG:3035 metres) averaged onto the EGMS L3 cells, written as the series and LOS GeoTIFFs."""
     from osgeo import osr
 
-    from ...algorithms.timeseries.multisensor import grid_points_to_stack
 
     grid = grid_for_points(x, y, cell_m)
     g = grid_points_to_stack(x, y, series, *los, grid)

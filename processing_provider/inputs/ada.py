@@ -7,23 +7,20 @@ import os
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.ada import classification
+from ...algorithms.ada import classification, zonal
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.geometry import los, terrain
+from ...fileio.ada import features
 from ...fileio.base.probe import distinct_files
 from ...fileio.base.vector import as_number, wkt_of
 from ...fileio.geometry import geometry
 from ...fileio.motion import ada
-from ..lazy import lazy_module
 from .acquisition import heading_hint, incidence_hint, scene_value
 from .guard import sibling_layers
 from .stacks import raw_list
 from .values import values
-
-features = lazy_module("...fileio.ada.features", __package__)
-zonal = lazy_module("...algorithms.ada.zonal", __package__)
 
 
 def each_layer(alg, parameters, name, context, feedback) -> list:

@@ -12,14 +12,9 @@ from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..lazy import lazy_module
+from ...algorithms import _numba, compile_choice, kernel_families
+from ...algorithms.errors import OperationCanceled
 from .feedback import CompilationShare, compilation_share
-
-#: numba's shim imports numba (~0.1 CPU-s): bound lazily, as the tools bind their kernels
-_numba = lazy_module("...algorithms._numba", __package__)
-kernel_families = lazy_module("...algorithms.kernel_families", __package__)
-compile_choice = lazy_module("...algorithms.compile_choice", __package__)
-from ...algorithms.errors import OperationCanceled  # noqa: E402
 
 #: ``auto`` (default): a run whose kernels are not compiled takes the soonest at this load of its numpy path,
 #: compiling them itself and waiting for another process compiling them now (never for one below its priority:

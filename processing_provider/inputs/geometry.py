@@ -16,16 +16,14 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import dated_fields, is_date, parse_date
 from ...algorithms.geometry import decomposition as _dec
+from ...algorithms.geometry import distortion as _dist
 from ...algorithms.geometry import los
 from ...algorithms.progress import SubProgress
 from ...fileio.base import blocks, raster, vector
 from ...fileio.geometry import geometry
-from ..lazy import lazy_module
 from . import values as _values
 from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value, user_number
 from .angles import incidence_kind
-
-_dist = lazy_module("...algorithms.geometry.distortion", __package__)
 
 LOS_FIELDS = ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"]
 

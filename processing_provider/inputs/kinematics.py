@@ -7,12 +7,10 @@ import os
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import date_to_str, parse_date_pairs
+from ...algorithms.kinematics import offsets as _off
 from ...fileio.base import raster
-from ..lazy import lazy_module
 from .stacks import expand_raster_inputs
 from .values import values
-
-_off = lazy_module("...algorithms.kinematics.offsets", __package__)
 
 
 def tracking_options(alg, parameters, context) -> dict:

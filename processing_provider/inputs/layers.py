@@ -27,6 +27,7 @@ from ...fileio.base.raster import check_same_grid, raster_info
 from ...fileio.base.rasterize import burn_polygons
 from ...fileio.base.vector import read_points
 from ...fileio.corrections.corrections import mask_raster
+from ...fileio.faults.faults import read_los_datasets
 from ...fileio.kinematics.kinematics import table_as_csv
 from ...fileio.motion.ada import (
     HEIGHT_CANDIDATES,
@@ -295,8 +296,6 @@ def los_items(alg, parameters, context, feedback=None) -> list:
 
 def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
     """:func:`los_items` read and quadtree-sampled for the slip inversions."""
-    from ...fileio.faults.faults import read_los_datasets
-
     return read_los_datasets(los_items(alg, parameters, context, feedback),
                              alg.parameterAsDouble(parameters, std_id, context))
 

@@ -21,20 +21,15 @@ from ...algorithms.formats.dates import parse_date
 from ...algorithms.formats.stack_names import RASTER_EXT
 from ...algorithms.formats.wavelength import choose_wavelength
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, angle_raster_problem, check_scalar
+from ...algorithms.timeseries import multisensor as ms_core
 from ...fileio.base.vector import file_layers
 from ...fileio.motion.series_nc import split_source
 from ...fileio.timeseries import multisensor as ms_io
-from ..lazy import lazy_module
+from ...fileio.timeseries import multisensor_products as ms_prod
+from ...fileio.timeseries import multisensortimeseries as ms_run
 from . import delivered, ids
 from .aliases import given
 from .stacks import product_stack, raster_list_paths
-
-#: the multi-sensor core holds numba kernels: bound lazily, as the tools bind theirs
-ms_core = lazy_module("...algorithms.timeseries.multisensor", __package__)
-#: products as delivered, read only when the tool runs
-ms_prod = lazy_module("...fileio.timeseries.multisensor_products", __package__)
-#: the tool's run (it imports the core's kernels)
-ms_run = lazy_module("...fileio.timeseries.multisensortimeseries", __package__)
 
 SERIES, MANIFEST = "SERIES", "MANIFEST"
 #: Neither of the two stack inputs given: the dialog's labels say "this or ... needed" and the refusal says the same.

@@ -58,6 +58,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
+from ...algorithms import kernel_families
 from ...algorithms.errors import GeohazardError, OperationCanceled
 from ...algorithms.optional import notice_once
 from ...fileio.base.metadata import stamp_geometry, stamp_history
@@ -76,10 +77,7 @@ from ..inputs.guard import check_before, input_files, missing_file_problem, rang
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 from ..inputs.links import received_problem, remember_reports
-from ..lazy import lazy_module, listing, read_once
-
-#: read when a tool with kernels runs, not at the plugin's start
-kernel_families = lazy_module("...algorithms.kernel_families", __package__)
+from ..lazy import listing, read_once
 
 #: Processing groups: id -> display name. A group's ID is the folder of ``tools/`` its tools live in (and the
 #: name of its icon, ``icons/families/<ID>.svg``): the toolbox, the folders and the icons are one taxonomy.

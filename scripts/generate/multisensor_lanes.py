@@ -262,9 +262,8 @@ line here, its loop index dropped, a conditional value ``np.where`` (both sides 
 operations on each element in the same order, so a pixel gets the compiled helper's bits. It takes that form where
 every array is float64 and as wide as the output (numpy would round a float32 product, or broadcast what the loop
 reads in part); elsewhere it runs the loop. Registered as the helpers' stand-ins
-(:func:`~algorithms._numba.python_equivalent`) for the runs whose kernels run as Python on a numba machine; without
-numba they are the helpers themselves (set on :mod:`.lanes` before the package's kernel modules import them: the
-package imports this module first).
+(:func:`~algorithms._numba.python_equivalent`) wherever the kernels run as Python (no numba, or a run on the numpy
+path): the package imports this module first.
 """
 
 # fmt: off
@@ -273,7 +272,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import HAVE_NUMBA, python_equivalent
+from ..._numba import python_equivalent
 from . import lanes as _compiled
 
 
@@ -353,9 +352,4 @@ def render_numpy(marker: str) -> str:
             forms.append(text)
             names.add(lane.name)
     register = "".join(f"python_equivalent(_compiled.{n}, {n})\n" for n in sorted(names))
-    listed = "".join(f"    {n!r},\n" for n in sorted(names))
-    plain = ("\n#: the helpers with a numpy form\nNUMPY_FORMS = (\n" + listed + ")\n"
-             "if not HAVE_NUMBA:  # the helpers are plain Python: these forms are the helpers\n"
-             "    for _name in NUMPY_FORMS:\n"
-             "        setattr(_compiled, _name, globals()[_name])\n")
-    return marker + "\n" + NUMPY_HEADER + "\n\n\n".join(forms) + "\n\n\n" + register + plain
+    return marker + "\n" + NUMPY_HEADER + "\n\n\n".join(forms) + "\n\n\n" + register

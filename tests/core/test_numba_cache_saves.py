@@ -95,14 +95,14 @@ def test_our_kernels_save_in_order():
     """Every kernel the plugin compiles with an on-disk cache uses the ordered saves; numba's own class is left
     untouched for other numba users in the same QGIS process."""
     from numba.core import caching
-    from numba.core.registry import CPUDispatcher
 
+    from insar_geohazards.algorithms import _numba
     from insar_geohazards.algorithms.psds.phase_linking import kernel as pl_kernel
     from insar_geohazards.algorithms.psds.phase_linking import lane as pl_lane
     from insar_geohazards.algorithms.timeseries import sbas
 
-    kernels = [obj for module in (sbas, pl_kernel, pl_lane) for obj in vars(module).values()
-               if isinstance(obj, CPUDispatcher)]
+    kernels = [obj.dispatcher() for module in (sbas, pl_kernel, pl_lane) for obj in vars(module).values()
+               if isinstance(obj, _numba.Kernel)]
     assert kernels
     for kernel in kernels:
         cache_file = getattr(getattr(kernel, "_cache", None), "_cache_file", None)

@@ -19,12 +19,10 @@ needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not ins
 
 
 def _kernels():
-    from numba.core.registry import CPUDispatcher
-
     for info in pkgutil.walk_packages(algorithms.__path__, algorithms.__name__ + "."):
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
-            if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__:
+            if isinstance(obj, _numba.Kernel) and obj.py_func.__module__ == module.__name__:
                 yield f"{module.__name__}.{name}", obj
 
 

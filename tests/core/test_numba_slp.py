@@ -33,7 +33,7 @@ def test_slp_is_on_while_our_kernel_compiles_and_put_back_after(monkeypatch):
     def plain(x):
         return x + 2.0
 
-    assert type(lanes).__name__.startswith("Slp")
+    assert type(lanes.dispatcher()).__name__.startswith("Slp")
     with event.install_listener("numba:compile", Listener()):
         assert lanes(1.0) == 2.0
         on = list(seen)
@@ -43,11 +43,12 @@ def test_slp_is_on_while_our_kernel_compiles_and_put_back_after(monkeypatch):
     assert config.SLP_VECTORIZE == 0
 
 
-def test_without_numba_the_decorator_gives_the_function_back(monkeypatch):
+def test_without_numba_the_kernel_runs_its_function(monkeypatch):
     monkeypatch.setattr(_numba, "HAVE_NUMBA", False)
 
     def f(x):
-        return x
+        return [x]
 
-    assert _numba.njit_slp(f) is f
-    assert _numba.njit_slp(error_model="numpy")(f) is f
+    for kernel in (_numba.njit_slp(f), _numba.njit_slp(error_model="numpy")(f)):
+        assert kernel.py_func is f and kernel(3) == [3]  # a list: no numba would return one from a kernel
+        assert kernel.dispatcher() is None and kernel.signatures == []

@@ -80,7 +80,7 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
     assert compiled[5].reshape(-1)[60:90].all() and compiled[5].sum() >= 40  # disconnected networks
     assert np.isfinite(compiled[0].reshape(net.n_dates, -1)[:, 60:90]).all()  # solved by the minimum norm
     with _numba.python_kernels(FAMILY.modules()):
-        twin = _numba._python_twin(sbas._solve_shared_factor)
+        twin = _numba.python_twin(sbas._solve_shared_factor)
         assert twin.__globals__["_b_sub_scaled"] is sbas._sub_prod_np  # the batch loops as numpy operations
         whole = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=c))
         monkeypatch.setattr(sbas, "NUMPY_BATCH_PIXELS", 7)
@@ -91,17 +91,34 @@ def test_numpy_path_gives_the_kernels_bytes(stack, kw, with_coh, monkeypatch):
 
 @needs_numba
 def test_float64_coherence_gives_the_fused_kernels_bytes(stack):
-    """Variance weighting from float64 coherence, compiled, goes through the weight array and the unweighted kernel
-    (one compiled form of the fused kernel, float32's): the bytes of the fused kernel run as Python on the same
-    float64 coherence, and of float32 coherence widened (the kernels compare in float64)."""
+    """Variance weighting from float64 coherence goes through the weight array and the unweighted kernel (one
+    compiled form of the fused kernel, float32's), compiled and as Python (the weights' numpy form): the bytes of
+    the fused kernel on float32 coherence widened, compiled and run as Python (the kernels compare in float64)."""
     net, ifg, coh = stack
     kw = {"weighting": "variance", "min_count": 8, "coherence_threshold": 0.1}
     compiled = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh.astype(np.float64)))
     assert compiled[5].sum() >= 40 and np.isfinite(compiled[3]).sum() > 200
     _same_bytes(compiled, _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh)))
     with _numba.python_kernels(FAMILY.modules()):
-        fused = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh.astype(np.float64)))
+        split = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh.astype(np.float64)))
+        fused = _outputs(SbasSolver(net, **kw).solve(ifg, coherence=coh))
+    _same_bytes(compiled, split)
     _same_bytes(compiled, fused)
+
+
+@needs_numba
+def test_the_weights_numpy_form_gives_the_kernels_bytes(stack):
+    """The coherence table's weights on whole arrays (NaN, below the floor, beyond the table, float32 and float64
+    coherence): the compiled loop's bytes."""
+    _, _, coh = stack
+    rng = np.random.default_rng(4)
+    c = coh.reshape(coh.shape[0], -1).copy()
+    c[0, :5] = [np.nan, -1.0, 0.0, 1.0, 2.0]
+    valid = rng.random(c.shape) > 0.1
+    inv_var, c_first, step, eps = 1.0 / np.linspace(3.0, 0.05, 200), 0.02, 0.005, 0.05
+    for arr in (c, c.astype(np.float64)):
+        assert sbas._weights_from_lut(arr, valid, inv_var, c_first, step, eps).tobytes() == \
+            sbas._weights_from_lut_np(arr, valid, inv_var, c_first, step, eps).tobytes()
 
 
 @needs_numba

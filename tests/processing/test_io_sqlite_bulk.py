@@ -5,6 +5,7 @@ import sqlite3
 import numpy as np
 import pytest
 
+from insar_geohazards.algorithms import _numba
 from insar_geohazards.fileio.base import sqlite_bulk
 
 SQL = "INSERT INTO t (fid, geom, pid, a, k, d0, d1) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -85,7 +86,7 @@ def test_the_path_taken_is_said_and_a_second_library_is_tried(tmp_path, monkeypa
     """The SQLite library is looked for in order (through _sqlite3, then, on Windows, the loaded sqlite3.dll):
     a first one that cannot be loaded leaves the next; none at all gives executemany with the reasons, never
     silently."""
-    if not sqlite_bulk.HAVE_NUMBA:
+    if not _numba.have_numba():
         pytest.skip("numba is not installed: the compiled inserts are never tried")
     real = list(sqlite_bulk._candidates())
 

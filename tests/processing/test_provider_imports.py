@@ -1,7 +1,8 @@
 """Loading the provider (what every qgis_process call and QGIS start pays) imports no heavy library a tool imports
 only when it runs: numba (with llvmlite and scipy's top package), scipy's big subpackages, scikit-learn, h5py,
-matplotlib, pyproj, Dask (the fixed cost of every run). The tools bind the core modules holding numba kernels
-lazily (:mod:`processing_provider.lazy`): a run imports the kernels of its own tool only."""
+matplotlib, pyproj, Dask (the fixed cost of every run). The tools import their core modules at their top, kernel
+modules included: the numba shim (:mod:`algorithms._numba`) imports numba when a kernel is first needed, so a
+run imports numba for its own tool's kernels only."""
 
 import os
 import subprocess

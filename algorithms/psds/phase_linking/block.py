@@ -11,14 +11,13 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..._numba import uses_numba
 from ...engine import plan_blocks
 from ...errors import GeohazardError
 from ...progress import iter_blocks
+from . import vectorised  # noqa: F401 - registers the kernel's numpy form (as Python: the same bytes)
 from .covariance import _log_mean
 from .kernel import _chunks_and_tile, _phase_link_kernel
 from .shp import SHP_METHODS, shp_inputs, shp_threshold
-from .vectorised import phase_link_arrays
 
 #: Estimator codes of the kernel.
 METHODS = {"emi": 0, "evd": 1, "cevd": 2}
@@ -102,11 +101,7 @@ def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "
     count = np.empty((r1 - r0, nc), np.int32)
     # the GLRT's logarithms (on the numpy path the same function as Python: libm's log, the same bits)
     log_mean = _log_mean(mean_int) if shp_method == "glrt" else mean_int
-    if not uses_numba(_phase_link_kernel):  # the numpy path (no numba, or kernels not compiled): the same bytes
-        phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
-                          wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
-                          bool(ps_neighbours))
-        return PhaseLinkResult(phase, tcoh, count)
+    # compiled, or as Python (no numba, or the numpy path of a first run) its numpy form over tiles: the same bytes
     _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
                        wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
                        bool(ps_neighbours), *_chunks_and_tile(r1 - r0, nc, n, wr, wc))

@@ -14,17 +14,17 @@ import math
 
 import numpy as np
 
-from ..._numba import HAVE_NUMBA, HELPER_INLINE, njit_slp, python_equivalent
+from ..._numba import HELPER_INLINE, njit_slp, python_equivalent
+
 
 # Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index wrap-around, whose selects would keep
 # the row loops below scalar.
-if HAVE_NUMBA:
-    @njit_slp(inline="always")
-    def _u(i):
-        return np.uint64(i)
-    python_equivalent(_u, int)  # the same as Python (a run on the numpy path)
-else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
-    _u = int
+@njit_slp(inline="always")
+def _u(i):
+    return np.uint64(i)
+
+
+python_equivalent(_u, int)  # as Python (the numpy path): numpy 1.x turns np.uint64 + int into a float, no index
 
 
 @njit_slp(error_model="numpy")

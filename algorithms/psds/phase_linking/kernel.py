@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..._numba import HAVE_NUMBA, njit_slp, prange
+from ..._numba import njit_slp, prange, thread_count
 from .batch import (
     LANES,
     _coherence_b,
@@ -326,11 +326,7 @@ _RING_BYTES = 3 * 2**20
 def _chunks_and_tile(n_rows, n_cols, n_dates, wr, wc):
     """Row chunks of the kernel (one per numba thread: each makes its window rows' products once) and columns per
     tile of the products' ring. Neither changes an output bit."""
-    threads = 1
-    if HAVE_NUMBA:
-        import numba
-
-        threads = numba.get_num_threads()
+    threads = thread_count()
     mpk = (n_dates * (n_dates + 1) // 2 + 31) // 32 * 32
     tile = max(16, _RING_BYTES // (16 * wr * mpk) - (wc - 1))
     return max(1, min(threads, n_rows)), int(min(n_cols, tile))

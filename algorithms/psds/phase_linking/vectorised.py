@@ -39,10 +39,10 @@ KS_ELEMENTS = 2**22
 
 
 def _py(kernel_function):
-    """A kernel's own written form as plain Python (kernels it calls as Python too: :func:`._numba._python_twin`),
+    """A kernel's own written form as plain Python (kernels it calls as Python too: :func:`._numba.python_twin`),
     called here on arrays: the arithmetic written once for the compiled path and this one."""
     if hasattr(kernel_function, "py_func"):
-        return _numba._python_twin(kernel_function)
+        return _numba.python_twin(kernel_function)
     return kernel_function
 
 
@@ -367,3 +367,13 @@ def phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_met
             for ca in range(0, cols, tile_cols):
                 _tile(image, test, hr, hc, method, beta, row0, ra, min(row1, ra + tile_rows), ca,
                       min(cols, ca + tile_cols), (out_phase, out_tcoh, out_count))
+
+
+def _phase_link_kernel_np(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc, method,
+                          beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours, chunks, tile_cols):
+    phase_link_arrays(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc, method, beta,
+                      row0, row1, out_phase, out_tcoh, out_count, ps_neighbours)
+
+
+# the kernel as Python (no numba, or the numpy path of a first run): this form over tiles, the same bytes
+_numba.python_equivalent(kernel._phase_link_kernel, _phase_link_kernel_np)

@@ -7,9 +7,8 @@ line here, its loop index dropped, a conditional value ``np.where`` (both sides 
 operations on each element in the same order, so a pixel gets the compiled helper's bits. It takes that form where
 every array is float64 and as wide as the output (numpy would round a float32 product, or broadcast what the loop
 reads in part); elsewhere it runs the loop. Registered as the helpers' stand-ins
-(:func:`~algorithms._numba.python_equivalent`) for the runs whose kernels run as Python on a numba machine; without
-numba they are the helpers themselves (set on :mod:`.lanes` before the package's kernel modules import them: the
-package imports this module first).
+(:func:`~algorithms._numba.python_equivalent`) wherever the kernels run as Python (no numba, or a run on the numpy
+path): the package imports this module first.
 """
 
 # fmt: off
@@ -18,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import HAVE_NUMBA, python_equivalent
+from ..._numba import python_equivalent
 from . import lanes as _compiled
 
 
@@ -333,38 +332,3 @@ python_equivalent(_compiled._v_sq_sum, _v_sq_sum)
 python_equivalent(_compiled._v_sub_dot4, _v_sub_dot4)
 python_equivalent(_compiled._v_sub_mul, _v_sub_mul)
 python_equivalent(_compiled._v_sub_smul, _v_sub_smul)
-
-#: the helpers with a numpy form
-NUMPY_FORMS = (
-    '_m_div',
-    '_m_sub_mul',
-    '_m_sub_mul4',
-    '_m_sub_mul4_row',
-    '_v_add_lin4',
-    '_v_add_mul',
-    '_v_add_mul3',
-    '_v_add_mul_ss',
-    '_v_add_smul',
-    '_v_closure',
-    '_v_copy',
-    '_v_diag_inv',
-    '_v_div',
-    '_v_fill',
-    '_v_lag1',
-    '_v_lin2',
-    '_v_mul',
-    '_v_mul_s',
-    '_v_neg_div',
-    '_v_order',
-    '_v_residual',
-    '_v_residual_of',
-    '_v_sdiv',
-    '_v_smul',
-    '_v_sq_sum',
-    '_v_sub_dot4',
-    '_v_sub_mul',
-    '_v_sub_smul',
-)
-if not HAVE_NUMBA:  # the helpers are plain Python: these forms are the helpers
-    for _name in NUMPY_FORMS:
-        setattr(_compiled, _name, globals()[_name])

@@ -8,15 +8,13 @@ import functools
 from qgis.core import QgsProcessingParameterNumber
 
 from ....algorithms.errors import GeohazardError
+from ....fileio.ada import adaclassification as io_class
 from ....fileio.motion import ada
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_class = lazy_module("....fileio.ada.adaclassification", __package__)
 
 
 @tool("adaclassification", "ADA classification (active deformation areas)",

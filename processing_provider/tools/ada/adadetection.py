@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import functools
 
+from ....fileio.ada import adadetection as io_det
 from ....fileio.motion import ada
 from ...inputs import ada as ada_inputs
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_det = lazy_module("....fileio.ada.adadetection", __package__)
 
 
 @tool("adadetection", "ADA detection (active deformation areas)",

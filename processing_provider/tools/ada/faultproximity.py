@@ -7,12 +7,10 @@ import functools
 
 from ....algorithms.ada.faults import distance_bands
 from ....algorithms.errors import GeohazardError
+from ....fileio.ada import faultproximity as io_fp
 from ...inputs import declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_fp = lazy_module("....fileio.ada.faultproximity", __package__)
 
 
 @tool("faultproximity", "Distance to faults (ADAs, landslides)",

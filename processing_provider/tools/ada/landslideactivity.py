@@ -4,13 +4,11 @@ and ADAs, and candidate new landslides."""
 from __future__ import annotations
 
 from ....algorithms.progress import SubProgress
+from ....fileio.ada import landslideactivity as io_act
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_act = lazy_module("....fileio.ada.landslideactivity", __package__)
 
 
 @tool("landslideactivity", "Landslide activity from moving points",

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from ....algorithms.corrections import velocity_filter
 from ....algorithms.formats import geometry_meta as gm
+from ....fileio.corrections import demerrorcorrection as io_dem
 from ...inputs import acquisition, declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import series_fields, step_dates
-
-io_dem = lazy_module("....fileio.corrections.demerrorcorrection", __package__)
 
 
 @tool("demerrorcorrection", "DEM-error correction of a time series",

@@ -3,13 +3,11 @@ baseline, coherence, connectivity) and why the others are dropped."""
 
 from __future__ import annotations
 
+from ....fileio.corrections import modifynetwork as io_network
 from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP, stack_fields
-
-io_network = lazy_module("....fileio.corrections.modifynetwork", __package__)
 
 
 @tool("modifynetwork", "Modify network (drop interferograms)",

@@ -3,13 +3,11 @@ block-wise principal components."""
 
 from __future__ import annotations
 
+from ....fileio.corrections import pcaatmosphere as io_pca
 from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import series_fields, step_dates
-
-io_pca = lazy_module("....fileio.corrections.pcaatmosphere", __package__)
 
 
 @tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)",

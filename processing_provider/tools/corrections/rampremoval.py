@@ -4,13 +4,11 @@ each unwrapped interferogram."""
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
+from ....fileio.corrections import rampremoval as ramps_io
 from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
-
-ramps_io = lazy_module("....fileio.corrections.rampremoval", __package__)
 
 EXTRAPOLATION = ["Every coherent pixel (trend guarded)",
                  "Fit on the mask, capped at the largest gradient", "Refuse"]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingOutputString
 
+from ....fileio.corrections import referencepoint as io_ref
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
-
-io_ref = lazy_module("....fileio.corrections.referencepoint", __package__)
 
 
 @tool("referencepoint", "Reference point (coherent and stable)",

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
+from ....fileio.corrections import troposphericcorrection as troposphere
 from ...inputs import acquisition, declare, ids, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, MaskedCorrection
-
-troposphere = lazy_module("....fileio.corrections.troposphericcorrection", __package__)
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
                  "Zenith delay maps (GACOS .ztd or GeoTIFF)"]

@@ -8,18 +8,23 @@ from qgis.core import (
     QgsProcessingOutputNumber,
 )
 
+from ....algorithms import kernel_families
 from ....algorithms.errors import GeohazardError
+from ....algorithms.faults import coulomb_inp, okada_cost
 from ....fileio.base.vector import wkt_of
-from ...inputs import declare, ids
+from ....fileio.faults.faults import (
+    OutputGrid,
+    SourceFaults,
+    carried_constants,
+    frame_on_earth,
+    read_source_faults,
+    require_projected_crs,
+    trace_ends,
+)
+from ...inputs import compilation, declare, ids
 from ...inputs.acquisition import user_number
 from ...inputs.aliases import given
 from ...inputs.declare import km_parameter
-from ...lazy import lazy_module
-
-#: the kernel families' table, read when a run sizes its work
-kernel_families = lazy_module("....algorithms.kernel_families", __package__)
-okada_cost = lazy_module("....algorithms.faults.okada_cost", __package__)
-compilation = lazy_module("...inputs.compilation", __package__)
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
 OKADA_KERNELS = ("faults.okada", "faults.okada_planes")
@@ -99,7 +104,6 @@ class _FaultSourceMixin:
         are compiled, or the sources or stations cannot be read yet: the run reports that)."""
         if not compilation.pending_families(self.KERNELS):
             return None
-        from ....fileio.faults.faults import read_source_faults
 
         try:
             sources, crs, _ = self.read_sources(parameters, context)
@@ -162,9 +166,6 @@ class _FaultSourceMixin:
         """-> (source faults, crs, coulomb input or None): the sources as the run reads them
         (:class:`~....fileio.faults.faults.SourceFaults`), their projected CRS, and the Coulomb file parsed for its
         constants, its regional stress and the check that its frame, placed at the origin given, is on the Earth."""
-        from ....algorithms.faults import coulomb_inp
-        from ....fileio.faults.faults import SourceFaults, frame_on_earth, require_projected_crs, trace_ends
-
         if parameters.get(self.COULOMB_INP):
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
             crs = self.parameterAsCrs(parameters, self.CRS, context)
@@ -196,7 +197,6 @@ class _FaultSourceMixin:
         shear_modulus_pa / poisson / friction that importcoulombinput writes on its layers, read from FAULTS and
         RECEIVERS) > the parameter's default. A typed value that contradicts the file's is a warning naming both;
         the values and where each came from are logged."""
-        from ....fileio.faults.faults import carried_constants
         carried = {}  # field -> (value, where)
         if cin is not None:
             file_values = {"shear_modulus_pa": cin.shear_modulus_pa, "poisson": cin.poisson, "friction": cin.friction}
@@ -290,8 +290,6 @@ def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
 
 def output_grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
     """:func:`_grid` as the grid tools' runs take it (:class:`~....fileio.faults.faults.OutputGrid`, in ``crs``)."""
-    from ....fileio.faults.faults import OutputGrid
-
     gt, nrows, ncols = _grid(alg, parameters, context, crs, extent_id, pixel_id, px=px)
     return OutputGrid(geotransform=gt, rows=nrows, cols=ncols, crs_wkt=crs.toWkt())
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.faults import receivers
 from ....fileio.display import styles
+from ....fileio.faults import coulombonfaults as io_receivers
 from ...inputs import aliases, declare
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
-
-io_receivers = lazy_module("....fileio.faults.coulombonfaults", __package__)
-receivers = lazy_module("....algorithms.faults.receivers", __package__)
 
 
 @tool("coulombonfaults", "Coulomb stress change on mapped faults",

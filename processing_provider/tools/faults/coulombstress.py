@@ -6,11 +6,11 @@ from __future__ import annotations
 from ....algorithms.errors import GeohazardError
 from ....algorithms.faults import stress
 from ....fileio.display import styles
+from ....fileio.faults import coulombstress as io_coulomb
 from ...inputs import aliases, declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.declare import km_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import (
     COMMON_SOURCE_HELP,
@@ -21,8 +21,6 @@ from ._common import (
     _FaultSourceMixin,
     output_grid,
 )
-
-io_coulomb = lazy_module("....fileio.faults.coulombstress", __package__)
 
 
 @tool("coulombstress", "Coulomb stress change maps",

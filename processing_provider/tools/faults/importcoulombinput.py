@@ -3,12 +3,10 @@ elastic constants reported."""
 
 from __future__ import annotations
 
+from ....fileio.faults import importcoulombinput as io_import
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_import = lazy_module("....fileio.faults.importcoulombinput", __package__)
 
 
 @tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", tags="Coulomb,.inp,fault,import",

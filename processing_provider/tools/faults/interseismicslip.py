@@ -8,12 +8,10 @@ from qgis.core import QgsProcessingOutputNumber
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
 from ....fileio.base import raster
+from ....fileio.faults import interseismicslip as io_slip
 from ...inputs import acquisition, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_slip = lazy_module("....fileio.faults.interseismicslip", __package__)
 
 
 @tool("interseismicslip", "Interseismic slip rate and locking depth (velocity profile)", page="faults",

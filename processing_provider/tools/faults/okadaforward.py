@@ -4,13 +4,11 @@ dislocations in an elastic half-space on a grid."""
 from __future__ import annotations
 
 from ....fileio.display import styles
+from ....fileio.faults import okadaforward as io_okada
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, output_grid
-
-io_okada = lazy_module("....fileio.faults.okadaforward", __package__)
 
 
 @tool("okadaforward", "Okada forward model (fault slip to displacement)",

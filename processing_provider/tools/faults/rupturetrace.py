@@ -3,12 +3,10 @@ change sign between coherent positive and negative sides, with the offset jump a
 
 from __future__ import annotations
 
+from ....fileio.faults import rupturetrace as io_trace
 from ...inputs import declare, ids
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_trace = lazy_module("....fileio.faults.rupturetrace", __package__)
 
 
 @tool("rupturetrace", "Rupture trace from azimuth offsets", page="faults",

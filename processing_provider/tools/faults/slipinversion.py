@@ -7,16 +7,13 @@ import numpy as np
 from qgis.core import QgsProcessingException
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.faults import faults, inversion
 from ....fileio.display import styles
+from ....fileio.faults import slipinversion as io_slip
 from ...inputs import aliases, compilation, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, okada_cost, okada_estimate, rake_range
-
-faults = lazy_module("....algorithms.faults.faults", __package__)
-inversion = lazy_module("....algorithms.faults.inversion", __package__)
-io_slip = lazy_module("....fileio.faults.slipinversion", __package__)
 
 
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)",

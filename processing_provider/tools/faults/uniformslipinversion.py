@@ -7,13 +7,12 @@ import numpy as np
 from qgis.core import QgsProcessingException
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.faults.inversion import uniform_search_cost
+from ....fileio.faults import uniformslipinversion as io_uniform
 from ...inputs import aliases, compilation, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS, RAKE_HELP, _FitOutputs, add_rake_parameters, okada_cost, okada_estimate, rake_range
-
-io_uniform = lazy_module("....fileio.faults.uniformslipinversion", __package__)
 
 
 def _range(alg, parameters, pid, context):
@@ -114,8 +113,6 @@ class UniformSlipInversion(_FitOutputs, GeohazardAlgorithm):
         """On a first run: the search's misfit evaluations (``inversion.uniform_search_cost``), each a design matrix
         of one patch at every quadtree sample, by Okada's cost model; the rest of the search the same on both
         paths. The rasters are read and sampled for it (the run reads them again)."""
-        from ....algorithms.faults.inversion import uniform_search_cost
-
         if not compilation.pending_families(self.KERNELS):
             return None
         try:

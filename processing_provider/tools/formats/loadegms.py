@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 
+from ....fileio.formats import egms
+from ....fileio.formats import loadegms as io_egms
 from ...inputs import declare, ids, knobs
 from ...inputs.ada import egms_tiles
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-egms = lazy_module("....fileio.formats.egms", __package__)
-io_egms = lazy_module("....fileio.formats.loadegms", __package__)
 
 
 @tool("loadegms", "Load EGMS product (L2a / L2b / L3 CSV)",

@@ -7,13 +7,11 @@ from __future__ import annotations
 import os
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import h5_layers
+from ....fileio.formats import loadmintpy as io_load
 from ...inputs import declare, delivered, ids
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-h5_layers = lazy_module("....algorithms.formats.h5_layers", __package__)
-io_load = lazy_module("....fileio.formats.loadmintpy", __package__)
 
 
 @tool("loadmintpy", "Load HDF5 result (MintPy, LiCSBAS, OPERA)",

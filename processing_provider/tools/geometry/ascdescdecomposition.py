@@ -3,14 +3,12 @@ velocities or time series of two or more geometries."""
 
 from __future__ import annotations
 
+from ....fileio.geometry import ascdescdecomposition as io_dec
 from ...inputs import declare, ids, layers
 from ...inputs import geometry as pair
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_dec = lazy_module("....fileio.geometry.ascdescdecomposition", __package__)
 
 
 @tool("ascdescdecomposition", "Ascending + descending decomposition (east-west and vertical)",

@@ -8,14 +8,12 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....fileio.base import raster
 from ....fileio.display import styles
+from ....fileio.geometry import geometricdistortion as io_dist
 from ....fileio.geometry import geometry
 from ...inputs import declare, ids, knobs, layers
 from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_dist = lazy_module("....fileio.geometry.geometricdistortion", __package__)
 
 
 @tool("geometricdistortion", "Geometric distortion (layover, shadow, R-index, visibility)",

@@ -10,10 +10,7 @@ from ....fileio.geometry import geometry
 from ....fileio.geometry import losprojection as io_proj
 from ...inputs import acquisition, angles, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-_dist = lazy_module("....algorithms.geometry.distortion", __package__)
 
 
 @tool("losprojection", "LOS projection to vertical and downslope",

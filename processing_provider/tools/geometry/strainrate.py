@@ -4,12 +4,10 @@ strain rate from east and north velocity fields (rasters or points)."""
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....fileio.geometry import strainrate as io_strain
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_strain = lazy_module("....fileio.geometry.strainrate", __package__)
 
 
 @tool("strainrate", "Strain rates from east and north velocities", page="geometry",

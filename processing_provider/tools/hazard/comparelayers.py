@@ -6,13 +6,10 @@ from __future__ import annotations
 from qgis.core import QgsProcessing, QgsProcessingParameterMapLayer, QgsRasterLayer
 
 from ....algorithms.errors import GeohazardError
+from ....fileio.hazard import comparelayers as io_cl
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-cl = lazy_module("....algorithms.hazard.comparelayers", __package__)
-io_cl = lazy_module("....fileio.hazard.comparelayers", __package__)
 
 _TYPES = [QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeVectorPoint]
 

@@ -9,14 +9,12 @@ from qgis.core import QgsRasterLayer
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date, parse_date_pairs
+from ....algorithms.hazard import damageproxy as damage
 from ....algorithms.plausibility import check_date
+from ....fileio.hazard import damageproxy as io_damage
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-damage = lazy_module("....algorithms.hazard.damageproxy", __package__)
-io_damage = lazy_module("....fileio.hazard.damageproxy", __package__)
 
 
 @tool("damageproxy", "Damage proxy map", page="hazard",

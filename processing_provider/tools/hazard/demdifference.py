@@ -6,12 +6,10 @@ from __future__ import annotations
 from qgis.core import QgsProcessingOutputNumber, QgsProcessingUtils
 
 from ....algorithms.errors import GeohazardError
+from ....fileio.hazard import demdifference as io_dem
 from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_dem = lazy_module("....fileio.hazard.demdifference", __package__)
 
 
 @tool("demdifference", "DEM difference (co-registered thickness and volumes)", page="hazard",

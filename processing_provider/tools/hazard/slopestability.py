@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.hazard import slopestability as ss
+from ....fileio.hazard import slopestability as io_slope
 from ...inputs import declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_slope = lazy_module("....fileio.hazard.slopestability", __package__)
 
 
 @tool("slopestability", "Slope stability (infinite-slope factor of safety)", page="hazard",

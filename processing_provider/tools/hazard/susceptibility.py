@@ -7,13 +7,11 @@ import os
 
 from ....algorithms.errors import GeohazardError
 from ....fileio.base.raster import raster_info
+from ....fileio.display import styles
+from ....fileio.hazard import susceptibility as sus_io
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-sus_io = lazy_module("....fileio.hazard.susceptibility", __package__)
-styles = lazy_module("....fileio.display.styles", __package__)
 
 METHODS = ("Frequency ratio", "Logistic regression", "Random forest")
 METHOD_NAMES = ("frequency_ratio", "logistic_regression", "random_forest")

@@ -3,13 +3,12 @@ multilooked, with a coherence estimate."""
 
 from __future__ import annotations
 
+from ....algorithms.interferograms import interferogramfilter as filtering
+from ....fileio.interferograms import interferogramfilter as ifg_io
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import LazyText, lazy_module
+from ...lazy import LazyText
 from .._base import GeohazardAlgorithm, tool
-
-filtering = lazy_module("....algorithms.interferograms.interferogramfilter", __package__)
-ifg_io = lazy_module("....fileio.interferograms.interferogramfilter", __package__)
 
 
 @tool("interferogramfilter", "Filter and multilook",

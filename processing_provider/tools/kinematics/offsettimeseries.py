@@ -3,12 +3,10 @@ tracking pairs."""
 
 from __future__ import annotations
 
+from ....fileio.kinematics import offsettimeseries as io_ots
 from ...inputs import declare, kinematics, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_ots = lazy_module("....fileio.kinematics.offsettimeseries", __package__)
 
 
 @tool("offsettimeseries", "Offset time series (pair network)",

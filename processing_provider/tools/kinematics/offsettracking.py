@@ -6,14 +6,11 @@ from __future__ import annotations
 from qgis.core import QgsProcessingUtils
 
 from ....fileio.display import styles
+from ....fileio.kinematics import offsettracking as offsets
 from ...inputs import declare, ids, kinematics, knobs, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-offsets = lazy_module("....fileio.kinematics.offsettracking", __package__)
-
 
 #: the sub-pixel methods' labels in the dialog, by the core's names (their order: the core's)
 SUBPIXEL_LABELS = {"dft": "Upsampled DFT (most accurate)", "parabolic": "Parabola on the correlation peak (faster)",

@@ -3,16 +3,14 @@ stack over statistically homogeneous pixels."""
 
 from __future__ import annotations
 
+from ....algorithms import kernel_families
 from ....algorithms.errors import GeohazardError
+from ....algorithms.psds import phase_linking
 from ....fileio.display import styles
+from ....fileio.psds import phaselinking as io_pl
 from ...inputs import compilation, declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-phase_linking = lazy_module("....algorithms.psds.phase_linking", __package__)
-kernel_families = lazy_module("....algorithms.kernel_families", __package__)
-io_pl = lazy_module("....fileio.psds.phaselinking", __package__)
 
 
 @tool("phaselinking", "DS phase linking",

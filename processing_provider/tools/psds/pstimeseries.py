@@ -9,15 +9,13 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
 from ....fileio.display import styles
 from ....fileio.formats import baseline_geometry
+from ....fileio.psds import pstimeseries as io_ps
 from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.wavelength import resolve_wavelength
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-io_ps = lazy_module("....fileio.psds.pstimeseries", __package__)
 
 
 @tool("pstimeseries", "PS/DS point time series",

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from ....fileio.display import styles
 from ....fileio.timeseries import multisensor as ms_io
+from ....fileio.timeseries import multisensortimeseries as io_ms
 from ...inputs import declare, knobs
 from ...inputs import multisensor as ms_in
 from ...inputs.aliases import given
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-#: the tool's run (it imports the multi-sensor kernels)
-io_ms = lazy_module("....fileio.timeseries.multisensortimeseries", __package__)
 
 #: Words shown for the GDAL resampling of each RESAMPLING index (the stored index is unchanged).
 RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from ....algorithms.timeseries import network
 from ....fileio.display import styles
+from ....fileio.timeseries import phasegradientstacking as io_pgs
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, PRODUCTS_HELP, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
-
-io_pgs = lazy_module("....fileio.timeseries.phasegradientstacking", __package__)
 
 
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)",

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....fileio.display import styles
+from ....fileio.timeseries import sbasinversion as io_sbas
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
-
-io_sbas = lazy_module("....fileio.timeseries.sbasinversion", __package__)
 
 #: The shared choices and one for chains whose coherence is optional (the Corrected SBAS model).
 SBAS_WEIGHTING = WEIGHTING + ["Phase variance from COHERENCE"]

@@ -4,13 +4,11 @@ interferograms by weighted rate stacking."""
 from __future__ import annotations
 
 from ....fileio.display import styles
+from ....fileio.timeseries import stackingvelocity as io_stacking
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
-
-io_stacking = lazy_module("....fileio.timeseries.stackingvelocity", __package__)
 
 
 @tool("stackingvelocity", "Stacking velocity (weighted rate stacking)",

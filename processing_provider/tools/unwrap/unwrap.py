@@ -6,16 +6,13 @@ from __future__ import annotations
 import os
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.unwrap import unwrap, unwrap_prior, unwrap_tiles
+from ....fileio.unwrap import unwrap as unwrap_io
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import LazyText, lazy_module
+from ...lazy import LazyText
 from .._base import GeohazardAlgorithm, tool
-
-unwrap_io = lazy_module("....fileio.unwrap.unwrap", __package__)
-unwrap = lazy_module("....algorithms.unwrap.unwrap", __package__)
-unwrap_tiles = lazy_module("....algorithms.unwrap.unwrap_tiles", __package__)
-unwrap_prior = lazy_module("....algorithms.unwrap.unwrap_prior", __package__)
 
 
 @tool("unwrap", "Phase unwrapping",
