@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.special import erf, owens_t
 
 from ..errors import GeohazardError
 from ..plausibility import check_scalar
@@ -70,6 +69,8 @@ def _pieces(a_p, a_q, b_p, b_q, sigma, radius):
     """Probability content of the triangles (origin, A, B) and the Gaussian line integrals along A -> B of arrays
     of edges (the point at the origin), as :func:`.miningsubsidence._edge_terms` does for one edge: ``(content,
     grad_p, grad_q)``. Zero-length edges give zeros."""
+    from scipy.special import erf, owens_t  # scipy at first use: the tool's module loads with the plugin
+
     dp, dq = b_p - a_p, b_q - a_q
     length = np.hypot(dp, dq)
     ok = length > 0

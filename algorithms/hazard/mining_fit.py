@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from ..errors import GeohazardError
 from ..progress import check_canceled
@@ -212,6 +211,8 @@ def fit_pim(datasets: Sequence[LosSamples], panels: Sequence[Panel], initial: Pi
     -------
     PimFit
     """
+    from scipy.optimize import least_squares  # scipy at first use: the tool's module loads with the plugin
+
     if position not in POSITIONS:
         raise GeohazardError(f"position must be one of {POSITIONS}, got {position!r}")
     initial.check()

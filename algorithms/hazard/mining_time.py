@@ -29,6 +29,7 @@ import numpy as np
 from ..errors import GeohazardError
 from . import mining_advance as ma
 from .mining_advance import years
+from .mining_fit import max_offset_m
 from .mining_series import C_BOUNDS, SeriesFit, fit_series
 from .miningsubsidence import PIM_BYTES_PER_PIXEL, Panel, PimParameters, los_from_enu, pim_displacement
 
@@ -273,8 +274,6 @@ def basin_prior(panels: Sequence[Panel], params: PimParameters, los: bool) -> tu
     """``(typed, sigma, bounds)`` of the basin parameters a time fit refines: ``q``, ``tan(beta)``, the
     inflection offset (prior spread a tenth of the mean depth, at most :func:`.mining_fit.max_offset_m`) and, for a
     LOS series, ``b``."""
-    from .mining_fit import max_offset_m
-
     typed = {"subsidence_factor": params.subsidence_factor, "tan_beta": params.tan_beta,
              "offset_m": params.offset_m}
     if los:

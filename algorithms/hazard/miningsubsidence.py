@@ -43,7 +43,6 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
-from scipy.special import erf, owens_t
 
 from ..errors import GeohazardError
 from ..plausibility import Plausible, check_scalar
@@ -227,6 +226,8 @@ def check_panels(panels: Sequence[Panel]) -> None:
 def _right_triangles(t: np.ndarray, h: np.ndarray, sigma: float) -> np.ndarray:
     """Signed content of the right triangle from the point, along the perpendicular (length ``h``) to the edge's
     line, then ``t`` along it: ``sign(t) (atan(|t| / h) / 2 pi - T(h / sigma, |t| / h))``."""
+    from scipy.special import owens_t  # scipy at first use: the tool's module loads with the plugin
+
     at = np.abs(t)
     hs = np.where(h > 0, h, 1.0)
     return np.sign(t) * (np.arctan2(at, h) / (2 * math.pi) - owens_t(h / sigma, at / hs))
@@ -235,6 +236,8 @@ def _right_triangles(t: np.ndarray, h: np.ndarray, sigma: float) -> np.ndarray:
 def _edge_terms(px, py, a, b, r: float):
     """Per-point terms of the edge ``a -> b``: its triangle's probability content (``sigma = r / sqrt(2 pi)``)
     and the Gaussian line integral ``(1 / r^2) int exp(-pi rho^2 / r^2) ds`` along it, with its unit vector."""
+    from scipy.special import erf
+
     d = b - a
     length = math.hypot(d[0], d[1])
     ux, uy = d[0] / length, d[1] / length

@@ -3,15 +3,13 @@ interferogram triplets and corrected pixel by pixel."""
 
 from __future__ import annotations
 
+from ....fileio.corrections import unwrapclosurecorrection as io_closure
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import output_codec
-
-io_closure = lazy_module("....fileio.corrections.unwrapclosurecorrection", __package__)
 
 
 @tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure",

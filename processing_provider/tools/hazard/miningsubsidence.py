@@ -4,13 +4,11 @@ panels (forward), or its parameters and the goaf's position fitted to InSAR (inv
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.hazard import miningsubsidence as mining
+from ....fileio.hazard import miningsubsidence as io_mining
 from ...inputs import acquisition, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-
-mining = lazy_module("....algorithms.hazard.miningsubsidence", __package__)
-io_mining = lazy_module("....fileio.hazard.miningsubsidence", __package__)
 
 MODES = ["Forward (basin from the plan)", "Invert (fit to InSAR)", "Time (Knothe, forecasts)",
          "During extraction (advancing face, forecasts)"]
