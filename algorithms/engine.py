@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from ._numba import parallel_threading_layer
+from . import _numba
 from .errors import GeohazardError, OperationCanceled
 from .optional import require
 from .progress import check_canceled, ensure, info
@@ -637,7 +637,7 @@ def task_threads() -> int:
 
 def _require_threadsafe_kernels() -> None:
     """Worker threads run numba kernels concurrently: refuse numba's ``workqueue`` layer (it aborts the process)."""
-    if parallel_threading_layer() == "workqueue":
+    if _numba.parallel_threading_layer() == "workqueue":
         raise GeohazardError(
             "DASK_SCHEDULER=local runs blocks in worker threads, but numba's threading layer here is 'workqueue', "
             "which aborts when kernels run in several threads at once; install TBB or OpenMP support for numba "
