@@ -65,8 +65,8 @@ def phase_kind(path: str, name: str) -> str:
 
 def check_real_map(path: str, name: str, what: str) -> None:
     """Refuse a complex raster given as a velocity or gradient map (``what``)."""
-    band = open_raster(path, name).GetRasterBand(1)
-    if gdal.GetDataTypeName(band.DataType).startswith("C"):
+    ds = open_raster(path, name)  # held: a band outlives no dataset on GDAL >= 3.10
+    if gdal.GetDataTypeName(ds.GetRasterBand(1).DataType).startswith("C"):
         raise GeohazardError(f"{name}: {os.path.basename(path)} holds complex values, expected a {what} (real "
                              "values); give complex interferograms with the input type 'Wrapped interferograms'")
 

@@ -235,7 +235,7 @@ def points_on_grid(info: RasterInfo, x, y, crs_wkt: str, name: str) -> tuple:
 def hull_polygon(x, y, name: str) -> bytes:
     """The convex hull of the points (grid CRS) as polygon WKB."""
     ring = targets.hull_ring(x, y, name=name)
-    return bytes(ogr.CreateGeometryFromWkt("POLYGON((" + ",".join(f"{a!r} {b!r}" for a, b in ring) + "))")
+    return bytes(ogr.CreateGeometryFromWkt("POLYGON((" + ",".join(f"{float(a)!r} {float(b)!r}" for a, b in ring) + "))")
                  .ExportToWkb())
 
 

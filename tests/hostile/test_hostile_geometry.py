@@ -254,7 +254,7 @@ def test_strainrate_undeclared_no_data_is_no_velocity(qgis_app, tmp_path):
 
 
 def _gnss(path, xy, ve, vn):
-    return hk.write_layer(path, [f"POINT({x!r} {y!r})" for x, y in xy], {"VE": list(ve), "VN": list(vn)})
+    return hk.write_layer(path, [f"POINT({float(x)!r} {float(y)!r})" for x, y in xy], {"VE": list(ve), "VN": list(vn)})
 
 
 @pytest.mark.parametrize("layout,match", [("line", "lie on one line"), ("spot", "distinct position"),
@@ -315,7 +315,7 @@ def test_strainrate_gnss_in_latitude_longitude_and_a_text_field(qgis_app, tmp_pa
     for s in (src, dst):
         s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     lonlat = np.array(osr.CoordinateTransformation(src, dst).TransformPoints(xy))[:, :2]
-    pts = hk.write_layer(os.path.join(tmp, "gnss.gpkg"), [f"POINT({x!r} {y!r})" for x, y in lonlat],
+    pts = hk.write_layer(os.path.join(tmp, "gnss.gpkg"), [f"POINT({float(x)!r} {float(y)!r})" for x, y in lonlat],
                          {"VE": list(ve), "VN": list(vn)}, epsg=4326)
     fb = hk.warning_feedback()
     res = hk.run("strainrate", {"POINTS": pts, "EAST_FIELD": "VE", "NORTH_FIELD": "VN", "SMOOTHING_M": 8000.0,
@@ -325,7 +325,7 @@ def test_strainrate_gnss_in_latitude_longitude_and_a_text_field(qgis_app, tmp_pa
     dil = np.array([f["dilatation"] for f in ds.GetLayer(0) if f["dilatation"] is not None])
     ds = None
     assert dil.size > 60 and np.allclose(dil, _uniform_strain(g)[0], rtol=5e-3)
-    txt = hk.write_layer(os.path.join(tmp, "txt.gpkg"), [f"POINT({x!r} {y!r})" for x, y in xy[:5]],
+    txt = hk.write_layer(os.path.join(tmp, "txt.gpkg"), [f"POINT({float(x)!r} {float(y)!r})" for x, y in xy[:5]],
                          {"VE": ["1"] * 5, "VN": list(vn[:5])}, text_fields=("VE",))
     msg = hk.expect_refusal("strainrate", {"POINTS": txt, "EAST_FIELD": "VE", "NORTH_FIELD": "VN",
                                            "OUTPUT_POINTS": os.path.join(out, "t.gpkg")}, "EAST_FIELD: the field 'VE'")

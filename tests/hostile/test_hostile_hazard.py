@@ -783,7 +783,7 @@ def test_comparelayers_m_yr_undeclared_against_mm_yr_is_refused(qgis_app, tmp_pa
 
 
 def _stations(path, xy, values, *, epsg=32633, field="VEL", text=False):
-    return hk.write_layer(path, [f"POINT({x!r} {y!r})" for x, y in xy], {field: list(values)}, epsg=epsg,
+    return hk.write_layer(path, [f"POINT({float(x)!r} {float(y)!r})" for x, y in xy], {field: list(values)}, epsg=epsg,
                           text_fields=(field,) if text else ())
 
 

@@ -182,7 +182,7 @@ def _calibration_points(path, epsg=4326, seed=0):
         xs += list(KM[0] + c * 1000 + rng.uniform(100, 900, n))
         ys += list(KM[3] - r * 1000 - rng.uniform(100, 900, n))
     x, y = Transformer.from_crs("EPSG:32633", f"EPSG:{epsg}", always_xy=True).transform(xs, ys)
-    return hk.write_layer(str(path), [f"POINT({a!r} {b!r})" for a, b in zip(x, y)], epsg=epsg, layer="points")
+    return hk.write_layer(str(path), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(x, y)], epsg=epsg, layer="points")
 
 
 @pytest.fixture
@@ -249,7 +249,7 @@ def test_calibration_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch
     rows, cols = np.repeat(rows, n[rows, cols]), np.repeat(cols, n[rows, cols])
     x = GT[0] + (cols + rng.uniform(0.05, 0.95, rows.size)) * 100
     y = GT[3] - (rows + rng.uniform(0.05, 0.95, rows.size)) * 100
-    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({a!r} {b!r})" for a, b in zip(x, y)], layer="points")
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(x, y)], layer="points")
     params = {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
               "R_INDEX": write_geotiff(tmp_path / "r.tif", r, geotransform=GT), "CALIBRATION_POINTS": pts}
     got = []
@@ -266,7 +266,7 @@ def test_calibration_on_a_geographic_grid_uses_ellipsoidal_pixel_areas(run_alg, 
     # 0.1 x 0.1 deg strip (closed form of the authalic latitude, as in the polygon test above)
     gt = (10.0, 0.01, 0.0, 45.05, 0.0, -0.01)
     cx, cy = np.meshgrid(10.005 + 0.01 * np.arange(10), 45.045 - 0.01 * np.arange(10))
-    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({a!r} {b!r})" for a, b in
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({float(a)!r} {float(b)!r})" for a, b in
                                                     zip(np.repeat(cx.ravel(), 5), np.repeat(cy.ravel(), 5))],
                          epsg=4326, layer="points")
     area = hk.polygon_layer(str(tmp_path / "a.gpkg"), ["POLYGON((9.9 44.9,10.2 44.9,10.2 45.2,9.9 45.2,9.9 44.9))"],
@@ -303,7 +303,7 @@ def _egms_points(path):
         head = next(rows)
         ie, iN = head.index("easting"), head.index("northing")
         xy = np.array([(float(r[ie]), float(r[iN])) for r in rows])
-    hk.write_layer(str(path), [f"POINT({a!r} {b!r})" for a, b in xy], epsg=3035, layer="egms")
+    hk.write_layer(str(path), [f"POINT({float(a)!r} {float(b)!r})" for a, b in xy], epsg=3035, layer="egms")
     return str(path), xy
 
 
