@@ -182,7 +182,8 @@ def _calibration_points(path, epsg=4326, seed=0):
         xs += list(KM[0] + c * 1000 + rng.uniform(100, 900, n))
         ys += list(KM[3] - r * 1000 - rng.uniform(100, 900, n))
     x, y = Transformer.from_crs("EPSG:32633", f"EPSG:{epsg}", always_xy=True).transform(xs, ys)
-    return hk.write_layer(str(path), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(x, y)], epsg=epsg, layer="points")
+    return hk.write_layer(str(path), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(x, y)], epsg=epsg,
+                          layer="points")
 
 
 @pytest.fixture
@@ -249,7 +250,8 @@ def test_calibration_same_bytes_at_any_block_size(run_alg, tmp_path, monkeypatch
     rows, cols = np.repeat(rows, n[rows, cols]), np.repeat(cols, n[rows, cols])
     x = GT[0] + (cols + rng.uniform(0.05, 0.95, rows.size)) * 100
     y = GT[3] - (rows + rng.uniform(0.05, 0.95, rows.size)) * 100
-    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(x, y)], layer="points")
+    pts = hk.write_layer(str(tmp_path / "p.gpkg"), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(x, y)],
+                         layer="points")
     params = {"LAND_COVER": write_geotiff(tmp_path / "lc.tif", lc, geotransform=GT),
               "R_INDEX": write_geotiff(tmp_path / "r.tif", r, geotransform=GT), "CALIBRATION_POINTS": pts}
     got = []

@@ -68,8 +68,8 @@ def test_targetsuitability_densities_measured_on_points(tmp_path):
     xs = [500300.0, 500500.0, 500700.0] * 2 + [501400.0, 501600.0] * 2
     ys = [4099500.0] * 3 + [4098500.0] * 3 + [4099500.0] * 2 + [4098500.0] * 2
     lon, lat = Transformer.from_crs("EPSG:32633", "EPSG:4326", always_xy=True).transform(xs, ys)
-    pts = write_layer(str(tmp_path / "pts.gpkg"), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(lon, lat)], epsg=4326,
-                      layer="points")
+    pts = write_layer(str(tmp_path / "pts.gpkg"), [f"POINT({float(a)!r} {float(b)!r})" for a, b in zip(lon, lat)],
+                      epsg=4326, layer="points")
     area = write_layer(str(tmp_path / "area.gpkg"), ["POLYGON((500000 4098000,502000 4098000,502000 4100000,"
                                                      "500000 4100000,500000 4098000))"])
     res = run_json("geohazard:targetsuitability", {"LAND_COVER": lc, "R_INDEX": r, "CALIBRATION_POINTS": pts,
