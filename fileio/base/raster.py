@@ -301,7 +301,9 @@ def _close_failed(ds) -> None:
     try:
         close()
     except RuntimeError:
-        pass
+        # GDAL freed the dataset before reporting the error, but the wrapper still owns the handle when Close raises
+        # (GDAL 3.10): its destructor would free it again (a segmentation fault)
+        ds.thisown = 0
 
 
 class RasterWriter:
