@@ -8,11 +8,9 @@ tests/hostile/test_optional_packages.py (the charts skipped, the runs completed,
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 
-HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
+from testutils_hostile import hostile_module
 
 #: tool -> (hostile family, {chart output ID: file name in the run's output folder ("/" ending: a folder)})
 CHARTING = {
@@ -27,17 +25,6 @@ CHARTING = {
     "validateinsar": ("kinematics", {"OUTPUT_PLOTS": "stations/"}),
     "inversevelocity": ("models", {"OUTPUT_PLOTS": "plots/"}),
 }
-
-
-def hostile_module(name):
-    """tests/hostile/test_hostile_<name>.py loaded (its ``recipe(tool, tmp)`` makes a tool's small valid run)."""
-    spec = importlib.util.spec_from_file_location(f"hostile_{name}_charts", os.path.join(HOSTILE,
-                                                                                        f"test_hostile_{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    if HOSTILE not in sys.path:
-        sys.path.insert(0, HOSTILE)
-    spec.loader.exec_module(module)
-    return module
 
 
 def charting_runs(tmp, tools=None) -> list:

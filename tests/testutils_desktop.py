@@ -25,6 +25,18 @@ class Iface:
         return self.bar
 
 
+def toolbox_role(name: str):
+    """QgsProcessingToolboxModel's data role ``name`` on this QGIS (``CustomRole.<name>`` from 3.36, the
+    ``Roles`` enum's ``Role<name>`` before)."""
+    from qgis.gui import QgsProcessingToolboxModel
+
+    for owner, member in (("CustomRole", name), ("Roles", "Role" + name)):
+        value = getattr(getattr(QgsProcessingToolboxModel, owner, None), member, None)
+        if value is not None:
+            return value
+    return getattr(QgsProcessingToolboxModel, "Role" + name)
+
+
 def qgis_desktop():
     """The QGIS desktop's executable, None when it is not installed."""
     return shutil.which("qgis") or shutil.which("qgis.bin")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -21,6 +23,7 @@ import pytest
 from testutils import recording_feedback, write_geotiff
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
 FAR_GT = (1500000.0, 30.0, 0.0, 5100000.0, 0.0, -30.0)  # 1000 km away from GT
 
@@ -43,6 +46,17 @@ class Recipe:
 
 
 # ============================================================================ inputs
+def hostile_module(name):
+    """tests/hostile/test_hostile_<name>.py loaded afresh (its recipes make a tool's small valid run: ``recipe(tool,
+    tmp)``, unwrap's ``recipe(tmp)``)."""
+    spec = importlib.util.spec_from_file_location(f"hostile_{name}", os.path.join(HOSTILE, f"test_hostile_{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    if HOSTILE not in sys.path:
+        sys.path.insert(0, HOSTILE)
+    spec.loader.exec_module(module)
+    return module
+
+
 def los_raster(path, *, value=None, gt=GT, epsg=32633, shape=(24, 28), seed=0):
     rng = np.random.default_rng(seed)
     arr = rng.normal(-5.0, 3.0, shape) if value is None else np.full(shape, value, float)

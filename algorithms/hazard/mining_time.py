@@ -136,6 +136,19 @@ def series_problem(d, finals, panels: Sequence[Panel], dates: Sequence[_dt.date]
 TimeFit = SeriesFit
 
 
+def _dated_series(series_mm, dates: Sequence[_dt.date]) -> np.ndarray:
+    """The series as float64 bands x pixels, one band a date: at least 3 dates, increasing (an error naming INPUT
+    otherwise)."""
+    d = np.asarray(series_mm, dtype=np.float64)
+    if d.ndim != 2 or d.shape[0] != len(dates):
+        raise GeohazardError(f"INPUT: {d.shape[0] if d.ndim else 0} bands for {len(dates)} dates")
+    if len(dates) < 3:
+        raise GeohazardError(f"INPUT has {len(dates)} dates: the time factor needs at least 3")
+    if any(b <= a for a, b in zip(dates, dates[1:])):
+        raise GeohazardError("INPUT: the band dates must increase")
+    return d
+
+
 def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], panels: Sequence[Panel],
                     params: PimParameters, *, los_vector=None, c0_per_year: Optional[float] = None,
                     progress=None) -> TimeFit:
@@ -163,13 +176,7 @@ def fit_time_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date], 
     TimeFit
     """
     check_panel_dates(panels)
-    d = np.asarray(series_mm, dtype=np.float64)
-    if d.ndim != 2 or d.shape[0] != len(dates):
-        raise GeohazardError(f"INPUT: {d.shape[0] if d.ndim else 0} bands for {len(dates)} dates")
-    if len(dates) < 3:
-        raise GeohazardError(f"INPUT has {len(dates)} dates: the time factor needs at least 3")
-    if any(b <= a for a, b in zip(dates, dates[1:])):
-        raise GeohazardError("INPUT: the band dates must increase")
+    d = _dated_series(series_mm, dates)
     warnings = []
     last_end = max(p.end_date for p in panels)
     if dates[-1] <= min(p.end_date for p in panels):
@@ -230,13 +237,7 @@ def fit_advance_factor(series_mm: np.ndarray, x_m, y_m, dates: Sequence[_dt.date
     :class:`.mining_series.SeriesFit`
     """
     ma.check_advance(panels, tan_beta_2)
-    d = np.asarray(series_mm, dtype=np.float64)
-    if d.ndim != 2 or d.shape[0] != len(dates):
-        raise GeohazardError(f"INPUT: {d.shape[0] if d.ndim else 0} bands for {len(dates)} dates")
-    if len(dates) < 3:
-        raise GeohazardError(f"INPUT has {len(dates)} dates: the time factor needs at least 3")
-    if any(b <= a for a, b in zip(dates, dates[1:])):
-        raise GeohazardError("INPUT: the band dates must increase")
+    d = _dated_series(series_mm, dates)
     epoch = min(p.start_date for p in panels)
     if dates[-1] <= epoch:
         raise GeohazardError(f"INPUT ends on {dates[-1]}, before the first START_DATE ({epoch}): the series holds no "

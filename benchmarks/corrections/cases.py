@@ -7,30 +7,30 @@ _BIG = ('[ -f "$BUILD/bench_ts/big/stack.json" ] || '
 
 CASES = [
     dict(name="chain_speed_200", part_of="chain_speed_220", peer=_CHAIN_PEER,
-         measures="Corrected SBAS chain, the shipped model `geohazard:correctedsbas` through `qgis_process run`, "
-                  "W04's scenario (`chain_world.py`) on 200 x 200 px, 84 ifgs, 30 dates"),
-    dict(name="chain_speed_220", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
-         measures="the same on 220 x 220 px, 81 ifgs, 29 dates (first run also from an empty numba cache)",
+         measures="Corrected SBAS chain (`geohazard:correctedsbas`, `qgis_process run`), W04's scenario "
+                  "(`chain_world.py`), 200 x 200 px, 84 ifgs, 30 dates"),
+    dict(name="chain_speed_220", table=None, setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
+         measures="the same, 220 x 220 px, 81 ifgs, 29 dates, first run from an empty numba cache",
          run='"$PY" "$HERE/chain_speed.py" --sizes 200x200x30,220x220x29,400x400x50 --cold 220x220x29 '
              '--work "$OUT"'),
-    dict(name="chain_speed_400", part_of="chain_speed_220", peer=_CHAIN_PEER,
-         measures="the same on 400 x 400 px, 144 ifgs, 50 dates"),
+    dict(name="chain_speed_400", table=None, part_of="chain_speed_220", peer=_CHAIN_PEER,
+         measures="the same, 400 x 400 px, 144 ifgs, 50 dates"),
     dict(name="chain_speed_260", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
-         measures="the same on held-out H6 (`chain_world.py` HOLDOUT_SPEED: 260 x 300 px, 186 ifgs, 64 dates, three "
-                  "interferograms one cycle off over 18-31 % of the scene); velocity RMS vs truth on common pixels",
+         measures="the same, held-out H6 (260 x 300 px, 186 ifgs, 64 dates, three ifgs one cycle off over 18-31 % of "
+                  "the scene)",
          run='"$PY" "$HERE/chain_speed.py" --stack H6_sheets_subsidence --sizes 260x300x64 --cold 260x300x64 '
              '--repeat 1 --work "$OUT"'),
     dict(name="chain_speed_360", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER,
-         measures="the same on held-out H7 (360 x 340 px, 138 ifgs, 48 dates, four interferograms one cycle off over "
-                  "18-51 % of the scene)",
+         measures="the same, held-out H7 (360 x 340 px, 138 ifgs, 48 dates, four ifgs one cycle off over 18-51 % of "
+                  "the scene)",
          run='"$PY" "$HERE/chain_speed.py" --stack H7_sheets_volcano_large --sizes 360x340x48 --cold 360x340x48 '
              '--repeat 1 --work "$OUT"'),
     dict(name="chain_speed_700", setup=_MINTPY + "; enable_plugin", peer=_CHAIN_PEER, table=None,
          measures="the same on S4's scenario (`chain_stacks.py`) on 700 x 700 px, 84 ifgs, 30 dates",
          run='"$PY" "$HERE/chain_speed.py" --stack S4_volcano --sizes 700x700x30 --repeat 1 --work "$OUT"'),
     dict(name="world", setup=_MINTPY,
-         measures="the chain's per-pixel final velocity RMS vs truth on 25 synthetic stacks (12 tuning, 5 held out, "
-                  "8 earlier; `chain_world.py`), the same stable area on both sides",
+         measures="the chain's final velocity RMS vs truth, 25 synthetic stacks (12 tuning, 5 held out, 8 earlier; "
+                  "`chain_world.py`)",
          peer="MintPy 1.6.4 smallbaselineApp (`mintpy_chain.cfg`), the better of two deramp masks",
          run='"$PY" "$HERE/world_compare.py" --stacks tuning,holdout,old --same-ramp-order'),
     dict(name="mexico", setup=_MINTPY, peer="MintPy 1.6.4, same settings",
@@ -57,16 +57,14 @@ CASES = [
                   "SBAS model runs the step: planted errors fixed, left, and new errors created",
          run='"$PY" "$HERE/closure_scenarios.py" --json "$OUT/closure_scenarios.json"'),
     dict(name="closure_world", setup=_MINTPY,
-         measures="unwrapping errors by phase closure on stacks of a second generator (`closure_world.py`: irregular "
-                  "dates, single pixels, tears, edges, decorrelated ground), fixed / left / new beside MintPy",
+         measures="unwrapping errors by phase closure, a second generator (`closure_world.py`), fixed / left / new",
          peer="MintPy 1.6.4's per-pixel phase-closure solve (l1regls, alpha 0.01, rounding) on the pixels with every "
               "interferogram coherent",
          run='"$PY" "$HERE/closure_world.py" --seeds 1,12,3,14 --mintpy "$VENV/bin/python" '
              '--json "$OUT/closure_world.json"'),
     dict(name="closure_tester", setup=_MINTPY,
-         measures="unwrapping errors by phase closure on stacks of a third generator in an outside tester's setting "
-                  "(`closure_tester.py`: 200-260 px, 27-40 dates, 72-112 ifgs, 2-4 interferograms 1-2 cycles off "
-                  "beyond an incoherent line over 30-60 % of the scene, patches, single pixels), fixed / left / new",
+         measures="unwrapping errors by phase closure, a third generator in an outside tester's setting "
+                  "(`closure_tester.py`), fixed / new",
          peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, its defaults, the unwrapper's "
               "connected components) after `modify_network` and `reference_point`",
          run='"$PY" "$HERE/closure_tester.py" --mintpy "$VENV/bin/python" --json "$OUT/closure_tester.json"'),

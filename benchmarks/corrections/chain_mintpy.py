@@ -58,9 +58,42 @@ def connected_components(coh, *, threshold=0.2, min_pixels=100):
     return out
 
 
-def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
+def read_bperp(path: str) -> dict:
+    """{YYYYMMDD: perpendicular baseline (m)} from a stack's bperp.csv (a header line, then ``date,bperp`` lines)."""
+    bp = {}
+    with open(path) as f:
+        next(f)
+        for line in f:
+            d, b = line.strip().split(",")
+            bp[d.replace("-", "")] = float(b)
+    return bp
+
+
+def write_h5(path: str, file_type: str, attrs: dict, datasets: dict, chunks=None) -> None:
+    """One of MintPy's HDF5 inputs: ``datasets`` (the 3-D ones in ``chunks``), then ``attrs`` and its FILE_TYPE,
+    every value as a string."""
     import h5py
 
+    with h5py.File(path, "w") as f:
+        for name, data in datasets.items():
+            f.create_dataset(name, data=data, chunks=chunks if np.ndim(data) == 3 else None)
+        for k, v in {**attrs, "FILE_TYPE": file_type}.items():
+            f.attrs[k] = str(v)
+
+
+def write_inputs_h5(work: str, attrs: dict, pairs, bp: dict, layers: dict, geometry: dict) -> None:
+    """inputs/ifgramStack.h5 (``layers``: the phase, coherence and components of every pair, in chunks of every
+    interferogram x 128 x 128; the pairs' dates and baselines from ``bp``, :func:`read_bperp`) and
+    inputs/geometryGeo.h5 (``geometry``)."""
+    m, rows, cols = layers["unwrapPhase"].shape
+    stack = {**layers, "date": np.array([[a.encode(), b.encode()] for a, b in pairs]),
+             "bperp": np.array([bp[b] - bp[a] for a, b in pairs], np.float32), "dropIfgram": np.ones(m, bool)}
+    write_h5(os.path.join(work, "inputs", "ifgramStack.h5"), "ifgramStack", attrs, stack,
+             chunks=(m, min(rows, 128), min(cols, 128)))
+    write_h5(os.path.join(work, "inputs", "geometryGeo.h5"), "geometry", attrs, geometry)
+
+
+def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
     os.makedirs(os.path.join(work, "inputs"), exist_ok=True)
     ifgs = sorted(glob.glob(os.path.join(stack_dir, "ifg", "*.tif")))
     pairs = [re.findall(r"\d{8}", os.path.basename(p))[:2] for p in ifgs]
@@ -69,12 +102,7 @@ def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
     dem, gt, epsg = read_tif(os.path.join(stack_dir, "dem.tif"))
     inc = read_tif(os.path.join(stack_dir, "incidence.tif"))[0]
     rng = read_tif(os.path.join(stack_dir, "slant_range.tif"))[0]
-    bp = {}
-    with open(os.path.join(stack_dir, "bperp.csv")) as f:
-        next(f)
-        for line in f:
-            d, b = line.strip().split(",")
-            bp[d.replace("-", "")] = float(b)
+    bp = read_bperp(os.path.join(stack_dir, "bperp.csv"))
     m, rows, cols = unw.shape
     attrs = {"LENGTH": rows, "WIDTH": cols, "WAVELENGTH": wavelength_m, "PLATFORM": "Sen", "PROCESSOR": "gamma",
              "ALOOKS": 1, "RLOOKS": 1, "X_FIRST": gt[0], "Y_FIRST": gt[3], "X_STEP": gt[1], "Y_STEP": gt[5],
@@ -84,25 +112,12 @@ def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
              "RANGE_PIXEL_SIZE": 2.3, "AZIMUTH_PIXEL_SIZE": 14.0, "EARTH_RADIUS": 6371000.0, "HEIGHT": 693000.0,
              "INCIDENCE_ANGLE": float(inc.mean()), "SLANT_RANGE_DISTANCE": float(rng.mean()), "UNIT": "radian",
              "PROJECT_NAME": "chain", "DATE12": ""}
-    with h5py.File(os.path.join(work, "inputs", "ifgramStack.h5"), "w") as f:
-        f.create_dataset("unwrapPhase", data=unw, chunks=(m, min(rows, 128), min(cols, 128)))
-        f.create_dataset("coherence", data=coh, chunks=(m, min(rows, 128), min(cols, 128)))
-        # the unwrapper's components when the stack has them (closure_tester.py), else made from the coherence
-        cc_paths = [os.path.join(stack_dir, "conncomp", f"{a}_{b}.conncomp.tif") for a, b in pairs]
-        cc = np.stack([read_tif(p)[0] for p in cc_paths]).astype(np.int16) if all(map(os.path.exists, cc_paths)) \
-            else connected_components(coh)
-        f.create_dataset("connectComponent", data=cc, chunks=(m, min(rows, 128), min(cols, 128)))
-        f.create_dataset("date", data=np.array([[a.encode(), b.encode()] for a, b in pairs]))
-        f.create_dataset("bperp", data=np.array([bp[b] - bp[a] for a, b in pairs], np.float32))
-        f.create_dataset("dropIfgram", data=np.ones(m, bool))
-        for k, v in {**attrs, "FILE_TYPE": "ifgramStack"}.items():
-            f.attrs[k] = str(v)
-    with h5py.File(os.path.join(work, "inputs", "geometryGeo.h5"), "w") as f:
-        f.create_dataset("height", data=dem)
-        f.create_dataset("incidenceAngle", data=inc)
-        f.create_dataset("slantRangeDistance", data=rng)
-        for k, v in {**attrs, "FILE_TYPE": "geometry"}.items():
-            f.attrs[k] = str(v)
+    # the unwrapper's components when the stack has them (closure_tester.py), else made from the coherence
+    cc_paths = [os.path.join(stack_dir, "conncomp", f"{a}_{b}.conncomp.tif") for a, b in pairs]
+    cc = np.stack([read_tif(p)[0] for p in cc_paths]).astype(np.int16) if all(map(os.path.exists, cc_paths)) \
+        else connected_components(coh)
+    write_inputs_h5(work, attrs, pairs, bp, {"unwrapPhase": unw, "coherence": coh, "connectComponent": cc},
+                    {"height": dem, "incidenceAngle": inc, "slantRangeDistance": rng})
     stable = read_tif(os.path.join(stack_dir, "stable.tif"))[0] > 0
     rr, cc = np.nonzero(stable)
     centre = (int(np.median(rr)), int(np.median(cc)))
@@ -163,13 +178,8 @@ def main():
     info = write_inputs(args.stack, args.work, args.wavelength)
     mask = None
     if args.stable:
-        import h5py
-
         mask = os.path.join(args.work, "stableMask.h5")
-        with h5py.File(mask, "w") as f:
-            f.create_dataset("mask", data=info["stable"])
-            for k, v in {**info["attrs"], "FILE_TYPE": "mask"}.items():
-                f.attrs[k] = str(v)
+        write_h5(mask, "mask", info["attrs"], {"mask": info["stable"]})
     tmpl = write_template(args.work, ramp="quadratic" if args.quadratic else "linear",
                           stable_mask=None if args.stable_reference_only else mask,
                           ref_yx=info["centre"] if args.stable else None)

@@ -25,24 +25,23 @@ import os
 import re
 
 import numpy as np
-from chain_mintpy import connected_components, run_steps, write_template
+from chain_mintpy import (
+    connected_components,
+    read_bperp,
+    read_tif,
+    run_steps,
+    write_h5,
+    write_inputs_h5,
+    write_template,
+)
 
 #: The dataset each unwrapping-error method writes in ifgramStack.h5.
 OUT_DATASET = {"phase_closure": "unwrapPhase_phaseClosure", "bridging": "unwrapPhase_bridging",
                "bridging+phase_closure": "unwrapPhase_bridging_phaseClosure"}
 
 
-def read_tif(path):
-    import rasterio
-
-    with rasterio.open(path) as ds:
-        return ds.read(1).astype(np.float32), ds.transform.to_gdal(), ds.crs.to_epsg()
-
-
 def write_inputs(stack: str, work: str, slant_range_m: float, stable_npy: str | None) -> dict:
     """ifgramStack.h5 and geometryGeo.h5 of the stack; the stable mask; the meta.json reference pixel."""
-    import h5py
-
     with open(os.path.join(stack, "meta.json")) as f:
         meta = json.load(f)
     os.makedirs(os.path.join(work, "inputs"), exist_ok=True)
@@ -55,12 +54,7 @@ def write_inputs(stack: str, work: str, slant_range_m: float, stable_npy: str | 
     coh[nodata | ~np.isfinite(coh)] = 0.0
     dem, gt, epsg = read_tif(os.path.join(stack, "dem.tif"))
     inc = read_tif(os.path.join(stack, "incidence.tif"))[0]
-    bp = {}
-    with open(os.path.join(stack, "bperp.csv")) as f:
-        next(f)
-        for line in f:
-            d, b = line.strip().split(",")
-            bp[d.replace("-", "")] = float(b)
+    bp = read_bperp(os.path.join(stack, "bperp.csv"))
     m, rows, cols = unw.shape
     attrs = {"LENGTH": rows, "WIDTH": cols, "WAVELENGTH": meta["wavelength_m"], "PLATFORM": "Sen",
              "PROCESSOR": "gamma", "ALOOKS": 1, "RLOOKS": 1, "X_FIRST": gt[0], "Y_FIRST": gt[3], "X_STEP": gt[1],
@@ -69,31 +63,15 @@ def write_inputs(stack: str, work: str, slant_range_m: float, stable_npy: str | 
              "STARTING_RANGE": slant_range_m, "RANGE_PIXEL_SIZE": 2.3, "AZIMUTH_PIXEL_SIZE": 14.0,
              "EARTH_RADIUS": 6371000.0, "HEIGHT": 693000.0, "INCIDENCE_ANGLE": float(inc.mean()),
              "SLANT_RANGE_DISTANCE": slant_range_m, "UNIT": "radian", "PROJECT_NAME": "stack", "DATE12": ""}
-    chunks = (m, min(rows, 128), min(cols, 128))
     cc = connected_components(coh)
-    with h5py.File(os.path.join(work, "inputs", "ifgramStack.h5"), "w") as f:
-        f.create_dataset("unwrapPhase", data=unw, chunks=chunks)
-        f.create_dataset("coherence", data=coh, chunks=chunks)
-        f.create_dataset("connectComponent", data=cc, chunks=chunks)
-        f.create_dataset("date", data=np.array([[a.encode(), b.encode()] for a, b in pairs]))
-        f.create_dataset("bperp", data=np.array([bp[b] - bp[a] for a, b in pairs], np.float32))
-        f.create_dataset("dropIfgram", data=np.ones(m, bool))
-        for k, v in {**attrs, "FILE_TYPE": "ifgramStack"}.items():
-            f.attrs[k] = str(v)
-    with h5py.File(os.path.join(work, "inputs", "geometryGeo.h5"), "w") as f:
-        f.create_dataset("height", data=dem)
-        f.create_dataset("incidenceAngle", data=inc)
-        f.create_dataset("slantRangeDistance", data=np.full(dem.shape, slant_range_m, np.float32))
-        for k, v in {**attrs, "FILE_TYPE": "geometry"}.items():
-            f.attrs[k] = str(v)
+    write_inputs_h5(work, attrs, pairs, bp, {"unwrapPhase": unw, "coherence": coh, "connectComponent": cc},
+                    {"height": dem, "incidenceAngle": inc,
+                     "slantRangeDistance": np.full(dem.shape, slant_range_m, np.float32)})
     if stable_npy is None:
         return {"names": [f"{a}_{b}" for a, b in pairs], "ref_yx": meta["ref_yx"], "stable_mask": None}
     stable = np.load(stable_npy).astype(bool)
     mask = os.path.join(work, "stableMask.h5")
-    with h5py.File(mask, "w") as f:
-        f.create_dataset("mask", data=stable)
-        for k, v in {**attrs, "FILE_TYPE": "mask"}.items():
-            f.attrs[k] = str(v)
+    write_h5(mask, "mask", attrs, {"mask": stable})
     return {"names": [f"{a}_{b}" for a, b in pairs], "ref_yx": meta["ref_yx"], "stable_mask": mask}
 
 

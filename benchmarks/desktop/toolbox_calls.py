@@ -20,6 +20,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.append(os.path.join(ROOT, "tests"))  # the toolbox model's roles, shared with the tests
+from testutils_desktop import toolbox_role  # noqa: E402
+
 CALLS = ("flags", "displayName", "group", "groupId", "icon", "svgIconPath", "tags", "shortDescription",
          "helpUrl", "canExecute", "name", "id")
 PROVIDERS = ("geohazard", "native", "qgis", "gdal")
@@ -77,18 +80,6 @@ def python_calls(repeats: int) -> dict:
             row[call] = (seconds * 1e3, seconds / len(algs) * 1e6)
         out[pid] = row
     return out
-
-
-def toolbox_role(name: str):
-    """QgsProcessingToolboxModel's data role ``name`` on this QGIS (``CustomRole.<name>`` from 3.36, the
-    ``Roles`` enum's ``Role<name>`` before)."""
-    from qgis.gui import QgsProcessingToolboxModel
-
-    for owner, member in (("CustomRole", name), ("Roles", "Role" + name)):
-        value = getattr(getattr(QgsProcessingToolboxModel, owner, None), member, None)
-        if value is not None:
-            return value
-    return getattr(QgsProcessingToolboxModel, "Role" + name)
 
 
 def toolbox_model(repeats: int) -> dict:

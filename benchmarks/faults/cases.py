@@ -5,7 +5,7 @@ ABOUT = __doc__
 def _grid(name, rows, measures, slip="uniform", **kw):
     """The Coulomb map of bench_okada.py's grid step on ROWS rows of its 500 x 500 nodes."""
     run = kw.pop("before", "") + f'GRID_ROWS={rows} GRID_SLIP={slip} "$PY" "$HERE/bench_okada.py" grid'
-    return dict(name=name, measures=measures, peer=kw.pop("peer", "none"), run=run, **kw)
+    return dict(name=name, table="kinematics", measures=measures, peer=kw.pop("peer", "none"), run=run, **kw)
 
 
 _PEERS = '"$PY" "$HERE/bench_okada.py" {0} "$OUT/{1}"\n"$VENV/bin/python" "$HERE/bench_okada.py" {2} "$OUT/{1}"\n'
@@ -16,16 +16,16 @@ CASES = [
           setup="peers_okada", before=_PEERS.format("grid-input", "grid_input.npz", "grid-peers"),
           peer="cutde 26.3 `strain_free` (2 triangles a rectangle); okada_wrapper DC3D in a Python loop"),
     _grid("coulomb_uniform", 500, "the same map, uniform slip"),
-    dict(name="okada_peers", setup="peers_okada", peer="cutde `disp_free`; DC3D loop (1,000 points)",
+    dict(name="okada_peers", table="kinematics",
+         setup="peers_okada", peer="cutde `disp_free`; DC3D loop (1,000 points)",
          measures="surface displacement, 10,000 points x 200 patches (40 x 20 km, 45 deg), variable slip",
          run='"$PY" "$HERE/bench_okada.py" make-input "$OUT/input.npz"\n'
              + _PEERS.format("ours", "input.npz", "peers").rstrip()),
-    dict(name="okada_gradients", part_of="okada_peers", measures="displacement + 9 gradients, same",
+    dict(name="okada_gradients", table="kinematics", part_of="okada_peers", measures="displacement + 9 gradients, same",
          peer="cutde `strain_matrix` (1,000 points)"),
-    dict(name="okada_numpy", peer="none: the compiled kernels",
-         measures="the numpy form (a first run's path, numba missing) against the compiled kernels, best of 3 "
-                  "interleaved: displacement 10,000 points x 200 patches; Coulomb gradients on 10 x 500 nodes of the "
-                  "grid above; design matrix 2,000 points x 200 patches; okadaforward's 1200 x 1200 grid, 40 patches",
+    dict(name="okada_numpy", table="kinematics", peer="none: the compiled kernels",
+         measures="the numpy form (numba missing) against the compiled kernels on four inputs "
+                  "(benchmarks/README.md), best of 3 interleaved",
          run='GREENS_POINTS=2000 GRID_ROWS=10 "$PY" "$HERE/numpy_vs_compiled.py" "$OUT/numpy_vs_compiled.json"'),
     dict(name="work_costs", table=None, peer="none: the model a first run chooses by",
          measures="CPU-s per unit of work on the numpy and the compiled path (station x corner pairs, numpy calls, "

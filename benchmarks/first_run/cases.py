@@ -3,7 +3,7 @@ ABOUT = __doc__
 
 CASES = [
     dict(name="heartbeat", table="startup", peer="none: goal < 1 s",
-         measures="the desktop's event loop (20 ms timer) during a first run: DS phase linking 320 x 48 x 12 / "
-                  "SBAS to landslide activity model",
+         measures="the desktop's event loop (20 ms timer) during a first run: DS phase linking / SBAS to landslide "
+                  "activity model",
          run='"$PY" "$HERE/heartbeat.py" --root . --repeats 2'),
 ]

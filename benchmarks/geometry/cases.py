@@ -12,17 +12,21 @@ _GPX = _DEM + ('\nrm -f "$OUT"/*.tif "$OUT"/*.csv; stamp\n'
                '"$PY" "$HERE/profile_distortion.py" "$BUILD/bench-geometry/fractal_$1x$2.tif" "$OUT/profile"')
 
 CASES = [
-    dict(name="gpx", measures="1 Gpx DEM, 31623 x 31623", peer="none: floor only", setup="enable_plugin",
+    dict(name="gpx", table="kinematics",
+         measures="1 Gpx DEM, 31623 x 31623", peer="none: floor only", setup="enable_plugin",
          run="set -- 31623 31623\n" + _GPX),
-    dict(name="gpx_wide", measures="1 Gpx DEM, wide: 16667 x 60000", peer="none", setup="enable_plugin",
+    dict(name="gpx_wide", table="kinematics",
+         measures="1 Gpx DEM, wide: 16667 x 60000", peer="none", setup="enable_plugin",
          run="set -- 16667 60000\n" + _GPX),
-    dict(name="dem_100mp", measures="100 MP DEM, 10000 x 10000", peer="none: floor only", setup="enable_plugin",
+    dict(name="dem_100mp", table="kinematics",
+         measures="100 MP DEM, 10000 x 10000", peer="none: floor only", setup="enable_plugin",
          run="set -- 10000 10000\n" + _GPX),
-    dict(name="slope_gdaldem", measures="slope and aspect (Horn), 4000 x 4000 window",
+    dict(name="slope_gdaldem", table="kinematics", measures="slope and aspect (Horn), 4000 x 4000 window",
          peer="`gdaldem slope` + `aspect` (GDAL 3.6), with file I/O",
          run="set -- 10000 10000\n" + _DEM + '\n"$PY" "$HERE/compare_slope_gdaldem.py" '
              '"$BUILD/bench-geometry/fractal_10000x10000.tif" 4000'),
-    dict(name="egms_ustica", measures="EGMS Ustica L2b asc + desc (23,349 points) to 100 m east/up, 640 cells",
+    dict(name="egms_ustica", table="kinematics",
+         measures="EGMS Ustica L2b asc + desc (23,349 points) to 100 m east/up, 640 cells",
          peer="the EGMS L3 Ortho route (6-day interpolation, per-date least squares, velocity fit), written here",
          run='"$PY" "$HERE/egms_ustica.py" tests/data/egms_ustica "$OUT"', quick=True),
     dict(name="engine_dask", table="dask", peer="none: this process",

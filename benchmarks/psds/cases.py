@@ -26,9 +26,9 @@ CASES = [
              '"$VENV/bin/python" "$HERE/bench_dolphin.py" "$OUT/stack.npz" "$OUT/dolphin.npz" 5 5 2\n'
              '"$PY" "$HERE/bench_psds.py" compare "$OUT/stack.npz" "$OUT/ours.npz" "$OUT/dolphin.npz" '
              '"$OUT/results.json"'),
-    dict(name="core_evd_weighted", part_of="core_emi", peer="dolphin `use_evd`",
+    dict(name="core_evd_weighted", table=None, part_of="core_emi", peer="dolphin `use_evd`",
          measures="same, coherence-weighted EVD (eigenvector of \\|C\\| o C), core only"),
-    dict(name="core_evd", part_of="core_emi", peer="dolphin `use_evd`",
+    dict(name="core_evd", table=None, part_of="core_emi", peer="dolphin `use_evd`",
          measures="same, EVD (eigenvector of C), core only"),
     dict(name="side_by_side", table=None, peer="none: another tree's code (TREE, a checkout with .build/plugins)",
          measures="the core rows' CPU-s (EMI, EVD, coherence-weighted EVD compiled; EMI on the numpy path, 100 x 100) "

@@ -15,7 +15,7 @@ CASES = [
              '"$PY" "$HERE/bench_sbas_1mpx.py" floor "$BUILD/bench_ts/big" "$OUT/floor.json" --rounds "${ROUNDS:-3}" '
              '--threads 2'),
     dict(name="first_1mpx", table="startup", measures="first run of `sbasinversion` on a fresh install (empty numba "
-         "cache, no warm-up) against the compiled run: 1 Mpx x 202 ifgs, unweighted",
+                                                      "cache) against the compiled run: 1 Mpx x 202 ifgs",
          peer="none: goal first <= 2x the compiled run", setup="enable_plugin",
          run=f'set -- big 1000; {_STACK}\n'
              '"$PY" "$HERE/bench_sbas_1mpx.py" first "$BUILD/bench_ts/big" "$OUT/first.json" --threads 2'),

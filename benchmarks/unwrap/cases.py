@@ -11,8 +11,7 @@ def _memory(name, args, measures, **kw):
 
 CASES = [
     dict(name="synthetic", setup="snaphu_venv", peer="SNAPHU 2.0.7 (snaphu-py 0.4.1), `cost=smooth`, `init=mcf`",
-         measures="4 cases, 300 x 300 / 300 x 400, 3 seeds: bowls of 1.6 and 4.1 fringes / 10 px, two bowls of 5.6 "
-                  "with holes and water, coherence 0.2-0.6 with 4 looks",
+         measures="4 synthetic cases (benchmarks/README.md), 300 x 300 / 300 x 400, 3 seeds",
          run=f'"$SNAPHU_PY" "$HERE/compare.py" 3 2>/dev/null {_QUIET}\n"$PY" "$HERE/tiles.py" 3'),
     dict(name="speed_2000", setup="snaphu_venv", peer="snaphu-py direct",
          measures="2000 x 2000, six bowls of 2.4-4.6 fringes / 10 px, 4 looks, seed 0",

@@ -1,6 +1,7 @@
-"""BENCHMARKS.md reads on a screen: no line over benchmarks/render.py's MAX_LINE characters (a long table row keeps its
-short cells and gives the long ones to a note under its table), and its generated tables are what the recorded
-results give (`python3 benchmarks/render.py` writes them)."""
+"""BENCHMARKS.md is one current page that reads on a screen: at most benchmarks/render.py's MAX_PAGE_LINES lines (one
+row per work at today's defaults; superseded rows leave the page), no line over its MAX_LINE characters (a long table
+row keeps its short cells and gives the long ones to a note under its table), and its generated tables are what the
+recorded results give (`python3 benchmarks/render.py` writes them)."""
 
 import importlib.util
 import os
@@ -32,6 +33,14 @@ def _page():
 def test_no_line_of_the_page_is_over_the_limit(render):
     long = [(n, len(line)) for n, line in enumerate(_page().splitlines(), 1) if len(line) > render.MAX_LINE]
     assert long == [], f"BENCHMARKS.md lines over {render.MAX_LINE} characters (line, length): {long}"
+
+
+def test_the_page_is_one_current_page(render):
+    lines = _page().splitlines()
+    assert len(lines) <= render.MAX_PAGE_LINES, (
+        f"BENCHMARKS.md has {len(lines)} lines (at most {render.MAX_PAGE_LINES}): keep one row per work at today's "
+        "defaults (a superseded case: `table=None` in its cases.py) and move the method's prose to "
+        "benchmarks/README.md")
 
 
 def test_the_generated_tables_are_what_the_results_give(render):

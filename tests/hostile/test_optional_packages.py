@@ -20,7 +20,8 @@ import textwrap
 
 import pytest
 import testutils_hostile as hk
-from testutils_charts import CHARTING, hostile_module
+from testutils_charts import CHARTING
+from testutils_hostile import hostile_module
 from testutils_optional import values
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -26,6 +26,7 @@ import sys
 import numpy as np
 import pytest
 import registry
+from testutils_hostile import hostile_module
 
 HOSTILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hostile")
 
@@ -91,11 +92,7 @@ def _recipe(case, tmp):
     path = os.path.join(HOSTILE, f"test_hostile_{mod}.py")
     if not os.path.exists(path):
         return _custom_recipe(mod, str(tmp))
-    spec = importlib.util.spec_from_file_location(f"hostile_{mod}", path)
-    m = importlib.util.module_from_spec(spec)
-    if HOSTILE not in sys.path:
-        sys.path.insert(0, HOSTILE)
-    spec.loader.exec_module(m)
+    m = hostile_module(mod)
     return m.recipe(tmp) if mod == "unwrap" else m.recipe(tool, tmp)
 
 

@@ -23,7 +23,7 @@ import sys
 import numpy as np
 import pytest
 import registry
-from testutils_charts import hostile_module
+from testutils_hostile import hostile_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

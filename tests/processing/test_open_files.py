@@ -20,15 +20,12 @@ probe's, a reader's) shows as a descriptor on a file of the run's folder.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import os
-import sys
 import threading
 
 import pytest
 import registry
-
-HOSTILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hostile")
+from testutils_hostile import hostile_module
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"),
                                 reason="open descriptors are counted from /proc/self/fd (Linux)")
@@ -46,14 +43,8 @@ ONCE_FDS = 2
 
 def _recipe(tool, tmp):
     family, func = registry.TOOLS[tool].hostile
-    spec = importlib.util.spec_from_file_location(f"hostile_{family}", os.path.join(HOSTILE,
-                                                                                    f"test_hostile_{family}.py"))
-    module = importlib.util.module_from_spec(spec)
-    if HOSTILE not in sys.path:
-        sys.path.insert(0, HOSTILE)
-    spec.loader.exec_module(module)
     os.makedirs(tmp, exist_ok=True)
-    recipe = getattr(module, func)
+    recipe = getattr(hostile_module(family), func)
     return recipe(tmp) if family == "unwrap" else recipe(tool, tmp)
 
 

@@ -10,6 +10,7 @@ whole registry, as the desktop's toolbox does."""
 import random
 
 import pytest
+from testutils_desktop import toolbox_role
 
 #: what the toolbox (its model's roles, its tooltip, its sorting), the locator filters and the menus call
 TOOLBOX_CALLS = ("flags", "displayName", "group", "groupId", "icon", "svgIconPath", "tags", "shortDescription",
@@ -97,18 +98,6 @@ def test_qgis_toolbox_model_filters_sorts_and_searches_without_building(built):
     # the search found the plugin's tools and models (the toolbox's tree still lists them)
     assert {"geohazard:sbasinversion"} <= set(_rows(proxy)) and "geohazard:correctedsbas" in _rows(proxy)
     assert shown, "searching InSAR lists no algorithm"
-
-
-def toolbox_role(name: str):
-    """QgsProcessingToolboxModel's data role ``name`` on this QGIS (``CustomRole.<name>`` from 3.36, the
-    ``Roles`` enum's ``Role<name>`` before)."""
-    from qgis.gui import QgsProcessingToolboxModel
-
-    for owner, member in (("CustomRole", name), ("Roles", "Role" + name)):
-        value = getattr(getattr(QgsProcessingToolboxModel, owner, None), member, None)
-        if value is not None:
-            return value
-    return getattr(QgsProcessingToolboxModel, "Role" + name)
 
 
 def _rows(proxy, parent=None) -> list:
