@@ -299,7 +299,7 @@ def _with_slp(dispatcher):
     """``dispatcher`` compiled with LLVM's SLP vectoriser on, also where numba's default is off.
 
     Kernels written as groups of independent scalar statements (one per vector lane, all loads before the stores:
-    :mod:`algorithms.lanes`) are vectorised by SLP only. numba 0.57 turned it off by default (numba PR 8852, after
+    :mod:`algorithms.lane_passes`) are vectorised by SLP only. numba 0.57 turned it off by default (numba PR 8852, after
     miscompilations elsewhere); Debian 12's numba 0.56 has it on, and our kernels were measured and their bytes
     fixed with it: on pip's numba 0.68 without it DS phase linking's batched EMI took 2.5 times longer. The
     switch is numba's own (``config.SLP_VECTORIZE``, read when a compilation builds its LLVM passes), set only
@@ -888,7 +888,7 @@ def njit(*args, slp_vectorize: bool = False, build=None, **kwargs):
 
 def njit_slp(*args, **kwargs):
     """:func:`njit` with ``slp_vectorize=True``: for kernels whose vector lanes are written as statements side by
-    side (:mod:`algorithms.lanes`)."""
+    side (:mod:`algorithms.lane_passes`)."""
     return njit(*args, slp_vectorize=True, **kwargs)
 
 

@@ -23,13 +23,18 @@ first use (never at import), give what runs:
   b))`` as ``np.hypot(a, b)``, numba's ``|z|``), an ``independent`` loop one step over a slice of its range whose
   sums into a lane value add their terms one after the other in the loop's order. A value loaded from an array the
   function stores into is copied where a later store could reach it before its last read (numba holds it in a
-  register; a numpy view would see the store). Each element gets the same IEEE operations in the same order: the
-  compiled form's bits.
+  register; a numpy view would see the store), and a store ``a[s] = x - t`` whose ``x`` is that ``a[s]`` is made in
+  place (``a[s] -= t``). Each element gets the same IEEE operations in the same order: the compiled form's bits.
 * :func:`one_lane`, the form on one lane ``q`` (an argument added last): the lane loops their bodies on that lane,
   a lane value a scalar, another loop over the lanes (the batch's control) a loop over ``q`` alone, the lane
   functions it calls their one-lane forms (``renames``).
 
-Another loop over ``range(LANES)`` (a variable other than ``q``) is the batch's control and stays a loop.
+Another loop over ``range(LANES)`` (a variable other than ``q``) is the batch's control and stays a loop. A source
+breaking these rules (a lane's own value read in another loop, a declared lane value assigned as a name) is refused
+with the rule when a pass runs. A kernel takes its compiled form with ``njit_slp(build=unrolled)`` (:mod:`._numba`):
+the form is compiled as lines of the source's file, so numba caches it beside that file, and this module's file is
+part of the cache's stamp. :func:`written` gives the text of a form, to read what runs. Nothing here is specific to
+one kernel family.
 """
 
 from __future__ import annotations
@@ -220,8 +225,8 @@ def _check(function, values: set) -> None:
 class _Slices(ast.NodeTransformer):
     """:func:`sliced`."""
 
-    def __init__(self, values: set):
-        self.values = values
+    def __init__(self, values: set, stored: set):
+        self.values, self.stored = values, stored
         self.sums = set()  # id of the lane loops' sums over an independent loop
 
     def visit_For(self, node):
@@ -249,8 +254,9 @@ class _Slices(ast.NodeTransformer):
                 st.value = ast.Call(ast.Attribute(st.value, "copy", ast.Load()), [], [])
             name = _lane_index(st.targets[0] if isinstance(st, ast.Assign) else getattr(st, "target", None),
                                self.values)
-            if name is not None and isinstance(st, ast.Assign) and isinstance(st.value, ast.Subscript):
-                st.value = ast.Call(ast.Attribute(st.value, "copy", ast.Load()), [], [])  # read in later loops
+            if (name is not None and isinstance(st, ast.Assign) and isinstance(st.value, ast.Subscript)
+                    and getattr(st.value.value, "id", "") in self.stored):  # read in later loops, after stores
+                st.value = ast.Call(ast.Attribute(st.value, "copy", ast.Load()), [], [])
             sum_ = id(st) in self.sums
             st = _Elementwise(self.values).visit(st)
             if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name):
@@ -262,7 +268,48 @@ class _Slices(ast.NodeTransformer):
                 else:  # never in place: the name may be a view of an argument
                     st = ast.Assign([target], ast.BinOp(ast.Name(st.target.id, ast.Load()), st.op, st.value))
             out.append(ast.copy_location(st, node))
-        return out
+        return _in_place(out, self.values)
+
+
+def _chain(node) -> list:
+    """``x op1 a op2 b ...`` (left-associated ``+`` / ``-``) as ``[x, (op1, a), (op2, b), ...]``, else []."""
+    terms = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        terms.append((node.op, node.right))
+        node = node.left
+    return [node] + terms[::-1] if terms else []
+
+
+def _in_place(body: list, values: set) -> list:
+    """A lane loop's numpy statements with each store ``array[s] = x op1 a op2 b ...`` whose ``x = array[s]`` is a view
+    loaded before it in ``body`` (the same ``s``), its terms reading neither ``array`` nor a value loaded from it,
+    written in place: ``array[s] op1= a``, then ``op2= b`` (each element gets the same operations in the same order,
+    without a new array and its copy); a load nothing reads any more dropped. A lane value (``values``, read in later
+    loops) is never such a view."""
+    views = {}  # name -> (array, subscript text) of a view loaded in body
+    loaded = {}  # array -> names loaded from it
+    out = []
+    for st in body:
+        target = st.targets[0] if isinstance(st, ast.Assign) and len(st.targets) == 1 else None
+        if (isinstance(target, ast.Name) and target.id not in values and isinstance(st.value, ast.Subscript)
+                and isinstance(st.value.value, ast.Name)):
+            views[target.id] = (st.value.value.id, ast.unparse(st.value))
+            loaded.setdefault(st.value.value.id, set()).add(target.id)
+        elif isinstance(target, ast.Name):
+            views.pop(target.id, None)
+        terms = _chain(st.value) if isinstance(target, ast.Subscript) else []
+        if terms and isinstance(terms[0], ast.Name) and views.get(terms[0].id) == (
+                getattr(target.value, "id", ""), ast.unparse(target)):
+            array = target.value.id
+            if not any(isinstance(n, ast.Name) and (n.id == array or n.id in loaded.get(array, ()))
+                       for _, term in terms[1:] for n in ast.walk(term)):
+                out += [ast.copy_location(ast.AugAssign(target, op, term), st) for op, term in terms[1:]]
+                continue
+        out.append(st)
+    read = {n.id for st in out for n in ast.walk(st) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return [st for st in out if not (isinstance(st, ast.Assign) and len(st.targets) == 1
+                                     and isinstance(st.targets[0], ast.Name) and st.targets[0].id in views
+                                     and isinstance(st.value, ast.Subscript) and st.targets[0].id not in read)]
 
 
 class _Elementwise(ast.NodeTransformer):
@@ -353,7 +400,9 @@ def _sliced_tree(fn):
     values = _lane_values(function)
     _check(function, values)
     _drop_declarations(function, values)
-    return _Slices(values).visit(function)
+    stored = {getattr(n.value, "id", "") for n in ast.walk(function) if isinstance(n, ast.Subscript)
+              and isinstance(n.ctx, ast.Store)}
+    return _Slices(values, stored).visit(function)
 
 
 def _one_lane_tree(fn, name: str, renames: dict):
