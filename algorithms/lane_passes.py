@@ -40,10 +40,13 @@ one kernel family.
 from __future__ import annotations
 
 import ast
-import copy
+import functools
+import hashlib
+import importlib.util
 import inspect
+import marshal
 import os
-import textwrap
+import pickle
 
 #: The lane loop's variable.
 LANE = "q"
@@ -118,7 +121,7 @@ class _Unroll(ast.NodeTransformer):
         if not _is_lane_loop(node):
             return _strip_independent(node)
         local = _assigned(node.body)
-        return [_OnLane(lane, local, self.values).visit(copy.deepcopy(st))
+        return [_OnLane(lane, local, self.values).visit(_copy(st))
                 for st in node.body for lane in range(self.lanes)]
 
 
@@ -361,25 +364,61 @@ def _np(name: str, args: list):
     return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load()), args, [])
 
 
+def _copy(node):
+    """A deep copy of a syntax tree (through pickle: three times as fast as ``copy.deepcopy``)."""
+    return pickle.loads(pickle.dumps(node, pickle.HIGHEST_PROTOCOL))
+
+
+@functools.lru_cache(maxsize=8)
+def _functions(path: str, stamp: tuple) -> dict:
+    """The module-level functions of the file ``path`` (as ``stamp``, its modification time and size, last saw it),
+    parsed once: ``{(name, first line): def}``, the first line a decorator's when it has one."""
+    with open(path, encoding="utf-8") as f:
+        module = ast.parse(f.read(), path)
+    return {(n.name, min([n.lineno] + [d.lineno for d in n.decorator_list])): n for n in module.body
+            if isinstance(n, ast.FunctionDef)}
+
+
 def _tree(fn):
     """The ``def`` of ``fn`` (a module-level function) parsed from its file, its line numbers the file's, without
     its decorators."""
-    lines, first = inspect.getsourcelines(fn)
-    module = ast.parse(textwrap.dedent("".join(lines)))
-    ast.increment_lineno(module, first - 1)
-    function = module.body[0]
+    path = os.path.abspath(inspect.getsourcefile(fn))
+    st = os.stat(path)
+    function = _copy(_functions(path, (st.st_mtime_ns, st.st_size))[fn.__name__, fn.__code__.co_firstlineno])
     function.decorator_list = []
     return function
 
 
-def _function(function, fn, namespace: dict):
-    """The function defined by the tree ``function``, compiled as a line of ``fn``'s file (numba's cache and
-    tracebacks find it there), its globals ``namespace``."""
-    module = ast.fix_missing_locations(ast.Module(body=[function], type_ignores=[]))
-    code = compile(module, os.path.abspath(inspect.getsourcefile(fn)), "exec")
+def _function(make_tree, fn, namespace: dict, form: str):
+    """The function ``make_tree()`` defines (a pass's tree of ``fn``), compiled as lines of ``fn``'s file (numba's
+    cache and tracebacks find it there), its globals ``namespace``. Its code is kept beside the file, in
+    ``__pycache__`` as Python keeps a module's (marshalled, keyed by the Python version, the form and both files'
+    modification times and sizes: an edit of the source or of the passes makes it again), so a process whose kernels
+    numba loads from its cache does not run the pass again; where that folder is not writable it is made each time."""
+    path = os.path.abspath(inspect.getsourcefile(fn))
+    stamps = [(s.st_mtime_ns, s.st_size) for s in (os.stat(path), os.stat(__file__))]
+    key = repr((importlib.util.MAGIC_NUMBER, fn.__name__, fn.__code__.co_firstlineno, form, stamps))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    base = os.path.splitext(os.path.basename(path))[0]
+    kept = os.path.join(os.path.dirname(path), "__pycache__", f"{base}.{fn.__name__}.{digest}.lanes")
+    try:
+        with open(kept, "rb") as f:
+            code = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        function = make_tree()
+        code = compile(ast.fix_missing_locations(ast.Module(body=[function], type_ignores=[])), path, "exec")
+        try:
+            os.makedirs(os.path.dirname(kept), exist_ok=True)
+            tmp = f"{kept}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                marshal.dump(code, f)
+            os.replace(tmp, kept)
+        except OSError:  # a read-only plugin folder: made again next time
+            pass
     made: dict = {}
     exec(code, namespace, made)  # noqa: S102 - the kernel's own source, rewritten
-    return made[function.name]
+    (value,) = made.values()
+    return value
 
 
 def _drop_declarations(function, values: set) -> None:
@@ -419,19 +458,20 @@ def _one_lane_tree(fn, name: str, renames: dict):
 def unrolled(fn):
     """``fn`` with each lane loop written out for its module's ``LANES`` lanes (the module's docstring): the compiled
     form."""
-    return _function(_unrolled_tree(fn), fn, fn.__globals__)
+    return _function(lambda: _unrolled_tree(fn), fn, fn.__globals__, f"unrolled {fn.__globals__['LANES']}")
 
 
 def sliced(fn, namespace: dict):
     """The numpy form of ``fn`` (the module's docstring), its globals ``namespace`` (where the numpy forms of the
     lane functions it calls are)."""
-    return _function(_sliced_tree(fn), fn, namespace)
+    return _function(lambda: _sliced_tree(fn), fn, namespace, "sliced")
 
 
 def one_lane(fn, name: str, renames: dict, namespace: dict):
     """The form of ``fn`` on one lane (the module's docstring), named ``name``, the lane ``q`` its last argument,
     each call of a function of ``renames`` one of its one-lane form; its globals ``namespace``."""
-    return _function(_one_lane_tree(fn, name, renames), fn, namespace)
+    return _function(lambda: _one_lane_tree(fn, name, renames), fn, namespace,
+                     f"one lane {name} {sorted(renames.items())}")
 
 
 def written(fn, form: str = "unrolled", **one_lane_names) -> str:
@@ -447,8 +487,3 @@ def written(fn, form: str = "unrolled", **one_lane_names) -> str:
 def has_lane_loops(fn) -> bool:
     """Whether ``fn``'s source holds a lane loop (``for q in range(LANES)``)."""
     return any(_is_lane_loop(n) for n in ast.walk(_tree(fn)))
-
-
-def has_control_loops(fn) -> bool:
-    """Whether ``fn`` loops over the lanes as the batch's control (another variable than ``q``)."""
-    return any(isinstance(n, ast.For) and _range_of_lanes(n.iter) and not _is_lane_loop(n) for n in ast.walk(_tree(fn)))
