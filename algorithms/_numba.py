@@ -299,7 +299,7 @@ def _with_slp(dispatcher):
     """``dispatcher`` compiled with LLVM's SLP vectoriser on, also where numba's default is off.
 
     Kernels written as groups of independent scalar statements (one per vector lane, all loads before the stores:
-    :mod:`algorithms.lanes`) are vectorised by SLP only. numba 0.57 turned it off by default (numba PR 8852, after
+    :mod:`algorithms.lane_passes`) are vectorised by SLP only. numba 0.57 turned it off by default (numba PR 8852, after
     miscompilations elsewhere); Debian 12's numba 0.56 has it on, and our kernels were measured and their bytes
     fixed with it: on pip's numba 0.68 without it DS phase linking's batched EMI took 2.5 times longer. The
     switch is numba's own (``config.SLP_VECTORIZE``, read when a compilation builds its LLVM passes), set only
@@ -409,6 +409,9 @@ def _numba_forms(fn) -> None:
             cell.cell_contents = cell.cell_contents.numba_form()
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 class Kernel:
     """A kernel: its Python function (``py_func``) and numba's dispatcher of it, made at first need.
 
@@ -418,11 +421,24 @@ class Kernel:
     numba types it as its dispatcher (``_numba_type_``) and calls the compiled code. Other attributes (``inspect_asm``,
     ``stats`` ...) are the dispatcher's; ``signatures`` is empty until it is made."""
 
-    def __init__(self, fn, options: dict):
+    def __init__(self, fn, options: dict, build=None):
         functools.update_wrapper(self, fn)
-        self.py_func = fn
         self.options = options
+        self._build = build
+        self._py_func = fn if build is None else None
         self._dispatcher = None
+
+    @property
+    def py_func(self):
+        """The function numba compiles and Python runs: the decorated one, or what ``build`` makes of it (an AST pass
+        over its source, :mod:`algorithms.lane_passes`), made at the first need, never at import."""
+        fn = self._py_func
+        if fn is None:
+            with _BUILD_LOCK:
+                if self._py_func is None:
+                    self._py_func = self._build(self.__wrapped__)
+            fn = self._py_func
+        return fn
 
     def __call__(self, *args, **kwargs):
         if _PYTHON_MODE and id(self) in _PYTHON_MODE:
@@ -464,7 +480,7 @@ class Kernel:
         return [] if self._dispatcher is None else self._dispatcher.signatures
 
     def __getattr__(self, name: str):
-        if name.startswith("__") or name in ("_dispatcher", "py_func", "options"):
+        if name.startswith("__") or name in ("_dispatcher", "py_func", "_py_func", "_build", "options"):
             raise AttributeError(name)
         d = self.dispatcher()
         if d is None:
@@ -818,7 +834,8 @@ def _save_in_order(dispatcher, kernel) -> None:
 
 def _callee_stamp(kernel) -> tuple:
     """The files of the kernels ``kernel`` reaches in other modules than its own, each as (module name below the
-    plugin's package, modification time, size), sorted; () when it calls none. numba keys a kernel's cache on its
+    plugin's package, modification time, size), with the file of the pass that wrote a kernel from its source
+    (``build``), sorted; () when there are none. numba keys a kernel's cache on its
     own file only, and a caller's compiled code holds its callees' code: without this, a kernel whose callee in
     another file changed would load its old code from the cache."""
     own = kernel.py_func.__code__.co_filename
@@ -827,6 +844,9 @@ def _callee_stamp(kernel) -> tuple:
         path = k.py_func.__code__.co_filename
         if path != own:
             files[path] = (k.py_func.__module__ or "").partition(".")[2]
+        build = getattr(getattr(k, "_build", None), "func", getattr(k, "_build", None))  # a partial's function
+        if build is not None:  # the pass that wrote the kernel from its source: its file too
+            files[build.__code__.co_filename] = (build.__module__ or "").partition(".")[2]
     out = []
     for path, name in files.items():
         try:
@@ -837,7 +857,7 @@ def _callee_stamp(kernel) -> tuple:
     return tuple(sorted(out))
 
 
-def njit(*args, slp_vectorize: bool = False, **kwargs):
+def njit(*args, slp_vectorize: bool = False, build=None, **kwargs):
     """A :class:`Kernel` of the decorated function: ``numba.njit`` with these options when it is first needed, the
     plain Python function where numba is missing.
 
@@ -852,22 +872,23 @@ def njit(*args, slp_vectorize: bool = False, **kwargs):
     regions anyway). The ``nogil`` a kernel passes is replaced by this rule.
 
     ``slp_vectorize=True`` compiles the kernel with LLVM's SLP vectoriser on whatever numba's default
-    (:func:`_with_slp`; :data:`njit_slp`).
+    (:func:`_with_slp`; :data:`njit_slp`). ``build``: a function of the decorated one giving the function the kernel
+    compiles and runs as Python (:func:`algorithms.lane_passes.unrolled`), called at the kernel's first need.
     """
     kwargs.setdefault("cache", True)
     if slp_vectorize:
         kwargs["slp_vectorize"] = True
     if len(args) == 1 and callable(args[0]):
-        return Kernel(args[0], kwargs)
+        return Kernel(args[0], kwargs, build)
     if args:
         raise TypeError("njit: kernels compile at their first call, for the types they are called with; explicit "
                         "signatures are not taken")
-    return lambda fn: Kernel(fn, kwargs)
+    return lambda fn: Kernel(fn, kwargs, build)
 
 
 def njit_slp(*args, **kwargs):
     """:func:`njit` with ``slp_vectorize=True``: for kernels whose vector lanes are written as statements side by
-    side (:mod:`algorithms.lanes`)."""
+    side (:mod:`algorithms.lane_passes`)."""
     return njit(*args, slp_vectorize=True, **kwargs)
 
 

@@ -54,10 +54,10 @@ CASES = [
                   "windows and date counts; written to algorithms/compile_costs.json",
          run='BENCH_ROWS=200 BENCH_COLS=200 "$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
              '"$PY" "$HERE/work_costs.py" "$OUT/stack.npz" "$HERE/work_costs.json" --write'),
-    dict(name="lane_loops", table=None, peer="none: the generated lanes (batch.py, batch_numpy.py)",
+    dict(name="lane_loops", table=None, peer="none: the kernels (batch.py unrolled, batch_numpy.py)",
          measures="the regularised |G| inverse of EMI written once as a plain-Python lane loop: compiled as a loop, "
                   "unrolled by an AST pass, as numpy by an AST pass; CPU-s, compile CPU-s and bytes against the "
-                  "generated forms (20 dates x 16,000 px, 30 dates x 8,000 px; empty numba cache)",
+                  "kernels' forms (20 dates x 16,000 px, 30 dates x 8,000 px; empty numba cache)",
          run='for a in "20 2000 5" "30 1000 5"; do '
              'NUMBA_CACHE_DIR="$OUT/numba_$RANDOM" "$PY" "$HERE/lane_loops.py" $a; done'),
 ]

@@ -1,12 +1,13 @@
-"""The batch's lanes written as a loop over the lane axis, against the generated lanes (``batch.py``).
+"""The batch's lanes written as a loop over the lane axis: this probe's own passes against the kernels' (``batch.py``).
 
-A probe for the choice of docs/architecture.md ("Kernels written once: the choice"): DS phase linking's regularised
-``|G|`` inverse (:func:`.batch._real_spd_inverse_b`, a Cholesky factor, triangular solves, ``U U^T``: dependent
-chains, the costliest step of EMI) written once in plain Python with ``for l in range(LANES)`` where the template
-writes each statement eight times. Both compiled with :func:`~algorithms._numba.njit_slp`; the plain form also run
-as numpy by handing it arrays whose lane axis is a whole tile of pixels (the loop over ``l`` then runs ``LANES``
-times over slices: the form a small AST pass would give, here by hand to measure). Prints whether the bytes agree,
-each form's CPU time on the same batches (best of ``REPEAT``), and each form's compile CPU time.
+The probe of the choice of docs/architecture.md ("Kernels written once"), kept to measure the forms side by side: DS
+phase linking's regularised ``|G|`` inverse (:func:`.batch._real_spd_inverse_b`, a Cholesky factor, triangular
+solves, ``U U^T``: dependent chains, the costliest step of EMI) written once in plain Python with ``for q in
+range(LANES)``, here compiled as a lane loop as it is, unrolled and sliced by this probe's own small passes, against
+the kernel :mod:`.lane_passes` makes of ``batch.py`` ("generated lanes" below) and its numpy form (``batch_numpy``).
+Both compiled with :func:`~algorithms._numba.njit_slp`; the plain form also run as numpy by handing it arrays whose
+lane axis is a whole tile of pixels (the loop over ``q`` then runs ``LANES`` times over slices). Prints whether the
+bytes agree, each form's CPU time on the same batches (best of ``REPEAT``), and each form's compile CPU time.
 
     /usr/bin/python3 benchmarks/psds/lane_loops.py [N_DATES] [BATCHES] [REPEAT]
 """

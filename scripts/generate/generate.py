@@ -3,12 +3,9 @@ and exits 1 when a generated module is not what its source gives.
 
 Sources (this folder; none of it ships in the plugin's zip, which holds what they wrote):
 
-* ``templates/*.py.in``: ``#@`` templates (``lanes.py`` says how they read): the DS phase-linking lanes
-  (``batch.py.in``; the batch also in its pixel-array form, ``batch_numpy.py``: the numpy path's linking, and in
-  its one-lane form, ``lane.py``: a lane's last iteration steps alone), and DC3D's finite-source terms written once
-  in ``dc3d_terms.py.in``, pasted
-  into the Okada corner kernels (``okada_corners.py.in``), into the per-patch DC3D (``okada_dc3d.py.in``) and, in
-  their numpy form (DC3D's terms on arrays of stations), into ``okada_numpy.py.in``;
+* ``templates/*.py.in``: ``#@`` templates (``lanes.py`` says how they read): DC3D's finite-source terms written once
+  in ``dc3d_terms.py.in``, pasted into the Okada corner kernels (``okada_corners.py.in``), into the per-patch DC3D
+  (``okada_dc3d.py.in``) and, in their numpy form (DC3D's terms on arrays of stations), into ``okada_numpy.py.in``;
 * ``multisensor_lanes.py``: the multi-sensor lane helpers, one entry of its SPEC each, and their numpy form
   (``lanes_numpy.py``: the arithmetic helpers on whole arrays, for the numpy path).
 
@@ -36,9 +33,6 @@ PREFIX = MARKER.split(" from ", 1)[0]
 
 #: (source in this folder, generated module in the repository).
 TARGETS = [
-    ("templates/batch.py.in", "algorithms/psds/phase_linking/batch.py"),
-    ("templates/batch.py.in", "algorithms/psds/phase_linking/batch_numpy.py"),
-    ("templates/batch.py.in", "algorithms/psds/phase_linking/lane.py"),
     ("templates/okada_corners.py.in", "algorithms/faults/okada_corners.py"),
     ("templates/okada_dc3d.py.in", "algorithms/faults/okada_dc3d.py"),
     ("templates/okada_numpy.py.in", "algorithms/faults/okada_numpy.py"),
@@ -47,43 +41,9 @@ TARGETS = [
 ]
 
 
-#: The generated modules written in the pixel-array form of their lane template (``lanes.expand_pixel_arrays``), with
-#: their module docstring.
-PIXEL_ARRAYS = {
-    "algorithms/psds/phase_linking/batch_numpy.py": (
-        "EMI's linear algebra on every pixel of a tile at once: the numpy form of :mod:`.batch`.\n\n"
-        "Generated from the same template (``batch.py.in``), its lane axis the pixel axis: each lane statement of the\n"
-        "compiled batch is one numpy statement here, on arrays whose last axis is the pixel (``(n, n, P)`` matrices,\n"
-        "held transposed as in :mod:`.batch`; ``(n, P)`` vectors; ``(P,)`` values and flags), with the same IEEE\n"
-        "operations on each element in the same order: a pixel gets the compiled kernel's bits. What the batch does\n"
-        "per lane (``and``, ``not``, a conditional value) is element-wise here (``&``, ``~``, ``np.where``). The\n"
-        "batch's control (which lanes still iterate) is the numpy path's own (:mod:`.vectorised`).\n"),
-}
-
-
-#: The generated modules written in the one-lane form of their lane template (``lanes.expand_one_lane``): their module
-#: docstring and the functions they hold (with the lane functions these call).
-ONE_LANE = {
-    "algorithms/psds/phase_linking/lane.py": (
-        "One lane of the batch's iteration: the steps of :mod:`.batch` on the lane ``q`` of its arrays alone.\n\n"
-        "Generated from the same template (``batch.py.in``): each lane statement of the compiled batch is written\n"
-        "once, on lane ``q`` (``p[k, i, q]``), a loop over the lanes is a loop over ``q``, each function named\n"
-        "``..._q`` for the batch's ``..._b`` and taking ``q`` last. A lane still iterating when most of its batch has\n"
-        "converged takes its last steps here, in place in the batch's arrays, with the operations it would have\n"
-        "received in the batch: the same bits.\n",
-        ("_steps_b",)),
-}
-
-
 def render(source: str, target: str = "") -> str:
     """The text generated from ``source`` (a path relative to this folder) for ``target``."""
     marker = MARKER.format(source=source)
-    if target in ONE_LANE:
-        with open(os.path.join(HERE, source), encoding="utf-8") as f:
-            return lanes.expand_one_lane(f.read(), marker, *ONE_LANE[target])
-    if target in PIXEL_ARRAYS:
-        with open(os.path.join(HERE, source), encoding="utf-8") as f:
-            return lanes.expand_pixel_arrays(f.read(), marker, PIXEL_ARRAYS[target])
     if source.endswith(".py.in"):
         with open(os.path.join(HERE, source), encoding="utf-8") as f:
             return lanes.expand(f.read(), marker)

@@ -1,123 +1,231 @@
-"""The generated lane modules of phase linking are what their templates give: regenerating changes nothing.
+"""Phase linking's lane functions are written once, as plain Python (``phase_linking/batch.py``), and the three forms
+the AST passes of ``algorithms/lane_passes.py`` make of them give that source's bits.
 
-``scripts/generate`` (``make generate``) writes ``phase_linking/batch.py``, ``lane.py`` and ``batch_numpy.py`` from
-``batch.py.in`` (and every other generated module from its source): each template statement holding a lane
-placeholder once per lane, on one lane, or on arrays of pixels. An edit of a generated module (or of a source
-without regenerating) fails here.
+The reference is the source itself run as plain Python, lane after lane, with no pass at all. Against it: the
+compiled kernels (the lane loops written out lane by lane for numba), the numpy form (``batch_numpy``: every pixel
+of several batches at once) and the one-lane form (``lane``: each lane on its own), on a chain of the linking's steps
+over sample coherence matrices of a random mix of looks and coherence (some not positive definite, so the lanes'
+flags part). The passes run at a kernel's first use, never at import; a source breaking the rules they rely on is
+refused with the rule.
 """
 
-import ast
 import os
+import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "generate"))
+import numpy as np
+import pytest
+from testutils_timeseries import sample_coherence
 
-import generate  # noqa: E402
-import lanes  # noqa: E402
+from insar_geohazards.algorithms import _numba, lane_passes
+from insar_geohazards.algorithms.lane_passes import independent
+from insar_geohazards.algorithms.psds.phase_linking import batch, batch_numpy, lane
 
-
-def test_regenerating_changes_nothing():
-    made = generate.generated()
-    assert len(made) == len(generate.TARGETS) >= 5
-    assert generate.stale() == []
-    for path, text in made.items():
-        assert text.startswith(generate.PREFIX + " from "), path
-        assert text.split("\n", 1)[0].endswith("make generate."), path
+LANES = batch.LANES
+needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: no compiled lanes to test")
 
 
-def test_a_lane_statement_is_written_once_per_lane_in_order():
-    template = ('def f(p, q, b):\n    """Docstring naming {l} stays."""\n    a{l} = p[0, {l}]\n'
-                '    q[{b}] = (a{l}\n        + 1.0)\n')
-    text = lanes.expand(template, "# marker")
-    body = text.split("\n", 1)[1]
-    ast.parse(body)
-    assert body.count("{l}") == 1  # the docstring only
-    lines = [line.strip() for line in body.splitlines()]
-    assert lines[2:2 + lanes.LANES] == [f"a{i} = p[0, {i}]" for i in range(lanes.LANES)]
-    assert lines[2 + lanes.LANES] == "q[b] = (a0"
-    assert lines[2 + lanes.LANES + 2] == "q[b + _u(1)] = (a1"
-    assert lanes.lane("x{l} = y[{b}]", 3) == "x3 = y[b + _u(3)]"
+def _window_sums(seed, n, batches):
+    """Hermitian positive definite window sums ``C`` of ``batches * LANES`` pixels, transposed and split
+    (``(n, n, P)`` real and imaginary parts), scaled per date: a random mix of looks and coherence."""
+    rng = np.random.default_rng(seed)
+    mats = []
+    for _ in range(batches * LANES):
+        looks = int(rng.choice([2, 3, n // 2, n, 2 * n, 3 * n]))
+        g = sample_coherence(rng, n, looks, float(rng.uniform(0.05, 0.95)))
+        d = rng.uniform(0.5, 3.0, n)
+        mats.append(g * np.outer(d, d))
+    c = np.stack(mats, -1)
+    return np.ascontiguousarray(c.real), np.ascontiguousarray(c.imag)
 
 
-def test_the_pixel_array_form_writes_each_lane_statement_once_on_arrays():
-    """The numpy form of a lane template (``batch_numpy.py`` from ``batch.py.in``): a ``#@ parallel`` loop is one
-    step over a slice (the compiled form drops the mark), numba's per-lane ``and`` / ``not`` / conditional value /
-    ``|z|`` are element-wise, a value loaded from an array the function stores into is a copy, and the functions
-    that loop over the lanes are left out. The function it writes gives, on arrays, what the compiled lanes give
-    lane by lane (run here as Python)."""
-    import numpy as np
+def _chain(f, cr, ci, n, beta=0.01):
+    """The linking's steps in a row (``f``: name -> function), every array they write."""
+    size = cr.shape[2]
+    z3 = [np.zeros((n, n, size)) for _ in range(10)]
+    gtr, gti, p, u, inv, mr, mi, tr, ti, atr = z3
+    ati = np.zeros((n, n, size))
+    vr, vi, wr, wi, yr, yi, t, s2, pr, pim = (np.zeros((n, size)) for _ in range(10))
+    s, s1, rho, gap, tc = (np.zeros(size) for _ in range(5))
+    ok, ok2, conv = (np.zeros(size, bool) for _ in range(3))
+    f["_coherence_b"](cr, ci, gtr, gti, s2, n)
+    f["_real_spd_inverse_b"](gtr, gti, beta, p, u, inv, t, ok, n)
+    f["_emi_matrix_b"](gtr, gti, inv, mr, mi, n)
+    shift = np.full(size, 0.99)
+    f["_emi_factor_b"](mr, mi, shift, tr, ti, ok2, n)
+    f["_start_vector_b"](gtr, gti, vr, vi, n)
+    go = ok & ok2
+    f["_normalise_b"](vr, vi, go, s, n)
+    f["_chol_solve_b"](tr, ti, vr, vi, wr, wi, n)
+    f["_normalise_b"](wr, wi, go, s1, n)
+    f["_step_converged_b"](vr, vi, wr, wi, go, conv, n, 1e-10)
+    f["_rayleigh_b"](mr, mi, vr, vi, yr, yi, rho, gap, n)
+    sigma, run = shift.copy(), go.copy()
+    f["_next_shift_b"](rho, gap, shift, sigma, run, True)
+    f["_times_abs_b"](gtr, gti, atr, ati, n)
+    f["_matvec_b"](atr, ati, vr, vi, wr, wi, n)
+    f["temporal_coherence_b"](gtr, gti, vr, vi, pr, pim, tc, n)
+    return [gtr, gti, p, u, inv, mr, mi, tr, ti, atr, ati, vr, vi, wr, wi, yr, yi, t, s2, pr, pim, s, s1, rho, gap,
+            tc, ok, ok2, conv, sigma, run]
 
-    template = ('"""Doc."""\n\nimport numpy as np\n\nfrom ..._numba import njit_slp\n\nLANES = 8\n\n\n'
-                '@njit_slp(error_model="numpy")\n'
-                'def f(x, y, ok, n):\n'
-                '    """Per lane."""\n'
-                '    #@ parallel\n'
-                '    for i in range(n):\n'
-                '        a{l} = x[i, {l}]\n'
-                '        x[i, {l}] = a{l} * 2.0 if ok[{l}] and not a{l} < 0 else abs(complex(a{l}, 1.0))\n'
-                '        y[i, {l}] = a{l}\n\n\n'
-                'def g(ok):\n'
-                '    for l in range(LANES):\n'
-                '        ok[l] = True\n')
-    compiled = lanes.expand(lanes.paste(template), "# marker")
-    assert "#@" not in compiled and compiled.count("a7 = x[i, 7]") == 1
-    text = lanes.expand_pixel_arrays(template, "# marker", "Doc.")
-    assert "def g" not in text and "njit_slp" not in text and "LANES" not in text
-    assert "i = slice(0, n)" in text and "a_ = x[i, :].copy()" in text
-    assert "np.where(ok[:] & ~(a_ < 0), a_ * 2.0, np.hypot(a_, 1.0))" in text
-    space = {}
-    exec(compile(text, "pixel_arrays", "exec"), space)  # the generated text under test
-    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
-    ok = np.array([True, True, False])
-    want_x, want_y = x.copy(), np.zeros_like(x)
-    for i in range(2):
-        for q in range(3):
+
+NAMES = ["_coherence_b", "_real_spd_inverse_b", "_emi_matrix_b", "_emi_factor_b", "_start_vector_b", "_normalise_b",
+         "_chol_solve_b", "_step_converged_b", "_rayleigh_b", "_next_shift_b", "_times_abs_b", "_matvec_b",
+         "temporal_coherence_b"]
+
+
+def _per_batch(f, cr, ci, n):
+    """The chain run batch by batch of ``LANES`` pixels (the compiled and plain forms' shape), joined."""
+    parts = [_chain(f, np.ascontiguousarray(cr[..., b:b + LANES]), np.ascontiguousarray(ci[..., b:b + LANES]), n)
+             for b in range(0, cr.shape[2], LANES)]
+    return [np.concatenate(arrays, axis=-1) for arrays in zip(*parts)]
+
+
+def _one_lane(name):
+    """The one-lane form of ``name`` run on each lane in turn, where it has one, else the plain source."""
+    kernel = getattr(lane, name[:-2] + "_q", None)
+    if kernel is None:
+        return getattr(batch, name).__wrapped__
+    return lambda *args: [kernel(*args, q) for q in range(LANES)]
+
+
+def _canonical(a):
+    """``a`` with every NaN the one quiet NaN: IEEE 754 leaves the sign and payload of an operation's NaN to the
+    hardware and the order of its operands (numpy's vector loops, LLVM's commuted products), and NaN arises here only
+    in a failed factor's lanes, whose values are never read."""
+    return np.where(np.isnan(a), np.nan, a) if a.dtype.kind == "f" else a
+
+
+def _same(want, got, what, seed):
+    assert len(want) == len(got)
+    for k, (a, b) in enumerate(zip(want, got)):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        a, b = _canonical(a), _canonical(b)
+        assert a.tobytes() == b.tobytes(), (f"{what}: array {k} differs (seed {seed})", np.argwhere(a != b)[:5])
+
+
+@pytest.mark.parametrize("n", [2, 7, 12])
+def test_every_form_gives_the_plain_sources_bits(n):
+    seed = int(np.random.SeedSequence().entropy % 2**32)
+    cr, ci = _window_sums(seed, n, batches=3)
+    with np.errstate(all="ignore"):  # a failed factor's lanes overflow in values nothing reads
+        plain = _per_batch({name: getattr(batch, name).__wrapped__ for name in NAMES}, cr, ci, n)
+        compiled = _per_batch({name: getattr(batch, name) for name in NAMES}, cr, ci, n)
+        one = _per_batch({name: _one_lane(name) for name in NAMES}, cr, ci, n)
+        wide = _chain({name: getattr(batch_numpy, name) for name in NAMES}, cr, ci, n)
+    assert not plain[-5].all() or not plain[-4].all() or n == 2  # some lanes' matrices not positive definite
+    _same(plain, compiled, "compiled", seed)
+    _same(plain, one, "one lane", seed)
+    _same(plain, wide, "numpy", seed)
+
+
+@needs_numba
+def test_the_compiled_kernels_are_the_unrolled_source_cached_beside_it():
+    """numba compiles the unrolled function (no lane loop left: ``q`` a number in every statement) as a line of
+    ``batch.py``, so its on-disk cache sits beside that file; the cache's stamp holds the passes' file too (an edit
+    of the passes compiles again)."""
+    kernel = batch._emi_factor_b
+    source = kernel.py_func.__code__.co_filename
+    assert os.path.samefile(source, batch.__file__)
+    text = lane_passes.written(kernel.__wrapped__)
+    assert "range(LANES)" not in text and "tr[j, j, 7] -= shift[7]" in text and "independent" not in text
+    assert kernel.dispatcher()._cache._cache_path
+    stamp = _numba._callee_stamp(kernel)
+    assert any(name == "algorithms.lane_passes" for name, _, _ in stamp), stamp
+
+
+def test_the_passes_run_at_first_use_not_at_import():
+    code = ("import sys\n"
+            "from insar_geohazards.algorithms.psds.phase_linking import batch, batch_numpy, lane\n"
+            "built = [n for n, k in vars(batch).items() if getattr(k, '_build', None) and k._py_func is not None]\n"
+            "built += [n for n, k in vars(lane).items() if getattr(k, '_build', None) and k._py_func is not None]\n"
+            "made = [n for n in vars(batch_numpy) if n.endswith('_b')]\n"
+            "print(built, made)\n"
+            "batch_numpy._matvec_b\n"
+            "print(sorted(n for n in vars(batch_numpy) if n.endswith('_b'))[:2])\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == "[] []"
+    assert second == "['_chol_solve_b', '_coherence_b']"
+
+
+def _toy_read_across(x, y, n):
+    for q in range(LANES):
+        a = x[0, q]
+    for i in range(n):
+        for q in range(LANES):
+            y[i, q] = a
+
+
+def _toy_declared_local(x, n):
+    a = np.empty(LANES)
+    for q in range(LANES):
+        a = x[0, q]
+        x[1, q] = a
+
+
+def _toy(x, y, ok, n):
+    keep = np.empty(LANES, np.bool_)
+    for q in range(LANES):
+        keep[q] = ok[q] and not x[0, q] < 0
+    for i in independent(range(n)):
+        for q in range(LANES):
             a = x[i, q]
-            want_x[i, q] = a * 2.0 if ok[q] and not a < 0 else abs(complex(a, 1.0))
-            want_y[i, q] = a
-    y = np.zeros_like(x)
-    space["f"](x, y, ok, 2)
-    assert x.tobytes() == want_x.tobytes() and y.tobytes() == want_y.tobytes()
+            x[i, q] = a * 2.0 if keep[q] else abs(complex(a, 1.0))
+            y[i, q] = a
 
 
-def test_the_one_lane_form_runs_the_lane_statements_on_lane_q_alone():
-    """The one-lane form (``lane.py`` from ``batch.py.in``): the root functions and the lane functions they call,
-    named ``..._q``, ``q`` their last argument, a loop over the lanes a loop over ``q``; run as Python, a function
-    changes lane ``q`` only, as the lane form does in that lane."""
-    import numpy as np
-
-    template = ('"""Doc."""\n\nimport numpy as np\n\nfrom ..._numba import njit_slp\n\nLANES = 8\n\n\n'
-                '@njit_slp(error_model="numpy")\n'
-                'def _f_b(x, ok, n):\n'
-                '    """Per lane."""\n'
-                '    #@ parallel\n'
-                '    for i in range(n):\n'
-                '        a{l} = x[i, {l}]\n'
-                '        x[i, {l}] = a{l} * 2.0 if ok[{l}] else a{l}\n\n\n'
-                '@njit_slp(error_model="numpy")\n'
-                'def _g_b(x, ok, n):\n'
-                '    for l in range(LANES):\n'
-                '        ok[l] = x[0, l] > 0\n'
-                '    _f_b(x, ok, n)\n\n\n'
-                'def _unused_b(x):\n'
-                '    x[0, {l}] = 0.0\n')
-    text = lanes.expand_one_lane(template, "# marker", "Doc.", ("_g_b",))
-    assert "def _g_q(x, ok, n, q):" in text and "def _f_q(x, ok, n, q):" in text and "_unused" not in text
-    assert "for l in range(q, q + 1):" in text and "_f_q(x, ok, n, q)" in text and "{l}" not in text
-    space = {"njit_slp": lambda **kw: (lambda f: f)}
-    exec(compile(text.replace("from ..._numba import njit_slp", ""), "one_lane", "exec"), space)
-    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
-    ok = np.zeros(3, bool)
-    space["_g_q"](x, ok, 2, 2)
-    assert x.tolist() == [[1.0, -2.0, 6.0], [0.5, 4.0, -2.0]] and ok.tolist() == [False, False, True]
+def test_the_passes_write_what_their_rules_say_and_refuse_a_source_breaking_them():
+    """The unrolled form writes each lane statement once per lane, lane 0 first; the numpy form is element-wise, the
+    loop a slice, a value a later store could reach a copy; the one-lane form runs lane ``q`` alone. A lane's own
+    value read in another loop (not declared) is refused with the rule."""
+    rng = np.random.default_rng()
+    x = rng.normal(size=(3, LANES))
+    ok = rng.random(LANES) < 0.6
+    want_x, want_y = x.copy(), np.zeros_like(x)
+    _toy(want_x, want_y, ok, 3)  # the source as Python
+    for form in (lane_passes.unrolled(_toy), lane_passes.sliced(_toy, globals())):
+        got_x, got_y = x.copy(), np.zeros_like(x)
+        form(got_x, got_y, ok, 3)
+        assert got_x.tobytes() == want_x.tobytes() and got_y.tobytes() == want_y.tobytes()
+    one = lane_passes.one_lane(_toy, "_toy_q", {}, globals())
+    got_x, got_y = x.copy(), np.zeros_like(x)
+    for q in range(LANES):
+        one(got_x, got_y, ok, 3, q)
+    assert got_x.tobytes() == want_x.tobytes() and got_y.tobytes() == want_y.tobytes()
+    assert "a_7 = x[i, 7]" in lane_passes.written(_toy)
+    sliced = lane_passes.written(_toy, "sliced")
+    assert "i = slice(0, n)" in sliced and "a = x[i, :].copy()" in sliced and "np.hypot(a, 1.0)" in sliced
+    with pytest.raises(ValueError, match=r"_toy_read_across .*\['a'\] .*declared \(y = np.empty\(LANES\)\)"):
+        lane_passes.unrolled(_toy_read_across)
+    with pytest.raises(ValueError, match=r"\['a'\] are declared lane values: write them y\[q\]"):
+        lane_passes.sliced(_toy_declared_local, globals())
 
 
-def test_generate_check_exits_0_on_the_tree():
-    """``scripts/generate/generate.py --check`` (what CI and ``make generate`` users run) finds nothing stale."""
-    import subprocess
+def test_a_form_made_once_is_kept_beside_its_source_and_made_again_after_an_edit(monkeypatch, tmp_path):
+    """A form's code is kept in the source's ``__pycache__`` (a later process loads it without running the pass);
+    an edit of the source (its modification time and size) makes it again."""
+    source = tmp_path / "toy_lanes.py"
+    source.write_text("import numpy as np\n\nLANES = 8\n\n\ndef toy(x, n):\n    for q in range(LANES):\n"
+                      "        a = x[0, q]\n        x[1, q] = a * 2.0\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import toy_lanes
 
-    done = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "generate", "generate.py"), "--check"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout == ""
+    x = np.arange(2.0 * LANES).reshape(2, LANES)
+    lane_passes.unrolled(toy_lanes.toy)(x, 2)
+    assert x[1].tolist() == (2.0 * np.arange(LANES)).tolist()
+    kept = list((tmp_path / "__pycache__").glob("toy_lanes.toy.*.lanes"))
+    assert len(kept) == 1
+
+    def no_pass(fn):
+        raise AssertionError("the pass ran again")
+
+    monkeypatch.setattr(lane_passes, "_unrolled_tree", no_pass)
+    y = np.arange(2.0 * LANES).reshape(2, LANES)
+    lane_passes.unrolled(toy_lanes.toy)(y, 2)
+    assert y.tobytes() == x.tobytes()
+    source.write_text(source.read_text(encoding="utf-8").replace("* 2.0", "* 3.0 "), encoding="utf-8")
+    with pytest.raises(AssertionError, match="the pass ran again"):
+        lane_passes.unrolled(toy_lanes.toy)

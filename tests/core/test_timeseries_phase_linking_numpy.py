@@ -1,5 +1,5 @@
 """DS phase linking's numpy path (``phase_linking.vectorised``: the pixels on an array axis, taken by a run whose
-kernels are not compiled and without numba; its EMI steps generated from the compiled batch's template,
+kernels are not compiled and without numba; its EMI steps the compiled batch's one source in its numpy form,
 ``batch_numpy``) gives the compiled kernel's bytes: every output, each estimator with each homogeneous-pixel test,
 no-data pixels, PS, row blocks (each EMI path pixel for pixel against the compiled batch:
 test_timeseries_phase_linking_batch.py). Its vectors are numpy.linalg's eigenvectors and its temporal

@@ -41,9 +41,9 @@ The package: :mod:`.block` (what the engine and the tools call), :mod:`.kernel` 
 windows, batches), :mod:`.covariance` (window sums of ``s s^H``), :mod:`.shp` (the homogeneous-neighbour tests),
 :mod:`.batch` (the linking of eight pixels at once, one per vector lane: the sample coherence, EMI, EVD, CEVD, the
 temporal coherence), :mod:`.lane` (a batch's lane on its own, for its last iteration steps) and :mod:`.vectorised`
-(the numpy path, with :mod:`.batch_numpy`). ``batch``, ``lane`` and ``batch_numpy`` are generated from the one
-template ``batch.py.in`` by ``scripts/generate``: each statement is written once there and expanded per lane, on one
-lane, or on arrays of pixels.
+(the numpy path, with :mod:`.batch_numpy`). The linking's arithmetic is written once, in plain Python with loops over
+the lanes, in ``batch``; ``lane`` and ``batch_numpy`` hold what :mod:`algorithms.lane_passes` makes of it at first
+use (each function on one lane, or on arrays of pixels), as the compiled kernels do (each lane loop written out).
 
 References
 ----------

@@ -4,8 +4,8 @@ The numpy path of a run whose kernels are not compiled (a small first run, or no
 :func:`.kernel._phase_link_kernel`, at numpy's speed instead of plain Python's. No arithmetic of the kernel is
 written again here. The linking's steps (the sample coherence from the window sums, factors, solves, matrix-vector
 products, normalisations, convergence tests, the Rayleigh quotient and EMI's re-shifts, the start vector, the
-temporal coherence) are the compiled batch's own, generated from its template in their pixel-array form
-(:mod:`.batch_numpy`, from ``batch.py.in``). The window's products ``s_i conj(s_j)`` and the output phases
+temporal coherence) are the compiled batch's own, its one source in its numpy form (:mod:`.batch_numpy`, made
+from :mod:`.batch` at first use). The window's products ``s_i conj(s_j)`` and the output phases
 (:func:`.covariance.conj_product`), the GLRT (:func:`.shp.glrt_homogeneous`) and the unpacking of a window sum
 (:func:`.kernel._has_data`, :func:`.kernel._unpack_sum`) are the kernel's functions, written once for one value or
 an array of them and called here as Python on arrays (:func:`_py`). This module holds the control: which pixels
@@ -98,7 +98,7 @@ def _iterate(mr, mi, vr, vi, act, max_iter, tol, solve):
     """The iteration of :func:`.batch._iterate_b` (power iteration, ``solve``: :func:`.batch_numpy._matvec_b`;
     inverse iteration, :func:`.batch_numpy._chol_solve_b`) in the pixels where ``act``: ``v`` normalised, then ``w =
     solve(M, v)`` normalised until ``1 - |<v, w>| < tol``; a zero ``w`` stops a pixel with ``v`` as it is. In place
-    in ``vr + i vi``; returns where it converged. The steps are the generated batch's (:mod:`.batch_numpy`); the
+    in ``vr + i vi``; returns where it converged. The steps are the batch's numpy form (:mod:`.batch_numpy`); the
     pixels still running are taken apart once half of them stopped (a pixel's bits do not depend on the
     others')."""
     n, size = vr.shape
@@ -175,7 +175,7 @@ def _emi_vectors(gtr, gti, inv, vr, vi):
 
 def _emi(gtr, gti, beta):
     """The EMI vectors of :func:`.batch.emi_batch` (its bits) for every pixel of ``G`` (transposed in ``gtr + i
-    gti``, ``(n, n, P)``), the coherence-weighted EVD where EMI is undefined: the generated batch steps
+    gti``, ``(n, n, P)``), the coherence-weighted EVD where EMI is undefined: the batch's steps in their numpy form
     (:mod:`.batch_numpy`), the batch's control per pixel."""
     n, size = gtr.shape[0], gtr.shape[2]
     p, u, inv = (np.zeros((n, n, size)) for _ in range(3))
