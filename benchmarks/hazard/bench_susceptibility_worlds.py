@@ -13,6 +13,9 @@ seed, factor ranges (the lower bound 0.5-3 km, the upper 1.3-3 times it; NULL 1:
 :data:`REDRAWS` more inventories drawn from the same truth (what the second inventory measures, without its own
 sampling spread), and the floor: the true probability's AUC against the tool's inventory and against the second
 one (their difference is what no estimate made from the first inventory can know).
+
+``floor WORLDS [DRAW] [NULL] [REDRAWS]`` (no tool run) prints, for the same worlds, the standard deviation of the
+true probability's AUC over REDRAWS inventories drawn from it: the spread any single inventory's AUC carries.
 """
 
 import json
@@ -69,15 +72,7 @@ def many(out, worlds, method=1, draw=1, null=0):
     from testutils import read_array
     from testutils_susceptibility_worlds import draw_inventory, independent_auc, make_world
 
-    rng = np.random.default_rng([int(draw), 8181])
-    for _ in range(int(worlds)):
-        seed = int(rng.integers(100000))
-        if int(null):
-            lo, hi = 400.0, 1000.0
-        else:
-            lo = float(rng.uniform(500.0, 3000.0))
-            hi = lo * float(rng.uniform(1.3, 3.0))
-        events = int(round(np.exp(rng.uniform(np.log(100.0), np.log(800.0)))))
+    for seed, events, (lo, hi) in _worlds(worlds, draw, null):
         w = make_world(seed, n_events=events, null=bool(int(null)), range_m=(lo, hi))
         res, dt, cpu = _tool(out, w, f"{seed}_{events}_{null}", method)
         score = read_array(res["OUTPUT"])
@@ -96,5 +91,37 @@ def many(out, worlds, method=1, draw=1, null=0):
                           **_figures(res, dt, cpu)}), flush=True)
 
 
+def _worlds(worlds, draw, null):
+    """The worlds ``many`` draws: (seed, events, (lower, upper) range in m) each."""
+    rng = np.random.default_rng([int(draw), 8181])
+    for _ in range(int(worlds)):
+        seed = int(rng.integers(100000))
+        if int(null):
+            lo, hi = 400.0, 1000.0
+        else:
+            lo = float(rng.uniform(500.0, 3000.0))
+            hi = lo * float(rng.uniform(1.3, 3.0))
+        events = int(round(np.exp(rng.uniform(np.log(100.0), np.log(800.0)))))
+        yield seed, events, (lo, hi)
+
+
+def floor(worlds, draw=1, null=0, redraws=REDRAWS):
+    """Per world of ``many``'s draw (no tool run): the spread (standard deviation) of the true probability's AUC over
+    ``redraws`` inventories drawn from it, the floor of any comparison of two inventories' AUCs."""
+    from testutils_susceptibility_worlds import draw_inventory, independent_auc, make_world
+
+    for seed, events, (lo, hi) in _worlds(worlds, draw, null):
+        w = make_world(seed, n_events=events, null=bool(int(null)), range_m=(lo, hi))
+        truth = np.where(w["mask"], w["probability"], np.nan)
+        redraw = np.random.default_rng([seed, 8183])
+        aucs = []
+        for _k in range(int(redraws)):
+            w["c"] = draw_inventory(redraw, w["probability"], w["mask"], events)
+            aucs.append(independent_auc(truth, w, which="c"))
+        print(json.dumps({"seed": seed, "events": events, "range_m": [round(lo), round(hi)],
+                          "truth_auc_mean": round(float(np.mean(aucs)), 4),
+                          "truth_auc_sd": round(float(np.std(aucs, ddof=1)), 4)}), flush=True)
+
+
 if __name__ == "__main__":
-    {"run": run, "many": many}[sys.argv[1]](*sys.argv[2:7])
+    {"run": run, "many": many, "floor": floor}[sys.argv[1]](*sys.argv[2:7])
