@@ -59,6 +59,19 @@ def test_events_drawn_from_the_intensity_are_not_called_clustered_and_clusters_a
         assert t.clustered and t.p_value <= clustering.ALPHA and t.distance_m < 1000.0 and t.ratio > 1.5, t
 
 
+def test_too_few_events_keep_the_spatial_folds():
+    """Fewer than MIN_EVENTS events (drawn from the intensity itself) cannot show clustering: taken as clustered
+    (spatial folds, the cautious side), no p-value, and the note says why."""
+    rng = np.random.default_rng(DRAW.integers(1 << 31))
+    area = _square(rng, 2000, 5000.0)
+    eta = area[:, 0] / 5000.0
+    n = int(rng.integers(5, clustering.MIN_EVENTS))
+    ev = area[rng.choice(2000, n, replace=False, p=np.exp(eta) / np.exp(eta).sum())]
+    t = clustering.clustering_test(ev, area, eta, pixel_m=25.0)
+    assert t.clustered and np.isnan(t.p_value) and t.events == n
+    assert "too few" in t.describe() and "cautious" in t.describe()
+
+
 def _samples(w):
     """The sampling pass over a world (testutils_susceptibility_worlds) in one block: inventory ``a``'s rectangles
     numbered as events, absences anywhere else inside the study area."""

@@ -27,7 +27,8 @@ Monte Carlo (Besag and Diggle 1977, doi:10.2307/2346974):
 * the statistic is the largest standardised excess over the distances, its p-value its rank among the
   simulations' own largest excesses (a one-sided global test: only clustering counts).
 
-Clustering beyond the factors (p <= :data:`ALPHA`) keeps the spatial folds; otherwise the folds are random.
+Clustering beyond the factors (p <= :data:`ALPHA`) keeps the spatial folds; otherwise the folds are random. Fewer
+than :data:`MIN_EVENTS` events cannot show clustering: they keep the spatial folds.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ ALPHA = 0.05
 N_LAGS = 12
 #: events used at most (a random subset beyond: pair counts cost n^2)
 MAX_EVENTS = 1500
+#: fewer events than this cannot show clustering (a few dozen pairs within the distances that matter): the events
+#: are then taken as clustered, and the folds stay spatial, the cautious side
+MIN_EVENTS = 50
 #: ridge of the intensity's logistic fit (on standardised columns: changes nothing but an unidentified column)
 RIDGE = 1.0e-4
 
@@ -60,8 +64,10 @@ class ClusteringTest:
     events: int
 
     def describe(self) -> str:
-        if self.events < 2:
-            return "too few events to test their clustering"
+        if not np.isfinite(self.p_value):
+            return (f"the {self.events} events are too few to test whether they cluster more than the factors "
+                    f"explain (at least {MIN_EVENTS}, and twice as many area samples): taken as clustered, the "
+                    "cautious side")
         side = "more" if self.ratio > 1.0 else "no more"
         return (f"the {self.events} events cluster {side} than the factors explain (pairs within "
                 f"{self.distance_m:.0f} m: {self.ratio:.2f} x those of events drawn from the factors' intensity; "
@@ -127,7 +133,7 @@ def clustering_test(event_xy, area_xy, eta_area, *, pixel_m: float, seed: int = 
     if len(ev) > MAX_EVENTS:
         ev = ev[np.sort(rng.choice(len(ev), MAX_EVENTS, replace=False))]
     n = len(ev)
-    if n < 2 or len(axy) < 2 * n:
+    if n < MIN_EVENTS or len(axy) < 2 * n:
         return ClusteringTest(float("nan"), True, 0.0, float("nan"), n)
     extent = float(np.hypot(*(axy.max(axis=0) - axy.min(axis=0))))
     lo = 2.0 * max(float(pixel_m), 1e-9)
