@@ -68,7 +68,7 @@ class ClusteringTest:
             return (f"the {self.events} events are too few to test whether they cluster more than the factors "
                     f"explain (at least {MIN_EVENTS}, and twice as many area samples): taken as clustered, the "
                     "cautious side")
-        side = "more" if self.ratio > 1.0 else "no more"
+        side = "more" if self.clustered else "no more"
         return (f"the {self.events} events cluster {side} than the factors explain (pairs within "
                 f"{self.distance_m:.0f} m: {self.ratio:.2f} x those of events drawn from the factors' intensity; "
                 f"Monte Carlo p = {self.p_value:.2f}, {SIMULATIONS} simulations)")
