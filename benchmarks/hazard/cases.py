@@ -23,6 +23,13 @@ CASES = [
          setup="enable_plugin",
          run='for s in ${SEEDS:-1 2 3}; do "$PY" "$HERE/bench_susceptibility_worlds.py" run "$OUT" $s ${METHOD:-1} '
              '${EVENTS:-250} ${NULL:-0}; done'),
+    dict(name="susceptibility_many_worlds", measures="the tool's AUC against its map's AUC on an independent inventory "
+         "and on the mean of 20 more, with the floor (the true map's AUC on the two inventories), on WORLDS worlds "
+         "drawn at random (ranges 0.5-9 km, 100-800 events; DRAW seeds the draw, METHOD, NULL=1: factors the events "
+         "do not depend on)", peer="inventories drawn from the same truth (scikit-learn's roc_auc_score)", table=None,
+         setup="enable_plugin",
+         run='"$PY" "$HERE/bench_susceptibility_worlds.py" many "$OUT" ${WORLDS:-24} ${METHOD:-1} ${DRAW:-1} '
+             '${NULL:-0}'),
     dict(name="forecast_skill", measures="displacementforecast MODEL 0 vs the line: real and made series cut at 70 %",
          peer="MODEL 1 (the line) on the same series", table=None,
          run='"$PY" "$HERE/bench_forecast_skill.py" ${SERIES:-100}'),

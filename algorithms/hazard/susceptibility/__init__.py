@@ -11,8 +11,10 @@ The parts, in the order a run uses them:
   (a pixel's value depends on that pixel's factors only);
 * :mod:`.partition`: the spatial folds (k-means clusters of the sample coordinates, or square blocks), the AUC
   and the ROC curve, with numpy alone;
+* :mod:`.clustering`: whether the events cluster more than the factors explain (a Monte Carlo test of their pair
+  counts against events drawn from the factors' intensity), which chooses spatial or random folds;
 * :mod:`.autocorrelation`: the factors' correlation ranges (semivariograms of the area sample), which set the
-  default buffer around a test fold;
+  default buffer around a spatial test fold;
 * :mod:`.validation`: repeated spatial cross-validation over distinct partitions with a test-fold buffer,
   out-of-fold predictions, ROC and success/prediction-rate
   curves, permutation importance;

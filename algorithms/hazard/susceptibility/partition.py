@@ -1,12 +1,15 @@
 """Spatial partitions of the samples into folds, and the ROC area, with numpy alone.
 
-* **k-means partition** (the default): the sample coordinates are clustered into ``folds`` groups by k-means, as
-  sperrorest's ``partition_kmeans`` and mlr3spatiotempcv's ``spcv_coords`` do (Brenning 2012,
+* **k-means partition** (the default where the events cluster beyond the factors): the sample coordinates are
+  clustered into ``folds`` groups by k-means, as sperrorest's ``partition_kmeans`` and mlr3spatiotempcv's
+  ``spcv_coords`` do (Brenning 2012,
   doi:10.1109/IGARSS.2012.6352393; Schratz et al. 2019, doi:10.1016/j.ecolmodel.2019.06.002). Each cluster is a
   fold: the models are tested on a compact region none of their training samples lies in. An event (a mapped
   polygon) is one unit at the mean of its samples' coordinates, so it is never cut between training and test.
   Lloyd's iterations from a k-means++ start (Arthur and Vassilvitskii 2007) on a random half of the units, drawn
   with the repeat's own seed, so that repeated partitions differ (:func:`kmeans_folds`).
+* **Random folds** (:func:`random_folds`): the events and the absences dealt to the folds at random, chosen
+  where the factors explain the events' clustering (:mod:`.clustering`).
 * **Square blocks** (BLOCK_SIZE_M): the grid cut into squares anchored at its origin; whole blocks are dealt to
   the folds in a random order, each to the fold holding the fewest events so far.
 
@@ -143,6 +146,16 @@ def kmeans_folds(centres, folds: int, rng, *, share: float = KMEANS_SHARE) -> tu
     _, c = kmeans(centres[pick], folds, rng)
     labels = np.argmin(np.stack([np.sum((centres - cj) ** 2, axis=1) for cj in c]), axis=0)
     return labels, c
+
+
+def random_folds(is_event, folds: int, rng) -> np.ndarray:
+    """Fold of each unit at random: the events in a random order dealt to the folds in turn, then the other units
+    alike (each fold holds the same number of events, give or take one)."""
+    is_event = np.asarray(is_event, bool)
+    out = np.empty(is_event.size, np.int64)
+    for sel in (np.flatnonzero(is_event), np.flatnonzero(~is_event)):
+        out[sel[rng.permutation(sel.size)]] = np.arange(sel.size) % int(folds)
+    return out
 
 
 def canonical(labels) -> bytes:

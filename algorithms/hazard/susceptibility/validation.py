@@ -2,17 +2,22 @@
 
 Random folds put a test pixel next to training pixels of the same slope and the same landslide: on
 autocorrelated maps they measure memory, not prediction, and overstate the AUC (Roberts et al. 2017,
-doi:10.1111/ecog.02881; Brenning 2012, doi:10.1109/IGARSS.2012.6352393). The samples are therefore split into
-``folds`` spatial folds (:mod:`.partition`): by default k-means clusters of the sample coordinates, as sperrorest
-and mlr3's spatial resampling do; with a block size, square blocks dealt whole to the folds. An event (a polygon)
-is one unit and never cut between training and test. Each fold's model is fitted on the other folds and predicts
-its own.
+doi:10.1111/ecog.02881; Brenning 2012, doi:10.1109/IGARSS.2012.6352393). But that happens only where neighbouring
+events share something the factors do not carry; where the factors explain the events' clustering, spatial folds
+make each model extrapolate to a region whose factor values it saw little of and understate the map's skill in
+the area (Wadoux et al. 2021, doi:10.1016/j.ecolmodel.2021.109692). By default a Monte Carlo test
+(:mod:`.clustering`) asks which holds: events clustered beyond the intensity the factors explain are split into
+``folds`` spatial folds (:mod:`.partition`), k-means clusters of the sample coordinates as sperrorest and mlr3's
+spatial resampling do; otherwise the events and absences are dealt to the folds at random. With a block size,
+square blocks are dealt whole to the folds. An event (a polygon) is one unit and never cut between training and
+test. Each fold's model is fitted on the other folds and predicts its own.
 
 A test fold's events resemble the training events just across its edge while the factors are still correlated
 there; training samples within ``buffer_m`` of the test fold's samples are therefore left out of its model (an
 event with one sample that near, whole), as sperrorest's and blockCV's buffers do (Valavi et al. 2019,
 doi:10.1111/2041-210X.13107). By default ``buffer_m`` is the median of the continuous factors' correlation ranges
-(:mod:`.autocorrelation`), at most half a fold's size.
+(:mod:`.autocorrelation`), at most half a fold's size, with spatial folds, and 0 with random ones (nothing near a
+test event is left to remember).
 
 The partition is drawn ``repeats`` times, each with its own seed, and a partition equal to an earlier one is drawn
 again: the repeats are distinct partitions (their number is reported). A fold's model scores its held-out
@@ -40,7 +45,7 @@ import numpy as np
 
 from ...errors import GeohazardError
 from ...progress import check_canceled, info, warn
-from . import autocorrelation, models, partition
+from . import autocorrelation, clustering, models, partition
 from .sampling import Samples
 
 #: area percentiles of the class limits: very low = the least susceptible half of the area ... very high = top 5 %
@@ -102,6 +107,8 @@ class SusceptibilityResult:
     ranges: dict = field(default_factory=dict)
     #: what the held-out inventory is scored against: "surveyed absences" or "area"
     negatives: str = "area"
+    #: the test of the events' clustering beyond the factors that chose the automatic folds (None: BLOCK_SIZE_M given)
+    clustering: Optional[clustering.ClusteringTest] = None
 
 
 def _balanced(s: Samples, balance: bool = True) -> tuple:
@@ -130,6 +137,8 @@ class _Partition:
         """``n``: the presences used (the first ``n``); ``n_a``: the absences used, their number (the first) or
         their positions."""
         self.folds, self.block_size_m = folds, float(block_size_m or 0.0)
+        #: folds drawn at random rather than as k-means clusters (the events cluster no more than the factors explain)
+        self.random = False
         sel_a = np.arange(n_a) if np.ndim(n_a) == 0 else np.asarray(n_a)
         n_a = sel_a.size
         xy_p, xy_a = sample_xy(s, "presence", geotransform)[:n], sample_xy(s, "absence", geotransform)[sel_a]
@@ -168,6 +177,8 @@ class _Partition:
         """Fold of each balanced sample (and of each area sample: the fold of its nearest unit)."""
         if self.block_size_m > 0:
             fold_u = partition.block_folds(self.centres, self.is_event, self.block_size_m, self.folds, rng)
+        elif self.random:
+            fold_u = partition.random_folds(self.is_event, self.folds, rng)
         else:
             fold_u = partition.kmeans_folds(self.centres, self.folds, rng)[0]
         return {"presence": fold_u[self.unit_p], "absence": fold_u[self.unit_a], "area": fold_u[self._nearest],
@@ -231,12 +242,16 @@ def _area_share(reference, values) -> np.ndarray:
     return 0.5 * (lo + hi) / max(reference.size, 1)
 
 
-def _buffer(buffer_m, ranges: dict, fold_size_m: float) -> tuple:
-    """``(buffer_m, note)``: the buffer typed (>= 0), or the median of the factors' correlation ranges at most
-    :data:`BUFFER_SHARE_OF_FOLD` of the folds' size (``buffer_m`` None or < 0)."""
+def _buffer(buffer_m, ranges: dict, fold_size_m: float, random: bool = False) -> tuple:
+    """``(buffer_m, note)``: the buffer typed (>= 0), or, ``buffer_m`` None or < 0, 0 for ``random`` folds (the
+    events cluster no more than the factors explain: nothing near a test event is left to remember) and else the
+    median of the factors' correlation ranges at most :data:`BUFFER_SHARE_OF_FOLD` of the folds' size."""
     listed = ", ".join(f"{k} {r:.0f} m" + ("" if ok else " (not reached: a trend)") for k, (r, ok) in ranges.items())
     if buffer_m is not None and buffer_m >= 0:
         return float(buffer_m), f"{float(buffer_m):g} m (BUFFER_M); the factors' correlation ranges: {listed or 'none'}"
+    if random:
+        return 0.0, ("0 m (automatic: the events cluster no more than the factors explain, so nothing near a test "
+                     f"event is left for a model to remember; the factors' correlation ranges: {listed or 'none'})")
     median = autocorrelation.default_buffer_m(ranges)
     cap = BUFFER_SHARE_OF_FOLD * fold_size_m
     used = min(median, cap) if cap > 0 else median
@@ -287,11 +302,13 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     geotransform : tuple
         The grid's GDAL geotransform (map units: metres).
     block_size_m : float
-        0: folds are k-means clusters of the sample coordinates; else the side of square blocks (m) dealt whole to
-        the folds (too few blocks holding events is refused).
+        0: folds are k-means clusters of the sample coordinates where the events cluster beyond the factors
+        (:mod:`.clustering`), else units dealt at random; > 0: the side of square blocks (m) dealt whole to the
+        folds (too few blocks holding events is refused).
     buffer_m : float or None
         Training samples within this distance (m) of a test fold's samples are left out of its model; None (or
-        < 0): the median of the continuous factors' correlation ranges, at most half the folds' size; 0: none.
+        < 0): 0 with random folds, else the median of the continuous factors' correlation ranges, at most half
+        the folds' size; 0: none.
     folds, repeats : int
         Folds of a partition; distinct partitions (each its own seed; one equal to an earlier one is drawn again).
     seed, threads, n_bins, trees, min_leaf, permutations :
@@ -319,7 +336,7 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
                                            pixel_m=float(np.hypot(geotransform[1], geotransform[4])))
     reference = s.values["area"][:REFERENCE_SAMPLES]
     fold_auc, fold_counts, scores, pooled, means, sizes, importances, left_out = [], [], [], [], [], [], [], []
-    first_oof, first_fold, buf, buf_note, seen = None, None, None, "", set()
+    first_oof, first_fold, buf, buf_note, seen, events_test = None, None, None, "", set(), None
     for rep in range(repeats):
         sel_a = np.arange(n_a)
         if rep > 0 and balance and n_candidates > n_a:
@@ -327,6 +344,9 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         sv = dict(sv0, absence=s.values["absence"][sel_a])
         if rep == 0 or sel_a.size != n_a or not np.array_equal(sel_a, np.arange(n_a)):
             part = _Partition(s, n, sel_a, geotransform, block_size_m, folds)
+            if events_test is None and not part.block_size_m > 0:
+                events_test = _clustering(s, part, sv0, factors, surveyed, seed, geotransform)
+            part.random = events_test is not None and not events_test.clustered
         fold = None
         for draw in range(PARTITION_DRAWS):
             rng = np.random.default_rng([int(seed), rep] + ([draw] if draw else []))
@@ -340,8 +360,8 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
             continue
         sizes.append(part.size_m(fold))
         if buf is None:
-            buf, buf_note = _buffer(buffer_m, ranges, sizes[0])
-            if buffer_m is None or buffer_m < 0:
+            buf, buf_note = _buffer(buffer_m, ranges, sizes[0], part.random)
+            if (buffer_m is None or buffer_m < 0) and not part.random:
                 buf, buf_note = _fit_buffer(part, fold, folds, buf, buf_note)
         oof = {k: np.full(len(sv[k]), np.nan) for k in sv}
         aucs, counts, q_pos, q_neg, raw_pos, raw_neg = [], [], [], [], [], []
@@ -395,7 +415,7 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
     distinct = len(fold_auc)
     flagged = sum(1 for rep in fold_counts for e, _, a in rep
                   if e < partition.MIN_FOLD_SAMPLES or a < partition.MIN_FOLD_SAMPLES)
-    size = float(part.block_size_m) if part.block_size_m > 0 else float(np.mean(sizes))
+    size = float(part.block_size_m) if part.block_size_m > 0 else 0.0 if part.random else float(np.mean(sizes))
     if part.block_size_m > 0:
         note = (f"square blocks of {size:g} m (BLOCK_SIZE_M) dealt whole to {folds} folds, {part.n_blocks} blocks "
                 f"hold samples; the events' median spacing is {part.spacing_m:.0f} m")
@@ -403,10 +423,15 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
             warn(progress, f"BLOCK_SIZE_M: blocks of {size:g} m are smaller than the events' median spacing "
                            f"({part.spacing_m:.0f} m): neighbouring events fall in different folds and the AUC is "
                            "close to that of random folds; give a larger size, or 0 for k-means folds")
+    elif part.random:
+        note = (f"the {part.n_units} sample units ({part.n_events} events, {n_a} absences) dealt to {folds} folds at "
+                f"random, since {events_test.describe()}: random folds then measure how well the map ranks the places "
+                "of this area's next events, where spatial folds would make each model extrapolate")
     else:
+        why = f", since {events_test.describe()}" if events_test is not None else ""
         note = (f"k-means clusters of the {part.n_units} sample units' coordinates ({part.n_events} events, "
                 f"{n_a} absences; as sperrorest and mlr3), {folds} folds of about {size:.0f} m across (the side of a "
-                "square of a fold's mean hull area)")
+                f"square of a fold's mean hull area){why}")
     cut_share = float(np.mean(left_out)) if left_out else 0.0
     info(progress, f"Validation: {distinct} distinct partition(s) of {repeats} repeat(s) asked: {note}")
     info(progress, f"Validation buffer (BUFFER_M): {buf_note}; it left {100 * cut_share:.0f} % of the other folds' "
@@ -436,7 +461,31 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         _curve(first_oof["presence"], first_oof["area"]), imp,
         class_table(final, fitted["presence"], fitted["area"]), first_oof, sd, float(np.mean(pooled)), repeats,
         fold_counts, flagged, first_fold, float(np.mean(means)), distinct, float(buf), buf_note, cut_share, ranges,
-        "surveyed absences" if surveyed else "area")
+        "surveyed absences" if surveyed else "area", events_test)
+
+
+def _clustering(s: Samples, part: _Partition, sv: dict, factors, surveyed: bool, seed: int,
+                geotransform) -> clustering.ClusteringTest:
+    """:func:`.clustering.clustering_test` of the events of ``part`` against the intensity that the factors explain
+    (the logistic fit of :mod:`.clustering` on the balanced samples ``sv``; surveyed absences weighed to count as
+    much as the inventory)."""
+    area = np.asarray(s.values["area"], np.float64)
+    mean, sd = np.nanmean(area, axis=0), np.nanstd(area, axis=0)
+    cats = []
+    for i, f in enumerate(factors):
+        if f.categorical:
+            idx = models.class_index(area[:, i], f)
+            counts = np.bincount(idx[idx >= 0], minlength=len(f.classes))
+            common = int(np.argmax(counts)) if counts.size else -1
+            cats.append((i, [c for j, (c, k) in enumerate(zip(f.classes, counts)) if k > 0 and j != common]))
+    x = np.concatenate([sv["presence"], sv["absence"]])
+    y = np.r_[np.ones(len(sv["presence"])), np.zeros(len(sv["absence"]))]
+    n1 = float(len(sv["presence"]))
+    weights = np.where(y == 1, 0.5 * y.size / max(n1, 1.0), 0.5 * y.size / max(y.size - n1, 1.0)) if surveyed else None
+    beta = clustering.fit_logistic(clustering.intensity_design(x, cats, mean, sd), y, weights)
+    eta = beta[0] + clustering.intensity_design(area, cats, mean, sd) @ beta[1:]
+    return clustering.clustering_test(part.centres[part.is_event], part.xy["area"], eta,
+                                      pixel_m=float(np.hypot(geotransform[1], geotransform[4])), seed=seed)
 
 
 def class_table(model, presence_p, area_p) -> list:
