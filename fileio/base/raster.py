@@ -301,9 +301,10 @@ def _close_failed(ds) -> None:
     try:
         close()
     except RuntimeError:
-        # GDAL freed the dataset before reporting the error, but the wrapper still owns the handle when Close raises
-        # (GDAL 3.10): its destructor would free it again (a segmentation fault)
-        ds.thisown = 0
+        # GDAL freed the dataset before reporting the error; GDAL 3.10's wrapper still owns the handle when Close
+        # raises, and its destructor would free it again (a segmentation fault). Later wrappers let go themselves.
+        if getattr(ds, "this", None) is not None:
+            ds.thisown = 0
 
 
 class RasterWriter:
