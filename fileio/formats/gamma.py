@@ -67,10 +67,29 @@ def raster_of(path: str, problems: Optional[list] = None) -> Optional[tuple]:
     return grid, gamma.raster_dtype(size, grid, ext), images
 
 
+#: GDAL's option naming where a raw VRT may read from (GDAL >= 3.12: by default only beside or below the VRT).
+RAW_SOURCES = "GDAL_VRT_RAWRASTERBAND_ALLOWED_SOURCE"
+
+
+def allow_raw_source(path: str) -> None:
+    """Let GDAL's raw VRTs read the folder of ``path`` (a GAMMA raster the user gave): our VRTs are written in a
+    scratch folder or GDAL's memory, never beside the input, so GDAL >= 3.12 refuses them unless the option lists
+    that folder. The folder is added to the absolute paths the option lists; a keyword set by the user (``ALL``,
+    ``ONLY_REMOTE``, ``SIBLING_OR_CHILD_OF_VRT_PATH``) is left as it is."""
+    folder = os.path.dirname(os.path.abspath(path))
+    current = gdal.GetConfigOption(RAW_SOURCES) or ""
+    listed = [p for p in current.split(",") if p]
+    if folder in listed or any(not os.path.isabs(p) for p in listed):
+        return
+    gdal.SetConfigOption(RAW_SOURCES, ",".join(listed + [folder]))
+
+
 def vrt_text(path: str, grid: gamma.DemPar, dtype: tuple, metadata: Optional[dict] = None,
              nodata: Optional[float] = None, byte_order: str = "MSB") -> str:
     """A one-band raw VRT of the raster ``path`` on ``grid`` (big-endian, GAMMA's order, unless ``byte_order`` is
-    ``"LSB"``: :func:`~..algorithms.formats.gamma.byte_order`)."""
+    ``"LSB"``: :func:`~..algorithms.formats.gamma.byte_order`); GDAL may read ``path``'s folder from then on
+    (:func:`allow_raw_source`)."""
+    allow_raw_source(path)
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(grid.epsg)
     gt = ",".join(repr(float(v)) for v in grid.geotransform)
