@@ -349,8 +349,9 @@ class _Solver:
         """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u`` (L1).
 
         Such a shift leaves every closure unchanged (``C A theta = 0``), so closures cannot choose
-        between the two: the correction is ambiguous. A strictly sparser correction is taken, as MintPy's L1
-        solve takes it: two pairs of a date slipped on one bank are told from the date's three other pairs.
+        between the two: the correction is ambiguous, even where it slips fewer interferograms (the count only
+        breaks the solve's ties). A strictly sparser correction in cycles is taken, as MintPy's L1 solve takes it:
+        two pairs of a date slipped on one bank are told from the date's three other pairs.
         """
         if self.shifts is None:
             self.shifts = _date_run_shifts(self.triplets)
@@ -362,8 +363,10 @@ class _Solver:
             return False
         uu = u[None, :].astype(np.int64)
         shifts = self.shifts[rows] if seen is None else np.where(seen, self.shifts[rows], 0)
-        alt = self.alpha * np.abs(uu + shifts).sum(axis=1) + EVENT_WEIGHT * np.count_nonzero(uu + shifts, axis=1)
-        return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
+        # cycles alone: the count of slipped interferograms breaks ties of the solve, but a date's shift as sparse in
+        # cycles is as likely, and closures cannot tell it (four one-cycle patches on a date's pairs, or three of its
+        # other pairs corrected, one of them by two)
+        return bool((np.abs(uu + shifts).sum(axis=1) <= np.abs(u).sum()).any())
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in
@@ -508,6 +511,9 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
         todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
         if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
             todo &= n_nonclosing >= 2
+            # a pattern the wide window found ambiguous stays so: a narrower view of the same closures cannot tell
+            # two corrections that close them alike
+            todo &= ~ambiguous
         todo = np.flatnonzero(todo)
         if todo.size:
             _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
@@ -641,14 +647,19 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         c[noisy[:, px]] = np.nan
         return c
 
+    # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its neighbours
+    # or its component either: its own loops cannot tell them apart
+    open_ = has & ~ambiguous[None, :]
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
         if changed.size:
             consensus.keep_supported(u, own, changed, loops, signs, idx)
-        consensus.grow(u, own, has, rows, cols, loops, signs, idx, FILL_STEPS)
+        consensus.grow(u, own, open_, rows, cols, loops, signs, idx, FILL_STEPS)
     else:
-        consensus.complete(u, own, has, np.asarray(decided["labels"]).reshape(p), decided["decisions"], loops,
+        consensus.complete(u, own, open_, np.asarray(decided["labels"]).reshape(p), decided["decisions"], loops,
                            signs, idx)
+    del open_
+    consensus.settle(u, own, loops, signs, idx)
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -738,7 +749,7 @@ def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
 
 
 def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
-                    max_residual_rad: float = 1.5) -> np.ndarray:
+                    max_residual_rad: float = 1.5, reference=None) -> np.ndarray:
     """The closure common to the network, per loop (cycles), removed before rounding: the frame of the integer
     closures (:mod:`closure_consensus`).
 
@@ -751,6 +762,13 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     pattern is explained by a correction relative to the largest region, whichever interferograms it slipped in;
     whole cycles chosen loop by loop (a majority per loop) may mix regions and explain no pixel at all. 0 where a
     loop has no data.
+
+    The largest region is the largest piece all the slipped regions cut the scene into; the frame is then moved so
+    that, in each interferogram, the side holding most pixels is the one left as it is (:func:`_majority_shift`).
+    With ``reference`` (bool, the sample's pixels: a stable area), the frame is instead the closures most of the
+    reference's pixels share (:func:`closure_consensus.frame_of` over them), as MintPy's reference pixel sets it:
+    values the closures cannot decide (decorrelated ground, an incoherent line) then stay as right as the
+    reference. Without :data:`REFERENCE_MIN_PX` reference pixels with a usable loop, the reference is not used.
     """
     x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
     idx = triplets.index
@@ -769,7 +787,61 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
         k = np.rint(d)
         trusted = ok & (np.abs(d - k) <= max_residual_rad / TWO_PI) & (np.abs(k) < 32767)
         key[t] = np.where(trusted, k, _MISSING)
-    return frac + consensus.frame_of(key)
+    if reference is not None:
+        ref = np.asarray(reference, bool).reshape(-1)
+        inside = key[:, ref]
+        if int((inside != _MISSING).any(axis=0).sum()) >= REFERENCE_MIN_PX:
+            return frac + consensus.frame_of(inside)
+    frame = consensus.frame_of(key).astype(np.int64)
+    return frac + frame - _majority_shift(key, frame, triplets)
+
+
+#: Fewest pixels of a reference area (with a usable loop) that set the frame of :func:`closure_offsets`.
+REFERENCE_MIN_PX = 25
+
+
+#: Share of the sampled pixels with every loop usable, and the fewest such pixels, that a closure pattern must
+#: hold to vote in :func:`_majority_shift` (a region of the stack, not a noisy pixel's pattern).
+REGION_SHARE = 0.005
+REGION_MIN_PX = 100
+
+
+def _majority_shift(key: np.ndarray, frame: np.ndarray, triplets: Triplets) -> np.ndarray:
+    """``C g`` (T,): the closures of the whole cycles ``g`` (M,) that leave, in each interferogram, its largest
+    region uncorrected.
+
+    The largest region of :func:`closure_consensus.frame_of` is the largest piece the slipped regions of all the
+    interferograms cut the scene into: with two interferograms cut by a line each, a quarter of the scene may hold
+    it, and an interferogram whose far side is that quarter's would be corrected on its larger near side. Shifting
+    the frame by ``C g`` shifts every pixel's correction by ``-g``; ``g`` is taken per interferogram as the
+    correction most of the sampled pixels' regions carry (the regions' patterns solved as a pixel's are, unique
+    solutions only), so that in every interferogram the most pixels stay as the unwrapper left them: where the
+    closures cannot tell a value (decorrelated ground, a cut's own line) it stays with the larger region."""
+    m = triplets.matrix.shape[1]
+    full = np.flatnonzero((key != _MISSING).all(axis=0))
+    if full.size == 0:
+        return np.zeros(triplets.n)
+    rel = (key[:, full].astype(np.int64) - frame[:, None]).astype(np.int16)
+    patterns, inverse = _distinct_columns(rel)
+    counts = np.bincount(inverse)
+    big = np.flatnonzero(counts >= max(REGION_MIN_PX, REGION_SHARE * full.size))
+    if big.size < 2:
+        return np.zeros(triplets.n)
+    solver = _solver_for(triplets, ALPHA, 3)
+    votes: dict = {}
+    for j in big:
+        u, unique = solver.solve(np.ascontiguousarray(_relevant_only(patterns[:, [j]], triplets)[:, 0]))
+        if not unique:
+            continue
+        for k in range(m):
+            votes.setdefault(k, {}).setdefault(int(u[k]), 0)
+            votes[k][int(u[k])] += int(counts[j])
+    g = np.zeros(m)
+    for k, v in votes.items():
+        best = max(v.items(), key=lambda kv: (kv[1], kv[0] == 0))
+        if best[1] > v.get(0, 0):  # more pixels than the frame's: a tie keeps it
+            g[k] = best[0]
+    return triplets.matrix @ g
 
 
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
