@@ -763,12 +763,12 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     whole cycles chosen loop by loop (a majority per loop) may mix regions and explain no pixel at all. 0 where a
     loop has no data.
 
-    The largest region is the largest piece all the slipped regions cut the scene into; the frame is then moved so
-    that, in each interferogram, the side holding most pixels is the one left as it is (:func:`_majority_shift`).
-    With ``reference`` (bool, the sample's pixels: a stable area), the frame is instead the closures most of the
-    reference's pixels share (:func:`closure_consensus.frame_of` over them), as MintPy's reference pixel sets it:
-    values the closures cannot decide (decorrelated ground, an incoherent line) then stay as right as the
-    reference. Without :data:`REFERENCE_MIN_PX` reference pixels with a usable loop, the reference is not used.
+    The largest region is the largest piece all the slipped regions cut the scene into: values the closures cannot
+    decide (decorrelated ground, an incoherent line across the scene) stay as that piece has them, which may be the
+    smaller side of one interferogram's cut. With ``reference`` (bool, the sample's pixels: a stable area), the
+    frame is instead the closures most of the reference's pixels share (:func:`closure_consensus.frame_of` over
+    them), as MintPy's reference pixel sets it: those values then stay as right as the reference. Without
+    :data:`REFERENCE_MIN_PX` reference pixels with a usable loop, the reference is not used.
     """
     x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
     idx = triplets.index
@@ -792,56 +792,11 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
         inside = key[:, ref]
         if int((inside != _MISSING).any(axis=0).sum()) >= REFERENCE_MIN_PX:
             return frac + consensus.frame_of(inside)
-    frame = consensus.frame_of(key).astype(np.int64)
-    return frac + frame - _majority_shift(key, frame, triplets)
+    return frac + consensus.frame_of(key)
 
 
 #: Fewest pixels of a reference area (with a usable loop) that set the frame of :func:`closure_offsets`.
 REFERENCE_MIN_PX = 25
-
-
-#: Share of the sampled pixels with every loop usable, and the fewest such pixels, that a closure pattern must
-#: hold to vote in :func:`_majority_shift` (a region of the stack, not a noisy pixel's pattern).
-REGION_SHARE = 0.005
-REGION_MIN_PX = 100
-
-
-def _majority_shift(key: np.ndarray, frame: np.ndarray, triplets: Triplets) -> np.ndarray:
-    """``C g`` (T,): the closures of the whole cycles ``g`` (M,) that leave, in each interferogram, its largest
-    region uncorrected.
-
-    The largest region of :func:`closure_consensus.frame_of` is the largest piece the slipped regions of all the
-    interferograms cut the scene into: with two interferograms cut by a line each, a quarter of the scene may hold
-    it, and an interferogram whose far side is that quarter's would be corrected on its larger near side. Shifting
-    the frame by ``C g`` shifts every pixel's correction by ``-g``; ``g`` is taken per interferogram as the
-    correction most of the sampled pixels' regions carry (the regions' patterns solved as a pixel's are, unique
-    solutions only), so that in every interferogram the most pixels stay as the unwrapper left them: where the
-    closures cannot tell a value (decorrelated ground, a cut's own line) it stays with the larger region."""
-    m = triplets.matrix.shape[1]
-    full = np.flatnonzero((key != _MISSING).all(axis=0))
-    if full.size == 0:
-        return np.zeros(triplets.n)
-    rel = (key[:, full].astype(np.int64) - frame[:, None]).astype(np.int16)
-    patterns, inverse = _distinct_columns(rel)
-    counts = np.bincount(inverse)
-    big = np.flatnonzero(counts >= max(REGION_MIN_PX, REGION_SHARE * full.size))
-    if big.size < 2:
-        return np.zeros(triplets.n)
-    solver = _solver_for(triplets, ALPHA, 3)
-    votes: dict = {}
-    for j in big:
-        u, unique = solver.solve(np.ascontiguousarray(_relevant_only(patterns[:, [j]], triplets)[:, 0]))
-        if not unique:
-            continue
-        for k in range(m):
-            votes.setdefault(k, {}).setdefault(int(u[k]), 0)
-            votes[k][int(u[k])] += int(counts[j])
-    g = np.zeros(m)
-    for k, v in votes.items():
-        best = max(v.items(), key=lambda kv: (kv[1], kv[0] == 0))
-        if best[1] > v.get(0, 0):  # more pixels than the frame's: a tie keeps it
-            g[k] = best[0]
-    return triplets.matrix @ g
 
 
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,

@@ -1,7 +1,7 @@
 """Unwrapping-error correction on stacks of the third generator (tests/testutils_closure_tester.py: an outside
 tester's setting with incoherent lines across the scene, patches, single pixels, decorrelated ground), small and at
 random seeds, and the two rules that keep it from creating errors where closures cannot tell: a date's shift by a
-cycle as sparse as the correction, and the frame of each interferogram (the stable area's, else its larger side)."""
+cycle as sparse as the correction, and the stable area as the reference of the corrections."""
 
 import datetime as dt
 
@@ -78,12 +78,12 @@ def test_a_date_shift_as_sparse_in_cycles_is_left():
     np.testing.assert_array_equal(cyc[lone, 2:6, 14:22], -1)  # the lone slip, outside the ambiguous patch
 
 
-def test_each_interferogram_keeps_its_larger_side_or_the_stable_areas():
-    """Two interferograms cut by incoherent lines, one across 58 % of the scene (x > 0.42 w) one cycle off, the
-    other across 40 % (x > 0.6 w): the largest piece the two cuts leave is the left 42 %, on the smaller side of the
-    first. Without a reference, each interferogram's larger side is left as it is (the first is corrected on its
-    left 42 %, not its right 58 %); with the stable area on the left, the right sides are corrected. The lines
-    themselves (uniform phase) are never moved: relative to the stable area, no value is made wrong."""
+def test_the_stable_area_is_the_reference_of_the_corrections():
+    """Two interferograms cut by incoherent lines (uniform phase on the line), one across 58 % of the scene
+    (x > 0.42 w) one cycle off, the other across 40 % (x > 0.6 w) one cycle the other way. Without a reference, the
+    largest piece the two cuts leave (the left 42 %) is the frame: the right sides are corrected. With the stable
+    area in the right piece, the left sides are corrected instead, the stable area's values are left as they are,
+    and relative to it no value off the lines is made wrong, as MintPy's reference pixel sets it."""
     rng = np.random.default_rng(11)
     d = _dates(10)
     pairs = [(i, j) for i in range(10) for j in range(i + 1, min(10, i + 4))]
@@ -93,20 +93,21 @@ def test_each_interferogram_keeps_its_larger_side_or_the_stable_areas():
     planted = np.zeros(clean.shape, np.int16)
     cols = np.arange(w)
     a, b = pairs.index((3, 5)), pairs.index((6, 7))
+    line = np.zeros((len(pairs), h, w), bool)
     for k, x0, n in ((a, 21, 1), (b, 30, -1)):
-        clean[k][:, x0 - 1:x0 + 1] += rng.uniform(-0.5, 0.5, (h, 2)) * CYCLE_MM  # the incoherent line
+        line[k][:, x0 - 1:x0 + 1] = True
+        clean[k][:, x0 - 1:x0 + 1] += rng.uniform(-0.5, 0.5, (h, 2)) * CYCLE_MM
         planted[k][:, cols > x0] = n
     bad = clean + planted * CYCLE_MM
-    stable = np.zeros((h, w), bool)
-    stable[10:20, 2:10] = True
-    for reference in (None, stable):
+    right = np.zeros((h, w), bool)
+    right[10:20, 38:46] = True
+    for reference, at in ((None, (15, 5)), (right, (15, 42))):
         off = closure_offsets(bad, tri, cycle_mm=CYCLE_MM, reference=reference)
-        out = correct_closure_stack(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)
-        cyc = out["cycles"].astype(np.int64)
-        rel = cyc - cyc[:, 15:16, 5:6]
-        assert ((rel + planted) != 0).sum() <= 2 * h * 2, reference is None  # at most the two lines' values
-        moved_a = (cyc[a] != 0).mean()
+        cyc = correct_closure_stack(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)["cycles"].astype(np.int64)
+        rel = cyc - cyc[:, at[0]:at[0] + 1, at[1]:at[1] + 1]
+        assert not ((rel + planted - planted[:, at[0]:at[0] + 1, at[1]:at[1] + 1]) != 0)[~line].any()
         if reference is None:
-            assert moved_a < 0.5 and (cyc[a][:, :19] != 0).all()
-        else:
             assert (cyc[a][:, :19] == 0).all() and (cyc[a][:, 23:] == -1).all()
+        else:
+            assert (cyc[:, right] == 0).all()
+            assert (cyc[a][:, :19] == 1).all() and (cyc[b][:, :28] == -1).all()

@@ -59,7 +59,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "<b>Stable area</b> (optional polygons, STABLE_AREA): the reference of the corrections, as MintPy's "
         "reference pixel: the integer closures most of its pixels share are the level every region is brought to, "
         "so values the closures cannot decide (decorrelated ground, an incoherent line across the scene) stay as "
-        "right as the stable area. Without it, each interferogram's side holding most pixels is left as it is.\n"
+        "right as the stable area. Without it, the largest region's (below).\n"
         "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
         "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
         "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
