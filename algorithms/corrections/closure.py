@@ -349,9 +349,11 @@ class _Solver:
         """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u`` (L1).
 
         Such a shift leaves every closure unchanged (``C A theta = 0``), so closures cannot choose
-        between the two: the correction is ambiguous, even where it slips fewer interferograms (the count only
-        breaks the solve's ties). A strictly sparser correction in cycles is taken, as MintPy's L1 solve takes it:
-        two pairs of a date slipped on one bank are told from the date's three other pairs.
+        between the two: the correction is ambiguous. A strictly sparser correction is taken, as MintPy's L1
+        solve takes it (two pairs of a date slipped on one bank are told from the date's three other pairs), and of
+        two as sparse in cycles the one with fewer slipped interferograms: a +2 slip beside a cancelling pair
+        against four one-cycle slips, over a whole component (the closures cannot tell them; four one-cycle patches
+        on one date's pairs are then taken for three slips of its other pairs).
         """
         if self.shifts is None:
             self.shifts = _date_run_shifts(self.triplets)
@@ -363,10 +365,8 @@ class _Solver:
             return False
         uu = u[None, :].astype(np.int64)
         shifts = self.shifts[rows] if seen is None else np.where(seen, self.shifts[rows], 0)
-        # cycles alone: the count of slipped interferograms breaks ties of the solve, but a date's shift as sparse in
-        # cycles is as likely, and closures cannot tell it (four one-cycle patches on a date's pairs, or three of its
-        # other pairs corrected, one of them by two)
-        return bool((np.abs(uu + shifts).sum(axis=1) <= np.abs(u).sum()).any())
+        alt = self.alpha * np.abs(uu + shifts).sum(axis=1) + EVENT_WEIGHT * np.count_nonzero(uu + shifts, axis=1)
+        return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in

@@ -175,12 +175,10 @@ def test_decorrelated_ground_and_overlapping_patches(seed):
     """Decorrelated patches (a fifth of each interferogram 0.1-0.2 coherent, near-uniform phase), +-1 and +-2 cycles
     planted in patches of 6-20 px, some on two interferograms at once (up to five slips at one pixel), every value
     used, as the Corrected SBAS model runs the step. Most planted errors are fixed; the decorrelated values are
-    left. Where overlapping slips on one date's pairs close their loops exactly as a shift of that date by a cycle
-    would (as few cycles either way), the pixel is left: closures cannot tell the two (on seed 9, every one of the
-    237 pixels a tie-break on the count of slipped pairs used to fix is such a tie). A known limit: where several
-    overlapping slips leave the closures two explanations the pattern solve does not see as a tie, a few values are
-    moved (measured 1.0-4.5 % of the planted count on seeds 0, 2, 3, 4, 9; none on the practice corrections
-    stack); fixed 55-66 %."""
+    left, and so is a pixel whose window's pattern is ambiguous, whatever its neighbours or narrower window say. A
+    known limit: where several overlapping slips leave the closures two explanations the pattern solve does not see
+    as a tie, a few values are moved (measured 1.0-4.5 % of the planted count on seeds 0, 2, 3, 4, 9, was 3.1-7.7 %;
+    none on the practice corrections stack); fixed 57-71 % (was 70-83 %)."""
     from testutils_corrections import closure_scenario, scenario_counts
 
     from insar_geohazards.algorithms.corrections.closure import closure_offsets
