@@ -126,7 +126,7 @@ def complete(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions:
         return 0
     before = u[:, px].copy()
     u[:, px] = np.where(prop[:, px], dec[:, px], before)
-    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool))
+    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool), strict=False)
     u[:, px] = np.where(before != 0, before, u[:, px])  # only the additions were on trial
     return int((u[:, px] != before).sum())
 
@@ -190,7 +190,7 @@ def loops_by_ifg(matrix: np.ndarray) -> tuple:
 
 
 def keep_supported(u: np.ndarray, own, px: np.ndarray, loops: np.ndarray, signs: np.ndarray,
-                   index: np.ndarray, blind: np.ndarray | None = None) -> int:
+                   index: np.ndarray, blind: np.ndarray | None = None, strict: bool = True) -> int:
     """Drop the corrections of the pixels ``px`` that their own loops do not ask for. A correction ``u[m, p]`` that
     opens the pixel's loops of ``m`` with data (they close worse with it than without it by more than
     ``1 - MIN_GAIN`` cycle, the other corrections of the pixel as they are), or that has no such loop, goes, the
@@ -204,11 +204,11 @@ def keep_supported(u: np.ndarray, own, px: np.ndarray, loops: np.ndarray, signs:
     dropped = 0
     for s0 in range(0, px.size, CHUNK_PX):  # pixel by pixel: chunks bound the temporaries, not the verdicts
         dropped += _keep_supported(u, own, px[s0:s0 + CHUNK_PX], loops, signs, index,
-                                   None if blind is None else blind[:, s0:s0 + CHUNK_PX])
+                                   None if blind is None else blind[:, s0:s0 + CHUNK_PX], strict)
     return dropped
 
 
-def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
+def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     dropped = 0
     clo = own(px).astype(np.float32)
     usable = np.isfinite(clo)
@@ -250,6 +250,9 @@ def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
         return n_dropped
 
     dropped += drop_worst(MIN_GAIN - 1.0)  # a correction its own loops reject (it opens them), the worst first
+    if not strict:  # a component's decision: kept where the pixel's loops do not open with it
+        u[:, px] = up.astype(u.dtype)
+        return dropped
     # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
     n = ((up != 0) & ~unseen).sum(axis=0)
     touched = (np.abs(np.sign(up))[index[:, 0]] + np.abs(np.sign(up))[index[:, 1]]
@@ -267,7 +270,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
     return dropped
 
 
-def settle(u: np.ndarray, own, loops, signs, index) -> int:
+def settle(u: np.ndarray, own, loops, signs, index, strict: bool = True) -> int:
     """The pixels' corrections judged once more, all made (:func:`keep_supported`): a value corrected early may have
     lost its loops' support to a correction made later at the pixel (a ring of :func:`grow`, a component's
     decision); a value without a loop of its own keeps what it was given. ``u`` (M, P) updated in place; returns
@@ -275,7 +278,7 @@ def settle(u: np.ndarray, own, loops, signs, index) -> int:
     px = np.flatnonzero((u != 0).any(axis=0))
     if not px.size:
         return 0
-    return keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool))
+    return keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool), strict=strict)
 
 
 def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs, index, steps: int) -> int:
