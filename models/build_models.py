@@ -381,8 +381,9 @@ CORR_HELP = (
     "MintPy .h5, ISCE; optional when the interferograms carry PERPENDICULAR_BASELINE_M: every step carries it on "
     "and the SBAS step turns it into the date baselines of the time series), DEM (heights in metres on the "
     "interferograms' grid), STABLE_AREA (optional polygons of "
-    "ground that does not move: the reference is chosen inside and the ramps are fitted on it when it surrounds "
-    "the scene), INCIDENCE and SLANT_RANGE (optional rasters on the grid, degrees and metres: they scale the DEM "
+    "ground that does not move: the unwrapping-error correction is made relative to it, the reference is chosen "
+    "inside and the ramps are fitted on it when it surrounds the scene), INCIDENCE and SLANT_RANGE (optional "
+    "rasters on the grid, degrees and metres: they scale the DEM "
     "error), or INCIDENCE_DEG and SLANT_RANGE_M (one value each); without them the INCIDENCE_DEG and SLANT_RANGE_M "
     "the interferograms carry (the log says which); with neither the DEM-error step stops and says what to give "
     "(no geometry is assumed). ALLOW_DISCONNECTED (optional, off: a network split into subsets no interferogram "
@@ -447,8 +448,9 @@ def build_corrected():
                      "MintPy .h5 or ISCE folder (for the DEM-error step; optional when the interferograms carry "
                      "PERPENDICULAR_BASELINE_M).",
         "DEM": "Heights in metres on the interferograms' grid.",
-        "STABLE_AREA": "Polygons of ground that does not move (optional): the reference is chosen inside, and the "
-                       "ramps are fitted on it when it surrounds the scene.",
+        "STABLE_AREA": "Polygons of ground that does not move (optional): the unwrapping-error correction is made "
+                       "relative to it, the reference is chosen inside, and the ramps are fitted on it when it "
+                       "surrounds the scene.",
         "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry; without it "
                      "INCIDENCE_DEG, else the INCIDENCE_DEG the interferograms carry).",
         "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry; without it "
@@ -480,7 +482,7 @@ def build_corrected():
     coh, stable = m.param("COHERENCE"), m.param("STABLE_AREA")
     m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
             240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
-                       "COHERENCE_THRESHOLD": m.static(0.0)},
+                       "COHERENCE_THRESHOLD": m.static(0.0), "STABLE_AREA": stable},
             {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics (CSV)")})
     m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
             {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT_LAYERS"), "COHERENCE": coh,

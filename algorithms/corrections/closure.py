@@ -222,6 +222,7 @@ class _Solver:
     part_cache: dict = field(default_factory=dict)
     tie_cache: dict = field(default_factory=dict)
     alt_cache: dict = field(default_factory=dict)
+    fallback: dict = field(default_factory=dict)  # pattern bytes -> the fewer-slips correction of a date-shift tie
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -282,8 +283,11 @@ class _Solver:
             kb = out.tobytes() + seen.tobytes()
             tie = self.tie_cache.get(kb)
             if tie is None:
-                tie = self.tie_cache[kb] = self._date_shift_tie(out, seen)
-            if tie:
+                tie = self.tie_cache[kb] = (self._date_shift_tie(out, seen, slips=False),
+                                            self._date_shift_tie(out, seen, slips=True))
+            if tie[0]:
+                if not tie[1]:  # fewer slipped pairs than every shift as sparse: a component may take it
+                    self.fallback[key.tobytes()] = out
                 return np.zeros(m, np.int16), False
         return out, unique
 
@@ -345,12 +349,16 @@ class _Solver:
         out[used] = u1
         return out, True
 
-    def _date_shift_tie(self, u: np.ndarray, seen: np.ndarray | None = None) -> bool:
+    def _date_shift_tie(self, u: np.ndarray, seen: np.ndarray | None = None, slips: bool = False) -> bool:
         """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u`` (L1).
 
         Such a shift leaves every closure unchanged (``C A theta = 0``), so closures cannot choose
-        between the two: the correction is ambiguous. A strictly sparser correction is taken, as MintPy's L1
-        solve takes it: two pairs of a date slipped on one bank are told from the date's three other pairs.
+        between the two: the correction is ambiguous, in cycles (``slips`` False) or counting the slipped
+        interferograms too (``slips``). A strictly sparser correction is taken, as MintPy's L1 solve takes it: two
+        pairs of a date slipped on one bank are told from the date's three other pairs. Of two as sparse in cycles,
+        the one with fewer slipped interferograms is kept apart (:attr:`fallback`): a whole component may take it
+        (:func:`component_decisions`), a pixel alone does not (four one-cycle patches on one date's pairs close as
+        three slips of its other pairs).
         """
         if self.shifts is None:
             self.shifts = _date_run_shifts(self.triplets)
@@ -362,6 +370,8 @@ class _Solver:
             return False
         uu = u[None, :].astype(np.int64)
         shifts = self.shifts[rows] if seen is None else np.where(seen, self.shifts[rows], 0)
+        if not slips:  # in cycles alone
+            return bool((np.abs(uu + shifts).sum(axis=1) <= np.abs(u).sum()).any())
         alt = self.alpha * np.abs(uu + shifts).sum(axis=1) + EVENT_WEIGHT * np.count_nonzero(uu + shifts, axis=1)
         return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
 
@@ -477,20 +487,26 @@ class ClosureStats:
                 f"nothing about the stack){below}. Lower COHERENCE_THRESHOLD")
 
 
-def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver) -> None:
+def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None) -> None:
     """The sparsest correction of each distinct pattern of the pixels ``todo`` (columns of ``agreed``), set in ``u``
     on their values with data (``has``); ``ambiguous`` where it is not unique."""
     patterns, inverse = _distinct_columns(_relevant_only(agreed[:, todo], triplets))
     sols = np.zeros((u.shape[0], patterns.shape[1]), np.int16)
+    backs = np.zeros_like(sols)
     uniq = np.zeros(patterns.shape[1], bool)
     for j in range(patterns.shape[1]):
-        sols[:, j], uniq[j] = solver.solve(np.ascontiguousarray(patterns[:, j]))
+        pat = np.ascontiguousarray(patterns[:, j])
+        sols[:, j], uniq[j] = solver.solve(pat)
+        if not uniq[j]:
+            backs[:, j] = solver.fallback.get(pat.tobytes(), 0)
     u[:, todo] = np.where(has[:, todo], sols[:, inverse], 0)
     ambiguous[todo] = ~uniq[inverse]
+    if tie is not None:
+        tie[:, todo] = np.where(has[:, todo], backs[:, inverse], 0)
 
 
 def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing) -> tuple:
-    """``(u, ambiguous, noisy)`` of a block: the sparsest corrections of the patterns its windows agree on
+    """``(u, ambiguous, noisy, tie)`` of a block: the sparsest corrections of the patterns its windows agree on
     (:func:`correct_closure_block`), before the pixels' own loops are asked."""
     m, p = has.shape
     t = triplets.n
@@ -498,6 +514,7 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
     ambiguous = np.zeros(p, bool)
     keyed = np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING)
     noisy = np.zeros((t, p), bool)
+    tie = np.zeros((m, p), np.int16)  # the fewer-slips correction of the wide window's date-shift ties
     # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
     # patches) for the pixels the wide one left closed
     for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
@@ -508,11 +525,14 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
         todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
         if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
             todo &= n_nonclosing >= 2
+            # a pattern the wide window found ambiguous stays so: a narrower view of the same closures cannot tell
+            # two corrections that close them alike
+            todo &= ~ambiguous
         todo = np.flatnonzero(todo)
         if todo.size:
-            _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
+            _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie if w == window_px else None)
         del agreed, todo, noisy_w
-    return u, ambiguous, noisy
+    return u, ambiguous, noisy, tie
 
 
 def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
@@ -626,11 +646,20 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         finite[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
     if decided is None:
-        u, ambiguous, noisy = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles,
-                                           n_nonclosing)
+        u, ambiguous, noisy, tie = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
+                                                max_cycles, n_nonclosing)
     else:
-        u = np.where(decided["cycles"] == NO_DATA_CYCLES, 0, decided["cycles"]).astype(np.int16).reshape(m, p)
+        held = np.asarray(decided["cycles"]).reshape(m, p)
+        tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
+        u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
         ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
+        # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
+        lab = np.asarray(decided["labels"]).reshape(p)
+        dec = np.asarray(decided["decisions"])[lab].T
+        take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
+        u[take] = dec[take]
+        ambiguous[take.any(axis=0)] = False
+        del held, tied, dec, take
         noisy = consensus.noisy_loops(np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING), finite, rows, cols,
                                       window_px=window_px)
     del finite
@@ -641,14 +670,21 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         c[noisy[:, px]] = np.nan
         return c
 
+    # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its neighbours
+    # or its component either: its own loops cannot tell them apart
+    open_ = has & ~ambiguous[None, :]
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
         if changed.size:
             consensus.keep_supported(u, own, changed, loops, signs, idx)
-        consensus.grow(u, own, has, rows, cols, loops, signs, idx, FILL_STEPS)
+        consensus.grow(u, own, open_, rows, cols, loops, signs, idx, FILL_STEPS)
     else:
-        consensus.complete(u, own, has, np.asarray(decided["labels"]).reshape(p), decided["decisions"], loops,
+        consensus.complete(u, own, open_, np.asarray(decided["labels"]).reshape(p), decided["decisions"], loops,
                            signs, idx)
+    del open_
+    consensus.settle(u, own, loops, signs, idx, strict=decided is None)  # a component's decisions as given
+    if decided is None:
+        tie[:, (u != 0).any(axis=0) | ~ambiguous] = 0  # only the pixels left ambiguous keep their tie
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -677,6 +713,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     return {
         "corrected_mm": corrected[:, rows_],
         "cycles": u,
+        "tie": None if decided is not None else tie.reshape(m, rows, cols)[:, rows_],
         "n_cycles": n_cycles.reshape(rows, cols)[rows_],
         "n_nonclosing": n_nonclosing.reshape(rows, cols)[rows_],
         "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols)[rows_],
@@ -695,6 +732,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
 
 #: The first pass's cycles of a value without data (int8; :func:`correct_closure_block`'s ``decided``).
 NO_DATA_CYCLES = -128
+#: The first pass's code of a value left ambiguous by a date-shift tie whose fewer-slips correction is ``v``:
+#: ``TIE_CYCLES + v`` (int8; :func:`component_decisions` lets a whole component take it).
+TIE_CYCLES = 64
 #: Share of a component's values with data in an interferogram that must carry one correction for the component to
 #: decide it (:func:`component_decisions`), and the fewest pixels of a component (MintPy's ``connCompMinArea`` is
 #: 2,500; smaller here, as an island of a few hundred pixels is still one unwrapped piece).
@@ -738,7 +778,7 @@ def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
 
 
 def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
-                    max_residual_rad: float = 1.5) -> np.ndarray:
+                    max_residual_rad: float = 1.5, reference=None) -> np.ndarray:
     """The closure common to the network, per loop (cycles), removed before rounding: the frame of the integer
     closures (:mod:`closure_consensus`).
 
@@ -751,6 +791,13 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     pattern is explained by a correction relative to the largest region, whichever interferograms it slipped in;
     whole cycles chosen loop by loop (a majority per loop) may mix regions and explain no pixel at all. 0 where a
     loop has no data.
+
+    The largest region is the largest piece all the slipped regions cut the scene into: values the closures cannot
+    decide (decorrelated ground, an incoherent line across the scene) stay as that piece has them, which may be the
+    smaller side of one interferogram's cut. With ``reference`` (bool, the sample's pixels: a stable area), the
+    frame is instead the closures most of the reference's pixels share (:func:`closure_consensus.frame_of` over
+    them), as MintPy's reference pixel sets it: those values then stay as right as the reference. Without
+    :data:`REFERENCE_MIN_PX` reference pixels with a usable loop, the reference is not used.
     """
     x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
     idx = triplets.index
@@ -769,7 +816,16 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
         k = np.rint(d)
         trusted = ok & (np.abs(d - k) <= max_residual_rad / TWO_PI) & (np.abs(k) < 32767)
         key[t] = np.where(trusted, k, _MISSING)
+    if reference is not None:
+        ref = np.asarray(reference, bool).reshape(-1)
+        inside = key[:, ref]
+        if int((inside != _MISSING).any(axis=0).sum()) >= REFERENCE_MIN_PX:
+            return frac + consensus.frame_of(inside)
     return frac + consensus.frame_of(key)
+
+
+#: Fewest pixels of a reference area (with a usable loop) that set the frame of :func:`closure_offsets`.
+REFERENCE_MIN_PX = 25
 
 
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
@@ -802,6 +858,8 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
     if first_pass:
         corr = out["corrected_mm"]
         cyc = np.where(np.isfinite(corr), out["cycles"], NO_DATA_CYCLES).astype(np.int8)
+        tie = out["tie"]
+        cyc = np.where(np.isfinite(corr) & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
         return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": np.isfinite(corr).sum(axis=0)}
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
@@ -835,7 +893,9 @@ def component_labels(n_data: np.ndarray, n_ifgs: int, *, min_pixels: int = MIN_C
 def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
                         share: float = COMPONENT_SHARE) -> np.ndarray:
     """The correction (C + 1, M) int16 each component decides per interferogram: the one (not 0) that more than
-    ``share`` of the component's values with data carry after the first pass (``cycles`` (M, rows, cols) int8,
+    ``share`` of the component's values with data carry after the first pass (or, coded :data:`TIE_CYCLES` + v,
+    would carry but for a date-shift tie: a whole component off alike, where closures cannot tell a +2 slip beside
+    a cancelling pair from four one-cycle slips, takes the fewer slipped pairs) (``cycles`` (M, rows, cols) int8,
     :data:`NO_DATA_CYCLES` without data); 0 where none does (row 0: no component). Integer counts over the whole
     grid: the same for any block layout."""
     m = cycles.shape[0]
@@ -847,9 +907,9 @@ def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
         sel = inside & (c != NO_DATA_CYCLES)
         total = np.bincount(lab[sel], minlength=n + 1)
         vals = np.unique(c[sel & (c != 0)])
-        for v in vals:
+        for v in vals:  # a correction, or a tie's fewer-slips one (TIE_CYCLES + v) the whole component shares
             cnt = np.bincount(lab[sel & (c == v)], minlength=n + 1)
-            out[(cnt > share * total) & (total > 0), k] = v
+            out[(cnt > share * total) & (total > 0), k] = v - TIE_CYCLES if v >= TIE_CYCLES // 2 else v
         out[0, k] = 0
     return out
 

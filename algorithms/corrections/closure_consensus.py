@@ -36,6 +36,8 @@ MIN_USABLE = 0.25
 #: Cycles by which a pixel's own loops of an interferogram must close better with its correction than without it
 #: (:func:`keep_supported`): a slip gains a whole cycle a loop; a tie between two corrections only noise.
 MIN_GAIN = 0.5
+#: The same gain each correction of a pixel must reach on its own, the others as they are (:func:`keep_supported`).
+OWN_GAIN = MIN_GAIN
 #: Share of a window's closures of a loop with data that must be usable (near whole cycles) for the loop to
 #: testify there (:func:`consensus_keys`): about half are on decorrelated ground (uniform closures), most on
 #: coherent ground, even at low coherence (a one-year pair's loops at coherence 0.3: ~87 %).
@@ -124,7 +126,7 @@ def complete(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions:
         return 0
     before = u[:, px].copy()
     u[:, px] = np.where(prop[:, px], dec[:, px], before)
-    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool))
+    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool), strict=False)
     u[:, px] = np.where(before != 0, before, u[:, px])  # only the additions were on trial
     return int((u[:, px] != before).sum())
 
@@ -188,7 +190,7 @@ def loops_by_ifg(matrix: np.ndarray) -> tuple:
 
 
 def keep_supported(u: np.ndarray, own, px: np.ndarray, loops: np.ndarray, signs: np.ndarray,
-                   index: np.ndarray, blind: np.ndarray | None = None) -> int:
+                   index: np.ndarray, blind: np.ndarray | None = None, strict: bool = True) -> int:
     """Drop the corrections of the pixels ``px`` that their own loops do not ask for. A correction ``u[m, p]`` that
     opens the pixel's loops of ``m`` with data (they close worse with it than without it by more than
     ``1 - MIN_GAIN`` cycle, the other corrections of the pixel as they are), or that has no such loop, goes, the
@@ -202,11 +204,11 @@ def keep_supported(u: np.ndarray, own, px: np.ndarray, loops: np.ndarray, signs:
     dropped = 0
     for s0 in range(0, px.size, CHUNK_PX):  # pixel by pixel: chunks bound the temporaries, not the verdicts
         dropped += _keep_supported(u, own, px[s0:s0 + CHUNK_PX], loops, signs, index,
-                                   None if blind is None else blind[:, s0:s0 + CHUNK_PX])
+                                   None if blind is None else blind[:, s0:s0 + CHUNK_PX], strict)
     return dropped
 
 
-def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
+def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     dropped = 0
     clo = own(px).astype(np.float32)
     usable = np.isfinite(clo)
@@ -217,30 +219,40 @@ def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
 
     up = u[:, px].astype(np.int32)
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
-    for _ in range(u.shape[0]):  # a correction its own loops reject (it opens them) goes, the worst first
-        res = residual(up)
-        worst = np.full(px.size, np.inf, np.float32)
-        which = np.full(px.size, -1, np.int64)
-        for m in np.flatnonzero((up != 0).any(axis=1)):
-            sel = np.flatnonzero(up[m] != 0)
-            lp, sg = loops[m], signs[m]
-            r = res[lp][:, sel]
-            ok = usable[lp][:, sel] & (sg != 0)[:, None]
-            with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)
-            without = np.where(ok, np.abs(r - (sg[:, None] * up[m, sel][None, :])), 0.0).sum(axis=0)
-            gain = (without - with_it).astype(np.float32)
-            none = ~ok.any(axis=0)
-            free = none & (blind[m, sel] if blind is not None else False)
-            unseen[m, sel] = free
-            gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
-            lower = gain < worst[sel]
-            worst[sel[lower]] = gain[lower]
-            which[sel[lower]] = m
-        bad = np.flatnonzero(worst < MIN_GAIN - 1.0)
-        if not bad.size:
-            break
-        up[which[bad], bad] = 0
-        dropped += bad.size
+
+    def drop_worst(threshold):  # the worst correction of each pixel below ``threshold`` goes, until none is
+        n_dropped = 0
+        for _ in range(u.shape[0]):
+            res = residual(up)
+            worst = np.full(px.size, np.inf, np.float32)
+            which = np.full(px.size, -1, np.int64)
+            for m in np.flatnonzero((up != 0).any(axis=1)):
+                sel = np.flatnonzero(up[m] != 0)
+                lp, sg = loops[m], signs[m]
+                r = res[lp][:, sel]
+                ok = usable[lp][:, sel] & (sg != 0)[:, None]
+                with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)
+                without = np.where(ok, np.abs(r - (sg[:, None] * up[m, sel][None, :])), 0.0).sum(axis=0)
+                gain = (without - with_it).astype(np.float32)
+                none = ~ok.any(axis=0)
+                free = none & (blind[m, sel] if blind is not None else False)
+                unseen[m, sel] = free
+                gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
+                gain[free] = np.inf  # nothing to ask: stands as given
+                lower = gain < worst[sel]
+                worst[sel[lower]] = gain[lower]
+                which[sel[lower]] = m
+            bad = np.flatnonzero(worst < threshold)
+            if not bad.size:
+                break
+            up[which[bad], bad] = 0
+            n_dropped += bad.size
+        return n_dropped
+
+    dropped += drop_worst(MIN_GAIN - 1.0)  # a correction its own loops reject (it opens them), the worst first
+    if not strict:  # a component's decision: kept where the pixel's loops do not open with it
+        u[:, px] = up.astype(u.dtype)
+        return dropped
     # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
     n = ((up != 0) & ~unseen).sum(axis=0)
     touched = (np.abs(np.sign(up))[index[:, 0]] + np.abs(np.sign(up))[index[:, 1]]
@@ -251,8 +263,22 @@ def _keep_supported(u, own, px, loops, signs, index, blind) -> int:
     weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
     dropped += int(n[weak].sum())
     up[:, weak] = 0
+    # and each must close its own loops by MIN_GAIN, the others as they are: a correction the pixel's loops do not
+    # ask for does not ride on the gains of its other corrections
+    dropped += drop_worst(OWN_GAIN)
     u[:, px] = up.astype(u.dtype)
     return dropped
+
+
+def settle(u: np.ndarray, own, loops, signs, index, strict: bool = True) -> int:
+    """The pixels' corrections judged once more, all made (:func:`keep_supported`): a value corrected early may have
+    lost its loops' support to a correction made later at the pixel (a ring of :func:`grow`, a component's
+    decision); a value without a loop of its own keeps what it was given. ``u`` (M, P) updated in place; returns
+    the values dropped."""
+    px = np.flatnonzero((u != 0).any(axis=0))
+    if not px.size:
+        return 0
+    return keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool), strict=strict)
 
 
 def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs, index, steps: int) -> int:

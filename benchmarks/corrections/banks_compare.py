@@ -5,10 +5,11 @@ unwrapper's), counted as the practice README counts (relative to a reference pix
 new where nothing was planted).
 
     /usr/bin/python3 benchmarks/corrections/banks_compare.py [--seeds 1,2,3,4,5,6] [--mintpy VENV_PYTHON]
-        [--json OUT]
+        [--json OUT] [--no-reference]
 
-Ours: the tool's core as the Corrected SBAS model runs the step (every value; the frame from a sample of 64 rows; the
-two passes, components completed).
+Ours: the tool's core as the Corrected SBAS model runs the step (every value; the frame from a sample of 64 rows and
+the stable area, the reference's 9 x 9 neighbourhood in its component; the two passes, components completed); with
+``--no-reference`` also without the stable area.
 MintPy: closure_tester.py's run (modify_network, reference_point at the same pixel, correct_unwrap_error).
 """
 
@@ -47,14 +48,31 @@ def counts(sc, cycles, ref):
     return {"planted": int(was.sum()), "fixed": int((was & ok).sum()), "new": int(((p == 0) & has & ~ok).sum())}
 
 
-def run_ours(sc):
+def stable_area(sc, ref, half=4):
+    """The reference's 9 x 9 neighbourhood within its component: the stable area the tool is given (MintPy is
+    given the reference pixel)."""
+    comp = sc["components"]
+    area = np.zeros(comp.shape, bool)
+    area[max(0, ref[0] - half):ref[0] + half + 1, max(0, ref[1] - half):ref[1] + half + 1] = True
+    return area & (comp == comp[ref])
+
+
+def run_ours(sc, ref=None):
+    """Cycles the core adds and its CPU; with ``ref``, :func:`stable_area` around it as the tool's STABLE_AREA."""
     from insar_geohazards.algorithms.corrections import closure as cl
 
     d = sc["dates"]
     tri = cl.network_triplets([(d[i], d[j]) for i, j in sc["pairs"]])
     x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
     rows = np.unique(np.linspace(0, x.shape[1] - 1, 64).astype(int))
-    off = cl.closure_offsets(x[:, rows], tri, cycle_mm=CYCLE_MM)
+    if ref is not None:  # the sample's rows and the stable area's pixels, as the tool reads them
+        area = stable_area(sc, ref)
+        sample = np.concatenate([x[:, rows].reshape(x.shape[0], -1), x[:, area]], axis=1)
+        reference = np.zeros(sample.shape[1], bool)
+        reference[-int(area.sum()):] = True
+        off = cl.closure_offsets(sample, tri, cycle_mm=CYCLE_MM, reference=reference)
+    else:
+        off = cl.closure_offsets(x[:, rows], tri, cycle_mm=CYCLE_MM)
     t0 = time.process_time()
     res = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off)
     return np.nan_to_num(np.rint((res["corrected_mm"] - x) / CYCLE_MM)).astype(np.int16), time.process_time() - t0
@@ -78,14 +96,18 @@ def main(argv=None):
     ap.add_argument("--seeds", default="1,2,3,4,5,6")
     ap.add_argument("--mintpy", default="")
     ap.add_argument("--json", default="")
+    ap.add_argument("--no-reference", action="store_true", help="also ours without the stable area")
     a = ap.parse_args(argv)
     sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     rows = {}
     for s in (int(v) for v in a.seeds.split(",")):
         sc = bank_stack(s)
         ref = reference(sc)
-        u, cpu = run_ours(sc)
+        u, cpu = run_ours(sc, ref)
         row = {"ours": counts(sc, u, ref), "ours_cpu_s": round(cpu, 2), "interferograms": len(sc["pairs"])}
+        if a.no_reference:
+            u0, cpu0 = run_ours(sc)
+            row["ours_without_stable_area"] = counts(sc, u0, ref)
         if a.mintpy:
             um, mcpu = run_mintpy(for_mintpy(sc, ref), a.mintpy)
             row["mintpy"] = counts(sc, um, ref)

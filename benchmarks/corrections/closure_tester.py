@@ -95,13 +95,14 @@ np.save(sys.argv[3] + ".kept.npy", kept)
 """
 
 
-def run_ours(sc, min_coherence=0.0):
-    """Integer cycles (M, rows, cols) the tool's core adds, as the Corrected SBAS model runs it (every value)."""
+def run_ours(sc, min_coherence=0.0, reference=True):
+    """Integer cycles (M, rows, cols) the tool's core adds, as the Corrected SBAS model runs it (every value; the
+    model's STABLE_AREA, the stable corner, as the reference of the corrections unless ``reference`` is False)."""
     from insar_geohazards.algorithms.corrections import closure as cl
 
     tri = cl.network_triplets([tuple(p) for p in sc["pairs"]])
     x = sc["ifg_mm"]
-    off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
+    off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM, reference=sc["stable"] if reference else None)
     res = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off, coherence=sc["coherence"],
                                    min_coherence=min_coherence)
     return np.rint((res["corrected_mm"] - x) / CYCLE_MM).astype(np.int16)

@@ -359,20 +359,34 @@ def corrected_paths(stack, out_dir: str) -> list:
 
 
 def network_closure_offsets(stack, triplets, cycle_mm: float, *, max_residual_rad: float = 1.5,
-                            min_coherence: float = 0.0) -> np.ndarray:
+                            min_coherence: float = 0.0, stable=None) -> np.ndarray:
     """Closure common to the network (:func:`closure_offsets`) from ~20 000 pixels of up to 64 rows spread over the
-    image (with ``min_coherence``, the values below it left out as the correction leaves them)."""
+    image (with ``min_coherence``, the values below it left out as the correction leaves them); with ``stable``
+    (rows, cols) a stable area's mask, also the area's pixels of up to 64 of its rows, which set the frame."""
     info = stack.info
     rows = np.unique(np.linspace(0, info.height - 1, min(info.height, 64)).astype(int))
     step = max(1, info.width * rows.size // 20000)
-    parts = []
-    for r in rows:
-        x = stack.read(int(r), int(r) + 1)[0][:, :, ::step]
+
+    def read(r, cols):
+        x = stack.read(int(r), int(r) + 1)[0][:, 0, cols]
         if min_coherence > 0 and stack.has_coherence:
-            x = np.where(read_coherence(stack, int(r), int(r) + 1)[:, :, ::step] >= min_coherence, x, np.nan)
-        parts.append(x)
+            x = np.where(read_coherence(stack, int(r), int(r) + 1)[:, 0, cols] >= min_coherence, x, np.nan)
+        return x
+
+    parts = [read(r, slice(None, None, step)) for r in rows]
+    reference = None
+    if stable is not None:
+        stable = np.asarray(stable, bool)
+        in_rows = np.flatnonzero(stable.any(axis=1))
+        picked = in_rows[np.unique(np.linspace(0, in_rows.size - 1, min(in_rows.size, 64)).astype(int))] \
+            if in_rows.size else in_rows
+        sample = sum(p.shape[1] for p in parts)
+        extra = [read(r, np.flatnonzero(stable[r])) for r in picked]
+        parts += extra
+        reference = np.zeros(sample + sum(p.shape[1] for p in extra), bool)
+        reference[sample:] = True
     return closure_offsets(np.concatenate(parts, axis=1), triplets, cycle_mm=cycle_mm,
-                           max_residual_rad=max_residual_rad)
+                           max_residual_rad=max_residual_rad, reference=reference)
 
 
 def read_coherence(stack, r0: int, r1: int) -> np.ndarray:

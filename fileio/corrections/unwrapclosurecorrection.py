@@ -28,7 +28,8 @@ class Job:
     ``{OUTPUT_STATS | OUTPUT_LOOPS: path}``) asked for, the coherence below which a value is not trusted
     (``coherence_threshold``; 0 = every value), the largest correction (``max_cycles``), the largest closure off
     whole cycles of a loop used (``max_residual_rad``), the bad-loop threshold (``loop_threshold_rad``) and the
-    run-wide knobs (``settings``)."""
+    run-wide knobs (``settings``); optionally a stable area's mask on the grid (``stable``, (rows, cols): the frame
+    of the corrections, :func:`~...algorithms.corrections.closure.closure_offsets`)."""
 
     stack: object
     output: str
@@ -40,6 +41,7 @@ class Job:
     max_residual_rad: float
     loop_threshold_rad: float
     settings: blocks.RunSettings
+    stable: object = None
 
 
 def run(job: Job, *, progress, context=None) -> Outcome:
@@ -74,7 +76,7 @@ def _run(job: Job, progress, context) -> Outcome:
         min_coh = 0.0
     cycle_mm = stack.wavelength_m * 1000.0 / 2.0
     offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm, max_residual_rad=job.max_residual_rad,
-                                                  min_coherence=min_coh)
+                                                  min_coherence=min_coh, stable=job.stable)
     info(progress, f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to the "
                    "network (offsets of the interferograms and the whole cycles of the largest region's closures), "
                    "removed before rounding (cycles): "

@@ -175,9 +175,10 @@ def test_decorrelated_ground_and_overlapping_patches(seed):
     """Decorrelated patches (a fifth of each interferogram 0.1-0.2 coherent, near-uniform phase), +-1 and +-2 cycles
     planted in patches of 6-20 px, some on two interferograms at once (up to five slips at one pixel), every value
     used, as the Corrected SBAS model runs the step. Most planted errors are fixed; the decorrelated values are
-    left. A known limit: where several overlapping slips leave the closures two explanations the pattern solve
-    does not see as a tie, a few values are moved (measured 2-8 % of the planted count here; none on the practice
-    corrections stack)."""
+    left, and so is a pixel whose window's pattern is ambiguous, whatever its neighbours or narrower window say. A
+    known limit: where several overlapping slips leave the closures two explanations the pattern solve does not see
+    as a tie, a few values are moved (measured 1.0-4.5 % of the planted count on seeds 0, 2, 3, 4, 9, was 3.1-7.7 %;
+    none on the practice corrections stack); fixed 57-71 % (was 70-83 %)."""
     from testutils_corrections import closure_scenario, scenario_counts
 
     from insar_geohazards.algorithms.corrections.closure import closure_offsets
@@ -189,8 +190,8 @@ def test_decorrelated_ground_and_overlapping_patches(seed):
     off = closure_offsets(bad, tri, cycle_mm=CYCLE_MM)
     out = correct_closure_block(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)
     c = scenario_counts(sc["planted"], out["cycles"].astype(np.int64), sc["loops"])
-    assert c["fixed"] > 0.6 * c["planted"], c
-    assert c["new"] < 0.1 * c["planted"], c
+    assert c["fixed"] > 0.5 * c["planted"], c
+    assert c["new"] < 0.06 * c["planted"], c
     low = sc["coherence"] < 0.3
     assert ((sc["planted"] == 0) & low & (out["cycles"] != 0)).sum() < 0.005 * low.sum(), c
 

@@ -38,6 +38,8 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     assert (src.outputChildId(), src.outputName()) == ("network", "OUTPUT_LAYERS")
     # every value used by the unwrapping step: a value below a coherence gate would be neither used nor corrected
     assert model.childAlgorithm("unwrapping").parameterSources()["COHERENCE_THRESHOLD"][0].staticValue() == 0.0
+    # the corrections relative to the stable area, as MintPy's reference pixel (undecidable values stay with it)
+    assert model.childAlgorithm("unwrapping").parameterSources()["STABLE_AREA"][0].parameterName() == "STABLE_AREA"
     for key in ("INCIDENCE_RASTER", "SLANT_RANGE_RASTER"):
         src = model.childAlgorithm("demerror").parameterSources()[key][0]
         assert src.parameterName() == key.split("_RASTER")[0]

@@ -56,6 +56,10 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "is reported with the share of the values that reach 0.1, 0.2 ... 0.9), the unit/sign of the files.\n"
         + PRODUCTS_HELP
         + UNITS_HELP +
+        "<b>Stable area</b> (optional polygons, STABLE_AREA): the reference of the corrections, as MintPy's "
+        "reference pixel: the integer closures most of its pixels share are the level every region is brought to, "
+        "so values the closures cannot decide (decorrelated ground, an incoherent line across the scene) stay as "
+        "right as the stable area. Without it, the largest region's (below).\n"
         "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
         "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
         "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
@@ -84,6 +88,8 @@ class UnwrapClosureCorrection(StackAlgorithm):
         self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
                                          "Minimum coherence (0 = all)", 0.0,
                                          0.0, 1.0))
+        self.addParameter(declare.vector_layer(ids.STABLE_AREA, "Stable area (polygons): the reference of the "
+                                               "corrections", "polygon", optional=True))
         self.addParameter(declare.integer(self.MAX_CYCLES, "Largest correction per interferogram and pixel (cycles)",
                                           3, 1, 20))
         self.addParameter(declare.number(self.LOOP_THRESHOLD_RAD, "Bad-loop threshold: RMS closure (rad)", 1.5, 0.01,
@@ -102,9 +108,10 @@ class UnwrapClosureCorrection(StackAlgorithm):
                                            optional=True, create=False))
 
     def process(self, parameters, context, feedback):
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         job = io_closure.Job(
-            stack=stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False,
-                                      feedback=feedback),
+            stack=stack,
+            stable=layers.fit_mask(self, parameters, context, stack.info) if parameters.get(ids.STABLE_AREA) else None,
             output=self.parameterAsString(parameters, self.OUTPUT, context),
             codec=output_codec(self, parameters, context),
             rasters=layers.output_paths(self, parameters, (self.OUTPUT_CYCLES, self.OUTPUT_NONCLOSING), context,

@@ -1,0 +1,115 @@
+"""Unwrapping-error correction on stacks of the third generator (tests/testutils_closure_tester.py: an outside
+tester's setting with incoherent lines across the scene, patches, single pixels, decorrelated ground), small and at
+random seeds, and the two rules that keep it from creating errors where closures cannot tell: a date's shift by a
+cycle as sparse as the correction, and the stable area as the reference of the corrections."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from testutils_closure_tester import CYCLE_MM
+from testutils_closure_tester import tester_stack as make_stack
+
+from insar_geohazards.algorithms.corrections.closure import (
+    closure_offsets,
+    correct_closure_block,
+    correct_closure_stack,
+    network_triplets,
+)
+
+# drawn at random from 100-999 once (a draw at each run would change what is tested between runs)
+SEEDS = [int(s) for s in np.random.default_rng(20261128).choice(np.arange(100, 1000), 2, replace=False)]
+
+
+def _counts(sc, cycles):
+    """fixed / new relative to the stable corner's most coherent pixel free of planted errors (as the benchmark
+    closure_tester.py counts, and MintPy's reference)."""
+    p = sc["planted"].astype(np.int64)
+    mc = np.where(sc["stable"] & ~(p != 0).any(axis=0), sc["coherence"].mean(axis=0), -1.0)
+    r, c = np.unravel_index(int(np.argmax(mc)), mc.shape)
+    u = cycles.astype(np.int64) - cycles[:, r:r + 1, c:c + 1]
+    err = p + u
+    was = p != 0
+    new = ((~was) & (u != 0)) | (was & (u != 0) & (err != 0))
+    return {"planted": int(was.sum()), "fixed": int((was & (err == 0)).sum()), "new": int(new.sum())}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tester_stacks_fixed_without_new_errors(seed):
+    """Two random draws of the tester's design at a third of its size (18 dates, 40 patches; 1.6-3.0 CPU-s each):
+    with the stable corner as the reference, at least 90 % of the planted values fixed and at most one value in a
+    thousand moved wrongly (measured: 92.9 % and 96.8 % fixed, 1 and 6 new)."""
+    sc = make_stack(seed, shape=(120, 120), n_dates=18, patches=40)
+    tri = network_triplets([tuple(p) for p in sc["pairs"]])
+    x = sc["ifg_mm"]
+    off = closure_offsets(x, tri, cycle_mm=CYCLE_MM, reference=sc["stable"])
+    out = correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off)
+    c = _counts(sc, out["cycles"])
+    assert c["fixed"] >= 0.9 * c["planted"], c
+    assert c["new"] <= 0.001 * c["planted"], c
+
+
+def _dates(n):
+    return [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(n)]
+
+
+def test_a_date_shift_as_sparse_is_left_and_takes_nothing_from_its_neighbours():
+    """Three one-cycle patches on the three pairs ending at one date, (2,5), (3,5), (4,5): the closures are exactly
+    those of the three pairs starting at it, (5,6), (5,7), (5,8), off the other way (the date shifted by a cycle),
+    as sparse in cycles and in slipped pairs. Closures cannot tell them: the patch is left (ambiguous), and neither
+    the narrow window, nor a ring of a neighbouring patch's correction, nor the component pass gives it anything; a
+    lone slip on another pair crossing it is fixed outside it."""
+    rng = np.random.default_rng(7)
+    d = _dates(11)
+    pairs = [(i, j) for i in range(11) for j in range(i + 1, min(11, i + 4))]
+    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
+    clean = rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), 24, 24))
+    planted = np.zeros(clean.shape, np.int16)
+    three = [pairs.index(q) for q in ((2, 5), (3, 5), (4, 5))]
+    planted[three, 6:18, 6:18] = -1
+    lone = pairs.index((8, 9))
+    planted[lone, 2:10, 14:22] = 1
+    bad = clean + planted * CYCLE_MM
+    for run in (correct_closure_block, correct_closure_stack):
+        out = run(bad, tri, cycle_mm=CYCLE_MM, closure_offset=np.zeros(tri.n))
+        cyc = out["cycles"].astype(np.int64)
+        others = [k for k in range(len(pairs)) if k != lone]
+        assert not cyc[others][:, 6:18, 6:18].any()
+        assert out["ambiguous"][8:16, 8:16].all()
+        assert not cyc[planted == 0].any()  # nothing moved where nothing slipped
+        np.testing.assert_array_equal(cyc[lone, 2:6, 14:22], -1)  # the lone slip, outside the ambiguous patch
+
+
+def test_the_stable_area_is_the_reference_of_the_corrections():
+    """Two interferograms cut by incoherent lines (uniform phase on the line), one across 58 % of the scene
+    (x > 0.42 w) one cycle off, the other across 40 % (x > 0.6 w) one cycle the other way. Without a reference, the
+    largest piece the two cuts leave (the left 42 %) is the frame: the right sides are corrected. With the stable
+    area in the right piece, the left sides are corrected instead, the stable area's values are left as they are,
+    and relative to it no value off the lines is made wrong, as MintPy's reference pixel sets it."""
+    rng = np.random.default_rng(11)
+    d = _dates(10)
+    pairs = [(i, j) for i in range(10) for j in range(i + 1, min(10, i + 4))]
+    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
+    h, w = 30, 50
+    clean = rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), h, w))
+    planted = np.zeros(clean.shape, np.int16)
+    cols = np.arange(w)
+    a, b = pairs.index((3, 5)), pairs.index((6, 7))
+    line = np.zeros((len(pairs), h, w), bool)
+    for k, x0, n in ((a, 21, 1), (b, 30, -1)):
+        line[k][:, x0 - 1:x0 + 1] = True
+        clean[k][:, x0 - 1:x0 + 1] += rng.uniform(-0.5, 0.5, (h, 2)) * CYCLE_MM
+        planted[k][:, cols > x0] = n
+    bad = clean + planted * CYCLE_MM
+    right = np.zeros((h, w), bool)
+    right[10:20, 38:46] = True
+    for reference, at in ((None, (15, 5)), (right, (15, 42))):
+        off = closure_offsets(bad, tri, cycle_mm=CYCLE_MM, reference=reference)
+        cyc = correct_closure_stack(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)["cycles"].astype(np.int64)
+        rel = cyc - cyc[:, at[0]:at[0] + 1, at[1]:at[1] + 1]
+        assert not ((rel + planted - planted[:, at[0]:at[0] + 1, at[1]:at[1] + 1]) != 0)[~line].any()
+        if reference is None:
+            assert (cyc[a][:, :19] == 0).all() and (cyc[a][:, 23:] == -1).all()
+        else:
+            assert (cyc[:, right] == 0).all()
+            assert (cyc[a][:, :19] == 1).all() and (cyc[b][:, :28] == -1).all()
