@@ -74,14 +74,14 @@ RAW_SOURCES = "GDAL_VRT_RAWRASTERBAND_ALLOWED_SOURCE"
 def allow_raw_source(path: str) -> None:
     """Let GDAL's raw VRTs read the folder of ``path`` (a GAMMA raster the user gave): our VRTs are written in a
     scratch folder or GDAL's memory, never beside the input, so GDAL >= 3.12 refuses them unless the option lists
-    that folder. The folder is added to the absolute paths the option lists; a keyword set by the user (``ALL``,
-    ``ONLY_REMOTE``, ``SIBLING_OR_CHILD_OF_VRT_PATH``) is left as it is."""
+    that folder. The folder is added to the absolute paths the option lists (separated as in PATH: ``:``, ``;`` on
+    Windows); a keyword set by the user (``ALL``, ``ONLY_REMOTE``, ``SIBLING_OR_CHILD_OF_VRT_PATH``) is left."""
     folder = os.path.dirname(os.path.abspath(path))
     current = gdal.GetConfigOption(RAW_SOURCES) or ""
-    listed = [p for p in current.split(",") if p]
+    listed = [p for p in current.split(os.pathsep) if p]
     if folder in listed or any(not os.path.isabs(p) for p in listed):
         return
-    gdal.SetConfigOption(RAW_SOURCES, ",".join(listed + [folder]))
+    gdal.SetConfigOption(RAW_SOURCES, os.pathsep.join(listed + [folder]))
 
 
 def vrt_text(path: str, grid: gamma.DemPar, dtype: tuple, metadata: Optional[dict] = None,

@@ -45,7 +45,9 @@ def test_folders_and_tables_are_checked_and_written_as_paths(qgis_app, capfd, to
     items = value if isinstance(value, list) else [value]
     assert all(repr(i).strip("'") in text for i in items), text
     QgsApplication.processEvents()
-    err = capfd.readouterr().err
+    # Qt's offscreen platform (QT_QPA_PLATFORM=offscreen, Qt >= 5.15.15) says this of windows earlier tests showed
+    err = "\n".join(line for line in capfd.readouterr().err.splitlines()
+                     if line.strip() != "This plugin does not support propagateSizeHints()")
     assert not err.strip() and not messages, (err, messages)
     # a clone (the modeler, batch runs) keeps the behaviour
     assert definition.clone().checkValueIsAcceptable(value, context)
