@@ -2,10 +2,12 @@
 """The numpy form of Okada's corner kernels: DC3D's finite source (Okada 1992, Tables 6-8) on arrays of stations.
 
 What a first run computes while the kernels are not compiled, and what runs where numba is missing: the grids of
-``okadaforward`` (displacement) and ``coulombstress`` / ``coulombonfaults`` (gradients). The terms are the snippets
-of ``dc3d_terms.py.in``, pasted here in their numpy form by ``scripts/generate`` (``lanes.py``): every statement of the
-compiled corner kernels (:mod:`.okada_corners`) on a block of stations at once, DC3D's branch per station
-(``xi == 0``) as ``np.where``, ``log``/``atan`` those of the compiled kernel it stands for (the array form of
+``okadaforward`` (displacement) and ``coulombstress`` / ``coulombonfaults`` (gradients). The terms are those of
+:mod:`.dc3d_terms`, called here as plain functions and written in their numpy form by ``make generate``
+(``scripts/generate/okada_passes.py``; ``okada_numpy_src.py`` is this module as a reader edits it, the parameters
+annotated ``Stations`` holding arrays of stations): every statement of the compiled corner kernels
+(:mod:`.okada_corners`) on a block of stations at once, DC3D's branch per station (an ``if`` on a station's value,
+``xi == 0``) as ``np.where``, ``log``/``atan`` those of the compiled kernel it stands for (the array form of
 :mod:`.simd_math`'s for the block kernels' terms, libm's element by element for
 :func:`.okada_corners._plane_corners`'s), and a function storing only some rows computes only what they need.
 numpy's ``+ - * /`` and ``sqrt`` round as the compiled kernels' (numba compiles them without fast-math: no FMA
@@ -15,7 +17,7 @@ corner loop is outside and each station's sums take the corners in the same orde
 
 Stations near a plane (:func:`.okada_planes._near_plane`, the same function on arrays) go through the per-patch
 DC3D, as the compiled kernels do there: :func:`dc3d_stations`, ``_dc3d_one``'s terms, edge tests and sums (written
-once in ``dc3d_terms.py.in``) on arrays of stations, its branches per station as ``np.where``, libm's ``log`` and
+once in :mod:`.dc3d_terms`) on arrays of stations, its branches per station as ``np.where``, libm's ``log`` and
 ``atan`` called element by element as the compiled DC3D calls them (the same bits); point sources one station at a
 time, as plain Python (:func:`.okada_sources._add_sources`). :func:`sum_sources` stands for
 :func:`.okada._sum_sources_kernel` with shared corners and :func:`.okada_block._gradients_kernel`, :func:`greens`
