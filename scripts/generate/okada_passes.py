@@ -161,6 +161,12 @@ class _Inliner:
                 if name not in defaults:
                     raise ValueError(f"{where}: no argument for {name!r}")
                 values[name] = defaults[name]
+        locals_ = {n.id for st in _body(function) for n in ast.walk(st)
+                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - set(params)
+        for name, value in values.items():  # pasted, an argument must still mean what the caller gave
+            clash = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} & locals_
+            if clash and not (isinstance(value, ast.Name) and value.id == name):
+                raise ValueError(f"{where}: the argument for {name!r} reads {sorted(clash)}, which its body assigns")
         body = [_Substitute(values, where).visit(copy.deepcopy(st)) for st in _body(function)]
         body = self.statements(_fold(body))
         returned = None

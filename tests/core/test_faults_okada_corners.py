@@ -240,6 +240,7 @@ def test_the_numpy_pass_writes_a_branch_per_station_as_where_and_prunes(monkeypa
     ("def f(x):\n    a = radius(x, x, math.log, True) + 1.0\n", "statement of its own"),
     ("def f(x):\n    x, r = radius(x, x, math.log, True)\n", "returns 4 values"),
     ("def f(x):\n    rows(x, x, 1.0)\n", "no argument for 'u'"),
+    ("def f(x, out):\n    rows(x, x, t, out)\n", "reads \\['t'\\], which its body assigns"),
 ])
 def test_the_passes_refuse_what_they_cannot_paste(source, message):
     text = "import math\n\nfrom .dc3d_terms import radius, rows\n\n\n" + source
