@@ -9,8 +9,8 @@ AVX-512: one corner for 4 or 8 stations per instruction). The station loops (:fu
 whose kernels call DC3D's terms (:mod:`.dc3d_terms`, written once for them and for the one-station kernel). The
 transcendental functions are :func:`.simd_math.vlog`/:func:`.simd_math.vatan` (plain IEEE arithmetic, so the loop
 vectorises and a station gets the same bits in a vector lane or in the scalar remainder, on any x86 CPU); the
-kernels use numpy's error model (a division by zero gives inf instead of raising, which is what lets LLVM vectorise the loop) and
-no fast-math flags.
+kernels use numpy's error model (a division by zero gives inf instead of raising, which is what lets LLVM
+vectorise the loop) and no fast-math flags.
 
 Every station's sums are taken corner by corner in the group's order and its groups in the table's order,
 whatever the other stations of its block are: the result does not depend on the block size, the station's
