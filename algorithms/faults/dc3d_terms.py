@@ -36,6 +36,17 @@ def inline(function):
 
 
 @inline
+def medium_constants(alpha):
+    """Okada's constants of the medium from ``alpha = (lambda + mu) / (lambda + 2 mu)``."""
+    alp1 = (1.0 - alpha) / 2.0
+    alp2 = alpha / 2.0
+    alp3 = (1.0 - alpha) / alpha
+    alp4 = 1.0 - alpha
+    alp5 = alpha
+    return alp1, alp2, alp3, alp4, alp5
+
+
+@inline
 def slopes(sd, cd, q, xi, xi2, r, r3, yb, db, x11, x32, y32):
     """The corner geometry's slopes (Okada 1992, eq. 14-16: E, F, G, H and their y and z forms)."""
     ey = sd / r - yb * q / r3

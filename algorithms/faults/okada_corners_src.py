@@ -23,7 +23,7 @@ import numpy as np
 
 from .._numba import njit
 from . import okada_dc3d as _ok
-from .dc3d_terms import corner, inline, part_a, part_b, part_c, surface_displacement
+from .dc3d_terms import corner, inline, medium_constants, part_a, part_b, part_c, surface_displacement
 from .simd_math import vatan, vlog
 
 #: Stations per block of :mod:`.okada_block` (the vector loops' length; 42 rows of it, 21 KB, stay in the L1
@@ -61,11 +61,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
     depth = grp[2]
     sd = grp[5]
     cd = grp[6]
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     nc = 12 if grad else 3
     sa0 = sa1 = sa2 = sa3 = sa4 = sa5 = sa6 = sa7 = sa8 = sa9 = sa10 = sa11 = 0.0
     sb0 = sb1 = sb2 = sb3 = sb4 = sb5 = sb6 = sb7 = sb8 = sb9 = sb10 = sb11 = 0.0
@@ -205,48 +201,11 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
 
 
 @inline
-def real_part_a_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, disp):
-    """Part A of the real source of one corner (net slip ``s1, s2, s3``) for the ``m`` stations in ``w``, added to
-    the region ``_OSA`` (its displacement rows if ``disp``)."""
-    k1 = s1 / _ok.PI2
-    k2 = s2 / _ok.PI2
-    k3 = s3 / _ok.PI2
-    pa = np.zeros(12)
-    for j in range(m):
-        x = w[_OX + j]
-        p = w[_OP0 + j]
-        q = w[_OQ0 + j]
-        q2 = q * q
-        xi = x - al
-        if abs(xi) < _ok.EPS:
-            xi = 0.0
-        et = p - aw
-        if abs(et) < _ok.EPS:
-            et = 0.0
-        (xi2, et2, r2, r, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32, ey, ez, fy, fz, gy, gz, hy,
-         hz) = corner(xi, et, q, q2, sd, cd, vatan, vlog)
-        part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
-               alp1, alp2, s1, s2, s3, k1, k2, k3, True, pa)
-        if disp:
-            w[_OSA + 0 * _MB + j] += pa[0]
-            w[_OSA + 1 * _MB + j] += pa[1]
-            w[_OSA + 2 * _MB + j] += pa[2]
-        w[_OSA + 3 * _MB + j] += pa[3]
-        w[_OSA + 4 * _MB + j] += pa[4]
-        w[_OSA + 5 * _MB + j] += pa[5]
-        w[_OSA + 6 * _MB + j] += pa[6]
-        w[_OSA + 7 * _MB + j] += pa[7]
-        w[_OSA + 8 * _MB + j] += pa[8]
-        w[_OSA + 9 * _MB + j] += pa[9]
-        w[_OSA + 10 * _MB + j] += pa[10]
-        w[_OSA + 11 * _MB + j] += pa[11]
-
-
-@inline
-def image_parts_abc_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, disp):
-    """Parts A + B and C of the image source of one corner for the ``m`` stations in ``w``, added to the regions
-    ``_OSB`` and ``_OSC`` (the displacement rows of ``_OSB`` if ``disp``; part C's are always stored: DC3D's
-    z-derivative takes them)."""
+def corner_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, image, disp):
+    """One corner (net slip ``s1, s2, s3``) for the ``m`` stations in ``w``: part A of the real source added to the
+    region ``_OSA``, or (``image``) parts A + B and C of the image source added to ``_OSB`` and ``_OSC``; the
+    displacement rows of ``_OSA`` / ``_OSB`` if ``disp`` (part C's are always stored: DC3D's z-derivative takes
+    them)."""
     k1 = s1 / _ok.PI2
     k2 = s2 / _ok.PI2
     k3 = s3 / _ok.PI2
@@ -255,9 +214,10 @@ def image_parts_abc_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, al
     pc = np.zeros(12)
     for j in range(m):
         x = w[_OX + j]
-        z = w[_OZ + j]
-        p = w[_OP1 + j]
-        q = w[_OQ1 + j]
+        if image:
+            z = w[_OZ + j]
+        p = w[(_OP1 if image else _OP0) + j]
+        q = w[(_OQ1 if image else _OQ0) + j]
         q2 = q * q
         xi = x - al
         if abs(xi) < _ok.EPS:
@@ -269,35 +229,18 @@ def image_parts_abc_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, al
          hz) = corner(xi, et, q, q2, sd, cd, vatan, vlog)
         part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
                alp1, alp2, s1, s2, s3, k1, k2, k3, True, pa)
+        if not image:
+            for row in range(0 if disp else 3, 12):
+                w[_OSA + row * _MB + j] += pa[row]
+            continue
         part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
                s1, s2, s3, k1, k2, k3, vatan, vlog, True, pb)
         part_c(xi, et, q, q2, xi2, et2, r, r2, r3, r5, x11, y11, x32, y32, yb, db, sd, cd, z, alp4, alp5, s1, s2, s3,
                k1, k2, k3, True, pc)
-        if disp:
-            w[_OSB + 0 * _MB + j] += pa[0] + pb[0]
-            w[_OSB + 1 * _MB + j] += pa[1] + pb[1]
-            w[_OSB + 2 * _MB + j] += pa[2] + pb[2]
-        w[_OSB + 3 * _MB + j] += pa[3] + pb[3]
-        w[_OSB + 4 * _MB + j] += pa[4] + pb[4]
-        w[_OSB + 5 * _MB + j] += pa[5] + pb[5]
-        w[_OSB + 6 * _MB + j] += pa[6] + pb[6]
-        w[_OSB + 7 * _MB + j] += pa[7] + pb[7]
-        w[_OSB + 8 * _MB + j] += pa[8] + pb[8]
-        w[_OSB + 9 * _MB + j] += pa[9] + pb[9]
-        w[_OSB + 10 * _MB + j] += pa[10] + pb[10]
-        w[_OSB + 11 * _MB + j] += pa[11] + pb[11]
-        w[_OSC + 0 * _MB + j] += pc[0]
-        w[_OSC + 1 * _MB + j] += pc[1]
-        w[_OSC + 2 * _MB + j] += pc[2]
-        w[_OSC + 3 * _MB + j] += pc[3]
-        w[_OSC + 4 * _MB + j] += pc[4]
-        w[_OSC + 5 * _MB + j] += pc[5]
-        w[_OSC + 6 * _MB + j] += pc[6]
-        w[_OSC + 7 * _MB + j] += pc[7]
-        w[_OSC + 8 * _MB + j] += pc[8]
-        w[_OSC + 9 * _MB + j] += pc[9]
-        w[_OSC + 10 * _MB + j] += pc[10]
-        w[_OSC + 11 * _MB + j] += pc[11]
+        for row in range(0 if disp else 3, 12):
+            w[_OSB + row * _MB + j] += pa[row] + pb[row]
+        for row in range(12):
+            w[_OSC + row * _MB + j] += pc[row]
 
 
 @njit(error_model="numpy")
@@ -305,14 +248,14 @@ def _real_part_a(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2):
     """Part A of the real source of one corner (net slip ``s1, s2, s3``) for the ``m`` stations in ``w``,
     added to the region ``_OSA``. A function of its own: LLVM vectorises its station loop when it is
     compiled alone (inside the corner loop it does not find the array bounds)."""
-    real_part_a_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, True)
+    corner_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, False, True)
 
 
 @njit(error_model="numpy")
 def _image_parts_abc(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5):
     """Parts A + B and C of the image source of one corner for the ``m`` stations in ``w``, added to the
     regions ``_OSB`` and ``_OSC`` (see :func:`_real_part_a`)."""
-    image_parts_abc_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, True)
+    corner_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, True, True)
 
 
 @njit(error_model="numpy")
@@ -320,11 +263,11 @@ def _real_part_a_grad(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2):
     """:func:`_real_part_a` for the 9 derivatives only (rows 3-11): the displacement terms, and with them
     every ``atan`` and ``log`` of DC3D, are not computed (the derivatives use none of them, so they are
     the same bits as with the displacement)."""
-    real_part_a_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, False)
+    corner_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, False, False)
 
 
 @njit(error_model="numpy")
 def _image_parts_abc_grad(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5):
     """:func:`_image_parts_abc` for the 9 derivatives only (see :func:`_real_part_a_grad`); part C's
     displacement rows are kept (DC3D's z-derivative takes them), they need no ``atan`` or ``log``."""
-    image_parts_abc_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, False)
+    corner_block(m, w, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, True, False)

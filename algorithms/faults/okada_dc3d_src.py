@@ -35,6 +35,7 @@ from .dc3d_terms import (
     dc3d_radius,
     dc3d_real_terms,
     dc3d_surface_terms,
+    medium_constants,
     part_a,
     part_b,
     part_c,
@@ -122,11 +123,7 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
         out[i] = 0.0
     if z > 0.0:
         return 2
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     xi1, xi2 = dc3d_along_strike(x, al1, al2)
     # At the free surface the real-source part A cancels the image part A for the
     # displacement; skipping both is exact and halves the work (Okada 1985's case).
@@ -517,11 +514,7 @@ def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out, ua, ub, uc):
         out[i] = 0.0
     if z > 0.0:
         return 2
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     g = _point_geometry(x, y, depth + z, sd, cd)
     if g[11] == 0.0:
         return 1

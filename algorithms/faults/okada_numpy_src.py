@@ -44,6 +44,7 @@ from .dc3d_terms import (
     dc3d_real_terms,
     dc3d_surface_terms,
     inline,
+    medium_constants,
     part_a,
     part_b,
     part_c,
@@ -62,47 +63,13 @@ Stations = np.ndarray
 
 
 @inline
-def real_part_a_rows(x, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa, disp, grad, atan, log):
-    """Part A of the real source of one corner for the stations ``x, p, q``, added to the rows of ``sa`` (12,
-    stations) that :func:`.okada_corners._real_part_a` fills: the displacement rows if ``disp``, the derivatives' if
-    ``grad``."""
-    k1 = s1 / _ok.PI2
-    k2 = s2 / _ok.PI2
-    k3 = s3 / _ok.PI2
-    q2 = q * q
-    xi = x - al
-    if abs(xi) < _ok.EPS:
-        xi = 0.0
-    et = p - aw
-    if abs(et) < _ok.EPS:
-        et = 0.0
-    pa = np.zeros((12,) + np.shape(x))
-    (xi2, et2, r2, r, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32, ey, ez, fy, fz, gy, gz, hy,
-     hz) = corner(xi, et, q, q2, sd, cd, atan, log)
-    part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
-           alp1, alp2, s1, s2, s3, k1, k2, k3, True, pa)
-    if disp:
-        sa[0] += pa[0]
-        sa[1] += pa[1]
-        sa[2] += pa[2]
-    if grad:
-        sa[3] += pa[3]
-        sa[4] += pa[4]
-        sa[5] += pa[5]
-        sa[6] += pa[6]
-        sa[7] += pa[7]
-        sa[8] += pa[8]
-        sa[9] += pa[9]
-        sa[10] += pa[10]
-        sa[11] += pa[11]
-
-
-@inline
-def image_parts_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc, disp, grad, surface,
-                     atan, log):
-    """Parts A + B and C of the image source of one corner for the stations ``x, z, p, q``, added to the rows of
-    ``sab`` and ``sc`` (12, stations) that :func:`.okada_corners._image_parts_abc` fills (part B alone at the free
-    surface if ``surface``: :func:`.okada_corners._plane_corners`'s ``surface_disp_only``)."""
+def corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sa, sab, sc, image, disp, grad,
+                surface, atan, log):
+    """One corner for the stations ``x, z, p, q``: part A of the real source added to the rows of ``sa`` (12,
+    stations) that :func:`.okada_corners._real_part_a` fills, or (``image``) parts A + B and C of the image source
+    added to those of ``sab`` and ``sc`` that :func:`.okada_corners._image_parts_abc` fills (part B alone at the free
+    surface if ``surface``: :func:`.okada_corners._plane_corners`'s ``surface_disp_only``); the displacement rows if
+    ``disp``, the derivatives' if ``grad``."""
     k1 = s1 / _ok.PI2
     k2 = s2 / _ok.PI2
     k3 = s3 / _ok.PI2
@@ -120,88 +87,71 @@ def image_parts_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, a
      hz) = corner(xi, et, q, q2, sd, cd, atan, log)
     part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
            alp1, alp2, s1, s2, s3, k1, k2, k3, True, pa)
-    part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
-           s1, s2, s3, k1, k2, k3, atan, log, True, pb)
-    part_c(xi, et, q, q2, xi2, et2, r, r2, r3, r5, x11, y11, x32, y32, yb, db, sd, cd, z, alp4, alp5, s1, s2, s3,
-           k1, k2, k3, True, pc)
-    if surface:
-        sab[0] += pb[0]
-        sab[1] += pb[1]
-        sab[2] += pb[2]
+    if image:
+        part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
+               s1, s2, s3, k1, k2, k3, atan, log, True, pb)
+        part_c(xi, et, q, q2, xi2, et2, r, r2, r3, r5, x11, y11, x32, y32, yb, db, sd, cd, z, alp4, alp5, s1, s2, s3,
+               k1, k2, k3, True, pc)
+    if not image:
+        for row in range(0 if disp else 3, 12 if grad else 3):
+            sa[row] += pa[row]
+    elif surface:
+        for row in range(3):
+            sab[row] += pb[row]
     else:
-        if disp:
-            sab[0] += pa[0] + pb[0]
-            sab[1] += pa[1] + pb[1]
-            sab[2] += pa[2] + pb[2]
-        if grad:
-            sab[3] += pa[3] + pb[3]
-            sab[4] += pa[4] + pb[4]
-            sab[5] += pa[5] + pb[5]
-            sab[6] += pa[6] + pb[6]
-            sab[7] += pa[7] + pb[7]
-            sab[8] += pa[8] + pb[8]
-            sab[9] += pa[9] + pb[9]
-            sab[10] += pa[10] + pb[10]
-            sab[11] += pa[11] + pb[11]
-        sc[0] += pc[0]
-        sc[1] += pc[1]
-        sc[2] += pc[2]
-        if grad:
-            sc[3] += pc[3]
-            sc[4] += pc[4]
-            sc[5] += pc[5]
-            sc[6] += pc[6]
-            sc[7] += pc[7]
-            sc[8] += pc[8]
-            sc[9] += pc[9]
-            sc[10] += pc[10]
-            sc[11] += pc[11]
+        for row in range(0 if disp else 3, 12 if grad else 3):
+            sab[row] += pa[row] + pb[row]
+        for row in range(12 if grad else 3):
+            sc[row] += pc[row]
 
 
 def _real_part_a(x: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
     """:func:`.okada_corners._real_part_a` on arrays of stations."""
-    real_part_a_rows(x, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa, True, True, vatan, vlog)
+    corner_rows(x, None, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, sa, None, None, False,
+                True, True, False, vatan, vlog)
 
 
 def _real_part_a_disp(x: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
     """Its displacement rows only, libm's ``log`` and ``atan`` (as
     :func:`.okada_corners._plane_corners`)."""
-    real_part_a_rows(x, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa, True, False, _atan, _log)
+    corner_rows(x, None, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, sa, None, None, False,
+                True, False, False, _atan, _log)
 
 
 def _real_part_a_grad(x: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
     """:func:`.okada_corners._real_part_a_grad` on arrays of stations."""
-    real_part_a_rows(x, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa, False, True, vatan, vlog)
+    corner_rows(x, None, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, sa, None, None, False,
+                False, True, False, vatan, vlog)
 
 
 def _image_parts_abc(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
                      alp3, alp4, alp5, sab, sc):
     """:func:`.okada_corners._image_parts_abc` on arrays of stations."""
-    image_parts_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc,
-                     True, True, False, vatan, vlog)
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                True, True, False, vatan, vlog)
 
 
 def _image_parts_abc_disp(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
                           alp3, alp4, alp5, sab, sc):
     """Its displacement rows only, libm's ``log`` and ``atan`` (as
     :func:`.okada_corners._plane_corners`)."""
-    image_parts_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc,
-                     True, False, False, _atan, _log)
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                True, False, False, _atan, _log)
 
 
 def _image_parts_abc_grad(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
                           alp3, alp4, alp5, sab, sc):
     """:func:`.okada_corners._image_parts_abc_grad` on arrays of stations."""
-    image_parts_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc,
-                     False, True, False, vatan, vlog)
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                False, True, False, vatan, vlog)
 
 
 def _image_part_b_surface(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
                           alp3, alp4, alp5, sab, sc):
     """Part B alone at the free surface (:func:`.okada_corners._plane_corners`'s
     ``surface_disp_only``), libm's ``log`` and ``atan``."""
-    image_parts_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc,
-                     True, False, True, _atan, _log)
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                True, False, True, _atan, _log)
 
 
 #: (displacement, derivatives) -> the corner functions of the real and the image source storing those rows
@@ -228,11 +178,7 @@ def corner_sums(alpha, x, y, z, grp, corners, c0, c1, disp, grad, surface):
     :func:`.okada_corners._plane_corners` (``surface``: its ``surface_disp_only``) and
     :func:`.okada_block._combine` give; rows that neither ``disp`` nor ``grad`` asks for hold no meaning."""
     depth, sd, cd = grp[2], grp[5], grp[6]
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     m = x.shape[0]
     sa, sab, sc = np.zeros((12, m)), np.zeros((12, m)), np.zeros((12, m))
     dd = depth + z
@@ -343,11 +289,7 @@ def dc3d_stations(alpha, x: Stations, y: Stations, z: Stations, depth, sd, cd, a
     out = np.zeros((12, m))
     ua, ub, uc = np.zeros((12, m)), np.zeros((12, m)), np.zeros((12, m))
     singular = np.zeros(m, dtype=bool)
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     xi1, xi2 = dc3d_along_strike(x, al1, al2)
     for image in range(2):
         if image == 0 and surface:

@@ -11,9 +11,10 @@ writes the module that runs from a source:
   are the kernel's (as if the body were written there). numba compiles the terms pasted into one fused loop in half
   the time of calls to shared helpers, even those it inlines itself. The constants the source imports from the
   terms module are written in place of the import, the ``@inline`` functions are left out.
-* **scalars**: a local array of a fixed number of rows (``u = np.zeros(12)`` or ``np.zeros((12, m))``) read and
-  written only at constant rows (``u[3]``) or cleared whole (``u[:] = 0.0``) becomes one name per row (``u3``), which
-  numba keeps in registers.
+* **scalars**: a local array of a fixed number of rows (``u = np.zeros(12)`` or ``np.zeros((12,) + np.shape(x))``)
+  read and written only at constant rows (``u[3]``) or cleared whole (``u[:] = 0.0``) becomes one name per row
+  (``u3``), which numba keeps in registers; a loop over constant rows that indexes it (``for row in range(3, 12)``)
+  is written out first, one copy of its body per row.
 * **numpy form** (``form="numpy"``; the functions that inline a term): each function works on arrays of stations
   (its parameters annotated ``Stations``, and every name computed from them). An ``if`` whose test reads a station's
   value is a branch per station: its ``else`` is computed on every station, then each assignment ``name = value``
@@ -75,16 +76,20 @@ class _Substitute(ast.NodeTransformer):
 
 
 def _fold(statements: list) -> list:
-    """``statements`` with each ``if`` on a constant reduced to the branch it takes (recursively), and each
-    conditional value on a constant to its value."""
+    """``statements`` with each ``if`` on a constant reduced to the branch it takes (recursively), each conditional
+    value on a constant to its value, and what follows a ``continue``, ``break`` or ``return`` left out."""
     out = []
     for st in statements:
+        if out and isinstance(out[-1], (ast.Continue, ast.Break, ast.Return)):
+            break  # what follows a branch taken that jumps is never reached
         st = _FoldExpressions().visit(st)
         if isinstance(st, ast.If) and isinstance(st.test, ast.Constant):
             out.extend(_fold(st.body if st.test.value else st.orelse))
             continue
         if isinstance(getattr(st, "body", None), list):
             st.body = _fold(st.body) or [ast.Pass()]
+            if isinstance(st, (ast.For, ast.While)) and len(st.body) > 1 and isinstance(st.body[-1], ast.Continue):
+                st.body.pop()  # a loop's last statement going on to the next step
         if isinstance(getattr(st, "orelse", None), list):
             st.orelse = _fold(st.orelse)
         out.append(st)
@@ -92,6 +97,12 @@ def _fold(statements: list) -> list:
 
 
 class _FoldExpressions(ast.NodeTransformer):
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
+            return ast.Constant(not node.operand.value)
+        return node
+
     def visit_IfExp(self, node):
         self.generic_visit(node)
         if isinstance(node.test, ast.Constant):
@@ -252,6 +263,27 @@ def _cleared_first(function, name: str) -> bool:
         target = st.targets[0] if isinstance(st, ast.Assign) else None
         return isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Slice)
     return True
+
+
+def _unroll(statements: list, arrays: set) -> list:
+    """Each loop ``for row in range(a, b)`` (constant bounds) whose body indexes one of ``arrays`` with ``row``
+    written out, one copy of its body per value of ``row`` (so that the rows are constant: :class:`_Scalars`)."""
+    out = []
+    for st in statements:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(st, field, None), list):
+                setattr(st, field, _unroll(getattr(st, field), arrays))
+        loop = (isinstance(st, ast.For) and isinstance(st.target, ast.Name) and not st.orelse
+                and isinstance(st.iter, ast.Call) and getattr(st.iter.func, "id", "") == "range"
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in st.iter.args))
+        if not loop or not any(isinstance(n, ast.Subscript) and getattr(n.value, "id", "") in arrays
+                               and getattr(n.slice, "id", "") == st.target.id for n in ast.walk(st)):
+            out.append(st)
+            continue
+        for value in range(*[a.value for a in st.iter.args]):
+            row = {st.target.id: ast.Constant(value)}
+            out.extend(_Substitute(row, "for").visit(copy.deepcopy(b)) for b in st.body)
+    return out
 
 
 class _Scalars(ast.NodeTransformer):
@@ -525,6 +557,9 @@ def _transform_function(node, inliner, form: str):
     """One function of the source through the passes (the module's docstring)."""
     doc = 1 if ast.get_docstring(node) is not None else 0
     node.body = node.body[:doc] + inliner.statements(node.body[doc:])
+    allocated = {n.targets[0].id for n in ast.walk(node) if isinstance(n, ast.Assign) and len(n.targets) == 1
+                 and isinstance(n.targets[0], ast.Name) and _fixed_rows(n.value) is not None}
+    node.body = _unroll(node.body, allocated)
     arrays = _scalar_arrays(node)
     if arrays:
         _Scalars(arrays, node).visit(node)
