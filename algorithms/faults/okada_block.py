@@ -5,12 +5,12 @@ formulas (DC3D's finite source, Okada 1992 Tables 6-8, summed over the distinct 
 net slip) with the loops turned round: stations go in blocks of :data:`BLOCK_STATIONS`, and for every corner of
 a plane the inner loop runs over the block's stations on contiguous arrays, which LLVM vectorises (AVX2 or
 AVX-512: one corner for 4 or 8 stations per instruction). The station loops (:func:`.okada_corners._real_part_a`,
-:func:`.okada_corners._image_parts_abc` and their ``_grad`` twins) are generated from the template that writes
-DC3D's terms once for them and for the one-station kernel. The transcendental functions are
-:func:`.simd_math.vlog`/:func:`.simd_math.vatan` (plain IEEE arithmetic, so the loop vectorises and a station
-gets the same bits in a vector lane or in the scalar remainder, on any x86 CPU); the kernels use numpy's
-error model (a division by zero gives inf instead of raising, which is what lets LLVM vectorise the loop) and
-no fast-math flags.
+:func:`.okada_corners._image_parts_abc` and their ``_grad`` twins) are generated from ``okada_corners_src.py``,
+whose kernels call DC3D's terms (:mod:`.dc3d_terms`, written once for them and for the one-station kernel). The
+transcendental functions are :func:`.simd_math.vlog`/:func:`.simd_math.vatan` (plain IEEE arithmetic, so the loop
+vectorises and a station gets the same bits in a vector lane or in the scalar remainder, on any x86 CPU); the
+kernels use numpy's error model (a division by zero gives inf instead of raising, which is what lets LLVM
+vectorise the loop) and no fast-math flags.
 
 Every station's sums are taken corner by corner in the group's order and its groups in the table's order,
 whatever the other stations of its block are: the result does not depend on the block size, the station's

@@ -9,8 +9,9 @@ can change only close to the plane (small |q|), so there a station falls back to
 DC3D code path of :mod:`.okada`, singularity handling included).
 
 The corner sum itself, DC3D's finite-source code (Okada 1992, Tables 6-8) inlined over the corners of a plane in
-one fused loop the compiler can keep in registers, is :func:`.okada_corners._plane_corners` (generated from a
-template that writes DC3D's terms once for it and for the station-block kernels of :mod:`.okada_block`).
+one fused loop the compiler can keep in registers, is :func:`.okada_corners._plane_corners` (generated from
+``okada_corners_src.py``, which calls DC3D's terms of :mod:`.dc3d_terms`, written once for it and for the
+station-block kernels of :mod:`.okada_block`).
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
-"""Okada's numpy form (okada_numpy, generated from DC3D's terms with scripts/generate's numpy mode).
+"""Okada's numpy form (okada_numpy, written from okada_numpy_src.py by scripts/generate's numpy pass).
 
 * the numpy path's displacement, gradients and derivatives only are the compiled kernels' bytes (NaN included),
   at the surface and at depth, with near-plane stations, meshed planes of variable slip and a point source;
 * the bytes do not depend on how many stations go together (CHUNK);
 * vlog/vatan on arrays (simd_math.array_form) are the compiled loop's bits;
-* the generator's numpy mode: ``#@ select`` gives if/else compiled and np.where in numpy, ``#@ prune`` drops what
-  no stored row reads (the derivatives-only function computes no atan or log).
+* the numpy pass: an ``if`` on a station's value is np.where, and what no stored row reads is dropped (the
+  derivatives-only function computes no atan or log).
 """
 
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -107,52 +106,16 @@ def test_vlog_vatan_on_arrays_are_the_compiled_bits():
         assert vatan_array(t).tobytes() == compiled_elementwise(vatan)(t).tobytes()
 
 
-@pytest.fixture(scope="module")
-def lanes():
-    sys.path.insert(0, os.path.join(ROOT, "scripts", "generate"))
-    try:
-        import lanes as module
-    finally:
-        sys.path.pop(0)
-    return module
-
-
-TEMPLATE = (
-    "#@ snippet term(log)\n"
-    "a = x + 1.0\n"
-    "#@ select a == 0.0\n"
-    "b = 0.0\n"
-    "#@ else\n"
-    "c = math.sqrt(a)\n"
-    "b = {log}(c) / a\n"
-    "#@ end\n"
-    "d = a * 2.0\n"
-    "#@ end\n"
-    "def f(x, out):\n"
-    "    #@ prune\n"
-    "    #@ term(log=\"vlog\")\n"
-    "    out[0] += d\n"
-    "    #@ end\n"
-)
-
-
-def test_select_is_if_else_compiled_and_where_in_numpy(lanes):
-    compiled = lanes.expand(TEMPLATE.replace("out[0] += d", "out[0] += b"), "# m")
-    assert "    if a == 0.0:\n        b = 0.0\n    else:\n        c = math.sqrt(a)\n" in compiled
-    numpy_form = lanes.expand("#@ form numpy\n" + TEMPLATE.replace("out[0] += d", "out[0] += b"), "# m")
-    assert "    c = np.sqrt(a)\n    b = vlog(c) / a\n    b = np.where(a == 0.0, 0.0, b)\n" in numpy_form
-    assert "if " not in numpy_form
-
-
-def test_prune_drops_what_no_stored_row_reads(lanes):
-    text = lanes.expand("#@ form numpy\n" + TEMPLATE, "# m")
-    body = text.split("def f(x, out):\n", 1)[1]
-    assert body == "    a = x + 1.0\n    d = a * 2.0\n    out[0] += d\n"
+def test_the_numpy_form_computes_only_what_its_stored_rows_read():
+    """The numpy pass's pruning: the derivatives-only functions compute none of DC3D's atan and log, the full ones
+    all of them; each branch per station is np.where, none an if on a station's value."""
     generated = open(os.path.join(ROOT, "algorithms", "faults", "okada_numpy.py"), encoding="utf-8").read()
     grad_only = generated.split("def _image_parts_abc_grad(", 1)[1].split("\ndef ", 1)[0]
     assert "vlog(" not in grad_only and "vatan(" not in grad_only
     full = generated.split("def _image_parts_abc(", 1)[1].split("\ndef ", 1)[0]
     assert full.count("vlog(") == 3 and full.count("vatan(") == 2
+    assert "np.where(xi == 0.0, 0.0, ai4)" in full and "if xi == 0.0" not in full
+    assert "if cd != 0.0:" in full  # a branch on the fault's dip stays a branch
 
 
 def test_design_matrix_numpy_form_gives_the_compiled_bytes():

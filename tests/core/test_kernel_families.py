@@ -244,6 +244,8 @@ def _every_kernel() -> dict:
 
     found = {}
     for info in pkgutil.walk_packages(algorithms.__path__, algorithms.__name__ + "."):
+        if info.name.endswith("_src"):  # a plain-Python source of generated kernels: make generate reads it
+            continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
             if _numba._is_kernel(obj) and obj.py_func.__module__ == module.__name__:

@@ -5,8 +5,11 @@ columns of the source table of the map-frame kernels (:mod:`.okada`, :mod:`.okad
 (:func:`_corner_geometry`, :func:`_part_a`, :func:`_part_b`, :func:`_part_c`, :func:`_dc3d_one` and the
 point-source ones) are what the map-frame kernels call for one (point, source corner) pair. The maths follows
 Okada (1992), Tables 6-8 (finite source) and 2-4 (point source); the code is our own. The finite source's terms
-(parts A, B, C and the corner's slopes) are written once, in ``scripts/generate/templates/dc3d_terms.py.in``, and
-pasted here and into the corner kernels of :mod:`.okada_corners`.
+(parts A, B, C and the corner's slopes) are written once, as plain functions of :mod:`.dc3d_terms`, which the
+kernels here call.
+
+``okada_dc3d_src.py`` is this module as a reader edits it, the terms called as plain functions; ``make generate``
+writes ``okada_dc3d.py`` from it, each call replaced by the term's body (``scripts/generate/okada_passes.py``).
 
 References
 ----------
@@ -22,10 +25,21 @@ import numpy as np
 
 from .._numba import njit
 from ..errors import GeohazardError
-
-EPS = 1.0e-6
-PI2 = 2.0 * math.pi
-#@ include dc3d_terms.py.in
+from .dc3d_terms import (
+    EPS,
+    PI2,
+    dc3d_along_strike,
+    dc3d_edges,
+    dc3d_geometry,
+    dc3d_image_terms,
+    dc3d_radius,
+    dc3d_real_terms,
+    dc3d_surface_terms,
+    medium_constants,
+    part_a,
+    part_b,
+    part_c,
+)
 
 
 def alpha_from_poisson(poisson: float) -> float:
@@ -58,11 +72,12 @@ def _corner_geometry(xi, et, q, sd, cd, kxi, ket):
     negative extension of an edge, where ``R + xi`` or ``R + eta`` vanishes.
     Returns a tuple; ``r == 0`` means the corner coincides with the station.
     """
-    #@ dc3d_radius()
+    xi, et, q, xi2, et2, q2, r2, r = dc3d_radius(xi, et, q)
     if r == 0.0:
         z = 0.0
         return (xi, et, q, xi2, et2, q2, r, r2, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z)
-    #@ dc3d_geometry(atan="math.atan", log="math.log")
+    r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32, ey, ez, fy, fz, gy, gz, hy, hz = dc3d_geometry(
+        xi, et, q, xi2, r, r2, sd, cd, kxi, ket, math.atan, math.log)
     return (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
             ey, ez, fy, fz, gy, gz, hy, hz)
 
@@ -73,7 +88,8 @@ def _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad, u):
     """Okada (1992) Table 6, part A (infinite-medium terms), 12 components / (2 pi)."""
     (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
      ey, ez, fy, fz, gy, gz, hy, hz) = g
-    #@ part_a(guard="if grad:", u="u[", v="]", s="d", k1="d1 / PI2", k2="d2 / PI2", k3="d3 / PI2", zero="u[:] = 0.0")
+    part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
+           alp1, alp2, d1, d2, d3, d1 / PI2, d2 / PI2, d3 / PI2, grad, u)
     return u
 
 
@@ -83,7 +99,8 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
     """Okada (1992) Table 7, part B (surface-deformation terms), 12 components / (2 pi)."""
     (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
      ey, ez, fy, fz, gy, gz, hy, hz) = g
-    #@ part_b(atan="math.atan", log="math.log", guard="if grad:", u="u[", v="]", s="d", k1="d1 / PI2", k2="d2 / PI2", k3="d3 / PI2", zero="u[:] = 0.0")
+    part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
+           d1, d2, d3, d1 / PI2, d2 / PI2, d3 / PI2, math.atan, math.log, grad, u)
     return u
 
 
@@ -93,7 +110,8 @@ def _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad, u):
     """Okada (1992) Table 8, part C (depth-dependent terms), 12 components / (2 pi)."""
     (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
      ey, ez, fy, fz, gy, gz, hy, hz) = g
-    #@ part_c(guard="if grad:", u="u[", v="]", s="d", k1="d1 / PI2", k2="d2 / PI2", k3="d3 / PI2", zero="u[:] = 0.0")
+    part_c(xi, et, q, q2, xi2, et2, r, r2, r3, r5, x11, y11, x32, y32, yb, db, sd, cd, z, alp4, alp5, d1, d2, d3,
+           d1 / PI2, d2 / PI2, d3 / PI2, grad, u)
     return u
 
 
@@ -105,12 +123,8 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
         out[i] = 0.0
     if z > 0.0:
         return 2
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
-    #@ dc3d_along_strike()
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
+    xi1, xi2 = dc3d_along_strike(x, al1, al2)
     # At the free surface the real-source part A cancels the image part A for the
     # displacement; skipping both is exact and halves the work (Okada 1985's case).
     surface_disp_only = (z == 0.0) and (not grad)
@@ -118,7 +132,7 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
         if image == 0 and surface_disp_only:
             continue
         dd = depth + z if image == 0 else depth - z
-        #@ dc3d_edges()
+        q, et1, et2, on_edge, kxi1, kxi2, ket1, ket2 = dc3d_edges(y, dd, sd, cd, aw1, aw2, xi1, xi2)
         if on_edge:
             for i in range(12):
                 out[i] = 0.0
@@ -133,16 +147,16 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
                 g = _corner_geometry(xi, et, q, sd, cd, kx, ke)
                 if image == 0:
                     _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad, ua)
-                    #@ dc3d_real_terms()
+                    dc3d_real_terms(ua, sign, sd, cd, grad, out)
                 else:
                     if surface_disp_only:
                         _part_b(g, alp3, sd, cd, d1, d2, d3, False, ub)
-                        #@ dc3d_surface_terms()
+                        dc3d_surface_terms(ub, sign, sd, cd, out)
                         continue
                     _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad, ua)
                     _part_b(g, alp3, sd, cd, d1, d2, d3, grad, ub)
                     _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad, uc)
-                    #@ dc3d_image_terms()
+                    dc3d_image_terms(ua, ub, uc, sign, z, sd, cd, grad, out)
     return 0
 
 
@@ -500,11 +514,7 @@ def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out, ua, ub, uc):
         out[i] = 0.0
     if z > 0.0:
         return 2
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     g = _point_geometry(x, y, depth + z, sd, cd)
     if g[11] == 0.0:
         return 1

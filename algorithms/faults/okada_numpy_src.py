@@ -1,11 +1,12 @@
-#@ form numpy
 """The numpy form of Okada's corner kernels: DC3D's finite source (Okada 1992, Tables 6-8) on arrays of stations.
 
 What a first run computes while the kernels are not compiled, and what runs where numba is missing: the grids of
-``okadaforward`` (displacement) and ``coulombstress`` / ``coulombonfaults`` (gradients). The terms are the snippets
-of ``dc3d_terms.py.in``, pasted here in their numpy form by ``scripts/generate`` (``lanes.py``): every statement of the
-compiled corner kernels (:mod:`.okada_corners`) on a block of stations at once, DC3D's branch per station
-(``xi == 0``) as ``np.where``, ``log``/``atan`` those of the compiled kernel it stands for (the array form of
+``okadaforward`` (displacement) and ``coulombstress`` / ``coulombonfaults`` (gradients). The terms are those of
+:mod:`.dc3d_terms`, called here as plain functions and written in their numpy form by ``make generate``
+(``scripts/generate/okada_passes.py``; ``okada_numpy_src.py`` is this module as a reader edits it, the parameters
+annotated ``Stations`` holding arrays of stations): every statement of the compiled corner kernels
+(:mod:`.okada_corners`) on a block of stations at once, DC3D's branch per station (an ``if`` on a station's value,
+``xi == 0``) as ``np.where``, ``log``/``atan`` those of the compiled kernel it stands for (the array form of
 :mod:`.simd_math`'s for the block kernels' terms, libm's element by element for
 :func:`.okada_corners._plane_corners`'s), and a function storing only some rows computes only what they need.
 numpy's ``+ - * /`` and ``sqrt`` round as the compiled kernels' (numba compiles them without fast-math: no FMA
@@ -15,7 +16,7 @@ corner loop is outside and each station's sums take the corners in the same orde
 
 Stations near a plane (:func:`.okada_planes._near_plane`, the same function on arrays) go through the per-patch
 DC3D, as the compiled kernels do there: :func:`dc3d_stations`, ``_dc3d_one``'s terms, edge tests and sums (written
-once in ``dc3d_terms.py.in``) on arrays of stations, its branches per station as ``np.where``, libm's ``log`` and
+once in :mod:`.dc3d_terms`) on arrays of stations, its branches per station as ``np.where``, libm's ``log`` and
 ``atan`` called element by element as the compiled DC3D calls them (the same bits); point sources one station at a
 time, as plain Python (:func:`.okada_sources._add_sources`). :func:`sum_sources` stands for
 :func:`.okada._sum_sources_kernel` with shared corners and :func:`.okada_block._gradients_kernel`, :func:`greens`
@@ -33,7 +34,22 @@ from . import okada_block as _block
 from . import okada_dc3d as _ok
 from . import okada_planes as _planes
 from . import okada_sources as _sources
-from .okada_dc3d import EPS
+from .dc3d_terms import (
+    corner,
+    dc3d_along_strike,
+    dc3d_edges,
+    dc3d_geometry,
+    dc3d_image_terms,
+    dc3d_radius,
+    dc3d_real_terms,
+    dc3d_surface_terms,
+    inline,
+    medium_constants,
+    part_a,
+    part_b,
+    part_c,
+    surface_displacement,
+)
 from .simd_math import vatan_array as vatan
 from .simd_math import vlog_array as vlog
 
@@ -41,127 +57,101 @@ from .simd_math import vlog_array as vlog
 #: a corner are evaluated, so the working set stays in the L2 cache.
 CHUNK = 2048
 
-#@ include dc3d_terms.py.in
-#@ snippet real_part_a_numpy(name, disp, grad, atan="vatan", log="vlog")
-def {name}(x, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
-    """Part A of the real source of one corner for the stations ``x, p, q`` (arrays), added to the rows of ``sa``
-    (12, stations) that :func:`.okada_corners._real_part_a` fills."""
-    #@ prune
+#: The annotation of a parameter holding an array of stations: ``make generate`` writes each ``if`` on a value
+#: computed from one as ``np.where`` (a branch per station).
+Stations = np.ndarray
+
+
+@inline
+def corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sa, sab, sc, image, disp, grad,
+                surface, atan, log):
+    """One corner for the stations ``x, z, p, q``: part A of the real source added to the rows of ``sa`` (12,
+    stations) that :func:`.okada_corners._real_part_a` fills, or (``image``) parts A + B and C of the image source
+    added to those of ``sab`` and ``sc`` that :func:`.okada_corners._image_parts_abc` fills (part B alone at the free
+    surface if ``surface``: :func:`.okada_corners._plane_corners`'s ``surface_disp_only``); the displacement rows if
+    ``disp``, the derivatives' if ``grad``."""
     k1 = s1 / _ok.PI2
     k2 = s2 / _ok.PI2
     k3 = s3 / _ok.PI2
     q2 = q * q
     xi = x - al
-    #@ select abs(xi) < _ok.EPS
-    xi = 0.0
-    #@ end
+    if abs(xi) < _ok.EPS:
+        xi = 0.0
     et = p - aw
-    #@ select abs(et) < _ok.EPS
-    et = 0.0
-    #@ end
-    #@ corner(atan="{atan}", log="{log}", r5=False)
-    #@ part_a(guard="")
-    #@ if disp
-    sa[0] += pa0
-    sa[1] += pa1
-    sa[2] += pa2
-    #@ end
-    #@ if grad
-    sa[3] += pa3
-    sa[4] += pa4
-    sa[5] += pa5
-    sa[6] += pa6
-    sa[7] += pa7
-    sa[8] += pa8
-    sa[9] += pa9
-    sa[10] += pa10
-    sa[11] += pa11
-    #@ end
-    #@ end
-#@ end
+    if abs(et) < _ok.EPS:
+        et = 0.0
+    pa = np.zeros((12,) + np.shape(x))
+    pb = np.zeros((12,) + np.shape(x))
+    pc = np.zeros((12,) + np.shape(x))
+    (xi2, et2, r2, r, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32, ey, ez, fy, fz, gy, gz, hy,
+     hz) = corner(xi, et, q, q2, sd, cd, atan, log)
+    part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
+           alp1, alp2, s1, s2, s3, k1, k2, k3, True, pa)
+    if image:
+        part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
+               s1, s2, s3, k1, k2, k3, atan, log, True, pb)
+        part_c(xi, et, q, q2, xi2, et2, r, r2, r3, r5, x11, y11, x32, y32, yb, db, sd, cd, z, alp4, alp5, s1, s2, s3,
+               k1, k2, k3, True, pc)
+    if not image:
+        for row in range(0 if disp else 3, 12 if grad else 3):
+            sa[row] += pa[row]
+    elif surface:
+        for row in range(3):
+            sab[row] += pb[row]
+    else:
+        for row in range(0 if disp else 3, 12 if grad else 3):
+            sab[row] += pa[row] + pb[row]
+        for row in range(12 if grad else 3):
+            sc[row] += pc[row]
 
 
-#@ snippet image_parts_numpy(name, disp, grad, surface, atan="vatan", log="vlog")
-def {name}(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc):
-    """Parts A + B and C of the image source of one corner for the stations ``x, z, p, q`` (arrays), added to the
-    rows of ``sab`` and ``sc`` (12, stations) that :func:`.okada_corners._image_parts_abc` fills (part B alone at
-    the free surface: :func:`.okada_corners._plane_corners`'s ``surface_disp_only``)."""
-    #@ prune
-    k1 = s1 / _ok.PI2
-    k2 = s2 / _ok.PI2
-    k3 = s3 / _ok.PI2
-    q2 = q * q
-    xi = x - al
-    #@ select abs(xi) < _ok.EPS
-    xi = 0.0
-    #@ end
-    et = p - aw
-    #@ select abs(et) < _ok.EPS
-    et = 0.0
-    #@ end
-    #@ corner(atan="{atan}", log="{log}", r5=True)
-    #@ part_a(guard="")
-    #@ part_b(atan="{atan}", log="{log}", guard="")
-    #@ part_c(guard="")
-    #@ if surface
-    sab[0] += pb0
-    sab[1] += pb1
-    sab[2] += pb2
-    #@ else
-    #@ if disp
-    sab[0] += pa0 + pb0
-    sab[1] += pa1 + pb1
-    sab[2] += pa2 + pb2
-    #@ end
-    #@ if grad
-    sab[3] += pa3 + pb3
-    sab[4] += pa4 + pb4
-    sab[5] += pa5 + pb5
-    sab[6] += pa6 + pb6
-    sab[7] += pa7 + pb7
-    sab[8] += pa8 + pb8
-    sab[9] += pa9 + pb9
-    sab[10] += pa10 + pb10
-    sab[11] += pa11 + pb11
-    #@ end
-    sc[0] += pc0
-    sc[1] += pc1
-    sc[2] += pc2
-    #@ if grad
-    sc[3] += pc3
-    sc[4] += pc4
-    sc[5] += pc5
-    sc[6] += pc6
-    sc[7] += pc7
-    sc[8] += pc8
-    sc[9] += pc9
-    sc[10] += pc10
-    sc[11] += pc11
-    #@ end
-    #@ end
-    #@ end
-#@ end
+def _real_part_a(x: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
+    """:func:`.okada_corners._real_part_a` on arrays of stations."""
+    corner_rows(x, None, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, sa, None, None, False,
+                True, True, False, vatan, vlog)
 
 
-#@ real_part_a_numpy(name="_real_part_a", disp=True, grad=True)
+def _real_part_a_disp(x: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
+    """Its displacement rows only, libm's ``log`` and ``atan`` (as
+    :func:`.okada_corners._plane_corners`)."""
+    corner_rows(x, None, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, sa, None, None, False,
+                True, False, False, _atan, _log)
 
 
-#@ real_part_a_numpy(name="_real_part_a_disp", disp=True, grad=False, atan="_atan", log="_log")
+def _real_part_a_grad(x: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2, sa):
+    """:func:`.okada_corners._real_part_a_grad` on arrays of stations."""
+    corner_rows(x, None, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, 0.0, 0.0, 0.0, sa, None, None, False,
+                False, True, False, vatan, vlog)
 
 
-#@ real_part_a_numpy(name="_real_part_a_grad", disp=False, grad=True)
+def _image_parts_abc(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
+                     alp3, alp4, alp5, sab, sc):
+    """:func:`.okada_corners._image_parts_abc` on arrays of stations."""
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                True, True, False, vatan, vlog)
 
 
-#@ image_parts_numpy(name="_image_parts_abc", disp=True, grad=True, surface=False)
+def _image_parts_abc_disp(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
+                          alp3, alp4, alp5, sab, sc):
+    """Its displacement rows only, libm's ``log`` and ``atan`` (as
+    :func:`.okada_corners._plane_corners`)."""
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                True, False, False, _atan, _log)
 
 
-#@ image_parts_numpy(name="_image_parts_abc_disp", disp=True, grad=False, surface=False, atan="_atan", log="_log")
+def _image_parts_abc_grad(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
+                          alp3, alp4, alp5, sab, sc):
+    """:func:`.okada_corners._image_parts_abc_grad` on arrays of stations."""
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                False, True, False, vatan, vlog)
 
 
-#@ image_parts_numpy(name="_image_parts_abc_grad", disp=False, grad=True, surface=False)
-
-
-#@ image_parts_numpy(name="_image_part_b_surface", disp=True, grad=False, surface=True, atan="_atan", log="_log")
+def _image_part_b_surface(x: Stations, z: Stations, p: Stations, q: Stations, al, aw, s1, s2, s3, sd, cd, alp1, alp2,
+                          alp3, alp4, alp5, sab, sc):
+    """Part B alone at the free surface (:func:`.okada_corners._plane_corners`'s
+    ``surface_disp_only``), libm's ``log`` and ``atan``."""
+    corner_rows(x, z, p, q, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, None, sab, sc, True,
+                True, False, True, _atan, _log)
 
 
 #: (displacement, derivatives) -> the corner functions of the real and the image source storing those rows
@@ -188,11 +178,7 @@ def corner_sums(alpha, x, y, z, grp, corners, c0, c1, disp, grad, surface):
     :func:`.okada_corners._plane_corners` (``surface``: its ``surface_disp_only``) and
     :func:`.okada_block._combine` give; rows that neither ``disp`` nor ``grad`` asks for hold no meaning."""
     depth, sd, cd = grp[2], grp[5], grp[6]
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
     m = x.shape[0]
     sa, sab, sc = np.zeros((12, m)), np.zeros((12, m)), np.zeros((12, m))
     dd = depth + z
@@ -211,7 +197,7 @@ def corner_sums(alpha, x, y, z, grp, corners, c0, c1, disp, grad, surface):
         image(x, z, p1, q1, al, aw, s1, s2, s3, sd, cd, alp1, alp2, alp3, alp4, alp5, sab, sc)
     out = np.zeros((12, m))
     if surface:
-        #@ surface_displacement(out="out", sab="sab")
+        surface_displacement(sab, sd, cd, out)
         return out
     _python(_block._combine)(_Rows(sa, sab, sc), 0, z, sd, cd, out)
     return out
@@ -293,7 +279,8 @@ _LOG = np.frompyfunc(math.log, 1, 1)
 _ATAN = np.frompyfunc(math.atan, 1, 1)
 
 
-def dc3d_stations(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, grad, surface):
+def dc3d_stations(alpha, x: Stations, y: Stations, z: Stations, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, grad,
+                  surface):
     """:func:`.okada_dc3d._dc3d_one` for arrays of stations ``x, y, z`` (Okada frame) and one rectangle: ``out``
     (12, stations) in DC3D's order and the stations on an edge (DC3D's ``iret`` 1; ``out`` zero there), the
     same bits. ``surface``: every station at ``z == 0`` without ``grad`` (``_dc3d_one``'s ``surface_disp_only``),
@@ -302,17 +289,13 @@ def dc3d_stations(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3,
     out = np.zeros((12, m))
     ua, ub, uc = np.zeros((12, m)), np.zeros((12, m)), np.zeros((12, m))
     singular = np.zeros(m, dtype=bool)
-    alp1 = (1.0 - alpha) / 2.0
-    alp2 = alpha / 2.0
-    alp3 = (1.0 - alpha) / alpha
-    alp4 = 1.0 - alpha
-    alp5 = alpha
-    #@ dc3d_along_strike()
+    alp1, alp2, alp3, alp4, alp5 = medium_constants(alpha)
+    xi1, xi2 = dc3d_along_strike(x, al1, al2)
     for image in range(2):
         if image == 0 and surface:
             continue
         dd = depth + z if image == 0 else depth - z
-        #@ dc3d_edges()
+        q, et1, et2, on_edge, kxi1, kxi2, ket1, ket2 = dc3d_edges(y, dd, sd, cd, aw1, aw2, xi1, xi2)
         singular |= on_edge
         for k in range(2):
             et = et1 if k == 0 else et2
@@ -327,23 +310,29 @@ def dc3d_stations(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3,
     return out, singular
 
 
-def _dc3d_corner(image, surface, grad, xi, et, q, kxi, ket, sign, z, sd, cd, d1, d2, d3, alp1, alp2, alp3, alp4,
-                 alp5, ua, ub, uc, out):
+def _dc3d_corner(image, surface, grad, xi: Stations, et: Stations, q: Stations, kxi: Stations, ket: Stations, sign,
+                 z: Stations, sd, cd, d1, d2, d3, alp1, alp2, alp3, alp4, alp5, ua, ub, uc, out):
     """One corner of :func:`dc3d_stations` (``_corner_geometry`` and the parts of ``_dc3d_one``), added to ``out``."""
-    #@ dc3d_radius()
-    #@ dc3d_geometry(atan="_atan", log="_log")
+    xi, et, q, xi2, et2, q2, r2, r = dc3d_radius(xi, et, q)
+    r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32, ey, ez, fy, fz, gy, gz, hy, hz = dc3d_geometry(
+        xi, et, q, xi2, r, r2, sd, cd, kxi, ket, _atan, _log)
     if image == 0:
-        #@ part_a(guard="if grad:", u="ua[", v="]", s="d", k1="d1 / _ok.PI2", k2="d2 / _ok.PI2", k3="d3 / _ok.PI2", zero="ua[:] = 0.0")
-        #@ dc3d_real_terms()
+        part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
+               alp1, alp2, d1, d2, d3, d1 / _ok.PI2, d2 / _ok.PI2, d3 / _ok.PI2, grad, ua)
+        dc3d_real_terms(ua, sign, sd, cd, grad, out)
         return
     if surface:
-        #@ part_b(atan="_atan", log="_log", guard="if grad:", u="ub[", v="]", s="d", k1="d1 / _ok.PI2", k2="d2 / _ok.PI2", k3="d3 / _ok.PI2", zero="ub[:] = 0.0")
-        #@ dc3d_surface_terms()
+        part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
+               d1, d2, d3, d1 / _ok.PI2, d2 / _ok.PI2, d3 / _ok.PI2, _atan, _log, grad, ub)
+        dc3d_surface_terms(ub, sign, sd, cd, out)
         return
-    #@ part_a(guard="if grad:", u="ua[", v="]", s="d", k1="d1 / _ok.PI2", k2="d2 / _ok.PI2", k3="d3 / _ok.PI2", zero="ua[:] = 0.0")
-    #@ part_b(atan="_atan", log="_log", guard="if grad:", u="ub[", v="]", s="d", k1="d1 / _ok.PI2", k2="d2 / _ok.PI2", k3="d3 / _ok.PI2", zero="ub[:] = 0.0")
-    #@ part_c(guard="if grad:", u="uc[", v="]", s="d", k1="d1 / _ok.PI2", k2="d2 / _ok.PI2", k3="d3 / _ok.PI2", zero="uc[:] = 0.0")
-    #@ dc3d_image_terms()
+    part_a(xi, et, q, q2, xi2, r, r3, tt, alx, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd,
+           alp1, alp2, d1, d2, d3, d1 / _ok.PI2, d2 / _ok.PI2, d3 / _ok.PI2, grad, ua)
+    part_b(xi, et, q, q2, xi2, r, r3, tt, ale, x11, y11, y32, ey, ez, fy, fz, gy, gz, hy, hz, yb, db, sd, cd, alp3,
+           d1, d2, d3, d1 / _ok.PI2, d2 / _ok.PI2, d3 / _ok.PI2, _atan, _log, grad, ub)
+    part_c(xi, et, q, q2, xi2, et2, r, r2, r3, r5, x11, y11, x32, y32, yb, db, sd, cd, z, alp4, alp5, d1, d2, d3,
+           d1 / _ok.PI2, d2 / _ok.PI2, d3 / _ok.PI2, grad, uc)
+    dc3d_image_terms(ua, ub, uc, sign, z, sd, cd, grad, out)
 
 
 def rectangles(alpha, e, n, z, sources, rows, grad, acc):
