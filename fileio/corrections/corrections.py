@@ -372,19 +372,14 @@ def network_closure_offsets(stack, triplets, cycle_mm: float, *, max_residual_ra
         if min_coherence > 0 and stack.has_coherence:
             x = np.where(read_coherence(stack, int(r), int(r) + 1)[:, 0, cols] >= min_coherence, x, np.nan)
         return x
-
     parts = [read(r, slice(None, None, step)) for r in rows]
     reference = None
-    if stable is not None:
-        stable = np.asarray(stable, bool)
-        in_rows = np.flatnonzero(stable.any(axis=1))
-        picked = in_rows[np.unique(np.linspace(0, in_rows.size - 1, min(in_rows.size, 64)).astype(int))] \
-            if in_rows.size else in_rows
-        sample = sum(p.shape[1] for p in parts)
-        extra = [read(r, np.flatnonzero(stable[r])) for r in picked]
+    if stable is not None:  # the stable area's pixels on up to 64 of its rows, after the sample: the reference
+        in_rows = np.flatnonzero(np.asarray(stable, bool).any(axis=1))
+        picked = in_rows[np.unique(np.linspace(0, in_rows.size - 1, min(in_rows.size, 64)).astype(int))]
+        extra = [read(r, np.flatnonzero(np.asarray(stable[r], bool))) for r in picked]
+        reference = np.repeat([False, True], [sum(p.shape[1] for p in parts), sum(p.shape[1] for p in extra)])
         parts += extra
-        reference = np.zeros(sample + sum(p.shape[1] for p in extra), bool)
-        reference[sample:] = True
     return closure_offsets(np.concatenate(parts, axis=1), triplets, cycle_mm=cycle_mm,
                            max_residual_rad=max_residual_rad, reference=reference)
 
