@@ -276,7 +276,7 @@ def masked_vrt_text(src: str, mask: str, grid: RasterInfo, window: tuple, src_si
                     src_nodata=None, scale: Optional[float] = None, metadata: Optional[dict] = None) -> str:
     """:func:`vrt_text` of ``src`` with the pixels where the byte raster ``mask`` (on ``src``'s grid) is not 1 set
     to no-data (NaN): GDAL's ``mul`` pixel function of the values and the mask looked up as 1 (kept) or NaN (0,
-    fill 255 and any other value)."""
+    fill 255 and any other value), the NaN propagated (GDAL >= 3.11 skips a no-data term unless told)."""
     values = _source_xml(src, grid, window, src_size, src_type=src_type, src_nodata=src_nodata, scale=scale)
     values = values.replace("<SimpleSource>", "<ComplexSource>").replace("</SimpleSource>", "</ComplexSource>")
     keep = _source_xml(mask, grid, window, src_size, src_type="Byte")
@@ -288,7 +288,8 @@ def masked_vrt_text(src: str, mask: str, grid: RasterInfo, window: tuple, src_si
     return (f"<VRTDataset rasterXSize=\"{grid.width}\" rasterYSize=\"{grid.height}\">{srs}<GeoTransform>{gt}"
             f"</GeoTransform><Metadata>{md}</Metadata><VRTRasterBand dataType=\"Float32\" band=\"1\" "
             f"subClass=\"VRTDerivedRasterBand\"><NoDataValue>nan</NoDataValue><PixelFunctionType>mul"
-            f"</PixelFunctionType><SourceTransferType>Float64</SourceTransferType>{values}{keep}</VRTRasterBand>"
+            f"</PixelFunctionType><PixelFunctionArguments propagateNoData=\"true\"/><SourceTransferType>Float64"
+            f"</SourceTransferType>{values}{keep}</VRTRasterBand>"
             "</VRTDataset>")
 
 
