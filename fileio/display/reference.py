@@ -52,7 +52,7 @@ def referenced_raster(path: str, dates: list, offsets_mm, out_path: str) -> str:
     for k in range(ds.RasterCount):
         band = ds.GetRasterBand(k + 1)
         nodata = band.GetNoDataValue()
-        nd = "" if nodata is None else f"<NODATA>{nodata!r}</NODATA>"
+        nd = "" if nodata is None else f"<NODATA>{float(nodata)!r}</NODATA>"
         bands.append(
             f'  <VRTRasterBand dataType="Float32" band="{k + 1}">\n'
             f"    <Description>{dates[k].isoformat()}</Description>\n"

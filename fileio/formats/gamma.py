@@ -94,7 +94,7 @@ def vrt_text(path: str, grid: gamma.DemPar, dtype: tuple, metadata: Optional[dic
     srs.ImportFromEPSG(grid.epsg)
     gt = ",".join(repr(float(v)) for v in grid.geotransform)
     md = "".join(f'<MDI key="{escape(str(k))}">{escape(str(v))}</MDI>' for k, v in (metadata or {}).items())
-    nd = f"<NoDataValue>{nodata!r}</NoDataValue>" if nodata is not None else ""
+    nd = f"<NoDataValue>{float(nodata)!r}</NoDataValue>" if nodata is not None else ""
     gtype, size, _ = dtype
     return (f"<VRTDataset rasterXSize=\"{grid.width}\" rasterYSize=\"{grid.lines}\"><SRS>{escape(srs.ExportToWkt())}"
             f"</SRS><GeoTransform>{gt}</GeoTransform><Metadata>{md}</Metadata>"

@@ -245,9 +245,9 @@ def _source_xml(src: str, grid: RasterInfo, window: tuple, src_size: tuple, *, s
     kind = "SimpleSource" if simple or (src_nodata is None and scale is None) else "ComplexSource"
     extra = ""
     if src_nodata is not None:
-        extra += f"<NODATA>{src_nodata!r}</NODATA>"
+        extra += f"<NODATA>{float(src_nodata)!r}</NODATA>"
     if scale is not None:
-        extra += f"<ScaleOffset>0</ScaleOffset><ScaleRatio>{scale!r}</ScaleRatio>"
+        extra += f"<ScaleOffset>0</ScaleOffset><ScaleRatio>{float(scale)!r}</ScaleRatio>"
     return (f"<{kind}><SourceFilename relativeToVRT=\"0\">{escape(src)}</SourceFilename><SourceBand>{int(band)}"
             f"</SourceBand><SourceProperties RasterXSize=\"{sw}\" RasterYSize=\"{sh}\" DataType=\"{src_type}\"/>"
             f"<SrcRect xOff=\"{x0}\" yOff=\"{y0}\" xSize=\"{x1 - x0}\" ySize=\"{y1 - y0}\"/>"
@@ -302,7 +302,7 @@ def vrt_mosaic(sources: list, grid: RasterInfo, metadata: Optional[dict] = None,
     srs = f"<SRS>{escape(grid.crs_wkt)}</SRS>" if grid.crs_wkt else ""
     return (f"<VRTDataset rasterXSize=\"{grid.width}\" rasterYSize=\"{grid.height}\">{srs}<GeoTransform>{gt}"
             f"</GeoTransform><Metadata>{md}</Metadata><VRTRasterBand dataType=\"Float32\" band=\"1\">"
-            f"<NoDataValue>{nodata!r}</NoDataValue>{''.join(sources)}</VRTRasterBand></VRTDataset>")
+            f"<NoDataValue>{float(nodata)!r}</NoDataValue>{''.join(sources)}</VRTRasterBand></VRTDataset>")
 
 
 def _write_vsimem(path: str, text: str) -> None:

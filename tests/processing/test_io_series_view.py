@@ -92,6 +92,7 @@ def _render_context():
 def _ramp(v, vmax):
     from qgis.core import QgsExpression, QgsExpressionContext, QgsSymbolLayerUtils
 
+    v, vmax = float(v), float(vmax)  # numpy 2's repr is np.float64(...), not an expression's number
     e = QgsExpression(f"ramp_color('RdBu', scale_linear({v!r}, {-vmax!r}, {vmax!r}, 0, 1))")
     return QgsSymbolLayerUtils.decodeColor(e.evaluate(QgsExpressionContext())).name()
 
