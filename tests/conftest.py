@@ -149,6 +149,8 @@ if CPU_LOG:
             if not name.startswith("insar_geohazards.") or module is None:
                 continue
             for obj in list(vars(module).values()):
+                if isinstance(obj, type):  # a kernel class (its signatures and py_func are properties), not a kernel
+                    continue
                 sigs = getattr(obj, "signatures", None)
                 if sigs and getattr(obj, "py_func", None) is not None and id(obj) not in seen:
                     seen.add(id(obj))
