@@ -161,6 +161,7 @@ TOOLS = {
     "unwrapclosurecorrection": Tool(
         hostile=("corrections", "recipe_series"),
         lengths={"WAVELENGTH_M": "m"},
+        not_lengths=("STABLE_AREA",),
         determinism={
             "unwrapclosurecorrection": Det("corrections", {"OUTPUT_STATS": "@s.csv", "OUTPUT_LOOPS": "@l.csv"}),
         },

@@ -88,8 +88,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
         self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
                                          "Minimum coherence (0 = all)", 0.0,
                                          0.0, 1.0))
-        self.addParameter(declare.vector_layer(ids.STABLE_AREA, "Stable area (polygons): the reference of the "
-                                               "corrections", "polygon", optional=True))
+        self.addParameter(declare.vector_layer(ids.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
         self.addParameter(declare.integer(self.MAX_CYCLES, "Largest correction per interferogram and pixel (cycles)",
                                           3, 1, 20))
         self.addParameter(declare.number(self.LOOP_THRESHOLD_RAD, "Bad-loop threshold: RMS closure (rad)", 1.5, 0.01,
