@@ -210,7 +210,7 @@ def write_areas(path: str, labels: np.ndarray, table: dict, info) -> str:
         mem.SetProjection(info.crs_wkt)
     band = mem.GetRasterBand(1)
     band.WriteArray(labels.astype(np.int32))
-    ods = ogr.GetDriverByName("Memory").CreateDataSource("")
+    ods = (ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")).CreateDataSource("")  # MEM: GDAL >= 3.11
     srs = None
     if info.crs_wkt:
         srs = osr.SpatialReference()
