@@ -58,6 +58,10 @@ if [ $parallel = 0 ]; then
 fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# One BLAS thread per process: the workers already keep every core busy, and BLAS's own threads beside them only wait
+# for each other (OpenBLAS's two threads per worker: the forecast's block-memory case took 200 s beside two busy
+# processes, 18 s on one thread). The tools' results do not depend on it (tests/core/test_dense.py).
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 COMPILED_LOG="$ROOT/.build/compiled_after_warm_up"
 # Each test's CPU seconds (its own process and the child processes it waited for: qgis_process, Dask workers) and
 # its qgis_process starts (tests/conftest.py), summed by .ci/cpu_report.py at the end: where the suite's CPU goes.

@@ -56,6 +56,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..blas import one_blas_thread
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.dates import parse_date
@@ -898,8 +899,9 @@ def forecast_raster_block(block, inputs, *, dates, forecast_dates, opts: dict) -
     series = inputs["series"]
     n, rows, cols = series.shape
     thick = inputs.get("thickness")
-    fc = forecast_series(series.reshape(n, -1), dates, forecast_dates,
-                         thickness_m=None if thick is None else np.asarray(thick, np.float64).reshape(-1), **opts)
+    with one_blas_thread():
+        fc = forecast_series(series.reshape(n, -1), dates, forecast_dates,
+                             thickness_m=None if thick is None else np.asarray(thick, np.float64).reshape(-1), **opts)
     nf = len(forecast_dates)
     out = {"forecast": fc.value_mm.reshape(nf, rows, cols).astype(np.float32),
            "sigma": fc.sigma_mm.reshape(nf, rows, cols).astype(np.float32),
@@ -919,7 +921,8 @@ def forecast_raster_block(block, inputs, *, dates, forecast_dates, opts: dict) -
 def forecast_points_block(block, inputs, *, dates, forecast_dates, opts: dict) -> dict:
     """Block function of the engine for points: ``inputs["series"]`` ``(n_dates, n_points)`` mm. Returns the
     :class:`Forecast` of those points."""
-    return {"forecast": forecast_series(inputs["series"], dates, forecast_dates, **opts)}
+    with one_blas_thread():
+        return {"forecast": forecast_series(inputs["series"], dates, forecast_dates, **opts)}
 
 
 def bytes_per_series(n_dates: int, n_forecast: int, models: Sequence[str]) -> float:
