@@ -4,7 +4,9 @@
 pixel or point) gain nothing from BLAS's threads: waking them costs more than the product, and on a busy machine each
 call waits for a thread the scheduler has put aside. A forecast's 800 series of 60 dates took 2.7 CPU-s with
 OpenBLAS's two threads and 1.3 on one, on an idle 2-core machine; its block-memory test case took 200 s beside two
-busy processes, and 18 s on one thread. Each product is computed by one thread either way, so the bits do not change.
+busy processes, and 18 s on one thread; the temporal models' frozen-loop test 5.7 s against 2.2 s at load 8. Used by
+the forecast's and the temporal models' blocks. Products this small are not split among threads by BLAS (it splits
+only long reductions and large matrices), so their bits are the same either way.
 """
 
 from __future__ import annotations

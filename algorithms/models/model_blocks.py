@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..blas import one_blas_thread
 from ..progress import SubProgress, info, warn
 from ..timeseries.breakpoints import KIND_NAMES, detect_breakpoints
 from .timeseriesmodels import fit_models, seasonal_amplitude
@@ -96,7 +97,8 @@ def models_points_block(block, inputs, *, dates, opts: dict, breaks: bool = Fals
     ``breakpoints`` (or None) and ``messages`` (the fit's warnings, see :class:`MessageSink`).
     """
     sink = MessageSink()
-    _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, sink)
+    with one_blas_thread():
+        _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, sink)
     return {"head": head, "columns": cols, "breakpoints": brk, "messages": sink.messages}
 
 
@@ -119,7 +121,8 @@ def models_raster_block(block, inputs, *, dates, opts: dict, breaks: bool = Fals
     """
     series = inputs["series"]
     flat = series.reshape(series.shape[0], -1)
-    sel, head, cols, brk = fit_series(flat, dates, opts, breaks, min_dbic, None)
+    with one_blas_thread():
+        sel, head, cols, brk = fit_series(flat, dates, opts, breaks, min_dbic, None)
     bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": head["RMS_MM"], **cols}
     if brk is not None:
         bands.update(breakpoint_bands(brk))
