@@ -250,6 +250,17 @@ def run_case(case, examples=10):
     for name, mask in case["classes"].items():
         cls[np.asarray(mask) & (cls == "other")] = name
     cls[np.broadcast_to(invisible, x.shape) & (cls == "other")] = "invisible"
+    # a wrong value that is part of a date's (or a run of dates') shift by a cycle: the pixel's error equals the
+    # shift on every pair the shift moves (other pairs of the pixel may be off for another reason)
+    from insar_geohazards.algorithms.corrections.closure import _date_run_shifts
+
+    shifts = _date_run_shifts(case["tri"]).astype(np.int64)
+    ks_, ys_, xs_ = np.nonzero(new & (cls == "other"))
+    for k, y, xx in zip(ks_, ys_, xs_):
+        ev = err[:, y, xx]
+        cand = shifts[shifts[:, k] == ev[k]]
+        if cand.size and ((cand == 0) | (cand == ev[None, :])).all(axis=1).any():
+            cls[k, y, xx] = "invisible"
     amb_px = rec.extra.get("first_ambiguous")
     amb_px = np.zeros((h, w), bool) if amb_px is None else amb_px.reshape(h, w)
     amb3 = np.broadcast_to(amb_px, x.shape)
