@@ -670,19 +670,24 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         c[noisy[:, px]] = np.nan
         return c
 
-    # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its neighbours
-    # or its component either: its own loops cannot tell them apart
-    open_ = has & ~ambiguous[None, :]
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
         if changed.size:
             consensus.keep_supported(u, own, changed, loops, signs, idx)
-        consensus.grow(u, own, open_, rows, cols, loops, signs, idx, FILL_STEPS)
+        # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its
+        # neighbours: its own loops cannot tell them apart
+        consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
+        consensus.settle(u, own, loops, signs, idx)
     else:
-        consensus.complete(u, own, open_, np.asarray(decided["labels"]).reshape(p), decided["decisions"], loops,
-                           signs, idx)
-    del open_
-    consensus.settle(u, own, loops, signs, idx, strict=decided is None)  # a component's decisions as given
+        # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
+        # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
+        lab = np.asarray(decided["labels"]).reshape(p)
+        added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
+                                   max_frac=float(max_residual_rad) / TWO_PI)
+        # the first pass's corrections judged again beside the decisions, which stand as given
+        consensus.settle(u, own, loops, signs, idx, strict=False)
+        consensus.restore(u, added, lab, decided["decisions"])
+        del added
     if decided is None:
         tie[:, (u != 0).any(axis=0) | ~ambiguous] = 0  # only the pixels left ambiguous keep their tie
     all_px = np.flatnonzero((u != 0).any(axis=0))
@@ -879,7 +884,7 @@ def component_labels(n_data: np.ndarray, n_ifgs: int, *, min_pixels: int = MIN_C
     blocks of a run."""
     from scipy import ndimage
 
-    lab, n = ndimage.label(np.asarray(n_data) * 2 >= n_ifgs, structure=np.ones((3, 3), int))
+    lab, n = ndimage.label(np.asarray(n_data) * 2 >= n_ifgs)  # 4-neighbours: a diagonal step joins no banks
     if n == 0:
         return np.zeros(lab.shape, np.int32), 0
     size = np.bincount(lab.reshape(-1), minlength=n + 1)

@@ -46,6 +46,9 @@ MIN_QUALITY = 0.6
 VOTE_QUALITY = 0.5
 #: Neighbours (of 8) carrying an interferogram's correction for a pixel to try it (:func:`grow`).
 GROW_NEIGHBOURS = 3
+#: Distance (cycles) from whole cycles within which a pixel's closure says how many cycles a loop is open
+#: (:func:`keep_supported`): 1.5 rad, LiCSBAS's loop threshold and the step's default MAX_RESIDUAL_RAD.
+NEAR_WHOLE = 1.5 / (2.0 * np.pi)
 #: Pixels checked at a time by :func:`keep_supported` (its temporaries: a few bytes a loop and pixel of a chunk).
 CHUNK_PX = 4096
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -113,22 +116,75 @@ def noisy_loops(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, wi
 
 
 def complete(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, loops, signs,
-             index) -> int:
+             index, *, max_frac: float = 1.5 / (2.0 * np.pi)) -> np.ndarray:
     """Give each value with data and no correction the correction its component decided (``labels`` (P,) the
-    pixels' components, 0 none; ``decisions`` (C + 1, M) int16, 0 none), where the pixel's own loops do not open
-    with it (:func:`keep_supported`; a value without a loop of its own to ask takes it, as MintPy gives a
-    component's correction to all its pixels). ``u`` (M, P) updated in place; returns the values added."""
+    pixels' components, 0 none; ``decisions`` (C + 1, M) int16, 0 none) unless the pixel's own loops contradict it
+    beyond noise (:func:`contradicted`): a value without a usable loop of its own takes it, as MintPy gives a
+    component's correction to all its pixels. ``u`` (M, P) updated in place; returns the mask (M, P) of the values
+    added."""
     lab = np.asarray(labels).reshape(-1)
-    dec = np.asarray(decisions)[lab].T  # (M, P)
-    prop = (u == 0) & has & (dec != 0) & (lab > 0)[None, :]
-    px = np.flatnonzero(prop.any(axis=0))
-    if not px.size:
-        return 0
-    before = u[:, px].copy()
-    u[:, px] = np.where(prop[:, px], dec[:, px], before)
-    keep_supported(u, own, px, loops, signs, index, blind=np.ones((u.shape[0], px.size), bool), strict=False)
-    u[:, px] = np.where(before != 0, before, u[:, px])  # only the additions were on trial
-    return int((u[:, px] != before).sum())
+    decisions = np.asarray(decisions)
+    added = np.zeros(u.shape, bool)
+    for s0 in range(0, lab.size, CHUNK_PX):  # chunks bound the temporaries, not the verdicts
+        sub = np.arange(s0, min(lab.size, s0 + CHUNK_PX))
+        dec = decisions[lab[sub]].T  # (M, n)
+        prop = (u[:, sub] == 0) & has[:, sub] & (dec != 0) & (lab[sub] > 0)[None, :]
+        sub = sub[prop.any(axis=0)]
+        if not sub.size:
+            continue
+        prop = prop[:, prop.any(axis=0)]
+        dec = decisions[lab[sub]].T
+        up = np.where(prop, dec, u[:, sub]).astype(np.int32)
+        take = prop & ~contradicted(up, prop, own(sub), loops, signs, index, max_frac)
+        u[:, sub] = np.where(take, dec, u[:, sub])
+        added[:, sub] = take
+    return added
+
+
+def restore(u: np.ndarray, added: np.ndarray, labels: np.ndarray, decisions: np.ndarray) -> None:
+    """Set again the component's decisions :func:`complete` ``added`` (M, P) in ``u`` (M, P), in place."""
+    lab = np.asarray(labels).reshape(-1)
+    decisions = np.asarray(decisions)
+    for s0 in range(0, lab.size, CHUNK_PX):
+        sub = slice(s0, min(lab.size, s0 + CHUNK_PX))
+        np.copyto(u[:, sub], decisions[lab[sub]].T, where=added[:, sub])
+
+
+#: Usable loops of a value that must open with a component's correction (and more than close with it) for the
+#: pixel's own loops to refuse it (:func:`contradicted`). Two let a value whose one usable loop reads 0 by chance
+#: take its component's correction (second generator, seeds 1-6: 3-55 values off a seed instead of 16-68) but also
+#: let a component's closure-invisible choice reach the values whose one loop saw through it (seed 3: 365 against
+#: 315): one is kept.
+CONTRADICT_LOOPS = 1
+
+
+def contradicted(up: np.ndarray, trial: np.ndarray, clo: np.ndarray, loops, signs, index,
+                 max_frac: float) -> np.ndarray:
+    """Where the pixels' own loops contradict the corrections on trial (M, n) bool: of the usable loops of the
+    interferogram (a closure with data, not in decorrelated ground, within ``max_frac`` cycle of a whole number),
+    at least :data:`CONTRADICT_LOOPS` close without the correction and open with it, and more than open without it
+    and close with it; the pixel's other corrections as they are (``up`` (M, n) with the trial ones, ``trial``
+    (M, n) bool, ``clo`` (T, n) the pixels' closures in cycles in the frame, NaN where a loop has no data or is
+    noisy). Loops far from whole cycles do not testify: a value whose loops are all noise (a coherence of 0.1
+    spreads its closures over the cycle) takes what its component's other values agree on, as MintPy gives a
+    component's correction to all its pixels; a patch of the component that the correction does not fit opens
+    its coherent loops and refuses it."""
+    usable = np.isfinite(clo)
+    c = np.where(usable, clo, 0.0)
+    usable &= np.abs(c - np.rint(c)) <= max_frac
+    res = c + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
+    out = np.zeros(trial.shape, bool)
+    for m in np.flatnonzero(trial.any(axis=1)):
+        sel = np.flatnonzero(trial[m])
+        lp, sg = loops[m], signs[m]
+        ok = usable[lp][:, sel] & (sg != 0)[:, None]
+        r = res[lp][:, sel]
+        after = np.rint(r) != 0
+        before = np.rint(r - sg[:, None] * up[m, sel][None, :]) != 0
+        opened = (ok & ~before & after).sum(axis=0)
+        closed = (ok & before & ~after).sum(axis=0)
+        out[m, sel] = (opened >= CONTRADICT_LOOPS) & (opened > closed)
+    return out
 
 
 def frame_of(key: np.ndarray, *, candidates: int = 8) -> np.ndarray:
@@ -266,6 +322,22 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     # and each must close its own loops by MIN_GAIN, the others as they are: a correction the pixel's loops do not
     # ask for does not ride on the gains of its other corrections
     dropped += drop_worst(OWN_GAIN)
+    # and close one of them at least (of two or more near whole cycles): a cycle taken off a value two cycles off
+    # (a window over the edge between a +1 and a +2 patch agrees on the +1) gains a cycle in every loop and leaves
+    # them all open, where a right correction beside a slip left alone still closes its loops without that slip
+    res = residual(up)
+    near = usable & (np.abs(clo - np.rint(clo)) <= NEAR_WHOLE)  # loops a closure near whole cycles testifies in
+    short = 0
+    for m in np.flatnonzero((up != 0).any(axis=1)):
+        sel = np.flatnonzero((up[m] != 0) & ~unseen[m])
+        ok = near[loops[m]][:, sel] & (signs[m] != 0)[:, None]
+        still = (ok & (np.rint(res[loops[m]][:, sel]) != 0)).sum(axis=0)
+        n_ok = ok.sum(axis=0)
+        bad = sel[(still == n_ok) & (n_ok >= 2)]
+        up[m, bad] = 0
+        short += bad.size
+    if short:
+        dropped += short + drop_worst(OWN_GAIN)
     u[:, px] = up.astype(u.dtype)
     return dropped
 
