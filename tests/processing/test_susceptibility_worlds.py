@@ -85,11 +85,12 @@ def test_null_factors_score_one_half_within_chance(run_alg, tmp_path, method):
     events follow a hidden field of 0.4-1 km range): the events cluster beyond what the factors explain, so the
     folds are spatial (k-means) with the factors' range as buffer. Random fields correlate by chance over one area,
     so a single world's AUC strays from 0.5 as far as chance lets it: that floor is measured here, in plain numpy, as
-    the spread of the AUC that random fields of the factors' law (not fitted) get against the inventory. The tool's
-    AUC (3 partitions) on each world is within 3 of those standard deviations above 0.5, and never above what its
-    own map scores against 10 more inventories of the same area (less 3 standard deviations of theirs: a leak from
-    training events near the test folds would put it there); the mean over the worlds is within 2 standard errors
-    of chance above 0.5."""
+    the spread of the AUC that random fields of the factors' law (not fitted) get against the inventory; the tool's
+    own spread over factor sets drawn anew was 0.4-1.8 times theirs on 8 worlds (bench_susceptibility_worlds.py
+    chance). The tool's AUC (3 partitions) on each world is within 4 of those standard deviations above 0.5, and
+    never above what its own map scores against 10 more inventories of the same area (plus 3 standard deviations of
+    theirs: a leak from training events near the test folds would put it there); the mean over the worlds is
+    within 3 standard errors of chance above 0.5."""
     pytest.importorskip("sklearn", reason="logistic regression and random forest need scikit-learn")
     aucs, sds = [], []
     for seed, events in NULL_WORLDS:
@@ -97,13 +98,13 @@ def test_null_factors_score_one_half_within_chance(run_alg, tmp_path, method):
         res, fb = _run(run_alg, w, str(tmp_path / str(seed)), METHOD=method, REPEATS=3)
         _, sd = _chance(w, np.random.default_rng([seed, 87]))
         same, same_sd = _same_area(read_array(res["OUTPUT"]), w, np.random.default_rng([seed, 88]), events)
-        assert res["AUC"] <= 0.5 + 3.0 * sd, (seed, res["AUC"], sd)
+        assert res["AUC"] <= 0.5 + 4.0 * sd, (seed, res["AUC"], sd)
         assert res["AUC"] <= same + 3.0 * same_sd, (seed, res["AUC"], same, same_sd)
         assert res["BUFFER_USED_M"] > 0.0 and any(
             "k-means clusters" in t and "cluster more than the factors explain" in t for t in fb.info), fb.info
         aucs.append(res["AUC"])
         sds.append(sd)
-    assert np.mean(aucs) <= 0.5 + 2.0 * np.sqrt(np.sum(np.square(sds))) / len(sds), (NULL_WORLDS, aucs, sds)
+    assert np.mean(aucs) <= 0.5 + 3.0 * np.sqrt(np.sum(np.square(sds))) / len(sds), (NULL_WORLDS, aucs, sds)
 
 
 def test_nothing_outside_the_study_area_even_near_the_absence_buffer(run_alg, tmp_path):
