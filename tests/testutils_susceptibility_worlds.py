@@ -125,6 +125,21 @@ def make_world(seed: int, *, shape=(400, 400), pixel_m: float = 25.0, range_m=(1
             "a": a, "b": b, "mask": mask, "ring": ring, "ranges": ranges, "kinds": kinds, "geotransform": gt}
 
 
+def unrelated_factors(world, rng, *, range_m=(400.0, 1000.0), n_factors: int = 4) -> tuple:
+    """Factors of the law of :func:`make_world`'s (fields of practical ranges drawn in ``range_m``, models at
+    random, the same scales, a geology cut from one more field) drawn with ``rng`` alone, so that they know nothing
+    of ``world``'s events: ``(factors, categorical)`` as :func:`make_world` gives them. A tool given these scores
+    ``world``'s inventory as well as chance lets it."""
+    shape = world["mask"].shape
+    pixel_m = float(world["geotransform"][1])
+    models = ("exponential", "gaussian", "spherical")
+    fields = [gaussian_field(rng, shape, pixel_m, float(rng.uniform(*range_m)), models[int(rng.integers(3))])
+              for _ in range(n_factors + 1)]
+    geology = np.digitize(fields.pop(), [-0.6, 0.3]) + 1.0
+    factors = {f"f{i + 1}": (20.0 + 8.0 * i + (5.0 + 3.0 * i) * f).astype(np.float32) for i, f in enumerate(fields)}
+    return factors, {"geology": geology.astype(np.float32)}
+
+
 def _rect_wkt(gt, r0, c0, h, w) -> str:
     x0, y0 = gt[0] + c0 * gt[1], gt[3] + r0 * gt[5]
     x1, y1 = x0 + w * gt[1], y0 + h * gt[5]

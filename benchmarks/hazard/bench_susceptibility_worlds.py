@@ -14,6 +14,14 @@ seed, factor ranges (the lower bound 0.5-3 km, the upper 1.3-3 times it; NULL 1:
 sampling spread), and the floor: the true probability's AUC against the tool's inventory and against the second
 one (their difference is what no estimate made from the first inventory can know).
 
+``chance OUT WORLDS [METHOD] [DRAW] [REGEN] [FIELDS]`` measures, on the first WORLDS null worlds of ``many``'s draw
+(or the worlds numbered in a comma-separated WORLDS, 1 = the first),
+what chance alone lets a world show: the tool run REGEN times on the world's own inventory with factors drawn
+anew, independently of its events (tests/testutils_susceptibility_worlds.py ``unrelated_factors``), and the AUC
+against that inventory of FIELDS maps that are single random fields of the factors' law (no fitting): per world
+the tool's AUCs, their mean and standard deviation, those of its maps against the second inventory, and the
+fields' mean and standard deviation.
+
 ``floor WORLDS [DRAW] [NULL] [REDRAWS]`` (no tool run) prints, for the same worlds, the standard deviation of the
 true probability's AUC over REDRAWS inventories drawn from it: the spread any single inventory's AUC carries.
 """
@@ -105,6 +113,42 @@ def _worlds(worlds, draw, null):
         yield seed, events, (lo, hi)
 
 
+def chance(out, worlds, method=1, draw=2, regen=5, fields=40):
+    """The chance floor of null worlds (module docstring)."""
+    from bench_qgis import start_qgis
+
+    app, plugin = start_qgis()
+    from testutils import read_array
+    from testutils_susceptibility_worlds import gaussian_field, independent_auc, make_world, unrelated_factors
+
+    pick = [int(v) for v in str(worlds).split(",") if v] if "," in str(worlds) else range(1, int(worlds) + 1)
+    for number, (seed, events, (lo, hi)) in enumerate(_worlds(max(pick), draw, 1), start=1):
+        if number not in pick:
+            continue
+        w = make_world(seed, n_events=events, null=True, range_m=(lo, hi))
+        rng = np.random.default_rng([seed, 8184])
+        shape, pixel = w["mask"].shape, float(w["geotransform"][1])
+        maps = [independent_auc(gaussian_field(rng, shape, pixel, float(rng.uniform(lo, hi)),
+                                               ("exponential", "gaussian", "spherical")[int(rng.integers(3))]),
+                                w, which="a") for _ in range(int(fields))]
+        aucs, inds, cpus = [], [], []
+        for k in range(int(regen)):
+            w["factors"], w["categorical"] = unrelated_factors(w, np.random.default_rng([seed, 8185, k]),
+                                                               range_m=(lo, hi))
+            res, dt, cpu = _tool(out, w, f"{seed}_{events}_chance{k}", method)
+            aucs.append(res["AUC"])
+            inds.append(independent_auc(read_array(res["OUTPUT"]), w))
+            cpus.append(cpu)
+        print(json.dumps({"seed": seed, "method": int(method), "events": events, "regen": int(regen),
+                          "tool_auc": [round(a, 4) for a in aucs], "tool_auc_mean": round(float(np.mean(aucs)), 4),
+                          "tool_auc_sd": round(float(np.std(aucs, ddof=1)), 4) if len(aucs) > 1 else None,
+                          "independent_auc_mean": round(float(np.mean(inds)), 4),
+                          "fields": int(fields), "field_auc_mean": round(float(np.mean(maps)), 4),
+                          "field_auc_sd": round(float(np.std(maps, ddof=1)), 4),
+                          "cpu_seconds": [round(c, 1) for c in cpus], "load_avg_1min": round(os.getloadavg()[0], 1)}),
+              flush=True)
+
+
 def floor(worlds, draw=1, null=0, redraws=REDRAWS):
     """Per world of ``many``'s draw (no tool run): the spread (standard deviation) of the true probability's AUC over
     ``redraws`` inventories drawn from it, the floor of any comparison of two inventories' AUCs."""
@@ -124,4 +168,4 @@ def floor(worlds, draw=1, null=0, redraws=REDRAWS):
 
 
 if __name__ == "__main__":
-    {"run": run, "many": many, "floor": floor}[sys.argv[1]](*sys.argv[2:7])
+    {"run": run, "many": many, "floor": floor, "chance": chance}[sys.argv[1]](*sys.argv[2:8])

@@ -30,6 +30,13 @@ CASES = [
          setup="enable_plugin",
          run='"$PY" "$HERE/bench_susceptibility_worlds.py" many "$OUT" ${WORLDS:-24} ${METHOD:-1} ${DRAW:-1} '
              '${NULL:-0}'),
+    dict(name="susceptibility_null_chance", measures="null worlds (factors the events do not depend on): the tool "
+         "run on each world's inventory with factors drawn anew REGEN times, and the AUC of FIELDS random fields of "
+         "the factors' law (no fitting), on the first WORLDS worlds of DRAW (METHOD)",
+         peer="maps with no relation to the inventory (scikit-learn's roc_auc_score)", table=None,
+         setup="enable_plugin",
+         run='"$PY" "$HERE/bench_susceptibility_worlds.py" chance "$OUT" ${WORLDS:-5} ${METHOD:-2} ${DRAW:-2} '
+             '${REGEN:-4} ${FIELDS:-40}'),
     dict(name="forecast_skill", measures="displacementforecast MODEL 0 vs the line: real and made series cut at 70 %",
          peer="MODEL 1 (the line) on the same series", table=None,
          run='"$PY" "$HERE/bench_forecast_skill.py" ${SERIES:-100}'),

@@ -1,8 +1,9 @@
 """geohazard:susceptibility on worlds with long-range factors (tests/testutils_susceptibility_worlds.py: Gaussian
 random fields of known covariance, events drawn twice from a known logistic law): the tool's own AUC against the
 AUC its map gets on the independent second inventory (scikit-learn's roc_auc_score over the study area), less the
-two inventories' own difference, null factors near 0.5 with the default (spatial) folds and buffer, nothing mapped
-outside STUDY_AREA even where the absence buffer reaches past it."""
+two inventories' own difference, null factors at 0.5 within what chance lets one world show (random fields of the
+factors' law scored against the same inventory) and never above what their map does on the same area's next
+inventories, nothing mapped outside STUDY_AREA even where the absence buffer reaches past it."""
 
 import os
 
@@ -48,17 +49,62 @@ def test_the_tools_auc_is_that_of_an_independent_inventory(run_alg, tmp_path, se
     assert any("Validation buffer (BUFFER_M)" in t and "f1 " in t for t in fb.info), fb.info
 
 
+#: null worlds (seed, events), drawn at random once
+NULL_DRAW = np.random.default_rng([81, 87])
+NULL_WORLDS = [(int(s), int(e)) for s, e in zip(NULL_DRAW.choice(100000, 3, replace=False),
+                                                NULL_DRAW.integers(150, 400, 3))]
+
+
+def _chance(w, rng, fields: int = 20) -> tuple:
+    """Mean and standard deviation of the AUC against inventory ``a`` of ``fields`` maps that are random fields of the
+    factors' law (no fitting, no relation to the events): how far from 0.5 chance alone takes this world."""
+    from testutils_susceptibility_worlds import gaussian_field
+
+    shape, pixel = w["mask"].shape, float(w["geotransform"][1])
+    kinds = ("exponential", "gaussian", "spherical")
+    aucs = [independent_auc(gaussian_field(rng, shape, pixel, float(rng.uniform(400.0, 1000.0)),
+                                           kinds[int(rng.integers(3))]), w, which="a") for _ in range(fields)]
+    return float(np.mean(aucs)), float(np.std(aucs, ddof=1))
+
+
+def _same_area(score, w, rng, events: int, redraws: int = 10) -> tuple:
+    """Mean and standard deviation of the AUC of the map ``score`` against ``redraws`` inventories drawn anew from
+    the world's truth: what the map really does on the next events of the same area."""
+    from testutils_susceptibility_worlds import draw_inventory
+
+    aucs = []
+    for _ in range(redraws):
+        w["c"] = draw_inventory(rng, w["probability"], w["mask"], events)
+        aucs.append(independent_auc(score, w, which="c"))
+    return float(np.mean(aucs)), float(np.std(aucs, ddof=1))
+
+
 @pytest.mark.parametrize("method", [1, 2])
-def test_null_factors_score_near_one_half_with_the_default_buffer(run_alg, tmp_path, method):
-    """Factors that are random fields the events do not depend on (the events follow a hidden field): the events
-    cluster beyond what the factors explain, so the folds are spatial (k-means) with a buffer; AUC <= 0.52."""
+def test_null_factors_score_one_half_within_chance(run_alg, tmp_path, method):
+    """Three 300 x 300 px worlds drawn at random whose factors are random fields the events do not depend on (the
+    events follow a hidden field of 0.4-1 km range): the events cluster beyond what the factors explain, so the
+    folds are spatial (k-means) with the factors' range as buffer. Random fields correlate by chance over one area,
+    so a single world's AUC strays from 0.5 as far as chance lets it: that floor is measured here, in plain numpy, as
+    the spread of the AUC that random fields of the factors' law (not fitted) get against the inventory; the tool's
+    own spread over factor sets drawn anew was 0.4-1.8 times theirs on 8 worlds (bench_susceptibility_worlds.py
+    chance). The tool's AUC (3 partitions) on each world is within 4 of those standard deviations above 0.5, and
+    never above what its own map scores against 10 more inventories of the same area (plus 3 standard deviations of
+    theirs: a leak from training events near the test folds would put it there); the mean over the worlds is
+    within 3 standard errors of chance above 0.5."""
     pytest.importorskip("sklearn", reason="logistic regression and random forest need scikit-learn")
-    seed = int(np.random.default_rng([81, method]).integers(1000))
-    w = make_world(seed, shape=(300, 300), pixel_m=30.0, n_events=300, null=True, range_m=(400.0, 1000.0))
-    res, fb = _run(run_alg, w, str(tmp_path), METHOD=method)
-    assert res["AUC"] <= 0.52, (seed, res["AUC"])
-    assert res["BUFFER_USED_M"] > 0.0 and any("k-means clusters" in t and "cluster more than the factors explain" in t
-                                              for t in fb.info), fb.info
+    aucs, sds = [], []
+    for seed, events in NULL_WORLDS:
+        w = make_world(seed, shape=(300, 300), pixel_m=30.0, n_events=events, null=True, range_m=(400.0, 1000.0))
+        res, fb = _run(run_alg, w, str(tmp_path / str(seed)), METHOD=method, REPEATS=3)
+        _, sd = _chance(w, np.random.default_rng([seed, 87]))
+        same, same_sd = _same_area(read_array(res["OUTPUT"]), w, np.random.default_rng([seed, 88]), events)
+        assert res["AUC"] <= 0.5 + 4.0 * sd, (seed, res["AUC"], sd)
+        assert res["AUC"] <= same + 3.0 * same_sd, (seed, res["AUC"], same, same_sd)
+        assert res["BUFFER_USED_M"] > 0.0 and any(
+            "k-means clusters" in t and "cluster more than the factors explain" in t for t in fb.info), fb.info
+        aucs.append(res["AUC"])
+        sds.append(sd)
+    assert np.mean(aucs) <= 0.5 + 3.0 * np.sqrt(np.sum(np.square(sds))) / len(sds), (NULL_WORLDS, aucs, sds)
 
 
 def test_nothing_outside_the_study_area_even_near_the_absence_buffer(run_alg, tmp_path):
