@@ -224,7 +224,7 @@ class _Solver:
     tie_cache: dict = field(default_factory=dict)
     alt_cache: dict = field(default_factory=dict)
     fallback: dict = field(default_factory=dict)  # pattern bytes -> the fewer-slips correction of a date-shift tie
-    reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> correction (None: not unique)
+    reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
 
@@ -330,31 +330,38 @@ class _Solver:
         # the problem is these loops' closures alone: parts that differ in loops it does not hold (missing or
         # noisy elsewhere) share its solution
         kb = rows.tobytes() + k[rows].tobytes()
-        if kb in self.reduced_cache:
-            hit = self.reduced_cache[kb]
-        else:
-            hit = self.reduced_cache[kb] = self._solve_reduced(c[np.ix_(rows, used)], k[rows].astype(np.float64))
-        out = np.zeros(m, np.int16)
+        hit = self.reduced_cache.get(kb)
         if hit is None:
+            # the closures of the opposite sign: where that problem's answer was proved (the one slip, or the unique
+            # optimum), this one's is its opposite (f(-U; -K) = f(U; K)); an answer of the MILPs is not mirrored
+            mirror = self.reduced_cache.get(rows.tobytes() + (-k[rows]).tobytes())
+            if mirror is not None and mirror[1]:
+                hit = (None if mirror[0] is None else -mirror[0], True)
+            else:
+                hit = self._solve_reduced(c[np.ix_(rows, used)], k[rows].astype(np.float64))
+            self.reduced_cache[kb] = hit
+        out = np.zeros(m, np.int16)
+        if hit[0] is None:
             return out, False
-        out[used] = hit
+        out[used] = hit[0]
         return out, True
 
     def _solve_reduced(self, cu: np.ndarray, kv: np.ndarray):
-        """The unique sparsest correction of the loops ``cu`` (T, n) with closures ``kv`` (T,), or None where the
-        optimum is not unique: one slip explaining them (:meth:`_fast`), a correction :mod:`closure_exact` proves to
-        be the unique optimum, else the exact solve, then a second solve that makes its interferograms dearer
-        (another of the same cost: not unique), each solve replaced by its answer where that answer is proved."""
+        """``(U, proved)``: the unique sparsest correction of the loops ``cu`` (T, n) with closures ``kv`` (T,), or
+        None where the optimum is not unique: one slip explaining them (:meth:`_fast`), a correction
+        :mod:`closure_exact` proves to be the unique optimum (``proved`` True for both), else the exact solve, then
+        a second solve that makes its interferograms dearer (another of the same cost: not unique), each solve
+        replaced by its answer where that answer is proved."""
         decided, u = self._fast(cu, kv)
         if decided:
-            return u
+            return u, True
         weights = np.full(cu.shape[1], self.alpha)
         exact = self.proofs and self.max_cycles >= 1 and closure_exact.quantized(self.alpha, EVENT_WEIGHT)
         if exact:
             u = closure_exact.proved_optimum(cu, kv, weights, EVENT_WEIGHT, self.max_cycles)
             if u is not None:
                 self.n_proved += 1
-                return u
+                return u, True
         u1, cost1 = self._milp(cu, kv, weights)
         unique = True
         if u1 is not None and (u1 != 0).any() and not (
@@ -373,8 +380,8 @@ class _Solver:
                 cost2 = np.abs(cu @ u2 + kv).sum() + self.alpha * np.abs(u2).sum() + EVENT_WEIGHT * np.count_nonzero(u2)
                 unique = cost2 > cost1 + 1e-9
         if u1 is None or not unique:
-            return None
-        return u1
+            return None, False
+        return u1, False
 
     def _date_shift_tie(self, u: np.ndarray, seen: np.ndarray | None = None, slips: bool = False) -> bool:
         """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u`` (L1).

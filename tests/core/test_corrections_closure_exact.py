@@ -141,3 +141,28 @@ def test_the_independent_parts_are_scipys_connected_components():
         want = connected_components(csr_matrix(t.T @ t), directed=False)
         assert got[0] == want[0]
         np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_the_descent_ends_where_no_move_of_one_cycle_lowers_the_cost():
+    """The descent (its shortcut for loops of -1/0/1 and integer closures, and the plain path for other entries)
+    stops at a correction in the box that no move of one interferogram by one cycle improves, the cost taken
+    here from its definition."""
+    rng = np.random.default_rng(SEEDS[2])
+    for _ in range(100):
+        t, n, mc = int(rng.integers(2, 12)), int(rng.integers(1, 8)), int(rng.integers(1, 4))
+        c = rng.choice([-1.0, 0.0, 1.0], (t, n))
+        k = rng.integers(-4, 5, t).astype(float)
+        w = np.full(n, float(rng.choice([ALPHA, NARROW_ALPHA])))
+        for cc in (c, 1.5 * c):
+            u = ex.descent(cc, k, w, EVENT_WEIGHT, mc)
+            assert np.abs(u).max() <= mc
+
+            def cost(v, cc=cc, k=k, w=w):
+                return np.abs(cc @ v + k).sum() + w @ np.abs(v) + EVENT_WEIGHT * np.count_nonzero(v)
+
+            for m in range(n):
+                for step in (-1, 1):
+                    v = u.copy()
+                    v[m] += step
+                    if abs(v[m]) <= mc:
+                        assert cost(v) >= cost(u) - 1e-9
