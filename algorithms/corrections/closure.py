@@ -357,16 +357,17 @@ class _Solver:
             return u, True
         weights = np.full(cu.shape[1], self.alpha)
         exact = self.proofs and self.max_cycles >= 1 and closure_exact.quantized(self.alpha, EVENT_WEIGHT)
+        tried = None
         if exact:
-            u = closure_exact.proved_optimum(cu, kv, weights, EVENT_WEIGHT, self.max_cycles)
-            if u is not None:
+            tried = closure_exact.descent(cu, kv, weights, EVENT_WEIGHT, self.max_cycles)
+            if closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, tried):
                 self.n_proved += 1
-                return u, True
+                return tried, True
         u1, cost1 = self._milp(cu, kv, weights)
         unique = True
         if u1 is not None and (u1 != 0).any() and not (
-                exact and cost1 <= closure_exact.MAX_COST
-                and closure_exact.certify(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, u1)):
+                exact and not np.array_equal(u1, tried)  # the same candidate: its proof failed above
+                and closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, u1)):
             w2 = weights.copy()
             w2[u1 != 0] *= 1.5
             # the re-solve's optimum, where it is proved unique, is what HiGHS returns

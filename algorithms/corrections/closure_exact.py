@@ -131,10 +131,14 @@ def _lower_inverse(low: np.ndarray) -> np.ndarray:
     return out
 
 
+def proved(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: int, u: np.ndarray) -> bool:
+    """True when ``u`` costs at most :data:`MAX_COST` and :func:`certify` proves it the unique optimum: what HiGHS
+    would return."""
+    return cost(c, k, w, e, u) <= MAX_COST and certify(c, k, w, e, max_cycles, u)
+
+
 def proved_optimum(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: int):
-    """The unique optimum of ``f`` (int64 (n,)) where the descent finds it and :func:`certify` proves it, and its
-    cost is at most :data:`MAX_COST` (what HiGHS would return); None otherwise."""
+    """The unique optimum of ``f`` (int64 (n,)) where the descent finds it and :func:`proved` proves it; None
+    otherwise."""
     u = descent(c, k, w, e, max_cycles)
-    if cost(c, k, w, e, u) <= MAX_COST and certify(c, k, w, e, max_cycles, u):
-        return u
-    return None
+    return u if proved(c, k, w, e, max_cycles, u) else None
