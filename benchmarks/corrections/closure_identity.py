@@ -4,14 +4,16 @@ the core on the nine stacks of the tester generator (closure_tester.py's run) an
 practice corrections stack (the Corrected SBAS model's unwrapping step: its parameters and STABLE_AREA).
 
     /usr/bin/python3 benchmarks/corrections/closure_identity.py --json OUT [--check BEFORE.json] [--plugins DIR]
-        [--tester 1,2,3,21,22,23,31,32,33] [--banks 1,2,3,4,5,6] [--practice STACK]
+        [--tester 1,2,3,21,22,23,31,32,33] [--banks 1,2,3,4,5,6] [--practice STACK] [--no-proofs]
 
 Each case records the SHA-256 of every array the core returns (``correct_closure_stack``: corrected values, cycles,
 ambiguous pixels, loop counts ...), or of every corrected raster's pixels and of the tool's tables, with the
 solver's counts (patterns, parts, MILP calls) and the CPU of the core. With ``--check`` the digests are compared to
 an earlier run's (e.g. of the code before the change, from a copy of that commit given as ``--plugins``): the
 script exits 1 naming each case and array that differs. ``--plugins`` is the folder holding the plugin as
-``insar_geohazards`` (default: this checkout's ``.build/plugins``).
+``insar_geohazards`` (default: this checkout's ``.build/plugins``). ``--no-proofs`` makes every part go through the
+two HiGHS solves (no certificate), the reference of the same checkout: a run with it and one without, compared with
+``--check``, show the proofs change nothing after other changes to the step.
 """
 
 from __future__ import annotations
@@ -146,9 +148,22 @@ def main(argv=None) -> int:
     ap.add_argument("--practice", default="")
     ap.add_argument("--json", required=True)
     ap.add_argument("--check", default="")
+    ap.add_argument("--no-proofs", action="store_true",
+                    help="every part through the two HiGHS solves (the core cases only): the reference the proofs "
+                         "give the same bytes as, in one checkout")
     a = ap.parse_args(argv)
     sys.path.insert(0, os.path.abspath(a.plugins))
     from insar_geohazards.algorithms.corrections import closure as cl
+
+    if a.no_proofs:
+        made = cl._Solver.__init__
+
+        def without_proofs(self, *args, **kw):
+            made(self, *args, **kw)
+            self.proofs = False
+
+        cl._Solver.__init__ = without_proofs
+        a.practice = ""  # a qgis_process run takes the plugin as it is
 
     rows = {}
     cases = [(f"T{int(s):02d}", tester_case, int(s)) for s in a.tester.split(",") if s]
