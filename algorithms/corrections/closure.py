@@ -49,6 +49,7 @@ from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
 from . import closure_consensus as consensus
+from . import closure_exact
 from .closure_consensus import WINDOW_PX
 
 TWO_PI = 2.0 * np.pi
@@ -223,6 +224,9 @@ class _Solver:
     tie_cache: dict = field(default_factory=dict)
     alt_cache: dict = field(default_factory=dict)
     fallback: dict = field(default_factory=dict)  # pattern bytes -> the fewer-slips correction of a date-shift tie
+    reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
+    n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
+    proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -239,9 +243,6 @@ class _Solver:
         The L1 problem separates exactly over these groups (no usable loop holds unknowns of two of them), so each
         part is solved once and reused by every pattern that contains it (a pixel with two slipped interferograms
         far apart in time, or with a slip and a noisy loop elsewhere)."""
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import connected_components
-
         valid = key != _MISSING
         nonzero = np.flatnonzero(valid & (key != 0))
         c = self.triplets.matrix
@@ -249,8 +250,8 @@ class _Solver:
         if used.size <= 3:  # one loop's interferograms
             return [key]
         touch = (c[:, used] != 0) & valid[:, None]
-        touch = touch[touch.sum(axis=1) > 1].astype(np.int32)  # the loops joining two of them
-        n_parts, label = connected_components(csr_matrix(touch.T @ touch), directed=False)
+        touch = touch[touch.sum(axis=1) > 1]  # the loops joining two of them
+        n_parts, label = _components(touch)
         if n_parts < 2:
             return [key]
         part_of = np.full(c.shape[1], -1)
@@ -291,10 +292,9 @@ class _Solver:
                 return np.zeros(m, np.int16), False
         return out, unique
 
-    def _fast(self, k: np.ndarray, valid: np.ndarray):
-        """A pattern explained by one interferogram off by +-1 cycle: ``K = -n C_m`` on the valid triplets."""
-        c = self.triplets.matrix[valid]
-        kv = k[valid].astype(np.float64)
+    def _fast(self, c: np.ndarray, kv: np.ndarray):
+        """A part's loops ``c`` (T, n) and closures ``kv`` explained by one interferogram off by +-1 cycle
+        (``K = -n C_m``): ``(True, U or None)`` decided (None: not unique), ``(False, None)`` otherwise."""
         nz = np.flatnonzero(kv)
         t0 = nz[0]
         cand = np.flatnonzero(c[t0] != 0)
@@ -304,16 +304,16 @@ class _Solver:
             if abs(n) == 1 and np.array_equal(-n * c[:, m], kv):
                 hits.append((m, n))
         if hits and np.abs(kv).sum() <= self.alpha:
-            return np.zeros(self.triplets.matrix.shape[1], np.int16), True  # too few loops to justify it
+            return True, np.zeros(c.shape[1], np.int64)  # too few loops to justify it
         if len(hits) == 1:
             # the only one-cycle solution with zero misfit: cost alpha is the optimum, and any other
             # correction of that cost is another single interferogram with the same column (a hit)
-            u = np.zeros(self.triplets.matrix.shape[1], np.int16)
+            u = np.zeros(c.shape[1], np.int64)
             u[hits[0][0]] = int(hits[0][1])
-            return u, True
+            return True, u
         if len(hits) > 1:
-            return np.zeros(self.triplets.matrix.shape[1], np.int16), False
-        return None
+            return True, None
+        return False, None
 
     def _solve_part(self, key: np.ndarray):
         """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern."""
@@ -322,32 +322,67 @@ class _Solver:
         k = np.where(valid, key, 0)
         if not (k != 0).any():
             return np.zeros(m, np.int16), True
-        fast = self._fast(k, valid)
-        if fast is not None:
-            return fast
-        c = self.triplets.matrix[valid]
-        kv = k[valid].astype(np.float64)
+        c = self.triplets.matrix
         # unknowns: the interferograms of the non-closing loops; constraints: every usable loop they are in
         # (the other loops close and their interferograms stay as they are)
-        used = np.flatnonzero(np.abs(c[kv != 0]).sum(axis=0) > 0)
-        rows = np.abs(c[:, used]).sum(axis=1) > 0
-        c, kv = c[rows], kv[rows]
-        cu = c[:, used]
-        weights = np.full(used.size, self.alpha)
+        used = np.flatnonzero(np.abs(c[k != 0]).sum(axis=0) > 0)
+        rows = np.flatnonzero(valid & (np.abs(c[:, used]).sum(axis=1) > 0))
+        # the problem is these loops' closures alone: parts that differ in loops it does not hold (missing or
+        # noisy elsewhere) share its solution
+        kb = rows.tobytes() + k[rows].tobytes()
+        hit = self.reduced_cache.get(kb)
+        if hit is None:
+            # the closures of the opposite sign: where that problem's answer was proved (the one slip, or the unique
+            # optimum), this one's is its opposite (f(-U; -K) = f(U; K)); an answer of the MILPs is not mirrored
+            mirror = self.reduced_cache.get(rows.tobytes() + (-k[rows]).tobytes())
+            if mirror is not None and mirror[1]:
+                hit = (None if mirror[0] is None else -mirror[0], True)
+            else:
+                hit = self._solve_reduced(c[np.ix_(rows, used)], k[rows].astype(np.float64))
+            self.reduced_cache[kb] = hit
+        out = np.zeros(m, np.int16)
+        if hit[0] is None:
+            return out, False
+        out[used] = hit[0]
+        return out, True
+
+    def _solve_reduced(self, cu: np.ndarray, kv: np.ndarray):
+        """``(U, proved)``: the unique sparsest correction of the loops ``cu`` (T, n) with closures ``kv`` (T,), or
+        None where the optimum is not unique: one slip explaining them (:meth:`_fast`), a correction
+        :mod:`closure_exact` proves to be the unique optimum (``proved`` True for both), else the exact solve, then
+        a second solve that makes its interferograms dearer (another of the same cost: not unique), each solve
+        replaced by its answer where that answer is proved."""
+        decided, u = self._fast(cu, kv)
+        if decided:
+            return u, True
+        weights = np.full(cu.shape[1], self.alpha)
+        exact = self.proofs and self.max_cycles >= 1 and closure_exact.quantized(self.alpha, EVENT_WEIGHT)
+        tried = None
+        if exact:
+            tried = closure_exact.descent(cu, kv, weights, EVENT_WEIGHT, self.max_cycles)
+            if closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, tried):
+                self.n_proved += 1
+                return tried, True
         u1, cost1 = self._milp(cu, kv, weights)
         unique = True
-        if u1 is not None and (u1 != 0).any():
+        if u1 is not None and (u1 != 0).any() and not (
+                exact and not np.array_equal(u1, tried)  # the same candidate: its proof failed above
+                and closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, u1)):
             w2 = weights.copy()
             w2[u1 != 0] *= 1.5
-            u2, _ = self._milp(cu, kv, w2)
+            # the re-solve's optimum, where it is proved unique, is what HiGHS returns
+            u2 = closure_exact.proved_optimum(cu, kv, w2, EVENT_WEIGHT, self.max_cycles) if (
+                exact and closure_exact.quantized(*w2)) else None
+            if u2 is None:
+                u2, _ = self._milp(cu, kv, w2)
+            else:
+                self.n_proved += 1
             if u2 is not None and not np.array_equal(u1, u2):
                 cost2 = np.abs(cu @ u2 + kv).sum() + self.alpha * np.abs(u2).sum() + EVENT_WEIGHT * np.count_nonzero(u2)
                 unique = cost2 > cost1 + 1e-9
-        out = np.zeros(m, np.int16)
         if u1 is None or not unique:
-            return out, False
-        out[used] = u1
-        return out, True
+            return None, False
+        return u1, False
 
     def _date_shift_tie(self, u: np.ndarray, seen: np.ndarray | None = None, slips: bool = False) -> bool:
         """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u`` (L1).
@@ -398,6 +433,23 @@ class _Solver:
             return None, np.inf
         x = np.rint(res.x[:n] - res.x[n:2 * n]).astype(np.int64)
         return x, float(np.abs(c @ x + k).sum() + weights @ np.abs(x) + EVENT_WEIGHT * np.count_nonzero(x))
+
+
+def _components(touch: np.ndarray) -> tuple[int, np.ndarray]:
+    """``(n, label)``: the connected components of the columns of ``touch`` (R, n) bool, two columns joined when a
+    row holds both, numbered 0 .. n - 1 in order of their first column (as scipy's ``connected_components``
+    numbers them). Each column takes the smallest index a row it shares holds, until none changes: a few passes
+    over a small matrix, where building a sparse graph for every pattern cost more than solving it."""
+    n = touch.shape[1]
+    label = np.arange(n)
+    while True:
+        row_min = np.where(touch, label, n).min(axis=1, initial=n)
+        new = np.minimum(label, np.where(touch, row_min[:, None], n).min(axis=0, initial=n))
+        if np.array_equal(new, label):
+            break
+        label = new
+    first, label = np.unique(label, return_inverse=True)
+    return int(first.size), label
 
 
 def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

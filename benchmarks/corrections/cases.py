@@ -83,6 +83,13 @@ CASES = [
                   " channels off by whole cycles, a cancelling pair, patches), fixed / new relative to a reference",
          peer="MintPy 1.6.4's own `correct_unwrap_error` step (phase_closure, the generator's components)",
          run='"$PY" "$HERE/banks_compare.py" --seeds 1,2,3,4,5,6 --mintpy "$VENV/bin/python" --json "$OUT/banks.json"'),
+    dict(name="closure_identity", setup="enable_plugin", table=None,
+         measures="the phase-closure correction's outputs as digests, with its patterns, parts and HiGHS calls: "
+                  "tester seeds 1-3, 21-23, 31-33, banks seeds 1-6, the practice stack through qgis_process; "
+                  "`closure_identity.py --check BEFORE.json` shows that a change of speed changes no byte",
+         peer="none: the code before the change (a copy of that commit given as --plugins)",
+         run='"$PY" "$HERE/closure_identity.py" --practice /work/shared/data/practice/corrections_stack '
+             '--json "$OUT/closure_identity.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '
