@@ -90,6 +90,13 @@ CASES = [
          peer="none: the code before the change (a copy of that commit given as --plugins)",
          run='"$PY" "$HERE/closure_identity.py" --practice /work/shared/data/practice/corrections_stack '
              '--json "$OUT/closure_identity.json"'),
+    dict(name="closure_trace", setup="enable_plugin", table=None,
+         measures="where each wrong value of the phase-closure correction comes from (the step that set it) and "
+                  "what the closures say of it (invisible to closures, decorrelated, incoherent line, other): tester "
+                  "seeds 1-3, 21-23, 31-33, banks seeds 1-6, the decorrelated scenario, the practice stack",
+         peer="none: a breakdown of ours (MintPy's counts are closure_tester's and banks')",
+         run='"$PY" "$HERE/closure_trace.py" tester:1,2,3,21,22,23,31,32,33 banks:1,2,3,4,5,6 decorrelated:0,2,3,4,9 '
+             'practice --json "$OUT/closure_trace.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '
