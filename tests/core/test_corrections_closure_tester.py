@@ -53,17 +53,23 @@ def _dates(n):
     return [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(n)]
 
 
+def _small_stack(seed: int, n_dates: int, rows: int, cols: int) -> tuple:
+    """``(rng, pairs, triplets, clean)``: each date paired with its next three, and the interferograms' noise
+    (0.03 cycle) on ``rows x cols`` pixels drawn first from ``rng``."""
+    rng = np.random.default_rng(seed)
+    d = _dates(n_dates)
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
+    return rng, pairs, tri, rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), rows, cols))
+
+
 def test_a_date_shift_as_sparse_is_left_and_takes_nothing_from_its_neighbours():
     """Three one-cycle patches on the three pairs ending at one date, (2,5), (3,5), (4,5): the closures are exactly
     those of the three pairs starting at it, (5,6), (5,7), (5,8), off the other way (the date shifted by a cycle),
     as sparse in cycles and in slipped pairs. Closures cannot tell them: the patch is left (ambiguous), and neither
     the narrow window, nor a ring of a neighbouring patch's correction, nor the component pass gives it anything; a
     lone slip on another pair crossing it is fixed outside it."""
-    rng = np.random.default_rng(7)
-    d = _dates(11)
-    pairs = [(i, j) for i in range(11) for j in range(i + 1, min(11, i + 4))]
-    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
-    clean = rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), 24, 24))
+    rng, pairs, tri, clean = _small_stack(7, 11, 24, 24)
     planted = np.zeros(clean.shape, np.int16)
     three = [pairs.index(q) for q in ((2, 5), (3, 5), (4, 5))]
     planted[three, 6:18, 6:18] = -1
@@ -86,12 +92,8 @@ def test_the_stable_area_is_the_reference_of_the_corrections():
     largest piece the two cuts leave (the left 42 %) is the frame: the right sides are corrected. With the stable
     area in the right piece, the left sides are corrected instead, the stable area's values are left as they are,
     and relative to it no value off the lines is made wrong, as MintPy's reference pixel sets it."""
-    rng = np.random.default_rng(11)
-    d = _dates(10)
-    pairs = [(i, j) for i in range(10) for j in range(i + 1, min(10, i + 4))]
-    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
     h, w = 30, 50
-    clean = rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), h, w))
+    rng, pairs, tri, clean = _small_stack(11, 10, h, w)
     planted = np.zeros(clean.shape, np.int16)
     cols = np.arange(w)
     a, b = pairs.index((3, 5)), pairs.index((6, 7))
@@ -119,11 +121,7 @@ def test_a_value_two_cycles_off_beside_a_one_cycle_patch_is_fixed_or_left():
     """A +2 patch overlapping a +1 patch on one interferogram: at their edge the window's majority is the +1's,
     and a cycle taken off a +2 value closes none of its loops. Every value changed is brought back to the truth;
     none is moved to another wrong multiple."""
-    rng = np.random.default_rng(5)
-    d = _dates(12)
-    pairs = [(i, j) for i in range(12) for j in range(i + 1, min(12, i + 4))]
-    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
-    clean = rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), 30, 30))
+    rng, pairs, tri, clean = _small_stack(5, 12, 30, 30)
     planted = np.zeros(clean.shape, np.int16)
     k = pairs.index((5, 7))
     planted[k, 4:26, 4:20] = 1
@@ -141,13 +139,9 @@ def test_a_slip_on_two_of_the_last_dates_pairs_closes_as_one_on_the_third():
     pixel's integer closures are the same, and so is any correction made from them. The sparser (one pair) is
     taken: right for the one-pair slip, three values off for the two-pair slip. A rule that chose otherwise from
     closures would be wrong on the one-pair slip instead."""
-    rng = np.random.default_rng(9)
     n = 10
-    d = _dates(n)
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + 4))]
-    tri = network_triplets([(d[i], d[j]) for i, j in pairs])
+    rng, pairs, tri, clean = _small_stack(9, n, 24, 24)
     last = [pairs.index((i, n - 1)) for i in (n - 4, n - 3, n - 2)]
-    clean = rng.normal(0.0, 0.03 * CYCLE_MM, (len(pairs), 24, 24))
     two, one = np.zeros(clean.shape, np.int16), np.zeros(clean.shape, np.int16)
     two[last[:2], 6:18, 6:18] = 1
     one[last[2], 6:18, 6:18] = -1
