@@ -45,7 +45,8 @@ def date_incidence(pairs, n_dates: int | None = None) -> np.ndarray:
 
 
 def _usable(held: np.ndarray, no_data: int, tie_from: int) -> np.ndarray:
-    """The first pass's cycles as corrections: its codes for no data and for ties are 0."""
+    """The first pass's cycles as corrections: its codes for no data and for ties are 0 (a tie's value is left as
+    it is: nothing was applied there)."""
     h = np.asarray(held)
     return np.where((h == no_data) | (h >= tie_from), 0, h).astype(np.int8)
 
@@ -59,11 +60,14 @@ def date_regions(sub: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
 
     n_d, rows, cols = sub.shape
     nz = (sub != 0).any(axis=0)
-    flat = np.flatnonzero(nz)
-    if not flat.size:
-        return 0, flat, np.zeros(0, np.int32)
-    node = np.full(nz.shape, -1, np.int64)
-    node.reshape(-1)[flat] = np.arange(flat.size)
+    used = np.flatnonzero(nz.any(axis=1))
+    if not used.size:
+        return 0, np.zeros(0, np.int64), np.zeros(0, np.int32)
+    r0, r1 = int(used[0]), int(used[-1]) + 1  # the rows with a correction: the temporaries are theirs only
+    nz, sub = nz[r0:r1], sub[:, r0:r1]
+    local = np.flatnonzero(nz)
+    node = np.full(nz.shape, -1, np.int32 if local.size < 2 ** 31 else np.int64)
+    node.reshape(-1)[local] = np.arange(local.size)
     heads, tails = [], []
     for a, b in (((slice(None), slice(0, -1)), (slice(None), slice(1, None))),
                  ((slice(0, -1), slice(None)), (slice(1, None), slice(None)))):
@@ -72,6 +76,8 @@ def date_regions(sub: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
             same &= sub[k][a] == sub[k][b]
         heads.append(node[a][same])
         tails.append(node[b][same])
+    del node
+    flat = local.astype(np.int64) + r0 * cols
     i, j = np.concatenate(heads), np.concatenate(tails)
     graph = coo_matrix((np.ones(i.size, np.int8), (i, j)), shape=(flat.size, flat.size))
     n, lab = connected_components(graph, directed=False)
@@ -95,16 +101,20 @@ class EdgeVotes:
         The ``M`` pairs as date indices, earlier first.
     """
 
-    def __init__(self, held: np.ndarray, pairs, *, no_data: int, tie_from: int, min_edges: int = MIN_EDGES):
+    def __init__(self, held: np.ndarray, pairs, *, no_data: int, tie_from: int, in_loops=None,
+                 min_edges: int = MIN_EDGES):
         # ``held`` is read here and in :meth:`apply`, not kept: the object goes to the blocks' workers
         self.no_data, self.tie_from = int(no_data), int(tie_from)
         self.a = date_incidence(pairs)
         m, self.rows, self.cols = held.shape
         if self.a.shape[0] != m:
             raise GeohazardError(f"{self.a.shape[0]} pairs for {m} interferograms of first-pass cycles")
+        # a pair in no loop is not in the closures' ambiguity (its column of C is 0): its own edges are not a
+        # date's, and a date's shift leaves it as it is
+        self.in_loops = np.ones(m, bool) if in_loops is None else np.asarray(in_loops, bool)
         self.dates = []  # per date with regions: (d, its pairs, edges' pixel, direction, region, regions' count)
         for d in range(self.a.shape[1]):
-            mm = np.flatnonzero(self.a[:, d])
+            mm = self.pairs_of(d)
             sub = _usable(held[mm], self.no_data, self.tie_from)
             n, flat, lab = date_regions(sub)
             if not n:
@@ -117,11 +127,15 @@ class EdgeVotes:
             self.dates.append((d, mm, edges[0][sel], edges[1][sel], edges[2][sel], n))
         self.votes = {d: np.zeros((2, 2, n), np.int64) for d, _, _, _, _, n in self.dates}  # (k=-1|+1, for|against)
 
+    def pairs_of(self, d: int) -> np.ndarray:
+        """The pairs of date ``d`` that are in a loop."""
+        return np.flatnonzero((self.a[:, d] != 0) & self.in_loops)
+
     def _edges(self, flat, lab, n):
         """Every edge from a region's pixel to a 4-neighbour outside that region: (pixel, direction, region), sorted
         by pixel."""
         rows, cols = self.rows, self.cols
-        label = np.full(rows * cols, -1, np.int64)
+        label = np.full(rows * cols, -1, np.int32)
         label[flat] = lab
         label = label.reshape(rows, cols)
         y, x = np.divmod(flat, cols)
@@ -197,11 +211,11 @@ class EdgeVotes:
         moved = np.zeros(self.rows * self.cols, bool)
         regions = {}  # the regions the votes were counted on, before any shift
         for d in sorted({s[0] for s in shifts}):
-            regions[d] = date_regions(_usable(held[np.flatnonzero(self.a[:, d])], self.no_data,
+            regions[d] = date_regions(_usable(held[self.pairs_of(d)], self.no_data,
                                               self.tie_from))
         done, changed = 0, 0
         for d, r, k, _, _ in shifts:
-            mm = np.flatnonzero(self.a[:, d])
+            mm = self.pairs_of(d)
             _, flat, lab = regions[d]
             px = flat[lab == r]
             if moved[px].any():

@@ -95,3 +95,21 @@ def test_a_region_takes_the_shift_its_edge_asks_for_and_nothing_else_moves():
     want = np.zeros_like(held)
     want[1:3, 5:11, 6:14] = -1
     np.testing.assert_array_equal(held, want)
+
+
+def test_a_pair_in_no_loop_is_not_part_of_a_dates_shift():
+    """The same patch with (0,2) in no loop (its column of the closures is 0, so it is not in their ambiguity): the
+    region's date-2 shift moves (1,2) and (2,3) only, and (0,2), slipped or not, is left as it is."""
+    pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    rng = np.random.default_rng(4)
+    x = rng.normal(0, 1.0, (5, 20, 20))
+    x[1:3, 5:11, 6:14] += 28.0
+    held = np.zeros((5, 20, 20), np.int8)
+    held[4, 5:11, 6:14] = -1
+    votes = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM, in_loops=[True, False, True, True, True])
+    assert votes.pairs_of(2).tolist() == [2, 4]
+    votes.add(votes.block(x, held, 0, 0, 20, 28.0))
+    shifts = votes.choose()
+    assert [(d, k, pro, con) for d, _, k, pro, con in shifts] == [(2, -1, 28, 0)]
+    assert votes.apply(held, shifts) == (1, 96)
+    assert not held[1].any() and (held[2, 5:11, 6:14] == -1).all() and not held[4].any()
