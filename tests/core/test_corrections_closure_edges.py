@@ -113,3 +113,24 @@ def test_a_pair_in_no_loop_is_not_part_of_a_dates_shift():
     assert [(d, k, pro, con) for d, _, k, pro, con in shifts] == [(2, -1, 28, 0)]
     assert votes.apply(held, shifts) == (1, 96)
     assert not held[1].any() and (held[2, 5:11, 6:14] == -1).all() and not held[4].any()
+
+
+def test_a_region_whose_edge_mostly_cannot_vote_takes_nothing():
+    """The same slip over a 10 x 14 patch whose surroundings have no data except along its top edge: the 14 edges
+    there all vote for date 2's shift, none against, but they are 14 of the region's 48 edges, not more than half:
+    the region keeps the closures' choice (an edge along water or an incoherent line says nothing)."""
+    pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 1.0, (5, 30, 30))
+    x[1:3, 8:18, 8:22] += 28.0
+    ring = np.zeros((30, 30), bool)
+    ring[7:19, 7:23] = True
+    ring[8:18, 8:22] = False
+    ring[7, 8:22] = False  # the top edge's neighbours keep their data
+    x[:, ring] = np.nan
+    held = np.zeros((5, 30, 30), np.int8)
+    held[4, 8:18, 8:22] = -1
+    votes = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM)
+    votes.add(votes.block(x, held, 0, 0, 30, 28.0))
+    assert votes.choose() == []
+    assert [(d, k, pro, con) for d, _, k, pro, con in votes.choose(share=0.25)] == [(2, -1, 14, 0)]
