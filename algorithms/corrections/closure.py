@@ -49,7 +49,7 @@ from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
 from . import closure_consensus as consensus
-from . import closure_exact
+from . import closure_edges, closure_exact
 from .closure_consensus import WINDOW_PX
 
 TWO_PI = 2.0 * np.pi
@@ -971,11 +971,45 @@ def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
     return out
 
 
+def edge_votes(cycles: np.ndarray, triplets: Triplets) -> closure_edges.EdgeVotes:
+    """The regions of the first pass's ``cycles`` (M, rows, cols) int8 of the whole grid whose corrections of a
+    date's pairs the closures cannot tell from that date shifted by a cycle (:mod:`closure_edges`), ready to count
+    their edges' votes block by block (:func:`edge_votes_block`)."""
+    ref, sec = triplets.dates
+    return closure_edges.EdgeVotes(cycles, np.stack([ref, sec], axis=1), no_data=NO_DATA_CYCLES,
+                                   tie_from=TIE_CYCLES // 2, in_loops=(triplets.matrix != 0).any(axis=0))
+
+
+def edge_votes_block(block, inputs: dict, *, votes: closure_edges.EdgeVotes, cycle_mm: float,
+                     min_coherence: float = 0.0, cycles=None) -> dict:
+    """Block function for the engine: the votes of the edges of the block's own rows (``inputs["stack"]`` LOS mm,
+    optional ``inputs["coherence"]``, ``inputs["cycles"]`` the first pass's cycles of the rows read, or ``cycles``),
+    read with at least one row of halo. Values below ``min_coherence`` are not used, as in the passes that correct."""
+    x = np.asarray(inputs["stack"], np.float64)
+    coh = inputs.get("coherence")
+    if coh is not None and min_coherence > 0:
+        x = np.where(np.asarray(coh) >= min_coherence, x, np.nan)
+    cyc = np.asarray(inputs["cycles"] if cycles is None else cycles)
+    if block is None:
+        read0, row0, row1 = 0, 0, x.shape[1]
+    else:
+        read0, row0, row1 = block.read0, block.row0, block.row1
+    return votes.block(x, cyc, read0, row0, row1, cycle_mm)
+
+
+def choose_by_edges(votes: closure_edges.EdgeVotes, cycles: np.ndarray, *, max_cycles: int = 3) -> tuple:
+    """Shift in ``cycles`` (the first pass's, in place) the regions whose edges vote for their date's shift
+    (:meth:`closure_edges.EdgeVotes.choose`). Returns (regions shifted, values changed)."""
+    return votes.apply(cycles, votes.choose(), max_cycles=max_cycles)
+
+
 def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float, closure_offset=None,
                           coherence=None, min_coherence: float = 0.0, **options) -> dict:
     """:func:`correct_closure_block` run as the tool runs it on a stack held in memory (one block): the first pass,
-    the components and their decisions (:func:`component_labels`, :func:`component_decisions`), then the second
-    pass that completes the components. Options as :func:`correct_closure_block`'s."""
+    the choice between corrections the closures cannot tell apart by the edges they leave (:func:`edge_votes`,
+    :func:`choose_by_edges`), the components and their decisions (:func:`component_labels`,
+    :func:`component_decisions`), then the second pass that completes the components. Options as
+    :func:`correct_closure_block`'s."""
     m = stack_mm.shape[0]
     kw = dict(triplets=triplets, cycle_mm=cycle_mm, closure_offset=closure_offset, min_coherence=min_coherence,
               **options)
@@ -983,9 +1017,13 @@ def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     if coherence is not None:
         inputs["coherence"] = coherence
     first = closure_block(None, dict(inputs), first_pass=True, **kw)
+    inputs["stack"] = np.array(stack_mm, np.float64)  # the first pass corrected its copy in place
+    votes = edge_votes(first["cycles"], triplets)
+    votes.add(edge_votes_block(None, inputs, votes=votes, cycle_mm=cycle_mm, min_coherence=min_coherence,
+                               cycles=first["cycles"]))
+    choose_by_edges(votes, first["cycles"], max_cycles=int(options.get("max_cycles", 3)))
     labels, n = component_labels(first["n_data"], m)
     decisions = component_decisions(first["cycles"], labels, n)
-    inputs["stack"] = np.array(stack_mm, np.float64)
     return closure_block(None, {**inputs, "cycles": first["cycles"], "ambiguous": first["ambiguous"],
                                 "labels": labels}, decisions=decisions, **kw)
 

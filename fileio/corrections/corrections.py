@@ -427,7 +427,7 @@ def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, 
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
     if coherence:
         sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
-    run_blocks(with_halo(plan), func, keep, sources=sources, run=run, progress=SubProgress(progress, 5, 55))
+    run_blocks(with_halo(plan), func, keep, sources=sources, run=run, progress=SubProgress(progress, 5, 50))
     return held
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...algorithms.corrections import closure
 from ...algorithms.engine import CallableSource, max_memory_bytes
-from ...algorithms.progress import info, warn
+from ...algorithms.progress import SubProgress, info, warn
 from ..base import blocks
 from ..base.runs import Outcome
 from ..display import styles
@@ -63,6 +63,24 @@ def _second_pass(job, stack, triplets, options, plan, out_paths, tile_rows, min_
         extra_sources=extra, progress_from=55)
 
 
+def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_coherence: float, max_cycles: int,
+               run, progress) -> tuple:
+    """The pass between the two: the edges of the regions the first pass corrected vote, block by block, between
+    corrections the closures cannot tell apart (a date shifted by a cycle), and the chosen shifts are made in
+    ``held["cycles"]`` (:func:`closure.edge_votes`). Returns (regions shifted, values changed)."""
+    votes = closure.edge_votes(held["cycles"], triplets)
+    if not votes.dates:
+        return 0, 0
+    func = functools.partial(closure.edge_votes_block, votes=votes, cycle_mm=cycle_mm, min_coherence=min_coherence)
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
+               "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
+    if min_coherence > 0:
+        sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
+    blocks.run_blocks(closure.with_halo(plan, 1), func, lambda block, out: votes.add(out), sources=sources, run=run,
+                      progress=SubProgress(progress, 50, 55))
+    return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles)
+
+
 def _run(job: Job, progress, context) -> Outcome:
     stack, settings = job.stack, job.settings
     net, grid = stack.network, stack.info
@@ -96,6 +114,12 @@ def _run(job: Job, progress, context) -> Outcome:
         held = corrections.closure_first_pass(
             stack, functools.partial(closure.closure_block, first_pass=True, **options), plan, min_coh > 0,
             run=settings, progress=progress, folder=None if in_memory else tmp)
+        shifted, changed = _edge_pass(
+            stack, held, triplets, plan, cycle_mm=cycle_mm, min_coherence=min_coh, max_cycles=job.max_cycles,
+            run=settings, progress=progress)
+        if shifted:
+            info(progress, f"{shifted} corrected region(s) took the correction their edges ask for among those the "
+                           f"closures cannot tell apart (a date shifted by a cycle): {changed} value(s) changed")
         labels, n = closure.component_labels(held["n_data"], net.n_pairs)
         options["decisions"] = decisions = closure.component_decisions(held["cycles"], labels, n)
         info(progress, f"{n} component(s) of pixels with data in at least half of the interferograms; "

@@ -222,3 +222,26 @@ def test_closure_slip_beyond_a_belt_same_bytes_at_two_budgets(run_alg, tmp_path)
     assert got[0].tobytes() == got[1].tobytes()
     wrong = np.rint((got[0].astype(np.float64) - clean) / CYCLE_MM) != 0
     assert wrong.sum() <= 0.001 * (planted != 0).sum()
+
+
+def test_patches_the_closures_cannot_tell_are_fixed_by_their_edges_same_bytes_at_two_budgets(run_alg, tmp_path):
+    """Two patches slipped on two of the three pairs ending at a date (one at the last date, one at the fourth from
+    last): the closures alone correct the third pair the other way instead (as sparse in closures, one pair). The
+    tool's pass between its two lets the patches' edges choose: every planted value fixed, none made, and the same
+    bytes at MAX_MEMORY_MB 1 (blocks of a few rows, a patch across several) and 512 (one block)."""
+    net, clean, _, _ = planted_stack(n_dates=12, neighbours=3, shape=(48, 40), noise_mm=0.8, share=0.0, seed=8)
+    pairs = [(net.dates.index(a), net.dates.index(b)) for a, b in net.pairs]
+    planted = np.zeros(clean.shape, np.int16)
+    for d, (r0, r1, c0, c1), s in ((11, (6, 30, 5, 17), 1), (8, (20, 41, 22, 35), -1)):
+        ending = [k for k, (i, j) in enumerate(pairs) if j == d]
+        planted[ending[:2], r0:r1, c0:c1] = s
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    got = []
+    for mb in (1, 512):
+        out_dir = tmp_path / f"out{mb}"
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "MAX_MEMORY_MB": mb, "OUTPUT": str(out_dir)})
+        got.append(np.array([_read(out_dir / f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif")[0] for a, b in net.pairs]))
+    assert got[0].tobytes() == got[1].tobytes()
+    corrected = -got[0].astype(np.float64) * S1_WAVELENGTH_M * 1000 / (4 * np.pi)
+    n, fixed, new = error_counts(corrected, clean, planted)
+    assert (n, fixed, new) == (int((planted != 0).sum()), int((planted != 0).sum()), 0)

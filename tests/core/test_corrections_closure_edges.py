@@ -1,0 +1,136 @@
+"""The edges' choice between corrections the closures cannot tell apart (algorithms/corrections/closure_edges.py):
+its regions against scipy's labelling, and its votes the same whatever the blocks they are counted in."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from insar_geohazards.algorithms.corrections.closure_edges import EdgeVotes, date_incidence, date_regions
+
+NO_DATA, TIE_FROM = -128, 32
+SEEDS = [int(s) for s in np.random.default_rng(20261130).choice(np.arange(100, 1000), 3, replace=False)]
+
+
+def _held(rng, m, rows, cols):
+    """First-pass cycles: rectangles of corrections on random pairs, some values without data, a few ties."""
+    held = np.zeros((m, rows, cols), np.int8)
+    for _ in range(12):
+        k = rng.integers(0, m)
+        y, x = rng.integers(0, rows - 3), rng.integers(0, cols - 3)
+        held[k, y:y + rng.integers(2, 12), x:x + rng.integers(2, 12)] = rng.choice([-2, -1, 1, 2])
+    held[rng.random(held.shape) < 0.02] = NO_DATA
+    held[rng.random(held.shape) < 0.01] = TIE_FROM + 1
+    return held
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_regions_are_the_connected_pieces_of_one_correction(seed):
+    """A date's regions are the 4-connected pieces of pixels carrying one and the same (not all zero) correction
+    of its pairs: the same partition as scipy's labelling of each distinct correction apart."""
+    rng = np.random.default_rng(seed)
+    sub = np.zeros((3, 30, 40), np.int8)
+    for _ in range(15):
+        k, y, x = rng.integers(0, 3), rng.integers(0, 26), rng.integers(0, 36)
+        sub[k, y:y + rng.integers(1, 9), x:x + rng.integers(1, 9)] = rng.choice([-1, 1, 2])
+    n, flat, lab = date_regions(sub)
+    cols = sub.reshape(3, -1)[:, flat].T
+    want = np.full(flat.size, -1)
+    count = 0
+    for c in np.unique(cols, axis=0):
+        mask = np.zeros(30 * 40, bool)
+        mask[flat[(cols == c).all(axis=1)]] = True
+        pieces, k = ndimage.label(mask.reshape(30, 40))
+        want[(cols == c).all(axis=1)] = pieces.reshape(-1)[flat[(cols == c).all(axis=1)]] - 1 + count
+        count += k
+    assert n == count
+    # the same partition: one-to-one between the two labellings
+    pairs = np.unique(np.stack([lab, want]), axis=1)
+    assert pairs.shape[1] == n == np.unique(lab).size == np.unique(want).size
+    assert (np.diff(lab[np.unique(lab, return_index=True)[1]]) > 0).all()  # numbered in raster order
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_votes_do_not_depend_on_the_blocks(seed):
+    """The votes counted over the whole grid at once equal their sums over blocks of random heights read with one
+    row of halo, and so does the choice."""
+    rng = np.random.default_rng(seed)
+    n_dates, rows, cols = 8, 37, 29
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 3))]
+    m = len(pairs)
+    held = _held(rng, m, rows, cols)
+    values = rng.normal(0, 2.0, (m, rows, cols))
+    values += np.where((held != NO_DATA) & (held < TIE_FROM), -held, 0) * 28.0  # what the corrections undo
+    values[rng.random(values.shape) < 0.03] = np.nan
+    one = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM, min_edges=1)
+    one.add(one.block(values, held, 0, 0, rows, 28.0))
+    many = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM, min_edges=1)
+    cuts = np.unique(np.concatenate([[0, rows], rng.integers(1, rows, 5)]))
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        a, b = max(0, r0 - 1), min(rows, r1 + 1)
+        many.add(many.block(values[:, a:b], held[:, a:b], a, r0, r1, 28.0))
+    assert one.votes.keys() == many.votes.keys() and one.votes
+    for d in one.votes:
+        np.testing.assert_array_equal(one.votes[d], many.votes[d])
+    assert one.choose(min_edges=1, ratio=1.0) == many.choose(min_edges=1, ratio=1.0)
+
+
+def test_a_region_takes_the_shift_its_edge_asks_for_and_nothing_else_moves():
+    """A 6 x 8 patch slipped +1 on the two pairs ending at date 2, (0,2) and (1,2), whose first-pass correction is
+    the sparser one closing alike: -1 on (2,3) (the truth's correction plus date 2 shifted a cycle). All 28 edges of
+    the region vote for date 2's shift back (three pairs jump across each edge, none after); date 3's votes tie
+    (one pair jumps either way). Applied, the region's values of date 2's pairs move and nothing else does."""
+    pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    a = date_incidence(pairs)
+    assert a.tolist() == [[-1, 1, 0, 0], [-1, 0, 1, 0], [0, -1, 1, 0], [0, -1, 0, 1], [0, 0, -1, 1]]
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 1.0, (5, 20, 20))
+    x[1:3, 5:11, 6:14] += 28.0
+    held = np.zeros((5, 20, 20), np.int8)
+    held[4, 5:11, 6:14] = -1
+    votes = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM)
+    votes.add(votes.block(x, held, 0, 0, 20, 28.0))
+    shifts = votes.choose()
+    assert [(d, k, pro, con) for d, _, k, pro, con in shifts] == [(2, -1, 28, 0)]
+    assert votes.apply(held, shifts) == (1, 144)
+    want = np.zeros_like(held)
+    want[1:3, 5:11, 6:14] = -1
+    np.testing.assert_array_equal(held, want)
+
+
+def test_a_pair_in_no_loop_is_not_part_of_a_dates_shift():
+    """The same patch with (0,2) in no loop (its column of the closures is 0, so it is not in their ambiguity): the
+    region's date-2 shift moves (1,2) and (2,3) only, and (0,2), slipped or not, is left as it is."""
+    pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    rng = np.random.default_rng(4)
+    x = rng.normal(0, 1.0, (5, 20, 20))
+    x[1:3, 5:11, 6:14] += 28.0
+    held = np.zeros((5, 20, 20), np.int8)
+    held[4, 5:11, 6:14] = -1
+    votes = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM, in_loops=[True, False, True, True, True])
+    assert votes.pairs_of(2).tolist() == [2, 4]
+    votes.add(votes.block(x, held, 0, 0, 20, 28.0))
+    shifts = votes.choose()
+    assert [(d, k, pro, con) for d, _, k, pro, con in shifts] == [(2, -1, 28, 0)]
+    assert votes.apply(held, shifts) == (1, 96)
+    assert not held[1].any() and (held[2, 5:11, 6:14] == -1).all() and not held[4].any()
+
+
+def test_a_region_whose_edge_mostly_cannot_vote_takes_nothing():
+    """The same slip over a 10 x 14 patch whose surroundings have no data except along its top edge: the 14 edges
+    there all vote for date 2's shift, none against, but they are 14 of the region's 48 edges, not more than half:
+    the region keeps the closures' choice (an edge along water or an incoherent line says nothing)."""
+    pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 1.0, (5, 30, 30))
+    x[1:3, 8:18, 8:22] += 28.0
+    ring = np.zeros((30, 30), bool)
+    ring[7:19, 7:23] = True
+    ring[8:18, 8:22] = False
+    ring[7, 8:22] = False  # the top edge's neighbours keep their data
+    x[:, ring] = np.nan
+    held = np.zeros((5, 30, 30), np.int8)
+    held[4, 8:18, 8:22] = -1
+    votes = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM)
+    votes.add(votes.block(x, held, 0, 0, 30, 28.0))
+    assert votes.choose() == []
+    assert [(d, k, pro, con) for d, _, k, pro, con in votes.choose(share=0.25)] == [(2, -1, 14, 0)]
