@@ -176,3 +176,12 @@ def test_one_blas_thread_nests_and_is_shared_by_threads():
     assert set(seen[0]) == {1}
     assert _blas_threads() == before
     assert blas.threads_pinned()
+
+
+def test_without_threadpoolctl_blas_is_left_as_it_is(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import threadpoolctl raises ImportError
+    assert not blas.threads_pinned()
+    with blas.one_blas_thread() as pinned:
+        assert pinned is False
