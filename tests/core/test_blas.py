@@ -123,6 +123,21 @@ def test_ramp_and_phase_elevation_fits_give_the_same_bytes_on_one_or_two_blas_th
     assert not one["per_date"][0].any()
 
 
+
+def test_coulomb_optimal_planes_give_the_same_bytes_on_one_or_two_blas_threads():
+    from insar_geohazards.algorithms.faults.stress import optimal_planes, regional_stress_tensor
+
+    seed = _seed()
+    rng = np.random.default_rng(seed)
+    stress = rng.normal(0, 1e5, (int(rng.integers(200, 600)), 3, 3))
+    stress = 0.5 * (stress + np.swapaxes(stress, 1, 2))
+    regional = regional_stress_tensor([(rng.uniform(0, 360), rng.uniform(0, 30), 1e6), (rng.uniform(0, 360), 60.0, 4e5),
+                                       (rng.uniform(0, 360), 10.0, 1e5)])
+
+    def run():
+        return dict(zip(("dcfs", "strike", "dip", "rake"), optimal_planes(stress, regional, friction=0.4)))
+    _same_under_one_and_two(run, seed)
+
 @pytest.mark.parametrize("k", [1, 2, 3, 6, 10])
 def test_fixed_order_solves_agree_with_lapack(k):
     rng = np.random.default_rng(k)
