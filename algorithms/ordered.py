@@ -25,6 +25,10 @@ The tools use these instead:
 * :func:`sum_first_axis` sums a stack over its first axis (dates, interferograms) in order,
   also when a block holds a single pixel (numpy's reduction would then switch to its pairwise
   sum).
+* :func:`spd_solve` and :func:`sym_eigvals` (:func:`spd_condition`) solve and condition the few
+  normal equations of a fit (a ramp, a phase-elevation fit) in a fixed order: LAPACK's results
+  depend in the last bits on BLAS's thread count (OpenBLAS's ``gesv`` from 6 unknowns, ``syevd``
+  from 3), so a desktop run and a Dask worker (one BLAS thread) wrote other bytes.
 
 numpy's elementwise arithmetic (``+ - * /``, ``sqrt``) is exactly rounded and gives the same bits
 on every CPU; its transcendental functions do not (see docs/architecture.md, "Determinism").
@@ -127,7 +131,98 @@ def sum_first_axis(a) -> np.ndarray:
     return out
 
 
-__all__ = ["row_sums", "add_rows", "RowSums", "columnwise_matmul", "sum_first_axis"]
+def spd_solve(a, b) -> np.ndarray:
+    """``x`` with ``a x = b`` for symmetric positive-definite ``a`` ``(..., k, k)`` and ``b`` ``(..., k)``: Cholesky
+    factor and two substitutions, each inner sum taken by :func:`row_sums` (elementwise numpy, no LAPACK).
+
+    LAPACK's ``gesv`` of OpenBLAS factors on BLAS's threads from ``k`` = 6 on, so its last bits depend on the thread
+    count (a desktop run against a Dask worker's); these bits depend on ``a`` and ``b`` only (whatever the batch,
+    the threads or the CPU). Several right-hand sides: ``a`` broadcast to their batch. A matrix that is not positive
+    definite gives NaN.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    k = a.shape[-1]
+    if a.ndim < 2 or a.shape[-2:] != (k, k) or b.shape != a.shape[:-1]:
+        raise ValueError(f"spd_solve needs (..., k, k) and (..., k) arrays, got {a.shape} and {b.shape}")
+    low = np.zeros(a.shape)
+    y = np.zeros(b.shape)
+    x = np.zeros(b.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(k):
+            lj = low[..., j, :j]
+            s = a[..., j, j] - row_sums(lj * lj)
+            d = np.sqrt(np.where(s > 0, s, np.nan))
+            low[..., j, j] = d
+            if j + 1 < k:
+                s = a[..., j + 1:, j] - row_sums(low[..., j + 1:, :j] * lj[..., None, :])
+                low[..., j + 1:, j] = s / d[..., None]
+        for i in range(k):
+            y[..., i] = (b[..., i] - row_sums(low[..., i, :i] * y[..., :i])) / low[..., i, i]
+        for i in range(k - 1, -1, -1):
+            x[..., i] = (y[..., i] - row_sums(low[..., i + 1:, i] * x[..., i + 1:])) / low[..., i, i]
+    return x
+
+
+def sym_eigvals(a, *, max_sweeps: int = 60) -> np.ndarray:
+    """Eigenvalues (ascending) of symmetric matrices ``a`` ``(..., k, k)`` (finite) by cyclic Jacobi rotations in a
+    fixed order (elementwise numpy, no LAPACK; Golub & Van Loan, Matrix Computations, 4th ed., section 8.5).
+
+    For small ``k`` (the terms of a fit): LAPACK's ``syevd`` gives other last bits on another BLAS thread count
+    from ``k`` = 3 on. Each matrix of the batch is rotated until its own off-diagonal part is negligible, and a
+    matrix at rest is left exactly as it is, so its eigenvalues do not depend on the rest of the batch.
+    """
+    m = np.array(a, dtype=np.float64, copy=True)
+    k = m.shape[-1]
+    if m.shape[-2:] != (k, k):
+        raise ValueError(f"sym_eigvals needs (..., k, k) arrays, got {m.shape}")
+    batch = m.shape[:-2]
+    m = m.reshape((-1, k, k))
+    m = 0.5 * (m + np.swapaxes(m, 1, 2))
+    tol = np.add.reduce((m * m).reshape(m.shape[0], -1), axis=1) * 1e-32
+    for _ in range(int(max_sweeps)):
+        off = np.zeros(m.shape[0])
+        for p in range(k):
+            for q in range(p + 1, k):
+                off = off + m[:, p, q] * m[:, p, q]
+        busy = off > tol
+        if not busy.any():
+            break
+        for p in range(k - 1):
+            for q in range(p + 1, k):
+                apq = m[:, p, q]
+                turn = busy & (apq != 0.0)
+                if not turn.any():
+                    continue
+                theta = (m[:, q, q] - m[:, p, p]) / (2.0 * np.where(turn, apq, 1.0))
+                t = 1.0 / (np.abs(theta) + np.sqrt(theta * theta + 1.0))
+                t = np.where(theta < 0.0, -t, t)
+                c = np.where(turn, 1.0 / np.sqrt(t * t + 1.0), 1.0)
+                s = np.where(turn, t * c, 0.0)
+                cc, ss = c[:, None], s[:, None]
+                mp, mq = m[:, :, p].copy(), m[:, :, q].copy()  # A J
+                m[:, :, p] = cc * mp - ss * mq
+                m[:, :, q] = ss * mp + cc * mq
+                mp, mq = m[:, p, :].copy(), m[:, q, :].copy()  # J^T A J
+                m[:, p, :] = cc * mp - ss * mq
+                m[:, q, :] = ss * mp + cc * mq
+                m[turn, p, q] = 0.0
+                m[turn, q, p] = 0.0
+    lam = np.sort(np.diagonal(m, axis1=1, axis2=2), axis=1, kind="stable")
+    return lam.reshape(batch + (k,))
+
+
+def spd_condition(a) -> np.ndarray:
+    """2-norm condition numbers of symmetric matrices ``a`` ``(..., k, k)`` from :func:`sym_eigvals` (inf for a
+    singular matrix): ``np.linalg.cond`` without LAPACK."""
+    lam = np.abs(sym_eigvals(a))
+    big, small = lam.max(axis=-1), lam.min(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(small > 0, big / np.where(small > 0, small, 1.0), np.inf)
+
+
+__all__ = ["row_sums", "add_rows", "RowSums", "columnwise_matmul", "sum_first_axis", "spd_solve", "sym_eigvals",
+           "spd_condition"]
 
 
 def canonical_nan(a: np.ndarray) -> np.ndarray:

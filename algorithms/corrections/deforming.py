@@ -32,7 +32,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GeohazardError
-from ..ordered import add_rows, row_sums
+from ..ordered import add_rows, row_sums, spd_solve
 
 #: Defaults: clipping at 2.5 robust standard deviations, rate map smoothed over 2 pixels, areas grown by 3.
 K_DEFAULT = 2.5
@@ -95,10 +95,8 @@ def _plane(v: np.ndarray, sel: np.ndarray, x: np.ndarray, y: np.ndarray) -> Opti
     terms = (s, xs, ys, xs * x, xs * y, ys * y, vv, vv * x, vv * y)
     n, sx, sy, sxx, sxy, syy, sv, sxv, syv = (float(add_rows(None, row_sums(t))) for t in terms)
     ata = np.array([[n, sx, sy], [sx, sxx, sxy], [sy, sxy, syy]])
-    try:
-        return np.linalg.solve(ata, np.array([sv, sxv, syv]))
-    except np.linalg.LinAlgError:
-        return None
+    coef = spd_solve(ata, np.array([sv, sxv, syv]))  # a fixed order: LAPACK's bits follow BLAS's threads
+    return coef if np.all(np.isfinite(coef)) else None
 
 
 def deforming_areas(rate: np.ndarray, usable: Optional[np.ndarray] = None, *, k: float = K_DEFAULT,

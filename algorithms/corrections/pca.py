@@ -47,6 +47,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..blas import one_blas_thread
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 
@@ -161,13 +162,31 @@ def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autoc
     total_rows = rows if total_rows is None else int(total_rows)
     core = slice(0, rows) if core is None else core
     tile = max(4, int(tile) // 2 * 2)
-    step = tile // 2
-    w1 = _taper(tile)
     delay = np.zeros((n, rows, cols), y.dtype)
     wsum = np.zeros((rows, cols))
     nsum = np.zeros((rows, cols))
     c_lo, c_hi = core.start or 0, core.stop if core.stop is not None else rows
-    # tiles whose rows meet the core rows, on the image-anchored grid
+    # tiles whose rows meet the core rows, on the image-anchored grid; their Gram matrices and eigen-decompositions
+    # on one BLAS thread: OpenBLAS splits them among its threads however small they are, and the last bits would
+    # then follow the thread count (a desktop run against a Dask worker's: algorithms.blas)
+    with one_blas_thread():
+        _blend_tiles(y, g, delay, wsum, nsum, row_offset=row_offset, total_rows=total_rows, core_rows=(c_lo, c_hi),
+                     tile=tile, max_autocorr=max_autocorr, energy=energy, min_pixels=min_pixels)
+    done = wsum > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delay /= np.where(done, wsum, 1.0).astype(delay.dtype)
+        removed = np.where(done, nsum / np.where(done, wsum, 1.0), np.nan)
+    delay = delay[:, core]
+    out = y[:, core] - delay
+    return {"corrected_mm": out, "atmosphere_mm": delay, "n_removed": removed[core]}
+
+
+def _blend_tiles(y, g, delay, wsum, nsum, *, row_offset, total_rows, core_rows, tile, max_autocorr, energy, min_pixels):
+    """Adds each tile's weighted delay, weight and component count into ``delay``, ``wsum`` and ``nsum`` (in place)."""
+    n, rows, cols = y.shape
+    c_lo, c_hi = core_rows
+    step = tile // 2
+    w1 = _taper(tile)
     first = ((row_offset + c_lo) // step - 2) * step
     for gr in range(first, row_offset + c_hi, step):
         if gr + tile <= row_offset + c_lo or gr >= total_rows:
@@ -191,13 +210,6 @@ def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autoc
             delay[:, r0:r1, c0:c1] += (d * w).reshape(sub.shape)
             wsum[r0:r1, c0:c1] += w.reshape(sub.shape[1:])
             nsum[r0:r1, c0:c1] += (w * nrem[0]).reshape(sub.shape[1:])
-    done = wsum > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        delay /= np.where(done, wsum, 1.0).astype(delay.dtype)
-        removed = np.where(done, nsum / np.where(done, wsum, 1.0), np.nan)
-    delay = delay[:, core]
-    out = y[:, core] - delay
-    return {"corrected_mm": out, "atmosphere_mm": delay, "n_removed": removed[core]}
 
 
 def pca_engine_block(block, inputs: dict, *, g: np.ndarray, tile: int = 64, max_autocorr: float = 0.5,

@@ -35,6 +35,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import spd_solve
 from .ramps import (
     TERM_POWERS,
     MaskTooSmallError,
@@ -93,9 +94,10 @@ def worst_leverage(normal: np.ndarray, shape: Sequence[int], kind: str) -> float
     """Largest ``g' N^-1 g`` over the scene's points for the normal matrix ``N`` (``A'A / n``)."""
     x, y = scene_points(shape)
     g = _terms(x, y, kind)
-    try:
-        inv = np.linalg.inv(normal)
-    except np.linalg.LinAlgError:
+    k = normal.shape[0]
+    # the inverse's rows solved in a fixed order (LAPACK's inverse follows BLAS's thread count from 6 terms on)
+    inv = spd_solve(np.broadcast_to(np.asarray(normal, np.float64), (k, k, k)), np.eye(k))
+    if not np.all(np.isfinite(inv)):
         return float("inf")
     return float(np.max(np.einsum("pk,kl,pl->p", g, inv, g)))
 

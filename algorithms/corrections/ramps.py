@@ -33,7 +33,7 @@ import numpy as np
 
 from ..engine import Block
 from ..errors import GeohazardError
-from ..ordered import add_rows
+from ..ordered import add_rows, row_sums, spd_condition, spd_solve
 
 RAMP_KINDS = ("linear", "quadratic")
 N_TERMS = {"linear": 3, "quadratic": 6}
@@ -287,21 +287,27 @@ def solve_normals(normals: dict, *, names: Sequence[str], min_pixels: int, what:
     ata, atb, n = normals["ata"], normals["atb"], normals["n"]
     m, k = atb.shape
     need = max(int(min_pixels), 3 * k)
-    coef = np.zeros((m, k))
+    # scaled to a unit diagonal; conditioned and solved in a fixed order (no LAPACK: its last bits follow BLAS's
+    # thread count, see algorithms.ordered)
+    scale = np.sqrt(np.clip(np.diagonal(ata, axis1=1, axis2=2), 1e-300, None))
+    an = ata / scale[:, :, None] / scale[:, None, :]
+    fine = np.isfinite(an).all(axis=(1, 2))
+    cond = np.full(m, np.inf)
+    if fine.any():
+        cond[fine] = spd_condition(an[fine])
+    coef = np.full((m, k), np.nan)
+    if fine.any():
+        coef[fine] = spd_solve(an[fine], atb[fine] / scale[fine]) / scale[fine]
     for i in range(m):
         if n[i] < need:
             raise MaskTooSmallError(
                 f"{mask_name}: interferogram {names[i]} has {int(n[i])} usable pixel(s) in the mask, at least "
                 f"{need} are needed to fit the {what} ({k} coefficients); enlarge the stable area, lower the "
                 "coherence threshold or drop this interferogram")
-        a = ata[i]
-        scale = np.sqrt(np.clip(np.diag(a), 1e-300, None))
-        an = a / scale[:, None] / scale[None, :]
-        if np.linalg.cond(an) > 1e10:
+        if not cond[i] <= 1e10 or not np.isfinite(coef[i]).all():
             raise MaskTooSmallError(
                 f"{mask_name}: the usable pixels of interferogram {names[i]} do not constrain a {what} "
                 f"({k} coefficients): they lie on a line or a single point; use a larger or wider stable area")
-        coef[i] = np.linalg.solve(an, atb[i] / scale) / scale
     return coef
 
 
@@ -332,15 +338,53 @@ def per_date_coefficients(coef: np.ndarray, ref_index: np.ndarray, sec_index: np
     disconnected, as the SBAS inversion).
     """
     coef = np.asarray(coef, np.float64)
-    m = coef.shape[0]
+    m, k = coef.shape
     s = np.ones(m) if signs is None else np.asarray(signs, np.float64)
-    a = np.zeros((m, n_dates))
-    a[np.arange(m), ref_index] = -1.0
-    a[np.arange(m), sec_index] = 1.0
-    sol = np.linalg.lstsq(a[:, 1:], s[:, None] * coef, rcond=None)[0]
-    per_date = np.vstack([np.zeros((1, coef.shape[1])), sol])
-    per_ifg = s[:, None] * (a @ per_date)
+    ref, sec = np.asarray(ref_index, np.intp), np.asarray(sec_index, np.intp)
+    b = s[:, None] * coef
+    # normal equations of the network, each part of it on its own: the Laplacian (whole numbers, exact in any order)
+    # and the right-hand side added interferogram by interferogram in order; solved in a fixed order
+    # (algorithms.ordered.spd_solve: LAPACK's lstsq follows BLAS's thread count from ~60 dates on)
+    lap = np.zeros((n_dates, n_dates))
+    np.add.at(lap, (ref, ref), 1.0)
+    np.add.at(lap, (sec, sec), 1.0)
+    np.add.at(lap, (ref, sec), -1.0)
+    np.add.at(lap, (sec, ref), -1.0)
+    rhs = np.zeros((n_dates, k))
+    for i in range(m):
+        rhs[sec[i]] += b[i]
+        rhs[ref[i]] -= b[i]
+    per_date = np.zeros((n_dates, k))
+    for part in _network_parts(ref, sec, n_dates):
+        # the first date's part keeps it at 0; another part is solved with its first date at 0, then shifted to a
+        # zero mean: the minimum-norm solution (the part's dates are free up to a common constant)
+        free = part[1:]
+        if free.size:
+            per_date[free] = spd_solve(np.broadcast_to(lap[np.ix_(free, free)], (k, free.size, free.size)),
+                                       np.ascontiguousarray(rhs[free].T)).T
+        if part[0] != 0:
+            per_date[part] -= row_sums(np.ascontiguousarray(per_date[part].T)) / part.size
+    per_ifg = s[:, None] * (per_date[sec] - per_date[ref])
     return per_date, per_ifg
+
+
+def _network_parts(ref: np.ndarray, sec: np.ndarray, n_dates: int) -> list:
+    """The connected parts of a network of ``n_dates`` dates (a date in no pair is a part of its own), each as its
+    dates in increasing order, the parts ordered by their first date."""
+    root = list(range(n_dates))
+
+    def find(i):
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for a, b in zip(ref.tolist(), sec.tolist()):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
+    label = np.array([find(i) for i in range(n_dates)])
+    return [np.flatnonzero(label == r) for r in np.unique(label)]
 
 
 def _surface_terms(block, coef: np.ndarray):

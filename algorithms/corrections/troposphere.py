@@ -52,6 +52,7 @@ import numpy as np
 from ..conventions import radians_per_m
 from ..engine import Block
 from ..errors import GeohazardError
+from ..ordered import spd_condition, spd_solve
 from .ramps import MaskTooSmallError, per_date_coefficients, row_power_sums, sum_rows
 from .trend import span_correlation, split_trend
 
@@ -299,9 +300,10 @@ def correlation_from_normals(normals: dict) -> np.ndarray:
 def _solve(a: np.ndarray, b: np.ndarray) -> Optional[np.ndarray]:
     scale = np.sqrt(np.clip(np.diag(a), 1e-300, None))
     an = a / scale[:, None] / scale[None, :]
-    if not np.all(np.isfinite(an)) or np.linalg.cond(an) > 1e8:
+    if not np.all(np.isfinite(an)) or not spd_condition(an) <= 1e8:
         return None
-    return np.linalg.solve(an, b / scale) / scale
+    x = spd_solve(an, b / scale) / scale  # a fixed order, not LAPACK's (its bits follow BLAS's threads)
+    return x if np.all(np.isfinite(x)) else None
 
 
 def solve_elevation(normals: dict, *, names: Sequence[str], min_pixels: int = 100, correlation_threshold: float = 0.0,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..blas import one_blas_thread
 from ..errors import GeohazardError
 from ..ordered import canonical_nan
 from .okada import okada_gradients
@@ -210,7 +211,8 @@ def optimal_planes(stress, regional, *, friction: float = 0.4, n_search: int = 0
     total = s + np.asarray(regional, float)
     ok = np.isfinite(total).all(axis=(-2, -1))  # points on a source edge (NaN) stay NaN
     total = np.where(ok[..., None, None], total, 0.0)
-    w, v = np.linalg.eigh(total)  # ascending: w[...,0] most compressive (tension positive)
+    with one_blas_thread():  # OpenBLAS's eigh of a 3 x 3 follows its thread count in the last bits otherwise
+        w, v = np.linalg.eigh(total)  # ascending: w[...,0] most compressive (tension positive)
     theta = 0.5 * np.arctan2(1.0, friction)
     s1 = v[..., :, 0]
     s3 = v[..., :, 2]

@@ -41,6 +41,7 @@ from typing import Optional
 import numpy as np
 
 from .._numba import njit, prange, python_equivalent, run_ranges, uses_numba
+from ..blas import one_blas_thread
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from ..ordered import columnwise_matmul
@@ -1231,6 +1232,12 @@ class SbasSolver:
         reference_mm : ndarray (M,), optional
             Value of each interferogram at the reference point, subtracted first.
         """
+        # BLAS on one thread: the LAPACK steps of a disconnected pixel (eigh, pinv) split among OpenBLAS's threads
+        # however small, and their last bits would follow the thread count (a Dask worker has one: algorithms.blas)
+        with one_blas_thread():
+            return self._solve(ifg_mm, coherence=coherence, reference_mm=reference_mm)
+
+    def _solve(self, ifg_mm, *, coherence, reference_mm) -> SbasBlockResult:
         m = self.network.n_pairs
         if ifg_mm.shape[0] != m:
             raise GeohazardError(f"ifg_mm has {ifg_mm.shape[0]} interferograms, the network has {m}")

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...algorithms import blas
 from ...algorithms.corrections import pca
+from ...algorithms.optional import install_line
 from ..base.runs import Outcome
 from ..motion import points
 from . import corrections
@@ -43,5 +45,11 @@ def run(job: Job, *, progress, context=None) -> Outcome:
                              tile_rows=job.tile, min_rows=job.tile)
     meta = corrections.series_metadata(info.path, {"PCA_ATMOSPHERE": f"tile {job.tile} px, max autocorrelation "
                                                                      f"{job.max_autocorr}"})
-    return corrections.series_outcome(job, dates, func, OUTPUTS, plan, progress=progress, meta=meta, context=context,
-                                      dtype=np.float32)
+    out = corrections.series_outcome(job, dates, func, OUTPUTS, plan, progress=progress, meta=meta, context=context,
+                                     dtype=np.float32)
+    if not blas.threads_pinned():
+        out.notes.append("threadpoolctl is not installed: the tiles' eigen-decompositions ran on BLAS's threads, so "
+                         "the last bits of the outputs can differ from a run on another thread count (a Dask "
+                         "cluster, another machine); for the same bytes everywhere install it "
+                         + install_line("threadpoolctl"))
+    return out

@@ -6,7 +6,7 @@ output. The run is repeated with
 
 * three block layouts or more: one-row blocks, blocks that do not divide the image, the whole image
   (and, for the stack corrections, blocks of whole interferograms);
-* one and two numba threads (``numba.set_num_threads``);
+* one and two numba threads (``numba.set_num_threads``), one and two BLAS threads (threadpoolctl);
 * the local executor and an embedded Dask ``LocalCluster`` (two worker threads);
 
 and every output must have the same bytes. No QGIS here (the Processing side is
@@ -842,6 +842,25 @@ def test_one_or_two_numba_threads_give_the_same_bytes(name):
         numba.set_num_threads(before)
     bad = outputs_equal(two, one)
     assert not bad, f"{name}: 1 vs 2 numba threads: {describe(two, one, bad)}"
+
+
+@pytest.mark.parametrize("name", _params())
+def test_one_or_two_blas_threads_give_the_same_bytes(name):
+    """OpenBLAS splits even small LAPACK steps among its threads (algorithms/blas.py): a desktop run (every core) and a
+    Dask worker (one thread) must still write the same bytes. Checked whatever the thread count the process started
+    with (``make test`` starts its workers on one)."""
+    tpc = pytest.importorskip("threadpoolctl", reason="threadpoolctl is not installed: BLAS's threads cannot be set")
+    run, layouts = _runner(name)
+    rows = layouts[1] if len(layouts) > 1 else layouts[0]
+    out = {}
+    for n in (1, 2):
+        with tpc.threadpool_limits(limits=n, user_api="blas"):
+            got = [d["num_threads"] for d in tpc.threadpool_info() if d.get("user_api") == "blas"]
+            if not got or max(got) != n:
+                pytest.skip(f"this BLAS runs {got} threads when asked for {n}: nothing to compare")
+            out[n] = run(rows, eng.LocalExecutor())
+    bad = outputs_equal(out[1], out[2])
+    assert not bad, f"{name}: 1 vs 2 BLAS threads: {describe(out[1], out[2], bad)}"
 
 
 @pytest.mark.parametrize("name", _params())
