@@ -977,7 +977,8 @@ def edge_votes(cycles: np.ndarray, triplets: Triplets) -> closure_edges.EdgeVote
     their edges' votes block by block (:func:`edge_votes_block`)."""
     ref, sec = triplets.dates
     return closure_edges.EdgeVotes(cycles, np.stack([ref, sec], axis=1), no_data=NO_DATA_CYCLES,
-                                   tie_from=TIE_CYCLES // 2, in_loops=(triplets.matrix != 0).any(axis=0))
+                                   tie_from=TIE_CYCLES // 2, in_loops=(triplets.matrix != 0).any(axis=0),
+                                   loops=triplets.index)
 
 
 def edge_votes_block(block, inputs: dict, *, votes: closure_edges.EdgeVotes, cycle_mm: float,

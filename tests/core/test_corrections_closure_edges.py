@@ -134,3 +134,27 @@ def test_a_region_whose_edge_mostly_cannot_vote_takes_nothing():
     votes.add(votes.block(x, held, 0, 0, 30, 28.0))
     assert votes.choose() == []
     assert [(d, k, pro, con) for d, _, k, pro, con in votes.choose(share=0.25)] == [(2, -1, 14, 0)]
+
+
+def test_a_neighbour_with_the_same_slips_is_no_witness_of_the_edge():
+    """The slip of the first test over a 6 x 10 patch, with a fringe of the same slip left uncorrected along its
+    bottom and the foot of its right side (12 of its 32 edges): corrected there, the region would jump against the
+    fringe, so those edges vote against the right shift (20 for, 12 against: not twice as many). A neighbour whose
+    closures of the date's loops are the region's pixel's carries the same slips and is no witness: given the loops,
+    those edges do not vote, and the region takes the shift."""
+    pairs = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    loops = [(0, 2, 1), (2, 4, 3)]  # (ij, jk, ik): (0,1)+(1,2)-(0,2), (1,2)+(2,3)-(1,3)
+    rng = np.random.default_rng(6)
+    x = rng.normal(0, 1.0, (5, 24, 24))
+    x[1:3, 5:11, 6:16] += 28.0
+    x[1:3, 11:13, 6:16] += 28.0  # the fringe below
+    x[1:3, 9:11, 16:18] += 28.0  # and beside the foot of the right side
+    held = np.zeros((5, 24, 24), np.int8)
+    held[4, 5:11, 6:16] = -1
+    blind = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM)
+    blind.add(blind.block(x, held, 0, 0, 24, 28.0))
+    assert [(d, k, pro, con) for d, _, k, pro, con in blind.choose(ratio=1.0)] == [(2, -1, 20, 12)]
+    assert blind.choose() == []
+    seeing = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM, loops=loops)
+    seeing.add(seeing.block(x, held, 0, 0, 24, 28.0))
+    assert [(d, k, pro, con) for d, _, k, pro, con in seeing.choose()] == [(2, -1, 20, 0)]
