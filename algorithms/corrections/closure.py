@@ -227,6 +227,13 @@ class _Solver:
     reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
+    shift_nonzero: np.ndarray = None  # where each date-run shift moves an interferogram (shifts != 0)
+    nonzero: np.ndarray = None  # the triplet matrix's entries that are not 0 (T, M) bool
+
+    def _nonzero(self) -> np.ndarray:
+        if self.nonzero is None:
+            self.nonzero = self.triplets.matrix != 0
+        return self.nonzero
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -245,19 +252,19 @@ class _Solver:
         far apart in time, or with a slip and a noisy loop elsewhere)."""
         valid = key != _MISSING
         nonzero = np.flatnonzero(valid & (key != 0))
-        c = self.triplets.matrix
-        used = np.flatnonzero((c[nonzero] != 0).any(axis=0))
+        nz = self._nonzero()
+        used = np.flatnonzero(nz[nonzero].any(axis=0))
         if used.size <= 3:  # one loop's interferograms
             return [key]
-        touch = (c[:, used] != 0) & valid[:, None]
+        touch = nz[:, used] & valid[:, None]
         touch = touch[touch.sum(axis=1) > 1]  # the loops joining two of them
         n_parts, label = _components(touch)
         if n_parts < 2:
             return [key]
-        part_of = np.full(c.shape[1], -1)
+        part_of = np.full(nz.shape[1], -1)
         part_of[used] = label
         # a non-closing loop's interferograms all lie in one group: its first one names it
-        first = part_of[np.abs(c[nonzero]).argmax(axis=1)]
+        first = part_of[nz[nonzero].argmax(axis=1)]
         parts = []
         for g in range(n_parts):
             sub = key.copy()
@@ -268,7 +275,7 @@ class _Solver:
     def _solve(self, key: np.ndarray):
         m = self.triplets.matrix.shape[1]
         valid = key != _MISSING
-        if not (np.where(valid, key, 0) != 0).any():
+        if not (valid & (key != 0)).any():
             return np.zeros(m, np.int16), True
         out = np.zeros(m, np.int16)
         unique = True
@@ -280,12 +287,11 @@ class _Solver:
             unique &= bool(hit[1])
             out += hit[0]
         if (out != 0).any():
-            seen = np.abs(self.triplets.matrix[valid]).sum(axis=0) > 0  # interferograms in a usable loop
+            seen = self._nonzero()[valid].any(axis=0)  # interferograms in a usable loop
             kb = out.tobytes() + seen.tobytes()
             tie = self.tie_cache.get(kb)
             if tie is None:
-                tie = self.tie_cache[kb] = (self._date_shift_tie(out, seen, slips=False),
-                                            self._date_shift_tie(out, seen, slips=True))
+                tie = self.tie_cache[kb] = self._date_shift_ties(out, seen)
             if tie[0]:
                 if not tie[1]:  # fewer slipped pairs than every shift as sparse: a component may take it
                     self.fallback[key.tobytes()] = out
@@ -323,10 +329,11 @@ class _Solver:
         if not (k != 0).any():
             return np.zeros(m, np.int16), True
         c = self.triplets.matrix
+        nz = self._nonzero()
         # unknowns: the interferograms of the non-closing loops; constraints: every usable loop they are in
         # (the other loops close and their interferograms stay as they are)
-        used = np.flatnonzero(np.abs(c[k != 0]).sum(axis=0) > 0)
-        rows = np.flatnonzero(valid & (np.abs(c[:, used]).sum(axis=1) > 0))
+        used = np.flatnonzero(nz[k != 0].any(axis=0))
+        rows = np.flatnonzero(valid & nz[:, used].any(axis=1))
         # the problem is these loops' closures alone: parts that differ in loops it does not hold (missing or
         # noisy elsewhere) share its solution
         kb = rows.tobytes() + k[rows].tobytes()
@@ -409,6 +416,25 @@ class _Solver:
             return bool((np.abs(uu + shifts).sum(axis=1) <= np.abs(u).sum()).any())
         alt = self.alpha * np.abs(uu + shifts).sum(axis=1) + EVENT_WEIGHT * np.count_nonzero(uu + shifts, axis=1)
         return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
+
+    def _date_shift_ties(self, u: np.ndarray, seen: np.ndarray) -> tuple:
+        """``(in cycles, with the slips)``: both answers of :meth:`_date_shift_tie` from one pass over the shifts
+        that touch ``u``'s support."""
+        if self.shifts is None:
+            self.shifts = _date_run_shifts(self.triplets)
+        if self.shifts.size == 0:
+            return False, False
+        if self.shift_nonzero is None:
+            self.shift_nonzero = self.shifts != 0
+        supp = np.flatnonzero(u)
+        rows = np.flatnonzero(self.shift_nonzero[:, supp].any(axis=1))  # only these can lower the cost
+        if rows.size == 0:
+            return False, False
+        moved = u[None, :].astype(np.int64) + np.where(seen, self.shifts[rows], 0)
+        size = np.abs(moved).sum(axis=1)
+        in_cycles = bool((size <= np.abs(u).sum()).any())
+        alt = self.alpha * size + EVENT_WEIGHT * np.count_nonzero(moved, axis=1)
+        return in_cycles, bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in

@@ -109,3 +109,30 @@ def test_pixel_checks_match_the_every_pixel_form(seed):
         assert cc.grow(a, own, has, rows, cols, loops, signs, index, steps) == \
             ref.grow(b, own, has, rows, cols, loops, signs, index, steps)
         np.testing.assert_array_equal(a, b)
+
+
+def test_date_shift_ties_in_one_pass_match_the_two_checks():
+    """Both answers of the date-shift tie (in cycles, with the slips) from one pass equal the two separate checks,
+    on random corrections of random networks with interferograms outside every usable loop."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import _Solver, network_triplets
+
+    rng = np.random.default_rng(7)
+    ties = [0, 0]
+    for _ in range(25):
+        n_dates, reach = int(rng.integers(4, 14)), int(rng.integers(2, 5))
+        dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(n_dates)]
+        pairs = [(dates[i], dates[j]) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + reach + 1))]
+        solver = _Solver(network_triplets(pairs), float(rng.choice([0.5, 1.5])), 3)
+        for _ in range(20):
+            u = np.where(rng.random(len(pairs)) < rng.uniform(0.05, 0.5),
+                         rng.choice(np.array([-2, -1, 1, 2], np.int16), size=len(pairs)), 0).astype(np.int16)
+            if not u.any():
+                continue
+            seen = rng.random(len(pairs)) < rng.uniform(0.5, 1.0)
+            want = (solver._date_shift_tie(u, seen, slips=False), solver._date_shift_tie(u, seen, slips=True))
+            assert solver._date_shift_ties(u, seen) == want
+            ties[0] += want[0]
+            ties[1] += want[1]
+    assert min(ties) > 0  # both kinds of tie were met
