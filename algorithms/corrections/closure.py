@@ -148,12 +148,21 @@ def _loop_closure(x, idx, t, scale, offset, c, cols=slice(None)):
     return c
 
 
+#: Values (loops x pixels) of the interferograms gathered at a time by :func:`_closure_kernel`: a group of loops
+#: where the pixels are few (a chunk of pixels to check), one loop at a time over a block's pixels.
+GATHER_VALUES = 1 << 15
+
+
 def _closure_kernel(x, idx, out):
-    """``out[t] = x[a_t] + x[b_t] - x[c_t]`` of every triplet ``t`` (NaN where any is missing)."""
+    """``out[t] = x[a_t] + x[b_t] - x[c_t]`` of every triplet ``t`` (NaN where any is missing), a group of loops
+    at a time (each value the same two operations in the same order)."""
+    step = max(1, GATHER_VALUES // max(1, x.shape[1]))
     with np.errstate(invalid="ignore"):  # infinities of both signs: NaN, as missing
-        for t in range(idx.shape[0]):
-            np.add(x[idx[t, 0]], x[idx[t, 1]], out=out[t])
-            np.subtract(out[t], x[idx[t, 2]], out=out[t])
+        for t0 in range(0, idx.shape[0], step):
+            g = slice(t0, t0 + step)
+            o = out[g]
+            np.add(x[idx[g, 0]], x[idx[g, 1]], out=o)
+            np.subtract(o, x[idx[g, 2]], out=o)
 
 
 def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo):
@@ -773,13 +782,16 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
     loop_nonclosing_after = loop_nonclosing.copy()
-    if all_px.size:
-        sub = closure_phase(xm[:, all_px] * scale, triplets) - offset[:, None]
+    for s0 in range(0, all_px.size, consensus.CHUNK_PX):  # chunks of the corrected pixels bound the temporaries
+        sel = all_px[s0:s0 + consensus.CHUNK_PX]
+        sub = closure_phase(xm[:, sel] * scale, triplets) - offset[:, None]
         valid = np.isfinite(sub)
-        shift = closure_phase(u[:, all_px].astype(np.float64), triplets)
-        before = valid & (np.rint(np.where(valid, sub, 0.0)) != 0)
-        after = valid & (np.rint(np.where(valid, sub + shift, 0.0)) != 0)
-        n_nonclosing_after[all_px] = after.sum(axis=0)
+        shift = closure_phase(u[:, sel].astype(np.float64), triplets)
+        before = valid & (np.abs(sub) > 0.5)  # a whole cycle at least once rounded (rint(sub) != 0)
+        after = before.copy()
+        moved = shift != 0  # elsewhere a loop's closure is the same after as before
+        after[moved] = valid[moved] & (np.abs(sub[moved] + shift[moved]) > 0.5)
+        n_nonclosing_after[sel] = after.sum(axis=0)
         loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
     changed_px = all_px
     corrected = x if inplace else x.copy()
