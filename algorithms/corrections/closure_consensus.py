@@ -323,10 +323,16 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
                 sel = np.flatnonzero(upa[m] != 0)
                 cols = act[sel]
                 lp, sg = loops[m], signs[m]
+                k = cols.size
+                if k == 1 and np.count_nonzero(up[m]) > 1:
+                    # numpy sums one column pairwise, two or more in row order, as the whole chunk's were summed:
+                    # the pixel twice, for the same sums
+                    cols = np.repeat(cols, 2)
                 r = loop_residual(up, lp, cols)
                 ok = usable[np.ix_(lp, cols)] & (sg != 0)[:, None]
-                with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)
-                without = np.where(ok, np.abs(r - (sg[:, None] * up[m, cols][None, :])), 0.0).sum(axis=0)
+                with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)[:k]
+                without = np.where(ok, np.abs(r - (sg[:, None] * up[m, cols][None, :])), 0.0).sum(axis=0)[:k]
+                cols, ok = cols[:k], ok[:, :k]
                 gain = (without - with_it).astype(np.float32)
                 none = ~ok.any(axis=0)
                 free = none & (blind[m, cols] if blind is not None else False)
@@ -350,10 +356,14 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
         return dropped
     # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
     n = ((up != 0) & ~unseen).sum(axis=0)
-    touched = (np.abs(np.sign(up))[index[:, 0]] + np.abs(np.sign(up))[index[:, 1]]
-               + np.abs(np.sign(up))[index[:, 2]]) > 0
-    before = np.where(usable & touched, np.abs(clo), 0.0).sum(axis=0)
-    after = np.where(usable & touched, np.abs(residual(up)), 0.0).sum(axis=0)
+    # the loops of a corrected interferogram of the chunk, in order: the others add 0 to every pixel's sums
+    on = up != 0
+    # (one pixel: numpy sums a single column pairwise, so all the loops, as they always were)
+    lp = np.flatnonzero(on.any(axis=1)[index].any(axis=1)) if px.size > 1 else np.arange(index.shape[0])
+    touched = on[index[lp, 0]] | on[index[lp, 1]] | on[index[lp, 2]]
+    sel = np.arange(px.size)
+    before = np.where(usable[lp] & touched, np.abs(clo[lp]), 0.0).sum(axis=0)
+    after = np.where(usable[lp] & touched, np.abs(loop_residual(up, lp, sel)), 0.0).sum(axis=0)
     weak = (n > 0) & (before - after < MIN_GAIN * n)
     weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
     dropped += int(n[weak].sum())
@@ -407,21 +417,27 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
     for _ in range(steps):
         before = u.copy()
         prop = np.zeros_like(u)
+        prop2 = prop.reshape(u2.shape)
         for m in np.flatnonzero((u != 0).any(axis=1)):
-            g = u2[m]
-            pad = np.zeros((rows + 2, cols + 2), np.int16)
+            # the corrections' bounding box and a ring around it: beyond it no neighbour carries one
+            on_r, on_c = np.flatnonzero(u2[m].any(axis=1)), np.flatnonzero(u2[m].any(axis=0))
+            r0, r1 = max(0, on_r[0] - 1), min(rows, on_r[-1] + 2)
+            c0, c1 = max(0, on_c[0] - 1), min(cols, on_c[-1] + 2)
+            g = u2[m, r0:r1, c0:c1]
+            h, w = g.shape
+            pad = np.zeros((h + 2, w + 2), np.int16)
             pad[1:-1, 1:-1] = g
-            nb = np.stack([pad[1 + dr:1 + dr + rows, 1 + dc:1 + dc + cols] for dr, dc in _NEIGHBOURS])
-            best = np.zeros((rows, cols), np.int16)
-            best_n = np.zeros((rows, cols), np.int64)
-            tie = np.zeros((rows, cols), bool)
+            nb = np.stack([pad[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr, dc in _NEIGHBOURS])
+            best = np.zeros((h, w), np.int16)
+            best_n = np.zeros((h, w), np.int64)
+            tie = np.zeros((h, w), bool)
             for v in np.unique(nb[nb != 0]):
                 n = (nb == v).sum(axis=0)
                 tie = np.where(n > best_n, False, tie | ((n == best_n) & (n > 0)))
                 best = np.where(n > best_n, np.int16(v), best)
                 best_n = np.maximum(best_n, n)
-            take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)
-            prop[m] = np.where(take, best, 0).reshape(-1)
+            take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)[r0:r1, c0:c1]
+            prop2[m, r0:r1, c0:c1] = np.where(take, best, 0)
         px = np.flatnonzero((prop != 0).any(axis=0))
         if not px.size:
             break
