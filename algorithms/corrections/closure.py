@@ -797,7 +797,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     corrected = x if inplace else x.copy()
     if changed_px.size:
         flat = corrected.reshape(m, p)
-        flat[:, changed_px] += u[:, changed_px] * cycle_mm
+        for k in range(m):  # an interferogram at a time: one-dimensional gathers, the same sums
+            row = flat[k]
+            row[changed_px] += u[k, changed_px] * cycle_mm
     uc = u[:, changed_px]
     changed = uc != 0  # u is 0 outside changed_px
     n_cycles = np.zeros(p, np.int32)

@@ -361,9 +361,10 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     # (one pixel: numpy sums a single column pairwise, so all the loops, as they always were)
     lp = np.flatnonzero(on.any(axis=1)[index].any(axis=1)) if px.size > 1 else np.arange(index.shape[0])
     touched = on[index[lp, 0]] | on[index[lp, 1]] | on[index[lp, 2]]
-    sel = np.arange(px.size)
     before = np.where(usable[lp] & touched, np.abs(clo[lp]), 0.0).sum(axis=0)
-    after = np.where(usable[lp] & touched, np.abs(loop_residual(up, lp, sel)), 0.0).sum(axis=0)
+    res = clo[lp] + (up[index[lp, 0]] + up[index[lp, 1]] - up[index[lp, 2]])  # residual(up)[lp]
+    after = np.where(usable[lp] & touched, np.abs(res), 0.0).sum(axis=0)
+    del res
     weak = (n > 0) & (before - after < MIN_GAIN * n)
     weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
     dropped += int(n[weak].sum())
