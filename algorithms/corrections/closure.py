@@ -260,16 +260,22 @@ class _Solver:
         part is solved once and reused by every pattern that contains it (a pixel with two slipped interferograms
         far apart in time, or with a slip and a noisy loop elsewhere)."""
         valid = key != _MISSING
-        nonzero = np.flatnonzero(valid & (key != 0))
+        return [part for part, _ in self._split(key, valid, np.flatnonzero(valid & (key != 0)))]
+
+    def _split(self, key: np.ndarray, valid: np.ndarray, nonzero: np.ndarray) -> list:
+        """:meth:`_parts` with each part's unknowns: ``[(part, used)]``, ``used`` the interferograms of the part's
+        non-closing loops (``valid`` the key's usable loops, ``nonzero`` those that do not close). A non-closing
+        loop joins its three interferograms, so each group's interferograms are those of its own non-closing
+        loops."""
         nz = self._nonzero()
         used = np.flatnonzero(nz[nonzero].any(axis=0))
         if used.size <= 3:  # one loop's interferograms
-            return [key]
+            return [(key, used)]
         touch = nz[:, used] & valid[:, None]
         touch = touch[touch.sum(axis=1) > 1]  # the loops joining two of them
         n_parts, label = _components(touch)
         if n_parts < 2:
-            return [key]
+            return [(key, used)]
         part_of = np.full(nz.shape[1], -1)
         part_of[used] = label
         # a non-closing loop's interferograms all lie in one group: its first one names it
@@ -278,21 +284,23 @@ class _Solver:
         for g in range(n_parts):
             sub = key.copy()
             sub[nonzero[first != g]] = 0
-            parts.append(sub)
+            parts.append((sub, used[label == g]))
         return parts
 
     def _solve(self, key: np.ndarray):
         m = self.triplets.matrix.shape[1]
         valid = key != _MISSING
-        if not (valid & (key != 0)).any():
+        nonzero = np.flatnonzero(valid & (key != 0))
+        if not nonzero.size:
             return np.zeros(m, np.int16), True
         out = np.zeros(m, np.int16)
         unique = True
-        for part in self._parts(key):  # independent problems: a part that is not unique leaves only its own slips
+        # independent problems: a part that is not unique leaves only its own slips
+        for part, used in self._split(key, valid, nonzero):
             kb = part.tobytes()
             hit = self.part_cache.get(kb)
             if hit is None:
-                hit = self.part_cache[kb] = self._solve_part(part)
+                hit = self.part_cache[kb] = self._solve_part(part, valid, used)
             unique &= bool(hit[1])
             out += hit[0]
         if (out != 0).any():
@@ -313,11 +321,9 @@ class _Solver:
         nz = np.flatnonzero(kv)
         t0 = nz[0]
         cand = np.flatnonzero(c[t0] != 0)
-        hits = []
-        for m in cand:
-            n = -kv[t0] / c[t0, m]
-            if abs(n) == 1 and np.array_equal(-n * c[:, m], kv):
-                hits.append((m, n))
+        n = -kv[t0] / c[t0, cand]  # each candidate's cycles, all of them tested at once
+        ok = (np.abs(n) == 1) & (-n[None, :] * c[:, cand] == kv[:, None]).all(axis=0)
+        hits = list(zip(cand[ok].tolist(), n[ok]))
         if hits and np.abs(kv).sum() <= self.alpha:
             return True, np.zeros(c.shape[1], np.int64)  # too few loops to justify it
         if len(hits) == 1:
@@ -330,19 +336,22 @@ class _Solver:
             return True, None
         return False, None
 
-    def _solve_part(self, key: np.ndarray):
-        """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern."""
+    def _solve_part(self, key: np.ndarray, valid: np.ndarray | None = None, used: np.ndarray | None = None):
+        """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern (``valid``
+        its usable loops and ``used`` the interferograms of its non-closing loops, where known: :meth:`_split`)."""
         m = self.triplets.matrix.shape[1]
-        valid = key != _MISSING
-        k = np.where(valid, key, 0)
-        if not (k != 0).any():
-            return np.zeros(m, np.int16), True
         c = self.triplets.matrix
         nz = self._nonzero()
+        if valid is None:
+            valid = key != _MISSING
         # unknowns: the interferograms of the non-closing loops; constraints: every usable loop they are in
         # (the other loops close and their interferograms stay as they are)
-        used = np.flatnonzero(nz[k != 0].any(axis=0))
+        if used is None:
+            used = np.flatnonzero(nz[valid & (key != 0)].any(axis=0))
+        if not used.size:
+            return np.zeros(m, np.int16), True
         rows = np.flatnonzero(valid & nz[:, used].any(axis=1))
+        k = key  # its value in every usable loop (the rows)
         # the problem is these loops' closures alone: parts that differ in loops it does not hold (missing or
         # noisy elsewhere) share its solution
         kb = rows.tobytes() + k[rows].tobytes()
@@ -473,18 +482,33 @@ class _Solver:
 def _components(touch: np.ndarray) -> tuple[int, np.ndarray]:
     """``(n, label)``: the connected components of the columns of ``touch`` (R, n) bool, two columns joined when a
     row holds both, numbered 0 .. n - 1 in order of their first column (as scipy's ``connected_components``
-    numbers them). Each column takes the smallest index a row it shares holds, until none changes: a few passes
-    over a small matrix, where building a sparse graph for every pattern cost more than solving it."""
+    numbers them). Union-find over the matrix's few true entries, in Python: building a sparse graph (or passing
+    labels through numpy) for every pattern cost more than solving it."""
     n = touch.shape[1]
-    label = np.arange(n)
-    while True:
-        row_min = np.where(touch, label, n).min(axis=1, initial=n)
-        new = np.minimum(label, np.where(touch, row_min[:, None], n).min(axis=0, initial=n))
-        if np.array_equal(new, label):
-            break
-        label = new
-    first, label = np.unique(label, return_inverse=True)
-    return int(first.size), label
+    parent = list(range(n))
+
+    def root(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    rows, cols = np.nonzero(touch)
+    last_row, head = -1, -1
+    for r, c in zip(rows.tolist(), cols.tolist()):  # row by row (np.nonzero's order): each column joins the row's first
+        if r != last_row:
+            last_row, head = r, root(c)
+            continue
+        a = root(c)
+        if a != head:
+            if a < head:
+                a, head = head, a
+            parent[a] = head
+    ids: dict = {}
+    label = np.empty(n, np.intp)
+    for j in range(n):  # numbered in order of each component's first column
+        label[j] = ids.setdefault(root(j), len(ids))
+    return len(ids), label
 
 
 def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
