@@ -157,3 +157,27 @@ def test_descent_moves_match_the_direct_cost_differences():
         np.testing.assert_array_equal(got, want)
         moved += bool(got.any())
     assert moved > 100
+
+
+def test_components_are_scipys_connected_components():
+    """The union-find components of the loops' interferograms are scipy's connected components of the graph that
+    joins two columns sharing a row, numbered alike (in order of their first column)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from insar_geohazards.algorithms.corrections.closure import _components
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        r, n = int(rng.integers(0, 14)), int(rng.integers(1, 16))
+        touch = rng.random((r, n)) < rng.uniform(0.0, 0.4)
+        i, j = [], []
+        for row in touch:
+            cols = np.flatnonzero(row)
+            i += [cols[0]] * (cols.size - 1) if cols.size else []
+            j += cols[1:].tolist()
+        graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+        want_n, want = connected_components(graph, directed=False)
+        got_n, got = _components(touch)
+        assert got_n == want_n
+        np.testing.assert_array_equal(got, want)
