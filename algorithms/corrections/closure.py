@@ -165,10 +165,11 @@ def _closure_kernel(x, idx, out):
             np.subtract(o, x[idx[g, 2]], out=o)
 
 
-def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo):
+def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo, sums=None):
     """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
-    trusted loop does not close."""
+    trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
+    those per-loop sums, from the same closures (taken once)."""
     n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
@@ -187,8 +188,22 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
         n_loops += finite
         n_nonclosing += finite & nonzero
         todo |= trusted & nonzero
+        if sums is not None:
+            _row_sums(c, finite, nonzero, t, *sums)
         np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
         key[t] = k
+
+
+def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
+    """:func:`_loop_sums_kernel`'s sums of loop ``t`` from its closures ``c`` over every pixel, their finiteness
+    and ``rint(c) != 0`` (``nonzero``): the same values, the rows ``row0 .. row0 + n_rows`` taken out of them."""
+    cols = slice(row0 * n_cols, (row0 + n_rows) * n_cols)
+    f = finite[cols]
+    squares = c[cols] * c[cols]
+    squares[~f] = 0.0
+    sum_sq[t, :n_rows] = np.cumsum(squares.reshape(n_rows, n_cols), axis=1)[:, -1] if n_cols else 0.0
+    pixels[t] = float(np.count_nonzero(f))
+    nonclosing[t] = float(np.count_nonzero(f & nonzero[cols]))
 
 
 def _loop_sums_kernel(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -746,11 +761,11 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     n_loops = np.empty(p, np.int32)
     n_nonclosing = np.empty(p, np.int32)
     todo_flag = np.empty(p, np.bool_)
-    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
     loop_pixels = np.empty(t)
     loop_sum_sq = np.empty((t, c1 - c0))
     loop_nonclosing = np.empty(t)
-    _loop_sums_kernel(xm, scale, idx, offset, cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
+    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
+                     sums=(cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing))
     has = np.isfinite(xm)
     finite = np.empty((t, p), bool)
     for i in range(t):
