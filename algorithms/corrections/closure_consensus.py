@@ -307,47 +307,56 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     up = u[:, px].astype(np.int32)
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
 
+    def column_sums(a, single):
+        """``a.sum(axis=0)`` (L, N) as numpy summed each correction's loops before, interferogram by interferogram:
+        in row order where the chunk held two or more corrections of its interferogram, pairwise (numpy's sum of a
+        single column) where it held that one alone (``single``)."""
+        out = (a if a.shape[1] > 1 else np.repeat(a, 2, axis=1)).sum(axis=0)[:a.shape[1]]
+        for e in np.flatnonzero(single):
+            out[e] = a[:, e].sum()
+        return out
+
     def drop_worst(threshold, act=None):
         """The worst correction of each pixel below ``threshold`` goes, until none is. A pixel's verdict depends on
         its own corrections alone: after the first round only the pixels that lost one (``act``: the columns that
-        may change, all at first) are judged again."""
+        may change, all at first) are judged again. Every correction of the pixels judged is weighed at once: its
+        gain (how much better its loops close with it, the others as they are), and the pixel's worst (the first
+        interferogram of the lowest gain)."""
         n_dropped = 0
-        act = np.arange(px.size) if act is None else act
+        ms, cols = np.nonzero(up)  # the corrections: interferogram, pixel
+        count = np.bincount(ms, minlength=up.shape[0])  # the chunk's corrections of each interferogram
+        if act is not None:
+            judged = np.zeros(px.size, bool)
+            judged[act] = True
+            ms, cols = ms[judged[cols]], cols[judged[cols]]
         for _ in range(u.shape[0]):
-            if not act.size:
+            if not ms.size:
                 break
-            upa = up[:, act]
-            worst = np.full(act.size, np.inf, np.float32)
-            which = np.full(act.size, -1, np.int64)
-            for m in np.flatnonzero((upa != 0).any(axis=1)):
-                sel = np.flatnonzero(upa[m] != 0)
-                cols = act[sel]
-                lp, sg = loops[m], signs[m]
-                k = cols.size
-                if k == 1 and np.count_nonzero(up[m]) > 1:
-                    # numpy sums one column pairwise, two or more in row order, as the whole chunk's were summed:
-                    # the pixel twice, for the same sums
-                    cols = np.repeat(cols, 2)
-                r = loop_residual(up, lp, cols)
-                ok = usable[np.ix_(lp, cols)] & (sg != 0)[:, None]
-                with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)[:k]
-                without = np.where(ok, np.abs(r - (sg[:, None] * up[m, cols][None, :])), 0.0).sum(axis=0)[:k]
-                cols, ok = cols[:k], ok[:, :k]
-                gain = (without - with_it).astype(np.float32)
-                none = ~ok.any(axis=0)
-                free = none & (blind[m, cols] if blind is not None else False)
-                unseen[m, cols] = free
-                gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
-                gain[free] = np.inf  # nothing to ask: stands as given
-                lower = gain < worst[sel]
-                worst[sel[lower]] = gain[lower]
-                which[sel[lower]] = m
-            bad = np.flatnonzero(worst < threshold)
+            lp, sg = loops[ms].T, signs[ms].T  # (L, N): each correction's loops and its sign in them
+            r = clo[lp, cols] + (up[index[lp, 0], cols] + up[index[lp, 1], cols] - up[index[lp, 2], cols])
+            ok = usable[lp, cols] & (sg != 0)
+            single = count[ms] == 1
+            with_it = column_sums(np.where(ok, np.abs(r), 0.0), single)
+            without = column_sums(np.where(ok, np.abs(r - sg * up[ms, cols][None, :]), 0.0), single)
+            gain = (without - with_it).astype(np.float32)
+            none = ~ok.any(axis=0)
+            free = none & (blind[ms, cols] if blind is not None else False)
+            unseen[ms, cols] = free
+            gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
+            gain[free] = np.inf  # nothing to ask: stands as given
+            order = np.lexsort((ms, gain, cols))  # by pixel, then gain, then interferogram
+            head = order[np.r_[True, cols[order][1:] != cols[order][:-1]]]  # each pixel's worst
+            bad = head[gain[head] < threshold]
             if not bad.size:
                 break
-            up[which[bad], act[bad]] = 0
+            up[ms[bad], cols[bad]] = 0
+            count -= np.bincount(ms[bad], minlength=count.size)
             n_dropped += bad.size
-            act = act[bad]
+            lost = np.zeros(px.size, bool)  # the pixels judged again: those that lost a correction
+            lost[cols[bad]] = True
+            left = lost[cols]
+            left[bad] = False
+            ms, cols = ms[left], cols[left]
         return n_dropped
 
     dropped += drop_worst(MIN_GAIN - 1.0)  # a correction its own loops reject (it opens them), the worst first
