@@ -827,17 +827,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
     loop_nonclosing_after = loop_nonclosing.copy()
-    for s0 in range(0, all_px.size, consensus.CHUNK_PX):  # chunks of the corrected pixels bound the temporaries
-        sel = all_px[s0:s0 + consensus.CHUNK_PX]
-        sub = closure_phase(xm[:, sel] * scale, triplets) - offset[:, None]
-        valid = np.isfinite(sub)
-        shift = closure_phase(u[:, sel].astype(np.float64), triplets)
-        before = valid & (np.abs(sub) > 0.5)  # a whole cycle at least once rounded (rint(sub) != 0)
-        after = before.copy()
-        moved = shift != 0  # elsewhere a loop's closure is the same after as before
-        after[moved] = valid[moved] & (np.abs(sub[moved] + shift[moved]) > 0.5)
-        n_nonclosing_after[sel] = after.sum(axis=0)
-        loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
+    _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
     changed_px = all_px
     corrected = x if inplace else x.copy()
     if changed_px.size:
@@ -870,6 +860,23 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:
+    """The loops that do not close after the corrections ``u`` (M, P) of the pixels ``px``: per pixel
+    (``n_nonclosing_after``, set) and per loop (``loop_nonclosing_after``, changed by the difference), by chunks of
+    the pixels; a loop's closure is taken again only where a correction moves it."""
+    for s0 in range(0, px.size, consensus.CHUNK_PX):
+        sel = px[s0:s0 + consensus.CHUNK_PX]
+        sub = closure_phase(xm[:, sel] * scale, triplets) - offset[:, None]
+        valid = np.isfinite(sub)
+        shift = closure_phase(u[:, sel].astype(np.float64), triplets)
+        before = valid & (np.abs(sub) > 0.5)  # a whole cycle at least once rounded (rint(sub) != 0)
+        after = before.copy()
+        moved = shift != 0  # elsewhere a loop's closure is the same after as before
+        after[moved] = valid[moved] & (np.abs(sub[moved] + shift[moved]) > 0.5)
+        n_nonclosing_after[sel] = after.sum(axis=0)
+        loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
 
 
 #: The first pass's cycles of a value without data (int8; :func:`correct_closure_block`'s ``decided``).
