@@ -463,13 +463,12 @@ class _Solver:
         rows = np.flatnonzero(self.shift_nonzero[:, supp].any(axis=1))  # only these can lower the cost
         if rows.size == 0:
             return False, False
-        # off the support a shift moves each seen interferogram by one cycle: its size there is a count (exact
-        # integer sums, as float products of 0/1); on the support, u and the shift added
+        # off the support a shift moves each seen interferogram by one cycle: its size there is a count (of booleans:
+        # no BLAS product, whose threads cost more than the count); on the support, u and the shift added
         sub = self.shifts[np.ix_(rows, supp)]
         moved = u[supp][None, :].astype(np.int64) + np.where(seen[supp], sub, 0)
-        seen_f = seen.astype(np.float64)
-        off = np.rint(self.shift_nonzero[rows].astype(np.float64) @ seen_f
-                      - (sub != 0).astype(np.float64) @ seen_f[supp]).astype(np.int64)
+        off = (np.count_nonzero(self.shift_nonzero[rows] & seen, axis=1)
+               - np.count_nonzero((sub != 0) & seen[supp], axis=1))
         size = np.abs(moved).sum(axis=1) + off
         in_cycles = bool((size <= np.abs(u).sum()).any())
         alt = self.alpha * size + EVENT_WEIGHT * (np.count_nonzero(moved, axis=1) + off)
