@@ -148,18 +148,28 @@ def _loop_closure(x, idx, t, scale, offset, c, cols=slice(None)):
     return c
 
 
+#: Values (loops x pixels) of the interferograms gathered at a time by :func:`_closure_kernel`: a group of loops
+#: where the pixels are few (a chunk of pixels to check), one loop at a time over a block's pixels.
+GATHER_VALUES = 1 << 15
+
+
 def _closure_kernel(x, idx, out):
-    """``out[t] = x[a_t] + x[b_t] - x[c_t]`` of every triplet ``t`` (NaN where any is missing)."""
+    """``out[t] = x[a_t] + x[b_t] - x[c_t]`` of every triplet ``t`` (NaN where any is missing), a group of loops
+    at a time (each value the same two operations in the same order)."""
+    step = max(1, GATHER_VALUES // max(1, x.shape[1]))
     with np.errstate(invalid="ignore"):  # infinities of both signs: NaN, as missing
-        for t in range(idx.shape[0]):
-            np.add(x[idx[t, 0]], x[idx[t, 1]], out=out[t])
-            np.subtract(out[t], x[idx[t, 2]], out=out[t])
+        for t0 in range(0, idx.shape[0], step):
+            g = slice(t0, t0 + step)
+            o = out[g]
+            np.add(x[idx[g, 0]], x[idx[g, 1]], out=o)
+            np.subtract(o, x[idx[g, 2]], out=o)
 
 
-def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo):
+def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo, sums=None):
     """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
-    trusted loop does not close."""
+    trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
+    those per-loop sums, from the same closures (taken once)."""
     n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
@@ -178,8 +188,22 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
         n_loops += finite
         n_nonclosing += finite & nonzero
         todo |= trusted & nonzero
+        if sums is not None:
+            _row_sums(c, finite, nonzero, t, *sums)
         np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
         key[t] = k
+
+
+def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
+    """:func:`_loop_sums_kernel`'s sums of loop ``t`` from its closures ``c`` over every pixel, their finiteness
+    and ``rint(c) != 0`` (``nonzero``): the same values, the rows ``row0 .. row0 + n_rows`` taken out of them."""
+    cols = slice(row0 * n_cols, (row0 + n_rows) * n_cols)
+    f = finite[cols]
+    squares = c[cols] * c[cols]
+    squares[~f] = 0.0
+    sum_sq[t, :n_rows] = np.cumsum(squares.reshape(n_rows, n_cols), axis=1)[:, -1] if n_cols else 0.0
+    pixels[t] = float(np.count_nonzero(f))
+    nonclosing[t] = float(np.count_nonzero(f & nonzero[cols]))
 
 
 def _loop_sums_kernel(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -227,6 +251,13 @@ class _Solver:
     reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
+    shift_nonzero: np.ndarray = None  # where each date-run shift moves an interferogram (shifts != 0)
+    nonzero: np.ndarray = None  # the triplet matrix's entries that are not 0 (T, M) bool
+
+    def _nonzero(self) -> np.ndarray:
+        if self.nonzero is None:
+            self.nonzero = self.triplets.matrix != 0
+        return self.nonzero
 
     def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
         """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
@@ -244,48 +275,55 @@ class _Solver:
         part is solved once and reused by every pattern that contains it (a pixel with two slipped interferograms
         far apart in time, or with a slip and a noisy loop elsewhere)."""
         valid = key != _MISSING
-        nonzero = np.flatnonzero(valid & (key != 0))
-        c = self.triplets.matrix
-        used = np.flatnonzero((c[nonzero] != 0).any(axis=0))
+        return [part for part, _ in self._split(key, valid, np.flatnonzero(valid & (key != 0)))]
+
+    def _split(self, key: np.ndarray, valid: np.ndarray, nonzero: np.ndarray) -> list:
+        """:meth:`_parts` with each part's unknowns: ``[(part, used)]``, ``used`` the interferograms of the part's
+        non-closing loops (``valid`` the key's usable loops, ``nonzero`` those that do not close). A non-closing
+        loop joins its three interferograms, so each group's interferograms are those of its own non-closing
+        loops."""
+        nz = self._nonzero()
+        used = np.flatnonzero(nz[nonzero].any(axis=0))
         if used.size <= 3:  # one loop's interferograms
-            return [key]
-        touch = (c[:, used] != 0) & valid[:, None]
+            return [(key, used)]
+        touch = nz[:, used] & valid[:, None]
         touch = touch[touch.sum(axis=1) > 1]  # the loops joining two of them
         n_parts, label = _components(touch)
         if n_parts < 2:
-            return [key]
-        part_of = np.full(c.shape[1], -1)
+            return [(key, used)]
+        part_of = np.full(nz.shape[1], -1)
         part_of[used] = label
         # a non-closing loop's interferograms all lie in one group: its first one names it
-        first = part_of[np.abs(c[nonzero]).argmax(axis=1)]
+        first = part_of[nz[nonzero].argmax(axis=1)]
         parts = []
         for g in range(n_parts):
             sub = key.copy()
             sub[nonzero[first != g]] = 0
-            parts.append(sub)
+            parts.append((sub, used[label == g]))
         return parts
 
     def _solve(self, key: np.ndarray):
         m = self.triplets.matrix.shape[1]
         valid = key != _MISSING
-        if not (np.where(valid, key, 0) != 0).any():
+        nonzero = np.flatnonzero(valid & (key != 0))
+        if not nonzero.size:
             return np.zeros(m, np.int16), True
         out = np.zeros(m, np.int16)
         unique = True
-        for part in self._parts(key):  # independent problems: a part that is not unique leaves only its own slips
+        # independent problems: a part that is not unique leaves only its own slips
+        for part, used in self._split(key, valid, nonzero):
             kb = part.tobytes()
             hit = self.part_cache.get(kb)
             if hit is None:
-                hit = self.part_cache[kb] = self._solve_part(part)
+                hit = self.part_cache[kb] = self._solve_part(part, valid, used)
             unique &= bool(hit[1])
             out += hit[0]
         if (out != 0).any():
-            seen = np.abs(self.triplets.matrix[valid]).sum(axis=0) > 0  # interferograms in a usable loop
+            seen = self._nonzero()[valid].any(axis=0)  # interferograms in a usable loop
             kb = out.tobytes() + seen.tobytes()
             tie = self.tie_cache.get(kb)
             if tie is None:
-                tie = self.tie_cache[kb] = (self._date_shift_tie(out, seen, slips=False),
-                                            self._date_shift_tie(out, seen, slips=True))
+                tie = self.tie_cache[kb] = self._date_shift_ties(out, seen)
             if tie[0]:
                 if not tie[1]:  # fewer slipped pairs than every shift as sparse: a component may take it
                     self.fallback[key.tobytes()] = out
@@ -298,11 +336,9 @@ class _Solver:
         nz = np.flatnonzero(kv)
         t0 = nz[0]
         cand = np.flatnonzero(c[t0] != 0)
-        hits = []
-        for m in cand:
-            n = -kv[t0] / c[t0, m]
-            if abs(n) == 1 and np.array_equal(-n * c[:, m], kv):
-                hits.append((m, n))
+        n = -kv[t0] / c[t0, cand]  # each candidate's cycles, all of them tested at once
+        ok = (np.abs(n) == 1) & (-n[None, :] * c[:, cand] == kv[:, None]).all(axis=0)
+        hits = list(zip(cand[ok].tolist(), n[ok]))
         if hits and np.abs(kv).sum() <= self.alpha:
             return True, np.zeros(c.shape[1], np.int64)  # too few loops to justify it
         if len(hits) == 1:
@@ -315,18 +351,22 @@ class _Solver:
             return True, None
         return False, None
 
-    def _solve_part(self, key: np.ndarray):
-        """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern."""
+    def _solve_part(self, key: np.ndarray, valid: np.ndarray | None = None, used: np.ndarray | None = None):
+        """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern (``valid``
+        its usable loops and ``used`` the interferograms of its non-closing loops, where known: :meth:`_split`)."""
         m = self.triplets.matrix.shape[1]
-        valid = key != _MISSING
-        k = np.where(valid, key, 0)
-        if not (k != 0).any():
-            return np.zeros(m, np.int16), True
         c = self.triplets.matrix
+        nz = self._nonzero()
+        if valid is None:
+            valid = key != _MISSING
         # unknowns: the interferograms of the non-closing loops; constraints: every usable loop they are in
         # (the other loops close and their interferograms stay as they are)
-        used = np.flatnonzero(np.abs(c[k != 0]).sum(axis=0) > 0)
-        rows = np.flatnonzero(valid & (np.abs(c[:, used]).sum(axis=1) > 0))
+        if used is None:
+            used = np.flatnonzero(nz[valid & (key != 0)].any(axis=0))
+        if not used.size:
+            return np.zeros(m, np.int16), True
+        rows = np.flatnonzero(valid & nz[:, used].any(axis=1))
+        k = key  # its value in every usable loop (the rows)
         # the problem is these loops' closures alone: parts that differ in loops it does not hold (missing or
         # noisy elsewhere) share its solution
         kb = rows.tobytes() + k[rows].tobytes()
@@ -410,6 +450,30 @@ class _Solver:
         alt = self.alpha * np.abs(uu + shifts).sum(axis=1) + EVENT_WEIGHT * np.count_nonzero(uu + shifts, axis=1)
         return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
 
+    def _date_shift_ties(self, u: np.ndarray, seen: np.ndarray) -> tuple:
+        """``(in cycles, with the slips)``: both answers of :meth:`_date_shift_tie` from one pass over the shifts
+        that touch ``u``'s support."""
+        if self.shifts is None:
+            self.shifts = _date_run_shifts(self.triplets)
+        if self.shifts.size == 0:
+            return False, False
+        if self.shift_nonzero is None:
+            self.shift_nonzero = self.shifts != 0
+        supp = np.flatnonzero(u)
+        rows = np.flatnonzero(self.shift_nonzero[:, supp].any(axis=1))  # only these can lower the cost
+        if rows.size == 0:
+            return False, False
+        # off the support a shift moves each seen interferogram by one cycle: its size there is a count (of booleans:
+        # no BLAS product, whose threads cost more than the count); on the support, u and the shift added
+        sub = self.shifts[np.ix_(rows, supp)]
+        moved = u[supp][None, :].astype(np.int64) + np.where(seen[supp], sub, 0)
+        off = (np.count_nonzero(self.shift_nonzero[rows] & seen, axis=1)
+               - np.count_nonzero((sub != 0) & seen[supp], axis=1))
+        size = np.abs(moved).sum(axis=1) + off
+        in_cycles = bool((size <= np.abs(u).sum()).any())
+        alt = self.alpha * size + EVENT_WEIGHT * (np.count_nonzero(moved, axis=1) + off)
+        return in_cycles, bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
+
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in
         [0, max_cycles], z binary (an interferogram corrected: :data:`EVENT_WEIGHT` each, which only breaks the L1
@@ -438,18 +502,33 @@ class _Solver:
 def _components(touch: np.ndarray) -> tuple[int, np.ndarray]:
     """``(n, label)``: the connected components of the columns of ``touch`` (R, n) bool, two columns joined when a
     row holds both, numbered 0 .. n - 1 in order of their first column (as scipy's ``connected_components``
-    numbers them). Each column takes the smallest index a row it shares holds, until none changes: a few passes
-    over a small matrix, where building a sparse graph for every pattern cost more than solving it."""
+    numbers them). Union-find over the matrix's few true entries, in Python: building a sparse graph (or passing
+    labels through numpy) for every pattern cost more than solving it."""
     n = touch.shape[1]
-    label = np.arange(n)
-    while True:
-        row_min = np.where(touch, label, n).min(axis=1, initial=n)
-        new = np.minimum(label, np.where(touch, row_min[:, None], n).min(axis=0, initial=n))
-        if np.array_equal(new, label):
-            break
-        label = new
-    first, label = np.unique(label, return_inverse=True)
-    return int(first.size), label
+    parent = list(range(n))
+
+    def root(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    rows, cols = np.nonzero(touch)
+    last_row, head = -1, -1
+    for r, c in zip(rows.tolist(), cols.tolist()):  # row by row (np.nonzero's order): each column joins the row's first
+        if r != last_row:
+            last_row, head = r, root(c)
+            continue
+        a = root(c)
+        if a != head:
+            if a < head:
+                a, head = head, a
+            parent[a] = head
+    ids: dict = {}
+    label = np.empty(n, np.intp)
+    for j in range(n):  # numbered in order of each component's first column
+        label[j] = ids.setdefault(root(j), len(ids))
+    return len(ids), label
 
 
 def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -687,11 +766,11 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     n_loops = np.empty(p, np.int32)
     n_nonclosing = np.empty(p, np.int32)
     todo_flag = np.empty(p, np.bool_)
-    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
     loop_pixels = np.empty(t)
     loop_sum_sq = np.empty((t, c1 - c0))
     loop_nonclosing = np.empty(t)
-    _loop_sums_kernel(xm, scale, idx, offset, cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
+    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
+                     sums=(cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing))
     has = np.isfinite(xm)
     finite = np.empty((t, p), bool)
     for i in range(t):
@@ -747,19 +826,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
     loop_nonclosing_after = loop_nonclosing.copy()
-    if all_px.size:
-        sub = closure_phase(xm[:, all_px] * scale, triplets) - offset[:, None]
-        valid = np.isfinite(sub)
-        shift = closure_phase(u[:, all_px].astype(np.float64), triplets)
-        before = valid & (np.rint(np.where(valid, sub, 0.0)) != 0)
-        after = valid & (np.rint(np.where(valid, sub + shift, 0.0)) != 0)
-        n_nonclosing_after[all_px] = after.sum(axis=0)
-        loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
+    _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
     changed_px = all_px
     corrected = x if inplace else x.copy()
     if changed_px.size:
         flat = corrected.reshape(m, p)
-        flat[:, changed_px] += u[:, changed_px] * cycle_mm
+        for k in range(m):  # an interferogram at a time: one-dimensional gathers, the same sums
+            row = flat[k]
+            row[changed_px] += u[k, changed_px] * cycle_mm
     uc = u[:, changed_px]
     changed = uc != 0  # u is 0 outside changed_px
     n_cycles = np.zeros(p, np.int32)
@@ -785,6 +859,23 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:
+    """The loops that do not close after the corrections ``u`` (M, P) of the pixels ``px``: per pixel
+    (``n_nonclosing_after``, set) and per loop (``loop_nonclosing_after``, changed by the difference), by chunks of
+    the pixels; a loop's closure is taken again only where a correction moves it."""
+    for s0 in range(0, px.size, consensus.CHUNK_PX):
+        sel = px[s0:s0 + consensus.CHUNK_PX]
+        sub = closure_phase(xm[:, sel] * scale, triplets) - offset[:, None]
+        valid = np.isfinite(sub)
+        shift = closure_phase(u[:, sel].astype(np.float64), triplets)
+        before = valid & (np.abs(sub) > 0.5)  # a whole cycle at least once rounded (rint(sub) != 0)
+        after = before.copy()
+        moved = shift != 0  # elsewhere a loop's closure is the same after as before
+        after[moved] = valid[moved] & (np.abs(sub[moved] + shift[moved]) > 0.5)
+        n_nonclosing_after[sel] = after.sum(axis=0)
+        loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
 
 
 #: The first pass's cycles of a value without data (int8; :func:`correct_closure_block`'s ``decided``).

@@ -51,21 +51,44 @@ GROW_NEIGHBOURS = 3
 NEAR_WHOLE = 1.5 / (2.0 * np.pi)
 #: Pixels checked at a time by :func:`keep_supported` (its temporaries: a few bytes a loop and pixel of a chunk).
 CHUNK_PX = 4096
+#: Loops are counted in this many groups by :func:`consensus_keys` (each group's window counts at once).
+LOOP_CHUNKS = 16
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _box_sums(m: np.ndarray, half: int) -> np.ndarray:
+    """:func:`box_counts` of each image of ``m`` (n, rows, cols) bool at once, as the narrowest unsigned integers
+    that hold a window's count: the window's rows summed, then its columns, over zeros beyond the edges (the same
+    exact counts as the clipped window's)."""
+    n, rows, cols = m.shape
+    w = 2 * half + 1
+    dtype = np.uint8 if w * w <= 255 else np.uint16 if w * w <= 65535 else np.int64
+    pad = np.zeros((n, rows + 2 * half, cols), dtype)
+    pad[:, half:half + rows] = m
+    col = pad[:, :rows].copy()
+    for d in range(1, w):
+        col += pad[:, d:d + rows]
+    pad = np.zeros((n, rows, cols + 2 * half), dtype)
+    pad[:, :, half:half + cols] = col
+    del col
+    out = pad[:, :, :cols].copy()
+    for d in range(1, w):
+        out += pad[:, :, d:d + cols]
+    return out
 
 
 def box_counts(mask: np.ndarray, half: int) -> np.ndarray:
     """Count of True in the ``(2 half + 1)`` square window around every pixel of ``mask`` (rows, cols), clipped
     at the edges of the array (int32; exact integer sums, so the counts do not depend on where a block starts)."""
-    m = np.asarray(mask, np.int32)
-    rows, cols = m.shape
-    s = np.zeros((rows + 1, cols + 1), np.int32)
-    np.cumsum(np.cumsum(m, axis=0), axis=1, out=s[1:, 1:])
-    r0 = np.clip(np.arange(rows) - half, 0, rows)
-    r1 = np.clip(np.arange(rows) + half + 1, 0, rows)
-    c0 = np.clip(np.arange(cols) - half, 0, cols)
-    c1 = np.clip(np.arange(cols) + half + 1, 0, cols)
-    return (s[r1][:, c1] - s[r0][:, c1] - s[r1][:, c0] + s[r0][:, c0]).astype(np.int32)
+    m = np.asarray(mask, bool)
+    return _box_sums(m.reshape((1,) + m.shape), half)[0].astype(np.int32)
+
+
+def _loop_chunks(n_loops: int):
+    """Slices of the loops taken together by :func:`consensus_keys` and :func:`noisy_loops`: a sixteenth of them
+    at a time, so their window counts' temporaries stay about 2 bytes a loop and pixel."""
+    step = max(1, n_loops // LOOP_CHUNKS)
+    return [slice(t0, min(n_loops, t0 + step)) for t0 in range(0, n_loops, step)]
 
 
 def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, window_px: int = WINDOW_PX,
@@ -85,21 +108,25 @@ def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *,
     area = (2 * half + 1) ** 2
     out = np.full(key.shape, MISSING, np.int16)
     noisy = np.zeros(key.shape, bool)
-    for t in range(key.shape[0]):
-        k = key[t].reshape(rows, cols)
+    for ch in _loop_chunks(key.shape[0]):  # loops together: the counts of a loop do not depend on the others
+        k = key[ch].reshape(-1, rows, cols)
         usable = k != MISSING
-        n = box_counts(usable, half)
-        with_data = box_counts(finite[t].reshape(rows, cols), half)
-        bad = n < quality * with_data
+        n = _box_sums(usable, half)
+        with_data = _box_sums(finite[ch].reshape(-1, rows, cols), half)
+        noisy[ch] = (n < quality * with_data).reshape(k.shape[0], -1)
         enough = (n >= min_usable * area) & (n >= VOTE_QUALITY * with_data)
-        zero = box_counts(usable & (k == 0), half)
-        res = np.where(enough & (zero > majority * n), np.int16(0), MISSING)
-        values = np.unique(k[usable & (k != 0)])
-        for v in values:  # a value other than 0 can hold the majority only where some pixels carry it
-            c = box_counts(k == v, half)
-            res = np.where(enough & (c > majority * n), np.int16(v), res)
-        out[t] = res.reshape(-1)
-        noisy[t] = bad.reshape(-1)
+        del with_data
+        need = majority * n  # a value holds the majority where its count exceeds this (at most one value does)
+        res = out[ch].reshape(k.shape)
+        res[enough & (_box_sums(usable & (k == 0), half) > need)] = 0
+        carried = usable & (k != 0)
+        for v in np.unique(k[carried]):  # a value other than 0 can hold the majority only where some pixels carry it
+            on = k == v
+            sel = np.flatnonzero(on.any(axis=(1, 2)))
+            won = enough[sel] & (_box_sums(on[sel], half) > need[sel])
+            sub = res[sel]
+            sub[won] = v
+            res[sel] = sub
     return out, noisy
 
 
@@ -109,9 +136,9 @@ def noisy_loops(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, wi
     loop's closures with data in the window are usable."""
     half = int(window_px) // 2
     out = np.zeros(key.shape, bool)
-    for t in range(key.shape[0]):
-        n = box_counts((key[t] != MISSING).reshape(rows, cols), half)
-        out[t] = (n < quality * box_counts(finite[t].reshape(rows, cols), half)).reshape(-1)
+    for ch in _loop_chunks(key.shape[0]):
+        n = _box_sums((key[ch] != MISSING).reshape(-1, rows, cols), half)
+        out[ch] = (n < quality * _box_sums(finite[ch].reshape(-1, rows, cols), half)).reshape(n.shape[0], -1)
     return out
 
 
@@ -273,36 +300,63 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     def residual(up):
         return clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
 
+    def loop_residual(up, lp, cols):  # ``residual(up)[lp][:, cols]``, computed for those loops and pixels only
+        return clo[np.ix_(lp, cols)] + (up[np.ix_(index[lp, 0], cols)] + up[np.ix_(index[lp, 1], cols)]
+                                        - up[np.ix_(index[lp, 2], cols)])
+
     up = u[:, px].astype(np.int32)
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
 
-    def drop_worst(threshold):  # the worst correction of each pixel below ``threshold`` goes, until none is
+    def column_sums(a, single):
+        """``a.sum(axis=0)`` (L, N) as numpy summed each correction's loops before, interferogram by interferogram:
+        in row order where the chunk held two or more corrections of its interferogram, pairwise (numpy's sum of a
+        single column) where it held that one alone (``single``)."""
+        out = (a if a.shape[1] > 1 else np.repeat(a, 2, axis=1)).sum(axis=0)[:a.shape[1]]
+        for e in np.flatnonzero(single):
+            out[e] = a[:, e].sum()
+        return out
+
+    def drop_worst(threshold, act=None):
+        """The worst correction of each pixel below ``threshold`` goes, until none is. A pixel's verdict depends on
+        its own corrections alone: after the first round only the pixels that lost one (``act``: the columns that
+        may change, all at first) are judged again. Every correction of the pixels judged is weighed at once: its
+        gain (how much better its loops close with it, the others as they are), and the pixel's worst (the first
+        interferogram of the lowest gain)."""
         n_dropped = 0
+        ms, cols = np.nonzero(up)  # the corrections: interferogram, pixel
+        count = np.bincount(ms, minlength=up.shape[0])  # the chunk's corrections of each interferogram
+        if act is not None:
+            judged = np.zeros(px.size, bool)
+            judged[act] = True
+            ms, cols = ms[judged[cols]], cols[judged[cols]]
         for _ in range(u.shape[0]):
-            res = residual(up)
-            worst = np.full(px.size, np.inf, np.float32)
-            which = np.full(px.size, -1, np.int64)
-            for m in np.flatnonzero((up != 0).any(axis=1)):
-                sel = np.flatnonzero(up[m] != 0)
-                lp, sg = loops[m], signs[m]
-                r = res[lp][:, sel]
-                ok = usable[lp][:, sel] & (sg != 0)[:, None]
-                with_it = np.where(ok, np.abs(r), 0.0).sum(axis=0)
-                without = np.where(ok, np.abs(r - (sg[:, None] * up[m, sel][None, :])), 0.0).sum(axis=0)
-                gain = (without - with_it).astype(np.float32)
-                none = ~ok.any(axis=0)
-                free = none & (blind[m, sel] if blind is not None else False)
-                unseen[m, sel] = free
-                gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
-                gain[free] = np.inf  # nothing to ask: stands as given
-                lower = gain < worst[sel]
-                worst[sel[lower]] = gain[lower]
-                which[sel[lower]] = m
-            bad = np.flatnonzero(worst < threshold)
+            if not ms.size:
+                break
+            lp, sg = loops[ms].T, signs[ms].T  # (L, N): each correction's loops and its sign in them
+            r = clo[lp, cols] + (up[index[lp, 0], cols] + up[index[lp, 1], cols] - up[index[lp, 2], cols])
+            ok = usable[lp, cols] & (sg != 0)
+            single = count[ms] == 1
+            with_it = column_sums(np.where(ok, np.abs(r), 0.0), single)
+            without = column_sums(np.where(ok, np.abs(r - sg * up[ms, cols][None, :]), 0.0), single)
+            gain = (without - with_it).astype(np.float32)
+            none = ~ok.any(axis=0)
+            free = none & (blind[ms, cols] if blind is not None else False)
+            unseen[ms, cols] = free
+            gain[none & ~free] = -np.inf  # no loop of its own to ask: not applied
+            gain[free] = np.inf  # nothing to ask: stands as given
+            order = np.lexsort((ms, gain, cols))  # by pixel, then gain, then interferogram
+            head = order[np.r_[True, cols[order][1:] != cols[order][:-1]]]  # each pixel's worst
+            bad = head[gain[head] < threshold]
             if not bad.size:
                 break
-            up[which[bad], bad] = 0
+            up[ms[bad], cols[bad]] = 0
+            count -= np.bincount(ms[bad], minlength=count.size)
             n_dropped += bad.size
+            lost = np.zeros(px.size, bool)  # the pixels judged again: those that lost a correction
+            lost[cols[bad]] = True
+            left = lost[cols]
+            left[bad] = False
+            ms, cols = ms[left], cols[left]
         return n_dropped
 
     dropped += drop_worst(MIN_GAIN - 1.0)  # a correction its own loops reject (it opens them), the worst first
@@ -311,10 +365,15 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
         return dropped
     # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
     n = ((up != 0) & ~unseen).sum(axis=0)
-    touched = (np.abs(np.sign(up))[index[:, 0]] + np.abs(np.sign(up))[index[:, 1]]
-               + np.abs(np.sign(up))[index[:, 2]]) > 0
-    before = np.where(usable & touched, np.abs(clo), 0.0).sum(axis=0)
-    after = np.where(usable & touched, np.abs(residual(up)), 0.0).sum(axis=0)
+    # the loops of a corrected interferogram of the chunk, in order: the others add 0 to every pixel's sums
+    on = up != 0
+    # (one pixel: numpy sums a single column pairwise, so all the loops, as they always were)
+    lp = np.flatnonzero(on.any(axis=1)[index].any(axis=1)) if px.size > 1 else np.arange(index.shape[0])
+    touched = on[index[lp, 0]] | on[index[lp, 1]] | on[index[lp, 2]]
+    before = np.where(usable[lp] & touched, np.abs(clo[lp]), 0.0).sum(axis=0)
+    res = clo[lp] + (up[index[lp, 0]] + up[index[lp, 1]] - up[index[lp, 2]])  # residual(up)[lp]
+    after = np.where(usable[lp] & touched, np.abs(res), 0.0).sum(axis=0)
+    del res
     weak = (n > 0) & (before - after < MIN_GAIN * n)
     weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
     dropped += int(n[weak].sum())
@@ -325,19 +384,23 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     # and close one of them at least (of two or more near whole cycles): a cycle taken off a value two cycles off
     # (a window over the edge between a +1 and a +2 patch agrees on the +1) gains a cycle in every loop and leaves
     # them all open, where a right correction beside a slip left alone still closes its loops without that slip
-    res = residual(up)
-    near = usable & (np.abs(clo - np.rint(clo)) <= NEAR_WHOLE)  # loops a closure near whole cycles testifies in
-    short = 0
+    short = []
     for m in np.flatnonzero((up != 0).any(axis=1)):
         sel = np.flatnonzero((up[m] != 0) & ~unseen[m])
-        ok = near[loops[m]][:, sel] & (signs[m] != 0)[:, None]
-        still = (ok & (np.rint(res[loops[m]][:, sel]) != 0)).sum(axis=0)
+        lp = loops[m]
+        c = clo[np.ix_(lp, sel)]
+        near = usable[np.ix_(lp, sel)] & (np.abs(c - np.rint(c)) <= NEAR_WHOLE)  # a closure near whole cycles
+        ok = near & (signs[m] != 0)[:, None]
+        still = (ok & (np.rint(loop_residual(up, lp, sel)) != 0)).sum(axis=0)
         n_ok = ok.sum(axis=0)
-        bad = sel[(still == n_ok) & (n_ok >= 2)]
+        short.append((m, sel[(still == n_ok) & (n_ok >= 2)]))
+    hit = np.zeros(px.size, bool)
+    for m, bad in short:  # judged on the corrections as they were: dropped together
         up[m, bad] = 0
-        short += bad.size
-    if short:
-        dropped += short + drop_worst(OWN_GAIN)
+        hit[bad] = True
+    n_short = sum(bad.size for _, bad in short)
+    if n_short:  # only the pixels that lost a correction can lose another
+        dropped += n_short + drop_worst(OWN_GAIN, np.flatnonzero(hit))
     u[:, px] = up.astype(u.dtype)
     return dropped
 
@@ -364,21 +427,27 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
     for _ in range(steps):
         before = u.copy()
         prop = np.zeros_like(u)
+        prop2 = prop.reshape(u2.shape)
         for m in np.flatnonzero((u != 0).any(axis=1)):
-            g = u2[m]
-            pad = np.zeros((rows + 2, cols + 2), np.int16)
+            # the corrections' bounding box and a ring around it: beyond it no neighbour carries one
+            on_r, on_c = np.flatnonzero(u2[m].any(axis=1)), np.flatnonzero(u2[m].any(axis=0))
+            r0, r1 = max(0, on_r[0] - 1), min(rows, on_r[-1] + 2)
+            c0, c1 = max(0, on_c[0] - 1), min(cols, on_c[-1] + 2)
+            g = u2[m, r0:r1, c0:c1]
+            h, w = g.shape
+            pad = np.zeros((h + 2, w + 2), np.int16)
             pad[1:-1, 1:-1] = g
-            nb = np.stack([pad[1 + dr:1 + dr + rows, 1 + dc:1 + dc + cols] for dr, dc in _NEIGHBOURS])
-            best = np.zeros((rows, cols), np.int16)
-            best_n = np.zeros((rows, cols), np.int64)
-            tie = np.zeros((rows, cols), bool)
+            nb = np.stack([pad[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr, dc in _NEIGHBOURS])
+            best = np.zeros((h, w), np.int16)
+            best_n = np.zeros((h, w), np.int64)
+            tie = np.zeros((h, w), bool)
             for v in np.unique(nb[nb != 0]):
                 n = (nb == v).sum(axis=0)
                 tie = np.where(n > best_n, False, tie | ((n == best_n) & (n > 0)))
                 best = np.where(n > best_n, np.int16(v), best)
                 best_n = np.maximum(best_n, n)
-            take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)
-            prop[m] = np.where(take, best, 0).reshape(-1)
+            take = (best_n >= GROW_NEIGHBOURS) & ~tie & (g == 0) & has[m].reshape(rows, cols)[r0:r1, c0:c1]
+            prop2[m, r0:r1, c0:c1] = np.where(take, best, 0)
         px = np.flatnonzero((prop != 0).any(axis=0))
         if not px.size:
             break

@@ -59,19 +59,37 @@ def descent(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: i
     """A local optimum of ``f``: from ``U = 0``, the move of one interferogram by one cycle that lowers ``f`` most,
     until none does (``c`` (T, n) float, ``k`` (T,) float, ``w`` (n,)). Ties go to the first column, +1 first."""
     n = c.shape[1]
-    u = np.zeros(n, np.int64)
     r = np.asarray(k, np.float64).copy()
-    unit = bool(np.all(np.abs(c) <= 1)) and bool(np.all(k == np.rint(k)))
-    absc = np.abs(c)
+    if not (bool(np.all(np.abs(c) <= 1)) and bool(np.all(k == np.rint(k)))):
+        return _descent_general(c, r, w, e, max_cycles)
+    # integer closures, loop entries -1/0/1: |r + x| - |r| = sign(r) x where r != 0, |x| where r = 0. The moves
+    # +1 and -1 of every interferogram side by side (columns n + m: -1 on m, as +1 on -U_m, column -C_m)
+    both_c = np.hstack([c, -c])
+    both_abs = np.abs(both_c)
+    both_w = np.concatenate([w, w])
+    v = np.zeros(2 * n, np.int64)  # (U, -U)
     for _ in range(2 * max_cycles * n + 1):  # each move lowers f: at most this many
-        if unit:  # integer closures, loop entries -1/0/1: |r + x| - |r| = sign(r) x where r != 0, |x| where r = 0
-            lin = np.sign(r) @ c
-            kink = (r == 0).astype(np.float64) @ absc
-            step_up, step_dn = kink + lin, kink - lin
-        else:
-            base = np.abs(r).sum()
-            step_up = np.abs(r[:, None] + c).sum(axis=0) - base
-            step_dn = np.abs(r[:, None] - c).sum(axis=0) - base
+        step = (r == 0).astype(np.float64) @ both_abs + np.sign(r) @ both_c
+        norm = np.where(v >= 0, both_w, -both_w) + e * ((v == 0).astype(float) - (v == -1))
+        cost = np.where(v < max_cycles, step + norm, np.inf)
+        j = int(np.argmin(cost))
+        if not cost[j] < -1e-9:
+            break
+        m, s = (j, 1) if j < n else (j - n, -1)
+        v[m] += s
+        v[m + n] -= s
+        r += s * c[:, m]
+    return v[:n].copy()
+
+
+def _descent_general(c, r, w, e, max_cycles):
+    """:func:`descent` for any loop entries and closures (``r`` the closures, updated in place)."""
+    n = c.shape[1]
+    u = np.zeros(n, np.int64)
+    for _ in range(2 * max_cycles * n + 1):
+        base = np.abs(r).sum()
+        step_up = np.abs(r[:, None] + c).sum(axis=0) - base
+        step_dn = np.abs(r[:, None] - c).sum(axis=0) - base
         up_norm = np.where(u >= 0, w, -w) + e * ((u == 0).astype(float) - (u == -1))
         dn_norm = np.where(u <= 0, w, -w) + e * ((u == 0).astype(float) - (u == 1))
         up = np.where(u < max_cycles, step_up + up_norm, np.inf)

@@ -1,0 +1,183 @@
+"""The faster forms of the phase-closure correction's neighbourhood steps give the values of the forms they replace
+(tests/testutils_closure_reference.py: loop by loop, every pixel of a chunk on each pass), on random inputs: window
+sizes, majorities, networks, slipped patches, missing and noisy loops, blind corrections and both strictnesses drawn
+at random (fixed seeds)."""
+
+import numpy as np
+import pytest
+import testutils_closure_reference as ref
+
+from insar_geohazards.algorithms.corrections import closure_consensus as cc
+
+
+def _keys(rng):
+    """Integer closures (T, P) as a slipped region and noise leave them: patches of one value on a background of
+    zeros, single flipped loops, missing loops; with the loops' data mask."""
+    t, rows, cols = int(rng.integers(1, 40)), int(rng.integers(1, 28)), int(rng.integers(1, 28))
+    key = np.zeros((t, rows, cols), np.int16)
+    for _ in range(int(rng.integers(0, 3 * t + 1))):
+        r0, c0 = int(rng.integers(rows)), int(rng.integers(cols))
+        key[int(rng.integers(t)), r0:r0 + int(rng.integers(1, 12)), c0:c0 + int(rng.integers(1, 12))] = \
+            rng.choice([-6, -2, -1, 1, 2, 3])
+    key = key.reshape(t, -1)
+    flip = rng.random(key.shape) < rng.uniform(0.0, 0.3)
+    key[flip] = rng.choice(np.array([-1, 1, 2], np.int16), size=int(flip.sum()))
+    finite = rng.random(key.shape) >= rng.uniform(0.0, 0.3)
+    unusable = ~finite | (rng.random(key.shape) < rng.uniform(0.0, 0.4))
+    key[unusable] = cc.MISSING
+    return key, finite, rows, cols
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_window_counts_and_consensus_match_the_loop_by_loop_form(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        key, finite, rows, cols = _keys(rng)
+        window = int(rng.choice([1, 3, 5, 7, 9, 17]))
+        majority = float(rng.choice([0.5, 0.7]))
+        want = ref.consensus_keys(key, finite, rows, cols, window_px=window, majority=majority)
+        got = cc.consensus_keys(key, finite, rows, cols, window_px=window, majority=majority)
+        assert got[0].dtype == np.int16 and got[1].dtype == bool
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(cc.noisy_loops(key, finite, rows, cols, window_px=window),
+                                      ref.noisy_loops(key, finite, rows, cols, window_px=window))
+        mask = rng.random((rows, cols)) < rng.uniform(0, 1)
+        got = cc.box_counts(mask, window // 2)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, ref.box_counts(mask, window // 2))
+
+
+def _world(rng):
+    """A small network (each date paired with the next 2-4), noisy cycles with slipped patches and missing values,
+    its loops' closures (``own``, NaN where missing or noisy) and corrections on trial: part of the true ones, some
+    wrong ones."""
+    n_dates, reach = int(rng.integers(5, 12)), int(rng.integers(2, 5))
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + reach + 1))]
+    where = {p: k for k, p in enumerate(pairs)}
+    index = np.array(sorted((where[(i, j)], where[(j, k)], where[(i, k)]) for i, j in pairs
+                            for k in range(j + 1, n_dates) if (j, k) in where and (i, k) in where), np.int64)
+    m, t = len(pairs), index.shape[0]
+    matrix = np.zeros((t, m))
+    np.add.at(matrix, (np.arange(t), index[:, 0]), 1.0)
+    np.add.at(matrix, (np.arange(t), index[:, 1]), 1.0)
+    np.add.at(matrix, (np.arange(t), index[:, 2]), -1.0)
+    rows, cols = int(rng.integers(3, 26)), int(rng.integers(3, 26))
+    planted = np.zeros((m, rows, cols), np.int16)
+    for _ in range(int(rng.integers(1, 7))):
+        r0, c0 = int(rng.integers(rows)), int(rng.integers(cols))
+        planted[int(rng.integers(m)), r0:r0 + int(rng.integers(2, 10)), c0:c0 + int(rng.integers(2, 10))] = \
+            rng.choice([-2, -1, 1, 2])
+    planted = planted.reshape(m, -1)
+    x = rng.normal(0.0, rng.uniform(0.03, 0.35), planted.shape) + planted
+    x[rng.random(x.shape) < rng.uniform(0.0, 0.1)] = np.nan
+    noisy = rng.random((t, x.shape[1])) < rng.uniform(0.0, 0.1)
+
+    def own(px):
+        with np.errstate(invalid="ignore"):
+            c = x[index[:, 0]][:, px] + x[index[:, 1]][:, px] - x[index[:, 2]][:, px]
+        c[noisy[:, px]] = np.nan
+        return c
+
+    u = np.where(rng.random(planted.shape) < rng.uniform(0.2, 0.9), -planted, 0).astype(np.int16)
+    wrong = rng.random(u.shape) < rng.uniform(0.0, 0.05)
+    u[wrong] = rng.choice(np.array([-1, 1], np.int16), size=int(wrong.sum()))
+    loops, signs = cc.loops_by_ifg(matrix)
+    return u, own, np.isfinite(x), rows, cols, loops, signs, index
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pixel_checks_match_the_every_pixel_form(seed):
+    """keep_supported (with and without blind corrections, strict or not), settle and grow: the same values kept,
+    dropped and added, and the same counts returned."""
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(30):
+        u, own, has, rows, cols, loops, signs, index = _world(rng)
+        px = np.flatnonzero((u != 0).any(axis=0))
+        blind = rng.random((u.shape[0], px.size)) < 0.3 if rng.random() < 0.5 else None
+        strict = bool(rng.random() < 0.7)
+        a, b = u.copy(), u.copy()
+        assert cc.keep_supported(a, own, px, loops, signs, index, blind, strict) == \
+            ref.keep_supported(b, own, px, loops, signs, index, blind, strict)
+        np.testing.assert_array_equal(a, b)
+        a, b = u.copy(), u.copy()
+        assert cc.settle(a, own, loops, signs, index, strict) == ref.settle(b, own, loops, signs, index, strict)
+        np.testing.assert_array_equal(a, b)
+        a = np.where(rng.random(u.shape) < 0.5, u, 0).astype(np.int16)
+        b = a.copy()
+        steps = int(rng.integers(1, 4))
+        assert cc.grow(a, own, has, rows, cols, loops, signs, index, steps) == \
+            ref.grow(b, own, has, rows, cols, loops, signs, index, steps)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_date_shift_ties_in_one_pass_match_the_two_checks():
+    """Both answers of the date-shift tie (in cycles, with the slips) from one pass equal the two separate checks,
+    on random corrections of random networks with interferograms outside every usable loop."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import _Solver, network_triplets
+
+    rng = np.random.default_rng(7)
+    ties = [0, 0]
+    for _ in range(25):
+        n_dates, reach = int(rng.integers(4, 14)), int(rng.integers(2, 5))
+        dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(n_dates)]
+        pairs = [(dates[i], dates[j]) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + reach + 1))]
+        solver = _Solver(network_triplets(pairs), float(rng.choice([0.5, 1.5])), 3)
+        for _ in range(20):
+            u = np.where(rng.random(len(pairs)) < rng.uniform(0.05, 0.5),
+                         rng.choice(np.array([-2, -1, 1, 2], np.int16), size=len(pairs)), 0).astype(np.int16)
+            if not u.any():
+                continue
+            seen = rng.random(len(pairs)) < rng.uniform(0.5, 1.0)
+            want = (solver._date_shift_tie(u, seen, slips=False), solver._date_shift_tie(u, seen, slips=True))
+            assert solver._date_shift_ties(u, seen) == want
+            ties[0] += want[0]
+            ties[1] += want[1]
+    assert min(ties) > 0  # both kinds of tie were met
+
+
+def test_descent_moves_match_the_direct_cost_differences():
+    """The descent's step costs from the closures' signs (integer closures, loop entries -1/0/1, both moves of every
+    interferogram in one vector) give the moves of the direct form that sums |r + C_m| - |r| for every move."""
+    from insar_geohazards.algorithms.corrections import closure_exact as ce
+
+    rng = np.random.default_rng(11)
+    moved = 0
+    for _ in range(400):
+        t, n = int(rng.integers(1, 14)), int(rng.integers(1, 9))
+        c = rng.choice([-1.0, 0.0, 0.0, 1.0], size=(t, n))
+        k = rng.integers(-3, 4, t).astype(np.float64)
+        w = rng.choice([0.5, 0.75, 1.5], size=n)
+        e, mc = float(rng.choice([0.0, 0.05, 0.1])), int(rng.integers(1, 4))
+        got = ce.descent(c, k, w, e, mc)
+        want = ce._descent_general(c, k.copy(), w, e, mc)
+        assert got.dtype == want.dtype == np.int64
+        np.testing.assert_array_equal(got, want)
+        moved += bool(got.any())
+    assert moved > 100
+
+
+def test_components_are_scipys_connected_components():
+    """The union-find components of the loops' interferograms are scipy's connected components of the graph that
+    joins two columns sharing a row, numbered alike (in order of their first column)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from insar_geohazards.algorithms.corrections.closure import _components
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        r, n = int(rng.integers(0, 14)), int(rng.integers(1, 16))
+        touch = rng.random((r, n)) < rng.uniform(0.0, 0.4)
+        i, j = [], []
+        for row in touch:
+            cols = np.flatnonzero(row)
+            i += [cols[0]] * (cols.size - 1) if cols.size else []
+            j += cols[1:].tolist()
+        graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+        want_n, want = connected_components(graph, directed=False)
+        got_n, got = _components(touch)
+        assert got_n == want_n
+        np.testing.assert_array_equal(got, want)
