@@ -109,6 +109,15 @@ class EdgeVotes:
         from ``tie_from`` up).
     pairs : sequence of (int, int)
         The ``M`` pairs as date indices, earlier first.
+    no_data, tie_from : int
+        The first pass's code of a value without data, and the lowest code of a tie (both taken as no correction).
+    in_loops : sequence of bool (M,), optional
+        The pairs in a loop of the network (default all): the others are in no date's shift.
+    loops : ndarray (T, 3), optional
+        The loops ``(ij, jk, ik)``: with them, a neighbour whose closures of the date's loops are the region's
+        pixel's does not vote (without them every neighbour does).
+    min_edges : int
+        Regions with fewer edges are not counted (they cannot take a shift).
     """
 
     def __init__(self, held: np.ndarray, pairs, *, no_data: int, tie_from: int, in_loops=None, loops=None,
