@@ -48,6 +48,7 @@ import numpy as np
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
+from ..unionfind import DisjointSets
 from . import closure_consensus as consensus
 from . import closure_edges, closure_exact
 from .closure_consensus import WINDOW_PX
@@ -502,33 +503,17 @@ class _Solver:
 def _components(touch: np.ndarray) -> tuple[int, np.ndarray]:
     """``(n, label)``: the connected components of the columns of ``touch`` (R, n) bool, two columns joined when a
     row holds both, numbered 0 .. n - 1 in order of their first column (as scipy's ``connected_components``
-    numbers them). Union-find over the matrix's few true entries, in Python: building a sparse graph (or passing
-    labels through numpy) for every pattern cost more than solving it."""
-    n = touch.shape[1]
-    parent = list(range(n))
-
-    def root(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    numbers them). Union-find over the matrix's few true entries: building a sparse graph for every pattern cost
+    more than solving it."""
+    sets = DisjointSets(touch.shape[1])
     rows, cols = np.nonzero(touch)
     last_row, head = -1, -1
     for r, c in zip(rows.tolist(), cols.tolist()):  # row by row (np.nonzero's order): each column joins the row's first
         if r != last_row:
-            last_row, head = r, root(c)
-            continue
-        a = root(c)
-        if a != head:
-            if a < head:
-                a, head = head, a
-            parent[a] = head
-    ids: dict = {}
-    label = np.empty(n, np.intp)
-    for j in range(n):  # numbered in order of each component's first column
-        label[j] = ids.setdefault(root(j), len(ids))
-    return len(ids), label
+            last_row, head = r, c
+        else:
+            head = sets.join(head, c)
+    return sets.labels()
 
 
 def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ import numpy as np
 from ..engine import Block
 from ..errors import GeohazardError
 from ..ordered import add_rows, row_sums, spd_condition, spd_solve
+from ..unionfind import DisjointSets
 
 RAMP_KINDS = ("linear", "quadratic")
 N_TERMS = {"linear": 3, "quadratic": 6}
@@ -371,20 +372,11 @@ def per_date_coefficients(coef: np.ndarray, ref_index: np.ndarray, sec_index: np
 def _network_parts(ref: np.ndarray, sec: np.ndarray, n_dates: int) -> list:
     """The connected parts of a network of ``n_dates`` dates (a date in no pair is a part of its own), each as its
     dates in increasing order, the parts ordered by their first date."""
-    root = list(range(n_dates))
-
-    def find(i):
-        while root[i] != i:
-            root[i] = root[root[i]]
-            i = root[i]
-        return i
-
+    sets = DisjointSets(n_dates)
     for a, b in zip(ref.tolist(), sec.tolist()):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            root[max(ra, rb)] = min(ra, rb)
-    label = np.array([find(i) for i in range(n_dates)])
-    return [np.flatnonzero(label == r) for r in np.unique(label)]
+        sets.join(a, b)
+    n_parts, label = sets.labels()
+    return [np.flatnonzero(label == k) for k in range(n_parts)]
 
 
 def _surface_terms(block, coef: np.ndarray):

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GeohazardError
+from ..unionfind import DisjointSets
 
 #: Window radii at each pyramid level, in level pixels.
 RADII = (4, 6)
@@ -439,27 +440,18 @@ def merge(detections: list, *, factor: float = MERGE) -> list:
     joined (single linkage, in the order given: best score first). A group keeps its best member's centre, score
     and level; its radius is that of a disk of the area of the members' convex hull; ``members`` lists them."""
     n = len(detections)
-    parent = list(range(n))
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(n)
     for i in range(n):
         for j in range(i + 1, n):
             a, b = detections[i], detections[j]
             if math.hypot(a.row - b.row, a.col - b.col) < factor * (a.radius_px + b.radius_px):
-                ri, rj = root(i), root(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
-    groups: dict = {}
+                sets.join(i, j)
+    n_groups, label = sets.labels()
+    groups: list = [[] for _ in range(n_groups)]
     for i in range(n):
-        groups.setdefault(root(i), []).append(detections[i])
+        groups[label[i]].append(detections[i])
     out = []
-    for k in sorted(groups):
-        g = groups[k]
+    for g in groups:
         if len(g) == 1:
             out.append(g[0])
             continue
