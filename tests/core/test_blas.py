@@ -166,8 +166,8 @@ def test_singular_or_indefinite_matrices():
 def test_one_blas_thread_nests_and_is_shared_by_threads():
     _limits()
     before = _blas_threads()
-    if not before:  # Debian 13's numpy reaches OpenBLAS through libblas.so.3, a name threadpoolctl does not know
-        pytest.skip("threadpoolctl sees no BLAS library in this process: there is no thread count to hold")
+    if not before:  # e.g. Debian 13's and sid's numpy on the reference BLAS (libblas3): one thread, no pool
+        pytest.skip("threadpoolctl sees no threaded BLAS in this process: there is no thread count to hold")
     with blas.one_blas_thread() as pinned:
         assert pinned and set(_blas_threads()) == {1}
         with blas.one_blas_thread():
