@@ -297,13 +297,28 @@ def correlation_from_normals(normals: dict) -> np.ndarray:
     return np.where(np.isfinite(r), r, 0.0)
 
 
-def _solve(a: np.ndarray, b: np.ndarray) -> Optional[np.ndarray]:
-    scale = np.sqrt(np.clip(np.diag(a), 1e-300, None))
-    an = a / scale[:, None] / scale[None, :]
-    if not np.all(np.isfinite(an)) or not spd_condition(an) <= 1e8:
-        return None
-    x = spd_solve(an, b / scale) / scale  # a fixed order, not LAPACK's (its bits follow BLAS's threads)
-    return x if np.all(np.isfinite(x)) else None
+def _solve(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, ok)``: the normal equations ``a x = b`` of a batch (``a`` ``(..., k, k)``, ``b`` ``(..., k)``) scaled to
+    a unit diagonal, conditioned and solved in a fixed order (not LAPACK's, whose bits follow BLAS's threads); ``ok``
+    False (and ``x`` NaN) where a system is not finite, worse conditioned than 1e8 or gives a non-finite solution.
+    Each system's bits depend on it alone, not on the batch (:mod:`algorithms.ordered`)."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    x = np.full(b.shape, np.nan)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        scale = np.sqrt(np.clip(np.diagonal(a, axis1=-2, axis2=-1), 1e-300, None))
+        an = a / scale[..., :, None] / scale[..., None, :]
+    ok = np.isfinite(an).all(axis=(-2, -1))
+    if ok.any():
+        cond = np.full(ok.shape, np.inf)
+        cond[ok] = spd_condition(an[ok])
+        ok &= cond <= 1e8
+    if ok.any():
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            x[ok] = spd_solve(an[ok], b[ok] / scale[ok]) / scale[ok]
+        ok &= np.isfinite(x).all(axis=-1)
+        x[~ok] = np.nan
+    return x, ok
 
 
 def solve_elevation(normals: dict, *, names: Sequence[str], min_pixels: int = 100, correlation_threshold: float = 0.0,
@@ -320,32 +335,27 @@ def solve_elevation(normals: dict, *, names: Sequence[str], min_pixels: int = 10
     ata, atb, n = normals["ata"], normals["atb"], normals["n"]
     m, n_win, k = atb.shape
     need = max(int(min_pixels), 3 * k)
-    coef = np.zeros((m, n_win, k))
-    fallback = np.zeros((m, n_win), bool)
     corr = correlation_from_normals(normals)
     tot = {key: v.sum(axis=1) for key, v in normals.items()}
     corr_all = correlation_from_normals({key: v[:, None] for key, v in tot.items()})[:, 0]
+    glob, glob_ok = _solve(tot["ata"], tot["atb"])
+    sol, sol_ok = _solve(ata, atb)
+    sol_ok &= n >= need
     for i in range(m):
         if tot["n"][i] < need:
             raise MaskTooSmallError(
                 f"{mask_name}: interferogram {names[i]} has {int(tot['n'][i])} usable pixel(s) with a height, at "
                 f"least {need} are needed to fit the phase-elevation relation; enlarge the mask, lower the "
                 "coherence threshold or check that the DEM covers the interferograms")
-        glob = _solve(tot["ata"][i], tot["atb"][i])
-        if glob is None:
+        if not glob_ok[i]:
             raise MaskTooSmallError(
                 f"{mask_name}: the usable pixels of interferogram {names[i]} have (almost) one height; the "
                 "phase-elevation relation needs relief in the mask")
         if abs(corr_all[i]) < correlation_threshold:
-            glob = np.zeros(k)
-        for w in range(n_win):
-            sol = _solve(ata[i, w], atb[i, w]) if n[i, w] >= need else None
-            if sol is None:
-                coef[i, w], fallback[i, w] = glob, True
-            elif abs(corr[i, w]) < correlation_threshold:
-                coef[i, w] = 0.0
-            else:
-                coef[i, w] = sol
+            glob[i] = 0.0
+    fallback = ~sol_ok
+    coef = np.where(fallback[..., None], glob[:, None, :], sol)
+    coef[sol_ok & (np.abs(corr) < correlation_threshold)] = 0.0
     return coef, corr, fallback
 
 
@@ -354,21 +364,13 @@ def half_coefficients(normals: dict, *, names: Sequence[str], order: int = 1) ->
     variation; an interferogram whose half has too few pixels or no relief gets NaN there: no evidence) and those
     ``(M, W, order + 1)`` of the whole scene without the lateral terms (the same normals less their rows)."""
     k0 = order + 1
-    plain = np.zeros(normals["atb"].shape[:2] + (k0,))
-    for i in range(plain.shape[0]):
-        for w in range(plain.shape[1]):
-            sol = _solve(normals["ata"][i, w, :k0, :k0], normals["atb"][i, w, :k0])
-            plain[i, w] = 0.0 if sol is None else sol
+    plain, ok = _solve(normals["ata"][..., :k0, :k0], normals["atb"][..., :k0])
+    plain[~ok] = 0.0
     out = []
     for sfx in ("_a", "_b"):
         ata, atb, n = normals["ata" + sfx], normals["atb" + sfx], normals["n" + sfx]
-        coef = np.full(atb.shape, np.nan)
-        k = atb.shape[-1]
-        for i in range(atb.shape[0]):
-            for w in range(atb.shape[1]):
-                sol = _solve(ata[i, w], atb[i, w]) if n[i, w] >= 3 * k else None
-                if sol is not None:
-                    coef[i, w] = sol
+        coef, ok = _solve(ata, atb)
+        coef[~(ok & (n >= 3 * atb.shape[-1]))] = np.nan
         out.append(coef)
     return out[0], out[1], plain
 

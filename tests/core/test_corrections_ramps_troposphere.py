@@ -401,3 +401,27 @@ def test_stacking_sums_are_a_pixels_terms_added_in_order(with_coherence):
                     assert struct.pack("<d", got["coh"][r, c]) == struct.pack("<d", q / m), (r, c)
         plus = reference_sums_block(None, inputs, span_years=span)  # no signs: every file as given
         assert np.signbit(plus["sdt"][2, 4]) and plus["sdt"][2, 4] == 0.0  # -0.0 terms only: the sum stays -0.0
+
+
+def test_phase_elevation_systems_solved_as_a_batch_equal_each_alone():
+    """The per-interferogram and per-window normal equations are solved as one batch: each system's bits and its
+    refusal (singular, not finite) are those it gets alone, and equal numpy's solve to rounding."""
+    from insar_geohazards.algorithms.corrections.troposphere import _solve
+
+    rng = np.random.default_rng(int(np.random.SeedSequence().entropy % 1000))
+    k = int(rng.integers(2, 5))
+    x = rng.normal(size=(7, 3, 40, k)) * rng.uniform(0.1, 10.0, k)
+    ata = np.einsum("...pi,...pj->...ij", x, x)
+    atb = rng.normal(size=(7, 3, k))
+    ata[1, 2] = np.outer(np.ones(k), np.ones(k))  # rank one: refused
+    ata[4, 0, 0, 0] = np.nan  # not finite: refused
+    got, ok = _solve(ata, atb)
+    assert not ok[1, 2] and not ok[4, 0] and ok.sum() == 19
+    assert np.isnan(got[~ok]).all()
+    for i in range(7):
+        for w in range(3):
+            alone, ok1 = _solve(ata[i, w], atb[i, w])
+            assert bool(ok1) == bool(ok[i, w])
+            assert alone.tobytes() == got[i, w].tobytes()
+            if ok1:
+                np.testing.assert_allclose(alone, np.linalg.solve(ata[i, w], atb[i, w]), rtol=1e-8, atol=1e-12)
