@@ -149,12 +149,33 @@ def _write(doc, path: str) -> None:
         f.write(doc.toxml())
 
 
+def sorted_attributes(doc):
+    """``doc`` (minidom) with each element's attributes in name order, returned. Qt writes an element's attributes
+    in the order of its hash table, whose seed changes from process to process: without this, two runs of one tool
+    on one input would write styles and layer definitions of other bytes."""
+    for element in doc.getElementsByTagName("*"):
+        items = sorted(element.attributes.items())
+        for name, _value in items:
+            element.removeAttribute(name)
+        for name, value in items:
+            element.setAttribute(name, value)
+    return doc
+
+
+def save_named_style(layer, qml: str) -> str:
+    """``layer``'s style saved as ``qml`` (QGIS's ``saveNamedStyle``), the same bytes in every run
+    (:func:`sorted_attributes`); returns ``qml``."""
+    layer.saveNamedStyle(qml)
+    _write(sorted_attributes(minidom.parse(qml)), qml)
+    return qml
+
+
 def save_style(layer, path: str, dates: list) -> str:
     """The series style of ``layer`` (renderer set) as ``path``'s ``.qml``, dated (see the module): returns it."""
     layer.setCustomProperty(DATES_KEY, [d.isoformat() for d in dates])
     qml = os.path.splitext(path)[0] + ".qml"
     layer.saveNamedStyle(qml)
-    doc = minidom.parse(qml)
+    doc = sorted_attributes(minidom.parse(qml))
     _replace_temporal(doc, doc.documentElement, _temporal_element(doc, dates, MODE_PER_BAND))
     _write(doc, qml)
     return qml
@@ -179,7 +200,7 @@ def write_frames(layer, path: str, dates: list, title: str = "") -> str:
     ok, error = QgsLayerDefinition.exportLayerDefinition(qlr, [group], Qgis.FilePathType.Relative)
     if not ok:
         raise OSError(f"{qlr}: {error}")
-    doc = minidom.parse(qlr)
+    doc = sorted_attributes(minidom.parse(qlr))
     tree_layer = doc.getElementsByTagName("layer-tree-layer")[0]
     map_layer = doc.getElementsByTagName("maplayer")[0]
     # the raster beside the .qlr, whatever QGIS's writer made of it (a layer definition loaded earlier in the session

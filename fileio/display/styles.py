@@ -129,8 +129,7 @@ def _save_style(layer, path: str, context) -> str:
 
     if isinstance(layer, QgsVectorLayer):
         make_temporal(layer)
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
+    qml = series.save_named_style(layer, sidecar_qml(path))
     apply_on_load(context, path, qml)
     return qml
 

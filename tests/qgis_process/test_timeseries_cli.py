@@ -37,6 +37,22 @@ def test_sbas_envisat_list_form(tmp_path):
     assert np.isfinite(v).mean() > 0.5 and np.nanpercentile(np.abs(v), 95) < 200
 
 
+def test_two_runs_write_the_same_bytes_whatever_qts_hash_seed(tmp_path, monkeypatch):
+    """Every file of two runs, styles (.qml) and layer definitions (.qlr) included, is the same: Qt writes XML
+    attributes in its hash order, whose seed changes from process to process (here set apart on purpose)."""
+    files = sorted(glob.glob(os.path.join(ENVISAT, "*_unw.tif")))[:12]
+    for seed in ("1", "2"):
+        monkeypatch.setenv("QT_HASH_SEED", seed)
+        (tmp_path / seed).mkdir()
+        run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": files, "WAVELENGTH_M": 0.0562356,
+                                             **_outs(tmp_path / seed)})
+    names = sorted(os.listdir(tmp_path / "1"))
+    assert {".qml", ".qlr", ".tif"} <= {os.path.splitext(n)[1] for n in names}
+    assert names == sorted(os.listdir(tmp_path / "2"))
+    for name in names:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
 def test_stacking_and_phase_gradient(qgis_app, tmp_path):
     folder = os.path.join(MEXICO, "geotiffs")
     a = in_app_json("stackingvelocity", {"INTERFEROGRAMS": folder, "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
