@@ -13,8 +13,9 @@ from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ...algorithms import _numba, compile_choice, compile_ledger, kernel_families
+from ...algorithms import _numba, compile_choice, kernel_families
 from ...algorithms.errors import OperationCanceled
+from .compile_rent import rent_text, rents, settle_rent
 from .feedback import CompilationShare, compilation_share
 
 #: ``auto`` (default): a run whose kernels are not compiled takes the soonest at this load of its numpy path,
@@ -65,46 +66,9 @@ class CompilePlan:
     choice: Optional[object] = None
     #: the other processes compiling the run's families when it planned (:class:`~algorithms.compile_choice.Progress`)
     holders: list = field(default_factory=list)
-    #: on the numpy path of families whose numpy form is as fast (``auto``): each family's :class:`Rent`, the
-    #: rent-or-buy account that decides when it compiles in the background (:mod:`algorithms.compile_ledger`)
+    #: on the numpy path of families whose numpy form is as fast (``auto``): each family's account
+    #: (:class:`~.compile_rent.Rent`) that decides when it compiles in the background (:mod:`algorithms.compile_ledger`)
     rent: list = field(default_factory=list)
-
-
-@dataclass
-class Rent:
-    """A numpy-as-fast family's account on this machine when a run planned: its ledger (``path``; ``ledger``: the
-    extra CPU its numpy form cost over the compiled form so far), the compile's measured CPU seconds, this run's
-    estimated extra (None: measured when the run ends, its work being unknown) and the family's row of the table."""
-    family: object
-    path: str
-    ledger: compile_ledger.Ledger
-    compile_cpu_s: float
-    run_extra_s: Optional[float]
-    row: dict
-
-    @property
-    def due(self) -> bool:
-        """Whether the family is worth compiling already (before this run's extra)."""
-        return compile_ledger.time_to_compile(self.ledger, self.compile_cpu_s)
-
-
-def rents(families, costs: dict, work_bytes=None) -> list:
-    """The :class:`Rent` of each of ``families`` (numpy-as-fast families on a run's numpy path): its ledger read now,
-    its whole warm-up's measured compile (what the background compiles), this run's extra CPU estimated from the
-    table for ``work_bytes`` (a :class:`WorkEstimate`: the tool's own estimate, shared evenly; None: unknown)."""
-    table = costs.get("families", {})
-    out = []
-    for f in families:
-        row = table.get(f.name, {})
-        if isinstance(work_bytes, WorkEstimate):
-            extra = max(0.0, work_bytes.numpy_s - work_bytes.numba_s) / len(families)
-        elif work_bytes is not None:
-            extra = compile_ledger.estimated_extra_cpu_s(row, work_bytes / 2**20)
-        else:
-            extra = None
-        path = compile_ledger.ledger_path(_numba.family_folder(f.modules()), f.name)
-        out.append(Rent(f, path, compile_ledger.read_ledger(path), float(row.get("compile_cpu_s", 0.0)), extra, row))
-    return out
 
 
 def pending_families(kernels) -> list:
@@ -171,7 +135,7 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     them itself, and waiting for another process compiling them now (:func:`~algorithms.compile_choice.choose`:
     never one below this run's priority, stopped or making no progress); the numpy path whenever the measured table
     has a family's numpy form as fast as its compiled one (:func:`~algorithms.kernel_families.numpy_as_fast`), with
-    the family's rent-or-buy account (:attr:`CompilePlan.rent`, :func:`rents`).
+    the family's rent-or-buy account (:attr:`CompilePlan.rent`, :func:`~.compile_rent.rents`).
     ``INSAR_GEOHAZARDS_COMPILE=always`` compiles in the run, ``never`` always runs them as Python, ``wait`` waits for
     a background compile (:func:`wait_for_background`).
 
@@ -286,23 +250,6 @@ def warm_hint() -> str:
     return (f"`{command}` compiles every tool's kernels ahead (\"Compiling every kernel ahead\" in {page}).")
 
 
-def rent_text(plan: CompilePlan) -> str:
-    """What the rent-or-buy rule chose for each family of ``plan.rent``, for the log: the compile's cost, the extra
-    CPU the numpy form has cost on this machine so far and this run's estimate; "" without accounts."""
-    parts = []
-    for r in plan.rent:
-        now = f"now {r.ledger.extra_cpu_s:.1f} over {r.ledger.runs} run{'s' if r.ledger.runs != 1 else ''}"
-        if r.due:
-            parts.append(f"{r.family.name}: compiling would cost ~{r.compile_cpu_s:.0f} CPU-s and the numpy form has "
-                         f"cost more than that on this machine ({now}), so it compiles now")
-            continue
-        run = (f"this run ~{r.run_extra_s:.2f} more" if r.run_extra_s is not None else
-               "this run's share measured at its end")
-        parts.append(f"{r.family.name}: compiling would cost ~{r.compile_cpu_s:.0f} CPU-s; it starts after "
-                     f"~{r.compile_cpu_s:.0f} CPU-s of extra work on this machine ({now}; {run})")
-    return "; ".join(parts)
-
-
 def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> None:
     """The log's sentence of a run on the numpy path: which families, why (the policy, the numpy form as fast with
     its rent-or-buy account, or the run's size), the estimate, and whether they compile in the background."""
@@ -312,7 +259,7 @@ def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> N
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
 
     as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
-    rent = rent_text(plan)
+    rent = rent_text(plan.rent)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
            f"their numpy form is measured as fast as the compiled one ({rent})" if as_fast and rent else
            "their numpy form is measured as fast as the compiled one" if as_fast else
@@ -521,7 +468,7 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     if plan.mode == "numpy":
         started = False
         # a family whose numpy form is as fast compiles only once its account says so (due now, or when this run
-        # ends: settle_rent); any other numpy run's families compile behind it at once
+        # ends); any other numpy run's families compile behind it at once
         now = [r.family for r in plan.rent if r.due] if plan.rent else plan.families
         if now and os.environ.get(POLICY_ENV, "auto").strip().lower() != "never":
             started = _start_background(now, low_priority=True)[0] is not None
@@ -531,7 +478,7 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
         with _numba.python_kernels(modules):
             yield
         if plan.rent:
-            settle_rent(plan, time.process_time() - cpu0, feedback)
+            settle_rent(plan.rent, time.process_time() - cpu0, _start_background, feedback)
         return
     with contextlib.ExitStack() as stack:
         if plan.mode == "background":
@@ -556,33 +503,6 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
                                   "waiting for it; it loads from the cache what this run compiles.")
         with _compiling(kernels, feedback, plan if plan.mode == "compile" else None):
             yield
-
-
-def settle_rent(plan: CompilePlan, cpu_s: float, feedback=None) -> list:
-    """After a run on the numpy path of numpy-as-fast families: add its extra CPU to each family's ledger (its
-    estimate, or ``cpu_s``, the CPU the run spent on that path, where its work was not known:
-    :func:`~algorithms.compile_ledger.measured_extra_cpu_s`) and start the background compile (below normal priority)
-    of the families whose ledger reached their compile's cost, said in the log. Returns the families started."""
-    due = []
-    for r in plan.rent:
-        extra = r.run_extra_s if r.run_extra_s is not None else \
-            compile_ledger.measured_extra_cpu_s(r.row, cpu_s / len(plan.rent))
-        total = compile_ledger.add_to_ledger(r.path, extra)
-        if not r.due and compile_ledger.time_to_compile(total, r.compile_cpu_s):
-            due.append((r, total))
-    if not due:
-        return []
-    families = [r.family for r, _ in due]
-    started = _start_background(families, low_priority=True)[0] is not None
-    if feedback is not None:
-        said = "; ".join(f"{r.family.name}: ~{total.extra_cpu_s:.1f} CPU-s over {total.runs} runs against "
-                         f"~{r.compile_cpu_s:.0f} of compiling" for r, total in due)
-        feedback.pushInfo(f"The numpy form has now cost this machine as much CPU over the compiled one as compiling "
-                          f"would ({said}): "
-                          + ("compiling in the background now, below normal priority, for the later runs."
-                             if started else "no Python of this installation was found to compile it in the "
-                             "background; a later run tries again."))
-    return families if started else []
 
 
 @contextlib.contextmanager
