@@ -450,7 +450,8 @@ def kernel_weights(names) -> dict:
 @contextlib.contextmanager
 def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     """While the block runs: on a run whose kernels are not compiled (:func:`plan_compilation`), the numpy path
-    (said in the log; their compilation started in the background for the later runs), the wait for the
+    (said in the log; their compilation started in the background for the later runs, or, for families whose numpy
+    form is as fast, once their numpy form has cost their compile: :mod:`.compile_rent`), the wait for the
     compilation in the background (:func:`wait_for_background`, with the log, the progress text and the bar
     moving), or the compilation in this run, announced (:func:`announce_compilation`) with the family's lock held
     (:func:`~algorithms._numba.family_lock`: another process compiling the same family is waited for, then the
