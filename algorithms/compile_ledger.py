@@ -3,13 +3,16 @@
 A family whose numpy form costs about what its compiled form costs (:func:`~algorithms.kernel_families.numpy_as_fast`,
 SBAS's solver) gains little from numba: each run on the numpy path costs only the difference of the two forms more,
 while compiling the family costs its measured compile once (``compile_costs.json``'s ``compile_cpu_s``: SBAS's 39
-kernels, ~48 CPU-s, against ~0.11 CPU-s more per run of the Corrected SBAS model on an 81-interferogram stack,
-by the table's rates). Compiling on the first run would pay for hundreds of runs that may never come; never
-compiling would pay without bound for a machine that runs the family every day. The rule here is the deterministic one of the rent-or-buy (ski-rental) problem: keep "renting" (run the
-numpy form) while the extra CPU the numpy form has cost on this machine stays below the compile's cost, and "buy"
-(compile the family in the background) once it reaches it. Whatever the number of runs that follow, the CPU spent
-is then at most twice what the best choice made knowing them in advance would have spent (Karlin, Manasse, Rudolph
-and Sleator 1988, competitive snoopy caching, doi:10.1007/BF01762111; the ski-rental bound 2 - 1/B).
+kernels, ~48 CPU-s, against ~0.11 CPU-s more per run of the Corrected SBAS model on an 81-interferogram stack, by the
+table's rates). Compiling on the first run would pay for hundreds of runs that may never come; never compiling would
+pay without bound for a machine that runs the family every day. The rule here is the deterministic one of the
+rent-or-buy (ski-rental) problem: keep "renting" (run the numpy form) while the extra CPU the numpy form has cost on
+this machine stays below the compile's cost, and "buy" (compile the family in the background) once it reaches it.
+Whatever the number of runs that follow, the CPU spent is then at most twice what the best choice made knowing them in
+advance would have spent (Karlin, Manasse, Rudolph and Sleator 1988, competitive snoopy caching,
+doi:10.1007/BF01762111), plus one run's extra (the compile starts as the run that makes it due ends). The bound is in
+the table's figures: its compile cost and rates were measured on one machine (here SBAS's background compile took
+21-22 CPU-s against the table's 48.5).
 
 Each run's extra CPU is estimated from the measured table (the numpy form's CPU per MB of input less the compiled
 form's, times the run's input) or, where the run's work is not known, from the CPU the run spent on the numpy path
