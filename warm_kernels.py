@@ -11,8 +11,10 @@ Families run most used first, ``--jobs`` processes at a time (default 1: the mac
 tool's run is compiling at the same moment (the per-family lock beside the cache) is waited for, never compiled
 twice. Imports no QGIS: usable before ``qgis_process`` runs, in a script, and by the test runner.
 
-A tool's first run on a machine starts the same warm-up for its own families in the background
-(:func:`start_background`: a detached process, so the run's own CPU time is its own work) and waits for it.
+A tool's first run on a machine can start the same warm-up for its own families in the background
+(:func:`start_background`: a detached process, so the run's own CPU time is its own work); a family whose numpy
+form is as fast as its compiled one only once its numpy form has cost its compile (``algorithms/compile_ledger.py``).
+Run by hand, the warm-up compiles every family named, those too.
 
 ``--one FAMILY`` (what each child process runs) prints one JSON line: CPU seconds, kernels compiled, input bytes;
 ``--python`` runs the family's kernels as plain Python instead (the numpy path); ``--scale S`` times the warm-up at

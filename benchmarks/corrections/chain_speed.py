@@ -71,10 +71,12 @@ def qgis_process(args: list) -> dict:
 
 
 def empty_numba_cache() -> int:
-    """Remove this checkout's numba cache and the warm-up's ready files, as on a fresh install (the kernels compile
-    again, or run as Python while they compile in the background). A ready file left without its cache would make
-    the run compile every kernel of the family in its own process, which no installation does."""
-    files = [p for pattern in ("*.nbi", "*.nbc", ".geohazard-ready-*.json", ".geohazard-background.log")
+    """Remove this checkout's numba cache, the warm-up's ready files and the families' rent-or-buy ledgers, as on a
+    fresh install (the kernels compile again, or run as Python while they compile in the background). A ready file
+    left without its cache would make the run compile every kernel of the family in its own process, which no
+    installation does."""
+    files = [p for pattern in ("*.nbi", "*.nbc", ".geohazard-ready-*.json", ".geohazard-background.log",
+                               ".geohazard-ledger-*.json")
              for p in glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__", pattern), recursive=True)]
     for p in files:
         os.remove(p)

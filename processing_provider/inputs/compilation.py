@@ -7,6 +7,7 @@ import contextlib
 import math
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -14,15 +15,17 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms import _numba, compile_choice, kernel_families
 from ...algorithms.errors import OperationCanceled
+from .compile_rent import rent_text, rents, settle_rent
 from .feedback import CompilationShare, compilation_share
 
 #: ``auto`` (default): a run whose kernels are not compiled takes the soonest at this load of its numpy path,
 #: compiling them itself and waiting for another process compiling them now (never for one below its priority:
 #: :mod:`algorithms.compile_choice`); numpy where the measured table has numpy as fast
-#: (:func:`~algorithms.kernel_families.numpy_as_fast`); ``wait``: it waits for a background compile (one started at
-#: its own priority when none runs: a batch of many small runs), never for one below its priority; ``always``: the
-#: run compiles what it needs itself (benchmarks of the compile); ``never``: kernels not compiled yet always run as
-#: Python
+#: (:func:`~algorithms.kernel_families.numpy_as_fast`), such a family compiling in the background only once its
+#: numpy form has cost its compile on this machine (:mod:`algorithms.compile_ledger`); ``wait``: it waits for a
+#: background compile (one started at its own priority when none runs: a batch of many small runs), never for one
+#: below its priority; ``always``: the run compiles what it needs itself (benchmarks of the compile); ``never``:
+#: kernels not compiled yet always run as Python
 POLICY_ENV = "INSAR_GEOHAZARDS_COMPILE"
 
 def core_modules(kernels) -> list:
@@ -63,6 +66,9 @@ class CompilePlan:
     choice: Optional[object] = None
     #: the other processes compiling the run's families when it planned (:class:`~algorithms.compile_choice.Progress`)
     holders: list = field(default_factory=list)
+    #: on the numpy path of families whose numpy form is as fast (``auto``): each family's account
+    #: (:class:`~.compile_rent.Rent`) that decides when it compiles in the background (:mod:`algorithms.compile_ledger`)
+    rent: list = field(default_factory=list)
 
 
 def pending_families(kernels) -> list:
@@ -128,7 +134,8 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
     :func:`pending_families`): by default (``auto``) the soonest at the current load of its numpy path, compiling
     them itself, and waiting for another process compiling them now (:func:`~algorithms.compile_choice.choose`:
     never one below this run's priority, stopped or making no progress); the numpy path whenever the measured table
-    has a family's numpy form as fast as its compiled one (:func:`~algorithms.kernel_families.numpy_as_fast`).
+    has a family's numpy form as fast as its compiled one (:func:`~algorithms.kernel_families.numpy_as_fast`), with
+    the family's rent-or-buy account (:attr:`CompilePlan.rent`, :func:`~.compile_rent.rents`).
     ``INSAR_GEOHAZARDS_COMPILE=always`` compiles in the run, ``never`` always runs them as Python, ``wait`` waits for
     a background compile (:func:`wait_for_background`).
 
@@ -170,6 +177,7 @@ def plan_compilation(kernels, work_bytes=None, costs=None, entry=None) -> Compil
         plan.mode = "background"  # the compiled kernels, waited for (never a compile below this run's priority)
     elif all(kernel_families.numpy_as_fast(f.name, costs) for f in families):
         plan.mode = "numpy"
+        plan.rent = rents(families, costs, work_bytes)
     else:
         if modelled:
             numpy_option = numpy_s
@@ -243,13 +251,17 @@ def warm_hint() -> str:
 
 
 def announce_numpy_path(plan: CompilePlan, feedback, started: bool = False) -> None:
+    """The log's sentence of a run on the numpy path: which families, why (the policy, the numpy form as fast with
+    its rent-or-buy account, or the run's size), the estimate, and whether they compile in the background."""
     if feedback is None:
         return
     names = ", ".join(f.name for f in plan.families)
     policy = os.environ.get(POLICY_ENV, "auto").strip().lower()
 
     as_fast = all(kernel_families.numpy_as_fast(f.name, kernel_families.measured_costs()) for f in plan.families)
+    rent = rent_text(plan.rent)
     why = (f"{POLICY_ENV}=never" if policy == "never" else
+           f"their numpy form is measured as fast as the compiled one ({rent})" if as_fast and rent else
            "their numpy form is measured as fast as the compiled one" if as_fast else
            f"by the cost measured for this run's configuration it costs less than the ~{plan.compile_s:.0f} CPU-s "
            f"of compiling plus the ~{plan.numba_s:.1f} of a compiled run" if plan.numba_s is not None else
@@ -291,7 +303,6 @@ def wait_for_background(plan: CompilePlan, feedback, share=None) -> bool:
     :data:`TEXT_SECONDS` and the bar every :data:`TICK_SECONDS` (``share``: :class:`~.feedback.CompilationShare`
     weighed in estimated seconds); a cancel stops the wait (``OperationCanceled``). Returns True when every family is
     ready, False when the run compiles them itself."""
-    import time
 
     names = ", ".join(f.name for f in plan.families)
     text = QCoreApplication.translate("GeohazardAlgorithm",
@@ -439,7 +450,8 @@ def kernel_weights(names) -> dict:
 @contextlib.contextmanager
 def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     """While the block runs: on a run whose kernels are not compiled (:func:`plan_compilation`), the numpy path
-    (said in the log; their compilation started in the background for the later runs), the wait for the
+    (said in the log; their compilation started in the background for the later runs, or, for families whose numpy
+    form is as fast, once their numpy form has cost their compile: :mod:`.compile_rent`), the wait for the
     compilation in the background (:func:`wait_for_background`, with the log, the progress text and the bar
     moving), or the compilation in this run, announced (:func:`announce_compilation`) with the family's lock held
     (:func:`~algorithms._numba.family_lock`: another process compiling the same family is waited for, then the
@@ -456,12 +468,18 @@ def compilation_progress(kernels, feedback, work_bytes=None, entry=None):
     plan = plan_compilation(kernels, work_bytes, entry=entry)
     if plan.mode == "numpy":
         started = False
-        if os.environ.get(POLICY_ENV, "auto").strip().lower() != "never":
-            started = _start_background(plan.families, low_priority=True)[0] is not None
+        # a family whose numpy form is as fast compiles only once its account says so (due now, or when this run
+        # ends); any other numpy run's families compile behind it at once
+        now = [r.family for r in plan.rent if r.due] if plan.rent else plan.families
+        if now and os.environ.get(POLICY_ENV, "auto").strip().lower() != "never":
+            started = _start_background(now, low_priority=True)[0] is not None
         announce_numpy_path(plan, feedback, started)
         modules = [m for f in plan.families for m in f.modules()]
+        cpu0 = time.process_time()
         with _numba.python_kernels(modules):
             yield
+        if plan.rent:
+            settle_rent(plan.rent, time.process_time() - cpu0, _start_background, feedback)
         return
     with contextlib.ExitStack() as stack:
         if plan.mode == "background":

@@ -438,6 +438,16 @@ def test_a_cold_run_waits_for_the_background_compile_compiles_nothing_itself_and
     # whose numpy form is slower does too, test_a_cold_run_compiles_in_the_background_unless_numpy_is_as_fast...)
     assert "this run runs them as numpy (their numpy form is measured as fast" in small["log"], small["log"]
     assert small["compiled"] == [], small["log"]
+    # a first run of a numpy-as-fast family starts no compile behind it: its ledger counts the run instead
+    import glob
+
+    cache = str(tmp_path / "small" / "numba_cache")
+    assert "it starts after ~" in small["log"] and "(now 0.0 over 0 runs; " in small["log"], small["log"]
+    assert not glob.glob(os.path.join(cache, "**", ".geohazard-background*"), recursive=True)
+    ledgers = glob.glob(os.path.join(cache, "**", ".geohazard-ledger-sbas.json"), recursive=True)
+    assert len(ledgers) == 1, ledgers
+    with open(ledgers[0], encoding="utf-8") as fh:
+        assert json.load(fh)["runs"] == 1
     run_alg("unwrap", unwrap("numba"))  # this process: the kernels compiled or loaded from the cache
     expected = _folder_bytes(tmp_path / "unw_numba")
     assert expected and _folder_bytes(tmp_path / "unw_cold") == expected == _folder_bytes(tmp_path / "unw_again")
