@@ -57,10 +57,10 @@ class Recorder:
             rec.pass_no += 1
             return orig["block"](*a, **k)
 
-        def patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None):
+        def patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None, **kw):
             name = "wide" if solver.alpha == cl.ALPHA else "narrow"
             before = u.copy()
-            orig["patterns"](u, ambiguous, todo, agreed, has, triplets, solver, tie)
+            orig["patterns"](u, ambiguous, todo, agreed, has, triplets, solver, tie, **kw)
             rec.steps.append((name, before, u.copy()))
             rec.extra.setdefault("agreed_" + name, agreed.copy())
             rec.extra.setdefault("amb_" + name, ambiguous.copy())
