@@ -717,6 +717,26 @@ def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None,
         tie_shift[todo] = shifts[inverse]
 
 
+def _own_ties_only(tie, tie_shift, todo, agreed, keyed) -> None:
+    """Forget the ties of the pixels ``todo`` whose own integer closures (``keyed``) are not their window's
+    (``agreed``): a loop usable in both that closes otherwise, or a loop the window opens that is not usable at the
+    pixel. The tie is the window's, and the pixel's own slips may be neither the candidate nor the alternative
+    (another pair slipped there, slips that cancel in a loop, or none). A component's fallback stays."""
+    px = todo[tie_shift[todo] != 0]
+    if not px.size:
+        return
+    a, k = agreed[:, px], keyed[:, px]
+    # a loop the window opens must open alike at the pixel (usable there), one both use must close alike
+    used = a != _MISSING
+    other = ((used & (a != k) & (k != _MISSING)) | (used & (a != 0) & (k == _MISSING))).any(axis=0)
+    if not other.any():
+        return
+    px = px[other]
+    fallback = closure_edges.tie_kinds(tie_shift[px])[2]
+    tie[:, px[~fallback]] = 0
+    tie_shift[px] = 0
+
+
 def tie_shift_code(alternative: tuple, fallback: bool) -> int:
     """The first pass's code (int16) of a pixel whose correction (kept as a tie, :data:`TIE_CYCLES` + v) closes its
     loops as an ``alternative`` does (:func:`closure_edges.tie_kinds`): ``("date", d, k)``, date ``d`` shifted by
@@ -760,6 +780,7 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
         if todo.size:
             if w == window_px:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie, tie_shift=tie_shift)
+                _own_ties_only(tie, tie_shift, todo, agreed, keyed)
             else:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
         del agreed, todo, noisy_w
