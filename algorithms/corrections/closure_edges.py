@@ -200,6 +200,7 @@ class EdgeVotes:
                 self.ties.append((mm, *edges, n, steps_of(chans[:, reg_px]), flat, lab, count))
         # (for the alternative | against | to a neighbour with the same closures)
         self.tie_votes = [np.zeros((3, e[4]), np.int64) for e in self.ties]
+        self.rims = [[] for _ in self.ties]  # per tie group, (region, neighbour's pixel) of its rims
 
     def pairs_of(self, d: int) -> np.ndarray:
         """The pairs of date ``d`` that are in a loop."""
@@ -328,6 +329,14 @@ class EdgeVotes:
                 then = (fin & (np.abs(diff + steps[:, rr] * cycle_mm) > half)).sum(axis=0)
                 out[key] = np.stack([np.bincount(rr[then < now], minlength=n),
                                      np.bincount(rr[then > now], minlength=n), np.bincount(rr[same], minlength=n)])
+                # such a neighbour that carries nothing and whose values of the pairs run on from the region's (no
+                # jump): the rim of the same slip, which takes the region's choice (:meth:`apply`)
+                raw = values_mm[col, y[None, :], x[None, :]] - values_mm[col, qy[None, :], qx[None, :]]
+                held_q = cycles[:, qy, qx]
+                with np.errstate(invalid="ignore"):
+                    rim = (same & ((held_q == 0) | (held_q == self.no_data)).all(axis=0)
+                           & (np.abs(raw) <= half).all(axis=0))
+                out[("rim", key[1])] = np.stack([rr[rim], ((qy + read0) * cols + qx)[rim]]).astype(np.int64)
                 continue
             step = self.a[mm, d].astype(np.float64)[:, None] * cycle_mm
             votes = np.zeros((2, 2, n), np.int64)
@@ -341,7 +350,9 @@ class EdgeVotes:
     def add(self, votes: dict) -> None:
         """Add a block's votes (:meth:`block`)."""
         for d, v in votes.items():
-            if isinstance(d, tuple):
+            if isinstance(d, tuple) and d[0] == "rim":
+                self.rims[d[1]].append(v)
+            elif isinstance(d, tuple):
                 self.tie_votes[d[1]] += v
             else:
                 self.votes[d] += v
@@ -421,6 +432,7 @@ class EdgeVotes:
         (:func:`tie_kinds`), is cleared."""
         date, _, fallback, other, _ = tie_kinds(np.asarray(tie_shift).reshape(self.rows, self.cols))
         undecided = (date >= 0) | (other >= 0)
+        taken = np.zeros(self.rows * self.cols, bool)  # rim pixels given a region's choice
         done, changed = 0, 0
         for g, r, alt, _, _ in ties:
             mm, flat, lab, steps = self.ties[g][0], self.ties[g][6], self.ties[g][7], self.ties[g][5]
@@ -439,9 +451,37 @@ class EdgeVotes:
             held[:, y, x] = new.astype(np.int8)
             undecided.reshape(-1)[px] = False
             done += 1
+            changed += self._apply_rim(held, g, r, new, block, mm, taken)
         clear = undecided & ~fallback
         if clear.any():
             y, x = np.nonzero(clear)
             block = np.asarray(held[:, y, x])
             held[:, y, x] = np.where((block != self.no_data) & (block >= self.tie_from), 0, block)
         return done, changed
+
+    def _apply_rim(self, held, g, r, new, block, mm, taken) -> int:
+        """A decided region's choice on its pairs given to its rim (:meth:`block`'s neighbours with the same closures,
+        no correction and no jump), where the region's candidate is on those pairs alone. Returns the values set."""
+        if not self.rims[g]:
+            return 0
+        rims = np.concatenate(self.rims[g], axis=1)
+        q = np.unique(rims[1][rims[0] == r])
+        if not q.size:
+            return 0
+        rest = np.ones(block.shape[0], bool)
+        rest[mm] = False
+        cand = np.where(block >= self.tie_from, block - self.tie_code, 0)
+        if (cand[rest] != 0).any():
+            return 0
+        corr = new[mm, 0].astype(np.int8)
+        if not (new[mm] == corr[:, None].astype(new.dtype)).all():
+            return 0
+        q = q[~taken[q]]
+        y, x = np.divmod(q, self.cols)
+        now = np.asarray(held[:, y, x])
+        ok = ((now == 0) | (now == self.no_data)).all(axis=0) & (now[mm] != self.no_data).all(axis=0)
+        y, x = y[ok], x[ok]
+        for i, m in enumerate(mm):
+            held[m, y, x] = corr[i]
+        taken[q[ok]] = True
+        return int(ok.sum()) * int(np.count_nonzero(corr))

@@ -272,8 +272,8 @@ def test_tie_votes_do_not_depend_on_the_blocks(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_slips_the_closures_leave_as_ties_are_fixed_by_their_edges(seed, monkeypatch):
     """Through the core as the tool runs it (:func:`closure.correct_closure_stack`): the closures alone leave both
-    patches as they are (a tie, nothing applied); the edges' votes pick the pair that slipped, and at least 3 in 4
-    planted values are fixed (the rim a window's majority does not reach stays), none made."""
+    patches as they are (a tie, nothing applied); the edges' votes pick the pair that slipped, and at least 9 in 10
+    planted values are fixed (a corner of a patch two rings from the region stays), none made."""
     from testutils_corrections import CYCLE_MM, error_counts, first_last_date_slips
 
     from insar_geohazards.algorithms.corrections import closure as cl
@@ -283,7 +283,32 @@ def test_slips_the_closures_leave_as_ties_are_fixed_by_their_edges(seed, monkeyp
     tri = cl.network_triplets(pairs)
     out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
     n, fixed, new = error_counts(out["corrected_mm"], clean, planted)
-    assert new == 0 and fixed >= 0.75 * n, (n, fixed, new)
+    assert new == 0 and fixed >= 0.9 * n, (n, fixed, new)
     monkeypatch.setattr(closure_edges.EdgeVotes, "choose_ties", lambda self, **kw: [])
     out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
     assert error_counts(out["corrected_mm"], clean, planted) == (n, 0, 0)
+
+
+def test_a_decided_ties_rim_takes_its_choice():
+    """The tie of the first test over a 6 x 8 patch slipped -1 on (2,3), and the same slip on the row below it that
+    the first pass left without a tie (a window's majority did not reach it). Given the loops, the row's 8 edges are
+    no edge of the region (the same closures), the other 20 all vote for the alternative, and the row, carrying
+    nothing and running on from the region without a jump, takes the region's choice too; the pixels around with
+    no slip take nothing."""
+    loops = [(0, 2, 1), (2, 4, 3)]
+    rng = np.random.default_rng(8)
+    x = rng.normal(0, 1.0, (5, 20, 20))
+    x[4, 5:12, 6:14] -= 28.0
+    held = np.zeros((5, 20, 20), np.int8)
+    held[3, 5:11, 6:14] = TIE_CODE - 1
+    ties = np.zeros((20, 20), np.int16)
+    ties[5:11, 6:14] = _tie_code("swap")
+    votes = EdgeVotes(held, PAIRS5, no_data=NO_DATA, tie_from=TIE_FROM, tie_shift=ties, tie_code=TIE_CODE, loops=loops)
+    votes.add(votes.block(x, held, 0, 0, 20, 28.0))
+    assert votes.tie_votes[0][:, 0].tolist() == [20, 0, 8]
+    chosen = votes.choose_ties()
+    assert chosen == [(0, 0, True, 20, 0)]
+    assert votes.apply(held, [], ties=chosen, tie_shift=ties) == (1, 56)
+    want = np.zeros_like(held)
+    want[4, 5:12, 6:14] = 1
+    np.testing.assert_array_equal(held, want)

@@ -250,7 +250,7 @@ def test_patches_the_closures_cannot_tell_are_fixed_by_their_edges_same_bytes_at
 def test_ties_the_closures_leave_are_decided_by_the_edges_same_bytes_at_two_budgets(run_alg, tmp_path):
     """One patch slipped on one of the two pairs of the first date, one on one of the last date's (drawn at random,
     as tests/core/test_corrections_closure_edges.py draws them): each closes its loop alike whichever pair slipped,
-    and the closures alone apply nothing there. The edges' votes between the two decide: at least 3 in 4 planted
+    and the closures alone apply nothing there. The edges' votes between the two decide: at least 9 in 10 planted
     values fixed, none made, and the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, a patch across several)
     and 512 (one block)."""
     from testutils_corrections import first_last_date_slips
@@ -265,4 +265,4 @@ def test_ties_the_closures_leave_are_decided_by_the_edges_same_bytes_at_two_budg
     assert got[0].tobytes() == got[1].tobytes()
     corrected = -got[0].astype(np.float64) * S1_WAVELENGTH_M * 1000 / (4 * np.pi)
     n, fixed, new = error_counts(corrected, clean, planted)
-    assert new == 0 and fixed >= 0.75 * n, (n, fixed, new)
+    assert new == 0 and fixed >= 0.9 * n, (n, fixed, new)
