@@ -21,6 +21,12 @@ were right every time (for / against / edges, with the witnesses: 33/0/33, 21/0/
 world generator's seed 14 109/40/198, where the slip's uncorrected fringe had voted 77 against); the nearest wrong
 one was a bank, 54/33/269.
 
+Where the closures leave a pixel ambiguous between exactly two corrections (its candidate and that candidate with
+one date shifted, or one slipped pair and another), the first pass keeps both (``tie_shift``), and the tie pixels
+with the same two form regions whose edges vote between them on the same terms; a region takes the one they choose
+(or nothing, undecided), and so does its rim: a neighbour with the same closures, carrying nothing, whose values of
+the pairs run on from the region's.
+
 The votes are integer counts over the edges of the whole grid, gathered block by block (each edge counted by the block
 that owns its region's pixel), so the choice does not depend on the blocks of a run.
 """
