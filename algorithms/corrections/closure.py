@@ -941,17 +941,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         consensus.restore(u, added, lab, decided["decisions"])
         del added
     if decided is None:
-        left = (u != 0).any(axis=0) | ~ambiguous
-        # a swap of slipped pairs stays beside the pixel's other corrections where neither pair moved and the other
-        # pair has data
-        swap = np.flatnonzero(np.abs(tie_shift.astype(np.int32)) >= closure_edges.SWAP_BASE)
-        if swap.size:
-            q = np.abs(tie_shift[swap].astype(np.int64)) - closure_edges.SWAP_BASE
-            kept = (ambiguous[swap] & has[q, swap] & (u[q, swap] == 0)
-                    & ~((tie[:, swap] != 0) & (u[:, swap] != 0)).any(axis=0))
-            left[swap] = ~kept
-        tie[:, left] = 0  # only the pixels left ambiguous keep their tie
-        tie_shift[left | ~(tie != 0).any(axis=0)] = 0
+        _keep_ties(tie, tie_shift, u, ambiguous, has)
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -991,6 +981,21 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _keep_ties(tie, tie_shift, u, ambiguous, has) -> None:
+    """The first pass's ties (``tie`` (M, P), ``tie_shift`` (P,), cleared in place) kept where the pixel is left
+    ambiguous with no correction; a swap of slipped pairs also beside the pixel's other corrections, where neither
+    pair moved and the other pair has data (``has``)."""
+    left = (u != 0).any(axis=0) | ~ambiguous
+    swap = np.flatnonzero(np.abs(tie_shift.astype(np.int32)) >= closure_edges.SWAP_BASE)
+    if swap.size:
+        q = np.abs(tie_shift[swap].astype(np.int64)) - closure_edges.SWAP_BASE
+        kept = (ambiguous[swap] & has[q, swap] & (u[q, swap] == 0)
+                & ~((tie[:, swap] != 0) & (u[:, swap] != 0)).any(axis=0))
+        left[swap] = ~kept
+    tie[:, left] = 0
+    tie_shift[left | ~(tie != 0).any(axis=0)] = 0
 
 
 def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:

@@ -421,9 +421,8 @@ def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, 
     def keep(block, out):
         n = out["ambiguous"].shape[0]
         held["cycles"][:, block.row0:block.row0 + n] = out["cycles"]
-        held["ambiguous"][block.row0:block.row0 + n] = out["ambiguous"]
-        held["n_data"][block.row0:block.row0 + n] = out["n_data"]
-        held["tie_shift"][block.row0:block.row0 + n] = out["tie_shift"]
+        for k in ("ambiguous", "n_data", "tie_shift"):
+            held[k][block.row0:block.row0 + n] = out[k]
 
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
     if coherence:
