@@ -717,24 +717,32 @@ def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None,
         tie_shift[todo] = shifts[inverse]
 
 
-def _own_ties_only(tie, tie_shift, todo, agreed, keyed) -> None:
+def _own_ties_only(tie, tie_shift, todo, agreed, keyed, triplets) -> None:
     """Forget the ties of the pixels ``todo`` whose own integer closures (``keyed``) are not their window's
-    (``agreed``): a loop usable in both that closes otherwise, or a loop the window opens that is not usable at the
-    pixel. The tie is the window's, and the pixel's own slips may be neither the candidate nor the alternative
-    (another pair slipped there, slips that cancel in a loop, or none). A component's fallback stays."""
+    (``agreed``): a loop usable in both that closes otherwise, or no loop holding the tie's pairs (the candidate's,
+    the other slipped pair or the shifted date's) that the window opens and that is usable at the pixel. The tie is
+    the window's, and the pixel's own slips may be neither the candidate nor the alternative (another pair slipped
+    there, slips that cancel in a loop, or none). A component's fallback stays."""
     px = todo[tie_shift[todo] != 0]
     if not px.size:
         return
     a, k = agreed[:, px], keyed[:, px]
-    # a loop the window opens must open alike at the pixel (usable there), one both use must close alike
-    used = a != _MISSING
-    other = ((used & (a != k) & (k != _MISSING)) | (used & (a != 0) & (k == _MISSING))).any(axis=0)
-    if not other.any():
+    date, _, fallback, other, _ = closure_edges.tie_kinds(tie_shift[px])
+    pairs = tie[:, px] != 0
+    swap = np.flatnonzero(other >= 0)
+    pairs[other[swap], swap] = True
+    if triplets.dates is not None:
+        ref, sec = triplets.dates
+        on = np.flatnonzero(date >= 0)
+        pairs[:, on] |= (ref[:, None] == date[on][None, :]) | (sec[:, None] == date[on][None, :])
+    holds = ((triplets.matrix != 0).astype(np.int32) @ pairs.astype(np.int32)) > 0  # (T, pixels)
+    usable = k != _MISSING
+    seen = (holds & (a != _MISSING) & (a != 0) & usable).any(axis=0)
+    bad = ((a != _MISSING) & (a != k) & usable).any(axis=0) | ~seen
+    if not bad.any():
         return
-    px = px[other]
-    fallback = closure_edges.tie_kinds(tie_shift[px])[2]
-    tie[:, px[~fallback]] = 0
-    tie_shift[px] = 0
+    tie[:, px[bad & ~fallback]] = 0
+    tie_shift[px[bad]] = 0
 
 
 def tie_shift_code(alternative: tuple, fallback: bool) -> int:
@@ -780,7 +788,7 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
         if todo.size:
             if w == window_px:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie, tie_shift=tie_shift)
-                _own_ties_only(tie, tie_shift, todo, agreed, keyed)
+                _own_ties_only(tie, tie_shift, todo, agreed, keyed, triplets)
             else:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
         del agreed, todo, noisy_w

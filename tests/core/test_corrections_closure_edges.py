@@ -312,3 +312,37 @@ def test_a_decided_ties_rim_takes_its_choice():
     want = np.zeros_like(held)
     want[4, 5:12, 6:14] = 1
     np.testing.assert_array_equal(held, want)
+
+
+def test_a_tie_is_kept_only_where_the_pixels_own_closures_are_its_windows():
+    """The first pass keeps a window's tie for the edges only at a pixel whose own integer closures are the window's:
+    kept where they are; forgotten where a loop both use closes otherwise (slips that cancel in it), and where no
+    loop holding the tie's pairs that the window opens is usable at the pixel (its own slips unseen, even if another
+    opened loop is); a component's fallback candidate stays, its code for the edges goes."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import _MISSING, _own_ties_only, network_triplets
+
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(5)]
+    pairs = [(days[i], days[j]) for i in range(5) for j in range(i + 1, min(5, i + 3))]
+    tri = network_triplets(pairs)
+    m, t = len(pairs), tri.n
+    last = [k for k, (_, b) in enumerate(pairs) if b == days[4]]  # (2,4) and (3,4)
+    holds = (tri.matrix[:, last] != 0).any(axis=1)
+    loop = int(np.flatnonzero(holds)[0])  # the one loop of the last date's two pairs
+    assert holds.sum() == 1
+    elsewhere = int(np.flatnonzero(~holds)[0])
+    agreed = np.zeros((t, 5), np.int16)
+    agreed[loop] = 1
+    agreed[elsewhere] = 1
+    keyed = agreed.copy()
+    keyed[loop, 1] = 0  # slips that cancel in that loop at pixel 1
+    keyed[loop, 2] = _MISSING  # not usable at pixel 2 (its other opened loop is)
+    tie = np.zeros((m, 5), np.int16)
+    tie[last[0]] = -1
+    code = SWAP_BASE + last[1]
+    tie_shift = np.array([code, code, code, 2 * 5 + 1, code], np.int16)  # pixel 3: a component's fallback
+    keyed[loop, 3] = 0
+    _own_ties_only(tie, tie_shift, np.arange(5), agreed, keyed, tri)
+    assert tie_shift.tolist() == [code, 0, 0, 0, code]
+    assert tie[last[0]].tolist() == [-1, 0, 0, -1, -1]
