@@ -142,6 +142,22 @@ def planted_stack(*, n_dates=12, neighbours=3, shape=(40, 50), noise_mm=1.0, sha
     return net, clean, planted, truth
 
 
+def first_last_date_slips(seed):
+    """A stack of 12 dates, each paired with its next two (the first and last dates have two pairs each), and a
+    patch slipped one cycle on one of the first date's two pairs and on one of the last date's, drawn at random:
+    each closes its one loop alike whichever of its date's two pairs slipped. Returns ``(network, pairs as date
+    indices, clean_mm, planted)``."""
+    rng = np.random.default_rng(seed)
+    net, clean, _, _ = planted_stack(n_dates=12, neighbours=2, shape=(48, 40), noise_mm=0.8, share=0.0, seed=seed)
+    pairs = [(net.dates.index(a), net.dates.index(b)) for a, b in net.pairs]
+    planted = np.zeros(clean.shape, np.int16)
+    for d, (r0, c0) in ((11, (4, 4)), (0, (26, 20))):
+        two = [k for k, (i, j) in enumerate(pairs) if d in (i, j)]
+        h, w = rng.integers(10, 18, 2)
+        planted[two[rng.integers(0, 2)], r0:r0 + h, c0:c0 + w] = rng.choice([-1, 1])
+    return net, pairs, clean, planted
+
+
 def error_counts(corrected_mm, clean_mm, planted):
     """(planted errors, fixed, new): integer-cycle differences to the clean stack, value by value."""
     left = np.rint((np.asarray(corrected_mm, float) - clean_mm) / CYCLE_MM)

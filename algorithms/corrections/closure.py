@@ -249,6 +249,9 @@ class _Solver:
     tie_cache: dict = field(default_factory=dict)
     alt_cache: dict = field(default_factory=dict)
     fallback: dict = field(default_factory=dict)  # pattern bytes -> the fewer-slips correction of a date-shift tie
+    # pattern bytes -> (U, (d, k)): a correction as sparse as U + k A[:, d] alone (one date shifted), for the edges
+    edge_tie: dict = field(default_factory=dict)
+    shift_date: np.ndarray = None  # per date-run shift: its date where it shifts one date alone, else -1
     reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
@@ -311,6 +314,7 @@ class _Solver:
             return np.zeros(m, np.int16), True
         out = np.zeros(m, np.int16)
         unique = True
+        open_parts = []
         # independent problems: a part that is not unique leaves only its own slips
         for part, used in self._split(key, valid, nonzero):
             kb = part.tobytes()
@@ -319,6 +323,8 @@ class _Solver:
                 hit = self.part_cache[kb] = self._solve_part(part, valid, used)
             unique &= bool(hit[1])
             out += hit[0]
+            if not hit[1]:
+                open_parts.append((part, used))
         if (out != 0).any():
             seen = self._nonzero()[valid].any(axis=0)  # interferograms in a usable loop
             kb = out.tobytes() + seen.tobytes()
@@ -328,7 +334,15 @@ class _Solver:
             if tie[0]:
                 if not tie[1]:  # fewer slipped pairs than every shift as sparse: a component may take it
                     self.fallback[key.tobytes()] = out
+                if unique and tie[2] is not None:  # one date shifted alone: its edges may tell the two apart
+                    self.edge_tie[key.tobytes()] = (out, ("date",) + tie[2])
                 return np.zeros(m, np.int16), False
+        if len(open_parts) == 1:
+            # one part explained alike by one slipped pair or another, beside the others' corrections: the edges of
+            # the slip may tell which
+            two = self._two_slips(open_parts[0][0], valid, open_parts[0][1])
+            if two is not None:
+                self.edge_tie[key.tobytes()] = (two[0], ("swap",) + two[1:])
         return out, unique
 
     def _fast(self, c: np.ndarray, kv: np.ndarray):
@@ -351,6 +365,26 @@ class _Solver:
         if len(hits) > 1:
             return True, None
         return False, None
+
+    def _two_slips(self, key: np.ndarray, valid: np.ndarray, used: np.ndarray):
+        """Exactly two one-cycle slips, each explaining alone a part's closures (:meth:`_fast`'s answer "not unique"
+        with two hits): ``(the first as a correction (M,) int16, the other's interferogram, its cycles)``; None
+        otherwise."""
+        nz = self._nonzero()
+        rows = np.flatnonzero(valid & nz[:, used].any(axis=1))
+        cu = self.triplets.matrix[np.ix_(rows, used)]
+        kv = key[rows].astype(np.float64)
+        if np.abs(kv).sum() <= self.alpha or not kv.any():
+            return None
+        t0 = np.flatnonzero(kv)[0]
+        cand = np.flatnonzero(cu[t0] != 0)
+        n = -kv[t0] / cu[t0, cand]
+        ok = (np.abs(n) == 1) & (-n[None, :] * cu[:, cand] == kv[:, None]).all(axis=0)
+        if int(ok.sum()) != 2:
+            return None
+        out = np.zeros(self.triplets.matrix.shape[1], np.int16)
+        out[used[cand[ok][0]]] = int(n[ok][0])
+        return out, int(used[cand[ok][1]]), int(n[ok][1])
 
     def _solve_part(self, key: np.ndarray, valid: np.ndarray | None = None, used: np.ndarray | None = None):
         """``(U, unique)`` of one part (:meth:`_parts`), before the date-shift check of the whole pattern (``valid``
@@ -452,18 +486,20 @@ class _Solver:
         return bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
 
     def _date_shift_ties(self, u: np.ndarray, seen: np.ndarray) -> tuple:
-        """``(in cycles, with the slips)``: both answers of :meth:`_date_shift_tie` from one pass over the shifts
-        that touch ``u``'s support."""
+        """``(in cycles, with the slips, shift)``: both answers of :meth:`_date_shift_tie` from one pass over the
+        shifts that touch ``u``'s support, and ``(d, k)`` where the only shift as sparse in cycles as ``u`` is date
+        ``d`` alone shifted by ``k`` on all its pairs in a loop (else None): the two corrections the edges of a
+        region may tell apart (:mod:`closure_edges`)."""
         if self.shifts is None:
             self.shifts = _date_run_shifts(self.triplets)
         if self.shifts.size == 0:
-            return False, False
+            return False, False, None
         if self.shift_nonzero is None:
             self.shift_nonzero = self.shifts != 0
         supp = np.flatnonzero(u)
         rows = np.flatnonzero(self.shift_nonzero[:, supp].any(axis=1))  # only these can lower the cost
         if rows.size == 0:
-            return False, False
+            return False, False, None
         # off the support a shift moves each seen interferogram by one cycle: its size there is a count (of booleans:
         # no BLAS product, whose threads cost more than the count); on the support, u and the shift added
         sub = self.shifts[np.ix_(rows, supp)]
@@ -471,9 +507,28 @@ class _Solver:
         off = (np.count_nonzero(self.shift_nonzero[rows] & seen, axis=1)
                - np.count_nonzero((sub != 0) & seen[supp], axis=1))
         size = np.abs(moved).sum(axis=1) + off
-        in_cycles = bool((size <= np.abs(u).sum()).any())
+        norm = np.abs(u).sum()
+        tied = size <= norm
+        in_cycles = bool(tied.any())
         alt = self.alpha * size + EVENT_WEIGHT * (np.count_nonzero(moved, axis=1) + off)
-        return in_cycles, bool((alt <= self.alpha * np.abs(u).sum() + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
+        slips = bool((alt <= self.alpha * norm + EVENT_WEIGHT * np.count_nonzero(u) + 1e-9).any())
+        return in_cycles, slips, self._single_shift(rows[tied], size[tied], norm, seen) if in_cycles else None
+
+    def _single_shift(self, rows: np.ndarray, size: np.ndarray, norm: int, seen: np.ndarray):
+        """``(d, k)`` where ``rows`` (the shifts as sparse as a correction of L1 size ``norm``) are one shift, as
+        sparse and no sparser, of one date ``d`` by ``k`` cycles whose every pair in a loop is ``seen``; else None."""
+        if rows.size != 1 or int(size[0]) != int(norm):
+            return None
+        if self.shift_date is None:
+            self.shift_date = _date_run_single(self.triplets)
+        r = int(rows[0])
+        d = int(self.shift_date[r])
+        if d < 0:
+            return None
+        in_loop = self._nonzero().any(axis=0)
+        if (self.shift_nonzero[r] & in_loop & ~seen).any():  # the edges would shift a pair the closures did not
+            return None
+        return d, 1 if r < self.shifts.shape[0] // 2 else -1
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in
@@ -529,6 +584,17 @@ def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.zeros(len(index), np.int64)
     first[inverse[::-1]] = np.arange(cols.shape[0] - 1, -1, -1)
     return a[:, first], inverse
+
+
+def _date_run_single(triplets: Triplets) -> np.ndarray:
+    """Per row of :func:`_date_run_shifts` (same order): the date it shifts where it shifts one date alone, else
+    -1."""
+    if triplets.dates is None:
+        return np.zeros(0, np.int64)
+    ref, sec = triplets.dates
+    n = int(max(ref.max(), sec.max())) + 1
+    one = [a if a == b else -1 for a in range(n) for b in range(a, n) if not (a == 0 and b == n - 1)]
+    return np.array(one + one, np.int64)
 
 
 def _date_run_shifts(triplets: Triplets) -> np.ndarray:
@@ -603,34 +669,93 @@ class ClosureStats:
                 f"nothing about the stack){below}. Lower COHERENCE_THRESHOLD")
 
 
-def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None) -> None:
+def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None, tie_shift=None) -> None:
     """The sparsest correction of each distinct pattern of the pixels ``todo`` (columns of ``agreed``), set in ``u``
-    on their values with data (``has``); ``ambiguous`` where it is not unique."""
+    on their values with data (``has``); ``ambiguous`` where it is not unique. With ``tie`` (M, P): a date-shift
+    tie's candidate correction where the solver kept one (:attr:`_Solver.fallback`, or with ``tie_shift`` (P,) also
+    :attr:`_Solver.edge_tie`, whose date and shift are coded there as :func:`tie_shift_code`)."""
     patterns, inverse = _distinct_columns(_relevant_only(agreed[:, todo], triplets))
     sols = np.zeros((u.shape[0], patterns.shape[1]), np.int16)
     backs = np.zeros_like(sols)
+    shifts = np.zeros(patterns.shape[1], np.int16)
     uniq = np.zeros(patterns.shape[1], bool)
     for j in range(patterns.shape[1]):
         pat = np.ascontiguousarray(patterns[:, j])
         sols[:, j], uniq[j] = solver.solve(pat)
         if not uniq[j]:
-            backs[:, j] = solver.fallback.get(pat.tobytes(), 0)
+            kb = pat.tobytes()
+            fb = solver.fallback.get(kb)
+            if fb is not None:
+                backs[:, j] = fb
+            if tie_shift is not None:
+                et = solver.edge_tie.get(kb)
+                if et is not None:
+                    code = tie_shift_code(et[1], fb is not None)
+                    if code:
+                        backs[:, j] = et[0]
+                        shifts[j] = code
     u[:, todo] = np.where(has[:, todo], sols[:, inverse], 0)
     ambiguous[todo] = ~uniq[inverse]
     if tie is not None:
         tie[:, todo] = np.where(has[:, todo], backs[:, inverse], 0)
+    if tie_shift is not None:
+        tie_shift[todo] = shifts[inverse]
+
+
+def _own_ties_only(tie, tie_shift, todo, agreed, keyed, triplets) -> None:
+    """Forget the ties of the pixels ``todo`` whose own integer closures (``keyed``) are not their window's
+    (``agreed``): a loop usable in both that closes otherwise, or no loop holding the tie's pairs (the candidate's,
+    the other slipped pair or the shifted date's) that the window opens and that is usable at the pixel. The tie is
+    the window's, and the pixel's own slips may be neither the candidate nor the alternative (another pair slipped
+    there, slips that cancel in a loop, or none). A component's fallback stays."""
+    px = todo[tie_shift[todo] != 0]
+    if not px.size:
+        return
+    a, k = agreed[:, px], keyed[:, px]
+    date, _, fallback, other, _ = closure_edges.tie_kinds(tie_shift[px])
+    pairs = tie[:, px] != 0
+    swap = np.flatnonzero(other >= 0)
+    pairs[other[swap], swap] = True
+    if triplets.dates is not None:
+        ref, sec = triplets.dates
+        on = np.flatnonzero(date >= 0)
+        pairs[:, on] |= (ref[:, None] == date[on][None, :]) | (sec[:, None] == date[on][None, :])
+    holds = ((triplets.matrix != 0).astype(np.int32) @ pairs.astype(np.int32)) > 0  # (T, pixels)
+    usable = k != _MISSING
+    seen = (holds & (a != _MISSING) & (a != 0) & usable).any(axis=0)
+    bad = ((a != _MISSING) & (a != k) & usable).any(axis=0) | ~seen
+    if not bad.any():
+        return
+    tie[:, px[bad & ~fallback]] = 0
+    tie_shift[px[bad]] = 0
+
+
+def tie_shift_code(alternative: tuple, fallback: bool) -> int:
+    """The first pass's code (int16) of a pixel whose correction (kept as a tie, :data:`TIE_CYCLES` + v) closes its
+    loops as an ``alternative`` does (:func:`closure_edges.tie_kinds`): ``("date", d, k)``, date ``d`` shifted by
+    ``k`` cycles, coded ``k (2 (d + 1) + fallback)`` (``fallback`` where a component may also take the correction,
+    :attr:`_Solver.fallback`); ``("swap", q, n)``, pair ``q`` slipped by ``n`` instead of the correction's one pair,
+    coded ``n (SWAP_BASE + q)``. 0 where the code does not fit."""
+    if alternative[0] == "date":
+        _, d, k = alternative
+        code = int(k) * (2 * (int(d) + 1) + int(bool(fallback)))
+        return code if abs(code) < closure_edges.SWAP_BASE else 0
+    _, q, n = alternative
+    code = int(n) * (closure_edges.SWAP_BASE + int(q))
+    return code if abs(code) < 2 ** 15 else 0
 
 
 def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing) -> tuple:
-    """``(u, ambiguous, noisy, tie)`` of a block: the sparsest corrections of the patterns its windows agree on
-    (:func:`correct_closure_block`), before the pixels' own loops are asked."""
+    """``(u, ambiguous, noisy, tie, tie_shift)`` of a block: the sparsest corrections of the patterns its windows
+    agree on (:func:`correct_closure_block`), before the pixels' own loops are asked."""
     m, p = has.shape
     t = triplets.n
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
     keyed = np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING)
     noisy = np.zeros((t, p), bool)
-    tie = np.zeros((m, p), np.int16)  # the fewer-slips correction of the wide window's date-shift ties
+    tie = np.zeros((m, p), np.int16)  # the candidate correction of the wide window's date-shift ties
+    tie_shift = np.zeros(p, np.int16)  # and the date shifted where the edges may decide it (tie_shift_code)
     # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
     # patches) for the pixels the wide one left closed
     for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
@@ -646,9 +771,13 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
             todo &= ~ambiguous
         todo = np.flatnonzero(todo)
         if todo.size:
-            _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie if w == window_px else None)
+            if w == window_px:
+                _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie, tie_shift=tie_shift)
+                _own_ties_only(tie, tie_shift, todo, agreed, keyed, triplets)
+            else:
+                _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
         del agreed, todo, noisy_w
-    return u, ambiguous, noisy, tie
+    return u, ambiguous, noisy, tie, tie_shift
 
 
 def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
@@ -762,8 +891,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         finite[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
     if decided is None:
-        u, ambiguous, noisy, tie = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
-                                                max_cycles, n_nonclosing)
+        u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
+                                                           max_cycles, n_nonclosing)
     else:
         held = np.asarray(decided["cycles"]).reshape(m, p)
         tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
@@ -805,7 +934,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         consensus.restore(u, added, lab, decided["decisions"])
         del added
     if decided is None:
-        tie[:, (u != 0).any(axis=0) | ~ambiguous] = 0  # only the pixels left ambiguous keep their tie
+        _keep_ties(tie, tie_shift, u, ambiguous, has)
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -830,6 +959,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "corrected_mm": corrected[:, rows_],
         "cycles": u,
         "tie": None if decided is not None else tie.reshape(m, rows, cols)[:, rows_],
+        "tie_shift": None if decided is not None else tie_shift.reshape(rows, cols)[rows_],
         "n_cycles": n_cycles.reshape(rows, cols)[rows_],
         "n_nonclosing": n_nonclosing.reshape(rows, cols)[rows_],
         "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols)[rows_],
@@ -844,6 +974,21 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _keep_ties(tie, tie_shift, u, ambiguous, has) -> None:
+    """The first pass's ties (``tie`` (M, P), ``tie_shift`` (P,), cleared in place) kept where the pixel is left
+    ambiguous with no correction; a swap of slipped pairs also beside the pixel's other corrections, where neither
+    pair moved and the other pair has data (``has``)."""
+    left = (u != 0).any(axis=0) | ~ambiguous
+    swap = np.flatnonzero(np.abs(tie_shift.astype(np.int32)) >= closure_edges.SWAP_BASE)
+    if swap.size:
+        q = np.abs(tie_shift[swap].astype(np.int64)) - closure_edges.SWAP_BASE
+        kept = (ambiguous[swap] & has[q, swap] & (u[q, swap] == 0)
+                & ~((tie[:, swap] != 0) & (u[:, swap] != 0)).any(axis=0))
+        left[swap] = ~kept
+    tie[:, left] = 0
+    tie_shift[left | ~(tie != 0).any(axis=0)] = 0
 
 
 def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:
@@ -873,7 +1018,7 @@ TIE_CYCLES = 64
 #: 2,500; smaller here, as an island of a few hundred pixels is still one unwrapped piece).
 COMPONENT_SHARE = 0.9
 MIN_COMPONENT_PX = 100
-#: Share of the memory budget the first pass's cycles of the whole grid may hold (M + 9 bytes a pixel); beyond it
+#: Share of the memory budget the first pass's cycles of the whole grid may hold (M + 11 bytes a pixel); beyond it
 #: the run makes one pass, without the components' decisions.
 HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
@@ -975,8 +1120,9 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
     freed as soon as it is computed.
 
     A run in two passes: with ``first_pass`` the block returns only ``cycles`` (M, rows, cols) int8
-    (:data:`NO_DATA_CYCLES` where a value has none), ``ambiguous`` and ``n_data`` (values with data per pixel); the
-    second pass gives ``decisions`` (:func:`component_decisions`) and the first pass's ``inputs["cycles"]``,
+    (:data:`NO_DATA_CYCLES` where a value has none), ``ambiguous``, ``n_data`` (values with data per pixel) and
+    ``tie_shift`` (rows, cols) int16 (:func:`tie_shift_code`: the ties the edges may decide, :func:`edge_votes`);
+    the second pass gives ``decisions`` (:func:`component_decisions`) and the first pass's ``inputs["cycles"]``,
     ``inputs["ambiguous"]`` and ``inputs["labels"]`` of the rows read (:func:`correct_closure_block`'s
     ``decided``).
     """
@@ -993,7 +1139,8 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
         cyc = np.where(np.isfinite(corr), out["cycles"], NO_DATA_CYCLES).astype(np.int8)
         tie = out["tie"]
         cyc = np.where(np.isfinite(corr) & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
-        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": np.isfinite(corr).sum(axis=0)}
+        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": np.isfinite(corr).sum(axis=0),
+                "tie_shift": out["tie_shift"]}
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
         del out["cycles"]
@@ -1047,14 +1194,15 @@ def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
     return out
 
 
-def edge_votes(cycles: np.ndarray, triplets: Triplets) -> closure_edges.EdgeVotes:
+def edge_votes(cycles: np.ndarray, triplets: Triplets, tie_shift=None) -> closure_edges.EdgeVotes:
     """The regions of the first pass's ``cycles`` (M, rows, cols) int8 of the whole grid whose corrections of a
-    date's pairs the closures cannot tell from that date shifted by a cycle (:mod:`closure_edges`), ready to count
-    their edges' votes block by block (:func:`edge_votes_block`)."""
+    date's pairs the closures cannot tell from that date shifted by a cycle (:mod:`closure_edges`), and with
+    ``tie_shift`` (the first pass's, rows x cols) the regions it left as such a tie, ready to count their edges'
+    votes block by block (:func:`edge_votes_block`)."""
     ref, sec = triplets.dates
     return closure_edges.EdgeVotes(cycles, np.stack([ref, sec], axis=1), no_data=NO_DATA_CYCLES,
                                    tie_from=TIE_CYCLES // 2, in_loops=(triplets.matrix != 0).any(axis=0),
-                                   loops=triplets.index)
+                                   loops=triplets.index, tie_shift=tie_shift, tie_code=TIE_CYCLES)
 
 
 def edge_votes_block(block, inputs: dict, *, votes: closure_edges.EdgeVotes, cycle_mm: float,
@@ -1074,10 +1222,14 @@ def edge_votes_block(block, inputs: dict, *, votes: closure_edges.EdgeVotes, cyc
     return votes.block(x, cyc, read0, row0, row1, cycle_mm)
 
 
-def choose_by_edges(votes: closure_edges.EdgeVotes, cycles: np.ndarray, *, max_cycles: int = 3) -> tuple:
+def choose_by_edges(votes: closure_edges.EdgeVotes, cycles: np.ndarray, *, max_cycles: int = 3,
+                    tie_shift=None) -> tuple:
     """Shift in ``cycles`` (the first pass's, in place) the regions whose edges vote for their date's shift
-    (:meth:`closure_edges.EdgeVotes.choose`). Returns (regions shifted, values changed)."""
-    return votes.apply(cycles, votes.choose(), max_cycles=max_cycles)
+    (:meth:`closure_edges.EdgeVotes.choose`); with ``tie_shift`` (as given to :func:`edge_votes`) give the ties
+    their edges decide their correction (:meth:`closure_edges.EdgeVotes.choose_ties`) and clear the others' codes
+    but those a component may take. Returns (regions shifted or decided, values changed)."""
+    return votes.apply(cycles, votes.choose(), max_cycles=max_cycles,
+                       ties=votes.choose_ties() if tie_shift is not None else None, tie_shift=tie_shift)
 
 
 def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float, closure_offset=None,
@@ -1095,10 +1247,10 @@ def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         inputs["coherence"] = coherence
     first = closure_block(None, dict(inputs), first_pass=True, **kw)
     inputs["stack"] = np.array(stack_mm, np.float64)  # the first pass corrected its copy in place
-    votes = edge_votes(first["cycles"], triplets)
+    votes = edge_votes(first["cycles"], triplets, first["tie_shift"])
     votes.add(edge_votes_block(None, inputs, votes=votes, cycle_mm=cycle_mm, min_coherence=min_coherence,
                                cycles=first["cycles"]))
-    choose_by_edges(votes, first["cycles"], max_cycles=int(options.get("max_cycles", 3)))
+    choose_by_edges(votes, first["cycles"], max_cycles=int(options.get("max_cycles", 3)), tie_shift=first["tie_shift"])
     labels, n = component_labels(first["n_data"], m)
     decisions = component_decisions(first["cycles"], labels, n)
     return closure_block(None, {**inputs, "cycles": first["cycles"], "ambiguous": first["ambiguous"],

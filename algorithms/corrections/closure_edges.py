@@ -21,6 +21,12 @@ were right every time (for / against / edges, with the witnesses: 33/0/33, 21/0/
 world generator's seed 14 109/40/198, where the slip's uncorrected fringe had voted 77 against); the nearest wrong
 one was a bank, 54/33/269.
 
+Where the closures leave a pixel ambiguous between exactly two corrections (its candidate and that candidate with
+one date shifted, or one slipped pair and another), the first pass keeps both (``tie_shift``), and the tie pixels
+with the same two form regions whose edges vote between them on the same terms; a region takes the one they choose
+(or nothing, undecided), and so does its rim: a neighbour with the same closures, carrying nothing, whose values of
+the pairs run on from the region's.
+
 The votes are integer counts over the edges of the whole grid, gathered block by block (each edge counted by the block
 that owns its region's pixel), so the choice does not depend on the blocks of a run.
 """
@@ -59,6 +65,29 @@ def _usable(held: np.ndarray, no_data: int, tie_from: int) -> np.ndarray:
     it is: nothing was applied there)."""
     h = np.asarray(held)
     return np.where((h == no_data) | (h >= tie_from), 0, h).astype(np.int8)
+
+
+def _candidate(held: np.ndarray, no_data: int, tie_from: int, tie_code: int) -> np.ndarray:
+    """The first pass's cycles with a tie's candidate (``tie_code + v``) read as ``v``, no data as 0."""
+    h = np.asarray(held)
+    return np.where(h == no_data, 0, np.where(h >= tie_from, h.astype(np.int16) - tie_code, h)).astype(np.int8)
+
+
+#: Tie codes from this one up are a swap of one slipped pair for another (:func:`tie_kinds`).
+SWAP_BASE = 8192
+
+
+def tie_kinds(tie_shift: np.ndarray) -> tuple:
+    """``(date, k, fallback, other, n_other)`` per pixel of the first pass's tie codes: ``k (2 (d + 1) + fallback)``
+    (below :data:`SWAP_BASE`) is the candidate against itself with date ``d`` shifted by ``k``; ``n (SWAP_BASE +
+    q)`` is the candidate (one slipped pair) against pair ``q`` slipped by ``n`` instead. -1 / 0 where not."""
+    t = np.asarray(tie_shift, np.int64)
+    a = np.abs(t)
+    is_date = (a > 0) & (a < SWAP_BASE)
+    date = np.where(is_date, a // 2 - 1, -1)
+    swap = a >= SWAP_BASE
+    return (date, np.where(is_date, np.sign(t), 0), is_date & (a % 2 == 1), np.where(swap, a - SWAP_BASE, -1),
+            np.where(swap, np.sign(t), 0))
 
 
 def date_regions(sub: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -118,10 +147,19 @@ class EdgeVotes:
         pixel's does not vote (without them every neighbour does).
     min_edges : int
         Regions with fewer edges are not counted (they cannot take a shift).
+    tie_shift : ndarray (rows, cols) int16, optional
+        The pixels the first pass left as a tie between its candidate ``U`` (coded ``tie_code + v`` in ``held``) and
+        one alternative (:func:`tie_kinds`): ``U`` with one date shifted by ``k``, or, where ``U`` is one slipped pair,
+        another pair slipped instead. The tie pixels with the same candidate and alternative form regions too, and
+        their edges vote between the two: a region takes the alternative on the same terms as a corrected region
+        takes a shift, or ``U`` where as many of its edges vote against it (:meth:`choose_ties`); otherwise nothing
+        is applied there, as before.
+    tie_code : int
+        The first pass's code of a tie's candidate: ``tie_code + v`` (needed with ``tie_shift``).
     """
 
     def __init__(self, held: np.ndarray, pairs, *, no_data: int, tie_from: int, in_loops=None, loops=None,
-                 min_edges: int = MIN_EDGES):
+                 min_edges: int = MIN_EDGES, tie_shift=None, tie_code: int | None = None):
         # ``held`` is read here and in :meth:`apply`, not kept: the object goes to the blocks' workers
         self.no_data, self.tie_from = int(no_data), int(tie_from)
         self.a = date_incidence(pairs)
@@ -150,10 +188,82 @@ class EdgeVotes:
             self.dates.append((d, mm, edges[0][sel], edges[1][sel], edges[2][sel], n))
             self.n_edges[d] = np.bincount(edges[2], minlength=n)
         self.votes = {d: np.zeros((2, 2, n), np.int64) for d, _, _, _, _, n in self.dates}  # (k=-1|+1, for|against)
+        # the ties' regions: (pairs, edges' pixel, direction, region, regions' count, the alternative's cycles on the
+        # pairs per region, pixels, their region)
+        self.tie_code = None if tie_code is None else int(tie_code)
+        self.ties = []
+        if tie_shift is not None:
+            if self.tie_code is None:
+                raise GeohazardError("tie_shift needs tie_code")
+            for mm, ys, xs, chans, steps_of in self._tie_groups(held, np.asarray(tie_shift).reshape(self.rows,
+                                                                                                   self.cols)):
+                n, flat, lab, edges = self._group_regions(ys, xs, chans)
+                count = np.bincount(edges[2], minlength=n)
+                if not (count >= min_edges).any():
+                    continue
+                reg_px = np.zeros(n, np.int64)
+                reg_px[lab] = np.arange(lab.size)  # a pixel of each region: its channels are the region's
+                self.ties.append((mm, *edges, n, steps_of(chans[:, reg_px]), flat, lab, count))
+        # (for the alternative | against | to a neighbour with the same closures)
+        self.tie_votes = [np.zeros((3, e[4]), np.int64) for e in self.ties]
+        self.rims = [[] for _ in self.ties]  # per tie group, (region, neighbour's pixel) of its rims
 
     def pairs_of(self, d: int) -> np.ndarray:
         """The pairs of date ``d`` that are in a loop."""
         return np.flatnonzero((self.a[:, d] != 0) & self.in_loops)
+
+    def _tie_groups(self, held, tie_shift):
+        """The tie pixels by what they tie with: ``(pairs, rows, cols, channels, steps)`` per date shifted and per
+        (pair, other pair) swapped; a region is made of pixels with the same channels (the candidate on the pairs
+        and the alternative's sign), ``steps`` maps them to the alternative's cycles on the pairs."""
+        date, k, _, other, n_other = tie_kinds(tie_shift)
+        for d in np.unique(date[date >= 0]).tolist():
+            mm = self.pairs_of(d)
+            ys, xs = np.nonzero(date == d)
+            cand = _candidate(held[mm[:, None], ys[None, :], xs[None, :]], self.no_data, self.tie_from,
+                              self.tie_code)
+            chans = np.concatenate([cand, k[ys, xs][None].astype(np.int8)])
+            step = self.a[mm, d].astype(np.int64)
+            yield mm, ys, xs, chans, lambda c, step=step: step[:, None] * c[-1][None, :].astype(np.int64)
+        ys, xs = np.nonzero(other >= 0)
+        if not ys.size:
+            return
+        coded = np.asarray(held[:, ys, xs]) >= self.tie_from  # the candidate's one slipped pair
+        first = coded.argmax(axis=0)
+        ok = coded.sum(axis=0) == 1
+        ys, xs, first = ys[ok], xs[ok], first[ok]
+        q = other[ys, xs]
+        for p_, q_ in sorted(set(zip(first.tolist(), q.tolist()))):
+            sel = (first == p_) & (q == q_)
+            mm = np.array([p_, q_], np.int64)
+            yy, xx = ys[sel], xs[sel]
+            cand = _candidate(held[p_, yy, xx], self.no_data, self.tie_from, self.tie_code)
+            chans = np.stack([cand, n_other[yy, xx].astype(np.int8)])
+            yield mm, yy, xx, chans, lambda c: np.stack([-c[0].astype(np.int64), c[1].astype(np.int64)])
+
+    def _group_regions(self, ys, xs, chans):
+        """``(n, flat, label, edges)`` of a tie group's pixels (:meth:`_tie_groups`), made in their bounding box: the
+        4-connected regions of equal channels and every edge from a region's pixel to a 4-neighbour outside it
+        (pixel, direction, region; sorted by pixel)."""
+        y0, x0 = int(ys.min()), int(xs.min())
+        h, w = int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1
+        sub = np.zeros((chans.shape[0], h, w), np.int8)
+        sub[:, ys - y0, xs - x0] = chans
+        n, lflat, lab = date_regions(sub)
+        ly, lx = np.divmod(lflat, w)
+        flat = (ly + y0) * self.cols + (lx + x0)
+        label = np.full((h + 2, w + 2), -1, np.int32)
+        label[ly + 1, lx + 1] = lab
+        out_p, out_d, out_r = [], [], []
+        for k, (dy, dx) in enumerate(_OFFSETS):
+            gy, gx = ly + y0 + dy, lx + x0 + dx
+            ok = (gy >= 0) & (gy < self.rows) & (gx >= 0) & (gx < self.cols) & (label[ly + 1 + dy, lx + 1 + dx] != lab)
+            out_p.append(flat[ok])
+            out_d.append(np.full(int(ok.sum()), k, np.int8))
+            out_r.append(lab[ok])
+        p, dirs, r = np.concatenate(out_p), np.concatenate(out_d), np.concatenate(out_r)
+        order = np.lexsort((dirs, p))
+        return n, flat, lab, (p[order], dirs[order], r[order])
 
     def _edges(self, flat, lab, n):
         """Every edge from a region's pixel to a 4-neighbour outside that region: (pixel, direction, region), sorted
@@ -184,7 +294,10 @@ class EdgeVotes:
         cols = self.cols
         half = 0.5 * cycle_mm
         out = {}
-        for d, mm, p, dirs, r, n in self.dates:
+        entries = [(d, (d, mm, p, dirs, r, n), None) for d, mm, p, dirs, r, n in self.dates]
+        entries += [(("tie", i), (None, *e[:5]), e[5]) for i, e in enumerate(self.ties)]
+        for key, (d, mm, p, dirs, r, n), steps in entries:
+            tie = steps is not None
             lo, hi = np.searchsorted(p, [row0 * cols, row1 * cols])
             if hi == lo:
                 continue
@@ -192,15 +305,16 @@ class EdgeVotes:
             off = np.asarray(_OFFSETS)[dirs[lo:hi]]
             y, qy, qx = y - read0, y - read0 + off[:, 0], x + off[:, 1]
             col = mm[:, None]
-            up = _usable(cycles[col, y[None, :], x[None, :]], self.no_data, self.tie_from)
+            own = cycles[col, y[None, :], x[None, :]]
+            # a tie's region is judged as corrected by its candidate, its neighbours by what they carry
+            up = (_candidate(own, self.no_data, self.tie_from, self.tie_code) if tie
+                  else _usable(own, self.no_data, self.tie_from))
             uq = _usable(cycles[col, qy[None, :], qx[None, :]], self.no_data, self.tie_from)
             diff = ((values_mm[col, y[None, :], x[None, :]] - values_mm[col, qy[None, :], qx[None, :]])
                     + (up.astype(np.float64) - uq) * cycle_mm)
             fin = np.isfinite(diff)
             diff = np.where(fin, diff, 0.0)
             now = (fin & (np.abs(diff) > half)).sum(axis=0)
-            step = self.a[mm, d].astype(np.float64)[:, None] * cycle_mm
-            votes = np.zeros((2, 2, n), np.int64)
             rr = r[lo:hi]
             if self.loops is not None:
                 lp = self.loops[np.isin(self.loops, mm).any(axis=1)]
@@ -214,17 +328,60 @@ class EdgeVotes:
                     witness = (np.abs(cp - cq) > half).any(axis=0)
                 now = np.where(witness, now, 0)
                 fin = fin & witness[None, :]
+                same = ~witness & (np.isfinite(cp) & np.isfinite(cq)).all(axis=0)
+            else:
+                same = np.zeros(rr.size, bool)
+            if tie:  # the alternative of each edge's region; and its edges to the same slips, which are no edge
+                then = (fin & (np.abs(diff + steps[:, rr] * cycle_mm) > half)).sum(axis=0)
+                out[key] = np.stack([np.bincount(rr[then < now], minlength=n),
+                                     np.bincount(rr[then > now], minlength=n), np.bincount(rr[same], minlength=n)])
+                # such a neighbour that carries nothing and whose values of the pairs run on from the region's (no
+                # jump): the rim of the same slip, which takes the region's choice (:meth:`apply`)
+                raw = values_mm[col, y[None, :], x[None, :]] - values_mm[col, qy[None, :], qx[None, :]]
+                held_q = cycles[:, qy, qx]
+                with np.errstate(invalid="ignore"):
+                    rim = (same & ((held_q == 0) | (held_q == self.no_data)).all(axis=0)
+                           & (np.abs(raw) <= half).all(axis=0))
+                out[("rim", key[1])] = np.stack([rr[rim], ((qy + read0) * cols + qx)[rim]]).astype(np.int64)
+                continue
+            step = self.a[mm, d].astype(np.float64)[:, None] * cycle_mm
+            votes = np.zeros((2, 2, n), np.int64)
             for i, k in enumerate((-1, 1)):
                 then = (fin & (np.abs(diff + k * step) > half)).sum(axis=0)
                 votes[i, 0] = np.bincount(rr[then < now], minlength=n)
                 votes[i, 1] = np.bincount(rr[then > now], minlength=n)
-            out[d] = votes
+            out[key] = votes
         return out
 
     def add(self, votes: dict) -> None:
         """Add a block's votes (:meth:`block`)."""
         for d, v in votes.items():
-            self.votes[d] += v
+            if isinstance(d, tuple) and d[0] == "rim":
+                self.rims[d[1]].append(v)
+            elif isinstance(d, tuple):
+                self.tie_votes[d[1]] += v
+            else:
+                self.votes[d] += v
+
+    def choose_ties(self, *, min_edges: int = MIN_EDGES, ratio: float = RATIO, share: float = SHARE) -> list:
+        """The ties the votes decide: ``(group, region, alternative, for, against)``: the alternative (the date's
+        shift, or the other slipped pair) where at least ``min_edges`` of the region's edges vote for it, ``ratio``
+        times as many as against and more than ``share`` of its edges; the candidate (``alternative`` False, ``for``
+        then the votes against the alternative) where its edges vote against on the same terms; the share is of its
+        edges but those to a neighbour with the same closures. Other ties are left undecided."""
+        out = []
+        for g, e in enumerate(self.ties):
+            v = self.tie_votes[g]
+            # a neighbour whose closures are the region's pixel's carries the same slips, left undecided beside the
+            # region (the rim a window's majority did not reach): the region goes on there, no edge of it
+            edges = e[-1] - v[2]
+            for r in range(e[4]):
+                for a, b, alt in ((v[0, r], v[1, r], True), (v[1, r], v[0, r], False)):
+                    if a >= min_edges and a >= ratio * b and a > share * edges[r]:
+                        out.append((g, r, alt, int(a), int(b)))
+                        break
+        out.sort(key=lambda t: (-(t[3] - t[4]), t[0], t[1]))
+        return out
 
     def choose(self, *, min_edges: int = MIN_EDGES, ratio: float = RATIO, share: float = SHARE) -> list:
         """The shifts the votes decide: ``(d, region, k, for, against)``, the strongest first. A region takes the
@@ -241,15 +398,18 @@ class EdgeVotes:
         out.sort(key=lambda t: (-(t[3] - t[4]), t[0], t[1]))
         return out
 
-    def apply(self, held: np.ndarray, shifts: list, *, max_cycles: int = 3) -> tuple[int, int]:
+    def apply(self, held: np.ndarray, shifts: list, *, max_cycles: int = 3, ties: list | None = None,
+              tie_shift=None) -> tuple[int, int]:
         """Shift the chosen regions' corrections in ``held`` (in place): the strongest first, a region whose pixels a
-        stronger shift has already moved is left. Returns the regions shifted and the values changed."""
+        stronger shift has already moved is left. With ``tie_shift`` (the constructor's), the decided ties
+        (``ties``, :meth:`choose_ties`) take their correction, and the undecided ones whose candidate no component
+        may take are cleared (0). Returns the regions shifted or decided and the values changed."""
+        done, changed = 0, 0
         moved = np.zeros(self.rows * self.cols, bool)
         regions = {}  # the regions the votes were counted on, before any shift
         for d in sorted({s[0] for s in shifts}):
             regions[d] = date_regions(_usable(held[self.pairs_of(d)], self.no_data,
                                               self.tie_from))
-        done, changed = 0, 0
         for d, r, k, _, _ in shifts:
             mm = self.pairs_of(d)
             _, flat, lab = regions[d]
@@ -267,4 +427,67 @@ class EdgeVotes:
             changed += int((new != block).sum())
             moved[px] = True
             done += 1
+        if tie_shift is not None:  # the ties' pixels carry no correction: the regions above are not theirs
+            n_ties, n_values = self._apply_ties(held, ties or [], tie_shift, max_cycles)
+            done, changed = done + n_ties, changed + n_values
         return done, changed
+
+    def _apply_ties(self, held, ties, tie_shift, max_cycles) -> tuple[int, int]:
+        """:meth:`apply` of the ties: each decided region's pixels take their candidate, with the alternative's
+        cycles where the edges chose it; then every tie code of a pixel left undecided, but a component's fallback
+        (:func:`tie_kinds`), is cleared."""
+        date, _, fallback, other, _ = tie_kinds(np.asarray(tie_shift).reshape(self.rows, self.cols))
+        undecided = (date >= 0) | (other >= 0)
+        taken = np.zeros(self.rows * self.cols, bool)  # rim pixels given a region's choice
+        done, changed = 0, 0
+        for g, r, alt, _, _ in ties:
+            mm, flat, lab, steps = self.ties[g][0], self.ties[g][6], self.ties[g][7], self.ties[g][5]
+            px = flat[lab == r]
+            y, x = np.divmod(px, self.cols)
+            block = np.asarray(held[:, y, x]).astype(np.int16)
+            has = block != self.no_data
+            new = np.where(block >= self.tie_from, block - self.tie_code, block)
+            if alt:
+                new[mm] += steps[:, r][:, None].astype(np.int16)
+            new = np.where(has, new, block)
+            if (np.abs(new[has]) > max_cycles).any():
+                continue
+            before = np.where(block >= self.tie_from, 0, block)  # a tie's value carried no correction
+            changed += int(((new != before) & has).sum())
+            held[:, y, x] = new.astype(np.int8)
+            undecided.reshape(-1)[px] = False
+            done += 1
+            changed += self._apply_rim(held, g, r, new, block, mm, taken)
+        clear = undecided & ~fallback
+        if clear.any():
+            y, x = np.nonzero(clear)
+            block = np.asarray(held[:, y, x])
+            held[:, y, x] = np.where((block != self.no_data) & (block >= self.tie_from), 0, block)
+        return done, changed
+
+    def _apply_rim(self, held, g, r, new, block, mm, taken) -> int:
+        """A decided region's choice on its pairs given to its rim (:meth:`block`'s neighbours with the same closures,
+        no correction and no jump), where the region's candidate is on those pairs alone. Returns the values set."""
+        if not self.rims[g]:
+            return 0
+        rims = np.concatenate(self.rims[g], axis=1)
+        q = np.unique(rims[1][rims[0] == r])
+        if not q.size:
+            return 0
+        rest = np.ones(block.shape[0], bool)
+        rest[mm] = False
+        cand = np.where(block >= self.tie_from, block - self.tie_code, 0)
+        if (cand[rest] != 0).any():
+            return 0
+        corr = new[mm, 0].astype(np.int8)
+        if not (new[mm] == corr[:, None].astype(new.dtype)).all():
+            return 0
+        q = q[~taken[q]]
+        y, x = np.divmod(q, self.cols)
+        now = np.asarray(held[:, y, x])
+        ok = ((now == 0) | (now == self.no_data)).all(axis=0) & (now[mm] != self.no_data).all(axis=0)
+        y, x = y[ok], x[ok]
+        for i, m in enumerate(mm):
+            held[m, y, x] = corr[i]
+        taken[q[ok]] = True
+        return int(ok.sum()) * int(np.count_nonzero(corr))

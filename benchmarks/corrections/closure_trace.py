@@ -7,8 +7,10 @@ what the closures say about it, on the stacks the correction is measured on.
 Stacks: ``tester:SEEDS`` (tests/testutils_closure_tester.py, as closure_tester.py runs ours: the stable corner as
 the reference of the corrections), ``banks:SEEDS`` (tests/testutils_closure_banks.py, as banks_compare.py runs it),
 ``decorrelated:SEEDS`` (test_corrections_closure.py's decorrelated scenario, one pass as that test runs it; with
-``decorrelated2:SEEDS`` both passes), ``practice`` (the practice corrections stack, /work/shared/data/practice, the
-core as the Corrected SBAS model runs its step, the truth's stable area as STABLE_AREA).
+``decorrelated2:SEEDS`` both passes), ``world:SEEDS`` (tests/testutils_closure_world.py, as closure_world.py runs
+ours: the stacks of its STACKS, no reference), ``practice`` (the practice corrections stack,
+/work/shared/data/practice, the core as the Corrected SBAS model runs its step, the truth's stable area as
+STABLE_AREA).
 
 Each run of the core is watched: the wide and narrow windows' solves, the pixels' own loops (``keep``), the rings
 carried to a patch's edge (``grow``), the re-check (``settle``), then, in the second pass, a tie taken by a
@@ -57,10 +59,10 @@ class Recorder:
             rec.pass_no += 1
             return orig["block"](*a, **k)
 
-        def patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None):
+        def patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None, **kw):
             name = "wide" if solver.alpha == cl.ALPHA else "narrow"
             before = u.copy()
-            orig["patterns"](u, ambiguous, todo, agreed, has, triplets, solver, tie)
+            orig["patterns"](u, ambiguous, todo, agreed, has, triplets, solver, tie, **kw)
             rec.steps.append((name, before, u.copy()))
             rec.extra.setdefault("agreed_" + name, agreed.copy())
             rec.extra.setdefault("amb_" + name, ambiguous.copy())
@@ -172,6 +174,21 @@ def _decorrelated(seed, two_pass=False):
     return dict(x=x, tri=tri, off=off, ref=None, planted=sc["planted"].astype(np.int64), cycle=CYCLE_MM,
                 coherence=sc["coherence"], classes={"dark": sc["coherence"] < 0.3}, two_pass=two_pass,
                 pairs=sc["pairs"], m=x.shape[0])
+
+
+def _world(seed):
+    from closure_world import STACKS
+    from testutils_closure_world import CYCLE_MM, world_stack
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    sc = world_stack(seed=seed, **STACKS[seed])
+    tri = cl.network_triplets([tuple(p) for p in sc["pairs"]])
+    x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+    off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM)
+    dark = np.broadcast_to(sc["dark"], x.shape)
+    return dict(x=x, tri=tri, off=off, ref=None, planted=sc["planted"].astype(np.int64), cycle=CYCLE_MM,
+                coherence=sc["coherence"], classes={"dark": dark}, two_pass=True, pairs=sc["pairs"], m=x.shape[0])
 
 
 def _practice():
@@ -324,6 +341,8 @@ def main(argv=None):
                 case = _banks(s)
             elif kind in ("decorrelated", "decorrelated2"):
                 case = _decorrelated(s, kind == "decorrelated2")
+            elif kind == "world":
+                case = _world(s)
             elif kind == "practice":
                 case = _practice()
             else:

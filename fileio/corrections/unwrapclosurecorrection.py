@@ -68,9 +68,9 @@ def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_cohere
     """The pass between the two: the edges of the regions the first pass corrected vote, block by block, between
     corrections the closures cannot tell apart (a date shifted by a cycle), and the chosen shifts are made in
     ``held["cycles"]`` (:func:`closure.edge_votes`). Returns (regions shifted, values changed)."""
-    votes = closure.edge_votes(held["cycles"], triplets)
-    if not votes.dates:
-        return 0, 0
+    votes = closure.edge_votes(held["cycles"], triplets, held["tie_shift"])
+    if not votes.dates and not votes.ties:  # nothing to vote on: the ties kept for the edges alone are cleared
+        return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles, tie_shift=held["tie_shift"])
     func = functools.partial(closure.edge_votes_block, votes=votes, cycle_mm=cycle_mm, min_coherence=min_coherence)
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
                "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
@@ -78,7 +78,7 @@ def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_cohere
         sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
     blocks.run_blocks(closure.with_halo(plan, 1), func, lambda block, out: votes.add(out), sources=sources, run=run,
                       progress=SubProgress(progress, 50, 55))
-    return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles)
+    return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles, tie_shift=held["tie_shift"])
 
 
 def _run(job: Job, progress, context) -> Outcome:
@@ -102,7 +102,7 @@ def _run(job: Job, progress, context) -> Outcome:
     # the first pass's cycles of the whole grid are held for the second (in memory within a quarter of the budget,
     # else in a temporary file): the components decide what their undecided values take, as MintPy decides per
     # connected component, and the bytes do not depend on the budget
-    hold = (net.n_pairs + 9.0) * grid.height * grid.width
+    hold = (net.n_pairs + 11.0) * grid.height * grid.width
     budget = max_memory_bytes(settings.max_memory_mb)
     in_memory = hold <= closure.HELD_SHARE * budget
     budget = (budget * (1.0 - closure.HELD_SHARE) if in_memory else budget) / 2 ** 20

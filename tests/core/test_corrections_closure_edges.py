@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from insar_geohazards.algorithms.corrections.closure_edges import EdgeVotes, date_incidence, date_regions
+from insar_geohazards.algorithms.corrections.closure_edges import SWAP_BASE, EdgeVotes, date_incidence, date_regions
 
 NO_DATA, TIE_FROM = -128, 32
 SEEDS = [int(s) for s in np.random.default_rng(20261130).choice(np.arange(100, 1000), 3, replace=False)]
@@ -158,3 +158,191 @@ def test_a_neighbour_with_the_same_slips_is_no_witness_of_the_edge():
     seeing = EdgeVotes(held, pairs, no_data=NO_DATA, tie_from=TIE_FROM, loops=loops)
     seeing.add(seeing.block(x, held, 0, 0, 24, 28.0))
     assert [(d, k, pro, con) for d, _, k, pro, con in seeing.choose()] == [(2, -1, 20, 0)]
+
+
+TIE_CODE = 2 * TIE_FROM  # closure.TIE_CYCLES: a tie's candidate v is coded TIE_CODE + v
+PAIRS5 = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]  # date 3 has two pairs: (1,3) and (2,3)
+
+
+def _tie_code(kind, fallback=False):
+    """The first pass's code of the tie of (1,3) -1 against (2,3) +1: date 3 shifted by +1, or the swap of the pair."""
+    return 1 * (2 * (3 + 1) + int(fallback)) if kind == "date" else 1 * (SWAP_BASE + 4)
+
+
+@pytest.mark.parametrize("kind", ["date", "swap"])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_tie_is_decided_by_its_edges(kind, seed):
+    """A patch slipped on one of the two pairs ending at date 3 closes its one loop alike whichever of the two it
+    is: the first pass keeps the candidate (-1 on (1,3)) and the alternative (+1 on (2,3), the date shifted). Every
+    edge of the patch votes for the pair that really slipped (two pairs jump across it under the wrong one, none
+    under the right one), and the region takes it; nothing else moves and no tie code is left."""
+    rng = np.random.default_rng(seed)
+    rows, cols = 30, 34
+    h, w = rng.integers(3, 12, 2)
+    y0, x0 = rng.integers(1, rows - h - 1), rng.integers(1, cols - w - 1)
+    alt = bool(rng.integers(0, 2))  # the truth: the alternative (2,3) slipped -1, or the candidate's (1,3) +1
+    x = rng.normal(0, 1.0, (5, rows, cols))
+    if alt:
+        x[4, y0:y0 + h, x0:x0 + w] -= 28.0
+    else:
+        x[3, y0:y0 + h, x0:x0 + w] += 28.0
+    held = np.zeros((5, rows, cols), np.int8)
+    held[3, y0:y0 + h, x0:x0 + w] = TIE_CODE - 1
+    ties = np.zeros((rows, cols), np.int16)
+    ties[y0:y0 + h, x0:x0 + w] = _tie_code(kind)
+    votes = EdgeVotes(held, PAIRS5, no_data=NO_DATA, tie_from=TIE_FROM, tie_shift=ties, tie_code=TIE_CODE)
+    assert not votes.dates and len(votes.ties) == 1
+    votes.add(votes.block(x, held, 0, 0, rows, 28.0))
+    chosen = votes.choose_ties()
+    edges = int(2 * (h + w))
+    assert chosen == [(0, 0, alt, edges, 0)]
+    assert votes.apply(held, [], ties=chosen, tie_shift=ties) == (1, int(h * w))
+    want = np.zeros_like(held)
+    if alt:
+        want[4, y0:y0 + h, x0:x0 + w] = 1
+    else:
+        want[3, y0:y0 + h, x0:x0 + w] = -1
+    np.testing.assert_array_equal(held, want)
+
+
+def test_undecided_ties_are_cleared_but_a_components_fallback():
+    """Ties whose edges decide nothing (pure noise across them, or too few edges to be counted) apply nothing: the
+    candidates kept for the edges alone are cleared, a candidate a whole component may take (the fallback) is kept
+    coded for the components' decisions."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1.0, (5, 20, 20))
+    held = np.zeros((5, 20, 20), np.int8)
+    ties = np.zeros((20, 20), np.int16)
+    held[3, 3:9, 3:9] = TIE_CODE - 1  # no slip there: the votes tie (0 / 0)
+    ties[3:9, 3:9] = _tie_code("swap")
+    held[3, 14, 14] = TIE_CODE - 1  # one pixel: four edges, not counted
+    ties[14, 14] = _tie_code("date")
+    held[3, 12:14, 2:4] = TIE_CODE - 1  # a component's fallback
+    ties[12:14, 2:4] = _tie_code("date", fallback=True)
+    votes = EdgeVotes(held, PAIRS5, no_data=NO_DATA, tie_from=TIE_FROM, tie_shift=ties, tie_code=TIE_CODE)
+    votes.add(votes.block(x, held, 0, 0, 20, 28.0))
+    assert votes.choose_ties() == []
+    assert votes.apply(held, [], ties=[], tie_shift=ties) == (0, 0)
+    want = np.zeros_like(held)
+    want[3, 12:14, 2:4] = TIE_CODE - 1
+    np.testing.assert_array_equal(held, want)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tie_votes_do_not_depend_on_the_blocks(seed):
+    """Ties of both kinds drawn at random over corrected regions: their votes counted over the whole grid equal
+    their sums over blocks of random heights read with one row of halo, and so do the decisions."""
+    rng = np.random.default_rng(seed)
+    n_dates, rows, cols = 8, 37, 29
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 3))]
+    m = len(pairs)
+    held = _held(rng, m, rows, cols)
+    held[held >= TIE_FROM] = 0
+    ties = np.zeros((rows, cols), np.int16)
+    last = [k for k, (i, j) in enumerate(pairs) if j == n_dates - 1]  # two pairs end at the last date
+    for _ in range(8):
+        y, x = rng.integers(0, rows - 3), rng.integers(0, cols - 3)
+        box = (slice(y, y + rng.integers(2, 10)), slice(x, x + rng.integers(2, 10)))
+        held[(slice(None),) + box] = 0
+        held[(last[0],) + box] = TIE_CODE + rng.choice([-1, 1])
+        ties[box] = (2 * n_dates + int(rng.integers(0, 2))) if rng.random() < 0.5 else SWAP_BASE + last[1]
+        ties[box] *= rng.choice([-1, 1])
+    values = rng.normal(0, 2.0, (m, rows, cols))
+    values += np.where((held != NO_DATA) & (held < TIE_FROM), -held, 0) * 28.0
+    values[last[int(rng.integers(0, 2))]] += 28.0 * (rng.random((rows, cols)) < 0.5)
+    values[rng.random(values.shape) < 0.03] = np.nan
+    loops = [(i, j, k) for i in range(m) for j in range(m) for k in range(m)
+             if pairs[i][1] == pairs[j][0] and (pairs[i][0], pairs[j][1]) == pairs[k]]
+    kw = dict(no_data=NO_DATA, tie_from=TIE_FROM, tie_shift=ties, tie_code=TIE_CODE, min_edges=1, loops=loops)
+    one = EdgeVotes(held, pairs, **kw)
+    one.add(one.block(values, held, 0, 0, rows, 28.0))
+    many = EdgeVotes(held, pairs, **kw)
+    cuts = np.unique(np.concatenate([[0, rows], rng.integers(1, rows, 5)]))
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        a, b = max(0, r0 - 1), min(rows, r1 + 1)
+        many.add(many.block(values[:, a:b], held[:, a:b], a, r0, r1, 28.0))
+    assert len(one.ties) == len(many.ties) > 0
+    for a, b in zip(one.tie_votes, many.tie_votes):
+        np.testing.assert_array_equal(a, b)
+    assert one.tie_votes[0][:2].sum() > 0
+    assert one.choose_ties(min_edges=1, ratio=1.0) == many.choose_ties(min_edges=1, ratio=1.0)
+    assert one.choose(min_edges=1, ratio=1.0) == many.choose(min_edges=1, ratio=1.0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_slips_the_closures_leave_as_ties_are_fixed_by_their_edges(seed, monkeypatch):
+    """Through the core as the tool runs it (:func:`closure.correct_closure_stack`): the closures alone leave both
+    patches as they are (a tie, nothing applied); the edges' votes pick the pair that slipped, and at least 9 in 10
+    planted values are fixed (a corner of a patch two rings from the region stays), none made."""
+    from testutils_corrections import CYCLE_MM, error_counts, first_last_date_slips
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+    from insar_geohazards.algorithms.corrections import closure_edges
+
+    _, pairs, clean, planted = first_last_date_slips(seed)
+    tri = cl.network_triplets(pairs)
+    out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
+    n, fixed, new = error_counts(out["corrected_mm"], clean, planted)
+    assert new == 0 and fixed >= 0.9 * n, (n, fixed, new)
+    monkeypatch.setattr(closure_edges.EdgeVotes, "choose_ties", lambda self, **kw: [])
+    out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
+    assert error_counts(out["corrected_mm"], clean, planted) == (n, 0, 0)
+
+
+def test_a_decided_ties_rim_takes_its_choice():
+    """The tie of the first test over a 6 x 8 patch slipped -1 on (2,3), and the same slip on the row below it that
+    the first pass left without a tie (a window's majority did not reach it). Given the loops, the row's 8 edges are
+    no edge of the region (the same closures), the other 20 all vote for the alternative, and the row, carrying
+    nothing and running on from the region without a jump, takes the region's choice too; the pixels around with
+    no slip take nothing."""
+    loops = [(0, 2, 1), (2, 4, 3)]
+    rng = np.random.default_rng(8)
+    x = rng.normal(0, 1.0, (5, 20, 20))
+    x[4, 5:12, 6:14] -= 28.0
+    held = np.zeros((5, 20, 20), np.int8)
+    held[3, 5:11, 6:14] = TIE_CODE - 1
+    ties = np.zeros((20, 20), np.int16)
+    ties[5:11, 6:14] = _tie_code("swap")
+    votes = EdgeVotes(held, PAIRS5, no_data=NO_DATA, tie_from=TIE_FROM, tie_shift=ties, tie_code=TIE_CODE, loops=loops)
+    votes.add(votes.block(x, held, 0, 0, 20, 28.0))
+    assert votes.tie_votes[0][:, 0].tolist() == [20, 0, 8]
+    chosen = votes.choose_ties()
+    assert chosen == [(0, 0, True, 20, 0)]
+    assert votes.apply(held, [], ties=chosen, tie_shift=ties) == (1, 56)
+    want = np.zeros_like(held)
+    want[4, 5:12, 6:14] = 1
+    np.testing.assert_array_equal(held, want)
+
+
+def test_a_tie_is_kept_only_where_the_pixels_own_closures_are_its_windows():
+    """The first pass keeps a window's tie for the edges only at a pixel whose own integer closures are the window's:
+    kept where they are; forgotten where a loop both use closes otherwise (slips that cancel in it), and where no
+    loop holding the tie's pairs that the window opens is usable at the pixel (its own slips unseen, even if another
+    opened loop is); a component's fallback candidate stays, its code for the edges goes."""
+    import datetime as dt
+
+    from insar_geohazards.algorithms.corrections.closure import _MISSING, _own_ties_only, network_triplets
+
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(5)]
+    pairs = [(days[i], days[j]) for i in range(5) for j in range(i + 1, min(5, i + 3))]
+    tri = network_triplets(pairs)
+    m, t = len(pairs), tri.n
+    last = [k for k, (_, b) in enumerate(pairs) if b == days[4]]  # (2,4) and (3,4)
+    holds = (tri.matrix[:, last] != 0).any(axis=1)
+    loop = int(np.flatnonzero(holds)[0])  # the one loop of the last date's two pairs
+    assert holds.sum() == 1
+    elsewhere = int(np.flatnonzero(~holds)[0])
+    agreed = np.zeros((t, 5), np.int16)
+    agreed[loop] = 1
+    agreed[elsewhere] = 1
+    keyed = agreed.copy()
+    keyed[loop, 1] = 0  # slips that cancel in that loop at pixel 1
+    keyed[loop, 2] = _MISSING  # not usable at pixel 2 (its other opened loop is)
+    tie = np.zeros((m, 5), np.int16)
+    tie[last[0]] = -1
+    code = SWAP_BASE + last[1]
+    tie_shift = np.array([code, code, code, 2 * 5 + 1, code], np.int16)  # pixel 3: a component's fallback
+    keyed[loop, 3] = 0
+    _own_ties_only(tie, tie_shift, np.arange(5), agreed, keyed, tri)
+    assert tie_shift.tolist() == [code, 0, 0, 0, code]
+    assert tie[last[0]].tolist() == [-1, 0, 0, -1, -1]

@@ -113,13 +113,14 @@ def test_pixel_checks_match_the_every_pixel_form(seed):
 
 def test_date_shift_ties_in_one_pass_match_the_two_checks():
     """Both answers of the date-shift tie (in cycles, with the slips) from one pass equal the two separate checks,
-    on random corrections of random networks with interferograms outside every usable loop."""
+    on random corrections of random networks with interferograms outside every usable loop; and the one date shifted
+    it gives the edges (or None) is the one an enumeration of every run of dates finds."""
     import datetime as dt
 
     from insar_geohazards.algorithms.corrections.closure import _Solver, network_triplets
 
     rng = np.random.default_rng(7)
-    ties = [0, 0]
+    ties = [0, 0, 0]
     for _ in range(25):
         n_dates, reach = int(rng.integers(4, 14)), int(rng.integers(2, 5))
         dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(n_dates)]
@@ -132,10 +133,40 @@ def test_date_shift_ties_in_one_pass_match_the_two_checks():
                 continue
             seen = rng.random(len(pairs)) < rng.uniform(0.5, 1.0)
             want = (solver._date_shift_tie(u, seen, slips=False), solver._date_shift_tie(u, seen, slips=True))
-            assert solver._date_shift_ties(u, seen) == want
+            got = solver._date_shift_ties(u, seen)
+            assert got[:2] == want
+            assert got[2] == _one_date_tie(u, seen, n_dates, reach, solver)
             ties[0] += want[0]
             ties[1] += want[1]
-    assert min(ties) > 0  # both kinds of tie were met
+            ties[2] += got[2] is not None
+    assert min(ties) > 0  # every kind of tie was met
+
+
+def _one_date_tie(u, seen, n_dates, reach, solver):
+    """By enumeration: ``(d, k)`` where the only shift of a run of dates by +-1 cycle (on the seen pairs) as sparse
+    in cycles as ``u`` is date ``d`` alone by ``k``, no sparser, and every pair of ``d`` in a loop is seen; else
+    None."""
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + reach + 1))]
+    a = np.zeros((len(pairs), n_dates), np.int64)
+    for m, (i, j) in enumerate(pairs):
+        a[m, i], a[m, j] = -1, 1
+    in_loop = (solver.triplets.matrix != 0).any(axis=0)
+    tied = []
+    for first in range(n_dates):
+        for last in range(first, n_dates):
+            if first == 0 and last == n_dates - 1:
+                continue
+            shift = a[:, first:last + 1].sum(axis=1)
+            for k in (1, -1):
+                size = np.abs(u + np.where(seen, k * shift, 0)).sum()
+                if size <= np.abs(u).sum():
+                    tied.append((first, last, k, size, shift))
+    if len(tied) != 1:
+        return None
+    first, last, k, size, shift = tied[0]
+    if first != last or size != np.abs(u).sum() or ((shift != 0) & in_loop & ~seen).any():
+        return None
+    return first, k
 
 
 def test_descent_moves_match_the_direct_cost_differences():

@@ -245,3 +245,24 @@ def test_patches_the_closures_cannot_tell_are_fixed_by_their_edges_same_bytes_at
     corrected = -got[0].astype(np.float64) * S1_WAVELENGTH_M * 1000 / (4 * np.pi)
     n, fixed, new = error_counts(corrected, clean, planted)
     assert (n, fixed, new) == (int((planted != 0).sum()), int((planted != 0).sum()), 0)
+
+
+def test_ties_the_closures_leave_are_decided_by_the_edges_same_bytes_at_two_budgets(run_alg, tmp_path):
+    """One patch slipped on one of the two pairs of the first date, one on one of the last date's (drawn at random,
+    as tests/core/test_corrections_closure_edges.py draws them): each closes its loop alike whichever pair slipped,
+    and the closures alone apply nothing there. The edges' votes between the two decide: at least 9 in 10 planted
+    values fixed, none made, and the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, a patch across several)
+    and 512 (one block)."""
+    from testutils_corrections import first_last_date_slips
+
+    net, _, clean, planted = first_last_date_slips(20261128)
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    got = []
+    for mb in (1, 512):
+        out_dir = tmp_path / f"out{mb}"
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "MAX_MEMORY_MB": mb, "OUTPUT": str(out_dir)})
+        got.append(np.array([_read(out_dir / f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif")[0] for a, b in net.pairs]))
+    assert got[0].tobytes() == got[1].tobytes()
+    corrected = -got[0].astype(np.float64) * S1_WAVELENGTH_M * 1000 / (4 * np.pi)
+    n, fixed, new = error_counts(corrected, clean, planted)
+    assert new == 0 and fixed >= 0.9 * n, (n, fixed, new)
