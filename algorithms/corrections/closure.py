@@ -636,24 +636,46 @@ def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None)
         tie[:, todo] = np.where(has[:, todo], backs[:, inverse], 0)
 
 
-def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing) -> tuple:
+def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing,
+                 carried=None) -> tuple:
     """``(u, ambiguous, noisy, tie)`` of a block: the sparsest corrections of the patterns its windows agree on
-    (:func:`correct_closure_block`), before the pixels' own loops are asked."""
+    (:func:`correct_closure_block`), before the pixels' own loops are asked; ``noisy`` a
+    :class:`closure_consensus.NoisyLoops`; ``finite`` a function giving the loops with data (T, P). ``carried``
+    (P,) bool: the pixels with a usable key other than 0 in some loop (a superset will do; default all): the windows'
+    counts are then made at the pixels that may agree on a closure other than 0 alone, where those keys are few
+    (:func:`closure_consensus.nonzero_candidates`)."""
     m, p = has.shape
     t = triplets.n
+    bound = 2 * max_cycles
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
-    keyed = np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING)
-    noisy = np.zeros((t, p), bool)
+    keyed = None  # the keys within the bound, made where a window is counted over the whole block
+    noisy = None
     tie = np.zeros((m, p), np.int16)  # the fewer-slips correction of the wide window's date-shift ties
+    px = np.arange(p) if carried is None else np.flatnonzero(carried)
     # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
     # patches) for the pixels the wide one left closed
     for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
                              (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles))):
-        agreed, noisy_w = consensus.consensus_keys(keyed, finite, rows, cols, window_px=w, majority=majority)
-        if w == window_px:
-            noisy = noisy_w  # the wide window judges a loop's noise
-        todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
+        cand = consensus.nonzero_candidates(key, rows, cols, px, window_px=w, majority=majority, bound=bound)
+        if cand is not None and cand.size > consensus.GATHER_SHARE * p:
+            cand = None  # counted over the whole block at less cost
+        if cand is None:
+            if keyed is None:
+                keyed = np.where(np.abs(key) <= bound, key, _MISSING)
+            agreed, noisy_w = consensus.consensus_keys(keyed, finite(), rows, cols, window_px=w, majority=majority)
+            if w == window_px:  # the wide window judges a loop's noise
+                noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=w, bound=bound, full=noisy_w)
+            todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0)
+            cols_at = slice(None)
+        else:
+            sub, _ = consensus.consensus_at(key, finite(), rows, cols, cand, window_px=w, majority=majority,
+                                            bound=bound)
+            todo = np.zeros(p, bool)
+            todo[cand] = ((sub != _MISSING) & (sub != 0)).any(axis=0)
+            agreed = None
+            cols_at = cand
+        todo &= ~(u != 0).any(axis=0)
         if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
             todo &= n_nonclosing >= 2
             # a pattern the wide window found ambiguous stays so: a narrower view of the same closures cannot tell
@@ -661,8 +683,13 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
             todo &= ~ambiguous
         todo = np.flatnonzero(todo)
         if todo.size:
+            if agreed is None:  # the agreed keys of the pixels counted, in place in the block's
+                agreed = np.full((t, p), _MISSING, np.int16)
+                agreed[:, cols_at] = sub
             _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie if w == window_px else None)
-        del agreed, todo, noisy_w
+        del agreed, todo
+    if noisy is None:
+        noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=bound)
     return u, ambiguous, noisy, tie
 
 
@@ -672,7 +699,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                           alpha: float = ALPHA, max_cycles: int = 3,
                           max_residual_rad: float = 1.5, inplace: bool = False,
                           solver: _Solver | None = None, core: slice | None = None,
-                          window_px: int = WINDOW_PX, decided: dict | None = None) -> dict:
+                          window_px: int = WINDOW_PX, decided: dict | None = None,
+                          statistics: bool = True) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Per pixel, the integer closure of every loop (its closure less the network's common closure, rounded; unusable
@@ -723,6 +751,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         ``labels`` (rows, cols) the pixels' components and ``decisions`` (C + 1, M) int16 the cycles of each
         component: instead of solving again, the block takes the first pass's cycles and gives each undecided value
         of a component with a decision that decision where the pixel's own loops do not open with it.
+    statistics : bool
+        False (a first pass, whose cycles alone are kept): the per-loop sums and the loops left open after the
+        corrections are not made (``loop_*`` None, ``n_nonclosing_after`` those before).
 
     Returns
     -------
@@ -766,39 +797,54 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     n_loops = np.empty(p, np.int32)
     n_nonclosing = np.empty(p, np.int32)
     todo_flag = np.empty(p, np.bool_)
-    loop_pixels = np.empty(t)
-    loop_sum_sq = np.empty((t, c1 - c0))
-    loop_nonclosing = np.empty(t)
+    loop_pixels = loop_sum_sq = loop_nonclosing = None
+    sums = None
+    if statistics:
+        loop_pixels = np.empty(t)
+        loop_sum_sq = np.empty((t, c1 - c0))
+        loop_nonclosing = np.empty(t)
+        sums = (cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
-                     sums=(cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing))
+                     sums=sums)
     has = np.isfinite(xm)
-    finite = np.empty((t, p), bool)
-    for i in range(t):
-        finite[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
+    made = []
+
+    def finite():  # the loops with data at each pixel (T, P), made when a window's counts first need them
+        if not made:
+            f = np.empty((t, p), bool)
+            for i in range(t):
+                f[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
+            made.append(f)
+        return made[0]
+
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
     if decided is None:
         u, ambiguous, noisy, tie = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
-                                                max_cycles, n_nonclosing)
+                                                max_cycles, n_nonclosing, todo_flag)
     else:
         held = np.asarray(decided["cycles"]).reshape(m, p)
         tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
-        u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
         ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
-        # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
-        lab = np.asarray(decided["labels"]).reshape(p)
-        dec = np.asarray(decided["decisions"])[lab].T
-        take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
-        u[take] = dec[take]
-        ambiguous[take.any(axis=0)] = False
-        del held, tied, dec, take
-        noisy = consensus.noisy_loops(np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING), finite, rows, cols,
-                                      window_px=window_px)
+        if tied.any():
+            u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
+            # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
+            lab = np.asarray(decided["labels"]).reshape(p)
+            dec = np.asarray(decided["decisions"])[lab].T
+            take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
+            u[take] = dec[take]
+            ambiguous[take.any(axis=0)] = False
+            del dec, take
+        else:  # no tie: the first pass's cycles as they are
+            u = np.where(held == NO_DATA_CYCLES, 0, held).astype(np.int16)
+        del held, tied
+        # the wide window's noisy loops, made where the pixels' own loops are asked
+        noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=2 * max_cycles)
     del finite
 
     def own(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
         with np.errstate(invalid="ignore"):
             c = closure_phase(xm[:, px] * scale, triplets) - offset[:, None]
-        c[noisy[:, px]] = np.nan
+        c[noisy.at(px)] = np.nan
         return c
 
     if decided is None:
@@ -819,14 +865,16 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         consensus.settle(u, own, loops, signs, idx, strict=False)
         consensus.restore(u, added, lab, decided["decisions"])
         del added
-    if decided is None:
+    if decided is None and tie.any():
         tie[:, (u != 0).any(axis=0) | ~ambiguous] = 0  # only the pixels left ambiguous keep their tie
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
-    loop_nonclosing_after = loop_nonclosing.copy()
-    _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
+    loop_nonclosing_after = None
+    if statistics:
+        loop_nonclosing_after = loop_nonclosing.copy()
+        _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
     changed_px = all_px
     corrected = x if inplace else x.copy()
     if changed_px.size:
@@ -851,7 +899,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_loops": n_loops.reshape(rows, cols)[rows_],
         "ambiguous": ambiguous,
         "loop_pixels": loop_pixels,
-        "loop_sum_sq_rad": loop_sum_sq * TWO_PI ** 2,
+        "loop_sum_sq_rad": None if loop_sum_sq is None else loop_sum_sq * TWO_PI ** 2,
         "loop_nonclosing": loop_nonclosing,
         "loop_nonclosing_after": loop_nonclosing_after,
         "ifg_corrected": changed.sum(axis=1).astype(np.float64),
@@ -1002,13 +1050,15 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
                                 min_coherence=min_coherence, inplace=True,
                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
                                 solver=_solver_for(triplets, alpha, max_cycles),
-                                core=None if block is None else block.core, decided=decided)
+                                core=None if block is None else block.core, decided=decided,
+                                statistics=not first_pass)
     if first_pass:
-        corr = out["corrected_mm"]
-        cyc = np.where(np.isfinite(corr), out["cycles"], NO_DATA_CYCLES).astype(np.int8)
+        data = np.isfinite(out["corrected_mm"])
+        cyc = np.where(data, out["cycles"], NO_DATA_CYCLES).astype(np.int8)
         tie = out["tie"]
-        cyc = np.where(np.isfinite(corr) & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
-        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": np.isfinite(corr).sum(axis=0)}
+        if tie.any():
+            cyc = np.where(data & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
+        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": data.sum(axis=0)}
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
         del out["cycles"]

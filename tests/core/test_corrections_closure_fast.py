@@ -181,3 +181,80 @@ def test_components_are_scipys_connected_components():
         got_n, got = _components(touch)
         assert got_n == want_n
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_window_counts_at_some_pixels_match_the_whole_block(seed):
+    """The windows' agreement counted at chosen pixels alone (consensus_at), the pixels that may agree on a closure
+    other than 0 (nonzero_candidates) and the noisy loops made as they are asked (NoisyLoops) give the whole block's
+    values (the loop-by-loop reference), the keys beyond a bound counting as missing."""
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        key, finite, rows, cols = _keys(rng)
+        window = int(rng.choice([1, 3, 5, 7, 9]))
+        majority = float(rng.choice([0.3, 0.5, 0.7]))
+        bound = [None, 1, 2, 6][int(rng.integers(4))]
+        keyed = key if bound is None else np.where(np.abs(key) <= bound, key, cc.MISSING)
+        want, want_noisy = ref.consensus_keys(keyed, finite, rows, cols, window_px=window, majority=majority)
+        p = key.shape[1]
+        px = np.sort(rng.choice(p, size=int(rng.integers(1, p + 1)), replace=False))
+        got, got_noisy = cc.consensus_at(key, finite, rows, cols, px, window_px=window, majority=majority,
+                                         bound=bound)
+        assert got.dtype == np.int16 and got_noisy.dtype == bool
+        np.testing.assert_array_equal(got, want[:, px])
+        np.testing.assert_array_equal(got_noisy, want_noisy[:, px])
+        # every pixel whose window agrees on a closure other than 0 is a candidate (when counted one by one)
+        carried = (keyed != cc.MISSING) & (keyed != 0)
+        cand = cc.nonzero_candidates(key, rows, cols, np.flatnonzero(carried.any(axis=0)), window_px=window,
+                                     majority=majority, bound=bound)
+        if cand is not None:
+            agrees = ((want != cc.MISSING) & (want != 0)).any(axis=0)
+            assert np.isin(np.flatnonzero(agrees), cand).all()
+        # the noisy loops asked for in pieces, some twice, past the share at which the whole block is counted
+        noisy = cc.NoisyLoops(key, lambda f=finite: f, rows, cols, window_px=window, bound=bound)
+        whole = ref.noisy_loops(keyed, finite, rows, cols, window_px=window)
+        for part in np.array_split(rng.permutation(p), int(rng.integers(1, 6))):
+            np.testing.assert_array_equal(noisy.at(part), whole[:, part])
+        np.testing.assert_array_equal(noisy.at(px), whole[:, px])
+
+
+def test_count_tables_give_the_float_comparisons():
+    """The integer thresholds of the window counts' comparisons are numpy's float64 verdicts, count by count."""
+    for share in (0.25, 0.3, 0.5, 0.6, 0.7, 1.0 / 3.0, 0.1, 1.0):
+        for area in (1, 9, 25, 49, 81, 289):
+            c = np.arange(area + 1, dtype=np.uint8 if area <= 255 else np.uint16)
+            x = share * c
+            above = cc._count_table(share, area, "above")
+            least = cc._count_table(share, area, "at least")
+            for count in range(area + 1):
+                np.testing.assert_array_equal(count > above, count > x)
+                np.testing.assert_array_equal(count >= least, count >= x)
+                np.testing.assert_array_equal(count < least, count < x)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_block_counted_at_its_candidates_equals_the_block_counted_whole(seed, monkeypatch):
+    """The correction's two passes give the same bytes whether the windows are counted over the whole block or
+    only at the pixels that may agree on a closure other than 0 (and the noisy loops where they are asked): planted
+    slips over a share of the interferograms, or noise alone, drawn at random."""
+    from testutils_corrections import CYCLE_MM, planted_stack
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        net, clean, planted, _ = planted_stack(
+            n_dates=int(rng.integers(8, 14)), neighbours=int(rng.integers(2, 5)),
+            shape=(int(rng.integers(18, 40)), int(rng.integers(18, 40))), noise_mm=float(rng.uniform(0.3, 3.0)),
+            share=float(rng.choice([0.0, 0.05, 0.3])), seed=int(rng.integers(1000)))
+        x = clean + planted * CYCLE_MM
+        tri = cl.network_triplets(net.pairs)
+        runs = []
+        for share in (0.0, 1.0):  # 0: every window counted over the whole block; 1: at the candidates alone
+            monkeypatch.setattr(cc, "GATHER_SHARE", share)
+            monkeypatch.setattr(cc, "SPARSE_SHARE", share)
+            cl._SOLVERS.clear()
+            runs.append(cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, reference_mm=x[:, 0, 0]))
+        for k, v in runs[0].items():
+            if isinstance(v, np.ndarray):
+                np.testing.assert_array_equal(runs[1][k], v, err_msg=k)
