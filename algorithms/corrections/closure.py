@@ -841,11 +841,13 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=2 * max_cycles)
     del finite
 
-    def own(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
+    def closures(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
         with np.errstate(invalid="ignore"):
             c = closure_phase(xm[:, px] * scale, triplets) - offset[:, None]
         c[noisy.at(px)] = np.nan
         return c
+
+    own = _Remembered(closures, p, OWN_SHARE)
 
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
@@ -907,6 +909,54 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+#: Share of a block's pixels whose closures :func:`correct_closure_block` keeps once taken (its pixels' own loops are
+#: asked again by later steps): 2 T bytes a pixel of the block at most.
+OWN_SHARE = 0.25
+
+
+class _Remembered:
+    """``fn(px)`` (T, px.size) of a function whose columns are each pixel's own (a pixel's closures do not depend on
+    the others asked with it), kept for up to ``share`` of the ``p`` pixels once taken: the pixels asked again get
+    the same values without taking them again."""
+
+    def __init__(self, fn, p: int, share: float):
+        self.fn, self.p, self.limit = fn, p, int(share * p)
+        self.slot = None  # (P,) where each pixel's column is kept, -1 not kept
+        self.store = None
+        self.n = 0
+
+    def __call__(self, px) -> np.ndarray:
+        px = np.asarray(px, np.int64)
+        if self.limit <= 0:
+            return self.fn(px)
+        if self.slot is None:
+            self.slot = np.full(self.p, -1, np.int64)
+        at = self.slot[px]
+        miss = np.flatnonzero(at < 0)
+        if not miss.size:
+            return self.store[:, at]
+        fresh = self.fn(px[miss])
+        if miss.size == px.size:
+            out = fresh
+        else:
+            out = np.empty((fresh.shape[0], px.size), fresh.dtype)
+            hit = at >= 0
+            out[:, hit] = self.store[:, at[hit]]
+            out[:, miss] = fresh
+        keep = miss[:max(0, min(miss.size, self.limit - self.n))]
+        if keep.size:
+            need = self.n + keep.size
+            if self.store is None or need > self.store.shape[1]:
+                grown = np.empty((fresh.shape[0], min(self.limit, max(need, 2 * self.n))), fresh.dtype)
+                if self.n:
+                    grown[:, :self.n] = self.store[:, :self.n]
+                self.store = grown
+            self.store[:, self.n:need] = fresh[:, :keep.size]
+            self.slot[px[keep]] = np.arange(self.n, need)
+            self.n = need
+        return out
 
 
 def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:

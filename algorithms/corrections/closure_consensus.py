@@ -197,6 +197,8 @@ def nonzero_candidates(key: np.ndarray, rows: int, cols: int, px: np.ndarray, *,
         return np.zeros(0, np.int64)
     min_win = int(_count_table(majority, area, "above")[at_usable]) + 1
     px = np.asarray(px, np.int64)
+    if px.size * area > SPARSE_SHARE * key.size:  # each of these pixels holds one such closure at least
+        return None
     sub = key[:, px]
     t, j = np.nonzero(_usable(sub, bound) & (sub != 0))
     del sub

@@ -258,3 +258,27 @@ def test_the_block_counted_at_its_candidates_equals_the_block_counted_whole(seed
         for k, v in runs[0].items():
             if isinstance(v, np.ndarray):
                 np.testing.assert_array_equal(runs[1][k], v, err_msg=k)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.25, 1.0])
+def test_remembered_closures_are_the_closures_taken_again(share):
+    """The pixels' closures kept once taken (up to a share of the block) are those taken again, whichever pixels
+    are asked together, in which order, and when the store is full."""
+    from insar_geohazards.algorithms.corrections.closure import _Remembered
+
+    rng = np.random.default_rng(int(share * 100))
+    t, p = 17, 400
+    x = rng.normal(0.0, 1.0, (t, p))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    calls = []
+
+    def fn(px):
+        calls.append(np.asarray(px).size)
+        return x[:, px] * 1.5 - 0.25
+
+    own = _Remembered(fn, p, share)
+    for _ in range(25):
+        px = rng.choice(p, size=int(rng.integers(1, 120)), replace=False)
+        np.testing.assert_array_equal(own(px), x[:, px] * 1.5 - 0.25)
+    if share >= 1.0:
+        assert sum(calls) <= p  # every pixel taken once
