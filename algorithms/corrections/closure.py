@@ -669,10 +669,11 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
             todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0)
             cols_at = slice(None)
         else:
-            sub, _ = consensus.consensus_at(key, finite(), rows, cols, cand, window_px=w, majority=majority,
-                                            bound=bound)
             todo = np.zeros(p, bool)
-            todo[cand] = ((sub != _MISSING) & (sub != 0)).any(axis=0)
+            if cand.size:
+                sub, _ = consensus.consensus_at(key, finite(), rows, cols, cand, window_px=w, majority=majority,
+                                                bound=bound)
+                todo[cand] = ((sub != _MISSING) & (sub != 0)).any(axis=0)
             agreed = None
             cols_at = cand
         todo &= ~(u != 0).any(axis=0)
@@ -851,21 +852,24 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
 
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
-        if changed.size:
+        if changed.size:  # (without a correction there is nothing to check, carry or settle)
             consensus.keep_supported(u, own, changed, loops, signs, idx)
-        # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its
-        # neighbours: its own loops cannot tell them apart
-        consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
-        consensus.settle(u, own, loops, signs, idx)
+            # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its
+            # neighbours: its own loops cannot tell them apart
+            consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
+            consensus.settle(u, own, loops, signs, idx)
     else:
         # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
         # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
         lab = np.asarray(decided["labels"]).reshape(p)
-        added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
-                                   max_frac=float(max_residual_rad) / TWO_PI)
+        added = None
+        if np.any(decided["decisions"]):  # (no decision: nothing to add)
+            added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
+                                       max_frac=float(max_residual_rad) / TWO_PI)
         # the first pass's corrections judged again beside the decisions, which stand as given
         consensus.settle(u, own, loops, signs, idx, strict=False)
-        consensus.restore(u, added, lab, decided["decisions"])
+        if added is not None:
+            consensus.restore(u, added, lab, decided["decisions"])
         del added
     if decided is None and tie.any():
         tie[:, (u != 0).any(axis=0) | ~ambiguous] = 0  # only the pixels left ambiguous keep their tie
