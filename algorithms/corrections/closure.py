@@ -169,7 +169,8 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
     """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
     trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
-    those per-loop sums, from the same closures (taken once)."""
+    those per-loop sums, from the same closures (taken once). With ``key`` None, the counts and sums alone (``todo``
+    not set; the keys, where needed later, from :func:`_key_kernel`: the same values)."""
     n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
@@ -180,18 +181,39 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
         with np.errstate(invalid="ignore"):  # infinities: not finite, never trusted
             _loop_closure(x, idx, t, scale, offset, c)
             np.rint(c, out=k)
-            np.subtract(c, k, out=frac)
         finite = np.isfinite(c)
-        np.abs(frac, out=frac)
-        trusted = frac <= max_frac  # False where the closure is NaN or infinite
         nonzero = k != 0
         n_loops += finite
         n_nonclosing += finite & nonzero
-        todo |= trusted & nonzero
         if sums is not None:
             _row_sums(c, finite, nonzero, t, *sums)
-        np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
-        key[t] = k
+        if key is not None:
+            trusted = _key_of_loop(c, k, frac, max_frac, key, t)
+            todo |= trusted & nonzero
+
+
+def _key_of_loop(c, k, frac, max_frac, key, t):
+    """``key[t]``: the loop's integer closures ``k = rint(c)`` where the closure ``c`` is within ``max_frac`` cycle
+    of them, the sentinel elsewhere (``k`` is overwritten; ``frac`` a buffer). Returns where it is (trusted)."""
+    with np.errstate(invalid="ignore"):
+        np.subtract(c, k, out=frac)
+    np.abs(frac, out=frac)
+    trusted = frac <= max_frac  # False where the closure is NaN or infinite
+    np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
+    key[t] = k
+    return trusted
+
+
+def _key_kernel(x, scale, idx, offset, max_frac, key):
+    """The keys of :func:`_classify_kernel` alone (T, P) int16, from the same closures."""
+    c = np.empty(x.shape[1])
+    k = np.empty_like(c)
+    frac = np.empty_like(c)
+    for t in range(idx.shape[0]):
+        with np.errstate(invalid="ignore"):
+            _loop_closure(x, idx, t, scale, offset, c)
+            np.rint(c, out=k)
+        _key_of_loop(c, k, frac, max_frac, key, t)
 
 
 def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -794,7 +816,12 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     offset = np.asarray(closure_offset, np.float64) + closure_phase(ref[:, None], triplets)[:, 0]
     t = triplets.n
     idx = np.ascontiguousarray(triplets.index)
-    key = np.empty((t, p), np.int16)
+    # the keys are needed to solve (the first pass), or where the pixels' own loops are asked (a correction held,
+    # a component's decision): elsewhere the second pass makes only its counts and sums
+    held = None if decided is None else np.asarray(decided["cycles"]).reshape(m, p)
+    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(
+        np.any((held != 0) & (held != NO_DATA_CYCLES)))
+    key = np.empty((t, p), np.int16) if need_key else None
     n_loops = np.empty(p, np.int32)
     n_nonclosing = np.empty(p, np.int32)
     todo_flag = np.empty(p, np.bool_)
@@ -823,7 +850,6 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         u, ambiguous, noisy, tie = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
                                                 max_cycles, n_nonclosing, todo_flag)
     else:
-        held = np.asarray(decided["cycles"]).reshape(m, p)
         tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
         ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
         if tied.any():
@@ -838,6 +864,11 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         else:  # no tie: the first pass's cycles as they are
             u = np.where(held == NO_DATA_CYCLES, 0, held).astype(np.int16)
         del held, tied
+        if key is None:  # (not needed: no correction to check; made if asked all the same)
+            def key():
+                out = np.empty((t, p), np.int16)
+                _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, out)
+                return out
         # the wide window's noisy loops, made where the pixels' own loops are asked
         noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=2 * max_cycles)
     del finite

@@ -284,8 +284,8 @@ def _values_at(key, rows, cols, px, loops, half, bound) -> np.ndarray:
 class NoisyLoops:
     """The ``noisy`` mask of :func:`consensus_keys` (T, rows * cols), made for the pixels asked for (``at``) as they
     are asked (:func:`consensus_at`), or of the whole block at once when they are many (:func:`noisy_loops`), or
-    given whole (``full``). The keys beyond ``bound`` cycles count as :data:`MISSING`; ``finite`` the loops with data
-    (T, rows * cols), or a function giving them when first needed."""
+    given whole (``full``). The keys beyond ``bound`` cycles count as :data:`MISSING`; ``key`` and ``finite`` (the
+    loops with data, T, rows * cols) may be functions giving them when first needed."""
 
     def __init__(self, key, finite, rows: int, cols: int, *, window_px: int = WINDOW_PX, bound=None, full=None):
         self.key, self.finite, self.rows, self.cols = key, finite, rows, cols
@@ -296,11 +296,13 @@ class NoisyLoops:
 
     def whole(self) -> np.ndarray:
         """The mask of every pixel (T, rows * cols)."""
-        return self.at(np.arange(self.key.shape[1]))
+        return self.at(np.arange(self.rows * self.cols))
 
     def at(self, px) -> np.ndarray:
         """The mask (T, px.size) at the pixels ``px`` (flat indices)."""
         if self.full is None:
+            if callable(self.key):
+                self.key = self.key()
             if callable(self.finite):
                 self.finite = self.finite()
             px = np.asarray(px, np.int64)

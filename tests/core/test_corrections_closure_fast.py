@@ -211,7 +211,7 @@ def test_window_counts_at_some_pixels_match_the_whole_block(seed):
             agrees = ((want != cc.MISSING) & (want != 0)).any(axis=0)
             assert np.isin(np.flatnonzero(agrees), cand).all()
         # the noisy loops asked for in pieces, some twice, past the share at which the whole block is counted
-        noisy = cc.NoisyLoops(key, lambda f=finite: f, rows, cols, window_px=window, bound=bound)
+        noisy = cc.NoisyLoops(lambda k=key: k, lambda f=finite: f, rows, cols, window_px=window, bound=bound)
         whole = ref.noisy_loops(keyed, finite, rows, cols, window_px=window)
         for part in np.array_split(rng.permutation(p), int(rng.integers(1, 6))):
             np.testing.assert_array_equal(noisy.at(part), whole[:, part])
@@ -282,3 +282,33 @@ def test_remembered_closures_are_the_closures_taken_again(share):
         np.testing.assert_array_equal(own(px), x[:, px] * 1.5 - 0.25)
     if share >= 1.0:
         assert sum(calls) <= p  # every pixel taken once
+
+
+def test_keys_made_alone_are_the_classification_keys():
+    """The loops' keys made on their own (a second pass that needs them only late) are those the classification
+    makes with its counts, on values with gaps, infinities and closures near half a cycle; the counts the same
+    with or without the keys."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(11)
+    p = 300
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, min(6, i + 4))]
+    tri = cl.network_triplets(pairs)
+    x = rng.normal(0.0, 8.0, (len(pairs), p))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[rng.random(x.shape) < 0.01] = np.inf
+    x[:, :20] = rng.integers(-2, 3, (len(pairs), 20)) * 5.0 + 2.5  # closures near half a cycle
+    idx = np.ascontiguousarray(tri.index)
+    offset = rng.uniform(-0.3, 0.3, tri.n)
+    args = (x, 0.2, idx, offset, 1.5 / (2.0 * np.pi))
+    t = tri.n
+    key, nl, nn, todo = np.empty((t, p), np.int16), np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, bool)
+    cl._classify_kernel(*args, key, nl, nn, todo)
+    alone = np.empty((t, p), np.int16)
+    cl._key_kernel(*args, alone)
+    np.testing.assert_array_equal(alone, key)
+    nl2, nn2, todo2 = np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, bool)
+    cl._classify_kernel(*args, None, nl2, nn2, todo2)
+    np.testing.assert_array_equal(nl2, nl)
+    np.testing.assert_array_equal(nn2, nn)
+    assert todo.any() and not todo2.any()
