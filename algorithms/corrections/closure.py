@@ -1083,25 +1083,42 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
     idx = triplets.index
     frac = np.zeros(triplets.n)
-    key = np.empty((triplets.n, x.shape[1]), np.int16)
+    ref = None if reference is None else np.asarray(reference, bool).reshape(-1)
     c = np.empty(x.shape[1])
-    for t in range(triplets.n):  # a loop at a time: temporaries of one loop's closures
+
+    def closure(t):  # loop t's closures of every pixel, into c
         with np.errstate(invalid="ignore"):
             np.add(x[idx[t, 0]], x[idx[t, 1]], out=c)
             np.subtract(c, x[idx[t, 2]], out=c)
+        return c
+
+    def keys(t, c, cols=slice(None)):  # the loop's integer closures in the frame of its common fraction
+        c = c[cols]
+        ok = np.isfinite(c)
+        d = np.where(ok, c - frac[t], 0.0)
+        k = np.rint(d)
+        trusted = ok & (np.abs(d - k) <= max_residual_rad / TWO_PI) & (np.abs(k) < 32767)
+        return np.where(trusted, k, _MISSING)
+
+    # with a reference, the keys of its pixels alone set the frame (those of the others only without enough of it)
+    inside = None if ref is None else np.empty((triplets.n, int(ref.sum())), np.int16)
+    key = None if ref is not None else np.empty((triplets.n, x.shape[1]), np.int16)
+    for t in range(triplets.n):  # a loop at a time: temporaries of one loop's closures
+        closure(t)
         ok = np.isfinite(c)
         if ok.any():
             z = np.exp(2j * np.pi * c[ok]).sum()
             frac[t] = np.angle(z) / (2 * np.pi)
-        d = np.where(ok, c - frac[t], 0.0)
-        k = np.rint(d)
-        trusted = ok & (np.abs(d - k) <= max_residual_rad / TWO_PI) & (np.abs(k) < 32767)
-        key[t] = np.where(trusted, k, _MISSING)
-    if reference is not None:
-        ref = np.asarray(reference, bool).reshape(-1)
-        inside = key[:, ref]
+        if ref is None:
+            key[t] = keys(t, c)
+        else:
+            inside[t] = keys(t, c, ref)
+    if ref is not None:
         if int((inside != _MISSING).any(axis=0).sum()) >= REFERENCE_MIN_PX:
             return frac + consensus.frame_of(inside)
+        key = np.empty((triplets.n, x.shape[1]), np.int16)
+        for t in range(triplets.n):
+            key[t] = keys(t, closure(t))
     return frac + consensus.frame_of(key)
 
 

@@ -312,3 +312,50 @@ def test_keys_made_alone_are_the_classification_keys():
     np.testing.assert_array_equal(nl2, nl)
     np.testing.assert_array_equal(nn2, nn)
     assert todo.any() and not todo2.any()
+
+
+def _offsets_every_key(sample, tri, cycle_mm, max_residual_rad, reference):
+    """closure_offsets as first written: every pixel's keys, then the reference's columns of them."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    x = np.asarray(sample, np.float64).reshape(sample.shape[0], -1) / cycle_mm
+    idx = tri.index
+    frac = np.zeros(tri.n)
+    key = np.empty((tri.n, x.shape[1]), np.int16)
+    for t in range(tri.n):
+        with np.errstate(invalid="ignore"):
+            c = x[idx[t, 0]] + x[idx[t, 1]] - x[idx[t, 2]]
+        ok = np.isfinite(c)
+        if ok.any():
+            frac[t] = np.angle(np.exp(2j * np.pi * c[ok]).sum()) / (2 * np.pi)
+        d = np.where(ok, c - frac[t], 0.0)
+        k = np.rint(d)
+        trusted = ok & (np.abs(d - k) <= max_residual_rad / (2 * np.pi)) & (np.abs(k) < 32767)
+        key[t] = np.where(trusted, k, cc.MISSING)
+    if reference is not None:
+        inside = key[:, np.asarray(reference, bool).reshape(-1)]
+        if int((inside != cc.MISSING).any(axis=0).sum()) >= cl.REFERENCE_MIN_PX:
+            return frac + cc.frame_of(inside)
+    return frac + cc.frame_of(key)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_closure_offsets_keys_of_the_reference_alone_give_the_same_frame(seed):
+    """The network's closure offsets with the keys of a reference's pixels alone (those of every pixel only where
+    the reference has too few) are those of every pixel's keys: with and without a reference, with a reference too
+    small, slipped regions and gaps drawn at random."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(seed)
+    for _ in range(6):
+        n_dates = int(rng.integers(5, 10))
+        pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+        tri = cl.network_triplets(pairs)
+        p = int(rng.integers(50, 400))
+        x = rng.normal(0.0, rng.uniform(0.5, 6.0), (len(pairs), p)) + rng.uniform(-20, 20, (len(pairs), 1))
+        x[:, : p // 3] += rng.integers(-2, 3, (len(pairs), 1)) * 27.7
+        x[rng.random(x.shape) < 0.05] = np.nan
+        for reference in (None, rng.random(p) < 0.3, rng.random(p) < 0.02):
+            got = cl.closure_offsets(x, tri, cycle_mm=27.7, max_residual_rad=1.5, reference=reference)
+            want = _offsets_every_key(x, tri, 27.7, 1.5, reference)
+            np.testing.assert_array_equal(got, want)
