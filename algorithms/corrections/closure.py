@@ -205,7 +205,7 @@ def _key_of_loop(c, k, frac, max_frac, key, t):
 
 
 def _key_kernel(x, scale, idx, offset, max_frac, key):
-    """The keys of :func:`_classify_kernel` alone (T, P) int16, from the same closures."""
+    """The keys of :func:`_classify_kernel` alone (T, P) int16, from the same closures; returns ``key``."""
     c = np.empty(x.shape[1])
     k = np.empty_like(c)
     frac = np.empty_like(c)
@@ -214,6 +214,43 @@ def _key_kernel(x, scale, idx, offset, max_frac, key):
             _loop_closure(x, idx, t, scale, offset, c)
             np.rint(c, out=k)
         _key_of_loop(c, k, frac, max_frac, key, t)
+    return key
+
+
+def _loops_with_data(has: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Where each loop's three values have data (T, P) bool, from ``has`` (M, P)."""
+    out = np.empty((idx.shape[0], has.shape[1]), bool)
+    for i in range(idx.shape[0]):
+        out[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
+    return out
+
+
+def _when_needed(make):
+    """A function giving ``make()``, made at its first call and kept."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+    return get
+
+
+def _held_cycles(held: np.ndarray, decided: dict, p: int) -> tuple:
+    """``(u, ambiguous)`` of the second pass: the first pass's cycles ``held`` (M, P) int8 as corrections (int16),
+    a date-shift tie's fewer-slips correction taken where the pixel's whole component decided it."""
+    tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
+    ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
+    if not tied.any():  # no tie: the first pass's cycles as they are
+        return np.where(held == NO_DATA_CYCLES, 0, held).astype(np.int16), ambiguous
+    u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
+    # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
+    lab = np.asarray(decided["labels"]).reshape(p)
+    dec = np.asarray(decided["decisions"])[lab].T
+    take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
+    u[take] = dec[take]
+    ambiguous[take.any(axis=0)] = False
+    return u, ambiguous
 
 
 def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -825,50 +862,22 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     n_loops = np.empty(p, np.int32)
     n_nonclosing = np.empty(p, np.int32)
     todo_flag = np.empty(p, np.bool_)
-    loop_pixels = loop_sum_sq = loop_nonclosing = None
-    sums = None
-    if statistics:
-        loop_pixels = np.empty(t)
-        loop_sum_sq = np.empty((t, c1 - c0))
-        loop_nonclosing = np.empty(t)
-        sums = (cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing)
+    sums = (cols, c0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) if statistics else None
+    loop_pixels, loop_sum_sq, loop_nonclosing = sums[3:] if statistics else (None, None, None)
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
                      sums=sums)
     has = np.isfinite(xm)
-    made = []
-
-    def finite():  # the loops with data at each pixel (T, P), made when a window's counts first need them
-        if not made:
-            f = np.empty((t, p), bool)
-            for i in range(t):
-                f[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
-            made.append(f)
-        return made[0]
-
+    finite = _when_needed(lambda: _loops_with_data(has, idx))
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
     if decided is None:
         u, ambiguous, noisy, tie = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
                                                 max_cycles, n_nonclosing, todo_flag)
     else:
-        tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
-        ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
-        if tied.any():
-            u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
-            # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
-            lab = np.asarray(decided["labels"]).reshape(p)
-            dec = np.asarray(decided["decisions"])[lab].T
-            take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
-            u[take] = dec[take]
-            ambiguous[take.any(axis=0)] = False
-            del dec, take
-        else:  # no tie: the first pass's cycles as they are
-            u = np.where(held == NO_DATA_CYCLES, 0, held).astype(np.int16)
-        del held, tied
+        u, ambiguous = _held_cycles(held, decided, p)
+        del held
         if key is None:  # (not needed: no correction to check; made if asked all the same)
-            def key():
-                out = np.empty((t, p), np.int16)
-                _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, out)
-                return out
+            key = _when_needed(lambda: _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI,
+                                                   np.empty((t, p), np.int16)))
         # the wide window's noisy loops, made where the pixels' own loops are asked
         noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=2 * max_cycles)
     del finite
