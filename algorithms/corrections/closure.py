@@ -859,9 +859,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     need_key = decided is None or bool(np.any(decided["decisions"])) or bool(
         np.any((held != 0) & (held != NO_DATA_CYCLES)))
     key = np.empty((t, p), np.int16) if need_key else None
-    n_loops = np.empty(p, np.int32)
-    n_nonclosing = np.empty(p, np.int32)
-    todo_flag = np.empty(p, np.bool_)
+    n_loops, n_nonclosing, todo_flag = np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, np.bool_)
     sums = (cols, c0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) if statistics else None
     loop_pixels, loop_sum_sq, loop_nonclosing = sums[3:] if statistics else (None, None, None)
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
@@ -874,7 +872,6 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                                                 max_cycles, n_nonclosing, todo_flag)
     else:
         u, ambiguous = _held_cycles(held, decided, p)
-        del held
         if key is None:  # (not needed: no correction to check; made if asked all the same)
             key = _when_needed(lambda: _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI,
                                                    np.empty((t, p), np.int16)))
@@ -889,7 +886,6 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         return c
 
     own = _Remembered(closures, p, OWN_SHARE)
-
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
         if changed.size:  # (without a correction there is nothing to check, carry or settle)
@@ -917,9 +913,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
-    loop_nonclosing_after = None
+    loop_nonclosing_after = loop_nonclosing.copy() if statistics else None
     if statistics:
-        loop_nonclosing_after = loop_nonclosing.copy()
         _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
     changed_px = all_px
     corrected = x if inplace else x.copy()
