@@ -170,7 +170,8 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
     """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
     trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
-    those per-loop sums, from the same closures (taken once)."""
+    those per-loop sums, from the same closures (taken once). With ``key`` None, the counts and sums alone (``todo``
+    not set; the keys, where needed later, from :func:`_key_kernel`: the same values)."""
     n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
@@ -181,18 +182,76 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
         with np.errstate(invalid="ignore"):  # infinities: not finite, never trusted
             _loop_closure(x, idx, t, scale, offset, c)
             np.rint(c, out=k)
-            np.subtract(c, k, out=frac)
         finite = np.isfinite(c)
-        np.abs(frac, out=frac)
-        trusted = frac <= max_frac  # False where the closure is NaN or infinite
         nonzero = k != 0
         n_loops += finite
         n_nonclosing += finite & nonzero
-        todo |= trusted & nonzero
         if sums is not None:
             _row_sums(c, finite, nonzero, t, *sums)
-        np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
-        key[t] = k
+        if key is not None:
+            trusted = _key_of_loop(c, k, frac, max_frac, key, t)
+            todo |= trusted & nonzero
+
+
+def _key_of_loop(c, k, frac, max_frac, key, t):
+    """``key[t]``: the loop's integer closures ``k = rint(c)`` where the closure ``c`` is within ``max_frac`` cycle
+    of them, the sentinel elsewhere (``k`` is overwritten; ``frac`` a buffer). Returns where it is (trusted)."""
+    with np.errstate(invalid="ignore"):
+        np.subtract(c, k, out=frac)
+    np.abs(frac, out=frac)
+    trusted = frac <= max_frac  # False where the closure is NaN or infinite
+    np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
+    key[t] = k
+    return trusted
+
+
+def _key_kernel(x, scale, idx, offset, max_frac, key):
+    """The keys of :func:`_classify_kernel` alone (T, P) int16, from the same closures; returns ``key``."""
+    c = np.empty(x.shape[1])
+    k = np.empty_like(c)
+    frac = np.empty_like(c)
+    for t in range(idx.shape[0]):
+        with np.errstate(invalid="ignore"):
+            _loop_closure(x, idx, t, scale, offset, c)
+            np.rint(c, out=k)
+        _key_of_loop(c, k, frac, max_frac, key, t)
+    return key
+
+
+def _loops_with_data(has: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Where each loop's three values have data (T, P) bool, from ``has`` (M, P)."""
+    out = np.empty((idx.shape[0], has.shape[1]), bool)
+    for i in range(idx.shape[0]):
+        out[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
+    return out
+
+
+def _when_needed(make):
+    """A function giving ``make()``, made at its first call and kept."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+    return get
+
+
+def _held_cycles(held: np.ndarray, decided: dict, p: int) -> tuple:
+    """``(u, ambiguous)`` of the second pass: the first pass's cycles ``held`` (M, P) int8 as corrections (int16),
+    a date-shift tie's fewer-slips correction taken where the pixel's whole component decided it."""
+    tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
+    ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
+    if not tied.any():  # no tie: the first pass's cycles as they are
+        return np.where(held == NO_DATA_CYCLES, 0, held).astype(np.int16), ambiguous
+    u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
+    # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
+    lab = np.asarray(decided["labels"]).reshape(p)
+    dec = np.asarray(decided["decisions"])[lab].T
+    take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
+    u[take] = dec[take]
+    ambiguous[take.any(axis=0)] = False
+    return u, ambiguous
 
 
 def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -702,16 +761,17 @@ def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None,
         tie_shift[todo] = shifts[inverse]
 
 
-def _own_ties_only(tie, tie_shift, todo, agreed, keyed, triplets) -> None:
-    """Forget the ties of the pixels ``todo`` whose own integer closures (``keyed``) are not their window's
-    (``agreed``): a loop usable in both that closes otherwise, or no loop holding the tie's pairs (the candidate's,
-    the other slipped pair or the shifted date's) that the window opens and that is usable at the pixel. The tie is
-    the window's, and the pixel's own slips may be neither the candidate nor the alternative (another pair slipped
-    there, slips that cancel in a loop, or none). A component's fallback stays."""
+def _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets) -> None:
+    """Forget the ties of the pixels ``todo`` whose own integer closures (``key`` within ``bound``) are not their
+    window's (``agreed``): a loop usable in both that closes otherwise, or no loop holding the tie's pairs (the
+    candidate's, the other slipped pair or the shifted date's) that the window opens and that is usable at the
+    pixel. The tie is the window's, and the pixel's own slips may be neither the candidate nor the alternative
+    (another pair slipped there, slips that cancel in a loop, or none). A component's fallback stays."""
     px = todo[tie_shift[todo] != 0]
     if not px.size:
         return
-    a, k = agreed[:, px], keyed[:, px]
+    a, k = agreed[:, px], key[:, px]
+    k = np.where(np.abs(k) <= bound, k, _MISSING)
     date, _, fallback, other, _ = closure_edges.tie_kinds(tie_shift[px])
     pairs = tie[:, px] != 0
     swap = np.flatnonzero(other >= 0)
@@ -745,25 +805,48 @@ def tie_shift_code(alternative: tuple, fallback: bool) -> int:
     return code if abs(code) < 2 ** 15 else 0
 
 
-def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing) -> tuple:
+def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_cycles, n_nonclosing,
+                 carried=None) -> tuple:
     """``(u, ambiguous, noisy, tie, tie_shift)`` of a block: the sparsest corrections of the patterns its windows
-    agree on (:func:`correct_closure_block`), before the pixels' own loops are asked."""
+    agree on (:func:`correct_closure_block`), before the pixels' own loops are asked; ``noisy`` a
+    :class:`closure_consensus.NoisyLoops`; ``finite`` a function giving the loops with data (T, P). ``carried``
+    (P,) bool: the pixels with a usable key other than 0 in some loop (a superset will do; default all): the windows'
+    counts are then made at the pixels that may agree on a closure other than 0 alone, where those keys are few
+    (:func:`closure_consensus.nonzero_candidates`)."""
     m, p = has.shape
     t = triplets.n
+    bound = 2 * max_cycles
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
-    keyed = np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING)
-    noisy = np.zeros((t, p), bool)
+    keyed = None  # the keys within the bound, made where a window is counted over the whole block
+    noisy = None
     tie = np.zeros((m, p), np.int16)  # the candidate correction of the wide window's date-shift ties
     tie_shift = np.zeros(p, np.int16)  # and the date shifted where the edges may decide it (tie_shift_code)
+    px = np.arange(p) if carried is None else np.flatnonzero(carried)
     # the integer closures a window agrees on, from the wide window (robust to noise) to the narrow one (small
     # patches) for the pixels the wide one left closed
     for w, majority, slv in ((window_px, consensus.MAJORITY, solver),
                              (NARROW_WINDOW_PX, NARROW_MAJORITY, _solver_for(triplets, NARROW_ALPHA, max_cycles))):
-        agreed, noisy_w = consensus.consensus_keys(keyed, finite, rows, cols, window_px=w, majority=majority)
-        if w == window_px:
-            noisy = noisy_w  # the wide window judges a loop's noise
-        todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0) & ~(u != 0).any(axis=0)
+        cand = consensus.nonzero_candidates(key, rows, cols, px, window_px=w, majority=majority, bound=bound)
+        if cand is not None and cand.size > consensus.GATHER_SHARE * p:
+            cand = None  # counted over the whole block at less cost
+        if cand is None:
+            if keyed is None:
+                keyed = np.where(np.abs(key) <= bound, key, _MISSING)
+            agreed, noisy_w = consensus.consensus_keys(keyed, finite(), rows, cols, window_px=w, majority=majority)
+            if w == window_px:  # the wide window judges a loop's noise
+                noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=w, bound=bound, full=noisy_w)
+            todo = ((agreed != _MISSING) & (agreed != 0)).any(axis=0)
+            cols_at = slice(None)
+        else:
+            todo = np.zeros(p, bool)
+            if cand.size:
+                sub, _ = consensus.consensus_at(key, finite(), rows, cols, cand, window_px=w, majority=majority,
+                                                bound=bound)
+                todo[cand] = ((sub != _MISSING) & (sub != 0)).any(axis=0)
+            agreed = None
+            cols_at = cand
+        todo &= ~(u != 0).any(axis=0)
         if w != window_px:  # the narrow window's corrections close two loops: pixels whose own two loops open
             todo &= n_nonclosing >= 2
             # a pattern the wide window found ambiguous stays so: a narrower view of the same closures cannot tell
@@ -771,12 +854,17 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
             todo &= ~ambiguous
         todo = np.flatnonzero(todo)
         if todo.size:
+            if agreed is None:  # the agreed keys of the pixels counted, in place in the block's
+                agreed = np.full((t, p), _MISSING, np.int16)
+                agreed[:, cols_at] = sub
             if w == window_px:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie, tie_shift=tie_shift)
-                _own_ties_only(tie, tie_shift, todo, agreed, keyed, triplets)
+                _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets)
             else:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
-        del agreed, todo, noisy_w
+        del agreed, todo
+    if noisy is None:
+        noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=bound)
     return u, ambiguous, noisy, tie, tie_shift
 
 
@@ -786,7 +874,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                           alpha: float = ALPHA, max_cycles: int = 3,
                           max_residual_rad: float = 1.5, inplace: bool = False,
                           solver: _Solver | None = None, core: slice | None = None,
-                          window_px: int = WINDOW_PX, decided: dict | None = None) -> dict:
+                          window_px: int = WINDOW_PX, decided: dict | None = None,
+                          statistics: bool = True) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Per pixel, the integer closure of every loop (its closure less the network's common closure, rounded; unusable
@@ -837,6 +926,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         ``labels`` (rows, cols) the pixels' components and ``decisions`` (C + 1, M) int16 the cycles of each
         component: instead of solving again, the block takes the first pass's cycles and gives each undecided value
         of a component with a decision that decision where the pixel's own loops do not open with it.
+    statistics : bool
+        False (a first pass, whose cycles alone are kept): the per-loop sums and the loops left open after the
+        corrections are not made (``loop_*`` None, ``n_nonclosing_after`` those before).
 
     Returns
     -------
@@ -876,62 +968,59 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     offset = np.asarray(closure_offset, np.float64) + closure_phase(ref[:, None], triplets)[:, 0]
     t = triplets.n
     idx = np.ascontiguousarray(triplets.index)
-    key = np.empty((t, p), np.int16)
-    n_loops = np.empty(p, np.int32)
-    n_nonclosing = np.empty(p, np.int32)
-    todo_flag = np.empty(p, np.bool_)
-    loop_pixels = np.empty(t)
-    loop_sum_sq = np.empty((t, c1 - c0))
-    loop_nonclosing = np.empty(t)
+    # the keys are needed to solve (the first pass), or where the pixels' own loops are asked (a correction held,
+    # a component's decision): elsewhere the second pass makes only its counts and sums
+    held = None if decided is None else np.asarray(decided["cycles"]).reshape(m, p)
+    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(
+        np.any((held != 0) & (held != NO_DATA_CYCLES)))
+    key = np.empty((t, p), np.int16) if need_key else None
+    n_loops, n_nonclosing, todo_flag = np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, np.bool_)
+    sums = (cols, c0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) if statistics else None
+    loop_pixels, loop_sum_sq, loop_nonclosing = sums[3:] if statistics else (None, None, None)
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
-                     sums=(cols, c0, c1 - c0, loop_pixels, loop_sum_sq, loop_nonclosing))
+                     sums=sums)
     has = np.isfinite(xm)
-    finite = np.empty((t, p), bool)
-    for i in range(t):
-        finite[i] = has[idx[i, 0]] & has[idx[i, 1]] & has[idx[i, 2]]
+    finite = _when_needed(lambda: _loops_with_data(has, idx))
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
     if decided is None:
         u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
-                                                           max_cycles, n_nonclosing)
+                                                           max_cycles, n_nonclosing, todo_flag)
     else:
-        held = np.asarray(decided["cycles"]).reshape(m, p)
-        tied = held >= TIE_CYCLES // 2  # a date-shift tie's fewer-slips correction, kept apart by the first pass
-        u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
-        ambiguous = np.asarray(decided["ambiguous"], bool).reshape(p).copy()
-        # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
-        lab = np.asarray(decided["labels"]).reshape(p)
-        dec = np.asarray(decided["decisions"])[lab].T
-        take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
-        u[take] = dec[take]
-        ambiguous[take.any(axis=0)] = False
-        del held, tied, dec, take
-        noisy = consensus.noisy_loops(np.where(np.abs(key) <= 2 * max_cycles, key, _MISSING), finite, rows, cols,
-                                      window_px=window_px)
+        u, ambiguous = _held_cycles(held, decided, p)
+        if key is None:  # (not needed: no correction to check; made if asked all the same)
+            key = _when_needed(lambda: _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI,
+                                                   np.empty((t, p), np.int16)))
+        # the wide window's noisy loops, made where the pixels' own loops are asked
+        noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=2 * max_cycles)
     del finite
 
-    def own(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
+    def closures(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
         with np.errstate(invalid="ignore"):
             c = closure_phase(xm[:, px] * scale, triplets) - offset[:, None]
-        c[noisy[:, px]] = np.nan
+        c[noisy.at(px)] = np.nan
         return c
 
+    own = consensus.Remembered(closures, p, consensus.OWN_SHARE)
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
-        if changed.size:
+        if changed.size:  # (without a correction there is nothing to check, carry or settle)
             consensus.keep_supported(u, own, changed, loops, signs, idx)
-        # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its
-        # neighbours: its own loops cannot tell them apart
-        consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
-        consensus.settle(u, own, loops, signs, idx)
+            # an ambiguous pixel (its window's closures close alike with two corrections) takes none from its
+            # neighbours: its own loops cannot tell them apart
+            consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
+            consensus.settle(u, own, loops, signs, idx)
     else:
         # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
         # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
         lab = np.asarray(decided["labels"]).reshape(p)
-        added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
-                                   max_frac=float(max_residual_rad) / TWO_PI)
+        added = None
+        if np.any(decided["decisions"]):  # (no decision: nothing to add)
+            added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
+                                       max_frac=float(max_residual_rad) / TWO_PI)
         # the first pass's corrections judged again beside the decisions, which stand as given
         consensus.settle(u, own, loops, signs, idx, strict=False)
-        consensus.restore(u, added, lab, decided["decisions"])
+        if added is not None:
+            consensus.restore(u, added, lab, decided["decisions"])
         del added
     if decided is None:
         _keep_ties(tie, tie_shift, u, ambiguous, has)
@@ -939,8 +1028,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
-    loop_nonclosing_after = loop_nonclosing.copy()
-    _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
+    loop_nonclosing_after = loop_nonclosing.copy() if statistics else None
+    if statistics:
+        _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
     changed_px = all_px
     corrected = x if inplace else x.copy()
     if changed_px.size:
@@ -966,7 +1056,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_loops": n_loops.reshape(rows, cols)[rows_],
         "ambiguous": ambiguous,
         "loop_pixels": loop_pixels,
-        "loop_sum_sq_rad": loop_sum_sq * TWO_PI ** 2,
+        "loop_sum_sq_rad": None if loop_sum_sq is None else loop_sum_sq * TWO_PI ** 2,
         "loop_nonclosing": loop_nonclosing,
         "loop_nonclosing_after": loop_nonclosing_after,
         "ifg_corrected": changed.sum(axis=1).astype(np.float64),
@@ -1080,25 +1170,42 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
     idx = triplets.index
     frac = np.zeros(triplets.n)
-    key = np.empty((triplets.n, x.shape[1]), np.int16)
+    ref = None if reference is None else np.asarray(reference, bool).reshape(-1)
     c = np.empty(x.shape[1])
-    for t in range(triplets.n):  # a loop at a time: temporaries of one loop's closures
+
+    def closure(t):  # loop t's closures of every pixel, into c
         with np.errstate(invalid="ignore"):
             np.add(x[idx[t, 0]], x[idx[t, 1]], out=c)
             np.subtract(c, x[idx[t, 2]], out=c)
+        return c
+
+    def keys(t, c, cols=slice(None)):  # the loop's integer closures in the frame of its common fraction
+        c = c[cols]
+        ok = np.isfinite(c)
+        d = np.where(ok, c - frac[t], 0.0)
+        k = np.rint(d)
+        trusted = ok & (np.abs(d - k) <= max_residual_rad / TWO_PI) & (np.abs(k) < 32767)
+        return np.where(trusted, k, _MISSING)
+
+    # with a reference, the keys of its pixels alone set the frame (those of the others only without enough of it)
+    inside = None if ref is None else np.empty((triplets.n, int(ref.sum())), np.int16)
+    key = None if ref is not None else np.empty((triplets.n, x.shape[1]), np.int16)
+    for t in range(triplets.n):  # a loop at a time: temporaries of one loop's closures
+        closure(t)
         ok = np.isfinite(c)
         if ok.any():
             z = np.exp(2j * np.pi * c[ok]).sum()
             frac[t] = np.angle(z) / (2 * np.pi)
-        d = np.where(ok, c - frac[t], 0.0)
-        k = np.rint(d)
-        trusted = ok & (np.abs(d - k) <= max_residual_rad / TWO_PI) & (np.abs(k) < 32767)
-        key[t] = np.where(trusted, k, _MISSING)
-    if reference is not None:
-        ref = np.asarray(reference, bool).reshape(-1)
-        inside = key[:, ref]
+        if ref is None:
+            key[t] = keys(t, c)
+        else:
+            inside[t] = keys(t, c, ref)
+    if ref is not None:
         if int((inside != _MISSING).any(axis=0).sum()) >= REFERENCE_MIN_PX:
             return frac + consensus.frame_of(inside)
+        key = np.empty((triplets.n, x.shape[1]), np.int16)
+        for t in range(triplets.n):
+            key[t] = keys(t, closure(t))
     return frac + consensus.frame_of(key)
 
 
@@ -1133,13 +1240,15 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
                                 min_coherence=min_coherence, inplace=True,
                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
                                 solver=_solver_for(triplets, alpha, max_cycles),
-                                core=None if block is None else block.core, decided=decided)
+                                core=None if block is None else block.core, decided=decided,
+                                statistics=not first_pass)
     if first_pass:
-        corr = out["corrected_mm"]
-        cyc = np.where(np.isfinite(corr), out["cycles"], NO_DATA_CYCLES).astype(np.int8)
+        data = np.isfinite(out["corrected_mm"])
+        cyc = np.where(data, out["cycles"], NO_DATA_CYCLES).astype(np.int8)
         tie = out["tie"]
-        cyc = np.where(np.isfinite(corr) & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
-        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": np.isfinite(corr).sum(axis=0),
+        if tie.any():
+            cyc = np.where(data & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
+        return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": data.sum(axis=0),
                 "tie_shift": out["tie_shift"]}
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")

@@ -108,26 +108,218 @@ def consensus_keys(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *,
     area = (2 * half + 1) ** 2
     out = np.full(key.shape, MISSING, np.int16)
     noisy = np.zeros(key.shape, bool)
+    # the shares as integer thresholds of the window's counts (each the float comparison's verdict, tabulated)
+    above_majority = _count_table(majority, area, "above")  # count > majority * n  <=>  count > table[n]
+    at_vote = _count_table(VOTE_QUALITY, area, "at least")  # n >= share * with_data  <=>  n >= table[with_data]
+    under_quality = _count_table(quality, area, "at least")  # n < quality * with_data  <=>  n < table[with_data]
+    at_usable = _count_table(min_usable, area, "at least")[area] if area else 0  # n >= min_usable * area
     for ch in _loop_chunks(key.shape[0]):  # loops together: the counts of a loop do not depend on the others
         k = key[ch].reshape(-1, rows, cols)
         usable = k != MISSING
         n = _box_sums(usable, half)
-        with_data = _box_sums(finite[ch].reshape(-1, rows, cols), half)
-        noisy[ch] = (n < quality * with_data).reshape(k.shape[0], -1)
-        enough = (n >= min_usable * area) & (n >= VOTE_QUALITY * with_data)
+        with_data = _box_sums(finite[ch].reshape(-1, rows, cols), half).astype(np.intp)
+        noisy[ch] = (n < under_quality[with_data]).reshape(k.shape[0], -1)
+        enough = (n >= at_usable) & (n >= at_vote[with_data])
         del with_data
-        need = majority * n  # a value holds the majority where its count exceeds this (at most one value does)
+        need = above_majority[n]  # a value holds the majority where its count exceeds this (at most one value does)
         res = out[ch].reshape(k.shape)
-        res[enough & (_box_sums(usable & (k == 0), half) > need)] = 0
+        zeros = _box_sums(usable & (k == 0), half)
+        res[enough & (zeros > need)] = 0
+        # a value other than 0 holds the majority only where the window's other values do (they are n - zeros),
+        # and only in loops where some pixels carry it
         carried = usable & (k != 0)
-        for v in np.unique(k[carried]):  # a value other than 0 can hold the majority only where some pixels carry it
-            on = k == v
-            sel = np.flatnonzero(on.any(axis=(1, 2)))
-            won = enough[sel] & (_box_sums(on[sel], half) > need[sel])
+        others = np.flatnonzero((enough & (n - zeros > need)).any(axis=(1, 2)) & carried.any(axis=(1, 2)))
+        del zeros
+        if not others.size:
+            continue
+        ko, carried = k[others], carried[others]
+        for v in np.unique(ko[carried]):
+            on = ko == v
+            has_v = np.flatnonzero(on.any(axis=(1, 2)))
+            sel = others[has_v]
+            won = enough[sel] & (_box_sums(on[has_v], half) > need[sel])
             sub = res[sel]
             sub[won] = v
             res[sel] = sub
     return out, noisy
+
+
+def _count_table(share: float, area: int, kind: str) -> np.ndarray:
+    """The integer thresholds of the comparisons of a window's counts with ``share`` of another count ``c`` (0 ..
+    ``area``), as numpy makes them (``share * c`` in float64): ``kind`` "above", ``t[c]`` the largest integer
+    ``<= share * c`` (``count > share * c`` exactly where ``count > t[c]``); "at least", ``t[c]`` the smallest
+    integer ``>= share * c`` (``count >= share * c`` exactly where ``count >= t[c]``, ``count < share * c`` where
+    ``count < t[c]``); shares from 0. Of the counts' dtype (:func:`_box_sums`), so the comparisons stay in small
+    integers."""
+    dtype = np.uint8 if area <= 255 else np.uint16 if area <= 65535 else np.int64
+    x = share * np.arange(area + 1, dtype=dtype)  # the float64 products numpy compares the counts with
+    t = np.floor(x) if kind == "above" else np.ceil(x)
+    return np.clip(t, 0, area + 1).astype(dtype if area + 1 <= np.iinfo(dtype).max else np.int64)
+
+
+#: Window counts gathered at a time by :func:`consensus_at` (pixels): its temporaries a few bytes a loop and pixel.
+GATHER_PX = 2048
+#: Pixels beyond which :func:`consensus_at` costs more than the whole block's counts (a share of the block).
+GATHER_SHARE = 1.0 / 16.0
+#: Closures other than 0 (times the window's area, a share of the block's keys) beyond which
+#: :func:`nonzero_candidates` costs more than the whole block's counts.
+SPARSE_SHARE = 1.0 / 32.0
+
+
+def _offsets(half: int) -> list:
+    return [(dr, dc) for dr in range(-half, half + 1) for dc in range(-half, half + 1)]
+
+
+def _usable(k: np.ndarray, bound) -> np.ndarray:
+    """Where the keys ``k`` are usable: not :data:`MISSING`, and within ``bound`` cycles when one is given."""
+    ok = k != MISSING
+    if bound is not None:
+        ok &= np.abs(k) <= bound
+    return ok
+
+
+def nonzero_candidates(key: np.ndarray, rows: int, cols: int, px: np.ndarray, *, window_px: int = WINDOW_PX,
+                       majority: float = MAJORITY, min_usable: float = MIN_USABLE, bound=None):
+    """The pixels (flat indices, increasing) whose window may agree on a closure other than 0 in some loop
+    (:func:`consensus_keys`), or None where the non-zero closures are too many to count one by one.
+
+    ``key`` (T, rows * cols) int16 as :func:`consensus_keys` takes it, but keys beyond ``bound`` cycles (when given)
+    counting as :data:`MISSING`; ``px`` the pixels holding a usable key other than 0 in some loop (a superset will
+    do). A value holds a window's majority only where it counts more than ``majority`` of the window's usable
+    closures, and those are at least ``min_usable`` of the window: where a loop's window holds fewer closures other
+    than 0, whatever their values, than that, no value other than 0 can hold it. The windows' counts of the
+    closures other than 0 are made from those closures alone (each adds one to the windows around it)."""
+    half = int(window_px) // 2
+    area = (2 * half + 1) ** 2
+    p_total = key.shape[1]
+    at_usable = int(_count_table(min_usable, area, "at least")[area])
+    if at_usable > area:  # no window has enough usable closures
+        return np.zeros(0, np.int64)
+    min_win = int(_count_table(majority, area, "above")[at_usable]) + 1
+    px = np.asarray(px, np.int64)
+    if px.size * area > SPARSE_SHARE * key.size:  # each of these pixels holds one such closure at least
+        return None
+    sub = key[:, px]
+    t, j = np.nonzero(_usable(sub, bound) & (sub != 0))
+    del sub
+    if t.size * area > SPARSE_SHARE * key.size:
+        return None
+    r, c = np.divmod(px[j], cols)
+    lin = []
+    for dr, dc in _offsets(half):
+        rr, cc = r + dr, c + dc
+        ok = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+        lin.append(t[ok] * p_total + rr[ok] * cols + cc[ok])
+    where, counts = np.unique(np.concatenate(lin), return_counts=True)
+    return np.unique(where[counts >= min_win] % p_total)
+
+
+def _window_gather(key, finite, rows, cols, px, half, bound):
+    """Per offset of the window around each pixel of ``px``: the keys (T, n) (:data:`MISSING` beyond the edges, or
+    beyond ``bound``) and whether the loops have data there (T, n)."""
+    r, c = np.divmod(np.asarray(px, np.int64), cols)
+    for dr, dc in _offsets(half):
+        rr, cc = r + dr, c + dc
+        inside = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+        q = np.where(inside, rr * cols + cc, 0)
+        k = key[:, q]
+        f = finite[:, q] & inside
+        ok = _usable(k, bound) & inside
+        yield np.where(ok, k, MISSING), ok, f
+
+
+def consensus_at(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, px: np.ndarray, *,
+                 window_px: int = WINDOW_PX, majority: float = MAJORITY, min_usable: float = MIN_USABLE,
+                 quality: float = MIN_QUALITY, bound=None) -> tuple:
+    """:func:`consensus_keys` at the pixels ``px`` alone: ``(agreed, noisy)`` (T, px.size), the same values as the
+    columns ``px`` of :func:`consensus_keys` (of ``key`` with the keys beyond ``bound`` cycles, when given, set to
+    :data:`MISSING`), from the windows' counts gathered around those pixels."""
+    half = int(window_px) // 2
+    area = (2 * half + 1) ** 2
+    above_majority = _count_table(majority, area, "above").astype(np.int64)
+    at_vote = _count_table(VOTE_QUALITY, area, "at least").astype(np.int64)
+    under_quality = _count_table(quality, area, "at least").astype(np.int64)
+    at_usable = int(_count_table(min_usable, area, "at least")[area])
+    px = np.asarray(px, np.int64)
+    t_n = key.shape[0]
+    agreed = np.full((t_n, px.size), MISSING, np.int16)
+    noisy = np.zeros((t_n, px.size), bool)
+    for s0 in range(0, px.size, GATHER_PX):
+        sel = px[s0:s0 + GATHER_PX]
+        n = np.zeros((t_n, sel.size), np.int64)
+        with_data = np.zeros_like(n)
+        zeros = np.zeros_like(n)
+        for k, ok, f in _window_gather(key, finite, rows, cols, sel, half, bound):
+            n += ok
+            with_data += f
+            zeros += k == 0
+        noisy[:, s0:s0 + sel.size] = n < under_quality[with_data]
+        enough = (n >= at_usable) & (n >= at_vote[with_data])
+        need = above_majority[n]
+        res = agreed[:, s0:s0 + sel.size]
+        res[enough & (zeros > need)] = 0
+        ti, ji = np.nonzero(enough & (n - zeros > need))  # where a value other than 0 may hold the majority
+        if not ti.size:
+            continue
+        values = _values_at(key, rows, cols, sel[ji], ti, half, bound)
+        for v in np.unique(values[(values != MISSING) & (values != 0)]):  # in increasing order, as the whole count
+            won = (values == v).sum(axis=0) > need[ti, ji]
+            res[ti[won], ji[won]] = v
+    return agreed, noisy
+
+
+def _values_at(key, rows, cols, px, loops, half, bound) -> np.ndarray:
+    """The usable keys (area, n) of the window around each pixel ``px[i]`` in its loop ``loops[i]``
+    (:data:`MISSING` beyond the edges or ``bound``)."""
+    r, c = np.divmod(np.asarray(px, np.int64), cols)
+    out = []
+    for dr, dc in _offsets(half):
+        rr, cc = r + dr, c + dc
+        inside = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+        k = key[loops, np.where(inside, rr * cols + cc, 0)]
+        out.append(np.where(inside & _usable(k, bound), k, MISSING))
+    return np.stack(out)
+
+
+class NoisyLoops:
+    """The ``noisy`` mask of :func:`consensus_keys` (T, rows * cols), made for the pixels asked for (``at``) as they
+    are asked (:func:`consensus_at`), or of the whole block at once when they are many (:func:`noisy_loops`), or
+    given whole (``full``). The keys beyond ``bound`` cycles count as :data:`MISSING`; ``key`` and ``finite`` (the
+    loops with data, T, rows * cols) may be functions giving them when first needed."""
+
+    def __init__(self, key, finite, rows: int, cols: int, *, window_px: int = WINDOW_PX, bound=None, full=None):
+        self.key, self.finite, self.rows, self.cols = key, finite, rows, cols
+        self.window_px, self.bound = window_px, bound
+        self.full = full
+        self.mask = None
+        self.done = None
+
+    def whole(self) -> np.ndarray:
+        """The mask of every pixel (T, rows * cols)."""
+        return self.at(np.arange(self.rows * self.cols))
+
+    def at(self, px) -> np.ndarray:
+        """The mask (T, px.size) at the pixels ``px`` (flat indices)."""
+        if self.full is None:
+            if callable(self.key):
+                self.key = self.key()
+            if callable(self.finite):
+                self.finite = self.finite()
+            px = np.asarray(px, np.int64)
+            if self.done is None:
+                self.mask = np.zeros(self.key.shape, bool)
+                self.done = np.zeros(self.key.shape[1], bool)
+            new = np.unique(px[~self.done[px]])
+            if int(self.done.sum()) + new.size > GATHER_SHARE * self.key.shape[1]:
+                keyed = self.key if self.bound is None else np.where(_usable(self.key, self.bound), self.key,
+                                                                     MISSING)
+                self.full = noisy_loops(keyed, self.finite, self.rows, self.cols, window_px=self.window_px)
+                self.mask = self.done = None
+            elif new.size:
+                self.mask[:, new] = consensus_at(self.key, self.finite, self.rows, self.cols, new,
+                                                 window_px=self.window_px, bound=self.bound)[1]
+                self.done[new] = True
+        return (self.full if self.full is not None else self.mask)[:, px]
 
 
 def noisy_loops(key: np.ndarray, finite: np.ndarray, rows: int, cols: int, *, window_px: int = WINDOW_PX,
@@ -459,3 +651,51 @@ def grow(u: np.ndarray, own, has: np.ndarray, rows: int, cols: int, loops, signs
         if not n_new:
             break
     return added
+
+
+#: Share of a block's pixels whose closures :func:`closure.correct_closure_block` keeps once taken (its pixels' own
+#: loops are asked again by later steps): 2 T bytes a pixel of the block at most.
+OWN_SHARE = 0.25
+
+
+class Remembered:
+    """``fn(px)`` (T, px.size) of a function whose columns are each pixel's own (a pixel's closures do not depend on
+    the others asked with it), kept for up to ``share`` of the ``p`` pixels once taken: the pixels asked again get
+    the same values without taking them again."""
+
+    def __init__(self, fn, p: int, share: float):
+        self.fn, self.p, self.limit = fn, p, int(share * p)
+        self.slot = None  # (P,) where each pixel's column is kept, -1 not kept
+        self.store = None
+        self.n = 0
+
+    def __call__(self, px) -> np.ndarray:
+        px = np.asarray(px, np.int64)
+        if self.limit <= 0:
+            return self.fn(px)
+        if self.slot is None:
+            self.slot = np.full(self.p, -1, np.int64)
+        at = self.slot[px]
+        miss = np.flatnonzero(at < 0)
+        if not miss.size:
+            return self.store[:, at]
+        fresh = self.fn(px[miss])
+        if miss.size == px.size:
+            out = fresh
+        else:
+            out = np.empty((fresh.shape[0], px.size), fresh.dtype)
+            hit = at >= 0
+            out[:, hit] = self.store[:, at[hit]]
+            out[:, miss] = fresh
+        keep = miss[:max(0, min(miss.size, self.limit - self.n))]
+        if keep.size:
+            need = self.n + keep.size
+            if self.store is None or need > self.store.shape[1]:
+                grown = np.empty((fresh.shape[0], min(self.limit, max(need, 2 * self.n))), fresh.dtype)
+                if self.n:
+                    grown[:, :self.n] = self.store[:, :self.n]
+                self.store = grown
+            self.store[:, self.n:need] = fresh[:, :keep.size]
+            self.slot[px[keep]] = np.arange(self.n, need)
+            self.n = need
+        return out

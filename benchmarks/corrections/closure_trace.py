@@ -70,7 +70,7 @@ class Recorder:
         def solve_block(*a, **k):
             out = orig["solve_block"](*a, **k)
             rec.extra["first_ambiguous"] = out[1].copy()
-            rec.extra["noisy"] = out[2].copy()
+            rec.extra["noisy"] = out[2].whole()
             rec.extra["key"] = a[0].copy()
             return out
 

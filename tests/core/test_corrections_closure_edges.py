@@ -343,6 +343,6 @@ def test_a_tie_is_kept_only_where_the_pixels_own_closures_are_its_windows():
     code = SWAP_BASE + last[1]
     tie_shift = np.array([code, code, code, 2 * 5 + 1, code], np.int16)  # pixel 3: a component's fallback
     keyed[loop, 3] = 0
-    _own_ties_only(tie, tie_shift, np.arange(5), agreed, keyed, tri)
+    _own_ties_only(tie, tie_shift, np.arange(5), agreed, keyed, 6, tri)
     assert tie_shift.tolist() == [code, 0, 0, 0, code]
     assert tie[last[0]].tolist() == [-1, 0, 0, -1, -1]

@@ -212,3 +212,181 @@ def test_components_are_scipys_connected_components():
         got_n, got = _components(touch)
         assert got_n == want_n
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_window_counts_at_some_pixels_match_the_whole_block(seed):
+    """The windows' agreement counted at chosen pixels alone (consensus_at), the pixels that may agree on a closure
+    other than 0 (nonzero_candidates) and the noisy loops made as they are asked (NoisyLoops) give the whole block's
+    values (the loop-by-loop reference), the keys beyond a bound counting as missing."""
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        key, finite, rows, cols = _keys(rng)
+        window = int(rng.choice([1, 3, 5, 7, 9]))
+        majority = float(rng.choice([0.3, 0.5, 0.7]))
+        bound = [None, 1, 2, 6][int(rng.integers(4))]
+        keyed = key if bound is None else np.where(np.abs(key) <= bound, key, cc.MISSING)
+        want, want_noisy = ref.consensus_keys(keyed, finite, rows, cols, window_px=window, majority=majority)
+        p = key.shape[1]
+        px = np.sort(rng.choice(p, size=int(rng.integers(1, p + 1)), replace=False))
+        got, got_noisy = cc.consensus_at(key, finite, rows, cols, px, window_px=window, majority=majority,
+                                         bound=bound)
+        assert got.dtype == np.int16 and got_noisy.dtype == bool
+        np.testing.assert_array_equal(got, want[:, px])
+        np.testing.assert_array_equal(got_noisy, want_noisy[:, px])
+        # every pixel whose window agrees on a closure other than 0 is a candidate (when counted one by one)
+        carried = (keyed != cc.MISSING) & (keyed != 0)
+        cand = cc.nonzero_candidates(key, rows, cols, np.flatnonzero(carried.any(axis=0)), window_px=window,
+                                     majority=majority, bound=bound)
+        if cand is not None:
+            agrees = ((want != cc.MISSING) & (want != 0)).any(axis=0)
+            assert np.isin(np.flatnonzero(agrees), cand).all()
+        # the noisy loops asked for in pieces, some twice, past the share at which the whole block is counted
+        noisy = cc.NoisyLoops(lambda k=key: k, lambda f=finite: f, rows, cols, window_px=window, bound=bound)
+        whole = ref.noisy_loops(keyed, finite, rows, cols, window_px=window)
+        for part in np.array_split(rng.permutation(p), int(rng.integers(1, 6))):
+            np.testing.assert_array_equal(noisy.at(part), whole[:, part])
+        np.testing.assert_array_equal(noisy.at(px), whole[:, px])
+
+
+def test_count_tables_give_the_float_comparisons():
+    """The integer thresholds of the window counts' comparisons are numpy's float64 verdicts, count by count."""
+    for share in (0.25, 0.3, 0.5, 0.6, 0.7, 1.0 / 3.0, 0.1, 1.0):
+        for area in (1, 9, 25, 49, 81, 289):
+            c = np.arange(area + 1, dtype=np.uint8 if area <= 255 else np.uint16)
+            x = share * c
+            above = cc._count_table(share, area, "above")
+            least = cc._count_table(share, area, "at least")
+            for count in range(area + 1):
+                np.testing.assert_array_equal(count > above, count > x)
+                np.testing.assert_array_equal(count >= least, count >= x)
+                np.testing.assert_array_equal(count < least, count < x)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_block_counted_at_its_candidates_equals_the_block_counted_whole(seed, monkeypatch):
+    """The correction's two passes give the same bytes whether the windows are counted over the whole block or
+    only at the pixels that may agree on a closure other than 0 (and the noisy loops where they are asked): planted
+    slips over a share of the interferograms, or noise alone, drawn at random."""
+    from testutils_corrections import CYCLE_MM, planted_stack
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        net, clean, planted, _ = planted_stack(
+            n_dates=int(rng.integers(8, 14)), neighbours=int(rng.integers(2, 5)),
+            shape=(int(rng.integers(18, 40)), int(rng.integers(18, 40))), noise_mm=float(rng.uniform(0.3, 3.0)),
+            share=float(rng.choice([0.0, 0.05, 0.3])), seed=int(rng.integers(1000)))
+        x = clean + planted * CYCLE_MM
+        tri = cl.network_triplets(net.pairs)
+        runs = []
+        for share in (0.0, 1.0):  # 0: every window counted over the whole block; 1: at the candidates alone
+            monkeypatch.setattr(cc, "GATHER_SHARE", share)
+            monkeypatch.setattr(cc, "SPARSE_SHARE", share)
+            cl._SOLVERS.clear()
+            runs.append(cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, reference_mm=x[:, 0, 0]))
+        for k, v in runs[0].items():
+            if isinstance(v, np.ndarray):
+                np.testing.assert_array_equal(runs[1][k], v, err_msg=k)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.25, 1.0])
+def test_remembered_closures_are_the_closures_taken_again(share):
+    """The pixels' closures kept once taken (up to a share of the block) are those taken again, whichever pixels
+    are asked together, in which order, and when the store is full."""
+    from insar_geohazards.algorithms.corrections.closure_consensus import Remembered as _Remembered
+
+    rng = np.random.default_rng(int(share * 100))
+    t, p = 17, 400
+    x = rng.normal(0.0, 1.0, (t, p))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    calls = []
+
+    def fn(px):
+        calls.append(np.asarray(px).size)
+        return x[:, px] * 1.5 - 0.25
+
+    own = _Remembered(fn, p, share)
+    for _ in range(25):
+        px = rng.choice(p, size=int(rng.integers(1, 120)), replace=False)
+        np.testing.assert_array_equal(own(px), x[:, px] * 1.5 - 0.25)
+    if share >= 1.0:
+        assert sum(calls) <= p  # every pixel taken once
+
+
+def test_keys_made_alone_are_the_classification_keys():
+    """The loops' keys made on their own (a second pass that needs them only late) are those the classification
+    makes with its counts, on values with gaps, infinities and closures near half a cycle; the counts the same
+    with or without the keys."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(11)
+    p = 300
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, min(6, i + 4))]
+    tri = cl.network_triplets(pairs)
+    x = rng.normal(0.0, 8.0, (len(pairs), p))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[rng.random(x.shape) < 0.01] = np.inf
+    x[:, :20] = rng.integers(-2, 3, (len(pairs), 20)) * 5.0 + 2.5  # closures near half a cycle
+    idx = np.ascontiguousarray(tri.index)
+    offset = rng.uniform(-0.3, 0.3, tri.n)
+    args = (x, 0.2, idx, offset, 1.5 / (2.0 * np.pi))
+    t = tri.n
+    key, nl, nn, todo = np.empty((t, p), np.int16), np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, bool)
+    cl._classify_kernel(*args, key, nl, nn, todo)
+    alone = np.empty((t, p), np.int16)
+    cl._key_kernel(*args, alone)
+    np.testing.assert_array_equal(alone, key)
+    nl2, nn2, todo2 = np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, bool)
+    cl._classify_kernel(*args, None, nl2, nn2, todo2)
+    np.testing.assert_array_equal(nl2, nl)
+    np.testing.assert_array_equal(nn2, nn)
+    assert todo.any() and not todo2.any()
+
+
+def _offsets_every_key(sample, tri, cycle_mm, max_residual_rad, reference):
+    """closure_offsets as first written: every pixel's keys, then the reference's columns of them."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    x = np.asarray(sample, np.float64).reshape(sample.shape[0], -1) / cycle_mm
+    idx = tri.index
+    frac = np.zeros(tri.n)
+    key = np.empty((tri.n, x.shape[1]), np.int16)
+    for t in range(tri.n):
+        with np.errstate(invalid="ignore"):
+            c = x[idx[t, 0]] + x[idx[t, 1]] - x[idx[t, 2]]
+        ok = np.isfinite(c)
+        if ok.any():
+            frac[t] = np.angle(np.exp(2j * np.pi * c[ok]).sum()) / (2 * np.pi)
+        d = np.where(ok, c - frac[t], 0.0)
+        k = np.rint(d)
+        trusted = ok & (np.abs(d - k) <= max_residual_rad / (2 * np.pi)) & (np.abs(k) < 32767)
+        key[t] = np.where(trusted, k, cc.MISSING)
+    if reference is not None:
+        inside = key[:, np.asarray(reference, bool).reshape(-1)]
+        if int((inside != cc.MISSING).any(axis=0).sum()) >= cl.REFERENCE_MIN_PX:
+            return frac + cc.frame_of(inside)
+    return frac + cc.frame_of(key)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_closure_offsets_keys_of_the_reference_alone_give_the_same_frame(seed):
+    """The network's closure offsets with the keys of a reference's pixels alone (those of every pixel only where
+    the reference has too few) are those of every pixel's keys: with and without a reference, with a reference too
+    small, slipped regions and gaps drawn at random."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(seed)
+    for _ in range(6):
+        n_dates = int(rng.integers(5, 10))
+        pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+        tri = cl.network_triplets(pairs)
+        p = int(rng.integers(50, 400))
+        x = rng.normal(0.0, rng.uniform(0.5, 6.0), (len(pairs), p)) + rng.uniform(-20, 20, (len(pairs), 1))
+        x[:, : p // 3] += rng.integers(-2, 3, (len(pairs), 1)) * 27.7
+        x[rng.random(x.shape) < 0.05] = np.nan
+        for reference in (None, rng.random(p) < 0.3, rng.random(p) < 0.02):
+            got = cl.closure_offsets(x, tri, cycle_mm=27.7, max_residual_rad=1.5, reference=reference)
+            want = _offsets_every_key(x, tri, 27.7, 1.5, reference)
+            np.testing.assert_array_equal(got, want)
