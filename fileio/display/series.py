@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from xml.dom import minidom
 
 import numpy as np
@@ -149,16 +150,31 @@ def _write(doc, path: str) -> None:
         f.write(doc.toxml())
 
 
+#: A symbol layer's id as QGIS 3.30 and later write it (a fresh UUID each time a symbol is made).
+_SYMBOL_LAYER_ID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
+
+
 def sorted_attributes(doc):
-    """``doc`` (minidom) with each element's attributes in name order, returned. Qt writes an element's attributes
-    in the order of its hash table, whose seed changes from process to process: without this, two runs of one tool
-    on one input would write styles and layer definitions of other bytes."""
+    """``doc`` (minidom, a style or a layer definition) made the same bytes in every run, returned.
+
+    * Each element's attributes in name order: Qt writes them in the order of its hash table, whose seed changes
+      from process to process.
+    * No layer's ``<elevation>`` element: QGIS 3.26 and later give a new layer's elevation-profile symbols a random
+      colour. The outputs set no elevation property, and a layer loaded without the element gets QGIS's defaults,
+      as it would anyway.
+    * No symbol layer's ``id`` (QGIS 3.30 and later: a fresh UUID for each symbol layer made; QGIS makes one again
+      when it loads the style)."""
+    for element in list(doc.getElementsByTagName("elevation")):
+        if element.parentNode is not None and element.parentNode.nodeName in ("qgis", "maplayer"):
+            element.parentNode.removeChild(element)
     for element in doc.getElementsByTagName("*"):
         items = sorted(element.attributes.items())
+        symbol_layer = element.nodeName == "layer" and element.hasAttribute("class")
         for name, _value in items:
             element.removeAttribute(name)
         for name, value in items:
-            element.setAttribute(name, value)
+            if not (symbol_layer and name == "id" and _SYMBOL_LAYER_ID.match(value)):
+                element.setAttribute(name, value)
     return doc
 
 

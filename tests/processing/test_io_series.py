@@ -208,3 +208,26 @@ def test_a_runs_dated_raster_loads_as_a_series_that_animates(qgis_app, tmp_path,
     ids = [n.layerId() for n in group.findLayers()]
     root.removeChildNode(group)
     project.removeMapLayers(ids)
+
+
+def test_styles_are_written_the_same_whatever_qts_hash_order_and_fresh_ids():
+    """Attribute order, the elevation-profile symbols' random colours (QGIS 3.26+) and the symbol layers' fresh
+    UUIDs (QGIS 3.30+) differ between two saves of one style: none of them reaches the file."""
+    from xml.dom import minidom
+
+    from insar_geohazards.fileio.display.series import sorted_attributes
+
+    def style(order, uuid, colour):
+        attrs = [("class", "SimpleFill"), ("enabled", "1"), ("id", uuid), ("locked", "0")]
+        attrs = attrs if order else attrs[::-1]
+        layer = " ".join(f'{k}="{v}"' for k, v in attrs)
+        return (f'<qgis version="3.40" styleCategories="All"><elevation enabled="0"><profileFillSymbol>'
+                f'<symbol><layer class="SimpleFill" id="{uuid}"><Option name="color" value="{colour}"/></layer>'
+                f'</symbol></profileFillSymbol></elevation><renderer-v2 type="singleSymbol"><symbols><symbol>'
+                f'<layer {layer}/></symbol></symbols></renderer-v2><layer id="kept" class="x"/></qgis>')
+
+    a = sorted_attributes(minidom.parseString(style(True, "{e534d077-8061-427e-a540-5d67be5042f6}", "1,2,3"))).toxml()
+    b = sorted_attributes(minidom.parseString(style(False, "{17af215f-3054-4fd4-97f3-c1c6e1d3e821}", "9,8,7"))).toxml()
+    assert a == b
+    assert "elevation" not in a and "{" not in a
+    assert '<layer class="SimpleFill" enabled="1" locked="0"/>' in a and '<layer class="x" id="kept"/>' in a
