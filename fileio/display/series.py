@@ -150,8 +150,10 @@ def _write(doc, path: str) -> None:
         f.write(doc.toxml())
 
 
-#: A symbol layer's id as QGIS 3.30 and later write it (a fresh UUID each time a symbol is made).
-_SYMBOL_LAYER_ID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
+#: A fresh UUID as QGIS writes it, and the attribute of each element that holds one (made anew each time a symbol,
+#: a category, a class or a rule is made).
+_UUID = re.compile(r"^\{[0-9a-fA-F-]{36}\}$")
+_FRESH_IDS = {"layer": "id", "category": "uuid", "range": "uuid", "rule": "key"}
 
 
 def sorted_attributes(doc):
@@ -162,18 +164,20 @@ def sorted_attributes(doc):
     * No layer's ``<elevation>`` element: QGIS 3.26 and later give a new layer's elevation-profile symbols a random
       colour. The outputs set no elevation property, and a layer loaded without the element gets QGIS's defaults,
       as it would anyway.
-    * No symbol layer's ``id`` (QGIS 3.30 and later: a fresh UUID for each symbol layer made; QGIS makes one again
-      when it loads the style)."""
+    * No fresh UUID: a symbol layer's ``id`` (QGIS 3.30 and later), a category's or a class's ``uuid`` (3.34 and
+      later), a rule's ``key``; QGIS makes them again when it loads the style."""
     for element in list(doc.getElementsByTagName("elevation")):
         if element.parentNode is not None and element.parentNode.nodeName in ("qgis", "maplayer"):
             element.parentNode.removeChild(element)
     for element in doc.getElementsByTagName("*"):
         items = sorted(element.attributes.items())
-        symbol_layer = element.nodeName == "layer" and element.hasAttribute("class")
+        fresh = _FRESH_IDS.get(element.nodeName)
+        if element.nodeName == "layer" and not element.hasAttribute("class"):
+            fresh = None  # a layer-tree or map layer's id, not a symbol layer's
         for name, _value in items:
             element.removeAttribute(name)
         for name, value in items:
-            if not (symbol_layer and name == "id" and _SYMBOL_LAYER_ID.match(value)):
+            if not (name == fresh and _UUID.match(value)):
                 element.setAttribute(name, value)
     return doc
 
