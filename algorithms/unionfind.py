@@ -27,15 +27,15 @@ class DisjointSets:
             a = parent[a]
         return a
 
-    def join(self, a: int, b: int) -> int:
-        """Merge the sets of ``a`` and ``b``; returns the merged set's root."""
+    def join(self, a: int, b: int) -> bool:
+        """Merge the sets of ``a`` and ``b``; False when they were one set already (Kruskal's test)."""
         ra, rb = self.root(a), self.root(b)
         if ra == rb:
-            return ra
+            return False
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        return ra
+        return True
 
     def labels(self) -> tuple[int, np.ndarray]:
         """``(n_sets, label)``: per member its set's number, 0 .. n_sets - 1 in order of the sets' smallest members."""

@@ -626,7 +626,7 @@ def _components(touch: np.ndarray) -> tuple[int, np.ndarray]:
         if r != last_row:
             last_row, head = r, c
         else:
-            head = sets.join(head, c)
+            sets.join(head, c)
     return sets.labels()
 
 

@@ -28,7 +28,8 @@ import numpy as np
 from ..errors import NetworkError
 from ..formats.dates import parse_date
 from ..ordered import row_sums
-from ..timeseries.network import DateSets, Network, filter_network
+from ..timeseries.network import Network, filter_network
+from ..unionfind import DisjointSets
 
 
 @dataclass
@@ -255,7 +256,7 @@ def disconnection_message(edit: NetworkEdit, *, keep_connected: bool = False, in
 
 def _reconnect(network: Network, keep: np.ndarray, user: set, mean_coherence) -> list:
     """Dropped interferograms (not excluded by the user) that join subsets, best first (Kruskal)."""
-    sets = DateSets(network.n_dates)
+    sets = DisjointSets(network.n_dates)
     ref, sec = network.ref_index, network.sec_index
     for i in np.flatnonzero(keep):
         sets.join(int(ref[i]), int(sec[i]))

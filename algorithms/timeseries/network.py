@@ -20,28 +20,7 @@ import numpy as np
 
 from ..conventions import DAYS_PER_YEAR
 from ..errors import NetworkError
-
-
-class DateSets:
-    """Dates joined by interferograms (union-find with path halving; a set's root is its first date)."""
-
-    def __init__(self, n_dates: int):
-        self.parent = list(range(n_dates))
-
-    def find(self, i: int) -> int:
-        parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(self, a: int, b: int) -> bool:
-        """Join the sets of dates ``a`` and ``b``; False when they were one set already."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        self.parent[max(ra, rb)] = min(ra, rb)
-        return True
+from ..unionfind import DisjointSets
 
 
 @dataclass(frozen=True)
@@ -123,14 +102,14 @@ class Network:
 
         Sorted by first date. A date with no pair forms its own subset.
         """
-        sets = DateSets(self.n_dates)
+        sets = DisjointSets(self.n_dates)
         mask = np.ones(self.n_pairs, bool) if keep is None else np.asarray(keep, bool)
         for r, s, k in zip(self.ref_index, self.sec_index, mask):
             if k:
                 sets.join(int(r), int(s))
         groups: dict[int, list[int]] = {}
         for i in range(self.n_dates):
-            groups.setdefault(sets.find(i), []).append(i)
+            groups.setdefault(sets.root(i), []).append(i)
         return sorted(groups.values(), key=lambda g: g[0])
 
     def subset(self, keep: np.ndarray) -> "Network":

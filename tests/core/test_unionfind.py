@@ -16,7 +16,8 @@ def test_sets_and_their_numbering_equal_scipys_components(seed):
     a, b = rng.integers(0, n, m), rng.integers(0, n, m)
     sets = DisjointSets(n)
     for i, j in zip(a.tolist(), b.tolist()):
-        sets.join(i, j)
+        apart = sets.root(i) != sets.root(j)
+        assert sets.join(i, j) == apart  # True only when two sets merged (Kruskal's test)
     got_n, got = sets.labels()
     want_n, want = connected_components(coo_matrix((np.ones(m), (a, b)), shape=(n, n)), directed=False)
     assert got_n == want_n
