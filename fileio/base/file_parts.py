@@ -17,6 +17,10 @@ import os
 
 from .probe import c_error_handler
 
+#: :func:`row_spans`: rows read in one span when at most this many unwanted rows lie between two wanted ones
+SPAN_GAP = 3
+#: :func:`row_spans`: the most bytes one span's read holds
+SPAN_BYTES = 64 * 2 ** 20
 #: Threads reading a block's files (every CPU, at most 4) and the fewest files a part of them is worth a thread.
 READ_THREADS = max(1, min(4, os.cpu_count() or 1))
 FILES_PER_PART = 16
@@ -64,3 +68,32 @@ def each_part(holder: dict, fn, m: int) -> None:
 def _quietly(fn, ks):
     with c_error_handler():
         return fn(ks)
+
+
+def row_spans(rows, row_bytes: int) -> list:
+    """``[(r0, r1), ...]``: the sorted distinct ``rows`` joined into top-down spans of consecutive rows, a span
+    going on while the next wanted row is at most :data:`SPAN_GAP` rows further and the span stays within
+    :data:`SPAN_BYTES` (``row_bytes`` a row). Rows spread thinly (a sample of a large grid) are read one by one."""
+    spans: list = []
+    for r in sorted({int(r) for r in rows}):
+        if spans and r - spans[-1][1] <= SPAN_GAP and (r + 1 - spans[-1][0]) * row_bytes <= SPAN_BYTES:
+            spans[-1][1] = r + 1
+        else:
+            spans.append([r, r + 1])
+    return [(a, b) for a, b in spans]
+
+
+def rows_in_spans(read, wanted: list, row_bytes: int) -> list:
+    """``x[:, r, cols]`` of each ``(r, cols)`` of ``wanted``, in that order, from ``read(r0, r1)`` (an array
+    ``(n, r1 - r0, width)``) called once per :func:`row_spans` span: a sample of rows spread over a small grid is
+    a few reads of each file instead of one per row, with the values of one-row reads."""
+    by_row: dict = {}
+    for i, (r, _) in enumerate(wanted):
+        by_row.setdefault(int(r), []).append(i)
+    out: list = [None] * len(wanted)
+    for r0, r1 in row_spans(by_row, row_bytes):
+        x = read(r0, r1)
+        for r in range(r0, r1):
+            for i in by_row.get(r, ()):
+                out[i] = x[:, r - r0, wanted[i][1]].copy()  # the read's buffer may serve the next span
+    return out

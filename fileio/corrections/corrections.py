@@ -29,6 +29,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import gacos
 from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
 from ...algorithms.progress import SubProgress
+from ..base import file_parts
 from ..base.blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from ..base.raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
 from ..base.runs import Outcome
@@ -362,24 +363,23 @@ def network_closure_offsets(stack, triplets, cycle_mm: float, *, max_residual_ra
                             min_coherence: float = 0.0, stable=None) -> np.ndarray:
     """Closure common to the network (:func:`closure_offsets`) from ~20 000 pixels of up to 64 rows spread over the
     image (with ``min_coherence``, the values below it left out as the correction leaves them); with ``stable``
-    (rows, cols) a stable area's mask, also the area's pixels of up to 64 of its rows, which set the frame."""
+    (rows, cols) a stable area's mask, also the area's pixels of up to 64 of its rows, which set the frame. The rows
+    are read in spans (:func:`..base.file_parts.rows_in_spans`), the values those of one-row reads."""
     info = stack.info
     rows = np.unique(np.linspace(0, info.height - 1, min(info.height, 64)).astype(int))
     step = max(1, info.width * rows.size // 20000)
-
-    def read(r, cols):
-        x = stack.read(int(r), int(r) + 1)[0][:, 0, cols]
-        if min_coherence > 0 and stack.has_coherence:
-            x = np.where(read_coherence(stack, int(r), int(r) + 1)[:, 0, cols] >= min_coherence, x, np.nan)
-        return x
-    parts = [read(r, slice(None, None, step)) for r in rows]
-    reference = None
+    wanted = [(int(r), slice(None, None, step)) for r in rows]
     if stable is not None:  # the stable area's pixels on up to 64 of its rows, after the sample: the reference
         in_rows = np.flatnonzero(np.asarray(stable, bool).any(axis=1))
         picked = in_rows[np.unique(np.linspace(0, in_rows.size - 1, min(in_rows.size, 64)).astype(int))]
-        extra = [read(r, np.flatnonzero(np.asarray(stable[r], bool))) for r in picked]
-        reference = np.repeat([False, True], [sum(p.shape[1] for p in parts), sum(p.shape[1] for p in extra)])
-        parts += extra
+        wanted += [(int(r), np.flatnonzero(np.asarray(stable[r], bool))) for r in picked]
+    masked = min_coherence > 0 and stack.has_coherence
+    def read(r0, r1):
+        x = stack.read(r0, r1)[0]
+        return np.where(read_coherence(stack, r0, r1) >= min_coherence, x, np.nan) if masked else x
+    parts = file_parts.rows_in_spans(read, wanted, stack.network.n_pairs * info.width * (12 if masked else 8))
+    reference = None if stable is None else np.repeat(
+        [False, True], [sum(p.shape[1] for p in parts[:rows.size]), sum(p.shape[1] for p in parts[rows.size:])])
     return closure_offsets(np.concatenate(parts, axis=1), triplets, cycle_mm=cycle_mm,
                            max_residual_rad=max_residual_rad, reference=reference)
 

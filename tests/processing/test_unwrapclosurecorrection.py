@@ -266,3 +266,62 @@ def _corrected_at_two_budgets(run_alg, tmp_path, folder, net) -> np.ndarray:
         got.append(np.array([_read(out_dir / f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif")[0] for a, b in net.pairs]))
     assert got[0].tobytes() == got[1].tobytes()
     return -got[0].astype(np.float64) * S1_WAVELENGTH_M * 1000 / (4 * np.pi)
+
+
+def test_network_offsets_read_in_spans_take_the_values_of_one_row_reads(monkeypatch):
+    """The closure offsets' sample read in spans of rows (fileio/base/file_parts.row_spans) hands the
+    offsets the very values one-row reads give (the sample's rows, then the stable area's), with and without the
+    coherence mask, on grids of random sizes; the spans cover every wanted row once, top-down, within the byte cap,
+    and thinly spread rows stay one-row reads."""
+    from types import SimpleNamespace
+
+    from insar_geohazards.fileio.base import file_parts
+    from insar_geohazards.fileio.corrections import corrections
+
+    rng = np.random.default_rng(int(np.random.SeedSequence().entropy % 1000))
+    for _ in range(4):
+        m, h, w = int(rng.integers(3, 9)), int(rng.integers(5, 300)), int(rng.integers(4, 60))
+        values = rng.normal(size=(m, h, w))
+        coh = rng.uniform(size=(m, h, w)).astype(np.float32)
+        reads = []
+
+        def read(r0, r1, coherence=False, _v=values, _c=coh, _reads=reads):
+            _reads.append((r0, r1))
+            return _v[:, r0:r1].copy(), (_c[:, r0:r1].copy() if coherence else None)
+
+        stack = SimpleNamespace(info=SimpleNamespace(height=h, width=w), network=SimpleNamespace(n_pairs=m),
+                                has_coherence=True, mintpy=True, read=read)
+        stable = rng.uniform(size=(h, w)) < 0.2
+        for min_coh, area in ((0.0, None), (0.4, stable)):
+            got = {}
+            monkeypatch.setattr(corrections, "closure_offsets",
+                                lambda x, tri, reference=None, _got=got, **kw: _got.update(x=x, ref=reference))
+            reads.clear()
+            corrections.network_closure_offsets(stack, None, 28.0, min_coherence=min_coh, stable=area)
+            # the one-row reads: the sample's rows, then the stable area's
+            rows = np.unique(np.linspace(0, h - 1, min(h, 64)).astype(int))
+            step = max(1, w * rows.size // 20000)
+            one = [(r, slice(None, None, step)) for r in rows]
+            if area is not None:
+                in_rows = np.flatnonzero(area.any(axis=1))
+                picked = in_rows[np.unique(np.linspace(0, in_rows.size - 1, min(in_rows.size, 64)).astype(int))]
+                one += [(r, np.flatnonzero(area[r])) for r in picked]
+            parts = [np.where(coh[:, r, c] >= min_coh, values[:, r, c], np.nan) if min_coh > 0 else values[:, r, c]
+                     for r, c in one]
+            want = np.concatenate(parts, axis=1)
+            spans = file_parts.row_spans([r for r, _ in one], m * w * (12 if min_coh > 0 else 8))
+            assert reads == [s for s in spans for _ in range(2 if min_coh > 0 else 1)]
+            assert got["x"].tobytes() == want.tobytes()
+            if area is not None:
+                assert got["ref"].sum() == sum(p.shape[1] for p in parts[rows.size:])
+    wanted = sorted({int(r) for r in rng.choice(5000, 60)})
+    for row_bytes in (1, 10 ** 6, file_parts.SPAN_BYTES + 1):
+        spans = file_parts.row_spans(wanted, row_bytes)
+        covered = [r for a, b in spans for r in range(a, b)]
+        assert covered == sorted(set(covered)) and set(wanted) <= set(covered)
+        assert all(a in wanted and b - 1 in wanted for a, b in spans)
+        assert all(b - a == 1 or (b - a) * row_bytes <= file_parts.SPAN_BYTES for a, b in spans)
+        for (a, b), (a2, _) in zip(spans, spans[1:]):  # apart: a gap too wide, or the cap reached
+            assert a2 - b > file_parts.SPAN_GAP or (a2 + 1 - a) * row_bytes > file_parts.SPAN_BYTES
+    assert file_parts.row_spans(range(0, 4000, 64), 1) == [(r, r + 1) for r in range(0, 4000, 64)]
+    assert file_parts.row_spans(range(0, 220, 4), 1) == [(0, 217)]
