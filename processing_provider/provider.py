@@ -18,6 +18,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.products import read_stack_items
+from ..fileio.base.decoded import shared_decoded
 from ..fileio.base.probe import NOT_DATA, quiet_gdal_reads, shared_probes
 from ..fileio.base.transaction import OutputTransaction
 from ..fileio.display.arrange import arrange_model_outputs
@@ -153,7 +154,7 @@ def model_algorithms() -> list:
                 # layers of the run, so the steps' variables find them (model_checks.keep_rasters)
                 model_checks.keep_rasters(context, [v for d in self.parameterDefinitions() if d.type() == "raster"
                                                     for v in _paths(parameters.get(d.name()))])
-                with quiet_gdal_reads(), model_checks.shipped_model_run(), shared_probes():
+                with quiet_gdal_reads(), model_checks.shipped_model_run(), shared_probes(), shared_decoded():
                     results = super().processAlgorithm(parameters, context, feedback)
             except BaseException:
                 run.rollback()

@@ -29,6 +29,7 @@ from ...algorithms.engine import (
     register_thread_context,
 )
 from ...algorithms.errors import GeohazardError
+from . import decoded
 from .probe import c_error_handler, data_band_index
 from .raster import _to_float, open_raster
 from .writers import all_or_none
@@ -82,7 +83,9 @@ class GdalOpener:
                 raise GeohazardError(f"{request.name}: band {bi} requested but {request.path!r} has "
                                      f"{ds.RasterCount} band(s)")
             b = ds.GetRasterBand(bi)
-            arr = _to_float(b.ReadAsArray(c0, r0, c1 - c0, r1 - r0), b.GetNoDataValue(), np.dtype(request.dtype).type)
+            raw = decoded.window(ds, b, request.path, bi, (r0, r1), (c0, c1))  # a model run's decoded copy
+            raw = b.ReadAsArray(c0, r0, c1 - c0, r1 - r0) if raw is None else raw
+            arr = _to_float(raw, b.GetNoDataValue(), np.dtype(request.dtype).type)
             if len(bands) == 1:
                 return arr[None]  # a view: no copy
             if out is None:

@@ -30,11 +30,12 @@ from ...algorithms.progress import SubProgress
 from ...algorithms.progress import info as log_info
 from ...algorithms.timeseries import network as nw
 from ...algorithms.timeseries import sbas_blocks
-from ..base import file_parts
+from ..base import decoded, file_parts
 from ..base.blocks import RunSettings, run_blocks
+from ..base.file_parts import open_raster_direct
 from ..base.metadata import stack_pair_baselines, wavelength_choice
-from ..base.probe import data_band_index, gdal_thread_options, known_header
-from ..base.raster import CACHE_LOCK, RasterInfo, check_same_grid, open_raster, raster_info
+from ..base.probe import data_band_index, known_header
+from ..base.raster import CACHE_LOCK, RasterInfo, check_same_grid, raster_info
 from ..base.runs import close_with_run
 from ..base.vector import write_vector
 from ..display import charts
@@ -79,23 +80,6 @@ def _free_refcount() -> int:
 
 
 _FREE_REFS = _free_refcount()
-
-
-def open_raster_direct(path: str, name: str = "raster") -> gdal.Dataset:
-    """:func:`open_raster` for reads that go straight to the file: an uncompressed GeoTIFF opened here is read
-    into the caller's array without GDAL's block cache (``GTIFF_DIRECT_IO``, read by GDAL when the dataset is
-    opened; set thread-locally around the open only).
-
-    For a stack read block by block, the cache costs more than the read itself: every decoded tile is a new
-    256 KiB allocation whose pages the kernel maps and zeroes (the 300 x 300 x 404-file stack: ~100k page
-    faults, ~0.3 CPU-s of system time a run), then frees when the cache drops it. The values are the same bytes
-    (uncompressed tiles or strips, any byte order, interleave and data type); compressed files and other
-    drivers ignore the option and read through the cache as before. GDAL virtual files (``/vsi...``: archives,
-    object stores, HTTP) keep the cache: direct reads ask for each row of a tile apart, one request each there."""
-    if path.startswith("/vsi"):
-        return open_raster(path, name)
-    with gdal_thread_options(GTIFF_DIRECT_IO="YES"):
-        return open_raster(path, name)
 
 
 @dataclass
@@ -162,9 +146,15 @@ class StackInput:
         self._buffers[:] = [b for b in self._buffers if b.shape == shape and b.dtype != dtype] + same + [buf]
         return buf
 
+    def _raw(self, path: str, r0: int, r1: int, cols: tuple) -> np.ndarray:
+        """The file's values over the window, from a model run's decoded copy (:mod:`..base.decoded`) if any."""
+        ds, band, _ = self._open[path]
+        raw = decoded.window(ds, band, path, band.GetBand(), (r0, r1), cols)
+        return band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0) if raw is None else raw
+
     def _read_rows(self, path: str, r0: int, r1: int, dtype, cols: tuple) -> np.ndarray:
         band, nodata = self._band(path)
-        arr = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
+        arr = self._raw(path, r0, r1, cols)
         out = arr.astype(dtype)
         if nodata is not None and not np.isnan(nodata):
             out[arr == nodata] = np.nan
@@ -176,7 +166,11 @@ class StackInput:
         if band.DataType != gdal.GDT_Float32:
             out[...] = self._read_rows(path, r0, r1, out.dtype, cols)
             return
-        band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0, buf_obj=out)
+        raw = decoded.window(self._open[path][0], band, path, band.GetBand(), (r0, r1), cols)
+        if raw is None:
+            band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0, buf_obj=out)
+        else:
+            out[...] = raw
         if nodata is not None and not np.isnan(nodata):
             out[out == nodata] = np.nan
 
@@ -194,7 +188,8 @@ class StackInput:
         return state["compressed"] and file_parts.new_tile_row(r0, r1, state["height"])
 
     def _rows_done(self, r1: int) -> None:
-        """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles.
+        """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles, unless all
+        of the open files' tiles fit in half of the cache (a run reading the stack in passes decodes them once).
 
         Blocks go down the grid and do not come back to a row of tiles they finished: without this, GDAL's
         cache keeps the rows left behind until it is full (its cap, 5 % of the RAM by default) and the process
@@ -205,10 +200,9 @@ class StackInput:
         if not self._open:
             return
         state = self._tiles
-        if "height" not in state:
-            band = next(iter(self._open.values()))[1]
-            state["height"] = max(1, band.GetBlockSize()[1])
-        if r1 % state["height"] and r1 < self.info.height:
+        state.setdefault("height", max(1, next(iter(self._open.values()))[1].GetBlockSize()[1]))
+        if (r1 % state["height"] and r1 < self.info.height) or 2 * file_parts.decoded_bytes(
+                band for _ds, band, _nodata in self._open.values()) <= gdal.GetCacheMax():
             return
         for _ds, band, _nodata in self._open.values():
             band.FlushCache()
@@ -264,7 +258,7 @@ class StackInput:
                     ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
                 else:
                     band, nodata = self._band(self.paths[i])
-                    raw = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
+                    raw = self._raw(self.paths[i], r0, r1, cols)
                     out = ifg[k]
                     if np.iscomplexobj(raw):
                         raw = raw.real

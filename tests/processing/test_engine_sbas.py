@@ -252,8 +252,9 @@ def test_stack_rows_group_blocks_by_row_of_input_tiles_and_read_what_the_stack_r
 @pytest.mark.parametrize("compress", ["DEFLATE", "NONE"])
 def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_path, compress):
     """Moving down to the next row of tiles drops the rows left behind (GDAL's cache would otherwise fill to
-    its cap during a pass); the values read are unchanged and the reference pixel is read as one pixel.
-    Uncompressed files are read straight into the block (no tile in the cache at all), the same values."""
+    its cap during a pass) when the stack's decoded tiles do not fit in half of the cache; the values read are
+    unchanged and the reference pixel is read as one pixel. Uncompressed files are read straight into the block
+    (no tile in the cache at all), the same values."""
     from osgeo import gdal
 
     from insar_geohazards.fileio.timeseries import stacks as tt
@@ -274,11 +275,17 @@ def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_pa
     ref = tt.reference_values(stack, 20, 33)
     assert ref.tobytes() == whole[:, 20, 33].tobytes()
     row_of_tiles = 3 * 64 * 16 * 4
-    base = gdal.GetCacheUsed()
     got, used = [], []
-    for r in range(0, 48, 8):
-        got.append(stack.read(r, r + 8)[0].copy())
-        used.append(gdal.GetCacheUsed() - base)
+    before = gdal.GetCacheMax()
+    gdal.SetCacheMax(0)  # emptied
+    base = gdal.GetCacheUsed()
+    gdal.SetCacheMax(2 * 3 * 64 * 48 * 4 - 1)  # the three files' tiles are over half of the cache
+    try:
+        for r in range(0, 48, 8):
+            got.append(stack.read(r, r + 8)[0].copy())
+            used.append(gdal.GetCacheUsed() - base)
+    finally:
+        gdal.SetCacheMax(before)
     if compress == "NONE":
         assert max(used) <= 0  # direct reads: no decoded tile kept
     else:

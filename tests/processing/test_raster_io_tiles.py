@@ -376,3 +376,36 @@ def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, 
     got = stack.read(0, 90)[0]
     assert stack._pool.get("pool") is None
     assert got.tobytes() == open_stack(paths, wavelength_m=0.0555).read(0, 90)[0].tobytes()
+
+
+def test_a_small_compressed_stack_keeps_its_decoded_tiles_between_passes(qgis_app, tmp_path):
+    """A stack whose decoded tiles fit in half of GDAL's cache keeps them after a pass (a second pass decodes
+    nothing); one that does not drops them when a pass ends a row of tiles, as before."""
+    from osgeo import gdal
+
+    from insar_geohazards.fileio.base import file_parts
+    from insar_geohazards.fileio.timeseries.stacks import open_stack
+
+    dates = ["20200101", "20200113", "20200125", "20200206"]
+    pairs = [(dates[i], dates[j]) for i in range(4) for j in range(i + 1, 4)]
+    paths = []
+    for a, b in pairs:
+        p = str(tmp_path / f"{a}-{b}.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(p, 64, 64, 1, gdal.GDT_Float32,
+                                                  ["TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32", "COMPRESS=DEFLATE"])
+        ds.GetRasterBand(1).WriteArray(np.random.default_rng(len(paths)).standard_normal((64, 64)))
+        ds = None
+        paths.append(p)
+    before = gdal.GetCacheMax()
+    try:
+        for cache, kept in ((64 * 2 ** 20, True), (64 * 64 * 4 * len(paths) * 2 - 1, False)):
+            gdal.SetCacheMax(cache)
+            stack = open_stack(paths, wavelength_m=0.0555)
+            first = stack.read(0, 64)[0].copy()
+            tiles = file_parts.decoded_bytes(band for _ds, band, _n in stack._open.values())
+            assert tiles == 64 * 64 * 4 * len(paths)
+            assert (gdal.GetCacheUsed() >= tiles) == kept, (cache, gdal.GetCacheUsed())
+            assert stack.read(0, 64)[0].tobytes() == first.tobytes()
+            stack.close()
+    finally:
+        gdal.SetCacheMax(before)
