@@ -22,7 +22,8 @@ from ...algorithms.engine import max_memory_bytes, register_thread_context
 from .file_parts import compressed
 from .probe import file_signature
 
-#: ``{"arrays": {key: whole band}, "bytes": held, "cap": most bytes, "lock": ...}`` of the model run, else None.
+#: ``{"arrays": {key: whole band}, "plain": keys of uncompressed files, "bytes": held, "cap": most bytes, "lock": ...}``
+#: of the model run, else None.
 _MODEL_DECODED: contextvars.ContextVar = contextvars.ContextVar("geohazard_model_decoded", default=None)
 # the block engine's reading threads serve their reads from the run's copies too
 register_thread_context("decoded", _MODEL_DECODED.get, _MODEL_DECODED.set)
@@ -33,7 +34,7 @@ def shared_decoded(max_bytes: Optional[int] = None):
     """For the ``with`` body (a model run): compressed bands decoded once, at most ``max_bytes`` in all (default a
     quarter of :func:`~...algorithms.engine.max_memory_bytes`), released at the end."""
     cap = max_memory_bytes() // 4 if max_bytes is None else int(max_bytes)
-    state = {"arrays": {}, "bytes": 0, "cap": cap, "lock": threading.Lock()}
+    state = {"arrays": {}, "plain": set(), "bytes": 0, "cap": cap, "lock": threading.Lock()}
     token = _MODEL_DECODED.set(state)
     try:
         yield state
@@ -56,7 +57,8 @@ def window(ds, band, path: str, index: int, rows: tuple, cols: tuple) -> Optiona
     with state["lock"]:
         whole = state["arrays"].get(key)
         if whole is None:
-            if not compressed(ds):
+            if key in state["plain"] or not compressed(ds):
+                state["plain"].add(key)
                 return None
             nbytes = band.XSize * band.YSize * max(1, np.dtype(_numpy_type(band)).itemsize)
             if state["bytes"] + nbytes > state["cap"]:

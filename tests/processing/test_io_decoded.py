@@ -53,6 +53,7 @@ def test_a_model_runs_decoded_inputs_give_the_files_values(qgis_app, tmp_path, m
         compressed = [p for i, p in enumerate(paths + coh) if (i % len(paths)) % 4]
         assert sorted(k[0] for k in run["arrays"]) == sorted(compressed)
         assert run["bytes"] == len(compressed) * rows * cols * 4
+        assert len(run["plain"]) == len(paths + coh) - len(compressed)  # uncompressed: read from the file
         ds = gdal.GetDriverByName("GTiff").CreateCopy(coh[1], gdal.Open(coh[2]), options=["COMPRESS=DEFLATE"])
         ds = None  # coh[1] now holds coh[2]'s values: read again
         changed = reads()
