@@ -101,11 +101,30 @@ def filter_radius(filter_px: float) -> int:
 
 
 def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian smoothing (rows and columns) with zeros outside the array: each value is a sum over its
-    neighbours within :func:`filter_radius`, so a block read with that halo gives the whole image's values."""
-    from scipy.ndimage import gaussian_filter
+    """Gaussian smoothing (rows, then columns, of each array of ``x`` along its first axes) with zeros outside the
+    array: each value is a sum over its neighbours within :func:`filter_radius`, so a block read with that halo
+    gives the whole image's values. The weights are ``exp(-x^2 / (2 sigma^2))`` normalised, over three sigmas (as
+    ``scipy.ndimage.gaussian_filter(x, sigma, mode="constant", truncate=3.0)`` makes them, the same values); a
+    stack of arrays is smoothed in one pass per axis."""
+    from scipy.ndimage import correlate1d
 
-    return gaussian_filter(x, float(sigma), mode="constant", cval=0.0, truncate=3.0)
+    sigma = float(sigma)
+    k = np.arange(-int(3.0 * sigma + 0.5), int(3.0 * sigma + 0.5) + 1)
+    weights = np.exp(-0.5 / (sigma * sigma) * k ** 2)
+    weights = (weights / weights.sum())[::-1]
+    out = correlate1d(x, weights, axis=-2, mode="constant", cval=0.0)
+    return correlate1d(out, weights, axis=-1, mode="constant", cval=0.0)
+
+
+def _smooth_each(arrays: list, sigma: float) -> list:
+    """:func:`_smooth` of each array, in its own type (a float32 array's passes round to float32), the arrays of
+    one type in one pass per axis."""
+    out: list = [None] * len(arrays)
+    for dtype in dict.fromkeys(a.dtype for a in arrays):
+        idx = [i for i, a in enumerate(arrays) if a.dtype == dtype]
+        for i, smoothed in zip(idx, _smooth(np.stack([arrays[i] for i in idx]), sigma)):
+            out[i] = smoothed
+    return out
 
 
 def n_terms(order: int, lateral: bool = False) -> int:
@@ -142,15 +161,15 @@ def high_pass_columns(data: np.ndarray, use: np.ndarray, hs: np.ndarray, order: 
             cols[a] = np.where(use, t, 0.0)
         return np.where(use, data, 0.0), cols, use
     w = use.astype(np.float64)
-    wsum = _smooth(w, filter_px)
-    fit = use & (wsum >= 0.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inv = np.where(wsum > 0, 1.0 / wsum, 0.0)
     d0 = np.where(use, data, 0.0)
-    d_hp = d0 - _smooth(d0, filter_px) * inv
-    for a, t in enumerate(terms):
-        v = np.where(use, t, 0.0)
-        cols[a] = v - _smooth(v, filter_px) * inv
+    vs = [np.where(use, t, 0.0) for t in terms]
+    sw, sd, *st = _smooth_each([w, d0] + vs, filter_px)
+    fit = use & (sw >= 0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = np.where(sw > 0, 1.0 / sw, 0.0)
+    d_hp = d0 - sd * inv
+    for a, v in enumerate(vs):
+        cols[a] = v - st[a] * inv
     return d_hp, cols, fit
 
 

@@ -425,3 +425,21 @@ def test_phase_elevation_systems_solved_as_a_batch_equal_each_alone():
             assert alone.tobytes() == got[i, w].tobytes()
             if ok1:
                 np.testing.assert_allclose(alone, np.linalg.solve(ata[i, w], atb[i, w]), rtol=1e-8, atol=1e-12)
+
+
+def test_the_high_pass_smoothing_is_scipys_gaussian_filter_array_by_array():
+    """The phase-elevation fit's smoothing of a stack of arrays (one pass per axis for the arrays of one type) has
+    the bits of ``scipy.ndimage.gaussian_filter`` of each array alone (zeros outside, three sigmas), float32 arrays
+    rounded as that filter rounds them, for random sigmas, shapes and mixes of types."""
+    from scipy.ndimage import gaussian_filter
+
+    from insar_geohazards.algorithms.corrections.troposphere import _smooth_each
+
+    rng = np.random.default_rng(int(np.random.SeedSequence().entropy % 1000))
+    for _ in range(5):
+        shape = (int(rng.integers(5, 80)), int(rng.integers(5, 80)))
+        arrays = [rng.normal(size=shape).astype(rng.choice([np.float32, np.float64])) for _ in range(4)]
+        sigma = float(rng.uniform(0.5, 8.0))
+        for a, got in zip(arrays, _smooth_each(arrays, sigma)):
+            want = gaussian_filter(a, sigma, mode="constant", cval=0.0, truncate=3.0)
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), sigma

@@ -30,7 +30,8 @@ def test_phase_elevation_tool_matches_core_windows_per_date(qgis_app, tmp_path, 
                                       min_pixels=50, per_date=(ref_i, sec_i, n, None))
     # float32 blocks in the tool, float64 in the core: 1e-3 mm on delays of ~40 mm (windows, quadratic, per date)
     np.testing.assert_allclose(got, want, atol=2e-3)
-    rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
+    with open(res["OUTPUT_REPORT"]) as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == len(s["pairs"]) * 6 and "k2_per_km2" in rows[0]
 
 
