@@ -65,7 +65,14 @@ def window(ds, band, path: str, index: int, rows: tuple, cols: tuple) -> Optiona
                 return None
             state["bytes"] += nbytes
     if whole is None:
-        whole = band.ReadAsArray()
+        try:
+            whole = band.ReadAsArray()
+        finally:
+            if whole is None:  # a failed read (raised, or None with GDAL's exceptions off) gives its share back
+                with state["lock"]:
+                    state["bytes"] -= nbytes
+        if whole is None:
+            return None  # the caller's own read meets the error as before
         whole.flags.writeable = False
         with state["lock"]:
             whole = state["arrays"].setdefault(key, whole)
