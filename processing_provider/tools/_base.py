@@ -77,6 +77,7 @@ from ..inputs.guard import check_before, input_files, missing_file_problem, rang
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 from ..inputs.links import received_problem, remember_reports
+from ..inputs.listing import real_paths
 from ..lazy import listing, read_once
 
 #: Processing groups: id -> display name. A group's ID is the folder of ``tools/`` its tools live in (and the
@@ -452,16 +453,17 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 stamp_history(run.written_files(), steps)
                 # the files the run was asked for (a folder of corrected interferograms, read by the next step
                 # rather than drawn, gets none)
-                files = {os.path.realpath(path.split("|")[0]) for path, _ in targets.values()}
-                build_overviews([p for p in run.written_files() if os.path.realpath(p) in files],
-                                log=FeedbackProgress(feedback))
+                files = set(real_paths(path.split("|")[0] for path, _ in targets.values()))
+                written = run.written_files()
+                asked = [p for p, real in zip(written, real_paths(written)) if real in files]
+                build_overviews(asked, log=FeedbackProgress(feedback))
                 if self.CARRIES_GEOMETRY:
                     stamp_geometry(run.written_files(), list(input_files(self, params, context)),
                                    {**stacks.opened_product_geometry(self), **run.geometry},
                                    log=FeedbackProgress(feedback))
             run.commit()
             if model_checks.in_shipped_model():  # the next steps' variables find the single rasters as layers
-                model_checks.keep_rasters(context, [p for p in run.written_files() if os.path.realpath(p) in files])
+                model_checks.keep_rasters(context, asked)
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)
                 remember_reports(self, results)
