@@ -420,6 +420,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def _process_algorithm(self, parameters, context, feedback):
         run = self._run = OutputTransaction()
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
+        self._geohazard_expanded = {}  # the lists of rasters this run expanded (inputs.stacks.expand_raster_inputs)
         targets: dict = {}
         kernels_starting = early_kernels.start(self.KERNELS)
         # the optional packages missing, in the first run's log (the desktop: message bar), numba's cost by tool
@@ -496,6 +497,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             early_kernels.join(kernels_starting)  # a refused run ends with no thread of its own left
             self._geohazard_input_files = None  # the listing check_before kept for this run (guard.input_files)
             self._geohazard_products = None
+            self._geohazard_expanded = None
 
     def work_bytes(self, parameters, context) -> int | None:
         """The size of this run's work for the choice between compiling its kernels and running them as Python

@@ -331,3 +331,41 @@ def test_parameter_help_kept_is_the_help_worked_out(qgis_app):
                     parameter_help.__wrapped__(text, d.name(), d.description())
             checked += 1
     assert checked > 500
+
+
+def test_a_runs_lists_are_expanded_once_and_the_same(tmp_path, sbas):
+    """Within a run a list of rasters (a folder, or files with side-cars and a coherence file among them) is expanded
+    once and every later ask gets the same files and the same files left out; outside a run, and for another
+    list, it is expanded again."""
+    from insar_geohazards.processing_provider.inputs import stacks
+
+    ifgs = _stack(str(tmp_path / "ifg"), n=4)
+    with open(ifgs[0] + ".aux.xml", "w") as fh:
+        fh.write("<PAMDataset/>")
+    write_raster(str(tmp_path / "ifg" / "20200101_20200111.cc.tif"), np.ones((4, 5), np.float32))
+    listed = sorted(os.path.join(tmp_path, "ifg", n) for n in os.listdir(tmp_path / "ifg"))
+    for value in (str(tmp_path / "ifg"), listed):
+        params = {"INTERFEROGRAMS": value, "COHERENCE": value}
+        plain = {}
+        for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh")):
+            left: list = []
+            plain[name] = (stacks.expand_raster_inputs(sbas, params, name, None, want=want, ignored=left), left)
+        calls = []
+        real = stacks._expand_raster_inputs
+        stacks._expand_raster_inputs = lambda *a, _calls=calls, _real=real, **k: _calls.append(a[2]) or _real(*a, **k)
+        try:
+            sbas._geohazard_expanded = {}  # what processAlgorithm makes at a run's start
+            for _ in range(3):
+                for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh")):
+                    left = []
+                    assert (stacks.expand_raster_inputs(sbas, params, name, None, want=want, ignored=left),
+                            left) == plain[name]
+                    assert stacks.expand_raster_inputs(sbas, params, name, None, want=want) == plain[name][0]
+            assert sorted(calls) == ["COHERENCE", "INTERFEROGRAMS"]
+            sbas._geohazard_expanded = None  # the run ended
+            stacks.expand_raster_inputs(sbas, params, "INTERFEROGRAMS", None, want="ifg")
+            assert len(calls) == 3
+        finally:
+            stacks._expand_raster_inputs = real
+            sbas._geohazard_expanded = None
+    assert plain["INTERFEROGRAMS"][0] == ifgs and plain["COHERENCE"][0][-1].endswith(".cc.tif")
