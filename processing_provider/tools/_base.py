@@ -54,7 +54,17 @@ from __future__ import annotations
 import inspect
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputHtml,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterNumber,
+)
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
@@ -197,6 +207,69 @@ def run_title(alg, parameters, context) -> str:
     return f"{alg.displayName()}: {name}" if name else alg.displayName()
 
 
+#: Output classes a tool adds itself (``addOutput``), made again from their name and description alone.
+_PLAIN_OUTPUTS = (QgsProcessingOutputMultipleLayers, QgsProcessingOutputNumber, QgsProcessingOutputString,
+                  QgsProcessingOutputHtml, QgsProcessingOutputFile, QgsProcessingOutputFolder, declare.ReportOutput)
+
+
+class Declared:
+    """What a tool's ``initAlgorithm`` declared, in order: its parameters (kept as copies of their final state) and
+    the outputs it added, to give a new instance of the same class the same definitions without running it again.
+
+    QGIS makes a new instance of a model's step each time it copies the step (a run of a model copies each step
+    some twenty times: its expression variables take each earlier step's outputs by value), and the toolbox, the
+    dialog and ``qgis_process`` make theirs: each instance gets copies (``clone``, which every parameter class of
+    the plugin implements) of one declaration per tool class and session. A class whose declaration cannot be
+    copied that way (a refused parameter, an output of another class) declares afresh each time."""
+
+    def __init__(self):
+        self.steps: list = []  # ("parameter", create its output) or ("output", class, name, description)
+        self.parameters: list = []
+        self.ok = True
+
+    def parameter(self, create: bool) -> None:
+        self.steps.append(("parameter", create))
+
+    def output(self, definition) -> None:
+        if type(definition) not in _PLAIN_OUTPUTS:
+            self.ok = False
+        self.steps.append(("output", type(definition), definition.name(), definition.description()))
+
+    def refuse(self) -> None:
+        self.ok = False
+
+    def kept(self, alg) -> bool:
+        """Keep copies of ``alg``'s parameters as declared; False when the declaration cannot be replayed."""
+        definitions = alg.parameterDefinitions()
+        if not self.ok or len(definitions) != sum(1 for s in self.steps if s[0] == "parameter"):
+            return False
+        self.parameters = [_copy(d) for d in definitions]
+        return all(type(c) is type(d) for c, d in zip(self.parameters, definitions))
+
+    def replay(self, alg) -> None:
+        """Give ``alg`` (a new instance of the class) the parameters and outputs declared, in the same order."""
+        parameters = iter(self.parameters)
+        for step in self.steps:
+            if step[0] == "parameter":
+                QgsProcessingAlgorithm.addParameter(alg, _copy(next(parameters)), step[1])
+            else:
+                QgsProcessingAlgorithm.addOutput(alg, step[1](step[2], step[3]))
+
+
+def _copy(definition):
+    """A copy of a parameter definition: its ``clone``, with what the plugin's parameter classes do not pass to their
+    constructor (whether a destination may be a memory layer, which QGIS sets from the provider) set as it is."""
+    copy = definition.clone()
+    if definition.isDestination():
+        copy.setSupportsNonFileBasedOutput(definition.supportsNonFileBasedOutput())
+    return copy
+
+
+#: ``{tool class: Declared}``: each tool class's declaration, made once a session by the first instance made after
+#: the provider's listing (the listing makes one instance a tool, its help texts built on first read left unbuilt)
+_DECLARED: dict = {}
+
+
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
     """Common plumbing: names, groups, help, translation and error mapping."""
 
@@ -219,6 +292,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
     STACK_PARAMETERS = False
     MINTPY = False
+    #: the :class:`Declared` recording this instance's first ``initAlgorithm`` of its class (None after)
+    _declaring = None
 
     # the parameter IDs several tools share (inputs/ids.py); a tool writes only its own, each once, as a class
     # constant named as its value (``WINDOW_DAYS = "WINDOW_DAYS"``), and uses ``self.X`` in its methods
@@ -329,11 +404,22 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):
-                if self.STACK_PARAMETERS:
-                    declare.add_stack_parameters(self, mintpy=self.MINTPY)
-                _init(self, config)
-                if self.ENGINE:
-                    knobs.add_run_parameters(self, self.ENGINE)
+                key = None if config or listing() else type(self)
+                declared = _DECLARED.get(key) if key else None
+                if declared is not None:
+                    declared.replay(self)
+                    return
+                self._declaring = Declared() if key else None
+                try:
+                    if self.STACK_PARAMETERS:
+                        declare.add_stack_parameters(self, mintpy=self.MINTPY)
+                    _init(self, config)
+                    if self.ENGINE:
+                        knobs.add_run_parameters(self, self.ENGINE)
+                    if key and self._declaring.kept(self):
+                        _DECLARED[key] = self._declaring
+                finally:
+                    self._declaring = None
 
             cls.initAlgorithm = init_with_knobs
         check = cls.__dict__.get("checkParameterValues")
@@ -404,8 +490,18 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             # an output's former ID is no output of its own: the results carry it (with_former_outputs), and the
             # modeler would list the output twice
             former = d is not definition and d.isDestination()
-            ok = super().addParameter(d, createOutput and not former) and ok
+            create = createOutput and not former
+            ok = super().addParameter(d, create) and ok
+            if self._declaring is not None:
+                self._declaring.parameter(create)
+        if not ok and self._declaring is not None:
+            self._declaring.refuse()
         return ok
+
+    def addOutput(self, definition):
+        if self._declaring is not None:
+            self._declaring.output(definition)
+        return super().addOutput(definition)
 
     def processAlgorithm(self, parameters, context, feedback):
         try:

@@ -4,8 +4,8 @@ toolbox asks it at every filter of its tree (each switch of the current layer be
 layer loaded), so a model whose ``flags()`` copied its steps froze the desktop.
 
 The calls are counted, not timed: every creation of a tool (``createInstance``) and every parameter declared
-(``addParameter``) of the plugin's classes, while QGIS's own toolbox model (C++) filters, sorts and searches the
-whole registry, as the desktop's toolbox does."""
+(``addParameter``, or copied from the tool's declaration) of the plugin's classes, while QGIS's own toolbox model
+(C++) filters, sorts and searches the whole registry, as the desktop's toolbox does."""
 
 import random
 
@@ -20,8 +20,9 @@ TOOLBOX_CALLS = ("flags", "displayName", "group", "groupId", "icon", "svgIconPat
 @pytest.fixture
 def built(qgis_app, monkeypatch):
     """Counts the plugin's tools created and parameters declared while the test runs (C++ callers included: the
-    overrides are Python methods of the classes, looked up at each call)."""
-    from insar_geohazards.processing_provider.tools._base import GeohazardAlgorithm
+    overrides are Python methods of the classes, looked up at each call), a tool's declaration copied into a new
+    instance counted as its parameters declared."""
+    from insar_geohazards.processing_provider.tools._base import Declared, GeohazardAlgorithm
 
     counts = {"createInstance": 0, "addParameter": 0}
     create, add = GeohazardAlgorithm.createInstance, GeohazardAlgorithm.addParameter
@@ -34,8 +35,15 @@ def built(qgis_app, monkeypatch):
         counts["addParameter"] += 1
         return add(self, definition, createOutput)
 
+    replay = Declared.replay
+
+    def counted_replay(self, alg):
+        counts["addParameter"] += len(self.parameters)
+        return replay(self, alg)
+
     monkeypatch.setattr(GeohazardAlgorithm, "createInstance", counted_create)
     monkeypatch.setattr(GeohazardAlgorithm, "addParameter", counted_add)
+    monkeypatch.setattr(Declared, "replay", counted_replay)
     return counts
 
 
