@@ -53,18 +53,9 @@ from __future__ import annotations
 
 import inspect
 import os
+import stat
 
-from qgis.core import (
-    QgsProcessingAlgorithm,
-    QgsProcessingException,
-    QgsProcessingOutputFile,
-    QgsProcessingOutputFolder,
-    QgsProcessingOutputHtml,
-    QgsProcessingOutputMultipleLayers,
-    QgsProcessingOutputNumber,
-    QgsProcessingOutputString,
-    QgsProcessingParameterNumber,
-)
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
@@ -82,6 +73,7 @@ from .. import early_kernels, model_checks
 from ..inputs import declare, delivered, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.compilation import compilation_progress
+from ..inputs.declared import declare_once, set_decimals
 from ..inputs.feedback import FeedbackProgress
 from ..inputs.guard import check_before, input_files, missing_file_problem, range_problem
 from ..inputs.history import history
@@ -127,28 +119,6 @@ def help_url(page: str, anchor: str = "") -> str:
 
 #: Search words every tool gets, so searching the toolbox for the provider's topic lists all of them.
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
-
-
-def _decimals(value) -> int:
-    text = f"{abs(float(value)):.9f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def set_decimals(definition) -> None:
-    """Decimals shown by a Double parameter's spin box: enough for its default and bounds
-    (at least 2, 3 for fractions in 0..1, at most 9) instead of QGIS's fixed "0.000000"."""
-    if definition.type() != "number" or definition.dataType() != QgsProcessingParameterNumber.Type.Double:
-        return
-    values = [v for v in (definition.defaultValue(), definition.minimum(), definition.maximum())
-              if isinstance(v, (int, float)) and abs(v) < 1e15]
-    wanted = max([_decimals(v) for v in values] + [2])
-    if definition.maximum() <= 1.0:
-        wanted = max(wanted, 3)
-    meta = definition.metadata()
-    wrapper = dict(meta.get("widget_wrapper", {}) or {})
-    wrapper.setdefault("decimals", min(wanted, 9))
-    meta["widget_wrapper"] = wrapper
-    definition.setMetadata(meta)
 
 
 def _guarded_check(alg, parameters, context, check):
@@ -205,69 +175,6 @@ def run_title(alg, parameters, context) -> str:
         if name:
             break
     return f"{alg.displayName()}: {name}" if name else alg.displayName()
-
-
-#: Output classes a tool adds itself (``addOutput``), made again from their name and description alone.
-_PLAIN_OUTPUTS = (QgsProcessingOutputMultipleLayers, QgsProcessingOutputNumber, QgsProcessingOutputString,
-                  QgsProcessingOutputHtml, QgsProcessingOutputFile, QgsProcessingOutputFolder, declare.ReportOutput)
-
-
-class Declared:
-    """What a tool's ``initAlgorithm`` declared, in order: its parameters (kept as copies of their final state) and
-    the outputs it added, to give a new instance of the same class the same definitions without running it again.
-
-    QGIS makes a new instance of a model's step each time it copies the step (a run of a model copies each step
-    some twenty times: its expression variables take each earlier step's outputs by value), and the toolbox, the
-    dialog and ``qgis_process`` make theirs: each instance gets copies (``clone``, which every parameter class of
-    the plugin implements) of one declaration per tool class and session. A class whose declaration cannot be
-    copied that way (a refused parameter, an output of another class) declares afresh each time."""
-
-    def __init__(self):
-        self.steps: list = []  # ("parameter", create its output) or ("output", class, name, description)
-        self.parameters: list = []
-        self.ok = True
-
-    def parameter(self, create: bool) -> None:
-        self.steps.append(("parameter", create))
-
-    def output(self, definition) -> None:
-        if type(definition) not in _PLAIN_OUTPUTS:
-            self.ok = False
-        self.steps.append(("output", type(definition), definition.name(), definition.description()))
-
-    def refuse(self) -> None:
-        self.ok = False
-
-    def kept(self, alg) -> bool:
-        """Keep copies of ``alg``'s parameters as declared; False when the declaration cannot be replayed."""
-        definitions = alg.parameterDefinitions()
-        if not self.ok or len(definitions) != sum(1 for s in self.steps if s[0] == "parameter"):
-            return False
-        self.parameters = [_copy(d) for d in definitions]
-        return all(type(c) is type(d) for c, d in zip(self.parameters, definitions))
-
-    def replay(self, alg) -> None:
-        """Give ``alg`` (a new instance of the class) the parameters and outputs declared, in the same order."""
-        parameters = iter(self.parameters)
-        for step in self.steps:
-            if step[0] == "parameter":
-                QgsProcessingAlgorithm.addParameter(alg, _copy(next(parameters)), step[1])
-            else:
-                QgsProcessingAlgorithm.addOutput(alg, step[1](step[2], step[3]))
-
-
-def _copy(definition):
-    """A copy of a parameter definition: its ``clone``, with what the plugin's parameter classes do not pass to their
-    constructor (whether a destination may be a memory layer, which QGIS sets from the provider) set as it is."""
-    copy = definition.clone()
-    if definition.isDestination():
-        copy.setSupportsNonFileBasedOutput(definition.supportsNonFileBasedOutput())
-    return copy
-
-
-#: ``{tool class: Declared}``: each tool class's declaration, made once a session by the first instance made after
-#: the provider's listing (the listing makes one instance a tool, its help texts built on first read left unbuilt)
-_DECLARED: dict = {}
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -404,22 +311,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):
-                key = None if config or listing() else type(self)
-                declared = _DECLARED.get(key) if key else None
-                if declared is not None:
-                    declared.replay(self)
-                    return
-                self._declaring = Declared() if key else None
-                try:
+                def declare_all():
                     if self.STACK_PARAMETERS:
                         declare.add_stack_parameters(self, mintpy=self.MINTPY)
                     _init(self, config)
                     if self.ENGINE:
                         knobs.add_run_parameters(self, self.ENGINE)
-                    if key and self._declaring.kept(self):
-                        _DECLARED[key] = self._declaring
-                finally:
-                    self._declaring = None
+
+                declare_once(self, config, declare_all)
 
             cls.initAlgorithm = init_with_knobs
         check = cls.__dict__.get("checkParameterValues")
@@ -602,11 +501,12 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         if not self.KERNELS or not all(f.by_input_size for f in kernel_families.families_of(self.KERNELS)):
             return None
         total = 0
-        for path in input_files(self, parameters, context):
+        for path in input_files(self, parameters, context):  # one stat a name (most side-cars listed are absent)
             try:
-                total += os.path.getsize(path) if os.path.isfile(path) else 0
-            except OSError:
+                st = os.stat(path)
+            except (OSError, ValueError):
                 continue
+            total += st.st_size if stat.S_ISREG(st.st_mode) else 0
         return total
 
     def compile_variant(self, parameters, context) -> str:

@@ -22,7 +22,8 @@ def built(qgis_app, monkeypatch):
     """Counts the plugin's tools created and parameters declared while the test runs (C++ callers included: the
     overrides are Python methods of the classes, looked up at each call), a tool's declaration copied into a new
     instance counted as its parameters declared."""
-    from insar_geohazards.processing_provider.tools._base import Declared, GeohazardAlgorithm
+    from insar_geohazards.processing_provider.inputs.declared import Declared
+    from insar_geohazards.processing_provider.tools._base import GeohazardAlgorithm
 
     counts = {"createInstance": 0, "addParameter": 0}
     create, add = GeohazardAlgorithm.createInstance, GeohazardAlgorithm.addParameter

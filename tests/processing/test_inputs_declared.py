@@ -37,14 +37,14 @@ def _tools():
 
 
 def test_every_tools_copies_are_its_declaration(qgis_app):
-    from insar_geohazards.processing_provider.tools import _base
+    from insar_geohazards.processing_provider.inputs import declared as _base
 
     tools = _tools()
     assert len(tools) > 40
     for listed in tools:
-        _base._DECLARED.pop(type(listed), None)
+        _base.DECLARED.pop(type(listed), None)
         declared = listed.create()  # declared by the tool's initAlgorithm, and kept
-        assert type(listed) in _base._DECLARED, f"{listed.id()}: its declaration was not kept"
+        assert type(listed) in _base.DECLARED, f"{listed.id()}: its declaration was not kept"
         copies = [listed.create(), listed.createInstance()]
         copies[1].initAlgorithm({})  # as QgsProcessingAlgorithm::create does
         expected = _declaration(declared)
@@ -59,11 +59,11 @@ def test_every_tools_copies_are_its_declaration(qgis_app):
 
 def test_a_configuration_declares_afresh(qgis_app, monkeypatch):
     """An instance made with a configuration (QGIS passes a model step's) runs the tool's own declaration."""
-    from insar_geohazards.processing_provider.tools import _base
+    from insar_geohazards.processing_provider.inputs import declared as _base
 
     tool = next(a for a in _tools() if a.name() == "sbasinversion")
     tool.create()
-    assert type(tool) in _base._DECLARED
+    assert type(tool) in _base.DECLARED
     calls = []
     monkeypatch.setattr(_base.Declared, "replay", lambda self, alg: calls.append(alg))
     made = tool.create({"some": "configuration"})
