@@ -159,3 +159,21 @@ def test_a_model_with_a_step_that_needs_the_main_thread_stays_in_it(qgis_app):
         other = QgsProcessingModelAlgorithm()
         assert other.loadVariant(variant)
         assert threaded_model_flags(other) & QgsProcessingAlgorithm.Flag.FlagNoThreading, alg_id
+
+
+def test_a_models_check_reads_its_steps_without_copying_them(built):
+    """Whether a model has one of the plugin's tools among its steps (asked at each check of any model) is read from
+    its definition: no step copied, so no tool made anew; a model of QGIS's own algorithms answers no."""
+    from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm
+
+    from insar_geohazards.processing_provider import model_checks
+
+    shipped = [a for a in _provider_algorithms() if isinstance(a, QgsProcessingModelAlgorithm)]
+    assert shipped and all(model_checks._uses_our_tools(m) for m in shipped)
+    other = QgsProcessingModelAlgorithm("other", "", "")
+    step = QgsProcessingModelChildAlgorithm("native:buffer")
+    step.generateChildId(other)
+    other.addChildAlgorithm(step)
+    assert QgsApplication.processingRegistry().algorithmById("native:buffer") is not None
+    assert not model_checks._uses_our_tools(other)
+    assert built == {"createInstance": 0, "addParameter": 0}, built
