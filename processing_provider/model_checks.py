@@ -32,11 +32,13 @@ _WATCHED: dict = {}
 
 
 def _uses_our_tools(model) -> bool:
+    """Whether a step of ``model`` is one of the plugin's tools, read from the model's definition: its
+    ``childAlgorithms()`` would copy every step, and QGIS makes each copied step's tool anew."""
     try:
-        children = model.childAlgorithms().values()
+        children = (model.toVariant() or {}).get("children") or {}
     except (AttributeError, RuntimeError):
         return False
-    return any(str(child.algorithmId()).startswith("geohazard:") for child in children)
+    return any(str((child or {}).get("alg_id", "")).startswith("geohazard:") for child in children.values())
 
 
 def _quiet(name, original):

@@ -26,6 +26,7 @@ from ..fileio.timeseries.stacks import filter_stack_files
 from . import model_checks, tools
 from .inputs.declare import PathList, QuietRaster
 from .inputs.guard import missing_file_problem, range_problem
+from .inputs.listing import real_paths
 from .lazy import listing_tools
 from .tools._base import GROUPS, PROVIDER_ICON, GeohazardAlgorithm, help_url, run_title
 
@@ -58,11 +59,8 @@ def _paths(value) -> list:
     if isinstance(value, QgsProcessingOutputLayerDefinition):
         value = value.sink.staticValue()
     items = value if isinstance(value, (list, tuple)) else [value]
-    out = []
-    for item in items:
-        if isinstance(item, str) and item and item != "TEMPORARY_OUTPUT" and "://" not in item:
-            out.append(os.path.realpath(item.split("|")[0]))
-    return out
+    return real_paths(item.split("|")[0] for item in items
+                      if isinstance(item, str) and item and item != "TEMPORARY_OUTPUT" and "://" not in item)
 
 
 def model_output_problem(model, parameters) -> str:

@@ -13,7 +13,8 @@ the warm-up a user can run; its CPU reported apart), then the warm runs (best of
 step is scored on the model's own step run alone with the model's parameters (read from
 models/corrected_sbas.model3), the interferograms the model's network step dropped (its report) counted as dropped.
 MintPy: stack_mintpy.py with phase_closure, the ramps on its default mask and on the stable area; CPU = its steps in
-one process (not the imports), best of ``--repeat``.
+one process (not the imports), best of ``--repeat``. The model alone on two plugin folders, alternated, its outputs
+compared byte for byte: model_ab.py.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def raster_files(paths: Iterable[str]) -> list:
     # of their folder tells which exist, instead of a stat each.
     names_in: dict = {}
     for p in paths:
-        folder, base = os.path.split(p)
+        folder, base = _split(p)
         if base and folder not in names_in:
             try:
                 names_in[folder] = set(os.listdir(folder or "."))
@@ -161,6 +161,16 @@ def raster_files(paths: Iterable[str]) -> list:
                     seen.add(q)
                     out.append(q)
     return out
+
+
+def _split(path: str) -> tuple:
+    """``os.path.split(path)``; a path whose last separator is single is cut there at once (the listing of a run's
+    inputs holds tens of thousands of side-car names)."""
+    if os.sep == "/":
+        head, _, tail = path.rpartition("/")
+        if head and not head.endswith("/"):
+            return head, tail
+    return os.path.split(path)
 
 
 def geometry_choice(key: str, user: Optional[float], *, rasters: Iterable[str] = (), attributes: Iterable = (),

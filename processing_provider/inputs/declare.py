@@ -554,12 +554,14 @@ _LEAD = re.compile(r"^\s*<b>([^<]+)</b>")
 _WORD = re.compile(r"[a-z0-9_]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def parameter_help(text: str, pid: str, label: str) -> str:
     """What a tool's help (``HELP``) says about one parameter, as plain text: its paragraphs that name its ID in bold
     or in parentheses (``(DENSITY_REFERENCE, default ...)``), else those that open with its label in bold
     (``<b>Land cover</b>: ...`` for "Land cover (class codes)": the same words, parenthesised units left out). The
     dialog shows it as the parameter's tooltip; the help panel keeps the whole text (what, why, references). ""
-    when the help says nothing of it."""
+    when the help says nothing of it. A pure function of its arguments, kept per ``(text, pid, label)``: QGIS's
+    model run creates each step's tool many times over (every copy of a model step makes a new instance)."""
     name = _words(label)
     by_id, by_label = [], []
     for para, plain, lead in _paragraphs(text or ""):

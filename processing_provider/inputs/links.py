@@ -17,6 +17,7 @@ from collections import OrderedDict
 from qgis.core import QgsProcessing, QgsProcessingParameterDefinition
 
 from .declare import LAYERS, ReportOutput
+from .listing import real_path
 
 #: Extensions of files that are never one of the rasters a stack input reads (reports, tables, pages).
 REPORT_EXT = {".csv": "CSV table", ".txt": "text file", ".json": "JSON file", ".html": "HTML page",
@@ -78,6 +79,7 @@ def _report_message(d, item: str) -> str:
 def received_problem(alg, parameters) -> str:
     """A message when an input of ``alg`` taking several rasters received a report or an empty list; "" else."""
     mintpy = getattr(alg, "MINTPY", False) and bool(parameters.get("MINTPY_STACK"))
+    real_dirs: dict = {}
     for d in _raster_lists(alg):
         value = parameters.get(d.name())
         if isinstance(value, (list, tuple)) and not value and not mintpy \
@@ -90,7 +92,7 @@ def received_problem(alg, parameters) -> str:
         for item in items:
             if not isinstance(item, str) or not os.path.isfile(item):
                 continue
-            known = os.path.realpath(item) in _WRITTEN
+            known = real_path(item, real_dirs) in _WRITTEN
             if known or os.path.splitext(item)[1].lower() in REPORT_EXT:
                 return _report_message(d, item)
     return ""

@@ -36,6 +36,31 @@ def _real(path: str, real_dirs: Optional[dict] = None) -> tuple[str, bool]:
     return real, os.path.isfile(real)
 
 
+def real_paths(paths) -> list[str]:
+    """``os.path.realpath`` of each of ``paths``, a folder resolved once for all its files (:func:`real_path`)."""
+    real_dirs: dict = {}
+    return [real_path(p, real_dirs) for p in paths]
+
+
+def real_path(path: str, real_dirs: dict) -> str:
+    """``os.path.realpath(path)``, the same answer at one ``lstat`` instead of one a path component: an absolute,
+    normalised path whose last part is no link resolves to its folder's real path (kept in ``real_dirs``) joined
+    with its name; any other path is resolved by ``os.path.realpath``."""
+    if os.sep == "/" and path.startswith("/") and not path.startswith("//") and os.path.normpath(path) == path:
+        head, _, tail = path.rpartition("/")
+        if tail not in ("", ".", ".."):
+            try:
+                st = os.lstat(path)
+            except OSError:
+                st = None
+            if st is not None and not stat.S_ISLNK(st.st_mode):
+                real_head = real_dirs.get(head)
+                if real_head is None:
+                    real_head = real_dirs[head] = os.path.realpath(head or "/")
+                return os.path.join(real_head, tail)
+    return os.path.realpath(path)
+
+
 def _layer_file(layer: QgsMapLayer) -> Optional[str]:
     src = strip_uri(layer.source())
     return src if os.path.exists(src) else None
@@ -99,15 +124,30 @@ def input_files(alg, parameters, context) -> dict:
     for d in alg.parameterDefinitions():
         if d.isDestination() or d.type() not in _PARAM_INPUT_TYPES:
             continue
+        keys: list = []
         for p in _item_paths(parameters.get(d.name()), context) + named.get(d.name(), []):
             rp, is_file = _real(p, real_dirs)
-            out.setdefault(rp, d.name())
+            keys.append(rp)
             if is_file:
-                stem = os.path.splitext(rp)[0]
-                for s in SIDECARS:
-                    out.setdefault(rp + s, d.name())
-                    out.setdefault(stem + s, d.name())
+                keys += _with_sidecars(rp)
+        _add_first(out, keys, d.name())
     return out
+
+
+def _with_sidecars(rp: str) -> list:
+    """The side-cars a file ``rp`` may have, in the listing's order (``<file><side-car>``, ``<stem><side-car>``)."""
+    stem = os.path.splitext(rp)[0]
+    return [k for s in SIDECARS for k in (rp + s, stem + s)]
+
+
+def _add_first(out: dict, keys: list, value) -> None:
+    """``out.setdefault(key, value)`` for each of ``keys`` in order (a key already there keeps its value and place)."""
+    new = dict.fromkeys(keys, value)
+    if out.keys().isdisjoint(new):
+        out.update(new)
+        return
+    for key in new:
+        out.setdefault(key, value)
 
 
 def product_files(alg) -> dict:
@@ -120,14 +160,13 @@ def product_files(alg) -> dict:
     for key, product in (getattr(alg, "_geohazard_products", None) or {}).items():
         if product is None:
             continue
+        keys: list = []
         for p in product.spec.source_files():
             rp, is_file = _real(p, real_dirs)
-            out.setdefault(rp, key[0])
+            keys.append(rp)
             if is_file:
-                stem = os.path.splitext(rp)[0]
-                for s in SIDECARS:
-                    out.setdefault(rp + s, key[0])
-                    out.setdefault(stem + s, key[0])
+                keys += _with_sidecars(rp)
+        _add_first(out, keys, key[0])
     return out
 
 

@@ -100,11 +100,15 @@ def product_stack(alg, parameters, context, name: str = INTERFEROGRAMS, *,
     the run ends, :meth:`..tools._base.GeohazardAlgorithm.processAlgorithm`). ``wrapped``: the pairs' wrapped phase
     (the unwrapping tool's INPUT)."""
     items = raw_list(parameters.get(name))
-    if not items or not all(isinstance(i, str) for i in items) or any(is_mintpy_stack(i) for i in items):
+    if not items or not all(isinstance(i, str) for i in items):
         return None
     extent = stack_extent(alg, parameters, context)
     key = (name, tuple(items), extent, wrapped)
     cache = getattr(alg, "_geohazard_products", None)
+    if cache is not None and key in cache:  # kept only for items that hold no MintPy stack (names alone tell)
+        return cache[key]
+    if any(is_mintpy_stack(i) for i in items):
+        return None
     if cache is None:
         cache = {}
         alg._geohazard_products = cache
@@ -165,6 +169,29 @@ def _folder_problem(name: str, folder: str, want: str) -> str:
 
 def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
                          ignored: Optional[list] = None) -> list[str]:
+    """File paths of a multiple-raster parameter that also accepts folders (:func:`_expand_raster_inputs`).
+
+    Within a run (``alg._geohazard_expanded`` a dict: the guard, the tool's check and its reading ask the same
+    lists several times) a list of paths is expanded once and the answer reused; a value with layers in it, or
+    one refused, is expanded each time."""
+    memo = getattr(alg, "_geohazard_expanded", None)
+    items = raw_list(parameters.get(name))
+    if not isinstance(memo, dict) or not all(isinstance(i, str) for i in items):
+        return _expand_raster_inputs(alg, parameters, name, context, want=want, ignored=ignored)
+    # what the expansion reads besides the list: the product given as INTERFEROGRAMS (COHERENCE may take its
+    # coherence) and the grid of a product's pairs
+    key = (name, want, tuple(items), repr(parameters.get(INTERFEROGRAMS)), repr(parameters.get(STACK_EXTENT)))
+    if key not in memo:
+        left_out: list = []
+        memo[key] = (_expand_raster_inputs(alg, parameters, name, context, want=want, ignored=left_out), left_out)
+    paths, left_out = memo[key]
+    if ignored is not None:
+        ignored += left_out
+    return list(paths)
+
+
+def _expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
+                          ignored: Optional[list] = None) -> list[str]:
     """File paths of a multiple-raster parameter that also accepts folders.
 
     INTERFEROGRAMS given as a product (:func:`product_stack`) gives the product's interferograms, and COHERENCE

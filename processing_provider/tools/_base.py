@@ -53,8 +53,9 @@ from __future__ import annotations
 
 import inspect
 import os
+import stat
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
@@ -72,11 +73,13 @@ from .. import early_kernels, model_checks
 from ..inputs import declare, delivered, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.compilation import compilation_progress
+from ..inputs.declared import declare_once, set_decimals
 from ..inputs.feedback import FeedbackProgress
 from ..inputs.guard import check_before, input_files, missing_file_problem, range_problem
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 from ..inputs.links import received_problem, remember_reports
+from ..inputs.listing import real_paths
 from ..lazy import listing, read_once
 
 #: Processing groups: id -> display name. A group's ID is the folder of ``tools/`` its tools live in (and the
@@ -116,28 +119,6 @@ def help_url(page: str, anchor: str = "") -> str:
 
 #: Search words every tool gets, so searching the toolbox for the provider's topic lists all of them.
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
-
-
-def _decimals(value) -> int:
-    text = f"{abs(float(value)):.9f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def set_decimals(definition) -> None:
-    """Decimals shown by a Double parameter's spin box: enough for its default and bounds
-    (at least 2, 3 for fractions in 0..1, at most 9) instead of QGIS's fixed "0.000000"."""
-    if definition.type() != "number" or definition.dataType() != QgsProcessingParameterNumber.Type.Double:
-        return
-    values = [v for v in (definition.defaultValue(), definition.minimum(), definition.maximum())
-              if isinstance(v, (int, float)) and abs(v) < 1e15]
-    wanted = max([_decimals(v) for v in values] + [2])
-    if definition.maximum() <= 1.0:
-        wanted = max(wanted, 3)
-    meta = definition.metadata()
-    wrapper = dict(meta.get("widget_wrapper", {}) or {})
-    wrapper.setdefault("decimals", min(wanted, 9))
-    meta["widget_wrapper"] = wrapper
-    definition.setMetadata(meta)
 
 
 def _guarded_check(alg, parameters, context, check):
@@ -218,6 +199,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
     STACK_PARAMETERS = False
     MINTPY = False
+    #: the :class:`Declared` recording this instance's first ``initAlgorithm`` of its class (None after)
+    _declaring = None
 
     # the parameter IDs several tools share (inputs/ids.py); a tool writes only its own, each once, as a class
     # constant named as its value (``WINDOW_DAYS = "WINDOW_DAYS"``), and uses ``self.X`` in its methods
@@ -328,11 +311,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):
-                if self.STACK_PARAMETERS:
-                    declare.add_stack_parameters(self, mintpy=self.MINTPY)
-                _init(self, config)
-                if self.ENGINE:
-                    knobs.add_run_parameters(self, self.ENGINE)
+                def declare_all():
+                    if self.STACK_PARAMETERS:
+                        declare.add_stack_parameters(self, mintpy=self.MINTPY)
+                    _init(self, config)
+                    if self.ENGINE:
+                        knobs.add_run_parameters(self, self.ENGINE)
+
+                declare_once(self, config, declare_all)
 
             cls.initAlgorithm = init_with_knobs
         check = cls.__dict__.get("checkParameterValues")
@@ -403,8 +389,18 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             # an output's former ID is no output of its own: the results carry it (with_former_outputs), and the
             # modeler would list the output twice
             former = d is not definition and d.isDestination()
-            ok = super().addParameter(d, createOutput and not former) and ok
+            create = createOutput and not former
+            ok = super().addParameter(d, create) and ok
+            if self._declaring is not None:
+                self._declaring.parameter(create)
+        if not ok and self._declaring is not None:
+            self._declaring.refuse()
         return ok
+
+    def addOutput(self, definition):
+        if self._declaring is not None:
+            self._declaring.output(definition)
+        return super().addOutput(definition)
 
     def processAlgorithm(self, parameters, context, feedback):
         try:
@@ -419,6 +415,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def _process_algorithm(self, parameters, context, feedback):
         run = self._run = OutputTransaction()
         self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
+        self._geohazard_expanded = {}  # the lists of rasters this run expanded (inputs.stacks.expand_raster_inputs)
         targets: dict = {}
         kernels_starting = early_kernels.start(self.KERNELS)
         # the optional packages missing, in the first run's log (the desktop: message bar), numba's cost by tool
@@ -452,16 +449,17 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 stamp_history(run.written_files(), steps)
                 # the files the run was asked for (a folder of corrected interferograms, read by the next step
                 # rather than drawn, gets none)
-                files = {os.path.realpath(path.split("|")[0]) for path, _ in targets.values()}
-                build_overviews([p for p in run.written_files() if os.path.realpath(p) in files],
-                                log=FeedbackProgress(feedback))
+                files = set(real_paths(path.split("|")[0] for path, _ in targets.values()))
+                written = run.written_files()
+                asked = [p for p, real in zip(written, real_paths(written)) if real in files]
+                build_overviews(asked, log=FeedbackProgress(feedback))
                 if self.CARRIES_GEOMETRY:
                     stamp_geometry(run.written_files(), list(input_files(self, params, context)),
                                    {**stacks.opened_product_geometry(self), **run.geometry},
                                    log=FeedbackProgress(feedback))
             run.commit()
             if model_checks.in_shipped_model():  # the next steps' variables find the single rasters as layers
-                model_checks.keep_rasters(context, [p for p in run.written_files() if os.path.realpath(p) in files])
+                model_checks.keep_rasters(context, asked)
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)
                 remember_reports(self, results)
@@ -494,6 +492,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             early_kernels.join(kernels_starting)  # a refused run ends with no thread of its own left
             self._geohazard_input_files = None  # the listing check_before kept for this run (guard.input_files)
             self._geohazard_products = None
+            self._geohazard_expanded = None
 
     def work_bytes(self, parameters, context) -> int | None:
         """The size of this run's work for the choice between compiling its kernels and running them as Python
@@ -502,11 +501,12 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         if not self.KERNELS or not all(f.by_input_size for f in kernel_families.families_of(self.KERNELS)):
             return None
         total = 0
-        for path in input_files(self, parameters, context):
+        for path in input_files(self, parameters, context):  # one stat a name (most side-cars listed are absent)
             try:
-                total += os.path.getsize(path) if os.path.isfile(path) else 0
-            except OSError:
+                st = os.stat(path)
+            except (OSError, ValueError):
                 continue
+            total += st.st_size if stat.S_ISREG(st.st_mode) else 0
         return total
 
     def compile_variant(self, parameters, context) -> str:

@@ -223,3 +223,149 @@ def test_geometry_looks_up_absent_side_cars_in_one_listing(tmp_path, qgis_app, m
         monkeypatch.setattr(metadata.os.path, name, lambda p, _real=real: stats.append(p) or _real(p))
     assert metadata.raster_files(listed) == paths + other + [os.path.join("more", os.path.basename(other[0]))]
     assert len(stats) <= 2 * (len(paths) + 3), f"{len(stats)} stats for {len(paths)} rasters"
+
+
+def _random_tree(root, rng):
+    """Folders, files, links to files and to folders (absolute and relative, one dangling), drawn at random."""
+    names = []
+    for k in range(int(rng.integers(3, 6))):
+        folder = os.path.join(root, f"d{k}", f"sub{int(rng.integers(0, 2))}")
+        os.makedirs(folder, exist_ok=True)
+        for j in range(int(rng.integers(1, 4))):
+            path = os.path.join(folder, f"f{j}.tif")
+            open(path, "w").close()
+            names.append(path)
+    targets = list(names) + sorted({os.path.dirname(p) for p in names})
+    for k in range(int(rng.integers(2, 6))):
+        target = targets[int(rng.integers(len(targets)))]
+        link = os.path.join(root, f"d{int(rng.integers(0, 3))}", f"link{k}")
+        if os.path.lexists(link):
+            continue
+        os.symlink(target if rng.random() < 0.5 else os.path.relpath(target, os.path.dirname(link)), link)
+        names.append(link)
+    os.symlink(os.path.join(root, "nowhere"), os.path.join(root, "dangling"))
+    return names + [os.path.join(root, "dangling"), os.path.join(root, "absent.tif")]
+
+
+def test_real_paths_are_realpaths(tmp_path):
+    """Paths resolved a folder at a time are ``os.path.realpath``'s answers: files, links to files and to folders
+    (absolute, relative, dangling), files inside linked folders, absent files, relative paths, ``..``, ``.``,
+    doubled and trailing separators, drawn at random."""
+    from insar_geohazards.processing_provider.inputs.listing import real_paths
+
+    seed = int(np.random.default_rng().integers(1 << 31))
+    rng = np.random.default_rng(seed)
+    names = _random_tree(str(tmp_path), rng)
+    linked = [p for p in names if os.path.isdir(p) and os.path.islink(p)]
+    paths = list(names)
+    for _ in range(60):
+        p = names[int(rng.integers(len(names)))]
+        form = int(rng.integers(6))
+        if form == 0 and linked:  # a file seen through a linked folder
+            folder = linked[int(rng.integers(len(linked)))]
+            inside = sorted(os.listdir(folder)) or ["x"]
+            p = os.path.join(folder, inside[int(rng.integers(len(inside)))])
+        elif form == 1:
+            p = os.path.join(os.path.dirname(p), "..", os.path.basename(os.path.dirname(p)), os.path.basename(p))
+        elif form == 2:
+            p = p.replace(os.sep, os.sep * 2, 1 + int(rng.integers(3)))
+        elif form == 3:
+            p = os.path.relpath(p, str(tmp_path))
+        elif form == 4:
+            p = os.path.dirname(p) + os.sep + ("." if rng.random() < 0.5 else "")
+        paths.append(p)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert real_paths(paths) == [os.path.realpath(p) for p in paths], f"seed {seed}"
+    finally:
+        os.chdir(old)
+
+
+def test_listing_keeps_the_first_parameter_of_a_file_in_order(qgis_app):
+    """The listing's keys are added as ``setdefault`` adds them one by one: the first parameter naming a file keeps
+    it, in the order first named (lists drawn at random, overlapping or not)."""
+    from insar_geohazards.processing_provider.inputs.listing import _add_first
+
+    seed = int(np.random.default_rng().integers(1 << 31))
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        out, expected = {}, {}
+        for name in ("INTERFEROGRAMS", "COHERENCE", "DEM"):
+            keys = [f"/s/{int(k)}" for k in rng.integers(0, int(rng.integers(1, 40)), int(rng.integers(0, 30)))]
+            _add_first(out, keys, name)
+            for k in keys:
+                expected.setdefault(k, name)
+        assert list(out.items()) == list(expected.items()), f"seed {seed}"
+
+
+def test_folder_split_is_os_path_split():
+    """The geometry's split of a listed path is ``os.path.split``'s, on paths drawn at random from separators,
+    dots and names (absolute, relative, doubled and trailing separators)."""
+    from insar_geohazards.fileio.base.metadata import _split
+
+    seed = int(np.random.default_rng().integers(1 << 31))
+    rng = np.random.default_rng(seed)
+    parts = [os.sep, "a", "b.tif", ".", "..", "x.aux.xml"]
+    for _ in range(5000):
+        p = "".join(parts[int(i)] for i in rng.integers(0, len(parts), int(rng.integers(0, 8))))
+        assert _split(p) == os.path.split(p), f"{p!r}, seed {seed}"
+
+
+def test_parameter_help_kept_is_the_help_worked_out(qgis_app):
+    """Every tool's parameter help, looked up again for a new instance, is what the help text gives it."""
+    from qgis.core import QgsApplication
+
+    from insar_geohazards.processing_provider.inputs.declare import parameter_help
+
+    provider = QgsApplication.processingRegistry().providerById("geohazard")
+    checked = 0
+    for listed in provider.algorithms():
+        alg = listed.create()
+        text = getattr(alg, "HELP", None)  # a tool's (the shipped models have none)
+        if not isinstance(text, str):
+            continue
+        for d in alg.parameterDefinitions():
+            for _ in range(2):
+                assert parameter_help(text, d.name(), d.description()) == \
+                    parameter_help.__wrapped__(text, d.name(), d.description())
+            checked += 1
+    assert checked > 500
+
+
+def test_a_runs_lists_are_expanded_once_and_the_same(tmp_path, sbas):
+    """Within a run a list of rasters (a folder, or files with side-cars and a coherence file among them) is expanded
+    once and every later ask gets the same files and the same files left out; outside a run, and for another
+    list, it is expanded again."""
+    from insar_geohazards.processing_provider.inputs import stacks
+
+    ifgs = _stack(str(tmp_path / "ifg"), n=4)
+    with open(ifgs[0] + ".aux.xml", "w") as fh:
+        fh.write("<PAMDataset/>")
+    write_raster(str(tmp_path / "ifg" / "20200101_20200111.cc.tif"), np.ones((4, 5), np.float32))
+    listed = sorted(os.path.join(tmp_path, "ifg", n) for n in os.listdir(tmp_path / "ifg"))
+    for value in (str(tmp_path / "ifg"), listed):
+        params = {"INTERFEROGRAMS": value, "COHERENCE": value}
+        plain = {}
+        for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh")):
+            left: list = []
+            plain[name] = (stacks.expand_raster_inputs(sbas, params, name, None, want=want, ignored=left), left)
+        calls = []
+        real = stacks._expand_raster_inputs
+        stacks._expand_raster_inputs = lambda *a, _calls=calls, _real=real, **k: _calls.append(a[2]) or _real(*a, **k)
+        try:
+            sbas._geohazard_expanded = {}  # what processAlgorithm makes at a run's start
+            for _ in range(3):
+                for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh")):
+                    left = []
+                    assert (stacks.expand_raster_inputs(sbas, params, name, None, want=want, ignored=left),
+                            left) == plain[name]
+                    assert stacks.expand_raster_inputs(sbas, params, name, None, want=want) == plain[name][0]
+            assert sorted(calls) == ["COHERENCE", "INTERFEROGRAMS"]
+            sbas._geohazard_expanded = None  # the run ended
+            stacks.expand_raster_inputs(sbas, params, "INTERFEROGRAMS", None, want="ifg")
+            assert len(calls) == 3
+        finally:
+            stacks._expand_raster_inputs = real
+            sbas._geohazard_expanded = None
+    assert plain["INTERFEROGRAMS"][0] == ifgs and plain["COHERENCE"][0][-1].endswith(".cc.tif")

@@ -4,8 +4,8 @@ toolbox asks it at every filter of its tree (each switch of the current layer be
 layer loaded), so a model whose ``flags()`` copied its steps froze the desktop.
 
 The calls are counted, not timed: every creation of a tool (``createInstance``) and every parameter declared
-(``addParameter``) of the plugin's classes, while QGIS's own toolbox model (C++) filters, sorts and searches the
-whole registry, as the desktop's toolbox does."""
+(``addParameter``, or copied from the tool's declaration) of the plugin's classes, while QGIS's own toolbox model
+(C++) filters, sorts and searches the whole registry, as the desktop's toolbox does."""
 
 import random
 
@@ -20,7 +20,9 @@ TOOLBOX_CALLS = ("flags", "displayName", "group", "groupId", "icon", "svgIconPat
 @pytest.fixture
 def built(qgis_app, monkeypatch):
     """Counts the plugin's tools created and parameters declared while the test runs (C++ callers included: the
-    overrides are Python methods of the classes, looked up at each call)."""
+    overrides are Python methods of the classes, looked up at each call), a tool's declaration copied into a new
+    instance counted as its parameters declared."""
+    from insar_geohazards.processing_provider.inputs.declared import Declared
     from insar_geohazards.processing_provider.tools._base import GeohazardAlgorithm
 
     counts = {"createInstance": 0, "addParameter": 0}
@@ -34,8 +36,15 @@ def built(qgis_app, monkeypatch):
         counts["addParameter"] += 1
         return add(self, definition, createOutput)
 
+    replay = Declared.replay
+
+    def counted_replay(self, alg):
+        counts["addParameter"] += len(self.parameters)
+        return replay(self, alg)
+
     monkeypatch.setattr(GeohazardAlgorithm, "createInstance", counted_create)
     monkeypatch.setattr(GeohazardAlgorithm, "addParameter", counted_add)
+    monkeypatch.setattr(Declared, "replay", counted_replay)
     return counts
 
 
@@ -150,3 +159,21 @@ def test_a_model_with_a_step_that_needs_the_main_thread_stays_in_it(qgis_app):
         other = QgsProcessingModelAlgorithm()
         assert other.loadVariant(variant)
         assert threaded_model_flags(other) & QgsProcessingAlgorithm.Flag.FlagNoThreading, alg_id
+
+
+def test_a_models_check_reads_its_steps_without_copying_them(built):
+    """Whether a model has one of the plugin's tools among its steps (asked at each check of any model) is read from
+    its definition: no step copied, so no tool made anew; a model of QGIS's own algorithms answers no."""
+    from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm
+
+    from insar_geohazards.processing_provider import model_checks
+
+    shipped = [a for a in _provider_algorithms() if isinstance(a, QgsProcessingModelAlgorithm)]
+    assert shipped and all(model_checks._uses_our_tools(m) for m in shipped)
+    other = QgsProcessingModelAlgorithm("other", "", "")
+    step = QgsProcessingModelChildAlgorithm("native:buffer")
+    step.generateChildId(other)
+    other.addChildAlgorithm(step)
+    assert QgsApplication.processingRegistry().algorithmById("native:buffer") is not None
+    assert not model_checks._uses_our_tools(other)
+    assert built == {"createInstance": 0, "addParameter": 0}, built
