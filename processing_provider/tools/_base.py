@@ -73,7 +73,7 @@ from .. import early_kernels, model_checks
 from ..inputs import declare, delivered, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.compilation import compilation_progress
-from ..inputs.declared import declare_once, set_decimals
+from ..inputs.declared import set_decimals
 from ..inputs.feedback import FeedbackProgress
 from ..inputs.guard import check_before, input_files, missing_file_problem, range_problem
 from ..inputs.history import history
@@ -199,8 +199,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
     STACK_PARAMETERS = False
     MINTPY = False
-    #: the :class:`Declared` recording this instance's first ``initAlgorithm`` of its class (None after)
-    _declaring = None
 
     # the parameter IDs several tools share (inputs/ids.py); a tool writes only its own, each once, as a class
     # constant named as its value (``WINDOW_DAYS = "WINDOW_DAYS"``), and uses ``self.X`` in its methods
@@ -311,14 +309,11 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):
-                def declare_all():
-                    if self.STACK_PARAMETERS:
-                        declare.add_stack_parameters(self, mintpy=self.MINTPY)
-                    _init(self, config)
-                    if self.ENGINE:
-                        knobs.add_run_parameters(self, self.ENGINE)
-
-                declare_once(self, config, declare_all)
+                if self.STACK_PARAMETERS:
+                    declare.add_stack_parameters(self, mintpy=self.MINTPY)
+                _init(self, config)
+                if self.ENGINE:
+                    knobs.add_run_parameters(self, self.ENGINE)
 
             cls.initAlgorithm = init_with_knobs
         check = cls.__dict__.get("checkParameterValues")
@@ -389,18 +384,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             # an output's former ID is no output of its own: the results carry it (with_former_outputs), and the
             # modeler would list the output twice
             former = d is not definition and d.isDestination()
-            create = createOutput and not former
-            ok = super().addParameter(d, create) and ok
-            if self._declaring is not None:
-                self._declaring.parameter(create)
-        if not ok and self._declaring is not None:
-            self._declaring.refuse()
+            ok = super().addParameter(d, createOutput and not former) and ok
         return ok
-
-    def addOutput(self, definition):
-        if self._declaring is not None:
-            self._declaring.output(definition)
-        return super().addOutput(definition)
 
     def processAlgorithm(self, parameters, context, feedback):
         try:

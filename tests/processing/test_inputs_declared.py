@@ -1,86 +1,35 @@
-"""Each tool's parameters and outputs declared once a session and copied into every later instance (QGIS makes a new
-instance of a model's step each time it copies the step): a copy is the declaration itself, for every tool, every
-parameter class (QGIS's and the plugin's own) and every output, as the dialog, the modeler and ``qgis_process help``
-read them."""
+"""processing_provider/inputs/declared.py: the decimals a Double parameter's spin box shows (enough for its default
+and bounds, at least 2, 3 for fractions in 0..1, at most 9); other parameters untouched."""
 
 from __future__ import annotations
 
 import pytest
 
 
-def _parameter(d) -> tuple:
-    return (type(d), d.name(), d.description(), d.help(), int(d.flags()), repr(d.defaultValue()), d.isDestination(),
-            repr(sorted(d.metadata().items())), repr(sorted(d.toVariantMap().items())), d.asPythonString(),
-            d.type(), d.toOutputDefinition().type() if d.isDestination() else None)
+@pytest.mark.parametrize("default, lo, hi, want", [
+    (1.5, 0.0, 100.0, 2), (0.25, 0.0, 1.0, 3), (0.0125, 0.0, 10.0, 4), (10.0, -1e20, 1e20, 2),
+    (2e-9, 0.0, 5.0, 9), (1e-12, 0.0, 5.0, 2), (None, 0.5, 2.0, 2),
+])
+def test_a_doubles_decimals_cover_its_default_and_bounds(qgis_app, default, lo, hi, want):
+    from qgis.core import QgsProcessingParameterNumber
+
+    from insar_geohazards.processing_provider.inputs.declared import set_decimals
+
+    d = QgsProcessingParameterNumber("X", "x", QgsProcessingParameterNumber.Type.Double, default, True, lo, hi)
+    d.setMetadata({"widget_wrapper": {"other": 1}})
+    set_decimals(d)
+    assert d.metadata()["widget_wrapper"] == {"other": 1, "decimals": want}
+    d.setMetadata({"widget_wrapper": {"decimals": 1}})
+    set_decimals(d)  # a tool's own choice stands
+    assert d.metadata()["widget_wrapper"]["decimals"] == 1
 
 
-def _output(o) -> tuple:
-    return type(o), o.name(), o.description(), o.type(), o.autoCreated()
+def test_integers_and_other_parameters_are_left_alone(qgis_app):
+    from qgis.core import QgsProcessingParameterNumber, QgsProcessingParameterString
 
+    from insar_geohazards.processing_provider.inputs.declared import set_decimals
 
-def _declaration(alg) -> tuple:
-    return [_parameter(d) for d in alg.parameterDefinitions()], [_output(o) for o in alg.outputDefinitions()]
-
-
-def _difference(got, expected) -> list:
-    return [(e[1], i, u, v) for g, e in zip(got[0] + got[1], expected[0] + expected[1]) if g != e
-            for i, (u, v) in enumerate(zip(g, e)) if u != v][:3]
-
-
-def _tools():
-    from qgis.core import QgsApplication
-
-    from insar_geohazards.processing_provider.tools._base import GeohazardAlgorithm
-
-    provider = QgsApplication.processingRegistry().providerById("geohazard")
-    return [a for a in provider.algorithms() if isinstance(a, GeohazardAlgorithm)]
-
-
-def test_every_tools_copies_are_its_declaration(qgis_app):
-    from insar_geohazards.processing_provider.inputs import declared as _base
-
-    tools = _tools()
-    assert len(tools) > 40
-    for listed in tools:
-        _base.DECLARED.pop(type(listed), None)
-        declared = listed.create()  # declared by the tool's initAlgorithm, and kept
-        assert type(listed) in _base.DECLARED, f"{listed.id()}: its declaration was not kept"
-        copies = [listed.create(), listed.createInstance()]
-        copies[1].initAlgorithm({})  # as QgsProcessingAlgorithm::create does
-        expected = _declaration(declared)
-        assert expected[0], listed.id()
-        for copy in copies:
-            assert _declaration(copy) == expected, (listed.id(), _difference(_declaration(copy), expected))
-        # a copy's definitions are its own: changing one changes no other instance
-        first = copies[0].parameterDefinitions()[0]
-        first.setDescription("changed")
-        assert _declaration(copies[1]) == expected and _declaration(listed.create()) == expected, listed.id()
-
-
-def test_a_configuration_declares_afresh(qgis_app, monkeypatch):
-    """An instance made with a configuration (QGIS passes a model step's) runs the tool's own declaration."""
-    from insar_geohazards.processing_provider.inputs import declared as _base
-
-    tool = next(a for a in _tools() if a.name() == "sbasinversion")
-    tool.create()
-    assert type(tool) in _base.DECLARED
-    calls = []
-    monkeypatch.setattr(_base.Declared, "replay", lambda self, alg: calls.append(alg))
-    made = tool.create({"some": "configuration"})
-    assert not calls
-    tool.create()
-    assert len(calls) == 1
-    monkeypatch.undo()
-    assert _declaration(made) == _declaration(tool.create())
-
-
-@pytest.mark.parametrize("tool_id", ["correctedsbas"])
-def test_a_models_steps_see_their_tools_declarations(qgis_app, tool_id):
-    """The steps of a shipped model (made when QGIS copies the model's steps) carry their tool's declaration."""
-    from qgis.core import QgsApplication
-
-    registry = QgsApplication.processingRegistry()
-    model = registry.createAlgorithmById(f"geohazard:{tool_id}")
-    for child in model.childAlgorithms().values():
-        tool = registry.createAlgorithmById(child.algorithmId())
-        assert _declaration(child.algorithm()) == _declaration(tool), child.algorithmId()
+    for d in (QgsProcessingParameterNumber("N", "n", QgsProcessingParameterNumber.Type.Integer, 3),
+              QgsProcessingParameterString("S", "s", "a")):
+        set_decimals(d)
+        assert "widget_wrapper" not in d.metadata()

@@ -20,9 +20,7 @@ TOOLBOX_CALLS = ("flags", "displayName", "group", "groupId", "icon", "svgIconPat
 @pytest.fixture
 def built(qgis_app, monkeypatch):
     """Counts the plugin's tools created and parameters declared while the test runs (C++ callers included: the
-    overrides are Python methods of the classes, looked up at each call), a tool's declaration copied into a new
-    instance counted as its parameters declared."""
-    from insar_geohazards.processing_provider.inputs.declared import Declared
+    overrides are Python methods of the classes, looked up at each call)."""
     from insar_geohazards.processing_provider.tools._base import GeohazardAlgorithm
 
     counts = {"createInstance": 0, "addParameter": 0}
@@ -36,15 +34,8 @@ def built(qgis_app, monkeypatch):
         counts["addParameter"] += 1
         return add(self, definition, createOutput)
 
-    replay = Declared.replay
-
-    def counted_replay(self, alg):
-        counts["addParameter"] += len(self.parameters)
-        return replay(self, alg)
-
     monkeypatch.setattr(GeohazardAlgorithm, "createInstance", counted_create)
     monkeypatch.setattr(GeohazardAlgorithm, "addParameter", counted_add)
-    monkeypatch.setattr(Declared, "replay", counted_replay)
     return counts
 
 
