@@ -599,9 +599,7 @@ class _Solver:
         t, n = c.shape
         mc = float(self.max_cycles)
         cost = np.concatenate([weights, weights, np.full(n, EVENT_WEIGHT), np.ones(t), np.ones(t)])
-        eye_n = np.eye(n)
-        a = np.vstack([np.hstack([c, -c, np.zeros((t, n)), -np.eye(t), np.eye(t)]),
-                       np.hstack([eye_n, eye_n, -mc * eye_n, np.zeros((n, 2 * t))])])
+        a = closure_exact.milp_matrix(c, mc)  # [[C, -C, 0, -I, I], [I, I, -mc I, 0, 0]]
         lo = np.concatenate([-k, np.full(n, -np.inf)])
         hi = np.concatenate([-k, np.zeros(n)])
         integrality = np.concatenate([np.ones(3 * n), np.zeros(2 * t)])

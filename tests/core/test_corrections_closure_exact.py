@@ -166,3 +166,53 @@ def test_the_descent_ends_where_no_move_of_one_cycle_lowers_the_cost():
                     v[m] += step
                     if abs(v[m]) <= mc:
                         assert cost(v) >= cost(u) - 1e-9
+
+
+def test_a_certificate_found_by_projection_is_a_unique_optimum_of_every_correction_in_the_box(monkeypatch):
+    """Where the least-norm certificate does not fit, the one sought by alternating projections: every correction it
+    certifies is the unique optimum of the box (enumerated), and it certifies some the least-norm one declines."""
+    rng = np.random.default_rng(SEEDS[4])
+    seen = []
+    made = ex._certify_projected
+
+    def watched(*args):
+        seen.append(made(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(ex, "_certify_projected", watched)
+    found = 0
+    for _ in range(1500):
+        n = int(rng.integers(2, 5))
+        mc = int(rng.integers(1, 3))
+        t = int(rng.integers(3, 9))
+        c = rng.choice([-1.0, 0.0, 1.0], (t, n), p=[0.3, 0.3, 0.4])
+        k = -(c @ rng.choice([-2, -1, 0, 0, 1, 2], n)) + rng.choice([-1, 0, 0, 0, 1], t)
+        w = np.full(n, float(rng.choice([ALPHA, NARROW_ALPHA])))
+        grid, costs = _enumerate(c, k, w, EVENT_WEIGHT, mc)
+        u = grid[int(np.argmin(costs))]
+        before = len(seen)
+        if ex.certify(c, k, w, EVENT_WEIGHT, mc, u):
+            others = np.delete(costs, int(np.flatnonzero((grid == u).all(axis=1))[0]))
+            assert others.size == 0 or others.min() >= costs.min() + 0.05 - 1e-9, (c, k, u)
+            found += len(seen) > before
+    assert found > 0, (len(seen), found)
+
+
+def test_the_milp_matrix_is_scipys_sparse_form_of_the_dense_one():
+    """The MILP's constraint matrix built column by column: the same CSC arrays (offsets, row indices, values to
+    the bit) as scipy's conversion of the dense ``[[C, -C, 0, -I, I], [I, I, -mc I, 0, 0]]``, so HiGHS
+    is given the same problem."""
+    from scipy.sparse import csc_array
+
+    rng = np.random.default_rng(SEEDS[5])
+    for _ in range(200):
+        t, n, mc = int(rng.integers(0, 30)), int(rng.integers(1, 25)), float(rng.integers(0, 4))
+        c = rng.choice([-1.0, 0.0, 1.0, 2.0], (t, n), p=[0.2, 0.5, 0.25, 0.05])
+        eye_n = np.eye(n)
+        dense = np.vstack([np.hstack([c, -c, np.zeros((t, n)), -np.eye(t), np.eye(t)]),
+                           np.hstack([eye_n, eye_n, -mc * eye_n, np.zeros((n, 2 * t))])])
+        want, got = csc_array(dense), ex.milp_matrix(c, mc)
+        assert got.shape == want.shape
+        for name in ("indptr", "indices", "data"):
+            a, b = getattr(want, name), getattr(got, name)
+            assert np.array_equal(a, b) and a.astype(b.dtype).tobytes() == b.tobytes(), name
