@@ -216,3 +216,40 @@ def test_the_milp_matrix_is_scipys_sparse_form_of_the_dense_one():
         for name in ("indptr", "indices", "data"):
             a, b = getattr(want, name), getattr(got, name)
             assert np.array_equal(a, b) and a.astype(b.dtype).tobytes() == b.tobytes(), name
+
+
+class _Forgetful(dict):
+    """A cache that keeps nothing: every problem solved afresh."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+class _Counted(dict):
+    """A cache that counts the problems it answers."""
+
+    hits = 0
+
+    def get(self, key, default=None):
+        self.hits += key in self
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_a_problem_met_again_elsewhere_in_the_network_is_answered_as_when_solved_afresh(seed):
+    """A regular network (every date linked to its next 2-3) repeats the same loops at other dates: a part whose
+    matrix and closures were met before takes that answer, the same correction and uniqueness as a solver that
+    solves every part afresh (random slips, noise and missing loops, both solvers' alphas)."""
+    rng = np.random.default_rng(seed)
+    n, reach = int(rng.integers(14, 20)), int(rng.integers(2, 4))
+    d = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(n)]
+    tri = network_triplets([(d[i], d[j]) for i in range(n) for j in range(i + 1, min(n, i + 1 + reach))])
+    keys = _patterns(rng, tri, 80)
+    for alpha in (ALPHA, NARROW_ALPHA):
+        kept = _Solver(tri, alpha, 3, problem_cache=_Counted())
+        fresh = _Solver(tri, alpha, 3, problem_cache=_Forgetful())
+        for key in keys:
+            got, want = kept.solve(key), fresh.solve(key)
+            assert got[1] == want[1], (seed, alpha, key)
+            np.testing.assert_array_equal(got[0], want[0])
+        assert kept.problem_cache.hits > 0, "no problem met twice: nothing tested"
