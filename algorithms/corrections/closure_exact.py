@@ -68,13 +68,13 @@ def descent(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: i
     # integer closures, loop entries -1/0/1: |r + x| - |r| = sign(r) x where r != 0, |x| where r = 0. The moves
     # +1 and -1 of every interferogram side by side (columns n + m: -1 on m, as +1 on -U_m, column -C_m)
     both_c = np.hstack([c, -c])
-    both_abs = np.abs(both_c)
+    terms = np.vstack([np.abs(both_c), both_c])  # the misfit's change: [r = 0, sign(r)] @ terms (whole numbers)
     both_w = np.concatenate([w, w])
     v = np.zeros(2 * n, np.int64)  # (U, -U)
+    # each move's change of the norm and event terms (inf: it would leave the box); a move changes two of them
+    norm = both_w + e if max_cycles > 0 else np.full(2 * n, np.inf)
     for _ in range(2 * max_cycles * n + 1):  # each move lowers f: at most this many
-        step = (r == 0).astype(np.float64) @ both_abs + np.sign(r) @ both_c
-        norm = np.where(v >= 0, both_w, -both_w) + e * ((v == 0).astype(float) - (v == -1))
-        cost = np.where(v < max_cycles, step + norm, np.inf)
+        cost = np.concatenate([r == 0, np.sign(r)]) @ terms + norm
         j = int(np.argmin(cost))
         if not cost[j] < -1e-9:
             break
@@ -82,6 +82,10 @@ def descent(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: i
         v[m] += s
         v[m + n] -= s
         r += s * c[:, m]
+        for i in (m, m + n):
+            vi = int(v[i])
+            norm[i] = np.inf if vi >= max_cycles else (
+                (both_w[i] if vi >= 0 else -both_w[i]) + e * (float(vi == 0) - float(vi == -1)))
     return v[:n].copy()
 
 
