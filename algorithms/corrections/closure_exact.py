@@ -218,9 +218,9 @@ def milp_matrix(c: np.ndarray, max_cycles: float):
 
     t, n = c.shape
     mc = float(max_cycles)
-    rows_c, cols_c = np.nonzero(c.T)  # column by column, rows in order
-    vals = c.T[rows_c, cols_c].astype(np.float64)
-    per = np.bincount(rows_c, minlength=n)  # the loops of each interferogram
+    ifg, loop = np.nonzero(c.T)  # C's entries interferogram by interferogram, its loops in order
+    vals = c.T[ifg, loop].astype(np.float64)
+    per = np.bincount(ifg, minlength=n)  # the loops of each interferogram
     # a p or q column: its loops' entries, then its row of the bound (t + j)
     size_pq = per + 1
     size_z = np.full(n, 1 if mc != 0.0 else 0)
@@ -232,8 +232,8 @@ def milp_matrix(c: np.ndarray, max_cycles: float):
     j = np.arange(n)
     for side, sign in ((0, 1.0), (1, -1.0)):
         start = indptr[side * n:side * n + n]
-        at = np.repeat(start, per) + (np.arange(rows_c.size) - np.repeat(np.cumsum(per) - per, per))
-        indices[at] = cols_c
+        at = np.repeat(start, per) + (np.arange(ifg.size) - np.repeat(np.cumsum(per) - per, per))
+        indices[at] = loop
         data[at] = sign * vals
         indices[start + per] = t + j
         data[start + per] = 1.0
