@@ -312,6 +312,7 @@ class _Solver:
     edge_tie: dict = field(default_factory=dict)
     shift_date: np.ndarray = None  # per date-run shift: its date where it shifts one date alone, else -1
     reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
+    problem_cache: dict = field(default_factory=dict)  # the same for the problem's matrix and closures as bytes
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
     shift_nonzero: np.ndarray = None  # where each date-run shift moves an interferogram (shifts != 0)
@@ -471,8 +472,12 @@ class _Solver:
             mirror = self.reduced_cache.get(rows.tobytes() + (-k[rows]).tobytes())
             if mirror is not None and mirror[1]:
                 hit = (None if mirror[0] is None else -mirror[0], True)
-            else:
-                hit = self._solve_reduced(c[np.ix_(rows, used)], k[rows].astype(np.float64))
+            else:  # the same loops and closures elsewhere in the network (other dates) have the same answer
+                cu, kv = c[np.ix_(rows, used)], k[rows].astype(np.float64)
+                pk = cu.tobytes() + kv.tobytes() + np.int64(cu.shape).tobytes()
+                hit = self.problem_cache.get(pk)
+                if hit is None:
+                    hit = self.problem_cache[pk] = self._solve_reduced(cu, kv)
             self.reduced_cache[kb] = hit
         out = np.zeros(m, np.int16)
         if hit[0] is None:
@@ -599,9 +604,7 @@ class _Solver:
         t, n = c.shape
         mc = float(self.max_cycles)
         cost = np.concatenate([weights, weights, np.full(n, EVENT_WEIGHT), np.ones(t), np.ones(t)])
-        eye_n = np.eye(n)
-        a = np.vstack([np.hstack([c, -c, np.zeros((t, n)), -np.eye(t), np.eye(t)]),
-                       np.hstack([eye_n, eye_n, -mc * eye_n, np.zeros((n, 2 * t))])])
+        a = closure_exact.milp_matrix(c, mc)  # [[C, -C, 0, -I, I], [I, I, -mc I, 0, 0]]
         lo = np.concatenate([-k, np.full(n, -np.inf)])
         hi = np.concatenate([-k, np.zeros(n)])
         integrality = np.concatenate([np.ones(3 * n), np.zeros(2 * t)])

@@ -24,7 +24,8 @@ with ``|lambda_i| <= 1 - delta`` for every such ``gamma`` and ``A`` has full col
 solution ``-A (A^T A)^-1 g_gamma`` (affine in ``gamma``: its largest entry over the box of ``gamma`` is bounded in
 closed form), its rounding error bounded by the residual of ``A^T A``'s inverse and a lower bound of the smallest
 singular value of ``A`` (``1 / ||L^-1||_F`` of the Cholesky factor ``L``). Where that ``lambda`` does not fit,
-nothing is claimed (another ``lambda`` may exist: the MILP decides).
+another is sought by alternating projections (:func:`_certify_projected`), accepted with its residual bounded as
+above; where none is found, nothing is claimed (another ``lambda`` may exist: the MILP decides).
 
 **Why the MILP would return the same.** When every cost is a multiple of ``q`` (the weights and ``e`` multiples of
 0.05, the misfit an integer), another correction costs at least ``f(U*) + q``; HiGHS stops at a relative gap of
@@ -43,6 +44,8 @@ MAX_COST = 100.0
 #: Cholesky factor): margins far above rounding errors.
 MIN_SLACK = 1e-3
 MIN_EIGENVALUE = 1e-6
+#: Rounds of alternating projections that seek a certificate where the least-norm one does not fit.
+PROJECTIONS = 40
 
 
 def quantized(*weights) -> bool:
@@ -65,13 +68,13 @@ def descent(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: i
     # integer closures, loop entries -1/0/1: |r + x| - |r| = sign(r) x where r != 0, |x| where r = 0. The moves
     # +1 and -1 of every interferogram side by side (columns n + m: -1 on m, as +1 on -U_m, column -C_m)
     both_c = np.hstack([c, -c])
-    both_abs = np.abs(both_c)
+    terms = np.vstack([np.abs(both_c), both_c])  # the misfit's change: [r = 0, sign(r)] @ terms (whole numbers)
     both_w = np.concatenate([w, w])
     v = np.zeros(2 * n, np.int64)  # (U, -U)
+    # each move's change of the norm and event terms (inf: it would leave the box); a move changes two of them
+    norm = both_w + e if max_cycles > 0 else np.full(2 * n, np.inf)
     for _ in range(2 * max_cycles * n + 1):  # each move lowers f: at most this many
-        step = (r == 0).astype(np.float64) @ both_abs + np.sign(r) @ both_c
-        norm = np.where(v >= 0, both_w, -both_w) + e * ((v == 0).astype(float) - (v == -1))
-        cost = np.where(v < max_cycles, step + norm, np.inf)
+        cost = np.concatenate([r == 0, np.sign(r)]) @ terms + norm
         j = int(np.argmin(cost))
         if not cost[j] < -1e-9:
             break
@@ -79,6 +82,10 @@ def descent(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: i
         v[m] += s
         v[m + n] -= s
         r += s * c[:, m]
+        for i in (m, m + n):
+            vi = int(v[i])
+            norm[i] = np.inf if vi >= max_cycles else (
+                (both_w[i] if vi >= 0 else -both_w[i]) + e * (float(vi == 0) - float(vi == -1)))
     return v[:n].copy()
 
 
@@ -128,13 +135,47 @@ def certify(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: i
         return False
     m = a @ (inv_chol.T @ inv_chol)  # A (A^T A)^-1, (p, n)
     g = np.sign(r) @ c + np.where(on, (w + 0.5 * e) * np.sign(u), 0.0)
-    bound = np.abs(m @ g) + 0.5 * e * np.abs(m[:, on]).sum(axis=1)
+    spread = 0.5 * e * np.abs(m[:, on]).sum(axis=1)  # how far lambda moves over the box of gamma
+    bound = np.abs(m @ g) + spread
     slack = 1.0 - float(bound.max(initial=0.0))
     if slack < MIN_SLACK:
-        return False
+        return _certify_projected(a, m, g, spread, lowest, e * np.sqrt(np.count_nonzero(on)))
     err = float(np.linalg.norm(a.T @ m - np.eye(n)))
     g_norm = float(np.linalg.norm(g)) + 0.5 * e * np.sqrt(np.count_nonzero(on))
     return err * g_norm < 0.5 * slack * np.sqrt(lowest)
+
+
+def _certify_projected(a, m, g, spread, lowest, box_norm) -> bool:
+    """:func:`certify` where the least-norm ``lambda`` does not fit: another solution of ``A^T lambda = -g`` (at the
+    middle of the box of ``gamma``; over the box it moves by ``-M (g_gamma - g)``, at most ``spread``) sought by
+    alternating projections between the box ``|lambda_i| <= 1 - 2 MIN_SLACK - spread_i`` and that affine set
+    (the projection onto it ``lambda - M (A^T lambda + g)``, ``M = A (A^T A)^-1``), at most
+    :data:`PROJECTIONS` rounds. Whatever is found is checked as the proof needs it: with the residual
+    ``rho = A^T lambda + g`` (computed, plus the inverse's error over the box, ``box_norm`` = ``e sqrt(|S|)``),
+    ``L_gamma(d) >= slack ||A d||_1 - ||rho|| ||d|| >= (slack - ||rho|| / sqrt(lowest)) ||A d||_1``, positive for
+    ``d != 0`` when ``||rho|| < slack sqrt(lowest) / 2``. No solution found: nothing is claimed."""
+    cap = 1.0 - 2.0 * MIN_SLACK - spread
+    if not bool((cap > 0.0).all()):
+        return False
+    lam = -(m @ g)
+    fits = 1.0 - MIN_SLACK - spread
+    worst = np.inf
+    for step in range(PROJECTIONS):
+        over = float((np.abs(lam) - fits).max(initial=-1.0))
+        if over <= 0.0:
+            break
+        if step % 8 == 0:  # no headway over 8 rounds: the box and the set may not meet
+            if over > 0.9 * worst:
+                return False
+            worst = over
+        lam = np.clip(lam, -cap, cap)
+        lam = lam - m @ (a.T @ lam + g)
+    slack = 1.0 - float((np.abs(lam) + spread).max(initial=0.0))
+    if slack < MIN_SLACK:
+        return False
+    err = float(np.linalg.norm(a.T @ m - np.eye(a.shape[1])))
+    rho = float(np.linalg.norm(a.T @ lam + g)) + err * 0.5 * box_norm
+    return rho < 0.5 * slack * np.sqrt(lowest)
 
 
 def _lower_inverse(low: np.ndarray) -> np.ndarray:
@@ -166,3 +207,40 @@ def proved_optimum(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cy
     otherwise."""
     u = descent(c, k, w, e, max_cycles)
     return u if proved(c, k, w, e, max_cycles, u) else None
+
+
+def milp_matrix(c: np.ndarray, max_cycles: float):
+    """The constraint matrix of the closure solver's MILP, ``[[C, -C, 0, -I, I], [I, I, -mc I, 0, 0]]`` over the
+    variables ``(p, q, z, s, r)`` (``c`` (T, n), ``mc`` = ``max_cycles``), as a CSC array built column by column:
+    the same index and value arrays as scipy's conversion of the dense matrix (rows in order, no stored zero), so
+    HiGHS is given the same problem without the dense matrix."""
+    from scipy.sparse import csc_array
+
+    t, n = c.shape
+    mc = float(max_cycles)
+    ifg, loop = np.nonzero(c.T)  # C's entries interferogram by interferogram, its loops in order
+    vals = c.T[ifg, loop].astype(np.float64)
+    per = np.bincount(ifg, minlength=n)  # the loops of each interferogram
+    # a p or q column: its loops' entries, then its row of the bound (t + j)
+    size_pq = per + 1
+    size_z = np.full(n, 1 if mc != 0.0 else 0)
+    sizes = np.concatenate([size_pq, size_pq, size_z, np.ones(2 * t, np.int64)])
+    indptr = np.zeros(sizes.size + 1, np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), np.int64)
+    data = np.empty(int(indptr[-1]), np.float64)
+    j = np.arange(n)
+    for side, sign in ((0, 1.0), (1, -1.0)):
+        start = indptr[side * n:side * n + n]
+        at = np.repeat(start, per) + (np.arange(ifg.size) - np.repeat(np.cumsum(per) - per, per))
+        indices[at] = loop
+        data[at] = sign * vals
+        indices[start + per] = t + j
+        data[start + per] = 1.0
+    if mc != 0.0:
+        indices[indptr[2 * n:3 * n]] = t + j
+        data[indptr[2 * n:3 * n]] = -mc
+    slack = indptr[3 * n:3 * n + 2 * t]
+    indices[slack] = np.tile(np.arange(t), 2)
+    data[slack] = np.repeat([-1.0, 1.0], t)
+    return csc_array((data, indices.astype(np.int32), indptr.astype(np.int32)), shape=(t + n, 3 * n + 2 * t))

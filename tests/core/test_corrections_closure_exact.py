@@ -166,3 +166,124 @@ def test_the_descent_ends_where_no_move_of_one_cycle_lowers_the_cost():
                     v[m] += step
                     if abs(v[m]) <= mc:
                         assert cost(v) >= cost(u) - 1e-9
+
+
+def test_a_certificate_found_by_projection_is_a_unique_optimum_of_every_correction_in_the_box(monkeypatch):
+    """Where the least-norm certificate does not fit, the one sought by alternating projections: every correction it
+    certifies is the unique optimum of the box (enumerated), and it certifies some the least-norm one declines."""
+    rng = np.random.default_rng(SEEDS[4])
+    seen = []
+    made = ex._certify_projected
+
+    def watched(*args):
+        seen.append(made(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(ex, "_certify_projected", watched)
+    found = 0
+    for _ in range(1500):
+        n = int(rng.integers(2, 5))
+        mc = int(rng.integers(1, 3))
+        t = int(rng.integers(3, 9))
+        c = rng.choice([-1.0, 0.0, 1.0], (t, n), p=[0.3, 0.3, 0.4])
+        k = -(c @ rng.choice([-2, -1, 0, 0, 1, 2], n)) + rng.choice([-1, 0, 0, 0, 1], t)
+        w = np.full(n, float(rng.choice([ALPHA, NARROW_ALPHA])))
+        grid, costs = _enumerate(c, k, w, EVENT_WEIGHT, mc)
+        u = grid[int(np.argmin(costs))]
+        before = len(seen)
+        if ex.certify(c, k, w, EVENT_WEIGHT, mc, u):
+            others = np.delete(costs, int(np.flatnonzero((grid == u).all(axis=1))[0]))
+            assert others.size == 0 or others.min() >= costs.min() + 0.05 - 1e-9, (c, k, u)
+            found += len(seen) > before
+    assert found > 0, (len(seen), found)
+
+
+def test_the_milp_matrix_is_scipys_sparse_form_of_the_dense_one():
+    """The MILP's constraint matrix built column by column: the same CSC arrays (offsets, row indices, values to
+    the bit) as scipy's conversion of the dense ``[[C, -C, 0, -I, I], [I, I, -mc I, 0, 0]]``, so HiGHS
+    is given the same problem."""
+    from scipy.sparse import csc_array
+
+    rng = np.random.default_rng(SEEDS[5])
+    for _ in range(200):
+        t, n, mc = int(rng.integers(0, 30)), int(rng.integers(1, 25)), float(rng.integers(0, 4))
+        c = rng.choice([-1.0, 0.0, 1.0, 2.0], (t, n), p=[0.2, 0.5, 0.25, 0.05])
+        eye_n = np.eye(n)
+        dense = np.vstack([np.hstack([c, -c, np.zeros((t, n)), -np.eye(t), np.eye(t)]),
+                           np.hstack([eye_n, eye_n, -mc * eye_n, np.zeros((n, 2 * t))])])
+        want, got = csc_array(dense), ex.milp_matrix(c, mc)
+        assert got.shape == want.shape
+        for name in ("indptr", "indices", "data"):
+            a, b = getattr(want, name), getattr(got, name)
+            assert np.array_equal(a, b) and a.astype(b.dtype).tobytes() == b.tobytes(), name
+
+
+class _Forgetful(dict):
+    """A cache that keeps nothing: every problem solved afresh."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+class _Counted(dict):
+    """A cache that counts the problems it answers."""
+
+    hits = 0
+
+    def get(self, key, default=None):
+        self.hits += key in self
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_a_problem_met_again_elsewhere_in_the_network_is_answered_as_when_solved_afresh(seed):
+    """A regular network (every date linked to its next 2-3) repeats the same loops at other dates: a part whose
+    matrix and closures were met before takes that answer, the same correction and uniqueness as a solver that
+    solves every part afresh (random slips, noise and missing loops, both solvers' alphas)."""
+    rng = np.random.default_rng(seed)
+    n, reach = int(rng.integers(14, 20)), int(rng.integers(2, 4))
+    d = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(n)]
+    tri = network_triplets([(d[i], d[j]) for i in range(n) for j in range(i + 1, min(n, i + 1 + reach))])
+    keys = _patterns(rng, tri, 80)
+    for alpha in (ALPHA, NARROW_ALPHA):
+        kept = _Solver(tri, alpha, 3, problem_cache=_Counted())
+        fresh = _Solver(tri, alpha, 3, problem_cache=_Forgetful())
+        for key in keys:
+            got, want = kept.solve(key), fresh.solve(key)
+            assert got[1] == want[1], (seed, alpha, key)
+            np.testing.assert_array_equal(got[0], want[0])
+        assert kept.problem_cache.hits > 0, "no problem met twice: nothing tested"
+
+
+def _descent_reference(c, k, w, e, mc):
+    """The descent's moves as first written: every move's cost recomputed from the correction at each step."""
+    n = c.shape[1]
+    r = np.asarray(k, np.float64).copy()
+    both_c = np.hstack([c, -c])
+    both_w = np.concatenate([w, w])
+    v = np.zeros(2 * n, np.int64)
+    for _ in range(2 * mc * n + 1):
+        step = (r == 0).astype(np.float64) @ np.abs(both_c) + np.sign(r) @ both_c
+        norm = np.where(v >= 0, both_w, -both_w) + e * ((v == 0).astype(float) - (v == -1))
+        cost = np.where(v < mc, step + norm, np.inf)
+        j = int(np.argmin(cost))
+        if not cost[j] < -1e-9:
+            break
+        m, s = (j, 1) if j < n else (j - n, -1)
+        v[m] += s
+        v[m + n] -= s
+        r += s * c[:, m]
+    return v[:n]
+
+
+def test_the_descent_takes_the_moves_of_its_definition():
+    """The descent that updates only the moved interferogram's terms takes the same moves, ties and all, as the one
+    that recomputes every move's cost at each step (random loops, closures, box sizes and both alphas)."""
+    rng = np.random.default_rng(SEEDS[3])
+    for _ in range(400):
+        t, n, mc = int(rng.integers(1, 40)), int(rng.integers(1, 30)), int(rng.integers(0, 4))
+        c = rng.choice([-1.0, 0.0, 1.0], (t, n), p=[0.2, 0.6, 0.2])
+        k = (-(c @ rng.choice([-2, -1, 0, 0, 0, 1, 2], n)) + rng.choice([-1, 0, 0, 1], t)).astype(float)
+        w = np.full(n, float(rng.choice([ALPHA, NARROW_ALPHA])))
+        want = _descent_reference(c, k, w, EVENT_WEIGHT, mc)
+        np.testing.assert_array_equal(ex.descent(c, k, w, EVENT_WEIGHT, mc), want)
