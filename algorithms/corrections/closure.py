@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..blas import one_blas_thread
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
@@ -986,8 +987,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     finite = _when_needed(lambda: _loops_with_data(has, idx))
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
     if decided is None:
-        u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver, window_px,
-                                                           max_cycles, n_nonclosing, todo_flag)
+        with one_blas_thread():  # the exact solves' products are small: BLAS's threads would only spin beside them
+            u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver,
+                                                               window_px, max_cycles, n_nonclosing, todo_flag)
     else:
         u, ambiguous = _held_cycles(held, decided, p)
         if key is None:  # (not needed: no correction to check; made if asked all the same)
