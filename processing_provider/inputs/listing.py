@@ -21,18 +21,12 @@ def _real(path: str, real_dirs: Optional[dict] = None) -> tuple[str, bool]:
     not a link resolves to its folder's real path joined with its name, so a folder of hundreds of rasters
     costs one ``lstat`` per file instead of one per path component."""
     path = os.path.abspath(path)
-    head, tail = os.path.split(path)
-    if real_dirs is not None and tail not in ("", ".", ".."):
-        try:
-            st = os.lstat(path)
-        except OSError:
-            st = None
-        if st is not None and not stat.S_ISLNK(st.st_mode):
-            real_head = real_dirs.get(head)
-            if real_head is None:
-                real_head = real_dirs[head] = os.path.realpath(head)
-            return os.path.join(real_head, tail), stat.S_ISREG(st.st_mode)
-    real = os.path.realpath(path)
+    if real_dirs is not None:
+        real, st = _resolved(path, real_dirs)
+        if st is not None:
+            return real, stat.S_ISREG(st.st_mode)
+    else:
+        real = os.path.realpath(path)
     return real, os.path.isfile(real)
 
 
@@ -46,6 +40,12 @@ def real_path(path: str, real_dirs: dict) -> str:
     """``os.path.realpath(path)``, the same answer at one ``lstat`` instead of one a path component: an absolute,
     normalised path whose last part is no link resolves to its folder's real path (kept in ``real_dirs``) joined
     with its name; any other path is resolved by ``os.path.realpath``."""
+    return _resolved(path, real_dirs)[0]
+
+
+def _resolved(path: str, real_dirs: dict) -> tuple:
+    """``(os.path.realpath(path), its lstat)`` for an absolute, normalised path whose last part is no link (its
+    folder resolved once, kept in ``real_dirs``); ``(os.path.realpath(path), None)`` for any other."""
     if os.sep == "/" and path.startswith("/") and not path.startswith("//") and os.path.normpath(path) == path:
         head, _, tail = path.rpartition("/")
         if tail not in ("", ".", ".."):
@@ -57,8 +57,8 @@ def real_path(path: str, real_dirs: dict) -> str:
                 real_head = real_dirs.get(head)
                 if real_head is None:
                     real_head = real_dirs[head] = os.path.realpath(head or "/")
-                return os.path.join(real_head, tail)
-    return os.path.realpath(path)
+                return os.path.join(real_head, tail), st
+    return os.path.realpath(path), None
 
 
 def _layer_file(layer: QgsMapLayer) -> Optional[str]:
