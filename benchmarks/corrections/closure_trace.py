@@ -18,7 +18,9 @@ component (``tie``), the components' decisions (``complete``) and the last re-ch
 (a value moved where nothing was planted, or to another wrong multiple; or a planted value left off relative to
 the reference) is charged to the last step that set its final cycles (``none``: never changed). Its class: the
 result minus the truth closes every loop of the pixel (``invisible``: closures cannot tell them), the value is on
-decorrelated ground, on an incoherent line, below coherence 0.3, or none of these (``other``).
+decorrelated ground, on an incoherent line, below coherence 0.3, or none of these (``other``). ``new_floor`` judges
+each new value's pixel by its closures alone (:func:`floor_classes`): the floor no closure-based correction can go
+below (the truth and ours close alike and ours is as sparse) against a better answer that was there.
 """
 
 from __future__ import annotations
@@ -223,6 +225,55 @@ def _practice():
                 classes={"lowcoh": coh < 0.3}, two_pass=True, pairs=pairs, m=x.shape[0])
 
 
+def floor_classes(case, u, p, new, cls) -> dict:
+    """The pixels of the new values (``new`` (M, rows, cols)) judged by their closures alone, counted in values:
+
+    * ``invisible``: our cycles ``u`` and the truth's (``-p``) close every loop with data of the pixel alike (``C (u +
+      p) = 0``) and ours are at least as sparse (L1): no method that reads the closures can prefer the truth;
+    * ``truth_sparser``: they close alike but the truth is sparser: a better answer was there;
+    * ``opens``: a loop with data closes otherwise with ours than with the truth; split by the L1 problem of the
+      pixel's own closures (its integer closures ``K``, the network's common closure removed, the loops within
+      1.5 rad of whole cycles; cost ``sum |C U + K| + ALPHA |U|``): ``opens_truth_better`` where the truth's cost is
+      lower (a better answer was there), ``opens_ours_better`` where ours is as low or lower (the pixel's own
+      closures ask for ours: noise).
+
+    Each class is also counted on decorrelated ground (the stack's ``dark``, ``lowcoh`` class) apart: ``/dark``."""
+    from insar_geohazards.algorithms.corrections.closure import ALPHA
+
+    m = u.shape[0]
+    ks, ys, xs = np.nonzero(new)
+    out = collections.Counter()
+    if not ks.size:
+        return {}
+    w = u.shape[2]
+    pix = ys * w + xs
+    upx, inv = np.unique(pix, return_inverse=True)
+    x = case["x"].reshape(m, -1)[:, upx]
+    has = np.isfinite(x)
+    uu = np.where(has, u.reshape(m, -1)[:, upx], 0).astype(np.float64)
+    tt = np.where(has, -p.reshape(m, -1)[:, upx], 0).astype(np.float64)
+    c = case["tri"].matrix
+    idx = case["tri"].index
+    loops = has[idx[:, 0]] & has[idx[:, 1]] & has[idx[:, 2]]
+    same = ~(loops & (c @ (uu - tt) != 0)).any(axis=0)
+    sparse = np.abs(uu).sum(axis=0) <= np.abs(tt).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        clo = c @ np.where(has, x, 0.0) / case["cycle"] - np.asarray(case["off"], np.float64)[:, None]
+    usable = loops & (np.abs(clo - np.rint(clo)) <= 1.5 / (2 * np.pi))
+    k = np.where(usable, np.rint(clo), 0.0)
+
+    def cost(v):
+        return np.where(usable, np.abs(c @ v + k), 0.0).sum(axis=0) + ALPHA * np.abs(v).sum(axis=0)
+
+    ours_better = cost(uu) <= cost(tt)
+    kind = np.where(same, np.where(sparse, "invisible", "truth_sparser"),
+                    np.where(ours_better, "opens_ours_better", "opens_truth_better"))
+    dark = np.array([b in ("dark", "lowcoh") for b in cls[new]])
+    for name, d in zip(kind[inv], dark):
+        out[name + ("/dark" if d else "")] += 1
+    return dict(sorted(out.items()))
+
+
 def run_case(case, examples=10):
     from insar_geohazards.algorithms.corrections import closure as cl
 
@@ -299,6 +350,7 @@ def run_case(case, examples=10):
     cls_miss = collections.Counter(zip(lost_by[miss], cls[miss]))
     res = {"planted": int(was.sum()), "fixed": int(fixed.sum()), "new": int(new.sum()), "left": int(left.sum()),
            "new_by_step_class": {f"{a}/{b}": n for (a, b), n in sorted(table.items())},
+           "new_floor": floor_classes(case, u, p, new, cls),
            "unfixed_by_step_class": {f"{a}/{b}": n for (a, b), n in sorted(cls_miss.items())}}
     # examples of 'other' wrong values: their pixel, interferogram, planted, cycles, step
     ex = []
