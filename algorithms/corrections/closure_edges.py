@@ -32,6 +32,8 @@ rests on its edge to the ground that did not slip, as a patch's correction does 
 interferogram itself). Such a neighbour, no tie itself, takes the region's choice on the pairs (its rim) where its
 values run on from the region's in more than :data:`RIM_SHARE` of the interferograms (each pixel's corrections
 applied): coherent ground, where a decorrelated pixel's closures and two pairs may match the region's by chance.
+The rim runs on ring by ring, each ring's neighbours on the same terms from the ring before, up to
+:data:`RIM_RINGS` pixels from the region (the blocks that count the votes are read with as many rows of halo).
 
 The votes are integer counts over the edges of the whole grid, gathered block by block (each edge counted by the block
 that owns its region's pixel), so the choice does not depend on the blocks of a run.
@@ -52,6 +54,8 @@ RATIO = 2.0
 SHARE = 0.5
 #: A rim pixel's values must run on from the region's in more than this share of their interferograms.
 RIM_SHARE = 0.9
+#: Rings of a decided tie region's rim: the same slip running on from the region, at most this far from it.
+RIM_RINGS = 3
 #: The 4 neighbours, in the order an edge's direction is coded.
 _OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 
@@ -360,7 +364,10 @@ class EdgeVotes:
                        & ((held_q < self.tie_from) | (held_q == self.no_data)).all(axis=0) & runs_on)
                 if rim.any():  # and that runs on from it in most of their interferograms: coherent ground
                     rim[rim] = self._runs_on(values_mm, cycles, y[rim], x[rim], qy[rim], qx[rim], cycle_mm)
-                out[("rim", key[1])] = np.stack([rr[rim], ((qy + read0) * cols + qx)[rim]]).astype(np.int64)
+                found = [np.stack([rr[rim], ((qy + read0) * cols + qx)[rim]]).astype(np.int64)]
+                if RIM_RINGS > 1 and rim.any():
+                    found.append(self._rings(values_mm, cycles, mm, rr[rim], qy[rim], qx[rim], read0, cycle_mm))
+                out[("rim", key[1])] = np.concatenate(found, axis=1)
                 continue
             step = self.a[mm, d].astype(np.float64)[:, None] * cycle_mm
             votes = np.zeros((2, 2, n), np.int64)
@@ -370,6 +377,44 @@ class EdgeVotes:
                 votes[i, 1] = np.bincount(rr[then > now], minlength=n)
             out[key] = votes
         return out
+
+    def _rings(self, values_mm, cycles, mm, region, y, x, read0, cycle_mm) -> np.ndarray:
+        """The rim's further rings, up to :data:`RIM_RINGS` from the region: from each rim pixel ``(y, x)`` (rows of
+        the block read) of ``region``, a 4-neighbour that is no tie, carries nothing on the pairs ``mm``, whose values
+        of the pairs run on from the pixel's and that runs on from it in most interferograms (:meth:`_runs_on`),
+        ring by ring. Returns ``(2, n)``: region, pixel (grid index); pixels reached from several may repeat."""
+        rows, cols = values_mm.shape[1], self.cols
+        half = 0.5 * cycle_mm
+        size = self.rows * cols
+        seen = np.unique(region.astype(np.int64) * size + (y + read0) * cols + x)  # (region, pixel) reached
+        out_r, out_p = [], []
+        for _ in range(RIM_RINGS - 1):
+            ny, nx, nr, fy, fx = [], [], [], [], []
+            for dy, dx in _OFFSETS:
+                qy, qx = y + dy, x + dx
+                ok = (qy >= 0) & (qy < rows) & (qx >= 0) & (qx < cols)
+                ny.append(qy[ok]), nx.append(qx[ok]), nr.append(region[ok]), fy.append(y[ok]), fx.append(x[ok])
+            qy, qx, rr, py, px = (np.concatenate(v) for v in (ny, nx, nr, fy, fx))
+            held_q = cycles[:, qy, qx]
+            raw = values_mm[mm[:, None], py[None, :], px[None, :]] - values_mm[mm[:, None], qy[None, :], qx[None, :]]
+            with np.errstate(invalid="ignore"):
+                ok = ((held_q[mm] == 0).all(axis=0) & ((held_q < self.tie_from) | (held_q == self.no_data)).all(axis=0)
+                      & (np.abs(raw) <= half).all(axis=0))
+            ok &= ~np.isin(rr.astype(np.int64) * size + (qy + read0) * cols + qx, seen)
+            if ok.any():
+                ok[ok] = self._runs_on(values_mm, cycles, py[ok], px[ok], qy[ok], qx[ok], cycle_mm)
+            keys, first = np.unique(rr[ok].astype(np.int64) * size + (qy[ok] + read0) * cols + qx[ok],
+                                    return_index=True)
+            if not keys.size:
+                break
+            sel = np.flatnonzero(ok)[first]
+            region, y, x = rr[sel], qy[sel], qx[sel]
+            seen = np.union1d(seen, keys)
+            out_r.append(region)
+            out_p.append((y + read0) * cols + x)
+        if not out_r:
+            return np.zeros((2, 0), np.int64)
+        return np.stack([np.concatenate(out_r), np.concatenate(out_p)]).astype(np.int64)
 
     def _runs_on(self, values_mm, cycles, y, x, qy, qx, cycle_mm) -> np.ndarray:
         """Whether the values of pixels ``(qy, qx)`` run on (within half a cycle, each pixel's first-pass corrections

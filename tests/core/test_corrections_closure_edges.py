@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from insar_geohazards.algorithms.corrections import closure_edges
 from insar_geohazards.algorithms.corrections.closure_edges import SWAP_BASE, EdgeVotes, date_incidence, date_regions
 
 NO_DATA, TIE_FROM = -128, 32
@@ -258,11 +259,15 @@ def test_tie_votes_do_not_depend_on_the_blocks(seed):
     one.add(one.block(values, held, 0, 0, rows, 28.0))
     many = EdgeVotes(held, pairs, **kw)
     cuts = np.unique(np.concatenate([[0, rows], rng.integers(1, rows, 5)]))
+    halo = closure_edges.RIM_RINGS  # a rim's rings reach this far from the region
     for r0, r1 in zip(cuts[:-1], cuts[1:]):
-        a, b = max(0, r0 - 1), min(rows, r1 + 1)
+        a, b = max(0, r0 - halo), min(rows, r1 + halo)
         many.add(many.block(values[:, a:b], held[:, a:b], a, r0, r1, 28.0))
     assert len(one.ties) == len(many.ties) > 0
     for a, b in zip(one.tie_votes, many.tie_votes):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(one.rims, many.rims):  # the rims' (region, pixel) as sets
+        a, b = (np.unique(np.concatenate(r, axis=1), axis=1) if r else np.zeros((2, 0)) for r in (a, b))
         np.testing.assert_array_equal(a, b)
     assert one.tie_votes[0][:2].sum() > 0
     assert one.choose_ties(min_edges=1, ratio=1.0) == many.choose_ties(min_edges=1, ratio=1.0)
@@ -348,6 +353,38 @@ def test_a_tie_inside_a_larger_slip_is_decided_by_its_outer_edge(seed):
     assert votes.choose_ties() == [(0, 0, alt, outer, 0)]
     v[3] = 0  # the inside edges counted as edges: the outer ones are too few a share
     assert votes.choose_ties() == []
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_decided_ties_rim_runs_on_in_rings(seed, monkeypatch):
+    """The tie of the rim test above, its slip running on below the region for 1 to 5 rows drawn at random, those
+    rows carrying a slip of (0,1) too, corrected (their closures of the tie's loop are the region's, their other
+    corrections stay): the rows up to RIM_RINGS from the region take its choice on the tie's pairs, those beyond
+    take nothing, nor do the pixels around without the slip. With one ring only the first row would."""
+    rng = np.random.default_rng(seed)
+    below = int(rng.integers(1, 6))
+    loops = [(0, 2, 1), (2, 4, 3)]
+    x = rng.normal(0, 1.0, (5, 24, 20))
+    x[4, 5:11 + below, 6:14] -= 28.0
+    x[0, 11:11 + below, 6:14] += 28.0
+    held = np.zeros((5, 24, 20), np.int8)
+    held[3, 5:11, 6:14] = TIE_CODE - 1
+    held[0, 11:11 + below, 6:14] = -1
+    ties = np.zeros((24, 20), np.int16)
+    ties[5:11, 6:14] = _tie_code("swap")
+    for rings in (closure_edges.RIM_RINGS, 1):
+        monkeypatch.setattr(closure_edges, "RIM_RINGS", rings)
+        h = held.copy()
+        votes = EdgeVotes(h, PAIRS5, no_data=NO_DATA, tie_from=TIE_FROM, tie_shift=ties, tie_code=TIE_CODE,
+                          loops=loops)
+        votes.add(votes.block(x, h, 0, 0, 24, 28.0))
+        chosen = votes.choose_ties()
+        assert [t[:3] for t in chosen] == [(0, 0, True)]
+        votes.apply(h, [], ties=chosen, tie_shift=ties)
+        want = held.copy()
+        want[3] = 0
+        want[4, 5:11 + min(below, rings), 6:14] = 1
+        np.testing.assert_array_equal(h, want)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
