@@ -158,6 +158,29 @@ def first_last_date_slips(seed):
     return net, pairs, clean, planted
 
 
+def tie_inside_slip(seed):
+    """The stack of :func:`first_last_date_slips`'s network with one patch slipped a cycle on one of the last date's
+    two pairs (drawn at random, as its sign and sizes): each closes their one loop alike. The pair that shares that
+    loop, (9, 10), has no data over the patch but a part along its top side (``h`` x ``w``, centred): there the
+    closures keep the tie, which the edges may decide; around it the same slip has no loop to show it. Returns
+    ``(network, pairs as date indices, clean_mm, planted, (h, w))``."""
+    rng = np.random.default_rng(seed)
+    net, clean, _, _ = planted_stack(n_dates=12, neighbours=2, shape=(48, 40), noise_mm=0.8, share=0.0, seed=seed)
+    pairs = [(net.dates.index(a), net.dates.index(b)) for a, b in net.pairs]
+    planted = np.zeros(clean.shape, np.int16)
+    last = [k for k, (i, j) in enumerate(pairs) if j == 11]
+    r0, c0 = rng.integers(2, 6, 2)
+    big_h, big_w = int(rng.integers(30, 40)), int(rng.integers(28, 34))
+    planted[last[rng.integers(0, 2)], r0:r0 + big_h, c0:c0 + big_w] = rng.choice([-1, 1])
+    h, w = int(rng.integers(10, 16)), int(rng.integers(12, 18))
+    left = c0 + (big_w - w) // 2
+    masked = np.zeros(clean.shape[1:], bool)
+    masked[r0:r0 + big_h, c0:c0 + big_w] = True
+    masked[r0:r0 + h, left:left + w] = False
+    clean[pairs.index((9, 10))][masked] = np.nan
+    return net, pairs, clean, planted, (h, w)
+
+
 def error_counts(corrected_mm, clean_mm, planted):
     """(planted errors, fixed, new): integer-cycle differences to the clean stack, value by value."""
     left = np.rint((np.asarray(corrected_mm, float) - clean_mm) / CYCLE_MM)

@@ -24,8 +24,16 @@ one was a bank, 54/33/269.
 Where the closures leave a pixel ambiguous between exactly two corrections (its candidate and that candidate with
 one date shifted, or one slipped pair and another), the first pass keeps both (``tie_shift``), and the tie pixels
 with the same two form regions whose edges vote between them on the same terms; a region takes the one they choose
-(or nothing, undecided), and so does its rim: a neighbour with the same closures, carrying nothing, whose values of
-the pairs run on from the region's.
+(or nothing, undecided). A tie region is often a part of a larger slip whose other pixels lost the tie (their own
+closures of a loop apart from the window's by noise, or a loop partner without data): a neighbour that carries
+nothing on the pairs and whose values of the pairs run on from the region's is that slip, not its edge, whether its
+closures are the region's or not, and is left out of the edges the share is taken of (the region's decision then
+rests on its edge to the ground that did not slip, as a patch's correction does where its boundary is seen in the
+interferogram itself). Such a neighbour, no tie itself, takes the region's choice on the pairs (its rim) where its
+values run on from the region's in more than :data:`RIM_SHARE` of the interferograms (each pixel's corrections
+applied): coherent ground, where a decorrelated pixel's closures and two pairs may match the region's by chance.
+The rim runs on ring by ring, each ring's neighbours on the same terms from the ring before, up to
+:data:`RIM_RINGS` pixels from the region (the blocks that count the votes are read with as many rows of halo).
 
 The votes are integer counts over the edges of the whole grid, gathered block by block (each edge counted by the block
 that owns its region's pixel), so the choice does not depend on the blocks of a run.
@@ -44,6 +52,10 @@ RATIO = 2.0
 #: ... and more than this share of the region's edges: a bank's long edge along an incoherent line votes at random,
 #: and its few votes for a shift are not a slipped patch's edge.
 SHARE = 0.5
+#: A rim pixel's values must run on from the region's in more than this share of their interferograms.
+RIM_SHARE = 0.9
+#: Rings of a decided tie region's rim: the same slip running on from the region, at most this far from it.
+RIM_RINGS = 3
 #: The 4 neighbours, in the order an edge's direction is coded.
 _OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0))
 
@@ -204,8 +216,8 @@ class EdgeVotes:
                 reg_px = np.zeros(n, np.int64)
                 reg_px[lab] = np.arange(lab.size)  # a pixel of each region: its channels are the region's
                 self.ties.append((mm, *edges, n, steps_of(chans[:, reg_px]), flat, lab, count))
-        # (for the alternative | against | to a neighbour with the same closures)
-        self.tie_votes = [np.zeros((3, e[4]), np.int64) for e in self.ties]
+        # (for the alternative | against | to a neighbour with the same closures | to the same slip undecided)
+        self.tie_votes = [np.zeros((4, e[4]), np.int64) for e in self.ties]
         self.rims = [[] for _ in self.ties]  # per tie group, (region, neighbour's pixel) of its rims
 
     def pairs_of(self, d: int) -> np.ndarray:
@@ -333,16 +345,29 @@ class EdgeVotes:
                 same = np.zeros(rr.size, bool)
             if tie:  # the alternative of each edge's region; and its edges to the same slips, which are no edge
                 then = (fin & (np.abs(diff + steps[:, rr] * cycle_mm) > half)).sum(axis=0)
-                out[key] = np.stack([np.bincount(rr[then < now], minlength=n),
-                                     np.bincount(rr[then > now], minlength=n), np.bincount(rr[same], minlength=n)])
-                # such a neighbour that carries nothing and whose values of the pairs run on from the region's (no
-                # jump): the rim of the same slip, which takes the region's choice (:meth:`apply`)
                 raw = values_mm[col, y[None, :], x[None, :]] - values_mm[col, qy[None, :], qx[None, :]]
                 held_q = cycles[:, qy, qx]
                 with np.errstate(invalid="ignore"):
-                    rim = (same & ((held_q == 0) | (held_q == self.no_data)).all(axis=0)
-                           & (np.abs(raw) <= half).all(axis=0))
-                out[("rim", key[1])] = np.stack([rr[rim], ((qy + read0) * cols + qx)[rim]]).astype(np.int64)
+                    runs_on = (np.abs(raw) <= half).all(axis=0)
+                # a witness that votes for neither, carrying nothing on the pairs, whose values of the pairs run on
+                # from the region's: the same slip left undecided beside the region (its closures apart by noise in
+                # another pair of a loop), inside the slipped ground, not on its edge
+                bare = (uq == 0).all(axis=0)
+                inside = ~same & (then == now) & bare & runs_on
+                out[key] = np.stack([np.bincount(rr[then < now], minlength=n),
+                                     np.bincount(rr[then > now], minlength=n), np.bincount(rr[same], minlength=n),
+                                     np.bincount(rr[inside], minlength=n)])
+                # such a neighbour, no tie itself, that carries nothing on the pairs and whose values of the pairs run
+                # on from the region's (no jump): the rim of the same slip, which takes the region's choice on the
+                # pairs (:meth:`apply`); its other corrections stay
+                rim = ((same | inside) & (held_q[mm] == 0).all(axis=0)
+                       & ((held_q < self.tie_from) | (held_q == self.no_data)).all(axis=0) & runs_on)
+                if rim.any():  # and that runs on from it in most of their interferograms: coherent ground
+                    rim[rim] = self._runs_on(values_mm, cycles, y[rim], x[rim], qy[rim], qx[rim], cycle_mm)
+                found = [np.stack([rr[rim], ((qy + read0) * cols + qx)[rim]]).astype(np.int64)]
+                if RIM_RINGS > 1 and rim.any():
+                    found.append(self._rings(values_mm, cycles, mm, rr[rim], qy[rim], qx[rim], read0, cycle_mm))
+                out[("rim", key[1])] = np.concatenate(found, axis=1)
                 continue
             step = self.a[mm, d].astype(np.float64)[:, None] * cycle_mm
             votes = np.zeros((2, 2, n), np.int64)
@@ -352,6 +377,57 @@ class EdgeVotes:
                 votes[i, 1] = np.bincount(rr[then > now], minlength=n)
             out[key] = votes
         return out
+
+    def _rings(self, values_mm, cycles, mm, region, y, x, read0, cycle_mm) -> np.ndarray:
+        """The rim's further rings, up to :data:`RIM_RINGS` from the region: from each rim pixel ``(y, x)`` (rows of
+        the block read) of ``region``, a 4-neighbour that is no tie, carries nothing on the pairs ``mm``, whose values
+        of the pairs run on from the pixel's and that runs on from it in most interferograms (:meth:`_runs_on`),
+        ring by ring. Returns ``(2, n)``: region, pixel (grid index); pixels reached from several may repeat."""
+        rows, cols = values_mm.shape[1], self.cols
+        half = 0.5 * cycle_mm
+        size = self.rows * cols
+        seen = np.unique(region.astype(np.int64) * size + (y + read0) * cols + x)  # (region, pixel) reached
+        out_r, out_p = [], []
+        for _ in range(RIM_RINGS - 1):
+            ny, nx, nr, fy, fx = [], [], [], [], []
+            for dy, dx in _OFFSETS:
+                qy, qx = y + dy, x + dx
+                ok = (qy >= 0) & (qy < rows) & (qx >= 0) & (qx < cols)
+                ny.append(qy[ok]), nx.append(qx[ok]), nr.append(region[ok]), fy.append(y[ok]), fx.append(x[ok])
+            qy, qx, rr, py, px = (np.concatenate(v) for v in (ny, nx, nr, fy, fx))
+            held_q = cycles[:, qy, qx]
+            raw = values_mm[mm[:, None], py[None, :], px[None, :]] - values_mm[mm[:, None], qy[None, :], qx[None, :]]
+            with np.errstate(invalid="ignore"):
+                ok = ((held_q[mm] == 0).all(axis=0) & ((held_q < self.tie_from) | (held_q == self.no_data)).all(axis=0)
+                      & (np.abs(raw) <= half).all(axis=0))
+            ok &= ~np.isin(rr.astype(np.int64) * size + (qy + read0) * cols + qx, seen)
+            if ok.any():
+                ok[ok] = self._runs_on(values_mm, cycles, py[ok], px[ok], qy[ok], qx[ok], cycle_mm)
+            keys, first = np.unique(rr[ok].astype(np.int64) * size + (qy[ok] + read0) * cols + qx[ok],
+                                    return_index=True)
+            if not keys.size:
+                break
+            sel = np.flatnonzero(ok)[first]
+            region, y, x = rr[sel], qy[sel], qx[sel]
+            seen = np.union1d(seen, keys)
+            out_r.append(region)
+            out_p.append((y + read0) * cols + x)
+        if not out_r:
+            return np.zeros((2, 0), np.int64)
+        return np.stack([np.concatenate(out_r), np.concatenate(out_p)]).astype(np.int64)
+
+    def _runs_on(self, values_mm, cycles, y, x, qy, qx, cycle_mm) -> np.ndarray:
+        """Whether the values of pixels ``(qy, qx)`` run on (within half a cycle, each pixel's first-pass corrections
+        applied, a tie's none) from those of their neighbours ``(y, x)`` in more than :data:`RIM_SHARE` of the
+        interferograms with data at both: a slip's rim in coherent ground does in nearly all of them, a decorrelated
+        pixel, whose closures may match by chance, in about half."""
+        up = _usable(cycles[:, y, x], self.no_data, self.tie_from).astype(np.float64)
+        uq = _usable(cycles[:, qy, qx], self.no_data, self.tie_from)
+        diff = values_mm[:, y, x] - values_mm[:, qy, qx] + (up - uq) * cycle_mm
+        fin = np.isfinite(diff)
+        with np.errstate(invalid="ignore"):
+            ok = (fin & (np.abs(diff) <= 0.5 * cycle_mm)).sum(axis=0)
+        return ok > RIM_SHARE * fin.sum(axis=0)
 
     def add(self, votes: dict) -> None:
         """Add a block's votes (:meth:`block`)."""
@@ -368,13 +444,15 @@ class EdgeVotes:
         shift, or the other slipped pair) where at least ``min_edges`` of the region's edges vote for it, ``ratio``
         times as many as against and more than ``share`` of its edges; the candidate (``alternative`` False, ``for``
         then the votes against the alternative) where its edges vote against on the same terms; the share is of its
-        edges but those to a neighbour with the same closures. Other ties are left undecided."""
+        edges but those to a neighbour with the same closures and those to the same slip left undecided (carrying
+        nothing on the pairs, no jump on them, voting for neither). Other ties are left undecided."""
         out = []
         for g, e in enumerate(self.ties):
             v = self.tie_votes[g]
             # a neighbour whose closures are the region's pixel's carries the same slips, left undecided beside the
             # region (the rim a window's majority did not reach): the region goes on there, no edge of it
-            edges = e[-1] - v[2]
+            # and so does a neighbour with the same slip whose closures are apart by another pair's noise
+            edges = e[-1] - v[2] - v[3]
             for r in range(e[4]):
                 for a, b, alt in ((v[0, r], v[1, r], True), (v[1, r], v[0, r], False)):
                     if a >= min_edges and a >= ratio * b and a > share * edges[r]:
@@ -466,8 +544,9 @@ class EdgeVotes:
         return done, changed
 
     def _apply_rim(self, held, g, r, new, block, mm, taken) -> int:
-        """A decided region's choice on its pairs given to its rim (:meth:`block`'s neighbours with the same closures,
-        no correction and no jump), where the region's candidate is on those pairs alone. Returns the values set."""
+        """A decided region's choice on its pairs given to its rim (:meth:`block`'s neighbours, no tie, carrying nothing
+        on the pairs, with no jump on them and running on from the region in most interferograms), where the region's
+        candidate is on those pairs alone; a rim pixel's other corrections stay. Returns the values set."""
         if not self.rims[g]:
             return 0
         rims = np.concatenate(self.rims[g], axis=1)
@@ -485,7 +564,7 @@ class EdgeVotes:
         q = q[~taken[q]]
         y, x = np.divmod(q, self.cols)
         now = np.asarray(held[:, y, x])
-        ok = ((now == 0) | (now == self.no_data)).all(axis=0) & (now[mm] != self.no_data).all(axis=0)
+        ok = (now[mm] == 0).all(axis=0) & (now < self.tie_from).all(axis=0)
         y, x = y[ok], x[ok]
         for i, m in enumerate(mm):
             held[m, y, x] = corr[i]

@@ -19,6 +19,11 @@ component (``tie``), the components' decisions (``complete``) and the last re-ch
 the reference) is charged to the last step that set its final cycles (``none``: never changed). Its class: the
 result minus the truth closes every loop of the pixel (``invisible``: closures cannot tell them), the value is on
 decorrelated ground, on an incoherent line, below coherence 0.3, or none of these (``other``).
+
+``ambiguous_left`` places the planted values not fixed at pixels the first pass left ambiguous
+(:func:`ambiguous_classes`). ``new_floor`` judges each new value's pixel by its closures alone
+(:func:`floor_classes`): the floor no closure-based correction can go below (the truth and ours close alike and ours
+is as sparse) against a better answer that was there.
 """
 
 from __future__ import annotations
@@ -52,8 +57,18 @@ class Recorder:
         cl, cs = self.cl, self.cs
         rec = self
         orig = {"block": cl.correct_closure_block, "solve_block": cl._solve_block, "patterns": cl._solve_patterns,
-                "keep": cs.keep_supported, "grow": cs.grow, "complete": cs.complete, "settle": cs.settle}
+                "keep": cs.keep_supported, "grow": cs.grow, "complete": cs.complete, "settle": cs.settle,
+                "own_ties": cl._own_ties_only, "choose": cl.choose_by_edges}
         self.orig = orig
+
+        def own_ties(tie, tie_shift, *a, **k):  # the ties kept before the pixels' own closures are asked
+            rec.extra["ties_before_own"] = tie_shift.copy()
+            return orig["own_ties"](tie, tie_shift, *a, **k)
+
+        def choose(votes, cycles, **k):  # the ties' regions, votes and decisions
+            rec.extra["edges"] = (votes, votes.choose_ties() if k.get("tie_shift") is not None else [],
+                                  None if k.get("tie_shift") is None else np.asarray(k["tie_shift"]).copy())
+            return orig["choose"](votes, cycles, **k)
 
         def block(*a, **k):
             rec.pass_no += 1
@@ -92,6 +107,8 @@ class Recorder:
 
         cl.correct_closure_block = block
         cl._solve_block = solve_block
+        cl._own_ties_only = own_ties
+        cl.choose_by_edges = choose
         cl._solve_patterns = patterns
         cs.keep_supported = wrap("keep", orig["keep"])
         cs.grow = wrap("grow", orig["grow"])
@@ -102,6 +119,7 @@ class Recorder:
         cl, cs = self.cl, self.cs
         o = self.orig
         cl.correct_closure_block, cl._solve_block, cl._solve_patterns = o["block"], o["solve_block"], o["patterns"]
+        cl._own_ties_only, cl.choose_by_edges = o["own_ties"], o["choose"]
         cs.keep_supported, cs.grow, cs.complete, cs.settle = o["keep"], o["grow"], o["complete"], o["settle"]
 
     def who(self, final):
@@ -223,6 +241,55 @@ def _practice():
                 classes={"lowcoh": coh < 0.3}, two_pass=True, pairs=pairs, m=x.shape[0])
 
 
+def floor_classes(case, u, p, new, cls) -> dict:
+    """The pixels of the new values (``new`` (M, rows, cols)) judged by their closures alone, counted in values:
+
+    * ``invisible``: our cycles ``u`` and the truth's (``-p``) close every loop with data of the pixel alike (``C (u +
+      p) = 0``) and ours are at least as sparse (L1): no method that reads the closures can prefer the truth;
+    * ``truth_sparser``: they close alike but the truth is sparser: a better answer was there;
+    * ``opens``: a loop with data closes otherwise with ours than with the truth; split by the L1 problem of the
+      pixel's own closures (its integer closures ``K``, the network's common closure removed, the loops within
+      1.5 rad of whole cycles; cost ``sum |C U + K| + ALPHA |U|``): ``opens_truth_better`` where the truth's cost is
+      lower (a better answer was there), ``opens_ours_better`` where ours is as low or lower (the pixel's own
+      closures ask for ours: noise).
+
+    Each class is also counted on decorrelated ground (the stack's ``dark``, ``lowcoh`` class) apart: ``/dark``."""
+    from insar_geohazards.algorithms.corrections.closure import ALPHA
+
+    m = u.shape[0]
+    ks, ys, xs = np.nonzero(new)
+    out = collections.Counter()
+    if not ks.size:
+        return {}
+    w = u.shape[2]
+    pix = ys * w + xs
+    upx, inv = np.unique(pix, return_inverse=True)
+    x = case["x"].reshape(m, -1)[:, upx]
+    has = np.isfinite(x)
+    uu = np.where(has, u.reshape(m, -1)[:, upx], 0).astype(np.float64)
+    tt = np.where(has, -p.reshape(m, -1)[:, upx], 0).astype(np.float64)
+    c = case["tri"].matrix
+    idx = case["tri"].index
+    loops = has[idx[:, 0]] & has[idx[:, 1]] & has[idx[:, 2]]
+    same = ~(loops & (c @ (uu - tt) != 0)).any(axis=0)
+    sparse = np.abs(uu).sum(axis=0) <= np.abs(tt).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        clo = c @ np.where(has, x, 0.0) / case["cycle"] - np.asarray(case["off"], np.float64)[:, None]
+    usable = loops & (np.abs(clo - np.rint(clo)) <= 1.5 / (2 * np.pi))
+    k = np.where(usable, np.rint(clo), 0.0)
+
+    def cost(v):
+        return np.where(usable, np.abs(c @ v + k), 0.0).sum(axis=0) + ALPHA * np.abs(v).sum(axis=0)
+
+    ours_better = cost(uu) <= cost(tt)
+    kind = np.where(same, np.where(sparse, "invisible", "truth_sparser"),
+                    np.where(ours_better, "opens_ours_better", "opens_truth_better"))
+    dark = np.array([b in ("dark", "lowcoh") for b in cls[new]])
+    for name, d in zip(kind[inv], dark):
+        out[name + ("/dark" if d else "")] += 1
+    return dict(sorted(out.items()))
+
+
 def run_case(case, examples=10):
     from insar_geohazards.algorithms.corrections import closure as cl
 
@@ -299,6 +366,7 @@ def run_case(case, examples=10):
     cls_miss = collections.Counter(zip(lost_by[miss], cls[miss]))
     res = {"planted": int(was.sum()), "fixed": int(fixed.sum()), "new": int(new.sum()), "left": int(left.sum()),
            "new_by_step_class": {f"{a}/{b}": n for (a, b), n in sorted(table.items())},
+           "new_floor": floor_classes(case, u, p, new, cls),
            "unfixed_by_step_class": {f"{a}/{b}": n for (a, b), n in sorted(cls_miss.items())}}
     # examples of 'other' wrong values: their pixel, interferogram, planted, cycles, step
     ex = []
@@ -319,8 +387,42 @@ def run_case(case, examples=10):
                    "pix": int(pix)})
         if len(ex) >= examples:
             break
+    res["ambiguous_left"] = ambiguous_classes(rec, miss & amb3, cls)
     res["examples"] = ex
     return res, out, rec
+
+
+def ambiguous_classes(rec, left, cls) -> dict:
+    """The planted values not fixed at pixels the first pass left ambiguous (``left`` (M, rows, cols)), by what
+    became of the pixel's tie: ``no_tie`` (the closures tie more than two corrections, or ones the solver does not
+    keep), ``own_closures`` (a window's tie the pixel's own closures dropped), ``few_edges`` (its region had fewer
+    than MIN_EDGES edges), ``undecided`` / ``undecided_few_votes`` (counted, not decided; with at least MIN_EDGES votes
+    for one side or not), ``decided`` (decided; another slip of the pixel left); ``/dark`` on decorrelated ground."""
+    from insar_geohazards.algorithms.corrections.closure_edges import MIN_EDGES
+
+    m, h, w = left.shape
+    p = h * w
+    before = rec.extra.get("ties_before_own")
+    edges = rec.extra.get("edges")
+    if before is None or edges is None or edges[2] is None:
+        return {}
+    votes, decided, kept = edges
+    kept = kept.reshape(p)
+    kind = np.full(p, "no_tie", dtype=object)
+    kind[before.reshape(p) != 0] = "own_closures"
+    kind[kept != 0] = "few_edges"
+    chosen = {(g, r) for g, r, *_ in decided}
+    for g, e in enumerate(votes.ties):
+        flat, lab, v = e[6], e[7], votes.tie_votes[g]
+        top = np.maximum(v[0], v[1])[lab]
+        kind[flat] = np.where(top >= MIN_EDGES, "undecided", "undecided_few_votes")
+        hit = np.array([(g, int(r)) in chosen for r in lab], bool)
+        kind[flat[hit]] = "decided"
+    _, ys, xs = np.nonzero(left)
+    out = collections.Counter()
+    for q, b in zip(ys * w + xs, cls[left]):
+        out[kind[q] + ("/dark" if b in ("dark", "lowcoh") else "")] += 1
+    return dict(sorted(out.items()))
 
 
 def main(argv=None):

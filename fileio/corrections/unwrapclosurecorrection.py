@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...algorithms.corrections import closure
+from ...algorithms.corrections import closure, closure_edges
 from ...algorithms.engine import CallableSource, max_memory_bytes
 from ...algorithms.progress import SubProgress, info, warn
 from ..base import blocks
@@ -76,8 +76,9 @@ def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_cohere
                "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
     if min_coherence > 0:
         sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
-    blocks.run_blocks(closure.with_halo(plan, 1), func, lambda block, out: votes.add(out), sources=sources, run=run,
-                      progress=SubProgress(progress, 50, 55))
+    # a decided tie's rim runs up to RIM_RINGS pixels from its region: read that far around each block
+    blocks.run_blocks(closure.with_halo(plan, closure_edges.RIM_RINGS), func, lambda block, out: votes.add(out),
+                      sources=sources, run=run, progress=SubProgress(progress, 50, 55))
     return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles, tie_shift=held["tie_shift"])
 
 

@@ -256,6 +256,21 @@ def test_ties_the_closures_leave_are_decided_by_the_edges_same_bytes_at_two_budg
     assert new == 0 and fixed >= 0.9 * n, (n, fixed, new)
 
 
+def test_a_tie_along_a_masked_slip_is_decided_same_bytes_at_two_budgets(run_alg, tmp_path):
+    """A slip on one of the last date's two pairs whose loop partner has no data over it but along its top side
+    (drawn at random, as tests/core/test_corrections_closure_edges.py draws it): the tie there is decided by its top
+    edge alone, the masked rest around it counting as no edge, and the decision reaches a ring of the rest. At least
+    the tie's values fixed, none made, and the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, the region
+    across several) and 512 (one block)."""
+    from testutils_corrections import tie_inside_slip
+
+    net, _, clean, planted, (h, w) = tie_inside_slip(20261201)
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    corrected = _corrected_at_two_budgets(run_alg, tmp_path, folder, net)
+    n, fixed, new = error_counts(corrected, clean, planted)
+    assert new == 0 and fixed >= h * w, (n, fixed, new, h * w)
+
+
 def _corrected_at_two_budgets(run_alg, tmp_path, folder, net) -> np.ndarray:
     """The tool's corrected stack (mm) at MAX_MEMORY_MB 1 (blocks of a few rows) and 512 (one block), asserted the
     same bytes."""
