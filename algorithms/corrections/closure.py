@@ -53,6 +53,7 @@ from ..unionfind import DisjointSets
 from . import closure_consensus as consensus
 from . import closure_edges, closure_exact
 from .closure_consensus import WINDOW_PX
+from .closure_sums import row_sums as _row_sums
 
 TWO_PI = 2.0 * np.pi
 #: Weight of a cycle of correction against a cycle of closure misfit (:func:`correct_closure_block`).
@@ -172,8 +173,10 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
     trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
     those per-loop sums, from the same closures (taken once). With ``key`` None, the counts and sums alone (``todo``
-    not set; the keys, where needed later, from :func:`_key_kernel`: the same values)."""
-    n_loops[:] = 0
+    not set; the keys, where needed later, from :func:`_key_kernel`: the same values); with ``n_loops`` None, no
+    count of the loops with data."""
+    if n_loops is not None:
+        n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
     c = np.empty(x.shape[1])
@@ -185,7 +188,8 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
             np.rint(c, out=k)
         finite = np.isfinite(c)
         nonzero = k != 0
-        n_loops += finite
+        if n_loops is not None:
+            n_loops += finite
         n_nonclosing += finite & nonzero
         if sums is not None:
             _row_sums(c, finite, nonzero, t, *sums)
@@ -253,18 +257,6 @@ def _held_cycles(held: np.ndarray, decided: dict, p: int) -> tuple:
     u[take] = dec[take]
     ambiguous[take.any(axis=0)] = False
     return u, ambiguous
-
-
-def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
-    """:func:`_loop_sums_kernel`'s sums of loop ``t`` from its closures ``c`` over every pixel, their finiteness
-    and ``rint(c) != 0`` (``nonzero``): the same values, the rows ``row0 .. row0 + n_rows`` taken out of them."""
-    cols = slice(row0 * n_cols, (row0 + n_rows) * n_cols)
-    f = finite[cols]
-    squares = c[cols] * c[cols]
-    squares[~f] = 0.0
-    sum_sq[t, :n_rows] = np.cumsum(squares.reshape(n_rows, n_cols), axis=1)[:, -1] if n_cols else 0.0
-    pixels[t] = float(np.count_nonzero(f))
-    nonclosing[t] = float(np.count_nonzero(f & nonzero[cols]))
 
 
 def _loop_sums_kernel(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -931,8 +923,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         component: instead of solving again, the block takes the first pass's cycles and gives each undecided value
         of a component with a decision that decision where the pixel's own loops do not open with it.
     statistics : bool
-        False (a first pass, whose cycles alone are kept): the per-loop sums and the loops left open after the
-        corrections are not made (``loop_*`` None, ``n_nonclosing_after`` those before).
+        False (a first pass, whose cycles alone are kept): the per-loop sums, loop counts and loops left open after
+        the corrections are not made (``loop_*``, ``n_loops`` None, ``n_nonclosing_after`` those before).
 
     Returns
     -------
@@ -975,10 +967,13 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # the keys are needed to solve (the first pass), or where the pixels' own loops are asked (a correction held,
     # a component's decision): elsewhere the second pass makes only its counts and sums
     held = None if decided is None else np.asarray(decided["cycles"]).reshape(m, p)
-    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(
-        np.any((held != 0) & (held != NO_DATA_CYCLES)))
+    if decided is not None:  # the first pass's cycles as corrections (a tie held: coded from TIE_CYCLES // 2)
+        u, ambiguous = _held_cycles(held, decided, p)
+    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(u.any()) or bool(
+        held.size and held.max() >= TIE_CYCLES // 2)
     key = np.empty((t, p), np.int16) if need_key else None
-    n_loops, n_nonclosing, todo_flag = np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, np.bool_)
+    n_loops, n_nonclosing, todo_flag = np.empty(p, np.int32) if statistics else None, np.empty(p, np.int32), np.empty(
+        p, np.bool_)
     sums = (cols, c0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) if statistics else None
     loop_pixels, loop_sum_sq, loop_nonclosing = sums[3:] if statistics else (None, None, None)
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
@@ -991,7 +986,6 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver,
                                                                window_px, max_cycles, n_nonclosing, todo_flag)
     else:
-        u, ambiguous = _held_cycles(held, decided, p)
         if key is None:  # (not needed: no correction to check; made if asked all the same)
             key = _when_needed(lambda: _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI,
                                                    np.empty((t, p), np.int16)))
@@ -1028,7 +1022,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             consensus.restore(u, added, lab, decided["decisions"])
         del added
     if decided is None:
-        _keep_ties(tie, tie_shift, u, ambiguous, has)
+        _ties_kept(tie, tie_shift, u, ambiguous, has)
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -1058,7 +1052,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_cycles": n_cycles.reshape(rows, cols)[rows_],
         "n_nonclosing": n_nonclosing.reshape(rows, cols)[rows_],
         "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols)[rows_],
-        "n_loops": n_loops.reshape(rows, cols)[rows_],
+        "n_loops": None if n_loops is None else n_loops.reshape(rows, cols)[rows_],
         "ambiguous": ambiguous,
         "loop_pixels": loop_pixels,
         "loop_sum_sq_rad": None if loop_sum_sq is None else loop_sum_sq * TWO_PI ** 2,
@@ -1084,6 +1078,14 @@ def _keep_ties(tie, tie_shift, u, ambiguous, has) -> None:
         left[swap] = ~kept
     tie[:, left] = 0
     tie_shift[left | ~(tie != 0).any(axis=0)] = 0
+
+
+def _ties_kept(tie, tie_shift, u, ambiguous, has) -> None:
+    """:func:`_keep_ties`; where no pixel holds a tie, every pixel's code cleared alone (as it clears them)."""
+    if tie.any():
+        _keep_ties(tie, tie_shift, u, ambiguous, has)
+    else:
+        tie_shift[:] = 0
 
 
 def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:

@@ -24,6 +24,16 @@ _NUMPY_TYPES = {gdal.GDT_Byte: "u1", gdal.GDT_UInt16: "u2", gdal.GDT_Int16: "i2"
                 gdal.GDT_CFloat64: "c16"}
 
 
+def read_window(readers: dict, ds, band, path: str, rows: tuple, cols: tuple, out=None) -> Optional[np.ndarray]:
+    """Rows ``rows`` = (r0, r1) and columns ``cols`` = (c0, c1) of ``band`` (of ``ds``, opened from ``path``) from
+    its tiles (:meth:`TileRows.read`; the reader made once a path and kept in ``readers``), or None where GDAL must
+    read them."""
+    reader = readers.get(path, False)
+    if reader is False:
+        reader = readers[path] = TileRows.of(ds, band, path)
+    return None if reader is None else reader.read(rows[0], rows[1], cols[0], cols[1], out)
+
+
 class TileRows:
     """The window reader of one band of an uncompressed GeoTIFF (:meth:`of`); :meth:`read` gives a window's
     values, or None where GDAL must read it."""

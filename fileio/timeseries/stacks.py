@@ -154,16 +154,8 @@ class StackInput:
         ds, band, _ = self._open[path]
         raw = decoded.window(ds, band, path, band.GetBand(), (r0, r1), cols)
         if raw is None:
-            raw = self._tile_rows(path, r0, r1, cols)
+            raw = tile_rows.read_window(self._rows, ds, band, path, (r0, r1), cols)
         return band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0) if raw is None else raw
-
-    def _tile_rows(self, path: str, r0: int, r1: int, cols: tuple, out=None):
-        """The window read from the file's tiles (:class:`..base.tile_rows.TileRows`), None where GDAL reads it."""
-        if path not in self._rows:
-            ds, band, _ = self._open[path]
-            self._rows[path] = tile_rows.TileRows.of(ds, band, path)
-        reader = self._rows[path]
-        return None if reader is None else reader.read(r0, r1, cols[0], cols[1], out)
 
     def _read_rows(self, path: str, r0: int, r1: int, dtype, cols: tuple) -> np.ndarray:
         band, nodata = self._band(path)
@@ -181,7 +173,7 @@ class StackInput:
             return
         raw = decoded.window(self._open[path][0], band, path, band.GetBand(), (r0, r1), cols)
         if raw is None:
-            if self._tile_rows(path, r0, r1, cols, out) is None:
+            if tile_rows.read_window(self._rows, self._open[path][0], band, path, (r0, r1), cols, out) is None:
                 band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0, buf_obj=out)
         else:
             out[...] = raw
