@@ -1300,6 +1300,8 @@ def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
     inside = lab > 0
     for k in range(m):
         c = cycles[k].reshape(-1)
+        if not np.bitwise_and(c, 127).any():  # only 0 and no data (-128): nothing to decide
+            continue
         sel = inside & (c != NO_DATA_CYCLES)
         total = np.bincount(lab[sel], minlength=n + 1)
         vals = np.unique(c[sel & (c != 0)])
