@@ -168,23 +168,24 @@ def _closure_kernel(x, idx, out):
             np.subtract(o, x[idx[g, 2]], out=o)
 
 
-def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo, sums=None):
+def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo, sums=None, cols=slice(None)):
     """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
     trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
     those per-loop sums, from the same closures (taken once). With ``key`` None, the counts and sums alone (``todo``
     not set; the keys, where needed later, from :func:`_key_kernel`: the same values); with ``n_loops`` None, no
-    count of the loops with data."""
+    count of the loops with data. With ``cols`` (a slice of the pixels), those pixels alone (the counts and keys of
+    length theirs; ``sums``' rows counted from their first)."""
     if n_loops is not None:
         n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
-    c = np.empty(x.shape[1])
+    c = np.empty(len(range(*cols.indices(x.shape[1]))))
     k = np.empty_like(c)
     frac = np.empty_like(c)
     for t in range(idx.shape[0]):
         with np.errstate(invalid="ignore"):  # infinities: not finite, never trusted
-            _loop_closure(x, idx, t, scale, offset, c)
+            _loop_closure(x, idx, t, scale, offset, c, cols)
             np.rint(c, out=k)
         finite = np.isfinite(c)
         nonzero = k != 0
@@ -208,6 +209,23 @@ def _key_of_loop(c, k, frac, max_frac, key, t):
     np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
     key[t] = k
     return trusted
+
+
+def _classified(x, scale, idx, offset, max_frac, key, statistics: bool, block: tuple) -> tuple:
+    """:func:`_classify_kernel` over a block of ``block`` = (rows, cols, c0, c1) pixels, its own rows ``c0:c1``:
+    ``(n_loops, n_nonclosing, todo, (loop pixels, row sums of squares, loop non-closing))``, the per-loop sums and
+    ``n_loops`` with ``statistics`` (else None). Without ``key`` (a second pass's counts alone) the pixels of the
+    block's own rows alone are classified: the counts of the rows around them (0) are not used."""
+    rows, cols, c0, c1 = block
+    p, t = rows * cols, idx.shape[0]
+    own = slice(None) if key is not None else slice(c0 * cols, c1 * cols)
+    n_loops = np.zeros(p, np.int32) if statistics else None
+    n_nonclosing, todo = np.zeros(p, np.int32), np.zeros(p, np.bool_)
+    sums = (cols, c0 if key is not None else 0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) \
+        if statistics else None
+    _classify_kernel(x, scale, idx, offset, max_frac, key, None if n_loops is None else n_loops[own],
+                     n_nonclosing[own], todo[own], sums=sums, cols=own)
+    return n_loops, n_nonclosing, todo, sums[3:] if statistics else (None, None, None)
 
 
 def _key_kernel(x, scale, idx, offset, max_frac, key):
@@ -972,12 +990,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     need_key = decided is None or bool(np.any(decided["decisions"])) or bool(u.any()) or bool(
         held.size and held.max() >= TIE_CYCLES // 2)
     key = np.empty((t, p), np.int16) if need_key else None
-    n_loops, n_nonclosing, todo_flag = np.empty(p, np.int32) if statistics else None, np.empty(p, np.int32), np.empty(
-        p, np.bool_)
-    sums = (cols, c0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) if statistics else None
-    loop_pixels, loop_sum_sq, loop_nonclosing = sums[3:] if statistics else (None, None, None)
-    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
-                     sums=sums)
+    n_loops, n_nonclosing, todo_flag, (loop_pixels, loop_sum_sq, loop_nonclosing) = _classified(
+        xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, statistics, (rows, cols, c0, c1))
     has = np.isfinite(xm)
     finite = _when_needed(lambda: _loops_with_data(has, idx))
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
@@ -1021,8 +1035,10 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         if added is not None:
             consensus.restore(u, added, lab, decided["decisions"])
         del added
-    if decided is None:
-        _ties_kept(tie, tie_shift, u, ambiguous, has)
+    if decided is None and tie.any():
+        _keep_ties(tie, tie_shift, u, ambiguous, has)
+    elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one
+        tie_shift[:] = 0
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -1078,14 +1094,6 @@ def _keep_ties(tie, tie_shift, u, ambiguous, has) -> None:
         left[swap] = ~kept
     tie[:, left] = 0
     tie_shift[left | ~(tie != 0).any(axis=0)] = 0
-
-
-def _ties_kept(tie, tie_shift, u, ambiguous, has) -> None:
-    """:func:`_keep_ties`; where no pixel holds a tie, every pixel's code cleared alone (as it clears them)."""
-    if tie.any():
-        _keep_ties(tie, tie_shift, u, ambiguous, has)
-    else:
-        tie_shift[:] = 0
 
 
 def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:

@@ -52,3 +52,27 @@ def test_classification_without_the_loop_count_keeps_keys_and_counts(seed):
     closure._classify_kernel(*args, *part)
     for a, b in zip(full[:1] + full[2:], part[:1] + part[2:]):
         assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_counts_of_the_blocks_own_rows_alone_equal_those_of_the_whole_block(seed):
+    """Without keys (a second pass's counts) the classification of a block's own rows gives, on those rows, the
+    counts and loop sums of the whole block's classification."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 12))
+    tri = closure.network_triplets([(i, i + k) for i in range(n) for k in (1, 2, 3) if i + k < n])
+    rows, cols = int(rng.integers(3, 20)), int(rng.integers(2, 30))
+    c0 = int(rng.integers(0, rows))
+    c1 = int(rng.integers(c0, rows + 1))
+    m = tri.matrix.shape[1]
+    x = rng.normal(0, 2, (m, rows * cols)) + rng.integers(-2, 3, (m, rows * cols))
+    x[rng.random(x.shape) < rng.uniform(0, 0.2)] = np.nan
+    args = (x, 1.0 / rng.uniform(0.5, 2.0), np.ascontiguousarray(tri.index), rng.normal(0, 0.1, tri.n),
+            rng.uniform(0.1, 0.4))
+    whole = closure._classified(*args, np.empty((tri.n, rows * cols), np.int16), True, (rows, cols, c0, c1))
+    own = closure._classified(*args, None, True, (rows, cols, c0, c1))
+    core = slice(c0 * cols, c1 * cols)
+    for a, b in zip(whole[:2], own[:2]):
+        assert a[core].tobytes() == b[core].tobytes()
+    for a, b in zip(whole[3], own[3]):
+        assert a.tobytes() == b.tobytes()
