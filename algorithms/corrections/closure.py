@@ -201,13 +201,12 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
 
 def _key_of_loop(c, k, frac, max_frac, key, t):
     """``key[t]``: the loop's integer closures ``k = rint(c)`` where the closure ``c`` is within ``max_frac`` cycle
-    of them, the sentinel elsewhere (``k`` is overwritten; ``frac`` a buffer). Returns where it is (trusted)."""
+    of them, the sentinel elsewhere (``frac`` a buffer). Returns where it is (trusted)."""
     with np.errstate(invalid="ignore"):
         np.subtract(c, k, out=frac)
     np.abs(frac, out=frac)
     trusted = frac <= max_frac  # False where the closure is NaN or infinite
-    np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
-    key[t] = k
+    key[t] = np.where(trusted, k, -32768.0)  # the sentinel: no NaN or infinity left to convert
     return trusted
 
 
