@@ -53,6 +53,7 @@ from ..unionfind import DisjointSets
 from . import closure_consensus as consensus
 from . import closure_edges, closure_exact
 from .closure_consensus import WINDOW_PX
+from .closure_sums import row_sums as _row_sums
 
 TWO_PI = 2.0 * np.pi
 #: Weight of a cycle of correction against a cycle of closure misfit (:func:`correct_closure_block`).
@@ -167,25 +168,29 @@ def _closure_kernel(x, idx, out):
             np.subtract(o, x[idx[g, 2]], out=o)
 
 
-def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo, sums=None):
+def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo, sums=None, cols=slice(None)):
     """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
     sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
     trusted loop does not close. With ``sums`` (the arguments of :func:`_loop_sums_kernel` after ``offset``), also
     those per-loop sums, from the same closures (taken once). With ``key`` None, the counts and sums alone (``todo``
-    not set; the keys, where needed later, from :func:`_key_kernel`: the same values)."""
-    n_loops[:] = 0
+    not set; the keys, where needed later, from :func:`_key_kernel`: the same values); with ``n_loops`` None, no
+    count of the loops with data. With ``cols`` (a slice of the pixels), those pixels alone (the counts and keys of
+    length theirs; ``sums``' rows counted from their first)."""
+    if n_loops is not None:
+        n_loops[:] = 0
     n_nonclosing[:] = 0
     todo[:] = False
-    c = np.empty(x.shape[1])
+    c = np.empty(len(range(*cols.indices(x.shape[1]))))
     k = np.empty_like(c)
     frac = np.empty_like(c)
     for t in range(idx.shape[0]):
         with np.errstate(invalid="ignore"):  # infinities: not finite, never trusted
-            _loop_closure(x, idx, t, scale, offset, c)
+            _loop_closure(x, idx, t, scale, offset, c, cols)
             np.rint(c, out=k)
         finite = np.isfinite(c)
         nonzero = k != 0
-        n_loops += finite
+        if n_loops is not None:
+            n_loops += finite
         n_nonclosing += finite & nonzero
         if sums is not None:
             _row_sums(c, finite, nonzero, t, *sums)
@@ -196,14 +201,30 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
 
 def _key_of_loop(c, k, frac, max_frac, key, t):
     """``key[t]``: the loop's integer closures ``k = rint(c)`` where the closure ``c`` is within ``max_frac`` cycle
-    of them, the sentinel elsewhere (``k`` is overwritten; ``frac`` a buffer). Returns where it is (trusted)."""
+    of them, the sentinel elsewhere (``frac`` a buffer). Returns where it is (trusted)."""
     with np.errstate(invalid="ignore"):
         np.subtract(c, k, out=frac)
     np.abs(frac, out=frac)
     trusted = frac <= max_frac  # False where the closure is NaN or infinite
-    np.copyto(k, -32768.0, where=~trusted)  # the sentinel: no NaN or infinity left to convert
-    key[t] = k
+    key[t] = np.where(trusted, k, -32768.0)  # the sentinel: no NaN or infinity left to convert
     return trusted
+
+
+def _classified(x, scale, idx, offset, max_frac, key, statistics: bool, block: tuple) -> tuple:
+    """:func:`_classify_kernel` over a block of ``block`` = (rows, cols, c0, c1) pixels, its own rows ``c0:c1``:
+    ``(n_loops, n_nonclosing, todo, (loop pixels, row sums of squares, loop non-closing))``, the per-loop sums and
+    ``n_loops`` with ``statistics`` (else None). Without ``key`` (a second pass's counts alone) the pixels of the
+    block's own rows alone are classified: the counts of the rows around them (0) are not used."""
+    rows, cols, c0, c1 = block
+    p, t = rows * cols, idx.shape[0]
+    own = slice(None) if key is not None else slice(c0 * cols, c1 * cols)
+    n_loops = np.zeros(p, np.int32) if statistics else None
+    n_nonclosing, todo = np.zeros(p, np.int32), np.zeros(p, np.bool_)
+    sums = (cols, c0 if key is not None else 0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) \
+        if statistics else None
+    _classify_kernel(x, scale, idx, offset, max_frac, key, None if n_loops is None else n_loops[own],
+                     n_nonclosing[own], todo[own], sums=sums, cols=own)
+    return n_loops, n_nonclosing, todo, sums[3:] if statistics else (None, None, None)
 
 
 def _key_kernel(x, scale, idx, offset, max_frac, key):
@@ -253,18 +274,6 @@ def _held_cycles(held: np.ndarray, decided: dict, p: int) -> tuple:
     u[take] = dec[take]
     ambiguous[take.any(axis=0)] = False
     return u, ambiguous
-
-
-def _row_sums(c, finite, nonzero, t, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
-    """:func:`_loop_sums_kernel`'s sums of loop ``t`` from its closures ``c`` over every pixel, their finiteness
-    and ``rint(c) != 0`` (``nonzero``): the same values, the rows ``row0 .. row0 + n_rows`` taken out of them."""
-    cols = slice(row0 * n_cols, (row0 + n_rows) * n_cols)
-    f = finite[cols]
-    squares = c[cols] * c[cols]
-    squares[~f] = 0.0
-    sum_sq[t, :n_rows] = np.cumsum(squares.reshape(n_rows, n_cols), axis=1)[:, -1] if n_cols else 0.0
-    pixels[t] = float(np.count_nonzero(f))
-    nonclosing[t] = float(np.count_nonzero(f & nonzero[cols]))
 
 
 def _loop_sums_kernel(x, scale, idx, offset, n_cols, row0, n_rows, pixels, sum_sq, nonclosing):
@@ -931,8 +940,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         component: instead of solving again, the block takes the first pass's cycles and gives each undecided value
         of a component with a decision that decision where the pixel's own loops do not open with it.
     statistics : bool
-        False (a first pass, whose cycles alone are kept): the per-loop sums and the loops left open after the
-        corrections are not made (``loop_*`` None, ``n_nonclosing_after`` those before).
+        False (a first pass, whose cycles alone are kept): the per-loop sums, loop counts and loops left open after
+        the corrections are not made (``loop_*``, ``n_loops`` None, ``n_nonclosing_after`` those before).
 
     Returns
     -------
@@ -975,14 +984,13 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # the keys are needed to solve (the first pass), or where the pixels' own loops are asked (a correction held,
     # a component's decision): elsewhere the second pass makes only its counts and sums
     held = None if decided is None else np.asarray(decided["cycles"]).reshape(m, p)
-    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(
-        np.any((held != 0) & (held != NO_DATA_CYCLES)))
+    if decided is not None:  # the first pass's cycles as corrections (a tie held: coded from TIE_CYCLES // 2)
+        u, ambiguous = _held_cycles(held, decided, p)
+    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(u.any()) or bool(
+        held.size and held.max() >= TIE_CYCLES // 2)
     key = np.empty((t, p), np.int16) if need_key else None
-    n_loops, n_nonclosing, todo_flag = np.empty(p, np.int32), np.empty(p, np.int32), np.empty(p, np.bool_)
-    sums = (cols, c0, c1 - c0, np.empty(t), np.empty((t, c1 - c0)), np.empty(t)) if statistics else None
-    loop_pixels, loop_sum_sq, loop_nonclosing = sums[3:] if statistics else (None, None, None)
-    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag,
-                     sums=sums)
+    n_loops, n_nonclosing, todo_flag, (loop_pixels, loop_sum_sq, loop_nonclosing) = _classified(
+        xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, statistics, (rows, cols, c0, c1))
     has = np.isfinite(xm)
     finite = _when_needed(lambda: _loops_with_data(has, idx))
     loops, signs = consensus.loops_by_ifg(triplets.matrix)
@@ -991,7 +999,6 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver,
                                                                window_px, max_cycles, n_nonclosing, todo_flag)
     else:
-        u, ambiguous = _held_cycles(held, decided, p)
         if key is None:  # (not needed: no correction to check; made if asked all the same)
             key = _when_needed(lambda: _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI,
                                                    np.empty((t, p), np.int16)))
@@ -1027,8 +1034,10 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         if added is not None:
             consensus.restore(u, added, lab, decided["decisions"])
         del added
-    if decided is None:
+    if decided is None and tie.any():
         _keep_ties(tie, tie_shift, u, ambiguous, has)
+    elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one
+        tie_shift[:] = 0
     all_px = np.flatnonzero((u != 0).any(axis=0))
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
@@ -1058,7 +1067,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_cycles": n_cycles.reshape(rows, cols)[rows_],
         "n_nonclosing": n_nonclosing.reshape(rows, cols)[rows_],
         "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols)[rows_],
-        "n_loops": n_loops.reshape(rows, cols)[rows_],
+        "n_loops": None if n_loops is None else n_loops.reshape(rows, cols)[rows_],
         "ambiguous": ambiguous,
         "loop_pixels": loop_pixels,
         "loop_sum_sq_rad": None if loop_sum_sq is None else loop_sum_sq * TWO_PI ** 2,
@@ -1298,6 +1307,8 @@ def component_decisions(cycles: np.ndarray, labels: np.ndarray, n: int, *,
     inside = lab > 0
     for k in range(m):
         c = cycles[k].reshape(-1)
+        if not np.bitwise_and(c, 127).any():  # only 0 and no data (-128): nothing to decide
+            continue
         sel = inside & (c != NO_DATA_CYCLES)
         total = np.bincount(lab[sel], minlength=n + 1)
         vals = np.unique(c[sel & (c != 0)])

@@ -30,7 +30,7 @@ from ...algorithms.progress import SubProgress
 from ...algorithms.progress import info as log_info
 from ...algorithms.timeseries import network as nw
 from ...algorithms.timeseries import sbas_blocks
-from ..base import decoded, file_parts
+from ..base import decoded, file_parts, tile_rows
 from ..base.blocks import RunSettings, run_blocks
 from ..base.file_parts import open_raster_direct
 from ..base.metadata import stack_pair_baselines, wavelength_choice
@@ -103,12 +103,14 @@ class StackInput:
     _pool: dict = field(default_factory=dict, repr=False)  # "pool": the reading threads (file_parts.each_part)
     product: object = field(default=None, repr=False)  # the product whose VRTs the paths name (kept alive)
     ground: Optional[dict] = field(default=None, repr=False)  # the automatic reference's sums (scan_stack)
+    _rows: dict = field(default_factory=dict, repr=False)  # path -> its tiles' reader (tile_rows.TileRows) or None
 
     def __post_init__(self):
         close_with_run(self)  # a run canceled or refused half-way closes the files the blocks opened
 
     def close(self) -> None:
         """Close the files the blocks opened and end the reading threads (a later read opens them again)."""
+        self._rows.clear()  # the tiles' readers hold the bands
         self._open.clear()  # each entry's band, then its dataset: GDAL closes the files no one else holds
         self._buffers.clear()
         pool = self._pool.pop("pool", None)
@@ -147,9 +149,12 @@ class StackInput:
         return buf
 
     def _raw(self, path: str, r0: int, r1: int, cols: tuple) -> np.ndarray:
-        """The file's values over the window, from a model run's decoded copy (:mod:`..base.decoded`) if any."""
+        """The file's values over the window, from a model run's decoded copy (:mod:`..base.decoded`) if any, else
+        from its tiles' rows (:mod:`..base.tile_rows`: an uncompressed file) or GDAL's read."""
         ds, band, _ = self._open[path]
         raw = decoded.window(ds, band, path, band.GetBand(), (r0, r1), cols)
+        if raw is None:
+            raw = tile_rows.read_window(self._rows, ds, band, path, (r0, r1), cols)
         return band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0) if raw is None else raw
 
     def _read_rows(self, path: str, r0: int, r1: int, dtype, cols: tuple) -> np.ndarray:
@@ -168,7 +173,8 @@ class StackInput:
             return
         raw = decoded.window(self._open[path][0], band, path, band.GetBand(), (r0, r1), cols)
         if raw is None:
-            band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0, buf_obj=out)
+            if tile_rows.read_window(self._rows, self._open[path][0], band, path, (r0, r1), cols, out) is None:
+                band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0, buf_obj=out)
         else:
             out[...] = raw
         if nodata is not None and not np.isnan(nodata):
