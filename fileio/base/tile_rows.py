@@ -97,24 +97,32 @@ class TileRows:
                 tiles.append((tx, ty, off))
         parts = []
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            with open(self.path, "rb", buffering=0) as f:
+                for tx, ty, off in tiles:
+                    a, b = max(r0, ty * bh) - ty * bh, min(r1, (ty + 1) * bh) - ty * bh
+                    n = (b - a) * bw * item
+                    data = _read_at(f, n, off + a * bw * item)
+                    if len(data) != n:
+                        return None
+                    parts.append((tx, ty, a, b, np.frombuffer(data, self.dtype).reshape(b - a, bw)))
         except OSError:
             return None
-        try:
-            for tx, ty, off in tiles:
-                a, b = max(r0, ty * bh) - ty * bh, min(r1, (ty + 1) * bh) - ty * bh
-                n = (b - a) * bw * item
-                data = os.pread(fd, n, off + a * bw * item)
-                if len(data) != n:
-                    return None
-                parts.append((tx, ty, a, b, np.frombuffer(data, self.dtype).reshape(b - a, bw)))
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
         if out is None:
             out = np.empty((r1 - r0, c1 - c0), self.dtype.newbyteorder("="))
         for tx, ty, a, b, tile in parts:
             x0, x1 = max(c0, tx * bw) - tx * bw, min(c1, (tx + 1) * bw) - tx * bw
             out[ty * bh + a - r0:ty * bh + b - r0, tx * bw + x0 - c0:tx * bw + x1 - c0] = tile[:, x0:x1]
         return out
+
+
+def _read_at(f, n: int, offset: int) -> bytes:
+    """``n`` bytes of the open file ``f`` from ``offset`` (fewer at its end): one ``pread`` where the system has it,
+    a seek and a read elsewhere (Windows)."""
+    if _PREAD is not None:
+        return _PREAD(f.fileno(), n, offset)
+    f.seek(offset)
+    return f.read(n)
+
+
+#: ``os.pread`` where the system has it (not on Windows)
+_PREAD = getattr(os, "pread", None)
