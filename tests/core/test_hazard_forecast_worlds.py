@@ -3,19 +3,20 @@ with its mix of shapes drawn at random on every run (tests/testutils_forecast.py
 lines with AR(1) noise of every correlation, an acceleration against a reversal, consolidation whose loading date is
 not given, and the choice's outputs against their definitions.
 
-The seed of the random world is drawn afresh (``FORECAST_WORLD_SEED`` repeats one) and named in every message."""
+The seed of the random world is drawn afresh (tests/testutils_seed.py: ``GEOHAZARD_TEST_SEED`` or this file's own
+``FORECAST_WORLD_SEED`` repeats one) and named in every message."""
 
 import datetime as dt
-import os
 
 import numpy as np
 import pytest
 from testutils_forecast import NOISE_MM, ar1_lines, forecast_world, scores
+from testutils_seed import drawn_seed
 
 from insar_geohazards.algorithms.hazard import forecast as fc
 from insar_geohazards.algorithms.models.timeseriesmodels import TimeBase, fit_model
 
-SEED = int(os.environ.get("FORECAST_WORLD_SEED") or np.random.SeedSequence().entropy % 2 ** 31)
+SEED = drawn_seed(env="FORECAST_WORLD_SEED")
 
 
 def _spread(share: float, n: int) -> float:
