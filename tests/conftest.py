@@ -31,6 +31,8 @@ for p in (PLUGINS, os.path.join(ROOT, "tests")):
 for p in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
     if os.path.isdir(p) and p not in sys.path:
         sys.path.append(p)
+import testutils_seed  # noqa: E402 - from the tests folder just put on the path
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 try:  # the tests that call the file layer directly run it as a tool run does: GDAL's errors as exceptions (the
     # plugin switches the mode only for its own runs: tests/processing/test_gdal_mode.py, in a process of its own)
@@ -88,6 +90,34 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     _CURRENT["test"] = item.nodeid
+    testutils_seed.CURRENT["node"] = item.nodeid
+
+
+# The seeds a test drew at random (tests/testutils_seed.py: its own, its module fixtures', its module's at import)
+# go into its failure report, with the line that draws the same world again.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    before = testutils_seed.CURRENT["node"]
+    if fixturedef.scope != "function":
+        testutils_seed.CURRENT["node"] = f"{request.node.nodeid}::{fixturedef.argname}"
+    try:
+        yield
+    finally:
+        testutils_seed.CURRENT["node"] = before
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed or not hasattr(report.longrepr, "addsection"):
+        return
+    chain = [node.nodeid for node in item.listchain()]
+    keys = [str(getattr(item, "path", getattr(item, "fspath", "")))]
+    keys += [f"{node}::{name}" for node in chain for name in getattr(item, "fixturenames", ())] + [item.nodeid]
+    note = testutils_seed.failure_note(keys)
+    if note:
+        report.longrepr.addsection("random world", note.replace("<this test's id>", item.nodeid))
 
 
 def pytest_runtest_teardown(item):

@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+from testutils_seed import drawn_seed
 
 from insar_geohazards.algorithms import blas
 from insar_geohazards.algorithms.ordered import spd_condition, spd_solve, sym_eigvals
@@ -44,7 +45,7 @@ def _lapack_follows_threads(rng):
 
 
 def _seed():
-    return int(np.random.SeedSequence().entropy % 2 ** 32)
+    return drawn_seed()
 
 
 def _same_under_one_and_two(fn, seed):

@@ -13,6 +13,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from testutils_seed import drawn_seed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLUGINS = os.path.join(ROOT, ".build", "plugins")
@@ -66,7 +67,7 @@ def test_two_processes_adding_at_once_both_count(tmp_path):
     path = ledger_path(str(tmp_path), "sbas")
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    rng = np.random.default_rng()
+    rng = np.random.default_rng(drawn_seed())
     n = [int(k) for k in rng.integers(40, 80, size=3)]
     extras = [0.25, 0.5, 1.0]  # exact in binary: the sum does not depend on the order
     procs = [subprocess.Popen([sys.executable, str(script), path, str(k), str(e)]) for k, e in zip(n, extras)]
@@ -88,7 +89,7 @@ def test_the_rule_spends_at_most_twice_the_best_choice_over_random_runs(tmp_path
     compile; a machine whose runs never add up to the compile's cost never compiles."""
     from insar_geohazards.algorithms.compile_ledger import add_to_ledger, ledger_path, time_to_compile
 
-    rng = np.random.default_rng()
+    rng = np.random.default_rng(drawn_seed())
     for case in range(40):
         buy = float(rng.uniform(1.0, 60.0))
         extras = rng.lognormal(np.log(buy / rng.uniform(2.0, 300.0)), 1.0, size=int(rng.integers(1, 400)))

@@ -3,19 +3,20 @@ with its mix of shapes drawn at random on every run (tests/testutils_forecast.py
 lines with AR(1) noise of every correlation, an acceleration against a reversal, consolidation whose loading date is
 not given, and the choice's outputs against their definitions.
 
-The seed of the random world is drawn afresh (``FORECAST_WORLD_SEED`` repeats one) and named in every message."""
+The seed of the random world is drawn afresh (tests/testutils_seed.py: ``GEOHAZARD_TEST_SEED`` or this file's own
+``FORECAST_WORLD_SEED`` repeats one) and named in every message."""
 
 import datetime as dt
-import os
 
 import numpy as np
 import pytest
 from testutils_forecast import NOISE_MM, ar1_lines, forecast_world, scores
+from testutils_seed import drawn_seed
 
 from insar_geohazards.algorithms.hazard import forecast as fc
 from insar_geohazards.algorithms.models.timeseriesmodels import TimeBase, fit_model
 
-SEED = int(os.environ.get("FORECAST_WORLD_SEED") or np.random.SeedSequence().entropy % 2 ** 31)
+SEED = drawn_seed(env="FORECAST_WORLD_SEED")
 
 
 def _spread(share: float, n: int) -> float:
@@ -37,20 +38,29 @@ def test_a_world_with_a_mix_drawn_at_random_gets_its_models_and_calibrated_sigma
     the noisy values within 2 sigma (logarithmic creep and consolidation one answer). Each share's bound, the pooled
     80 % too, is widened by twice the binomial spread of a share on that many series (a series' held-out values err
     together: one value a series, the cautious count); the benchmark holds the exact bounds on 3,600-pixel worlds.
-    The pooled share needs the widening where the mix drawn is mostly consolidation: over 60 dates the best
-    exponential decay lies 0.11-0.46 mm RMS from a consolidation curve of K 12.5-50 mm (a deviance of 0.24-3.9 against
-    the 1.8 mm noise), so about 0.7 of them are told from decay, and a world drawn 52-60 % consolidation scored
-    0.794-0.799 pooled (2 of seeds 1000-1399, none below the widened bound of 0.770)."""
+    On the first 60 dates the consolidation series count at 0.73, not 0.8 (the pooled share) and their class at
+    0.53, not 0.6: over 60 dates the best exponential decay lies 0.2-4.3 (deviance) from a consolidation curve of
+    K 12.5-50 mm against the 1.8 mm noise, and a choice between two curves known exactly at that distance is right
+    Phi(sqrt(D)/2) of the time, 0.73 on average (0.59-0.85 by K, 0.71-0.75 by the world's dates): no rule tells more
+    of them from decay (the forecast tells 0.71, its class share spread 0.017 between worlds beyond the binomial).
+    Counted at 0.8 and 0.6 about 8e-5 (pooled) and 1e-5 (class) of the runs would fail by the mix drawn (CI failed
+    once, seed 1315873743: 55 % consolidation, pooled 0.792; seed 10231 passed by 0.009), now about 3e-8 and 2e-8;
+    the accelerating share unwidened 2.5e-6 (exact binomial), now widened like the others. Rates per run from seeds
+    10000-10999 (none failed, before or after): each share modelled as the class rates measured times the mix, its
+    spread binomial plus the measured spread between worlds, over Dirichlet(2) mixes.
+    On all 80 dates (6-12 months) every class is counted at 0.8 and 0.6 (consolidation told 0.84 of the time)."""
     w, cut, full = world
     s = scores(cut, w["group"], w["truth"][60:], w["series"][60:])
     ctx = f"seed {SEED}, shares {np.round(w['shares'], 2).tolist()}: {s}"
     pooled = 0.8 - _spread(0.8, len(w["group"]))
-    assert s["right"] >= pooled and s["error"] <= 1.2, ctx
+    short = 0.8 - 0.73  # consolidation series no rule tells from exponential decay over 60 dates (docstring)
+    assert s["right"] >= pooled - short * np.mean(w["group"] == 5) and s["error"] <= 1.2, ctx
     if (w["group"] == 3).sum() >= 30:
-        assert s["accelerating"] >= 0.8, ctx
+        assert s["accelerating"] >= 0.8 - _spread(0.8, int((w["group"] == 3).sum())), ctx
     for name, c in s["by_class"].items():
         if c["n"] >= 60:
-            assert c["right"] >= 0.6 - _spread(0.6, c["n"]), (name, ctx)
+            target = 0.6 - (short if name == "consolidation" else 0.0)
+            assert c["right"] >= target - _spread(target, c["n"]), (name, ctx)
             assert 0.85 - _spread(0.95, c["n"]) <= c["coverage"] <= 0.98 + _spread(0.95, c["n"]), (name, ctx)
 
     class Months:

@@ -5,13 +5,14 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from testutils_seed import drawn_seed
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.models import zonalseries as zs
 
 
 def test_statistics_per_date_are_numpys_on_the_finite_values():
-    rng = np.random.default_rng(int(np.random.default_rng().integers(1 << 31)))
+    rng = np.random.default_rng(drawn_seed())
     n_dates, n = 9, int(rng.integers(2, 300))
     values = rng.normal(-5.0, 3.0, (n_dates, n))
     values[rng.random(values.shape) < 0.3] = np.nan
@@ -55,7 +56,7 @@ def _random_polygon(rng, centre, radius, k):
 
 def test_points_in_rings_is_matplotlibs_path_test_with_holes_and_parts():
     path_mod = pytest.importorskip("matplotlib.path", reason="matplotlib gives the independent point-in-polygon test")
-    rng = np.random.default_rng(int(np.random.default_rng().integers(1 << 31)))
+    rng = np.random.default_rng(drawn_seed())
     outer = _random_polygon(rng, (0.0, 0.0), 100.0, 23)
     hole = _random_polygon(rng, (0.0, 0.0), 25.0, 9)
     part2 = _random_polygon(rng, (300.0, 50.0), 60.0, 15)

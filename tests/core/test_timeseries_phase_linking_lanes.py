@@ -15,6 +15,7 @@ import sys
 
 import numpy as np
 import pytest
+from testutils_seed import drawn_seed
 from testutils_timeseries import sample_coherence
 
 from insar_geohazards.algorithms import _numba, lane_passes
@@ -106,7 +107,7 @@ def _same(want, got, what, seed):
 
 @pytest.mark.parametrize("n", [2, 7, 12])
 def test_every_form_gives_the_plain_sources_bits(n):
-    seed = int(np.random.SeedSequence().entropy % 2**32)
+    seed = drawn_seed()
     cr, ci = _window_sums(seed, n, batches=3)
     with np.errstate(all="ignore"):  # a failed factor's lanes overflow in values nothing reads
         plain = _per_batch({name: getattr(batch, name).__wrapped__ for name in NAMES}, cr, ci, n)
@@ -181,7 +182,7 @@ def test_the_passes_write_what_their_rules_say_and_refuse_a_source_breaking_them
     """The unrolled form writes each lane statement once per lane, lane 0 first; the numpy form is element-wise, the
     loop a slice, a value a later store could reach a copy; the one-lane form runs lane ``q`` alone. A lane's own
     value read in another loop (not declared) is refused with the rule."""
-    rng = np.random.default_rng()
+    rng = np.random.default_rng(drawn_seed())
     x = rng.normal(size=(3, LANES))
     ok = rng.random(LANES) < 0.6
     want_x, want_y = x.copy(), np.zeros_like(x)

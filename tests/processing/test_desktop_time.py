@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from testutils_desktop import qgis_desktop, run_desktop_session
 from testutils_dock import write_series_raster
+from testutils_seed import drawn_seed
 
 pytestmark = pytest.mark.serial
 
@@ -47,7 +48,7 @@ def test_dated_outputs_animate_in_export_animation_when_added_by_hand(qgis_app, 
 
     from insar_geohazards.fileio.display import styles
 
-    rng = np.random.default_rng(int.from_bytes(os.urandom(2), "little"))
+    rng = np.random.default_rng(drawn_seed(1 << 16))
     dates, cube = _world(rng)
     raster = write_series_raster(tmp_path / "series.tif", cube, dates=dates, geotransform=GT, UNIT="mm")
     styles.style_raster_diverging(raster)  # what a tool writes beside its output

@@ -9,6 +9,7 @@ import os
 import numpy as np
 import pytest
 from testutils_multisensor import write_raster
+from testutils_seed import drawn_seed
 
 
 @pytest.fixture
@@ -253,7 +254,7 @@ def test_real_paths_are_realpaths(tmp_path):
     doubled and trailing separators, drawn at random."""
     from insar_geohazards.processing_provider.inputs.listing import real_paths
 
-    seed = int(np.random.default_rng().integers(1 << 31))
+    seed = drawn_seed()
     rng = np.random.default_rng(seed)
     names = _random_tree(str(tmp_path), rng)
     linked = [p for p in names if os.path.isdir(p) and os.path.islink(p)]
@@ -287,7 +288,7 @@ def test_listing_keeps_the_first_parameter_of_a_file_in_order(qgis_app):
     it, in the order first named (lists drawn at random, overlapping or not)."""
     from insar_geohazards.processing_provider.inputs.listing import _add_first
 
-    seed = int(np.random.default_rng().integers(1 << 31))
+    seed = drawn_seed()
     rng = np.random.default_rng(seed)
     for _ in range(200):
         out, expected = {}, {}
@@ -304,7 +305,7 @@ def test_folder_split_is_os_path_split():
     dots and names (absolute, relative, doubled and trailing separators)."""
     from insar_geohazards.fileio.base.metadata import _split
 
-    seed = int(np.random.default_rng().integers(1 << 31))
+    seed = drawn_seed()
     rng = np.random.default_rng(seed)
     parts = [os.sep, "a", "b.tif", ".", "..", "x.aux.xml"]
     for _ in range(5000):

@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 from testutils import recording_feedback
+from testutils_seed import drawn_seed
 
 SBAS = ("timeseries.sbas",)
 
@@ -56,7 +57,7 @@ def test_runs_of_sbas_compile_it_only_once_their_numpy_form_has_cost_the_compile
     assert kernel_families.numpy_as_fast("sbas", costs)
     row = costs["families"]["sbas"]
     buy = row["compile_cpu_s"]
-    rng = np.random.default_rng()
+    rng = np.random.default_rng(drawn_seed())
     # runs of random sizes, a few to a dozen of them before the sum reaches the compile
     per_mb = row["numpy_cpu_s_per_mb"] - row["numba_cpu_s_per_mb"]
     sizes = rng.uniform(buy / 12, buy / 3, size=40) / per_mb

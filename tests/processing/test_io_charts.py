@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import testutils_hostile as hk
 from testutils_charts import CHARTING, chart_files, charting_runs, is_png
+from testutils_seed import drawn_seed
 
 
 def test_a_qt_pyplot_backend_and_its_open_figure_survive_every_charting_tool(qgis_app, tmp_path):
@@ -144,7 +145,7 @@ def test_a_matplotlib_that_does_not_import_skips_every_chart_with_a_warning(brok
     runs.append(("swathprofile", {**swath, "OUTPUT": str(tmp_path / "png" / "p.gpkg"),
                                   "OUTPUT_CHART": str(tmp_path / "png" / "p.png")},
                  {"OUTPUT_CHART": str(tmp_path / "png" / "p.png")}))
-    rng = np.random.default_rng()
+    rng = np.random.default_rng(drawn_seed())
     dates = [dt.date(2020, 1, 3) + dt.timedelta(days=12 * i) for i in range(int(rng.integers(3, 7)))]
     series = write_geotiff(str(tmp_path / "series.tif"), np.cumsum(rng.normal(-2.0, 1.0, (len(dates), 24, 28)), 0),
                            geotransform=hk.GT, descriptions=[d.strftime("%Y%m%d") for d in dates])

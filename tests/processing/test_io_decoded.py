@@ -1,6 +1,7 @@
 """fileio/base/decoded.py: a shipped model's steps share the decoded compressed inputs, with the files' values."""
 
 import numpy as np
+from testutils_seed import drawn_seed
 
 
 def test_a_model_runs_decoded_inputs_give_the_files_values(qgis_app, tmp_path, monkeypatch):
@@ -15,7 +16,7 @@ def test_a_model_runs_decoded_inputs_give_the_files_values(qgis_app, tmp_path, m
     from insar_geohazards.fileio.base.blocks import GdalOpener
     from insar_geohazards.fileio.timeseries.stacks import open_stack
 
-    rng = np.random.default_rng(int(np.random.SeedSequence().entropy % 1000))
+    rng = np.random.default_rng(drawn_seed(1000))
     dates = [f"2020{m:02d}{d:02d}" for m in range(1, 8) for d in (1, 15)][:12]
     pairs = [(dates[i], dates[j]) for i in range(len(dates)) for j in range(i + 1, min(i + 5, len(dates)))]
     rows, cols = int(rng.integers(40, 90)), int(rng.integers(30, 70))

@@ -9,6 +9,7 @@ import pytest
 from osgeo import ogr
 from testutils import write_geotiff
 from testutils_fault_worlds import E0, N0, rupture_world, trace_score
+from testutils_seed import drawn_seed
 
 NAME = "rupturetrace"
 
@@ -123,7 +124,7 @@ def test_cells_are_the_mean_of_their_valid_pixels(tmp_path):
     from insar_geohazards.fileio.base.raster import raster_info
     from insar_geohazards.fileio.faults.rupturetrace import read_averaged
 
-    rng = np.random.default_rng(int(np.random.default_rng().integers(1 << 31)))
+    rng = np.random.default_rng(drawn_seed())
     a = rng.normal(size=(23, 31))
     a[rng.random(a.shape) < 0.3] = np.nan
     a[:3, :3] = np.nan  # a cell with no valid pixel

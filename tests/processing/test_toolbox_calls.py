@@ -11,6 +11,7 @@ import random
 
 import pytest
 from testutils_desktop import toolbox_role
+from testutils_seed import drawn_seed
 
 #: what the toolbox (its model's roles, its tooltip, its sorting), the locator filters and the menus call
 TOOLBOX_CALLS = ("flags", "displayName", "group", "groupId", "icon", "svgIconPath", "tags", "shortDescription",
@@ -62,7 +63,7 @@ def test_toolbox_calls_build_no_tool_and_no_parameter(built):
     algs = list(_provider_algorithms())
     models = [a for a in algs if isinstance(a, QgsProcessingModelAlgorithm)]
     assert len(models) >= 3 and len(algs) > 20
-    rng = random.Random()
+    rng = random.Random(drawn_seed())
     order = [(a, call) for a in algs for call in TOOLBOX_CALLS] * 3
     rng.shuffle(order)  # any order, each call several times
     for alg, call in order:

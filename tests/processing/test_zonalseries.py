@@ -9,6 +9,7 @@ import pytest
 from testutils import recording_feedback, write_geotiff
 from testutils_hostile import write_layer
 from testutils_models import read_layer, write_dated_layer
+from testutils_seed import drawn_seed
 
 NAME = "zonalseries"
 GT = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)  # 20 m pixels, UTM 33N
@@ -91,7 +92,7 @@ def test_parameters(alg):
 def test_raster_zones_overlapping_with_hole_parts_and_another_crs(run_alg, tmp_path):
     from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject
 
-    values = _series(int(np.random.default_rng().integers(1 << 31)))
+    values = _series(drawn_seed())
     path = _raster(tmp_path, values)
     utm = QgsCoordinateReferenceSystem("EPSG:32633")
     wgs = QgsCoordinateReferenceSystem("EPSG:4326")
@@ -145,7 +146,7 @@ def test_same_table_under_tiny_blocks_and_groups_of_dates(run_alg, tmp_path, mon
 
 
 def test_dated_points_in_zones(run_alg, tmp_path):
-    rng = np.random.default_rng(int(np.random.default_rng().integers(1 << 31)))
+    rng = np.random.default_rng(drawn_seed())
     m = 400
     values = np.cumsum(rng.normal(0.0, 1.5, (len(DATES), m)), axis=0)
     values[rng.random(values.shape) < 0.1] = np.nan
