@@ -68,10 +68,6 @@ def test_a_failing_test_reports_its_seed_and_the_seed_draws_its_world_again(tmp_
 UNSEEDED = re.compile(r"default_rng\(\s*\)|SeedSequence\(\s*\)|os\.urandom\(|random\.Random\(\s*\)|"
                       r"(?<![\w.])random\.(random|randint|randrange|choice|choices|sample|shuffle|uniform|gauss)\(|"
                       r"np\.random\.(seed|rand|randn|randint|normal|uniform|choice|shuffle|permutation|random)\(")
-# A file another branch owns at the moment (its one draw: ``SeedSequence().entropy % 1000``), to take the seed
-# from drawn_seed(1000) like the others when it is merged.
-NOT_YET = {"processing/test_unwrapclosurecorrection.py"}
-
 
 def test_every_test_that_draws_at_random_takes_its_seed_from_the_helper():
     """No test file draws from fresh entropy or numpy's and Python's global generators itself: its draws go through
@@ -81,7 +77,7 @@ def test_every_test_that_draws_at_random_takes_its_seed_from_the_helper():
         for name in names:
             path = os.path.join(folder, name)
             rel = os.path.relpath(path, TESTS)
-            if not name.endswith(".py") or rel in NOT_YET or name in ("testutils_seed.py", "test_testutils_seed.py"):
+            if not name.endswith(".py") or name in ("testutils_seed.py", "test_testutils_seed.py"):
                 continue
             with open(path, encoding="utf-8") as fh:
                 for k, line in enumerate(fh, 1):

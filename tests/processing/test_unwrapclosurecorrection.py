@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from testutils import read_raster as _read
 from testutils_corrections import CYCLE_MM, S1_WAVELENGTH_M, error_counts, planted_stack
+from testutils_seed import drawn_seed
 from testutils_series_corrections import _folder
 
 
@@ -293,7 +294,7 @@ def test_network_offsets_read_in_spans_take_the_values_of_one_row_reads(monkeypa
     from insar_geohazards.fileio.base import file_parts
     from insar_geohazards.fileio.corrections import corrections
 
-    rng = np.random.default_rng(int(np.random.SeedSequence().entropy % 1000))
+    rng = np.random.default_rng(drawn_seed(1000))
     for _ in range(4):
         m, h, w = int(rng.integers(3, 9)), int(rng.integers(5, 300)), int(rng.integers(4, 60))
         values = rng.normal(size=(m, h, w))
