@@ -228,8 +228,8 @@ class StackInput:
         for paths in lists:
             for path in paths:
                 band, _ = self._band(path)
-                tile_rows = min(max(1, band.GetBlockSize()[1]), self.info.height)
-                total += self.info.width * tile_rows * max(1, gdal.GetDataTypeSize(band.DataType) // 8)
+                rows = min(max(1, band.GetBlockSize()[1]), self.info.height)
+                total += self.info.width * rows * max(1, gdal.GetDataTypeSize(band.DataType) // 8)
         return total
 
     @property
