@@ -107,13 +107,12 @@ def test_tile_rows_leave_to_gdal_what_they_do_not_describe(qgis_app, tmp_path, o
     reader = TileRows.of(ds, band, path)
     if any(o.startswith(("COMPRESS", "NBITS")) for o in options) or "INTERLEAVE=PIXEL" in options:
         assert reader is None
-        return
-    if sparse:
+    elif sparse:
         assert reader.read(0, 30, 0, 40) is None  # a tile absent: GDAL fills it
         assert reader.read(0, 16, 0, 16).tobytes() == band.ReadAsArray(0, 0, 16, 16).tobytes()
-        return
-    assert reader.read(28, 30, 0, 40) is None  # the short last strip
-    assert reader.read(0, 21, 3, 40).tobytes() == band.ReadAsArray(3, 0, 37, 21).tobytes()
+    else:
+        assert reader.read(28, 30, 0, 40) is None  # the short last strip
+        assert reader.read(0, 21, 3, 40).tobytes() == band.ReadAsArray(3, 0, 37, 21).tobytes()
 
 
 @pytest.mark.parametrize("radians", [True, False])
