@@ -155,3 +155,31 @@ def test_a_stack_reads_the_same_blocks_from_tiles(qgis_app, tmp_path, monkeypatc
     assert all(r is None for r in gdal_stack._rows.values())
     for (a_ifg, a_coh), (b_ifg, b_coh) in zip(got, want):
         assert a_ifg.tobytes() == b_ifg.tobytes() and a_coh.tobytes() == b_coh.tobytes()
+
+
+def test_a_real_products_stack_reads_the_same_through_its_strips(qgis_app, monkeypatch):
+    """The Envisat ROI_PAC interferograms of tests/data/envisat_small_test (uncompressed GeoTIFF strips of 43 rows,
+    the last one short) read block by block through their strips give the bytes GDAL's reads give; windows in the
+    short last strip go to GDAL."""
+    import glob
+    import os
+
+    from insar_geohazards.fileio.base import tile_rows
+    from insar_geohazards.fileio.timeseries.stacks import open_stack
+
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "envisat_small_test")
+    paths = sorted(glob.glob(os.path.join(here, "tif", "geo_*_unw.tif")))
+    assert len(paths) == 17
+    spans = [(0, 72, None), (0, 43, None), (40, 44, None), (43, 72, None), (10, 30, (5, 40)), (71, 72, None)]
+
+    def blocks():
+        stack = open_stack(paths, wavelength_m=0.0562356)
+        return stack, [np.array(stack.read(r0, r1, cols=c)[0]) for r0, r1, c in spans]
+
+    stack, got = blocks()
+    assert len(stack._rows) == len(paths) and all(r is not None for r in stack._rows.values())
+    monkeypatch.setattr(tile_rows.TileRows, "of", classmethod(lambda cls, ds, band, path: None))
+    gdal_stack, want = blocks()
+    assert all(r is None for r in gdal_stack._rows.values())
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and np.isfinite(a).any() and a.tobytes() == b.tobytes()
