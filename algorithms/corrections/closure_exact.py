@@ -1,6 +1,6 @@
 """A correction proved to be the unique optimum of the closure solver's integer problem, without a MILP.
 
-The problem of one part (:class:`closure._Solver`): over integer ``U`` with ``|U_m| <= mc``, minimise
+The problem of one part (:class:`closure_solver._Solver`): over integer ``U`` with ``|U_m| <= mc``, minimise
 
     f(U) = sum_t |C_t U + K_t| + sum_m (w_m |U_m| + e [U_m != 0]).
 

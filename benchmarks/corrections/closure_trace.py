@@ -336,7 +336,7 @@ def run_case(case, examples=10):
     cls[np.broadcast_to(invisible, x.shape) & (cls == "other")] = "invisible"
     # a wrong value that is part of a date's (or a run of dates') shift by a cycle: the pixel's error equals the
     # shift on every pair the shift moves (other pairs of the pixel may be off for another reason)
-    from insar_geohazards.algorithms.corrections.closure import _date_run_shifts
+    from insar_geohazards.algorithms.corrections.closure_solver import _date_run_shifts
 
     shifts = _date_run_shifts(case["tri"]).astype(np.int64)
     ks_, ys_, xs_ = np.nonzero(new & (cls == "other"))

@@ -245,7 +245,7 @@ def test_a_pattern_solved_by_parts_is_the_whole_problems_solution(slips, noisy):
     correction is the one of the whole L1 problem solved at once, and undoes the slips."""
     import datetime as dt
 
-    from insar_geohazards.algorithms.corrections.closure import _Solver
+    from insar_geohazards.algorithms.corrections.closure_solver import _Solver
 
     d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(20)]
     pairs = [(d[i], d[j]) for i in range(20) for j in range(i + 1, min(20, i + 4))]
@@ -266,7 +266,7 @@ def test_a_pattern_solved_by_parts_is_the_whole_problems_solution(slips, noisy):
 
 
 def test_distinct_columns_as_numpys_unique():
-    from insar_geohazards.algorithms.corrections.closure import _distinct_columns
+    from insar_geohazards.algorithms.corrections.closure_solver import _distinct_columns
 
     rng = np.random.default_rng(4)
     a = rng.integers(-1, 2, (30, 400)).astype(np.int16)

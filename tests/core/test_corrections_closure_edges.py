@@ -460,7 +460,8 @@ def test_a_tie_is_kept_only_where_the_pixels_own_closures_are_its_windows():
     opened loop is); a component's fallback candidate stays, its code for the edges goes."""
     import datetime as dt
 
-    from insar_geohazards.algorithms.corrections.closure import _MISSING, _own_ties_only, network_triplets
+    from insar_geohazards.algorithms.corrections.closure import _own_ties_only, network_triplets
+    from insar_geohazards.algorithms.corrections.closure_solver import _MISSING
 
     days = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(5)]
     pairs = [(days[i], days[j]) for i in range(5) for j in range(i + 1, min(5, i + 3))]

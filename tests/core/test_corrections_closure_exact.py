@@ -9,14 +9,8 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.corrections import closure_exact as ex
-from insar_geohazards.algorithms.corrections.closure import (
-    _MISSING,
-    ALPHA,
-    EVENT_WEIGHT,
-    NARROW_ALPHA,
-    _Solver,
-    network_triplets,
-)
+from insar_geohazards.algorithms.corrections.closure import ALPHA, NARROW_ALPHA, network_triplets
+from insar_geohazards.algorithms.corrections.closure_solver import _MISSING, EVENT_WEIGHT, _Solver
 
 # drawn at random once from 0-9999 (a draw at each run would change what is tested between runs)
 SEEDS = (149, 3858, 2747, 7922, 7985, 5130)
@@ -129,7 +123,7 @@ def test_the_independent_parts_are_scipys_connected_components():
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from insar_geohazards.algorithms.corrections.closure import _components
+    from insar_geohazards.algorithms.corrections.closure_solver import _components
 
     rng = np.random.default_rng(SEEDS[1])
     for _ in range(200):

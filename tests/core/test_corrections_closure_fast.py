@@ -117,7 +117,8 @@ def test_date_shift_ties_in_one_pass_match_the_two_checks():
     it gives the edges (or None) is the one an enumeration of every run of dates finds."""
     import datetime as dt
 
-    from insar_geohazards.algorithms.corrections.closure import _Solver, network_triplets
+    from insar_geohazards.algorithms.corrections.closure import network_triplets
+    from insar_geohazards.algorithms.corrections.closure_solver import _Solver
 
     rng = np.random.default_rng(7)
     ties = [0, 0, 0]
@@ -196,7 +197,7 @@ def test_components_are_scipys_connected_components():
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from insar_geohazards.algorithms.corrections.closure import _components
+    from insar_geohazards.algorithms.corrections.closure_solver import _components
 
     rng = np.random.default_rng(3)
     for _ in range(300):
