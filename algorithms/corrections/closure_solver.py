@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..unionfind import DisjointSets
-from . import closure_exact
+from . import closure_exact, closure_optima
 
 if TYPE_CHECKING:
     from .closure import Triplets
@@ -57,6 +57,7 @@ class _Solver:
     reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
     problem_cache: dict = field(default_factory=dict)  # the same for the problem's matrix and closures as bytes
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
+    n_enumerated: int = 0  # parts decided by enumerating every optimum without a MILP (closure_optima)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
     shift_nonzero: np.ndarray = None  # where each date-run shift moves an interferogram (shifts != 0)
     nonzero: np.ndarray = None  # the triplet matrix's entries that are not 0 (T, M) bool
@@ -245,6 +246,13 @@ class _Solver:
             if closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, tried):
                 self.n_proved += 1
                 return tried, True
+            # every optimum enumerated: what the two solves below decide, where that does not depend on which
+            # optimum HiGHS returns
+            known, u = closure_optima.decide(cu, kv, weights, EVENT_WEIGHT, self.max_cycles,
+                                             closure_exact.cost(cu, kv, weights, EVENT_WEIGHT, tried))
+            if known:
+                self.n_enumerated += 1
+                return u, True
         u1, cost1 = self._milp(cu, kv, weights)
         unique = True
         if u1 is not None and (u1 != 0).any() and not (
