@@ -8,23 +8,30 @@ The problem of one part (as in :mod:`closure_exact`): over integer ``U`` with ``
 
 **Enumeration.** The interferograms are taken in order. A partial correction (the values of the first ``j``) is a
 state: its cost so far (the norm and event terms of its values, and the misfit of every loop whose interferograms are
-all set) and the residuals ``C_t U + K_t`` of the loops it has opened but not closed. Every cost term is at least 0,
-so a partial correction that already costs more than an upper bound of the optimum (a known correction's cost) has no
+all set) and the residuals ``r_t = C_t U + K_t`` of the loops not yet closed. Every cost term is at least 0, so a
+partial correction that already costs more than an upper bound of the optimum (a known correction's cost) has no
 optimal completion, and of two partial corrections with the same open residuals the dearer has none either (the same
-completions cost both the same). Every value of every interferogram is tried, so the partial corrections kept at the
-end are **all** the optima. Costs are counted in whole multiples of :data:`closure_exact.QUANTUM` (every weight must
-be one), so ties are exact.
+completions cost both the same). What the loops not yet closed will cost is bounded below too: an interferogram
+still to set moves each of its ``d_m`` loops by at most ``|U_m|`` at a cost of at least ``(w_m + e / mc) |U_m|``;
+with ``lambda_t`` the least of ``(w_m + e / mc) / d_m`` over the loop's interferograms still to set (at most 1),
+``|r_t + x| >= |r_t| - |x|`` and ``sum_{t of m} lambda_t <= w_m + e / mc`` give every completion a cost of at least
+``sum_t lambda_t |r_t|`` more, so a partial correction above the bound with it has no optimal completion. Every value
+of every interferogram is tried, so the partial corrections kept at the end are **all** the optima. Costs are counted
+in whole multiples of :data:`closure_exact.QUANTUM` (every weight must be one), so ties are exact.
 
 **What the solves decide** (:meth:`closure_solver._Solver._solve_reduced`; HiGHS returns an optimum when every cost
 is a multiple of the quantum and the optimum at most :data:`closure_exact.MAX_COST`, :mod:`closure_exact`):
 
 * one optimum ``U*``: the first solve returns it, and the second (``U*``'s interferograms dearer by half) finds
   nothing as cheap: the answer is ``U*``;
-* several optima, none of them 0, and beside each optimum another with no interferogram in common: whichever the
-  first solve returns, the second finds one of those others (it costs the optimum under the dearer weights, every
-  other correction at least a quantum more), so the answer is "not unique";
-* otherwise (0 among several optima, or an optimum that shares an interferogram with every other) the answer depends
-  on which optimum HiGHS returns: nothing is claimed and the caller solves.
+* several optima, none of them 0, and for each optimum ``U1`` the first solve may return, every optimum of the second
+  solve (``U1``'s interferograms dearer by half) is another of the first's optima (enumerated again under those
+  weights, bounded by the cheapest other optimum; at once where another optimum shares no interferogram with
+  ``U1``: it costs the optimum under the dearer weights, every other correction at least a quantum more): whichever
+  HiGHS returns, the answer is "not unique";
+* otherwise (0 among several optima, or a first optimum after which the second solve may return a correction that
+  is not optimal, or ``U1`` itself) the answer depends on which optimum HiGHS returns: nothing is claimed and the
+  caller solves.
 """
 
 from __future__ import annotations
@@ -77,17 +84,29 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
     res = np.rint(kq).astype(np.int64)[None, :]  # (S, T) residuals of every loop
     vals_all = np.arange(-max_cycles, max_cycles + 1, dtype=np.int64)
     steps = wq[:, None] * np.abs(vals_all)[None, :] + eq * (vals_all != 0)[None, :]  # (n, V) norm and event
-    picked = np.zeros((1, n), np.int64)
+    by_last = np.argsort(last, kind="stable")
+    ends = np.searchsorted(last[by_last], np.arange(-1, n + 1)).tolist()  # loops closing at j: ends[j + 1]..[j + 2]
+    columns = cc.T.copy()
+    # a lower bound of what the loops still open cost after column j: lambda_t |r_t| (module docstring)
+    per_cycle = (w + e / max(max_cycles, 1)) / np.maximum(nz.sum(axis=0), 1)
+    later = np.where(nz, per_cycle[None, :], np.inf)
+    later = np.minimum.accumulate(later[:, ::-1], axis=1)[:, ::-1]  # (T, n): the cheapest from column j on
+    lam = np.zeros((n, t))  # after the last column every loop is closed: 0
+    ahead = later[:, 1:].T
+    lam[:-1] = np.where(np.isfinite(ahead), np.minimum(1.0, ahead), 0.0)  # inf: no later column, the loop is closed
+    lam *= per * (1.0 - 1e-9)  # in quanta, rounded down
+    picked = np.zeros((1, n), np.int8)
+    low = int(cost[0])  # the cheapest partial correction's cost
     for j in range(n):
-        fits = steps[j] <= top - int(cost.min())
+        fits = steps[j] <= top - low
         vals, step = vals_all[fits], steps[j][fits]
-        s_count, v_count = cost.size, vals.size
-        new_cost = (cost[:, None] + step[None, :]).reshape(-1)
-        new_res = (res[:, None, :] + vals[None, :, None] * cc[:, j][None, None, :]).reshape(s_count * v_count, t)
-        closing = np.flatnonzero(last == j)
+        v_count = vals.size
+        new_cost = (cost[:, None] + step[None, :]).ravel()
+        new_res = (res[:, None, :] + vals[:, None] * columns[j]).reshape(-1, t)
+        closing = by_last[ends[j + 1]:ends[j + 2]]
         if closing.size:
             new_cost += per * np.abs(new_res[:, closing]).sum(axis=1)
-        keep = np.flatnonzero(new_cost <= top)
+        keep = np.flatnonzero(new_cost + np.abs(new_res) @ lam[j] <= top + 1e-6)
         if not keep.size:
             return None  # the bound was below every correction's cost: not an upper bound
         cost, res = new_cost[keep], new_res[keep]
@@ -100,8 +119,8 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
             cost, res, picked = cost[keep], res[keep], picked[keep]
             if cost.size > MAX_STATES:
                 return None
-    best = int(cost.min())
-    return best * QUANTUM, picked[cost == best]
+        low = int(cost.min())
+    return low * QUANTUM, picked[cost == low].astype(np.int64)
 
 
 def _cheapest_per_state(cost: np.ndarray, key: np.ndarray) -> np.ndarray | None:
