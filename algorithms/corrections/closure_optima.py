@@ -64,7 +64,7 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
     weight or closure off the quantum, loop entries other than -1, 0, 1) or too large (:data:`MAX_UNKNOWNS`,
     :data:`MAX_STATES`)."""
     t, n = c.shape
-    if n == 0 or n > MAX_UNKNOWNS or max_cycles < 0:
+    if n == 0 or n > MAX_UNKNOWNS or not 0 <= max_cycles < 2 ** 14:
         return None
     wq, eq, kq = _units(w), _units([e]), np.asarray(k, np.float64)
     if wq is None or eq is None or not bool(np.all(kq == np.rint(kq))) or not bool(np.all(np.abs(c) <= 1)):
@@ -95,7 +95,7 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
     ahead = later[:, 1:].T
     lam[:-1] = np.where(np.isfinite(ahead), np.minimum(1.0, ahead), 0.0)  # inf: no later column, the loop is closed
     lam *= per * (1.0 - 1e-9)  # in quanta, rounded down
-    picked = np.zeros((1, n), np.int8)
+    picked = np.zeros((1, n), np.int16)
     low = int(cost[0])  # the cheapest partial correction's cost
     for j in range(n):
         fits = steps[j] <= top - low
