@@ -9,15 +9,11 @@ The problem and its references are in :mod:`closure`'s opening.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..unionfind import DisjointSets
-from . import closure_exact
-
-if TYPE_CHECKING:
-    from .closure import Triplets
+from . import closure_exact, closure_optima
 
 #: Weight of each corrected interferogram, below any cycle's: of two corrections as sparse in cycles, the one with
 #: fewer slipped interferograms (two cycles on one pair rather than one on each of two).
@@ -26,8 +22,8 @@ EVENT_WEIGHT = 0.1
 _MISSING = np.int16(-32768)
 
 
-def _incidence(triplets: Triplets):
-    """Sparse (M, T) membership of interferograms in loops."""
+def _incidence(triplets):
+    """Sparse (M, T) membership of interferograms in the loops of ``triplets`` (a :class:`closure.Triplets`)."""
     from scipy import sparse
 
     t = triplets.index.shape[0]
@@ -41,7 +37,7 @@ def _incidence(triplets: Triplets):
 class _Solver:
     """Exact L1 integer solver with a cache of solved closure patterns."""
 
-    triplets: Triplets
+    triplets: object  # closure.Triplets: the loops (matrix, index, dates); not imported, closure imports this module
     alpha: float
     max_cycles: int
     cache: dict = field(default_factory=dict)
@@ -57,6 +53,7 @@ class _Solver:
     reduced_cache: dict = field(default_factory=dict)  # a part's loops and closures -> (correction or None, proved)
     problem_cache: dict = field(default_factory=dict)  # the same for the problem's matrix and closures as bytes
     n_proved: int = 0  # parts whose correction was proved the unique optimum without a MILP (closure_exact)
+    n_enumerated: int = 0  # parts decided by enumerating every optimum without a MILP (closure_optima)
     proofs: bool = True  # False: every part through the MILPs (the reference the proofs are tested against)
     shift_nonzero: np.ndarray = None  # where each date-run shift moves an interferogram (shifts != 0)
     nonzero: np.ndarray = None  # the triplet matrix's entries that are not 0 (T, M) bool
@@ -245,6 +242,13 @@ class _Solver:
             if closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, tried):
                 self.n_proved += 1
                 return tried, True
+            # every optimum enumerated: what the two solves below decide, where that does not depend on which
+            # optimum HiGHS returns
+            known, u = closure_optima.decide(cu, kv, weights, EVENT_WEIGHT, self.max_cycles,
+                                             closure_exact.cost(cu, kv, weights, EVENT_WEIGHT, tried))
+            if known:
+                self.n_enumerated += 1
+                return u, True
         u1, cost1 = self._milp(cu, kv, weights)
         unique = True
         if u1 is not None and (u1 != 0).any() and not (
@@ -391,7 +395,7 @@ def _distinct_columns(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[:, first], inverse
 
 
-def _date_run_single(triplets: Triplets) -> np.ndarray:
+def _date_run_single(triplets) -> np.ndarray:
     """Per row of :func:`_date_run_shifts` (same order): the date it shifts where it shifts one date alone, else
     -1."""
     if triplets.dates is None:
@@ -402,7 +406,7 @@ def _date_run_single(triplets: Triplets) -> np.ndarray:
     return np.array(one + one, np.int64)
 
 
-def _date_run_shifts(triplets: Triplets) -> np.ndarray:
+def _date_run_shifts(triplets) -> np.ndarray:
     """``+-A theta`` for every run of consecutive dates ``theta`` (one cycle): (2 R, M) int."""
     m = triplets.matrix.shape[1]
     if triplets.dates is None:

@@ -1,0 +1,186 @@
+"""Every optimum of a part of the closure solver's integer problem, by dynamic programming over its interferograms,
+where there are few: what the two exact solves (scipy's HiGHS ``milp``) of :class:`closure_solver._Solver` would
+decide, without them.
+
+The problem of one part (as in :mod:`closure_exact`): over integer ``U`` with ``|U_m| <= mc``, minimise
+
+    f(U) = sum_t |C_t U + K_t| + sum_m (w_m |U_m| + e [U_m != 0]).
+
+**Enumeration.** The interferograms are taken in order. A partial correction (the values of the first ``j``) is a
+state: its cost so far (the norm and event terms of its values, and the misfit of every loop whose interferograms are
+all set) and the residuals ``r_t = C_t U + K_t`` of the loops not yet closed. Every cost term is at least 0, so a
+partial correction that already costs more than an upper bound of the optimum (a known correction's cost) has no
+optimal completion, and of two partial corrections with the same open residuals the dearer has none either (the same
+completions cost both the same). What the loops not yet closed will cost is bounded below too: an interferogram
+still to set moves each of its ``d_m`` loops by at most ``|U_m|`` at a cost of at least ``(w_m + e / mc) |U_m|``;
+with ``lambda_t`` the least of ``(w_m + e / mc) / d_m`` over the loop's interferograms still to set (at most 1),
+``|r_t + x| >= |r_t| - |x|`` and ``sum_{t of m} lambda_t <= w_m + e / mc`` give every completion a cost of at least
+``sum_t lambda_t |r_t|`` more, so a partial correction above the bound with it has no optimal completion. Every value
+of every interferogram is tried, so the partial corrections kept at the end are **all** the optima. Costs are counted
+in whole multiples of :data:`closure_exact.QUANTUM` (every weight must be one), so ties are exact.
+
+**What the solves decide** (:meth:`closure_solver._Solver._solve_reduced`; HiGHS returns an optimum when every cost
+is a multiple of the quantum and the optimum at most :data:`closure_exact.MAX_COST`, :mod:`closure_exact`):
+
+* one optimum ``U*``: the first solve returns it, and the second (``U*``'s interferograms dearer by half) finds
+  nothing as cheap: the answer is ``U*``;
+* several optima, none of them 0, and for each optimum ``U1`` the first solve may return, every optimum of the second
+  solve (``U1``'s interferograms dearer by half) is another of the first's optima (enumerated again under those
+  weights, bounded by the cheapest other optimum; at once where another optimum shares no interferogram with
+  ``U1``: it costs the optimum under the dearer weights, every other correction at least a quantum more): whichever
+  HiGHS returns, the answer is "not unique";
+* otherwise (0 among several optima, or a first optimum after which the second solve may return a correction that
+  is not optimal, or ``U1`` itself) the answer depends on which optimum HiGHS returns: nothing is claimed and the
+  caller solves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .closure_exact import MAX_COST, QUANTUM
+
+#: Largest number of partial corrections kept at once; above it the enumeration stops and the caller solves.
+MAX_STATES = 4096
+#: Largest part enumerated (interferograms); a larger one is left to the solves.
+MAX_UNKNOWNS = 40
+#: Partial corrections kept before those with the same open residuals are merged (merging costs more than it saves
+#: on fewer).
+MERGE_ABOVE = 48
+
+
+def _units(x) -> np.ndarray | None:
+    """``x`` in whole quanta (int64), or None where it is not a whole multiple."""
+    q = np.asarray(x, np.float64) / QUANTUM
+    r = np.rint(q)
+    if not bool(np.all(np.abs(q - r) < 1e-9)):
+        return None
+    return r.astype(np.int64)
+
+
+def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: int, bound: float):
+    """All optima of ``f`` over the integers ``|U_m| <= max_cycles``: ``(optimal cost, U (S, n) int64)``, given an
+    upper ``bound`` of the optimal cost (a known correction's ``f``). None where the enumeration is not exact (a
+    weight or closure off the quantum, loop entries other than -1, 0, 1) or too large (:data:`MAX_UNKNOWNS`,
+    :data:`MAX_STATES`)."""
+    t, n = c.shape
+    if n == 0 or n > MAX_UNKNOWNS or not 0 <= max_cycles < 2 ** 14:
+        return None
+    wq, eq, kq = _units(w), _units([e]), np.asarray(k, np.float64)
+    if wq is None or eq is None or not bool(np.all(kq == np.rint(kq))) or not bool(np.all(np.abs(c) <= 1)):
+        return None
+    eq = int(eq[0])
+    per = int(round(1.0 / QUANTUM))  # quanta per cycle of misfit
+    top = int(np.floor(bound / QUANTUM + 1e-6))  # the bound in quanta
+    cc = np.asarray(c, np.int64)
+    nz = cc != 0
+    has = nz.any(axis=1)
+    first = np.where(has, nz.argmax(axis=1), -1)
+    last = np.where(has, n - 1 - nz[:, ::-1].argmax(axis=1), -1)
+    closed0 = ~has  # loops of none of the unknowns: their misfit is fixed
+    cost = np.array([int(np.abs(kq[closed0]).sum()) * per], np.int64)
+    if cost[0] > top:
+        return None
+    res = np.rint(kq).astype(np.int64)[None, :]  # (S, T) residuals of every loop
+    vals_all = np.arange(-max_cycles, max_cycles + 1, dtype=np.int64)
+    steps = wq[:, None] * np.abs(vals_all)[None, :] + eq * (vals_all != 0)[None, :]  # (n, V) norm and event
+    by_last = np.argsort(last, kind="stable")
+    ends = np.searchsorted(last[by_last], np.arange(-1, n + 1)).tolist()  # loops closing at j: ends[j + 1]..[j + 2]
+    columns = cc.T.copy()
+    # a lower bound of what the loops still open cost after column j: lambda_t |r_t| (module docstring)
+    per_cycle = (w + e / max(max_cycles, 1)) / np.maximum(nz.sum(axis=0), 1)
+    later = np.where(nz, per_cycle[None, :], np.inf)
+    later = np.minimum.accumulate(later[:, ::-1], axis=1)[:, ::-1]  # (T, n): the cheapest from column j on
+    lam = np.zeros((n, t))  # after the last column every loop is closed: 0
+    ahead = later[:, 1:].T
+    lam[:-1] = np.where(np.isfinite(ahead), np.minimum(1.0, ahead), 0.0)  # inf: no later column, the loop is closed
+    lam *= per * (1.0 - 1e-9)  # in quanta, rounded down
+    picked = np.zeros((1, n), np.int16)
+    low = int(cost[0])  # the cheapest partial correction's cost
+    for j in range(n):
+        fits = steps[j] <= top - low
+        vals, step = vals_all[fits], steps[j][fits]
+        v_count = vals.size
+        new_cost = (cost[:, None] + step[None, :]).ravel()
+        new_res = (res[:, None, :] + vals[:, None] * columns[j]).reshape(-1, t)
+        closing = by_last[ends[j + 1]:ends[j + 2]]
+        if closing.size:
+            new_cost += per * np.abs(new_res[:, closing]).sum(axis=1)
+        keep = np.flatnonzero(new_cost + np.abs(new_res) @ lam[j] <= top + 1e-6)
+        if not keep.size:
+            return None  # the bound was below every correction's cost: not an upper bound
+        cost, res = new_cost[keep], new_res[keep]
+        picked = picked[keep // v_count]
+        picked[:, j] = vals[keep % v_count]
+        if cost.size > MERGE_ABOVE:  # merging only saves work: without it every partial correction is kept
+            keep = _cheapest_per_state(cost, res[:, (first <= j) & (last > j)])
+            if keep is None:
+                return None
+            cost, res, picked = cost[keep], res[keep], picked[keep]
+            if cost.size > MAX_STATES:
+                return None
+        low = int(cost.min())
+    return low * QUANTUM, picked[cost == low].astype(np.int64)
+
+
+def _cheapest_per_state(cost: np.ndarray, key: np.ndarray) -> np.ndarray | None:
+    """Indices of the partial corrections that cost least among those with the same open residuals (rows of
+    ``key``), all of them where several tie; None where the residuals cannot be coded in one integer."""
+    if key.shape[1] == 0:
+        return np.flatnonzero(cost == cost.min())
+    lo = key.min(axis=0)
+    span = key.max(axis=0) - lo + 1
+    if float(np.prod(span.astype(np.float64))) >= 2.0 ** 62:
+        return None
+    weights = np.cumprod(np.concatenate([[1], span[:-1]]))
+    code = (key - lo) @ weights
+    order = np.lexsort((cost, code))
+    code_s, cost_s = code[order], cost[order]
+    start = np.concatenate([[True], code_s[1:] != code_s[:-1]])
+    group_min = cost_s[start][np.cumsum(start) - 1]
+    return np.sort(order[cost_s == group_min])
+
+
+def decide(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: int, bound: float):
+    """What the closure solver's two exact solves decide for the part ``(c, k)``, where it does not depend on which
+    optimum HiGHS returns (module docstring): ``(True, U)`` the unique optimum, ``(True, None)`` not unique;
+    ``(False, None)`` where nothing is claimed."""
+    found = optima(c, k, w, e, max_cycles, bound)
+    if found is None:
+        return False, None
+    best, us = found
+    if best > MAX_COST + 1e-9:
+        return False, None
+    if us.shape[0] == 1:
+        return True, us[0]
+    on = us != 0
+    if not bool(on.any(axis=1).all()):  # 0 is one of the optima: HiGHS may return it
+        return False, None
+    shared = (on.astype(np.int64) @ on.T.astype(np.int64)) > 0  # (S, S): two optima with an interferogram in common
+    if bool((~shared).any(axis=1).all()):
+        return True, None
+    for u1 in us:  # whichever optimum the first solve returns, the second must find another optimum
+        if not _second_finds_another(c, k, w, e, max_cycles, best, u1, us):
+            return False, None
+    return True, None
+
+
+def _second_finds_another(c, k, w, e, max_cycles, best, u1, us) -> bool:
+    """True when every optimum of the second solve after a first that returned ``u1`` (its interferograms'
+    weights times 1.5) is another of the optima ``us`` (cost ``best``): that solve then answers "not unique"."""
+    w2 = np.where(u1 != 0, 1.5 * w, w)
+    if _units(w2) is None:
+        return False
+    others = us[~(us == u1).all(axis=1)]
+    f2 = [float((np.abs(c @ u + k)).sum() + w2 @ np.abs(u) + e * np.count_nonzero(u)) for u in others]
+    f2_u1 = float(np.abs(c @ u1 + k).sum() + w2 @ np.abs(u1) + e * np.count_nonzero(u1))
+    bound = min(f2)
+    if not bound < f2_u1 - 0.5 * QUANTUM or bound > MAX_COST + 1e-9:
+        return False
+    found = optima(c, k, w2, e, max_cycles, bound)
+    if found is None:
+        return False
+    _, second = found
+    misfit = np.abs(second @ np.asarray(c, np.float64).T + np.asarray(k, np.float64)[None, :]).sum(axis=1)
+    cost = misfit + np.abs(second) @ w + e * np.count_nonzero(second, axis=1)
+    return bool(np.all(np.abs(cost - best) < 0.5 * QUANTUM)) and not bool((second == u1).all(axis=1).any())

@@ -1,0 +1,134 @@
+"""Every optimum of a closure part (algorithms/corrections/closure_optima.py): the enumeration's optima are those of
+every integer correction in the box (checked by listing them all in plain numpy), and what it claims the two HiGHS
+solves decide is what they decide, whichever optimum HiGHS returns first (the two solves simulated on the listed
+box) and as scipy's HiGHS itself answers (the solver without proofs)."""
+
+import itertools
+
+import numpy as np
+from testutils_seed import drawn_seed
+
+from insar_geohazards.algorithms.corrections import closure_exact as ex
+from insar_geohazards.algorithms.corrections import closure_optima as co
+from insar_geohazards.algorithms.corrections.closure import ALPHA, NARROW_ALPHA
+from insar_geohazards.algorithms.corrections.closure_solver import EVENT_WEIGHT, _Solver
+
+
+def _box(c, k, w, e, mc):
+    """Every integer correction of the box and its cost."""
+    grid = np.array(list(itertools.product(range(-mc, mc + 1), repeat=c.shape[1])), np.int64)
+    return grid, np.abs(grid @ c.T + k).sum(axis=1) + np.abs(grid) @ w + e * (grid != 0).sum(axis=1)
+
+
+def _problem(rng, n_max):
+    """A part as the solver meets it: loops of -1/0/1 over a few interferograms, closures of 1-3 slips (1-2 cycles)
+    with some loops flipped by noise, often with two slips that explain the closures alike."""
+    n = int(rng.integers(1, n_max + 1))
+    t = int(rng.integers(1, 8))
+    c = rng.choice([-1.0, 0.0, 1.0], (t, n), p=[0.25, 0.4, 0.35])
+    if n >= 2 and rng.random() < 0.3:  # two interferograms in the same loops: two corrections alike
+        j = rng.choice(n, 2, replace=False)
+        c[:, j[1]] = c[:, j[0]] * rng.choice([-1.0, 1.0])
+    truth = np.zeros(n, np.int64)
+    slip = rng.choice(n, min(n, int(rng.integers(1, 4))), replace=False)
+    truth[slip] = rng.choice([-2, -1, 1, 2], slip.size, p=[0.15, 0.35, 0.35, 0.15])
+    k = -(c @ truth) + rng.choice([-1, 0, 0, 0, 0, 1], t)
+    w = np.full(n, float(rng.choice([ALPHA, NARROW_ALPHA])))
+    return c, k, w
+
+
+def _two_solves(c, k, w, e, mc, first):
+    """The two exact solves simulated on the listed box, the first returning ``first`` (one of the optima): the
+    set of answers over every optimum the second may return, ``{"U"}`` or ``{"none"}`` or both."""
+    grid, costs = _box(c, k, w, e, mc)
+    if not first.any():
+        return {"U"}
+    w2 = np.where(first != 0, 1.5 * w, w)
+    _, costs2 = _box(c, k, w2, e, mc)
+    answers = set()
+    for i in np.flatnonzero(costs2 <= costs2.min() + 1e-9):
+        same = bool((grid[i] == first).all())
+        answers.add("U" if same or costs[i] > costs.min() + 1e-9 else "none")
+    return answers
+
+
+def test_the_enumeration_finds_every_optimum_of_the_box():
+    """Random small parts (up to 5 interferograms, |U| <= 1-3, both alphas, an upper bound from the descent or a
+    looser one): the optimal cost and the set of optima are those of the whole box listed in plain numpy."""
+    rng = np.random.default_rng(drawn_seed())
+    checked = ties = 0
+    for _ in range(250):
+        c, k, w = _problem(rng, 5)
+        mc = int(rng.integers(1, 4))
+        grid, costs = _box(c, k, w, EVENT_WEIGHT, mc)
+        bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, mc)) + float(rng.choice([0, 0, 1.5]))
+        found = co.optima(c, k, w, EVENT_WEIGHT, mc, bound)
+        assert found is not None
+        best, us = found
+        want = grid[costs <= costs.min() + 1e-9]
+        assert abs(best - costs.min()) < 1e-9
+        assert sorted(map(tuple, us.tolist())) == sorted(map(tuple, want.tolist()))
+        checked += 1
+        ties += want.shape[0] > 1
+    assert checked == 250 and ties > 10, ties
+
+
+def test_a_decision_holds_whichever_optimum_highs_returns_first():
+    """Where the enumeration decides a part, the two solves simulated on the box give that answer for every optimum
+    the first may return and every optimum the second may return; and it decides most parts with one optimum and
+    some with several."""
+    rng = np.random.default_rng(drawn_seed())
+    decided_unique = decided_none = 0
+    for _ in range(300):
+        c, k, w = _problem(rng, 4)
+        mc = int(rng.integers(1, 4))
+        grid, costs = _box(c, k, w, EVENT_WEIGHT, mc)
+        best = grid[costs <= costs.min() + 1e-9]
+        bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, mc))
+        known, u = co.decide(c, k, w, EVENT_WEIGHT, mc, bound)
+        if best.shape[0] == 1:
+            assert known and np.array_equal(u, best[0]), (c, k, u)
+            decided_unique += 1
+            continue
+        if not known:
+            continue
+        assert u is None
+        for first in best:
+            assert _two_solves(c, k, w, EVENT_WEIGHT, mc, first) == {"none"}, (c, k, first)
+        decided_none += 1
+    assert decided_unique > 50 and decided_none > 5, (decided_unique, decided_none)
+
+
+def test_the_enumeration_answers_as_scipys_highs():
+    """Larger random parts (up to 14 interferograms) that no single slip explains: every part the enumeration
+    decides is answered alike by the solver that takes it through HiGHS' two solves (the same correction, or
+    none)."""
+    rng = np.random.default_rng(drawn_seed())
+    slow = _Solver(None, ALPHA, 3, proofs=False)
+    decided = 0
+    for _ in range(60):
+        c, k, w = _problem(rng, 14)
+        slow.alpha = float(w[0])
+        if not k.any() or slow._fast(c, k)[0]:  # one slip, or none: the solver decides it before any solve
+            continue
+        bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, 3))
+        known, u = co.decide(c, k, w, EVENT_WEIGHT, 3, bound)
+        if not known:
+            continue
+        want, _ = slow._solve_reduced(c, k)
+        assert (u is None) == (want is None), (c, k, u, want)
+        if u is not None:
+            np.testing.assert_array_equal(u, want)
+        decided += 1
+    assert decided > 30, decided
+
+
+def test_off_the_quantum_or_too_large_nothing_is_claimed():
+    """A weight off the 0.05 quantum, loop entries other than -1/0/1, or more interferograms than the enumeration
+    takes: it claims nothing and the solver solves."""
+    c = np.array([[1.0, -1.0, 1.0]])
+    k = np.array([2.0])
+    assert co.optima(c, k, np.full(3, 0.437), EVENT_WEIGHT, 3, 5.0) is None
+    assert co.optima(2 * c, k, np.full(3, ALPHA), EVENT_WEIGHT, 3, 5.0) is None
+    wide = np.ones((1, co.MAX_UNKNOWNS + 1))
+    assert co.decide(wide, k, np.full(wide.shape[1], ALPHA), EVENT_WEIGHT, 3, 5.0) == (False, None)
