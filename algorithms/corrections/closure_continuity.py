@@ -62,34 +62,39 @@ def torn(x: np.ndarray, u: np.ndarray, rows: int, cols: int, px: np.ndarray, ind
     out = np.zeros((m, n), bool)
     if not n:
         return out
-    y, xc = np.divmod(px, cols)
+    ks, js = np.nonzero(u[:, px])  # the corrected values: interferogram, column of px
+    if not ks.size:
+        return out
+    p = px[js]
+    y, xc = np.divmod(p, cols)
     nbs = []
     for dy, dx in _OFFSETS:
         inside = (y + dy >= 0) & (y + dy < rows) & (xc + dx >= 0) & (xc + dx < cols)
-        nbs.append((inside, np.where(inside, px + dy * cols + dx, 0)))
+        nbs.append((inside, np.where(inside, p + dy * cols + dx, 0)))
     every = np.unique(np.concatenate([q[ins] for ins, q in nbs]))
     ok_px = np.zeros(x.shape[1], bool)
     ok_px[every] = vouched(x, u, every, index, offset, scale)
-    up = u[:, px].astype(np.int32)
-    xp = x[:, px]
-    run_on = np.zeros((m, n), np.int8)
-    after = np.zeros((m, n), np.int8)
+    uv = u[ks, p].astype(np.int32)
+    xv = x[ks, p]
+    run_on = np.zeros(ks.size, np.int8)
+    after = np.zeros(ks.size, np.int8)
     for inside, q in nbs:
         with np.errstate(invalid="ignore"):
-            d = (xp - x[:, q]) * scale
-        asked = inside[None, :] & ok_px[q][None, :] & np.isfinite(d)
+            d = (xv - x[ks, q]) * scale
+        asked = inside & ok_px[q] & np.isfinite(d)
         d = np.where(asked, d, 0.0)
         run_on += asked & (np.abs(d) < CONTINUOUS)
-        after += asked & (np.abs(d + (up - u[:, q])) < CONTINUOUS)
-    out[:] = (up != 0) & (after == 0) & (run_on >= MIN_RUN_ON)
+        after += asked & (np.abs(d + (uv - u[ks, q])) < CONTINUOUS)
+    hit = (after == 0) & (run_on >= MIN_RUN_ON)
+    out[ks[hit], js[hit]] = True
     return out
 
 
 def refuse_torn(x: np.ndarray, u: np.ndarray, rows: int, cols: int, c0: int, c1: int, index: np.ndarray,
                 offset: np.ndarray, scale: float) -> int:
     """Refuse in place (set to 0) the corrections ``u`` (M, rows * cols) of the block's own rows ``c0:c1`` that
-    tear their value off the neighbours it ran on from (:func:`torn`); the rows around them are read, not changed.
-    Returns the number of values refused."""
+    tear their value off the neighbours it ran on from (:func:`torn`); the rows around them are read,
+    not changed. Returns the number of values refused."""
     px = np.flatnonzero((u[:, c0 * cols:c1 * cols] != 0).any(axis=0)) + c0 * cols
     if not px.size:
         return 0
