@@ -11,12 +11,14 @@ from insar_geohazards.algorithms.corrections import closure as cl
 from insar_geohazards.algorithms.corrections import closure_continuity as cc
 
 
-def _expected(x, u, rows, cols, index, offset, scale):
-    """The verdicts counted value by value in plain Python loops: for each corrected value, its 4-neighbours with
-    data in that interferogram whose loops (with data) all close within half a cycle with their corrections, and
-    of those, the ones the value ran on from within 0.3 cycle before and after the correction."""
+def _expected(x, u, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)):
+    """The verdicts counted value by value in plain Python loops. For each corrected value: its 4-neighbours with
+    data in that interferogram whose loops (with data) all close within half a cycle with their corrections; of
+    those, how many the value ran on from within 0.3 cycle before and after the correction, all of them and those
+    whose corrections of the interferograms sharing a loop with the value's are the pixel's (where both have data);
+    and whether a loop of the pixel within max_frac of whole cycles holding the interferogram opens without the
+    correction and closes with it, more often than the reverse."""
     m = x.shape[0]
-
     vouch = np.zeros(rows * cols, bool)
     for q in range(rows * cols):
         ok, n_loops = True, 0
@@ -28,23 +30,47 @@ def _expected(x, u, rows, cols, index, offset, scale):
             if abs(v + int(u[a, q]) + int(u[b, q]) - int(u[c, q])) > 0.5:
                 ok = False
         vouch[q] = ok and n_loops > 0
+    partners = [set() for _ in range(m)]
+    for a, b, c in index:
+        for i in (a, b, c):
+            partners[i] |= {a, b, c} - {i}
+
+    def tears(p, k, q_ok):
+        y, xc = divmod(p, cols)
+        before = after = 0
+        for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+            if not (0 <= y + dy < rows and 0 <= xc + dx < cols):
+                continue
+            q = p + dy * cols + dx
+            d = (x[k, p] - x[k, q]) * scale
+            if not vouch[q] or not np.isfinite(d) or not q_ok(q):
+                continue
+            before += abs(d) < 0.3
+            after += abs(d + int(u[k, p]) - int(u[k, q])) < 0.3
+        return after == 0 and before >= 2
+
+    def alike(p, k, q):
+        return all(u[j, p] == u[j, q] for j in partners[k] if np.isfinite(x[j, p]) and np.isfinite(x[j, q]))
+
+    def asked(p, k):
+        closes = opens = 0
+        for t, (a, b, c) in enumerate(index):
+            if k not in (a, b, c):
+                continue
+            v = (x[a, p] + x[b, p] - x[c, p]) * scale - offset[t]
+            if not np.isfinite(v) or abs(v - round(v)) > max_frac:
+                continue
+            w = v + int(u[a, p]) + int(u[b, p]) - int(u[c, p])
+            wo = w - (int(k == a) + int(k == b) - int(k == c)) * int(u[k, p])
+            closes += round(wo) != 0 and round(w) == 0
+            opens += round(wo) == 0 and round(w) != 0
+        return closes >= 1 and closes > opens
+
     out = np.zeros((m, rows * cols), bool)
     for p in range(rows * cols):
-        y, xc = divmod(p, cols)
         for k in range(m):
-            if u[k, p] == 0:
-                continue
-            before = after = 0
-            for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-                if not (0 <= y + dy < rows and 0 <= xc + dx < cols):
-                    continue
-                q = p + dy * cols + dx
-                d = (x[k, p] - x[k, q]) * scale
-                if not vouch[q] or not np.isfinite(d):
-                    continue
-                before += abs(d) < 0.3
-                after += abs(d + int(u[k, p]) - int(u[k, q])) < 0.3
-            out[k, p] = after == 0 and before >= 2
+            if u[k, p] != 0 and tears(p, k, lambda q: True):
+                out[k, p] = tears(p, k, lambda q: alike(p, k, q)) or not asked(p, k)
     return out
 
 
@@ -145,3 +171,37 @@ def test_a_decision_tearing_values_off_their_neighbours_is_refused(draw, monkeyp
     out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
     assert error_counts(out["corrected_mm"], clean, planted) == (n, n, holes[0].size)
     assert (out["cycles"][k][holes] != 0).all()
+
+
+def test_a_right_correction_beside_neighbours_that_took_a_dates_pairs_otherwise_stands():
+    """Every pixel slipped a cycle on one pair ``k`` ending at date ``d`` (drawn); the centre pixel is corrected on
+    ``k`` (right), its neighbours took the same slip as date ``d`` shifted the other way on its other pairs (their
+    loops close alike: the closures cannot tell them apart). The centre's value ran on from theirs before and
+    jumps after, but they explain its other pairs otherwise and its own loops ask for the correction: it stands.
+    Asked only whether the neighbours show a tear, it would be refused."""
+    rng = np.random.default_rng(drawn_seed())
+    n_dates = int(rng.integers(6, 10))
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+    tri = cl.network_triplets(pairs)
+    m = len(pairs)
+    d = int(rng.integers(2, n_dates))
+    k = pairs.index((d - 1, d))
+    s = int(rng.choice([-1, 1]))
+    shift = np.array([(j == d) - (i == d) for i, j in pairs])  # date d shifted by a cycle
+    rows, cols = 5, 5
+    x = rng.normal(0, 0.02, (m, rows, cols))
+    x[k] += s
+    u = np.zeros((m, rows, cols), np.int16)
+    u[:] = (s * shift - s * (np.arange(m) == k))[:, None, None]  # the neighbours' answer: the slip left as d's shift
+    u[:, 2, 2] = 0
+    u[k, 2, 2] = -s  # the centre's: the slip corrected
+    x, u = x.reshape(m, -1) * CYCLE_MM, u.reshape(m, -1)
+    kept = u.copy()
+    assert cc.refuse_torn(x, kept, rows, cols, 0, rows, tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM) == 0
+    np.testing.assert_array_equal(kept, u)
+    centre = np.array([2 * cols + 2])
+    vouched = cc.vouched(x, u, np.arange(rows * cols), tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM)
+    assert vouched.all()  # both answers close every loop
+    ks = np.array([k])
+    q_of = [(np.array([True]), centre + o) for o in (1, cols, -1, -cols)]
+    assert cc._tears(x, u, ks, centre, q_of, np.r_[vouched], 1.0 / CYCLE_MM)[0]  # the neighbours alone: a tear
