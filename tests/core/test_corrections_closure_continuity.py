@@ -35,7 +35,7 @@ def _expected(x, u, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)
         for i in (a, b, c):
             partners[i] |= {a, b, c} - {i}
 
-    def tears(p, k, q_ok):
+    def tears(p, k, only_alike):
         y, xc = divmod(p, cols)
         before = after = 0
         for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
@@ -43,7 +43,7 @@ def _expected(x, u, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)
                 continue
             q = p + dy * cols + dx
             d = (x[k, p] - x[k, q]) * scale
-            if not vouch[q] or not np.isfinite(d) or not q_ok(q):
+            if not vouch[q] or not np.isfinite(d) or (only_alike and not alike(p, k, q)):
                 continue
             before += abs(d) < 0.3
             after += abs(d + int(u[k, p]) - int(u[k, q])) < 0.3
@@ -69,8 +69,8 @@ def _expected(x, u, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)
     out = np.zeros((m, rows * cols), bool)
     for p in range(rows * cols):
         for k in range(m):
-            if u[k, p] != 0 and tears(p, k, lambda q: True):
-                out[k, p] = tears(p, k, lambda q: alike(p, k, q)) or not asked(p, k)
+            if u[k, p] != 0 and tears(p, k, False):
+                out[k, p] = tears(p, k, True) or not asked(p, k)
     return out
 
 
