@@ -637,10 +637,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         if added is not None:
             consensus.restore(u, added, lab, decided["decisions"])
         del added
-        # and a correction that tears a value off the vouched-for neighbours it ran on from, refused: the
-        # interferogram itself shows no edge there (the block's own rows; its halo holds their neighbours)
-        closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale,
-                                       float(max_residual_rad) / TWO_PI)
+        # a correction tearing a value off the neighbours it ran on from, refused (the halo holds their neighbours)
+        closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale, max_residual_rad / TWO_PI)
     if decided is None and tie.any():
         _keep_ties(tie, tie_shift, u, ambiguous, has)
     elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one
