@@ -322,3 +322,35 @@ def closure_step_cycles(pairs, clean_mm, planted, coherence, *, cycle_mm=CYCLE_M
     off = cl.closure_offsets(x, tri, cycle_mm=cycle_mm)
     res = cl.correct_closure_stack(x, tri, cycle_mm=cycle_mm, closure_offset=off)
     return np.rint((res["corrected_mm"] - x) / cycle_mm).astype(np.int16)
+
+
+def torn_by_a_decision(seed):
+    """A stack (planted_stack's network, 12 dates each paired with its next three, 44 x 40) with an island of
+    ground (a 20 x 20 component, drawn where, ringed by two pixels without data) whose interferogram ``k`` (drawn
+    among those in three loops or more) is slipped a cycle (sign drawn) but on one column (drawn): 95 % of the
+    island's values carry the correction, so its component decides it. A few pixels of that column (``holes``,
+    drawn) have no data in the other interferograms of ``k``'s loops: no loop of their own refuses the decision,
+    while their value of ``k`` runs on from the column's above and below. Returns ``(network, pairs as date
+    indices, clean_mm, planted, k, holes (rows, cols))``."""
+    from insar_geohazards.algorithms.corrections.closure import network_triplets
+
+    rng = np.random.default_rng(seed)
+    net, clean, _, _ = planted_stack(n_dates=12, neighbours=3, shape=(44, 40), noise_mm=0.8, share=0.0, seed=seed)
+    pairs = [(net.dates.index(a), net.dates.index(b)) for a, b in net.pairs]
+    tri = network_triplets(pairs)
+    k = int(rng.choice(np.flatnonzero((tri.matrix != 0).sum(axis=0) >= 3)))
+    partners = np.flatnonzero((tri.matrix[tri.matrix[:, k] != 0] != 0).any(axis=0))
+    partners = partners[partners != k]
+    r0, c0 = (int(v) for v in rng.integers(2, 22, 2))
+    moat = np.zeros(clean.shape[1:], bool)
+    moat[r0 - 2:r0 + 22, c0 - 2:c0 + 22] = True
+    moat[r0:r0 + 20, c0:c0 + 20] = False
+    clean[:, moat] = np.nan
+    col = c0 + int(rng.integers(2, 18))
+    planted = np.zeros(clean.shape, np.int16)
+    planted[k, r0:r0 + 20, c0:c0 + 20] = rng.choice([-1, 1])
+    planted[k, :, col] = 0
+    rows = r0 + np.sort(rng.choice(np.arange(2, 18, 3), int(rng.integers(1, 4)), replace=False))
+    cols = np.full(rows.size, col)
+    clean[np.ix_(partners, rows, [col])] = np.nan
+    return net, pairs, clean, planted, k, (rows, cols)

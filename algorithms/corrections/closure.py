@@ -50,7 +50,7 @@ from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
 from . import closure_consensus as consensus
-from . import closure_edges
+from . import closure_continuity, closure_edges
 from .closure_consensus import WINDOW_PX
 from .closure_solver import _MISSING, _distinct_columns, _incidence, _Solver
 from .closure_sums import row_sums as _row_sums
@@ -637,6 +637,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         if added is not None:
             consensus.restore(u, added, lab, decided["decisions"])
         del added
+        # a correction tearing a value off the neighbours it ran on from, refused (the halo holds their neighbours)
+        closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale, max_residual_rad / TWO_PI)
     if decided is None and tie.any():
         _keep_ties(tie, tie_shift, u, ambiguous, has)
     elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one

@@ -272,6 +272,21 @@ def test_a_tie_along_a_masked_slip_is_decided_same_bytes_at_two_budgets(run_alg,
     assert new == 0 and fixed >= h * w, (n, fixed, new, h * w)
 
 
+def test_a_decision_tearing_values_off_their_neighbours_is_refused_same_bytes_at_two_budgets(run_alg, tmp_path):
+    """An island slipped a cycle on one interferogram but on one column (drawn at random, as
+    tests/core/test_corrections_closure_continuity.py draws it): its component decides the correction, and the
+    column's values without a loop of their own would take it though they run on from the column's around them.
+    Every planted value fixed, none made, and the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, the column
+    across several) and 512 (one block)."""
+    from testutils_corrections import torn_by_a_decision
+
+    net, _, clean, planted, _, _ = torn_by_a_decision(drawn_seed())
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    corrected = _corrected_at_two_budgets(run_alg, tmp_path, folder, net)
+    n, fixed, new = error_counts(corrected, clean, planted)
+    assert (fixed, new) == (n, 0), (n, fixed, new)
+
+
 def _corrected_at_two_budgets(run_alg, tmp_path, folder, net) -> np.ndarray:
     """The tool's corrected stack (mm) at MAX_MEMORY_MB 1 (blocks of a few rows) and 512 (one block), asserted the
     same bytes."""

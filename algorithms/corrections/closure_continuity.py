@@ -1,0 +1,163 @@
+"""A correction that tears a value off the neighbours it ran on from, refused.
+
+An unwrapping error is a region of one interferogram off by whole cycles: inside it the values run on from one
+another (their differences well below a cycle) and across its edge they jump by about a cycle. Its right correction
+keeps the values inside the region continuous with each other (they are corrected alike) and removes the jump at its
+edge. A correction that leaves a pixel's value, in one interferogram, off by a cycle from every neighbour it ran on
+from, and continuous with none of them, is the other way round: it makes a jump where the interferogram had none.
+
+The neighbours asked are those whose own loops all close, their corrections applied (at least one loop with data
+and none left open by a whole cycle): their values are what the closures vouch for. A value's correction tears it
+off them where, among its 4-neighbours with data in that interferogram that are so vouched for, the value ran on
+(within :data:`CONTINUOUS` cycle) from at least :data:`MIN_RUN_ON` before the correction and runs on from none after
+it. Such a correction is refused (set back to 0) where the neighbours that show the tear carry the pixel's own
+corrections of every other interferogram sharing a loop with it (they explain the pixel's other values as the pixel
+does), or where the pixel's own loops do not ask for it (no loop near whole cycles that it closes, more than it
+opens: a window's or a component's correction). A neighbour whose loops close with other slips taken (a date's pairs
+shifted otherwise: closures that tell the two apart by a loop or two) vouches for another answer, and against the
+pixel's own loops it does not prevail. Where fewer neighbours are vouched for, or the value jumped from them before
+the correction (a slipped single pixel, a patch's edge, decorrelated ground), the interferogram does not decide and
+the correction stands.
+
+Judged once, every value on the corrections as they were, so the verdict of a value depends on its pixel's and its
+4-neighbours' data and corrections alone (a block read with one row of halo gives the same verdicts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Largest difference (cycles) between neighbouring values of an interferogram that still runs on.
+CONTINUOUS = 0.3
+#: Fewest vouched-for neighbours a value must have run on from before its correction for the correction to be refused.
+MIN_RUN_ON = 2
+#: Distance (cycles) from whole cycles within which a loop's closure testifies (1.5 rad).
+NEAR_WHOLE = 1.5 / (2.0 * np.pi)
+#: Pixels whose loops are taken at a time (bounds the temporaries).
+CHUNK_PX = 4096
+_OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0))
+
+
+def vouched(x: np.ndarray, u: np.ndarray, px: np.ndarray, index: np.ndarray, offset: np.ndarray,
+            scale: float) -> np.ndarray:
+    """Whether each pixel ``px`` has a loop with data and every such loop closes (within half a cycle) with its
+    corrections ``u`` (M, P) applied to its values ``x`` (M, P) LOS mm (NaN without data); ``index`` (T, 3) the
+    loops' interferograms (``x_a + x_b - x_c``), ``offset`` (T,) the network's common closure (cycles), ``scale``
+    cycles per mm."""
+    out = np.zeros(px.size, bool)
+    a, b, c = index[:, 0], index[:, 1], index[:, 2]
+    for s0 in range(0, px.size, CHUNK_PX):
+        sel = px[s0:s0 + CHUNK_PX]
+        xs = x[:, sel]
+        with np.errstate(invalid="ignore"):
+            clo = (xs[a] + xs[b] - xs[c]) * scale - offset[:, None]
+        us = u[:, sel].astype(np.int32)
+        shift = us[a] + us[b] - us[c]
+        fin = np.isfinite(clo)
+        with np.errstate(invalid="ignore"):
+            opens = fin & (np.abs(clo + shift) > 0.5)
+        out[s0:s0 + CHUNK_PX] = fin.any(axis=0) & ~opens.any(axis=0)
+    return out
+
+
+def asked_for(xp: np.ndarray, up: np.ndarray, ks: np.ndarray, index: np.ndarray, offset: np.ndarray, scale: float,
+              max_frac: float) -> np.ndarray:
+    """Whether the pixel's own loops ask for each correction ``up[ks[i], i]`` (``xp`` (M, n) the pixels' values LOS
+    mm, ``up`` (M, n) their corrections): of the loops holding interferogram ``ks[i]`` whose closure (``offset``
+    removed) is within ``max_frac`` cycle of whole cycles, at least one open without the correction closes with it
+    (the pixel's other corrections applied), and more than the reverse."""
+    a, b, c = index[:, 0], index[:, 1], index[:, 2]
+    with np.errstate(invalid="ignore"):
+        clo = (xp[a] + xp[b] - xp[c]) * scale - offset[:, None]
+        usable = np.isfinite(clo) & (np.abs(clo - np.rint(clo)) <= max_frac)
+    clo = np.where(usable, clo, 0.0)
+    with_it = clo + (up[a] + up[b] - up[c])
+    sign = ((a[:, None] == ks[None, :]).astype(np.int32) + (b[:, None] == ks[None, :])
+            - (c[:, None] == ks[None, :]))
+    without = with_it - sign * up[ks, np.arange(ks.size)][None, :]
+    holds = usable & (sign != 0)
+    open_with, open_without = np.rint(with_it) != 0, np.rint(without) != 0
+    closes = (holds & open_without & ~open_with).sum(axis=0)
+    opens = (holds & ~open_without & open_with).sum(axis=0)
+    return (closes >= 1) & (closes > opens)
+
+
+def _tears(x, u, ks, p, q_of, ok_px, scale, alike=None) -> np.ndarray:
+    """Whether each corrected value (interferogram ``ks``, pixel ``p``) ran on from at least MIN_RUN_ON of its
+    vouched-for neighbours (``ok_px``; ``q_of`` the 4 directions' (inside, neighbour) arrays; with ``alike`` (4, n)
+    only those) before its correction and from none after it."""
+    xv = x[ks, p]
+    uv = u[ks, p].astype(np.int32)
+    run_on = np.zeros(ks.size, np.int8)
+    after = np.zeros(ks.size, np.int8)
+    for i, (inside, q) in enumerate(q_of):
+        with np.errstate(invalid="ignore"):
+            d = (xv - x[ks, q]) * scale
+        asked = inside & ok_px[q] & np.isfinite(d)
+        if alike is not None:
+            asked &= alike[i]
+        d = np.where(asked, d, 0.0)
+        run_on += asked & (np.abs(d) < CONTINUOUS)
+        after += asked & (np.abs(d + (uv - u[ks, q])) < CONTINUOUS)
+    return (after == 0) & (run_on >= MIN_RUN_ON)
+
+
+def torn(x: np.ndarray, u: np.ndarray, rows: int, cols: int, px: np.ndarray, index: np.ndarray,
+         offset: np.ndarray, scale: float, max_frac: float = NEAR_WHOLE) -> np.ndarray:
+    """(M, n) bool: the corrections ``u[:, px]`` to refuse (module docstring). ``x`` (M, rows * cols) LOS mm (NaN
+    without data), ``u`` (M, rows * cols) the cycles of every pixel of the block (those of ``px``'s neighbours
+    included), ``px`` pixels (flat indices) whose neighbours are inside the block or off the grid's edge; ``index``
+    (T, 3) the loops, ``offset`` (T,) the network's common closure (cycles), ``scale`` cycles per mm, ``max_frac``
+    the distance from whole cycles within which a loop of the pixel testifies."""
+    m = x.shape[0]
+    out = np.zeros((m, px.size), bool)
+    if not px.size:
+        return out
+    ks, js = np.nonzero(u[:, px])  # the corrected values: interferogram, column of px
+    if not ks.size:
+        return out
+    p = px[js]
+    y, xc = np.divmod(p, cols)
+    q_of = []
+    for dy, dx in _OFFSETS:
+        inside = (y + dy >= 0) & (y + dy < rows) & (xc + dx >= 0) & (xc + dx < cols)
+        q_of.append((inside, np.where(inside, p + dy * cols + dx, 0)))
+    every = np.unique(np.concatenate([q[ins] for ins, q in q_of]))
+    ok_px = np.zeros(x.shape[1], bool)
+    ok_px[every] = vouched(x, u, every, index, offset, scale)
+    hit = np.flatnonzero(_tears(x, u, ks, p, q_of, ok_px, scale))
+    if not hit.size:
+        return out
+    ks, js, p = ks[hit], js[hit], p[hit]
+    q_of = [(inside[hit], q[hit]) for inside, q in q_of]
+    # the witnesses that carry the pixel's corrections of the interferograms sharing a loop with the value's
+    partner = np.zeros((m, m), bool)
+    for i in range(3):
+        for j in range(3):
+            if i != j:
+                partner[index[:, i], index[:, j]] = True
+    near = partner[:, ks]  # (M, n)
+    up = u[:, p]
+    has_p = np.isfinite(x[:, p])
+    alike = np.array([~(near & has_p & np.isfinite(x[:, q]) & (up != u[:, q])).any(axis=0) for _, q in q_of])
+    refuse = _tears(x, u, ks, p, q_of, ok_px, scale, alike)
+    refuse |= ~asked_for(x[:, p], up.astype(np.int32), ks, index, offset, scale, max_frac)
+    out[ks[refuse], js[refuse]] = True
+    return out
+
+
+def refuse_torn(x: np.ndarray, u: np.ndarray, rows: int, cols: int, c0: int, c1: int, index: np.ndarray,
+                offset: np.ndarray, scale: float, max_frac: float = NEAR_WHOLE) -> int:
+    """Refuse in place (set to 0) the corrections ``u`` (M, rows * cols) of the block's own rows ``c0:c1`` that
+    tear their value off the neighbours it ran on from (:func:`torn`, the other arguments as there); the rows around
+    them are read, not changed. Returns the number of values refused."""
+    px = np.flatnonzero((u[:, c0 * cols:c1 * cols] != 0).any(axis=0)) + c0 * cols
+    if not px.size:
+        return 0
+    hit = torn(x, u, rows, cols, px, index, offset, scale, max_frac)
+    if not hit.any():
+        return 0
+    sub = u[:, px]
+    sub[hit] = 0
+    u[:, px] = sub
+    return int(hit.sum())

@@ -1,0 +1,207 @@
+"""A correction that tears a value off the neighbours it ran on from (algorithms/corrections/closure_continuity.py):
+the verdicts against a plain per-value count, the same whatever rows of halo a block has beyond one, and through the
+core as the tool runs it (a component's decision reaching values no loop of their own can refuse it)."""
+
+import numpy as np
+import pytest
+from testutils_corrections import CYCLE_MM, error_counts, torn_by_a_decision
+from testutils_seed import drawn_seed
+
+from insar_geohazards.algorithms.corrections import closure as cl
+from insar_geohazards.algorithms.corrections import closure_continuity as cc
+
+
+def _expected(x, u, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)):
+    """The verdicts counted value by value in plain Python loops. For each corrected value: its 4-neighbours with
+    data in that interferogram whose loops (with data) all close within half a cycle with their corrections; of
+    those, how many the value ran on from within 0.3 cycle before and after the correction, all of them and those
+    whose corrections of the interferograms sharing a loop with the value's are the pixel's (where both have data);
+    and whether a loop of the pixel within max_frac of whole cycles holding the interferogram opens without the
+    correction and closes with it, more often than the reverse."""
+    m = x.shape[0]
+    vouch = np.zeros(rows * cols, bool)
+    for q in range(rows * cols):
+        ok, n_loops = True, 0
+        for t, (a, b, c) in enumerate(index):
+            v = (x[a, q] + x[b, q] - x[c, q]) * scale - offset[t]
+            if not np.isfinite(v):
+                continue
+            n_loops += 1
+            if abs(v + int(u[a, q]) + int(u[b, q]) - int(u[c, q])) > 0.5:
+                ok = False
+        vouch[q] = ok and n_loops > 0
+    partners = [set() for _ in range(m)]
+    for a, b, c in index:
+        for i in (a, b, c):
+            partners[i] |= {a, b, c} - {i}
+
+    def tears(p, k, only_alike):
+        y, xc = divmod(p, cols)
+        before = after = 0
+        for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+            if not (0 <= y + dy < rows and 0 <= xc + dx < cols):
+                continue
+            q = p + dy * cols + dx
+            d = (x[k, p] - x[k, q]) * scale
+            if not vouch[q] or not np.isfinite(d) or (only_alike and not alike(p, k, q)):
+                continue
+            before += abs(d) < 0.3
+            after += abs(d + int(u[k, p]) - int(u[k, q])) < 0.3
+        return after == 0 and before >= 2
+
+    def alike(p, k, q):
+        return all(u[j, p] == u[j, q] for j in partners[k] if np.isfinite(x[j, p]) and np.isfinite(x[j, q]))
+
+    def asked(p, k):
+        closes = opens = 0
+        for t, (a, b, c) in enumerate(index):
+            if k not in (a, b, c):
+                continue
+            v = (x[a, p] + x[b, p] - x[c, p]) * scale - offset[t]
+            if not np.isfinite(v) or abs(v - round(v)) > max_frac:
+                continue
+            w = v + int(u[a, p]) + int(u[b, p]) - int(u[c, p])
+            wo = w - (int(k == a) + int(k == b) - int(k == c)) * int(u[k, p])
+            closes += round(wo) != 0 and round(w) == 0
+            opens += round(wo) == 0 and round(w) != 0
+        return closes >= 1 and closes > opens
+
+    out = np.zeros((m, rows * cols), bool)
+    for p in range(rows * cols):
+        for k in range(m):
+            if u[k, p] != 0 and tears(p, k, False):
+                out[k, p] = tears(p, k, True) or not asked(p, k)
+    return out
+
+
+def _world(rng):
+    """A small stack of a seq-3 network: smooth values (a few hundredths of a cycle apart between neighbours), whole
+    cycles slipped on patches, some values without data, and corrections: the patches' right ones, wrong ones on
+    single values and on patches, each drawn."""
+    n_dates = int(rng.integers(6, 9))
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+    tri = cl.network_triplets(pairs)
+    m = len(pairs)
+    rows, cols = int(rng.integers(8, 14)), int(rng.integers(8, 14))
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    # a smooth field per date (every loop closes), interferograms as differences, a little noise
+    field = (rng.normal(0, 0.02, (n_dates, 1, 1)) * yy + rng.normal(0, 0.02, (n_dates, 1, 1)) * xx
+             + rng.normal(0, 0.2, (n_dates, 1, 1)))
+    x = np.array([field[j] - field[i] for i, j in pairs]) + rng.normal(0, 0.02, (m, rows, cols))
+    u = np.zeros((m, rows, cols), np.int16)
+    for _ in range(int(rng.integers(3, 8))):
+        k = rng.integers(0, m)
+        y0, x0 = rng.integers(0, rows - 2), rng.integers(0, cols - 2)
+        h, w = rng.integers(1, 5), rng.integers(1, 5)
+        s = rng.choice([-1, 1])
+        if rng.random() < 0.5:  # a slip and its right correction
+            x[k, y0:y0 + h, x0:x0 + w] += s
+            u[k, y0:y0 + h, x0:x0 + w] = -s
+        else:  # a wrong correction of values that did not slip
+            u[k, y0:y0 + h, x0:x0 + w] = s
+    x[rng.random(x.shape) < 0.05] = np.nan
+    u[np.isnan(x)] = 0
+    return x.reshape(m, -1) * CYCLE_MM, u.reshape(m, -1), rows, cols, tri
+
+
+def test_verdicts_match_a_plain_count_and_do_not_depend_on_the_halo():
+    rng = np.random.default_rng(drawn_seed())
+    n_refused = n_kept = 0
+    for _ in range(6):
+        x, u, rows, cols, tri = _world(rng)
+        offset = np.zeros(tri.n)
+        want = _expected(x, u, rows, cols, tri.index, offset, 1.0 / CYCLE_MM)
+        px = np.arange(rows * cols)
+        got = np.zeros_like(want)
+        got[:, px] = cc.torn(x, u, rows, cols, px, tri.index, offset, 1.0 / CYCLE_MM)
+        np.testing.assert_array_equal(got, want)
+        n_refused += int(want.sum())
+        n_kept += int((u != 0).sum() - want.sum())
+        # block by block, each read with one or two rows of halo: the same values refused
+        full = u.copy()
+        cc.refuse_torn(x, full, rows, cols, 0, rows, tri.index, offset, 1.0 / CYCLE_MM)
+        np.testing.assert_array_equal(full, np.where(want, 0, u))
+        for halo in (1, 2):
+            pieced = u.copy()
+            step = int(rng.integers(1, 4))
+            for r0 in range(0, rows, step):
+                r1 = min(rows, r0 + step)
+                a, b = max(0, r0 - halo), min(rows, r1 + halo)
+                blk_u = u[:, a * cols:b * cols].copy()
+                cc.refuse_torn(x[:, a * cols:b * cols], blk_u, b - a, cols, r0 - a, r1 - a, tri.index, offset,
+                               1.0 / CYCLE_MM)
+                pieced[:, r0 * cols:r1 * cols] = blk_u[:, (r0 - a) * cols:(r1 - a) * cols]
+            np.testing.assert_array_equal(pieced, full)
+    assert n_refused and n_kept, (n_refused, n_kept)  # the draws hold both kinds
+
+
+def test_right_corrections_stand():
+    """A slipped patch corrected (its values run on from each other, corrected alike) and a slipped single value
+    corrected (it jumped off its neighbours before, runs on from them after) keep their corrections."""
+    rng = np.random.default_rng(drawn_seed())
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, min(6, i + 4))]
+    tri = cl.network_triplets(pairs)
+    m, rows, cols = len(pairs), 12, 12
+    x = rng.normal(0, 0.03, (m, rows, cols))
+    u = np.zeros((m, rows, cols), np.int16)
+    k, s = int(rng.integers(0, m)), int(rng.choice([-1, 1]))
+    y0, x0 = rng.integers(1, 5, 2)
+    x[k, y0:y0 + 5, x0:x0 + 5] += s
+    u[k, y0:y0 + 5, x0:x0 + 5] = -s
+    x[k, 10, 10] += s
+    u[k, 10, 10] = -s
+    x, u = x.reshape(m, -1) * CYCLE_MM, u.reshape(m, -1)
+    kept = u.copy()
+    assert cc.refuse_torn(x, kept, rows, cols, 0, rows, tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM) == 0
+    np.testing.assert_array_equal(kept, u)
+
+
+@pytest.mark.parametrize("draw", range(2))
+def test_a_decision_tearing_values_off_their_neighbours_is_refused(draw, monkeypatch):
+    """Through the core as the tool runs it (testutils_corrections.torn_by_a_decision): an island slipped on one
+    interferogram but on one column, whose component decides the correction; the column's values whose loops have
+    no data take the decision, though their values ran on from the column's above and below. With the refusal every
+    planted value is fixed and none is made; without it those values are made wrong."""
+    _, pairs, clean, planted, k, holes = torn_by_a_decision(drawn_seed())
+    tri = cl.network_triplets(pairs)
+    out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
+    n, fixed, new = error_counts(out["corrected_mm"], clean, planted)
+    assert (fixed, new) == (n, 0), (n, fixed, new)
+    monkeypatch.setattr(cc, "refuse_torn", lambda *a, **k: 0)
+    out = cl.correct_closure_stack(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
+    assert error_counts(out["corrected_mm"], clean, planted) == (n, n, holes[0].size)
+    assert (out["cycles"][k][holes] != 0).all()
+
+
+def test_a_right_correction_beside_neighbours_that_took_a_dates_pairs_otherwise_stands():
+    """Every pixel slipped a cycle on one pair ``k`` ending at date ``d`` (drawn); the centre pixel is corrected on
+    ``k`` (right), its neighbours took the same slip as date ``d`` shifted the other way on its other pairs (their
+    loops close alike: the closures cannot tell them apart). The centre's value ran on from theirs before and
+    jumps after, but they explain its other pairs otherwise and its own loops ask for the correction: it stands.
+    Asked only whether the neighbours show a tear, it would be refused."""
+    rng = np.random.default_rng(drawn_seed())
+    n_dates = int(rng.integers(6, 10))
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+    tri = cl.network_triplets(pairs)
+    m = len(pairs)
+    d = int(rng.integers(2, n_dates))
+    k = pairs.index((d - 1, d))
+    s = int(rng.choice([-1, 1]))
+    shift = np.array([(j == d) - (i == d) for i, j in pairs])  # date d shifted by a cycle
+    rows, cols = 5, 5
+    x = rng.normal(0, 0.02, (m, rows, cols))
+    x[k] += s
+    u = np.zeros((m, rows, cols), np.int16)
+    u[:] = (s * shift - s * (np.arange(m) == k))[:, None, None]  # the neighbours' answer: the slip left as d's shift
+    u[:, 2, 2] = 0
+    u[k, 2, 2] = -s  # the centre's: the slip corrected
+    x, u = x.reshape(m, -1) * CYCLE_MM, u.reshape(m, -1)
+    kept = u.copy()
+    assert cc.refuse_torn(x, kept, rows, cols, 0, rows, tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM) == 0
+    np.testing.assert_array_equal(kept, u)
+    centre = np.array([2 * cols + 2])
+    vouched = cc.vouched(x, u, np.arange(rows * cols), tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM)
+    assert vouched.all()  # both answers close every loop
+    ks = np.array([k])
+    q_of = [(np.array([True]), centre + o) for o in (1, cols, -1, -cols)]
+    assert cc._tears(x, u, ks, centre, q_of, np.r_[vouched], 1.0 / CYCLE_MM)[0]  # the neighbours alone: a tear
