@@ -1,6 +1,5 @@
 """Every optimum of a part of the closure solver's integer problem, by dynamic programming over its interferograms,
-where there are few: what the two exact solves (scipy's HiGHS ``milp``) of :class:`closure_solver._Solver` would
-decide, without them.
+where there are few: the part's answer (its unique optimum, or none where several tie) without a MILP.
 
 The problem of one part (as in :mod:`closure_exact`): over integer ``U`` with ``|U_m| <= mc``, minimise
 
@@ -19,31 +18,24 @@ with ``lambda_t`` the least of ``(w_m + e / mc) / d_m`` over the loop's interfer
 of every interferogram is tried, so the partial corrections kept at the end are **all** the optima. Costs are counted
 in whole multiples of :data:`closure_exact.QUANTUM` (every weight must be one), so ties are exact.
 
-**What the solves decide** (:meth:`closure_solver._Solver._solve_reduced`; HiGHS returns an optimum when every cost
-is a multiple of the quantum and the optimum at most :data:`closure_exact.MAX_COST`, :mod:`closure_exact`):
-
-* one optimum ``U*``: the first solve returns it, and the second (``U*``'s interferograms dearer by half) finds
-  nothing as cheap: the answer is ``U*``;
-* several optima, none of them 0, and for each optimum ``U1`` the first solve may return, every optimum of the second
-  solve (``U1``'s interferograms dearer by half) is another of the first's optima (enumerated again under those
-  weights, bounded by the cheapest other optimum; at once where another optimum shares no interferogram with
-  ``U1``: it costs the optimum under the dearer weights, every other correction at least a quantum more): whichever
-  HiGHS returns, the answer is "not unique";
-* otherwise (0 among several optima, or a first optimum after which the second solve may return a correction that
-  is not optimal, or ``U1`` itself) the answer depends on which optimum HiGHS returns: nothing is claimed and the
-  caller solves.
+**What it decides** (:meth:`closure_solver._Solver._solve_reduced`): one optimum ``U*``: the answer is ``U*``;
+several: the answer is "not unique" (the part keeps its values), whichever of them a solver would meet first. The
+enumeration is exact in whole quanta and its pruning bound is held in binary fractions small enough that every sum
+of it is exact in float64, so its answer does not depend on the order of a sum (numpy's or BLAS' version).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .closure_exact import MAX_COST, QUANTUM
+from .closure_exact import QUANTUM
 
 #: Largest number of partial corrections kept at once; above it the enumeration stops and the caller solves.
 MAX_STATES = 4096
 #: Largest part enumerated (interferograms); a larger one is left to the solves.
 MAX_UNKNOWNS = 40
+#: Bits after the binary point of the pruning bound's per-loop rates (in quanta per cycle of residual).
+LAMBDA_BITS = 16
 #: Partial corrections kept before those with the same open residuals are merged (merging costs more than it saves
 #: on fewer).
 MERGE_ABOVE = 48
@@ -94,7 +86,9 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
     lam = np.zeros((n, t))  # after the last column every loop is closed: 0
     ahead = later[:, 1:].T
     lam[:-1] = np.where(np.isfinite(ahead), np.minimum(1.0, ahead), 0.0)  # inf: no later column, the loop is closed
-    lam *= per * (1.0 - 1e-9)  # in quanta, rounded down
+    # in quanta, rounded down to a multiple of 2**-LAMBDA_BITS: every product with a residual and every sum of them
+    # is exact in float64 (well under 2**53), so the pruning below is the same whatever the summation order
+    lam = np.floor(lam * (per * 2.0 ** LAMBDA_BITS * (1.0 - 1e-12))) / 2.0 ** LAMBDA_BITS
     picked = np.zeros((1, n), np.int16)
     low = int(cost[0])  # the cheapest partial correction's cost
     for j in range(n):
@@ -106,7 +100,7 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
         closing = by_last[ends[j + 1]:ends[j + 2]]
         if closing.size:
             new_cost += per * np.abs(new_res[:, closing]).sum(axis=1)
-        keep = np.flatnonzero(new_cost + np.abs(new_res) @ lam[j] <= top + 1e-6)
+        keep = np.flatnonzero(new_cost + np.abs(new_res) @ lam[j] <= top)
         if not keep.size:
             return None  # the bound was below every correction's cost: not an upper bound
         cost, res = new_cost[keep], new_res[keep]
@@ -142,45 +136,13 @@ def _cheapest_per_state(cost: np.ndarray, key: np.ndarray) -> np.ndarray | None:
 
 
 def decide(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: int, bound: float):
-    """What the closure solver's two exact solves decide for the part ``(c, k)``, where it does not depend on which
-    optimum HiGHS returns (module docstring): ``(True, U)`` the unique optimum, ``(True, None)`` not unique;
-    ``(False, None)`` where nothing is claimed."""
+    """The part ``(c, k)`` decided by its optima (module docstring): ``(True, U)`` the unique optimum, ``(True, None)``
+    several optima (not unique, whichever comes first); ``(False, None)`` where the enumeration does not apply or
+    stops (the caller solves)."""
     found = optima(c, k, w, e, max_cycles, bound)
     if found is None:
         return False, None
-    best, us = found
-    if best > MAX_COST + 1e-9:
-        return False, None
+    _, us = found
     if us.shape[0] == 1:
         return True, us[0]
-    on = us != 0
-    if not bool(on.any(axis=1).all()):  # 0 is one of the optima: HiGHS may return it
-        return False, None
-    shared = (on.astype(np.int64) @ on.T.astype(np.int64)) > 0  # (S, S): two optima with an interferogram in common
-    if bool((~shared).any(axis=1).all()):
-        return True, None
-    for u1 in us:  # whichever optimum the first solve returns, the second must find another optimum
-        if not _second_finds_another(c, k, w, e, max_cycles, best, u1, us):
-            return False, None
     return True, None
-
-
-def _second_finds_another(c, k, w, e, max_cycles, best, u1, us) -> bool:
-    """True when every optimum of the second solve after a first that returned ``u1`` (its interferograms'
-    weights times 1.5) is another of the optima ``us`` (cost ``best``): that solve then answers "not unique"."""
-    w2 = np.where(u1 != 0, 1.5 * w, w)
-    if _units(w2) is None:
-        return False
-    others = us[~(us == u1).all(axis=1)]
-    f2 = [float((np.abs(c @ u + k)).sum() + w2 @ np.abs(u) + e * np.count_nonzero(u)) for u in others]
-    f2_u1 = float(np.abs(c @ u1 + k).sum() + w2 @ np.abs(u1) + e * np.count_nonzero(u1))
-    bound = min(f2)
-    if not bound < f2_u1 - 0.5 * QUANTUM or bound > MAX_COST + 1e-9:
-        return False
-    found = optima(c, k, w2, e, max_cycles, bound)
-    if found is None:
-        return False
-    _, second = found
-    misfit = np.abs(second @ np.asarray(c, np.float64).T + np.asarray(k, np.float64)[None, :]).sum(axis=1)
-    cost = misfit + np.abs(second) @ w + e * np.count_nonzero(second, axis=1)
-    return bool(np.all(np.abs(cost - best) < 0.5 * QUANTUM)) and not bool((second == u1).all(axis=1).any())

@@ -227,46 +227,33 @@ class _Solver:
 
     def _solve_reduced(self, cu: np.ndarray, kv: np.ndarray):
         """``(U, proved)``: the unique sparsest correction of the loops ``cu`` (T, n) with closures ``kv`` (T,), or
-        None where the optimum is not unique: one slip explaining them (:meth:`_fast`), a correction
-        :mod:`closure_exact` proves to be the unique optimum (``proved`` True for both), else the exact solve, then
-        a second solve that makes its interferograms dearer (another of the same cost: not unique), each solve
-        replaced by its answer where that answer is proved."""
+        None where several corrections are as sparse: one slip explaining them (:meth:`_fast`), a correction
+        :mod:`closure_exact` proves to be the unique optimum, every optimum enumerated (:mod:`closure_optima`;
+        ``proved`` True for these), else the exact solve and, unless its answer is proved unique, the exact solves
+        of the best corrections other than it (:meth:`_another_optimum`): one as cheap, not unique. The answer is the
+        problem's own (its unique optimum, or none), never which of several optima a solver meets first."""
         decided, u = self._fast(cu, kv)
         if decided:
             return u, True
         weights = np.full(cu.shape[1], self.alpha)
         exact = self.proofs and self.max_cycles >= 1 and closure_exact.quantized(self.alpha, EVENT_WEIGHT)
-        tried = None
         if exact:
             tried = closure_exact.descent(cu, kv, weights, EVENT_WEIGHT, self.max_cycles)
             if closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, tried):
                 self.n_proved += 1
                 return tried, True
-            # every optimum enumerated: what the two solves below decide, where that does not depend on which
-            # optimum HiGHS returns
+            # every optimum enumerated: one, the answer; several, none
             known, u = closure_optima.decide(cu, kv, weights, EVENT_WEIGHT, self.max_cycles,
                                              closure_exact.cost(cu, kv, weights, EVENT_WEIGHT, tried))
             if known:
                 self.n_enumerated += 1
                 return u, True
         u1, cost1 = self._milp(cu, kv, weights)
-        unique = True
-        if u1 is not None and (u1 != 0).any() and not (
-                exact and not np.array_equal(u1, tried)  # the same candidate: its proof failed above
-                and closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, u1)):
-            w2 = weights.copy()
-            w2[u1 != 0] *= 1.5
-            # the re-solve's optimum, where it is proved unique, is what HiGHS returns
-            u2 = closure_exact.proved_optimum(cu, kv, w2, EVENT_WEIGHT, self.max_cycles) if (
-                exact and closure_exact.quantized(*w2)) else None
-            if u2 is None:
-                u2, _ = self._milp(cu, kv, w2)
-            else:
-                self.n_proved += 1
-            if u2 is not None and not np.array_equal(u1, u2):
-                cost2 = np.abs(cu @ u2 + kv).sum() + self.alpha * np.abs(u2).sum() + EVENT_WEIGHT * np.count_nonzero(u2)
-                unique = cost2 > cost1 + 1e-9
-        if u1 is None or not unique:
+        if u1 is None:
+            return None, False
+        if exact and closure_exact.proved(cu, kv, weights, EVENT_WEIGHT, self.max_cycles, u1):
+            return u1, False
+        if self._another_optimum(cu, kv, weights, u1, cost1):
             return None, False
         return u1, False
 
@@ -341,10 +328,17 @@ class _Solver:
             return None
         return d, 1 if r < self.shifts.shape[0] // 2 else -1
 
-    def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
+    def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray, side: tuple | None = None):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in
         [0, max_cycles], z binary (an interferogram corrected: :data:`EVENT_WEIGHT` each, which only breaks the L1
-        norm's ties)."""
+        norm's ties), ``U = p - q``; solved to a zero gap, so the cost returned is the optimum's whatever HiGHS'
+        version. ``(U, f(U))``; ``(None, inf)`` where there is none, ``(None, -inf)`` where HiGHS stopped without
+        proving an optimum.
+
+        ``side`` ``(m, v, +1)``: only corrections with ``U_m >= v``; ``(m, v, -1)``: ``U_m <= v``. Bounds of ``p_m``
+        and ``q_m`` alone (``U_m >= v > 0``: ``p_m >= v``, ``q_m = 0``; ``U_m >= v <= 0``: ``q_m <= -v``; the same
+        mirrored), which lose no optimum: a correction with ``p_m`` and ``q_m`` both above 0 costs more than the one
+        with ``p_m - q_m`` on one of them."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         self.n_milp += 1
@@ -355,13 +349,61 @@ class _Solver:
         lo = np.concatenate([-k, np.full(n, -np.inf)])
         hi = np.concatenate([-k, np.zeros(n)])
         integrality = np.concatenate([np.ones(3 * n), np.zeros(2 * t)])
+        lower = np.zeros(3 * n + 2 * t)
         upper = np.concatenate([np.full(2 * n, mc), np.ones(n), np.full(2 * t, np.inf)])
+        if side is not None:
+            m, v, sign = side
+            grow, shrink = (m, n + m) if sign > 0 else (n + m, m)  # p grows U_m, q shrinks it (mirrored for <=)
+            v = sign * v  # the bound as "the growing one at least v"
+            if v > 0:
+                lower[grow], upper[shrink] = v, 0.0
+            else:
+                upper[shrink] = -v
         res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=integrality,
-                   bounds=Bounds(np.zeros(3 * n + 2 * t), upper), options={"presolve": True})
-        if res.x is None:
+                   bounds=Bounds(lower, upper), options={"presolve": True, "mip_rel_gap": 0.0})
+        if res.status == 2:  # infeasible
             return None, np.inf
+        if res.status != 0 or res.x is None:  # stopped short of a proved optimum
+            return None, -np.inf
         x = np.rint(res.x[:n] - res.x[n:2 * n]).astype(np.int64)
-        return x, float(np.abs(c @ x + k).sum() + weights @ np.abs(x) + EVENT_WEIGHT * np.count_nonzero(x))
+        return x, _cost(c, k, weights, x)
+
+    def _another_optimum(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray, u1: np.ndarray, cost1: float):
+        """True when a correction other than the optimum ``u1`` costs as little: it differs from ``u1`` somewhere,
+        above or below it, so the best of the corrections with ``U_m >= u1_m + 1`` or ``U_m <= u1_m - 1`` over every
+        ``m`` (:meth:`_milp`'s ``side``: bounds alone, each solve as quick as the first) is as cheap. The answer is a
+        fact of the problem: which optima HiGHS returns, or in which order the sides are asked, does not change
+        it."""
+        for m in range(c.shape[1]):
+            for sign in (1, -1):
+                v = int(u1[m]) + sign
+                if abs(v) > self.max_cycles:
+                    continue
+                _, cost2 = self._milp(c, k, weights, side=(m, v, sign))
+                if not _costlier(cost2, cost1):
+                    return True
+        return False
+
+
+def _cost(c: np.ndarray, k: np.ndarray, weights: np.ndarray, u: np.ndarray) -> float:
+    """``f(U)`` summed exactly (``math.fsum``): the same float whatever numpy's summation order."""
+    import math
+
+    u = np.asarray(u, np.int64)
+    misfit = np.abs(np.asarray(c, np.float64) @ u + k)
+    return math.fsum(misfit.tolist()) + math.fsum((weights * np.abs(u)).tolist()) + EVENT_WEIGHT * int(
+        np.count_nonzero(u))
+
+
+def _costlier(cost2: float, cost1: float) -> bool:
+    """True when ``cost2`` is above ``cost1``: by at least half a :data:`closure_exact.QUANTUM` where both are
+    whole quanta (every weight one), else by more than 1e-9."""
+    q = closure_exact.QUANTUM
+    if not np.isfinite(cost2):
+        return True
+    if closure_exact.quantized(cost1, cost2):
+        return round(cost2 / q) > round(cost1 / q)
+    return cost2 > cost1 + 1e-9
 
 
 def _components(touch: np.ndarray) -> tuple[int, np.ndarray]:

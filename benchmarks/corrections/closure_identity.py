@@ -4,7 +4,7 @@ the core on the nine stacks of the tester generator (closure_tester.py's run) an
 practice corrections stack (the Corrected SBAS model's unwrapping step: its parameters and STABLE_AREA).
 
     /usr/bin/python3 benchmarks/corrections/closure_identity.py --json OUT [--check BEFORE.json] [--plugins DIR]
-        [--tester 1,2,3,21,22,23,31,32,33] [--banks 1,2,3,4,5,6] [--practice STACK] [--no-proofs]
+        [--tester 1,2,3,21,22,23,31,32,33] [--banks 1,2,3,4,5,6] [--practice STACK] [--no-proofs] [--inputs DIR]
 
 Each case records the SHA-256 of every array the core returns (``correct_closure_stack``: corrected values, cycles,
 ambiguous pixels, loop counts ...), or of every corrected raster's pixels and of the tool's tables, with the
@@ -13,7 +13,9 @@ an earlier run's (e.g. of the code before the change, from a copy of that commit
 script exits 1 naming each case and array that differs. ``--plugins`` is the folder holding the plugin as
 ``insar_geohazards`` (default: this checkout's ``.build/plugins``). ``--no-proofs`` makes every part go through the
 two HiGHS solves (no certificate), the reference of the same checkout: a run with it and one without, compared with
-``--check``, show the proofs change nothing after other changes to the step.
+``--check``, show the proofs change nothing after other changes to the step. ``--inputs DIR`` keeps the core cases'
+generated inputs in DIR (written by the first run, read by the next): numpy 2's ``exp`` and ``sin`` differ from numpy
+1's in the last bits, so a run under each compares the step on the same bytes only with them.
 """
 
 from __future__ import annotations
@@ -60,13 +62,34 @@ def core_case(cl, run) -> dict:
     return {"digests": row, "cpu_s": round(cpu, 2), **solver_counts(cl)}
 
 
-def tester_case(cl, seed: int) -> dict:
+def cached(inputs: str, name: str, build) -> dict:
+    """The arrays a case's core run reads (``build()``), kept as ``inputs/name.npz``: written where missing, read
+    where present, so two Pythons (numpy versions whose ``exp`` and ``sin`` differ in the last bits) give the core
+    the same bytes. No ``inputs``: built each time."""
+    if not inputs:
+        return build()
+    path = os.path.join(inputs, f"{name}.npz")
+    if os.path.exists(path):
+        with np.load(path) as f:
+            return {k: f[k] for k in f.files}
+    arrays = build()
+    os.makedirs(inputs, exist_ok=True)
+    np.savez(path, **arrays)
+    return arrays
+
+
+def tester_case(cl, seed: int, inputs: str = "") -> dict:
     from testutils_closure_tester import CYCLE_MM, stack_for
 
-    sc = stack_for(seed)
+    def build():
+        sc = stack_for(seed)
+        return {"pairs": np.asarray(sc["pairs"]), "ifg_mm": sc["ifg_mm"], "stable": sc["stable"],
+                "coherence": sc["coherence"]}
+
+    sc = cached(inputs, f"T{seed:02d}", build)
 
     def run():
-        tri = cl.network_triplets([tuple(p) for p in sc["pairs"]])
+        tri = cl.network_triplets([tuple(p) for p in sc["pairs"].tolist()])
         x = sc["ifg_mm"]
         off = cl.closure_offsets(x, tri, cycle_mm=CYCLE_MM, reference=sc["stable"])
         return cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM, closure_offset=off, coherence=sc["coherence"],
@@ -75,19 +98,27 @@ def tester_case(cl, seed: int) -> dict:
     return core_case(cl, run)
 
 
-def banks_case(cl, seed: int) -> dict:
+def banks_case(cl, seed: int, inputs: str = "") -> dict:
     import banks_compare
     from testutils_closure_banks import CYCLE_MM, bank_stack
 
-    sc = bank_stack(seed)
-    ref = banks_compare.reference(sc)
+    def build():
+        sc = bank_stack(seed)
+        ref = banks_compare.reference(sc)
+        d = sc["dates"]
+        x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+        return {"pairs": np.array([(d[i].toordinal(), d[j].toordinal()) for i, j in sc["pairs"]]), "x": x,
+                "area": banks_compare.stable_area(sc, ref)}
+
+    sc = cached(inputs, f"B{seed}", build)
 
     def run():
-        d = sc["dates"]
-        tri = cl.network_triplets([(d[i], d[j]) for i, j in sc["pairs"]])
-        x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
+        import datetime as dt
+
+        tri = cl.network_triplets([(dt.date.fromordinal(a), dt.date.fromordinal(b)) for a, b in sc["pairs"].tolist()])
+        x = sc["x"]
         rows = np.unique(np.linspace(0, x.shape[1] - 1, 64).astype(int))
-        area = banks_compare.stable_area(sc, ref)
+        area = sc["area"]
         sample = np.concatenate([x[:, rows].reshape(x.shape[0], -1), x[:, area]], axis=1)
         reference = np.zeros(sample.shape[1], bool)
         reference[-int(area.sum()):] = True
@@ -147,6 +178,9 @@ def main(argv=None) -> int:
     ap.add_argument("--banks", default="1,2,3,4,5,6")
     ap.add_argument("--practice", default="")
     ap.add_argument("--json", required=True)
+    ap.add_argument("--inputs", default="",
+                    help="folder of the core cases' input arrays: written where missing, read where present (the same "
+                         "inputs under two Pythons whose numpy differs in the last bits of exp and sin)")
     ap.add_argument("--check", default="")
     ap.add_argument("--no-proofs", action="store_true",
                     help="every part through the two HiGHS solves (the core cases only): the reference the proofs "
@@ -169,7 +203,7 @@ def main(argv=None) -> int:
     cases = [(f"T{int(s):02d}", tester_case, int(s)) for s in a.tester.split(",") if s]
     cases += [(f"B{int(s)}", banks_case, int(s)) for s in a.banks.split(",") if s]
     for name, fn, seed in cases:
-        rows[name] = fn(cl, seed)
+        rows[name] = fn(cl, seed, a.inputs)
         print(name, json.dumps({k: v for k, v in rows[name].items() if k != "digests"}), flush=True)
     if a.practice:
         rows["practice"] = practice_case(os.path.abspath(a.practice), os.path.abspath(a.plugins))
