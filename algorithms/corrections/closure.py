@@ -56,6 +56,8 @@ from .closure_solver import _MISSING, _distinct_columns, _incidence, _Solver
 from .closure_sums import row_sums as _row_sums
 
 TWO_PI = 2.0 * np.pi
+#: Steps per cycle of the loops' common fractions (:func:`closure_offsets`).
+FRAC_GRID = float(2 ** 40)
 #: Weight of a cycle of correction against a cycle of closure misfit (:func:`correct_closure_block`).
 ALPHA = 0.5
 
@@ -814,7 +816,8 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
         ok = np.isfinite(c)
         if ok.any():
             z = np.exp(2j * np.pi * c[ok]).sum()
-            frac[t] = np.angle(z) / (2 * np.pi)
+            # on a grid of 2**-40 cycle: the last bits of np.exp differ between numpy versions, the grid does not
+            frac[t] = np.rint(np.angle(z) / (2 * np.pi) * FRAC_GRID) / FRAC_GRID
         if ref is None:
             key[t] = keys(t, c)
         else:

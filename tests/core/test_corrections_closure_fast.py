@@ -359,7 +359,7 @@ def _offsets_every_key(sample, tri, cycle_mm, max_residual_rad, reference):
             c = x[idx[t, 0]] + x[idx[t, 1]] - x[idx[t, 2]]
         ok = np.isfinite(c)
         if ok.any():
-            frac[t] = np.angle(np.exp(2j * np.pi * c[ok]).sum()) / (2 * np.pi)
+            frac[t] = np.rint(np.angle(np.exp(2j * np.pi * c[ok]).sum()) / (2 * np.pi) * 2.0**40) / 2.0**40  # a grid
         d = np.where(ok, c - frac[t], 0.0)
         k = np.rint(d)
         trusted = ok & (np.abs(d - k) <= max_residual_rad / (2 * np.pi)) & (np.abs(k) < 32767)

@@ -107,8 +107,12 @@ def test_a_part_with_tied_optima_is_decided_alike_in_any_order():
     rng = np.random.default_rng(drawn_seed())
     fast, slow = _Solver(None, ALPHA, 2), _Solver(None, ALPHA, 2, proofs=False)
     tied = 0
-    for case in range(24):
+    for case in range(400):  # 24 parts at least, and on until 5 of them tie (a draw ties about one time in three)
+        if case >= 24 and tied >= 5:
+            break
         c, k, w = _tied_part(rng) if case % 3 else _problem(rng, 6)
+        while not k.any():  # a part the solver is asked about has a loop that does not close
+            c, k, w = _tied_part(rng) if case % 3 else _problem(rng, 6)
         for s in (fast, slow):
             s.alpha = float(w[0])
         grid, costs = _box(c, k, w, EVENT_WEIGHT, 2)
