@@ -496,8 +496,17 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
         return clo[np.ix_(lp, cols)] + (up[np.ix_(index[lp, 0], cols)] + up[np.ix_(index[lp, 1], cols)]
                                         - up[np.ix_(index[lp, 2], cols)])
 
-    up = u[:, px].astype(np.int32)
+    up = np.take(u, px, axis=1).astype(np.int32)  # (the columns gathered at once: the same values as u[:, px])
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
+    changed = np.zeros(px.size, bool)  # the pixels that lost a correction: the only columns of u to write back
+
+    def write_back():
+        if np.can_cast(u.dtype, np.int32):  # the others hold what u holds (the round trip through int32 is exact)
+            ch = np.flatnonzero(changed)
+            if ch.size:
+                u[:, px[ch]] = up[:, ch].astype(u.dtype)
+        else:
+            u[:, px] = up.astype(u.dtype)
 
     def column_sums(a, single):
         """``a.sum(axis=0)`` (L, N) as numpy summed each correction's loops before, interferogram by interferogram:
@@ -515,7 +524,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
         gain (how much better its loops close with it, the others as they are), and the pixel's worst (the first
         interferogram of the lowest gain)."""
         n_dropped = 0
-        ms, cols = np.nonzero(up)  # the corrections: interferogram, pixel
+        ms, cols = np.nonzero(up != 0)  # the corrections: interferogram, pixel
         count = np.bincount(ms, minlength=up.shape[0])  # the chunk's corrections of each interferogram
         if act is not None:
             judged = np.zeros(px.size, bool)
@@ -542,6 +551,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
             if not bad.size:
                 break
             up[ms[bad], cols[bad]] = 0
+            changed[cols[bad]] = True
             count -= np.bincount(ms[bad], minlength=count.size)
             n_dropped += bad.size
             lost = np.zeros(px.size, bool)  # the pixels judged again: those that lost a correction
@@ -553,7 +563,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
 
     dropped += drop_worst(MIN_GAIN - 1.0)  # a correction its own loops reject (it opens them), the worst first
     if not strict:  # a component's decision: kept where the pixel's loops do not open with it
-        u[:, px] = up.astype(u.dtype)
+        write_back()
         return dropped
     # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
     n = ((up != 0) & ~unseen).sum(axis=0)
@@ -561,15 +571,19 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     on = up != 0
     # (one pixel: numpy sums a single column pairwise, so all the loops, as they always were)
     lp = np.flatnonzero(on.any(axis=1)[index].any(axis=1)) if px.size > 1 else np.arange(index.shape[0])
-    touched = on[index[lp, 0]] | on[index[lp, 1]] | on[index[lp, 2]]
-    before = np.where(usable[lp] & touched, np.abs(clo[lp]), 0.0).sum(axis=0)
-    res = clo[lp] + (up[index[lp, 0]] + up[index[lp, 1]] - up[index[lp, 2]])  # residual(up)[lp]
-    after = np.where(usable[lp] & touched, np.abs(res), 0.0).sum(axis=0)
-    del res
+    i0, i1, i2 = index[lp, 0], index[lp, 1], index[lp, 2]
+    take = usable[lp] & (on[i0] | on[i1] | on[i2])  # the loops with data that a correction touches
+    clo_lp = clo[lp]
+    before = np.where(take, np.abs(clo_lp), 0.0).sum(axis=0)
+    res = clo_lp + (up[i0] + up[i1] - up[i2])  # residual(up)[lp]
+    del clo_lp
+    after = np.where(take, np.abs(res), 0.0).sum(axis=0)
+    del res, take
     weak = (n > 0) & (before - after < MIN_GAIN * n)
     weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
     dropped += int(n[weak].sum())
     up[:, weak] = 0
+    changed |= weak
     # and each must close its own loops by MIN_GAIN, the others as they are: a correction the pixel's loops do not
     # ask for does not ride on the gains of its other corrections
     dropped += drop_worst(OWN_GAIN)
@@ -590,10 +604,11 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     for m, bad in short:  # judged on the corrections as they were: dropped together
         up[m, bad] = 0
         hit[bad] = True
+    changed |= hit
     n_short = sum(bad.size for _, bad in short)
     if n_short:  # only the pixels that lost a correction can lose another
         dropped += n_short + drop_worst(OWN_GAIN, np.flatnonzero(hit))
-    u[:, px] = up.astype(u.dtype)
+    write_back()
     return dropped
 
 
