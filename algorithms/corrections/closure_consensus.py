@@ -499,6 +499,9 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     up = np.take(u, px, axis=1).astype(np.int32)  # (the columns gathered at once: the same values as u[:, px])
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
     changed = np.zeros(px.size, bool)  # the pixels that lost a correction: the only columns of u to write back
+    n_px = px.size
+    clo_flat, usable_flat, up_flat = clo.reshape(-1), usable.reshape(-1), up.reshape(-1)  # views
+    i0, i1, i2 = (np.ascontiguousarray(index[:, k]) for k in range(3))
 
     def write_back():
         if np.can_cast(u.dtype, np.int32):  # the others hold what u holds (the round trip through int32 is exact)
@@ -534,8 +537,11 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
             if not ms.size:
                 break
             lp, sg = loops[ms].T, signs[ms].T  # (L, N): each correction's loops and its sign in them
-            r = clo[lp, cols] + (up[index[lp, 0], cols] + up[index[lp, 1], cols] - up[index[lp, 2], cols])
-            ok = usable[lp, cols] & (sg != 0)
+            # the gathers by flat index (the same values as clo[lp, cols], up[index[lp, 0], cols] ...)
+            r = clo_flat.take(lp * n_px + cols) + (up_flat.take(i0.take(lp) * n_px + cols)
+                                                   + up_flat.take(i1.take(lp) * n_px + cols)
+                                                   - up_flat.take(i2.take(lp) * n_px + cols))
+            ok = usable_flat.take(lp * n_px + cols) & (sg != 0)
             single = count[ms] == 1
             with_it = column_sums(np.where(ok, np.abs(r), 0.0), single)
             without = column_sums(np.where(ok, np.abs(r - sg * up[ms, cols][None, :]), 0.0), single)
@@ -571,11 +577,12 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     on = up != 0
     # (one pixel: numpy sums a single column pairwise, so all the loops, as they always were)
     lp = np.flatnonzero(on.any(axis=1)[index].any(axis=1)) if px.size > 1 else np.arange(index.shape[0])
-    i0, i1, i2 = index[lp, 0], index[lp, 1], index[lp, 2]
-    take = usable[lp] & (on[i0] | on[i1] | on[i2])  # the loops with data that a correction touches
+    g0, g1, g2 = up[i0[lp]], up[i1[lp]], up[i2[lp]]
+    take = usable[lp] & ((g0 | g1 | g2) != 0)  # the loops with data that a correction touches
     clo_lp = clo[lp]
     before = np.where(take, np.abs(clo_lp), 0.0).sum(axis=0)
-    res = clo_lp + (up[i0] + up[i1] - up[i2])  # residual(up)[lp]
+    res = clo_lp + (g0 + g1 - g2)  # residual(up)[lp]
+    del g0, g1, g2
     del clo_lp
     after = np.where(take, np.abs(res), 0.0).sum(axis=0)
     del res, take
