@@ -489,14 +489,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     usable = np.isfinite(clo)
     clo[~usable] = 0.0
 
-    def residual(up):
-        return clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
-
-    def loop_residual(up, lp, cols):  # ``residual(up)[lp][:, cols]``, computed for those loops and pixels only
-        return clo[np.ix_(lp, cols)] + (up[np.ix_(index[lp, 0], cols)] + up[np.ix_(index[lp, 1], cols)]
-                                        - up[np.ix_(index[lp, 2], cols)])
-
-    up = np.take(u, px, axis=1).astype(np.int32)  # (the columns gathered at once: the same values as u[:, px])
+    up = np.take(u, px, axis=1).astype(np.int32, order="C")  # (the same values as u[:, px]; C: up_flat a view)
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
     changed = np.zeros(px.size, bool)  # the pixels that lost a correction: the only columns of u to write back
     n_px = px.size
@@ -581,7 +574,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     take = usable[lp] & ((g0 | g1 | g2) != 0)  # the loops with data that a correction touches
     clo_lp = clo[lp]
     before = np.where(take, np.abs(clo_lp), 0.0).sum(axis=0)
-    res = clo_lp + (g0 + g1 - g2)  # residual(up)[lp]
+    res = clo_lp + (g0 + g1 - g2)  # the loops' residual closures with the corrections
     del g0, g1, g2
     del clo_lp
     after = np.where(take, np.abs(res), 0.0).sum(axis=0)
@@ -597,22 +590,24 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     # and close one of them at least (of two or more near whole cycles): a cycle taken off a value two cycles off
     # (a window over the edge between a +1 and a +2 patch agrees on the +1) gains a cycle in every loop and leaves
     # them all open, where a right correction beside a slip left alone still closes its loops without that slip
-    short = []
-    for m in np.flatnonzero((up != 0).any(axis=1)):
-        sel = np.flatnonzero((up[m] != 0) & ~unseen[m])
-        lp = loops[m]
-        c = clo[np.ix_(lp, sel)]
-        near = usable[np.ix_(lp, sel)] & (np.abs(c - np.rint(c)) <= NEAR_WHOLE)  # a closure near whole cycles
-        ok = near & (signs[m] != 0)[:, None]
-        still = (ok & (np.rint(loop_residual(up, lp, sel)) != 0)).sum(axis=0)
-        n_ok = ok.sum(axis=0)
-        short.append((m, sel[(still == n_ok) & (n_ok >= 2)]))
+    # every correction at once (each one's loops (L, N), gathered by flat index; integer counts)
+    ms, cs = np.nonzero((up != 0) & ~unseen)
+    lp, sg = loops[ms].T, signs[ms].T
+    at = lp * n_px + cs
+    c = clo_flat.take(at)
+    near = usable_flat.take(at) & (np.abs(c - np.rint(c)) <= NEAR_WHOLE)  # a closure near whole cycles
+    ok = near & (sg != 0)
+    res = c + (up_flat.take(i0.take(lp) * n_px + cs) + up_flat.take(i1.take(lp) * n_px + cs)
+               - up_flat.take(i2.take(lp) * n_px + cs))  # each correction's loops' residual closures
+    still = (ok & (np.rint(res) != 0)).sum(axis=0)
+    n_ok = ok.sum(axis=0)
+    del lp, sg, at, c, near, ok, res
+    short = (still == n_ok) & (n_ok >= 2)
     hit = np.zeros(px.size, bool)
-    for m, bad in short:  # judged on the corrections as they were: dropped together
-        up[m, bad] = 0
-        hit[bad] = True
+    up[ms[short], cs[short]] = 0  # judged on the corrections as they were: dropped together
+    hit[cs[short]] = True
     changed |= hit
-    n_short = sum(bad.size for _, bad in short)
+    n_short = int(short.sum())
     if n_short:  # only the pixels that lost a correction can lose another
         dropped += n_short + drop_worst(OWN_GAIN, np.flatnonzero(hit))
     write_back()
