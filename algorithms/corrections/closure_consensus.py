@@ -489,15 +489,20 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     usable = np.isfinite(clo)
     clo[~usable] = 0.0
 
-    def residual(up):
-        return clo + (up[index[:, 0]] + up[index[:, 1]] - up[index[:, 2]])
-
-    def loop_residual(up, lp, cols):  # ``residual(up)[lp][:, cols]``, computed for those loops and pixels only
-        return clo[np.ix_(lp, cols)] + (up[np.ix_(index[lp, 0], cols)] + up[np.ix_(index[lp, 1], cols)]
-                                        - up[np.ix_(index[lp, 2], cols)])
-
-    up = u[:, px].astype(np.int32)
+    up = np.take(u, px, axis=1).astype(np.int32, order="C")  # (the same values as u[:, px]; C: up_flat a view)
     unseen = np.zeros(up.shape, bool)  # corrections standing without a loop of their own (blind)
+    changed = np.zeros(px.size, bool)  # the pixels that lost a correction: the only columns of u to write back
+    n_px = px.size
+    clo_flat, usable_flat, up_flat = clo.reshape(-1), usable.reshape(-1), up.reshape(-1)  # views
+    i0, i1, i2 = (np.ascontiguousarray(index[:, k]) for k in range(3))
+
+    def write_back():
+        if np.can_cast(u.dtype, np.int32):  # the others hold what u holds (the round trip through int32 is exact)
+            ch = np.flatnonzero(changed)
+            if ch.size:
+                u[:, px[ch]] = up[:, ch].astype(u.dtype)
+        else:
+            u[:, px] = up.astype(u.dtype)
 
     def column_sums(a, single):
         """``a.sum(axis=0)`` (L, N) as numpy summed each correction's loops before, interferogram by interferogram:
@@ -515,7 +520,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
         gain (how much better its loops close with it, the others as they are), and the pixel's worst (the first
         interferogram of the lowest gain)."""
         n_dropped = 0
-        ms, cols = np.nonzero(up)  # the corrections: interferogram, pixel
+        ms, cols = np.nonzero(up != 0)  # the corrections: interferogram, pixel
         count = np.bincount(ms, minlength=up.shape[0])  # the chunk's corrections of each interferogram
         if act is not None:
             judged = np.zeros(px.size, bool)
@@ -525,8 +530,11 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
             if not ms.size:
                 break
             lp, sg = loops[ms].T, signs[ms].T  # (L, N): each correction's loops and its sign in them
-            r = clo[lp, cols] + (up[index[lp, 0], cols] + up[index[lp, 1], cols] - up[index[lp, 2], cols])
-            ok = usable[lp, cols] & (sg != 0)
+            # the gathers by flat index (the same values as clo[lp, cols], up[index[lp, 0], cols] ...)
+            r = clo_flat.take(lp * n_px + cols) + (up_flat.take(i0.take(lp) * n_px + cols)
+                                                   + up_flat.take(i1.take(lp) * n_px + cols)
+                                                   - up_flat.take(i2.take(lp) * n_px + cols))
+            ok = usable_flat.take(lp * n_px + cols) & (sg != 0)
             single = count[ms] == 1
             with_it = column_sums(np.where(ok, np.abs(r), 0.0), single)
             without = column_sums(np.where(ok, np.abs(r - sg * up[ms, cols][None, :]), 0.0), single)
@@ -542,6 +550,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
             if not bad.size:
                 break
             up[ms[bad], cols[bad]] = 0
+            changed[cols[bad]] = True
             count -= np.bincount(ms[bad], minlength=count.size)
             n_dropped += bad.size
             lost = np.zeros(px.size, bool)  # the pixels judged again: those that lost a correction
@@ -553,7 +562,7 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
 
     dropped += drop_worst(MIN_GAIN - 1.0)  # a correction its own loops reject (it opens them), the worst first
     if not strict:  # a component's decision: kept where the pixel's loops do not open with it
-        u[:, px] = up.astype(u.dtype)
+        write_back()
         return dropped
     # what is left must close the pixel's loops it touches by MIN_GAIN a corrected interferogram, together
     n = ((up != 0) & ~unseen).sum(axis=0)
@@ -561,39 +570,47 @@ def _keep_supported(u, own, px, loops, signs, index, blind, strict=True) -> int:
     on = up != 0
     # (one pixel: numpy sums a single column pairwise, so all the loops, as they always were)
     lp = np.flatnonzero(on.any(axis=1)[index].any(axis=1)) if px.size > 1 else np.arange(index.shape[0])
-    touched = on[index[lp, 0]] | on[index[lp, 1]] | on[index[lp, 2]]
-    before = np.where(usable[lp] & touched, np.abs(clo[lp]), 0.0).sum(axis=0)
-    res = clo[lp] + (up[index[lp, 0]] + up[index[lp, 1]] - up[index[lp, 2]])  # residual(up)[lp]
-    after = np.where(usable[lp] & touched, np.abs(res), 0.0).sum(axis=0)
-    del res
+    g0, g1, g2 = up[i0[lp]], up[i1[lp]], up[i2[lp]]
+    take = usable[lp] & ((g0 | g1 | g2) != 0)  # the loops with data that a correction touches
+    clo_lp = clo[lp]
+    before = np.where(take, np.abs(clo_lp), 0.0).sum(axis=0)
+    res = clo_lp + (g0 + g1 - g2)  # the loops' residual closures with the corrections
+    del g0, g1, g2
+    del clo_lp
+    after = np.where(take, np.abs(res), 0.0).sum(axis=0)
+    del res, take
     weak = (n > 0) & (before - after < MIN_GAIN * n)
     weak |= (n == 0) & ~(unseen & (up != 0)).any(axis=0)
     dropped += int(n[weak].sum())
     up[:, weak] = 0
+    changed |= weak
     # and each must close its own loops by MIN_GAIN, the others as they are: a correction the pixel's loops do not
     # ask for does not ride on the gains of its other corrections
     dropped += drop_worst(OWN_GAIN)
     # and close one of them at least (of two or more near whole cycles): a cycle taken off a value two cycles off
     # (a window over the edge between a +1 and a +2 patch agrees on the +1) gains a cycle in every loop and leaves
     # them all open, where a right correction beside a slip left alone still closes its loops without that slip
-    short = []
-    for m in np.flatnonzero((up != 0).any(axis=1)):
-        sel = np.flatnonzero((up[m] != 0) & ~unseen[m])
-        lp = loops[m]
-        c = clo[np.ix_(lp, sel)]
-        near = usable[np.ix_(lp, sel)] & (np.abs(c - np.rint(c)) <= NEAR_WHOLE)  # a closure near whole cycles
-        ok = near & (signs[m] != 0)[:, None]
-        still = (ok & (np.rint(loop_residual(up, lp, sel)) != 0)).sum(axis=0)
-        n_ok = ok.sum(axis=0)
-        short.append((m, sel[(still == n_ok) & (n_ok >= 2)]))
+    # every correction at once (each one's loops (L, N), gathered by flat index; integer counts)
+    ms, cs = np.nonzero((up != 0) & ~unseen)
+    lp, sg = loops[ms].T, signs[ms].T
+    at = lp * n_px + cs
+    c = clo_flat.take(at)
+    near = usable_flat.take(at) & (np.abs(c - np.rint(c)) <= NEAR_WHOLE)  # a closure near whole cycles
+    ok = near & (sg != 0)
+    res = c + (up_flat.take(i0.take(lp) * n_px + cs) + up_flat.take(i1.take(lp) * n_px + cs)
+               - up_flat.take(i2.take(lp) * n_px + cs))  # each correction's loops' residual closures
+    still = (ok & (np.rint(res) != 0)).sum(axis=0)
+    n_ok = ok.sum(axis=0)
+    del lp, sg, at, c, near, ok, res
+    short = (still == n_ok) & (n_ok >= 2)
     hit = np.zeros(px.size, bool)
-    for m, bad in short:  # judged on the corrections as they were: dropped together
-        up[m, bad] = 0
-        hit[bad] = True
-    n_short = sum(bad.size for _, bad in short)
+    up[ms[short], cs[short]] = 0  # judged on the corrections as they were: dropped together
+    hit[cs[short]] = True
+    changed |= hit
+    n_short = int(short.sum())
     if n_short:  # only the pixels that lost a correction can lose another
         dropped += n_short + drop_worst(OWN_GAIN, np.flatnonzero(hit))
-    u[:, px] = up.astype(u.dtype)
+    write_back()
     return dropped
 
 
