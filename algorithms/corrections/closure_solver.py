@@ -359,8 +359,11 @@ class _Solver:
                 lower[grow], upper[shrink] = v, 0.0
             else:
                 upper[shrink] = -v
-        res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=integrality,
-                   bounds=Bounds(lower, upper), options={"presolve": True, "mip_rel_gap": 0.0})
+        for presolve in (True, False):  # HiGHS' presolve ends some problems in a solve error (scipy 1.17): without it
+            res = milp(cost, constraints=LinearConstraint(a, lo, hi), integrality=integrality,
+                       bounds=Bounds(lower, upper), options={"presolve": presolve, "mip_rel_gap": 0.0})
+            if res.status in (0, 2):  # a proved optimum, or infeasible
+                break
         if res.status == 2:  # infeasible
             return None, np.inf
         if res.status != 0 or res.x is None:  # stopped short of a proved optimum

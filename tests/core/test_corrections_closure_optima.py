@@ -164,3 +164,26 @@ def test_off_the_quantum_or_too_large_nothing_is_claimed():
     assert co.optima(2 * c, k, np.full(3, ALPHA), EVENT_WEIGHT, 3, 5.0) is None
     wide = np.ones((1, co.MAX_UNKNOWNS + 1))
     assert co.decide(wide, k, np.full(wide.shape[1], ALPHA), EVENT_WEIGHT, 3, 5.0) == (False, None)
+
+
+def test_a_part_highs_presolve_fails_on_is_solved():
+    """A part (drawn by ``_problem``) on which the HiGHS of scipy 1.17 ends its presolve in a solve error: the solve
+    is made again without presolve, so the answer is the optimum, the same as the box's and the enumeration's, on
+    every scipy (before, it was "no answer" there and the optimum elsewhere)."""
+    c = np.array([[-1, 0, 1, 1, -1, -1, 0, 1, 0, -1, 1], [0, -1, 0, 1, 0, 0, 0, 1, -1, -1, 1],
+                  [0, 1, 0, 0, -1, 1, 1, 0, 1, 0, 0], [0, 0, -1, 0, -1, 0, 1, -1, 0, 0, 0],
+                  [1, 1, -1, -1, -1, 0, 1, -1, -1, 0, -1], [1, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0],
+                  [0, -1, 0, 1, 1, 1, 0, -1, 0, 1, 1]], float)
+    k = np.array([-1, -2, 3, 1, 0, 0, 3], float)
+    w = np.full(c.shape[1], 1.5)
+    want = np.zeros(c.shape[1], np.int64)
+    want[[7, 8]] = [1, -1]
+    slow = _Solver(None, 1.5, 3, proofs=False)
+    x, cost = slow._milp(c, k, w)
+    np.testing.assert_array_equal(x, want)
+    assert abs(cost - ex.cost(c, k, w, EVENT_WEIGHT, want)) < 1e-9
+    u, _ = slow._solve_reduced(c, k)
+    np.testing.assert_array_equal(u, want)
+    known, v = co.decide(c, k, w, EVENT_WEIGHT, 3, ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, 3)))
+    assert known
+    np.testing.assert_array_equal(v, want)
