@@ -330,10 +330,10 @@ class _Solver:
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray, side: tuple | None = None):
         """min w.(p + q) + e.z + 1.(s + r)  s.t.  C (p - q) - s + r = -K,  p + q <= max_cycles z;  p, q integer in
-        [0, max_cycles], z binary (an interferogram corrected: :data:`EVENT_WEIGHT` each, which only breaks the L1
-        norm's ties), ``U = p - q``; solved to a zero gap, so the cost returned is the optimum's whatever HiGHS'
-        version. ``(U, f(U))``; ``(None, inf)`` where there is none, ``(None, -inf)`` where HiGHS stopped without
-        proving an optimum.
+        [0, max_cycles], s, r whole (the closures ``K`` are), z binary (an interferogram corrected:
+        :data:`EVENT_WEIGHT` each, which only breaks the L1 norm's ties), ``U = p - q``; solved to a zero gap, so the
+        cost returned is the optimum's whatever HiGHS' version. ``(U, f(U))``; ``(None, inf)`` where there is none,
+        ``(None, -inf)`` where HiGHS stopped without proving an optimum.
 
         ``side`` ``(m, v, +1)``: only corrections with ``U_m >= v``; ``(m, v, -1)``: ``U_m <= v``. Bounds of ``p_m``
         and ``q_m`` alone (``U_m >= v > 0``: ``p_m >= v``, ``q_m = 0``; ``U_m >= v <= 0``: ``q_m <= -v``; the same
@@ -348,9 +348,14 @@ class _Solver:
         a = closure_exact.milp_matrix(c, mc)  # [[C, -C, 0, -I, I], [I, I, -mc I, 0, 0]]
         lo = np.concatenate([-k, np.full(n, -np.inf)])
         hi = np.concatenate([-k, np.zeros(n)])
-        integrality = np.concatenate([np.ones(3 * n), np.zeros(2 * t)])
+        # every variable integral: the closures and the loops' entries are whole, so are the misfits at any solution
+        # (continuous ones ended some small parts in a solve error in scipy 1.17's HiGHS)
+        integrality = np.ones(3 * n + 2 * t)
         lower = np.zeros(3 * n + 2 * t)
-        upper = np.concatenate([np.full(2 * n, mc), np.ones(n), np.full(2 * t, np.inf)])
+        # a loop's misfit never exceeds its cycles' reach plus its closure: finite bounds that cut no solution (with
+        # infinite ones scipy 1.17's HiGHS ends some small parts in a solve error)
+        reach = np.abs(c).sum(axis=1) * mc + np.abs(k)
+        upper = np.concatenate([np.full(2 * n, mc), np.ones(n), reach, reach])
         if side is not None:
             m, v, sign = side
             grow, shrink = (m, n + m) if sign > 0 else (n + m, m)  # p grows U_m, q shrinks it (mirrored for <=)
@@ -402,8 +407,10 @@ def _costlier(cost2: float, cost1: float) -> bool:
     """True when ``cost2`` is above ``cost1``: by at least half a :data:`closure_exact.QUANTUM` where both are
     whole quanta (every weight one), else by more than 1e-9."""
     q = closure_exact.QUANTUM
-    if not np.isfinite(cost2):
+    if cost2 == np.inf:  # no such correction
         return True
+    if not np.isfinite(cost2):  # the solve stopped short of an optimum: not shown dearer
+        return False
     if closure_exact.quantized(cost1, cost2):
         return round(cost2 / q) > round(cost1 / q)
     return cost2 > cost1 + 1e-9

@@ -6,6 +6,7 @@ HiGHS answers the same question (the solver without proofs: the best correction,
 import itertools
 
 import numpy as np
+import pytest
 from testutils_seed import drawn_seed
 
 from insar_geohazards.algorithms.corrections import closure_exact as ex
@@ -166,24 +167,37 @@ def test_off_the_quantum_or_too_large_nothing_is_claimed():
     assert co.decide(wide, k, np.full(wide.shape[1], ALPHA), EVENT_WEIGHT, 3, 5.0) == (False, None)
 
 
-def test_a_part_highs_presolve_fails_on_is_solved():
-    """A part (drawn by ``_problem``) on which the HiGHS of scipy 1.17 ends its presolve in a solve error: the solve
-    is made again without presolve, so the answer is the optimum, the same as the box's and the enumeration's, on
-    every scipy (before, it was "no answer" there and the optimum elsewhere)."""
-    c = np.array([[-1, 0, 1, 1, -1, -1, 0, 1, 0, -1, 1], [0, -1, 0, 1, 0, 0, 0, 1, -1, -1, 1],
-                  [0, 1, 0, 0, -1, 1, 1, 0, 1, 0, 0], [0, 0, -1, 0, -1, 0, 1, -1, 0, 0, 0],
-                  [1, 1, -1, -1, -1, 0, 1, -1, -1, 0, -1], [1, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0],
-                  [0, -1, 0, 1, 1, 1, 0, -1, 0, 1, 1]], float)
-    k = np.array([-1, -2, 3, 1, 0, 0, 3], float)
-    w = np.full(c.shape[1], 1.5)
+_HIGHS_FAILED = [  # parts drawn by the tests above on which scipy 1.17's HiGHS ended in a solve error
+    ([[-1, 0, 1, 1, -1, -1, 0, 1, 0, -1, 1], [0, -1, 0, 1, 0, 0, 0, 1, -1, -1, 1], [0, 1, 0, 0, -1, 1, 1, 0, 1, 0, 0],
+      [0, 0, -1, 0, -1, 0, 1, -1, 0, 0, 0], [1, 1, -1, -1, -1, 0, 1, -1, -1, 0, -1], [1, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0],
+      [0, -1, 0, 1, 1, 1, 0, -1, 0, 1, 1]], [-1, -2, 3, 1, 0, 0, 3], 1.5, 3, {7: 1, 8: -1}),  # with presolve
+    ([[1, 0, 0, 0, 1], [1, 0, 1, 1, 0], [1, 1, -1, 1, -1], [1, 0, 0, 0, 0], [0, 0, 1, 0, 1], [-1, 0, -1, 0, 0]],
+     [-1, -1, 2, 0, -3, 1], 0.5, 2, {2: 1, 4: 1}),  # with and without presolve, the loops' misfits unbounded
+]
+
+
+@pytest.mark.parametrize("case", range(len(_HIGHS_FAILED)))
+def test_a_part_highs_failed_on_is_solved(case):
+    """Parts on which the HiGHS of scipy 1.17 ended in a solve error (with presolve; or with infinite bounds on the
+    loops' misfits, with or without it): the misfits are bounded by what the cycles can reach and a failed solve is
+    made again without presolve, so the answer is the optimum (the box's, where it can be listed, and the
+    enumeration's) on every scipy (before, it was "no answer" there and the optimum elsewhere)."""
+    rows, closures, alpha, mc, slips = _HIGHS_FAILED[case]
+    c, k = np.array(rows, float), np.array(closures, float)
+    w = np.full(c.shape[1], alpha)
     want = np.zeros(c.shape[1], np.int64)
-    want[[7, 8]] = [1, -1]
-    slow = _Solver(None, 1.5, 3, proofs=False)
+    want[list(slips)] = list(slips.values())
+    best = ex.cost(c, k, w, EVENT_WEIGHT, want)
+    if (2 * mc + 1) ** c.shape[1] <= 10 ** 6:  # small enough to list
+        grid, costs = _box(c, k, w, EVENT_WEIGHT, mc)
+        np.testing.assert_array_equal(grid[costs <= costs.min() + 1e-9], want[None, :])  # the box's one optimum
+    slow = _Solver(None, alpha, mc, proofs=False)
     x, cost = slow._milp(c, k, w)
     np.testing.assert_array_equal(x, want)
-    assert abs(cost - ex.cost(c, k, w, EVENT_WEIGHT, want)) < 1e-9
+    assert abs(cost - best) < 1e-9
     u, _ = slow._solve_reduced(c, k)
     np.testing.assert_array_equal(u, want)
-    known, v = co.decide(c, k, w, EVENT_WEIGHT, 3, ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, 3)))
+    bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, mc))
+    known, v = co.decide(c, k, w, EVENT_WEIGHT, mc, bound)
     assert known
     np.testing.assert_array_equal(v, want)
