@@ -38,15 +38,21 @@ def _problem(rng, n_max):
     return c, k, w
 
 
+def _boxed_problem(rng, n_max):
+    """A drawn part, its largest correction and its whole box with each point's cost."""
+    c, k, w = _problem(rng, n_max)
+    mc = int(rng.integers(1, 4))
+    grid, costs = _box(c, k, w, EVENT_WEIGHT, mc)
+    return c, k, w, mc, grid, costs
+
+
 def test_the_enumeration_finds_every_optimum_of_the_box():
     """Random small parts (up to 5 interferograms, |U| <= 1-3, both alphas, an upper bound from the descent or a
     looser one): the optimal cost and the set of optima are those of the whole box listed in plain numpy."""
     rng = np.random.default_rng(drawn_seed())
     checked = ties = 0
     for _ in range(250):
-        c, k, w = _problem(rng, 5)
-        mc = int(rng.integers(1, 4))
-        grid, costs = _box(c, k, w, EVENT_WEIGHT, mc)
+        c, k, w, mc, grid, costs = _boxed_problem(rng, 5)
         bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, mc)) + float(rng.choice([0, 0, 1.5]))
         found = co.optima(c, k, w, EVENT_WEIGHT, mc, bound)
         assert found is not None
@@ -65,9 +71,7 @@ def test_a_part_is_decided_by_its_optima_alone():
     rng = np.random.default_rng(drawn_seed())
     decided_unique = decided_none = 0
     for _ in range(300):
-        c, k, w = _problem(rng, 4)
-        mc = int(rng.integers(1, 4))
-        grid, costs = _box(c, k, w, EVENT_WEIGHT, mc)
+        c, k, w, mc, grid, costs = _boxed_problem(rng, 4)
         best = grid[costs <= costs.min() + 1e-9]
         bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, mc))
         known, u = co.decide(c, k, w, EVENT_WEIGHT, mc, bound)
