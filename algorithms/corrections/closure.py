@@ -52,7 +52,7 @@ from ..ordered import add_rows
 from . import closure_consensus as consensus
 from . import closure_continuity, closure_edges
 from .closure_consensus import WINDOW_PX
-from .closure_solver import _MISSING, _distinct_columns, _incidence, _Solver
+from .closure_solver import _MISSING, _distinct_columns, _Solver
 from .closure_sums import row_sums as _row_sums
 
 TWO_PI = 2.0 * np.pi
@@ -761,9 +761,58 @@ def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
     """Set to 0 the loops that share no interferogram with a non-closing loop: they do not change the
     solution, and pixels then share their pattern (one solve for many pixels)."""
     idx = triplets.index
-    hit = _incidence(triplets) @ ((key != _MISSING) & (key != 0)).astype(np.int32)
-    near = (hit[idx[:, 0]] > 0) | (hit[idx[:, 1]] > 0) | (hit[idx[:, 2]] > 0)
-    return np.where(near, key, np.int16(0))
+    # bit-packed pixels (eight a byte): a loop's non-closing ones, or-ed into each of its interferograms, then each
+    # loop's pixels where one of its interferograms is in such a loop
+    bits = np.packbits((key != _MISSING) & (key != 0), axis=1)
+    hit = np.zeros((triplets.matrix.shape[1], bits.shape[1]), np.uint8)
+    for t, loop in enumerate(idx.tolist()):
+        for m in loop:
+            np.bitwise_or(hit[m], bits[t], out=hit[m])
+    near = np.unpackbits(hit[idx[:, 0]] | hit[idx[:, 1]] | hit[idx[:, 2]], axis=1, count=key.shape[1])
+    return np.where(near.view(bool), key, np.int16(0))
+
+
+#: Largest error allowed of numpy's cosine and sine (vectorised, of float64) against the complex exponential's parts,
+#: in units of 1: 16 units of the last place of 1.0 (measured: 1.5 under numpy 1.24 on AVX-512, 0 under numpy 2.4).
+TRIG_ERROR = 2.0 ** -48
+
+
+def _grid_fraction(z) -> float:
+    """The angle of ``z`` in cycles on the grid of :data:`FRAC_GRID` steps."""
+    return float(np.rint(np.angle(z) / (2 * np.pi) * FRAC_GRID) / FRAC_GRID)
+
+
+def common_fraction(c: np.ndarray) -> float:
+    """The circular mean of the closures ``c`` (finite, cycles) on the grid of :data:`FRAC_GRID` steps: the angle of
+    ``sum exp(2 pi i c)``, as that sum of ``np.exp`` gives it (the last bits of np.exp differ between numpy versions,
+    the grid does not).
+
+    The sum is first taken of the parts ``cos`` and ``sin`` (numpy's vectorised functions, twenty times faster than
+    the complex exponential under numpy 1.24) in a complex array, so in the same order. Their difference from the
+    exponential's parts, at most :data:`TRIG_ERROR` each, and both sums' rounding (pairwise sums: at most
+    ``log2 n + 24`` roundings deep) bound how far the two sums, and so their angles on the grid, can lie apart;
+    where the grid's rounding (or the angle's wrap at half a cycle) falls within that reach, the exponential's sum is
+    taken. Either way the value is the exponential's."""
+    n = c.size
+    theta = c * (2 * np.pi)
+    theta += 0.0  # -0 as +0, as the exponential's argument has it (0 * 0 + 2 pi c)
+    z = np.empty(n, np.complex128)
+    np.cos(theta, out=z.real)
+    np.sin(theta, out=z.imag)
+    s = z.sum()
+    # each part of the two sums: the terms' differences and both sums' roundings (relative 2**-53 each, at most
+    # log2 n + 24 deep, of terms of size at most 1)
+    err = np.sqrt(2.0) * n * (TRIG_ERROR + 2.0 * (np.log2(max(n, 2)) + 24.0) * 2.0 ** -53)
+    size = abs(s)
+    if size > 4.0 * err:
+        # the angles' difference (each angle rounded too), then in grid steps with the roundings of the scaling
+        reach = 2.0 * err / size + 4.0 * np.spacing(np.pi)
+        angle = np.angle(s)
+        a = angle / (2 * np.pi) * FRAC_GRID
+        steps = reach / (2 * np.pi) * FRAC_GRID * (1.0 + 1e-9) + 4.0 * np.spacing(FRAC_GRID / 2)
+        if np.pi - abs(angle) > 2.0 * reach and abs(a - np.rint(a)) < 0.5 - 2.0 * steps:
+            return float(np.rint(a) / FRAC_GRID)
+    return _grid_fraction(np.exp(2j * np.pi * c).sum())
 
 
 def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
@@ -815,9 +864,7 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
         closure(t)
         ok = np.isfinite(c)
         if ok.any():
-            z = np.exp(2j * np.pi * c[ok]).sum()
-            # on a grid of 2**-40 cycle: the last bits of np.exp differ between numpy versions, the grid does not
-            frac[t] = np.rint(np.angle(z) / (2 * np.pi) * FRAC_GRID) / FRAC_GRID
+            frac[t] = common_fraction(c if ok.all() else c[ok])
         if ref is None:
             key[t] = keys(t, c)
         else:

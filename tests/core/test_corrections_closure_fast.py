@@ -391,3 +391,30 @@ def test_closure_offsets_keys_of_the_reference_alone_give_the_same_frame(seed):
             got = cl.closure_offsets(x, tri, cycle_mm=27.7, max_residual_rad=1.5, reference=reference)
             want = _offsets_every_key(x, tri, 27.7, 1.5, reference)
             np.testing.assert_array_equal(got, want)
+
+
+def test_loops_kept_beside_a_non_closing_one_match_the_incidence_counts():
+    """The loops a pattern keeps (those sharing an interferogram with a loop that does not close, the others set to
+    0) from the bit-packed pixels equal those of the interferograms' counts of non-closing loops (a dense incidence
+    product), on random networks, keys with missing loops and widths that are not multiples of eight."""
+    from testutils_seed import drawn_seed
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(drawn_seed())
+    for _ in range(30):
+        n_dates = int(rng.integers(3, 14))
+        pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + int(rng.integers(2, 5)) + 1))]
+        tri = cl.network_triplets(pairs)
+        p = int(rng.choice([0, 1, 7, 8, 9, int(rng.integers(10, 500))]))
+        key = np.where(rng.random((tri.n, p)) < rng.uniform(0.0, 0.2),
+                       rng.choice(np.array([-2, -1, 1, 3], np.int16), (tri.n, p)), np.int16(0)).astype(np.int16)
+        key[rng.random(key.shape) < rng.uniform(0.0, 0.3)] = cc.MISSING
+        incidence = np.zeros((len(pairs), tri.n), np.int64)
+        for t, loop in enumerate(tri.index):
+            incidence[loop, t] = 1
+        hit = incidence @ ((key != cc.MISSING) & (key != 0)).astype(np.int64)
+        near = (hit[tri.index[:, 0]] > 0) | (hit[tri.index[:, 1]] > 0) | (hit[tri.index[:, 2]] > 0)
+        want = np.where(near, key, np.int16(0))
+        got = cl._relevant_only(key, tri)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
