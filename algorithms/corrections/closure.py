@@ -347,10 +347,11 @@ class ClosureStats:
 
 
 def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None, tie_shift=None) -> None:
-    """The sparsest correction of each distinct pattern of the pixels ``todo`` (columns of ``agreed``), set in ``u``
-    on their values with data (``has``); ``ambiguous`` where it is not unique. With ``tie`` (M, P): a date-shift
-    tie's candidate correction where the solver kept one (:attr:`_Solver.fallback`, or with ``tie_shift`` (P,) also
-    :attr:`_Solver.edge_tie`, whose date and shift are coded there as :func:`tie_shift_code`)."""
+    """The sparsest correction of each distinct pattern of the pixels ``todo`` (columns of ``agreed``, where ``u``
+    and ``tie`` are 0), set in ``u`` on their values with data (``has``); ``ambiguous`` where it is not unique. With
+    ``tie`` (M, P): a date-shift tie's candidate correction where the solver kept one (:attr:`_Solver.fallback`, or
+    with ``tie_shift`` (P,) also :attr:`_Solver.edge_tie`, whose date and shift are coded there as
+    :func:`tie_shift_code`)."""
     patterns, inverse = _distinct_columns(_relevant_only(agreed[:, todo], triplets))
     sols = np.zeros((u.shape[0], patterns.shape[1]), np.int16)
     backs = np.zeros_like(sols)
@@ -371,12 +372,25 @@ def _solve_patterns(u, ambiguous, todo, agreed, has, triplets, solver, tie=None,
                     if code:
                         backs[:, j] = et[0]
                         shifts[j] = code
-    u[:, todo] = np.where(has[:, todo], sols[:, inverse], 0)
+    _set_where_data(u, has, todo, sols, inverse)
     ambiguous[todo] = ~uniq[inverse]
     if tie is not None:
-        tie[:, todo] = np.where(has[:, todo], backs[:, inverse], 0)
+        _set_where_data(tie, has, todo, backs, inverse)
     if tie_shift is not None:
         tie_shift[todo] = shifts[inverse]
+
+
+def _set_where_data(out, has, todo, per_pattern, inverse) -> None:
+    """``out[:, todo] = where(has[:, todo], per_pattern[:, inverse], 0)`` where ``out[:, todo]`` is 0: written only
+    at the pixels whose pattern carries a value other than 0, an interferogram at a time (one-dimensional gathers,
+    several times faster than the two-dimensional ones)."""
+    at = np.flatnonzero(per_pattern.any(axis=0)[inverse])
+    if not at.size:
+        return
+    px, inv = todo[at], inverse[at]
+    for k in np.flatnonzero(per_pattern.any(axis=1)):  # a row without a value stays 0
+        row = out[k]
+        row[px] = np.where(has[k].take(px), per_pattern[k].take(inv), 0)
 
 
 def _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets) -> None:

@@ -418,3 +418,27 @@ def test_loops_kept_beside_a_non_closing_one_match_the_incidence_counts():
         want = np.where(near, key, np.int16(0))
         got = cl._relevant_only(key, tri)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_pattern_corrections_set_a_row_at_a_time_match_the_two_dimensional_form():
+    """The patterns' corrections written at their pixels an interferogram at a time, only where a pattern carries one,
+    equal ``out[:, todo] = where(has[:, todo], per_pattern[:, inverse], 0)`` on an array 0 at those pixels (random
+    shapes, patterns without a correction, rows without one, pixels without data)."""
+    from testutils_seed import drawn_seed
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(drawn_seed())
+    for _ in range(40):
+        m, p, n_pat = int(rng.integers(1, 12)), int(rng.integers(1, 300)), int(rng.integers(1, 20))
+        todo = np.flatnonzero(rng.random(p) < rng.uniform(0.0, 1.0))
+        inverse = rng.integers(0, n_pat, todo.size)
+        per_pattern = np.where(rng.random((m, n_pat)) < rng.uniform(0.0, 0.5),
+                               rng.integers(-3, 4, (m, n_pat)), 0).astype(np.int16)
+        has = rng.random((m, p)) < rng.uniform(0.5, 1.0)
+        out = np.where(rng.random((m, p)) < 0.3, rng.integers(-2, 3, (m, p)), 0).astype(np.int16)
+        out[:, todo] = 0
+        want = out.copy()
+        want[:, todo] = np.where(has[:, todo], per_pattern[:, inverse], 0)
+        cl._set_where_data(out, has, todo, per_pattern, inverse)
+        assert out.tobytes() == want.tobytes()
