@@ -626,9 +626,12 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     del finite
 
     def closures(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
+        xs = np.take(xm, px, axis=1)  # (the same values as xm[:, px] * scale, in place of copies)
+        np.multiply(xs, scale, out=xs)
         with np.errstate(invalid="ignore"):
-            c = closure_phase(xm[:, px] * scale, triplets) - offset[:, None]
-        c[noisy.at(px)] = np.nan
+            c = closure_phase(xs, triplets)
+            np.subtract(c, offset[:, None], out=c)
+        np.copyto(c, np.nan, where=noisy.at(px))
         return c
 
     own = consensus.Remembered(closures, p, consensus.OWN_SHARE)
