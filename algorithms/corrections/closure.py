@@ -264,12 +264,17 @@ def _held_cycles(held: np.ndarray, decided: dict, p: int) -> tuple:
     if not tied.any():  # no tie: the first pass's cycles as they are
         return np.where(held == NO_DATA_CYCLES, 0, held).astype(np.int16), ambiguous
     u = np.where((held == NO_DATA_CYCLES) | tied, 0, held).astype(np.int16)
-    # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it
+    # a whole component whose values tie alike takes the tie's fewer-slips correction where it decided it (asked at
+    # the pixels holding a tie alone)
     lab = np.asarray(decided["labels"]).reshape(p)
-    dec = np.asarray(decided["decisions"])[lab].T
-    take = tied & (dec != 0) & (held.astype(np.int16) - TIE_CYCLES == dec) & (lab > 0)[None, :]
-    u[take] = dec[take]
-    ambiguous[take.any(axis=0)] = False
+    px = np.flatnonzero(tied.any(axis=0) & (lab > 0))
+    dec = np.asarray(decided["decisions"])[lab[px]].T
+    sub = np.take(held, px, axis=1)
+    take = np.take(tied, px, axis=1) & (dec != 0) & (sub.astype(np.int16) - TIE_CYCLES == dec)
+    u_px = np.take(u, px, axis=1)
+    u_px[take] = dec[take]
+    u[:, px] = u_px
+    ambiguous[px[take.any(axis=0)]] = False
     return u, ambiguous
 
 
@@ -715,8 +720,9 @@ def _keep_ties(tie, tie_shift, u, ambiguous, has) -> None:
         kept = (ambiguous[swap] & has[q, swap] & (u[q, swap] == 0)
                 & ~((tie[:, swap] != 0) & (u[:, swap] != 0)).any(axis=0))
         left[swap] = ~kept
-    tie[:, left] = 0
-    tie_shift[left | ~(tie != 0).any(axis=0)] = 0
+    carried = (tie != 0).any(axis=0)
+    tie[:, np.flatnonzero(carried & left)] = 0  # (elsewhere the columns are 0 already)
+    tie_shift[left | ~carried] = 0
 
 
 def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_nonclosing_after) -> None:
@@ -725,9 +731,12 @@ def _closing_after(xm, scale, offset, u, px, triplets, n_nonclosing_after, loop_
     the pixels; a loop's closure is taken again only where a correction moves it."""
     for s0 in range(0, px.size, consensus.CHUNK_PX):
         sel = px[s0:s0 + consensus.CHUNK_PX]
-        sub = closure_phase(xm[:, sel] * scale, triplets) - offset[:, None]
+        xs = np.take(xm, sel, axis=1)  # (the same values as xm[:, sel] * scale, in place of copies)
+        np.multiply(xs, scale, out=xs)
+        sub = closure_phase(xs, triplets)
+        np.subtract(sub, offset[:, None], out=sub)
         valid = np.isfinite(sub)
-        shift = closure_phase(u[:, sel].astype(np.float64), triplets)
+        shift = closure_phase(np.take(u, sel, axis=1).astype(np.float64), triplets)
         before = valid & (np.abs(sub) > 0.5)  # a whole cycle at least once rounded (rint(sub) != 0)
         after = before.copy()
         moved = shift != 0  # elsewhere a loop's closure is the same after as before
