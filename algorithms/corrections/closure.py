@@ -630,16 +630,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         noisy = consensus.NoisyLoops(key, finite, rows, cols, window_px=window_px, bound=2 * max_cycles)
     del finite
 
-    def closures(px):  # the pixels' closures (cycles) in the frame, NaN where a loop has no data or is noisy there
-        xs = np.take(xm, px, axis=1)  # (the same values as xm[:, px] * scale, in place of copies)
-        np.multiply(xs, scale, out=xs)
-        with np.errstate(invalid="ignore"):
-            c = closure_phase(xs, triplets)
-            np.subtract(c, offset[:, None], out=c)
-        np.copyto(c, np.nan, where=noisy.at(px))
-        return c
-
-    own = consensus.Remembered(closures, p, consensus.OWN_SHARE)
+    own = consensus.Remembered(lambda px: _own_closures(xm, scale, offset, triplets, noisy, px), p,
+                               consensus.OWN_SHARE)
     if decided is None:
         changed = np.flatnonzero((u != 0).any(axis=0))
         if changed.size:  # (without a correction there is nothing to check, carry or settle)
@@ -707,6 +699,19 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _own_closures(xm, scale, offset, triplets, noisy, px) -> np.ndarray:
+    """The closures (T, px.size) of the pixels ``px`` in cycles, in the frame (``offset`` removed), NaN where a loop
+    has no data or is noisy there (``noisy`` a :class:`closure_consensus.NoisyLoops`): gathered with np.take, scaled
+    and offset in place (the same values as ``closure_phase(xm[:, px] * scale) - offset``)."""
+    xs = np.take(xm, px, axis=1)
+    np.multiply(xs, scale, out=xs)
+    with np.errstate(invalid="ignore"):
+        c = closure_phase(xs, triplets)
+        np.subtract(c, offset[:, None], out=c)
+    np.copyto(c, np.nan, where=noisy.at(px))
+    return c
 
 
 def _keep_ties(tie, tie_shift, u, ambiguous, has) -> None:
