@@ -806,6 +806,8 @@ def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
 #: Largest error allowed of numpy's cosine and sine (vectorised, of float64) against the complex exponential's parts,
 #: in units of 1: 16 units of the last place of 1.0 (measured: 1.5 under numpy 1.24 on AVX-512, 0 under numpy 2.4).
 TRIG_ERROR = 2.0 ** -48
+#: Largest closure (cycles) whose cosine and sine are trusted to :data:`TRIG_ERROR` (beyond: the exponential alone).
+TRIG_RANGE = 2.0 ** 20
 
 
 def _grid_fraction(z) -> float:
@@ -820,11 +822,14 @@ def common_fraction(c: np.ndarray) -> float:
 
     The sum is first taken of the parts ``cos`` and ``sin`` (numpy's vectorised functions, twenty times faster than
     the complex exponential under numpy 1.24) in a complex array, so in the same order. Their difference from the
-    exponential's parts, at most :data:`TRIG_ERROR` each, and both sums' rounding (pairwise sums: at most
-    ``log2 n + 24`` roundings deep) bound how far the two sums, and so their angles on the grid, can lie apart;
-    where the grid's rounding (or the angle's wrap at half a cycle) falls within that reach, the exponential's sum is
-    taken. Either way the value is the exponential's."""
+    exponential's parts, at most :data:`TRIG_ERROR` each (arguments within :data:`TRIG_RANGE` cycles), and both
+    sums' rounding (pairwise sums, even if taken in chunks one after the other: at most ``log2 n + 24 + n / 8192``
+    roundings deep) bound how far the two sums, and so their angles on the grid, can lie apart; where the grid's
+    rounding (or the angle's wrap at half a cycle) falls within that reach, or a closure lies beyond that range, the
+    exponential's sum is taken. Either way the value is the exponential's."""
     n = c.size
+    if not float(np.abs(c).max(initial=0.0)) <= TRIG_RANGE:
+        return _grid_fraction(np.exp(2j * np.pi * c).sum())
     theta = c * (2 * np.pi)
     theta += 0.0  # -0 as +0, as the exponential's argument has it (0 * 0 + 2 pi c)
     z = np.empty(n, np.complex128)
@@ -832,8 +837,8 @@ def common_fraction(c: np.ndarray) -> float:
     np.sin(theta, out=z.imag)
     s = z.sum()
     # each part of the two sums: the terms' differences and both sums' roundings (relative 2**-53 each, at most
-    # log2 n + 24 deep, of terms of size at most 1)
-    err = np.sqrt(2.0) * n * (TRIG_ERROR + 2.0 * (np.log2(max(n, 2)) + 24.0) * 2.0 ** -53)
+    # log2 n + 24 + n / 8192 deep, of terms of size at most 1)
+    err = np.sqrt(2.0) * n * (TRIG_ERROR + 2.0 * (np.log2(max(n, 2)) + 24.0 + n / 8192.0) * 2.0 ** -53)
     size = abs(s)
     if size > 4.0 * err:
         # the angles' difference (each angle rounded too), then in grid steps with the roundings of the scaling

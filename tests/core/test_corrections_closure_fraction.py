@@ -1,8 +1,8 @@
 """closure.common_fraction: the loops' common fraction on its grid, taken from numpy's cosine and sine, is the value
 of the complex exponential's sum (the plain numpy expression below) bit for bit: on drawn closures of every kind
-(coherent, noisy, with whole-cycle slips, few or many, all zero), on closures whose angle falls within a hair of a
-rounding boundary of the grid or of the wrap at half a cycle (there the exponential decides), and with the bound of
-the trigonometric error set so large that the exponential always decides."""
+(coherent, noisy, with whole-cycle slips, few or many, all zero, one far beyond the trusted range), on closures whose
+angle falls within a hair of a rounding boundary of the grid or of the wrap at half a cycle (there the exponential
+decides), and with the bound of the trigonometric error set so large that the exponential always decides."""
 
 import numpy as np
 import pytest
@@ -37,6 +37,8 @@ def test_the_fraction_is_the_exponentials_on_drawn_closures():
             c[:] = 0.0
         if i % 41 == 0:
             c[:] = -0.0
+        if i % 43 == 0:  # beyond the range the trigonometry is trusted in
+            c[0] = 3.0 * closure.TRIG_RANGE + 0.25
         assert _same(closure.common_fraction(c), _reference(c)), (i, n)
 
 
