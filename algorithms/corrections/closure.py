@@ -668,12 +668,12 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         _closing_after(xm, scale, offset, u, all_px, triplets, n_nonclosing_after, loop_nonclosing_after)
     changed_px = all_px
     corrected = x if inplace else x.copy()
+    uc = np.take(u, changed_px, axis=1)  # (u[:, changed_px], gathered once)
     if changed_px.size:
         flat = corrected.reshape(m, p)
         for k in range(m):  # an interferogram at a time: one-dimensional gathers, the same sums
             row = flat[k]
-            row[changed_px] += u[k, changed_px] * cycle_mm
-    uc = u[:, changed_px]
+            row[changed_px] += uc[k] * cycle_mm
     changed = uc != 0  # u is 0 outside changed_px
     n_cycles = np.zeros(p, np.int32)
     n_cycles[changed_px] = np.abs(uc).sum(axis=0)
