@@ -48,10 +48,10 @@ def vouched(x: np.ndarray, u: np.ndarray, px: np.ndarray, index: np.ndarray, off
     a, b, c = index[:, 0], index[:, 1], index[:, 2]
     for s0 in range(0, px.size, CHUNK_PX):
         sel = px[s0:s0 + CHUNK_PX]
-        xs = x[:, sel]
+        xs = np.take(x, sel, axis=1)  # (the values of x[:, sel]; np.take gathers them faster)
         with np.errstate(invalid="ignore"):
             clo = (xs[a] + xs[b] - xs[c]) * scale - offset[:, None]
-        us = u[:, sel].astype(np.int32)
+        us = np.take(u, sel, axis=1).astype(np.int32)
         shift = us[a] + us[b] - us[c]
         fin = np.isfinite(clo)
         with np.errstate(invalid="ignore"):
@@ -113,7 +113,7 @@ def torn(x: np.ndarray, u: np.ndarray, rows: int, cols: int, px: np.ndarray, ind
     out = np.zeros((m, px.size), bool)
     if not px.size:
         return out
-    ks, js = np.nonzero(u[:, px])  # the corrected values: interferogram, column of px
+    ks, js = np.nonzero(np.take(u, px, axis=1))  # the corrected values: interferogram, column of px
     if not ks.size:
         return out
     p = px[js]

@@ -36,6 +36,9 @@ MAX_STATES = 4096
 MAX_UNKNOWNS = 40
 #: Bits after the binary point of the pruning bound's per-loop rates (in quanta per cycle of residual).
 LAMBDA_BITS = 16
+#: Residuals (partial corrections x values x loops) below which a column's step takes every residual of every new
+#: partial correction at once; above, the loops the column moves apart from the others (the same bound, less work).
+WHOLE_BELOW = 4096
 #: Partial corrections kept before those with the same open residuals are merged (merging costs more than it saves
 #: on fewer).
 MERGE_ABOVE = 48
@@ -76,8 +79,6 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
     res = np.rint(kq).astype(np.int64)[None, :]  # (S, T) residuals of every loop
     vals_all = np.arange(-max_cycles, max_cycles + 1, dtype=np.int64)
     steps = wq[:, None] * np.abs(vals_all)[None, :] + eq * (vals_all != 0)[None, :]  # (n, V) norm and event
-    by_last = np.argsort(last, kind="stable")
-    ends = np.searchsorted(last[by_last], np.arange(-1, n + 1)).tolist()  # loops closing at j: ends[j + 1]..[j + 2]
     columns = cc.T.copy()
     # a lower bound of what the loops still open cost after column j: lambda_t |r_t| (module docstring)
     per_cycle = (w + e / max(max_cycles, 1)) / np.maximum(nz.sum(axis=0), 1)
@@ -96,14 +97,31 @@ def optima(c: np.ndarray, k: np.ndarray, w: np.ndarray, e: float, max_cycles: in
         vals, step = vals_all[fits], steps[j][fits]
         v_count = vals.size
         new_cost = (cost[:, None] + step[None, :]).ravel()
-        new_res = (res[:, None, :] + vals[:, None] * columns[j]).reshape(-1, t)
-        closing = by_last[ends[j + 1]:ends[j + 2]]
-        if closing.size:
-            new_cost += per * np.abs(new_res[:, closing]).sum(axis=1)
-        keep = np.flatnonzero(new_cost + np.abs(new_res) @ lam[j] <= top)
-        if not keep.size:
-            return None  # the bound was below every correction's cost: not an upper bound
-        cost, res = new_cost[keep], new_res[keep]
+        moved = nz[:, j]
+        if cost.size * v_count * t <= WHOLE_BELOW:  # every residual of every new partial correction
+            new_res = (res[:, None, :] + vals[:, None] * columns[j]).reshape(-1, t)
+            closing = moved & (last == j)  # the loops closed by this column (their interferograms are all set)
+            if closing.any():
+                new_cost += per * np.abs(new_res[:, closing]).sum(axis=1)
+            keep = np.flatnonzero(new_cost + np.abs(new_res) @ lam[j] <= top)
+            if not keep.size:
+                return None  # the bound was below every correction's cost: not an upper bound
+            res = new_res[keep]
+        else:
+            # column j moves its own loops alone: their residuals for every value (S, V, loops), the others' part of
+            # the bound once per state (the bound's sums are exact, so split in two they are the same number)
+            col = columns[j, moved]
+            new_moved = res[:, None, moved] + vals[None, :, None] * col
+            closing = last[moved] == j
+            if closing.any():
+                new_cost += per * np.abs(new_moved[:, :, closing]).sum(axis=2).ravel()
+            bound = (np.abs(res[:, ~moved]) @ lam[j, ~moved])[:, None] + np.abs(new_moved) @ lam[j, moved]
+            keep = np.flatnonzero(new_cost + bound.ravel() <= top)
+            if not keep.size:
+                return None
+            res = res[keep // v_count]
+            res[:, moved] = new_moved.reshape(new_cost.size, col.size)[keep]
+        cost = new_cost[keep]
         picked = picked[keep // v_count]
         picked[:, j] = vals[keep % v_count]
         if cost.size > MERGE_ABOVE:  # merging only saves work: without it every partial correction is kept

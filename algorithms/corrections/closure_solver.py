@@ -22,17 +22,6 @@ EVENT_WEIGHT = 0.1
 _MISSING = np.int16(-32768)
 
 
-def _incidence(triplets):
-    """Sparse (M, T) membership of interferograms in the loops of ``triplets`` (a :class:`closure.Triplets`)."""
-    from scipy import sparse
-
-    t = triplets.index.shape[0]
-    m = triplets.matrix.shape[1]
-    rows = triplets.index.reshape(-1)
-    cols = np.repeat(np.arange(t), 3)
-    return sparse.csr_matrix((np.ones(rows.size, np.int32), (rows, cols)), shape=(m, t))
-
-
 @dataclass
 class _Solver:
     """Exact L1 integer solver with a cache of solved closure patterns."""

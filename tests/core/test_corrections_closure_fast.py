@@ -391,3 +391,100 @@ def test_closure_offsets_keys_of_the_reference_alone_give_the_same_frame(seed):
             got = cl.closure_offsets(x, tri, cycle_mm=27.7, max_residual_rad=1.5, reference=reference)
             want = _offsets_every_key(x, tri, 27.7, 1.5, reference)
             np.testing.assert_array_equal(got, want)
+
+
+def test_loops_kept_beside_a_non_closing_one_match_the_incidence_counts():
+    """The loops a pattern keeps (those sharing an interferogram with a loop that does not close, the others set to
+    0) from the bit-packed pixels equal those of the interferograms' counts of non-closing loops (a dense incidence
+    product), on random networks, keys with missing loops and widths that are not multiples of eight."""
+    from testutils_seed import drawn_seed
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(drawn_seed())
+    for _ in range(30):
+        n_dates = int(rng.integers(3, 14))
+        pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + int(rng.integers(2, 5)) + 1))]
+        tri = cl.network_triplets(pairs)
+        p = int(rng.choice([0, 1, 7, 8, 9, int(rng.integers(10, 500))]))
+        key = np.where(rng.random((tri.n, p)) < rng.uniform(0.0, 0.2),
+                       rng.choice(np.array([-2, -1, 1, 3], np.int16), (tri.n, p)), np.int16(0)).astype(np.int16)
+        key[rng.random(key.shape) < rng.uniform(0.0, 0.3)] = cc.MISSING
+        incidence = np.zeros((len(pairs), tri.n), np.int64)
+        for t, loop in enumerate(tri.index):
+            incidence[loop, t] = 1
+        hit = incidence @ ((key != cc.MISSING) & (key != 0)).astype(np.int64)
+        near = (hit[tri.index[:, 0]] > 0) | (hit[tri.index[:, 1]] > 0) | (hit[tri.index[:, 2]] > 0)
+        want = np.where(near, key, np.int16(0))
+        got = cl._relevant_only(key, tri)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_pattern_corrections_set_a_row_at_a_time_match_the_two_dimensional_form():
+    """The patterns' corrections written at their pixels an interferogram at a time, only where a pattern carries one,
+    equal ``out[:, todo] = where(has[:, todo], per_pattern[:, inverse], 0)`` on an array 0 at those pixels (random
+    shapes, patterns without a correction, rows without one, pixels without data)."""
+    from testutils_seed import drawn_seed
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(drawn_seed())
+    for _ in range(40):
+        m, p, n_pat = int(rng.integers(1, 12)), int(rng.integers(1, 300)), int(rng.integers(1, 20))
+        todo = np.flatnonzero(rng.random(p) < rng.uniform(0.0, 1.0))
+        inverse = rng.integers(0, n_pat, todo.size)
+        per_pattern = np.where(rng.random((m, n_pat)) < rng.uniform(0.0, 0.5),
+                               rng.integers(-3, 4, (m, n_pat)), 0).astype(np.int16)
+        has = rng.random((m, p)) < rng.uniform(0.5, 1.0)
+        out = np.where(rng.random((m, p)) < 0.3, rng.integers(-2, 3, (m, p)), 0).astype(np.int16)
+        out[:, todo] = 0
+        want = out.copy()
+        want[:, todo] = np.where(has[:, todo], per_pattern[:, inverse], 0)
+        cl._set_where_data(out, has, todo, per_pattern, inverse)
+        assert out.tobytes() == want.tobytes()
+
+
+def test_held_cycles_and_kept_ties_asked_where_they_are_match_the_whole_arrays():
+    """The second pass's cycles from the first pass's (a tie's fewer-slips correction taken where the pixel's whole
+    component decided it), made at the pixels holding a tie alone, and the first pass's ties cleared only in the
+    columns that carry one, equal the forms over the whole arrays (written here in plain numpy) on drawn inputs."""
+    from testutils_seed import drawn_seed
+
+    from insar_geohazards.algorithms.corrections import closure as cl
+
+    rng = np.random.default_rng(drawn_seed())
+    tie_at = cl.TIE_CYCLES
+    for _ in range(40):
+        m, p, n_comp = int(rng.integers(1, 10)), int(rng.integers(1, 400)), int(rng.integers(1, 6))
+        held = rng.integers(-2, 3, (m, p)).astype(np.int8)
+        held[rng.random((m, p)) < 0.1] = cl.NO_DATA_CYCLES
+        tied = rng.random((m, p)) < rng.choice([0.0, 0.05, 0.3])
+        held[tied] = (tie_at + rng.integers(-2, 3, int(tied.sum()))).astype(np.int8)
+        labels = rng.integers(0, n_comp + 1, p)
+        decisions = np.where(rng.random((n_comp + 1, m)) < 0.5, rng.integers(-2, 3, (n_comp + 1, m)), 0)
+        decisions = decisions.astype(np.int16)
+        decided = {"ambiguous": rng.random(p) < 0.3, "labels": labels, "decisions": decisions}
+        u, ambiguous = cl._held_cycles(held, decided, p)
+        t = held >= tie_at // 2
+        want_amb = decided["ambiguous"].copy()
+        if not t.any():
+            want_u = np.where(held == cl.NO_DATA_CYCLES, 0, held).astype(np.int16)
+        else:
+            want_u = np.where((held == cl.NO_DATA_CYCLES) | t, 0, held).astype(np.int16)
+            dec = decisions[labels].T
+            take = t & (dec != 0) & (held.astype(np.int16) - tie_at == dec) & (labels > 0)[None, :]
+            want_u[take] = dec[take]
+            want_amb[take.any(axis=0)] = False
+        assert u.dtype == want_u.dtype and u.tobytes() == want_u.tobytes() and np.array_equal(ambiguous, want_amb)
+
+        tie = np.where(rng.random((m, p)) < 0.05, rng.integers(-2, 3, (m, p)), 0).astype(np.int16)
+        tie_shift = rng.integers(-5, 6, p).astype(np.int16)
+        uu = np.where(rng.random((m, p)) < 0.1, 1, 0).astype(np.int16)
+        amb = rng.random(p) < 0.5
+        has = rng.random((m, p)) < 0.9
+        want_tie, want_shift = tie.copy(), tie_shift.copy()
+        left = (uu != 0).any(axis=0) | ~amb  # (no swap codes drawn: |tie_shift| < SWAP_BASE)
+        want_tie[:, left] = 0
+        want_shift[left | ~(want_tie != 0).any(axis=0)] = 0
+        cl._keep_ties(tie, tie_shift, uu, amb, has)
+        assert tie.tobytes() == want_tie.tobytes() and tie_shift.tobytes() == want_shift.tobytes()

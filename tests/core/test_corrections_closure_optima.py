@@ -46,9 +46,12 @@ def _boxed_problem(rng, n_max):
     return c, k, w, mc, grid, costs
 
 
-def test_the_enumeration_finds_every_optimum_of_the_box():
+@pytest.mark.parametrize("apart", [False, True])
+def test_the_enumeration_finds_every_optimum_of_the_box(apart, monkeypatch):
     """Random small parts (up to 5 interferograms, |U| <= 1-3, both alphas, an upper bound from the descent or a
-    looser one): the optimal cost and the set of optima are those of the whole box listed in plain numpy."""
+    looser one): the optimal cost and the set of optima are those of the whole box listed in plain numpy, with each
+    column's step over every residual or over the loops it moves apart (``apart``)."""
+    monkeypatch.setattr(co, "WHOLE_BELOW", 0 if apart else 2 ** 62)
     rng = np.random.default_rng(drawn_seed())
     checked = ties = 0
     for _ in range(250):
@@ -205,3 +208,29 @@ def test_a_part_highs_failed_on_is_solved(case):
     known, v = co.decide(c, k, w, EVENT_WEIGHT, mc, bound)
     assert known
     np.testing.assert_array_equal(v, want)
+
+
+def test_a_columns_step_over_its_loops_apart_keeps_every_partial_correction(monkeypatch):
+    """Larger parts (up to 24 interferograms and 40 loops, as the solver's hardest): the step over the loops a
+    column moves, apart from the others, gives the same optima (or the same stop) as the step over every residual."""
+    rng = np.random.default_rng(drawn_seed())
+    found = 0
+    for _ in range(60):
+        n, t = int(rng.integers(4, 25)), int(rng.integers(4, 41))
+        c = rng.choice([-1.0, 0.0, 1.0], (t, n), p=[0.15, 0.65, 0.2])
+        truth = np.zeros(n, np.int64)
+        slip = rng.choice(n, int(rng.integers(1, 5)), replace=False)
+        truth[slip] = rng.choice([-2, -1, 1, 2], slip.size)
+        k = -(c @ truth) + rng.choice([-1, 0, 0, 0, 0, 0, 1], t)
+        w = np.full(n, float(rng.choice([ALPHA, NARROW_ALPHA])))
+        mc = int(rng.integers(1, 4))
+        bound = ex.cost(c, k, w, EVENT_WEIGHT, ex.descent(c, k, w, EVENT_WEIGHT, mc)) + float(rng.choice([0, 0, 1]))
+        got = []
+        for whole_below in (0, 2 ** 62):
+            monkeypatch.setattr(co, "WHOLE_BELOW", whole_below)
+            got.append(co.optima(c, k, w, EVENT_WEIGHT, mc, bound))
+        assert (got[0] is None) == (got[1] is None)
+        if got[0] is not None:
+            found += 1
+            assert got[0][0] == got[1][0] and got[0][1].tobytes() == got[1][1].tobytes()
+    assert found >= 20, found
