@@ -23,7 +23,8 @@ decorrelated ground, on an incoherent line, below coherence 0.3, or none of thes
 ``ambiguous_left`` places the planted values not fixed at pixels the first pass left ambiguous
 (:func:`ambiguous_classes`). ``new_floor`` judges each new value's pixel by its closures alone
 (:func:`floor_classes`): the floor no closure-based correction can go below (the truth and ours close alike and ours
-is as sparse) against a better answer that was there.
+is as sparse) against a better answer that was there. ``by_ground`` counts the fixed and the new values by the ground
+they lie on (:func:`ground_counts`): what refusing every correction on a kind of ground would trade.
 """
 
 from __future__ import annotations
@@ -290,6 +291,16 @@ def floor_classes(case, u, p, new, cls) -> dict:
     return dict(sorted(out.items()))
 
 
+def ground_counts(case, fixed, new) -> dict:
+    """The fixed and the new values (bool (M, rows, cols)) by the ground they lie on: the stack's classes (``dark``,
+    ``lowcoh``, ``line``: the first that holds) or ``coherent``. What a refusal of every correction on a kind of ground
+    would give up (its fixed values) and remove (its new values), the rest of the run as it was."""
+    ground = np.full(fixed.shape, "coherent", dtype=object)
+    for name, mask in case["classes"].items():
+        ground[np.asarray(mask) & (ground == "coherent")] = name
+    return {"fixed": dict(sorted(collections.Counter(ground[fixed]).items())),
+            "new": dict(sorted(collections.Counter(ground[new]).items()))}
+
 def run_case(case, examples=10):
     from insar_geohazards.algorithms.corrections import closure as cl
 
@@ -367,6 +378,7 @@ def run_case(case, examples=10):
     res = {"planted": int(was.sum()), "fixed": int(fixed.sum()), "new": int(new.sum()), "left": int(left.sum()),
            "new_by_step_class": {f"{a}/{b}": n for (a, b), n in sorted(table.items())},
            "new_floor": floor_classes(case, u, p, new, cls),
+           "by_ground": ground_counts(case, fixed, new),
            "unfixed_by_step_class": {f"{a}/{b}": n for (a, b), n in sorted(cls_miss.items())}}
     # examples of 'other' wrong values: their pixel, interferogram, planted, cycles, step
     ex = []
