@@ -101,6 +101,42 @@ def bank_stack(seed: int, *, shape=(140, 160), n_dates=26) -> dict:
             "components": comp}
 
 
+def tied_bank_stack(seed: int, n_off: int = 3) -> tuple:
+    """A banks stack whose errors are replaced by a date's twin: on one bank, ``n_off`` of the six pairs of a date
+    ``d`` are off as the date shifted by a cycle would be (the three ending at it, then those starting at it), and a
+    cancelling pair on the other bank. With 3 the other half closes every loop alike and is as sparse (a tie); with 4
+    the other two are sparser (the closures take them). ``(stack, planted, the date's pairs before it, after it, the
+    bank)``."""
+    sc = bank_stack(seed)
+    rng = np.random.default_rng(seed)
+    pairs = sc["pairs"]
+    comp = sc["components"]
+    sizes = np.bincount(comp.ravel())[1:]
+    order = np.argsort(-sizes) + 1
+    n_dates = len(sc["dates"])
+    planted = np.zeros_like(sc["planted"])
+    # a date whose pairs are 3 before and 3 after it (the nearest-3 network) and that no long pair passes over: the
+    # closures' ties are then the date's own shift and the runs of dates from it, which the solver checks (a long
+    # pair in one loop with another shifts with neither, and a run's shift without them is not checked)
+    looped = {(i, j) for i, j in pairs if j - i > 3 and any((i, k) in pairs and (k, j) in pairs or
+                                                            (i, k) in pairs and (j, k) in pairs or
+                                                            (k, i) in pairs and (k, j) in pairs
+                                                            for k in range(n_dates))}
+    ok = [d for d in range(3, n_dates - 6) if sum(1 for p in pairs if d in p) == 6
+          and not any(i < d <= j or i <= d < j for i, j in looped)]
+    d = int(ok[int(rng.integers(len(ok)))])
+    before = [pairs.index((d - s, d)) for s in (1, 2, 3)]
+    after = [pairs.index((d, d + s)) for s in (1, 2, 3)]
+    bank = comp == order[1]
+    v = int(rng.choice([-1, 1]))
+    for k in (before + after)[:n_off]:
+        planted[k][bank] = v if k in before else -v
+    other = comp == order[2] if len(order) > 2 else comp == order[0]
+    a, b = pairs.index((d + 4, d + 5)), pairs.index((d + 5, d + 6))
+    planted[a][other], planted[b][other] = 1, -1
+    return sc, planted, before, after, bank
+
+
 def relative_counts(corrected_mm, clean_mm, planted, ref) -> dict:
     """The practice README's count: a planted value is fixed when the corrected interferogram is within half a cycle
     of the clean one relative to the pixel ``ref``; new where nothing was planted and it is half a cycle or more

@@ -49,8 +49,8 @@ from ..blas import one_blas_thread
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
+from . import closure_bridges, closure_continuity, closure_edges
 from . import closure_consensus as consensus
-from . import closure_continuity, closure_edges
 from .closure_consensus import WINDOW_PX
 from .closure_solver import _MISSING, _distinct_columns, _Solver
 from .closure_sums import row_sums as _row_sums
@@ -574,8 +574,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         ``n_cycles`` (rows, cols) total |cycles| per pixel, ``n_nonclosing`` /
         ``n_nonclosing_after`` (rows, cols) usable loops with a non-zero integer closure before and
         after, ``ambiguous`` (rows, cols) bool (the window's closures do not close and no unique correction was
-        applied), and per-triplet sums for :class:`ClosureStats` (``loop_sum_sq_rad`` ``(T, rows)``: per row,
-        added in row order).
+        applied), ``unsettled`` (rows, cols) bool in a first pass (the window's closures had no unique correction,
+        partly applied or not: :mod:`closure_bridges`; None in a second), and per-triplet sums for
+        :class:`ClosureStats` (``loop_sum_sq_rad`` ``(T, rows)``: per row, added in row order).
     """
     x = np.asarray(stack_mm, dtype=np.float64)
     if inplace and x is not stack_mm:
@@ -660,6 +661,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one
         tie_shift[:] = 0
     all_px = np.flatnonzero((u != 0).any(axis=0))
+    # the pixels whose pattern had no unique correction, partly corrected or not: a component of them may be bridged
+    # to the ground beside it (closure_bridges)
+    unsettled = ambiguous.reshape(rows, cols)[c0:c1].copy() if decided is None else None
     ambiguous[all_px] = False
     all_px = all_px[(all_px >= c0 * cols) & (all_px < c1 * cols)]  # this block's own rows
     n_nonclosing_after = n_nonclosing.copy()
@@ -690,6 +694,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols)[rows_],
         "n_loops": None if n_loops is None else n_loops.reshape(rows, cols)[rows_],
         "ambiguous": ambiguous,
+        "unsettled": unsettled,
         "loop_pixels": loop_pixels,
         "loop_sum_sq_rad": None if loop_sum_sq is None else loop_sum_sq * TWO_PI ** 2,
         "loop_nonclosing": loop_nonclosing,
@@ -760,7 +765,7 @@ TIE_CYCLES = 64
 #: 2,500; smaller here, as an island of a few hundred pixels is still one unwrapped piece).
 COMPONENT_SHARE = 0.9
 MIN_COMPONENT_PX = 100
-#: Share of the memory budget the first pass's cycles of the whole grid may hold (M + 11 bytes a pixel); beyond it
+#: Share of the memory budget the first pass's cycles of the whole grid may hold (M + 12 bytes a pixel); beyond it
 #: the run makes one pass, without the components' decisions.
 HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
@@ -954,7 +959,7 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
         if tie.any():
             cyc = np.where(data & (tie != 0), TIE_CYCLES + tie, cyc).astype(np.int8)
         return {"cycles": cyc, "ambiguous": out["ambiguous"], "n_data": data.sum(axis=0),
-                "tie_shift": out["tie_shift"]}
+                "tie_shift": out["tie_shift"], "unsettled": out["unsettled"]}
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
         del out["cycles"]
@@ -1038,6 +1043,23 @@ def edge_votes_block(block, inputs: dict, *, votes: closure_edges.EdgeVotes, cyc
     return votes.block(x, cyc, read0, row0, row1, cycle_mm)
 
 
+def bridges_block(block, inputs: dict, *, bridges: closure_bridges.Bridges, cycle_mm: float,
+                  min_coherence: float = 0.0, cycles=None) -> dict:
+    """Block function for the engine: the differences across the gaps of the pairs whose component pixel lies in
+    the block's own rows (:meth:`closure_bridges.Bridges.block`; ``inputs`` as :func:`edge_votes_block`'s), read with
+    :data:`closure_bridges.GAP_PX` rows of halo. Values below ``min_coherence`` are not used."""
+    x = np.asarray(inputs["stack"], np.float64)
+    coh = inputs.get("coherence")
+    if coh is not None and min_coherence > 0:
+        x = np.where(np.asarray(coh) >= min_coherence, x, np.nan)
+    cyc = np.asarray(inputs["cycles"] if cycles is None else cycles)
+    if block is None:
+        read0, row0, row1 = 0, 0, x.shape[1]
+    else:
+        read0, row0, row1 = block.read0, block.row0, block.row1
+    return bridges.block(x, cyc, read0, row0, row1, cycle_mm)
+
+
 def choose_by_edges(votes: closure_edges.EdgeVotes, cycles: np.ndarray, *, max_cycles: int = 3,
                     tie_shift=None) -> tuple:
     """Shift in ``cycles`` (the first pass's, in place) the regions whose edges vote for their date's shift
@@ -1068,7 +1090,18 @@ def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                                cycles=first["cycles"]))
     choose_by_edges(votes, first["cycles"], max_cycles=int(options.get("max_cycles", 3)), tie_shift=first["tie_shift"])
     labels, n = component_labels(first["n_data"], m)
+    max_cycles = int(options.get("max_cycles", 3))
+    bridges = closure_bridges.Bridges(labels, n, first["unsettled"], in_loops=(triplets.matrix != 0).any(axis=0),
+                                      pairs=None if triplets.dates is None else np.stack(triplets.dates, axis=1))
+    offsets = {}
+    if not bridges.empty:
+        bridges.add(bridges_block(None, inputs, bridges=bridges, cycle_mm=cycle_mm, min_coherence=min_coherence,
+                                  cycles=first["cycles"]))
+        offsets = bridges.offsets(m)
+        bridges.apply_shifts(first["cycles"], labels, no_data=NO_DATA_CYCLES, tie_from=TIE_CYCLES // 2,
+                             max_cycles=max_cycles)
     decisions = component_decisions(first["cycles"], labels, n)
+    closure_bridges.join_decisions(decisions, offsets, max_cycles)
     return closure_block(None, {**inputs, "cycles": first["cycles"], "ambiguous": first["ambiguous"],
                                 "labels": labels}, decisions=decisions, **kw)
 

@@ -408,10 +408,11 @@ def closure_cache_limit(max_memory_mb):
 def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, progress, folder=None) -> dict:
     """The first pass of unwrapclosurecorrection (``func``: the block function with ``first_pass``): the cycles
     decided for every value (M, rows, cols) int8, the ambiguous pixels and the values with data per pixel, held for
-    the whole grid (M + 11 bytes a pixel; in files of ``folder`` when given)."""
+    the whole grid (M + 12 bytes a pixel; in files of ``folder`` when given)."""
     info, m = stack.info, stack.network.n_pairs
     shapes = {"cycles": ((m, info.height, info.width), np.int8), "ambiguous": ((info.height, info.width), bool),
-              "n_data": ((info.height, info.width), np.int64), "tie_shift": ((info.height, info.width), np.int16)}
+              "n_data": ((info.height, info.width), np.int64), "tie_shift": ((info.height, info.width), np.int16),
+              "unsettled": ((info.height, info.width), bool)}
     if folder is None:
         held = {k: np.empty(shape, dtype) for k, (shape, dtype) in shapes.items()}
     else:
@@ -421,7 +422,7 @@ def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, 
     def keep(block, out):
         n = out["ambiguous"].shape[0]
         held["cycles"][:, block.row0:block.row0 + n] = out["cycles"]
-        for k in ("ambiguous", "n_data", "tie_shift"):
+        for k in ("ambiguous", "n_data", "tie_shift", "unsettled"):
             held[k][block.row0:block.row0 + n] = out[k]
 
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...algorithms.corrections import closure, closure_edges
+from ...algorithms.corrections import closure, closure_bridges, closure_edges
 from ...algorithms.engine import CallableSource, max_memory_bytes
 from ...algorithms.progress import SubProgress, info, warn
 from ..base import blocks
@@ -78,8 +78,30 @@ def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_cohere
         sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
     # a decided tie's rim runs up to RIM_RINGS pixels from its region: read that far around each block
     blocks.run_blocks(closure.with_halo(plan, closure_edges.RIM_RINGS), func, lambda block, out: votes.add(out),
-                      sources=sources, run=run, progress=SubProgress(progress, 50, 55))
+                      sources=sources, run=run, progress=SubProgress(progress, 50, 53))
     return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles, tie_shift=held["tie_shift"])
+
+
+def _bridge_pass(stack, held: dict, labels, n: int, plan, triplets, *, cycle_mm: float, min_coherence: float,
+                 max_cycles: int, run, progress) -> tuple:
+    """The components bridged across the gaps of no data (:mod:`closure_bridges`): the differences gathered block by
+    block, a component's date shift made in ``held["cycles"]`` in place. Returns (the offsets of the components to
+    join to their decisions, the values shifted)."""
+    bridges = closure_bridges.Bridges(labels, n, held["unsettled"], in_loops=(triplets.matrix != 0).any(axis=0),
+                                      pairs=None if triplets.dates is None else np.stack(triplets.dates, axis=1))
+    if bridges.empty:
+        return {}, 0
+    func = functools.partial(closure.bridges_block, bridges=bridges, cycle_mm=cycle_mm, min_coherence=min_coherence)
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
+               "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
+    if min_coherence > 0:
+        sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
+    blocks.run_blocks(closure.with_halo(plan, closure_bridges.GAP_PX), func, lambda block, out: bridges.add(out),
+                      sources=sources, run=run, progress=SubProgress(progress, 53, 55))
+    offsets = bridges.offsets(stack.network.n_pairs)
+    shifted = bridges.apply_shifts(held["cycles"], labels, no_data=closure.NO_DATA_CYCLES,
+                                   tie_from=closure.TIE_CYCLES // 2, max_cycles=max_cycles)
+    return offsets, shifted
 
 
 def _run(job: Job, progress, context) -> Outcome:
@@ -103,7 +125,7 @@ def _run(job: Job, progress, context) -> Outcome:
     # the first pass's cycles of the whole grid are held for the second (in memory within a quarter of the budget,
     # else in a temporary file): the components decide what their undecided values take, as MintPy decides per
     # connected component, and the bytes do not depend on the budget
-    hold = (net.n_pairs + 11.0) * grid.height * grid.width
+    hold = (net.n_pairs + 12.0) * grid.height * grid.width
     budget = max_memory_bytes(settings.max_memory_mb)
     in_memory = hold <= closure.HELD_SHARE * budget
     budget = (budget * (1.0 - closure.HELD_SHARE) if in_memory else budget) / 2 ** 20
@@ -122,7 +144,16 @@ def _run(job: Job, progress, context) -> Outcome:
             info(progress, f"{shifted} corrected region(s) took the correction their edges ask for among those the "
                            f"closures cannot tell apart (a date shifted by a cycle): {changed} value(s) changed")
         labels, n = closure.component_labels(held["n_data"], net.n_pairs)
+        offsets, shifted = _bridge_pass(stack, held, labels, n, plan, triplets, cycle_mm=cycle_mm,
+                                        min_coherence=min_coh, max_cycles=job.max_cycles, run=settings,
+                                        progress=progress)
         options["decisions"] = decisions = closure.component_decisions(held["cycles"], labels, n)
+        set_ = closure_bridges.join_decisions(decisions, offsets, job.max_cycles)
+        if offsets or shifted:
+            info(progress, f"{len(offsets)} component(s) bridged across the gaps of no data to the ground beside them "
+                           f"(left unsettled by the closures, or off in a pair in no loop): {set_} interferogram "
+                           f"correction(s) decided for them; {shifted} value(s) of a date shifted by a cycle on a "
+                           "whole component, as its bridge to the largest one asks")
         info(progress, f"{n} component(s) of pixels with data in at least half of the interferograms; "
                        f"{int((decisions != 0).sum())} interferogram correction(s) decided for a whole component")
         extra = {"cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1])),

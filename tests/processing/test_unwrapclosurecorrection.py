@@ -356,3 +356,35 @@ def test_network_offsets_read_in_spans_take_the_values_of_one_row_reads(monkeypa
             assert a2 - b > file_parts.SPAN_GAP or (a2 + 1 - a) * row_bytes > file_parts.SPAN_BYTES
     assert file_parts.row_spans(range(0, 4000, 64), 1) == [(r, r + 1) for r in range(0, 4000, 64)]
     assert file_parts.row_spans(range(0, 220, 4), 1) == [(0, 217)]
+
+
+def test_a_bank_the_closures_leave_unsettled_is_bridged_same_bytes_at_two_budgets(run_alg, tmp_path):
+    """Half a date's pairs off by a cycle on one bank of a channel (tests/testutils_closure_banks.py's
+    ``tied_bank_stack``, a seed drawn at random): the other half off closes every loop alike, so the closures leave
+    the whole bank unsettled, and the pass between the two bridges it to the bank across the channel. At least 99 %
+    of the planted values fixed (relative to a pixel of the largest bank, as the practice stack's README counts), and
+    the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, the channel across several) and 512 (one block)."""
+    from testutils import write_geotiff
+    from testutils_closure_banks import relative_counts, tied_bank_stack
+
+    seed = drawn_seed()
+    sc, planted, _, _, bank = tied_bank_stack(seed)
+    dates, pairs = sc["dates"], sc["pairs"]
+    folder = tmp_path / "ifgs"
+    folder.mkdir()
+    bad = sc["clean_mm"] + planted * CYCLE_MM
+    names = [f"{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}" for i, j in pairs]
+    for k, stem in enumerate(names):
+        write_geotiff(folder / f"{stem}.unw.tif", np.where(np.isfinite(bad[k]), bad[k], -9999.0), nodata=-9999.0)
+    got = []
+    for mb in (1, 512):
+        out_dir = tmp_path / f"out{mb}"
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "INPUT_UNITS": 3, "MAX_MEMORY_MB": mb,
+                                            "OUTPUT": str(out_dir)})
+        got.append(np.array([_read(out_dir / f"{stem}.unw.tif")[0] for stem in names]))
+    assert got[0].tobytes() == got[1].tobytes()
+    comp = sc["components"]
+    ys, xs = np.nonzero(comp == np.argmax(np.bincount(comp.ravel())[1:]) + 1)
+    c = relative_counts(got[0].astype(np.float64), sc["clean_mm"], planted, (ys[ys.size // 2], xs[xs.size // 2]))
+    assert c["fixed"] >= 0.99 * c["planted"], (seed, c)
+    assert c["new"] <= 0.001 * int(bank.sum()) * len(pairs), (seed, c)
