@@ -97,6 +97,14 @@ CASES = [
          peer="none: a breakdown of ours (MintPy's counts are closure_tester's and banks')",
          run='"$PY" "$HERE/closure_trace.py" tester:1,2,3,21,22,23,31,32,33 banks:1,2,3,4,5,6 decorrelated:0,2,3,4,9 '
              'practice --json "$OUT/closure_trace.json"'),
+    dict(name="practice_variants", setup='[ -x /work/venvs/mintpy/bin/python ] || { python3 -m venv /work/venvs/mintpy '
+         '&& /work/venvs/mintpy/bin/pip install -q "mintpy==1.6.4" rasterio h5py; }; enable_plugin', table=None,
+         measures="the practice corrections stack turned or mirrored with its unwrapping errors planted again as its "
+                  "README describes them (`practice_variants.py`, seeds 0-15): the Corrected SBAS model's unwrapping "
+                  "step, fixed / new / dropped as the README counts them, and velocity RMS",
+         peer="MintPy 1.6.4 smallbaselineApp, phase_closure (stack_compare.py on each variant)",
+         run='"$PY" "$HERE/practice_variants.py" $(seq 0 15) --compare "$OUT/variants" '
+             '--json "$OUT/practice_variants.json"'),
     dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
          peer="MintPy `dem_error.py -p 2`",
          run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '

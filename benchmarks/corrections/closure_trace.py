@@ -213,8 +213,6 @@ def _world(seed):
 def _practice():
     import stack_score
 
-    from insar_geohazards.algorithms.corrections import closure as cl
-
     meta = json.load(open(os.path.join(PRACTICE, "meta.json")))
     t = stack_score.truth(PRACTICE)
     names, unw = stack_score.interferograms(PRACTICE)
@@ -222,11 +220,20 @@ def _practice():
     planted = -t["planted"][order].astype(np.int64)  # phase cycles: a cycle of phase is one away from the satellite
     lam = meta["wavelength_m"]
     x = -unw * lam * 1000.0 / (4 * np.pi)
-    cycle = lam * 1000.0 / 2.0
+    coh = np.stack([stack_score.read_tif(os.path.join(PRACTICE, "coh", f"{n}.cc.tif")) for n in names])
+    return practice_case(names, x, planted, coh, t["stable"].astype(bool), tuple(int(v) for v in t["ref_yx"]),
+                         lam * 1000.0 / 2.0)
+
+
+def practice_case(names, x, planted, coh, stable, ref, cycle):
+    """A case laid out as the practice stack (interferograms named ``YYYYMMDD_YYYYMMDD``, mm toward the satellite,
+    ``planted`` in the same sign), run as the Corrected SBAS model runs its step: the closures' common offsets from
+    64 rows of the frame and the stable area."""
+    from insar_geohazards.algorithms.corrections import closure as cl
+
     dates = sorted({n[:8] for n in names} | {n[9:17] for n in names})
     pairs = [(dates.index(n[:8]), dates.index(n[9:17])) for n in names]
     tri = cl.network_triplets([(dates[i], dates[j]) for i, j in pairs])
-    stable = t["stable"].astype(bool)
     h, w = stable.shape
     rows = np.unique(np.linspace(0, h - 1, 64).astype(int))
     step = max(1, w * rows.size // 20000)
@@ -236,8 +243,6 @@ def _practice():
     extra = [x[:, r, stable[r]] for r in picked]
     reference = np.repeat([False, True], [sum(p.shape[1] for p in parts), sum(p.shape[1] for p in extra)])
     off = cl.closure_offsets(np.concatenate(parts + extra, axis=1), tri, cycle_mm=cycle, reference=reference)
-    coh = np.stack([stack_score.read_tif(os.path.join(PRACTICE, "coh", f"{n}.cc.tif")) for n in names])
-    ref = tuple(int(v) for v in t["ref_yx"])
     return dict(x=x, tri=tri, off=off, ref=ref, planted=planted, cycle=cycle, coherence=coh,
                 classes={"lowcoh": coh < 0.3}, two_pass=True, pairs=pairs, m=x.shape[0])
 
@@ -459,6 +464,10 @@ def main(argv=None):
                 case = _world(s)
             elif kind == "practice":
                 case = _practice()
+            elif kind == "variant":
+                from practice_variants import variant_case
+
+                case = variant_case(s)
             else:
                 raise SystemExit(f"unknown stack {kind!r}")
             res, _, _ = run_case(case, a.examples)
