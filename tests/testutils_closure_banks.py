@@ -45,7 +45,7 @@ def _patch(rng, shape, allowed, size):
     return ndimage.binary_fill_holes(m) & allowed
 
 
-def bank_stack(seed: int, *, shape=(140, 160), n_dates=26) -> dict:
+def bank_stack(seed: int, *, shape=(140, 160), n_dates=26, extra_pairs=()) -> dict:
     """``dates``, ``pairs`` (index pairs), ``clean_mm`` (M, rows, cols; NaN in the channels), ``planted`` (M, rows,
     cols) int16, ``coherence`` (M, rows, cols), ``components`` (rows, cols) int (0 in the channels)."""
     rng = np.random.default_rng(seed)
@@ -57,7 +57,7 @@ def bank_stack(seed: int, *, shape=(140, 160), n_dates=26) -> dict:
     pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
     longs = rng.choice(n_dates - 12, 5, replace=False)
     pairs += [(int(i), int(i) + 10 + int(rng.integers(0, 2))) for i in longs]
-    pairs = sorted(set(pairs))
+    pairs = sorted(set(pairs) | {tuple(p) for p in extra_pairs})
     m = len(pairs)
     water = _channel(rng, shape, 0.35 * w, 3) | _channel(rng, shape, 0.8 * w, 2)
     comp, _ = ndimage.label(~water)
@@ -135,6 +135,40 @@ def tied_bank_stack(seed: int, n_off: int = 3) -> tuple:
     a, b = pairs.index((d + 4, d + 5)), pairs.index((d + 5, d + 6))
     planted[a][other], planted[b][other] = 1, -1
     return sc, planted, before, after, bank
+
+
+def _loops_of(pairs, p) -> int:
+    """The loops (ij, jk, ik) of the index pairs ``pairs`` that hold the pair ``p``."""
+    have = set(map(tuple, pairs))
+    i, j = p
+    dates = {d for q in have for d in q}
+    return sum(1 for k in dates if ((i, k) in have and (k, j) in have) or ((j, k) in have and (i, k) in have)
+               or ((k, i) in have and (k, j) in have))
+
+
+def one_loop_pair_stack(seed: int) -> tuple:
+    """A banks stack with two long pairs from one date, ``(a, a + 8)`` and ``(a, a + 9)``: their only loop is with
+    the short pair ``(a + 8, a + 9)``. On the second bank that short pair and ``(a, a + 8)`` are off by +-1 so that
+    the loop closes (a cancelling pair): the short pair's other loops show it, and once it is corrected the long
+    pairs' loop opens, closed alike by either long pair (the closures cannot tell which). ``(stack, planted, the
+    long pair off, the short pair, the bank)``."""
+    rng = np.random.default_rng(seed)
+    base = bank_stack(seed)["pairs"]
+    # a date from which the two long pairs close no loop but theirs (no other long pair from it, nor to 8 or 9 dates
+    # after it)
+    free = [a for a in range(2, 16) if _loops_of(base + [(a, a + 8), (a, a + 9)], (a, a + 8)) == 1
+            and _loops_of(base + [(a, a + 8), (a, a + 9)], (a, a + 9)) == 1]
+    a = int(free[int(rng.integers(len(free)))])
+    sc = bank_stack(seed, extra_pairs=[(a, a + 8), (a, a + 9)])
+    pairs = sc["pairs"]
+    comp = sc["components"]
+    order = np.argsort(-np.bincount(comp.ravel())[1:]) + 1
+    bank = comp == order[1]
+    planted = np.zeros_like(sc["planted"])
+    p, q = pairs.index((a, a + 8)), pairs.index((a + 8, a + 9))
+    v = int(rng.choice([-1, 1]))
+    planted[p][bank], planted[q][bank] = v, -v
+    return sc, planted, p, q, bank
 
 
 def relative_counts(corrected_mm, clean_mm, planted, ref) -> dict:

@@ -1092,7 +1092,8 @@ def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     labels, n = component_labels(first["n_data"], m)
     max_cycles = int(options.get("max_cycles", 3))
     bridges = closure_bridges.Bridges(labels, n, first["unsettled"], in_loops=(triplets.matrix != 0).any(axis=0),
-                                      pairs=None if triplets.dates is None else np.stack(triplets.dates, axis=1))
+                                      pairs=None if triplets.dates is None else np.stack(triplets.dates, axis=1),
+                                      loops=triplets.index)
     offsets = {}
     if not bridges.empty:
         bridges.add(bridges_block(None, inputs, bridges=bridges, cycle_mm=cycle_mm, min_coherence=min_coherence,

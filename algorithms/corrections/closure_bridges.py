@@ -55,7 +55,7 @@ class Bridges:
         The pixels the first pass left ambiguous.
     """
 
-    def __init__(self, labels: np.ndarray, n: int, unsettled: np.ndarray, *, in_loops=None, pairs=None,
+    def __init__(self, labels: np.ndarray, n: int, unsettled: np.ndarray, *, in_loops=None, pairs=None, loops=None,
                  gap: int = GAP_PX):
         lab = np.asarray(labels)
         amb = np.asarray(unsettled, bool)
@@ -74,6 +74,7 @@ class Bridges:
         # every closure sees alike (:meth:`offsets`)
         self.in_loops = None if in_loops is None else np.asarray(in_loops, bool)
         self.a = None if pairs is None else date_incidence(pairs)
+        self.loops = None if loops is None else np.asarray(loops, np.int64).reshape(-1, 3)
         self.root = 0
         if self.in_loops is not None and self.n > 1:
             self.root = int(np.argmax(size))
@@ -83,7 +84,7 @@ class Bridges:
         self.src, self.dst, self.comp = (np.concatenate([q[i] for q in parts]) if parts else np.zeros(0, np.int64)
                                          for i in range(3))
         self.diffs = []  # per block: (pair indices, differences (M, pairs) in cycles)
-        self.shifts = {}  # component -> (date, cycles) of its date shift (offsets)
+        self.shifts = {}  # component -> its offsets invisible to the closures (M,) (offsets)
 
     def _pairs(self, lab, c, own_mask, ground, code=None):
         """``(component pixels, nearest ground pixels, code)`` of component ``c``'s pixels in ``own_mask`` within the
@@ -172,36 +173,35 @@ class Bridges:
 
 
     def _date_shift(self, off: np.ndarray):
-        """``(d, k)`` where a component's offsets on the pairs in a loop are those of one date ``d`` inside the
-        network (neither the first nor the last) shifted by ``k`` = +-1 cycle on every one of its pairs in a loop
-        (``k A[:, d]``): every closure is the same with it or without, so the closures could not have seen it, and a
-        displacement of one date alone by a whole cycle that comes back at the next is no ground's motion. None
-        otherwise (a step that lasts, an earthquake's, is left: a run of dates to the end is not taken)."""
-        if self.a is None:
+        """The offsets on the pairs in a loop (M,) int16 where they are invisible to every closure of the network
+        (``x_ij + x_jk - x_ik`` of the offsets 0 in every loop: one date shifted by a cycle, with the pairs whose
+        only loops they share shifted or not alike) and are no step that lasts (a run of dates to the last one, or
+        from the first, shifted: an earthquake's offset reads so and is left). None otherwise."""
+        if self.a is None or self.loops is None:
             return None
-        looped = off[self.in_loops]
+        looped = np.where(self.in_loops, off, 0).astype(np.int64)
         if not looped.any():
             return None
-        a = self.a[self.in_loops]
-        for d in range(1, a.shape[1] - 1):
-            col = a[:, d]
-            if not col.any():
-                continue
-            for k in (1, -1):
-                if np.array_equal(looped, k * col):
-                    return d, k
-        return None
+        t = self.loops
+        if (looped[t[:, 0]] + looped[t[:, 1]] - looped[t[:, 2]]).any():
+            return None
+        a = self.a.astype(np.int64)
+        for d in range(1, a.shape[1]):
+            run = np.where(self.in_loops, a[:, d:].sum(axis=1), 0)  # the pairs over the step before date d
+            if run.any() and (np.array_equal(looped, run) or np.array_equal(looped, -run)):
+                return None
+        return looped.astype(np.int16)
 
     def apply_shifts(self, held: np.ndarray, labels: np.ndarray, *, no_data: int, tie_from: int,
                      max_cycles: int) -> int:
-        """Make each component's date shift (:meth:`offsets` first) in the first pass's cycles ``held`` (M, rows,
-        cols) int8, in place: ``k`` added on the date's pairs in a loop at the component's pixels whose cycles of those
+        """Make each component's offsets invisible to the closures (:meth:`offsets` first) in the first pass's cycles
+        ``held`` (M, rows, cols) int8, in place: added on their pairs at the component's pixels whose cycles of those
         pairs are the ones most of its pixels carry (what its bridge measured; a pixel the first pass left otherwise,
         or a tie, is left as it is), within ``max_cycles``. Returns the values changed."""
         n = 0
         lab = np.asarray(labels)
-        for c, (d, k) in sorted(self.shifts.items()):
-            pairs = np.flatnonzero((self.a[:, d] != 0) & self.in_loops)
+        for c, vec in sorted(self.shifts.items()):
+            pairs = np.flatnonzero(vec)
             ys, xs = np.nonzero(lab == c)
             v = np.stack([np.asarray(held[m])[ys, xs] for m in pairs.tolist()]).astype(np.int16)  # (pairs, pixels)
             # the pattern most of the component's pixels carry on the date's pairs (the first in raster order of a tie)
@@ -209,7 +209,7 @@ class Bridges:
             uniq, first, inverse, counts = np.unique(cols, return_index=True, return_inverse=True, return_counts=True)
             best = np.lexsort((first, -counts))[0]
             take = inverse.reshape(-1) == best
-            new = v[:, take] + k * self.a[pairs, d][:, None].astype(np.int16)
+            new = v[:, take] + vec[pairs][:, None].astype(np.int16)
             if ((v[:, take] == no_data) | (v[:, take] >= tie_from)).any() or (np.abs(new) > max_cycles).any():
                 continue  # the majority's pattern holds no data or a tie on a pair, or the shift would go beyond
             for i, m in enumerate(pairs.tolist()):

@@ -114,6 +114,8 @@ class _Solver:
             out += hit[0]
             if not hit[1]:
                 open_parts.append((part, used))
+        if unique and (out != 0).any():
+            out, unique = self._beyond(key, valid, nonzero, out)
         if (out != 0).any():
             seen = self._nonzero()[valid].any(axis=0)  # interferograms in a usable loop
             kb = out.tobytes() + seen.tobytes()
@@ -133,6 +135,34 @@ class _Solver:
             if two is not None:
                 self.edge_tie[key.tobytes()] = (two[0], ("swap",) + two[1:])
         return out, unique
+
+    def _beyond(self, key: np.ndarray, valid: np.ndarray, nonzero: np.ndarray, out: np.ndarray) -> tuple:
+        """``(U, unique)`` of the pattern once the pairs the parts' problems held fixed are weighed.
+
+        The parts' problems (:meth:`_solve_part`) keep the interferograms of closing loops as they are. Where the
+        correction ``out`` opens a usable loop that closed (key 0) and that holds such an interferogram (a pair whose
+        only loop held a cancelling pair with a slipped one), the whole pattern is solved again with those pairs among
+        its unknowns: where several corrections are then as cheap (that pair or its loop partner), the pattern is not
+        unique (``out`` kept, as a part that is not unique keeps the others' slips); otherwise ``out`` stands as it
+        was (a cheaper answer moving a pair no loop of its own opened is noise's as often as not)."""
+        nz = self._nonzero()
+        c = self.triplets.matrix
+        touched = np.flatnonzero(valid & (key == 0) & nz[:, out != 0].any(axis=1))
+        if not touched.size:
+            return out, True
+        opened = touched[(c[touched] @ out.astype(np.float64)) != 0]
+        used = nz[nonzero].any(axis=0)
+        more = nz[opened].any(axis=0) & ~used
+        if not more.any():
+            return out, True
+        cols = np.flatnonzero(used | more)
+        rows = np.flatnonzero(valid & nz[:, cols].any(axis=1))
+        cu, kv = c[np.ix_(rows, cols)], key[rows].astype(np.float64)
+        pk = cu.tobytes() + kv.tobytes() + np.int64(cu.shape).tobytes()
+        hit = self.problem_cache.get(pk)
+        if hit is None:
+            hit = self.problem_cache[pk] = self._solve_reduced(cu, kv)
+        return out, hit[0] is not None
 
     def _fast(self, c: np.ndarray, kv: np.ndarray):
         """A part's loops ``c`` (T, n) and closures ``kv`` explained by one interferogram off by +-1 cycle

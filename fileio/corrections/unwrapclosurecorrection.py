@@ -88,7 +88,8 @@ def _bridge_pass(stack, held: dict, labels, n: int, plan, triplets, *, cycle_mm:
     block, a component's date shift made in ``held["cycles"]`` in place. Returns (the offsets of the components to
     join to their decisions, the values shifted)."""
     bridges = closure_bridges.Bridges(labels, n, held["unsettled"], in_loops=(triplets.matrix != 0).any(axis=0),
-                                      pairs=None if triplets.dates is None else np.stack(triplets.dates, axis=1))
+                                      pairs=None if triplets.dates is None else np.stack(triplets.dates, axis=1),
+                                      loops=triplets.index)
     if bridges.empty:
         return {}, 0
     func = functools.partial(closure.bridges_block, bridges=bridges, cycle_mm=cycle_mm, min_coherence=min_coherence)

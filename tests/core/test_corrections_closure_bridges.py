@@ -3,7 +3,7 @@ errors have a twin as sparse) takes the whole cycles its jump against the ground
 
 import numpy as np
 import pytest
-from testutils_closure_banks import CYCLE_MM, relative_counts, tied_bank_stack
+from testutils_closure_banks import CYCLE_MM, one_loop_pair_stack, relative_counts, tied_bank_stack
 
 from insar_geohazards.algorithms.corrections import closure_bridges
 from insar_geohazards.algorithms.corrections.closure import (
@@ -57,6 +57,21 @@ def test_a_bank_the_closures_took_as_the_sparser_twin_is_shifted_back(seed):
     assert c["new"] <= 0.001 * bank.sum() * len(sc["pairs"]), c
     u = out["cycles"]
     assert (u[np.ix_(after[1:])][:, bank] != 0).mean() <= 0.01
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_pair_in_one_loop_beside_a_cancelling_partner_is_bridged(seed):
+    """A long pair whose only loop holds a short pair, both off on a bank so that the loop closes: the short pair's
+    other loops correct it, which opens the long pairs' loop, and either long pair closes it alike. The solver weighs
+    the long pairs once the correction opens their loop, finds the two as cheap and leaves the bank unsettled (it
+    used to keep them fixed and call the short pair's correction unique, the long pair left off on every pixel);
+    the bridge then takes the one that leaves the bank continuous with the other."""
+    sc, planted, p, q, bank = one_loop_pair_stack(seed)
+    out, c = _run(sc, planted)
+    assert c["fixed"] >= 0.99 * c["planted"], c
+    assert c["new"] <= 0.001 * bank.sum() * len(sc["pairs"]), c
+    u = out["cycles"]
+    assert (u[p][bank] == -planted[p][bank][0]).mean() >= 0.99
 
 
 def test_without_the_bridge_the_bank_is_left(monkeypatch):
