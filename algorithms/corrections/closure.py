@@ -1057,7 +1057,7 @@ def bridges_block(block, inputs: dict, *, bridges: closure_bridges.Bridges, cycl
         read0, row0, row1 = 0, 0, x.shape[1]
     else:
         read0, row0, row1 = block.read0, block.row0, block.row1
-    return bridges.block(x, cyc, read0, row0, row1, cycle_mm)
+    return bridges.block(x, cyc, read0, row0, row1, cycle_mm, no_data=NO_DATA_CYCLES, tie_from=TIE_CYCLES // 2)
 
 
 def choose_by_edges(votes: closure_edges.EdgeVotes, cycles: np.ndarray, *, max_cycles: int = 3,

@@ -114,12 +114,11 @@ class Bridges:
         return self.src.size == 0
 
     def block(self, values_mm: np.ndarray, cycles: np.ndarray, read0: int, row0: int, row1: int,
-              cycle_mm: float) -> dict:
+              cycle_mm: float, *, no_data: int, tie_from: int) -> dict:
         """The differences (component minus ground, cycles) of the pairs whose component pixel lies in rows
         ``row0:row1``, from ``values_mm`` (M, rows read, cols) and the first pass's ``cycles`` of the same rows
-        (int8, its codes of no data and ties taken as no correction), read from row ``read0``."""
-        from .closure import NO_DATA_CYCLES, TIE_CYCLES
-
+        (int8, its codes of no data, ``no_data``, and of ties, from ``tie_from``, taken as no correction), read from
+        row ``read0``."""
         sel = np.flatnonzero((self.src >= row0 * self.cols) & (self.src < row1 * self.cols))
         m = values_mm.shape[0]
         if not sel.size:
@@ -129,8 +128,8 @@ class Bridges:
         a = self.src[sel] - read0 * self.cols
         b = self.dst[sel] - read0 * self.cols
         ca, cb = cyc[:, a].astype(np.int64), cyc[:, b].astype(np.int64)
-        ca = np.where((ca == NO_DATA_CYCLES) | (ca >= TIE_CYCLES // 2), 0, ca)
-        cb = np.where((cb == NO_DATA_CYCLES) | (cb >= TIE_CYCLES // 2), 0, cb)
+        ca = np.where((ca == no_data) | (ca >= tie_from), 0, ca)
+        cb = np.where((cb == no_data) | (cb >= tie_from), 0, cb)
         d = (x[:, a] - x[:, b]) / cycle_mm + (ca - cb)
         return {"pairs": sel, "diffs": d}
 

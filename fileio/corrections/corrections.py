@@ -406,13 +406,12 @@ def closure_cache_limit(max_memory_mb):
 
 
 def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, progress, folder=None) -> dict:
-    """The first pass of unwrapclosurecorrection (``func``: the block function with ``first_pass``): the cycles
-    decided for every value (M, rows, cols) int8, the ambiguous pixels and the values with data per pixel, held for
-    the whole grid (M + 12 bytes a pixel; in files of ``folder`` when given)."""
-    info, m = stack.info, stack.network.n_pairs
-    shapes = {"cycles": ((m, info.height, info.width), np.int8), "ambiguous": ((info.height, info.width), bool),
-              "n_data": ((info.height, info.width), np.int64), "tie_shift": ((info.height, info.width), np.int16),
-              "unsettled": ((info.height, info.width), bool)}
+    """The first pass of unwrapclosurecorrection (``func``: the block function with ``first_pass``): the cycles of
+    every value (M, rows, cols) int8 and the pixels' flags, held for the whole grid (M + 12 bytes a pixel; in files
+    of ``folder`` when given)."""
+    m, grid = stack.network.n_pairs, (stack.info.height, stack.info.width)
+    shapes = {"cycles": ((m,) + grid, np.int8), "ambiguous": (grid, bool), "n_data": (grid, np.int64),
+              "tie_shift": (grid, np.int16), "unsettled": (grid, bool)}  # unsettled: closure_bridges
     if folder is None:
         held = {k: np.empty(shape, dtype) for k, (shape, dtype) in shapes.items()}
     else:

@@ -97,13 +97,14 @@ def test_offsets_are_the_median_whatever_the_blocks():
     x[3][labels == 2] -= 2 * CYCLE_MM
     cycles = np.zeros((m, h, w), np.int8)
     b = closure_bridges.Bridges(labels, 2, unsettled)
-    b.add(b.block(x, cycles, 0, 0, h, CYCLE_MM))
+    b.add(b.block(x, cycles, 0, 0, h, CYCLE_MM, no_data=-128, tie_from=32))
     one = b.offsets(m)
     b2 = closure_bridges.Bridges(labels, 2, unsettled)
     halo = closure_bridges.GAP_PX
     for r0, r1 in ((0, 17), (17, h)):
         read0, read1 = max(0, r0 - halo), min(h, r1 + halo)
-        b2.add(b2.block(x[:, read0:read1], cycles[:, read0:read1], read0, r0, r1, CYCLE_MM))
+        b2.add(b2.block(x[:, read0:read1], cycles[:, read0:read1], read0, r0, r1, CYCLE_MM, no_data=-128,
+                        tie_from=32))
     two = b2.offsets(m)
     assert list(one) == [2] and list(two) == [2]
     np.testing.assert_array_equal(one[2], [0, -1, 0, 2])
