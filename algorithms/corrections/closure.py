@@ -1031,16 +1031,20 @@ def edge_votes_block(block, inputs: dict, *, votes: closure_edges.EdgeVotes, cyc
     """Block function for the engine: the votes of the edges of the block's own rows (``inputs["stack"]`` LOS mm,
     optional ``inputs["coherence"]``, ``inputs["cycles"]`` the first pass's cycles of the rows read, or ``cycles``),
     read with at least one row of halo. Values below ``min_coherence`` are not used, as in the passes that correct."""
+    return votes.block(*_between_passes(block, inputs, min_coherence, cycles), cycle_mm)
+
+
+def _between_passes(block, inputs: dict, min_coherence: float, cycles) -> tuple:
+    """``(values (M, rows read, cols) with NaN below min_coherence, the first pass's cycles of the rows read, read0,
+    row0, row1)`` of a block of a pass between the two (``block`` None: the whole grid)."""
     x = np.asarray(inputs["stack"], np.float64)
     coh = inputs.get("coherence")
     if coh is not None and min_coherence > 0:
         x = np.where(np.asarray(coh) >= min_coherence, x, np.nan)
     cyc = np.asarray(inputs["cycles"] if cycles is None else cycles)
     if block is None:
-        read0, row0, row1 = 0, 0, x.shape[1]
-    else:
-        read0, row0, row1 = block.read0, block.row0, block.row1
-    return votes.block(x, cyc, read0, row0, row1, cycle_mm)
+        return x, cyc, 0, 0, x.shape[1]
+    return x, cyc, block.read0, block.row0, block.row1
 
 
 def bridges_block(block, inputs: dict, *, bridges: closure_bridges.Bridges, cycle_mm: float,
@@ -1048,16 +1052,8 @@ def bridges_block(block, inputs: dict, *, bridges: closure_bridges.Bridges, cycl
     """Block function for the engine: the differences across the gaps of the pairs whose component pixel lies in
     the block's own rows (:meth:`closure_bridges.Bridges.block`; ``inputs`` as :func:`edge_votes_block`'s), read with
     :data:`closure_bridges.GAP_PX` rows of halo. Values below ``min_coherence`` are not used."""
-    x = np.asarray(inputs["stack"], np.float64)
-    coh = inputs.get("coherence")
-    if coh is not None and min_coherence > 0:
-        x = np.where(np.asarray(coh) >= min_coherence, x, np.nan)
-    cyc = np.asarray(inputs["cycles"] if cycles is None else cycles)
-    if block is None:
-        read0, row0, row1 = 0, 0, x.shape[1]
-    else:
-        read0, row0, row1 = block.read0, block.row0, block.row1
-    return bridges.block(x, cyc, read0, row0, row1, cycle_mm, no_data=NO_DATA_CYCLES, tie_from=TIE_CYCLES // 2)
+    return bridges.block(*_between_passes(block, inputs, min_coherence, cycles), cycle_mm, no_data=NO_DATA_CYCLES,
+                         tie_from=TIE_CYCLES // 2)
 
 
 def choose_by_edges(votes: closure_edges.EdgeVotes, cycles: np.ndarray, *, max_cycles: int = 3,

@@ -63,6 +63,16 @@ def _second_pass(job, stack, triplets, options, plan, out_paths, tile_rows, min_
         extra_sources=extra, progress_from=55)
 
 
+def _between_sources(stack, held: dict, min_coherence: float) -> dict:
+    """The sources of a pass between the two: the stack's rows, the first pass's cycles of them, their coherence
+    where values below ``min_coherence`` are left out."""
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
+               "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
+    if min_coherence > 0:
+        sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
+    return sources
+
+
 def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_coherence: float, max_cycles: int,
                run, progress) -> tuple:
     """The pass between the two: the edges of the regions the first pass corrected vote, block by block, between
@@ -72,10 +82,7 @@ def _edge_pass(stack, held: dict, triplets, plan, *, cycle_mm: float, min_cohere
     if not votes.dates and not votes.ties:  # nothing to vote on: the ties kept for the edges alone are cleared
         return closure.choose_by_edges(votes, held["cycles"], max_cycles=max_cycles, tie_shift=held["tie_shift"])
     func = functools.partial(closure.edge_votes_block, votes=votes, cycle_mm=cycle_mm, min_coherence=min_coherence)
-    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
-               "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
-    if min_coherence > 0:
-        sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
+    sources = _between_sources(stack, held, min_coherence)
     # a decided tie's rim runs up to RIM_RINGS pixels from its region: read that far around each block
     blocks.run_blocks(closure.with_halo(plan, closure_edges.RIM_RINGS), func, lambda block, out: votes.add(out),
                       sources=sources, run=run, progress=SubProgress(progress, 50, 53))
@@ -93,12 +100,9 @@ def _bridge_pass(stack, held: dict, labels, n: int, plan, triplets, *, cycle_mm:
     if bridges.empty:
         return {}, 0
     func = functools.partial(closure.bridges_block, bridges=bridges, cycle_mm=cycle_mm, min_coherence=min_coherence)
-    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
-               "cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1]))}
-    if min_coherence > 0:
-        sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
     blocks.run_blocks(closure.with_halo(plan, closure_bridges.GAP_PX), func, lambda block, out: bridges.add(out),
-                      sources=sources, run=run, progress=SubProgress(progress, 53, 55))
+                      sources=_between_sources(stack, held, min_coherence), run=run,
+                      progress=SubProgress(progress, 53, 55))
     offsets = bridges.offsets(stack.network.n_pairs)
     shifted = bridges.apply_shifts(held["cycles"], labels, no_data=closure.NO_DATA_CYCLES,
                                    tie_from=closure.TIE_CYCLES // 2, max_cycles=max_cycles)
