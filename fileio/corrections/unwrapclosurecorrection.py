@@ -154,11 +154,13 @@ def _run(job: Job, progress, context) -> Outcome:
                                         progress=progress)
         options["decisions"] = decisions = closure.component_decisions(held["cycles"], labels, n)
         set_ = closure_bridges.join_decisions(decisions, offsets, job.max_cycles)
-        if offsets or shifted:
+        if offsets:
             info(progress, f"{len(offsets)} component(s) bridged across the gaps of no data to the ground beside them "
                            f"(left unsettled by the closures, or off in a pair in no loop): {set_} interferogram "
-                           f"correction(s) decided for them; {shifted} value(s) of a date shifted by a cycle on a "
-                           "whole component, as its bridge to the largest one asks")
+                           "correction(s) decided for them")
+        if shifted:
+            info(progress, f"{shifted} value(s) moved on whole components by the offsets their bridge to the largest "
+                           "one reads and every closure reads alike (the closures had taken the sparser twin)")
         info(progress, f"{n} component(s) of pixels with data in at least half of the interferograms; "
                        f"{int((decisions != 0).sum())} interferogram correction(s) decided for a whole component")
         extra = {"cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1])),
