@@ -1,22 +1,27 @@
-"""Bridges across no data: the whole cycles between a component the closures left ambiguous and the ground beside it.
+"""Bridges across no data: the whole cycles between a component the closures left unsettled and the ground beside it.
 
 Phase closure decides a correction up to what the loops cannot see: a date shifted by a whole cycle, or two
 corrections as sparse as each other. Where a whole component (a river bank, an island: the pieces an unwrapper
 unwraps apart) is off in several interferograms whose combination has such a twin, every pixel of it is left
-ambiguous, and no edge inside it tells the two apart: its edge is the gap of no data around it.
+unsettled, and no edge inside it tells the two apart: its edge is the gap of no data around it.
 
 Across a narrow gap the ground runs on: the deformation, the troposphere and the ramps differ little over a few
 hundred metres, and the component's jump against the nearest ground that closed is its offset in whole cycles (the
-"bridging" of MintPy's unwrapping-error correction, Yunjun et al. 2019, section 3.1, which links components by their
-nearest pixels). Here a bridge only chooses where the closures could not: a component whose pixels are mostly
-ambiguous (more than :data:`AMBIGUOUS_SHARE`), measured against components whose pixels are not (at most
-:data:`GROUND_SHARE` ambiguous), each of its ambiguous pixels within :data:`GAP_PX` of such ground paired with the
+"bridging" of MintPy's unwrapping-error correction, Yunjun et al. 2019, which links components by their nearest
+pixels). Here a bridge only chooses where the closures could not: a component whose pixels are mostly unsettled
+(more than :data:`AMBIGUOUS_SHARE`), measured against components whose pixels are not (at most :data:`GROUND_SHARE`
+unsettled), each of its unsettled pixels within :data:`GAP_PX` of such ground paired with the
 nearest ground pixel with data. Per interferogram, the median of the pairs' differences (the first pass's
 corrections applied on both sides) is the component's offset where at least :data:`MIN_PAIRS` pairs have data and
 the median lies within :data:`CLEAR_FRAC` cycle of a whole number other than 0. The offsets join the components'
 decisions (:func:`closure.component_decisions`) where the component decided nothing for that interferogram, and the
 second pass gives them to the component's values with no correction unless the value's own loops contradict them
 (:func:`closure_consensus.contradicted`): a real step (a fault's slip) closes every loop as it is and is refused.
+
+Every other component is also bridged to the largest one, on the same terms: for the pairs in no loop of the network,
+which no closure sees anywhere, and, where its offsets on the pairs in a loop are ones every closure of the network
+reads alike (the closures took the sparser twin of a date's errors) and no step that lasts, made on its pixels in the
+first pass's cycles before the components decide (:meth:`Bridges.apply_shifts`).
 
 The differences are gathered block by block (each pair by the block holding its component's pixel, read with
 :data:`GAP_PX` rows of halo) and the median of the same set is the same number whatever the blocks.
@@ -30,9 +35,9 @@ from .closure_edges import date_incidence
 
 #: Farthest (pixels) a bridge reaches from a component's pixel to the ground beside it.
 GAP_PX = 8
-#: Share of a component's pixels left ambiguous by the first pass for it to be bridged.
+#: Share of a component's pixels left unsettled by the first pass for it to be bridged to the ground beside it.
 AMBIGUOUS_SHARE = 0.5
-#: Largest share of a component's pixels left ambiguous for it to be ground a bridge is measured against.
+#: Largest share of a component's pixels left unsettled for it to be ground a bridge is measured against.
 GROUND_SHARE = 0.1
 #: Fewest pairs with data in an interferogram for its median to decide.
 MIN_PAIRS = 50
@@ -51,8 +56,11 @@ class Bridges:
         The components (:func:`closure.component_labels`), 0 none.
     n : int
         The number of components.
-    ambiguous : ndarray (rows, cols) bool
-        The pixels the first pass left ambiguous.
+    unsettled : ndarray (rows, cols) bool
+        The pixels whose pattern the first pass found no unique correction for (partly corrected or not).
+    in_loops, pairs, loops
+        The pairs in a loop of the network (M,) bool, the pairs as date indices (M, 2) and the loops ``(ij, jk, ik)``
+        (T, 3): with them every other component is also bridged to the largest one (:meth:`offsets`).
     """
 
     def __init__(self, labels: np.ndarray, n: int, unsettled: np.ndarray, *, in_loops=None, pairs=None, loops=None,
