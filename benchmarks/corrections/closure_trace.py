@@ -40,6 +40,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [os.path.join(ROOT, "tests"), HERE, os.path.dirname(HERE)]
+from common import save_json  # noqa: E402
+
 PRACTICE = "/work/shared/data/practice/corrections_stack"
 
 
@@ -477,8 +479,7 @@ def main(argv=None):
             for e in res["examples"]:
                 print("   ", json.dumps(e), flush=True)
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(rows, f, indent=1, default=str)
+        save_json(a.json, rows, default=str)
     return 0
 
 

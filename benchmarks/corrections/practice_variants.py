@@ -34,7 +34,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path[:0] = [HERE, os.path.join(ROOT, ".build", "plugins")]
+sys.path[:0] = [HERE, os.path.dirname(HERE), os.path.join(ROOT, ".build", "plugins")]
+from common import save_json  # noqa: E402
+
 PRACTICE = "/work/shared/data/practice/corrections_stack"
 
 
@@ -204,7 +206,7 @@ def write_variant(seed, out, stack=PRACTICE):
                 planted_values=int((case["planted"] != 0).sum()),
                 bank_ifgs=[n for k, n in enumerate(s["names"]) if (case["planted"][k] != 0).sum() > 5000],
                 patch_ifgs=[n for k, n in enumerate(s["names"]) if 0 < (case["planted"][k] != 0).sum() <= 5000])
-    json.dump(meta, open(os.path.join(out, "meta.json"), "w"), indent=1)
+    save_json(os.path.join(out, "meta.json"), meta)
     # the stable area as polygons of the turned mask, in the stack's CRS
     ds = gdal.Open(os.path.join(out, "dem.tif"))
     mem = gdal.GetDriverByName("MEM").Create("", ds.RasterXSize, ds.RasterYSize, 1, gdal.GDT_Byte)
@@ -254,8 +256,7 @@ def compare(seeds, work, stack, mintpy, json_out) -> int:
           f"{tot['mintpy_fixed']:>12,} {tot['mintpy_new']:>6,}   (shares {tot['ours_fixed'] / p:.1%} and "
           f"{tot['mintpy_fixed'] / p:.1%})")
     if json_out:
-        with open(json_out, "w") as f:
-            json.dump({"rows": rows, "total": tot}, f, indent=1)
+        save_json(json_out, {"rows": rows, "total": tot})
     return 0
 
 
@@ -288,8 +289,7 @@ def main(argv=None):
     print(f"{'all':>8} {tot['planted']:>9,} {tot['fixed']:>9,} {tot['fixed'] / max(tot['planted'], 1):>6.1%} "
           f"{tot['new']:>5} {tot['left']:>7,}")
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump(rows, f, indent=1, default=str)
+        save_json(a.json, rows, default=str)
     return 0
 
 
