@@ -14,6 +14,8 @@ import datetime as dt
 import numpy as np
 from scipy import ndimage
 
+from insar_geohazards.algorithms.corrections.closure import closure_offsets, correct_closure_stack, network_triplets
+
 CYCLE_MM = 27.73288
 
 
@@ -137,6 +139,21 @@ def tied_bank_stack(seed: int, n_off: int = 3) -> tuple:
     return sc, planted, before, after, bank
 
 
+def patched_tied_bank_stack(seed: int) -> tuple:
+    """:func:`tied_bank_stack` (a date's three pairs ending at it off on a bank: a tie the bridges decide) with a
+    patch of about 600 pixels of the bank off by one more cycle in one of the date's other three pairs. The patch's
+    closures are the bank's and its own together: four of the date's pairs off as its shift would be, whose twin (the
+    other two, the other way) is sparser and closes every loop alike, so the pixel's own sparsest correction is not
+    the bank's plus the patch's.
+    ``(stack, planted, the patch's pair, the patch, the bank)``."""
+    sc, planted, before, after, bank = tied_bank_stack(seed)
+    rng = np.random.default_rng(seed + 1)
+    k = after[int(rng.integers(3))]
+    patch = _patch(rng, bank.shape, bank, 600)
+    planted[k][patch] -= planted[before[0]][bank][0]  # as the date's shift would be: four of its six pairs off
+    return sc, planted, k, patch, bank
+
+
 def _loops_of(pairs, p) -> int:
     """The loops (ij, jk, ik) of the index pairs ``pairs`` that hold the pair ``p``."""
     have = set(map(tuple, pairs))
@@ -182,3 +199,18 @@ def relative_counts(corrected_mm, clean_mm, planted, ref) -> dict:
     was = (planted != 0) & has
     return {"planted": int(was.sum()), "fixed": int((was & good).sum()),
             "new": int(((planted == 0) & has & ~good).sum())}
+
+
+def run_banks(sc, planted) -> tuple:
+    """The closure correction of a banks stack with ``planted`` cycles, run as the tool runs it (two passes, the
+    network's closure offset from a sample of rows): ``(out, relative_counts against the largest bank's middle)``."""
+    d = sc["dates"]
+    tri = network_triplets([(d[i], d[j]) for i, j in sc["pairs"]])
+    bad = sc["clean_mm"] + planted * CYCLE_MM
+    rows = np.unique(np.linspace(0, bad.shape[1] - 1, 64).astype(int))
+    off = closure_offsets(bad[:, rows], tri, cycle_mm=CYCLE_MM)
+    out = correct_closure_stack(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)
+    comp = sc["components"]
+    ys, xs = np.nonzero(comp == np.argmax(np.bincount(comp.ravel())[1:]) + 1)
+    ref = (ys[ys.size // 2], xs[xs.size // 2])
+    return out, relative_counts(out["corrected_mm"], sc["clean_mm"], planted, ref)

@@ -49,7 +49,7 @@ from ..blas import one_blas_thread
 from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
-from . import closure_bridges, closure_continuity, closure_edges
+from . import closure_bridges, closure_continuity, closure_edges, closure_recast
 from . import closure_consensus as consensus
 from .closure_consensus import WINDOW_PX
 from .closure_solver import _MISSING, _distinct_columns, _Solver
@@ -647,6 +647,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         lab = np.asarray(decided["labels"]).reshape(p)
         added = None
         if np.any(decided["decisions"]):  # (no decision: nothing to add)
+            # a patch on a decided component: the decision plus the patch's own slips, not their closures' twin
+            closure_recast.recast(u, own, has, lab, decided["decisions"], triplets, solver, max_cycles,
+                                  float(max_residual_rad) / TWO_PI)
             added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
                                        max_frac=float(max_residual_rad) / TWO_PI)
         # the first pass's corrections judged again beside the decisions, which stand as given

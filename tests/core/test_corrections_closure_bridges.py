@@ -3,30 +3,12 @@ errors have a twin as sparse) takes the whole cycles its jump against the ground
 
 import numpy as np
 import pytest
-from testutils_closure_banks import CYCLE_MM, one_loop_pair_stack, relative_counts, tied_bank_stack
+from testutils_closure_banks import CYCLE_MM, one_loop_pair_stack, run_banks, tied_bank_stack
 
 from insar_geohazards.algorithms.corrections import closure_bridges
-from insar_geohazards.algorithms.corrections.closure import (
-    closure_offsets,
-    correct_closure_stack,
-    network_triplets,
-)
 
 # drawn once at random from 7-999 (a seed drawn at each run would change what is tested between runs)
 SEEDS = [int(s) for s in np.random.default_rng(20261128).choice(np.arange(7, 1000), 2, replace=False)]
-
-
-def _run(sc, planted):
-    d = sc["dates"]
-    tri = network_triplets([(d[i], d[j]) for i, j in sc["pairs"]])
-    bad = sc["clean_mm"] + planted * CYCLE_MM
-    rows = np.unique(np.linspace(0, bad.shape[1] - 1, 64).astype(int))
-    off = closure_offsets(bad[:, rows], tri, cycle_mm=CYCLE_MM)
-    out = correct_closure_stack(bad, tri, cycle_mm=CYCLE_MM, closure_offset=off)
-    comp = sc["components"]
-    ys, xs = np.nonzero(comp == np.argmax(np.bincount(comp.ravel())[1:]) + 1)
-    ref = (ys[ys.size // 2], xs[xs.size // 2])
-    return out, relative_counts(out["corrected_mm"], sc["clean_mm"], planted, ref)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -35,7 +17,7 @@ def test_a_bank_left_unsettled_is_bridged(seed):
     closures, and the bridge across the channel takes the half that leaves the bank continuous with its neighbour.
     Without the bridge (MIN_PAIRS beyond any component's pairs) the bank is left, and its values count as off."""
     sc, planted, before, after, bank = tied_bank_stack(seed)
-    out, c = _run(sc, planted)
+    out, c = run_banks(sc, planted)
     assert c["fixed"] >= 0.99 * c["planted"], c
     assert c["new"] <= 0.001 * bank.sum() * len(sc["pairs"]), c
     # the bank's values of the three pairs ending at the date took the correction, those starting at it none
@@ -52,7 +34,7 @@ def test_a_bank_the_closures_took_as_the_sparser_twin_is_shifted_back(seed):
     to the largest bank is then the date's shift on every pair, which the closures cannot see: made on the bank,
     every planted value is fixed and the two are left as they were."""
     sc, planted, before, after, bank = tied_bank_stack(seed, n_off=4)
-    out, c = _run(sc, planted)
+    out, c = run_banks(sc, planted)
     assert c["fixed"] >= 0.99 * c["planted"], c
     assert c["new"] <= 0.001 * bank.sum() * len(sc["pairs"]), c
     u = out["cycles"]
@@ -67,7 +49,7 @@ def test_a_pair_in_one_loop_beside_a_cancelling_partner_is_bridged(seed):
     used to keep them fixed and call the short pair's correction unique, the long pair left off on every pixel);
     the bridge then takes the one that leaves the bank continuous with the other."""
     sc, planted, p, q, bank = one_loop_pair_stack(seed)
-    out, c = _run(sc, planted)
+    out, c = run_banks(sc, planted)
     assert c["fixed"] >= 0.99 * c["planted"], c
     assert c["new"] <= 0.001 * bank.sum() * len(sc["pairs"]), c
     u = out["cycles"]
@@ -79,7 +61,7 @@ def test_without_the_bridge_the_bank_is_left(monkeypatch):
     most of the bank's planted values unfixed, so the fix above is the bridge's."""
     sc, planted, before, _, bank = tied_bank_stack(SEEDS[0])
     monkeypatch.setattr(closure_bridges, "MIN_PAIRS", 10 ** 9)
-    _, c = _run(sc, planted)
+    _, c = run_banks(sc, planted)
     assert c["fixed"] < 0.9 * c["planted"], c
 
 

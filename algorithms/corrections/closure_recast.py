@@ -1,0 +1,104 @@
+"""A pixel's correction recast against its component's: the decision plus the sparsest rest.
+
+Closures see a correction only up to what no loop can see (a date shifted by a whole cycle, and sums of such
+shifts). Where a patch lies on a bank that is off in several interferograms, the pixel's closures are the bank's and
+the patch's together, and the sparsest correction of the sum need not be the bank's plus the patch's: it may trade
+some of the bank's pairs for others of the same dates, as sparse in cycles and with fewer slipped pairs. Its
+component (the bank) decides its own correction later, from the values the closures settled and the bridges across
+no data (:func:`closure.component_decisions`); the patch's values, corrected by the first pass, are not given it.
+
+An unwrapping error is a region of one interferogram off by whole cycles beside ground that is not: a patch inside
+a bank is the bank's slips plus its own. So a pixel whose first-pass correction ``U`` differs from its component's
+decision ``D`` is recast as the decision plus the sparsest correction of the difference: ``U - D`` closes the
+pixel's loops with data as ``-C (U - D)``, and where the exact solver (:class:`closure_solver._Solver`) finds a
+correction ``R`` of those closures that closes them exactly, is unique, is not ``U - D`` itself (which held a part no
+loop sees) and costs less than ``U`` (in cycles, then slipped values, as the solver prices them), ``D + R`` takes
+the pixel's place. It closes every loop of the pixel as ``U`` does: the choice is between two corrections the
+closures cannot tell apart, made for the one nearest the ground around it, as the edges choose a date's shift
+(:mod:`closure_edges`). Where the decision does not explain the pixel (ground the component's slip did not reach,
+with a slip of its own), what it leaves costs more than the pixel's own correction, and the pixel is left.
+
+Two cases are no difference from the decision: a value that no usable loop of the pixel holds (its loops noisy
+there), left uncorrected because the closures could not see it (the second pass gives it the decision's), and a
+pixel whose correction leaves one of its own usable loops open (corrected in part: not recast).
+
+Per pixel, from its own values and its component's decision: the same whatever the blocks of a run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .closure_solver import EVENT_WEIGHT
+
+#: Pixels recast together (bounds the temporaries, not the verdicts).
+CHUNK_PX = 65536
+#: Sentinel of a loop without data at a pixel (the solver's).
+_MISSING = np.int16(-32768)
+
+
+def _cost(u: np.ndarray) -> np.ndarray:
+    """The solver's price of corrections (M, n): their cycles, and :data:`closure_solver.EVENT_WEIGHT` per slipped
+    value (of two as many cycles, fewer slipped values)."""
+    return np.abs(u).sum(axis=0) + EVENT_WEIGHT * (u != 0).sum(axis=0)
+
+
+def recast(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets, solver,
+           max_cycles: int, max_frac: float) -> np.ndarray:
+    """Recast in place the corrections ``u`` (M, P) int16 of the pixels whose closures their component's decision
+    explains (``labels`` (P,) the components, 0 none; ``decisions`` (C + 1, M) int16, 0 none; ``has`` (M, P) the
+    values with data) as the decision plus the sparsest unique rest (module opening), within ``max_cycles`` per
+    value. ``own(px)`` gives the pixels' closures (T, px.size) in cycles, NaN where a loop has no data or is noisy;
+    a loop is usable within ``max_frac`` cycle of a whole number. Returns the pixels recast (flat indices)."""
+    lab = np.asarray(labels).reshape(-1)
+    decisions = np.asarray(decisions)
+    deciding = (decisions != 0).any(axis=1)
+    deciding[0] = False
+    px_all = np.flatnonzero(deciding[lab] & (u != 0).any(axis=0))
+    if not px_all.size:
+        return px_all
+    mat = np.asarray(triplets.matrix, np.int32)
+    done = []
+    for s0 in range(0, px_all.size, CHUNK_PX):
+        px = px_all[s0:s0 + CHUNK_PX]
+        h = np.take(has, px, axis=1)
+        dec = np.where(h, decisions[lab[px]].T, 0).astype(np.int32)
+        cur = np.take(u, px, axis=1).astype(np.int32)
+        sel = np.flatnonzero((cur != dec).any(axis=0))
+        if not sel.size:
+            continue
+        px, h, dec, cur0 = px[sel], h[:, sel], dec[:, sel], cur[:, sel]
+        clo = own(px)
+        usable = np.isfinite(clo)
+        c = np.where(usable, clo, 0.0)
+        k = np.rint(c)
+        usable &= np.abs(c - k) <= max_frac
+        # a value no usable loop of the pixel holds (its loops noisy there) is not a difference the pixel's closures
+        # can price: left uncorrected, it takes the decision's; corrected (the window saw it), it keeps its own
+        seen = (np.abs(mat).T @ usable.astype(np.int32)) > 0
+        cur = np.where((cur0 == 0) & (dec != 0) & ~seen, dec, cur0)
+        diff = np.where(seen, cur - dec, 0)
+        # the closures of the difference on the pixel's usable loops
+        rest = np.where(usable, -(mat @ diff), 0)
+        key = np.where(usable, rest, _MISSING).astype(np.int16)
+        # one solve per distinct pattern (the solver caches them too: this spares the per-pixel calls)
+        pats, inverse = np.unique(key.T, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        new = np.zeros((pats.shape[0], u.shape[0]), np.int32)
+        ok = np.zeros(pats.shape[0], bool)
+        for i, pat in enumerate(pats):
+            sol, unique = solver.solve(np.ascontiguousarray(pat))
+            new[i] = sol
+            ok[i] = unique
+        alt = new[inverse].T  # (M, n)
+        cand = np.where(seen, dec + alt, cur)
+        # the decision explains the pixel where what it leaves is closed exactly by a correction cheaper than the
+        # pixel's own, and unique (a misfit left, or a twin as cheap, explains nothing)
+        take = ok[inverse] & ((mat @ alt + rest == 0) | ~usable).all(axis=0)
+        take &= (alt != diff).any(axis=0) & (_cost(alt) < _cost(cur0))
+        take &= (np.abs(cand) <= max_cycles).all(axis=0) & ~((cand != 0) & ~h).any(axis=0)
+        if take.any():
+            sub = px[take]
+            u[:, sub] = cand[:, take].astype(u.dtype)
+            done.append(sub)
+    return np.concatenate(done) if done else np.zeros(0, np.int64)

@@ -1,0 +1,87 @@
+"""A pixel's correction recast against its component's decision (algorithms/corrections/closure_recast.py): a patch
+on a bank the bridges decide takes the bank's correction plus its own slip, not the twin its closures prefer."""
+
+import numpy as np
+import pytest
+from testutils_closure_banks import patched_tied_bank_stack, run_banks
+
+from insar_geohazards.algorithms.corrections import closure_recast
+from insar_geohazards.algorithms.corrections.closure import network_triplets
+from insar_geohazards.algorithms.corrections.closure_solver import _Solver
+
+# drawn once at random from 7-999 (a seed drawn at each run would change what is tested between runs)
+SEEDS = [int(s) for s in np.random.default_rng(20261129).choice(np.arange(7, 1000), 2, replace=False)]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_patch_on_a_tied_bank_takes_the_banks_correction_and_its_own(seed):
+    """Three of a date's pairs off on a bank (a tie the bridge decides) and a patch of it off in a fourth: the
+    patch's closures alone would take the date's other two pairs (sparser, closing alike). Recast against the
+    bank's decision, the rest is the patch's one slip: the patch is fixed and no other pair of the date is moved."""
+    sc, planted, k, patch, bank = patched_tied_bank_stack(seed)
+    out, c = run_banks(sc, planted)
+    assert c["new"] <= 0.0005 * bank.sum() * len(sc["pairs"]), c
+    u = out["cycles"]
+    assert (u[k][patch] == -planted[k][patch]).mean() >= 0.85  # (its rim: see the note on the last rows)
+    others = [m for m in range(len(sc["pairs"])) if m != k and not planted[m][bank].any()]
+    assert (u[np.ix_(others)][:, patch] != 0).mean() <= 0.001
+
+
+def test_without_the_recast_the_patch_takes_the_twin(monkeypatch):
+    """The control: the same stack with the recast doing nothing leaves the patch with the date's other pairs
+    moved (new errors on most of its pixels), so the fix above is the recast's."""
+    sc, planted, k, patch, bank = patched_tied_bank_stack(SEEDS[0])
+    monkeypatch.setattr(closure_recast, "recast", lambda *a, **kw: np.zeros(0, np.int64))
+    _, c = run_banks(sc, planted)
+    assert c["new"] >= patch.sum(), c
+
+
+def test_a_pixel_the_decision_does_not_explain_is_left():
+    """A pixel whose closures the component's decision does not explain (ground the bank's slip did not reach, with
+    a slip of its own) keeps its own correction: what the decision leaves costs more than the pixel's correction."""
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
+    tri = network_triplets(pairs)
+    m = len(pairs)
+    own = np.zeros((m, 1), np.int16)
+    own[pairs.index((5, 6))] = 1  # its own slip, corrected by the first pass
+    decision = np.zeros((2, m), np.int16)
+    for j in (1, 2, 3):  # the component's: four of date 3's pairs, as its shift
+        decision[1, pairs.index((3 - j, 3))] = 1
+    decision[1, pairs.index((3, 4))] = -1
+    u = own.copy()
+    closures = -(tri.matrix.astype(np.float64) @ own)  # what the slip left: its correction closes them
+
+    def own_closures(px):
+        return np.repeat(closures, len(px), axis=1)
+
+    done = closure_recast.recast(u, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
+                                 _Solver(tri, 0.5, 3), 3, 0.25)
+    assert done.size == 0 and (u == own).all()
+
+
+def test_a_pixel_carrying_the_decision_takes_it_plus_its_own_slip():
+    """The same network and decision on a pixel that carries it and a slip of its own: the first pass took the
+    date's sparser twin (its two other pairs, the other way) with the slip; recast, it is the decision and the slip,
+    which close the pixel's loops alike."""
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
+    tri = network_triplets(pairs)
+    m = len(pairs)
+    decision = np.zeros((2, m), np.int16)
+    for j in (1, 2, 3):
+        decision[1, pairs.index((3 - j, 3))] = 1
+    decision[1, pairs.index((3, 4))] = -1
+    truth = decision[1].copy()[:, None]
+    truth[pairs.index((5, 6))] = 1
+    twin = np.zeros((m, 1), np.int16)
+    twin[[pairs.index((3, 5)), pairs.index((3, 6))]] = 1
+    twin[pairs.index((5, 6))] = 1
+    closures = -(tri.matrix.astype(np.float64) @ truth)
+    assert np.array_equal(tri.matrix @ twin, tri.matrix @ truth)  # the twin closes them alike
+
+    def own_closures(px):
+        return np.repeat(closures, len(px), axis=1)
+
+    u = twin.copy()
+    done = closure_recast.recast(u, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
+                                 _Solver(tri, 0.5, 3), 3, 0.25)
+    assert done.tolist() == [0] and np.array_equal(u, truth)
