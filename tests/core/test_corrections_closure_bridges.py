@@ -3,7 +3,8 @@ errors have a twin as sparse) takes the whole cycles its jump against the ground
 
 import numpy as np
 import pytest
-from testutils_closure_banks import CYCLE_MM, one_loop_pair_stack, run_banks, tied_bank_stack
+from testutils_closure_banks import CYCLE_MM, one_loop_pair_stack, tied_bank_stack
+from testutils_closure_runs import run_banks
 
 from insar_geohazards.algorithms.corrections import closure_bridges
 

@@ -359,16 +359,18 @@ def test_network_offsets_read_in_spans_take_the_values_of_one_row_reads(monkeypa
 
 
 def test_a_bank_the_closures_leave_unsettled_is_bridged_same_bytes_at_two_budgets(run_alg, tmp_path):
-    """Half a date's pairs off by a cycle on one bank of a channel (tests/testutils_closure_banks.py's
-    ``tied_bank_stack``, a seed drawn at random): the other half off closes every loop alike, so the closures leave
-    the whole bank unsettled, and the pass between the two bridges it to the bank across the channel. At least 99 %
-    of the planted values fixed (relative to a pixel of the largest bank, as the practice stack's README counts), and
-    the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, the channel across several) and 512 (one block)."""
+    """Half a date's pairs off by a cycle on one bank of a channel and a patch of the bank off in a fourth
+    (tests/testutils_closure_banks.py's ``patched_tied_bank_stack``, a seed drawn at random): the other half off
+    closes every loop alike, so the closures leave the whole bank unsettled, and the pass between the two bridges it
+    to the bank across the channel; the patch, whose closures prefer the date's sparser twin, is recast as the bank's
+    decision plus its own slip. At least 99 % of the planted values fixed (relative to a pixel of the largest bank,
+    as the practice stack's README counts), and the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows, the channel
+    and the patch across several) and 512 (one block)."""
     from testutils import write_geotiff
-    from testutils_closure_banks import relative_counts, tied_bank_stack
+    from testutils_closure_banks import patched_tied_bank_stack, relative_counts
 
     seed = drawn_seed()
-    sc, planted, _, _, bank = tied_bank_stack(seed)
+    sc, planted, _, _, bank = patched_tied_bank_stack(seed)
     dates, pairs = sc["dates"], sc["pairs"]
     folder = tmp_path / "ifgs"
     folder.mkdir()
