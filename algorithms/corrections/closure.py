@@ -648,8 +648,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         added = None
         if np.any(decided["decisions"]):  # (no decision: nothing to add)
             # a patch on a decided component: the decision plus the patch's own slips, not their closures' twin
-            closure_recast.recast(u, own, has, lab, decided["decisions"], triplets, solver, max_cycles,
-                                  float(max_residual_rad) / TWO_PI)
+            fin = _loops_with_data(has, idx)
+
+            def agreed(px):  # the integer closures the pixels' windows agree on, as the first pass solved them
+                return consensus.consensus_at(key, fin, rows, cols, px, window_px=window_px, bound=2 * max_cycles)[0]
+
+            closure_recast.recast(u, agreed, has, lab, decided["decisions"], triplets, solver, max_cycles,
+                                  span=(max(c0 - 1, 0) * cols, min(c1 + 1, rows) * cols))
+            del fin
             added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
                                        max_frac=float(max_residual_rad) / TWO_PI)
         # the first pass's corrections judged again beside the decisions, which stand as given

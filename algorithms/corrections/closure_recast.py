@@ -9,20 +9,22 @@ no data (:func:`closure.component_decisions`); the patch's values, corrected by 
 
 An unwrapping error is a region of one interferogram off by whole cycles beside ground that is not: a patch inside
 a bank is the bank's slips plus its own. So a pixel whose first-pass correction ``U`` differs from its component's
-decision ``D`` is recast as the decision plus the sparsest correction of the difference: ``U - D`` closes the
-pixel's loops with data as ``-C (U - D)``, and where the exact solver (:class:`closure_solver._Solver`) finds a
-correction ``R`` of those closures that closes them exactly, is unique, is not ``U - D`` itself (which held a part no
-loop sees) and costs less than ``U`` (in cycles, then slipped values, as the solver prices them), ``D + R`` takes
-the pixel's place. It closes every loop of the pixel as ``U`` does: the choice is between two corrections the
-closures cannot tell apart, made for the one nearest the ground around it, as the edges choose a date's shift
-(:mod:`closure_edges`). Where the decision does not explain the pixel (ground the component's slip did not reach,
-with a slip of its own), what it leaves costs more than the pixel's own correction, and the pixel is left.
+decision ``D`` is recast as the decision plus the sparsest correction of what the decision leaves: the integer
+closures its window agrees on (those the first pass solved, :func:`closure_consensus.consensus_at`) with ``D``
+applied, ``K + C D``. Where the exact solver (:class:`closure_solver._Solver`) finds a correction ``R`` of those
+that closes them exactly, is unique, is not ``U - D`` and costs less than ``U`` (in cycles, then slipped values, as
+the solver prices them), ``D + R`` takes the pixel's place. Where ``U`` closed the window's closures, ``D + R``
+closes them alike: the choice is between two corrections the closures cannot tell apart, made for the one nearest
+the ground around it, as the edges choose a date's shift (:mod:`closure_edges`); where ``U`` left some open (a
+pattern corrected in part), ``D + R`` is the decision and what the rest asks for. Where the decision does not
+explain the pixel (ground the component's slip did not reach, with a slip of its own), what it leaves costs more
+than the pixel's own correction, and the pixel is left.
 
-Two cases are no difference from the decision: a value that no usable loop of the pixel holds (its loops noisy
-there), left uncorrected because the closures could not see it (the second pass gives it the decision's), and a
-pixel whose correction leaves one of its own usable loops open (corrected in part: not recast).
+A value in no loop the window agrees on (its loops noisy there) is not priced: left uncorrected, it takes the
+decision's (as the second pass would give it); corrected (a window saw it), it keeps its own.
 
-Per pixel, from its own values and its component's decision: the same whatever the blocks of a run.
+Per pixel, from its window's closures and its component's decision (the second pass reads each block with rows of
+halo beyond half a window): the same whatever the blocks of a run.
 """
 
 from __future__ import annotations
@@ -43,18 +45,21 @@ def _cost(u: np.ndarray) -> np.ndarray:
     return np.abs(u).sum(axis=0) + EVENT_WEIGHT * (u != 0).sum(axis=0)
 
 
-def recast(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets, solver,
-           max_cycles: int, max_frac: float) -> np.ndarray:
+def recast(u: np.ndarray, agreed, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets, solver,
+           max_cycles: int, span: tuple | None = None) -> np.ndarray:
     """Recast in place the corrections ``u`` (M, P) int16 of the pixels whose closures their component's decision
     explains (``labels`` (P,) the components, 0 none; ``decisions`` (C + 1, M) int16, 0 none; ``has`` (M, P) the
     values with data) as the decision plus the sparsest unique rest (module opening), within ``max_cycles`` per
-    value. ``own(px)`` gives the pixels' closures (T, px.size) in cycles, NaN where a loop has no data or is noisy;
-    a loop is usable within ``max_frac`` cycle of a whole number. Returns the pixels recast (flat indices)."""
+    value. ``agreed(px)`` gives the integer closures (T, px.size) int16 the pixels' windows agree on,
+    :data:`_MISSING` where none; ``span`` (first, end) the flat pixels asked (default all: a block's own rows and
+    the neighbours its later checks read, whose windows the block holds whole). Returns the pixels recast (flat
+    indices)."""
     lab = np.asarray(labels).reshape(-1)
     decisions = np.asarray(decisions)
     deciding = (decisions != 0).any(axis=1)
     deciding[0] = False
-    px_all = np.flatnonzero(deciding[lab] & (u != 0).any(axis=0))
+    lo, hi = (0, lab.size) if span is None else span
+    px_all = lo + np.flatnonzero(deciding[lab[lo:hi]] & (u[:, lo:hi] != 0).any(axis=0))
     if not px_all.size:
         return px_all
     mat = np.asarray(triplets.matrix, np.int32)
@@ -68,18 +73,15 @@ def recast(u: np.ndarray, own, has: np.ndarray, labels: np.ndarray, decisions: n
         if not sel.size:
             continue
         px, h, dec, cur0 = px[sel], h[:, sel], dec[:, sel], cur[:, sel]
-        clo = own(px)
-        usable = np.isfinite(clo)
-        c = np.where(usable, clo, 0.0)
-        k = np.rint(c)
-        usable &= np.abs(c - k) <= max_frac
-        # a value no usable loop of the pixel holds (its loops noisy there) is not a difference the pixel's closures
-        # can price: left uncorrected, it takes the decision's; corrected (the window saw it), it keeps its own
+        key = agreed(px)
+        usable = key != _MISSING
+        # a value in no usable loop (its loops noisy there) is not priced: left uncorrected, it takes the decision's;
+        # corrected (a window saw it), it keeps its own
         seen = (np.abs(mat).T @ usable.astype(np.int32)) > 0
         cur = np.where((cur0 == 0) & (dec != 0) & ~seen, dec, cur0)
         diff = np.where(seen, cur - dec, 0)
-        # the closures of the difference on the pixel's usable loops
-        rest = np.where(usable, -(mat @ diff), 0)
+        # the closures the decision leaves on the usable loops (those of U - D where U closes them)
+        rest = np.where(usable, key.astype(np.int32) + mat @ dec, 0)
         key = np.where(usable, rest, _MISSING).astype(np.int16)
         # one solve per distinct pattern (the solver caches them too: this spares the per-pixel calls)
         pats, inverse = np.unique(key.T, axis=0, return_inverse=True)

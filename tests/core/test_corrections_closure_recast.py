@@ -51,13 +51,13 @@ def test_a_pixel_the_decision_does_not_explain_is_left():
         decision[1, pairs.index((3 - j, 3))] = 1
     decision[1, pairs.index((3, 4))] = -1
     u = own.copy()
-    closures = -(tri.matrix.astype(np.float64) @ own)  # what the slip left: its correction closes them
+    closures = -(tri.matrix @ own).astype(np.int16)  # the integer closures the slip left: its correction closes them
 
-    def own_closures(px):
+    def agreed(px):
         return np.repeat(closures, len(px), axis=1)
 
-    done = closure_recast.recast(u, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
-                                 _Solver(tri, 0.5, 3), 3, 0.25)
+    done = closure_recast.recast(u, agreed, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
+                                 _Solver(tri, 0.5, 3), 3)
     assert done.size == 0 and (u == own).all()
 
 
@@ -77,13 +77,13 @@ def test_a_pixel_carrying_the_decision_takes_it_plus_its_own_slip():
     twin = np.zeros((m, 1), np.int16)
     twin[[pairs.index((3, 5)), pairs.index((3, 6))]] = 1
     twin[pairs.index((5, 6))] = 1
-    closures = -(tri.matrix.astype(np.float64) @ truth)
+    closures = -(tri.matrix @ truth).astype(np.int16)
     assert np.array_equal(tri.matrix @ twin, tri.matrix @ truth)  # the twin closes them alike
 
-    def own_closures(px):
+    def agreed(px):
         return np.repeat(closures, len(px), axis=1)
 
     u = twin.copy()
-    done = closure_recast.recast(u, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
-                                 _Solver(tri, 0.5, 3), 3, 0.25)
+    done = closure_recast.recast(u, agreed, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
+                                 _Solver(tri, 0.5, 3), 3)
     assert done.tolist() == [0] and np.array_equal(u, truth)
