@@ -653,15 +653,20 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             def agreed(px):  # the integer closures the pixels' windows agree on, as the first pass solved them
                 return consensus.consensus_at(key, fin, rows, cols, px, window_px=window_px, bound=2 * max_cycles)[0]
 
-            closure_recast.recast(u, agreed, has, lab, decided["decisions"], triplets, solver, max_cycles,
-                                  span=(max(c0 - 1, 0) * cols, min(c1 + 1, rows) * cols))
+            recast = closure_recast.recast(u, agreed, own, has, lab, decided["decisions"], triplets, solver,
+                                           max_cycles, float(max_residual_rad) / TWO_PI,
+                                           span=(max(c0 - 1, 0) * cols, min(c1 + 1, rows) * cols))
+            recast_u = np.take(u, recast, axis=1)
             del fin
             added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
                                        max_frac=float(max_residual_rad) / TWO_PI)
-        # the first pass's corrections judged again beside the decisions, which stand as given
+        # the first pass's corrections judged again beside the decisions, which stand as given (and so do the
+        # pixels recast on them)
         consensus.settle(u, own, loops, signs, idx, strict=False)
         if added is not None:
             consensus.restore(u, added, lab, decided["decisions"])
+            u[:, recast] = recast_u
+            del recast, recast_u
         del added
         # a correction tearing a value off the neighbours it ran on from, refused (the halo holds their neighbours)
         closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale, max_residual_rad / TWO_PI)

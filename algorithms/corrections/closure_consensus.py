@@ -688,7 +688,7 @@ class Remembered:
 
     def __call__(self, px) -> np.ndarray:
         px = np.asarray(px, np.int64)
-        if self.limit <= 0:
+        if self.limit <= 0 or not px.size:
             return self.fn(px)
         if self.slot is None:
             self.slot = np.full(self.p, -1, np.int64)

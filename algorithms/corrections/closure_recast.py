@@ -45,15 +45,31 @@ def _cost(u: np.ndarray) -> np.ndarray:
     return np.abs(u).sum(axis=0) + EVENT_WEIGHT * (u != 0).sum(axis=0)
 
 
-def recast(u: np.ndarray, agreed, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets, solver,
-           max_cycles: int, span: tuple | None = None) -> np.ndarray:
+def _opens(clo: np.ndarray, mat: np.ndarray, before: np.ndarray, after: np.ndarray, max_frac: float) -> np.ndarray:
+    """Where (n,) the change of corrections ``before`` -> ``after`` (M, n) opens more of the pixels' usable own loops
+    (``clo`` (T, n) closures in cycles, NaN unusable; within ``max_frac`` of a whole number) that hold a changed value
+    than it closes, one at least."""
+    usable = np.isfinite(clo)
+    c = np.where(usable, clo, 0.0)
+    usable &= np.abs(c - np.rint(c)) <= max_frac
+    usable &= (np.abs(mat) @ (before != after).astype(np.int32)) > 0
+    open_before = np.rint(c + mat @ before) != 0
+    open_after = np.rint(c + mat @ after) != 0
+    opened = (usable & ~open_before & open_after).sum(axis=0)
+    closed = (usable & open_before & ~open_after).sum(axis=0)
+    return (opened >= 1) & (opened > closed)
+
+
+def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets,
+           solver, max_cycles: int, max_frac: float, span: tuple | None = None) -> np.ndarray:
     """Recast in place the corrections ``u`` (M, P) int16 of the pixels whose closures their component's decision
     explains (``labels`` (P,) the components, 0 none; ``decisions`` (C + 1, M) int16, 0 none; ``has`` (M, P) the
     values with data) as the decision plus the sparsest unique rest (module opening), within ``max_cycles`` per
     value. ``agreed(px)`` gives the integer closures (T, px.size) int16 the pixels' windows agree on,
-    :data:`_MISSING` where none; ``span`` (first, end) the flat pixels asked (default all: a block's own rows and
-    the neighbours its later checks read, whose windows the block holds whole). Returns the pixels recast (flat
-    indices)."""
+    :data:`_MISSING` where none, ``own(px)`` the pixels' own closures (T, px.size) in cycles, NaN where a loop has
+    no data or is noisy (a loop usable within ``max_frac`` cycle of a whole number); ``span`` (first, end) the flat
+    pixels asked (default all: a block's own rows and the neighbours its later checks read, whose windows the block
+    holds whole). Returns the pixels recast (flat indices)."""
     lab = np.asarray(labels).reshape(-1)
     decisions = np.asarray(decisions)
     deciding = (decisions != 0).any(axis=1)
@@ -99,6 +115,10 @@ def recast(u: np.ndarray, agreed, has: np.ndarray, labels: np.ndarray, decisions
         take = ok[inverse] & ((mat @ alt + rest == 0) | ~usable).all(axis=0)
         take &= (alt != diff).any(axis=0) & (_cost(alt) < _cost(cur0))
         take &= (np.abs(cand) <= max_cycles).all(axis=0) & ~((cand != 0) & ~h).any(axis=0)
+        # the pixel's own loops, which the first pass's later steps asked (a patch's rim, carried from it), have the
+        # last word: more of them opened than closed by the change refuses it
+        if take.any():
+            take[take] &= ~_opens(own(px[take]), mat, cur0[:, take], cand[:, take], max_frac)
         if take.any():
             sub = px[take]
             u[:, sub] = cand[:, take].astype(u.dtype)

@@ -227,8 +227,12 @@ def write_variant(seed, out, stack=PRACTICE):
     return out
 
 
-def compare(seeds, work, stack, mintpy, json_out) -> int:
-    """The model and MintPy on each variant (``stack_compare.py``), one printed row each and the sums."""
+def compare(seeds, work, stack, mintpy, json_out, mintpy_from="") -> int:
+    """The model and MintPy on each variant (``stack_compare.py``), one printed row each and the sums; with
+    ``mintpy_from`` (the JSON of an earlier comparison of the same variants) MintPy's columns are read from it and
+    the model alone runs (MintPy's results do not change with ours; its velocity RMS was taken over the pixels both
+    had, ours now over ours)."""
+    before = json.load(open(mintpy_from))["rows"] if mintpy_from else None
     import shutil
     import subprocess
 
@@ -239,10 +243,14 @@ def compare(seeds, work, stack, mintpy, json_out) -> int:
         sdir = write_variant(seed, os.path.join(work, f"variant_{seed}"), stack)
         out = os.path.join(work, f"v{seed}.json")
         subprocess.run([sys.executable, os.path.join(HERE, "stack_compare.py"), sdir, os.path.join(work, f"run{seed}"),
-                        "--mintpy", mintpy, "--repeat", "1", "--json", out], check=True, stdout=subprocess.DEVNULL)
+                        "--mintpy", mintpy, "--repeat", "1", "--json", out] + (["--no-mintpy"] if before else []),
+                       check=True, stdout=subprocess.DEVNULL)
         shutil.rmtree(os.path.join(work, f"run{seed}"), ignore_errors=True)
         d = json.load(open(out))
         o, mp, v = d["unwrapping"]["ours"], d["unwrapping"]["mintpy"], d["velocity_rms_mm_yr"]
+        if before:
+            mp = before[str(seed)]["mintpy"]
+            v.update({k: x for k, x in before[str(seed)]["velocity_rms_mm_yr"].items() if k.startswith("mintpy")})
         rows[seed] = {"ours": o, "mintpy": mp, "velocity_rms_mm_yr": v}
         for k, src in (("ours", o), ("mintpy", mp)):
             tot[f"{k}_fixed"] += src["fixed"]
@@ -268,13 +276,15 @@ def main(argv=None):
     ap.add_argument("--write", default="", help="write each variant to WRITE/variant_SEED instead of running it")
     ap.add_argument("--compare", default="", help="the model and MintPy on each variant written under COMPARE")
     ap.add_argument("--mintpy", default="/work/venvs/mintpy/bin/python")
+    ap.add_argument("--mintpy-from", default="", help="with --compare: MintPy's columns from an earlier comparison's "
+                    "JSON of the same variants (the model alone runs)")
     a = ap.parse_args(argv)
     if a.write:
         for seed in a.seeds:
             print(write_variant(seed, os.path.join(a.write, f"variant_{seed}"), a.stack), flush=True)
         return 0
     if a.compare:
-        return compare(a.seeds, a.compare, a.stack, a.mintpy, a.json)
+        return compare(a.seeds, a.compare, a.stack, a.mintpy, a.json, a.mintpy_from)
     from closure_trace import run_case
 
     rows, tot = {}, {"planted": 0, "fixed": 0, "new": 0, "left": 0}

@@ -142,6 +142,7 @@ def main():
     ap.add_argument("--cold", action="store_true")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--json", default="")
+    ap.add_argument("--no-mintpy", action="store_true", help="ours alone (MintPy's results do not change with ours)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     res = {"stack": os.path.abspath(a.stack), "load_start": loadavg()}
@@ -166,14 +167,17 @@ def main():
     ours = stack_score.score_unwrapping(a.stack, corrected)
     stable = stable_npy(a.stack, os.path.join(a.work, "stable.npy"))
     mp = {}
-    for mask in ("tempcoh", "stable"):
+    for mask in () if a.no_mintpy else ("tempcoh", "stable"):
         runs = [run_mintpy(a.mintpy, a.stack, os.path.join(a.work, f"mintpy_{mask}{i}"), mask, a.slant_range_m,
                            stable) for i in range(a.repeat)]
         mp[mask] = min(runs, key=lambda r: r["cpu_s"])
         mp[mask]["runs_cpu_s"] = [r["cpu_s"] for r in runs]
-    best = mp["tempcoh"]
-    c = np.load(os.path.join(best["work"], "corrected.npy"))
-    theirs = stack_score.score_unwrapping(a.stack, {n: c[k] for k, n in enumerate(best["names"]) if best["kept"][k]})
+    theirs = {}
+    if mp:
+        best = mp["tempcoh"]
+        c = np.load(os.path.join(best["work"], "corrected.npy"))
+        theirs = stack_score.score_unwrapping(a.stack, {n: c[k] for k, n in enumerate(best["names"])
+                                                        if best["kept"][k]})
     vel = {"ours": stack_score.read_tif(os.path.join(a.work, "warm0", "v.tif"))}
     dz = {"ours": stack_score.read_tif(os.path.join(a.work, "warm0", "dz.tif"))}
     for mask in mp:
@@ -184,7 +188,7 @@ def main():
     res["dem_error_rms_m"] = stack_score.dem_error_rms(a.stack, dz)
     res["mintpy_cpu_s"] = {mask: mp[mask]["cpu_s"] for mask in mp}
     res["mintpy_runs_cpu_s"] = {mask: mp[mask]["runs_cpu_s"] for mask in mp}
-    bar = min(res["mintpy_cpu_s"].values())
+    bar = min(res["mintpy_cpu_s"].values()) if mp else float("nan")
     res["ratio_warm"] = round(res["warm_run"]["cpu_s"] / bar, 3)
     if a.cold:
         res["ratio_first"] = round(res["first_run"]["cpu_s"] / bar, 3)

@@ -53,11 +53,14 @@ def test_a_pixel_the_decision_does_not_explain_is_left():
     u = own.copy()
     closures = -(tri.matrix @ own).astype(np.int16)  # the integer closures the slip left: its correction closes them
 
-    def agreed(px):
+    def agreed(px):  # the window's closures, and the pixel's own: the same, without noise
         return np.repeat(closures, len(px), axis=1)
 
-    done = closure_recast.recast(u, agreed, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
-                                 _Solver(tri, 0.5, 3), 3)
+    def own_closures(px):
+        return agreed(px).astype(np.float64)
+
+    done = closure_recast.recast(u, agreed, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
+                                 _Solver(tri, 0.5, 3), 3, 0.25)
     assert done.size == 0 and (u == own).all()
 
 
@@ -80,10 +83,13 @@ def test_a_pixel_carrying_the_decision_takes_it_plus_its_own_slip():
     closures = -(tri.matrix @ truth).astype(np.int16)
     assert np.array_equal(tri.matrix @ twin, tri.matrix @ truth)  # the twin closes them alike
 
-    def agreed(px):
+    def agreed(px):  # the window's closures, and the pixel's own: the same, without noise
         return np.repeat(closures, len(px), axis=1)
 
+    def own_closures(px):
+        return agreed(px).astype(np.float64)
+
     u = twin.copy()
-    done = closure_recast.recast(u, agreed, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
-                                 _Solver(tri, 0.5, 3), 3)
+    done = closure_recast.recast(u, agreed, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
+                                 _Solver(tri, 0.5, 3), 3, 0.25)
     assert done.tolist() == [0] and np.array_equal(u, truth)
