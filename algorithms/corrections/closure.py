@@ -651,7 +651,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             fin = _loops_with_data(has, idx)
 
             def agreed(px):  # the integer closures the pixels' windows agree on, as the first pass solved them
-                return consensus.consensus_at(key, fin, rows, cols, px, window_px=window_px, bound=2 * max_cycles)[0]
+                if px.size <= consensus.GATHER_SHARE * p:
+                    return consensus.consensus_at(key, fin, rows, cols, px, window_px=window_px,
+                                                  bound=2 * max_cycles)[0]
+                # counted over the whole block at less cost (the same values)
+                bound = 2 * max_cycles
+                whole, _ = consensus.consensus_keys(np.where(np.abs(key) <= bound, key, _MISSING), fin, rows, cols,
+                                                    window_px=window_px)
+                return np.take(whole, px, axis=1)
 
             recast = closure_recast.recast(u, agreed, own, has, lab, decided["decisions"], triplets, solver,
                                            max_cycles, float(max_residual_rad) / TWO_PI,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .closure_solver import EVENT_WEIGHT
+from .closure_solver import EVENT_WEIGHT, _distinct_columns
 
 #: Pixels recast together (bounds the temporaries, not the verdicts).
 CHUNK_PX = 65536
@@ -45,16 +45,28 @@ def _cost(u: np.ndarray) -> np.ndarray:
     return np.abs(u).sum(axis=0) + EVENT_WEIGHT * (u != 0).sum(axis=0)
 
 
-def _opens(clo: np.ndarray, mat: np.ndarray, before: np.ndarray, after: np.ndarray, max_frac: float) -> np.ndarray:
+def _sums(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The loops' sums ``C x`` (T, n) of corrections ``x`` (M, n), from the loops' pairs ``idx`` (T, 3) (ij, jk, ik)."""
+    return x[idx[:, 0]] + x[idx[:, 1]] - x[idx[:, 2]]
+
+
+def _held(incidence: np.ndarray, loops: np.ndarray) -> np.ndarray:
+    """Where (M, n) a pair is in one of ``loops`` (T, n) bool at least (``incidence`` (T, M) float32, 1 where a loop
+    holds a pair: a product of whole counts, exact in floats)."""
+    return (incidence.T @ loops.astype(np.float32)) > 0
+
+
+def _opens(clo: np.ndarray, idx: np.ndarray, incidence: np.ndarray, before: np.ndarray, after: np.ndarray,
+           max_frac: float) -> np.ndarray:
     """Where (n,) the change of corrections ``before`` -> ``after`` (M, n) opens more of the pixels' usable own loops
     (``clo`` (T, n) closures in cycles, NaN unusable; within ``max_frac`` of a whole number) that hold a changed value
     than it closes, one at least."""
     usable = np.isfinite(clo)
     c = np.where(usable, clo, 0.0)
     usable &= np.abs(c - np.rint(c)) <= max_frac
-    usable &= (np.abs(mat) @ (before != after).astype(np.int32)) > 0
-    open_before = np.rint(c + mat @ before) != 0
-    open_after = np.rint(c + mat @ after) != 0
+    usable &= (incidence @ (before != after).astype(np.float32)) > 0
+    open_before = np.rint(c + _sums(before, idx)) != 0
+    open_after = np.rint(c + _sums(after, idx)) != 0
     opened = (usable & ~open_before & open_after).sum(axis=0)
     closed = (usable & open_before & ~open_after).sum(axis=0)
     return (opened >= 1) & (opened > closed)
@@ -78,14 +90,17 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
     px_all = lo + np.flatnonzero(deciding[lab[lo:hi]] & (u[:, lo:hi] != 0).any(axis=0))
     if not px_all.size:
         return px_all
-    mat = np.asarray(triplets.matrix, np.int32)
+    idx = np.asarray(triplets.index)
+    incidence = (np.asarray(triplets.matrix) != 0).astype(np.float32)
     done = []
     for s0 in range(0, px_all.size, CHUNK_PX):
         px = px_all[s0:s0 + CHUNK_PX]
         h = np.take(has, px, axis=1)
         dec = np.where(h, decisions[lab[px]].T, 0).astype(np.int32)
         cur = np.take(u, px, axis=1).astype(np.int32)
-        sel = np.flatnonzero((cur != dec).any(axis=0))
+        # a pixel that disagrees with the decision somewhere it made a correction (one that lacks some of the
+        # decision's values alone is given them by the second pass, where its own loops do not refuse them)
+        sel = np.flatnonzero(((cur != dec) & (cur != 0)).any(axis=0))
         if not sel.size:
             continue
         px, h, dec, cur0 = px[sel], h[:, sel], dec[:, sel], cur[:, sel]
@@ -93,32 +108,31 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         usable = key != _MISSING
         # a value in no usable loop (its loops noisy there) is not priced: left uncorrected, it takes the decision's;
         # corrected (a window saw it), it keeps its own
-        seen = (np.abs(mat).T @ usable.astype(np.int32)) > 0
+        seen = _held(incidence, usable)
         cur = np.where((cur0 == 0) & (dec != 0) & ~seen, dec, cur0)
         diff = np.where(seen, cur - dec, 0)
         # the closures the decision leaves on the usable loops (those of U - D where U closes them)
-        rest = np.where(usable, key.astype(np.int32) + mat @ dec, 0)
+        rest = np.where(usable, key.astype(np.int32) + _sums(dec, idx), 0)
         key = np.where(usable, rest, _MISSING).astype(np.int16)
         # one solve per distinct pattern (the solver caches them too: this spares the per-pixel calls)
-        pats, inverse = np.unique(key.T, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        new = np.zeros((pats.shape[0], u.shape[0]), np.int32)
-        ok = np.zeros(pats.shape[0], bool)
-        for i, pat in enumerate(pats):
-            sol, unique = solver.solve(np.ascontiguousarray(pat))
+        pats, inverse = _distinct_columns(key)
+        new = np.zeros((pats.shape[1], u.shape[0]), np.int32)
+        ok = np.zeros(pats.shape[1], bool)
+        for i in range(pats.shape[1]):
+            sol, unique = solver.solve(np.ascontiguousarray(pats[:, i]))
             new[i] = sol
             ok[i] = unique
         alt = new[inverse].T  # (M, n)
         cand = np.where(seen, dec + alt, cur)
         # the decision explains the pixel where what it leaves is closed exactly by a correction cheaper than the
         # pixel's own, and unique (a misfit left, or a twin as cheap, explains nothing)
-        take = ok[inverse] & ((mat @ alt + rest == 0) | ~usable).all(axis=0)
+        take = ok[inverse] & ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
         take &= (alt != diff).any(axis=0) & (_cost(alt) < _cost(cur0))
         take &= (np.abs(cand) <= max_cycles).all(axis=0) & ~((cand != 0) & ~h).any(axis=0)
         # the pixel's own loops, which the first pass's later steps asked (a patch's rim, carried from it), have the
         # last word: more of them opened than closed by the change refuses it
         if take.any():
-            take[take] &= ~_opens(own(px[take]), mat, cur0[:, take], cand[:, take], max_frac)
+            take[take] &= ~_opens(own(px[take]), idx, incidence, cur0[:, take], cand[:, take], max_frac)
         if take.any():
             sub = px[take]
             u[:, sub] = cand[:, take].astype(u.dtype)
