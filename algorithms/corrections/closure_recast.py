@@ -8,17 +8,21 @@ component (the bank) decides its own correction later, from the values the closu
 no data (:func:`closure.component_decisions`); the patch's values, corrected by the first pass, are not given it.
 
 An unwrapping error is a region of one interferogram off by whole cycles beside ground that is not: a patch inside
-a bank is the bank's slips plus its own. So a pixel whose first-pass correction ``U`` differs from its component's
-decision ``D`` is recast as the decision plus the sparsest correction of what the decision leaves: the integer
-closures its window agrees on (those the first pass solved, :func:`closure_consensus.consensus_at`) with ``D``
-applied, ``K + C D``. Where the exact solver (:class:`closure_solver._Solver`) finds a correction ``R`` of those
-that closes them exactly, is unique, is not ``U - D`` and costs less than ``U`` (in cycles, then slipped values, as
-the solver prices them), ``D + R`` takes the pixel's place. Where ``U`` closed the window's closures, ``D + R``
-closes them alike: the choice is between two corrections the closures cannot tell apart, made for the one nearest
-the ground around it, as the edges choose a date's shift (:mod:`closure_edges`); where ``U`` left some open (a
-pattern corrected in part), ``D + R`` is the decision and what the rest asks for. Where the decision does not
+a bank is the bank's slips plus its own. So a pixel whose first-pass correction ``U`` differs from its
+component's decision ``D`` is recast as the decision plus the sparsest correction of what
+the decision leaves: the integer closures its window agrees on (those the first pass solved,
+:func:`closure_consensus.consensus_at`) with ``D`` applied, ``K + C D``. Where the exact solver
+(:class:`closure_solver._Solver`) finds a correction ``R`` of those that closes them exactly, is unique, is not
+``U - D`` and costs less than ``U`` (in cycles, then slipped values, as the solver prices them), ``D + R`` takes the
+pixel's place, unless the pixel's own loops holding a moved value open more with it than they close (a patch's rim,
+which the first pass carried from the patch where those loops asked). Where ``U`` closed the window's closures,
+``D + R`` closes them alike: the choice is between two corrections the closures cannot tell apart, made for the one
+nearest the ground around it, as the edges choose a date's shift (:mod:`closure_edges`); where ``U`` left some open
+(a pattern corrected in part), ``D + R`` is the decision and what the rest asks for. Where the decision does not
 explain the pixel (ground the component's slip did not reach, with a slip of its own), what it leaves costs more
-than the pixel's own correction, and the pixel is left.
+than the pixel's own correction, and the pixel is left. A pixel that only lacks some of the decision's values is
+asked too: asking only those that disagree where they corrected left more values wrong on the practice stack's
+variants (1,723 against 1,124 on 48 of them) and fixed fewer.
 
 A value in no loop the window agrees on (its loops noisy there) is not priced: left uncorrected, it takes the
 decision's (as the second pass would give it); corrected (a window saw it), it keeps its own.
@@ -98,9 +102,7 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         h = np.take(has, px, axis=1)
         dec = np.where(h, decisions[lab[px]].T, 0).astype(np.int32)
         cur = np.take(u, px, axis=1).astype(np.int32)
-        # a pixel that disagrees with the decision somewhere it made a correction (one that lacks some of the
-        # decision's values alone is given them by the second pass, where its own loops do not refuse them)
-        sel = np.flatnonzero(((cur != dec) & (cur != 0)).any(axis=0))
+        sel = np.flatnonzero((cur != dec).any(axis=0))
         if not sel.size:
             continue
         px, h, dec, cur0 = px[sel], h[:, sel], dec[:, sel], cur[:, sel]
