@@ -314,6 +314,7 @@ def test_remembered_closures_are_the_closures_taken_again(share):
         np.testing.assert_array_equal(own(px), x[:, px] * 1.5 - 0.25)
     if share >= 1.0:
         assert sum(calls) <= p  # every pixel taken once
+    assert _Remembered(fn, p, share)(np.zeros(0, np.int64)).shape == (t, 0)  # no pixel asked (nothing kept yet)
 
 
 def test_keys_made_alone_are_the_classification_keys():
