@@ -642,41 +642,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
             consensus.settle(u, own, loops, signs, idx)
     else:
-        # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
-        # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
-        lab = np.asarray(decided["labels"]).reshape(p)
-        added = None
-        if np.any(decided["decisions"]):  # (no decision: nothing to add)
-            # a patch on a decided component: the decision plus the patch's own slips, not their closures' twin
-            fin = _loops_with_data(has, idx)
-
-            def agreed(px):  # the integer closures the pixels' windows agree on, as the first pass solved them
-                if px.size <= consensus.GATHER_SHARE * p:
-                    return consensus.consensus_at(key, fin, rows, cols, px, window_px=window_px,
-                                                  bound=2 * max_cycles)[0]
-                # counted over the whole block at less cost (the same values)
-                bound = 2 * max_cycles
-                whole, _ = consensus.consensus_keys(np.where(np.abs(key) <= bound, key, _MISSING), fin, rows, cols,
-                                                    window_px=window_px)
-                return np.take(whole, px, axis=1)
-
-            recast = closure_recast.recast(u, agreed, own, has, lab, decided["decisions"], triplets, solver,
-                                           max_cycles, float(max_residual_rad) / TWO_PI,
-                                           span=(max(c0 - 1, 0) * cols, min(c1 + 1, rows) * cols))
-            recast_u = np.take(u, recast, axis=1)
-            del fin
-            added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx,
-                                       max_frac=float(max_residual_rad) / TWO_PI)
-        # the first pass's corrections judged again beside the decisions, which stand as given (and so do the
-        # pixels recast on them)
-        consensus.settle(u, own, loops, signs, idx, strict=False)
-        if added is not None:
-            consensus.restore(u, added, lab, decided["decisions"])
-            u[:, recast] = recast_u
-            del recast, recast_u
-        del added
-        # a correction tearing a value off the neighbours it ran on from, refused (the halo holds their neighbours)
-        closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale, max_residual_rad / TWO_PI)
+        _second_pass(u, own, has, decided, key, triplets, solver, (rows, cols, c0, c1), window_px=window_px,
+                     max_cycles=max_cycles, max_frac=float(max_residual_rad) / TWO_PI, loops=(loops, signs),
+                     stack=(xm, offset, scale))
     if decided is None and tie.any():
         _keep_ties(tie, tie_shift, u, ambiguous, has)
     elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one
@@ -725,6 +693,54 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "n_corrected": int(changed_px.size),
         "coherence_counts": coherence_counts,
     }
+
+
+def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, block: tuple, *, window_px: int,
+                 max_cycles: int, max_frac: float, loops: tuple, stack: tuple) -> None:
+    """The second pass of :func:`correct_closure_block` on the first pass's corrections ``u`` (M, P), in place: the
+    pixels recast on their component's decision (:mod:`closure_recast`), the decisions given to the values without a
+    correction (:func:`closure_consensus.complete`), the first pass's corrections settled beside them, a torn value
+    refused. ``block`` (rows, cols, c0, c1); ``loops`` (loops, signs) by interferogram; ``stack`` (the values (M, P),
+    the frame's offset, 1 / cycle)."""
+    rows, cols, c0, c1 = block
+    p = rows * cols
+    loops, signs = loops
+    idx = np.ascontiguousarray(triplets.index)
+    # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
+    # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
+    lab = np.asarray(decided["labels"]).reshape(p)
+    added = None
+    if np.any(decided["decisions"]):  # (no decision: nothing to add)
+        # a patch on a decided component: the decision plus the patch's own slips, not their closures' twin
+        recast = closure_recast.recast(u, _window_keys(key, has, idx, rows, cols, window_px, 2 * max_cycles), own,
+                                       has, lab, decided["decisions"], triplets, solver, max_cycles, max_frac,
+                                       span=(max(c0 - 1, 0) * cols, min(c1 + 1, rows) * cols))
+        recast_u = np.take(u, recast, axis=1)
+        added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx, max_frac=max_frac)
+    # the first pass's corrections judged again beside the decisions, which stand as given (and so do the pixels
+    # recast on them)
+    consensus.settle(u, own, loops, signs, idx, strict=False)
+    if added is not None:
+        consensus.restore(u, added, lab, decided["decisions"])
+        u[:, recast] = recast_u
+    # a correction tearing a value off the neighbours it ran on from, refused (the halo holds their neighbours)
+    xm, offset, scale = stack
+    closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale, max_frac)
+
+
+def _window_keys(key, has, idx, rows: int, cols: int, window_px: int, bound: int):
+    """A function giving, for pixels ``px``, the integer closures (T, px.size) their windows agree on, as the first
+    pass solved them: gathered around the pixels, or counted over the whole block where many ask (the same values)."""
+    fin = _loops_with_data(has, idx)
+
+    def agreed(px):
+        if px.size <= consensus.GATHER_SHARE * key.shape[1]:
+            return consensus.consensus_at(key, fin, rows, cols, px, window_px=window_px, bound=bound)[0]
+        whole, _ = consensus.consensus_keys(np.where(np.abs(key) <= bound, key, _MISSING), fin, rows, cols,
+                                            window_px=window_px)
+        return np.take(whole, px, axis=1)
+
+    return agreed
 
 
 def _own_closures(xm, scale, offset, triplets, noisy, px) -> np.ndarray:
