@@ -35,12 +35,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .closure_solver import EVENT_WEIGHT, _distinct_columns
+from .closure_solver import _MISSING, EVENT_WEIGHT, _distinct_columns
 
 #: Pixels recast together (bounds the temporaries, not the verdicts).
 CHUNK_PX = 65536
-#: Sentinel of a loop without data at a pixel (the solver's).
-_MISSING = np.int16(-32768)
 
 
 def _cost(u: np.ndarray) -> np.ndarray:
@@ -84,8 +82,8 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
     value. ``agreed(px)`` gives the integer closures (T, px.size) int16 the pixels' windows agree on,
     :data:`_MISSING` where none, ``own(px)`` the pixels' own closures (T, px.size) in cycles, NaN where a loop has
     no data or is noisy (a loop usable within ``max_frac`` cycle of a whole number); ``span`` (first, end) the flat
-    pixels asked (default all: a block's own rows and the neighbours its later checks read, whose windows the block
-    holds whole). Returns the pixels recast (flat indices)."""
+    pixels asked, default all (a block asks its own rows and the rows beside them that its later checks read, whose
+    windows it holds whole). Returns the pixels recast (flat indices)."""
     lab = np.asarray(labels).reshape(-1)
     decisions = np.asarray(decisions)
     deciding = (decisions != 0).any(axis=1)
