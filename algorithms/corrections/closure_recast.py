@@ -40,6 +40,12 @@ from .closure_solver import _MISSING, EVENT_WEIGHT, _distinct_columns
 #: Pixels recast together (bounds the temporaries, not the verdicts).
 CHUNK_PX = 65536
 
+#: Fewest of a pixel's own loops the recast must open (more than it closes) to be refused. A slip is seen in every
+#: loop of its interferogram with data, a patch's rim in two or more; on decorrelated ground one loop's closure flips
+#: with the noise alone, and a refusal on one loop left most of the wrong values on the practice stack's variants
+#: (the twin of a bank's pairs kept against its component's decision).
+MIN_OPENED = 2
+
 
 def _cost(u: np.ndarray) -> np.ndarray:
     """The solver's price of corrections (M, n): their cycles, and :data:`closure_solver.EVENT_WEIGHT` per slipped
@@ -62,7 +68,7 @@ def _opens(clo: np.ndarray, idx: np.ndarray, incidence: np.ndarray, before: np.n
            max_frac: float) -> np.ndarray:
     """Where (n,) the change of corrections ``before`` -> ``after`` (M, n) opens more of the pixels' usable own loops
     (``clo`` (T, n) closures in cycles, NaN unusable; within ``max_frac`` of a whole number) that hold a changed value
-    than it closes, one at least."""
+    than it closes, :data:`MIN_OPENED` at least."""
     usable = np.isfinite(clo)
     c = np.where(usable, clo, 0.0)
     usable &= np.abs(c - np.rint(c)) <= max_frac
@@ -71,7 +77,7 @@ def _opens(clo: np.ndarray, idx: np.ndarray, incidence: np.ndarray, before: np.n
     open_after = np.rint(c + _sums(after, idx)) != 0
     opened = (usable & ~open_before & open_after).sum(axis=0)
     closed = (usable & open_before & ~open_after).sum(axis=0)
-    return (opened >= 1) & (opened > closed)
+    return (opened >= MIN_OPENED) & (opened > closed)
 
 
 def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets,

@@ -93,3 +93,52 @@ def test_a_pixel_carrying_the_decision_takes_it_plus_its_own_slip():
     done = closure_recast.recast(u, agreed, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
                                  _Solver(tri, 0.5, 3), 3, 0.25)
     assert done.tolist() == [0] and np.array_equal(u, truth)
+
+
+def _noisy_loop_case(n_loops):
+    """A pixel of a bank whose first pass took the decision plus a near twin: a date's shift less one of its pairs,
+    seen by one loop only, which its window does not agree on (noisy there) and its own noisy closure closes with the
+    twin. ``n_loops`` such shifts (one loop each)."""
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 3))]
+    tri = network_triplets(pairs)
+    m = len(pairs)
+    decision = np.zeros((2, m), np.int16)
+    for q, v in (((2, 4), 1), ((3, 4), 1), ((3, 5), 1)):  # the bank's slips
+        decision[1, pairs.index(q)] = v
+    d = decision[1].astype(np.int64)[:, None]
+    closures = -(tri.matrix @ d)
+    twin = np.zeros((m, 1), np.int64)
+    noisy = []
+    for date in (1, 5)[:n_loops]:  # the date's shift without its pair from the date before: one loop sees it
+        twin[[pairs.index((date, date + 1)), pairs.index((date, date + 2))]] = -1
+        noisy.append(int(np.flatnonzero((tri.index == pairs.index((date - 1, date))).any(axis=1)
+                                        & (tri.index == pairs.index((date, date + 1))).any(axis=1))[0]))
+    u0 = (d + twin).astype(np.int16)
+    window = closures.astype(np.int16).copy()
+    window[noisy] = closure_recast._MISSING
+    own_closures = closures.astype(np.float64).copy()
+    own_closures[noisy] = -(tri.matrix @ u0.astype(np.int64))[noisy] + 0.2  # the noise: a loop near a cycle off
+    assert np.array_equal(np.flatnonzero(tri.matrix @ twin), sorted(noisy))
+
+    def recast():
+        u = u0.copy()
+        closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
+                              lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
+                              np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+        return u
+
+    return recast, u0, d
+
+
+def test_one_noisy_loop_does_not_keep_a_twin_against_the_decision():
+    """On decorrelated ground a loop's closure flips with the noise: one of the pixel's own loops closing with its
+    twin does not outweigh its component's decision, which the window's closures agree with."""
+    recast, u0, d = _noisy_loop_case(1)
+    assert np.array_equal(recast(), d)
+
+
+def test_two_own_loops_keep_the_pixels_correction():
+    """Two of the pixel's own loops that the decision would open (a patch's rim, carried where its loops asked) keep
+    the pixel's correction."""
+    recast, u0, d = _noisy_loop_case(2)
+    assert np.array_equal(recast(), u0)
