@@ -24,6 +24,12 @@ than the pixel's own correction, and the pixel is left. A pixel that only lacks 
 asked too: asking only those that disagree where they corrected left more values wrong on the practice stack's
 variants (1,723 against 1,124 on 48 of them) and fixed fewer.
 
+Where the window's closures leave the decision's rest without one exact, unique answer (a patch's rim, its window
+half the patch's and half the ground beside it), a clean pixel's own closures (:data:`OWN_CLEAN` of its loops with
+data usable) are asked the same: the decision plus the sparsest correction that closes what it leaves of them
+exactly, unique and cheaper than the pixel's own (on the practice stack's variants, 48 of them: 562 values made wrong
+against 621 without it, 99 more fixed; 0.85 of the loops let noisy pixels in, 0.95 left rims out).
+
 A value in no loop the window agrees on (its loops noisy there) is not priced: left uncorrected, it takes the
 decision's (as the second pass would give it); corrected (a window saw it), it keeps its own.
 
@@ -45,6 +51,10 @@ CHUNK_PX = 65536
 #: with the noise alone, and a refusal on one loop left most of the wrong values on the practice stack's variants
 #: (the twin of a bank's pairs kept against its component's decision).
 MIN_OPENED = 2
+
+#: Share of a pixel's loops with data that are usable (within the residual of whole cycles, not noisy in its window)
+#: for its own closures to recast it where its window's do not decide.
+OWN_CLEAN = 0.9
 
 
 def _cost(u: np.ndarray) -> np.ndarray:
@@ -78,6 +88,33 @@ def _opens(clo: np.ndarray, idx: np.ndarray, incidence: np.ndarray, before: np.n
     opened = (usable & ~open_before & open_after).sum(axis=0)
     closed = (usable & open_before & ~open_after).sum(axis=0)
     return (opened >= MIN_OPENED) & (opened > closed)
+
+
+def _own_rest(clo: np.ndarray, h: np.ndarray, dec: np.ndarray, cur: np.ndarray, idx: np.ndarray,
+              incidence: np.ndarray, solver, max_frac: float) -> tuple:
+    """The decision ``dec`` (M, n) plus the sparsest correction of what it leaves of the pixels' own integer closures
+    (``clo`` (T, n) cycles, NaN unusable; ``h`` (M, n) the values with data), and where (n,) it is taken: the pixel is
+    clean (:data:`OWN_CLEAN` of its loops with data usable), the answer unique, exact on every usable loop, cheaper
+    than the pixel's correction ``cur`` (as the solver prices them) and with no value where there is no data."""
+    usable = np.isfinite(clo)
+    c = np.where(usable, clo, 0.0)
+    k = np.rint(c)
+    usable &= np.abs(c - k) <= max_frac
+    data = h[idx[:, 0]] & h[idx[:, 1]] & h[idx[:, 2]]
+    clean = usable.sum(axis=0) >= OWN_CLEAN * np.maximum(data.sum(axis=0), 1)
+    rest = np.where(usable, k.astype(np.int32) + _sums(dec, idx), 0)
+    pats, inverse = _distinct_columns(np.where(usable, rest, _MISSING).astype(np.int16))
+    new = np.zeros((pats.shape[1], dec.shape[0]), np.int32)
+    ok = np.zeros(pats.shape[1], bool)
+    for i in range(pats.shape[1]):
+        new[i], ok[i] = solver.solve(np.ascontiguousarray(pats[:, i]))
+    alt = new[inverse].T
+    seen = _held(incidence, usable)
+    cand = np.where(seen, dec + alt, cur)
+    got = clean & ok[inverse] & ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
+    got &= _cost(alt) < _cost(cur)
+    got &= (cand != cur).any(axis=0) & ~((cand != 0) & ~h).any(axis=0)
+    return cand, got
 
 
 def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, decisions: np.ndarray, triplets,
@@ -132,13 +169,23 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         cand = np.where(seen, dec + alt, cur)
         # the decision explains the pixel where what it leaves is closed exactly by a correction cheaper than the
         # pixel's own, and unique (a misfit left, or a twin as cheap, explains nothing)
-        take = ok[inverse] & ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
+        exact = ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
+        take = ok[inverse] & exact
         take &= (alt != diff).any(axis=0) & (_cost(alt) < _cost(cur0))
         take &= (np.abs(cand) <= max_cycles).all(axis=0) & ~((cand != 0) & ~h).any(axis=0)
         # the pixel's own loops, which the first pass's later steps asked (a patch's rim, carried from it), have the
         # last word: more of them opened than closed by the change refuses it
         if take.any():
             take[take] &= ~_opens(own(px[take]), idx, incidence, cur0[:, take], cand[:, take], max_frac)
+        # where the window's closures leave the decision's rest without one exact answer (a rim, its window half the
+        # patch's), a clean pixel's own closures may give it
+        failed = np.flatnonzero(~(ok[inverse] & exact))
+        if failed.size:
+            mine, got = _own_rest(own(px[failed]), h[:, failed], dec[:, failed], cur0[:, failed], idx, incidence,
+                                  solver, max_frac)
+            got &= (np.abs(mine) <= max_cycles).all(axis=0)
+            cand[:, failed[got]] = mine[:, got]
+            take[failed[got]] = True
         if take.any():
             sub = px[take]
             u[:, sub] = cand[:, take].astype(u.dtype)

@@ -142,3 +142,45 @@ def test_two_own_loops_keep_the_pixels_correction():
     the pixel's correction."""
     recast, u0, d = _noisy_loop_case(2)
     assert np.array_equal(recast(), u0)
+
+
+def _rim_case(own_usable_share):
+    """A patch's rim on a bank: the first pass took the twin of the decision with the patch's slip; the window, half
+    the patch's, agrees on the patch's loops but one (no exact answer there); the pixel's own closures are the truth's,
+    ``own_usable_share`` of its loops usable."""
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
+    tri = network_triplets(pairs)
+    m = len(pairs)
+    decision = np.zeros((2, m), np.int16)
+    for j in (1, 2, 3):
+        decision[1, pairs.index((3 - j, 3))] = 1
+    decision[1, pairs.index((3, 4))] = -1
+    truth = decision[1].copy()[:, None]
+    truth[pairs.index((5, 6))] = 1
+    twin = np.zeros((m, 1), np.int16)
+    twin[[pairs.index((3, 5)), pairs.index((3, 6))]] = 1
+    twin[pairs.index((5, 6))] = 1
+    closures = -(tri.matrix @ truth).astype(np.int16)
+    window = closures.copy()
+    window[np.flatnonzero(window[:, 0])[0]] = 0  # one of the patch's loops as the ground beside it has it
+    own_closures = closures.astype(np.float64)
+    n_off = int(round((1 - own_usable_share) * tri.n))
+    own_closures[np.linspace(0, tri.n - 1, n_off).astype(int)] = np.nan  # noisy there
+    u = twin.copy()
+    closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
+                          lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
+                          np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+    return u, twin, truth
+
+
+def test_a_rim_the_window_leaves_open_takes_its_own_closures_answer():
+    """Where the window's closures leave the decision's rest without one exact answer, a clean pixel's own closures
+    give it: the decision and the patch's slip, not the twin."""
+    u, twin, truth = _rim_case(1.0)
+    assert np.array_equal(u, truth)
+
+
+def test_a_noisy_pixel_the_window_leaves_open_keeps_its_correction():
+    """The same on a pixel with a fifth of its loops noisy: its own closures do not decide, it keeps what it had."""
+    u, twin, truth = _rim_case(0.8)
+    assert np.array_equal(u, twin)
