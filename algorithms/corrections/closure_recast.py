@@ -24,6 +24,10 @@ than the pixel's own correction, and the pixel is left. A pixel that only lacks 
 asked too: asking only those that disagree where they corrected left more values wrong on the practice stack's
 variants (1,723 against 1,124 on 48 of them) and fixed fewer.
 
+The rest beyond the decision answers to the pixel's own loops as well: where it opens :data:`MIN_OPENED` of them
+at least, more than it closes (a slip its window reads on a pixel beyond the patch's edge), it is dropped and the
+pixel takes the decision alone (on the 48 variants: 373 values made wrong against 562 without it, 8 fewer fixed).
+
 Where the window's closures leave the decision's rest without one exact, unique answer (a patch's rim, its window
 half the patch's and half the ground beside it), a clean pixel's own closures (:data:`OWN_CLEAN` of its loops with
 data usable) are asked the same: the decision plus the sparsest correction that closes what it leaves of them
@@ -176,7 +180,15 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         # the pixel's own loops, which the first pass's later steps asked (a patch's rim, carried from it), have the
         # last word: more of them opened than closed by the change refuses it
         if take.any():
-            take[take] &= ~_opens(own(px[take]), idx, incidence, cur0[:, take], cand[:, take], max_frac)
+            t = np.flatnonzero(take)
+            clo = own(px[t])
+            # the rest beyond the decision answers to them alone as well: a slip the window reads on a pixel its
+            # own loops refuse (a patch's rim beyond the patch) is dropped, the decision kept
+            base = np.where(seen[:, t], dec[:, t], cur[:, t])
+            drop = _opens(clo, idx, incidence, base, cand[:, t], max_frac)
+            cand[:, t[drop]] = base[:, drop]
+            take[t] &= ~_opens(clo, idx, incidence, cur0[:, t], cand[:, t], max_frac)
+            take[t] &= (cand[:, t] != cur0[:, t]).any(axis=0)
         # where the window's closures leave the decision's rest without one exact answer (a rim, its window half the
         # patch's), a clean pixel's own closures may give it
         failed = np.flatnonzero(~(ok[inverse] & exact))

@@ -184,3 +184,28 @@ def test_a_noisy_pixel_the_window_leaves_open_keeps_its_correction():
     """The same on a pixel with a fifth of its loops noisy: its own closures do not decide, it keeps what it had."""
     u, twin, truth = _rim_case(0.8)
     assert np.array_equal(u, twin)
+
+
+def test_a_slip_the_window_reads_beyond_the_patch_is_dropped():
+    """A pixel of the bank just beyond a patch, corrected in part by the first pass: its window, most of it the
+    patch's, reads the patch's slip as well. Its own loops close with the decision alone and refuse the slip: it
+    takes the decision, not the patch's slip."""
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
+    tri = network_triplets(pairs)
+    m = len(pairs)
+    decision = np.zeros((2, m), np.int16)
+    for j in (1, 2, 3):
+        decision[1, pairs.index((3 - j, 3))] = 1
+    decision[1, pairs.index((3, 4))] = -1
+    d = decision[1].copy()[:, None]
+    patch = d.copy()
+    patch[pairs.index((5, 6))] = 1
+    window = -(tri.matrix @ patch).astype(np.int16)
+    own_closures = -(tri.matrix @ d).astype(np.float64)
+    u = np.zeros((m, 1), np.int16)
+    u[pairs.index((3, 4))] = -1  # the first pass's part of the decision
+    u[pairs.index((2, 3))] = 1
+    closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
+                          lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
+                          np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+    assert np.array_equal(u, d)
