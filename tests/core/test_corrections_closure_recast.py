@@ -14,6 +14,37 @@ from insar_geohazards.algorithms.corrections.closure_solver import _Solver
 SEEDS = [int(s) for s in np.random.default_rng(20261129).choice(np.arange(7, 1000), 2, replace=False)]
 
 
+def _date_shift_bank():
+    """Eight dates, pairs up to three apart, and a component's decision: four of date 3's pairs, as its shift.
+    Returns ``(pairs, triplets, decision (2, M))``."""
+    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
+    decision = np.zeros((2, len(pairs)), np.int16)
+    for j in (1, 2, 3):
+        decision[1, pairs.index((3 - j, 3))] = 1
+    decision[1, pairs.index((3, 4))] = -1
+    return pairs, network_triplets(pairs), decision
+
+
+def _patch_and_twin(pairs, decision):
+    """The decision plus a patch's slip on (5, 6) (the truth), and its twin: date 3's two other pairs, the other way,
+    with the slip (sparser, and closing every loop alike)."""
+    truth = decision[1].copy()[:, None]
+    truth[pairs.index((5, 6))] = 1
+    twin = np.zeros_like(truth)
+    twin[[pairs.index((3, 5)), pairs.index((3, 6))]] = 1
+    twin[pairs.index((5, 6))] = 1
+    return truth, twin
+
+
+def _recast_one(u, window, own_closures, decision, tri):
+    """Recast the one pixel ``u`` (M, 1) in place, its window agreeing on the integer closures ``window`` (T, 1) and
+    its own closures ``own_closures`` (T, 1); returns the pixels recast."""
+    m = u.shape[0]
+    return closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
+                                 lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
+                                 np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_patch_on_a_tied_bank_takes_the_banks_correction_and_its_own(seed):
     """Three of a date's pairs off on a bank (a tie the bridge decides) and a patch of it off in a fourth: the
@@ -41,26 +72,13 @@ def test_without_the_recast_the_patch_takes_the_twin(monkeypatch):
 def test_a_pixel_the_decision_does_not_explain_is_left():
     """A pixel whose closures the component's decision does not explain (ground the bank's slip did not reach, with
     a slip of its own) keeps its own correction: what the decision leaves costs more than the pixel's correction."""
-    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
-    tri = network_triplets(pairs)
-    m = len(pairs)
-    own = np.zeros((m, 1), np.int16)
+    pairs, tri, decision = _date_shift_bank()
+    own = np.zeros((len(pairs), 1), np.int16)
     own[pairs.index((5, 6))] = 1  # its own slip, corrected by the first pass
-    decision = np.zeros((2, m), np.int16)
-    for j in (1, 2, 3):  # the component's: four of date 3's pairs, as its shift
-        decision[1, pairs.index((3 - j, 3))] = 1
-    decision[1, pairs.index((3, 4))] = -1
     u = own.copy()
-    closures = -(tri.matrix @ own).astype(np.int16)  # the integer closures the slip left: its correction closes them
-
-    def agreed(px):  # the window's closures, and the pixel's own: the same, without noise
-        return np.repeat(closures, len(px), axis=1)
-
-    def own_closures(px):
-        return agreed(px).astype(np.float64)
-
-    done = closure_recast.recast(u, agreed, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
-                                 _Solver(tri, 0.5, 3), 3, 0.25)
+    # the integer closures the slip left (its correction closes them): the window's and the pixel's own alike
+    closures = -(tri.matrix @ own).astype(np.int16)
+    done = _recast_one(u, closures, closures.astype(np.float64), decision, tri)
     assert done.size == 0 and (u == own).all()
 
 
@@ -68,30 +86,12 @@ def test_a_pixel_carrying_the_decision_takes_it_plus_its_own_slip():
     """The same network and decision on a pixel that carries it and a slip of its own: the first pass took the
     date's sparser twin (its two other pairs, the other way) with the slip; recast, it is the decision and the slip,
     which close the pixel's loops alike."""
-    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
-    tri = network_triplets(pairs)
-    m = len(pairs)
-    decision = np.zeros((2, m), np.int16)
-    for j in (1, 2, 3):
-        decision[1, pairs.index((3 - j, 3))] = 1
-    decision[1, pairs.index((3, 4))] = -1
-    truth = decision[1].copy()[:, None]
-    truth[pairs.index((5, 6))] = 1
-    twin = np.zeros((m, 1), np.int16)
-    twin[[pairs.index((3, 5)), pairs.index((3, 6))]] = 1
-    twin[pairs.index((5, 6))] = 1
+    pairs, tri, decision = _date_shift_bank()
+    truth, twin = _patch_and_twin(pairs, decision)
     closures = -(tri.matrix @ truth).astype(np.int16)
     assert np.array_equal(tri.matrix @ twin, tri.matrix @ truth)  # the twin closes them alike
-
-    def agreed(px):  # the window's closures, and the pixel's own: the same, without noise
-        return np.repeat(closures, len(px), axis=1)
-
-    def own_closures(px):
-        return agreed(px).astype(np.float64)
-
     u = twin.copy()
-    done = closure_recast.recast(u, agreed, own_closures, np.ones((m, 1), bool), np.ones(1, np.int32), decision, tri,
-                                 _Solver(tri, 0.5, 3), 3, 0.25)
+    done = _recast_one(u, closures, closures.astype(np.float64), decision, tri)  # without noise: the same
     assert done.tolist() == [0] and np.array_equal(u, truth)
 
 
@@ -122,9 +122,7 @@ def _noisy_loop_case(n_loops):
 
     def recast():
         u = u0.copy()
-        closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
-                              lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
-                              np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+        _recast_one(u, window, own_closures, decision, tri)
         return u
 
     return recast, u0, d
@@ -148,18 +146,8 @@ def _rim_case(own_usable_share):
     """A patch's rim on a bank: the first pass took the twin of the decision with the patch's slip; the window, half
     the patch's, agrees on the patch's loops but one (no exact answer there); the pixel's own closures are the truth's,
     ``own_usable_share`` of its loops usable."""
-    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
-    tri = network_triplets(pairs)
-    m = len(pairs)
-    decision = np.zeros((2, m), np.int16)
-    for j in (1, 2, 3):
-        decision[1, pairs.index((3 - j, 3))] = 1
-    decision[1, pairs.index((3, 4))] = -1
-    truth = decision[1].copy()[:, None]
-    truth[pairs.index((5, 6))] = 1
-    twin = np.zeros((m, 1), np.int16)
-    twin[[pairs.index((3, 5)), pairs.index((3, 6))]] = 1
-    twin[pairs.index((5, 6))] = 1
+    pairs, tri, decision = _date_shift_bank()
+    truth, twin = _patch_and_twin(pairs, decision)
     closures = -(tri.matrix @ truth).astype(np.int16)
     window = closures.copy()
     window[np.flatnonzero(window[:, 0])[0]] = 0  # one of the patch's loops as the ground beside it has it
@@ -167,9 +155,7 @@ def _rim_case(own_usable_share):
     n_off = int(round((1 - own_usable_share) * tri.n))
     own_closures[np.linspace(0, tri.n - 1, n_off).astype(int)] = np.nan  # noisy there
     u = twin.copy()
-    closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
-                          lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
-                          np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+    _recast_one(u, window, own_closures, decision, tri)
     return u, twin, truth
 
 
@@ -190,22 +176,11 @@ def test_a_slip_the_window_reads_beyond_the_patch_is_dropped():
     """A pixel of the bank just beyond a patch, corrected in part by the first pass: its window, most of it the
     patch's, reads the patch's slip as well. Its own loops close with the decision alone and refuse the slip: it
     takes the decision, not the patch's slip."""
-    pairs = [(i, j) for i in range(8) for j in range(i + 1, min(8, i + 4))]
-    tri = network_triplets(pairs)
-    m = len(pairs)
-    decision = np.zeros((2, m), np.int16)
-    for j in (1, 2, 3):
-        decision[1, pairs.index((3 - j, 3))] = 1
-    decision[1, pairs.index((3, 4))] = -1
+    pairs, tri, decision = _date_shift_bank()
     d = decision[1].copy()[:, None]
-    patch = d.copy()
-    patch[pairs.index((5, 6))] = 1
-    window = -(tri.matrix @ patch).astype(np.int16)
-    own_closures = -(tri.matrix @ d).astype(np.float64)
-    u = np.zeros((m, 1), np.int16)
+    patch, _ = _patch_and_twin(pairs, decision)
+    u = np.zeros_like(d)
     u[pairs.index((3, 4))] = -1  # the first pass's part of the decision
     u[pairs.index((2, 3))] = 1
-    closure_recast.recast(u, lambda px: np.repeat(window, len(px), axis=1),
-                          lambda px: np.repeat(own_closures, len(px), axis=1), np.ones((m, 1), bool),
-                          np.ones(1, np.int32), decision, tri, _Solver(tri, 0.5, 3), 3, 0.25)
+    _recast_one(u, -(tri.matrix @ patch).astype(np.int16), -(tri.matrix @ d).astype(np.float64), decision, tri)
     assert np.array_equal(u, d)
