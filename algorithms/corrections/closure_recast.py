@@ -94,6 +94,18 @@ def _opens(clo: np.ndarray, idx: np.ndarray, incidence: np.ndarray, before: np.n
     return (opened >= MIN_OPENED) & (opened > closed)
 
 
+def _solved(key: np.ndarray, solver, m: int) -> tuple:
+    """The solver's corrections (M, n) int32 of the integer closures ``key`` (T, n) int16 (:data:`_MISSING` where a
+    loop is not used) and whether each is unique (n,): one solve per distinct pattern (the solver caches them too;
+    this spares the per-pixel calls)."""
+    pats, inverse = _distinct_columns(key)
+    new = np.zeros((pats.shape[1], m), np.int32)
+    ok = np.zeros(pats.shape[1], bool)
+    for i in range(pats.shape[1]):
+        new[i], ok[i] = solver.solve(np.ascontiguousarray(pats[:, i]))
+    return new[inverse].T, ok[inverse]
+
+
 def _own_rest(clo: np.ndarray, h: np.ndarray, dec: np.ndarray, cur: np.ndarray, idx: np.ndarray,
               incidence: np.ndarray, solver, max_frac: float) -> tuple:
     """The decision ``dec`` (M, n) plus the sparsest correction of what it leaves of the pixels' own integer closures
@@ -107,15 +119,10 @@ def _own_rest(clo: np.ndarray, h: np.ndarray, dec: np.ndarray, cur: np.ndarray, 
     data = h[idx[:, 0]] & h[idx[:, 1]] & h[idx[:, 2]]
     clean = usable.sum(axis=0) >= OWN_CLEAN * np.maximum(data.sum(axis=0), 1)
     rest = np.where(usable, k.astype(np.int32) + _sums(dec, idx), 0)
-    pats, inverse = _distinct_columns(np.where(usable, rest, _MISSING).astype(np.int16))
-    new = np.zeros((pats.shape[1], dec.shape[0]), np.int32)
-    ok = np.zeros(pats.shape[1], bool)
-    for i in range(pats.shape[1]):
-        new[i], ok[i] = solver.solve(np.ascontiguousarray(pats[:, i]))
-    alt = new[inverse].T
+    alt, ok = _solved(np.where(usable, rest, _MISSING).astype(np.int16), solver, dec.shape[0])
     seen = _held(incidence, usable)
     cand = np.where(seen, dec + alt, cur)
-    got = clean & ok[inverse] & ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
+    got = clean & ok & ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
     got &= _cost(alt) < _cost(cur)
     got &= (cand != cur).any(axis=0) & ~((cand != 0) & ~h).any(axis=0)
     return cand, got
@@ -161,20 +168,12 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         # the closures the decision leaves on the usable loops (those of U - D where U closes them)
         rest = np.where(usable, key.astype(np.int32) + _sums(dec, idx), 0)
         key = np.where(usable, rest, _MISSING).astype(np.int16)
-        # one solve per distinct pattern (the solver caches them too: this spares the per-pixel calls)
-        pats, inverse = _distinct_columns(key)
-        new = np.zeros((pats.shape[1], u.shape[0]), np.int32)
-        ok = np.zeros(pats.shape[1], bool)
-        for i in range(pats.shape[1]):
-            sol, unique = solver.solve(np.ascontiguousarray(pats[:, i]))
-            new[i] = sol
-            ok[i] = unique
-        alt = new[inverse].T  # (M, n)
+        alt, ok = _solved(key, solver, u.shape[0])
         cand = np.where(seen, dec + alt, cur)
         # the decision explains the pixel where what it leaves is closed exactly by a correction cheaper than the
         # pixel's own, and unique (a misfit left, or a twin as cheap, explains nothing)
         exact = ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
-        take = ok[inverse] & exact
+        take = ok & exact
         take &= (alt != diff).any(axis=0) & (_cost(alt) < _cost(cur0))
         take &= (np.abs(cand) <= max_cycles).all(axis=0) & ~((cand != 0) & ~h).any(axis=0)
         # the pixel's own loops, which the first pass's later steps asked (a patch's rim, carried from it), have the
@@ -191,7 +190,7 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
             take[t] &= (cand[:, t] != cur0[:, t]).any(axis=0)
         # where the window's closures leave the decision's rest without one exact answer (a rim, its window half the
         # patch's), a clean pixel's own closures may give it
-        failed = np.flatnonzero(~(ok[inverse] & exact))
+        failed = np.flatnonzero(~(ok & exact))
         if failed.size:
             mine, got = _own_rest(own(px[failed]), h[:, failed], dec[:, failed], cur0[:, failed], idx, incidence,
                                   solver, max_frac)
