@@ -252,8 +252,9 @@ def practice_case(names, x, planted, coh, stable, ref, cycle):
 def floor_classes(case, u, p, new, cls) -> dict:
     """The pixels of the new values (``new`` (M, rows, cols)) judged by their closures alone, counted in values:
 
-    * ``invisible``: our cycles ``u`` and the truth's (``-p``) close every loop with data of the pixel alike (``C (u +
-      p) = 0``) and ours are at least as sparse (L1): no method that reads the closures can prefer the truth;
+    * ``invisible``: our cycles ``u`` and the truth's (``-p``; with a reference pixel, in our frame: the reference's
+      own correction less the plant relative to it) close every loop with data of the pixel alike and ours are at
+      least as sparse (L1): no method that reads the closures can prefer the truth;
     * ``truth_sparser``: they close alike but the truth is sparser: a better answer was there;
     * ``opens``: a loop with data closes otherwise with ours than with the truth; split by the L1 problem of the
       pixel's own closures (its integer closures ``K``, the network's common closure removed, the loops within
@@ -275,7 +276,13 @@ def floor_classes(case, u, p, new, cls) -> dict:
     x = case["x"].reshape(m, -1)[:, upx]
     has = np.isfinite(x)
     uu = np.where(has, u.reshape(m, -1)[:, upx], 0).astype(np.float64)
-    tt = np.where(has, -p.reshape(m, -1)[:, upx], 0).astype(np.float64)
+    # the truth in our frame: where a reference pixel is given, its own correction less the plant relative to it
+    if case["ref"] is not None:
+        r0, c0 = case["ref"]
+        truth = u[:, r0:r0 + 1, c0:c0 + 1] - (p - p[:, r0:r0 + 1, c0:c0 + 1])
+    else:
+        truth = -p
+    tt = np.where(has, truth.reshape(m, -1)[:, upx], 0).astype(np.float64)
     c = case["tri"].matrix
     idx = case["tri"].index
     loops = has[idx[:, 0]] & has[idx[:, 1]] & has[idx[:, 2]]
