@@ -706,6 +706,7 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
     p = rows * cols
     loops, signs = loops
     idx = np.ascontiguousarray(triplets.index)
+    rounds = closure_recast.ADOPT_ROUNDS  # the rows beyond the block's that are finished for the rings to read
     # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
     # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
     lab = np.asarray(decided["labels"]).reshape(p)
@@ -714,7 +715,7 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
         # a patch on a decided component: the decision plus the patch's own slips, not their closures' twin
         recast = closure_recast.recast(u, _window_keys(key, has, idx, rows, cols, window_px, 2 * max_cycles), own,
                                        has, lab, decided["decisions"], triplets, solver, max_cycles, max_frac,
-                                       span=(max(c0 - 1, 0) * cols, min(c1 + 1, rows) * cols))
+                                       span=(max(c0 - 1 - rounds, 0) * cols, min(c1 + 1 + rounds, rows) * cols))
         recast_u = np.take(u, recast, axis=1)
         added = consensus.complete(u, own, has, lab, decided["decisions"], loops, signs, idx, max_frac=max_frac)
     # the first pass's corrections judged again beside the decisions, which stand as given (and so do the pixels
@@ -725,7 +726,15 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
         u[:, recast] = recast_u
     # a correction tearing a value off the neighbours it ran on from, refused (the halo holds their neighbours)
     xm, offset, scale = stack
-    closure_continuity.refuse_torn(xm, u, rows, cols, c0, c1, idx, offset, scale, max_frac)
+    closure_continuity.refuse_torn(xm, u, rows, cols, max(c0 - rounds, 0), min(c1 + rounds, rows), idx, offset,
+                                   scale, max_frac)
+    # a rim's corrections that its own loops refuse, replaced by a neighbour's that close them (ring by ring: the
+    # rows beside the block's, judged as their own block judges them, are read by the next ring)
+    adopted = None
+    for ring in range(rounds):
+        ext = rounds - 1 - ring
+        adopted = closure_recast.adopt(u, own, has, triplets, rows, cols, (max(c0 - ext, 0), min(c1 + ext, rows)),
+                                       max_cycles, max_frac, ALPHA, after=adopted)
 
 
 def _window_keys(key, has, idx, rows: int, cols: int, window_px: int, bound: int):
@@ -808,7 +817,8 @@ HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
 FILL_STEPS = 3
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
-#: ring of the carrying to a patch's edge.
+#: ring of the carrying to a patch's edge (the second pass recasts as many rows beside its own: one its torn check
+#: reads and one per ring of :func:`closure_recast.adopt`).
 HALO_ROWS = WINDOW_PX // 2 + FILL_STEPS
 #: Side of the second, narrow window (patches too small for the first one's majority), the share of its usable
 #: closures that must agree, and its weight of a cycle of correction: a narrow window's agreement may be noise

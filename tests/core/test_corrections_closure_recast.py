@@ -184,3 +184,95 @@ def test_a_slip_the_window_reads_beyond_the_patch_is_dropped():
     u[pairs.index((2, 3))] = 1
     _recast_one(u, -(tri.matrix @ patch).astype(np.int16), -(tri.matrix @ d).astype(np.float64), decision, tri)
     assert np.array_equal(u, d)
+
+
+
+def _pairs(n_dates=8):
+    """Each date paired with the next three."""
+    return [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 4))]
+
+
+def _strip(centre, sides, own_usable_share=1.0, closing=None, blind=()):
+    """Three pixels in a row (the rim in the centre), on :func:`_pairs` of as many dates as the corrections ask: the
+    centre's corrections ``centre`` (M,), its neighbours' ``sides`` (two (M,)), the centre's own closures those that
+    ``closing`` (M,) closes (default the neighbours' first), ``own_usable_share`` of its loops usable and none of
+    those holding the pairs ``blind``. Returns ``(u (M, 3), adopt())``, ``adopt()`` one round on the centre's
+    row."""
+    n_dates = next(n for n in range(4, 40) if len(_pairs(n)) == len(centre))
+    pairs = _pairs(n_dates)
+    tri = network_triplets(pairs)
+    u = np.stack([sides[0], centre, sides[1]], axis=1).astype(np.int16)
+    closing = sides[0] if closing is None else closing
+    own_closures = -(tri.matrix @ closing.astype(np.int64)).astype(np.float64)[:, None]
+    n_off = int(round((1 - own_usable_share) * tri.n))
+    own_closures[np.linspace(0, tri.n - 1, n_off).astype(int)] = np.nan  # noisy there
+    for q in blind:
+        own_closures[(tri.index == pairs.index(q)).any(axis=1)] = np.nan
+
+    def adopt():
+        return closure_recast.adopt(u, lambda px: np.repeat(own_closures, len(px), axis=1), np.ones(u.shape, bool),
+                                    tri, 1, 3, (0, 1), 3, 0.25, 0.5)
+
+    return u, adopt
+
+
+def _partial_shift(n_dates=8):
+    """A patch's slip on (5, 6) (the truth) and a rim's twin of it: date 6's shift without its pairs to later dates,
+    which opens the loops holding one of those and a pair ending at 6."""
+    pairs = _pairs(n_dates)
+    truth = np.zeros(len(pairs), np.int16)
+    truth[pairs.index((5, 6))] = 1
+    twin = truth.copy()
+    for q in ((3, 6), (4, 6), (5, 6)):
+        twin[pairs.index(q)] += 1
+    return truth, twin
+
+
+def test_a_rim_takes_the_neighbours_correction_its_own_loops_close():
+    """A patch's rim whose window settled on a twin of the slip (a date's shift in part) that opens two of its own
+    loops, between two pixels of the patch carrying the slip: it takes their correction, and they keep theirs."""
+    truth, twin = _partial_shift()
+    u, adopt = _strip(twin, (truth, truth))
+    assert list(adopt()) == [1]
+    assert np.array_equal(u, np.stack([truth] * 3, axis=1))
+
+
+def test_a_noisy_rim_keeps_its_correction():
+    """The same rim with a fifth of its loops noisy: its own closures do not decide, it keeps what it had."""
+    truth, twin = _partial_shift()
+    u, adopt = _strip(twin, (truth, truth), own_usable_share=0.8)
+    assert adopt().size == 0 and np.array_equal(u[:, 1], twin)
+
+
+def test_a_costlier_correction_needs_two_neighbours():
+    """A pixel left uncorrected whose own loops ask for two slips: one neighbour carrying them does not move it (a
+    correction adding more than one cycle, offered once); two do."""
+    pairs = _pairs()
+    slips = np.zeros(len(pairs), np.int16)
+    slips[[pairs.index((2, 3)), pairs.index((5, 6))]] = 1
+    nothing = np.zeros_like(slips)
+    u, adopt = _strip(nothing, (slips, nothing), closing=slips)
+    assert adopt().size == 0 and not u[:, 1].any()
+    u, adopt = _strip(nothing, (slips, slips), closing=slips)
+    assert list(adopt()) == [1] and np.array_equal(u[:, 1], slips)
+
+
+def test_a_neighbours_correction_on_values_in_no_usable_loop_is_not_taken():
+    """Twelve dates: the neighbours' correction closes the rim's open loops but also moves a value none of the
+    rim's usable loops holds (the pair's two loops noisy there, the rim clean all the same): nothing prices that
+    value, so the rim keeps what it had; with the value's loops usable, it takes the correction."""
+    truth, twin = _partial_shift(12)
+    side = truth.copy()
+    side[_pairs(12).index((0, 1))] = 1
+    u, adopt = _strip(twin, (side, side), blind=[(0, 1)])
+    assert adopt().size == 0 and np.array_equal(u[:, 1], twin)
+    u, adopt = _strip(twin, (side, side))
+    assert list(adopt()) == [1] and np.array_equal(u[:, 1], side)
+
+
+def test_the_halo_holds_the_windows_of_the_rows_the_rings_read():
+    """A block recasts one row beside its own for its torn check and one more per ring of the neighbour's
+    correction; those rows' windows must lie inside the rows it reads (else its verdicts depend on the blocks)."""
+    from insar_geohazards.algorithms.corrections import closure
+
+    assert 1 + closure_recast.ADOPT_ROUNDS + closure.WINDOW_PX // 2 <= closure.HALO_ROWS
