@@ -67,14 +67,22 @@ def test_a_cancelling_pair_on_a_bank_is_fixed():
 def test_the_components_complete_what_the_windows_left():
     """The second pass gives a component's correction to its values the first left (a low-coherence blob inside a
     slipped bank): more values fixed, none more off relative to the reference; the second pass only adds
-    corrections to values the first left, or drops one its pixel's loops no longer ask for once all are made."""
+    corrections to values the first left, or drops one its pixel's loops no longer ask for once all are made, or
+    gives a pixel a neighbour's corrections whole (a rim's, :func:`closure_recast.adopt`)."""
     sc, one, c1 = _run(1, one_pass=True)
     _, two, c2 = _run(1)
     assert c2["new"] <= c1["new"] and c2["fixed"] > c1["fixed"], (c1, c2)
     bad = sc["clean_mm"] + sc["planted"] * CYCLE_MM
     has = np.isfinite(bad)
-    changed = has & (one["cycles"] != two["cycles"])
-    assert ((one["cycles"][changed] == 0) | (two["cycles"][changed] == 0)).all()
+    u1, u2 = one["cycles"], two["cycles"]
+    changed = has & (u1 != u2)
+    swapped = changed & (u1 != 0) & (u2 != 0)
+    assert swapped.sum() <= 0.001 * changed.sum(), (swapped.sum(), changed.sum())
+    h, w = has.shape[1:]
+    for y, x in set(zip(*np.nonzero(swapped.any(axis=0)))):
+        near = [(y + dy, x + dx) for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0))
+                if 0 <= y + dy < h and 0 <= x + dx < w]
+        assert any(np.array_equal(np.where(has[:, y, x], u2[:, q, r], 0), u2[:, y, x]) for q, r in near), (y, x)
 
 
 def test_components_are_four_connected():
