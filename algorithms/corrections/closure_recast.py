@@ -230,13 +230,22 @@ def adopt(u: np.ndarray, own, has: np.ndarray, triplets, rows: int, cols: int, s
     one of the pixel's usable loops at least, it lowers the pixel's L1 misfit (``sum |C U + K| + alpha sum |U|``, the
     first pass's objective) and, where it adds more than one cycle, a second neighbour carries the same. Every pixel of
     the rows ``span`` (first, end) is judged on the corrections as they were before the round (the order of the pixels
-    does not matter); the rows beside them are read. ``after`` (flat pixels) the pixels a round before changed: only
-    their neighbours are asked (the others, and their neighbours, are as that round left them)."""
+    does not matter); the rows beside them are read. Only a pixel with a neighbour whose corrections differ is asked
+    (the others are offered their own), and with ``after`` (flat pixels) the pixels a round before changed, only
+    their neighbours (the others, and their neighbours, are as that round left them)."""
     idx = np.asarray(triplets.index)
     incidence = (np.asarray(triplets.matrix) != 0).astype(np.float32)
     lo, hi = span[0] * cols, span[1] * cols
-    if after is None:
-        asked = np.arange(lo, hi)
+    if after is None:  # the pixels with a neighbour whose corrections differ (elsewhere every offer is their own)
+        grid = u.reshape(u.shape[0], rows, cols)
+        edge = np.zeros((rows, cols), bool)
+        across = (grid[:, :, 1:] != grid[:, :, :-1]).any(axis=0)
+        edge[:, 1:] |= across
+        edge[:, :-1] |= across
+        down = (grid[:, 1:] != grid[:, :-1]).any(axis=0)
+        edge[1:] |= down
+        edge[:-1] |= down
+        asked = lo + np.flatnonzero(edge.reshape(-1)[lo:hi])
     else:
         y, x = np.divmod(np.asarray(after, np.int64), cols)
         near = [((y + dy) * cols + x + dx)[(y + dy >= 0) & (y + dy < rows) & (x + dx >= 0) & (x + dx < cols)]
