@@ -706,7 +706,7 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
     p = rows * cols
     loops, signs = loops
     idx = np.ascontiguousarray(triplets.index)
-    rounds = closure_recast.ADOPT_ROUNDS  # the rows beyond the block's that are finished for the rings to read
+    rounds = SECOND_PASS_RINGS  # the rows beyond the block's that are finished for the rings to read
     # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
     # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
     lab = np.asarray(decided["labels"]).reshape(p)
@@ -731,10 +731,12 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
     # a rim's corrections that its own loops refuse, replaced by a neighbour's that close them (ring by ring: the
     # rows beside the block's, judged as their own block judges them, are read by the next ring)
     adopted = None
-    for ring in range(rounds):
+    for ring in range(closure_recast.ADOPT_ROUNDS):
         ext = rounds - 1 - ring
         adopted = closure_recast.adopt(u, own, has, triplets, rows, cols, (max(c0 - ext, 0), min(c1 + ext, rows)),
                                        max_cycles, max_frac, ALPHA, after=adopted)
+    # last, a correction no neighbour carries, refused: an unwrapping error is a region
+    closure_continuity.refuse_lone(u, has, rows, cols, c0, c1)
 
 
 def _window_keys(key, has, idx, rows: int, cols: int, window_px: int, bound: int):
@@ -816,10 +818,13 @@ MIN_COMPONENT_PX = 100
 HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
 FILL_STEPS = 3
+#: Rings of the second pass's last steps, each reading the rows its predecessor finished beside the block's: one per
+#: ring of :func:`closure_recast.adopt`, and the lone values' check (:func:`closure_continuity.refuse_lone`).
+SECOND_PASS_RINGS = closure_recast.ADOPT_ROUNDS + 1
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
-#: ring of the carrying to a patch's edge (the second pass recasts as many rows beside its own: one its torn check
-#: reads and one per ring of :func:`closure_recast.adopt`).
-HALO_ROWS = WINDOW_PX // 2 + FILL_STEPS
+#: ring of the carrying to a patch's edge, or (if more) the rows the second pass recasts beside its own: one its torn
+#: check reads and one per ring of its last steps.
+HALO_ROWS = WINDOW_PX // 2 + max(FILL_STEPS, 1 + SECOND_PASS_RINGS)
 #: Side of the second, narrow window (patches too small for the first one's majority), the share of its usable
 #: closures that must agree, and its weight of a cycle of correction: a narrow window's agreement may be noise
 #: shared by neighbours (a year-long pair at low coherence), so there a correction must close two loops.

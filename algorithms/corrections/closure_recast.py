@@ -210,7 +210,7 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
 
 #: Rounds of :func:`adopt`: a rim two pixels wide takes its neighbours' corrections ring by ring (one ring: 279 values
 #: made wrong on the practice stack's 48 variants, two 270, three 270 with 61 more fixed, measured before the rule's
-#: last two conditions; each ring needs a row more of halo, and six hold two).
+#: last two conditions; each ring needs a row more of halo: :data:`closure.HALO_ROWS`).
 ADOPT_ROUNDS = 2
 
 _NEIGHBOURS = ((0, 1), (1, 0), (0, -1), (-1, 0))
