@@ -735,8 +735,8 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
         ext = rounds - 1 - ring
         adopted = closure_recast.adopt(u, own, has, triplets, rows, cols, (max(c0 - ext, 0), min(c1 + ext, rows)),
                                        max_cycles, max_frac, ALPHA, after=adopted)
-    # last, a correction no neighbour carries, refused: an unwrapping error is a region
-    closure_continuity.refuse_lone(u, has, rows, cols, c0, c1)
+    # last, the corrections against their neighbours': an unwrapping error is a region
+    closure_continuity.neighbour_ring(u, has, xm, rows, cols, c0, c1, idx, offset, scale, max_frac)
 
 
 def _window_keys(key, has, idx, rows: int, cols: int, window_px: int, bound: int):
@@ -819,7 +819,7 @@ HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
 FILL_STEPS = 3
 #: Rings of the second pass's last steps, each reading the rows its predecessor finished beside the block's: one per
-#: ring of :func:`closure_recast.adopt`, and the lone values' check (:func:`closure_continuity.refuse_lone`).
+#: ring of :func:`closure_recast.adopt`, and the neighbours' ring (:func:`closure_continuity.neighbour_ring`).
 SECOND_PASS_RINGS = closure_recast.ADOPT_ROUNDS + 1
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
 #: ring of the carrying to a patch's edge, or (if more) the rows the second pass recasts beside its own: one its torn

@@ -104,6 +104,20 @@ def _world(rng):
     return x.reshape(m, -1) * CYCLE_MM, u.reshape(m, -1), rows, cols, tri
 
 
+def _by_blocks(u, rows, cols, halo, step, run):
+    """``u`` (M, rows * cols) processed block by block, ``step`` rows each read with ``halo`` rows beside:
+    ``run(block's u, its columns in the grid's arrays, its rows, first own row, end own row)`` changes the block's
+    u in place."""
+    pieced = u.copy()
+    for r0 in range(0, rows, step):
+        r1 = min(rows, r0 + step)
+        a, b = max(0, r0 - halo), min(rows, r1 + halo)
+        blk = u[:, a * cols:b * cols].copy()
+        run(blk, slice(a * cols, b * cols), b - a, r0 - a, r1 - a)
+        pieced[:, r0 * cols:r1 * cols] = blk[:, (r0 - a) * cols:(r1 - a) * cols]
+    return pieced
+
+
 def test_verdicts_match_a_plain_count_and_do_not_depend_on_the_halo():
     rng = np.random.default_rng(drawn_seed())
     n_refused = n_kept = 0
@@ -122,15 +136,10 @@ def test_verdicts_match_a_plain_count_and_do_not_depend_on_the_halo():
         cc.refuse_torn(x, full, rows, cols, 0, rows, tri.index, offset, 1.0 / CYCLE_MM)
         np.testing.assert_array_equal(full, np.where(want, 0, u))
         for halo in (1, 2):
-            pieced = u.copy()
-            step = int(rng.integers(1, 4))
-            for r0 in range(0, rows, step):
-                r1 = min(rows, r0 + step)
-                a, b = max(0, r0 - halo), min(rows, r1 + halo)
-                blk_u = u[:, a * cols:b * cols].copy()
-                cc.refuse_torn(x[:, a * cols:b * cols], blk_u, b - a, cols, r0 - a, r1 - a, tri.index, offset,
-                               1.0 / CYCLE_MM)
-                pieced[:, r0 * cols:r1 * cols] = blk_u[:, (r0 - a) * cols:(r1 - a) * cols]
+            def torn(blk, sl, n, c0, c1, x=x, cols=cols, tri=tri, offset=offset):
+                cc.refuse_torn(x[:, sl], blk, n, cols, c0, c1, tri.index, offset, 1.0 / CYCLE_MM)
+
+            pieced = _by_blocks(u, rows, cols, halo, int(rng.integers(1, 4)), torn)
             np.testing.assert_array_equal(pieced, full)
     assert n_refused and n_kept, (n_refused, n_kept)  # the draws hold both kinds
 
@@ -207,89 +216,131 @@ def test_a_right_correction_beside_neighbours_that_took_a_dates_pairs_otherwise_
     assert cc._tears(x, u, ks, centre, q_of, np.r_[vouched], 1.0 / CYCLE_MM)[0]  # the neighbours alone: a tear
 
 
-def _lone_expected(u, has, rows, cols):
-    """The values refused as lone, counted in plain Python loops: corrected, with data, at least 3 of the 8
-    neighbours with data in the interferogram and none of those carrying the same correction."""
+
+def _ring_expected(u, has, x, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)):
+    """The neighbours' ring counted in plain Python loops: a corrected value with data, at least 3 of its 8
+    neighbours with data in the interferogram and none of them carrying its correction, set to 0; then a pixel
+    whose values with all 8 neighbours with data carrying one correction other than its own take those where the
+    pixel's loops with data within max_frac of whole cycles are left open fewer times with them."""
     m = u.shape[0]
-    out = np.zeros(u.shape, bool)
+    out = u.astype(np.int64).copy()
+
+    def around(k, y, x_):
+        return [u[k, (y + dy) * cols + x_ + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                if (dy or dx) and 0 <= y + dy < rows and 0 <= x_ + dx < cols and has[k, (y + dy) * cols + x_ + dx]]
+
     for k in range(m):
-        for y in range(rows):
-            for x in range(cols):
-                q = y * cols + x
-                if u[k, q] == 0 or not has[k, q]:
-                    continue
-                n_data = n_same = 0
-                for dy in (-1, 0, 1):
-                    for dx in (-1, 0, 1):
-                        yy, xx = y + dy, x + dx
-                        if (dy or dx) and 0 <= yy < rows and 0 <= xx < cols and has[k, yy * cols + xx]:
-                            n_data += 1
-                            n_same += int(u[k, yy * cols + xx] == u[k, q])
-                out[k, q] = n_data >= cc.LONE_MIN_NEIGHBOURS and n_same == 0
-    return out
+        for q in range(rows * cols):
+            if u[k, q] != 0 and has[k, q]:
+                near = around(k, *divmod(q, cols))
+                if len(near) >= 3 and u[k, q] not in near:
+                    out[k, q] = 0
+    final = out.copy()
+    for q in range(rows * cols):
+        cand = out[:, q].copy()
+        for k in range(m):
+            near = around(k, *divmod(q, cols))
+            if has[k, q] and len(near) == 8 and len(set(near)) == 1 and near[0] != u[k, q]:
+                cand[k] = near[0]
+        if (cand == out[:, q]).all():
+            continue
+
+        def misfit(w, q=q):
+            n = 0
+            for t, (a, b, c) in enumerate(index):
+                v = (x[a, q] + x[b, q] - x[c, q]) * scale - offset[t]
+                if np.isfinite(v) and abs(v - round(v)) <= max_frac and round(v) + w[a] + w[b] - w[c] != 0:
+                    n += 1
+            return n
+        if misfit(cand) < misfit(out[:, q]):
+            final[:, q] = cand
+    return final
 
 
-def test_lone_corrections_match_a_plain_count_and_do_not_depend_on_the_blocks():
-    """Patches corrected alike (kept, rims included), single corrected values among uncorrected or otherwise
-    corrected neighbours (refused), values with few neighbours with data (kept): the verdicts against a plain count,
-    and block by block with one or two rows of halo the same."""
+def _ring_world(rng):
+    """Patches corrected rightly, then lone values drawn over them, holes in the patches (a value left uncorrected
+    among neighbours that all carry the patch's correction) and values without data."""
+    n_dates = int(rng.integers(5, 8))
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 3))]
+    tri = cl.network_triplets(pairs)
+    m, rows, cols = len(pairs), int(rng.integers(7, 14)), int(rng.integers(7, 14))
+    truth = np.zeros((m, rows, cols), np.int16)
+    for _ in range(int(rng.integers(2, 6))):
+        k, (y0, x0), (h, w) = int(rng.integers(m)), rng.integers(0, 5, 2), rng.integers(1, 9, 2)
+        truth[k, y0:y0 + h, x0:x0 + w] += int(rng.choice([-2, -1, 1, 2]))
+    k, (y0, x0) = int(rng.integers(m)), rng.integers(0, 5, 2)  # a patch of 3 x 3 at least, holed at its centre
+    block = (slice(y0, y0 + 3), slice(x0, x0 + 3))
+    truth[(k,) + block] = int(rng.choice([-2, -1, 1, 2]))
+    x = (rng.normal(0, 0.05, truth.shape) - truth) * CYCLE_MM
+    u = truth.copy()
+    lone = rng.random(u.shape) < 0.03
+    u[lone] = rng.choice([-1, 1, 2], int(lone.sum()))
+    u[(rng.random(u.shape) < 0.1) & (truth != 0)] = 0
+    has = rng.random(u.shape) > float(rng.choice([0.0, 0.02, 0.1]))
+    u[(slice(None),) + block], has[(slice(None),) + block] = truth[(slice(None),) + block], True
+    u[k, y0 + 1, x0 + 1] = 0
+    x[~has] = np.nan
+    u = np.where(has, u, 0).reshape(m, -1)
+    return u, has.reshape(m, -1), x.reshape(m, -1), rows, cols, tri
+
+
+def test_the_neighbours_ring_matches_a_plain_count_and_does_not_depend_on_the_blocks():
+    """Lone values refused, holes in a patch filled where the pixel's loops ask, values with few neighbours with
+    data left: the verdicts against a plain count, and block by block with one or two rows of halo the same."""
     rng = np.random.default_rng(drawn_seed())
-    n_refused = n_kept = 0
+    n_refused = n_taken = 0
     for _ in range(6):
-        m, rows, cols = int(rng.integers(2, 5)), int(rng.integers(6, 14)), int(rng.integers(6, 14))
-        u = np.zeros((m, rows, cols), np.int16)
-        for _ in range(int(rng.integers(1, 4))):  # patches
-            k, (y0, x0), (h, w) = int(rng.integers(m)), rng.integers(0, 6, 2), rng.integers(1, 5, 2)
-            u[k, y0:y0 + h, x0:x0 + w] = rng.choice([-2, -1, 1, 2])
-        lone = rng.random(u.shape) < 0.03
-        u[lone] = rng.choice([-1, 1, 2], int(lone.sum()))
-        has = rng.random(u.shape) > float(rng.choice([0.05, 0.5]))
-        u = np.where(has, u, 0).reshape(m, -1)
-        has = has.reshape(m, -1)
-        want = _lone_expected(u, has, rows, cols)
+        u, has, x, rows, cols, tri = _ring_world(rng)
+        offset, scale = np.zeros(tri.n), 1.0 / CYCLE_MM
+        want = _ring_expected(u, has, x, rows, cols, tri.index, offset, scale)
         got = u.copy()
-        assert cc.refuse_lone(got, has, rows, cols, 0, rows) == int(want.sum())
-        np.testing.assert_array_equal(got, np.where(want, 0, u))
-        n_refused += int(want.sum())
-        n_kept += int((got != 0).sum())
+        refused, taken = cc.neighbour_ring(got, has, x, rows, cols, 0, rows, tri.index, offset, scale)
+        np.testing.assert_array_equal(got, want)
+        n_refused += refused
+        n_taken += taken
         for halo in (1, 2):
-            pieced = u.copy()
-            step = int(rng.integers(1, 4))
-            for r0 in range(0, rows, step):
-                r1 = min(rows, r0 + step)
-                a, b = max(0, r0 - halo), min(rows, r1 + halo)
-                blk = u[:, a * cols:b * cols].copy()
-                cc.refuse_lone(blk, has[:, a * cols:b * cols], b - a, cols, r0 - a, r1 - a)
-                pieced[:, r0 * cols:r1 * cols] = blk[:, (r0 - a) * cols:(r1 - a) * cols]
+            def ring(blk, sl, n, c0, c1, x=x, has=has, cols=cols, tri=tri, offset=offset, scale=scale):
+                cc.neighbour_ring(blk, has[:, sl], x[:, sl], n, cols, c0, c1, tri.index, offset, scale)
+
+            pieced = _by_blocks(u, rows, cols, halo, int(rng.integers(1, 4)), ring)
             np.testing.assert_array_equal(pieced, got)
-    assert n_refused and n_kept, (n_refused, n_kept)  # the draws hold both kinds
+    assert n_refused and n_taken, (n_refused, n_taken)  # the draws hold both kinds
 
 
 def test_a_patch_and_its_rim_keep_their_correction_and_a_lone_value_does_not():
     """A corrected patch keeps every value (each has a neighbour corrected alike, a corner pixel of a one-pixel-wide
     line too); a value corrected alone beside it, or corrected +2 inside a +1 patch, is refused; a corrected value
-    with two neighbours with data is not judged."""
-    rows, cols = 9, 9
-    u = np.zeros((1, rows, cols), np.int16)
-    u[0, 1:5, 1:5] = 1
-    u[0, 7, 1:6] = -1  # a line one pixel wide
-    u[0, 2, 7] = 1  # alone (its neighbours uncorrected)
-    u[0, 3, 3] = 2  # alone inside the patch
+    with two neighbours with data is not judged; a hole in the patch whose loops close with the patch's correction
+    takes it, one whose loops do not (its value was right) keeps its own."""
+    pairs = [(0, 1), (1, 2), (0, 2)]
+    tri = cl.network_triplets(pairs)
+    rows, cols = 12, 12
+    truth = np.zeros((3, rows, cols), np.int16)
+    truth[0, 1:7, 1:7] = 1
+    truth[0, 9, 1:6] = -1  # a line one pixel wide
+    x = -truth * CYCLE_MM + 0.1
+    u = truth.copy()
+    u[0, 2, 9] = 1  # alone (its neighbours uncorrected)
+    u[0, 2, 2] = 2  # alone inside the patch: refused, then the patch's correction taken
+    u[0, 4, 4] = 0  # a hole: the patch's correction closes its loop
+    x[0, 5, 2] += CYCLE_MM  # a hole that was right
+    u[0, 5, 2] = 0
     has = np.ones(u.shape, bool)
-    u[0, 0, 8] = 1  # a corner pixel with two of its three neighbours without data: not judged
-    has[0, 0, 7] = has[0, 1, 8] = False
+    u[0, 0, 11] = 1  # a corner pixel with two of its three neighbours without data: not judged
+    has[0, 0, 10] = has[0, 1, 11] = False
     want = u.copy()
-    want[0, 2, 7] = want[0, 3, 3] = 0
-    u, has = u.reshape(1, -1), has.reshape(1, -1)
-    assert cc.refuse_lone(u, has, rows, cols, 0, rows) == 2
+    want[0, 2, 9] = 0
+    want[0, 2, 2] = want[0, 4, 4] = 1
+    u, has, x = u.reshape(3, -1), has.reshape(3, -1), x.reshape(3, -1)
+    assert cc.neighbour_ring(u, has, x, rows, cols, 0, rows, tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM) == (2, 2)
     np.testing.assert_array_equal(u.reshape(want.shape), want)
 
 
-def test_the_core_leaves_no_lone_correction(monkeypatch):
+def test_the_core_ends_with_the_neighbours_ring(monkeypatch):
     """Through the core as the tool runs it, on a decorrelated scenario drawn at random (patches over noisy ground,
-    where windows and twins leave single values corrected unlike their neighbours; none of 40 draws without): no
-    correction of the result is lone, and without the check some are, the only values that differ. (Of the 40
-    draws' lone values 325 were wrong and 237 right: the check trades a few right values for more wrong ones.)"""
+    where windows and twins leave single values corrected unlike their neighbours; none of 40 draws without): the
+    result is the ring's verdicts (a plain count) on the corrections before it, and the ring refused some. (Of the
+    40 draws' lone values 325 were wrong and 237 right: refusing them trades a few right values for more wrong.)"""
     from testutils_corrections import closure_scenario
 
     rng = np.random.default_rng(drawn_seed())
@@ -300,17 +351,19 @@ def test_the_core_leaves_no_lone_correction(monkeypatch):
     d = sc["dates"]
     tri = cl.network_triplets([(d[i], d[j]) for i, j in sc["pairs"]])
     x = sc["clean_mm"] + sc["planted"] * CYCLE_MM
-    m, rows, cols = x.shape
-    has = np.ones((m, rows * cols), bool)
+    m = x.shape[0]
+    seen = []
+    ring = cc.neighbour_ring
 
-    def cycles():
-        return cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM)["cycles"].reshape(m, -1).astype(np.int16)
+    def spy(u, has, xm, rows, cols, c0, c1, index, offset, scale, max_frac):
+        assert (c0, c1) == (0, rows)  # one block
+        seen.append(_ring_expected(u.copy(), has, xm, rows, cols, index, offset, scale, max_frac))
+        return ring(u, has, xm, rows, cols, c0, c1, index, offset, scale, max_frac)
 
-    got = cycles()
-    assert not _lone_expected(got, has, rows, cols).any()
-    monkeypatch.setattr(cc, "refuse_lone", lambda *a, **k: 0)
-    without = cycles()
-    lone = _lone_expected(without, has, rows, cols)
-    # the refused values, and only those, differ (the check is the run's last step)
-    assert lone.any()
-    np.testing.assert_array_equal(got, np.where(lone, 0, without))
+    monkeypatch.setattr(cc, "neighbour_ring", spy)
+    got = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM)["cycles"].reshape(m, -1)
+    assert len(seen) == 1
+    np.testing.assert_array_equal(got, seen[0])
+    monkeypatch.setattr(cc, "neighbour_ring", lambda *a, **k: (0, 0))
+    without = cl.correct_closure_stack(x, tri, cycle_mm=CYCLE_MM)["cycles"].reshape(m, -1)
+    assert (without != got).any()
