@@ -217,22 +217,20 @@ def neighbour_ring(u: np.ndarray, has: np.ndarray, x: np.ndarray, rows: int, col
     after = np.where(lone, 0, own).reshape(m, -1)
     unanimous = (own_data & (with_data == 8) & (lo == hi) & (lo != own)).reshape(m, -1)
     n_taken = 0
-    px = np.flatnonzero(unanimous.any(axis=0))
-    if px.size:
+    a, b, c = index[:, 0], index[:, 1], index[:, 2]
+    asked = np.flatnonzero(unanimous.any(axis=0))
+    for s0 in range(0, asked.size, CHUNK_PX):
+        px = asked[s0:s0 + CHUNK_PX]
         cand = np.where(unanimous[:, px], lo.reshape(m, -1)[:, px], after[:, px])
-        base = after[:, px]
-        a, b, c = index[:, 0], index[:, 1], index[:, 2]
+        base = after[:, px].astype(np.int32)
         xs = np.take(x, px + c0 * cols, axis=1)
         with np.errstate(invalid="ignore"):
             clo = (xs[a] + xs[b] - xs[c]) * scale - offset[:, None]
         k = np.rint(np.nan_to_num(clo))
         usable = np.isfinite(clo) & (np.abs(np.nan_to_num(clo) - k) <= max_frac)
-
-        def misfit(w):
-            return (usable & (k + w[a] + w[b] - w[c] != 0)).sum(axis=0)
-
-        take = misfit(cand.astype(np.int32)) < misfit(base.astype(np.int32))
-        n_taken = int((cand[:, take] != base[:, take]).sum())
+        opened = [(usable & (k + w[a] + w[b] - w[c] != 0)).sum(axis=0) for w in (cand, base)]
+        take = opened[0] < opened[1]
+        n_taken += int((cand[:, take] != base[:, take]).sum())
         after[:, px[take]] = cand[:, take]
     n_lone = int(lone.sum())
     if n_lone or n_taken:

@@ -284,9 +284,11 @@ def _ring_world(rng):
     return u, has.reshape(m, -1), x.reshape(m, -1), rows, cols, tri
 
 
-def test_the_neighbours_ring_matches_a_plain_count_and_does_not_depend_on_the_blocks():
+def test_the_neighbours_ring_matches_a_plain_count_and_does_not_depend_on_the_blocks(monkeypatch):
     """Lone values refused, holes in a patch filled where the pixel's loops ask, values with few neighbours with
-    data left: the verdicts against a plain count, and block by block with one or two rows of halo the same."""
+    data left: the verdicts against a plain count, and block by block with one or two rows of halo the same (the
+    pixels asked taken a few at a time)."""
+    monkeypatch.setattr(cc, "CHUNK_PX", 3)
     rng = np.random.default_rng(drawn_seed())
     n_refused = n_taken = 0
     for _ in range(6):
