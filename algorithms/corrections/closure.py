@@ -512,7 +512,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                           max_residual_rad: float = 1.5, inplace: bool = False,
                           solver: _Solver | None = None, core: slice | None = None,
                           window_px: int = WINDOW_PX, decided: dict | None = None,
-                          statistics: bool = True) -> dict:
+                          statistics: bool = True, settle: bool = False) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Per pixel, the integer closure of every loop (its closure less the network's common closure, rounded; unusable
@@ -562,10 +562,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         pass decided for the block's rows (:data:`NO_DATA_CYCLES` where a value had none), ``ambiguous`` (rows, cols),
         ``labels`` (rows, cols) the pixels' components and ``decisions`` (C + 1, M) int16 the cycles of each
         component: instead of solving again, the block takes the first pass's cycles and gives each undecided value
-        of a component with a decision that decision where the pixel's own loops do not open with it.
+        of a component with a decision that decision where the pixel's own loops do not open with it. With
+        ``settled`` (M, rows, cols), the cycles ``settle`` returned for the rows read: the last pass, which sets
+        them against their neighbours' (:func:`closure_continuity.neighbour_ring`).
     statistics : bool
         False (a first pass, whose cycles alone are kept): the per-loop sums, loop counts and loops left open after
         the corrections are not made (``loop_*``, ``n_loops`` None, ``n_nonclosing_after`` those before).
+    settle : bool
+        With ``decided``: return only ``settled`` (M, rows, cols) int16, the block's own rows' cycles.
 
     Returns
     -------
@@ -609,10 +613,13 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # the keys are needed to solve (the first pass), or where the pixels' own loops are asked (a correction held,
     # a component's decision): elsewhere the second pass makes only its counts and sums
     held = None if decided is None else np.asarray(decided["cycles"]).reshape(m, p)
+    last = decided is not None and decided.get("settled") is not None
     if decided is not None:  # the first pass's cycles as corrections (a tie held: coded from TIE_CYCLES // 2)
         u, ambiguous = _held_cycles(held, decided, p)
-    need_key = decided is None or bool(np.any(decided["decisions"])) or bool(u.any()) or bool(
-        held.size and held.max() >= TIE_CYCLES // 2)
+    if last:  # the settled cycles, only to be set against their neighbours'
+        u = np.asarray(decided["settled"]).reshape(m, p).astype(np.int16)
+    need_key = not last and (decided is None or bool(np.any(decided["decisions"])) or bool(u.any()) or bool(
+        held.size and held.max() >= TIE_CYCLES // 2))
     key = np.empty((t, p), np.int16) if need_key else None
     n_loops, n_nonclosing, todo_flag, (loop_pixels, loop_sum_sq, loop_nonclosing) = _classified(
         xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, statistics, (rows, cols, c0, c1))
@@ -623,7 +630,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         with one_blas_thread():  # the exact solves' products are small: BLAS's threads would only spin beside them
             u, ambiguous, noisy, tie, tie_shift = _solve_block(key, finite, has, rows, cols, triplets, solver,
                                                                window_px, max_cycles, n_nonclosing, todo_flag)
-    else:
+    elif not last:
         if key is None:  # (not needed: no correction to check; made if asked all the same)
             key = _when_needed(lambda: _key_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI,
                                                    np.empty((t, p), np.int16)))
@@ -641,10 +648,15 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             # neighbours: its own loops cannot tell them apart
             consensus.grow(u, own, has & ~ambiguous[None, :], rows, cols, loops, signs, idx, FILL_STEPS)
             consensus.settle(u, own, loops, signs, idx)
+    elif last:  # last of all, the corrections against their neighbours': an unwrapping error is a region
+        closure_continuity.neighbour_ring(u, has, xm, rows, cols, c0, c1, idx, offset, scale,
+                                          float(max_residual_rad) / TWO_PI)
     else:
         _second_pass(u, own, has, decided, key, triplets, solver, (rows, cols, c0, c1), window_px=window_px,
                      max_cycles=max_cycles, max_frac=float(max_residual_rad) / TWO_PI, loops=(loops, signs),
                      stack=(xm, offset, scale))
+        if settle:  # the settled cycles of the block's own rows, for the last pass
+            return {"settled": u.reshape(m, rows, cols)[:, c0:c1]}
     if decided is None and tie.any():
         _keep_ties(tie, tie_shift, u, ambiguous, has)
     elif decided is None:  # no tie to keep: every pixel's code cleared, as _keep_ties clears those without one
@@ -706,7 +718,7 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
     p = rows * cols
     loops, signs = loops
     idx = np.ascontiguousarray(triplets.index)
-    rounds = SECOND_PASS_RINGS  # the rows beyond the block's that are finished for the rings to read
+    rounds = closure_recast.ADOPT_ROUNDS  # the rows beyond the block's that are finished for the rings to read
     # a component's decision reaches its ambiguous values too (what the pixel's closures cannot tell apart, the
     # component's other values tell), refused only where the pixel's own loops contradict it beyond noise
     lab = np.asarray(decided["labels"]).reshape(p)
@@ -731,12 +743,10 @@ def _second_pass(u, own, has, decided: dict, key, triplets: Triplets, solver, bl
     # a rim's corrections that its own loops refuse, replaced by a neighbour's that close them (ring by ring: the
     # rows beside the block's, judged as their own block judges them, are read by the next ring)
     adopted = None
-    for ring in range(closure_recast.ADOPT_ROUNDS):
+    for ring in range(rounds):
         ext = rounds - 1 - ring
         adopted = closure_recast.adopt(u, own, has, triplets, rows, cols, (max(c0 - ext, 0), min(c1 + ext, rows)),
                                        max_cycles, max_frac, ALPHA, after=adopted)
-    # last, the corrections against their neighbours': an unwrapping error is a region
-    closure_continuity.neighbour_ring(u, has, xm, rows, cols, c0, c1, idx, offset, scale, max_frac)
 
 
 def _window_keys(key, has, idx, rows: int, cols: int, window_px: int, bound: int):
@@ -813,18 +823,17 @@ TIE_CYCLES = 64
 #: 2,500; smaller here, as an island of a few hundred pixels is still one unwrapped piece).
 COMPONENT_SHARE = 0.9
 MIN_COMPONENT_PX = 100
-#: Share of the memory budget the first pass's cycles of the whole grid may hold (M + 12 bytes a pixel); beyond it
-#: the run makes one pass, without the components' decisions.
+#: Share of the memory budget the cycles of the whole grid held between the passes may hold (2 M + 12 bytes a pixel);
+#: beyond it they are held in temporary files.
 HELD_SHARE = 0.25
 #: Rings of pixels a patch's corrections are carried to its edge by (:func:`closure_consensus.grow`).
 FILL_STEPS = 3
-#: Rings of the second pass's last steps, each reading the rows its predecessor finished beside the block's: one per
-#: ring of :func:`closure_recast.adopt`, and the neighbours' ring (:func:`closure_continuity.neighbour_ring`).
-SECOND_PASS_RINGS = closure_recast.ADOPT_ROUNDS + 1
 #: Rows of neighbours a block reads above and below its own: half the window of the integer closures, and one per
-#: ring of the carrying to a patch's edge, or (if more) the rows the second pass recasts beside its own: one its torn
-#: check reads and one per ring of its last steps.
-HALO_ROWS = WINDOW_PX // 2 + max(FILL_STEPS, 1 + SECOND_PASS_RINGS)
+#: ring of the carrying to a patch's edge (the second pass recasts as many rows beside its own: one its torn check
+#: reads and one per ring of :func:`closure_recast.adopt`). The last pass, which sets the settled corrections against
+#: their neighbours', reads :data:`closure_continuity.RING_ROWS` (:data:`LAST_HALO_ROWS`).
+HALO_ROWS = WINDOW_PX // 2 + FILL_STEPS
+LAST_HALO_ROWS = closure_continuity.RING_ROWS
 #: Side of the second, narrow window (patches too small for the first one's majority), the share of its usable
 #: closures that must agree, and its weight of a cycle of correction: a narrow window's agreement may be noise
 #: shared by neighbours (a year-long pair at low coherence), so there a correction must close two loops.
@@ -978,7 +987,7 @@ REFERENCE_MIN_PX = 25
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
                   closure_offset=None, min_coherence: float = 0.0,
                   alpha: float = ALPHA, max_cycles: int = 3, max_residual_rad: float = 1.5,
-                  mm_per_unit=None, decisions=None, first_pass: bool = False) -> dict:
+                  mm_per_unit=None, decisions=None, first_pass: bool = False, settle: bool = False) -> dict:
     """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``
     (:func:`correct_closure_block`).
 
@@ -988,22 +997,30 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
     ``cycles``: a block waiting to be written then holds 4 bytes a value instead of 10, and the float64 stack is
     freed as soon as it is computed.
 
-    A run in two passes: with ``first_pass`` the block returns only ``cycles`` (M, rows, cols) int8
+    A run in three passes: with ``first_pass`` the block returns only ``cycles`` (M, rows, cols) int8
     (:data:`NO_DATA_CYCLES` where a value has none), ``ambiguous``, ``n_data`` (values with data per pixel) and
     ``tie_shift`` (rows, cols) int16 (:func:`tie_shift_code`: the ties the edges may decide, :func:`edge_votes`);
     the second pass gives ``decisions`` (:func:`component_decisions`) and the first pass's ``inputs["cycles"]``,
     ``inputs["ambiguous"]`` and ``inputs["labels"]`` of the rows read (:func:`correct_closure_block`'s
-    ``decided``).
+    ``decided``); with ``settle`` it returns only ``settled`` (M, rows, cols) int8, the cycles of its rows before
+    they are set against their neighbours'. The last pass (read with :data:`LAST_HALO_ROWS` rows above and below)
+    is given those too, as ``inputs["settled"]``, and makes the corrected values, counts and sums.
     """
     decided = None if decisions is None else {"cycles": inputs["cycles"], "ambiguous": inputs["ambiguous"],
-                                              "labels": inputs["labels"], "decisions": decisions}
+                                              "labels": inputs["labels"], "decisions": decisions,
+                                              "settled": inputs.get("settled")}
     out = correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
                                 closure_offset=closure_offset, coherence=inputs.get("coherence"),
                                 min_coherence=min_coherence, inplace=True,
                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
                                 solver=_solver_for(triplets, alpha, max_cycles),
                                 core=None if block is None else block.core, decided=decided,
-                                statistics=not first_pass)
+                                statistics=not (first_pass or settle), settle=settle)
+    if settle:
+        cyc = out["settled"]
+        if cyc.size and int(np.abs(cyc).max()) >= -NO_DATA_CYCLES:  # (bounded by max_cycles: a guard, not a case)
+            raise GeohazardError(f"the settled cycles reach {int(np.abs(cyc).max())}: beyond int8")
+        return {"settled": cyc.astype(np.int8)}
     if first_pass:
         data = np.isfinite(out["corrected_mm"])
         cyc = np.where(data, out["cycles"], NO_DATA_CYCLES).astype(np.int8)
@@ -1123,8 +1140,8 @@ def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     """:func:`correct_closure_block` run as the tool runs it on a stack held in memory (one block): the first pass,
     the choice between corrections the closures cannot tell apart by the edges they leave (:func:`edge_votes`,
     :func:`choose_by_edges`), the components and their decisions (:func:`component_labels`,
-    :func:`component_decisions`), then the second pass that completes the components. Options as
-    :func:`correct_closure_block`'s."""
+    :func:`component_decisions`), the second pass that completes the components, then the last that sets the
+    corrections against their neighbours'. Options as :func:`correct_closure_block`'s."""
     m = stack_mm.shape[0]
     kw = dict(triplets=triplets, cycle_mm=cycle_mm, closure_offset=closure_offset, min_coherence=min_coherence,
               **options)
@@ -1151,8 +1168,10 @@ def correct_closure_stack(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                              max_cycles=max_cycles)
     decisions = component_decisions(first["cycles"], labels, n)
     closure_bridges.join_decisions(decisions, offsets, max_cycles)
-    return closure_block(None, {**inputs, "cycles": first["cycles"], "ambiguous": first["ambiguous"],
-                                "labels": labels}, decisions=decisions, **kw)
+    held = {**inputs, "cycles": first["cycles"], "ambiguous": first["ambiguous"], "labels": labels}
+    settled = closure_block(None, dict(held), decisions=decisions, settle=True, **kw)["settled"]
+    inputs["stack"] = np.array(stack_mm, np.float64)  # (the second pass masked its copy in place)
+    return closure_block(None, {**held, "stack": inputs["stack"], "settled": settled}, decisions=decisions, **kw)
 
 
 def closure_block_bytes(n_ifgs: int, n_loops: int) -> float:
@@ -1243,18 +1262,31 @@ def closure_pixel_bytes(n_ifgs: int, n_loops: int, coherence: bool) -> float:
     return n_ifgs * per_ifg + closure_block_bytes(n_ifgs, n_loops)
 
 
+def closure_last_pixel_bytes(n_ifgs: int, coherence: bool) -> float:
+    """Memory a pixel of a block of the last pass costs (:func:`closure_block` given ``settled``): the stack,
+    results and coherence as :func:`closure_pixel_bytes`, the settled and the first pass's cycles read (int8) and the
+    corrections as int16, and the neighbours' ring's three int32 copies of them
+    (:func:`closure_continuity.neighbour_ring`)."""
+    return n_ifgs * (16.0 + 12.0 + (16.0 if coherence else 0.0) + 1.0 + 1.0 + 2.0 + 12.0) + 200.0
+
+
 def closure_plan(height: int, width: int, n_ifgs: int, n_loops: int, coherence: bool, max_memory_mb) -> tuple:
     """``(plan, tile_rows)``: row blocks of a ``height`` x ``width`` grid whose whole-run footprint
-    (:func:`closure_pixel_bytes`) fits the budget (``max_memory_mb``), and the tile height of the corrected files.
+    (:func:`closure_pixel_bytes` with :data:`HALO_ROWS`, and :func:`closure_last_pixel_bytes` with the last pass's
+    :data:`LAST_HALO_ROWS`) fits the budget (``max_memory_mb``), and the tile height of the corrected files.
     Blocks below one 256-row tile are a multiple of 16 rows and the files' tiles as tall, so that every block
     completes one row of tiles of every file
     (written and flushed at once: nothing of the 202 files waits in buffers or in GDAL's cache)."""
-    bpp = closure_pixel_bytes(n_ifgs, n_loops, coherence)
-    fit = int(max_memory_bytes(max_memory_mb) // (bpp * width)) - 2 * HALO_ROWS  # each block reads its halo too
+    budget = max_memory_bytes(max_memory_mb)
+    sizes = ((closure_pixel_bytes(n_ifgs, n_loops, coherence), HALO_ROWS),
+             (closure_last_pixel_bytes(n_ifgs, coherence), LAST_HALO_ROWS))
+    fits = [int(budget // (bpp * width)) - 2 * halo for bpp, halo in sizes]  # each block reads its halo too
+    fit = min(fits)
     if fit >= TILE_SIZE or fit >= height:
-        # sized with the halo, given without it: the passes before the last one read no neighbours
+        # sized with the halo, given without it: each pass reads its own
+        bpp, halo = sizes[int(np.argmin(fits))]
         return with_halo(plan_blocks(height, width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb,
-                                     halo=HALO_ROWS), 0), None
+                                     halo=halo), 0), None
     rows = max(1, fit // 16 * 16) if fit >= 16 else max(1, fit)
     return plan_blocks(height, width, block_rows=rows), max(16, rows // 16 * 16)
 

@@ -434,10 +434,10 @@ def closure_first_pass(stack, func, plan, coherence: bool, *, run: RunSettings, 
 def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: dict, csv_paths: dict,
                            threshold: float, coherence: bool, *, run: RunSettings, progress,
                            tile_rows=None, compress: str = CODEC, extra_sources=None,
-                           progress_from: float = 5) -> ClosureStats:
+                           progress_from: float = 5, halo: int | None = None) -> ClosureStats:
     """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
     rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
-    (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none."""
+    (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none; ``halo`` rows read around blocks."""
     info, net = stack.info, stack.network
     stats = ClosureStats(triplets.n)
     meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)", "WAVELENGTH_M": f"{stack.wavelength_m:.10g}"}
@@ -464,7 +464,7 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
     if coherence:
         sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
     sources.update(extra_sources or {})
-    run_blocks(with_halo(plan), func, write, sources=sources, run=run,
+    run_blocks(with_halo(plan) if halo is None else with_halo(plan, halo), func, write, sources=sources, run=run,
                progress=SubProgress(progress, progress_from, 100),
                writers=writers + [w for w in (w_cyc, w_nc) if w is not None], background_write=True)
     names = list(net.names)

@@ -51,16 +51,44 @@ def run(job: Job, *, progress, context=None) -> Outcome:
         return _run(job, progress, context)
 
 
-def _second_pass(job, stack, triplets, options, plan, out_paths, tile_rows, min_coh, extra, progress):
-    """The pass that completes the components and writes the corrected interferograms, counts and tables."""
+def _settle_pass(stack, func, plan, coherence: bool, extra_sources: dict, *, run: blocks.RunSettings, progress,
+                 folder=None) -> np.ndarray:
+    """The second pass of unwrapclosurecorrection (``func``: the block function with ``settle``): the settled cycles
+    of every value (M, rows, cols) int8, held for the whole grid (in a file of ``folder`` when given) for the last
+    pass, which reads them around each block."""
+    m, grid = stack.network.n_pairs, (stack.info.height, stack.info.width)
+    if folder is None:
+        settled = np.empty((m,) + grid, np.int8)
+    else:
+        settled = np.lib.format.open_memmap(os.path.join(folder, "settled.npy"), mode="w+", dtype=np.int8,
+                                            shape=(m,) + grid)
+
+    def keep(block, out):
+        settled[:, block.row0:block.row0 + out["settled"].shape[1]] = out["settled"]
+
+    sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
+    if coherence:
+        sources["coherence"] = CallableSource(lambda r0, r1: corrections.read_coherence(stack, r0, r1))
+    sources.update(extra_sources)
+    blocks.run_blocks(closure.with_halo(plan), func, keep, sources=sources, run=run, progress=progress)
+    return settled
+
+
+def _last_passes(job, stack, triplets, options, plan, out_paths, tile_rows, min_coh, extra, progress, folder):
+    """The pass that completes the components (its settled cycles held for the whole grid), then the pass that sets
+    them against their neighbours' and writes the corrected interferograms, counts and tables."""
     net = stack.network
+    settled = _settle_pass(
+        stack, functools.partial(closure.closure_block, settle=True, **options), plan, min_coh > 0, extra,
+        run=job.settings, progress=SubProgress(progress, 55, 80), folder=folder)
     func = functools.partial(
         closure.closure_block, **options,
         mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
     return corrections.run_closure_correction(
         stack, triplets, func, plan, out_paths, job.rasters, job.tables, job.loop_threshold_rad,
         coherence=min_coh > 0, run=job.settings, progress=progress, tile_rows=tile_rows, compress=job.codec,
-        extra_sources=extra, progress_from=55)
+        extra_sources={**extra, "settled": CallableSource(lambda r0, r1: np.asarray(settled[:, r0:r1]))},
+        progress_from=80, halo=closure.LAST_HALO_ROWS)
 
 
 def _between_sources(stack, held: dict, min_coherence: float) -> dict:
@@ -128,9 +156,9 @@ def _run(job: Job, progress, context) -> Outcome:
                    "removed before rounding (cycles): "
                    + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
     # the first pass's cycles of the whole grid are held for the second (in memory within a quarter of the budget,
-    # else in a temporary file): the components decide what their undecided values take, as MintPy decides per
-    # connected component, and the bytes do not depend on the budget
-    hold = (net.n_pairs + 12.0) * grid.height * grid.width
+    # else in temporary files): the components decide what their undecided values take, as MintPy decides per
+    # connected component, and the bytes do not depend on the budget; the second's are held for the last
+    hold = (2.0 * net.n_pairs + 12.0) * grid.height * grid.width
     budget = max_memory_bytes(settings.max_memory_mb)
     in_memory = hold <= closure.HELD_SHARE * budget
     budget = (budget * (1.0 - closure.HELD_SHARE) if in_memory else budget) / 2 ** 20
@@ -166,7 +194,8 @@ def _run(job: Job, progress, context) -> Outcome:
         extra = {"cycles": CallableSource(lambda r0, r1: np.asarray(held["cycles"][:, r0:r1])),
                  "ambiguous": CallableSource(lambda r0, r1: np.asarray(held["ambiguous"][r0:r1])),
                  "labels": CallableSource(lambda r0, r1: labels[r0:r1])}
-        stats = _second_pass(job, stack, triplets, options, plan, out_paths, tile_rows, min_coh, extra, progress)
+        stats = _last_passes(job, stack, triplets, options, plan, out_paths, tile_rows, min_coh, extra, progress,
+                             None if in_memory else tmp)
     if stats.unchecked_warning(min_coh):
         warn(progress, stats.unchecked_warning(min_coh))
     for path in job.rasters.values():

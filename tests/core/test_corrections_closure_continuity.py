@@ -2,6 +2,8 @@
 the verdicts against a plain per-value count, the same whatever rows of halo a block has beyond one, and through the
 core as the tool runs it (a component's decision reaching values no loop of their own can refuse it)."""
 
+import functools
+
 import numpy as np
 import pytest
 from testutils_corrections import CYCLE_MM, error_counts, torn_by_a_decision
@@ -218,64 +220,125 @@ def test_a_right_correction_beside_neighbours_that_took_a_dates_pairs_otherwise_
 
 
 def _ring_expected(u, has, x, rows, cols, index, offset, scale, max_frac=1.5 / (2 * np.pi)):
-    """The neighbours' ring counted in plain Python loops: a corrected value with data, at least 3 of its 8
-    neighbours with data in the interferogram and none of them carrying its correction, set to 0; then a pixel
-    whose values with all 8 neighbours with data carrying one correction other than its own take those where the
-    pixel's loops with data within max_frac of whole cycles are left open fewer times with them."""
+    """The neighbours' ring counted in plain Python loops. A corrected value with data, at least 3 of its 8
+    neighbours with data in the interferogram and none of them carrying its correction, set to 0. Then, on the
+    values so left, each region (flood-filled: 8-connected values of one interferogram with data and one
+    correction) at most REGION_PX high and wide whose 8-neighbours are all in the grid, with data, and carry one
+    correction, offered that correction; the pixels offered something flood-filled into groups (neighbours linked
+    where they are offered the same change of every interferogram both are offered one), and a group at most
+    REGION_PX high and wide takes what it is offered where its pixels' loops with data within max_frac of whole
+    cycles are left open fewer times in all."""
     m = u.shape[0]
-    out = u.astype(np.int64).copy()
+    size = cc.REGION_PX
+    g = u.reshape(m, rows, cols).astype(np.int64)
+    d = has.reshape(m, rows, cols)
+    steps = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
 
-    def around(k, y, x_):
-        return [u[k, (y + dy) * cols + x_ + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
-                if (dy or dx) and 0 <= y + dy < rows and 0 <= x_ + dx < cols and has[k, (y + dy) * cols + x_ + dx]]
+    def around(y, x_):
+        return [(y + dy, x_ + dx) for dy, dx in steps]
 
+    def inside(y, x_):
+        return 0 <= y < rows and 0 <= x_ < cols
+
+    after = g.copy()
     for k in range(m):
-        for q in range(rows * cols):
-            if u[k, q] != 0 and has[k, q]:
-                near = around(k, *divmod(q, cols))
-                if len(near) >= 3 and u[k, q] not in near:
-                    out[k, q] = 0
-    final = out.copy()
-    for q in range(rows * cols):
-        cand = out[:, q].copy()
-        for k in range(m):
-            near = around(k, *divmod(q, cols))
-            if has[k, q] and len(near) == 8 and len(set(near)) == 1 and near[0] != u[k, q]:
-                cand[k] = near[0]
-        if (cand == out[:, q]).all():
-            continue
+        for y in range(rows):
+            for x_ in range(cols):
+                if g[k, y, x_] != 0 and d[k, y, x_]:
+                    near = [g[(k,) + q] for q in around(y, x_) if inside(*q) and d[(k,) + q]]
+                    if len(near) >= 3 and g[k, y, x_] not in near:
+                        after[k, y, x_] = 0
 
-        def misfit(w, q=q):
-            n = 0
-            for t, (a, b, c) in enumerate(index):
-                v = (x[a, q] + x[b, q] - x[c, q]) * scale - offset[t]
-                if np.isfinite(v) and abs(v - round(v)) <= max_frac and round(v) + w[a] + w[b] - w[c] != 0:
-                    n += 1
-            return n
-        if misfit(cand) < misfit(out[:, q]):
-            final[:, q] = cand
-    return final
+    def flood(start, member, linked=lambda c, q: True):
+        seen, todo = {start}, [start]
+        while todo:
+            c = todo.pop()
+            for q in around(*c):
+                if q not in seen and inside(*q) and member(q) and linked(c, q):
+                    seen.add(q)
+                    todo.append(q)
+        return seen
+
+    def fits(cells):
+        ys, xs = [c[0] for c in cells], [c[1] for c in cells]
+        return max(ys) - min(ys) < size and max(xs) - min(xs) < size
+
+    offer = after.copy()
+    for k in range(m):
+        done = set()
+        for y in range(rows):
+            for x_ in range(cols):
+                if (y, x_) in done or not d[k, y, x_]:
+                    continue
+                v = after[k, y, x_]
+                region = flood((y, x_), lambda q, k=k, v=v: d[(k,) + q] and after[(k,) + q] == v)
+                done |= region
+                ring = {q for c in region for q in around(*c)} - region
+                if not fits(region) or not all(inside(*q) and d[(k,) + q] for q in ring):
+                    continue
+                vals = {after[(k,) + q] for q in ring}
+                if len(vals) == 1:
+                    for c in region:
+                        offer[(k,) + c] = next(iter(vals))
+
+    def misfit(w, y, x_):
+        n = 0
+        for t, (a, b, c) in enumerate(index):
+            v = (x[a, y * cols + x_] + x[b, y * cols + x_] - x[c, y * cols + x_]) * scale - offset[t]
+            if np.isfinite(v) and abs(v - round(v)) <= max_frac and round(v) + w[a] + w[b] - w[c] != 0:
+                n += 1
+        return n
+
+    def linked(c, q):  # offered a change of one interferogram at least, the same where both are offered one
+        common = [k for k in range(m) if offer[(k,) + c] != after[(k,) + c] and offer[(k,) + q] != after[(k,) + q]]
+        return bool(common) and all(offer[(k,) + c] - after[(k,) + c] == offer[(k,) + q] - after[(k,) + q]
+                                    for k in common)
+
+    final = after.copy()
+    differs = (offer != after).any(axis=0)
+    done = set()
+    for y in range(rows):
+        for x_ in range(cols):
+            if (y, x_) in done or not differs[y, x_]:
+                continue
+            group = flood((y, x_), lambda q: differs[q], linked)
+            done |= group
+            if not fits(group):
+                continue
+            if sum(misfit(offer[:, c[0], c[1]], *c) for c in group) < sum(misfit(after[:, c[0], c[1]], *c)
+                                                                          for c in group):
+                for c in group:
+                    final[:, c[0], c[1]] = offer[:, c[0], c[1]]
+    return final.reshape(m, -1)
 
 
 def _ring_world(rng):
     """Patches corrected rightly, then lone values drawn over them, holes in the patches (a value left uncorrected
-    among neighbours that all carry the patch's correction) and values without data."""
+    among neighbours that all carry the patch's correction), small regions inside the patches that took a twin of
+    their slips (a date's pairs shifted by a cycle, whose loops close alike) and values without data."""
     n_dates = int(rng.integers(5, 8))
     pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 3))]
     tri = cl.network_triplets(pairs)
-    m, rows, cols = len(pairs), int(rng.integers(7, 14)), int(rng.integers(7, 14))
+    m, rows, cols = len(pairs), int(rng.integers(7, 34)), int(rng.integers(7, 14))
     truth = np.zeros((m, rows, cols), np.int16)
-    for _ in range(int(rng.integers(2, 6))):
-        k, (y0, x0), (h, w) = int(rng.integers(m)), rng.integers(0, 5, 2), rng.integers(1, 9, 2)
+    for _ in range(int(rng.integers(2, 4 + rows // 4))):
+        k, (h, w) = int(rng.integers(m)), rng.integers(1, 9, 2)
+        y0, x0 = int(rng.integers(0, rows - 2)), int(rng.integers(0, 5))
         truth[k, y0:y0 + h, x0:x0 + w] += int(rng.choice([-2, -1, 1, 2]))
-    k, (y0, x0) = int(rng.integers(m)), rng.integers(0, 5, 2)  # a patch of 3 x 3 at least, holed at its centre
-    block = (slice(y0, y0 + 3), slice(x0, x0 + 3))
+    k, (y0, x0) = int(rng.integers(m)), (int(rng.integers(0, rows - 2)), int(rng.integers(0, 5)))
+    block = (slice(y0, y0 + 3), slice(x0, x0 + 3))  # a patch of 3 x 3 at least, holed at its centre
     truth[(k,) + block] = int(rng.choice([-2, -1, 1, 2]))
     x = (rng.normal(0, 0.05, truth.shape) - truth) * CYCLE_MM
     u = truth.copy()
     lone = rng.random(u.shape) < 0.03
     u[lone] = rng.choice([-1, 1, 2], int(lone.sum()))
     u[(rng.random(u.shape) < 0.1) & (truth != 0)] = 0
+    date = int(rng.integers(1, n_dates))
+    across = [i for i, (a, b) in enumerate(pairs) if a < date <= b]  # the pairs across one date: a twin, or part
+    for _ in range(int(rng.integers(1, 5))):
+        (h, w), y1, x1 = rng.integers(1, 5, 2), int(rng.integers(0, rows - 1)), int(rng.integers(0, cols - 1))
+        some = [i for i in across if rng.random() < 0.6] or across[:1]
+        u[some, y1:y1 + h, x1:x1 + w] += np.int16(rng.choice([-1, 1]))
     has = rng.random(u.shape) > float(rng.choice([0.0, 0.02, 0.1]))
     u[(slice(None),) + block], has[(slice(None),) + block] = truth[(slice(None),) + block], True
     u[k, y0 + 1, x0 + 1] = 0
@@ -285,9 +348,9 @@ def _ring_world(rng):
 
 
 def test_the_neighbours_ring_matches_a_plain_count_and_does_not_depend_on_the_blocks(monkeypatch):
-    """Lone values refused, holes in a patch filled where the pixel's loops ask, values with few neighbours with
-    data left: the verdicts against a plain count, and block by block with one or two rows of halo the same (the
-    pixels asked taken a few at a time)."""
+    """Lone values refused, holes and small regions in a patch given the patch's correction where the loops ask,
+    values with few neighbours with data left: the verdicts against a plain count, and block by block with
+    RING_ROWS rows of halo or more the same (the pixels asked taken a few at a time)."""
     monkeypatch.setattr(cc, "CHUNK_PX", 3)
     rng = np.random.default_rng(drawn_seed())
     n_refused = n_taken = 0
@@ -300,7 +363,7 @@ def test_the_neighbours_ring_matches_a_plain_count_and_does_not_depend_on_the_bl
         np.testing.assert_array_equal(got, want)
         n_refused += refused
         n_taken += taken
-        for halo in (1, 2):
+        for halo in (cc.RING_ROWS, cc.RING_ROWS + 2):
             def ring(blk, sl, n, c0, c1, x=x, has=has, cols=cols, tri=tri, offset=offset, scale=scale):
                 cc.neighbour_ring(blk, has[:, sl], x[:, sl], n, cols, c0, c1, tri.index, offset, scale)
 
@@ -335,6 +398,68 @@ def test_a_patch_and_its_rim_keep_their_correction_and_a_lone_value_does_not():
     want[0, 2, 2] = want[0, 4, 4] = 1
     u, has, x = u.reshape(3, -1), has.reshape(3, -1), x.reshape(3, -1)
     assert cc.neighbour_ring(u, has, x, rows, cols, 0, rows, tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM) == (2, 2)
+    np.testing.assert_array_equal(u.reshape(want.shape), want)
+
+
+def test_the_last_pass_gives_the_same_bytes_in_any_blocks():
+    """The last pass of a run (closure_block given the settled cycles) through the engine, in blocks of 1 to 5 rows
+    read with LAST_HALO_ROWS rows above and below, against one block: the same corrected values, counts and cycles,
+    and the ring changed some (lone values, holes and small regions cut by the blocks' edges)."""
+    from insar_geohazards.algorithms import engine as eng
+
+    rng = np.random.default_rng(drawn_seed())
+    changed = 0
+    for _ in range(3):
+        u, has, x, rows, cols, tri = _ring_world(rng)
+        m = u.shape[0]
+        stack = x.reshape(m, rows, cols)
+        inputs = {"stack": stack, "settled": u.reshape(m, rows, cols).astype(np.int8),
+                  "cycles": np.where(has, 0, cl.NO_DATA_CYCLES).astype(np.int8).reshape(m, rows, cols),
+                  "ambiguous": np.zeros((rows, cols), bool), "labels": np.zeros((rows, cols), np.int64)}
+        kw = dict(triplets=tri, cycle_mm=CYCLE_MM, closure_offset=np.zeros(tri.n), decisions=np.zeros((1, m), np.int16))
+        whole = cl.closure_block(None, {k: v.copy() for k, v in inputs.items()}, **kw)
+        got = {k: np.zeros_like(whole[k]) for k in ("corrected_mm", "cycles", "n_cycles", "n_nonclosing_after")}
+
+        def write(block, out, got=got):
+            for k in got:
+                got[k][..., block.row0:block.row1, :] = out[k]
+
+        plan = eng.plan_blocks(rows, cols, halo=cl.LAST_HALO_ROWS, block_rows=int(rng.integers(1, 6)))
+        sources = {**inputs, "stack": eng.CallableSource(lambda r0, r1, s=stack: s[:, r0:r1].copy())}  # (corrected
+        # in place by each block, as a block read from the files)
+        eng.process_blocks(plan, functools.partial(cl.closure_block, **kw), write, sources=sources)
+        for k in got:
+            np.testing.assert_array_equal(got[k], whole[k], err_msg=k)
+        changed += int((whole["cycles"].reshape(m, -1) != u).sum())
+    assert changed
+
+
+def test_a_small_region_takes_the_correction_around_it_where_its_loops_close_better():
+    """Inside a large corrected patch, a 4 x 2 cluster whose pixels took two of a date's three pairs off by a cycle
+    (no pixel of it has neighbours that all agree: it is a region, not a lone value) takes the correction around it,
+    and the closures of its pixels all close again. Left as they are: a twin taller than REGION_PX, a twin shifting
+    all three pairs across the date (its loops close alike: the closures cannot tell it), and a small patch of its
+    own, rightly corrected, whose loops refuse the ground's correction it is offered."""
+    n_dates = 6
+    pairs = [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 3))]
+    tri = cl.network_triplets(pairs)
+    m, rows, cols = len(pairs), 22, 20
+    k = pairs.index((1, 3))
+    across = [i for i, (a, b) in enumerate(pairs) if a < 3 <= b]  # (1, 3), (2, 3), (2, 4)
+    truth = np.zeros((m, rows, cols), np.int16)
+    truth[k, 1:20, 1:13] = 1  # a large patch
+    truth[k, 15:18, 15:18] = -1  # a small patch of its own
+    x = (-truth + np.random.default_rng(5).normal(0, 0.03, truth.shape)) * CYCLE_MM
+    u = truth.copy()
+    u[across[1:], 3:7, 4:6] += 1  # the cluster: two of the three pairs
+    u[across, 11:13, 4:6] += 1  # all three: the closures cannot tell it
+    u[across[1:], 8:16, 9:11] += 1  # taller than REGION_PX
+    want = u.copy()
+    want[:, 3:7, 4:6] = truth[:, 3:7, 4:6]
+    has = np.ones(u.shape, bool)
+    u, has, x = u.reshape(m, -1), has.reshape(m, -1), x.reshape(m, -1)
+    assert cc.REGION_PX < 8
+    assert cc.neighbour_ring(u, has, x, rows, cols, 0, rows, tri.index, np.zeros(tri.n), 1.0 / CYCLE_MM) == (0, 16)
     np.testing.assert_array_equal(u.reshape(want.shape), want)
 
 
