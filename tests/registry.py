@@ -165,7 +165,7 @@ TOOLS = {
         determinism={
             "unwrapclosurecorrection": Det("corrections", {"OUTPUT_STATS": "@s.csv", "OUTPUT_LOOPS": "@l.csv"}),
         },
-        knob={"unwrapclosurecorrection": Knob(0.2)},
+        knob={"unwrapclosurecorrection": Knob(0.4)},
     ),
     # -------------------- faults
     "coulombonfaults": Tool(
