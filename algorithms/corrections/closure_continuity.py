@@ -186,11 +186,12 @@ def neighbour_ring(u: np.ndarray, has: np.ndarray, x: np.ndarray, rows: int, col
     :data:`LONE_MIN_NEIGHBOURS` of them with data) is refused (set to 0). Then, on the values so left, a *region*
     (the 8-connected values of one interferogram with data and one correction) at most :data:`REGION_PX` pixels high
     and wide, every one of whose 8-neighbours has data and carries one other correction, is *enclosed*: its pixels
-    are offered that correction. The pixels offered something form groups (8-connected); a group at most
-    :data:`REGION_PX` high and wide takes what it is offered where that leaves fewer of its pixels' own loops open
-    in all (loops with data within ``max_frac`` of whole cycles: ``x`` (M, rows * cols) LOS mm, NaN without data,
-    ``index`` (T, 3), ``offset`` (T,) cycles, ``scale`` cycles per mm). Every verdict is made on the corrections as
-    they were: the rows read beyond ``c0:c1`` (:data:`RING_ROWS` of halo give the same verdicts) are not changed.
+    are offered that correction. The pixels offered something form groups (8-connected, linked as said below); a
+    group at most :data:`REGION_PX` high and wide takes what it is offered where that leaves fewer of its pixels' own
+    loops open in all (loops with data within ``max_frac`` of whole cycles: ``x`` (M, rows * cols) LOS mm, NaN
+    without data, ``index`` (T, 3), ``offset`` (T,) cycles, ``scale`` cycles per mm). Every verdict is made on the
+    corrections as they were: the rows read beyond ``c0:c1`` (:data:`RING_ROWS` of halo give the same verdicts) are
+    not changed.
     Returns (values refused, values taken).
 
     An unwrapping error is a region, and what proposes a correction sees regions: a window's closures, a component's
