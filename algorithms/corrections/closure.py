@@ -398,10 +398,11 @@ def _set_where_data(out, has, todo, per_pattern, inverse) -> None:
         row[px] = np.where(has[k].take(px), per_pattern[k].take(inv), 0)
 
 
-def _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets) -> None:
+def _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets, u) -> None:
     """Forget the ties of the pixels ``todo`` whose own integer closures (``key`` within ``bound``) are not their
     window's (``agreed``): a loop usable in both that closes otherwise, or no loop holding the tie's pairs (the
-    candidate's, the other slipped pair or the shifted date's) that the window opens and that is usable at the
+    candidate's, the other slipped pair or the shifted date's) that the window opens, or that the pixel's other
+    corrections ``u`` open (a pair slipped with a cancelling one in their only loop), and that is usable at the
     pixel. The tie is the window's, and the pixel's own slips may be neither the candidate nor the alternative
     (another pair slipped there, slips that cancel in a loop, or none). A component's fallback stays."""
     px = todo[tie_shift[todo] != 0]
@@ -419,7 +420,8 @@ def _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets) -> None:
         pairs[:, on] |= (ref[:, None] == date[on][None, :]) | (sec[:, None] == date[on][None, :])
     holds = ((triplets.matrix != 0).astype(np.int32) @ pairs.astype(np.int32)) > 0  # (T, pixels)
     usable = k != _MISSING
-    seen = (holds & (a != _MISSING) & (a != 0) & usable).any(axis=0)
+    opens = a.astype(np.int32) + (triplets.matrix @ u[:, px].astype(np.float64)).astype(np.int32)
+    seen = (holds & (a != _MISSING) & (opens != 0) & usable).any(axis=0)
     bad = ((a != _MISSING) & (a != k) & usable).any(axis=0) | ~seen
     if not bad.any():
         return
@@ -496,7 +498,7 @@ def _solve_block(key, finite, has, rows, cols, triplets, solver, window_px, max_
                 agreed[:, cols_at] = sub
             if w == window_px:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv, tie, tie_shift=tie_shift)
-                _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets)
+                _own_ties_only(tie, tie_shift, todo, agreed, key, bound, triplets, u)
             else:
                 _solve_patterns(u, ambiguous, todo, agreed, has, triplets, slv)
         del agreed, todo

@@ -114,8 +114,9 @@ class _Solver:
             out += hit[0]
             if not hit[1]:
                 open_parts.append((part, used))
+        swap = None
         if unique and (out != 0).any():
-            out, unique = self._beyond(key, valid, nonzero, out)
+            out, unique, swap = self._beyond(key, valid, nonzero, out)
         if (out != 0).any():
             seen = self._nonzero()[valid].any(axis=0)  # interferograms in a usable loop
             kb = out.tobytes() + seen.tobytes()
@@ -128,7 +129,9 @@ class _Solver:
                 if unique and tie[2] is not None:  # one date shifted alone: its edges may tell the two apart
                     self.edge_tie[key.tobytes()] = (out, ("date",) + tie[2])
                 return np.zeros(m, np.int16), False
-        if len(open_parts) == 1:
+        if swap is not None:
+            self.edge_tie[key.tobytes()] = swap
+        elif len(open_parts) == 1:
             # one part explained alike by one slipped pair or another, beside the others' corrections: the edges of
             # the slip may tell which
             two = self._two_slips(open_parts[0][0], valid, open_parts[0][1])
@@ -137,24 +140,26 @@ class _Solver:
         return out, unique
 
     def _beyond(self, key: np.ndarray, valid: np.ndarray, nonzero: np.ndarray, out: np.ndarray) -> tuple:
-        """``(U, unique)`` of the pattern once the pairs the parts' problems held fixed are weighed.
+        """``(U, unique, swap)`` of the pattern once the pairs the parts' problems held fixed are weighed.
 
         The parts' problems (:meth:`_solve_part`) keep the interferograms of closing loops as they are. Where the
         correction ``out`` opens a usable loop that closed (key 0) and that holds such an interferogram (a pair whose
         only loop held a cancelling pair with a slipped one), the whole pattern is solved again with those pairs among
         its unknowns: where several corrections are then as cheap (that pair or its loop partner), the pattern is not
         unique (``out`` kept, as a part that is not unique keeps the others' slips); otherwise ``out`` stands as it
-        was (a cheaper answer moving a pair no loop of its own opened is noise's as often as not)."""
+        was (a cheaper answer moving a pair no loop of its own opened is noise's as often as not). Returns ``(out,
+        unique, swap)``: where the one loop opened is closed alike by either of two pairs in no other loop,
+        ``swap`` is that tie (:meth:`_beyond_swap`), else None."""
         nz = self._nonzero()
         c = self.triplets.matrix
         touched = np.flatnonzero(valid & (key == 0) & nz[:, out != 0].any(axis=1))
         if not touched.size:
-            return out, True
+            return out, True, None
         opened = touched[(c[touched] @ out.astype(np.float64)) != 0]
         used = nz[nonzero].any(axis=0)
         more = nz[opened].any(axis=0) & ~used
         if not more.any():
-            return out, True
+            return out, True, None
         cols = np.flatnonzero(used | more)
         rows = np.flatnonzero(valid & nz[:, cols].any(axis=1))
         cu, kv = c[np.ix_(rows, cols)], key[rows].astype(np.float64)
@@ -162,7 +167,31 @@ class _Solver:
         hit = self.problem_cache.get(pk)
         if hit is None:
             hit = self.problem_cache[pk] = self._solve_reduced(cu, kv)
-        return out, hit[0] is not None
+        if hit[0] is not None:
+            return out, True, None
+        return out, False, self._beyond_swap(valid, out, opened)
+
+    def _beyond_swap(self, valid: np.ndarray, out: np.ndarray, opened: np.ndarray):
+        """The two one-cycle slips that alone close the one loop ``opened`` by the correction ``out`` (a pair whose
+        only loop held a cancelling pair with a slipped one, :meth:`_beyond`): each of that loop's other two pairs,
+        in no other usable loop (``valid``), closes it as well. Returns ``(the first as a correction (M,) int16,
+        ("swap", the other's interferogram, its cycles))`` for the edges to choose between (:attr:`edge_tie`), or
+        None where the loop opened is not one such."""
+        if opened.size != 1:
+            return None
+        c = self.triplets.matrix
+        t = int(opened[0])
+        s = int(round(float(c[t] @ out.astype(np.float64))))
+        if abs(s) != 1:
+            return None
+        nz = self._nonzero()
+        alone = [int(q) for q in np.flatnonzero((c[t] != 0) & (out == 0)) if int(nz[valid, q].sum()) == 1]
+        if len(alone) != 2:
+            return None
+        slips = [(q, -s * int(c[t, q])) for q in alone]  # c[t, q] is +-1: -s / c = -s * c
+        first = np.zeros(c.shape[1], np.int16)
+        first[slips[0][0]] = slips[0][1]
+        return first, ("swap", slips[1][0], slips[1][1])
 
     def _fast(self, c: np.ndarray, kv: np.ndarray):
         """A part's loops ``c`` (T, n) and closures ``kv`` explained by one interferogram off by +-1 cycle

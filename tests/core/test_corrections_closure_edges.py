@@ -457,7 +457,9 @@ def test_a_tie_is_kept_only_where_the_pixels_own_closures_are_its_windows():
     """The first pass keeps a window's tie for the edges only at a pixel whose own integer closures are the window's:
     kept where they are; forgotten where a loop both use closes otherwise (slips that cancel in it), and where no
     loop holding the tie's pairs that the window opens is usable at the pixel (its own slips unseen, even if another
-    opened loop is); a component's fallback candidate stays, its code for the edges goes."""
+    opened loop is); a component's fallback candidate stays, its code for the edges goes. A loop the window leaves
+    closed counts as opened where the pixel's other corrections open it (a pair slipped beside a cancelling one in
+    their only loop, the cancelling one corrected): the tie is kept there."""
     import datetime as dt
 
     from insar_geohazards.algorithms.corrections.closure import _own_ties_only, network_triplets
@@ -472,17 +474,26 @@ def test_a_tie_is_kept_only_where_the_pixels_own_closures_are_its_windows():
     loop = int(np.flatnonzero(holds)[0])  # the one loop of the last date's two pairs
     assert holds.sum() == 1
     elsewhere = int(np.flatnonzero(~holds)[0])
-    agreed = np.zeros((t, 5), np.int16)
+    agreed = np.zeros((t, 6), np.int16)
     agreed[loop] = 1
     agreed[elsewhere] = 1
     keyed = agreed.copy()
     keyed[loop, 1] = 0  # slips that cancel in that loop at pixel 1
     keyed[loop, 2] = _MISSING  # not usable at pixel 2 (its other opened loop is)
-    tie = np.zeros((m, 5), np.int16)
+    tie = np.zeros((m, 6), np.int16)
     tie[last[0]] = -1
     code = SWAP_BASE + last[1]
-    tie_shift = np.array([code, code, code, 2 * 5 + 1, code], np.int16)  # pixel 3: a component's fallback
+    tie_shift = np.array([code, code, code, 2 * 5 + 1, code, code], np.int16)  # pixel 3: a component's fallback
     keyed[loop, 3] = 0
-    _own_ties_only(tie, tie_shift, np.arange(5), agreed, keyed, 6, tri)
-    assert tie_shift.tolist() == [code, 0, 0, 0, code]
-    assert tie[last[0]].tolist() == [-1, 0, 0, -1, -1]
+    # pixel 5: the loop closed in the window and at the pixel, opened by its correction of the loop's third pair
+    agreed[loop, 5] = keyed[loop, 5] = 0
+    third = int(np.flatnonzero((tri.matrix[loop] != 0) & ~np.isin(np.arange(m), last))[0])
+    u = np.zeros((m, 6), np.int16)
+    u[third, 5] = 1
+    _own_ties_only(tie, tie_shift, np.arange(6), agreed, keyed, 6, tri, u)
+    assert tie_shift.tolist() == [code, 0, 0, 0, code, code]
+    assert tie[last[0]].tolist() == [-1, 0, 0, -1, -1, -1]
+    # without that correction the loop is not opened there: the tie goes
+    tie[last[0], 5], tie_shift[5] = -1, code
+    _own_ties_only(tie, tie_shift, np.array([5]), agreed, keyed, 6, tri, np.zeros((m, 6), np.int16))
+    assert tie_shift[5] == 0 and tie[last[0], 5] == 0
