@@ -23,11 +23,15 @@ explain the pixel (ground the component's slip did not reach, with a slip of its
 than the pixel's own correction, and the pixel is left. A pixel that only lacks some of the decision's values is
 asked too: asking only those that disagree where they corrected left more values wrong on the practice stack's
 variants (1,723 against 1,124 on 48 of them) and fixed fewer. A pixel whose corrections are some of the decision's
-values and nothing else, or none, would be given the decision alone: where the rest has one exact, unique answer, it
-takes the decision and that answer, whatever its price (a patch's own slip, left by the first pass where the patch's
-pattern with the bank's was ambiguous). An uncorrected pixel is asked where the decision leaves :data:`MIN_LEFT_OPEN`
-of its own usable loops open. On the 48 variants: 3,773 more fixed, 11 fewer made wrong (variant 33's patch on a
-bank decided by its component, 1,760 values; variant 37's, 1,292).
+values, or none, would be given the decision alone (:func:`closure_consensus.complete`): where the rest has one
+exact, unique answer that keeps every correction the pixel has, it takes the decision and that answer, whatever its
+price (a patch's own slip, left by the first pass where the patch's pattern with the bank's was ambiguous). An
+uncorrected pixel is asked where the decision leaves :data:`MIN_LEFT_OPEN` of its own usable loops open. The same
+holds for a pixel that also carries slips of its own beside the decision's values (none against them), where the
+decision opens no loop the window closes (else the decision may not have reached the pixel, ground beside the
+bank's slip, and the rest would move it onto the bank). On the 48 variants: 3,773 more fixed and 11 fewer made
+wrong for the first (variant 33's patch on a bank decided by its component, 1,760 values; variant 37's, 1,292), 563
+more fixed for the second (variant 6's patch on (8, 11), 410).
 
 The rest beyond the decision answers to the pixel's own loops as well: where it opens :data:`MIN_OPENED` of them
 at least, more than it closes (a slip its window reads on a pixel beyond the patch's edge), it is dropped and the
@@ -203,6 +207,7 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         diff = np.where(seen, cur - dec, 0)
         # the closures the decision leaves on the usable loops (those of U - D where U closes them)
         rest = np.where(usable, key.astype(np.int32) + _sums(dec, idx), 0)
+        fits = ~(usable & (key == 0) & (rest != 0)).any(axis=0)  # the decision opens no loop the window closes
         key = np.where(usable, rest, _MISSING).astype(np.int16)
         alt, ok = _solved(key, solver, u.shape[0])
         cand = np.where(seen, dec + alt, cur)
@@ -210,10 +215,16 @@ def recast(u: np.ndarray, agreed, own, has: np.ndarray, labels: np.ndarray, deci
         # pixel's own, and unique (a misfit left, or a twin as cheap, explains nothing)
         exact = ((_sums(alt, idx) + rest == 0) | ~usable).all(axis=0)
         take = ok & exact
-        # a pixel whose corrections are some of the decision's (or none) is given the decision (complete): the rest
-        # is taken where there is one, closing what the decision leaves open
-        part = ((cur0 == 0) | (cur0 == dec)).all(axis=0)
-        cheaper = (_cost(alt) < _cost(cur0)) | (part & (alt != 0).any(axis=0))
+        # a pixel whose corrections are some of the decision's (or none), or slips of its own beside them, is given
+        # the decision (complete): the rest is taken where there is one that keeps every correction the pixel has,
+        # closing what the decision leaves open
+        part = ((cur0 == 0) | (cur0 == dec) | (dec == 0)).all(axis=0)
+        part &= ((cur0 == 0) | (cand == cur0)).all(axis=0)
+        part &= (cand != np.where(dec != 0, dec, cur0)).any(axis=0)  # beyond what complete would leave
+        # slips of the pixel's own beside the decision: where the decision opens a loop the window closes, it may not
+        # have reached the pixel (ground beside the bank's slip), and the rest would move the pixel onto it
+        part &= fits | ~((cur0 != 0) & (dec == 0)).any(axis=0)
+        cheaper = (_cost(alt) < _cost(cur0)) | part
         take &= (alt != diff).any(axis=0) & cheaper
         take &= (np.abs(cand) <= max_cycles).all(axis=0) & ~((cand != 0) & ~h).any(axis=0)
         # the pixel's own loops, which the first pass's later steps asked (a patch's rim, carried from it), have the

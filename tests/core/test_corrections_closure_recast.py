@@ -95,17 +95,23 @@ def test_a_pixel_carrying_the_decision_takes_it_plus_its_own_slip():
     assert done.tolist() == [0] and np.array_equal(u, truth)
 
 
-@pytest.mark.parametrize("kept", [(), ((3, 4),), ((0, 3), (3, 4))])
-def test_a_pixel_left_with_some_of_the_decision_or_none_takes_it_plus_its_own_slip(kept):
+@pytest.mark.parametrize("kept, own", [((), False), (((3, 4),), False), (((0, 3), (3, 4)), False), ((), True),
+                                       (((3, 4),), True)])
+def test_a_pixel_left_with_some_of_the_decision_or_none_takes_it_plus_its_own_slip(kept, own):
     """A patch inside a decided bank whose own slip the first pass left (its pattern ambiguous with the bank's):
-    the pixel carries none of the decision, or some of its values and nothing else. Given the decision alone
-    (complete), its own loops of the slip would stay open; recast, it is the decision and the slip, which close them
-    (on the practice stack's 48 variants: 3,773 more fixed, 11 fewer new)."""
+    the pixel carries none of the decision, or some of its values, and nothing else or another slip of its own
+    (on (0, 1), which the first pass did find). Given the decision alone (complete), its own loops of the slip would
+    stay open; recast, it is the decision, the slip it had and the slip left, which close them (on the practice
+    stack's 48 variants: 3,773 more fixed, 11 fewer new; with the pixels carrying a slip of their own, 563 more)."""
     pairs, tri, decision = _date_shift_bank()
     truth = decision[1].copy()[:, None]
     truth[pairs.index((5, 6))] = 1
+    if own:
+        truth[pairs.index((0, 1))] = 1
     closures = -(tri.matrix @ truth).astype(np.int16)
     u = np.zeros_like(truth)
+    if own:
+        u[pairs.index((0, 1))] = 1
     for p in kept:
         u[pairs.index(p)] = decision[1, pairs.index(p)]
     done = _recast_one(u, closures, closures.astype(np.float64), decision, tri)
