@@ -185,7 +185,8 @@ def neighbour_ring(u: np.ndarray, has: np.ndarray, x: np.ndarray, rows: int, col
     First a value none of its 8 neighbours with data in its interferogram carries (at least
     :data:`LONE_MIN_NEIGHBOURS` of them with data) is refused (set to 0). Then, on the values so left, a *region*
     (the 8-connected values of one interferogram with data and one correction) at most :data:`REGION_PX` pixels high
-    and wide, every one of whose 8-neighbours has data and carries one other correction, is *enclosed*: its pixels
+    and wide, every one of whose 8-neighbours (at the grid's edge, those inside it) has data and carries one other
+    correction, is *enclosed*: its pixels
     are offered that correction. The pixels offered something form groups (8-connected, linked as said below); a
     group at most :data:`REGION_PX` high and wide takes what it is offered where that leaves fewer of its pixels' own
     loops open in all (loops with data within ``max_frac`` of whole cycles: ``x`` (M, rows * cols) LOS mm, NaN
@@ -221,7 +222,7 @@ def neighbour_ring(u: np.ndarray, has: np.ndarray, x: np.ndarray, rows: int, col
         after[k][lone] = 0
     offer = after.copy()
     for k in range(m):
-        _enclosed(after[k], data[k], offer[k])
+        _enclosed(after[k], data[k], offer[k], (r0 == 0, r1 == rows))
     taken = _taken(after.reshape(m, -1), offer.reshape(m, -1), x[:, r0 * cols:r1 * cols], n, cols, index, offset,
                    scale, max_frac)
     taken[:top * cols] = False
@@ -255,10 +256,12 @@ def _lone(g: np.ndarray, d: np.ndarray) -> np.ndarray:
     return (g != 0) & d & ~same & (with_data >= LONE_MIN_NEIGHBOURS)
 
 
-def _enclosed(g: np.ndarray, d: np.ndarray, offer: np.ndarray) -> None:
+def _enclosed(g: np.ndarray, d: np.ndarray, offer: np.ndarray, edges: tuple = (False, False)) -> None:
     """Into ``offer`` (n, cols), for one interferogram (``g`` cycles, ``d`` data), the correction around each
-    enclosed region (:func:`neighbour_ring`) on its pixels. A region touching the first or last row read or a side
-    is not enclosed: beyond the rows read it may go on, and beyond the grid's edge its ring is not whole."""
+    enclosed region (:func:`neighbour_ring`) on its pixels. A region touching the first or last row read is not
+    enclosed where the grid goes on beyond it (``edges``: whether the first and the last row read are the grid's):
+    beyond the rows read it may go on. At the grid's edge (its sides, and those rows) its ring is the neighbours
+    inside the grid."""
     from scipy import ndimage
 
     n, cols = g.shape
@@ -277,16 +280,18 @@ def _enclosed(g: np.ndarray, d: np.ndarray, offer: np.ndarray) -> None:
     for i, sl in enumerate(ndimage.find_objects(lab)):
         if sl is not None:
             ys, xs = sl
-            small[i + 1] = (ys.stop - ys.start <= REGION_PX and xs.stop - xs.start <= REGION_PX and ys.start > 0
-                            and ys.stop < n and xs.start > 0 and xs.stop < cols)
+            small[i + 1] = (ys.stop - ys.start <= REGION_PX and xs.stop - xs.start <= REGION_PX
+                            and (ys.start > 0 or edges[0]) and (ys.stop < n or edges[1]))
     if not small.any():
         return
     lo = np.full(n_lab + 1, np.iinfo(np.int32).max, np.int64)
     hi = np.full(n_lab + 1, np.iinfo(np.int32).min, np.int64)
     whole = small.copy()
     inside = small[lab]
-    for nl, nv, nd in zip(_neighbours(lab, 0), _neighbours(g, 0), _neighbours(d, False)):
-        edge = inside & (nl != lab)
+    in_grid = np.ones(g.shape, bool)
+    for nl, nv, nd, ni in zip(_neighbours(lab, 0), _neighbours(g, 0), _neighbours(d, False),
+                              _neighbours(in_grid, False)):
+        edge = inside & (nl != lab) & ni
         own = lab[edge]
         np.minimum.at(lo, own, nv[edge])
         np.maximum.at(hi, own, nv[edge])
